@@ -1,0 +1,34 @@
+/**
+ * Domain separation: one HKDF info label (or signature context) per purpose, so
+ * a key derived or a signature made for one purpose is never valid for another
+ * (the lesson of the Matrix 2022 attacks). Changing any of these breaks
+ * compatibility with existing sessions and backups: treat them as frozen.
+ */
+export const Label = {
+  // Key agreement (Signal requires an application-specific info string of >= 8 bytes)
+  X3DH: 'Parley_X3DH_X25519_SHA-256_v1',
+  PQXDH: 'Parley_PQXDH_X25519_SHA-256_ML-KEM-768_v1',
+  // Double Ratchet
+  ROOT: 'Parley/v1/ratchet/root',
+  MESSAGE_KEYS: 'Parley/v1/ratchet/message-keys',
+  // Groups (Sender Keys)
+  GROUP_MESSAGE_KEYS: 'Parley/v1/group/message-keys',
+  // Attachments, backup, vault, device linking
+  ATTACHMENT: 'Parley/v1/attachment',
+  BACKUP: 'Parley/v1/backup',
+  VAULT: 'Parley/v1/vault',
+  DEVICE_LINK: 'Parley/v1/device-link',
+  // Safety numbers (scannable form)
+  FINGERPRINT: 'Parley/v1/fingerprint',
+} as const;
+
+/** Contexts prepended to everything an Ed25519 key signs. */
+export const SignatureContext = {
+  IDENTITY_BINDING: 'Parley/v1/sig/identity-binding',
+  SIGNED_PREKEY: 'Parley/v1/sig/signed-prekey',
+  KEM_PREKEY: 'Parley/v1/sig/kem-prekey',
+  DEVICE_CERTIFICATE: 'Parley/v1/sig/device-certificate',
+  DEVICE_AUTH: 'Parley/v1/sig/device-auth',
+  SENDER_KEY_MESSAGE: 'Parley/v1/sig/sender-key-message',
+  GROUP_STATE: 'Parley/v1/sig/group-state',
+} as const;

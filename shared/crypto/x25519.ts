@@ -1,0 +1,108 @@
+/**
+ * X25519 (RFC 7748) through WebCrypto. Private keys are CryptoKeys; the
+ * long-term ones can be non-extractable. Public keys travel as 32 raw bytes
+ * and are validated before use: wrong length, and the small-order points
+ * (which force a predictable shared secret), are rejected with typed errors.
+ */
+import { type Bytes, concat, copy, equalBytes, isAllZero } from '../bytes.ts';
+import { ErrorCode, ParleyError, fail } from '../errors.ts';
+
+export const X25519_KEY_BYTES = 32;
+
+export interface DhKeyPair {
+  readonly publicKey: Bytes;
+  readonly privateKey: CryptoKey;
+}
+
+const ALGORITHM = { name: 'X25519' } as const;
+// DER prefix of a PKCS#8 OneAsymmetricKey for X25519 (RFC 8410); the raw key follows.
+const PKCS8_PREFIX = new Uint8Array([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+
+/**
+ * The u-coordinates of the points of order 1, 2, 4 and 8 and their non-canonical
+ * encodings (as listed by libsodium and Wycheproof's LowOrderPublic cases).
+ * Bit 255 is ignored by X25519, so it is masked before comparing.
+ */
+const LOW_ORDER_POINTS: readonly Uint8Array[] = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map((hex) => Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16)));
+
+/** Throws KEY_LENGTH / KEY_LOW_ORDER; returns the key for chaining. */
+export function validateX25519Public(publicKey: Uint8Array, what = 'X25519 public key'): Uint8Array {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== X25519_KEY_BYTES) {
+    fail(ErrorCode.KEY_LENGTH, `${what}: expected ${X25519_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`, {
+      expected: X25519_KEY_BYTES,
+      actual: publicKey?.length ?? -1,
+    });
+  }
+  const masked = copy(publicKey);
+  masked[31] = (masked[31] as number) & 0x7f;
+  for (const point of LOW_ORDER_POINTS) {
+    if (equalBytes(masked, point)) fail(ErrorCode.KEY_LOW_ORDER, `${what}: small-order point rejected`);
+  }
+  return publicKey;
+}
+
+export async function generateDhKeyPair(extractable = true): Promise<DhKeyPair> {
+  const pair = (await crypto.subtle.generateKey(ALGORITHM, extractable, ['deriveBits'])) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  return { publicKey, privateKey: pair.privateKey };
+}
+
+export function importDhPrivate(raw: Uint8Array, extractable = true): Promise<CryptoKey> {
+  if (raw.length !== X25519_KEY_BYTES) {
+    fail(ErrorCode.KEY_LENGTH, `X25519 private key: expected 32 bytes, got ${raw.length}`);
+  }
+  return crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, raw), ALGORITHM, extractable, ['deriveBits']);
+}
+
+export async function exportDhPrivate(key: CryptoKey): Promise<Bytes> {
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', key));
+  return pkcs8.slice(pkcs8.length - X25519_KEY_BYTES);
+}
+
+/** Rebuilds a key pair from its raw private scalar (derives the public half). */
+export async function dhKeyPairFromPrivate(raw: Uint8Array, extractable = true): Promise<DhKeyPair> {
+  const privateKey = await importDhPrivate(raw, true);
+  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
+  const publicKey = base64UrlToBytes(jwk.x ?? '');
+  return { publicKey, privateKey: extractable ? privateKey : await importDhPrivate(raw, false) };
+}
+
+export function importDhPublic(publicKey: Uint8Array): Promise<CryptoKey> {
+  validateX25519Public(publicKey);
+  return crypto.subtle.importKey('raw', copy(publicKey), ALGORITHM, true, []);
+}
+
+/**
+ * DH(priv, pub) -> 32-byte shared secret. Rejects small-order public keys and
+ * an all-zero result (RFC 7748 §6.1) with typed errors.
+ */
+export async function dh(privateKey: CryptoKey, publicKey: Uint8Array | CryptoKey): Promise<Bytes> {
+  const pub = publicKey instanceof Uint8Array ? await importDhPublic(publicKey) : publicKey;
+  let secret: Bytes;
+  try {
+    secret = new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, privateKey, 256));
+  } catch (e) {
+    // WebCrypto reports an all-zero output as OperationError.
+    throw new ParleyError(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero', {
+      cause: e instanceof Error ? e.name : 'unknown',
+    });
+  }
+  if (isAllZero(secret)) fail(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero');
+  return secret;
+}
+
+function base64UrlToBytes(text: string): Bytes {
+  const b64 = text.replaceAll('-', '+').replaceAll('_', '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}

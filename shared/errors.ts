@@ -1,0 +1,73 @@
+/**
+ * Typed errors with stable codes. Every rejection anywhere in Parley carries one
+ * of these codes; messages are for people, codes are for programs. Neither ever
+ * contains key material, plaintext or tokens.
+ */
+
+export const ErrorCode = {
+  // Arguments and encodings
+  BAD_ARGUMENT: 'BAD_ARGUMENT',
+  // Keys
+  KEY_LENGTH: 'KEY_LENGTH',
+  KEY_TYPE: 'KEY_TYPE',
+  KEY_LOW_ORDER: 'KEY_LOW_ORDER',
+  KEY_ZERO_SHARED_SECRET: 'KEY_ZERO_SHARED_SECRET',
+  KEY_INVALID: 'KEY_INVALID',
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  // Session setup
+  PREKEY_MISSING: 'PREKEY_MISSING',
+  PREKEY_REPLAY: 'PREKEY_REPLAY',
+  IDENTITY_MISMATCH: 'IDENTITY_MISMATCH',
+  // Messages
+  MESSAGE_MALFORMED: 'MESSAGE_MALFORMED',
+  MESSAGE_VERSION: 'MESSAGE_VERSION',
+  MESSAGE_TYPE: 'MESSAGE_TYPE',
+  DECRYPT_FAILED: 'DECRYPT_FAILED',
+  DUPLICATE_MESSAGE: 'DUPLICATE_MESSAGE',
+  TOO_MANY_SKIPPED: 'TOO_MANY_SKIPPED',
+  MESSAGE_KEY_EXPIRED: 'MESSAGE_KEY_EXPIRED',
+  SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  STATE_CORRUPT: 'STATE_CORRUPT',
+  STATE_VERSION: 'STATE_VERSION',
+  PADDING_INVALID: 'PADDING_INVALID',
+  // Groups
+  SENDER_KEY_MISSING: 'SENDER_KEY_MISSING',
+  // Wire
+  FRAME_MALFORMED: 'FRAME_MALFORMED',
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  FRAME_UNKNOWN_TYPE: 'FRAME_UNKNOWN_TYPE',
+  FRAME_INVALID: 'FRAME_INVALID',
+  BODY_INVALID: 'BODY_INVALID',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Details must be plain, non-secret values (numbers, ids, field paths). */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
+
+export class ParleyError extends Error {
+  override readonly name = 'ParleyError';
+  readonly code: string;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: string, message: string, details?: ErrorDetails) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: string; message: string; details?: ErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function fail(code: ErrorCode, message: string, details?: ErrorDetails): never {
+  throw new ParleyError(code, message, details);
+}
+
+export function isParleyError(e: unknown, code?: string): e is ParleyError {
+  return e instanceof ParleyError && (code === undefined || e.code === code);
+}
