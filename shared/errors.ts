@@ -39,6 +39,22 @@ export const ErrorCode = {
   FRAME_INVALID: 'FRAME_INVALID',
   BODY_INVALID: 'BODY_INVALID',
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  // Wire: identifiers and request authentication (docs/wire.md)
+  HANDLE_INVALID: 'HANDLE_INVALID',
+  AUTH_HEADER_INVALID: 'AUTH_HEADER_INVALID',
+  // Relay answers named by the wire contract (docs/wire.md lists status codes)
+  AUTH_REQUIRED: 'AUTH_REQUIRED',
+  AUTH_FAILED: 'AUTH_FAILED',
+  REQUEST_EXPIRED: 'REQUEST_EXPIRED',
+  REQUEST_REPLAYED: 'REQUEST_REPLAYED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_FOUND: 'NOT_FOUND',
+  HANDLE_TAKEN: 'HANDLE_TAKEN',
+  DEVICE_EXISTS: 'DEVICE_EXISTS',
+  DEVICE_LIMIT: 'DEVICE_LIMIT',
+  EXPIRES_AT_INVALID: 'EXPIRES_AT_INVALID',
+  ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
+  INTERNAL: 'INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

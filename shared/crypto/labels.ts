@@ -29,6 +29,8 @@ export const SignatureContext = {
   KEM_PREKEY: 'Parley/v1/sig/kem-prekey',
   DEVICE_CERTIFICATE: 'Parley/v1/sig/device-certificate',
   DEVICE_AUTH: 'Parley/v1/sig/device-auth',
+  /** Device-signed REST requests (shared/wire/device-request.ts). */
+  DEVICE_REQUEST: 'Parley/v1/sig/device-request',
   SENDER_KEY_MESSAGE: 'Parley/v1/sig/sender-key-message',
   GROUP_STATE: 'Parley/v1/sig/group-state',
 } as const;
