@@ -1,0 +1,680 @@
+/**
+ * Sender Keys for group messages (Signal/WhatsApp style). Each member device
+ * has, per group distribution id, a sending chain (chain id, iteration, chain
+ * key) and an Ed25519 signing key. It hands both to every other member in a
+ * distribution message over the pairwise sessions; afterwards one encryption
+ * per group message serves all members, and every message is signed so
+ * members holding the chain key still cannot forge each other's messages.
+ *
+ * Pure: values in, values out. Randomness and the clock come in as `deps`;
+ * nothing is mutated, so a failed decryption leaves the caller's record as it
+ * was (transactional by construction).
+ *
+ * Wire formats (all integers big-endian):
+ *   distribution: 0x01 0x04 | distributionId 16 | chainId u32 | iteration u32 | chainKey 32 | signingKey 32
+ *   message:      0x01 0x03 | distributionId 16 | chainId u32 | iteration u32 | AES-256-GCM ct | sig 64
+ * The AEAD's AAD is the 26-byte header plus Encode(sender identity), so the
+ * ciphertext is bound to its type, version, position and sender; the signature
+ * covers everything before it (SignatureContext.SENDER_KEY_MESSAGE).
+ */
+import { type Bytes, concat, equalBytes, fromBase64Url, wipe } from '../bytes.ts';
+import { ErrorCode, fail, ParleyError } from '../errors.ts';
+import { openSmall, sealSmall } from './aead.ts';
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  exportSigningPrivate,
+  generateSigningKeyPair,
+  importSigningPrivate,
+  type SigningKeyPair,
+  signWithContext,
+  verifyWithContext,
+} from './ed25519.ts';
+import { hkdf, kdfChain } from './kdf.ts';
+import { Label, SignatureContext } from './labels.ts';
+import type { Random } from './random.ts';
+
+export const SENDER_KEY_VERSION = 1;
+/** Type bytes; the pairwise formats use other values, so neither is accepted as the other. */
+export const SenderKeyMessageType = {
+  GROUP_MESSAGE: 3,
+  DISTRIBUTION: 4,
+} as const;
+
+export const DISTRIBUTION_ID_BYTES = 16;
+export const CHAIN_KEY_BYTES = 32;
+/** Encode(identity) = 0x01 || X25519 key || Ed25519 key. */
+export const SENDER_IDENTITY_BYTES = 65;
+/** Most message keys one message may make us skip (and store) on one chain. */
+export const MAX_SKIP = 1000;
+/** Skipped keys kept per chain; the oldest are evicted first. */
+export const MAX_SKIPPED_KEYS = 2000;
+export const MAX_SKIPPED_KEY_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+/** Chains kept per sender after rotations (as libsignal's MAX_SENDER_KEY_STATES). */
+export const MAX_RECEIVER_CHAINS = 5;
+export const PADDING_BLOCK = 160;
+
+const HEADER_BYTES = 2 + DISTRIBUTION_ID_BYTES + 4 + 4;
+export const DISTRIBUTION_MESSAGE_BYTES = HEADER_BYTES + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES;
+const GCM_TAG_BYTES = 16;
+const MIN_GROUP_MESSAGE_BYTES = HEADER_BYTES + GCM_TAG_BYTES + ED25519_SIGNATURE_BYTES;
+const MAX_ITERATION = 0xffff_fffe; // keeps "next iteration" a u32
+const AES_KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+
+export interface SenderKeyDeps {
+  readonly random: Random;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/** Our own sending chain for one distribution id. Holds a private key: store it encrypted. */
+export interface SenderKeyState {
+  readonly distributionId: Bytes;
+  readonly chainId: number;
+  /** Iteration of the next message we send. */
+  readonly iteration: number;
+  readonly chainKey: Bytes;
+  readonly signingKey: SigningKeyPair;
+}
+
+export interface SkippedMessageKey {
+  readonly iteration: number;
+  readonly messageKey: Bytes;
+  readonly storedAt: number;
+}
+
+/** One sending chain of a remote sender, as we know it. */
+export interface ReceiverChain {
+  readonly chainId: number;
+  /** Iteration of the next message we expect; `chainKey` belongs to it. */
+  readonly iteration: number;
+  readonly chainKey: Bytes;
+  readonly signingPublicKey: Bytes;
+  /** Keys of messages not yet received, oldest first. */
+  readonly skipped: readonly SkippedMessageKey[];
+}
+
+/** Everything we know about one (distribution id, sender device): newest chain first. */
+export interface SenderKeyRecord {
+  readonly distributionId: Bytes;
+  readonly chains: readonly ReceiverChain[];
+}
+
+export interface DistributionMessage {
+  readonly distributionId: Bytes;
+  readonly chainId: number;
+  readonly iteration: number;
+  readonly chainKey: Bytes;
+  readonly signingPublicKey: Bytes;
+}
+
+export interface GroupMessageHeader {
+  readonly distributionId: Bytes;
+  readonly chainId: number;
+  readonly iteration: number;
+}
+
+export interface GroupDecryptResult {
+  readonly record: SenderKeyRecord;
+  readonly plaintext: Bytes;
+  readonly chainId: number;
+  readonly iteration: number;
+}
+
+// ---------------------------------------------------------------- arguments
+
+function checkDistributionId(id: Uint8Array): void {
+  if (!(id instanceof Uint8Array) || id.length !== DISTRIBUTION_ID_BYTES) {
+    fail(
+      ErrorCode.BAD_ARGUMENT,
+      `Sender key: distribution id must be ${DISTRIBUTION_ID_BYTES} bytes`,
+    );
+  }
+}
+
+function checkSenderIdentity(identity: Uint8Array): void {
+  if (!(identity instanceof Uint8Array) || identity.length !== SENDER_IDENTITY_BYTES) {
+    fail(
+      ErrorCode.BAD_ARGUMENT,
+      `Sender key: sender identity must be ${SENDER_IDENTITY_BYTES} bytes (Encode(IK))`,
+    );
+  }
+}
+
+function checkBytes(value: Uint8Array, what: string): void {
+  if (!(value instanceof Uint8Array))
+    fail(ErrorCode.BAD_ARGUMENT, `Sender key: ${what} must be bytes`);
+}
+
+function readNow(deps: Pick<SenderKeyDeps, 'now'>): number {
+  const now = deps.now();
+  if (!Number.isSafeInteger(now) || now < 0)
+    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: clock returned an invalid time');
+  return now;
+}
+
+// ---------------------------------------------------------------- padding
+// Local until shared/crypto/padding.ts lands: 0x80 then zeros up to a multiple of 160.
+
+function pad(plaintext: Uint8Array): Bytes {
+  const length = Math.ceil((plaintext.length + 1) / PADDING_BLOCK) * PADDING_BLOCK;
+  const out = new Uint8Array(length);
+  out.set(plaintext);
+  out[plaintext.length] = 0x80;
+  return out;
+}
+
+function unpad(padded: Uint8Array): Bytes {
+  let end = padded.length - 1;
+  while (end >= 0 && padded[end] === 0) end--;
+  if (end < 0 || padded[end] !== 0x80 || padded.length % PADDING_BLOCK !== 0) {
+    fail(ErrorCode.PADDING_INVALID, 'Cannot decrypt group message: invalid padding');
+  }
+  return padded.slice(0, end);
+}
+
+// ---------------------------------------------------------------- encodings
+
+function writeHeader(
+  out: Uint8Array,
+  type: number,
+  distributionId: Uint8Array,
+  chainId: number,
+  iteration: number,
+): void {
+  out[0] = SENDER_KEY_VERSION;
+  out[1] = type;
+  out.set(distributionId, 2);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(2 + DISTRIBUTION_ID_BYTES, chainId);
+  view.setUint32(2 + DISTRIBUTION_ID_BYTES + 4, iteration);
+}
+
+function readHeader(bytes: Uint8Array, expectedType: number, what: string): GroupMessageHeader {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2) {
+    fail(ErrorCode.MESSAGE_MALFORMED, `Cannot decode ${what}: too short`);
+  }
+  if (bytes[0] !== SENDER_KEY_VERSION) {
+    fail(ErrorCode.MESSAGE_VERSION, `Cannot decode ${what}: unsupported version (${bytes[0]})`, {
+      version: bytes[0] as number,
+    });
+  }
+  if (bytes[1] !== expectedType) {
+    fail(ErrorCode.MESSAGE_TYPE, `Cannot decode ${what}: wrong message type (${bytes[1]})`, {
+      expected: expectedType,
+      actual: bytes[1] as number,
+    });
+  }
+  if (bytes.length < HEADER_BYTES)
+    fail(ErrorCode.MESSAGE_MALFORMED, `Cannot decode ${what}: too short`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    distributionId: bytes.slice(2, 2 + DISTRIBUTION_ID_BYTES),
+    chainId: view.getUint32(2 + DISTRIBUTION_ID_BYTES),
+    iteration: view.getUint32(2 + DISTRIBUTION_ID_BYTES + 4),
+  };
+}
+
+export function encodeDistributionMessage(message: DistributionMessage): Bytes {
+  checkDistributionId(message.distributionId);
+  if (
+    message.chainKey.length !== CHAIN_KEY_BYTES ||
+    message.signingPublicKey.length !== ED25519_PUBLIC_KEY_BYTES
+  ) {
+    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: chain key and signing key must be 32 bytes');
+  }
+  const out = new Uint8Array(DISTRIBUTION_MESSAGE_BYTES);
+  writeHeader(
+    out,
+    SenderKeyMessageType.DISTRIBUTION,
+    message.distributionId,
+    message.chainId,
+    message.iteration,
+  );
+  out.set(message.chainKey, HEADER_BYTES);
+  out.set(message.signingPublicKey, HEADER_BYTES + CHAIN_KEY_BYTES);
+  return out;
+}
+
+export function decodeDistributionMessage(bytes: Uint8Array): DistributionMessage {
+  const header = readHeader(bytes, SenderKeyMessageType.DISTRIBUTION, 'sender key distribution');
+  if (bytes.length !== DISTRIBUTION_MESSAGE_BYTES) {
+    fail(
+      ErrorCode.MESSAGE_MALFORMED,
+      `Cannot decode sender key distribution: expected ${DISTRIBUTION_MESSAGE_BYTES} bytes, got ${bytes.length}`,
+    );
+  }
+  return {
+    ...header,
+    chainKey: bytes.slice(HEADER_BYTES, HEADER_BYTES + CHAIN_KEY_BYTES),
+    signingPublicKey: bytes.slice(HEADER_BYTES + CHAIN_KEY_BYTES),
+  };
+}
+
+/** Reads the routing fields of a group message (not authenticated until decrypted). */
+export function parseGroupMessageHeader(bytes: Uint8Array): GroupMessageHeader {
+  const header = readHeader(bytes, SenderKeyMessageType.GROUP_MESSAGE, 'group message');
+  if (bytes.length < MIN_GROUP_MESSAGE_BYTES) {
+    fail(
+      ErrorCode.MESSAGE_MALFORMED,
+      `Cannot decode group message: too short (${bytes.length} bytes)`,
+    );
+  }
+  return header;
+}
+
+// ---------------------------------------------------------------- sending side
+
+function randomChainId(random: Random, avoid?: number): number {
+  for (;;) {
+    const b = random(4);
+    const id = new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+    if (id !== avoid) return id;
+  }
+}
+
+/** A fresh sending chain and signing key for `distributionId`, starting at iteration 0. */
+export async function createSenderKey(
+  deps: Pick<SenderKeyDeps, 'random'>,
+  distributionId: Uint8Array,
+): Promise<SenderKeyState> {
+  checkDistributionId(distributionId);
+  return freshState(deps.random, distributionId.slice(), undefined);
+}
+
+/**
+ * Replaces our chain and signing key (after a member leaves, or periodically):
+ * new chain id, new chain key, new signing key. Send the new distribution
+ * message to the remaining members; they keep the old chain for late messages.
+ */
+export function rotateSenderKey(
+  deps: Pick<SenderKeyDeps, 'random'>,
+  state: SenderKeyState,
+): Promise<SenderKeyState> {
+  return freshState(deps.random, state.distributionId, state.chainId);
+}
+
+async function freshState(
+  random: Random,
+  distributionId: Bytes,
+  previousChainId: number | undefined,
+): Promise<SenderKeyState> {
+  const chainKey = random(CHAIN_KEY_BYTES);
+  if (chainKey.length !== CHAIN_KEY_BYTES)
+    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: random source returned too few bytes');
+  return {
+    distributionId,
+    chainId: randomChainId(random, previousChainId),
+    iteration: 0,
+    chainKey,
+    signingKey: await generateSigningKeyPair(true),
+  };
+}
+
+/** What the group layer sends to each member over the pairwise sessions. */
+export function createDistributionMessage(state: SenderKeyState): Bytes {
+  return encodeDistributionMessage({
+    distributionId: state.distributionId,
+    chainId: state.chainId,
+    iteration: state.iteration,
+    chainKey: state.chainKey,
+    signingPublicKey: state.signingKey.publicKey,
+  });
+}
+
+function cipherKeys(messageKey: Uint8Array): { key: Bytes; nonce: Bytes; material: Bytes } {
+  const material = hkdf(
+    messageKey,
+    undefined,
+    Label.GROUP_MESSAGE_KEYS,
+    AES_KEY_BYTES + NONCE_BYTES,
+  );
+  return {
+    key: material.subarray(0, AES_KEY_BYTES),
+    nonce: material.subarray(AES_KEY_BYTES),
+    material,
+  };
+}
+
+/**
+ * Encrypts one group message. `senderIdentity` is our own Encode(IK); members
+ * decrypt with the identity the group layer attributes the message to.
+ */
+export async function encryptGroupMessage(
+  state: SenderKeyState,
+  plaintext: Uint8Array,
+  senderIdentity: Uint8Array,
+): Promise<{ state: SenderKeyState; message: Bytes }> {
+  checkBytes(plaintext, 'plaintext');
+  checkSenderIdentity(senderIdentity);
+  if (state.iteration > MAX_ITERATION) {
+    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: chain exhausted, rotate the sender key');
+  }
+  const step = kdfChain(state.chainKey);
+  const padded = pad(plaintext);
+  const { key, nonce, material } = cipherKeys(step.messageKey);
+  const body = new Uint8Array(HEADER_BYTES + padded.length + GCM_TAG_BYTES);
+  writeHeader(
+    body,
+    SenderKeyMessageType.GROUP_MESSAGE,
+    state.distributionId,
+    state.chainId,
+    state.iteration,
+  );
+  const header = body.subarray(0, HEADER_BYTES);
+  body.set(sealSmall(key, nonce, padded, concat(header, senderIdentity)), HEADER_BYTES);
+  wipe(material, step.messageKey, padded);
+  const signature = await signWithContext(
+    state.signingKey.privateKey,
+    SignatureContext.SENDER_KEY_MESSAGE,
+    body,
+  );
+  return {
+    state: { ...state, iteration: state.iteration + 1, chainKey: step.chainKey },
+    message: concat(body, signature),
+  };
+}
+
+// ---------------------------------------------------------------- receiving side
+
+/**
+ * Adds the chain announced by a distribution message. A repeated message for
+ * a chain we already have keeps our state (a replayed distribution must not
+ * rewind the chain and re-open old messages); the same chain id with another
+ * signing key replaces it. At most MAX_RECEIVER_CHAINS chains are kept.
+ */
+export function processDistributionMessage(
+  record: SenderKeyRecord | undefined,
+  distribution: Uint8Array,
+): SenderKeyRecord {
+  const message = decodeDistributionMessage(distribution);
+  if (record !== undefined && !equalBytes(record.distributionId, message.distributionId)) {
+    fail(
+      ErrorCode.BAD_ARGUMENT,
+      'Sender key: distribution message belongs to another distribution id',
+    );
+  }
+  const existing = record?.chains.find(
+    (c) =>
+      c.chainId === message.chainId && equalBytes(c.signingPublicKey, message.signingPublicKey),
+  );
+  const chain: ReceiverChain = existing ?? {
+    chainId: message.chainId,
+    iteration: message.iteration,
+    chainKey: message.chainKey,
+    signingPublicKey: message.signingPublicKey,
+    skipped: [],
+  };
+  const others = (record?.chains ?? []).filter((c) => c.chainId !== message.chainId);
+  return {
+    distributionId: message.distributionId,
+    chains: [chain, ...others].slice(0, MAX_RECEIVER_CHAINS),
+  };
+}
+
+interface KeySearch {
+  readonly messageKey: Bytes;
+  readonly chain: ReceiverChain;
+}
+
+/** Finds or derives the message key for `iteration`, returning the chain as it would be afterwards. */
+function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): KeySearch {
+  if (iteration < chain.iteration) {
+    const index = chain.skipped.findIndex((k) => k.iteration === iteration);
+    const found = chain.skipped[index];
+    if (found === undefined) {
+      fail(
+        ErrorCode.DUPLICATE_MESSAGE,
+        'Group message already received (or its key was discarded)',
+        {
+          iteration,
+        },
+      );
+    }
+    if (now - found.storedAt > MAX_SKIPPED_KEY_AGE_MS) {
+      fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Group message arrived after its skipped key expired', {
+        iteration,
+      });
+    }
+    const skipped = chain.skipped.slice(0, index).concat(chain.skipped.slice(index + 1));
+    return { messageKey: found.messageKey, chain: { ...chain, skipped } };
+  }
+  const gap = iteration - chain.iteration;
+  if (gap > MAX_SKIP) {
+    fail(ErrorCode.TOO_MANY_SKIPPED, `Group message skips too many keys (${gap} > ${MAX_SKIP})`, {
+      gap,
+      max: MAX_SKIP,
+    });
+  }
+  const fresh: SkippedMessageKey[] = [];
+  let chainKey: Bytes = chain.chainKey;
+  for (let i = chain.iteration; i < iteration; i++) {
+    const step = kdfChain(chainKey);
+    fresh.push({ iteration: i, messageKey: step.messageKey, storedAt: now });
+    chainKey = step.chainKey;
+  }
+  const step = kdfChain(chainKey);
+  const kept = chain.skipped
+    .filter((k) => now - k.storedAt <= MAX_SKIPPED_KEY_AGE_MS)
+    .concat(fresh);
+  return {
+    messageKey: step.messageKey,
+    chain: {
+      ...chain,
+      iteration: iteration + 1,
+      chainKey: step.chainKey,
+      skipped: kept.length > MAX_SKIPPED_KEYS ? kept.slice(kept.length - MAX_SKIPPED_KEYS) : kept,
+    },
+  };
+}
+
+/**
+ * Verifies and decrypts a group message from the sender whose record this is.
+ * `senderIdentity` is that sender's Encode(IK) as the group layer knows it.
+ * On any failure it throws and the given record stays valid and unchanged.
+ */
+export async function decryptGroupMessage(
+  deps: Pick<SenderKeyDeps, 'now'>,
+  record: SenderKeyRecord,
+  message: Uint8Array,
+  senderIdentity: Uint8Array,
+): Promise<GroupDecryptResult> {
+  checkSenderIdentity(senderIdentity);
+  const header = parseGroupMessageHeader(message);
+  if (!equalBytes(header.distributionId, record.distributionId)) {
+    fail(ErrorCode.SENDER_KEY_MISSING, 'No sender key for this distribution id');
+  }
+  const chainIndex = record.chains.findIndex((c) => c.chainId === header.chainId);
+  const chain = record.chains[chainIndex];
+  if (chain === undefined) {
+    fail(
+      ErrorCode.SENDER_KEY_MISSING,
+      'No sender key for this chain (ask the sender to redistribute)',
+      {
+        chainId: header.chainId,
+      },
+    );
+  }
+  const signedLength = message.length - ED25519_SIGNATURE_BYTES;
+  const body = message.subarray(0, signedLength);
+  await verifyWithContext(
+    chain.signingPublicKey,
+    message.subarray(signedLength),
+    'Group message',
+    SignatureContext.SENDER_KEY_MESSAGE,
+    body,
+  );
+  if (header.iteration > MAX_ITERATION) {
+    fail(ErrorCode.MESSAGE_MALFORMED, 'Cannot decode group message: iteration out of range');
+  }
+  const found = messageKeyFor(chain, header.iteration, readNow(deps));
+  const { key, nonce, material } = cipherKeys(found.messageKey);
+  const aad = concat(body.subarray(0, HEADER_BYTES), senderIdentity);
+  let padded: Bytes;
+  try {
+    padded = openSmall(key, nonce, body.subarray(HEADER_BYTES), aad);
+  } finally {
+    wipe(material);
+  }
+  const plaintext = unpad(padded);
+  wipe(padded);
+  const chains = record.chains.slice();
+  chains[chainIndex] = found.chain;
+  return {
+    record: { distributionId: record.distributionId, chains },
+    plaintext,
+    chainId: header.chainId,
+    iteration: header.iteration,
+  };
+}
+
+// ---------------------------------------------------------------- persistence
+
+const STATE_FORMAT_VERSION = 1;
+const KIND_RECORD = 1;
+const KIND_SENDER = 2;
+const CHAIN_FIXED_BYTES = 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 2;
+const SKIPPED_BYTES = 4 + 32 + 8;
+const SENDER_STATE_BYTES =
+  2 + DISTRIBUTION_ID_BYTES + 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 32;
+
+function corrupt(reason: string): ParleyError {
+  return new ParleyError(ErrorCode.STATE_CORRUPT, `Cannot restore sender key state: ${reason}`);
+}
+
+function checkStateHeader(bytes: Uint8Array, kind: number): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2) throw corrupt('too short');
+  if (bytes[0] !== STATE_FORMAT_VERSION) {
+    fail(
+      ErrorCode.STATE_VERSION,
+      `Cannot restore sender key state: unsupported version (${bytes[0]})`,
+      {
+        version: bytes[0] as number,
+      },
+    );
+  }
+  if (bytes[1] !== kind) throw corrupt('wrong kind of state');
+}
+
+/** Versioned bytes; contains chain and message keys, so store them encrypted. */
+export function serializeSenderKeyRecord(record: SenderKeyRecord): Bytes {
+  let length = 2 + DISTRIBUTION_ID_BYTES + 1;
+  for (const c of record.chains) length += CHAIN_FIXED_BYTES + c.skipped.length * SKIPPED_BYTES;
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  out[0] = STATE_FORMAT_VERSION;
+  out[1] = KIND_RECORD;
+  out.set(record.distributionId, 2);
+  let at = 2 + DISTRIBUTION_ID_BYTES;
+  out[at++] = record.chains.length;
+  for (const c of record.chains) {
+    view.setUint32(at, c.chainId);
+    view.setUint32(at + 4, c.iteration);
+    out.set(c.chainKey, at + 8);
+    out.set(c.signingPublicKey, at + 8 + CHAIN_KEY_BYTES);
+    view.setUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES, c.skipped.length);
+    at += CHAIN_FIXED_BYTES;
+    for (const k of c.skipped) {
+      view.setUint32(at, k.iteration);
+      out.set(k.messageKey, at + 4);
+      view.setFloat64(at + 36, k.storedAt);
+      at += SKIPPED_BYTES;
+    }
+  }
+  return out;
+}
+
+export function deserializeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
+  checkStateHeader(bytes, KIND_RECORD);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 2;
+  const need = (n: number): void => {
+    if (at + n > bytes.length) throw corrupt('truncated');
+  };
+  need(DISTRIBUTION_ID_BYTES + 1);
+  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
+  at += DISTRIBUTION_ID_BYTES;
+  const chainCount = bytes[at++] as number;
+  if (chainCount < 1 || chainCount > MAX_RECEIVER_CHAINS) throw corrupt('bad chain count');
+  const chains: ReceiverChain[] = [];
+  for (let n = 0; n < chainCount; n++) {
+    need(CHAIN_FIXED_BYTES);
+    const chainId = view.getUint32(at);
+    const iteration = view.getUint32(at + 4);
+    const chainKey = bytes.slice(at + 8, at + 8 + CHAIN_KEY_BYTES);
+    const signingPublicKey = bytes.slice(
+      at + 8 + CHAIN_KEY_BYTES,
+      at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
+    );
+    const skippedCount = view.getUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
+    at += CHAIN_FIXED_BYTES;
+    if (skippedCount > MAX_SKIPPED_KEYS) throw corrupt('too many skipped keys');
+    if (chains.some((c) => c.chainId === chainId)) throw corrupt('duplicate chain id');
+    need(skippedCount * SKIPPED_BYTES);
+    const skipped: SkippedMessageKey[] = [];
+    for (let k = 0; k < skippedCount; k++) {
+      const skippedIteration = view.getUint32(at);
+      const storedAt = view.getFloat64(at + 36);
+      if (skippedIteration >= iteration || !Number.isSafeInteger(storedAt) || storedAt < 0) {
+        throw corrupt('bad skipped key');
+      }
+      skipped.push({
+        iteration: skippedIteration,
+        messageKey: bytes.slice(at + 4, at + 36),
+        storedAt,
+      });
+      at += SKIPPED_BYTES;
+    }
+    chains.push({ chainId, iteration, chainKey, signingPublicKey, skipped });
+  }
+  if (at !== bytes.length) throw corrupt('trailing bytes');
+  return { distributionId, chains };
+}
+
+/** Versioned bytes including the signing private key: store them encrypted. */
+export async function serializeSenderKeyState(state: SenderKeyState): Promise<Bytes> {
+  const privateKey = await exportSigningPrivate(state.signingKey.privateKey);
+  const out = new Uint8Array(SENDER_STATE_BYTES);
+  const view = new DataView(out.buffer);
+  out[0] = STATE_FORMAT_VERSION;
+  out[1] = KIND_SENDER;
+  out.set(state.distributionId, 2);
+  let at = 2 + DISTRIBUTION_ID_BYTES;
+  view.setUint32(at, state.chainId);
+  view.setUint32(at + 4, state.iteration);
+  at += 8;
+  out.set(state.chainKey, at);
+  out.set(state.signingKey.publicKey, at + CHAIN_KEY_BYTES);
+  out.set(privateKey, at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
+  wipe(privateKey);
+  return out;
+}
+
+export async function deserializeSenderKeyState(bytes: Uint8Array): Promise<SenderKeyState> {
+  checkStateHeader(bytes, KIND_SENDER);
+  if (bytes.length !== SENDER_STATE_BYTES) throw corrupt('wrong length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 2;
+  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
+  at += DISTRIBUTION_ID_BYTES;
+  const chainId = view.getUint32(at);
+  const iteration = view.getUint32(at + 4);
+  at += 8;
+  const chainKey = bytes.slice(at, at + CHAIN_KEY_BYTES);
+  const publicKey = bytes.slice(
+    at + CHAIN_KEY_BYTES,
+    at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
+  );
+  const rawPrivate = bytes.slice(at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
+  const privateKey = await importSigningPrivate(rawPrivate, true).catch(() => {
+    throw corrupt('bad signing key');
+  });
+  wipe(rawPrivate);
+  // The public half is derived, not trusted: a mismatched pair would sign
+  // messages no member can verify.
+  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
+  if (jwk.x === undefined || !equalBytes(fromBase64Url(jwk.x), publicKey))
+    throw corrupt('signing key pair mismatch');
+  return { distributionId, chainId, iteration, chainKey, signingKey: { publicKey, privateKey } };
+}
