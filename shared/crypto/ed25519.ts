@@ -6,6 +6,11 @@
  */
 import { type Bytes, concat, copy, u32be, utf8 } from '../bytes.ts';
 import { ErrorCode, fail } from '../errors.ts';
+import {
+  isCanonicalPointEncoding,
+  isSmallOrderPointEncoding,
+  passesStrictEncodingChecks,
+} from './ed25519-encoding.ts';
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
@@ -43,6 +48,12 @@ export function validateEd25519Public(publicKey: Uint8Array, what = 'Ed25519 pub
       actual: publicKey?.length ?? -1,
     });
   }
+  if (!isCanonicalPointEncoding(publicKey)) {
+    fail(ErrorCode.KEY_INVALID, `${what}: not a canonical point encoding`);
+  }
+  if (isSmallOrderPointEncoding(publicKey)) {
+    fail(ErrorCode.KEY_LOW_ORDER, `${what}: small-order point rejected`);
+  }
   return publicKey;
 }
 
@@ -53,6 +64,9 @@ export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<
 /** Raw verification: false for any bad key, signature or message; never throws on bad input. */
 export async function verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
   if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  // Runtimes disagree on non-canonical encodings and all accept small-order keys
+  // (forgeable "signatures"): decide those here, the same way everywhere.
+  if (!passesStrictEncodingChecks(publicKey, signature)) return false;
   try {
     const key = await crypto.subtle.importKey('raw', copy(publicKey), ALGORITHM, false, ['verify']);
     return await crypto.subtle.verify(ALGORITHM, key, signature as Bytes, message as Bytes);
