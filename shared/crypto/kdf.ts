@@ -20,9 +20,15 @@ export function sha256Digest(data: Uint8Array): Bytes {
 }
 
 const ZERO_SALT = new Uint8Array(32);
+/** RFC 5869 §2.3: L <= 255 * HashLen. */
+const HKDF_MAX_BYTES = 255 * 32;
 
 /** HKDF-SHA-256; `salt` defaults to 32 zero bytes (as X3DH specifies). */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array | undefined, info: string | Uint8Array, length: number): Bytes {
+  // noble throws a plain Error here; a RangeError like every other bad length argument.
+  if (length > HKDF_MAX_BYTES) {
+    throw new RangeError(`HKDF-SHA-256: length must be <= ${HKDF_MAX_BYTES}, got ${length}`);
+  }
   const infoBytes = typeof info === 'string' ? utf8(info) : info;
   return nobleHkdf(sha256, ikm, salt ?? ZERO_SALT, infoBytes, length) as Bytes;
 }

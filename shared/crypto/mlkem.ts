@@ -11,6 +11,8 @@ export const MLKEM768_PUBLIC_KEY_BYTES = 1184;
 export const MLKEM768_SECRET_KEY_BYTES = 2400;
 export const MLKEM768_CIPHERTEXT_BYTES = 1088;
 export const MLKEM768_SHARED_SECRET_BYTES = 32;
+/** FIPS 203 seed d || z: the compact form from which the key pair is re-derived. */
+export const MLKEM768_SEED_BYTES = 64;
 
 export interface KemKeyPair {
   readonly publicKey: Bytes;
@@ -18,7 +20,19 @@ export interface KemKeyPair {
 }
 
 export function generateKemKeyPair(random: Random): KemKeyPair {
-  const { publicKey, secretKey } = ml_kem768.keygen(random(64));
+  return kemKeyPairFromSeed(random(MLKEM768_SEED_BYTES));
+}
+
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16) from the 64-byte seed d || z. */
+export function kemKeyPairFromSeed(seed: Uint8Array): KemKeyPair {
+  if (!(seed instanceof Uint8Array) || seed.length !== MLKEM768_SEED_BYTES) {
+    fail(
+      ErrorCode.KEY_LENGTH,
+      `ML-KEM-768 seed: expected ${MLKEM768_SEED_BYTES} bytes, got ${seed?.length ?? 'none'}`,
+      { expected: MLKEM768_SEED_BYTES, actual: seed?.length ?? -1 },
+    );
+  }
+  const { publicKey, secretKey } = ml_kem768.keygen(seed);
   return { publicKey: publicKey as Bytes, secretKey: secretKey as Bytes };
 }
 
