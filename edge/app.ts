@@ -1,0 +1,137 @@
+/**
+ * createApp(deps) -> Hono: every HTTP route of the relay, built from injected
+ * services. Tests drive it in-process with `app.request()`; main.ts serves it.
+ */
+
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { ErrorCode, ParleyError } from '../shared/errors.ts';
+import type { PasskeyService } from './auth/passkeys.ts';
+import type { ReplayCache } from './auth/replay-cache.ts';
+import type { SessionTokens } from './auth/session-token.ts';
+import type { RelayConfig } from './config.ts';
+import type { Database } from './db/open.ts';
+import { requireDevice, requireSession } from './http/auth.ts';
+import type { AppEnv } from './http/env.ts';
+import { createErrorHandler, respondWithError } from './http/errors.ts';
+import { rateLimit } from './limits/middleware.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
+import type { Audit } from './observability/audit.ts';
+import type { Logger } from './observability/log.ts';
+import type { RelayMetrics } from './observability/metrics.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { healthRoutes } from './routes/health.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { userRoutes } from './routes/users.ts';
+import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
+import type { DeviceService } from './services/devices.ts';
+import type { Hub } from './ws/hub.ts';
+
+export interface Limiters {
+  readonly httpPerIp: RateLimiter;
+  readonly passkeyPerIp: RateLimiter;
+  readonly wsConnectPerIp: RateLimiter;
+}
+
+export interface AppDeps {
+  readonly config: RelayConfig;
+  readonly database: Database;
+  readonly passkeys: PasskeyService;
+  readonly devices: DeviceService;
+  readonly tokens: SessionTokens;
+  readonly replay: ReplayCache;
+  readonly hub: Hub;
+  readonly limiters: Limiters;
+  readonly audit: Audit;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  readonly now: () => number;
+  readonly upgradeWebSocket?: UpgradeWebSocket | undefined;
+}
+
+/** The runtime passes the peer address as `env.remoteAddr` (see main.ts). */
+export interface ServeEnv {
+  readonly remoteAddr?: { readonly hostname?: string };
+}
+
+function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded !== undefined && forwarded !== '') return forwarded;
+  }
+  return (c.env as ServeEnv | undefined)?.remoteAddr?.hostname ?? 'unknown';
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config, metrics, log } = deps;
+  const app = new Hono<AppEnv>();
+  app.onError(createErrorHandler(log, metrics));
+  app.notFound((c) =>
+    respondWithError(c, new ParleyError(ErrorCode.NOT_FOUND, 'No such route'), metrics),
+  );
+
+  app.use('*', async function observe(c, next) {
+    c.set('ip', clientIp(c, config.trustProxy));
+    await next();
+    metrics.httpRequests.inc({ route: c.req.routePath, status: String(c.res.status) });
+  });
+
+  app.route('/', healthRoutes(deps.database, deps.hub, metrics));
+  app.route('/', openApiRoutes());
+
+  const perIp = rateLimit(deps.limiters.httpPerIp, (c) => c.get('ip'), 'http');
+  // CORS for REST only: the WebSocket upgrade response must not get extra headers.
+  const restCors = cors({
+    origin: [...config.allowedOrigins],
+    allowHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
+  for (const prefix of [
+    '/v1/accounts/*',
+    '/v1/devices/*',
+    '/v1/users/*',
+    '/v1/keys/*',
+    '/v1/devices',
+    '/v1/keys',
+  ]) {
+    app.use(prefix, restCors, perIp);
+  }
+
+  const session = requireSession(deps.tokens, deps.audit);
+  const device = requireDevice({
+    deviceKey: (a, d) => deps.devices.deviceKey(a, d),
+    replay: deps.replay,
+    audit: deps.audit,
+    now: deps.now,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  const ceremonyLimit = rateLimit(deps.limiters.passkeyPerIp, (c) => c.get('ip'), 'passkey');
+  const maxBodyBytes = config.maxBodyBytes;
+
+  app.route(
+    '/v1/accounts',
+    accountRoutes({
+      passkeys: deps.passkeys,
+      devices: deps.devices,
+      db: deps.database.db,
+      maxBodyBytes,
+      session,
+      ceremonyLimit,
+    }),
+  );
+  app.route('/v1/devices', deviceRoutes({ devices: deps.devices, maxBodyBytes, session }));
+  app.route('/v1/users', userRoutes({ devices: deps.devices, maxBodyBytes, device }));
+  app.route('/v1/keys', keyRoutes({ devices: deps.devices, maxBodyBytes, device }));
+  app.route(
+    '/v1/ws',
+    wsRoutes({
+      hub: deps.hub,
+      upgrade: deps.upgradeWebSocket,
+      connectLimiter: deps.limiters.wsConnectPerIp,
+    }),
+  );
+  return app;
+}

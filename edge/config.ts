@@ -1,0 +1,240 @@
+/**
+ * The relay's configuration: the environment parsed once, at start, into a
+ * typed, frozen object. Nothing else reads the environment (main.ts passes it
+ * in), so tests build configs from plain objects.
+ */
+
+import {
+  AUTH_TIMEOUT_MS,
+  FRAME_ERROR_BUDGET,
+  IDLE_TIMEOUT_MS,
+  MESSAGE_RETENTION_MS,
+  PASSKEY_CHALLENGE_TTL_MS,
+  RATE_LIMITS,
+  REST_BODY_MAX_BYTES,
+  SESSION_TOKEN_TTL_MS,
+} from '../shared/wire/limits.ts';
+
+/** The project's extension id, pinned by the manifest `key` (extension/manifest-key.json). */
+export const EXTENSION_ID = 'bmdomknieihcmbmhfmajogfncjkidlbh';
+export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`;
+
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** Every limit is "limit per window"; env values are written `limit/windowSeconds`, e.g. `600/60`. */
+export interface RateLimitConfig {
+  /** Every HTTP request, per client IP. */
+  readonly httpPerIp: RateLimit;
+  /** Passkey ceremony starts, per client IP. */
+  readonly passkeyPerIp: RateLimit;
+  /** WebSocket upgrades, per client IP. */
+  readonly wsConnectPerIp: RateLimit;
+  /** Frames of any type, per authenticated device (unauthenticated: per socket). */
+  readonly framesPerDevice: RateLimit;
+  /** Device copies written by `send` frames, per sending device. */
+  readonly copiesPerDevice: RateLimit;
+  /** Prekey bundles handed out, per requesting device or account (against prekey exhaustion). */
+  readonly bundlesPerRequester: RateLimit;
+}
+
+export interface RelayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly libsqlUrl: string;
+  readonly libsqlAuthToken: string | undefined;
+  /** WebAuthn relying party ids accepted in assertions (rpIdHash); the first is the default. */
+  readonly rpIds: readonly string[];
+  readonly rpName: string;
+  /** Origins accepted in clientDataJSON. */
+  readonly allowedOrigins: readonly string[];
+  /** HMAC secret for session tokens; random per start unless TOKEN_SECRET is set. */
+  readonly tokenSecret: Uint8Array;
+  readonly tokenSecretIsEphemeral: boolean;
+  readonly sessionTokenTtlSeconds: number;
+  readonly challengeTtlSeconds: number;
+  readonly retentionSeconds: number;
+  readonly sweepIntervalSeconds: number;
+  /** A socket that sends nothing (not even a ping) for this long is closed. */
+  readonly wsIdleTimeoutSeconds: number;
+  /** Time allowed between upgrade and a valid auth frame. */
+  readonly wsAuthTimeoutSeconds: number;
+  /** Rejected frames tolerated per socket before it is closed with 1008. */
+  readonly wsErrorBudget: number;
+  readonly maxBodyBytes: number;
+  /** SQLite `synchronous` for file databases: FULL (default) survives power loss; NORMAL only process crashes. */
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  readonly rateLimits: RateLimitConfig;
+  readonly redisUrl: string | undefined;
+  readonly upstashRestUrl: string | undefined;
+  readonly upstashRestToken: string | undefined;
+  readonly instanceId: string;
+  /** Take the client IP from X-Forwarded-For (only behind a reverse proxy you control). */
+  readonly trustProxy: boolean;
+  readonly logLevel: LogLevel;
+  /** Seconds allowed for in-flight work on SIGINT/SIGTERM before sockets are cut. */
+  readonly shutdownGraceSeconds: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? fallback : v.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name}: expected ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function list(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new ConfigError(`${name}: expected a comma-separated list`);
+  return items;
+}
+
+function rate(
+  env: Env,
+  name: string,
+  fallback: { readonly limit: number; readonly windowMs: number },
+): RateLimit {
+  const raw = optional(env, name);
+  if (raw === undefined)
+    return {
+      limit: fallback.limit,
+      windowSeconds: Math.max(1, Math.round(fallback.windowMs / 1000)),
+    };
+  const match = /^(\d+)\/(\d+)$/.exec(raw);
+  const limit = Number(match?.[1] ?? Number.NaN);
+  const windowSeconds = Number(match?.[2] ?? Number.NaN);
+  if (!(limit >= 1 && windowSeconds >= 1)) {
+    throw new ConfigError(`${name}: expected "limit/windowSeconds" with both >= 1, got "${raw}"`);
+  }
+  return { limit, windowSeconds };
+}
+
+function decodeSecret(raw: string): Uint8Array {
+  const bytes = new TextEncoder().encode(raw);
+  if (bytes.length < 32) throw new ConfigError('TOKEN_SECRET: expected at least 32 bytes');
+  return bytes;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Development origins: a page served by the relay host itself, or by a dev server. */
+function devOrigins(port: number): string[] {
+  return [
+    `http://localhost:${port}`,
+    `http://127.0.0.1:${port}`,
+    'http://localhost:3000',
+    'http://localhost:5173',
+  ];
+}
+
+/**
+ * Builds the config from an environment map. `random` supplies the per-start
+ * token secret and instance id when they are not configured.
+ */
+export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayConfig {
+  const port = int(env, 'PORT', 8787, 0, 65535);
+  const configuredSecret = optional(env, 'TOKEN_SECRET');
+  const logLevel = str(env, 'LOG_LEVEL', 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
+  const instanceBytes = random(6);
+  const config: RelayConfig = {
+    host: str(env, 'HOST', '127.0.0.1'),
+    port,
+    libsqlUrl: str(env, 'LIBSQL_URL', 'file:./data/parley.db'),
+    libsqlAuthToken: optional(env, 'LIBSQL_AUTH_TOKEN'),
+    rpIds: list(env, 'RP_ID', [EXTENSION_ORIGIN, 'localhost']),
+    rpName: str(env, 'RP_NAME', 'Parley'),
+    allowedOrigins: list(env, 'ALLOWED_ORIGINS', [EXTENSION_ORIGIN, ...devOrigins(port)]),
+    tokenSecret: configuredSecret === undefined ? random(32) : decodeSecret(configuredSecret),
+    tokenSecretIsEphemeral: configuredSecret === undefined,
+    sessionTokenTtlSeconds: int(
+      env,
+      'SESSION_TOKEN_TTL_SECONDS',
+      SESSION_TOKEN_TTL_MS / 1000,
+      30,
+      86_400,
+    ),
+    challengeTtlSeconds: int(
+      env,
+      'CHALLENGE_TTL_SECONDS',
+      PASSKEY_CHALLENGE_TTL_MS / 1000,
+      5,
+      3600,
+    ),
+    retentionSeconds:
+      int(env, 'RETENTION_DAYS', MESSAGE_RETENTION_MS / 86_400_000, 1, 365) * 86_400,
+    sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
+    wsIdleTimeoutSeconds: int(env, 'WS_IDLE_TIMEOUT_SECONDS', IDLE_TIMEOUT_MS / 1000, 2, 3600),
+    wsAuthTimeoutSeconds: int(env, 'WS_AUTH_TIMEOUT_SECONDS', AUTH_TIMEOUT_MS / 1000, 1, 600),
+    wsErrorBudget: int(env, 'WS_ERROR_BUDGET', FRAME_ERROR_BUDGET, 1, 1000),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', REST_BODY_MAX_BYTES, 1024, 64 * 1024 * 1024),
+    sqliteSynchronous: str(env, 'SQLITE_SYNCHRONOUS', 'FULL') === 'NORMAL' ? 'NORMAL' : 'FULL',
+    rateLimits: {
+      httpPerIp: rate(env, 'RATE_LIMIT_HTTP_PER_IP', RATE_LIMITS.httpPerIp),
+      passkeyPerIp: rate(env, 'RATE_LIMIT_PASSKEY_PER_IP', RATE_LIMITS.passkeyPerIp),
+      wsConnectPerIp: rate(env, 'RATE_LIMIT_WS_CONNECT_PER_IP', RATE_LIMITS.wsConnectPerIp),
+      framesPerDevice: rate(env, 'RATE_LIMIT_FRAMES_PER_DEVICE', RATE_LIMITS.framesPerDevice),
+      copiesPerDevice: rate(env, 'RATE_LIMIT_COPIES_PER_DEVICE', RATE_LIMITS.deviceCopiesPerDevice),
+      bundlesPerRequester: rate(
+        env,
+        'RATE_LIMIT_BUNDLES_PER_REQUESTER',
+        RATE_LIMITS.bundlesPerDevice,
+      ),
+    },
+    redisUrl: optional(env, 'REDIS_URL'),
+    upstashRestUrl: optional(env, 'UPSTASH_REDIS_REST_URL'),
+    upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),
+    instanceId: str(
+      env,
+      'INSTANCE_ID',
+      [...instanceBytes].map((b) => b.toString(16).padStart(2, '0')).join(''),
+    ),
+    trustProxy: str(env, 'TRUST_PROXY', 'false') === 'true',
+    logLevel,
+    shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+  };
+  return Object.freeze(config);
+}
+
+/** The WebAuthn RP id to announce for a request from `origin` (the default when unknown). */
+export function rpIdForOrigin(config: RelayConfig, origin: string | undefined): string {
+  const fallback = config.rpIds[0] ?? 'localhost';
+  if (origin === undefined || !config.allowedOrigins.includes(origin)) return fallback;
+  // Chromium hashes the whole extension origin as the RP id for chrome-extension pages.
+  if (origin.startsWith('chrome-extension://'))
+    return config.rpIds.includes(origin) ? origin : fallback;
+  try {
+    const host = new URL(origin).hostname;
+    return config.rpIds.includes(host) ? host : fallback;
+  } catch {
+    return fallback;
+  }
+}

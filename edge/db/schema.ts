@@ -1,0 +1,144 @@
+/**
+ * Relay storage. The relay keeps public keys, passkey credentials and queued
+ * ciphertext — never plaintext, never private keys. Times are Unix milliseconds.
+ */
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const bytes = (name: string) => blob(name, { mode: 'buffer' }).$type<Uint8Array>();
+
+export const accounts = sqliteTable('accounts', {
+  id: text('id').primaryKey(),
+  /** Normalised handle (lower case), unique. */
+  handle: text('handle').notNull().unique(),
+  /** The WebAuthn user handle (random, opaque), base64url. */
+  webauthnUserId: text('webauthn_user_id').notNull(),
+  /** Identity key, set by the first device registration; every later device must present the same one. */
+  identityDh: bytes('identity_dh'),
+  identitySig: bytes('identity_sig'),
+  identityBinding: bytes('identity_binding'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    /** Credential id, base64url. */
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    publicKey: bytes('public_key').notNull(),
+    counter: integer('counter').notNull(),
+    transports: text('transports').notNull().default('[]'),
+    backedUp: integer('backed_up', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [index('passkeys_account').on(t.accountId)],
+);
+
+/** WebAuthn challenges: single use (deleted when consumed), expiring. */
+export const challenges = sqliteTable(
+  'challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    purpose: text('purpose', { enum: ['register', 'add-passkey', 'login'] }).notNull(),
+    /** For registration: the handle being claimed and the user handle offered to the authenticator. */
+    handle: text('handle'),
+    webauthnUserId: text('webauthn_user_id'),
+    /** For add-passkey and login with a handle: the account the ceremony is for. */
+    accountId: text('account_id'),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('challenges_expiry').on(t.expiresAt)],
+);
+
+export const devices = sqliteTable(
+  'devices',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    deviceId: integer('device_id').notNull(),
+    deviceKey: bytes('device_key').notNull(),
+    certificate: bytes('certificate').notNull(),
+    certificateCreatedAt: integer('certificate_created_at').notNull(),
+    signedPrekeyId: integer('signed_prekey_id').notNull(),
+    signedPrekey: bytes('signed_prekey').notNull(),
+    signedPrekeySig: bytes('signed_prekey_sig').notNull(),
+    kemPrekeyId: integer('kem_prekey_id').notNull(),
+    kemPrekey: bytes('kem_prekey').notNull(),
+    kemPrekeySig: bytes('kem_prekey_sig').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.deviceId] }),
+    uniqueIndex('devices_key').on(t.deviceKey),
+  ],
+);
+
+/** Removed devices, remembered so a sender addressing one is told "stale" rather than "unknown". */
+export const removedDevices = sqliteTable(
+  'removed_devices',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    removedAt: integer('removed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceId] })],
+);
+
+export const oneTimePrekeys = sqliteTable(
+  'one_time_prekeys',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceId, t.keyId] })],
+);
+
+/**
+ * The delivery queue: one row per recipient device. `seq` orders delivery;
+ * the unique index makes a resent frame (same sender device and client id)
+ * idempotent instead of a duplicate.
+ */
+export const queue = sqliteTable(
+  'queue',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    recipientAccount: text('recipient_account').notNull(),
+    recipientDevice: integer('recipient_device').notNull(),
+    senderAccount: text('sender_account').notNull(),
+    senderDevice: integer('sender_device').notNull(),
+    /** The sender's 16-byte message id (unique per sending device). */
+    clientMessageId: bytes('client_message_id').notNull(),
+    ciphertext: bytes('ciphertext').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** The earlier of the sender's expiresAt and createdAt + retention: never served at or after it. */
+    expiresAt: integer('expires_at').notNull(),
+    /** The sender's own expiresAt, passed on to the recipient (null when the sender set none). */
+    senderExpiresAt: integer('sender_expires_at'),
+  },
+  (t) => [
+    index('queue_recipient').on(t.recipientAccount, t.recipientDevice, t.seq),
+    index('queue_expiry').on(t.expiresAt),
+    uniqueIndex('queue_dedupe').on(
+      t.recipientAccount,
+      t.recipientDevice,
+      t.senderAccount,
+      t.senderDevice,
+      t.clientMessageId,
+    ),
+  ],
+);

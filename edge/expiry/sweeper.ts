@@ -1,0 +1,72 @@
+/**
+ * The expiry sweeper: deletes queue rows past their expiry (the sender's
+ * `expiresAt`, or 30 days undelivered) and stale passkey challenges. Reads
+ * already skip expired rows, so the sweeper is about storage, not visibility.
+ *
+ * Deleted must mean gone from the file: the database runs with
+ * secure_delete=ON (freed cells are zeroed), and after each sweep a
+ * TRUNCATE checkpoint empties the write-ahead log, which otherwise keeps old
+ * page images — acknowledged ciphertext included — until it is overwritten.
+ */
+import { purgeExpiredChallenges } from '../db/accounts.ts';
+import type { Database } from '../db/open.ts';
+import { deleteExpired } from '../db/queue.ts';
+import type { Logger } from '../observability/log.ts';
+import { safeErrorText } from '../observability/log.ts';
+import type { RelayMetrics } from '../observability/metrics.ts';
+
+export interface SweepResult {
+  readonly messages: number;
+  readonly challenges: number;
+}
+
+export interface SweeperDeps {
+  readonly database: Database;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  readonly now: () => number;
+  /** Rows deleted per statement, so one sweep never holds the write lock for long. */
+  readonly batch?: number;
+}
+
+export class Sweeper {
+  readonly #d: SweeperDeps;
+  #running: Promise<SweepResult> | undefined;
+
+  constructor(deps: SweeperDeps) {
+    this.#d = deps;
+  }
+
+  /** One sweep; concurrent calls share the sweep already running. Never throws. */
+  sweep(): Promise<SweepResult> {
+    this.#running ??= this.#sweep().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #sweep(): Promise<SweepResult> {
+    const { database, log, metrics } = this.#d;
+    const batch = this.#d.batch ?? 500;
+    let messages = 0;
+    let challenges = 0;
+    try {
+      const now = this.#d.now();
+      for (;;) {
+        const n = await deleteExpired(database.db, now, batch);
+        messages += n;
+        if (n < batch) break;
+      }
+      challenges = await purgeExpiredChallenges(database.db, now);
+      if (database.isFile) await database.client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+      metrics.expired.inc({}, messages);
+      if (messages + challenges > 0) log.info('expiry.swept', { messages, challenges });
+    } catch (error) {
+      log.error('expiry.sweep_failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+        detail: safeErrorText(error),
+      });
+    }
+    return { messages, challenges };
+  }
+}

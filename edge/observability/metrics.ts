@@ -1,0 +1,178 @@
+/**
+ * A small Prometheus registry (text exposition format 0.0.4): counters and
+ * gauges with labels, and one histogram type. Written here rather than pulled
+ * in because the relay needs a handful of series and nothing else from a
+ * metrics library, and it has to run unchanged on Deno and Node.
+ */
+
+type Labels = Readonly<Record<string, string>>;
+
+function labelKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  if (names.length === 0) return '';
+  return `{${names.map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`).join(',')}}`;
+}
+
+function escapeLabel(v: string): string {
+  return v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+}
+
+interface Metric {
+  render(): string;
+}
+
+export class Counter implements Metric {
+  readonly #values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelKey(labels);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.#values.get(labelKey(labels)) ?? 0;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    if (this.#values.size === 0) lines.push(`${this.name} 0`);
+    for (const [key, v] of this.#values) lines.push(`${this.name}${key} ${v}`);
+    return lines.join('\n');
+  }
+}
+
+export class Gauge implements Metric {
+  readonly #values = new Map<string, number>();
+  #collect: (() => number | Promise<number>) | undefined;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  set(value: number, labels: Labels = {}): void {
+    this.#values.set(labelKey(labels), value);
+  }
+  add(by: number, labels: Labels = {}): void {
+    const key = labelKey(labels);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.#values.get(labelKey(labels)) ?? 0;
+  }
+  /** Sets a callback evaluated at scrape time (e.g. a COUNT(*) on the queue). */
+  collectWith(fn: () => number | Promise<number>): void {
+    this.#collect = fn;
+  }
+  async refresh(): Promise<void> {
+    if (this.#collect !== undefined) this.set(await this.#collect());
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    if (this.#values.size === 0) lines.push(`${this.name} 0`);
+    for (const [key, v] of this.#values) lines.push(`${this.name}${key} ${v}`);
+    return lines.join('\n');
+  }
+}
+
+export class Histogram implements Metric {
+  readonly #counts: number[];
+  #sum = 0;
+  #count = 0;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {
+    this.#counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.#sum += value;
+    this.#count += 1;
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) this.#counts[i] = (this.#counts[i] ?? 0) + 1;
+    }
+  }
+  get count(): number {
+    return this.#count;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    this.buckets.forEach((b, i) => {
+      lines.push(`${this.name}_bucket{le="${b}"} ${this.#counts[i] ?? 0}`);
+    });
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.#count}`);
+    lines.push(`${this.name}_sum ${this.#sum}`);
+    lines.push(`${this.name}_count ${this.#count}`);
+    return lines.join('\n');
+  }
+}
+
+/** Every series the relay exports. One instance per app. */
+export class RelayMetrics {
+  readonly connections = new Gauge(
+    'parley_ws_connections',
+    'Open WebSocket connections (authenticated or not).',
+  );
+  readonly authenticated = new Gauge(
+    'parley_ws_authenticated',
+    'Authenticated WebSocket connections.',
+  );
+  readonly framesIn = new Counter('parley_ws_frames_in_total', 'Frames received, by type.');
+  readonly framesOut = new Counter('parley_ws_frames_out_total', 'Frames sent, by type.');
+  readonly queueDepth = new Gauge('parley_queue_depth', 'Messages waiting in the relay queue.');
+  readonly stored = new Counter(
+    'parley_messages_stored_total',
+    'Ciphertexts written to the queue.',
+  );
+  readonly deliveries = new Counter(
+    'parley_deliveries_total',
+    'Ciphertexts delivered to a device (including redeliveries).',
+  );
+  readonly acks = new Counter('parley_acks_total', 'Ciphertexts acknowledged and deleted.');
+  readonly expired = new Counter(
+    'parley_expired_total',
+    'Ciphertexts deleted by the expiry sweeper.',
+  );
+  readonly rejections = new Counter(
+    'parley_rejections_total',
+    'Rejected requests and frames, by stable error code.',
+  );
+  readonly authFailures = new Counter(
+    'parley_auth_failures_total',
+    'Rejected authentication attempts, by kind and code.',
+  );
+  readonly httpRequests = new Counter(
+    'parley_http_requests_total',
+    'HTTP requests, by route and status.',
+  );
+  readonly deliveryLatency = new Histogram(
+    'parley_delivery_latency_seconds',
+    'Time from a ciphertext being stored to it being sent to a connected recipient.',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600],
+  );
+
+  readonly #all: Metric[] = [
+    this.connections,
+    this.authenticated,
+    this.framesIn,
+    this.framesOut,
+    this.queueDepth,
+    this.stored,
+    this.deliveries,
+    this.acks,
+    this.expired,
+    this.rejections,
+    this.authFailures,
+    this.httpRequests,
+    this.deliveryLatency,
+  ];
+
+  async render(): Promise<string> {
+    try {
+      await this.queueDepth.refresh();
+    } catch {
+      // A failing scrape-time query leaves the last value; /healthz reports the database.
+    }
+    return `${this.#all.map((m) => m.render()).join('\n')}\n`;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Builds a whole relay from a config: database (migrated), services, hub,
+ * sweeper and the Hono app. main.ts adds only the runtime (Deno.serve,
+ * signals, the WebSocket upgrade); tests call this with a temp database.
+ */
+
+import type { Hono } from 'hono';
+import type { Bytes } from '../shared/bytes.ts';
+import { systemRandom } from '../shared/crypto/random.ts';
+import { encodeServerFrame } from '../shared/wire/codec.ts';
+import { REQUEST_MAX_SKEW_MS } from '../shared/wire/limits.ts';
+import { createApp } from './app.ts';
+import { PasskeyService } from './auth/passkeys.ts';
+import { ReplayCache } from './auth/replay-cache.ts';
+import { createSessionTokens } from './auth/session-token.ts';
+import type { RateLimit, RelayConfig } from './config.ts';
+import { type Database, openDatabase } from './db/open.ts';
+import { queueDepth } from './db/queue.ts';
+import { Sweeper } from './expiry/sweeper.ts';
+import type { Fanout } from './fanout/fanout.ts';
+import { MemoryFanout } from './fanout/memory.ts';
+import type { AppEnv } from './http/env.ts';
+import { MemoryRateLimiter } from './limits/rate-limiter.ts';
+import { createAudit } from './observability/audit.ts';
+import type { Logger } from './observability/log.ts';
+import { RelayMetrics } from './observability/metrics.ts';
+import type { UpgradeWebSocket } from './routes/ws.ts';
+import { DeviceService } from './services/devices.ts';
+import { MessageService } from './services/messages.ts';
+import { Hub } from './ws/hub.ts';
+
+export interface RelayOptions {
+  readonly config: RelayConfig;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly random?: (n: number) => Bytes;
+  readonly fanout?: Fanout;
+  readonly upgradeWebSocket?: UpgradeWebSocket;
+}
+
+export interface Relay {
+  readonly app: Hono<AppEnv>;
+  readonly hub: Hub;
+  readonly sweeper: Sweeper;
+  readonly database: Database;
+  readonly metrics: RelayMetrics;
+  readonly devices: DeviceService;
+  readonly messages: MessageService;
+  /** Stops the hub (draining sockets), then closes fan-out and the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const { config, log } = options;
+  const now = options.now ?? (() => Date.now());
+  const random = options.random ?? systemRandom;
+  const database = await openDatabase({
+    url: config.libsqlUrl,
+    authToken: config.libsqlAuthToken,
+    synchronous: config.sqliteSynchronous,
+  });
+  const metrics = new RelayMetrics();
+  metrics.queueDepth.collectWith(() => queueDepth(database.db));
+  const audit = createAudit(log, metrics);
+  const fanout =
+    options.fanout ??
+    new MemoryFanout((error) =>
+      log.error('fanout.listener_failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+      }),
+    );
+  const limiter = (limit: RateLimit) => new MemoryRateLimiter(limit, now);
+  const limits = config.rateLimits;
+  const tokens = createSessionTokens(config.tokenSecret, config.sessionTokenTtlSeconds, now);
+  const devices = new DeviceService({
+    db: database.db,
+    fanout,
+    bundleLimiter: limiter(limits.bundlesPerRequester),
+    now,
+  });
+  const messages = new MessageService({
+    db: database.db,
+    fanout,
+    now,
+    retentionMs: config.retentionSeconds * 1000,
+    encodeTransient: (d) =>
+      encodeServerFrame({
+        t: 'deliver',
+        id: d.id as Bytes,
+        from: d.from,
+        fromDevice: d.fromDevice,
+        body: d.body as Bytes,
+        sentAt: d.sentAt,
+      }),
+  });
+  const hub = new Hub({
+    config,
+    messages,
+    devices,
+    fanout,
+    audit,
+    log,
+    metrics,
+    now,
+    random,
+    frameLimiter: limiter(limits.framesPerDevice),
+    copyLimiter: limiter(limits.copiesPerDevice),
+  });
+  const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
+  const sweeper = new Sweeper({ database, log, metrics, now });
+  const app = createApp({
+    config,
+    database,
+    passkeys,
+    devices,
+    tokens,
+    replay: new ReplayCache(2 * REQUEST_MAX_SKEW_MS),
+    hub,
+    limiters: {
+      httpPerIp: limiter(limits.httpPerIp),
+      passkeyPerIp: limiter(limits.passkeyPerIp),
+      wsConnectPerIp: limiter(limits.wsConnectPerIp),
+    },
+    audit,
+    log,
+    metrics,
+    now,
+    upgradeWebSocket: options.upgradeWebSocket,
+  });
+  let closed = false;
+  return {
+    app,
+    hub,
+    sweeper,
+    database,
+    metrics,
+    devices,
+    messages,
+    async close(graceMs = config.shutdownGraceSeconds * 1000) {
+      if (closed) return;
+      closed = true;
+      await hub.shutdown(graceMs);
+      await fanout.close();
+      database.close();
+    },
+  };
+}

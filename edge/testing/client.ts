@@ -1,0 +1,202 @@
+/**
+ * Test client for the relay's REST side: passkey accounts (through the
+ * software authenticator, so the real verification path runs), devices with
+ * real keys from shared/crypto/keys.ts, and device-signed requests. The same
+ * helpers drive an in-process app (`app.request`) and a real relay process
+ * (`fetch`), through the `Http` function they are given.
+ */
+import { toBase64Url } from '../../shared/bytes.ts';
+import type { SigningKeyPair } from '../../shared/crypto/ed25519.ts';
+import {
+  certifyDevice,
+  type DeviceCertificate,
+  type DeviceKeySet,
+  generateDeviceKey,
+  generateDeviceKeySet,
+  generateIdentityKeyPair,
+  type IdentityKeyPair,
+} from '../../shared/crypto/keys.ts';
+import { systemRandom } from '../../shared/crypto/random.ts';
+import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
+import { signDeviceRequest } from '../../shared/wire/device-request.ts';
+import { EXTENSION_ORIGIN } from '../config.ts';
+
+export type Http = (path: string, init?: RequestInit) => Promise<Response>;
+
+export interface TestAccount {
+  readonly userId: string;
+  readonly handle: string;
+  readonly token: string;
+  readonly authenticator: SoftAuthenticator;
+  readonly identity: IdentityKeyPair;
+}
+
+export interface TestDevice {
+  readonly account: TestAccount;
+  readonly deviceId: number;
+  readonly deviceKey: SigningKeyPair;
+  readonly certificate: DeviceCertificate;
+  readonly keys: DeviceKeySet;
+}
+
+export function jsonInit(
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    headers: { 'content-type': 'application/json', origin: EXTENSION_ORIGIN, ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
+}
+
+export async function expectJson<T = Record<string, unknown>>(
+  response: Response,
+  status: number,
+): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status)
+    throw new Error(`Expected HTTP ${status}, got ${response.status}: ${text.slice(0, 300)}`);
+  return (text === '' ? {} : JSON.parse(text)) as T;
+}
+
+/** Registers a new account with a fresh software passkey. */
+export async function registerAccount(
+  http: Http,
+  handle: string,
+  origin = EXTENSION_ORIGIN,
+): Promise<TestAccount> {
+  const authenticator = new SoftAuthenticator({ origin });
+  const options = await expectJson(
+    await http('/v1/accounts/register/options', jsonInit('POST', { handle })),
+    200,
+  );
+  const response = await authenticator.createCredential(options as never);
+  const grant = await expectJson<{ userId: string; handle: string; token: string }>(
+    await http('/v1/accounts/register/verify', jsonInit('POST', { response })),
+    201,
+  );
+  return { ...grant, authenticator, identity: await generateIdentityKeyPair(true) };
+}
+
+/** Logs in again with the account's passkey; returns a fresh session token. */
+export async function login(http: Http, account: TestAccount): Promise<string> {
+  const options = await expectJson(
+    await http('/v1/accounts/login/options', jsonInit('POST', { handle: account.handle })),
+    200,
+  );
+  const response = await account.authenticator.getAssertion(options as never);
+  const grant = await expectJson<{ token: string }>(
+    await http('/v1/accounts/login/verify', jsonInit('POST', { response })),
+    200,
+  );
+  return grant.token;
+}
+
+let nextDeviceId = 1000;
+
+/** Keys for a new device of `account` (not yet registered). */
+export async function createDevice(
+  account: TestAccount,
+  options: { deviceId?: number; oneTimePreKeys?: number } = {},
+): Promise<TestDevice> {
+  const deviceId = options.deviceId ?? nextDeviceId++;
+  const keys = await generateDeviceKeySet(
+    { random: systemRandom, now: () => Date.now() },
+    { identity: account.identity, oneTimePreKeyCount: options.oneTimePreKeys ?? 10 },
+  );
+  const deviceKey = await generateDeviceKey();
+  const certificate = await certifyDevice(account.identity, {
+    userId: account.userId,
+    deviceId,
+    deviceKey: deviceKey.publicKey,
+    createdAt: Date.now(),
+  });
+  return { account, deviceId, deviceKey, certificate, keys };
+}
+
+/** The JSON body of POST /v1/devices for `device`. */
+export function registrationBody(device: TestDevice): Record<string, unknown> {
+  const b64 = toBase64Url;
+  const { keys, certificate } = device;
+  return {
+    identity: {
+      dh: b64(keys.identity.dh.publicKey),
+      signing: b64(keys.identity.signing.publicKey),
+      binding: b64(keys.identity.binding),
+    },
+    certificate: {
+      userId: certificate.userId,
+      deviceId: certificate.deviceId,
+      deviceKey: b64(certificate.deviceKey),
+      createdAt: certificate.createdAt,
+      signature: b64(certificate.signature),
+    },
+    signedPreKey: {
+      id: keys.signedPreKey.id,
+      publicKey: b64(keys.signedPreKey.keyPair.publicKey),
+      signature: b64(keys.signedPreKey.signature),
+    },
+    kemPreKey: {
+      id: keys.kemPreKey.id,
+      publicKey: b64(keys.kemPreKey.keyPair.publicKey),
+      signature: b64(keys.kemPreKey.signature),
+    },
+    oneTimePreKeys: keys.oneTimePreKeys.map((k) => ({
+      id: k.id,
+      publicKey: b64(k.keyPair.publicKey),
+    })),
+  };
+}
+
+export async function registerDevice(http: Http, device: TestDevice): Promise<void> {
+  await expectJson(
+    await http(
+      '/v1/devices',
+      jsonInit('POST', registrationBody(device), {
+        authorization: `Bearer ${device.account.token}`,
+      }),
+    ),
+    201,
+  );
+}
+
+/** A new account with one registered device. */
+export async function accountWithDevice(
+  http: Http,
+  handle: string,
+  deviceOptions: { deviceId?: number; oneTimePreKeys?: number } = {},
+) {
+  const account = await registerAccount(http, handle);
+  const device = await createDevice(account, deviceOptions);
+  await registerDevice(http, device);
+  return device;
+}
+
+let lastTs = 0;
+
+/** A device-signed request; `ts` strictly increases so no two requests share a signature input. */
+export async function deviceRequest(
+  http: Http,
+  device: TestDevice,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  lastTs = Math.max(Date.now(), lastTs + 1);
+  const authorization = await signDeviceRequest(
+    device.deviceKey.privateKey,
+    { method, path, body: new TextEncoder().encode(text) },
+    { user: device.account.userId, device: device.deviceId, ts: lastTs },
+  );
+  return http(path, {
+    method,
+    headers: {
+      authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: text }),
+  });
+}

@@ -1,0 +1,492 @@
+/**
+ * One WebSocket, from challenge to close. Frames are handled strictly one
+ * after another (a per-connection promise chain), so a device's sends are
+ * stored in the order it sent them and an ack never overtakes the delivery it
+ * answers. Every handler runs inside a try/catch: a bad frame costs the
+ * sender an error frame (and, past the budget, the socket), never the process.
+ */
+import { type Bytes, copy } from '../../shared/bytes.ts';
+import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
+import {
+  decodeClientFrame,
+  encodeServerFrame,
+  FRAME_DECODE_ERRORS,
+} from '../../shared/wire/codec.ts';
+import { verifyDeviceAuth } from '../../shared/wire/device-auth.ts';
+import type {
+  AckFrame,
+  AuthFrame,
+  ClientFrame,
+  SendFrame,
+  ServerFrame,
+} from '../../shared/wire/frames.ts';
+import {
+  ERROR_MESSAGE_MAX_CHARS,
+  FRAME_MAX_BYTES,
+  PREAUTH_FRAME_MAX_BYTES,
+} from '../../shared/wire/limits.ts';
+import type { QueueRow } from '../db/queue.ts';
+import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
+import { AuthFailure, RelayCode } from '../http/codes.ts';
+import { safeErrorText } from '../observability/log.ts';
+import type { HubContext } from './hub.ts';
+import { CloseCode, type RelaySocket } from './socket.ts';
+
+/** Deliveries sent but not yet acknowledged, per socket: bounds memory and socket buffers. */
+const DELIVERY_WINDOW = 256;
+const DELIVERY_BATCH = 64;
+/** Above this many buffered bytes the pump waits for the socket to drain (checked on tick). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Frames received but not yet handled; a client this far ahead is flooding. */
+const MAX_QUEUED_FRAMES = 512;
+
+type State = 'challenged' | 'authenticating' | 'ready' | 'closed';
+
+/** Socket and database bytes arrive as ArrayBuffer, Buffer or Uint8Array; frames want Bytes. */
+function asBytes(value: unknown): Bytes {
+  if (value instanceof Uint8Array)
+    return value.buffer instanceof ArrayBuffer ? (value as Bytes) : copy(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return new Uint8Array(0);
+}
+
+function clip(message: string): string {
+  return message.length <= ERROR_MESSAGE_MAX_CHARS
+    ? message
+    : `${message.slice(0, ERROR_MESSAGE_MAX_CHARS - 1)}…`;
+}
+
+export class Connection {
+  readonly id: string;
+  readonly ip: string;
+  readonly #ctx: HubContext;
+  readonly #socket: RelaySocket;
+  readonly #openedAt: number;
+  #state: State = 'challenged';
+  #nonce: Bytes;
+  #lastFrameAt: number;
+  #errors = 0;
+  #device: DeviceAddress | undefined;
+  #attachment: Attachment | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #draining = false;
+  // Delivery state
+  #cursor = 0;
+  readonly #unacked = new Set<number>();
+  #pumping = false;
+  #pumpAgain = false;
+  #backlogDone = false;
+  #drainedSent = false;
+
+  constructor(ctx: HubContext, socket: RelaySocket, id: string, ip: string) {
+    this.#ctx = ctx;
+    this.#socket = socket;
+    this.id = id;
+    this.ip = ip;
+    this.#openedAt = ctx.now();
+    this.#lastFrameAt = this.#openedAt;
+    this.#nonce = ctx.random(32);
+    ctx.metrics.connections.add(1);
+    this.#send({ t: 'challenge', nonce: this.#nonce, serverTime: this.#openedAt });
+  }
+
+  get device(): DeviceAddress | undefined {
+    return this.#device;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Entry point for every message event (binary or not). Never throws. */
+  receive(data: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#lastFrameAt = this.#ctx.now();
+    if (this.#draining) {
+      this.#error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
+      return;
+    }
+    if (++this.#queued > MAX_QUEUED_FRAMES) {
+      this.#ctx.metrics.rejections.inc({ code: 'FLOOD' });
+      this.close(CloseCode.POLICY, 'too many frames in flight');
+      return;
+    }
+    const bytes = typeof data === 'string' ? undefined : asBytes(data);
+    this.#chain = this.#chain
+      .then(() => this.#handle(bytes))
+      .catch((error: unknown) => this.#internal(error))
+      .finally(() => {
+        this.#queued--;
+      });
+  }
+
+  async #handle(bytes: Uint8Array | undefined): Promise<void> {
+    if (this.#state === 'closed') return;
+    let frame: ClientFrame;
+    try {
+      if (bytes === undefined) {
+        throw new ParleyError(
+          ErrorCode.FRAME_MALFORMED,
+          'Cannot decode frame: text frames are not accepted',
+          {
+            reason: 'not binary',
+          },
+        );
+      }
+      const maxBytes = this.#state === 'ready' ? FRAME_MAX_BYTES : PREAUTH_FRAME_MAX_BYTES;
+      frame = decodeClientFrame(bytes, { maxBytes });
+    } catch (error) {
+      this.#ctx.metrics.framesIn.inc({ type: 'invalid' });
+      this.#abuse(
+        isParleyError(error) && FRAME_DECODE_ERRORS.includes(error.code)
+          ? error
+          : this.#wrap(error),
+      );
+      return;
+    }
+    this.#ctx.metrics.framesIn.inc({ type: frame.t });
+    if (this.#state !== 'ready') {
+      if (frame.t === 'auth' && this.#state === 'challenged') return this.#auth(frame);
+      this.#abuse(new ParleyError(ErrorCode.AUTH_REQUIRED, 'Authenticate first'));
+      return;
+    }
+    if (frame.t === 'auth') {
+      this.#abuse(
+        new ParleyError(ErrorCode.FRAME_INVALID, 'Already authenticated', {
+          frame: 'auth',
+          path: '',
+          reason: 'state',
+        }),
+      );
+      return;
+    }
+    const device = this.#device as DeviceAddress;
+    const decision = await this.#ctx.frameLimiter.consume(`${device.accountId}/${device.deviceId}`);
+    if (!decision.allowed) {
+      this.#rateLimited(decision.retryAfterSeconds, frame.t === 'send' ? frame.id : undefined);
+      return;
+    }
+    switch (frame.t) {
+      case 'send':
+        return this.#onSend(device, frame);
+      case 'ack':
+        return this.#onAck(device, frame);
+      case 'ping':
+        this.#send({ t: 'pong', n: frame.n });
+        return;
+    }
+  }
+
+  async #auth(frame: AuthFrame): Promise<void> {
+    this.#state = 'authenticating';
+    const nonce = this.#nonce;
+    this.#nonce = new Uint8Array(0); // one answer per challenge
+    const key = await this.#ctx.devices.deviceKey(frame.user, frame.device);
+    const ok = key !== undefined && (await verifyDeviceAuth(key, nonce, frame));
+    if (this.#state !== 'authenticating') return; // closed meanwhile
+    if (!ok) {
+      const reason = key === undefined ? AuthFailure.UNKNOWN_DEVICE : AuthFailure.SIGNATURE;
+      this.#ctx.audit.authFailure({
+        kind: 'ws-auth',
+        code: `${ErrorCode.AUTH_FAILED}:${reason}`,
+        ip: this.ip,
+        accountId: frame.user,
+        deviceId: frame.device,
+      });
+      this.#sendError(
+        new ParleyError(
+          ErrorCode.AUTH_FAILED,
+          key === undefined ? 'Unknown device' : 'Signature does not verify',
+          { reason },
+        ),
+      );
+      this.close(CloseCode.POLICY, 'authentication failed');
+      return;
+    }
+    const device: DeviceAddress = { accountId: frame.user, deviceId: frame.device };
+    this.#device = device;
+    this.#state = 'ready';
+    this.#ctx.metrics.authenticated.add(1);
+    this.#attachment = await this.#ctx.fanout.attach(device, this.id, (signal) =>
+      this.#onSignal(signal),
+    );
+    if (this.#state !== 'ready') {
+      await this.#attachment.detach();
+      return;
+    }
+    const [queued, oneTimePreKeys] = await Promise.all([
+      this.#ctx.messages.countPending(device),
+      this.#ctx.devices.prekeyCount(device.accountId, device.deviceId),
+      this.#ctx.devices.touch(device.accountId, device.deviceId),
+    ]);
+    this.#send({
+      t: 'ready',
+      user: device.accountId,
+      device: device.deviceId,
+      queued,
+      oneTimePreKeys,
+    });
+    this.#ctx.log.info('ws.authenticated', {
+      conn: this.id,
+      accountId: device.accountId,
+      deviceId: device.deviceId,
+      queued,
+    });
+    await this.#pump();
+  }
+
+  async #onSend(device: DeviceAddress, frame: SendFrame): Promise<void> {
+    let copies = 0;
+    for (const r of frame.to) copies += r.devices.length;
+    const decision = await this.#ctx.copyLimiter.consume(
+      `${device.accountId}/${device.deviceId}`,
+      copies,
+    );
+    if (!decision.allowed) {
+      this.#rateLimited(decision.retryAfterSeconds, frame.id);
+      return;
+    }
+    try {
+      const outcome = await this.#ctx.messages.send(device, frame);
+      if (outcome.kind === 'mismatch') {
+        this.#ctx.metrics.rejections.inc({ code: 'DEVICE_MISMATCH' });
+        this.#send({ t: 'mismatch', id: frame.id, users: outcome.users });
+        return;
+      }
+      if (!outcome.transient) this.#ctx.metrics.stored.inc({}, outcome.copies);
+      this.#send({ t: 'stored', id: frame.id, serverTime: this.#ctx.now() });
+    } catch (error) {
+      if (!isParleyError(error)) throw error;
+      this.#sendError(error, frame.id);
+    }
+  }
+
+  async #onAck(device: DeviceAddress, frame: AckFrame): Promise<void> {
+    const deleted = await this.#ctx.messages.acknowledge(device, frame.qids);
+    for (const qid of frame.qids) this.#unacked.delete(qid);
+    this.#ctx.metrics.acks.inc({}, deleted);
+    await this.#pump();
+  }
+
+  #onSignal(signal: FanoutSignal): void {
+    if (this.#state !== 'ready') return;
+    switch (signal.type) {
+      case 'queued':
+        this.#schedulePump();
+        return;
+      case 'transient':
+        this.#raw(signal.frame, 'deliver');
+        return;
+      case 'revoked':
+        this.close(CloseCode.REVOKED, 'device removed');
+        return;
+      case 'replaced':
+        if (signal.connectionId !== this.id)
+          this.close(CloseCode.REPLACED, 'device connected elsewhere');
+        return;
+    }
+  }
+
+  #schedulePump(): void {
+    this.#pump().catch((error: unknown) => this.#internal(error));
+  }
+
+  /**
+   * Sends queued rows after the cursor, oldest first, keeping at most
+   * DELIVERY_WINDOW unacknowledged. Re-entrant calls fold into one more pass,
+   * so a burst of signals costs one query per batch, not one per signal.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        await this.#pumpOnce();
+      } while (this.#pumpAgain && this.#state === 'ready');
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #pumpOnce(): Promise<void> {
+    const device = this.#device;
+    if (device === undefined) return;
+    while (this.#state === 'ready') {
+      if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) return; // resumed by tick()
+      const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
+      if (room <= 0) return;
+      const rows = await this.#ctx.messages.pending(device, this.#cursor, room);
+      for (const row of rows) this.#deliver(row);
+      if (rows.length < room) {
+        this.#backlogDone = true;
+        break;
+      }
+    }
+    if (this.#backlogDone && !this.#drainedSent && this.#state === 'ready') {
+      this.#drainedSent = true;
+      this.#send({ t: 'drained' });
+    }
+  }
+
+  #deliver(row: QueueRow): void {
+    if (row.seq <= this.#cursor || this.#state !== 'ready') return;
+    this.#cursor = row.seq;
+    this.#unacked.add(row.seq);
+    const frame: ServerFrame = {
+      t: 'deliver',
+      qid: row.seq,
+      id: asBytes(row.clientMessageId),
+      from: row.senderAccount,
+      fromDevice: row.senderDevice,
+      body: asBytes(row.ciphertext),
+      sentAt: row.createdAt,
+      ...(row.senderExpiresAt === null ? {} : { expiresAt: row.senderExpiresAt }),
+    };
+    this.#send(frame);
+    this.#ctx.metrics.deliveries.inc();
+    this.#ctx.metrics.deliveryLatency.observe(Math.max(0, this.#ctx.now() - row.createdAt) / 1000);
+  }
+
+  /** Called about once a second by the hub: timeouts and resuming a paused pump. */
+  tick(now: number): void {
+    if (this.#state === 'closed') return;
+    if (
+      this.#state !== 'ready' &&
+      now - this.#openedAt > this.#ctx.config.wsAuthTimeoutSeconds * 1000
+    ) {
+      this.#ctx.audit.authFailure({
+        kind: 'ws-auth',
+        code: `${ErrorCode.AUTH_FAILED}:${AuthFailure.TIMEOUT}`,
+        ip: this.ip,
+      });
+      this.close(CloseCode.TIMEOUT, 'authentication timeout');
+      return;
+    }
+    if (now - this.#lastFrameAt > this.#ctx.config.wsIdleTimeoutSeconds * 1000) {
+      this.close(CloseCode.TIMEOUT, 'idle');
+      return;
+    }
+    if (this.#state === 'ready' && !this.#pumping) this.#schedulePump();
+  }
+
+  /** Graceful shutdown: refuse new frames, let the ones being handled finish, then close 1001. */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#chain,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    if (timer !== undefined) clearTimeout(timer);
+    this.close(CloseCode.GOING_AWAY, 'relay shutting down');
+  }
+
+  /** Closes the socket (if still open) and releases everything. Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.#state === 'closed') return;
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closing on the transport side.
+    }
+    this.closed();
+  }
+
+  /** The transport reported the socket closed. Idempotent. */
+  closed(): void {
+    if (this.#state === 'closed') return;
+    const wasReady = this.#state === 'ready';
+    this.#state = 'closed';
+    this.#ctx.metrics.connections.add(-1);
+    if (wasReady) this.#ctx.metrics.authenticated.add(-1);
+    const attachment = this.#attachment;
+    this.#attachment = undefined;
+    if (attachment !== undefined)
+      attachment.detach().catch((error: unknown) => this.#internal(error));
+    this.#ctx.forget(this);
+  }
+
+  // -- sending -------------------------------------------------------------
+
+  #send(frame: ServerFrame): void {
+    if (this.#state === 'closed') return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeServerFrame(frame);
+    } catch (error) {
+      this.#internal(error);
+      return;
+    }
+    this.#raw(bytes, frame.t);
+  }
+
+  #raw(bytes: Uint8Array, type: string): void {
+    if (this.#state === 'closed') return;
+    try {
+      this.#socket.send(bytes);
+      this.#ctx.metrics.framesOut.inc({ type });
+    } catch {
+      this.closed();
+    }
+  }
+
+  #sendError(error: ParleyError, ref?: Bytes, retryAfterMs?: number): void {
+    this.#ctx.metrics.rejections.inc({ code: error.code });
+    this.#send({
+      t: 'error',
+      code: error.code,
+      message: clip(error.message),
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+
+  #error(error: ParleyError): void {
+    this.#sendError(error);
+  }
+
+  #rateLimited(retryAfterSeconds: number, ref: Bytes | undefined): void {
+    this.#sendError(
+      new ParleyError(ErrorCode.RATE_LIMITED, 'Rate limit exceeded'),
+      ref,
+      retryAfterSeconds * 1000,
+    );
+  }
+
+  /** A protocol violation: answered, counted, and past the budget the socket is closed with 1008. */
+  #abuse(error: ParleyError): void {
+    this.#sendError(error);
+    if (++this.#errors >= this.#ctx.config.wsErrorBudget) {
+      this.#ctx.log.warn('ws.closed_for_abuse', {
+        conn: this.id,
+        ip: this.ip,
+        errors: this.#errors,
+      });
+      this.close(CloseCode.POLICY, 'too many invalid frames');
+    }
+  }
+
+  #wrap(error: unknown): ParleyError {
+    return isParleyError(error)
+      ? error
+      : new ParleyError(ErrorCode.FRAME_MALFORMED, 'Cannot decode frame');
+  }
+
+  /** A relay-side failure: logged (without frame contents), answered INTERNAL, socket kept. */
+  #internal(error: unknown): void {
+    this.#ctx.log.error('ws.handler_failed', {
+      conn: this.id,
+      error: error instanceof Error ? error.name : 'unknown',
+      detail: safeErrorText(error),
+    });
+    if (this.#state !== 'closed')
+      this.#sendError(new ParleyError(ErrorCode.INTERNAL, 'Internal error'));
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The WebSocket hub: the registry of this instance's connections, the shared
+ * services they use, a once-a-second tick for timeouts, and graceful shutdown
+ * (refuse new sockets, let in-flight frames finish, close the rest with 1001).
+ */
+import type { Bytes } from '../../shared/bytes.ts';
+import { toBase64Url } from '../../shared/bytes.ts';
+import type { RelayConfig } from '../config.ts';
+import type { Fanout } from '../fanout/fanout.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { Audit } from '../observability/audit.ts';
+import type { Logger } from '../observability/log.ts';
+import type { RelayMetrics } from '../observability/metrics.ts';
+import type { MessageService } from '../services/messages.ts';
+import { Connection } from './connection.ts';
+import { CloseCode, type RelaySocket } from './socket.ts';
+
+/** What a connection needs from the device directory. */
+export interface DeviceDirectory {
+  deviceKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
+  prekeyCount(accountId: string, deviceId: number): Promise<number>;
+  touch(accountId: string, deviceId: number): Promise<void>;
+}
+
+export interface HubDeps {
+  readonly config: RelayConfig;
+  readonly messages: MessageService;
+  readonly devices: DeviceDirectory;
+  readonly fanout: Fanout;
+  readonly audit: Audit;
+  readonly log: Logger;
+  readonly metrics: RelayMetrics;
+  readonly now: () => number;
+  readonly random: (n: number) => Bytes;
+  /** Frames per authenticated device. */
+  readonly frameLimiter: RateLimiter;
+  /** Device copies written by sends, per sending device. */
+  readonly copyLimiter: RateLimiter;
+}
+
+export interface HubContext extends HubDeps {
+  forget(connection: Connection): void;
+}
+
+export class Hub {
+  readonly #ctx: HubContext;
+  readonly #connections = new Set<Connection>();
+  #closing = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(deps: HubDeps) {
+    this.#ctx = { ...deps, forget: (c) => this.#connections.delete(c) };
+  }
+
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Takes ownership of a freshly upgraded socket; the caller forwards its events. */
+  accept(socket: RelaySocket, ip: string): Connection | undefined {
+    if (this.#closing) {
+      try {
+        socket.close(CloseCode.GOING_AWAY, 'relay shutting down');
+      } catch {
+        // nothing to do
+      }
+      return undefined;
+    }
+    const connection = new Connection(this.#ctx, socket, toBase64Url(this.#ctx.random(9)), ip);
+    this.#connections.add(connection);
+    return connection;
+  }
+
+  tick(): void {
+    const now = this.#ctx.now();
+    for (const connection of [...this.#connections]) {
+      try {
+        connection.tick(now);
+      } catch (error) {
+        this.#ctx.log.error('ws.tick_failed', {
+          conn: connection.id,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+  }
+
+  start(intervalMs = 1000): void {
+    if (this.#timer === undefined) this.#timer = setInterval(() => this.tick(), intervalMs);
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    this.#closing = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await Promise.all([...this.#connections].map((c) => c.drain(graceMs)));
+  }
+}
