@@ -1,0 +1,363 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Bytes } from '../../shared/bytes.ts';
+import { createAuthFrame } from '../../shared/wire/device-auth.ts';
+import type { SendFrame } from '../../shared/wire/frames.ts';
+import {
+  accountWithDevice,
+  createDevice,
+  registerDevice,
+  type TestDevice,
+} from '../testing/client.ts';
+import { connectDevice, openSocket } from '../testing/fake-socket.ts';
+import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
+import { CloseCode } from './socket.ts';
+
+let t: InProcessRelay;
+let alice: TestDevice;
+let bob: TestDevice;
+
+beforeEach(async () => {
+  t = await startInProcess({ RATE_LIMIT_FRAMES_PER_DEVICE: '40/1', WS_ERROR_BUDGET: '5' });
+  alice = await accountWithDevice(t.http, 'alice', { oneTimePreKeys: 3 });
+  bob = await accountWithDevice(t.http, 'bob');
+});
+afterEach(async () => {
+  await t.close();
+});
+
+let counter = 0;
+function messageId(): Bytes {
+  const id = new Uint8Array(16);
+  new DataView(id.buffer).setUint32(12, ++counter);
+  return id;
+}
+
+function body(text: string): Bytes {
+  return new TextEncoder().encode(text);
+}
+
+function sendTo(to: TestDevice, text: string, extra: Partial<SendFrame> = {}): SendFrame {
+  return {
+    t: 'send',
+    id: messageId(),
+    to: [{ user: to.account.userId, devices: [{ device: to.deviceId, body: body(text) }] }],
+    ...extra,
+  };
+}
+
+async function queued(): Promise<number> {
+  const rows = await t.relay.database.client.execute('SELECT COUNT(*) AS n FROM queue');
+  return Number(rows.rows[0]?.n);
+}
+
+describe('socket authentication', () => {
+  it('opens with a challenge, then ready (with queue and prekey counts) and drained', async () => {
+    const socket = await connectDevice(t.relay, alice);
+    expect(socket.received[0]?.t).toBe('challenge');
+    expect(socket.of('ready')[0]).toMatchObject({
+      user: alice.account.userId,
+      device: alice.deviceId,
+      queued: 0,
+      oneTimePreKeys: 3,
+    });
+    await socket.waitFor('drained');
+  });
+
+  it('accepts nothing before auth: AUTH_REQUIRED, and the budget closes the socket with 1008', async () => {
+    const socket = openSocket(t.relay);
+    for (let i = 0; i < 5; i++) socket.sendFrame(sendTo(bob, `early ${i}`));
+    expect(await socket.waitClosed()).toMatchObject({ code: CloseCode.POLICY });
+    expect(socket.of('error').map((e) => e.code)).toEqual(Array(5).fill('AUTH_REQUIRED'));
+    expect(await queued()).toBe(0);
+  });
+
+  it('rejects a bad signature and an unknown device, audited, closing with 1008', async () => {
+    const socket = openSocket(t.relay);
+    const nonce = socket.of('challenge')[0]?.nonce ?? new Uint8Array(32);
+    const other = await createDevice(alice.account, { deviceId: alice.deviceId });
+    socket.sendFrame(
+      await createAuthFrame(
+        other.deviceKey.privateKey,
+        nonce,
+        alice.account.userId,
+        alice.deviceId,
+      ),
+    );
+    expect(await socket.waitClosed()).toMatchObject({ code: CloseCode.POLICY });
+    expect(socket.of('error')[0]).toMatchObject({
+      code: 'AUTH_FAILED',
+      message: 'Signature does not verify',
+    });
+
+    const s2 = openSocket(t.relay);
+    const n2 = s2.of('challenge')[0]?.nonce ?? new Uint8Array(32);
+    s2.sendFrame(await createAuthFrame(alice.deviceKey.privateKey, n2, alice.account.userId, 4242));
+    await s2.waitClosed();
+    expect(s2.of('error')[0]).toMatchObject({ code: 'AUTH_FAILED', message: 'Unknown device' });
+
+    const s3 = openSocket(t.relay);
+    // A signature over another socket's nonce (replay) fails too.
+    s3.sendFrame(
+      await createAuthFrame(
+        alice.deviceKey.privateKey,
+        nonce,
+        alice.account.userId,
+        alice.deviceId,
+      ),
+    );
+    await s3.waitClosed();
+    expect(s3.of('error')[0]?.code).toBe('AUTH_FAILED');
+    expect(
+      t.relay.metrics.authFailures.get({ kind: 'ws-auth', code: 'AUTH_FAILED:signature' }),
+    ).toBe(2);
+    expect(
+      t.relay.metrics.authFailures.get({ kind: 'ws-auth', code: 'AUTH_FAILED:unknown-device' }),
+    ).toBe(1);
+  });
+
+  it('closes sockets that never authenticate or go silent', async () => {
+    const idle = openSocket(t.relay);
+    const ready = await connectDevice(t.relay, alice);
+    t.setNow(t.now() + 11_000);
+    t.relay.hub.tick();
+    expect(idle.closedWith?.code).toBe(CloseCode.TIMEOUT);
+    expect(ready.closedWith).toBeUndefined();
+    ready.sendFrame({ t: 'ping', n: 7 });
+    expect((await ready.waitFor('pong'))[0]?.n).toBe(7);
+    t.setNow(t.now() + 61_000);
+    t.relay.hub.tick();
+    expect(ready.closedWith?.code).toBe(CloseCode.TIMEOUT);
+    expect(t.relay.hub.size).toBe(0);
+  });
+});
+
+describe('send, deliver, ack', () => {
+  it('stores before answering, delivers live in order, deletes only on ack', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const b = await connectDevice(t.relay, bob);
+    const frames = [1, 2, 3].map((i) => sendTo(bob, `hello ${i}`));
+    for (const f of frames) a.sendFrame(f);
+    const stored = await a.waitFor('stored', 3);
+    expect(stored.map((s) => s.id)).toEqual(frames.map((f) => f.id));
+    const delivered = await b.waitFor('deliver', 3);
+    expect(delivered.map((d) => new TextDecoder().decode(d.body))).toEqual([
+      'hello 1',
+      'hello 2',
+      'hello 3',
+    ]);
+    expect(delivered[0]).toMatchObject({ from: alice.account.userId, fromDevice: alice.deviceId });
+    expect(await queued()).toBe(3);
+    b.sendFrame({ t: 'ack', qids: delivered.slice(0, 2).map((d) => d.qid ?? 0) });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await queued()).toBe(1);
+  });
+
+  it('queues for an offline device and delivers the backlog in order on connect, then drained, then live', async () => {
+    const a = await connectDevice(t.relay, alice);
+    for (let i = 0; i < 5; i++) a.sendFrame(sendTo(bob, `offline ${i}`));
+    await a.waitFor('stored', 5);
+    const b = await connectDevice(t.relay, bob);
+    expect(b.of('ready')[0]?.queued).toBe(5);
+    await b.waitFor('drained');
+    a.sendFrame(sendTo(bob, 'live'));
+    const all = await b.waitFor('deliver', 6);
+    const order = b.received.map((f) =>
+      f.t === 'deliver' ? new TextDecoder().decode(f.body) : f.t,
+    );
+    expect(order).toEqual([
+      'challenge',
+      'ready',
+      'offline 0',
+      'offline 1',
+      'offline 2',
+      'offline 3',
+      'offline 4',
+      'drained',
+      'live',
+    ]);
+    expect(all.map((d) => d.qid)).toEqual(
+      [...all.map((d) => d.qid)].sort((x, y) => (x ?? 0) - (y ?? 0)),
+    );
+  });
+
+  it('redelivers unacknowledged messages after a reconnect, with the same ids', async () => {
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame(sendTo(bob, 'once'));
+    await a.waitFor('stored');
+    const b1 = await connectDevice(t.relay, bob);
+    const first = (await b1.waitFor('deliver'))[0];
+    b1.connection?.closed();
+    const b2 = await connectDevice(t.relay, bob);
+    const second = (await b2.waitFor('deliver'))[0];
+    expect(second?.qid).toBe(first?.qid);
+    expect(second?.id).toEqual(first?.id);
+    b2.sendFrame({ t: 'ack', qids: [second?.qid ?? 0] });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await queued()).toBe(0);
+  });
+
+  it('makes a resend of the same message id idempotent', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const frame = sendTo(bob, 'dup');
+    a.sendFrame(frame);
+    a.sendFrame(frame);
+    await a.waitFor('stored', 2);
+    expect(await queued()).toBe(1);
+  });
+
+  it('lets only the recipient acknowledge its own rows', async () => {
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame(sendTo(bob, 'mine'));
+    await a.waitFor('stored');
+    const qid = Number(
+      (await t.relay.database.client.execute('SELECT seq FROM queue')).rows[0]?.seq,
+    );
+    a.sendFrame({ t: 'ack', qids: [qid] });
+    a.sendFrame({ t: 'ping', n: 1 });
+    await a.waitFor('pong');
+    expect(await queued()).toBe(1);
+  });
+
+  it('answers a stale device list with missing, extra and stale ids and stores nothing', async () => {
+    const bob2 = await createDevice(bob.account);
+    await registerDevice(t.http, bob2);
+    const gone = await createDevice(bob.account);
+    await registerDevice(t.http, gone);
+    await t.relay.devices.remove(bob.account.userId, gone.deviceId);
+    const alice2 = await createDevice(alice.account);
+    await registerDevice(t.http, alice2);
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame({
+      t: 'send',
+      id: messageId(),
+      to: [
+        {
+          user: bob.account.userId,
+          devices: [
+            { device: bob.deviceId, body: body('x') },
+            { device: gone.deviceId, body: body('x') },
+            { device: 777, body: body('x') },
+          ],
+        },
+        // The sender's own user: its other device is missing, and the sender itself is extra.
+        { user: alice.account.userId, devices: [{ device: alice.deviceId, body: body('x') }] },
+      ],
+    });
+    const mismatch = (await a.waitFor('mismatch'))[0];
+    expect(mismatch?.users).toEqual([
+      { user: bob.account.userId, missing: [bob2.deviceId], extra: [777], stale: [gone.deviceId] },
+      {
+        user: alice.account.userId,
+        missing: [alice2.deviceId],
+        extra: [alice.deviceId],
+        stale: [],
+      },
+    ]);
+    expect(await queued()).toBe(0);
+  });
+
+  it('fans a shared body out to every addressed device', async () => {
+    const bob2 = await createDevice(bob.account);
+    await registerDevice(t.http, bob2);
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame({
+      t: 'send',
+      id: messageId(),
+      body: body('group'),
+      to: [
+        {
+          user: bob.account.userId,
+          devices: [{ device: bob.deviceId }, { device: bob2.deviceId }],
+        },
+      ],
+    });
+    await a.waitFor('stored');
+    expect(await queued()).toBe(2);
+  });
+
+  it('never stores transient frames and hands them only to connected devices', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const b = await connectDevice(t.relay, bob);
+    a.sendFrame(sendTo(bob, 'typing…', { transient: true }));
+    await a.waitFor('stored');
+    const d = (await b.waitFor('deliver'))[0];
+    expect(d?.qid).toBeUndefined();
+    expect(await queued()).toBe(0);
+  });
+
+  it('never serves a message after its expiresAt and rejects expiry outside the allowed range', async () => {
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame(sendTo(bob, 'short-lived', { expiresAt: t.now() + 1000 }));
+    a.sendFrame(sendTo(bob, 'long-lived'));
+    await a.waitFor('stored', 2);
+    a.sendFrame(sendTo(bob, 'past', { expiresAt: t.now() - 1 }));
+    a.sendFrame(sendTo(bob, 'too far', { expiresAt: t.now() + 31 * 86_400_000 }));
+    const errors = await a.waitFor('error', 2);
+    expect(errors.map((e) => e.code)).toEqual(['EXPIRES_AT_INVALID', 'EXPIRES_AT_INVALID']);
+    expect(errors[0]?.ref).toBeDefined();
+    t.setNow(t.now() + 1001);
+    const b = await connectDevice(t.relay, bob);
+    await b.waitFor('drained');
+    expect(b.of('deliver').map((d) => new TextDecoder().decode(d.body))).toEqual(['long-lived']);
+    const swept = await t.relay.sweeper.sweep();
+    expect(swept.messages).toBe(1);
+    expect(await queued()).toBe(1);
+  });
+
+  it('closes the older socket when a device connects again, and revoked devices are cut off', async () => {
+    const first = await connectDevice(t.relay, bob);
+    const second = await connectDevice(t.relay, bob);
+    expect(first.closedWith?.code).toBe(CloseCode.REPLACED);
+    expect(second.closedWith).toBeUndefined();
+    await t.relay.devices.remove(bob.account.userId, bob.deviceId);
+    expect(second.closedWith?.code).toBe(CloseCode.REVOKED);
+  });
+});
+
+describe('bad input on the socket', () => {
+  it('answers malformed CBOR, unknown types, invalid fields, text and oversized frames with stable codes; stores nothing', async () => {
+    const a = await connectDevice(t.relay, alice);
+    a.push(new Uint8Array([0xff, 0x00, 0x13]));
+    a.sendRaw({ t: 'launch-missiles' });
+    a.sendRaw({ t: 'send', id: new Uint8Array(3), to: [] });
+    a.push('{"t":"send"}');
+    const errors = await a.waitFor('error', 4);
+    expect(errors.map((e) => e.code)).toEqual([
+      'FRAME_MALFORMED',
+      'FRAME_UNKNOWN_TYPE',
+      'FRAME_INVALID',
+      'FRAME_MALFORMED',
+    ]);
+    a.push(new Uint8Array(1024 * 1024 + 1));
+    expect(await a.waitClosed()).toMatchObject({ code: CloseCode.POLICY });
+    expect((await a.waitFor('error', 5))[4]?.code).toBe('FRAME_TOO_LARGE');
+    expect(await queued()).toBe(0);
+  });
+
+  it('caps pre-auth frames at 1 KiB', async () => {
+    const s = openSocket(t.relay);
+    s.push(new Uint8Array(2048));
+    expect((await s.waitFor('error'))[0]?.code).toBe('FRAME_TOO_LARGE');
+  });
+
+  it('rate-limits frames per device with an error frame carrying retryAfterMs', async () => {
+    const a = await connectDevice(t.relay, alice);
+    for (let i = 0; i < 45; i++) a.sendFrame({ t: 'ping', n: i });
+    const limited = await a.waitFor('error');
+    expect(limited[0]).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(limited[0]?.retryAfterMs).toBeGreaterThan(0);
+    expect(a.closedWith).toBeUndefined();
+  });
+
+  it('keeps serving after a handler failure (database closed under it) and reports INTERNAL', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const original = t.relay.messages.send.bind(t.relay.messages);
+    t.relay.messages.send = () => Promise.reject(new Error('disk on fire params: secret-bytes'));
+    a.sendFrame(sendTo(bob, 'x'));
+    expect((await a.waitFor('error'))[0]?.code).toBe('INTERNAL');
+    t.relay.messages.send = original;
+    a.sendFrame(sendTo(bob, 'y'));
+    await a.waitFor('stored');
+    expect(t.log.lines.some((l) => l.includes('secret-bytes'))).toBe(false);
+  });
+});
