@@ -1,0 +1,40 @@
+/**
+ * The one mapping from error codes to HTTP statuses, shared so the relay's
+ * error handler and clients agree. Codes not listed are server faults (500):
+ * every code a client can cause must be listed here on purpose.
+ */
+import { ErrorCode } from '../errors.ts';
+
+export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  // The request itself
+  [ErrorCode.BODY_INVALID]: 400,
+  [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.BAD_ARGUMENT]: 400,
+  [ErrorCode.HANDLE_INVALID]: 400,
+  [ErrorCode.EXPIRES_AT_INVALID]: 400,
+  [ErrorCode.ATTACHMENT_INVALID]: 400,
+  // Keys and signatures in uploaded material (shared/crypto validators)
+  [ErrorCode.KEY_LENGTH]: 400,
+  [ErrorCode.KEY_TYPE]: 400,
+  [ErrorCode.KEY_LOW_ORDER]: 400,
+  [ErrorCode.KEY_INVALID]: 400,
+  [ErrorCode.SIGNATURE_INVALID]: 400,
+  // Who is asking
+  [ErrorCode.AUTH_REQUIRED]: 401,
+  [ErrorCode.AUTH_FAILED]: 401,
+  [ErrorCode.AUTH_HEADER_INVALID]: 401,
+  [ErrorCode.REQUEST_EXPIRED]: 401,
+  [ErrorCode.REQUEST_REPLAYED]: 401,
+  // State on the relay
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.HANDLE_TAKEN]: 409,
+  [ErrorCode.DEVICE_EXISTS]: 409,
+  [ErrorCode.DEVICE_LIMIT]: 409,
+  [ErrorCode.IDENTITY_MISMATCH]: 409,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.INTERNAL]: 500,
+};
+
+export function httpStatusFor(code: string): number {
+  return Object.hasOwn(HTTP_STATUS_BY_CODE, code) ? (HTTP_STATUS_BY_CODE[code] as number) : 500;
+}

@@ -1,0 +1,160 @@
+/**
+ * Device directory bodies: registering a device with its keys, prekey
+ * refills and rotation, device lists, prekey bundles, handle lookup and the
+ * block list. Key bytes are validated for exact length here; the relay then
+ * runs the shared crypto validators (low-order points, ML-KEM encapsulation
+ * key check, signatures) before storing anything.
+ */
+import * as v from 'valibot';
+import {
+  DeviceIdSchema,
+  DeviceNameSchema,
+  HandleSchema,
+  TimestampSchema,
+  Uint32Schema,
+  UserIdSchema,
+  uniqueBy,
+} from './fields.ts';
+import { BLOCK_LIST_MAX, MAX_DEVICES_PER_USER, ONE_TIME_PREKEYS_MAX_UPLOAD } from './limits.ts';
+import {
+  Ed25519KeySchema,
+  IdentityKeySchema,
+  KemPreKeySchema,
+  type OneTimePreKey,
+  OneTimePreKeySchema,
+  SignatureSchema,
+  SignedPreKeySchema,
+} from './rest-fields.ts';
+
+const oneTimePreKeys = v.pipe(
+  v.array(OneTimePreKeySchema),
+  v.maxLength(ONE_TIME_PREKEYS_MAX_UPLOAD),
+  uniqueBy((k: OneTimePreKey) => k.id),
+);
+
+/**
+ * A device as the directory lists it. `certificate` is the identity key's
+ * signature over (user, u32 id, key, u64 createdAt) with DEVICE_CERTIFICATE.
+ */
+export const DeviceInfoSchema = v.strictObject({
+  id: DeviceIdSchema,
+  key: Ed25519KeySchema,
+  certificate: SignatureSchema,
+  createdAt: TimestampSchema,
+  /** Shown only to the device's own account. */
+  name: v.exactOptional(DeviceNameSchema),
+});
+
+/**
+ * POST /v1/devices (Bearer session token). The device id is chosen by the
+ * client (random in 1..2^31-1) because the certificate signs it; the relay
+ * answers DEVICE_EXISTS if the account has or had that id. The first device
+ * fixes the account's identity; later ones must present the same identity.
+ */
+export const DeviceRegistrationSchema = v.strictObject({
+  identity: IdentityKeySchema,
+  device: DeviceInfoSchema,
+  signedPreKey: SignedPreKeySchema,
+  kemPreKey: KemPreKeySchema,
+  oneTimePreKeys,
+});
+
+export const DeviceRegisteredResponseSchema = v.strictObject({
+  user: UserIdSchema,
+  device: DeviceIdSchema,
+});
+
+/**
+ * PUT /v1/prekeys (device-signed): any of a rotated signed prekey, a rotated
+ * ML-KEM prekey, and more one-time prekeys (added to what the relay holds, up
+ * to ONE_TIME_PREKEYS_MAX_STORED). At least one member must be present.
+ */
+export const PrekeyUploadSchema = v.pipe(
+  v.strictObject({
+    signedPreKey: v.exactOptional(SignedPreKeySchema),
+    kemPreKey: v.exactOptional(KemPreKeySchema),
+    oneTimePreKeys: v.exactOptional(v.pipe(oneTimePreKeys, v.minLength(1))),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const body = dataset.value;
+    if (
+      body.signedPreKey === undefined &&
+      body.kemPreKey === undefined &&
+      body.oneTimePreKeys === undefined
+    ) {
+      addIssue({ message: 'nothing to upload', expected: 'empty' });
+    }
+  }),
+);
+
+/** GET and PUT /v1/prekeys: what the relay holds for the calling device. */
+export const PrekeyStatusResponseSchema = v.strictObject({
+  oneTimePreKeys: Uint32Schema,
+  signedPreKeyId: Uint32Schema,
+  kemPreKeyId: Uint32Schema,
+});
+
+/** GET /v1/users/:user/devices: the account's identity and active devices. */
+export const DeviceListResponseSchema = v.strictObject({
+  user: UserIdSchema,
+  identity: IdentityKeySchema,
+  devices: v.pipe(
+    v.array(DeviceInfoSchema),
+    v.maxLength(MAX_DEVICES_PER_USER),
+    uniqueBy((d: v.InferOutput<typeof DeviceInfoSchema>) => d.id),
+  ),
+});
+
+/** One device's prekey bundle, with its certificate so the initiator can check it belongs to the identity. */
+export const PrekeyBundleSchema = v.strictObject({
+  id: DeviceIdSchema,
+  key: Ed25519KeySchema,
+  certificate: SignatureSchema,
+  createdAt: TimestampSchema,
+  signedPreKey: SignedPreKeySchema,
+  kemPreKey: KemPreKeySchema,
+  /** Absent when the device has run out: X3DH/PQXDH then runs without DH4. */
+  oneTimePreKey: v.exactOptional(OneTimePreKeySchema),
+});
+
+/**
+ * GET /v1/users/:user/bundles (every device) or /v1/users/:user/bundles/:device
+ * (device-signed). Each one-time prekey returned is deleted by the relay.
+ */
+export const PrekeyBundlesResponseSchema = v.strictObject({
+  user: UserIdSchema,
+  identity: IdentityKeySchema,
+  devices: v.pipe(
+    v.array(PrekeyBundleSchema),
+    v.minLength(1),
+    v.maxLength(MAX_DEVICES_PER_USER),
+    uniqueBy((d: v.InferOutput<typeof PrekeyBundleSchema>) => d.id),
+  ),
+});
+
+/** GET /v1/handles/:handle. */
+export const UserLookupResponseSchema = v.strictObject({
+  user: UserIdSchema,
+  handle: HandleSchema,
+});
+
+/** GET /v1/blocks: users whose messages the relay drops for this account (issue 6). */
+export const BlockListResponseSchema = v.strictObject({
+  users: v.pipe(
+    v.array(UserIdSchema),
+    v.maxLength(BLOCK_LIST_MAX),
+    uniqueBy((u: string) => u),
+  ),
+});
+
+export type DeviceInfo = v.InferOutput<typeof DeviceInfoSchema>;
+export type DeviceRegistration = v.InferOutput<typeof DeviceRegistrationSchema>;
+export type DeviceRegisteredResponse = v.InferOutput<typeof DeviceRegisteredResponseSchema>;
+export type PrekeyUpload = v.InferOutput<typeof PrekeyUploadSchema>;
+export type PrekeyStatusResponse = v.InferOutput<typeof PrekeyStatusResponseSchema>;
+export type DeviceListResponse = v.InferOutput<typeof DeviceListResponseSchema>;
+export type PrekeyBundle = v.InferOutput<typeof PrekeyBundleSchema>;
+export type PrekeyBundlesResponse = v.InferOutput<typeof PrekeyBundlesResponseSchema>;
+export type UserLookupResponse = v.InferOutput<typeof UserLookupResponseSchema>;
+export type BlockListResponse = v.InferOutput<typeof BlockListResponseSchema>;

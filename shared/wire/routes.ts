@@ -1,0 +1,274 @@
+/**
+ * The relay's REST API as data: method, path template, who may call it, and
+ * the schemas of its JSON request and response bodies. The relay mounts its
+ * handlers from this table (and can derive /openapi.json from it); clients
+ * build requests from it. `bytes` marks a raw application/octet-stream body.
+ *
+ * Authentication:
+ *   none     public (passkey ceremonies), rate-limited per IP
+ *   session  `Authorization: Bearer <token>` from login/register verify
+ *   device   `Authorization: Parley-Device ...` (device-request.ts)
+ *   either   session or device
+ */
+import type * as v from 'valibot';
+import { ErrorCode, fail } from '../errors.ts';
+import {
+  AttachmentCreatedResponseSchema,
+  AttachmentCreateRequestSchema,
+  AttachmentInfoResponseSchema,
+} from './rest-attachments.ts';
+import {
+  CreationOptionsResponseSchema,
+  LoginOptionsRequestSchema,
+  LoginVerifyRequestSchema,
+  PasskeyAddedResponseSchema,
+  RegisterOptionsRequestSchema,
+  RegistrationVerifyRequestSchema,
+  RequestOptionsResponseSchema,
+  SessionResponseSchema,
+} from './rest-auth.ts';
+import {
+  BlockListResponseSchema,
+  DeviceListResponseSchema,
+  DeviceRegisteredResponseSchema,
+  DeviceRegistrationSchema,
+  PrekeyBundlesResponseSchema,
+  PrekeyStatusResponseSchema,
+  PrekeyUploadSchema,
+  UserLookupResponseSchema,
+} from './rest-devices.ts';
+import { EmptyBodySchema } from './rest-fields.ts';
+
+export type RouteAuth = 'none' | 'session' | 'device' | 'either';
+export type RouteBody = v.GenericSchema | 'bytes' | null;
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly auth: RouteAuth;
+  readonly request: RouteBody;
+  /** Success status and body; errors are always ErrorResponse JSON. */
+  readonly status: 200 | 201 | 204;
+  readonly response: RouteBody;
+  readonly summary: string;
+}
+
+export const routes = {
+  registerOptions: {
+    method: 'POST',
+    path: '/v1/auth/register/options',
+    auth: 'none',
+    request: RegisterOptionsRequestSchema,
+    status: 200,
+    response: CreationOptionsResponseSchema,
+    summary: 'Start creating an account: reserve a handle, get passkey creation options',
+  },
+  registerVerify: {
+    method: 'POST',
+    path: '/v1/auth/register/verify',
+    auth: 'none',
+    request: RegistrationVerifyRequestSchema,
+    status: 201,
+    response: SessionResponseSchema,
+    summary: 'Finish creating an account with the new passkey; returns a session token',
+  },
+  loginOptions: {
+    method: 'POST',
+    path: '/v1/auth/login/options',
+    auth: 'none',
+    request: LoginOptionsRequestSchema,
+    status: 200,
+    response: RequestOptionsResponseSchema,
+    summary: 'Start a passkey login',
+  },
+  loginVerify: {
+    method: 'POST',
+    path: '/v1/auth/login/verify',
+    auth: 'none',
+    request: LoginVerifyRequestSchema,
+    status: 200,
+    response: SessionResponseSchema,
+    summary: 'Finish a passkey login; returns a session token',
+  },
+  passkeyOptions: {
+    method: 'POST',
+    path: '/v1/auth/passkeys/options',
+    auth: 'session',
+    request: EmptyBodySchema,
+    status: 200,
+    response: CreationOptionsResponseSchema,
+    summary: 'Start adding another passkey to the signed-in account',
+  },
+  passkeyVerify: {
+    method: 'POST',
+    path: '/v1/auth/passkeys/verify',
+    auth: 'session',
+    request: RegistrationVerifyRequestSchema,
+    status: 201,
+    response: PasskeyAddedResponseSchema,
+    summary: 'Finish adding a passkey',
+  },
+  registerDevice: {
+    method: 'POST',
+    path: '/v1/devices',
+    auth: 'session',
+    request: DeviceRegistrationSchema,
+    status: 201,
+    response: DeviceRegisteredResponseSchema,
+    summary: 'Register this device with its identity, certificate and prekeys',
+  },
+  removeDevice: {
+    method: 'DELETE',
+    path: '/v1/devices/:device',
+    auth: 'either',
+    request: null,
+    status: 204,
+    response: null,
+    summary: "Remove one of the account's devices (its id is never reused)",
+  },
+  deviceList: {
+    method: 'GET',
+    path: '/v1/users/:user/devices',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: DeviceListResponseSchema,
+    summary: "A user's identity and active devices",
+  },
+  bundles: {
+    method: 'GET',
+    path: '/v1/users/:user/bundles',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: PrekeyBundlesResponseSchema,
+    summary: 'Prekey bundles for every device of a user (consumes one one-time prekey each)',
+  },
+  bundle: {
+    method: 'GET',
+    path: '/v1/users/:user/bundles/:device',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: PrekeyBundlesResponseSchema,
+    summary: 'The prekey bundle of one device',
+  },
+  prekeyStatus: {
+    method: 'GET',
+    path: '/v1/prekeys',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: PrekeyStatusResponseSchema,
+    summary:
+      'How many one-time prekeys the relay holds for this device, and the current prekey ids',
+  },
+  prekeyUpload: {
+    method: 'PUT',
+    path: '/v1/prekeys',
+    auth: 'device',
+    request: PrekeyUploadSchema,
+    status: 200,
+    response: PrekeyStatusResponseSchema,
+    summary: 'Refill one-time prekeys and/or rotate the signed and ML-KEM prekeys',
+  },
+  lookupHandle: {
+    method: 'GET',
+    path: '/v1/handles/:handle',
+    auth: 'either',
+    request: null,
+    status: 200,
+    response: UserLookupResponseSchema,
+    summary: 'Find a user by canonical handle',
+  },
+  blockList: {
+    method: 'GET',
+    path: '/v1/blocks',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: BlockListResponseSchema,
+    summary: 'Users this account has blocked',
+  },
+  block: {
+    method: 'PUT',
+    path: '/v1/blocks/:user',
+    auth: 'device',
+    request: null,
+    status: 204,
+    response: null,
+    summary:
+      "Block a user: the relay drops their sends to this account (the sender still sees 'stored')",
+  },
+  unblock: {
+    method: 'DELETE',
+    path: '/v1/blocks/:user',
+    auth: 'device',
+    request: null,
+    status: 204,
+    response: null,
+    summary: 'Unblock a user',
+  },
+  attachmentCreate: {
+    method: 'POST',
+    path: '/v1/attachments',
+    auth: 'device',
+    request: AttachmentCreateRequestSchema,
+    status: 201,
+    response: AttachmentCreatedResponseSchema,
+    summary: 'Announce an encrypted attachment upload',
+  },
+  attachmentChunkPut: {
+    method: 'PUT',
+    path: '/v1/attachments/:id/chunks/:index',
+    auth: 'device',
+    request: 'bytes',
+    status: 204,
+    response: null,
+    summary: 'Upload one ciphertext chunk',
+  },
+  attachmentComplete: {
+    method: 'POST',
+    path: '/v1/attachments/:id/complete',
+    auth: 'device',
+    request: EmptyBodySchema,
+    status: 200,
+    response: AttachmentInfoResponseSchema,
+    summary: 'Finish an upload: the relay checks size and SHA-256',
+  },
+  attachmentInfo: {
+    method: 'GET',
+    path: '/v1/attachments/:id',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: AttachmentInfoResponseSchema,
+    summary: 'Size, digest and state of an attachment',
+  },
+  attachmentChunkGet: {
+    method: 'GET',
+    path: '/v1/attachments/:id/chunks/:index',
+    auth: 'device',
+    request: null,
+    status: 200,
+    response: 'bytes',
+    summary: 'Download one ciphertext chunk',
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof routes;
+
+/**
+ * Fills a path template: `buildPath('/v1/users/:user/devices', { user })`.
+ * Values are percent-encoded; a missing parameter throws BAD_ARGUMENT.
+ */
+export function buildPath(
+  template: string,
+  params: Readonly<Record<string, string | number>> = {},
+): string {
+  return template.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) fail(ErrorCode.BAD_ARGUMENT, `Missing path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+}
