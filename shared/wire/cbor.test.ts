@@ -45,6 +45,9 @@ describe('CBOR profile', () => {
     ['a161749bffffffffffffffff', 'array too large'],
     ['b8ff', 'map too large'],
     ['a161741c', 'reserved additional information'],
+    [`a17821${'61'.repeat(33)}01`, 'map key too long'],
+    ['a2426161016161', 'map keys must be text strings'],
+    ['a3616101616202616103', 'duplicate map key'],
   ])('rejects %s (%s)', (hex, reason) => {
     expect(malformedReason(hex)).toBe(reason);
   });

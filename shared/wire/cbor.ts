@@ -3,7 +3,7 @@
  *
  * Frames use a small subset of CBOR (RFC 8949): unsigned and negative
  * integers, byte strings, UTF-8 text strings, arrays, maps with unique text
- * keys, false/true/null. No tags, no floats, no undefined, no other simple
+ * keys of at most 32 bytes, false/true/null. No tags, no floats, no undefined, no other simple
  * values, no indefinite lengths. cbor-x on its own decodes dozens of tags into
  * Dates, Sets, Maps, typed arrays, shared references (cycles), records and
  * Errors; rather than trust a configuration of it, `scanProfile` walks the raw
@@ -17,7 +17,12 @@
 import { Decoder, Encoder } from 'cbor-x';
 import type { Bytes } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
-import { CBOR_MAX_ARRAY_ITEMS, CBOR_MAX_DEPTH, CBOR_MAX_MAP_ENTRIES } from './limits.ts';
+import {
+  CBOR_MAX_ARRAY_ITEMS,
+  CBOR_MAX_DEPTH,
+  CBOR_MAX_KEY_BYTES,
+  CBOR_MAX_MAP_ENTRIES,
+} from './limits.ts';
 
 /** Values of the profile after decoding. */
 export type CborValue =
@@ -39,10 +44,21 @@ function malformed(reason: string, offset?: number): ParleyError {
   );
 }
 
+function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
+}
+
+function sameRange(bytes: Uint8Array, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
 interface Container {
   /** Items still to read (a map counts keys and values separately). */
   remaining: number;
-  readonly keys: Set<string> | undefined;
+  /** For maps: start offset and length of each key read so far, flattened. */
+  readonly keys: number[] | undefined;
 }
 
 /**
@@ -89,15 +105,23 @@ export function scanProfile(bytes: Uint8Array): void {
       case 3: {
         if (arg > end - pos) throw malformed('truncated', start);
         if (major === 3) {
-          let text: string;
-          try {
-            text = strictUtf8.decode(bytes.subarray(pos, pos + arg));
-          } catch {
-            throw malformed('text is not valid UTF-8', start);
-          }
           if (isKey && parent?.keys !== undefined) {
-            if (parent.keys.has(text)) throw malformed('duplicate map key', start);
-            parent.keys.add(text);
+            if (arg > CBOR_MAX_KEY_BYTES) throw malformed('map key too long', start);
+            // Equal UTF-8 text is equal bytes: compare keys without decoding them.
+            const keys = parent.keys;
+            for (let k = 0; k < keys.length; k += 2) {
+              if (keys[k + 1] === arg && sameRange(bytes, keys[k] as number, pos, arg)) {
+                throw malformed('duplicate map key', start);
+              }
+            }
+            keys.push(pos, arg);
+          }
+          if (!isAscii(bytes, pos, pos + arg)) {
+            try {
+              strictUtf8.decode(bytes.subarray(pos, pos + arg));
+            } catch {
+              throw malformed('text is not valid UTF-8', start);
+            }
           }
         }
         pos += arg;
@@ -115,7 +139,7 @@ export function scanProfile(bytes: Uint8Array): void {
         if (stack.length >= CBOR_MAX_DEPTH) throw malformed('nested too deeply', start);
         if (parent !== undefined) parent.remaining--;
         if (items > 0) {
-          stack.push({ remaining: items, keys: isMap ? new Set() : undefined });
+          stack.push({ remaining: items, keys: isMap ? [] : undefined });
           continue;
         }
         while (stack.length > 0 && (stack[stack.length - 1] as Container).remaining === 0)

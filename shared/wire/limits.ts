@@ -103,6 +103,8 @@ export const FRAME_ERROR_BUDGET = 5;
 export const CBOR_MAX_DEPTH = 8;
 export const CBOR_MAX_ARRAY_ITEMS = 4096;
 export const CBOR_MAX_MAP_ENTRIES = 32;
+/** Field names are short words; longer keys are never valid and would only cost time. */
+export const CBOR_MAX_KEY_BYTES = 32;
 
 // ---------------------------------------------------------------------------
 // REST
