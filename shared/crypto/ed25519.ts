@@ -4,7 +4,7 @@
  * Everything signed is prefixed with a context label (see labels.ts) so a
  * signature made for one purpose can never be replayed as another.
  */
-import { type Bytes, concat, copy, u32be, utf8 } from '../bytes.ts';
+import { type Bytes, concat, copy, fromBase64Url, u32be, utf8 } from '../bytes.ts';
 import { ErrorCode, fail } from '../errors.ts';
 import {
   isCanonicalPointEncoding,
@@ -26,14 +26,34 @@ const PKCS8_PREFIX = new Uint8Array([
 ]);
 
 export async function generateSigningKeyPair(extractable = true): Promise<SigningKeyPair> {
-  const pair = (await crypto.subtle.generateKey(ALGORITHM, extractable, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(ALGORITHM, extractable, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   return { publicKey, privateKey: pair.privateKey };
 }
 
 export function importSigningPrivate(raw: Uint8Array, extractable = true): Promise<CryptoKey> {
-  if (raw.length !== 32) fail(ErrorCode.KEY_LENGTH, `Ed25519 private key: expected 32 bytes, got ${raw.length}`);
-  return crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, raw), ALGORITHM, extractable, ['sign']);
+  if (raw.length !== 32)
+    fail(ErrorCode.KEY_LENGTH, `Ed25519 private key: expected 32 bytes, got ${raw.length}`);
+  return crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, raw), ALGORITHM, extractable, [
+    'sign',
+  ]);
+}
+
+/** Rebuilds a signing key pair from its 32-byte seed (deterministic keys for test vectors). */
+export async function signingKeyPairFromPrivate(
+  raw: Uint8Array,
+  extractable = true,
+): Promise<SigningKeyPair> {
+  const privateKey = await importSigningPrivate(raw, true);
+  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
+  const publicKey = fromBase64Url(jwk.x ?? '');
+  return {
+    publicKey,
+    privateKey: extractable ? privateKey : await importSigningPrivate(raw, false),
+  };
 }
 
 export async function exportSigningPrivate(key: CryptoKey): Promise<Bytes> {
@@ -41,12 +61,19 @@ export async function exportSigningPrivate(key: CryptoKey): Promise<Bytes> {
   return pkcs8.slice(pkcs8.length - 32);
 }
 
-export function validateEd25519Public(publicKey: Uint8Array, what = 'Ed25519 public key'): Uint8Array {
+export function validateEd25519Public(
+  publicKey: Uint8Array,
+  what = 'Ed25519 public key',
+): Uint8Array {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
-    fail(ErrorCode.KEY_LENGTH, `${what}: expected ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`, {
-      expected: ED25519_PUBLIC_KEY_BYTES,
-      actual: publicKey?.length ?? -1,
-    });
+    fail(
+      ErrorCode.KEY_LENGTH,
+      `${what}: expected ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`,
+      {
+        expected: ED25519_PUBLIC_KEY_BYTES,
+        actual: publicKey?.length ?? -1,
+      },
+    );
   }
   if (!isCanonicalPointEncoding(publicKey)) {
     fail(ErrorCode.KEY_INVALID, `${what}: not a canonical point encoding`);
@@ -62,8 +89,13 @@ export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<
 }
 
 /** Raw verification: false for any bad key, signature or message; never throws on bad input. */
-export async function verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
-  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+export async function verify(
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES)
+    return false;
   // Runtimes disagree on non-canonical encodings and all accept small-order keys
   // (forgeable "signatures"): decide those here, the same way everywhere.
   if (!passesStrictEncodingChecks(publicKey, signature)) return false;
@@ -85,7 +117,11 @@ export function signedPayload(context: string, ...fields: readonly Uint8Array[])
   return concat(...parts);
 }
 
-export async function signWithContext(privateKey: CryptoKey, context: string, ...fields: Uint8Array[]): Promise<Bytes> {
+export async function signWithContext(
+  privateKey: CryptoKey,
+  context: string,
+  ...fields: Uint8Array[]
+): Promise<Bytes> {
   return sign(privateKey, signedPayload(context, ...fields));
 }
 
@@ -98,7 +134,10 @@ export async function verifyWithContext(
   ...fields: Uint8Array[]
 ): Promise<void> {
   if (signature.length !== ED25519_SIGNATURE_BYTES) {
-    fail(ErrorCode.SIGNATURE_INVALID, `${what}: signature must be ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.length}`);
+    fail(
+      ErrorCode.SIGNATURE_INVALID,
+      `${what}: signature must be ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.length}`,
+    );
   }
   if (!(await verify(publicKey, signature, signedPayload(context, ...fields)))) {
     fail(ErrorCode.SIGNATURE_INVALID, `${what}: signature does not verify`);

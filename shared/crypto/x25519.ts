@@ -5,7 +5,7 @@
  * (which force a predictable shared secret), are rejected with typed errors.
  */
 import { type Bytes, concat, copy, equalBytes, isAllZero } from '../bytes.ts';
-import { ErrorCode, ParleyError, fail } from '../errors.ts';
+import { ErrorCode, fail, ParleyError } from '../errors.ts';
 
 export const X25519_KEY_BYTES = 32;
 
@@ -36,32 +36,46 @@ const LOW_ORDER_POINTS: readonly Uint8Array[] = [
 ].map((hex) => Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16)));
 
 /** Throws KEY_LENGTH / KEY_LOW_ORDER; returns the key for chaining. */
-export function validateX25519Public(publicKey: Uint8Array, what = 'X25519 public key'): Uint8Array {
+export function validateX25519Public(
+  publicKey: Uint8Array,
+  what = 'X25519 public key',
+): Uint8Array {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== X25519_KEY_BYTES) {
-    fail(ErrorCode.KEY_LENGTH, `${what}: expected ${X25519_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`, {
-      expected: X25519_KEY_BYTES,
-      actual: publicKey?.length ?? -1,
-    });
+    fail(
+      ErrorCode.KEY_LENGTH,
+      `${what}: expected ${X25519_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`,
+      {
+        expected: X25519_KEY_BYTES,
+        actual: publicKey?.length ?? -1,
+      },
+    );
   }
   const masked = copy(publicKey);
   masked[31] = (masked[31] as number) & 0x7f;
   for (const point of LOW_ORDER_POINTS) {
-    if (equalBytes(masked, point)) fail(ErrorCode.KEY_LOW_ORDER, `${what}: small-order point rejected`);
+    if (equalBytes(masked, point))
+      fail(ErrorCode.KEY_LOW_ORDER, `${what}: small-order point rejected`);
   }
   return publicKey;
 }
 
 export async function generateDhKeyPair(extractable = true): Promise<DhKeyPair> {
-  const pair = (await crypto.subtle.generateKey(ALGORITHM, extractable, ['deriveBits'])) as CryptoKeyPair;
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-  return { publicKey, privateKey: pair.privateKey };
+  const pair = (await crypto.subtle.generateKey(ALGORITHM, extractable, [
+    'deriveBits',
+  ])) as CryptoKeyPair;
+  // JWK export is synchronous inside the runtime; 'raw' export is a thread-pool job in Node
+  // (~3 µs vs ~40 µs), and this runs on every DH ratchet step.
+  const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  return { publicKey: base64UrlToBytes(jwk.x ?? ''), privateKey: pair.privateKey };
 }
 
 export function importDhPrivate(raw: Uint8Array, extractable = true): Promise<CryptoKey> {
   if (raw.length !== X25519_KEY_BYTES) {
     fail(ErrorCode.KEY_LENGTH, `X25519 private key: expected 32 bytes, got ${raw.length}`);
   }
-  return crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, raw), ALGORITHM, extractable, ['deriveBits']);
+  return crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, raw), ALGORITHM, extractable, [
+    'deriveBits',
+  ]);
 }
 
 export async function exportDhPrivate(key: CryptoKey): Promise<Bytes> {
@@ -69,8 +83,55 @@ export async function exportDhPrivate(key: CryptoKey): Promise<Bytes> {
   return pkcs8.slice(pkcs8.length - X25519_KEY_BYTES);
 }
 
+/**
+ * Exports the raw private scalar through JWK: same bytes as exportDhPrivate, but
+ * without a thread-pool round trip in Node (used when serialising session state).
+ */
+export async function exportDhPrivateRaw(key: CryptoKey): Promise<Bytes> {
+  const jwk = await crypto.subtle.exportKey('jwk', key);
+  const raw = base64UrlToBytes(jwk.d ?? '');
+  if (raw.length !== X25519_KEY_BYTES)
+    fail(ErrorCode.KEY_INVALID, 'X25519 private key: export failed');
+  return raw;
+}
+
+/**
+ * Rebuilds a key pair from both raw halves (JWK import: ~5x faster than PKCS#8,
+ * which re-derives the public key). Node rejects a public half that does not
+ * match; other runtimes may not, so callers store both halves together.
+ */
+export async function importDhKeyPair(
+  privateRaw: Uint8Array,
+  publicKey: Uint8Array,
+  extractable = true,
+): Promise<DhKeyPair> {
+  if (privateRaw.length !== X25519_KEY_BYTES || publicKey.length !== X25519_KEY_BYTES) {
+    fail(ErrorCode.KEY_LENGTH, `X25519 key pair: expected ${X25519_KEY_BYTES}-byte halves`);
+  }
+  const jwk: JsonWebKey = {
+    kty: 'OKP',
+    crv: 'X25519',
+    d: bytesToBase64Url(privateRaw),
+    x: bytesToBase64Url(publicKey),
+  };
+  try {
+    const privateKey = await crypto.subtle.importKey('jwk', jwk, ALGORITHM, extractable, [
+      'deriveBits',
+    ]);
+    return { publicKey: copy(publicKey), privateKey };
+  } catch {
+    throw new ParleyError(
+      ErrorCode.KEY_INVALID,
+      'X25519 key pair: private and public halves rejected',
+    );
+  }
+}
+
 /** Rebuilds a key pair from its raw private scalar (derives the public half). */
-export async function dhKeyPairFromPrivate(raw: Uint8Array, extractable = true): Promise<DhKeyPair> {
+export async function dhKeyPairFromPrivate(
+  raw: Uint8Array,
+  extractable = true,
+): Promise<DhKeyPair> {
   const privateKey = await importDhPrivate(raw, true);
   const jwk = await crypto.subtle.exportKey('jwk', privateKey);
   const publicKey = base64UrlToBytes(jwk.x ?? '');
@@ -90,15 +151,24 @@ export async function dh(privateKey: CryptoKey, publicKey: Uint8Array | CryptoKe
   const pub = publicKey instanceof Uint8Array ? await importDhPublic(publicKey) : publicKey;
   let secret: Bytes;
   try {
-    secret = new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, privateKey, 256));
+    secret = new Uint8Array(
+      await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, privateKey, 256),
+    );
   } catch (e) {
     // WebCrypto reports an all-zero output as OperationError.
     throw new ParleyError(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero', {
       cause: e instanceof Error ? e.name : 'unknown',
     });
   }
-  if (isAllZero(secret)) fail(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero');
+  if (isAllZero(secret))
+    fail(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero');
   return secret;
+}
+
+function bytesToBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i] as number);
+  return btoa(bin).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
 function base64UrlToBytes(text: string): Bytes {
