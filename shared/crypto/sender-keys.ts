@@ -32,13 +32,18 @@ import {
 } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
+import { MessageType, PROTOCOL_VERSION } from './message-format.ts';
+import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
 
-export const SENDER_KEY_VERSION = 1;
-/** Type bytes; the pairwise formats use other values, so neither is accepted as the other. */
+export const SENDER_KEY_VERSION = PROTOCOL_VERSION;
+/**
+ * Type bytes, from the registry shared with the pairwise formats
+ * (message-format.ts), so no payload is ever accepted as another type.
+ */
 export const SenderKeyMessageType = {
-  GROUP_MESSAGE: 3,
-  DISTRIBUTION: 4,
+  GROUP_MESSAGE: MessageType.SENDER_KEY_MESSAGE,
+  DISTRIBUTION: MessageType.SENDER_KEY_DISTRIBUTION,
 } as const;
 
 export const DISTRIBUTION_ID_BYTES = 16;
@@ -52,7 +57,6 @@ export const MAX_SKIPPED_KEYS = 2000;
 export const MAX_SKIPPED_KEY_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 /** Chains kept per sender after rotations (as libsignal's MAX_SENDER_KEY_STATES). */
 export const MAX_RECEIVER_CHAINS = 5;
-export const PADDING_BLOCK = 160;
 
 const HEADER_BYTES = 2 + DISTRIBUTION_ID_BYTES + 4 + 4;
 export const DISTRIBUTION_MESSAGE_BYTES = HEADER_BYTES + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES;
@@ -152,26 +156,6 @@ function readNow(deps: Pick<SenderKeyDeps, 'now'>): number {
   if (!Number.isSafeInteger(now) || now < 0)
     fail(ErrorCode.BAD_ARGUMENT, 'Sender key: clock returned an invalid time');
   return now;
-}
-
-// ---------------------------------------------------------------- padding
-// Local until shared/crypto/padding.ts lands: 0x80 then zeros up to a multiple of 160.
-
-function pad(plaintext: Uint8Array): Bytes {
-  const length = Math.ceil((plaintext.length + 1) / PADDING_BLOCK) * PADDING_BLOCK;
-  const out = new Uint8Array(length);
-  out.set(plaintext);
-  out[plaintext.length] = 0x80;
-  return out;
-}
-
-function unpad(padded: Uint8Array): Bytes {
-  let end = padded.length - 1;
-  while (end >= 0 && padded[end] === 0) end--;
-  if (end < 0 || padded[end] !== 0x80 || padded.length % PADDING_BLOCK !== 0) {
-    fail(ErrorCode.PADDING_INVALID, 'Cannot decrypt group message: invalid padding');
-  }
-  return padded.slice(0, end);
 }
 
 // ---------------------------------------------------------------- encodings
