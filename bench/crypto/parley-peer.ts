@@ -1,0 +1,126 @@
+/**
+ * Parley's side of the crypto suite: the pairwise session API of
+ * shared/crypto/session.ts (PQXDH with ML-KEM-768, Double Ratchet) and the
+ * safety numbers of shared/crypto/safety-number.ts, used the way the client
+ * core uses them: sessions are values held in memory between calls.
+ */
+import { utf8 } from '../../shared/bytes.ts';
+import {
+  bundleFromKeySet,
+  encodeIdentity,
+  generateDeviceKeySet,
+  generateIdentityKeyPair,
+  type IdentityKeyPair,
+  memoryPreKeyLookup,
+  preKeysOf,
+  publicIdentity,
+} from '../../shared/crypto/keys.ts';
+import { systemRandom } from '../../shared/crypto/random.ts';
+import { computeSafetyNumber } from '../../shared/crypto/safety-number.ts';
+import {
+  acceptIncomingSession,
+  createOutgoingSession,
+  decryptMessage,
+  encryptMessage,
+  type Session,
+  type SessionDeps,
+} from '../../shared/crypto/session.ts';
+import type { CryptoPeer, SessionPair } from './peer.ts';
+
+const deps: SessionDeps = { random: systemRandom, now: () => Date.now() };
+
+interface PreparedSetup {
+  readonly initiator: IdentityKeyPair;
+  readonly responder: Awaited<ReturnType<typeof generateDeviceKeySet>>;
+}
+
+async function prepare(): Promise<PreparedSetup> {
+  const [initiator, responder] = await Promise.all([
+    generateIdentityKeyPair(),
+    generateDeviceKeySet(deps, { oneTimePreKeyCount: 1 }),
+  ]);
+  return { initiator, responder };
+}
+
+/** PQXDH from the bundle (one-time + KEM prekey), first message, responder accepts it. */
+async function establish(
+  setup: PreparedSetup,
+  plaintext: Uint8Array,
+): Promise<{ initiator: Session; responder: Session }> {
+  const bundle = bundleFromKeySet(setup.responder, { oneTimePreKeyIndex: 0, withKemPreKey: true });
+  const outgoing = await createOutgoingSession(deps, setup.initiator, bundle);
+  const first = await encryptMessage(deps, outgoing, plaintext);
+  const accepted = await acceptIncomingSession(
+    deps,
+    setup.responder.identity,
+    memoryPreKeyLookup(preKeysOf(setup.responder)),
+    first.ciphertext,
+  );
+  return { initiator: first.session, responder: accepted.session };
+}
+
+export function createParleyPeer(): CryptoPeer {
+  return {
+    name: 'parley',
+
+    async createPair(): Promise<SessionPair> {
+      const hello = new Uint8Array(16);
+      const sessions = await establish(await prepare(), hello);
+      let a = sessions.initiator;
+      let b = sessions.responder;
+      // B answers once, so A stops sending prekey messages and both hold a sending chain.
+      const reply = await encryptMessage(deps, b, hello);
+      b = reply.session;
+      a = (await decryptMessage(deps, a, reply.ciphertext)).session;
+      return {
+        async aEncrypt(plaintext) {
+          const out = await encryptMessage(deps, a, plaintext);
+          a = out.session;
+          return out.ciphertext;
+        },
+        async bDecrypt(ciphertext) {
+          const out = await decryptMessage(deps, b, ciphertext);
+          b = out.session;
+          return out.plaintext;
+        },
+        async bEncrypt(plaintext) {
+          const out = await encryptMessage(deps, b, plaintext);
+          b = out.session;
+          return out.ciphertext;
+        },
+        async aDecrypt(ciphertext) {
+          const out = await decryptMessage(deps, a, ciphertext);
+          a = out.session;
+          return out.plaintext;
+        },
+      };
+    },
+
+    async prepareSetups(count, plaintext) {
+      const prepared: PreparedSetup[] = [];
+      for (let i = 0; i < count; i++) prepared.push(await prepare());
+      return async () => {
+        const next = prepared.pop();
+        if (next === undefined) throw new Error('parley: no prepared setup left');
+        await establish(next, plaintext);
+      };
+    },
+
+    async prepareSafetyNumber() {
+      const [local, remote] = await Promise.all([
+        generateIdentityKeyPair(),
+        generateIdentityKeyPair(),
+      ]);
+      // Parley's safety number input: Encode(IK) (65 bytes) and the user id.
+      const localParty = {
+        key: encodeIdentity(publicIdentity(local)),
+        id: utf8('alice@parley.example'),
+      };
+      const remoteParty = {
+        key: encodeIdentity(publicIdentity(remote)),
+        id: utf8('bob@parley.example'),
+      };
+      return async () => (await computeSafetyNumber(localParty, remoteParty)).digits;
+    },
+  };
+}
