@@ -12,20 +12,19 @@ import type { ReplayCache } from './auth/replay-cache.ts';
 import type { SessionTokens } from './auth/session-token.ts';
 import type { RelayConfig } from './config.ts';
 import type { Database } from './db/open.ts';
-import { requireDevice, requireSession } from './http/auth.ts';
+import { requireDevice, requireEither, requireSession } from './http/auth.ts';
 import type { AppEnv } from './http/env.ts';
 import { createErrorHandler, respondWithError } from './http/errors.ts';
+import { type MountOptions, mountedRoutes } from './http/mount.ts';
 import { rateLimit } from './limits/middleware.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Audit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
 import type { RelayMetrics } from './observability/metrics.ts';
-import { accountRoutes } from './routes/accounts.ts';
-import { deviceRoutes } from './routes/devices.ts';
+import { authRoutes } from './routes/auth.ts';
+import { directoryRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
-import { keyRoutes } from './routes/keys.ts';
 import { openApiRoutes } from './routes/openapi.ts';
-import { userRoutes } from './routes/users.ts';
 import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
 import type { DeviceService } from './services/devices.ts';
 import type { Hub } from './ws/hub.ts';
@@ -80,25 +79,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route('/', healthRoutes(deps.database, deps.hub, metrics));
-  app.route('/', openApiRoutes());
 
+  // REST only: CORS headers and the per-IP budget must not touch the WebSocket upgrade.
   const perIp = rateLimit(deps.limiters.httpPerIp, (c) => c.get('ip'), 'http');
-  // CORS for REST only: the WebSocket upgrade response must not get extra headers.
   const restCors = cors({
     origin: [...config.allowedOrigins],
     allowHeaders: ['authorization', 'content-type'],
     maxAge: 600,
   });
-  for (const prefix of [
-    '/v1/accounts/*',
-    '/v1/devices/*',
-    '/v1/users/*',
-    '/v1/keys/*',
-    '/v1/devices',
-    '/v1/keys',
-  ]) {
-    app.use(prefix, restCors, perIp);
-  }
+  app.use('/v1/*', async function restOnly(c, next) {
+    if (c.req.path === '/v1/ws') return next();
+    return restCors(c, async () => {
+      await perIp(c, next);
+    });
+  });
 
   const session = requireSession(deps.tokens, deps.audit);
   const device = requireDevice({
@@ -109,22 +103,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxBodyBytes: config.maxBodyBytes,
   });
   const ceremonyLimit = rateLimit(deps.limiters.passkeyPerIp, (c) => c.get('ip'), 'passkey');
-  const maxBodyBytes = config.maxBodyBytes;
-
-  app.route(
-    '/v1/accounts',
-    accountRoutes({
-      passkeys: deps.passkeys,
-      devices: deps.devices,
-      db: deps.database.db,
-      maxBodyBytes,
-      session,
-      ceremonyLimit,
-    }),
-  );
-  app.route('/v1/devices', deviceRoutes({ devices: deps.devices, maxBodyBytes, session }));
-  app.route('/v1/users', userRoutes({ devices: deps.devices, maxBodyBytes, device }));
-  app.route('/v1/keys', keyRoutes({ devices: deps.devices, maxBodyBytes, device }));
+  const mount: MountOptions = {
+    auth: {
+      none: [],
+      session: [session],
+      device: [device],
+      either: [requireEither(session, device)],
+    },
+    extra: {
+      registerOptions: [ceremonyLimit],
+      loginOptions: [ceremonyLimit],
+      passkeyOptions: [ceremonyLimit],
+    },
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  app.route('/', authRoutes(deps.passkeys, mount));
+  app.route('/', directoryRoutes(deps.devices, mount));
+  app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',
     wsRoutes({

@@ -30,6 +30,7 @@ export interface NewDevice {
   readonly signedPrekey: SignedKey;
   readonly kemPrekey: SignedKey;
   readonly oneTimePrekeys: readonly OneTimeKey[];
+  readonly name?: string | undefined;
 }
 
 export type RegisterOutcome =
@@ -113,6 +114,7 @@ export async function registerDevice(
         kemPrekeyId: device.kemPrekey.id,
         kemPrekey: device.kemPrekey.publicKey,
         kemPrekeySig: device.kemPrekey.signature,
+        name: device.name ?? null,
         createdAt: now,
       });
       if (device.oneTimePrekeys.length > 0) {

@@ -77,6 +77,8 @@ export const devices = sqliteTable(
     kemPrekeyId: integer('kem_prekey_id').notNull(),
     kemPrekey: bytes('kem_prekey').notNull(),
     kemPrekeySig: bytes('kem_prekey_sig').notNull(),
+    /** Optional label, shown only to the device's own account. */
+    name: text('name'),
     createdAt: integer('created_at').notNull(),
     lastSeenAt: integer('last_seen_at'),
   },
@@ -141,4 +143,15 @@ export const queue = sqliteTable(
       t.clientMessageId,
     ),
   ],
+);
+
+/** Blocks: the relay drops sends from `blocked` to `accountId` (the sender still hears `stored`). */
+export const blocks = sqliteTable(
+  'blocks',
+  {
+    accountId: text('account_id').notNull(),
+    blocked: text('blocked').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.blocked] })],
 );

@@ -117,3 +117,14 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/** Session token or device signature, chosen by the Authorization scheme. */
+export function requireEither(
+  session: MiddlewareHandler<AppEnv>,
+  device: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return async function sessionOrDevice(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    return header.startsWith('Bearer ') ? session(c, next) : device(c, next);
+  };
+}

@@ -5,6 +5,6 @@ export interface AppEnv {
     ip: string;
     /** Set by requireSession (account) or requireDevice (account + device). */
     accountId: string;
-    deviceId: number;
+    deviceId: number | undefined;
   };
 }

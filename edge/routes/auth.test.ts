@@ -2,7 +2,14 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
 import { EXTENSION_ORIGIN } from '../config.ts';
-import { expectJson, jsonInit, login, registerAccount } from '../testing/client.ts';
+import {
+  accountWithDevice,
+  deviceRequest,
+  expectJson,
+  jsonInit,
+  login,
+  registerAccount,
+} from '../testing/client.ts';
 import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
 
 let t: InProcessRelay;
@@ -13,86 +20,98 @@ afterEach(async () => {
   await t.close();
 });
 
+type ErrorBody = { error: { code: string; details?: { reason?: string; path?: string } } };
+// Options are whatever @simplewebauthn produced; the software authenticator takes them as a browser would.
+type Options = { options: never };
+
 function auditLines(reason: string): unknown[] {
   return t.log.lines
     .map((l) => JSON.parse(l))
     .filter((l) => l.event === 'audit.auth_rejected' && String(l.code).endsWith(reason));
 }
 
-async function startRegistration(handle: string, auth: SoftAuthenticator) {
-  const options = await expectJson(
-    await t.http('/v1/accounts/register/options', jsonInit('POST', { handle })),
-    200,
-  );
-  return auth.createCredential(options as never);
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return t.http(path, jsonInit('POST', body, headers));
+}
+
+async function registrationOptions(handle: string): Promise<never> {
+  return (await expectJson<Options>(await post('/v1/auth/register/options', { handle }), 200))
+    .options;
+}
+
+async function loginOptions(handle?: string): Promise<never> {
+  return (
+    await expectJson<Options>(
+      await post('/v1/auth/login/options', handle === undefined ? {} : { handle }),
+      200,
+    )
+  ).options;
 }
 
 describe('passkey registration', () => {
-  it('creates an account with a normalised handle and a session token that opens /me', async () => {
-    const account = await registerAccount(t.http, '  @Alice ');
-    expect(account.handle).toBe('alice');
-    expect(account.userId).toMatch(
+  it('creates an account whose session token registers devices', async () => {
+    const device = await accountWithDevice(t.http, 'alice');
+    expect(device.account.handle).toBe('alice');
+    expect(device.account.userId).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    const me = await expectJson<{ handle: string; passkeys: unknown[]; devices: unknown[] }>(
-      await t.http('/v1/accounts/me', { headers: { authorization: `Bearer ${account.token}` } }),
+    const list = await expectJson<{ devices: { id: number }[] }>(
+      await deviceRequest(t.http, device, 'GET', `/v1/users/${device.account.userId}/devices`),
       200,
     );
-    expect(me.handle).toBe('alice');
-    expect(me.passkeys).toHaveLength(1);
-    expect(me.devices).toEqual([]);
+    expect(list.devices.map((d) => d.id)).toEqual([device.deviceId]);
   });
 
-  it('announces the extension origin as RP id and requires user verification', async () => {
-    const options = await expectJson<{
-      rp: { id: string };
-      authenticatorSelection: { userVerification: string };
-    }>(await t.http('/v1/accounts/register/options', jsonInit('POST', { handle: 'bob' })), 200);
+  it('announces the extension origin as RP id and requires user verification and a resident key', async () => {
+    const options = (
+      await expectJson<{
+        options: { rp: { id: string }; authenticatorSelection: Record<string, string> };
+      }>(await post('/v1/auth/register/options', { handle: 'bob' }), 200)
+    ).options;
     expect(options.rp.id).toBe(EXTENSION_ORIGIN);
-    expect(options.authenticatorSelection.userVerification).toBe('required');
+    expect(options.authenticatorSelection).toMatchObject({
+      userVerification: 'required',
+      residentKey: 'required',
+    });
   });
 
-  it('accepts a dev origin (localhost RP id)', async () => {
-    const account = await registerAccount(
-      (path, init) =>
-        t.http(path, {
-          ...init,
-          headers: {
-            ...(init?.headers as Record<string, string>),
-            origin: 'http://localhost:8787',
-          },
-        }),
-      'devuser',
-      'http://localhost:8787',
-    );
+  it('accepts a development origin (localhost RP id)', async () => {
+    const dev = 'http://localhost:8787';
+    const http = (path: string, init?: RequestInit) =>
+      t.http(path, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), origin: dev },
+      });
+    const account = await registerAccount(http, 'devuser', dev);
     expect(account.handle).toBe('devuser');
   });
 
-  it('rejects taken and invalid handles with stable codes', async () => {
+  it('rejects taken and non-canonical handles with stable codes', async () => {
     await registerAccount(t.http, 'carol');
-    const taken = await expectJson<{ error: { code: string } }>(
-      await t.http('/v1/accounts/register/options', jsonInit('POST', { handle: 'CAROL' })),
+    const taken = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/options', { handle: 'carol' }),
       409,
     );
     expect(taken.error.code).toBe('HANDLE_TAKEN');
-    for (const handle of ['ab', 'a'.repeat(33), 'bad handle', '.dot', 'ünï']) {
-      const bad = await expectJson<{ error: { code: string } }>(
-        await t.http('/v1/accounts/register/options', jsonInit('POST', { handle })),
+    for (const handle of ['ab', 'a'.repeat(33), 'bad handle', '.dot', 'Carol', 'ünï']) {
+      const bad = await expectJson<ErrorBody>(
+        await post('/v1/auth/register/options', { handle }),
         400,
       );
-      expect(bad.error.code).toBe('HANDLE_INVALID');
+      expect(bad.error).toMatchObject({ code: 'BODY_INVALID', details: { path: 'handle' } });
     }
   });
 
   it('makes challenges single use: a replayed registration response fails and is audited', async () => {
     const auth = new SoftAuthenticator({ origin: EXTENSION_ORIGIN });
-    const response = await startRegistration('dave', auth);
-    await expectJson(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response })),
-      201,
-    );
-    const replay = await expectJson<{ error: { code: string; details: { reason: string } } }>(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response })),
+    const response = await auth.createCredential(await registrationOptions('dave'));
+    await expectJson(await post('/v1/auth/register/verify', { response }), 201);
+    const replay = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/verify', { response }),
       401,
     );
     expect(replay.error).toMatchObject({ code: 'AUTH_FAILED', details: { reason: 'challenge' } });
@@ -104,50 +123,51 @@ describe('passkey registration', () => {
 
   it('expires challenges after five minutes', async () => {
     const auth = new SoftAuthenticator({ origin: EXTENSION_ORIGIN });
-    const response = await startRegistration('erin', auth);
+    const response = await auth.createCredential(await registrationOptions('erin'));
     t.setNow(t.now() + 5 * 60_000 + 1);
-    const late = await expectJson<{ error: { details: { reason: string } } }>(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response })),
+    const late = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/verify', { response }),
       401,
     );
-    expect(late.error.details.reason).toBe('challenge');
+    expect(late.error.details?.reason).toBe('challenge');
   });
 
-  it('rejects a registration without user verification, from a foreign origin, or with a tampered signature', async () => {
+  it('rejects registrations without user verification or from a foreign origin', async () => {
     const noUv = new SoftAuthenticator({ origin: EXTENSION_ORIGIN, userVerification: false });
-    const r1 = await startRegistration('frank', noUv);
-    const a = await expectJson<{ error: { details: { reason: string } } }>(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response: r1 })),
+    const r1 = await noUv.createCredential(await registrationOptions('frank'));
+    const a = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/verify', { response: r1 }),
       401,
     );
-    expect(a.error.details.reason).toBe('passkey');
+    expect(a.error.details?.reason).toBe('passkey');
     const foreign = new SoftAuthenticator({ origin: 'https://evil.example' });
-    const options = await expectJson<PublicKeyCredentialCreationOptionsJSON>(
-      await t.http('/v1/accounts/register/options', jsonInit('POST', { handle: 'frank' })),
-      200,
-    );
-    const r2 = await foreign.createCredential({
-      ...options,
+    const options = (
+      await expectJson<{ options: Record<string, unknown> }>(
+        await post('/v1/auth/register/options', { handle: 'frank' }),
+        200,
+      )
+    ).options;
+    const r2 = await foreign.createCredential(<PublicKeyCredentialCreationOptionsJSON>{
+      ...(options as object),
       rp: { name: 'x', id: 'evil.example' },
     });
-    const b = await expectJson<{ error: { details: { reason: string } } }>(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response: r2 })),
+    const b = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/verify', { response: r2 }),
       401,
     );
-    expect(b.error.details.reason).toBe('passkey');
+    expect(b.error.details?.reason).toBe('passkey');
     expect(auditLines('passkey')).toHaveLength(2);
+    const rows = await t.relay.database.client.execute('SELECT COUNT(*) AS n FROM accounts');
+    expect(rows.rows[0]?.n).toBe(0);
   });
 
   it('rejects malformed bodies with BODY_INVALID and stores nothing', async () => {
-    const res = await expectJson<{ error: { code: string; details: { path: string } } }>(
-      await t.http('/v1/accounts/register/verify', jsonInit('POST', { response: { id: 'x' } })),
+    const res = await expectJson<ErrorBody>(
+      await post('/v1/auth/register/verify', { response: { id: 'x' } }),
       400,
     );
     expect(res.error.code).toBe('BODY_INVALID');
-    const notJson = await t.http('/v1/accounts/register/options', {
-      method: 'POST',
-      body: '{nope',
-    });
+    const notJson = await t.http('/v1/auth/register/options', { method: 'POST', body: '{nope' });
     expect(notJson.status).toBe(400);
     const rows = await t.relay.database.client.execute('SELECT COUNT(*) AS n FROM accounts');
     expect(rows.rows[0]?.n).toBe(0);
@@ -166,16 +186,12 @@ describe('passkey login', () => {
 
   it('supports discoverable login without a handle', async () => {
     const account = await registerAccount(t.http, 'hank');
-    const options = await expectJson(
-      await t.http('/v1/accounts/login/options', jsonInit('POST', {})),
+    const response = await account.authenticator.getAssertion(await loginOptions());
+    const grant = await expectJson<{ user: string; handle: string }>(
+      await post('/v1/auth/login/verify', { response }),
       200,
     );
-    const response = await account.authenticator.getAssertion(options as never);
-    const grant = await expectJson<{ userId: string }>(
-      await t.http('/v1/accounts/login/verify', jsonInit('POST', { response })),
-      200,
-    );
-    expect(grant.userId).toBe(account.userId);
+    expect(grant).toMatchObject({ user: account.userId, handle: 'hank' });
   });
 
   it('rejects a counter that went backwards (cloned authenticator)', async () => {
@@ -184,19 +200,12 @@ describe('passkey login', () => {
     const credential = account.authenticator.credentials[0];
     if (credential === undefined) throw new Error('no credential');
     credential.counter = 0;
-    const options = await expectJson(
-      await t.http('/v1/accounts/login/options', jsonInit('POST', { handle: 'ivan' })),
-      200,
-    );
-    const response = await account.authenticator.getAssertion(options as never);
-    const res = await expectJson<{ error: { code: string; details: { reason: string } } }>(
-      await t.http('/v1/accounts/login/verify', jsonInit('POST', { response })),
-      401,
-    );
+    const response = await account.authenticator.getAssertion(await loginOptions('ivan'));
+    const res = await expectJson<ErrorBody>(await post('/v1/auth/login/verify', { response }), 401);
     expect(res.error).toMatchObject({ code: 'AUTH_FAILED', details: { reason: 'counter' } });
   });
 
-  it('rejects an unknown credential, a replayed assertion and a login without user verification', async () => {
+  it('rejects an unknown credential and a replayed assertion', async () => {
     const account = await registerAccount(t.http, 'judy');
     const stranger = new SoftAuthenticator({ origin: EXTENSION_ORIGIN });
     await stranger.createCredential({
@@ -205,69 +214,53 @@ describe('passkey login', () => {
       user: { id: 'AAAA', name: 'judy', displayName: '' },
       pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
     });
-    const options = await expectJson(
-      await t.http('/v1/accounts/login/options', jsonInit('POST', {})),
-      200,
-    );
-    const unknown = await stranger.getAssertion(options as never);
-    const a = await expectJson<{ error: { details: { reason: string } } }>(
-      await t.http('/v1/accounts/login/verify', jsonInit('POST', { response: unknown })),
+    const unknown = await stranger.getAssertion(await loginOptions());
+    const a = await expectJson<ErrorBody>(
+      await post('/v1/auth/login/verify', { response: unknown }),
       401,
     );
-    expect(a.error.details.reason).toBe('passkey');
+    expect(a.error.details?.reason).toBe('passkey');
 
-    const options2 = await expectJson(
-      await t.http('/v1/accounts/login/options', jsonInit('POST', { handle: 'judy' })),
-      200,
-    );
-    const good = await account.authenticator.getAssertion(options2 as never);
-    await expectJson(
-      await t.http('/v1/accounts/login/verify', jsonInit('POST', { response: good })),
-      200,
-    );
-    const replay = await expectJson<{ error: { details: { reason: string } } }>(
-      await t.http('/v1/accounts/login/verify', jsonInit('POST', { response: good })),
+    const good = await account.authenticator.getAssertion(await loginOptions('judy'));
+    await expectJson(await post('/v1/auth/login/verify', { response: good }), 200);
+    const replay = await expectJson<ErrorBody>(
+      await post('/v1/auth/login/verify', { response: good }),
       401,
     );
-    expect(replay.error.details.reason).toBe('challenge');
+    expect(replay.error.details?.reason).toBe('challenge');
   });
 
   it('lets one account hold several passkeys', async () => {
     const account = await registerAccount(t.http, 'kate');
     const second = new SoftAuthenticator({ origin: EXTENSION_ORIGIN });
     const bearer = { authorization: `Bearer ${account.token}` };
-    const options = await expectJson(
-      await t.http('/v1/accounts/passkeys/options', jsonInit('POST', undefined, bearer)),
+    const { options } = await expectJson<Options>(
+      await post('/v1/auth/passkeys/options', {}, bearer),
       200,
     );
-    const response = await second.createCredential(options as never);
-    await expectJson(
-      await t.http('/v1/accounts/passkeys/verify', jsonInit('POST', { response }, bearer)),
+    const response = await second.createCredential(options);
+    const added = await expectJson<{ credentialId: string }>(
+      await post('/v1/auth/passkeys/verify', { response }, bearer),
       201,
     );
-    const token = await login(t.http, { ...account, authenticator: second });
-    const me = await expectJson<{ passkeys: unknown[] }>(
-      await t.http('/v1/accounts/me', { headers: { authorization: `Bearer ${token}` } }),
-      200,
-    );
-    expect(me.passkeys).toHaveLength(2);
+    expect(added.credentialId).toBe(response.id);
+    await login(t.http, { ...account, authenticator: second });
+    const rows = await t.relay.database.client.execute('SELECT COUNT(*) AS n FROM passkeys');
+    expect(rows.rows[0]?.n).toBe(2);
   });
 
-  it('requires a valid, unexpired session token for account routes', async () => {
+  it('requires a valid, unexpired session token for session routes', async () => {
     const account = await registerAccount(t.http, 'liam');
-    const missing = await expectJson<{ error: { code: string } }>(
-      await t.http('/v1/accounts/me'),
-      401,
-    );
+    const missing = await expectJson<ErrorBody>(await post('/v1/auth/passkeys/options', {}), 401);
     expect(missing.error.code).toBe('AUTH_REQUIRED');
-    const forged = await expectJson<{ error: { code: string } }>(
-      await t.http('/v1/accounts/me', { headers: { authorization: `Bearer ${account.token}x` } }),
+    const forged = await expectJson<ErrorBody>(
+      await post('/v1/auth/passkeys/options', {}, { authorization: `Bearer ${account.token}x` }),
       401,
     );
     expect(forged.error.code).toBe('AUTH_FAILED');
     t.setNow(t.now() + 16 * 60_000);
-    const expired = await expectJson<{ error: { code: string } }>(
-      await t.http('/v1/accounts/me', { headers: { authorization: `Bearer ${account.token}` } }),
+    const expired = await expectJson<ErrorBody>(
+      await post('/v1/auth/passkeys/options', {}, { authorization: `Bearer ${account.token}` }),
       401,
     );
     expect(expired.error.code).toBe('AUTH_FAILED');

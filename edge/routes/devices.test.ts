@@ -38,21 +38,33 @@ function flip(b64: string): string {
 }
 
 describe('device registration', () => {
-  it('stores a device whose keys and signatures all verify', async () => {
-    const device = await accountWithDevice(t.http, 'alice');
-    const dir = await expectJson<{
-      identity: { signing: string };
-      devices: { deviceId: number }[];
-    }>(
-      await deviceRequest(t.http, device, 'GET', `/v1/users/${device.account.userId}/devices`),
+  it('stores a device whose keys and signatures all verify; its name is shown only to its own account', async () => {
+    const account = await registerAccount(t.http, 'alice');
+    const device = await createDevice(account);
+    await expectJson(
+      await t.http(
+        '/v1/devices',
+        jsonInit('POST', registrationBody(device, 'laptop'), bearer(device)),
+      ),
+      201,
+    );
+    const own = await expectJson<{
+      identity: { sig: string };
+      devices: { id: number; name?: string }[];
+    }>(await deviceRequest(t.http, device, 'GET', `/v1/users/${account.userId}/devices`), 200);
+    expect(own.devices).toMatchObject([{ id: device.deviceId, name: 'laptop' }]);
+    expect(own.identity.sig).toBe(toBase64Url(account.identity.signing.publicKey));
+    expect(await count('one_time_prekeys')).toBe(10);
+    const bob = await accountWithDevice(t.http, 'bob');
+    const seen = await expectJson<{ devices: { name?: string }[] }>(
+      await deviceRequest(t.http, bob, 'GET', `/v1/users/${account.userId}/devices`),
       200,
     );
-    expect(dir.devices.map((d) => d.deviceId)).toEqual([device.deviceId]);
-    expect(dir.identity.signing).toBe(toBase64Url(device.account.identity.signing.publicKey));
-    expect(await count('one_time_prekeys')).toBe(10);
+    expect(seen.devices[0]?.name).toBeUndefined();
   });
 
-  const tamperings: [string, (body: Record<string, Record<string, unknown>>) => void, string][] = [
+  type Body = Record<string, Record<string, unknown>>;
+  const tamperings: [string, (body: Body) => void, string][] = [
     [
       'signed prekey signature',
       (b) => {
@@ -77,7 +89,14 @@ describe('device registration', () => {
     [
       'device certificate',
       (b) => {
-        b.certificate = { ...b.certificate, signature: flip(String(b.certificate?.signature)) };
+        b.device = { ...b.device, certificate: flip(String(b.device?.certificate)) };
+      },
+      'SIGNATURE_INVALID',
+    ],
+    [
+      'device id not covered by the certificate',
+      (b) => {
+        b.device = { ...b.device, id: Number(b.device?.id) + 1 };
       },
       'SIGNATURE_INVALID',
     ],
@@ -96,6 +115,13 @@ describe('device registration', () => {
       'KEY_LOW_ORDER',
     ],
     [
+      'invalid ML-KEM key',
+      (b) => {
+        b.kemPreKey = { ...b.kemPreKey, publicKey: toBase64Url(new Uint8Array(1184).fill(0xff)) };
+      },
+      'KEY_INVALID',
+    ],
+    [
       'short KEM key',
       (b) => {
         b.kemPreKey = { ...b.kemPreKey, publicKey: toBase64Url(new Uint8Array(100)) };
@@ -103,19 +129,12 @@ describe('device registration', () => {
       'BODY_INVALID',
     ],
     [
-      'certificate for another user',
-      (b) => {
-        b.certificate = { ...b.certificate, userId: '00000000-0000-4000-8000-000000000000' };
-      },
-      'BAD_ARGUMENT',
-    ],
-    [
       'duplicate one-time prekey ids',
       (b) => {
         const k = (b.oneTimePreKeys as unknown as unknown[])[0];
         b.oneTimePreKeys = [k, k] as never;
       },
-      'BAD_ARGUMENT',
+      'BODY_INVALID',
     ],
     [
       'unknown field',
@@ -130,7 +149,7 @@ describe('device registration', () => {
     it(`rejects a bad ${name} with ${code} and stores nothing`, async () => {
       const account = await registerAccount(t.http, 'bob');
       const device = await createDevice(account);
-      const body = registrationBody(device) as Record<string, Record<string, unknown>>;
+      const body = registrationBody(device) as Body;
       tamper(body);
       const res = await expectJson<ErrorBody>(
         await t.http('/v1/devices', jsonInit('POST', body, bearer(device))),
@@ -185,18 +204,15 @@ describe('prekey bundles', () => {
     const alice = await accountWithDevice(t.http, 'alice');
     const responses = await Promise.all(
       Array.from({ length: 25 }, () =>
-        deviceRequest(t.http, alice, 'POST', `/v1/users/${bob.account.userId}/bundles`, {}),
+        deviceRequest(t.http, alice, 'GET', `/v1/users/${bob.account.userId}/bundles`),
       ),
     );
     const ids: number[] = [];
     let without = 0;
     for (const res of responses) {
-      const body = await expectJson<{ bundles: { oneTimePreKey: { id: number } | null }[] }>(
-        res,
-        200,
-      );
-      const opk = body.bundles[0]?.oneTimePreKey;
-      if (opk === null || opk === undefined) without++;
+      const body = await expectJson<{ devices: { oneTimePreKey?: { id: number } }[] }>(res, 200);
+      const opk = body.devices[0]?.oneTimePreKey;
+      if (opk === undefined) without++;
       else ids.push(opk.id);
     }
     expect(ids).toHaveLength(10);
@@ -205,31 +221,45 @@ describe('prekey bundles', () => {
     expect(await count('one_time_prekeys')).toBe(10); // alice's own ten are untouched
   });
 
-  it('serves a bundle the shared validator accepts, for all or selected devices', async () => {
+  it('serves bundles for all devices or one, with certificates, for a user with an identity', async () => {
     const bob = await accountWithDevice(t.http, 'bob');
     const bob2 = await createDevice(bob.account);
     await registerDevice(t.http, bob2);
     const alice = await accountWithDevice(t.http, 'alice');
-    const all = await expectJson<{ bundles: { deviceId: number }[] }>(
-      await deviceRequest(t.http, alice, 'POST', `/v1/users/${bob.account.userId}/bundles`, {}),
+    const all = await expectJson<{ identity: { dh: string }; devices: { id: number }[] }>(
+      await deviceRequest(t.http, alice, 'GET', `/v1/users/${bob.account.userId}/bundles`),
       200,
     );
-    expect(all.bundles.map((b) => b.deviceId).sort()).toEqual([bob.deviceId, bob2.deviceId].sort());
-    const one = await expectJson<{ bundles: { deviceId: number; signedPreKey: { id: number } }[] }>(
-      await deviceRequest(t.http, alice, 'POST', `/v1/users/${bob.account.userId}/bundles`, {
-        devices: [bob2.deviceId],
-      }),
+    expect(all.devices.map((b) => b.id).sort()).toEqual([bob.deviceId, bob2.deviceId].sort());
+    expect(all.identity.dh).toBe(toBase64Url(bob.account.identity.dh.publicKey));
+    const one = await expectJson<{
+      devices: { id: number; key: string; signedPreKey: { id: number } }[];
+    }>(
+      await deviceRequest(
+        t.http,
+        alice,
+        'GET',
+        `/v1/users/${bob.account.userId}/bundles/${bob2.deviceId}`,
+      ),
       200,
     );
-    expect(one.bundles).toHaveLength(1);
-    expect(one.bundles[0]?.signedPreKey.id).toBe(bob2.keys.signedPreKey.id);
+    expect(one.devices).toHaveLength(1);
+    expect(one.devices[0]?.key).toBe(toBase64Url(bob2.deviceKey.publicKey));
     const unknown = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, alice, 'POST', `/v1/users/${bob.account.userId}/bundles`, {
-        devices: [424242],
-      }),
+      await deviceRequest(t.http, alice, 'GET', `/v1/users/${bob.account.userId}/bundles/424242`),
       404,
     );
-    expect(unknown.error.code).toBe('DEVICE_NOT_FOUND');
+    expect(unknown.error).toMatchObject({ code: 'NOT_FOUND', details: { what: 'device' } });
+    const noUser = await expectJson<ErrorBody>(
+      await deviceRequest(
+        t.http,
+        alice,
+        'GET',
+        '/v1/users/00000000-0000-4000-8000-000000000000/bundles',
+      ),
+      404,
+    );
+    expect(noUser.error.code).toBe('NOT_FOUND');
   });
 
   it('limits bundle fetches per requester with 429 and Retry-After', async () => {
@@ -237,55 +267,52 @@ describe('prekey bundles', () => {
     const alice = await accountWithDevice(t.http, 'alice', { oneTimePreKeys: 0 });
     for (let i = 0; i < 60; i++) {
       await expectJson(
-        await deviceRequest(t.http, alice, 'POST', `/v1/users/${bob.account.userId}/bundles`, {}),
+        await deviceRequest(t.http, alice, 'GET', `/v1/users/${bob.account.userId}/bundles`),
         200,
       );
     }
     const res = await deviceRequest(
       t.http,
       alice,
-      'POST',
+      'GET',
       `/v1/users/${bob.account.userId}/bundles`,
-      {},
     );
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await res.json()) as ErrorBody).error.code).toBe('RATE_LIMITED');
-    // Another requester still has its own budget.
     const carol = await accountWithDevice(t.http, 'carol', { oneTimePreKeys: 0 });
     await expectJson(
-      await deviceRequest(t.http, carol, 'POST', `/v1/users/${bob.account.userId}/bundles`, {}),
+      await deviceRequest(t.http, carol, 'GET', `/v1/users/${bob.account.userId}/bundles`),
       200,
     );
   });
 
-  it('refills one-time prekeys up to the cap and rotates signed prekeys with checked signatures', async () => {
+  it('refills one-time prekeys up to the cap and rotates prekeys with checked signatures', async () => {
     const bob = await accountWithDevice(t.http, 'bob', { oneTimePreKeys: 0 });
     const more = await createDevice(bob.account, { oneTimePreKeys: 100 });
     const keys = more.keys.oneTimePreKeys.map((k) => ({
       id: k.id,
       publicKey: toBase64Url(k.keyPair.publicKey),
     }));
-    const r1 = await expectJson<{ added: number; count: number }>(
-      await deviceRequest(t.http, bob, 'POST', '/v1/keys/one-time', { oneTimePreKeys: keys }),
+    const r1 = await expectJson<{ oneTimePreKeys: number }>(
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
       200,
     );
-    expect(r1).toEqual({ added: 100, count: 100 });
+    expect(r1.oneTimePreKeys).toBe(100);
     const shifted = keys.map((k, i) => ({ ...k, id: 1000 + i }));
     await expectJson(
-      await deviceRequest(t.http, bob, 'POST', '/v1/keys/one-time', { oneTimePreKeys: shifted }),
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: shifted }),
       200,
     );
     const full = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'POST', '/v1/keys/one-time', {
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {
         oneTimePreKeys: shifted.map((k) => ({ ...k, id: k.id + 500 })),
       }),
       409,
     );
     expect(full.error.code).toBe('PREKEY_LIMIT');
-    expect(await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/keys'), 200)).toEqual({
-      oneTimePreKeys: 200,
-    });
+    const status = await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/prekeys'), 200);
+    expect(status).toEqual({ oneTimePreKeys: 200, signedPreKeyId: 1, kemPreKeyId: 1 });
 
     const spk = more.keys.signedPreKey;
     const rotated = {
@@ -294,17 +321,26 @@ describe('prekey bundles', () => {
       signature: toBase64Url(spk.signature),
     };
     const badSig = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/keys/signed', { signedPreKey: rotated }),
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { signedPreKey: rotated }),
       400,
     );
     expect(badSig.error.code).toBe('SIGNATURE_INVALID'); // the signature covers id 1, not 7
-    const good = { ...rotated, id: spk.id };
-    const ok = await deviceRequest(t.http, bob, 'PUT', '/v1/keys/signed', { signedPreKey: good });
-    expect(ok.status).toBe(204);
+    const ok = await expectJson<{ signedPreKeyId: number }>(
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {
+        signedPreKey: { ...rotated, id: spk.id },
+      }),
+      200,
+    );
+    expect(ok.signedPreKeyId).toBe(spk.id);
     const row = await t.relay.database.client.execute('SELECT signed_prekey FROM devices');
     expect(toBase64Url(new Uint8Array(row.rows[0]?.signed_prekey as ArrayBuffer))).toBe(
-      good.publicKey,
+      rotated.publicKey,
     );
+    const empty = await expectJson<ErrorBody>(
+      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {}),
+      400,
+    );
+    expect(empty.error.code).toBe('BODY_INVALID');
   });
 
   it('removes a device with its prekeys and queue, and never accepts its id again', async () => {
@@ -326,6 +362,15 @@ describe('prekey bundles', () => {
       headers: bearer(bob),
     });
     expect(missing.status).toBe(404);
+  });
+
+  it('lets a device remove another device of its account with a signed request', async () => {
+    const bob = await accountWithDevice(t.http, 'bob');
+    const old = await createDevice(bob.account);
+    await registerDevice(t.http, old);
+    const res = await deviceRequest(t.http, bob, 'DELETE', `/v1/devices/${old.deviceId}`);
+    expect(res.status).toBe(204);
+    expect(await count('devices')).toBe(1);
   });
 });
 
@@ -378,17 +423,44 @@ describe('device-signed requests', () => {
     expect(audited.length).toBe(5);
   });
 
-  it('looks users up by handle', async () => {
+  it('looks users up by canonical handle', async () => {
     const alice = await accountWithDevice(t.http, 'alice');
-    const found = await expectJson<{ userId: string }>(
-      await deviceRequest(t.http, alice, 'GET', '/v1/users/by-handle/ALICE'),
+    const found = await expectJson<{ user: string; handle: string }>(
+      await deviceRequest(t.http, alice, 'GET', '/v1/handles/alice'),
       200,
     );
-    expect(found.userId).toBe(alice.account.userId);
+    expect(found).toEqual({ user: alice.account.userId, handle: 'alice' });
     const missing = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, alice, 'GET', '/v1/users/by-handle/nobody'),
+      await deviceRequest(t.http, alice, 'GET', '/v1/handles/nobody'),
       404,
     );
-    expect(missing.error.code).toBe('USER_NOT_FOUND');
+    expect(missing.error.code).toBe('NOT_FOUND');
+    const bad = await expectJson<ErrorBody>(
+      await deviceRequest(t.http, alice, 'GET', '/v1/handles/ALICE'),
+      400,
+    );
+    expect(bad.error.code).toBe('HANDLE_INVALID');
+  });
+
+  it('keeps a block list per account', async () => {
+    const alice = await accountWithDevice(t.http, 'alice');
+    const bob = await accountWithDevice(t.http, 'bob');
+    expect(
+      (await deviceRequest(t.http, bob, 'PUT', `/v1/blocks/${alice.account.userId}`)).status,
+    ).toBe(204);
+    expect(await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/blocks'), 200)).toEqual({
+      users: [alice.account.userId],
+    });
+    expect(
+      (await deviceRequest(t.http, bob, 'DELETE', `/v1/blocks/${alice.account.userId}`)).status,
+    ).toBe(204);
+    expect(await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/blocks'), 200)).toEqual({
+      users: [],
+    });
+    const self = await expectJson<ErrorBody>(
+      await deviceRequest(t.http, bob, 'PUT', `/v1/blocks/${bob.account.userId}`),
+      400,
+    );
+    expect(self.error.code).toBe('BAD_ARGUMENT');
   });
 });

@@ -1,42 +1,78 @@
-/** /v1/devices: register and remove devices of the session's account. */
-import { Hono, type MiddlewareHandler } from 'hono';
+/** /v1/devices, /v1/users, /v1/prekeys, /v1/handles, /v1/blocks: the device directory. */
+import { type Context, Hono } from 'hono';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
-import { isDeviceId } from '../../shared/wire/fields.ts';
+import { isDeviceId, isUserId } from '../../shared/wire/fields.ts';
+import { isCanonicalHandle } from '../../shared/wire/handle.ts';
 import type { AppEnv } from '../http/env.ts';
-import { RegisterDeviceBody } from '../http/rest-bodies-interim.ts';
-import { body } from '../http/validate.ts';
+import { type MountOptions, mountRoutes } from '../http/mount.ts';
 import type { DeviceService } from '../services/devices.ts';
 
-export interface DeviceRoutesDeps {
-  readonly devices: DeviceService;
-  readonly maxBodyBytes: number;
-  readonly session: MiddlewareHandler<AppEnv>;
+function badParam(name: string): ParleyError {
+  return new ParleyError(ErrorCode.BAD_ARGUMENT, `Invalid path parameter ${name}`, {
+    path: name,
+    reason: 'format',
+  });
 }
 
-export function deviceIdParam(text: string): number {
+export function deviceParam(c: Context<AppEnv>, name = 'device'): number {
+  const text = c.req.param(name) ?? '';
   const id = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  if (!isDeviceId(id))
-    throw new ParleyError(ErrorCode.BAD_ARGUMENT, 'Invalid device id', {
-      path: 'deviceId',
-      reason: 'range',
-    });
+  if (!isDeviceId(id)) throw badParam(name);
   return id;
 }
 
-export function deviceRoutes(deps: DeviceRoutesDeps): Hono<AppEnv> {
+export function userParam(c: Context<AppEnv>, name = 'user'): string {
+  const text = c.req.param(name) ?? '';
+  if (!isUserId(text)) throw badParam(name);
+  return text;
+}
+
+/** The calling device, as "account/device", for per-requester limits. */
+function requester(c: Context<AppEnv>): string {
+  return `${c.get('accountId')}/${c.get('deviceId')}`;
+}
+
+function callerDevice(c: Context<AppEnv>): number {
+  const id = c.get('deviceId');
+  if (id === undefined)
+    throw new ParleyError(ErrorCode.AUTH_REQUIRED, 'A device signature is required');
+  return id;
+}
+
+export function directoryRoutes(devices: DeviceService, mount: MountOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', deps.session);
-
-  app.post('/', async (c) => {
-    const reg = await body(c, RegisterDeviceBody, deps.maxBodyBytes);
-    const result = await deps.devices.register(c.get('accountId'), reg);
-    return c.json({ userId: c.get('accountId'), ...result }, 201);
-  });
-
-  app.delete('/:deviceId', async (c) => {
-    await deps.devices.remove(c.get('accountId'), deviceIdParam(c.req.param('deviceId')));
-    return c.body(null, 204);
-  });
-
+  mountRoutes(
+    app,
+    {
+      registerDevice: (c, body) => devices.register(c.get('accountId'), body),
+      removeDevice: async (c) => {
+        await devices.remove(c.get('accountId'), deviceParam(c));
+        return null;
+      },
+      deviceList: (c, _body) => devices.deviceList(userParam(c), c.get('accountId')),
+      bundles: (c) => devices.bundles(requester(c), userParam(c)),
+      bundle: (c) => devices.bundles(requester(c), userParam(c), deviceParam(c)),
+      prekeyStatus: (c) => devices.prekeyStatus(c.get('accountId'), callerDevice(c)),
+      prekeyUpload: (c, body) => devices.uploadPrekeys(c.get('accountId'), callerDevice(c), body),
+      lookupHandle: (c) => {
+        const handle = c.req.param('handle') ?? '';
+        if (!isCanonicalHandle(handle))
+          throw new ParleyError(ErrorCode.HANDLE_INVALID, 'Handle is not canonical', {
+            reason: 'format',
+          });
+        return devices.lookupHandle(handle);
+      },
+      blockList: (c) => devices.blockList(c.get('accountId')),
+      block: async (c) => {
+        await devices.block(c.get('accountId'), userParam(c));
+        return null;
+      },
+      unblock: async (c) => {
+        await devices.unblock(c.get('accountId'), userParam(c));
+        return null;
+      },
+    },
+    mount,
+  );
   return app;
 }

@@ -1,12 +1,12 @@
 /**
  * The device directory: registration (every key and signature checked with
  * the shared validators before anything is stored), device lists, prekey
- * bundles (each one-time prekey handed out at most once), refill, signed
- * prekey rotation and removal.
+ * bundles (each one-time prekey handed out at most once), prekey uploads,
+ * removal, handle lookup and block lists. Inputs and outputs are the wire
+ * shapes of shared/wire/rest-devices.ts (bytes as Uint8Array).
  */
-import { type Bytes, equalBytes } from '../../shared/bytes.ts';
+import type { Bytes } from '../../shared/bytes.ts';
 import {
-  type DeviceCertificate,
   type KemPreKeyPublic,
   type OneTimePreKeyPublic,
   PreKeyKind,
@@ -20,13 +20,28 @@ import {
 } from '../../shared/crypto/keys.ts';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import {
-  DEVICE_ID_MAX,
-  DEVICE_ID_MIN,
+  BLOCK_LIST_MAX,
   MAX_DEVICES_PER_USER,
   ONE_TIME_PREKEYS_MAX_STORED,
-  ONE_TIME_PREKEYS_MAX_UPLOAD,
 } from '../../shared/wire/limits.ts';
-import { findAccountByHandle, findAccountById } from '../db/accounts.ts';
+import type {
+  DeviceInfo,
+  DeviceListResponse,
+  DeviceRegistration,
+  PrekeyBundle,
+  PrekeyBundlesResponse,
+  PrekeyStatusResponse,
+  PrekeyUpload,
+  UserLookupResponse,
+} from '../../shared/wire/rest-devices.ts';
+import type {
+  IdentityKey,
+  KemPreKey,
+  OneTimePreKey,
+  SignedPreKey,
+} from '../../shared/wire/rest-fields.ts';
+import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
+import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
 import {
   addOneTimePrekeys,
   countOneTimePrekeys,
@@ -44,41 +59,6 @@ import type { Fanout } from '../fanout/fanout.ts';
 import { RelayCode } from '../http/codes.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 
-export interface DeviceRegistration {
-  readonly identity: PublicIdentity;
-  readonly certificate: DeviceCertificate;
-  readonly signedPreKey: SignedPreKeyPublic;
-  readonly kemPreKey: KemPreKeyPublic;
-  readonly oneTimePreKeys: readonly OneTimePreKeyPublic[];
-}
-
-export interface PublicDevice {
-  readonly deviceId: number;
-  readonly certificate: DeviceCertificate;
-  readonly lastSeenAt: number | null;
-}
-
-export interface UserDirectoryEntry {
-  readonly userId: string;
-  readonly handle: string;
-  readonly identity: PublicIdentity | undefined;
-  readonly devices: readonly PublicDevice[];
-}
-
-export interface DeviceBundle {
-  readonly deviceId: number;
-  readonly certificate: DeviceCertificate;
-  readonly signedPreKey: SignedPreKeyPublic;
-  readonly kemPreKey: KemPreKeyPublic;
-  readonly oneTimePreKey: OneTimePreKeyPublic | undefined;
-}
-
-export interface BundleSet {
-  readonly userId: string;
-  readonly identity: PublicIdentity;
-  readonly bundles: readonly DeviceBundle[];
-}
-
 export interface DeviceServiceDeps {
   readonly db: Db;
   readonly fanout: Fanout;
@@ -91,18 +71,42 @@ function bytes(value: Uint8Array | null): Bytes {
   return Uint8Array.from(value ?? new Uint8Array());
 }
 
-function certificateOf(userId: string, row: DeviceRow): DeviceCertificate {
+function notFound(what: 'user' | 'device'): ParleyError {
+  return new ParleyError(ErrorCode.NOT_FOUND, what === 'user' ? 'No such user' : 'No such device', {
+    what,
+  });
+}
+
+function invalidField(field: string, message: string): ParleyError {
+  return new ParleyError(ErrorCode.BAD_ARGUMENT, `Invalid ${field}: ${message}`, { field });
+}
+
+const toPublicIdentity = (k: IdentityKey): PublicIdentity => ({
+  dh: k.dh,
+  signing: k.sig,
+  binding: k.binding,
+});
+const signed = (k: SignedPreKey): SignedPreKeyPublic => ({ kind: PreKeyKind.SIGNED, ...k });
+const kem = (k: KemPreKey): KemPreKeyPublic => ({ kind: PreKeyKind.KEM, ...k });
+const oneTime = (k: OneTimePreKey): OneTimePreKeyPublic => ({ kind: PreKeyKind.ONE_TIME, ...k });
+
+function identityOf(account: AccountRow): IdentityKey | undefined {
+  if (account.identityDh === null) return undefined;
   return {
-    userId,
-    deviceId: row.deviceId,
-    deviceKey: bytes(row.deviceKey),
-    createdAt: row.certificateCreatedAt,
-    signature: bytes(row.certificate),
+    dh: bytes(account.identityDh),
+    sig: bytes(account.identitySig),
+    binding: bytes(account.identityBinding),
   };
 }
 
-function invalidField(code: string, field: string, message: string): ParleyError {
-  return new ParleyError(code, `Invalid ${field}: ${message}`, { field });
+function deviceInfo(row: DeviceRow, withName: boolean): DeviceInfo {
+  return {
+    id: row.deviceId,
+    key: bytes(row.deviceKey),
+    certificate: bytes(row.certificate),
+    createdAt: row.certificateCreatedAt,
+    ...(withName && row.name !== null ? { name: row.name } : {}),
+  };
 }
 
 export class DeviceService {
@@ -116,47 +120,34 @@ export class DeviceService {
   async register(
     accountId: string,
     reg: DeviceRegistration,
-  ): Promise<{ deviceId: number; oneTimePreKeys: number }> {
-    const { identity, certificate } = reg;
-    if (certificate.userId !== accountId) {
-      throw invalidField(
-        ErrorCode.BAD_ARGUMENT,
-        'deviceCertificate.userId',
-        'does not name this account',
-      );
-    }
-    const { deviceId } = certificate;
-    if (!Number.isInteger(deviceId) || deviceId < DEVICE_ID_MIN || deviceId > DEVICE_ID_MAX) {
-      throw invalidField(
-        ErrorCode.BAD_ARGUMENT,
-        'deviceCertificate.deviceId',
-        `must be ${DEVICE_ID_MIN}..${DEVICE_ID_MAX}`,
-      );
-    }
-    if (reg.oneTimePreKeys.length > ONE_TIME_PREKEYS_MAX_UPLOAD) {
-      throw invalidField(
-        ErrorCode.BAD_ARGUMENT,
-        'oneTimePreKeys',
-        `at most ${ONE_TIME_PREKEYS_MAX_UPLOAD} per upload`,
-      );
-    }
+  ): Promise<{ user: string; device: number }> {
+    const identity = toPublicIdentity(reg.identity);
+    const certificate = {
+      userId: accountId,
+      deviceId: reg.device.id,
+      deviceKey: reg.device.key,
+      createdAt: reg.device.createdAt,
+      signature: reg.device.certificate,
+    };
     await validatePublicIdentity(identity);
     await validateDeviceCertificate(identity.signing, certificate);
-    await validateSignedPreKey(identity.signing, reg.signedPreKey);
-    await validateKemPreKey(identity.signing, reg.kemPreKey);
-    this.#checkOneTimePreKeys(reg.oneTimePreKeys);
+    await validateSignedPreKey(identity.signing, signed(reg.signedPreKey));
+    await validateKemPreKey(identity.signing, kem(reg.kemPreKey));
+    for (const [i, k] of reg.oneTimePreKeys.entries())
+      validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
     const outcome = await registerDevice(
       this.#d.db,
       accountId,
       identity,
       {
-        deviceId,
-        deviceKey: certificate.deviceKey,
-        certificate: certificate.signature,
-        certificateCreatedAt: certificate.createdAt,
+        deviceId: reg.device.id,
+        deviceKey: reg.device.key,
+        certificate: reg.device.certificate,
+        certificateCreatedAt: reg.device.createdAt,
         signedPrekey: reg.signedPreKey,
         kemPrekey: reg.kemPreKey,
         oneTimePrekeys: reg.oneTimePreKeys,
+        name: reg.device.name,
       },
       MAX_DEVICES_PER_USER,
       this.#d.now(),
@@ -180,122 +171,114 @@ export class DeviceService {
             `At most ${MAX_DEVICES_PER_USER} devices per account`,
           );
         case 'no-account':
-          throw new ParleyError(RelayCode.USER_NOT_FOUND, 'Account not found');
+          throw notFound('user');
       }
     }
-    return { deviceId, oneTimePreKeys: reg.oneTimePreKeys.length };
+    return { user: accountId, device: reg.device.id };
   }
 
-  #checkOneTimePreKeys(keys: readonly OneTimePreKeyPublic[]): void {
-    const seen = new Set<number>();
-    keys.forEach((key, i) => {
-      validateOneTimePreKey(key, `oneTimePreKeys[${i}]`);
-      if (seen.has(key.id))
-        throw invalidField(ErrorCode.BAD_ARGUMENT, `oneTimePreKeys[${i}].id`, 'duplicate id');
-      seen.add(key.id);
-    });
-  }
-
-  async directory(userId: string): Promise<UserDirectoryEntry> {
+  async #accountWithIdentity(
+    userId: string,
+  ): Promise<{ account: AccountRow; identity: IdentityKey }> {
     const account = await findAccountById(this.#d.db, userId);
-    if (account === undefined) throw new ParleyError(RelayCode.USER_NOT_FOUND, 'No such user');
+    const identity = account === undefined ? undefined : identityOf(account);
+    if (account === undefined || identity === undefined) throw notFound('user');
+    return { account, identity };
+  }
+
+  /** A user's identity and active devices; names only for the user's own account. */
+  async deviceList(userId: string, requesterAccount: string): Promise<DeviceListResponse> {
+    const { identity } = await this.#accountWithIdentity(userId);
     const rows = await listDevices(this.#d.db, userId);
     return {
-      userId,
-      handle: account.handle,
-      identity:
-        account.identityDh === null
-          ? undefined
-          : {
-              dh: bytes(account.identityDh),
-              signing: bytes(account.identitySig),
-              binding: bytes(account.identityBinding),
-            },
-      devices: rows.map((row) => ({
-        deviceId: row.deviceId,
-        certificate: certificateOf(userId, row),
-        lastSeenAt: row.lastSeenAt,
-      })),
+      user: userId,
+      identity,
+      devices: rows.map((r) => deviceInfo(r, requesterAccount === userId)),
     };
   }
 
-  async lookupHandle(handle: string): Promise<{ userId: string; handle: string }> {
+  async lookupHandle(handle: string): Promise<UserLookupResponse> {
     const account = await findAccountByHandle(this.#d.db, handle);
-    if (account === undefined) throw new ParleyError(RelayCode.USER_NOT_FOUND, 'No such user');
-    return { userId: account.id, handle: account.handle };
+    if (account === undefined) throw notFound('user');
+    return { user: account.id, handle: account.handle };
   }
 
   /**
-   * Prekey bundles for `userId`'s devices (all, or the listed ones). Each
-   * bundle consumes one one-time prekey when any is left. The requester's
-   * budget is charged per device before any key is taken.
+   * Prekey bundles for `userId`'s devices (all, or one). Each bundle consumes
+   * one one-time prekey when any is left. The requester's budget is charged per
+   * device before any key is taken.
    */
   async bundles(
     requester: string,
     userId: string,
-    deviceIds: readonly number[] | undefined,
-  ): Promise<BundleSet> {
-    const entry = await this.directory(userId);
-    if (entry.identity === undefined)
-      throw new ParleyError(RelayCode.USER_NOT_FOUND, 'User has no devices');
+    deviceId?: number,
+  ): Promise<PrekeyBundlesResponse> {
+    const { identity } = await this.#accountWithIdentity(userId);
     const rows = await listDevices(this.#d.db, userId);
-    const wanted =
-      deviceIds === undefined ? rows : rows.filter((r) => deviceIds.includes(r.deviceId));
-    if (deviceIds !== undefined && wanted.length !== new Set(deviceIds).size) {
-      throw new ParleyError(RelayCode.DEVICE_NOT_FOUND, 'Unknown device id');
-    }
-    const decision = await this.#d.bundleLimiter.consume(requester, Math.max(1, wanted.length));
+    const wanted = deviceId === undefined ? rows : rows.filter((r) => r.deviceId === deviceId);
+    if (wanted.length === 0) throw notFound('device');
+    const decision = await this.#d.bundleLimiter.consume(requester, wanted.length);
     if (!decision.allowed) {
       throw new ParleyError(ErrorCode.RATE_LIMITED, 'Too many prekey bundle requests', {
         retryAfterSeconds: decision.retryAfterSeconds,
       });
     }
-    const bundles: DeviceBundle[] = [];
+    const devices: PrekeyBundle[] = [];
     for (const row of wanted) {
       const opk = await takeOneTimePrekey(this.#d.db, userId, row.deviceId);
-      bundles.push({
-        deviceId: row.deviceId,
-        certificate: certificateOf(userId, row),
+      devices.push({
+        ...deviceInfo(row, false),
         signedPreKey: {
-          kind: PreKeyKind.SIGNED,
           id: row.signedPrekeyId,
           publicKey: bytes(row.signedPrekey),
           signature: bytes(row.signedPrekeySig),
         },
         kemPreKey: {
-          kind: PreKeyKind.KEM,
           id: row.kemPrekeyId,
           publicKey: bytes(row.kemPrekey),
           signature: bytes(row.kemPrekeySig),
         },
-        oneTimePreKey:
-          opk === undefined
-            ? undefined
-            : { kind: PreKeyKind.ONE_TIME, id: opk.id, publicKey: bytes(opk.publicKey) },
+        ...(opk === undefined
+          ? {}
+          : { oneTimePreKey: { id: opk.id, publicKey: bytes(opk.publicKey) } }),
       });
     }
-    return { userId, identity: entry.identity, bundles };
+    return { user: userId, identity, devices };
+  }
+
+  async prekeyStatus(accountId: string, deviceId: number): Promise<PrekeyStatusResponse> {
+    const row = await findDevice(this.#d.db, accountId, deviceId);
+    if (row === undefined) throw notFound('device');
+    return {
+      oneTimePreKeys: await countOneTimePrekeys(this.#d.db, accountId, deviceId),
+      signedPreKeyId: row.signedPrekeyId,
+      kemPreKeyId: row.kemPrekeyId,
+    };
   }
 
   async prekeyCount(accountId: string, deviceId: number): Promise<number> {
     return countOneTimePrekeys(this.#d.db, accountId, deviceId);
   }
 
-  async refill(
+  /**
+   * Rotates the signed and/or ML-KEM prekey and adds one-time prekeys. Every
+   * part is validated (signatures against the account identity) and the
+   * storage cap checked before anything is written.
+   */
+  async uploadPrekeys(
     accountId: string,
     deviceId: number,
-    keys: readonly OneTimePreKeyPublic[],
-  ): Promise<{ added: number; count: number }> {
-    if (keys.length > ONE_TIME_PREKEYS_MAX_UPLOAD) {
-      throw invalidField(
-        ErrorCode.BAD_ARGUMENT,
-        'oneTimePreKeys',
-        `at most ${ONE_TIME_PREKEYS_MAX_UPLOAD} per upload`,
-      );
-    }
-    this.#checkOneTimePreKeys(keys);
+    upload: PrekeyUpload,
+  ): Promise<PrekeyStatusResponse> {
+    const { identity } = await this.#accountWithIdentity(accountId);
+    if (upload.signedPreKey !== undefined)
+      await validateSignedPreKey(identity.sig, signed(upload.signedPreKey));
+    if (upload.kemPreKey !== undefined)
+      await validateKemPreKey(identity.sig, kem(upload.kemPreKey));
+    const more = upload.oneTimePreKeys ?? [];
+    for (const [i, k] of more.entries()) validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
     const current = await countOneTimePrekeys(this.#d.db, accountId, deviceId);
-    if (current + keys.length > ONE_TIME_PREKEYS_MAX_STORED) {
+    if (current + more.length > ONE_TIME_PREKEYS_MAX_STORED) {
       throw new ParleyError(
         RelayCode.PREKEY_LIMIT,
         `At most ${ONE_TIME_PREKEYS_MAX_STORED} one-time prekeys per device`,
@@ -304,33 +287,24 @@ export class DeviceService {
         },
       );
     }
-    const added = await addOneTimePrekeys(this.#d.db, accountId, deviceId, keys);
-    return { added, count: current + added };
-  }
-
-  /** Replaces the signed prekey and/or the KEM prekey, checked against the account identity. */
-  async rotate(
-    accountId: string,
-    deviceId: number,
-    signedPreKey: SignedPreKeyPublic | undefined,
-    kemPreKey: KemPreKeyPublic | undefined,
-  ): Promise<void> {
-    const account = await findAccountById(this.#d.db, accountId);
-    if (account?.identitySig === null || account === undefined) {
-      throw new ParleyError(RelayCode.USER_NOT_FOUND, 'Account has no identity');
+    if (
+      !(await replaceSignedPrekey(
+        this.#d.db,
+        accountId,
+        deviceId,
+        upload.signedPreKey,
+        upload.kemPreKey,
+      ))
+    ) {
+      throw notFound('device');
     }
-    const signer = bytes(account.identitySig);
-    if (signedPreKey !== undefined) await validateSignedPreKey(signer, signedPreKey);
-    if (kemPreKey !== undefined) await validateKemPreKey(signer, kemPreKey);
-    if (!(await replaceSignedPrekey(this.#d.db, accountId, deviceId, signedPreKey, kemPreKey))) {
-      throw new ParleyError(RelayCode.DEVICE_NOT_FOUND, 'No such device');
-    }
+    await addOneTimePrekeys(this.#d.db, accountId, deviceId, more);
+    return this.prekeyStatus(accountId, deviceId);
   }
 
   async remove(accountId: string, deviceId: number): Promise<void> {
-    if (!(await removeDevice(this.#d.db, accountId, deviceId, this.#d.now()))) {
-      throw new ParleyError(RelayCode.DEVICE_NOT_FOUND, 'No such device');
-    }
+    if (!(await removeDevice(this.#d.db, accountId, deviceId, this.#d.now())))
+      throw notFound('device');
     await this.#d.fanout.signal({ accountId, deviceId }, { type: 'revoked' });
   }
 
@@ -343,8 +317,21 @@ export class DeviceService {
     const row = await findDevice(this.#d.db, accountId, deviceId);
     return row === undefined ? undefined : bytes(row.deviceKey);
   }
-}
 
-export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  return equalBytes(a, b);
+  async blockList(accountId: string): Promise<{ users: string[] }> {
+    return { users: await listBlocked(this.#d.db, accountId) };
+  }
+
+  async block(accountId: string, userId: string): Promise<void> {
+    if (userId === accountId) throw invalidField('user', 'cannot block yourself');
+    if ((await findAccountById(this.#d.db, userId)) === undefined) throw notFound('user');
+    if ((await countBlocked(this.#d.db, accountId)) >= BLOCK_LIST_MAX) {
+      throw invalidField('user', `at most ${BLOCK_LIST_MAX} blocked users`);
+    }
+    await block(this.#d.db, accountId, userId, this.#d.now());
+  }
+
+  async unblock(accountId: string, userId: string): Promise<void> {
+    await unblock(this.#d.db, accountId, userId);
+  }
 }

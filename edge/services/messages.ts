@@ -6,6 +6,7 @@
  */
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import type { MismatchUser, SendFrame } from '../../shared/wire/frames.ts';
+import { blockersOf } from '../db/blocks.ts';
 import { listDevices, listRemovedDeviceIds } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
 import { acknowledge, countPending, enqueue, pending, type QueueRow } from '../db/queue.ts';
@@ -85,10 +86,17 @@ export class MessageService {
     }
     const mismatch = await this.#mismatches(sender, frame);
     if (mismatch.length > 0) return { kind: 'mismatch', users: mismatch };
+    // Recipients who blocked the sender get nothing; the sender is not told (as in Signal).
+    const blockers = await blockersOf(
+      this.#d.db,
+      sender.accountId,
+      frame.to.map((r) => r.user),
+    );
+    const to = blockers.size === 0 ? frame.to : frame.to.filter((r) => !blockers.has(r.user));
 
     if (frame.transient === true) {
       let copies = 0;
-      for (const recipient of frame.to) {
+      for (const recipient of to) {
         for (const device of recipient.devices) {
           const body = device.body ?? frame.body;
           if (body === undefined) continue;
@@ -113,7 +121,7 @@ export class MessageService {
       frame.expiresAt ?? Number.MAX_SAFE_INTEGER,
       now + this.#d.retentionMs,
     );
-    const rows = frame.to.flatMap((recipient) =>
+    const rows = to.flatMap((recipient) =>
       recipient.devices.map((device) => ({
         recipientAccount: recipient.user,
         recipientDevice: device.device,

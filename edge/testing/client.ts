@@ -19,6 +19,7 @@ import {
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
 import { signDeviceRequest } from '../../shared/wire/device-request.ts';
+import { routes } from '../../shared/wire/routes.ts';
 import { EXTENSION_ORIGIN } from '../config.ts';
 
 export type Http = (path: string, init?: RequestInit) => Promise<Response>;
@@ -68,27 +69,33 @@ export async function registerAccount(
   origin = EXTENSION_ORIGIN,
 ): Promise<TestAccount> {
   const authenticator = new SoftAuthenticator({ origin });
-  const options = await expectJson(
-    await http('/v1/accounts/register/options', jsonInit('POST', { handle })),
+  const { options } = await expectJson<{ options: never }>(
+    await http(routes.registerOptions.path, jsonInit('POST', { handle })),
     200,
   );
-  const response = await authenticator.createCredential(options as never);
-  const grant = await expectJson<{ userId: string; handle: string; token: string }>(
-    await http('/v1/accounts/register/verify', jsonInit('POST', { response })),
+  const response = await authenticator.createCredential(options);
+  const grant = await expectJson<{ user: string; handle: string; token: string }>(
+    await http(routes.registerVerify.path, jsonInit('POST', { response })),
     201,
   );
-  return { ...grant, authenticator, identity: await generateIdentityKeyPair(true) };
+  return {
+    userId: grant.user,
+    handle: grant.handle,
+    token: grant.token,
+    authenticator,
+    identity: await generateIdentityKeyPair(true),
+  };
 }
 
 /** Logs in again with the account's passkey; returns a fresh session token. */
 export async function login(http: Http, account: TestAccount): Promise<string> {
-  const options = await expectJson(
-    await http('/v1/accounts/login/options', jsonInit('POST', { handle: account.handle })),
+  const { options } = await expectJson<{ options: never }>(
+    await http(routes.loginOptions.path, jsonInit('POST', { handle: account.handle })),
     200,
   );
-  const response = await account.authenticator.getAssertion(options as never);
+  const response = await account.authenticator.getAssertion(options);
   const grant = await expectJson<{ token: string }>(
-    await http('/v1/accounts/login/verify', jsonInit('POST', { response })),
+    await http(routes.loginVerify.path, jsonInit('POST', { response })),
     200,
   );
   return grant.token;
@@ -117,21 +124,21 @@ export async function createDevice(
 }
 
 /** The JSON body of POST /v1/devices for `device`. */
-export function registrationBody(device: TestDevice): Record<string, unknown> {
+export function registrationBody(device: TestDevice, name?: string): Record<string, unknown> {
   const b64 = toBase64Url;
   const { keys, certificate } = device;
   return {
     identity: {
       dh: b64(keys.identity.dh.publicKey),
-      signing: b64(keys.identity.signing.publicKey),
+      sig: b64(keys.identity.signing.publicKey),
       binding: b64(keys.identity.binding),
     },
-    certificate: {
-      userId: certificate.userId,
-      deviceId: certificate.deviceId,
-      deviceKey: b64(certificate.deviceKey),
+    device: {
+      id: certificate.deviceId,
+      key: b64(certificate.deviceKey),
+      certificate: b64(certificate.signature),
       createdAt: certificate.createdAt,
-      signature: b64(certificate.signature),
+      ...(name === undefined ? {} : { name }),
     },
     signedPreKey: {
       id: keys.signedPreKey.id,

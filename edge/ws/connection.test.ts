@@ -256,6 +256,14 @@ describe('send, deliver, ack', () => {
     expect(await queued()).toBe(0);
   });
 
+  it('drops sends to an account that blocked the sender, without telling the sender', async () => {
+    await t.relay.devices.block(bob.account.userId, alice.account.userId);
+    const a = await connectDevice(t.relay, alice);
+    a.sendFrame(sendTo(bob, 'unwanted'));
+    await a.waitFor('stored');
+    expect(await queued()).toBe(0);
+  });
+
   it('fans a shared body out to every addressed device', async () => {
     const bob2 = await createDevice(bob.account);
     await registerDevice(t.http, bob2);

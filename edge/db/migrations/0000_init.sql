@@ -9,6 +9,13 @@ CREATE TABLE `accounts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `accounts_handle_unique` ON `accounts` (`handle`);--> statement-breakpoint
+CREATE TABLE `blocks` (
+	`account_id` text NOT NULL,
+	`blocked` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`account_id`, `blocked`)
+);
+--> statement-breakpoint
 CREATE TABLE `challenges` (
 	`challenge` text PRIMARY KEY NOT NULL,
 	`purpose` text NOT NULL,
@@ -31,6 +38,7 @@ CREATE TABLE `devices` (
 	`kem_prekey_id` integer NOT NULL,
 	`kem_prekey` blob NOT NULL,
 	`kem_prekey_sig` blob NOT NULL,
+	`name` text,
 	`created_at` integer NOT NULL,
 	`last_seen_at` integer,
 	PRIMARY KEY(`account_id`, `device_id`),

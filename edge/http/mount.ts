@@ -1,0 +1,105 @@
+/**
+ * Mounts handlers from the shared route table (shared/wire/routes.ts): the
+ * table says method, path, who may call and the body schemas; the relay
+ * supplies only the handler. Request bodies are parsed with the route's
+ * schema (BODY_INVALID / BODY_TOO_LARGE) before the handler runs, and every
+ * response is checked against the route's response schema before it leaves,
+ * so the relay cannot drift from the contract clients are built against.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type * as v from 'valibot';
+import { ErrorCode, ParleyError } from '../../shared/errors.ts';
+import { parseRestBody, serializeRestBody } from '../../shared/wire/rest-codec.ts';
+import {
+  type RouteAuth,
+  type RouteBody,
+  type RouteName,
+  type RouteSpec,
+  routes,
+} from '../../shared/wire/routes.ts';
+import type { AppEnv } from './env.ts';
+
+type BodyOf<B extends RouteBody> = B extends v.GenericSchema
+  ? v.InferOutput<B>
+  : B extends 'bytes'
+    ? Uint8Array
+    : null;
+
+export type RouteHandler<K extends RouteName> = (
+  c: Context<AppEnv>,
+  body: BodyOf<(typeof routes)[K]['request']>,
+) => Promise<BodyOf<(typeof routes)[K]['response']>>;
+
+export type RouteHandlers = { readonly [K in RouteName]?: RouteHandler<K> };
+
+export interface MountOptions {
+  readonly auth: Readonly<Record<RouteAuth, readonly MiddlewareHandler<AppEnv>[]>>;
+  /** Extra middleware per route (rate limits). */
+  readonly extra?: { readonly [K in RouteName]?: readonly MiddlewareHandler<AppEnv>[] };
+  readonly maxBodyBytes: number;
+}
+
+async function readBody(c: Context<AppEnv>, spec: RouteSpec, maxBytes: number): Promise<unknown> {
+  if (spec.request === null) return null;
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes)
+    throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${maxBytes} bytes`, {
+      max: maxBytes,
+    });
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (spec.request === 'bytes') {
+    if (raw.length > maxBytes)
+      throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${maxBytes} bytes`, {
+        max: maxBytes,
+      });
+    return raw;
+  }
+  // An empty body reads as {} so "no data" POSTs need not send one.
+  return parseRestBody(spec.request, raw.length === 0 ? '{}' : raw, { maxBytes });
+}
+
+function respond(c: Context<AppEnv>, spec: RouteSpec, value: unknown): Response {
+  if (spec.status === 204 || spec.response === null) return c.body(null, 204);
+  if (spec.response === 'bytes') {
+    return c.body(value as Uint8Array<ArrayBuffer>, spec.status, {
+      'content-type': 'application/octet-stream',
+    });
+  }
+  let text: string;
+  try {
+    text = serializeRestBody(spec.response, value, { maxBytes: Number.MAX_SAFE_INTEGER });
+  } catch (error) {
+    // The relay broke its own contract: a server fault (500), never the client's.
+    throw new Error(`Response of ${spec.method} ${spec.path} does not match its schema`, {
+      cause: error,
+    });
+  }
+  return c.body(text, spec.status, { 'content-type': 'application/json; charset=utf-8' });
+}
+
+/** Names of every route mounted so far (for /openapi.json). */
+export const mountedRoutes = new Set<string>();
+
+export function mountRoutes(
+  app: Hono<AppEnv>,
+  handlers: RouteHandlers,
+  options: MountOptions,
+): void {
+  for (const name of Object.keys(handlers) as RouteName[]) {
+    const handler = handlers[name] as RouteHandler<RouteName> | undefined;
+    if (handler === undefined) continue;
+    const spec: RouteSpec = routes[name];
+    mountedRoutes.add(name);
+    const middleware = [...options.auth[spec.auth], ...(options.extra?.[name] ?? [])];
+    app.on(
+      spec.method,
+      [spec.path],
+      ...middleware,
+      async function routeHandler(c: Context<AppEnv>) {
+        const body = await readBody(c, spec, options.maxBodyBytes);
+        const result = await handler(c, body as never);
+        return respond(c, spec, result);
+      },
+    );
+  }
+}
