@@ -5,6 +5,7 @@
  * Shutdown (SIGINT/SIGTERM): stop accepting connections, let frames being
  * handled finish their writes, close sockets with 1001, close the database.
  */
+import './preload.ts';
 import { systemRandom } from '../shared/crypto/random.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { createLogger, safeErrorText } from './observability/log.ts';

@@ -1,0 +1,343 @@
+/**
+ * Integration tests against the REAL relay: a Deno process on a free port with
+ * its own libSQL file, driven over real WebSockets (the `ws` package) and HTTP,
+ * with real device keys and software passkeys.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bytes } from '../shared/bytes.ts';
+import { encodeCbor } from '../shared/wire/cbor.ts';
+import type { SendFrame } from '../shared/wire/frames.ts';
+import {
+  accountWithDevice,
+  createDevice,
+  deviceRequest,
+  expectJson,
+  registerDevice,
+  type TestDevice,
+} from './testing/client.ts';
+import { RelayProcess } from './testing/relay-process.ts';
+import { WsTestClient } from './testing/ws-client.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Every plaintext a scenario "sent"; none may ever appear in the database files. */
+const plaintexts: string[] = [];
+let sequence = 0;
+
+function messageId(): Bytes {
+  const id = crypto.getRandomValues(new Uint8Array(16));
+  new DataView(id.buffer).setUint32(0, ++sequence);
+  return id;
+}
+
+/**
+ * Stands in for encryption in relay tests (the relay sees opaque bytes either
+ * way): the body is the plaintext XOR a random pad, prefixed with the pad.
+ */
+function seal(text: string): Bytes {
+  plaintexts.push(text);
+  const plain = encoder.encode(text);
+  const pad = crypto.getRandomValues(new Uint8Array(plain.length));
+  const out = new Uint8Array(plain.length * 2);
+  out.set(pad);
+  plain.forEach((b, i) => {
+    out[plain.length + i] = b ^ (pad[i] as number);
+  });
+  return out;
+}
+
+function open(body: Uint8Array): string {
+  const n = body.length / 2;
+  return decoder.decode(body.slice(n).map((b, i) => b ^ (body[i] as number)));
+}
+
+function sendTo(to: TestDevice, text: string, extra: Partial<SendFrame> = {}): SendFrame {
+  return {
+    t: 'send',
+    id: messageId(),
+    to: [{ user: to.account.userId, devices: [{ device: to.deviceId, body: seal(text) }] }],
+    ...extra,
+  };
+}
+
+/** The database file and its write-ahead log, as bytes. */
+function databaseBytes(relay: RelayProcess): Buffer[] {
+  return [relay.dbPath, `${relay.dbPath}-wal`]
+    .filter((p) => existsSync(p))
+    .map((p) => readFileSync(p));
+}
+
+function fileContains(relay: RelayProcess, needle: Uint8Array): boolean {
+  return databaseBytes(relay).some((bytes) => bytes.indexOf(Buffer.from(needle)) >= 0);
+}
+
+async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('relay process: sockets, queue, keys, expiry', () => {
+  let relay: RelayProcess;
+  let alice: TestDevice;
+  let bob: TestDevice;
+
+  beforeAll(async () => {
+    relay = await RelayProcess.start({ env: { SWEEP_INTERVAL_SECONDS: '1' } });
+    alice = await accountWithDevice(relay.http, 'alice', { oneTimePreKeys: 5 });
+    bob = await accountWithDevice(relay.http, 'bob', { oneTimePreKeys: 12 });
+  });
+
+  afterAll(async () => {
+    // Whatever the scenarios did, no plaintext ever reached the database file.
+    for (const text of plaintexts) expect(fileContains(relay, encoder.encode(text))).toBe(false);
+    await relay.dispose();
+  });
+
+  it('authenticates a device by its signed challenge and rejects bad signatures, unknown devices and early frames', async () => {
+    const good = await WsTestClient.connect(relay.wsUrl, alice);
+    expect(good.of('ready')[0]).toMatchObject({
+      user: alice.account.userId,
+      device: alice.deviceId,
+      oneTimePreKeys: 5,
+    });
+    good.close();
+
+    const impostor = await createDevice(alice.account, { deviceId: alice.deviceId });
+    const bad = await WsTestClient.open(relay.wsUrl);
+    await bad.authenticate(impostor);
+    expect((await bad.waitClosed()).code).toBe(1008);
+    expect(bad.of('error')[0]).toMatchObject({ code: 'AUTH_FAILED' });
+
+    const unknown = await WsTestClient.open(relay.wsUrl);
+    await unknown.authenticate(await createDevice(alice.account, { deviceId: 31337 }));
+    expect((await unknown.waitClosed()).code).toBe(1008);
+    expect(unknown.of('error')[0]?.message).toBe('Unknown device');
+
+    const early = await WsTestClient.open(relay.wsUrl);
+    early.send(sendTo(bob, 'sent before auth'));
+    expect((await early.waitFor('error'))[0]?.code).toBe('AUTH_REQUIRED');
+    early.close();
+    const audit = relay.output.filter(
+      (l) => l.includes('audit.auth_rejected') && l.includes('ws-auth'),
+    );
+    expect(audit.length).toBe(2);
+  });
+
+  it('stores before answering, queues for an offline device, delivers in order, deletes on ack', async () => {
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const frames = Array.from({ length: 8 }, (_, i) => sendTo(bob, `offline message ${i}`));
+    for (const f of frames) a.send(f);
+    const stored = await a.waitFor('stored', 8);
+    expect(stored.map((s) => Buffer.from(s.id).toString('hex'))).toEqual(
+      frames.map((f) => Buffer.from(f.id).toString('hex')),
+    );
+
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    expect(b.of('ready')[0]?.queued).toBe(8);
+    await b.waitFor('drained');
+    a.send(sendTo(bob, 'live message'));
+    const delivered = await b.waitFor('deliver', 9);
+    expect(delivered.map((d) => open(d.body))).toEqual([
+      ...frames.map((_, i) => `offline message ${i}`),
+      'live message',
+    ]);
+    const kinds = b.received.map((f) => f.t);
+    expect(kinds.indexOf('drained')).toBe(2 + 8);
+    b.send({ t: 'ack', qids: delivered.map((d) => d.qid ?? 0) });
+    b.send({ t: 'ping', n: 1 });
+    await b.waitFor('pong');
+    const depth = await (await relay.http('/metrics')).text();
+    expect(depth).toMatch(/parley_queue_depth 0/);
+    // Acknowledged ciphertext is gone from the file once the sweeper checkpoints the log.
+    const body = delivered[0]?.body ?? new Uint8Array();
+    await waitUntil(() => !fileContains(relay, body));
+    a.close();
+    b.close();
+  });
+
+  it('answers a stale device list with missing and extra ids and stores nothing', async () => {
+    const bob2 = await createDevice(bob.account);
+    await registerDevice(relay.http, bob2);
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const frame = sendTo(bob, 'only to one of two');
+    frame.to[0]?.devices.push({ device: 99, body: seal('to nobody') });
+    a.send(frame);
+    const mismatch = (await a.waitFor('mismatch'))[0];
+    expect(mismatch?.users).toEqual([
+      { user: bob.account.userId, missing: [bob2.deviceId], extra: [99], stale: [] },
+    ]);
+    await expectJson(
+      await relay.http(`/v1/devices/${bob2.deviceId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${bob.account.token}` },
+      }),
+      204,
+    );
+    a.send(frame);
+    const again = await a.waitFor('mismatch', 2);
+    expect(again[1]?.users).toEqual([
+      { user: bob.account.userId, missing: [], extra: [99], stale: [] },
+    ]);
+    a.close();
+  });
+
+  it('never hands one one-time prekey to two parallel fetches', async () => {
+    const fetchers = await Promise.all(
+      ['carol', 'dave', 'erin'].map((h) => accountWithDevice(relay.http, h, { oneTimePreKeys: 0 })),
+    );
+    const requests = Array.from({ length: 30 }, (_, i) =>
+      deviceRequest(
+        relay.http,
+        fetchers[i % 3] as TestDevice,
+        'GET',
+        `/v1/users/${bob.account.userId}/bundles/${bob.deviceId}`,
+      ),
+    );
+    const ids: number[] = [];
+    for (const res of await Promise.all(requests)) {
+      const body = await expectJson<{ devices: { oneTimePreKey?: { id: number } }[] }>(res, 200);
+      const id = body.devices[0]?.oneTimePreKey?.id;
+      if (id !== undefined) ids.push(id);
+    }
+    expect(ids).toHaveLength(12);
+    expect(new Set(ids).size).toBe(12);
+  });
+
+  it('never serves a message after expiresAt, and the sweeper erases it from the database file', async () => {
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const frame = sendTo(bob, 'disappearing message', { expiresAt: Date.now() + 1500 });
+    const body = frame.to[0]?.devices[0]?.body ?? new Uint8Array();
+    a.send(frame);
+    await a.waitFor('stored');
+    expect(fileContains(relay, body)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1600));
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    await b.waitFor('drained');
+    expect(b.of('deliver').filter((d) => open(d.body) === 'disappearing message')).toEqual([]);
+    await waitUntil(() => !fileContains(relay, body));
+    const metrics = await (await relay.http('/metrics')).text();
+    expect(metrics).toMatch(/parley_expired_total [1-9]/);
+    a.close();
+    b.close();
+  });
+
+  it('answers bad frames with stable codes, closes abusers with 1008, and keeps serving', async () => {
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    a.sendBytes(new Uint8Array([0xbf, 0xff, 0x00]));
+    a.sendBytes(encodeCbor({ t: 'nonsense' }));
+    a.sendBytes(encodeCbor({ t: 'ack', qids: [] }));
+    a.sendText('hello');
+    const errors = await a.waitFor('error', 4);
+    expect(errors.map((e) => e.code)).toEqual([
+      'FRAME_MALFORMED',
+      'FRAME_UNKNOWN_TYPE',
+      'FRAME_INVALID',
+      'FRAME_MALFORMED',
+    ]);
+    a.sendBytes(new Uint8Array(1024 * 1024 + 16));
+    expect((await a.waitClosed()).code).toBe(1008);
+    expect(a.of('error')[4]?.code).toBe('FRAME_TOO_LARGE');
+    expect((await relay.http('/healthz')).status).toBe(200);
+    const again = await WsTestClient.connect(relay.wsUrl, alice);
+    again.close();
+  });
+});
+
+describe('relay process: crash and restart', () => {
+  let relay: RelayProcess;
+  afterAll(async () => {
+    await relay.dispose();
+  });
+
+  it('loses and duplicates nothing across kill -9 and a restart on the same database', async () => {
+    relay = await RelayProcess.start();
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const frames = Array.from({ length: 30 }, (_, i) => sendTo(bob, `crash test ${i}`));
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    for (const f of frames.slice(0, 20)) a.send(f);
+    await a.waitFor('stored', 20);
+    // Ten more in flight while the process dies: some may be stored, none acknowledged to us.
+    for (const f of frames.slice(20)) a.send(f);
+    await relay.kill9();
+    await a.waitClosed();
+    const storedIds = new Set(a.of('stored').map((s) => Buffer.from(s.id).toString('hex')));
+
+    await relay.restart();
+    // The sender's outbox resends everything it has no `stored` for, with the same ids.
+    const a2 = await WsTestClient.connect(relay.wsUrl, alice);
+    const pending = frames.filter((f) => !storedIds.has(Buffer.from(f.id).toString('hex')));
+    for (const f of pending) a2.send(f);
+    await a2.waitFor('stored', pending.length);
+
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    await b.waitFor('drained');
+    const delivered = b.of('deliver');
+    expect(delivered.map((d) => open(d.body)).sort()).toEqual(
+      frames.map((_, i) => `crash test ${i}`).sort(),
+    );
+    expect(new Set(delivered.map((d) => d.qid)).size).toBe(30);
+    // Order per sender is the order the relay stored them in: the first 20 come first, in order.
+    expect(delivered.slice(0, 20).map((d) => open(d.body))).toEqual(
+      frames.slice(0, 20).map((_, i) => `crash test ${i}`),
+    );
+    b.send({ t: 'ack', qids: delivered.map((d) => d.qid ?? 0) });
+    b.send({ t: 'ping', n: 2 });
+    await b.waitFor('pong');
+    expect(await (await relay.http('/metrics')).text()).toMatch(/parley_queue_depth 0/);
+    a2.close();
+    b.close();
+  });
+
+  it('shuts down gracefully: sockets closed with 1001, stored messages kept', async () => {
+    const alice = await accountWithDevice(relay.http, 'carol');
+    const bob = await accountWithDevice(relay.http, 'dave');
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    a.send(sendTo(bob, 'before shutdown'));
+    await a.waitFor('stored');
+    const exit = await relay.stop();
+    expect(exit.code).toBe(0);
+    expect((await a.waitClosed()).code).toBe(1001);
+    expect(relay.output.some((l) => l.includes('relay.stopped'))).toBe(true);
+    await relay.restart();
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    expect(open((await b.waitFor('deliver'))[0]?.body ?? new Uint8Array())).toBe('before shutdown');
+    b.close();
+  });
+});
+
+describe('relay process: rate limits', () => {
+  let relay: RelayProcess;
+  afterAll(async () => {
+    await relay.dispose();
+  });
+
+  it('answers 429 with Retry-After on HTTP and an error frame on the socket', async () => {
+    relay = await RelayProcess.start({
+      env: { RATE_LIMIT_HTTP_PER_IP: '8/60', RATE_LIMIT_FRAMES_PER_DEVICE: '5/10' },
+    });
+    const alice = await accountWithDevice(relay.http, 'alice');
+    let limited: Response | undefined;
+    for (let i = 0; i < 10 && limited === undefined; i++) {
+      const res = await relay.http('/v1/handles/alice');
+      if (res.status === 429) limited = res;
+    }
+    expect(limited?.status).toBe(429);
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    for (let n = 0; n < 8; n++) a.send({ t: 'ping', n });
+    const error = (await a.waitFor('error'))[0];
+    expect(error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(error?.retryAfterMs).toBeGreaterThan(0);
+    expect(a.of('pong').length).toBe(5);
+    a.close();
+  });
+});

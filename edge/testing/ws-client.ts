@@ -1,0 +1,140 @@
+/**
+ * A WebSocket client for integration tests against a real relay process
+ * (the `ws` package under Node): decodes every server frame with the shared
+ * codec, answers the challenge with a real device-key signature, and lets a
+ * test wait for frames or for the close.
+ */
+import WebSocket from 'ws';
+import type { Bytes } from '../../shared/bytes.ts';
+import { decodeServerFrame, encodeClientFrame } from '../../shared/wire/codec.ts';
+import { createAuthFrame } from '../../shared/wire/device-auth.ts';
+import type {
+  ClientFrame,
+  ServerFrame,
+  ServerFrameOf,
+  ServerFrameType,
+} from '../../shared/wire/frames.ts';
+import type { TestDevice } from './client.ts';
+
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+export class WsTestClient {
+  readonly received: ServerFrame[] = [];
+  readonly closed: Promise<CloseInfo>;
+  #closeInfo: CloseInfo | undefined;
+  readonly #socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.binaryType = 'nodebuffer';
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return;
+      this.received.push(
+        decodeServerFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+      );
+    });
+    this.closed = new Promise((resolveClose) => {
+      socket.on('close', (code, reason) => {
+        this.#closeInfo = { code, reason: reason.toString('utf8') };
+        resolveClose(this.#closeInfo);
+      });
+    });
+    socket.on('error', () => {
+      // Surfaced through `closed`.
+    });
+  }
+
+  /** Opens a socket and waits for the relay's challenge. */
+  static async open(url: string): Promise<WsTestClient> {
+    const socket = new WebSocket(url);
+    const client = new WsTestClient(socket);
+    await new Promise<void>((resolveOpen, reject) => {
+      socket.once('open', () => resolveOpen());
+      socket.once('error', reject);
+    });
+    await client.waitFor('challenge');
+    return client;
+  }
+
+  /** Opens and authenticates `device`; resolves after `ready`. */
+  static async connect(url: string, device: TestDevice): Promise<WsTestClient> {
+    const client = await WsTestClient.open(url);
+    await client.authenticate(device);
+    await client.waitFor('ready');
+    return client;
+  }
+
+  get nonce(): Bytes {
+    const challenge = this.of('challenge')[0];
+    if (challenge === undefined) throw new Error('no challenge yet');
+    return challenge.nonce;
+  }
+
+  async authenticate(device: TestDevice): Promise<void> {
+    this.send(
+      await createAuthFrame(
+        device.deviceKey.privateKey,
+        this.nonce,
+        device.account.userId,
+        device.deviceId,
+      ),
+    );
+  }
+
+  send(frame: ClientFrame): void {
+    this.#socket.send(encodeClientFrame(frame));
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    this.#socket.send(bytes);
+  }
+
+  sendText(text: string): void {
+    this.#socket.send(text);
+  }
+
+  of<T extends ServerFrameType>(type: T): ServerFrameOf<T>[] {
+    return this.received.filter((f): f is ServerFrameOf<T> => f.t === type);
+  }
+
+  async waitFor<T extends ServerFrameType>(
+    type: T,
+    count = 1,
+    timeoutMs = 10_000,
+  ): Promise<ServerFrameOf<T>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.of(type).length < count) {
+      if (this.#closeInfo !== undefined || Date.now() > deadline) {
+        throw new Error(
+          `waitFor(${type} x${count}) got [${this.received.map((f) => f.t).join(',')}] close=${JSON.stringify(this.#closeInfo)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return this.of(type);
+  }
+
+  async waitClosed(timeoutMs = 10_000): Promise<CloseInfo> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const result = await Promise.race([
+      this.closed,
+      new Promise<CloseInfo>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      }),
+    ]);
+    if (timer !== undefined) clearTimeout(timer);
+    return result;
+  }
+
+  close(): void {
+    this.#socket.close(1000, 'bye');
+  }
+
+  /** Drops the TCP connection without a close handshake (a crashed client). */
+  terminate(): void {
+    this.#socket.terminate();
+  }
+}
