@@ -1,0 +1,239 @@
+/**
+ * The data that crosses between the extension's pages and its background
+ * service worker. Everything here is plain, structured-clone- and
+ * JSON-serialisable data (bytes travel as base64url strings) and none of it is
+ * key material: safety numbers and their QR payload are public by design.
+ *
+ * Runs in: pages and the service worker (no DOM, no extension APIs).
+ */
+
+/** Where the local vault stands. `none`: nothing set up on this browser yet. */
+export type VaultState = 'none' | 'locked' | 'unlocked';
+
+/**
+ * `new`: nothing stored; `vault-ready`: the vault exists but no account was
+ * registered yet (onboarding was interrupted); `complete`: account registered.
+ */
+export type OnboardingState = 'new' | 'vault-ready' | 'complete';
+
+export type UnlockMethod = 'prf' | 'passphrase';
+
+/** Why the relay connection is down, in terms a person can act on. */
+export type RelayProblem =
+  | 'unreachable' // network error, DNS, refused, timeout
+  | 'rejected' // the relay refused this device (revoked, unknown account)
+  | 'incompatible' // protocol version mismatch or malformed frames
+  | 'rate-limited';
+
+export type RelayStatus =
+  | { readonly state: 'idle' } // no account, nothing to connect to
+  | { readonly state: 'connecting'; readonly attempt: number }
+  | { readonly state: 'online'; readonly since: number }
+  | {
+      readonly state: 'retrying';
+      readonly attempt: number;
+      /** Epoch ms of the next attempt, so pages can count down. */
+      readonly nextRetryAt: number;
+      readonly problem: RelayProblem;
+    }
+  | { readonly state: 'offline' }; // the browser reports no network
+
+export interface AccountSummary {
+  readonly handle: string;
+  readonly relayUrl: string;
+}
+
+export interface AppStatus {
+  readonly vault: VaultState;
+  readonly onboarding: OnboardingState;
+  /** Known even while locked, so the lock screen can say whose vault it is. */
+  readonly account: AccountSummary | null;
+  readonly relay: RelayStatus;
+  /** Total unread messages across conversations (0 while locked). */
+  readonly unread: number;
+  readonly unlockMethods: readonly UnlockMethod[];
+  /** Epoch ms at which the vault locks itself unless there is activity; null when locked or never. */
+  readonly autoLockAt: number | null;
+}
+
+export interface Settings {
+  /** Lock the vault after this many minutes without activity in Parley's pages. */
+  readonly autoLockMinutes: number;
+  /** Show message text in system notifications (off: sender only). */
+  readonly notificationPreview: boolean;
+  /** Send read receipts to contacts. */
+  readonly readReceipts: boolean;
+}
+
+export const AUTO_LOCK_CHOICES = [1, 5, 15, 30, 60, 240, 1440] as const;
+
+export const DEFAULT_SETTINGS: Settings = {
+  autoLockMinutes: 15,
+  notificationPreview: false,
+  readReceipts: true,
+};
+
+export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
+
+/** Outgoing: sending → stored (relay acked) → delivered → read. Incoming: received/read. */
+export type MessageState = 'sending' | 'stored' | 'delivered' | 'read' | 'failed' | 'received';
+
+export interface MessagePreview {
+  readonly text: string;
+  readonly at: number;
+  readonly outgoing: boolean;
+  readonly state: MessageState;
+}
+
+export type ConversationKind = 'direct' | 'group';
+
+export interface ConversationSummary {
+  readonly id: string;
+  readonly kind: ConversationKind;
+  /** Contact handle for direct chats, group name for groups. */
+  readonly title: string;
+  readonly unread: number;
+  readonly lastMessage: MessagePreview | null;
+  readonly updatedAt: number;
+  /** Direct chats: the contact's safety number was marked verified. */
+  readonly verified: boolean;
+  /** Direct chats: the contact's identity key changed and sending is blocked until acknowledged. */
+  readonly identityChanged: boolean;
+  // Room for groups, timers, typing, presence and requests (issue 6).
+  readonly memberCount?: number;
+  readonly disappearingSeconds?: number;
+  readonly typing?: readonly string[];
+  readonly presence?: Presence;
+  readonly isRequest?: boolean;
+}
+
+export type Presence =
+  | { readonly state: 'online' }
+  | { readonly state: 'away'; readonly lastSeen: number }
+  | { readonly state: 'hidden' };
+
+export interface MessageView {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly outgoing: boolean;
+  readonly senderHandle: string;
+  /** `system`: timeline events (safety number changed, timer set, member added). */
+  readonly kind: 'text' | 'system';
+  readonly text: string;
+  readonly sentAt: number;
+  readonly state: MessageState;
+  readonly expiresAt?: number;
+}
+
+export interface MessagePage {
+  /** Oldest first. */
+  readonly messages: readonly MessageView[];
+  /** Pass as `before` to load older messages; null when the start of history is reached. */
+  readonly before: string | null;
+}
+
+export interface SafetyNumberView {
+  /** 12 groups of 5 digits, identical on both sides of the conversation. */
+  readonly groups: readonly string[];
+  /** base64url of the scannable fingerprint (public data) for the QR code. */
+  readonly qrPayload: string;
+}
+
+export interface ContactView {
+  readonly userId: string;
+  readonly handle: string;
+  readonly conversationId: string;
+  readonly safetyNumber: SafetyNumberView;
+  readonly verified: boolean;
+  /** Set while a changed identity key waits for the user's acknowledgement. */
+  readonly identityChange: { readonly changedAt: number } | null;
+}
+
+/** WebAuthn creation options as JSON (base64url fields), straight from the relay. */
+export type CreationOptionsJson = Readonly<Record<string, unknown>>;
+
+export interface RegistrationStart {
+  readonly publicKey: CreationOptionsJson;
+}
+
+/** A WebAuthn registration response as JSON, without any PRF output. */
+export interface RegistrationCredentialJson {
+  readonly id: string;
+  readonly rawId: string;
+  readonly type: 'public-key';
+  readonly authenticatorAttachment?: string;
+  readonly response: {
+    readonly clientDataJSON: string;
+    readonly attestationObject: string;
+    readonly transports?: readonly string[];
+    readonly publicKey?: string;
+    readonly publicKeyAlgorithm?: number;
+    readonly authenticatorData?: string;
+  };
+  readonly clientExtensionResults: {
+    readonly prf?: { readonly enabled?: boolean };
+    readonly credProps?: { readonly rk?: boolean };
+  };
+}
+
+/** How the page proves the right to create the vault. */
+export type VaultCreateSecret =
+  | {
+      readonly method: 'prf';
+      readonly credentialId: string;
+      /** The PRF input the page used (public, 32 bytes, base64url). */
+      readonly prfSalt: string;
+      /** The PRF output (32 bytes, base64url). Travels page → worker only. */
+      readonly prfOutput: string;
+    }
+  | { readonly method: 'passphrase'; readonly passphrase: string };
+
+export type VaultUnlockSecret =
+  | { readonly method: 'prf'; readonly credentialId: string; readonly prfOutput: string }
+  | { readonly method: 'passphrase'; readonly passphrase: string };
+
+export interface UnlockOptions {
+  readonly methods: readonly UnlockMethod[];
+  /** For a PRF vault: what the page passes to navigator.credentials.get. */
+  readonly prf: {
+    readonly rpId: string;
+    readonly credentialIds: readonly string[];
+    readonly salt: string;
+  } | null;
+}
+
+export interface RelayCheck {
+  readonly relayUrl: string;
+  readonly latencyMs: number;
+}
+
+export const PASSPHRASE_MIN_CHARS = 10;
+export const PASSPHRASE_MAX_CHARS = 1024;
+export const MESSAGE_MAX_CHARS = 4000;
+export const PAGE_MAX_MESSAGES = 100;
+export const HANDLE_PATTERN = /^[a-z0-9_]{3,32}$/;
+
+/** `@Alice ` → `alice`; the relay is the authority, this only tidies input. */
+export function normaliseHandle(input: string): string {
+  return input.trim().replace(/^@/, '').toLowerCase();
+}
+
+/**
+ * Pushed from the worker to open pages over the events port. Most events say
+ * only *what* changed; pages re-fetch what they show, so a missed event is
+ * repaired by the next one or by the re-sync after a reconnect.
+ */
+export type ParleyEvent =
+  | { readonly type: 'status'; readonly status: AppStatus }
+  | { readonly type: 'conversations' }
+  | { readonly type: 'messages'; readonly conversationId: string }
+  | { readonly type: 'contact'; readonly userId: string }
+  | { readonly type: 'settings'; readonly settings: Settings }
+  | { readonly type: 'focus'; readonly conversationId: string };
+
+/** Port name pages use to subscribe to `ParleyEvent`s. */
+export const EVENTS_PORT = 'parley/events';
+
+/** The extension's own pages: the only senders the worker accepts. */
+export const PAGE_PATHS = ['/popup.html', '/sidepanel.html', '/onboarding.html'] as const;
+export type PagePath = (typeof PAGE_PATHS)[number];
