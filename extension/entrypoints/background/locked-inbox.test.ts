@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { fromUtf8, toHex, utf8 } from '../../../shared/bytes.ts';
+import { createMemoryStorage } from '../../../shared/client/store.ts';
+import { generateDhKeyPair } from '../../../shared/crypto/x25519.ts';
+import { ParleyError } from '../../../shared/errors.ts';
+import { memoryMeta, memoryQueue } from '../../testing/fakes.ts';
+import { INBOX_PUBLIC_META, LockedInbox, openFromInbox, sealForInbox } from './locked-inbox.ts';
+
+async function code(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (e) {
+    return e instanceof ParleyError ? e.code : String(e);
+  }
+}
+
+describe('sealing to the inbox key', () => {
+  it('round-trips, and fails for another key or a flipped bit', async () => {
+    const inbox = await generateDhKeyPair(false);
+    const sealed = await sealForInbox(inbox.publicKey, utf8('ciphertext frame'));
+    expect(fromUtf8(await openFromInbox(inbox, sealed))).toBe('ciphertext frame');
+    const other = await generateDhKeyPair(false);
+    expect(await code(() => openFromInbox({ ...other, publicKey: inbox.publicKey }, sealed))).toBe(
+      'DECRYPT_FAILED',
+    );
+    const flipped = sealed.slice();
+    flipped[40] = (flipped[40] ?? 0) ^ 1;
+    expect(await code(() => openFromInbox(inbox, flipped))).toBe('DECRYPT_FAILED');
+  });
+});
+
+describe('LockedInbox', () => {
+  it('queues sealed frames while locked and drains them in arrival order', async () => {
+    const queue = memoryQueue();
+    const meta = memoryMeta();
+    const inbox = new LockedInbox({ queue, meta, records: createMemoryStorage().records });
+    expect(await code(() => inbox.put(utf8('too early')))).toBe('VAULT_NOT_FOUND');
+    await inbox.ensureKeys();
+    const publicKey = meta.data.get(INBOX_PUBLIC_META);
+    await inbox.ensureKeys(); // idempotent
+    expect(meta.data.get(INBOX_PUBLIC_META)).toBe(publicKey);
+
+    for (const f of ['one', 'two', 'three']) await inbox.put(utf8(`frame ${f}`));
+    expect(await inbox.count()).toBe(3);
+    for (const sealed of queue.data.values())
+      expect(toHex(sealed)).not.toContain(toHex(utf8('frame')));
+
+    const seen: string[] = [];
+    expect(await inbox.drain(async (f) => void seen.push(fromUtf8(f)), 2)).toBe(3);
+    expect(seen).toEqual(['frame one', 'frame two', 'frame three']);
+    expect(await inbox.count()).toBe(0);
+  });
+
+  it('keeps a frame queued when its handler fails, so it is replayed later', async () => {
+    const inbox = new LockedInbox({
+      queue: memoryQueue(),
+      meta: memoryMeta(),
+      records: createMemoryStorage().records,
+    });
+    await inbox.ensureKeys();
+    await inbox.put(utf8('a'));
+    await inbox.put(utf8('b'));
+    const failing = inbox.drain(async (f) => {
+      if (fromUtf8(f) === 'b') throw new Error('disk full');
+    });
+    await expect(failing).rejects.toThrow('disk full');
+    expect(await inbox.count()).toBe(1);
+    const seen: string[] = [];
+    await inbox.drain(async (f) => void seen.push(fromUtf8(f)));
+    expect(seen).toEqual(['b']);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Frames that arrive while the vault is locked. They are already end-to-end
+ * ciphertext, but their envelopes (sender, device, relay timestamps) are not,
+ * so each frame is sealed again before it touches the disk: to an X25519
+ * "inbox" key whose public half is stored in the clear and whose private half
+ * is a vault record, readable only after unlock.
+ *
+ *   sealed = ephemeralPublic (32) || AES-256-GCM(k, nonce = 0, frame, aad = ephemeralPublic)
+ *   k = HKDF-SHA-256(DH(ephemeral, inbox), salt = ephemeralPublic || inboxPublic, "<VAULT>/locked-inbox")
+ *
+ * A fresh ephemeral key per frame makes every k single-use, so the fixed
+ * nonce is safe. Order is the arrival order (the queue's auto-increment key).
+ *
+ * For the client core: while `vault.isUnlocked()` is false, persist each
+ * incoming frame with `put` and only then ack it to the relay; after unlock,
+ * `drain` hands the frames back oldest first, removing each one only after the
+ * handler (decrypt + persist) resolved.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+import { type Bytes, concat } from '../../../shared/bytes.ts';
+import type { RecordStore } from '../../../shared/client/store.ts';
+import { openSmall, sealSmall } from '../../../shared/crypto/aead.ts';
+import { hkdf } from '../../../shared/crypto/kdf.ts';
+import { Label } from '../../../shared/crypto/labels.ts';
+import {
+  type DhKeyPair,
+  dh,
+  exportDhPrivateRaw,
+  generateDhKeyPair,
+  importDhKeyPair,
+  X25519_KEY_BYTES,
+} from '../../../shared/crypto/x25519.ts';
+import { ExtErrorCode, extError } from '../../lib/errors.ts';
+import type { InboxQueue, MetaStore } from './idb-store.ts';
+
+const INFO = `${Label.VAULT}/locked-inbox`;
+const ZERO_NONCE = new Uint8Array(12);
+export const INBOX_PUBLIC_META = 'inbox-public-key';
+export const INBOX_PRIVATE_RECORD = 'vault/inbox-private-key';
+
+function frameKey(shared: Uint8Array, ephemeralPublic: Uint8Array, inboxPublic: Uint8Array): Bytes {
+  return hkdf(shared, concat(ephemeralPublic, inboxPublic), INFO, 32);
+}
+
+export async function sealForInbox(inboxPublic: Uint8Array, frame: Uint8Array): Promise<Bytes> {
+  const ephemeral = await generateDhKeyPair(false);
+  const key = frameKey(
+    await dh(ephemeral.privateKey, inboxPublic),
+    ephemeral.publicKey,
+    inboxPublic,
+  );
+  return concat(ephemeral.publicKey, sealSmall(key, ZERO_NONCE, frame, ephemeral.publicKey));
+}
+
+export async function openFromInbox(inbox: DhKeyPair, sealed: Uint8Array): Promise<Bytes> {
+  const ephemeralPublic = sealed.subarray(0, X25519_KEY_BYTES);
+  const key = frameKey(
+    await dh(inbox.privateKey, ephemeralPublic),
+    ephemeralPublic,
+    inbox.publicKey,
+  );
+  return openSmall(key, ZERO_NONCE, sealed.subarray(X25519_KEY_BYTES), ephemeralPublic);
+}
+
+export interface LockedInboxDeps {
+  readonly queue: InboxQueue;
+  readonly meta: MetaStore;
+  /** Sealed records (vault key): holds the inbox private key. */
+  readonly records: RecordStore;
+}
+
+export class LockedInbox {
+  readonly #deps: LockedInboxDeps;
+
+  constructor(deps: LockedInboxDeps) {
+    this.#deps = deps;
+  }
+
+  /** Creates the inbox key pair if there is none; needs the vault open. */
+  async ensureKeys(): Promise<void> {
+    if ((await this.#deps.meta.get(INBOX_PUBLIC_META)) instanceof Uint8Array) return;
+    const pair = await generateDhKeyPair(true);
+    const privateRaw = await exportDhPrivateRaw(pair.privateKey);
+    await this.#deps.records.write([
+      { op: 'set', key: INBOX_PRIVATE_RECORD, value: concat(privateRaw, pair.publicKey) },
+    ]);
+    await this.#deps.meta.set(INBOX_PUBLIC_META, pair.publicKey);
+  }
+
+  /** Seals and queues one frame; works while locked. */
+  async put(frame: Uint8Array): Promise<void> {
+    const inboxPublic = await this.#deps.meta.get(INBOX_PUBLIC_META);
+    if (!(inboxPublic instanceof Uint8Array)) {
+      throw extError(
+        ExtErrorCode.VAULT_NOT_FOUND,
+        'Cannot queue a frame: the vault has no inbox key',
+      );
+    }
+    await this.#deps.queue.append(await sealForInbox(inboxPublic, frame));
+  }
+
+  count(): Promise<number> {
+    return this.#deps.queue.count();
+  }
+
+  /**
+   * Hands queued frames to `handle`, oldest first; each is removed only after
+   * `handle` resolved, so a crash in between replays it (handlers dedup by id).
+   */
+  async drain(handle: (frame: Bytes) => Promise<void>, batch = 50): Promise<number> {
+    const stored = await this.#deps.records.get(INBOX_PRIVATE_RECORD);
+    if (stored === undefined) return 0;
+    const inbox = await importDhKeyPair(stored.subarray(0, 32), stored.subarray(32), false);
+    let drained = 0;
+    for (;;) {
+      const frames = await this.#deps.queue.peek(batch);
+      if (frames.length === 0) return drained;
+      for (const [id, sealed] of frames) {
+        await handle(await openFromInbox(inbox, sealed));
+        await this.#deps.queue.remove([id]);
+        drained++;
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The vault's key hierarchy, as pure functions over WebCrypto and hash-wasm:
+ *
+ *   passkey PRF output (32 B) ──HKDF(salt, "<VAULT>/kek/prf")──────────┐
+ *   passphrase ──Argon2id(salt, m, t, p)──HKDF(salt, "<VAULT>/kek/pass")┴─> KEK (AES-256-GCM, wrap only)
+ *   KEK ──AES-GCM wrap(iv, aad = kind + credential)──> wrapped vault key (stored)
+ *   vault key (AES-256-GCM, non-extractable once unwrapped) ──> every record at rest
+ *
+ * The vault key's bytes never sit in a JS buffer: it is generated as a
+ * CryptoKey, wrapped by WebCrypto, and unwrapped straight into a
+ * non-extractable CryptoKey.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+import { argon2id } from 'hash-wasm';
+import { type Bytes, concat, utf8, wipe } from '../../../shared/bytes.ts';
+import { Label } from '../../../shared/crypto/labels.ts';
+import { ExtErrorCode, extError } from '../../lib/errors.ts';
+
+export const SALT_BYTES = 32;
+export const IV_BYTES = 12;
+export const PRF_OUTPUT_BYTES = 32;
+
+export interface Argon2Params {
+  /** KiB of memory. */
+  readonly memoryKiB: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+}
+
+/**
+ * Argon2id cost for the passphrase fallback: 64 MiB, 3 passes, 1 lane
+ * (RFC 9106's second recommended option with one lane, since hash-wasm is
+ * single-threaded). Measured in Chromium 156 on this project's 2-core CI box:
+ * see docs/extension.md. Stored per vault, so raising it later only affects
+ * new vaults.
+ */
+export const ARGON2_DEFAULTS: Argon2Params = { memoryKiB: 65_536, iterations: 3, parallelism: 1 };
+
+export type WrapperKind = 'prf' | 'passphrase';
+
+const KEK_INFO: Record<WrapperKind, Bytes> = {
+  prf: utf8(`${Label.VAULT}/kek/prf`),
+  passphrase: utf8(`${Label.VAULT}/kek/passphrase`),
+};
+
+/** Binds a wrapped key to how it was wrapped, so a blob cannot be replayed under another wrapper. */
+export function wrapAad(kind: WrapperKind, credentialId: string): Bytes {
+  return concat(
+    utf8(`${Label.VAULT}/wrapped-key/v1`),
+    new Uint8Array([0]),
+    utf8(kind),
+    new Uint8Array([0]),
+    utf8(credentialId),
+  );
+}
+
+async function kekFromSecret(ikm: Bytes, salt: Bytes, kind: WrapperKind): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt, info: KEK_INFO[kind] },
+    base,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['wrapKey', 'unwrapKey'],
+  );
+}
+
+export function kekFromPrf(prfOutput: Bytes, salt: Bytes): Promise<CryptoKey> {
+  if (prfOutput.length !== PRF_OUTPUT_BYTES) {
+    throw extError(
+      ExtErrorCode.VAULT_WRONG_SECRET,
+      'Cannot unlock: the passkey returned no usable secret',
+    );
+  }
+  return kekFromSecret(prfOutput, salt, 'prf');
+}
+
+export async function kekFromPassphrase(
+  passphrase: string,
+  salt: Bytes,
+  params: Argon2Params,
+): Promise<CryptoKey> {
+  const password = utf8(passphrase.normalize('NFKC'));
+  const stretched = (await argon2id({
+    password,
+    salt,
+    memorySize: params.memoryKiB,
+    iterations: params.iterations,
+    parallelism: params.parallelism,
+    hashLength: 32,
+    outputType: 'binary',
+  })) as Bytes;
+  try {
+    return await kekFromSecret(stretched, salt, 'passphrase');
+  } finally {
+    wipe(stretched, password);
+  }
+}
+
+/** A fresh vault key: extractable only so it can be wrapped once, then dropped. */
+export function generateWrappableKey(): Promise<CryptoKey> {
+  return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+}
+
+export async function wrapVaultKey(
+  vaultKey: CryptoKey,
+  kek: CryptoKey,
+  iv: Bytes,
+  aad: Bytes,
+): Promise<Bytes> {
+  const wrapped = await crypto.subtle.wrapKey('raw', vaultKey, kek, {
+    name: 'AES-GCM',
+    iv,
+    additionalData: aad,
+  });
+  return new Uint8Array(wrapped);
+}
+
+/** Unwraps into a non-extractable key; a wrong KEK or a tampered blob fails GCM authentication. */
+export async function unwrapVaultKey(
+  wrapped: Bytes,
+  kek: CryptoKey,
+  iv: Bytes,
+  aad: Bytes,
+): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.unwrapKey(
+      'raw',
+      wrapped,
+      kek,
+      { name: 'AES-GCM', iv, additionalData: aad },
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['encrypt', 'decrypt'],
+    );
+  } catch {
+    throw extError(ExtErrorCode.VAULT_WRONG_SECRET, 'Cannot unlock: wrong passphrase or passkey');
+  }
+}

@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { equalBytes, toHex, utf8 } from '../../../shared/bytes.ts';
+import { systemRandom } from '../../../shared/crypto/random.ts';
+import { ParleyError } from '../../../shared/errors.ts';
+import type { VaultState } from '../../lib/protocol.ts';
+import { parseHeader, Vault, type VaultHeader } from './vault.ts';
+import type { Argon2Params } from './vault-crypto.ts';
+
+// Cheap Argon2 for unit tests; the real cost is measured in the E2E test.
+const FAST: Argon2Params = { memoryKiB: 64, iterations: 1, parallelism: 1 };
+
+function memoryHeaders() {
+  let stored: unknown;
+  return {
+    load: async () => stored,
+    save: async (h: VaultHeader) => {
+      stored = h;
+    },
+    clear: async () => {
+      stored = undefined;
+    },
+    peek: () => stored as VaultHeader | undefined,
+    poke: (h: unknown) => {
+      stored = h;
+    },
+  };
+}
+
+function newVault(headers = memoryHeaders()) {
+  const states: VaultState[] = [];
+  const vault = new Vault({
+    headers,
+    random: systemRandom,
+    now: () => 1_700_000_000_000,
+    argon2: FAST,
+  });
+  vault.onChange((s) => states.push(s));
+  return { vault, headers, states };
+}
+
+async function code(run: () => Promise<unknown> | unknown): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (e) {
+    return e instanceof ParleyError ? e.code : String(e);
+  }
+}
+
+const credentialId = 'Y3JlZGVudGlhbC1pZC0wMQ';
+
+async function encryptProbe(key: CryptoKey): Promise<Uint8Array> {
+  const iv = new Uint8Array(12);
+  return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, utf8('probe')));
+}
+
+describe('Vault with a passkey PRF output', () => {
+  it('creates unlocked, locks, and unlocks to the same key', async () => {
+    const { vault, states } = newVault();
+    const prfOutput = systemRandom(32);
+    expect(await vault.state()).toBe('none');
+    await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
+    expect(await vault.state()).toBe('unlocked');
+    const before = await encryptProbe(vault.key());
+
+    vault.lock();
+    expect(await vault.state()).toBe('locked');
+    expect(await code(() => vault.key())).toBe('VAULT_LOCKED');
+
+    await vault.unlock({ method: 'prf', credentialId, prfOutput });
+    expect(equalBytes(await encryptProbe(vault.key()), before)).toBe(true);
+    expect(states).toEqual(['unlocked', 'locked', 'unlocked']);
+  });
+
+  it('keeps the vault key non-extractable', async () => {
+    const { vault } = newVault();
+    await vault.create({
+      method: 'prf',
+      credentialId,
+      prfSalt: systemRandom(32),
+      prfOutput: systemRandom(32),
+    });
+    expect(vault.key().extractable).toBe(false);
+    await expect(crypto.subtle.exportKey('raw', vault.key())).rejects.toThrow();
+  });
+
+  it('refuses a wrong PRF output, another credential, or the passphrase method, and stays locked', async () => {
+    const { vault } = newVault();
+    const prfOutput = systemRandom(32);
+    await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
+    vault.lock();
+    expect(
+      await code(() => vault.unlock({ method: 'prf', credentialId, prfOutput: systemRandom(32) })),
+    ).toBe('VAULT_WRONG_SECRET');
+    expect(
+      await code(() =>
+        vault.unlock({ method: 'prf', credentialId: 'b3RoZXItY3JlZGVudGlhbA', prfOutput }),
+      ),
+    ).toBe('VAULT_WRONG_SECRET');
+    expect(
+      await code(() => vault.unlock({ method: 'passphrase', passphrase: 'whatever it is' })),
+    ).toBe('VAULT_METHOD_MISMATCH');
+    expect(await vault.state()).toBe('locked');
+  });
+
+  it('stores only public values in the header (no PRF output, no key bytes in the clear)', async () => {
+    const { vault, headers } = newVault();
+    const prfOutput = systemRandom(32);
+    const prfSalt = systemRandom(32);
+    await vault.create({ method: 'prf', credentialId, prfSalt, prfOutput });
+    const header = headers.peek();
+    const wrapper = header?.wrappers[0];
+    expect(wrapper?.kind).toBe('prf');
+    expect(wrapper?.wrappedKey.length).toBe(48);
+    expect(
+      JSON.stringify(header, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v)),
+    ).not.toContain(toHex(prfOutput));
+    expect(await vault.unlockOptions('ext-id')).toEqual({
+      methods: ['prf'],
+      prf: { rpId: 'ext-id', credentialIds: [credentialId], salt: expect.any(String) },
+    });
+  });
+
+  it('rejects a tampered wrapped key', async () => {
+    const { vault, headers } = newVault();
+    const prfOutput = systemRandom(32);
+    await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
+    const header = headers.peek();
+    const wrapper = header?.wrappers[0];
+    if (header === undefined || wrapper === undefined) throw new Error('no header');
+    const flipped = wrapper.wrappedKey.slice();
+    flipped[3] = (flipped[3] ?? 0) ^ 1;
+    const reopened = newVault(memoryHeaders());
+    reopened.headers.poke({ ...header, wrappers: [{ ...wrapper, wrappedKey: flipped }] });
+    expect(
+      await code(() => reopened.vault.unlock({ method: 'prf', credentialId, prfOutput })),
+    ).toBe('VAULT_WRONG_SECRET');
+  });
+
+  it('refuses a second vault and unlocking a missing one', async () => {
+    const { vault } = newVault();
+    expect(await code(() => vault.unlock({ method: 'passphrase', passphrase: 'x' }))).toBe(
+      'VAULT_NOT_FOUND',
+    );
+    expect(await code(() => vault.unlockOptions('id'))).toBe('VAULT_NOT_FOUND');
+    await vault.create({
+      method: 'prf',
+      credentialId,
+      prfSalt: systemRandom(32),
+      prfOutput: systemRandom(32),
+    });
+    expect(
+      await code(() =>
+        vault.create({
+          method: 'prf',
+          credentialId,
+          prfSalt: systemRandom(32),
+          prfOutput: systemRandom(32),
+        }),
+      ),
+    ).toBe('VAULT_EXISTS');
+  });
+
+  it('destroy forgets the header and the key', async () => {
+    const { vault, states } = newVault();
+    await vault.create({
+      method: 'prf',
+      credentialId,
+      prfSalt: systemRandom(32),
+      prfOutput: systemRandom(32),
+    });
+    await vault.destroy();
+    expect(await vault.state()).toBe('none');
+    expect(await code(() => vault.key())).toBe('VAULT_LOCKED');
+    expect(states).toEqual(['unlocked', 'none']);
+  });
+});
+
+describe('Vault with a passphrase (Argon2id)', () => {
+  it('unlocks with the right passphrase only', async () => {
+    const { vault, headers } = newVault();
+    await vault.create({ method: 'passphrase', passphrase: 'correct horse battery staple' });
+    expect(headers.peek()?.wrappers[0]).toMatchObject({ kind: 'passphrase', argon2: FAST });
+    vault.lock();
+    expect(
+      await code(() =>
+        vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery stapler' }),
+      ),
+    ).toBe('VAULT_WRONG_SECRET');
+    expect(await vault.state()).toBe('locked');
+    await vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery staple' });
+    expect(await vault.state()).toBe('unlocked');
+  });
+
+  it('treats canonically equivalent passphrases as the same (NFKC)', async () => {
+    const { vault } = newVault();
+    await vault.create({
+      method: 'passphrase',
+      passphrase: 'caf\u00e9 au lait, s\u2019il vous pla\u00eet',
+    });
+    vault.lock();
+    await vault.unlock({
+      method: 'passphrase',
+      passphrase: 'cafe\u0301 au lait, s\u2019il vous pla\u0069\u0302t',
+    });
+    expect(await vault.state()).toBe('unlocked');
+  });
+
+  it('a wrong passphrase error says nothing about the passphrase', async () => {
+    const { vault } = newVault();
+    await vault.create({ method: 'passphrase', passphrase: 'the real one here' });
+    vault.lock();
+    try {
+      await vault.unlock({ method: 'passphrase', passphrase: 'guess number one' });
+      throw new Error('unlocked with a wrong passphrase');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ParleyError);
+      expect(JSON.stringify((e as ParleyError).toJSON())).not.toContain('guess');
+    }
+  });
+});
+
+describe('parseHeader', () => {
+  it('accepts nothing stored and rejects damaged headers with VAULT_CORRUPT', async () => {
+    expect(parseHeader(undefined)).toBeUndefined();
+    const bad = [
+      null,
+      'text',
+      { version: 2, createdAt: 1, wrappers: [] },
+      { version: 1, createdAt: 1, wrappers: [] },
+      {
+        version: 1,
+        createdAt: 1,
+        wrappers: [{ kind: 'prf', credentialId: 'x', salt: new Uint8Array(3) }],
+      },
+      {
+        version: 1,
+        createdAt: 1,
+        wrappers: [
+          {
+            kind: 'passphrase',
+            salt: new Uint8Array(32),
+            iv: new Uint8Array(12),
+            wrappedKey: new Uint8Array(48),
+            argon2: { memoryKiB: 0, iterations: 1, parallelism: 1 },
+          },
+        ],
+      },
+    ];
+    for (const raw of bad) expect(await code(() => parseHeader(raw))).toBe('VAULT_CORRUPT');
+  });
+});

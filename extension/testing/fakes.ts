@@ -1,0 +1,72 @@
+/**
+ * In-memory stand-ins for the browser-backed pieces of the worker, for Node
+ * unit tests. Test-only: nothing in the extension imports this.
+ */
+import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
+import type { InboxQueue, MetaStore } from '../entrypoints/background/idb-store.ts';
+
+export function memoryMeta(): MetaStore & { readonly data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    get: async (key) => data.get(key),
+    set: async (key, value) => {
+      data.set(key, value);
+    },
+    delete: async (key) => {
+      data.delete(key);
+    },
+  };
+}
+
+export function memoryQueue(): InboxQueue & { readonly data: Map<number, Uint8Array> } {
+  const data = new Map<number, Uint8Array>();
+  let next = 1;
+  return {
+    data,
+    append: async (sealed) => {
+      const id = next++;
+      data.set(id, sealed.slice());
+      return id;
+    },
+    peek: async (limit) => [...data.entries()].sort(([a], [b]) => a - b).slice(0, limit),
+    remove: async (ids) => {
+      for (const id of ids) data.delete(id);
+    },
+    count: async () => data.size,
+  };
+}
+
+export interface FakeAlarms extends AlarmsApi {
+  readonly alarms: Map<string, { when?: number; periodInMinutes?: number }>;
+  readonly creates: number;
+}
+
+export function fakeAlarms(): FakeAlarms {
+  const alarms = new Map<string, { when?: number; periodInMinutes?: number }>();
+  let creates = 0;
+  return {
+    alarms,
+    get creates() {
+      return creates;
+    },
+    create(name, info) {
+      creates++;
+      alarms.set(name, info);
+    },
+    clear(name) {
+      alarms.delete(name);
+    },
+  };
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = 1_700_000_000_000) {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
