@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { fakeAlarms, manualClock } from '../../testing/fakes.ts';
+import { ALARM_AUTO_LOCK, ALARM_WAKE, AutoLock, scheduleWake } from './alarms.ts';
+
+describe('AutoLock', () => {
+  it('schedules the lock the configured minutes after arming', async () => {
+    const alarms = fakeAlarms();
+    const clock = manualClock();
+    const lock = new AutoLock(alarms, clock.now);
+    await lock.arm(15);
+    expect(lock.deadline()).toBe(clock.now() + 15 * 60_000);
+    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({ when: clock.now() + 15 * 60_000 });
+    expect(lock.isDue()).toBe(false);
+    clock.advance(15 * 60_000);
+    expect(lock.isDue()).toBe(true);
+  });
+
+  it('moves the deadline on activity, without rescheduling for every keystroke', async () => {
+    const alarms = fakeAlarms();
+    const clock = manualClock();
+    const lock = new AutoLock(alarms, clock.now);
+    await lock.arm(5);
+    const first = alarms.creates;
+    clock.advance(1_000);
+    await lock.touch();
+    expect(alarms.creates).toBe(first); // within the slack
+    clock.advance(60_000);
+    await lock.touch();
+    expect(alarms.creates).toBe(first + 1);
+    expect(lock.deadline()).toBe(clock.now() + 5 * 60_000);
+    // A stale alarm (fired for the old deadline) must not lock.
+    clock.advance(4 * 60_000);
+    expect(lock.isDue()).toBe(false);
+  });
+
+  it('does nothing on activity while disarmed, and disarm clears the alarm', async () => {
+    const alarms = fakeAlarms();
+    const clock = manualClock();
+    const lock = new AutoLock(alarms, clock.now);
+    await lock.touch();
+    expect(alarms.alarms.size).toBe(0);
+    await lock.arm(1);
+    await lock.disarm();
+    expect(lock.deadline()).toBeNull();
+    expect(alarms.alarms.has(ALARM_AUTO_LOCK)).toBe(false);
+    expect(lock.isDue()).toBe(false);
+  });
+});
+
+describe('scheduleWake', () => {
+  it('registers a periodic wake-up alarm', async () => {
+    const alarms = fakeAlarms();
+    await scheduleWake(alarms);
+    expect(alarms.alarms.get(ALARM_WAKE)).toEqual({ periodInMinutes: 1 });
+  });
+});

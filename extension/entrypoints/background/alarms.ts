@@ -1,0 +1,79 @@
+/**
+ * Timers that must survive the service worker's sleep, on chrome.alarms:
+ *  - auto-lock: fires once, `autoLockMinutes` after the last activity in a
+ *    Parley page; rescheduled (at most every few seconds) on activity.
+ *  - wake: every minute while an account exists, so a stopped worker starts
+ *    again and the core reconnects to the relay even with no page open.
+ * And the keepalive: while the vault is open the worker must not be stopped
+ * (that would drop the vault key), so it calls a cheap extension API every
+ * 20 s, which resets Chrome's 30 s idle timer. Auto-lock bounds how long.
+ *
+ * Runs in: the service worker; the scheduling logic is testable with a fake AlarmsApi.
+ */
+export const ALARM_AUTO_LOCK = 'parley/auto-lock';
+export const ALARM_WAKE = 'parley/wake';
+export const WAKE_PERIOD_MINUTES = 1;
+export const KEEPALIVE_MS = 20_000;
+/** Activity closer than this to the last reschedule does not touch chrome.alarms again. */
+const RESCHEDULE_SLACK_MS = 5_000;
+
+/** The slice of chrome.alarms used here. */
+export interface AlarmsApi {
+  create(name: string, info: { when?: number; periodInMinutes?: number }): Promise<void> | void;
+  clear(name: string): Promise<boolean> | Promise<void> | void;
+}
+
+export class AutoLock {
+  readonly #alarms: AlarmsApi;
+  readonly #now: () => number;
+  #deadline: number | null = null;
+  #minutes = 0;
+
+  constructor(alarms: AlarmsApi, now: () => number) {
+    this.#alarms = alarms;
+    this.#now = now;
+  }
+
+  /** Epoch ms at which the vault locks, or null when no lock is scheduled. */
+  deadline(): number | null {
+    return this.#deadline;
+  }
+
+  /** Starts (or restarts) the countdown from now. */
+  async arm(minutes: number): Promise<void> {
+    this.#minutes = minutes;
+    this.#deadline = this.#now() + minutes * 60_000;
+    await this.#alarms.create(ALARM_AUTO_LOCK, { when: this.#deadline });
+  }
+
+  /** Activity: push the deadline out, without hammering chrome.alarms. */
+  async touch(): Promise<void> {
+    if (this.#deadline === null) return;
+    const next = this.#now() + this.#minutes * 60_000;
+    if (next - this.#deadline < RESCHEDULE_SLACK_MS) return;
+    this.#deadline = next;
+    await this.#alarms.create(ALARM_AUTO_LOCK, { when: next });
+  }
+
+  async disarm(): Promise<void> {
+    this.#deadline = null;
+    await this.#alarms.clear(ALARM_AUTO_LOCK);
+  }
+
+  /** True when an auto-lock alarm that fired should lock now (it may be stale after a reschedule). */
+  isDue(): boolean {
+    return this.#deadline !== null && this.#now() >= this.#deadline - 1_000;
+  }
+}
+
+export function scheduleWake(alarms: AlarmsApi): Promise<void> | void {
+  return alarms.create(ALARM_WAKE, { periodInMinutes: WAKE_PERIOD_MINUTES });
+}
+
+/** Calls `ping` (an extension API) every KEEPALIVE_MS until the returned stop function runs. */
+export function startKeepalive(ping: () => Promise<unknown>): () => void {
+  const timer = setInterval(() => {
+    ping().catch(() => undefined);
+  }, KEEPALIVE_MS);
+  return () => clearInterval(timer);
+}

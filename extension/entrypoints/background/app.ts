@@ -1,0 +1,124 @@
+/**
+ * Composition root of the worker: opens storage and builds the vault, the
+ * shell service and the core from it. Everything here is rebuilt from
+ * IndexedDB each time the worker starts; the only state that does not
+ * survive a stop is the vault key, by design (the vault is then locked).
+ *
+ * Runs in: the service worker.
+ */
+import { browser } from 'wxt/browser';
+import { systemRandom } from '../../../shared/crypto/random.ts';
+import { AccountStore } from './account.ts';
+import { ALARM_AUTO_LOCK, ALARM_WAKE, AutoLock, scheduleWake, startKeepalive } from './alarms.ts';
+import { showBadge } from './badge.ts';
+import { type CreateCore, createUnavailableCore } from './core.ts';
+import type { EventHub } from './events.ts';
+import {
+  clearAll,
+  createIdbStorage,
+  createInboxQueue,
+  createMetaStore,
+  openParleyDb,
+} from './idb-store.ts';
+import { LockedInbox } from './locked-inbox.ts';
+import { showMessageNotification } from './notifications.ts';
+import { probeRelay } from './relay-probe.ts';
+import { ParleyShell } from './service.ts';
+import { SettingsStore } from './settings.ts';
+import { Vault } from './vault.ts';
+
+export const VAULT_META = 'vault';
+
+export interface BackgroundApp {
+  readonly shell: ParleyShell;
+  onAlarm(name: string): Promise<void>;
+}
+
+export type Report = (what: string, error: unknown) => void;
+
+export async function createBackgroundApp(
+  hub: EventHub,
+  report: Report,
+  createCore: CreateCore = createUnavailableCore,
+): Promise<BackgroundApp> {
+  const db = await openParleyDb();
+  const meta = createMetaStore(db);
+  const now = () => Date.now();
+  const vault = new Vault({
+    headers: {
+      load: () => meta.get(VAULT_META),
+      save: (header) => meta.set(VAULT_META, header),
+      clear: () => meta.delete(VAULT_META),
+    },
+    random: systemRandom,
+    now,
+  });
+  const storage = createIdbStorage({ db, vaultKey: () => vault.key(), random: systemRandom });
+  const lockedInbox = new LockedInbox({
+    queue: createInboxQueue(db),
+    meta,
+    records: storage.records,
+  });
+  const settings = new SettingsStore(meta);
+  const account = new AccountStore(meta);
+  const autoLock = new AutoLock(browser.alarms, now);
+
+  // The core reports relay and unread changes; the shell turns them into
+  // status events and badge updates. `shell` exists before the core can call.
+  let shell: ParleyShell | undefined;
+  const core = createCore({
+    storage,
+    lockedInbox,
+    isUnlocked: () => vault.isUnlocked(),
+    settings: () => settings.get(),
+    emit: (event) => hub.broadcast(event),
+    setRelayStatus: () => void shell?.publishStatus(),
+    setUnread: () => void shell?.publishStatus(),
+    notify: (notice) => {
+      void settings
+        .get()
+        .then((s) => showMessageNotification(notice, s.notificationPreview))
+        .catch((e: unknown) => report('notification', e));
+    },
+    now,
+    random: systemRandom,
+  });
+
+  shell = new ParleyShell({
+    vault,
+    account,
+    settings,
+    core,
+    lockedInbox,
+    autoLock,
+    keepAlive: () => startKeepalive(() => browser.runtime.getPlatformInfo()),
+    probeRelay: (relayUrl) =>
+      probeRelay(relayUrl, {
+        fetch: (input, init) => fetch(input, init),
+        hasPermission: (origin) => browser.permissions.contains({ origins: [`${origin}/*`] }),
+        now: () => performance.now(),
+      }),
+    wipeStorage: () => clearAll(db),
+    emit: (event) => hub.broadcast(event),
+    onStatus: (status) => {
+      void showBadge(status.vault, status.unread).catch((e: unknown) => report('badge', e));
+    },
+    rpId: browser.runtime.id,
+    report,
+  });
+
+  if ((await account.get())?.registered) {
+    await scheduleWake(browser.alarms);
+    await core.resume().catch((e: unknown) => report('resume', e));
+  }
+  await shell.publishStatus();
+
+  const ready = shell;
+  return {
+    shell: ready,
+    async onAlarm(name) {
+      if (name === ALARM_AUTO_LOCK) await ready.autoLockExpired();
+      else if (name === ALARM_WAKE) await core.resume();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The seam between the extension shell and the messaging client core
+ * (shared/client/: account, sessions, outbox/inbox, relay connection).
+ *
+ * The shell owns the vault, settings, status, locking, the UI contract and the
+ * browser surfaces (badge, notifications, alarms). The core owns everything
+ * that talks to the relay or touches sessions. `ChatCore` is what the
+ * client-core engineer implements (wrapping shared/client for the
+ * extension); `CoreContext` is what the shell hands it.
+ *
+ * Until that exists, `createUnavailableCore` answers with what is true today:
+ * no conversations, no relay connection, and CORE_UNAVAILABLE for actions.
+ *
+ * Runs in: the service worker.
+ */
+import type { ClientStorage } from '../../../shared/client/store.ts';
+import type { Random } from '../../../shared/crypto/random.ts';
+import { ExtErrorCode, extError } from '../../lib/errors.ts';
+import type {
+  ContactView,
+  ConversationSummary,
+  MessagePage,
+  MessageView,
+  ParleyEvent,
+  RegistrationCredentialJson,
+  RegistrationStart,
+  RelayStatus,
+  Settings,
+} from '../../lib/protocol.ts';
+import type { LockedInbox } from './locked-inbox.ts';
+
+export interface IncomingNotice {
+  readonly conversationId: string;
+  readonly senderHandle: string;
+  /** Shown only if the user opted in to message text in notifications. */
+  readonly text: string;
+}
+
+/** What the shell gives the core. */
+export interface CoreContext {
+  /**
+   * Sealed records + CryptoKey slots in IndexedDB. `records` throws
+   * VAULT_LOCKED while the vault is locked; `keys` works while locked (put
+   * only the device key there: the identity private key belongs in records).
+   */
+  readonly storage: ClientStorage;
+  /** Where frames go while locked (see locked-inbox.ts for the contract). */
+  readonly lockedInbox: LockedInbox;
+  readonly isUnlocked: () => boolean;
+  readonly settings: () => Promise<Settings>;
+  /** Tell open pages something changed (they re-fetch). */
+  readonly emit: (event: ParleyEvent) => void;
+  /** Report the relay connection state; the shell forwards it to pages. */
+  readonly setRelayStatus: (status: RelayStatus) => void;
+  /** A message arrived for a conversation not currently read: system notification (sender only unless opted in). */
+  readonly notify: (notice: IncomingNotice) => void;
+  /** Unread total changed: toolbar badge. */
+  readonly setUnread: (total: number) => void;
+  readonly now: () => number;
+  readonly random: Random;
+}
+
+/** What the core provides. Every method may assume the vault is open unless noted. */
+export interface ChatCore {
+  /** Worker start or alarm wake: reconnect if an account exists. Idempotent; may run while locked. */
+  resume(): Promise<void>;
+  /** After every unlock: drain the locked inbox in order, flush the outbox. */
+  onUnlocked(): Promise<void>;
+  /** On lock: drop decrypted caches; keep the relay socket, routing frames to the locked inbox. */
+  onLocked(): void;
+  /** Settings changed (read receipts on/off). */
+  onSettings(settings: Settings): void;
+
+  // Onboarding: the WebAuthn ceremony runs in the page between these two.
+  /** Ask the relay for creation options. Errors: HANDLE_TAKEN, RELAY_UNREACHABLE. Vault may be absent. */
+  beginRegistration(input: { relayUrl: string; handle: string }): Promise<RegistrationStart>;
+  /** Vault open: relay verifies the passkey; generate identity + device keys; register device; upload prekeys. */
+  finishRegistration(input: {
+    relayUrl: string;
+    handle: string;
+    credential: RegistrationCredentialJson;
+  }): Promise<void>;
+
+  listConversations(): Promise<readonly ConversationSummary[]>;
+  /** Errors: HANDLE_NOT_FOUND, RELAY_UNREACHABLE. Returns the existing conversation if there is one. */
+  startConversation(input: { handle: string }): Promise<ConversationSummary>;
+  getMessages(input: {
+    conversationId: string;
+    before?: string;
+    limit: number;
+  }): Promise<MessagePage>;
+  /** Persists to the outbox first, then sends. Errors: IDENTITY_CHANGED (blocked until acknowledged). */
+  sendText(input: { conversationId: string; text: string }): Promise<MessageView>;
+  /** Marks read locally and, if read receipts are on, sends an encrypted read receipt. */
+  markRead(input: { conversationId: string; upTo: string }): Promise<void>;
+  getContact(input: { conversationId: string }): Promise<ContactView>;
+  setVerified(input: { userId: string; verified: boolean }): Promise<ContactView>;
+  acknowledgeIdentityChange(input: { userId: string }): Promise<ContactView>;
+  unreadTotal(): Promise<number>;
+  relayStatus(): RelayStatus;
+}
+
+export type CreateCore = (context: CoreContext) => ChatCore;
+
+function unavailable(): never {
+  throw extError(ExtErrorCode.CORE_UNAVAILABLE, 'Messaging is not available in this build yet');
+}
+
+/** The honest placeholder until the client core lands: empty lists, no relay, actions refused. */
+export const createUnavailableCore: CreateCore = () => ({
+  async resume() {},
+  async onUnlocked() {},
+  onLocked() {},
+  onSettings() {},
+  beginRegistration: async () => unavailable(),
+  finishRegistration: async () => unavailable(),
+  listConversations: async () => [],
+  startConversation: async () => unavailable(),
+  getMessages: async () => ({ messages: [], before: null }),
+  sendText: async () => unavailable(),
+  markRead: async () => {},
+  getContact: async () => unavailable(),
+  setVerified: async () => unavailable(),
+  acknowledgeIdentityChange: async () => unavailable(),
+  unreadTotal: async () => 0,
+  relayStatus: () => ({ state: 'idle' }),
+});
