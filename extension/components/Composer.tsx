@@ -1,0 +1,96 @@
+/**
+ * The message field: Enter sends, Shift+Enter starts a new line (and an IME
+ * composition is never cut short by Enter). Grows with its text up to a limit.
+ */
+import { createSignal, type JSX, onMount, Show } from 'solid-js';
+import { describeError } from '../lib/errors.ts';
+import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
+import { Icon } from './Icon.tsx';
+
+export function Composer(props: {
+  onSend: (text: string) => Promise<void>;
+  disabled?: boolean;
+  placeholder: string;
+  autofocus?: boolean;
+}): JSX.Element {
+  const [text, setText] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  let field: HTMLTextAreaElement | undefined;
+
+  const grow = () => {
+    if (field === undefined) return;
+    field.style.height = 'auto';
+    field.style.height = `${Math.min(field.scrollHeight + 2, 160)}px`;
+  };
+
+  onMount(() => {
+    if (props.autofocus) field?.focus();
+  });
+
+  const canSend = () =>
+    !props.disabled && text().trim() !== '' && text().length <= MESSAGE_MAX_CHARS;
+
+  const send = async () => {
+    if (!canSend()) return;
+    const value = text();
+    setText('');
+    setError(null);
+    queueMicrotask(grow);
+    try {
+      await props.onSend(value);
+    } catch (e) {
+      setText(value); // give the text back rather than lose it
+      queueMicrotask(grow);
+      setError(describeError(e));
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  return (
+    <div>
+      <Show when={error()}>
+        <p class="composer__error" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+      >
+        <label class="sr-only" for="composer-text">
+          Message
+        </label>
+        <textarea
+          id="composer-text"
+          ref={field}
+          rows="1"
+          placeholder={props.placeholder}
+          value={text()}
+          disabled={props.disabled}
+          maxLength={MESSAGE_MAX_CHARS}
+          aria-describedby="composer-hint"
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            grow();
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <span id="composer-hint" class="sr-only">
+          Enter sends, Shift+Enter starts a new line.
+        </span>
+        <button class="send-btn" type="submit" disabled={!canSend()} aria-label="Send">
+          <Icon name="send" />
+        </button>
+      </form>
+    </div>
+  );
+}

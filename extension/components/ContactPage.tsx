@@ -1,0 +1,136 @@
+/**
+ * A contact: who they are, the 60-digit safety number (12 groups of 5, read
+ * out or compared side by side) and its QR code, and "mark as verified".
+ */
+import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import type { ParleyState } from '../lib/app-state.ts';
+import { describeError } from '../lib/errors.ts';
+import type { ContactView } from '../lib/protocol.ts';
+import { call } from '../lib/rpc-client.ts';
+import { Avatar } from './Avatar.tsx';
+import { EmptyState } from './EmptyState.tsx';
+import { Icon } from './Icon.tsx';
+import { IdentityNotice } from './IdentityNotice.tsx';
+import { QrCode } from './QrCode.tsx';
+
+export function ContactPage(props: {
+  state: ParleyState;
+  conversationId: string;
+  onBack: () => void;
+}): JSX.Element {
+  const [contact, setContact] = createSignal<ContactView | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const load = async () => {
+    try {
+      setContact(await call('getContact', { conversationId: props.conversationId }));
+      setError(null);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  onMount(() => {
+    void load();
+    const off = props.state.on((event) => {
+      if (
+        event.type === 'resync' ||
+        (event.type === 'contact' && event.userId === contact()?.userId)
+      )
+        void load();
+    });
+    onCleanup(off);
+  });
+
+  const toggleVerified = async (c: ContactView) => {
+    setBusy(true);
+    try {
+      setContact(await call('setVerified', { userId: c.userId, verified: !c.verified }));
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="view">
+      <header class="chat-head">
+        <button
+          type="button"
+          class="icon-btn"
+          onClick={() => props.onBack()}
+          aria-label="Back to the conversation"
+        >
+          <Icon name="back" />
+        </button>
+        <div class="topbar__title">Contact</div>
+      </header>
+      <div class="scroll">
+        <Show
+          when={contact()}
+          fallback={
+            <Show when={error()}>
+              <EmptyState icon="alert" title="Contact unavailable">
+                <p>{error()}</p>
+              </EmptyState>
+            </Show>
+          }
+        >
+          {(c) => (
+            <div class="page">
+              <div class="contact-hero">
+                <Avatar name={c().handle} size="lg" />
+                <h2>@{c().handle}</h2>
+                <Show
+                  when={c().verified}
+                  fallback={
+                    <span class="status-chip status-chip--muted">
+                      <Icon name="shield" /> Not verified
+                    </span>
+                  }
+                >
+                  <span class="status-chip status-chip--ok">
+                    <Icon name="shieldCheck" /> Verified
+                  </span>
+                </Show>
+              </div>
+              <Show when={c().identityChange}>
+                <IdentityNotice conversationId={props.conversationId} name={`@${c().handle}`} />
+              </Show>
+              <section class="card" aria-labelledby="safety-title">
+                <h3 id="safety-title">Safety number</h3>
+                <p>
+                  Compare these numbers with @{c().handle} in person or on a call, or scan the code
+                  with their device. If they match, nobody is in the middle.
+                </p>
+                <ol class="safety-grid" aria-label="Safety number, 12 groups of 5 digits">
+                  <For each={c().safetyNumber.groups}>{(group) => <li>{group}</li>}</For>
+                </ol>
+                <QrCode
+                  payload={c().safetyNumber.qrPayload}
+                  label={`QR code of the safety number with @${c().handle}`}
+                />
+                <button
+                  type="button"
+                  class={`btn btn--block${c().verified ? '' : ' btn--primary'}`}
+                  disabled={busy()}
+                  onClick={() => void toggleVerified(c())}
+                >
+                  <Icon name={c().verified ? 'close' : 'shieldCheck'} />
+                  {c().verified ? 'Clear verification' : 'Mark as verified'}
+                </button>
+              </section>
+              <Show when={error()}>
+                <p class="error-text" role="alert">
+                  {error()}
+                </p>
+              </Show>
+            </div>
+          )}
+        </Show>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Conversations, most recent first, with unread counts and the last message.
+ * Arrow keys, Home and End move between entries; Enter or Space opens one.
+ */
+import { For, type JSX, Show } from 'solid-js';
+import { shortWhen, unreadLabel } from '../lib/format.ts';
+import type { ConversationSummary } from '../lib/protocol.ts';
+import { Avatar } from './Avatar.tsx';
+import { Icon } from './Icon.tsx';
+import { MessageStatus } from './MessageStatus.tsx';
+
+function previewText(c: ConversationSummary): string {
+  if (c.typing !== undefined && c.typing.length > 0) return 'typing…';
+  if (c.lastMessage === null) return 'No messages yet';
+  return c.lastMessage.text;
+}
+
+function accessibleName(c: ConversationSummary, now: number): string {
+  const parts = [c.title];
+  if (c.unread > 0) parts.push(`${c.unread} unread`);
+  if (c.identityChanged) parts.push('safety number changed');
+  if (c.lastMessage !== null) {
+    parts.push(`${c.lastMessage.outgoing ? 'You' : c.title}: ${c.lastMessage.text}`);
+    parts.push(shortWhen(c.lastMessage.at, now));
+  }
+  return parts.join(', ');
+}
+
+function moveFocus(list: HTMLElement, from: HTMLElement, key: string): boolean {
+  const items = [...list.querySelectorAll<HTMLElement>('button.conv')];
+  const i = items.indexOf(from);
+  const target =
+    key === 'ArrowDown'
+      ? items[Math.min(items.length - 1, i + 1)]
+      : key === 'ArrowUp'
+        ? items[Math.max(0, i - 1)]
+        : key === 'Home'
+          ? items[0]
+          : key === 'End'
+            ? items[items.length - 1]
+            : undefined;
+  if (target === undefined) return false;
+  target.focus();
+  return true;
+}
+
+export function ConversationList(props: {
+  conversations: readonly ConversationSummary[];
+  now: number;
+  selected?: string | null;
+  onOpen: (id: string) => void;
+}): JSX.Element {
+  let list: HTMLUListElement | undefined;
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (list === undefined || !(e.target instanceof HTMLElement)) return;
+    if (moveFocus(list, e.target, e.key)) e.preventDefault();
+  };
+  return (
+    <ul class="conv-list" aria-label="Conversations" ref={list} onKeyDown={onKeyDown}>
+      <For each={props.conversations}>
+        {(c) => (
+          <li>
+            <button
+              type="button"
+              class={`conv${c.unread > 0 ? ' conv--unread' : ''}`}
+              aria-current={props.selected === c.id ? 'true' : undefined}
+              aria-label={accessibleName(c, props.now)}
+              onClick={() => props.onOpen(c.id)}
+            >
+              <Avatar name={c.title} />
+              <span class="conv__body">
+                <span class="conv__row">
+                  <span class="conv__name">{c.title}</span>
+                  <Show when={c.verified}>
+                    <span class="verified-chip" title="Verified">
+                      <Icon name="shieldCheck" />
+                    </span>
+                  </Show>
+                  <Show when={c.lastMessage}>
+                    {(m) => <span class="conv__time">{shortWhen(m().at, props.now)}</span>}
+                  </Show>
+                </span>
+                <span class="conv__row">
+                  <span class="conv__preview">
+                    <Show when={c.identityChanged}>
+                      <span class="warn-chip" title="Safety number changed">
+                        <Icon name="alert" />
+                      </span>
+                    </Show>
+                    <Show when={c.lastMessage?.outgoing ? c.lastMessage : undefined}>
+                      {(m) => <MessageStatus state={m().state} />}
+                    </Show>
+                    <span>{previewText(c)}</span>
+                  </span>
+                  <Show when={c.unread > 0}>
+                    <span class="unread-pill" aria-hidden="true">
+                      {unreadLabel(c.unread)}
+                    </span>
+                  </Show>
+                </span>
+              </span>
+            </button>
+          </li>
+        )}
+      </For>
+    </ul>
+  );
+}

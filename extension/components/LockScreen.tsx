@@ -1,0 +1,121 @@
+/**
+ * Locked: unlock with the passkey (its PRF output opens the vault) or with
+ * the passphrase, whichever this vault was set up with.
+ */
+import { createSignal, type JSX, onMount, Show } from 'solid-js';
+import logoUrl from '../assets/icon.svg';
+import { describeError } from '../lib/errors.ts';
+import type { AppStatus, UnlockOptions } from '../lib/protocol.ts';
+import { call } from '../lib/rpc-client.ts';
+import { evaluatePrf } from '../lib/webauthn.ts';
+import { Icon } from './Icon.tsx';
+
+export function LockScreen(props: { status: AppStatus }): JSX.Element {
+  const [options, setOptions] = createSignal<UnlockOptions | null>(null);
+  const [passphrase, setPassphrase] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  let field: HTMLInputElement | undefined;
+
+  onMount(() => {
+    call('getUnlockOptions')
+      .then((o) => {
+        setOptions(o);
+        if (o.methods.includes('passphrase')) queueMicrotask(() => field?.focus());
+      })
+      .catch((e: unknown) => setError(describeError(e)));
+  });
+
+  const attempt = async (run: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const withPasskey = () =>
+    attempt(async () => {
+      const prf = options()?.prf;
+      if (prf == null) return;
+      const { credentialId, prfOutput } = await evaluatePrf(prf);
+      await call('unlock', { method: 'prf', credentialId, prfOutput });
+    });
+
+  const withPassphrase = (e: SubmitEvent) => {
+    e.preventDefault();
+    void attempt(async () => {
+      await call('unlock', { method: 'passphrase', passphrase: passphrase() });
+      setPassphrase('');
+    });
+  };
+
+  const account = () => props.status.account;
+
+  return (
+    <main class="lock" aria-labelledby="lock-title">
+      <img class="lock__logo" src={logoUrl} alt="" />
+      <h1 id="lock-title">Parley is locked</h1>
+      <Show when={account()}>
+        {(a) => (
+          <p class="lock__who">
+            @{a().handle} · {new URL(a().relayUrl).host}
+          </p>
+        )}
+      </Show>
+      <Show when={options()?.methods.includes('prf')}>
+        <div class="lock__actions">
+          <button
+            type="button"
+            class="btn btn--primary btn--large btn--block"
+            disabled={busy()}
+            onClick={() => void withPasskey()}
+            autofocus
+          >
+            <Show when={busy()} fallback={<Icon name="passkey" />}>
+              <span class="spinner" aria-hidden="true" />
+            </Show>
+            Unlock with passkey
+          </button>
+        </div>
+      </Show>
+      <Show when={options()?.methods.includes('passphrase')}>
+        <form onSubmit={withPassphrase} aria-label="Unlock with passphrase">
+          <label class="sr-only" for="unlock-passphrase">
+            Passphrase
+          </label>
+          <input
+            id="unlock-passphrase"
+            ref={field}
+            class="input"
+            type="password"
+            autocomplete="current-password"
+            placeholder="Passphrase"
+            value={passphrase()}
+            aria-invalid={error() === null ? undefined : 'true'}
+            onInput={(e) => setPassphrase(e.currentTarget.value)}
+          />
+          <button
+            class="btn btn--primary btn--large btn--block"
+            type="submit"
+            disabled={busy() || passphrase() === ''}
+          >
+            <Show when={busy()} fallback={<Icon name="key" />}>
+              <span class="spinner" aria-hidden="true" />
+            </Show>
+            Unlock
+          </button>
+        </form>
+      </Show>
+      <Show when={error()}>
+        <p class="error-text" role="alert">
+          {error()}
+        </p>
+      </Show>
+    </main>
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * Chat history as a virtualised list: only the rows near the viewport exist
+ * in the DOM, heights are measured as rows render (ResizeObserver) and
+ * estimated before, and the view stays pinned to the newest message unless
+ * the reader scrolled up. Scrolling near the top loads older pages; the row
+ * the reader was looking at stays put while they arrive.
+ */
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  type JSX,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+} from 'solid-js';
+import { clockTime, dayLabel, sameDay } from '../lib/format.ts';
+import type { MessageView } from '../lib/protocol.ts';
+import { anchoredScrollTop, layout, visibleWindow } from '../lib/virtual.ts';
+import { MessageStatus } from './MessageStatus.tsx';
+
+type Row =
+  | { readonly key: string; readonly kind: 'day'; readonly at: number }
+  | { readonly key: string; readonly kind: 'message'; readonly message: MessageView };
+
+const OVERSCAN_PX = 480;
+const BOTTOM_SLACK_PX = 48;
+const LOAD_OLDER_PX = 320;
+
+function estimate(row: Row): number {
+  if (row.kind === 'day') return 38;
+  const lines =
+    Math.max(1, Math.ceil(row.message.text.length / 38)) +
+    (row.message.text.match(/\n/g)?.length ?? 0);
+  return 40 + lines * 20;
+}
+
+function toRows(messages: readonly MessageView[]): Row[] {
+  const rows: Row[] = [];
+  let previous: number | undefined;
+  for (const m of messages) {
+    if (previous === undefined || !sameDay(previous, m.sentAt))
+      rows.push({ key: `day:${m.sentAt}`, kind: 'day', at: m.sentAt });
+    rows.push({ key: `m:${m.id}`, kind: 'message', message: m });
+    previous = m.sentAt;
+  }
+  return rows;
+}
+
+function MessageRow(props: { message: MessageView }): JSX.Element {
+  const m = () => props.message;
+  return (
+    <Show
+      when={m().kind === 'text'}
+      fallback={
+        <div class="system-line" role="note">
+          {m().text}
+        </div>
+      }
+    >
+      <div class={`bubble-row bubble-row--${m().outgoing ? 'out' : 'in'}`}>
+        <div class="bubble">
+          <span class="sr-only">{m().outgoing ? 'You' : m().senderHandle}: </span>
+          {m().text}
+          <div class="bubble__meta">
+            <time dateTime={new Date(m().sentAt).toISOString()}>{clockTime(m().sentAt)}</time>
+            <Show when={m().outgoing}>
+              <MessageStatus state={m().state} />
+            </Show>
+          </div>
+        </div>
+      </div>
+    </Show>
+  );
+}
+
+export function MessageList(props: {
+  messages: readonly MessageView[];
+  hasMore: boolean;
+  loading: boolean;
+  onLoadOlder: () => void;
+  now: number;
+  label: string;
+}): JSX.Element {
+  let scroller: HTMLDivElement | undefined;
+  const heights = new Map<string, number>();
+  const [measured, setMeasured] = createSignal(0);
+  const [scrollTop, setScrollTop] = createSignal(0);
+  const [viewport, setViewport] = createSignal(600);
+  let atBottom = true;
+  let anchor: { key: string; delta: number } | null = null;
+
+  const rows = createMemo(() => toRows(props.messages));
+  const geometry = createMemo(() => {
+    measured();
+    return layout(rows().map((r) => heights.get(r.key) ?? estimate(r)));
+  });
+  const windowed = createMemo(() => {
+    const { start, end } = visibleWindow(geometry().offsets, scrollTop(), viewport(), OVERSCAN_PX);
+    return rows().slice(start, end);
+  });
+  const indexOf = createMemo(() => new Map(rows().map((r, i) => [r.key, i])));
+
+  const resizer = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const entry of entries) {
+      const key = (entry.target as HTMLElement).dataset.key;
+      const h = Math.round(entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height);
+      if (key !== undefined && h > 0 && heights.get(key) !== h) {
+        heights.set(key, h);
+        changed = true;
+      }
+    }
+    if (changed) setMeasured((n) => n + 1);
+  });
+  onCleanup(() => resizer.disconnect());
+
+  const remember = () => {
+    if (scroller === undefined) return;
+    const top = scroller.scrollTop;
+    atBottom = scroller.scrollHeight - top - scroller.clientHeight < BOTTOM_SLACK_PX;
+    const { offsets } = geometry();
+    const first = windowed().find(
+      (r) => (offsets[indexOf().get(r.key) ?? 0] ?? 0) + (heights.get(r.key) ?? 0) > top,
+    );
+    anchor =
+      first === undefined
+        ? null
+        : { key: first.key, delta: top - (offsets[indexOf().get(first.key) ?? 0] ?? 0) };
+  };
+
+  const onScroll = () => {
+    if (scroller === undefined) return;
+    setScrollTop(scroller.scrollTop);
+    remember();
+    if (scroller.scrollTop < LOAD_OLDER_PX && props.hasMore && !props.loading) props.onLoadOlder();
+  };
+
+  // After every layout change: keep the newest message in view, or keep the
+  // row the reader is on where it was.
+  createEffect(
+    on(geometry, (g) => {
+      if (scroller === undefined) return;
+      let target: number | null = null;
+      if (atBottom) target = g.total;
+      else if (anchor !== null) {
+        const i = indexOf().get(anchor.key);
+        if (i !== undefined) target = anchoredScrollTop(g.offsets, i, anchor.delta);
+      }
+      if (target !== null && Math.abs(scroller.scrollTop - target) > 1) {
+        const el = scroller;
+        const to = target;
+        queueMicrotask(() => {
+          el.scrollTop = to;
+          setScrollTop(el.scrollTop);
+        });
+      }
+    }),
+  );
+
+  onMount(() => {
+    if (scroller === undefined) return;
+    const el = scroller;
+    const size = new ResizeObserver(() => setViewport(el.clientHeight));
+    size.observe(el);
+    onCleanup(() => size.disconnect());
+    setViewport(el.clientHeight);
+  });
+
+  const observe = (el: HTMLDivElement) => {
+    resizer.observe(el);
+    onCleanup(() => resizer.unobserve(el));
+  };
+
+  return (
+    <div
+      class="messages"
+      ref={scroller}
+      onScroll={onScroll}
+      role="log"
+      aria-label={props.label}
+      aria-live="polite"
+      aria-relevant="additions"
+      tabindex="0"
+    >
+      <Show when={props.loading}>
+        <div class="messages__loading">Loading earlier messages…</div>
+      </Show>
+      <div class="messages__inner" style={{ height: `${geometry().total}px` }}>
+        <For each={windowed()}>
+          {(row) => (
+            <div
+              class="messages__item"
+              data-key={row.key}
+              ref={observe}
+              style={{
+                transform: `translateY(${geometry().offsets[indexOf().get(row.key) ?? 0] ?? 0}px)`,
+              }}
+            >
+              {row.kind === 'day' ? (
+                <div class="day-sep">
+                  <span>{dayLabel(row.at, props.now)}</span>
+                </div>
+              ) : (
+                <MessageRow message={row.message} />
+              )}
+            </div>
+          )}
+        </For>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+/** Settings: auto-lock, notification text, read receipts; lock now; where the account lives. */
+import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import type { ParleyState } from '../lib/app-state.ts';
+import { describeError } from '../lib/errors.ts';
+import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
+import { call } from '../lib/rpc-client.ts';
+import { Icon } from './Icon.tsx';
+import { Toggle } from './Toggle.tsx';
+
+function minutesLabel(m: number): string {
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = m / 60;
+  return `${h} hour${h === 1 ? '' : 's'}`;
+}
+
+export function SettingsPage(props: { state: ParleyState; onBack: () => void }): JSX.Element {
+  const [settings, setSettings] = createSignal<Settings | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+
+  onMount(() => {
+    call('getSettings')
+      .then(setSettings)
+      .catch((e: unknown) => setError(describeError(e)));
+    const off = props.state.on((event) => {
+      if (event.type === 'settings') setSettings(event.settings);
+    });
+    onCleanup(off);
+  });
+
+  const update = async (patch: Partial<Settings>) => {
+    try {
+      setSettings(await call('updateSettings', patch));
+      setError(null);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  return (
+    <div class="view">
+      <header class="chat-head">
+        <button
+          type="button"
+          class="icon-btn"
+          onClick={() => props.onBack()}
+          aria-label="Back to conversations"
+        >
+          <Icon name="back" />
+        </button>
+        <h1 class="topbar__title" style={{ margin: '0' }}>
+          Settings
+        </h1>
+      </header>
+      <div class="scroll">
+        <div class="page">
+          <Show when={settings()}>
+            {(s) => (
+              <>
+                <section>
+                  <h2 class="section-title">Privacy</h2>
+                  <ul class="settings-list">
+                    <li>
+                      <div class="setting">
+                        <div class="setting__text">
+                          <label class="setting__label" for="auto-lock">
+                            Lock automatically
+                          </label>
+                          <div class="setting__desc" id="auto-lock-desc">
+                            After this long without using Parley. Messages keep arriving while
+                            locked.
+                          </div>
+                        </div>
+                        <select
+                          id="auto-lock"
+                          class="select"
+                          aria-describedby="auto-lock-desc"
+                          value={String(s().autoLockMinutes)}
+                          onChange={(e) => {
+                            const minutes = Number(e.currentTarget.value);
+                            const choice = AUTO_LOCK_CHOICES.find((c) => c === minutes);
+                            if (choice !== undefined) void update({ autoLockMinutes: choice });
+                          }}
+                        >
+                          <For each={AUTO_LOCK_CHOICES}>
+                            {(m) => <option value={String(m)}>{minutesLabel(m)}</option>}
+                          </For>
+                        </select>
+                      </div>
+                    </li>
+                    <li>
+                      <Toggle
+                        label="Message text in notifications"
+                        description="Off: notifications only say who wrote. The system keeps notification text outside Parley’s vault."
+                        checked={s().notificationPreview}
+                        onChange={(on) => void update({ notificationPreview: on })}
+                      />
+                    </li>
+                    <li>
+                      <Toggle
+                        label="Read receipts"
+                        description="Let contacts see when you have read their messages."
+                        checked={s().readReceipts}
+                        onChange={(on) => void update({ readReceipts: on })}
+                      />
+                    </li>
+                  </ul>
+                </section>
+                <section>
+                  <h2 class="section-title">Account</h2>
+                  <ul class="settings-list">
+                    <li>
+                      <div class="setting">
+                        <div class="setting__text">
+                          <div class="setting__label">
+                            {props.state.status()?.account
+                              ? `@${props.state.status()?.account?.handle}`
+                              : 'No account'}
+                          </div>
+                          <div class="setting__desc">
+                            {props.state.status()?.account?.relayUrl ?? ''}
+                          </div>
+                        </div>
+                        <Icon name="server" class="setting-icon" />
+                      </div>
+                    </li>
+                    <li>
+                      <button
+                        type="button"
+                        class="btn btn--block"
+                        onClick={() => void call('lock')}
+                      >
+                        <Icon name="lock" />
+                        Lock Parley now
+                      </button>
+                    </li>
+                  </ul>
+                </section>
+              </>
+            )}
+          </Show>
+          <Show when={error()}>
+            <p class="error-text" role="alert">
+              {error()}
+            </p>
+          </Show>
+        </div>
+      </div>
+    </div>
+  );
+}
