@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ErrorCode, ParleyError } from '../shared/errors.ts';
+import { ATTACHMENT_CHUNK_BYTES } from '../shared/wire/limits.ts';
 import type { PasskeyService } from './auth/passkeys.ts';
 import type { ReplayCache } from './auth/replay-cache.ts';
 import type { SessionTokens } from './auth/session-token.ts';
@@ -21,11 +22,13 @@ import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Audit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
 import type { RelayMetrics } from './observability/metrics.ts';
+import { attachmentRoutes } from './routes/attachments.ts';
 import { authRoutes } from './routes/auth.ts';
 import { directoryRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
+import type { AttachmentService } from './services/attachments.ts';
 import type { DeviceService } from './services/devices.ts';
 import type { Hub } from './ws/hub.ts';
 
@@ -40,6 +43,7 @@ export interface AppDeps {
   readonly database: Database;
   readonly passkeys: PasskeyService;
   readonly devices: DeviceService;
+  readonly attachments: AttachmentService;
   readonly tokens: SessionTokens;
   readonly replay: ReplayCache;
   readonly hub: Hub;
@@ -100,7 +104,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     replay: deps.replay,
     audit: deps.audit,
     now: deps.now,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes: Math.max(config.maxBodyBytes, ATTACHMENT_CHUNK_BYTES),
   });
   const ceremonyLimit = rateLimit(deps.limiters.passkeyPerIp, (c) => c.get('ip'), 'passkey');
   const mount: MountOptions = {
@@ -116,9 +120,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       passkeyOptions: [ceremonyLimit],
     },
     maxBodyBytes: config.maxBodyBytes,
+    maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,
   };
   app.route('/', authRoutes(deps.passkeys, mount));
   app.route('/', directoryRoutes(deps.devices, mount));
+  app.route('/', attachmentRoutes(deps.attachments, mount));
   app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',

@@ -38,6 +38,8 @@ export interface RateLimitConfig {
   readonly copiesPerDevice: RateLimit;
   /** Prekey bundles handed out, per requesting device or account (against prekey exhaustion). */
   readonly bundlesPerRequester: RateLimit;
+  /** Attachment bytes announced, per uploading device. */
+  readonly attachmentBytesPerDevice: RateLimit;
 }
 
 export interface RelayConfig {
@@ -207,6 +209,11 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         env,
         'RATE_LIMIT_BUNDLES_PER_REQUESTER',
         RATE_LIMITS.bundlesPerDevice,
+      ),
+      attachmentBytesPerDevice: rate(
+        env,
+        'RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE',
+        RATE_LIMITS.attachmentBytesPerDevice,
       ),
     },
     redisUrl: optional(env, 'REDIS_URL'),

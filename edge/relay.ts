@@ -25,6 +25,7 @@ import { createAudit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
 import { RelayMetrics } from './observability/metrics.ts';
 import type { UpgradeWebSocket } from './routes/ws.ts';
+import { AttachmentService } from './services/attachments.ts';
 import { DeviceService } from './services/devices.ts';
 import { MessageService } from './services/messages.ts';
 import { Hub } from './ws/hub.ts';
@@ -106,6 +107,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     frameLimiter: limiter(limits.framesPerDevice),
     copyLimiter: limiter(limits.copiesPerDevice),
   });
+  const attachments = new AttachmentService({
+    db: database.db,
+    now,
+    random,
+    bytesLimiter: limiter(limits.attachmentBytesPerDevice),
+  });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
   const sweeper = new Sweeper({ database, log, metrics, now });
   const app = createApp({
@@ -113,6 +120,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     database,
     passkeys,
     devices,
+    attachments,
     tokens,
     replay: new ReplayCache(2 * REQUEST_MAX_SKEW_MS),
     hub,

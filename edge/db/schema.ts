@@ -155,3 +155,34 @@ export const blocks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.blocked] })],
 );
+
+/**
+ * Encrypted attachments: opaque ciphertext in fixed-size chunks, readable by
+ * anyone holding the (unguessable) id once complete, deleted at expiry.
+ */
+export const attachments = sqliteTable(
+  'attachments',
+  {
+    id: text('id').primaryKey(),
+    ownerAccount: text('owner_account').notNull(),
+    ownerDevice: integer('owner_device').notNull(),
+    size: integer('size').notNull(),
+    digest: bytes('digest').notNull(),
+    complete: integer('complete', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('attachments_expiry').on(t.expiresAt)],
+);
+
+export const attachmentChunks = sqliteTable(
+  'attachment_chunks',
+  {
+    attachmentId: text('attachment_id')
+      .notNull()
+      .references(() => attachments.id, { onDelete: 'cascade' }),
+    index: integer('idx').notNull(),
+    data: bytes('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attachmentId, t.index] })],
+);

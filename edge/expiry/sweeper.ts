@@ -9,6 +9,7 @@
  * page images — acknowledged ciphertext included — until it is overwritten.
  */
 import { purgeExpiredChallenges } from '../db/accounts.ts';
+import { deleteExpiredAttachments } from '../db/attachments.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
 import type { Logger } from '../observability/log.ts';
@@ -18,6 +19,7 @@ import type { RelayMetrics } from '../observability/metrics.ts';
 export interface SweepResult {
   readonly messages: number;
   readonly challenges: number;
+  readonly attachments: number;
 }
 
 export interface SweeperDeps {
@@ -50,6 +52,7 @@ export class Sweeper {
     const batch = this.#d.batch ?? 500;
     let messages = 0;
     let challenges = 0;
+    let attachments = 0;
     try {
       const now = this.#d.now();
       for (;;) {
@@ -57,16 +60,22 @@ export class Sweeper {
         messages += n;
         if (n < batch) break;
       }
+      for (;;) {
+        const n = await deleteExpiredAttachments(database.db, now, 50);
+        attachments += n;
+        if (n < 50) break;
+      }
       challenges = await purgeExpiredChallenges(database.db, now);
       if (database.isFile) await database.client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
       metrics.expired.inc({}, messages);
-      if (messages + challenges > 0) log.info('expiry.swept', { messages, challenges });
+      if (messages + challenges + attachments > 0)
+        log.info('expiry.swept', { messages, challenges, attachments });
     } catch (error) {
       log.error('expiry.sweep_failed', {
         error: error instanceof Error ? error.name : 'unknown',
         detail: safeErrorText(error),
       });
     }
-    return { messages, challenges };
+    return { messages, challenges, attachments };
   }
 }

@@ -37,10 +37,17 @@ export interface MountOptions {
   /** Extra middleware per route (rate limits). */
   readonly extra?: { readonly [K in RouteName]?: readonly MiddlewareHandler<AppEnv>[] };
   readonly maxBodyBytes: number;
+  /** Cap for raw (application/octet-stream) bodies: attachment chunks. */
+  readonly maxRawBodyBytes: number;
 }
 
-async function readBody(c: Context<AppEnv>, spec: RouteSpec, maxBytes: number): Promise<unknown> {
+async function readBody(
+  c: Context<AppEnv>,
+  spec: RouteSpec,
+  options: MountOptions,
+): Promise<unknown> {
   if (spec.request === null) return null;
+  const maxBytes = spec.request === 'bytes' ? options.maxRawBodyBytes : options.maxBodyBytes;
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes)
     throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${maxBytes} bytes`, {
@@ -96,7 +103,7 @@ export function mountRoutes(
       [spec.path],
       ...middleware,
       async function routeHandler(c: Context<AppEnv>) {
-        const body = await readBody(c, spec, options.maxBodyBytes);
+        const body = await readBody(c, spec, options);
         const result = await handler(c, body as never);
         return respond(c, spec, result);
       },

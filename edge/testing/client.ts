@@ -183,7 +183,10 @@ export async function accountWithDevice(
 
 let lastTs = 0;
 
-/** A device-signed request; `ts` strictly increases so no two requests share a signature input. */
+/**
+ * A device-signed request; `ts` strictly increases so no two requests share a
+ * signature input. A Uint8Array body is sent raw (application/octet-stream).
+ */
 export async function deviceRequest(
   http: Http,
   device: TestDevice,
@@ -191,19 +194,22 @@ export async function deviceRequest(
   path: string,
   body?: unknown,
 ): Promise<Response> {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  const raw =
+    body === undefined
+      ? new Uint8Array()
+      : body instanceof Uint8Array
+        ? body
+        : new TextEncoder().encode(JSON.stringify(body));
   lastTs = Math.max(Date.now(), lastTs + 1);
   const authorization = await signDeviceRequest(
     device.deviceKey.privateKey,
-    { method, path, body: new TextEncoder().encode(text) },
+    { method, path, body: raw },
     { user: device.account.userId, device: device.deviceId, ts: lastTs },
   );
+  const contentType = body instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
   return http(path, {
     method,
-    headers: {
-      authorization,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: text }),
+    headers: { authorization, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    ...(body === undefined ? {} : { body: raw as Uint8Array<ArrayBuffer> }),
   });
 }

@@ -78,6 +78,8 @@ export class Connection {
   #pumpAgain = false;
   #backlogDone = false;
   #drainedSent = false;
+  /** The pump stopped because the socket buffer was full; tick() resumes it. */
+  #paused = false;
 
   constructor(ctx: HubContext, socket: RelaySocket, id: string, ip: string) {
     this.#ctx = ctx;
@@ -317,7 +319,11 @@ export class Connection {
     const device = this.#device;
     if (device === undefined) return;
     while (this.#state === 'ready') {
-      if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) return; // resumed by tick()
+      if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
+        this.#paused = true; // resumed by tick()
+        return;
+      }
+      this.#paused = false;
       const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
       if (room <= 0) return;
       const rows = await this.#ctx.messages.pending(device, this.#cursor, room);
@@ -371,7 +377,8 @@ export class Connection {
       this.close(CloseCode.TIMEOUT, 'idle');
       return;
     }
-    if (this.#state === 'ready' && !this.#pumping) this.#schedulePump();
+    // Only a pump paused for back-pressure needs the tick: idle sockets cost no queries.
+    if (this.#state === 'ready' && this.#paused && !this.#pumping) this.#schedulePump();
   }
 
   /** Graceful shutdown: refuse new frames, let the ones being handled finish, then close 1001. */

@@ -9,6 +9,26 @@ CREATE TABLE `accounts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `accounts_handle_unique` ON `accounts` (`handle`);--> statement-breakpoint
+CREATE TABLE `attachment_chunks` (
+	`attachment_id` text NOT NULL,
+	`idx` integer NOT NULL,
+	`data` blob NOT NULL,
+	PRIMARY KEY(`attachment_id`, `idx`),
+	FOREIGN KEY (`attachment_id`) REFERENCES `attachments`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `attachments` (
+	`id` text PRIMARY KEY NOT NULL,
+	`owner_account` text NOT NULL,
+	`owner_device` integer NOT NULL,
+	`size` integer NOT NULL,
+	`digest` blob NOT NULL,
+	`complete` integer DEFAULT false NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `attachments_expiry` ON `attachments` (`expires_at`);--> statement-breakpoint
 CREATE TABLE `blocks` (
 	`account_id` text NOT NULL,
 	`blocked` text NOT NULL,
