@@ -1,7 +1,7 @@
 /** "Start a chat with @handle": one field, errors said plainly, focus where it belongs. */
 import { createSignal, type JSX, onMount, Show } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
-import { HANDLE_PATTERN, normaliseHandle } from '../lib/protocol.ts';
+import { canonicalHandle, HANDLE_RULE } from '../lib/handles.ts';
 import { call } from '../lib/rpc-client.ts';
 
 export function StartChat(props: {
@@ -16,9 +16,9 @@ export function StartChat(props: {
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    const h = normaliseHandle(handle());
-    if (!HANDLE_PATTERN.test(h)) {
-      setError('Handles are 3–32 letters, digits or _.');
+    const h = canonicalHandle(handle());
+    if (h === null) {
+      setError(`Handles are ${HANDLE_RULE}.`);
       return;
     }
     setBusy(true);

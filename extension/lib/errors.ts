@@ -22,7 +22,6 @@ export const ExtErrorCode = {
   ONBOARDING_DONE: 'ONBOARDING_DONE',
   RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
   RELAY_PERMISSION_DENIED: 'RELAY_PERMISSION_DENIED',
-  HANDLE_TAKEN: 'HANDLE_TAKEN',
   HANDLE_NOT_FOUND: 'HANDLE_NOT_FOUND',
   /** Sending is blocked until the user acknowledges a contact's new identity key. */
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
@@ -34,7 +33,6 @@ export const ExtErrorCode = {
   PASSKEY_FAILED: 'PASSKEY_FAILED',
   /** The page could not reach the worker at all. */
   WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
-  INTERNAL: 'INTERNAL',
 } as const;
 
 export type ExtErrorCode = (typeof ExtErrorCode)[keyof typeof ExtErrorCode];
@@ -65,7 +63,7 @@ export function toWireError(e: unknown): WireError {
       ? { code: e.code, message: e.message }
       : { code: e.code, message: e.message, details: e.details };
   }
-  return { code: ExtErrorCode.INTERNAL, message: 'Something went wrong inside Parley' };
+  return { code: ErrorCode.INTERNAL, message: 'Something went wrong inside Parley' };
 }
 
 export function fromWireError(w: WireError): ParleyError {
@@ -73,7 +71,7 @@ export function fromWireError(w: WireError): ParleyError {
 }
 
 export function errorCode(e: unknown): string {
-  return e instanceof ParleyError ? e.code : ExtErrorCode.INTERNAL;
+  return e instanceof ParleyError ? e.code : ErrorCode.INTERNAL;
 }
 
 /** The sentence a person sees for an error; written for people, keyed by stable code. */
@@ -100,8 +98,12 @@ export function describeError(e: unknown): string {
       return 'The relay could not be reached. Check the address and that it is running.';
     case ExtErrorCode.RELAY_PERMISSION_DENIED:
       return 'Parley needs permission to talk to that relay.';
-    case ExtErrorCode.HANDLE_TAKEN:
+    case ErrorCode.HANDLE_TAKEN:
       return 'That handle is already taken. Try another one.';
+    case ErrorCode.HANDLE_INVALID:
+      return 'Handles are 3–32 lowercase letters, digits, _ or ., starting with a letter or digit.';
+    case ErrorCode.RATE_LIMITED:
+      return 'The relay asked Parley to slow down. Try again in a moment.';
     case ExtErrorCode.HANDLE_NOT_FOUND:
       return 'Nobody with that handle is on this relay.';
     case ExtErrorCode.IDENTITY_CHANGED:

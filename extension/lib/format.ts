@@ -14,7 +14,7 @@ function startOfDay(ts: number): number {
 }
 
 export function clockTime(ts: number): string {
-  return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(ts).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 /** Conversation list: "14:05", "Yesterday", "Mon", "12 Mar", "12 Mar 2023". */

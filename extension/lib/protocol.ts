@@ -211,12 +211,6 @@ export const PASSPHRASE_MIN_CHARS = 10;
 export const PASSPHRASE_MAX_CHARS = 1024;
 export const MESSAGE_MAX_CHARS = 4000;
 export const PAGE_MAX_MESSAGES = 100;
-export const HANDLE_PATTERN = /^[a-z0-9_]{3,32}$/;
-
-/** `@Alice ` → `alice`; the relay is the authority, this only tidies input. */
-export function normaliseHandle(input: string): string {
-  return input.trim().replace(/^@/, '').toLowerCase();
-}
 
 /**
  * Pushed from the worker to open pages over the events port. Most events say

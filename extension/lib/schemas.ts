@@ -9,12 +9,12 @@
  */
 import * as v from 'valibot';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
+import { HANDLE_INPUT_MAX_CHARS } from '../../shared/wire/limits.ts';
+import { canonicalHandle, HANDLE_RULE } from './handles.ts';
 import type { RequestOf, RequestType } from './messaging.ts';
 import {
   AUTO_LOCK_CHOICES,
-  HANDLE_PATTERN,
   MESSAGE_MAX_CHARS,
-  normaliseHandle,
   PAGE_MAX_MESSAGES,
   PASSPHRASE_MAX_CHARS,
   PASSPHRASE_MIN_CHARS,
@@ -47,9 +47,15 @@ const id = v.pipe(
 
 const handle = v.pipe(
   v.string(),
-  v.maxLength(64),
-  v.transform(normaliseHandle),
-  v.regex(HANDLE_PATTERN, 'must be 3–32 letters, digits or _'),
+  v.maxLength(HANDLE_INPUT_MAX_CHARS),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const canonical = canonicalHandle(dataset.value);
+    if (canonical === null) {
+      addIssue({ message: `must be ${HANDLE_RULE}` });
+      return NEVER;
+    }
+    return canonical;
+  }),
 );
 
 function isLoopback(hostname: string): boolean {

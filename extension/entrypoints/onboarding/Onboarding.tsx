@@ -7,16 +7,15 @@
  */
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from 'solid-js';
 import { browser } from 'wxt/browser';
-import { ParleyError } from '../../../shared/errors.ts';
+import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
 import logoUrl from '../../assets/icon.svg';
 import { Icon } from '../../components/Icon.tsx';
 import { describeError, ExtErrorCode, errorCode, extError } from '../../lib/errors.ts';
+import { canonicalHandle, HANDLE_RULE } from '../../lib/handles.ts';
 import {
   type AppStatus,
   type CreationOptionsJson,
   DEFAULT_RELAY_URL,
-  HANDLE_PATTERN,
-  normaliseHandle,
   PASSPHRASE_MIN_CHARS,
 } from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
@@ -79,8 +78,12 @@ export function Onboarding(): JSX.Element {
       setRelayError(
         'Parley needs your permission to talk to this relay. Continue again and allow it.',
       );
-    } else if (code === ExtErrorCode.HANDLE_TAKEN) {
-      setHandleError(`@${normaliseHandle(handle())} is already taken. Try another handle.`);
+    } else if (code === ErrorCode.HANDLE_TAKEN) {
+      setHandleError(
+        `@${canonicalHandle(handle()) ?? handle()} is already taken. Try another handle.`,
+      );
+    } else if (code === ErrorCode.HANDLE_INVALID) {
+      setHandleError(`Use ${HANDLE_RULE}.`);
     } else if (
       e instanceof ParleyError &&
       e.code === 'BODY_INVALID' &&
@@ -101,9 +104,9 @@ export function Onboarding(): JSX.Element {
   const submitAccount = async (e: SubmitEvent) => {
     e.preventDefault();
     clearErrors();
-    const h = normaliseHandle(handle());
-    if (!HANDLE_PATTERN.test(h)) {
-      setHandleError('Use 3–32 lowercase letters, digits or _.');
+    const h = canonicalHandle(handle());
+    if (h === null) {
+      setHandleError(`Use ${HANDLE_RULE}.`);
       return;
     }
     let origin: string;
@@ -299,7 +302,7 @@ export function Onboarding(): JSX.Element {
                   when={handleError()}
                   fallback={
                     <span class="field__hint" id="handle-hint">
-                      How people find you. 3–32 lowercase letters, digits or _.
+                      How people find you: {HANDLE_RULE}.
                     </span>
                   }
                 >
@@ -330,9 +333,9 @@ export function Onboarding(): JSX.Element {
                 <div>
                   <h2>Create your passkey</h2>
                   <p>
-                    Your passkey signs you in as <strong>@{normaliseHandle(handle())}</strong> and
-                    unlocks the vault that keeps your messages on this browser. No password to
-                    remember or leak.
+                    Your passkey signs you in as{' '}
+                    <strong>@{canonicalHandle(handle()) ?? handle()}</strong> and unlocks the vault
+                    that keeps your messages on this browser. No password to remember or leak.
                   </p>
                 </div>
               </div>
