@@ -1,0 +1,220 @@
+/**
+ * Made-up conversations for the UI preview (test-only: rendered in a plain
+ * Chromium page by ui-preview.e2e.test.ts, never part of the extension).
+ * Times are relative to `now` so screenshots read naturally on any day.
+ */
+import type {
+  AppStatus,
+  ContactView,
+  ConversationSummary,
+  MessageView,
+  Settings,
+} from '../../lib/protocol.ts';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+export function previewData(now: number) {
+  const status: AppStatus = {
+    vault: 'unlocked',
+    onboarding: 'complete',
+    account: { handle: 'sam', relayUrl: 'http://127.0.0.1:8787' },
+    relay: { state: 'online', since: now - HOUR },
+    unread: 3,
+    unlockMethods: ['prf'],
+    autoLockAt: now + 15 * MIN,
+  };
+
+  const conversations: ConversationSummary[] = [
+    {
+      id: 'c-alice',
+      kind: 'direct',
+      title: 'alice',
+      unread: 2,
+      lastMessage: {
+        text: 'Perfect — see you at the station at 9?',
+        at: now - 4 * MIN,
+        outgoing: false,
+        state: 'received',
+      },
+      updatedAt: now - 4 * MIN,
+      verified: true,
+      identityChanged: false,
+    },
+    {
+      id: 'c-bob',
+      kind: 'direct',
+      title: 'bob.k',
+      unread: 1,
+      lastMessage: {
+        text: 'Did you get the draft I sent?',
+        at: now - 52 * MIN,
+        outgoing: false,
+        state: 'received',
+      },
+      updatedAt: now - 52 * MIN,
+      verified: false,
+      identityChanged: true,
+    },
+    {
+      id: 'c-carol',
+      kind: 'direct',
+      title: 'carol_m',
+      unread: 0,
+      lastMessage: {
+        text: 'Thanks, that fixed it 🙏',
+        at: now - 26 * HOUR,
+        outgoing: true,
+        state: 'read',
+      },
+      updatedAt: now - 26 * HOUR,
+      verified: false,
+      identityChanged: false,
+    },
+    {
+      id: 'c-dmitri',
+      kind: 'direct',
+      title: 'dmitri',
+      unread: 0,
+      lastMessage: {
+        text: 'I pushed the notes to the shared folder, the long version with all the figures and the appendix',
+        at: now - 4 * 24 * HOUR,
+        outgoing: true,
+        state: 'delivered',
+      },
+      updatedAt: now - 4 * 24 * HOUR,
+      verified: true,
+      identityChanged: false,
+    },
+  ];
+
+  const aliceText: Array<[boolean, string, number, MessageView['state']]> = [
+    [false, 'Are we still on for Saturday?', 26 * HOUR, 'received'],
+    [true, 'Yes! I booked the tickets this morning.', 25.9 * HOUR, 'read'],
+    [false, 'Great. Which train?', 25.8 * HOUR, 'received'],
+    [
+      true,
+      'The 9:12 from Central. It gets in just before 11.\nBring a jacket, it will be windy up there.',
+      25.7 * HOUR,
+      'read',
+    ],
+    [false, 'Will do 🧥', 25 * HOUR, 'received'],
+    [true, 'Also: I verified your safety number, all good.', 30 * MIN, 'read'],
+    [false, 'Same here ✔︎', 28 * MIN, 'received'],
+    [true, 'Can you bring the map?', 10 * MIN, 'delivered'],
+    [false, 'Sure, I have the printed one.', 5 * MIN, 'received'],
+    [false, 'Perfect — see you at the station at 9?', 4 * MIN, 'received'],
+    [true, 'See you there!', 1 * MIN, 'stored'],
+    [true, 'I’ll text when I leave.', 0.2 * MIN, 'sending'],
+  ];
+  const messages: Record<string, MessageView[]> = {
+    'c-alice': aliceText.map(([inbound, text, ago, state], i) => ({
+      id: `a${String(i).padStart(3, '0')}`,
+      conversationId: 'c-alice',
+      outgoing: inbound,
+      senderHandle: inbound ? 'sam' : 'alice',
+      kind: 'text',
+      text,
+      sentAt: now - ago,
+      state,
+    })),
+    'c-bob': [
+      {
+        id: 'b001',
+        conversationId: 'c-bob',
+        outgoing: true,
+        senderHandle: 'sam',
+        kind: 'text',
+        text: 'Here is the outline for Thursday.',
+        sentAt: now - 3 * HOUR,
+        state: 'read',
+      },
+      {
+        id: 'b002',
+        conversationId: 'c-bob',
+        outgoing: false,
+        senderHandle: 'bob.k',
+        kind: 'system',
+        text: 'Your safety number with bob.k changed',
+        sentAt: now - 55 * MIN,
+        state: 'received',
+      },
+      {
+        id: 'b003',
+        conversationId: 'c-bob',
+        outgoing: false,
+        senderHandle: 'bob.k',
+        kind: 'text',
+        text: 'Did you get the draft I sent?',
+        sentAt: now - 52 * MIN,
+        state: 'received',
+      },
+    ],
+    'c-carol': [],
+    'c-dmitri': [],
+  };
+  // A long history for the virtualised list: 400 older messages with alice.
+  const older: MessageView[] = [];
+  for (let i = 0; i < 400; i++) {
+    older.push({
+      id: `o${String(i).padStart(4, '0')}`,
+      conversationId: 'c-alice',
+      outgoing: i % 3 === 0,
+      senderHandle: i % 3 === 0 ? 'sam' : 'alice',
+      kind: 'text',
+      text:
+        i % 7 === 0
+          ? `Older message ${i}: a longer line that wraps onto a second row in a narrow panel.`
+          : `Older message ${i}`,
+      sentAt: now - 30 * HOUR - (400 - i) * 7 * MIN,
+      state: i % 3 === 0 ? 'read' : 'received',
+    });
+  }
+  messages['c-alice'] = [...older, ...(messages['c-alice'] ?? [])];
+
+  const groups = [
+    '05114',
+    '94682',
+    '43160',
+    '33789',
+    '20531',
+    '76315',
+    '87120',
+    '65436',
+    '10950',
+    '48272',
+    '34761',
+    '51268',
+  ];
+  const qr = new Uint8Array(74);
+  qr.set([0x08, 0x02, 0x12, 0x22, 0x0a, 0x20]);
+  for (let i = 6; i < 74; i++) qr[i] = (i * 97 + 13) % 256;
+  const qrPayload = btoa(String.fromCharCode(...qr))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+  const contacts: Record<string, ContactView> = {
+    'c-alice': {
+      userId: 'u-alice',
+      handle: 'alice',
+      conversationId: 'c-alice',
+      safetyNumber: { groups, qrPayload },
+      verified: true,
+      identityChange: null,
+    },
+    'c-bob': {
+      userId: 'u-bob',
+      handle: 'bob.k',
+      conversationId: 'c-bob',
+      safetyNumber: { groups: [...groups].reverse(), qrPayload },
+      verified: false,
+      identityChange: { changedAt: now - 55 * MIN },
+    },
+  };
+  const settings: Settings = {
+    autoLockMinutes: 15,
+    notificationPreview: false,
+    readReceipts: true,
+  };
+  return { status, conversations, messages, contacts, settings };
+}
