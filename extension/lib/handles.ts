@@ -9,7 +9,7 @@
 import { normalizeHandle } from '../../shared/wire/handle.ts';
 
 export const HANDLE_RULE =
-  '3–32 lowercase letters, digits, _ or ., starting with a letter or digit';
+  '3–32 lowercase letters, digits, “_” or “.”, starting with a letter or digit';
 
 /** The canonical handle, or null when the input cannot be one. */
 export function canonicalHandle(input: string): string | null {
