@@ -320,3 +320,16 @@ describe('generateDeviceKeySet', () => {
 function fail(): never {
   throw new Error('fixture is missing a key');
 }
+
+describe('private key extractability', () => {
+  it('keeps generated prekeys and identities inside WebCrypto by default', async () => {
+    const fresh = await generateDeviceKeySet(
+      { random: systemRandom, now },
+      { oneTimePreKeyCount: 1 },
+    );
+    expect(fresh.identity.dh.privateKey.extractable).toBe(false);
+    expect(fresh.identity.signing.privateKey.extractable).toBe(false);
+    expect(fresh.signedPreKey.keyPair.privateKey.extractable).toBe(false);
+    expect(fresh.oneTimePreKeys[0]?.keyPair.privateKey.extractable).toBe(false);
+  });
+});

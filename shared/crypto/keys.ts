@@ -46,6 +46,12 @@ export const MAX_PREKEY_ID = 0xffffffff;
 
 export type GenerateDhKeyPair = () => Promise<DhKeyPair>;
 
+/**
+ * Prekey private keys stay inside WebCrypto by default (non-extractable; a
+ * CryptoKey can still be stored in IndexedDB). They are only ever used for DH.
+ */
+const generatePreKeyPair: GenerateDhKeyPair = () => generateDhKeyPair(false);
+
 // ---------------------------------------------------------------------------
 // Identity
 
@@ -268,7 +274,7 @@ export async function generateSignedPreKey(
   identity: IdentityKeyPair,
   id: number,
   createdAt: number,
-  generate: GenerateDhKeyPair = generateDhKeyPair,
+  generate: GenerateDhKeyPair = generatePreKeyPair,
 ): Promise<SignedPreKeyPair> {
   checkId(id, 'signedPreKey.id');
   checkTimestamp(createdAt, 'signedPreKey.createdAt');
@@ -285,7 +291,7 @@ export async function generateSignedPreKey(
 export async function generateOneTimePreKeys(
   firstId: number,
   count: number,
-  generate: GenerateDhKeyPair = generateDhKeyPair,
+  generate: GenerateDhKeyPair = generatePreKeyPair,
 ): Promise<OneTimePreKeyPair[]> {
   if (!Number.isInteger(count) || count < 0)
     fail(ErrorCode.BAD_ARGUMENT, `One-time prekey count must be >= 0, got ${count}`);
@@ -369,7 +375,7 @@ export async function generateDeviceKeySet(
   deps: KeyGenerationDeps,
   options: DeviceKeySetOptions = {},
 ): Promise<DeviceKeySet> {
-  const generate = deps.generateDhKeyPair ?? generateDhKeyPair;
+  const generate = deps.generateDhKeyPair ?? generatePreKeyPair;
   const identity = options.identity ?? (await generateIdentityKeyPair());
   const now = deps.now();
   const signedPreKey = await generateSignedPreKey(

@@ -18,7 +18,7 @@ import { hkdf, kdfChain } from './kdf.ts';
 import { Label } from './labels.ts';
 import type { RatchetHeader } from './message-format.ts';
 import { SKIPPED_KEY_MAX_AGE_MS, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
-import { type DhKeyPair, dh, importDhPublic } from './x25519.ts';
+import { type DhKeyPair, dh, importDhPublic, validateX25519Public } from './x25519.ts';
 
 /** Most message keys one message may make us derive and store on one chain. */
 export const MAX_SKIP = 1000;
@@ -282,11 +282,12 @@ async function dhRatchetAndDecrypt(
     tooManySkipped(receiving.index, header.pn);
   if (header.n > MAX_SKIP) tooManySkipped(0, header.n);
   const theirKey = copy(header.dh);
+  validateX25519Public(theirKey, 'ratchet key'); // KEY_LOW_ORDER before any work
 
-  // Independent async work starts at once: importing their key, generating our next
-  // key pair, then both DHs. importDhPublic rejects small-order points (KEY_LOW_ORDER).
-  const imported = importDhPublic(theirKey);
+  // Independent async work starts at once. Key generation goes first: generation
+  // followed by the second DH is the critical path of the step.
   const generated = deps.generateDhKeyPair();
+  const imported = importDhPublic(theirKey);
   const receiveDh = imported.then((pub) => dh(state.ourRatchetKey.privateKey, pub));
   const sendDh = Promise.all([generated, imported]).then(([pair, pub]) => dh(pair.privateKey, pub));
   // If decryption fails first, these results are dropped: keep their rejections quiet.
