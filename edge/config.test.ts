@@ -21,7 +21,7 @@ describe('parseConfig', () => {
       retentionSeconds: 30 * 86_400,
       challengeTtlSeconds: 300,
       tokenSecretIsEphemeral: true,
-      sqliteSynchronous: 'FULL',
+      sqliteSynchronous: 'NORMAL',
     });
     expect(config.allowedOrigins).toContain(EXTENSION_ORIGIN);
     expect(config.allowedOrigins).toContain('http://localhost:8787');

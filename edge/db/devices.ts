@@ -270,3 +270,12 @@ export async function touchDevice(
     .set({ lastSeenAt: now })
     .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)));
 }
+
+/** Active device ids of an account (the hot path of every send: ids only, no key blobs). */
+export async function listDeviceIds(db: Db, accountId: string): Promise<number[]> {
+  const rows = await db
+    .select({ deviceId: devices.deviceId })
+    .from(devices)
+    .where(eq(devices.accountId, accountId));
+  return rows.map((r) => r.deviceId);
+}

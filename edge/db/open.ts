@@ -59,7 +59,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (isFile) {
     await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (path !== undefined) await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+    await client.execute(`PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'}`);
     await client.execute('PRAGMA secure_delete = ON');
     await client.execute('PRAGMA foreign_keys = ON');
   }

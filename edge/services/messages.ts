@@ -7,7 +7,7 @@
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import type { MismatchUser, SendFrame } from '../../shared/wire/frames.ts';
 import { blockersOf } from '../db/blocks.ts';
-import { listDevices, listRemovedDeviceIds } from '../db/devices.ts';
+import { listDeviceIds, listRemovedDeviceIds } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
 import { acknowledge, countPending, enqueue, pending, type QueueRow } from '../db/queue.ts';
 import type { DeviceAddress, Fanout } from '../fanout/fanout.ts';
@@ -52,15 +52,18 @@ export class MessageService {
   async #mismatches(sender: DeviceAddress, frame: SendFrame): Promise<MismatchUser[]> {
     const out: MismatchUser[] = [];
     for (const recipient of frame.to) {
-      const registered = new Set(
-        (await listDevices(this.#d.db, recipient.user)).map((d) => d.deviceId),
-      );
+      const registered = new Set(await listDeviceIds(this.#d.db, recipient.user));
       if (recipient.user === sender.accountId) registered.delete(sender.deviceId);
-      const removed = new Set(await listRemovedDeviceIds(this.#d.db, recipient.user));
       const addressed = new Set(recipient.devices.map((d) => d.device));
       const missing = [...registered].filter((id) => !addressed.has(id));
-      const stale = [...addressed].filter((id) => !registered.has(id) && removed.has(id));
-      const extra = [...addressed].filter((id) => !registered.has(id) && !removed.has(id));
+      const unknown = [...addressed].filter((id) => !registered.has(id));
+      // Removed ids are looked up only when something is off (not on every send).
+      const removed =
+        unknown.length === 0
+          ? new Set<number>()
+          : new Set(await listRemovedDeviceIds(this.#d.db, recipient.user));
+      const stale = unknown.filter((id) => removed.has(id));
+      const extra = unknown.filter((id) => !removed.has(id));
       if (missing.length + stale.length + extra.length > 0) {
         out.push({
           user: recipient.user,
