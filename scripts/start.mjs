@@ -27,7 +27,11 @@ click "Load unpacked" and choose the folder above.
 Starting the relay on http://${host}:${port} (Ctrl+C to stop)…
 `);
 
-const relay = spawn(bin('deno'), ['task', 'relay'], { cwd: root, stdio: 'inherit', env: process.env });
+const relay = spawn(bin('deno'), ['task', 'relay'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
 const forward = (signal) => () => relay.kill(signal);
 process.on('SIGINT', forward('SIGINT'));
 process.on('SIGTERM', forward('SIGTERM'));

@@ -73,7 +73,8 @@ export function toBase64Url(bytes: Uint8Array): string {
 }
 
 export function fromBase64Url(text: string): Bytes {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError('Cannot decode base64url: invalid characters');
+  if (!/^[A-Za-z0-9_-]*$/.test(text))
+    throw new TypeError('Cannot decode base64url: invalid characters');
   const b64 = text.replaceAll('-', '+').replaceAll('_', '/');
   const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
   const out = new Uint8Array(bin.length);
@@ -82,7 +83,8 @@ export function fromBase64Url(text: string): Bytes {
 }
 
 export function u32be(n: number): Bytes {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`Expected u32, got ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new RangeError(`Expected u32, got ${n}`);
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, n);
   return out;
@@ -93,7 +95,11 @@ export function wipe(...arrays: Uint8Array[]): void {
   for (const a of arrays) a.fill(0);
 }
 
-export function assertBytes(value: unknown, length: number | undefined, what: string): asserts value is Uint8Array {
+export function assertBytes(
+  value: unknown,
+  length: number | undefined,
+  what: string,
+): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${what}: expected Uint8Array`);
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${what}: expected ${length} bytes, got ${value.length}`);

@@ -57,12 +57,30 @@ export const ErrorCode = {
   EXPIRES_AT_INVALID: 'EXPIRES_AT_INVALID',
   ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
   INTERNAL: 'INTERNAL',
+  // Client core (shared/client/, docs/client.md)
+  /** The relay could not be reached (network error, timeout, socket closed). */
+  RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
+  /** The relay answered something the wire contract does not allow. */
+  RELAY_PROTOCOL: 'RELAY_PROTOCOL',
+  /** A contact's identity key changed: sending is blocked until the user acknowledges it. */
+  IDENTITY_CHANGED: 'IDENTITY_CHANGED',
+  /** The client has no registered account (or already has one). */
+  NOT_REGISTERED: 'NOT_REGISTERED',
+  ALREADY_REGISTERED: 'ALREADY_REGISTERED',
+  /** The client was stopped while the operation waited. */
+  CLIENT_STOPPED: 'CLIENT_STOPPED',
+  /** Decrypted message content that is not valid Parley content. */
+  CONTENT_INVALID: 'CONTENT_INVALID',
+  /** A passkey ceremony failed or was cancelled on the authenticator side. */
+  PASSKEY_FAILED: 'PASSKEY_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Details must be plain, non-secret values (numbers, ids, field paths). */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
+export type ErrorDetails = Readonly<
+  Record<string, string | number | boolean | readonly (string | number)[]>
+>;
 
 export class ParleyError extends Error {
   override readonly name = 'ParleyError';

@@ -8,7 +8,7 @@
  * Both reject tampering with ParleyError(DECRYPT_FAILED) and never say why.
  */
 import { gcm } from '@noble/ciphers/aes.js';
-import { type Bytes, assertBytes } from '../bytes.ts';
+import { assertBytes, type Bytes } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
 
 export const AES_KEY_BYTES = 32;
@@ -19,13 +19,23 @@ function decryptFailed(): ParleyError {
   return new ParleyError(ErrorCode.DECRYPT_FAILED, 'Cannot decrypt: authentication failed');
 }
 
-export function sealSmall(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Bytes {
+export function sealSmall(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Bytes {
   assertBytes(key, AES_KEY_BYTES, 'AES-GCM key');
   assertBytes(nonce, GCM_NONCE_BYTES, 'AES-GCM nonce');
   return gcm(key, nonce, aad).encrypt(plaintext) as Bytes;
 }
 
-export function openSmall(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Bytes {
+export function openSmall(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+): Bytes {
   assertBytes(key, AES_KEY_BYTES, 'AES-GCM key');
   assertBytes(nonce, GCM_NONCE_BYTES, 'AES-GCM nonce');
   if (ciphertext.length < GCM_TAG_BYTES) throw decryptFailed();
@@ -40,10 +50,18 @@ export type AesKey = CryptoKey;
 
 export function importAesKey(raw: Uint8Array, extractable = false): Promise<AesKey> {
   assertBytes(raw, AES_KEY_BYTES, 'AES-GCM key');
-  return crypto.subtle.importKey('raw', raw as Bytes, 'AES-GCM', extractable, ['encrypt', 'decrypt']);
+  return crypto.subtle.importKey('raw', raw as Bytes, 'AES-GCM', extractable, [
+    'encrypt',
+    'decrypt',
+  ]);
 }
 
-export async function sealLarge(key: AesKey, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Bytes> {
+export async function sealLarge(
+  key: AesKey,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Promise<Bytes> {
   assertBytes(nonce, GCM_NONCE_BYTES, 'AES-GCM nonce');
   const out = await crypto.subtle.encrypt(
     { name: 'AES-GCM', iv: nonce as Bytes, additionalData: aad as Bytes },
@@ -53,7 +71,12 @@ export async function sealLarge(key: AesKey, nonce: Uint8Array, plaintext: Uint8
   return new Uint8Array(out);
 }
 
-export async function openLarge(key: AesKey, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Bytes> {
+export async function openLarge(
+  key: AesKey,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+): Promise<Bytes> {
   assertBytes(nonce, GCM_NONCE_BYTES, 'AES-GCM nonce');
   if (ciphertext.length < GCM_TAG_BYTES) throw decryptFailed();
   try {

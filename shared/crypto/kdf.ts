@@ -24,7 +24,12 @@ const ZERO_SALT = new Uint8Array(32);
 const HKDF_MAX_BYTES = 255 * 32;
 
 /** HKDF-SHA-256; `salt` defaults to 32 zero bytes (as X3DH specifies). */
-export function hkdf(ikm: Uint8Array, salt: Uint8Array | undefined, info: string | Uint8Array, length: number): Bytes {
+export function hkdf(
+  ikm: Uint8Array,
+  salt: Uint8Array | undefined,
+  info: string | Uint8Array,
+  length: number,
+): Bytes {
   // noble throws a plain Error here; a RangeError like every other bad length argument.
   if (length > HKDF_MAX_BYTES) {
     throw new RangeError(`HKDF-SHA-256: length must be <= ${HKDF_MAX_BYTES}, got ${length}`);

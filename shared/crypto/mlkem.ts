@@ -4,7 +4,7 @@
  */
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Bytes } from '../bytes.ts';
-import { ErrorCode, ParleyError, fail } from '../errors.ts';
+import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import type { Random } from './random.ts';
 
 export const MLKEM768_PUBLIC_KEY_BYTES = 1184;
@@ -40,12 +40,19 @@ export function kemKeyPairFromSeed(seed: Uint8Array): KemKeyPair {
  * FIPS 203 §7.2 input check: correct length and every coefficient reduced mod q
  * (noble performs the modulus check while encapsulating).
  */
-export function validateKemPublic(publicKey: Uint8Array, what = 'ML-KEM-768 public key'): Uint8Array {
+export function validateKemPublic(
+  publicKey: Uint8Array,
+  what = 'ML-KEM-768 public key',
+): Uint8Array {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== MLKEM768_PUBLIC_KEY_BYTES) {
-    fail(ErrorCode.KEY_LENGTH, `${what}: expected ${MLKEM768_PUBLIC_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`, {
-      expected: MLKEM768_PUBLIC_KEY_BYTES,
-      actual: publicKey?.length ?? -1,
-    });
+    fail(
+      ErrorCode.KEY_LENGTH,
+      `${what}: expected ${MLKEM768_PUBLIC_KEY_BYTES} bytes, got ${publicKey?.length ?? 'none'}`,
+      {
+        expected: MLKEM768_PUBLIC_KEY_BYTES,
+        actual: publicKey?.length ?? -1,
+      },
+    );
   }
   try {
     ml_kem768.encapsulate(publicKey, new Uint8Array(32));
@@ -55,19 +62,28 @@ export function validateKemPublic(publicKey: Uint8Array, what = 'ML-KEM-768 publ
   return publicKey;
 }
 
-export function encapsulate(publicKey: Uint8Array, random: Random): { cipherText: Bytes; sharedSecret: Bytes } {
+export function encapsulate(
+  publicKey: Uint8Array,
+  random: Random,
+): { cipherText: Bytes; sharedSecret: Bytes } {
   if (publicKey.length !== MLKEM768_PUBLIC_KEY_BYTES) validateKemPublic(publicKey);
   try {
     const { cipherText, sharedSecret } = ml_kem768.encapsulate(publicKey, random(32));
     return { cipherText: cipherText as Bytes, sharedSecret: sharedSecret as Bytes };
   } catch {
-    throw new ParleyError(ErrorCode.KEY_INVALID, 'ML-KEM-768 public key: not a valid encapsulation key');
+    throw new ParleyError(
+      ErrorCode.KEY_INVALID,
+      'ML-KEM-768 public key: not a valid encapsulation key',
+    );
   }
 }
 
 export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Bytes {
   if (cipherText.length !== MLKEM768_CIPHERTEXT_BYTES) {
-    fail(ErrorCode.MESSAGE_MALFORMED, `ML-KEM-768 ciphertext: expected ${MLKEM768_CIPHERTEXT_BYTES} bytes, got ${cipherText.length}`);
+    fail(
+      ErrorCode.MESSAGE_MALFORMED,
+      `ML-KEM-768 ciphertext: expected ${MLKEM768_CIPHERTEXT_BYTES} bytes, got ${cipherText.length}`,
+    );
   }
   return ml_kem768.decapsulate(cipherText, secretKey) as Bytes;
 }
