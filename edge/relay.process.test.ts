@@ -297,19 +297,29 @@ describe('relay process: crash and restart', () => {
     b.close();
   });
 
-  it('shuts down gracefully: sockets closed with 1001, stored messages kept', async () => {
+  it('shuts down gracefully: in-flight sends finish and are answered, sockets close with 1001', async () => {
     const alice = await accountWithDevice(relay.http, 'carol');
     const bob = await accountWithDevice(relay.http, 'dave');
     const a = await WsTestClient.connect(relay.wsUrl, alice);
     a.send(sendTo(bob, 'before shutdown'));
     await a.waitFor('stored');
+    // A burst still on the wire when SIGTERM arrives. Frames being handled finish and are
+    // answered; later ones are refused (SHUTTING_DOWN) or never read once the socket closes.
+    // Either way nothing is committed without its `stored` reaching the sender, so the
+    // sender's outbox knows exactly what to resend.
+    for (let i = 0; i < 40; i++) a.send(sendTo(bob, `burst ${i}`));
     const exit = await relay.stop();
     expect(exit.code).toBe(0);
     expect((await a.waitClosed()).code).toBe(1001);
+    const stored = a.of('stored').length;
+    const refused = a.of('error').filter((e) => e.code === 'SHUTTING_DOWN').length;
+    expect(stored - 1 + refused).toBeLessThanOrEqual(40);
     expect(relay.output.some((l) => l.includes('relay.stopped'))).toBe(true);
     await relay.restart();
     const b = await WsTestClient.connect(relay.wsUrl, bob);
-    expect(open((await b.waitFor('deliver'))[0]?.body ?? new Uint8Array())).toBe('before shutdown');
+    expect(b.of('ready')[0]?.queued).toBe(stored);
+    await b.waitFor('deliver', stored);
+    expect(open(b.of('deliver')[0]?.body ?? new Uint8Array())).toBe('before shutdown');
     b.close();
   });
 });

@@ -1,5 +1,6 @@
 /** The device directory: devices, their signed prekeys and one-time prekeys. */
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { isUniqueViolation } from './accounts.ts';
 import type { Db } from './open.ts';
 import { accounts, devices, oneTimePrekeys, queue, removedDevices } from './schema.ts';
 
@@ -54,8 +55,15 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
 
 /**
  * Registers a device. The first device fixes the account's identity key; a
- * later device must present the same one. All checks and writes run in one
- * IMMEDIATE transaction, so concurrent registrations cannot interleave.
+ * later device must present the same one.
+ *
+ * No interactive transaction: the client has one connection, and a query
+ * arriving while a transaction holds it fails (a second connection would
+ * deadlock the event loop on SQLite's lock instead, since the driver is
+ * synchronous). So the writes are one atomic batch whose statements re-check
+ * every condition in SQL — identity, device count, removed ids — and the
+ * outcome is read back afterwards. That also holds across processes sharing
+ * the database.
  */
 export async function registerDevice(
   db: Db,
@@ -65,72 +73,104 @@ export async function registerDevice(
   maxDevices: number,
   now: number,
 ): Promise<RegisterOutcome> {
-  return db.transaction(
-    async (tx): Promise<RegisterOutcome> => {
-      const account = await tx.query.accounts.findFirst({ where: eq(accounts.id, accountId) });
-      if (account === undefined) return { ok: false, reason: 'no-account' };
-      if (account.identityDh === null) {
-        await tx
-          .update(accounts)
-          .set({
-            identityDh: identity.dh,
-            identitySig: identity.signing,
-            identityBinding: identity.binding,
-          })
-          .where(eq(accounts.id, accountId));
-      } else if (
-        !sameBytes(account.identityDh, identity.dh) ||
-        !sameBytes(account.identitySig, identity.signing)
-      ) {
-        return { ok: false, reason: 'identity-mismatch' };
-      }
-      const existing = await tx
-        .select({ deviceId: devices.deviceId })
-        .from(devices)
-        .where(eq(devices.accountId, accountId));
-      if (existing.some((d) => d.deviceId === device.deviceId))
-        return { ok: false, reason: 'device-exists' };
-      if (existing.length >= maxDevices) return { ok: false, reason: 'too-many-devices' };
-      const removed = await tx.query.removedDevices.findFirst({
-        where: and(
-          eq(removedDevices.accountId, accountId),
-          eq(removedDevices.deviceId, device.deviceId),
-        ),
-      });
-      if (removed !== undefined) return { ok: false, reason: 'device-removed' };
-      const keyTaken = await tx.query.devices.findFirst({
-        where: eq(devices.deviceKey, device.deviceKey),
-      });
-      if (keyTaken !== undefined) return { ok: false, reason: 'device-key-taken' };
-      await tx.insert(devices).values({
-        accountId,
-        deviceId: device.deviceId,
-        deviceKey: device.deviceKey,
-        certificate: device.certificate,
-        certificateCreatedAt: device.certificateCreatedAt,
-        signedPrekeyId: device.signedPrekey.id,
-        signedPrekey: device.signedPrekey.publicKey,
-        signedPrekeySig: device.signedPrekey.signature,
-        kemPrekeyId: device.kemPrekey.id,
-        kemPrekey: device.kemPrekey.publicKey,
-        kemPrekeySig: device.kemPrekey.signature,
-        name: device.name ?? null,
-        createdAt: now,
-      });
-      if (device.oneTimePrekeys.length > 0) {
-        await tx.insert(oneTimePrekeys).values(
-          device.oneTimePrekeys.map((k) => ({
-            accountId,
-            deviceId: device.deviceId,
-            keyId: k.id,
-            publicKey: k.publicKey,
-          })),
-        );
-      }
-      return { ok: true };
-    },
-    { behavior: 'immediate' },
+  const account = await db.query.accounts.findFirst({ where: eq(accounts.id, accountId) });
+  if (account === undefined) return { ok: false, reason: 'no-account' };
+  const precheck = await explain(
+    db,
+    accountId,
+    account.identityDh,
+    account.identitySig,
+    identity,
+    device,
+    maxDevices,
   );
+  if (precheck !== undefined) return { ok: false, reason: precheck };
+
+  const { deviceId } = device;
+  const guard = sql`
+    EXISTS (SELECT 1 FROM accounts
+            WHERE id = ${accountId} AND identity_dh = ${identity.dh} AND identity_sig = ${identity.signing})
+    AND (SELECT COUNT(*) FROM devices WHERE account_id = ${accountId}) < ${maxDevices}
+    AND NOT EXISTS (SELECT 1 FROM removed_devices WHERE account_id = ${accountId} AND device_id = ${deviceId})
+    AND NOT EXISTS (SELECT 1 FROM devices WHERE device_key = ${device.deviceKey})`;
+  const statements = [
+    db.run(sql`
+      UPDATE accounts SET identity_dh = ${identity.dh}, identity_sig = ${identity.signing}, identity_binding = ${identity.binding}
+      WHERE id = ${accountId} AND identity_dh IS NULL`),
+    db.run(sql`
+      INSERT INTO devices (account_id, device_id, device_key, certificate, certificate_created_at,
+                           signed_prekey_id, signed_prekey, signed_prekey_sig,
+                           kem_prekey_id, kem_prekey, kem_prekey_sig, name, created_at)
+      SELECT ${accountId}, ${deviceId}, ${device.deviceKey}, ${device.certificate}, ${device.certificateCreatedAt},
+             ${device.signedPrekey.id}, ${device.signedPrekey.publicKey}, ${device.signedPrekey.signature},
+             ${device.kemPrekey.id}, ${device.kemPrekey.publicKey}, ${device.kemPrekey.signature},
+             ${device.name ?? null}, ${now}
+      WHERE ${guard}`),
+  ];
+  // One-time prekeys only if this very device row (same key) made it in.
+  for (const key of device.oneTimePrekeys) {
+    statements.push(
+      db.run(sql`
+        INSERT INTO one_time_prekeys (account_id, device_id, key_id, public_key)
+        SELECT ${accountId}, ${deviceId}, ${key.id}, ${key.publicKey}
+        WHERE EXISTS (SELECT 1 FROM devices
+                      WHERE account_id = ${accountId} AND device_id = ${deviceId} AND device_key = ${device.deviceKey})`),
+    );
+  }
+  try {
+    await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  } catch (error) {
+    // A concurrent registration of the same device id won the primary key.
+    if (!isUniqueViolation(error)) throw error;
+  }
+  const stored = await db.query.devices.findFirst({
+    where: and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)),
+  });
+  if (stored !== undefined && sameBytes(stored.deviceKey, device.deviceKey)) return { ok: true };
+  const fresh = await db.query.accounts.findFirst({ where: eq(accounts.id, accountId) });
+  const reason = await explain(
+    db,
+    accountId,
+    fresh?.identityDh ?? null,
+    fresh?.identitySig ?? null,
+    identity,
+    device,
+    maxDevices,
+  );
+  return { ok: false, reason: reason ?? 'device-exists' };
+}
+
+/** Why a registration cannot (or did not) go in, from the current state; undefined if nothing is wrong. */
+async function explain(
+  db: Db,
+  accountId: string,
+  identityDh: Uint8Array | null,
+  identitySig: Uint8Array | null,
+  identity: IdentityKeys,
+  device: NewDevice,
+  maxDevices: number,
+): Promise<Exclude<RegisterOutcome, { ok: true }>['reason'] | undefined> {
+  if (
+    identityDh !== null &&
+    (!sameBytes(identityDh, identity.dh) || !sameBytes(identitySig, identity.signing))
+  ) {
+    return 'identity-mismatch';
+  }
+  const existing = await listDeviceIds(db, accountId);
+  if (existing.includes(device.deviceId)) return 'device-exists';
+  if (existing.length >= maxDevices) return 'too-many-devices';
+  const removed = await db.query.removedDevices.findFirst({
+    where: and(
+      eq(removedDevices.accountId, accountId),
+      eq(removedDevices.deviceId, device.deviceId),
+    ),
+  });
+  if (removed !== undefined) return 'device-removed';
+  const keyTaken = await db.query.devices.findFirst({
+    where: eq(devices.deviceKey, device.deviceKey),
+  });
+  if (keyTaken !== undefined) return 'device-key-taken';
+  return undefined;
 }
 
 export async function listDevices(db: Db, accountId: string): Promise<DeviceRow[]> {

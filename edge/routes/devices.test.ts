@@ -198,6 +198,47 @@ describe('device registration', () => {
   });
 });
 
+describe('concurrent registrations', () => {
+  it('lets exactly one of several racing first devices fix the identity, and never exceeds the device cap', async () => {
+    const account = await registerAccount(t.http, 'racer');
+    const contenders = await Promise.all(
+      [0, 1, 2].map(async () =>
+        createDevice(
+          { ...account, identity: await generateIdentityKeyPair(true) },
+          { oneTimePreKeys: 3 },
+        ),
+      ),
+    );
+    const results = await Promise.all(
+      contenders.map((d) =>
+        t.http('/v1/devices', jsonInit('POST', registrationBody(d), bearer(d))),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409]);
+    expect(await count('devices')).toBe(1);
+    expect(await count('one_time_prekeys')).toBe(3);
+
+    const winner = contenders[results.findIndex((r) => r.status === 201)] as TestDevice;
+    const more = await Promise.all(
+      Array.from({ length: 10 }, () => createDevice(winner.account, { oneTimePreKeys: 1 })),
+    );
+    const burst = await Promise.all(
+      more.map((d) => t.http('/v1/devices', jsonInit('POST', registrationBody(d), bearer(d)))),
+    );
+    expect(burst.filter((r) => r.status === 201)).toHaveLength(7);
+    const refused = await Promise.all(
+      burst.filter((r) => r.status !== 201).map((r) => r.json() as Promise<ErrorBody>),
+    );
+    expect(refused.map((b) => b.error.code)).toEqual([
+      'DEVICE_LIMIT',
+      'DEVICE_LIMIT',
+      'DEVICE_LIMIT',
+    ]);
+    expect(await count('devices')).toBe(8);
+  });
+});
+
 describe('prekey bundles', () => {
   it('hands each one-time prekey out at most once under concurrent fetches', async () => {
     const bob = await accountWithDevice(t.http, 'bob', { oneTimePreKeys: 10 });
