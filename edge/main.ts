@@ -122,6 +122,7 @@ const server = Deno.serve(
         database: config.libsqlUrl.startsWith('file:') ? config.libsqlUrl : 'remote',
         sessionSigning: config.tokenSecretIsEphemeral ? 'ephemeral' : 'configured',
         sweeper: sweepMode,
+        rateLimits: relay.limiterStore,
       }),
   },
   (request, info) => relay.app.fetch(request, { remoteAddr: info.remoteAddr }),

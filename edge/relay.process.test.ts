@@ -3,6 +3,7 @@
  * its own libSQL file, driven over real WebSockets (the `ws` package) and HTTP,
  * with real device keys and software passkeys.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bytes } from '../shared/bytes.ts';
@@ -16,7 +17,7 @@ import {
   registerDevice,
   type TestDevice,
 } from './testing/client.ts';
-import { RelayProcess } from './testing/relay-process.ts';
+import { freePort, RelayProcess } from './testing/relay-process.ts';
 import { WsTestClient } from './testing/ws-client.ts';
 
 const encoder = new TextEncoder();
@@ -349,5 +350,41 @@ describe('relay process: rate limits', () => {
     expect(error?.retryAfterMs).toBeGreaterThan(0);
     expect(a.of('pong').length).toBe(5);
     a.close();
+  });
+});
+
+describe('relay process: two instances, one database, limits in Redis', () => {
+  let redis: ChildProcess | undefined;
+  const relays: RelayProcess[] = [];
+  afterAll(async () => {
+    for (const r of relays.reverse()) await r.dispose();
+    redis?.kill('SIGTERM');
+  });
+
+  it('shares per-IP budgets across instances through Redis, and both serve one libSQL file', async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_HTTP_PER_IP: '10/60' };
+    const first = await RelayProcess.start({ env });
+    relays.push(first);
+    const second = await RelayProcess.start({ env, dbPath: first.dbPath });
+    relays.push(second);
+    expect(first.output.some((l) => l.includes('"rateLimits":"redis"'))).toBe(true);
+
+    // An account made on one instance is visible on the other (same database file, WAL).
+    const alice = await accountWithDevice(first.http, 'alice'); // 3 requests on the first instance
+    const found = await expectJson<{ user: string }>(
+      await deviceRequest(second.http, alice, 'GET', '/v1/handles/alice'),
+      200,
+    );
+    expect(found.user).toBe(alice.account.userId);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await (i % 2 === 0 ? first : second).http('/v1/handles/alice')).status);
+    // 3 + 1 + 6 = 10 requests allowed in total, across both instances; then 429 on either.
+    expect(statuses.slice(0, 6).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(6)).toEqual([429, 429]);
   });
 });

@@ -20,7 +20,7 @@ import { Sweeper } from './expiry/sweeper.ts';
 import type { Fanout } from './fanout/fanout.ts';
 import { MemoryFanout } from './fanout/memory.ts';
 import type { AppEnv } from './http/env.ts';
-import { MemoryRateLimiter } from './limits/rate-limiter.ts';
+import { openLimiterStore } from './limits/store.ts';
 import { createAudit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
 import { RelayMetrics } from './observability/metrics.ts';
@@ -47,6 +47,8 @@ export interface Relay {
   readonly metrics: RelayMetrics;
   readonly devices: DeviceService;
   readonly messages: MessageService;
+  /** Where rate-limit buckets live: memory, redis or upstash. */
+  readonly limiterStore: string;
   /** Stops the hub (draining sockets), then closes fan-out and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -70,13 +72,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         error: error instanceof Error ? error.name : 'unknown',
       }),
     );
-  const limiter = (limit: RateLimit) => new MemoryRateLimiter(limit, now);
+  const limiterStore = await openLimiterStore(config, log, now);
+  const limiter = (name: string, limit: RateLimit) => limiterStore.create(name, limit);
   const limits = config.rateLimits;
   const tokens = createSessionTokens(config.tokenSecret, config.sessionTokenTtlSeconds, now);
   const devices = new DeviceService({
     db: database.db,
     fanout,
-    bundleLimiter: limiter(limits.bundlesPerRequester),
+    bundleLimiter: limiter('bundles', limits.bundlesPerRequester),
     now,
   });
   const messages = new MessageService({
@@ -104,14 +107,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     metrics,
     now,
     random,
-    frameLimiter: limiter(limits.framesPerDevice),
-    copyLimiter: limiter(limits.copiesPerDevice),
+    frameLimiter: limiter('frames', limits.framesPerDevice),
+    copyLimiter: limiter('copies', limits.copiesPerDevice),
   });
   const attachments = new AttachmentService({
     db: database.db,
     now,
     random,
-    bytesLimiter: limiter(limits.attachmentBytesPerDevice),
+    bytesLimiter: limiter('attachment-bytes', limits.attachmentBytesPerDevice),
   });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
   const sweeper = new Sweeper({ database, log, metrics, now });
@@ -125,9 +128,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     replay: new ReplayCache(2 * REQUEST_MAX_SKEW_MS),
     hub,
     limiters: {
-      httpPerIp: limiter(limits.httpPerIp),
-      passkeyPerIp: limiter(limits.passkeyPerIp),
-      wsConnectPerIp: limiter(limits.wsConnectPerIp),
+      httpPerIp: limiter('http', limits.httpPerIp),
+      passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
+      wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
     },
     audit,
     log,
@@ -144,11 +147,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     metrics,
     devices,
     messages,
+    limiterStore: limiterStore.kind,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
       await hub.shutdown(graceMs);
       await fanout.close();
+      await limiterStore.close();
       database.close();
     },
   };

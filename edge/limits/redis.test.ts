@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../testing/relay-process.ts';
+import { fromIoredis, RedisRateLimiter } from './redis.ts';
+
+let server: ChildProcess;
+let client: Redis;
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {}); // refused connections while redis-server starts
+  for (let i = 0; i < 50; i++) {
+    try {
+      await client.connect();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
+
+afterAll(async () => {
+  client.disconnect();
+  server.kill('SIGTERM');
+});
+
+describe('RedisRateLimiter (real redis-server)', () => {
+  it('shares one bucket between limiter instances (as between relay instances) and reports Retry-After', async () => {
+    const options = { limit: 3, windowSeconds: 30, prefix: `test:${Date.now()}` };
+    const one = new RedisRateLimiter(fromIoredis(client), options);
+    const two = new RedisRateLimiter(fromIoredis(client), options);
+    const decisions = [
+      await one.consume('ip'),
+      await two.consume('ip'),
+      await one.consume('ip'),
+      await two.consume('ip'),
+    ];
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+    expect(decisions[3]?.retryAfterSeconds).toBe(10);
+    expect((await one.consume('other')).allowed).toBe(true);
+    expect((await one.consume('big', 5)).allowed).toBe(false);
+  });
+
+  it('fails open, and says so, when the store is unreachable', async () => {
+    const errors: unknown[] = [];
+    const broken = new RedisRateLimiter(
+      { eval: () => Promise.reject(new Error('down')) },
+      {
+        limit: 1,
+        windowSeconds: 1,
+        prefix: 'x',
+        onError: (e) => errors.push(e),
+      },
+    );
+    expect((await broken.consume('k')).allowed).toBe(true);
+    expect(errors).toHaveLength(1);
+  });
+});
