@@ -9,7 +9,7 @@ import { cors } from 'hono/cors';
 import { ErrorCode, ParleyError } from '../shared/errors.ts';
 import { ATTACHMENT_CHUNK_BYTES } from '../shared/wire/limits.ts';
 import type { PasskeyService } from './auth/passkeys.ts';
-import type { ReplayCache } from './auth/replay-cache.ts';
+import type { ReplayGuard } from './auth/replay-cache.ts';
 import type { SessionTokens } from './auth/session-token.ts';
 import type { RelayConfig } from './config.ts';
 import type { Database } from './db/open.ts';
@@ -45,7 +45,7 @@ export interface AppDeps {
   readonly devices: DeviceService;
   readonly attachments: AttachmentService;
   readonly tokens: SessionTokens;
-  readonly replay: ReplayCache;
+  readonly replay: ReplayGuard;
   readonly hub: Hub;
   readonly limiters: Limiters;
   readonly audit: Audit;

@@ -11,7 +11,6 @@ import { encodeServerFrame } from '../shared/wire/codec.ts';
 import { REQUEST_MAX_SKEW_MS } from '../shared/wire/limits.ts';
 import { createApp } from './app.ts';
 import { PasskeyService } from './auth/passkeys.ts';
-import { ReplayCache } from './auth/replay-cache.ts';
 import { createSessionTokens } from './auth/session-token.ts';
 import type { RateLimit, RelayConfig } from './config.ts';
 import { type Database, openDatabase } from './db/open.ts';
@@ -125,7 +124,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     devices,
     attachments,
     tokens,
-    replay: new ReplayCache(2 * REQUEST_MAX_SKEW_MS),
+    replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,
     limiters: {
       httpPerIp: limiter('http', limits.httpPerIp),

@@ -1,10 +1,15 @@
 /**
- * Remembers request nonces for as long as their timestamps are acceptable, so
- * a captured device-signed request cannot be replayed within the skew window.
- * In memory: with several instances (issue 7) a replay could land on another
- * instance, which a shared store (SET NX with TTL) closes.
+ * Remembers accepted device-request signatures for as long as their
+ * timestamps are acceptable, so a captured request cannot be replayed within
+ * the skew window. In memory by default; with Redis configured the claim is
+ * one `SET NX PX` shared by every instance (redis-replay-cache.ts).
  */
-export class ReplayCache {
+export interface ReplayGuard {
+  /** True if `key` is new (and now remembered); false if it was seen within the TTL. */
+  claim(key: string, now: number): boolean | Promise<boolean>;
+}
+
+export class ReplayCache implements ReplayGuard {
   readonly #seen = new Map<string, number>();
   readonly #ttlMs: number;
   readonly #max: number;

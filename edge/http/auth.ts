@@ -15,7 +15,7 @@ import {
   verifyDeviceRequest,
 } from '../../shared/wire/device-request.ts';
 import { SESSION_TOKEN_MAX_CHARS } from '../../shared/wire/limits.ts';
-import type { ReplayCache } from '../auth/replay-cache.ts';
+import type { ReplayGuard } from '../auth/replay-cache.ts';
 import type { SessionTokens } from '../auth/session-token.ts';
 import type { Audit } from '../observability/audit.ts';
 import { AuthFailure } from './codes.ts';
@@ -50,7 +50,7 @@ export function requireSession(tokens: SessionTokens, audit: Audit): MiddlewareH
 
 export interface DeviceAuthDeps {
   readonly deviceKey: (accountId: string, deviceId: number) => Promise<Uint8Array | undefined>;
-  readonly replay: ReplayCache;
+  readonly replay: ReplayGuard;
   readonly audit: Audit;
   readonly now: () => number;
   readonly maxBodyBytes: number;
@@ -109,7 +109,7 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     });
     if (!ok) reject(ErrorCode.AUTH_FAILED, AuthFailure.SIGNATURE, 'Signature does not verify', who);
     // Claimed only after the signature verified, so nobody can burn another device's requests.
-    if (!deps.replay.claim(toBase64Url(parsed.signature), now)) {
+    if (!(await deps.replay.claim(toBase64Url(parsed.signature), now))) {
       reject(ErrorCode.REQUEST_REPLAYED, 'replay', 'Request was already used', who);
     }
     c.set('accountId', parsed.user);

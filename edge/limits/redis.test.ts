@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../testing/relay-process.ts';
-import { fromIoredis, RedisRateLimiter } from './redis.ts';
+import { fromIoredis, RedisRateLimiter, RedisReplayGuard } from './redis.ts';
 
 let server: ChildProcess;
 let client: Redis;
@@ -44,6 +44,15 @@ describe('RedisRateLimiter (real redis-server)', () => {
     expect(decisions[3]?.retryAfterSeconds).toBe(10);
     expect((await one.consume('other')).allowed).toBe(true);
     expect((await one.consume('big', 5)).allowed).toBe(false);
+  });
+
+  it('lets only the first claim of a request signature through, across guard instances', async () => {
+    const key = `sig-${Date.now()}`;
+    const one = new RedisReplayGuard(fromIoredis(client), 60_000);
+    const two = new RedisReplayGuard(fromIoredis(client), 60_000);
+    expect(await one.claim(key)).toBe(true);
+    expect(await two.claim(key)).toBe(false);
+    expect(await two.claim(`${key}-other`)).toBe(true);
   });
 
   it('fails open, and says so, when the store is unreachable', async () => {

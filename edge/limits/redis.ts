@@ -95,3 +95,33 @@ export function fromUpstash(client: {
 }): RedisScripting {
   return { eval: (script, keys, args) => client.eval(script, [...keys], [...args]) };
 }
+
+const CLAIM = `return redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) and 1 or 0`;
+
+/**
+ * A replay guard shared by every instance: the first claim of a key within
+ * `ttlMs` wins. Fails open (logged) when the store is unreachable, like the
+ * limiter: request signatures are still verified and time-bound.
+ */
+export class RedisReplayGuard {
+  readonly #redis: RedisScripting;
+  readonly #ttlMs: number;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(redis: RedisScripting, ttlMs: number, onError: (error: unknown) => void = () => {}) {
+    this.#redis = redis;
+    this.#ttlMs = ttlMs;
+    this.#onError = onError;
+  }
+
+  async claim(key: string): Promise<boolean> {
+    try {
+      return (
+        Number(await this.#redis.eval(CLAIM, [`parley:replay:${key}`], [String(this.#ttlMs)])) === 1
+      );
+    } catch (error) {
+      this.#onError(error);
+      return true;
+    }
+  }
+}

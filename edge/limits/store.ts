@@ -4,14 +4,24 @@
  * The Redis clients are imported only when configured, so a relay without
  * them loads neither.
  */
+
+import { ReplayCache, type ReplayGuard } from '../auth/replay-cache.ts';
 import type { RateLimit, RelayConfig } from '../config.ts';
 import type { Logger } from '../observability/log.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
-import { fromIoredis, fromUpstash, RedisRateLimiter, type RedisScripting } from './redis.ts';
+import {
+  fromIoredis,
+  fromUpstash,
+  RedisRateLimiter,
+  RedisReplayGuard,
+  type RedisScripting,
+} from './redis.ts';
 
 export interface LimiterStore {
   readonly kind: 'memory' | 'redis' | 'upstash';
   create(name: string, limit: RateLimit): RateLimiter;
+  /** Guard against replayed device-signed requests, shared like the buckets. */
+  replayGuard(ttlMs: number): ReplayGuard;
   close(): Promise<void>;
 }
 
@@ -56,6 +66,14 @@ export async function openLimiterStore(
             error: error instanceof Error ? error.name : 'unknown',
           }),
       });
+    },
+    replayGuard(ttlMs) {
+      if (shared === undefined) return new ReplayCache(ttlMs);
+      return new RedisReplayGuard(shared, ttlMs, (error) =>
+        log.warn('replay.store_unavailable', {
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
+      );
     },
     close,
   };
