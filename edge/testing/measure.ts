@@ -4,6 +4,7 @@
  * persisted before `stored`; reports msgs/s and send→deliver latency.
  *   npx tsx edge/testing/measure.ts [messages] [window]
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { accountWithDevice } from './client.ts';
 import { RelayProcess } from './relay-process.ts';
@@ -27,6 +28,12 @@ try {
   const a = await WsTestClient.connect(relay.wsUrl, alice);
   const b = await WsTestClient.connect(relay.wsUrl, bob);
   await b.waitFor('drained');
+  /** CPU ms (user + system) the relay process has used so far. */
+  const relayCpuMs = () => {
+    const fields = readFileSync(`/proc/${relay.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  };
+  const cpuBefore = relayCpuMs();
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
   const start = performance.now();
@@ -69,11 +76,13 @@ try {
   latencies.sort((x, y) => x - y);
   const q = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]?.toFixed(2);
+  const relayCpuUsPerMsg = Math.round(((relayCpuMs() - cpuBefore) * 1000) / total);
   console.log(
     JSON.stringify({
       messages: total,
       window,
       msgsPerS: Math.round(total / seconds),
+      relayCpuUsPerMsg,
       p50Ms: q(0.5),
       p95Ms: q(0.95),
       p99Ms: q(0.99),
