@@ -45,13 +45,18 @@ export function wsRoutes(deps: WsRoutesDeps): Hono<AppEnv> {
         426,
       );
     }
-    return deps.upgrade(c.req.raw, (socket) => {
-      const connection = deps.hub.accept(socket, ip);
-      return {
-        message: (data) => connection?.receive(data),
-        close: () => connection?.closed(),
-      };
-    });
+    try {
+      return deps.upgrade(c.req.raw, (socket) => {
+        const connection = deps.hub.accept(socket, ip);
+        return {
+          message: (data) => connection?.receive(data),
+          close: () => connection?.closed(),
+        };
+      });
+    } catch {
+      // The runtime refused the handshake (e.g. no Sec-WebSocket-Key): the client's fault.
+      throw new ParleyError(ErrorCode.BAD_ARGUMENT, 'Invalid WebSocket handshake');
+    }
   });
   return app;
 }

@@ -110,7 +110,7 @@ export class Connection {
       return;
     }
     if (++this.#queued > MAX_QUEUED_FRAMES) {
-      this.#ctx.metrics.rejections.inc({ code: 'FLOOD' });
+      this.#ctx.metrics.rejections.inc({ code: ErrorCode.RATE_LIMITED });
       this.close(CloseCode.POLICY, 'too many frames in flight');
       return;
     }
@@ -252,7 +252,7 @@ export class Connection {
     try {
       const outcome = await this.#ctx.messages.send(device, frame);
       if (outcome.kind === 'mismatch') {
-        this.#ctx.metrics.rejections.inc({ code: 'DEVICE_MISMATCH' });
+        this.#ctx.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
         this.#send({ t: 'mismatch', id: frame.id, users: outcome.users });
         return;
       }
