@@ -388,3 +388,34 @@ describe('relay process: two instances, one database, limits in Redis', () => {
     expect(statuses.slice(6)).toEqual([429, 429]);
   });
 });
+
+describe('relay process: keepalive', () => {
+  let relay: RelayProcess;
+  afterAll(async () => {
+    await relay.dispose();
+  });
+
+  it('keeps pinging sockets open and drops silent or unauthenticated ones with 4000', async () => {
+    relay = await RelayProcess.start({
+      env: { WS_IDLE_TIMEOUT_SECONDS: '2', WS_AUTH_TIMEOUT_SECONDS: '1' },
+    });
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const pinging = await WsTestClient.connect(relay.wsUrl, alice);
+    const silent = await WsTestClient.connect(relay.wsUrl, bob);
+    const anonymous = await WsTestClient.open(relay.wsUrl);
+    let n = 0;
+    const timer = setInterval(() => pinging.send({ t: 'ping', n: n++ }), 400);
+    try {
+      expect((await anonymous.waitClosed(5000)).code).toBe(4000);
+      expect((await silent.waitClosed(6000)).code).toBe(4000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(pinging.of('pong').length).toBeGreaterThan(5);
+    } finally {
+      clearInterval(timer);
+    }
+    pinging.send({ t: 'ping', n: 999 });
+    await waitUntil(() => pinging.of('pong').some((p) => p.n === 999), 5000);
+    pinging.close();
+  });
+});
