@@ -1,0 +1,163 @@
+/**
+ * The application payload inside the Double Ratchet: one CBOR map (Parley's
+ * deterministic profile) with a version `v` and a type `t`, validated with
+ * valibot on receipt. The relay never sees any of it: receipts and typing
+ * indicators are encrypted messages like text, never relay flags.
+ *
+ *   text     {v, t, id, to, sentAt, text, fh?, th?, att?, exp?, quote?}
+ *   receipt  {v, t, kind: delivered|read, author, ids}
+ *   typing   {v, t, to, typing}                (sent transient: never stored)
+ *   reset    {v, t}                            (a new session after a decrypt failure)
+ *
+ * `to` names the conversation from the sender's side: `{u: user}` for a
+ * direct chat (the recipient; our own other devices get the same content as
+ * a sync transcript), `{g: 16 bytes}` for a group (issue 6). Unknown fields
+ * are ignored (newer senders may add optional ones); unknown and reserved
+ * types decode as `unsupported`, so an old client skips what it cannot show.
+ * Reserved for issue 6: group-update, sender-key, group-text, timer,
+ * contact-request; attachment pointers and the timer field `exp` are already
+ * defined here.
+ */
+import * as v from 'valibot';
+import type { Bytes } from '../bytes.ts';
+import { ErrorCode, ParleyError } from '../errors.ts';
+import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
+import { HandleSchema, MessageIdSchema, TimestampSchema, UserIdSchema } from '../wire/fields.ts';
+import { ATTACHMENT_MAX_BYTES, OPAQUE_ID_BYTES } from '../wire/limits.ts';
+
+export const CONTENT_VERSION = 1;
+/** Text longer than this goes as an attachment (a later issue). */
+export const TEXT_MAX_CHARS = 16_384;
+/** Encoded content cap: leaves room for the prekey-message header inside a 64 KiB body. */
+export const CONTENT_MAX_BYTES = 60 * 1024;
+export const RECEIPT_MAX_IDS = 256;
+export const ATTACHMENTS_MAX = 32;
+
+export const RESERVED_CONTENT_TYPES = [
+  'group-update',
+  'sender-key',
+  'group-text',
+  'timer',
+  'contact-request',
+] as const;
+
+const bytes16 = v.pipe(
+  v.instance(Uint8Array),
+  v.length(16),
+  v.transform((b) => b as Bytes),
+);
+
+export const DestinationSchema = v.union([v.object({ u: UserIdSchema }), v.object({ g: bytes16 })]);
+
+/** An encrypted file on the relay: the key and digest travel only inside the ratchet. */
+export const AttachmentPointerSchema = v.object({
+  id: v.pipe(v.instance(Uint8Array), v.length(OPAQUE_ID_BYTES)),
+  key: v.pipe(v.instance(Uint8Array), v.length(32)),
+  digest: v.pipe(v.instance(Uint8Array), v.length(32)),
+  size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
+  mime: v.pipe(v.string(), v.maxLength(255)),
+  name: v.optional(v.pipe(v.string(), v.maxLength(255))),
+});
+
+export const TextContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('text'),
+  id: MessageIdSchema,
+  to: DestinationSchema,
+  sentAt: TimestampSchema,
+  text: v.pipe(v.string(), v.maxLength(TEXT_MAX_CHARS)),
+  /** The sender's handle as the sender states it (checked against the relay before use). */
+  fh: v.optional(HandleSchema),
+  /** For direct chats: the recipient's handle (lets our own devices title a synced chat). */
+  th: v.optional(HandleSchema),
+  att: v.optional(v.pipe(v.array(AttachmentPointerSchema), v.maxLength(ATTACHMENTS_MAX))),
+  /** Disappearing-message timer in ms (issue 6). */
+  exp: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+  quote: v.optional(MessageIdSchema),
+});
+
+export const ReceiptKind = { DELIVERED: 'delivered', READ: 'read' } as const;
+export type ReceiptKind = (typeof ReceiptKind)[keyof typeof ReceiptKind];
+
+export const ReceiptContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('receipt'),
+  kind: v.picklist([ReceiptKind.DELIVERED, ReceiptKind.READ]),
+  /** Who wrote the messages the ids name. */
+  author: UserIdSchema,
+  ids: v.pipe(v.array(MessageIdSchema), v.minLength(1), v.maxLength(RECEIPT_MAX_IDS)),
+});
+
+export const TypingContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('typing'),
+  to: DestinationSchema,
+  typing: v.boolean(),
+});
+
+export const ResetContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('reset'),
+});
+
+export type Destination = v.InferOutput<typeof DestinationSchema>;
+export type AttachmentPointer = v.InferOutput<typeof AttachmentPointerSchema>;
+export type TextContent = v.InferOutput<typeof TextContentSchema>;
+export type ReceiptContent = v.InferOutput<typeof ReceiptContentSchema>;
+export type TypingContent = v.InferOutput<typeof TypingContentSchema>;
+export type ResetContent = v.InferOutput<typeof ResetContentSchema>;
+
+/** A type this client does not handle (reserved, or from a newer version). */
+export interface UnsupportedContent {
+  readonly t: 'unsupported';
+  readonly type: string;
+  readonly version: number;
+}
+
+export type Content = TextContent | ReceiptContent | TypingContent | ResetContent;
+export type DecodedContent = Content | UnsupportedContent;
+
+const schemas = {
+  text: TextContentSchema,
+  receipt: ReceiptContentSchema,
+  typing: TypingContentSchema,
+  reset: ResetContentSchema,
+} as const;
+
+function invalid(reason: string): ParleyError {
+  return new ParleyError(ErrorCode.CONTENT_INVALID, `Cannot read message content: ${reason}`, {
+    reason,
+  });
+}
+
+/** Validates, then encodes; throws CONTENT_INVALID (at the sender, before anything is encrypted). */
+export function encodeContent(content: Content): Bytes {
+  const type = content.t;
+  const schema: v.GenericSchema = schemas[type];
+  if (!v.is(schema, content)) throw invalid(`invalid ${type} content`);
+  const bytes = encodeCbor(content as unknown as Record<string, unknown>);
+  if (bytes.length > CONTENT_MAX_BYTES) throw invalid('too large');
+  return bytes;
+}
+
+/** Decrypted bytes to content. Throws CONTENT_INVALID for anything malformed. */
+export function decodeContent(bytes: Uint8Array): DecodedContent {
+  if (bytes.length > CONTENT_MAX_BYTES) throw invalid('too large');
+  let raw: Record<string, unknown>;
+  try {
+    raw = decodeCbor(bytes);
+  } catch {
+    throw invalid('not CBOR');
+  }
+  const version = raw.v;
+  const type = raw.t;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || typeof type !== 'string') {
+    throw invalid('missing version or type');
+  }
+  if (version !== CONTENT_VERSION || !Object.hasOwn(schemas, type)) {
+    return { t: 'unsupported', type: type.slice(0, 32), version };
+  }
+  const result = v.safeParse(schemas[type as keyof typeof schemas] as v.GenericSchema, raw);
+  if (!result.success) throw invalid(`invalid ${type} content`);
+  return result.output as Content;
+}

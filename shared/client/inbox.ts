@@ -1,0 +1,367 @@
+/**
+ * Incoming deliveries, one at a time and in relay order (the caller runs this
+ * inside the client's serial queue):
+ *
+ *   1. dedupe by (sender user, sender device, client message id): a delivery
+ *      seen before is acked and dropped without touching any session;
+ *   2. decrypt (sessions.ts), decode the content (content.ts);
+ *   3. apply it: a message record and the conversation change, receipt state
+ *      changes, a contact for an unknown sender (status `request`);
+ *   4. stage the dedupe marker, and commit EVERYTHING (session, message,
+ *      consumed prekey, marker) in one store write;
+ *   5. only then may the caller ack the relay's qid.
+ *
+ * A delivery that cannot be decrypted is not retried forever: it is recorded
+ * (dedupe marker plus a "could not decrypt" entry in the sender's timeline),
+ * our session with that device is dropped, and a `reset` message over a new
+ * session is queued to the sender (at most once per device per hour), as
+ * Signal's automatic session reset does; then the delivery is acked. The
+ * message itself is lost; the sender's client keeps its copy.
+ *
+ * Transient deliveries (typing indicators) have no qid: they are decrypted
+ * (the session still advances and is saved) but never stored or acked.
+ */
+import * as v from 'valibot';
+import { ErrorCode, isParleyError } from '../errors.ts';
+import type { DeliverFrame } from '../wire/frames.ts';
+import type { Batch } from './batch.ts';
+import { type Contact, ContactStatus, contactOp, newContact, readContact } from './contacts.ts';
+import {
+  type DecodedContent,
+  decodeContent,
+  encodeContent,
+  type ReceiptContent,
+  ReceiptKind,
+  type TextContent,
+} from './content.ts';
+import {
+  type Conversation,
+  directConversationId,
+  ensureDirectConversation,
+  MessageState,
+} from './conversations.ts';
+import {
+  advanceMessage,
+  findMessage,
+  type MessageRecord,
+  SystemEvent,
+  stageNewMessage,
+  systemMessageRecord,
+} from './messages.ts';
+import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { stagePendingReceipt } from './receipts.ts';
+import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
+import { type Decrypted, decryptFrom, dropDeviceSession, type SessionContext } from './sessions.ts';
+import type { StampClock } from './stamps.ts';
+import { Keys } from './storage-keys.ts';
+
+/** Session resets asked of one device, at most one per this interval. */
+export const SESSION_RESET_INTERVAL_MS = 60 * 60 * 1000;
+/** Dedupe markers are kept this long (longer than the relay keeps undelivered messages). */
+export const SEEN_RETENTION_MS = 35 * 24 * 60 * 60 * 1000;
+
+export type InboxEffect =
+  | { readonly type: 'message'; readonly message: MessageRecord }
+  | { readonly type: 'message-state'; readonly message: MessageRecord }
+  | { readonly type: 'contact'; readonly userId: string }
+  | {
+      readonly type: 'typing';
+      readonly conversationId: string;
+      readonly userId: string;
+      readonly typing: boolean;
+    }
+  | {
+      readonly type: 'undecryptable';
+      readonly userId: string;
+      readonly deviceId: number;
+      readonly code: string;
+    };
+
+export interface InboxContext {
+  readonly sessions: SessionContext;
+  readonly stamps: StampClock;
+  /** Confirms a handle a sender claims: resolves to it only if the relay maps it to that user. */
+  readonly verifyHandle: (user: string, claimed: string) => Promise<string | undefined>;
+}
+
+export interface InboxOutcome {
+  /** Ack the qid (the delivery is persisted or deliberately dropped). */
+  readonly ack: boolean;
+  readonly effects: InboxEffect[];
+  /** A session reset message was queued (the outbox should run). */
+  readonly queuedOutbox: boolean;
+}
+
+const SeenSchema = v.object({ at: IntField });
+
+function newId(ctx: InboxContext): Uint8Array {
+  return ctx.sessions.deps.random(16);
+}
+
+/** Processes one delivery; the caller commits nothing itself: `batch` is committed here. */
+export async function processDelivery(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+): Promise<InboxOutcome> {
+  const { from, fromDevice } = frame;
+  const transient = frame.qid === undefined;
+  const seenKey = Keys.seen(from, fromDevice, frame.id);
+  if (!transient && (await batch.get(seenKey)) !== undefined) {
+    return { ack: true, effects: [], queuedOutbox: false };
+  }
+  const own = ctx.sessions.account.userId;
+  if (from !== own) {
+    const known = await readContact(batch, from);
+    if (known?.status === ContactStatus.BLOCKED) {
+      if (!transient) batch.set(seenKey, encodeRecord({ at: ctx.sessions.deps.now() }));
+      await batch.commit();
+      return { ack: true, effects: [], queuedOutbox: false };
+    }
+  }
+
+  let decrypted: Decrypted;
+  try {
+    decrypted = await decryptFrom(ctx.sessions, batch, from, fromDevice, frame.body);
+  } catch (e) {
+    if (!isParleyError(e)) throw e; // storage or programming fault: do not ack, redelivery retries
+    if (transient) return { ack: false, effects: [], queuedOutbox: false };
+    return undecryptable(ctx, batch, frame, e.code);
+  }
+
+  const effects: InboxEffect[] = [];
+  let content: DecodedContent | undefined;
+  try {
+    content = decodeContent(decrypted.plaintext);
+  } catch {
+    content = undefined; // decrypted but not Parley content: keep the session, drop the payload
+  }
+  const now = ctx.sessions.deps.now();
+  // An identity change is noted in the timeline by the session layer's hook (client.ts).
+  if ((decrypted.identityChanged || decrypted.newSession) && from !== own) {
+    effects.push({ type: 'contact', userId: from });
+  }
+  if (content !== undefined) {
+    switch (content.t) {
+      case 'text':
+        effects.push(...(await applyText(ctx, batch, frame, content)));
+        break;
+      case 'receipt':
+        effects.push(...(await applyReceipt(ctx, batch, from, content)));
+        break;
+      case 'typing':
+        if (transient && from !== own && 'u' in content.to && content.to.u === own) {
+          const contact = await readContact(batch, from);
+          if (contact?.status === ContactStatus.ACCEPTED) {
+            effects.push({
+              type: 'typing',
+              conversationId: directConversationId(from),
+              userId: from,
+              typing: content.typing,
+            });
+          }
+        }
+        break;
+      case 'reset':
+      case 'unsupported':
+        break;
+    }
+  }
+  if (!transient) batch.set(seenKey, encodeRecord({ at: now }));
+  await batch.commit();
+  return { ack: !transient, effects, queuedOutbox: false };
+}
+
+async function systemMessage(
+  ctx: InboxContext,
+  batch: Batch,
+  conversation: Conversation,
+  author: string,
+  authorDevice: number,
+  event: SystemEvent,
+): Promise<InboxEffect[]> {
+  const message = systemMessageRecord({
+    id: newId(ctx) as MessageRecord['id'],
+    conversation: conversation.id,
+    stamp: await ctx.stamps.next(batch),
+    about: author,
+    aboutDevice: authorDevice,
+    event,
+    now: ctx.sessions.deps.now(),
+  });
+  await stageNewMessage(batch, conversation, message);
+  return [{ type: 'message', message }];
+}
+
+async function ensureContact(
+  ctx: InboxContext,
+  batch: Batch,
+  user: string,
+  status: Contact['status'],
+  claimedHandle: string | undefined,
+): Promise<Contact> {
+  const now = ctx.sessions.deps.now();
+  let contact = (await readContact(batch, user)) ?? newContact(user, status, now);
+  let changed = (await batch.get(Keys.contact(user))) === undefined;
+  if (contact.handle === undefined && claimedHandle !== undefined) {
+    const handle = await ctx.verifyHandle(user, claimedHandle);
+    if (handle !== undefined) {
+      contact = { ...contact, handle };
+      changed = true;
+    }
+  }
+  if (changed) batch.apply(contactOp(contact));
+  return contact;
+}
+
+async function applyText(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  content: TextContent,
+): Promise<InboxEffect[]> {
+  const own = ctx.sessions.account.userId;
+  const now = ctx.sessions.deps.now();
+  const fromSelf = frame.from === own;
+  if (!('u' in content.to)) return []; // group messages arrive with issue 6
+  const peer = fromSelf ? content.to.u : frame.from;
+  // A contact may only write to us; our own devices may write to anyone but us.
+  if (fromSelf ? peer === own : content.to.u !== own) return [];
+  if ((await findMessage(batch, frame.from, content.id)) !== undefined) return [];
+  const effects: InboxEffect[] = [];
+  const contact = await ensureContact(
+    ctx,
+    batch,
+    peer,
+    fromSelf ? ContactStatus.ACCEPTED : ContactStatus.REQUEST,
+    fromSelf ? content.th : content.fh,
+  );
+  if (fromSelf && contact.status === ContactStatus.REQUEST) {
+    // Our other device replied: the request is accepted.
+    batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED }));
+  }
+  const conversation = await ensureDirectConversation(batch, peer, now);
+  const message: MessageRecord = {
+    v: 1,
+    id: content.id,
+    conv: conversation.id,
+    stamp: await ctx.stamps.next(batch),
+    author: frame.from,
+    authorDevice: frame.fromDevice,
+    outgoing: fromSelf,
+    kind: 'text',
+    text: content.text,
+    sentAt: content.sentAt,
+    receivedAt: now,
+    state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
+    ...(frame.expiresAt === undefined ? {} : { expiresAt: frame.expiresAt }),
+  };
+  await stageNewMessage(batch, conversation, message);
+  effects.push({ type: 'message', message });
+  if (!fromSelf) {
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, frame.from, content.id, now);
+  }
+  return effects;
+}
+
+async function applyReceipt(
+  ctx: InboxContext,
+  batch: Batch,
+  from: string,
+  content: ReceiptContent,
+): Promise<InboxEffect[]> {
+  const own = ctx.sessions.account.userId;
+  const effects: InboxEffect[] = [];
+  if (from !== own) {
+    // A contact reports on messages we wrote to them.
+    if (content.author !== own) return [];
+    const state = content.kind === ReceiptKind.READ ? MessageState.READ : MessageState.DELIVERED;
+    for (const id of content.ids) {
+      const found = await findMessage(batch, own, id);
+      if (found === undefined || found.message.conv !== directConversationId(from)) continue;
+      const updated = await advanceMessage(batch, own, id, state);
+      if (updated !== undefined) effects.push({ type: 'message-state', message: updated });
+    }
+    return effects;
+  }
+  // Our other device read these messages: mark them read here too.
+  if (content.kind !== ReceiptKind.READ) return [];
+  for (const id of content.ids) {
+    const updated = await advanceMessage(batch, content.author, id, MessageState.READ);
+    if (updated !== undefined) effects.push({ type: 'message-state', message: updated });
+  }
+  return effects;
+}
+
+async function undecryptable(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  code: string,
+): Promise<InboxOutcome> {
+  const { from, fromDevice } = frame;
+  const now = ctx.sessions.deps.now();
+  const own = ctx.sessions.account.userId;
+  const effects: InboxEffect[] = [];
+  batch.set(Keys.seen(from, fromDevice, frame.id), encodeRecord({ at: now }));
+  if (code === ErrorCode.DUPLICATE_MESSAGE) {
+    // Opened before (its marker predates this store, or the relay replays): nothing to show.
+    await batch.commit();
+    return { ack: true, effects, queuedOutbox: false };
+  }
+  effects.push({ type: 'undecryptable', userId: from, deviceId: fromDevice, code });
+  if (from !== own) {
+    const conversation = await ensureDirectConversation(batch, from, now);
+    effects.push(
+      ...(await systemMessage(
+        ctx,
+        batch,
+        conversation,
+        from,
+        fromDevice,
+        SystemEvent.DECRYPT_FAILED,
+      )),
+    );
+  }
+  let queuedOutbox = false;
+  const resetKey = Keys.sessionReset(from, fromDevice);
+  const lastRaw = await batch.get(resetKey);
+  const last =
+    lastRaw === undefined ? undefined : decodeRecord(SeenSchema, lastRaw, 'session reset').at;
+  if (last === undefined || now - last >= SESSION_RESET_INTERVAL_MS) {
+    dropDeviceSession(ctx.sessions, batch, from, fromDevice);
+    batch.set(resetKey, encodeRecord({ at: now }));
+    const id = newId(ctx) as OutboxEntry['id'];
+    stageEntry(batch, {
+      v: 1,
+      id,
+      stamp: await ctx.stamps.next(batch),
+      kind: OutboxKind.RESET,
+      content: encodeContent({ v: 1, t: 'reset' }),
+      recipients: [from],
+      mismatches: 0,
+      attempts: 0,
+      createdAt: now,
+    });
+    queuedOutbox = true;
+  }
+  await batch.commit();
+  return { ack: true, effects, queuedOutbox };
+}
+
+/** Deletes dedupe markers older than SEEN_RETENTION_MS. */
+export async function pruneSeen(batch: Batch, now: number): Promise<number> {
+  let pruned = 0;
+  for (const [key, raw] of await batch.records.list(Keys.seenAll)) {
+    try {
+      if (now - decodeRecord(SeenSchema, raw, 'seen').at >= SEEN_RETENTION_MS) {
+        batch.delete(key);
+        pruned++;
+      }
+    } catch {
+      batch.delete(key);
+      pruned++;
+    }
+  }
+  return pruned;
+}

@@ -1,0 +1,275 @@
+/**
+ * Message records, keyed `msg/<conversation>/<stamp>/<id>` so a conversation
+ * pages newest-first with one prefix walk, plus an index
+ * `msgidx/<author>/<id>` so receipts find the message they name. Each write
+ * also keeps the conversation record (preview, unread count) in step, in the
+ * same batch.
+ *
+ * Outgoing states only move forward: sending -> stored -> delivered -> read
+ * (failed only from sending). Incoming messages are `received` until read here.
+ */
+import * as v from 'valibot';
+import type { Batch } from './batch.ts';
+import {
+  type Conversation,
+  MessageState,
+  MessageStateSchema,
+  previewText,
+  readConversation,
+  stageConversation,
+} from './conversations.ts';
+import { bytesOf, decodeRecord, encodeRecord, IntField } from './record-codec.ts';
+import { Keys } from './storage-keys.ts';
+import type { RecordStore } from './store.ts';
+
+export const SystemEvent = {
+  /** The contact's identity key changed (safety number changed). */
+  IDENTITY_CHANGED: 'identity-changed',
+  /** A message from this contact could not be decrypted; the session was reset. */
+  DECRYPT_FAILED: 'decrypt-failed',
+} as const;
+export type SystemEvent = (typeof SystemEvent)[keyof typeof SystemEvent];
+
+const MessageRecordSchema = v.object({
+  v: v.literal(1),
+  id: bytesOf(16),
+  conv: v.string(),
+  stamp: IntField,
+  author: v.string(),
+  authorDevice: IntField,
+  outgoing: v.boolean(),
+  kind: v.picklist(['text', 'system']),
+  text: v.string(),
+  /** The sender's clock (claimed by the sender for incoming messages). */
+  sentAt: IntField,
+  /** Our clock when it was stored here. */
+  receivedAt: IntField,
+  state: MessageStateSchema,
+  system: v.optional(v.picklist([SystemEvent.IDENTITY_CHANGED, SystemEvent.DECRYPT_FAILED])),
+  /** Error code when state is failed. */
+  error: v.optional(v.string()),
+  expiresAt: v.optional(IntField),
+});
+
+export type MessageRecord = v.InferOutput<typeof MessageRecordSchema>;
+
+const OUTGOING_RANK: Readonly<Record<string, number>> = {
+  [MessageState.SENDING]: 0,
+  [MessageState.STORED]: 1,
+  [MessageState.DELIVERED]: 2,
+  [MessageState.READ]: 3,
+};
+
+/** Whether an outgoing message may move from `from` to `to` (only forward; failed only from sending). */
+export function canAdvance(from: MessageState, to: MessageState): boolean {
+  if (to === MessageState.FAILED) return from === MessageState.SENDING;
+  if (from === MessageState.RECEIVED) return to === MessageState.READ;
+  const a = OUTGOING_RANK[from];
+  const b = OUTGOING_RANK[to];
+  return a !== undefined && b !== undefined && b > a;
+}
+
+const SYSTEM_TEXT: Readonly<Record<SystemEvent, string>> = {
+  [SystemEvent.IDENTITY_CHANGED]: 'Safety number changed',
+  [SystemEvent.DECRYPT_FAILED]: 'A message could not be decrypted',
+};
+
+/** A timeline notice (not a message anyone wrote): safety number changed, decrypt failure. */
+export function systemMessageRecord(input: {
+  readonly id: MessageRecord['id'];
+  readonly conversation: string;
+  readonly stamp: number;
+  readonly about: string;
+  readonly aboutDevice: number;
+  readonly event: SystemEvent;
+  readonly now: number;
+}): MessageRecord {
+  return {
+    v: 1,
+    id: input.id,
+    conv: input.conversation,
+    stamp: input.stamp,
+    author: input.about,
+    authorDevice: input.aboutDevice,
+    outgoing: false,
+    kind: 'system',
+    text: SYSTEM_TEXT[input.event],
+    sentAt: input.now,
+    receivedAt: input.now,
+    state: MessageState.RECEIVED,
+    system: input.event,
+  };
+}
+
+export function messageKeyOf(m: Pick<MessageRecord, 'conv' | 'stamp' | 'id'>): string {
+  return Keys.message(m.conv, m.stamp, m.id);
+}
+
+export function decodeMessage(raw: Uint8Array): MessageRecord {
+  return decodeRecord(MessageRecordSchema, raw, 'message');
+}
+
+function previewOf(m: MessageRecord) {
+  return {
+    id: m.id,
+    key: messageKeyOf(m),
+    text: previewText(m.text),
+    at: m.kind === 'system' ? m.receivedAt : m.sentAt,
+    outgoing: m.outgoing,
+    state: m.state,
+    kind: m.kind,
+  };
+}
+
+/**
+ * Stages a new message and the conversation change it implies (preview,
+ * updatedAt, unread + 1 for incoming text). Returns the updated conversation.
+ */
+export async function stageNewMessage(
+  batch: Batch,
+  conversation: Conversation,
+  message: MessageRecord,
+): Promise<Conversation> {
+  const key = messageKeyOf(message);
+  batch.set(key, encodeRecord(message));
+  if (message.kind === 'text') {
+    batch.set(Keys.messageIndex(message.author, message.id), new TextEncoder().encode(key));
+  }
+  const unread =
+    !message.outgoing && message.kind === 'text' && message.state === MessageState.RECEIVED
+      ? conversation.unread + 1
+      : conversation.unread;
+  const updated: Conversation = {
+    ...conversation,
+    unread,
+    last: previewOf(message),
+    updatedAt: Math.max(conversation.updatedAt, message.receivedAt),
+  };
+  stageConversation(batch, updated);
+  return updated;
+}
+
+export async function findMessage(
+  batch: Pick<Batch, 'get'>,
+  author: string,
+  id: Uint8Array,
+): Promise<{ key: string; message: MessageRecord } | undefined> {
+  const rawKey = await batch.get(Keys.messageIndex(author, id));
+  if (rawKey === undefined) return undefined;
+  const key = new TextDecoder().decode(rawKey);
+  const raw = await batch.get(key);
+  return raw === undefined ? undefined : { key, message: decodeMessage(raw) };
+}
+
+/**
+ * Moves a message to `state` if that is forward (canAdvance), keeping the
+ * conversation preview and unread count in step. Returns the new record, or
+ * undefined if nothing changed.
+ */
+export async function advanceMessage(
+  batch: Batch,
+  author: string,
+  id: Uint8Array,
+  state: MessageState,
+  extra: { error?: string } = {},
+): Promise<MessageRecord | undefined> {
+  const found = await findMessage(batch, author, id);
+  if (found === undefined || !canAdvance(found.message.state, state)) return undefined;
+  const updated: MessageRecord = {
+    ...found.message,
+    state,
+    ...(extra.error === undefined ? {} : { error: extra.error }),
+  };
+  batch.set(found.key, encodeRecord(updated));
+  const conversation = await readConversation(batch, updated.conv);
+  if (conversation !== undefined) {
+    let next = conversation;
+    if (conversation.last?.key === found.key) next = { ...next, last: previewOf(updated) };
+    if (found.message.state === MessageState.RECEIVED && state === MessageState.READ) {
+      next = { ...next, unread: Math.max(0, next.unread - 1) };
+    }
+    if (next !== conversation) stageConversation(batch, next);
+  }
+  return updated;
+}
+
+export interface MessagePage {
+  /** Oldest first. */
+  readonly messages: MessageRecord[];
+  /** Pass back as `before` for older messages; null at the start of history. */
+  readonly before: string | null;
+}
+
+/** One page, newest messages first in the walk, returned oldest first. */
+export async function listMessagePage(
+  records: RecordStore,
+  conversation: string,
+  options: { readonly before?: string; readonly limit: number },
+): Promise<MessagePage> {
+  const limit = Math.max(1, Math.min(500, Math.floor(options.limit)));
+  const rows = await records.list(Keys.messagesOf(conversation), {
+    reverse: true,
+    limit: limit + 1,
+    ...(options.before === undefined ? {} : { after: options.before }),
+  });
+  const page = rows.slice(0, limit);
+  const messages = page.map(([, raw]) => decodeMessage(raw)).reverse();
+  const oldest = page[page.length - 1];
+  return { messages, before: rows.length > limit && oldest !== undefined ? oldest[0] : null };
+}
+
+/**
+ * Marks incoming messages up to `upTo` (a message key; default the newest)
+ * read. Returns the messages that changed, for read receipts.
+ */
+export async function markReadUpTo(
+  batch: Batch,
+  conversation: Conversation,
+  upTo: string | undefined,
+): Promise<MessageRecord[]> {
+  const prefix = Keys.messagesOf(conversation.id);
+  const start = upTo === undefined ? undefined : `${upTo}\u0000`;
+  const changed: MessageRecord[] = [];
+  let newest: string | undefined;
+  let cursor = start;
+  let done = false;
+  while (!done) {
+    const rows = await batch.records.list(prefix, {
+      reverse: true,
+      limit: 100,
+      ...(cursor === undefined ? {} : { after: cursor }),
+    });
+    if (rows.length === 0) break;
+    for (const [key, raw] of rows) {
+      newest ??= key;
+      if (conversation.readUpTo !== undefined && key <= conversation.readUpTo) {
+        done = true;
+        break;
+      }
+      const m = decodeMessage(raw);
+      if (!m.outgoing && m.state === MessageState.RECEIVED) {
+        const read = { ...m, state: MessageState.READ };
+        batch.set(key, encodeRecord(read));
+        changed.push(read);
+      }
+    }
+    cursor = rows[rows.length - 1]?.[0];
+  }
+  if (newest === undefined) return changed;
+  const readUpTo =
+    conversation.readUpTo !== undefined && conversation.readUpTo > newest
+      ? conversation.readUpTo
+      : newest;
+  const last =
+    conversation.last !== undefined &&
+    changed.some((m) => messageKeyOf(m) === conversation.last?.key)
+      ? { ...conversation.last, state: MessageState.READ }
+      : conversation.last;
+  stageConversation(batch, {
+    ...conversation,
+    readUpTo,
+    unread: Math.max(0, conversation.unread - changed.length),
+    ...(last === undefined ? {} : { last }),
+  });
+  return changed;
+}

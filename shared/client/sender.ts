@@ -1,0 +1,312 @@
+/**
+ * Runs the outbox (outbox.ts) against the relay connection: encrypts pending
+ * entries (send-frames.ts), sends them in queue order while online (at most
+ * MAX_IN_FLIGHT unanswered), and applies the relay's answers: `stored`
+ * deletes the entry, `mismatch` re-addresses it, an error retries or fails
+ * it. Every store change runs as a job on the client's serial queue; the
+ * in-flight set lives in memory and is cleared when the socket drops, so the
+ * next connection sends everything unanswered again (same id, same bytes).
+ */
+import type { Random } from '../crypto/random.ts';
+import { ErrorCode, isParleyError, ParleyError } from '../errors.ts';
+import type { ErrorFrame, MismatchFrame, SendFrame, StoredFrame } from '../wire/frames.ts';
+import { Batch } from './batch.ts';
+import { MessageState } from './conversations.ts';
+import { randomFraction, type TimerHandle, type Timers } from './deps.ts';
+import { advanceMessage, type MessageRecord } from './messages.ts';
+import {
+  decideOutboxAnswer,
+  entryKey,
+  frameRecipients,
+  idKey,
+  listEntries,
+  MAX_IN_FLIGHT,
+  type OutboxAnswer,
+  type OutboxEntry,
+  OutboxKind,
+  readEntry,
+  stageEntry,
+} from './outbox.ts';
+import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
+import type { SerialQueue } from './serial.ts';
+import type { SessionContext } from './sessions.ts';
+import type { RecordStore } from './store.ts';
+
+export interface SenderHost {
+  readonly records: RecordStore;
+  readonly queue: SerialQueue;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly random: Random;
+  /** Undefined while the account is not loaded (locked vault). */
+  readonly sessions: () => SessionContext | undefined;
+  /** Hands a frame to the socket; false when not online. */
+  readonly send: (frame: SendFrame) => boolean;
+  readonly online: () => boolean;
+  readonly onMessageState: (message: MessageRecord) => void;
+  readonly onError: (error: unknown, context: string) => void;
+}
+
+/** REST trouble while encrypting (bundle fetch): try again after this long. */
+const PREPARE_RETRY_MS = 5_000;
+
+export class Sender {
+  readonly #h: SenderHost;
+  /** id (hex) -> entry key, for frames sent on the current socket and not yet answered. */
+  readonly #inFlight = new Map<string, string>();
+  #pumping = false;
+  #again = false;
+  #timer: TimerHandle | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(host: SenderHost) {
+    this.#h = host;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Sends whatever can be sent now; safe to call any time (calls fold together). */
+  pump(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#pumpOnce();
+        } while (this.#again);
+      } catch (e) {
+        this.#h.onError(e, 'outbox');
+      } finally {
+        this.#pumping = false;
+      }
+    })();
+  }
+
+  /** The socket is gone: everything unanswered goes out again on the next one. */
+  onDisconnect(): void {
+    this.#inFlight.clear();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) this.#h.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#inFlight.clear();
+  }
+
+  #wakeAt(at: number): void {
+    if (at >= this.#timerAt) return;
+    if (this.#timer !== undefined) this.#h.timers.clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = this.#h.timers.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, at - this.#h.now()),
+    );
+  }
+
+  async #pumpOnce(): Promise<void> {
+    if (!this.#h.online() || this.#h.sessions() === undefined) return;
+    const entries = await listEntries(this.#h.records);
+    for (const listed of entries) {
+      if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
+      const hex = idKey(listed.id);
+      if (this.#inFlight.has(hex)) continue;
+      const now = this.#h.now();
+      if (listed.notBefore !== undefined && listed.notBefore > now) {
+        this.#wakeAt(listed.notBefore);
+        continue;
+      }
+      let entry: OutboxEntry | undefined = listed;
+      if (entry.frame === undefined) {
+        const prepared = await this.#h.queue.run(() => this.#prepare(listed));
+        if (prepared === 'stop') {
+          this.#wakeAt(this.#h.now() + PREPARE_RETRY_MS);
+          return;
+        }
+        entry = prepared;
+      }
+      if (entry?.frame === undefined) continue;
+      // The listing may be older than an answer that deleted this entry meanwhile.
+      if (this.#inFlight.has(hex) || (await this.#h.records.get(entryKey(entry))) === undefined) {
+        continue;
+      }
+      const frame: SendFrame = {
+        t: 'send',
+        id: entry.id,
+        to: frameRecipients(entry.frame),
+        ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
+      };
+      if (!this.#h.send(frame)) return;
+      this.#inFlight.set(hex, entryKey(entry));
+    }
+  }
+
+  /** Encrypts one entry (job). 'stop' = the relay's REST side is unreachable right now. */
+  async #prepare(listed: OutboxEntry): Promise<OutboxEntry | undefined | 'stop'> {
+    const ctx = this.#h.sessions();
+    if (ctx === undefined) return 'stop';
+    const batch = new Batch(this.#h.records);
+    const current = await readEntry(batch, entryKey(listed));
+    if (current === undefined || current.frame !== undefined) return current;
+    let outcome: PrepareOutcome;
+    try {
+      outcome = await encryptEntry(ctx, batch, current);
+    } catch (e) {
+      if (isTransient(e)) return 'stop';
+      if (!isParleyError(e)) throw e;
+      await this.#failNow(current, e.code);
+      return undefined;
+    }
+    return this.#settle(batch, current, outcome);
+  }
+
+  async #settle(
+    batch: Batch,
+    entry: OutboxEntry,
+    outcome: PrepareOutcome,
+  ): Promise<OutboxEntry | undefined> {
+    if (outcome.kind === 'ready') {
+      await batch.commit();
+      return outcome.entry;
+    }
+    // The identity change itself (if just discovered) is staged in `batch`: keep it.
+    const code =
+      outcome.kind === 'identity-changed' ? ErrorCode.IDENTITY_CHANGED : ErrorCode.NOT_FOUND;
+    const failed = await this.#stageFailure(batch, entry, code);
+    await batch.commit();
+    if (failed !== undefined) this.#h.onMessageState(failed);
+    return undefined;
+  }
+
+  async #stageFailure(
+    batch: Batch,
+    entry: OutboxEntry,
+    code: string,
+  ): Promise<MessageRecord | undefined> {
+    batch.delete(entryKey(entry));
+    const ctx = this.#h.sessions();
+    if (entry.kind !== OutboxKind.MESSAGE || ctx === undefined) return undefined;
+    return advanceMessage(batch, ctx.account.userId, entry.id, MessageState.FAILED, {
+      error: code,
+    });
+  }
+
+  async #failNow(entry: OutboxEntry, code: string): Promise<void> {
+    const batch = new Batch(this.#h.records);
+    const failed = await this.#stageFailure(batch, entry, code);
+    await batch.commit();
+    if (failed !== undefined) this.#h.onMessageState(failed);
+  }
+
+  // -------------------------------------------------------------------------
+  // Relay answers
+
+  onStored(frame: StoredFrame): void {
+    this.#answer(frame.id, { type: 'stored' });
+  }
+
+  onMismatch(frame: MismatchFrame): void {
+    this.#answer(frame.id, { type: 'mismatch' }, frame);
+  }
+
+  onError(frame: ErrorFrame): void {
+    if (frame.ref === undefined) return;
+    this.#answer(frame.ref, { type: 'error', code: frame.code, retryAfterMs: frame.retryAfterMs });
+  }
+
+  #answer(id: Uint8Array, answer: OutboxAnswer, mismatch?: MismatchFrame): void {
+    const hex = idKey(id);
+    const key = this.#inFlight.get(hex);
+    if (key === undefined) return; // not sent on this socket (or already answered)
+    this.#h.queue
+      .run(() => this.#apply(key, answer, mismatch))
+      .catch((e: unknown) => this.#h.onError(e, 'outbox answer'))
+      .finally(() => {
+        if (this.#inFlight.get(hex) === key) this.#inFlight.delete(hex);
+        this.pump();
+      });
+  }
+
+  async #apply(
+    key: string,
+    answer: OutboxAnswer,
+    mismatch: MismatchFrame | undefined,
+  ): Promise<void> {
+    const batch = new Batch(this.#h.records);
+    const entry = await readEntry(batch, key);
+    if (entry === undefined) return;
+    const decision = decideOutboxAnswer(
+      entry,
+      answer,
+      this.#h.now(),
+      randomFraction(this.#h.random),
+    );
+    const ctx = this.#h.sessions();
+    switch (decision.action) {
+      case 'done': {
+        batch.delete(key);
+        const stored =
+          entry.kind === OutboxKind.MESSAGE && ctx !== undefined
+            ? await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED)
+            : undefined;
+        await batch.commit();
+        if (stored !== undefined) this.#h.onMessageState(stored);
+        return;
+      }
+      case 'retry':
+        stageEntry(batch, {
+          ...entry,
+          attempts: entry.attempts + 1,
+          notBefore: decision.notBefore,
+        });
+        await batch.commit();
+        return;
+      case 'fail': {
+        const failed = await this.#stageFailure(batch, entry, decision.code);
+        await batch.commit();
+        if (failed !== undefined) this.#h.onMessageState(failed);
+        return;
+      }
+      case 'fix': {
+        if (ctx === undefined || mismatch === undefined) return;
+        let outcome: PrepareOutcome;
+        try {
+          outcome = await readdressEntry(ctx, batch, entry, mismatch.users);
+        } catch (e) {
+          if (isTransient(e)) {
+            // Could not fetch bundles now: send again later; the relay will answer mismatch again.
+            const retry = new Batch(this.#h.records);
+            stageEntry(retry, { ...entry, notBefore: this.#h.now() + PREPARE_RETRY_MS });
+            await retry.commit();
+            return;
+          }
+          if (!isParleyError(e)) throw e;
+          await this.#failNow(entry, e.code);
+          return;
+        }
+        await this.#settle(batch, entry, outcome);
+        return;
+      }
+    }
+  }
+}
+
+function isTransient(e: unknown): boolean {
+  return (
+    e instanceof ParleyError &&
+    (e.code === ErrorCode.RELAY_UNREACHABLE ||
+      e.code === ErrorCode.RATE_LIMITED ||
+      e.code === ErrorCode.INTERNAL ||
+      e.code === 'SHUTTING_DOWN')
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Every record key the client core writes, in one place (docs/client.md lists
+ * them). Keys are `/`-separated paths; numbers inside keys are zero-padded so
+ * lexicographic order is numeric order, which is what `RecordStore.list`
+ * walks. User ids are canonical UUIDs and conversation ids never contain `/`.
+ */
+import { toHex } from '../bytes.ts';
+
+/** Fixed width for u32 ids (prekeys, devices). */
+export function pad10(n: number): string {
+  return n.toString().padStart(10, '0');
+}
+
+/** Fixed width for millisecond stamps (up to 8.64e15). */
+export function pad16(n: number): string {
+  return n.toString().padStart(16, '0');
+}
+
+export const Keys = {
+  /** The account: ids, relay URL, identity private keys, prekey counters. */
+  account: 'account',
+  /** Last local stamp handed out (monotonic sort keys survive restarts). */
+  clock: 'clock',
+  /** Client settings that must survive restarts (read receipts on/off). */
+  settings: 'settings',
+
+  signedPreKey: (id: number) => `prekey/spk/${pad10(id)}`,
+  signedPreKeys: 'prekey/spk/',
+  kemPreKey: (id: number) => `prekey/kem/${pad10(id)}`,
+  kemPreKeys: 'prekey/kem/',
+  oneTimePreKey: (id: number) => `prekey/opk/${pad10(id)}`,
+  oneTimePreKeys: 'prekey/opk/',
+
+  contact: (user: string) => `contact/${user}`,
+  contacts: 'contact/',
+  /** The device ids we address for a user (Sesame's user record). */
+  devices: (user: string) => `devices/${user}`,
+  session: (user: string, device: number) => `session/${user}/${pad10(device)}`,
+  sessionsOf: (user: string) => `session/${user}/`,
+  /** When we last asked a device to reset its session with us (rate limit). */
+  sessionReset: (user: string, device: number) => `reset/${user}/${pad10(device)}`,
+
+  conversation: (id: string) => `conv/${id}`,
+  conversations: 'conv/',
+  message: (conversation: string, stamp: number, id: Uint8Array) =>
+    `msg/${conversation}/${pad16(stamp)}/${toHex(id)}`,
+  messagesOf: (conversation: string) => `msg/${conversation}/`,
+  /** (author, message id) -> message key, for receipts. */
+  messageIndex: (author: string, id: Uint8Array) => `msgidx/${author}/${toHex(id)}`,
+
+  /** Dedupe marker per (sender user, sender device, client message id). */
+  seen: (user: string, device: number, id: Uint8Array) =>
+    `seen/${user}/${pad10(device)}/${toHex(id)}`,
+  seenAll: 'seen/',
+
+  outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
+  outbox: 'outbox/',
+
+  /** Receipts waiting to be batched into one encrypted message per (recipient, kind). */
+  pendingReceipt: (kind: string, author: string, id: Uint8Array) =>
+    `receiptq/${kind}/${author}/${toHex(id)}`,
+  pendingReceipts: 'receiptq/',
+} as const;
+
+/** The name of the device key in the KeyHandleStore. */
+export const DEVICE_KEY_NAME = 'device-key';

@@ -1,0 +1,99 @@
+/**
+ * Test and tool wiring for the client core under Node: real fetch, the `ws`
+ * package's WebSocket, real timers and clock, the software passkey
+ * authenticator, and the in-memory store. Not shipped (testing folders are
+ * outside the purity lint).
+ */
+import WebSocket from 'ws';
+import { systemRandom } from '../../crypto/random.ts';
+import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
+import type { AuthenticationResponse, RegistrationResponse } from '../../wire/rest-auth.ts';
+import type { Authenticator } from '../account.ts';
+import { type ClientDeps, createClient, type ParleyClient } from '../client.ts';
+import type { FetchLike, Timers } from '../deps.ts';
+import { type ClientStorage, createMemoryStorage } from '../store.ts';
+
+/** The extension's origin (edge/config.ts EXTENSION_ORIGIN): the relay's default RP. */
+export const TEST_ORIGIN = 'chrome-extension://bmdomknieihcmbmhfmajogfncjkidlbh';
+
+export const nodeTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export const nodeFetch: FetchLike = (url, init) => fetch(url, init);
+
+/** The software authenticator behind the client's Authenticator interface. */
+export function softAuthenticator(
+  origin = TEST_ORIGIN,
+): Authenticator & { readonly soft: SoftAuthenticator } {
+  const soft = new SoftAuthenticator({ origin });
+  return {
+    soft,
+    // The wire types are @simplewebauthn's JSON shapes, checked loosely (extra members allowed).
+    createCredential: async (options) =>
+      (await soft.createCredential(options as never)) as unknown as RegistrationResponse,
+    getAssertion: async (options) =>
+      (await soft.getAssertion(options as never)) as unknown as AuthenticationResponse,
+  };
+}
+
+export function nodeClientDeps(
+  overrides: Partial<ClientDeps> & { readonly storage?: ClientStorage } = {},
+): ClientDeps {
+  return {
+    storage: createMemoryStorage(),
+    fetch: nodeFetch,
+    webSocket: WebSocket,
+    timers: nodeTimers,
+    now: () => Date.now(),
+    random: systemRandom,
+    origin: TEST_ORIGIN,
+    ...overrides,
+  };
+}
+
+export interface TestUser {
+  readonly client: ParleyClient;
+  readonly storage: ClientStorage;
+  readonly authenticator: Authenticator & { readonly soft: SoftAuthenticator };
+  readonly handle: string;
+  readonly userId: string;
+  readonly deviceId: number;
+}
+
+/** Registers a new account on the relay (real passkey ceremony) and starts its client. */
+export async function registerUser(
+  relayUrl: string,
+  handle: string,
+  overrides: Partial<ClientDeps> = {},
+): Promise<TestUser> {
+  const deps = nodeClientDeps(overrides);
+  const client = createClient(deps);
+  const authenticator = softAuthenticator();
+  const account = await client.register({ relayUrl, handle, authenticator });
+  await client.start();
+  return {
+    client,
+    storage: deps.storage,
+    authenticator,
+    handle,
+    userId: account.userId,
+    deviceId: account.deviceId,
+  };
+}
+
+/** Polls until `check` holds (integration tests wait for the network, never on timing). */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
