@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { routes } from '../shared/wire/routes.ts';
-import { expectJson, jsonInit } from './testing/client.ts';
+import { accountWithDevice, deviceRequest, expectJson, jsonInit } from './testing/client.ts';
 import { type InProcessRelay, startInProcess } from './testing/in-process.ts';
 
 let t: InProcessRelay | undefined;
@@ -66,6 +66,19 @@ describe('relay app', () => {
     expect(res.headers.get('retry-after')).toBe('20');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
     expect((await t.http('/healthz')).status).toBe(200);
+  });
+
+  it('rate-limits device-signed requests per device, whatever the IP', async () => {
+    t = await startInProcess({ RATE_LIMIT_HTTP_PER_DEVICE: '2/60' });
+    const alice = await accountWithDevice(t.http, 'alice', { oneTimePreKeys: 0 });
+    const ok = [
+      await deviceRequest(t.http, alice, 'GET', '/v1/prekeys'),
+      await deviceRequest(t.http, alice, 'GET', '/v1/prekeys'),
+    ];
+    expect(ok.map((r) => r.status)).toEqual([200, 200]);
+    const limited = await deviceRequest(t.http, alice, 'GET', '/v1/prekeys');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('30');
   });
 
   it('caps request bodies (413 BODY_TOO_LARGE) and answers unknown routes with NOT_FOUND', async () => {

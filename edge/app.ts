@@ -3,7 +3,7 @@
  * services. Tests drive it in-process with `app.request()`; main.ts serves it.
  */
 
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ErrorCode, ParleyError } from '../shared/errors.ts';
@@ -34,6 +34,7 @@ import type { Hub } from './ws/hub.ts';
 
 export interface Limiters {
   readonly httpPerIp: RateLimiter;
+  readonly httpPerDevice: RateLimiter;
   readonly passkeyPerIp: RateLimiter;
   readonly wsConnectPerIp: RateLimiter;
 }
@@ -107,12 +108,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxBodyBytes: Math.max(config.maxBodyBytes, ATTACHMENT_CHUNK_BYTES),
   });
   const ceremonyLimit = rateLimit(deps.limiters.passkeyPerIp, (c) => c.get('ip'), 'passkey');
+  // Runs after requireDevice has established who is asking.
+  const perDevice = rateLimit(
+    deps.limiters.httpPerDevice,
+    (c) => `${c.get('accountId')}/${c.get('deviceId')}`,
+    'device',
+  );
+  const deviceThenLimit: MiddlewareHandler<AppEnv> = async function deviceWithLimit(c, next) {
+    await device(c, async () => {
+      await perDevice(c, next);
+    });
+  };
   const mount: MountOptions = {
     auth: {
       none: [],
       session: [session],
-      device: [device],
-      either: [requireEither(session, device)],
+      device: [deviceThenLimit],
+      either: [requireEither(session, deviceThenLimit)],
     },
     extra: {
       registerOptions: [ceremonyLimit],

@@ -28,6 +28,8 @@ export interface RateLimit {
 export interface RateLimitConfig {
   /** Every HTTP request, per client IP. */
   readonly httpPerIp: RateLimit;
+  /** Device-signed REST requests, per device (wherever it connects from). */
+  readonly httpPerDevice: RateLimit;
   /** Passkey ceremony starts, per client IP. */
   readonly passkeyPerIp: RateLimit;
   /** WebSocket upgrades, per client IP. */
@@ -213,6 +215,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     sqliteSynchronous: sync(env),
     rateLimits: {
       httpPerIp: rate(env, 'RATE_LIMIT_HTTP_PER_IP', RATE_LIMITS.httpPerIp),
+      httpPerDevice: rate(env, 'RATE_LIMIT_HTTP_PER_DEVICE', RATE_LIMITS.httpPerIp),
       passkeyPerIp: rate(env, 'RATE_LIMIT_PASSKEY_PER_IP', RATE_LIMITS.passkeyPerIp),
       wsConnectPerIp: rate(env, 'RATE_LIMIT_WS_CONNECT_PER_IP', RATE_LIMITS.wsConnectPerIp),
       framesPerDevice: rate(env, 'RATE_LIMIT_FRAMES_PER_DEVICE', RATE_LIMITS.framesPerDevice),

@@ -128,6 +128,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     hub,
     limiters: {
       httpPerIp: limiter('http', limits.httpPerIp),
+      httpPerDevice: limiter('http-device', limits.httpPerDevice),
       passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
       wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
     },
