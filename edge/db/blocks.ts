@@ -1,5 +1,5 @@
 /** Per-account block lists, enforced by the relay on sends to the blocker. */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from './open.ts';
 import { blocks } from './schema.ts';
 
@@ -35,9 +35,10 @@ export async function blockersOf(
   recipients: readonly string[],
 ): Promise<Set<string>> {
   if (recipients.length === 0) return new Set();
-  const rows = await db
-    .select({ accountId: blocks.accountId })
-    .from(blocks)
-    .where(and(eq(blocks.blocked, sender), inArray(blocks.accountId, [...recipients])));
-  return new Set(rows.map((r) => r.accountId));
+  // Per-send hot path: the libSQL client directly (see queue.ts).
+  const result = await db.$client.execute({
+    sql: `SELECT account_id FROM blocks WHERE blocked = ? AND account_id IN (${recipients.map(() => '?').join(', ')})`,
+    args: [sender, ...recipients],
+  });
+  return new Set(result.rows.map((row) => String(row.account_id)));
 }

@@ -313,9 +313,9 @@ export async function touchDevice(
 
 /** Active device ids of an account (the hot path of every send: ids only, no key blobs). */
 export async function listDeviceIds(db: Db, accountId: string): Promise<number[]> {
-  const rows = await db
-    .select({ deviceId: devices.deviceId })
-    .from(devices)
-    .where(eq(devices.accountId, accountId));
-  return rows.map((r) => r.deviceId);
+  const result = await db.$client.execute({
+    sql: 'SELECT device_id FROM devices WHERE account_id = ?',
+    args: [accountId],
+  });
+  return result.rows.map((row) => Number(row.device_id));
 }

@@ -103,17 +103,11 @@ export async function acknowledge(
   seqs: readonly number[],
 ): Promise<number> {
   if (seqs.length === 0) return 0;
-  const rows = await db
-    .delete(queue)
-    .where(
-      and(
-        eq(queue.recipientAccount, accountId),
-        eq(queue.recipientDevice, deviceId),
-        inArray(queue.seq, [...seqs]),
-      ),
-    )
-    .returning({ seq: queue.seq });
-  return rows.length;
+  const result = await db.$client.execute({
+    sql: `DELETE FROM queue WHERE recipient_account = ? AND recipient_device = ? AND seq IN (${seqs.map(() => '?').join(', ')})`,
+    args: [accountId, deviceId, ...seqs],
+  });
+  return result.rowsAffected;
 }
 
 /** Deletes up to `limit` expired rows; the sweeper calls it until it returns less than `limit`. */

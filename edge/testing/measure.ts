@@ -13,6 +13,7 @@ import { WsTestClient } from './ws-client.ts';
 const total = Number(process.argv[2] ?? 2000);
 const window = Number(process.argv[3] ?? 50);
 const relay = await RelayProcess.start({
+  denoFlags: process.env.DENO_FLAGS?.split(' ').filter((f) => f !== '') ?? [],
   env: {
     RATE_LIMIT_FRAMES_PER_DEVICE: '100000/1',
     RATE_LIMIT_COPIES_PER_DEVICE: '1000000/60',

@@ -45,6 +45,8 @@ export interface RelayProcessOptions {
   readonly dbPath?: string;
   readonly port?: number;
   readonly startTimeoutMs?: number;
+  /** Extra Deno flags before the script (e.g. `--v8-flags=--prof` for profiling). */
+  readonly denoFlags?: readonly string[];
 }
 
 export interface Exit {
@@ -58,6 +60,7 @@ export class RelayProcess {
   readonly #ownsDir: string | undefined;
   readonly #env: Readonly<Record<string, string>>;
   readonly #startTimeoutMs: number;
+  readonly #denoFlags: readonly string[];
   #child: ChildProcess | undefined;
   #exited: Promise<Exit> | undefined;
   /** Every log line the relay printed (JSON), across restarts. */
@@ -74,6 +77,7 @@ export class RelayProcess {
     this.#ownsDir = ownsDir;
     this.#env = options.env ?? {};
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    this.#denoFlags = options.denoFlags ?? [];
   }
 
   static async start(options: RelayProcessOptions = {}): Promise<RelayProcess> {
@@ -105,7 +109,8 @@ export class RelayProcess {
   http = (path: string, init?: RequestInit): Promise<Response> => fetch(`${this.url}${path}`, init);
 
   async #spawn(): Promise<void> {
-    const child = spawn(DENO, DENO_ARGS, {
+    const [run, ...rest] = DENO_ARGS;
+    const child = spawn(DENO, [run ?? 'run', ...this.#denoFlags, ...rest], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
