@@ -80,6 +80,8 @@ export class Connection {
   #drainedSent = false;
   /** The pump stopped because the socket buffer was full; tick() resumes it. */
   #paused = false;
+  /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
+  #readySent = false;
 
   constructor(ctx: HubContext, socket: RelaySocket, id: string, ip: string) {
     this.#ctx = ctx;
@@ -229,6 +231,7 @@ export class Connection {
       queued,
       oneTimePreKeys,
     });
+    this.#readySent = true;
     this.#ctx.log.info('ws.authenticated', {
       conn: this.id,
       accountId: device.accountId,
@@ -278,7 +281,7 @@ export class Connection {
         this.#schedulePump();
         return;
       case 'transient':
-        this.#raw(signal.frame, 'deliver');
+        if (this.#readySent) this.#raw(signal.frame, 'deliver');
         return;
       case 'revoked':
         this.close(CloseCode.REVOKED, 'device removed');
@@ -317,7 +320,7 @@ export class Connection {
 
   async #pumpOnce(): Promise<void> {
     const device = this.#device;
-    if (device === undefined) return;
+    if (device === undefined || !this.#readySent) return;
     while (this.#state === 'ready') {
       if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
         this.#paused = true; // resumed by tick()
