@@ -21,6 +21,6 @@ export function backoffDelay(
 ): number {
   const n = Math.max(1, Math.floor(attempt));
   const capped = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(n - 1, 30));
-  const f = Math.min(Math.max(fraction, 0), 1);
+  const f = Number.isFinite(fraction) ? Math.min(Math.max(fraction, 0), 1) : 0;
   return Math.round(capped / 2 + (f * capped) / 2);
 }

@@ -14,12 +14,15 @@ import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { certifyDevice, generateDeviceKeySet, generateIdentityKeyPair } from '../crypto/keys.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { isParleyError } from '../errors.ts';
+import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
 import type { ClientEvents, MessageView, ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import type { FetchLike } from './deps.ts';
+import { RelayApi } from './relay-api.ts';
 import {
   nodeClientDeps,
   nodeFetch,
+  nodeTimers,
   registerUser,
   type TestUser,
   waitFor,
@@ -276,10 +279,15 @@ describe('client core with a real relay', () => {
     alice.client.reconnectNow();
     bob.client.reconnectNow();
 
-    const bobHas = await waitTexts(bob.client, bobChat, 20, 'bob receives all');
-    const aliceHas = await waitTexts(alice.client, chat.id, 26, 'alice receives all');
+    // Each side's timeline holds all 20 + 6 messages: its own and everything from the other.
+    await waitTexts(bob.client, bobChat, 26, 'bob receives all');
+    await waitTexts(alice.client, chat.id, 26, 'alice receives all');
     await bob.client.idle();
     await alice.client.idle();
+    const bobHas = await texts(bob.client, bobChat);
+    const aliceHas = await texts(alice.client, chat.id);
+    expect(bobHas).toHaveLength(26);
+    expect(aliceHas).toHaveLength(26);
     expect(bobHas.filter((t) => fromAlice.includes(t))).toEqual(fromAlice);
     expect(aliceHas.filter((t) => fromBob.includes(t))).toEqual(fromBob);
     expect(new Set(bobHas).size).toBe(bobHas.length);
@@ -411,6 +419,59 @@ describe('client core with a real relay', () => {
     );
     expect(new Set(atBob).size).toBe(60);
     expect(new Set(atAlice).size).toBe(60);
+  });
+
+  it('keeps prekeys stocked: refills one-time prekeys below 20 and rotates an old signed prekey', async () => {
+    const alice = await user('alice');
+    const carol = await user('carol');
+    const asDevice = async (u: TestUser) => {
+      const key = await u.storage.keys.getKey('device-key');
+      if (key === undefined) throw new Error('no device key');
+      return new RelayApi({
+        baseUrl: relay.url,
+        fetch: nodeFetch,
+        now: () => Date.now(),
+        timers: nodeTimers,
+        signer: { user: u.userId, device: u.deviceId, key },
+      });
+    };
+    const carolApi = await asDevice(carol);
+    const aliceApi = await asDevice(alice);
+    for (let i = 0; i < 85; i++) await carolApi.bundle(alice.userId, alice.deviceId);
+    expect((await aliceApi.prekeyStatus()).oneTimePreKeys).toBe(15);
+
+    // The signed prekey turns 8 days old.
+    const raw = await alice.storage.records.get('prekey/spk/0000000001');
+    if (raw === undefined) throw new Error('no signed prekey');
+    const spk = decodeCbor(raw) as Record<string, unknown>;
+    await alice.storage.records.write([
+      {
+        op: 'set',
+        key: 'prekey/spk/0000000001',
+        value: encodeCbor({ ...spk, createdAt: Date.now() - 8 * 86_400_000 }),
+      },
+    ]);
+    const result = await alice.client.maintainPrekeys();
+    expect(result).toMatchObject({
+      uploadedOneTimePreKeys: 85,
+      rotatedSigned: true,
+      rotatedKem: false,
+    });
+    const status = await aliceApi.prekeyStatus();
+    expect(status).toEqual({ oneTimePreKeys: 100, signedPreKeyId: 2, kemPreKeyId: 1 });
+    // The old signed prekey stays (retired) for late first messages.
+    const old = await alice.storage.records.get('prekey/spk/0000000001');
+    expect(
+      old === undefined ? undefined : (decodeCbor(old) as { retiredAt?: number }).retiredAt,
+    ).toBeGreaterThan(0);
+
+    // A new contact reaches Alice through the rotated keys.
+    const chat = await carol.client.startConversation(alice.handle);
+    const hello = say('after rotation');
+    await carol.client.sendText({ conversationId: chat.id, text: hello });
+    expect(await waitTexts(alice.client, `u:${carol.userId}`, 1, 'alice receives')).toEqual([
+      hello,
+    ]);
   });
 });
 

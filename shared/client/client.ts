@@ -9,6 +9,7 @@
  * messages are applied in relay order and never race with sends. Events are
  * emitted after the store write that made them true.
  */
+import * as v from 'valibot';
 import { toHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
@@ -70,6 +71,7 @@ import {
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { flushReceipts, stagePendingReceipt } from './receipts.ts';
+import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
 import { Sender } from './sender.ts';
@@ -85,7 +87,7 @@ import {
   stageDevices,
 } from './sessions.ts';
 import { StampClock } from './stamps.ts';
-import { DEVICE_KEY_NAME } from './storage-keys.ts';
+import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
 import {
   createWebSocketTransport,
@@ -213,6 +215,7 @@ export interface ClientEvents {
 export type ParleyClient = ReturnType<typeof createClient>;
 
 const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+const AtSchema = v.object({ at: IntField });
 const ACK_BATCH = 64;
 /** Typing indicators: at most one "typing" per conversation per this interval. */
 export const TYPING_THROTTLE_MS = 3_000;
@@ -426,7 +429,9 @@ export function createClient(deps: ClientDeps) {
     if (isLocked()) {
       const put = deps.locked?.put;
       if (put === undefined) return;
-      void put(encodeServerFrame(frame))
+      // Through the queue: the locked inbox must keep the relay's order.
+      queue
+        .run(() => put(encodeServerFrame(frame)))
         .then(() => {
           if (frame.qid !== undefined) connection?.send({ t: 'ack', qids: [frame.qid] });
         })
@@ -442,8 +447,9 @@ export function createClient(deps: ClientDeps) {
         },
         (e: unknown) => {
           // Not acked: the relay delivers it again on the next connection.
+          // A new socket makes the relay deliver it again (the inbox dedupes what was applied).
           reportError(e, 'inbox');
-          connection?.reconnectNow();
+          connection?.recycle();
         },
       )
       .finally(() => {
@@ -501,14 +507,24 @@ export function createClient(deps: ClientDeps) {
   }
 
   /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
-  async function afterReady(oneTimePreKeys: number): Promise<void> {
+  async function afterReady(oneTimePreKeys?: number): Promise<void> {
     try {
       await queue.run(refreshOwnDevices);
     } catch (e) {
       reportError(e, 'own devices');
     }
     sender.pump();
-    if (oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW) void runMaintenance();
+    const last = await lastMaintenance();
+    const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
+    if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
+      void runMaintenance();
+    }
+  }
+
+  /** When prekeys were last checked (persisted: an MV3 worker rarely lives an hour). */
+  async function lastMaintenance(): Promise<number | undefined> {
+    const raw = await records.get(Keys.maintenance);
+    return raw === undefined ? undefined : decodeRecord(AtSchema, raw, 'maintenance').at;
   }
 
   async function refreshOwnDevices(): Promise<void> {
@@ -547,6 +563,7 @@ export function createClient(deps: ClientDeps) {
         const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
         const batch = new Batch(records);
         await pruneSeen(batch, now());
+        batch.set(Keys.maintenance, encodeRecord({ at: now() }));
         await batch.commit();
         return result;
       });
@@ -1036,8 +1053,7 @@ export function createClient(deps: ClientDeps) {
     /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
     onUnlocked: async (): Promise<void> => {
       await load();
-      sender.pump();
-      if (connection?.online === true) void runMaintenance();
+      if (connection?.online === true) await afterReady();
     },
     /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
     onLocked: (): void => {

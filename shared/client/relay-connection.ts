@@ -145,6 +145,12 @@ export class RelayConnection {
     this.#connect();
   }
 
+  /** Replaces the socket now (the relay then redelivers everything not acked). */
+  recycle(): void {
+    if (!this.#running || this.#phase === 'closed') return;
+    this.#closeSocket(Close.NORMAL, 'recycling');
+  }
+
   /** Sends a frame if online; false otherwise (the caller keeps it for later). */
   send(frame: ClientFrame): boolean {
     if (this.#phase !== 'online' || this.#socket === undefined) return false;

@@ -21,8 +21,8 @@ export const Keys = {
   account: 'account',
   /** Last local stamp handed out (monotonic sort keys survive restarts). */
   clock: 'clock',
-  /** Client settings that must survive restarts (read receipts on/off). */
-  settings: 'settings',
+  /** When prekey maintenance last ran. */
+  maintenance: 'maintenance',
 
   signedPreKey: (id: number) => `prekey/spk/${pad10(id)}`,
   signedPreKeys: 'prekey/spk/',

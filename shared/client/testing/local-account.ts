@@ -1,0 +1,65 @@
+/**
+ * An account built locally, without a relay: identity, device key and
+ * prekeys written to a record store the way registration writes them, plus
+ * the public bundle another party would fetch. For unit tests of the inbox
+ * and sessions.
+ */
+import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
+import {
+  generateIdentityKeyPair,
+  kemPreKeyPublic,
+  oneTimePreKeyPublic,
+  type PreKeyBundle,
+  publicIdentity,
+  signedPreKeyPublic,
+} from '../../crypto/keys.ts';
+import { systemRandom } from '../../crypto/random.ts';
+import type { Account } from '../account.ts';
+import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../prekeys.ts';
+import { RelayApi } from '../relay-api.ts';
+import type { SessionContext } from '../sessions.ts';
+import type { RecordStore } from '../store.ts';
+import { nodeTimers } from './harness.ts';
+
+export async function localAccount(
+  records: RecordStore,
+  userId: string,
+  deviceId: number,
+): Promise<{ account: Account; bundle: PreKeyBundle }> {
+  const now = Date.now();
+  const identity = await generateIdentityKeyPair(true);
+  const deviceKey = await generateSigningKeyPair(false);
+  const spk = await newSignedPreKey(identity, 1, now);
+  const kem = await newKemPreKey(identity, 1, now, systemRandom);
+  const opks = await newOneTimePreKeys(1, 2);
+  await records.write([spk.op, kem.op, ...opks.ops]);
+  const account = {
+    record: undefined as never,
+    userId,
+    deviceId,
+    handle: `h${deviceId}`,
+    relayUrl: 'http://relay.invalid',
+    identity,
+    publicIdentity: publicIdentity(identity),
+    deviceKey: deviceKey.privateKey,
+  } satisfies Account;
+  const first = opks.pairs[0];
+  const bundle: PreKeyBundle = {
+    identity: publicIdentity(identity),
+    signedPreKey: signedPreKeyPublic(spk.pair),
+    kemPreKey: kemPreKeyPublic(kem.pair),
+    ...(first === undefined ? {} : { oneTimePreKey: oneTimePreKeyPublic(first) }),
+  };
+  return { account, bundle };
+}
+
+/** A session context whose relay must never be asked anything. */
+export function offlineSessionContext(account: Account): SessionContext {
+  const api = new RelayApi({
+    baseUrl: 'http://relay.invalid',
+    fetch: () => Promise.reject(new Error('no relay in this test')),
+    now: () => Date.now(),
+    timers: nodeTimers,
+  });
+  return { deps: { now: () => Date.now(), random: systemRandom }, api, account, cache: new Map() };
+}
