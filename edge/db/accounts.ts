@@ -1,5 +1,5 @@
 /** Accounts, their passkeys and WebAuthn challenges. */
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, lte } from 'drizzle-orm';
 import type { Db } from './open.ts';
 import { accounts, challenges, passkeys } from './schema.ts';
 
@@ -121,14 +121,6 @@ export async function purgeExpiredChallenges(db: Db, now: number): Promise<numbe
     .delete(challenges)
     .where(lte(challenges.expiresAt, now))
     .returning({ c: challenges.challenge });
-  return rows.length;
-}
-
-export async function countLiveChallenges(db: Db, now: number): Promise<number> {
-  const rows = await db
-    .select({ c: challenges.challenge })
-    .from(challenges)
-    .where(gt(challenges.expiresAt, now));
   return rows.length;
 }
 
