@@ -992,6 +992,8 @@ export function createClient(deps: ClientDeps) {
     idle: () => queue.idle(),
     /** Outbox entries sent but not yet answered by the relay. */
     inFlight: () => sender.inFlight,
+    /** Entries waiting in the outbox (encrypted or not yet), e.g. to wait before exiting. */
+    outboxSize: async (): Promise<number> => (await records.list(Keys.outbox)).length,
 
     beginRegistration: (input: {
       readonly relayUrl: string;

@@ -1,0 +1,338 @@
+/**
+ * Parley from the command line, for bots, load tests and poking at a relay:
+ *
+ *   npm run cli -- register <handle> [--relay URL] [--profile DIR] [--name DEVICE]
+ *   npm run cli -- send <handle> <text…>      sends, waits for the relay's `stored`
+ *   npm run cli -- listen                     prints messages as they arrive (Ctrl+C stops)
+ *   npm run cli -- inbox [--mark-read]        fetches what waits on the relay, prints conversations
+ *   npm run cli -- whoami | safety <handle>
+ *
+ * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
+ * --profile (default ./data/cli/default), --json (one JSON object per line).
+ *
+ * The profile directory holds the account in plaintext files (see
+ * scripts/lib/file-store.ts: the device key is extractable here, unlike in
+ * the extension) and the software passkey, so `login`-based device
+ * management keeps working across runs.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { fromBase64Url, toBase64Url } from '../shared/bytes.ts';
+import { createClient, type MessageView, type ParleyClient } from '../shared/client/client.ts';
+import {
+  nodeFetch,
+  nodeTimers,
+  softAuthenticator,
+  TEST_ORIGIN,
+} from '../shared/client/testing/harness.ts';
+import { systemRandom } from '../shared/crypto/random.ts';
+import { isParleyError } from '../shared/errors.ts';
+import { type FileStorage, openFileStorage } from './lib/file-store.ts';
+
+const DEFAULT_RELAY = 'http://127.0.0.1:8787';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    relay: { type: 'string' },
+    profile: { type: 'string', default: join('data', 'cli', 'default') },
+    name: { type: 'string', default: 'cli' },
+    json: { type: 'boolean', default: false },
+    'mark-read': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '15000' },
+  },
+});
+
+const [command, ...args] = positionals;
+const profileDir = resolve(values.profile);
+const json = values.json;
+const timeoutMs = Number(values.timeout);
+
+function out(line: string, data?: Record<string, unknown>): void {
+  if (json && data !== undefined) console.log(JSON.stringify(data));
+  else console.log(line);
+}
+
+function usage(): never {
+  console.error(
+    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]',
+  );
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------
+// The software passkey, kept in the profile (ES256 private key as JWK).
+
+interface StoredPasskey {
+  id: string;
+  rpId: string;
+  userHandle: string;
+  jwk: JsonWebKey;
+  prfSecret: string;
+  counter: number;
+}
+
+const passkeyPath = join(profileDir, 'passkey.json');
+
+async function loadAuthenticator() {
+  const authenticator = softAuthenticator(TEST_ORIGIN);
+  if (existsSync(passkeyPath)) {
+    const stored = JSON.parse(readFileSync(passkeyPath, 'utf8')) as StoredPasskey[];
+    for (const p of stored) {
+      authenticator.soft.credentials.push({
+        id: fromBase64Url(p.id),
+        rpId: p.rpId,
+        userHandle: fromBase64Url(p.userHandle),
+        privateKey: await crypto.subtle.importKey(
+          'jwk',
+          p.jwk,
+          { name: 'ECDSA', namedCurve: 'P-256' },
+          true,
+          ['sign'],
+        ),
+        prfSecret: fromBase64Url(p.prfSecret),
+        counter: p.counter,
+      });
+    }
+  }
+  return authenticator;
+}
+
+async function savePasskeys(
+  authenticator: Awaited<ReturnType<typeof loadAuthenticator>>,
+): Promise<void> {
+  const stored: StoredPasskey[] = [];
+  for (const c of authenticator.soft.credentials) {
+    stored.push({
+      id: toBase64Url(c.id),
+      rpId: c.rpId,
+      userHandle: toBase64Url(c.userHandle),
+      jwk: await crypto.subtle.exportKey('jwk', c.privateKey),
+      prfSecret: toBase64Url(c.prfSecret),
+      counter: c.counter,
+    });
+  }
+  writeFileSync(passkeyPath, JSON.stringify(stored), { mode: 0o600 });
+}
+
+// ---------------------------------------------------------------------------
+
+function makeClient(storage: FileStorage): ParleyClient {
+  return createClient({
+    storage,
+    fetch: nodeFetch,
+    webSocket: WebSocket,
+    timers: nodeTimers,
+    now: () => Date.now(),
+    random: systemRandom,
+    origin: TEST_ORIGIN,
+    onError: (error, context) => {
+      if (!json)
+        console.error(`(${context}) ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+}
+
+function describeMessage(m: MessageView, names: Map<string, string>): string {
+  const who = m.outgoing ? 'me' : (names.get(m.author) ?? m.author.slice(0, 8));
+  const time = new Date(m.sentAt).toISOString().slice(11, 19);
+  return m.kind === 'system' ? `[${time}] * ${m.text}` : `[${time}] ${who}: ${m.text}`;
+}
+
+function until<T>(
+  subscribe: (done: (value: T) => void) => () => void,
+  ms: number,
+): Promise<T | undefined> {
+  return new Promise((resolveWait) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolveWait(undefined);
+    }, ms);
+    unsubscribe = subscribe((value) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolveWait(value);
+    });
+  });
+}
+
+async function nameOf(
+  client: ParleyClient,
+  user: string,
+  names: Map<string, string>,
+): Promise<void> {
+  if (names.has(user)) return;
+  try {
+    const contact = await client.getContact(user);
+    if (contact.handle !== null) names.set(user, contact.handle);
+  } catch {
+    // unknown yet
+  }
+}
+
+/** Gives queued receipts a moment to reach the relay (they are sent next run otherwise). */
+async function flushOutbox(client: ParleyClient): Promise<void> {
+  const deadline = Date.now() + Math.min(timeoutMs, 5_000);
+  await client.idle();
+  while ((await client.outboxSize()) > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function main(): Promise<void> {
+  if (command === undefined) usage();
+  const storage = openFileStorage(profileDir);
+  const client = makeClient(storage);
+  try {
+    const account = await client.load();
+    const relayUrl = values.relay ?? account?.relayUrl ?? DEFAULT_RELAY;
+    switch (command) {
+      case 'register': {
+        const handle = args[0];
+        if (handle === undefined) usage();
+        if (account !== undefined)
+          throw new Error(`This profile already holds ${account.handle} (${profileDir})`);
+        const authenticator = await loadAuthenticator();
+        const created = await client.register({
+          relayUrl,
+          handle,
+          authenticator,
+          deviceName: values.name,
+          extractableDeviceKey: true,
+        });
+        await savePasskeys(authenticator);
+        out(
+          `registered ${created.handle}: user ${created.userId}, device ${created.deviceId}, relay ${relayUrl}`,
+          {
+            event: 'registered',
+            ...created,
+          },
+        );
+        return;
+      }
+      case 'whoami': {
+        if (account === undefined)
+          throw new Error(`No account in ${profileDir}: run register first`);
+        out(
+          `${account.handle}: user ${account.userId}, device ${account.deviceId}, relay ${account.relayUrl}`,
+          {
+            event: 'account',
+            ...account,
+          },
+        );
+        return;
+      }
+      case 'safety': {
+        const handle = args[0];
+        if (handle === undefined) usage();
+        const chat = await client.startConversation(handle);
+        const contact = await client.getContact(chat.peer ?? '');
+        const groups = contact.safetyNumber?.groups ?? [];
+        out(
+          `safety number with ${handle}:\n${groups.slice(0, 6).join(' ')}\n${groups.slice(6).join(' ')}`,
+          {
+            event: 'safety-number',
+            handle,
+            digits: contact.safetyNumber?.digits ?? null,
+            verified: contact.verified,
+          },
+        );
+        return;
+      }
+      case 'send': {
+        const [handle, ...words] = args;
+        if (handle === undefined || words.length === 0) usage();
+        await client.start();
+        const chat = await client.startConversation(handle);
+        const sent = await client.sendText({ conversationId: chat.id, text: words.join(' ') });
+        const settled = await until<MessageView>(
+          (done) =>
+            client.on('message-state', (m) => {
+              if (m.id === sent.id && m.state !== 'sending') done(m);
+            }),
+          timeoutMs,
+        );
+        const state = settled?.state ?? 'sending';
+        out(
+          `${state === 'failed' ? 'failed' : state === 'sending' ? 'queued (relay not reached yet)' : state}: ${sent.id}`,
+          {
+            event: 'sent',
+            id: sent.id,
+            state,
+            ...(settled?.error === undefined ? {} : { error: settled.error }),
+          },
+        );
+        if (state === 'failed') process.exitCode = 1;
+        return;
+      }
+      case 'listen': {
+        const names = new Map<string, string>();
+        client.on('status', (s) => {
+          if (!json)
+            console.error(
+              `relay: ${s.state}${s.state === 'retrying' ? ` (retry in ${Math.max(0, s.nextRetryAt - Date.now())} ms)` : ''}`,
+            );
+        });
+        client.on('message', (m) => {
+          if (m.outgoing && m.authorDevice === client.account()?.deviceId) return;
+          void nameOf(client, m.author, names).then(() =>
+            out(describeMessage(m, names), {
+              event: 'message',
+              ...m,
+              from: names.get(m.author) ?? null,
+            }),
+          );
+        });
+        await client.start();
+        await new Promise<void>((resolveStop) => {
+          process.once('SIGINT', resolveStop);
+          process.once('SIGTERM', resolveStop);
+        });
+        return;
+      }
+      case 'inbox': {
+        const drained = until((done) => client.on('drained', done), timeoutMs);
+        await client.start();
+        await drained;
+        await client.idle();
+        const names = new Map<string, string>();
+        for (const c of await client.listConversations()) {
+          out(`${c.title}${c.isRequest ? ' (request)' : ''}: ${c.unread} unread`, {
+            event: 'conversation',
+            ...c,
+          });
+          if (c.unread === 0) continue;
+          const page = await client.getMessages({
+            conversationId: c.id,
+            limit: Math.min(c.unread, 100),
+          });
+          for (const m of page.messages) {
+            await nameOf(client, m.author, names);
+            out(`  ${describeMessage(m, names)}`, { event: 'message', ...m });
+          }
+          if (values['mark-read']) await client.markRead({ conversationId: c.id });
+        }
+        await flushOutbox(client);
+        return;
+      }
+      default:
+        usage();
+    }
+  } finally {
+    await client.stop();
+    storage.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = isParleyError(error)
+    ? `${error.code}: ${error.message}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  console.error(`parley: ${message}`);
+  process.exit(1);
+});

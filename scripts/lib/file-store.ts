@@ -1,0 +1,211 @@
+/**
+ * A file-backed ClientStorage for the CLI (Node only; never the extension).
+ *
+ * Records: an append-only log `records.log` of length-prefixed CBOR batches,
+ * one per `write` (so a write is all-or-nothing: a torn last batch after a
+ * crash is cut off when the log is next opened), replayed into memory on
+ * open and compacted into a fresh log when it grows past twice its live size.
+ *
+ * Keys: the extension keeps the device key non-extractable in IndexedDB,
+ * where the browser stores it without ever showing its bytes to script. A
+ * file cannot hold a key that way, so the CLI registers with an EXTRACTABLE
+ * device key and `keys.json` holds it (and any other key) as JWK. Like the
+ * records (identity private keys, sessions, message texts), it is plaintext
+ * on disk, readable only by the owner (mode 0600): a CLI profile is a bot or
+ * test identity, not a person's messenger.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type {
+  ClientStorage,
+  KeyHandleStore,
+  ListOptions,
+  RecordStore,
+  StoreOperation,
+} from '../../shared/client/store.ts';
+import { decodeCbor, encodeCbor } from '../../shared/wire/cbor.ts';
+
+const FILE_MODE = 0o600;
+
+function encodeBatch(ops: readonly StoreOperation[]): Uint8Array {
+  const payload = encodeCbor({
+    ops: ops.map((o) => (o.op === 'set' ? { k: o.key, v: o.value } : { k: o.key, d: true })),
+  });
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Replays the log; returns the records and the length of the intact prefix. */
+function replay(bytes: Uint8Array): { data: Map<string, Uint8Array>; intact: number } {
+  const data = new Map<string, Uint8Array>();
+  let offset = 0;
+  while (offset + 4 <= bytes.length) {
+    const length = new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
+    if (offset + 4 + length > bytes.length) break; // torn tail
+    let batch: { ops?: unknown };
+    try {
+      batch = decodeCbor(bytes.subarray(offset + 4, offset + 4 + length)) as { ops?: unknown };
+    } catch {
+      break;
+    }
+    if (!Array.isArray(batch.ops)) break;
+    for (const op of batch.ops as Array<{ k: string; v?: Uint8Array; d?: boolean }>) {
+      if (op.d === true) data.delete(op.k);
+      else if (op.v instanceof Uint8Array) data.set(op.k, op.v);
+    }
+    offset += 4 + length;
+  }
+  return { data, intact: offset };
+}
+
+class FileRecordStore implements RecordStore {
+  readonly #path: string;
+  readonly #data: Map<string, Uint8Array>;
+  #fd: number;
+  #logBytes: number;
+
+  constructor(dir: string) {
+    this.#path = join(dir, 'records.log');
+    const bytes = existsSync(this.#path)
+      ? new Uint8Array(readFileSync(this.#path))
+      : new Uint8Array();
+    const { data, intact } = replay(bytes);
+    this.#data = data;
+    this.#logBytes = intact;
+    if (intact !== bytes.length)
+      writeFileSync(this.#path, bytes.subarray(0, intact), { mode: FILE_MODE });
+    this.#fd = openSync(this.#path, 'a', FILE_MODE);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v = this.#data.get(key);
+    return v === undefined ? undefined : v.slice();
+  }
+
+  async write(ops: readonly StoreOperation[]): Promise<void> {
+    if (ops.length === 0) return;
+    const entry = encodeBatch(ops);
+    writeSync(this.#fd, entry);
+    fsyncSync(this.#fd);
+    this.#logBytes += entry.length;
+    for (const o of ops) {
+      if (o.op === 'set') this.#data.set(o.key, o.value.slice());
+      else this.#data.delete(o.key);
+    }
+    this.#maybeCompact();
+  }
+
+  async list(
+    prefix: string,
+    options: ListOptions = {},
+  ): Promise<Array<readonly [string, Uint8Array]>> {
+    let keys = [...this.#data.keys()].filter((k) => k.startsWith(prefix)).sort();
+    if (options.reverse) keys.reverse();
+    const { after } = options;
+    if (after !== undefined) keys = keys.filter((k) => (options.reverse ? k < after : k > after));
+    if (options.limit !== undefined) keys = keys.slice(0, options.limit);
+    return keys.map((k) => [k, (this.#data.get(k) as Uint8Array).slice()] as const);
+  }
+
+  #maybeCompact(): void {
+    let live = 0;
+    for (const [k, v] of this.#data) live += k.length + v.length + 8;
+    if (this.#logBytes < 1_000_000 || this.#logBytes < 2 * live) return;
+    const ops: StoreOperation[] = [...this.#data].map(([key, value]) => ({
+      op: 'set',
+      key,
+      value,
+    }));
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < ops.length; i += 1000) chunks.push(encodeBatch(ops.slice(i, i + 1000)));
+    const tmp = `${this.#path}.tmp`;
+    writeFileSync(tmp, Buffer.concat(chunks), { mode: FILE_MODE });
+    closeSync(this.#fd);
+    renameSync(tmp, this.#path);
+    this.#fd = openSync(this.#path, 'a', FILE_MODE);
+    this.#logBytes = chunks.reduce((n, c) => n + c.length, 0);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+interface StoredKey {
+  readonly jwk: JsonWebKey;
+  readonly algorithm: string;
+  readonly usages: KeyUsage[];
+}
+
+class FileKeyStore implements KeyHandleStore {
+  readonly #path: string;
+
+  constructor(dir: string) {
+    this.#path = join(dir, 'keys.json');
+  }
+
+  #read(): Record<string, StoredKey> {
+    return existsSync(this.#path)
+      ? (JSON.parse(readFileSync(this.#path, 'utf8')) as Record<string, StoredKey>)
+      : {};
+  }
+
+  #write(all: Record<string, StoredKey>): void {
+    const tmp = `${this.#path}.tmp`;
+    writeFileSync(tmp, JSON.stringify(all), { mode: FILE_MODE });
+    renameSync(tmp, this.#path);
+  }
+
+  async getKey(name: string): Promise<CryptoKey | undefined> {
+    const stored = this.#read()[name];
+    if (stored === undefined) return undefined;
+    return crypto.subtle.importKey(
+      'jwk',
+      stored.jwk,
+      { name: stored.algorithm },
+      true,
+      stored.usages,
+    );
+  }
+
+  async setKey(name: string, key: CryptoKey): Promise<void> {
+    if (!key.extractable) {
+      throw new Error(
+        'The CLI key store can only keep extractable keys (see scripts/lib/file-store.ts)',
+      );
+    }
+    const jwk = await crypto.subtle.exportKey('jwk', key);
+    this.#write({
+      ...this.#read(),
+      [name]: { jwk, algorithm: key.algorithm.name, usages: key.usages },
+    });
+  }
+
+  async deleteKey(name: string): Promise<void> {
+    const all = this.#read();
+    delete all[name];
+    this.#write(all);
+  }
+}
+
+export interface FileStorage extends ClientStorage {
+  close(): void;
+}
+
+export function openFileStorage(dir: string): FileStorage {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const records = new FileRecordStore(dir);
+  return { records, keys: new FileKeyStore(dir), close: () => records.close() };
+}
