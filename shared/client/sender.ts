@@ -16,10 +16,10 @@ import { randomFraction, type TimerHandle, type Timers } from './deps.ts';
 import { advanceMessage, type MessageRecord } from './messages.ts';
 import {
   decideOutboxAnswer,
+  decodeEntry,
   entryKey,
   frameRecipients,
   idKey,
-  listEntries,
   MAX_IN_FLIGHT,
   type OutboxAnswer,
   type OutboxEntry,
@@ -30,6 +30,7 @@ import {
 import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
 import type { SerialQueue } from './serial.ts';
 import type { SessionContext } from './sessions.ts';
+import { Keys } from './storage-keys.ts';
 import type { RecordStore } from './store.ts';
 
 export interface SenderHost {
@@ -47,6 +48,8 @@ export interface SenderHost {
   readonly onError: (error: unknown, context: string) => void;
 }
 
+/** Outbox entries read per page while pumping. */
+const PAGE = 64;
 /** REST trouble while encrypting (bundle fetch): try again after this long. */
 const PREPARE_RETRY_MS = 5_000;
 
@@ -116,39 +119,54 @@ export class Sender {
 
   async #pumpOnce(): Promise<void> {
     if (!this.#h.online() || this.#h.sessions() === undefined) return;
-    const entries = await listEntries(this.#h.records);
-    for (const listed of entries) {
-      if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
-      const hex = idKey(listed.id);
-      if (this.#inFlight.has(hex)) continue;
-      const now = this.#h.now();
-      if (listed.notBefore !== undefined && listed.notBefore > now) {
-        this.#wakeAt(listed.notBefore);
-        continue;
-      }
-      let entry: OutboxEntry | undefined = listed;
-      if (entry.frame === undefined) {
-        const prepared = await this.#h.queue.run(() => this.#prepare(listed));
-        if (prepared === 'stop') {
-          this.#wakeAt(this.#h.now() + PREPARE_RETRY_MS);
-          return;
+    // Walk the queue in pages: entries already in flight are skipped by key, undecoded.
+    let cursor: string | undefined;
+    while (this.#inFlight.size < MAX_IN_FLIGHT) {
+      const rows = await this.#h.records.list(Keys.outbox, {
+        limit: PAGE,
+        ...(cursor === undefined ? {} : { after: cursor }),
+      });
+      if (rows.length === 0) return;
+      for (const [key, raw] of rows) {
+        cursor = key;
+        if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
+        const hex = key.slice(key.lastIndexOf('/') + 1);
+        if (this.#inFlight.has(hex)) continue;
+        const listed = decodeEntry(raw);
+        if (listed.notBefore !== undefined && listed.notBefore > this.#h.now()) {
+          this.#wakeAt(listed.notBefore);
+          continue;
         }
-        entry = prepared;
+        const sent = await this.#sendEntry(listed, hex);
+        if (sent === 'stop') return;
       }
-      if (entry?.frame === undefined) continue;
-      // The listing may be older than an answer that deleted this entry meanwhile.
-      if (this.#inFlight.has(hex) || (await this.#h.records.get(entryKey(entry))) === undefined) {
-        continue;
-      }
-      const frame: SendFrame = {
-        t: 'send',
-        id: entry.id,
-        to: frameRecipients(entry.frame),
-        ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
-      };
-      if (!this.#h.send(frame)) return;
-      this.#inFlight.set(hex, entryKey(entry));
     }
+  }
+
+  async #sendEntry(listed: OutboxEntry, hex: string): Promise<'sent' | 'skipped' | 'stop'> {
+    let entry: OutboxEntry | undefined = listed;
+    if (entry.frame === undefined) {
+      const prepared = await this.#h.queue.run(() => this.#prepare(listed));
+      if (prepared === 'stop') {
+        this.#wakeAt(this.#h.now() + PREPARE_RETRY_MS);
+        return 'stop';
+      }
+      entry = prepared;
+    }
+    if (entry?.frame === undefined) return 'skipped';
+    // The page may be older than an answer that deleted this entry meanwhile.
+    if (this.#inFlight.has(hex) || (await this.#h.records.get(entryKey(entry))) === undefined) {
+      return 'skipped';
+    }
+    const frame: SendFrame = {
+      t: 'send',
+      id: entry.id,
+      to: frameRecipients(entry.frame),
+      ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
+    };
+    if (!this.#h.send(frame)) return 'stop';
+    this.#inFlight.set(hex, entryKey(entry));
+    return 'sent';
   }
 
   /** Encrypts one entry (job). 'stop' = the relay's REST side is unreachable right now. */
