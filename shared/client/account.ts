@@ -210,10 +210,7 @@ export async function completeRegistration(
   input: RegistrationInput,
   credential: RegistrationResponse,
 ): Promise<Account> {
-  const existing = await readAccountRecord(deps.storage.records);
-  if (existing?.registered === true) {
-    fail(ErrorCode.ALREADY_REGISTERED, 'This device already has an account');
-  }
+  await assertNoAccount(deps.storage.records);
   const session = await api.registerVerify(credential);
   return registerDevice(deps, api, input, session);
 }
@@ -253,6 +250,14 @@ async function passkey<T>(ceremony: () => Promise<T>): Promise<T> {
   }
 }
 
+async function assertNoAccount(records: RecordStore): Promise<AccountRecord | undefined> {
+  const existing = await readAccountRecord(records);
+  if (existing?.registered === true) {
+    fail(ErrorCode.ALREADY_REGISTERED, 'This device already has an account');
+  }
+  return existing;
+}
+
 function randomDeviceId(deps: CoreDeps): number {
   const bytes = deps.random(4);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) & DEVICE_ID_MAX;
@@ -274,11 +279,17 @@ export async function registerDevice(
   session: SessionResponse,
 ): Promise<Account> {
   const { storage, now, random } = deps;
+  const unfinished = await assertNoAccount(storage.records);
+  // A registration interrupted after its keys were written keeps its identity:
+  // the relay may already have pinned it to the account.
+  const resumed =
+    input.identity === undefined && unfinished?.user === session.user
+      ? unfinished.identity
+      : undefined;
+  const given = input.identity ?? resumed;
   const identity =
-    input.identity === undefined
-      ? await generateIdentityKeyPair(true)
-      : await importIdentity(input.identity);
-  const identityExport = input.identity ?? (await exportIdentityKeys(identity));
+    given === undefined ? await generateIdentityKeyPair(true) : await importIdentity(given);
+  const identityExport = given ?? (await exportIdentityKeys(identity));
   const deviceKey = await generateSigningKeyPair(input.extractableDeviceKey === true);
   const createdAt = now();
   const spk = await newSignedPreKey(identity, 1, createdAt);

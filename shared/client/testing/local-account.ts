@@ -19,7 +19,6 @@ import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../prekeys.ts'
 import { RelayApi } from '../relay-api.ts';
 import type { SessionContext } from '../sessions.ts';
 import type { RecordStore } from '../store.ts';
-import { nodeTimers } from './harness.ts';
 
 export async function localAccount(
   records: RecordStore,
@@ -59,7 +58,7 @@ export function offlineSessionContext(account: Account): SessionContext {
     baseUrl: 'http://relay.invalid',
     fetch: () => Promise.reject(new Error('no relay in this test')),
     now: () => Date.now(),
-    timers: nodeTimers,
+    timers: { setTimeout: () => 0, clearTimeout: () => {} },
   });
   return { deps: { now: () => Date.now(), random: systemRandom }, api, account, cache: new Map() };
 }
