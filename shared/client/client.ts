@@ -491,13 +491,14 @@ export function createClient(deps: ClientDeps) {
         events.emit('drained', { at: now() });
         return;
       case 'stored':
-        sender.onStored(frame);
+        // While locked the outbox cannot be updated; it resends after unlock and hears again.
+        if (!isLocked()) sender.onStored(frame);
         return;
       case 'mismatch':
-        sender.onMismatch(frame);
+        if (!isLocked()) sender.onMismatch(frame);
         return;
       case 'error':
-        sender.onError(frame);
+        if (!isLocked()) sender.onError(frame);
         if (frame.ref === undefined)
           reportError(new ParleyError(frame.code, frame.message), 'relay');
         return;
