@@ -171,6 +171,12 @@ describe('client core with a real relay', () => {
     expect((await bob.client.getConversation(bobChat)).unread).toBe(0);
     await waitFor(async () => (await messages(alice.client, chat.id))[0]?.state === 'read', 'read');
 
+    // Typing indicators: encrypted, transient, shown for accepted contacts.
+    const typing = collect(bob.client, 'typing');
+    expect(await alice.client.sendTyping({ conversationId: chat.id, typing: true })).toBe(true);
+    await waitFor(() => typing.length > 0, 'typing indicator');
+    expect(typing[0]).toEqual({ conversationId: bobChat, userId: alice.userId, typing: true });
+
     // Both sides compute the same safety number.
     const a = await alice.client.getContact(bob.userId);
     const b = await bob.client.getContact(alice.userId);
@@ -190,7 +196,8 @@ describe('client core with a real relay', () => {
     // Alice's first device learns the new device from its session start.
     await waitFor(async () => {
       const raw = await alice.storage.records.get(`devices/${alice.userId}`);
-      return raw !== undefined && raw.length > 0;
+      const list = raw === undefined ? [] : (decodeCbor(raw).devices as number[]);
+      return list.includes(alice2.deviceId);
     }, 'alice1 learns alice2');
 
     // Bob still addresses only alice1: the relay answers mismatch, his client fixes it and resends.
@@ -397,6 +404,28 @@ describe('client core with a real relay', () => {
     expect(bobTimeline.some((m) => m.system === 'decrypt-failed')).toBe(true);
   });
 
+  it('converges when both sides start the conversation at the same time', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const aliceChat = (await alice.client.startConversation(bob.handle)).id;
+    const bobChat = (await bob.client.startConversation(alice.handle)).id;
+    const a = [say('simultaneous a1'), say('simultaneous a2')];
+    const b = [say('simultaneous b1'), say('simultaneous b2')];
+    await Promise.all([
+      ...a.map((text) => alice.client.sendText({ conversationId: aliceChat, text })),
+      ...b.map((text) => bob.client.sendText({ conversationId: bobChat, text })),
+    ]);
+    await waitTexts(alice.client, aliceChat, 4, 'alice has both sides');
+    await waitTexts(bob.client, bobChat, 4, 'bob has both sides');
+    // Later messages still decrypt on both sides (the sessions settled on one active each).
+    const later = [say('after the race, from alice'), say('after the race, from bob')];
+    await alice.client.sendText({ conversationId: aliceChat, text: later[0] as string });
+    await bob.client.sendText({ conversationId: bobChat, text: later[1] as string });
+    expect(await waitTexts(alice.client, aliceChat, 6, 'alice later')).toContain(later[1]);
+    expect(await waitTexts(bob.client, bobChat, 6, 'bob later')).toContain(later[0]);
+    const undecryptable = (await messages(bob.client, bobChat)).filter((m) => m.kind === 'system');
+    expect(undecryptable).toEqual([]);
+  });
   it('handles concurrent sends from both sides', async () => {
     const alice = await user('alice');
     const bob = await user('bob');

@@ -373,10 +373,18 @@ export function createClient(deps: ClientDeps) {
           events.emit('contact', { userId: effect.userId });
           break;
         case 'typing':
-          events.emit('typing', effect);
+          events.emit('typing', {
+            conversationId: effect.conversationId,
+            userId: effect.userId,
+            typing: effect.typing,
+          });
           break;
         case 'undecryptable':
-          events.emit('undecryptable', effect);
+          events.emit('undecryptable', {
+            userId: effect.userId,
+            deviceId: effect.deviceId,
+            code: effect.code,
+          });
           break;
       }
     }
