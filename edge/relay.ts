@@ -7,14 +7,15 @@
 import type { Hono } from 'hono';
 import type { Bytes } from '../shared/bytes.ts';
 import { systemRandom } from '../shared/crypto/random.ts';
-import { encodeServerFrame } from '../shared/wire/codec.ts';
 import { REQUEST_MAX_SKEW_MS } from '../shared/wire/limits.ts';
 import { createApp } from './app.ts';
 import { PasskeyService } from './auth/passkeys.ts';
 import { createSessionTokens } from './auth/session-token.ts';
 import type { RateLimit, RelayConfig } from './config.ts';
-import { type Database, openDatabase } from './db/open.ts';
+import { listDeviceIds } from './db/devices.ts';
+import { type Database, filePathOf, openDatabase } from './db/open.ts';
 import { queueDepth } from './db/queue.ts';
+import { openQueueStore, type QueueStore } from './db/queue-store.ts';
 import { Sweeper } from './expiry/sweeper.ts';
 import type { Fanout } from './fanout/fanout.ts';
 import { MemoryFanout } from './fanout/memory.ts';
@@ -25,9 +26,11 @@ import type { Logger } from './observability/log.ts';
 import { RelayMetrics } from './observability/metrics.ts';
 import type { UpgradeWebSocket } from './routes/ws.ts';
 import { AttachmentService } from './services/attachments.ts';
+import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { MessageService } from './services/messages.ts';
 import { Hub } from './ws/hub.ts';
+import { encodeDeliver } from './ws/server-frames.ts';
 
 export interface RelayOptions {
   readonly config: RelayConfig;
@@ -46,6 +49,8 @@ export interface Relay {
   readonly metrics: RelayMetrics;
   readonly devices: DeviceService;
   readonly messages: MessageService;
+  readonly queue: QueueStore;
+  readonly fanout: Fanout;
   /** Where rate-limit buckets live: memory, redis or upstash. */
   readonly limiterStore: string;
   /** Stops the hub (draining sockets), then closes fan-out and the database. */
@@ -75,26 +80,37 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const limiter = (name: string, limit: RateLimit) => limiterStore.create(name, limit);
   const limits = config.rateLimits;
   const tokens = createSessionTokens(config.tokenSecret, config.sessionTokenTtlSeconds, now);
+  const queue = openQueueStore(database.db, {
+    filePath: filePathOf(config.libsqlUrl),
+    synchronous: config.sqliteSynchronous,
+  });
+  const deviceLists = new DeviceListCache({
+    load: (accountId) => listDeviceIds(database.db, accountId),
+    now,
+  });
+  fanout.onDeviceListChanged((accountId) => deviceLists.invalidate(accountId));
   const devices = new DeviceService({
     db: database.db,
     fanout,
     bundleLimiter: limiter('bundles', limits.bundlesPerRequester),
     now,
+    onDeviceListChanged: (accountId) => {
+      deviceLists.invalidate(accountId);
+      fanout.deviceListChanged(accountId).catch((error: unknown) =>
+        log.warn('fanout.broadcast_failed', {
+          error: error instanceof Error ? error.name : 'unknown',
+        }),
+      );
+    },
   });
   const messages = new MessageService({
     db: database.db,
+    queue,
+    deviceLists,
     fanout,
     now,
     retentionMs: config.retentionSeconds * 1000,
-    encodeTransient: (d) =>
-      encodeServerFrame({
-        t: 'deliver',
-        id: d.id as Bytes,
-        from: d.from,
-        fromDevice: d.fromDevice,
-        body: d.body as Bytes,
-        sentAt: d.sentAt,
-      }),
+    encodeTransient: (d) => encodeDeliver(d),
   });
   const hub = new Hub({
     config,
@@ -147,6 +163,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     metrics,
     devices,
     messages,
+    queue,
+    fanout,
     limiterStore: limiterStore.kind,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
@@ -154,6 +172,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       await hub.shutdown(graceMs);
       await fanout.close();
       await limiterStore.close();
+      queue.close();
       database.close();
     },
   };

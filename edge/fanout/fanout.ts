@@ -43,8 +43,16 @@ export interface Fanout {
     connectionId: string,
     listener: FanoutListener,
   ): Promise<Attachment>;
-  /** Delivers a signal to whichever instance holds `device`; a no-op when none does. */
+  /**
+   * Delivers a signal to whichever instance holds `device`; a no-op when none
+   * does. Never rejects: a failure is logged by the implementation and costs
+   * at most a delay (the queue is the source of truth).
+   */
   signal(device: DeviceAddress, signal: FanoutSignal): Promise<void>;
+  /** Tells the other instances that an account's device list changed (they drop cached lists). */
+  deviceListChanged(accountId: string): Promise<void>;
+  /** Called for every other instance's `deviceListChanged`. */
+  onDeviceListChanged(listener: (accountId: string) => void): void;
   /** Devices currently held by this instance (for metrics and shutdown). */
   readonly localCount: number;
   close(): Promise<void>;

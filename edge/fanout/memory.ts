@@ -46,6 +46,13 @@ export class MemoryFanout implements Fanout {
     return Promise.resolve();
   }
 
+  /** A single instance has nobody else to tell. */
+  deviceListChanged(_accountId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  onDeviceListChanged(_listener: (accountId: string) => void): void {}
+
   get localCount(): number {
     return this.#holders.size;
   }

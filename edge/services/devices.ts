@@ -65,6 +65,8 @@ export interface DeviceServiceDeps {
   /** Bundles handed out per requesting device (key = requester), cost = devices served. */
   readonly bundleLimiter: RateLimiter;
   readonly now: () => number;
+  /** Called after a device was added to or removed from `accountId` (cached lists go stale). */
+  readonly onDeviceListChanged?: (accountId: string) => void;
 }
 
 function bytes(value: Uint8Array | null): Bytes {
@@ -174,6 +176,7 @@ export class DeviceService {
           throw notFound('user');
       }
     }
+    this.#d.onDeviceListChanged?.(accountId);
     return { user: accountId, device: reg.device.id };
   }
 
@@ -305,6 +308,7 @@ export class DeviceService {
   async remove(accountId: string, deviceId: number): Promise<void> {
     if (!(await removeDevice(this.#d.db, accountId, deviceId, this.#d.now())))
       throw notFound('device');
+    this.#d.onDeviceListChanged?.(accountId);
     await this.#d.fanout.signal({ accountId, deviceId }, { type: 'revoked' });
   }
 

@@ -1,16 +1,19 @@
 /**
  * Sending, delivering and acknowledging messages. A send is checked against
  * the recipients' current device lists (Signal-Server's 409/410 as one
- * `mismatch` answer), then every copy is written in one statement before the
- * sender hears `stored`; only then are the recipients' sockets signalled.
+ * `mismatch` answer), then every copy is written - group-committed with the
+ * other sends of the same event-loop turn - before the sender hears
+ * `stored`; only then are the recipients' sockets signalled.
  */
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import type { MismatchUser, SendFrame } from '../../shared/wire/frames.ts';
 import { blockersOf } from '../db/blocks.ts';
-import { listDeviceIds, listRemovedDeviceIds } from '../db/devices.ts';
+import { listRemovedDeviceIds } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
-import { acknowledge, countPending, enqueue, pending, type QueueRow } from '../db/queue.ts';
+import { countPending, type QueueRow } from '../db/queue.ts';
+import type { QueueStore } from '../db/queue-store.ts';
 import type { DeviceAddress, Fanout } from '../fanout/fanout.ts';
+import type { DeviceListCache } from './device-list-cache.ts';
 
 export type SendOutcome =
   | { readonly kind: 'stored'; readonly copies: number; readonly transient: boolean }
@@ -18,6 +21,8 @@ export type SendOutcome =
 
 export interface MessageServiceDeps {
   readonly db: Db;
+  readonly queue: QueueStore;
+  readonly deviceLists: DeviceListCache;
   readonly fanout: Fanout;
   readonly now: () => number;
   readonly retentionMs: number;
@@ -33,6 +38,8 @@ export interface TransientDelivery {
   readonly sentAt: number;
 }
 
+function ignore(): void {}
+
 function sortedNumbers(values: Iterable<number>): number[] {
   return [...values].sort((a, b) => a - b);
 }
@@ -47,33 +54,62 @@ export class MessageService {
   /**
    * Compares each recipient's addressed devices with the registered ones. The
    * sender's own device never receives its own copy, so addressing it is "extra"
-   * and it is never "missing".
+   * and it is never "missing". Cached lists answer the common case; any
+   * difference is confirmed against the database before it is reported.
    */
   async #mismatches(sender: DeviceAddress, frame: SendFrame): Promise<MismatchUser[]> {
     const out: MismatchUser[] = [];
     for (const recipient of frame.to) {
-      const registered = new Set(await listDeviceIds(this.#d.db, recipient.user));
-      if (recipient.user === sender.accountId) registered.delete(sender.deviceId);
-      const addressed = new Set(recipient.devices.map((d) => d.device));
-      const missing = [...registered].filter((id) => !addressed.has(id));
-      const unknown = [...addressed].filter((id) => !registered.has(id));
-      // Removed ids are looked up only when something is off (not on every send).
-      const removed =
-        unknown.length === 0
-          ? new Set<number>()
-          : new Set(await listRemovedDeviceIds(this.#d.db, recipient.user));
-      const stale = unknown.filter((id) => removed.has(id));
-      const extra = unknown.filter((id) => !removed.has(id));
-      if (missing.length + stale.length + extra.length > 0) {
-        out.push({
-          user: recipient.user,
-          missing: sortedNumbers(missing),
-          extra: sortedNumbers(extra),
-          stale: sortedNumbers(stale),
-        });
-      }
+      const cached = this.#d.deviceLists.peek(recipient.user);
+      if (cached !== undefined && this.#matches(sender, recipient, cached)) continue;
+      const registered = await this.#d.deviceLists.refresh(recipient.user);
+      if (this.#matches(sender, recipient, registered)) continue;
+      out.push(await this.#describe(sender, recipient, registered));
     }
     return out;
+  }
+
+  /** True when `recipient.devices` addresses exactly the registered devices (minus the sender). */
+  #matches(
+    sender: DeviceAddress,
+    recipient: SendFrame['to'][number],
+    registered: readonly number[],
+  ): boolean {
+    const own = recipient.user === sender.accountId;
+    let expected = registered.length;
+    if (own && registered.includes(sender.deviceId)) expected--;
+    if (recipient.devices.length !== expected) return false;
+    for (const d of recipient.devices) {
+      if (own && d.device === sender.deviceId) return false;
+      if (!registered.includes(d.device)) return false;
+    }
+    // Duplicates are rejected by the frame schema, so equal sizes and inclusion mean equality.
+    return true;
+  }
+
+  async #describe(
+    sender: DeviceAddress,
+    recipient: SendFrame['to'][number],
+    registeredIds: readonly number[],
+  ): Promise<MismatchUser> {
+    const registered = new Set(registeredIds);
+    if (recipient.user === sender.accountId) registered.delete(sender.deviceId);
+    const addressed = new Set(recipient.devices.map((d) => d.device));
+    const missing = [...registered].filter((id) => !addressed.has(id));
+    const unknown = [...addressed].filter((id) => !registered.has(id));
+    // Removed ids are looked up only when something is off (not on every send).
+    const removed =
+      unknown.length === 0
+        ? new Set<number>()
+        : new Set(await listRemovedDeviceIds(this.#d.db, recipient.user));
+    const stale = unknown.filter((id) => removed.has(id));
+    const extra = unknown.filter((id) => !removed.has(id));
+    return {
+      user: recipient.user,
+      missing: sortedNumbers(missing),
+      extra: sortedNumbers(extra),
+      stale: sortedNumbers(stale),
+    };
   }
 
   async send(sender: DeviceAddress, frame: SendFrame): Promise<SendOutcome> {
@@ -89,15 +125,16 @@ export class MessageService {
     }
     const mismatch = await this.#mismatches(sender, frame);
     if (mismatch.length > 0) return { kind: 'mismatch', users: mismatch };
-    // Recipients who blocked the sender get nothing; the sender is not told (as in Signal).
-    const blockers = await blockersOf(
-      this.#d.db,
-      sender.accountId,
-      frame.to.map((r) => r.user),
-    );
-    const to = blockers.size === 0 ? frame.to : frame.to.filter((r) => !blockers.has(r.user));
 
     if (frame.transient === true) {
+      // Recipients who blocked the sender get nothing; the sender is not told (as in Signal).
+      // Stored copies are filtered by the insert itself (queue-store.ts).
+      const blockers = await blockersOf(
+        this.#d.db,
+        sender.accountId,
+        frame.to.map((r) => r.user),
+      );
+      const to = blockers.size === 0 ? frame.to : frame.to.filter((r) => !blockers.has(r.user));
       let copies = 0;
       for (const recipient of to) {
         for (const device of recipient.devices) {
@@ -124,34 +161,38 @@ export class MessageService {
       frame.expiresAt ?? Number.MAX_SAFE_INTEGER,
       now + this.#d.retentionMs,
     );
-    const rows = to.flatMap((recipient) =>
-      recipient.devices.map((device) => ({
-        recipientAccount: recipient.user,
-        recipientDevice: device.device,
-        senderAccount: sender.accountId,
-        senderDevice: sender.deviceId,
-        clientMessageId: frame.id,
-        ciphertext: device.body ?? frame.body ?? new Uint8Array(),
-        createdAt: now,
-        expiresAt,
-        senderExpiresAt: frame.expiresAt ?? null,
-      })),
-    );
-    const inserted = await enqueue(this.#d.db, rows);
+    const rows = [];
+    for (const recipient of frame.to) {
+      for (const device of recipient.devices) {
+        rows.push({
+          recipientAccount: recipient.user,
+          recipientDevice: device.device,
+          senderAccount: sender.accountId,
+          senderDevice: sender.deviceId,
+          clientMessageId: frame.id,
+          ciphertext: device.body ?? frame.body ?? new Uint8Array(),
+          createdAt: now,
+          expiresAt,
+          senderExpiresAt: frame.expiresAt ?? null,
+        });
+      }
+    }
+    const inserted = await this.#d.queue.enqueue(rows);
     // Signals go out after the commit; a lost one only delays delivery (the queue is the truth).
-    await Promise.all(
-      inserted.map((row) =>
-        this.#d.fanout.signal(
+    // Fan-out implementations log and swallow their own failures; nothing to add here.
+    for (const row of inserted) {
+      this.#d.fanout
+        .signal(
           { accountId: row.recipientAccount, deviceId: row.recipientDevice },
           { type: 'queued', seq: row.seq },
-        ),
-      ),
-    );
-    return { kind: 'stored', copies: rows.length, transient: false };
+        )
+        .catch(ignore);
+    }
+    return { kind: 'stored', copies: inserted.length, transient: false };
   }
 
   pending(device: DeviceAddress, afterSeq: number, limit: number): Promise<QueueRow[]> {
-    return pending(this.#d.db, device.accountId, device.deviceId, afterSeq, this.#d.now(), limit);
+    return this.#d.queue.pending(device.accountId, device.deviceId, afterSeq, this.#d.now(), limit);
   }
 
   countPending(device: DeviceAddress): Promise<number> {
@@ -159,6 +200,6 @@ export class MessageService {
   }
 
   acknowledge(device: DeviceAddress, seqs: readonly number[]): Promise<number> {
-    return acknowledge(this.#d.db, device.accountId, device.deviceId, seqs);
+    return this.#d.queue.acknowledge(device.accountId, device.deviceId, seqs);
   }
 }

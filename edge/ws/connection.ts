@@ -30,6 +30,7 @@ import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.t
 import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { HubContext } from './hub.ts';
+import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
 /** Deliveries sent but not yet acknowledged, per socket: bounds memory and socket buffers. */
@@ -177,7 +178,7 @@ export class Connection {
       case 'ack':
         return this.#onAck(device, frame);
       case 'ping':
-        this.#send({ t: 'pong', n: frame.n });
+        this.#raw(encodePong(frame.n), 'pong');
         return;
     }
   }
@@ -260,7 +261,7 @@ export class Connection {
         return;
       }
       if (!outcome.transient) this.#ctx.metrics.stored.inc({}, outcome.copies);
-      this.#send({ t: 'stored', id: frame.id, serverTime: this.#ctx.now() });
+      this.#raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
     } catch (error) {
       if (!isParleyError(error)) throw error;
       this.#sendError(error, frame.id);
@@ -346,17 +347,23 @@ export class Connection {
     if (row.seq <= this.#cursor || this.#state !== 'ready') return;
     this.#cursor = row.seq;
     this.#unacked.add(row.seq);
-    const frame: ServerFrame = {
-      t: 'deliver',
-      qid: row.seq,
-      id: asBytes(row.clientMessageId),
-      from: row.senderAccount,
-      fromDevice: row.senderDevice,
-      body: asBytes(row.ciphertext),
-      sentAt: row.createdAt,
-      ...(row.senderExpiresAt === null ? {} : { expiresAt: row.senderExpiresAt }),
-    };
-    this.#send(frame);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeDeliver({
+        qid: row.seq,
+        id: row.clientMessageId,
+        from: row.senderAccount,
+        fromDevice: row.senderDevice,
+        body: row.ciphertext,
+        sentAt: row.createdAt,
+        ...(row.senderExpiresAt === null ? {} : { expiresAt: row.senderExpiresAt }),
+      });
+    } catch (error) {
+      this.#unacked.delete(row.seq);
+      this.#internal(error);
+      return;
+    }
+    this.#raw(bytes, 'deliver');
     this.#ctx.metrics.deliveries.inc();
     this.#ctx.metrics.deliveryLatency.observe(Math.max(0, this.#ctx.now() - row.createdAt) / 1000);
   }

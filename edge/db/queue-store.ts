@@ -1,0 +1,286 @@
+/**
+ * The message hot path's view of the queue: enqueue (group-committed),
+ * acknowledge (group-committed with the enqueues), and read pending rows.
+ *
+ * Two backends behind one interface:
+ *  - file databases: a dedicated native connection with statements prepared
+ *    once (native-sqlite.ts explains why);
+ *  - remote (Turso) and in-memory databases: the shared @libsql/client, one
+ *    `batch` (a write transaction) per group commit.
+ *
+ * Each copy is written by one guarded statement: nothing is stored for a
+ * device that no longer exists (it was removed between the sender's
+ * device-list check and the commit), nothing for a recipient who blocked the
+ * sender, and nothing twice for the same (recipient, sender device, client
+ * message id) - a resend after a lost `stored` is a no-op.
+ */
+import type { Client, InStatement, InValue } from '@libsql/client';
+import { GroupCommit } from './group-commit.ts';
+import { type NativeDatabase, type NativeStatement, openNative } from './native-sqlite.ts';
+import type { Db } from './open.ts';
+import type { Enqueued, NewQueueRow, QueueRow } from './queue.ts';
+
+export interface QueueStore {
+  /** Stores every copy of one send (all or nothing); resolves after the commit with the rows written. */
+  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]>;
+  /** Deletes acknowledged rows of one device (other devices' seqs never match). */
+  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number>;
+  /** Unexpired rows for one device after `afterSeq`, oldest first. */
+  pending(
+    accountId: string,
+    deviceId: number,
+    afterSeq: number,
+    now: number,
+    limit: number,
+  ): Promise<QueueRow[]>;
+  /** Size of the last group commit (observability). */
+  readonly lastBatchSize: number;
+  close(): void;
+}
+
+type Write =
+  | { readonly kind: 'insert'; readonly rows: readonly NewQueueRow[] }
+  | {
+      readonly kind: 'ack';
+      readonly accountId: string;
+      readonly deviceId: number;
+      readonly seqs: readonly number[];
+    };
+type WriteResult = Enqueued[] | number;
+
+const INSERT_SQL = `INSERT INTO queue (recipient_account, recipient_device, sender_account, sender_device,
+    client_message_id, ciphertext, created_at, expires_at, sender_expires_at)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+  WHERE EXISTS (SELECT 1 FROM devices WHERE account_id = ?1 AND device_id = ?2)
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND blocked = ?3)
+  ON CONFLICT DO NOTHING
+  RETURNING seq`;
+const ACK_SQL =
+  'DELETE FROM queue WHERE seq = ? AND recipient_account = ? AND recipient_device = ?';
+const PENDING_SQL = `SELECT seq, sender_account, sender_device, client_message_id, ciphertext,
+    created_at, expires_at, sender_expires_at
+  FROM queue
+  WHERE recipient_account = ? AND recipient_device = ? AND seq > ? AND expires_at > ?
+  ORDER BY seq LIMIT ?`;
+
+function insertArgs(r: NewQueueRow): unknown[] {
+  return [
+    r.recipientAccount,
+    r.recipientDevice,
+    r.senderAccount,
+    r.senderDevice,
+    r.clientMessageId,
+    r.ciphertext,
+    r.createdAt,
+    r.expiresAt,
+    r.senderExpiresAt ?? null,
+  ];
+}
+
+function bytesOf(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError('queue: expected a blob column');
+}
+
+function rowOf(accountId: string, deviceId: number, raw: readonly unknown[]): QueueRow {
+  const senderExpiresAt = raw[7];
+  return {
+    seq: Number(raw[0]),
+    recipientAccount: accountId,
+    recipientDevice: deviceId,
+    senderAccount: String(raw[1]),
+    senderDevice: Number(raw[2]),
+    clientMessageId: bytesOf(raw[3]),
+    ciphertext: bytesOf(raw[4]),
+    createdAt: Number(raw[5]),
+    expiresAt: Number(raw[6]),
+    senderExpiresAt: senderExpiresAt === null ? null : Number(senderExpiresAt),
+  };
+}
+
+/** Statements prepared once on the dedicated connection; writes run synchronously per batch. */
+class NativeQueueStore implements QueueStore {
+  readonly #db: NativeDatabase;
+  readonly #begin: NativeStatement;
+  readonly #commit: NativeStatement;
+  readonly #insert: NativeStatement;
+  readonly #ack: NativeStatement;
+  readonly #pending: NativeStatement;
+  readonly #writer: GroupCommit<Write, WriteResult>;
+
+  constructor(db: NativeDatabase) {
+    this.#db = db;
+    this.#begin = db.prepare('BEGIN IMMEDIATE');
+    this.#commit = db.prepare('COMMIT');
+    this.#insert = db.prepare(INSERT_SQL).raw(true);
+    this.#ack = db.prepare(ACK_SQL);
+    this.#pending = db.prepare(PENDING_SQL).raw(true);
+    this.#writer = new GroupCommit<Write, WriteResult>({
+      runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
+      runOne: (write) => this.#transaction(() => this.#apply(write)),
+    });
+  }
+
+  #transaction<T>(fn: () => T): T {
+    this.#begin.run([]);
+    try {
+      const result = fn();
+      this.#commit.run([]);
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #apply(write: Write): WriteResult {
+    if (write.kind === 'ack') {
+      let deleted = 0;
+      for (const seq of write.seqs)
+        deleted += this.#ack.run([seq, write.accountId, write.deviceId]).changes;
+      return deleted;
+    }
+    const out: Enqueued[] = [];
+    for (const row of write.rows) {
+      const inserted = this.#insert.get(insertArgs(row)) as readonly unknown[] | undefined;
+      if (inserted !== undefined) {
+        out.push({
+          recipientAccount: row.recipientAccount,
+          recipientDevice: row.recipientDevice,
+          seq: Number(inserted[0]),
+        });
+      }
+    }
+    return out;
+  }
+
+  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.#writer.submit({ kind: 'insert', rows }) as Promise<Enqueued[]>;
+  }
+
+  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0) return Promise.resolve(0);
+    return this.#writer.submit({ kind: 'ack', accountId, deviceId, seqs }) as Promise<number>;
+  }
+
+  pending(
+    accountId: string,
+    deviceId: number,
+    afterSeq: number,
+    now: number,
+    limit: number,
+  ): Promise<QueueRow[]> {
+    try {
+      const raw = this.#pending.all([accountId, deviceId, afterSeq, now, limit]);
+      return Promise.resolve(raw.map((r) => rowOf(accountId, deviceId, r as unknown[])));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  get lastBatchSize(): number {
+    return this.#writer.lastBatchSize;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/** Remote or in-memory databases: the same statements through the shared client. */
+class ClientQueueStore implements QueueStore {
+  readonly #client: Client;
+  readonly #writer: GroupCommit<Write, WriteResult>;
+
+  constructor(client: Client) {
+    this.#client = client;
+    this.#writer = new GroupCommit<Write, WriteResult>({
+      runBatch: (writes) => this.#run(writes),
+      runOne: async (write) => (await this.#run([write]))[0] as WriteResult,
+    });
+  }
+
+  async #run(writes: readonly Write[]): Promise<WriteResult[]> {
+    const statements: InStatement[] = [];
+    for (const w of writes) {
+      if (w.kind === 'insert') {
+        for (const r of w.rows)
+          statements.push({ sql: INSERT_SQL, args: insertArgs(r) as InValue[] });
+      } else {
+        for (const seq of w.seqs)
+          statements.push({ sql: ACK_SQL, args: [seq, w.accountId, w.deviceId] });
+      }
+    }
+    const results = await this.#client.batch(statements, 'write');
+    let i = 0;
+    return writes.map((w) => {
+      if (w.kind === 'ack') {
+        let deleted = 0;
+        for (const _ of w.seqs) deleted += results[i++]?.rowsAffected ?? 0;
+        return deleted;
+      }
+      const out: Enqueued[] = [];
+      for (const r of w.rows) {
+        const seq = results[i++]?.rows[0]?.seq;
+        if (seq !== undefined && seq !== null)
+          out.push({
+            recipientAccount: r.recipientAccount,
+            recipientDevice: r.recipientDevice,
+            seq: Number(seq),
+          });
+      }
+      return out;
+    });
+  }
+
+  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.#writer.submit({ kind: 'insert', rows }) as Promise<Enqueued[]>;
+  }
+
+  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0) return Promise.resolve(0);
+    return this.#writer.submit({ kind: 'ack', accountId, deviceId, seqs }) as Promise<number>;
+  }
+
+  async pending(
+    accountId: string,
+    deviceId: number,
+    afterSeq: number,
+    now: number,
+    limit: number,
+  ): Promise<QueueRow[]> {
+    const result = await this.#client.execute({
+      sql: PENDING_SQL,
+      args: [accountId, deviceId, afterSeq, now, limit],
+    });
+    return result.rows.map((row) => rowOf(accountId, deviceId, Array.from(row)));
+  }
+
+  get lastBatchSize(): number {
+    return this.#writer.lastBatchSize;
+  }
+
+  close(): void {
+    // The shared client is closed with the database.
+  }
+}
+
+export interface QueueStoreOptions {
+  /** Filesystem path of a file database; undefined for remote and in-memory ones. */
+  readonly filePath: string | undefined;
+  readonly busyTimeoutMs?: number;
+  readonly synchronous: 'FULL' | 'NORMAL';
+}
+
+export function openQueueStore(db: Db, options: QueueStoreOptions): QueueStore {
+  if (options.filePath === undefined) return new ClientQueueStore(db.$client);
+  return new NativeQueueStore(
+    openNative(options.filePath, {
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      synchronous: options.synchronous,
+    }),
+  );
+}
