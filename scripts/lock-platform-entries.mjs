@@ -13,15 +13,43 @@ const path = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(path, 'utf8'));
 const packages = lock.packages;
 
-const OS = ['android', 'darwin', 'linux', 'win32', 'freebsd', 'openbsd', 'openharmony', 'netbsd', 'sunos', 'aix'];
-const CPU = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el', 'wasm32'];
+const OS = [
+  'android',
+  'darwin',
+  'linux',
+  'win32',
+  'freebsd',
+  'openbsd',
+  'openharmony',
+  'netbsd',
+  'sunos',
+  'aix',
+];
+const CPU = [
+  'arm64',
+  'x64',
+  'ia32',
+  'arm',
+  'loong64',
+  'ppc64',
+  'riscv64',
+  's390x',
+  'mips64el',
+  'wasm32',
+];
 
 function platformOf(name) {
   const tokens = name.split('/').pop().split('-');
-  const os = tokens.find((t) => OS.includes(t)) ?? (tokens.includes('windows') ? 'win32' : undefined);
+  const os =
+    tokens.find((t) => OS.includes(t)) ?? (tokens.includes('windows') ? 'win32' : undefined);
   let cpu = tokens.find((t) => CPU.includes(t));
   if (!cpu && tokens.includes('arm')) cpu = 'arm';
-  const libc = tokens.includes('musl') || tokens.includes('musleabihf') ? 'musl' : tokens.includes('gnu') || tokens.includes('glibc') || tokens.includes('gnueabihf') ? 'glibc' : undefined;
+  const libc =
+    tokens.includes('musl') || tokens.includes('musleabihf')
+      ? 'musl'
+      : tokens.includes('gnu') || tokens.includes('glibc') || tokens.includes('gnueabihf')
+        ? 'glibc'
+        : undefined;
   return { os, cpu, libc };
 }
 
@@ -50,4 +78,6 @@ lock.packages = Object.fromEntries(
   Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
 );
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`lock-platform-entries: restored ${added} platform package entr${added === 1 ? 'y' : 'ies'}`);
+console.log(
+  `lock-platform-entries: restored ${added} platform package entr${added === 1 ? 'y' : 'ies'}`,
+);
