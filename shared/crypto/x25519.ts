@@ -4,7 +4,7 @@
  * and are validated before use: wrong length, and the small-order points
  * (which force a predictable shared secret), are rejected with typed errors.
  */
-import { type Bytes, concat, copy, equalBytes, isAllZero } from '../bytes.ts';
+import { type Bytes, concat, copy, isAllZero } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 
 export const X25519_KEY_BYTES = 32;
@@ -37,6 +37,13 @@ const LOW_ORDER_POINTS: readonly Uint8Array[] = [
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
 ].map((hex) => Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16)));
 
+/** True if `key` (32 bytes) is `point`, ignoring bit 255 (X25519 ignores it too). */
+function isPoint(key: Uint8Array, point: Uint8Array): boolean {
+  let diff = ((key[31] as number) & 0x7f) ^ (point[31] as number);
+  for (let i = 0; i < 31; i++) diff |= (key[i] as number) ^ (point[i] as number);
+  return diff === 0;
+}
+
 /** Throws KEY_LENGTH / KEY_LOW_ORDER; returns the key for chaining. */
 export function validateX25519Public(
   publicKey: Uint8Array,
@@ -52,10 +59,9 @@ export function validateX25519Public(
       },
     );
   }
-  const masked = copy(publicKey);
-  masked[31] = (masked[31] as number) & 0x7f;
+  // Runs once per received ratchet key: compared in place, without a masked copy.
   for (const point of LOW_ORDER_POINTS) {
-    if (equalBytes(masked, point))
+    if (isPoint(publicKey, point))
       fail(ErrorCode.KEY_LOW_ORDER, `${what}: small-order point rejected`);
   }
   return publicKey;
@@ -142,7 +148,16 @@ export async function dhKeyPairFromPrivate(
 
 export function importDhPublic(publicKey: Uint8Array): Promise<CryptoKey> {
   validateX25519Public(publicKey);
-  return crypto.subtle.importKey('raw', copy(publicKey), ALGORITHM, true, []);
+  return importValidatedDhPublic(copy(publicKey));
+}
+
+/**
+ * Imports a public key the caller has already validated (validateX25519Public)
+ * and owns. In Node the import itself runs synchronously on the calling thread
+ * (~20 µs; no thread-pool job), so the returned promise is settled at once.
+ */
+export function importValidatedDhPublic(publicKey: Bytes): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', publicKey, ALGORITHM, true, []);
 }
 
 /**
@@ -151,20 +166,31 @@ export function importDhPublic(publicKey: Uint8Array): Promise<CryptoKey> {
  */
 export async function dh(privateKey: CryptoKey, publicKey: Uint8Array | CryptoKey): Promise<Bytes> {
   const pub = publicKey instanceof Uint8Array ? await importDhPublic(publicKey) : publicKey;
-  let secret: Bytes;
-  try {
-    secret = new Uint8Array(
-      await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, privateKey, 256),
-    );
-  } catch (e) {
-    // WebCrypto reports an all-zero output as OperationError.
-    throw new ParleyError(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero', {
-      cause: e instanceof Error ? e.name : 'unknown',
-    });
-  }
+  return deriveDh(privateKey, pub);
+}
+
+function rejectedAsZero(cause: unknown): never {
+  // WebCrypto reports an all-zero output as OperationError.
+  throw new ParleyError(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero', {
+    cause: cause instanceof Error ? cause.name : 'unknown',
+  });
+}
+
+function checkedSecret(bits: ArrayBuffer): Bytes {
+  const secret = new Uint8Array(bits);
   if (isAllZero(secret))
     fail(ErrorCode.KEY_ZERO_SHARED_SECRET, 'X25519: shared secret is all zero');
   return secret;
+}
+
+/**
+ * DH with an imported public key: one WebCrypto call (a thread-pool job in
+ * Node) and no further promise layers; an all-zero result is KEY_ZERO_SHARED_SECRET.
+ */
+export function deriveDh(privateKey: CryptoKey, publicKey: CryptoKey): Promise<Bytes> {
+  return crypto.subtle
+    .deriveBits({ name: ALGORITHM, public: publicKey }, privateKey, 256)
+    .then(checkedSecret, rejectedAsZero);
 }
 
 function bytesToBase64Url(bytes: Uint8Array): string {
@@ -176,5 +202,8 @@ function bytesToBase64Url(bytes: Uint8Array): string {
 function base64UrlToBytes(text: string): Bytes {
   const b64 = text.replaceAll('-', '+').replaceAll('_', '/');
   const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  // A plain loop: Uint8Array.from(string, mapFn) goes through the iterator protocol.
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
