@@ -94,26 +94,31 @@ function malformed(reason: string): never {
   return fail(ErrorCode.MESSAGE_MALFORMED, `Cannot decode message: ${reason}`);
 }
 
-/** Reads and checks the version byte; returns the type byte (not yet checked). */
-export function readEnvelope(bytes: Uint8Array): {
-  readonly version: number;
-  readonly type: number;
-} {
+/** The type byte, after checking the envelope length and the version byte. */
+function envelopeType(bytes: Uint8Array): number {
   if (!(bytes instanceof Uint8Array) || bytes.length < ENVELOPE_BYTES)
     malformed('shorter than the envelope');
   const version = bytes[0] as number;
-  const type = bytes[1] as number;
   if (version !== PROTOCOL_VERSION) {
     fail(ErrorCode.MESSAGE_VERSION, `Cannot decode message: unsupported version (${version})`, {
       version,
     });
   }
-  return { version, type };
+  return bytes[1] as number;
+}
+
+/** Reads and checks the version byte; returns the type byte (not yet checked). */
+export function readEnvelope(bytes: Uint8Array): {
+  readonly version: number;
+  readonly type: number;
+} {
+  const type = envelopeType(bytes);
+  return { version: PROTOCOL_VERSION, type };
 }
 
 /** Fails with MESSAGE_TYPE unless the message is one of `allowed`. */
 export function expectMessageType<T extends number>(bytes: Uint8Array, allowed: readonly T[]): T {
-  const { type } = readEnvelope(bytes);
+  const type = envelopeType(bytes);
   if (!allowed.includes(type as T)) {
     fail(ErrorCode.MESSAGE_TYPE, `Cannot decode message: type ${type} not accepted here`, {
       type,
@@ -125,11 +130,32 @@ export function expectMessageType<T extends number>(bytes: Uint8Array, allowed: 
 
 export function encodeRatchetHeader(header: RatchetHeader): Bytes {
   const out = new Uint8Array(RATCHET_HEADER_BYTES);
-  out.set(header.dh, 0);
-  const view = new DataView(out.buffer);
-  view.setUint32(X25519_KEY_BYTES, header.pn);
-  view.setUint32(X25519_KEY_BYTES + 4, header.n);
+  writeRatchetHeader(out, 0, header);
   return out;
+}
+
+function writeU32(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = n >>> 16;
+  out[at + 2] = n >>> 8;
+  out[at + 3] = n;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return (
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0
+  );
+}
+
+/** Writes the 40-byte ratchet header at `at` (the fixed layout above, no intermediate buffer). */
+export function writeRatchetHeader(out: Uint8Array, at: number, header: RatchetHeader): void {
+  out.set(header.dh, at);
+  writeU32(out, at + X25519_KEY_BYTES, header.pn);
+  writeU32(out, at + X25519_KEY_BYTES + 4, header.n);
 }
 
 export function preKeyFlags(fields: PreKeyFields): number {
@@ -213,29 +239,55 @@ function readHeaderAndCiphertext(reader: ByteReader): {
   };
   const headerEnd = reader.offset;
   const length = reader.remaining;
-  if (
-    length < MIN_CIPHERTEXT_BYTES ||
-    length > MAX_CIPHERTEXT_BYTES ||
-    (length - GCM_TAG_BYTES) % PADDING_BLOCK !== 0
-  ) {
+  if (!isPaddedCiphertextLength(length)) {
     reader.fail(`ciphertext length ${length} is not a padded size`);
   }
   return { header, headerEnd, ciphertext: reader.view(length) };
 }
 
+const RATCHET_HEADER_END = ENVELOPE_BYTES + RATCHET_HEADER_BYTES;
+
+function isPaddedCiphertextLength(length: number): boolean {
+  return (
+    length >= MIN_CIPHERTEXT_BYTES &&
+    length <= MAX_CIPHERTEXT_BYTES &&
+    (length - GCM_TAG_BYTES) % PADDING_BLOCK === 0
+  );
+}
+
+const PAIRWISE_TYPES: readonly (typeof MessageType.RATCHET | typeof MessageType.PREKEY)[] = [
+  MessageType.RATCHET,
+  MessageType.PREKEY,
+];
+
 /** Decodes a type-1 or type-2 message (checks version and type first). */
 export function decodeMessage(
   bytes: Uint8Array,
-  allowed: readonly (typeof MessageType.RATCHET | typeof MessageType.PREKEY)[] = [
-    MessageType.RATCHET,
-    MessageType.PREKEY,
-  ],
+  allowed: readonly (typeof MessageType.RATCHET | typeof MessageType.PREKEY)[] = PAIRWISE_TYPES,
 ): DecodedMessage {
   const type = expectMessageType(bytes, allowed);
+  // Every message after the first exchange is a well-formed type 1: read it at
+  // its fixed offsets. Anything else takes the checked reader below, which also
+  // produces the exact error for a malformed one.
+  if (type === MessageType.RATCHET && isPaddedCiphertextLength(bytes.length - RATCHET_HEADER_END)) {
+    const header: RatchetHeader = {
+      dh: bytes.slice(ENVELOPE_BYTES, ENVELOPE_BYTES + X25519_KEY_BYTES),
+      pn: readU32(bytes, ENVELOPE_BYTES + X25519_KEY_BYTES),
+      n: readU32(bytes, ENVELOPE_BYTES + X25519_KEY_BYTES + 4),
+    };
+    return {
+      type,
+      preKey: undefined,
+      header,
+      headerEnd: RATCHET_HEADER_END,
+      ciphertext: bytes.subarray(RATCHET_HEADER_END),
+    };
+  }
   const reader = new ByteReader(bytes, ErrorCode.MESSAGE_MALFORMED, 'message');
   reader.view(ENVELOPE_BYTES);
   const preKey = type === MessageType.PREKEY ? readPreKeyFields(reader) : undefined;
-  return { type, preKey, ...readHeaderAndCiphertext(reader) };
+  const { header, headerEnd, ciphertext } = readHeaderAndCiphertext(reader);
+  return { type, preKey, header, headerEnd, ciphertext };
 }
 
 /** version || type || prefix || header || ciphertext */
@@ -260,7 +312,8 @@ export function associatedData(
   identities: Uint8Array,
 ): Bytes {
   const out = new Uint8Array(headerEnd + identities.length);
-  out.set(message.subarray(0, ENVELOPE_BYTES), 0);
+  out[0] = message[0] as number;
+  out[1] = message[1] as number;
   out.set(identities, ENVELOPE_BYTES);
   out.set(message.subarray(ENVELOPE_BYTES, headerEnd), ENVELOPE_BYTES + identities.length);
   return out;

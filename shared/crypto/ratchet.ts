@@ -6,19 +6,31 @@
  * replay, too large a jump) leaves the caller holding the unchanged state: the
  * transactional behaviour libsignal gets by cloning.
  *
- * Symmetric steps are synchronous (@noble: HMAC, HKDF, AES-GCM). Only a DH
- * ratchet step is asynchronous (WebCrypto X25519), and its independent parts
- * run concurrently: key generation alongside the first DH, the second DH in the
- * thread pool while the message is decrypted on the main thread.
+ * Symmetric steps are synchronous (@noble: HMAC, HKDF, AES-GCM): encrypting,
+ * and decrypting a message of a chain we already know, never await anything.
+ * Only a DH ratchet step is asynchronous (WebCrypto X25519), and its
+ * independent parts run concurrently: key generation alongside the import of
+ * the peer's key and the first DH, the second DH in the thread pool while the
+ * message is decrypted on the main thread.
+ *
+ * A new state shares everything that did not change with the old one (chain
+ * objects, the retired list, the skipped-key store); only the fields a step
+ * changes are new. Every state is built by `ratchetState`, so all of them have
+ * one shape (monomorphic property access in the hot path).
  */
 import { type Bytes, copy, equalBytes } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
-import { hkdf, kdfChain } from './kdf.ts';
+import { hkdf, hkdfZeroSalt, kdfChain } from './kdf.ts';
 import { Label } from './labels.ts';
 import type { RatchetHeader } from './message-format.ts';
 import { SKIPPED_KEY_MAX_AGE_MS, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
-import { type DhKeyPair, dh, importDhPublic, validateX25519Public } from './x25519.ts';
+import {
+  type DhKeyPair,
+  deriveDh,
+  importValidatedDhPublic,
+  validateX25519Public,
+} from './x25519.ts';
 
 /** Most message keys one message may make us derive and store on one chain. */
 export const MAX_SKIP = 1000;
@@ -74,29 +86,61 @@ const MESSAGE_KEYS_INFO = new TextEncoder().encode(Label.MESSAGE_KEYS);
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 
+function ratchetState(
+  rootKey: Bytes,
+  ourRatchetKey: DhKeyPair,
+  sending: SendingChain | undefined,
+  previousSendingLength: number,
+  receiving: ReceivingChain | undefined,
+  retired: readonly RetiredChain[],
+  skipped: SkippedKeys,
+): RatchetState {
+  return { rootKey, ourRatchetKey, sending, previousSendingLength, receiving, retired, skipped };
+}
+
 /** KDF_RK: HKDF(salt = root key, ikm = DH output, info = ROOT) -> (root key, chain key). */
 export function kdfRoot(
   rootKey: Uint8Array,
   dhOutput: Uint8Array,
 ): { rootKey: Bytes; chainKey: Bytes } {
   const out = hkdf(dhOutput, rootKey, ROOT_INFO, 2 * KEY_BYTES);
-  return { rootKey: out.slice(0, KEY_BYTES), chainKey: out.slice(KEY_BYTES) };
+  const keys = { rootKey: out.slice(0, KEY_BYTES), chainKey: out.slice(KEY_BYTES) };
+  out.fill(0);
+  return keys;
 }
 
 /** AES-256-GCM key and nonce for one message key (each message key is used once). */
 export function messageKeys(messageKey: Uint8Array): { key: Bytes; nonce: Bytes } {
-  const out = hkdf(messageKey, undefined, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
+  const out = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
   return { key: out.subarray(0, KEY_BYTES), nonce: out.subarray(KEY_BYTES) };
 }
 
-function seal(messageKey: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Bytes {
-  const { key, nonce } = messageKeys(messageKey);
-  return sealSmall(key, nonce, plaintext, aad);
+/** Encrypts one message under the key and nonce derived from its message key. */
+export function sealWithMessageKey(
+  messageKey: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Bytes {
+  const okm = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
+  try {
+    return sealSmall(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), plaintext, aad);
+  } finally {
+    okm.fill(0);
+  }
 }
 
-function open(messageKey: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Bytes {
-  const { key, nonce } = messageKeys(messageKey);
-  return openSmall(key, nonce, ciphertext, aad);
+/** Decrypts one message (DECRYPT_FAILED on a bad tag). */
+export function openWithMessageKey(
+  messageKey: Uint8Array,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+): Bytes {
+  const okm = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
+  try {
+    return openSmall(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), ciphertext, aad);
+  } finally {
+    okm.fill(0);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -110,28 +154,28 @@ export function initiatorState(
   dhOutput: Uint8Array,
 ): RatchetState {
   const { rootKey, chainKey } = kdfRoot(sharedSecret, dhOutput);
-  return {
+  return ratchetState(
     rootKey,
     ourRatchetKey,
-    sending: { chainKey, index: 0 },
-    previousSendingLength: 0,
-    receiving: undefined,
-    retired: [],
-    skipped: SkippedKeys.EMPTY,
-  };
+    { chainKey, index: 0 },
+    0,
+    undefined,
+    [],
+    SkippedKeys.EMPTY,
+  );
 }
 
 /** RatchetInitBob: our signed prekey is the first ratchet key; nothing can be sent yet. */
 export function responderState(sharedSecret: Uint8Array, signedPreKey: DhKeyPair): RatchetState {
-  return {
-    rootKey: copy(sharedSecret),
-    ourRatchetKey: signedPreKey,
-    sending: undefined,
-    previousSendingLength: 0,
-    receiving: undefined,
-    retired: [],
-    skipped: SkippedKeys.EMPTY,
-  };
+  return ratchetState(
+    copy(sharedSecret),
+    signedPreKey,
+    undefined,
+    0,
+    undefined,
+    [],
+    SkippedKeys.EMPTY,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -140,7 +184,55 @@ export function responderState(sharedSecret: Uint8Array, signedPreKey: DhKeyPair
 /** Drops skipped keys older than the limit (the state is returned as is if none are). */
 export function expireSkippedKeys(state: RatchetState, now: number): RatchetState {
   const skipped = state.skipped.withoutExpired(now);
-  return skipped === state.skipped ? state : { ...state, skipped };
+  return skipped === state.skipped
+    ? state
+    : ratchetState(
+        state.rootKey,
+        state.ourRatchetKey,
+        state.sending,
+        state.previousSendingLength,
+        state.receiving,
+        state.retired,
+        skipped,
+      );
+}
+
+/** One step of the sending chain: the key of the next message and the state after it. */
+export interface SendingStep {
+  readonly state: RatchetState;
+  readonly header: RatchetHeader;
+  /** Used for exactly one message: the caller seals with it (sealWithMessageKey), then wipes it. */
+  readonly messageKey: Bytes;
+}
+
+/** The symmetric half of RatchetEncrypt: KDF_CK on the sending chain. */
+export function advanceSendingChain(state: RatchetState): SendingStep {
+  const sending = state.sending;
+  if (sending === undefined)
+    fail(
+      ErrorCode.BAD_ARGUMENT,
+      'Cannot encrypt: no sending chain before the first received message',
+    );
+  if (sending.index >= MAX_INDEX)
+    fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: sending chain exhausted');
+  const step = kdfChain(sending.chainKey);
+  return {
+    state: ratchetState(
+      state.rootKey,
+      state.ourRatchetKey,
+      { chainKey: step.chainKey, index: sending.index + 1 },
+      state.previousSendingLength,
+      state.receiving,
+      state.retired,
+      state.skipped,
+    ),
+    header: {
+      dh: state.ourRatchetKey.publicKey,
+      pn: state.previousSendingLength,
+      n: sending.index,
+    },
+    messageKey: step.messageKey,
+  };
 }
 
 /**
@@ -152,45 +244,39 @@ export function ratchetEncrypt(
   plaintext: Uint8Array,
   associatedData: (header: RatchetHeader) => Uint8Array,
 ): { state: RatchetState; header: RatchetHeader; ciphertext: Bytes } {
-  const sending = state.sending;
-  if (sending === undefined)
-    fail(
-      ErrorCode.BAD_ARGUMENT,
-      'Cannot encrypt: no sending chain before the first received message',
-    );
-  if (sending.index >= MAX_INDEX)
-    fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: sending chain exhausted');
-  const step = kdfChain(sending.chainKey);
-  const header: RatchetHeader = {
-    dh: state.ourRatchetKey.publicKey,
-    pn: state.previousSendingLength,
-    n: sending.index,
-  };
-  const ciphertext = seal(step.messageKey, plaintext, associatedData(header));
-  return {
-    state: { ...state, sending: { chainKey: step.chainKey, index: sending.index + 1 } },
-    header,
-    ciphertext,
-  };
+  const step = advanceSendingChain(state);
+  const ciphertext = sealWithMessageKey(step.messageKey, plaintext, associatedData(step.header));
+  step.messageKey.fill(0);
+  return { state: step.state, header: step.header, ciphertext };
 }
 
 // ---------------------------------------------------------------------------
 // Decryption
 
-/** SkipMessageKeys: derives the keys of messages [chain.index, until) for later. */
+export interface DecryptResult {
+  readonly state: RatchetState;
+  readonly plaintext: Bytes;
+}
+
+/**
+ * SkipMessageKeys: derives the keys of messages [from, until) of a chain into
+ * `out` and returns the chain key for index `until`.
+ */
 function skipAhead(
-  chain: ReceivingChain,
+  ratchetKey: Bytes,
+  chainKey: Bytes,
+  from: number,
   until: number,
   now: number,
   out: SkippedKey[],
-): ReceivingChain {
-  let chainKey = chain.chainKey;
-  for (let i = chain.index; i < until; i++) {
-    const step = kdfChain(chainKey);
-    out.push({ ratchetKey: chain.publicKey, index: i, messageKey: step.messageKey, storedAt: now });
-    chainKey = step.chainKey;
+): Bytes {
+  let key = chainKey;
+  for (let i = from; i < until; i++) {
+    const step = kdfChain(key);
+    out.push({ ratchetKey, index: i, messageKey: step.messageKey, storedAt: now });
+    key = step.chainKey;
   }
-  return until > chain.index ? { publicKey: chain.publicKey, chainKey, index: until } : chain;
+  return key;
 }
 
 function tooManySkipped(from: number, to: number): never {
@@ -223,19 +309,36 @@ export async function ratchetDecrypt(
   header: RatchetHeader,
   ciphertext: Uint8Array,
   aad: Uint8Array,
-): Promise<{ state: RatchetState; plaintext: Bytes }> {
+): Promise<DecryptResult> {
   const now = deps.now();
+  return (
+    decryptOnKnownChain(state, header, ciphertext, aad, now) ??
+    dhRatchetAndDecrypt(deps.generateDhKeyPair, state, header, ciphertext, aad, now)
+  );
+}
 
+/**
+ * The synchronous part of RatchetDecrypt: a message whose key is stored
+ * (skipped earlier), one on the current receiving chain, or a replay on a
+ * closed chain. Returns undefined if the message starts a new chain (then
+ * dhRatchetAndDecrypt takes it). Throws on failure; the state is untouched.
+ */
+export function decryptOnKnownChain(
+  state: RatchetState,
+  header: RatchetHeader,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+  now: number,
+): DecryptResult | undefined {
   // 1. A key stored for a message that arrived late (looked up before expiry
   //    pruning, so a late message is reported as expired rather than as a replay).
   const stored = state.skipped.get(header.dh, header.n);
-  if (stored !== undefined && now - stored.storedAt >= SKIPPED_KEY_MAX_AGE_MS) {
-    fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Cannot decrypt: message key expired');
-  }
-  const skipped = state.skipped.withoutExpired(now);
   if (stored !== undefined) {
-    const plaintext = open(stored.messageKey, ciphertext, aad);
-    return { state: { ...state, skipped: skipped.without(header.dh, header.n) }, plaintext };
+    if (now - stored.storedAt >= SKIPPED_KEY_MAX_AGE_MS)
+      fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Cannot decrypt: message key expired');
+    const plaintext = openWithMessageKey(stored.messageKey, ciphertext, aad);
+    const skipped = state.skipped.withoutExpired(now).without(header.dh, header.n);
+    return { state: withSkipped(state, skipped), plaintext };
   }
 
   // 2. The current receiving chain.
@@ -243,40 +346,79 @@ export async function ratchetDecrypt(
   if (receiving !== undefined && equalBytes(header.dh, receiving.publicKey)) {
     if (header.n < receiving.index) duplicate();
     if (header.n - receiving.index > MAX_SKIP) tooManySkipped(receiving.index, header.n);
-    const newlySkipped: SkippedKey[] = [];
-    const chain = skipAhead(receiving, header.n, now, newlySkipped);
-    const step = kdfChain(chain.chainKey);
-    const plaintext = open(step.messageKey, ciphertext, aad);
+    let newlySkipped: SkippedKey[] | undefined;
+    let chainKey = receiving.chainKey;
+    if (header.n > receiving.index) {
+      newlySkipped = [];
+      chainKey = skipAhead(
+        receiving.publicKey,
+        chainKey,
+        receiving.index,
+        header.n,
+        now,
+        newlySkipped,
+      );
+    }
+    const step = kdfChain(chainKey);
+    const plaintext = openWithMessageKey(step.messageKey, ciphertext, aad);
+    step.messageKey.fill(0);
+    const expired = state.skipped.withoutExpired(now);
     return {
-      state: {
-        ...state,
-        receiving: { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
-        skipped: skipped.withAdded(newlySkipped),
-      },
+      state: ratchetState(
+        state.rootKey,
+        state.ourRatchetKey,
+        state.sending,
+        state.previousSendingLength,
+        { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
+        state.retired,
+        newlySkipped === undefined ? expired : expired.withAdded(newlySkipped),
+      ),
       plaintext,
     };
   }
 
   // 3. A chain we already closed: every index below its length was used or stored.
-  const retired = state.retired.find((c) => equalBytes(c.publicKey, header.dh));
-  if (retired !== undefined) {
+  for (const retired of state.retired) {
+    if (!equalBytes(retired.publicKey, header.dh)) continue;
     if (header.n < retired.length) duplicate();
     fail(ErrorCode.DECRYPT_FAILED, 'Cannot decrypt: authentication failed');
   }
-
-  // 4. A new ratchet key from the peer: DH ratchet step.
-  return dhRatchetAndDecrypt(deps, state, skipped, header, ciphertext, aad, now);
+  return undefined;
 }
 
-async function dhRatchetAndDecrypt(
-  deps: RatchetDeps,
+function withSkipped(state: RatchetState, skipped: SkippedKeys): RatchetState {
+  return ratchetState(
+    state.rootKey,
+    state.ourRatchetKey,
+    state.sending,
+    state.previousSendingLength,
+    state.receiving,
+    state.retired,
+    skipped,
+  );
+}
+
+/**
+ * 4. A new ratchet key from the peer: the DH ratchet step, then decryption on
+ * the new receiving chain. The next ratchet key pair is generated here, after
+ * the message that asks for it has arrived (never ahead of time: a key that
+ * existed before a compromise would delay post-compromise recovery).
+ *
+ * Three X25519 operations are unavoidable (key generation and two DHs); each is
+ * a WebCrypto thread-pool job in Node. They are started as early as their
+ * inputs allow: generation at once, the first DH as soon as the peer's key is
+ * imported (a synchronous import in Node), the second DH as soon as the key
+ * pair exists. The critical path is generation -> second DH; the first DH,
+ * both root KDFs and the decryption run alongside it.
+ */
+export async function dhRatchetAndDecrypt(
+  generateDhKeyPair: () => Promise<DhKeyPair>,
   state: RatchetState,
-  skipped: SkippedKeys,
   header: RatchetHeader,
   ciphertext: Uint8Array,
   aad: Uint8Array,
   now: number,
-): Promise<{ state: RatchetState; plaintext: Bytes }> {
+): Promise<DecryptResult> {
   const receiving = state.receiving;
   if (receiving !== undefined && header.pn - receiving.index > MAX_SKIP)
     tooManySkipped(receiving.index, header.pn);
@@ -284,33 +426,39 @@ async function dhRatchetAndDecrypt(
   const theirKey = copy(header.dh);
   validateX25519Public(theirKey, 'ratchet key'); // KEY_LOW_ORDER before any work
 
-  // Independent async work starts at once. Key generation goes first: generation
-  // followed by the second DH is the critical path of the step.
-  const generated = deps.generateDhKeyPair();
-  const imported = importDhPublic(theirKey);
-  const receiveDh = imported.then((pub) => dh(state.ourRatchetKey.privateKey, pub));
-  const sendDh = Promise.all([generated, imported]).then(([pair, pub]) => dh(pair.privateKey, pub));
-  // If decryption fails first, these results are dropped: keep their rejections quiet.
+  const generated = generateDhKeyPair();
+  // If anything below fails first, the key pair is dropped: keep its rejection quiet.
   ignoreRejection(generated);
+  const theirPublic = await importValidatedDhPublic(theirKey);
+  const receiveDh = deriveDh(state.ourRatchetKey.privateKey, theirPublic);
+  const sendDh = generated.then((pair) => deriveDh(pair.privateKey, theirPublic));
   ignoreRejection(sendDh);
 
   // Keys of the old chain's remaining messages (header.pn is its final length).
   const newlySkipped: SkippedKey[] = [];
-  if (receiving !== undefined) skipAhead(receiving, header.pn, now, newlySkipped);
+  if (receiving !== undefined)
+    skipAhead(
+      receiving.publicKey,
+      receiving.chainKey,
+      receiving.index,
+      header.pn,
+      now,
+      newlySkipped,
+    );
 
-  const received = kdfRoot(state.rootKey, await receiveDh);
-  const newChain = skipAhead(
-    { publicKey: theirKey, chainKey: received.chainKey, index: 0 },
-    header.n,
-    now,
-    newlySkipped,
-  );
-  const step = kdfChain(newChain.chainKey);
+  const receiveOutput = await receiveDh;
+  const received = kdfRoot(state.rootKey, receiveOutput);
+  receiveOutput.fill(0);
+  const chainKey = skipAhead(theirKey, received.chainKey, 0, header.n, now, newlySkipped);
+  const step = kdfChain(chainKey);
   // Decrypt while the second DH runs in the thread pool.
-  const plaintext = open(step.messageKey, ciphertext, aad);
+  const plaintext = openWithMessageKey(step.messageKey, ciphertext, aad);
+  step.messageKey.fill(0);
 
-  const [ourRatchetKey, sendOutput] = await Promise.all([generated, sendDh]);
+  const sendOutput = await sendDh;
+  const ourRatchetKey = await generated;
   const sent = kdfRoot(received.rootKey, sendOutput);
+  sendOutput.fill(0);
   const retired: readonly RetiredChain[] =
     receiving === undefined
       ? state.retired
@@ -318,16 +466,17 @@ async function dhRatchetAndDecrypt(
           { publicKey: receiving.publicKey, length: Math.max(receiving.index, header.pn) },
           ...state.retired.slice(0, MAX_RETIRED_CHAINS - 1),
         ];
+  const skipped = state.skipped.withoutExpired(now);
   return {
-    state: {
-      rootKey: sent.rootKey,
+    state: ratchetState(
+      sent.rootKey,
       ourRatchetKey,
-      sending: { chainKey: sent.chainKey, index: 0 },
-      previousSendingLength: state.sending?.index ?? 0,
-      receiving: { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
+      { chainKey: sent.chainKey, index: 0 },
+      state.sending?.index ?? 0,
+      { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
       retired,
-      skipped: skipped.withAdded(newlySkipped),
-    },
+      newlySkipped.length === 0 ? skipped : skipped.withAdded(newlySkipped),
+    ),
     plaintext,
   };
 }

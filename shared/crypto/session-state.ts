@@ -34,5 +34,44 @@ export type SessionFields = Omit<Session, 'sendingAd' | 'receivingAd'>;
 export function makeSession(fields: SessionFields): Session {
   const ours = encodeIdentity(fields.ourIdentity);
   const theirs = encodeIdentity(fields.theirIdentity);
-  return { ...fields, sendingAd: concat(ours, theirs), receivingAd: concat(theirs, ours) };
+  return sessionOf(
+    fields,
+    fields.ratchet,
+    fields.pendingPreKey,
+    concat(ours, theirs),
+    concat(theirs, ours),
+  );
+}
+
+/**
+ * The session after a message: a new ratchet state (and, once the peer has
+ * answered, no pending prekey); everything else is shared with `session`.
+ */
+export function withRatchet(
+  session: Session,
+  ratchet: RatchetState,
+  pendingPreKey: PreKeyFields | undefined,
+): Session {
+  return sessionOf(session, ratchet, pendingPreKey, session.sendingAd, session.receivingAd);
+}
+
+// The one place a Session is built, so every session value has the same shape.
+function sessionOf(
+  fields: SessionFields,
+  ratchet: RatchetState,
+  pendingPreKey: PreKeyFields | undefined,
+  sendingAd: Bytes,
+  receivingAd: Bytes,
+): Session {
+  return {
+    role: fields.role,
+    agreement: fields.agreement,
+    ourIdentity: fields.ourIdentity,
+    theirIdentity: fields.theirIdentity,
+    baseKey: fields.baseKey,
+    ratchet,
+    pendingPreKey,
+    sendingAd,
+    receivingAd,
+  };
 }

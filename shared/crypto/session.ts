@@ -27,24 +27,27 @@ import {
   decodeMessage,
   ENVELOPE_BYTES,
   encodePreKeyFields,
-  encodeRatchetHeader,
   MAX_PLAINTEXT_BYTES,
   MessageType,
   PROTOCOL_VERSION,
+  type PreKeyFields,
   RATCHET_HEADER_BYTES,
   readEnvelope,
+  writeRatchetHeader,
 } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
 import {
+  advanceSendingChain,
+  type DecryptResult,
+  decryptOnKnownChain,
+  dhRatchetAndDecrypt,
   expireSkippedKeys,
   initiatorState,
-  type RatchetDeps,
-  ratchetDecrypt,
-  ratchetEncrypt,
   responderState,
+  sealWithMessageKey,
 } from './ratchet.ts';
-import { makeSession, type Session } from './session-state.ts';
+import { makeSession, type Session, withRatchet } from './session-state.ts';
 import { initiateKeyAgreement, respondKeyAgreement } from './x3dh.ts';
 import { type DhKeyPair, dh, generateDhKeyPair, importDhPublic } from './x25519.ts';
 
@@ -60,10 +63,6 @@ export interface SessionDeps {
 }
 
 const defaultGenerate = (): Promise<DhKeyPair> => generateDhKeyPair(true);
-
-function ratchetDeps(deps: SessionDeps): RatchetDeps {
-  return { generateDhKeyPair: deps.generateDhKeyPair ?? defaultGenerate, now: deps.now };
-}
 
 function quiet(...promises: readonly Promise<unknown>[]): void {
   for (const p of promises) p.catch(() => undefined);
@@ -123,52 +122,91 @@ function checkPlaintext(plaintext: Uint8Array): void {
   }
 }
 
-/** Encrypts one message: a prekey message (type 2) until the initiator hears back, then type 1. */
+// The prekey part of type-2 messages, encoded once per pending key agreement
+// (the initiator repeats it in every message until the peer answers). A cache
+// beside the session, not in it: nothing here is serialised.
+const encodedPreKeyFields = new WeakMap<PreKeyFields, Bytes>();
+
+function preKeyPrefix(fields: PreKeyFields): Bytes {
+  let prefix = encodedPreKeyFields.get(fields);
+  if (prefix === undefined) {
+    prefix = encodePreKeyFields(fields);
+    encodedPreKeyFields.set(fields, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * Encrypts one message: a prekey message (type 2) until the initiator hears
+ * back, then type 1. Synchronous inside: nothing is awaited.
+ */
 export async function encryptMessage(
   deps: SessionDeps,
   session: Session,
   plaintext: Uint8Array,
 ): Promise<{ session: Session; ciphertext: Bytes }> {
   checkPlaintext(plaintext);
-  const ratchet = expireSkippedKeys(session.ratchet, deps.now());
-  const padded = pad(plaintext);
+  const step = advanceSendingChain(expireSkippedKeys(session.ratchet, deps.now()));
   const pending = session.pendingPreKey;
-  const prefix = pending === undefined ? undefined : encodePreKeyFields(pending);
-  const headerStart = ENVELOPE_BYTES + (prefix?.length ?? 0);
+  const prefix = pending === undefined ? undefined : preKeyPrefix(pending);
+  const headerStart = ENVELOPE_BYTES + (prefix === undefined ? 0 : prefix.length);
   const headerEnd = headerStart + RATCHET_HEADER_BYTES;
-  let message: Bytes | undefined;
-  const result = ratchetEncrypt(ratchet, padded, (header) => {
-    const out = new Uint8Array(headerEnd + padded.length + GCM_TAG_BYTES);
-    out[0] = PROTOCOL_VERSION;
-    out[1] = pending === undefined ? MessageType.RATCHET : MessageType.PREKEY;
-    if (prefix !== undefined) out.set(prefix, ENVELOPE_BYTES);
-    out.set(encodeRatchetHeader(header), headerStart);
-    message = out;
-    return associatedData(out, headerEnd, session.sendingAd);
-  });
-  if (message === undefined)
-    return fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: no message built');
-  message.set(result.ciphertext, headerEnd);
-  return { session: { ...session, ratchet: result.state }, ciphertext: message };
+  const padded = pad(plaintext);
+  const message = new Uint8Array(headerEnd + padded.length + GCM_TAG_BYTES);
+  message[0] = PROTOCOL_VERSION;
+  message[1] = prefix === undefined ? MessageType.RATCHET : MessageType.PREKEY;
+  if (prefix !== undefined) message.set(prefix, ENVELOPE_BYTES);
+  writeRatchetHeader(message, headerStart, step.header);
+  const aad = associatedData(message, headerEnd, session.sendingAd);
+  message.set(sealWithMessageKey(step.messageKey, padded, aad), headerEnd);
+  step.messageKey.fill(0);
+  padded.fill(0);
+  return { session: withRatchet(session, step.state, pending), ciphertext: message };
 }
 
-async function decryptWith(
+/** Unpads, and commits: any authenticated message from the peer ends the prekey phase. */
+function decrypted(
+  session: Session,
+  result: DecryptResult,
+): { session: Session; plaintext: Bytes } {
+  const plaintext = unpad(result.plaintext);
+  return { session: withRatchet(session, result.state, undefined), plaintext };
+}
+
+async function decryptWithDhStep(
   deps: SessionDeps,
   session: Session,
-  bytes: Uint8Array,
   message: DecodedMessage,
+  aad: Uint8Array,
+  now: number,
 ): Promise<{ session: Session; plaintext: Bytes }> {
-  const aad = associatedData(bytes, message.headerEnd, session.receivingAd);
-  const result = await ratchetDecrypt(
-    ratchetDeps(deps),
+  const result = await dhRatchetAndDecrypt(
+    deps.generateDhKeyPair ?? defaultGenerate,
     session.ratchet,
     message.header,
     message.ciphertext,
     aad,
+    now,
   );
-  const plaintext = unpad(result.plaintext);
-  // Any authenticated message from the peer proves it has the session: stop sending prekey messages.
-  return { session: { ...session, ratchet: result.state, pendingPreKey: undefined }, plaintext };
+  return decrypted(session, result);
+}
+
+/**
+ * Decrypts `message` (decoded from `bytes`) through `session`: synchronously
+ * on a known chain, through decryptWithDhStep when the message starts a new one.
+ */
+function decryptWith(
+  deps: SessionDeps,
+  session: Session,
+  bytes: Uint8Array,
+  message: DecodedMessage,
+): { session: Session; plaintext: Bytes } | Promise<{ session: Session; plaintext: Bytes }> {
+  const aad = associatedData(bytes, message.headerEnd, session.receivingAd);
+  const now = deps.now();
+  const known = decryptOnKnownChain(session.ratchet, message.header, message.ciphertext, aad, now);
+  return known === undefined
+    ? decryptWithDhStep(deps, session, message, aad, now)
+    : decrypted(session, known);
 }
 
 /**
