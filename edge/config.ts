@@ -74,7 +74,10 @@ export interface RelayConfig {
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
+  /** Names this instance in logs and in cross-instance fan-out (must be unique per running instance). */
   readonly instanceId: string;
+  /** With Redis/Upstash fan-out: every connected device re-reads its queue this often (lost-publish safety net). */
+  readonly fanoutPollSeconds: number;
   /** Take the client IP from X-Forwarded-For (only behind a reverse proxy you control). */
   readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
@@ -239,6 +242,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
       'INSTANCE_ID',
       [...instanceBytes].map((b) => b.toString(16).padStart(2, '0')).join(''),
     ),
+    fanoutPollSeconds: int(env, 'FANOUT_POLL_SECONDS', 30, 1, 3600),
     trustProxy: str(env, 'TRUST_PROXY', 'false') === 'true',
     logLevel,
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),

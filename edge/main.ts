@@ -123,6 +123,7 @@ const server = Deno.serve(
         sessionSigning: config.tokenSecretIsEphemeral ? 'ephemeral' : 'configured',
         sweeper: sweepMode,
         rateLimits: relay.limiterStore,
+        fanout: relay.fanoutKind,
       }),
   },
   (request, info) => relay.app.fetch(request, { remoteAddr: info.remoteAddr }),

@@ -18,7 +18,7 @@ import { queueDepth } from './db/queue.ts';
 import { openQueueStore, type QueueStore } from './db/queue-store.ts';
 import { Sweeper } from './expiry/sweeper.ts';
 import type { Fanout } from './fanout/fanout.ts';
-import { MemoryFanout } from './fanout/memory.ts';
+import { openFanout } from './fanout/open.ts';
 import type { AppEnv } from './http/env.ts';
 import { openLimiterStore } from './limits/store.ts';
 import { createAudit } from './observability/audit.ts';
@@ -53,6 +53,8 @@ export interface Relay {
   readonly fanout: Fanout;
   /** Where rate-limit buckets live: memory, redis or upstash. */
   readonly limiterStore: string;
+  /** How instances signal each other: memory (single instance), redis or upstash. */
+  readonly fanoutKind: string;
   /** Stops the hub (draining sockets), then closes fan-out and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -69,13 +71,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const metrics = new RelayMetrics();
   metrics.queueDepth.collectWith(() => queueDepth(database.db));
   const audit = createAudit(log, metrics);
-  const fanout =
-    options.fanout ??
-    new MemoryFanout((error) =>
-      log.error('fanout.listener_failed', {
-        error: error instanceof Error ? error.name : 'unknown',
-      }),
-    );
+  const opened =
+    options.fanout === undefined
+      ? await openFanout(config, log)
+      : { fanout: options.fanout, kind: 'custom' };
+  const fanout = opened.fanout;
   const limiterStore = await openLimiterStore(config, log, now);
   const limiter = (name: string, limit: RateLimit) => limiterStore.create(name, limit);
   const limits = config.rateLimits;
@@ -166,6 +166,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     queue,
     fanout,
     limiterStore: limiterStore.kind,
+    fanoutKind: opened.kind,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;

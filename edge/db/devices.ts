@@ -304,11 +304,12 @@ export async function touchDevice(
   accountId: string,
   deviceId: number,
   now: number,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .update(devices)
     .set({ lastSeenAt: now })
     .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)));
+  return result.rowsAffected > 0;
 }
 
 /** Active device ids of an account (the hot path of every send: ids only, no key blobs). */

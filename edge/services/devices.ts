@@ -312,7 +312,8 @@ export class DeviceService {
     await this.#d.fanout.signal({ accountId, deviceId }, { type: 'revoked' });
   }
 
-  touch(accountId: string, deviceId: number): Promise<void> {
+  /** Records the device as seen; false when it no longer exists. */
+  touch(accountId: string, deviceId: number): Promise<boolean> {
     return touchDevice(this.#d.db, accountId, deviceId, this.#d.now());
   }
 

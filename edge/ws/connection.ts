@@ -220,11 +220,18 @@ export class Connection {
       await this.#attachment.detach();
       return;
     }
-    const [queued, oneTimePreKeys] = await Promise.all([
+    const [queued, oneTimePreKeys, exists] = await Promise.all([
       this.#ctx.messages.countPending(device),
       this.#ctx.devices.prekeyCount(device.accountId, device.deviceId),
       this.#ctx.devices.touch(device.accountId, device.deviceId),
     ]);
+    // Checked after attaching: a removal that committed before this point found no
+    // holder to revoke, so the socket must notice it here instead.
+    if (!exists) {
+      this.close(CloseCode.REVOKED, 'device removed');
+      return;
+    }
+    if (this.#state !== 'ready') return;
     this.#send({
       t: 'ready',
       user: device.accountId,

@@ -19,7 +19,8 @@ import { CloseCode, type RelaySocket } from './socket.ts';
 export interface DeviceDirectory {
   deviceKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
   prekeyCount(accountId: string, deviceId: number): Promise<number>;
-  touch(accountId: string, deviceId: number): Promise<void>;
+  /** Marks the device seen; false when it no longer exists. */
+  touch(accountId: string, deviceId: number): Promise<boolean>;
 }
 
 export interface HubDeps {
