@@ -27,6 +27,15 @@ export interface CryptoSample {
   readonly safetyNumberMs: number;
 }
 
+export const METRIC_KEYS = [
+  'encryptPerS',
+  'decryptPerS',
+  'pingPongPerS',
+  'setupMs',
+  'safetyNumberMs',
+] as const satisfies readonly (keyof CryptoSample)[];
+export type MetricKey = (typeof METRIC_KEYS)[number];
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -94,6 +103,7 @@ async function setupMs(
   count: number,
   plaintext: Uint8Array,
 ): Promise<number> {
+  // Key generation for `count` setups (registration, untimed), then the setups themselves.
   const setupOnce = await peer.prepareSetups(count, plaintext);
   const ms = await timeMs(async () => {
     for (let i = 0; i < count; i++) await setupOnce();
@@ -131,4 +141,93 @@ export async function measureSlice(
     case 'safetyNumbers':
       return { safetyNumberMs: await safetyNumberMs(sessions, sizes.safetyNumbers) };
   }
+}
+
+/** What runs slices: a peer in this process, or one in a child process (remote-peer.ts). */
+export interface SliceRunner {
+  readonly name: string;
+  slice(kind: SliceKind, sizes: SliceSizes): Promise<Partial<CryptoSample>>;
+}
+
+/** Parent -> child (peer-process.ts). */
+export interface SliceRequest {
+  readonly id: number;
+  readonly kind: SliceKind;
+  readonly sizes: SliceSizes;
+}
+
+/** Child -> parent: ready once its sessions are open, then one answer per request. */
+export type SliceResponse =
+  | { readonly ready: true }
+  | { readonly id: number; readonly sample: Partial<CryptoSample> }
+  | { readonly id: number; readonly error: string };
+
+/** The timed part of a slice, ms (without untimed preparation such as key generation). */
+function timedMs(kind: SliceKind, sizes: SliceSizes, sample: Partial<CryptoSample>): number {
+  const n = sizes[kind];
+  switch (kind) {
+    case 'messages':
+      return (
+        (1000 * n) / (sample.encryptPerS ?? Number.POSITIVE_INFINITY) +
+        (1000 * n) / (sample.decryptPerS ?? Number.POSITIVE_INFINITY)
+      );
+    case 'roundTrips':
+      return (1000 * n) / (sample.pingPongPerS ?? Number.POSITIVE_INFINITY);
+    case 'setups':
+      return n * (sample.setupMs ?? 0);
+    case 'safetyNumbers':
+      return n * (sample.safetyNumberMs ?? 0);
+  }
+}
+
+/** How long to warm one kind of work up: until either bound is reached. */
+export interface WarmupTarget {
+  /** Wall time spent in this kind's slices, ms. */
+  readonly ms: number;
+  /** Operations (messages, round trips, setups or safety numbers). */
+  readonly ops: number;
+}
+
+export type WarmupPlan = Readonly<Record<SliceKind, WarmupTarget>>;
+
+export interface WarmupDone {
+  readonly kind: SliceKind;
+  readonly peer: string;
+  readonly ms: number;
+  readonly ops: number;
+}
+
+/**
+ * Warms every peer up with the same work: for each kind, slices alternate
+ * between the peers, and a peer stops once it has spent `ms` of timed work in
+ * that kind or done `ops` operations of it (whichever comes first; the same
+ * bounds for every peer). The results are thrown away.
+ */
+export async function warmUp(
+  peers: readonly SliceRunner[],
+  plan: WarmupPlan,
+  sizes: SliceSizes,
+): Promise<WarmupDone[]> {
+  const done: WarmupDone[] = [];
+  for (const kind of SLICE_KINDS) {
+    const target = plan[kind];
+    const spent = peers.map(() => ({ ms: 0, ops: 0 }));
+    const finished = (i: number): boolean => {
+      const s = spent[i];
+      return s === undefined || s.ms >= target.ms || s.ops >= target.ops;
+    };
+    while (!peers.every((_, i) => finished(i))) {
+      for (const [i, p] of peers.entries()) {
+        const s = spent[i];
+        if (s === undefined || finished(i)) continue;
+        s.ms += timedMs(kind, sizes, await p.slice(kind, sizes));
+        s.ops += sizes[kind];
+      }
+    }
+    for (const [i, p] of peers.entries()) {
+      const s = spent[i];
+      if (s !== undefined) done.push({ kind, peer: p.name, ms: s.ms, ops: s.ops });
+    }
+  }
+  return done;
 }

@@ -12,6 +12,8 @@ import {
   generateIdentityKeyPair,
   type IdentityKeyPair,
   memoryPreKeyLookup,
+  type PreKeyBundle,
+  type PreKeyLookup,
   preKeysOf,
   publicIdentity,
 } from '../../shared/crypto/keys.ts';
@@ -29,9 +31,12 @@ import type { CryptoPeer, SessionPair } from './peer.ts';
 
 const deps: SessionDeps = { random: systemRandom, now: () => Date.now() };
 
+/** Registration-time state of one setup (untimed, like libsignal's prepared bundle and stores). */
 interface PreparedSetup {
   readonly initiator: IdentityKeyPair;
   readonly responder: Awaited<ReturnType<typeof generateDeviceKeySet>>;
+  readonly bundle: PreKeyBundle;
+  readonly lookup: PreKeyLookup;
 }
 
 async function prepare(): Promise<PreparedSetup> {
@@ -39,7 +44,12 @@ async function prepare(): Promise<PreparedSetup> {
     generateIdentityKeyPair(),
     generateDeviceKeySet(deps, { oneTimePreKeyCount: 1 }),
   ]);
-  return { initiator, responder };
+  return {
+    initiator,
+    responder,
+    bundle: bundleFromKeySet(responder, { oneTimePreKeyIndex: 0, withKemPreKey: true }),
+    lookup: memoryPreKeyLookup(preKeysOf(responder)),
+  };
 }
 
 /** PQXDH from the bundle (one-time + KEM prekey), first message, responder accepts it. */
@@ -47,13 +57,12 @@ async function establish(
   setup: PreparedSetup,
   plaintext: Uint8Array,
 ): Promise<{ initiator: Session; responder: Session }> {
-  const bundle = bundleFromKeySet(setup.responder, { oneTimePreKeyIndex: 0, withKemPreKey: true });
-  const outgoing = await createOutgoingSession(deps, setup.initiator, bundle);
+  const outgoing = await createOutgoingSession(deps, setup.initiator, setup.bundle);
   const first = await encryptMessage(deps, outgoing, plaintext);
   const accepted = await acceptIncomingSession(
     deps,
     setup.responder.identity,
-    memoryPreKeyLookup(preKeysOf(setup.responder)),
+    setup.lookup,
     first.ciphertext,
   );
   return { initiator: first.session, responder: accepted.session };
