@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Bytes } from '../bytes.ts';
 import {
@@ -59,5 +60,81 @@ describe('SkippedKeys', () => {
     expect(expired.get(chainA, 0)).toBeUndefined();
     expect(expired.get(chainB, 1)).toBeDefined();
     expect(store.withoutExpired(5000 + SKIPPED_KEY_MAX_AGE_MS).size).toBe(0);
+  });
+});
+
+describe('SkippedKeys against a plain ordered map (property)', () => {
+  // The store shares its map between versions and records removals beside it;
+  // a Map with delete/set is the reference for what every version contains.
+  type Op =
+    | { readonly op: 'add'; readonly chain: 0 | 1; readonly from: number; readonly count: number }
+    | { readonly op: 'remove'; readonly chain: 0 | 1; readonly from: number; readonly run: number }
+    | { readonly op: 'expire'; readonly age: number };
+  const chains = [chainA, chainB] as const;
+  const chainArb = fc.constantFrom(0 as const, 1 as const);
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      op: fc.constant('add' as const),
+      chain: chainArb,
+      from: fc.nat(60),
+      count: fc.integer({ min: 0, max: 40 }),
+    }),
+    // Several late messages in a row: long runs reach the map rebuild.
+    fc.record({
+      op: fc.constant('remove' as const),
+      chain: chainArb,
+      from: fc.nat(72),
+      run: fc.integer({ min: 1, max: 40 }),
+    }),
+    // Expires what was added more than `age` operations ago, keeps the rest.
+    fc.record({ op: fc.constant('expire' as const), age: fc.nat(6) }),
+  );
+  const slotOf = (chain: Uint8Array, index: number): string => `${chain[0]}:${index}`;
+  const sameOrder = (a: readonly SkippedKey[], b: readonly SkippedKey[]): boolean =>
+    a.length === b.length && a.every((k, i) => k === b[i]);
+
+  it('holds exactly the keys, in the order, that a Map with delete/set holds; old versions never change', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { minLength: 5, maxLength: 40, size: 'max' }),
+        fc.integer({ min: 5, max: 120 }),
+        (ops, limit) => {
+          let store = SkippedKeys.EMPTY;
+          let model = new Map<string, SkippedKey>();
+          const versions: { store: SkippedKeys; keys: SkippedKey[] }[] = [];
+          for (const [clock, op] of ops.entries()) {
+            model = new Map(model);
+            if (op.op === 'add') {
+              const added = keys(chains[op.chain], op.from, op.from + op.count, clock);
+              store = store.withAdded(added, limit);
+              for (const k of added) {
+                model.delete(slotOf(k.ratchetKey, k.index));
+                model.set(slotOf(k.ratchetKey, k.index), k);
+              }
+              for (const slot of [...model.keys()].slice(0, Math.max(0, model.size - limit)))
+                model.delete(slot);
+            } else if (op.op === 'remove') {
+              for (let i = op.from; i < op.from + op.run; i++) {
+                store = store.without(chains[op.chain], i);
+                model.delete(slotOf(chains[op.chain], i));
+              }
+            } else {
+              const at = clock - 1 - op.age;
+              store = store.withoutExpired(at + SKIPPED_KEY_MAX_AGE_MS);
+              for (const [slot, k] of model) if (k.storedAt <= at) model.delete(slot);
+            }
+            const expected = [...model.values()];
+            expect(sameOrder([...store.values()], expected)).toBe(true);
+            expect(store.size).toBe(model.size);
+            for (const chain of chains)
+              for (let i = 0; i < 112; i += 3)
+                expect(store.get(chain, i)).toBe(model.get(slotOf(chain, i)));
+            versions.push({ store, keys: expected });
+          }
+          for (const v of versions) expect(sameOrder([...v.store.values()], v.keys)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
