@@ -18,11 +18,26 @@ import type { Client, InStatement, InValue } from '@libsql/client';
 import { GroupCommit } from './group-commit.ts';
 import { type NativeDatabase, type NativeStatement, openNative } from './native-sqlite.ts';
 import type { Db } from './open.ts';
-import type { Enqueued, NewQueueRow, QueueRow } from './queue.ts';
+import type { NewQueueRow, QueueRow } from './queue.ts';
+
+/** A copy that was written: its index in the enqueued rows and its queue seq. */
+export interface StoredCopy {
+  readonly index: number;
+  readonly seq: number;
+}
 
 export interface QueueStore {
-  /** Stores every copy of one send (all or nothing); resolves after the commit with the rows written. */
-  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]>;
+  /** Stores every copy of one send (all or nothing); resolves after the commit with the copies written. */
+  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]>;
+  /**
+   * Changes whenever this process sees that another writer (another relay
+   * process) inserted queue rows since its own previous commit; undefined
+   * when the store cannot tell (remote databases). While it is unchanged,
+   * every row this process commits has a higher seq than any row a reader
+   * of this process has already seen, so a socket that had read its queue
+   * to the end may send a freshly committed row without reading it back.
+   */
+  readonly writerEpoch: number | undefined;
   /** Deletes acknowledged rows of one device (other devices' seqs never match). */
   acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number>;
   /** Unexpired rows for one device after `afterSeq`, oldest first. */
@@ -46,7 +61,7 @@ type Write =
       readonly deviceId: number;
       readonly seqs: readonly number[];
     };
-type WriteResult = Enqueued[] | number;
+type WriteResult = StoredCopy[] | number;
 
 const INSERT_SQL = `INSERT INTO queue (recipient_account, recipient_device, sender_account, sender_device,
     client_message_id, ciphertext, created_at, expires_at, sender_expires_at)
@@ -107,7 +122,11 @@ class NativeQueueStore implements QueueStore {
   readonly #insert: NativeStatement;
   readonly #ack: NativeStatement;
   readonly #pending: NativeStatement;
+  readonly #lastSeq: NativeStatement;
   readonly #writer: GroupCommit<Write, WriteResult>;
+  /** sqlite_sequence for `queue` after our last commit (undefined before the first). */
+  #seenSeq: number | undefined;
+  #epoch = 0;
 
   constructor(db: NativeDatabase) {
     this.#db = db;
@@ -116,20 +135,30 @@ class NativeQueueStore implements QueueStore {
     this.#insert = db.prepare(INSERT_SQL).raw(true);
     this.#ack = db.prepare(ACK_SQL);
     this.#pending = db.prepare(PENDING_SQL).raw(true);
+    this.#lastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'queue'").raw(true);
     this.#writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
       runOne: (write) => this.#transaction(() => this.#apply(write)),
     });
   }
 
+  #readLastSeq(): number {
+    const row = this.#lastSeq.get([]) as readonly unknown[] | undefined;
+    return row === undefined ? 0 : Number(row[0]);
+  }
+
   #transaction<T>(fn: () => T): T {
     this.#begin.run([]);
     try {
+      // Holding the write lock: if the sequence moved since our last commit, someone else wrote.
+      if (this.#readLastSeq() !== this.#seenSeq) this.#epoch++;
       const result = fn();
+      this.#seenSeq = this.#readLastSeq();
       this.#commit.run([]);
       return result;
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#seenSeq = undefined; // unknown now: the next commit starts a new epoch
       throw error;
     }
   }
@@ -141,23 +170,17 @@ class NativeQueueStore implements QueueStore {
         deleted += this.#ack.run([seq, write.accountId, write.deviceId]).changes;
       return deleted;
     }
-    const out: Enqueued[] = [];
-    for (const row of write.rows) {
+    const out: StoredCopy[] = [];
+    write.rows.forEach((row, index) => {
       const inserted = this.#insert.get(insertArgs(row)) as readonly unknown[] | undefined;
-      if (inserted !== undefined) {
-        out.push({
-          recipientAccount: row.recipientAccount,
-          recipientDevice: row.recipientDevice,
-          seq: Number(inserted[0]),
-        });
-      }
-    }
+      if (inserted !== undefined) out.push({ index, seq: Number(inserted[0]) });
+    });
     return out;
   }
 
-  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]> {
+  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]> {
     if (rows.length === 0) return Promise.resolve([]);
-    return this.#writer.submit({ kind: 'insert', rows }) as Promise<Enqueued[]>;
+    return this.#writer.submit({ kind: 'insert', rows }) as Promise<StoredCopy[]>;
   }
 
   acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
@@ -182,6 +205,10 @@ class NativeQueueStore implements QueueStore {
 
   get lastBatchSize(): number {
     return this.#writer.lastBatchSize;
+  }
+
+  get writerEpoch(): number {
+    return this.#epoch;
   }
 
   close(): void {
@@ -221,23 +248,18 @@ class ClientQueueStore implements QueueStore {
         for (const _ of w.seqs) deleted += results[i++]?.rowsAffected ?? 0;
         return deleted;
       }
-      const out: Enqueued[] = [];
-      for (const r of w.rows) {
+      const out: StoredCopy[] = [];
+      w.rows.forEach((_, index) => {
         const seq = results[i++]?.rows[0]?.seq;
-        if (seq !== undefined && seq !== null)
-          out.push({
-            recipientAccount: r.recipientAccount,
-            recipientDevice: r.recipientDevice,
-            seq: Number(seq),
-          });
-      }
+        if (seq !== undefined && seq !== null) out.push({ index, seq: Number(seq) });
+      });
       return out;
     });
   }
 
-  enqueue(rows: readonly NewQueueRow[]): Promise<Enqueued[]> {
+  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]> {
     if (rows.length === 0) return Promise.resolve([]);
-    return this.#writer.submit({ kind: 'insert', rows }) as Promise<Enqueued[]>;
+    return this.#writer.submit({ kind: 'insert', rows }) as Promise<StoredCopy[]>;
   }
 
   acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
@@ -262,6 +284,9 @@ class ClientQueueStore implements QueueStore {
   get lastBatchSize(): number {
     return this.#writer.lastBatchSize;
   }
+
+  /** A remote database gives no cheap view of other writers: always read back. */
+  readonly writerEpoch = undefined;
 
   close(): void {
     // The shared client is closed with the database.

@@ -11,14 +11,26 @@
  * dispatches to its local listener exactly as the in-process version does.
  */
 
+import type { QueueRow } from '../db/queue.ts';
+
 export interface DeviceAddress {
   readonly accountId: string;
   readonly deviceId: number;
 }
 
 export type FanoutSignal =
-  /** New rows for this device were committed to the queue (highest seq included). */
-  | { readonly type: 'queued'; readonly seq: number }
+  /**
+   * New rows for this device were committed to the queue (highest seq
+   * included). In process, the committed row itself may ride along with the
+   * queue's writer epoch, so a caught-up socket can send it without reading
+   * it back (see Connection); across instances only `seq` travels.
+   */
+  | {
+      readonly type: 'queued';
+      readonly seq: number;
+      readonly row?: QueueRow;
+      readonly epoch?: number;
+    }
   /** A frame that is never stored (typing): delivered if the device is online, dropped otherwise. */
   | { readonly type: 'transient'; readonly frame: Uint8Array }
   /** The device was removed: its socket must close. */

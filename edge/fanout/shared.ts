@@ -188,8 +188,13 @@ export class SharedFanout implements Fanout {
   }
 
   signal(device: DeviceAddress, signal: FanoutSignal): Promise<void> {
+    // Rows never ride along here: flushes may overlap, so their order is not the commit order.
+    const bare: FanoutSignal =
+      signal.type === 'queued' && signal.row !== undefined
+        ? { type: 'queued', seq: signal.seq }
+        : signal;
     return new Promise((resolve) => {
-      this.#outgoing.push({ key: deviceKey(device), signal, resolve });
+      this.#outgoing.push({ key: deviceKey(device), signal: bare, resolve });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => {

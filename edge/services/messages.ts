@@ -178,13 +178,19 @@ export class MessageService {
       }
     }
     const inserted = await this.#d.queue.enqueue(rows);
+    // Read right after the commit (no other commit can run before this continuation).
+    const epoch = this.#d.queue.writerEpoch;
     // Signals go out after the commit; a lost one only delays delivery (the queue is the truth).
     // Fan-out implementations log and swallow their own failures; nothing to add here.
-    for (const row of inserted) {
+    for (const copy of inserted) {
+      const row = rows[copy.index];
+      if (row === undefined) continue;
       this.#d.fanout
         .signal(
           { accountId: row.recipientAccount, deviceId: row.recipientDevice },
-          { type: 'queued', seq: row.seq },
+          epoch === undefined
+            ? { type: 'queued', seq: copy.seq }
+            : { type: 'queued', seq: copy.seq, row: { ...row, seq: copy.seq }, epoch },
         )
         .catch(ignore);
     }
@@ -193,6 +199,11 @@ export class MessageService {
 
   pending(device: DeviceAddress, afterSeq: number, limit: number): Promise<QueueRow[]> {
     return this.#d.queue.pending(device.accountId, device.deviceId, afterSeq, this.#d.now(), limit);
+  }
+
+  /** See QueueStore.writerEpoch. */
+  get writerEpoch(): number | undefined {
+    return this.#d.queue.writerEpoch;
   }
 
   countPending(device: DeviceAddress): Promise<number> {

@@ -81,6 +81,8 @@ export class Connection {
   #drainedSent = false;
   /** The pump stopped because the socket buffer was full; tick() resumes it. */
   #paused = false;
+  /** Writer epoch at the last read that reached the end of the queue (undefined: not caught up). */
+  #caughtUpEpoch: number | undefined;
   /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
   #readySent = false;
 
@@ -286,6 +288,10 @@ export class Connection {
     if (this.#state !== 'ready') return;
     switch (signal.type) {
       case 'queued':
+        if (signal.row !== undefined && this.#canSendDirectly(signal.row.seq, signal.epoch)) {
+          this.#deliver(signal.row);
+          return;
+        }
         this.#schedulePump();
         return;
       case 'transient':
@@ -299,6 +305,27 @@ export class Connection {
           this.close(CloseCode.REPLACED, 'device connected elsewhere');
         return;
     }
+  }
+
+  /**
+   * A freshly committed row may go out without reading it back only if this
+   * socket has read its queue to the end (the last read returned less than
+   * it asked for), nothing is being read right now, and no other process has
+   * written queue rows since that read (writer epoch unchanged): then no
+   * unsent row of this device can have a lower seq. Otherwise the pump reads.
+   */
+  #canSendDirectly(seq: number, epoch: number | undefined): boolean {
+    return (
+      epoch !== undefined &&
+      epoch === this.#caughtUpEpoch &&
+      this.#readySent &&
+      this.#drainedSent &&
+      !this.#pumping &&
+      !this.#paused &&
+      seq > this.#cursor &&
+      this.#unacked.size < DELIVERY_WINDOW &&
+      (this.#socket.bufferedAmount ?? 0) <= MAX_BUFFERED_BYTES
+    );
   }
 
   #schedulePump(): void {
@@ -332,17 +359,25 @@ export class Connection {
     while (this.#state === 'ready') {
       if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
         this.#paused = true; // resumed by tick()
+        this.#caughtUpEpoch = undefined;
         return;
       }
       this.#paused = false;
       const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
-      if (room <= 0) return;
+      if (room <= 0) {
+        this.#caughtUpEpoch = undefined; // rows may be waiting beyond the window
+        return;
+      }
+      // No commit can run between this read of the epoch and the (synchronous) query.
+      const epoch = this.#ctx.messages.writerEpoch;
       const rows = await this.#ctx.messages.pending(device, this.#cursor, room);
       for (const row of rows) this.#deliver(row);
       if (rows.length < room) {
         this.#backlogDone = true;
+        this.#caughtUpEpoch = epoch;
         break;
       }
+      this.#caughtUpEpoch = undefined;
     }
     if (this.#backlogDone && !this.#drainedSent && this.#state === 'ready') {
       this.#drainedSent = true;

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from './open.ts';
+import type { NewQueueRow } from './queue.ts';
+import { openQueueStore, type QueueStore } from './queue-store.ts';
+
+const alice = '00000000-0000-4000-8000-00000000000a';
+const bob = '00000000-0000-4000-8000-00000000000b';
+
+function copy(id: number, to = bob): NewQueueRow {
+  return {
+    recipientAccount: to,
+    recipientDevice: 1,
+    senderAccount: alice,
+    senderDevice: 1,
+    clientMessageId: new Uint8Array(16).fill(id),
+    ciphertext: new Uint8Array([id]),
+    createdAt: 1,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    senderExpiresAt: null,
+  };
+}
+
+describe('QueueStore (native, file database)', () => {
+  let dir: string;
+  let database: Database;
+  let store: QueueStore;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-queue-'));
+    const path = join(dir, 'q.db');
+    database = await openDatabase({ url: `file:${path}` });
+    for (const id of [alice, bob]) {
+      await database.client.execute({
+        sql: `INSERT INTO accounts (id, handle, webauthn_user_id, created_at) VALUES (?, ?, ?, 0)`,
+        args: [id, id.slice(-1), id],
+      });
+      await database.client.execute({
+        sql: `INSERT INTO devices (account_id, device_id, device_key, certificate, certificate_created_at,
+                signed_prekey_id, signed_prekey, signed_prekey_sig, kem_prekey_id, kem_prekey, kem_prekey_sig, created_at)
+              VALUES (?, 1, ?, x'00', 0, 1, x'00', x'00', 1, x'00', x'00', 0)`,
+        args: [id, new Uint8Array(32).fill(id.charCodeAt(35))],
+      });
+    }
+    store = openQueueStore(database.db, { filePath: path, synchronous: 'NORMAL' });
+  });
+
+  afterAll(() => {
+    store.close();
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits concurrent sends together, idempotently, and serves them in order', async () => {
+    const results = await Promise.all([
+      store.enqueue([copy(1)]),
+      store.enqueue([copy(2)]),
+      store.enqueue([copy(1)]),
+    ]);
+    expect(store.lastBatchSize).toBe(3);
+    expect(results[0]?.length).toBe(1);
+    expect(results[1]?.length).toBe(1);
+    expect(results[2]).toEqual([]); // the same message id again: nothing new
+    const rows = await store.pending(bob, 1, 0, 2, 10);
+    expect(rows.map((r) => r.ciphertext[0])).toEqual([1, 2]);
+    expect(await store.acknowledge(bob, 1, [rows[0]?.seq ?? 0])).toBe(1);
+    expect(await store.acknowledge(alice, 1, [rows[1]?.seq ?? 0])).toBe(0); // not alice's row
+    expect((await store.pending(bob, 1, 0, 2, 10)).length).toBe(1);
+  });
+
+  it('stores nothing for a device that does not exist or a recipient who blocked the sender', async () => {
+    expect(await store.enqueue([{ ...copy(5), recipientDevice: 99 }])).toEqual([]);
+    await database.client.execute({
+      sql: 'INSERT INTO blocks (account_id, blocked, created_at) VALUES (?, ?, 0)',
+      args: [bob, alice],
+    });
+    expect(await store.enqueue([copy(6)])).toEqual([]);
+    await database.client.execute({ sql: 'DELETE FROM blocks', args: [] });
+  });
+
+  it('moves the writer epoch when another writer inserted rows since its own last commit', async () => {
+    await store.enqueue([copy(7)]);
+    const settled = store.writerEpoch;
+    await store.enqueue([copy(8)]);
+    expect(store.writerEpoch).toBe(settled); // only our own writes in between
+    // Another process (here: the shared client, a second connection) writes a row.
+    await database.client.execute({
+      sql: `INSERT INTO queue (recipient_account, recipient_device, sender_account, sender_device, client_message_id,
+              ciphertext, created_at, expires_at) VALUES (?, 1, ?, 1, ?, x'09', 1, 9007199254740991)`,
+      args: [bob, alice, new Uint8Array(16).fill(9)],
+    });
+    await store.enqueue([copy(10)]);
+    expect(store.writerEpoch).not.toBe(settled);
+  });
+});
