@@ -7,4 +7,5 @@ import type { Suite } from './lib/suite.ts';
 
 export const suites: Readonly<Record<string, () => Promise<{ suite: Suite }>>> = {
   crypto: () => import('./crypto.ts'),
+  relay: () => import('./relay.ts'),
 };

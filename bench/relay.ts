@@ -1,0 +1,490 @@
+/**
+ * Relay suite: `npm run bench -- relay` (a benchmark, never a test).
+ *
+ * N WebSocket clients (default 1000), each an authenticated device, send 1:1
+ * messages of 300 opaque bytes: client i to client (i + N/2) mod N. Per
+ * system, in one run of this suite:
+ *  1. fixed rate: an aggregate RATE msgs/s (default 2000) for WARMUP + MEASURE
+ *     seconds; latency percentiles come from the measurement window;
+ *  2. max rate: a closed loop, every client keeping WINDOW sends outstanding
+ *     (each `stored`/ack releases the next); msgs/s = deliveries per second
+ *     in the measurement window.
+ * Latency is end to end: the sender's clock at send time travels in the
+ * body, and the recipient's load generator subtracts it on receipt.
+ *
+ * Systems: parley (the real relay, Deno, persist-before-`stored` in libSQL),
+ * socketio (Socket.IO 4 on Node), ws (bare `ws`, the same routing, no
+ * persistence), and two-instance runs with Redis: parley2 (REDIS_URL
+ * fan-out over one libSQL file) and socketio2 (@socket.io/redis-adapter).
+ * Clients of two-instance runs are split evenly, and every message crosses
+ * instances (the stress case). Two load-generator processes hold the clients
+ * (bench/relay/loadgen.ts); servers and generators share this machine's
+ * cores, all traffic stays on 127.0.0.1, and every phase is time-bounded.
+ *
+ * Then the idle check: IDLE authenticated Parley connections (default
+ * 10000), kept alive by pings; the relay's RSS is read after they settle.
+ *
+ * Devices are seeded into the database directly (bench/relay/seed.ts: real
+ * identity, device key and certificate; placeholder prekeys), not through
+ * the passkey registration flow, so seeding 10000 devices takes seconds.
+ * The relay's rate limits are raised for 127.0.0.1 through its environment
+ * (defaults unchanged).
+ *
+ * Knobs (environment): RELAY_BENCH_CLIENTS (default 1000, up to 10000),
+ * RELAY_BENCH_RATE (2000), RELAY_BENCH_SECONDS (measurement window, 10),
+ * RELAY_BENCH_IDLE (10000; 0 skips), RELAY_BENCH_SYSTEMS (comma list),
+ * RELAY_BENCH_SYNC (NORMAL or FULL for the relay's SQLITE_SYNCHRONOUS).
+ *
+ * Results: bench/results/relay.json = {parley, socketio, ws, parley2,
+ * socketio2}, each with clients, msgsPerS (max rate), p50Ms/p95Ms/p99Ms
+ * (fixed rate), rssMb (peak server RSS, summed over instances), plus the
+ * fixedRate and maxRate details; parley also carries the idle check.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RedisServer, startRedisServer } from '../edge/testing/redis-server.ts';
+import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { round } from './lib/stats.ts';
+import type { Suite, SuiteOptions } from './lib/suite.ts';
+import type { ClientSpec, Peer, Protocol } from './relay/clients.ts';
+import type { RunReport } from './relay/loadgen.ts';
+import {
+  cpuMs,
+  LoadGenerator,
+  RssSampler,
+  rssMb,
+  type ServerProcess,
+  startNodeServer,
+} from './relay/processes.ts';
+import { type SeededDevice, seedDevices } from './relay/seed.ts';
+
+type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2';
+const SYSTEMS: readonly SystemName[] = ['ws', 'socketio', 'parley', 'socketio2', 'parley2'];
+
+interface Plan {
+  readonly clients: number;
+  readonly rate: number;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+  readonly window: number;
+  readonly idle: number;
+  readonly idleSettleMs: number;
+  readonly systems: readonly SystemName[];
+  readonly sync: 'NORMAL' | 'FULL';
+}
+
+function envNumber(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name}: expected an integer ${min}..${max}, got "${raw}"`);
+  return n;
+}
+
+function planFor(smoke: boolean): Plan {
+  const systems = (process.env.RELAY_BENCH_SYSTEMS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is SystemName => (SYSTEMS as readonly string[]).includes(s));
+  const sync = process.env.RELAY_BENCH_SYNC === 'FULL' ? 'FULL' : 'NORMAL';
+  if (smoke) {
+    return {
+      clients: 20,
+      rate: 100,
+      warmupMs: 300,
+      measureMs: 700,
+      window: 1,
+      idle: 40,
+      idleSettleMs: 500,
+      systems: systems.length > 0 ? systems : SYSTEMS,
+      sync,
+    };
+  }
+  const clients = envNumber('RELAY_BENCH_CLIENTS', 1000, 2, 10_000);
+  return {
+    clients: clients - (clients % 2),
+    rate: envNumber('RELAY_BENCH_RATE', 2000, 1, 1_000_000),
+    warmupMs: 3000,
+    measureMs: envNumber('RELAY_BENCH_SECONDS', 10, 1, 600) * 1000,
+    window: 2,
+    idle: envNumber('RELAY_BENCH_IDLE', 10_000, 0, 10_000),
+    idleSettleMs: 5000,
+    systems: systems.length > 0 ? systems : SYSTEMS,
+    sync,
+  };
+}
+
+/** RELAY_BENCH_DENO_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", for profiling the relay. */
+function denoFlags(): string[] {
+  return (process.env.RELAY_BENCH_DENO_FLAGS ?? '').split(' ').filter((f) => f !== '');
+}
+
+/** Bench-only relay settings: limits raised for one IP opening thousands of sockets. */
+function relayEnv(plan: Plan): Record<string, string> {
+  return {
+    LOG_LEVEL: 'warn',
+    SQLITE_SYNCHRONOUS: plan.sync,
+    RATE_LIMIT_WS_CONNECT_PER_IP: '10000000/60',
+    RATE_LIMIT_HTTP_PER_IP: '10000000/60',
+    RATE_LIMIT_FRAMES_PER_DEVICE: '10000000/1',
+    RATE_LIMIT_COPIES_PER_DEVICE: '1000000000/60',
+    WS_AUTH_TIMEOUT_SECONDS: '120',
+  };
+}
+
+interface Percentiles {
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+function percentiles(values: number[]): Percentiles {
+  if (values.length === 0) return { p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN };
+  values.sort((a, b) => a - b);
+  const at = (q: number) =>
+    round(values[Math.min(values.length - 1, Math.floor(q * values.length))] as number);
+  return {
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    p99Ms: at(0.99),
+    maxMs: round(values.at(-1) as number),
+  };
+}
+
+interface Deployment {
+  readonly protocol: Protocol;
+  /** One base URL per instance. */
+  readonly urls: readonly string[];
+  readonly pids: () => readonly (number | undefined)[];
+  readonly persistence: boolean;
+  stop(): Promise<void>;
+}
+
+interface SystemResult {
+  readonly [key: string]: unknown;
+}
+
+class RelayBench {
+  readonly #plan: Plan;
+  readonly #log: (line: string) => void;
+  readonly #dir = mkdtempSync(join(tmpdir(), 'parley-bench-relay-'));
+  readonly #template: string;
+  #devices: SeededDevice[] = [];
+  #redis: RedisServer | undefined;
+  readonly #cleanup: (() => Promise<void>)[] = [];
+
+  constructor(plan: Plan, log: (line: string) => void) {
+    this.#plan = plan;
+    this.#log = log;
+    this.#template = join(this.#dir, 'template.db');
+  }
+
+  async seed(): Promise<void> {
+    const count = Math.max(this.#plan.clients, this.#plan.idle);
+    const started = performance.now();
+    this.#devices = await seedDevices(this.#template, count);
+    this.#log(
+      `seeded ${count} accounts with one device each in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+
+  async #redisUrl(): Promise<string> {
+    this.#redis ??= await startRedisServer();
+    return this.#redis.url;
+  }
+
+  #freshDatabase(name: string): string {
+    const path = join(this.#dir, `${name}.db`);
+    copyFileSync(this.#template, path);
+    return path;
+  }
+
+  async deploy(system: SystemName): Promise<Deployment> {
+    const env = relayEnv(this.#plan);
+    switch (system) {
+      case 'parley': {
+        const relay = await RelayProcess.start({
+          env,
+          dbPath: this.#freshDatabase(system),
+          denoFlags: denoFlags(),
+        });
+        return {
+          protocol: 'parley',
+          urls: [relay.wsUrl],
+          pids: () => [relay.pid],
+          persistence: true,
+          stop: () => relay.dispose(),
+        };
+      }
+      case 'parley2': {
+        const redis = await this.#redisUrl();
+        const dbPath = this.#freshDatabase(system);
+        const one = await RelayProcess.start({
+          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-1' },
+          dbPath,
+        });
+        const two = await RelayProcess.start({
+          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-2' },
+          dbPath,
+        });
+        return {
+          protocol: 'parley',
+          urls: [one.wsUrl, two.wsUrl],
+          pids: () => [one.pid, two.pid],
+          persistence: true,
+          stop: async () => {
+            await two.dispose();
+            await one.dispose();
+          },
+        };
+      }
+      case 'ws':
+      case 'socketio':
+      case 'socketio2': {
+        const { freePort } = await import('../edge/testing/relay-process.ts');
+        const instances = system === 'socketio2' ? 2 : 1;
+        const redis = system === 'socketio2' ? [await this.#redisUrl()] : [];
+        const servers: ServerProcess[] = [];
+        const urls: string[] = [];
+        for (let i = 0; i < instances; i++) {
+          const port = await freePort();
+          servers.push(
+            await startNodeServer(system === 'ws' ? 'ws-server.ts' : 'socketio-server.ts', [
+              String(port),
+              ...redis,
+            ]),
+          );
+          urls.push(`ws://127.0.0.1:${port}`);
+        }
+        return {
+          protocol: system === 'ws' ? 'ws' : 'socketio',
+          urls,
+          pids: () => servers.map((s) => s.pid),
+          persistence: false,
+          stop: async () => {
+            for (const s of servers) await s.stop();
+          },
+        };
+      }
+    }
+  }
+
+  /** Client i: its device, the instance it connects to, and its recipient. */
+  #assign(deployment: Deployment, count: number): { specs: ClientSpec[]; peers: Peer[] } {
+    const half = count / 2;
+    const specs: ClientSpec[] = [];
+    const peers: Peer[] = [];
+    for (let i = 0; i < count; i++) {
+      const device = this.#devices[i] as SeededDevice;
+      const instance = deployment.urls.length === 1 ? 0 : i < half ? 0 : 1;
+      specs.push({
+        userId: device.userId,
+        deviceId: device.deviceId,
+        seedHex: device.seedHex,
+        url: deployment.urls[instance] as string,
+      });
+      const peer = this.#devices[(i + half) % count] as SeededDevice;
+      peers.push({ userId: peer.userId, deviceId: peer.deviceId });
+    }
+    return { specs, peers };
+  }
+
+  async #connect(
+    deployment: Deployment,
+    count: number,
+  ): Promise<{ generators: LoadGenerator[]; seconds: number }> {
+    const generators = [LoadGenerator.start(), LoadGenerator.start()];
+    this.#cleanup.push(async () => {
+      for (const g of generators) await g.stop();
+    });
+    const { specs, peers } = this.#assign(deployment, count);
+    const started = performance.now();
+    const answers = await Promise.all(
+      generators.map((g, k) =>
+        g.request<{ connected: number; failed: number }>(
+          {
+            cmd: 'connect',
+            protocol: deployment.protocol,
+            clients: specs.filter((_, i) => i % generators.length === k),
+            peers: peers.filter((_, i) => i % generators.length === k),
+            concurrency: 50,
+          },
+          180_000,
+        ),
+      ),
+    );
+    const failed = answers.reduce((n, a) => n + a.failed, 0);
+    if (failed > 0) throw new Error(`${failed} of ${count} clients failed to connect`);
+    return { generators, seconds: (performance.now() - started) / 1000 };
+  }
+
+  async #phase(
+    generators: readonly LoadGenerator[],
+    mode: 'fixed' | 'max',
+    pids: readonly (number | undefined)[],
+  ) {
+    const plan = this.#plan;
+    const cpuBefore = pids.reduce<number>((s, pid) => s + cpuMs(pid), 0);
+    const reports = await Promise.all(
+      generators.map((g) =>
+        g.request<RunReport>(
+          {
+            cmd: 'run',
+            mode,
+            rate: plan.rate / generators.length,
+            warmupMs: plan.warmupMs,
+            measureMs: plan.measureMs,
+            window: plan.window,
+          },
+          plan.warmupMs + plan.measureMs + 60_000,
+        ),
+      ),
+    );
+    const cpu = pids.reduce<number>((s, pid) => s + cpuMs(pid), 0) - cpuBefore;
+    const seconds = plan.measureMs / 1000;
+    const sum = (key: 'sent' | 'delivered' | 'measuredSent' | 'measuredDelivered' | 'stored') =>
+      reports.reduce((n, r) => n + r[key], 0);
+    const latencies = reports.flatMap((r) => r.latencies);
+    const closed = reports.reduce((n, r) => n + r.closedUnexpectedly, 0);
+    if (closed > 0) this.#log(`warning: ${closed} sockets closed during the ${mode} phase`);
+    return {
+      sentPerS: round(sum('measuredSent') / seconds),
+      deliveredPerS: round(sum('measuredDelivered') / seconds),
+      lost: sum('sent') - sum('delivered'),
+      ...percentiles(latencies),
+      serverCpuUsPerMsg: round((cpu * 1000) / Math.max(1, sum('delivered'))),
+    };
+  }
+
+  async measure(system: SystemName): Promise<SystemResult> {
+    const plan = this.#plan;
+    const deployment = await this.deploy(system);
+    const sampler = new RssSampler(deployment.pids);
+    try {
+      const { generators, seconds } = await this.#connect(deployment, plan.clients);
+      this.#log(`${system}: ${plan.clients} clients connected in ${seconds.toFixed(1)} s`);
+      const fixed = await this.#phase(generators, 'fixed', deployment.pids());
+      this.#log(
+        `${system}: fixed ${plan.rate}/s -> delivered ${fixed.deliveredPerS}/s, p50 ${fixed.p50Ms} ms, p99 ${fixed.p99Ms} ms`,
+      );
+      const max = await this.#phase(generators, 'max', deployment.pids());
+      this.#log(`${system}: max -> ${max.deliveredPerS} msgs/s, p99 ${max.p99Ms} ms`);
+      for (const g of generators) await g.stop();
+      const peak = sampler.stop();
+      return {
+        clients: plan.clients,
+        msgsPerS: max.deliveredPerS,
+        p50Ms: fixed.p50Ms,
+        p95Ms: fixed.p95Ms,
+        p99Ms: fixed.p99Ms,
+        rssMb: round(peak),
+        instances: deployment.urls.length,
+        persistence: deployment.persistence,
+        fixedRate: { targetPerS: plan.rate, ...fixed },
+        maxRate: { window: plan.window, ...max },
+        ...(system.endsWith('2') ? { redisRssMb: round(rssMb(this.#redis?.pid)) } : {}),
+        loadAverage: loadavg().map((l) => round(l)),
+      };
+    } finally {
+      sampler.stop();
+      await deployment.stop();
+    }
+  }
+
+  async idle(): Promise<SystemResult> {
+    const plan = this.#plan;
+    const deployment = await this.deploy('parley');
+    try {
+      const before = rssMb(deployment.pids()[0]);
+      const { generators, seconds } = await this.#connect(deployment, plan.idle);
+      await Promise.all(
+        generators.map((g) =>
+          g.request({ cmd: 'idle', ms: plan.idleSettleMs }, plan.idleSettleMs + 30_000),
+        ),
+      );
+      const rss = rssMb(deployment.pids()[0]);
+      for (const g of generators) await g.stop();
+      this.#log(`idle: ${plan.idle} authenticated connections, relay RSS ${rss.toFixed(0)} MiB`);
+      return {
+        connections: plan.idle,
+        rssMb: round(rss),
+        rssBeforeMb: round(before),
+        kbPerConnection: round(((rss - before) * 1024) / plan.idle),
+        connectSeconds: round(seconds),
+      };
+    } finally {
+      await deployment.stop();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#cleanup.splice(0)) await c().catch(() => undefined);
+    await this.#redis?.stop();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+function table(results: Readonly<Record<string, SystemResult>>): string {
+  const num = (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v)
+      ? Math.abs(v) >= 100 || Number.isInteger(v)
+        ? Math.round(v).toLocaleString('en-US')
+        : v.toPrecision(3)
+      : '–';
+  const ratio = (a: unknown, b: unknown) =>
+    typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
+  const lines = [
+    '| system | persists | instances | clients | fixed rate: delivered/s | p50 ms | p95 ms | p99 ms | max msgs/s | max-rate p99 ms | server CPU µs/msg (max) | peak RSS MiB | msgs/s vs Socket.IO (same instances) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const name of ['parley', 'socketio', 'ws', 'parley2', 'socketio2']) {
+    const r = results[name];
+    if (r === undefined) continue;
+    const fixed = r.fixedRate as Record<string, unknown>;
+    const max = r.maxRate as Record<string, unknown>;
+    const reference = results[name.endsWith('2') ? 'socketio2' : 'socketio'];
+    lines.push(
+      `| ${name} | ${r.persistence === true ? 'yes' : 'no'} | ${r.instances} | ${num(r.clients)} | ${num(fixed.deliveredPerS)} | ${num(r.p50Ms)} | ${num(r.p95Ms)} | ${num(r.p99Ms)} | ${num(r.msgsPerS)} | ${num(max.p99Ms)} | ${num(max.serverCpuUsPerMsg)} | ${num(r.rssMb)} | ${ratio(r.msgsPerS, reference?.msgsPerS)} |`,
+    );
+  }
+  const idle = results.parley?.idle as Record<string, unknown> | undefined;
+  if (idle !== undefined) {
+    lines.push(
+      '',
+      `Idle: ${num(idle.connections)} authenticated Parley connections, relay RSS ${num(idle.rssMb)} MiB (${num(idle.kbPerConnection)} KiB per connection; connected in ${num(idle.connectSeconds)} s).`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export const suite: Suite = {
+  description:
+    'Relay: N WebSocket clients, 1:1 messages persisted before `stored`, vs Socket.IO 4 and bare ws (single instance and 2 instances + Redis)',
+  async run({ smoke, log }: SuiteOptions) {
+    const plan = planFor(smoke);
+    log(
+      `${plan.clients} clients, fixed ${plan.rate} msgs/s, ${plan.warmupMs / 1000} s warm-up + ${plan.measureMs / 1000} s per phase, idle check ${plan.idle}, SQLITE_SYNCHRONOUS=${plan.sync}`,
+    );
+    const bench = new RelayBench(plan, log);
+    // A hard bound on the whole suite: whatever hangs is killed.
+    const deadline = setTimeout(() => {
+      log('time limit reached: stopping');
+      void bench.close().finally(() => process.exit(4));
+    }, 30 * 60_000);
+    const results: Record<string, SystemResult> = {};
+    try {
+      await bench.seed();
+      for (const system of plan.systems) results[system] = await bench.measure(system);
+      if (plan.idle > 0 && results.parley !== undefined) {
+        results.parley = { ...results.parley, idle: await bench.idle() };
+      }
+    } finally {
+      clearTimeout(deadline);
+      await bench.close();
+    }
+    return { results, markdown: table(results) };
+  },
+};
