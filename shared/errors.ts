@@ -32,6 +32,16 @@ export const ErrorCode = {
   PADDING_INVALID: 'PADDING_INVALID',
   // Groups
   SENDER_KEY_MISSING: 'SENDER_KEY_MISSING',
+  /** A group state is malformed, breaks an invariant, or does not follow its parent. */
+  GROUP_STATE_INVALID: 'GROUP_STATE_INVALID',
+  /** The author's role does not allow this group change (docs/protocol.md permission table). */
+  GROUP_FORBIDDEN: 'GROUP_FORBIDDEN',
+  /** A group state older than (or losing against) the one we hold. */
+  GROUP_STALE: 'GROUP_STALE',
+  /** A group state we have seen before. */
+  GROUP_REPLAY: 'GROUP_REPLAY',
+  /** The group is unknown here, or we (or the sender) are not a member. */
+  GROUP_NOT_MEMBER: 'GROUP_NOT_MEMBER',
   // Safety numbers
   FINGERPRINT_MALFORMED: 'FINGERPRINT_MALFORMED',
   // Wire

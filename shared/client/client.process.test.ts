@@ -154,11 +154,13 @@ describe('client core with a real relay', () => {
     const request = await bob.client.getConversation(bobChat);
     expect(request).toMatchObject({ isRequest: true, unread: 1, title: alice.handle });
 
-    // Delivered: Bob's client sent an encrypted delivery receipt.
+    // Nothing goes back to someone whose request Bob has not accepted: no delivery receipt.
     await waitFor(
-      async () => (await messages(alice.client, chat.id))[0]?.state === 'delivered',
-      'delivered',
+      async () => (await messages(alice.client, chat.id))[0]?.state === 'stored',
+      'stored',
     );
+    await bob.client.idle();
+    expect((await messages(alice.client, chat.id))[0]?.state).toBe('stored');
 
     const reply = say('hi alice');
     await bob.client.sendText({ conversationId: bobChat, text: reply });
@@ -166,8 +168,19 @@ describe('client core with a real relay', () => {
     expect(await waitTexts(alice.client, chat.id, 2, 'alice receives')).toEqual([first, reply]);
     expect((await alice.client.getConversation(chat.id)).unread).toBe(1);
 
-    // Read: Bob reads Alice's message; she sees `read`.
-    expect(await bob.client.markRead({ conversationId: bobChat })).toBe(1);
+    // Delivered: once accepted, Bob's client sends encrypted delivery receipts.
+    const second = say('second message');
+    await alice.client.sendText({ conversationId: chat.id, text: second });
+    await waitTexts(bob.client, bobChat, 2, 'bob receives the second');
+    await waitFor(
+      async () =>
+        (await messages(alice.client, chat.id)).find((m) => m.text === second)?.state ===
+        'delivered',
+      'delivered',
+    );
+
+    // Read: Bob reads Alice's messages; she sees `read`.
+    expect(await bob.client.markRead({ conversationId: bobChat })).toBe(2);
     expect((await bob.client.getConversation(bobChat)).unread).toBe(0);
     await waitFor(async () => (await messages(alice.client, chat.id))[0]?.state === 'read', 'read');
 
@@ -247,7 +260,9 @@ describe('client core with a real relay', () => {
     }
     await waitFor(async () => {
       const all = await messages(alice.client, chat.id);
-      return all.filter((m) => m.state === 'stored').length === 25;
+      return (
+        all.filter((m) => m.state === 'stored' && sentWhileAway.includes(m.text)).length === 25
+      );
     }, 'all stored on the relay');
 
     const revived = createClient(nodeClientDeps({ storage: bob.storage }));

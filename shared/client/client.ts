@@ -10,7 +10,7 @@
  * emitted after the store write that made them true.
  */
 import * as v from 'valibot';
-import { toHex } from '../bytes.ts';
+import { fromHex, toHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
@@ -42,25 +42,34 @@ import {
   ContactStatus,
   contactIdentity,
   contactOp,
+  listContacts,
   newContact,
   readContact,
   type SafetyNumberView,
   safetyNumberFor,
 } from './contacts.ts';
-import { encodeContent, ReceiptKind, TEXT_MAX_CHARS } from './content.ts';
+import { encodeContent, ReceiptKind, TEXT_MAX_CHARS, type TextContent } from './content.ts';
 import {
   type Conversation,
   directConversationId,
   ensureDirectConversation,
+  groupHexOf,
   listConversations,
   MessageState,
   peerOf,
   readConversation,
 } from './conversations.ts';
+import { startCountdown } from './countdown.ts';
 import type { FetchLike, Timers } from './deps.ts';
+import type { InboxEffect } from './effects.ts';
 import { Emitter } from './events.ts';
-import { type InboxEffect, processDelivery, pruneSeen } from './inbox.ts';
+import { nextExpiry, stageExpired } from './expiry.ts';
+import { createGroupApi, type GroupView } from './group-api.ts';
+import { type GroupRole, isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
+import { isMember, readGroup, stageGroup } from './groups/store.ts';
+import { processDelivery, pruneSeen } from './inbox.ts';
 import {
+  decodeMessage,
   listMessagePage,
   type MessageRecord,
   markReadUpTo,
@@ -70,6 +79,7 @@ import {
   systemMessageRecord,
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
 import { flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
@@ -79,16 +89,17 @@ import { SerialQueue } from './serial.ts';
 import {
   checkIdentity,
   dropDeviceSession,
-  encryptFor,
-  ensureSessions,
   knownDevices,
   type SessionContext,
   type SessionEntry,
   stageDevices,
 } from './sessions.ts';
+import { readSettings, type Settings, stageSettings } from './settings.ts';
 import { StampClock } from './stamps.ts';
 import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
+import { stageTimer } from './timer.ts';
+import { chunkRecipients, transientRecipients } from './transient.ts';
 import {
   createWebSocketTransport,
   type Transport,
@@ -126,6 +137,8 @@ export interface ClientDeps {
   readonly onError?: (error: unknown, context: string) => void;
   readonly keepaliveMs?: number;
   readonly backoff?: BackoffPolicy;
+  /** Presence refresh interval while connected (default PRESENCE_INTERVAL_MS). */
+  readonly presenceIntervalMs?: number;
 }
 
 export interface AccountInfo {
@@ -151,7 +164,12 @@ export interface MessageView {
   readonly receivedAt: number;
   readonly state: MessageState;
   readonly error?: string;
+  /** Disappearing-message timer this message carries (ms). */
+  readonly expiresIn?: number;
+  /** When it disappears (its countdown is running). */
   readonly expiresAt?: number;
+  /** Our group messages: members that confirmed delivery / reading, out of `total`. */
+  readonly receipts?: { readonly delivered: number; readonly read: number; readonly total: number };
 }
 
 export interface ConversationView {
@@ -173,8 +191,18 @@ export interface ConversationView {
   readonly updatedAt: number;
   readonly verified: boolean;
   readonly identityChanged: boolean;
-  /** First contact from someone unknown: accept (issue 6 adds block/delete). */
+  /**
+   * A message request: a first message from someone unknown, or a group we
+   * were added to by someone who is not an accepted contact. Accept, block or
+   * delete; nothing (receipts, typing, presence) is sent before accepting.
+   */
   readonly isRequest: boolean;
+  /** The contact is blocked (direct chats). Always set by the client. */
+  readonly blocked?: boolean;
+  /** Disappearing-message timer (ms, 0 = off). Always set by the client. */
+  readonly timer?: number;
+  /** Groups: our role (null when we left or were removed) and the member count. */
+  readonly group?: { readonly myRole: GroupRole | null; readonly members: number };
 }
 
 export interface ContactView {
@@ -210,6 +238,24 @@ export interface ClientEvents {
   undecryptable: { readonly userId: string; readonly deviceId: number; readonly code: string };
   /** The relay's backlog has been delivered (after each connect). */
   drained: { readonly at: number };
+  /** A group's state changed (members, roles, name, timer): re-read getGroup. */
+  group: { readonly conversationId: string };
+  /** A group state update from `userId` was refused (code: GROUP_FORBIDDEN, GROUP_REPLAY, ...). */
+  'group-rejected': {
+    readonly conversationId: string;
+    readonly userId: string;
+    readonly code: string;
+  };
+  /** A contact's presence changed: re-read getPresence. */
+  presence: { readonly userId: string };
+  /** Disappearing messages were deleted (their countdown ran out). */
+  expired: {
+    readonly conversationId: string;
+    readonly ids: readonly string[];
+    readonly keys: readonly string[];
+  };
+  /** The next disappearing-message deadline changed (null: none): set an alarm for it. */
+  expiry: { readonly next: number | null };
 }
 
 export type ParleyClient = ReturnType<typeof createClient>;
@@ -219,6 +265,11 @@ const AtSchema = v.object({ at: IntField });
 const ACK_BATCH = 64;
 /** Typing indicators: at most one "typing" per conversation per this interval. */
 export const TYPING_THROTTLE_MS = 3_000;
+/** A "stopped typing" goes out this long after the last keystroke report. */
+export const TYPING_IDLE_MS = 5_000;
+/** A remote "typing" is shown at most this long without a refresh. */
+export const TYPING_DISPLAY_MS = 15_000;
+export { TIMER_OPTIONS_MS };
 
 function toView(m: MessageRecord): MessageView {
   return {
@@ -235,7 +286,17 @@ function toView(m: MessageRecord): MessageView {
     receivedAt: m.receivedAt,
     state: m.state,
     ...(m.error === undefined ? {} : { error: m.error }),
+    ...(m.expiresIn === undefined ? {} : { expiresIn: m.expiresIn }),
     ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }),
+    ...(m.of === undefined
+      ? {}
+      : {
+          receipts: {
+            delivered: m.dlv?.length ?? 0,
+            read: m.rd?.length ?? 0,
+            total: m.of,
+          },
+        }),
   };
 }
 
@@ -255,7 +316,14 @@ export function createClient(deps: ClientDeps) {
   const transport =
     deps.transport ??
     (deps.webSocket === undefined ? undefined : createWebSocketTransport(deps.webSocket));
-  let readReceipts = deps.readReceipts ?? true;
+  let settings: Settings = {
+    readReceipts: deps.readReceipts ?? true,
+    typingIndicators: true,
+    showPresence: true,
+  };
+  let settingsLoaded = false;
+  /** setReadReceipts was called: the host's value wins over the stored one. */
+  let readReceiptsPinned = false;
 
   let account: Account | undefined;
   let api: RelayApi | undefined;
@@ -266,6 +334,13 @@ export function createClient(deps: ClientDeps) {
   let deliveriesQueued = 0;
   let receiptsPending = false;
   const lastTyping = new Map<string, number>();
+  /** Per conversation: the pending automatic "stopped typing". */
+  const typingIdle = new Map<string, unknown>();
+  /** Per (conversation, user): clears a remote "typing" nobody refreshed. */
+  const typingShown = new Map<string, unknown>();
+  let presenceTimer: unknown;
+  let expiryTimer: unknown;
+  let expiryAt: number | null | undefined;
 
   const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
   const isLocked = () => deps.locked?.isLocked() === true;
@@ -339,6 +414,44 @@ export function createClient(deps: ClientDeps) {
     onError: reportError,
   });
 
+  const groups = createGroupApi({
+    records,
+    queue,
+    stamps,
+    now,
+    random,
+    requireSessions,
+    resolveUser: async (input) => {
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input)) {
+        return { user: input };
+      }
+      return lookupHandle(input);
+    },
+    emit: emitEffects,
+    pump: () => sender.pump(),
+  });
+
+  async function updateSettings(change: Partial<Settings>): Promise<Settings> {
+    const before = settings;
+    const next: Settings = { ...settings, ...change };
+    await queue.run(async () => {
+      const batch = new Batch(records);
+      stageSettings(batch, next);
+      await batch.commit();
+    });
+    settings = next;
+    settingsLoaded = true;
+    if (before.showPresence && !next.showPresence && connection?.online === true) {
+      // Hidden from now on: a last "offline" would itself be presence; send nothing.
+      if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
+      presenceTimer = undefined;
+    } else if (!before.showPresence && next.showPresence && connection?.online === true) {
+      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
+      schedulePresence();
+    }
+    return next;
+  }
+
   function adopt(loaded: Account): AccountInfo {
     account = loaded;
     api ??= makeApi(loaded.relayUrl);
@@ -354,6 +467,11 @@ export function createClient(deps: ClientDeps) {
   async function load(): Promise<AccountInfo | undefined> {
     if (account !== undefined) return info(account);
     const loaded = await loadAccount(storage);
+    if (loaded !== undefined && !settingsLoaded) {
+      const stored = await readSettings(records, settings);
+      settings = readReceiptsPinned ? { ...stored, readReceipts: settings.readReceipts } : stored;
+      settingsLoaded = true;
+    }
     return loaded === undefined ? undefined : adopt(loaded);
   }
 
@@ -373,11 +491,7 @@ export function createClient(deps: ClientDeps) {
           events.emit('contact', { userId: effect.userId });
           break;
         case 'typing':
-          events.emit('typing', {
-            conversationId: effect.conversationId,
-            userId: effect.userId,
-            typing: effect.typing,
-          });
+          showTyping(effect.conversationId, effect.userId, effect.typing);
           break;
         case 'undecryptable':
           events.emit('undecryptable', {
@@ -386,9 +500,52 @@ export function createClient(deps: ClientDeps) {
             code: effect.code,
           });
           break;
+        case 'conversation':
+          conversations.add(effect.conversationId);
+          break;
+        case 'group':
+          events.emit('group', { conversationId: effect.conversationId });
+          break;
+        case 'group-rejected':
+          events.emit('group-rejected', {
+            conversationId: effect.conversationId,
+            userId: effect.userId,
+            code: effect.code,
+          });
+          break;
+        case 'presence':
+          events.emit('presence', { userId: effect.userId });
+          break;
       }
     }
     for (const conversationId of conversations) events.emit('conversation', { conversationId });
+    if (
+      effects.some(
+        (e) =>
+          (e.type === 'message' || e.type === 'message-state') && e.message.expiresAt !== undefined,
+      )
+    ) {
+      void refreshExpiry();
+    }
+  }
+
+  /** Typing from others: shown until they stop, or at most TYPING_DISPLAY_MS without a refresh. */
+  function showTyping(conversationId: string, userId: string, typing: boolean): void {
+    if (!settings.typingIndicators) return;
+    const key = `${conversationId} ${userId}`;
+    const pending = typingShown.get(key);
+    if (pending !== undefined) timers.clearTimeout(pending);
+    typingShown.delete(key);
+    if (typing) {
+      typingShown.set(
+        key,
+        timers.setTimeout(() => {
+          typingShown.delete(key);
+          events.emit('typing', { conversationId, userId, typing: false });
+        }, TYPING_DISPLAY_MS),
+      );
+    }
+    events.emit('typing', { conversationId, userId, typing });
   }
 
   // -------------------------------------------------------------------------
@@ -418,6 +575,11 @@ export function createClient(deps: ClientDeps) {
       receiptsPending = true;
     }
     if (outcome.queuedOutbox) sender.pump();
+    if (outcome.helloFrom !== undefined && settings.showPresence) {
+      // Answered outside this job: the inbox must not wait for an encryption round.
+      const to = outcome.helloFrom;
+      void Promise.resolve().then(() => sendPresence(true, false, [to]));
+    }
     return outcome.ack;
   }
 
@@ -475,7 +637,7 @@ export function createClient(deps: ClientDeps) {
         if (ctx === undefined) return 0;
         const batch = new Batch(records);
         const queued = await flushReceipts(
-          { ownUser: ctx.account.userId, readReceipts, now, random, stamps },
+          { ownUser: ctx.account.userId, readReceipts: settings.readReceipts, now, random, stamps },
           batch,
         );
         await batch.commit();
@@ -523,6 +685,9 @@ export function createClient(deps: ClientDeps) {
       reportError(e, 'own devices');
     }
     sender.pump();
+    void refreshExpiry();
+    if (settings.showPresence) void sendPresence(true, true);
+    schedulePresence();
     const last = await lastMaintenance();
     const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
     if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
@@ -627,6 +792,19 @@ export function createClient(deps: ClientDeps) {
   }
 
   async function stop(): Promise<void> {
+    if (connection?.online === true && settings.showPresence && sessionContext() !== undefined) {
+      await sendPresence(false, false).catch((e: unknown) => reportError(e, 'presence'));
+    }
+    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
+    presenceTimer = undefined;
+    if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer);
+    expiryTimer = undefined;
+    expiryAt = undefined;
+    for (const handle of [...typingIdle.values(), ...typingShown.values()]) {
+      timers.clearTimeout(handle);
+    }
+    typingIdle.clear();
+    typingShown.clear();
     connection?.stop();
     connection = undefined;
     sender.stop();
@@ -704,6 +882,13 @@ export function createClient(deps: ClientDeps) {
 
   async function conversationView(c: Conversation): Promise<ConversationView> {
     const contact = c.peer === undefined ? undefined : await readContact(records, c.peer);
+    const hex = groupHexOf(c.id);
+    const group = hex === undefined ? undefined : await readGroup(records, fromHex(hex));
+    const own = account?.userId;
+    const myRole =
+      group === undefined || own === undefined
+        ? null
+        : (group.chain.head.state.members.find((m) => m.user === own)?.role ?? null);
     return {
       id: c.id,
       kind: c.kind,
@@ -724,7 +909,12 @@ export function createClient(deps: ClientDeps) {
       updatedAt: c.updatedAt,
       verified: contact?.verified === true,
       identityChanged: contact?.change !== undefined,
-      isRequest: contact?.status === ContactStatus.REQUEST,
+      isRequest: group !== undefined ? !group.accepted : contact?.status === ContactStatus.REQUEST,
+      blocked: contact?.status === ContactStatus.BLOCKED,
+      timer: c.timer ?? 0,
+      ...(group === undefined
+        ? {}
+        : { group: { myRole, members: group.chain.head.state.members.length } }),
     };
   }
 
@@ -779,7 +969,10 @@ export function createClient(deps: ClientDeps) {
 
   /**
    * Stores the message and queues it (one write), then lets the outbox send
-   * it. Throws IDENTITY_CHANGED while the contact's key change is not acknowledged.
+   * it. Direct chats: throws IDENTITY_CHANGED while the contact's key change
+   * is not acknowledged. Groups: GROUP_NOT_MEMBER after leaving or removal.
+   * The conversation's disappearing-message timer goes with the message and
+   * our copy's countdown starts now.
    */
   async function sendText(input: {
     readonly conversationId: string;
@@ -787,8 +980,10 @@ export function createClient(deps: ClientDeps) {
   }): Promise<MessageView> {
     const ctx = requireSessions();
     const peer = peerOf(input.conversationId);
-    if (peer === undefined)
-      fail(ErrorCode.BAD_ARGUMENT, 'Only direct conversations can be written to yet');
+    const groupHex = groupHexOf(input.conversationId);
+    if (peer === undefined && groupHex === undefined) {
+      fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
+    }
     if (input.text.length === 0 || input.text.length > TEXT_MAX_CHARS) {
       fail(ErrorCode.BAD_ARGUMENT, `Message text must be 1 to ${TEXT_MAX_CHARS} characters`);
     }
@@ -796,56 +991,94 @@ export function createClient(deps: ClientDeps) {
       const batch = new Batch(records);
       const conversation = await readConversation(batch, input.conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const contact = await readContact(batch, peer);
-      if (contact?.change !== undefined) {
-        throw new ParleyError(
-          ErrorCode.IDENTITY_CHANGED,
-          "This contact's safety number changed: acknowledge it before sending",
-          {
-            user: peer,
-            changedAt: contact.change.at,
-          },
-        );
-      }
-      if (contact?.status === ContactStatus.REQUEST) {
-        batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED })); // replying accepts
-      }
       const id = random(16) as MessageRecord['id'];
       const sentAt = now();
       const stamp = await stamps.next(batch);
-      const content = encodeContent({
-        v: 1,
-        t: 'text',
-        id,
-        to: { u: peer },
+      const timer = conversation.timer ?? 0;
+      let content: TextContent;
+      let recipients: string[];
+      let members: number | undefined;
+      let group: Uint8Array | undefined;
+      if (peer !== undefined) {
+        const contact = await readContact(batch, peer);
+        if (contact?.change !== undefined) {
+          throw new ParleyError(
+            ErrorCode.IDENTITY_CHANGED,
+            "This contact's safety number changed: acknowledge it before sending",
+            { user: peer, changedAt: contact.change.at },
+          );
+        }
+        if (contact?.status === ContactStatus.BLOCKED) {
+          fail(ErrorCode.BAD_ARGUMENT, 'Unblock this contact before writing to them');
+        }
+        if (contact?.status === ContactStatus.REQUEST) {
+          batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED })); // replying accepts
+        }
+        content = {
+          v: 1,
+          t: 'text',
+          id,
+          to: { u: peer },
+          sentAt,
+          text: input.text,
+          fh: ctx.account.handle,
+          ...(contact?.handle === undefined ? {} : { th: contact.handle }),
+          ...(timer === 0 ? {} : { exp: timer }),
+        };
+        recipients = [peer, ctx.account.userId];
+      } else {
+        group = fromHex(groupHex ?? '');
+        const record = await readGroup(batch, group);
+        const state = record?.chain.head.state;
+        if (record === undefined || state === undefined || !isMember(state, ctx.account.userId)) {
+          fail(ErrorCode.GROUP_NOT_MEMBER, 'You are not a member of this group');
+        }
+        if (!record.accepted) {
+          // Writing in a group we were added to accepts it.
+          stageGroup(batch, { ...record, accepted: true });
+        }
+        content = {
+          v: 1,
+          t: 'text',
+          id,
+          to: { g: group as MessageRecord['id'] },
+          sentAt,
+          text: input.text,
+          fh: ctx.account.handle,
+          ...(timer === 0 ? {} : { exp: timer }),
+        };
+        recipients = state.members.map((m) => m.user);
+        members = state.members.length - 1;
+      }
+      const record = startCountdown(
+        {
+          v: 1,
+          id,
+          conv: conversation.id,
+          stamp,
+          author: ctx.account.userId,
+          authorDevice: ctx.account.deviceId,
+          outgoing: true,
+          kind: 'text',
+          text: input.text,
+          sentAt,
+          receivedAt: sentAt,
+          state: MessageState.SENDING,
+          ...(timer === 0 ? {} : { expiresIn: timer }),
+          ...(members === undefined ? {} : { of: members, dlv: [], rd: [] }),
+        },
         sentAt,
-        text: input.text,
-        fh: ctx.account.handle,
-        ...(contact?.handle === undefined ? {} : { th: contact.handle }),
-      });
-      const record: MessageRecord = {
-        v: 1,
-        id,
-        conv: conversation.id,
-        stamp,
-        author: ctx.account.userId,
-        authorDevice: ctx.account.deviceId,
-        outgoing: true,
-        kind: 'text',
-        text: input.text,
-        sentAt,
-        receivedAt: sentAt,
-        state: MessageState.SENDING,
-      };
+      );
       await stageNewMessage(batch, conversation, record);
       const entry: OutboxEntry = {
         v: 1,
         id,
         stamp,
-        kind: OutboxKind.MESSAGE,
+        kind: group === undefined ? OutboxKind.MESSAGE : OutboxKind.GROUP_MESSAGE,
         conv: conversation.id,
-        content,
-        recipients: [peer, ctx.account.userId],
+        content: encodeContent(content),
+        recipients,
+        ...(group === undefined ? {} : { group: group as MessageRecord['id'] }),
         mismatches: 0,
         attempts: 0,
         createdAt: sentAt,
@@ -857,45 +1090,255 @@ export function createClient(deps: ClientDeps) {
     const view = toView(message);
     events.emit('message', view);
     events.emit('conversation', { conversationId: message.conv });
+    if (message.expiresAt !== undefined) void refreshExpiry();
     sender.pump();
     return view;
   }
 
-  /** Encrypted typing indicator, sent only while online and never stored; throttled. */
+  /** Who gets our typing indicators and presence in a conversation (accepted, unchanged, not blocked). */
+  async function typingAudience(conversationId: string): Promise<string[]> {
+    const own = requireAccount().userId;
+    const peer = peerOf(conversationId);
+    if (peer !== undefined) {
+      const contact = await readContact(records, peer);
+      return contact?.status === ContactStatus.ACCEPTED && contact.change === undefined
+        ? [peer]
+        : [];
+    }
+    const hex = groupHexOf(conversationId);
+    if (hex === undefined) return [];
+    const group = await readGroup(records, fromHex(hex));
+    if (group === undefined || !group.accepted) return [];
+    const state = group.chain.head.state;
+    if (!isMember(state, own)) return [];
+    const users: string[] = [];
+    for (const m of state.members) {
+      if (m.user === own) continue;
+      const contact = await readContact(records, m.user);
+      if (contact?.status !== ContactStatus.BLOCKED && contact?.change === undefined) {
+        users.push(m.user);
+      }
+    }
+    return users;
+  }
+
+  /** One transient, encrypted send to the devices of `users` we have sessions with. */
+  async function sendTransient(
+    users: readonly string[],
+    content: Uint8Array,
+    fetchSessions: boolean,
+  ): Promise<boolean> {
+    if (users.length === 0 || connection?.online !== true) return false;
+    const ctx = sessionContext();
+    if (ctx === undefined) return false;
+    const frames = await queue.run(async () => {
+      const batch = new Batch(records);
+      const to = await transientRecipients(ctx, batch, users, content, fetchSessions);
+      await batch.commit();
+      return chunkRecipients(to);
+    });
+    let sent = false;
+    for (const to of frames) {
+      if (to.length === 0) continue;
+      sent = connection?.send({ t: 'send', id: random(16), to, transient: true }) === true || sent;
+    }
+    return sent;
+  }
+
+  /**
+   * Encrypted typing indicator (direct chats and groups), sent only while
+   * online, never stored, throttled: at most one "typing" per conversation
+   * every TYPING_THROTTLE_MS, and a "stopped" after TYPING_IDLE_MS without a
+   * new call. Off when the typingIndicators setting is off; never sent to
+   * requests. Resolves true when a frame went out.
+   */
   async function sendTyping(input: {
     readonly conversationId: string;
     readonly typing: boolean;
   }): Promise<boolean> {
-    const peer = peerOf(input.conversationId);
-    if (peer === undefined || connection?.online !== true) return false;
-    const last = lastTyping.get(input.conversationId) ?? 0;
-    if (input.typing && now() - last < TYPING_THROTTLE_MS) return false;
-    lastTyping.set(input.conversationId, input.typing ? now() : 0);
-    const ctx = requireSessions();
-    return queue.run(async () => {
-      const contact = await readContact(records, peer);
-      if (contact?.change !== undefined || contact?.status !== ContactStatus.ACCEPTED) return false;
-      const batch = new Batch(records);
-      const outcome = await ensureSessions(ctx, batch, peer);
-      if (outcome.identityChanged || outcome.devices.length === 0) {
-        await batch.commit();
-        return false;
-      }
-      const content = encodeContent({ v: 1, t: 'typing', to: { u: peer }, typing: input.typing });
-      const devices = [];
-      for (const device of outcome.devices) {
-        devices.push({ device, body: await encryptFor(ctx, batch, peer, device, content) });
-      }
-      await batch.commit();
-      return (
-        connection?.send({
-          t: 'send',
-          id: random(16),
-          to: [{ user: peer, devices }],
-          transient: true,
-        }) === true
+    const id = input.conversationId;
+    if (!settings.typingIndicators || connection?.online !== true) return false;
+    const idle = typingIdle.get(id);
+    if (idle !== undefined) timers.clearTimeout(idle);
+    typingIdle.delete(id);
+    const last = lastTyping.get(id) ?? 0;
+    if (input.typing) {
+      typingIdle.set(
+        id,
+        timers.setTimeout(() => {
+          typingIdle.delete(id);
+          void sendTyping({ conversationId: id, typing: false }).catch((e: unknown) =>
+            reportError(e, 'typing'),
+          );
+        }, TYPING_IDLE_MS),
       );
+      if (last !== 0 && now() - last < TYPING_THROTTLE_MS) return false;
+      lastTyping.set(id, now());
+    } else {
+      if (last === 0) return false; // nothing to stop
+      lastTyping.set(id, 0);
+    }
+    const users = await typingAudience(id);
+    const peer = peerOf(id);
+    const to = peer === undefined ? { g: fromHex(groupHexOf(id) ?? '') } : { u: peer };
+    const content = encodeContent({
+      v: 1,
+      t: 'typing',
+      to: to as TextContent['to'],
+      typing: input.typing,
     });
+    return sendTransient(users, content, peer !== undefined);
+  }
+
+  /** Presence to accepted contacts (all of them, or `only`); nothing when hidden. */
+  async function sendPresence(
+    online: boolean,
+    hello: boolean,
+    only?: readonly string[],
+  ): Promise<boolean> {
+    if (!settings.showPresence || sessionContext() === undefined) return false;
+    const own = requireAccount().userId;
+    const users: string[] = [];
+    for (const c of await listContacts(records)) {
+      if (c.user === own || c.status !== ContactStatus.ACCEPTED || c.change !== undefined) continue;
+      if (only !== undefined && !only.includes(c.user)) continue;
+      users.push(c.user);
+    }
+    const content = encodeContent({
+      v: 1,
+      t: 'presence',
+      online,
+      ...(hello ? { hello: true } : {}),
+    });
+    return sendTransient(users, content, false);
+  }
+
+  function schedulePresence(): void {
+    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
+    presenceTimer = timers.setTimeout(() => {
+      presenceTimer = undefined;
+      if (connection?.online !== true) return;
+      void sendPresence(true, false)
+        .catch((e: unknown) => reportError(e, 'presence'))
+        .finally(schedulePresence);
+    }, deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS);
+  }
+
+  // -------------------------------------------------------------------------
+  // Disappearing messages
+
+  /** Re-arms the in-process timer for the next expiry and tells listeners (chrome.alarms). */
+  async function refreshExpiry(): Promise<number | null> {
+    if (isLocked()) return null;
+    const next = await nextExpiry(records);
+    if (next !== expiryAt) {
+      expiryAt = next;
+      if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer);
+      expiryTimer = undefined;
+      if (next !== null && connection !== undefined) {
+        // Only while running: the extension wakes itself with an alarm otherwise.
+        expiryTimer = timers.setTimeout(
+          () => {
+            expiryTimer = undefined;
+            expiryAt = undefined;
+            void expireDue().catch((e: unknown) => reportError(e, 'expiry'));
+          },
+          Math.max(0, next - now()),
+        );
+      }
+      events.emit('expiry', { next });
+    }
+    return next;
+  }
+
+  /**
+   * Deletes every message whose disappearing timer ran out at `at` (default
+   * now): records, receipt index and expiry entries in one write per batch
+   * of 500; previews move to the newest remaining message. Returns how many.
+   */
+  async function expireDue(at?: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const expired = await queue.run(async () => {
+        const batch = new Batch(records);
+        const out = await stageExpired(batch, at ?? now());
+        await batch.commit();
+        return out;
+      });
+      total += expired.length;
+      const byConversation = new Map<string, { ids: string[]; keys: string[] }>();
+      for (const e of expired) {
+        const entry = byConversation.get(e.conversationId) ?? { ids: [], keys: [] };
+        entry.ids.push(toHex(e.message.id));
+        entry.keys.push(e.key);
+        byConversation.set(e.conversationId, entry);
+      }
+      for (const [conversationId, { ids, keys }] of byConversation) {
+        events.emit('expired', { conversationId, ids, keys });
+        events.emit('conversation', { conversationId });
+      }
+      if (expired.length < 500) break;
+    }
+    expiryAt = undefined;
+    await refreshExpiry();
+    return total;
+  }
+
+  /**
+   * Sets a conversation's disappearing-message timer: either side of a direct
+   * chat (sent to the peer and our other devices), admins of a group (a signed
+   * group state). Shown as a notice in every timeline.
+   */
+  async function setTimer(input: {
+    readonly conversationId: string;
+    readonly timer: number;
+  }): Promise<void> {
+    if (!isTimerOption(input.timer)) {
+      fail(ErrorCode.BAD_ARGUMENT, 'The timer must be one of TIMER_OPTIONS_MS');
+    }
+    if (groupHexOf(input.conversationId) !== undefined) {
+      await groups.setGroupTimer(input.conversationId, input.timer);
+      return;
+    }
+    const peer = peerOf(input.conversationId);
+    if (peer === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
+    const ctx = requireSessions();
+    const effects = await queue.run(async () => {
+      const batch = new Batch(records);
+      const conversation = await readConversation(batch, input.conversationId);
+      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
+      const at = Math.max(now(), (conversation.timerAt ?? 0) + 1);
+      const out = await stageTimer(
+        { sessions: ctx, stamps },
+        batch,
+        conversation,
+        input.timer,
+        at,
+        ctx.account.userId,
+      );
+      stageEntry(batch, {
+        v: 1,
+        id: random(16) as OutboxEntry['id'],
+        stamp: await stamps.next(batch),
+        kind: OutboxKind.TIMER,
+        conv: conversation.id,
+        content: encodeContent({
+          v: 1,
+          t: 'timer',
+          to: { u: peer },
+          timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
+          at,
+        }),
+        recipients: [peer, ctx.account.userId],
+        mismatches: 0,
+        attempts: 0,
+        createdAt: now(),
+      });
+      await batch.commit();
+      return out;
+    });
+    emitEffects(effects);
+    sender.pump();
   }
 
   async function getMessages(input: {
@@ -919,15 +1362,20 @@ export function createClient(deps: ClientDeps) {
       const batch = new Batch(records);
       const conversation = await readConversation(batch, input.conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const read = await markReadUpTo(batch, conversation, input.upTo);
+      const hex = groupHexOf(conversation.id);
+      const group = hex === undefined ? undefined : await readGroup(batch, fromHex(hex));
+      const read = await markReadUpTo(batch, conversation, input.upTo, now());
       for (const m of read) {
-        if (m.kind === 'text') stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now());
+        if (m.kind === 'text') {
+          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.accepted);
+        }
       }
       await batch.commit();
       return read;
     });
     for (const m of changed) events.emit('message-state', toView(m));
     events.emit('conversation', { conversationId: input.conversationId });
+    if (changed.some((m) => m.expiresAt !== undefined)) void refreshExpiry();
     if (changed.length > 0 && sessionContext() !== undefined) scheduleReceipts();
     return changed.length;
   }
@@ -965,6 +1413,67 @@ export function createClient(deps: ClientDeps) {
     const contact = await readContact(records, userId);
     if (contact === undefined) fail(ErrorCode.NOT_FOUND, 'No such contact');
     return contactView(contact);
+  }
+
+  /**
+   * Blocks a user: the relay drops whatever they send us from now on (it is
+   * told first, so a failure changes nothing), and this client drops anything
+   * that still arrives. Receipts, typing and presence to them stop.
+   */
+  async function blockContact(userId: string): Promise<ContactView> {
+    await requireApi().block(userId);
+    return upsertContact(userId, (c) => ({ ...c, status: ContactStatus.BLOCKED }));
+  }
+
+  /** Unblocks (relay first): they become an accepted contact. */
+  async function unblockContact(userId: string): Promise<ContactView> {
+    await requireApi().unblock(userId);
+    return upsertContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }));
+  }
+
+  async function upsertContact(
+    userId: string,
+    change: (c: Contact) => Contact,
+  ): Promise<ContactView> {
+    const updated = await queue.run(async () => {
+      const batch = new Batch(records);
+      const contact =
+        (await readContact(batch, userId)) ?? newContact(userId, ContactStatus.REQUEST, now());
+      const next = change(contact);
+      batch.apply(contactOp(next));
+      await batch.commit();
+      return next;
+    });
+    events.emit('contact', { userId });
+    events.emit('conversation', { conversationId: directConversationId(userId) });
+    return contactView(updated);
+  }
+
+  /**
+   * Deletes a conversation and its messages from this device. A request stays
+   * a request (a new message from them shows up as a request again). A group
+   * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
+   */
+  async function deleteConversation(conversationId: string): Promise<void> {
+    const hex = groupHexOf(conversationId);
+    if (hex !== undefined && (await groups.isActiveMember(conversationId))) {
+      await groups.leaveGroup(conversationId);
+    }
+    await queue.run(async () => {
+      const batch = new Batch(records);
+      const conversation = await readConversation(batch, conversationId);
+      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
+      for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
+        const m = decodeMessage(raw);
+        batch.delete(key);
+        batch.delete(Keys.messageIndex(m.author, m.id));
+        if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.conv, m.id));
+      }
+      batch.delete(Keys.conversation(conversationId));
+      await batch.commit();
+    });
+    events.emit('conversation', { conversationId });
+    void refreshExpiry();
   }
 
   async function updateContact(
@@ -1040,17 +1549,57 @@ export function createClient(deps: ClientDeps) {
     sendTyping,
     markRead,
     unreadTotal,
+    /** Deletes a conversation here (a group is left first). */
+    deleteConversation,
+
+    // Groups (docs/client.md "Groups")
+    createGroup: groups.createGroup,
+    getGroup: (conversationId: string): Promise<GroupView> => groups.getGroup(conversationId),
+    addMembers: groups.addMembers,
+    removeMember: groups.removeMember,
+    setRole: groups.setRole,
+    renameGroup: groups.renameGroup,
+    leaveGroup: groups.leaveGroup,
+    acceptGroup: groups.acceptGroup,
+
+    // Disappearing messages
+    setTimer,
+    /** The earliest running disappearing-message countdown's end (ms), or null. */
+    nextExpiry: async (): Promise<number | null> => (isLocked() ? null : nextExpiry(records)),
+    expireDue,
+
+    // Presence and settings
+    getPresence: (userId: string): Promise<PresenceView> => readPresence(records, userId, now()),
+    getSettings: (): Settings => settings,
+    updateSettings,
 
     getContact,
     setVerified: (userId: string, verified: boolean) =>
       updateContact(userId, (c) => ({ ...c, verified })),
     /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
     acknowledgeIdentityChange: (userId: string) => updateContact(userId, acknowledgeChange),
-    /** Accepts a message request (issue 6 adds block and delete). */
+    /** Accepts a message request: receipts, typing and presence to them start. */
     acceptRequest: (userId: string) =>
       updateContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED })),
-    setReadReceipts: (enabled: boolean) => {
-      readReceipts = enabled;
+    blockContact,
+    unblockContact,
+    /**
+     * Read receipts on/off for this session, for hosts that keep their own
+     * settings (not stored here, and wins over the stored setting on load).
+     * updateSettings({ readReceipts }) stores it instead.
+     */
+    setReadReceipts: (enabled: boolean): void => {
+      settings = { ...settings, readReceipts: enabled };
+      readReceiptsPinned = true;
+    },
+
+    /**
+     * Test seams, never for the UI: send a group state without checking or
+     * applying it (forged, replayed, stale), and read the current signed state.
+     */
+    dangerousTestOnly: {
+      sendGroupState: groups.dangerouslySendGroupState,
+      groupState: groups.currentState,
     },
 
     /** Replays a deliver frame the extension kept while locked (already acked to the relay). */

@@ -4,26 +4,38 @@
  * valibot on receipt. The relay never sees any of it: receipts and typing
  * indicators are encrypted messages like text, never relay flags.
  *
- *   text     {v, t, id, to, sentAt, text, fh?, th?, att?, exp?, quote?}
+ *   text     {v, t, id, to, sentAt, text, fh?, th?, att?, exp?, quote?, seq?}
  *   receipt  {v, t, kind: delivered|read, author, ids}
  *   typing   {v, t, to, typing}                (sent transient: never stored)
  *   reset    {v, t}                            (a new session after a decrypt failure)
+ *   group-update  {v, t, g, body, sig}         (a signed group state, groups/state.ts)
+ *   sender-key    {v, t, g, dist, seq}         (our sender key for a group, and our next seq)
+ *   sender-key-request {v, t, g}               (could not decrypt: send me your sender key)
+ *   timer    {v, t, to, timer, at}             (disappearing-message timer of a direct chat)
+ *   presence {v, t, online, hello?}            (sent transient to accepted contacts)
  *
  * `to` names the conversation from the sender's side: `{u: user}` for a
  * direct chat (the recipient; our own other devices get the same content as
- * a sync transcript), `{g: 16 bytes}` for a group (issue 6). Unknown fields
+ * a sync transcript), `{g: 16 bytes}` for a group. Group texts travel inside
+ * a Sender Keys message and carry the sender's sequence number `seq`; every
+ * other type travels over the pairwise sessions. `exp` is the
+ * disappearing-message timer (ms) the message was sent with. Unknown fields
  * are ignored (newer senders may add optional ones); unknown and reserved
  * types decode as `unsupported`, so an old client skips what it cannot show.
- * Reserved for issue 6: group-update, sender-key, group-text, timer,
- * contact-request; attachment pointers and the timer field `exp` are already
- * defined here.
  */
 import * as v from 'valibot';
 import type { Bytes } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
 import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
-import { HandleSchema, MessageIdSchema, TimestampSchema, UserIdSchema } from '../wire/fields.ts';
+import {
+  HandleSchema,
+  MessageIdSchema,
+  TimestampSchema,
+  Uint32Schema,
+  UserIdSchema,
+} from '../wire/fields.ts';
 import { ATTACHMENT_MAX_BYTES, OPAQUE_ID_BYTES } from '../wire/limits.ts';
+import { GROUP_STATE_MAX_BYTES, TIMER_OPTIONS_MS } from './groups/state.ts';
 
 export const CONTENT_VERSION = 1;
 /** Text longer than this goes as an attachment (a later issue). */
@@ -33,13 +45,7 @@ export const CONTENT_MAX_BYTES = 60 * 1024;
 export const RECEIPT_MAX_IDS = 256;
 export const ATTACHMENTS_MAX = 32;
 
-export const RESERVED_CONTENT_TYPES = [
-  'group-update',
-  'sender-key',
-  'group-text',
-  'timer',
-  'contact-request',
-] as const;
+export const RESERVED_CONTENT_TYPES = ['group-text', 'contact-request'] as const;
 
 const bytes16 = v.pipe(
   v.instance(Uint8Array),
@@ -74,6 +80,8 @@ export const TextContentSchema = v.object({
   /** Disappearing-message timer in ms (issue 6). */
   exp: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
   quote: v.optional(MessageIdSchema),
+  /** Group texts: the sending device's sequence number in this group. */
+  seq: v.optional(Uint32Schema),
 });
 
 export const ReceiptKind = { DELIVERED: 'delivered', READ: 'read' } as const;
@@ -100,12 +108,63 @@ export const ResetContentSchema = v.object({
   t: v.literal('reset'),
 });
 
+const TimerSchema = v.picklist(TIMER_OPTIONS_MS);
+
+/** A signed group state, sent by its author over the pairwise sessions. */
+export const GroupUpdateContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('group-update'),
+  g: bytes16,
+  body: v.pipe(v.instance(Uint8Array), v.minLength(1), v.maxLength(GROUP_STATE_MAX_BYTES)),
+  sig: v.pipe(v.instance(Uint8Array), v.length(64)),
+});
+
+/** Our sender key (a distribution message) for group `g`, and our next sequence number. */
+export const SenderKeyContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('sender-key'),
+  g: bytes16,
+  dist: v.pipe(v.instance(Uint8Array), v.minLength(1), v.maxLength(256)),
+  seq: Uint32Schema,
+});
+
+/** "I could not decrypt your group message": the sender redistributes its key. */
+export const SenderKeyRequestContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('sender-key-request'),
+  g: bytes16,
+});
+
+/** The disappearing-message timer of a direct chat (groups keep theirs in the group state). */
+export const TimerContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('timer'),
+  to: v.object({ u: UserIdSchema }),
+  timer: TimerSchema,
+  /** When it was set (sender's clock): the later setting wins when both sides change it. */
+  at: TimestampSchema,
+});
+
+/** Presence for accepted contacts, sent transient (never stored). */
+export const PresenceContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('presence'),
+  online: v.boolean(),
+  /** Sent on connect: the receiver answers with its own presence once. */
+  hello: v.optional(v.boolean()),
+});
+
 export type Destination = v.InferOutput<typeof DestinationSchema>;
 export type AttachmentPointer = v.InferOutput<typeof AttachmentPointerSchema>;
 export type TextContent = v.InferOutput<typeof TextContentSchema>;
 export type ReceiptContent = v.InferOutput<typeof ReceiptContentSchema>;
 export type TypingContent = v.InferOutput<typeof TypingContentSchema>;
 export type ResetContent = v.InferOutput<typeof ResetContentSchema>;
+export type GroupUpdateContent = v.InferOutput<typeof GroupUpdateContentSchema>;
+export type SenderKeyContent = v.InferOutput<typeof SenderKeyContentSchema>;
+export type SenderKeyRequestContent = v.InferOutput<typeof SenderKeyRequestContentSchema>;
+export type TimerContent = v.InferOutput<typeof TimerContentSchema>;
+export type PresenceContent = v.InferOutput<typeof PresenceContentSchema>;
 
 /** A type this client does not handle (reserved, or from a newer version). */
 export interface UnsupportedContent {
@@ -114,7 +173,16 @@ export interface UnsupportedContent {
   readonly version: number;
 }
 
-export type Content = TextContent | ReceiptContent | TypingContent | ResetContent;
+export type Content =
+  | TextContent
+  | ReceiptContent
+  | TypingContent
+  | ResetContent
+  | GroupUpdateContent
+  | SenderKeyContent
+  | SenderKeyRequestContent
+  | TimerContent
+  | PresenceContent;
 export type DecodedContent = Content | UnsupportedContent;
 
 const schemas = {
@@ -122,6 +190,11 @@ const schemas = {
   receipt: ReceiptContentSchema,
   typing: TypingContentSchema,
   reset: ResetContentSchema,
+  'group-update': GroupUpdateContentSchema,
+  'sender-key': SenderKeyContentSchema,
+  'sender-key-request': SenderKeyRequestContentSchema,
+  timer: TimerContentSchema,
+  presence: PresenceContentSchema,
 } as const;
 
 function invalid(reason: string): ParleyError {

@@ -53,6 +53,11 @@ const ConversationSchema = v.object({
   last: v.optional(PreviewSchema),
   /** Key of the newest message marked read (incoming messages at or before it are read). */
   readUpTo: v.optional(v.string()),
+  /** Disappearing-message timer (ms, 0 or absent = off); groups mirror their state's. */
+  timer: v.optional(IntField),
+  /** Direct chats: when and by whom the timer was last set (the later setting wins). */
+  timerAt: v.optional(IntField),
+  timerBy: v.optional(v.string()),
   createdAt: IntField,
   updatedAt: IntField,
 });
@@ -69,6 +74,11 @@ export function directConversationId(user: string): string {
 
 export function groupConversationId(group: Uint8Array): string {
   return `g:${toHex(group)}`;
+}
+
+/** The group id (hex) of a group conversation id, or undefined for anything else. */
+export function groupHexOf(conversationId: string): string | undefined {
+  return conversationId.startsWith('g:') ? conversationId.slice(2) : undefined;
 }
 
 /** The peer of a direct conversation id, or undefined for anything else. */
@@ -106,6 +116,36 @@ export async function ensureDirectConversation(
     id,
     kind: 'direct',
     peer,
+    unread: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  stageConversation(batch, created);
+  return created;
+}
+
+/** The conversation of group `group`, created (staged) if needed; title and timer kept in step. */
+export async function ensureGroupConversation(
+  batch: Batch,
+  group: Uint8Array,
+  title: string,
+  timer: number,
+  now: number,
+): Promise<Conversation> {
+  const id = groupConversationId(group);
+  const existing = await readConversation(batch, id);
+  if (existing !== undefined) {
+    if (existing.title === title && (existing.timer ?? 0) === timer) return existing;
+    const updated: Conversation = { ...existing, title, timer };
+    stageConversation(batch, updated);
+    return updated;
+  }
+  const created: Conversation = {
+    v: 1,
+    id,
+    kind: 'group',
+    title,
+    timer,
     unread: 0,
     createdAt: now,
     updatedAt: now,

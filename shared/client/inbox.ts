@@ -22,6 +22,7 @@
  * (the session still advances and is saved) but never stored or acked.
  */
 import * as v from 'valibot';
+import { fromHex } from '../bytes.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import type { DeliverFrame } from '../wire/frames.ts';
 import type { Batch } from './batch.ts';
@@ -33,15 +34,28 @@ import {
   type ReceiptContent,
   ReceiptKind,
   type TextContent,
+  type TypingContent,
 } from './content.ts';
 import {
   type Conversation,
   directConversationId,
   ensureDirectConversation,
+  groupConversationId,
   MessageState,
 } from './conversations.ts';
+import { startCountdown } from './countdown.ts';
+import type { InboxEffect } from './effects.ts';
+import {
+  isGroupMessageBody,
+  receiveGroupMessage,
+  receiveGroupUpdate,
+  receiveKeyRequest,
+  receiveSenderKey,
+} from './groups/receive.ts';
+import { isMember, readGroup } from './groups/store.ts';
 import {
   advanceMessage,
+  canAdvance,
   findMessage,
   type MessageRecord,
   SystemEvent,
@@ -54,28 +68,14 @@ import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { type Decrypted, decryptFrom, dropDeviceSession, type SessionContext } from './sessions.ts';
 import type { StampClock } from './stamps.ts';
 import { Keys } from './storage-keys.ts';
+import { applyTimer } from './timer.ts';
 
 /** Session resets asked of one device, at most one per this interval. */
 export const SESSION_RESET_INTERVAL_MS = 60 * 60 * 1000;
 /** Dedupe markers are kept this long (longer than the relay keeps undelivered messages). */
 export const SEEN_RETENTION_MS = 35 * 24 * 60 * 60 * 1000;
 
-export type InboxEffect =
-  | { readonly type: 'message'; readonly message: MessageRecord }
-  | { readonly type: 'message-state'; readonly message: MessageRecord }
-  | { readonly type: 'contact'; readonly userId: string }
-  | {
-      readonly type: 'typing';
-      readonly conversationId: string;
-      readonly userId: string;
-      readonly typing: boolean;
-    }
-  | {
-      readonly type: 'undecryptable';
-      readonly userId: string;
-      readonly deviceId: number;
-      readonly code: string;
-    };
+export type { InboxEffect } from './effects.ts';
 
 export interface InboxContext {
   readonly sessions: SessionContext;
@@ -88,8 +88,10 @@ export interface InboxOutcome {
   /** Ack the qid (the delivery is persisted or deliberately dropped). */
   readonly ack: boolean;
   readonly effects: InboxEffect[];
-  /** A session reset message was queued (the outbox should run). */
+  /** Something was queued in the outbox (a session reset, a key request): it should run. */
   readonly queuedOutbox: boolean;
+  /** An accepted contact came online and said hello: answer with our presence. */
+  readonly helloFrom?: string;
 }
 
 const SeenSchema = v.object({ at: IntField });
@@ -120,6 +122,15 @@ export async function processDelivery(
     }
   }
 
+  if (isGroupMessageBody(frame.body)) {
+    // One Sender Keys ciphertext the relay fanned out to every member device.
+    if (transient) return { ack: false, effects: [], queuedOutbox: false };
+    const outcome = await receiveGroupMessage(ctx, batch, frame);
+    batch.set(seenKey, encodeRecord({ at: ctx.sessions.deps.now() }));
+    await batch.commit();
+    return { ack: true, effects: outcome.effects, queuedOutbox: outcome.queuedOutbox };
+  }
+
   let decrypted: Decrypted;
   try {
     decrypted = await decryptFrom(ctx.sessions, batch, from, fromDevice, frame.body);
@@ -141,24 +152,43 @@ export async function processDelivery(
   if ((decrypted.identityChanged || decrypted.newSession) && from !== own) {
     effects.push({ type: 'contact', userId: from });
   }
+  let helloFrom: string | undefined;
   if (content !== undefined) {
     switch (content.t) {
       case 'text':
-        effects.push(...(await applyText(ctx, batch, frame, content)));
+        if (!transient) effects.push(...(await applyText(ctx, batch, frame, content)));
         break;
       case 'receipt':
-        effects.push(...(await applyReceipt(ctx, batch, from, content)));
+        if (!transient) effects.push(...(await applyReceipt(ctx, batch, from, content)));
         break;
       case 'typing':
-        if (transient && from !== own && 'u' in content.to && content.to.u === own) {
+        if (transient && from !== own)
+          effects.push(...(await applyTyping(batch, own, from, content)));
+        break;
+      case 'group-update':
+        if (!transient) effects.push(...(await receiveGroupUpdate(ctx, batch, from, content)));
+        break;
+      case 'sender-key':
+        if (!transient) {
+          effects.push(...(await receiveSenderKey(ctx, batch, from, fromDevice, content)));
+        }
+        break;
+      case 'sender-key-request':
+        if (!transient) {
+          effects.push(...(await receiveKeyRequest(ctx, batch, from, fromDevice, content)));
+        }
+        break;
+      case 'timer':
+        if (!transient) effects.push(...(await applyTimer(ctx, batch, from, content)));
+        break;
+      case 'presence':
+        if (transient && from !== own) {
           const contact = await readContact(batch, from);
+          // Presence only between accepted contacts.
           if (contact?.status === ContactStatus.ACCEPTED) {
-            effects.push({
-              type: 'typing',
-              conversationId: directConversationId(from),
-              userId: from,
-              typing: content.typing,
-            });
+            batch.set(Keys.presence(from), encodeRecord({ at: now, online: content.online }));
+            effects.push({ type: 'presence', userId: from });
+            if (content.hello === true && content.online) helloFrom = from;
           }
         }
         break;
@@ -169,7 +199,34 @@ export async function processDelivery(
   }
   if (!transient) batch.set(seenKey, encodeRecord({ at: now }));
   await batch.commit();
-  return { ack: !transient, effects, queuedOutbox: false };
+  return {
+    ack: !transient,
+    effects,
+    queuedOutbox: false,
+    ...(helloFrom === undefined ? {} : { helloFrom }),
+  };
+}
+
+/** Typing from an accepted contact (direct) or a member of an accepted group we are in. */
+async function applyTyping(
+  batch: Batch,
+  own: string,
+  from: string,
+  content: TypingContent,
+): Promise<InboxEffect[]> {
+  const effect = (conversationId: string): InboxEffect[] => [
+    { type: 'typing', conversationId, userId: from, typing: content.typing },
+  ];
+  if ('u' in content.to) {
+    if (content.to.u !== own) return [];
+    const contact = await readContact(batch, from);
+    return contact?.status === ContactStatus.ACCEPTED ? effect(directConversationId(from)) : [];
+  }
+  const group = await readGroup(batch, content.to.g);
+  if (group === undefined || !group.accepted) return [];
+  const head = group.chain.head.state;
+  if (!isMember(head, own) || !isMember(head, from)) return [];
+  return effect(groupConversationId(content.to.g));
 }
 
 async function systemMessage(
@@ -223,7 +280,7 @@ async function applyText(
   const own = ctx.sessions.account.userId;
   const now = ctx.sessions.deps.now();
   const fromSelf = frame.from === own;
-  if (!('u' in content.to)) return []; // group messages arrive with issue 6
+  if (!('u' in content.to)) return []; // group texts travel only as Sender Keys messages
   const peer = fromSelf ? content.to.u : frame.from;
   // A contact may only write to us; our own devices may write to anyone but us.
   if (fromSelf ? peer === own : content.to.u !== own) return [];
@@ -241,7 +298,7 @@ async function applyText(
     batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED }));
   }
   const conversation = await ensureDirectConversation(batch, peer, now);
-  const message: MessageRecord = {
+  let message: MessageRecord = {
     v: 1,
     id: content.id,
     conv: conversation.id,
@@ -254,8 +311,10 @@ async function applyText(
     sentAt: content.sentAt,
     receivedAt: now,
     state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
-    ...(frame.expiresAt === undefined ? {} : { expiresAt: frame.expiresAt }),
+    ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
   };
+  // Disappearing: our own copies count down from when they were sent, received ones from when read.
+  if (fromSelf) message = startCountdown(message, Math.min(now, content.sentAt));
   await stageNewMessage(batch, conversation, message);
   effects.push({ type: 'message', message });
   if (!fromSelf) {
@@ -278,19 +337,61 @@ async function applyReceipt(
     const state = content.kind === ReceiptKind.READ ? MessageState.READ : MessageState.DELIVERED;
     for (const id of content.ids) {
       const found = await findMessage(batch, own, id);
-      if (found === undefined || found.message.conv !== directConversationId(from)) continue;
-      const updated = await advanceMessage(batch, own, id, state);
+      if (found === undefined) continue;
+      const conv = found.message.conv;
+      let updated: MessageRecord | undefined;
+      if (conv === directConversationId(from)) {
+        updated = await advanceMessage(batch, own, id, state);
+      } else if (conv.startsWith('g:')) {
+        updated = await groupReceipt(batch, found.key, found.message, from, state);
+      }
       if (updated !== undefined) effects.push({ type: 'message-state', message: updated });
     }
     return effects;
   }
-  // Our other device read these messages: mark them read here too.
+  // Our other device read these messages: mark them read here too (countdowns start).
   if (content.kind !== ReceiptKind.READ) return [];
   for (const id of content.ids) {
-    const updated = await advanceMessage(batch, content.author, id, MessageState.READ);
+    const updated = await advanceMessage(batch, content.author, id, MessageState.READ, {
+      now: ctx.sessions.deps.now(),
+    });
     if (updated !== undefined) effects.push({ type: 'message-state', message: updated });
   }
   return effects;
+}
+
+/**
+ * A member's receipt for our group message: counted per member; the message
+ * is `delivered` (`read`) once every member it was sent to confirmed it.
+ */
+async function groupReceipt(
+  batch: Batch,
+  key: string,
+  message: MessageRecord,
+  from: string,
+  state: MessageState,
+): Promise<MessageRecord | undefined> {
+  const group = await readGroup(batch, fromHex(message.conv.slice(2)));
+  if (group === undefined || !isMember(group.chain.head.state, from)) return undefined;
+  const read = state === MessageState.READ;
+  const dlv = message.dlv ?? [];
+  const rd = message.rd ?? [];
+  const nextDlv = dlv.includes(from) ? dlv : [...dlv, from];
+  const nextRd = read && !rd.includes(from) ? [...rd, from] : rd;
+  if (nextDlv === dlv && nextRd === rd) return undefined;
+  const of = message.of ?? 0;
+  let next: MessageRecord = { ...message, dlv: nextDlv, rd: nextRd };
+  batch.set(key, encodeRecord(next));
+  const target =
+    nextRd.length >= of
+      ? MessageState.READ
+      : nextDlv.length >= of
+        ? MessageState.DELIVERED
+        : undefined;
+  if (target !== undefined && canAdvance(message.state, target)) {
+    next = (await advanceMessage(batch, message.author, message.id, target)) ?? next;
+  }
+  return next;
 }
 
 async function undecryptable(

@@ -81,6 +81,7 @@ describe('message records', () => {
       batch,
       conversation,
       upTo === undefined ? undefined : messageKeyOf(upTo),
+      2000,
     );
     await batch.commit();
     expect(read.map((m) => m.stamp)).toEqual([1005, 1004, 1002, 1001]);
@@ -90,6 +91,7 @@ describe('message records', () => {
       batch,
       (await readConversation(records, id)) as Conversation,
       undefined,
+      2000,
     );
     await batch.commit();
     expect(rest.map((m) => m.stamp)).toEqual([1008, 1007]);

@@ -18,6 +18,7 @@ import {
   readConversation,
   stageConversation,
 } from './conversations.ts';
+import { stageExpiryIndex, startCountdown } from './countdown.ts';
 import { bytesOf, decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { Keys } from './storage-keys.ts';
 import type { RecordStore } from './store.ts';
@@ -27,8 +28,24 @@ export const SystemEvent = {
   IDENTITY_CHANGED: 'identity-changed',
   /** A message from this contact could not be decrypted; the session was reset. */
   DECRYPT_FAILED: 'decrypt-failed',
+  /** The disappearing-message timer changed (direct chats and groups). */
+  TIMER_CHANGED: 'timer-changed',
+  /** Group created, or we were added (joined). */
+  GROUP_CREATED: 'group-created',
+  GROUP_JOINED: 'group-joined',
+  MEMBER_ADDED: 'member-added',
+  MEMBER_REMOVED: 'member-removed',
+  MEMBER_LEFT: 'member-left',
+  ROLE_CHANGED: 'role-changed',
+  GROUP_RENAMED: 'group-renamed',
+  /** A concurrent change by another admin won: this one no longer holds. */
+  GROUP_CHANGE_SUPERSEDED: 'group-change-superseded',
+  /** A sender's group messages skipped sequence numbers: some never arrived. */
+  MESSAGES_MISSING: 'messages-missing',
 } as const;
 export type SystemEvent = (typeof SystemEvent)[keyof typeof SystemEvent];
+
+const SystemEventSchema = v.picklist(Object.values(SystemEvent) as [SystemEvent, ...SystemEvent[]]);
 
 const MessageRecordSchema = v.object({
   v: v.literal(1),
@@ -45,10 +62,17 @@ const MessageRecordSchema = v.object({
   /** Our clock when it was stored here. */
   receivedAt: IntField,
   state: MessageStateSchema,
-  system: v.optional(v.picklist([SystemEvent.IDENTITY_CHANGED, SystemEvent.DECRYPT_FAILED])),
+  system: v.optional(SystemEventSchema),
   /** Error code when state is failed. */
   error: v.optional(v.string()),
+  /** Disappearing-message timer this message was sent with (ms). */
+  expiresIn: v.optional(IntField),
+  /** When its countdown ends (set when sent here, or when read here). */
   expiresAt: v.optional(IntField),
+  /** Outgoing group messages: members that confirmed delivery / reading, out of `of`. */
+  dlv: v.optional(v.array(v.string())),
+  rd: v.optional(v.array(v.string())),
+  of: v.optional(IntField),
 });
 
 export type MessageRecord = v.InferOutput<typeof MessageRecordSchema>;
@@ -69,12 +93,16 @@ export function canAdvance(from: MessageState, to: MessageState): boolean {
   return a !== undefined && b !== undefined && b > a;
 }
 
-const SYSTEM_TEXT: Readonly<Record<SystemEvent, string>> = {
+const SYSTEM_TEXT: Readonly<Partial<Record<SystemEvent, string>>> = {
   [SystemEvent.IDENTITY_CHANGED]: 'Safety number changed',
   [SystemEvent.DECRYPT_FAILED]: 'A message could not be decrypted',
 };
 
-/** A timeline notice (not a message anyone wrote): safety number changed, decrypt failure. */
+/**
+ * A timeline notice (not a message anyone wrote): safety number changed,
+ * decrypt failure, timer and group changes, missing messages. `text` is the
+ * English sentence (the UI may build its own from `system` and `author`).
+ */
 export function systemMessageRecord(input: {
   readonly id: MessageRecord['id'];
   readonly conversation: string;
@@ -83,6 +111,7 @@ export function systemMessageRecord(input: {
   readonly aboutDevice: number;
   readonly event: SystemEvent;
   readonly now: number;
+  readonly text?: string;
 }): MessageRecord {
   return {
     v: 1,
@@ -93,7 +122,7 @@ export function systemMessageRecord(input: {
     authorDevice: input.aboutDevice,
     outgoing: false,
     kind: 'system',
-    text: SYSTEM_TEXT[input.event],
+    text: input.text ?? SYSTEM_TEXT[input.event] ?? input.event,
     sentAt: input.now,
     receivedAt: input.now,
     state: MessageState.RECEIVED,
@@ -109,7 +138,7 @@ export function decodeMessage(raw: Uint8Array): MessageRecord {
   return decodeRecord(MessageRecordSchema, raw, 'message');
 }
 
-function previewOf(m: MessageRecord) {
+export function previewOf(m: MessageRecord) {
   return {
     id: m.id,
     key: messageKeyOf(m),
@@ -135,6 +164,7 @@ export async function stageNewMessage(
   if (message.kind === 'text') {
     batch.set(Keys.messageIndex(message.author, message.id), new TextEncoder().encode(key));
   }
+  stageExpiryIndex(batch, message);
   const unread =
     !message.outgoing && message.kind === 'text' && message.state === MessageState.RECEIVED
       ? conversation.unread + 1
@@ -171,15 +201,19 @@ export async function advanceMessage(
   author: string,
   id: Uint8Array,
   state: MessageState,
-  extra: { error?: string } = {},
+  extra: { error?: string; now?: number } = {},
 ): Promise<MessageRecord | undefined> {
   const found = await findMessage(batch, author, id);
   if (found === undefined || !canAdvance(found.message.state, state)) return undefined;
-  const updated: MessageRecord = {
+  let updated: MessageRecord = {
     ...found.message,
     state,
     ...(extra.error === undefined ? {} : { error: extra.error }),
   };
+  if (state === MessageState.READ && !updated.outgoing && extra.now !== undefined) {
+    updated = startCountdown(updated, extra.now); // read on another of our devices
+    stageExpiryIndex(batch, updated);
+  }
   batch.set(found.key, encodeRecord(updated));
   const conversation = await readConversation(batch, updated.conv);
   if (conversation !== undefined) {
@@ -226,6 +260,7 @@ export async function markReadUpTo(
   batch: Batch,
   conversation: Conversation,
   upTo: string | undefined,
+  now: number,
 ): Promise<MessageRecord[]> {
   const prefix = Keys.messagesOf(conversation.id);
   const start = upTo === undefined ? undefined : `${upTo}\u0000`;
@@ -248,8 +283,10 @@ export async function markReadUpTo(
       }
       const m = decodeMessage(raw);
       if (!m.outgoing && m.state === MessageState.RECEIVED) {
-        const read = { ...m, state: MessageState.READ };
+        // Disappearing messages start their countdown when read here.
+        const read = startCountdown({ ...m, state: MessageState.READ }, now);
         batch.set(key, encodeRecord(read));
+        stageExpiryIndex(batch, read);
         changed.push(read);
       }
     }

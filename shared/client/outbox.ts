@@ -30,8 +30,34 @@ export const OutboxKind = {
   MESSAGE: 'message',
   RECEIPT: 'receipt',
   RESET: 'reset',
+  /**
+   * A group text: one Sender Keys ciphertext as the frame's shared body for
+   * every member device (its id is the message record's id). Devices that do
+   * not hold our current sender key first get it in `pre`, a pairwise frame
+   * sent (and stored) before the message itself.
+   */
+  GROUP_MESSAGE: 'group-message',
+  /** A signed group state to (part of) the members: later entries wait until it is stored. */
+  GROUP_UPDATE: 'group-update',
+  /** A direct chat's disappearing-message timer. */
+  TIMER: 'timer',
+  /** Asks a member for its sender key again. */
+  KEY_REQUEST: 'key-request',
 } as const;
 export type OutboxKind = (typeof OutboxKind)[keyof typeof OutboxKind];
+
+/** Entries whose id is a message record's id (their answers move the message's state). */
+export function isMessageKind(kind: OutboxKind): boolean {
+  return kind === OutboxKind.MESSAGE || kind === OutboxKind.GROUP_MESSAGE;
+}
+
+/**
+ * Entries after which nothing else is sent until the relay answered: a group
+ * state must reach members before the messages that assume it.
+ */
+export function isBarrierKind(kind: OutboxKind): boolean {
+  return kind === OutboxKind.GROUP_UPDATE;
+}
 
 /** Mismatch answers tolerated for one entry before it fails (each one fixes the device lists). */
 export const MAX_MISMATCH_ROUNDS = 5;
@@ -42,16 +68,25 @@ const FrameSchema = v.object({
   to: v.array(
     v.object({
       user: v.string(),
-      devices: v.array(v.object({ device: IntField, body: BytesField })),
+      /** A device without a body gets the frame's shared `body`. */
+      devices: v.array(v.object({ device: IntField, body: v.optional(BytesField) })),
     }),
   ),
+  /** Shared body (a Sender Keys group message). */
+  body: v.optional(BytesField),
+});
+
+/** A pairwise frame sent (and stored) before the entry's own frame. */
+const PreSchema = v.object({
+  id: bytesOf(16),
+  frame: FrameSchema,
 });
 
 const OutboxEntrySchema = v.object({
   v: v.literal(1),
   id: bytesOf(16),
   stamp: IntField,
-  kind: v.picklist([OutboxKind.MESSAGE, OutboxKind.RECEIPT, OutboxKind.RESET]),
+  kind: v.picklist(Object.values(OutboxKind) as [OutboxKind, ...OutboxKind[]]),
   /** The conversation a message belongs to (for state updates and events). */
   conv: v.optional(v.string()),
   /** Encoded content (content.ts): kept to encrypt for devices that appear later. */
@@ -60,6 +95,12 @@ const OutboxEntrySchema = v.object({
   recipients: v.array(v.string()),
   /** Present once encrypted: exactly what goes into the send frame. */
   frame: v.optional(FrameSchema),
+  /** Group entries: the group id. */
+  group: v.optional(bytesOf(16)),
+  /** Group messages: our sender key content for this message's position (for devices added later). */
+  keyContent: v.optional(BytesField),
+  /** Group messages: the sender key for devices that lack it, sent first. */
+  pre: v.optional(PreSchema),
   mismatches: IntField,
   attempts: IntField,
   createdAt: IntField,
@@ -69,6 +110,7 @@ const OutboxEntrySchema = v.object({
 
 export type OutboxEntry = v.InferOutput<typeof OutboxEntrySchema>;
 export type OutboxFrame = v.InferOutput<typeof FrameSchema>;
+export type OutboxPre = v.InferOutput<typeof PreSchema>;
 
 export function entryKey(entry: Pick<OutboxEntry, 'stamp' | 'id'>): string {
   return Keys.outboxEntry(entry.stamp, entry.id);
@@ -103,7 +145,9 @@ export function idKey(id: Uint8Array): string {
 export function frameRecipients(frame: OutboxFrame): SendRecipient[] {
   return frame.to.map((r) => ({
     user: r.user,
-    devices: r.devices.map((d) => ({ device: d.device, body: d.body })),
+    devices: r.devices.map((d) =>
+      d.body === undefined ? { device: d.device } : { device: d.device, body: d.body },
+    ),
   }));
 }
 

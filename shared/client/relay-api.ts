@@ -301,4 +301,17 @@ export class RelayApi {
   lookupHandle(handle: string): Promise<{ user: string; handle: string }> {
     return this.call('lookupHandle', { params: { handle } });
   }
+
+  /** The relay drops sends from `user` to this account from now on. */
+  block(user: string): Promise<void> {
+    return this.call('block', { params: { user } }) as Promise<void>;
+  }
+
+  unblock(user: string): Promise<void> {
+    return this.call('unblock', { params: { user } }) as Promise<void>;
+  }
+
+  blockList(): Promise<{ users: string[] }> {
+    return this.call('blockList');
+  }
 }

@@ -19,9 +19,17 @@ export type PrepareOutcome =
   /** A recipient's identity changed (now, or earlier and not yet acknowledged). */
   | { readonly kind: 'identity-changed'; readonly user: string }
   /** No device to send to (the recipients have no devices). */
-  | { readonly kind: 'no-recipients' };
+  | { readonly kind: 'no-recipients' }
+  /** Nothing needs to go out (a group whose only member device is this one): done. */
+  | { readonly kind: 'nothing-to-send' }
+  /** Cannot be sent, with this error code (e.g. we are no longer in the group). */
+  | { readonly kind: 'failed'; readonly code: string };
 
-async function pendingChange(batch: Batch, ctx: SessionContext, users: readonly string[]) {
+export async function pendingChange(
+  batch: Batch,
+  ctx: SessionContext,
+  users: readonly string[],
+): Promise<string | undefined> {
   for (const user of users) {
     if (user === ctx.account.userId) continue;
     const contact = await readContact(batch, user);

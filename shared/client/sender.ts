@@ -13,6 +13,7 @@ import type { ErrorFrame, MismatchFrame, SendFrame, StoredFrame } from '../wire/
 import { Batch } from './batch.ts';
 import { MessageState } from './conversations.ts';
 import { randomFraction, type TimerHandle, type Timers } from './deps.ts';
+import { encryptGroupEntry, readdressGroupEntry } from './groups/send.ts';
 import { advanceMessage, type MessageRecord } from './messages.ts';
 import {
   decideOutboxAnswer,
@@ -20,6 +21,8 @@ import {
   entryKey,
   frameRecipients,
   idKey,
+  isBarrierKind,
+  isMessageKind,
   MAX_IN_FLIGHT,
   type OutboxAnswer,
   type OutboxEntry,
@@ -48,6 +51,16 @@ export interface SenderHost {
   readonly onError: (error: unknown, context: string) => void;
 }
 
+/** A frame on the wire, not yet answered. */
+interface InFlight {
+  /** The outbox entry's record key. */
+  readonly key: string;
+  /** The entry's `pre` frame (a group sender key) or its own frame. */
+  readonly part: 'pre' | 'main';
+  /** Nothing after it is sent until it is answered. */
+  readonly barrier: boolean;
+}
+
 /** Outbox entries read per page while pumping. */
 const PAGE = 64;
 /** REST trouble while encrypting (bundle fetch): try again after this long. */
@@ -55,8 +68,8 @@ const PREPARE_RETRY_MS = 5_000;
 
 export class Sender {
   readonly #h: SenderHost;
-  /** id (hex) -> entry key, for frames sent on the current socket and not yet answered. */
-  readonly #inFlight = new Map<string, string>();
+  /** Frame id (hex) -> what it was, for frames sent on the current socket and not yet answered. */
+  readonly #inFlight = new Map<string, InFlight>();
   #pumping = false;
   #again = false;
   #timer: TimerHandle | undefined;
@@ -117,8 +130,14 @@ export class Sender {
     );
   }
 
+  #barrierInFlight(): boolean {
+    for (const f of this.#inFlight.values()) if (f.barrier) return true;
+    return false;
+  }
+
   async #pumpOnce(): Promise<void> {
     if (!this.#h.online() || this.#h.sessions() === undefined) return;
+    if (this.#barrierInFlight()) return;
     // Walk the queue in pages: entries already in flight are skipped by key, undecoded.
     let cursor: string | undefined;
     while (this.#inFlight.size < MAX_IN_FLIGHT) {
@@ -138,7 +157,7 @@ export class Sender {
           continue;
         }
         const sent = await this.#sendEntry(listed, hex);
-        if (sent === 'stop') return;
+        if (sent === 'stop' || this.#barrierInFlight()) return;
       }
     }
   }
@@ -155,17 +174,29 @@ export class Sender {
     }
     if (entry?.frame === undefined) return 'skipped';
     // The page may be older than an answer that deleted this entry meanwhile.
-    if (this.#inFlight.has(hex) || (await this.#h.records.get(entryKey(entry))) === undefined) {
-      return 'skipped';
+    const current = await readEntry(this.#h.records, entryKey(entry));
+    if (this.#inFlight.has(hex) || current?.frame === undefined) return 'skipped';
+    const key = entryKey(current);
+    if (current.pre !== undefined) {
+      // The sender key first: the message goes out once the relay stored it.
+      const pre: SendFrame = {
+        t: 'send',
+        id: current.pre.id,
+        to: frameRecipients(current.pre.frame),
+      };
+      if (!this.#h.send(pre)) return 'stop';
+      this.#inFlight.set(idKey(current.pre.id), { key, part: 'pre', barrier: true });
+      return 'sent';
     }
     const frame: SendFrame = {
       t: 'send',
-      id: entry.id,
-      to: frameRecipients(entry.frame),
-      ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
+      id: current.id,
+      to: frameRecipients(current.frame),
+      ...(current.frame.body === undefined ? {} : { body: current.frame.body }),
+      ...(current.expiresAt === undefined ? {} : { expiresAt: current.expiresAt }),
     };
     if (!this.#h.send(frame)) return 'stop';
-    this.#inFlight.set(hex, entryKey(entry));
+    this.#inFlight.set(hex, { key, part: 'main', barrier: isBarrierKind(current.kind) });
     return 'sent';
   }
 
@@ -178,7 +209,10 @@ export class Sender {
     if (current === undefined || current.frame !== undefined) return current;
     let outcome: PrepareOutcome;
     try {
-      outcome = await encryptEntry(ctx, batch, current);
+      outcome =
+        current.kind === OutboxKind.GROUP_MESSAGE
+          ? await encryptGroupEntry(ctx, batch, current)
+          : await encryptEntry(ctx, batch, current);
     } catch (e) {
       if (isTransient(e)) return 'stop';
       if (!isParleyError(e)) throw e;
@@ -197,9 +231,17 @@ export class Sender {
       await batch.commit();
       return outcome.entry;
     }
+    if (outcome.kind === 'nothing-to-send') {
+      await this.#complete(batch, entry);
+      return undefined;
+    }
     // The identity change itself (if just discovered) is staged in `batch`: keep it.
     const code =
-      outcome.kind === 'identity-changed' ? ErrorCode.IDENTITY_CHANGED : ErrorCode.NOT_FOUND;
+      outcome.kind === 'identity-changed'
+        ? ErrorCode.IDENTITY_CHANGED
+        : outcome.kind === 'failed'
+          ? outcome.code
+          : ErrorCode.NOT_FOUND;
     const failed = await this.#stageFailure(batch, entry, code);
     await batch.commit();
     if (failed !== undefined) this.#h.onMessageState(failed);
@@ -213,7 +255,7 @@ export class Sender {
   ): Promise<MessageRecord | undefined> {
     batch.delete(entryKey(entry));
     const ctx = this.#h.sessions();
-    if (entry.kind !== OutboxKind.MESSAGE || ctx === undefined) return undefined;
+    if (!isMessageKind(entry.kind) || ctx === undefined) return undefined;
     return advanceMessage(batch, ctx.account.userId, entry.id, MessageState.FAILED, {
       error: code,
     });
@@ -244,25 +286,45 @@ export class Sender {
 
   #answer(id: Uint8Array, answer: OutboxAnswer, mismatch?: MismatchFrame): void {
     const hex = idKey(id);
-    const key = this.#inFlight.get(hex);
-    if (key === undefined) return; // not sent on this socket (or already answered)
+    const flight = this.#inFlight.get(hex);
+    if (flight === undefined) return; // not sent on this socket (or already answered)
     this.#h.queue
-      .run(() => this.#apply(key, answer, mismatch))
+      .run(() => this.#apply(flight, answer, mismatch))
       .catch((e: unknown) => this.#h.onError(e, 'outbox answer'))
       .finally(() => {
-        if (this.#inFlight.get(hex) === key) this.#inFlight.delete(hex);
+        if (this.#inFlight.get(hex) === flight) this.#inFlight.delete(hex);
         this.pump();
       });
   }
 
+  /** The entry is done: deleted, and a message becomes `stored`. */
+  async #complete(batch: Batch, entry: OutboxEntry): Promise<void> {
+    batch.delete(entryKey(entry));
+    const ctx = this.#h.sessions();
+    const stored =
+      isMessageKind(entry.kind) && ctx !== undefined
+        ? await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED)
+        : undefined;
+    await batch.commit();
+    if (stored !== undefined) this.#h.onMessageState(stored);
+  }
+
   async #apply(
-    key: string,
+    flight: InFlight,
     answer: OutboxAnswer,
     mismatch: MismatchFrame | undefined,
   ): Promise<void> {
+    const { key } = flight;
     const batch = new Batch(this.#h.records);
     const entry = await readEntry(batch, key);
     if (entry === undefined) return;
+    if (flight.part === 'pre' && answer.type === 'stored') {
+      // The sender key is queued for every device that lacked it: now the message.
+      const { pre: _sent, ...rest } = entry;
+      stageEntry(batch, rest);
+      await batch.commit();
+      return;
+    }
     const decision = decideOutboxAnswer(
       entry,
       answer,
@@ -271,16 +333,9 @@ export class Sender {
     );
     const ctx = this.#h.sessions();
     switch (decision.action) {
-      case 'done': {
-        batch.delete(key);
-        const stored =
-          entry.kind === OutboxKind.MESSAGE && ctx !== undefined
-            ? await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED)
-            : undefined;
-        await batch.commit();
-        if (stored !== undefined) this.#h.onMessageState(stored);
+      case 'done':
+        await this.#complete(batch, entry);
         return;
-      }
       case 'retry':
         stageEntry(batch, {
           ...entry,
@@ -299,7 +354,10 @@ export class Sender {
         if (ctx === undefined || mismatch === undefined) return;
         let outcome: PrepareOutcome;
         try {
-          outcome = await readdressEntry(ctx, batch, entry, mismatch.users);
+          outcome =
+            entry.kind === OutboxKind.GROUP_MESSAGE
+              ? await readdressGroupEntry(ctx, batch, entry, mismatch.users)
+              : await readdressEntry(ctx, batch, entry, mismatch.users);
         } catch (e) {
           if (isTransient(e)) {
             // Could not fetch bundles now: send again later; the relay will answer mismatch again.

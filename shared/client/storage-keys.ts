@@ -56,6 +56,30 @@ export const Keys = {
   outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
   outbox: 'outbox/',
 
+  /** Message expiry index: the message key, under the time its disappearing timer runs out. */
+  expiry: (at: number, conversation: string, id: Uint8Array) =>
+    `expiry/${pad16(at)}/${conversation}/${toHex(id)}`,
+  expiries: 'expiry/',
+
+  /** Group state chain (groups/store.ts), by group id in hex. */
+  group: (group: string) => `group/${group}`,
+  groups: 'group/',
+  /** Our sending chain for a group: sender key state, sequence counter, who has it. */
+  groupSender: (group: string) => `gsend/${group}`,
+  /** A member device's sender key record (their chains) and the sequence number we expect. */
+  groupKey: (group: string, user: string, device: number) =>
+    `gkey/${group}/${user}/${pad10(device)}`,
+  groupKeysOf: (group: string) => `gkey/${group}/`,
+  groupKeysOfUser: (group: string, user: string) => `gkey/${group}/${user}/`,
+  /** When we last asked a device to resend its sender key (rate limit). */
+  groupKeyRequest: (group: string, user: string, device: number) =>
+    `gkreq/${group}/${user}/${pad10(device)}`,
+
+  /** Local settings: read receipts, typing indicators, presence. */
+  settings: 'settings',
+  /** Last presence heard from a contact. */
+  presence: (user: string) => `presence/${user}`,
+
   /** Receipts waiting to be batched into one encrypted message per (recipient, kind). */
   pendingReceipt: (kind: string, author: string, id: Uint8Array) =>
     `receiptq/${kind}/${author}/${toHex(id)}`,

@@ -1,0 +1,380 @@
+/**
+ * Groups against the REAL relay process (Deno, libSQL file), real WebSockets
+ * and real crypto: creation, one fanned-out frame per group message, removal
+ * with sender key rotation (the removed member is handed the later
+ * ciphertexts and cannot read them), joiners that cannot read the past,
+ * refused forged / replayed / stale states, and gaps the relay cannot hide.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { toBase64Url } from '../bytes.ts';
+import { encodeIdentity } from '../crypto/keys.ts';
+import { systemRandom } from '../crypto/random.ts';
+import { decryptGroupMessage, deserializeSenderKeyRecord } from '../crypto/sender-keys.ts';
+import { isParleyError } from '../errors.ts';
+import { decodeCbor } from '../wire/cbor.ts';
+import { encodeServerFrame } from '../wire/codec.ts';
+import type { SendFrame } from '../wire/frames.ts';
+import type { ClientEvents, ParleyClient } from './client.ts';
+import { contactIdentity, readContact } from './contacts.ts';
+import { isGroupMessageBody } from './groups/receive.ts';
+import { GroupRole, nextState } from './groups/state.ts';
+import { registerUser, type TestUser, waitFor } from './testing/harness.ts';
+import { type Tap, tapTransport } from './testing/tap.ts';
+
+let relay: RelayProcess;
+const running: ParleyClient[] = [];
+let counter = 0;
+
+function say(text: string): string {
+  return `${text} #${++counter}-${toBase64Url(systemRandom(6))}`;
+}
+
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+});
+
+afterAll(async () => {
+  for (const client of running) await client.stop();
+  await relay.dispose();
+});
+
+interface Member extends TestUser {
+  readonly tap: Tap;
+}
+
+let handles = 0;
+async function user(name: string): Promise<Member> {
+  const tap = tapTransport();
+  const u = await registerUser(relay.url, `${name}${++handles}g`, { transport: tap.transport });
+  running.push(u.client);
+  return { ...u, tap };
+}
+
+async function texts(client: ParleyClient, conversationId: string): Promise<string[]> {
+  try {
+    const page = await client.getMessages({ conversationId, limit: 500 });
+    return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
+  } catch {
+    return [];
+  }
+}
+
+async function waitText(client: ParleyClient, conversationId: string, text: string) {
+  await waitFor(async () => (await texts(client, conversationId)).includes(text), `"${text}"`);
+}
+
+async function waitVersion(client: ParleyClient, conversationId: string, version: number) {
+  return waitFor(async () => {
+    try {
+      const g = await client.getGroup(conversationId);
+      return g.version >= version ? g : undefined;
+    } catch {
+      return undefined;
+    }
+  }, `group version ${version}`);
+}
+
+function collect<K extends keyof ClientEvents>(client: ParleyClient, type: K): ClientEvents[K][] {
+  const seen: ClientEvents[K][] = [];
+  client.on(type, (e) => seen.push(e));
+  return seen;
+}
+
+/** Group-message send frames (a shared Sender Keys body) this client sent so far. */
+function groupSends(tap: Tap): Array<SendFrame & { body: Uint8Array }> {
+  return tap.sent.filter(
+    (f): f is SendFrame & { body: Uint8Array } => f.t === 'send' && f.body !== undefined,
+  );
+}
+
+/** Three users in a fresh group created by the first, accepted by the others. */
+async function trio(): Promise<{ alice: Member; bob: Member; carol: Member; group: string }> {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  const carol = await user('carol');
+  const group = await alice.client.createGroup({
+    name: 'Trio',
+    members: [bob.handle, carol.handle],
+  });
+  for (const m of [bob, carol]) {
+    await waitVersion(m.client, group, 1);
+    await m.client.acceptGroup(group);
+  }
+  return { alice, bob, carol, group };
+}
+
+/** What a malicious relay would do: hand `frame`'s shared body to `to` anyway. */
+async function handOver(to: Member, from: Member, frame: SendFrame & { body: Uint8Array }) {
+  await to.client.ingestFrame(
+    encodeServerFrame({
+      t: 'deliver',
+      qid: 1_000_000 + ++counter,
+      id: frame.id,
+      from: from.userId,
+      fromDevice: from.deviceId,
+      body: frame.body,
+      sentAt: Date.now(),
+    }),
+  );
+}
+
+/** Sender key records a client holds for a group (raw), by sender user. */
+async function senderKeys(member: Member, group: string) {
+  const hex = group.slice(2);
+  const out = new Map<string, Uint8Array>();
+  for (const [key, raw] of await member.storage.records.list(`gkey/${hex}/`)) {
+    const [, , user] = key.split('/');
+    out.set(user ?? '', decodeCbor(raw).record as Uint8Array);
+  }
+  return out;
+}
+
+async function decryptsWith(
+  reader: Member,
+  record: Uint8Array,
+  sender: string,
+  body: Uint8Array,
+): Promise<string> {
+  const contact = await readContact(reader.storage.records, sender);
+  const identity = contact === undefined ? undefined : contactIdentity(contact);
+  if (identity === undefined) throw new Error('sender identity unknown');
+  try {
+    await decryptGroupMessage(
+      { now: () => Date.now() },
+      deserializeSenderKeyRecord(record),
+      body,
+      encodeIdentity(identity),
+    );
+    return 'decrypted';
+  } catch (e) {
+    return isParleyError(e) ? e.code : 'other error';
+  }
+}
+
+describe('groups with a real relay', () => {
+  it('three accounts create a group and talk; one frame per message, fanned out by the relay', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
+    const group = await alice.client.createGroup({
+      name: 'Trio',
+      members: [bob.handle, carol.handle],
+    });
+    const view = await waitVersion(bob.client, group, 1);
+    expect(view.name).toBe('Trio');
+    expect(view.members.map((m) => [m.userId, m.role]).sort()).toEqual(
+      [
+        [alice.userId, GroupRole.OWNER],
+        [bob.userId, GroupRole.MEMBER],
+        [carol.userId, GroupRole.MEMBER],
+      ].sort(),
+    );
+    expect(view.myRole).toBe(GroupRole.MEMBER);
+    expect(view.can).toMatchObject({ rename: false, addMembers: false, leave: true });
+    // Added by someone who is not a contact: a request until accepted.
+    expect((await bob.client.getConversation(group)).isRequest).toBe(true);
+    await bob.client.acceptGroup(group);
+    await waitVersion(carol.client, group, 1);
+    await carol.client.acceptGroup(group);
+    expect((await bob.client.getConversation(group)).isRequest).toBe(false);
+
+    const hello = say('hello group');
+    await alice.client.sendText({ conversationId: group, text: hello });
+    await waitText(bob.client, group, hello);
+    await waitText(carol.client, group, hello);
+    // ONE frame carried the message to every device: a shared body, no per-device copies.
+    const [frame, ...more] = groupSends(alice.tap);
+    expect(more).toEqual([]);
+    expect(frame?.to.flatMap((r) => r.devices).every((d) => d.body === undefined)).toBe(true);
+    expect(frame?.to.map((r) => r.user).sort()).toEqual([bob.userId, carol.userId].sort());
+    expect(isGroupMessageBody(frame?.body ?? new Uint8Array())).toBe(true);
+
+    const reply = say('hi everyone');
+    await bob.client.sendText({ conversationId: group, text: reply });
+    await waitText(alice.client, group, reply);
+    await waitText(carol.client, group, reply);
+    const bobView = (await bob.client.getMessages({ conversationId: group, limit: 10 })).messages;
+    expect(bobView.find((m) => m.text === hello)).toMatchObject({
+      outgoing: false,
+      author: alice.userId,
+    });
+
+    // Delivery receipts are encrypted messages from each member; both arrive.
+    await waitFor(async () => {
+      const mine = (await alice.client.getMessages({ conversationId: group, limit: 10 })).messages;
+      const m = mine.find((x) => x.text === hello);
+      return m?.state === 'delivered' && m.receipts?.delivered === 2 ? m : undefined;
+    }, 'delivered to both');
+    // Read receipts likewise, per member.
+    await bob.client.markRead({ conversationId: group });
+    await carol.client.markRead({ conversationId: group });
+    await waitFor(async () => {
+      const mine = (await alice.client.getMessages({ conversationId: group, limit: 10 })).messages;
+      return mine.find((x) => x.text === hello)?.state === 'read';
+    }, 'read by both');
+  });
+
+  it('removing a member rotates every sender key: the removed member gets the ciphertexts and cannot read them', async () => {
+    const { alice, bob, carol, group } = await trio();
+    const warm = say('before');
+    await alice.client.sendText({ conversationId: group, text: warm });
+    await bob.client.sendText({ conversationId: group, text: say('bob before') });
+    await waitText(carol.client, group, warm);
+    await waitFor(async () => (await senderKeys(carol, group)).size === 2, 'carol holds both keys');
+    // What Carol could keep (a compromised or buggy client would not delete it).
+    const kept = await senderKeys(carol, group);
+    const lastBefore = say('last before removal');
+    await alice.client.sendText({ conversationId: group, text: lastBefore });
+    await waitText(carol.client, group, lastBefore);
+    const beforeFrame = groupSends(alice.tap).at(-1);
+
+    await alice.client.removeMember(group, carol.userId);
+    await waitVersion(bob.client, group, 2);
+    const carolView = await waitVersion(carol.client, group, 2);
+    expect(carolView.active).toBe(false);
+    expect(
+      (await carol.client.getMessages({ conversationId: group, limit: 50 })).messages.some(
+        (m) => m.system === 'member-removed',
+      ),
+    ).toBe(true);
+
+    const fromAlice = say('after carol left (alice)');
+    const fromBob = say('after carol left (bob)');
+    await alice.client.sendText({ conversationId: group, text: fromAlice });
+    await bob.client.sendText({ conversationId: group, text: fromBob });
+    await waitText(bob.client, group, fromAlice);
+    await waitText(alice.client, group, fromBob);
+    const aliceFrame = groupSends(alice.tap).at(-1);
+    const bobFrame = groupSends(bob.tap).at(-1);
+    if (aliceFrame === undefined || bobFrame === undefined || beforeFrame === undefined) {
+      throw new Error('frames not captured');
+    }
+    // The relay no longer addresses Carol...
+    expect(aliceFrame.to.map((r) => r.user)).not.toContain(carol.userId);
+    // ...but a malicious relay hands her the ciphertexts anyway: nothing readable.
+    await handOver(carol, alice, aliceFrame);
+    await handOver(carol, bob, bobFrame);
+    await carol.client.idle();
+    const carolTexts = await texts(carol.client, group);
+    expect(carolTexts).not.toContain(fromAlice);
+    expect(carolTexts).not.toContain(fromBob);
+    // Even with every sender key she ever held, the new ciphertexts do not decrypt:
+    // both remaining members rotated on seeing the signed removal.
+    const aliceKey = kept.get(alice.userId);
+    const bobKey = kept.get(bob.userId);
+    if (aliceKey === undefined || bobKey === undefined) throw new Error('keys not kept');
+    expect(await decryptsWith(carol, aliceKey, alice.userId, beforeFrame.body)).toBe('decrypted');
+    expect(await decryptsWith(carol, aliceKey, alice.userId, aliceFrame.body)).toBe(
+      'SENDER_KEY_MISSING',
+    );
+    expect(await decryptsWith(carol, bobKey, bob.userId, bobFrame.body)).toBe('SENDER_KEY_MISSING');
+  });
+
+  it('a member who joins later cannot read what was sent before', async () => {
+    const { alice, bob, group } = await trio();
+    const early = say('before dave');
+    await alice.client.sendText({ conversationId: group, text: early });
+    await waitText(bob.client, group, early);
+    const earlyFrame = groupSends(alice.tap).at(-1);
+    const dave = await user('dave');
+    await alice.client.addMembers(group, [dave.handle]);
+    await waitVersion(dave.client, group, 2);
+    await dave.client.acceptGroup(group);
+    const welcome = say('welcome dave');
+    await alice.client.sendText({ conversationId: group, text: welcome });
+    await waitText(dave.client, group, welcome);
+    if (earlyFrame === undefined) throw new Error('frame not captured');
+    await handOver(dave, alice, earlyFrame);
+    await dave.client.idle();
+    expect(await texts(dave.client, group)).toEqual([welcome]);
+    // His chain starts where he joined: the earlier message's key cannot be derived.
+    const daveKey = (await senderKeys(dave, group)).get(alice.userId);
+    if (daveKey === undefined) throw new Error('no key');
+    expect(await decryptsWith(dave, daveKey, alice.userId, earlyFrame.body)).toBe(
+      'DUPLICATE_MESSAGE',
+    );
+  });
+
+  it('members refuse changes by non-admins, replays and stale versions; only signed states add anyone', async () => {
+    const { alice, bob, carol, group } = await trio();
+    const intruder = await user('eve');
+    const refusedByAlice = collect(alice.client, 'group-rejected');
+    const refusedByCarol = collect(carol.client, 'group-rejected');
+    // Bob (a plain member) signs a state adding Eve and sends it to everyone.
+    await bob.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [alice.userId, carol.userId, intruder.userId],
+      state: (head, own, now) =>
+        nextState(head, own, now, (d) => {
+          d.members.set(intruder.userId, GroupRole.MEMBER);
+        }),
+    });
+    await waitFor(() => refusedByAlice.length > 0 && refusedByCarol.length > 0, 'refusals');
+    expect(refusedByAlice[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    expect(refusedByCarol[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    expect((await alice.client.getGroup(group)).members).toHaveLength(3);
+    expect((await carol.client.getGroup(group)).version).toBe(1);
+    // Eve got a state signed by a member, not an admin: she is not in any group.
+    await intruder.client.idle();
+    await expect(intruder.client.getGroup(group)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const v1 = await alice.client.dangerousTestOnly.groupState(group);
+    await alice.client.renameGroup(group, 'Renamed');
+    const v2 = await alice.client.dangerousTestOnly.groupState(group);
+    await alice.client.setRole(group, bob.userId, GroupRole.ADMIN);
+    await waitVersion(bob.client, group, 3);
+    expect((await bob.client.getGroup(group)).can.rename).toBe(true);
+    const refusedByBob = collect(bob.client, 'group-rejected');
+    // Replay: v2 again.
+    await alice.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [bob.userId],
+      resend: v2,
+    });
+    // Stale: a new, validly signed state that follows v1 (the group is at v3).
+    await alice.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [bob.userId],
+      state: (_head, own, now) =>
+        nextState(v1, own, now, (d) => {
+          d.name = 'Stale';
+        }),
+    });
+    await waitFor(() => refusedByBob.length >= 2, 'replay and stale refused');
+    expect(refusedByBob.map((r) => r.code)).toEqual(['GROUP_REPLAY', 'GROUP_STALE']);
+    const bobGroup = await bob.client.getGroup(group);
+    expect(bobGroup).toMatchObject({ version: 3, name: 'Renamed' });
+    // A non-admin cannot even build such a change locally.
+    await expect(carol.client.renameGroup(group, 'Mine')).rejects.toMatchObject({
+      code: 'GROUP_FORBIDDEN',
+    });
+    expect((await carol.client.getGroup(group)).name).toBe('Renamed');
+  });
+
+  it('a group message the relay drops shows as a gap in the timeline', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const group = await alice.client.createGroup({ name: 'Pair', members: [bob.handle] });
+    await waitVersion(bob.client, group, 1);
+    await bob.client.acceptGroup(group);
+    const first = say('one');
+    await alice.client.sendText({ conversationId: group, text: first });
+    await waitText(bob.client, group, first);
+    // From now on the "relay" loses the next group message to Bob.
+    let dropped = 0;
+    bob.tap.dropIncoming = (f) =>
+      f.t === 'deliver' && isGroupMessageBody(f.body) && dropped++ === 0;
+    const lost = say('two (dropped)');
+    const third = say('three');
+    await alice.client.sendText({ conversationId: group, text: lost });
+    await alice.client.sendText({ conversationId: group, text: third });
+    await waitText(bob.client, group, third);
+    const timeline = (await bob.client.getMessages({ conversationId: group, limit: 50 })).messages;
+    const gap = timeline.findIndex((m) => m.system === 'messages-missing');
+    expect(gap).toBeGreaterThan(-1);
+    expect(timeline[gap]?.text).toContain('1 message');
+    expect(timeline[gap + 1]?.text).toBe(third);
+    expect(timeline.map((m) => m.text)).not.toContain(lost);
+  });
+});

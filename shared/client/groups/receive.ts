@@ -1,0 +1,430 @@
+/**
+ * Incoming group traffic (the inbox calls these inside its batch):
+ *
+ *   group-update (pairwise)  a signed state from its author: a new group we
+ *                            were added to, or the next state of one we are
+ *                            in (chain.ts decides; refusals are reported);
+ *   sender-key (pairwise)    a member device's sending chain, and where its
+ *                            sequence numbers continue;
+ *   sender-key-request       a member could not decrypt us: it gets our key
+ *                            with our next message;
+ *   group message (shared)   a Sender Keys ciphertext: decrypted with the
+ *                            sender device's chain, its sequence number
+ *                            checked (gaps become timeline notices).
+ *
+ * Anything from someone who is not a member of the current state, or for a
+ * group we are not in, is dropped: membership exists only in signed states,
+ * so the relay cannot add anyone.
+ */
+
+import * as v from 'valibot';
+import { type Bytes, toHex } from '../../bytes.ts';
+import { encodeIdentity, type IdentityPublicKeys } from '../../crypto/keys.ts';
+import {
+  DISTRIBUTION_ID_BYTES,
+  decodeDistributionMessage,
+  decryptGroupMessage,
+  parseGroupMessageHeader,
+  processDistributionMessage,
+} from '../../crypto/sender-keys.ts';
+import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
+import type { DeliverFrame } from '../../wire/frames.ts';
+import type { Batch } from '../batch.ts';
+import { ContactStatus, contactIdentity, readContact } from '../contacts.ts';
+import {
+  decodeContent,
+  encodeContent,
+  type GroupUpdateContent,
+  ReceiptKind,
+  type SenderKeyContent,
+  type SenderKeyRequestContent,
+} from '../content.ts';
+import { ensureGroupConversation, groupConversationId, MessageState } from '../conversations.ts';
+import { startCountdown } from '../countdown.ts';
+import type { InboxEffect } from '../effects.ts';
+import { findMessage, type MessageRecord, SystemEvent, stageNewMessage } from '../messages.ts';
+import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
+import { stagePendingReceipt } from '../receipts.ts';
+import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
+import { Keys } from '../storage-keys.ts';
+import { addToChain, startChain } from './chain.ts';
+import { applyGroupChange, type GroupHost } from './membership.ts';
+import { displayName, stageNotice } from './notices.ts';
+import { type Gap, observeDistribution, observeMessage } from './sequence.ts';
+import {
+  isAdminRole,
+  parseSignedGroupState,
+  roleOf,
+  type SignedGroupState,
+  verifyAuthor,
+} from './state.ts';
+import {
+  deviceTag,
+  type GroupRecord,
+  groupHex,
+  isMember,
+  readGroup,
+  readMemberKey,
+  readSender,
+  stageGroup,
+  stageMemberKey,
+  stageSender,
+} from './store.ts';
+
+/** Sender key requests to one device, at most one per this interval. */
+export const KEY_REQUEST_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Whether a deliver body is a Sender Keys group message (version 1, type 3). */
+export function isGroupMessageBody(body: Uint8Array): boolean {
+  return body.length > 2 && body[0] === 0x01 && body[1] === 0x03;
+}
+
+async function identityOf(
+  host: GroupHost,
+  batch: Pick<Batch, 'get'>,
+  user: string,
+): Promise<IdentityPublicKeys | undefined> {
+  if (user === host.sessions.account.userId) return host.sessions.account.publicIdentity;
+  const contact = await readContact(batch, user);
+  return contact === undefined ? undefined : contactIdentity(contact);
+}
+
+async function identities(
+  host: GroupHost,
+  batch: Pick<Batch, 'get'>,
+  users: Iterable<string>,
+): Promise<Map<string, IdentityPublicKeys>> {
+  const out = new Map<string, IdentityPublicKeys>();
+  for (const user of new Set(users)) {
+    const identity = await identityOf(host, batch, user);
+    if (identity !== undefined) out.set(user, identity);
+  }
+  return out;
+}
+
+function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[] {
+  const code = isParleyError(error) ? error.code : ErrorCode.GROUP_STATE_INVALID;
+  return [
+    { type: 'group-rejected', conversationId: groupConversationId(group), userId: from, code },
+  ];
+}
+
+/** A signed group state from `from` (who must be its author). */
+export async function receiveGroupUpdate(
+  host: GroupHost,
+  batch: Batch,
+  from: string,
+  content: GroupUpdateContent,
+): Promise<InboxEffect[]> {
+  const own = host.sessions.account.userId;
+  let signed: SignedGroupState;
+  try {
+    signed = parseSignedGroupState(content.body, content.sig);
+  } catch (e) {
+    return rejected(content.g, from, e);
+  }
+  const state = signed.state;
+  if (toHex(state.group) !== toHex(content.g) || state.author !== from) {
+    // States travel from their author only: the pairwise session vouches for who sent it.
+    return rejected(
+      content.g,
+      from,
+      new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Group state not sent by its author'),
+    );
+  }
+  const record = await readGroup(batch, state.group);
+  const inGroup = record !== undefined && isMember(record.chain.head.state, own);
+  if (!inGroup) return joinWith(host, batch, record, signed);
+
+  const known = await identities(host, batch, [
+    from,
+    ...record.chain.orphans.map((o) => o.state.author),
+  ]);
+  const outcome = await addToChain(record.chain, signed, {
+    identityOf: (user) => known.get(user),
+  });
+  if (outcome.kind === 'rejected') {
+    if (outcome.chain !== record.chain) stageGroup(batch, { ...record, chain: outcome.chain });
+    return rejected(state.group, from, outcome.error);
+  }
+  if (outcome.kind === 'pending') {
+    stageGroup(batch, { ...record, chain: outcome.chain });
+    return [];
+  }
+  return applyGroupChange(host, batch, {
+    record: { ...record, chain: outcome.chain },
+    before: record.chain.head.state,
+    applied: outcome.applied,
+    superseded: outcome.superseded,
+  });
+}
+
+/**
+ * A state that adds us to a group we are not in (new, or one we left or were
+ * removed from): accepted when its author is an admin in it and signed it.
+ * We cannot check the history before it; we trust the admin who added us,
+ * whose identity the pairwise session vouches for.
+ */
+async function joinWith(
+  host: GroupHost,
+  batch: Batch,
+  record: GroupRecord | undefined,
+  signed: SignedGroupState,
+): Promise<InboxEffect[]> {
+  const own = host.sessions.account.userId;
+  const state = signed.state;
+  if (!isMember(state, own)) return []; // not about us (we are out): nothing to do
+  try {
+    if (!isAdminRole(roleOf(state, state.author))) {
+      throw new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Added by someone who is not an admin');
+    }
+    if (record !== undefined && state.version <= record.chain.head.state.version) {
+      throw new ParleyError(ErrorCode.GROUP_STALE, 'Group state is older than the current one');
+    }
+    const known = await identities(host, batch, [state.author]);
+    await verifyAuthor(signed, { identityOf: (user) => known.get(user) });
+  } catch (e) {
+    if (!isParleyError(e)) throw e;
+    return rejected(state.group, state.author, e);
+  }
+  const adder = state.author === own ? undefined : await readContact(batch, state.author);
+  return applyGroupChange(host, batch, {
+    record: {
+      id: state.group,
+      chain: startChain(signed),
+      accepted: state.author === own || adder?.status === ContactStatus.ACCEPTED,
+      addedBy: state.author,
+      joinedAt: host.sessions.deps.now(),
+    },
+    before: record?.chain.head.state,
+    applied: [],
+    superseded: [],
+    joined: signed,
+  });
+}
+
+async function gapNotice(
+  host: GroupHost,
+  batch: Batch,
+  group: Uint8Array,
+  from: string,
+  gap: Gap,
+): Promise<InboxEffect[]> {
+  const record = await readGroup(batch, group);
+  if (record === undefined) return [];
+  const head = record.chain.head.state;
+  const conversation = await ensureGroupConversation(
+    batch,
+    group,
+    head.name,
+    head.timer,
+    host.sessions.deps.now(),
+  );
+  const who = await displayName(batch, from, host.sessions.account.userId);
+  const n = gap.count;
+  const { effect } = await stageNotice(
+    { stamps: host.stamps, now: host.sessions.deps.now(), random: host.sessions.deps.random },
+    batch,
+    conversation,
+    SystemEvent.MESSAGES_MISSING,
+    from,
+    `${n} message${n === 1 ? '' : 's'} from ${who} did not arrive`,
+  );
+  return [effect];
+}
+
+/** A member device's sender key (over our pairwise session with it). */
+export async function receiveSenderKey(
+  host: GroupHost,
+  batch: Batch,
+  from: string,
+  fromDevice: number,
+  content: SenderKeyContent,
+): Promise<InboxEffect[]> {
+  const own = host.sessions.account.userId;
+  const record = await readGroup(batch, content.g);
+  if (record === undefined) return [];
+  const head = record.chain.head.state;
+  if (!isMember(head, own) || !isMember(head, from)) return [];
+  let updated: ReturnType<typeof processDistributionMessage>;
+  try {
+    const dist = decodeDistributionMessage(content.dist);
+    if (toHex(dist.distributionId) !== toHex(content.g)) return [];
+    const existing = await readMemberKey(batch, content.g, from, fromDevice);
+    updated = processDistributionMessage(existing?.record, content.dist);
+    const step = observeDistribution(existing?.next, content.seq);
+    stageMemberKey(batch, content.g, from, fromDevice, { record: updated, next: step.next });
+    return step.gap === undefined ? [] : gapNotice(host, batch, content.g, from, step.gap);
+  } catch (e) {
+    if (!isParleyError(e)) throw e;
+    return [];
+  }
+}
+
+/** A member could not decrypt our messages: it gets our key with the next one. */
+export async function receiveKeyRequest(
+  _host: GroupHost,
+  batch: Batch,
+  from: string,
+  fromDevice: number,
+  content: SenderKeyRequestContent,
+): Promise<InboxEffect[]> {
+  const record = await readGroup(batch, content.g);
+  if (record === undefined || !isMember(record.chain.head.state, from)) return [];
+  const sender = await readSender(batch, content.g);
+  if (sender === undefined) return [];
+  const tag = deviceTag(from, fromDevice);
+  if (!sender.sent.includes(tag)) return [];
+  await stageSender(batch, content.g, { ...sender, sent: sender.sent.filter((t) => t !== tag) });
+  return [];
+}
+
+const RequestedSchema = v.object({ at: IntField });
+
+async function requestKey(
+  host: GroupHost,
+  batch: Batch,
+  group: Uint8Array,
+  user: string,
+  device: number,
+): Promise<boolean> {
+  const now = host.sessions.deps.now();
+  const key = Keys.groupKeyRequest(groupHex(group), user, device);
+  const raw = await batch.get(key);
+  const last = raw === undefined ? undefined : decodeRecord(RequestedSchema, raw, 'key request').at;
+  if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return false;
+  batch.set(key, encodeRecord({ at: now }));
+  const entry: OutboxEntry = {
+    v: 1,
+    id: host.sessions.deps.random(16) as OutboxEntry['id'],
+    stamp: await host.stamps.next(batch),
+    kind: OutboxKind.KEY_REQUEST,
+    content: encodeContent({ v: 1, t: 'sender-key-request', g: group as Bytes }),
+    recipients: [user],
+    mismatches: 0,
+    attempts: 0,
+    createdAt: now,
+  };
+  stageEntry(batch, entry);
+  return true;
+}
+
+export interface GroupDeliveryOutcome {
+  readonly effects: InboxEffect[];
+  /** Something was queued in the outbox (a sender key request). */
+  readonly queuedOutbox: boolean;
+  /** A text was stored (delivery receipts may follow). */
+  readonly stored: boolean;
+}
+
+const NOTHING: GroupDeliveryOutcome = { effects: [], queuedOutbox: false, stored: false };
+
+/** A Sender Keys message (shared body) from (from, fromDevice). Stages everything in `batch`. */
+export async function receiveGroupMessage(
+  host: GroupHost,
+  batch: Batch,
+  frame: DeliverFrame,
+): Promise<GroupDeliveryOutcome> {
+  const { from, fromDevice, body } = frame;
+  const own = host.sessions.account.userId;
+  const now = host.sessions.deps.now();
+  let group: Bytes;
+  try {
+    group = parseGroupMessageHeader(body).distributionId;
+  } catch {
+    return NOTHING;
+  }
+  if (group.length !== DISTRIBUTION_ID_BYTES) return NOTHING;
+  const record = await readGroup(batch, group);
+  // Not in the group (any more), or the sender is not: nothing to read, nothing to show.
+  if (record === undefined) return NOTHING;
+  const head = record.chain.head.state;
+  if (!isMember(head, own) || !isMember(head, from)) return NOTHING;
+
+  const key = await readMemberKey(batch, group, from, fromDevice);
+  const identity = await identityOf(host, batch, from);
+  const couldNotRead = async (code: string): Promise<GroupDeliveryOutcome> => {
+    if (code === ErrorCode.DUPLICATE_MESSAGE) return NOTHING;
+    const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
+    const who = await displayName(batch, from, own);
+    const { effect } = await stageNotice(
+      { stamps: host.stamps, now, random: host.sessions.deps.random },
+      batch,
+      conversation,
+      SystemEvent.DECRYPT_FAILED,
+      from,
+      `A message from ${who} could not be decrypted`,
+    );
+    const queued = await requestKey(host, batch, group, from, fromDevice);
+    return {
+      effects: [effect, { type: 'undecryptable', userId: from, deviceId: fromDevice, code }],
+      queuedOutbox: queued,
+      stored: false,
+    };
+  };
+  if (key === undefined || identity === undefined)
+    return couldNotRead(ErrorCode.SENDER_KEY_MISSING);
+  let decrypted: Awaited<ReturnType<typeof decryptGroupMessage>>;
+  try {
+    decrypted = await decryptGroupMessage(
+      { now: () => now },
+      key.record,
+      body,
+      encodeIdentity(identity),
+    );
+  } catch (e) {
+    if (!isParleyError(e)) throw e;
+    return couldNotRead(e.code);
+  }
+  let content: ReturnType<typeof decodeContent> | undefined;
+  try {
+    content = decodeContent(decrypted.plaintext);
+  } catch {
+    content = undefined;
+  }
+  if (
+    content === undefined ||
+    content.t !== 'text' ||
+    !('g' in content.to) ||
+    toHex(content.to.g) !== toHex(group) ||
+    content.seq === undefined
+  ) {
+    // Readable but not a group text of this group: keep the chain advance, show nothing.
+    stageMemberKey(batch, group, from, fromDevice, { ...key, record: decrypted.record });
+    return NOTHING;
+  }
+  const step = observeMessage(key.next, content.seq);
+  stageMemberKey(batch, group, from, fromDevice, { record: decrypted.record, next: step.next });
+  const effects: InboxEffect[] = [];
+  if (step.gap !== undefined)
+    effects.push(...(await gapNotice(host, batch, group, from, step.gap)));
+  if ((await findMessage(batch, from, content.id)) !== undefined) {
+    return { effects, queuedOutbox: false, stored: false };
+  }
+  const fromSelf = from === own;
+  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
+  let message: MessageRecord = {
+    v: 1,
+    id: content.id,
+    conv: conversation.id,
+    stamp: await host.stamps.next(batch),
+    author: from,
+    authorDevice: fromDevice,
+    outgoing: fromSelf,
+    kind: 'text',
+    text: content.text,
+    sentAt: content.sentAt,
+    receivedAt: now,
+    state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
+    ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
+    ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
+  };
+  // Our own copies count down from when they were sent.
+  if (fromSelf) message = startCountdown(message, Math.min(now, content.sentAt));
+  await stageNewMessage(batch, conversation, message);
+  effects.push({ type: 'message', message });
+  if (!fromSelf && record.accepted) {
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, true);
+  }
+  return { effects, queuedOutbox: false, stored: true };
+}

@@ -1,0 +1,200 @@
+/**
+ * Group messages to send frames. One Sender Keys encryption serves every
+ * member device: the ciphertext is the send frame's shared `body`, and the
+ * relay fans it out (ONE frame for the whole group; docs/protocol.md has the
+ * measurements behind this choice). Member devices that do not hold our
+ * current sender key (new members, new devices, everyone after a rotation)
+ * first get it over their pairwise session, in a `pre` frame that the
+ * outbox sends and sees stored before the message itself, so the key always
+ * arrives first.
+ *
+ * Our sequence number goes inside the encrypted content here, when the
+ * message is encrypted (so a message that fails before encryption leaves no
+ * gap), and the sender key content carries the number of this very message,
+ * which is where a device that receives the key starts counting.
+ */
+import { encodeIdentity } from '../../crypto/keys.ts';
+import {
+  createDistributionMessage,
+  createSenderKey,
+  decodeDistributionMessage,
+  encryptGroupMessage,
+} from '../../crypto/sender-keys.ts';
+import { ErrorCode } from '../../errors.ts';
+import type { MismatchUser } from '../../wire/frames.ts';
+import type { Batch } from '../batch.ts';
+import { decodeContent, encodeContent } from '../content.ts';
+import { type OutboxEntry, type OutboxFrame, stageEntry } from '../outbox.ts';
+import { type PrepareOutcome, pendingChange } from '../send-frames.ts';
+import { applyMismatch, encryptFor, ensureSessions, type SessionContext } from '../sessions.ts';
+import { deviceTag, isMember, readGroup, readSender, stageSender } from './store.ts';
+
+type Recipients = OutboxFrame['to'];
+
+/** Encrypts a group entry once for all member devices; stages entry and sender state. */
+export async function encryptGroupEntry(
+  ctx: SessionContext,
+  batch: Batch,
+  entry: OutboxEntry,
+): Promise<PrepareOutcome> {
+  const group = entry.group;
+  if (group === undefined) return { kind: 'failed', code: ErrorCode.BAD_ARGUMENT };
+  const record = await readGroup(batch, group);
+  const own = ctx.account.userId;
+  if (record === undefined || !isMember(record.chain.head.state, own)) {
+    return { kind: 'failed', code: ErrorCode.GROUP_NOT_MEMBER };
+  }
+  // The members NOW: someone removed since the message was written does not get it.
+  const users = record.chain.head.state.members.map((m) => m.user);
+  const changed = await pendingChange(batch, ctx, users);
+  if (changed !== undefined) return { kind: 'identity-changed', user: changed };
+  const sender = (await readSender(batch, group)) ?? {
+    state: await createSenderKey(ctx.deps, group),
+    seq: 0,
+    sent: [],
+  };
+  const to: Recipients = [];
+  const needKey: Array<{ user: string; device: number }> = [];
+  for (const user of users) {
+    const outcome = await ensureSessions(ctx, batch, user);
+    if (outcome.identityChanged) return { kind: 'identity-changed', user };
+    if (outcome.devices.length === 0) continue;
+    to.push({ user, devices: outcome.devices.map((device) => ({ device })) });
+    for (const device of outcome.devices) {
+      if (!sender.sent.includes(deviceTag(user, device))) needKey.push({ user, device });
+    }
+  }
+  if (to.length === 0) return { kind: 'nothing-to-send' };
+
+  const content = decodeContent(entry.content);
+  if (content.t !== 'text') return { kind: 'failed', code: ErrorCode.CONTENT_INVALID };
+  const keyContent = encodeContent({
+    v: 1,
+    t: 'sender-key',
+    g: group,
+    dist: createDistributionMessage(sender.state),
+    seq: sender.seq,
+  });
+  const encrypted = await encryptGroupMessage(
+    sender.state,
+    encodeContent({ ...content, seq: sender.seq }),
+    encodeIdentity(ctx.account.publicIdentity),
+  );
+  const preTo = await pairwiseFrame(ctx, batch, needKey, keyContent);
+  await stageSender(batch, group, {
+    state: encrypted.state,
+    seq: sender.seq + 1,
+    sent: [...sender.sent, ...needKey.map((d) => deviceTag(d.user, d.device))],
+  });
+  const ready: OutboxEntry = {
+    ...entry,
+    frame: { to, body: encrypted.message },
+    keyContent,
+    ...(preTo.length === 0 ? {} : { pre: { id: ctx.deps.random(16), frame: { to: preTo } } }),
+  };
+  stageEntry(batch, ready);
+  return { kind: 'ready', entry: ready };
+}
+
+async function pairwiseFrame(
+  ctx: SessionContext,
+  batch: Batch,
+  devices: ReadonlyArray<{ user: string; device: number }>,
+  content: Uint8Array,
+): Promise<Recipients> {
+  const to: Recipients = [];
+  for (const { user, device } of devices) {
+    let recipient = to.find((r) => r.user === user);
+    if (recipient === undefined) {
+      recipient = { user, devices: [] };
+      to.push(recipient);
+    }
+    recipient.devices.push({ device, body: await encryptFor(ctx, batch, user, device, content) });
+  }
+  return to;
+}
+
+/**
+ * Applies a relay `mismatch` (for the `pre` frame or the message frame) to
+ * both: removed devices leave both, added devices join the message frame and
+ * get this message's sender key in a (new) `pre` frame, sent first.
+ */
+export async function readdressGroupEntry(
+  ctx: SessionContext,
+  batch: Batch,
+  entry: OutboxEntry,
+  users: readonly MismatchUser[],
+): Promise<PrepareOutcome> {
+  const frame = entry.frame;
+  const keyContent = entry.keyContent;
+  const group = entry.group;
+  if (frame === undefined || keyContent === undefined || group === undefined) {
+    return { kind: 'failed', code: ErrorCode.BAD_ARGUMENT };
+  }
+  const main = frame.to.map((r) => ({ user: r.user, devices: [...r.devices] }));
+  let pre = (entry.pre?.frame.to ?? []).map((r) => ({ user: r.user, devices: [...r.devices] }));
+  const added: Array<{ user: string; device: number }> = [];
+  for (const mismatch of users) {
+    const outcome = await applyMismatch(ctx, batch, mismatch);
+    if (outcome.identityChanged) return { kind: 'identity-changed', user: mismatch.user };
+    const removed = new Set(outcome.removed);
+    const fresh = new Set(outcome.devices);
+    let recipient = main.find((r) => r.user === mismatch.user);
+    if (recipient === undefined) {
+      recipient = { user: mismatch.user, devices: [] };
+      main.push(recipient);
+    }
+    recipient.devices = recipient.devices.filter(
+      (d) => !removed.has(d.device) && !fresh.has(d.device),
+    );
+    for (const device of outcome.devices) {
+      recipient.devices.push({ device });
+      added.push({ user: mismatch.user, device });
+    }
+    pre = pre.map((r) =>
+      r.user === mismatch.user
+        ? {
+            user: r.user,
+            devices: r.devices.filter((d) => !removed.has(d.device) && !fresh.has(d.device)),
+          }
+        : r,
+    );
+  }
+  const extra = await pairwiseFrame(ctx, batch, added, keyContent);
+  for (const r of extra) {
+    const existing = pre.find((p) => p.user === r.user);
+    if (existing === undefined) pre.push(r);
+    else existing.devices.push(...r.devices);
+  }
+  pre = pre.filter((r) => r.devices.length > 0);
+  const remaining = main.filter((r) => r.devices.length > 0);
+  if (remaining.length === 0) return { kind: 'nothing-to-send' };
+  // Devices that got the key of our CURRENT chain need not get it again.
+  const sender = await readSender(batch, group);
+  if (sender !== undefined && added.length > 0) {
+    const sentChain = decodeContentChain(keyContent);
+    if (sentChain === sender.state.chainId) {
+      await stageSender(batch, group, {
+        ...sender,
+        sent: [...sender.sent, ...added.map((d) => deviceTag(d.user, d.device))],
+      });
+    }
+  }
+  const { pre: _old, ...rest } = entry;
+  const ready: OutboxEntry = {
+    ...rest,
+    frame: { to: remaining, ...(frame.body === undefined ? {} : { body: frame.body }) },
+    ...(pre.length === 0
+      ? {}
+      : { pre: { id: entry.pre?.id ?? ctx.deps.random(16), frame: { to: pre } } }),
+    mismatches: entry.mismatches + 1,
+  };
+  stageEntry(batch, ready);
+  return { kind: 'ready', entry: ready };
+}
+
+function decodeContentChain(keyContent: Uint8Array): number | undefined {
+  const content = decodeContent(keyContent);
+  if (content.t !== 'sender-key') return undefined;
+  return decodeDistributionMessage(content.dist).chainId;
+}
