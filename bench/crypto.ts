@@ -12,7 +12,7 @@
  *     library allocates next, and each library's garbage was collected during
  *     the other's slices.
  *  1. Cold start (informational): right after its sessions are opened, each
- *     peer runs one slice of every kind (500 messages, 100 round trips, one
+ *     peer runs one slice of every kind (200 messages, 40 round trips, one
  *     setup, one safety number: the very first call, which for Parley includes
  *     instantiating the WebAssembly hasher).
  *  2. Warm-up: for each kind of work, slices alternate between the peers until
@@ -21,16 +21,20 @@
  *     comes first, then two discarded rounds of every kind. The JIT (V8 for
  *     Parley's JavaScript and for libsignal's JS wrappers and stores) reaches
  *     its steady state here; the numbers are thrown away.
- *  3. Measurement: rounds of one slice per kind and peer, interleaved, with
+ *  3. Measurement: 61 rounds of one short slice per kind and peer (200
+ *     messages, 40 round trips, 5 setups, 3 safety numbers), interleaved, with
  *     the peer that goes first alternating; each metric is the median slice of
- *     its peer. The machine is shared, so load comes in bursts: a burst spoils
- *     one slice of each peer rather than one peer's whole measurement. The
- *     spread is reported as the range of the per-round ratio (adjacent slices
- *     of the two peers), which is what the load noise does to the comparison.
+ *     its peer. The machine is shared and load comes in bursts: short slices
+ *     and many rounds keep both peers under the same mix of outside load, and
+ *     a burst spoils one slice of each peer rather than one peer's whole
+ *     measurement. The spread is reported as the range of the per-round ratio
+ *     (adjacent slices of the two peers), which is what the load noise does to
+ *     the comparison.
  *
  * Results: bench/results/crypto.json = { parley: {...}, libsignal: {...} },
  * each with encryptPerS, decryptPerS, pingPongPerS, setupMs, safetyNumberMs
- * (steady-state medians). Cold-start numbers and spreads are printed only.
+ * (steady-state medians of wall-clock slices). Cold-start numbers, spreads and
+ * CPU time per operation (all threads of a peer's process) are printed only.
  */
 import {
   type CryptoSample,
@@ -38,6 +42,7 @@ import {
   METRIC_KEYS,
   type MetricKey,
   SLICE_KINDS,
+  type SliceResult,
   type SliceRunner,
   type SliceSizes,
   type WarmupPlan,
@@ -70,8 +75,8 @@ interface Plan {
   readonly rounds: number;
 }
 const FULL: Plan = {
-  slice: { messages: 500, roundTrips: 100, setups: 10, safetyNumbers: 5 },
-  cold: { messages: 500, roundTrips: 100, setups: 1, safetyNumbers: 1 },
+  slice: { messages: 200, roundTrips: 40, setups: 5, safetyNumbers: 3 },
+  cold: { messages: 200, roundTrips: 40, setups: 1, safetyNumbers: 1 },
   warmup: {
     messages: { ms: 3000, ops: 30_000 },
     roundTrips: { ms: 3000, ops: 5000 },
@@ -79,7 +84,7 @@ const FULL: Plan = {
     safetyNumbers: { ms: 3000, ops: 100 },
   },
   mixedWarmupRounds: 2,
-  rounds: 31,
+  rounds: 61,
 };
 const SMOKE: Plan = {
   slice: { messages: 10, roundTrips: 3, setups: 1, safetyNumbers: 1 },
@@ -116,7 +121,7 @@ async function runRound(
   peers: readonly SliceRunner[],
   round: number,
   sizes: SliceSizes,
-  record?: (peer: string, part: Partial<CryptoSample>) => void,
+  record?: (peer: string, part: SliceResult) => void,
 ): Promise<void> {
   for (const [k, kind] of SLICE_KINDS.entries()) {
     const order = (round + k) % 2 === 0 ? peers : [...peers].reverse();
@@ -158,7 +163,8 @@ async function measure(
   const cold = new Map<string, Partial<CryptoSample>>();
   for (const p of peers) {
     let sample: Partial<CryptoSample> = {};
-    for (const kind of SLICE_KINDS) sample = { ...sample, ...(await p.slice(kind, plan.cold)) };
+    for (const kind of SLICE_KINDS)
+      sample = { ...sample, ...(await p.slice(kind, plan.cold)).sample };
     cold.set(p.name, sample);
   }
 
@@ -173,12 +179,14 @@ async function measure(
 
   // 3. Interleaved measurement rounds.
   const samples = new Map<string, Samples>(peers.map((p) => [p.name, emptySamples()]));
+  const cpu = new Map<string, Samples>(peers.map((p) => [p.name, emptySamples()]));
   for (let r = 0; r < plan.rounds; r++) {
     await runRound(peers, r, plan.slice, (name, part) => {
-      const into = samples.get(name);
       for (const key of METRIC_KEYS) {
-        const value = part[key];
-        if (value !== undefined) into?.[key].push(value);
+        const value = part.sample[key];
+        if (value !== undefined) samples.get(name)?.[key].push(value);
+        const cpuUs = part.cpuUsPerOp[key];
+        if (cpuUs !== undefined) cpu.get(name)?.[key].push(cpuUs);
       }
     });
     log(`round ${r + 1}/${plan.rounds} done`);
@@ -211,6 +219,29 @@ async function measure(
     const speeds = ps.map((v, i) => speedOf(m, v, ls[i] ?? Number.NaN));
     spreadLines.push(
       `| ${m.key} | ${median(speeds).toFixed(2)}× | ${Math.min(...speeds).toFixed(2)}× | ${Math.max(...speeds).toFixed(2)}× | ${quartiles(ps)} | ${quartiles(ls)} |`,
+    );
+  }
+
+  // CPU time per operation: all threads of the peer's process (for Parley that includes
+  // WebCrypto's thread pool and V8's GC helpers). Far less disturbed by other processes
+  // than wall time, so it shows the work each library does per operation.
+  const cpuLines = [
+    '| metric | parley CPU µs/op | libsignal CPU µs/op | parley speed by CPU time |',
+    '|---|---:|---:|---:|',
+  ];
+  const cpuOps: Readonly<Record<MetricKey, string>> = {
+    encryptPerS: 'message',
+    decryptPerS: 'message',
+    pingPongPerS: 'round trip',
+    setupMs: 'setup',
+    safetyNumberMs: 'safety number',
+  };
+  for (const m of METRICS) {
+    const key = m.key as MetricKey;
+    const a = median(cpu.get('parley')?.[key] ?? []);
+    const b = median(cpu.get('libsignal')?.[key] ?? []);
+    cpuLines.push(
+      `| ${m.key} (per ${cpuOps[key]}) | ${fmt(a)} | ${fmt(b)} | ${(b / a).toFixed(2)}× |`,
     );
   }
 
@@ -260,6 +291,10 @@ async function measure(
       table,
       notes.map((n) => `- ${n}`).join('\n'),
       `### Spread (steady state)\n\n${spreadLines.join('\n')}`,
+      `### CPU time per operation (steady state, informational)\n\n${cpuLines.join('\n')}\n\n` +
+        "Median of the same slices; CPU time of all threads of the peer's process (process.cpuUsage), " +
+        'so WebCrypto thread-pool work and GC helper threads count. It is much less affected by other ' +
+        'processes than wall time; the targets are defined on wall time (table above).',
       `### Cold start (informational)\n\n${coldLines.join('\n')}`,
     ].join('\n\n'),
   };

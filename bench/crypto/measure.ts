@@ -63,30 +63,47 @@ export async function openSessions(peer: CryptoPeer): Promise<PeerSessions> {
   return { peer, oneWay: await peer.createPair(), pingPong: await peer.createPair() };
 }
 
+/** Wall time (ms) and CPU time of this whole process, all threads (µs), of one async call. */
+async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
+  const ms = await timeMs(fn);
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuUs: used.user + used.system };
+}
+
+/** One slice's numbers: the metrics (wall clock), and CPU µs per operation (informational). */
+export interface SliceResult {
+  readonly sample: Partial<CryptoSample>;
+  readonly cpuUsPerOp: Partial<Record<MetricKey, number>>;
+}
+
 async function encryptDecrypt(
   { peer, oneWay }: PeerSessions,
   count: number,
   plaintext: Uint8Array,
-): Promise<{ encryptPerS: number; decryptPerS: number }> {
+): Promise<SliceResult> {
   const ciphertexts: Uint8Array[] = new Array(count);
-  const encryptMs = await timeMs(async () => {
+  const enc = await timed(async () => {
     for (let i = 0; i < count; i++) ciphertexts[i] = await oneWay.aEncrypt(plaintext);
   });
   let allOk = true;
-  const decryptMs = await timeMs(async () => {
+  const dec = await timed(async () => {
     for (const c of ciphertexts) allOk = sameBytes(await oneWay.bDecrypt(c), plaintext) && allOk;
   });
   check(allOk, peer.name, 'decrypt');
-  return { encryptPerS: count / (encryptMs / 1000), decryptPerS: count / (decryptMs / 1000) };
+  return {
+    sample: { encryptPerS: count / (enc.ms / 1000), decryptPerS: count / (dec.ms / 1000) },
+    cpuUsPerOp: { encryptPerS: enc.cpuUs / count, decryptPerS: dec.cpuUs / count },
+  };
 }
 
-async function pingPongPerS(
+async function pingPong(
   { peer, pingPong }: PeerSessions,
   count: number,
   plaintext: Uint8Array,
-): Promise<number> {
+): Promise<SliceResult> {
   let allOk = true;
-  const ms = await timeMs(async () => {
+  const t = await timed(async () => {
     for (let i = 0; i < count; i++) {
       allOk =
         sameBytes(await pingPong.bDecrypt(await pingPong.aEncrypt(plaintext)), plaintext) && allOk;
@@ -95,58 +112,64 @@ async function pingPongPerS(
     }
   });
   check(allOk, peer.name, 'ping-pong');
-  return count / (ms / 1000);
+  return {
+    sample: { pingPongPerS: count / (t.ms / 1000) },
+    cpuUsPerOp: { pingPongPerS: t.cpuUs / count },
+  };
 }
 
-async function setupMs(
+async function setups(
   { peer }: PeerSessions,
   count: number,
   plaintext: Uint8Array,
-): Promise<number> {
+): Promise<SliceResult> {
   // Key generation for `count` setups (registration, untimed), then the setups themselves.
   const setupOnce = await peer.prepareSetups(count, plaintext);
-  const ms = await timeMs(async () => {
+  const t = await timed(async () => {
     for (let i = 0; i < count; i++) await setupOnce();
   });
-  return ms / count;
+  return { sample: { setupMs: t.ms / count }, cpuUsPerOp: { setupMs: t.cpuUs / count } };
 }
 
-async function safetyNumberMs({ peer }: PeerSessions, count: number): Promise<number> {
+async function safetyNumbers({ peer }: PeerSessions, count: number): Promise<SliceResult> {
   const safetyNumber = await peer.prepareSafetyNumber();
   let digits = '';
-  const ms = await timeMs(async () => {
+  const t = await timed(async () => {
     for (let i = 0; i < count; i++) digits = await safetyNumber();
   });
   if (!/^[0-9]{60}$/.test(digits)) throw new Error(`${peer.name}: safety number is not 60 digits`);
-  return ms / count;
+  return {
+    sample: { safetyNumberMs: t.ms / count },
+    cpuUsPerOp: { safetyNumberMs: t.cpuUs / count },
+  };
 }
 
 /** The measurements of one slice; encrypt and decrypt share one (their messages feed each other). */
 export const SLICE_KINDS = ['messages', 'roundTrips', 'setups', 'safetyNumbers'] as const;
 export type SliceKind = (typeof SLICE_KINDS)[number];
 
-export async function measureSlice(
+export function measureSlice(
   sessions: PeerSessions,
   kind: SliceKind,
   sizes: SliceSizes,
   plaintext: Uint8Array,
-): Promise<Partial<CryptoSample>> {
+): Promise<SliceResult> {
   switch (kind) {
     case 'messages':
       return encryptDecrypt(sessions, sizes.messages, plaintext);
     case 'roundTrips':
-      return { pingPongPerS: await pingPongPerS(sessions, sizes.roundTrips, plaintext) };
+      return pingPong(sessions, sizes.roundTrips, plaintext);
     case 'setups':
-      return { setupMs: await setupMs(sessions, sizes.setups, plaintext) };
+      return setups(sessions, sizes.setups, plaintext);
     case 'safetyNumbers':
-      return { safetyNumberMs: await safetyNumberMs(sessions, sizes.safetyNumbers) };
+      return safetyNumbers(sessions, sizes.safetyNumbers);
   }
 }
 
 /** What runs slices: a peer in this process, or one in a child process (remote-peer.ts). */
 export interface SliceRunner {
   readonly name: string;
-  slice(kind: SliceKind, sizes: SliceSizes): Promise<Partial<CryptoSample>>;
+  slice(kind: SliceKind, sizes: SliceSizes): Promise<SliceResult>;
 }
 
 /** Parent -> child (peer-process.ts). */
@@ -159,7 +182,7 @@ export interface SliceRequest {
 /** Child -> parent: ready once its sessions are open, then one answer per request. */
 export type SliceResponse =
   | { readonly ready: true }
-  | { readonly id: number; readonly sample: Partial<CryptoSample> }
+  | { readonly id: number; readonly result: SliceResult }
   | { readonly id: number; readonly error: string };
 
 /** The timed part of a slice, ms (without untimed preparation such as key generation). */
@@ -220,7 +243,7 @@ export async function warmUp(
       for (const [i, p] of peers.entries()) {
         const s = spent[i];
         if (s === undefined || finished(i)) continue;
-        s.ms += timedMs(kind, sizes, await p.slice(kind, sizes));
+        s.ms += timedMs(kind, sizes, (await p.slice(kind, sizes)).sample);
         s.ops += sizes[kind];
       }
     }

@@ -35,7 +35,7 @@ process.on('message', (request: SliceRequest | 'exit') => {
     process.exit(0);
   }
   measureSlice(sessions, request.kind, request.sizes, plaintext).then(
-    (sample) => send({ id: request.id, sample }),
+    (result) => send({ id: request.id, result }),
     (e: unknown) =>
       send({ id: request.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );

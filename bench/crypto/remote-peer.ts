@@ -5,10 +5,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type {
-  CryptoSample,
   SliceKind,
   SliceRequest,
   SliceResponse,
+  SliceResult,
   SliceRunner,
   SliceSizes,
 } from './measure.ts';
@@ -29,7 +29,7 @@ export function startRemotePeer(name: string): Promise<RemotePeer> {
   });
   const pending = new Map<
     number,
-    { resolve: (s: Partial<CryptoSample>) => void; reject: (e: Error) => void }
+    { resolve: (r: SliceResult) => void; reject: (e: Error) => void }
   >();
   let nextId = 0;
   let failure: Error | undefined;
@@ -52,7 +52,7 @@ export function startRemotePeer(name: string): Promise<RemotePeer> {
       if ('ready' in message) {
         resolveStart({
           name,
-          slice(kind: SliceKind, sizes: SliceSizes): Promise<Partial<CryptoSample>> {
+          slice(kind: SliceKind, sizes: SliceSizes): Promise<SliceResult> {
             if (failure !== undefined) return Promise.reject(failure);
             const id = nextId++;
             const request: SliceRequest = { id, kind, sizes };
@@ -71,7 +71,7 @@ export function startRemotePeer(name: string): Promise<RemotePeer> {
       const waiter = pending.get(message.id);
       pending.delete(message.id);
       if ('error' in message) waiter?.reject(new Error(`${name}: ${message.error}`));
-      else waiter?.resolve(message.sample);
+      else waiter?.resolve(message.result);
     });
   });
 }
