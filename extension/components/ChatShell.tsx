@@ -4,7 +4,17 @@
  * contact / settings. The popup is the quick variant (no contact page or
  * settings: those open in the side panel); the side panel is the full one.
  */
-import { createSignal, type JSX, lazy, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import {
+  createEffect,
+  createSignal,
+  type JSX,
+  lazy,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+} from 'solid-js';
 import { browser } from 'wxt/browser';
 import logoUrl from '../assets/icon.svg';
 import { reportActivity } from '../lib/activity.ts';
@@ -36,8 +46,20 @@ type Route =
   | { readonly name: 'contact'; readonly id: string }
   | { readonly name: 'settings' };
 
+/**
+ * Marked at the start of the frame that paints the first real screen (not the
+ * loading placeholder): bench/ui.ts reads it as "first render".
+ */
+export const FIRST_RENDER_MARK = 'parley:first-render';
+
 export function ChatShell(props: { variant: Variant }): JSX.Element {
   const state = createParleyState();
+  let marked = false;
+  createEffect(() => {
+    if (marked || (state.status() === null && state.problem() === null)) return;
+    marked = true;
+    requestAnimationFrame(() => performance.mark(FIRST_RENDER_MARK));
+  });
   const [route, setRoute] = createSignal<Route>({ name: 'list' });
   const [composing, setComposing] = createSignal(false);
   let windowId: number | undefined;

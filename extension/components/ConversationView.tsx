@@ -83,6 +83,19 @@ export function ConversationView(props: {
   };
 
   onMount(() => {
+    // Say which conversation is on screen, so the worker does not notify
+    // about messages the person is reading; hidden tabs and panels do not count.
+    const signalViewing = () => {
+      const visible = document.visibilityState === 'visible';
+      props.state.viewing(visible ? props.conversationId : null);
+      if (visible) markSeen(messages());
+    };
+    signalViewing();
+    document.addEventListener('visibilitychange', signalViewing);
+    onCleanup(() => {
+      document.removeEventListener('visibilitychange', signalViewing);
+      props.state.viewing(null);
+    });
     void loadLatest();
     const off = props.state.on((event) => {
       if (

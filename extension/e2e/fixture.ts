@@ -80,12 +80,18 @@ export interface ParleyBrowser {
   readonly userDataDir: string;
   /** Console errors and uncaught exceptions, per page, collected since the page opened. */
   readonly consoleErrors: Map<Page, string[]>;
+  /** The service worker's console warnings and errors (the worker logs only codes). */
+  readonly workerLog: string[];
   close(): Promise<void>;
 }
 
-/** `{"extensions":{"ui":{"developer_mode":true}}}` so chrome.runtime.reload() keeps the extension. */
+/**
+ * `{"extensions":{"ui":{"developer_mode":true}}}` so chrome.runtime.reload()
+ * keeps the extension. Only into a new profile: a restarted one keeps its own.
+ */
 function writeDeveloperModePrefs(userDataDir: string): void {
   const dir = join(userDataDir, 'Default');
+  if (existsSync(join(dir, 'Preferences'))) return;
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'Preferences'),
@@ -119,6 +125,15 @@ export async function launchBrowser(
     (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
   const extensionId = new URL(worker.url()).host;
   const consoleErrors = new Map<Page, string[]>();
+  const workerLog: string[] = [];
+  const watchWorker = (w: Worker) =>
+    w.on('console', (message) => {
+      if (message.type() === 'warning' || message.type() === 'error')
+        workerLog.push(message.text());
+    });
+  watchWorker(worker);
+  // A worker that was stopped and started again is a new Worker object.
+  context.on('serviceworker', watchWorker);
   const ownsDir = options.userDataDir === undefined;
   return {
     context,
@@ -126,6 +141,7 @@ export async function launchBrowser(
     worker,
     userDataDir,
     consoleErrors,
+    workerLog,
     async close() {
       await context.close();
       if (ownsDir) rmSync(userDataDir, { recursive: true, force: true });
@@ -162,8 +178,20 @@ export interface VirtualAuthenticator {
   readonly authenticatorId: string;
 }
 
-/** A CTAP2 platform authenticator with user verification and PRF, attached to `page`. */
-export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
+/**
+ * A CTAP2 platform authenticator with user verification and (by default) PRF,
+ * attached to `page`. Its credentials, and their PRF secrets, live only as
+ * long as the browser: `WebAuthn.addCredential` can restore a credential into
+ * a new browser, but not its PRF secret (checked on Chromium 156: PRF results
+ * come back empty), so a profile that must unlock after a browser restart
+ * uses `{ prf: false }` and a passphrase vault.
+ */
+export async function addVirtualAuthenticator(
+  page: Page,
+  options: { prf?: boolean; userVerified?: boolean } = {},
+): Promise<VirtualAuthenticator> {
+  // WebAuthn refuses to run in a page that does not have focus.
+  await page.bringToFront();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -173,9 +201,10 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
       transport: 'internal',
       hasResidentKey: true,
       hasUserVerification: true,
-      isUserVerified: true,
+      // false: every ceremony fails as if the person closed the dialog.
+      isUserVerified: options.userVerified ?? true,
       automaticPresenceSimulation: true,
-      hasPrf: true,
+      hasPrf: options.prf ?? true,
     },
   });
   return { cdp, authenticatorId };

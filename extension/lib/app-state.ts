@@ -23,6 +23,8 @@ export interface ParleyState {
   readonly now: Accessor<number>;
   refresh(): Promise<void>;
   on(listener: Listener): () => void;
+  /** The conversation on screen (no notifications for it); null when none. */
+  viewing(conversationId: string | null): void;
 }
 
 export function createParleyState(): ParleyState {
@@ -82,8 +84,8 @@ export function createParleyState(): ParleyState {
     for (const l of listeners) l(event);
   };
 
-  const unsubscribe = subscribe(handle);
-  onCleanup(unsubscribe);
+  const subscription = subscribe(handle);
+  onCleanup(() => subscription.close());
   void refresh();
 
   return {
@@ -96,6 +98,7 @@ export function createParleyState(): ParleyState {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    viewing: (conversationId) => subscription.viewing(conversationId),
   };
 }
 

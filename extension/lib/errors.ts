@@ -23,6 +23,8 @@ export const ExtErrorCode = {
   RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
   RELAY_PERMISSION_DENIED: 'RELAY_PERMISSION_DENIED',
   HANDLE_NOT_FOUND: 'HANDLE_NOT_FOUND',
+  /** "Start a chat" with one's own handle. */
+  OWN_HANDLE: 'OWN_HANDLE',
   /** Sending is blocked until the user acknowledges a contact's new identity key. */
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
   CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
@@ -106,6 +108,8 @@ export function describeError(e: unknown): string {
       return 'The relay asked Parley to slow down. Try again in a moment.';
     case ExtErrorCode.HANDLE_NOT_FOUND:
       return 'Nobody with that handle is on this relay.';
+    case ExtErrorCode.OWN_HANDLE:
+      return 'That is your own handle. Enter the handle of the person you want to write to.';
     case ExtErrorCode.IDENTITY_CHANGED:
       return "This contact's safety number changed. Review it before sending.";
     case ExtErrorCode.CONVERSATION_NOT_FOUND:

@@ -21,6 +21,10 @@ describe('relay notices', () => {
       )?.text,
     ).toBe('The relay refused this device — retrying in 2 min');
     expect(relayNotice({ state: 'offline' }, now)?.tone).toBe('warning');
+    expect(relayNotice({ state: 'stopped' }, now)).toEqual({
+      tone: 'error',
+      text: 'Disconnected: this account’s device connected from another copy of this browser profile',
+    });
   });
 
   it('stay quiet when all is well', () => {

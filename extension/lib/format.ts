@@ -69,6 +69,11 @@ export function relayNotice(relay: RelayStatus, now: number): RelayNotice | null
       return null;
     case 'connecting':
       return relay.attempt > 1 ? { tone: 'info', text: 'Connecting to the relay…' } : null;
+    case 'stopped':
+      return {
+        tone: 'error',
+        text: 'Disconnected: this account’s device connected from another copy of this browser profile',
+      };
     case 'offline':
       return {
         tone: 'warning',

@@ -36,7 +36,9 @@ export type RelayStatus =
       readonly nextRetryAt: number;
       readonly problem: RelayProblem;
     }
-  | { readonly state: 'offline' }; // the browser reports no network
+  | { readonly state: 'offline' } // the browser reports no network
+  /** This device connected to the relay from somewhere else (a copied profile): not retried. */
+  | { readonly state: 'stopped' };
 
 export interface AccountSummary {
   readonly handle: string;
@@ -224,6 +226,12 @@ export type ParleyEvent =
   | { readonly type: 'contact'; readonly userId: string }
   | { readonly type: 'settings'; readonly settings: Settings }
   | { readonly type: 'focus'; readonly conversationId: string };
+
+/** What a page says on the events port: the conversation it shows (null: none, or hidden). */
+export interface PageSignal {
+  readonly type: 'viewing';
+  readonly conversationId: string | null;
+}
 
 /** Port name pages use to subscribe to `ParleyEvent`s. */
 export const EVENTS_PORT = 'parley/events';

@@ -2,8 +2,10 @@
  * In-memory stand-ins for the browser-backed pieces of the worker, for Node
  * unit tests. Test-only: nothing in the extension imports this.
  */
+import { type ClientStorage, createMemoryStorage } from '../../shared/client/store.ts';
 import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
 import type { InboxQueue, MetaStore } from '../entrypoints/background/idb-store.ts';
+import { ExtErrorCode, extError } from '../lib/errors.ts';
 
 export function memoryMeta(): MetaStore & { readonly data: Map<string, unknown> } {
   const data = new Map<string, unknown>();
@@ -67,6 +69,42 @@ export function manualClock(start = 1_700_000_000_000) {
     now: () => now,
     advance(ms: number) {
       now += ms;
+    },
+  };
+}
+
+/**
+ * Memory storage whose records behave like the vault's: every call throws
+ * VAULT_LOCKED while `locked` is set (the key slots keep working), and every
+ * value written is kept so tests can scan it.
+ */
+export function lockableStorage(): ClientStorage & { locked: boolean } {
+  const inner = createMemoryStorage();
+  const state = { locked: false };
+  const guard = () => {
+    if (state.locked) throw extError(ExtErrorCode.VAULT_LOCKED, 'Parley is locked');
+  };
+  return {
+    get locked() {
+      return state.locked;
+    },
+    set locked(value: boolean) {
+      state.locked = value;
+    },
+    keys: inner.keys,
+    records: {
+      async get(key) {
+        guard();
+        return inner.records.get(key);
+      },
+      async write(ops) {
+        guard();
+        return inner.records.write(ops);
+      },
+      async list(prefix, options) {
+        guard();
+        return inner.records.list(prefix, options);
+      },
     },
   };
 }

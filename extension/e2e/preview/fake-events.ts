@@ -1,8 +1,8 @@
 /** Stands in for lib/events.ts in the UI preview: no worker, no events. */
-import type { PageEvent } from '../../lib/events.ts';
+import type { PageEvent, Subscription } from '../../lib/events.ts';
 
-export type { PageEvent };
+export type { PageEvent, Subscription };
 
-export function subscribe(_listener: (event: PageEvent) => void): () => void {
-  return () => {};
+export function subscribe(_listener: (event: PageEvent) => void): Subscription {
+  return { viewing: () => {}, close: () => {} };
 }

@@ -6,10 +6,13 @@
  *
  * Runs in: the service worker and Node (tests).
  */
+import type { DeviceAddress } from '../../../shared/client/client.ts';
 import type { AccountSummary, OnboardingState, VaultState } from '../../lib/protocol.ts';
 import type { MetaStore } from './idb-store.ts';
 
 export const ACCOUNT_META = 'account';
+/** The ids the relay knows this device by: enough to reconnect while locked. Not secret. */
+export const DEVICE_ADDRESS_META = 'device-address';
 
 export interface AccountRecord extends AccountSummary {
   /** False between "begin registration" and a successful "finish". */
@@ -46,5 +49,39 @@ export class AccountStore {
 
   async set(record: AccountRecord): Promise<void> {
     await this.#meta.set(ACCOUNT_META, { ...record });
+  }
+}
+
+export function readDeviceAddress(raw: unknown): DeviceAddress | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (
+    typeof r.relayUrl !== 'string' ||
+    typeof r.userId !== 'string' ||
+    typeof r.deviceId !== 'number' ||
+    !Number.isSafeInteger(r.deviceId)
+  )
+    return undefined;
+  return { relayUrl: r.relayUrl, userId: r.userId, deviceId: r.deviceId };
+}
+
+/** Kept in plain `meta` so a fresh (locked) worker can reconnect: see chat-core.ts. */
+export class DeviceAddressStore {
+  readonly #meta: MetaStore;
+
+  constructor(meta: MetaStore) {
+    this.#meta = meta;
+  }
+
+  async load(): Promise<DeviceAddress | undefined> {
+    return readDeviceAddress(await this.#meta.get(DEVICE_ADDRESS_META));
+  }
+
+  async save(address: DeviceAddress): Promise<void> {
+    await this.#meta.set(DEVICE_ADDRESS_META, {
+      relayUrl: address.relayUrl,
+      userId: address.userId,
+      deviceId: address.deviceId,
+    });
   }
 }

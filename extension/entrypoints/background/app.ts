@@ -8,10 +8,11 @@
  */
 import { browser } from 'wxt/browser';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import { AccountStore } from './account.ts';
+import { AccountStore, DeviceAddressStore } from './account.ts';
 import { ALARM_AUTO_LOCK, ALARM_WAKE, AutoLock, scheduleWake, startKeepalive } from './alarms.ts';
 import { showBadge } from './badge.ts';
-import { type CreateCore, createUnavailableCore } from './core.ts';
+import { createClientCore } from './chat-core.ts';
+import type { CreateCore } from './core.ts';
 import type { EventHub } from './events.ts';
 import {
   clearAll,
@@ -21,7 +22,7 @@ import {
   openParleyDb,
 } from './idb-store.ts';
 import { LockedInbox } from './locked-inbox.ts';
-import { showMessageNotification } from './notifications.ts';
+import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
@@ -36,10 +37,27 @@ export interface BackgroundApp {
 
 export type Report = (what: string, error: unknown) => void;
 
+/** The client core on the worker's own platform: global WebSocket, bound fetch, timers. */
+function workerCore(meta: ReturnType<typeof createMetaStore>, report: Report): CreateCore {
+  return createClientCore(
+    {
+      fetch: (url, init) => fetch(url, init),
+      webSocket: WebSocket,
+      timers: {
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      },
+      online: () => navigator.onLine,
+      report,
+    },
+    new DeviceAddressStore(meta),
+  );
+}
+
 export async function createBackgroundApp(
   hub: EventHub,
   report: Report,
-  createCore: CreateCore = createUnavailableCore,
+  createCore?: CreateCore,
 ): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
@@ -66,7 +84,7 @@ export async function createBackgroundApp(
   // The core reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the core can call.
   let shell: ParleyShell | undefined;
-  const core = createCore({
+  const core = (createCore ?? workerCore(meta, report))({
     storage,
     lockedInbox,
     isUnlocked: () => vault.isUnlocked(),
@@ -79,6 +97,15 @@ export async function createBackgroundApp(
         .get()
         .then((s) => showMessageNotification(notice, s.notificationPreview))
         .catch((e: unknown) => report('notification', e));
+    },
+    clearNotification: (conversationId) => {
+      void clearConversationNotification(conversationId).catch((e: unknown) =>
+        report('notification', e),
+      );
+    },
+    isViewing: (conversationId) => hub.isViewing(conversationId),
+    scheduleWake: async () => {
+      await scheduleWake(browser.alarms);
     },
     now,
     random: systemRandom,
@@ -111,6 +138,10 @@ export async function createBackgroundApp(
     await scheduleWake(browser.alarms);
     await core.resume().catch((e: unknown) => report('resume', e));
   }
+  // The browser's own network signal: try at once when it comes back.
+  globalThis.addEventListener?.('online', () => {
+    void core.resume().catch((e: unknown) => report('resume', e));
+  });
   await shell.publishStatus();
 
   const ready = shell;

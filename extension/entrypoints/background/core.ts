@@ -4,12 +4,12 @@
  *
  * The shell owns the vault, settings, status, locking, the UI contract and the
  * browser surfaces (badge, notifications, alarms). The core owns everything
- * that talks to the relay or touches sessions. `ChatCore` is what the
- * client-core engineer implements (wrapping shared/client for the
- * extension); `CoreContext` is what the shell hands it.
+ * that talks to the relay or touches sessions. `ChatCore` is that seam;
+ * `CoreContext` is what the shell hands it.
  *
- * Until that exists, `createUnavailableCore` answers with what is true today:
- * no conversations, no relay connection, and CORE_UNAVAILABLE for actions.
+ * `createClientCore` (chat-core.ts) is the real one, on shared/client;
+ * `createUnavailableCore` is a stand-in for shell tests: no conversations, no
+ * relay connection, and CORE_UNAVAILABLE for actions.
  *
  * Runs in: the service worker.
  */
@@ -54,6 +54,12 @@ export interface CoreContext {
   readonly setRelayStatus: (status: RelayStatus) => void;
   /** A message arrived for a conversation not currently read: system notification (sender only unless opted in). */
   readonly notify: (notice: IncomingNotice) => void;
+  /** The conversation was read: its notification goes away. */
+  readonly clearNotification: (conversationId: string) => void;
+  /** An open page shows this conversation to the person right now (no notification then). */
+  readonly isViewing: (conversationId: string) => boolean;
+  /** An account exists: keep the periodic wake-up alarm that restarts a stopped worker. */
+  readonly scheduleWake: () => Promise<void>;
   /** Unread total changed: toolbar badge. */
   readonly setUnread: (total: number) => void;
   readonly now: () => number;
@@ -103,10 +109,10 @@ export interface ChatCore {
 export type CreateCore = (context: CoreContext) => ChatCore;
 
 function unavailable(): never {
-  throw extError(ExtErrorCode.CORE_UNAVAILABLE, 'Messaging is not available in this build yet');
+  throw extError(ExtErrorCode.CORE_UNAVAILABLE, 'Messaging is not available');
 }
 
-/** The honest placeholder until the client core lands: empty lists, no relay, actions refused. */
+/** The shell without messaging (shell tests): empty lists, no relay, actions refused. */
 export const createUnavailableCore: CreateCore = () => ({
   async resume() {},
   async onUnlocked() {},

@@ -1,0 +1,396 @@
+/**
+ * Parley as a messenger, end to end, in real Chromium: two browser profiles
+ * (two user-data dirs, two browsers) with the built extension, one real relay.
+ *
+ *  - Both register through the onboarding page with a CDP virtual passkey:
+ *    Alice's has PRF (vault unlocked by the passkey), Bob's has none
+ *    (passphrase vault). Bob's profile is the one restarted later: CDP can
+ *    restore a credential into a new browser but not its PRF secret, so a
+ *    PRF vault could not be opened again after a browser restart in a test.
+ *  - They write both ways through the popup and the side panel (opened as
+ *    tabs: virtual authenticators belong to their tab), see delivered and
+ *    read, compare safety numbers, and Alice logs in again with her passkey.
+ *  - Bob's browser is closed; Alice writes; Bob's browser starts again on the
+ *    same profile: its (locked) worker takes the messages into the sealed
+ *    locked inbox, and after unlocking Bob reads them decrypted, in order.
+ *  - Finally neither the relay's database nor either profile's IndexedDB
+ *    files contain any text that was sent.
+ *
+ * Waits are on conditions, never fixed sleeps.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayProcess } from '../../edge/testing/relay-process.ts';
+import {
+  addVirtualAuthenticator,
+  launchBrowser,
+  openPage,
+  type ParleyBrowser,
+  screenshot,
+  startRelay,
+} from './fixture.ts';
+
+const WAIT_MS = 20_000;
+const PASSPHRASE = 'correct horse battery staple';
+// A fresh relay and fresh profiles per run: plain handles are free.
+const ALICE = 'alice';
+const BOB = 'bob';
+
+let relay: RelayProcess;
+const dirs = {
+  alice: mkdtempSync(join(tmpdir(), 'parley-e2e-alice-')),
+  bob: mkdtempSync(join(tmpdir(), 'parley-e2e-bob-')),
+};
+let alice: ParleyBrowser;
+let bob: ParleyBrowser;
+/** Every text typed into a composer: none may appear on disk. */
+const sent: string[] = [];
+
+/** Tabs by role; the onboarding tabs carry the virtual authenticators. */
+const tabs: Record<string, Page> = {};
+
+async function launch(dir: string): Promise<ParleyBrowser> {
+  const b = await launchBrowser({ userDataDir: dir });
+  b.context.setDefaultTimeout(WAIT_MS);
+  return b;
+}
+
+beforeAll(async () => {
+  [relay, alice, bob] = await Promise.all([startRelay(), launch(dirs.alice), launch(dirs.bob)]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([alice?.close(), bob?.close()]);
+  await relay?.dispose();
+  for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tab(name: string): Page {
+  const page = tabs[name];
+  if (page === undefined) throw new Error(`no tab ${name}`);
+  return page;
+}
+
+function errorsOf(b: ParleyBrowser, page: Page): string[] {
+  return b.consoleErrors.get(page) ?? [];
+}
+
+/** Polls a value until it matches (network-paced steps take a moment on a busy machine). */
+function eventually<T>(read: () => Promise<T> | T) {
+  return expect.poll(read, { timeout: WAIT_MS, interval: 50 });
+}
+
+async function fillOnboarding(page: Page, handle: string): Promise<void> {
+  await page.getByLabel('Relay').fill(relay.url);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+const fromPopupText = 'opening your contact page';
+
+/** A screenshot without the hover state of whatever was clicked last. */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.mouse.move(2, 300);
+  await screenshot(page, name);
+}
+
+/** The bubble that holds `text` (incoming or outgoing). */
+function bubble(page: Page, text: string): Locator {
+  return page.locator('.bubble').filter({ hasText: text });
+}
+
+async function stateOf(page: Page, text: string): Promise<string | null> {
+  const icon = bubble(page, text).locator('[data-state]');
+  return (await icon.count()) === 0 ? null : icon.first().getAttribute('aria-label');
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const field = page.getByLabel('Message', { exact: true });
+  await field.fill(text);
+  await field.press('Enter');
+  sent.push(text);
+  await bubble(page, text).waitFor();
+}
+
+/** Opens a conversation from the list by the other person's handle. */
+async function openConversation(page: Page, handle: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Conversations' })
+    .getByRole('button', { name: new RegExp(`^${handle}`) })
+    .click();
+  await page.getByRole('log', { name: `Messages with ${handle}` }).waitFor();
+}
+
+async function safetyNumber(page: Page, handle: string): Promise<string[]> {
+  await page.getByRole('button', { name: `${handle}: contact details and safety number` }).click();
+  const grid = page.getByRole('list', { name: 'Safety number, 12 groups of 5 digits' });
+  await grid.waitFor();
+  return grid.getByRole('listitem').allTextContents();
+}
+
+/** Files under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Which of `needles` occur in any of `files` (UTF-8 or UTF-16LE, as V8 may store strings). */
+function found(files: readonly string[], needles: readonly string[]): string[] {
+  const contents = files.map((f) => readFileSync(f));
+  return needles.filter((n) =>
+    contents.some(
+      (bytes) =>
+        bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le')),
+    ),
+  );
+}
+
+/** Frames waiting in the worker's locked inbox (IndexedDB `parley`, store `inbox`), read from a page. */
+function lockedInboxSize(page: Page): Promise<number> {
+  return page.evaluate(`new Promise((resolve, reject) => {
+    const open = indexedDB.open('parley');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const count = open.result.transaction('inbox').objectStore('inbox').count();
+      count.onsuccess = () => { resolve(count.result); open.result.close(); };
+      count.onerror = () => reject(count.error);
+    };
+  })`);
+}
+
+describe('Parley between two browsers, through a real relay', () => {
+  it('onboards Alice with a PRF passkey; a cancelled passkey dialog says so and can be retried', async () => {
+    const page = await openPage(alice, 'onboarding');
+    tabs.aliceOnboarding = page;
+    // An authenticator that fails user verification: what a closed dialog looks like to the page.
+    const refusing = await addVirtualAuthenticator(page, { userVerified: false });
+    await fillOnboarding(page, ALICE);
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toContain(
+      'The passkey dialog was closed',
+    );
+    // (A virtual authenticator that failed verification refuses from then on: replace it.)
+    await refusing.cdp.send('WebAuthn.removeVirtualAuthenticator', {
+      authenticatorId: refusing.authenticatorId,
+    });
+    await addVirtualAuthenticator(page, { prf: true });
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByRole('heading', { name: `You’re all set, @${ALICE}` }).waitFor();
+    expect(errorsOf(alice, page)).toEqual([]);
+  });
+
+  it('onboards Bob with a passkey without PRF (passphrase vault); a taken handle is refused clearly', async () => {
+    const page = await openPage(bob, 'onboarding');
+    tabs.bobOnboarding = page;
+    await addVirtualAuthenticator(page, { prf: false });
+    await fillOnboarding(page, ALICE);
+    await eventually(() => page.getByRole('alert').textContent()).toBe(
+      `@${ALICE} is already taken. Try another handle.`,
+    );
+    await page.getByLabel('Handle').fill(BOB);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.bringToFront();
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await page.getByLabel('Repeat it').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.getByRole('heading', { name: `You’re all set, @${BOB}` }).waitFor();
+    expect(errorsOf(bob, page)).toEqual([]);
+  });
+
+  it('Alice starts a chat from the popup; Bob reads and answers in the side panel (delivered, then read)', async () => {
+    // Alice's popup is her onboarding tab (it holds her passkey); Bob's side panel is his.
+    const popup = await openPage(alice, 'popup', tab('aliceOnboarding'));
+    tabs.alicePopup = popup;
+    const panel = await openPage(bob, 'sidepanel', tab('bobOnboarding'));
+    tabs.bobPanel = panel;
+    await panel.getByRole('heading', { name: 'No conversations yet' }).waitFor();
+
+    await popup.getByRole('heading', { name: 'No conversations yet' }).waitFor();
+    await popup.getByRole('button', { name: 'Start a chat' }).first().click();
+    await popup.getByPlaceholder('handle').fill('nobody.here');
+    await popup.getByRole('button', { name: 'Chat', exact: true }).click();
+    await eventually(() => popup.getByRole('alert').textContent()).toBe(
+      'Nobody with that handle is on this relay.',
+    );
+    await popup.getByPlaceholder('handle').fill(BOB);
+    await popup.getByRole('button', { name: 'Chat', exact: true }).click();
+    await popup.getByRole('log', { name: `Messages with ${BOB}` }).waitFor();
+
+    const hello = 'Hi Bob! Trying Parley from the toolbar popup.';
+    await send(popup, hello);
+    // Alice is a message request for Bob: nothing comes back before he answers.
+    await eventually(() => stateOf(popup, hello)).toBe('Stored on relay');
+    const entry = panel
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(`^${ALICE}, 1 unread`) });
+    await entry.waitFor();
+    await eventually(() => entry.textContent()).toContain(hello);
+
+    await openConversation(panel, ALICE);
+    await bubble(panel, hello).waitFor();
+    // Shift+Enter is a new line, Enter sends.
+    const field = panel.getByLabel('Message', { exact: true });
+    await field.fill('Hey Alice, got it in the side panel.');
+    await field.press('Shift+Enter');
+    await field.pressSequentially('Enter sends, Shift+Enter makes a new line.');
+    const reply =
+      'Hey Alice, got it in the side panel.\nEnter sends, Shift+Enter makes a new line.';
+    expect(await field.inputValue()).toBe(reply);
+    await field.press('Enter');
+    sent.push(reply);
+    await bubble(panel, 'got it in the side panel').waitFor();
+    await bubble(popup, 'got it in the side panel').waitFor();
+    expect(await bubble(popup, 'got it in the side panel').textContent()).toContain(reply);
+
+    // Bob answered, which accepts Alice, and his panel shows the conversation:
+    // her next message comes back delivered and then read.
+    const seen = 'Does the read receipt show up?';
+    await send(popup, seen);
+    await eventually(() => stateOf(popup, seen)).toBe('Read');
+    // Alice's popup shows the conversation too: Bob's reply is read.
+    await eventually(() => stateOf(panel, 'got it in the side panel')).toBe('Read');
+    await shot(popup, 'messenger-popup-chat');
+    await shot(panel, 'messenger-sidepanel-chat');
+    expect(errorsOf(alice, popup)).toEqual([]);
+    expect(errorsOf(bob, panel)).toEqual([]);
+  });
+
+  it('and the other way round: Alice in the side panel, Bob in the popup', async () => {
+    const panel = await openPage(alice, 'sidepanel');
+    tabs.alicePanel = panel;
+    const popup = await openPage(bob, 'popup');
+    tabs.bobPopup = popup;
+
+    // Bob's side panel goes back to its list: nothing of his shows the conversation now.
+    await tab('bobPanel').getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(panel, BOB);
+    const fromPanel = 'Now from my side panel: shall we compare safety numbers?';
+    await send(panel, fromPanel);
+    // Bob's popup shows the list: delivered, not read yet.
+    await eventually(() => stateOf(panel, fromPanel)).toBe('Delivered');
+
+    const entry = popup
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(`^${ALICE}, 1 unread`) });
+    await eventually(() => entry.textContent()).toContain(fromPanel);
+    await shot(popup, 'messenger-popup-list');
+    expect(await stateOf(panel, fromPanel)).toBe('Delivered');
+    await openConversation(popup, ALICE);
+    await bubble(popup, fromPanel).waitFor();
+    const fromPopup = 'Sure, opening your contact page from my popup.';
+    await send(popup, fromPopup);
+    await bubble(panel, fromPopup).waitFor();
+    await eventually(() => stateOf(panel, fromPanel)).toBe('Read');
+    await eventually(() => stateOf(popup, fromPopup)).toBe('Read');
+    expect(errorsOf(alice, panel)).toEqual([]);
+    expect(errorsOf(bob, popup)).toEqual([]);
+  });
+
+  it('both see the same 60-digit safety number; Alice marks Bob verified', async () => {
+    const aliceSees = await safetyNumber(tab('alicePanel'), BOB);
+    const bobPanel = tab('bobPanel');
+    await openConversation(bobPanel, ALICE);
+    const bobSees = await safetyNumber(bobPanel, ALICE);
+    expect(aliceSees).toHaveLength(12);
+    expect(aliceSees.join('')).toMatch(/^\d{60}$/);
+    expect(bobSees).toEqual(aliceSees);
+
+    const panel = tab('alicePanel');
+    await panel.getByRole('img', { name: `QR code of the safety number with @${BOB}` }).waitFor();
+    await panel.getByRole('button', { name: 'Mark as verified' }).click();
+    await panel.getByText('Verified', { exact: true }).waitFor();
+    await shot(panel, 'messenger-sidepanel-contact');
+    await panel.getByRole('button', { name: 'Back to the conversation' }).click();
+    await panel.getByText('Verified contact').waitFor();
+    await panel.emulateMedia({ colorScheme: 'dark' });
+    await shot(panel, 'messenger-sidepanel-chat-dark');
+    await panel.emulateMedia({ colorScheme: 'light' });
+    await bobPanel.getByRole('button', { name: 'Back to the conversation' }).click();
+  });
+
+  it('Alice locks Parley and logs in again with her passkey', async () => {
+    const popup = tab('alicePopup');
+    await popup.getByRole('button', { name: 'Back to conversations' }).click();
+    await popup.getByRole('button', { name: 'Lock Parley' }).click();
+    const unlock = popup.getByRole('button', { name: 'Unlock with passkey' });
+    await unlock.waitFor();
+    await popup.bringToFront();
+    await unlock.click();
+    await popup.getByRole('list', { name: 'Conversations' }).waitFor();
+    const entry = popup
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(`^${BOB}`) });
+    await eventually(() => entry.textContent()).toContain(fromPopupText);
+    expect(errorsOf(alice, popup)).toEqual([]);
+  });
+
+  it('Bob’s browser is closed while Alice writes; after a restart he reads everything, in order', async () => {
+    await bob.close();
+    const popup = tab('alicePopup');
+    await openConversation(popup, BOB);
+    const offline = [1, 2, 3, 4].map((i) => `Sent while your browser was closed (${i} of 4)`);
+    for (const text of offline) await send(popup, text);
+    for (const text of offline)
+      await eventually(() => stateOf(popup, text)).toBe('Stored on relay');
+
+    bob = await launch(dirs.bob);
+    const page = await openPage(bob, 'popup');
+    const passphrase = page.getByLabel('Passphrase', { exact: true });
+    await passphrase.waitFor();
+    // Locked, and yet the worker is connected: the messages wait sealed in the locked inbox.
+    await eventually(() => lockedInboxSize(page)).toBeGreaterThanOrEqual(offline.length);
+    // Still sealed: nothing was decrypted, so no receipt went back yet.
+    for (const text of offline) expect(await stateOf(popup, text)).toBe('Stored on relay');
+
+    await passphrase.fill(PASSPHRASE);
+    await passphrase.press('Enter');
+    const entry = page
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(`^${ALICE}, 4 unread`) });
+    await entry.waitFor();
+    await shot(page, 'messenger-popup-unread');
+    await openConversation(page, ALICE);
+    await bubble(page, offline[3] ?? '').waitFor();
+    const texts = await page.locator('.bubble-row--in .bubble').allTextContents();
+    const order = offline.map((t) => texts.findIndex((x) => x.includes(t)));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(await lockedInboxSize(page)).toBe(0);
+    for (const text of offline) await eventually(() => stateOf(popup, text)).toBe('Read');
+    expect(errorsOf(bob, page)).toEqual([]);
+  });
+
+  it('leaves no plaintext in the relay database or in either profile’s IndexedDB files', async () => {
+    await Promise.all([alice.close(), bob.close()]);
+    expect(sent.length).toBeGreaterThanOrEqual(9);
+    const relayFiles = [relay.dbPath, `${relay.dbPath}-wal`].filter((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
+    expect(relayFiles.length).toBeGreaterThan(0);
+    expect(found(relayFiles, sent)).toEqual([]);
+
+    for (const [name, dir] of Object.entries(dirs)) {
+      const files = filesUnder(join(dir, 'Default', 'IndexedDB'));
+      expect(files.some((f) => f.includes('chrome-extension_'))).toBe(true);
+      // The scan does see what the worker stores in the clear (the lock screen's handle)...
+      expect(found(files, [name === 'alice' ? ALICE : BOB])).toHaveLength(1);
+      // ...and none of the messages.
+      expect(found(files, sent)).toEqual([]);
+      const words = sent.flatMap((t) => t.split(/\s+/)).filter((w) => w.length >= 8);
+      expect(found(files, words)).toEqual([]);
+    }
+  });
+});

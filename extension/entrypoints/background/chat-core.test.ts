@@ -1,0 +1,407 @@
+/**
+ * The extension's ChatCore (chat-core.ts) against the REAL relay process, in
+ * Node: the worker's storage shape (records that throw VAULT_LOCKED while
+ * locked, key slots that keep working), the real LockedInbox, `ws` for the
+ * worker's WebSocket. The other side is a plain shared/client user. Covers
+ * onboarding through the core, page views and ids, notifications and unread
+ * counts, the locked inbox, a worker that dies (fresh core on the same
+ * storage, locked) with messages waiting in both directions, and error codes.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { RelayProcess } from '../../../edge/testing/relay-process.ts';
+import {
+  nodeFetch,
+  nodeTimers,
+  registerUser,
+  softAuthenticator,
+  TEST_ORIGIN,
+  type TestUser,
+  waitFor,
+} from '../../../shared/client/testing/harness.ts';
+import { systemRandom } from '../../../shared/crypto/random.ts';
+import { ParleyError } from '../../../shared/errors.ts';
+import {
+  DEFAULT_SETTINGS,
+  type ParleyEvent,
+  type RegistrationCredentialJson,
+  type RelayStatus,
+} from '../../lib/protocol.ts';
+import { lockableStorage, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
+import { DeviceAddressStore } from './account.ts';
+import { type ClientCore, createClientCore, toRelayStatus } from './chat-core.ts';
+import type { IncomingNotice } from './core.ts';
+import { LockedInbox } from './locked-inbox.ts';
+
+let relay: RelayProcess;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await relay?.dispose();
+});
+
+let handles = 0;
+const handle = (name: string) => `${name}${++handles}`;
+
+/** One extension profile: storage, meta and inbox survive a "worker restart"; the core does not. */
+function profile() {
+  const storage = lockableStorage();
+  const meta = memoryMeta();
+  const queue = memoryQueue();
+  const lockedInbox = new LockedInbox({ queue, meta, records: storage.records });
+  const events: ParleyEvent[] = [];
+  const statuses: RelayStatus[] = [];
+  const notices: IncomingNotice[] = [];
+  const cleared: string[] = [];
+  const unread: number[] = [];
+  const reports: string[] = [];
+  let viewing: string | null = null;
+  let wakes = 0;
+  let core: ClientCore;
+
+  const boot = (): ClientCore => {
+    const create = createClientCore(
+      {
+        fetch: nodeFetch,
+        webSocket: WebSocket,
+        timers: nodeTimers,
+        origin: TEST_ORIGIN,
+        report: (what) => reports.push(what),
+      },
+      new DeviceAddressStore(meta),
+    );
+    core = create({
+      storage,
+      lockedInbox,
+      isUnlocked: () => !storage.locked,
+      settings: async () => DEFAULT_SETTINGS,
+      emit: (e) => events.push(e),
+      setRelayStatus: (s) => statuses.push(s),
+      notify: (n) => notices.push(n),
+      clearNotification: (id) => cleared.push(id),
+      isViewing: (id) => id === viewing,
+      setUnread: (n) => unread.push(n),
+      scheduleWake: async () => {
+        wakes++;
+      },
+      now: () => Date.now(),
+      random: systemRandom,
+    }) as ClientCore;
+    cleanups.push(() => core.stop());
+    return core;
+  };
+  boot();
+
+  return {
+    storage,
+    meta,
+    queue,
+    lockedInbox,
+    events,
+    statuses,
+    notices,
+    cleared,
+    unread,
+    reports,
+    get core() {
+      return core;
+    },
+    get wakes() {
+      return wakes;
+    },
+    view(id: string | null) {
+      viewing = id;
+    },
+    /** The worker died: a new core on the same storage, and a fresh worker is always locked. */
+    async restart() {
+      await core.stop();
+      storage.locked = true;
+      return boot();
+    },
+    lock() {
+      storage.locked = true;
+      core.onLocked();
+    },
+    async unlock() {
+      storage.locked = false;
+      await core.onUnlocked();
+    },
+  };
+}
+
+type Profile = ReturnType<typeof profile>;
+
+/** Onboarding as the pages drive it: options from the relay, a passkey, the vault, registration. */
+async function onboard(name: string): Promise<Profile & { handle: string }> {
+  const p = profile();
+  const h = handle(name);
+  await p.lockedInbox.ensureKeys();
+  const start = await p.core.beginRegistration({ relayUrl: relay.url, handle: h });
+  const credential = await softAuthenticator().createCredential(start.publicKey as never);
+  await p.core.finishRegistration({
+    relayUrl: relay.url,
+    handle: h,
+    credential: credential as unknown as RegistrationCredentialJson,
+  });
+  await p.core.resume();
+  await waitFor(() => p.core.relayStatus().state === 'online', 'core online');
+  return Object.assign(p, { handle: h });
+}
+
+async function peer(name: string): Promise<TestUser> {
+  const u = await registerUser(relay.url, handle(name));
+  cleanups.push(() => u.client.stop());
+  return u;
+}
+
+async function textsOf(p: Profile, conversationId: string): Promise<string[]> {
+  const page = await p.core.getMessages({ conversationId, limit: 100 });
+  return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
+}
+
+async function peerTexts(u: TestUser, conversationId: string): Promise<string[]> {
+  const page = await u.client.getMessages({ conversationId, limit: 500 });
+  return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
+}
+
+function codeOf(e: unknown): string {
+  return e instanceof ParleyError ? e.code : String(e);
+}
+
+describe('ChatCore on the client core, against the real relay', () => {
+  it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
+    const alice = await onboard('alice');
+    const bob = await peer('bob');
+    expect(await alice.meta.get('device-address')).toMatchObject({ relayUrl: relay.url });
+    expect(alice.wakes).toBeGreaterThan(0);
+    expect(alice.statuses.at(-1)?.state).toBe('online');
+
+    const chat = await alice.core.startConversation({ handle: bob.handle });
+    expect(chat).toMatchObject({ title: bob.handle, unread: 0, lastMessage: null });
+    const sent = await alice.core.sendText({ conversationId: chat.id, text: 'hello bob' });
+    expect(sent).toMatchObject({ outgoing: true, state: 'sending', senderHandle: alice.handle });
+    expect(sent.id).toMatch(/^\d{16}\.[0-9a-f]{32}$/);
+
+    const bobChat = `u:${(await alice.core.getContact({ conversationId: chat.id })).userId}`;
+    expect(bobChat).toBe(chat.id);
+    const aliceOnBob = await waitFor(
+      async () => (await bob.client.listConversations())[0],
+      'bob sees the conversation',
+    );
+    await waitFor(
+      async () => (await peerTexts(bob, aliceOnBob.id)).includes('hello bob'),
+      'bob gets it',
+    );
+    // Alice is a message request for Bob: nothing goes back until he accepts. Then
+    // her next message comes back delivered, and read once he reads it.
+    const aliceId = ((await alice.meta.get('device-address')) as { userId: string }).userId;
+    await bob.client.acceptRequest(aliceId);
+    const again = await alice.core.sendText({ conversationId: chat.id, text: 'still there?' });
+    const stateOfAgain = async () =>
+      (await alice.core.getMessages({ conversationId: chat.id, limit: 10 })).messages.find(
+        (m) => m.id === again.id,
+      )?.state;
+    await waitFor(async () => (await stateOfAgain()) === 'delivered', 'delivered');
+    await bob.client.markRead({ conversationId: aliceOnBob.id });
+    await waitFor(async () => (await stateOfAgain()) === 'read', 'read');
+
+    // Bob answers twice: a notification names the sender, unread counts and the badge follow.
+    await bob.client.sendText({ conversationId: aliceOnBob.id, text: 'hi alice' });
+    await bob.client.sendText({ conversationId: aliceOnBob.id, text: 'second line' });
+    await waitFor(async () => (await alice.core.unreadTotal()) === 2, 'two unread');
+    await waitFor(() => alice.unread.at(-1) === 2, 'badge count');
+    expect(alice.notices.map((n) => n.senderHandle)).toEqual([bob.handle, bob.handle]);
+    expect(alice.notices.map((n) => n.text)).toEqual(['hi alice', 'second line']);
+    expect(alice.events).toContainEqual({ type: 'messages', conversationId: chat.id });
+    expect(alice.events).toContainEqual({ type: 'conversations' });
+
+    const [summary] = await alice.core.listConversations();
+    expect(summary).toMatchObject({ id: chat.id, unread: 2, lastMessage: { text: 'second line' } });
+    const page = await alice.core.getMessages({ conversationId: chat.id, limit: 10 });
+    expect(page.messages.map((m) => [m.text, m.outgoing, m.senderHandle])).toEqual([
+      ['hello bob', true, alice.handle],
+      ['still there?', true, alice.handle],
+      ['hi alice', false, bob.handle],
+      ['second line', false, bob.handle],
+    ]);
+
+    // Paging: the cursor is the oldest id of the page and stays inside the conversation.
+    const newest = await alice.core.getMessages({ conversationId: chat.id, limit: 2 });
+    expect(newest.messages.map((m) => m.text)).toEqual(['hi alice', 'second line']);
+    expect(newest.before).toBe(newest.messages[0]?.id);
+    const older = await alice.core.getMessages({
+      conversationId: chat.id,
+      limit: 2,
+      ...(newest.before === null ? {} : { before: newest.before }),
+    });
+    expect(older).toEqual({ messages: page.messages.slice(0, 2), before: null });
+
+    // Reading the first incoming one leaves one unread and clears the notification.
+    const firstIncoming = page.messages[2];
+    if (firstIncoming === undefined) throw new Error('missing message');
+    await alice.core.markRead({ conversationId: chat.id, upTo: firstIncoming.id });
+    expect(await alice.core.unreadTotal()).toBe(1);
+    expect(alice.cleared).toEqual([chat.id]);
+
+    // While the person looks at the conversation there is no notification.
+    alice.view(chat.id);
+    await bob.client.sendText({ conversationId: aliceOnBob.id, text: 'while you look' });
+    await waitFor(
+      async () => (await textsOf(alice, chat.id)).includes('while you look'),
+      'third reply',
+    );
+    expect(alice.notices).toHaveLength(2);
+
+    // Safety numbers: both sides compute the same 60 digits; verified flag round-trips.
+    const contact = await alice.core.getContact({ conversationId: chat.id });
+    const onBobSide = await bob.client.getContact(aliceId);
+    expect(contact.safetyNumber.groups.join('')).toMatch(/^\d{60}$/);
+    expect(contact.safetyNumber.groups).toEqual(onBobSide.safetyNumber?.groups);
+    expect(contact.safetyNumber.qrPayload).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(contact).toMatchObject({ handle: bob.handle, verified: false, identityChange: null });
+    expect(
+      (await alice.core.setVerified({ userId: contact.userId, verified: true })).verified,
+    ).toBe(true);
+    expect((await alice.core.listConversations())[0]?.verified).toBe(true);
+    expect(alice.reports).toEqual([]);
+  });
+
+  it('keeps messages that arrive while locked sealed in the inbox, then shows them in order after unlock', async () => {
+    const alice = await onboard('alice');
+    const bob = await peer('bob');
+    const chat = await alice.core.startConversation({ handle: bob.handle });
+    await alice.core.sendText({ conversationId: chat.id, text: 'ping' });
+    const aliceOnBob = await waitFor(
+      async () => (await bob.client.listConversations())[0],
+      'bob sees the conversation',
+    );
+    await waitFor(
+      async () =>
+        (await alice.core.getMessages({ conversationId: chat.id, limit: 1 })).messages[0]?.state ===
+        'stored',
+      'ping stored',
+    );
+
+    alice.lock();
+    const events = alice.events.length;
+    for (const text of ['one', 'two', 'three'])
+      await bob.client.sendText({ conversationId: aliceOnBob.id, text });
+    await waitFor(async () => (await alice.lockedInbox.count()) === 3, 'three frames queued');
+    expect(alice.core.relayStatus().state).toBe('online');
+    // Nothing was decrypted or announced while locked.
+    expect(alice.events.slice(events).filter((e) => e.type === 'messages')).toEqual([]);
+    expect(alice.notices).toEqual([]);
+
+    await alice.unlock();
+    expect(await alice.lockedInbox.count()).toBe(0);
+    expect(await textsOf(alice, chat.id)).toEqual(['ping', 'one', 'two', 'three']);
+    expect(await alice.core.unreadTotal()).toBe(3);
+    expect(alice.notices.map((n) => n.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('survives the worker dying: the outbox is sent after the restart and waiting messages arrive', async () => {
+    const alice = await onboard('alice');
+    const bob = await peer('bob');
+    const chat = await alice.core.startConversation({ handle: bob.handle });
+    await alice.core.sendText({ conversationId: chat.id, text: 'before' });
+    const aliceOnBob = await waitFor(
+      async () => (await bob.client.listConversations())[0],
+      'bob sees the conversation',
+    );
+
+    // Relay down: Alice writes; the message waits in the (sealed) outbox; the worker dies.
+    await relay.stop();
+    await waitFor(() => alice.core.relayStatus().state === 'retrying', 'retrying');
+    const retrying = alice.core.relayStatus();
+    expect(retrying).toMatchObject({ state: 'retrying', problem: 'unreachable' });
+    expect(retrying.state === 'retrying' && retrying.nextRetryAt).toBeGreaterThan(Date.now() - 1);
+    await alice.core.sendText({ conversationId: chat.id, text: 'written offline' });
+    const revived = await alice.restart();
+    await relay.restart();
+
+    // Bob writes while Alice's new worker is locked.
+    await bob.client.sendText({ conversationId: aliceOnBob.id, text: 'while you were away' });
+    await revived.resume();
+    await waitFor(() => revived.relayStatus().state === 'online', 'locked worker online');
+    // Bob's client reconnects on its own schedule; his message reaches the locked inbox.
+    await waitFor(async () => (await alice.lockedInbox.count()) > 0, 'queued while locked');
+    expect(await alice.lockedInbox.count()).toBeGreaterThan(0);
+
+    await alice.unlock();
+    await waitFor(
+      async () => (await textsOf(alice, chat.id)).length === 3,
+      'all three messages after unlock',
+    );
+    expect(await textsOf(alice, chat.id)).toEqual([
+      'before',
+      'written offline',
+      'while you were away',
+    ]);
+    await waitFor(
+      async () => (await peerTexts(bob, aliceOnBob.id)).includes('written offline'),
+      'the outbox reached bob',
+    );
+    await waitFor(
+      async () =>
+        (await revived.getMessages({ conversationId: chat.id, limit: 10 })).messages[1]?.state ===
+        'delivered',
+      'delivered after the restart',
+    );
+  });
+
+  it('answers with the codes pages have sentences for', async () => {
+    const alice = await onboard('alice');
+    const taken = await alice.core
+      .beginRegistration({ relayUrl: relay.url, handle: alice.handle })
+      .catch(codeOf);
+    expect(taken).toBe('HANDLE_TAKEN');
+    expect(await alice.core.startConversation({ handle: 'nobody.here' }).catch(codeOf)).toBe(
+      'HANDLE_NOT_FOUND',
+    );
+    expect(await alice.core.startConversation({ handle: alice.handle }).catch(codeOf)).toBe(
+      'OWN_HANDLE',
+    );
+    const missing = 'u:00000000-0000-4000-8000-000000000000';
+    expect(await alice.core.getMessages({ conversationId: missing, limit: 5 }).catch(codeOf)).toBe(
+      'CONVERSATION_NOT_FOUND',
+    );
+    expect(await alice.core.sendText({ conversationId: missing, text: 'x' }).catch(codeOf)).toBe(
+      'CONVERSATION_NOT_FOUND',
+    );
+    const bob = await peer('bob');
+    const chat = await alice.core.startConversation({ handle: bob.handle });
+    expect(
+      await alice.core.markRead({ conversationId: chat.id, upTo: 'not-an-id' }).catch(codeOf),
+    ).toBe('BAD_ARGUMENT');
+    const unreachable = await alice.core
+      .beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' })
+      .catch(codeOf);
+    expect(unreachable).toBe('RELAY_UNREACHABLE');
+  });
+});
+
+describe('toRelayStatus', () => {
+  it('passes states through, says offline when the browser has no network, and stopped for 4002', () => {
+    const retrying = {
+      state: 'retrying',
+      attempt: 2,
+      nextRetryAt: 5,
+      problem: 'unreachable',
+    } as const;
+    expect(toRelayStatus(retrying, true)).toEqual(retrying);
+    expect(toRelayStatus(retrying, false)).toEqual({ state: 'offline' });
+    expect(toRelayStatus({ state: 'online', since: 1 }, true)).toEqual({
+      state: 'online',
+      since: 1,
+    });
+    expect(toRelayStatus({ state: 'stopped', reason: 'replaced' }, true)).toEqual({
+      state: 'stopped',
+    });
+  });
+});

@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
+import { ParleyError } from '../../../shared/errors.ts';
+import { parseRequest } from '../../lib/schemas.ts';
+import {
+  messageIdOf,
+  messageKeyFromId,
+  sortSummaries,
+  toContactView,
+  toMessageView,
+  toSummary,
+} from './views.ts';
+
+const conv = 'u:0b6c1e0e-6f0a-4b8e-9d55-2f7f1d3c9a10';
+const key = (stamp: number, hex: string) => `msg/${conv}/${String(stamp).padStart(16, '0')}/${hex}`;
+const hex32 = 'a'.repeat(32);
+
+function coreMessage(over: Partial<MessageView> = {}): MessageView {
+  return {
+    id: hex32,
+    key: key(42, hex32),
+    conversationId: conv,
+    outgoing: false,
+    author: 'bob-id',
+    authorDevice: 1,
+    kind: 'text',
+    text: 'hi',
+    sentAt: 1_000,
+    receivedAt: 2_000,
+    state: 'received',
+    ...over,
+  };
+}
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+    return 'ok';
+  } catch (e) {
+    return e instanceof ParleyError ? e.code : 'other';
+  }
+}
+
+describe('message ids', () => {
+  it('round-trip between record keys and page ids, which the request schema accepts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 52 }),
+        fc.stringMatching(/^[0-9a-f]{32}$/),
+        (stamp, id) => {
+          const k = key(stamp, id);
+          const pageId = messageIdOf(k, conv);
+          expect(pageId).not.toContain('/');
+          expect(messageKeyFromId(pageId, conv)).toBe(k);
+          expect(parseRequest('markRead', { conversationId: conv, upTo: pageId }).upTo).toBe(
+            pageId,
+          );
+        },
+      ),
+    );
+  });
+
+  it('refuse ids that are not message ids, and keys of another conversation', () => {
+    for (const bad of ['', 'x', `${'1'.repeat(16)}.${'g'.repeat(32)}`, `1.${hex32}`, '../x'])
+      expect(codeOf(() => messageKeyFromId(bad, conv))).toBe('BAD_ARGUMENT');
+    expect(codeOf(() => messageIdOf(`msg/u:other/0000000000000001/${hex32}`, conv))).toBe(
+      'STATE_CORRUPT',
+    );
+  });
+
+  it('keep page ids in key order (local arrival order)', () => {
+    const ids = [3, 10, 200].map((s) => messageIdOf(key(s, hex32), conv));
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('views', () => {
+  it('names the sender: our handle for outgoing, the conversation title for incoming', () => {
+    const names = { own: 'alice', peer: 'bob' };
+    expect(toMessageView(coreMessage(), names)).toEqual({
+      id: `${'0'.repeat(14)}42.${hex32}`,
+      conversationId: conv,
+      outgoing: false,
+      senderHandle: 'bob',
+      kind: 'text',
+      text: 'hi',
+      sentAt: 1_000,
+      state: 'received',
+    });
+    expect(
+      toMessageView(coreMessage({ outgoing: true, state: 'stored' }), names).senderHandle,
+    ).toBe('alice');
+    // System notices sit where they happened here, not at a sender's clock.
+    expect(toMessageView(coreMessage({ kind: 'system' }), names).sentAt).toBe(2_000);
+  });
+
+  it('summarises conversations and sorts the most recent first', () => {
+    const base: ConversationView = {
+      id: conv,
+      kind: 'direct',
+      peer: 'bob-id',
+      title: 'bob',
+      unread: 2,
+      lastMessage: {
+        key: key(1, hex32),
+        text: 'x',
+        at: 5,
+        outgoing: false,
+        state: 'received',
+        kind: 'text',
+      },
+      updatedAt: 5,
+      verified: false,
+      identityChanged: true,
+      isRequest: false,
+    };
+    const summary = toSummary(base);
+    expect(summary).toEqual({
+      id: conv,
+      kind: 'direct',
+      title: 'bob',
+      unread: 2,
+      lastMessage: { text: 'x', at: 5, outgoing: false, state: 'received' },
+      updatedAt: 5,
+      verified: false,
+      identityChanged: true,
+    });
+    expect(toSummary({ ...base, isRequest: true }).isRequest).toBe(true);
+    const newer = { ...summary, id: 'u:b', updatedAt: 9 };
+    expect(sortSummaries([summary, newer]).map((s) => s.id)).toEqual(['u:b', conv]);
+  });
+
+  it('gives the safety number as groups and a base64url QR payload, and refuses without keys', () => {
+    const contact: ContactView = {
+      userId: 'bob-id',
+      handle: 'bob',
+      conversationId: conv,
+      status: 'accepted',
+      verified: true,
+      identityChange: null,
+      safetyNumber: {
+        digits: '1'.repeat(60),
+        groups: Array.from({ length: 12 }, () => '11111'),
+        scannable: new Uint8Array([0, 255, 62, 63]),
+      },
+    };
+    expect(toContactView(contact)).toEqual({
+      userId: 'bob-id',
+      handle: 'bob',
+      conversationId: conv,
+      safetyNumber: { groups: contact.safetyNumber?.groups, qrPayload: 'AP8-Pw' },
+      verified: true,
+      identityChange: null,
+    });
+    expect(codeOf(() => toContactView({ ...contact, safetyNumber: null }))).toBe('NOT_FOUND');
+  });
+});
