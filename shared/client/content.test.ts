@@ -32,6 +32,13 @@ describe('content', () => {
       { v: 1, t: 'receipt', kind: 'read', author: USER, ids: [id, id] },
       { v: 1, t: 'typing', to: { u: USER }, typing: true },
       { v: 1, t: 'reset' },
+      { v: 1, t: 'typing', to: { g: id }, typing: false },
+      { ...text, to: { g: id }, seq: 7, exp: 30_000 },
+      { v: 1, t: 'group-update', g: id, body: new Uint8Array(40), sig: new Uint8Array(64) },
+      { v: 1, t: 'sender-key', g: id, dist: new Uint8Array(90), seq: 3 },
+      { v: 1, t: 'sender-key-request', g: id },
+      { v: 1, t: 'timer', to: { u: USER }, timer: 300_000, at: 5 },
+      { v: 1, t: 'presence', online: true, hello: true },
       {
         ...text,
         att: [
@@ -77,6 +84,17 @@ describe('content', () => {
       encodeCbor({ ...text, to: { u: 'not-a-user' } }),
       encodeCbor({ v: 1, t: 'receipt', kind: 'seen', author: USER, ids: [id] }),
       encodeCbor({ v: 1, t: 'receipt', kind: 'read', author: USER, ids: [] }),
+      encodeCbor({ v: 1, t: 'timer', to: { u: USER }, timer: 1234, at: 5 }),
+      encodeCbor({ v: 1, t: 'timer', to: { g: id }, timer: 30_000, at: 5 }),
+      encodeCbor({
+        v: 1,
+        t: 'group-update',
+        g: id,
+        body: new Uint8Array(40),
+        sig: new Uint8Array(3),
+      }),
+      encodeCbor({ v: 1, t: 'sender-key', g: new Uint8Array(4), dist: new Uint8Array(90), seq: 1 }),
+      encodeCbor({ v: 1, t: 'presence' }),
     ];
     for (const bytes of bad) {
       expect(() => decodeContent(bytes)).toThrow(

@@ -49,6 +49,34 @@ describe('receipt batching', () => {
     expect(read.map((e) => e.recipients)).toEqual(expect.arrayContaining([[BOB, ME], [ME]]));
   });
 
+  it('sends nothing to a request before it is accepted, unless the message came in an accepted group', async () => {
+    const { records } = createMemoryStorage();
+    const now = () => 1_700_000_000_000;
+    let batch = new Batch(records);
+    batch.apply(contactOp(newContact(STRANGER, ContactStatus.REQUEST, now())));
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, systemRandom(16), now());
+    const inGroup = systemRandom(16);
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, inGroup, now(), true);
+    await batch.commit();
+    batch = new Batch(records);
+    const ctx = {
+      ownUser: ME,
+      readReceipts: true,
+      now,
+      random: systemRandom,
+      stamps: new StampClock(now),
+    };
+    await flushReceipts(ctx, batch);
+    await batch.commit();
+    const entries = (await listEntries(records)).map((e) => ({
+      recipients: e.recipients,
+      content: decodeContent(e.content),
+    }));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.recipients).toEqual([STRANGER]);
+    expect(entries[0]?.content).toMatchObject({ t: 'receipt', kind: 'delivered', ids: [inGroup] });
+  });
+
   it('sends read state only to our own devices when read receipts are off', async () => {
     const read = (await run(false)).filter(
       (e) => e.content.t === 'receipt' && e.content.kind === 'read',
