@@ -359,6 +359,20 @@ class RelayBench {
     };
   }
 
+  /** RELAY_BENCH_PHASES=max skips the fixed-rate phase (for profiling sessions). */
+  #skipped() {
+    return Promise.resolve({
+      sentPerS: Number.NaN,
+      deliveredPerS: Number.NaN,
+      lost: 0,
+      p50Ms: Number.NaN,
+      p95Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      maxMs: Number.NaN,
+      serverCpuUsPerMsg: Number.NaN,
+    });
+  }
+
   async measure(system: SystemName): Promise<SystemResult> {
     const plan = this.#plan;
     const deployment = await this.deploy(system);
@@ -366,7 +380,10 @@ class RelayBench {
     try {
       const { generators, seconds } = await this.#connect(deployment, plan.clients);
       this.#log(`${system}: ${plan.clients} clients connected in ${seconds.toFixed(1)} s`);
-      const fixed = await this.#phase(generators, 'fixed', deployment.pids());
+      const fixed =
+        process.env.RELAY_BENCH_PHASES === 'max'
+          ? await this.#skipped()
+          : await this.#phase(generators, 'fixed', deployment.pids());
       this.#log(
         `${system}: fixed ${plan.rate}/s -> delivered ${fixed.deliveredPerS}/s, p50 ${fixed.p50Ms} ms, p99 ${fixed.p99Ms} ms`,
       );

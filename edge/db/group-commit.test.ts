@@ -72,4 +72,45 @@ describe('GroupCommit', () => {
     expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, 5]);
     expect(sizes).toEqual([2, 2, 1]);
   });
+
+  it('waits for a write lock held elsewhere without failing, then commits everything that joined meanwhile', async () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let attempts = 0;
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>({
+      runBatch: (inputs) => {
+        if (++attempts <= 2) throw busy;
+        batches.push([...inputs]);
+        return [...inputs];
+      },
+      runOne: () => {
+        throw new Error('not expected');
+      },
+      isBusy: (e) => (e as { code?: string }).code === 'SQLITE_BUSY',
+    });
+    const first = commit.submit(1);
+    await new Promise((r) => setTimeout(r, 1));
+    const second = commit.submit(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(attempts).toBe(3);
+    expect(batches.flat()).toEqual([1, 2]);
+  });
+
+  it('gives up on a lock held past busyTimeoutMs and fails the writes', async () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let clock = 0;
+    const commit = new GroupCommit<number, number>({
+      runBatch: () => {
+        clock += 100;
+        throw busy;
+      },
+      runOne: () => {
+        throw busy;
+      },
+      isBusy: () => true,
+      busyTimeoutMs: 250,
+      now: () => clock,
+    });
+    await expect(commit.submit(1)).rejects.toThrow('database is locked');
+  });
 });

@@ -7,7 +7,11 @@
  * transaction holding their write has committed.
  *
  * If a batch fails, each write is retried in a transaction of its own, so one
- * bad write cannot fail its neighbours.
+ * bad write cannot fail its neighbours. If it fails because another process
+ * holds the database's write lock (`isBusy`), the whole batch is retried a
+ * little later instead — without blocking the event loop, as SQLite's own
+ * busy handler would (it sleeps the calling thread) — for up to
+ * `busyTimeoutMs`, while new writes keep joining it.
  */
 import { setImmediate } from 'node:timers';
 
@@ -20,6 +24,11 @@ export interface GroupCommitOptions<I, O> {
   readonly maxBatch?: number;
   /** Defers the flush; default: after the I/O events of this loop turn (setImmediate). */
   readonly schedule?: (flush: () => void) => void;
+  /** True for "the write lock is held elsewhere, try again soon". */
+  readonly isBusy?: (error: unknown) => boolean;
+  /** How long a batch may keep waiting for the lock before its writes fail (default 5000). */
+  readonly busyTimeoutMs?: number;
+  readonly now?: () => number;
 }
 
 interface Pending<I, O> {
@@ -35,6 +44,9 @@ export class GroupCommit<I, O> {
   #queue: Pending<I, O>[] = [];
   #scheduled = false;
   #running = false;
+  /** When the current run of busy retries started (undefined: not waiting for the lock). */
+  #busySince: number | undefined;
+  #busyDelayMs = 0;
   /** Sizes of the last batches, for tests and metrics. */
   lastBatchSize = 0;
 
@@ -71,11 +83,18 @@ export class GroupCommit<I, O> {
       this.#queue.length <= this.#maxBatch ? this.#queue : this.#queue.slice(0, this.#maxBatch);
     this.#queue = batch === this.#queue ? [] : this.#queue.slice(this.#maxBatch);
     this.lastBatchSize = batch.length;
+    let retryInMs: number | undefined;
     try {
       let outputs: O[] | undefined;
       try {
         outputs = await this.#options.runBatch(batch.map((p) => p.input));
-      } catch {
+        this.#busySince = undefined;
+      } catch (error) {
+        retryInMs = this.#busyRetry(error);
+        if (retryInMs !== undefined) {
+          this.#queue = batch.concat(this.#queue); // same order, tried again shortly
+          return;
+        }
         outputs = undefined;
       }
       if (outputs !== undefined && outputs.length === batch.length) {
@@ -91,7 +110,32 @@ export class GroupCommit<I, O> {
       }
     } finally {
       this.#running = false;
-      if (this.#queue.length > 0) this.#kick();
+      if (retryInMs !== undefined) {
+        this.#scheduled = true;
+        setTimeout(() => {
+          this.#scheduled = false;
+          void this.#flush();
+        }, retryInMs);
+      } else if (this.#queue.length > 0) {
+        this.#kick();
+      }
     }
+  }
+
+  /** The delay before retrying a batch that hit a held lock, or undefined to give up. */
+  #busyRetry(error: unknown): number | undefined {
+    if (this.#options.isBusy?.(error) !== true) return undefined;
+    const now = (this.#options.now ?? Date.now)();
+    if (this.#busySince === undefined) {
+      this.#busySince = now;
+      this.#busyDelayMs = 1;
+    } else {
+      this.#busyDelayMs = Math.min(20, this.#busyDelayMs * 2);
+    }
+    if (now - this.#busySince > (this.#options.busyTimeoutMs ?? 5000)) {
+      this.#busySince = undefined;
+      return undefined;
+    }
+    return this.#busyDelayMs;
   }
 }

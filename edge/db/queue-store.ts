@@ -114,6 +114,23 @@ function rowOf(accountId: string, deviceId: number, raw: readonly unknown[]): Qu
   };
 }
 
+/** SQLITE_BUSY (and its extended codes): another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+async function retryRead<T>(read: () => T): Promise<T> {
+  for (let delay = 1; ; delay = Math.min(50, delay * 2)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return read();
+    } catch (error) {
+      if (!isBusy(error) || delay >= 50) throw error;
+    }
+  }
+}
+
 /** Statements prepared once on the dedicated connection; writes run synchronously per batch. */
 class NativeQueueStore implements QueueStore {
   readonly #db: NativeDatabase;
@@ -139,6 +156,7 @@ class NativeQueueStore implements QueueStore {
     this.#writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
       runOne: (write) => this.#transaction(() => this.#apply(write)),
+      isBusy,
     });
   }
 
@@ -195,11 +213,16 @@ class NativeQueueStore implements QueueStore {
     now: number,
     limit: number,
   ): Promise<QueueRow[]> {
+    const read = (): QueueRow[] =>
+      this.#pending
+        .all([accountId, deviceId, afterSeq, now, limit])
+        .map((r) => rowOf(accountId, deviceId, r as unknown[]));
     try {
-      const raw = this.#pending.all([accountId, deviceId, afterSeq, now, limit]);
-      return Promise.resolve(raw.map((r) => rowOf(accountId, deviceId, r as unknown[])));
+      return Promise.resolve(read());
     } catch (error) {
-      return Promise.reject(error);
+      // WAL readers are almost never locked out; when they are, wait without blocking the loop.
+      if (!isBusy(error)) return Promise.reject(error);
+      return retryRead(read);
     }
   }
 
@@ -296,16 +319,14 @@ class ClientQueueStore implements QueueStore {
 export interface QueueStoreOptions {
   /** Filesystem path of a file database; undefined for remote and in-memory ones. */
   readonly filePath: string | undefined;
-  readonly busyTimeoutMs?: number;
   readonly synchronous: 'FULL' | 'NORMAL';
 }
 
 export function openQueueStore(db: Db, options: QueueStoreOptions): QueueStore {
   if (options.filePath === undefined) return new ClientQueueStore(db.$client);
+  // No busy timeout on this connection: SQLite would sleep the event loop's thread while another
+  // process holds the write lock. The group commit retries asynchronously instead.
   return new NativeQueueStore(
-    openNative(options.filePath, {
-      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-      synchronous: options.synchronous,
-    }),
+    openNative(options.filePath, { busyTimeoutMs: 0, synchronous: options.synchronous }),
   );
 }

@@ -7,10 +7,20 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+const keyCache = new WeakMap<Labels, string>();
+const NO_LABELS = '';
+
+/** Callers on hot paths pass the same (frozen) label objects, whose keys are then cached. */
 function labelKey(labels: Labels): string {
+  const cached = keyCache.get(labels);
+  if (cached !== undefined) return cached;
   const names = Object.keys(labels).sort();
-  if (names.length === 0) return '';
-  return `{${names.map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`).join(',')}}`;
+  const key =
+    names.length === 0
+      ? NO_LABELS
+      : `{${names.map((n) => `${n}="${escapeLabel(labels[n] ?? '')}"`).join(',')}}`;
+  if (Object.isFrozen(labels)) keyCache.set(labels, key);
+  return key;
 }
 
 function escapeLabel(v: string): string {

@@ -51,6 +51,17 @@ function asBytes(value: unknown): Bytes {
   return new Uint8Array(0);
 }
 
+/** One label object per frame type, so the metrics registry can cache its series key. */
+const typeLabels = new Map<string, { readonly type: string }>();
+function typeLabel(type: string): { readonly type: string } {
+  let labels = typeLabels.get(type);
+  if (labels === undefined) {
+    labels = Object.freeze({ type });
+    typeLabels.set(type, labels);
+  }
+  return labels;
+}
+
 function clip(message: string): string {
   return message.length <= ERROR_MESSAGE_MAX_CHARS
     ? message
@@ -68,8 +79,14 @@ export class Connection {
   #lastFrameAt: number;
   #errors = 0;
   #device: DeviceAddress | undefined;
+  /** Rate-limit key of the authenticated device, built once. */
+  #limiterKey = '';
   #attachment: Attachment | undefined;
+  /** The frame loop in progress (drain waits for it). */
   #chain: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled, in order (undefined: a text frame). */
+  readonly #inbox: (Uint8Array | undefined)[] = [];
+  #working = false;
   #queued = 0;
   #draining = false;
   // Delivery state
@@ -119,13 +136,26 @@ export class Connection {
       this.close(CloseCode.POLICY, 'too many frames in flight');
       return;
     }
-    const bytes = typeof data === 'string' ? undefined : asBytes(data);
-    this.#chain = this.#chain
-      .then(() => this.#handle(bytes))
-      .catch((error: unknown) => this.#internal(error))
-      .finally(() => {
+    this.#inbox.push(typeof data === 'string' ? undefined : asBytes(data));
+    if (!this.#working) this.#chain = this.#work();
+  }
+
+  /** Handles queued frames one after another (one loop per burst, not a promise chain per frame). */
+  async #work(): Promise<void> {
+    this.#working = true;
+    try {
+      while (this.#inbox.length > 0) {
+        const bytes = this.#inbox.shift();
+        try {
+          await this.#handle(bytes);
+        } catch (error) {
+          this.#internal(error);
+        }
         this.#queued--;
-      });
+      }
+    } finally {
+      this.#working = false;
+    }
   }
 
   async #handle(bytes: Uint8Array | undefined): Promise<void> {
@@ -144,7 +174,7 @@ export class Connection {
       const maxBytes = this.#state === 'ready' ? FRAME_MAX_BYTES : PREAUTH_FRAME_MAX_BYTES;
       frame = decodeClientFrame(bytes, { maxBytes });
     } catch (error) {
-      this.#ctx.metrics.framesIn.inc({ type: 'invalid' });
+      this.#ctx.metrics.framesIn.inc(typeLabel('invalid'));
       this.#abuse(
         isParleyError(error) && FRAME_DECODE_ERRORS.includes(error.code)
           ? error
@@ -152,7 +182,7 @@ export class Connection {
       );
       return;
     }
-    this.#ctx.metrics.framesIn.inc({ type: frame.t });
+    this.#ctx.metrics.framesIn.inc(typeLabel(frame.t));
     if (this.#state !== 'ready') {
       if (frame.t === 'auth' && this.#state === 'challenged') return this.#auth(frame);
       this.#abuse(new ParleyError(ErrorCode.AUTH_REQUIRED, 'Authenticate first'));
@@ -169,7 +199,9 @@ export class Connection {
       return;
     }
     const device = this.#device as DeviceAddress;
-    const decision = await this.#ctx.frameLimiter.consume(`${device.accountId}/${device.deviceId}`);
+    const pending = this.#ctx.frameLimiter.consume(this.#limiterKey);
+    // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
+    const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
       this.#rateLimited(decision.retryAfterSeconds, frame.t === 'send' ? frame.id : undefined);
       return;
@@ -213,6 +245,7 @@ export class Connection {
     }
     const device: DeviceAddress = { accountId: frame.user, deviceId: frame.device };
     this.#device = device;
+    this.#limiterKey = `${device.accountId}/${device.deviceId}`;
     this.#state = 'ready';
     this.#ctx.metrics.authenticated.add(1);
     this.#attachment = await this.#ctx.fanout.attach(device, this.id, (signal) =>
@@ -254,10 +287,8 @@ export class Connection {
   async #onSend(device: DeviceAddress, frame: SendFrame): Promise<void> {
     let copies = 0;
     for (const r of frame.to) copies += r.devices.length;
-    const decision = await this.#ctx.copyLimiter.consume(
-      `${device.accountId}/${device.deviceId}`,
-      copies,
-    );
+    const pending = this.#ctx.copyLimiter.consume(this.#limiterKey, copies);
+    const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
       this.#rateLimited(decision.retryAfterSeconds, frame.id);
       return;
@@ -490,7 +521,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     try {
       this.#socket.send(bytes);
-      this.#ctx.metrics.framesOut.inc({ type });
+      this.#ctx.metrics.framesOut.inc(typeLabel(type));
     } catch {
       this.closed();
     }
