@@ -57,13 +57,14 @@ import {
   listConversations,
   MessageState,
   peerOf,
+  previewText,
   readConversation,
 } from './conversations.ts';
 import { startCountdown } from './countdown.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import type { InboxEffect } from './effects.ts';
 import { Emitter } from './events.ts';
-import { nextExpiry, stageExpired } from './expiry.ts';
+import { nextExpiry, stageExpired, withNewestPreview } from './expiry.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
 import { type GroupRole, isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
 import { isMember, readGroup, stageGroup } from './groups/store.ts';
@@ -880,8 +881,19 @@ export function createClient(deps: ClientDeps) {
   // -------------------------------------------------------------------------
   // Conversations and messages
 
+  /** The preview as shown: a disappearing message's text comes from its record (or it is gone). */
+  async function shownPreview(c: Conversation): Promise<Conversation['last']> {
+    const last = c.last;
+    if (last?.exp !== true) return last;
+    const raw = await records.get(last.key);
+    if (raw !== undefined) return { ...last, text: previewText(decodeMessage(raw).text) };
+    // Expired while locked: the preview still names it; show the newest remaining one.
+    return (await withNewestPreview({ records }, c, new Set([last.key]))).last;
+  }
+
   async function conversationView(c: Conversation): Promise<ConversationView> {
     const contact = c.peer === undefined ? undefined : await readContact(records, c.peer);
+    const last = await shownPreview(c);
     const hex = groupHexOf(c.id);
     const group = hex === undefined ? undefined : await readGroup(records, fromHex(hex));
     const own = account?.userId;
@@ -896,15 +908,15 @@ export function createClient(deps: ClientDeps) {
       title: c.title ?? contact?.handle ?? (c.peer === undefined ? c.id : shortId(c.peer)),
       unread: c.unread,
       lastMessage:
-        c.last === undefined
+        last === undefined
           ? null
           : {
-              key: c.last.key,
-              text: c.last.text,
-              at: c.last.at,
-              outgoing: c.last.outgoing,
-              state: c.last.state,
-              kind: c.last.kind,
+              key: last.key,
+              text: last.text,
+              at: last.at,
+              outgoing: last.outgoing,
+              state: last.state,
+              kind: last.kind,
             },
       updatedAt: c.updatedAt,
       verified: contact?.verified === true,
@@ -1229,8 +1241,13 @@ export function createClient(deps: ClientDeps) {
 
   /** Re-arms the in-process timer for the next expiry and tells listeners (chrome.alarms). */
   async function refreshExpiry(): Promise<number | null> {
-    if (isLocked()) return null;
-    const next = await nextExpiry(records);
+    let next: number | null;
+    try {
+      next = await nextExpiry(records);
+    } catch (e) {
+      reportError(e, 'expiry');
+      return null;
+    }
     if (next !== expiryAt) {
       expiryAt = next;
       if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer);
@@ -1253,15 +1270,17 @@ export function createClient(deps: ClientDeps) {
 
   /**
    * Deletes every message whose disappearing timer ran out at `at` (default
-   * now): records, receipt index and expiry entries in one write per batch
-   * of 500; previews move to the newest remaining message. Returns how many.
+   * now): records, receipt index and expiry entries in one write per 500.
+   * Works on keys alone, so the extension can run it from an alarm while
+   * the vault is locked (then previews are fixed when next shown).
+   * Returns how many messages were deleted.
    */
   async function expireDue(at?: number): Promise<number> {
     let total = 0;
     for (;;) {
       const expired = await queue.run(async () => {
         const batch = new Batch(records);
-        const out = await stageExpired(batch, at ?? now());
+        const out = await stageExpired(batch, at ?? now(), { fixPreviews: !isLocked() });
         await batch.commit();
         return out;
       });
@@ -1269,8 +1288,8 @@ export function createClient(deps: ClientDeps) {
       const byConversation = new Map<string, { ids: string[]; keys: string[] }>();
       for (const e of expired) {
         const entry = byConversation.get(e.conversationId) ?? { ids: [], keys: [] };
-        entry.ids.push(toHex(e.message.id));
-        entry.keys.push(e.key);
+        entry.ids.push(e.id);
+        entry.keys.push(e.messageKey);
         byConversation.set(e.conversationId, entry);
       }
       for (const [conversationId, { ids, keys }] of byConversation) {
@@ -1467,7 +1486,7 @@ export function createClient(deps: ClientDeps) {
         const m = decodeMessage(raw);
         batch.delete(key);
         batch.delete(Keys.messageIndex(m.author, m.id));
-        if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.conv, m.id));
+        if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
       }
       batch.delete(Keys.conversation(conversationId));
       await batch.commit();
@@ -1565,7 +1584,7 @@ export function createClient(deps: ClientDeps) {
     // Disappearing messages
     setTimer,
     /** The earliest running disappearing-message countdown's end (ms), or null. */
-    nextExpiry: async (): Promise<number | null> => (isLocked() ? null : nextExpiry(records)),
+    nextExpiry: (): Promise<number | null> => nextExpiry(records),
     expireDue,
 
     // Presence and settings

@@ -39,6 +39,11 @@ const PreviewSchema = v.object({
   outgoing: v.boolean(),
   state: MessageStateSchema,
   kind: v.picklist(['text', 'system']),
+  /**
+   * A disappearing message: `text` is empty here and read from the message
+   * record while it exists, so deleting the record deletes the plaintext.
+   */
+  exp: v.optional(v.boolean()),
 });
 
 const ConversationSchema = v.object({

@@ -1,9 +1,9 @@
 /**
  * Disappearing-message countdowns (pure apart from staging the index key).
  * Every device starts its own countdown: the sender's copies when sent, a
- * received copy when it is read here or on another of our devices. The
- * index `expiry/<time>/<conversation>/<id>` (value: the message key) makes
- * the next expiry one key read; expiry.ts deletes what is due.
+ * received copy when it is read here or on another of our devices. The index
+ * `expiry/<time>/<author>/<message key>` makes the next expiry one key read;
+ * expiry.ts deletes what is due.
  */
 import type { Batch } from './batch.ts';
 import type { MessageRecord } from './messages.ts';
@@ -24,7 +24,11 @@ export function startCountdown(message: MessageRecord, now: number): MessageReco
 export function stageExpiryIndex(batch: Batch, message: MessageRecord): void {
   if (message.expiresAt === undefined) return;
   batch.set(
-    Keys.expiry(message.expiresAt, message.conv, message.id),
-    new TextEncoder().encode(Keys.message(message.conv, message.stamp, message.id)),
+    Keys.expiry(
+      message.expiresAt,
+      message.author,
+      Keys.message(message.conv, message.stamp, message.id),
+    ),
+    new Uint8Array([1]),
   );
 }

@@ -4,9 +4,9 @@ import type { Bytes } from '../bytes.ts';
 import { Batch } from './batch.ts';
 import { type Conversation, readConversation, stageConversation } from './conversations.ts';
 import { expiryTime, stageExpiryIndex, startCountdown } from './countdown.ts';
-import { nextExpiry, stageExpired } from './expiry.ts';
+import { nextExpiry, parseExpiryKey, stageExpired } from './expiry.ts';
 import { type MessageRecord, messageKeyOf, stageNewMessage } from './messages.ts';
-import { createMemoryStorage } from './store.ts';
+import { createMemoryStorage, type RecordStore } from './store.ts';
 
 const CONV = 'u:0b0b0b0b-0000-4000-8000-00000000000b';
 const ME = '0a0a0a0a-0000-4000-8000-00000000000a';
@@ -70,9 +70,12 @@ describe('disappearing messages', () => {
     batch = new Batch(records);
     const gone = await stageExpired(batch, 31_000);
     await batch.commit();
-    expect(gone.map((g) => g.message.text)).toEqual(['vanish first']);
+    expect(gone.map((g) => g.messageKey)).toEqual([messageKeyOf(first)]);
+    expect(gone[0]).toMatchObject({ conversationId: CONV, author: ME, at: 31_000 });
     expect(await nextExpiry(records)).toBe(301_000);
-    expect((await readConversation(records, CONV))?.last?.text).toBe('vanish later');
+    // The preview moved to the newest remaining message; a disappearing one keeps no text there.
+    const preview = (await readConversation(records, CONV))?.last;
+    expect(preview).toMatchObject({ key: messageKeyOf(later), text: '', exp: true });
 
     batch = new Batch(records);
     await stageExpired(batch, 1_000_000);
@@ -110,8 +113,10 @@ describe('disappearing messages', () => {
           const batch = new Batch(records);
           const gone = await stageExpired(batch, at);
           await batch.commit();
-          const expected = all.filter((m) => (m.expiresAt ?? Infinity) <= at).map((m) => m.text);
-          expect(gone.map((g) => g.message.text).sort()).toEqual(expected.sort());
+          const expected = all
+            .filter((m) => (m.expiresAt ?? Infinity) <= at)
+            .map((m) => messageKeyOf(m));
+          expect(gone.map((g) => g.messageKey).sort()).toEqual(expected.sort());
           const next = await nextExpiry(records);
           const remaining = all.filter((m) => (m.expiresAt ?? 0) > at).map((m) => m.expiresAt ?? 0);
           expect(next).toBe(remaining.length === 0 ? null : Math.min(...remaining));
@@ -119,6 +124,28 @@ describe('disappearing messages', () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it('sweeps on keys alone (a locked vault: values unreadable)', async () => {
+    const due = startCountdown(message(7, 'locked away', { expiresIn: 30_000 }), 0);
+    const records = await setup([message(6, 'stays'), due]);
+    const locked: RecordStore = {
+      get: () => Promise.reject(new Error('locked')),
+      list: async (prefix, options) =>
+        (await records.list(prefix, options)).map(
+          ([k]) => [k, new Uint8Array([0xde, 0xad])] as const,
+        ),
+      write: (ops) => records.write(ops),
+    };
+    const batch = new Batch(locked);
+    const gone = await stageExpired(batch, 30_000, { fixPreviews: false });
+    await batch.commit();
+    expect(gone.map((g) => g.messageKey)).toEqual([messageKeyOf(due)]);
+    const keys = (await records.list('')).map(([k]) => k);
+    expect(keys.filter((k) => k.startsWith('msg/'))).toHaveLength(1);
+    expect(keys.some((k) => k.startsWith('expiry/'))).toBe(false);
+    expect(keys.filter((k) => k.startsWith('msgidx/'))).toHaveLength(1);
+    expect(parseExpiryKey('expiry/nonsense')).toBeUndefined();
   });
 
   it('indexes only running countdowns', async () => {

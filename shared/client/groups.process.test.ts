@@ -194,6 +194,9 @@ describe('groups with a real relay', () => {
     await bob.client.sendText({ conversationId: group, text: reply });
     await waitText(alice.client, group, reply);
     await waitText(carol.client, group, reply);
+    // Carol and Bob are not contacts: Carol learns his handle from his message (relay-checked).
+    const carolSees = await carol.client.getGroup(group);
+    expect(carolSees.members.find((m) => m.userId === bob.userId)?.handle).toBe(bob.handle);
     const bobView = (await bob.client.getMessages({ conversationId: group, limit: 10 })).messages;
     expect(bobView.find((m) => m.text === hello)).toMatchObject({
       outgoing: false,

@@ -12,6 +12,7 @@ import * as v from 'valibot';
 import type { Batch } from './batch.ts';
 import {
   type Conversation,
+  type MessagePreview,
   MessageState,
   MessageStateSchema,
   previewText,
@@ -138,15 +139,18 @@ export function decodeMessage(raw: Uint8Array): MessageRecord {
   return decodeRecord(MessageRecordSchema, raw, 'message');
 }
 
-export function previewOf(m: MessageRecord) {
+export function previewOf(m: MessageRecord): MessagePreview {
+  const disappearing = m.expiresIn !== undefined;
   return {
     id: m.id,
     key: messageKeyOf(m),
-    text: previewText(m.text),
+    // A disappearing message's text lives only in its own record (expiry.ts).
+    text: disappearing ? '' : previewText(m.text),
     at: m.kind === 'system' ? m.receivedAt : m.sentAt,
     outgoing: m.outgoing,
     state: m.state,
     kind: m.kind,
+    ...(disappearing ? { exp: true } : {}),
   };
 }
 

@@ -56,9 +56,13 @@ export const Keys = {
   outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
   outbox: 'outbox/',
 
-  /** Message expiry index: the message key, under the time its disappearing timer runs out. */
-  expiry: (at: number, conversation: string, id: Uint8Array) =>
-    `expiry/${pad16(at)}/${conversation}/${toHex(id)}`,
+  /**
+   * Message expiry index: `expiry/<time>/<author>/<message key>`. Everything a
+   * sweep deletes is named in the key itself, so it works on keys alone
+   * (while the extension's vault is locked and values cannot be read).
+   */
+  expiry: (at: number, author: string, messageKey: string) =>
+    `expiry/${pad16(at)}/${author}/${messageKey}`,
   expiries: 'expiry/',
 
   /** Group state chain (groups/store.ts), by group id in hex. */

@@ -41,6 +41,8 @@ import {
 export interface GroupHost {
   readonly sessions: SessionContext;
   readonly stamps: StampClock;
+  /** Confirms a handle a member claims (relay lookup); absent: handles are not learned. */
+  readonly verifyHandle?: (user: string, claimed: string) => Promise<string | undefined>;
 }
 
 export interface GroupChangeInput {

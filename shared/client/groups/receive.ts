@@ -30,7 +30,7 @@ import {
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { DeliverFrame } from '../../wire/frames.ts';
 import type { Batch } from '../batch.ts';
-import { ContactStatus, contactIdentity, readContact } from '../contacts.ts';
+import { ContactStatus, contactIdentity, contactOp, readContact } from '../contacts.ts';
 import {
   decodeContent,
   encodeContent,
@@ -319,6 +319,16 @@ export interface GroupDeliveryOutcome {
 
 const NOTHING: GroupDeliveryOutcome = { effects: [], queuedOutbox: false, stored: false };
 
+/** Members who are not our contacts: their handle, once the relay confirms their claim. */
+async function learnHandle(host: GroupHost, batch: Batch, user: string, claimed: string) {
+  const contact = await readContact(batch, user);
+  if (contact === undefined || contact.handle !== undefined || host.verifyHandle === undefined) {
+    return;
+  }
+  const handle = await host.verifyHandle(user, claimed);
+  if (handle !== undefined) batch.apply(contactOp({ ...contact, handle }));
+}
+
 /** A Sender Keys message (shared body) from (from, fromDevice). Stages everything in `batch`. */
 export async function receiveGroupMessage(
   host: GroupHost,
@@ -402,6 +412,7 @@ export async function receiveGroupMessage(
     return { effects, queuedOutbox: false, stored: false };
   }
   const fromSelf = from === own;
+  if (!fromSelf && content.fh !== undefined) await learnHandle(host, batch, from, content.fh);
   const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
   let message: MessageRecord = {
     v: 1,
