@@ -7,5 +7,6 @@ import type { Suite } from './lib/suite.ts';
 
 export const suites: Readonly<Record<string, () => Promise<{ suite: Suite }>>> = {
   crypto: () => import('./crypto.ts'),
+  ui: () => import('./ui.ts'),
   relay: () => import('./relay.ts'),
 };

@@ -47,8 +47,9 @@ type Route =
   | { readonly name: 'settings' };
 
 /**
- * Marked at the start of the frame that paints the first real screen (not the
- * loading placeholder): bench/ui.ts reads it as "first render".
+ * Marked at the start of the frame that paints the first complete screen: the
+ * status is known and, when unlocked, the conversation list is loaded (not a
+ * loading placeholder or a bare top bar). bench/ui.ts reads it as "first render".
  */
 export const FIRST_RENDER_MARK = 'parley:first-render';
 
@@ -56,7 +57,11 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
   const state = createParleyState();
   let marked = false;
   createEffect(() => {
-    if (marked || (state.status() === null && state.problem() === null)) return;
+    const status = state.status();
+    const complete =
+      state.problem() !== null ||
+      (status !== null && (status.vault !== 'unlocked' || state.conversations() !== null));
+    if (marked || !complete) return;
     marked = true;
     requestAnimationFrame(() => performance.mark(FIRST_RENDER_MARK));
   });

@@ -100,9 +100,9 @@ function writeDeveloperModePrefs(userDataDir: string): void {
 }
 
 export async function launchBrowser(
-  options: { userDataDir?: string } = {},
+  options: { userDataDir?: string; extensionPath?: string } = {},
 ): Promise<ParleyBrowser> {
-  const extensionPath = ensureBuilt();
+  const extensionPath = options.extensionPath ?? ensureBuilt();
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   writeDeveloperModePrefs(userDataDir);
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -94,6 +94,13 @@ const fromPopupText = 'opening your contact page';
 /** A screenshot without the hover state of whatever was clicked last. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.mouse.move(2, 300);
+  // Hover styles follow the pointer on the next frames.
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+      ),
+  );
   await screenshot(page, name);
 }
 

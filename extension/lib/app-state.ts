@@ -39,29 +39,62 @@ export function createParleyState(): ParleyState {
   const tick = setInterval(() => setNow(Date.now()), 1_000);
   onCleanup(() => clearInterval(tick));
 
-  const loadConversations = async (s: AppStatus | null) => {
+  // One list request at a time: a page that opens gets its status twice (the
+  // answer to getStatus and the port's greeting) and must not fetch the list
+  // for each. `fresh` asks for one more fetch after an in-flight one (the
+  // list changed meanwhile); otherwise callers share the in-flight request.
+  let loading: Promise<void> | undefined;
+  let again = false;
+  const loadConversations = (s: AppStatus | null, fresh: boolean): Promise<void> => {
     if (s?.vault !== 'unlocked') {
       setConversations(null);
-      return;
+      return Promise.resolve();
     }
-    try {
-      setConversations(await call('listConversations'));
-    } catch (e) {
-      setProblem(describeError(e));
+    if (loading !== undefined) {
+      again ||= fresh;
+      return loading;
     }
+    loading = (async () => {
+      do {
+        again = false;
+        try {
+          setConversations(await call('listConversations'));
+        } catch (e) {
+          setProblem(describeError(e));
+        }
+      } while (again && status()?.vault === 'unlocked');
+    })().finally(() => {
+      loading = undefined;
+    });
+    return loading;
   };
 
-  const applyStatus = (s: AppStatus) => {
+  /** `listed`: the caller already has the list that goes with this status. */
+  const applyStatus = (s: AppStatus, listed = false): Promise<void> => {
     const before = status();
     setStatus(s);
     setProblem(null);
-    if (before?.vault !== s.vault || conversations() === null) void loadConversations(s);
+    if (listed) return Promise.resolve();
+    if (before?.vault !== s.vault) return loadConversations(s, true);
+    if (conversations() === null) return loadConversations(s, false);
+    return Promise.resolve();
   };
 
   const refresh = async () => {
+    // The list is asked for together with the status, not after it: one round
+    // trip to the worker instead of two before the first screen. While locked
+    // the list request fails (VAULT_LOCKED) and is ignored.
+    const list = call('listConversations').then(
+      (value) => value,
+      () => null,
+    );
     try {
-      applyStatus(await call('getStatus'));
-      await loadConversations(status());
+      const s = await call('getStatus');
+      const early = s.vault === 'unlocked' ? await list : null;
+      if (early !== null) setConversations(early);
+      const listed = applyStatus(s, early !== null);
+      // A re-sync after missed events lists again even if the vault did not change.
+      if (early === null) await (conversations() === null ? listed : loadConversations(s, true));
     } catch (e) {
       setProblem(describeError(e));
     }
@@ -70,10 +103,10 @@ export function createParleyState(): ParleyState {
   const handle = (event: PageEvent) => {
     switch (event.type) {
       case 'status':
-        applyStatus(event.status);
+        void applyStatus(event.status);
         break;
       case 'conversations':
-        void loadConversations(status());
+        void loadConversations(status(), true);
         break;
       case 'resync':
         void refresh();
