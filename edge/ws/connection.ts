@@ -62,6 +62,8 @@ function typeLabel(type: string): { readonly type: string } {
   return labels;
 }
 
+const NO_LABELS = Object.freeze({});
+
 function clip(message: string): string {
   return message.length <= ERROR_MESSAGE_MAX_CHARS
     ? message
@@ -98,7 +100,9 @@ export class Connection {
   #drainedSent = false;
   /** The pump stopped because the socket buffer was full; tick() resumes it. */
   #paused = false;
-  /** Writer epoch at the last read that reached the end of the queue (undefined: not caught up). */
+  /** The last read reached the end of the queue, and nothing was held back since. */
+  #caughtUp = false;
+  /** Writer epoch at that read (undefined: unknown, so no direct sends). */
   #caughtUpEpoch: number | undefined;
   /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
   #readySent = false;
@@ -311,8 +315,10 @@ export class Connection {
   async #onAck(device: DeviceAddress, frame: AckFrame): Promise<void> {
     const deleted = await this.#ctx.messages.acknowledge(device, frame.qids);
     for (const qid of frame.qids) this.#unacked.delete(qid);
-    this.#ctx.metrics.acks.inc({}, deleted);
-    await this.#pump();
+    this.#ctx.metrics.acks.inc(NO_LABELS, deleted);
+    // Only a pump that stopped short (full window, full buffer) has rows left to read;
+    // a caught-up socket hears of new rows through signals.
+    if (!this.#caughtUp) await this.#pump();
   }
 
   #onSignal(signal: FanoutSignal): void {
@@ -347,6 +353,7 @@ export class Connection {
    */
   #canSendDirectly(seq: number, epoch: number | undefined): boolean {
     return (
+      this.#caughtUp &&
       epoch !== undefined &&
       epoch === this.#caughtUpEpoch &&
       this.#readySent &&
@@ -390,13 +397,13 @@ export class Connection {
     while (this.#state === 'ready') {
       if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
         this.#paused = true; // resumed by tick()
-        this.#caughtUpEpoch = undefined;
+        this.#caughtUp = false;
         return;
       }
       this.#paused = false;
       const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
       if (room <= 0) {
-        this.#caughtUpEpoch = undefined; // rows may be waiting beyond the window
+        this.#caughtUp = false; // rows may be waiting beyond the window
         return;
       }
       // No commit can run between this read of the epoch and the (synchronous) query.
@@ -405,10 +412,11 @@ export class Connection {
       for (const row of rows) this.#deliver(row);
       if (rows.length < room) {
         this.#backlogDone = true;
+        this.#caughtUp = true;
         this.#caughtUpEpoch = epoch;
         break;
       }
-      this.#caughtUpEpoch = undefined;
+      this.#caughtUp = false;
     }
     if (this.#backlogDone && !this.#drainedSent && this.#state === 'ready') {
       this.#drainedSent = true;
