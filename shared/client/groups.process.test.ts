@@ -15,11 +15,11 @@ import { isParleyError } from '../errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
-import type { ClientEvents, ParleyClient } from './client.ts';
+import { type ClientEvents, createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
-import { registerUser, type TestUser, waitFor } from './testing/harness.ts';
+import { nodeClientDeps, registerUser, type TestUser, waitFor } from './testing/harness.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
 let relay: RelayProcess;
@@ -353,6 +353,43 @@ describe('groups with a real relay', () => {
       code: 'GROUP_FORBIDDEN',
     });
     expect((await carol.client.getGroup(group)).name).toBe('Renamed');
+  });
+
+  it("our other devices take part: they get the group, our sent messages and the members' messages", async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const session = await alice.client.login(alice.authenticator);
+    const identity = await alice.client.exportIdentity();
+    const tap = tapTransport();
+    const phone = createClient(nodeClientDeps({ transport: tap.transport }));
+    await phone.joinAccount({ relayUrl: relay.url, session, identity });
+    await phone.start();
+    running.push(phone);
+
+    const group = await alice.client.createGroup({ name: 'Devices', members: [bob.handle] });
+    const onPhone = await waitVersion(phone, group, 1);
+    expect(onPhone).toMatchObject({ myRole: GroupRole.OWNER, accepted: true });
+    await waitVersion(bob.client, group, 1);
+    await bob.client.acceptGroup(group);
+
+    const mine = say('sent from the laptop');
+    await alice.client.sendText({ conversationId: group, text: mine });
+    await waitText(bob.client, group, mine);
+    await waitText(phone, group, mine);
+    const synced = (await phone.getMessages({ conversationId: group, limit: 10 })).messages.find(
+      (m) => m.text === mine,
+    );
+    expect(synced).toMatchObject({ outgoing: true, author: alice.userId });
+
+    const reply = say('bob answers both devices');
+    await bob.client.sendText({ conversationId: group, text: reply });
+    await waitText(alice.client, group, reply);
+    await waitText(phone, group, reply);
+    // And the phone can write to the group too (its own sender key goes out first).
+    const fromPhone = say('sent from the phone');
+    await phone.sendText({ conversationId: group, text: fromPhone });
+    await waitText(bob.client, group, fromPhone);
+    await waitText(alice.client, group, fromPhone);
   });
 
   it('a group message the relay drops shows as a gap in the timeline', async () => {
