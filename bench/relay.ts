@@ -68,6 +68,7 @@ interface Plan {
   readonly warmupMs: number;
   readonly measureMs: number;
   readonly window: number;
+  readonly settleMs: number;
   readonly idle: number;
   readonly idleSettleMs: number;
   readonly systems: readonly SystemName[];
@@ -96,6 +97,7 @@ function planFor(smoke: boolean): Plan {
       warmupMs: 300,
       measureMs: 700,
       window: 1,
+      settleMs: 200,
       idle: 40,
       idleSettleMs: 500,
       systems: systems.length > 0 ? systems : SYSTEMS,
@@ -109,6 +111,7 @@ function planFor(smoke: boolean): Plan {
     warmupMs: 3000,
     measureMs: envNumber('RELAY_BENCH_SECONDS', 10, 1, 600) * 1000,
     window: 2,
+    settleMs: 1500,
     idle: envNumber('RELAY_BENCH_IDLE', 10_000, 0, 10_000),
     idleSettleMs: 5000,
     systems: systems.length > 0 ? systems : SYSTEMS,
@@ -338,6 +341,7 @@ class RelayBench {
             warmupMs: plan.warmupMs,
             measureMs: plan.measureMs,
             window: plan.window,
+            settleMs: plan.settleMs,
           },
           plan.warmupMs + plan.measureMs + 60_000,
         ),

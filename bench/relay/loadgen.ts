@@ -6,7 +6,7 @@
  *
  * Commands (parent -> child), each answered by one message:
  *   connect {protocol, clients, peers, concurrency} -> {connected, failed, ms}
- *   run {mode: 'fixed'|'max', rate, warmupMs, measureMs, window}
+ *   run {mode: 'fixed'|'max', rate, warmupMs, measureMs, window, settleMs}
  *       -> {sent, stored, delivered, latencies (measurement window only)}
  *   idle {ms} -> {open}      (keeps connections alive with pings)
  *   close -> {}
@@ -42,6 +42,8 @@ export type Command =
       readonly measureMs: number;
       /** Outstanding sends per client (max mode). */
       readonly window: number;
+      /** Time for in-flight messages to land after the phase (not counted in the window). */
+      readonly settleMs: number;
     }
   | { readonly cmd: 'idle'; readonly ms: number }
   | { readonly cmd: 'close' };
@@ -196,7 +198,7 @@ async function run(command: Extract<Command, { cmd: 'run' }>): Promise<void> {
   measuring = false;
   clearTimeout(measureTimer);
   // Let in-flight messages land (not counted in the window) before the next phase.
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, command.settleMs));
   counting = false;
   onStored = undefined;
   const report: RunReport = {
