@@ -579,7 +579,9 @@ export function createClient(deps: ClientDeps) {
     if (outcome.helloFrom !== undefined && settings.showPresence) {
       // Answered outside this job: the inbox must not wait for an encryption round.
       const to = outcome.helloFrom;
-      void Promise.resolve().then(() => sendPresence(true, false, [to]));
+      void Promise.resolve()
+        .then(() => sendPresence(true, false, [to]))
+        .catch((e: unknown) => reportError(e, 'presence'));
     }
     return outcome.ack;
   }
@@ -687,7 +689,9 @@ export function createClient(deps: ClientDeps) {
     }
     sender.pump();
     void refreshExpiry();
-    if (settings.showPresence) void sendPresence(true, true);
+    if (settings.showPresence) {
+      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
+    }
     schedulePresence();
     const last = await lastMaintenance();
     const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;

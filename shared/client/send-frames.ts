@@ -11,7 +11,7 @@
 import type { MismatchUser } from '../wire/frames.ts';
 import type { Batch } from './batch.ts';
 import { readContact } from './contacts.ts';
-import { type OutboxEntry, type OutboxFrame, stageEntry } from './outbox.ts';
+import { type OutboxEntry, type OutboxFrame, OutboxKind, stageEntry } from './outbox.ts';
 import { applyMismatch, encryptFor, ensureSessions, type SessionContext } from './sessions.ts';
 
 export type PrepareOutcome =
@@ -38,17 +38,33 @@ export async function pendingChange(
   return undefined;
 }
 
+/**
+ * Group state updates go to everyone they can: a member whose safety number
+ * changed (and is not acknowledged) is skipped rather than holding the update
+ * back from the whole group. Everything else fails on such a recipient.
+ */
+function skipsChangedRecipients(entry: OutboxEntry): boolean {
+  return entry.kind === OutboxKind.GROUP_UPDATE;
+}
+
 export async function encryptEntry(
   ctx: SessionContext,
   batch: Batch,
   entry: OutboxEntry,
 ): Promise<PrepareOutcome> {
-  const blocked = await pendingChange(batch, ctx, entry.recipients);
-  if (blocked !== undefined) return { kind: 'identity-changed', user: blocked };
+  const skip = skipsChangedRecipients(entry);
+  if (!skip) {
+    const blocked = await pendingChange(batch, ctx, entry.recipients);
+    if (blocked !== undefined) return { kind: 'identity-changed', user: blocked };
+  }
   const to: OutboxFrame['to'] = [];
   for (const user of entry.recipients) {
+    if (skip && (await pendingChange(batch, ctx, [user])) !== undefined) continue;
     const outcome = await ensureSessions(ctx, batch, user);
-    if (outcome.identityChanged) return { kind: 'identity-changed', user };
+    if (outcome.identityChanged) {
+      if (skip) continue;
+      return { kind: 'identity-changed', user };
+    }
     if (outcome.devices.length === 0) continue;
     const devices = [];
     for (const device of outcome.devices) {

@@ -80,6 +80,8 @@ export async function applyGroupChange(
   const effects: InboxEffect[] = [];
   const notices: NoticeContext = { stamps: host.stamps, now, random: ctx.deps.random };
   const name = (user: string) => displayName(batch, user, own);
+  /** The same, lower-case for ourselves in the middle of a sentence ("Alice removed you"). */
+  const object = async (user: string) => (user === own ? 'you' : name(user));
   const notice = async (event: SystemEvent, about: string, text: string) => {
     const staged = await stageNotice(notices, batch, conversation, event, about, text);
     conversation = staged.conversation;
@@ -123,20 +125,20 @@ export async function applyGroupChange(
       await notice(SystemEvent.TIMER_CHANGED, author, timerSentence(who, change.timer.to));
     }
     for (const m of change.added) {
-      await notice(SystemEvent.MEMBER_ADDED, m.user, `${who} added ${await name(m.user)}`);
+      await notice(SystemEvent.MEMBER_ADDED, m.user, `${who} added ${await object(m.user)}`);
     }
     for (const m of change.removed) {
       if (m.user === author) {
         await notice(SystemEvent.MEMBER_LEFT, m.user, `${who} left the group`);
       } else {
-        await notice(SystemEvent.MEMBER_REMOVED, m.user, `${who} removed ${await name(m.user)}`);
+        await notice(SystemEvent.MEMBER_REMOVED, m.user, `${who} removed ${await object(m.user)}`);
       }
     }
     for (const r of change.roles) {
       await notice(
         SystemEvent.ROLE_CHANGED,
         r.user,
-        `${who} made ${await name(r.user)} ${roleWord(r.to)}`,
+        `${who} made ${await object(r.user)} ${roleWord(r.to)}`,
       );
     }
   }
