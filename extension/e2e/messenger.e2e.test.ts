@@ -93,7 +93,7 @@ const fromPopupText = 'opening your contact page';
 
 /** A screenshot without the hover state of whatever was clicked last. */
 async function shot(page: Page, name: string): Promise<void> {
-  await page.mouse.move(2, 300);
+  await page.mouse.move(3, 320, { steps: 3 });
   // Hover styles follow the pointer on the next frames.
   await page.evaluate(
     () =>
@@ -318,6 +318,7 @@ describe('Parley between two browsers, through a real relay', () => {
     await shot(panel, 'messenger-sidepanel-contact');
     await panel.getByRole('button', { name: 'Back to the conversation' }).click();
     await panel.getByText('Verified contact').waitFor();
+    await panel.mouse.move(3, 320);
     await panel.emulateMedia({ colorScheme: 'dark' });
     await shot(panel, 'messenger-sidepanel-chat-dark');
     await panel.emulateMedia({ colorScheme: 'light' });
@@ -364,6 +365,8 @@ describe('Parley between two browsers, through a real relay', () => {
       .getByRole('list', { name: 'Conversations' })
       .getByRole('button', { name: new RegExp(`^${ALICE}, 4 unread`) });
     await entry.waitFor();
+    // The toolbar badge counts them too.
+    await eventually(() => page.evaluate('chrome.action.getBadgeText({})')).toBe('4');
     await shot(page, 'messenger-popup-unread');
     await openConversation(page, ALICE);
     await bubble(page, offline[3] ?? '').waitFor();
@@ -373,7 +376,27 @@ describe('Parley between two browsers, through a real relay', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(await lockedInboxSize(page)).toBe(0);
     for (const text of offline) await eventually(() => stateOf(popup, text)).toBe('Read');
+    await eventually(() => page.evaluate('chrome.action.getBadgeText({})')).toBe('');
     expect(errorsOf(bob, page)).toEqual([]);
+  });
+
+  it('says when the relay is unreachable and when it will retry, and recovers by itself', async () => {
+    const popup = tab('alicePopup');
+    await popup.getByRole('button', { name: 'Back to conversations' }).click();
+    await relay.stop();
+    const banner = popup.getByRole('status').filter({ hasText: 'Relay unreachable' });
+    await eventually(() => banner.textContent()).toMatch(
+      /^Relay unreachable — retrying (in \d+ s|now)$/,
+    );
+    await shot(popup, 'messenger-popup-relay-unreachable');
+    await relay.restart();
+    await eventually(() => banner.count()).toBe(0);
+    await openConversation(popup, BOB);
+    const back = 'The relay is back.';
+    await send(popup, back);
+    await eventually(() => stateOf(popup, back)).toMatch(/Stored on relay|Delivered|Read/);
+    expect(alice.workerLog).toEqual([]);
+    expect(bob.workerLog).toEqual([]);
   });
 
   it('leaves no plaintext in the relay database or in either profile’s IndexedDB files', async () => {
