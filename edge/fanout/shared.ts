@@ -31,7 +31,7 @@ import {
   type FanoutSignal,
 } from './fanout.ts';
 import type { RedisLink, RedisSubscription } from './redis-link.ts';
-import { decodeNotes, encodeNotes, type Note } from './wire.ts';
+import { decodeNotes, encodeNote, encodeNotes, type Note } from './wire.ts';
 
 // KEYS[1] device key; ARGV: value, ttlMs. Returns the previous holder (or false).
 const CLAIM = `local old = redis.call('GET', KEYS[1])
@@ -40,7 +40,32 @@ return old`;
 // Deletes the key only while it still names this holder.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-const LOOKUP = `return redis.call('MGET', unpack(KEYS))`;
+// ARGV[1] the calling instance, ARGV[2] the channel prefix, ARGV[i + 2] the note (JSON) for
+// KEYS[i]. Publishes every note whose device another instance holds, one message per
+// instance, and returns the indexes of the rest (held by the caller, or by nobody on record).
+const ROUTE = `local self = ARGV[1]
+local byInstance = {}
+local order = {}
+local mine = {}
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  local instance = holder and string.match(holder, '^(%S+) ')
+  if not instance or instance == self then
+    mine[#mine + 1] = i
+  elseif ARGV[i + 2] ~= '' then
+    local notes = byInstance[instance]
+    if not notes then
+      notes = {}
+      byInstance[instance] = notes
+      order[#order + 1] = instance
+    end
+    notes[#notes + 1] = ARGV[i + 2]
+  end
+end
+for _, instance in ipairs(order) do
+  redis.call('PUBLISH', ARGV[2] .. instance, '[' .. table.concat(byInstance[instance], ',') .. ']')
+end
+return mine`;
 // ARGV[1] ttl, ARGV[i+1] the value for KEYS[i]. Keeps ours alive, restores expired ones,
 // and returns the indexes of keys that another holder has taken since.
 const REFRESH = `local lost = {}
@@ -211,37 +236,21 @@ export class SharedFanout implements Fanout {
     this.#outgoing = [];
     if (batch.length === 0) return;
     try {
-      const keys = [...new Set(batch.map((o) => o.key))];
-      const holders = new Map<string, string | null>();
-      for (let i = 0; i < keys.length; i += CHUNK) {
-        const chunk = keys.slice(i, i + CHUNK);
-        const values = await this.#link.eval(LOOKUP, chunk.map(recordKey), []);
-        chunk.forEach((key, j) => {
-          const v = Array.isArray(values) ? values[j] : null;
-          holders.set(key, typeof v === 'string' ? v : null);
-        });
-      }
-      const remote = new Map<string, Note[]>();
-      for (const o of batch) {
-        const holder = holders.get(o.key) ?? null;
-        const instance = holder?.split(' ')[0];
-        if (holder === null || instance === this.#instance) {
+      for (let i = 0; i < batch.length; i += CHUNK) {
+        const chunk = batch.slice(i, i + CHUNK);
+        // One round trip: the script looks every holder up and publishes to the other
+        // instances itself; it returns the signals that are ours (or unrecorded).
+        const local = await this.#link.eval(
+          ROUTE,
+          chunk.map((o) => recordKey(o.key)),
+          [this.#instance, `${PREFIX}:i:`, ...chunk.map((o) => noteText(o.key, o.signal))],
+        );
+        for (const index of Array.isArray(local) ? local : []) {
+          const o = chunk[Number(index) - 1];
           // Ours, or unrecorded (a claim that failed): whoever holds it here gets it.
-          this.#deliverLocal(o.key, o.signal);
-          continue;
+          if (o !== undefined) this.#deliverLocal(o.key, o.signal);
         }
-        if (instance === undefined) continue;
-        const note = toNote(o.key, o.signal);
-        if (note === undefined) continue;
-        const notes = remote.get(instance) ?? [];
-        notes.push(note);
-        remote.set(instance, notes);
       }
-      await Promise.all(
-        [...remote].map(([instance, notes]) =>
-          this.#link.publish(channelOf(instance), encodeNotes(notes)),
-        ),
-      );
     } catch (error) {
       // Redis unreachable: local holders still hear about their rows; others catch up by polling.
       this.#warn('fanout.publish_failed', error);
@@ -431,6 +440,12 @@ export class SharedFanout implements Fanout {
     this.#warnedAt.set(event, now);
     this.#log.warn(event, { error: error instanceof Error ? error.name : 'unknown' });
   }
+}
+
+/** The JSON text of the note for a remote holder ('' when the signal never travels). */
+function noteText(device: string, signal: FanoutSignal): string {
+  const note = toNote(device, signal);
+  return note === undefined ? '' : encodeNote(note);
 }
 
 function toNote(device: string, signal: FanoutSignal): Note | undefined {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeNotes, encodeNotes, type Note } from './wire.ts';
+import { decodeNotes, encodeNote, encodeNotes, type Note } from './wire.ts';
 
 describe('fan-out channel messages', () => {
   it('round-trip every kind of note, binary frames included (as base64 text)', () => {
@@ -15,6 +15,8 @@ describe('fan-out channel messages', () => {
     const text = encodeNotes(notes);
     expect(text).not.toMatch(/[\n\r]/); // one SSE data line
     expect(decodeNotes(text)).toEqual(notes);
+    // The routing script joins single notes into one message the same way.
+    expect(`[${notes.map(encodeNote).join(',')}]`).toBe(text);
   });
 
   it('drops malformed messages and notes instead of throwing', () => {

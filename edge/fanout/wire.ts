@@ -29,7 +29,7 @@ export type Note =
 
 type Raw = readonly unknown[];
 
-function encodeNote(note: Note): Raw {
+function noteArray(note: Note): Raw {
   switch (note.t) {
     case 'q':
       return ['q', note.device, note.seq];
@@ -47,7 +47,12 @@ function encodeNote(note: Note): Raw {
 }
 
 export function encodeNotes(notes: readonly Note[]): string {
-  return JSON.stringify(notes.map(encodeNote));
+  return JSON.stringify(notes.map(noteArray));
+}
+
+/** One note as JSON text; `[a,b,...]` of these is a valid message (the routing script joins them). */
+export function encodeNote(note: Note): string {
+  return JSON.stringify(noteArray(note));
 }
 
 const isText = (v: unknown): v is string =>
