@@ -40,10 +40,8 @@ const ALICE = 'alice';
 const BOB = 'bob';
 
 let relay: RelayProcess;
-const dirs = {
-  alice: mkdtempSync(join(tmpdir(), 'parley-e2e-alice-')),
-  bob: mkdtempSync(join(tmpdir(), 'parley-e2e-bob-')),
-};
+/** The two profiles (user-data dirs), made in beforeAll so a filtered run leaves nothing behind. */
+const dirs = { alice: '', bob: '' };
 let alice: ParleyBrowser;
 let bob: ParleyBrowser;
 /** Every text typed into a composer: none may appear on disk. */
@@ -59,13 +57,16 @@ async function launch(dir: string): Promise<ParleyBrowser> {
 }
 
 beforeAll(async () => {
+  dirs.alice = mkdtempSync(join(tmpdir(), 'parley-e2e-alice-'));
+  dirs.bob = mkdtempSync(join(tmpdir(), 'parley-e2e-bob-'));
   [relay, alice, bob] = await Promise.all([startRelay(), launch(dirs.alice), launch(dirs.bob)]);
 });
 
 afterAll(async () => {
   await Promise.allSettled([alice?.close(), bob?.close()]);
   await relay?.dispose();
-  for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of Object.values(dirs))
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 function tab(name: string): Page {
