@@ -219,7 +219,10 @@ class RelayBench {
           urls: [relay.wsUrl],
           pids: () => [relay.pid],
           persistence: true,
-          stop: () => relay.dispose(),
+          stop: async () => {
+            this.#reportRelayWarnings(system, [relay]);
+            await relay.dispose();
+          },
         };
       }
       case 'parley2': {
@@ -239,6 +242,7 @@ class RelayBench {
           pids: () => [one.pid, two.pid],
           persistence: true,
           stop: async () => {
+            this.#reportRelayWarnings(system, [one, two]);
             await two.dispose();
             await one.dispose();
           },
@@ -273,6 +277,19 @@ class RelayBench {
         };
       }
     }
+  }
+
+  /** The relay logs at `warn` in the bench: say what it complained about, by event. */
+  #reportRelayWarnings(system: SystemName, relays: readonly RelayProcess[]): void {
+    const counts = new Map<string, number>();
+    for (const relay of relays) {
+      for (const line of relay.output) {
+        const match = /"event":"([^"]+)"/.exec(line);
+        if (match?.[1] !== undefined) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+      }
+    }
+    if (counts.size > 0)
+      this.#log(`${system}: relay log events ${JSON.stringify(Object.fromEntries(counts))}`);
   }
 
   /** Client i: its device, the instance it connects to, and its recipient. */
