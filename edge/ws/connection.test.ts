@@ -369,3 +369,42 @@ describe('bad input on the socket', () => {
     expect(t.log.lines.some((l) => l.includes('secret-bytes'))).toBe(false);
   });
 });
+
+describe('delivery when another instance announces a row', () => {
+  it('reads again until an announced row shows up, instead of waiting for the next signal', async () => {
+    const socket = await connectDevice(t.relay, bob);
+    await socket.waitFor('drained');
+    // Another process commits a row for bob; its announcement (seq) arrives before this
+    // process's reads can see it. Simulated: announce first, write the row a moment later.
+    const next = Number(
+      (
+        await t.relay.database.client.execute(
+          "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'queue'), 0) + 1 AS s",
+        )
+      ).rows[0]?.s,
+    );
+    await t.relay.fanout.signal(
+      { accountId: bob.account.userId, deviceId: bob.deviceId },
+      { type: 'queued', seq: next },
+    );
+    await new Promise((r) => setTimeout(r, 3));
+    await t.relay.database.client.execute({
+      sql: `INSERT INTO queue (recipient_account, recipient_device, sender_account, sender_device,
+              client_message_id, ciphertext, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        bob.account.userId,
+        bob.deviceId,
+        alice.account.userId,
+        alice.deviceId,
+        messageId(),
+        body('written elsewhere'),
+        t.now(),
+        t.now() + 60_000,
+      ],
+    });
+    const [delivered] = await socket.waitFor('deliver', 1, 2000);
+    expect(delivered?.qid).toBe(next);
+    expect(new TextDecoder().decode(delivered?.body)).toBe('written elsewhere');
+  });
+});
