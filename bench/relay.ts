@@ -52,6 +52,7 @@ import type { RunReport } from './relay/loadgen.ts';
 import {
   cpuMs,
   LoadGenerator,
+  openFileLimit,
   RssSampler,
   rssMb,
   type ServerProcess,
@@ -506,6 +507,12 @@ export const suite: Suite = {
     log(
       `${plan.clients} clients, fixed ${plan.rate} msgs/s, ${plan.warmupMs / 1000} s warm-up + ${plan.measureMs / 1000} s per phase, idle check ${plan.idle}, SQLITE_SYNCHRONOUS=${plan.sync}`,
     );
+    const limit = openFileLimit();
+    if (limit < Math.max(plan.clients, plan.idle) + 1000) {
+      log(
+        `warning: the open-file limit is ${limit}; the relay needs one descriptor per socket. Raise it (ulimit -n ${Math.max(plan.clients, plan.idle) * 2}) before running.`,
+      );
+    }
     const bench = new RelayBench(plan, log);
     // A hard bound on the whole suite: whatever hangs is killed.
     const deadline = setTimeout(() => {

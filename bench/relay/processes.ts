@@ -3,13 +3,22 @@
  * generators (forked, driven over IPC), and /proc sampling of their memory
  * and CPU. Everything listens on and talks to 127.0.0.1 only.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './loadgen.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The soft limit on open files this process (and so its children) starts with. */
+export function openFileLimit(): number {
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** RSS of a process in MiB (0 when it is gone). */
 export function rssMb(pid: number | undefined): number {
@@ -92,12 +101,15 @@ export class LoadGenerator {
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
+  /**
+   * Forked through `sh` so the generator can raise its own file-descriptor limit to the hard
+   * limit first (each client socket is a descriptor; the idle check opens 10,000).
+   */
   static start(): LoadGenerator {
+    const script = join(HERE, 'loadgen.ts');
+    const command = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" --import tsx "${script}"`;
     return new LoadGenerator(
-      fork(join(HERE, 'loadgen.ts'), [], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+      spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
   }
 
