@@ -47,7 +47,12 @@ export async function runStorageChecks(dbName: string) {
   const prfOutput = systemRandom(32);
   const credentialId = 'ZTJlLWNyZWRlbnRpYWwtaWQ';
   await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
-  const storage = createIdbStorage({ db, vaultKey: () => vault.key(), random: systemRandom });
+  const storage = createIdbStorage({
+    db,
+    vaultKey: () => vault.key(),
+    random: systemRandom,
+    keysWhileLocked: ['x/'],
+  });
   const { records, keys } = storage;
 
   const secret = 'attack at dawn — plaintext marker 7f3a';
@@ -56,6 +61,8 @@ export async function runStorageChecks(dbName: string) {
     ...[1, 2, 3, 4, 5].map((i) => ({ op: 'set' as const, key: `b/${i}`, value: utf8(`b${i}`) })),
     { op: 'set', key: 'c', value: utf8('c') },
     { op: 'set', key: 'gone', value: utf8('x') },
+    { op: 'set', key: 'x/1', value: utf8('index one') },
+    { op: 'set', key: 'x/2', value: utf8('index two') },
   ]);
   await records.write([
     { op: 'delete', key: 'gone' },
@@ -110,6 +117,17 @@ export async function runStorageChecks(dbName: string) {
     write: await codeOf(() => records.write([{ op: 'set', key: 'z', value: utf8('z') }])),
     keyStillThere: (await keys.getKey('device')) !== undefined,
     state: await vault.state(),
+    // The disappearing-message sweep: keys under an allowed prefix, values still sealed...
+    listedKeys: (await records.list('x/')).map(([k, v]) => `${k}:${v.length}`),
+    // ...a write that sets anything is refused as a whole (x/2 stays)...
+    mixedWrite: await codeOf(() =>
+      records.write([
+        { op: 'delete', key: 'x/2' },
+        { op: 'set', key: 'x/3', value: utf8('no') },
+      ]),
+    ),
+    // ...and a write that only deletes goes through.
+    deleteOnly: await codeOf(() => records.write([{ op: 'delete', key: 'x/1' }])),
   };
   const frames = ['frame one: hello', 'frame two', 'frame three'];
   for (const f of frames) await inbox.put(utf8(f));
@@ -127,6 +145,7 @@ export async function runStorageChecks(dbName: string) {
 
   await vault.unlock({ method: 'prf', credentialId, prfOutput });
   const afterUnlock = await records.get('a');
+  const indexAfterUnlock = (await records.list('x/')).map(([k, v]) => `${k}=${fromUtf8(v)}`);
   const drained: string[] = [];
   const drainedCount = await inbox.drain(async (frame) => {
     drained.push(fromUtf8(frame));
@@ -149,6 +168,7 @@ export async function runStorageChecks(dbName: string) {
     otherCredential,
     passphraseOnPrfVault,
     afterUnlock: afterUnlock === undefined ? null : fromUtf8(afterUnlock),
+    indexAfterUnlock,
     drained,
     drainedCount,
     inboxLeft: await inbox.count(),

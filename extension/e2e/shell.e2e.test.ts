@@ -301,6 +301,8 @@ describe('extension shell in Chromium', () => {
       autoLockMinutes: 5,
       notificationPreview: true,
       readReceipts: true,
+      typingIndicators: true,
+      showPresence: true,
     });
     const badSetting = await callWorker(page, 'updateSettings', { autoLockMinutes: 7 });
     expect(badSetting.ok ? 'ok' : badSetting.error.code).toBe('BODY_INVALID');
@@ -354,7 +356,11 @@ describe('extension shell in Chromium', () => {
       write: 'VAULT_LOCKED',
       keyStillThere: true,
       state: 'locked',
+      listedKeys: ['x/1:0', 'x/2:0'],
+      mixedWrite: 'VAULT_LOCKED',
+      deleteOnly: 'ok',
     });
+    expect(result.indexAfterUnlock).toEqual(['x/2=index two']);
     expect(result.inboxQueued).toBe(3);
     expect(result.inboxPlaintextOnDisk).toBe(false);
     expect(result.wrongUnlock).toBe('VAULT_WRONG_SECRET');

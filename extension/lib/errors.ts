@@ -33,6 +33,8 @@ export const ExtErrorCode = {
   PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
   PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
   PASSKEY_FAILED: 'PASSKEY_FAILED',
+  /** Writing to (or starting a chat with) someone this user blocked. */
+  CONTACT_BLOCKED: 'CONTACT_BLOCKED',
   /** The page could not reach the worker at all. */
   WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
 } as const;
@@ -106,8 +108,20 @@ export function describeError(e: unknown): string {
       return 'Handles are 3–32 lowercase letters, digits, _ or ., starting with a letter or digit.';
     case ErrorCode.RATE_LIMITED:
       return 'The relay asked Parley to slow down. Try again in a moment.';
-    case ExtErrorCode.HANDLE_NOT_FOUND:
-      return 'Nobody with that handle is on this relay.';
+    case ExtErrorCode.HANDLE_NOT_FOUND: {
+      const handle = e instanceof ParleyError ? e.details?.handle : undefined;
+      return typeof handle === 'string'
+        ? `Nobody called @${handle} is on this relay.`
+        : 'Nobody with that handle is on this relay.';
+    }
+    case ErrorCode.GROUP_FORBIDDEN:
+      return 'Your role in this group does not allow that.';
+    case ErrorCode.GROUP_NOT_MEMBER:
+      return 'You are no longer a member of this group.';
+    case ErrorCode.GROUP_STATE_INVALID:
+      return 'That change would make the group invalid.';
+    case ExtErrorCode.CONTACT_BLOCKED:
+      return 'You blocked this contact. Unblock them to write to them.';
     case ExtErrorCode.OWN_HANDLE:
       return 'That is your own handle. Enter the handle of the person you want to write to.';
     case ExtErrorCode.IDENTITY_CHANGED:

@@ -16,12 +16,15 @@ import type {
   AppStatus,
   ContactView,
   ConversationSummary,
+  GroupRole,
+  GroupView,
   MessagePage,
   MessageView,
   RegistrationCredentialJson,
   RegistrationStart,
   RelayCheck,
   Settings,
+  TimerChoice,
   UnlockOptions,
   VaultCreateSecret,
   VaultUnlockSecret,
@@ -53,6 +56,28 @@ export interface ParleyProtocol {
   getMessages(data: { conversationId: string; before?: string; limit: number }): MessagePage;
   sendText(data: { conversationId: string; text: string }): MessageView;
   markRead(data: { conversationId: string; upTo: string }): null;
+  /** The composer's text changed (true) or was sent/left (false); the worker throttles. */
+  sendTyping(data: { conversationId: string; typing: boolean }): null;
+  /** Disappearing messages: either side of a direct chat, admins of a group. */
+  setTimer(data: { conversationId: string; timerMs: TimerChoice }): ConversationSummary;
+  /** Deletes the conversation and its messages here (a group is left first). */
+  deleteConversation(data: { conversationId: string }): null;
+
+  // Message requests and blocking
+  /** Accepts a message request (direct) or a group we were added to. */
+  acceptRequest(data: { conversationId: string }): ConversationSummary;
+  blockContact(data: { userId: string }): null;
+  unblockContact(data: { userId: string }): null;
+
+  // Groups
+  createGroup(data: { name: string; members: readonly string[] }): ConversationSummary;
+  getGroup(data: { conversationId: string }): GroupView;
+  renameGroup(data: { conversationId: string; name: string }): GroupView;
+  addGroupMembers(data: { conversationId: string; handles: readonly string[] }): GroupView;
+  removeGroupMember(data: { conversationId: string; userId: string }): GroupView;
+  /** Owner only; `owner` hands ownership over (we become an admin). */
+  setGroupRole(data: { conversationId: string; userId: string; role: GroupRole }): GroupView;
+  leaveGroup(data: { conversationId: string }): null;
 
   // Contacts and safety numbers
   getContact(data: { conversationId: string }): ContactView;
@@ -95,6 +120,19 @@ export const REQUEST_TYPES = [
   'getMessages',
   'sendText',
   'markRead',
+  'sendTyping',
+  'setTimer',
+  'deleteConversation',
+  'acceptRequest',
+  'blockContact',
+  'unblockContact',
+  'createGroup',
+  'getGroup',
+  'renameGroup',
+  'addGroupMembers',
+  'removeGroupMember',
+  'setGroupRole',
+  'leaveGroup',
   'getContact',
   'setVerified',
   'acknowledgeIdentityChange',

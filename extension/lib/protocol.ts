@@ -65,6 +65,10 @@ export interface Settings {
   readonly notificationPreview: boolean;
   /** Send read receipts to contacts. */
   readonly readReceipts: boolean;
+  /** Send typing indicators (and show others'). */
+  readonly typingIndicators: boolean;
+  /** Let accepted contacts see when this browser is online / last seen. */
+  readonly showPresence: boolean;
 }
 
 export const AUTO_LOCK_CHOICES = [1, 5, 15, 30, 60, 240, 1440] as const;
@@ -73,6 +77,8 @@ export const DEFAULT_SETTINGS: Settings = {
   autoLockMinutes: 15,
   notificationPreview: false,
   readReceipts: true,
+  typingIndicators: true,
+  showPresence: true,
 };
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
@@ -85,9 +91,44 @@ export interface MessagePreview {
   readonly at: number;
   readonly outgoing: boolean;
   readonly state: MessageState;
+  /** `system`: a timeline notice (timer changed, member added...). */
+  readonly kind?: 'text' | 'system';
+  /** Groups: who wrote an incoming message. */
+  readonly senderHandle?: string;
 }
 
 export type ConversationKind = 'direct' | 'group';
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+/**
+ * Disappearing-message timers a conversation may have, in ms (0 = off): the
+ * client core's TIMER_OPTIONS_MS (a unit test keeps the two equal).
+ */
+export const TIMER_CHOICES_MS = [
+  0,
+  30_000,
+  5 * 60_000,
+  60 * 60_000,
+  24 * 60 * 60_000,
+  7 * 24 * 60 * 60_000,
+] as const;
+export type TimerChoice = (typeof TIMER_CHOICES_MS)[number];
+
+/** A group has at most this many members, us included (shared/wire/limits.ts GROUP_MAX_MEMBERS). */
+export const GROUP_MAX_MEMBERS = 256;
+export const GROUP_NAME_MAX_CHARS = 64;
+
+/** What a contact's presence messages say; both null/false when they hide it or never sent any. */
+export interface PresenceView {
+  /** Said "online" recently (within ONLINE_WINDOW_MS of `lastSeen`, by the worker's clock). */
+  readonly online: boolean;
+  /** When their last presence message arrived (epoch ms), or null. */
+  readonly lastSeen: number | null;
+}
+
+/** A presence "online" older than this is shown as "last seen" (shared/client/presence.ts). */
+export const ONLINE_WINDOW_MS = 150_000;
 
 export interface ConversationSummary {
   readonly id: string;
@@ -101,18 +142,25 @@ export interface ConversationSummary {
   readonly verified: boolean;
   /** Direct chats: the contact's identity key changed and sending is blocked until acknowledged. */
   readonly identityChanged: boolean;
-  // Room for groups, timers, typing, presence and requests (issue 6).
-  readonly memberCount?: number;
-  readonly disappearingSeconds?: number;
-  readonly typing?: readonly string[];
-  readonly presence?: Presence;
+  /** Direct chats: the other person's user id (not secret; for accept/block). */
+  readonly peerId?: string;
+  /**
+   * A message request: a first message from someone unknown, or a group we
+   * were added to by someone who is not an accepted contact. Nothing (receipts,
+   * typing, presence) goes to them before it is accepted.
+   */
   readonly isRequest?: boolean;
+  /** Direct chats: the contact is blocked. */
+  readonly blocked?: boolean;
+  /** Disappearing-message timer in ms (0 or absent: off). */
+  readonly timerMs?: number;
+  /** Groups: our role (null after leaving or being removed) and how many members it has. */
+  readonly group?: { readonly myRole: GroupRole | null; readonly memberCount: number };
+  /** Handles of the people typing in this conversation right now. */
+  readonly typing?: readonly string[];
+  /** Direct chats with an accepted contact: their presence. */
+  readonly presence?: PresenceView;
 }
-
-export type Presence =
-  | { readonly state: 'online' }
-  | { readonly state: 'away'; readonly lastSeen: number }
-  | { readonly state: 'hidden' };
 
 export interface MessageView {
   readonly id: string;
@@ -124,7 +172,14 @@ export interface MessageView {
   readonly text: string;
   readonly sentAt: number;
   readonly state: MessageState;
+  /** System notices: what happened (`timer-changed`, `member-removed`, ...; docs/client.md). */
+  readonly system?: string;
+  /** Disappearing messages: the timer the message carries (ms). */
+  readonly expiresIn?: number;
+  /** Disappearing messages: when it disappears (its countdown runs: sent here, or read). */
   readonly expiresAt?: number;
+  /** Our group messages: members that confirmed delivery / reading, out of `total`. */
+  readonly receipts?: { readonly delivered: number; readonly read: number; readonly total: number };
 }
 
 export interface MessagePage {
@@ -149,6 +204,42 @@ export interface ContactView {
   readonly verified: boolean;
   /** Set while a changed identity key waits for the user's acknowledgement. */
   readonly identityChange: { readonly changedAt: number } | null;
+  /** `request`: they wrote first and were not accepted yet. */
+  readonly status: 'accepted' | 'request' | 'blocked';
+  /** Their presence (accepted contacts only; otherwise null). */
+  readonly presence: PresenceView | null;
+}
+
+export interface GroupMemberView {
+  readonly userId: string;
+  readonly handle: string;
+  readonly role: GroupRole;
+  readonly isSelf: boolean;
+  /** We may remove this member (permission table, docs/protocol.md). */
+  readonly canRemove: boolean;
+}
+
+/** A group as its page shows it; `can` says which controls to offer (the worker checks again). */
+export interface GroupView {
+  readonly conversationId: string;
+  readonly name: string;
+  readonly timerMs: number;
+  /** Owner first, then admins, then members, each by handle. */
+  readonly members: readonly GroupMemberView[];
+  /** Null after leaving or being removed. */
+  readonly myRole: GroupRole | null;
+  /** Not a request (we created it, a contact added us, or we accepted it). */
+  readonly accepted: boolean;
+  /** Handle and user id of whoever added us (a group request can block them). */
+  readonly addedBy: string;
+  readonly addedById: string;
+  readonly can: {
+    readonly rename: boolean;
+    readonly setTimer: boolean;
+    readonly addMembers: boolean;
+    readonly changeRoles: boolean;
+    readonly leave: boolean;
+  };
 }
 
 /** WebAuthn creation options as JSON (base64url fields), straight from the relay. */
@@ -213,6 +304,8 @@ export const PASSPHRASE_MIN_CHARS = 10;
 export const PASSPHRASE_MAX_CHARS = 1024;
 export const MESSAGE_MAX_CHARS = 4000;
 export const PAGE_MAX_MESSAGES = 100;
+/** Members one request may add (a new group, or an add to an existing one). */
+export const MEMBERS_MAX_PER_REQUEST = GROUP_MAX_MEMBERS - 1;
 
 /**
  * Pushed from the worker to open pages over the events port. Most events say
@@ -225,7 +318,17 @@ export type ParleyEvent =
   | { readonly type: 'messages'; readonly conversationId: string }
   | { readonly type: 'contact'; readonly userId: string }
   | { readonly type: 'settings'; readonly settings: Settings }
-  | { readonly type: 'focus'; readonly conversationId: string };
+  | { readonly type: 'focus'; readonly conversationId: string }
+  /** A group's members, roles, name or timer changed: re-fetch its page. */
+  | { readonly type: 'group'; readonly conversationId: string }
+  /** Who is typing in a conversation now (handles; empty: nobody). Never stored. */
+  | {
+      readonly type: 'typing';
+      readonly conversationId: string;
+      readonly handles: readonly string[];
+    }
+  /** Disappearing messages ran out and were deleted: drop them from the view. */
+  | { readonly type: 'expired'; readonly conversationId: string; readonly ids: readonly string[] };
 
 /** What a page says on the events port: the conversation it shows (null: none, or hidden). */
 export interface PageSignal {

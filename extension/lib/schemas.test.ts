@@ -99,6 +99,56 @@ describe('request schemas', () => {
     expect(unknown.message).not.toContain('magic');
   });
 
+  it('check group requests: names trimmed and free of control characters, handles canonical and unique', () => {
+    expect(
+      parseRequest('createGroup', { name: '  Weekend trip ', members: ['@Bob', 'carol', 'bob'] }),
+    ).toEqual({ name: 'Weekend trip', members: ['bob', 'carol'] });
+    expect(invalid(() => parseRequest('createGroup', { name: '   ', members: ['bob'] })).path).toBe(
+      'name',
+    );
+    expect(
+      invalid(() => parseRequest('createGroup', { name: 'a\u202eb', members: ['bob'] })).path,
+    ).toBe('name');
+    expect(
+      invalid(() => parseRequest('createGroup', { name: 'x'.repeat(65), members: ['bob'] })).path,
+    ).toBe('name');
+    expect(invalid(() => parseRequest('createGroup', { name: 'Trip', members: [] })).path).toBe(
+      'members',
+    );
+    expect(
+      invalid(() => parseRequest('addGroupMembers', { conversationId: 'g:1', handles: ['a b'] }))
+        .path,
+    ).toBe('handles.0');
+    expect(
+      parseRequest('setGroupRole', { conversationId: 'g:1', userId: 'u-1', role: 'admin' }).role,
+    ).toBe('admin');
+    expect(
+      invalid(() =>
+        parseRequest('setGroupRole', { conversationId: 'g:1', userId: 'u-1', role: 'root' }),
+      ).path,
+    ).toBe('role');
+    expect(
+      invalid(() => parseRequest('removeGroupMember', { conversationId: 'g:1', userId: '../x' }))
+        .path,
+    ).toBe('userId');
+  });
+
+  it('accept only the disappearing-message timers the core offers', () => {
+    expect(parseRequest('setTimer', { conversationId: 'u:1', timerMs: 30_000 }).timerMs).toBe(
+      30_000,
+    );
+    for (const bad of [1, 29_999, -30_000, '30000'])
+      expect(
+        invalid(() => parseRequest('setTimer', { conversationId: 'u:1', timerMs: bad })).path,
+      ).toBe('timerMs');
+    expect(
+      invalid(() => parseRequest('sendTyping', { conversationId: 'u:1', typing: 'yes' })).path,
+    ).toBe('typing');
+    expect(
+      parseRequest('updateSettings', { typingIndicators: false, showPresence: false }),
+    ).toEqual({ typingIndicators: false, showPresence: false });
+  });
+
   it('accept requests without payload only without payload', () => {
     expect(parseRequest('getStatus', undefined)).toBeUndefined();
     expect(invalid(() => parseRequest('lock', null)).path).toBe('');

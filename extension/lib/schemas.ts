@@ -14,10 +14,13 @@ import { canonicalHandle, HANDLE_RULE } from './handles.ts';
 import type { RequestOf, RequestType } from './messaging.ts';
 import {
   AUTO_LOCK_CHOICES,
+  GROUP_NAME_MAX_CHARS,
+  MEMBERS_MAX_PER_REQUEST,
   MESSAGE_MAX_CHARS,
   PAGE_MAX_MESSAGES,
   PASSPHRASE_MAX_CHARS,
   PASSPHRASE_MIN_CHARS,
+  TIMER_CHOICES_MS,
 } from './protocol.ts';
 
 const none = v.undefined();
@@ -91,6 +94,28 @@ export const relayUrl = v.pipe(
   }),
 );
 
+/** A list of handles, canonical and without repeats (the first spelling wins). */
+const handles = v.pipe(
+  v.array(handle),
+  v.minLength(1, 'must name at least one person'),
+  v.maxLength(MEMBERS_MAX_PER_REQUEST, `must name at most ${MEMBERS_MAX_PER_REQUEST} people`),
+  v.transform((list) => [...new Set(list)]),
+);
+
+/**
+ * A group name as the client core accepts it (groups/state.ts): 1..64
+ * characters without surrounding spaces (trimmed here) and without control or
+ * format characters (which could hide or reorder what members see).
+ */
+const groupName = v.pipe(
+  v.string(),
+  v.maxLength(GROUP_NAME_MAX_CHARS * 4),
+  v.trim(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(GROUP_NAME_MAX_CHARS, `must be at most ${GROUP_NAME_MAX_CHARS} characters`),
+  v.check((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'must not contain control characters'),
+);
+
 const passphraseForCreate = v.pipe(
   v.string(),
   v.minLength(PASSPHRASE_MIN_CHARS, `must be at least ${PASSPHRASE_MIN_CHARS} characters`),
@@ -162,6 +187,23 @@ export const requestSchemas = {
   }),
   sendText: v.strictObject({ conversationId: id, text: messageText }),
   markRead: v.strictObject({ conversationId: id, upTo: id }),
+  sendTyping: v.strictObject({ conversationId: id, typing: v.boolean() }),
+  setTimer: v.strictObject({ conversationId: id, timerMs: v.picklist(TIMER_CHOICES_MS) }),
+  deleteConversation: v.strictObject({ conversationId: id }),
+  acceptRequest: v.strictObject({ conversationId: id }),
+  blockContact: v.strictObject({ userId: id }),
+  unblockContact: v.strictObject({ userId: id }),
+  createGroup: v.strictObject({ name: groupName, members: handles }),
+  getGroup: v.strictObject({ conversationId: id }),
+  renameGroup: v.strictObject({ conversationId: id, name: groupName }),
+  addGroupMembers: v.strictObject({ conversationId: id, handles }),
+  removeGroupMember: v.strictObject({ conversationId: id, userId: id }),
+  setGroupRole: v.strictObject({
+    conversationId: id,
+    userId: id,
+    role: v.picklist(['owner', 'admin', 'member']),
+  }),
+  leaveGroup: v.strictObject({ conversationId: id }),
   getContact: v.strictObject({ conversationId: id }),
   setVerified: v.strictObject({ userId: id, verified: v.boolean() }),
   acknowledgeIdentityChange: v.strictObject({ userId: id }),
@@ -170,6 +212,8 @@ export const requestSchemas = {
     autoLockMinutes: v.exactOptional(v.picklist(AUTO_LOCK_CHOICES)),
     notificationPreview: v.exactOptional(v.boolean()),
     readReceipts: v.exactOptional(v.boolean()),
+    typingIndicators: v.exactOptional(v.boolean()),
+    showPresence: v.exactOptional(v.boolean()),
   }),
   setFocus: v.strictObject({ conversationId: id }),
   takeFocus: none,

@@ -2,9 +2,11 @@
  * In-memory stand-ins for the browser-backed pieces of the worker, for Node
  * unit tests. Test-only: nothing in the extension imports this.
  */
+import { Keys } from '../../shared/client/storage-keys.ts';
 import { type ClientStorage, createMemoryStorage } from '../../shared/client/store.ts';
 import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
 import type { InboxQueue, MetaStore } from '../entrypoints/background/idb-store.ts';
+import { LOCKED_VALUE, lockedPolicy } from '../entrypoints/background/locked-policy.ts';
 import { ExtErrorCode, extError } from '../lib/errors.ts';
 
 export function memoryMeta(): MetaStore & { readonly data: Map<string, unknown> } {
@@ -74,9 +76,9 @@ export function manualClock(start = 1_700_000_000_000) {
 }
 
 /**
- * Memory storage whose records behave like the vault's: every call throws
- * VAULT_LOCKED while `locked` is set (the key slots keep working), and every
- * value written is kept so tests can scan it.
+ * Memory storage whose records behave like the vault's (locked-policy.ts,, with the worker's `expiry/` prefix): while `locked` is set
+ * every call throws VAULT_LOCKED except listing expiry keys (values empty)
+ * and writes that only delete; the key slots keep working.
  */
 export function lockableStorage(): ClientStorage & { locked: boolean } {
   const inner = createMemoryStorage();
@@ -98,10 +100,14 @@ export function lockableStorage(): ClientStorage & { locked: boolean } {
         return inner.records.get(key);
       },
       async write(ops) {
-        guard();
+        if (!lockedPolicy.canWrite(ops)) guard();
         return inner.records.write(ops);
       },
       async list(prefix, options) {
+        if (state.locked && lockedPolicy.canList(prefix, [Keys.expiries])) {
+          const rows = await inner.records.list(prefix, options);
+          return rows.map(([key]) => [key, LOCKED_VALUE] as const);
+        }
         guard();
         return inner.records.list(prefix, options);
       },

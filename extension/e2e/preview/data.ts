@@ -201,6 +201,8 @@ export function previewData(now: number) {
       safetyNumber: { groups, qrPayload },
       verified: true,
       identityChange: null,
+      status: 'accepted',
+      presence: { online: true, lastSeen: now - MIN },
     },
     'c-bob': {
       userId: 'u-bob',
@@ -209,12 +211,16 @@ export function previewData(now: number) {
       safetyNumber: { groups: [...groups].reverse(), qrPayload },
       verified: false,
       identityChange: { changedAt: now - 55 * MIN },
+      status: 'accepted',
+      presence: { online: false, lastSeen: now - 3 * HOUR },
     },
   };
   const settings: Settings = {
     autoLockMinutes: 15,
     notificationPreview: false,
     readReceipts: true,
+    typingIndicators: true,
+    showPresence: true,
   };
   return { status, conversations, messages, contacts, settings };
 }

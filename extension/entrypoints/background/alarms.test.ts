@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fakeAlarms, manualClock } from '../../testing/fakes.ts';
-import { ALARM_AUTO_LOCK, ALARM_WAKE, AutoLock, scheduleWake } from './alarms.ts';
+import {
+  ALARM_AUTO_LOCK,
+  ALARM_EXPIRY,
+  ALARM_WAKE,
+  AutoLock,
+  scheduleExpiry,
+  scheduleWake,
+} from './alarms.ts';
 
 describe('AutoLock', () => {
   it('schedules the lock the configured minutes after arming', async () => {
@@ -52,5 +59,17 @@ describe('scheduleWake', () => {
     const alarms = fakeAlarms();
     await scheduleWake(alarms);
     expect(alarms.alarms.get(ALARM_WAKE)).toEqual({ periodInMinutes: 1 });
+  });
+});
+
+describe('expiry alarm', () => {
+  it('follows the next disappearing-message deadline and goes away when none is left', async () => {
+    const alarms = fakeAlarms();
+    await scheduleExpiry(alarms, 1_700_000_030_000);
+    expect(alarms.alarms.get(ALARM_EXPIRY)).toEqual({ when: 1_700_000_030_000 });
+    await scheduleExpiry(alarms, 1_700_000_005_000);
+    expect(alarms.alarms.get(ALARM_EXPIRY)).toEqual({ when: 1_700_000_005_000 });
+    await scheduleExpiry(alarms, null);
+    expect(alarms.alarms.has(ALARM_EXPIRY)).toBe(false);
   });
 });

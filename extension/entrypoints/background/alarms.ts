@@ -4,6 +4,9 @@
  *    Parley page; rescheduled (at most every few seconds) on activity.
  *  - wake: every minute while an account exists, so a stopped worker starts
  *    again and the core reconnects to the relay even with no page open.
+ *  - expiry: at the end of the next disappearing-message countdown, so the
+ *    message is deleted on time even when the worker was stopped and the
+ *    vault is locked (the sweep needs record keys only).
  * And the keepalive: while the vault is open the worker must not be stopped
  * (that would drop the vault key), so it calls a cheap extension API every
  * 20 s, which resets Chrome's 30 s idle timer. Auto-lock bounds how long.
@@ -12,6 +15,7 @@
  */
 export const ALARM_AUTO_LOCK = 'parley/auto-lock';
 export const ALARM_WAKE = 'parley/wake';
+export const ALARM_EXPIRY = 'parley/expiry';
 export const WAKE_PERIOD_MINUTES = 1;
 export const KEEPALIVE_MS = 20_000;
 /** Activity closer than this to the last reschedule does not touch chrome.alarms again. */
@@ -76,4 +80,15 @@ export function startKeepalive(ping: () => Promise<unknown>): () => void {
     ping().catch(() => undefined);
   }, KEEPALIVE_MS);
   return () => clearInterval(timer);
+}
+
+/**
+ * Keeps the expiry alarm at `at` (epoch ms), or removes it when nothing
+ * counts down. Chromium delays alarms of packed extensions to at least 30 s
+ * after they are set; the client core's own timer covers the moments the
+ * worker runs anyway, the alarm the moments it does not.
+ */
+export async function scheduleExpiry(alarms: AlarmsApi, at: number | null): Promise<void> {
+  if (at === null) await alarms.clear(ALARM_EXPIRY);
+  else await alarms.create(ALARM_EXPIRY, { when: at });
 }

@@ -7,9 +7,18 @@
  * Runs in: the service worker.
  */
 import { browser } from 'wxt/browser';
+import { Keys } from '../../../shared/client/storage-keys.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { AccountStore, DeviceAddressStore } from './account.ts';
-import { ALARM_AUTO_LOCK, ALARM_WAKE, AutoLock, scheduleWake, startKeepalive } from './alarms.ts';
+import {
+  ALARM_AUTO_LOCK,
+  ALARM_EXPIRY,
+  ALARM_WAKE,
+  AutoLock,
+  scheduleExpiry,
+  scheduleWake,
+  startKeepalive,
+} from './alarms.ts';
 import { showBadge } from './badge.ts';
 import { createClientCore } from './chat-core.ts';
 import type { CreateCore } from './core.ts';
@@ -71,7 +80,14 @@ export async function createBackgroundApp(
     random: systemRandom,
     now,
   });
-  const storage = createIdbStorage({ db, vaultKey: () => vault.key(), random: systemRandom });
+  const storage = createIdbStorage({
+    db,
+    vaultKey: () => vault.key(),
+    random: systemRandom,
+    // The disappearing-message sweep runs from an alarm while locked: it
+    // lists the expiry index (keys say everything) and deletes records.
+    keysWhileLocked: [Keys.expiries],
+  });
   const lockedInbox = new LockedInbox({
     queue: createInboxQueue(db),
     meta,
@@ -107,6 +123,7 @@ export async function createBackgroundApp(
     scheduleWake: async () => {
       await scheduleWake(browser.alarms);
     },
+    scheduleExpiry: (at) => scheduleExpiry(browser.alarms, at),
     now,
     random: systemRandom,
   });
@@ -150,6 +167,12 @@ export async function createBackgroundApp(
     async onAlarm(name) {
       if (name === ALARM_AUTO_LOCK) await ready.autoLockExpired();
       else if (name === ALARM_WAKE) await core.resume();
+      else if (name === ALARM_EXPIRY) {
+        // A worker woken by this alarm starts the core (resume) first, which
+        // sweeps what is due by itself; the sweep here covers a running worker.
+        await core.resume();
+        await core.expireDue();
+      }
     },
   };
 }

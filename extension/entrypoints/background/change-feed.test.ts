@@ -15,12 +15,14 @@ function setup() {
 }
 
 describe('ChangeFeed', () => {
-  it('turns a burst into one event per conversation, one list event and one per contact', () => {
+  it('turns a burst into one event per conversation, one list event and one per contact and group', () => {
     const { feed, emitted, scheduled, changed } = setup();
     for (let i = 0; i < 50; i++) feed.message(i % 2 === 0 ? 'u:a' : 'u:b');
     feed.conversation();
     feed.contact('bob');
     feed.contact('bob');
+    feed.group('g:1');
+    feed.group('g:1');
     expect(emitted).toEqual([]);
     expect(scheduled).toHaveLength(1);
     scheduled[0]?.();
@@ -29,6 +31,7 @@ describe('ChangeFeed', () => {
       { type: 'messages', conversationId: 'u:a' },
       { type: 'messages', conversationId: 'u:b' },
       { type: 'contact', userId: 'bob' },
+      { type: 'group', conversationId: 'g:1' },
     ]);
     expect(changed()).toBe(1);
   });

@@ -3,7 +3,7 @@
  * react to. A burst (a relay backlog after a restart, a page of receipts)
  * produces hundreds of core events; pages re-fetch on each event they get,
  * so the feed waits a moment and then says once per conversation that its
- * messages changed, once that the list changed, once per contact.
+ * messages changed, once that the list changed, once per contact and group.
  *
  * Runs in: the service worker and Node (tests; the scheduler is a parameter).
  */
@@ -24,6 +24,7 @@ export class ChangeFeed {
   readonly #deps: ChangeFeedDeps;
   readonly #messages = new Set<string>();
   readonly #contacts = new Set<string>();
+  readonly #groups = new Set<string>();
   #conversations = false;
   #scheduled = false;
 
@@ -50,6 +51,13 @@ export class ChangeFeed {
     this.#arm();
   }
 
+  /** A group's members, roles, name or timer changed. */
+  group(conversationId: string): void {
+    this.#groups.add(conversationId);
+    this.#conversations = true;
+    this.#arm();
+  }
+
   #arm(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
@@ -61,13 +69,16 @@ export class ChangeFeed {
     this.#scheduled = false;
     const messages = [...this.#messages];
     const contacts = [...this.#contacts];
+    const groups = [...this.#groups];
     const conversations = this.#conversations;
     this.#messages.clear();
     this.#contacts.clear();
+    this.#groups.clear();
     this.#conversations = false;
     if (conversations) this.#deps.emit({ type: 'conversations' });
     for (const conversationId of messages) this.#deps.emit({ type: 'messages', conversationId });
     for (const userId of contacts) this.#deps.emit({ type: 'contact', userId });
+    for (const conversationId of groups) this.#deps.emit({ type: 'group', conversationId });
     if (conversations) this.#deps.onConversationsChanged?.();
   }
 }

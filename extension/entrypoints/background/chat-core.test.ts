@@ -9,30 +9,10 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { RelayProcess } from '../../../edge/testing/relay-process.ts';
-import {
-  nodeFetch,
-  nodeTimers,
-  registerUser,
-  softAuthenticator,
-  TEST_ORIGIN,
-  type TestUser,
-  waitFor,
-} from '../../../shared/client/testing/harness.ts';
-import { systemRandom } from '../../../shared/crypto/random.ts';
-import { ParleyError } from '../../../shared/errors.ts';
-import {
-  DEFAULT_SETTINGS,
-  type ParleyEvent,
-  type RegistrationCredentialJson,
-  type RelayStatus,
-} from '../../lib/protocol.ts';
-import { lockableStorage, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
-import { DeviceAddressStore } from './account.ts';
-import { type ClientCore, createClientCore, toRelayStatus } from './chat-core.ts';
-import type { IncomingNotice } from './core.ts';
-import { LockedInbox } from './locked-inbox.ts';
+import { waitFor } from '../../../shared/client/testing/harness.ts';
+import { coreTesting } from '../../testing/core-profile.ts';
+import { toRelayStatus } from './chat-core.ts';
 
 let relay: RelayProcess;
 const cleanups: Array<() => Promise<void>> = [];
@@ -46,133 +26,10 @@ afterAll(async () => {
   await relay?.dispose();
 });
 
-let handles = 0;
-const handle = (name: string) => `${name}${++handles}`;
-
-/** One extension profile: storage, meta and inbox survive a "worker restart"; the core does not. */
-function profile() {
-  const storage = lockableStorage();
-  const meta = memoryMeta();
-  const queue = memoryQueue();
-  const lockedInbox = new LockedInbox({ queue, meta, records: storage.records });
-  const events: ParleyEvent[] = [];
-  const statuses: RelayStatus[] = [];
-  const notices: IncomingNotice[] = [];
-  const cleared: string[] = [];
-  const unread: number[] = [];
-  const reports: string[] = [];
-  let viewing: string | null = null;
-  let wakes = 0;
-  let core: ClientCore;
-
-  const boot = (): ClientCore => {
-    const create = createClientCore(
-      {
-        fetch: nodeFetch,
-        webSocket: WebSocket,
-        timers: nodeTimers,
-        origin: TEST_ORIGIN,
-        report: (what) => reports.push(what),
-      },
-      new DeviceAddressStore(meta),
-    );
-    core = create({
-      storage,
-      lockedInbox,
-      isUnlocked: () => !storage.locked,
-      settings: async () => DEFAULT_SETTINGS,
-      emit: (e) => events.push(e),
-      setRelayStatus: (s) => statuses.push(s),
-      notify: (n) => notices.push(n),
-      clearNotification: (id) => cleared.push(id),
-      isViewing: (id) => id === viewing,
-      setUnread: (n) => unread.push(n),
-      scheduleWake: async () => {
-        wakes++;
-      },
-      now: () => Date.now(),
-      random: systemRandom,
-    }) as ClientCore;
-    cleanups.push(() => core.stop());
-    return core;
-  };
-  boot();
-
-  return {
-    storage,
-    meta,
-    queue,
-    lockedInbox,
-    events,
-    statuses,
-    notices,
-    cleared,
-    unread,
-    reports,
-    get core() {
-      return core;
-    },
-    get wakes() {
-      return wakes;
-    },
-    view(id: string | null) {
-      viewing = id;
-    },
-    /** The worker died: a new core on the same storage, and a fresh worker is always locked. */
-    async restart() {
-      await core.stop();
-      storage.locked = true;
-      return boot();
-    },
-    lock() {
-      storage.locked = true;
-      core.onLocked();
-    },
-    async unlock() {
-      storage.locked = false;
-      await core.onUnlocked();
-    },
-  };
-}
-
-type Profile = ReturnType<typeof profile>;
-
-/** Onboarding as the pages drive it: options from the relay, a passkey, the vault, registration. */
-async function onboard(name: string): Promise<Profile & { handle: string }> {
-  const p = profile();
-  const h = handle(name);
-  await p.lockedInbox.ensureKeys();
-  const start = await p.core.beginRegistration({ relayUrl: relay.url, handle: h });
-  const credential = await softAuthenticator().createCredential(start.publicKey as never);
-  await p.core.finishRegistration({
-    relayUrl: relay.url,
-    handle: h,
-    credential: credential as unknown as RegistrationCredentialJson,
-  });
-  await p.core.resume();
-  await waitFor(() => p.core.relayStatus().state === 'online', 'core online');
-  return Object.assign(p, { handle: h });
-}
-
-async function peer(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, handle(name));
-  cleanups.push(() => u.client.stop());
-  return u;
-}
-
-async function textsOf(p: Profile, conversationId: string): Promise<string[]> {
-  const page = await p.core.getMessages({ conversationId, limit: 100 });
-  return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
-}
-
-async function peerTexts(u: TestUser, conversationId: string): Promise<string[]> {
-  const page = await u.client.getMessages({ conversationId, limit: 500 });
-  return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
-}
-
-function codeOf(e: unknown): string {
-  return e instanceof ParleyError ? e.code : String(e);
-}
+const { onboard, peer, textsOf, peerTexts, codeOf } = coreTesting(
+  () => relay,
+  (cleanup) => cleanups.push(cleanup),
+);
 
 describe('ChatCore on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {

@@ -21,6 +21,8 @@
  *
  * Runs in: the service worker and Node (tests, with `ws` and memory storage).
  */
+
+import type { ConversationView as CoreConversation } from '../../../shared/client/client.ts';
 import {
   type ConnectionStatus,
   createClient,
@@ -35,19 +37,28 @@ import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type {
   ContactView,
   ConversationSummary,
+  GroupRole,
+  GroupView,
   MessagePage,
   MessageView,
+  PresenceView,
   RegistrationCredentialJson,
   RelayStatus,
   Settings,
+  TimerChoice,
 } from '../../lib/protocol.ts';
 import { ChangeFeed } from './change-feed.ts';
 import type { ChatCore, CoreContext, CreateCore } from './core.ts';
+import { TypingBoard } from './typing-board.ts';
 import {
   messageIdOf,
   messageKeyFromId,
+  type Names,
+  type SummaryExtras,
+  shortName,
   sortSummaries,
   toContactView,
+  toGroupView,
   toMessageView,
   toSummary,
 } from './views.ts';
@@ -127,6 +138,9 @@ export class ClientCore implements ChatCore {
   /** Bumped whenever the cached total may be stale (a read that started earlier must not store it). */
   #unreadGeneration = 0;
   #lastUnread = -1;
+  /** user id → handle, learned from conversations, groups and lookups (handles are public). */
+  readonly #handles = new Map<string, string>();
+  readonly #typing = new TypingBoard();
 
   constructor(ctx: CoreContext, platform: ClientPlatform, addresses: AddressStore) {
     this.#ctx = ctx;
@@ -160,25 +174,144 @@ export class ClientCore implements ChatCore {
 
   #listen(): void {
     const client = this.#client;
+    const report = (what: string) => (e: unknown) => this.#platform.report(what, e);
     client.on('status', () => this.#ctx.setRelayStatus(this.relayStatus()));
     client.on('message', (m) => {
       this.#feed.message(m.conversationId);
-      if (!m.outgoing && m.kind === 'text') this.#notify(m.conversationId, m.text);
+      if (m.outgoing || m.kind !== 'text') return;
+      // Whoever sent a message has stopped typing it.
+      if (this.#typing.set(m.conversationId, m.author, '', false))
+        this.#emitTyping(m.conversationId);
+      void this.#notify(m.conversationId, m.author, m.expiresIn === undefined ? m.text : '').catch(
+        report('notify'),
+      );
     });
     client.on('message-state', (m) => this.#feed.message(m.conversationId));
     client.on('conversation', () => {
       this.#invalidateUnread();
       this.#feed.conversation();
     });
-    client.on('contact', ({ userId }) => this.#feed.contact(userId));
+    client.on('contact', ({ userId }) => {
+      this.#handles.delete(userId); // a handle can change; learn it again when needed
+      this.#feed.contact(userId);
+    });
+    client.on('presence', ({ userId }) => this.#feed.contact(userId));
+    client.on('group', ({ conversationId }) => this.#feed.group(conversationId));
+    client.on('group-rejected', ({ conversationId }) => this.#feed.group(conversationId));
+    client.on('typing', ({ conversationId, userId, typing }) => {
+      void this.#learn([userId], conversationId)
+        .then(() => {
+          if (this.#typing.set(conversationId, userId, this.#handleOf(userId), typing))
+            this.#emitTyping(conversationId);
+        })
+        .catch(report('typing'));
+    });
+    client.on('expired', ({ conversationId, keys }) => {
+      // Straight away, not coalesced: the text must leave open pages now.
+      this.#ctx.emit({
+        type: 'expired',
+        conversationId,
+        ids: keys.map((k) => messageIdOf(k, conversationId)),
+      });
+      this.#invalidateUnread();
+      this.#feed.conversation();
+    });
+    client.on('expiry', ({ next }) => {
+      void this.#ctx.scheduleExpiry(next).catch(report('expiry alarm'));
+    });
   }
 
-  #notify(conversationId: string, text: string): void {
+  #emitTyping(conversationId: string): void {
+    this.#ctx.emit({
+      type: 'typing',
+      conversationId,
+      handles: this.#typing.handles(conversationId),
+    });
+    this.#feed.conversation();
+  }
+
+  async #notify(conversationId: string, author: string, text: string): Promise<void> {
     if (this.#ctx.isViewing(conversationId)) return;
-    void this.#client
-      .getConversation(conversationId)
-      .then((c) => this.#ctx.notify({ conversationId, senderHandle: c.title, text }))
-      .catch((e: unknown) => this.#platform.report('notify', e));
+    const c = await this.#client.getConversation(conversationId);
+    if (c.kind === 'group') {
+      await this.#learn([author], conversationId);
+      this.#ctx.notify({
+        conversationId,
+        senderHandle: this.#handleOf(author),
+        groupName: c.title,
+        text,
+      });
+    } else {
+      this.#ctx.notify({ conversationId, senderHandle: c.title, text });
+    }
+  }
+
+  // ── Names ───────────────────────────────────────────────────────────────
+
+  #handleOf(userId: string): string {
+    const account = this.#client.account();
+    if (account !== undefined && userId === account.userId) return account.handle;
+    return this.#handles.get(userId) ?? shortName(userId);
+  }
+
+  #names(): Names {
+    const account = this.#client.account();
+    return {
+      selfId: account?.userId ?? '',
+      own: account?.handle ?? 'you',
+      handleOf: (userId) => this.#handleOf(userId),
+    };
+  }
+
+  #remember(conversation: CoreConversation): void {
+    if (conversation.peer !== undefined && conversation.title !== shortName(conversation.peer))
+      this.#handles.set(conversation.peer, conversation.title);
+  }
+
+  /**
+   * Makes sure the handles of `users` are known: from the group's member list
+   * first (one read for all), then, for anyone not in it (a member who left),
+   * from the contact record. Unknown users keep their short id.
+   */
+  async #learn(users: readonly string[], conversationId: string): Promise<void> {
+    const own = this.#client.account()?.userId;
+    let missing = [...new Set(users)].filter((u) => u !== own && !this.#handles.has(u));
+    if (missing.length === 0) return;
+    if (conversationId.startsWith('g:')) {
+      try {
+        const group = await this.#client.getGroup(conversationId);
+        for (const m of group.members) if (m.handle !== null) this.#handles.set(m.userId, m.handle);
+      } catch {
+        // Not a group we know (yet): fall through to contacts.
+      }
+      missing = missing.filter((u) => !this.#handles.has(u));
+    } else {
+      const c = await this.#client.getConversation(conversationId).catch(() => undefined);
+      if (c !== undefined) this.#remember(c);
+      missing = missing.filter((u) => !this.#handles.has(u));
+    }
+    for (const user of missing) {
+      const contact = await this.#client.getContact(user).catch(() => undefined);
+      if (contact?.handle !== null && contact?.handle !== undefined)
+        this.#handles.set(user, contact.handle);
+    }
+  }
+
+  async #resolveHandles(handles: readonly string[]): Promise<void> {
+    const own = this.#client.account();
+    for (const handle of handles) {
+      let found: { user: string; handle: string };
+      try {
+        found = await this.#client.lookupHandle(handle);
+      } catch (e) {
+        if (e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)
+          throw extError(ExtErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle });
+        throw e;
+      }
+      if (found.user === own?.userId)
+        throw extError(ExtErrorCode.OWN_HANDLE, 'That is your own handle');
+      this.#handles.set(found.user, found.handle);
+    }
   }
 
   async #publishUnread(): Promise<void> {
@@ -215,16 +348,32 @@ export class ClientCore implements ChatCore {
     if (this.#ctx.isUnlocked()) {
       const info = await this.#client.load();
       address = this.#client.deviceAddress();
-      if (info !== undefined && address !== undefined) await this.#remember(address);
+      if (info !== undefined && address !== undefined) await this.#rememberAddress(address);
     }
     address ??= await this.#addresses.load();
     if (address === undefined) return; // no account yet
     await this.#client.start({ address });
     this.#started = true;
     await this.#ctx.scheduleWake();
+    await this.#armExpiry();
   }
 
-  async #remember(address: DeviceAddress): Promise<void> {
+  /**
+   * After a worker start: the alarm for the next disappearing message, and
+   * whatever ran out while the worker was stopped goes now. Record keys only,
+   * so this works while the vault is locked.
+   */
+  async #armExpiry(): Promise<void> {
+    try {
+      const next = await this.#client.nextExpiry();
+      await this.#ctx.scheduleExpiry(next);
+      if (next !== null && next <= this.#ctx.now()) await this.#client.expireDue();
+    } catch (e) {
+      this.#platform.report('expiry', e);
+    }
+  }
+
+  async #rememberAddress(address: DeviceAddress): Promise<void> {
     if (!sameAddress(await this.#addresses.load(), address)) await this.#addresses.save(address);
   }
 
@@ -243,7 +392,8 @@ export class ClientCore implements ChatCore {
     const info = await this.#client.load();
     if (info === undefined) return; // onboarding: no account yet
     const address = this.#client.deviceAddress();
-    if (address !== undefined) await this.#remember(address);
+    if (address !== undefined) await this.#rememberAddress(address);
+    await this.#syncSettings(await this.#ctx.settings());
     if (!this.#started) await this.resume();
     // Oldest first; each frame leaves the inbox only after the client wrote
     // what it carried (ingestFrame resolves after the store write).
@@ -260,12 +410,34 @@ export class ClientCore implements ChatCore {
 
   onLocked(): void {
     this.#client.onLocked();
+    this.#typing.clear();
+    this.#handles.clear();
     this.#invalidateUnread();
     this.#feed.flush(); // what changed before the lock is told now, not after it
   }
 
   onSettings(settings: Settings): void {
     this.#client.setReadReceipts(settings.readReceipts);
+    if (!this.#ctx.isUnlocked() || this.#client.account() === undefined) return; // synced at unlock
+    void this.#syncSettings(settings).catch((e: unknown) => this.#platform.report('settings', e));
+  }
+
+  /**
+   * The extension keeps settings in plain `meta` (readable while locked); the
+   * client core keeps its own copy in sealed records and acts on it (typing
+   * indicators, presence). Read receipts are pinned with setReadReceipts.
+   */
+  async #syncSettings(settings: Settings): Promise<void> {
+    const current = this.#client.getSettings();
+    if (
+      current.typingIndicators === settings.typingIndicators &&
+      current.showPresence === settings.showPresence
+    )
+      return;
+    await this.#client.updateSettings({
+      typingIndicators: settings.typingIndicators,
+      showPresence: settings.showPresence,
+    });
   }
 
   /** Closes the socket and waits for queued work (tests; a worker just stops). */
@@ -297,25 +469,61 @@ export class ClientCore implements ChatCore {
     });
     const address = this.#client.deviceAddress();
     if (address !== undefined) await this.#addresses.save(address);
+    await this.#syncSettings(settings);
   }
 
   // ── Conversations and messages ──────────────────────────────────────────
 
   async listConversations(): Promise<readonly ConversationSummary[]> {
-    return sortSummaries((await this.#client.listConversations()).map(toSummary));
+    const views = await this.#client.listConversations();
+    for (const c of views) this.#remember(c);
+    return sortSummaries(await Promise.all(views.map((c) => this.#summary(c))));
+  }
+
+  /** The client core's summary plus what only the worker knows: typing, presence, last sender. */
+  async #summary(c: CoreConversation): Promise<ConversationSummary> {
+    const extras: { -readonly [K in keyof SummaryExtras]: SummaryExtras[K] } = {
+      typing: this.#typing.handles(c.id),
+    };
+    if (c.kind === 'direct' && c.peer !== undefined && !c.isRequest && c.blocked !== true) {
+      extras.presence = await this.#presence(c.peer);
+    }
+    const last = c.lastMessage;
+    if (c.kind === 'group' && last !== null && !last.outgoing && last.kind === 'text') {
+      const sender = await this.#lastSender(c.id, last.key);
+      if (sender !== undefined) extras.lastSender = sender;
+    }
+    return toSummary(c, extras);
+  }
+
+  async #presence(userId: string): Promise<PresenceView> {
+    try {
+      const p = await this.#client.getPresence(userId);
+      return { online: p.online, lastSeen: p.lastSeen };
+    } catch {
+      return { online: false, lastSeen: null };
+    }
+  }
+
+  /** Who wrote the message a group's preview shows (the newest one: one record read). */
+  async #lastSender(conversationId: string, key: string): Promise<string | undefined> {
+    const page = await this.#client.getMessages({ conversationId, limit: 1 });
+    const newest = page.messages[0];
+    if (newest === undefined || newest.key !== key) return undefined;
+    await this.#learn([newest.author], conversationId);
+    return this.#handleOf(newest.author);
+  }
+
+  async #summaryOf(conversationId: string): Promise<ConversationSummary> {
+    const c = await translated('conversation', () => this.#client.getConversation(conversationId));
+    this.#remember(c);
+    return this.#summary(c);
   }
 
   async startConversation(input: { handle: string }): Promise<ConversationSummary> {
-    return translated('lookup', async () =>
-      toSummary(await this.#client.startConversation(input.handle)),
-    );
-  }
-
-  async #names(conversationId: string): Promise<{ own: string; peer: string }> {
-    const conversation = await translated('conversation', () =>
-      this.#client.getConversation(conversationId),
-    );
-    return { own: this.#client.account()?.handle ?? 'you', peer: conversation.title };
+    const c = await translated('lookup', () => this.#client.startConversation(input.handle));
+    this.#remember(c);
+    return this.#summary(c);
   }
 
   async getMessages(input: {
@@ -323,7 +531,10 @@ export class ClientCore implements ChatCore {
     before?: string;
     limit: number;
   }): Promise<MessagePage> {
-    const names = await this.#names(input.conversationId);
+    const conversation = await translated('conversation', () =>
+      this.#client.getConversation(input.conversationId),
+    );
+    this.#remember(conversation);
     const page = await this.#client.getMessages({
       conversationId: input.conversationId,
       limit: input.limit,
@@ -331,6 +542,11 @@ export class ClientCore implements ChatCore {
         ? {}
         : { before: messageKeyFromId(input.before, input.conversationId) }),
     });
+    await this.#learn(
+      page.messages.filter((m) => !m.outgoing && m.kind === 'text').map((m) => m.author),
+      input.conversationId,
+    );
+    const names = this.#names();
     return {
       messages: page.messages.map((m) => toMessageView(m, names)),
       before: page.before === null ? null : messageIdOf(page.before, input.conversationId),
@@ -338,9 +554,14 @@ export class ClientCore implements ChatCore {
   }
 
   async sendText(input: { conversationId: string; text: string }): Promise<MessageView> {
-    const names = await this.#names(input.conversationId);
-    const sent = await translated('conversation', () => this.#client.sendText(input));
-    return toMessageView(sent, names);
+    const sent = await translated('conversation', () => this.#client.sendText(input)).catch(
+      (e: unknown) => {
+        if (e instanceof ParleyError && e.code === ErrorCode.BAD_ARGUMENT)
+          throw extError(ExtErrorCode.CONTACT_BLOCKED, 'Unblock this contact before writing');
+        throw e;
+      },
+    );
+    return toMessageView(sent, this.#names());
   }
 
   async markRead(input: { conversationId: string; upTo: string }): Promise<void> {
@@ -351,6 +572,105 @@ export class ClientCore implements ChatCore {
     this.#ctx.clearNotification(input.conversationId);
   }
 
+  async sendTyping(input: { conversationId: string; typing: boolean }): Promise<void> {
+    await translated('conversation', () => this.#client.sendTyping(input));
+  }
+
+  async setTimer(input: { conversationId: string; timerMs: TimerChoice }) {
+    await translated('conversation', () =>
+      this.#client.setTimer({ conversationId: input.conversationId, timer: input.timerMs }),
+    );
+    return this.#summaryOf(input.conversationId);
+  }
+
+  async deleteConversation(input: { conversationId: string }): Promise<void> {
+    await translated('conversation', () => this.#client.deleteConversation(input.conversationId));
+    this.#typing.clear(input.conversationId);
+    this.#ctx.clearNotification(input.conversationId);
+  }
+
+  async acceptRequest(input: { conversationId: string }): Promise<ConversationSummary> {
+    const c = await translated('conversation', () =>
+      this.#client.getConversation(input.conversationId),
+    );
+    if (c.kind === 'group') await this.#client.acceptGroup(c.id);
+    else if (c.peer !== undefined) await this.#client.acceptRequest(c.peer);
+    return this.#summaryOf(c.id);
+  }
+
+  async blockContact(input: { userId: string }): Promise<void> {
+    await this.#client.blockContact(input.userId);
+  }
+
+  async unblockContact(input: { userId: string }): Promise<void> {
+    await this.#client.unblockContact(input.userId);
+  }
+
+  // ── Groups ──────────────────────────────────────────────────────────────
+
+  async createGroup(input: {
+    name: string;
+    members: readonly string[];
+  }): Promise<ConversationSummary> {
+    // Looked up first so a wrong handle is named (the core would only say NOT_FOUND).
+    await this.#resolveHandles(input.members);
+    const id = await this.#client.createGroup({ name: input.name, members: [...input.members] });
+    return this.#summaryOf(id);
+  }
+
+  async getGroup(input: { conversationId: string }): Promise<GroupView> {
+    const group = await translated('conversation', () =>
+      this.#client.getGroup(input.conversationId),
+    );
+    const unknown = group.members.filter((m) => m.handle === null).map((m) => m.userId);
+    await this.#learn([...unknown, group.addedBy], input.conversationId);
+    return toGroupView(group, this.#names());
+  }
+
+  async renameGroup(input: { conversationId: string; name: string }): Promise<GroupView> {
+    await translated('conversation', () =>
+      this.#client.renameGroup(input.conversationId, input.name),
+    );
+    return this.getGroup(input);
+  }
+
+  async addGroupMembers(input: {
+    conversationId: string;
+    handles: readonly string[];
+  }): Promise<GroupView> {
+    await this.#resolveHandles(input.handles);
+    await translated('conversation', () =>
+      this.#client.addMembers(input.conversationId, [...input.handles]),
+    );
+    return this.getGroup(input);
+  }
+
+  async removeGroupMember(input: { conversationId: string; userId: string }): Promise<GroupView> {
+    await translated('conversation', () =>
+      this.#client.removeMember(input.conversationId, input.userId),
+    );
+    return this.getGroup(input);
+  }
+
+  async setGroupRole(input: {
+    conversationId: string;
+    userId: string;
+    role: GroupRole;
+  }): Promise<GroupView> {
+    await translated('conversation', () =>
+      this.#client.setRole(input.conversationId, input.userId, input.role),
+    );
+    return this.getGroup(input);
+  }
+
+  async leaveGroup(input: { conversationId: string }): Promise<void> {
+    await translated('conversation', () => this.#client.leaveGroup(input.conversationId));
+  }
+
+  expireDue(): Promise<number> {
+    return this.#client.expireDue();
+  }
+
   // ── Contacts ────────────────────────────────────────────────────────────
 
   async getContact(input: { conversationId: string }): Promise<ContactView> {
@@ -359,7 +679,11 @@ export class ClientCore implements ChatCore {
     );
     if (conversation.peer === undefined)
       throw extError(ExtErrorCode.CONVERSATION_NOT_FOUND, 'Not a direct conversation');
-    return toContactView(await this.#client.getContact(conversation.peer));
+    const contact = await this.#client.getContact(conversation.peer);
+    return toContactView(
+      contact,
+      contact.status === 'accepted' ? await this.#presence(contact.userId) : null,
+    );
   }
 
   async setVerified(input: { userId: string; verified: boolean }): Promise<ContactView> {

@@ -19,6 +19,8 @@ import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type {
   ContactView,
   ConversationSummary,
+  GroupRole,
+  GroupView,
   MessagePage,
   MessageView,
   ParleyEvent,
@@ -26,13 +28,16 @@ import type {
   RegistrationStart,
   RelayStatus,
   Settings,
+  TimerChoice,
 } from '../../lib/protocol.ts';
 import type { LockedInbox } from './locked-inbox.ts';
 
 export interface IncomingNotice {
   readonly conversationId: string;
   readonly senderHandle: string;
-  /** Shown only if the user opted in to message text in notifications. */
+  /** Group messages: the group's name. */
+  readonly groupName?: string;
+  /** Shown only if the user opted in to message text in notifications; empty for disappearing messages. */
   readonly text: string;
 }
 
@@ -60,6 +65,12 @@ export interface CoreContext {
   readonly isViewing: (conversationId: string) => boolean;
   /** An account exists: keep the periodic wake-up alarm that restarts a stopped worker. */
   readonly scheduleWake: () => Promise<void>;
+  /**
+   * The next disappearing-message countdown ends at `at` (null: none runs):
+   * keep a chrome.alarms alarm there, which calls `expireDue()` even if the
+   * worker was stopped meanwhile.
+   */
+  readonly scheduleExpiry: (at: number | null) => Promise<void>;
   /** Unread total changed: toolbar badge. */
   readonly setUnread: (total: number) => void;
   readonly now: () => number;
@@ -104,6 +115,37 @@ export interface ChatCore {
   acknowledgeIdentityChange(input: { userId: string }): Promise<ContactView>;
   unreadTotal(): Promise<number>;
   relayStatus(): RelayStatus;
+
+  /** Throttled by the client core; nothing goes out for requests or with typing indicators off. */
+  sendTyping(input: { conversationId: string; typing: boolean }): Promise<void>;
+  setTimer(input: { conversationId: string; timerMs: TimerChoice }): Promise<ConversationSummary>;
+  deleteConversation(input: { conversationId: string }): Promise<void>;
+  acceptRequest(input: { conversationId: string }): Promise<ConversationSummary>;
+  /** The relay is told first; a failure changes nothing. */
+  blockContact(input: { userId: string }): Promise<void>;
+  unblockContact(input: { userId: string }): Promise<void>;
+
+  /** Errors: HANDLE_NOT_FOUND (with the handle), OWN_HANDLE. */
+  createGroup(input: { name: string; members: readonly string[] }): Promise<ConversationSummary>;
+  getGroup(input: { conversationId: string }): Promise<GroupView>;
+  renameGroup(input: { conversationId: string; name: string }): Promise<GroupView>;
+  addGroupMembers(input: {
+    conversationId: string;
+    handles: readonly string[];
+  }): Promise<GroupView>;
+  removeGroupMember(input: { conversationId: string; userId: string }): Promise<GroupView>;
+  setGroupRole(input: {
+    conversationId: string;
+    userId: string;
+    role: GroupRole;
+  }): Promise<GroupView>;
+  leaveGroup(input: { conversationId: string }): Promise<void>;
+
+  /**
+   * The expiry alarm fired: delete every disappearing message whose countdown
+   * ended. Works while the vault is locked (record keys only). May run locked.
+   */
+  expireDue(): Promise<number>;
 }
 
 export type CreateCore = (context: CoreContext) => ChatCore;
@@ -130,4 +172,18 @@ export const createUnavailableCore: CreateCore = () => ({
   acknowledgeIdentityChange: async () => unavailable(),
   unreadTotal: async () => 0,
   relayStatus: () => ({ state: 'idle' }),
+  sendTyping: async () => {},
+  setTimer: async () => unavailable(),
+  deleteConversation: async () => unavailable(),
+  acceptRequest: async () => unavailable(),
+  blockContact: async () => unavailable(),
+  unblockContact: async () => unavailable(),
+  createGroup: async () => unavailable(),
+  getGroup: async () => unavailable(),
+  renameGroup: async () => unavailable(),
+  addGroupMembers: async () => unavailable(),
+  removeGroupMember: async () => unavailable(),
+  setGroupRole: async () => unavailable(),
+  leaveGroup: async () => unavailable(),
+  expireDue: async () => 0,
 });

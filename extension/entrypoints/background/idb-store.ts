@@ -5,7 +5,10 @@
  *  - `records`: the core's records, every value sealed with the vault key
  *    (record-seal.ts; associated data = the record key). Readable only while
  *    the vault is open; every call asks the vault for its key, so a lock takes
- *    effect on the very next operation.
+ *    effect on the very next operation. While locked, two things still work
+ *    (`lockedPolicy`): listing the keys under `keysWhileLocked` prefixes
+ *    (values stay sealed) and writes that only delete: enough for the
+ *    disappearing-message sweep to run from an alarm.
  *  - `keys`: non-extractable CryptoKeys stored as objects (structured clone
  *    keeps them usable but never exposes their bytes to script). Not sealed,
  *    so the device key can authenticate to the relay while the vault is
@@ -33,6 +36,7 @@ import type {
 } from '../../../shared/client/store.ts';
 import type { Random } from '../../../shared/crypto/random.ts';
 import { listBounds } from './key-range.ts';
+import { LOCKED_VALUE, lockedPolicy } from './locked-policy.ts';
 import { openRecord, sealRecord } from './record-seal.ts';
 
 export const DB_NAME = 'parley';
@@ -65,9 +69,30 @@ export interface SealedRecordDeps {
   /** Throws VAULT_LOCKED while locked. */
   readonly vaultKey: () => CryptoKey;
   readonly random: Random;
+  /**
+   * Prefixes whose record KEYS may be listed while the vault is locked. Their
+   * values come back empty (`LOCKED_VALUE`): nothing is unsealed. For indexes
+   * whose keys say everything, such as the disappearing-message index
+   * `expiry/<time>/<author>/<message key>`, swept from an alarm while locked.
+   */
+  readonly keysWhileLocked?: readonly string[];
 }
 
-export function createIdbRecordStore({ db, vaultKey, random }: SealedRecordDeps): RecordStore {
+export function createIdbRecordStore({
+  db,
+  vaultKey,
+  random,
+  keysWhileLocked = [],
+}: SealedRecordDeps): RecordStore {
+  /** The vault key, or null while locked when `allowed` says the operation needs none. */
+  const keyOrNull = (allowed: boolean): CryptoKey | null => {
+    try {
+      return vaultKey();
+    } catch (e) {
+      if (allowed) return null;
+      throw e;
+    }
+  };
   return {
     async get(key) {
       const k = vaultKey();
@@ -77,14 +102,15 @@ export function createIdbRecordStore({ db, vaultKey, random }: SealedRecordDeps)
 
     async write(ops: readonly StoreOperation[]) {
       if (ops.length === 0) return;
-      const k = vaultKey();
+      const k = keyOrNull(lockedPolicy.canWrite(ops));
       const prepared = await Promise.all(
         ops.map(async (o) =>
           o.op === 'set'
             ? {
                 op: 'set' as const,
                 key: o.key,
-                sealed: await sealRecord(k, o.key, o.value, random),
+                // k is null only while locked, when every op is a delete.
+                sealed: await sealRecord(k ?? vaultKey(), o.key, o.value, random),
               }
             : o,
         ),
@@ -99,7 +125,7 @@ export function createIdbRecordStore({ db, vaultKey, random }: SealedRecordDeps)
     },
 
     async list(prefix: string, options: ListOptions = {}) {
-      const k = vaultKey();
+      const k = keyOrNull(lockedPolicy.canList(prefix, keysWhileLocked));
       const bounds = listBounds(prefix, options);
       const limit = options.limit ?? Number.POSITIVE_INFINITY;
       if (bounds === null || limit <= 0) return [];
@@ -115,6 +141,7 @@ export function createIdbRecordStore({ db, vaultKey, random }: SealedRecordDeps)
         if (cursor.key.startsWith(prefix)) raw.push([cursor.key, cursor.value]);
         cursor = await cursor.continue();
       }
+      if (k === null) return raw.map(([key]) => [key, LOCKED_VALUE] as const);
       return Promise.all(
         raw.map(async ([key, sealed]) => [key, await openRecord(k, key, sealed)] as const),
       );

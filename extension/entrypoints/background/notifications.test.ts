@@ -16,6 +16,16 @@ describe('notifications', () => {
     );
   });
 
+  it('name the group of a group message, and never show the text of a disappearing one', () => {
+    const group = { ...notice, groupName: 'Weekend trip' };
+    expect(notificationContent(group, true)).toEqual({
+      title: '@bob in Weekend trip',
+      message: 'the launch code is 1234',
+    });
+    // The worker passes no text for disappearing messages (the OS would keep it).
+    expect(notificationContent({ ...group, text: '' }, true).message).toBe('New message');
+  });
+
   it('map notification ids back to their conversation, and ignore foreign ids', () => {
     expect(conversationOf(notificationId('c:42'))).toBe('c:42');
     expect(conversationOf('something-else')).toBeNull();

@@ -24,7 +24,10 @@ export function notificationContent(notice: IncomingNotice, preview: boolean): N
   const text =
     notice.text.length > PREVIEW_MAX ? `${notice.text.slice(0, PREVIEW_MAX - 1)}…` : notice.text;
   return {
-    title: `@${notice.senderHandle}`,
+    title:
+      notice.groupName === undefined
+        ? `@${notice.senderHandle}`
+        : `@${notice.senderHandle} in ${notice.groupName}`,
     message: preview && text.trim() !== '' ? text : 'New message',
   };
 }

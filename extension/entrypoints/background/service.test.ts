@@ -160,11 +160,17 @@ describe('ParleyShell', () => {
   it('applies settings: persisted, re-armed, broadcast', async () => {
     const { shell, clock, events } = setup();
     await shell.createVault(prf());
-    const settings = await shell.updateSettings({ autoLockMinutes: 1, readReceipts: false });
+    const settings = await shell.updateSettings({
+      autoLockMinutes: 1,
+      readReceipts: false,
+      showPresence: false,
+    });
     expect(settings).toEqual({
       autoLockMinutes: 1,
       notificationPreview: false,
       readReceipts: false,
+      typingIndicators: true,
+      showPresence: false,
     });
     expect(await shell.getSettings()).toEqual(settings);
     expect((await shell.getStatus()).autoLockAt).toBe(clock.now() + 60_000);

@@ -242,6 +242,77 @@ export class ParleyShell implements ParleyService {
     return null;
   };
 
+  sendTyping = async (input: RequestOf<'sendTyping'>): Promise<null> => {
+    this.#requireUnlocked();
+    await this.#d.core.sendTyping(input);
+    return null;
+  };
+
+  setTimer = async (input: RequestOf<'setTimer'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.setTimer(input);
+  };
+
+  deleteConversation = async (input: RequestOf<'deleteConversation'>): Promise<null> => {
+    this.#requireUnlocked();
+    await this.#d.core.deleteConversation(input);
+    return null;
+  };
+
+  acceptRequest = async (input: RequestOf<'acceptRequest'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.acceptRequest(input);
+  };
+
+  blockContact = async (input: RequestOf<'blockContact'>): Promise<null> => {
+    this.#requireUnlocked();
+    await this.#d.core.blockContact(input);
+    return null;
+  };
+
+  unblockContact = async (input: RequestOf<'unblockContact'>): Promise<null> => {
+    this.#requireUnlocked();
+    await this.#d.core.unblockContact(input);
+    return null;
+  };
+
+  createGroup = async (input: RequestOf<'createGroup'>) => {
+    this.#requireUnlocked();
+    await this.#d.autoLock.touch();
+    return this.#d.core.createGroup(input);
+  };
+
+  getGroup = async (input: RequestOf<'getGroup'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.getGroup(input);
+  };
+
+  renameGroup = async (input: RequestOf<'renameGroup'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.renameGroup(input);
+  };
+
+  addGroupMembers = async (input: RequestOf<'addGroupMembers'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.addGroupMembers(input);
+  };
+
+  removeGroupMember = async (input: RequestOf<'removeGroupMember'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.removeGroupMember(input);
+  };
+
+  setGroupRole = async (input: RequestOf<'setGroupRole'>) => {
+    this.#requireUnlocked();
+    return this.#d.core.setGroupRole(input);
+  };
+
+  leaveGroup = async (input: RequestOf<'leaveGroup'>): Promise<null> => {
+    this.#requireUnlocked();
+    await this.#d.core.leaveGroup(input);
+    return null;
+  };
+
   getContact = async (input: RequestOf<'getContact'>) => {
     this.#requireUnlocked();
     return this.#d.core.getContact(input);

@@ -15,6 +15,8 @@ const storedSettings = v.object({
   autoLockMinutes: v.picklist(AUTO_LOCK_CHOICES),
   notificationPreview: v.boolean(),
   readReceipts: v.boolean(),
+  typingIndicators: v.boolean(),
+  showPresence: v.boolean(),
 });
 
 /** Stored settings, field by field; anything missing or damaged falls back to its default. */
@@ -26,6 +28,8 @@ export function readSettings(raw: unknown): Settings {
     autoLockMinutes: out.autoLockMinutes ?? DEFAULT_SETTINGS.autoLockMinutes,
     notificationPreview: out.notificationPreview ?? DEFAULT_SETTINGS.notificationPreview,
     readReceipts: out.readReceipts ?? DEFAULT_SETTINGS.readReceipts,
+    typingIndicators: out.typingIndicators ?? DEFAULT_SETTINGS.typingIndicators,
+    showPresence: out.showPresence ?? DEFAULT_SETTINGS.showPresence,
   };
 }
 

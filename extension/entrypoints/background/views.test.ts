@@ -1,13 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
+import type { GroupView } from '../../../shared/client/group-api.ts';
+import { TIMER_OPTIONS_MS } from '../../../shared/client/groups/state.ts';
 import { ParleyError } from '../../../shared/errors.ts';
+import { TIMER_CHOICES_MS } from '../../lib/protocol.ts';
 import { parseRequest } from '../../lib/schemas.ts';
 import {
   messageIdOf,
   messageKeyFromId,
   sortSummaries,
   toContactView,
+  toGroupView,
   toMessageView,
   toSummary,
 } from './views.ts';
@@ -76,8 +80,13 @@ describe('message ids', () => {
 });
 
 describe('views', () => {
-  it('names the sender: our handle for outgoing, the conversation title for incoming', () => {
-    const names = { own: 'alice', peer: 'bob' };
+  const names = {
+    selfId: 'alice-id',
+    own: 'alice',
+    handleOf: (id: string) => (id === 'bob-id' ? 'bob' : `user ${id.slice(0, 8)}`),
+  };
+
+  it('names the sender: our handle for outgoing, the author’s handle for incoming', () => {
     expect(toMessageView(coreMessage(), names)).toEqual({
       id: `${'0'.repeat(14)}42.${hex32}`,
       conversationId: conv,
@@ -93,6 +102,30 @@ describe('views', () => {
     ).toBe('alice');
     // System notices sit where they happened here, not at a sender's clock.
     expect(toMessageView(coreMessage({ kind: 'system' }), names).sentAt).toBe(2_000);
+    expect(toMessageView(coreMessage({ author: 'carol-id-1234' }), names).senderHandle).toBe(
+      'user carol-id',
+    );
+  });
+
+  it('carries the notice kind, the disappearing timer and group receipt counts', () => {
+    const view = toMessageView(
+      coreMessage({
+        outgoing: true,
+        state: 'delivered',
+        expiresIn: 30_000,
+        expiresAt: 31_000,
+        receipts: { delivered: 2, read: 1, total: 2 },
+      }),
+      names,
+    );
+    expect(view).toMatchObject({
+      expiresIn: 30_000,
+      expiresAt: 31_000,
+      receipts: { delivered: 2, read: 1, total: 2 },
+    });
+    expect(
+      toMessageView(coreMessage({ kind: 'system', system: 'timer-changed' }), names).system,
+    ).toBe('timer-changed');
   });
 
   it('summarises conversations and sorts the most recent first', () => {
@@ -125,8 +158,38 @@ describe('views', () => {
       updatedAt: 5,
       verified: false,
       identityChanged: true,
+      peerId: 'bob-id',
     });
     expect(toSummary({ ...base, isRequest: true }).isRequest).toBe(true);
+    expect(
+      toSummary(
+        { ...base, timer: 30_000, blocked: true },
+        { typing: ['bob'], presence: { online: true, lastSeen: 4 } },
+      ),
+    ).toMatchObject({
+      timerMs: 30_000,
+      blocked: true,
+      typing: ['bob'],
+      presence: { online: true, lastSeen: 4 },
+    });
+    const { peer: _peer, ...groupBase } = base;
+    expect(
+      toSummary(
+        {
+          ...groupBase,
+          id: 'g:00',
+          kind: 'group',
+          title: 'Trip',
+          timer: 0,
+          group: { myRole: null, members: 3 },
+        },
+        { lastSender: 'carol', typing: [] },
+      ),
+    ).toMatchObject({
+      kind: 'group',
+      group: { myRole: null, memberCount: 3 },
+      lastMessage: { text: 'x', senderHandle: 'carol' },
+    });
     const newer = { ...summary, id: 'u:b', updatedAt: 9 };
     expect(sortSummaries([summary, newer]).map((s) => s.id)).toEqual(['u:b', conv]);
   });
@@ -152,7 +215,51 @@ describe('views', () => {
       safetyNumber: { groups: contact.safetyNumber?.groups, qrPayload: 'AP8-Pw' },
       verified: true,
       identityChange: null,
+      status: 'accepted',
+      presence: null,
     });
+    const presence = { online: false, lastSeen: 9 };
+    expect(toContactView(contact, presence).presence).toEqual(presence);
+    // Presence belongs to accepted contacts only.
+    expect(toContactView({ ...contact, status: 'request' }, presence).presence).toBeNull();
     expect(codeOf(() => toContactView({ ...contact, safetyNumber: null }))).toBe('NOT_FOUND');
+  });
+
+  it('shows a group with handles, owner first, and our own entry named as us', () => {
+    const group: GroupView = {
+      conversationId: 'g:00',
+      id: '00',
+      name: 'Trip',
+      version: 3,
+      timer: 30_000,
+      members: [
+        { userId: 'zed-id', handle: 'zed', role: 'member', canRemove: true },
+        { userId: 'bob-id', handle: null, role: 'admin', canRemove: false },
+        { userId: 'alice-id', handle: 'alice', role: 'owner', canRemove: false },
+        { userId: 'amy-id', handle: 'amy', role: 'member', canRemove: true },
+      ],
+      myRole: 'owner',
+      active: true,
+      accepted: true,
+      addedBy: 'alice-id',
+      can: { rename: true, setTimer: true, addMembers: true, changeRoles: true, leave: false },
+    };
+    const view = toGroupView(group, names);
+    expect(view.members.map((m) => [m.handle, m.role, m.isSelf])).toEqual([
+      ['alice', 'owner', true],
+      ['bob', 'admin', false],
+      ['amy', 'member', false],
+      ['zed', 'member', false],
+    ]);
+    expect(view).toMatchObject({
+      name: 'Trip',
+      timerMs: 30_000,
+      addedBy: 'alice',
+      myRole: 'owner',
+    });
+  });
+
+  it('offers exactly the client core’s timer choices', () => {
+    expect([...TIMER_CHOICES_MS]).toEqual([...TIMER_OPTIONS_MS]);
   });
 });
