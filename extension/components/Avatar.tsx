@@ -1,5 +1,6 @@
 /** Initials on a colour derived from the handle: stable, distinct, no images to load. */
 import type { JSX } from 'solid-js';
+import { Icon } from './Icon.tsx';
 
 const HUES = [226, 262, 291, 330, 12, 28, 160, 188, 200, 142];
 
@@ -19,7 +20,13 @@ export function initials(name: string): string {
   ).toUpperCase();
 }
 
-export function Avatar(props: { name: string; size?: 'sm' | 'md' | 'lg' }): JSX.Element {
+/** Initials (or, for a group, the group mark), with a dot when the contact is online. */
+export function Avatar(props: {
+  name: string;
+  size?: 'sm' | 'md' | 'lg';
+  group?: boolean;
+  online?: boolean;
+}): JSX.Element {
   const hue = () => avatarHue(props.name);
   return (
     <span
@@ -29,7 +36,8 @@ export function Avatar(props: { name: string; size?: 'sm' | 'md' | 'lg' }): JSX.
       }}
       aria-hidden="true"
     >
-      {initials(props.name)}
+      {props.group ? <Icon name="users" class="avatar__icon" /> : initials(props.name)}
+      {props.online ? <span class="avatar__online" /> : null}
     </span>
   );
 }

@@ -37,6 +37,7 @@ const ContactPage = lazy(() =>
 const SettingsPage = lazy(() =>
   import('./SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })),
 );
+const GroupPage = lazy(() => import('./GroupPage.tsx').then((m) => ({ default: m.GroupPage })));
 
 export type Variant = 'popup' | 'sidepanel';
 
@@ -44,6 +45,7 @@ type Route =
   | { readonly name: 'list' }
   | { readonly name: 'chat'; readonly id: string }
   | { readonly name: 'contact'; readonly id: string }
+  | { readonly name: 'group'; readonly id: string }
   | { readonly name: 'settings' };
 
 /**
@@ -67,6 +69,11 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
   });
   const [route, setRoute] = createSignal<Route>({ name: 'list' });
   const [composing, setComposing] = createSignal(false);
+  /** The list shows everything, or only message requests. */
+  const [filter, setFilter] = createSignal<'all' | 'requests'>('all');
+  const requests = () => (state.conversations() ?? []).filter((c) => c.isRequest === true);
+  const listed = () =>
+    filter() === 'requests' && requests().length > 0 ? requests() : (state.conversations() ?? []);
   let windowId: number | undefined;
 
   onMount(() => {
@@ -107,11 +114,12 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
 
   const status = () => state.status();
   /** The conversation id of the current route, if it is a route of that kind. */
-  const routeId = (name: 'chat' | 'contact'): string | undefined => {
+  const routeId = (name: 'chat' | 'contact' | 'group'): string | undefined => {
     const r = route();
-    if (r.name !== 'chat' && r.name !== 'contact') return undefined;
+    if (r.name !== 'chat' && r.name !== 'contact' && r.name !== 'group') return undefined;
     return r.name === name ? r.id : undefined;
   };
+  const kindOf = (id: string) => state.conversations()?.find((c) => c.id === id)?.kind;
 
   const topbar = () => (
     <header class="topbar">
@@ -200,12 +208,28 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
           </Show>
         }
       >
+        <Show when={requests().length > 0}>
+          <fieldset class="segmented segmented--bar">
+            <legend class="sr-only">Show</legend>
+            <button
+              type="button"
+              aria-pressed={filter() === 'all'}
+              onClick={() => setFilter('all')}
+            >
+              All chats
+            </button>
+            <button
+              type="button"
+              aria-pressed={filter() === 'requests'}
+              onClick={() => setFilter('requests')}
+            >
+              Requests
+              <span class="segmented__count">{requests().length}</span>
+            </button>
+          </fieldset>
+        </Show>
         <div class="scroll">
-          <ConversationList
-            conversations={state.conversations() ?? []}
-            now={state.now()}
-            onOpen={openChat}
-          />
+          <ConversationList conversations={listed()} now={state.now()} onOpen={openChat} />
         </div>
       </Show>
     </div>
@@ -249,8 +273,24 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
                   conversationId={id()}
                   onBack={() => setRoute({ name: 'list' })}
                   {...(props.variant === 'sidepanel'
-                    ? { onOpenContact: () => setRoute({ name: 'contact', id: id() }) }
+                    ? {
+                        onOpenDetails: () =>
+                          setRoute({
+                            name: kindOf(id()) === 'group' ? 'group' : 'contact',
+                            id: id(),
+                          }),
+                      }
                     : { onOpenInPanel: () => openInSidePanel(id()) })}
+                />
+              )}
+            </Match>
+            <Match when={routeId('group')}>
+              {(id) => (
+                <GroupPage
+                  state={state}
+                  conversationId={id()}
+                  onBack={() => setRoute({ name: 'chat', id: id() })}
+                  onGone={() => setRoute({ name: 'list' })}
                 />
               )}
             </Match>

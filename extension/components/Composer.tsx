@@ -1,19 +1,39 @@
 /**
  * The message field: Enter sends, Shift+Enter starts a new line (and an IME
  * composition is never cut short by Enter). Grows with its text up to a limit.
+ * Reports typing (throttled here; the worker's client core throttles again and
+ * says "stopped" by itself a few seconds after the last report).
  */
 import { createSignal, type JSX, onMount, Show } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { Icon } from './Icon.tsx';
 
+/** How often the page tells the worker that someone is still typing. */
+const TYPING_REPORT_MS = 2_000;
+
 export function Composer(props: {
   onSend: (text: string) => Promise<void>;
   disabled?: boolean;
   placeholder: string;
   autofocus?: boolean;
+  /** true while text is being typed (at most every TYPING_REPORT_MS), false when sent, cleared or left. */
+  onTyping?: (typing: boolean) => void;
 }): JSX.Element {
   const [text, setText] = createSignal('');
+  let typingSince = 0;
+  const typing = (on: boolean) => {
+    if (props.onTyping === undefined) return;
+    if (on) {
+      const now = Date.now();
+      if (now - typingSince < TYPING_REPORT_MS) return;
+      typingSince = now;
+      props.onTyping(true);
+    } else if (typingSince !== 0) {
+      typingSince = 0;
+      props.onTyping(false);
+    }
+  };
   const [error, setError] = createSignal<string | null>(null);
   let field: HTMLTextAreaElement | undefined;
 
@@ -35,6 +55,7 @@ export function Composer(props: {
     const value = text();
     setText('');
     setError(null);
+    typing(false);
     queueMicrotask(grow);
     try {
       await props.onSend(value);
@@ -80,8 +101,10 @@ export function Composer(props: {
           aria-describedby="composer-hint"
           onInput={(e) => {
             setText(e.currentTarget.value);
+            typing(e.currentTarget.value.trim() !== '');
             grow();
           }}
+          onBlur={() => typing(false)}
           onKeyDown={onKeyDown}
         />
         <span id="composer-hint" class="sr-only">

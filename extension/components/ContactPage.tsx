@@ -1,17 +1,22 @@
 /**
- * A contact: who they are, the 60-digit safety number (12 groups of 5, read
- * out or compared side by side) and its QR code, and "mark as verified".
+ * A contact: who they are and whether they are online, the 60-digit safety
+ * number (12 groups of 5, read out or compared side by side) and its QR code,
+ * "mark as verified", the chat's disappearing-message timer (either side may
+ * set it), and block / unblock.
  */
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
-import type { ContactView } from '../lib/protocol.ts';
+import { presenceLabel } from '../lib/format.ts';
+import { type ContactView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { Avatar } from './Avatar.tsx';
+import { ConfirmButton } from './ConfirmButton.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
 import { IdentityNotice } from './IdentityNotice.tsx';
 import { QrCode } from './QrCode.tsx';
+import { TimerSelect } from './TimerSelect.tsx';
 
 export function ContactPage(props: {
   state: ParleyState;
@@ -42,6 +47,22 @@ export function ContactPage(props: {
     });
     onCleanup(off);
   });
+
+  const timerMs = () =>
+    props.state.conversations()?.find((c) => c.id === props.conversationId)?.timerMs ?? 0;
+
+  const setBlocked = async (c: ContactView, blocked: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await call(blocked ? 'blockContact' : 'unblockContact', { userId: c.userId });
+      await load();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const toggleVerified = async (c: ContactView) => {
     setBusy(true);
@@ -83,6 +104,13 @@ export function ContactPage(props: {
               <div class="contact-hero">
                 <Avatar name={c().handle} size="lg" />
                 <h2>@{c().handle}</h2>
+                <Show when={presenceLabel(c().presence, props.state.now(), ONLINE_WINDOW_MS)}>
+                  {(label) => (
+                    <span class={`hero-sub${label() === 'online' ? ' hero-sub--online' : ''}`}>
+                      {label()}
+                    </span>
+                  )}
+                </Show>
                 <Show
                   when={c().verified}
                   fallback={
@@ -121,6 +149,46 @@ export function ContactPage(props: {
                   <Icon name={c().verified ? 'close' : 'shieldCheck'} />
                   {c().verified ? 'Clear verification' : 'Mark as verified'}
                 </button>
+              </section>
+              <section class="card" aria-label="Disappearing messages">
+                <TimerSelect
+                  conversationId={props.conversationId}
+                  timerMs={timerMs()}
+                  canChange={c().status !== 'blocked'}
+                  description={`New messages disappear this long after they are read. @${c().handle} can change it too.`}
+                />
+              </section>
+              <section class="card" aria-labelledby="block-title">
+                <h3 id="block-title">{c().status === 'blocked' ? 'Blocked' : 'Block'}</h3>
+                <Show
+                  when={c().status === 'blocked'}
+                  fallback={
+                    <>
+                      <p>
+                        @{c().handle} won’t be able to message you: the relay drops what they send.
+                        They are not told.
+                      </p>
+                      <ConfirmButton
+                        class="btn--block"
+                        label={`Block @${c().handle}`}
+                        confirmLabel={`Block @${c().handle} now`}
+                        icon="ban"
+                        disabled={busy()}
+                        onConfirm={() => setBlocked(c(), true)}
+                      />
+                    </>
+                  }
+                >
+                  <p>@{c().handle} can’t message you. Unblock to talk again.</p>
+                  <button
+                    type="button"
+                    class="btn btn--block"
+                    disabled={busy()}
+                    onClick={() => void setBlocked(c(), false)}
+                  >
+                    Unblock @{c().handle}
+                  </button>
+                </Show>
               </section>
               <Show when={error()}>
                 <p class="error-text" role="alert">

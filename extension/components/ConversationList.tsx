@@ -3,24 +3,54 @@
  * Arrow keys, Home and End move between entries; Enter or Space opens one.
  */
 import { For, type JSX, Show } from 'solid-js';
-import { shortWhen, unreadLabel } from '../lib/format.ts';
-import type { ConversationSummary } from '../lib/protocol.ts';
+import {
+  membersLabel,
+  presenceLabel,
+  shortWhen,
+  timerLabel,
+  typingLabel,
+  unreadLabel,
+} from '../lib/format.ts';
+import { type ConversationSummary, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { Avatar } from './Avatar.tsx';
 import { Icon } from './Icon.tsx';
 import { MessageStatus } from './MessageStatus.tsx';
 
+/** Who wrote the last message, as the list says it: "You", a group member, or nobody (direct). */
+function lastAuthor(c: ConversationSummary): string | null {
+  const last = c.lastMessage;
+  if (last === null || last.kind === 'system') return null;
+  if (last.outgoing) return 'You';
+  return c.kind === 'group' ? (last.senderHandle ?? null) : null;
+}
+
 function previewText(c: ConversationSummary): string {
-  if (c.typing !== undefined && c.typing.length > 0) return 'typing…';
+  if (c.typing !== undefined && c.typing.length > 0)
+    return c.kind === 'group' ? (typingLabel(c.typing) ?? 'typing…') : 'typing…';
   if (c.lastMessage === null) return 'No messages yet';
-  return c.lastMessage.text;
+  const author = lastAuthor(c);
+  return author === null || author === 'You'
+    ? c.lastMessage.text
+    : `${author}: ${c.lastMessage.text}`;
+}
+
+function isOnline(c: ConversationSummary, now: number): boolean {
+  return presenceLabel(c.presence, now, ONLINE_WINDOW_MS) === 'online';
 }
 
 function accessibleName(c: ConversationSummary, now: number): string {
   const parts = [c.title];
+  if (c.group !== undefined) parts.push(`group, ${membersLabel(c.group.memberCount)}`);
   if (c.unread > 0) parts.push(`${c.unread} unread`);
   if (c.identityChanged) parts.push('safety number changed');
+  if (c.isRequest) parts.push('message request');
+  if (c.blocked) parts.push('blocked');
+  if (isOnline(c, now)) parts.push('online');
+  if (c.timerMs !== undefined) parts.push(`disappearing messages ${timerLabel(c.timerMs)}`);
+  if (c.typing !== undefined && c.typing.length > 0) parts.push(typingLabel(c.typing) ?? '');
   if (c.lastMessage !== null) {
-    parts.push(`${c.lastMessage.outgoing ? 'You' : c.title}: ${c.lastMessage.text}`);
+    const author = lastAuthor(c) ?? (c.lastMessage.kind === 'system' ? null : c.title);
+    parts.push(author === null ? c.lastMessage.text : `${author}: ${c.lastMessage.text}`);
     parts.push(shortWhen(c.lastMessage.at, now));
   }
   return parts.join(', ');
@@ -62,12 +92,12 @@ export function ConversationList(props: {
           <li>
             <button
               type="button"
-              class={`conv${c.unread > 0 ? ' conv--unread' : ''}`}
+              class={`conv${c.unread > 0 ? ' conv--unread' : ''}${c.blocked ? ' conv--blocked' : ''}`}
               aria-current={props.selected === c.id ? 'true' : undefined}
               aria-label={accessibleName(c, props.now)}
               onClick={() => props.onOpen(c.id)}
             >
-              <Avatar name={c.title} />
+              <Avatar name={c.title} group={c.kind === 'group'} online={isOnline(c, props.now)} />
               <span class="conv__body">
                 <span class="conv__row">
                   <span class="conv__name">{c.title}</span>
@@ -75,6 +105,19 @@ export function ConversationList(props: {
                     <span class="verified-chip" title="Verified">
                       <Icon name="shieldCheck" />
                     </span>
+                  </Show>
+                  <Show when={c.timerMs}>
+                    {(ms) => (
+                      <span class="timer-chip" title={`Disappearing messages: ${timerLabel(ms())}`}>
+                        <Icon name="timer" />
+                      </span>
+                    )}
+                  </Show>
+                  <Show when={c.isRequest}>
+                    <span class="tag">Request</span>
+                  </Show>
+                  <Show when={c.blocked}>
+                    <span class="tag tag--danger">Blocked</span>
                   </Show>
                   <Show when={c.lastMessage}>
                     {(m) => <span class="conv__time">{shortWhen(m().at, props.now)}</span>}
@@ -90,7 +133,17 @@ export function ConversationList(props: {
                     <Show when={c.lastMessage?.outgoing ? c.lastMessage : undefined}>
                       {(m) => <MessageStatus state={m().state} />}
                     </Show>
-                    <span>{previewText(c)}</span>
+                    <span
+                      class={
+                        c.typing !== undefined && c.typing.length > 0
+                          ? 'conv__typing'
+                          : c.lastMessage?.kind === 'system'
+                            ? 'conv__notice'
+                            : undefined
+                      }
+                    >
+                      {previewText(c)}
+                    </span>
                   </span>
                   <Show when={c.unread > 0}>
                     <span class="unread-pill" aria-hidden="true">

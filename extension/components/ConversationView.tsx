@@ -1,13 +1,26 @@
 /**
- * One conversation: header, history (virtualised), composer, or the blocking
- * notice after an identity change. Keeps itself current from worker events
- * and marks what the reader has seen as read.
+ * One conversation: header (presence, members, timer), history
+ * (virtualised), who is typing, and the composer, or what stands in its way:
+ * the blocking notice after an identity change, a message request, a blocked
+ * contact, a group we are no longer in. Keeps itself current from worker
+ * events (disappeared messages leave at once) and marks what the reader has
+ * seen as read.
  */
-import { createMemo, createSignal, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import {
+  createMemo,
+  createSignal,
+  type JSX,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+} from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
-import { mergeMessages } from '../lib/messages.ts';
-import type { ConversationSummary, MessageView } from '../lib/protocol.ts';
+import { membersLabel, presenceLabel, timerLabel, timerShort, typingLabel } from '../lib/format.ts';
+import { mergeMessages, reconcileLatest, withoutIds } from '../lib/messages.ts';
+import { type ConversationSummary, type MessageView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { Avatar } from './Avatar.tsx';
 import { Composer } from './Composer.tsx';
@@ -15,6 +28,7 @@ import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
 import { IdentityNotice } from './IdentityNotice.tsx';
 import { MessageList } from './MessageList.tsx';
+import { BlockedNotice, NotMemberNotice, RequestBanner } from './RequestBanner.tsx';
 
 const PAGE = 50;
 
@@ -22,7 +36,8 @@ export function ConversationView(props: {
   state: ParleyState;
   conversationId: string;
   onBack: () => void;
-  onOpenContact?: () => void;
+  /** Side panel: the contact page (direct) or the group page. */
+  onOpenDetails?: () => void;
   onOpenInPanel?: () => void;
 }): JSX.Element {
   const [messages, setMessages] = createSignal<readonly MessageView[]>([]);
@@ -35,6 +50,26 @@ export function ConversationView(props: {
     props.state.conversations()?.find((c) => c.id === props.conversationId),
   );
   const title = () => summary()?.title ?? 'Conversation';
+  const isGroup = () => summary()?.kind === 'group';
+  const [typing, setTyping] = createSignal<readonly string[]>(summary()?.typing ?? []);
+  /** Disappearing messages whose countdown ended leave the view even before the worker's sweep. */
+  const shown = createMemo(() => {
+    const now = props.state.now();
+    return messages().filter((m) => m.expiresAt === undefined || m.expiresAt > now);
+  });
+  const subtitle = () => {
+    const c = summary();
+    if (c === undefined) return 'End-to-end encrypted';
+    if (c.group !== undefined) {
+      return c.group.myRole === null
+        ? 'You are no longer a member'
+        : membersLabel(c.group.memberCount);
+    }
+    const presence = presenceLabel(c.presence, props.state.now(), ONLINE_WINDOW_MS);
+    if (c.verified)
+      return presence === null ? 'Verified contact' : `Verified contact · ${presence}`;
+    return presence ?? (c.isRequest ? 'Message request' : 'End-to-end encrypted');
+  };
 
   const markSeen = (list: readonly MessageView[]) => {
     const last = [...list].reverse().find((m) => !m.outgoing);
@@ -52,7 +87,7 @@ export function ConversationView(props: {
   const loadLatest = async () => {
     try {
       const page = await call('getMessages', { conversationId: props.conversationId, limit: PAGE });
-      const merged = mergeMessages(messages(), page.messages);
+      const merged = reconcileLatest(messages(), page);
       setMessages(merged);
       if (messages().length === page.messages.length) setBefore(page.before);
       setError(null);
@@ -103,6 +138,10 @@ export function ConversationView(props: {
         event.type === 'resync'
       ) {
         void loadLatest();
+      } else if (event.type === 'expired' && event.conversationId === props.conversationId) {
+        setMessages(withoutIds(messages(), event.ids));
+      } else if (event.type === 'typing' && event.conversationId === props.conversationId) {
+        setTyping(event.handles);
       }
     });
     onCleanup(off);
@@ -111,6 +150,22 @@ export function ConversationView(props: {
   const send = async (text: string) => {
     const sent = await call('sendText', { conversationId: props.conversationId, text });
     setMessages(mergeMessages(messages(), [sent]));
+  };
+
+  const reportTyping = (on: boolean) => {
+    call('sendTyping', { conversationId: props.conversationId, typing: on }).catch(() => undefined);
+  };
+
+  /** What stands where the composer would be, if anything. */
+  const gate = (): 'identity' | 'request' | 'blocked' | 'left' | null => {
+    const c = summary();
+    if (c === undefined) return null;
+    if (c.identityChanged) return 'identity';
+    if (c.blocked) return 'blocked';
+    // A direct request keeps its composer (replying accepts); a group needs Accept first.
+    if (c.isRequest && c.kind === 'group') return 'request';
+    if (c.group !== undefined && c.group.myRole === null) return 'left';
+    return null;
   };
 
   return (
@@ -127,25 +182,47 @@ export function ConversationView(props: {
         <button
           type="button"
           class="chat-head__who"
-          onClick={() => props.onOpenContact?.()}
-          disabled={props.onOpenContact === undefined}
-          aria-label={`${title()}: contact details and safety number`}
+          onClick={() => props.onOpenDetails?.()}
+          disabled={props.onOpenDetails === undefined}
+          aria-label={
+            isGroup()
+              ? `${title()}: group details and members`
+              : `${title()}: contact details and safety number`
+          }
         >
-          <Avatar name={title()} size="sm" />
+          <Avatar
+            name={title()}
+            size="sm"
+            group={isGroup()}
+            online={
+              presenceLabel(summary()?.presence, props.state.now(), ONLINE_WINDOW_MS) === 'online'
+            }
+          />
           <span style={{ 'min-width': '0' }}>
             <span class="chat-head__name">
-              {title()}
+              <span class="chat-head__title">{title()}</span>
               <Show when={summary()?.verified}>
                 <span class="verified-chip" title="Verified">
                   <Icon name="shieldCheck" />
                 </span>
               </Show>
             </span>
-            <span class="chat-head__sub">
-              {summary()?.verified ? 'Verified contact' : 'End-to-end encrypted'}
-            </span>
+            <span class="chat-head__sub">{subtitle()}</span>
           </span>
         </button>
+        <Show when={summary()?.timerMs}>
+          {(ms) => (
+            <span
+              class="timer-badge"
+              role="img"
+              aria-label={`Disappearing messages: ${timerLabel(ms())}`}
+              title={`Disappearing messages: ${timerLabel(ms())}`}
+            >
+              <Icon name="timer" />
+              <span aria-hidden="true">{timerShort(ms())}</span>
+            </span>
+          )}
+        </Show>
         <Show when={props.onOpenInPanel}>
           {(open) => (
             <button
@@ -165,7 +242,7 @@ export function ConversationView(props: {
           <span>{error()}</span>
         </div>
       </Show>
-      <Show when={loaded() && messages().length === 0}>
+      <Show when={loaded() && shown().length === 0}>
         <EmptyState icon="lock" title="No messages yet">
           <p>
             Say hello. Everything you send is end-to-end encrypted; the relay only ever sees
@@ -174,25 +251,58 @@ export function ConversationView(props: {
         </EmptyState>
       </Show>
       <MessageList
-        messages={messages()}
+        messages={shown()}
         hasMore={before() !== null}
         loading={loadingOlder()}
         onLoadOlder={() => void loadOlder()}
         now={props.state.now()}
         label={`Messages with ${title()}`}
+        group={isGroup()}
       />
-      <Show
-        when={!summary()?.identityChanged}
+      <div class="typing-line" role="status" aria-live="polite">
+        <Show when={typingLabel(typing())}>
+          {(label) => (
+            <>
+              <span class="typing-dots" aria-hidden="true">
+                <span />
+                <span />
+                <span />
+              </span>
+              <span>{label()}</span>
+            </>
+          )}
+        </Show>
+      </div>
+      <Show when={gate() === null && summary()?.isRequest ? summary() : undefined}>
+        {(c) => <RequestBanner conversation={c()} onGone={props.onBack} />}
+      </Show>
+      <Switch
         fallback={
-          <IdentityNotice
-            conversationId={props.conversationId}
-            name={title()}
-            {...(props.onOpenContact === undefined ? {} : { onReview: props.onOpenContact })}
+          <Composer
+            onSend={send}
+            onTyping={reportTyping}
+            placeholder={`Message ${title()}`}
+            autofocus
           />
         }
       >
-        <Composer onSend={send} placeholder={`Message ${title()}`} autofocus />
-      </Show>
+        <Match when={gate() === 'identity'}>
+          <IdentityNotice
+            conversationId={props.conversationId}
+            name={title()}
+            {...(props.onOpenDetails === undefined ? {} : { onReview: props.onOpenDetails })}
+          />
+        </Match>
+        <Match when={gate() === 'request' ? summary() : undefined}>
+          {(c) => <RequestBanner conversation={c()} onGone={props.onBack} />}
+        </Match>
+        <Match when={gate() === 'blocked' ? summary() : undefined}>
+          {(c) => <BlockedNotice conversation={c()} onGone={props.onBack} />}
+        </Match>
+        <Match when={gate() === 'left' ? summary() : undefined}>
+          {(c) => <NotMemberNotice conversation={c()} onGone={props.onBack} />}
+        </Match>
+      </Switch>
     </div>
   );
 }

@@ -16,14 +16,21 @@ import {
   onMount,
   Show,
 } from 'solid-js';
-import { clockTime, dayLabel, sameDay } from '../lib/format.ts';
+import { clockTime, countdown, dayLabel, sameDay, timerLabel, timerShort } from '../lib/format.ts';
 import type { MessageView } from '../lib/protocol.ts';
 import { anchoredScrollTop, layout, visibleWindow } from '../lib/virtual.ts';
+import { Icon, type IconName } from './Icon.tsx';
 import { MessageStatus } from './MessageStatus.tsx';
 
 type Row =
   | { readonly key: string; readonly kind: 'day'; readonly at: number }
-  | { readonly key: string; readonly kind: 'message'; readonly message: MessageView };
+  | {
+      readonly key: string;
+      readonly kind: 'message';
+      readonly message: MessageView;
+      /** Groups: the first of a run of messages from one member shows their name. */
+      readonly showSender: boolean;
+    };
 
 const OVERSCAN_PX = 480;
 const BOTTOM_SLACK_PX = 48;
@@ -34,40 +41,103 @@ function estimate(row: Row): number {
   const lines =
     Math.max(1, Math.ceil(row.message.text.length / 38)) +
     (row.message.text.match(/\n/g)?.length ?? 0);
-  return 40 + lines * 20;
+  return 40 + lines * 20 + (row.showSender ? 16 : 0);
 }
 
-function toRows(messages: readonly MessageView[]): Row[] {
+function toRows(messages: readonly MessageView[], group: boolean): Row[] {
   const rows: Row[] = [];
-  let previous: number | undefined;
+  let previous: MessageView | undefined;
   for (const m of messages) {
-    if (previous === undefined || !sameDay(previous, m.sentAt))
-      rows.push({ key: `day:${m.sentAt}`, kind: 'day', at: m.sentAt });
-    rows.push({ key: `m:${m.id}`, kind: 'message', message: m });
-    previous = m.sentAt;
+    const newDay = previous === undefined || !sameDay(previous.sentAt, m.sentAt);
+    if (newDay) rows.push({ key: `day:${m.sentAt}`, kind: 'day', at: m.sentAt });
+    const showSender =
+      group &&
+      !m.outgoing &&
+      m.kind === 'text' &&
+      (newDay ||
+        previous?.kind !== 'text' ||
+        previous.outgoing ||
+        previous.senderHandle !== m.senderHandle);
+    rows.push({ key: `m:${m.id}`, kind: 'message', message: m, showSender });
+    previous = m;
   }
   return rows;
 }
 
-function MessageRow(props: { message: MessageView }): JSX.Element {
+function noticeIcon(system: string | undefined): IconName {
+  switch (system) {
+    case 'timer-changed':
+      return 'timer';
+    case 'identity-changed':
+      return 'shield';
+    case 'decrypt-failed':
+    case 'messages-missing':
+    case 'group-change-superseded':
+      return 'alert';
+    case undefined:
+      return 'info';
+    default:
+      return 'users';
+  }
+}
+
+/** The disappearing-message mark on a bubble: time left once counting, else the timer. */
+function Expiry(props: { message: MessageView; now: number }): JSX.Element {
+  const left = () => {
+    const { expiresAt, expiresIn } = props.message;
+    if (expiresAt !== undefined) return countdown(expiresAt - props.now);
+    return expiresIn === undefined ? '' : timerShort(expiresIn);
+  };
+  const label = () =>
+    props.message.expiresAt === undefined
+      ? `Disappears ${timerLabel(props.message.expiresIn ?? 0)} after it is read`
+      : `Disappears in ${left()}`;
+  return (
+    <span class="bubble__expiry" title={label()} role="img" aria-label={label()}>
+      <Icon name="timer" />
+      <span aria-hidden="true">{left()}</span>
+    </span>
+  );
+}
+
+function MessageRow(props: {
+  message: MessageView;
+  showSender: boolean;
+  now: number;
+}): JSX.Element {
   const m = () => props.message;
+  const disappearing = () => m().expiresAt !== undefined || m().expiresIn !== undefined;
   return (
     <Show
       when={m().kind === 'text'}
       fallback={
-        <div class="system-line" role="note">
-          {m().text}
+        <div class="system-line" role="note" data-system={m().system}>
+          <span class="system-line__pill">
+            <Icon name={noticeIcon(m().system)} />
+            <span>{m().text}</span>
+          </span>
         </div>
       }
     >
       <div class={`bubble-row bubble-row--${m().outgoing ? 'out' : 'in'}`}>
         <div class="bubble">
+          <Show when={props.showSender}>
+            <div class="bubble__sender" aria-hidden="true">
+              {m().senderHandle}
+            </div>
+          </Show>
           <span class="sr-only">{m().outgoing ? 'You' : m().senderHandle}: </span>
           {m().text}
           <div class="bubble__meta">
+            <Show when={disappearing()}>
+              <Expiry message={m()} now={props.now} />
+            </Show>
             <time dateTime={new Date(m().sentAt).toISOString()}>{clockTime(m().sentAt)}</time>
             <Show when={m().outgoing}>
-              <MessageStatus state={m().state} />
+              <MessageStatus
+                state={m().state}
+                {...(m().receipts === undefined ? {} : { receipts: m().receipts })}
+              />
             </Show>
           </div>
         </div>
@@ -83,6 +153,8 @@ export function MessageList(props: {
   onLoadOlder: () => void;
   now: number;
   label: string;
+  /** Group chat: name the sender of incoming messages. */
+  group?: boolean;
 }): JSX.Element {
   let scroller: HTMLDivElement | undefined;
   const heights = new Map<string, number>();
@@ -92,7 +164,7 @@ export function MessageList(props: {
   let atBottom = true;
   let anchor: { key: string; delta: number } | null = null;
 
-  const rows = createMemo(() => toRows(props.messages));
+  const rows = createMemo(() => toRows(props.messages, props.group === true));
   const geometry = createMemo(() => {
     measured();
     return layout(rows().map((r) => heights.get(r.key) ?? estimate(r)));
@@ -204,7 +276,7 @@ export function MessageList(props: {
                   <span>{dayLabel(row.at, props.now)}</span>
                 </div>
               ) : (
-                <MessageRow message={row.message} />
+                <MessageRow message={row.message} showSender={row.showSender} now={props.now} />
               )}
             </div>
           )}

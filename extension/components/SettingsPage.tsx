@@ -1,4 +1,7 @@
-/** Settings: auto-lock, notification text, read receipts; lock now; where the account lives. */
+/**
+ * Settings: auto-lock, notification text, read receipts, typing indicators,
+ * presence; lock now; where the account lives.
+ */
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
@@ -101,6 +104,22 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
                         description="Let contacts see when you have read their messages."
                         checked={s().readReceipts}
                         onChange={(on) => void update({ readReceipts: on })}
+                      />
+                    </li>
+                    <li>
+                      <Toggle
+                        label="Typing indicators"
+                        description="Let contacts see when you are typing, and see when they are. Never stored, by the relay or anyone."
+                        checked={s().typingIndicators}
+                        onChange={(on) => void update({ typingIndicators: on })}
+                      />
+                    </li>
+                    <li>
+                      <Toggle
+                        label="Show when I’m online"
+                        description="Accepted contacts see “online” or when you were last seen. Off: they see neither."
+                        checked={s().showPresence}
+                        onChange={(on) => void update({ showPresence: on })}
                       />
                     </li>
                   </ul>

@@ -1,31 +1,42 @@
-/** "Start a chat with @handle": one field, errors said plainly, focus where it belongs. */
-import { createSignal, type JSX, onMount, Show } from 'solid-js';
+/**
+ * "Start a chat with @handle", or "New group": a name and the handles of the
+ * people to add. One form at a time, errors said plainly (a wrong handle is
+ * named), focus where it belongs, Escape closes.
+ */
+import { createSignal, type JSX, Match, onMount, Show, Switch } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
-import { canonicalHandle, HANDLE_RULE } from '../lib/handles.ts';
+import { canonicalHandle, HANDLE_RULE, parseHandles } from '../lib/handles.ts';
+import { GROUP_NAME_MAX_CHARS, MEMBERS_MAX_PER_REQUEST } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+
+type Mode = 'chat' | 'group';
 
 export function StartChat(props: {
   onStarted: (conversationId: string) => void;
   onCancel: () => void;
+  /** Open on the group form (the "New group" entry point). */
+  initialMode?: Mode;
 }): JSX.Element {
+  const [mode, setMode] = createSignal<Mode>(props.initialMode ?? 'chat');
   const [handle, setHandle] = createSignal('');
+  const [name, setName] = createSignal('');
+  const [members, setMembers] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
-  let input: HTMLInputElement | undefined;
-  onMount(() => input?.focus());
+  let first: HTMLInputElement | undefined;
+  onMount(() => first?.focus());
 
-  const submit = async (e: SubmitEvent) => {
-    e.preventDefault();
-    const h = canonicalHandle(handle());
-    if (h === null) {
-      setError(`Handles are ${HANDLE_RULE}.`);
-      return;
-    }
+  const switchTo = (next: Mode) => {
+    setMode(next);
+    setError(null);
+    queueMicrotask(() => first?.focus());
+  };
+
+  const run = async (action: () => Promise<string>) => {
     setBusy(true);
     setError(null);
     try {
-      const conversation = await call('startConversation', { handle: h });
-      props.onStarted(conversation.id);
+      props.onStarted(await action());
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -33,34 +44,126 @@ export function StartChat(props: {
     }
   };
 
+  const submitChat = (e: SubmitEvent) => {
+    e.preventDefault();
+    const h = canonicalHandle(handle());
+    if (h === null) {
+      setError(`Handles are ${HANDLE_RULE}.`);
+      return;
+    }
+    void run(async () => (await call('startConversation', { handle: h })).id);
+  };
+
+  const submitGroup = (e: SubmitEvent) => {
+    e.preventDefault();
+    const groupName = name().trim();
+    if (groupName === '') {
+      setError('Give the group a name.');
+      return;
+    }
+    const { handles, bad } = parseHandles(members());
+    if (bad !== null) {
+      setError(`“${bad}” is not a handle. Handles are ${HANDLE_RULE}.`);
+      return;
+    }
+    if (handles.length === 0) {
+      setError('Add at least one person by their handle.');
+      return;
+    }
+    if (handles.length > MEMBERS_MAX_PER_REQUEST) {
+      setError(`A group has at most ${MEMBERS_MAX_PER_REQUEST + 1} members.`);
+      return;
+    }
+    void run(async () => (await call('createGroup', { name: groupName, members: handles })).id);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') props.onCancel();
+  };
+
   return (
-    <div class="start-chat">
-      <form onSubmit={submit} aria-label="Start a chat">
-        <label class="sr-only" for="start-chat-handle">
-          Handle
-        </label>
-        <div class="input-prefix" style={{ flex: '1' }}>
-          <span aria-hidden="true">@</span>
-          <input
-            id="start-chat-handle"
-            ref={input}
-            class="input"
-            placeholder="handle"
-            autocomplete="off"
-            spellcheck={false}
-            value={handle()}
-            aria-invalid={error() === null ? undefined : 'true'}
-            aria-describedby="start-chat-error"
-            onInput={(e) => setHandle(e.currentTarget.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') props.onCancel();
-            }}
-          />
-        </div>
-        <button class="btn btn--primary" type="submit" disabled={busy() || handle().trim() === ''}>
-          {busy() ? 'Finding…' : 'Chat'}
+    // biome-ignore lint/a11y/noStaticElementInteractions: Escape anywhere in the panel closes it.
+    <div class="start-chat" onKeyDown={onKeyDown}>
+      <fieldset class="segmented">
+        <legend class="sr-only">Start a chat with</legend>
+        <button type="button" aria-pressed={mode() === 'chat'} onClick={() => switchTo('chat')}>
+          Person
         </button>
-      </form>
+        <button type="button" aria-pressed={mode() === 'group'} onClick={() => switchTo('group')}>
+          Group
+        </button>
+      </fieldset>
+      <Switch>
+        <Match when={mode() === 'chat'}>
+          <form onSubmit={submitChat} aria-label="Start a chat">
+            <label class="sr-only" for="start-chat-handle">
+              Handle
+            </label>
+            <div class="input-prefix" style={{ flex: '1' }}>
+              <span aria-hidden="true">@</span>
+              <input
+                id="start-chat-handle"
+                ref={first}
+                class="input"
+                placeholder="handle"
+                autocomplete="off"
+                spellcheck={false}
+                value={handle()}
+                aria-invalid={error() === null ? undefined : 'true'}
+                aria-describedby="start-chat-error"
+                onInput={(e) => setHandle(e.currentTarget.value)}
+              />
+            </div>
+            <button
+              class="btn btn--primary"
+              type="submit"
+              disabled={busy() || handle().trim() === ''}
+            >
+              {busy() ? 'Finding…' : 'Chat'}
+            </button>
+          </form>
+        </Match>
+        <Match when={mode() === 'group'}>
+          <form class="start-chat__group" onSubmit={submitGroup} aria-label="New group">
+            <label class="sr-only" for="new-group-name">
+              Group name
+            </label>
+            <input
+              id="new-group-name"
+              ref={first}
+              class="input"
+              placeholder="Group name"
+              autocomplete="off"
+              maxLength={GROUP_NAME_MAX_CHARS}
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+            <label class="sr-only" for="new-group-members">
+              Members
+            </label>
+            <div class="start-chat__row">
+              <input
+                id="new-group-members"
+                class="input"
+                placeholder="Members: @bob, @carol"
+                autocomplete="off"
+                spellcheck={false}
+                value={members()}
+                aria-invalid={error() === null ? undefined : 'true'}
+                aria-describedby="start-chat-error"
+                onInput={(e) => setMembers(e.currentTarget.value)}
+              />
+              <button
+                class="btn btn--primary"
+                type="submit"
+                disabled={busy() || name().trim() === '' || members().trim() === ''}
+              >
+                {busy() ? 'Creating…' : 'Create'}
+              </button>
+            </div>
+          </form>
+        </Match>
+      </Switch>
       <Show when={error()}>
         <p id="start-chat-error" class="field__error" role="alert">
           {error()}

@@ -55,11 +55,18 @@ describe('UI preview in Chromium', () => {
     it(`popup: list, conversation, relay banner (${scheme})`, async () => {
       const { page, errors } = await open('popup', 'chat', scheme);
       const list = page.getByRole('list', { name: 'Conversations' });
-      await expect.poll(() => list.getByRole('button').count()).toBe(4);
+      await expect.poll(() => list.getByRole('button').count()).toBe(6);
       await screenshot(page, `popup-list-${scheme}`);
+      // Groups show their member count and the last sender; requests are marked.
+      await expect
+        .poll(() => list.getByRole('button').first().getAttribute('aria-label'))
+        .toMatch(/^Weekend trip, group, 4 members, 1 unread, .*alice is typing…/);
+      expect(
+        await list.getByRole('button', { name: /^dana\.r, 1 unread, message request/ }).count(),
+      ).toBe(1);
 
       // Keyboard: arrow down moves between conversations, Enter opens one.
-      await list.getByRole('button').first().focus();
+      await list.getByRole('button', { name: /^alice/ }).focus();
       await page.keyboard.press('ArrowDown');
       await expect
         .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''))
@@ -107,6 +114,63 @@ describe('UI preview in Chromium', () => {
       await page.close();
     });
   }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`side panel: group chat (senders, receipts, timers, typing) and group page (${scheme})`, async () => {
+      const { page, errors } = await open('sidepanel', 'chat', scheme);
+      await page.getByRole('button', { name: /^Weekend trip/ }).click();
+      const log = page.getByRole('log', { name: 'Messages with Weekend trip' });
+      await expect.poll(() => log.textContent()).toContain('I can drive if someone brings snacks');
+      // The first message of a run names its sender; receipts count members; timers show.
+      expect(await log.locator('.bubble__sender').allTextContents()).toEqual(['alice', 'carol_m']);
+      await visible(page, 'Read by 1 of 3', 'img');
+      await visible(page, 'Read by everyone', 'img');
+      await visible(page, /^Disappears in 5[34] min$/, 'img');
+      await visible(page, 'Disappears 1 hour after it is read', 'img');
+      await visible(page, 'Disappearing messages: 1 hour', 'img');
+      await expect
+        .poll(() => page.getByRole('status').last().textContent())
+        .toBe('alice is typing…');
+      await screenshot(page, `sidepanel-group-chat-${scheme}`);
+
+      await page.getByRole('button', { name: 'Weekend trip: group details and members' }).click();
+      await visible(page, 'Members');
+      const members = page.getByRole('list', { name: 'Members' }).getByRole('listitem');
+      await expect.poll(() => members.count()).toBe(4);
+      expect(await members.first().textContent()).toContain('@sam (you)Owner');
+      await page.getByRole('button', { name: 'Manage @carol_m' }).click();
+      await visible(page, 'Remove from group', 'button');
+      await visible(page, 'Make admin', 'button');
+      await visible(page, 'Rename group', 'button');
+      expect(await page.getByRole('combobox', { name: 'Disappearing messages' }).inputValue()).toBe(
+        '3600000',
+      );
+      expect(await page.getByRole('button', { name: 'Leave group' }).count()).toBe(0); // the owner
+      await screenshot(page, `sidepanel-group-page-${scheme}`);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('a message request: marked in the list, a Requests filter, and a banner with Accept, Block, Delete', async () => {
+    const { page, errors } = await open('sidepanel');
+    await page.getByRole('button', { name: /^Requests/ }).click();
+    const list = page.getByRole('list', { name: 'Conversations' });
+    await expect.poll(() => list.getByRole('button').count()).toBe(1);
+    await list.getByRole('button', { name: /^dana\.r/ }).click();
+    await expect
+      .poll(() => page.locator('.notice--request').textContent())
+      .toContain('dana.r wants to message you');
+    for (const name of ['Accept', 'Block', 'Delete']) await visible(page, name, 'button');
+    // Delete asks before it deletes.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await visible(page, 'Delete for good', 'button');
+    await page.keyboard.press('Escape');
+    await visible(page, 'Delete', 'button');
+    await screenshot(page, 'sidepanel-request-light');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 
   it('side panel: a changed safety number blocks the composer until acknowledged', async () => {
     const { page, errors } = await open('sidepanel');

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { dayLabel, relayNotice, retryIn, sameDay, unreadLabel } from './format.ts';
+import {
+  countdown,
+  dayLabel,
+  membersLabel,
+  presenceLabel,
+  relayNotice,
+  retryIn,
+  sameDay,
+  timerLabel,
+  timerShort,
+  typingLabel,
+  unreadLabel,
+} from './format.ts';
+import { TIMER_CHOICES_MS } from './protocol.ts';
 
 const now = new Date(2025, 2, 12, 15, 30).getTime();
 
@@ -50,5 +63,63 @@ describe('dates', () => {
   it('cap unread labels', () => {
     expect(unreadLabel(5)).toBe('5');
     expect(unreadLabel(100)).toBe('99+');
+  });
+});
+
+describe('disappearing messages, presence and typing in words', () => {
+  it('name every timer choice', () => {
+    expect(TIMER_CHOICES_MS.map(timerLabel)).toEqual([
+      'Off',
+      '30 seconds',
+      '5 minutes',
+      '1 hour',
+      '1 day',
+      '1 week',
+    ]);
+    expect(TIMER_CHOICES_MS.slice(1).map(timerShort)).toEqual([
+      '30 s',
+      '5 min',
+      '1 h',
+      '1 d',
+      '1 wk',
+    ]);
+  });
+
+  it('count down rounding up, so a message never shows 0 while it is still there', () => {
+    expect(countdown(29_100)).toBe('30 s');
+    expect(countdown(400)).toBe('1 s');
+    expect(countdown(-5)).toBe('0 s');
+    expect(countdown(4 * 60_000 + 1)).toBe('5 min');
+    expect(countdown(23 * 3_600_000)).toBe('23 h');
+    expect(countdown(6.5 * 86_400_000)).toBe('7 d');
+  });
+
+  it('say online only within the window, then when they were last seen', () => {
+    const w = 150_000;
+    expect(presenceLabel(null, now, w)).toBeNull();
+    expect(presenceLabel({ online: false, lastSeen: null }, now, w)).toBeNull();
+    expect(presenceLabel({ online: true, lastSeen: now - 10_000 }, now, w)).toBe('online');
+    expect(presenceLabel({ online: true, lastSeen: now - 20_000 }, now + w, w)).toBe(
+      'last seen 2 min ago',
+    );
+    expect(presenceLabel({ online: false, lastSeen: now - 5_000 }, now, w)).toBe(
+      'last seen just now',
+    );
+    expect(presenceLabel({ online: false, lastSeen: now - 3 * 3_600_000 }, now, w)).toMatch(
+      /^last seen today at /,
+    );
+    expect(presenceLabel({ online: false, lastSeen: now - 24 * 3_600_000 }, now, w)).toMatch(
+      /^last seen yesterday at /,
+    );
+  });
+
+  it('say who is typing', () => {
+    expect(typingLabel([])).toBeNull();
+    expect(typingLabel(['bob'])).toBe('bob is typing…');
+    expect(typingLabel(['bob', 'carol'])).toBe('bob and carol are typing…');
+    expect(typingLabel(['bob', 'carol', 'dave'])).toBe('bob, carol and dave are typing…');
+    expect(typingLabel(['a', 'b', 'c', 'd'])).toBe('a, b and 2 others are typing…');
+    expect(membersLabel(1)).toBe('1 member');
+    expect(membersLabel(3)).toBe('3 members');
   });
 });

@@ -98,3 +98,70 @@ export function relayNotice(relay: RelayStatus, now: number): RelayNotice | null
 export function unreadLabel(count: number): string {
   return count > 99 ? '99+' : String(count);
 }
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+
+/** A disappearing-message timer in words: "Off", "30 seconds", "5 minutes", "1 hour", "1 day", "1 week". */
+export function timerLabel(ms: number): string {
+  if (ms <= 0) return 'Off';
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (ms % WEEK === 0) return unit(ms / WEEK, 'week');
+  if (ms % DAY === 0) return unit(ms / DAY, 'day');
+  if (ms % HOUR === 0) return unit(ms / HOUR, 'hour');
+  if (ms % MINUTE === 0) return unit(ms / MINUTE, 'minute');
+  return unit(Math.round(ms / SECOND), 'second');
+}
+
+/** The same, compact, for chips: "30 s", "5 min", "1 h", "1 d", "1 wk". */
+export function timerShort(ms: number): string {
+  if (ms % WEEK === 0) return `${ms / WEEK} wk`;
+  if (ms % DAY === 0) return `${ms / DAY} d`;
+  if (ms % HOUR === 0) return `${ms / HOUR} h`;
+  if (ms % MINUTE === 0) return `${ms / MINUTE} min`;
+  return `${Math.round(ms / SECOND)} s`;
+}
+
+/** Time left before a message disappears, rounded up: "29 s", "4 min", "23 h", "6 d". */
+export function countdown(remainingMs: number): string {
+  const ms = Math.max(0, remainingMs);
+  if (ms < MINUTE) return `${Math.ceil(ms / SECOND)} s`;
+  if (ms < HOUR) return `${Math.ceil(ms / MINUTE)} min`;
+  if (ms < DAY) return `${Math.ceil(ms / HOUR)} h`;
+  return `${Math.ceil(ms / DAY)} d`;
+}
+
+/** "online", "last seen 3 min ago", "last seen today at 14:05", "last seen yesterday at 9:12"; null: nothing known. */
+export function presenceLabel(
+  presence: { readonly online: boolean; readonly lastSeen: number | null } | undefined | null,
+  now: number,
+  onlineWindowMs: number,
+): string | null {
+  if (presence?.lastSeen === null || presence?.lastSeen === undefined) return null;
+  const ago = now - presence.lastSeen;
+  if (presence.online && ago < onlineWindowMs) return 'online';
+  if (ago < MINUTE) return 'last seen just now';
+  if (ago < HOUR) return `last seen ${Math.floor(ago / MINUTE)} min ago`;
+  const days = Math.round((startOfDay(now) - startOfDay(presence.lastSeen)) / DAY_MS);
+  if (days <= 0) return `last seen today at ${clockTime(presence.lastSeen)}`;
+  if (days === 1) return `last seen yesterday at ${clockTime(presence.lastSeen)}`;
+  return `last seen ${shortWhen(presence.lastSeen, now)}`;
+}
+
+/** "bob is typing…", "bob and carol are typing…", "bob, carol and 2 others are typing…". */
+export function typingLabel(handles: readonly string[]): string | null {
+  const [first, second, ...rest] = handles;
+  if (first === undefined) return null;
+  if (second === undefined) return `${first} is typing…`;
+  if (rest.length === 0) return `${first} and ${second} are typing…`;
+  if (rest.length === 1) return `${first}, ${second} and ${rest[0]} are typing…`;
+  return `${first}, ${second} and ${rest.length} others are typing…`;
+}
+
+/** "3 members". */
+export function membersLabel(count: number): string {
+  return `${count} member${count === 1 ? '' : 's'}`;
+}

@@ -19,3 +19,15 @@ export function canonicalHandle(input: string): string | null {
     return null;
   }
 }
+
+/** "@bob, carol  dave" → canonical handles; `bad` is the first entry that is not a handle. */
+export function parseHandles(input: string): { handles: string[]; bad: string | null } {
+  const handles: string[] = [];
+  for (const part of input.split(/[\s,;]+/)) {
+    if (part === '') continue;
+    const handle = canonicalHandle(part);
+    if (handle === null) return { handles, bad: part };
+    if (!handles.includes(handle)) handles.push(handle);
+  }
+  return { handles, bad: null };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeMessages } from './messages.ts';
+import { mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
 import type { MessageView } from './protocol.ts';
 
 const m = (id: string, sentAt: number, state: MessageView['state'] = 'stored'): MessageView => ({
@@ -24,6 +24,33 @@ describe('mergeMessages', () => {
       'b:stored',
       'c:read',
       'd:stored',
+    ]);
+  });
+});
+
+describe('reconcileLatest', () => {
+  it('drops loaded messages the newest page no longer has in its range, keeps older ones', () => {
+    const loaded = [m('1', 1), m('2', 2), m('3', 3), m('4', 4)];
+    // The newest page (3 messages) now reaches back to 2: 3 disappeared, 5 is new; 1 is outside.
+    const next = reconcileLatest(loaded, {
+      messages: [m('2', 2), m('4', 4), m('5', 5)],
+      before: '2',
+    });
+    expect(next.map((x) => x.id)).toEqual(['1', '2', '4', '5']);
+  });
+
+  it('replaces everything when the page reaches the start of history', () => {
+    const loaded = [m('1', 1), m('2', 2)];
+    expect(
+      reconcileLatest(loaded, { messages: [m('2', 2)], before: null }).map((x) => x.id),
+    ).toEqual(['2']);
+    expect(reconcileLatest(loaded, { messages: [], before: null })).toEqual([]);
+  });
+
+  it('withoutIds drops exactly the disappeared messages', () => {
+    expect(withoutIds([m('1', 1), m('2', 2), m('3', 3)], ['2', 'x']).map((x) => x.id)).toEqual([
+      '1',
+      '3',
     ]);
   });
 });

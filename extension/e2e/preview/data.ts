@@ -7,6 +7,7 @@ import type {
   AppStatus,
   ContactView,
   ConversationSummary,
+  GroupView,
   MessageView,
   Settings,
 } from '../../lib/protocol.ts';
@@ -27,6 +28,42 @@ export function previewData(now: number) {
 
   const conversations: ConversationSummary[] = [
     {
+      id: 'g-trip',
+      kind: 'group',
+      title: 'Weekend trip',
+      unread: 1,
+      lastMessage: {
+        text: 'I can drive if someone brings snacks',
+        at: now - 2 * MIN,
+        outgoing: false,
+        state: 'received',
+        senderHandle: 'carol_m',
+      },
+      updatedAt: now - 2 * MIN,
+      verified: false,
+      identityChanged: false,
+      timerMs: HOUR,
+      group: { myRole: 'owner', memberCount: 4 },
+      typing: ['alice'],
+    },
+    {
+      id: 'c-dana',
+      kind: 'direct',
+      title: 'dana.r',
+      unread: 1,
+      lastMessage: {
+        text: 'Hi! We met at the meetup on Tuesday — is this Sam?',
+        at: now - 3 * MIN,
+        outgoing: false,
+        state: 'received',
+      },
+      updatedAt: now - 3 * MIN,
+      verified: false,
+      identityChanged: false,
+      peerId: 'u-dana',
+      isRequest: true,
+    },
+    {
       id: 'c-alice',
       kind: 'direct',
       title: 'alice',
@@ -40,6 +77,8 @@ export function previewData(now: number) {
       updatedAt: now - 4 * MIN,
       verified: true,
       identityChanged: false,
+      peerId: 'u-alice',
+      presence: { online: true, lastSeen: now - 20_000 },
     },
     {
       id: 'c-bob',
@@ -152,6 +191,97 @@ export function previewData(now: number) {
     ],
     'c-carol': [],
     'c-dmitri': [],
+    'c-dana': [
+      {
+        id: 'd001',
+        conversationId: 'c-dana',
+        outgoing: false,
+        senderHandle: 'dana.r',
+        kind: 'text',
+        text: 'Hi! We met at the meetup on Tuesday — is this Sam?',
+        sentAt: now - 3 * MIN,
+        state: 'received',
+      },
+    ],
+    'g-trip': [
+      {
+        id: 'g001',
+        conversationId: 'g-trip',
+        outgoing: false,
+        senderHandle: 'sam',
+        kind: 'system',
+        system: 'group-created',
+        text: 'You created the group',
+        sentAt: now - 50 * MIN,
+        state: 'received',
+      },
+      {
+        id: 'g002',
+        conversationId: 'g-trip',
+        outgoing: true,
+        senderHandle: 'sam',
+        kind: 'text',
+        text: 'Who’s in for Saturday? Train leaves at 9:12.',
+        sentAt: now - 48 * MIN,
+        state: 'read',
+        receipts: { delivered: 3, read: 3, total: 3 },
+      },
+      {
+        id: 'g003',
+        conversationId: 'g-trip',
+        outgoing: false,
+        senderHandle: 'alice',
+        kind: 'text',
+        text: 'Me! 🙋',
+        sentAt: now - 47 * MIN,
+        state: 'received',
+      },
+      {
+        id: 'g004',
+        conversationId: 'g-trip',
+        outgoing: false,
+        senderHandle: 'alice',
+        kind: 'text',
+        text: 'Can we stop at the bakery on the way?',
+        sentAt: now - 46 * MIN,
+        state: 'received',
+      },
+      {
+        id: 'g005',
+        conversationId: 'g-trip',
+        outgoing: false,
+        senderHandle: 'sam',
+        kind: 'system',
+        system: 'timer-changed',
+        text: 'You set disappearing messages to 1 hour',
+        sentAt: now - 20 * MIN,
+        state: 'received',
+      },
+      {
+        id: 'g006',
+        conversationId: 'g-trip',
+        outgoing: true,
+        senderHandle: 'sam',
+        kind: 'text',
+        text: 'Door code for the cabin is 4471.',
+        sentAt: now - 6 * MIN,
+        state: 'delivered',
+        expiresIn: HOUR,
+        expiresAt: now + 54 * MIN,
+        receipts: { delivered: 3, read: 1, total: 3 },
+      },
+      {
+        id: 'g007',
+        conversationId: 'g-trip',
+        outgoing: false,
+        senderHandle: 'carol_m',
+        kind: 'text',
+        text: 'I can drive if someone brings snacks',
+        sentAt: now - 2 * MIN,
+        state: 'received',
+        expiresIn: HOUR,
+      },
+    ],
   };
   // A long history for the virtualised list: 400 older messages with alice.
   const older: MessageView[] = [];
@@ -215,6 +345,24 @@ export function previewData(now: number) {
       presence: { online: false, lastSeen: now - 3 * HOUR },
     },
   };
+  const groupViews: Record<string, GroupView> = {
+    'g-trip': {
+      conversationId: 'g-trip',
+      name: 'Weekend trip',
+      timerMs: HOUR,
+      members: [
+        { userId: 'u-sam', handle: 'sam', role: 'owner', isSelf: true, canRemove: false },
+        { userId: 'u-alice', handle: 'alice', role: 'admin', isSelf: false, canRemove: true },
+        { userId: 'u-carol', handle: 'carol_m', role: 'member', isSelf: false, canRemove: true },
+        { userId: 'u-dmitri', handle: 'dmitri', role: 'member', isSelf: false, canRemove: true },
+      ],
+      myRole: 'owner',
+      accepted: true,
+      addedBy: 'sam',
+      addedById: 'u-sam',
+      can: { rename: true, setTimer: true, addMembers: true, changeRoles: true, leave: false },
+    },
+  };
   const settings: Settings = {
     autoLockMinutes: 15,
     notificationPreview: false,
@@ -222,5 +370,5 @@ export function previewData(now: number) {
     typingIndicators: true,
     showPresence: true,
   };
-  return { status, conversations, messages, contacts, settings };
+  return { status, conversations, messages, contacts, groups: groupViews, settings };
 }

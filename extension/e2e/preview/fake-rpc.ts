@@ -44,6 +44,12 @@ const handlers: { [K in RequestType]?: (input: RequestOf<K>) => ResponseOf<K> } 
     if (contact === undefined) throw new Error('no contact');
     return contact;
   },
+  getGroup: ({ conversationId }) => {
+    const group = data.groups[conversationId];
+    if (group === undefined) throw new Error('no group');
+    return group;
+  },
+  sendTyping: () => null,
   getSettings: () => data.settings,
   getUnlockOptions: () => ({ methods: ['prf'], prf: null }),
   markRead: () => null,
