@@ -177,6 +177,7 @@ class RelayBench {
   readonly #dir = mkdtempSync(join(tmpdir(), 'parley-bench-relay-'));
   readonly #template: string;
   #devices: SeededDevice[] = [];
+  #copies = 0;
   #redis: RedisServer | undefined;
   readonly #cleanup: (() => Promise<void>)[] = [];
 
@@ -200,8 +201,9 @@ class RelayBench {
     return this.#redis.url;
   }
 
+  /** A copy of the seeded template under a name never used before (no stale -wal/-shm beside it). */
   #freshDatabase(name: string): string {
-    const path = join(this.#dir, `${name}.db`);
+    const path = join(this.#dir, `${name}-${++this.#copies}.db`);
     copyFileSync(this.#template, path);
     return path;
   }
@@ -286,7 +288,10 @@ class RelayBench {
     for (const relay of relays) {
       for (const line of relay.output) {
         const match = /"event":"([^"]+)"/.exec(line);
-        if (match?.[1] !== undefined) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+        if (match?.[1] === undefined) continue;
+        const seen = counts.get(match[1]) ?? 0;
+        if (seen === 0) this.#log(`${system}: relay logged ${line.slice(0, 400)}`);
+        counts.set(match[1], seen + 1);
       }
     }
     if (counts.size > 0)
