@@ -10,7 +10,7 @@
  * bad write cannot fail its neighbours. If it fails because another process
  * holds the database's write lock (`isBusy`), the whole batch is retried a
  * little later instead — without blocking the event loop, as SQLite's own
- * busy handler would (it sleeps the calling thread) — for up to
+ * busy handler would (it sleeps the calling thread) — every 1, 2, then 4 ms, for up to
  * `busyTimeoutMs`, while new writes keep joining it.
  */
 import { setImmediate } from 'node:timers';
@@ -130,7 +130,7 @@ export class GroupCommit<I, O> {
       this.#busySince = now;
       this.#busyDelayMs = 1;
     } else {
-      this.#busyDelayMs = Math.min(20, this.#busyDelayMs * 2);
+      this.#busyDelayMs = Math.min(4, this.#busyDelayMs * 2);
     }
     if (now - this.#busySince > (this.#options.busyTimeoutMs ?? 5000)) {
       this.#busySince = undefined;
