@@ -8,7 +8,7 @@
  *   receipt  {v, t, kind: delivered|read, author, ids}
  *   typing   {v, t, to, typing}                (sent transient: never stored)
  *   reset    {v, t}                            (a new session after a decrypt failure)
- *   group-update  {v, t, g, body, sig}         (a signed group state, groups/state.ts)
+ *   group-update  {v, t, g, body, sig, fh?}    (a signed group state, groups/state.ts; fh: the author's handle claim)
  *   sender-key    {v, t, g, dist, seq}         (our sender key for a group, and our next seq)
  *   sender-key-request {v, t, g}               (could not decrypt: send me your sender key)
  *   timer    {v, t, to, timer, at}             (disappearing-message timer of a direct chat)
@@ -117,6 +117,8 @@ export const GroupUpdateContentSchema = v.object({
   g: bytes16,
   body: v.pipe(v.instance(Uint8Array), v.minLength(1), v.maxLength(GROUP_STATE_MAX_BYTES)),
   sig: v.pipe(v.instance(Uint8Array), v.length(64)),
+  /** The author's handle as they state it; shown only after the relay's lookup confirms it. */
+  fh: v.optional(HandleSchema),
 });
 
 /** Our sender key (a distribution message) for group `g`, and our next sequence number. */

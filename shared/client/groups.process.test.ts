@@ -172,6 +172,10 @@ describe('groups with a real relay', () => {
     );
     expect(view.myRole).toBe(GroupRole.MEMBER);
     expect(view.can).toMatchObject({ rename: false, addMembers: false, leave: true });
+    // Bob never talked to Alice: he learns her (relay-checked) handle with the state itself.
+    expect(view.members.find((m) => m.userId === alice.userId)?.handle).toBe(alice.handle);
+    const joined = (await bob.client.getMessages({ conversationId: group, limit: 5 })).messages;
+    expect(joined.find((m) => m.system === 'group-joined')?.text).toBe(`${alice.handle} added you`);
     // Added by someone who is not a contact: a request until accepted.
     expect((await bob.client.getConversation(group)).isRequest).toBe(true);
     await bob.client.acceptGroup(group);

@@ -54,6 +54,8 @@ export async function queueGroupUpdate(
     g: signed.state.group,
     body: signed.body,
     sig: signed.signature,
+    // Members who never talked to us learn our handle with the state that adds them.
+    fh: host.sessions.account.handle,
   });
   const perUser = MAX_DEVICES_PER_USER * (content.length + PER_DEVICE_OVERHEAD);
   const chunk = Math.max(1, Math.floor(UPDATE_FRAME_BUDGET / perUser));

@@ -132,6 +132,8 @@ export async function receiveGroupUpdate(
       new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Group state not sent by its author'),
     );
   }
+  // Before any notice names the author ("alice added you"): their relay-checked handle.
+  if (content.fh !== undefined && from !== own) await learnHandle(host, batch, from, content.fh);
   const record = await readGroup(batch, state.group);
   const inGroup = record !== undefined && isMember(record.chain.head.state, own);
   if (!inGroup) return joinWith(host, batch, record, signed);
