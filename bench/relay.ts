@@ -63,8 +63,10 @@ import {
 } from './relay/processes.ts';
 import { type SeededDevice, seedDevices } from './relay/seed.ts';
 
-type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2';
+type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2' | 'parleyNodeWs';
 const SYSTEMS: readonly SystemName[] = ['ws', 'socketio', 'parley', 'socketio2', 'parley2'];
+/** Measurement aids, run only when named in RELAY_BENCH_SYSTEMS. */
+const EXTRA_SYSTEMS: readonly SystemName[] = ['parleyNodeWs'];
 
 interface Plan {
   readonly clients: number;
@@ -92,7 +94,7 @@ function planFor(smoke: boolean): Plan {
   const systems = (process.env.RELAY_BENCH_SYSTEMS ?? '')
     .split(',')
     .map((s) => s.trim())
-    .filter((s): s is SystemName => (SYSTEMS as readonly string[]).includes(s));
+    .filter((s): s is SystemName => [...SYSTEMS, ...EXTRA_SYSTEMS].includes(s as SystemName));
   const sync = process.env.RELAY_BENCH_SYNC === 'FULL' ? 'FULL' : 'NORMAL';
   if (smoke) {
     return {
@@ -252,6 +254,23 @@ class RelayBench {
             await two.dispose();
             await one.dispose();
           },
+        };
+      }
+      case 'parleyNodeWs': {
+        // The relay's code on Node with `ws` (bench/relay/servers/parley-node-server.ts).
+        const { freePort } = await import('../edge/testing/relay-process.ts');
+        const port = await freePort();
+        const server = await startNodeServer(
+          'parley-node-server.ts',
+          [String(port), this.#freshDatabase(system)],
+          env,
+        );
+        return {
+          protocol: 'parley',
+          urls: [`ws://127.0.0.1:${port}/v1/ws`],
+          pids: () => [server.pid],
+          persistence: true,
+          stop: () => server.stop(),
         };
       }
       case 'ws':

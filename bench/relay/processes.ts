@@ -49,8 +49,9 @@ export interface ServerProcess {
 
 /** Starts a reference server script under Node (tsx) and waits for its `listening` line. */
 export async function startNodeServer(
-  script: 'socketio-server.ts' | 'ws-server.ts',
+  script: 'socketio-server.ts' | 'ws-server.ts' | 'parley-node-server.ts',
   args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
