@@ -56,9 +56,7 @@ export async function startNodeServer(
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(HERE, 'servers', script), ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
