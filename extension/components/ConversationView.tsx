@@ -7,10 +7,12 @@
  * seen as read.
  */
 import {
+  createEffect,
   createMemo,
   createSignal,
   type JSX,
   Match,
+  on,
   onCleanup,
   onMount,
   Show,
@@ -83,6 +85,18 @@ export function ConversationView(props: {
       () => undefined,
     );
   };
+
+  // The list (with the unread count) and the messages arrive separately after
+  // an event; whichever comes second decides, so look again when the count rises.
+  createEffect(
+    on(
+      () => summary()?.unread ?? 0,
+      (unread) => {
+        if (unread > 0) markSeen(messages());
+      },
+      { defer: true },
+    ),
+  );
 
   const loadLatest = async () => {
     try {

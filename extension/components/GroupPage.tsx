@@ -26,9 +26,12 @@ function MemberRow(props: {
   group: GroupView;
   member: GroupMemberView;
   busy: boolean;
+  /** Whose actions are shown (kept by the page: rows are rebuilt when the group changes). */
+  open: boolean;
+  onToggle: () => void;
   act: (run: () => Promise<GroupView | null>) => void;
 }): JSX.Element {
-  const [open, setOpen] = createSignal(false);
+  const open = () => props.open;
   const m = () => props.member;
   const id = () => props.group.conversationId;
   const canRoles = () => props.group.can.changeRoles && !m().isSelf && m().role !== 'owner';
@@ -55,7 +58,7 @@ function MemberRow(props: {
             aria-expanded={open()}
             aria-controls={`member-actions-${m().userId}`}
             aria-label={`Manage @${m().handle}`}
-            onClick={() => setOpen(!open())}
+            onClick={() => props.onToggle()}
           >
             <Icon name="chevron" class={open() ? 'rot90' : ''} />
           </button>
@@ -125,6 +128,7 @@ export function GroupPage(props: {
   const [renaming, setRenaming] = createSignal(false);
   const [newName, setNewName] = createSignal('');
   const [adding, setAdding] = createSignal('');
+  const [expanded, setExpanded] = createSignal<string | null>(null);
 
   const load = async () => {
     try {
@@ -281,7 +285,18 @@ export function GroupPage(props: {
                 <h3 id="members-title">Members</h3>
                 <ul class="members" aria-labelledby="members-title">
                   <For each={g().members}>
-                    {(member) => <MemberRow group={g()} member={member} busy={busy()} act={act} />}
+                    {(member) => (
+                      <MemberRow
+                        group={g()}
+                        member={member}
+                        busy={busy()}
+                        open={expanded() === member.userId}
+                        onToggle={() =>
+                          setExpanded(expanded() === member.userId ? null : member.userId)
+                        }
+                        act={act}
+                      />
+                    )}
                   </For>
                 </ul>
                 <Show when={g().can.addMembers}>
