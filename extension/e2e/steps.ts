@@ -1,0 +1,131 @@
+/**
+ * Steps a person takes in Parley's pages, and what a test reads back, for the
+ * real-Chromium tests: onboarding with a virtual passkey, sending, finding
+ * bubbles and their state, the worker's IndexedDB record keys (the keys are
+ * plain, values sealed), stopping the service worker, screenshots without a
+ * hover state. Waits are on conditions, never fixed sleeps.
+ *
+ * Runs in: Node (vitest), driving pages through playwright-core.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { addVirtualAuthenticator, openPage, type ParleyBrowser, screenshot } from './fixture.ts';
+
+export const WAIT_MS = 20_000;
+
+/** Polls a value until it matches (network-paced steps take a moment on a busy machine). */
+export function eventually<T>(read: () => Promise<T> | T, timeout = WAIT_MS) {
+  return expect.poll(read, { timeout, interval: 50 });
+}
+
+/** Registers `handle` through the onboarding page with a PRF passkey; returns that tab. */
+export async function onboard(
+  browser: ParleyBrowser,
+  relayUrl: string,
+  handle: string,
+): Promise<Page> {
+  const page = await openPage(browser, 'onboarding');
+  await addVirtualAuthenticator(page, { prf: true });
+  await page.getByLabel('Relay').fill(relayUrl);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
+  return page;
+}
+
+/** A screenshot without the hover state of whatever was clicked last. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.mouse.move(3, 320, { steps: 3 });
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+      ),
+  );
+  await screenshot(page, name);
+}
+
+/** The bubble that holds `text` (incoming or outgoing). */
+export function bubble(page: Page, text: string): Locator {
+  return page.locator('.bubble').filter({ hasText: text });
+}
+
+/** A timeline notice (system line) containing `text`. */
+export function notice(page: Page, text: string | RegExp): Locator {
+  return page.locator('.system-line').filter({ hasText: text });
+}
+
+export async function stateOf(page: Page, text: string): Promise<string | null> {
+  const icon = bubble(page, text).locator('[data-state]');
+  return (await icon.count()) === 0 ? null : icon.first().getAttribute('aria-label');
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const field = page.getByLabel('Message', { exact: true });
+  await field.fill(text);
+  await field.press('Enter');
+  await bubble(page, text).waitFor();
+}
+
+/** Opens a conversation from the list by its title. */
+export async function openConversation(page: Page, title: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Conversations' })
+    .getByRole('button', { name: new RegExp(`^${title.replace(/[.]/g, '\\.')}`) })
+    .click();
+  await page.getByRole('log', { name: `Messages with ${title}` }).waitFor();
+}
+
+/**
+ * Record keys under `prefix` in the worker's IndexedDB (`parley`, store
+ * `records`), read from an extension page or the worker itself. Keys are not
+ * sealed (values are), so this works while the vault is locked.
+ */
+export const RECORD_KEYS_SCRIPT = `(prefix) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('parley');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const range = IDBKeyRange.bound(prefix, prefix + '\\uffff');
+    const keys = db.transaction('records').objectStore('records').getAllKeys(range);
+    keys.onsuccess = () => { resolve(keys.result); db.close(); };
+    keys.onerror = () => reject(keys.error);
+  };
+})`;
+
+export async function recordKeys(
+  target: { evaluate: Page['evaluate'] },
+  prefix: string,
+): Promise<string[]> {
+  return (await target.evaluate(`(${RECORD_KEYS_SCRIPT})(${JSON.stringify(prefix)})`)) as string[];
+}
+
+/**
+ * Stops the extension's service worker the way Chrome does when it is idle
+ * (CDP `ServiceWorker.stopAllWorkers`, from a plain about:blank tab) and
+ * resolves once it is stopped; `running()` then says whether something (an
+ * alarm, a page) started it again.
+ */
+export async function stopWorker(
+  browser: ParleyBrowser,
+): Promise<{ running(): boolean; startedAt(): number | null }> {
+  const blank = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(blank);
+  let status = 'unknown';
+  let stopped = false;
+  let startedAt: number | null = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', (event) => {
+    for (const v of event.versions) {
+      if (!v.scriptURL.startsWith(`chrome-extension://${browser.extensionId}/`)) continue;
+      status = v.runningStatus;
+      if (status === 'stopped') stopped = true;
+      else if (stopped && startedAt === null && status !== 'stopping') startedAt = Date.now();
+    }
+  });
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await eventually(() => stopped).toBe(true);
+  return { running: () => status === 'running', startedAt: () => startedAt };
+}
