@@ -22,6 +22,8 @@ describe('parseConfig', () => {
       challengeTtlSeconds: 300,
       tokenSecretIsEphemeral: true,
       sqliteSynchronous: 'NORMAL',
+      sweepIntervalSeconds: 60,
+      walCheckpointSeconds: 10,
     });
     expect(config.allowedOrigins).toContain(EXTENSION_ORIGIN);
     expect(config.allowedOrigins).toContain('http://localhost:8787');
@@ -44,6 +46,7 @@ describe('parseConfig', () => {
         TOKEN_SECRET: 'x'.repeat(40),
         RATE_LIMIT_FRAMES_PER_DEVICE: '10/2',
         RETENTION_DAYS: '7',
+        WAL_CHECKPOINT_SECONDS: '2',
       },
       random,
     );
@@ -52,6 +55,7 @@ describe('parseConfig', () => {
       rpIds: ['chat.example.org'],
       tokenSecretIsEphemeral: false,
       retentionSeconds: 7 * 86_400,
+      walCheckpointSeconds: 2,
     });
     expect(config.rateLimits.framesPerDevice).toEqual({ limit: 10, windowSeconds: 2 });
     expect(() => parseConfig({ PORT: 'eighty' }, random)).toThrow(/PORT/);

@@ -109,6 +109,10 @@ function scheduleSweeps(): string {
   return 'interval';
 }
 const sweepMode = scheduleSweeps();
+const checkpointTimer = setInterval(
+  () => void relay.sweeper.checkpoint(),
+  config.walCheckpointSeconds * 1000,
+);
 
 const server = Deno.serve(
   {
@@ -136,6 +140,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info('relay.stopping', { signal });
   sweepAbort.abort();
   if (sweepTimer !== undefined) clearInterval(sweepTimer);
+  clearInterval(checkpointTimer);
   // Sockets first (refuse new ones, drain in-flight frames, close 1001), then the
   // listener (waits for in-flight HTTP requests), then fan-out and the database.
   await relay.hub.shutdown(config.shutdownGraceSeconds * 1000);

@@ -419,3 +419,36 @@ describe('relay process: keepalive', () => {
     pinging.close();
   });
 });
+
+describe('relay process: acknowledged ciphertext leaves the file without waiting for a sweep', () => {
+  let relay: RelayProcess;
+
+  beforeAll(async () => {
+    // Sweeps effectively never run here: only the WAL checkpoint cadence can erase the row.
+    relay = await RelayProcess.start({
+      env: { SWEEP_INTERVAL_SECONDS: '3600', WAL_CHECKPOINT_SECONDS: '1' },
+    });
+  });
+
+  afterAll(async () => {
+    await relay.dispose();
+  });
+
+  it('truncates the write-ahead log on its own cadence after an ack', async () => {
+    const alice = await accountWithDevice(relay.http, 'walalice');
+    const bob = await accountWithDevice(relay.http, 'walbob');
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    await b.waitFor('drained');
+    const frame = sendTo(bob, 'read once, then gone');
+    const body = frame.to[0]?.devices[0]?.body ?? new Uint8Array();
+    a.send(frame);
+    await a.waitFor('stored');
+    const [delivered] = await b.waitFor('deliver');
+    expect(fileContains(relay, body)).toBe(true);
+    b.send({ t: 'ack', qids: [delivered?.qid ?? 0] });
+    await waitUntil(() => !fileContains(relay, body), 8000);
+    a.close();
+    b.close();
+  });
+});

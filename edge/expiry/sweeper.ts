@@ -47,6 +47,30 @@ export class Sweeper {
     return this.#running;
   }
 
+  /**
+   * Checkpoints and truncates the write-ahead log (file databases only). Acks
+   * delete queue rows all the time; secure_delete zeroes them in the main file,
+   * but their old page images stay in the WAL until a checkpoint overwrites or
+   * truncates it, so this runs on its own short cadence, not just after sweeps.
+   * Never throws.
+   */
+  async checkpoint(): Promise<void> {
+    try {
+      await this.#truncateWal();
+    } catch (error) {
+      this.#d.log.warn('wal.checkpoint_failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+        detail: safeErrorText(error),
+      });
+    }
+  }
+
+  async #truncateWal(): Promise<void> {
+    if (this.#d.database.isFile) {
+      await this.#d.database.client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+    }
+  }
+
   async #sweep(): Promise<SweepResult> {
     const { database, log, metrics } = this.#d;
     const batch = this.#d.batch ?? 500;
@@ -66,7 +90,7 @@ export class Sweeper {
         if (n < 50) break;
       }
       challenges = await purgeExpiredChallenges(database.db, now);
-      if (database.isFile) await database.client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+      await this.#truncateWal();
       metrics.expired.inc({}, messages);
       if (messages + challenges + attachments > 0)
         log.info('expiry.swept', { messages, challenges, attachments });
