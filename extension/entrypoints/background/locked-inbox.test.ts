@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { fromUtf8, toHex, utf8 } from '../../../shared/bytes.ts';
 import { createMemoryStorage } from '../../../shared/client/store.ts';
 import { generateDhKeyPair } from '../../../shared/crypto/x25519.ts';
-import { ParleyError } from '../../../shared/errors.ts';
 import { memoryMeta, memoryQueue } from '../../testing/fakes.ts';
+import { outcomeOf } from '../../testing/outcome.ts';
 import { INBOX_PUBLIC_META, LockedInbox, openFromInbox, sealForInbox } from './locked-inbox.ts';
-
-async function code(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
-}
 
 describe('sealing to the inbox key', () => {
   it('round-trips, and fails for another key or a flipped bit', async () => {
@@ -21,12 +12,12 @@ describe('sealing to the inbox key', () => {
     const sealed = await sealForInbox(inbox.publicKey, utf8('ciphertext frame'));
     expect(fromUtf8(await openFromInbox(inbox, sealed))).toBe('ciphertext frame');
     const other = await generateDhKeyPair(false);
-    expect(await code(() => openFromInbox({ ...other, publicKey: inbox.publicKey }, sealed))).toBe(
-      'DECRYPT_FAILED',
-    );
+    expect(
+      await outcomeOf(() => openFromInbox({ ...other, publicKey: inbox.publicKey }, sealed)),
+    ).toBe('DECRYPT_FAILED');
     const flipped = sealed.slice();
     flipped[40] = (flipped[40] ?? 0) ^ 1;
-    expect(await code(() => openFromInbox(inbox, flipped))).toBe('DECRYPT_FAILED');
+    expect(await outcomeOf(() => openFromInbox(inbox, flipped))).toBe('DECRYPT_FAILED');
   });
 });
 
@@ -35,7 +26,7 @@ describe('LockedInbox', () => {
     const queue = memoryQueue();
     const meta = memoryMeta();
     const inbox = new LockedInbox({ queue, meta, records: createMemoryStorage().records });
-    expect(await code(() => inbox.put(utf8('too early')))).toBe('VAULT_NOT_FOUND');
+    expect(await outcomeOf(() => inbox.put(utf8('too early')))).toBe('VAULT_NOT_FOUND');
     await inbox.ensureKeys();
     const publicKey = meta.data.get(INBOX_PUBLIC_META);
     await inbox.ensureKeys(); // idempotent

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../../../shared/bytes.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import { ParleyError } from '../../../shared/errors.ts';
+import { outcomeOf } from '../../testing/outcome.ts';
 import { openRecord, RECORD_FORMAT, sealRecord } from './record-seal.ts';
 
 function newKey(): Promise<CryptoKey> {
   return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-}
-
-async function code(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
 }
 
 describe('record sealing', () => {
@@ -29,7 +20,9 @@ describe('record sealing', () => {
   it('binds the value to its record key', async () => {
     const key = await newKey();
     const sealed = await sealRecord(key, 'session/alice/1', utf8('state'), systemRandom);
-    expect(await code(() => openRecord(key, 'session/mallory/1', sealed))).toBe('DECRYPT_FAILED');
+    expect(await outcomeOf(() => openRecord(key, 'session/mallory/1', sealed))).toBe(
+      'DECRYPT_FAILED',
+    );
   });
 
   it('rejects tampering, another key, and unknown formats', async () => {
@@ -37,12 +30,16 @@ describe('record sealing', () => {
     const sealed = await sealRecord(key, 'k', utf8('value'), systemRandom);
     const flipped = sealed.slice();
     flipped[20] = (flipped[20] ?? 0) ^ 0x80;
-    expect(await code(() => openRecord(key, 'k', flipped))).toBe('DECRYPT_FAILED');
-    expect(await code(async () => openRecord(await newKey(), 'k', sealed))).toBe('DECRYPT_FAILED');
+    expect(await outcomeOf(() => openRecord(key, 'k', flipped))).toBe('DECRYPT_FAILED');
+    expect(await outcomeOf(async () => openRecord(await newKey(), 'k', sealed))).toBe(
+      'DECRYPT_FAILED',
+    );
     const future = sealed.slice();
     future[0] = 2;
-    expect(await code(() => openRecord(key, 'k', future))).toBe('STATE_CORRUPT');
-    expect(await code(() => openRecord(key, 'k', sealed.subarray(0, 20)))).toBe('STATE_CORRUPT');
+    expect(await outcomeOf(() => openRecord(key, 'k', future))).toBe('STATE_CORRUPT');
+    expect(await outcomeOf(() => openRecord(key, 'k', sealed.subarray(0, 20)))).toBe(
+      'STATE_CORRUPT',
+    );
   });
 
   it('uses a fresh nonce every time', async () => {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../../../shared/errors.ts';
+import { outcomeOf } from '../../testing/outcome.ts';
 import { probeRelay } from './relay-probe.ts';
 
 function deps(fetchImpl: typeof fetch, permitted = true) {
   let t = 100;
   return { fetch: fetchImpl, hasPermission: async () => permitted, now: () => (t += 12) };
-}
-
-async function code(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
 }
 
 describe('probeRelay', () => {
@@ -34,16 +25,18 @@ describe('probeRelay', () => {
     const down = deps(async () => {
       throw new TypeError('Failed to fetch');
     });
-    expect(await code(() => probeRelay('http://127.0.0.1:9', down))).toBe('RELAY_UNREACHABLE');
+    expect(await outcomeOf(() => probeRelay('http://127.0.0.1:9', down))).toBe('RELAY_UNREACHABLE');
     const broken = deps(async () => new Response('no', { status: 503 }));
-    expect(await code(() => probeRelay('http://127.0.0.1:8787', broken))).toBe('RELAY_UNREACHABLE');
+    expect(await outcomeOf(() => probeRelay('http://127.0.0.1:8787', broken))).toBe(
+      'RELAY_UNREACHABLE',
+    );
   });
 
   it('needs the host permission for an https relay', async () => {
     const never = deps(async () => {
       throw new Error('must not fetch');
     }, false);
-    expect(await code(() => probeRelay('https://relay.example', never))).toBe(
+    expect(await outcomeOf(() => probeRelay('https://relay.example', never))).toBe(
       'RELAY_PERMISSION_DENIED',
     );
   });

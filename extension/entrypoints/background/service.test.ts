@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../shared/bytes.ts';
 import { createMemoryStorage } from '../../../shared/client/store.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import { ParleyError } from '../../../shared/errors.ts';
 import type { AppStatus, ParleyEvent } from '../../lib/protocol.ts';
 import { fakeAlarms, manualClock, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
+import { outcomeOf } from '../../testing/outcome.ts';
 import { AccountStore } from './account.ts';
 import { ALARM_AUTO_LOCK, AutoLock } from './alarms.ts';
 import { type ChatCore, createUnavailableCore } from './core.ts';
@@ -80,15 +80,6 @@ const prf = () => ({
   prfOutput: toBase64Url(systemRandom(32)),
 });
 
-async function code(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
-}
-
 describe('ParleyShell', () => {
   it('reports a fresh browser as new, with nothing to unlock', async () => {
     const { shell } = setup();
@@ -124,8 +115,8 @@ describe('ParleyShell', () => {
     await shell.createVault(secret);
     expect((await shell.lock()).vault).toBe('locked');
     expect(counts().stopped).toBe(1);
-    expect(await code(() => shell.listConversations())).toBe('VAULT_LOCKED');
-    expect(await code(() => shell.sendText({ conversationId: 'c', text: 'hi' }))).toBe(
+    expect(await outcomeOf(() => shell.listConversations())).toBe('VAULT_LOCKED');
+    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c', text: 'hi' }))).toBe(
       'VAULT_LOCKED',
     );
 
@@ -192,7 +183,7 @@ describe('ParleyShell', () => {
       handle: 'alice',
     });
     expect(start.publicKey).toEqual({ challenge: 'abc', user: { name: 'alice' } });
-    expect(await code(() => shell.finishRegistration({ credential: {} as never }))).toBe(
+    expect(await outcomeOf(() => shell.finishRegistration({ credential: {} as never }))).toBe(
       'VAULT_LOCKED',
     );
     await shell.createVault(prf());
@@ -208,11 +199,11 @@ describe('ParleyShell', () => {
       registered: true,
     });
     expect(
-      await code(() =>
+      await outcomeOf(() =>
         shell.beginRegistration({ relayUrl: 'http://127.0.0.1:8787', handle: 'bob' }),
       ),
     ).toBe('ONBOARDING_DONE');
-    expect(await code(() => shell.resetOnboarding())).toBe('ONBOARDING_DONE');
+    expect(await outcomeOf(() => shell.resetOnboarding())).toBe('ONBOARDING_DONE');
   });
 
   it('throws away an unfinished onboarding', async () => {
@@ -235,8 +226,10 @@ describe('ParleyShell', () => {
     const { shell } = setup();
     await shell.createVault(prf());
     expect(await shell.listConversations()).toEqual([]);
-    expect(await code(() => shell.startConversation({ handle: 'bob' }))).toBe('CORE_UNAVAILABLE');
-    expect(await code(() => shell.sendText({ conversationId: 'c1', text: 'hi' }))).toBe(
+    expect(await outcomeOf(() => shell.startConversation({ handle: 'bob' }))).toBe(
+      'CORE_UNAVAILABLE',
+    );
+    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c1', text: 'hi' }))).toBe(
       'CORE_UNAVAILABLE',
     );
   });

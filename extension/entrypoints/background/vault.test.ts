@@ -3,6 +3,7 @@ import { equalBytes, toHex, utf8 } from '../../../shared/bytes.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { ParleyError } from '../../../shared/errors.ts';
 import type { VaultState } from '../../lib/protocol.ts';
+import { outcomeOf } from '../../testing/outcome.ts';
 import { parseHeader, Vault, type VaultHeader } from './vault.ts';
 import type { Argon2Params } from './vault-crypto.ts';
 
@@ -38,15 +39,6 @@ function newVault(headers = memoryHeaders()) {
   return { vault, headers, states };
 }
 
-async function code(run: () => Promise<unknown> | unknown): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
-}
-
 const credentialId = 'Y3JlZGVudGlhbC1pZC0wMQ';
 
 async function encryptProbe(key: CryptoKey): Promise<Uint8Array> {
@@ -65,7 +57,7 @@ describe('Vault with a passkey PRF output', () => {
 
     vault.lock();
     expect(await vault.state()).toBe('locked');
-    expect(await code(() => vault.key())).toBe('VAULT_LOCKED');
+    expect(await outcomeOf(() => vault.key())).toBe('VAULT_LOCKED');
 
     await vault.unlock({ method: 'prf', credentialId, prfOutput });
     expect(equalBytes(await encryptProbe(vault.key()), before)).toBe(true);
@@ -90,15 +82,17 @@ describe('Vault with a passkey PRF output', () => {
     await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
     vault.lock();
     expect(
-      await code(() => vault.unlock({ method: 'prf', credentialId, prfOutput: systemRandom(32) })),
+      await outcomeOf(() =>
+        vault.unlock({ method: 'prf', credentialId, prfOutput: systemRandom(32) }),
+      ),
     ).toBe('VAULT_WRONG_SECRET');
     expect(
-      await code(() =>
+      await outcomeOf(() =>
         vault.unlock({ method: 'prf', credentialId: 'b3RoZXItY3JlZGVudGlhbA', prfOutput }),
       ),
     ).toBe('VAULT_WRONG_SECRET');
     expect(
-      await code(() => vault.unlock({ method: 'passphrase', passphrase: 'whatever it is' })),
+      await outcomeOf(() => vault.unlock({ method: 'passphrase', passphrase: 'whatever it is' })),
     ).toBe('VAULT_METHOD_MISMATCH');
     expect(await vault.state()).toBe('locked');
   });
@@ -133,16 +127,16 @@ describe('Vault with a passkey PRF output', () => {
     const reopened = newVault(memoryHeaders());
     reopened.headers.poke({ ...header, wrappers: [{ ...wrapper, wrappedKey: flipped }] });
     expect(
-      await code(() => reopened.vault.unlock({ method: 'prf', credentialId, prfOutput })),
+      await outcomeOf(() => reopened.vault.unlock({ method: 'prf', credentialId, prfOutput })),
     ).toBe('VAULT_WRONG_SECRET');
   });
 
   it('refuses a second vault and unlocking a missing one', async () => {
     const { vault } = newVault();
-    expect(await code(() => vault.unlock({ method: 'passphrase', passphrase: 'x' }))).toBe(
+    expect(await outcomeOf(() => vault.unlock({ method: 'passphrase', passphrase: 'x' }))).toBe(
       'VAULT_NOT_FOUND',
     );
-    expect(await code(() => vault.unlockOptions('id'))).toBe('VAULT_NOT_FOUND');
+    expect(await outcomeOf(() => vault.unlockOptions('id'))).toBe('VAULT_NOT_FOUND');
     await vault.create({
       method: 'prf',
       credentialId,
@@ -150,7 +144,7 @@ describe('Vault with a passkey PRF output', () => {
       prfOutput: systemRandom(32),
     });
     expect(
-      await code(() =>
+      await outcomeOf(() =>
         vault.create({
           method: 'prf',
           credentialId,
@@ -171,7 +165,7 @@ describe('Vault with a passkey PRF output', () => {
     });
     await vault.destroy();
     expect(await vault.state()).toBe('none');
-    expect(await code(() => vault.key())).toBe('VAULT_LOCKED');
+    expect(await outcomeOf(() => vault.key())).toBe('VAULT_LOCKED');
     expect(states).toEqual(['unlocked', 'none']);
   });
 });
@@ -183,7 +177,7 @@ describe('Vault with a passphrase (Argon2id)', () => {
     expect(headers.peek()?.wrappers[0]).toMatchObject({ kind: 'passphrase', argon2: FAST });
     vault.lock();
     expect(
-      await code(() =>
+      await outcomeOf(() =>
         vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery stapler' }),
       ),
     ).toBe('VAULT_WRONG_SECRET');
@@ -247,6 +241,6 @@ describe('parseHeader', () => {
         ],
       },
     ];
-    for (const raw of bad) expect(await code(() => parseHeader(raw))).toBe('VAULT_CORRUPT');
+    for (const raw of bad) expect(await outcomeOf(() => parseHeader(raw))).toBe('VAULT_CORRUPT');
   });
 });
