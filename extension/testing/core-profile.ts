@@ -2,10 +2,11 @@
  * Test-only: the extension's ChatCore in Node, as the worker runs it
  * (chat-core.ts on storage that behaves like the sealed vault, the real
  * LockedInbox, `ws`), plus plain shared/client peers, against a real relay.
- * Shared by the chat-core test files.
+ * Shared by the chat-core test files (coreTestingOnRelay gives each its own relay).
  */
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
-import type { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { RelayProcess } from '../../edge/testing/relay-process.ts';
 import type { ClientDeps } from '../../shared/client/client.ts';
 import {
   nodeFetch,
@@ -185,3 +186,28 @@ export function coreTesting(
 }
 
 export type CoreProfile = ReturnType<ReturnType<typeof coreTesting>['profile']>;
+
+/**
+ * coreTesting against a relay process of the calling test file's own, started
+ * before its tests and stopped after them, once every core and peer they made
+ * has stopped. Call it at the top level of a test file.
+ */
+export function coreTestingOnRelay() {
+  let relay: RelayProcess | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    relay = await RelayProcess.start();
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await relay?.dispose();
+  });
+
+  const relayOf = (): RelayProcess => {
+    if (relay === undefined) throw new Error('The relay starts in beforeAll');
+    return relay;
+  };
+  return { relay: relayOf, ...coreTesting(relayOf, (cleanup) => cleanups.push(cleanup)) };
+}

@@ -8,28 +8,12 @@
  * scheduling, the sweep while locked, a worker that restarts after the
  * deadline) and settings reaching the client core.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../shared/client/testing/harness.ts';
 import type { ParleyEvent } from '../../lib/protocol.ts';
-import { coreTesting } from '../../testing/core-profile.ts';
+import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 
-let relay: RelayProcess;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await relay?.dispose();
-});
-
-const { onboard, peer, textsOf, peerTexts, codeOf } = coreTesting(
-  () => relay,
-  (cleanup) => cleanups.push(cleanup),
-);
+const { onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
 
 /** The user id the profile's device registered under (kept in plain meta). */
 function userIdOf(p: { meta: { data: Map<string, unknown> } }): string {

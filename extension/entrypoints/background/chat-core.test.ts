@@ -8,34 +8,18 @@
  * storage, locked) with messages waiting in both directions, and error codes.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../shared/client/testing/harness.ts';
-import { coreTesting } from '../../testing/core-profile.ts';
+import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 import { toRelayStatus } from './chat-core.ts';
 
-let relay: RelayProcess;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await relay?.dispose();
-});
-
-const { onboard, peer, textsOf, peerTexts, codeOf } = coreTesting(
-  () => relay,
-  (cleanup) => cleanups.push(cleanup),
-);
+const { relay, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
 
 describe('ChatCore on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
-    expect(await alice.meta.get('device-address')).toMatchObject({ relayUrl: relay.url });
+    expect(await alice.meta.get('device-address')).toMatchObject({ relayUrl: relay().url });
     expect(alice.wakes).toBeGreaterThan(0);
     expect(alice.statuses.at(-1)?.state).toBe('online');
 
@@ -173,14 +157,14 @@ describe('ChatCore on the client core, against the real relay', () => {
     );
 
     // Relay down: Alice writes; the message waits in the (sealed) outbox; the worker dies.
-    await relay.stop();
+    await relay().stop();
     await waitFor(() => alice.core.relayStatus().state === 'retrying', 'retrying');
     const retrying = alice.core.relayStatus();
     expect(retrying).toMatchObject({ state: 'retrying', problem: 'unreachable' });
     expect(retrying.state === 'retrying' && retrying.nextRetryAt).toBeGreaterThan(Date.now() - 1);
     await alice.core.sendText({ conversationId: chat.id, text: 'written offline' });
     const revived = await alice.restart();
-    await relay.restart();
+    await relay().restart();
 
     // Bob writes while Alice's new worker is locked.
     await bob.client.sendText({ conversationId: aliceOnBob.id, text: 'while you were away' });
@@ -215,7 +199,7 @@ describe('ChatCore on the client core, against the real relay', () => {
   it('answers with the codes pages have sentences for', async () => {
     const alice = await onboard('alice');
     const taken = await alice.core
-      .beginRegistration({ relayUrl: relay.url, handle: alice.handle })
+      .beginRegistration({ relayUrl: relay().url, handle: alice.handle })
       .catch(codeOf);
     expect(taken).toBe('HANDLE_TAKEN');
     expect(await alice.core.startConversation({ handle: 'nobody.here' }).catch(codeOf)).toBe(
