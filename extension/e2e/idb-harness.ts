@@ -17,7 +17,7 @@ import {
   openParleyDb,
 } from '../entrypoints/background/idb-store.ts';
 import { LockedInbox } from '../entrypoints/background/locked-inbox.ts';
-import { Vault } from '../entrypoints/background/vault.ts';
+import { Vault, vaultHeadersIn } from '../entrypoints/background/vault.ts';
 
 async function codeOf(run: () => Promise<unknown>): Promise<string> {
   try {
@@ -36,11 +36,7 @@ export async function runStorageChecks(dbName: string) {
   const db = await openParleyDb(dbName);
   const meta = createMetaStore(db);
   const vault = new Vault({
-    headers: {
-      load: () => meta.get('vault'),
-      save: (h) => meta.set('vault', h),
-      clear: () => meta.delete('vault'),
-    },
+    headers: vaultHeadersIn(meta),
     random: systemRandom,
     now: () => Date.now(),
   });

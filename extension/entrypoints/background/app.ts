@@ -35,9 +35,7 @@ import { clearConversationNotification, showMessageNotification } from './notifi
 import { probeRelay } from './relay-probe.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
-import { Vault } from './vault.ts';
-
-export const VAULT_META = 'vault';
+import { Vault, vaultHeadersIn } from './vault.ts';
 
 export interface BackgroundApp {
   readonly shell: ParleyShell;
@@ -72,11 +70,7 @@ export async function createBackgroundApp(
   const meta = createMetaStore(db);
   const now = () => Date.now();
   const vault = new Vault({
-    headers: {
-      load: () => meta.get(VAULT_META),
-      save: (header) => meta.set(VAULT_META, header),
-      clear: () => meta.delete(VAULT_META),
-    },
+    headers: vaultHeadersIn(meta),
     random: systemRandom,
     now,
   });

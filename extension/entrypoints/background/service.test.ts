@@ -11,7 +11,7 @@ import { type ChatCore, createUnavailableCore } from './core.ts';
 import { INBOX_PUBLIC_META, LockedInbox } from './locked-inbox.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
-import { Vault } from './vault.ts';
+import { Vault, vaultHeadersIn } from './vault.ts';
 
 function setup(coreOverrides: Partial<ChatCore> = {}) {
   const meta = memoryMeta();
@@ -23,11 +23,7 @@ function setup(coreOverrides: Partial<ChatCore> = {}) {
   let stopped = 0;
   let wiped = 0;
   const vault = new Vault({
-    headers: {
-      load: () => meta.get('vault'),
-      save: (h) => meta.set('vault', h),
-      clear: () => meta.delete('vault'),
-    },
+    headers: vaultHeadersIn(meta),
     random: systemRandom,
     now: clock.now,
     argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 },

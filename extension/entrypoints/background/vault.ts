@@ -14,6 +14,7 @@ import { type Bytes, toBase64Url } from '../../../shared/bytes.ts';
 import type { Random } from '../../../shared/crypto/random.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type { UnlockMethod, UnlockOptions, VaultState } from '../../lib/protocol.ts';
+import type { MetaStore } from './idb-store.ts';
 import {
   ARGON2_DEFAULTS,
   type Argon2Params,
@@ -59,6 +60,17 @@ export interface VaultHeaderStore {
   load(): Promise<unknown>;
   save(header: VaultHeader): Promise<void>;
   clear(): Promise<void>;
+}
+
+/** The worker keeps the header in its plain meta store, under this key. */
+export const VAULT_META = 'vault';
+
+export function vaultHeadersIn(meta: MetaStore): VaultHeaderStore {
+  return {
+    load: () => meta.get(VAULT_META),
+    save: (header) => meta.set(VAULT_META, header),
+    clear: () => meta.delete(VAULT_META),
+  };
 }
 
 export type VaultCreateInput =
