@@ -173,6 +173,11 @@ export async function openPage(browser: ParleyBrowser, name: PageName, page?: Pa
   return tab;
 }
 
+/** The console errors and uncaught exceptions a tab opened by openPage has logged so far. */
+export function errorsOf(browser: ParleyBrowser, page: Page): string[] {
+  return browser.consoleErrors.get(page) ?? [];
+}
+
 export interface VirtualAuthenticator {
   readonly cdp: CDPSession;
   readonly authenticatorId: string;

@@ -39,7 +39,14 @@ import { isGroupMessageBody } from '../../shared/client/groups/receive.ts';
 import { registerUser, type TestUser } from '../../shared/client/testing/harness.ts';
 import { parseGroupMessageHeader } from '../../shared/crypto/sender-keys.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
-import { callWorker, launchBrowser, openPage, type ParleyBrowser, startRelay } from './fixture.ts';
+import {
+  callWorker,
+  errorsOf,
+  launchBrowser,
+  openPage,
+  type ParleyBrowser,
+  startRelay,
+} from './fixture.ts';
 import { type Captured, type RelayTap, startRelayTap } from './relay-tap.ts';
 import {
   bubble,
@@ -93,10 +100,6 @@ function tab(name: string): Page {
   const page = tabs[name];
   if (page === undefined) throw new Error(`no tab ${name}`);
   return page;
-}
-
-function errorsOf(b: ParleyBrowser, page: Page): string[] {
-  return b.consoleErrors.get(page) ?? [];
 }
 
 function userId(handle: string): string {

@@ -21,19 +21,27 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import {
   addVirtualAuthenticator,
+  errorsOf,
   launchBrowser,
   openPage,
   type ParleyBrowser,
-  screenshot,
   startRelay,
 } from './fixture.ts';
+import {
+  bubble,
+  eventually,
+  openConversation,
+  send as sendText,
+  shot,
+  stateOf,
+  WAIT_MS,
+} from './steps.ts';
 
-const WAIT_MS = 20_000;
 const PASSPHRASE = 'correct horse battery staple';
 // A fresh relay and fresh profiles per run: plain handles are free.
 const ALICE = 'alice';
@@ -75,15 +83,6 @@ function tab(name: string): Page {
   return page;
 }
 
-function errorsOf(b: ParleyBrowser, page: Page): string[] {
-  return b.consoleErrors.get(page) ?? [];
-}
-
-/** Polls a value until it matches (network-paced steps take a moment on a busy machine). */
-function eventually<T>(read: () => Promise<T> | T) {
-  return expect.poll(read, { timeout: WAIT_MS, interval: 50 });
-}
-
 async function fillOnboarding(page: Page, handle: string): Promise<void> {
   await page.getByLabel('Relay').fill(relay.url);
   await page.getByLabel('Handle').fill(handle);
@@ -92,44 +91,10 @@ async function fillOnboarding(page: Page, handle: string): Promise<void> {
 
 const fromPopupText = 'opening your contact page';
 
-/** A screenshot without the hover state of whatever was clicked last. */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.mouse.move(3, 320, { steps: 3 });
-  // Hover styles follow the pointer on the next frames.
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve) =>
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
-      ),
-  );
-  await screenshot(page, name);
-}
-
-/** The bubble that holds `text` (incoming or outgoing). */
-function bubble(page: Page, text: string): Locator {
-  return page.locator('.bubble').filter({ hasText: text });
-}
-
-async function stateOf(page: Page, text: string): Promise<string | null> {
-  const icon = bubble(page, text).locator('[data-state]');
-  return (await icon.count()) === 0 ? null : icon.first().getAttribute('aria-label');
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  const field = page.getByLabel('Message', { exact: true });
-  await field.fill(text);
-  await field.press('Enter');
+/** Sends from the composer, and remembers the text for the on-disk check at the end. */
+function send(page: Page, text: string): Promise<void> {
   sent.push(text);
-  await bubble(page, text).waitFor();
-}
-
-/** Opens a conversation from the list by the other person's handle. */
-async function openConversation(page: Page, handle: string): Promise<void> {
-  await page
-    .getByRole('list', { name: 'Conversations' })
-    .getByRole('button', { name: new RegExp(`^${handle}`) })
-    .click();
-  await page.getByRole('log', { name: `Messages with ${handle}` }).waitFor();
+  return sendText(page, text);
 }
 
 async function safetyNumber(page: Page, handle: string): Promise<string[]> {

@@ -14,6 +14,7 @@ import {
   addVirtualAuthenticator,
   callWorker,
   EXTENSION_ID,
+  errorsOf,
   freePort,
   launchBrowser,
   openPage,
@@ -33,10 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-function errorsOf(page: Page): string[] {
-  return browser.consoleErrors.get(page) ?? [];
-}
 
 interface CreatedCredential {
   credentialId: string;
@@ -128,7 +125,7 @@ describe('extension shell in Chromium', () => {
     ] as const) {
       await page.emulateMedia({ colorScheme: 'dark' });
       await screenshot(page, `${name}-dark`);
-      expect(errorsOf(page)).toEqual([]);
+      expect(errorsOf(browser, page)).toEqual([]);
       await page.close();
     }
   });
@@ -153,7 +150,7 @@ describe('extension shell in Chromium', () => {
 
       const insecure = await callWorker(page, 'checkRelay', { relayUrl: 'http://relay.example' });
       expect(insecure.ok ? 'ok' : insecure.error.code).toBe('BODY_INVALID');
-      expect(errorsOf(page)).toEqual([]);
+      expect(errorsOf(browser, page)).toEqual([]);
       await page.close();
     } finally {
       await relay.dispose();
@@ -168,7 +165,7 @@ describe('extension shell in Chromium', () => {
     expect(created.prfOutput).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Chromium hashes the extension origin, not the bare id, as the RP ID.
     expect(created.rpIdHash).toBe(await sha256Hex(`chrome-extension://${browser.extensionId}`));
-    expect(errorsOf(page)).toEqual([]);
+    expect(errorsOf(browser, page)).toEqual([]);
     await page.close();
   });
 
@@ -235,7 +232,7 @@ describe('extension shell in Chromium', () => {
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
     expect(status.ok && status.value.vault).toBe('unlocked');
-    expect(errorsOf(page)).toEqual([]);
+    expect(errorsOf(browser, page)).toEqual([]);
 
     const reset = await callWorker(page, 'resetOnboarding');
     expect(reset.ok && reset.value.vault).toBe('none');
@@ -306,7 +303,7 @@ describe('extension shell in Chromium', () => {
     });
     const badSetting = await callWorker(page, 'updateSettings', { autoLockMinutes: 7 });
     expect(badSetting.ok ? 'ok' : badSetting.error.code).toBe('BODY_INVALID');
-    expect(errorsOf(page)).toEqual([]);
+    expect(errorsOf(browser, page)).toEqual([]);
 
     const reset = await callWorker(page, 'resetOnboarding');
     expect(reset.ok && reset.value.vault).toBe('none');
@@ -370,7 +367,7 @@ describe('extension shell in Chromium', () => {
     expect(result.drained).toEqual(['frame one: hello', 'frame two', 'frame three']);
     expect(result.drainedCount).toBe(3);
     expect(result.inboxLeft).toBe(0);
-    expect(errorsOf(page)).toEqual([]);
+    expect(errorsOf(browser, page)).toEqual([]);
     await page.close();
   });
 });
