@@ -131,8 +131,30 @@ async function retryRead<T>(read: () => T): Promise<T> {
   }
 }
 
+/**
+ * What both backends share: the writes of one event-loop turn go into one
+ * group commit (`writer`, built by each backend around its own transaction).
+ */
+abstract class GroupCommittedStore {
+  protected abstract readonly writer: GroupCommit<Write, WriteResult>;
+
+  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.writer.submit({ kind: 'insert', rows }) as Promise<StoredCopy[]>;
+  }
+
+  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0) return Promise.resolve(0);
+    return this.writer.submit({ kind: 'ack', accountId, deviceId, seqs }) as Promise<number>;
+  }
+
+  get lastBatchSize(): number {
+    return this.writer.lastBatchSize;
+  }
+}
+
 /** Statements prepared once on the dedicated connection; writes run synchronously per batch. */
-class NativeQueueStore implements QueueStore {
+class NativeQueueStore extends GroupCommittedStore implements QueueStore {
   readonly #db: NativeDatabase;
   readonly #begin: NativeStatement;
   readonly #commit: NativeStatement;
@@ -140,12 +162,13 @@ class NativeQueueStore implements QueueStore {
   readonly #ack: NativeStatement;
   readonly #pending: NativeStatement;
   readonly #lastSeq: NativeStatement;
-  readonly #writer: GroupCommit<Write, WriteResult>;
+  protected readonly writer: GroupCommit<Write, WriteResult>;
   /** sqlite_sequence for `queue` after our last commit (undefined before the first). */
   #seenSeq: number | undefined;
   #epoch = 0;
 
   constructor(db: NativeDatabase) {
+    super();
     this.#db = db;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
@@ -153,7 +176,7 @@ class NativeQueueStore implements QueueStore {
     this.#ack = db.prepare(ACK_SQL);
     this.#pending = db.prepare(PENDING_SQL).raw(true);
     this.#lastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'queue'").raw(true);
-    this.#writer = new GroupCommit<Write, WriteResult>({
+    this.writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
       runOne: (write) => this.#transaction(() => this.#apply(write)),
       isBusy,
@@ -196,16 +219,6 @@ class NativeQueueStore implements QueueStore {
     return out;
   }
 
-  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.#writer.submit({ kind: 'insert', rows }) as Promise<StoredCopy[]>;
-  }
-
-  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
-    if (seqs.length === 0) return Promise.resolve(0);
-    return this.#writer.submit({ kind: 'ack', accountId, deviceId, seqs }) as Promise<number>;
-  }
-
   pending(
     accountId: string,
     deviceId: number,
@@ -226,10 +239,6 @@ class NativeQueueStore implements QueueStore {
     }
   }
 
-  get lastBatchSize(): number {
-    return this.#writer.lastBatchSize;
-  }
-
   get writerEpoch(): number {
     return this.#epoch;
   }
@@ -240,13 +249,14 @@ class NativeQueueStore implements QueueStore {
 }
 
 /** Remote or in-memory databases: the same statements through the shared client. */
-class ClientQueueStore implements QueueStore {
+class ClientQueueStore extends GroupCommittedStore implements QueueStore {
   readonly #client: Client;
-  readonly #writer: GroupCommit<Write, WriteResult>;
+  protected readonly writer: GroupCommit<Write, WriteResult>;
 
   constructor(client: Client) {
+    super();
     this.#client = client;
-    this.#writer = new GroupCommit<Write, WriteResult>({
+    this.writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#run(writes),
       runOne: async (write) => (await this.#run([write]))[0] as WriteResult,
     });
@@ -280,16 +290,6 @@ class ClientQueueStore implements QueueStore {
     });
   }
 
-  enqueue(rows: readonly NewQueueRow[]): Promise<StoredCopy[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.#writer.submit({ kind: 'insert', rows }) as Promise<StoredCopy[]>;
-  }
-
-  acknowledge(accountId: string, deviceId: number, seqs: readonly number[]): Promise<number> {
-    if (seqs.length === 0) return Promise.resolve(0);
-    return this.#writer.submit({ kind: 'ack', accountId, deviceId, seqs }) as Promise<number>;
-  }
-
   async pending(
     accountId: string,
     deviceId: number,
@@ -302,10 +302,6 @@ class ClientQueueStore implements QueueStore {
       args: [accountId, deviceId, afterSeq, now, limit],
     });
     return result.rows.map((row) => rowOf(accountId, deviceId, Array.from(row)));
-  }
-
-  get lastBatchSize(): number {
-    return this.#writer.lastBatchSize;
   }
 
   /** A remote database gives no cheap view of other writers: always read back. */
