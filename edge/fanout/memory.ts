@@ -7,18 +7,13 @@ import {
   type FanoutListener,
   type FanoutSignal,
 } from './fanout.ts';
-
-interface Holder {
-  readonly connectionId: string;
-  readonly listener: FanoutListener;
-}
+import { LocalHolders } from './local-holders.ts';
 
 export class MemoryFanout implements Fanout {
-  readonly #holders = new Map<string, Holder>();
-  readonly #onListenerError: (error: unknown) => void;
+  readonly #holders: LocalHolders;
 
   constructor(onListenerError: (error: unknown) => void = () => {}) {
-    this.#onListenerError = onListenerError;
+    this.#holders = new LocalHolders(onListenerError);
   }
 
   attach(
@@ -27,14 +22,10 @@ export class MemoryFanout implements Fanout {
     listener: FanoutListener,
   ): Promise<Attachment> {
     const key = deviceKey(device);
-    const previous = this.#holders.get(key);
-    this.#holders.set(key, { connectionId, listener });
-    if (previous !== undefined && previous.connectionId !== connectionId) {
-      this.#dispatch(previous.listener, { type: 'replaced', connectionId });
-    }
+    this.#holders.claim(key, connectionId, listener);
     return Promise.resolve({
       detach: () => {
-        if (this.#holders.get(key)?.connectionId === connectionId) this.#holders.delete(key);
+        this.#holders.release(key, connectionId);
         return Promise.resolve();
       },
     });
@@ -42,7 +33,7 @@ export class MemoryFanout implements Fanout {
 
   signal(device: DeviceAddress, signal: FanoutSignal): Promise<void> {
     const holder = this.#holders.get(deviceKey(device));
-    if (holder !== undefined) this.#dispatch(holder.listener, signal);
+    if (holder !== undefined) this.#holders.dispatch(holder.listener, signal);
     return Promise.resolve();
   }
 
@@ -60,14 +51,5 @@ export class MemoryFanout implements Fanout {
   close(): Promise<void> {
     this.#holders.clear();
     return Promise.resolve();
-  }
-
-  /** A listener's failure belongs to its connection, never to the sender. */
-  #dispatch(listener: FanoutListener, signal: FanoutSignal): void {
-    try {
-      listener(signal);
-    } catch (error) {
-      this.#onListenerError(error);
-    }
   }
 }

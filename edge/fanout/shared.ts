@@ -30,6 +30,7 @@ import {
   type FanoutListener,
   type FanoutSignal,
 } from './fanout.ts';
+import { LocalHolders } from './local-holders.ts';
 import type { RedisLink, RedisSubscription } from './redis-link.ts';
 import { decodeNotes, encodeNote, encodeNotes, type Note } from './wire.ts';
 
@@ -92,11 +93,6 @@ export interface SharedFanoutOptions {
   readonly onListenerError?: (error: unknown) => void;
 }
 
-interface Holder {
-  readonly connectionId: string;
-  readonly listener: FanoutListener;
-}
-
 interface Outgoing {
   readonly key: string;
   readonly signal: FanoutSignal;
@@ -117,7 +113,7 @@ export class SharedFanout implements Fanout {
   readonly #pollMs: number;
   readonly #heartbeatMs: number;
   readonly #onListenerError: (error: unknown) => void;
-  readonly #holders = new Map<string, Holder>();
+  readonly #holders: LocalHolders;
   readonly #deviceListListeners: ((accountId: string) => void)[] = [];
   readonly #warnedAt = new Map<string, number>();
   #outgoing: Outgoing[] = [];
@@ -139,6 +135,7 @@ export class SharedFanout implements Fanout {
     this.#pollMs = options.pollMs ?? 30_000;
     this.#heartbeatMs = options.heartbeatMs ?? 5_000;
     this.#onListenerError = options.onListenerError ?? (() => {});
+    this.#holders = new LocalHolders(this.#onListenerError);
   }
 
   /** Subscribes before returning, so no signal addressed to this instance is missed after start. */
@@ -179,11 +176,7 @@ export class SharedFanout implements Fanout {
     listener: FanoutListener,
   ): Promise<Attachment> {
     const key = deviceKey(device);
-    const previous = this.#holders.get(key);
-    this.#holders.set(key, { connectionId, listener });
-    if (previous !== undefined && previous.connectionId !== connectionId) {
-      this.#dispatch(previous.listener, { type: 'replaced', connectionId });
-    }
+    this.#holders.claim(key, connectionId, listener);
     const value = this.#value(connectionId);
     try {
       const old = await this.#link.eval(CLAIM, [recordKey(key)], [value, String(this.#ttlMs)]);
@@ -202,7 +195,7 @@ export class SharedFanout implements Fanout {
     }
     return {
       detach: async () => {
-        if (this.#holders.get(key)?.connectionId === connectionId) this.#holders.delete(key);
+        this.#holders.release(key, connectionId);
         try {
           await this.#link.eval(RELEASE, [recordKey(key)], [value]);
         } catch (error) {
@@ -264,7 +257,7 @@ export class SharedFanout implements Fanout {
     const holder = this.#holders.get(key);
     if (holder === undefined) return;
     if (signal.type === 'replaced' && signal.connectionId === holder.connectionId) return;
-    this.#dispatch(holder.listener, signal);
+    this.#holders.dispatch(holder.listener, signal);
   }
 
   async deviceListChanged(accountId: string): Promise<void> {
@@ -340,7 +333,10 @@ export class SharedFanout implements Fanout {
           // Only the named connection was replaced; a newer local holder stays.
           const holder = this.#holders.get(note.device);
           if (holder?.connectionId === note.previous)
-            this.#dispatch(holder.listener, { type: 'replaced', connectionId: note.holder });
+            this.#holders.dispatch(holder.listener, {
+              type: 'replaced',
+              connectionId: note.holder,
+            });
           break;
         }
         case 'h':
@@ -380,7 +376,10 @@ export class SharedFanout implements Fanout {
           const entry = chunk[Number(index) - 1];
           // Someone claimed the device after us and we missed the notice: the newer socket wins.
           if (entry !== undefined && this.#holders.get(entry.key) === entry.h)
-            this.#dispatch(entry.h.listener, { type: 'replaced', connectionId: 'elsewhere' });
+            this.#holders.dispatch(entry.h.listener, {
+              type: 'replaced',
+              connectionId: 'elsewhere',
+            });
         }
       } catch (error) {
         this.#warn('fanout.refresh_failed', error);
@@ -423,14 +422,6 @@ export class SharedFanout implements Fanout {
   }
 
   // -- helpers --------------------------------------------------------------
-
-  #dispatch(listener: FanoutListener, signal: FanoutSignal): void {
-    try {
-      listener(signal);
-    } catch (error) {
-      this.#onListenerError(error);
-    }
-  }
 
   /** At most one line per event every 5 s: an outage must not flood the log. */
   #warn(event: string, error: unknown): void {
