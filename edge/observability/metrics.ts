@@ -31,43 +31,47 @@ interface Metric {
   render(): string;
 }
 
-export class Counter implements Metric {
+/** Counters and gauges: one number per label set, rendered the same way but for their type. */
+abstract class LabelledSeries implements Metric {
   readonly #values = new Map<string, number>();
+  protected abstract readonly type: 'counter' | 'gauge';
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
-  inc(labels: Labels = {}, by = 1): void {
+  protected addTo(labels: Labels, by: number): void {
     const key = labelKey(labels);
     this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+  }
+  protected setTo(labels: Labels, value: number): void {
+    this.#values.set(labelKey(labels), value);
   }
   get(labels: Labels = {}): number {
     return this.#values.get(labelKey(labels)) ?? 0;
   }
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
     if (this.#values.size === 0) lines.push(`${this.name} 0`);
     for (const [key, v] of this.#values) lines.push(`${this.name}${key} ${v}`);
     return lines.join('\n');
   }
 }
 
-export class Gauge implements Metric {
-  readonly #values = new Map<string, number>();
+export class Counter extends LabelledSeries {
+  protected readonly type = 'counter';
+  inc(labels: Labels = {}, by = 1): void {
+    this.addTo(labels, by);
+  }
+}
+
+export class Gauge extends LabelledSeries {
+  protected readonly type = 'gauge';
   #collect: (() => number | Promise<number>) | undefined;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
   set(value: number, labels: Labels = {}): void {
-    this.#values.set(labelKey(labels), value);
+    this.setTo(labels, value);
   }
   add(by: number, labels: Labels = {}): void {
-    const key = labelKey(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.#values.get(labelKey(labels)) ?? 0;
+    this.addTo(labels, by);
   }
   /** Sets a callback evaluated at scrape time (e.g. a COUNT(*) on the queue). */
   collectWith(fn: () => number | Promise<number>): void {
@@ -75,12 +79,6 @@ export class Gauge implements Metric {
   }
   async refresh(): Promise<void> {
     if (this.#collect !== undefined) this.set(await this.#collect());
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    if (this.#values.size === 0) lines.push(`${this.name} 0`);
-    for (const [key, v] of this.#values) lines.push(`${this.name}${key} ${v}`);
-    return lines.join('\n');
   }
 }
 
