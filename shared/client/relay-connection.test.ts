@@ -65,7 +65,13 @@ function fakeTransport() {
   return { sockets, transport };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 5));
+/** Signing the challenge is real (asynchronous) WebCrypto: wait for its answer, however long a loaded machine takes. */
+async function answered(socket: FakeSocket): Promise<void> {
+  for (let waited = 0; socket.sent.length === 0; waited += 5) {
+    if (waited > 10_000) throw new Error('no answer to the challenge');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 describe('relay connection', () => {
   let clock: ManualClock;
@@ -96,7 +102,7 @@ describe('relay connection', () => {
   async function handshake(index: number): Promise<FakeSocket> {
     const socket = net.sockets[index] as FakeSocket;
     socket.server({ t: 'challenge', nonce: new Uint8Array(32).fill(1), serverTime: clock.now });
-    await settle();
+    await answered(socket);
     expect(socket.sent[0]).toMatchObject({ t: 'auth', user: USER, device: 7 });
     socket.server({ t: 'ready', user: USER, device: 7, queued: 0, oneTimePreKeys: 100 });
     return socket;
