@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Bytes } from '../../shared/bytes.ts';
 import { createAuthFrame } from '../../shared/wire/device-auth.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
@@ -148,8 +148,7 @@ describe('send, deliver, ack', () => {
     expect(delivered[0]).toMatchObject({ from: alice.account.userId, fromDevice: alice.deviceId });
     expect(await queued()).toBe(3);
     b.sendFrame({ t: 'ack', qids: delivered.slice(0, 2).map((d) => d.qid ?? 0) });
-    await new Promise((r) => setTimeout(r, 30));
-    expect(await queued()).toBe(1);
+    await vi.waitFor(async () => expect(await queued()).toBe(1), { timeout: 10_000 });
   });
 
   it('queues for an offline device and delivers the backlog in order on connect, then drained, then live', async () => {
@@ -192,8 +191,7 @@ describe('send, deliver, ack', () => {
     expect(second?.qid).toBe(first?.qid);
     expect(second?.id).toEqual(first?.id);
     b2.sendFrame({ t: 'ack', qids: [second?.qid ?? 0] });
-    await new Promise((r) => setTimeout(r, 30));
-    expect(await queued()).toBe(0);
+    await vi.waitFor(async () => expect(await queued()).toBe(0), { timeout: 10_000 });
   });
 
   it('makes a resend of the same message id idempotent', async () => {
