@@ -13,6 +13,7 @@ import { call } from '../lib/rpc-client.ts';
 import { Avatar } from './Avatar.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { IdentityNotice } from './IdentityNotice.tsx';
 import { QrCode } from './QrCode.tsx';
@@ -190,11 +191,7 @@ export function ContactPage(props: {
                   </button>
                 </Show>
               </section>
-              <Show when={error()}>
-                <p class="error-text" role="alert">
-                  {error()}
-                </p>
-              </Show>
+              <ErrorLine error={error()} />
             </div>
           )}
         </Show>

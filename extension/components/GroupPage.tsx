@@ -14,9 +14,11 @@ import { parseHandles } from '../lib/handles.ts';
 import type { GroupMemberView, GroupRole, GroupView } from '../lib/protocol.ts';
 import { GROUP_NAME_MAX_CHARS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { useAction } from '../lib/use-action.ts';
 import { Avatar } from './Avatar.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { TimerSelect } from './TimerSelect.tsx';
 
@@ -123,8 +125,7 @@ export function GroupPage(props: {
   onGone: () => void;
 }): JSX.Element {
   const [group, setGroup] = createSignal<GroupView | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
+  const { busy, error, setError, run } = useAction();
   const [renaming, setRenaming] = createSignal(false);
   const [newName, setNewName] = createSignal('');
   const [adding, setAdding] = createSignal('');
@@ -152,16 +153,11 @@ export function GroupPage(props: {
   });
 
   /** Runs a change; the answer (or a reload) is what the page shows next. */
-  const act = (run: () => Promise<GroupView | null>, after?: () => void) => {
-    setBusy(true);
-    setError(null);
-    void run()
-      .then((next) => {
-        if (next !== null) setGroup(next);
-        after?.();
-      })
-      .catch((e: unknown) => setError(describeError(e)))
-      .finally(() => setBusy(false));
+  const act = (change: () => Promise<GroupView | null>, after?: () => void) => {
+    void run(async () => {
+      const next = await change();
+      if (next !== null) setGroup(next);
+    }, after);
   };
 
   const rename = (e: SubmitEvent) => {
@@ -356,11 +352,7 @@ export function GroupPage(props: {
                   }
                 />
               </Show>
-              <Show when={error()}>
-                <p class="error-text" role="alert">
-                  {error()}
-                </p>
-              </Show>
+              <ErrorLine error={error()} />
             </div>
           )}
         </Show>

@@ -7,14 +7,15 @@ import logoUrl from '../assets/icon.svg';
 import { describeError } from '../lib/errors.ts';
 import type { AppStatus, UnlockOptions } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { useAction } from '../lib/use-action.ts';
 import { evaluatePrf } from '../lib/webauthn.ts';
+import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 
 export function LockScreen(props: { status: AppStatus }): JSX.Element {
   const [options, setOptions] = createSignal<UnlockOptions | null>(null);
   const [passphrase, setPassphrase] = createSignal('');
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
+  const { busy, error, setError, run: attempt } = useAction();
   let field: HTMLInputElement | undefined;
 
   onMount(() => {
@@ -25,18 +26,6 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
       })
       .catch((e: unknown) => setError(describeError(e)));
   });
-
-  const attempt = async (run: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await run();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const withPasskey = () =>
     attempt(async () => {
@@ -111,11 +100,7 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
           </button>
         </form>
       </Show>
-      <Show when={error()}>
-        <p class="error-text" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <ErrorLine error={error()} />
     </main>
   );
 }

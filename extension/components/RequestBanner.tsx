@@ -7,39 +7,12 @@
  *  - a group we are no longer in: Delete.
  */
 import { createSignal, type JSX, Show } from 'solid-js';
-import { describeError } from '../lib/errors.ts';
 import type { ConversationSummary } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { useAction } from '../lib/use-action.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
+import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
-
-function useAction() {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const run = async (action: () => Promise<unknown>, after?: () => void) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      after?.();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
-
-function ErrorLine(props: { error: string | null }): JSX.Element {
-  return (
-    <Show when={props.error}>
-      <p class="error-text" role="alert">
-        {props.error}
-      </p>
-    </Show>
-  );
-}
 
 /** A message request, direct or group. `onGone`: the conversation was deleted. */
 export function RequestBanner(props: {

@@ -7,6 +7,7 @@ import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
 import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { Toggle } from './Toggle.tsx';
 
@@ -157,11 +158,7 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
               </>
             )}
           </Show>
-          <Show when={error()}>
-            <p class="error-text" role="alert">
-              {error()}
-            </p>
-          </Show>
+          <ErrorLine error={error()} />
         </div>
       </div>
     </div>

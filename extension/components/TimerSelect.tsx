@@ -4,11 +4,12 @@
  * chat may change it; in a group only admins (the select is then read-only and
  * says so).
  */
-import { createSignal, For, type JSX, Show } from 'solid-js';
-import { describeError } from '../lib/errors.ts';
+import { For, type JSX } from 'solid-js';
 import { timerLabel } from '../lib/format.ts';
 import { TIMER_CHOICES_MS, type TimerChoice } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { useAction } from '../lib/use-action.ts';
+import { ErrorLine } from './ErrorLine.tsx';
 
 export function TimerSelect(props: {
   conversationId: string;
@@ -17,19 +18,9 @@ export function TimerSelect(props: {
   canChange: boolean;
   description: string;
 }): JSX.Element {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const change = async (timerMs: TimerChoice) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await call('setTimer', { conversationId: props.conversationId, timerMs });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const change = (timerMs: TimerChoice) =>
+    run(() => call('setTimer', { conversationId: props.conversationId, timerMs }));
   return (
     <div class="setting setting--stack">
       <div class="setting__row">
@@ -58,11 +49,7 @@ export function TimerSelect(props: {
           </For>
         </select>
       </div>
-      <Show when={error()}>
-        <p class="error-text" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <ErrorLine error={error()} />
     </div>
   );
 }
