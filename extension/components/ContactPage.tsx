@@ -11,6 +11,7 @@ import { presenceLabel } from '../lib/format.ts';
 import { type ContactView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { Avatar } from './Avatar.tsx';
+import { BackButton } from './BackButton.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
@@ -79,14 +80,7 @@ export function ContactPage(props: {
   return (
     <div class="view">
       <header class="chat-head">
-        <button
-          type="button"
-          class="icon-btn"
-          onClick={() => props.onBack()}
-          aria-label="Back to the conversation"
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label="Back to the conversation" onBack={props.onBack} />
         <div class="topbar__title">Contact</div>
       </header>
       <div class="scroll">

@@ -25,6 +25,7 @@ import { mergeMessages, reconcileLatest, withoutIds } from '../lib/messages.ts';
 import { type ConversationSummary, type MessageView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { Avatar } from './Avatar.tsx';
+import { BackButton } from './BackButton.tsx';
 import { Composer } from './Composer.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
@@ -185,14 +186,7 @@ export function ConversationView(props: {
   return (
     <div class="view">
       <header class="chat-head">
-        <button
-          type="button"
-          class="icon-btn"
-          onClick={() => props.onBack()}
-          aria-label="Back to conversations"
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label="Back to conversations" onBack={props.onBack} />
         <button
           type="button"
           class="chat-head__who"

@@ -16,6 +16,7 @@ import { GROUP_NAME_MAX_CHARS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { useAction } from '../lib/use-action.ts';
 import { Avatar } from './Avatar.tsx';
+import { BackButton } from './BackButton.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
@@ -187,14 +188,7 @@ export function GroupPage(props: {
   return (
     <div class="view">
       <header class="chat-head">
-        <button
-          type="button"
-          class="icon-btn"
-          onClick={() => props.onBack()}
-          aria-label="Back to the conversation"
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label="Back to the conversation" onBack={props.onBack} />
         <h1 class="topbar__title" style={{ margin: '0' }}>
           Group
         </h1>

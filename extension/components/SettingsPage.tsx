@@ -7,6 +7,7 @@ import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
 import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { BackButton } from './BackButton.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { Toggle } from './Toggle.tsx';
@@ -43,14 +44,7 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
   return (
     <div class="view">
       <header class="chat-head">
-        <button
-          type="button"
-          class="icon-btn"
-          onClick={() => props.onBack()}
-          aria-label="Back to conversations"
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label="Back to conversations" onBack={props.onBack} />
         <h1 class="topbar__title" style={{ margin: '0' }}>
           Settings
         </h1>
