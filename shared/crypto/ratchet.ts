@@ -115,18 +115,32 @@ export function messageKeys(messageKey: Uint8Array): { key: Bytes; nonce: Bytes 
   return { key: out.subarray(0, KEY_BYTES), nonce: out.subarray(KEY_BYTES) };
 }
 
+/**
+ * Seals or opens (`aead`) under the AES-256-GCM key and nonce derived from one
+ * message key, and wipes them after. The AEAD is passed rather than wrapped in
+ * a closure: this runs once per message.
+ */
+function withMessageKeys(
+  messageKey: Uint8Array,
+  aead: typeof sealSmall,
+  data: Uint8Array,
+  aad: Uint8Array,
+): Bytes {
+  const okm = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
+  try {
+    return aead(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), data, aad);
+  } finally {
+    okm.fill(0);
+  }
+}
+
 /** Encrypts one message under the key and nonce derived from its message key. */
 export function sealWithMessageKey(
   messageKey: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): Bytes {
-  const okm = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
-  try {
-    return sealSmall(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), plaintext, aad);
-  } finally {
-    okm.fill(0);
-  }
+  return withMessageKeys(messageKey, sealSmall, plaintext, aad);
 }
 
 /** Decrypts one message (DECRYPT_FAILED on a bad tag). */
@@ -135,12 +149,7 @@ export function openWithMessageKey(
   ciphertext: Uint8Array,
   aad: Uint8Array,
 ): Bytes {
-  const okm = hkdfZeroSalt(messageKey, MESSAGE_KEYS_INFO, KEY_BYTES + NONCE_BYTES);
-  try {
-    return openSmall(okm.subarray(0, KEY_BYTES), okm.subarray(KEY_BYTES), ciphertext, aad);
-  } finally {
-    okm.fill(0);
-  }
+  return withMessageKeys(messageKey, openSmall, ciphertext, aad);
 }
 
 // ---------------------------------------------------------------------------
