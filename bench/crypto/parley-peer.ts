@@ -31,6 +31,26 @@ import type { CryptoPeer, SessionPair } from './peer.ts';
 
 const deps: SessionDeps = { random: systemRandom, now: () => Date.now() };
 
+/** One side of a session: each call replaces the session with the one it returned. */
+function endpoint(initial: Session): {
+  encrypt(plaintext: Uint8Array): Promise<Uint8Array>;
+  decrypt(ciphertext: Uint8Array): Promise<Uint8Array>;
+} {
+  let session = initial;
+  return {
+    async encrypt(plaintext) {
+      const out = await encryptMessage(deps, session, plaintext);
+      session = out.session;
+      return out.ciphertext;
+    },
+    async decrypt(ciphertext) {
+      const out = await decryptMessage(deps, session, ciphertext);
+      session = out.session;
+      return out.plaintext;
+    },
+  };
+}
+
 /** Registration-time state of one setup (untimed, like libsignal's prepared bundle and stores). */
 interface PreparedSetup {
   readonly initiator: IdentityKeyPair;
@@ -75,33 +95,15 @@ export function createParleyPeer(): CryptoPeer {
     async createPair(): Promise<SessionPair> {
       const hello = new Uint8Array(16);
       const sessions = await establish(await prepare(), hello);
-      let a = sessions.initiator;
-      let b = sessions.responder;
+      const a = endpoint(sessions.initiator);
+      const b = endpoint(sessions.responder);
       // B answers once, so A stops sending prekey messages and both hold a sending chain.
-      const reply = await encryptMessage(deps, b, hello);
-      b = reply.session;
-      a = (await decryptMessage(deps, a, reply.ciphertext)).session;
+      await a.decrypt(await b.encrypt(hello));
       return {
-        async aEncrypt(plaintext) {
-          const out = await encryptMessage(deps, a, plaintext);
-          a = out.session;
-          return out.ciphertext;
-        },
-        async bDecrypt(ciphertext) {
-          const out = await decryptMessage(deps, b, ciphertext);
-          b = out.session;
-          return out.plaintext;
-        },
-        async bEncrypt(plaintext) {
-          const out = await encryptMessage(deps, b, plaintext);
-          b = out.session;
-          return out.ciphertext;
-        },
-        async aDecrypt(ciphertext) {
-          const out = await decryptMessage(deps, a, ciphertext);
-          a = out.session;
-          return out.plaintext;
-        },
+        aEncrypt: a.encrypt,
+        bDecrypt: b.decrypt,
+        bEncrypt: b.encrypt,
+        aDecrypt: a.decrypt,
       };
     },
 
