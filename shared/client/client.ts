@@ -10,7 +10,7 @@
  * emitted after the store write that made them true.
  */
 import * as v from 'valibot';
-import { fromHex, toHex } from '../bytes.ts';
+import { fromHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
@@ -20,6 +20,7 @@ import { ACK_MAX_QIDS, ONE_TIME_PREKEYS_REFILL_BELOW } from '../wire/limits.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import {
   type Account,
+  type AccountDeps,
   type Authenticator,
   beginRegistration,
   completeRegistration,
@@ -36,50 +37,45 @@ import {
 } from './account.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { Batch } from './batch.ts';
+import { createContactApi } from './contact-api.ts';
 import {
-  acknowledgeChange,
   type Contact,
   ContactStatus,
-  contactIdentity,
   contactOp,
   listContacts,
   newContact,
+  publicIdentityOf,
   readContact,
-  type SafetyNumberView,
-  safetyNumberFor,
 } from './contacts.ts';
-import { encodeContent, ReceiptKind, TEXT_MAX_CHARS, type TextContent } from './content.ts';
+import { encodeContent, ReceiptKind } from './content.ts';
 import {
   type Conversation,
-  directConversationId,
   ensureDirectConversation,
   groupHexOf,
   listConversations,
-  MessageState,
   peerOf,
-  previewText,
   readConversation,
 } from './conversations.ts';
-import { startCountdown } from './countdown.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import type { InboxEffect } from './effects.ts';
 import { Emitter } from './events.ts';
-import { nextExpiry, stageExpired, withNewestPreview } from './expiry.ts';
+import { nextExpiry } from './expiry.ts';
+import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
-import { type GroupRole, isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
-import { isMember, readGroup, stageGroup } from './groups/store.ts';
+import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
+import { readGroup } from './groups/store.ts';
 import { processDelivery, pruneSeen } from './inbox.ts';
 import {
   decodeMessage,
   listMessagePage,
   type MessageRecord,
   markReadUpTo,
-  messageKeyOf,
   SystemEvent,
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
 import { flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
@@ -101,6 +97,17 @@ import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
 import { stageTimer } from './timer.ts';
 import { chunkRecipients, transientRecipients } from './transient.ts';
+import { createTyping } from './typing.ts';
+import {
+  type AccountInfo,
+  type ClientEvents,
+  type ConversationView,
+  contactView,
+  conversationView,
+  type MessagePageView,
+  type MessageView,
+  messageView,
+} from './views.ts';
 import {
   createWebSocketTransport,
   type Transport,
@@ -142,168 +149,14 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-export interface AccountInfo {
-  readonly userId: string;
-  readonly handle: string;
-  readonly deviceId: number;
-  readonly relayUrl: string;
-}
-
-export interface MessageView {
-  /** 32 hex characters. */
-  readonly id: string;
-  /** Sort key; also the `before` cursor of the page it starts. */
-  readonly key: string;
-  readonly conversationId: string;
-  readonly outgoing: boolean;
-  readonly author: string;
-  readonly authorDevice: number;
-  readonly kind: 'text' | 'system';
-  readonly system?: string;
-  readonly text: string;
-  readonly sentAt: number;
-  readonly receivedAt: number;
-  readonly state: MessageState;
-  readonly error?: string;
-  /** Disappearing-message timer this message carries (ms). */
-  readonly expiresIn?: number;
-  /** When it disappears (its countdown is running). */
-  readonly expiresAt?: number;
-  /** Our group messages: members that confirmed delivery / reading, out of `total`. */
-  readonly receipts?: { readonly delivered: number; readonly read: number; readonly total: number };
-}
-
-export interface ConversationView {
-  readonly id: string;
-  readonly kind: 'direct' | 'group';
-  /** Direct chats: the other user's id. */
-  readonly peer?: string;
-  /** The contact's handle (or a short id while unknown), or the group name. */
-  readonly title: string;
-  readonly unread: number;
-  readonly lastMessage: {
-    readonly key: string;
-    readonly text: string;
-    readonly at: number;
-    readonly outgoing: boolean;
-    readonly state: MessageState;
-    readonly kind: 'text' | 'system';
-  } | null;
-  readonly updatedAt: number;
-  readonly verified: boolean;
-  readonly identityChanged: boolean;
-  /**
-   * A message request: a first message from someone unknown, or a group we
-   * were added to by someone who is not an accepted contact. Accept, block or
-   * delete; nothing (receipts, typing, presence) is sent before accepting.
-   */
-  readonly isRequest: boolean;
-  /** The contact is blocked (direct chats). Always set by the client. */
-  readonly blocked?: boolean;
-  /** Disappearing-message timer (ms, 0 = off). Always set by the client. */
-  readonly timer?: number;
-  /** Groups: our role (null when we left or were removed) and the member count. */
-  readonly group?: { readonly myRole: GroupRole | null; readonly members: number };
-}
-
-export interface ContactView {
-  readonly userId: string;
-  readonly handle: string | null;
-  readonly conversationId: string;
-  readonly status: Contact['status'];
-  readonly verified: boolean;
-  readonly identityChange: { readonly changedAt: number } | null;
-  /** Null until the contact's identity key is known. */
-  readonly safetyNumber: SafetyNumberView | null;
-}
-
-export interface MessagePageView {
-  /** Oldest first. */
-  readonly messages: MessageView[];
-  /** Pass as `before` for older messages; null at the start of history. */
-  readonly before: string | null;
-}
-
-export interface ClientEvents {
-  status: ConnectionStatus;
-  /** A new message in a conversation (incoming, synced from our other device, sent here, or a system notice). */
-  message: MessageView;
-  /** An existing message changed state (stored, delivered, read, failed). */
-  'message-state': MessageView;
-  /** A conversation's summary changed (unread count, preview, new conversation). */
-  conversation: { readonly conversationId: string };
-  /** A contact changed: identity key, verified flag, handle, request status. */
-  contact: { readonly userId: string };
-  typing: { readonly conversationId: string; readonly userId: string; readonly typing: boolean };
-  /** A delivery could not be decrypted (recorded, session reset requested). */
-  undecryptable: { readonly userId: string; readonly deviceId: number; readonly code: string };
-  /** The relay's backlog has been delivered (after each connect). */
-  drained: { readonly at: number };
-  /** A group's state changed (members, roles, name, timer): re-read getGroup. */
-  group: { readonly conversationId: string };
-  /** A group state update from `userId` was refused (code: GROUP_FORBIDDEN, GROUP_REPLAY, ...). */
-  'group-rejected': {
-    readonly conversationId: string;
-    readonly userId: string;
-    readonly code: string;
-  };
-  /** A contact's presence changed: re-read getPresence. */
-  presence: { readonly userId: string };
-  /** Disappearing messages were deleted (their countdown ran out). */
-  expired: {
-    readonly conversationId: string;
-    readonly ids: readonly string[];
-    readonly keys: readonly string[];
-  };
-  /** The next disappearing-message deadline changed (null: none): set an alarm for it. */
-  expiry: { readonly next: number | null };
-}
-
 export type ParleyClient = ReturnType<typeof createClient>;
 
 const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 const AtSchema = v.object({ at: IntField });
 const ACK_BATCH = 64;
-/** Typing indicators: at most one "typing" per conversation per this interval. */
-export const TYPING_THROTTLE_MS = 3_000;
-/** A "stopped typing" goes out this long after the last keystroke report. */
-export const TYPING_IDLE_MS = 5_000;
-/** A remote "typing" is shown at most this long without a refresh. */
-export const TYPING_DISPLAY_MS = 15_000;
+
+export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.ts';
 export { TIMER_OPTIONS_MS };
-
-function toView(m: MessageRecord): MessageView {
-  return {
-    id: toHex(m.id),
-    key: messageKeyOf(m),
-    conversationId: m.conv,
-    outgoing: m.outgoing,
-    author: m.author,
-    authorDevice: m.authorDevice,
-    kind: m.kind,
-    ...(m.system === undefined ? {} : { system: m.system }),
-    text: m.text,
-    sentAt: m.sentAt,
-    receivedAt: m.receivedAt,
-    state: m.state,
-    ...(m.error === undefined ? {} : { error: m.error }),
-    ...(m.expiresIn === undefined ? {} : { expiresIn: m.expiresIn }),
-    ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }),
-    ...(m.of === undefined
-      ? {}
-      : {
-          receipts: {
-            delivered: m.dlv?.length ?? 0,
-            read: m.rd?.length ?? 0,
-            total: m.of,
-          },
-        }),
-  };
-}
-
-function shortId(user: string): string {
-  return `user ${user.slice(0, 8)}`;
-}
 
 // ---------------------------------------------------------------------------
 
@@ -334,16 +187,11 @@ export function createClient(deps: ClientDeps) {
   let pendingAcks: number[] = [];
   let deliveriesQueued = 0;
   let receiptsPending = false;
-  const lastTyping = new Map<string, number>();
-  /** Per conversation: the pending automatic "stopped typing". */
-  const typingIdle = new Map<string, unknown>();
-  /** Per (conversation, user): clears a remote "typing" nobody refreshed. */
-  const typingShown = new Map<string, unknown>();
   let presenceTimer: unknown;
-  let expiryTimer: unknown;
-  let expiryAt: number | null | undefined;
 
   const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
+  const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
+  const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
 
   function makeApi(relayUrl: string): RelayApi {
@@ -386,7 +234,7 @@ export function createClient(deps: ClientDeps) {
     });
     await stageNewMessage(batch, conversation, message);
     batch.afterCommit(() => {
-      events.emit('message', toView(message));
+      events.emit('message', messageView(message));
       events.emit('contact', { userId: user });
       events.emit('conversation', { conversationId: conversation.id });
     });
@@ -409,7 +257,7 @@ export function createClient(deps: ClientDeps) {
     send: (frame) => connection?.send(frame) ?? false,
     online: () => connection?.online === true && !isLocked(),
     onMessageState: (m) => {
-      events.emit('message-state', toView(m));
+      events.emit('message-state', messageView(m));
       events.emit('conversation', { conversationId: m.conv });
     },
     onError: reportError,
@@ -430,6 +278,38 @@ export function createClient(deps: ClientDeps) {
     },
     emit: emitEffects,
     pump: () => sender.pump(),
+  });
+
+  const contacts = createContactApi({
+    records,
+    queue,
+    now,
+    events,
+    requireApi,
+    view: viewContact,
+  });
+
+  const expiry = createExpiryTimer({
+    records,
+    queue,
+    timers,
+    now,
+    events,
+    running: () => connection !== undefined,
+    isLocked,
+    reportError,
+  });
+
+  const typing = createTyping({
+    records,
+    timers,
+    now,
+    events,
+    enabled: () => settings.typingIndicators,
+    online: () => connection?.online === true,
+    ownUser: () => requireAccount().userId,
+    sendTransient,
+    reportError,
   });
 
   async function updateSettings(change: Partial<Settings>): Promise<Settings> {
@@ -481,18 +361,18 @@ export function createClient(deps: ClientDeps) {
     for (const effect of effects) {
       switch (effect.type) {
         case 'message':
-          events.emit('message', toView(effect.message));
+          events.emit('message', messageView(effect.message));
           conversations.add(effect.message.conv);
           break;
         case 'message-state':
-          events.emit('message-state', toView(effect.message));
+          events.emit('message-state', messageView(effect.message));
           conversations.add(effect.message.conv);
           break;
         case 'contact':
           events.emit('contact', { userId: effect.userId });
           break;
         case 'typing':
-          showTyping(effect.conversationId, effect.userId, effect.typing);
+          typing.show(effect.conversationId, effect.userId, effect.typing);
           break;
         case 'undecryptable':
           events.emit('undecryptable', {
@@ -526,27 +406,8 @@ export function createClient(deps: ClientDeps) {
           (e.type === 'message' || e.type === 'message-state') && e.message.expiresAt !== undefined,
       )
     ) {
-      void refreshExpiry();
+      void expiry.refresh();
     }
-  }
-
-  /** Typing from others: shown until they stop, or at most TYPING_DISPLAY_MS without a refresh. */
-  function showTyping(conversationId: string, userId: string, typing: boolean): void {
-    if (!settings.typingIndicators) return;
-    const key = `${conversationId} ${userId}`;
-    const pending = typingShown.get(key);
-    if (pending !== undefined) timers.clearTimeout(pending);
-    typingShown.delete(key);
-    if (typing) {
-      typingShown.set(
-        key,
-        timers.setTimeout(() => {
-          typingShown.delete(key);
-          events.emit('typing', { conversationId, userId, typing: false });
-        }, TYPING_DISPLAY_MS),
-      );
-    }
-    events.emit('typing', { conversationId, userId, typing });
   }
 
   // -------------------------------------------------------------------------
@@ -688,7 +549,7 @@ export function createClient(deps: ClientDeps) {
       reportError(e, 'own devices');
     }
     sender.pump();
-    void refreshExpiry();
+    void expiry.refresh();
     if (settings.showPresence) {
       void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
     }
@@ -716,11 +577,7 @@ export function createClient(deps: ClientDeps) {
       ctx,
       batch,
       own,
-      {
-        dh: directory.identity.dh,
-        signing: directory.identity.sig,
-        binding: directory.identity.binding,
-      },
+      publicIdentityOf(directory.identity),
       ContactStatus.ACCEPTED,
     );
     const ids = directory.devices.map((d) => d.id).filter((id) => id !== ctx.account.deviceId);
@@ -802,14 +659,8 @@ export function createClient(deps: ClientDeps) {
     }
     if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
     presenceTimer = undefined;
-    if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer);
-    expiryTimer = undefined;
-    expiryAt = undefined;
-    for (const handle of [...typingIdle.values(), ...typingShown.values()]) {
-      timers.clearTimeout(handle);
-    }
-    typingIdle.clear();
-    typingShown.clear();
+    expiry.stop();
+    typing.stop();
     connection?.stop();
     connection = undefined;
     sender.stop();
@@ -821,16 +672,23 @@ export function createClient(deps: ClientDeps) {
   // -------------------------------------------------------------------------
   // Account
 
-  async function register(input: RegistrationInput & { readonly authenticator: Authenticator }) {
-    const relayApi = makeApi(input.relayUrl);
-    const created = await registerAccount(
-      { storage, now, random },
-      relayApi,
-      input,
-      input.authenticator,
-    );
+  /** Creates this device's account (or device) on the relay at `relayUrl`, then adopts it. */
+  async function enrol(
+    relayUrl: string,
+    create: (deps: AccountDeps, relayApi: RelayApi) => Promise<Account>,
+  ): Promise<AccountInfo> {
+    const relayApi = makeApi(relayUrl);
+    const created = await create({ storage, now, random }, relayApi);
     api = relayApi;
     return adopt(created);
+  }
+
+  async function register(
+    input: RegistrationInput & { readonly authenticator: Authenticator },
+  ): Promise<AccountInfo> {
+    return enrol(input.relayUrl, (d, relayApi) =>
+      registerAccount(d, relayApi, input, input.authenticator),
+    );
   }
 
   /**
@@ -847,23 +705,22 @@ export function createClient(deps: ClientDeps) {
     readonly deviceName?: string;
     readonly extractableDeviceKey?: boolean;
   }): Promise<AccountInfo> {
-    const relayApi = makeApi(input.relayUrl);
-    const joined = await registerDevice(
-      { storage, now, random },
-      relayApi,
-      {
-        relayUrl: input.relayUrl,
-        handle: input.session.handle,
-        identity: input.identity,
-        ...(input.deviceName === undefined ? {} : { deviceName: input.deviceName }),
-        ...(input.extractableDeviceKey === undefined
-          ? {}
-          : { extractableDeviceKey: input.extractableDeviceKey }),
-      },
-      input.session,
+    const result = await enrol(input.relayUrl, (d, relayApi) =>
+      registerDevice(
+        d,
+        relayApi,
+        {
+          relayUrl: input.relayUrl,
+          handle: input.session.handle,
+          identity: input.identity,
+          ...(input.deviceName === undefined ? {} : { deviceName: input.deviceName }),
+          ...(input.extractableDeviceKey === undefined
+            ? {}
+            : { extractableDeviceKey: input.extractableDeviceKey }),
+        },
+        input.session,
+      ),
     );
-    api = relayApi;
-    const result = adopt(joined);
     await queue.run(async () => {
       const batch = new Batch(records);
       stageEntry(batch, {
@@ -872,7 +729,7 @@ export function createClient(deps: ClientDeps) {
         stamp: await stamps.next(batch),
         kind: OutboxKind.RESET,
         content: encodeContent({ v: 1, t: 'reset' }),
-        recipients: [joined.userId],
+        recipients: [result.userId],
         mismatches: 0,
         attempts: 0,
         createdAt: now(),
@@ -885,59 +742,10 @@ export function createClient(deps: ClientDeps) {
   // -------------------------------------------------------------------------
   // Conversations and messages
 
-  /** The preview as shown: a disappearing message's text comes from its record (or it is gone). */
-  async function shownPreview(c: Conversation): Promise<Conversation['last']> {
-    const last = c.last;
-    if (last?.exp !== true) return last;
-    const raw = await records.get(last.key);
-    if (raw !== undefined) return { ...last, text: previewText(decodeMessage(raw).text) };
-    // Expired while locked: the preview still names it; show the newest remaining one.
-    return (await withNewestPreview({ records }, c, new Set([last.key]))).last;
-  }
-
-  async function conversationView(c: Conversation): Promise<ConversationView> {
-    const contact = c.peer === undefined ? undefined : await readContact(records, c.peer);
-    const last = await shownPreview(c);
-    const hex = groupHexOf(c.id);
-    const group = hex === undefined ? undefined : await readGroup(records, fromHex(hex));
-    const own = account?.userId;
-    const myRole =
-      group === undefined || own === undefined
-        ? null
-        : (group.chain.head.state.members.find((m) => m.user === own)?.role ?? null);
-    return {
-      id: c.id,
-      kind: c.kind,
-      ...(c.peer === undefined ? {} : { peer: c.peer }),
-      title: c.title ?? contact?.handle ?? (c.peer === undefined ? c.id : shortId(c.peer)),
-      unread: c.unread,
-      lastMessage:
-        last === undefined
-          ? null
-          : {
-              key: last.key,
-              text: last.text,
-              at: last.at,
-              outgoing: last.outgoing,
-              state: last.state,
-              kind: last.kind,
-            },
-      updatedAt: c.updatedAt,
-      verified: contact?.verified === true,
-      identityChanged: contact?.change !== undefined,
-      isRequest: group !== undefined ? !group.accepted : contact?.status === ContactStatus.REQUEST,
-      blocked: contact?.status === ContactStatus.BLOCKED,
-      timer: c.timer ?? 0,
-      ...(group === undefined
-        ? {}
-        : { group: { myRole, members: group.chain.head.state.members.length } }),
-    };
-  }
-
   async function getConversation(conversationId: string): Promise<ConversationView> {
     const c = await readConversation(records, conversationId);
     if (c === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-    return conversationView(c);
+    return viewConversation(c);
   }
 
   async function lookupHandle(handle: string): Promise<{ user: string; handle: string }> {
@@ -967,11 +775,7 @@ export function createClient(deps: ClientDeps) {
         ctx,
         batch,
         found.user,
-        {
-          dh: directory.identity.dh,
-          signing: directory.identity.sig,
-          binding: directory.identity.binding,
-        },
+        publicIdentityOf(directory.identity),
         ContactStatus.ACCEPTED,
       );
       const c = await ensureDirectConversation(batch, found.user, now());
@@ -980,162 +784,37 @@ export function createClient(deps: ClientDeps) {
     });
     events.emit('conversation', { conversationId: conversation.id });
     events.emit('contact', { userId: found.user });
-    return conversationView(conversation);
+    return viewConversation(conversation);
   }
 
   /**
-   * Stores the message and queues it (one write), then lets the outbox send
-   * it. Direct chats: throws IDENTITY_CHANGED while the contact's key change
-   * is not acknowledged. Groups: GROUP_NOT_MEMBER after leaving or removal.
-   * The conversation's disappearing-message timer goes with the message and
-   * our copy's countdown starts now.
+   * Stores the message and queues it (one write, outgoing-text.ts), then lets
+   * the outbox send it. Direct chats: throws IDENTITY_CHANGED while the
+   * contact's key change is not acknowledged. Groups: GROUP_NOT_MEMBER after
+   * leaving or removal. The conversation's disappearing-message timer goes
+   * with the message and our copy's countdown starts now.
    */
-  async function sendText(input: {
-    readonly conversationId: string;
-    readonly text: string;
-  }): Promise<MessageView> {
+  async function sendText(input: TextInput): Promise<MessageView> {
     const ctx = requireSessions();
-    const peer = peerOf(input.conversationId);
-    const groupHex = groupHexOf(input.conversationId);
-    if (peer === undefined && groupHex === undefined) {
-      fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
-    }
-    if (input.text.length === 0 || input.text.length > TEXT_MAX_CHARS) {
-      fail(ErrorCode.BAD_ARGUMENT, `Message text must be 1 to ${TEXT_MAX_CHARS} characters`);
-    }
+    const target = textTarget(input);
     const message = await queue.run(async () => {
       const batch = new Batch(records);
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const id = random(16) as MessageRecord['id'];
-      const sentAt = now();
-      const stamp = await stamps.next(batch);
-      const timer = conversation.timer ?? 0;
-      let content: TextContent;
-      let recipients: string[];
-      let members: number | undefined;
-      let group: Uint8Array | undefined;
-      if (peer !== undefined) {
-        const contact = await readContact(batch, peer);
-        if (contact?.change !== undefined) {
-          throw new ParleyError(
-            ErrorCode.IDENTITY_CHANGED,
-            "This contact's safety number changed: acknowledge it before sending",
-            { user: peer, changedAt: contact.change.at },
-          );
-        }
-        if (contact?.status === ContactStatus.BLOCKED) {
-          fail(ErrorCode.BAD_ARGUMENT, 'Unblock this contact before writing to them');
-        }
-        if (contact?.status === ContactStatus.REQUEST) {
-          batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED })); // replying accepts
-        }
-        content = {
-          v: 1,
-          t: 'text',
-          id,
-          to: { u: peer },
-          sentAt,
-          text: input.text,
-          fh: ctx.account.handle,
-          ...(contact?.handle === undefined ? {} : { th: contact.handle }),
-          ...(timer === 0 ? {} : { exp: timer }),
-        };
-        recipients = [peer, ctx.account.userId];
-      } else {
-        group = fromHex(groupHex ?? '');
-        const record = await readGroup(batch, group);
-        const state = record?.chain.head.state;
-        if (record === undefined || state === undefined || !isMember(state, ctx.account.userId)) {
-          fail(ErrorCode.GROUP_NOT_MEMBER, 'You are not a member of this group');
-        }
-        if (!record.accepted) {
-          // Writing in a group we were added to accepts it.
-          stageGroup(batch, { ...record, accepted: true });
-        }
-        content = {
-          v: 1,
-          t: 'text',
-          id,
-          to: { g: group as MessageRecord['id'] },
-          sentAt,
-          text: input.text,
-          fh: ctx.account.handle,
-          ...(timer === 0 ? {} : { exp: timer }),
-        };
-        recipients = state.members.map((m) => m.user);
-        members = state.members.length - 1;
-      }
-      const record = startCountdown(
-        {
-          v: 1,
-          id,
-          conv: conversation.id,
-          stamp,
-          author: ctx.account.userId,
-          authorDevice: ctx.account.deviceId,
-          outgoing: true,
-          kind: 'text',
-          text: input.text,
-          sentAt,
-          receivedAt: sentAt,
-          state: MessageState.SENDING,
-          ...(timer === 0 ? {} : { expiresIn: timer }),
-          ...(members === undefined ? {} : { of: members, dlv: [], rd: [] }),
-        },
-        sentAt,
+      const record = await stageOutgoingText(
+        { now, random, stamps },
+        ctx.account,
+        batch,
+        input,
+        target,
       );
-      await stageNewMessage(batch, conversation, record);
-      const entry: OutboxEntry = {
-        v: 1,
-        id,
-        stamp,
-        kind: group === undefined ? OutboxKind.MESSAGE : OutboxKind.GROUP_MESSAGE,
-        conv: conversation.id,
-        content: encodeContent(content),
-        recipients,
-        ...(group === undefined ? {} : { group: group as MessageRecord['id'] }),
-        mismatches: 0,
-        attempts: 0,
-        createdAt: sentAt,
-      };
-      stageEntry(batch, entry);
       await batch.commit();
       return record;
     });
-    const view = toView(message);
+    const view = messageView(message);
     events.emit('message', view);
     events.emit('conversation', { conversationId: message.conv });
-    if (message.expiresAt !== undefined) void refreshExpiry();
+    if (message.expiresAt !== undefined) void expiry.refresh();
     sender.pump();
     return view;
-  }
-
-  /** Who gets our typing indicators and presence in a conversation (accepted, unchanged, not blocked). */
-  async function typingAudience(conversationId: string): Promise<string[]> {
-    const own = requireAccount().userId;
-    const peer = peerOf(conversationId);
-    if (peer !== undefined) {
-      const contact = await readContact(records, peer);
-      return contact?.status === ContactStatus.ACCEPTED && contact.change === undefined
-        ? [peer]
-        : [];
-    }
-    const hex = groupHexOf(conversationId);
-    if (hex === undefined) return [];
-    const group = await readGroup(records, fromHex(hex));
-    if (group === undefined || !group.accepted) return [];
-    const state = group.chain.head.state;
-    if (!isMember(state, own)) return [];
-    const users: string[] = [];
-    for (const m of state.members) {
-      if (m.user === own) continue;
-      const contact = await readContact(records, m.user);
-      if (contact?.status !== ContactStatus.BLOCKED && contact?.change === undefined) {
-        users.push(m.user);
-      }
-    }
-    return users;
   }
 
   /** One transient, encrypted send to the devices of `users` we have sessions with. */
@@ -1159,51 +838,6 @@ export function createClient(deps: ClientDeps) {
       sent = connection?.send({ t: 'send', id: random(16), to, transient: true }) === true || sent;
     }
     return sent;
-  }
-
-  /**
-   * Encrypted typing indicator (direct chats and groups), sent only while
-   * online, never stored, throttled: at most one "typing" per conversation
-   * every TYPING_THROTTLE_MS, and a "stopped" after TYPING_IDLE_MS without a
-   * new call. Off when the typingIndicators setting is off; never sent to
-   * requests. Resolves true when a frame went out.
-   */
-  async function sendTyping(input: {
-    readonly conversationId: string;
-    readonly typing: boolean;
-  }): Promise<boolean> {
-    const id = input.conversationId;
-    if (!settings.typingIndicators || connection?.online !== true) return false;
-    const idle = typingIdle.get(id);
-    if (idle !== undefined) timers.clearTimeout(idle);
-    typingIdle.delete(id);
-    const last = lastTyping.get(id) ?? 0;
-    if (input.typing) {
-      typingIdle.set(
-        id,
-        timers.setTimeout(() => {
-          typingIdle.delete(id);
-          void sendTyping({ conversationId: id, typing: false }).catch((e: unknown) =>
-            reportError(e, 'typing'),
-          );
-        }, TYPING_IDLE_MS),
-      );
-      if (last !== 0 && now() - last < TYPING_THROTTLE_MS) return false;
-      lastTyping.set(id, now());
-    } else {
-      if (last === 0) return false; // nothing to stop
-      lastTyping.set(id, 0);
-    }
-    const users = await typingAudience(id);
-    const peer = peerOf(id);
-    const to = peer === undefined ? { g: fromHex(groupHexOf(id) ?? '') } : { u: peer };
-    const content = encodeContent({
-      v: 1,
-      t: 'typing',
-      to: to as TextContent['to'],
-      typing: input.typing,
-    });
-    return sendTransient(users, content, peer !== undefined);
   }
 
   /** Presence to accepted contacts (all of them, or `only`); nothing when hidden. */
@@ -1242,70 +876,6 @@ export function createClient(deps: ClientDeps) {
 
   // -------------------------------------------------------------------------
   // Disappearing messages
-
-  /** Re-arms the in-process timer for the next expiry and tells listeners (chrome.alarms). */
-  async function refreshExpiry(): Promise<number | null> {
-    let next: number | null;
-    try {
-      next = await nextExpiry(records);
-    } catch (e) {
-      reportError(e, 'expiry');
-      return null;
-    }
-    if (next !== expiryAt) {
-      expiryAt = next;
-      if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer);
-      expiryTimer = undefined;
-      if (next !== null && connection !== undefined) {
-        // Only while running: the extension wakes itself with an alarm otherwise.
-        expiryTimer = timers.setTimeout(
-          () => {
-            expiryTimer = undefined;
-            expiryAt = undefined;
-            void expireDue().catch((e: unknown) => reportError(e, 'expiry'));
-          },
-          Math.max(0, next - now()),
-        );
-      }
-      events.emit('expiry', { next });
-    }
-    return next;
-  }
-
-  /**
-   * Deletes every message whose disappearing timer ran out at `at` (default
-   * now): records, receipt index and expiry entries in one write per 500.
-   * Works on keys alone, so the extension can run it from an alarm while
-   * the vault is locked (then previews are fixed when next shown).
-   * Returns how many messages were deleted.
-   */
-  async function expireDue(at?: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const expired = await queue.run(async () => {
-        const batch = new Batch(records);
-        const out = await stageExpired(batch, at ?? now(), { fixPreviews: !isLocked() });
-        await batch.commit();
-        return out;
-      });
-      total += expired.length;
-      const byConversation = new Map<string, { ids: string[]; keys: string[] }>();
-      for (const e of expired) {
-        const entry = byConversation.get(e.conversationId) ?? { ids: [], keys: [] };
-        entry.ids.push(e.id);
-        entry.keys.push(e.messageKey);
-        byConversation.set(e.conversationId, entry);
-      }
-      for (const [conversationId, { ids, keys }] of byConversation) {
-        events.emit('expired', { conversationId, ids, keys });
-        events.emit('conversation', { conversationId });
-      }
-      if (expired.length < 500) break;
-    }
-    expiryAt = undefined;
-    await refreshExpiry();
-    return total;
-  }
 
   /**
    * Sets a conversation's disappearing-message timer: either side of a direct
@@ -1373,7 +943,7 @@ export function createClient(deps: ClientDeps) {
       limit: input.limit,
       ...(input.before === undefined ? {} : { before: input.before }),
     });
-    return { messages: page.messages.map(toView), before: page.before };
+    return { messages: page.messages.map(messageView), before: page.before };
   }
 
   /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
@@ -1396,9 +966,9 @@ export function createClient(deps: ClientDeps) {
       await batch.commit();
       return read;
     });
-    for (const m of changed) events.emit('message-state', toView(m));
+    for (const m of changed) events.emit('message-state', messageView(m));
     events.emit('conversation', { conversationId: input.conversationId });
-    if (changed.some((m) => m.expiresAt !== undefined)) void refreshExpiry();
+    if (changed.some((m) => m.expiresAt !== undefined)) void expiry.refresh();
     if (changed.length > 0 && sessionContext() !== undefined) scheduleReceipts();
     return changed.length;
   }
@@ -1410,67 +980,7 @@ export function createClient(deps: ClientDeps) {
   }
 
   // -------------------------------------------------------------------------
-  // Contacts
-
-  async function contactView(contact: Contact): Promise<ContactView> {
-    const own = requireAccount();
-    const identity = contactIdentity(contact);
-    return {
-      userId: contact.user,
-      handle: contact.handle ?? null,
-      conversationId: directConversationId(contact.user),
-      status: contact.status,
-      verified: contact.verified,
-      identityChange: contact.change === undefined ? null : { changedAt: contact.change.at },
-      safetyNumber:
-        identity === undefined
-          ? null
-          : await safetyNumberFor(
-              { user: own.userId, identity: own.publicIdentity },
-              { user: contact.user, identity },
-            ),
-    };
-  }
-
-  async function getContact(userId: string): Promise<ContactView> {
-    const contact = await readContact(records, userId);
-    if (contact === undefined) fail(ErrorCode.NOT_FOUND, 'No such contact');
-    return contactView(contact);
-  }
-
-  /**
-   * Blocks a user: the relay drops whatever they send us from now on (it is
-   * told first, so a failure changes nothing), and this client drops anything
-   * that still arrives. Receipts, typing and presence to them stop.
-   */
-  async function blockContact(userId: string): Promise<ContactView> {
-    await requireApi().block(userId);
-    return upsertContact(userId, (c) => ({ ...c, status: ContactStatus.BLOCKED }));
-  }
-
-  /** Unblocks (relay first): they become an accepted contact. */
-  async function unblockContact(userId: string): Promise<ContactView> {
-    await requireApi().unblock(userId);
-    return upsertContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }));
-  }
-
-  async function upsertContact(
-    userId: string,
-    change: (c: Contact) => Contact,
-  ): Promise<ContactView> {
-    const updated = await queue.run(async () => {
-      const batch = new Batch(records);
-      const contact =
-        (await readContact(batch, userId)) ?? newContact(userId, ContactStatus.REQUEST, now());
-      const next = change(contact);
-      batch.apply(contactOp(next));
-      await batch.commit();
-      return next;
-    });
-    events.emit('contact', { userId });
-    events.emit('conversation', { conversationId: directConversationId(userId) });
-    return contactView(updated);
-  }
+  // Deleting
 
   /**
    * Deletes a conversation and its messages from this device. A request stays
@@ -1496,25 +1006,7 @@ export function createClient(deps: ClientDeps) {
       await batch.commit();
     });
     events.emit('conversation', { conversationId });
-    void refreshExpiry();
-  }
-
-  async function updateContact(
-    userId: string,
-    change: (c: Contact) => Contact,
-  ): Promise<ContactView> {
-    const updated = await queue.run(async () => {
-      const batch = new Batch(records);
-      const contact = await readContact(batch, userId);
-      if (contact === undefined) fail(ErrorCode.NOT_FOUND, 'No such contact');
-      const next = change(contact);
-      batch.apply(contactOp(next));
-      await batch.commit();
-      return next;
-    });
-    events.emit('contact', { userId });
-    events.emit('conversation', { conversationId: directConversationId(userId) });
-    return contactView(updated);
+    void expiry.refresh();
   }
 
   return {
@@ -1542,17 +1034,10 @@ export function createClient(deps: ClientDeps) {
     }): Promise<CreationOptions> => beginRegistration(makeApi(input.relayUrl), input.handle),
     finishRegistration: async (
       input: RegistrationInput & { readonly credential: RegistrationResponse },
-    ) => {
-      const relayApi = makeApi(input.relayUrl);
-      const created = await completeRegistration(
-        { storage, now, random },
-        relayApi,
-        input,
-        input.credential,
-      );
-      api = relayApi;
-      return adopt(created);
-    },
+    ): Promise<AccountInfo> =>
+      enrol(input.relayUrl, (d, relayApi) =>
+        completeRegistration(d, relayApi, input, input.credential),
+      ),
     register,
     joinAccount,
     /** A passkey login: a short-lived token for device management. */
@@ -1565,11 +1050,15 @@ export function createClient(deps: ClientDeps) {
     lookupHandle,
     startConversation,
     listConversations: async (): Promise<ConversationView[]> =>
-      Promise.all((await listConversations(records)).map(conversationView)),
+      Promise.all((await listConversations(records)).map(viewConversation)),
     getConversation,
     getMessages,
     sendText,
-    sendTyping,
+    /**
+     * Encrypted typing indicator, sent only while online, never stored,
+     * throttled (typing.ts). Resolves true when a frame went out.
+     */
+    sendTyping: typing.send,
     markRead,
     unreadTotal,
     /** Deletes a conversation here (a group is left first). */
@@ -1589,23 +1078,23 @@ export function createClient(deps: ClientDeps) {
     setTimer,
     /** The earliest running disappearing-message countdown's end (ms), or null. */
     nextExpiry: (): Promise<number | null> => nextExpiry(records),
-    expireDue,
+    /**
+     * Deletes every message whose disappearing timer ran out at `at` (default
+     * now); works while locked. Returns how many messages were deleted.
+     */
+    expireDue: expiry.expireDue,
 
     // Presence and settings
     getPresence: (userId: string): Promise<PresenceView> => readPresence(records, userId, now()),
     getSettings: (): Settings => settings,
     updateSettings,
 
-    getContact,
-    setVerified: (userId: string, verified: boolean) =>
-      updateContact(userId, (c) => ({ ...c, verified })),
-    /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
-    acknowledgeIdentityChange: (userId: string) => updateContact(userId, acknowledgeChange),
-    /** Accepts a message request: receipts, typing and presence to them start. */
-    acceptRequest: (userId: string) =>
-      updateContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED })),
-    blockContact,
-    unblockContact,
+    getContact: contacts.getContact,
+    setVerified: contacts.setVerified,
+    acknowledgeIdentityChange: contacts.acknowledgeIdentityChange,
+    acceptRequest: contacts.acceptRequest,
+    blockContact: contacts.blockContact,
+    unblockContact: contacts.unblockContact,
     /**
      * Read receipts on/off for this session, for hosts that keep their own
      * settings (not stored here, and wins over the stored setting on load).
@@ -1646,4 +1135,12 @@ export function createClient(deps: ClientDeps) {
   };
 }
 
+export type {
+  AccountInfo,
+  ClientEvents,
+  ContactView,
+  ConversationView,
+  MessagePageView,
+  MessageView,
+} from './views.ts';
 export type { Authenticator, ConnectionStatus, DeviceAddress, IdentityExport };
