@@ -11,7 +11,7 @@
  * still received (the timeline shows the change).
  */
 import * as v from 'valibot';
-import { utf8 } from '../bytes.ts';
+import { type Bytes, utf8 } from '../bytes.ts';
 import { encodeIdentity, type PublicIdentity, sameIdentity } from '../crypto/keys.ts';
 import { computeSafetyNumber, safetyNumberGroups } from '../crypto/safety-number.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
@@ -71,9 +71,18 @@ function wireIdentity(identity: PublicIdentity) {
   return { dh: identity.dh, sig: identity.signing, binding: identity.binding };
 }
 
+/** An identity as the relay and contact records spell it (`sig`) -> PublicIdentity (`signing`). */
+export function publicIdentityOf(wire: {
+  readonly dh: Bytes;
+  readonly sig: Bytes;
+  readonly binding: Bytes;
+}): PublicIdentity {
+  return { dh: wire.dh, signing: wire.sig, binding: wire.binding };
+}
+
 export function contactIdentity(contact: Contact): PublicIdentity | undefined {
   const id = contact.identity;
-  return id === undefined ? undefined : { dh: id.dh, signing: id.sig, binding: id.binding };
+  return id === undefined ? undefined : publicIdentityOf(id);
 }
 
 export interface IdentityObservation {

@@ -47,6 +47,7 @@ import {
   contactOp,
   newContact,
   observeIdentity,
+  publicIdentityOf,
   readContact,
 } from './contacts.ts';
 import type { CoreDeps } from './deps.ts';
@@ -227,13 +228,6 @@ function toPreKeyBundle(identity: PublicIdentity, b: PrekeyBundle): PreKeyBundle
   };
 }
 
-function identityOf(response: {
-  identity: { dh: Bytes; sig: Bytes; binding: Bytes };
-}): PublicIdentity {
-  const { dh, sig, binding } = response.identity;
-  return { dh, signing: sig, binding };
-}
-
 /** Rejects a device whose certificate is not signed by the user's identity (a relay-made device). */
 async function checkCertificate(
   user: string,
@@ -264,7 +258,7 @@ async function sessionsFromBundles(
   user: string,
 ): Promise<BundleOutcome> {
   if (response.user !== user) fail(ErrorCode.RELAY_PROTOCOL, 'Bundles answer names another user');
-  const identity = identityOf(response);
+  const identity = publicIdentityOf(response.identity);
   const { changed } = await checkIdentity(ctx, batch, user, identity, ContactStatus.ACCEPTED);
   if (changed) return { devices: [], identityChanged: true };
   const devices: number[] = [];
@@ -305,7 +299,7 @@ export async function ensureSessions(
   if (list === undefined || (list.length === 0 && !own)) {
     if (own) {
       const directory = await ctx.api.deviceList(user);
-      if (!sameIdentity(identityOf(directory), ctx.account.publicIdentity)) {
+      if (!sameIdentity(publicIdentityOf(directory.identity), ctx.account.publicIdentity)) {
         fail(
           ErrorCode.IDENTITY_MISMATCH,
           'The relay presented another identity for our own account',

@@ -1,0 +1,98 @@
+/**
+ * The contact part of the client API (createClient exposes these): read a
+ * contact, verify it, accept a changed identity or a request, block and
+ * unblock. Every change is one write on the client's serial queue, then the
+ * `contact` and `conversation` events.
+ */
+import { ErrorCode, fail } from '../errors.ts';
+import { Batch } from './batch.ts';
+import {
+  acknowledgeChange,
+  type Contact,
+  ContactStatus,
+  contactOp,
+  newContact,
+  readContact,
+} from './contacts.ts';
+import { directConversationId } from './conversations.ts';
+import type { Emitter } from './events.ts';
+import type { RelayApi } from './relay-api.ts';
+import type { SerialQueue } from './serial.ts';
+import type { RecordStore } from './store.ts';
+import type { ClientEvents, ContactView } from './views.ts';
+
+export interface ContactApiHost {
+  readonly records: RecordStore;
+  readonly queue: SerialQueue;
+  readonly now: () => number;
+  readonly events: Emitter<ClientEvents>;
+  requireApi(): RelayApi;
+  view(contact: Contact): Promise<ContactView>;
+}
+
+export function createContactApi(host: ContactApiHost) {
+  const { records, queue, events } = host;
+
+  /**
+   * Applies `change` to the stored contact in one write. A user we have no
+   * record of is NOT_FOUND, unless `unknown` is 'request': then they start
+   * as a request (blocking someone who never wrote to us).
+   */
+  async function changeContact(
+    userId: string,
+    change: (c: Contact) => Contact,
+    unknown: 'request' | 'not-found',
+  ): Promise<ContactView> {
+    const updated = await queue.run(async () => {
+      const batch = new Batch(records);
+      let contact = await readContact(batch, userId);
+      if (contact === undefined) {
+        if (unknown === 'not-found') fail(ErrorCode.NOT_FOUND, 'No such contact');
+        contact = newContact(userId, ContactStatus.REQUEST, host.now());
+      }
+      const next = change(contact);
+      batch.apply(contactOp(next));
+      await batch.commit();
+      return next;
+    });
+    events.emit('contact', { userId });
+    events.emit('conversation', { conversationId: directConversationId(userId) });
+    return host.view(updated);
+  }
+
+  async function getContact(userId: string): Promise<ContactView> {
+    const contact = await readContact(records, userId);
+    if (contact === undefined) fail(ErrorCode.NOT_FOUND, 'No such contact');
+    return host.view(contact);
+  }
+
+  /**
+   * Blocks a user: the relay drops whatever they send us from now on (it is
+   * told first, so a failure changes nothing), and this client drops anything
+   * that still arrives. Receipts, typing and presence to them stop.
+   */
+  async function blockContact(userId: string): Promise<ContactView> {
+    await host.requireApi().block(userId);
+    return changeContact(userId, (c) => ({ ...c, status: ContactStatus.BLOCKED }), 'request');
+  }
+
+  /** Unblocks (relay first): they become an accepted contact. */
+  async function unblockContact(userId: string): Promise<ContactView> {
+    await host.requireApi().unblock(userId);
+    return changeContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }), 'request');
+  }
+
+  return {
+    getContact,
+    setVerified: (userId: string, verified: boolean) =>
+      changeContact(userId, (c) => ({ ...c, verified }), 'not-found'),
+    /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
+    acknowledgeIdentityChange: (userId: string) =>
+      changeContact(userId, acknowledgeChange, 'not-found'),
+    /** Accepts a message request: receipts, typing and presence to them start. */
+    acceptRequest: (userId: string) =>
+      changeContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }), 'not-found'),
+    blockContact,
+    unblockContact,
+  };
+}
