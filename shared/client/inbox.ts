@@ -43,7 +43,6 @@ import {
   groupConversationId,
   MessageState,
 } from './conversations.ts';
-import { startCountdown } from './countdown.ts';
 import type { InboxEffect } from './effects.ts';
 import {
   isGroupMessageBody,
@@ -55,6 +54,7 @@ import {
 import { isMember, readGroup } from './groups/store.ts';
 import {
   advanceMessage,
+  arrivedTextRecord,
   canAdvance,
   findMessage,
   type MessageRecord,
@@ -298,23 +298,15 @@ async function applyText(
     batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED }));
   }
   const conversation = await ensureDirectConversation(batch, peer, now);
-  let message: MessageRecord = {
-    v: 1,
-    id: content.id,
-    conv: conversation.id,
+  const message = arrivedTextRecord({
+    content,
+    conversation: conversation.id,
     stamp: await ctx.stamps.next(batch),
     author: frame.from,
     authorDevice: frame.fromDevice,
-    outgoing: fromSelf,
-    kind: 'text',
-    text: content.text,
-    sentAt: content.sentAt,
-    receivedAt: now,
-    state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
-    ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
-  };
-  // Disappearing: our own copies count down from when they were sent, received ones from when read.
-  if (fromSelf) message = startCountdown(message, Math.min(now, content.sentAt));
+    fromSelf,
+    now,
+  });
   await stageNewMessage(batch, conversation, message);
   effects.push({ type: 'message', message });
   if (!fromSelf) {

@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import type { Batch } from './batch.ts';
+import type { TextContent } from './content.ts';
 import {
   type Conversation,
   type MessagePreview,
@@ -129,6 +130,42 @@ export function systemMessageRecord(input: {
     state: MessageState.RECEIVED,
     system: input.event,
   };
+}
+
+/**
+ * A text that arrived from a device: someone else's (received, unread) or
+ * ours from another of our devices (stored; its countdown runs from when it
+ * was sent, a received copy's from when it is read). `of`: our group
+ * messages, how many members receipts are expected from.
+ */
+export function arrivedTextRecord(input: {
+  readonly content: Pick<TextContent, 'id' | 'text' | 'sentAt' | 'exp'>;
+  readonly conversation: string;
+  readonly stamp: number;
+  readonly author: string;
+  readonly authorDevice: number;
+  readonly fromSelf: boolean;
+  readonly now: number;
+  readonly of?: number;
+}): MessageRecord {
+  const { content, fromSelf, now } = input;
+  const message: MessageRecord = {
+    v: 1,
+    id: content.id,
+    conv: input.conversation,
+    stamp: input.stamp,
+    author: input.author,
+    authorDevice: input.authorDevice,
+    outgoing: fromSelf,
+    kind: 'text',
+    text: content.text,
+    sentAt: content.sentAt,
+    receivedAt: now,
+    state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
+    ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
+    ...(input.of === undefined ? {} : { of: input.of }),
+  };
+  return fromSelf ? startCountdown(message, Math.min(now, content.sentAt)) : message;
 }
 
 export function messageKeyOf(m: Pick<MessageRecord, 'conv' | 'stamp' | 'id'>): string {

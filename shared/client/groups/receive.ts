@@ -39,10 +39,9 @@ import {
   type SenderKeyContent,
   type SenderKeyRequestContent,
 } from '../content.ts';
-import { ensureGroupConversation, groupConversationId, MessageState } from '../conversations.ts';
-import { startCountdown } from '../countdown.ts';
+import { ensureGroupConversation, groupConversationId } from '../conversations.ts';
 import type { InboxEffect } from '../effects.ts';
-import { findMessage, type MessageRecord, SystemEvent, stageNewMessage } from '../messages.ts';
+import { arrivedTextRecord, findMessage, SystemEvent, stageNewMessage } from '../messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { stagePendingReceipt } from '../receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
@@ -416,24 +415,16 @@ export async function receiveGroupMessage(
   const fromSelf = from === own;
   if (!fromSelf && content.fh !== undefined) await learnHandle(host, batch, from, content.fh);
   const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
-  let message: MessageRecord = {
-    v: 1,
-    id: content.id,
-    conv: conversation.id,
+  const message = arrivedTextRecord({
+    content,
+    conversation: conversation.id,
     stamp: await host.stamps.next(batch),
     author: from,
     authorDevice: fromDevice,
-    outgoing: fromSelf,
-    kind: 'text',
-    text: content.text,
-    sentAt: content.sentAt,
-    receivedAt: now,
-    state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
-    ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
+    fromSelf,
+    now,
     ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
-  };
-  // Our own copies count down from when they were sent.
-  if (fromSelf) message = startCountdown(message, Math.min(now, content.sentAt));
+  });
   await stageNewMessage(batch, conversation, message);
   effects.push({ type: 'message', message });
   if (!fromSelf && record.accepted) {
