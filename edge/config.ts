@@ -4,6 +4,7 @@
  * in), so tests build configs from plain objects.
  */
 
+import { toHex } from '../shared/bytes.ts';
 import {
   AUTH_TIMEOUT_MS,
   FRAME_ERROR_BUDGET,
@@ -243,11 +244,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     redisUrl: optional(env, 'REDIS_URL'),
     upstashRestUrl: optional(env, 'UPSTASH_REDIS_REST_URL'),
     upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),
-    instanceId: str(
-      env,
-      'INSTANCE_ID',
-      [...instanceBytes].map((b) => b.toString(16).padStart(2, '0')).join(''),
-    ),
+    instanceId: str(env, 'INSTANCE_ID', toHex(instanceBytes)),
     fanoutPollSeconds: int(env, 'FANOUT_POLL_SECONDS', 30, 1, 3600),
     trustProxy: str(env, 'TRUST_PROXY', 'false') === 'true',
     logLevel,
