@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bytes } from '../shared/bytes.ts';
+import { type Bytes, toHex } from '../shared/bytes.ts';
+import { sleep, waitUntil } from '../shared/testing/wait.ts';
 import { encodeCbor } from '../shared/wire/cbor.ts';
 import type { SendFrame } from '../shared/wire/frames.ts';
 import {
@@ -74,17 +75,6 @@ function fileContains(relay: RelayProcess, needle: Uint8Array): boolean {
   return databaseBytes(relay).some((bytes) => bytes.indexOf(Buffer.from(needle)) >= 0);
 }
 
-async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('relay process: sockets, queue, keys, expiry', () => {
   let relay: RelayProcess;
   let alice: TestDevice;
@@ -137,9 +127,7 @@ describe('relay process: sockets, queue, keys, expiry', () => {
     const frames = Array.from({ length: 8 }, (_, i) => sendTo(bob, `offline message ${i}`));
     for (const f of frames) a.send(f);
     const stored = await a.waitFor('stored', 8);
-    expect(stored.map((s) => Buffer.from(s.id).toString('hex'))).toEqual(
-      frames.map((f) => Buffer.from(f.id).toString('hex')),
-    );
+    expect(stored.map((s) => toHex(s.id))).toEqual(frames.map((f) => toHex(f.id)));
 
     const b = await WsTestClient.connect(relay.wsUrl, bob);
     expect(b.of('ready')[0]?.queued).toBe(8);
@@ -159,7 +147,7 @@ describe('relay process: sockets, queue, keys, expiry', () => {
     expect(depth).toMatch(/parley_queue_depth 0/);
     // Acknowledged ciphertext is gone from the file once the sweeper checkpoints the log.
     const body = delivered[0]?.body ?? new Uint8Array();
-    await waitUntil(() => !fileContains(relay, body));
+    await waitUntil(() => !fileContains(relay, body), 10_000, 50);
     a.close();
     b.close();
   });
@@ -219,11 +207,11 @@ describe('relay process: sockets, queue, keys, expiry', () => {
     a.send(frame);
     await a.waitFor('stored');
     expect(fileContains(relay, body)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1600));
+    await sleep(1600);
     const b = await WsTestClient.connect(relay.wsUrl, bob);
     await b.waitFor('drained');
     expect(b.of('deliver').filter((d) => open(d.body) === 'disappearing message')).toEqual([]);
-    await waitUntil(() => !fileContains(relay, body));
+    await waitUntil(() => !fileContains(relay, body), 10_000, 50);
     const metrics = await (await relay.http('/metrics')).text();
     expect(metrics).toMatch(/parley_expired_total [1-9]/);
     a.close();
@@ -270,12 +258,12 @@ describe('relay process: crash and restart', () => {
     for (const f of frames.slice(20)) a.send(f);
     await relay.kill9();
     await a.waitClosed();
-    const storedIds = new Set(a.of('stored').map((s) => Buffer.from(s.id).toString('hex')));
+    const storedIds = new Set(a.of('stored').map((s) => toHex(s.id)));
 
     await relay.restart();
     // The sender's outbox resends everything it has no `stored` for, with the same ids.
     const a2 = await WsTestClient.connect(relay.wsUrl, alice);
-    const pending = frames.filter((f) => !storedIds.has(Buffer.from(f.id).toString('hex')));
+    const pending = frames.filter((f) => !storedIds.has(toHex(f.id)));
     for (const f of pending) a2.send(f);
     await a2.waitFor('stored', pending.length);
 
@@ -409,13 +397,13 @@ describe('relay process: keepalive', () => {
     try {
       expect((await anonymous.waitClosed(5000)).code).toBe(4000);
       expect((await silent.waitClosed(6000)).code).toBe(4000);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       expect(pinging.of('pong').length).toBeGreaterThan(5);
     } finally {
       clearInterval(timer);
     }
     pinging.send({ t: 'ping', n: 999 });
-    await waitUntil(() => pinging.of('pong').some((p) => p.n === 999), 5000);
+    await waitUntil(() => pinging.of('pong').some((p) => p.n === 999), 5000, 50);
     pinging.close();
   });
 });
@@ -447,7 +435,7 @@ describe('relay process: acknowledged ciphertext leaves the file without waiting
     const [delivered] = await b.waitFor('deliver');
     expect(fileContains(relay, body)).toBe(true);
     b.send({ t: 'ack', qids: [delivered?.qid ?? 0] });
-    await waitUntil(() => !fileContains(relay, body), 8000);
+    await waitUntil(() => !fileContains(relay, body), 8000, 50);
     a.close();
     b.close();
   });

@@ -10,7 +10,8 @@
  * through the fan-out, not through a poll.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bytes } from '../../shared/bytes.ts';
+import { type Bytes, toHex } from '../../shared/bytes.ts';
+import { sleep, waitUntil } from '../../shared/testing/wait.ts';
 import type { ServerFrameOf } from '../../shared/wire/frames.ts';
 import {
   accountWithDevice,
@@ -29,7 +30,6 @@ function messageId(): Bytes {
   new DataView(id.buffer).setUint32(0, ++sequence);
   return id;
 }
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function send(from: WsTestClient, to: TestDevice, id: Bytes, text: string): void {
   from.send({
@@ -37,22 +37,6 @@ function send(from: WsTestClient, to: TestDevice, id: Bytes, text: string): void
     id,
     to: [{ user: to.account.userId, devices: [{ device: to.deviceId, body: Buffer.from(text) }] }],
   });
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function waitUntilAsync(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
@@ -97,7 +81,7 @@ class Recipient {
         this.#qidsThisSocket.add(d.qid);
         qids.push(d.qid);
       }
-      const key = `${d.from}/${d.fromDevice}/${hex(d.id)}`;
+      const key = `${d.from}/${d.fromDevice}/${toHex(d.id)}`;
       if (!this.#seen.has(key)) {
         this.#seen.add(key);
         this.firstSeen.push(Buffer.from(d.body).toString());
@@ -174,7 +158,7 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     for (const t of back) send(onB.client, alice, messageId(), t);
     await onA.client.waitFor('stored', 40);
     await onB.client.waitFor('stored', 40);
-    await waitUntil(() => onB.firstSeen.length === 40 && onA.firstSeen.length === 40);
+    await waitUntil(() => onB.firstSeen.length === 40 && onA.firstSeen.length === 40, 15_000);
     expect(onB.firstSeen).toEqual(texts);
     expect(onA.firstSeen).toEqual(back);
     // Live, not backlog: everything arrived after `drained`.
@@ -202,13 +186,15 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     while (mismatch === undefined && Date.now() < deadline) {
       const id = messageId();
       send(sender, dave, id, 'addressed to the old list');
-      await waitUntil(() =>
-        sender.received.some(
-          (f) => (f.t === 'stored' || f.t === 'mismatch') && hex(f.id) === hex(id),
-        ),
+      await waitUntil(
+        () =>
+          sender.received.some(
+            (f) => (f.t === 'stored' || f.t === 'mismatch') && toHex(f.id) === toHex(id),
+          ),
+        15_000,
       );
-      mismatch = sender.of('mismatch').find((m) => hex(m.id) === hex(id));
-      if (mismatch === undefined) await new Promise((r) => setTimeout(r, 100));
+      mismatch = sender.of('mismatch').find((m) => toHex(m.id) === toHex(id));
+      if (mismatch === undefined) await sleep(100);
     }
     expect(mismatch?.users).toEqual([
       { user: dave.account.userId, missing: [second.deviceId], extra: [], stale: [] },
@@ -252,22 +238,22 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
         await fromA.waitClosed();
         for (const r of recipients) await r.connect(b.wsUrl);
         // The sender's outbox resends everything it has no `stored` for, with the same ids.
-        const storedIds = new Set(fromA.of('stored').map((s) => hex(s.id)));
+        const storedIds = new Set(fromA.of('stored').map((s) => toHex(s.id)));
         fromA = await WsTestClient.connect(b.wsUrl, senderOnA);
         open.push(fromA);
         for (const p of toHeidi.slice(0, i + 1))
-          if (!storedIds.has(hex(p.id))) send(fromA, recipientOnB, p.id, p.text);
+          if (!storedIds.has(toHex(p.id))) send(fromA, recipientOnB, p.id, p.text);
       } else if (killed) {
         send(fromA, recipientOnB, h.id, h.text);
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     await fromB.waitFor('stored', total * recipientsOnA.length);
     await waitUntil(
       () => recipients.every((r) => r.firstSeen.length >= total) && heidi.firstSeen.length >= total,
       20_000,
     );
-    await new Promise((r) => setTimeout(r, 300)); // anything extra would show up now
+    await sleep(300); // anything extra would show up now
     const expected = toRecipients.map((m) => m.text);
     for (const r of recipients) {
       expect(r.firstSeen).toEqual(expected); // every message, once, in send order
@@ -279,12 +265,16 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     for (const r of [...recipients, heidi]) {
       r.stop();
       let queued = -1;
-      await waitUntilAsync(async () => {
-        const probe = await WsTestClient.connect(b.wsUrl, r.device);
-        queued = probe.of('ready')[0]?.queued ?? -1;
-        probe.close();
-        return queued === 0;
-      });
+      await waitUntil(
+        async () => {
+          const probe = await WsTestClient.connect(b.wsUrl, r.device);
+          queued = probe.of('ready')[0]?.queued ?? -1;
+          probe.close();
+          return queued === 0;
+        },
+        10_000,
+        100,
+      );
       expect(queued).toBe(0);
     }
     expect(b.output.some((l) => l.includes('fanout.listener_failed'))).toBe(false);
