@@ -18,7 +18,9 @@ import {
 } from '../../shared/crypto/keys.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
+import { createAuthFrame } from '../../shared/wire/device-auth.ts';
 import { signDeviceRequest } from '../../shared/wire/device-request.ts';
+import type { AuthFrame } from '../../shared/wire/frames.ts';
 import { routes } from '../../shared/wire/routes.ts';
 import { EXTENSION_ORIGIN } from '../config.ts';
 
@@ -38,6 +40,16 @@ export interface TestDevice {
   readonly deviceKey: SigningKeyPair;
   readonly certificate: DeviceCertificate;
   readonly keys: DeviceKeySet;
+}
+
+/** The `auth` frame answering `nonce` with the device's own key. */
+export function authFrameFor(device: TestDevice, nonce: Uint8Array): Promise<AuthFrame> {
+  return createAuthFrame(
+    device.deviceKey.privateKey,
+    nonce,
+    device.account.userId,
+    device.deviceId,
+  );
 }
 
 export function jsonInit(

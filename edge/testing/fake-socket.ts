@@ -4,7 +4,6 @@
  */
 import { encodeCbor } from '../../shared/wire/cbor.ts';
 import { decodeServerFrame, encodeClientFrame } from '../../shared/wire/codec.ts';
-import { createAuthFrame } from '../../shared/wire/device-auth.ts';
 import type {
   ClientFrame,
   ServerFrame,
@@ -14,7 +13,8 @@ import type {
 import type { Relay } from '../relay.ts';
 import type { Connection } from '../ws/connection.ts';
 import type { RelaySocket } from '../ws/socket.ts';
-import type { TestDevice } from './client.ts';
+import { authFrameFor, type TestDevice } from './client.ts';
+import { framesOf, waitForFrames } from './received-frames.ts';
 
 export class FakeSocket implements RelaySocket {
   readonly received: ServerFrame[] = [];
@@ -44,25 +44,16 @@ export class FakeSocket implements RelaySocket {
   }
 
   of<T extends ServerFrameType>(type: T): ServerFrameOf<T>[] {
-    return this.received.filter((f): f is ServerFrameOf<T> => f.t === type);
+    return framesOf(this.received, type);
   }
 
   /** Waits until `count` frames of `type` have arrived (or the socket closed). */
-  async waitFor<T extends ServerFrameType>(
+  waitFor<T extends ServerFrameType>(
     type: T,
     count = 1,
     timeoutMs = 3000,
   ): Promise<ServerFrameOf<T>[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.of(type).length < count) {
-      if (this.closedWith !== undefined || Date.now() > deadline) {
-        throw new Error(
-          `waitFor(${type} x${count}): got [${this.received.map((f) => f.t).join(', ')}], closed=${JSON.stringify(this.closedWith)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    return this.of(type);
+    return waitForFrames(this.received, type, count, () => this.closedWith, timeoutMs, 2);
   }
 
   async waitClosed(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
@@ -87,14 +78,7 @@ export async function connectDevice(relay: Relay, device: TestDevice): Promise<F
   const socket = openSocket(relay);
   const challenge = socket.of('challenge')[0];
   if (challenge === undefined) throw new Error('no challenge');
-  socket.sendFrame(
-    await createAuthFrame(
-      device.deviceKey.privateKey,
-      challenge.nonce,
-      device.account.userId,
-      device.deviceId,
-    ),
-  );
+  socket.sendFrame(await authFrameFor(device, challenge.nonce));
   await socket.waitFor('ready');
   return socket;
 }

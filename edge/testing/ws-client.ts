@@ -7,14 +7,14 @@
 import WebSocket from 'ws';
 import type { Bytes } from '../../shared/bytes.ts';
 import { decodeServerFrame, encodeClientFrame } from '../../shared/wire/codec.ts';
-import { createAuthFrame } from '../../shared/wire/device-auth.ts';
 import type {
   ClientFrame,
   ServerFrame,
   ServerFrameOf,
   ServerFrameType,
 } from '../../shared/wire/frames.ts';
-import type { TestDevice } from './client.ts';
+import { authFrameFor, type TestDevice } from './client.ts';
+import { framesOf, waitForFrames } from './received-frames.ts';
 
 export interface CloseInfo {
   readonly code: number;
@@ -74,14 +74,7 @@ export class WsTestClient {
   }
 
   async authenticate(device: TestDevice): Promise<void> {
-    this.send(
-      await createAuthFrame(
-        device.deviceKey.privateKey,
-        this.nonce,
-        device.account.userId,
-        device.deviceId,
-      ),
-    );
+    this.send(await authFrameFor(device, this.nonce));
   }
 
   send(frame: ClientFrame): void {
@@ -97,24 +90,15 @@ export class WsTestClient {
   }
 
   of<T extends ServerFrameType>(type: T): ServerFrameOf<T>[] {
-    return this.received.filter((f): f is ServerFrameOf<T> => f.t === type);
+    return framesOf(this.received, type);
   }
 
-  async waitFor<T extends ServerFrameType>(
+  waitFor<T extends ServerFrameType>(
     type: T,
     count = 1,
     timeoutMs = 10_000,
   ): Promise<ServerFrameOf<T>[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.of(type).length < count) {
-      if (this.#closeInfo !== undefined || Date.now() > deadline) {
-        throw new Error(
-          `waitFor(${type} x${count}) got [${this.received.map((f) => f.t).join(',')}] close=${JSON.stringify(this.#closeInfo)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.of(type);
+    return waitForFrames(this.received, type, count, () => this.#closeInfo, timeoutMs, 5);
   }
 
   async waitClosed(timeoutMs = 10_000): Promise<CloseInfo> {

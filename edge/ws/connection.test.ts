@@ -4,6 +4,7 @@ import { createAuthFrame } from '../../shared/wire/device-auth.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
 import {
   accountWithDevice,
+  authFrameFor,
   createDevice,
   registerDevice,
   type TestDevice,
@@ -97,14 +98,7 @@ describe('socket authentication', () => {
 
     const s3 = openSocket(t.relay);
     // A signature over another socket's nonce (replay) fails too.
-    s3.sendFrame(
-      await createAuthFrame(
-        alice.deviceKey.privateKey,
-        nonce,
-        alice.account.userId,
-        alice.deviceId,
-      ),
-    );
+    s3.sendFrame(await authFrameFor(alice, nonce));
     await s3.waitClosed();
     expect(s3.of('error')[0]?.code).toBe('AUTH_FAILED');
     expect(
