@@ -15,16 +15,20 @@ import { certifyDevice, generateDeviceKeySet, generateIdentityKeyPair } from '..
 import { systemRandom } from '../crypto/random.ts';
 import { isParleyError } from '../errors.ts';
 import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
-import type { ClientEvents, MessageView, ParleyClient } from './client.ts';
+import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import type { FetchLike } from './deps.ts';
 import { RelayApi } from './relay-api.ts';
 import {
+  collect,
+  messagesOf,
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
   registerUser,
   type TestUser,
+  textsOf,
+  uniqueText,
   waitFor,
 } from './testing/harness.ts';
 
@@ -32,11 +36,10 @@ let relay: RelayProcess;
 const running: ParleyClient[] = [];
 const everyone: TestUser[] = [];
 const plaintexts: string[] = [];
-let counter = 0;
 
 /** A unique plaintext, remembered for the leak scans. */
 function say(text: string): string {
-  const unique = `${text} #${++counter}-${toBase64Url(systemRandom(6))}`;
+  const unique = uniqueText(text);
   plaintexts.push(unique);
   return unique;
 }
@@ -111,15 +114,6 @@ async function relayMismatches(): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
-async function texts(client: ParleyClient, conversationId: string): Promise<string[]> {
-  const page = await client.getMessages({ conversationId, limit: 500 });
-  return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
-}
-
-async function messages(client: ParleyClient, conversationId: string): Promise<MessageView[]> {
-  return (await client.getMessages({ conversationId, limit: 500 })).messages;
-}
-
 async function waitTexts(
   client: ParleyClient,
   conversationId: string,
@@ -127,15 +121,9 @@ async function waitTexts(
   what: string,
 ) {
   return waitFor(async () => {
-    const all = await texts(client, conversationId);
+    const all = await textsOf(client, conversationId);
     return all.length >= count ? all : undefined;
   }, what);
-}
-
-function collect<K extends keyof ClientEvents>(client: ParleyClient, type: K): ClientEvents[K][] {
-  const seen: ClientEvents[K][] = [];
-  client.on(type, (e) => seen.push(e));
-  return seen;
 }
 
 describe('client core with a real relay', () => {
@@ -156,11 +144,11 @@ describe('client core with a real relay', () => {
 
     // Nothing goes back to someone whose request Bob has not accepted: no delivery receipt.
     await waitFor(
-      async () => (await messages(alice.client, chat.id))[0]?.state === 'stored',
+      async () => (await messagesOf(alice.client, chat.id))[0]?.state === 'stored',
       'stored',
     );
     await bob.client.idle();
-    expect((await messages(alice.client, chat.id))[0]?.state).toBe('stored');
+    expect((await messagesOf(alice.client, chat.id))[0]?.state).toBe('stored');
 
     const reply = say('hi alice');
     await bob.client.sendText({ conversationId: bobChat, text: reply });
@@ -174,7 +162,7 @@ describe('client core with a real relay', () => {
     await waitTexts(bob.client, bobChat, 2, 'bob receives the second');
     await waitFor(
       async () =>
-        (await messages(alice.client, chat.id)).find((m) => m.text === second)?.state ===
+        (await messagesOf(alice.client, chat.id)).find((m) => m.text === second)?.state ===
         'delivered',
       'delivered',
     );
@@ -182,7 +170,10 @@ describe('client core with a real relay', () => {
     // Read: Bob reads Alice's messages; she sees `read`.
     expect(await bob.client.markRead({ conversationId: bobChat })).toBe(2);
     expect((await bob.client.getConversation(bobChat)).unread).toBe(0);
-    await waitFor(async () => (await messages(alice.client, chat.id))[0]?.state === 'read', 'read');
+    await waitFor(
+      async () => (await messagesOf(alice.client, chat.id))[0]?.state === 'read',
+      'read',
+    );
 
     // Typing indicators: encrypted, transient, shown for accepted contacts.
     const typing = collect(bob.client, 'typing');
@@ -223,7 +214,7 @@ describe('client core with a real relay', () => {
     const fromAlice = say('sent from my first device');
     await alice.client.sendText({ conversationId: chat.id, text: fromAlice });
     await waitTexts(alice2.client, chat.id, 2, 'alice2 receives the sync copy');
-    const synced = (await messages(alice2.client, chat.id)).find((m) => m.text === fromAlice);
+    const synced = (await messagesOf(alice2.client, chat.id)).find((m) => m.text === fromAlice);
     expect(synced).toMatchObject({
       outgoing: true,
       author: alice.userId,
@@ -259,7 +250,7 @@ describe('client core with a real relay', () => {
       await alice.client.sendText({ conversationId: chat.id, text });
     }
     await waitFor(async () => {
-      const all = await messages(alice.client, chat.id);
+      const all = await messagesOf(alice.client, chat.id);
       return (
         all.filter((m) => m.state === 'stored' && sentWhileAway.includes(m.text)).length === 25
       );
@@ -306,8 +297,8 @@ describe('client core with a real relay', () => {
     await waitTexts(alice.client, chat.id, 26, 'alice receives all');
     await bob.client.idle();
     await alice.client.idle();
-    const bobHas = await texts(bob.client, bobChat);
-    const aliceHas = await texts(alice.client, chat.id);
+    const bobHas = await textsOf(bob.client, bobChat);
+    const aliceHas = await textsOf(alice.client, chat.id);
     expect(bobHas).toHaveLength(26);
     expect(aliceHas).toHaveLength(26);
     expect(bobHas.filter((t) => fromAlice.includes(t))).toEqual(fromAlice);
@@ -315,7 +306,7 @@ describe('client core with a real relay', () => {
     expect(new Set(bobHas).size).toBe(bobHas.length);
     expect(new Set(aliceHas).size).toBe(aliceHas.length);
     await waitFor(async () => {
-      const mine = (await messages(alice.client, chat.id)).filter((m) => m.outgoing);
+      const mine = (await messagesOf(alice.client, chat.id)).filter((m) => m.outgoing);
       return mine.every((m) => m.state !== 'sending');
     }, 'every message acknowledged by the relay');
   });
@@ -352,10 +343,11 @@ describe('client core with a real relay', () => {
     expect(await relayMismatches()).toBeGreaterThan(beforeStale);
     await waitFor(
       async () =>
-        (await messages(alice.client, chat.id)).find((m) => m.id === sent.id)?.state !== 'sending',
+        (await messagesOf(alice.client, chat.id)).find((m) => m.id === sent.id)?.state !==
+        'sending',
       'stored',
     );
-    expect(await texts(bob2.client, bobChat)).toEqual([missing]);
+    expect(await textsOf(bob2.client, bobChat)).toEqual([missing]);
   });
 
   it('blocks sending after a contact identity change until it is acknowledged', async () => {
@@ -386,7 +378,7 @@ describe('client core with a real relay', () => {
     expect(changed.safetyNumber?.digits).not.toBe(before.safetyNumber?.digits);
     expect(contactEvents.some((e) => e.userId === bob.userId)).toBe(true);
     expect((await alice.client.getConversation(chat.id)).identityChanged).toBe(true);
-    const timeline = await messages(alice.client, chat.id);
+    const timeline = await messagesOf(alice.client, chat.id);
     expect(timeline[timeline.length - 1]).toMatchObject({
       kind: 'system',
       system: 'identity-changed',
@@ -410,12 +402,12 @@ describe('client core with a real relay', () => {
     });
     await waitFor(
       async () =>
-        (await messages(alice.client, chat.id)).find((m) => m.id === accepted.id)?.state ===
+        (await messagesOf(alice.client, chat.id)).find((m) => m.id === accepted.id)?.state ===
         'stored',
       'stored',
     );
     await waitFor(() => undecryptable.length > 0, 'bob cannot decrypt');
-    const bobTimeline = await messages(bob.client, bobChat);
+    const bobTimeline = await messagesOf(bob.client, bobChat);
     expect(bobTimeline.some((m) => m.system === 'decrypt-failed')).toBe(true);
   });
 
@@ -438,7 +430,9 @@ describe('client core with a real relay', () => {
     await bob.client.sendText({ conversationId: bobChat, text: later[1] as string });
     expect(await waitTexts(alice.client, aliceChat, 6, 'alice later')).toContain(later[1]);
     expect(await waitTexts(bob.client, bobChat, 6, 'bob later')).toContain(later[0]);
-    const undecryptable = (await messages(bob.client, bobChat)).filter((m) => m.kind === 'system');
+    const undecryptable = (await messagesOf(bob.client, bobChat)).filter(
+      (m) => m.kind === 'system',
+    );
     expect(undecryptable).toEqual([]);
   });
   it('handles concurrent sends from both sides', async () => {
@@ -459,7 +453,7 @@ describe('client core with a real relay', () => {
     // Each side's own messages in the order its sends were queued; each peer's in sending order.
     expect(atBob.filter((t) => a.includes(t)).sort()).toEqual([...a].sort());
     expect(atAlice.filter((t) => b.includes(t))).toEqual(
-      (await texts(bob.client, bobChat)).filter((t) => b.includes(t)),
+      (await textsOf(bob.client, bobChat)).filter((t) => b.includes(t)),
     );
     expect(new Set(atBob).size).toBe(60);
     expect(new Set(atAlice).size).toBe(60);

@@ -7,28 +7,32 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { toBase64Url } from '../bytes.ts';
 import { encodeIdentity } from '../crypto/keys.ts';
-import { systemRandom } from '../crypto/random.ts';
 import { decryptGroupMessage, deserializeSenderKeyRecord } from '../crypto/sender-keys.ts';
 import { isParleyError } from '../errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
-import { type ClientEvents, createClient, type ParleyClient } from './client.ts';
+import { createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
-import { nodeClientDeps, registerUser, type TestUser, waitFor } from './testing/harness.ts';
+import {
+  collect,
+  nodeClientDeps,
+  registerUser,
+  type TestUser,
+  textsOf,
+  uniqueText,
+  waitFor,
+} from './testing/harness.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
 let relay: RelayProcess;
 const running: ParleyClient[] = [];
+const say = uniqueText;
+/** Queue ids for frames handed over outside the relay. */
 let counter = 0;
-
-function say(text: string): string {
-  return `${text} #${++counter}-${toBase64Url(systemRandom(6))}`;
-}
 
 beforeAll(async () => {
   relay = await RelayProcess.start();
@@ -51,13 +55,9 @@ async function user(name: string): Promise<Member> {
   return { ...u, tap };
 }
 
+/** A conversation's texts; none while it does not exist yet. */
 async function texts(client: ParleyClient, conversationId: string): Promise<string[]> {
-  try {
-    const page = await client.getMessages({ conversationId, limit: 500 });
-    return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
-  } catch {
-    return [];
-  }
+  return textsOf(client, conversationId).catch(() => []);
 }
 
 async function waitText(client: ParleyClient, conversationId: string, text: string) {
@@ -73,12 +73,6 @@ async function waitVersion(client: ParleyClient, conversationId: string, version
       return undefined;
     }
   }, `group version ${version}`);
-}
-
-function collect<K extends keyof ClientEvents>(client: ParleyClient, type: K): ClientEvents[K][] {
-  const seen: ClientEvents[K][] = [];
-  client.on(type, (e) => seen.push(e));
-  return seen;
 }
 
 /** Group-message send frames (a shared Sender Keys body) this client sent so far. */

@@ -8,29 +8,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { toBase64Url } from '../bytes.ts';
-import { systemRandom } from '../crypto/random.ts';
+import { toHex } from '../bytes.ts';
 import type { SendFrame } from '../wire/frames.ts';
-import {
-  type ClientEvents,
-  type MessageView,
-  type ParleyClient,
-  TYPING_IDLE_MS,
-} from './client.ts';
+import { type MessageView, type ParleyClient, TYPING_IDLE_MS } from './client.ts';
 import type { Timers } from './deps.ts';
-import { nodeTimers, registerUser, type TestUser, waitFor } from './testing/harness.ts';
+import {
+  collect,
+  messagesOf,
+  nodeTimers,
+  registerUser,
+  type TestUser,
+  uniqueText,
+  waitFor,
+} from './testing/harness.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
 let relay: RelayProcess;
 const running: ParleyClient[] = [];
-let counter = 0;
 /** Every client's clock: real time plus this offset (moved forward to run timers out). */
 const clock = { offset: 0 };
 const now = () => Date.now() + clock.offset;
 
-function say(text: string): string {
-  return `${text} #${++counter}-${toBase64Url(systemRandom(6))}`;
-}
+const say = uniqueText;
 
 beforeAll(async () => {
   relay = await RelayProcess.start({ env: { SWEEP_INTERVAL_SECONDS: '1' } });
@@ -57,12 +56,9 @@ async function user(name: string, timers: Timers = nodeTimers): Promise<Person> 
   return { ...u, tap };
 }
 
+/** A conversation's messages; none while it does not exist yet. */
 async function messages(client: ParleyClient, conversationId: string): Promise<MessageView[]> {
-  try {
-    return (await client.getMessages({ conversationId, limit: 500 })).messages;
-  } catch {
-    return [];
-  }
+  return messagesOf(client, conversationId).catch(() => []);
 }
 
 async function waitText(client: ParleyClient, conversationId: string, text: string) {
@@ -70,12 +66,6 @@ async function waitText(client: ParleyClient, conversationId: string, text: stri
     async () => (await messages(client, conversationId)).find((m) => m.text === text),
     `"${text}"`,
   );
-}
-
-function collect<K extends keyof ClientEvents>(client: ParleyClient, type: K): ClientEvents[K][] {
-  const seen: ClientEvents[K][] = [];
-  client.on(type, (e) => seen.push(e));
-  return seen;
 }
 
 /** Two users who accepted each other (Alice wrote first, Bob accepted). */
@@ -93,9 +83,7 @@ async function pair(aliceTimers?: Timers) {
 
 /** The ciphertext bodies of the send frame that carried message `id` (hex). */
 function bodiesOf(tap: Tap, id: string): Uint8Array[] {
-  const frame = tap.sent.find(
-    (f): f is SendFrame => f.t === 'send' && Buffer.from(f.id).toString('hex') === id,
-  );
+  const frame = tap.sent.find((f): f is SendFrame => f.t === 'send' && toHex(f.id) === id);
   if (frame === undefined) throw new Error('frame not captured');
   const bodies: Uint8Array[] = [];
   for (const r of frame.to) {

@@ -5,11 +5,18 @@
  * outside the purity lint).
  */
 import WebSocket from 'ws';
+import { toBase64Url } from '../../bytes.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
 import type { AuthenticationResponse, RegistrationResponse } from '../../wire/rest-auth.ts';
 import type { Authenticator } from '../account.ts';
-import { type ClientDeps, createClient, type ParleyClient } from '../client.ts';
+import {
+  type ClientDeps,
+  type ClientEvents,
+  createClient,
+  type MessageView,
+  type ParleyClient,
+} from '../client.ts';
 import type { FetchLike, Timers } from '../deps.ts';
 import { type ClientStorage, createMemoryStorage } from '../store.ts';
 
@@ -84,16 +91,35 @@ export async function registerUser(
 }
 
 /** Polls until `check` holds (integration tests wait for the network, never on timing). */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export { waitFor } from '../../testing/wait.ts';
+
+let texts = 0;
+/** A message text no other test run can have sent (scans and waits never match an older one). */
+export function uniqueText(text: string): string {
+  return `${text} #${++texts}-${toBase64Url(systemRandom(6))}`;
+}
+
+/** Every `type` event the client emits from now on, in a live array. */
+export function collect<K extends keyof ClientEvents>(
+  client: ParleyClient,
+  type: K,
+): ClientEvents[K][] {
+  const seen: ClientEvents[K][] = [];
+  client.on(type, (e) => seen.push(e));
+  return seen;
+}
+
+/** A conversation's messages (up to 500, oldest first). */
+export async function messagesOf(
+  client: ParleyClient,
+  conversationId: string,
+): Promise<MessageView[]> {
+  return (await client.getMessages({ conversationId, limit: 500 })).messages;
+}
+
+/** A conversation's texts (not notices), oldest first. */
+export async function textsOf(client: ParleyClient, conversationId: string): Promise<string[]> {
+  return (await messagesOf(client, conversationId))
+    .filter((m) => m.kind === 'text')
+    .map((m) => m.text);
 }
