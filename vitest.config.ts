@@ -14,7 +14,7 @@ export default defineConfig({
     ],
     exclude: ['**/node_modules/**', '**/*.deno.test.ts', '**/.output/**'],
     pool: 'forks',
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },
