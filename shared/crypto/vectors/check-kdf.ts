@@ -76,20 +76,20 @@ export async function checkHkdfRfc5869(transcript: Transcript): Promise<SuiteRes
     // RFC 5869 §2.2: a salt that is not provided is HashLen zero bytes.
     const extractKey = salt.length > 0 ? salt : new Uint8Array(32);
     const prk = await attempt(() => hmacSha256(extractKey, ikm));
-    r.record(v.name, 'extract', prk);
-    r.checked();
-    r.expectBytes(v.name, 'HKDF-Extract as HMAC(salt, IKM)', prk, fromHex(v.prk));
+    r.checkBytes(v.name, 'extract', prk, fromHex(v.prk), 'HKDF-Extract as HMAC(salt, IKM)');
 
     const okm = await attempt(() => hkdf(ikm, salt, info, v.length));
-    r.record(v.name, 'hkdf', okm);
-    r.checked();
-    r.expectBytes(v.name, 'hkdf', okm, fromHex(v.okm));
+    r.checkBytes(v.name, 'hkdf', okm, fromHex(v.okm));
 
     if (salt.length === 0) {
       const defaultSalt = await attempt(() => hkdf(ikm, undefined, info, v.length));
-      r.record(v.name, 'hkdf default salt', defaultSalt);
-      r.checked();
-      r.expectBytes(v.name, 'hkdf with salt omitted', defaultSalt, fromHex(v.okm));
+      r.checkBytes(
+        v.name,
+        'hkdf default salt',
+        defaultSalt,
+        fromHex(v.okm),
+        'hkdf with salt omitted',
+      );
     }
   }
   return r.result();

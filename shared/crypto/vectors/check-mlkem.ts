@@ -125,7 +125,7 @@ export async function checkMlKemEncapsWycheproof(transcript: Transcript): Promis
       const publicKey = fromHex(test.ek);
       r.checked();
       const validated = await attempt(() => validateKemPublic(publicKey));
-      r.record(id, 'validate', validated.ok ? { ok: true, value: true } : validated);
+      r.recordValidation(id, 'validate', validated);
       const sealed = await attempt(() => encapsulate(publicKey, fixedRandom(fromHex(test.m))));
       r.record(
         id,

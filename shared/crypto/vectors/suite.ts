@@ -118,6 +118,27 @@ export class SuiteRecorder {
     this.failureLines.push(`${this.suite} ${caseId}: ${message}`);
   }
 
+  /** Records what a validation did: `true` when it passed, else what it threw. */
+  recordValidation(caseId: string, step: string, outcome: Attempt<unknown>): void {
+    this.record(caseId, step, outcome.ok ? { ok: true, value: true } : outcome);
+  }
+
+  /**
+   * Records `outcome` as one checked step and fails the case unless it is
+   * exactly `expected` (`description` names the step in the failure line).
+   */
+  checkBytes(
+    caseId: string,
+    step: string,
+    outcome: Attempt<Uint8Array>,
+    expected: Uint8Array,
+    description = step,
+  ): boolean {
+    this.record(caseId, step, outcome);
+    this.checked();
+    return this.expectBytes(caseId, description, outcome, expected);
+  }
+
   /** Fails the case unless `outcome` is exactly `expected` bytes. */
   expectBytes(
     caseId: string,
