@@ -131,22 +131,27 @@ async function main(): Promise<void> {
   }
 
   // 1. Client CPU per group message.
-  const pairwiseRuns: Array<{ cpu: number; wall: number }> = [];
-  let pairwiseBodies: Uint8Array[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const bodies: Uint8Array[] = [];
-    pairwiseRuns.push(
-      await timed(async () => {
-        for (let i = 0; i < sessions.length; i++) {
-          const out = await encryptMessage(deps, sessions[i] as Session, directContent);
-          sessions[i] = out.session;
-          await serializeSession(out.session);
-          bodies.push(out.ciphertext);
-        }
-      }),
-    );
-    pairwiseBodies = bodies;
+  /** ROUNDS timed runs of encrypting `content` to every member's session (stored, as the outbox does). */
+  async function pairwiseRounds(content: Uint8Array) {
+    const runs: Array<{ cpu: number; wall: number }> = [];
+    let bodies: Uint8Array[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const round: Uint8Array[] = [];
+      runs.push(
+        await timed(async () => {
+          for (let i = 0; i < sessions.length; i++) {
+            const out = await encryptMessage(deps, sessions[i] as Session, content);
+            sessions[i] = out.session;
+            await serializeSession(out.session);
+            round.push(out.ciphertext);
+          }
+        }),
+      );
+      bodies = round;
+    }
+    return { runs, bodies };
   }
+  const { runs: pairwiseRuns, bodies: pairwiseBodies } = await pairwiseRounds(directContent);
   let senderKey = await createSenderKey(deps, group);
   const senderIdentity = encodeIdentity({
     dh: sender.dh.publicKey,
@@ -172,22 +177,7 @@ async function main(): Promise<void> {
     dist: createDistributionMessage(senderKey),
     seq: 41,
   });
-  const rotationRuns: Array<{ cpu: number; wall: number }> = [];
-  let distributionBodies: Uint8Array[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const bodies: Uint8Array[] = [];
-    rotationRuns.push(
-      await timed(async () => {
-        for (let i = 0; i < sessions.length; i++) {
-          const out = await encryptMessage(deps, sessions[i] as Session, keyContent);
-          sessions[i] = out.session;
-          await serializeSession(out.session);
-          bodies.push(out.ciphertext);
-        }
-      }),
-    );
-    distributionBodies = bodies;
-  }
+  const { runs: rotationRuns, bodies: distributionBodies } = await pairwiseRounds(keyContent);
 
   // 2. Bytes on the wire.
   const byUser = new Map<string, number[]>();
