@@ -18,16 +18,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { fromBase64Url, toBase64Url } from '../shared/bytes.ts';
 import { createClient, type MessageView, type ParleyClient } from '../shared/client/client.ts';
 import {
-  nodeFetch,
-  nodeTimers,
+  nodeClientDeps,
   softAuthenticator,
   TEST_ORIGIN,
 } from '../shared/client/testing/harness.ts';
-import { systemRandom } from '../shared/crypto/random.ts';
 import { isParleyError } from '../shared/errors.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
 
@@ -120,19 +117,15 @@ async function savePasskeys(
 // ---------------------------------------------------------------------------
 
 function makeClient(storage: FileStorage): ParleyClient {
-  return createClient({
-    storage,
-    fetch: nodeFetch,
-    webSocket: WebSocket,
-    timers: nodeTimers,
-    now: () => Date.now(),
-    random: systemRandom,
-    origin: TEST_ORIGIN,
-    onError: (error, context) => {
-      if (!json)
-        console.error(`(${context}) ${error instanceof Error ? error.message : String(error)}`);
-    },
-  });
+  return createClient(
+    nodeClientDeps({
+      storage,
+      onError: (error, context) => {
+        if (!json)
+          console.error(`(${context}) ${error instanceof Error ? error.message : String(error)}`);
+      },
+    }),
+  );
 }
 
 function describeMessage(m: MessageView, names: Map<string, string>): string {
