@@ -78,15 +78,20 @@ class MemoryIdentityStore extends IdentityKeyStore {
   }
 }
 
+/** A record the prekey stores were given, or the error libsignal expects for an unknown id. */
+function stored<T>(records: ReadonlyMap<number, T>, id: number, what: string): T {
+  const record = records.get(id);
+  if (record === undefined) throw new Error(`no ${what} ${id}`);
+  return record;
+}
+
 class MemoryPreKeyStore extends PreKeyStore {
   readonly records = new Map<number, PreKeyRecord>();
   async savePreKey(id: number, record: PreKeyRecord): Promise<void> {
     this.records.set(id, record);
   }
   async getPreKey(id: number): Promise<PreKeyRecord> {
-    const record = this.records.get(id);
-    if (record === undefined) throw new Error(`no prekey ${id}`);
-    return record;
+    return stored(this.records, id, 'prekey');
   }
   async removePreKey(id: number): Promise<void> {
     this.records.delete(id);
@@ -99,9 +104,7 @@ class MemorySignedPreKeyStore extends SignedPreKeyStore {
     this.records.set(id, record);
   }
   async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
-    const record = this.records.get(id);
-    if (record === undefined) throw new Error(`no signed prekey ${id}`);
-    return record;
+    return stored(this.records, id, 'signed prekey');
   }
 }
 
@@ -111,9 +114,7 @@ class MemoryKyberPreKeyStore extends KyberPreKeyStore {
     this.records.set(id, record);
   }
   async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
-    const record = this.records.get(id);
-    if (record === undefined) throw new Error(`no kyber prekey ${id}`);
-    return record;
+    return stored(this.records, id, 'kyber prekey');
   }
   async markKyberPreKeyUsed(): Promise<void> {}
 }
