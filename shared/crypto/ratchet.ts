@@ -193,17 +193,7 @@ export function responderState(sharedSecret: Uint8Array, signedPreKey: DhKeyPair
 /** Drops skipped keys older than the limit (the state is returned as is if none are). */
 export function expireSkippedKeys(state: RatchetState, now: number): RatchetState {
   const skipped = state.skipped.withoutExpired(now);
-  return skipped === state.skipped
-    ? state
-    : ratchetState(
-        state.rootKey,
-        state.ourRatchetKey,
-        state.sending,
-        state.previousSendingLength,
-        state.receiving,
-        state.retired,
-        skipped,
-      );
+  return skipped === state.skipped ? state : withSkipped(state, skipped);
 }
 
 /** One step of the sending chain: the key of the next message and the state after it. */
