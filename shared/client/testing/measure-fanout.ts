@@ -88,25 +88,20 @@ async function main(): Promise<void> {
   }
   const group = systemRandom(16);
   const sender = await generateIdentityKeyPair(true);
-  const groupContent = encodeContent({
-    v: 1,
-    t: 'text',
-    id: systemRandom(16),
-    to: { g: group },
-    sentAt: Date.now(),
-    text,
-    fh: 'alice',
-    seq: 41,
-  });
-  const directContent = encodeContent({
-    v: 1,
-    t: 'text',
-    id: systemRandom(16),
-    to: { g: group },
-    sentAt: Date.now(),
-    text,
-    fh: 'alice',
-  });
+  /** The same group text as a Sender Keys message carries it (`seq`) or a pairwise copy does. */
+  const groupText = (seq?: number) =>
+    encodeContent({
+      v: 1,
+      t: 'text',
+      id: systemRandom(16),
+      to: { g: group },
+      sentAt: Date.now(),
+      text,
+      fh: 'alice',
+      ...(seq === undefined ? {} : { seq }),
+    });
+  const groupContent = groupText(41);
+  const directContent = groupText();
 
   console.error(`setting up ${RECIPIENTS} pairwise sessions (steady state)...`);
   const sessions: Session[] = [];
