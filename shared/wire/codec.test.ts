@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.ts';
-import { ErrorCode, isParleyError, ParleyError } from '../errors.ts';
+import { ErrorCode, isParleyError } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { encodeCbor } from './cbor.ts';
 import {
   decodeClientFrame,
@@ -21,16 +22,6 @@ import {
 import { clientFrameArb, serverFrameArb } from './testing/arbitraries.ts';
 import { BOB, sampleClientFrames, sampleServerFrames, seq } from './testing/samples.ts';
 import vectors from './vectors/frames.json' with { type: 'json' };
-
-function errorOf(run: () => unknown): ParleyError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ParleyError) return e;
-    throw e;
-  }
-  throw new Error('expected a ParleyError');
-}
 
 const clientCode = (bytes: Uint8Array, maxBytes?: number) =>
   errorOf(() => decodeClientFrame(bytes, maxBytes === undefined ? {} : { maxBytes })).code;

@@ -2,22 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toBase64Url, utf8 } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { REST_BODY_MAX_BYTES, REST_RESPONSE_MAX_BYTES } from './limits.ts';
 import { RegisterOptionsRequestSchema } from './rest-auth.ts';
 import { parseRestBody, serializeRestBody, toJsonShape, validateRestValue } from './rest-codec.ts';
 import { DeviceRegistrationSchema, PrekeyBundlesResponseSchema } from './rest-devices.ts';
 import { sampleBundles, sampleRegistration } from './testing/rest-samples.ts';
 import { seq } from './testing/samples.ts';
-
-function errorOf(run: () => unknown): ParleyError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ParleyError) return e;
-    throw e;
-  }
-  throw new Error('expected a ParleyError');
-}
 
 describe('parseRestBody', () => {
   it('round-trips a full device registration (100 prekeys) well under the body cap', () => {
