@@ -17,6 +17,7 @@ import {
   expectJson,
   registerDevice,
   type TestDevice,
+  uniqueMessageId,
 } from './testing/client.ts';
 import { freePort, RelayProcess } from './testing/relay-process.ts';
 import { WsTestClient } from './testing/ws-client.ts';
@@ -26,13 +27,6 @@ const decoder = new TextDecoder();
 
 /** Every plaintext a scenario "sent"; none may ever appear in the database files. */
 const plaintexts: string[] = [];
-let sequence = 0;
-
-function messageId(): Bytes {
-  const id = crypto.getRandomValues(new Uint8Array(16));
-  new DataView(id.buffer).setUint32(0, ++sequence);
-  return id;
-}
 
 /**
  * Stands in for encryption in relay tests (the relay sees opaque bytes either
@@ -58,7 +52,7 @@ function open(body: Uint8Array): string {
 function sendTo(to: TestDevice, text: string, extra: Partial<SendFrame> = {}): SendFrame {
   return {
     t: 'send',
-    id: messageId(),
+    id: uniqueMessageId(),
     to: [{ user: to.account.userId, devices: [{ device: to.deviceId, body: seal(text) }] }],
     ...extra,
   };

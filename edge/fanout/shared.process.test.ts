@@ -18,18 +18,12 @@ import {
   createDevice,
   registerDevice,
   type TestDevice,
+  uniqueMessageId,
 } from '../testing/client.ts';
 import { type RedisServer, startRedisServer } from '../testing/redis-server.ts';
 import { RelayProcess } from '../testing/relay-process.ts';
 import { startUpstashRestServer, type UpstashRestServer } from '../testing/upstash-rest-server.ts';
 import { WsTestClient } from '../testing/ws-client.ts';
-
-let sequence = 0;
-function messageId(): Bytes {
-  const id = crypto.getRandomValues(new Uint8Array(16));
-  new DataView(id.buffer).setUint32(0, ++sequence);
-  return id;
-}
 
 function send(from: WsTestClient, to: TestDevice, id: Bytes, text: string): void {
   from.send({
@@ -153,9 +147,9 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     await onA.client.waitFor('drained');
     await onB.client.waitFor('drained');
     const texts = Array.from({ length: 40 }, (_, i) => `a->b ${i}`);
-    for (const t of texts) send(onA.client, bob, messageId(), t);
+    for (const t of texts) send(onA.client, bob, uniqueMessageId(), t);
     const back = Array.from({ length: 40 }, (_, i) => `b->a ${i}`);
-    for (const t of back) send(onB.client, alice, messageId(), t);
+    for (const t of back) send(onB.client, alice, uniqueMessageId(), t);
     await onA.client.waitFor('stored', 40);
     await onB.client.waitFor('stored', 40);
     await waitUntil(() => onB.firstSeen.length === 40 && onA.firstSeen.length === 40, 15_000);
@@ -176,7 +170,7 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     const dave = await accountWithDevice(b.http, `dave${mode}`);
     const sender = await WsTestClient.connect(a.wsUrl, carol);
     open.push(sender);
-    send(sender, dave, messageId(), 'warms the cache on instance a');
+    send(sender, dave, uniqueMessageId(), 'warms the cache on instance a');
     await sender.waitFor('stored');
     // Dave adds a device through instance b; instance a must hear of it.
     const second = await createDevice(dave.account);
@@ -184,7 +178,7 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
     let mismatch: ServerFrameOf<'mismatch'> | undefined;
     const deadline = Date.now() + 5000; // well under the cache's 10 s lifetime
     while (mismatch === undefined && Date.now() < deadline) {
-      const id = messageId();
+      const id = uniqueMessageId();
       send(sender, dave, id, 'addressed to the old list');
       await waitUntil(
         () =>
@@ -219,10 +213,13 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
 
     const total = 60;
     const toRecipients = Array.from({ length: total }, (_, i) => ({
-      id: messageId(),
+      id: uniqueMessageId(),
       text: `b ${i}`,
     }));
-    const toHeidi = Array.from({ length: total }, (_, i) => ({ id: messageId(), text: `a ${i}` }));
+    const toHeidi = Array.from({ length: total }, (_, i) => ({
+      id: uniqueMessageId(),
+      text: `a ${i}`,
+    }));
     let killed = false;
     for (let i = 0; i < total; i++) {
       const m = toRecipients[i];

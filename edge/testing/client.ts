@@ -5,7 +5,7 @@
  * helpers drive an in-process app (`app.request`) and a real relay process
  * (`fetch`), through the `Http` function they are given.
  */
-import { toBase64Url } from '../../shared/bytes.ts';
+import { type Bytes, toBase64Url } from '../../shared/bytes.ts';
 import type { SigningKeyPair } from '../../shared/crypto/ed25519.ts';
 import {
   certifyDevice,
@@ -40,6 +40,14 @@ export interface TestDevice {
   readonly deviceKey: SigningKeyPair;
   readonly certificate: DeviceCertificate;
   readonly keys: DeviceKeySet;
+}
+
+/** A fresh message id: random, with a per-process sequence number in front so ids never repeat. */
+let messageSequence = 0;
+export function uniqueMessageId(): Bytes {
+  const id = crypto.getRandomValues(new Uint8Array(16));
+  new DataView(id.buffer).setUint32(0, ++messageSequence);
+  return id;
 }
 
 /** The `auth` frame answering `nonce` with the device's own key. */
