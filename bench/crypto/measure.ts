@@ -4,6 +4,7 @@
  * alternate between the peers, and the suite reports the median slice. A burst
  * then spoils one slice of each peer instead of one peer's whole measurement.
  */
+import { equalBytes } from '../../shared/bytes.ts';
 import { timeMs } from '../lib/stats.ts';
 import type { CryptoPeer, SessionPair } from './peer.ts';
 
@@ -35,12 +36,6 @@ export const METRIC_KEYS = [
   'safetyNumberMs',
 ] as const satisfies readonly (keyof CryptoSample)[];
 export type MetricKey = (typeof METRIC_KEYS)[number];
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function check(ok: boolean, peer: string, what: string): void {
   if (!ok) throw new Error(`${peer}: ${what} returned the wrong plaintext`);
@@ -88,7 +83,7 @@ async function encryptDecrypt(
   });
   let allOk = true;
   const dec = await timed(async () => {
-    for (const c of ciphertexts) allOk = sameBytes(await oneWay.bDecrypt(c), plaintext) && allOk;
+    for (const c of ciphertexts) allOk = equalBytes(await oneWay.bDecrypt(c), plaintext) && allOk;
   });
   check(allOk, peer.name, 'decrypt');
   return {
@@ -106,9 +101,9 @@ async function pingPong(
   const t = await timed(async () => {
     for (let i = 0; i < count; i++) {
       allOk =
-        sameBytes(await pingPong.bDecrypt(await pingPong.aEncrypt(plaintext)), plaintext) && allOk;
+        equalBytes(await pingPong.bDecrypt(await pingPong.aEncrypt(plaintext)), plaintext) && allOk;
       allOk =
-        sameBytes(await pingPong.aDecrypt(await pingPong.bEncrypt(plaintext)), plaintext) && allOk;
+        equalBytes(await pingPong.aDecrypt(await pingPong.bEncrypt(plaintext)), plaintext) && allOk;
     }
   });
   check(allOk, peer.name, 'ping-pong');

@@ -1,5 +1,6 @@
 /** The device directory: devices, their signed prekeys and one-time prekeys. */
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { equalBytes } from '../../shared/bytes.ts';
 import { isUniqueViolation } from './accounts.ts';
 import type { Db } from './open.ts';
 import { accounts, devices, oneTimePrekeys, queue, removedDevices } from './schema.ts';
@@ -48,9 +49,7 @@ export type RegisterOutcome =
     };
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
-  if (a === null || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a !== null && equalBytes(a, b);
 }
 
 /**
