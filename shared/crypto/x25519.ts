@@ -4,7 +4,7 @@
  * and are validated before use: wrong length, and the small-order points
  * (which force a predictable shared secret), are rejected with typed errors.
  */
-import { type Bytes, concat, copy, isAllZero } from '../bytes.ts';
+import { type Bytes, concat, copy, fromBase64Url, isAllZero, toBase64Url } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 
 export const X25519_KEY_BYTES = 32;
@@ -74,7 +74,7 @@ export async function generateDhKeyPair(extractable = true): Promise<DhKeyPair> 
   // JWK export is synchronous inside the runtime; 'raw' export is a thread-pool job in Node
   // (~3 µs vs ~40 µs), and this runs on every DH ratchet step.
   const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return { publicKey: base64UrlToBytes(jwk.x ?? ''), privateKey: pair.privateKey };
+  return { publicKey: fromBase64Url(jwk.x ?? ''), privateKey: pair.privateKey };
 }
 
 export function importDhPrivate(raw: Uint8Array, extractable = true): Promise<CryptoKey> {
@@ -97,7 +97,7 @@ export async function exportDhPrivate(key: CryptoKey): Promise<Bytes> {
  */
 export async function exportDhPrivateRaw(key: CryptoKey): Promise<Bytes> {
   const jwk = await crypto.subtle.exportKey('jwk', key);
-  const raw = base64UrlToBytes(jwk.d ?? '');
+  const raw = fromBase64Url(jwk.d ?? '');
   if (raw.length !== X25519_KEY_BYTES)
     fail(ErrorCode.KEY_INVALID, 'X25519 private key: export failed');
   return raw;
@@ -119,8 +119,8 @@ export async function importDhKeyPair(
   const jwk: JsonWebKey = {
     kty: 'OKP',
     crv: 'X25519',
-    d: bytesToBase64Url(privateRaw),
-    x: bytesToBase64Url(publicKey),
+    d: toBase64Url(privateRaw),
+    x: toBase64Url(publicKey),
   };
   try {
     const privateKey = await crypto.subtle.importKey('jwk', jwk, ALGORITHM, extractable, [
@@ -142,7 +142,7 @@ export async function dhKeyPairFromPrivate(
 ): Promise<DhKeyPair> {
   const privateKey = await importDhPrivate(raw, true);
   const jwk = await crypto.subtle.exportKey('jwk', privateKey);
-  const publicKey = base64UrlToBytes(jwk.x ?? '');
+  const publicKey = fromBase64Url(jwk.x ?? '');
   return { publicKey, privateKey: extractable ? privateKey : await importDhPrivate(raw, false) };
 }
 
@@ -191,19 +191,4 @@ export function deriveDh(privateKey: CryptoKey, publicKey: CryptoKey): Promise<B
   return crypto.subtle
     .deriveBits({ name: ALGORITHM, public: publicKey }, privateKey, 256)
     .then(checkedSecret, rejectedAsZero);
-}
-
-function bytesToBase64Url(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i] as number);
-  return btoa(bin).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function base64UrlToBytes(text: string): Bytes {
-  const b64 = text.replaceAll('-', '+').replaceAll('_', '/');
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  // A plain loop: Uint8Array.from(string, mapFn) goes through the iterator protocol.
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
