@@ -50,8 +50,16 @@ export interface QueueStore {
   ): Promise<QueueRow[]>;
   /** Size of the last group commit (observability). */
   readonly lastBatchSize: number;
+  /**
+   * Checkpoints the write-ahead log into the database file and truncates it,
+   * without waiting for a lock: 'busy' when another connection was in the way
+   * (try again later), 'none' for databases without a local log (remote).
+   */
+  truncateWal(): Promise<WalCheckpoint>;
   close(): void;
 }
+
+export type WalCheckpoint = 'done' | 'busy' | 'none';
 
 type Write =
   | { readonly kind: 'insert'; readonly rows: readonly NewQueueRow[] }
@@ -162,6 +170,7 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
   readonly #ack: NativeStatement;
   readonly #pending: NativeStatement;
   readonly #lastSeq: NativeStatement;
+  readonly #truncateWal: NativeStatement;
   protected readonly writer: GroupCommit<Write, WriteResult>;
   /** sqlite_sequence for `queue` after our last commit (undefined before the first). */
   #seenSeq: number | undefined;
@@ -176,6 +185,7 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
     this.#ack = db.prepare(ACK_SQL);
     this.#pending = db.prepare(PENDING_SQL).raw(true);
     this.#lastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'queue'").raw(true);
+    this.#truncateWal = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true);
     this.writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
       runOne: (write) => this.#transaction(() => this.#apply(write)),
@@ -243,6 +253,22 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
     return this.#epoch;
   }
 
+  /**
+   * On this connection because it has no busy timeout. With one, a TRUNCATE
+   * checkpoint sleeps in SQLite's busy handler, blocking this process's event
+   * loop, and holds the write lock while it waits for other processes'
+   * readers, so the writers of every relay instance stall behind it (seen as
+   * SQLITE_BUSY failures in the two-instance benchmark).
+   */
+  truncateWal(): Promise<WalCheckpoint> {
+    try {
+      const row = this.#truncateWal.get([]) as readonly unknown[] | undefined;
+      return Promise.resolve(row !== undefined && Number(row[0]) === 0 ? 'done' : 'busy');
+    } catch (error) {
+      return isBusy(error) ? Promise.resolve('busy') : Promise.reject(error);
+    }
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -306,6 +332,11 @@ class ClientQueueStore extends GroupCommittedStore implements QueueStore {
 
   /** A remote database gives no cheap view of other writers: always read back. */
   readonly writerEpoch = undefined;
+
+  /** Remote and in-memory databases have no write-ahead log file here. */
+  truncateWal(): Promise<WalCheckpoint> {
+    return Promise.resolve('none');
+  }
 
   close(): void {
     // The shared client is closed with the database.

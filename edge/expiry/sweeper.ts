@@ -12,9 +12,13 @@ import { purgeExpiredChallenges } from '../db/accounts.ts';
 import { deleteExpiredAttachments } from '../db/attachments.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
+import type { QueueStore } from '../db/queue-store.ts';
 import type { Logger } from '../observability/log.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
+
+const WAL_CHECKPOINT_ATTEMPTS = 5;
+const WAL_CHECKPOINT_RETRY_MS = 50;
 
 export interface SweepResult {
   readonly messages: number;
@@ -24,6 +28,8 @@ export interface SweepResult {
 
 export interface SweeperDeps {
   readonly database: Database;
+  /** Owns the connection that checkpoints the write-ahead log without blocking. */
+  readonly queue: Pick<QueueStore, 'truncateWal'>;
   readonly log: Logger;
   readonly metrics: RelayMetrics;
   readonly now: () => number;
@@ -65,9 +71,17 @@ export class Sweeper {
     }
   }
 
+  /**
+   * Busy means another connection was mid-transaction at that instant (their
+   * transactions last milliseconds), so a few quick retries usually get
+   * through; otherwise the next tick tries again.
+   */
   async #truncateWal(): Promise<void> {
-    if (this.#d.database.isFile) {
-      await this.#d.database.client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+    for (let attempt = 1; ; attempt++) {
+      if ((await this.#d.queue.truncateWal()) !== 'busy') return;
+      this.#d.metrics.walCheckpointsBusy.inc();
+      if (attempt === WAL_CHECKPOINT_ATTEMPTS) return;
+      await new Promise((resolve) => setTimeout(resolve, WAL_CHECKPOINT_RETRY_MS));
     }
   }
 

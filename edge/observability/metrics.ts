@@ -141,6 +141,10 @@ export class RelayMetrics {
     'parley_expired_total',
     'Ciphertexts deleted by the expiry sweeper.',
   );
+  readonly walCheckpointsBusy = new Counter(
+    'parley_wal_checkpoints_busy_total',
+    'Write-ahead log truncations skipped because another connection held a lock (retried next tick).',
+  );
   readonly rejections = new Counter(
     'parley_rejections_total',
     'Rejected requests and frames, by stable error code.',
@@ -169,6 +173,7 @@ export class RelayMetrics {
     this.deliveries,
     this.acks,
     this.expired,
+    this.walCheckpointsBusy,
     this.rejections,
     this.authFailures,
     this.httpRequests,
