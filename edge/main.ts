@@ -13,11 +13,26 @@ import { createRelay } from './relay.ts';
 import type { SocketEvents, UpgradeWebSocket } from './routes/ws.ts';
 import type { RelaySocket } from './ws/socket.ts';
 
+/**
+ * Sockets whose close handshake has not finished. Shutdown waits for them:
+ * exiting right after close(1001) can drop the close frame, and the client
+ * then sees 1006 (abnormal) instead of "going away".
+ */
+const openSockets = new Set<WebSocket>();
+
+async function socketsClosed(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (openSockets.size > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function denoUpgrade(): UpgradeWebSocket {
   return function upgrade(request, accept) {
     // Deno's own idle ping is off: keepalive is the app-level ping/pong the hub times.
     const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
     socket.binaryType = 'arraybuffer';
+    openSockets.add(socket);
     const adapter: RelaySocket = {
       send: (data) => socket.send(data as Uint8Array<ArrayBuffer>),
       close: (code, reason) => socket.close(code, reason),
@@ -43,7 +58,10 @@ function denoUpgrade(): UpgradeWebSocket {
         events = accept(adapter);
       });
     socket.onmessage = (event) => guard('message', () => events?.message(event.data));
-    socket.onclose = () => guard('close', () => events?.close());
+    socket.onclose = () => {
+      openSockets.delete(socket);
+      guard('close', () => events?.close());
+    };
     socket.onerror = () => {};
     return response;
   };
@@ -144,6 +162,7 @@ async function shutdown(signal: string): Promise<void> {
   // Sockets first (refuse new ones, drain in-flight frames, close 1001), then the
   // listener (waits for in-flight HTTP requests), then fan-out and the database.
   await relay.hub.shutdown(config.shutdownGraceSeconds * 1000);
+  await socketsClosed(2000);
   await server.shutdown();
   await relay.close(0);
   log.info('relay.stopped', {});
