@@ -9,8 +9,8 @@ import type { AppStatus, UnlockOptions } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { useAction } from '../lib/use-action.ts';
 import { evaluatePrf } from '../lib/webauthn.ts';
+import { BusyButton } from './BusyButton.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
-import { Icon } from './Icon.tsx';
 
 export function LockScreen(props: { status: AppStatus }): JSX.Element {
   const [options, setOptions] = createSignal<UnlockOptions | null>(null);
@@ -58,18 +58,13 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
       </Show>
       <Show when={options()?.methods.includes('prf')}>
         <div class="lock__actions">
-          <button
-            type="button"
-            class="btn btn--primary btn--large btn--block"
-            disabled={busy()}
+          <BusyButton
+            busy={busy()}
+            icon="passkey"
+            label="Unlock with passkey"
             onClick={() => void withPasskey()}
             autofocus
-          >
-            <Show when={busy()} fallback={<Icon name="passkey" />}>
-              <span class="spinner" aria-hidden="true" />
-            </Show>
-            Unlock with passkey
-          </button>
+          />
         </div>
       </Show>
       <Show when={options()?.methods.includes('passphrase')}>
@@ -88,16 +83,13 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
             aria-invalid={error() === null ? undefined : 'true'}
             onInput={(e) => setPassphrase(e.currentTarget.value)}
           />
-          <button
-            class="btn btn--primary btn--large btn--block"
+          <BusyButton
             type="submit"
-            disabled={busy() || passphrase() === ''}
-          >
-            <Show when={busy()} fallback={<Icon name="key" />}>
-              <span class="spinner" aria-hidden="true" />
-            </Show>
-            Unlock
-          </button>
+            busy={busy()}
+            disabled={passphrase() === ''}
+            icon="key"
+            label="Unlock"
+          />
         </form>
       </Show>
       <ErrorLine error={error()} />

@@ -9,6 +9,7 @@ import { createSignal, For, type JSX, Match, onMount, Show, Switch } from 'solid
 import { browser } from 'wxt/browser';
 import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
 import logoUrl from '../../assets/icon.svg';
+import { BusyButton } from '../../components/BusyButton.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { describeError, ExtErrorCode, errorCode, extError } from '../../lib/errors.ts';
 import { canonicalHandle, HANDLE_RULE } from '../../lib/handles.ts';
@@ -311,16 +312,12 @@ export function Onboarding(): JSX.Element {
                   </span>
                 </Show>
               </div>
-              <button
-                class="btn btn--primary btn--large btn--block"
+              <BusyButton
                 type="submit"
-                disabled={busy()}
-              >
-                <Show when={busy()}>
-                  <span class="spinner" aria-hidden="true" />
-                </Show>
-                {busy() ? 'Checking the relay…' : 'Continue'}
-              </button>
+                busy={busy()}
+                label="Continue"
+                busyLabel="Checking the relay…"
+              />
             </form>
           </Match>
 
@@ -339,18 +336,14 @@ export function Onboarding(): JSX.Element {
                   </p>
                 </div>
               </div>
-              <button
-                type="button"
-                class="btn btn--primary btn--large btn--block"
-                disabled={busy()}
+              <BusyButton
+                busy={busy()}
+                icon="passkey"
+                label="Create passkey"
+                busyLabel="Waiting for your passkey…"
                 onClick={() => void makePasskey()}
                 autofocus
-              >
-                <Show when={busy()} fallback={<Icon name="passkey" />}>
-                  <span class="spinner" aria-hidden="true" />
-                </Show>
-                {busy() ? 'Waiting for your passkey…' : 'Create passkey'}
-              </button>
+              />
               <button
                 type="button"
                 class="link-btn"
@@ -406,16 +399,12 @@ export function Onboarding(): JSX.Element {
                   onInput={(e) => setConfirm(e.currentTarget.value)}
                 />
               </div>
-              <button
-                class="btn btn--primary btn--large btn--block"
+              <BusyButton
                 type="submit"
-                disabled={busy()}
-              >
-                <Show when={busy()}>
-                  <span class="spinner" aria-hidden="true" />
-                </Show>
-                {busy() ? 'Sealing the vault…' : 'Create vault'}
-              </button>
+                busy={busy()}
+                label="Create vault"
+                busyLabel="Sealing the vault…"
+              />
             </form>
           </Match>
 
