@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openNative } from './native-sqlite.ts';
 import { type Database, openDatabase } from './open.ts';
 import type { NewQueueRow } from './queue.ts';
 import { openQueueStore, type QueueStore } from './queue-store.ts';
@@ -27,10 +28,11 @@ describe('QueueStore (native, file database)', () => {
   let dir: string;
   let database: Database;
   let store: QueueStore;
+  let path: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-queue-'));
-    const path = join(dir, 'q.db');
+    path = join(dir, 'q.db');
     database = await openDatabase({ url: `file:${path}` });
     for (const id of [alice, bob]) {
       await database.client.execute({
@@ -93,5 +95,23 @@ describe('QueueStore (native, file database)', () => {
     });
     await store.enqueue([copy(10)]);
     expect(store.writerEpoch).not.toBe(settled);
+  });
+
+  it('truncates the write-ahead log without waiting: busy while another connection writes, done after', async () => {
+    await store.enqueue([copy(11)]);
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    const other = openNative(path, { busyTimeoutMs: 0, synchronous: 'NORMAL' });
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      other.exec('DELETE FROM blocks');
+      expect(await store.truncateWal()).toBe('busy');
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+    expect(await store.truncateWal()).toBe('done');
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    // The log is only truncated, not lost: the rows are still there.
+    expect((await store.pending(bob, 1, 0, 2, 100)).some((r) => r.ciphertext[0] === 11)).toBe(true);
   });
 });
