@@ -10,6 +10,7 @@ import { describeError } from '../lib/errors.ts';
 import { presenceLabel } from '../lib/format.ts';
 import { type ContactView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { useAction } from '../lib/use-action.ts';
 import { Avatar } from './Avatar.tsx';
 import { BackButton } from './BackButton.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
@@ -26,15 +27,18 @@ export function ContactPage(props: {
   onBack: () => void;
 }): JSX.Element {
   const [contact, setContact] = createSignal<ContactView | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  // Block and verify share one action: busy while either runs, and a new press clears the last error.
+  const action = useAction();
+  const busy = action.busy;
+  const error = () => action.error() ?? loadError();
 
   const load = async () => {
     try {
       setContact(await call('getContact', { conversationId: props.conversationId }));
-      setError(null);
+      setLoadError(null);
     } catch (e) {
-      setError(describeError(e));
+      setLoadError(describeError(e));
     }
   };
 
@@ -53,29 +57,16 @@ export function ContactPage(props: {
   const timerMs = () =>
     props.state.conversations()?.find((c) => c.id === props.conversationId)?.timerMs ?? 0;
 
-  const setBlocked = async (c: ContactView, blocked: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const setBlocked = (c: ContactView, blocked: boolean) =>
+    action.run(async () => {
       await call(blocked ? 'blockContact' : 'unblockContact', { userId: c.userId });
       await load();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
-  const toggleVerified = async (c: ContactView) => {
-    setBusy(true);
-    try {
+  const toggleVerified = (c: ContactView) =>
+    action.run(async () => {
       setContact(await call('setVerified', { userId: c.userId, verified: !c.verified }));
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div class="view">
