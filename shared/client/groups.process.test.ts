@@ -297,6 +297,37 @@ describe('groups with a real relay', () => {
     );
   });
 
+  it('a message that arrives before the state adding its reader is kept and shown once the state arrives', async () => {
+    const { alice, bob, group } = await trio();
+    const dave = await user('dave');
+    // Dave's network holds back everything Alice sends him (her state adding him among it),
+    // while Bob, who already has that state, writes to the group at once.
+    dave.tap.holdIncoming = (f) => f.t === 'deliver' && f.from === alice.userId;
+    await alice.client.addMembers(group, [dave.handle]);
+    await waitVersion(bob.client, group, 2);
+    const early = say('bob, before dave has the state');
+    await bob.client.sendText({ conversationId: group, text: early });
+    const fromBob = await waitFor(
+      async () =>
+        dave.tap.received.find(
+          (f) => f.t === 'deliver' && f.from === bob.userId && isGroupMessageBody(f.body),
+        ),
+      "Bob's group message at Dave",
+    );
+    await dave.client.idle();
+    const ackedQids = () => dave.tap.sent.flatMap((f) => (f.t === 'ack' ? f.qids : []));
+    // Dave's client took it (acked, so the relay deletes it) although it cannot show it yet.
+    expect(fromBob.t === 'deliver' && ackedQids().includes(fromBob.qid ?? -1)).toBe(true);
+    expect(await texts(dave.client, group)).toEqual([]);
+    expect(dave.tap.release()).toBeGreaterThan(0);
+    await waitText(dave.client, group, early);
+    // Only once, and later messages flow as usual.
+    const later = say('bob, afterwards');
+    await bob.client.sendText({ conversationId: group, text: later });
+    await waitText(dave.client, group, later);
+    expect((await texts(dave.client, group)).filter((t) => t === early)).toHaveLength(1);
+  });
+
   it('members refuse changes by non-admins, replays and stale versions; only signed states add anyone', async () => {
     const { alice, bob, carol, group } = await trio();
     const intruder = await user('eve');

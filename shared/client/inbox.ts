@@ -50,6 +50,7 @@ import {
   receiveGroupUpdate,
   receiveKeyRequest,
   receiveSenderKey,
+  replayParkedTraffic,
 } from './groups/receive.ts';
 import { isMember, readGroup } from './groups/store.ts';
 import {
@@ -153,6 +154,7 @@ export async function processDelivery(
     effects.push({ type: 'contact', userId: from });
   }
   let helloFrom: string | undefined;
+  let queuedOutbox = false;
   if (content !== undefined) {
     switch (content.t) {
       case 'text':
@@ -166,7 +168,12 @@ export async function processDelivery(
           effects.push(...(await applyTyping(batch, own, from, content)));
         break;
       case 'group-update':
-        if (!transient) effects.push(...(await receiveGroupUpdate(ctx, batch, from, content)));
+        if (!transient) {
+          effects.push(...(await receiveGroupUpdate(ctx, batch, from, content)));
+          const replayed = await replayParkedTraffic(ctx, batch, content.g);
+          effects.push(...replayed.effects);
+          queuedOutbox ||= replayed.queuedOutbox;
+        }
         break;
       case 'sender-key':
         if (!transient) {
@@ -202,7 +209,7 @@ export async function processDelivery(
   return {
     ack: !transient,
     effects,
-    queuedOutbox: false,
+    queuedOutbox,
     ...(helloFrom === undefined ? {} : { helloFrom }),
   };
 }

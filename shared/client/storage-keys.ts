@@ -75,6 +75,13 @@ export const Keys = {
     `gkey/${group}/${user}/${pad10(device)}`,
   groupKeysOf: (group: string) => `gkey/${group}/`,
   groupKeysOfUser: (group: string, user: string) => `gkey/${group}/${user}/`,
+  /**
+   * Group traffic that arrived before the signed state making its sender (or
+   * us) a member: `gpark/<group>/<stamp>`, replayed in arrival order.
+   */
+  groupParked: (group: string, stamp: number) => `gpark/${group}/${pad16(stamp)}`,
+  groupParkedOf: (group: string) => `gpark/${group}/`,
+  groupParkedAll: 'gpark/',
   /** When we last asked a device to resend its sender key (rate limit). */
   groupKeyRequest: (group: string, user: string, device: number) =>
     `gkreq/${group}/${user}/${pad10(device)}`,

@@ -49,6 +49,7 @@ import { Keys } from '../storage-keys.ts';
 import { addToChain, startChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';
+import { park, parkedFor } from './parked.ts';
 import { type Gap, observeDistribution, observeMessage } from './sequence.ts';
 import {
   isAdminRole,
@@ -106,6 +107,45 @@ function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[
   return [
     { type: 'group-rejected', conversationId: groupConversationId(group), userId: from, code },
   ];
+}
+
+/**
+ * After a state was applied: what was parked for the group and now comes from
+ * a member is processed, oldest first (sender keys before the messages that
+ * need them, as they arrived).
+ */
+export async function replayParkedTraffic(
+  host: GroupHost,
+  batch: Batch,
+  group: Uint8Array,
+): Promise<Omit<GroupDeliveryOutcome, 'stored'>> {
+  const own = host.sessions.account.userId;
+  const record = await readGroup(batch, group);
+  if (record === undefined || !isMember(record.chain.head.state, own)) return NOTHING;
+  const effects: InboxEffect[] = [];
+  let queuedOutbox = false;
+  const now = host.sessions.deps.now();
+  for (const { item, take } of await parkedFor(batch, group, now)) {
+    if (!isMember(record.chain.head.state, item.from)) continue; // still waiting for its state
+    take();
+    if (item.kind === 'sender-key') {
+      effects.push(
+        ...(await receiveSenderKey(host, batch, item.from, item.fromDevice, item.content)),
+      );
+      continue;
+    }
+    const outcome = await receiveGroupMessage(host, batch, {
+      t: 'deliver',
+      id: item.id as DeliverFrame['id'],
+      from: item.from as DeliverFrame['from'],
+      fromDevice: item.fromDevice,
+      body: item.body,
+      sentAt: item.sentAt,
+    });
+    effects.push(...outcome.effects);
+    queuedOutbox ||= outcome.queuedOutbox;
+  }
+  return { effects, queuedOutbox };
 }
 
 /** A signed group state from `from` (who must be its author). */
@@ -244,9 +284,19 @@ export async function receiveSenderKey(
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
   const record = await readGroup(batch, content.g);
-  if (record === undefined) return [];
-  const head = record.chain.head.state;
-  if (!isMember(head, own) || !isMember(head, from)) return [];
+  const head = record?.chain.head.state;
+  if (head !== undefined && !isMember(head, own)) return []; // removed: nothing to read any more
+  if (head === undefined || !isMember(head, from)) {
+    // The state that adds us or them may still be on its way.
+    const now = host.sessions.deps.now();
+    await park({ stamps: host.stamps, now }, batch, content.g, {
+      kind: 'sender-key',
+      from,
+      fromDevice,
+      content,
+    });
+    return [];
+  }
   let updated: ReturnType<typeof processDistributionMessage>;
   try {
     const dist = decodeDistributionMessage(content.dist);
@@ -347,10 +397,22 @@ export async function receiveGroupMessage(
   }
   if (group.length !== DISTRIBUTION_ID_BYTES) return NOTHING;
   const record = await readGroup(batch, group);
-  // Not in the group (any more), or the sender is not: nothing to read, nothing to show.
-  if (record === undefined) return NOTHING;
+  // Not in the group any more: nothing to read, nothing to show.
+  if (record !== undefined && !isMember(record.chain.head.state, own)) return NOTHING;
+  if (record === undefined || !isMember(record.chain.head.state, from)) {
+    // No state yet that makes us (or the sender) a member: keep it until one arrives.
+    const item = {
+      kind: 'message',
+      id: frame.id,
+      from,
+      fromDevice,
+      body,
+      sentAt: frame.sentAt,
+    } as const;
+    await park({ stamps: host.stamps, now }, batch, group, item);
+    return NOTHING;
+  }
   const head = record.chain.head.state;
-  if (!isMember(head, own) || !isMember(head, from)) return NOTHING;
 
   const key = await readMemberKey(batch, group, from, fromDevice);
   const identity = await identityOf(host, batch, from);
