@@ -17,9 +17,12 @@ import { createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
+import { RelayApi } from './relay-api.ts';
 import {
   collect,
   nodeClientDeps,
+  nodeFetch,
+  nodeTimers,
   registerUser,
   type TestUser,
   textsOf,
@@ -419,6 +422,64 @@ describe('groups with a real relay', () => {
     await phone.sendText({ conversationId: group, text: fromPhone });
     await waitText(bob.client, group, fromPhone);
     await waitText(alice.client, group, fromPhone);
+  });
+
+  it('a member removing one of their devices makes every sender rotate: the removed device cannot read later messages', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const session = await bob.client.login(bob.authenticator);
+    const phone = createClient(nodeClientDeps({}));
+    await phone.joinAccount({
+      relayUrl: relay.url,
+      session,
+      identity: await bob.client.exportIdentity(),
+    });
+    await phone.start();
+    running.push(phone);
+    const group = await alice.client.createGroup({ name: 'Unlink', members: [bob.handle] });
+    await waitVersion(bob.client, group, 1);
+    await bob.client.acceptGroup(group);
+    const before = say("both of bob's devices read this");
+    await alice.client.sendText({ conversationId: group, text: before });
+    await waitText(phone, group, before);
+
+    // Bob unlinks the phone (a device-signed request from his laptop).
+    const key = await bob.storage.keys.getKey('device-key');
+    if (key === undefined) throw new Error('no device key');
+    const bobApi = new RelayApi({
+      baseUrl: relay.url,
+      fetch: nodeFetch,
+      now: () => Date.now(),
+      timers: nodeTimers,
+      signer: { user: bob.userId, device: bob.deviceId, key },
+    });
+    const phoneDevice = (await bobApi.deviceList(bob.userId)).devices.find(
+      (d) => d.id !== bob.deviceId,
+    )?.id;
+    if (phoneDevice === undefined) throw new Error('phone not registered');
+    await bobApi.removeDevice(phoneDevice);
+
+    // The relay tells Alice about the stale device list on her next send; the send after
+    // that is on a new chain, which only the devices that remain were given.
+    for (const text of [say('after unlinking, 1'), say('after unlinking, 2')]) {
+      await alice.client.sendText({ conversationId: group, text });
+      await waitText(bob.client, group, text);
+    }
+    const latest = groupSends(alice.tap).at(-1);
+    if (latest === undefined) throw new Error('frame not captured');
+    await phone.ingestFrame(
+      encodeServerFrame({
+        t: 'deliver',
+        qid: 1_000_000 + ++counter,
+        id: latest.id,
+        from: alice.userId,
+        fromDevice: alice.deviceId,
+        body: latest.body,
+        sentAt: Date.now(),
+      }),
+    );
+    await phone.idle();
+    expect(await texts(phone, group)).toEqual([before]);
   });
 
   it('a group message the relay drops shows as a gap in the timeline', async () => {

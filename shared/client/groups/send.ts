@@ -19,6 +19,7 @@ import {
   createSenderKey,
   decodeDistributionMessage,
   encryptGroupMessage,
+  rotateSenderKey,
 } from '../../crypto/sender-keys.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { MismatchUser } from '../../wire/frames.ts';
@@ -48,23 +49,34 @@ export async function encryptGroupEntry(
   const users = record.chain.head.state.members.map((m) => m.user);
   const changed = await pendingChange(batch, ctx, users);
   if (changed !== undefined) return { kind: 'identity-changed', user: changed };
-  const sender = (await readSender(batch, group)) ?? {
+  const to: Recipients = [];
+  const current = new Set<string>();
+  for (const user of users) {
+    const outcome = await ensureSessions(ctx, batch, user);
+    if (outcome.identityChanged) return { kind: 'identity-changed', user };
+    for (const device of outcome.devices) current.add(deviceTag(user, device));
+    if (outcome.devices.length === 0) continue;
+    to.push({ user, devices: outcome.devices.map((device) => ({ device })) });
+  }
+  if (to.length === 0) return { kind: 'nothing-to-send' };
+  let sender = (await readSender(batch, group)) ?? {
     state: await createSenderKey(ctx.deps, group),
     seq: 0,
     sent: [],
   };
-  const to: Recipients = [];
+  if (sender.sent.some((tag) => !current.has(tag))) {
+    // A device that holds our chain is gone (unlinked, or its member left): it must not read
+    // what we send next, so everyone gets a new chain, as Signal does on device removal.
+    sender = { state: await rotateSenderKey(ctx.deps, sender.state), seq: sender.seq, sent: [] };
+  }
   const needKey: Array<{ user: string; device: number }> = [];
-  for (const user of users) {
-    const outcome = await ensureSessions(ctx, batch, user);
-    if (outcome.identityChanged) return { kind: 'identity-changed', user };
-    if (outcome.devices.length === 0) continue;
-    to.push({ user, devices: outcome.devices.map((device) => ({ device })) });
-    for (const device of outcome.devices) {
-      if (!sender.sent.includes(deviceTag(user, device))) needKey.push({ user, device });
+  for (const recipient of to) {
+    for (const { device } of recipient.devices) {
+      if (!sender.sent.includes(deviceTag(recipient.user, device))) {
+        needKey.push({ user: recipient.user, device });
+      }
     }
   }
-  if (to.length === 0) return { kind: 'nothing-to-send' };
 
   const content = decodeContent(entry.content);
   if (content.t !== 'text') return { kind: 'failed', code: ErrorCode.CONTENT_INVALID };
