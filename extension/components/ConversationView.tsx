@@ -74,18 +74,28 @@ export function ConversationView(props: {
     return presence ?? (c.isRequest ? 'Message request' : 'End-to-end encrypted');
   };
 
+  // Decided by the messages on screen, not by the list's unread count: the two
+  // arrive separately, and a count that already moved on must not leave a
+  // message unread (its disappearing countdown starts only when it is read).
   const markSeen = (list: readonly MessageView[]) => {
     const last = [...list].reverse().find((m) => !m.outgoing);
     if (
       last === undefined ||
-      (summary()?.unread ?? 0) === 0 ||
+      !list.some((m) => !m.outgoing && m.state === 'received') ||
       document.visibilityState !== 'visible'
     )
       return;
-    call('markRead', { conversationId: props.conversationId, upTo: last.id }).catch(
-      () => undefined,
-    );
+    call('markRead', { conversationId: props.conversationId, upTo: last.id }).catch(() => {
+      // The worker may be restarting: look again shortly (a no-op if it was read meanwhile).
+      setTimeout(() => {
+        if (!disposed) markSeen(messages());
+      }, 1_000);
+    });
   };
+  let disposed = false;
+  onCleanup(() => {
+    disposed = true;
+  });
 
   // The list (with the unread count) and the messages arrive separately after
   // an event; whichever comes second decides, so look again when the count rises.
