@@ -13,7 +13,9 @@ import {
   type MessageRecord,
   markReadUpTo,
   messageKeyOf,
+  SystemEvent,
   stageNewMessage,
+  systemMessageRecord,
 } from './messages.ts';
 import { createMemoryStorage } from './store.ts';
 
@@ -96,6 +98,30 @@ describe('message records', () => {
     await batch.commit();
     expect(rest.map((m) => m.stamp)).toEqual([1008, 1007]);
     expect((await readConversation(records, id))?.unread).toBe(0);
+  });
+
+  it('does not let a notice marked read lower the unread count of the texts after it', async () => {
+    const { records } = createMemoryStorage();
+    let batch = new Batch(records);
+    let conversation: Conversation = await ensureDirectConversation(batch, PEER, 1);
+    const notice = systemMessageRecord({
+      id: new Uint8Array(16).fill(7) as MessageRecord['id'],
+      conversation: conversation.id,
+      stamp: 1001,
+      about: PEER,
+      aboutDevice: 1,
+      event: SystemEvent.TIMER_CHANGED,
+      now: 1001,
+    });
+    conversation = await stageNewMessage(batch, conversation, notice);
+    conversation = await stageNewMessage(batch, conversation, record(conversation.id, 1002, false));
+    await batch.commit();
+    expect(conversation.unread).toBe(1); // the text; notices do not count
+    // The page marks up to the notice (it had not loaded the text yet).
+    batch = new Batch(records);
+    await markReadUpTo(batch, conversation, messageKeyOf(notice), 2000);
+    await batch.commit();
+    expect((await readConversation(records, conversation.id))?.unread).toBe(1);
   });
 
   it('moves outgoing states only forward and keeps the preview in step', async () => {

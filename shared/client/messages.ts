@@ -260,7 +260,11 @@ export async function advanceMessage(
   if (conversation !== undefined) {
     let next = conversation;
     if (conversation.last?.key === found.key) next = { ...next, last: previewOf(updated) };
-    if (found.message.state === MessageState.RECEIVED && state === MessageState.READ) {
+    if (
+      found.message.kind === 'text' &&
+      found.message.state === MessageState.RECEIVED &&
+      state === MessageState.READ
+    ) {
       next = { ...next, unread: Math.max(0, next.unread - 1) };
     }
     if (next !== conversation) stageConversation(batch, next);
@@ -346,7 +350,8 @@ export async function markReadUpTo(
   stageConversation(batch, {
     ...conversation,
     readUpTo,
-    unread: Math.max(0, conversation.unread - changed.length),
+    // Only texts count as unread (stageNewMessage): a notice marked read must not lower it.
+    unread: Math.max(0, conversation.unread - changed.filter((m) => m.kind === 'text').length),
     ...(last === undefined ? {} : { last }),
   });
   return changed;
