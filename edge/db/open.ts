@@ -22,7 +22,6 @@ export type Db = LibSQLDatabase<typeof schema> & { readonly $client: Client };
 export interface Database {
   readonly client: Client;
   readonly db: Db;
-  readonly isFile: boolean;
   close(): void;
 }
 
@@ -68,7 +67,6 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return {
     client,
     db,
-    isFile,
     close: () => client.close(),
   };
 }
