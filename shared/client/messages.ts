@@ -191,6 +191,11 @@ export function previewOf(m: MessageRecord): MessagePreview {
   };
 }
 
+/** Incoming texts not yet read: what a conversation's unread count counts (notices never do). */
+function countsAsUnread(m: MessageRecord): boolean {
+  return !m.outgoing && m.kind === 'text' && m.state === MessageState.RECEIVED;
+}
+
 /**
  * Stages a new message and the conversation change it implies (preview,
  * updatedAt, unread + 1 for incoming text). Returns the updated conversation.
@@ -206,10 +211,7 @@ export async function stageNewMessage(
     batch.set(Keys.messageIndex(message.author, message.id), new TextEncoder().encode(key));
   }
   stageExpiryIndex(batch, message);
-  const unread =
-    !message.outgoing && message.kind === 'text' && message.state === MessageState.RECEIVED
-      ? conversation.unread + 1
-      : conversation.unread;
+  const unread = countsAsUnread(message) ? conversation.unread + 1 : conversation.unread;
   const updated: Conversation = {
     ...conversation,
     unread,
@@ -260,11 +262,7 @@ export async function advanceMessage(
   if (conversation !== undefined) {
     let next = conversation;
     if (conversation.last?.key === found.key) next = { ...next, last: previewOf(updated) };
-    if (
-      found.message.kind === 'text' &&
-      found.message.state === MessageState.RECEIVED &&
-      state === MessageState.READ
-    ) {
+    if (countsAsUnread(found.message) && state === MessageState.READ) {
       next = { ...next, unread: Math.max(0, next.unread - 1) };
     }
     if (next !== conversation) stageConversation(batch, next);
@@ -310,6 +308,7 @@ export async function markReadUpTo(
   const prefix = Keys.messagesOf(conversation.id);
   const start = upTo === undefined ? undefined : `${upTo}\u0000`;
   const changed: MessageRecord[] = [];
+  let wereUnread = 0;
   let newest: string | undefined;
   let cursor = start;
   let done = false;
@@ -328,6 +327,8 @@ export async function markReadUpTo(
       }
       const m = decodeMessage(raw);
       if (!m.outgoing && m.state === MessageState.RECEIVED) {
+        // Notices change state too, but only what counted as unread lowers the count.
+        if (countsAsUnread(m)) wereUnread++;
         // Disappearing messages start their countdown when read here.
         const read = startCountdown({ ...m, state: MessageState.READ }, now);
         batch.set(key, encodeRecord(read));
@@ -350,8 +351,7 @@ export async function markReadUpTo(
   stageConversation(batch, {
     ...conversation,
     readUpTo,
-    // Only texts count as unread (stageNewMessage): a notice marked read must not lower it.
-    unread: Math.max(0, conversation.unread - changed.filter((m) => m.kind === 'text').length),
+    unread: Math.max(0, conversation.unread - wereUnread),
     ...(last === undefined ? {} : { last }),
   });
   return changed;
