@@ -75,28 +75,19 @@ export async function park(
   item: Parked,
 ): Promise<boolean> {
   const hex = groupHex(group);
-  const [inGroup, total] = await Promise.all([
-    batch.records.list(Keys.groupParkedOf(hex), { limit: MAX_PARKED_PER_GROUP }),
-    batch.records.list(Keys.groupParkedAll, { limit: MAX_PARKED_TOTAL }),
-  ]);
-  if (inGroup.length >= MAX_PARKED_PER_GROUP || total.length >= MAX_PARKED_TOTAL) return false;
+  // One listing serves both caps: below the total cap it holds every group's items.
+  const all = await batch.records.list(Keys.groupParkedAll, { limit: MAX_PARKED_TOTAL });
+  if (all.length >= MAX_PARKED_TOTAL) return false;
+  const prefix = Keys.groupParkedOf(hex);
+  if (all.filter(([key]) => key.startsWith(prefix)).length >= MAX_PARKED_PER_GROUP) return false;
   const stamp = await deps.stamps.next(batch);
   const record =
     item.kind === 'message'
-      ? {
-          v: 1,
-          kind: item.kind,
-          at: deps.now,
-          id: item.id,
-          from: item.from,
-          fromDevice: item.fromDevice,
-          body: item.body,
-          sentAt: item.sentAt,
-        }
+      ? { v: 1, at: deps.now, ...item }
       : {
           v: 1,
-          kind: item.kind,
           at: deps.now,
+          kind: item.kind,
           from: item.from,
           fromDevice: item.fromDevice,
           dist: item.content.dist,
