@@ -110,6 +110,23 @@ function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[
 }
 
 /**
+ * What to do with group traffic from `from`: read it (the group's record is
+ * returned: both of us are members of our current state), park it (we have no
+ * state of the group yet, or none that makes them a member: the one that does
+ * may still be on its way, parked.ts), or drop it (we are no longer a member).
+ */
+function admission(
+  record: GroupRecord | undefined,
+  own: string,
+  from: string,
+): GroupRecord | 'park' | 'drop' {
+  if (record === undefined) return 'park';
+  const head = record.chain.head.state;
+  if (!isMember(head, own)) return 'drop';
+  return isMember(head, from) ? record : 'park';
+}
+
+/**
  * After a state was applied: what was parked for the group and now comes from
  * a member is processed, oldest first (sender keys before the messages that
  * need them, as they arrived).
@@ -283,18 +300,12 @@ export async function receiveSenderKey(
   content: SenderKeyContent,
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
-  const record = await readGroup(batch, content.g);
-  const head = record?.chain.head.state;
-  if (head !== undefined && !isMember(head, own)) return []; // removed: nothing to read any more
-  if (head === undefined || !isMember(head, from)) {
-    // The state that adds us or them may still be on its way.
+  const admitted = admission(await readGroup(batch, content.g), own, from);
+  if (admitted === 'drop') return [];
+  if (admitted === 'park') {
     const now = host.sessions.deps.now();
-    await park({ stamps: host.stamps, now }, batch, content.g, {
-      kind: 'sender-key',
-      from,
-      fromDevice,
-      content,
-    });
+    const item = { kind: 'sender-key', from, fromDevice, content } as const;
+    await park({ stamps: host.stamps, now }, batch, content.g, item);
     return [];
   }
   let updated: ReturnType<typeof processDistributionMessage>;
@@ -396,11 +407,9 @@ export async function receiveGroupMessage(
     return NOTHING;
   }
   if (group.length !== DISTRIBUTION_ID_BYTES) return NOTHING;
-  const record = await readGroup(batch, group);
-  // Not in the group any more: nothing to read, nothing to show.
-  if (record !== undefined && !isMember(record.chain.head.state, own)) return NOTHING;
-  if (record === undefined || !isMember(record.chain.head.state, from)) {
-    // No state yet that makes us (or the sender) a member: keep it until one arrives.
+  const record = admission(await readGroup(batch, group), own, from);
+  if (record === 'drop') return NOTHING;
+  if (record === 'park') {
     const item = {
       kind: 'message',
       id: frame.id,
