@@ -69,10 +69,11 @@ export async function encryptGroupEntry(
     // what we send next, so everyone gets a new chain, as Signal does on device removal.
     sender = { state: await rotateSenderKey(ctx.deps, sender.state), seq: sender.seq, sent: [] };
   }
+  const holding = new Set(sender.sent); // 511 devices in a full group: no linear scans
   const needKey: Array<{ user: string; device: number }> = [];
   for (const recipient of to) {
     for (const { device } of recipient.devices) {
-      if (!sender.sent.includes(deviceTag(recipient.user, device))) {
+      if (!holding.has(deviceTag(recipient.user, device))) {
         needKey.push({ user: recipient.user, device });
       }
     }
