@@ -39,6 +39,8 @@ export interface RateLimitConfig {
   readonly framesPerDevice: RateLimit;
   /** Device copies written by `send` frames, per sending device. */
   readonly copiesPerDevice: RateLimit;
+  /** Transient copies pushed to one recipient socket (counted on that socket; the rest are dropped). */
+  readonly transientPerRecipient: RateLimit;
   /** Prekey bundles handed out, per requesting device or account (against prekey exhaustion). */
   readonly bundlesPerRequester: RateLimit;
   /** Attachment bytes announced, per uploading device. */
@@ -73,6 +75,15 @@ export interface RelayConfig {
   readonly wsAuthTimeoutSeconds: number;
   /** Rejected frames tolerated per socket before it is closed with 1008. */
   readonly wsErrorBudget: number;
+  /**
+   * Sockets upgraded but not yet authenticated, per client IP and in total.
+   * Deno buffers up to 64 MiB of one incoming message before the relay can
+   * look at it, so these caps bound how much an anonymous client can make it hold.
+   */
+  readonly wsPreauthPerIp: number;
+  readonly wsPreauthTotal: number;
+  /** A socket whose send buffer stays above the back-pressure mark this long is closed (4003). */
+  readonly wsSlowSocketSeconds: number;
   readonly maxBodyBytes: number;
   /** SQLite `synchronous` for file databases: NORMAL (default) survives process crashes; FULL also power loss. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -221,6 +232,9 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     wsIdleTimeoutSeconds: int(env, 'WS_IDLE_TIMEOUT_SECONDS', IDLE_TIMEOUT_MS / 1000, 2, 3600),
     wsAuthTimeoutSeconds: int(env, 'WS_AUTH_TIMEOUT_SECONDS', AUTH_TIMEOUT_MS / 1000, 1, 600),
     wsErrorBudget: int(env, 'WS_ERROR_BUDGET', FRAME_ERROR_BUDGET, 1, 1000),
+    wsPreauthPerIp: int(env, 'WS_PREAUTH_SOCKETS_PER_IP', 8, 1, 100_000),
+    wsPreauthTotal: int(env, 'WS_PREAUTH_SOCKETS_TOTAL', 256, 1, 1_000_000),
+    wsSlowSocketSeconds: int(env, 'WS_SLOW_SOCKET_SECONDS', 30, 1, 3600),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', REST_BODY_MAX_BYTES, 1024, 64 * 1024 * 1024),
     sqliteSynchronous: sync(env),
     rateLimits: {
@@ -230,6 +244,11 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
       wsConnectPerIp: rate(env, 'RATE_LIMIT_WS_CONNECT_PER_IP', RATE_LIMITS.wsConnectPerIp),
       framesPerDevice: rate(env, 'RATE_LIMIT_FRAMES_PER_DEVICE', RATE_LIMITS.framesPerDevice),
       copiesPerDevice: rate(env, 'RATE_LIMIT_COPIES_PER_DEVICE', RATE_LIMITS.deviceCopiesPerDevice),
+      transientPerRecipient: rate(
+        env,
+        'RATE_LIMIT_TRANSIENT_PER_RECIPIENT',
+        RATE_LIMITS.transientPerRecipient,
+      ),
       bundlesPerRequester: rate(
         env,
         'RATE_LIMIT_BUNDLES_PER_REQUESTER',

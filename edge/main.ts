@@ -28,7 +28,7 @@ async function socketsClosed(timeoutMs: number): Promise<void> {
 }
 
 function denoUpgrade(): UpgradeWebSocket {
-  return function upgrade(request, accept) {
+  return function upgrade(request, accept, gone) {
     // Deno's own idle ping is off: keepalive is the app-level ping/pong the hub times.
     const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
     socket.binaryType = 'arraybuffer';
@@ -61,8 +61,15 @@ function denoUpgrade(): UpgradeWebSocket {
     socket.onclose = () => {
       openSockets.delete(socket);
       guard('close', () => events?.close());
+      guard('gone', gone);
     };
-    socket.onerror = () => {};
+    // Before `open`, an error means the upgrade failed and no close event follows.
+    socket.onerror = () => {
+      if (events === undefined) {
+        openSockets.delete(socket);
+        guard('gone', gone);
+      }
+    };
     return response;
   };
 }

@@ -18,6 +18,7 @@ import { SESSION_TOKEN_MAX_CHARS } from '../../shared/wire/limits.ts';
 import type { ReplayGuard } from '../auth/replay-cache.ts';
 import type { SessionTokens } from '../auth/session-token.ts';
 import type { Audit } from '../observability/audit.ts';
+import { requestBody } from './body-limit.ts';
 import { AuthFailure } from './codes.ts';
 import type { AppEnv } from './env.ts';
 
@@ -95,12 +96,8 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     const key = await deps.deviceKey(parsed.user, parsed.device);
     if (key === undefined)
       reject(ErrorCode.AUTH_FAILED, AuthFailure.UNKNOWN_DEVICE, 'Unknown device', who);
-    if (Number(c.req.header('content-length') ?? '0') > deps.maxBodyBytes) {
-      throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${deps.maxBodyBytes} bytes`);
-    }
-    const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
-    if (body.length > deps.maxBodyBytes)
-      throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${deps.maxBodyBytes} bytes`);
+    // Normally already read by the route's bodyLimit (with its tighter cap); this is the fallback.
+    const body = await requestBody(c, deps.maxBodyBytes);
     const url = new URL(c.req.url);
     const ok = await verifyDeviceRequest(key as Uint8Array, parsed, {
       method: c.req.method,

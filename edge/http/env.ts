@@ -6,5 +6,7 @@ export interface AppEnv {
     /** Set by requireSession (account) or requireDevice (account + device). */
     accountId: string;
     deviceId: number | undefined;
+    /** The request body, read once under the route's cap (body-limit.ts). */
+    body: Uint8Array<ArrayBuffer> | undefined;
   };
 }

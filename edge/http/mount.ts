@@ -17,6 +17,7 @@ import {
   type RouteSpec,
   routes,
 } from '../../shared/wire/routes.ts';
+import { bodyLimit, requestBody } from './body-limit.ts';
 import type { AppEnv } from './env.ts';
 
 type BodyOf<B extends RouteBody> = B extends v.GenericSchema
@@ -47,22 +48,16 @@ async function readBody(
   options: MountOptions,
 ): Promise<unknown> {
   if (spec.request === null) return null;
-  const maxBytes = spec.request === 'bytes' ? options.maxRawBodyBytes : options.maxBodyBytes;
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes)
-    throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${maxBytes} bytes`, {
-      max: maxBytes,
-    });
-  const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (spec.request === 'bytes') {
-    if (raw.length > maxBytes)
-      throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${maxBytes} bytes`, {
-        max: maxBytes,
-      });
-    return raw;
-  }
+  const maxBytes = bodyCap(spec, options);
+  const raw = await requestBody(c, maxBytes);
+  if (spec.request === 'bytes') return raw;
   // An empty body reads as {} so "no data" POSTs need not send one.
   return parseRestBody(spec.request, raw.length === 0 ? '{}' : raw, { maxBytes });
+}
+
+/** Routes without a request body still get a cap: a device signature covers whatever was sent. */
+function bodyCap(spec: RouteSpec, options: MountOptions): number {
+  return spec.request === 'bytes' ? options.maxRawBodyBytes : options.maxBodyBytes;
 }
 
 function respond(c: Context<AppEnv>, spec: RouteSpec, value: unknown): Response {
@@ -97,7 +92,12 @@ export function mountRoutes(
     if (handler === undefined) continue;
     const spec: RouteSpec = routes[name];
     mountedRoutes.add(name);
-    const middleware = [...options.auth[spec.auth], ...(options.extra?.[name] ?? [])];
+    // The body is read (and capped) first, before auth: nothing downstream reads it unbounded.
+    const middleware = [
+      bodyLimit(bodyCap(spec, options)),
+      ...options.auth[spec.auth],
+      ...(options.extra?.[name] ?? []),
+    ];
     app.on(
       spec.method,
       [spec.path],

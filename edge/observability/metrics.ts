@@ -149,6 +149,10 @@ export class RelayMetrics {
     'parley_rejections_total',
     'Rejected requests and frames, by stable error code.',
   );
+  readonly transientDropped = new Counter(
+    'parley_transient_dropped_total',
+    'Transient copies (typing, presence) not sent to a recipient socket: behind, or over its budget.',
+  );
   readonly authFailures = new Counter(
     'parley_auth_failures_total',
     'Rejected authentication attempts, by kind and code.',
@@ -175,6 +179,7 @@ export class RelayMetrics {
     this.expired,
     this.walCheckpointsBusy,
     this.rejections,
+    this.transientDropped,
     this.authFailures,
     this.httpRequests,
     this.deliveryLatency,

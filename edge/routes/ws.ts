@@ -16,10 +16,15 @@ export interface SocketEvents {
   close(): void;
 }
 
-/** Runtime seam: main.ts passes Deno's upgrade; `accept` runs when the socket opens. */
+/**
+ * Runtime seam: main.ts passes Deno's upgrade; `accept` runs when the socket
+ * opens, `gone` once when the transport is finished with it (closed, or the
+ * upgrade failed before it opened).
+ */
 export type UpgradeWebSocket = (
   request: Request,
   accept: (socket: RelaySocket) => SocketEvents,
+  gone: () => void,
 ) => Response;
 
 export interface WsRoutesDeps {
@@ -45,15 +50,27 @@ export function wsRoutes(deps: WsRoutesDeps): Hono<AppEnv> {
         426,
       );
     }
-    try {
-      return deps.upgrade(c.req.raw, (socket) => {
-        const connection = deps.hub.accept(socket, ip);
-        return {
-          message: (data) => connection?.receive(data),
-          close: () => connection?.closed(),
-        };
+    // Refused before the upgrade: a socket that is never opened cannot be made to buffer anything.
+    const ticket = deps.hub.admit(ip);
+    if (ticket === undefined) {
+      throw new ParleyError(ErrorCode.RATE_LIMITED, 'Too many unauthenticated connections', {
+        retryAfterSeconds: 1,
       });
+    }
+    try {
+      return deps.upgrade(
+        c.req.raw,
+        (socket) => {
+          const connection = deps.hub.accept(socket, ip, ticket);
+          return {
+            message: (data) => connection?.receive(data),
+            close: () => connection?.closed(),
+          };
+        },
+        () => ticket.release(),
+      );
     } catch {
+      ticket.release();
       // The runtime refused the handshake (e.g. no Sec-WebSocket-Key): the client's fault.
       throw new ParleyError(ErrorCode.BAD_ARGUMENT, 'Invalid WebSocket handshake');
     }

@@ -117,6 +117,16 @@ export class WsTestClient {
     this.#socket.close(1000, 'bye');
   }
 
+  /** 'open' until the socket starts closing. */
+  get state(): 'open' | 'closing' {
+    return this.#socket.readyState === WebSocket.OPEN ? 'open' : 'closing';
+  }
+
+  /** Stops reading from the TCP connection (a client that fell behind): the relay's writes pile up. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
   /** Drops the TCP connection without a close handshake (a crashed client). */
   terminate(): void {
     this.#socket.terminate();

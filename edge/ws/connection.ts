@@ -29,6 +29,7 @@ import type { QueueRow } from '../db/queue.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
+import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './hub.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
@@ -42,6 +43,14 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const REREAD_DELAYS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
 /** Frames received but not yet handled; a client this far ahead is flooding. */
 const MAX_QUEUED_FRAMES = 512;
+/** Bytes of those frames: four maximal frames, so a burst of large sends cannot pile up either. */
+const MAX_QUEUED_BYTES = 4 * FRAME_MAX_BYTES;
+/**
+ * A transient copy (typing, presence) is dropped rather than written when the
+ * socket already has this much unsent: it is stale by the time it would go
+ * out, and writing it anyway lets a sender grow a reader-less socket's buffer.
+ */
+const TRANSIENT_MAX_BUFFERED_BYTES = 64 * 1024;
 
 type State = 'challenged' | 'authenticating' | 'ready' | 'closed';
 
@@ -65,6 +74,15 @@ function typeLabel(type: string): { readonly type: string } {
 }
 
 const NO_LABELS = Object.freeze({});
+const BEHIND = Object.freeze({ reason: 'behind' });
+const OVER_BUDGET = Object.freeze({ reason: 'budget' });
+
+/** Bytes of a message event's data (text counts its UTF-16 length: a lower bound, enough to refuse). */
+function byteSize(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
 
 function clip(message: string): string {
   return message.length <= ERROR_MESSAGE_MAX_CHARS
@@ -92,6 +110,14 @@ export class Connection {
   readonly #inbox: (Uint8Array | undefined)[] = [];
   #working = false;
   #queued = 0;
+  #queuedBytes = 0;
+  /** The pre-auth slot (admission.ts), given back on authentication. */
+  #ticket: AdmissionTicket | undefined;
+  /** Since when the send buffer has been above MAX_BUFFERED_BYTES (tick() closes it past the limit). */
+  #behindSince: number | undefined;
+  /** Transient copies sent in the current window (transientPerRecipient). */
+  #transientWindowStart = 0;
+  #transientSent = 0;
   #draining = false;
   // Delivery state
   #cursor = 0;
@@ -113,8 +139,15 @@ export class Connection {
   /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
   #readySent = false;
 
-  constructor(ctx: HubContext, socket: RelaySocket, id: string, ip: string) {
+  constructor(
+    ctx: HubContext,
+    socket: RelaySocket,
+    id: string,
+    ip: string,
+    ticket?: AdmissionTicket,
+  ) {
     this.#ctx = ctx;
+    this.#ticket = ticket;
     this.#socket = socket;
     this.id = id;
     this.ip = ip;
@@ -141,13 +174,42 @@ export class Connection {
       this.#error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
     }
-    if (++this.#queued > MAX_QUEUED_FRAMES) {
+    // Checked on arrival, before the frame is queued: the runtime has already
+    // buffered the message, but the relay keeps no reference to it.
+    const size = byteSize(data);
+    const maxBytes = this.#state === 'challenged' ? PREAUTH_FRAME_MAX_BYTES : FRAME_MAX_BYTES;
+    if (size > maxBytes) {
+      this.#tooLarge(maxBytes);
+      return;
+    }
+    // A text frame is queued as a marker (its text is not kept).
+    const kept = typeof data === 'string' ? 0 : size;
+    if (++this.#queued > MAX_QUEUED_FRAMES || this.#queuedBytes + kept > MAX_QUEUED_BYTES) {
       this.#ctx.metrics.rejections.inc({ code: ErrorCode.RATE_LIMITED });
       this.close(CloseCode.POLICY, 'too many frames in flight');
       return;
     }
+    this.#queuedBytes += kept;
     this.#inbox.push(typeof data === 'string' ? undefined : asBytes(data));
     if (!this.#working) this.#chain = this.#work();
+  }
+
+  /**
+   * An oversized frame. Before authentication the socket is closed at once
+   * with 1009 (the first one is enough: nobody legitimate sends one, and each
+   * costs the relay the whole message); afterwards it counts as a bad frame.
+   */
+  #tooLarge(maxBytes: number): void {
+    this.#ctx.metrics.framesIn.inc(typeLabel('invalid'));
+    const error = new ParleyError(ErrorCode.FRAME_TOO_LARGE, `Frame exceeds ${maxBytes} bytes`, {
+      max: maxBytes,
+    });
+    if (this.#state === 'ready') {
+      this.#abuse(error);
+      return;
+    }
+    this.#sendError(error);
+    this.close(CloseCode.TOO_BIG, 'frame too large');
   }
 
   /** Handles queued frames one after another (one loop per burst, not a promise chain per frame). */
@@ -156,6 +218,7 @@ export class Connection {
     try {
       while (this.#inbox.length > 0) {
         const bytes = this.#inbox.shift();
+        this.#queuedBytes -= bytes?.byteLength ?? 0;
         try {
           await this.#handle(bytes);
         } catch (error) {
@@ -257,6 +320,8 @@ export class Connection {
     this.#device = device;
     this.#limiterKey = `${device.accountId}/${device.deviceId}`;
     this.#state = 'ready';
+    this.#ticket?.release();
+    this.#ticket = undefined;
     this.#ctx.metrics.authenticated.add(1);
     this.#attachment = await this.#ctx.fanout.attach(device, this.id, (signal) =>
       this.#onSignal(signal),
@@ -339,7 +404,7 @@ export class Connection {
         this.#schedulePump();
         return;
       case 'transient':
-        if (this.#readySent) this.#raw(signal.frame, 'deliver');
+        if (this.#readySent) this.#transient(signal.frame);
         return;
       case 'revoked':
         this.close(CloseCode.REVOKED, 'device removed');
@@ -349,6 +414,30 @@ export class Connection {
           this.close(CloseCode.REPLACED, 'device connected elsewhere');
         return;
     }
+  }
+
+  /**
+   * Transient copies are best effort: dropped when the socket is behind, and
+   * past the per-recipient budget, so senders cannot use a socket that stopped
+   * reading (or a flood of typing signals) to grow the relay's memory.
+   */
+  #transient(frame: Uint8Array): void {
+    if ((this.#socket.bufferedAmount ?? 0) > TRANSIENT_MAX_BUFFERED_BYTES) {
+      this.#ctx.metrics.transientDropped.inc(BEHIND);
+      return;
+    }
+    const { limit, windowSeconds } = this.#ctx.config.rateLimits.transientPerRecipient;
+    const now = this.#ctx.now();
+    if (now - this.#transientWindowStart >= windowSeconds * 1000) {
+      this.#transientWindowStart = now;
+      this.#transientSent = 0;
+    }
+    if (this.#transientSent >= limit) {
+      this.#ctx.metrics.transientDropped.inc(OVER_BUDGET);
+      return;
+    }
+    this.#transientSent++;
+    this.#raw(frame, 'deliver');
   }
 
   /**
@@ -505,6 +594,18 @@ export class Connection {
     if (now - this.#lastFrameAt > this.#ctx.config.wsIdleTimeoutSeconds * 1000) {
       this.close(CloseCode.TIMEOUT, 'idle');
       return;
+    }
+    // A reader that stopped reading: the pump has paused and transients are
+    // dropped, but what is buffered stays in memory until the socket goes.
+    if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
+      this.#behindSince ??= now;
+      if (now - this.#behindSince > this.#ctx.config.wsSlowSocketSeconds * 1000) {
+        this.#ctx.log.warn('ws.closed_slow', { conn: this.id, ip: this.ip });
+        this.close(CloseCode.TOO_SLOW, 'not reading');
+        return;
+      }
+    } else {
+      this.#behindSince = undefined;
     }
     // Only a pump paused for back-pressure needs the tick: idle sockets cost no queries.
     if (this.#state === 'ready' && this.#paused && !this.#pumping) this.#schedulePump();

@@ -12,6 +12,7 @@ import type { Audit } from '../observability/audit.ts';
 import type { Logger } from '../observability/log.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
 import type { MessageService } from '../services/messages.ts';
+import { type AdmissionTicket, PreauthAdmission } from './admission.ts';
 import { Connection } from './connection.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
@@ -46,11 +47,23 @@ export interface HubContext extends HubDeps {
 export class Hub {
   readonly #ctx: HubContext;
   readonly #connections = new Set<Connection>();
+  readonly #admission: PreauthAdmission;
   #closing = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: HubDeps) {
     this.#ctx = { ...deps, forget: (c) => this.#connections.delete(c) };
+    this.#admission = new PreauthAdmission(deps.config.wsPreauthPerIp, deps.config.wsPreauthTotal);
+  }
+
+  /** A slot for one more unauthenticated socket from `ip` (admission.ts), or undefined. */
+  admit(ip: string): AdmissionTicket | undefined {
+    return this.#admission.admit(ip);
+  }
+
+  /** Unauthenticated sockets holding a slot. */
+  get unauthenticated(): number {
+    return this.#admission.size;
   }
 
   get size(): number {
@@ -61,8 +74,12 @@ export class Hub {
     return this.#closing;
   }
 
-  /** Takes ownership of a freshly upgraded socket; the caller forwards its events. */
-  accept(socket: RelaySocket, ip: string): Connection | undefined {
+  /**
+   * Takes ownership of a freshly upgraded socket; the caller forwards its
+   * events. `ticket` is its pre-auth slot: the connection gives it back once
+   * authenticated, the caller when the transport closes.
+   */
+  accept(socket: RelaySocket, ip: string, ticket?: AdmissionTicket): Connection | undefined {
     if (this.#closing) {
       try {
         socket.close(CloseCode.GOING_AWAY, 'relay shutting down');
@@ -71,7 +88,13 @@ export class Hub {
       }
       return undefined;
     }
-    const connection = new Connection(this.#ctx, socket, toBase64Url(this.#ctx.random(9)), ip);
+    const connection = new Connection(
+      this.#ctx,
+      socket,
+      toBase64Url(this.#ctx.random(9)),
+      ip,
+      ticket,
+    );
     this.#connections.add(connection);
     return connection;
   }

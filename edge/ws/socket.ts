@@ -23,4 +23,6 @@ export const CloseCode = {
   REVOKED: 4001,
   /** The same device authenticated on a newer socket. */
   REPLACED: 4002,
+  /** The socket's send buffer stayed over the back-pressure mark too long (it stopped reading). */
+  TOO_SLOW: 4003,
 } as const;

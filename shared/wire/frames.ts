@@ -26,6 +26,7 @@ import {
   MAX_DEVICES_PER_USER,
   RETRY_AFTER_MAX_MS,
   SEND_MAX_RECIPIENT_USERS,
+  TRANSIENT_BODY_MAX_BYTES,
 } from './limits.ts';
 
 // ---------------------------------------------------------------------------
@@ -73,6 +74,18 @@ const SendFrameObjectSchema = v.strictObject({
 
 type SendFrameFields = v.InferOutput<typeof SendFrameObjectSchema>;
 
+/** Every body of a transient send (shared and per device) within TRANSIENT_BODY_MAX_BYTES. */
+function transientBodiesFit(frame: SendFrameFields): boolean {
+  if (frame.body !== undefined && frame.body.byteLength > TRANSIENT_BODY_MAX_BYTES) return false;
+  for (const recipient of frame.to) {
+    for (const device of recipient.devices) {
+      if (device.body !== undefined && device.body.byteLength > TRANSIENT_BODY_MAX_BYTES)
+        return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Cross-field rules of `send`: every device gets a body (its own, or the
  * frame's shared `body`), and a transient frame (never stored) has no expiry.
@@ -87,6 +100,14 @@ const sendRules = v.rawCheck<SendFrameFields>(({ dataset, addIssue }) => {
       path: [
         { type: 'object', origin: 'value', input: frame, key: 'expiresAt', value: frame.expiresAt },
       ],
+    });
+    return;
+  }
+  if (frame.transient === true && !transientBodiesFit(frame)) {
+    addIssue({
+      message: `transient bodies are at most ${TRANSIENT_BODY_MAX_BYTES} bytes`,
+      expected: 'transient_body_size',
+      path: [{ type: 'object', origin: 'value', input: frame, key: 'to', value: frame.to }],
     });
     return;
   }

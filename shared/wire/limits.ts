@@ -78,6 +78,15 @@ export const SERVER_FRAME_MAX_BYTES = 128 * KiB;
  * texts beyond this travel as attachments, as in Signal.
  */
 export const MESSAGE_BODY_MAX_BYTES = 64 * KiB;
+/**
+ * Largest body of a transient send (typing, presence), shared or per device.
+ * Such a body is one pairwise ciphertext of a tiny content; the worst case is
+ * a pre-key message on a fresh session (~1.5 KiB: 1,303 bytes of X3DH/ML-KEM
+ * header, the ratchet header, one padded block). Anything bigger is not a
+ * typing signal, and the relay pushes transient copies without storing or
+ * pacing them, so the cap keeps that path cheap.
+ */
+export const TRANSIENT_BODY_MAX_BYTES = 2 * KiB;
 /** Group size cap (issue 6); a send addresses at most this many users (members + own user). */
 export const GROUP_MAX_MEMBERS = 256;
 export const SEND_MAX_RECIPIENT_USERS = GROUP_MAX_MEMBERS;
@@ -163,6 +172,8 @@ export const RATE_LIMITS = {
   wsConnectPerIp: { limit: 120, windowMs: MINUTE },
   /** Frames of any type, per authenticated device. */
   framesPerDevice: { limit: 100, windowMs: SECOND },
+  /** Transient copies (typing, presence) pushed to one recipient socket; the rest are dropped. */
+  transientPerRecipient: { limit: 100, windowMs: 10 * SECOND },
   /** Device copies written by `send` frames, per sending device. */
   deviceCopiesPerDevice: { limit: 20_000, windowMs: MINUTE },
   /** Prekey bundles handed out (one per device entry), per requesting device: against prekey exhaustion. */
