@@ -140,6 +140,9 @@ function relayEnv(plan: Plan): Record<string, string> {
     RATE_LIMIT_FRAMES_PER_DEVICE: '10000000/1',
     RATE_LIMIT_COPIES_PER_DEVICE: '1000000000/60',
     WS_AUTH_TIMEOUT_SECONDS: '120',
+    // Thousands of sockets from one IP authenticate at once here; not an attack.
+    WS_PREAUTH_SOCKETS_PER_IP: '100000',
+    WS_PREAUTH_SOCKETS_TOTAL: '100000',
   };
 }
 

@@ -400,3 +400,73 @@ describe('delivery when another instance announces a row', () => {
     expect(new TextDecoder().decode(delivered?.body)).toBe('written elsewhere');
   });
 });
+
+describe('memory bounds (issue 11)', () => {
+  it('closes a pre-auth socket with 1009 on its first oversized message, without queuing it', async () => {
+    const socket = openSocket(t.relay);
+    socket.push(new Uint8Array(1025).buffer);
+    expect(await socket.waitClosed()).toMatchObject({ code: CloseCode.TOO_BIG });
+    expect(socket.of('error').map((e) => e.code)).toEqual(['FRAME_TOO_LARGE']);
+    // A second one after the close is ignored (nothing read, nothing answered).
+    socket.push(new Uint8Array(64 * 1024).buffer);
+    expect(socket.of('error')).toHaveLength(1);
+  });
+
+  it('answers an oversized frame after auth with FRAME_TOO_LARGE and keeps the socket', async () => {
+    const a = await connectDevice(t.relay, alice);
+    a.push(new Uint8Array(1024 * 1024 + 1).buffer);
+    expect((await a.waitFor('error'))[0]?.code).toBe('FRAME_TOO_LARGE');
+    a.sendFrame({ t: 'ping', n: 7 });
+    expect((await a.waitFor('pong'))[0]?.n).toBe(7);
+    expect(a.closedWith).toBeUndefined();
+  });
+
+  it('drops transient copies for a socket that is behind, and sends again once it drains', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const b = await connectDevice(t.relay, bob);
+    await b.waitFor('drained');
+    b.bufferedAmount = 1024 * 1024;
+    a.sendFrame(sendTo(bob, 'typing 1', { transient: true }));
+    await a.waitFor('stored');
+    expect(b.of('deliver')).toHaveLength(0);
+    expect(t.relay.metrics.transientDropped.get({ reason: 'behind' })).toBe(1);
+    b.bufferedAmount = 0;
+    a.sendFrame(sendTo(bob, 'typing 2', { transient: true }));
+    const [d] = await b.waitFor('deliver');
+    expect(new TextDecoder().decode(d?.body)).toBe('typing 2');
+  });
+
+  it('sends at most the per-recipient budget of transient copies per window', async () => {
+    await t.close();
+    t = await startInProcess({ RATE_LIMIT_TRANSIENT_PER_RECIPIENT: '3/10' });
+    alice = await accountWithDevice(t.http, 'alice');
+    bob = await accountWithDevice(t.http, 'bob');
+    const a = await connectDevice(t.relay, alice);
+    const b = await connectDevice(t.relay, bob);
+    await b.waitFor('drained');
+    for (let i = 0; i < 5; i++) a.sendFrame(sendTo(bob, `typing ${i}`, { transient: true }));
+    await a.waitFor('stored', 5);
+    expect(b.of('deliver')).toHaveLength(3);
+    expect(t.relay.metrics.transientDropped.get({ reason: 'budget' })).toBe(2);
+    t.setNow(t.now() + 10_000);
+    a.sendFrame(sendTo(bob, 'typing again', { transient: true }));
+    await b.waitFor('deliver', 4);
+  });
+
+  it('closes a socket whose send buffer stays over the mark (4003), not one that dips below', async () => {
+    const b = await connectDevice(t.relay, bob);
+    const connection = b.connection;
+    if (connection === undefined) throw new Error('no connection');
+    const start = t.now();
+    b.bufferedAmount = 5 * 1024 * 1024;
+    connection.tick(start);
+    b.bufferedAmount = 0; // it read something: the clock starts again
+    connection.tick(start + 20_000);
+    b.bufferedAmount = 5 * 1024 * 1024;
+    connection.tick(start + 21_000);
+    connection.tick(start + 50_000);
+    expect(b.closedWith).toBeUndefined();
+    connection.tick(start + 51_001);
+    expect(b.closedWith).toMatchObject({ code: CloseCode.TOO_SLOW });
+  });
+});

@@ -11,6 +11,7 @@ import {
   RETRY_AFTER_MAX_MS,
   SEND_MAX_RECIPIENT_USERS,
   TIMESTAMP_MAX,
+  TRANSIENT_BODY_MAX_BYTES,
 } from './limits.ts';
 import { ALICE, BOB, sampleClientFrames, sampleServerFrames, seq } from './testing/samples.ts';
 
@@ -330,6 +331,25 @@ const rejections: Mutation[] = [
     },
     'expiresAt',
     'not_with_transient',
+  ],
+  [
+    'a transient body over the transient cap',
+    'send (transient)',
+    (f) => {
+      device(f, 0, 0).body = new Uint8Array(TRANSIENT_BODY_MAX_BYTES + 1);
+    },
+    'to',
+    'transient_body_size',
+  ],
+  [
+    'a transient shared body over the transient cap',
+    'send (transient)',
+    (f) => {
+      delete device(f, 0, 0).body;
+      f.body = new Uint8Array(TRANSIENT_BODY_MAX_BYTES + 1);
+    },
+    'to',
+    'transient_body_size',
   ],
   [
     'transient as 1',
