@@ -6,10 +6,10 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { waitFor } from '../shared/testing/wait.ts';
 import { encodeCbor } from '../shared/wire/cbor.ts';
 import { TRANSIENT_BODY_MAX_BYTES } from '../shared/wire/limits.ts';
-import WebSocket from 'ws';
 import {
   accountWithDevice,
   createDevice,

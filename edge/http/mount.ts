@@ -8,7 +8,6 @@
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type * as v from 'valibot';
-import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import { parseRestBody, serializeRestBody } from '../../shared/wire/rest-codec.ts';
 import {
   type RouteAuth,

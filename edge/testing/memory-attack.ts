@@ -10,8 +10,9 @@
  *   transient  one device sends 64 KiB (or the largest accepted) transient frames
  *              for 15 s to 4 devices of another account that stopped reading
  */
-import { request } from 'node:http';
+
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { accountWithDevice, createDevice, registerAccount, registerDevice } from './client.ts';
 import { RelayProcess } from './relay-process.ts';
@@ -92,7 +93,13 @@ async function wsScenario(relay: RelayProcess, pid: number): Promise<Record<stri
   );
   await sleep(500);
   const peak = s.stop();
-  return { scenario: 'ws', startMiB: s.start, peakMiB: peak, closes, healthy: await healthy(relay) };
+  return {
+    scenario: 'ws',
+    startMiB: s.start,
+    peakMiB: peak,
+    closes,
+    healthy: await healthy(relay),
+  };
 }
 
 async function httpScenario(relay: RelayProcess, pid: number): Promise<Record<string, unknown>> {
@@ -197,7 +204,13 @@ async function transientScenario(
   // 90 frames a second: just under the default per-device frame limit (100/s).
   while (Date.now() < end && a.state === 'open') {
     for (let i = 0; i < 9; i++) {
-      a.send({ t: 'send', id: crypto.getRandomValues(new Uint8Array(16)), to, body, transient: true });
+      a.send({
+        t: 'send',
+        id: crypto.getRandomValues(new Uint8Array(16)),
+        to,
+        body,
+        transient: true,
+      });
       sent++;
     }
     await sleep(100);
@@ -221,7 +234,8 @@ async function transientScenario(
   };
 }
 
-const scenarios = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['ws', 'http', 'transient'];
+const scenarios =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['ws', 'http', 'transient'];
 for (const name of scenarios) {
   const relay = await RelayProcess.start({ env: { LOG_LEVEL: 'warn' } });
   try {

@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GCM_TAG_BYTES } from '../crypto/aead.ts';
-import { MLKEM768_CIPHERTEXT_BYTES } from '../crypto/mlkem.ts';
 import {
   ENVELOPE_BYTES,
   encodePreKeyFields,
   RATCHET_HEADER_BYTES,
 } from '../crypto/message-format.ts';
+import { MLKEM768_CIPHERTEXT_BYTES } from '../crypto/mlkem.ts';
 import { paddedLength } from '../crypto/padding.ts';
 import { TRANSIENT_BODY_MAX_BYTES } from '../wire/limits.ts';
 import { type Content, encodeContent } from './content.ts';
