@@ -179,7 +179,7 @@ export class Connection {
     const size = byteSize(data);
     const maxBytes = this.#state === 'challenged' ? PREAUTH_FRAME_MAX_BYTES : FRAME_MAX_BYTES;
     if (size > maxBytes) {
-      this.#tooLarge(maxBytes);
+      this.#tooLarge(size, maxBytes);
       return;
     }
     // A text frame is queued as a marker (its text is not kept).
@@ -199,9 +199,10 @@ export class Connection {
    * with 1009 (the first one is enough: nobody legitimate sends one, and each
    * costs the relay the whole message); afterwards it counts as a bad frame.
    */
-  #tooLarge(maxBytes: number): void {
+  #tooLarge(size: number, maxBytes: number): void {
     this.#ctx.metrics.framesIn.inc(typeLabel('invalid'));
     const error = new ParleyError(ErrorCode.FRAME_TOO_LARGE, `Frame exceeds ${maxBytes} bytes`, {
+      size,
       max: maxBytes,
     });
     if (this.#state === 'ready') {
