@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreauthAdmission } from './admission.ts';
+import { admissionKey, PreauthAdmission } from './admission.ts';
 
 describe('PreauthAdmission', () => {
   it('caps slots per IP and in total, and a released slot (once) can be taken again', () => {
@@ -18,5 +18,23 @@ describe('PreauthAdmission', () => {
     expect(admission.admit('a')).toBeDefined();
     expect(admission.admit('a')).toBeUndefined();
     expect(admission.admit('c')).toBeUndefined();
+  });
+});
+
+describe('admissionKey', () => {
+  it('keys IPv4 by address and IPv6 by its /64', () => {
+    expect(admissionKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(admissionKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(admissionKey('2001:db8:0:1:aaaa::1')).toBe('2001:db8:0:1::/64');
+    expect(admissionKey('2001:0db8:0000:0001:bbbb:cccc:dddd:eeee')).toBe('2001:db8:0:1::/64');
+    expect(admissionKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(admissionKey('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('counts two addresses of one /64 against the same cap', () => {
+    const admission = new PreauthAdmission(1, 10);
+    expect(admission.admit('2001:db8:0:1::1')).toBeDefined();
+    expect(admission.admit('2001:db8:0:1::2')).toBeUndefined();
+    expect(admission.admit('2001:db8:0:2::1')).toBeDefined();
   });
 });

@@ -14,6 +14,26 @@ export interface AdmissionTicket {
   release(): void;
 }
 
+/**
+ * The per-IP key: an IPv6 address counts by its /64 (one subscriber usually
+ * holds a whole /64, so single addresses would make the cap free to evade).
+ */
+export function admissionKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 export class PreauthAdmission {
   readonly #perIp: number;
   readonly #total: number;
@@ -31,7 +51,8 @@ export class PreauthAdmission {
   }
 
   /** A slot for `ip`, or undefined when its cap or the total cap is reached. */
-  admit(ip: string): AdmissionTicket | undefined {
+  admit(address: string): AdmissionTicket | undefined {
+    const ip = admissionKey(address);
     const held = this.#byIp.get(ip) ?? 0;
     if (held >= this.#perIp || this.#count >= this.#total) return undefined;
     this.#byIp.set(ip, held + 1);
