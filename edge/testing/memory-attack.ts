@@ -237,7 +237,9 @@ async function transientScenario(
 const scenarios =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['ws', 'http', 'transient'];
 for (const name of scenarios) {
-  const relay = await RelayProcess.start({ env: { LOG_LEVEL: 'warn' } });
+  // RELAY_ENV='{"WS_PREAUTH_SOCKETS_PER_IP":"8"}' runs a scenario under other limits.
+  const extra = JSON.parse(process.env.RELAY_ENV ?? '{}') as Record<string, string>;
+  const relay = await RelayProcess.start({ env: { LOG_LEVEL: 'warn', ...extra } });
   try {
     const pid = relay.pid;
     if (pid === undefined) throw new Error('no relay pid');
