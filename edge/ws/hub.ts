@@ -61,11 +61,6 @@ export class Hub {
     return this.#admission.admit(ip);
   }
 
-  /** Unauthenticated sockets holding a slot. */
-  get unauthenticated(): number {
-    return this.#admission.size;
-  }
-
   get size(): number {
     return this.#connections.size;
   }
