@@ -98,10 +98,19 @@ export function Composer(props: {
       <p class="sr-only" aria-live="polite">
         {announcement()}
       </p>
-      <Show when={limit().zone === 'over'}>
-        <p id="composer-limit" class="composer__error composer__limit">
-          {limit().message}
-        </p>
+      <Show when={limit().counter}>
+        {(counter) => (
+          <div class="composer__meta" data-zone={limit().zone}>
+            <Show when={limit().zone === 'over'}>
+              <p id="composer-limit" class="composer__limit">
+                {limit().message}
+              </p>
+            </Show>
+            <span class="composer__count" aria-hidden="true" title="Characters used / limit">
+              {counter()}
+            </span>
+          </div>
+        )}
       </Show>
       <Show when={error()}>
         <p class="composer__error" role="alert">
@@ -140,18 +149,6 @@ export function Composer(props: {
         <span id="composer-hint" class="sr-only">
           Enter sends, Shift+Enter starts a new line.
         </span>
-        <Show when={limit().counter}>
-          {(counter) => (
-            <span
-              class="composer__count"
-              data-zone={limit().zone}
-              aria-hidden="true"
-              title="Characters used / limit"
-            >
-              {counter()}
-            </span>
-          )}
-        </Show>
         <button class="send-btn" type="submit" disabled={!canSend()} aria-label="Send">
           <Icon name="send" />
         </button>

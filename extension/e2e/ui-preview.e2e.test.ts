@@ -200,7 +200,7 @@ describe('UI preview in Chromium', () => {
 
   it('composer: a text over the limit stays whole, is counted and refused with a sentence', async () => {
     const { page, errors } = await open('sidepanel', 'chat');
-    await page.getByRole('button', { name: /^bob\.k/ }).click();
+    await page.getByRole('button', { name: /^alice/ }).click();
     const field = page.getByLabel('Message', { exact: true });
     await field.fill('Near the limit. '.repeat(1_000)); // 16,000 of 16,384
     await expect.poll(() => page.locator('.composer__count').textContent()).toBe('16,000 / 16,384');
