@@ -278,6 +278,7 @@ export function createClient(deps: ClientDeps) {
     },
     emit: emitEffects,
     pump: () => sender.pump(),
+    receiptsReleased: () => scheduleReceipts(),
   });
 
   const contacts = createContactApi({
@@ -287,6 +288,7 @@ export function createClient(deps: ClientDeps) {
     events,
     requireApi,
     view: viewContact,
+    receiptsReleased: () => scheduleReceipts(),
   });
 
   const expiry = createExpiryTimer({
@@ -814,6 +816,8 @@ export function createClient(deps: ClientDeps) {
     events.emit('conversation', { conversationId: message.conv });
     if (message.expiresAt !== undefined) void expiry.refresh();
     sender.pump();
+    // Replying to a request (or writing in a group we were added to) released held receipts.
+    scheduleReceipts();
     return view;
   }
 
@@ -960,7 +964,7 @@ export function createClient(deps: ClientDeps) {
       const read = await markReadUpTo(batch, conversation, input.upTo, now());
       for (const m of read) {
         if (m.kind === 'text') {
-          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.accepted);
+          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
         }
       }
       await batch.commit();
