@@ -5,14 +5,22 @@
  * "Retry now". The problem sits in a polite live region and is announced
  * once; the countdown beside it ticks every second, so it is not announced.
  */
-import { createSignal, type JSX, Show } from 'solid-js';
-import { relayNotice } from '../lib/format.ts';
+import { createMemo, createSignal, type JSX, Show } from 'solid-js';
+import { type RelayNotice, relayNotice } from '../lib/format.ts';
 import type { RelayStatus } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { Icon } from './Icon.tsx';
 
 export function ConnectionBar(props: { relay: RelayStatus; now: number }): JSX.Element {
-  const notice = () => relayNotice(props.relay, props.now);
+  // A retry's own "connecting" keeps the problem on screen ("retrying now") rather than
+  // flipping the live region between "Relay unreachable" and "Connecting…" every few seconds.
+  const notice = createMemo<RelayNotice | null>((previous) => {
+    const next = relayNotice(props.relay, props.now);
+    if (props.relay.state === 'connecting' && previous?.detail != null) {
+      return { ...previous, detail: 'retrying now' };
+    }
+    return next;
+  }, null);
   const [retrying, setRetrying] = createSignal(false);
   const retryNow = () => {
     setRetrying(true);
