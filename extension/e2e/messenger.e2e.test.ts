@@ -289,6 +289,7 @@ describe('Parley between two browsers, through a real relay', () => {
     await shot(popup, 'messenger-popup-list');
     expect(await stateOf(panel, fromPanel)).toBe('Delivered');
     await openConversation(popup, ALICE);
+    // Right after a 16,384-character message: the list still follows the newest one.
     await bubble(popup, fromPanel).waitFor();
     const fromPopup = 'Sure, opening your contact page from my popup.';
     await send(popup, fromPopup);
