@@ -3,10 +3,10 @@ import { systemRandom } from '../crypto/random.ts';
 import { Batch } from './batch.ts';
 import { ContactStatus, contactOp, newContact } from './contacts.ts';
 import { decodeContent, ReceiptKind } from './content.ts';
-import { listEntries } from './outbox.ts';
 import { startChain } from './groups/chain.ts';
 import { stageGroup } from './groups/store.ts';
 import { cast, GROUP, genesis, USERS } from './groups/testing/fixtures.ts';
+import { listEntries } from './outbox.ts';
 import { flushReceipts, releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
 import { StampClock } from './stamps.ts';
 import { createMemoryStorage } from './store.ts';
@@ -109,7 +109,12 @@ describe('receipt batching', () => {
     const accepted = await flush();
     expect(
       accepted.map((e) => [e.recipients, e.content.t === 'receipt' && e.content.kind]),
-    ).toEqual(expect.arrayContaining([[[STRANGER], 'delivered'], [[STRANGER], 'read']]));
+    ).toEqual(
+      expect.arrayContaining([
+        [[STRANGER], 'delivered'],
+        [[STRANGER], 'read'],
+      ]),
+    );
     expect(accepted).toHaveLength(2);
     expect(await records.list('receipth/')).toHaveLength(1);
 

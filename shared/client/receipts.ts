@@ -22,8 +22,8 @@ import { fromHex, toHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import type { Batch } from './batch.ts';
 import { ContactStatus, readContact } from './contacts.ts';
-import { readGroup } from './groups/store.ts';
 import { encodeContent, RECEIPT_MAX_IDS, ReceiptKind } from './content.ts';
+import { readGroup } from './groups/store.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import type { StampClock } from './stamps.ts';
@@ -80,7 +80,9 @@ export async function releaseHeldReceipts(
   batch: Batch,
   subject: { readonly user: string } | { readonly group: Uint8Array },
 ): Promise<number> {
-  const prefix = Keys.heldReceipts('user' in subject ? `u:${subject.user}` : `g:${toHex(subject.group)}`);
+  const prefix = Keys.heldReceipts(
+    'user' in subject ? `u:${subject.user}` : `g:${toHex(subject.group)}`,
+  );
   const rows = await batch.records.list(prefix);
   for (const [key, raw] of rows) {
     batch.delete(key);
