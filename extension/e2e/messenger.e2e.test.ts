@@ -380,6 +380,7 @@ describe('Parley between two browsers, through a real relay', () => {
 
   it('says when the relay is unreachable in every view, with Retry now, and recovers by itself within seconds', async () => {
     const popup = tab('alicePopup');
+    await popup.getByRole('button', { name: 'Back to conversations' }).click();
     await openConversation(popup, BOB);
     await relay.stop();
     const bar = popup.locator('.conn-bar');
