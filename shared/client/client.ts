@@ -77,7 +77,7 @@ import {
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
-import { flushReceipts, stagePendingReceipt } from './receipts.ts';
+import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
@@ -1007,6 +1007,10 @@ export function createClient(deps: ClientDeps) {
         if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
       }
       batch.delete(Keys.conversation(conversationId));
+      // A deleted request leaves nothing behind for a later accept to reveal.
+      const peer = peerOf(conversationId);
+      if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
+      if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
       await batch.commit();
     });
     events.emit('conversation', { conversationId });

@@ -16,7 +16,7 @@ import {
 } from './contacts.ts';
 import { directConversationId } from './conversations.ts';
 import type { Emitter } from './events.ts';
-import { releaseHeldReceipts } from './receipts.ts';
+import { dropHeldReceipts, releaseHeldReceipts } from './receipts.ts';
 import type { RelayApi } from './relay-api.ts';
 import type { SerialQueue } from './serial.ts';
 import type { RecordStore } from './store.ts';
@@ -56,10 +56,11 @@ export function createContactApi(host: ContactApiHost) {
       }
       const next = change(contact);
       batch.apply(contactOp(next));
-      // Accepting a request sends the receipts held back until now (not unblocking: those were dropped).
+      // Accepting a request sends the receipts held back until now; blocking drops them.
       if (contact.status === ContactStatus.REQUEST && next.status === ContactStatus.ACCEPTED) {
         released = (await releaseHeldReceipts(batch, { user: userId })) > 0;
       }
+      if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
       await batch.commit();
       return next;
     });

@@ -90,6 +90,27 @@ describe('receipts held back until a request is accepted', () => {
     await until(alice.client, chat, first, (m) => m.state === 'delivered', 'delivered after reply');
   });
 
+  it('1:1: a deleted request leaves nothing held: accepting a later request reveals nothing about it', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const chat = (await alice.client.startConversation(bob.handle)).id;
+    const deleted = say('a message bob deletes unread');
+    await alice.client.sendText({ conversationId: chat, text: deleted });
+    const bobChat = `u:${alice.userId}`;
+    await message(bob.client, bobChat, deleted);
+    await bob.client.markRead({ conversationId: bobChat });
+    await settle(alice, bob);
+    await bob.client.deleteConversation(bobChat);
+
+    const again = say('trying once more');
+    await alice.client.sendText({ conversationId: chat, text: again });
+    await message(bob.client, bobChat, again);
+    await bob.client.acceptRequest(alice.userId);
+    await until(alice.client, chat, again, (m) => m.state === 'delivered', 'the new one delivered');
+    await settle(alice, bob);
+    expect((await message(alice.client, chat, deleted)).state).toBe('stored');
+  });
+
   it('group: read before accepting the invitation counts once the invitation is accepted', async () => {
     const alice = await user('alice');
     const bob = await user('bob');

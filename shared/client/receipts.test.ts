@@ -7,7 +7,12 @@ import { startChain } from './groups/chain.ts';
 import { stageGroup } from './groups/store.ts';
 import { cast, GROUP, genesis, USERS } from './groups/testing/fixtures.ts';
 import { listEntries } from './outbox.ts';
-import { flushReceipts, releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
+import {
+  dropHeldReceipts,
+  flushReceipts,
+  releaseHeldReceipts,
+  stagePendingReceipt,
+} from './receipts.ts';
 import { StampClock } from './stamps.ts';
 import { createMemoryStorage } from './store.ts';
 
@@ -127,6 +132,32 @@ describe('receipt batching', () => {
     expect(joined).toHaveLength(1);
     expect(joined[0]?.recipients).toEqual([USERS.member]);
     expect(joined[0]?.content).toMatchObject({ t: 'receipt', kind: 'delivered', ids: [inGroup] });
+    expect(await records.list('receipth/')).toEqual([]);
+  });
+
+  it('drops what was held for a request that is deleted or blocked', async () => {
+    const { records } = createMemoryStorage();
+    const now = () => 1_700_000_000_000;
+    let batch = new Batch(records);
+    batch.apply(contactOp(newContact(STRANGER, ContactStatus.REQUEST, now())));
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, systemRandom(16), now());
+    await batch.commit();
+    batch = new Batch(records);
+    const ctx = {
+      ownUser: ME,
+      readReceipts: true,
+      now,
+      random: systemRandom,
+      stamps: new StampClock(now),
+    };
+    await flushReceipts(ctx, batch);
+    await batch.commit();
+    expect(await records.list('receipth/')).toHaveLength(1);
+    batch = new Batch(records);
+    expect(await dropHeldReceipts(batch, { user: STRANGER })).toBe(1);
+    await batch.commit();
+    batch = new Batch(records);
+    expect(await releaseHeldReceipts(batch, { user: STRANGER })).toBe(0);
     expect(await records.list('receipth/')).toEqual([]);
   });
 

@@ -67,6 +67,13 @@ const PendingSchema = v.object({
 });
 type Pending = v.InferOutput<typeof PendingSchema>;
 
+/** A message request (its author) or a group invitation (the group id). */
+export type HeldSubject = { readonly user: string } | { readonly group: Uint8Array };
+
+function subjectKey(subject: HeldSubject): string {
+  return 'user' in subject ? `u:${subject.user}` : `g:${toHex(subject.group)}`;
+}
+
 /** What has to be accepted before a held receipt may go out. */
 function subjectOf(author: string, pending: Pending): string {
   return pending.gh === undefined ? `u:${author}` : `g:${pending.gh}`;
@@ -76,13 +83,8 @@ function subjectOf(author: string, pending: Pending): string {
  * A request or group invitation was accepted (or answered): its held receipts
  * go back into the queue; the caller schedules a flush after committing.
  */
-export async function releaseHeldReceipts(
-  batch: Batch,
-  subject: { readonly user: string } | { readonly group: Uint8Array },
-): Promise<number> {
-  const prefix = Keys.heldReceipts(
-    'user' in subject ? `u:${subject.user}` : `g:${toHex(subject.group)}`,
-  );
+export async function releaseHeldReceipts(batch: Batch, subject: HeldSubject): Promise<number> {
+  const prefix = Keys.heldReceipts(subjectKey(subject));
   const rows = await batch.records.list(prefix);
   for (const [key, raw] of rows) {
     batch.delete(key);
@@ -90,6 +92,17 @@ export async function releaseHeldReceipts(
     if (kind === undefined || author === undefined || hex === undefined) continue;
     batch.set(`${Keys.pendingReceipts}${kind}/${author}/${hex}`, raw);
   }
+  return rows.length;
+}
+
+/**
+ * The request was deleted or its author blocked: the receipts held for it are
+ * dropped, so accepting a later request from them reveals nothing about what
+ * arrived (or was read) before.
+ */
+export async function dropHeldReceipts(batch: Batch, subject: HeldSubject): Promise<number> {
+  const rows = await batch.records.list(Keys.heldReceipts(subjectKey(subject)));
+  for (const [key] of rows) batch.delete(key);
   return rows.length;
 }
 
