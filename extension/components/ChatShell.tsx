@@ -20,12 +20,12 @@ import logoUrl from '../assets/icon.svg';
 import { reportActivity } from '../lib/activity.ts';
 import { createParleyState } from '../lib/app-state.ts';
 import { call } from '../lib/rpc-client.ts';
+import { ConnectionBar } from './ConnectionBar.tsx';
 import { ConversationList } from './ConversationList.tsx';
 import { ConversationView } from './ConversationView.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
 import { LockScreen } from './LockScreen.tsx';
-import { RelayBanner } from './RelayBanner.tsx';
 import { SetupPrompt } from './SetupPrompt.tsx';
 import { StartChat } from './StartChat.tsx';
 
@@ -186,9 +186,6 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
   const listView = () => (
     <div class="view">
       {topbar()}
-      <Show when={status()?.relay}>
-        {(relay) => <RelayBanner relay={relay()} now={state.now()} />}
-      </Show>
       <Show when={composing()}>
         <StartChat onStarted={openChat} onCancel={() => setComposing(false)} />
       </Show>
@@ -229,7 +226,12 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
           </fieldset>
         </Show>
         <div class="scroll">
-          <ConversationList conversations={listed()} now={state.now()} onOpen={openChat} />
+          <ConversationList
+            conversations={listed()}
+            now={state.now()}
+            relay={status()?.relay}
+            onOpen={openChat}
+          />
         </div>
       </Show>
     </div>
@@ -264,6 +266,9 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
           />
         </Match>
         <Match when={status()?.vault === 'unlocked'}>
+          <Show when={status()?.relay}>
+            {(relay) => <ConnectionBar relay={relay()} now={state.now()} />}
+          </Show>
           <Switch>
             <Match when={route().name === 'list'}>{listView()}</Match>
             <Match when={routeId('chat')}>

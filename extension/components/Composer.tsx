@@ -1,12 +1,15 @@
 /**
  * The message field: Enter sends, Shift+Enter starts a new line (and an IME
  * composition is never cut short by Enter). Grows with its text up to a limit.
+ * Text is never cut: a counter shows near MESSAGE_MAX_CHARS and text over it
+ * stays in the field, with a sentence saying why it cannot be sent.
  * Reports typing (throttled here; the worker's client core throttles again and
  * says "stopped" by itself a few seconds after the last report).
  */
-import { createSignal, type JSX, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
+import { textLimitState } from '../lib/text-limit.ts';
 import { Icon } from './Icon.tsx';
 
 /** How often the page tells the worker that someone is still typing. */
@@ -47,10 +50,27 @@ export function Composer(props: {
     if (props.autofocus) field?.focus();
   });
 
-  const canSend = () =>
-    !props.disabled && text().trim() !== '' && text().length <= MESSAGE_MAX_CHARS;
+  const limit = () => textLimitState(text().length, MESSAGE_MAX_CHARS);
+  /**
+   * What the polite live region says: set only when the zone changes (and when
+   * a send is refused), so a screen reader is not told every keystroke.
+   */
+  const [announcement, setAnnouncement] = createSignal('');
+  createEffect(
+    on(
+      () => limit().zone,
+      (zone) => setAnnouncement(zone === 'ok' ? '' : (limit().message ?? '')),
+      { defer: true },
+    ),
+  );
+
+  const canSend = () => !props.disabled && text().trim() !== '' && limit().zone !== 'over';
 
   const send = async () => {
+    if (limit().zone === 'over') {
+      setAnnouncement(`Not sent. ${limit().message ?? ''}`);
+      return;
+    }
     if (!canSend()) return;
     const value = text();
     setText('');
@@ -75,6 +95,23 @@ export function Composer(props: {
 
   return (
     <div>
+      <p class="sr-only" aria-live="polite">
+        {announcement()}
+      </p>
+      <Show when={limit().counter}>
+        {(counter) => (
+          <div class="composer__meta" data-zone={limit().zone}>
+            <Show when={limit().zone === 'over'}>
+              <p id="composer-limit" class="composer__limit">
+                {limit().message}
+              </p>
+            </Show>
+            <span class="composer__count" aria-hidden="true" title="Characters used / limit">
+              {counter()}
+            </span>
+          </div>
+        )}
+      </Show>
       <Show when={error()}>
         <p class="composer__error" role="alert">
           {error()}
@@ -97,8 +134,10 @@ export function Composer(props: {
           placeholder={props.placeholder}
           value={text()}
           disabled={props.disabled}
-          maxLength={MESSAGE_MAX_CHARS}
-          aria-describedby="composer-hint"
+          aria-describedby={
+            limit().zone === 'over' ? 'composer-limit composer-hint' : 'composer-hint'
+          }
+          aria-invalid={limit().zone === 'over'}
           onInput={(e) => {
             setText(e.currentTarget.value);
             typing(e.currentTarget.value.trim() !== '');

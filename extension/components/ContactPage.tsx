@@ -7,7 +7,7 @@
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
-import { presenceLabel } from '../lib/format.ts';
+import { knownPresence, presenceLabel } from '../lib/format.ts';
 import { type ContactView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { useAction } from '../lib/use-action.ts';
@@ -90,7 +90,13 @@ export function ContactPage(props: {
               <div class="contact-hero">
                 <Avatar name={c().handle} size="lg" />
                 <h2>@{c().handle}</h2>
-                <Show when={presenceLabel(c().presence, props.state.now(), ONLINE_WINDOW_MS)}>
+                <Show
+                  when={presenceLabel(
+                    knownPresence(c().presence, props.state.status()?.relay),
+                    props.state.now(),
+                    ONLINE_WINDOW_MS,
+                  )}
+                >
                   {(label) => (
                     <span class={`hero-sub${label() === 'online' ? ' hero-sub--online' : ''}`}>
                       {label()}

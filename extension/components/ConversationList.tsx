@@ -4,6 +4,7 @@
  */
 import { For, type JSX, Show } from 'solid-js';
 import {
+  knownPresence,
   membersLabel,
   presenceLabel,
   shortWhen,
@@ -11,7 +12,7 @@ import {
   typingLabel,
   unreadLabel,
 } from '../lib/format.ts';
-import { type ConversationSummary, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
+import { type ConversationSummary, ONLINE_WINDOW_MS, type RelayStatus } from '../lib/protocol.ts';
 import { Avatar } from './Avatar.tsx';
 import { Icon } from './Icon.tsx';
 import { MessageStatus } from './MessageStatus.tsx';
@@ -34,18 +35,23 @@ function previewText(c: ConversationSummary): string {
     : `${author}: ${c.lastMessage.text}`;
 }
 
-function isOnline(c: ConversationSummary, now: number): boolean {
-  return presenceLabel(c.presence, now, ONLINE_WINDOW_MS) === 'online';
+/** Never while the relay is unreachable: then we cannot know. */
+function isOnline(c: ConversationSummary, now: number, relay: RelayStatus | undefined): boolean {
+  return presenceLabel(knownPresence(c.presence, relay), now, ONLINE_WINDOW_MS) === 'online';
 }
 
-function accessibleName(c: ConversationSummary, now: number): string {
+function accessibleName(
+  c: ConversationSummary,
+  now: number,
+  relay: RelayStatus | undefined,
+): string {
   const parts = [c.title];
   if (c.group !== undefined) parts.push(`group, ${membersLabel(c.group.memberCount)}`);
   if (c.unread > 0) parts.push(`${c.unread} unread`);
   if (c.identityChanged) parts.push('safety number changed');
   if (c.isRequest) parts.push('message request');
   if (c.blocked) parts.push('blocked');
-  if (isOnline(c, now)) parts.push('online');
+  if (isOnline(c, now, relay)) parts.push('online');
   if (c.timerMs !== undefined) parts.push(`disappearing messages ${timerLabel(c.timerMs)}`);
   if (c.typing !== undefined && c.typing.length > 0) parts.push(typingLabel(c.typing) ?? '');
   if (c.lastMessage !== null) {
@@ -77,6 +83,8 @@ function moveFocus(list: HTMLElement, from: HTMLElement, key: string): boolean {
 export function ConversationList(props: {
   conversations: readonly ConversationSummary[];
   now: number;
+  /** The relay connection: presence is unknown while it is down. */
+  relay?: RelayStatus | undefined;
   selected?: string | null;
   onOpen: (id: string) => void;
 }): JSX.Element {
@@ -94,10 +102,14 @@ export function ConversationList(props: {
               type="button"
               class={`conv${c.unread > 0 ? ' conv--unread' : ''}${c.blocked ? ' conv--blocked' : ''}`}
               aria-current={props.selected === c.id ? 'true' : undefined}
-              aria-label={accessibleName(c, props.now)}
+              aria-label={accessibleName(c, props.now, props.relay)}
               onClick={() => props.onOpen(c.id)}
             >
-              <Avatar name={c.title} group={c.kind === 'group'} online={isOnline(c, props.now)} />
+              <Avatar
+                name={c.title}
+                group={c.kind === 'group'}
+                online={isOnline(c, props.now, props.relay)}
+              />
               <span class="conv__body">
                 <span class="conv__row">
                   <span class="conv__name">{c.title}</span>

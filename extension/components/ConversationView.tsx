@@ -20,7 +20,14 @@ import {
 } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
-import { membersLabel, presenceLabel, timerLabel, timerShort, typingLabel } from '../lib/format.ts';
+import {
+  knownPresence,
+  membersLabel,
+  presenceLabel,
+  timerLabel,
+  timerShort,
+  typingLabel,
+} from '../lib/format.ts';
 import { mergeMessages, reconcileLatest, withoutIds } from '../lib/messages.ts';
 import { type ConversationSummary, type MessageView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -60,6 +67,8 @@ export function ConversationView(props: {
     const now = props.state.now();
     return messages().filter((m) => m.expiresAt === undefined || m.expiresAt > now);
   });
+  /** Presence as far as we can know it (never "online" while the relay is unreachable). */
+  const presenceNow = () => knownPresence(summary()?.presence, props.state.status()?.relay);
   const subtitle = () => {
     const c = summary();
     if (c === undefined) return 'End-to-end encrypted';
@@ -68,7 +77,7 @@ export function ConversationView(props: {
         ? 'You are no longer a member'
         : membersLabel(c.group.memberCount);
     }
-    const presence = presenceLabel(c.presence, props.state.now(), ONLINE_WINDOW_MS);
+    const presence = presenceLabel(presenceNow(), props.state.now(), ONLINE_WINDOW_MS);
     if (c.verified)
       return presence === null ? 'Verified contact' : `Verified contact · ${presence}`;
     return presence ?? (c.isRequest ? 'Message request' : 'End-to-end encrypted');
@@ -212,9 +221,7 @@ export function ConversationView(props: {
             name={title()}
             size="sm"
             group={isGroup()}
-            online={
-              presenceLabel(summary()?.presence, props.state.now(), ONLINE_WINDOW_MS) === 'online'
-            }
+            online={presenceLabel(presenceNow(), props.state.now(), ONLINE_WINDOW_MS) === 'online'}
           />
           <span style={{ 'min-width': '0' }}>
             <span class="chat-head__name">

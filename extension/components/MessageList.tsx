@@ -163,6 +163,13 @@ export function MessageList(props: {
   const [viewport, setViewport] = createSignal(600);
   let atBottom = true;
   let anchor: { key: string; delta: number } | null = null;
+  /**
+   * Where this list last scrolled itself. Its own scroll event arrives a frame
+   * later, possibly after a tall row (a 16k-character message) was measured and
+   * the content grew: judged then, it would look like the reader scrolled up
+   * and the list would stop following the newest message.
+   */
+  let ownTop: number | null = null;
 
   const rows = createMemo(() => toRows(props.messages, props.group === true));
   const geometry = createMemo(() => {
@@ -206,7 +213,9 @@ export function MessageList(props: {
   const onScroll = () => {
     if (scroller === undefined) return;
     setScrollTop(scroller.scrollTop);
-    remember();
+    const ours = ownTop !== null && Math.abs(scroller.scrollTop - ownTop) <= 1;
+    ownTop = null;
+    if (!ours) remember();
     if (scroller.scrollTop < LOAD_OLDER_PX && props.hasMore && !props.loading) props.onLoadOlder();
   };
 
@@ -226,6 +235,7 @@ export function MessageList(props: {
         const to = target;
         queueMicrotask(() => {
           el.scrollTop = to;
+          ownTop = el.scrollTop;
           setScrollTop(el.scrollTop);
         });
       }

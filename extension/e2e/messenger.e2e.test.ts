@@ -224,8 +224,10 @@ describe('Parley between two browsers, through a real relay', () => {
     await bubble(popup, 'got it in the side panel').waitFor();
     expect(await bubble(popup, 'got it in the side panel').textContent()).toContain(reply);
 
-    // Bob answered, which accepts Alice, and his panel shows the conversation:
-    // her next message comes back delivered and then read.
+    // Bob answered, which accepts Alice: the receipts held back until then go
+    // out, so her first message (which he read before answering) is read too.
+    await eventually(() => stateOf(popup, hello)).toBe('Read');
+    // Her next message comes back delivered and then read.
     const seen = 'Does the read receipt show up?';
     await send(popup, seen);
     await eventually(() => stateOf(popup, seen)).toBe('Read');
@@ -235,6 +237,35 @@ describe('Parley between two browsers, through a real relay', () => {
     await shot(panel, 'messenger-sidepanel-chat');
     expect(errorsOf(alice, popup)).toEqual([]);
     expect(errorsOf(bob, panel)).toEqual([]);
+  });
+
+  it('keeps a 100 kB paste whole in the composer and refuses to send it, saying why', async () => {
+    const popup = tab('alicePopup');
+    const field = popup.getByLabel('Message', { exact: true });
+    const long = `${'A long pasted text that goes on and on. '.repeat(2_500)}THE END`; // ~100 kB
+    expect(long.length).toBeGreaterThan(100_000);
+    await field.focus();
+    await popup.keyboard.insertText(long); // what a paste does: one insertion, maxlength applies
+    expect((await field.inputValue()).length).toBe(long.length);
+    await eventually(() => popup.locator('.composer__limit').textContent()).toMatch(
+      /^Too long to send: 100,007 characters, the limit is 16,384\./,
+    );
+    expect(await popup.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await field.press('Enter');
+    await shot(popup, 'messenger-popup-composer-over-limit');
+    expect((await field.inputValue()).length).toBe(long.length);
+    expect(await bubble(popup, 'A long pasted text').count()).toBe(0);
+    // Shortened to exactly the limit, it goes, whole: its last words arrive.
+    const fits = `${long.slice(0, 16_384 - 9)} FITS END`;
+    expect(fits.length).toBe(16_384);
+    await field.fill(fits);
+    expect(await popup.locator('.composer__limit').count()).toBe(0);
+    await field.press('Enter');
+    await bubble(popup, 'FITS END').waitFor();
+    expect(await field.inputValue()).toBe('');
+    await bubble(tab('bobPanel'), 'FITS END').waitFor();
+    sent.push(fits);
+    expect(errorsOf(alice, popup)).toEqual([]);
   });
 
   it('and the other way round: Alice in the side panel, Bob in the popup', async () => {
@@ -258,6 +289,7 @@ describe('Parley between two browsers, through a real relay', () => {
     await shot(popup, 'messenger-popup-list');
     expect(await stateOf(panel, fromPanel)).toBe('Delivered');
     await openConversation(popup, ALICE);
+    // Right after a 16,384-character message: the list still follows the newest one.
     await bubble(popup, fromPanel).waitFor();
     const fromPopup = 'Sure, opening your contact page from my popup.';
     await send(popup, fromPopup);
@@ -346,17 +378,31 @@ describe('Parley between two browsers, through a real relay', () => {
     expect(errorsOf(bob, page)).toEqual([]);
   });
 
-  it('says when the relay is unreachable and when it will retry, and recovers by itself', async () => {
+  it('says when the relay is unreachable in every view, with Retry now, and recovers by itself within seconds', async () => {
     const popup = tab('alicePopup');
     await popup.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(popup, BOB);
     await relay.stop();
-    const banner = popup.getByRole('status').filter({ hasText: 'Relay unreachable' });
-    await eventually(() => banner.textContent()).toMatch(
-      /^Relay unreachable — retrying (in \d+ s|now)$/,
+    const bar = popup.locator('.conn-bar');
+    await eventually(() => bar.getByRole('status').textContent()).toBe('Relay unreachable');
+    await eventually(() => bar.textContent()).toMatch(
+      /^Relay unreachable — retrying (in \d+ s|now)Retry now$/,
     );
+    // Presence is unknown while disconnected: no "online", no green dot.
+    await eventually(() => popup.locator('.chat-head__sub').textContent()).not.toBe('online');
+    expect(await popup.locator('.chat-head .avatar__online').count()).toBe(0);
     await shot(popup, 'messenger-popup-relay-unreachable');
+    await popup.getByRole('button', { name: 'Back to conversations' }).click();
+    await eventually(() => bar.getByRole('status').textContent()).toBe('Relay unreachable');
+
+    // A relay that was just reachable is retried every few seconds (with jitter):
+    // the bound is generous, the time is printed for the docs.
     await relay.restart();
-    await eventually(() => banner.count()).toBe(0);
+    const restarted = Date.now();
+    await eventually(() => bar.count(), 30_000).toBe(0);
+    const tookMs = Date.now() - restarted;
+    console.log(`extension reconnected ${(tookMs / 1000).toFixed(1)} s after the relay restarted`);
+    expect(tookMs).toBeLessThan(15_000);
     await openConversation(popup, BOB);
     const back = 'The relay is back.';
     await send(popup, back);

@@ -198,16 +198,44 @@ describe('UI preview in Chromium', () => {
     await page.close();
   });
 
+  it('composer: a text over the limit stays whole, is counted and refused with a sentence', async () => {
+    const { page, errors } = await open('sidepanel', 'chat');
+    await page.getByRole('button', { name: /^alice/ }).click();
+    const field = page.getByLabel('Message', { exact: true });
+    await field.fill('Near the limit. '.repeat(1_000)); // 16,000 of 16,384
+    await expect.poll(() => page.locator('.composer__count').textContent()).toBe('16,000 / 16,384');
+    await field.fill('A long paste. '.repeat(1_500)); // 21,000
+    await expect
+      .poll(() => page.locator('.composer__limit').textContent())
+      .toBe(
+        'Too long to send: 21,000 characters, the limit is 16,384. Remove 4,616 characters or split it into several messages.',
+      );
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await screenshot(page, 'sidepanel-composer-over-limit-light');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('popup: empty state and relay retry banner', async () => {
     const { page, errors } = await open('popup', 'empty');
     await visible(page, 'No conversations yet');
     await screenshot(page, 'popup-empty-light');
     await page.close();
     const retry = await open('popup', 'retrying');
-    await expect
-      .poll(() => retry.page.getByRole('status').first().textContent())
-      .toMatch(/Relay unreachable — retrying in \d s/);
+    const bar = retry.page.locator('.conn-bar');
+    // The problem is announced once; the countdown beside it is shown, not announced.
+    await expect.poll(() => bar.getByRole('status').textContent()).toBe('Relay unreachable');
+    await expect.poll(() => bar.textContent()).toMatch(/Relay unreachable — retrying in \d s/);
+    await visible(retry.page, 'Retry now', 'button');
     await screenshot(retry.page, 'popup-relay-retrying-light');
+    // Every view: the open conversation too, where presence is unknown while disconnected.
+    await retry.page.getByRole('button', { name: /^alice/ }).click();
+    await visible(retry.page, /^alice: contact details/, 'button');
+    await expect.poll(() => bar.getByRole('status').textContent()).toBe('Relay unreachable');
+    expect(await retry.page.locator('.chat-head__sub').textContent()).not.toContain('online');
+    expect(await retry.page.locator('.chat-head .avatar__online').count()).toBe(0);
+    await screenshot(retry.page, 'popup-chat-relay-retrying-light');
+    await retry.page.getByRole('button', { name: 'Retry now' }).click();
     expect([...errors, ...retry.errors]).toEqual([]);
     await retry.page.close();
   });

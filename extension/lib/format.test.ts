@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   countdown,
   dayLabel,
+  knownPresence,
   membersLabel,
   presenceLabel,
   relayNotice,
@@ -25,18 +26,34 @@ describe('relay notices', () => {
       ),
     ).toEqual({
       tone: 'warning',
-      text: 'Relay unreachable — retrying in 5 s',
+      text: 'Relay unreachable',
+      detail: 'retrying in 5 s',
+      canRetry: true,
     });
     expect(
       relayNotice(
         { state: 'retrying', attempt: 9, nextRetryAt: now + 120_000, problem: 'rejected' },
         now,
-      )?.text,
-    ).toBe('The relay refused this device — retrying in 2 min');
-    expect(relayNotice({ state: 'offline' }, now)?.tone).toBe('warning');
+      ),
+    ).toMatchObject({ text: 'The relay refused this device', detail: 'retrying in 2 min' });
+    expect(
+      relayNotice(
+        { state: 'retrying', attempt: 2, nextRetryAt: now + 9_000, problem: 'rate-limited' },
+        now,
+      )?.canRetry,
+    ).toBe(false);
+    expect(relayNotice({ state: 'offline' }, now)).toMatchObject({
+      tone: 'warning',
+      canRetry: true,
+    });
+    expect(relayNotice({ state: 'connecting', attempt: 3 }, now)?.text).toBe(
+      'Connecting to the relay…',
+    );
     expect(relayNotice({ state: 'stopped' }, now)).toEqual({
       tone: 'error',
       text: 'Disconnected: this account’s device connected from another copy of this browser profile',
+      detail: null,
+      canRetry: false,
     });
   });
 
@@ -49,6 +66,25 @@ describe('relay notices', () => {
   it('count down to "now"', () => {
     expect(retryIn(now + 1, now)).toBe('retrying in 1 s');
     expect(retryIn(now - 10, now)).toBe('retrying now');
+  });
+});
+
+describe('presence while disconnected', () => {
+  const seen = { online: true, lastSeen: now - 5_000 };
+  it('is unknown (never "online") unless the relay connection is up', () => {
+    expect(knownPresence(seen, { state: 'online', since: now })).toBe(seen);
+    for (const relay of [
+      { state: 'offline' },
+      { state: 'connecting', attempt: 2 },
+      { state: 'retrying', attempt: 1, nextRetryAt: now, problem: 'unreachable' },
+      { state: 'stopped' },
+      undefined,
+    ] as const) {
+      const known = knownPresence(seen, relay);
+      expect(known).toEqual({ online: false, lastSeen: seen.lastSeen });
+      expect(presenceLabel(known, now, 150_000)).not.toBe('online');
+    }
+    expect(knownPresence(undefined, { state: 'offline' })).toBeUndefined();
   });
 });
 

@@ -58,41 +58,71 @@ export function retryIn(nextRetryAt: number, now: number): string {
 
 export interface RelayNotice {
   readonly tone: 'info' | 'warning' | 'error';
+  /** What is wrong, worded to stay the same while it lasts (a live region announces it once). */
   readonly text: string;
+  /** The countdown ("retrying in 5 s"): changes every second, so it is shown, not announced. */
+  readonly detail: string | null;
+  /** Whether a "Retry now" button makes sense (not while the relay asked us to slow down). */
+  readonly canRetry: boolean;
 }
 
-/** The banner line for the relay connection, or null when there is nothing to say. */
+/** The connection bar for the relay, or null when there is nothing to say. */
 export function relayNotice(relay: RelayStatus, now: number): RelayNotice | null {
   switch (relay.state) {
     case 'idle':
     case 'online':
       return null;
     case 'connecting':
-      return relay.attempt > 1 ? { tone: 'info', text: 'Connecting to the relay…' } : null;
+      return relay.attempt > 1
+        ? { tone: 'info', text: 'Connecting to the relay…', detail: null, canRetry: false }
+        : null;
     case 'stopped':
       return {
         tone: 'error',
         text: 'Disconnected: this account’s device connected from another copy of this browser profile',
+        detail: null,
+        canRetry: false,
       };
     case 'offline':
       return {
         tone: 'warning',
         text: 'You are offline — messages will be sent when you reconnect',
+        detail: null,
+        canRetry: true,
       };
     case 'retrying': {
-      const when = retryIn(relay.nextRetryAt, now);
+      const detail = retryIn(relay.nextRetryAt, now);
       switch (relay.problem) {
         case 'unreachable':
-          return { tone: 'warning', text: `Relay unreachable — ${when}` };
+          return { tone: 'warning', text: 'Relay unreachable', detail, canRetry: true };
         case 'rate-limited':
-          return { tone: 'warning', text: `The relay asked Parley to slow down — ${when}` };
+          return {
+            tone: 'warning',
+            text: 'The relay asked Parley to slow down',
+            detail,
+            canRetry: false,
+          };
         case 'rejected':
-          return { tone: 'error', text: `The relay refused this device — ${when}` };
+          return { tone: 'error', text: 'The relay refused this device', detail, canRetry: true };
         case 'incompatible':
-          return { tone: 'error', text: `This relay speaks a different Parley version — ${when}` };
+          return {
+            tone: 'error',
+            text: 'This relay speaks a different Parley version',
+            detail,
+            canRetry: true,
+          };
       }
     }
   }
+}
+
+/** Presence as far as we know it: nobody is "online" while we cannot hear from the relay. */
+export function knownPresence<P extends { readonly online: boolean }>(
+  presence: P | undefined | null,
+  relay: RelayStatus | undefined,
+): P | undefined | null {
+  if (presence === undefined || presence === null || relay?.state === 'online') return presence;
+  return { ...presence, online: false };
 }
 
 export function unreadLabel(count: number): string {

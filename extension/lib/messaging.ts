@@ -36,6 +36,8 @@ export interface ParleyProtocol {
   getStatus(): AppStatus;
   /** A page saw user input: postpone auto-lock. */
   touch(): null;
+  /** "Retry now": connect to the relay at once instead of after the backoff wait. */
+  reconnectNow(): AppStatus;
 
   // Onboarding (the passkey ceremony itself runs in the page: WebAuthn needs a document)
   checkRelay(data: { relayUrl: string }): RelayCheck;
@@ -107,6 +109,7 @@ export type WireProtocol = {
 export const REQUEST_TYPES = [
   'getStatus',
   'touch',
+  'reconnectNow',
   'checkRelay',
   'beginRegistration',
   'createVault',

@@ -7,6 +7,8 @@
  * Runs in: pages and the service worker (no DOM, no extension APIs).
  */
 
+import { MESSAGE_TEXT_MAX_CHARS } from '../../shared/wire/limits.ts';
+
 /** Where the local vault stands. `none`: nothing set up on this browser yet. */
 export type VaultState = 'none' | 'locked' | 'unlocked';
 
@@ -302,7 +304,8 @@ export interface RelayCheck {
 
 export const PASSPHRASE_MIN_CHARS = 10;
 export const PASSPHRASE_MAX_CHARS = 1024;
-export const MESSAGE_MAX_CHARS = 4000;
+/** The client core's own text limit (shared/wire/limits.ts): the composer and the RPC schema use the same one. */
+export const MESSAGE_MAX_CHARS = MESSAGE_TEXT_MAX_CHARS;
 export const PAGE_MAX_MESSAGES = 100;
 /** Members one request may add (a new group, or an add to an existing one). */
 export const MEMBERS_MAX_PER_REQUEST = GROUP_MAX_MEMBERS - 1;

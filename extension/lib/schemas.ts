@@ -159,6 +159,7 @@ const registrationCredential = v.object({
 export const requestSchemas = {
   getStatus: none,
   touch: none,
+  reconnectNow: none,
   checkRelay: v.strictObject({ relayUrl }),
   beginRegistration: v.strictObject({ relayUrl, handle }),
   createVault: v.variant('method', [

@@ -77,7 +77,7 @@ import {
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
-import { flushReceipts, stagePendingReceipt } from './receipts.ts';
+import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
@@ -278,6 +278,7 @@ export function createClient(deps: ClientDeps) {
     },
     emit: emitEffects,
     pump: () => sender.pump(),
+    receiptsReleased: () => scheduleReceipts(),
   });
 
   const contacts = createContactApi({
@@ -287,6 +288,7 @@ export function createClient(deps: ClientDeps) {
     events,
     requireApi,
     view: viewContact,
+    receiptsReleased: () => scheduleReceipts(),
   });
 
   const expiry = createExpiryTimer({
@@ -814,6 +816,8 @@ export function createClient(deps: ClientDeps) {
     events.emit('conversation', { conversationId: message.conv });
     if (message.expiresAt !== undefined) void expiry.refresh();
     sender.pump();
+    // Replying to a request (or writing in a group we were added to) released held receipts.
+    scheduleReceipts();
     return view;
   }
 
@@ -960,7 +964,7 @@ export function createClient(deps: ClientDeps) {
       const read = await markReadUpTo(batch, conversation, input.upTo, now());
       for (const m of read) {
         if (m.kind === 'text') {
-          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.accepted);
+          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
         }
       }
       await batch.commit();
@@ -1003,6 +1007,10 @@ export function createClient(deps: ClientDeps) {
         if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
       }
       batch.delete(Keys.conversation(conversationId));
+      // A deleted request leaves nothing behind for a later accept to reveal.
+      const peer = peerOf(conversationId);
+      if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
+      if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
       await batch.commit();
     });
     events.emit('conversation', { conversationId });

@@ -16,6 +16,7 @@ import {
 } from './contacts.ts';
 import { directConversationId } from './conversations.ts';
 import type { Emitter } from './events.ts';
+import { dropHeldReceipts, releaseHeldReceipts } from './receipts.ts';
 import type { RelayApi } from './relay-api.ts';
 import type { SerialQueue } from './serial.ts';
 import type { RecordStore } from './store.ts';
@@ -28,6 +29,8 @@ export interface ContactApiHost {
   readonly events: Emitter<ClientEvents>;
   requireApi(): RelayApi;
   view(contact: Contact): Promise<ContactView>;
+  /** Receipts held back for a request went back into the queue: flush them. */
+  receiptsReleased?(): void;
 }
 
 export function createContactApi(host: ContactApiHost) {
@@ -43,6 +46,7 @@ export function createContactApi(host: ContactApiHost) {
     change: (c: Contact) => Contact,
     unknown: 'request' | 'not-found',
   ): Promise<ContactView> {
+    let released = false;
     const updated = await queue.run(async () => {
       const batch = new Batch(records);
       let contact = await readContact(batch, userId);
@@ -52,9 +56,15 @@ export function createContactApi(host: ContactApiHost) {
       }
       const next = change(contact);
       batch.apply(contactOp(next));
+      // Accepting a request sends the receipts held back until now; blocking drops them.
+      if (contact.status === ContactStatus.REQUEST && next.status === ContactStatus.ACCEPTED) {
+        released = (await releaseHeldReceipts(batch, { user: userId })) > 0;
+      }
+      if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
       await batch.commit();
       return next;
     });
+    if (released) host.receiptsReleased?.();
     events.emit('contact', { userId });
     events.emit('conversation', { conversationId: directConversationId(userId) });
     return host.view(updated);

@@ -34,12 +34,12 @@ import {
   Uint32Schema,
   UserIdSchema,
 } from '../wire/fields.ts';
-import { ATTACHMENT_MAX_BYTES, OPAQUE_ID_BYTES } from '../wire/limits.ts';
+import { ATTACHMENT_MAX_BYTES, MESSAGE_TEXT_MAX_CHARS, OPAQUE_ID_BYTES } from '../wire/limits.ts';
 import { GROUP_STATE_MAX_BYTES, TIMER_OPTIONS_MS } from './groups/state.ts';
 
 export const CONTENT_VERSION = 1;
-/** Text longer than this goes as an attachment (a later issue). */
-export const TEXT_MAX_CHARS = 16_384;
+/** Text longer than this goes as an attachment (a later issue). One limit: shared/wire/limits.ts. */
+export const TEXT_MAX_CHARS = MESSAGE_TEXT_MAX_CHARS;
 /** Encoded content cap: leaves room for the prekey-message header inside a 64 KiB body. */
 export const CONTENT_MAX_BYTES = 60 * 1024;
 export const RECEIPT_MAX_IDS = 256;

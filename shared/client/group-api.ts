@@ -26,6 +26,7 @@ import {
   type SignedGroupState,
 } from './groups/state.ts';
 import { groupHex, isMember, readGroup, stageGroup } from './groups/store.ts';
+import { releaseHeldReceipts } from './receipts.ts';
 import type { SerialQueue } from './serial.ts';
 import type { SessionContext } from './sessions.ts';
 import type { StampClock } from './stamps.ts';
@@ -43,6 +44,8 @@ export interface GroupApiHost {
   emit(effects: readonly InboxEffect[]): void;
   /** Lets the outbox send what was queued. */
   pump(): void;
+  /** Receipts held back for an invitation went back into the queue: flush them. */
+  receiptsReleased?(): void;
 }
 
 export interface GroupMemberView {
@@ -292,15 +295,18 @@ export function createGroupApi(host: GroupApiHost) {
     /** Accepts a group someone who is not an accepted contact added us to. */
     async acceptGroup(conversationId: string): Promise<void> {
       const group = groupIdOf(conversationId);
+      let released = false;
       await run(async (batch) => {
         const record = await readGroup(batch, group);
         if (record === undefined) fail(ErrorCode.NOT_FOUND, 'No such group');
         stageGroup(batch, { ...record, accepted: true });
+        released = (await releaseHeldReceipts(batch, { group })) > 0;
         return [
           { type: 'group', conversationId },
           { type: 'conversation', conversationId },
         ];
       });
+      if (released) host.receiptsReleased?.();
     },
 
     /** Whether we are an active member (tests, UI guards). */

@@ -64,7 +64,7 @@ import {
   systemMessageRecord,
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
-import { stagePendingReceipt } from './receipts.ts';
+import { releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { type Decrypted, decryptFrom, dropDeviceSession, type SessionContext } from './sessions.ts';
 import type { StampClock } from './stamps.ts';
@@ -303,6 +303,7 @@ async function applyText(
   if (fromSelf && contact.status === ContactStatus.REQUEST) {
     // Our other device replied: the request is accepted.
     batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED }));
+    await releaseHeldReceipts(batch, { user: peer });
   }
   const conversation = await ensureDirectConversation(batch, peer, now);
   const message = arrivedTextRecord({

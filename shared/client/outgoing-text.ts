@@ -16,6 +16,7 @@ import { startCountdown } from './countdown.ts';
 import { isMember, readGroup, stageGroup } from './groups/store.ts';
 import { type MessageRecord, stageNewMessage } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { releaseHeldReceipts } from './receipts.ts';
 import type { StampClock } from './stamps.ts';
 
 export interface TextInput {
@@ -85,6 +86,7 @@ export async function stageOutgoingText(
     }
     if (contact?.status === ContactStatus.REQUEST) {
       batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED })); // replying accepts
+      await releaseHeldReceipts(batch, { user: peer });
     }
     content = {
       v: 1,
@@ -108,6 +110,7 @@ export async function stageOutgoingText(
     if (!record.accepted) {
       // Writing in a group we were added to accepts it.
       stageGroup(batch, { ...record, accepted: true });
+      await releaseHeldReceipts(batch, { group });
     }
     content = {
       v: 1,

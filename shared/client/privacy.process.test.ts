@@ -78,6 +78,12 @@ async function pair(aliceTimers?: Timers) {
   const bobChat = `u:${alice.userId}`;
   await waitText(bob.client, bobChat, hi);
   await bob.client.acceptRequest(alice.userId);
+  // Accepting sends the delivery receipt held back for "hi": let it land before tests count frames.
+  await waitFor(
+    async () =>
+      (await messages(alice.client, chat)).find((m) => m.text === hi)?.state === 'delivered',
+    '"hi" delivered after accept',
+  );
   return { alice, bob, chat, bobChat };
 }
 

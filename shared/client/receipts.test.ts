@@ -3,8 +3,16 @@ import { systemRandom } from '../crypto/random.ts';
 import { Batch } from './batch.ts';
 import { ContactStatus, contactOp, newContact } from './contacts.ts';
 import { decodeContent, ReceiptKind } from './content.ts';
+import { startChain } from './groups/chain.ts';
+import { stageGroup } from './groups/store.ts';
+import { cast, GROUP, genesis, USERS } from './groups/testing/fixtures.ts';
 import { listEntries } from './outbox.ts';
-import { flushReceipts, stagePendingReceipt } from './receipts.ts';
+import {
+  dropHeldReceipts,
+  flushReceipts,
+  releaseHeldReceipts,
+  stagePendingReceipt,
+} from './receipts.ts';
 import { StampClock } from './stamps.ts';
 import { createMemoryStorage } from './store.ts';
 
@@ -49,14 +57,90 @@ describe('receipt batching', () => {
     expect(read.map((e) => e.recipients)).toEqual(expect.arrayContaining([[BOB, ME], [ME]]));
   });
 
-  it('sends nothing to a request before it is accepted, unless the message came in an accepted group', async () => {
+  it('holds receipts for a request or an unaccepted group back, and sends them once accepted', async () => {
+    const { records } = createMemoryStorage();
+    const now = () => 1_700_000_000_000;
+    const keys = await cast();
+    const group = startChain(await genesis(keys));
+    const record = (accepted: boolean) => ({
+      id: GROUP,
+      chain: group,
+      accepted,
+      addedBy: USERS.owner,
+      joinedAt: now(),
+    });
+    const ctx = {
+      ownUser: ME,
+      readReceipts: true,
+      now,
+      random: systemRandom,
+      stamps: new StampClock(now),
+    };
+    const flush = async () => {
+      const batch = new Batch(records);
+      await flushReceipts(ctx, batch);
+      await batch.commit();
+      const entries = (await listEntries(records)).map((e) => ({
+        recipients: e.recipients,
+        content: decodeContent(e.content),
+      }));
+      // Each step looks only at what it queued.
+      const sent = await records.list('outbox/');
+      await records.write(sent.map(([key]) => ({ op: 'delete' as const, key })));
+      return entries;
+    };
+
+    let batch = new Batch(records);
+    batch.apply(contactOp(newContact(STRANGER, ContactStatus.REQUEST, now())));
+    stageGroup(batch, record(false));
+    const direct = systemRandom(16);
+    const inGroup = systemRandom(16);
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, direct, now());
+    stagePendingReceipt(batch, ReceiptKind.READ, STRANGER, direct, now());
+    stagePendingReceipt(batch, ReceiptKind.DELIVERED, USERS.member, inGroup, now(), GROUP);
+    await batch.commit();
+
+    // Before accepting: only our own devices hear that we read it; the rest is held.
+    const before = await flush();
+    expect(before.map((e) => e.recipients)).toEqual([[ME]]);
+    expect(await records.list('receiptq/')).toEqual([]);
+    expect(await records.list('receipth/')).toHaveLength(3);
+
+    // Accepting the request releases its two; the group's stay held.
+    batch = new Batch(records);
+    batch.apply(contactOp(newContact(STRANGER, ContactStatus.ACCEPTED, now())));
+    expect(await releaseHeldReceipts(batch, { user: STRANGER })).toBe(2);
+    await batch.commit();
+    const accepted = await flush();
+    expect(
+      accepted.map((e) => [e.recipients, e.content.t === 'receipt' && e.content.kind]),
+    ).toEqual(
+      expect.arrayContaining([
+        [[STRANGER], 'delivered'],
+        [[STRANGER], 'read'],
+      ]),
+    );
+    expect(accepted).toHaveLength(2);
+    expect(await records.list('receipth/')).toHaveLength(1);
+
+    // Accepting the group releases its receipt, to the member who wrote.
+    batch = new Batch(records);
+    stageGroup(batch, record(true));
+    expect(await releaseHeldReceipts(batch, { group: GROUP })).toBe(1);
+    await batch.commit();
+    const joined = await flush();
+    expect(joined).toHaveLength(1);
+    expect(joined[0]?.recipients).toEqual([USERS.member]);
+    expect(joined[0]?.content).toMatchObject({ t: 'receipt', kind: 'delivered', ids: [inGroup] });
+    expect(await records.list('receipth/')).toEqual([]);
+  });
+
+  it('drops what was held for a request that is deleted or blocked', async () => {
     const { records } = createMemoryStorage();
     const now = () => 1_700_000_000_000;
     let batch = new Batch(records);
     batch.apply(contactOp(newContact(STRANGER, ContactStatus.REQUEST, now())));
     stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, systemRandom(16), now());
-    const inGroup = systemRandom(16);
-    stagePendingReceipt(batch, ReceiptKind.DELIVERED, STRANGER, inGroup, now(), true);
     await batch.commit();
     batch = new Batch(records);
     const ctx = {
@@ -68,13 +152,13 @@ describe('receipt batching', () => {
     };
     await flushReceipts(ctx, batch);
     await batch.commit();
-    const entries = (await listEntries(records)).map((e) => ({
-      recipients: e.recipients,
-      content: decodeContent(e.content),
-    }));
-    expect(entries).toHaveLength(1);
-    expect(entries[0]?.recipients).toEqual([STRANGER]);
-    expect(entries[0]?.content).toMatchObject({ t: 'receipt', kind: 'delivered', ids: [inGroup] });
+    expect(await records.list('receipth/')).toHaveLength(1);
+    batch = new Batch(records);
+    expect(await dropHeldReceipts(batch, { user: STRANGER })).toBe(1);
+    await batch.commit();
+    batch = new Batch(records);
+    expect(await releaseHeldReceipts(batch, { user: STRANGER })).toBe(0);
+    expect(await records.list('receipth/')).toEqual([]);
   });
 
   it('sends read state only to our own devices when read receipts are off', async () => {

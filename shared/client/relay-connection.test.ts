@@ -156,6 +156,60 @@ describe('relay connection', () => {
     ).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  /** Fails every attempt until `ms` have passed; returns the waits the connection announced. */
+  function failFor(ms: number, from: number): number[] {
+    const end = clock.now + ms;
+    const waits: number[] = [];
+    for (let i = from; clock.now < end; i++) {
+      const socket = net.sockets[i] as FakeSocket;
+      socket.handlers.onClose(1006, 'refused');
+      const s = connection.status;
+      if (s.state !== 'retrying') throw new Error(`expected retrying, got ${s.state}`);
+      waits.push(s.nextRetryAt - clock.now);
+      clock.advance(s.nextRetryAt - clock.now);
+    }
+    return waits;
+  }
+
+  it('comes back within seconds of a restarted relay that was just reachable, then backs off long', async () => {
+    connection.start();
+    const online = await handshake(0);
+    online.handlers.onClose(1001, 'relay shutting down');
+    const first = connection.status;
+    expect(first.state === 'retrying' && first.nextRetryAt - clock.now).toBe(750);
+    clock.advance(750);
+    // A relay that takes 40 s to come back: every wait stays at a few seconds
+    // (the old schedule had reached 16 and 32 s by then).
+    const waits = failFor(40_000, 1);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(4_000);
+    expect(waits.slice(-3)).toEqual([3_000, 3_000, 3_000]);
+    const socket = await handshake(net.sockets.length - 1);
+    expect(connection.status.state).toBe('online');
+    // Gone for longer than the window (2 min): the long schedule, from its first step.
+    socket.handlers.onClose(1001, 'relay shutting down');
+    clock.advance(750);
+    const later = failFor(200_000, net.sockets.length - 1);
+    const afterWindow = later.slice(later.findIndex((w, i) => i > 0 && w < (later[i - 1] ?? 0)));
+    expect(afterWindow.slice(0, 7)).toEqual([750, 1500, 3000, 6000, 12000, 24000, 45000]);
+  });
+
+  it('reconnectNow() skips the wait (network back, "Retry now")', async () => {
+    connection.start();
+    const online = await handshake(0);
+    online.handlers.onClose(1001, 'relay shutting down');
+    clock.advance(750);
+    failFor(30_000, 1);
+    net.sockets.at(-1)?.handlers.onClose(1006, 'refused');
+    expect(connection.status.state).toBe('retrying');
+    const count = net.sockets.length;
+    connection.reconnectNow();
+    expect(net.sockets).toHaveLength(count + 1);
+    expect(connection.status.state).toBe('connecting');
+    // Already connecting: a second press opens no second socket.
+    connection.reconnectNow();
+    expect(net.sockets).toHaveLength(count + 1);
+  });
+
   it('gives up the handshake when no challenge arrives, and stops for good when replaced (4002)', async () => {
     connection.start();
     clock.advance(10_000);

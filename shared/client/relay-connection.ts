@@ -14,7 +14,11 @@
  *   within PONG_TIMEOUT_MS of a ping is dead: it is closed and replaced.
  * - Reconnect: exponential backoff with jitter (backoff.ts); the status carries
  *   the attempt and the time of the next try so a UI can say "retrying in 5 s".
- *   A `ready` resets the schedule. Rate limiting waits at least retryAfterMs.
+ *   A `ready` resets the schedule. For a couple of minutes after an online
+ *   socket is lost (a relay restart or redeploy), retries come every few
+ *   seconds; the long schedule is for a relay that stays away. `reconnectNow`
+ *   (network back, user action) skips the wait. Rate limiting waits at least
+ *   retryAfterMs.
  * - The relay closing with 4002 (this device connected on a newer socket) stops
  *   this connection for good: two copies of one device must not fight.
  *
@@ -27,7 +31,7 @@ import { decodeServerFrame, encodeClientFrame } from '../wire/codec.ts';
 import { createAuthFrame } from '../wire/device-auth.ts';
 import type { ClientFrame, ServerFrame } from '../wire/frames.ts';
 import { AUTH_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../wire/limits.ts';
-import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, recentlyReachable, retryDelay } from './backoff.ts';
 import { randomFraction, type TimerHandle, type Timers } from './deps.ts';
 import type { Transport, TransportSocket } from './websocket-transport.ts';
 
@@ -105,6 +109,8 @@ export class RelayConnection {
   #pingCounter = 0;
   #retryAfterMs = 0;
   #lastProblem: ConnectionProblem = 'unreachable';
+  /** When the last online socket was lost, while that still counts as recent (backoff.ts). */
+  #lostAt: number | undefined;
 
   constructor(options: RelayConnectionOptions) {
     this.#o = options;
@@ -123,6 +129,7 @@ export class RelayConnection {
     if (this.#running) return;
     this.#running = true;
     this.#attempt = 0;
+    this.#lostAt = undefined;
     this.#connect();
   }
 
@@ -203,6 +210,7 @@ export class RelayConnection {
         if (this.#phase !== 'authenticating') return;
         this.#phase = 'online';
         this.#attempt = 0;
+        this.#lostAt = undefined;
         this.#retryAfterMs = 0;
         this.#setStatus({ state: 'online', since: this.#o.now() });
         this.#armPing(generation);
@@ -259,19 +267,27 @@ export class RelayConnection {
       problem = 'unreachable';
     }
     this.#lastProblem = 'unreachable';
-    // A clean close after being online (relay restart) retries at once; failures back off.
+    const policy = this.#o.backoff ?? DEFAULT_BACKOFF;
+    const now = this.#o.now();
+    if (wasOnline) this.#lostAt = now;
+    let downForMs = this.#lostAt === undefined ? undefined : now - this.#lostAt;
+    if (downForMs !== undefined && !recentlyReachable(downForMs, policy)) {
+      // Away for longer than a restart takes: the long schedule starts from its first step.
+      this.#lostAt = undefined;
+      downForMs = undefined;
+      this.#attempt = 1;
+    }
     const attempt = wasOnline ? 1 : Math.max(1, this.#attempt);
-    let delay = backoffDelay(
-      attempt,
-      randomFraction(this.#o.random),
-      this.#o.backoff ?? DEFAULT_BACKOFF,
+    let delay = retryDelay(
+      { attempt, fraction: randomFraction(this.#o.random), downForMs },
+      policy,
     );
+    // A clean close after being online (relay restart) retries at once; failures back off.
     if (wasOnline && code !== Close.REVOKED && code !== Close.POLICY)
       delay = Math.min(delay, 1_000);
-    if (problem === 'rejected')
-      delay = Math.max(delay, (this.#o.backoff ?? DEFAULT_BACKOFF).maxMs / 2);
+    if (problem === 'rejected') delay = Math.max(delay, policy.maxMs / 2);
     delay = Math.max(delay, this.#retryAfterMs);
-    const nextRetryAt = this.#o.now() + delay;
+    const nextRetryAt = now + delay;
     this.#setStatus({ state: 'retrying', attempt, nextRetryAt, problem });
     this.#retryTimer = this.#o.timers.setTimeout(() => {
       this.#retryTimer = undefined;

@@ -95,6 +95,13 @@ export const Keys = {
   pendingReceipt: (kind: string, author: string, id: Uint8Array) =>
     `receiptq/${kind}/${author}/${toHex(id)}`,
   pendingReceipts: 'receiptq/',
+  /**
+   * Receipts held back until a request is accepted, by what must be accepted:
+   * `u:<user>` (a message request) or `g:<group hex>` (a group invitation).
+   */
+  heldReceipt: (subject: string, kind: string, author: string, id: string) =>
+    `receipth/${subject}/${kind}/${author}/${id}`,
+  heldReceipts: (subject: string) => `receipth/${subject}/`,
 } as const;
 
 /** The name of the device key in the KeyHandleStore. */

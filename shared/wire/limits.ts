@@ -87,6 +87,13 @@ export const MESSAGE_BODY_MAX_BYTES = 64 * KiB;
  * pacing them, so the cap keeps that path cheap.
  */
 export const TRANSIENT_BODY_MAX_BYTES = 2 * KiB;
+/**
+ * Longest message text, in UTF-16 code units (JS string length; what a
+ * textarea counts). At 3 UTF-8 bytes per unit it still fits the 60 KiB content
+ * cap. The client core refuses longer text and the composer refuses to send it
+ * (it never truncates); longer texts will travel as attachments, as in Signal.
+ */
+export const MESSAGE_TEXT_MAX_CHARS = 16_384;
 /** Group size cap (issue 6); a send addresses at most this many users (members + own user). */
 export const GROUP_MAX_MEMBERS = 256;
 export const SEND_MAX_RECIPIENT_USERS = GROUP_MAX_MEMBERS;

@@ -37,6 +37,7 @@ function page(conversationId: string, before: string | undefined, limit: number)
 const handlers: { [K in RequestType]?: (input: RequestOf<K>) => ResponseOf<K> } = {
   getStatus: () => status(),
   touch: () => null,
+  reconnectNow: () => status(),
   listConversations: () => (scene === 'empty' ? [] : data.conversations),
   getMessages: ({ conversationId, before, limit }) => page(conversationId, before, limit),
   getContact: ({ conversationId }) => {

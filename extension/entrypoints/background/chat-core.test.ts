@@ -133,7 +133,8 @@ describe('ChatCore on the client core, against the real relay', () => {
     const events = alice.events.length;
     for (const text of ['one', 'two', 'three'])
       await bob.client.sendText({ conversationId: aliceOnBob.id, text });
-    await waitFor(async () => (await alice.lockedInbox.count()) === 3, 'three frames queued');
+    // Three texts, and the delivery receipt for "ping" that Bob's reply (which accepts Alice) released.
+    await waitFor(async () => (await alice.lockedInbox.count()) === 4, 'four frames queued');
     expect(alice.core.relayStatus().state).toBe('online');
     // Nothing was decrypted or announced while locked.
     expect(alice.events.slice(events).filter((e) => e.type === 'messages')).toEqual([]);

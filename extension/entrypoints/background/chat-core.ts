@@ -328,6 +328,11 @@ export class ClientCore implements ChatCore {
 
   // ── Lifecycle ───────────────────────────────────────────────────────────
 
+  async reconnectNow(): Promise<void> {
+    if (this.#started) this.#client.reconnectNow();
+    else await this.resume();
+  }
+
   async resume(): Promise<void> {
     if (this.#started) {
       // Woken by the alarm or the network coming back while waiting to

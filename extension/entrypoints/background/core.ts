@@ -81,6 +81,8 @@ export interface CoreContext {
 export interface ChatCore {
   /** Worker start or alarm wake: reconnect if an account exists. Idempotent; may run while locked. */
   resume(): Promise<void>;
+  /** The person asked to retry now: connect at once, whatever the backoff says. May run while locked. */
+  reconnectNow(): Promise<void>;
   /** After every unlock: drain the locked inbox in order, flush the outbox. */
   onUnlocked(): Promise<void>;
   /** On lock: drop decrypted caches; keep the relay socket, routing frames to the locked inbox. */
@@ -157,6 +159,7 @@ function unavailable(): never {
 /** The shell without messaging (shell tests): empty lists, no relay, actions refused. */
 export const createUnavailableCore: CreateCore = () => ({
   async resume() {},
+  async reconnectNow() {},
   async onUnlocked() {},
   onLocked() {},
   onSettings() {},

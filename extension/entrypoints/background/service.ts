@@ -128,6 +128,11 @@ export class ParleyShell implements ParleyService {
     return null;
   };
 
+  reconnectNow = async (): Promise<AppStatus> => {
+    await this.#d.core.reconnectNow();
+    return this.status();
+  };
+
   checkRelay = async ({ relayUrl }: { relayUrl: string }): Promise<RelayCheck> =>
     this.#d.probeRelay(relayUrl);
 

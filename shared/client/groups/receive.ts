@@ -498,8 +498,7 @@ export async function receiveGroupMessage(
   });
   await stageNewMessage(batch, conversation, message);
   effects.push({ type: 'message', message });
-  if (!fromSelf && record.accepted) {
-    stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, true);
-  }
+  // Staged even before we accept the group: the flush holds it back until then.
+  if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
   return { effects, queuedOutbox: false, stored: true };
 }
