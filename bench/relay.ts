@@ -64,6 +64,9 @@ import {
 import { type SeededDevice, seedDevices } from './relay/seed.ts';
 
 type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2' | 'parleyNodeWs';
+/** Both instances of a two-instance run share it: a token from one must verify on the other. */
+const BENCH_TOKEN_SECRET = 'bench secret shared by the two relay instances';
+
 const SYSTEMS: readonly SystemName[] = ['ws', 'socketio', 'parley', 'socketio2', 'parley2'];
 /** Measurement aids, run only when named in RELAY_BENCH_SYSTEMS. */
 const EXTRA_SYSTEMS: readonly SystemName[] = ['parleyNodeWs'];
@@ -237,11 +240,11 @@ class RelayBench {
         const redis = await this.#redisUrl();
         const dbPath = this.#freshDatabase(system);
         const one = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-1' },
+          env: { ...env, REDIS_URL: redis, TOKEN_SECRET: BENCH_TOKEN_SECRET, INSTANCE_ID: 'bench-1' },
           dbPath,
         });
         const two = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-2' },
+          env: { ...env, REDIS_URL: redis, TOKEN_SECRET: BENCH_TOKEN_SECRET, INSTANCE_ID: 'bench-2' },
           dbPath,
         });
         return {

@@ -84,8 +84,13 @@ export interface RelayConfig {
   readonly instanceId: string;
   /** With Redis/Upstash fan-out: every connected device re-reads its queue this often (lost-publish safety net). */
   readonly fanoutPollSeconds: number;
-  /** Take the client IP from X-Forwarded-For (only behind a reverse proxy you control). */
-  readonly trustProxy: boolean;
+  /**
+   * How many reverse proxies you control stand in front of the relay (TRUST_PROXY: a hop
+   * count, `true` = 1, `false`/unset = 0). The client IP is the X-Forwarded-For entry the
+   * outermost of them appended: the `trustProxyHops`-th from the right. Anything to the left
+   * of it was written by the client and is never used.
+   */
+  readonly trustProxyHops: number;
   readonly logLevel: LogLevel;
   /** Seconds allowed for in-flight work on SIGINT/SIGTERM before sockets are cut. */
   readonly shutdownGraceSeconds: number;
@@ -167,6 +172,16 @@ function decodeSecret(raw: string): Uint8Array {
   return bytes;
 }
 
+/** TRUST_PROXY: `false`/`0` (default), `true` (one proxy), or a number of proxy hops. */
+function proxyHops(env: Env): number {
+  const raw = str(env, 'TRUST_PROXY', 'false').toLowerCase();
+  if (raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  if (!/^\d+$/.test(raw) || Number(raw) > 16)
+    throw new ConfigError(`TRUST_PROXY: expected true, false or a hop count 0..16, got "${raw}"`);
+  return Number(raw);
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Development origins: a page served by the relay host itself, or by a dev server. */
@@ -190,6 +205,14 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
   const instanceBytes = random(6);
+  const redisUrl = optional(env, 'REDIS_URL');
+  const upstashRestUrl = optional(env, 'UPSTASH_REDIS_REST_URL');
+  // With shared fan-out, several instances serve the same users: a random secret per instance
+  // would make a token issued by one fail on the next at random, so refuse to start instead.
+  if (configuredSecret === undefined && (redisUrl !== undefined || upstashRestUrl !== undefined))
+    throw new ConfigError(
+      'TOKEN_SECRET: required when REDIS_URL or UPSTASH_REDIS_REST_URL is set (every instance must share it)',
+    );
   const config: RelayConfig = {
     host: str(env, 'HOST', '127.0.0.1'),
     port,
@@ -241,12 +264,12 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         RATE_LIMITS.attachmentBytesPerDevice,
       ),
     },
-    redisUrl: optional(env, 'REDIS_URL'),
-    upstashRestUrl: optional(env, 'UPSTASH_REDIS_REST_URL'),
+    redisUrl,
+    upstashRestUrl,
     upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),
     instanceId: str(env, 'INSTANCE_ID', toHex(instanceBytes)),
     fanoutPollSeconds: int(env, 'FANOUT_POLL_SECONDS', 30, 1, 3600),
-    trustProxy: str(env, 'TRUST_PROXY', 'false') === 'true',
+    trustProxyHops: proxyHops(env),
     logLevel,
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
   };
