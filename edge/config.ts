@@ -43,6 +43,20 @@ export interface RateLimitConfig {
   readonly bundlesPerRequester: RateLimit;
   /** Attachment bytes announced, per uploading device. */
   readonly attachmentBytesPerDevice: RateLimit;
+  /** Bytes written to the queue by `send` frames, per sending device (a shared body once). */
+  readonly sendBytesPerDevice: RateLimit;
+  /** Stored sends per (sender account, recipient account): the relay cannot tell contacts apart. */
+  readonly sendsPerRecipient: RateLimit;
+}
+
+/** Storage caps of the delivery queue (issue 11 item 3). */
+export interface QueueLimits {
+  /** Queued copies per recipient device. */
+  readonly maxPerDevice: number;
+  /** Queued body bytes per recipient device. */
+  readonly maxBytesPerDevice: number;
+  /** Database bytes in use above which stored sends are refused (0: no watermark). */
+  readonly maxDatabaseBytes: number;
 }
 
 export interface RelayConfig {
@@ -77,6 +91,7 @@ export interface RelayConfig {
   /** SQLite `synchronous` for file databases: NORMAL (default) survives process crashes; FULL also power loss. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly rateLimits: RateLimitConfig;
+  readonly queueLimits: QueueLimits;
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
@@ -182,6 +197,8 @@ function proxyHops(env: Env): number {
   return Number(raw);
 }
 
+const MiB = 1024 * 1024;
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Development origins: a page served by the relay host itself, or by a dev server. */
@@ -263,6 +280,19 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         'RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE',
         RATE_LIMITS.attachmentBytesPerDevice,
       ),
+      sendBytesPerDevice: rate(env, 'RATE_LIMIT_SEND_BYTES_PER_DEVICE', {
+        limit: 64 * MiB,
+        windowMs: 600_000,
+      }),
+      sendsPerRecipient: rate(env, 'RATE_LIMIT_SENDS_PER_RECIPIENT', {
+        limit: 600,
+        windowMs: 600_000,
+      }),
+    },
+    queueLimits: {
+      maxPerDevice: int(env, 'QUEUE_MAX_PER_DEVICE', 10_000, 1, 10_000_000),
+      maxBytesPerDevice: int(env, 'QUEUE_MAX_BYTES_PER_DEVICE', 64 * MiB, 64 * 1024, 2 ** 40),
+      maxDatabaseBytes: int(env, 'DB_MAX_MB', 4096, 0, 2 ** 30) * MiB,
     },
     redisUrl,
     upstashRestUrl,

@@ -29,6 +29,7 @@ import { AttachmentService } from './services/attachments.ts';
 import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { MessageService } from './services/messages.ts';
+import { SendQuota } from './services/send-quota.ts';
 import { Hub } from './ws/hub.ts';
 import { encodeDeliver } from './ws/server-frames.ts';
 
@@ -103,6 +104,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       );
     },
   });
+  const quota = new SendQuota({
+    queue,
+    now,
+    bytesPerDevice: limiter('send-bytes', limits.sendBytesPerDevice),
+    sendsPerRecipient: limiter('sends-per-recipient', limits.sendsPerRecipient),
+    maxQueuedPerDevice: config.queueLimits.maxPerDevice,
+    maxQueuedBytesPerDevice: config.queueLimits.maxBytesPerDevice,
+    maxDatabaseBytes: config.queueLimits.maxDatabaseBytes,
+  });
   const messages = new MessageService({
     db: database.db,
     queue,
@@ -110,6 +120,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     fanout,
     now,
     retentionMs: config.retentionSeconds * 1000,
+    quota,
     encodeTransient: (d) => encodeDeliver(d),
   });
   const hub = new Hub({
