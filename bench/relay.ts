@@ -240,11 +240,21 @@ class RelayBench {
         const redis = await this.#redisUrl();
         const dbPath = this.#freshDatabase(system);
         const one = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, TOKEN_SECRET: BENCH_TOKEN_SECRET, INSTANCE_ID: 'bench-1' },
+          env: {
+            ...env,
+            REDIS_URL: redis,
+            TOKEN_SECRET: BENCH_TOKEN_SECRET,
+            INSTANCE_ID: 'bench-1',
+          },
           dbPath,
         });
         const two = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, TOKEN_SECRET: BENCH_TOKEN_SECRET, INSTANCE_ID: 'bench-2' },
+          env: {
+            ...env,
+            REDIS_URL: redis,
+            TOKEN_SECRET: BENCH_TOKEN_SECRET,
+            INSTANCE_ID: 'bench-2',
+          },
           dbPath,
         });
         return {

@@ -3,8 +3,66 @@
  * Deno process on a free port with its own database, driven over real HTTP
  * and WebSockets. Every scenario is bounded in count and time.
  */
+import { createClient } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SendFrame } from '../shared/wire/frames.ts';
+import {
+  accountWithDevice,
+  createDevice,
+  registerDevice,
+  type TestDevice,
+  uniqueMessageId,
+} from './testing/client.ts';
 import { RelayProcess } from './testing/relay-process.ts';
+import { WsTestClient } from './testing/ws-client.ts';
+
+function body(bytes: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(bytes));
+}
+
+/** A send of one body to the given devices (shared, or one copy per device). */
+function sendFrame(to: readonly TestDevice[], bytes: number, shared = false): SendFrame {
+  const byUser = new Map<string, TestDevice[]>();
+  for (const d of to) byUser.set(d.account.userId, [...(byUser.get(d.account.userId) ?? []), d]);
+  const common = body(bytes);
+  return {
+    t: 'send',
+    id: uniqueMessageId(),
+    to: [...byUser].map(([user, devices]) => ({
+      user,
+      devices: devices.map((d) =>
+        shared ? { device: d.deviceId } : { device: d.deviceId, body: body(bytes) },
+      ),
+    })),
+    ...(shared ? { body: common } : {}),
+  };
+}
+
+/** Sends one frame and waits for its answer: 'stored' or the error code. */
+async function answer(socket: WsTestClient, frame: SendFrame): Promise<string> {
+  const seen = socket.received.length;
+  socket.send(frame);
+  for (let i = 0; i < 500; i++) {
+    for (const f of socket.received.slice(seen)) {
+      if (f.t === 'stored' && f.id.every((b, j) => b === frame.id[j])) return 'stored';
+      if (f.t === 'error' && f.ref !== undefined && f.ref.every((b, j) => b === frame.id[j]))
+        return f.code;
+      if (f.t === 'mismatch') return 'mismatch';
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no answer to a send within 5 s');
+}
+
+/** Reads the relay's database (WAL mode: a second reader is safe). */
+async function query(relay: RelayProcess, sql: string): Promise<Record<string, unknown>[]> {
+  const client = createClient({ url: `file:${relay.dbPath}`, intMode: 'number' });
+  try {
+    return (await client.execute(sql)).rows.map((r) => ({ ...r }));
+  } finally {
+    client.close();
+  }
+}
 
 const running: RelayProcess[] = [];
 
@@ -76,5 +134,115 @@ describe('relay process: shared fan-out needs a shared TOKEN_SECRET', () => {
     );
     expect(failure).toMatch(/relay exited during start/);
     expect(failure).toMatch(/TOKEN_SECRET/);
+  });
+});
+
+describe('relay process: queue storage caps (issue 11 item 3)', () => {
+  it('stores a shared body once for every addressed device, and deletes it with the last ack', async () => {
+    const relay = await start({});
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const bobs = [bob];
+    for (let i = 0; i < 3; i++) {
+      const d = await createDevice(bob.account, { oneTimePreKeys: 1 });
+      await registerDevice(relay.http, d);
+      bobs.push(d);
+    }
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    expect(await answer(a, sendFrame(bobs, 30_000, true))).toBe('stored');
+    const [stored] = await query(
+      relay,
+      `SELECT (SELECT count(*) FROM queue) AS copies,
+              (SELECT coalesce(sum(length(ciphertext)), 0) FROM queue) AS inline,
+              (SELECT count(*) FROM queue_bodies) AS bodies,
+              (SELECT coalesce(sum(length(data)), 0) FROM queue_bodies) AS shared`,
+    );
+    expect(stored).toEqual({ copies: 4, inline: 0, bodies: 1, shared: 30_000 });
+
+    // Every device receives the whole body; the shared row goes with the last ack.
+    for (const [i, d] of bobs.entries()) {
+      const b = await WsTestClient.connect(relay.wsUrl, d);
+      const [delivered] = await b.waitFor('deliver');
+      expect(delivered?.body.length).toBe(30_000);
+      b.send({ t: 'ack', qids: [delivered?.qid ?? 0] });
+      b.send({ t: 'ping', n: 1 });
+      await b.waitFor('pong');
+      b.close();
+      const [left] = await query(relay, 'SELECT count(*) AS n FROM queue_bodies');
+      expect(left?.n).toBe(i === bobs.length - 1 ? 0 : 1);
+    }
+    a.close();
+  });
+
+  it("refuses a send past a recipient device's copy or byte cap with QUEUE_FULL, until it reads", async () => {
+    const relay = await start({ QUEUE_MAX_PER_DEVICE: '3', QUEUE_MAX_BYTES_PER_DEVICE: '65536' });
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const carol = await accountWithDevice(relay.http, 'carol');
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await answer(a, sendFrame([bob], 100)));
+    expect(answers).toEqual(['stored', 'stored', 'stored', 'QUEUE_FULL']);
+    // Bytes: 40 KB fits in 64 KiB, a second 40 KB does not.
+    expect(await answer(a, sendFrame([carol], 40_000))).toBe('stored');
+    expect(await answer(a, sendFrame([carol], 40_000))).toBe('QUEUE_FULL');
+    const [usage] = await query(
+      relay,
+      `SELECT count(*) AS n FROM queue WHERE recipient_account = '${bob.account.userId}'`,
+    );
+    expect(usage?.n).toBe(3); // nothing of the refused sends was written
+
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    const delivered = await b.waitFor('deliver', 3);
+    b.send({ t: 'ack', qids: delivered.map((d) => d.qid ?? 0) });
+    b.send({ t: 'ping', n: 1 });
+    await b.waitFor('pong');
+    expect(await answer(a, sendFrame([bob], 100))).toBe('stored');
+    a.close();
+    b.close();
+  });
+
+  it('limits stored bytes per sending device and sends per recipient account, with Retry-After', async () => {
+    const relay = await start({
+      RATE_LIMIT_SEND_BYTES_PER_DEVICE: '100000/600',
+      RATE_LIMIT_SENDS_PER_RECIPIENT: '3/600',
+    });
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const carol = await accountWithDevice(relay.http, 'carol');
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const toBob = [];
+    for (let i = 0; i < 4; i++) toBob.push(await answer(a, sendFrame([bob], 10)));
+    expect(toBob).toEqual(['stored', 'stored', 'stored', 'RATE_LIMITED']);
+    // Another recipient has its own per-pair budget; the bytes budget is per sender.
+    expect(await answer(a, sendFrame([carol], 60_000))).toBe('stored');
+    expect(await answer(a, sendFrame([carol], 60_000))).toBe('RATE_LIMITED');
+    const limited = a.of('error').filter((e) => e.code === 'RATE_LIMITED');
+    expect(limited.every((e) => (e.retryAfterMs ?? 0) > 0)).toBe(true);
+    a.close();
+  });
+
+  it('refuses stored sends above the database watermark with STORAGE_FULL, and accepts them again once acks free space', async () => {
+    const relay = await start({ DB_MAX_MB: '1' });
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const bob = await accountWithDevice(relay.http, 'bob');
+    const a = await WsTestClient.connect(relay.wsUrl, alice);
+    const answers: string[] = [];
+    for (let i = 0; i < 40 && answers.at(-1) !== 'STORAGE_FULL'; i++) {
+      answers.push(await answer(a, sendFrame([bob], 60_000)));
+      await new Promise((r) => setTimeout(r, 100)); // the relay measures at most once a second
+    }
+    expect(answers.at(-1)).toBe('STORAGE_FULL');
+    expect(answers.filter((x) => x === 'stored').length).toBeGreaterThan(3);
+
+    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    const delivered = await b.waitFor('deliver', answers.length - 1);
+    b.send({ t: 'ack', qids: delivered.map((d) => d.qid ?? 0) });
+    b.send({ t: 'ping', n: 1 });
+    await b.waitFor('pong');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await answer(a, sendFrame([bob], 60_000))).toBe('stored');
+    a.close();
+    b.close();
   });
 });

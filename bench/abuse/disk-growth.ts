@@ -11,8 +11,6 @@
  *   npx tsx bench/abuse/disk-growth.ts            (FRAMES=60 RECIPIENTS=1)
  */
 import { statSync } from 'node:fs';
-import { sleep } from '../../shared/testing/wait.ts';
-import type { SendFrame } from '../../shared/wire/frames.ts';
 import {
   accountWithDevice,
   createDevice,
@@ -22,6 +20,8 @@ import {
 } from '../../edge/testing/client.ts';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { WsTestClient } from '../../edge/testing/ws-client.ts';
+import { sleep } from '../../shared/testing/wait.ts';
+import type { SendFrame } from '../../shared/wire/frames.ts';
 
 const FRAMES = Number(process.env.FRAMES ?? 60);
 const RECIPIENTS = Number(process.env.RECIPIENTS ?? 1);
