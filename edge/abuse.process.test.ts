@@ -9,6 +9,8 @@ import type { SendFrame } from '../shared/wire/frames.ts';
 import {
   accountWithDevice,
   createDevice,
+  deviceRequest,
+  expectJson,
   registerDevice,
   type TestDevice,
   uniqueMessageId,
@@ -244,5 +246,59 @@ describe('relay process: queue storage caps (issue 11 item 3)', () => {
     expect(await answer(a, sendFrame([bob], 60_000))).toBe('stored');
     a.close();
     b.close();
+  });
+});
+
+describe('relay process: one-time prekey budgets (issue 11 item 5)', () => {
+  it('hands out a per-window share of a target device’s one-time prekeys across all requesters, then bundles without one', async () => {
+    const relay = await start({
+      RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET: '5/3600',
+      RATE_LIMIT_HTTP_PER_IP: '10000/60',
+    });
+    const victim = await accountWithDevice(relay.http, 'victim', { oneTimePreKeys: 20 });
+    const drainers = [
+      await accountWithDevice(relay.http, 'drainer1', { oneTimePreKeys: 0 }),
+      await accountWithDevice(relay.http, 'drainer2', { oneTimePreKeys: 0 }),
+    ];
+    const handedOut: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const res = await deviceRequest(
+        relay.http,
+        drainers[i % 2] as TestDevice,
+        'GET',
+        `/v1/users/${victim.account.userId}/bundles/${victim.deviceId}`,
+      );
+      const bundle = await expectJson<{ devices: { oneTimePreKey?: { id: number } }[] }>(res, 200);
+      const id = bundle.devices[0]?.oneTimePreKey?.id;
+      if (id !== undefined) handedOut.push(id);
+    }
+    expect(handedOut).toHaveLength(5);
+    const status = await expectJson<{ oneTimePreKeys: number }>(
+      await deviceRequest(relay.http, victim, 'GET', '/v1/prekeys'),
+      200,
+    );
+    expect(status.oneTimePreKeys).toBe(15);
+    const metrics = await (await relay.http('/metrics')).text();
+    expect(metrics).toMatch(/parley_prekey_bundles_without_one_time_total\{reason="budget"\} 11/);
+  });
+
+  it('charges bundle fetches to the requesting account, not to each of its devices', async () => {
+    const relay = await start({ RATE_LIMIT_BUNDLES_PER_REQUESTER: '4/3600' });
+    const target = await accountWithDevice(relay.http, 'target');
+    const first = await accountWithDevice(relay.http, 'fetcher');
+    const second = await createDevice(first.account);
+    await registerDevice(relay.http, second);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await deviceRequest(
+        relay.http,
+        i % 2 === 0 ? first : second,
+        'GET',
+        `/v1/users/${target.account.userId}/bundles/${target.deviceId}`,
+      );
+      await res.body?.cancel();
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });

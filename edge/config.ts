@@ -39,8 +39,10 @@ export interface RateLimitConfig {
   readonly framesPerDevice: RateLimit;
   /** Device copies written by `send` frames, per sending device. */
   readonly copiesPerDevice: RateLimit;
-  /** Prekey bundles handed out, per requesting device or account (against prekey exhaustion). */
+  /** Prekey bundles handed out, per requesting account (against prekey exhaustion). */
   readonly bundlesPerRequester: RateLimit;
+  /** One-time prekeys handed out per target device, across all requesters. */
+  readonly oneTimePrekeysPerTarget: RateLimit;
   /** Attachment bytes announced, per uploading device. */
   readonly attachmentBytesPerDevice: RateLimit;
   /** Bytes written to the queue by `send` frames, per sending device (a shared body once). */
@@ -275,6 +277,10 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         'RATE_LIMIT_BUNDLES_PER_REQUESTER',
         RATE_LIMITS.bundlesPerDevice,
       ),
+      oneTimePrekeysPerTarget: rate(env, 'RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET', {
+        limit: 50,
+        windowMs: 3_600_000,
+      }),
       attachmentBytesPerDevice: rate(
         env,
         'RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE',

@@ -94,7 +94,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     db: database.db,
     fanout,
     bundleLimiter: limiter('bundles', limits.bundlesPerRequester),
+    prekeyBudget: limiter('prekeys-per-target', limits.oneTimePrekeysPerTarget),
     now,
+    onOneTimePrekeyMissing: (reason) => metrics.prekeysMissing.inc({ reason }),
     onDeviceListChanged: (accountId) => {
       deviceLists.invalidate(accountId);
       fanout.deviceListChanged(accountId).catch((error: unknown) =>
