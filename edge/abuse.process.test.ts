@@ -11,6 +11,9 @@ import {
   createDevice,
   deviceRequest,
   expectJson,
+  jsonInit,
+  login,
+  registerAccount,
   registerDevice,
   type TestDevice,
   uniqueMessageId,
@@ -300,5 +303,56 @@ describe('relay process: one-time prekey budgets (issue 11 item 5)', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+});
+
+describe('relay process: handles (issue 11 item 10)', () => {
+  it('answers register and login options alike for taken and free handles, naming no credentials', async () => {
+    const relay = await start({});
+    const alice = await accountWithDevice(relay.http, 'alice');
+    const options = async (path: string, handle: string) => {
+      const res = await relay.http(path, jsonInit('POST', { handle }));
+      return {
+        status: res.status,
+        body: (await res.json()) as { options?: Record<string, unknown> },
+      };
+    };
+    const takenReg = await options('/v1/auth/register/options', 'alice');
+    const freeReg = await options('/v1/auth/register/options', 'nobody');
+    expect([takenReg.status, freeReg.status]).toEqual([200, 200]);
+    expect(Object.keys(takenReg.body.options ?? {}).sort()).toEqual(
+      Object.keys(freeReg.body.options ?? {}).sort(),
+    );
+    const knownLogin = await options('/v1/auth/login/options', 'alice');
+    const unknownLogin = await options('/v1/auth/login/options', 'nobody');
+    expect([knownLogin.status, unknownLogin.status]).toEqual([200, 200]);
+    expect(knownLogin.body.options?.allowCredentials).toBeUndefined();
+    expect(unknownLogin.body.options?.allowCredentials).toBeUndefined();
+    expect(Object.keys(knownLogin.body.options ?? {}).sort()).toEqual(
+      Object.keys(unknownLogin.body.options ?? {}).sort(),
+    );
+
+    // The discoverable passkey still logs in (the authenticator picks it without a list) ...
+    expect((await login(relay.http, alice.account)).length).toBeGreaterThan(0);
+    // ... and a passkey presented against an unknown handle's challenge is refused.
+    const { options: foreign } = await expectJson<{ options: never }>(
+      await relay.http('/v1/auth/login/options', jsonInit('POST', { handle: 'nobody' })),
+      200,
+    );
+    const response = await alice.account.authenticator.getAssertion(foreign);
+    const refused = await relay.http('/v1/auth/login/verify', jsonInit('POST', { response }));
+    expect(refused.status).toBe(401);
+    // A taken handle is still refused, at the end of the ceremony.
+    await expect(registerAccount(relay.http, 'alice')).rejects.toThrow(/HANDLE_TAKEN/);
+  });
+
+  it('reclaims an account that registered no device within the claim period, and keeps used ones', async () => {
+    const relay = await start({ UNCLAIMED_ACCOUNT_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '1' });
+    await registerAccount(relay.http, 'squatter');
+    await accountWithDevice(relay.http, 'alice');
+    await new Promise((r) => setTimeout(r, 4000));
+    const again = await registerAccount(relay.http, 'squatter');
+    expect(again.handle).toBe('squatter');
+    await expect(registerAccount(relay.http, 'alice')).rejects.toThrow(/HANDLE_TAKEN/);
   });
 });

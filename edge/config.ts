@@ -78,6 +78,8 @@ export interface RelayConfig {
   readonly challengeTtlSeconds: number;
   readonly retentionSeconds: number;
   readonly sweepIntervalSeconds: number;
+  /** An account that registers no device within this long is deleted by the sweeper (its handle freed). */
+  readonly unclaimedAccountSeconds: number;
   /**
    * File databases: how often the write-ahead log is checkpointed and truncated,
    * so acknowledged (deleted) ciphertext does not linger in old WAL page images.
@@ -259,6 +261,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     retentionSeconds:
       int(env, 'RETENTION_DAYS', MESSAGE_RETENTION_MS / 86_400_000, 1, 365) * 86_400,
     sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
+    unclaimedAccountSeconds: int(env, 'UNCLAIMED_ACCOUNT_SECONDS', 6 * 3600, 1, 30 * 86_400),
     walCheckpointSeconds: int(env, 'WAL_CHECKPOINT_SECONDS', 10, 1, 3600),
     wsIdleTimeoutSeconds: int(env, 'WS_IDLE_TIMEOUT_SECONDS', IDLE_TIMEOUT_MS / 1000, 2, 3600),
     wsAuthTimeoutSeconds: int(env, 'WS_AUTH_TIMEOUT_SECONDS', AUTH_TIMEOUT_MS / 1000, 1, 600),

@@ -145,7 +145,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     bytesLimiter: limiter('attachment-bytes', limits.attachmentBytesPerDevice),
   });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
-  const sweeper = new Sweeper({ database, queue, log, metrics, now });
+  const sweeper = new Sweeper({
+    database,
+    queue,
+    log,
+    metrics,
+    now,
+    unclaimedAccountMs: config.unclaimedAccountSeconds * 1000,
+  });
   const app = createApp({
     config,
     database,
