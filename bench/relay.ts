@@ -142,6 +142,11 @@ function relayEnv(plan: Plan): Record<string, string> {
     RATE_LIMIT_HTTP_PER_IP: '10000000/60',
     RATE_LIMIT_FRAMES_PER_DEVICE: '10000000/1',
     RATE_LIMIT_COPIES_PER_DEVICE: '1000000000/60',
+    // Throughput runs: one pair of accounts sends far more than any person would.
+    RATE_LIMIT_SEND_BYTES_PER_DEVICE: '1000000000000/60',
+    RATE_LIMIT_SENDS_PER_RECIPIENT: '1000000000/60',
+    QUEUE_MAX_PER_DEVICE: '10000000',
+    DB_MAX_MB: '0',
     WS_AUTH_TIMEOUT_SECONDS: '120',
   };
 }

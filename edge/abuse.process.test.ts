@@ -21,7 +21,7 @@ import {
 import { RelayProcess } from './testing/relay-process.ts';
 import { WsTestClient } from './testing/ws-client.ts';
 
-function body(bytes: number): Uint8Array {
+function body(bytes: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(bytes));
 }
 
