@@ -117,13 +117,18 @@ export class SendQuota {
         );
     }
 
-    for (const recipient of recipients) {
-      if (recipient === sender.accountId) continue; // one's own devices are not strangers
-      const decision = await decided(
-        this.#o.sendsPerRecipient.consume(`${sender.accountId}>${recipient}`),
-      );
-      if (!decision.allowed) throw sendRateLimited(decision, 'sends to this account');
-    }
+    // Copies to the sender's own devices are never charged (they are not strangers). The
+    // buckets are independent, so a group send (up to 256 accounts) asks a shared store for
+    // all of them at once rather than one round trip after another.
+    const pairs = await Promise.all(
+      [...recipients]
+        .filter((recipient) => recipient !== sender.accountId)
+        .map((recipient) =>
+          decided(this.#o.sendsPerRecipient.consume(`${sender.accountId}>${recipient}`)),
+        ),
+    );
+    const deniedPair = pairs.find((decision) => !decision.allowed);
+    if (deniedPair !== undefined) throw sendRateLimited(deniedPair, 'sends to this account');
     if (stored > 0) {
       const decision = await decided(
         this.#o.bytesPerDevice.consume(`${sender.accountId}/${sender.deviceId}`, stored),
