@@ -79,6 +79,8 @@ describe('QueueStore (native, file database)', () => {
       args: [bob, alice],
     });
     expect(await store.enqueue([copy(6)])).toEqual([]);
+    expect(await store.blockersOf(alice, [bob, alice])).toEqual(new Set([bob]));
+    expect(await store.blockersOf(bob, [alice])).toEqual(new Set());
     await database.client.execute({ sql: 'DELETE FROM blocks', args: [] });
   });
 

@@ -50,6 +50,8 @@ export interface QueueStore {
   ): Promise<QueueRow[]>;
   /** What is queued for every device of these accounts (devices with nothing queued are absent). */
   usage(accounts: readonly string[]): Promise<DeviceUsage[]>;
+  /** Which of these accounts block `sender` (read on the hot-path connection, like `usage`). */
+  blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>>;
   /**
    * Bytes of the database in use (pages minus free pages), for the disk
    * watermark; undefined when the database cannot tell (remote).
@@ -105,6 +107,8 @@ const PENDING_SQL = `SELECT q.seq, q.sender_account, q.sender_device, q.client_m
   ORDER BY q.seq LIMIT ?`;
 const USAGE_SQL = `SELECT recipient_account, recipient_device, count, bytes FROM queue_usage
   WHERE recipient_account IN (SELECT value FROM json_each(?))`;
+const BLOCKERS_SQL = `SELECT account_id FROM blocks
+  WHERE blocked = ? AND account_id IN (SELECT value FROM json_each(?))`;
 
 const EMPTY = new Uint8Array(0);
 
@@ -219,6 +223,7 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
   readonly #insertBody: NativeStatement;
   readonly #dropBody: NativeStatement;
   readonly #usage: NativeStatement;
+  readonly #blockers: NativeStatement;
   readonly #pages: NativeStatement;
   readonly #freePages: NativeStatement;
   readonly #pageSize: NativeStatement;
@@ -240,6 +245,7 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
     this.#insertBody = db.prepare(INSERT_BODY_SQL).raw(true);
     this.#dropBody = db.prepare(DROP_BODY_SQL);
     this.#usage = db.prepare(USAGE_SQL).raw(true);
+    this.#blockers = db.prepare(BLOCKERS_SQL).raw(true);
     this.#pages = db.prepare('PRAGMA page_count').raw(true);
     this.#freePages = db.prepare('PRAGMA freelist_count').raw(true);
     this.#pageSize = db.prepare('PRAGMA page_size').raw(true);
@@ -300,6 +306,22 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
     if (accounts.length === 0) return Promise.resolve([]);
     const read = (): DeviceUsage[] =>
       this.#usage.all([JSON.stringify(accounts)]).map((r) => usageOf(r as unknown[]));
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(error);
+      return retryRead(read);
+    }
+  }
+
+  blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>> {
+    if (accounts.length === 0) return Promise.resolve(new Set());
+    const read = (): Set<string> =>
+      new Set(
+        this.#blockers
+          .all([sender, JSON.stringify(accounts)])
+          .map((r) => String((r as unknown[])[0])),
+      );
     try {
       return Promise.resolve(read());
     } catch (error) {
@@ -426,6 +448,15 @@ class ClientQueueStore extends GroupCommittedStore implements QueueStore {
       args: [JSON.stringify(accounts)],
     });
     return result.rows.map((row) => usageOf(Array.from(row)));
+  }
+
+  async blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>> {
+    if (accounts.length === 0) return new Set();
+    const result = await this.#client.execute({
+      sql: BLOCKERS_SQL,
+      args: [sender, JSON.stringify(accounts)],
+    });
+    return new Set(result.rows.map((row) => String(row[0])));
   }
 
   async databaseBytes(): Promise<number | undefined> {

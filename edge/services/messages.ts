@@ -165,16 +165,10 @@ export class MessageService {
       frame.expiresAt ?? Number.MAX_SAFE_INTEGER,
       now + this.#d.retentionMs,
     );
-    // Blocked recipients get nothing (the insert guards that too); they are left out here so
-    // the caps below neither count nor reveal them.
-    const blockers = await blockersOf(
-      this.#d.db,
-      sender.accountId,
-      frame.to.map((r) => r.user),
-    );
+    // Copies for recipients who blocked the sender are dropped by the insert itself; the
+    // quota leaves them out, so it neither counts nor reveals them.
     const rows: NewQueueRow[] = [];
     for (const recipient of frame.to) {
-      if (blockers.has(recipient.user)) continue;
       for (const device of recipient.devices) {
         // A copy without its own body shares the frame's: stored once, referenced by each.
         const shared = device.body === undefined && frame.body !== undefined;

@@ -27,7 +27,7 @@ import { RelayCode } from '../http/codes.ts';
 import type { RateDecision, RateLimiter } from '../limits/rate-limiter.ts';
 
 export interface SendQuotaOptions {
-  readonly queue: Pick<QueueStore, 'usage' | 'databaseBytes'>;
+  readonly queue: Pick<QueueStore, 'usage' | 'blockersOf' | 'databaseBytes'>;
   readonly now: () => number;
   /** Stored bytes per sending device (a shared body counts once). */
   readonly bytesPerDevice: RateLimiter;
@@ -84,37 +84,41 @@ export class SendQuota {
 
   /**
    * Charges the sender and checks every addressed device's queue; throws
-   * RATE_LIMITED or QUEUE_FULL and writes nothing. `rows` are the copies to
-   * store, already without recipients who blocked the sender.
+   * RATE_LIMITED or QUEUE_FULL and writes nothing. Copies to recipients who
+   * blocked the sender are ignored here (the insert drops them).
    */
-  async check(sender: DeviceAddress, rows: readonly NewQueueRow[]): Promise<void> {
+  async check(sender: DeviceAddress, all: readonly NewQueueRow[]): Promise<void> {
+    if (all.length === 0) return;
+    const addressed = [...new Set(all.map((r) => r.recipientAccount))];
+    // Reads first (two statements on the hot-path connection): a refusal for a full queue
+    // costs the sender none of its budget.
+    const [queued, blockers] = await Promise.all([
+      this.#o.queue.usage(addressed),
+      this.#o.queue.blockersOf(sender.accountId, addressed),
+    ]);
+    const rows = blockers.size === 0 ? all : all.filter((r) => !blockers.has(r.recipientAccount));
     if (rows.length === 0) return;
+    const usage = new Map<string, { count: number; bytes: number }>();
+    for (const u of queued) usage.set(`${u.account}/${u.device}`, u);
     const recipients = new Set<string>();
     let stored = 0;
     let sharedCounted = false;
     for (const row of rows) {
       recipients.add(row.recipientAccount);
-      if (row.shared === true) {
-        if (sharedCounted) continue;
-        sharedCounted = true;
-      }
-      stored += row.ciphertext.length;
-    }
-
-    // Reads first: a refusal for a full queue costs the sender none of its budget.
-    const usage = new Map<string, { count: number; bytes: number }>();
-    for (const u of await this.#o.queue.usage([...recipients]))
-      usage.set(`${u.account}/${u.device}`, { count: u.count, bytes: u.bytes });
-    for (const row of rows) {
-      const queued = usage.get(`${row.recipientAccount}/${row.recipientDevice}`);
-      const count = (queued?.count ?? 0) + 1;
-      const bytes = (queued?.bytes ?? 0) + row.ciphertext.length;
+      const before = usage.get(`${row.recipientAccount}/${row.recipientDevice}`);
+      const count = (before?.count ?? 0) + 1;
+      const bytes = (before?.bytes ?? 0) + row.ciphertext.length;
       if (count > this.#o.maxQueuedPerDevice || bytes > this.#o.maxQueuedBytesPerDevice)
         throw new ParleyError(
           RelayCode.QUEUE_FULL,
           "A recipient device's queue is full: it must read its messages first",
           { user: row.recipientAccount },
         );
+      if (row.shared === true) {
+        if (sharedCounted) continue; // a shared body is written once
+        sharedCounted = true;
+      }
+      stored += row.ciphertext.length;
     }
 
     // Copies to the sender's own devices are never charged (they are not strangers). The
