@@ -239,6 +239,13 @@ describe('relay process: queue storage caps (issue 11 item 3)', () => {
     }
     expect(answers.at(-1)).toBe('STORAGE_FULL');
     expect(answers.filter((x) => x === 'stored').length).toBeGreaterThan(3);
+    // New attachment uploads are refused too.
+    const upload = await deviceRequest(relay.http, alice, 'POST', '/v1/attachments', {
+      size: 1000,
+      digest: 'A'.repeat(43),
+    });
+    expect(upload.status).toBe(507);
+    expect(((await upload.json()) as { error: { code: string } }).error.code).toBe('STORAGE_FULL');
 
     const b = await WsTestClient.connect(relay.wsUrl, bob);
     const delivered = await b.waitFor('deliver', answers.length - 1);

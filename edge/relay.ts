@@ -143,6 +143,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     now,
     random,
     bytesLimiter: limiter('attachment-bytes', limits.attachmentBytesPerDevice),
+    checkStorage: () => quota.checkStorage(),
   });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
   const sweeper = new Sweeper({
