@@ -64,6 +64,9 @@ import {
 import { type SeededDevice, seedDevices } from './relay/seed.ts';
 
 type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2' | 'parleyNodeWs';
+/** Both instances of a two-instance run share it: a token from one must verify on the other. */
+const BENCH_TOKEN_SECRET = 'bench secret shared by the two relay instances';
+
 const SYSTEMS: readonly SystemName[] = ['ws', 'socketio', 'parley', 'socketio2', 'parley2'];
 /** Measurement aids, run only when named in RELAY_BENCH_SYSTEMS. */
 const EXTRA_SYSTEMS: readonly SystemName[] = ['parleyNodeWs'];
@@ -139,6 +142,11 @@ function relayEnv(plan: Plan): Record<string, string> {
     RATE_LIMIT_HTTP_PER_IP: '10000000/60',
     RATE_LIMIT_FRAMES_PER_DEVICE: '10000000/1',
     RATE_LIMIT_COPIES_PER_DEVICE: '1000000000/60',
+    // Throughput runs: one pair of accounts sends far more than any person would.
+    RATE_LIMIT_SEND_BYTES_PER_DEVICE: '1000000000000/60',
+    RATE_LIMIT_SENDS_PER_RECIPIENT: '1000000000/60',
+    QUEUE_MAX_PER_DEVICE: '10000000',
+    DB_MAX_MB: '0',
     WS_AUTH_TIMEOUT_SECONDS: '120',
     // Thousands of sockets from one IP authenticate at once here; not an attack.
     WS_PREAUTH_SOCKETS_PER_IP: '100000',
@@ -240,11 +248,21 @@ class RelayBench {
         const redis = await this.#redisUrl();
         const dbPath = this.#freshDatabase(system);
         const one = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-1' },
+          env: {
+            ...env,
+            REDIS_URL: redis,
+            TOKEN_SECRET: BENCH_TOKEN_SECRET,
+            INSTANCE_ID: 'bench-1',
+          },
           dbPath,
         });
         const two = await RelayProcess.start({
-          env: { ...env, REDIS_URL: redis, INSTANCE_ID: 'bench-2' },
+          env: {
+            ...env,
+            REDIS_URL: redis,
+            TOKEN_SECRET: BENCH_TOKEN_SECRET,
+            INSTANCE_ID: 'bench-2',
+          },
           dbPath,
         });
         return {

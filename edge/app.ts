@@ -3,7 +3,7 @@
  * services. Tests drive it in-process with `app.request()`; main.ts serves it.
  */
 
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ErrorCode, ParleyError } from '../shared/errors.ts';
@@ -61,12 +61,24 @@ export interface ServeEnv {
   readonly remoteAddr?: { readonly hostname?: string };
 }
 
-function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded !== undefined && forwarded !== '') return forwarded;
-  }
-  return (c.env as ServeEnv | undefined)?.remoteAddr?.hostname ?? 'unknown';
+/**
+ * The peer address, or behind `hops` trusted proxies the X-Forwarded-For entry
+ * the outermost trusted proxy appended: each proxy appends the address it was
+ * connected from, so only the right-most `hops` entries are trustworthy and
+ * everything further left is whatever the client sent. A header with fewer
+ * entries than hops did not pass through all the proxies: the peer address is
+ * used (a request that bypassed the proxies is limited as the proxy itself).
+ */
+export function clientIp(
+  forwardedFor: string | undefined,
+  peer: string | undefined,
+  hops: number,
+): string {
+  const direct = peer ?? 'unknown';
+  if (hops <= 0 || forwardedFor === undefined) return direct;
+  const entries = forwardedFor.split(',').map((s) => s.trim());
+  const entry = entries.length >= hops ? entries[entries.length - hops] : undefined;
+  return entry === undefined || entry === '' ? direct : entry;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -78,7 +90,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.use('*', async function observe(c, next) {
-    c.set('ip', clientIp(c, config.trustProxy));
+    c.set(
+      'ip',
+      clientIp(
+        c.req.header('x-forwarded-for'),
+        (c.env as ServeEnv | undefined)?.remoteAddr?.hostname,
+        config.trustProxyHops,
+      ),
+    );
     await next();
     metrics.httpRequests.inc({ route: c.req.routePath, status: String(c.res.status) });
   });

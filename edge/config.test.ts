@@ -66,6 +66,31 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ LOG_LEVEL: 'loud' }, random)).toThrow(/LOG_LEVEL/);
   });
 
+  it('refuses to start without TOKEN_SECRET when fan-out is shared between instances', () => {
+    expect(() => parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, random)).toThrow(
+      /TOKEN_SECRET/,
+    );
+    expect(() =>
+      parseConfig(
+        { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' },
+        random,
+      ),
+    ).toThrow(/TOKEN_SECRET/);
+    const shared = parseConfig(
+      { REDIS_URL: 'redis://127.0.0.1:6379', TOKEN_SECRET: 's'.repeat(32) },
+      random,
+    );
+    expect(shared.tokenSecretIsEphemeral).toBe(false);
+  });
+
+  it('takes the client IP from a configured number of proxy hops', () => {
+    expect(parseConfig({}, random).trustProxyHops).toBe(0);
+    expect(parseConfig({ TRUST_PROXY: 'true' }, random).trustProxyHops).toBe(1);
+    expect(parseConfig({ TRUST_PROXY: '2' }, random).trustProxyHops).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: 'false' }, random).trustProxyHops).toBe(0);
+    expect(() => parseConfig({ TRUST_PROXY: 'yes' }, random)).toThrow(/TRUST_PROXY/);
+  });
+
   it('announces the RP id matching the calling origin', () => {
     const config = parseConfig({}, random);
     expect(rpIdForOrigin(config, EXTENSION_ORIGIN)).toBe(EXTENSION_ORIGIN);

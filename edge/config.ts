@@ -41,10 +41,26 @@ export interface RateLimitConfig {
   readonly copiesPerDevice: RateLimit;
   /** Transient copies pushed to one recipient socket (counted on that socket; the rest are dropped). */
   readonly transientPerRecipient: RateLimit;
-  /** Prekey bundles handed out, per requesting device or account (against prekey exhaustion). */
+  /** Prekey bundles handed out, per requesting account (against prekey exhaustion). */
   readonly bundlesPerRequester: RateLimit;
+  /** One-time prekeys handed out per target device, across all requesters. */
+  readonly oneTimePrekeysPerTarget: RateLimit;
   /** Attachment bytes announced, per uploading device. */
   readonly attachmentBytesPerDevice: RateLimit;
+  /** Bytes written to the queue by `send` frames, per sending device (a shared body once). */
+  readonly sendBytesPerDevice: RateLimit;
+  /** Stored sends per (sender account, recipient account): the relay cannot tell contacts apart. */
+  readonly sendsPerRecipient: RateLimit;
+}
+
+/** Storage caps of the delivery queue (issue 11 item 3). */
+export interface QueueLimits {
+  /** Queued copies per recipient device. */
+  readonly maxPerDevice: number;
+  /** Queued body bytes per recipient device. */
+  readonly maxBytesPerDevice: number;
+  /** Database bytes in use above which stored sends are refused (0: no watermark). */
+  readonly maxDatabaseBytes: number;
 }
 
 export interface RelayConfig {
@@ -64,6 +80,8 @@ export interface RelayConfig {
   readonly challengeTtlSeconds: number;
   readonly retentionSeconds: number;
   readonly sweepIntervalSeconds: number;
+  /** An account that registers no device within this long is deleted by the sweeper (its handle freed). */
+  readonly unclaimedAccountSeconds: number;
   /**
    * File databases: how often the write-ahead log is checkpointed and truncated,
    * so acknowledged (deleted) ciphertext does not linger in old WAL page images.
@@ -88,6 +106,7 @@ export interface RelayConfig {
   /** SQLite `synchronous` for file databases: NORMAL (default) survives process crashes; FULL also power loss. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly rateLimits: RateLimitConfig;
+  readonly queueLimits: QueueLimits;
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
@@ -95,8 +114,13 @@ export interface RelayConfig {
   readonly instanceId: string;
   /** With Redis/Upstash fan-out: every connected device re-reads its queue this often (lost-publish safety net). */
   readonly fanoutPollSeconds: number;
-  /** Take the client IP from X-Forwarded-For (only behind a reverse proxy you control). */
-  readonly trustProxy: boolean;
+  /**
+   * How many reverse proxies you control stand in front of the relay (TRUST_PROXY: a hop
+   * count, `true` = 1, `false`/unset = 0). The client IP is the X-Forwarded-For entry the
+   * outermost of them appended: the `trustProxyHops`-th from the right. Anything to the left
+   * of it was written by the client and is never used.
+   */
+  readonly trustProxyHops: number;
   readonly logLevel: LogLevel;
   /** Seconds allowed for in-flight work on SIGINT/SIGTERM before sockets are cut. */
   readonly shutdownGraceSeconds: number;
@@ -178,6 +202,18 @@ function decodeSecret(raw: string): Uint8Array {
   return bytes;
 }
 
+/** TRUST_PROXY: `false`/`0` (default), `true` (one proxy), or a number of proxy hops. */
+function proxyHops(env: Env): number {
+  const raw = str(env, 'TRUST_PROXY', 'false').toLowerCase();
+  if (raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  if (!/^\d+$/.test(raw) || Number(raw) > 16)
+    throw new ConfigError(`TRUST_PROXY: expected true, false or a hop count 0..16, got "${raw}"`);
+  return Number(raw);
+}
+
+const MiB = 1024 * 1024;
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Development origins: a page served by the relay host itself, or by a dev server. */
@@ -201,6 +237,14 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
   const instanceBytes = random(6);
+  const redisUrl = optional(env, 'REDIS_URL');
+  const upstashRestUrl = optional(env, 'UPSTASH_REDIS_REST_URL');
+  // With shared fan-out, several instances serve the same users: a random secret per instance
+  // would make a token issued by one fail on the next at random, so refuse to start instead.
+  if (configuredSecret === undefined && (redisUrl !== undefined || upstashRestUrl !== undefined))
+    throw new ConfigError(
+      'TOKEN_SECRET: required when REDIS_URL or UPSTASH_REDIS_REST_URL is set (every instance must share it)',
+    );
   const config: RelayConfig = {
     host: str(env, 'HOST', '127.0.0.1'),
     port,
@@ -228,6 +272,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     retentionSeconds:
       int(env, 'RETENTION_DAYS', MESSAGE_RETENTION_MS / 86_400_000, 1, 365) * 86_400,
     sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
+    unclaimedAccountSeconds: int(env, 'UNCLAIMED_ACCOUNT_SECONDS', 6 * 3600, 1, 30 * 86_400),
     walCheckpointSeconds: int(env, 'WAL_CHECKPOINT_SECONDS', 10, 1, 3600),
     wsIdleTimeoutSeconds: int(env, 'WS_IDLE_TIMEOUT_SECONDS', IDLE_TIMEOUT_MS / 1000, 2, 3600),
     wsAuthTimeoutSeconds: int(env, 'WS_AUTH_TIMEOUT_SECONDS', AUTH_TIMEOUT_MS / 1000, 1, 600),
@@ -254,18 +299,35 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         'RATE_LIMIT_BUNDLES_PER_REQUESTER',
         RATE_LIMITS.bundlesPerDevice,
       ),
+      oneTimePrekeysPerTarget: rate(env, 'RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET', {
+        limit: 50,
+        windowMs: 3_600_000,
+      }),
       attachmentBytesPerDevice: rate(
         env,
         'RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE',
         RATE_LIMITS.attachmentBytesPerDevice,
       ),
+      sendBytesPerDevice: rate(env, 'RATE_LIMIT_SEND_BYTES_PER_DEVICE', {
+        limit: 64 * MiB,
+        windowMs: 600_000,
+      }),
+      sendsPerRecipient: rate(env, 'RATE_LIMIT_SENDS_PER_RECIPIENT', {
+        limit: 600,
+        windowMs: 600_000,
+      }),
     },
-    redisUrl: optional(env, 'REDIS_URL'),
-    upstashRestUrl: optional(env, 'UPSTASH_REDIS_REST_URL'),
+    queueLimits: {
+      maxPerDevice: int(env, 'QUEUE_MAX_PER_DEVICE', 10_000, 1, 10_000_000),
+      maxBytesPerDevice: int(env, 'QUEUE_MAX_BYTES_PER_DEVICE', 64 * MiB, 64 * 1024, 2 ** 40),
+      maxDatabaseBytes: int(env, 'DB_MAX_MB', 4096, 0, 2 ** 30) * MiB,
+    },
+    redisUrl,
+    upstashRestUrl,
     upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),
     instanceId: str(env, 'INSTANCE_ID', toHex(instanceBytes)),
     fanoutPollSeconds: int(env, 'FANOUT_POLL_SECONDS', 30, 1, 3600),
-    trustProxy: str(env, 'TRUST_PROXY', 'false') === 'true',
+    trustProxyHops: proxyHops(env),
     logLevel,
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
   };

@@ -348,7 +348,11 @@ describe('relay process: two instances, one database, limits in Redis', () => {
     redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_HTTP_PER_IP: '10/60' };
+    const env = {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      TOKEN_SECRET: 'two-instance test secret, the same on both',
+      RATE_LIMIT_HTTP_PER_IP: '10/60',
+    };
     const first = await RelayProcess.start({ env });
     relays.push(first);
     const second = await RelayProcess.start({ env, dbPath: first.dbPath });

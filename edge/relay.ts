@@ -29,6 +29,7 @@ import { AttachmentService } from './services/attachments.ts';
 import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { MessageService } from './services/messages.ts';
+import { SendQuota } from './services/send-quota.ts';
 import { Hub } from './ws/hub.ts';
 import { encodeDeliver } from './ws/server-frames.ts';
 
@@ -93,7 +94,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     db: database.db,
     fanout,
     bundleLimiter: limiter('bundles', limits.bundlesPerRequester),
+    prekeyBudget: limiter('prekeys-per-target', limits.oneTimePrekeysPerTarget),
     now,
+    onOneTimePrekeyMissing: (reason) => metrics.prekeysMissing.inc({ reason }),
     onDeviceListChanged: (accountId) => {
       deviceLists.invalidate(accountId);
       fanout.deviceListChanged(accountId).catch((error: unknown) =>
@@ -103,6 +106,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       );
     },
   });
+  const quota = new SendQuota({
+    queue,
+    now,
+    bytesPerDevice: limiter('send-bytes', limits.sendBytesPerDevice),
+    sendsPerRecipient: limiter('sends-per-recipient', limits.sendsPerRecipient),
+    maxQueuedPerDevice: config.queueLimits.maxPerDevice,
+    maxQueuedBytesPerDevice: config.queueLimits.maxBytesPerDevice,
+    maxDatabaseBytes: config.queueLimits.maxDatabaseBytes,
+  });
   const messages = new MessageService({
     db: database.db,
     queue,
@@ -110,6 +122,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     fanout,
     now,
     retentionMs: config.retentionSeconds * 1000,
+    quota,
     encodeTransient: (d) => encodeDeliver(d),
   });
   const hub = new Hub({
@@ -130,9 +143,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     now,
     random,
     bytesLimiter: limiter('attachment-bytes', limits.attachmentBytesPerDevice),
+    checkStorage: () => quota.checkStorage(),
   });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
-  const sweeper = new Sweeper({ database, queue, log, metrics, now });
+  const sweeper = new Sweeper({
+    database,
+    queue,
+    log,
+    metrics,
+    now,
+    unclaimedAccountMs: config.unclaimedAccountSeconds * 1000,
+  });
   const app = createApp({
     config,
     database,

@@ -135,14 +135,17 @@ export class PasskeyService {
     return row;
   }
 
+  /**
+   * Options for any well-formed handle, taken or not: answering HANDLE_TAKEN
+   * here made this unauthenticated call an existence oracle. A taken handle
+   * is refused by finishRegistration, after a user-verified passkey ceremony
+   * (rate-limited per IP), as before for a handle claimed in between.
+   */
   async startRegistration(
     handleInput: string,
     caller: Caller,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const handle = normalizeHandle(handleInput);
-    if ((await findAccountByHandle(this.#d.db, handle)) !== undefined) {
-      throw new ParleyError(ErrorCode.HANDLE_TAKEN, 'Handle is taken');
-    }
     const userId = this.#d.random(32);
     const webauthnUserId = toBase64Url(userId);
     const challenge = await this.#newChallenge({
@@ -182,21 +185,22 @@ export class PasskeyService {
     return this.#grant(accountId, handle);
   }
 
+  /**
+   * Login options, the same for every handle: no allowCredentials (passkeys
+   * are discoverable, registered with residentKey 'required'), so the answer
+   * names no credential ids. A known handle binds the challenge to its
+   * account; an unknown one to a random id no account has, so the finish
+   * fails exactly like a passkey of another account ('Passkey not
+   * recognised') and nothing tells the two apart.
+   */
   async startLogin(
     handleInput: string | undefined,
     caller: Caller,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     let accountId: string | null = null;
-    let allow: { id: string; transports?: AuthenticatorTransportFuture[] }[] = [];
     if (handleInput !== undefined) {
       const account = await findAccountByHandle(this.#d.db, normalizeHandle(handleInput));
-      if (account === undefined)
-        throw new ParleyError(ErrorCode.NOT_FOUND, 'No account with this handle');
-      accountId = account.id;
-      allow = (await listPasskeys(this.#d.db, account.id)).map((p) => ({
-        id: p.id,
-        transports: JSON.parse(p.transports) as AuthenticatorTransportFuture[],
-      }));
+      accountId = account?.id ?? uuidFromBytes(this.#d.random(16));
     }
     const challenge = await this.#newChallenge({
       purpose: 'login',
@@ -209,7 +213,6 @@ export class PasskeyService {
       challenge,
       timeout: this.#d.config.challengeTtlSeconds * 1000,
       userVerification: 'required',
-      allowCredentials: allow,
     });
   }
 

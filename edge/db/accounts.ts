@@ -1,5 +1,5 @@
 /** Accounts, their passkeys and WebAuthn challenges. */
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from './open.ts';
 import { accounts, challenges, passkeys } from './schema.ts';
 
@@ -121,6 +121,29 @@ export async function purgeExpiredChallenges(db: Db, now: number): Promise<numbe
     .delete(challenges)
     .where(lte(challenges.expiresAt, now))
     .returning({ c: challenges.challenge });
+  return rows.length;
+}
+
+/**
+ * Deletes up to `limit` accounts created at or before `createdBefore` that
+ * never registered a device (no identity key was ever set, none is
+ * registered), with their passkeys (cascade): a handle claimed and left
+ * unused is free again. Accounts whose devices were all removed later keep
+ * their identity and are not touched.
+ */
+export async function deleteUnclaimedAccounts(
+  db: Db,
+  createdBefore: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db.all<{ id: string }>(sql`
+    DELETE FROM accounts WHERE id IN (
+      SELECT a.id FROM accounts a
+      WHERE a.identity_dh IS NULL AND a.created_at <= ${createdBefore}
+        AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.account_id = a.id)
+      LIMIT ${limit}
+    )
+    RETURNING id`);
   return rows.length;
 }
 

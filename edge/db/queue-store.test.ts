@@ -79,6 +79,8 @@ describe('QueueStore (native, file database)', () => {
       args: [bob, alice],
     });
     expect(await store.enqueue([copy(6)])).toEqual([]);
+    expect(await store.blockersOf(alice, [bob, alice])).toEqual(new Set([bob]));
+    expect(await store.blockersOf(bob, [alice])).toEqual(new Set());
     await database.client.execute({ sql: 'DELETE FROM blocks', args: [] });
   });
 
@@ -113,5 +115,86 @@ describe('QueueStore (native, file database)', () => {
     expect(statSync(`${path}-wal`).size).toBe(0);
     // The log is only truncated, not lost: the rows are still there.
     expect((await store.pending(bob, 1, 0, 2, 100)).some((r) => r.ciphertext[0] === 11)).toBe(true);
+  });
+});
+
+describe.each(['native', 'client'] as const)('QueueStore shared bodies (%s)', (backend) => {
+  let dir: string;
+  let database: Database;
+  let store: QueueStore;
+
+  const count = async (sql: string) =>
+    Number((await database.client.execute(sql)).rows[0]?.[0] ?? Number.NaN);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-queue-shared-'));
+    const path = join(dir, 'q.db');
+    database = await openDatabase({ url: `file:${path}` });
+    await database.client.execute({
+      sql: `INSERT INTO accounts (id, handle, webauthn_user_id, created_at) VALUES (?, 'b', ?, 0)`,
+      args: [bob, bob],
+    });
+    for (const device of [1, 2, 3])
+      await database.client.execute({
+        sql: `INSERT INTO devices (account_id, device_id, device_key, certificate, certificate_created_at,
+                signed_prekey_id, signed_prekey, signed_prekey_sig, kem_prekey_id, kem_prekey, kem_prekey_sig, created_at)
+              VALUES (?, ?, ?, x'00', 0, 1, x'00', x'00', 1, x'00', x'00', 0)`,
+        args: [bob, device, new Uint8Array(32).fill(device)],
+      });
+    store = openQueueStore(database.db, {
+      filePath: backend === 'native' ? path : undefined,
+      synchronous: 'NORMAL',
+    });
+  });
+
+  afterAll(() => {
+    store.close();
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a body shared by several copies once, serves it to each, and drops it with the last ack', async () => {
+    const shared = new Uint8Array(1000).fill(7);
+    const rows = [1, 2, 3].map((device) => ({
+      ...copy(40),
+      recipientDevice: device,
+      ciphertext: shared,
+      shared: true,
+    }));
+    // Two sends in one group commit: each references its own body.
+    const [first, second] = await Promise.all([
+      store.enqueue(rows),
+      store.enqueue(rows.map((r) => ({ ...r, clientMessageId: new Uint8Array(16).fill(41) }))),
+    ]);
+    expect(first?.length).toBe(3);
+    expect(second?.length).toBe(3);
+    expect(await count('SELECT count(*) FROM queue_bodies')).toBe(2);
+    expect(await count('SELECT sum(length(ciphertext)) FROM queue')).toBe(0);
+    expect(await store.usage([bob])).toEqual(
+      [1, 2, 3].map((device) => ({ account: bob, device, count: 2, bytes: 2000 })),
+    );
+    for (const device of [1, 2, 3]) {
+      const pending = await store.pending(bob, device, 0, 2, 10);
+      expect(pending.map((r) => Buffer.from(r.ciphertext).equals(shared))).toEqual([true, true]);
+      await store.acknowledge(
+        bob,
+        device,
+        pending.map((r) => r.seq),
+      );
+      expect(await count('SELECT count(*) FROM queue_bodies')).toBe(device === 3 ? 0 : 2);
+    }
+    expect(await store.usage([bob])).toEqual([]);
+  });
+
+  it('leaves no body behind when no copy was written (a resend, or every device gone)', async () => {
+    const shared = new Uint8Array(10).fill(8);
+    const rows = [98, 99].map((device) => ({
+      ...copy(42),
+      recipientDevice: device,
+      ciphertext: shared,
+      shared: true,
+    }));
+    expect(await store.enqueue(rows)).toEqual([]);
+    expect(await count('SELECT count(*) FROM queue_bodies')).toBe(0);
   });
 });

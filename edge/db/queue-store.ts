@@ -18,7 +18,7 @@ import type { Client, InStatement, InValue } from '@libsql/client';
 import { GroupCommit } from './group-commit.ts';
 import { type NativeDatabase, type NativeStatement, openNative } from './native-sqlite.ts';
 import type { Db } from './open.ts';
-import type { NewQueueRow, QueueRow } from './queue.ts';
+import type { DeviceUsage, NewQueueRow, QueueRow } from './queue.ts';
 
 /** A copy that was written: its index in the enqueued rows and its queue seq. */
 export interface StoredCopy {
@@ -48,6 +48,15 @@ export interface QueueStore {
     now: number,
     limit: number,
   ): Promise<QueueRow[]>;
+  /** What is queued for every device of these accounts (devices with nothing queued are absent). */
+  usage(accounts: readonly string[]): Promise<DeviceUsage[]>;
+  /** Which of these accounts block `sender` (read on the hot-path connection, like `usage`). */
+  blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>>;
+  /**
+   * Bytes of the database in use (pages minus free pages), for the disk
+   * watermark; undefined when the database cannot tell (remote).
+   */
+  databaseBytes(): Promise<number | undefined>;
   /** Size of the last group commit (observability). */
   readonly lastBatchSize: number;
   /**
@@ -71,33 +80,73 @@ type Write =
     };
 type WriteResult = StoredCopy[] | number;
 
-const INSERT_SQL = `INSERT INTO queue (recipient_account, recipient_device, sender_account, sender_device,
-    client_message_id, ciphertext, created_at, expires_at, sender_expires_at)
-  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+/** ?10 is the shared body's id (null for an inline body), ?11 the body's length. */
+const insertSql = (bodyId: string) => `INSERT INTO queue (recipient_account, recipient_device,
+    sender_account, sender_device, client_message_id, ciphertext, created_at, expires_at,
+    sender_expires_at, body_id, size)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ${bodyId}, ?11
   WHERE EXISTS (SELECT 1 FROM devices WHERE account_id = ?1 AND device_id = ?2)
     AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND blocked = ?3)
   ON CONFLICT DO NOTHING
   RETURNING seq`;
+const INSERT_SQL = insertSql('?10');
+/** In a client batch the body's id is not known to the statement: it is the newest body. */
+const INSERT_SHARED_SQL = insertSql('(SELECT max(id) FROM queue_bodies)');
+const INSERT_BODY_SQL = 'INSERT INTO queue_bodies (data) VALUES (?) RETURNING id';
+/** A shared body no copy ended up referencing (all blocked, removed or resent). */
+const DROP_BODY_SQL =
+  'DELETE FROM queue_bodies WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queue WHERE body_id = ?1)';
+const DROP_NEWEST_BODY_SQL = `DELETE FROM queue_bodies WHERE id = (SELECT max(id) FROM queue_bodies)
+  AND NOT EXISTS (SELECT 1 FROM queue WHERE body_id = queue_bodies.id)`;
 const ACK_SQL =
   'DELETE FROM queue WHERE seq = ? AND recipient_account = ? AND recipient_device = ?';
-const PENDING_SQL = `SELECT seq, sender_account, sender_device, client_message_id, ciphertext,
-    created_at, expires_at, sender_expires_at
-  FROM queue
-  WHERE recipient_account = ? AND recipient_device = ? AND seq > ? AND expires_at > ?
-  ORDER BY seq LIMIT ?`;
+const PENDING_SQL = `SELECT q.seq, q.sender_account, q.sender_device, q.client_message_id,
+    coalesce(b.data, q.ciphertext), q.created_at, q.expires_at, q.sender_expires_at
+  FROM queue q LEFT JOIN queue_bodies b ON b.id = q.body_id
+  WHERE q.recipient_account = ? AND q.recipient_device = ? AND q.seq > ? AND q.expires_at > ?
+  ORDER BY q.seq LIMIT ?`;
+const USAGE_SQL = `SELECT recipient_account, recipient_device, count, bytes FROM queue_usage
+  WHERE recipient_account IN (SELECT value FROM json_each(?))`;
+const BLOCKERS_SQL = `SELECT account_id FROM blocks
+  WHERE blocked = ? AND account_id IN (SELECT value FROM json_each(?))`;
 
-function insertArgs(r: NewQueueRow): unknown[] {
+const EMPTY = new Uint8Array(0);
+
+/** The body written once for the copies marked `shared` (undefined when fewer than two share it). */
+function sharedBodyOf(rows: readonly NewQueueRow[]): Uint8Array | undefined {
+  let body: Uint8Array | undefined;
+  let n = 0;
+  for (const r of rows) {
+    if (r.shared !== true) continue;
+    body ??= r.ciphertext;
+    n++;
+  }
+  return n >= 2 ? body : undefined;
+}
+
+function insertArgs(r: NewQueueRow, bodyId: number | null, shared: boolean): unknown[] {
   return [
     r.recipientAccount,
     r.recipientDevice,
     r.senderAccount,
     r.senderDevice,
     r.clientMessageId,
-    r.ciphertext,
+    shared ? EMPTY : r.ciphertext,
     r.createdAt,
     r.expiresAt,
     r.senderExpiresAt ?? null,
+    bodyId,
+    r.ciphertext.length,
   ];
+}
+
+function usageOf(raw: readonly unknown[]): DeviceUsage {
+  return {
+    account: String(raw[0]),
+    device: Number(raw[1]),
+    count: Number(raw[2]),
+    bytes: Number(raw[3]),
+  };
 }
 
 function bytesOf(value: unknown): Uint8Array {
@@ -171,6 +220,13 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
   readonly #pending: NativeStatement;
   readonly #lastSeq: NativeStatement;
   readonly #truncateWal: NativeStatement;
+  readonly #insertBody: NativeStatement;
+  readonly #dropBody: NativeStatement;
+  readonly #usage: NativeStatement;
+  readonly #blockers: NativeStatement;
+  readonly #pages: NativeStatement;
+  readonly #freePages: NativeStatement;
+  readonly #pageSize: NativeStatement;
   protected readonly writer: GroupCommit<Write, WriteResult>;
   /** sqlite_sequence for `queue` after our last commit (undefined before the first). */
   #seenSeq: number | undefined;
@@ -186,6 +242,13 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
     this.#pending = db.prepare(PENDING_SQL).raw(true);
     this.#lastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'queue'").raw(true);
     this.#truncateWal = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true);
+    this.#insertBody = db.prepare(INSERT_BODY_SQL).raw(true);
+    this.#dropBody = db.prepare(DROP_BODY_SQL);
+    this.#usage = db.prepare(USAGE_SQL).raw(true);
+    this.#blockers = db.prepare(BLOCKERS_SQL).raw(true);
+    this.#pages = db.prepare('PRAGMA page_count').raw(true);
+    this.#freePages = db.prepare('PRAGMA freelist_count').raw(true);
+    this.#pageSize = db.prepare('PRAGMA page_size').raw(true);
     this.writer = new GroupCommit<Write, WriteResult>({
       runBatch: (writes) => this.#transaction(() => writes.map((w) => this.#apply(w))),
       runOne: (write) => this.#transaction(() => this.#apply(write)),
@@ -222,11 +285,59 @@ class NativeQueueStore extends GroupCommittedStore implements QueueStore {
       return deleted;
     }
     const out: StoredCopy[] = [];
+    const shared = sharedBodyOf(write.rows);
+    let bodyId: number | null = null;
+    if (shared !== undefined)
+      bodyId = Number((this.#insertBody.get([shared]) as readonly unknown[])[0]);
+    let referenced = false;
     write.rows.forEach((row, index) => {
-      const inserted = this.#insert.get(insertArgs(row)) as readonly unknown[] | undefined;
-      if (inserted !== undefined) out.push({ index, seq: Number(inserted[0]) });
+      const usesShared = bodyId !== null && row.shared === true;
+      const args = insertArgs(row, usesShared ? bodyId : null, usesShared);
+      const inserted = this.#insert.get(args) as readonly unknown[] | undefined;
+      if (inserted === undefined) return;
+      referenced ||= usesShared;
+      out.push({ index, seq: Number(inserted[0]) });
     });
+    if (bodyId !== null && !referenced) this.#dropBody.run([bodyId]);
     return out;
+  }
+
+  usage(accounts: readonly string[]): Promise<DeviceUsage[]> {
+    if (accounts.length === 0) return Promise.resolve([]);
+    const read = (): DeviceUsage[] =>
+      this.#usage.all([JSON.stringify(accounts)]).map((r) => usageOf(r as unknown[]));
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(error);
+      return retryRead(read);
+    }
+  }
+
+  blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>> {
+    if (accounts.length === 0) return Promise.resolve(new Set());
+    const read = (): Set<string> =>
+      new Set(
+        this.#blockers
+          .all([sender, JSON.stringify(accounts)])
+          .map((r) => String((r as unknown[])[0])),
+      );
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(error);
+      return retryRead(read);
+    }
+  }
+
+  databaseBytes(): Promise<number | undefined> {
+    const one = (statement: NativeStatement) =>
+      Number((statement.get([]) as readonly unknown[] | undefined)?.[0] ?? 0);
+    try {
+      return Promise.resolve((one(this.#pages) - one(this.#freePages)) * one(this.#pageSize));
+    } catch (error) {
+      return isBusy(error) ? Promise.resolve(undefined) : Promise.reject(error);
+    }
   }
 
   pending(
@@ -290,30 +401,73 @@ class ClientQueueStore extends GroupCommittedStore implements QueueStore {
 
   async #run(writes: readonly Write[]): Promise<WriteResult[]> {
     const statements: InStatement[] = [];
+    /** Per write: whether a body statement precedes its rows (and a drop follows them). */
+    const withBody: boolean[] = [];
     for (const w of writes) {
       if (w.kind === 'insert') {
-        for (const r of w.rows)
-          statements.push({ sql: INSERT_SQL, args: insertArgs(r) as InValue[] });
+        const shared = sharedBodyOf(w.rows);
+        withBody.push(shared !== undefined);
+        if (shared !== undefined) statements.push({ sql: INSERT_BODY_SQL, args: [shared] });
+        for (const r of w.rows) {
+          const usesShared = shared !== undefined && r.shared === true;
+          statements.push({
+            sql: usesShared ? INSERT_SHARED_SQL : INSERT_SQL,
+            args: insertArgs(r, null, usesShared) as InValue[],
+          });
+        }
+        if (shared !== undefined) statements.push({ sql: DROP_NEWEST_BODY_SQL, args: [] });
       } else {
+        withBody.push(false);
         for (const seq of w.seqs)
           statements.push({ sql: ACK_SQL, args: [seq, w.accountId, w.deviceId] });
       }
     }
     const results = await this.#client.batch(statements, 'write');
     let i = 0;
-    return writes.map((w) => {
+    return writes.map((w, n) => {
       if (w.kind === 'ack') {
         let deleted = 0;
         for (const _ of w.seqs) deleted += results[i++]?.rowsAffected ?? 0;
         return deleted;
       }
+      if (withBody[n] === true) i++;
       const out: StoredCopy[] = [];
       w.rows.forEach((_, index) => {
         const seq = results[i++]?.rows[0]?.seq;
         if (seq !== undefined && seq !== null) out.push({ index, seq: Number(seq) });
       });
+      if (withBody[n] === true) i++;
       return out;
     });
+  }
+
+  async usage(accounts: readonly string[]): Promise<DeviceUsage[]> {
+    if (accounts.length === 0) return [];
+    const result = await this.#client.execute({
+      sql: USAGE_SQL,
+      args: [JSON.stringify(accounts)],
+    });
+    return result.rows.map((row) => usageOf(Array.from(row)));
+  }
+
+  async blockersOf(sender: string, accounts: readonly string[]): Promise<Set<string>> {
+    if (accounts.length === 0) return new Set();
+    const result = await this.#client.execute({
+      sql: BLOCKERS_SQL,
+      args: [sender, JSON.stringify(accounts)],
+    });
+    return new Set(result.rows.map((row) => String(row[0])));
+  }
+
+  async databaseBytes(): Promise<number | undefined> {
+    try {
+      const one = async (pragma: string) =>
+        Number((await this.#client.execute(`PRAGMA ${pragma}`)).rows[0]?.[0] ?? 0);
+      const pages = await one('page_count');
+      return (pages - (await one('freelist_count'))) * (await one('page_size'));
+    } catch {
+      return undefined; // a remote database that does not answer pragmas: no watermark
+    }
   }
 
   async pending(

@@ -11,8 +11,25 @@ import { and, count, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { Db } from './open.ts';
 import { queue } from './schema.ts';
 
-export type QueueRow = typeof queue.$inferSelect;
-export type NewQueueRow = Omit<typeof queue.$inferInsert, 'seq'>;
+/** A queued copy as served: `ciphertext` is its body, inline or shared (the storage columns stay inside). */
+export type QueueRow = Omit<typeof queue.$inferSelect, 'bodyId' | 'size'>;
+/**
+ * A copy to store. Copies marked `shared` carry the send's shared body in
+ * `ciphertext` (the same bytes for each); the store writes it once and
+ * references it from every one of them.
+ */
+export type NewQueueRow = Omit<QueueRow, 'seq' | 'senderExpiresAt'> & {
+  readonly senderExpiresAt?: number | null | undefined;
+  readonly shared?: boolean;
+};
+
+/** Queued rows and body bytes for one recipient device (kept by triggers, migration 0001). */
+export interface DeviceUsage {
+  readonly account: string;
+  readonly device: number;
+  readonly count: number;
+  readonly bytes: number;
+}
 
 /** Deletes up to `limit` expired rows; the sweeper calls it until it returns less than `limit`. */
 export async function deleteExpired(db: Db, now: number, limit: number): Promise<number> {

@@ -125,7 +125,15 @@ export const queue = sqliteTable(
     senderDevice: integer('sender_device').notNull(),
     /** The sender's 16-byte message id (unique per sending device). */
     clientMessageId: bytes('client_message_id').notNull(),
+    /** The copy's own body; empty when it references a shared body (`bodyId`). */
     ciphertext: bytes('ciphertext').notNull(),
+    /**
+     * A body shared by several copies of one send, stored once in `queue_bodies`
+     * (triggers in migration 0001 delete it with its last reference).
+     */
+    bodyId: integer('body_id'),
+    /** Body length in bytes (inline or shared): what the copy counts against its device's cap. */
+    size: integer('size').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     /** The earlier of the sender's expiresAt and createdAt + retention: never served at or after it. */
     expiresAt: integer('expires_at').notNull(),
@@ -135,6 +143,7 @@ export const queue = sqliteTable(
   (t) => [
     index('queue_recipient').on(t.recipientAccount, t.recipientDevice, t.seq),
     index('queue_expiry').on(t.expiresAt),
+    index('queue_body').on(t.bodyId),
     uniqueIndex('queue_dedupe').on(
       t.recipientAccount,
       t.recipientDevice,
@@ -143,6 +152,28 @@ export const queue = sqliteTable(
       t.clientMessageId,
     ),
   ],
+);
+
+/** Bodies shared by several queued copies of one send (a group message): stored once. */
+export const queueBodies = sqliteTable('queue_bodies', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  data: bytes('data').notNull(),
+});
+
+/**
+ * What is queued per recipient device (rows and body bytes), kept by triggers
+ * on `queue` (migration 0001), so a send can check the per-device caps
+ * without counting the queue.
+ */
+export const queueUsage = sqliteTable(
+  'queue_usage',
+  {
+    recipientAccount: text('recipient_account').notNull(),
+    recipientDevice: integer('recipient_device').notNull(),
+    count: integer('count').notNull(),
+    bytes: integer('bytes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.recipientAccount, t.recipientDevice] })],
 );
 
 /** Blocks: the relay drops sends from `blocked` to `accountId` (the sender still hears `stored`). */

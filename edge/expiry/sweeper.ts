@@ -1,6 +1,7 @@
 /**
  * The expiry sweeper: deletes queue rows past their expiry (the sender's
- * `expiresAt`, or 30 days undelivered) and stale passkey challenges. Reads
+ * `expiresAt`, or 30 days undelivered), stale passkey challenges, and
+ * accounts that registered no device within the claim period (handle squatting). Reads
  * already skip expired rows, so the sweeper is about storage, not visibility.
  *
  * Deleted must mean gone from the file: the database runs with
@@ -8,7 +9,7 @@
  * TRUNCATE checkpoint empties the write-ahead log, which otherwise keeps old
  * page images — acknowledged ciphertext included — until it is overwritten.
  */
-import { purgeExpiredChallenges } from '../db/accounts.ts';
+import { deleteUnclaimedAccounts, purgeExpiredChallenges } from '../db/accounts.ts';
 import { deleteExpiredAttachments } from '../db/attachments.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
@@ -24,6 +25,7 @@ export interface SweepResult {
   readonly messages: number;
   readonly challenges: number;
   readonly attachments: number;
+  readonly accounts: number;
 }
 
 export interface SweeperDeps {
@@ -33,6 +35,8 @@ export interface SweeperDeps {
   readonly log: Logger;
   readonly metrics: RelayMetrics;
   readonly now: () => number;
+  /** An account with no device this long after its creation is deleted (undefined: never). */
+  readonly unclaimedAccountMs?: number;
   /** Rows deleted per statement, so one sweep never holds the write lock for long. */
   readonly batch?: number;
 }
@@ -91,6 +95,7 @@ export class Sweeper {
     let messages = 0;
     let challenges = 0;
     let attachments = 0;
+    let accounts = 0;
     try {
       const now = this.#d.now();
       for (;;) {
@@ -104,16 +109,24 @@ export class Sweeper {
         if (n < 50) break;
       }
       challenges = await purgeExpiredChallenges(database.db, now);
+      const unclaimed = this.#d.unclaimedAccountMs;
+      if (unclaimed !== undefined) {
+        for (;;) {
+          const n = await deleteUnclaimedAccounts(database.db, now - unclaimed, 100);
+          accounts += n;
+          if (n < 100) break;
+        }
+      }
       await this.#truncateWal();
       metrics.expired.inc({}, messages);
-      if (messages + challenges + attachments > 0)
-        log.info('expiry.swept', { messages, challenges, attachments });
+      if (messages + challenges + attachments + accounts > 0)
+        log.info('expiry.swept', { messages, challenges, attachments, accounts });
     } catch (error) {
       log.error('expiry.sweep_failed', {
         error: error instanceof Error ? error.name : 'unknown',
         detail: safeErrorText(error),
       });
     }
-    return { messages, challenges, attachments };
+    return { messages, challenges, attachments, accounts };
   }
 }

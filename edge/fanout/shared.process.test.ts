@@ -116,6 +116,7 @@ describe.each<Mode>(['redis', 'upstash'])('fan-out across two relay instances (%
           })();
     const env = {
       ...shared,
+      TOKEN_SECRET: 'fan-out test secret shared by both instances',
       FANOUT_POLL_SECONDS: '3600',
       RATE_LIMIT_HTTP_PER_IP: '10000/60',
       RATE_LIMIT_FRAMES_PER_DEVICE: '10000/1',

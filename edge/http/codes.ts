@@ -15,6 +15,14 @@ export const RelayCode = {
   PREKEY_LIMIT: 'PREKEY_LIMIT',
   /** The relay is draining for shutdown (503). */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /**
+   * A recipient device already has the maximum number (or bytes) of queued
+   * copies; nothing of the send was stored (507). Not retried by clients: the
+   * message shows failed.
+   */
+  QUEUE_FULL: 'QUEUE_FULL',
+  /** The relay's database is above its storage watermark; nothing was stored (507). */
+  STORAGE_FULL: 'STORAGE_FULL',
 } as const;
 
 /** `details.reason` of AUTH_FAILED: what failed, for clients, tests and the audit log. */
@@ -33,6 +41,8 @@ const RELAY_STATUS: Readonly<Record<string, number>> = {
   [RelayCode.DEVICE_MISMATCH]: 409,
   [RelayCode.PREKEY_LIMIT]: 409,
   [RelayCode.SHUTTING_DOWN]: 503,
+  [RelayCode.QUEUE_FULL]: 507,
+  [RelayCode.STORAGE_FULL]: 507,
 };
 
 /** Shared mapping first (shared/wire/http-status.ts); unlisted codes are server faults (500). */

@@ -55,18 +55,33 @@ describe('RedisRateLimiter (real redis-server)', () => {
     expect(await two.claim(`${key}-other`)).toBe(true);
   });
 
-  it('fails open, and says so, when the store is unreachable', async () => {
+  it('falls back to a per-instance bucket, and says so, when the store is unreachable', async () => {
     const errors: unknown[] = [];
     const broken = new RedisRateLimiter(
       { eval: () => Promise.reject(new Error('down')) },
       {
-        limit: 1,
-        windowSeconds: 1,
+        limit: 2,
+        windowSeconds: 60,
         prefix: 'x',
         onError: (e) => errors.push(e),
+        now: () => 1000,
       },
     );
-    expect((await broken.consume('k')).allowed).toBe(true);
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push((await broken.consume('k')).allowed);
+    expect(decisions).toEqual([true, true, false, false]);
+    expect(errors).toHaveLength(4);
+  });
+
+  it('refuses a replay to the same instance while the store is unreachable', async () => {
+    const errors: unknown[] = [];
+    const guard = new RedisReplayGuard(
+      { eval: () => Promise.reject(new Error('down')) },
+      60_000,
+      (e) => errors.push(e),
+    );
+    expect(await guard.claim('sig', 1000)).toBe(true);
+    expect(await guard.claim('sig', 2000)).toBe(false);
     expect(errors).toHaveLength(1);
   });
 });

@@ -5,10 +5,14 @@
  * Works with any client that can run EVAL: a TCP client (ioredis, REDIS_URL)
  * or Upstash's REST client (UPSTASH_REDIS_REST_*), through `RedisScripting`.
  *
- * If the store is unreachable the limiter fails open (allows) and reports it:
- * an outage of the limiter must not become an outage of messaging.
+ * If the store is unreachable the limiter falls back to a bucket of the same
+ * size in this instance's memory (and reports it): an outage of the store
+ * must neither become an outage of messaging nor switch the limits off (an
+ * attacker who can slow Redis down would otherwise get unlimited sends).
+ * While it lasts, each instance enforces the limit on its own.
  */
-import type { RateDecision, RateLimiter } from './rate-limiter.ts';
+import { ReplayCache } from '../auth/replay-cache.ts';
+import { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.ts';
 
 export interface RedisScripting {
   eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
@@ -49,15 +53,19 @@ export interface RedisLimiterOptions {
   /** Key namespace, e.g. "parley:rl:frames". */
   readonly prefix: string;
   readonly onError?: (error: unknown) => void;
+  /** The local clock of the per-instance fallback bucket. */
+  readonly now?: () => number;
 }
 
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: RedisScripting;
   readonly #options: RedisLimiterOptions;
+  readonly #fallback: MemoryRateLimiter;
 
   constructor(redis: RedisScripting, options: RedisLimiterOptions) {
     this.#redis = redis;
     this.#options = options;
+    this.#fallback = new MemoryRateLimiter(options, options.now ?? (() => Date.now()));
   }
 
   async consume(key: string, cost = 1): Promise<RateDecision> {
@@ -77,7 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
       };
     } catch (error) {
       this.#options.onError?.(error);
-      return { allowed: true, retryAfterSeconds: 0, remaining: 0 };
+      return this.#fallback.consume(key, cost);
     }
   }
 }
@@ -100,21 +108,26 @@ const CLAIM = `return redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) and 1
 
 /**
  * A replay guard shared by every instance: the first claim of a key within
- * `ttlMs` wins. Fails open (logged) when the store is unreachable, like the
- * limiter: request signatures are still verified and time-bound.
+ * `ttlMs` wins. Every claim is also remembered in this instance's memory, so
+ * while the store is unreachable (logged) a request is still accepted at most
+ * once per instance instead of any number of times (it used to fail open).
  */
 export class RedisReplayGuard {
   readonly #redis: RedisScripting;
   readonly #ttlMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #local: ReplayCache;
 
   constructor(redis: RedisScripting, ttlMs: number, onError: (error: unknown) => void = () => {}) {
     this.#redis = redis;
     this.#ttlMs = ttlMs;
     this.#onError = onError;
+    this.#local = new ReplayCache(ttlMs);
   }
 
-  async claim(key: string): Promise<boolean> {
+  async claim(key: string, now: number = Date.now()): Promise<boolean> {
+    // Local first: a replay to this instance is refused even when the store is down.
+    if (!this.#local.claim(key, now)) return false;
     try {
       return (
         Number(await this.#redis.eval(CLAIM, [`parley:replay:${key}`], [String(this.#ttlMs)])) === 1

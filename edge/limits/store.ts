@@ -60,6 +60,7 @@ export async function openLimiterStore(
       return new RedisRateLimiter(shared, {
         ...limit,
         prefix: `parley:rl:${name}`,
+        now,
         onError: (error) =>
           log.warn('limits.store_unavailable', {
             limiter: name,

@@ -161,6 +161,10 @@ export class RelayMetrics {
     'parley_http_requests_total',
     'HTTP requests, by route and status.',
   );
+  readonly prekeysMissing = new Counter(
+    'parley_prekey_bundles_without_one_time_total',
+    'Prekey bundles served without a one-time prekey, by reason: budget (the target device gave out its per-window share, a sign of someone draining it) or empty (its stock is used up).',
+  );
   readonly deliveryLatency = new Histogram(
     'parley_delivery_latency_seconds',
     'Time from a ciphertext being stored to it being sent to a connected recipient.',
@@ -182,6 +186,7 @@ export class RelayMetrics {
     this.transientDropped,
     this.authFailures,
     this.httpRequests,
+    this.prekeysMissing,
     this.deliveryLatency,
   ];
 

@@ -90,10 +90,13 @@ describe('passkey registration', () => {
     expect(account.handle).toBe('devuser');
   });
 
-  it('rejects taken and non-canonical handles with stable codes', async () => {
+  it('rejects taken handles at the end of the ceremony, and non-canonical ones with stable codes', async () => {
     await registerAccount(t.http, 'carol');
+    // Options come for a taken handle too (no existence oracle); the verify refuses it.
+    const auth = new SoftAuthenticator({ origin: EXTENSION_ORIGIN });
+    const response = await auth.createCredential(await registrationOptions('carol'));
     const taken = await expectJson<ErrorBody>(
-      await post('/v1/auth/register/options', { handle: 'carol' }),
+      await post('/v1/auth/register/verify', { response }),
       409,
     );
     expect(taken.error.code).toBe('HANDLE_TAKEN');

@@ -27,9 +27,12 @@ export function userParam(c: Context<AppEnv>, name = 'user'): string {
   return text;
 }
 
-/** The calling device, as "account/device", for per-requester limits. */
+/**
+ * The calling account, for per-requester limits: charged per account, not per
+ * device, so registering more devices does not multiply the budget.
+ */
 function requester(c: Context<AppEnv>): string {
-  return `${c.get('accountId')}/${c.get('deviceId')}`;
+  return String(c.get('accountId'));
 }
 
 function callerDevice(c: Context<AppEnv>): number {

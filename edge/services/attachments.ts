@@ -36,6 +36,8 @@ export interface AttachmentServiceDeps {
   readonly random: (n: number) => Bytes;
   /** Bytes announced per uploading device (cost = attachment size). */
   readonly bytesLimiter: RateLimiter;
+  /** Throws STORAGE_FULL while the database is above its watermark (send-quota.ts). */
+  readonly checkStorage?: () => Promise<void>;
 }
 
 interface Caller {
@@ -72,6 +74,9 @@ export class AttachmentService {
     caller: Caller,
     request: AttachmentCreateRequest,
   ): Promise<AttachmentCreatedResponse> {
+    // New uploads are refused above the watermark like stored sends (chunks of uploads already
+    // announced still land: they are bounded by the announced sizes).
+    await this.#d.checkStorage?.();
     const decision = await this.#d.bytesLimiter.consume(
       `${caller.accountId}/${caller.deviceId}`,
       request.size,

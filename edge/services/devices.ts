@@ -62,8 +62,18 @@ import type { RateLimiter } from '../limits/rate-limiter.ts';
 export interface DeviceServiceDeps {
   readonly db: Db;
   readonly fanout: Fanout;
-  /** Bundles handed out per requesting device (key = requester), cost = devices served. */
+  /** Bundles handed out per requesting account (key = requester), cost = devices served. */
   readonly bundleLimiter: RateLimiter;
+  /**
+   * One-time prekeys handed out per target device, whoever asks (key =
+   * "account/device"). Past it, bundles are still served, without a one-time
+   * prekey: the session falls back to the signed and last-resort ML-KEM
+   * prekeys, as when the stock is empty, instead of many requesters together
+   * draining a victim's keys.
+   */
+  readonly prekeyBudget: RateLimiter;
+  /** A bundle went out without a one-time prekey: the target's budget was spent, or its stock empty. */
+  readonly onOneTimePrekeyMissing?: (reason: 'budget' | 'empty') => void;
   readonly now: () => number;
   /** Called after a device was added to or removed from `accountId` (cached lists go stale). */
   readonly onDeviceListChanged?: (accountId: string) => void;
@@ -228,7 +238,7 @@ export class DeviceService {
     }
     const devices: PrekeyBundle[] = [];
     for (const row of wanted) {
-      const opk = await takeOneTimePrekey(this.#d.db, userId, row.deviceId);
+      const opk = await this.#takeOneTimePrekey(userId, row.deviceId);
       devices.push({
         ...deviceInfo(row, false),
         signedPreKey: {
@@ -247,6 +257,18 @@ export class DeviceService {
       });
     }
     return { user: userId, identity, devices };
+  }
+
+  async #takeOneTimePrekey(userId: string, deviceId: number) {
+    const pending = this.#d.prekeyBudget.consume(`${userId}/${deviceId}`);
+    const budget = pending instanceof Promise ? await pending : pending;
+    if (!budget.allowed) {
+      this.#d.onOneTimePrekeyMissing?.('budget');
+      return undefined;
+    }
+    const opk = await takeOneTimePrekey(this.#d.db, userId, deviceId);
+    if (opk === undefined) this.#d.onOneTimePrekeyMissing?.('empty');
+    return opk;
   }
 
   async prekeyStatus(accountId: string, deviceId: number): Promise<PrekeyStatusResponse> {

@@ -10,10 +10,11 @@ import type { MismatchUser, SendFrame } from '../../shared/wire/frames.ts';
 import { blockersOf } from '../db/blocks.ts';
 import { listRemovedDeviceIds } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
-import { countPending, type QueueRow } from '../db/queue.ts';
+import { countPending, type NewQueueRow, type QueueRow } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
 import type { DeviceAddress, Fanout } from '../fanout/fanout.ts';
 import type { DeviceListCache } from './device-list-cache.ts';
+import type { SendQuota } from './send-quota.ts';
 
 export type SendOutcome =
   | { readonly kind: 'stored'; readonly copies: number; readonly transient: boolean }
@@ -26,6 +27,8 @@ export interface MessageServiceDeps {
   readonly fanout: Fanout;
   readonly now: () => number;
   readonly retentionMs: number;
+  /** Storage and byte caps checked before a stored send is written. */
+  readonly quota: SendQuota;
   /** Encodes a transient delivery for the fan-out (the hub owns frame encoding). */
   readonly encodeTransient: (frame: TransientDelivery) => Uint8Array;
 }
@@ -157,13 +160,18 @@ export class MessageService {
       return { kind: 'stored', copies, transient: true };
     }
 
+    await this.#d.quota.checkStorage();
     const expiresAt = Math.min(
       frame.expiresAt ?? Number.MAX_SAFE_INTEGER,
       now + this.#d.retentionMs,
     );
-    const rows = [];
+    // Copies for recipients who blocked the sender are dropped by the insert itself; the
+    // quota leaves them out, so it neither counts nor reveals them.
+    const rows: NewQueueRow[] = [];
     for (const recipient of frame.to) {
       for (const device of recipient.devices) {
+        // A copy without its own body shares the frame's: stored once, referenced by each.
+        const shared = device.body === undefined && frame.body !== undefined;
         rows.push({
           recipientAccount: recipient.user,
           recipientDevice: device.device,
@@ -174,9 +182,11 @@ export class MessageService {
           createdAt: now,
           expiresAt,
           senderExpiresAt: frame.expiresAt ?? null,
+          shared,
         });
       }
     }
+    await this.#d.quota.check(sender, rows);
     const inserted = await this.#d.queue.enqueue(rows);
     // Read right after the commit (no other commit can run before this continuation).
     const epoch = this.#d.queue.writerEpoch;
@@ -185,12 +195,18 @@ export class MessageService {
     for (const copy of inserted) {
       const row = rows[copy.index];
       if (row === undefined) continue;
+      const { shared: _, ...served } = row;
       this.#d.fanout
         .signal(
           { accountId: row.recipientAccount, deviceId: row.recipientDevice },
           epoch === undefined
             ? { type: 'queued', seq: copy.seq }
-            : { type: 'queued', seq: copy.seq, row: { ...row, seq: copy.seq }, epoch },
+            : {
+                type: 'queued',
+                seq: copy.seq,
+                row: { ...served, senderExpiresAt: row.senderExpiresAt ?? null, seq: copy.seq },
+                epoch,
+              },
         )
         .catch(ignore);
     }

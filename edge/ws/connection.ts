@@ -380,7 +380,8 @@ export class Connection {
       this.#raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
     } catch (error) {
       if (!isParleyError(error)) throw error;
-      this.#sendError(error, frame.id);
+      const retryAfterMs = error.details?.retryAfterMs; // byte and per-recipient quotas
+      this.#sendError(error, frame.id, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
     }
   }
 

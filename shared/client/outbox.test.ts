@@ -59,7 +59,15 @@ describe('outbox answers', () => {
       1,
     );
     expect(internal).toEqual({ action: 'retry', notBefore: NOW + 8_000 });
-    for (const code of ['FRAME_INVALID', 'EXPIRES_AT_INVALID', 'FRAME_TOO_LARGE']) {
+    // The relay's storage refusals (a recipient device's full queue, the database watermark)
+    // store nothing: the message must show failed, not stored, and is not retried blindly.
+    for (const code of [
+      'FRAME_INVALID',
+      'EXPIRES_AT_INVALID',
+      'FRAME_TOO_LARGE',
+      'QUEUE_FULL',
+      'STORAGE_FULL',
+    ]) {
       expect(decideOutboxAnswer(entry(1), { type: 'error', code }, NOW, 0.5)).toEqual({
         action: 'fail',
         code,

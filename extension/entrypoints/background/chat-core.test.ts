@@ -9,11 +9,12 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../../shared/client/testing/harness.ts';
+import { softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
+import type { RegistrationCredentialJson } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 import { toRelayStatus } from './chat-core.ts';
 
-const { relay, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
+const { relay, profile, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
 
 describe('ChatCore on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
@@ -199,8 +200,21 @@ describe('ChatCore on the client core, against the real relay', () => {
 
   it('answers with the codes pages have sentences for', async () => {
     const alice = await onboard('alice');
-    const taken = await alice.core
-      .beginRegistration({ relayUrl: relay().url, handle: alice.handle })
+    // The relay offers options for a taken handle too (no existence oracle, issue 11 item 10):
+    // the taken handle is refused when the passkey is verified.
+    const other = profile();
+    await other.lockedInbox.ensureKeys();
+    const start = await other.core.beginRegistration({
+      relayUrl: relay().url,
+      handle: alice.handle,
+    });
+    const credential = await softAuthenticator().createCredential(start.publicKey as never);
+    const taken = await other.core
+      .finishRegistration({
+        relayUrl: relay().url,
+        handle: alice.handle,
+        credential: credential as unknown as RegistrationCredentialJson,
+      })
       .catch(codeOf);
     expect(taken).toBe('HANDLE_TAKEN');
     expect(await alice.core.startConversation({ handle: 'nobody.here' }).catch(codeOf)).toBe(

@@ -80,6 +80,9 @@ export function Onboarding(): JSX.Element {
         'Parley needs your permission to talk to this relay. Continue again and allow it.',
       );
     } else if (code === ErrorCode.HANDLE_TAKEN) {
+      // The relay says so only when the passkey is verified (it offers options for any handle,
+      // so as not to tell strangers which handles exist): back to the handle field.
+      setStep('account');
       setHandleError(
         `@${canonicalHandle(handle()) ?? handle()} is already taken. Try another handle.`,
       );

@@ -215,6 +215,8 @@ async function main(): Promise<void> {
     env: {
       RATE_LIMIT_COPIES_PER_DEVICE: '10000000/60',
       RATE_LIMIT_FRAMES_PER_DEVICE: '100000/1',
+      RATE_LIMIT_SEND_BYTES_PER_DEVICE: '1000000000000/60',
+      RATE_LIMIT_SENDS_PER_RECIPIENT: '1000000000/60',
     },
   });
   const relayCpuMs = () => {

@@ -19,7 +19,11 @@ async function count(client: ParleyClient, conversationId: string): Promise<numb
 async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 500);
   const relay = await RelayProcess.start({
-    env: { RATE_LIMIT_FRAMES_PER_DEVICE: '100000/1', RATE_LIMIT_COPIES_PER_DEVICE: '1000000/60' },
+    env: {
+      RATE_LIMIT_FRAMES_PER_DEVICE: '100000/1',
+      RATE_LIMIT_COPIES_PER_DEVICE: '1000000/60',
+      RATE_LIMIT_SENDS_PER_RECIPIENT: '1000000/60',
+    },
   });
   try {
     const alice = await registerUser(relay.url, 'measure_alice');
