@@ -18,7 +18,8 @@ describe('engines check', () => {
       ['~1.2', [1, 3, 0], false],
       ['*', [20, 19, 0], true],
     ];
-    for (const [range, version, expected] of cases) expect(satisfies(version, range), range).toBe(expected);
+    for (const [range, version, expected] of cases)
+      expect(satisfies(version, range), range).toBe(expected);
     expect(satisfies([20, 19, 0], 'node >= 0.8')).toBeUndefined();
     expect(lowestVersions('^20.19.0 || >=22.12.0')).toEqual([
       [20, 19, 0],

@@ -60,7 +60,11 @@ function comparator(op: string, text: string): Comparator | undefined {
     case '^': {
       const [a, b, c] = lo;
       const hi: Version =
-        a > 0 || p.given === 1 ? [a + 1, 0, 0] : b > 0 || p.given === 2 ? [0, b + 1, 0] : [0, 0, c + 1];
+        a > 0 || p.given === 1
+          ? [a + 1, 0, 0]
+          : b > 0 || p.given === 2
+            ? [0, b + 1, 0]
+            : [0, 0, c + 1];
       return (v) => compare(v, lo) >= 0 && compare(v, hi) < 0;
     }
     case '~': {
