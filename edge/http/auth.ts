@@ -98,7 +98,10 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     if (Number(c.req.header('content-length') ?? '0') > deps.maxBodyBytes) {
       throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${deps.maxBodyBytes} bytes`);
     }
-    const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
+    // Hono caches the body it reads, so the handler's c.req.json() reuses these
+    // bytes. Not `c.req.raw.clone()`: cloning a Deno.serve request touches its
+    // abort signal, and Deno then warns about its legacy abort behaviour.
+    const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.length > deps.maxBodyBytes)
       throw new ParleyError(ErrorCode.BODY_TOO_LARGE, `Body exceeds ${deps.maxBodyBytes} bytes`);
     const url = new URL(c.req.url);
