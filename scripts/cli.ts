@@ -8,18 +8,23 @@
  *   npm run cli -- whoami | safety <handle>
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
- * --profile (default ./data/cli/default), --json (one JSON object per line).
+ * --profile (default ./data/cli/default; one directory per account, so a
+ * second user needs its own), --json (one JSON object per line).
  *
  * The profile directory holds the account in plaintext files (see
  * scripts/lib/file-store.ts: the device key is extractable here, unlike in
  * the extension) and the software passkey, so `login`-based device
- * management keeps working across runs.
+ * management keeps working across runs. One command at a time per profile
+ * (scripts/lib/profile-lock.ts): a second one exits with an error naming
+ * --profile instead of silently taking over the device's relay connection.
+ * `listen` never lingers deaf: it reconnects, or exits 1 with the reason.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64Url, toBase64Url } from '../shared/bytes.ts';
 import { createClient, type MessageView, type ParleyClient } from '../shared/client/client.ts';
+import type { ConnectionStatus } from '../shared/client/relay-connection.ts';
 import {
   nodeClientDeps,
   softAuthenticator,
@@ -27,6 +32,7 @@ import {
 } from '../shared/client/testing/harness.ts';
 import { isParleyError } from '../shared/errors.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
+import { acquireProfileLock } from './lib/profile-lock.ts';
 
 const DEFAULT_RELAY = 'http://127.0.0.1:8787';
 
@@ -54,7 +60,8 @@ function out(line: string, data?: Record<string, unknown>): void {
 
 function usage(): never {
   console.error(
-    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]',
+    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]\n' +
+      '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own',
   );
   process.exit(2);
 }
@@ -175,8 +182,43 @@ async function flushOutbox(client: ParleyClient): Promise<void> {
   }
 }
 
+function describeStatus(s: ConnectionStatus): string {
+  switch (s.state) {
+    case 'retrying':
+      return `retrying (${s.problem}, next try in ${Math.max(0, s.nextRetryAt - Date.now())} ms)`;
+    case 'stopped':
+      return `stopped (${s.reason})`;
+    default:
+      return s.state;
+  }
+}
+
+/** Consecutive refusals after which `listen` gives up: the device is gone, retrying cannot help. */
+const REFUSALS_BEFORE_EXIT = 2;
+
+/** Why the client will receive nothing more, once that is so. */
+function whenDeaf(client: ParleyClient): Promise<string> {
+  return new Promise((resolveDeaf) => {
+    let refusals = 0;
+    client.on('status', (s) => {
+      if (s.state === 'online') refusals = 0;
+      if (s.state === 'stopped')
+        resolveDeaf(
+          'another connection of this device took over (the relay keeps one per device): ' +
+            'is a copy of this profile in use elsewhere? Use --profile DIR for a second account',
+        );
+      if (s.state === 'retrying' && s.problem === 'rejected' && ++refusals >= REFUSALS_BEFORE_EXIT)
+        resolveDeaf(
+          'the relay refuses this device (removed from its account, or the account is gone)',
+        );
+    });
+  });
+}
+
 async function main(): Promise<void> {
   if (command === undefined) usage();
+  mkdirSync(profileDir, { recursive: true, mode: 0o700 });
+  const lock = acquireProfileLock(profileDir, `npm run cli -- ${command}`);
   const storage = openFileStorage(profileDir);
   const client = makeClient(storage);
   try {
@@ -187,7 +229,9 @@ async function main(): Promise<void> {
         const handle = args[0];
         if (handle === undefined) usage();
         if (account !== undefined)
-          throw new Error(`This profile already holds ${account.handle} (${profileDir})`);
+          throw new Error(
+            `This profile already holds ${account.handle} (${profileDir}): pass --profile DIR (a new directory) to register another account`,
+          );
         const authenticator = await loadAuthenticator();
         const created = await client.register({
           relayUrl,
@@ -264,11 +308,9 @@ async function main(): Promise<void> {
       case 'listen': {
         const names = new Map<string, string>();
         client.on('status', (s) => {
-          if (!json)
-            console.error(
-              `relay: ${s.state}${s.state === 'retrying' ? ` (retry in ${Math.max(0, s.nextRetryAt - Date.now())} ms)` : ''}`,
-            );
+          if (!json) console.error(`relay: ${describeStatus(s)}`);
         });
+        const deaf = whenDeaf(client);
         client.on('message', (m) => {
           if (m.outgoing && m.authorDevice === client.account()?.deviceId) return;
           void nameOf(client, m.author, names).then(() =>
@@ -280,10 +322,18 @@ async function main(): Promise<void> {
           );
         });
         await client.start();
-        await new Promise<void>((resolveStop) => {
-          process.once('SIGINT', resolveStop);
-          process.once('SIGTERM', resolveStop);
-        });
+        const reason = await Promise.race([
+          deaf,
+          new Promise<undefined>((resolveStop) => {
+            process.once('SIGINT', () => resolveStop(undefined));
+            process.once('SIGTERM', () => resolveStop(undefined));
+          }),
+        ]);
+        if (reason !== undefined) {
+          if (json) console.error(JSON.stringify({ event: 'stopped', reason }));
+          console.error(`parley: listen stopped: ${reason}`);
+          process.exitCode = 1;
+        }
         return;
       }
       case 'inbox': {
@@ -317,6 +367,7 @@ async function main(): Promise<void> {
   } finally {
     await client.stop();
     storage.close();
+    lock.release();
   }
 }
 
