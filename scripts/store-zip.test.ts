@@ -15,7 +15,7 @@ describe('store package', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts['zip']).toBe('wxt zip --mode store');
+    expect(pkg.scripts.zip).toBe('wxt zip --mode store');
     expect(await manifestFor('store')).not.toHaveProperty('key');
   });
 
