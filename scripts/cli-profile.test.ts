@@ -7,7 +7,7 @@
  * connection is taken over anyway (a copied profile) exits 1 with the reason.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,13 @@ interface Run {
 }
 
 function cli(...args: string[]): Promise<Run> {
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolveRun) => {
-    execFile(TSX, [CLI, ...args], { cwd: ROOT }, (error, stdout, stderr) => {
+    const options = { cwd: ROOT, env: { ...process.env, ...env } };
+    execFile(TSX, [CLI, ...args], options, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolveRun({ code, stdout, stderr });
     });
@@ -101,5 +106,38 @@ describe('one CLI profile, two commands', () => {
     expect(plain.stderr.join('\n')).toMatch(
       /parley: listen stopped: another connection of this device took over/,
     );
+  });
+
+  it('register --seal makes a profile that opens only with PARLEY_PASSPHRASE and keeps texts sealed', async () => {
+    const profile = join(dir, 'sealed');
+    const sealed = ['--profile', profile];
+    const pass = { PARLEY_PASSPHRASE: 'a long cli passphrase' };
+    const made = await cliWith(
+      pass,
+      'register',
+      'seal_dana',
+      '--seal',
+      '--relay',
+      relay.url,
+      ...sealed,
+    );
+    expect(made.code).toBe(0);
+    const writer = ['--profile', join(dir, 'seal-writer')];
+    await cli('register', 'seal_erin', '--relay', relay.url, ...writer);
+    expect((await cli('send', 'seal_dana', 'SEALED-TEXT-42', ...writer)).code).toBe(0);
+
+    const locked = await cli('whoami', ...sealed);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/is sealed: set PARLEY_PASSPHRASE/);
+    const wrong = await cliWith({ PARLEY_PASSPHRASE: 'nope' }, 'whoami', ...sealed);
+    expect(wrong.stderr).toMatch(/wrong passphrase/);
+
+    const inbox = await cliWith(pass, 'inbox', ...sealed);
+    expect(inbox.stdout).toContain('SEALED-TEXT-42');
+    for (const file of readdirSync(profile))
+      expect(readFileSync(join(profile, file)).includes(Buffer.from('SEALED-TEXT-42')), file).toBe(
+        false,
+      );
+    expect(readFileSync(join(profile, 'passkey.json'), 'utf8')).not.toContain('jwk');
   });
 });

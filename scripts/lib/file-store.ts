@@ -18,7 +18,10 @@
  * device key and `keys.json` holds it (and any other key) as JWK. Like the
  * records (identity private keys, sessions, message texts), it is plaintext
  * on disk, readable only by the owner (mode 0600): a CLI profile is a bot or
- * test identity, not a person's messenger.
+ * test identity, not a person's messenger. A profile made with `register
+ * --seal` passes a Sealer (scripts/lib/profile-seal.ts): record values and
+ * keys.json are then sealed with a passphrase-derived key, in memory too
+ * (opened on each read), so compaction copies sealed bytes as they are.
  */
 import {
   closeSync,
@@ -32,6 +35,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../shared/bytes.ts';
 import type {
   ClientStorage,
   KeyHandleStore,
@@ -40,6 +44,7 @@ import type {
   StoreOperation,
 } from '../../shared/client/store.ts';
 import { decodeCbor, encodeCbor } from '../../shared/wire/cbor.ts';
+import type { Sealer } from './profile-seal.ts';
 
 const FILE_MODE = 0o600;
 
@@ -90,14 +95,16 @@ class FileRecordStore implements RecordStore {
   readonly #path: string;
   readonly #data: Map<string, Uint8Array>;
   readonly #compactDelayMs: number;
+  readonly #sealer: Sealer | undefined;
   #fd: number;
   /** The log holds record versions (or deletes) that the live data no longer needs. */
   #stale: boolean;
   #compactTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(dir: string, compactDelayMs: number) {
+  constructor(dir: string, compactDelayMs: number, sealer: Sealer | undefined) {
     this.#path = join(dir, 'records.log');
     this.#compactDelayMs = compactDelayMs;
+    this.#sealer = sealer;
     const bytes = existsSync(this.#path)
       ? new Uint8Array(readFileSync(this.#path))
       : new Uint8Array();
@@ -111,13 +118,31 @@ class FileRecordStore implements RecordStore {
     if (this.#stale) this.#compact();
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const v = this.#data.get(key);
-    return v === undefined ? undefined : v.slice();
+  #open(key: string, stored: Uint8Array): Promise<Uint8Array> {
+    return this.#sealer === undefined
+      ? Promise.resolve(stored.slice())
+      : this.#sealer.open(`record:${key}`, stored);
   }
 
-  async write(ops: readonly StoreOperation[]): Promise<void> {
-    if (ops.length === 0) return;
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v = this.#data.get(key);
+    return v === undefined ? undefined : this.#open(key, v);
+  }
+
+  async write(plainOps: readonly StoreOperation[]): Promise<void> {
+    if (plainOps.length === 0) return;
+    const sealer = this.#sealer;
+    const ops =
+      sealer === undefined
+        ? plainOps
+        : await Promise.all(
+            plainOps.map(
+              async (o): Promise<StoreOperation> =>
+                o.op === 'set'
+                  ? { op: 'set', key: o.key, value: await sealer.seal(`record:${o.key}`, o.value) }
+                  : o,
+            ),
+          );
     const entry = encodeBatch(ops);
     writeSync(this.#fd, entry);
     fsyncSync(this.#fd);
@@ -145,7 +170,9 @@ class FileRecordStore implements RecordStore {
     const { after } = options;
     if (after !== undefined) keys = keys.filter((k) => (options.reverse ? k < after : k > after));
     if (options.limit !== undefined) keys = keys.slice(0, options.limit);
-    return keys.map((k) => [k, (this.#data.get(k) as Uint8Array).slice()] as const);
+    return Promise.all(
+      keys.map(async (k) => [k, await this.#open(k, this.#data.get(k) as Uint8Array)] as const),
+    );
   }
 
   /** Rewrites the log with only the live records (synchronous, so no write interleaves). */
@@ -189,25 +216,35 @@ interface StoredKey {
 
 class FileKeyStore implements KeyHandleStore {
   readonly #path: string;
+  readonly #sealer: Sealer | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, sealer: Sealer | undefined) {
     this.#path = join(dir, 'keys.json');
+    this.#sealer = sealer;
   }
 
-  #read(): Record<string, StoredKey> {
-    return existsSync(this.#path)
-      ? (JSON.parse(readFileSync(this.#path, 'utf8')) as Record<string, StoredKey>)
-      : {};
+  async #read(): Promise<Record<string, StoredKey>> {
+    if (!existsSync(this.#path)) return {};
+    const text = readFileSync(this.#path, 'utf8');
+    if (this.#sealer === undefined) return JSON.parse(text) as Record<string, StoredKey>;
+    const { sealed } = JSON.parse(text) as { sealed: string };
+    const plain = await this.#sealer.open('keys.json', fromBase64Url(sealed));
+    return JSON.parse(fromUtf8(plain)) as Record<string, StoredKey>;
   }
 
-  #write(all: Record<string, StoredKey>): void {
+  async #write(all: Record<string, StoredKey>): Promise<void> {
+    const json = JSON.stringify(all);
+    const text =
+      this.#sealer === undefined
+        ? json
+        : JSON.stringify({ sealed: toBase64Url(await this.#sealer.seal('keys.json', utf8(json))) });
     const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all), { mode: FILE_MODE });
+    writeFileSync(tmp, text, { mode: FILE_MODE });
     renameSync(tmp, this.#path);
   }
 
   async getKey(name: string): Promise<CryptoKey | undefined> {
-    const stored = this.#read()[name];
+    const stored = (await this.#read())[name];
     if (stored === undefined) return undefined;
     return crypto.subtle.importKey(
       'jwk',
@@ -225,16 +262,16 @@ class FileKeyStore implements KeyHandleStore {
       );
     }
     const jwk = await crypto.subtle.exportKey('jwk', key);
-    this.#write({
-      ...this.#read(),
+    await this.#write({
+      ...(await this.#read()),
       [name]: { jwk, algorithm: key.algorithm.name, usages: key.usages },
     });
   }
 
   async deleteKey(name: string): Promise<void> {
-    const all = this.#read();
+    const all = await this.#read();
     delete all[name];
-    this.#write(all);
+    await this.#write(all);
   }
 }
 
@@ -245,10 +282,16 @@ export interface FileStorage extends ClientStorage {
 export interface FileStorageOptions {
   /** Delay before old record versions are compacted away (default COMPACT_DELAY_MS). */
   readonly compactDelayMs?: number;
+  /** A sealed profile's sealer (scripts/lib/profile-seal.ts); plaintext files without one. */
+  readonly sealer?: Sealer;
 }
 
 export function openFileStorage(dir: string, options: FileStorageOptions = {}): FileStorage {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const records = new FileRecordStore(dir, options.compactDelayMs ?? COMPACT_DELAY_MS);
-  return { records, keys: new FileKeyStore(dir), close: () => records.close() };
+  const records = new FileRecordStore(
+    dir,
+    options.compactDelayMs ?? COMPACT_DELAY_MS,
+    options.sealer,
+  );
+  return { records, keys: new FileKeyStore(dir, options.sealer), close: () => records.close() };
 }
