@@ -3,7 +3,9 @@ import { defineConfig } from 'wxt';
 
 // The public key pins the extension id (bmdomknieihcmbmhfmajogfncjkidlbh) for
 // every unpacked load, so passkeys (RP ID = extension id) keep working across
-// installs and machines. See docs/extension.md.
+// installs and machines. The store package (`npm run zip`, mode "store") leaves
+// it out: the Chrome Web Store rejects a manifest with a `key` and assigns its
+// own id. See docs/extension.md.
 const manifestKey = JSON.parse(
   readFileSync(new URL('./extension/manifest-key.json', import.meta.url), 'utf8'),
 ) as {
@@ -18,10 +20,10 @@ export default defineConfig({
   imports: false,
   browser: 'chrome',
   manifestVersion: 3,
-  manifest: {
+  manifest: ({ mode }) => ({
     name: 'Parley',
     description: 'End-to-end encrypted chat in your toolbar. Keys never leave your browser.',
-    key: manifestKey.key,
+    ...(mode === 'store' ? {} : { key: manifestKey.key }),
     // WebCrypto Ed25519 (137) and X25519 (133) carry the protocol's keys.
     minimum_chrome_version: '137',
     permissions: ['unlimitedStorage', 'alarms', 'notifications', 'sidePanel'],
@@ -47,5 +49,9 @@ export default defineConfig({
         description: 'Open Parley in the side panel',
       },
     },
+  }),
+  zip: {
+    // parley-0.1.0-chrome-store.zip: says which build it is next to a dev zip.
+    artifactTemplate: '{{name}}-{{version}}-{{browser}}-{{mode}}.zip',
   },
 });

@@ -5,12 +5,14 @@
  * shared and parallel runs skew each other), prints each Markdown table and,
  * after a full run, writes bench/results/<suite>.json (committed) and
  * bench/results/<suite>.md (gitignored). A smoke run (`npm test`) uses tiny
- * sizes and writes nothing, so the committed numbers always come from a full run.
+ * sizes, prints only that each suite ran through (bench/lib/report.ts) and
+ * writes nothing, so the committed numbers always come from a full run.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { suiteReport } from './lib/report.ts';
 import { suites } from './suites.ts';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -38,13 +40,17 @@ async function runSuite(name: string, smoke: boolean): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`[bench ${name}] ${line}\n`);
   };
-  log(`${suite.description}${smoke ? ' (smoke run: tiny sizes, results not saved)' : ''}`);
+  log(
+    `${suite.description}${smoke ? ' (smoke mode: a run-through at tiny sizes, nothing measured or saved)' : ''}`,
+  );
   const started = performance.now();
   const output = await suite.run({ smoke, log });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const heading = `## ${name}${smoke ? ' (smoke run, numbers not meaningful)' : ''}`;
-  const footer = `_${new Date().toISOString()}, Node ${process.version}, ${process.platform}/${process.arch}, ${seconds} s_`;
-  const markdown = `${heading}\n\n${output.markdown}\n\n${footer}\n`;
+  const markdown = suiteReport(name, output, {
+    smoke,
+    seconds,
+    environment: `${new Date().toISOString()}, Node ${process.version}, ${process.platform}/${process.arch}`,
+  });
   process.stdout.write(`\n${markdown}`);
   if (smoke) return;
   await mkdir(RESULTS_DIR, { recursive: true });

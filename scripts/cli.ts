@@ -1,25 +1,32 @@
 /**
  * Parley from the command line, for bots, load tests and poking at a relay:
  *
- *   npm run cli -- register <handle> [--relay URL] [--profile DIR] [--name DEVICE]
+ *   npm run cli -- register <handle> [--relay URL] [--profile DIR] [--name DEVICE] [--seal]
  *   npm run cli -- send <handle> <text…>      sends, waits for the relay's `stored`
  *   npm run cli -- listen                     prints messages as they arrive (Ctrl+C stops)
  *   npm run cli -- inbox [--mark-read]        fetches what waits on the relay, prints conversations
  *   npm run cli -- whoami | safety <handle>
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
- * --profile (default ./data/cli/default), --json (one JSON object per line).
+ * --profile (default ./data/cli/default; one directory per account, so a
+ * second user needs its own), --json (one JSON object per line).
  *
  * The profile directory holds the account in plaintext files (see
  * scripts/lib/file-store.ts: the device key is extractable here, unlike in
  * the extension) and the software passkey, so `login`-based device
- * management keeps working across runs.
+ * management keeps working across runs. `register --seal` makes a
+ * passphrase-sealed profile instead (passphrase in PARLEY_PASSPHRASE for every
+ * command; scripts/lib/profile-seal.ts). One command at a time per profile
+ * (scripts/lib/profile-lock.ts): a second one exits with an error naming
+ * --profile instead of silently taking over the device's relay connection.
+ * `listen` never lingers deaf: it reconnects, or exits 1 with the reason.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromBase64Url, toBase64Url } from '../shared/bytes.ts';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../shared/bytes.ts';
 import { createClient, type MessageView, type ParleyClient } from '../shared/client/client.ts';
+import type { ConnectionStatus } from '../shared/client/relay-connection.ts';
 import {
   nodeClientDeps,
   softAuthenticator,
@@ -27,6 +34,8 @@ import {
 } from '../shared/client/testing/harness.ts';
 import { isParleyError } from '../shared/errors.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
+import { acquireProfileLock } from './lib/profile-lock.ts';
+import { createSeal, isSealed, openSeal, PASSPHRASE_ENV, type Sealer } from './lib/profile-seal.ts';
 
 const DEFAULT_RELAY = 'http://127.0.0.1:8787';
 
@@ -37,6 +46,7 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string', default: join('data', 'cli', 'default') },
     name: { type: 'string', default: 'cli' },
     json: { type: 'boolean', default: false },
+    seal: { type: 'boolean', default: false },
     'mark-read': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '15000' },
   },
@@ -54,7 +64,9 @@ function out(line: string, data?: Record<string, unknown>): void {
 
 function usage(): never {
   console.error(
-    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]',
+    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]\n' +
+      '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own\n' +
+      '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)',
   );
   process.exit(2);
 }
@@ -72,11 +84,20 @@ interface StoredPasskey {
 }
 
 const passkeyPath = join(profileDir, 'passkey.json');
+/** Set once a sealed profile is opened: passkey.json is sealed like the records. */
+let sealer: Sealer | undefined;
+
+async function readPasskeys(): Promise<StoredPasskey[]> {
+  const text = readFileSync(passkeyPath, 'utf8');
+  if (sealer === undefined) return JSON.parse(text) as StoredPasskey[];
+  const { sealed } = JSON.parse(text) as { sealed: string };
+  return JSON.parse(fromUtf8(await sealer.open('passkey.json', fromBase64Url(sealed))));
+}
 
 async function loadAuthenticator() {
   const authenticator = softAuthenticator(TEST_ORIGIN);
   if (existsSync(passkeyPath)) {
-    const stored = JSON.parse(readFileSync(passkeyPath, 'utf8')) as StoredPasskey[];
+    const stored = await readPasskeys();
     for (const p of stored) {
       authenticator.soft.credentials.push({
         id: fromBase64Url(p.id),
@@ -111,7 +132,12 @@ async function savePasskeys(
       counter: c.counter,
     });
   }
-  writeFileSync(passkeyPath, JSON.stringify(stored), { mode: 0o600 });
+  const json = JSON.stringify(stored);
+  const text =
+    sealer === undefined
+      ? json
+      : JSON.stringify({ sealed: toBase64Url(await sealer.seal('passkey.json', utf8(json))) });
+  writeFileSync(passkeyPath, text, { mode: 0o600 });
 }
 
 // ---------------------------------------------------------------------------
@@ -175,9 +201,66 @@ async function flushOutbox(client: ParleyClient): Promise<void> {
   }
 }
 
+function describeStatus(s: ConnectionStatus): string {
+  switch (s.state) {
+    case 'retrying':
+      return `retrying (${s.problem}, next try in ${Math.max(0, s.nextRetryAt - Date.now())} ms)`;
+    case 'stopped':
+      return `stopped (${s.reason})`;
+    default:
+      return s.state;
+  }
+}
+
+/** Consecutive refusals after which `listen` gives up: the device is gone, retrying cannot help. */
+const REFUSALS_BEFORE_EXIT = 2;
+
+/** Why the client will receive nothing more, once that is so. */
+function whenDeaf(client: ParleyClient): Promise<string> {
+  return new Promise((resolveDeaf) => {
+    let refusals = 0;
+    client.on('status', (s) => {
+      if (s.state === 'online') refusals = 0;
+      if (s.state === 'stopped')
+        resolveDeaf(
+          'another connection of this device took over (the relay keeps one per device): ' +
+            'is a copy of this profile in use elsewhere? Use --profile DIR for a second account',
+        );
+      if (s.state === 'retrying' && s.problem === 'rejected' && ++refusals >= REFUSALS_BEFORE_EXIT)
+        resolveDeaf(
+          'the relay refuses this device (removed from its account, or the account is gone)',
+        );
+    });
+  });
+}
+
+/** The sealer of a sealed profile (made by `register --seal`), or undefined for a plaintext one. */
+async function profileSealer(): Promise<Sealer | undefined> {
+  const passphrase = process.env[PASSPHRASE_ENV];
+  if (values.seal) {
+    if (command !== 'register') throw new Error('--seal is for `register` (a new profile)');
+    if (isSealed(profileDir)) return openSeal(profileDir, passphrase);
+    const log = join(profileDir, 'records.log');
+    if (existsSync(log) && statSync(log).size > 0)
+      throw new Error(
+        `--seal needs a new profile: ${profileDir} already holds plaintext records (pass --profile DIR)`,
+      );
+    return createSeal(profileDir, passphrase ?? '');
+  }
+  return isSealed(profileDir) ? openSeal(profileDir, passphrase) : undefined;
+}
+
 async function main(): Promise<void> {
   if (command === undefined) usage();
-  const storage = openFileStorage(profileDir);
+  mkdirSync(profileDir, { recursive: true, mode: 0o700 });
+  const lock = acquireProfileLock(profileDir, `npm run cli -- ${command}`);
+  try {
+    sealer = await profileSealer();
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const storage = openFileStorage(profileDir, sealer === undefined ? {} : { sealer });
   const client = makeClient(storage);
   try {
     const account = await client.load();
@@ -187,7 +270,9 @@ async function main(): Promise<void> {
         const handle = args[0];
         if (handle === undefined) usage();
         if (account !== undefined)
-          throw new Error(`This profile already holds ${account.handle} (${profileDir})`);
+          throw new Error(
+            `This profile already holds ${account.handle} (${profileDir}): pass --profile DIR (a new directory) to register another account`,
+          );
         const authenticator = await loadAuthenticator();
         const created = await client.register({
           relayUrl,
@@ -264,11 +349,9 @@ async function main(): Promise<void> {
       case 'listen': {
         const names = new Map<string, string>();
         client.on('status', (s) => {
-          if (!json)
-            console.error(
-              `relay: ${s.state}${s.state === 'retrying' ? ` (retry in ${Math.max(0, s.nextRetryAt - Date.now())} ms)` : ''}`,
-            );
+          if (!json) console.error(`relay: ${describeStatus(s)}`);
         });
+        const deaf = whenDeaf(client);
         client.on('message', (m) => {
           if (m.outgoing && m.authorDevice === client.account()?.deviceId) return;
           void nameOf(client, m.author, names).then(() =>
@@ -280,10 +363,18 @@ async function main(): Promise<void> {
           );
         });
         await client.start();
-        await new Promise<void>((resolveStop) => {
-          process.once('SIGINT', resolveStop);
-          process.once('SIGTERM', resolveStop);
-        });
+        const reason = await Promise.race([
+          deaf,
+          new Promise<undefined>((resolveStop) => {
+            process.once('SIGINT', () => resolveStop(undefined));
+            process.once('SIGTERM', () => resolveStop(undefined));
+          }),
+        ]);
+        if (reason !== undefined) {
+          if (json) console.error(JSON.stringify({ event: 'stopped', reason }));
+          console.error(`parley: listen stopped: ${reason}`);
+          process.exitCode = 1;
+        }
         return;
       }
       case 'inbox': {
@@ -317,6 +408,7 @@ async function main(): Promise<void> {
   } finally {
     await client.stop();
     storage.close();
+    lock.release();
   }
 }
 

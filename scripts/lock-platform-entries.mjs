@@ -64,12 +64,18 @@ for (const [key, entry] of Object.entries(packages)) {
     const { os, cpu, libc } = platformOf(dep);
     if (!os && !cpu) continue; // not a platform package: leave npm's decision alone
     const version = String(range).replace(/^[\^~=]/, '');
-    const restored = { version, optional: true };
-    if (entry.dev) restored.dev = true;
-    if (cpu) restored.cpu = [cpu];
-    if (os) restored.os = [os];
-    if (libc) restored.libc = [libc];
-    packages[hoisted] = restored;
+    // Keys in the order `npm install` writes them (version, then the rest
+    // sorted), or the next `npm install` rewrites every restored entry and a
+    // fresh clone's tree is dirty.
+    const fields = { optional: true };
+    if (entry.dev) fields.dev = true;
+    if (cpu) fields.cpu = [cpu];
+    if (os) fields.os = [os];
+    if (libc) fields.libc = [libc];
+    packages[hoisted] = {
+      version,
+      ...Object.fromEntries(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))),
+    };
     added++;
   }
 }

@@ -209,7 +209,22 @@ export async function removeDevice(
   now: number,
 ): Promise<boolean> {
   const where = and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId));
-  const [deleted] = await db.batch([
+  // The removal record is permanent (the id is never accepted again), so it is
+  // written only for a device that exists, and before the row it checks is gone.
+  const [, deleted] = await db.batch([
+    db
+      .insert(removedDevices)
+      .select(
+        db
+          .select({
+            accountId: devices.accountId,
+            deviceId: devices.deviceId,
+            removedAt: sql<number>`${now}`.as('removed_at'),
+          })
+          .from(devices)
+          .where(where),
+      )
+      .onConflictDoNothing(),
     db.delete(devices).where(where).returning({ deviceId: devices.deviceId }),
     db
       .delete(oneTimePrekeys)
@@ -217,7 +232,6 @@ export async function removeDevice(
     db
       .delete(queue)
       .where(and(eq(queue.recipientAccount, accountId), eq(queue.recipientDevice, deviceId))),
-    db.insert(removedDevices).values({ accountId, deviceId, removedAt: now }).onConflictDoNothing(),
   ]);
   return deleted.length === 1;
 }

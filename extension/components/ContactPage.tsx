@@ -1,6 +1,7 @@
 /**
  * A contact: who they are and whether they are online, the 60-digit safety
- * number (12 groups of 5, read out or compared side by side) and its QR code,
+ * number (12 groups of 5, read out, compared side by side, or copied and
+ * compared with the one they paste back; nothing in Parley scans the QR code),
  * "mark as verified", the chat's disappearing-message timer (either side may
  * set it), and block / unblock.
  */
@@ -10,6 +11,7 @@ import { describeError } from '../lib/errors.ts';
 import { knownPresence, presenceLabel } from '../lib/format.ts';
 import { type ContactView, ONLINE_WINDOW_MS } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
+import { compareSafetyNumber, describeComparison } from '../lib/safety-compare.ts';
 import { useAction } from '../lib/use-action.ts';
 import { Avatar } from './Avatar.tsx';
 import { BackButton } from './BackButton.tsx';
@@ -62,6 +64,19 @@ export function ContactPage(props: {
       await call(blocked ? 'blockContact' : 'unblockContact', { userId: c.userId });
       await load();
     });
+
+  const [pasted, setPasted] = createSignal('');
+  const [copied, setCopied] = createSignal<'yes' | 'failed' | null>(null);
+  const comparison = (c: ContactView) => compareSafetyNumber(c.safetyNumber.groups, pasted());
+
+  const copyNumber = async (c: ContactView) => {
+    try {
+      await navigator.clipboard.writeText(c.safetyNumber.groups.join(' '));
+      setCopied('yes');
+    } catch {
+      setCopied('failed');
+    }
+  };
 
   const toggleVerified = (c: ContactView) =>
     action.run(async () => {
@@ -122,8 +137,8 @@ export function ContactPage(props: {
               <section class="card" aria-labelledby="safety-title">
                 <h3 id="safety-title">Safety number</h3>
                 <p>
-                  Compare these numbers with @{c().handle} in person or on a call, or scan the code
-                  with their device. If they match, nobody is in the middle.
+                  Compare these numbers with @{c().handle} in person or on a call, or ask them to
+                  send you theirs and paste it below. If they match, nobody is in the middle.
                 </p>
                 <ol class="safety-grid" aria-label="Safety number, 12 groups of 5 digits">
                   <For each={c().safetyNumber.groups}>{(group) => <li>{group}</li>}</For>
@@ -132,6 +147,40 @@ export function ContactPage(props: {
                   payload={c().safetyNumber.qrPayload}
                   label={`QR code of the safety number with @${c().handle}`}
                 />
+                <button type="button" class="btn btn--block" onClick={() => void copyNumber(c())}>
+                  {copied() === 'yes' ? 'Copied' : 'Copy the number'}
+                </button>
+                <Show when={copied() === 'failed'}>
+                  <p class="field__error" role="alert">
+                    Could not copy. Select the digits above and copy them.
+                  </p>
+                </Show>
+                <div class="field">
+                  <label class="field__label" for="safety-paste">
+                    Paste the number @{c().handle} sent you
+                  </label>
+                  <textarea
+                    id="safety-paste"
+                    class="input"
+                    rows={2}
+                    spellcheck={false}
+                    autocomplete="off"
+                    value={pasted()}
+                    aria-describedby="safety-compare"
+                    onInput={(e) => setPasted(e.currentTarget.value)}
+                  />
+                  <Show when={describeComparison(comparison(c()), c().handle)}>
+                    {(text) => (
+                      <span
+                        id="safety-compare"
+                        role="status"
+                        class={comparison(c()).kind === 'match' ? 'field__ok' : 'field__error'}
+                      >
+                        {text()}
+                      </span>
+                    )}
+                  </Show>
+                </div>
                 <button
                   type="button"
                   class={`btn btn--block${c().verified ? '' : ' btn--primary'}`}

@@ -5,7 +5,7 @@
  */
 import { createSignal, type JSX, Match, onMount, Show, Switch } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
-import { canonicalHandle, HANDLE_RULE, parseHandles } from '../lib/handles.ts';
+import { canonicalHandle, HANDLE_RULE, handleProblem, parseHandles } from '../lib/handles.ts';
 import { GROUP_NAME_MAX_CHARS, MEMBERS_MAX_PER_REQUEST } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 
@@ -48,7 +48,7 @@ export function StartChat(props: {
     e.preventDefault();
     const h = canonicalHandle(handle());
     if (h === null) {
-      setError(`Handles are ${HANDLE_RULE}.`);
+      setError(handleProblem(handle()));
       return;
     }
     void run(async () => (await call('startConversation', { handle: h })).id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHandles } from './handles.ts';
+import { handleProblem, parseHandles } from './handles.ts';
 
 describe('parseHandles', () => {
   it('reads handles separated by commas or spaces, canonical, once each', () => {
@@ -12,5 +12,13 @@ describe('parseHandles', () => {
 
   it('names the first entry that is not a handle', () => {
     expect(parseHandles('bob, x, carol')).toEqual({ handles: ['bob'], bad: 'x' });
+  });
+});
+
+describe('handleProblem', () => {
+  it('asks for a handle when nothing was typed, and states the rule otherwise', () => {
+    expect(handleProblem('')).toBe('Enter a handle.');
+    expect(handleProblem('  @ ')).toBe('Enter a handle.');
+    expect(handleProblem('x')).toMatch(/^Use 3–32 lowercase letters/);
   });
 });

@@ -20,6 +20,15 @@ export function canonicalHandle(input: string): string | null {
   }
 }
 
+/**
+ * The sentence for input that is not a handle: nothing typed (or only "@")
+ * asks for one instead of reciting the whole rule at someone who has not
+ * started yet.
+ */
+export function handleProblem(input: string): string {
+  return input.trim().replace(/^@+/, '').trim() === '' ? 'Enter a handle.' : `Use ${HANDLE_RULE}.`;
+}
+
 /** "@bob, carol  dave" → canonical handles; `bad` is the first entry that is not a handle. */
 export function parseHandles(input: string): { handles: string[]; bad: string | null } {
   const handles: string[] = [];

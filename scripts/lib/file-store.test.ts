@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, sign, verify } from '../../shared/crypto/ed25519.ts';
+import { waitUntil } from '../../shared/testing/wait.ts';
 import { openFileStorage } from './file-store.ts';
 
 const dirs: string[] = [];
@@ -62,5 +63,48 @@ describe('CLI file storage', () => {
     ).rejects.toThrow(/extractable/);
     expect(readFileSync(join(dir, 'keys.json'), 'utf8')).toContain('"crv":"Ed25519"');
     storage.close();
+  });
+
+  it('leaves no old version of a record in the log once a command ends, or soon while it runs', async () => {
+    const text = (t: string) => new TextEncoder().encode(t);
+    const logHas = (dir: string, t: string) =>
+      readFileSync(join(dir, 'records.log')).includes(Buffer.from(t));
+
+    // Replaced and deleted records are gone from the file when the store closes.
+    const dir = tempDir();
+    const store = openFileStorage(dir, { compactDelayMs: 60_000 });
+    await store.records.write([{ op: 'set', key: 'msg/1', value: text('first draft SECRET-A') }]);
+    await store.records.write([{ op: 'set', key: 'msg/1', value: text('final text') }]);
+    await store.records.write([{ op: 'set', key: 'msg/2', value: text('disappearing SECRET-B') }]);
+    await store.records.write([{ op: 'delete', key: 'msg/2' }]);
+    expect(logHas(dir, 'SECRET-A')).toBe(true);
+    store.close();
+    expect(logHas(dir, 'SECRET-A')).toBe(false);
+    expect(logHas(dir, 'SECRET-B')).toBe(false);
+    const reopened = openFileStorage(dir);
+    expect(new TextDecoder().decode(await reopened.records.get('msg/1'))).toBe('final text');
+    expect(await reopened.records.get('msg/2')).toBeUndefined();
+
+    // A long-running command (listen) compacts shortly after the write.
+    const live = tempDir();
+    const running = openFileStorage(live, { compactDelayMs: 20 });
+    await running.records.write([{ op: 'set', key: 'k', value: text('SECRET-C') }]);
+    await running.records.write([{ op: 'delete', key: 'k' }]);
+    await waitUntil(() => !logHas(live, 'SECRET-C'), 5_000, 10);
+    await running.records.write([{ op: 'set', key: 'k2', value: text('kept') }]);
+    running.close();
+    reopened.close();
+
+    // A command killed before it compacted: the next open compacts.
+    const crashed = tempDir();
+    const killed = openFileStorage(crashed, { compactDelayMs: 60_000 });
+    await killed.records.write([{ op: 'set', key: 'k', value: text('SECRET-D') }]);
+    await killed.records.write([{ op: 'set', key: 'k', value: text('newer') }]);
+    expect(logHas(crashed, 'SECRET-D')).toBe(true);
+    const next = openFileStorage(crashed);
+    expect(logHas(crashed, 'SECRET-D')).toBe(false);
+    expect(new TextDecoder().decode(await next.records.get('k'))).toBe('newer');
+    next.close();
+    killed.close();
   });
 });

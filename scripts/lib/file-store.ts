@@ -4,7 +4,13 @@
  * Records: an append-only log `records.log` of length-prefixed CBOR batches,
  * one per `write` (so a write is all-or-nothing: a torn last batch after a
  * crash is cut off when the log is next opened), replayed into memory on
- * open and compacted into a fresh log when it grows past twice its live size.
+ * open. An append-only log keeps every old version of a record (an earlier
+ * session state, a message that has since disappeared) until it is rewritten,
+ * so it is compacted promptly: a couple of seconds after any write that
+ * replaced or deleted a record, when the store is closed (every command
+ * ends that way), and on open if a crash left old versions behind. Compaction
+ * writes a new file and renames it over the old one; the old file's blocks
+ * are freed, not overwritten, so the disk itself may still hold them.
  *
  * Keys: the extension keeps the device key non-extractable in IndexedDB,
  * where the browser stores it without ever showing its bytes to script. A
@@ -12,7 +18,10 @@
  * device key and `keys.json` holds it (and any other key) as JWK. Like the
  * records (identity private keys, sessions, message texts), it is plaintext
  * on disk, readable only by the owner (mode 0600): a CLI profile is a bot or
- * test identity, not a person's messenger.
+ * test identity, not a person's messenger. A profile made with `register
+ * --seal` passes a Sealer (scripts/lib/profile-seal.ts): record values and
+ * keys.json are then sealed with a passphrase-derived key, in memory too
+ * (opened on each read), so compaction copies sealed bytes as they are.
  */
 import {
   closeSync,
@@ -26,6 +35,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../shared/bytes.ts';
 import type {
   ClientStorage,
   KeyHandleStore,
@@ -34,6 +44,7 @@ import type {
   StoreOperation,
 } from '../../shared/client/store.ts';
 import { decodeCbor, encodeCbor } from '../../shared/wire/cbor.ts';
+import type { Sealer } from './profile-seal.ts';
 
 const FILE_MODE = 0o600;
 
@@ -48,8 +59,13 @@ function encodeBatch(ops: readonly StoreOperation[]): Uint8Array {
 }
 
 /** Replays the log; returns the records and the length of the intact prefix. */
-function replay(bytes: Uint8Array): { data: Map<string, Uint8Array>; intact: number } {
+function replay(bytes: Uint8Array): {
+  data: Map<string, Uint8Array>;
+  intact: number;
+  stale: boolean;
+} {
   const data = new Map<string, Uint8Array>();
+  let stale = false;
   let offset = 0;
   while (offset + 4 <= bytes.length) {
     const length = new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
@@ -62,49 +78,87 @@ function replay(bytes: Uint8Array): { data: Map<string, Uint8Array>; intact: num
     }
     if (!Array.isArray(batch.ops)) break;
     for (const op of batch.ops as Array<{ k: string; v?: Uint8Array; d?: boolean }>) {
+      // A delete is itself a record the compacted log does not need.
+      if (op.d === true || data.has(op.k)) stale = true;
       if (op.d === true) data.delete(op.k);
       else if (op.v instanceof Uint8Array) data.set(op.k, op.v);
     }
     offset += 4 + length;
   }
-  return { data, intact: offset };
+  return { data, intact: offset, stale };
 }
+
+/** How soon after a write that left old versions in the log it is rewritten without them. */
+export const COMPACT_DELAY_MS = 2_000;
 
 class FileRecordStore implements RecordStore {
   readonly #path: string;
   readonly #data: Map<string, Uint8Array>;
+  readonly #compactDelayMs: number;
+  readonly #sealer: Sealer | undefined;
   #fd: number;
-  #logBytes: number;
+  /** The log holds record versions (or deletes) that the live data no longer needs. */
+  #stale: boolean;
+  #compactTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, compactDelayMs: number, sealer: Sealer | undefined) {
     this.#path = join(dir, 'records.log');
+    this.#compactDelayMs = compactDelayMs;
+    this.#sealer = sealer;
     const bytes = existsSync(this.#path)
       ? new Uint8Array(readFileSync(this.#path))
       : new Uint8Array();
-    const { data, intact } = replay(bytes);
+    const { data, intact, stale } = replay(bytes);
     this.#data = data;
-    this.#logBytes = intact;
+    this.#stale = stale;
     if (intact !== bytes.length)
       writeFileSync(this.#path, bytes.subarray(0, intact), { mode: FILE_MODE });
     this.#fd = openSync(this.#path, 'a', FILE_MODE);
+    // A previous run that crashed before compacting left old versions behind.
+    if (this.#stale) this.#compact();
+  }
+
+  #open(key: string, stored: Uint8Array): Promise<Uint8Array> {
+    return this.#sealer === undefined
+      ? Promise.resolve(stored.slice())
+      : this.#sealer.open(`record:${key}`, stored);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const v = this.#data.get(key);
-    return v === undefined ? undefined : v.slice();
+    return v === undefined ? undefined : this.#open(key, v);
   }
 
-  async write(ops: readonly StoreOperation[]): Promise<void> {
-    if (ops.length === 0) return;
+  async write(plainOps: readonly StoreOperation[]): Promise<void> {
+    if (plainOps.length === 0) return;
+    const sealer = this.#sealer;
+    const ops =
+      sealer === undefined
+        ? plainOps
+        : await Promise.all(
+            plainOps.map(
+              async (o): Promise<StoreOperation> =>
+                o.op === 'set'
+                  ? { op: 'set', key: o.key, value: await sealer.seal(`record:${o.key}`, o.value) }
+                  : o,
+            ),
+          );
     const entry = encodeBatch(ops);
     writeSync(this.#fd, entry);
     fsyncSync(this.#fd);
-    this.#logBytes += entry.length;
     for (const o of ops) {
+      if (o.op === 'delete' || this.#data.has(o.key)) this.#stale = true;
       if (o.op === 'set') this.#data.set(o.key, o.value.slice());
       else this.#data.delete(o.key);
     }
-    this.#maybeCompact();
+    if (this.#stale && this.#compactTimer === undefined) {
+      this.#compactTimer = setTimeout(() => {
+        this.#compactTimer = undefined;
+        this.#compact();
+      }, this.#compactDelayMs);
+      // A pending compaction must not keep a finished command alive; close() compacts anyway.
+      this.#compactTimer.unref?.();
+    }
   }
 
   async list(
@@ -116,13 +170,14 @@ class FileRecordStore implements RecordStore {
     const { after } = options;
     if (after !== undefined) keys = keys.filter((k) => (options.reverse ? k < after : k > after));
     if (options.limit !== undefined) keys = keys.slice(0, options.limit);
-    return keys.map((k) => [k, (this.#data.get(k) as Uint8Array).slice()] as const);
+    return Promise.all(
+      keys.map(async (k) => [k, await this.#open(k, this.#data.get(k) as Uint8Array)] as const),
+    );
   }
 
-  #maybeCompact(): void {
-    let live = 0;
-    for (const [k, v] of this.#data) live += k.length + v.length + 8;
-    if (this.#logBytes < 1_000_000 || this.#logBytes < 2 * live) return;
+  /** Rewrites the log with only the live records (synchronous, so no write interleaves). */
+  #compact(): void {
+    if (!this.#stale) return;
     const ops: StoreOperation[] = [...this.#data].map(([key, value]) => ({
       op: 'set',
       key,
@@ -131,14 +186,24 @@ class FileRecordStore implements RecordStore {
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < ops.length; i += 1000) chunks.push(encodeBatch(ops.slice(i, i + 1000)));
     const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, Buffer.concat(chunks), { mode: FILE_MODE });
+    const tmpFd = openSync(tmp, 'w', FILE_MODE);
+    try {
+      for (const chunk of chunks) writeSync(tmpFd, chunk);
+      // On disk before it replaces the log, or a crash could leave an empty log.
+      fsyncSync(tmpFd);
+    } finally {
+      closeSync(tmpFd);
+    }
     closeSync(this.#fd);
     renameSync(tmp, this.#path);
     this.#fd = openSync(this.#path, 'a', FILE_MODE);
-    this.#logBytes = chunks.reduce((n, c) => n + c.length, 0);
+    this.#stale = false;
   }
 
   close(): void {
+    clearTimeout(this.#compactTimer);
+    this.#compactTimer = undefined;
+    this.#compact();
     closeSync(this.#fd);
   }
 }
@@ -151,25 +216,35 @@ interface StoredKey {
 
 class FileKeyStore implements KeyHandleStore {
   readonly #path: string;
+  readonly #sealer: Sealer | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, sealer: Sealer | undefined) {
     this.#path = join(dir, 'keys.json');
+    this.#sealer = sealer;
   }
 
-  #read(): Record<string, StoredKey> {
-    return existsSync(this.#path)
-      ? (JSON.parse(readFileSync(this.#path, 'utf8')) as Record<string, StoredKey>)
-      : {};
+  async #read(): Promise<Record<string, StoredKey>> {
+    if (!existsSync(this.#path)) return {};
+    const text = readFileSync(this.#path, 'utf8');
+    if (this.#sealer === undefined) return JSON.parse(text) as Record<string, StoredKey>;
+    const { sealed } = JSON.parse(text) as { sealed: string };
+    const plain = await this.#sealer.open('keys.json', fromBase64Url(sealed));
+    return JSON.parse(fromUtf8(plain)) as Record<string, StoredKey>;
   }
 
-  #write(all: Record<string, StoredKey>): void {
+  async #write(all: Record<string, StoredKey>): Promise<void> {
+    const json = JSON.stringify(all);
+    const text =
+      this.#sealer === undefined
+        ? json
+        : JSON.stringify({ sealed: toBase64Url(await this.#sealer.seal('keys.json', utf8(json))) });
     const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all), { mode: FILE_MODE });
+    writeFileSync(tmp, text, { mode: FILE_MODE });
     renameSync(tmp, this.#path);
   }
 
   async getKey(name: string): Promise<CryptoKey | undefined> {
-    const stored = this.#read()[name];
+    const stored = (await this.#read())[name];
     if (stored === undefined) return undefined;
     return crypto.subtle.importKey(
       'jwk',
@@ -187,16 +262,16 @@ class FileKeyStore implements KeyHandleStore {
       );
     }
     const jwk = await crypto.subtle.exportKey('jwk', key);
-    this.#write({
-      ...this.#read(),
+    await this.#write({
+      ...(await this.#read()),
       [name]: { jwk, algorithm: key.algorithm.name, usages: key.usages },
     });
   }
 
   async deleteKey(name: string): Promise<void> {
-    const all = this.#read();
+    const all = await this.#read();
     delete all[name];
-    this.#write(all);
+    await this.#write(all);
   }
 }
 
@@ -204,8 +279,19 @@ export interface FileStorage extends ClientStorage {
   close(): void;
 }
 
-export function openFileStorage(dir: string): FileStorage {
+export interface FileStorageOptions {
+  /** Delay before old record versions are compacted away (default COMPACT_DELAY_MS). */
+  readonly compactDelayMs?: number;
+  /** A sealed profile's sealer (scripts/lib/profile-seal.ts); plaintext files without one. */
+  readonly sealer?: Sealer;
+}
+
+export function openFileStorage(dir: string, options: FileStorageOptions = {}): FileStorage {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const records = new FileRecordStore(dir);
-  return { records, keys: new FileKeyStore(dir), close: () => records.close() };
+  const records = new FileRecordStore(
+    dir,
+    options.compactDelayMs ?? COMPACT_DELAY_MS,
+    options.sealer,
+  );
+  return { records, keys: new FileKeyStore(dir, options.sealer), close: () => records.close() };
 }

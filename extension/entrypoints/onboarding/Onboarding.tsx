@@ -12,7 +12,7 @@ import logoUrl from '../../assets/icon.svg';
 import { BusyButton } from '../../components/BusyButton.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { describeError, ExtErrorCode, errorCode, extError } from '../../lib/errors.ts';
-import { canonicalHandle, HANDLE_RULE } from '../../lib/handles.ts';
+import { canonicalHandle, HANDLE_RULE, handleProblem } from '../../lib/handles.ts';
 import {
   type AppStatus,
   type CreationOptionsJson,
@@ -87,7 +87,7 @@ export function Onboarding(): JSX.Element {
         `@${canonicalHandle(handle()) ?? handle()} is already taken. Try another handle.`,
       );
     } else if (code === ErrorCode.HANDLE_INVALID) {
-      setHandleError(`Use ${HANDLE_RULE}.`);
+      setHandleError(handleProblem(handle()));
     } else if (
       e instanceof ParleyError &&
       e.code === 'BODY_INVALID' &&
@@ -110,7 +110,7 @@ export function Onboarding(): JSX.Element {
     clearErrors();
     const h = canonicalHandle(handle());
     if (h === null) {
-      setHandleError(`Use ${HANDLE_RULE}.`);
+      setHandleError(handleProblem(handle()));
       return;
     }
     let origin: string;

@@ -1,0 +1,41 @@
+/**
+ * Device-signed requests against the real relay process: the signature check
+ * reads the body without touching `request.signal`, so Deno never prints its
+ * "request.signal aborts on successful responses (legacy behavior)" warning
+ * (it did on a new user's first contact lookup), and the handler still gets the
+ * body the signature covered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../shared/bytes.ts';
+import { accountWithDevice, createDevice, deviceRequest, expectJson } from '../testing/client.ts';
+import { RelayProcess } from '../testing/relay-process.ts';
+
+let relay: RelayProcess;
+
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+});
+
+afterAll(async () => {
+  await relay.dispose();
+});
+
+describe('device-signed requests on the relay process', () => {
+  it('verify the body and print no Deno request.signal warning', async () => {
+    const alice = await accountWithDevice(relay.http, 'sig_alice', { oneTimePreKeys: 0 });
+    await accountWithDevice(relay.http, 'sig_bob');
+    await expectJson(await deviceRequest(relay.http, alice, 'GET', '/v1/handles/sig_bob'), 200);
+    const more = await createDevice(alice.account, { oneTimePreKeys: 3 });
+    const keys = more.keys.oneTimePreKeys.map((k) => ({
+      id: k.id,
+      publicKey: toBase64Url(k.keyPair.publicKey),
+    }));
+    const uploaded = await expectJson<{ oneTimePreKeys: number }>(
+      await deviceRequest(relay.http, alice, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
+      200,
+    );
+    expect(uploaded.oneTimePreKeys).toBe(3);
+    await relay.stop();
+    expect(relay.output.filter((line) => line.includes('request.signal'))).toEqual([]);
+  });
+});
