@@ -65,6 +65,7 @@ import { createGroupApi, type GroupView } from './group-api.ts';
 import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
 import { processDelivery, pruneSeen } from './inbox.ts';
+import { pruneSent } from './retry.ts';
 import {
   decodeMessage,
   listMessagePage,
@@ -599,6 +600,7 @@ export function createClient(deps: ClientDeps) {
         const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
         const batch = new Batch(records);
         await pruneSeen(batch, now());
+        await pruneSent(batch, now());
         batch.set(Keys.maintenance, encodeRecord({ at: now() }));
         await batch.commit();
         return result;
