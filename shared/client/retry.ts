@@ -32,7 +32,12 @@ import type { Bytes } from '../bytes.ts';
 import { decodeMessage } from '../crypto/message-format.ts';
 import type { DeliverFrame } from '../wire/frames.ts';
 import type { Batch } from './batch.ts';
-import { encodeContent, type RetryContent, type RetryReason } from './content.ts';
+import {
+  decodeContent,
+  encodeContent,
+  type RetryContent,
+  type RetryReason,
+} from './content.ts';
 import { MessageState } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
 import { isMember, readGroup } from './groups/store.ts';
@@ -159,15 +164,34 @@ export async function requestRetry(
   return 'ok';
 }
 
+/**
+ * The content as it was encrypted: a group text got its sequence number when
+ * encrypted, and the sender key sent with it (`keyContent`) names that number.
+ */
+function resendableContent(entry: OutboxEntry): Bytes | undefined {
+  if (entry.kind !== OutboxKind.GROUP_MESSAGE) return entry.content;
+  if (entry.keyContent === undefined) return undefined;
+  try {
+    const key = decodeContent(entry.keyContent);
+    const text = decodeContent(entry.content);
+    if (key.t !== 'sender-key' || text.t !== 'text') return undefined;
+    return encodeContent({ ...text, seq: key.seq });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Remembers a message the relay stored, for resends (inside the batch that completes it). */
 export function rememberSent(batch: Batch, entry: OutboxEntry, now: number): void {
   if (entry.kind !== OutboxKind.MESSAGE && entry.kind !== OutboxKind.GROUP_MESSAGE) return;
   if (entry.frame === undefined || entry.conv === undefined) return;
+  const content = resendableContent(entry);
+  if (content === undefined) return;
   const record: SentRecord = {
     v: 1,
     msg: entry.id,
     conv: entry.conv,
-    content: entry.content,
+    content,
     ...(entry.group === undefined ? {} : { group: entry.group }),
     to: entry.frame.to.map((r) => ({ user: r.user, devices: r.devices.map((d) => d.device) })),
     at: now,
