@@ -3,17 +3,21 @@
  * process: the recipient's transport (testing/tap.ts) rewrites chosen
  * deliveries of a burst of messages in flight, flipping one bit of the
  * authentication tag or of the header, and hands the client a tampered copy
- * before the original, after it, or instead of it. For direct chats and
+ * before the original, after it (under its id and under a new one), or
+ * instead of it. For direct chats and
  * groups: every genuine message is shown exactly once, nothing garbled is
  * shown, no session is reset, and the sender's messages end delivered, then
- * read. On the client before retry receipts, a copy before the original
- * reset the session (the original and the rest of the burst were lost) and a
- * copy instead of it lost the message for good ("stored" forever).
+ * read. On the client before retry receipts, any copy that did not decrypt
+ * (before the original, or after it under a new id) dropped the session: the
+ * original and the rest of the burst were lost; a copy instead of the
+ * original lost it for good ("stored" forever); and a forged copy carrying the
+ * genuine id made the genuine one count as seen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { toHex } from '../bytes.ts';
 import { decodeMessage } from '../crypto/message-format.ts';
+import { systemRandom } from '../crypto/random.ts';
 import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
 import type { MessageView, ParleyClient } from './client.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
@@ -62,6 +66,10 @@ type What = 'tag' | 'header';
 
 let fakeQid = 2_000_000;
 
+function randomId(): DeliverFrame['id'] {
+  return systemRandom(16) as DeliverFrame['id'];
+}
+
 /** The body with one bit flipped: in the tag (pairwise) or signature (group), or in the header. */
 function tampered(body: Uint8Array, what: What): Uint8Array {
   const out = body.slice();
@@ -80,7 +88,8 @@ function rewrite(frame: DeliverFrame, where: Where, what: What): ServerFrame[] {
     case 'before':
       return [forged, frame];
     case 'after':
-      return [frame, forged];
+      // Under the genuine id, and under an id of the relay's own making.
+      return [frame, forged, { ...forged, qid: ++fakeQid, id: randomId() }];
     case 'instead':
       return [{ ...forged, qid: frame.qid as number }];
   }
