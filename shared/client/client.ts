@@ -1002,6 +1002,7 @@ export function createClient(deps: ClientDeps) {
         const m = decodeMessage(raw);
         batch.delete(key);
         batch.delete(Keys.messageIndex(m.author, m.id));
+        batch.delete(Keys.sent(m.id));
         if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
       }
       batch.delete(Keys.conversation(conversationId));

@@ -181,12 +181,23 @@ function resendableContent(entry: OutboxEntry): Bytes | undefined {
   }
 }
 
+/** A disappearing message's copy is kept no longer than the message could live. */
+function disappearsAt(content: Uint8Array, now: number): number | undefined {
+  try {
+    const decoded = decodeContent(content);
+    return decoded.t === 'text' && decoded.exp !== undefined ? now + decoded.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Remembers a message the relay stored, for resends (inside the batch that completes it). */
 export function rememberSent(batch: Batch, entry: OutboxEntry, now: number): void {
   if (entry.kind !== OutboxKind.MESSAGE && entry.kind !== OutboxKind.GROUP_MESSAGE) return;
   if (entry.frame === undefined || entry.conv === undefined) return;
   const content = resendableContent(entry);
   if (content === undefined) return;
+  const until = entry.expiresAt ?? disappearsAt(content, now);
   const record: SentRecord = {
     v: 1,
     msg: entry.id,
@@ -195,7 +206,7 @@ export function rememberSent(batch: Batch, entry: OutboxEntry, now: number): voi
     ...(entry.group === undefined ? {} : { group: entry.group }),
     to: entry.frame.to.map((r) => ({ user: r.user, devices: r.devices.map((d) => d.device) })),
     at: now,
-    ...(entry.expiresAt === undefined ? {} : { until: entry.expiresAt }),
+    ...(until === undefined ? {} : { until }),
     tries: 0,
   };
   batch.set(Keys.sent(entry.id), encodeRecord(record));
@@ -267,11 +278,18 @@ export async function receiveRetry(
     createdAt: now,
     ...(record.until === undefined ? {} : { expiresAt: record.until }),
   });
-  // The resend can itself be asked for again (its frame may be tampered with too).
-  batch.set(
-    Keys.sent(id),
-    encodeRecord({ ...record, to: [{ user: from, devices: [fromDevice] }], tries: record.tries + 1 }),
-  );
+  // The resend can itself be asked for again (its frame may be tampered with too),
+  // except a disappearing message's: the expiry sweep finds copies by message id only.
+  if (record.until === undefined) {
+    batch.set(
+      Keys.sent(id),
+      encodeRecord({
+        ...record,
+        to: [{ user: from, devices: [fromDevice] }],
+        tries: record.tries + 1,
+      }),
+    );
+  }
   const { effects } = await fail();
   return { effects, queuedOutbox: true };
 }

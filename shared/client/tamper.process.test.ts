@@ -83,7 +83,8 @@ function tampered(body: Uint8Array, what: What): Uint8Array {
 
 /** What the hostile relay hands over instead of `frame`. */
 function rewrite(frame: DeliverFrame, where: Where, what: What): ServerFrame[] {
-  const forged: DeliverFrame = { ...frame, qid: ++fakeQid, body: tampered(frame.body, what) };
+  const body = tampered(frame.body, what) as DeliverFrame['body'];
+  const forged: DeliverFrame = { ...frame, qid: ++fakeQid, body };
   switch (where) {
     case 'before':
       return [forged, frame];
