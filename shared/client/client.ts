@@ -65,7 +65,6 @@ import { createGroupApi, type GroupView } from './group-api.ts';
 import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
 import { processDelivery, pruneSeen } from './inbox.ts';
-import { pruneSent } from './retry.ts';
 import {
   decodeMessage,
   listMessagePage,
@@ -82,6 +81,7 @@ import { flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
+import { pruneSent } from './retry.ts';
 import { Sender } from './sender.ts';
 import { SerialQueue } from './serial.ts';
 import {

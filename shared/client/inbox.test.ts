@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { systemRandom } from '../crypto/random.ts';
 import { toHex } from '../bytes.ts';
 import { decodeMessage } from '../crypto/message-format.ts';
-import {
-  acceptIncomingSession,
-  createOutgoingSession,
-  encryptMessage,
-} from '../crypto/session.ts';
+import { systemRandom } from '../crypto/random.ts';
+import { acceptIncomingSession, createOutgoingSession, encryptMessage } from '../crypto/session.ts';
 import type { DeliverFrame } from '../wire/frames.ts';
 import { Batch } from './batch.ts';
 import { decodeContent, encodeContent } from './content.ts';

@@ -59,6 +59,7 @@ import {
   MessageState,
 } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
+import { displayName, stageNotice } from './groups/notices.ts';
 import {
   isGroupMessageBody,
   receiveGroupMessage,
@@ -67,7 +68,6 @@ import {
   receiveSenderKey,
   replayParkedTraffic,
 } from './groups/receive.ts';
-import { displayName, stageNotice } from './groups/notices.ts';
 import { isMember, readGroup, readMemberKey, stageMemberKey } from './groups/store.ts';
 import {
   advanceMessage,
@@ -524,7 +524,6 @@ async function undecryptable(
 ): Promise<InboxOutcome> {
   const { from, fromDevice } = frame;
   const now = ctx.sessions.deps.now();
-  const own = ctx.sessions.account.userId;
   const effects: InboxEffect[] = [];
   // The genuine frame was read: this is a copy (replayed, or tampered with).
   if (readBefore) return { ack: true, effects, queuedOutbox: false };
@@ -537,7 +536,8 @@ async function undecryptable(
       lastRaw === undefined ? undefined : decodeRecord(ResetSchema, lastRaw, 'session reset').at;
     if (last === undefined || now - last >= SESSION_RESET_INTERVAL_MS) {
       // Only an unreadable record is dropped: anything else still holds what works.
-      if (code === ErrorCode.STATE_CORRUPT) dropDeviceSession(ctx.sessions, batch, from, fromDevice);
+      if (code === ErrorCode.STATE_CORRUPT)
+        dropDeviceSession(ctx.sessions, batch, from, fromDevice);
       batch.set(resetKey, encodeRecord({ at: now }));
       stageEntry(batch, {
         v: 1,
@@ -582,7 +582,14 @@ async function decryptFailedNotice(
   if (from === ctx.sessions.account.userId) return effects;
   const conversation = await ensureDirectConversation(batch, from, ctx.sessions.deps.now());
   effects.push(
-    ...(await systemMessage(ctx, batch, conversation, from, fromDevice, SystemEvent.DECRYPT_FAILED)),
+    ...(await systemMessage(
+      ctx,
+      batch,
+      conversation,
+      from,
+      fromDevice,
+      SystemEvent.DECRYPT_FAILED,
+    )),
   );
   return effects;
 }

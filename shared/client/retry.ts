@@ -32,12 +32,7 @@ import type { Bytes } from '../bytes.ts';
 import { decodeMessage } from '../crypto/message-format.ts';
 import type { DeliverFrame } from '../wire/frames.ts';
 import type { Batch } from './batch.ts';
-import {
-  decodeContent,
-  encodeContent,
-  type RetryContent,
-  type RetryReason,
-} from './content.ts';
+import { decodeContent, encodeContent, type RetryContent, type RetryReason } from './content.ts';
 import { MessageState } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
 import { isMember, readGroup } from './groups/store.ts';
@@ -252,7 +247,10 @@ export async function receiveRetry(
     const failed = await advanceMessage(batch, account.userId, record.msg, MessageState.FAILED, {
       error: NOT_DECRYPTED,
     });
-    return { effects: failed === undefined ? [] : [{ type: 'message-state' as const, message: failed }], queuedOutbox: false };
+    return {
+      effects: failed === undefined ? [] : [{ type: 'message-state' as const, message: failed }],
+      queuedOutbox: false,
+    };
   };
   if (expired(record, now)) {
     batch.delete(key);

@@ -30,8 +30,8 @@ import {
   readEntry,
   stageEntry,
 } from './outbox.ts';
-import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
 import { rememberSent } from './retry.ts';
+import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
 import type { SerialQueue } from './serial.ts';
 import type { SessionContext } from './sessions.ts';
 import { Keys } from './storage-keys.ts';

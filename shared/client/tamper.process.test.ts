@@ -229,7 +229,7 @@ describe('a relay that tampers with frames loses no message', () => {
   }
 
   for (const where of ['before', 'after', 'instead'] as const) {
-    it(`direct chat: a tampered copy ${where === "instead" ? "instead of" : where} the original (tag bit, header bit)`, async () => {
+    it(`direct chat: a tampered copy ${where === 'instead' ? 'instead of' : where} the original (tag bit, header bit)`, async () => {
       const { alice, bob, aliceChat, bobChat } = await pair();
       const { history } = await scenario(alice, bob, aliceChat, bobChat, where);
       if (where === 'instead') {
@@ -261,7 +261,7 @@ describe('a relay that tampers with frames loses no message', () => {
   }
 
   for (const where of ['before', 'after', 'instead'] as const) {
-    it(`group: a tampered copy ${where === "instead" ? "instead of" : where} the original (signature bit, header bit)`, async () => {
+    it(`group: a tampered copy ${where === 'instead' ? 'instead of' : where} the original (signature bit, header bit)`, async () => {
       const { alice, bob, conversationId } = await group();
       const { history } = await scenario(alice, bob, conversationId, conversationId, where);
       if (where === 'instead') {
