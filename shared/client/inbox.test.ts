@@ -10,6 +10,7 @@ import { type InboxContext, processDelivery } from './inbox.ts';
 import { decodeMessage as decodeStored } from './messages.ts';
 import { listEntries } from './outbox.ts';
 import { recordPreKeyLookup } from './prekeys.ts';
+import { RETRY_REQUESTS_PER_WINDOW } from './retry.ts';
 import { StampClock } from './stamps.ts';
 import { createMemoryStorage } from './store.ts';
 import { localAccount, offlineSessionContext } from './testing/local-account.ts';
@@ -154,6 +155,25 @@ describe('inbox', () => {
     // The resend: the same content (same message id) in a new frame on the same session.
     const later = await deliver(await fromAlice('after'));
     expect(later.effects.filter((e) => e.type === 'message')).toHaveLength(1);
+  });
+
+  it(`asks one device at most ${RETRY_REQUESTS_PER_WINDOW} times an hour, then says once that a message could not be decrypted`, async () => {
+    const { bobStore, fromAlice, deliver } = await setup();
+    await deliver(await fromAlice('hello'));
+    const notices: string[] = [];
+    for (let i = 0; i < RETRY_REQUESTS_PER_WINDOW + 3; i++) {
+      const frame = await fromAlice(`lost ${i}`);
+      const outcome = await deliver(flip(frame, -1, frame.qid ?? 0));
+      expect(outcome.ack).toBe(true);
+      notices.push(...outcome.effects.map((e) => e.type));
+    }
+    const entries = await listEntries(bobStore.records);
+    expect(entries.filter((e) => e.kind === 'retry')).toHaveLength(RETRY_REQUESTS_PER_WINDOW);
+    expect(notices.sort()).toEqual(['message', 'undecryptable']);
+    // The session still works.
+    expect((await deliver(await fromAlice('still here'))).effects.map((e) => e.type)).toEqual([
+      'message',
+    ]);
   });
 
   it('starts a new session only when none can work, at most once an hour; asks for the message each time', async () => {
