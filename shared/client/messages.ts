@@ -31,7 +31,10 @@ import type { RecordStore } from './store.ts';
 export const SystemEvent = {
   /** The contact's identity key changed (safety number changed). */
   IDENTITY_CHANGED: 'identity-changed',
-  /** A message from this contact could not be decrypted; the session was reset. */
+  /**
+   * A message from this sender could not be decrypted and will not come again:
+   * no session could work (a new one was started), or the retry budget is spent.
+   */
   DECRYPT_FAILED: 'decrypt-failed',
   /** The disappearing-message timer changed (direct chats and groups). */
   TIMER_CHANGED: 'timer-changed',
