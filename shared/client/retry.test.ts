@@ -138,6 +138,16 @@ describe('retry receipts: the sender side', () => {
     expect(await resends(records)).toHaveLength(MAX_RESENDS);
   });
 
+  it('counts resends of a message asked for again under its first id', async () => {
+    const { records, ctx } = await setup();
+    const entry = await sent(records, Date.now());
+    let queued = 0;
+    for (let i = 0; i < MAX_RESENDS + 2; i++) {
+      if ((await ask(ctx, records, BOB, 2, retryFor(entry.id))).queuedOutbox) queued++;
+    }
+    expect(queued).toBe(MAX_RESENDS);
+  });
+
   it(`answers one device at most ${RESENDS_PER_WINDOW} times an hour`, async () => {
     const { records, ctx } = await setup();
     const now = Date.now();

@@ -88,12 +88,25 @@ const SentSchema = v.object({
 });
 type SentRecord = v.InferOutput<typeof SentSchema>;
 
+function readSent(raw: Uint8Array): SentRecord | undefined {
+  try {
+    return decodeRecord(SentSchema, raw, 'sent message');
+  } catch {
+    return undefined;
+  }
+}
+
 export type Allowance = 'ok' | 'refused' | 'refused-first';
 
 /** One more event in `key`'s window, if the window has room; reports the first refusal apart. */
 async function take(batch: Batch, key: string, now: number, max: number): Promise<Allowance> {
   const raw = await batch.get(key);
-  let window = raw === undefined ? undefined : decodeRecord(WindowSchema, raw, 'retry window');
+  let window: v.InferOutput<typeof WindowSchema> | undefined;
+  try {
+    window = raw === undefined ? undefined : decodeRecord(WindowSchema, raw, 'retry window');
+  } catch {
+    window = undefined; // unreadable: start a new window rather than block the inbox
+  }
   if (window === undefined || now - window.start >= RETRY_WINDOW_MS) window = { start: now, n: 0 };
   if (window.n < max) {
     batch.set(key, encodeRecord({ ...window, n: window.n + 1 }));
@@ -232,7 +245,11 @@ export async function receiveRetry(
   const key = Keys.sent(content.id);
   const raw = await batch.get(key);
   if (raw === undefined) return none; // not ours, or forgotten: nothing to resend
-  const record = decodeRecord(SentSchema, raw, 'sent message');
+  const record = readSent(raw);
+  if (record === undefined) {
+    batch.delete(key);
+    return none;
+  }
   // Only a device the frame was addressed to may ask for it.
   if (!record.to.some((r) => r.user === from && r.devices.includes(fromDevice))) return none;
   if (record.group !== undefined) {
@@ -260,6 +277,9 @@ export async function receiveRetry(
   const allowed = await take(batch, Keys.retryIn(from, fromDevice), now, RESENDS_PER_WINDOW);
   if (allowed !== 'ok') return fail();
 
+  // Counted on the copy asked for and carried to the resend's own copy: every
+  // path from one message ends after MAX_RESENDS.
+  batch.set(key, encodeRecord({ ...record, tries: record.tries + 1 }));
   const id = deps.random(16) as OutboxEntry['id'];
   stageEntry(batch, {
     v: 1,
@@ -297,12 +317,7 @@ export async function pruneSent(batch: Batch, now: number): Promise<number> {
   let pruned = 0;
   const kept: Array<{ key: string; at: number }> = [];
   for (const [key, raw] of await batch.records.list(Keys.sentAll)) {
-    let record: SentRecord | undefined;
-    try {
-      record = decodeRecord(SentSchema, raw, 'sent message');
-    } catch {
-      record = undefined;
-    }
+    const record = readSent(raw);
     if (record === undefined || expired(record, now)) {
       batch.delete(key);
       pruned++;
