@@ -108,11 +108,13 @@ describe('inbox', () => {
   it('a tampered copy before the original changes nothing: the original and later messages decrypt, and the sender is asked once', async () => {
     const { bobStore, fromAlice, deliver } = await setup();
     await deliver(await fromAlice('hello')); // the session exists from here on
-    for (const where of ['tag', 'header'] as const) {
+    for (const where of ['tag', 'header', 'ratchet key'] as const) {
       const frame = await fromAlice(`genuine ${where}`);
       const later = await fromAlice(`later ${where}`);
       const sessionBefore = await bobStore.records.get(`session/${ALICE}/0000000001`);
-      const at = where === 'tag' ? -1 : headerBit(frame);
+      // The ratchet header is the ratchet key (32 bytes), pn and n (4 bytes each).
+      const at =
+        where === 'tag' ? -1 : where === 'header' ? headerBit(frame) : headerBit(frame) - 39;
       const forged = await deliver(flip(frame, at, 500));
       expect(forged.ack).toBe(true);
       expect(forged.effects).toEqual([]);
@@ -128,9 +130,17 @@ describe('inbox', () => {
     const texts = (await bobStore.records.list(`msg/u:${ALICE}/`)).map(
       ([, raw]) => decodeStored(raw).text,
     );
-    expect(texts).toEqual(['hello', 'genuine tag', 'later tag', 'genuine header', 'later header']);
+    expect(texts).toEqual([
+      'hello',
+      'genuine tag',
+      'later tag',
+      'genuine header',
+      'later header',
+      'genuine ratchet key',
+      'later ratchet key',
+    ]);
     const entries = await listEntries(bobStore.records);
-    expect(entries.filter((e) => e.kind === 'retry')).toHaveLength(2);
+    expect(entries.filter((e) => e.kind === 'retry')).toHaveLength(3);
     expect(entries.filter((e) => e.kind === 'reset')).toHaveLength(0);
   });
 
