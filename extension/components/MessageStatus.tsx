@@ -1,5 +1,7 @@
 /**
- * Per-message delivery state: sending → stored on relay → delivered → read.
+ * Per-message delivery state: sending → stored on relay → delivered → read;
+ * a message a recipient could not decrypt shows failed, then "Sent again"
+ * once the resend is on the relay, then delivered.
  * In groups the label counts members ("Read by 1 of 2") until everyone
  * confirmed; the icon moves on when all did.
  */
@@ -10,6 +12,7 @@ import { Icon } from './Icon.tsx';
 export const STATE_LABEL: Record<MessageState, string> = {
   sending: 'Sending',
   stored: 'Stored on relay',
+  resent: 'Sent again',
   delivered: 'Delivered',
   read: 'Read',
   failed: 'Not sent',
@@ -48,14 +51,20 @@ export function MessageStatus(props: { state: MessageState; receipts?: Receipts 
         <Match when={props.state === 'sending'}>
           <Icon name="clock" />
         </Match>
-        <Match when={props.state === 'stored' && (props.receipts?.delivered ?? 0) === 0}>
+        <Match
+          when={
+            (props.state === 'stored' || props.state === 'resent') &&
+            (props.receipts?.delivered ?? 0) === 0
+          }
+        >
           <Icon name="check" />
         </Match>
         <Match
           when={
             props.state === 'delivered' ||
             props.state === 'read' ||
-            (props.state === 'stored' && (props.receipts?.delivered ?? 0) > 0)
+            ((props.state === 'stored' || props.state === 'resent') &&
+              (props.receipts?.delivered ?? 0) > 0)
           }
         >
           <Icon name="checks" />

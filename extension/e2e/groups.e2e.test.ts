@@ -17,7 +17,7 @@
  *      2. those messages use a sender-key chain she never received;
  *      3. when the tap, as a malicious relay, withholds her removal and hands
  *         her client such a ciphertext anyway, her client cannot decrypt it
- *         with any key it holds ("could not be decrypted", no text);
+ *         with any key it holds (no text; it asks Alice again, unanswered);
  *      4. once the removal reaches her, her page says she is no longer a
  *         member and nothing sent later appears.
  *  - Message requests from strangers: one accepted (receipts and presence
@@ -363,7 +363,11 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     expect(tap.held(carolId).length).toBeGreaterThan(0);
 
     // 3. A malicious relay hands her the ciphertext anyway, before she learns
-    //    she was removed: her client tries every key it holds and reads nothing.
+    //    she was removed: her client tries every key it holds, reads nothing,
+    //    and asks Alice for the message again (a retry receipt, a pairwise
+    //    send to Alice), which Alice does not answer: Carol was not among the
+    //    message's recipients.
+    const injected = tap.frames.length;
     expect(
       tap.inject(carolId, {
         t: 'deliver',
@@ -374,7 +378,11 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
         sentAt: Date.now(),
       }),
     ).toBeGreaterThan(0);
-    await notice(carolPage, /^A message from (alice|user \w+) could not be decrypted$/).waitFor();
+    await eventually(() =>
+      sendsBy(carolId, injected).some(
+        (f) => f.transient !== true && f.to.some((r) => r.user === aliceId),
+      ),
+    ).toBe(true);
     expect(await carolPage.getByRole('log').textContent()).not.toContain('cabin key');
 
     // 4. The removal reaches her: her page says so, and nothing later appears.

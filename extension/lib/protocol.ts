@@ -85,8 +85,19 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 
-/** Outgoing: sending → stored (relay acked) → delivered → read. Incoming: received/read. */
-export type MessageState = 'sending' | 'stored' | 'delivered' | 'read' | 'failed' | 'received';
+/**
+ * Outgoing: sending → stored (relay acked) → delivered → read; a message a
+ * recipient could not decrypt goes failed → resent (sent again, relay acked)
+ * → delivered. Incoming: received/read.
+ */
+export type MessageState =
+  | 'sending'
+  | 'stored'
+  | 'resent'
+  | 'delivered'
+  | 'read'
+  | 'failed'
+  | 'received';
 
 export interface MessagePreview {
   readonly text: string;

@@ -4,7 +4,7 @@
  * real passkey ceremonies (software authenticator), real crypto, memory
  * storage. After every scenario the relay's database file and WAL are scanned
  * for every plaintext sent, and every client's records are checked to hold
- * plaintext only where the message store keeps it (msg/, conv/, outbox/).
+ * plaintext only where the message store keeps it (msg/, conv/, outbox/, sent/).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ afterEach(async () => {
     for (const [key, value] of await u.storage.records.list('')) {
       const bytes = Buffer.from(value);
       const leaks = plaintexts.some((t) => bytes.indexOf(Buffer.from(encoder.encode(t))) >= 0);
-      if (leaks) expect(key).toMatch(/^(msg|conv|outbox)\//);
+      if (leaks) expect(key).toMatch(/^(msg|conv|outbox|sent)\//);
     }
   }
 });

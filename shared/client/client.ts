@@ -81,6 +81,7 @@ import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
+import { pruneSent } from './retry.ts';
 import { Sender } from './sender.ts';
 import { SerialQueue } from './serial.ts';
 import {
@@ -601,6 +602,7 @@ export function createClient(deps: ClientDeps) {
         const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
         const batch = new Batch(records);
         await pruneSeen(batch, now());
+        await pruneSent(batch, now());
         batch.set(Keys.maintenance, encodeRecord({ at: now() }));
         await batch.commit();
         return result;
@@ -1004,6 +1006,7 @@ export function createClient(deps: ClientDeps) {
         const m = decodeMessage(raw);
         batch.delete(key);
         batch.delete(Keys.messageIndex(m.author, m.id));
+        batch.delete(Keys.sent(m.id));
         if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
       }
       batch.delete(Keys.conversation(conversationId));

@@ -13,6 +13,8 @@
  *   sender-key-request {v, t, g}               (could not decrypt: send me your sender key)
  *   timer    {v, t, to, timer, at}             (disappearing-message timer of a direct chat)
  *   presence {v, t, online, hello?}            (sent transient to accepted contacts)
+ *   retry    {v, t, u, d, id, at, why, rk?, g?} (could not decrypt frame `id` from device `d`
+ *                                               of user `u`: send it again; retry.ts)
  *
  * `to` names the conversation from the sender's side: `{u: user}` for a
  * direct chat (the recipient; our own other devices get the same content as
@@ -156,6 +158,32 @@ export const PresenceContentSchema = v.object({
   hello: v.optional(v.boolean()),
 });
 
+export const RetryReason = {
+  /** No session with the sending device could work (none, or a corrupt one): a new one was started. */
+  SESSION: 'session',
+  /** The ciphertext did not authenticate (tampered, corrupted, or sent with a key we lack). */
+  DECRYPT: 'decrypt',
+} as const;
+export type RetryReason = (typeof RetryReason)[keyof typeof RetryReason];
+
+/**
+ * "I could not decrypt frame `id` that device `d` of user `u` sent me at `at`
+ * (the relay's timestamp)": Signal's DecryptionErrorMessage. `rk` is the
+ * ratchet key the failed message named (pairwise), `g` the group (group
+ * messages). The sender resends that message to the requesting device only.
+ */
+export const RetryContentSchema = v.object({
+  v: v.literal(CONTENT_VERSION),
+  t: v.literal('retry'),
+  u: UserIdSchema,
+  d: Uint32Schema,
+  id: MessageIdSchema,
+  at: TimestampSchema,
+  why: v.picklist([RetryReason.SESSION, RetryReason.DECRYPT]),
+  rk: v.optional(v.pipe(v.instance(Uint8Array), v.length(32))),
+  g: v.optional(bytes16),
+});
+
 export type Destination = v.InferOutput<typeof DestinationSchema>;
 export type AttachmentPointer = v.InferOutput<typeof AttachmentPointerSchema>;
 export type TextContent = v.InferOutput<typeof TextContentSchema>;
@@ -167,6 +195,7 @@ export type SenderKeyContent = v.InferOutput<typeof SenderKeyContentSchema>;
 export type SenderKeyRequestContent = v.InferOutput<typeof SenderKeyRequestContentSchema>;
 export type TimerContent = v.InferOutput<typeof TimerContentSchema>;
 export type PresenceContent = v.InferOutput<typeof PresenceContentSchema>;
+export type RetryContent = v.InferOutput<typeof RetryContentSchema>;
 
 /** A type this client does not handle (reserved, or from a newer version). */
 export interface UnsupportedContent {
@@ -184,7 +213,8 @@ export type Content =
   | SenderKeyContent
   | SenderKeyRequestContent
   | TimerContent
-  | PresenceContent;
+  | PresenceContent
+  | RetryContent;
 export type DecodedContent = Content | UnsupportedContent;
 
 const schemas = {
@@ -197,6 +227,7 @@ const schemas = {
   'sender-key-request': SenderKeyRequestContentSchema,
   timer: TimerContentSchema,
   presence: PresenceContentSchema,
+  retry: RetryContentSchema,
 } as const;
 
 function invalid(reason: string): ParleyError {

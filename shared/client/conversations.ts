@@ -17,6 +17,11 @@ export const MessageState = {
   DELIVERED: 'delivered',
   READ: 'read',
   FAILED: 'failed',
+  /**
+   * A recipient device could not decrypt it and asked for it again (retry.ts):
+   * sent again and stored on the relay, waiting for the delivery receipt.
+   */
+  RESENT: 'resent',
   /** Incoming, not yet read here. */
   RECEIVED: 'received',
 } as const;
@@ -28,6 +33,7 @@ export const MessageStateSchema = v.picklist([
   MessageState.DELIVERED,
   MessageState.READ,
   MessageState.FAILED,
+  MessageState.RESENT,
   MessageState.RECEIVED,
 ]);
 

@@ -8,7 +8,8 @@
  *
  * The sweep needs only keys: `expiry/<time>/<author>/<message key>` names
  * the message record (`msg/<conversation>/<stamp>/<id>`) and its receipt
- * index (`msgidx/<author>/<id>`). So the extension can run it from a
+ * index (`msgidx/<author>/<id>`), and the copy kept for resends (`sent/<id>`,
+ * retry.ts). So the extension can run it from a
  * chrome.alarms alarm while its vault is locked, when no value can be read.
  * Previews of disappearing messages keep no text of their own (the text is
  * read from the message record while it exists), so deleting the record
@@ -84,6 +85,8 @@ export async function stageExpired(
     if (entry === undefined) continue;
     batch.delete(entry.messageKey);
     batch.delete(Keys.messageIndex(entry.author, fromHex(entry.id)));
+    // Our own message's copy kept for resends (retry.ts) goes with it.
+    batch.delete(Keys.sent(fromHex(entry.id)));
     expired.push(entry);
   }
   if (options.fixPreviews !== false) {

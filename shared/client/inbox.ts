@@ -2,8 +2,12 @@
  * Incoming deliveries, one at a time and in relay order (the caller runs this
  * inside the client's serial queue):
  *
- *   1. dedupe by (sender user, sender device, client message id): a delivery
- *      seen before is acked and dropped without touching any session;
+ *   1. dedupe by (sender user, sender device, client message id) AND a digest
+ *      of the body: the same frame again is acked and dropped without touching
+ *      any session. The id alone is the relay's word: a forged frame carrying a
+ *      genuine id must not hide the genuine one, so a marker is written only
+ *      for a frame that decrypted and authenticated (or was deliberately set
+ *      aside: a blocked sender, group traffic parked for its state);
  *   2. decrypt (sessions.ts), decode the content (content.ts);
  *   3. apply it: a message record and the conversation change, receipt state
  *      changes, a contact for an unknown sender (status `request`);
@@ -11,18 +15,27 @@
  *      consumed prekey, marker) in one store write;
  *   5. only then may the caller ack the relay's qid.
  *
- * A delivery that cannot be decrypted is not retried forever: it is recorded
- * (dedupe marker plus a "could not decrypt" entry in the sender's timeline),
- * our session with that device is dropped, and a `reset` message over a new
- * session is queued to the sender (at most once per device per hour), as
- * Signal's automatic session reset does; then the delivery is acked. The
- * message itself is lost; the sender's client keeps its copy.
+ * A delivery that does not decrypt changes no session (decryption is
+ * transactional and nothing of it is staged) and is acked and dropped; a
+ * later genuine copy, and every later message, still decrypt. Then:
+ *   - if the genuine frame with that id was read already, that is all (a
+ *     tampered or replayed copy);
+ *   - otherwise the sending device is asked to send it again (retry.ts), at
+ *     most RETRY_REQUESTS_PER_WINDOW times per window; past that the timeline
+ *     says a message could not be decrypted;
+ *   - only where no session can work (none for a non-prekey message, a
+ *     prekey message naming prekeys we do not have, a corrupt record) is the
+ *     timeline told at once and a `reset` over a new session queued (at most
+ *     once per device per hour, as Signal's automatic session reset); only a
+ *     corrupt record is dropped. Never because one ciphertext failed its tag.
  *
  * Transient deliveries (typing indicators) have no qid: they are decrypted
  * (the session still advances and is saved) but never stored or acked.
  */
 import * as v from 'valibot';
-import { fromHex } from '../bytes.ts';
+import { type Bytes, equalBytes, fromHex } from '../bytes.ts';
+import { sha256Digest } from '../crypto/kdf.ts';
+import { parseGroupMessageHeader } from '../crypto/sender-keys.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import type { DeliverFrame } from '../wire/frames.ts';
 import type { Batch } from './batch.ts';
@@ -33,6 +46,7 @@ import {
   encodeContent,
   type ReceiptContent,
   ReceiptKind,
+  RetryReason,
   type TextContent,
   type TypingContent,
 } from './content.ts';
@@ -40,10 +54,12 @@ import {
   type Conversation,
   directConversationId,
   ensureDirectConversation,
+  ensureGroupConversation,
   groupConversationId,
   MessageState,
 } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
+import { displayName, stageNotice } from './groups/notices.ts';
 import {
   isGroupMessageBody,
   receiveGroupMessage,
@@ -52,7 +68,7 @@ import {
   receiveSenderKey,
   replayParkedTraffic,
 } from './groups/receive.ts';
-import { isMember, readGroup } from './groups/store.ts';
+import { isMember, readGroup, readMemberKey, stageMemberKey } from './groups/store.ts';
 import {
   advanceMessage,
   arrivedTextRecord,
@@ -65,7 +81,8 @@ import {
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
-import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
+import { BytesField, decodeRecord, encodeRecord, IntField } from './record-codec.ts';
+import { receiveRetry, requestRetry } from './retry.ts';
 import { type Decrypted, decryptFrom, dropDeviceSession, type SessionContext } from './sessions.ts';
 import type { StampClock } from './stamps.ts';
 import { Keys } from './storage-keys.ts';
@@ -95,10 +112,34 @@ export interface InboxOutcome {
   readonly helloFrom?: string;
 }
 
-const SeenSchema = v.object({ at: IntField });
+const SeenSchema = v.object({
+  at: IntField,
+  /** First bytes of SHA-256 of the body that was read (absent in markers from older versions). */
+  d: v.optional(BytesField),
+});
+const ResetSchema = v.object({ at: IntField });
+
+/** Digest bytes kept in a dedupe marker. */
+const SEEN_DIGEST_BYTES = 16;
+
+/** Codes after which no session with the device can read anything: start a new one. */
+const NO_SESSION_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.SESSION_NOT_FOUND,
+  ErrorCode.STATE_CORRUPT,
+  ErrorCode.PREKEY_MISSING,
+]);
 
 function newId(ctx: InboxContext): Uint8Array {
   return ctx.sessions.deps.random(16);
+}
+
+/** A dedupe marker; an unreadable one counts as a marker without digest (the frame is read again). */
+function readSeen(raw: Uint8Array): v.InferOutput<typeof SeenSchema> {
+  try {
+    return decodeRecord(SeenSchema, raw, 'seen');
+  } catch {
+    return { at: 0 };
+  }
 }
 
 /** Processes one delivery; the caller commits nothing itself: `batch` is committed here. */
@@ -110,14 +151,22 @@ export async function processDelivery(
   const { from, fromDevice } = frame;
   const transient = frame.qid === undefined;
   const seenKey = Keys.seen(from, fromDevice, frame.id);
-  if (!transient && (await batch.get(seenKey)) !== undefined) {
+  const digest = sha256Digest(frame.body).subarray(0, SEEN_DIGEST_BYTES) as Bytes;
+  const seenRaw = transient ? undefined : await batch.get(seenKey);
+  const seen = seenRaw === undefined ? undefined : readSeen(seenRaw);
+  if (seen?.d !== undefined && equalBytes(seen.d, digest)) {
     return { ack: true, effects: [], queuedOutbox: false };
   }
+  /** The genuine frame with this id was read before: a failing copy of it is dropped quietly. */
+  const readBefore = seen !== undefined;
+  const markSeen = () => {
+    if (!transient) batch.set(seenKey, encodeRecord({ at: ctx.sessions.deps.now(), d: digest }));
+  };
   const own = ctx.sessions.account.userId;
   if (from !== own) {
     const known = await readContact(batch, from);
     if (known?.status === ContactStatus.BLOCKED) {
-      if (!transient) batch.set(seenKey, encodeRecord({ at: ctx.sessions.deps.now() }));
+      markSeen();
       await batch.commit();
       return { ack: true, effects: [], queuedOutbox: false };
     }
@@ -127,9 +176,17 @@ export async function processDelivery(
     // One Sender Keys ciphertext the relay fanned out to every member device.
     if (transient) return { ack: false, effects: [], queuedOutbox: false };
     const outcome = await receiveGroupMessage(ctx, batch, frame);
-    batch.set(seenKey, encodeRecord({ at: ctx.sessions.deps.now() }));
+    let queuedOutbox = outcome.queuedOutbox;
+    const effects = [...outcome.effects];
+    if (outcome.unreadable === undefined) {
+      markSeen();
+    } else if (!readBefore) {
+      const failed = await groupUnreadable(ctx, batch, frame, outcome.unreadable);
+      effects.push(...failed.effects);
+      queuedOutbox ||= failed.queuedOutbox;
+    }
     await batch.commit();
-    return { ack: true, effects: outcome.effects, queuedOutbox: outcome.queuedOutbox };
+    return { ack: true, effects, queuedOutbox };
   }
 
   let decrypted: Decrypted;
@@ -138,7 +195,7 @@ export async function processDelivery(
   } catch (e) {
     if (!isParleyError(e)) throw e; // storage or programming fault: do not ack, redelivery retries
     if (transient) return { ack: false, effects: [], queuedOutbox: false };
-    return undecryptable(ctx, batch, frame, e.code);
+    return undecryptable(ctx, batch, frame, e.code, readBefore);
   }
 
   const effects: InboxEffect[] = [];
@@ -199,12 +256,19 @@ export async function processDelivery(
           }
         }
         break;
+      case 'retry':
+        if (!transient) {
+          const answered = await receiveRetry(ctx, batch, from, fromDevice, content);
+          effects.push(...answered.effects);
+          queuedOutbox ||= answered.queuedOutbox;
+        }
+        break;
       case 'reset':
       case 'unsupported':
         break;
     }
   }
-  if (!transient) batch.set(seenKey, encodeRecord({ at: now }));
+  markSeen();
   await batch.commit();
   return {
     ack: !transient,
@@ -287,11 +351,16 @@ async function applyText(
   const own = ctx.sessions.account.userId;
   const now = ctx.sessions.deps.now();
   const fromSelf = frame.from === own;
-  if (!('u' in content.to)) return []; // group texts travel only as Sender Keys messages
+  // Group texts travel as Sender Keys messages, or pairwise when resent (retry.ts).
+  if (!('u' in content.to)) return applyGroupResend(ctx, batch, frame, content, content.to.g);
   const peer = fromSelf ? content.to.u : frame.from;
   // A contact may only write to us; our own devices may write to anyone but us.
   if (fromSelf ? peer === own : content.to.u !== own) return [];
-  if ((await findMessage(batch, frame.from, content.id)) !== undefined) return [];
+  if ((await findMessage(batch, frame.from, content.id)) !== undefined) {
+    // Shown already (a resend of what did arrive): confirm it again, show nothing.
+    if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, frame.from, content.id, now);
+    return [];
+  }
   const effects: InboxEffect[] = [];
   const contact = await ensureContact(
     ctx,
@@ -321,6 +390,51 @@ async function applyText(
     stagePendingReceipt(batch, ReceiptKind.DELIVERED, frame.from, content.id, now);
   }
   return effects;
+}
+
+/**
+ * A group text a member sent again over our pairwise session, because we
+ * could not decrypt its Sender Keys copy: the same membership rule as the
+ * Sender Keys path (both of us in the current state), shown once.
+ */
+async function applyGroupResend(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  content: TextContent,
+  group: Uint8Array,
+): Promise<InboxEffect[]> {
+  const own = ctx.sessions.account.userId;
+  const now = ctx.sessions.deps.now();
+  const { from, fromDevice } = frame;
+  const record = await readGroup(batch, group);
+  if (record === undefined) return [];
+  const head = record.chain.head.state;
+  if (!isMember(head, own) || !isMember(head, from) || content.seq === undefined) return [];
+  const fromSelf = from === own;
+  if ((await findMessage(batch, from, content.id)) !== undefined) {
+    if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
+    return [];
+  }
+  // The next number we expected from this device: later Sender Keys messages show no gap.
+  const key = await readMemberKey(batch, group, from, fromDevice);
+  if (key !== undefined && key.next === content.seq) {
+    stageMemberKey(batch, group, from, fromDevice, { ...key, next: content.seq + 1 });
+  }
+  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
+  const message = arrivedTextRecord({
+    content,
+    conversation: conversation.id,
+    stamp: await ctx.stamps.next(batch),
+    author: from,
+    authorDevice: fromDevice,
+    fromSelf,
+    now,
+    ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
+  });
+  await stageNewMessage(batch, conversation, message);
+  if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
+  return [{ type: 'message', message }];
 }
 
 async function applyReceipt(
@@ -394,60 +508,130 @@ async function groupReceipt(
   return next;
 }
 
+/**
+ * A pairwise delivery that did not decrypt (nothing of it is staged). See the
+ * header for what happens; the caller acks it in every case.
+ */
 async function undecryptable(
   ctx: InboxContext,
   batch: Batch,
   frame: DeliverFrame,
   code: string,
+  readBefore: boolean,
 ): Promise<InboxOutcome> {
   const { from, fromDevice } = frame;
   const now = ctx.sessions.deps.now();
-  const own = ctx.sessions.account.userId;
   const effects: InboxEffect[] = [];
-  batch.set(Keys.seen(from, fromDevice, frame.id), encodeRecord({ at: now }));
-  if (code === ErrorCode.DUPLICATE_MESSAGE) {
-    // Opened before (its marker predates this store, or the relay replays): nothing to show.
-    await batch.commit();
-    return { ack: true, effects, queuedOutbox: false };
-  }
-  effects.push({ type: 'undecryptable', userId: from, deviceId: fromDevice, code });
-  if (from !== own) {
-    const conversation = await ensureDirectConversation(batch, from, now);
-    effects.push(
-      ...(await systemMessage(
-        ctx,
-        batch,
-        conversation,
-        from,
-        fromDevice,
-        SystemEvent.DECRYPT_FAILED,
-      )),
-    );
-  }
+  // The genuine frame was read: this is a copy (replayed, or tampered with).
+  if (readBefore) return { ack: true, effects, queuedOutbox: false };
+  const noSession = NO_SESSION_CODES.has(code);
   let queuedOutbox = false;
-  const resetKey = Keys.sessionReset(from, fromDevice);
-  const lastRaw = await batch.get(resetKey);
-  const last =
-    lastRaw === undefined ? undefined : decodeRecord(SeenSchema, lastRaw, 'session reset').at;
-  if (last === undefined || now - last >= SESSION_RESET_INTERVAL_MS) {
-    dropDeviceSession(ctx.sessions, batch, from, fromDevice);
-    batch.set(resetKey, encodeRecord({ at: now }));
-    const id = newId(ctx) as OutboxEntry['id'];
-    stageEntry(batch, {
-      v: 1,
-      id,
-      stamp: await ctx.stamps.next(batch),
-      kind: OutboxKind.RESET,
-      content: encodeContent({ v: 1, t: 'reset' }),
-      recipients: [from],
-      mismatches: 0,
-      attempts: 0,
-      createdAt: now,
-    });
-    queuedOutbox = true;
+  if (noSession) {
+    const resetKey = Keys.sessionReset(from, fromDevice);
+    const lastRaw = await batch.get(resetKey);
+    const last =
+      lastRaw === undefined ? undefined : decodeRecord(ResetSchema, lastRaw, 'session reset').at;
+    if (last === undefined || now - last >= SESSION_RESET_INTERVAL_MS) {
+      // Only an unreadable record is dropped: anything else still holds what works.
+      if (code === ErrorCode.STATE_CORRUPT)
+        dropDeviceSession(ctx.sessions, batch, from, fromDevice);
+      batch.set(resetKey, encodeRecord({ at: now }));
+      stageEntry(batch, {
+        v: 1,
+        id: newId(ctx) as OutboxEntry['id'],
+        stamp: await ctx.stamps.next(batch),
+        kind: OutboxKind.RESET,
+        content: encodeContent({ v: 1, t: 'reset' }),
+        recipients: [from],
+        mismatches: 0,
+        attempts: 0,
+        createdAt: now,
+      });
+      queuedOutbox = true;
+      effects.push(...(await decryptFailedNotice(ctx, batch, frame, code)));
+    }
+  }
+  const retry = await requestRetry(
+    ctx,
+    batch,
+    frame,
+    noSession ? RetryReason.SESSION : RetryReason.DECRYPT,
+  );
+  if (retry === 'ok') queuedOutbox = true;
+  else if (retry === 'refused-first' && effects.length === 0) {
+    effects.push(...(await decryptFailedNotice(ctx, batch, frame, code)));
   }
   await batch.commit();
   return { ack: true, effects, queuedOutbox };
+}
+
+/** "A message could not be decrypted" in the sender's chat, and the event. */
+async function decryptFailedNotice(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  code: string,
+): Promise<InboxEffect[]> {
+  const { from, fromDevice } = frame;
+  const effects: InboxEffect[] = [
+    { type: 'undecryptable', userId: from, deviceId: fromDevice, code },
+  ];
+  if (from === ctx.sessions.account.userId) return effects;
+  const conversation = await ensureDirectConversation(batch, from, ctx.sessions.deps.now());
+  effects.push(
+    ...(await systemMessage(
+      ctx,
+      batch,
+      conversation,
+      from,
+      fromDevice,
+      SystemEvent.DECRYPT_FAILED,
+    )),
+  );
+  return effects;
+}
+
+/**
+ * A group message that did not decrypt (nothing staged but a sender key
+ * request): ask the sender for it again; past the budget, say so once.
+ */
+async function groupUnreadable(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  code: string,
+): Promise<{ effects: InboxEffect[]; queuedOutbox: boolean }> {
+  let group: Uint8Array | undefined;
+  try {
+    group = parseGroupMessageHeader(frame.body).distributionId;
+  } catch {
+    group = undefined;
+  }
+  const retry = await requestRetry(ctx, batch, frame, RetryReason.DECRYPT, group);
+  if (retry === 'ok') return { effects: [], queuedOutbox: true };
+  if (retry === 'refused' || group === undefined) return { effects: [], queuedOutbox: false };
+  const record = await readGroup(batch, group);
+  if (record === undefined) return { effects: [], queuedOutbox: false };
+  const head = record.chain.head.state;
+  const now = ctx.sessions.deps.now();
+  const own = ctx.sessions.account.userId;
+  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
+  const who = await displayName(batch, frame.from, own);
+  const { effect } = await stageNotice(
+    { stamps: ctx.stamps, now, random: ctx.sessions.deps.random },
+    batch,
+    conversation,
+    SystemEvent.DECRYPT_FAILED,
+    frame.from,
+    `A message from ${who} could not be decrypted`,
+  );
+  return {
+    effects: [
+      effect,
+      { type: 'undecryptable', userId: frame.from, deviceId: frame.fromDevice, code },
+    ],
+    queuedOutbox: false,
+  };
 }
 
 /** Deletes dedupe markers older than SEEN_RETENTION_MS. */

@@ -141,7 +141,12 @@ describe('message records', () => {
     }
     expect((await readConversation(records, id))?.last?.state).toBe(MessageState.READ);
     expect(canAdvance(MessageState.SENDING, MessageState.FAILED)).toBe(true);
-    expect(canAdvance(MessageState.STORED, MessageState.FAILED)).toBe(false);
+    // A recipient that could not decrypt it asks again: stored -> failed -> resent -> delivered.
+    expect(canAdvance(MessageState.STORED, MessageState.FAILED)).toBe(true);
+    expect(canAdvance(MessageState.FAILED, MessageState.RESENT)).toBe(true);
+    expect(canAdvance(MessageState.RESENT, MessageState.DELIVERED)).toBe(true);
+    expect(canAdvance(MessageState.DELIVERED, MessageState.FAILED)).toBe(false);
+    expect(canAdvance(MessageState.RESENT, MessageState.STORED)).toBe(false);
     expect(canAdvance(MessageState.RECEIVED, MessageState.READ)).toBe(true);
   });
 });

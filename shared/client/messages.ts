@@ -5,8 +5,11 @@
  * also keeps the conversation record (preview, unread count) in step, in the
  * same batch.
  *
- * Outgoing states only move forward: sending -> stored -> delivered -> read
- * (failed only from sending). Incoming messages are `received` until read here.
+ * Outgoing states only move forward: sending -> stored -> resent -> delivered
+ * -> read. `failed` comes from sending, stored or resent (the relay refused
+ * it, or a recipient could not decrypt it and it could not be sent again);
+ * from failed a message may still be resent, delivered or read (a receipt
+ * proves it arrived). Incoming messages are `received` until read here.
  */
 import * as v from 'valibot';
 import type { Batch } from './batch.ts';
@@ -28,7 +31,10 @@ import type { RecordStore } from './store.ts';
 export const SystemEvent = {
   /** The contact's identity key changed (safety number changed). */
   IDENTITY_CHANGED: 'identity-changed',
-  /** A message from this contact could not be decrypted; the session was reset. */
+  /**
+   * A message from this sender could not be decrypted and will not come again:
+   * no session could work (a new one was started), or the retry budget is spent.
+   */
   DECRYPT_FAILED: 'decrypt-failed',
   /** The disappearing-message timer changed (direct chats and groups). */
   TIMER_CHANGED: 'timer-changed',
@@ -82,13 +88,21 @@ export type MessageRecord = v.InferOutput<typeof MessageRecordSchema>;
 const OUTGOING_RANK: Readonly<Record<string, number>> = {
   [MessageState.SENDING]: 0,
   [MessageState.STORED]: 1,
-  [MessageState.DELIVERED]: 2,
-  [MessageState.READ]: 3,
+  [MessageState.RESENT]: 2,
+  [MessageState.DELIVERED]: 3,
+  [MessageState.READ]: 4,
 };
 
-/** Whether an outgoing message may move from `from` to `to` (only forward; failed only from sending). */
+/** Whether an outgoing message may move from `from` to `to` (only forward; see the header). */
 export function canAdvance(from: MessageState, to: MessageState): boolean {
-  if (to === MessageState.FAILED) return from === MessageState.SENDING;
+  if (to === MessageState.FAILED) {
+    return (
+      from === MessageState.SENDING || from === MessageState.STORED || from === MessageState.RESENT
+    );
+  }
+  if (from === MessageState.FAILED) {
+    return to === MessageState.RESENT || to === MessageState.DELIVERED || to === MessageState.READ;
+  }
   if (from === MessageState.RECEIVED) return to === MessageState.READ;
   const a = OUTGOING_RANK[from];
   const b = OUTGOING_RANK[to];

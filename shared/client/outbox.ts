@@ -43,6 +43,15 @@ export const OutboxKind = {
   TIMER: 'timer',
   /** Asks a member for its sender key again. */
   KEY_REQUEST: 'key-request',
+  /** Asks a device to send again a message we could not decrypt (retry.ts). */
+  RETRY: 'retry',
+  /**
+   * A message sent again over the pairwise sessions to the user whose device
+   * asked for it (the relay wants every device of a user addressed; the
+   * others drop it as a duplicate), with a new frame id; `msg` is the
+   * message's id (its state moves to `resent` once the relay stored it).
+   */
+  RESEND: 'resend',
 } as const;
 export type OutboxKind = (typeof OutboxKind)[keyof typeof OutboxKind];
 
@@ -106,6 +115,8 @@ const OutboxEntrySchema = v.object({
   createdAt: IntField,
   notBefore: v.optional(IntField),
   expiresAt: v.optional(IntField),
+  /** Resends: the message record this resends. */
+  msg: v.optional(bytesOf(16)),
 });
 
 export type OutboxEntry = v.InferOutput<typeof OutboxEntrySchema>;

@@ -30,6 +30,7 @@ import {
   readEntry,
   stageEntry,
 } from './outbox.ts';
+import { rememberSent } from './retry.ts';
 import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
 import type { SerialQueue } from './serial.ts';
 import type { SessionContext } from './sessions.ts';
@@ -255,8 +256,9 @@ export class Sender {
   ): Promise<MessageRecord | undefined> {
     batch.delete(entryKey(entry));
     const ctx = this.#h.sessions();
-    if (!isMessageKind(entry.kind) || ctx === undefined) return undefined;
-    return advanceMessage(batch, ctx.account.userId, entry.id, MessageState.FAILED, {
+    const message = messageOf(entry);
+    if (message === undefined || ctx === undefined) return undefined;
+    return advanceMessage(batch, ctx.account.userId, message, MessageState.FAILED, {
       error: code,
     });
   }
@@ -301,10 +303,13 @@ export class Sender {
   async #complete(batch: Batch, entry: OutboxEntry): Promise<void> {
     batch.delete(entryKey(entry));
     const ctx = this.#h.sessions();
-    const stored =
-      isMessageKind(entry.kind) && ctx !== undefined
-        ? await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED)
-        : undefined;
+    let stored: MessageRecord | undefined;
+    if (ctx !== undefined && isMessageKind(entry.kind)) {
+      stored = await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED);
+      rememberSent(batch, entry, this.#h.now());
+    } else if (ctx !== undefined && entry.kind === OutboxKind.RESEND && entry.msg !== undefined) {
+      stored = await advanceMessage(batch, ctx.account.userId, entry.msg, MessageState.RESENT);
+    }
     await batch.commit();
     if (stored !== undefined) this.#h.onMessageState(stored);
   }
@@ -375,6 +380,12 @@ export class Sender {
       }
     }
   }
+}
+
+/** The message record an entry's answers move: its own id, or the one a resend carries. */
+function messageOf(entry: OutboxEntry): Uint8Array | undefined {
+  if (isMessageKind(entry.kind)) return entry.id;
+  return entry.kind === OutboxKind.RESEND ? entry.msg : undefined;
 }
 
 function isTransient(e: unknown): boolean {

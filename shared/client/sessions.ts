@@ -18,7 +18,7 @@
  * caller commits together with what the message meant (inbox, outbox).
  */
 import * as v from 'valibot';
-import type { Bytes } from '../bytes.ts';
+import { type Bytes, equalBytes } from '../bytes.ts';
 import {
   type PreKeyBundle,
   PreKeyKind,
@@ -450,6 +450,16 @@ export async function decryptFrom(
   if (info.type !== MessageType.PREKEY || info.initiatorIdentity === undefined) {
     if (firstError !== undefined) throw firstError;
     fail(ErrorCode.SESSION_NOT_FOUND, 'No session with this device');
+  }
+  // A prekey message of a session we hold failed in it (tampered, corrupted): its
+  // prekeys are spent, so a new key agreement could only fail for the wrong reason.
+  const baseKey = info.baseKey;
+  if (
+    firstError !== undefined &&
+    baseKey !== undefined &&
+    sessions.some((s) => s.role === 'responder' && equalBytes(s.baseKey, baseKey))
+  ) {
+    throw firstError;
   }
   const accepted = await acceptIncomingSession(
     ctx.deps,

@@ -53,6 +53,17 @@ export const Keys = {
     `seen/${user}/${pad10(device)}/${toHex(id)}`,
   seenAll: 'seen/',
 
+  /**
+   * Recently sent contents by frame id (retry.ts): resent when a recipient
+   * device says it could not decrypt that frame. Pruned after 24 h / 1000.
+   */
+  sent: (id: Uint8Array) => `sent/${toHex(id)}`,
+  sentAll: 'sent/',
+  /** Retry requests we sent to a device in the current window (rate limit). */
+  retryOut: (user: string, device: number) => `retryout/${user}/${pad10(device)}`,
+  /** Resends we made for a device's retry requests in the current window (rate limit). */
+  retryIn: (user: string, device: number) => `retryin/${user}/${pad10(device)}`,
+
   outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
   outbox: 'outbox/',
 

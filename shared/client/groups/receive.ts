@@ -377,6 +377,11 @@ export interface GroupDeliveryOutcome {
   readonly queuedOutbox: boolean;
   /** A text was stored (delivery receipts may follow). */
   readonly stored: boolean;
+  /**
+   * It did not decrypt (error code): nothing was staged but a sender key
+   * request; the inbox decides whether to ask for the message again.
+   */
+  readonly unreadable?: string;
 }
 
 const NOTHING: GroupDeliveryOutcome = { effects: [], queuedOutbox: false, stored: false };
@@ -425,24 +430,14 @@ export async function receiveGroupMessage(
 
   const key = await readMemberKey(batch, group, from, fromDevice);
   const identity = await identityOf(host, batch, from);
+  // Signed, so a duplicate is the genuine message again. Anything else may be a
+  // tampered copy: no notice here (the inbox asks for the message again).
   const couldNotRead = async (code: string): Promise<GroupDeliveryOutcome> => {
     if (code === ErrorCode.DUPLICATE_MESSAGE) return NOTHING;
-    const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
-    const who = await displayName(batch, from, own);
-    const { effect } = await stageNotice(
-      { stamps: host.stamps, now, random: host.sessions.deps.random },
-      batch,
-      conversation,
-      SystemEvent.DECRYPT_FAILED,
-      from,
-      `A message from ${who} could not be decrypted`,
-    );
-    const queued = await requestKey(host, batch, group, from, fromDevice);
-    return {
-      effects: [effect, { type: 'undecryptable', userId: from, deviceId: fromDevice, code }],
-      queuedOutbox: queued,
-      stored: false,
-    };
+    const queued =
+      code === ErrorCode.SENDER_KEY_MISSING &&
+      (await requestKey(host, batch, group, from, fromDevice));
+    return { effects: [], queuedOutbox: queued, stored: false, unreadable: code };
   };
   if (key === undefined || identity === undefined)
     return couldNotRead(ErrorCode.SENDER_KEY_MISSING);

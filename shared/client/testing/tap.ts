@@ -1,11 +1,13 @@
 /**
  * A WebSocket transport that lets tests watch and tamper with the wire: every
  * frame a client sends is decoded and recorded, and incoming frames can be
- * dropped (playing a relay that silently loses a message) or held back and
- * released later (playing a network that reorders what different senders sent).
+ * dropped (playing a relay that silently loses a message), held back and
+ * released later (playing a network that reorders what different senders
+ * sent), or rewritten (playing a relay or proxy that flips bits, injects
+ * copies, or swaps a frame for a forged one).
  */
 import WebSocket from 'ws';
-import { decodeClientFrame, decodeServerFrame } from '../../wire/codec.ts';
+import { decodeClientFrame, decodeServerFrame, encodeServerFrame } from '../../wire/codec.ts';
 import type { ClientFrame, ServerFrame } from '../../wire/frames.ts';
 import { createWebSocketTransport, type Transport } from '../websocket-transport.ts';
 
@@ -19,6 +21,14 @@ export interface Tap {
   dropIncoming: (frame: ServerFrame) => boolean;
   /** Return true to hold an incoming frame back until `release()`. */
   holdIncoming: (frame: ServerFrame) => boolean;
+  /**
+   * Return the frames to hand the client instead of `frame` (none, several,
+   * altered), or undefined to hand it over as it is. Applied when the frame
+   * is handed over (for a held frame: on release).
+   */
+  rewriteIncoming: (frame: ServerFrame) => ServerFrame[] | undefined;
+  /** Frames held back now. */
+  readonly held: number;
   /** Hands every held frame to the client, in the order they arrived; returns how many. */
   release(): number;
 }
@@ -31,6 +41,10 @@ export function tapTransport(): Tap {
     received: [],
     dropIncoming: () => false,
     holdIncoming: () => false,
+    rewriteIncoming: () => undefined,
+    get held() {
+      return held.length;
+    },
     release: () => {
       const n = held.length;
       for (const deliver of held.splice(0)) deliver();
@@ -41,19 +55,26 @@ export function tapTransport(): Tap {
         onOpen: () => handlers.onOpen(),
         onClose: (code, reason) => handlers.onClose(code, reason),
         onMessage: (data) => {
-          if (typeof data !== 'string') {
-            const frame = decodeServerFrame(data);
-            if (tap.dropIncoming(frame)) return;
-            if (tap.holdIncoming(frame)) {
-              held.push(() => {
-                tap.received.push(frame);
-                handlers.onMessage(data);
-              });
+          if (typeof data === 'string') {
+            handlers.onMessage(data);
+            return;
+          }
+          const frame = decodeServerFrame(data);
+          if (tap.dropIncoming(frame)) return;
+          const handOver = () => {
+            const instead = tap.rewriteIncoming(frame);
+            if (instead === undefined) {
+              tap.received.push(frame);
+              handlers.onMessage(data);
               return;
             }
-            tap.received.push(frame);
-          }
-          handlers.onMessage(data);
+            for (const f of instead) {
+              tap.received.push(f);
+              handlers.onMessage(encodeServerFrame(f));
+            }
+          };
+          if (tap.holdIncoming(frame)) held.push(handOver);
+          else handOver();
         },
       });
       return {
