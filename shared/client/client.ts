@@ -135,11 +135,14 @@ export interface ClientDeps {
   /**
    * The extension's locked vault: while `isLocked()` is true, records are
    * unreadable, so deliveries are handed to `put` (the extension seals them)
-   * and acked; `ingestFrame` replays them after unlock.
+   * and acked; `ingestFrame` replays them after unlock. When `put` answers
+   * 'full' (the extension's locked inbox is at its cap) the frame is not
+   * acked: it stays on the relay, and `redeliverSkipped` after unlock has the
+   * relay send it again.
    */
   readonly locked?: {
     readonly isLocked: () => boolean;
-    readonly put: (frame: Uint8Array) => Promise<void>;
+    readonly put: (frame: Uint8Array) => Promise<'stored' | 'full' | void>;
   };
   /** Background failures (maintenance, a relay REST outage while sending). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -193,6 +196,8 @@ export function createClient(deps: ClientDeps) {
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
+  /** A delivery the locked inbox refused (left un-acked on the relay) since the last unlock. */
+  let skippedWhileLocked = false;
 
   function makeApi(relayUrl: string): RelayApi {
     return new RelayApi({
@@ -466,7 +471,11 @@ export function createClient(deps: ClientDeps) {
       // Through the queue: the locked inbox must keep the relay's order.
       queue
         .run(() => put(encodeServerFrame(frame)))
-        .then(() => {
+        .then((result) => {
+          if (result === 'full') {
+            skippedWhileLocked = true;
+            return;
+          }
           if (frame.qid !== undefined) connection?.send({ t: 'ack', qids: [frame.qid] });
         })
         .catch((e: unknown) => reportError(e, 'locked inbox'));
@@ -1126,6 +1135,15 @@ export function createClient(deps: ClientDeps) {
     onUnlocked: async (): Promise<void> => {
       await load();
       if (connection?.online === true) await afterReady();
+    },
+    /**
+     * After unlock and the locked inbox's drain: frames the full inbox left
+     * un-acked are still on the relay, which sends them again on a new socket.
+     */
+    redeliverSkipped: (): void => {
+      if (!skippedWhileLocked || isLocked()) return;
+      skippedWhileLocked = false;
+      connection?.recycle();
     },
     /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
     onLocked: (): void => {

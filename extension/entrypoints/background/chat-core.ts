@@ -403,6 +403,8 @@ export class ClientCore implements ChatCore {
     // everything above; pick them up too.
     await this.#client.idle();
     await this.#ctx.lockedInbox.drain((frame) => this.#client.ingestFrame(frame));
+    // Frames the full inbox refused are still on the relay: fetch them now.
+    this.#client.redeliverSkipped();
     this.#invalidateUnread();
     this.#lastUnread = -1;
     this.#feed.conversation();

@@ -191,6 +191,8 @@ export interface InboxQueue {
   peek(limit: number): Promise<Array<readonly [number, Uint8Array]>>;
   remove(ids: readonly number[]): Promise<void>;
   count(): Promise<number>;
+  /** Frames and their total size, by one walk over the queue. */
+  usage(): Promise<{ readonly count: number; readonly bytes: number }>;
 }
 
 export function createInboxQueue(db: ParleyDatabase): InboxQueue {
@@ -210,6 +212,17 @@ export function createInboxQueue(db: ParleyDatabase): InboxQueue {
       await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
     },
     count: () => db.count('inbox'),
+    async usage() {
+      let count = 0;
+      let bytes = 0;
+      let cursor = await db.transaction('inbox').store.openCursor();
+      while (cursor !== null) {
+        count++;
+        bytes += cursor.value.length;
+        cursor = await cursor.continue();
+      }
+      return { count, bytes };
+    },
   };
 }
 
