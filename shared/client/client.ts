@@ -142,7 +142,7 @@ export interface ClientDeps {
    */
   readonly locked?: {
     readonly isLocked: () => boolean;
-    readonly put: (frame: Uint8Array) => Promise<'stored' | 'full' | void>;
+    readonly put: (frame: Uint8Array) => Promise<'stored' | 'full'>;
   };
   /** Background failures (maintenance, a relay REST outage while sending). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -341,7 +341,12 @@ export function createClient(deps: ClientDeps) {
   function adopt(loaded: Account): AccountInfo {
     account = loaded;
     api ??= makeApi(loaded.relayUrl);
-    api.setSigner({ user: loaded.userId, device: loaded.deviceId, key: loaded.deviceKey });
+    api.setSigner({
+      user: loaded.userId,
+      device: loaded.deviceId,
+      key: loaded.deviceKey,
+      manager: loaded.identity.signing.privateKey,
+    });
     address = { relayUrl: loaded.relayUrl, userId: loaded.userId, deviceId: loaded.deviceId };
     return info(loaded);
   }
@@ -559,6 +564,7 @@ export function createClient(deps: ClientDeps) {
     }
     sender.pump();
     void expiry.refresh();
+    void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
     if (settings.showPresence) {
       void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
     }
@@ -1104,6 +1110,8 @@ export function createClient(deps: ClientDeps) {
     acceptRequest: contacts.acceptRequest,
     blockContact: contacts.blockContact,
     unblockContact: contacts.unblockContact,
+    /** Makes the relay's block list and this device's agree (also runs on every ready). */
+    reconcileBlocks: contacts.reconcileBlocks,
     /**
      * Read receipts on/off for this session, for hosts that keep their own
      * settings (not stored here, and wins over the stored setting on load).
