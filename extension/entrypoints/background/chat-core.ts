@@ -365,9 +365,13 @@ export class ClientCore implements ChatCore {
    */
   async #armExpiry(): Promise<void> {
     try {
-      const next = await this.#client.nextExpiry();
+      const locked = this.#ctx.lockedSweep !== undefined && !this.#ctx.isUnlocked();
+      const next =
+        (locked
+          ? await this.#ctx.lockedSweep?.nextLockedSweep()
+          : await this.#client.nextExpiry()) ?? null;
       await this.#ctx.scheduleExpiry(next);
-      if (next !== null && next <= this.#ctx.now()) await this.#client.expireDue();
+      if (next !== null && next <= this.#ctx.now()) await this.expireDue();
     } catch (e) {
       this.#platform.report('expiry', e);
     }
@@ -669,8 +673,13 @@ export class ClientCore implements ChatCore {
     await translated('conversation', () => this.#client.leaveGroup(input.conversationId));
   }
 
-  expireDue(): Promise<number> {
-    return this.#client.expireDue();
+  async expireDue(): Promise<number> {
+    const sweep = this.#ctx.lockedSweep;
+    if (sweep === undefined || this.#ctx.isUnlocked()) return this.#client.expireDue();
+    // Locked: whole buckets that have ended, then the alarm for the next one.
+    const swept = await sweep.sweepLocked(this.#ctx.now());
+    await this.#ctx.scheduleExpiry(await sweep.nextLockedSweep());
+    return swept;
   }
 
   // ── Contacts ────────────────────────────────────────────────────────────

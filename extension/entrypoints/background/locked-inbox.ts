@@ -130,11 +130,7 @@ export class LockedInbox {
     const sealed = await sealForInbox(inboxPublic, frame);
     const maxFrames = this.#deps.maxFrames ?? LOCKED_INBOX_MAX_FRAMES;
     const maxBytes = this.#deps.maxBytes ?? LOCKED_INBOX_MAX_BYTES;
-    if (
-      this.#refusing ||
-      usage.count + 1 > maxFrames ||
-      usage.bytes + sealed.length > maxBytes
-    ) {
+    if (this.#refusing || usage.count + 1 > maxFrames || usage.bytes + sealed.length > maxBytes) {
       this.#refusing = true;
       return 'full';
     }
