@@ -224,10 +224,12 @@ describe('extension shell in Chromium', () => {
     await screenshot(page, 'popup-locked-passkey');
     await unlockButton.click();
     await expect
-      .poll(() =>
-        page
-          .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
-          .isVisible(),
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
+            .isVisible(),
+        { timeout: 20_000 },
       )
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
@@ -281,10 +283,12 @@ describe('extension shell in Chromium', () => {
     await field.fill('correct horse battery');
     await field.press('Enter');
     await expect
-      .poll(() =>
-        page
-          .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
-          .isVisible(),
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
+            .isVisible(),
+        { timeout: 20_000 },
       )
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
