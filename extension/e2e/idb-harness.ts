@@ -82,6 +82,13 @@ export async function runStorageChecks(dbName: string) {
     { op: 'set', key: dueIndex, value: new Uint8Array(0) },
     { op: 'set', key: laterIndex, value: new Uint8Array(0) },
   ]);
+  // Enough messages in a second chat that the first list after unlock reads
+  // the range in bulk (idb-store.ts BULK_READ_FROM).
+  const longChat = `u:${CAROL}`;
+  const longKeys = Array.from({ length: 80 }, (_, i) =>
+    Keys.message(longChat, t0 - 100_000 + i * 7, fromHex(i.toString(16).padStart(32, '0'))),
+  );
+  await records.write(longKeys.map((key) => ({ op: 'set' as const, key, value: utf8(key) })));
   const storedKeys = (await db.getAllKeys('records')).map(String);
   const needles = [BOB, CAROL, GROUP, ...stamps.map(String), String(dueAt), String(laterAt)];
   const opaque = {
@@ -185,6 +192,10 @@ export async function runStorageChecks(dbName: string) {
     messages: (await records.list(Keys.messagesOf(`u:${BOB}`))).map(([k]) => k),
     receiptIndex: (await records.get(receiptIndex)) === undefined,
     expiry: (await records.list(Keys.expiries)).map(([k]) => k),
+    // First list of that prefix with this vault key: every name is unknown.
+    longInOrder: (await records.list(Keys.messagesOf(longChat), { reverse: true }))
+      .map(([k, v]) => (fromUtf8(v) === k ? k : `mismatch ${k}`))
+      .reverse(),
   };
   const drained: string[] = [];
   const drainedCount = await inbox.drain(async (frame) => {
@@ -210,7 +221,7 @@ export async function runStorageChecks(dbName: string) {
     afterUnlock: afterUnlock === undefined ? null : fromUtf8(afterUnlock),
     migrated: migrated === undefined ? null : fromUtf8(migrated),
     opaque,
-    expected: { msgKeys, dueIndex, laterIndex },
+    expected: { msgKeys, dueIndex, laterIndex, longKeys },
     afterSweep,
     drained,
     drainedCount,

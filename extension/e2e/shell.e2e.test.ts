@@ -375,6 +375,7 @@ describe('extension shell in Chromium', () => {
       messages: result.expected.msgKeys.slice(1),
       receiptIndex: true,
       expiry: [result.expected.laterIndex],
+      longInOrder: result.expected.longKeys,
     });
     expect(result.inboxQueued).toBe(3);
     expect(result.inboxPlaintextOnDisk).toBe(false);

@@ -92,6 +92,8 @@ export const INDEX_KEY_RECORD = 'index-key';
 /** Written once every record from before opaque keys has been moved (see `loadIndexKey`). */
 export const INDEX_MIGRATED_RECORD = 'index-migrated';
 const MIGRATE_BATCH = 200;
+/** Past this many unknown keys, `list` reads the whole range at once. */
+const BULK_READ_FROM = 64;
 
 /**
  * The index key for `vaultKey`, made on first use. A profile from before
@@ -242,8 +244,21 @@ export function createIdbRecordStore({
       const storedKeys = (await db.getAllKeys('records', range)).filter((k) => !isInternal(k));
       const unknown = storedKeys.filter((k) => !names.has(k));
       if (unknown.length > 0) {
-        const read = db.transaction('records');
-        const entries = await Promise.all(unknown.map((k) => read.store.get(k)));
+        // Many unknown (the first list of a prefix after unlock): one bulk
+        // read of the range beats one request per record.
+        let entries: Array<Uint8Array | undefined>;
+        if (unknown.length > BULK_READ_FROM) {
+          const tx = db.transaction('records');
+          const [keys, values] = await Promise.all([
+            tx.store.getAllKeys(range),
+            tx.store.getAll(range),
+          ]);
+          const byKey = new Map(keys.map((k, i) => [k, values[i]] as const));
+          entries = unknown.map((k) => byKey.get(k));
+        } else {
+          const read = db.transaction('records');
+          entries = await Promise.all(unknown.map((k) => read.store.get(k)));
+        }
         await Promise.all(
           unknown.map(async (stored, i) => {
             const entry = entries[i];
