@@ -126,6 +126,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     now: deps.now,
     maxBodyBytes: Math.max(config.maxBodyBytes, ATTACHMENT_CHUNK_BYTES),
   });
+  // Same header shape, but the identity key must have signed (issue 11 item 7).
+  const manager = requireDevice(
+    {
+      deviceKey: (a, d) => deps.devices.managementKey(a, d),
+      replay: deps.replay,
+      audit: deps.audit,
+      now: deps.now,
+      maxBodyBytes: config.maxBodyBytes,
+    },
+    'management',
+  );
   const ceremonyLimit = rateLimit(deps.limiters.passkeyPerIp, (c) => c.get('ip'), 'passkey');
   // Runs after requireDevice has established who is asking.
   const perDevice = rateLimit(
@@ -138,12 +149,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       await perDevice(c, next);
     });
   };
+  const managerThenLimit: MiddlewareHandler<AppEnv> = async function managerWithLimit(c, next) {
+    await manager(c, async () => {
+      await perDevice(c, next);
+    });
+  };
   const mount: MountOptions = {
     auth: {
       none: [],
       session: [session],
       device: [deviceThenLimit],
       either: [requireEither(session, deviceThenLimit)],
+      management: [managerThenLimit],
+      'session-or-management': [requireEither(session, managerThenLimit)],
     },
     extra: {
       registerOptions: [ceremonyLimit],

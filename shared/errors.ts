@@ -57,6 +57,8 @@ export const ErrorCode = {
   // Relay answers named by the wire contract (docs/wire.md lists status codes)
   AUTH_REQUIRED: 'AUTH_REQUIRED',
   AUTH_FAILED: 'AUTH_FAILED',
+  /** A management route (device removal, blocks, prekey upload) was signed with the device key. */
+  MANAGEMENT_KEY_REQUIRED: 'MANAGEMENT_KEY_REQUIRED',
   REQUEST_EXPIRED: 'REQUEST_EXPIRED',
   REQUEST_REPLAYED: 'REQUEST_REPLAYED',
   RATE_LIMITED: 'RATE_LIMITED',

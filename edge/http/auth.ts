@@ -4,6 +4,10 @@
  *    ceremony; account-level device management only.
  *  - requireDevice: a request signed by a registered device key (replay-proof
  *    within the allowed clock skew); everything a device does over REST.
+ *  - requireDevice(…, 'management'): the same, but signed by the account's
+ *    identity key on behalf of one of its registered devices; what changes the
+ *    account (device removal, blocks, prekey upload). A device-key signature
+ *    there is refused with MANAGEMENT_KEY_REQUIRED (issue 11 item 7).
  * Every rejection is audited.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -12,6 +16,8 @@ import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
 import {
   checkRequestTime,
   parseDeviceAuthorization,
+  type RequestKey,
+  requestKeyOf,
   verifyDeviceRequest,
 } from '../../shared/wire/device-request.ts';
 import { SESSION_TOKEN_MAX_CHARS } from '../../shared/wire/limits.ts';
@@ -50,6 +56,11 @@ export function requireSession(tokens: SessionTokens, audit: Audit): MiddlewareH
 }
 
 export interface DeviceAuthDeps {
+  /**
+   * The public key that must have signed for this (account, device): the
+   * device key, or for management routes the account's identity signing key
+   * (undefined unless the device is registered).
+   */
   readonly deviceKey: (accountId: string, deviceId: number) => Promise<Uint8Array | undefined>;
   readonly replay: ReplayGuard;
   readonly audit: Audit;
@@ -57,12 +68,29 @@ export interface DeviceAuthDeps {
   readonly maxBodyBytes: number;
 }
 
-export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
+export function requireDevice(
+  deps: DeviceAuthDeps,
+  signer: RequestKey = 'device',
+): MiddlewareHandler<AppEnv> {
+  const kind = signer === 'device' ? 'device-request' : 'management-request';
   return async function deviceAuth(c, next) {
     const header = c.req.header('authorization');
     if (header === undefined)
-      throw new ParleyError(ErrorCode.AUTH_REQUIRED, 'A device signature is required');
+      throw new ParleyError(
+        ErrorCode.AUTH_REQUIRED,
+        signer === 'device'
+          ? 'A device signature is required'
+          : 'An identity signature is required',
+      );
     const ip = c.get('ip');
+    if (signer === 'management' && requestKeyOf(header) === 'device') {
+      // The device key lives outside the vault (and on disk): it may connect, not manage.
+      deps.audit.authFailure({ kind, code: ErrorCode.MANAGEMENT_KEY_REQUIRED, ip });
+      throw new ParleyError(
+        ErrorCode.MANAGEMENT_KEY_REQUIRED,
+        'This route needs a request signed by the identity key (Parley-Manage)',
+      );
+    }
     const reject = (
       code: string,
       reason: string,
@@ -70,7 +98,7 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
       who?: { accountId: string; deviceId: number },
     ): never => {
       deps.audit.authFailure({
-        kind: 'device-request',
+        kind,
         code: `${code}:${reason}`,
         ip,
         accountId: who?.accountId,
@@ -80,7 +108,7 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     };
     let parsed: ReturnType<typeof parseDeviceAuthorization>;
     try {
-      parsed = parseDeviceAuthorization(header);
+      parsed = parseDeviceAuthorization(header, signer);
     } catch (error) {
       if (isParleyError(error)) reject(error.code, 'header', error.message);
       throw error;
@@ -99,11 +127,12 @@ export function requireDevice(deps: DeviceAuthDeps): MiddlewareHandler<AppEnv> {
     // Normally already read by the route's bodyLimit (with its tighter cap); this is the fallback.
     const body = await requestBody(c, deps.maxBodyBytes);
     const url = new URL(c.req.url);
-    const ok = await verifyDeviceRequest(key as Uint8Array, parsed, {
-      method: c.req.method,
-      path: url.pathname + url.search,
-      body,
-    });
+    const ok = await verifyDeviceRequest(
+      key as Uint8Array,
+      parsed,
+      { method: c.req.method, path: url.pathname + url.search, body },
+      signer,
+    );
     if (!ok) reject(ErrorCode.AUTH_FAILED, AuthFailure.SIGNATURE, 'Signature does not verify', who);
     // Claimed only after the signature verified, so nobody can burn another device's requests.
     if (!(await deps.replay.claim(toBase64Url(parsed.signature), now))) {

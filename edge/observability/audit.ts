@@ -12,6 +12,7 @@ export type AuthKind =
   | 'passkey-login'
   | 'session-token'
   | 'device-request'
+  | 'management-request'
   | 'ws-auth';
 
 export interface AuthFailure {

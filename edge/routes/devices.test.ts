@@ -7,6 +7,7 @@ import {
   deviceRequest,
   expectJson,
   jsonInit,
+  managementRequest,
   registerAccount,
   registerDevice,
   registrationBody,
@@ -336,17 +337,17 @@ describe('prekey bundles', () => {
       publicKey: toBase64Url(k.keyPair.publicKey),
     }));
     const r1 = await expectJson<{ oneTimePreKeys: number }>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
       200,
     );
     expect(r1.oneTimePreKeys).toBe(100);
     const shifted = keys.map((k, i) => ({ ...k, id: 1000 + i }));
     await expectJson(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: shifted }),
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', { oneTimePreKeys: shifted }),
       200,
     );
     const full = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', {
         oneTimePreKeys: shifted.map((k) => ({ ...k, id: k.id + 500 })),
       }),
       409,
@@ -362,12 +363,12 @@ describe('prekey bundles', () => {
       signature: toBase64Url(spk.signature),
     };
     const badSig = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', { signedPreKey: rotated }),
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', { signedPreKey: rotated }),
       400,
     );
     expect(badSig.error.code).toBe('SIGNATURE_INVALID'); // the signature covers id 1, not 7
     const ok = await expectJson<{ signedPreKeyId: number }>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', {
         signedPreKey: { ...rotated, id: spk.id },
       }),
       200,
@@ -378,7 +379,7 @@ describe('prekey bundles', () => {
       rotated.publicKey,
     );
     const empty = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'PUT', '/v1/prekeys', {}),
+      await managementRequest(t.http, bob, 'PUT', '/v1/prekeys', {}),
       400,
     );
     expect(empty.error.code).toBe('BODY_INVALID');
@@ -405,13 +406,57 @@ describe('prekey bundles', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('lets a device remove another device of its account with a signed request', async () => {
+  it('lets a device remove another device of its account with an identity-signed request', async () => {
     const bob = await accountWithDevice(t.http, 'bob');
     const old = await createDevice(bob.account);
     await registerDevice(t.http, old);
-    const res = await deviceRequest(t.http, bob, 'DELETE', `/v1/devices/${old.deviceId}`);
+    const res = await managementRequest(t.http, bob, 'DELETE', `/v1/devices/${old.deviceId}`);
     expect(res.status).toBe(204);
     expect(await count('devices')).toBe(1);
+  });
+
+  it('refuses the device key alone on management routes (issue 11 item 7)', async () => {
+    const alice = await accountWithDevice(t.http, 'alice');
+    const bob = await accountWithDevice(t.http, 'bob');
+    const other = await createDevice(bob.account);
+    await registerDevice(t.http, other);
+    const fresh = await createDevice(bob.account, { oneTimePreKeys: 3 });
+    const upload = {
+      oneTimePreKeys: fresh.keys.oneTimePreKeys.map((k) => ({
+        id: 5000 + k.id,
+        publicKey: toBase64Url(k.keyPair.publicKey),
+      })),
+    };
+    for (const [method, path, body] of [
+      ['DELETE', `/v1/devices/${other.deviceId}`, undefined],
+      ['PUT', `/v1/blocks/${alice.account.userId}`, undefined],
+      ['DELETE', `/v1/blocks/${alice.account.userId}`, undefined],
+      ['PUT', '/v1/prekeys', upload],
+    ] as const) {
+      const refused = await expectJson<ErrorBody>(
+        await deviceRequest(t.http, bob, method, path, body),
+        403,
+      );
+      expect(refused.error.code).toBe('MANAGEMENT_KEY_REQUIRED');
+    }
+    expect(await count('devices')).toBe(3);
+    expect(await count('blocks')).toBe(0);
+    // Another account's identity key, on behalf of bob's device: refused too.
+    const forged = { ...bob, account: { ...bob.account, identity: alice.account.identity } };
+    const wrongKey = await expectJson<ErrorBody>(
+      await managementRequest(t.http, forged, 'PUT', `/v1/blocks/${alice.account.userId}`),
+      401,
+    );
+    expect(wrongKey.error.code).toBe('AUTH_FAILED');
+    // A removed device's identity signature no longer counts.
+    expect(
+      (await managementRequest(t.http, bob, 'DELETE', `/v1/devices/${other.deviceId}`)).status,
+    ).toBe(204);
+    const gone = await expectJson<ErrorBody>(
+      await managementRequest(t.http, other, 'PUT', `/v1/blocks/${alice.account.userId}`),
+      401,
+    );
+    expect(gone.error.code).toBe('AUTH_FAILED');
   });
 });
 
@@ -487,19 +532,19 @@ describe('device-signed requests', () => {
     const alice = await accountWithDevice(t.http, 'alice');
     const bob = await accountWithDevice(t.http, 'bob');
     expect(
-      (await deviceRequest(t.http, bob, 'PUT', `/v1/blocks/${alice.account.userId}`)).status,
+      (await managementRequest(t.http, bob, 'PUT', `/v1/blocks/${alice.account.userId}`)).status,
     ).toBe(204);
     expect(await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/blocks'), 200)).toEqual({
       users: [alice.account.userId],
     });
     expect(
-      (await deviceRequest(t.http, bob, 'DELETE', `/v1/blocks/${alice.account.userId}`)).status,
+      (await managementRequest(t.http, bob, 'DELETE', `/v1/blocks/${alice.account.userId}`)).status,
     ).toBe(204);
     expect(await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/blocks'), 200)).toEqual({
       users: [],
     });
     const self = await expectJson<ErrorBody>(
-      await deviceRequest(t.http, bob, 'PUT', `/v1/blocks/${bob.account.userId}`),
+      await managementRequest(t.http, bob, 'PUT', `/v1/blocks/${bob.account.userId}`),
       400,
     );
     expect(self.error.code).toBe('BAD_ARGUMENT');

@@ -19,6 +19,8 @@ const SECURITY: Record<RouteSpec['auth'], object[] | undefined> = {
   session: [{ session: [] }],
   device: [{ device: [] }],
   either: [{ session: [] }, { device: [] }],
+  management: [{ management: [] }],
+  'session-or-management': [{ session: [] }, { management: [] }],
 };
 
 function body(kind: RouteSpec['request']): object | undefined {
@@ -125,6 +127,13 @@ export function buildOpenApiDocument(mounted: ReadonlySet<string>): object {
           name: 'Authorization',
           description:
             'Parley-Device user=…, device=…, ts=…, sig=… (shared/wire/device-request.ts)',
+        },
+        management: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            'Parley-Manage user=…, device=…, ts=…, sig=… signed by the identity key (shared/wire/device-request.ts)',
         },
       },
       schemas: {

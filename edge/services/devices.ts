@@ -345,6 +345,18 @@ export class DeviceService {
     return row === undefined ? undefined : bytes(row.deviceKey);
   }
 
+  /**
+   * The account's identity signing key, for management requests made on
+   * behalf of one of its registered devices; undefined when that device is
+   * not registered.
+   */
+  async managementKey(accountId: string, deviceId: number): Promise<Bytes | undefined> {
+    if ((await findDevice(this.#d.db, accountId, deviceId)) === undefined) return undefined;
+    const account = await findAccountById(this.#d.db, accountId);
+    const identity = account === undefined ? undefined : identityOf(account);
+    return identity?.sig;
+  }
+
   async blockList(accountId: string): Promise<{ users: string[] }> {
     return { users: await listBlocked(this.#d.db, accountId) };
   }

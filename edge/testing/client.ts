@@ -19,7 +19,7 @@ import {
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
 import { createAuthFrame } from '../../shared/wire/device-auth.ts';
-import { signDeviceRequest } from '../../shared/wire/device-request.ts';
+import { type RequestKey, signDeviceRequest } from '../../shared/wire/device-request.ts';
 import type { AuthFrame } from '../../shared/wire/frames.ts';
 import { routes } from '../../shared/wire/routes.ts';
 import { EXTENSION_ORIGIN } from '../config.ts';
@@ -207,9 +207,31 @@ let lastTs = 0;
  * A device-signed request; `ts` strictly increases so no two requests share a
  * signature input. A Uint8Array body is sent raw (application/octet-stream).
  */
-export async function deviceRequest(
+export function deviceRequest(
   http: Http,
   device: TestDevice,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return signedRequest(http, device, 'device', method, path, body);
+}
+
+/** A management request: the same, signed by the account's identity key (issue 11 item 7). */
+export function managementRequest(
+  http: Http,
+  device: TestDevice,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return signedRequest(http, device, 'management', method, path, body);
+}
+
+async function signedRequest(
+  http: Http,
+  device: TestDevice,
+  signer: RequestKey,
   method: string,
   path: string,
   body?: unknown,
@@ -222,9 +244,10 @@ export async function deviceRequest(
         : new TextEncoder().encode(JSON.stringify(body));
   lastTs = Math.max(Date.now(), lastTs + 1);
   const authorization = await signDeviceRequest(
-    device.deviceKey.privateKey,
+    signer === 'device' ? device.deviceKey.privateKey : device.account.identity.signing.privateKey,
     { method, path, body: raw },
     { user: device.account.userId, device: device.deviceId, ts: lastTs },
+    signer,
   );
   const contentType = body instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
   return http(path, {

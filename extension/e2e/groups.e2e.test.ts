@@ -39,6 +39,7 @@ import { isGroupMessageBody } from '../../shared/client/groups/receive.ts';
 import { registerUser, type TestUser } from '../../shared/client/testing/harness.ts';
 import { parseGroupMessageHeader } from '../../shared/crypto/sender-keys.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
+import { EXPIRY_BUCKET_MS } from '../entrypoints/background/record-keys.ts';
 import {
   callWorker,
   errorsOf,
@@ -504,12 +505,14 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     await notice(carolPage, /You set disappearing messages to 30 seconds/).waitFor();
     const carolsNote = 'Carol’s note to self-destruct while locked';
     await send(carolPage, carolsNote);
-    const carolConv = `u:${userId('alice')}`;
-    const carolKeys = await recordKeys(carolPage, `msg/${carolConv}/`);
+    // Record keys on disk are opaque (record kind, then HMAC tags: issue 11
+    // item 9), so the checks count whole kinds. Carol is out of the group:
+    // only her chat with Alice adds messages.
+    const carolKeys = await recordKeys(carolPage, 'msg/');
     expect((await recordKeys(carolPage, 'expiry/')).length).toBe(1);
 
     // The group messages, each read at once by the other side.
-    const groupKeys = (await recordKeys(owner, `msg/${conv}/`)).length;
+    const ownerBefore = await recordKeys(owner, 'msg/');
     const before = tap.frames.length;
     const g1 = 'Disappearing: meet at the station at 9.';
     const g2 = 'Disappearing too: bring sandwiches.';
@@ -528,6 +531,14 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
       .map((f) => f.body as Uint8Array);
     expect(bodies).toHaveLength(2);
     await eventually(() => inRelayFiles(bodies)).toBe(false); // acked, deleted, checkpointed
+    // The group's stored prefix: the tag both new group messages share (Carol's
+    // note, if it reached Alice meanwhile, has another).
+    const fresh = (await recordKeys(owner, 'msg/'))
+      .filter((k) => !ownerBefore.includes(k))
+      .map((k) => k.split('/')[1]);
+    const groupPrefix = `msg/${fresh.find((t, i) => fresh.indexOf(t) !== i)}/`;
+    expect(fresh.filter((t) => `msg/${t}/` === groupPrefix)).toHaveLength(2);
+    const groupKeys = ownerBefore.filter((k) => k.startsWith(groupPrefix)).length;
 
     // Carol locks Parley, closes every extension page, and Chrome stops her worker.
     await carolPage.getByRole('button', { name: 'Back to conversations' }).click();
@@ -547,7 +558,7 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
       for (const text of [g1, g2])
         await eventually(() => bubble(page, text).count(), expiry).toBe(0);
     await eventually(() => recordKeys(owner, 'expiry/')).toEqual([]);
-    expect((await recordKeys(owner, `msg/${conv}/`)).length).toBe(groupKeys);
+    expect((await recordKeys(owner, groupPrefix)).length).toBe(groupKeys);
     await eventually(() => recordKeys(admin, 'expiry/')).toEqual([]);
     for (const page of [owner, admin]) {
       const texts = await page.getByRole('log').textContent();
@@ -560,7 +571,8 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     expect(inRelayFiles(disappearing.map((t) => new TextEncoder().encode(t)))).toBe(false);
 
     // Carol's worker was started again by an alarm, deleted her message while
-    // locked (keys only), with no extension page open.
+    // locked (no key: by its expiry bucket, at most EXPIRY_BUCKET_MS late),
+    // with no extension page open.
     await eventually(() => worker.running(), expiry).toBe(true);
     // Not before the alarm: nothing else woke it.
     expect(worker.startedAt()).toBeGreaterThanOrEqual((alarm?.scheduledTime ?? 0) - 1_000);
@@ -569,14 +581,31 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     );
     const restarted = carol.context.serviceWorkers().at(-1);
     if (restarted === undefined) throw new Error('no worker');
-    await eventually(() => recordKeys(restarted, 'expiry/'), expiry).toEqual([]);
-    expect((await recordKeys(restarted, `msg/${carolConv}/`)).length).toBe(carolKeys.length - 1);
+    await eventually(() => recordKeys(restarted, 'expiry/'), expiry + EXPIRY_BUCKET_MS).toEqual([]);
+    expect((await recordKeys(restarted, 'msg/')).length).toBe(carolKeys.length - 1);
     expect(carol.context.pages().filter((p) => p.url().startsWith('chrome-extension://'))).toEqual(
       [],
     );
     expect(await restarted.evaluate('chrome.action.getTitle({})')).toBe('Parley — locked');
+
+    // After all this use, no record key on any profile names a user, the
+    // group, a handle or a time (issue 11 item 9). Handles shorter than five
+    // letters are left out: a random 16-character tag could contain one.
+    const names = ['alice', 'bob', 'carol', ...strangers.map((s) => s.handle)];
+    const needles = [
+      ...names.flatMap((n) => (ids[n] === undefined ? [] : [ids[n] as string])),
+      conv.slice(2),
+      ...names.filter((n) => n.length >= 5),
+    ];
+    for (const target of [owner, admin, restarted]) {
+      const keys = await recordKeys(target, '');
+      expect(keys.length).toBeGreaterThan(10);
+      expect(keys.filter((k) => needles.some((n) => k.includes(n)))).toEqual([]);
+      const timed = keys.filter((k) => !k.startsWith('expiry/') && /\d{10}/.test(k));
+      expect(timed).toEqual([]);
+    }
     await shot(owner, 'groups-after-timer');
     expect(alice.workerLog).toEqual([]);
     expect(bob.workerLog).toEqual([]);
-  }, 180_000); // the 30 s countdown itself, plus headroom on a loaded 2-core CI machine
+  }, 240_000); // the 30 s countdown, up to one expiry bucket while locked, and headroom on a loaded 2-core CI machine
 });

@@ -7,7 +7,8 @@
  *
  * Runs in: an extension page (bundled by the E2E test).
  */
-import { fromUtf8, toHex, utf8 } from '../../shared/bytes.ts';
+import { fromHex, fromUtf8, toHex, utf8 } from '../../shared/bytes.ts';
+import { Keys } from '../../shared/client/storage-keys.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { ParleyError } from '../../shared/errors.ts';
 import {
@@ -17,6 +18,7 @@ import {
   openParleyDb,
 } from '../entrypoints/background/idb-store.ts';
 import { LockedInbox } from '../entrypoints/background/locked-inbox.ts';
+import { sealRecord } from '../entrypoints/background/record-seal.ts';
 import { Vault, vaultHeadersIn } from '../entrypoints/background/vault.ts';
 
 async function codeOf(run: () => Promise<unknown>): Promise<string> {
@@ -43,13 +45,61 @@ export async function runStorageChecks(dbName: string) {
   const prfOutput = systemRandom(32);
   const credentialId = 'ZTJlLWNyZWRlbnRpYWwtaWQ';
   await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
-  const storage = createIdbStorage({
-    db,
-    vaultKey: () => vault.key(),
-    random: systemRandom,
-    keysWhileLocked: ['x/'],
-  });
+
+  // A profile from before opaque keys: records under their logical keys.
+  const BOB = '0b0b0b0b-0000-4000-8000-00000000000b';
+  const CAROL = '0c0c0c0c-0000-4000-8000-00000000000c';
+  const GROUP = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+  const legacyKey = Keys.contact(CAROL);
+  await db.put(
+    'records',
+    await sealRecord(vault.key(), legacyKey, utf8('carol, from before'), systemRandom),
+    legacyKey,
+  );
+
+  const storage = createIdbStorage({ db, vaultKey: () => vault.key(), random: systemRandom });
   const { records, keys } = storage;
+  const migrated = await records.get(legacyKey);
+
+  // What the client core writes for one conversation and one group: the
+  // keys name users, groups and times; what reaches the disk must not.
+  const t0 = Date.now();
+  const stamps = [t0 - 3_000, t0 - 2_000, t0 - 1_000];
+  const ids = ['11', '22', '33'].map((b) => b.repeat(16));
+  const msgKeys = stamps.map((s, i) => Keys.message(`u:${BOB}`, s, fromHex(ids[i] ?? '')));
+  const dueAt = t0 - 120_000; // its expiry bucket has ended
+  const laterAt = t0 + 600_000;
+  const dueIndex = Keys.expiry(dueAt, BOB, msgKeys[0] ?? '');
+  const laterIndex = Keys.expiry(laterAt, BOB, msgKeys[1] ?? '');
+  const receiptIndex = Keys.messageIndex(BOB, fromHex(ids[0] ?? ''));
+  await records.write([
+    { op: 'set', key: Keys.contact(BOB), value: utf8('bob') },
+    { op: 'set', key: Keys.conversation(`u:${BOB}`), value: utf8('chat') },
+    { op: 'set', key: Keys.conversation(`g:${GROUP}`), value: utf8('group') },
+    { op: 'set', key: Keys.groupKey(GROUP, BOB, 7), value: utf8('sender key') },
+    ...msgKeys.map((key, i) => ({ op: 'set' as const, key, value: utf8(`m${i}`) })),
+    { op: 'set', key: receiptIndex, value: utf8('idx') },
+    { op: 'set', key: dueIndex, value: new Uint8Array(0) },
+    { op: 'set', key: laterIndex, value: new Uint8Array(0) },
+  ]);
+  // Enough messages in a second chat that the first list after unlock reads
+  // the range in bulk (idb-store.ts BULK_READ_FROM).
+  const longChat = `u:${CAROL}`;
+  const longKeys = Array.from({ length: 80 }, (_, i) =>
+    Keys.message(longChat, t0 - 100_000 + i * 7, fromHex(i.toString(16).padStart(32, '0'))),
+  );
+  await records.write(longKeys.map((key) => ({ op: 'set' as const, key, value: utf8(key) })));
+  const storedKeys = (await db.getAllKeys('records')).map(String);
+  const needles = [BOB, CAROL, GROUP, ...stamps.map(String), String(dueAt), String(laterAt)];
+  const opaque = {
+    leaks: storedKeys.filter((k) => needles.some((n) => k.includes(n))),
+    handles: storedKeys.filter((k) => /bob|carol/i.test(k)),
+    messagesInOrder: (await records.list(Keys.messagesOf(`u:${BOB}`))).map(([k]) => k),
+    newestFirst: (await records.list(Keys.messagesOf(`u:${BOB}`), { reverse: true, limit: 2 })).map(
+      ([k]) => k,
+    ),
+    expiryInOrder: (await records.list(Keys.expiries)).map(([k]) => k),
+  };
 
   const secret = 'attack at dawn — plaintext marker 7f3a';
   await records.write([
@@ -57,8 +107,6 @@ export async function runStorageChecks(dbName: string) {
     ...[1, 2, 3, 4, 5].map((i) => ({ op: 'set' as const, key: `b/${i}`, value: utf8(`b${i}`) })),
     { op: 'set', key: 'c', value: utf8('c') },
     { op: 'set', key: 'gone', value: utf8('x') },
-    { op: 'set', key: 'x/1', value: utf8('index one') },
-    { op: 'set', key: 'x/2', value: utf8('index two') },
   ]);
   await records.write([
     { op: 'delete', key: 'gone' },
@@ -77,15 +125,19 @@ export async function runStorageChecks(dbName: string) {
   const deleted = await records.get('gone');
   const overwritten = await records.get('c');
 
-  // What is actually on disk: the raw IndexedDB value of 'a'.
+  // What is actually on disk: the raw IndexedDB value of 'a' (a key
+  // without "/" names nothing and is stored as it is).
   const rawA = await db.get('records', 'a');
   const rawHex = rawA === undefined ? '' : toHex(rawA);
   const plaintextOnDisk = rawHex.includes(toHex(utf8('plaintext marker')));
 
-  // A sealed value moved to another key must not open (AAD = record key).
-  const rawB1 = await db.get('records', 'b/1');
-  if (rawB1 !== undefined) await db.put('records', rawB1, 'b/2');
-  const swapped = await codeOf(() => records.get('b/2'));
+  // A sealed entry moved to another key must not open (its key part and its
+  // value are both bound to where they belong).
+  const bKeys = (await db.getAllKeys('records')).map(String);
+  const [b1, b2] = bKeys.filter((k) => k.startsWith('b/'));
+  const rawB1 = b1 === undefined ? undefined : await db.get('records', b1);
+  if (rawB1 !== undefined && b2 !== undefined) await db.put('records', rawB1, b2);
+  const swapped = await codeOf(() => records.list('b/'));
 
   // CryptoKey slot: a non-extractable signing key survives the round trip, still usable.
   const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
@@ -113,17 +165,12 @@ export async function runStorageChecks(dbName: string) {
     write: await codeOf(() => records.write([{ op: 'set', key: 'z', value: utf8('z') }])),
     keyStillThere: (await keys.getKey('device')) !== undefined,
     state: await vault.state(),
-    // The disappearing-message sweep: keys under an allowed prefix, values still sealed...
-    listedKeys: (await records.list('x/')).map(([k, v]) => `${k}:${v.length}`),
-    // ...a write that sets anything is refused as a whole (x/2 stays)...
-    mixedWrite: await codeOf(() =>
-      records.write([
-        { op: 'delete', key: 'x/2' },
-        { op: 'set', key: 'x/3', value: utf8('no') },
-      ]),
-    ),
-    // ...and a write that only deletes goes through.
-    deleteOnly: await codeOf(() => records.write([{ op: 'delete', key: 'x/1' }])),
+    // Nothing about the expiry index is readable, not even its keys...
+    listExpiry: await codeOf(() => records.list(Keys.expiries)),
+    deleteOnly: await codeOf(() => records.write([{ op: 'delete', key: dueIndex }])),
+    // ...but the sweep deletes what is due by bucket, and knows when the next bucket ends.
+    swept: await storage.records.sweepLocked(Date.now()),
+    nextSweepAfterLater: ((await storage.records.nextLockedSweep()) ?? 0) >= laterAt,
   };
   const frames = ['frame one: hello', 'frame two', 'frame three'];
   for (const f of frames) await inbox.put(utf8(f));
@@ -141,7 +188,15 @@ export async function runStorageChecks(dbName: string) {
 
   await vault.unlock({ method: 'prf', credentialId, prfOutput });
   const afterUnlock = await records.get('a');
-  const indexAfterUnlock = (await records.list('x/')).map(([k, v]) => `${k}=${fromUtf8(v)}`);
+  const afterSweep = {
+    messages: (await records.list(Keys.messagesOf(`u:${BOB}`))).map(([k]) => k),
+    receiptIndex: (await records.get(receiptIndex)) === undefined,
+    expiry: (await records.list(Keys.expiries)).map(([k]) => k),
+    // First list of that prefix with this vault key: every name is unknown.
+    longInOrder: (await records.list(Keys.messagesOf(longChat), { reverse: true }))
+      .map(([k, v]) => (fromUtf8(v) === k ? k : `mismatch ${k}`))
+      .reverse(),
+  };
   const drained: string[] = [];
   const drainedCount = await inbox.drain(async (frame) => {
     drained.push(fromUtf8(frame));
@@ -164,7 +219,10 @@ export async function runStorageChecks(dbName: string) {
     otherCredential,
     passphraseOnPrfVault,
     afterUnlock: afterUnlock === undefined ? null : fromUtf8(afterUnlock),
-    indexAfterUnlock,
+    migrated: migrated === undefined ? null : fromUtf8(migrated),
+    opaque,
+    expected: { msgKeys, dueIndex, laterIndex, longKeys },
+    afterSweep,
     drained,
     drainedCount,
     inboxLeft: await inbox.count(),

@@ -224,10 +224,12 @@ describe('extension shell in Chromium', () => {
     await screenshot(page, 'popup-locked-passkey');
     await unlockButton.click();
     await expect
-      .poll(() =>
-        page
-          .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
-          .isVisible(),
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
+            .isVisible(),
+        { timeout: 20_000 },
       )
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
@@ -281,10 +283,12 @@ describe('extension shell in Chromium', () => {
     await field.fill('correct horse battery');
     await field.press('Enter');
     await expect
-      .poll(() =>
-        page
-          .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
-          .isVisible(),
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
+            .isVisible(),
+        { timeout: 20_000 },
       )
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
@@ -340,24 +344,39 @@ describe('extension shell in Chromium', () => {
     });
     expect(result.deleted).toBe(true);
     expect(result.overwritten).toBe('c2');
-    expect(result.formatByte).toBe(1);
-    expect(result.rawLength).toBe(
-      1 + 12 + new TextEncoder().encode(result.roundTrip ?? '').length + 16,
-    );
+    expect(result.formatByte).toBe(2); // an entry: sealed logical key + sealed value
     expect(result.plaintextOnDisk).toBe(false);
     expect(result.swapped).toBe('DECRYPT_FAILED');
     expect(result.signatureValid).toBe(true);
+    // Issue 11 item 9: the keys on disk name no user, group, handle or time;
+    // the store still lists in logical order, and an old profile is migrated.
+    expect(result.migrated).toBe('carol, from before');
+    expect(result.opaque.leaks).toEqual([]);
+    expect(result.opaque.handles).toEqual([]);
+    expect(result.opaque.messagesInOrder).toEqual(result.expected.msgKeys);
+    expect(result.opaque.newestFirst).toEqual(result.expected.msgKeys.slice(1).reverse());
+    expect(result.opaque.expiryInOrder).toEqual([
+      result.expected.dueIndex,
+      result.expected.laterIndex,
+    ]);
     expect(result.whileLocked).toEqual({
       get: 'VAULT_LOCKED',
       list: 'VAULT_LOCKED',
       write: 'VAULT_LOCKED',
       keyStillThere: true,
       state: 'locked',
-      listedKeys: ['x/1:0', 'x/2:0'],
-      mixedWrite: 'VAULT_LOCKED',
-      deleteOnly: 'ok',
+      listExpiry: 'VAULT_LOCKED',
+      deleteOnly: 'VAULT_LOCKED',
+      swept: 1,
+      nextSweepAfterLater: true,
     });
-    expect(result.indexAfterUnlock).toEqual(['x/2=index two']);
+    // The locked sweep deleted the due message, its receipt index and its expiry entry.
+    expect(result.afterSweep).toEqual({
+      messages: result.expected.msgKeys.slice(1),
+      receiptIndex: true,
+      expiry: [result.expected.laterIndex],
+      longInOrder: result.expected.longKeys,
+    });
     expect(result.inboxQueued).toBe(3);
     expect(result.inboxPlaintextOnDisk).toBe(false);
     expect(result.wrongUnlock).toBe('VAULT_WRONG_SECRET');

@@ -38,6 +38,10 @@ export function memoryQueue(): InboxQueue & { readonly data: Map<number, Uint8Ar
       for (const id of ids) data.delete(id);
     },
     count: async () => data.size,
+    usage: async () => ({
+      count: data.size,
+      bytes: [...data.values()].reduce((n, v) => n + v.length, 0),
+    }),
   };
 }
 

@@ -356,7 +356,12 @@ export async function registerDevice(
     const registered = { ...record, registered: true };
     await storage.records.write([encodeAccount(registered)]);
     const account = accountFrom(registered, identity, deviceKey.privateKey);
-    api.setSigner({ user: account.userId, device: account.deviceId, key: account.deviceKey });
+    api.setSigner({
+      user: account.userId,
+      device: account.deviceId,
+      key: account.deviceKey,
+      manager: account.identity.signing.privateKey,
+    });
     return account;
   }
 }

@@ -73,7 +73,7 @@ Deno.test('client core under Deno: connects and authenticates with the device ke
     },
     now: () => Date.now(),
     random: systemRandom,
-    locked: { isLocked: () => true, put: async () => {} },
+    locked: { isLocked: () => true, put: async () => 'stored' },
   });
   await client.start({ address: { relayUrl: 'http://relay.test:8787', userId: BOB, deviceId: 2 } });
   handlers?.onMessage(

@@ -136,11 +136,14 @@ export interface ClientDeps {
   /**
    * The extension's locked vault: while `isLocked()` is true, records are
    * unreadable, so deliveries are handed to `put` (the extension seals them)
-   * and acked; `ingestFrame` replays them after unlock.
+   * and acked; `ingestFrame` replays them after unlock. When `put` answers
+   * 'full' (the extension's locked inbox is at its cap) the frame is not
+   * acked: it stays on the relay, and `redeliverSkipped` after unlock has the
+   * relay send it again.
    */
   readonly locked?: {
     readonly isLocked: () => boolean;
-    readonly put: (frame: Uint8Array) => Promise<void>;
+    readonly put: (frame: Uint8Array) => Promise<'stored' | 'full'>;
   };
   /** Background failures (maintenance, a relay REST outage while sending). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -194,6 +197,8 @@ export function createClient(deps: ClientDeps) {
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
+  /** A delivery the locked inbox refused (left un-acked on the relay) since the last unlock. */
+  let skippedWhileLocked = false;
 
   function makeApi(relayUrl: string): RelayApi {
     return new RelayApi({
@@ -339,7 +344,12 @@ export function createClient(deps: ClientDeps) {
   function adopt(loaded: Account): AccountInfo {
     account = loaded;
     api ??= makeApi(loaded.relayUrl);
-    api.setSigner({ user: loaded.userId, device: loaded.deviceId, key: loaded.deviceKey });
+    api.setSigner({
+      user: loaded.userId,
+      device: loaded.deviceId,
+      key: loaded.deviceKey,
+      manager: loaded.identity.signing.privateKey,
+    });
     address = { relayUrl: loaded.relayUrl, userId: loaded.userId, deviceId: loaded.deviceId };
     return info(loaded);
   }
@@ -469,7 +479,11 @@ export function createClient(deps: ClientDeps) {
       // Through the queue: the locked inbox must keep the relay's order.
       queue
         .run(() => put(encodeServerFrame(frame)))
-        .then(() => {
+        .then((result) => {
+          if (result === 'full') {
+            skippedWhileLocked = true;
+            return;
+          }
           if (frame.qid !== undefined) connection?.send({ t: 'ack', qids: [frame.qid] });
         })
         .catch((e: unknown) => reportError(e, 'locked inbox'));
@@ -553,6 +567,7 @@ export function createClient(deps: ClientDeps) {
     }
     sender.pump();
     void expiry.refresh();
+    void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
     if (settings.showPresence) {
       void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
     }
@@ -1106,6 +1121,8 @@ export function createClient(deps: ClientDeps) {
     acceptRequest: contacts.acceptRequest,
     blockContact: contacts.blockContact,
     unblockContact: contacts.unblockContact,
+    /** Makes the relay's block list and this device's agree (also runs on every ready). */
+    reconcileBlocks: contacts.reconcileBlocks,
     /**
      * Read receipts on/off for this session, for hosts that keep their own
      * settings (not stored here, and wins over the stored setting on load).
@@ -1137,6 +1154,15 @@ export function createClient(deps: ClientDeps) {
     onUnlocked: async (): Promise<void> => {
       await load();
       if (connection?.online === true) await afterReady();
+    },
+    /**
+     * After unlock and the locked inbox's drain: frames the full inbox left
+     * un-acked are still on the relay, which sends them again on a new socket.
+     */
+    redeliverSkipped: (): void => {
+      if (!skippedWhileLocked || isLocked()) return;
+      skippedWhileLocked = false;
+      connection?.recycle();
     },
     /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
     onLocked: (): void => {

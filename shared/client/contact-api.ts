@@ -11,6 +11,7 @@ import {
   type Contact,
   ContactStatus,
   contactOp,
+  listContacts,
   newContact,
   readContact,
 } from './contacts.ts';
@@ -92,8 +93,38 @@ export function createContactApi(host: ContactApiHost) {
     return changeContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }), 'request');
   }
 
+  /**
+   * Makes the relay's block list and this device's agree; runs whenever the
+   * account becomes usable (start, unlock). Only the identity key can change
+   * the relay's list (issue 11 item 7), but a list changed before that rule,
+   * or a block whose relay call failed, must not stay silently different:
+   *  - someone this device blocks but the relay does not is blocked there again;
+   *  - a contact the relay blocks but this device does not (another device of
+   *    the account blocked them) is shown as blocked here, where the person
+   *    can see it and unblock.
+   * Users the relay blocks that this device has never heard of are left alone.
+   */
+  async function reconcileBlocks(): Promise<{ pushed: string[]; adopted: string[] }> {
+    const api = host.requireApi();
+    const atRelay = new Set((await api.blockList()).users);
+    const local = await listContacts(records);
+    const pushed: string[] = [];
+    const adopted: string[] = [];
+    for (const c of local) {
+      if (c.status === ContactStatus.BLOCKED && !atRelay.has(c.user)) {
+        await api.block(c.user);
+        pushed.push(c.user);
+      } else if (c.status !== ContactStatus.BLOCKED && atRelay.has(c.user)) {
+        await changeContact(c.user, (x) => ({ ...x, status: ContactStatus.BLOCKED }), 'not-found');
+        adopted.push(c.user);
+      }
+    }
+    return { pushed, adopted };
+  }
+
   return {
     getContact,
+    reconcileBlocks,
     setVerified: (userId: string, verified: boolean) =>
       changeContact(userId, (c) => ({ ...c, verified }), 'not-found'),
     /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */

@@ -13,6 +13,7 @@ import { isParleyError } from '../errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
+import { loadAccount } from './account.ts';
 import { createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
@@ -443,15 +444,20 @@ describe('groups with a real relay', () => {
     await alice.client.sendText({ conversationId: group, text: before });
     await waitText(phone, group, before);
 
-    // Bob unlinks the phone (a device-signed request from his laptop).
-    const key = await bob.storage.keys.getKey('device-key');
-    if (key === undefined) throw new Error('no device key');
+    // Bob unlinks the phone (an identity-signed request from his laptop).
+    const laptop = await loadAccount(bob.storage);
+    if (laptop === undefined) throw new Error('no account');
     const bobApi = new RelayApi({
       baseUrl: relay.url,
       fetch: nodeFetch,
       now: () => Date.now(),
       timers: nodeTimers,
-      signer: { user: bob.userId, device: bob.deviceId, key },
+      signer: {
+        user: bob.userId,
+        device: bob.deviceId,
+        key: laptop.deviceKey,
+        manager: laptop.identity.signing.privateKey,
+      },
     });
     const phoneDevice = (await bobApi.deviceList(bob.userId)).devices.find(
       (d) => d.id !== bob.deviceId,

@@ -5,12 +5,13 @@
  * ParleyError with a stable code (the relay's own code for error responses,
  * RELAY_UNREACHABLE for network failures and timeouts, RELAY_PROTOCOL for a
  * response that breaks the contract). Device-authenticated routes are signed
- * with the device key (shared/wire/device-request.ts).
+ * with the device key, management routes (device removal, blocks, prekey
+ * upload) with the identity key (shared/wire/device-request.ts).
  */
 import type * as v from 'valibot';
 import { type Bytes, utf8 } from '../bytes.ts';
 import { ErrorCode, type ErrorDetails, ParleyError } from '../errors.ts';
-import { signDeviceRequest } from '../wire/device-request.ts';
+import { type RequestKey, signDeviceRequest } from '../wire/device-request.ts';
 import { REST_RESPONSE_MAX_BYTES } from '../wire/limits.ts';
 import type {
   AuthenticationResponse,
@@ -42,6 +43,12 @@ export interface DeviceSigner {
   readonly device: number;
   /** The device's Ed25519 private key (non-extractable in the extension). */
   readonly key: CryptoKey;
+  /**
+   * The identity Ed25519 private key, for management routes. Absent while the
+   * extension is locked (only the device key is usable then): those routes
+   * fail with NOT_REGISTERED before anything is sent.
+   */
+  readonly manager?: CryptoKey;
 }
 
 export interface RelayApiOptions {
@@ -131,13 +138,21 @@ export class RelayApi {
       headers['content-type'] = 'application/json';
     }
     const auth = route.auth;
-    if (auth === 'session' || (auth === 'either' && input.token !== undefined)) {
+    const sessionAllowed = auth === 'either' || auth === 'session-or-management';
+    if (auth === 'session' || (sessionAllowed && input.token !== undefined)) {
       if (input.token === undefined) {
         throw new ParleyError(ErrorCode.AUTH_REQUIRED, `${name} needs a session token`);
       }
       headers.authorization = `Bearer ${input.token}`;
     } else if (auth === 'device' || auth === 'either') {
       headers.authorization = await this.#sign(route.method, path, body ?? new Uint8Array());
+    } else if (auth === 'management' || auth === 'session-or-management') {
+      headers.authorization = await this.#sign(
+        route.method,
+        path,
+        body ?? new Uint8Array(),
+        'management',
+      );
     }
     const response = await this.#fetch(route.method, path, headers, body);
     const raw = new Uint8Array(await this.#read(response));
@@ -156,21 +171,34 @@ export class RelayApi {
     }
   }
 
-  async #sign(method: string, path: string, body: Uint8Array): Promise<string> {
+  async #sign(
+    method: string,
+    path: string,
+    body: Uint8Array,
+    kind: RequestKey = 'device',
+  ): Promise<string> {
     const signer = this.#signer;
     if (signer === undefined) {
       throw new ParleyError(ErrorCode.NOT_REGISTERED, 'This request needs a registered device');
     }
+    const key = kind === 'device' ? signer.key : signer.manager;
+    if (key === undefined) {
+      throw new ParleyError(
+        ErrorCode.NOT_REGISTERED,
+        'This request needs the identity key (the account is locked or not loaded)',
+      );
+    }
     // The relay refuses a repeated signature input: ts strictly increases per device.
     this.#lastTs = Math.max(this.#o.now(), this.#lastTs + 1);
     return signDeviceRequest(
-      signer.key,
+      key,
       { method, path, body },
       {
         user: signer.user,
         device: signer.device,
         ts: this.#lastTs,
       },
+      kind,
     );
   }
 

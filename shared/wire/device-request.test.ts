@@ -9,6 +9,7 @@ import {
   deviceRequestPayload,
   formatDeviceAuthorization,
   parseDeviceAuthorization,
+  requestKeyOf,
   signDeviceRequest,
   verifyDeviceRequest,
 } from './device-request.ts';
@@ -123,6 +124,27 @@ describe('request signatures', () => {
     );
     const other = await generateSigningKeyPair();
     expect(await verifyDeviceRequest(other.publicKey, auth, request)).toBe(false);
+  });
+
+  it('keeps management signatures apart from device signatures (scheme and context)', async () => {
+    const key = await generateSigningKeyPair(false);
+    const header = await signDeviceRequest(key.privateKey, request, who, 'management');
+    expect(header.startsWith('Parley-Manage ')).toBe(true);
+    expect(requestKeyOf(header)).toBe('management');
+    expect(codeOf(() => parseDeviceAuthorization(header))).toBe(
+      `${ErrorCode.AUTH_HEADER_INVALID}:scheme`,
+    );
+    const auth = parseDeviceAuthorization(header, 'management');
+    expect(await verifyDeviceRequest(key.publicKey, auth, request, 'management')).toBe(true);
+    // The same key's management signature is no device signature, and back.
+    expect(await verifyDeviceRequest(key.publicKey, auth, request)).toBe(false);
+    const asDevice = parseDeviceAuthorization(
+      await signDeviceRequest(key.privateKey, request, who),
+    );
+    expect(await verifyDeviceRequest(key.publicKey, asDevice, request, 'management')).toBe(false);
+    expect(toHex(deviceRequestPayload(request, who, 'management'))).toContain(
+      toHex(utf8('Parley/v1/sig/management-request')),
+    );
   });
 
   it('refuses to sign malformed requests', () => {

@@ -11,6 +11,17 @@
  * (REQUEST_REPLAYED); clients therefore never reuse a `ts` for one device.
  * `path` is the request target as sent (pathname plus "?query" if any), so a
  * reverse proxy in front of the relay must not rewrite it.
+ *
+ * Management requests (device removal, blocks, prekey upload: issue 11 item 7)
+ * have the same shape under another scheme and signature context,
+ *
+ *   Authorization: Parley-Manage user=<uuid>, device=<id>, ts=<ms>, sig=<base64url>
+ *
+ * but `sig` is made with the account's identity Ed25519 key, which the
+ * extension keeps only inside its vault. The device key is kept outside the
+ * vault (so a locked browser can stay connected) and Chromium writes it to
+ * the profile in a usable form; with it alone one can connect, receive and
+ * ack, but the relay refuses it on management routes.
  */
 import { type Bytes, fromBase64Url, toBase64Url, u32be, utf8 } from '../bytes.ts';
 import { ED25519_SIGNATURE_BYTES, sign, signedPayload, verify } from '../crypto/ed25519.ts';
@@ -26,6 +37,28 @@ import {
 } from './limits.ts';
 
 export const DEVICE_AUTH_SCHEME = 'Parley-Device';
+export const MANAGEMENT_AUTH_SCHEME = 'Parley-Manage';
+
+/** Which key signs: the device key, or the identity key for management routes. */
+export type RequestKey = 'device' | 'management';
+
+const SCHEME: Readonly<Record<RequestKey, string>> = {
+  device: DEVICE_AUTH_SCHEME,
+  management: MANAGEMENT_AUTH_SCHEME,
+};
+const CONTEXT: Readonly<Record<RequestKey, string>> = {
+  device: SignatureContext.DEVICE_REQUEST,
+  management: SignatureContext.MANAGEMENT_REQUEST,
+};
+
+/** The signer an Authorization header names by its scheme, or undefined for any other scheme. */
+export function requestKeyOf(header: string | null | undefined): RequestKey | undefined {
+  if (typeof header !== 'string') return undefined;
+  const scheme = header.slice(0, Math.max(0, header.indexOf(' '))).toLowerCase();
+  if (scheme === DEVICE_AUTH_SCHEME.toLowerCase()) return 'device';
+  if (scheme === MANAGEMENT_AUTH_SCHEME.toLowerCase()) return 'management';
+  return undefined;
+}
 
 /** What the Authorization header carries. */
 export interface DeviceRequestAuth {
@@ -61,6 +94,7 @@ function u64be(n: number): Bytes {
 export function deviceRequestPayload(
   request: SignedRequest,
   auth: Omit<DeviceRequestAuth, 'signature'>,
+  key: RequestKey = 'device',
 ): Bytes {
   if (!METHOD.test(request.method))
     fail(ErrorCode.BAD_ARGUMENT, 'Device request: method must be an uppercase token');
@@ -74,7 +108,7 @@ export function deviceRequestPayload(
     fail(ErrorCode.BAD_ARGUMENT, 'Device request: ts must be a timestamp');
   }
   return signedPayload(
-    SignatureContext.DEVICE_REQUEST,
+    CONTEXT[key],
     utf8(request.method),
     utf8(request.path),
     utf8(auth.user),
@@ -84,8 +118,11 @@ export function deviceRequestPayload(
   );
 }
 
-export function formatDeviceAuthorization(auth: DeviceRequestAuth): string {
-  return `${DEVICE_AUTH_SCHEME} user=${auth.user}, device=${auth.device}, ts=${auth.ts}, sig=${toBase64Url(auth.signature)}`;
+export function formatDeviceAuthorization(
+  auth: DeviceRequestAuth,
+  key: RequestKey = 'device',
+): string {
+  return `${SCHEME[key]} user=${auth.user}, device=${auth.device}, ts=${auth.ts}, sig=${toBase64Url(auth.signature)}`;
 }
 
 function invalidHeader(reason: string): ParleyError {
@@ -99,11 +136,14 @@ function invalidHeader(reason: string): ParleyError {
  * four parameters, each once, in any order, separated by commas. Throws
  * AUTH_HEADER_INVALID; nothing from the header is echoed.
  */
-export function parseDeviceAuthorization(header: string | null | undefined): DeviceRequestAuth {
+export function parseDeviceAuthorization(
+  header: string | null | undefined,
+  key: RequestKey = 'device',
+): DeviceRequestAuth {
   if (typeof header !== 'string' || header.length === 0) throw invalidHeader('missing');
   if (header.length > AUTH_HEADER_MAX_CHARS) throw invalidHeader('too long');
   const space = header.indexOf(' ');
-  if (space < 0 || header.slice(0, space).toLowerCase() !== DEVICE_AUTH_SCHEME.toLowerCase()) {
+  if (space < 0 || header.slice(0, space).toLowerCase() !== SCHEME[key].toLowerCase()) {
     throw invalidHeader('scheme');
   }
   const params = new Map<string, string>();
@@ -133,29 +173,34 @@ export function parseDeviceAuthorization(header: string | null | undefined): Dev
   return { user, device: Number(device), ts: Number(ts), signature };
 }
 
-/** Client side: the Authorization header value for one request. */
+/**
+ * Client side: the Authorization header value for one request. `signingKey` is
+ * the device key, or the identity signing key when `key` is 'management'.
+ */
 export async function signDeviceRequest(
-  deviceKey: CryptoKey,
+  signingKey: CryptoKey,
   request: SignedRequest,
   who: { readonly user: string; readonly device: number; readonly ts: number },
+  key: RequestKey = 'device',
 ): Promise<string> {
-  const signature = await sign(deviceKey, deviceRequestPayload(request, who));
-  return formatDeviceAuthorization({ ...who, signature });
+  const signature = await sign(signingKey, deviceRequestPayload(request, who, key));
+  return formatDeviceAuthorization({ ...who, signature }, key);
 }
 
-/** Relay side: true only if the signature is the device key's over this exact request. */
+/** Relay side: true only if the signature is `publicKey`'s over this exact request. */
 export async function verifyDeviceRequest(
-  devicePublicKey: Uint8Array,
+  publicKey: Uint8Array,
   auth: DeviceRequestAuth,
   request: SignedRequest,
+  key: RequestKey = 'device',
 ): Promise<boolean> {
   let payload: Bytes;
   try {
-    payload = deviceRequestPayload(request, auth);
+    payload = deviceRequestPayload(request, auth, key);
   } catch {
     return false;
   }
-  return verify(devicePublicKey, auth.signature, payload);
+  return verify(publicKey, auth.signature, payload);
 }
 
 /** Relay side: throws REQUEST_EXPIRED when `ts` is too far from the relay clock. */

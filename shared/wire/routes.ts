@@ -8,7 +8,9 @@
  *   none     public (passkey ceremonies), rate-limited per IP
  *   session  `Authorization: Bearer <token>` from login/register verify
  *   device   `Authorization: Parley-Device ...` (device-request.ts)
+ *   management `Authorization: Parley-Manage ...`, signed by the identity key
  *   either   session or device
+ *   session-or-management  session or identity key
  */
 import type * as v from 'valibot';
 import { ErrorCode, fail } from '../errors.ts';
@@ -39,7 +41,19 @@ import {
 } from './rest-devices.ts';
 import { EmptyBodySchema } from './rest-fields.ts';
 
-export type RouteAuth = 'none' | 'session' | 'device' | 'either';
+/**
+ * Who may call: `device` = signed by the device key (works while the extension
+ * is locked); `management` = signed by the identity key (only while unlocked:
+ * issue 11 item 7); `either` = session token or device key;
+ * `session-or-management` = session token or identity key.
+ */
+export type RouteAuth =
+  | 'none'
+  | 'session'
+  | 'device'
+  | 'management'
+  | 'either'
+  | 'session-or-management';
 export type RouteBody = v.GenericSchema | 'bytes' | null;
 
 export interface RouteSpec {
@@ -120,7 +134,7 @@ export const routes = {
   removeDevice: {
     method: 'DELETE',
     path: '/v1/devices/:device',
-    auth: 'either',
+    auth: 'session-or-management',
     request: null,
     status: 204,
     response: null,
@@ -166,7 +180,7 @@ export const routes = {
   prekeyUpload: {
     method: 'PUT',
     path: '/v1/prekeys',
-    auth: 'device',
+    auth: 'management',
     request: PrekeyUploadSchema,
     status: 200,
     response: PrekeyStatusResponseSchema,
@@ -193,7 +207,7 @@ export const routes = {
   block: {
     method: 'PUT',
     path: '/v1/blocks/:user',
-    auth: 'device',
+    auth: 'management',
     request: null,
     status: 204,
     response: null,
@@ -203,7 +217,7 @@ export const routes = {
   unblock: {
     method: 'DELETE',
     path: '/v1/blocks/:user',
-    auth: 'device',
+    auth: 'management',
     request: null,
     status: 204,
     response: null,

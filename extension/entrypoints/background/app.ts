@@ -7,7 +7,6 @@
  * Runs in: the service worker.
  */
 import { browser } from 'wxt/browser';
-import { Keys } from '../../../shared/client/storage-keys.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { AccountStore, DeviceAddressStore } from './account.ts';
 import {
@@ -78,9 +77,6 @@ export async function createBackgroundApp(
     db,
     vaultKey: () => vault.key(),
     random: systemRandom,
-    // The disappearing-message sweep runs from an alarm while locked: it
-    // lists the expiry index (keys say everything) and deletes records.
-    keysWhileLocked: [Keys.expiries],
   });
   const lockedInbox = new LockedInbox({
     queue: createInboxQueue(db),
@@ -118,6 +114,8 @@ export async function createBackgroundApp(
       await scheduleWake(browser.alarms);
     },
     scheduleExpiry: (at) => scheduleExpiry(browser.alarms, at),
+    // The disappearing-message sweep while locked: by coarse buckets, no key needed.
+    lockedSweep: storage.records,
     now,
     random: systemRandom,
   });

@@ -71,6 +71,16 @@ export interface CoreContext {
    * worker was stopped meanwhile.
    */
   readonly scheduleExpiry: (at: number | null) => Promise<void>;
+  /**
+   * While the vault is locked the client core cannot read the expiry index
+   * (its keys are opaque on disk: record-keys.ts); the IndexedDB store then
+   * sweeps by coarse buckets itself. Absent (tests over plain memory
+   * storage): the client core's own sweep runs locked too.
+   */
+  readonly lockedSweep?: {
+    nextLockedSweep(): Promise<number | null>;
+    sweepLocked(now: number): Promise<number>;
+  };
   /** Unread total changed: toolbar badge. */
   readonly setUnread: (total: number) => void;
   readonly now: () => number;

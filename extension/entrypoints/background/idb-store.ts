@@ -3,12 +3,13 @@
  *
  * One database, `parley`, with four object stores:
  *  - `records`: the core's records, every value sealed with the vault key
- *    (record-seal.ts; associated data = the record key). Readable only while
- *    the vault is open; every call asks the vault for its key, so a lock takes
- *    effect on the very next operation. While locked, two things still work
- *    (`lockedPolicy`): listing the keys under `keysWhileLocked` prefixes
- *    (values stay sealed) and writes that only delete: enough for the
- *    disappearing-message sweep to run from an alarm.
+ *    (record-seal.ts), each stored under an OPAQUE key (record-keys.ts: the
+ *    record kind, then HMAC tags), so the keys on disk name no user, group,
+ *    handle or time. Readable only while the vault is open; every call asks
+ *    the vault for its key, so a lock takes effect on the very next
+ *    operation. While locked only `sweepLocked` works: it deletes the
+ *    disappearing messages whose (coarse) expiry bucket has ended, from the
+ *    expiry entries' clear list of opaque keys.
  *  - `keys`: non-extractable CryptoKeys stored as objects (structured clone
  *    keeps them usable but never exposes their bytes to script). Not sealed,
  *    so the device key can authenticate to the relay while the vault is
@@ -27,6 +28,7 @@
  * Runs in: the service worker (and pages, in E2E checks).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { Keys, pad16 } from '../../../shared/client/storage-keys.ts';
 import type {
   ClientStorage,
   KeyHandleStore,
@@ -35,9 +37,23 @@ import type {
   StoreOperation,
 } from '../../../shared/client/store.ts';
 import type { Random } from '../../../shared/crypto/random.ts';
-import { listBounds } from './key-range.ts';
-import { LOCKED_VALUE, lockedPolicy } from './locked-policy.ts';
-import { openRecord, sealRecord } from './record-seal.ts';
+import {
+  bucketEndOfStored,
+  INDEX_KEY_BYTES,
+  storedBaseOf,
+  storedKeyOf,
+  sweepTargetsOf,
+} from './record-keys.ts';
+import {
+  decodeEntry,
+  ENTRY_FORMAT,
+  openEntryKey,
+  openEntryValue,
+  openRecord,
+  RECORD_FORMAT,
+  sealEntry,
+  sealRecord,
+} from './record-seal.ts';
 
 export const DB_NAME = 'parley';
 export const DB_VERSION = 1;
@@ -69,82 +85,238 @@ export interface SealedRecordDeps {
   /** Throws VAULT_LOCKED while locked. */
   readonly vaultKey: () => CryptoKey;
   readonly random: Random;
-  /**
-   * Prefixes whose record KEYS may be listed while the vault is locked. Their
-   * values come back empty (`LOCKED_VALUE`): nothing is unsealed. For indexes
-   * whose keys say everything, such as the disappearing-message index
-   * `expiry/<time>/<author>/<message key>`, swept from an alarm while locked.
-   */
-  readonly keysWhileLocked?: readonly string[];
+}
+
+/** The key that makes record keys opaque (record-keys.ts): a vault record under this name. */
+export const INDEX_KEY_RECORD = 'index-key';
+/** Written once every record from before opaque keys has been moved (see `loadIndexKey`). */
+export const INDEX_MIGRATED_RECORD = 'index-migrated';
+const MIGRATE_BATCH = 200;
+/** Past this many unknown keys, `list` reads the whole range at once. */
+const BULK_READ_FROM = 64;
+
+/**
+ * The index key for `vaultKey`, made on first use. A profile from before
+ * opaque keys (records stored under their logical keys, format 0x01) is
+ * migrated here, before any other access: each old record is opened with its
+ * old key and written again as an entry under its opaque key. The old keys
+ * are collected first (a key-only walk) and moved in batches, each batch one
+ * transaction (delete old + put new), so a crash in between resumes cleanly.
+ */
+async function loadIndexKey(
+  db: ParleyDatabase,
+  vaultKey: CryptoKey,
+  random: Random,
+): Promise<Uint8Array> {
+  const raw = await db.get('records', INDEX_KEY_RECORD);
+  let indexKey: Uint8Array;
+  if (raw === undefined) {
+    indexKey = random(INDEX_KEY_BYTES);
+    await db.put(
+      'records',
+      await sealRecord(vaultKey, INDEX_KEY_RECORD, indexKey, random),
+      INDEX_KEY_RECORD,
+    );
+  } else {
+    indexKey = await openRecord(vaultKey, INDEX_KEY_RECORD, raw);
+  }
+  if ((await db.get('records', INDEX_MIGRATED_RECORD)) !== undefined) return indexKey;
+  const legacy = (await db.getAllKeys('records')).filter(
+    (k) => k !== INDEX_KEY_RECORD && k !== INDEX_MIGRATED_RECORD,
+  );
+  for (let i = 0; i < legacy.length; i += MIGRATE_BATCH) {
+    const batch = legacy.slice(i, i + MIGRATE_BATCH);
+    const read = db.transaction('records');
+    const values = await Promise.all(batch.map((k) => read.store.get(k)));
+    const moves: Array<{ from: string; to: string; entry: Uint8Array }> = [];
+    for (const [j, from] of batch.entries()) {
+      const value = values[j];
+      if (value === undefined || value[0] !== RECORD_FORMAT) continue; // already an entry
+      const plain = await openRecord(vaultKey, from, value);
+      const to = storedKeyOf(indexKey, from);
+      const targets = sweepTargetsOf(indexKey, from) ?? [];
+      moves.push({ from, to, entry: await sealEntry(vaultKey, to, from, plain, targets, random) });
+    }
+    const tx = db.transaction('records', 'readwrite');
+    await Promise.all([
+      ...moves.flatMap((m) => [
+        ...(m.from === m.to ? [] : [tx.store.delete(m.from)]),
+        tx.store.put(m.entry, m.to),
+      ]),
+      tx.done,
+    ]);
+  }
+  await db.put(
+    'records',
+    await sealRecord(vaultKey, INDEX_MIGRATED_RECORD, new Uint8Array(0), random),
+    INDEX_MIGRATED_RECORD,
+  );
+  return indexKey;
+}
+
+function isInternal(stored: string): boolean {
+  return stored === INDEX_KEY_RECORD || stored === INDEX_MIGRATED_RECORD;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * What the locked worker can still do with records: delete the disappearing
+ * messages whose expiry bucket has ended (record-keys.ts), with no key.
+ */
+export interface LockedSweep {
+  /** End of the earliest expiry bucket on disk, or null. */
+  nextLockedSweep(): Promise<number | null>;
+  /** Deletes every message whose expiry bucket ended at or before `now`; returns how many. */
+  sweepLocked(now: number): Promise<number>;
 }
 
 export function createIdbRecordStore({
   db,
   vaultKey,
   random,
-  keysWhileLocked = [],
-}: SealedRecordDeps): RecordStore {
-  /** The vault key, or null while locked when `allowed` says the operation needs none. */
-  const keyOrNull = (allowed: boolean): CryptoKey | null => {
-    try {
-      return vaultKey();
-    } catch (e) {
-      if (allowed) return null;
-      throw e;
+}: SealedRecordDeps): RecordStore & LockedSweep {
+  /** The index key, per vault key (a new unlock gives a new key object). */
+  let index: { readonly for: CryptoKey; readonly key: Promise<Uint8Array> } | undefined;
+  /** stored key -> logical key, learned while this vault key is open (never written). */
+  let names = new Map<string, string>();
+
+  async function open(): Promise<{ vault: CryptoKey; indexKey: Uint8Array }> {
+    const vault = vaultKey();
+    if (index?.for !== vault) {
+      const key = loadIndexKey(db, vault, random);
+      index = { for: vault, key };
+      names = new Map();
+      key.catch(() => {
+        if (index?.key === key) index = undefined;
+      });
     }
-  };
+    return { vault, indexKey: await index.key };
+  }
+
   return {
     async get(key) {
-      const k = vaultKey();
-      const sealed = await db.get('records', key);
-      return sealed === undefined ? undefined : openRecord(k, key, sealed);
+      const { vault, indexKey } = await open();
+      const stored = storedKeyOf(indexKey, key);
+      const entry = await db.get('records', stored);
+      return entry === undefined ? undefined : openEntryValue(vault, stored, key, entry);
     },
 
     async write(ops: readonly StoreOperation[]) {
       if (ops.length === 0) return;
-      const k = keyOrNull(lockedPolicy.canWrite(ops));
+      const { vault, indexKey } = await open();
       const prepared = await Promise.all(
-        ops.map(async (o) =>
-          o.op === 'set'
-            ? {
-                op: 'set' as const,
-                key: o.key,
-                // k is null only while locked, when every op is a delete.
-                sealed: await sealRecord(k ?? vaultKey(), o.key, o.value, random),
-              }
-            : o,
-        ),
+        ops.map(async (o) => {
+          const stored = storedKeyOf(indexKey, o.key);
+          if (o.op === 'delete') return { op: 'delete' as const, key: o.key, stored };
+          const targets = sweepTargetsOf(indexKey, o.key) ?? [];
+          const entry = await sealEntry(vault, stored, o.key, o.value, targets, random);
+          return { op: 'set' as const, key: o.key, stored, entry };
+        }),
       );
       const tx = db.transaction('records', 'readwrite');
       await Promise.all([
         ...prepared.map((o) =>
-          o.op === 'set' ? tx.store.put(o.sealed, o.key) : tx.store.delete(o.key),
+          o.op === 'set' ? tx.store.put(o.entry, o.stored) : tx.store.delete(o.stored),
         ),
         tx.done,
       ]);
+      for (const o of prepared) {
+        if (o.op === 'set') names.set(o.stored, o.key);
+        else names.delete(o.stored);
+      }
     },
 
+    /**
+     * Opaque keys have no order, so this walks every stored key under the
+     * prefix's stored base, puts them back in logical order (names are
+     * cached; unknown ones are learned by opening only the sealed key part),
+     * and opens only the values it returns.
+     */
     async list(prefix: string, options: ListOptions = {}) {
-      const k = keyOrNull(lockedPolicy.canList(prefix, keysWhileLocked));
-      const bounds = listBounds(prefix, options);
+      const { vault, indexKey } = await open();
       const limit = options.limit ?? Number.POSITIVE_INFINITY;
-      if (bounds === null || limit <= 0) return [];
-      const range = IDBKeyRange.bound(
-        bounds.lower,
-        bounds.upper,
-        bounds.lowerOpen,
-        bounds.upperOpen,
-      );
-      const raw: Array<readonly [string, Uint8Array]> = [];
-      let cursor = await db.transaction('records').store.openCursor(range, bounds.direction);
-      while (cursor !== null && raw.length < limit) {
-        if (cursor.key.startsWith(prefix)) raw.push([cursor.key, cursor.value]);
+      if (limit <= 0) return [];
+      const base = storedBaseOf(indexKey, prefix);
+      const range = base === '' ? undefined : IDBKeyRange.bound(base, `${base}\uffff`);
+      const storedKeys = (await db.getAllKeys('records', range)).filter((k) => !isInternal(k));
+      const unknown = storedKeys.filter((k) => !names.has(k));
+      if (unknown.length > 0) {
+        // Many unknown (the first list of a prefix after unlock): one bulk
+        // read of the range beats one request per record.
+        let entries: Array<Uint8Array | undefined>;
+        if (unknown.length > BULK_READ_FROM) {
+          const tx = db.transaction('records');
+          const [keys, values] = await Promise.all([
+            tx.store.getAllKeys(range),
+            tx.store.getAll(range),
+          ]);
+          const byKey = new Map(keys.map((k, i) => [k, values[i]] as const));
+          entries = unknown.map((k) => byKey.get(k));
+        } else {
+          const read = db.transaction('records');
+          entries = await Promise.all(unknown.map((k) => read.store.get(k)));
+        }
+        await Promise.all(
+          unknown.map(async (stored, i) => {
+            const entry = entries[i];
+            if (entry === undefined || entry[0] !== ENTRY_FORMAT) return;
+            names.set(stored, await openEntryKey(vault, stored, entry));
+          }),
+        );
+      }
+      const { after, reverse } = options;
+      let rows: Array<readonly [string, string]> = [];
+      for (const stored of storedKeys) {
+        const logical = names.get(stored);
+        if (logical === undefined || !logical.startsWith(prefix)) continue;
+        if (after !== undefined && (reverse ? logical >= after : logical <= after)) continue;
+        rows.push([logical, stored]);
+      }
+      rows.sort(([a], [b]) => compareKeys(a, b));
+      if (reverse) rows.reverse();
+      rows = rows.slice(0, limit);
+      const read = db.transaction('records');
+      const entries = await Promise.all(rows.map(([, stored]) => read.store.get(stored)));
+      const out: Array<readonly [string, Uint8Array]> = [];
+      for (const [i, [logical, stored]] of rows.entries()) {
+        const entry = entries[i];
+        if (entry === undefined) continue; // deleted meanwhile
+        out.push([logical, await openEntryValue(vault, stored, logical, entry)] as const);
+      }
+      return out;
+    },
+
+    async nextLockedSweep() {
+      const range = IDBKeyRange.bound(Keys.expiries, `${Keys.expiries}\uffff`);
+      const first = await db.getKey('records', range);
+      return first === undefined ? null : (bucketEndOfStored(first) ?? null);
+    },
+
+    async sweepLocked(now) {
+      const range = IDBKeyRange.bound(Keys.expiries, `${Keys.expiries}${pad16(now)}\uffff`);
+      const tx = db.transaction('records', 'readwrite');
+      let swept = 0;
+      let cursor = await tx.store.openCursor(range);
+      while (cursor !== null) {
+        const end = bucketEndOfStored(cursor.key);
+        if (end !== undefined && end <= now) {
+          let targets: readonly string[] = [];
+          try {
+            targets = decodeEntry(cursor.key, cursor.value).targets;
+          } catch {
+            // A damaged index entry: drop it, it can name nothing.
+          }
+          for (const t of targets) void tx.store.delete(t);
+          void cursor.delete();
+          swept++;
+        }
         cursor = await cursor.continue();
       }
-      if (k === null) return raw.map(([key]) => [key, LOCKED_VALUE] as const);
-      return Promise.all(
-        raw.map(async ([key, sealed]) => [key, await openRecord(k, key, sealed)] as const),
-      );
+      await tx.done;
+      return swept;
     },
   };
 }
@@ -163,7 +335,9 @@ export function createIdbKeyStore(db: ParleyDatabase): KeyHandleStore {
   };
 }
 
-export function createIdbStorage(deps: SealedRecordDeps): ClientStorage {
+export function createIdbStorage(
+  deps: SealedRecordDeps,
+): ClientStorage & { readonly records: RecordStore & LockedSweep } {
   return { records: createIdbRecordStore(deps), keys: createIdbKeyStore(deps.db) };
 }
 
@@ -191,6 +365,8 @@ export interface InboxQueue {
   peek(limit: number): Promise<Array<readonly [number, Uint8Array]>>;
   remove(ids: readonly number[]): Promise<void>;
   count(): Promise<number>;
+  /** Frames and their total size, by one walk over the queue. */
+  usage(): Promise<{ readonly count: number; readonly bytes: number }>;
 }
 
 export function createInboxQueue(db: ParleyDatabase): InboxQueue {
@@ -210,6 +386,17 @@ export function createInboxQueue(db: ParleyDatabase): InboxQueue {
       await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
     },
     count: () => db.count('inbox'),
+    async usage() {
+      let count = 0;
+      let bytes = 0;
+      let cursor = await db.transaction('inbox').store.openCursor();
+      while (cursor !== null) {
+        count++;
+        bytes += cursor.value.length;
+        cursor = await cursor.continue();
+      }
+      return { count, bytes };
+    },
   };
 }
 

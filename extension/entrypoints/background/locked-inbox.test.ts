@@ -61,4 +61,53 @@ describe('LockedInbox', () => {
     await inbox.drain(async (f) => void seen.push(fromUtf8(f)));
     expect(seen).toEqual(['b']);
   });
+
+  it('refuses frames past its frame cap, and keeps refusing until a drain empties it', async () => {
+    const queue = memoryQueue();
+    const inbox = new LockedInbox({
+      queue,
+      meta: memoryMeta(),
+      records: createMemoryStorage().records,
+      maxFrames: 2,
+    });
+    await inbox.ensureKeys();
+    expect(await inbox.put(utf8('a'))).toBe('stored');
+    expect(await inbox.put(utf8('b'))).toBe('stored');
+    expect(await inbox.put(utf8('c'))).toBe('full');
+    expect(inbox.refusing).toBe(true);
+    expect(await inbox.count()).toBe(2);
+    const seen: string[] = [];
+    await inbox.drain(async (f) => void seen.push(fromUtf8(f)));
+    expect(seen).toEqual(['a', 'b']);
+    expect(inbox.refusing).toBe(false);
+    expect(await inbox.put(utf8('d'))).toBe('stored');
+  });
+
+  it('refuses by bytes, and a small frame never overtakes a refused big one', async () => {
+    const queue = memoryQueue();
+    const inbox = new LockedInbox({
+      queue,
+      meta: memoryMeta(),
+      records: createMemoryStorage().records,
+      // A sealed frame is 48 bytes of overhead plus the frame.
+      maxBytes: 48 + 100 + 48 + 10,
+    });
+    await inbox.ensureKeys();
+    expect(await inbox.put(new Uint8Array(100))).toBe('stored');
+    expect(await inbox.put(new Uint8Array(200))).toBe('full');
+    expect(await inbox.put(new Uint8Array(1))).toBe('full');
+    expect(await inbox.count()).toBe(1);
+  });
+
+  it('counts what an earlier worker left in the queue', async () => {
+    const queue = memoryQueue();
+    const meta = memoryMeta();
+    const records = createMemoryStorage().records;
+    const first = new LockedInbox({ queue, meta, records, maxFrames: 2 });
+    await first.ensureKeys();
+    await first.put(utf8('a'));
+    await first.put(utf8('b'));
+    const restarted = new LockedInbox({ queue, meta, records, maxFrames: 2 });
+    expect(await restarted.put(utf8('c'))).toBe('full');
+  });
 });

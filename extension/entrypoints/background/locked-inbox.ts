@@ -16,6 +16,14 @@
  * `drain` hands the frames back oldest first, removing each one only after the
  * handler (decrypt + persist) resolved.
  *
+ * The queue is capped (frames and bytes, issue 11 item 3): a sender flooding
+ * a locked browser must not fill the disk. Past the cap `put` answers
+ * 'full' and the caller leaves the frame un-acked, so it stays on the relay
+ * (whose per-recipient caps then apply) and is delivered again after unlock:
+ * nothing is lost. Once one frame was refused, every later one is refused
+ * too until a drain empties the queue, so a small frame can never overtake a
+ * refused big one and the relay's order survives.
+ *
  * Runs in: the service worker and Node (tests).
  */
 import { type Bytes, concat } from '../../../shared/bytes.ts';
@@ -63,18 +71,36 @@ export async function openFromInbox(inbox: DhKeyPair, sealed: Uint8Array): Promi
   return openSmall(key, ZERO_NONCE, sealed.subarray(X25519_KEY_BYTES), ephemeralPublic);
 }
 
+/** Frames kept while locked; past this the relay keeps them. */
+export const LOCKED_INBOX_MAX_FRAMES = 5_000;
+/** Bytes of sealed frames kept while locked (frames are small; attachments are separate). */
+export const LOCKED_INBOX_MAX_BYTES = 32 * 1024 * 1024;
+
+export type PutResult = 'stored' | 'full';
+
 export interface LockedInboxDeps {
   readonly queue: InboxQueue;
   readonly meta: MetaStore;
   /** Sealed records (vault key): holds the inbox private key. */
   readonly records: RecordStore;
+  readonly maxFrames?: number;
+  readonly maxBytes?: number;
 }
 
 export class LockedInbox {
   readonly #deps: LockedInboxDeps;
+  /** What the queue holds, read once from disk and then kept up to date here. */
+  #usage: { count: number; bytes: number } | undefined;
+  /** Set by the first refused frame; cleared when a drain empties the queue. */
+  #refusing = false;
 
   constructor(deps: LockedInboxDeps) {
     this.#deps = deps;
+  }
+
+  async #currentUsage(): Promise<{ count: number; bytes: number }> {
+    this.#usage ??= { ...(await this.#deps.queue.usage()) };
+    return this.#usage;
   }
 
   /** Creates the inbox key pair if there is none; needs the vault open. */
@@ -88,8 +114,11 @@ export class LockedInbox {
     await this.#deps.meta.set(INBOX_PUBLIC_META, pair.publicKey);
   }
 
-  /** Seals and queues one frame; works while locked. */
-  async put(frame: Uint8Array): Promise<void> {
+  /**
+   * Seals and queues one frame; works while locked. 'full': nothing was
+   * stored, so the caller must not ack the frame.
+   */
+  async put(frame: Uint8Array): Promise<PutResult> {
     const inboxPublic = await this.#deps.meta.get(INBOX_PUBLIC_META);
     if (!(inboxPublic instanceof Uint8Array)) {
       throw extError(
@@ -97,7 +126,23 @@ export class LockedInbox {
         'Cannot queue a frame: the vault has no inbox key',
       );
     }
-    await this.#deps.queue.append(await sealForInbox(inboxPublic, frame));
+    const usage = await this.#currentUsage();
+    const sealed = await sealForInbox(inboxPublic, frame);
+    const maxFrames = this.#deps.maxFrames ?? LOCKED_INBOX_MAX_FRAMES;
+    const maxBytes = this.#deps.maxBytes ?? LOCKED_INBOX_MAX_BYTES;
+    if (this.#refusing || usage.count + 1 > maxFrames || usage.bytes + sealed.length > maxBytes) {
+      this.#refusing = true;
+      return 'full';
+    }
+    await this.#deps.queue.append(sealed);
+    usage.count++;
+    usage.bytes += sealed.length;
+    return 'stored';
+  }
+
+  /** True once a frame was refused and left on the relay (until a drain empties the queue). */
+  get refusing(): boolean {
+    return this.#refusing;
   }
 
   count(): Promise<number> {
@@ -115,10 +160,18 @@ export class LockedInbox {
     let drained = 0;
     for (;;) {
       const frames = await this.#deps.queue.peek(batch);
-      if (frames.length === 0) return drained;
+      if (frames.length === 0) {
+        this.#usage = { count: 0, bytes: 0 };
+        this.#refusing = false;
+        return drained;
+      }
       for (const [id, sealed] of frames) {
         await handle(await openFromInbox(inbox, sealed));
         await this.#deps.queue.remove([id]);
+        if (this.#usage !== undefined) {
+          this.#usage.count--;
+          this.#usage.bytes -= sealed.length;
+        }
         drained++;
       }
     }
