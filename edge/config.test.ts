@@ -74,10 +74,8 @@ describe('parseConfig', () => {
       /^LIBSQL_AUTH_TOKEN: required/,
     );
     expect(
-      parseConfig(
-        { LIBSQL_URL: 'libsql://parley-acme.turso.io', LIBSQL_AUTH_TOKEN: 'jwt' },
-        random,
-      ).libsqlUrl,
+      parseConfig({ LIBSQL_URL: 'libsql://parley-acme.turso.io', LIBSQL_AUTH_TOKEN: 'jwt' }, random)
+        .libsqlUrl,
     ).toBe('libsql://parley-acme.turso.io');
     // A self-hosted sqld (or the test Hrana server) may run without a token.
     expect(parseConfig({ LIBSQL_URL: 'http://127.0.0.1:8080' }, random).libsqlAuthToken).toBe(

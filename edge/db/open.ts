@@ -100,7 +100,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     concurrency: kind === 'file' ? 1 : 20,
     timeout: busyTimeoutMs,
   };
-  const client = kind === 'file' ? await createFileClient(config) : await createRemoteClient(config);
+  const client =
+    kind === 'file' ? await createFileClient(config) : await createRemoteClient(config);
   if (kind === 'file') {
     await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (path !== undefined) await client.execute('PRAGMA journal_mode = WAL');
