@@ -27,6 +27,7 @@ import type { Client, Config } from '@libsql/client';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { drizzle } from 'drizzle-orm/libsql/web';
+import { groupReads } from './remote-reads.ts';
 import * as schema from './schema.ts';
 
 export type Db = LibSQLDatabase<typeof schema> & { readonly $client: Client };
@@ -101,7 +102,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     timeout: busyTimeoutMs,
   };
   const client =
-    kind === 'file' ? await createFileClient(config) : await createRemoteClient(config);
+    kind === 'file'
+      ? await createFileClient(config)
+      : groupReads(await createRemoteClient(config)).client;
   if (kind === 'file') {
     await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (path !== undefined) await client.execute('PRAGMA journal_mode = WAL');
