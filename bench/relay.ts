@@ -91,7 +91,12 @@ const SYSTEMS: readonly SystemName[] = [
 ];
 
 /** parleyRemote: the round trip added between the relay and its database (an edge region to Turso). */
-const REMOTE_DB_RTT_MS = 5;
+const REMOTE_DB_RTT_MS = envNumberOr('RELAY_BENCH_REMOTE_RTT_MS', 5);
+
+function envNumberOr(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' || !Number.isFinite(Number(raw)) ? fallback : Number(raw);
+}
 /** Measurement aids, run only when named in RELAY_BENCH_SYSTEMS. */
 const EXTRA_SYSTEMS: readonly SystemName[] = ['parleyNodeWs'];
 
