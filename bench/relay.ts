@@ -40,7 +40,10 @@
  * Knobs (environment): RELAY_BENCH_CLIENTS (default 1000, up to 10000),
  * RELAY_BENCH_RATE (2000), RELAY_BENCH_SECONDS (measurement window, 10),
  * RELAY_BENCH_IDLE (10000; 0 skips), RELAY_BENCH_SYSTEMS (comma list),
- * RELAY_BENCH_SYNC (NORMAL or FULL for the relay's SQLITE_SYNCHRONOUS).
+ * RELAY_BENCH_SYNC (NORMAL or FULL for the relay's SQLITE_SYNCHRONOUS),
+ * RELAY_BENCH_REMOTE_RTT_MS (parleyRemote's added round trip, 5) and
+ * RELAY_BENCH_REMOTE_FANOUT=memory (parleyRemote without Upstash, to split
+ * its latency between the database and Upstash).
  *
  * Results: bench/results/relay.json = {parley, socketio, ws, parley2,
  * socketio2, parleyRemote}, each with clients, msgsPerS (max rate), p50Ms/p95Ms/p99Ms
