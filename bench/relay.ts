@@ -18,7 +18,11 @@
  * Systems: parley (the real relay, Deno, persist-before-`stored` in libSQL),
  * socketio (Socket.IO 4 on Node), ws (bare `ws`, the same routing, no
  * persistence), and two-instance runs with Redis: parley2 (REDIS_URL
- * fan-out over one libSQL file) and socketio2 (@socket.io/redis-adapter).
+ * fan-out over one libSQL file) and socketio2 (@socket.io/redis-adapter);
+ * parleyRemote is the edge shape: one relay whose database is reached over
+ * Hrana (edge/testing/hrana-server.ts, 5 ms added per round trip) and whose
+ * fan-out and rate limits live in Upstash (the REST test endpoint), reporting
+ * database round trips and Redis commands per message beside the usual keys.
  * Clients of two-instance runs are split evenly, and every message crosses
  * instances (the stress case). Two load-generator processes hold the clients
  * (bench/relay/loadgen.ts); servers and generators share this machine's
@@ -36,18 +40,27 @@
  * Knobs (environment): RELAY_BENCH_CLIENTS (default 1000, up to 10000),
  * RELAY_BENCH_RATE (2000), RELAY_BENCH_SECONDS (measurement window, 10),
  * RELAY_BENCH_IDLE (10000; 0 skips), RELAY_BENCH_SYSTEMS (comma list),
- * RELAY_BENCH_SYNC (NORMAL or FULL for the relay's SQLITE_SYNCHRONOUS).
+ * RELAY_BENCH_SYNC (NORMAL or FULL for the relay's SQLITE_SYNCHRONOUS),
+ * RELAY_BENCH_REMOTE_RTT_MS (parleyRemote's added round trip, 5) and
+ * RELAY_BENCH_REMOTE_FANOUT=memory (parleyRemote without Upstash, to split
+ * its latency between the database and Upstash).
  *
  * Results: bench/results/relay.json = {parley, socketio, ws, parley2,
- * socketio2}, each with clients, msgsPerS (max rate), p50Ms/p95Ms/p99Ms
+ * socketio2, parleyRemote}, each with clients, msgsPerS (max rate), p50Ms/p95Ms/p99Ms
  * (fixed rate), rssMb (peak server RSS, summed over instances), plus the
  * fixedRate and maxRate details; parley also carries the idle check.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { type HranaServer, startHranaServer } from '../edge/testing/hrana-server.ts';
 import { type RedisServer, startRedisServer } from '../edge/testing/redis-server.ts';
 import { RelayProcess } from '../edge/testing/relay-process.ts';
+import {
+  startUpstashRestServer,
+  type UpstashRestServer,
+} from '../edge/testing/upstash-rest-server.ts';
 import { round } from './lib/stats.ts';
 import type { Suite, SuiteOptions } from './lib/suite.ts';
 import type { ClientSpec, Peer, Protocol } from './relay/clients.ts';
@@ -63,11 +76,33 @@ import {
 } from './relay/processes.ts';
 import { type SeededDevice, seedDevices } from './relay/seed.ts';
 
-type SystemName = 'parley' | 'socketio' | 'ws' | 'parley2' | 'socketio2' | 'parleyNodeWs';
+type SystemName =
+  | 'parley'
+  | 'socketio'
+  | 'ws'
+  | 'parley2'
+  | 'socketio2'
+  | 'parleyRemote'
+  | 'parleyNodeWs';
 /** Both instances of a two-instance run share it: a token from one must verify on the other. */
 const BENCH_TOKEN_SECRET = 'bench secret shared by the two relay instances';
 
-const SYSTEMS: readonly SystemName[] = ['ws', 'socketio', 'parley', 'socketio2', 'parley2'];
+const SYSTEMS: readonly SystemName[] = [
+  'ws',
+  'socketio',
+  'parley',
+  'socketio2',
+  'parley2',
+  'parleyRemote',
+];
+
+/** parleyRemote: the round trip added between the relay and its database (an edge region to Turso). */
+const REMOTE_DB_RTT_MS = envNumberOr('RELAY_BENCH_REMOTE_RTT_MS', 5);
+
+function envNumberOr(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' || !Number.isFinite(Number(raw)) ? fallback : Number(raw);
+}
 /** Measurement aids, run only when named in RELAY_BENCH_SYSTEMS. */
 const EXTRA_SYSTEMS: readonly SystemName[] = ['parleyNodeWs'];
 
@@ -180,7 +215,20 @@ interface Deployment {
   readonly urls: readonly string[];
   readonly pids: () => readonly (number | undefined)[];
   readonly persistence: boolean;
+  /** Cumulative counters read around each phase (database round trips, Redis commands). */
+  readonly counters?: () => Promise<Readonly<Record<string, number>>>;
   stop(): Promise<void>;
+}
+
+/** Redis commands processed so far (Upstash bills per command; pipelines count each one). */
+async function redisCommands(url: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('stats');
+    return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 interface SystemResult {
@@ -274,6 +322,53 @@ class RelayBench {
             this.#reportRelayWarnings(system, [one, two]);
             await two.dispose();
             await one.dispose();
+          },
+        };
+      }
+      case 'parleyRemote': {
+        // The production shape: the database over Hrana (the test server over a copy of the
+        // seeded file, 5 ms added per round trip), fan-out and rate limits in Upstash (the REST
+        // test endpoint in front of redis-server).
+        const redis = await this.#redisUrl();
+        const hrana: HranaServer = await startHranaServer({
+          path: this.#freshDatabase(system),
+          delayMs: REMOTE_DB_RTT_MS,
+        });
+        const upstash: UpstashRestServer = await startUpstashRestServer(redis);
+        // RELAY_BENCH_REMOTE_FANOUT=memory isolates the database's share of the latency.
+        const withUpstash = process.env.RELAY_BENCH_REMOTE_FANOUT !== 'memory';
+        const relay = await RelayProcess.start({
+          env: {
+            ...env,
+            ...(withUpstash
+              ? {
+                  UPSTASH_REDIS_REST_URL: upstash.url,
+                  UPSTASH_REDIS_REST_TOKEN: upstash.token,
+                  TOKEN_SECRET: BENCH_TOKEN_SECRET,
+                }
+              : {}),
+            INSTANCE_ID: 'bench-remote',
+          },
+          libsqlUrl: hrana.url,
+          denoFlags: denoFlags(),
+        });
+        return {
+          protocol: 'parley',
+          urls: [relay.wsUrl],
+          pids: () => [relay.pid],
+          persistence: true,
+          counters: async () => ({
+            dbRoundTrips: hrana.roundTrips,
+            dbStatements: hrana.statements,
+            // Inside-script calls (TIME, HMGET...) included: an upper bound on billed commands.
+            redisCommands: await redisCommands(redis),
+            upstashRequests: [...upstash.requests.values()].reduce((a, b) => a + b, 0),
+          }),
+          stop: async () => {
+            this.#reportRelayWarnings(system, [relay]);
+            await relay.dispose();
+            await upstash.close();
+            await hrana.close();
           },
         };
       }
@@ -394,8 +489,10 @@ class RelayBench {
     generators: readonly LoadGenerator[],
     mode: 'fixed' | 'max',
     pids: readonly (number | undefined)[],
+    counters?: Deployment['counters'],
   ) {
     const plan = this.#plan;
+    const countersBefore = await counters?.();
     const cpuBefore = pids.reduce<number>((s, pid) => s + cpuMs(pid), 0);
     const reports = await Promise.all(
       generators.map((g) =>
@@ -414,9 +511,18 @@ class RelayBench {
       ),
     );
     const cpu = pids.reduce<number>((s, pid) => s + cpuMs(pid), 0) - cpuBefore;
+    const countersAfter = await counters?.();
     const seconds = plan.measureMs / 1000;
     const sum = (key: 'sent' | 'delivered' | 'measuredSent' | 'measuredDelivered' | 'stored') =>
       reports.reduce((n, r) => n + r[key], 0);
+    // Over the whole phase (warm-up and settling included), per message delivered in it.
+    const perMsg: Record<string, number> = {};
+    if (countersBefore !== undefined && countersAfter !== undefined) {
+      for (const [key, after] of Object.entries(countersAfter))
+        perMsg[`${key}PerMsg`] = round(
+          (after - (countersBefore[key] ?? 0)) / Math.max(1, sum('delivered')),
+        );
+    }
     const latencies = reports.flatMap((r) => r.latencies);
     const closed = reports.reduce((n, r) => n + r.closedUnexpectedly, 0);
     if (closed > 0) this.#log(`warning: ${closed} sockets closed during the ${mode} phase`);
@@ -426,6 +532,7 @@ class RelayBench {
       lost: sum('sent') - sum('delivered'),
       ...percentiles(latencies),
       serverCpuUsPerMsg: round((cpu * 1000) / Math.max(1, sum('delivered'))),
+      ...perMsg,
     };
   }
 
@@ -453,11 +560,11 @@ class RelayBench {
       const fixed =
         process.env.RELAY_BENCH_PHASES === 'max'
           ? await this.#skipped()
-          : await this.#phase(generators, 'fixed', deployment.pids());
+          : await this.#phase(generators, 'fixed', deployment.pids(), deployment.counters);
       this.#log(
         `${system}: fixed ${plan.rate}/s -> delivered ${fixed.deliveredPerS}/s, p50 ${fixed.p50Ms} ms, p99 ${fixed.p99Ms} ms`,
       );
-      const max = await this.#phase(generators, 'max', deployment.pids());
+      const max = await this.#phase(generators, 'max', deployment.pids(), deployment.counters);
       this.#log(`${system}: max -> ${max.deliveredPerS} msgs/s, p99 ${max.p99Ms} ms`);
       for (const g of generators) await g.stop();
       const peak = sampler.stop();
@@ -473,6 +580,14 @@ class RelayBench {
         fixedRate: { targetPerS: plan.rate, ...fixed },
         maxRate: { window: plan.window, ...max },
         ...(system.endsWith('2') ? { redisRssMb: round(rssMb(this.#redis?.pid)) } : {}),
+        ...(deployment.counters === undefined
+          ? {}
+          : {
+              dbRoundTripsPerMsg: (fixed as Record<string, unknown>).dbRoundTripsPerMsg,
+              redisCommandsPerMsg: (fixed as Record<string, unknown>).redisCommandsPerMsg,
+              upstashRequestsPerMsg: (fixed as Record<string, unknown>).upstashRequestsPerMsg,
+              dbRttMs: REMOTE_DB_RTT_MS,
+            }),
         loadAverage: loadavg().map((l) => round(l)),
       };
     } finally {
@@ -527,7 +642,7 @@ function table(results: Readonly<Record<string, SystemResult>>): string {
     '| system | persists | instances | clients | fixed rate: delivered/s | p50 ms | p95 ms | p99 ms | max msgs/s | max-rate p99 ms | server CPU µs/msg (max) | peak RSS MiB | msgs/s vs Socket.IO (same instances) |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const name of ['parley', 'socketio', 'ws', 'parley2', 'socketio2']) {
+  for (const name of ['parley', 'socketio', 'ws', 'parley2', 'socketio2', 'parleyRemote']) {
     const r = results[name];
     if (r === undefined) continue;
     const fixed = r.fixedRate as Record<string, unknown>;
@@ -535,6 +650,15 @@ function table(results: Readonly<Record<string, SystemResult>>): string {
     const reference = results[name.endsWith('2') ? 'socketio2' : 'socketio'];
     lines.push(
       `| ${name} | ${r.persistence === true ? 'yes' : 'no'} | ${r.instances} | ${num(r.clients)} | ${num(fixed.deliveredPerS)} | ${num(r.p50Ms)} | ${num(r.p95Ms)} | ${num(r.p99Ms)} | ${num(r.msgsPerS)} | ${num(max.p99Ms)} | ${num(max.serverCpuUsPerMsg)} | ${num(r.rssMb)} | ${ratio(r.msgsPerS, reference?.msgsPerS)} |`,
+    );
+  }
+  const remote = results.parleyRemote;
+  if (remote !== undefined) {
+    const fixed = remote.fixedRate as Record<string, unknown>;
+    const max = remote.maxRate as Record<string, unknown>;
+    lines.push(
+      '',
+      `parleyRemote (Hrana database +${num(remote.dbRttMs)} ms per round trip, Upstash fan-out): database round trips per message ${num(fixed.dbRoundTripsPerMsg)} at the fixed rate, ${num(max.dbRoundTripsPerMsg)} at max rate; SQL statements per message ${num(fixed.dbStatementsPerMsg)}; Upstash REST requests per message ${num(fixed.upstashRequestsPerMsg)} (fixed), ${num(max.upstashRequestsPerMsg)} (max); Redis commands executed per message, script internals included, ${num(fixed.redisCommandsPerMsg)} (fixed), ${num(max.redisCommandsPerMsg)} (max).`,
     );
   }
   const idle = results.parley?.idle as Record<string, unknown> | undefined;

@@ -91,6 +91,27 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ TRUST_PROXY: 'yes' }, random)).toThrow(/TRUST_PROXY/);
   });
 
+  it('validates the database URL and names the variable a remote deployment is missing', () => {
+    expect(() => parseConfig({ LIBSQL_URL: 'postgres://db/parley' }, random)).toThrow(
+      /^LIBSQL_URL: expected a file:, libsql:, https: or wss: URL, got "postgres"$/,
+    );
+    expect(() => parseConfig({ LIBSQL_URL: 'libsql://parley-acme.turso.io' }, random)).toThrow(
+      /^LIBSQL_AUTH_TOKEN: required/,
+    );
+    expect(
+      parseConfig({ LIBSQL_URL: 'libsql://parley-acme.turso.io', LIBSQL_AUTH_TOKEN: 'jwt' }, random)
+        .libsqlUrl,
+    ).toBe('libsql://parley-acme.turso.io');
+    // A self-hosted sqld (or the test Hrana server) may run without a token.
+    expect(parseConfig({ LIBSQL_URL: 'http://127.0.0.1:8080' }, random).libsqlAuthToken).toBe(
+      undefined,
+    );
+    expect(() =>
+      parseConfig({ UPSTASH_REDIS_REST_URL: 'https://eu1-x.upstash.io' }, random),
+    ).toThrow(/^UPSTASH_REDIS_REST_TOKEN: required/);
+    expect(() => parseConfig({ UPSTASH_REDIS_REST_TOKEN: 't' }, random)).toThrow(ConfigError);
+  });
+
   it('announces the RP id matching the calling origin', () => {
     const config = parseConfig({}, random);
     expect(rpIdForOrigin(config, EXTENSION_ORIGIN)).toBe(EXTENSION_ORIGIN);

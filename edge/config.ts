@@ -214,6 +214,34 @@ function proxyHops(env: Env): number {
 
 const MiB = 1024 * 1024;
 
+/**
+ * LIBSQL_URL decides the driver (edge/db/open.ts): a typo'd scheme would
+ * otherwise surface as a driver error deep in the first query. Turso
+ * (`libsql:`) always wants a token; a self-hosted sqld over http(s)/ws(s) may
+ * run without one, so only `libsql:` makes LIBSQL_AUTH_TOKEN required.
+ */
+function libsqlUrl(env: Env): string {
+  const url = str(env, 'LIBSQL_URL', 'file:./data/parley.db');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || !['file', 'libsql', 'https', 'http', 'wss', 'ws'].includes(scheme))
+    throw new ConfigError(
+      `LIBSQL_URL: expected a file:, libsql:, https: or wss: URL, got "${scheme ?? url}"`,
+    );
+  if (scheme === 'libsql' && optional(env, 'LIBSQL_AUTH_TOKEN') === undefined)
+    throw new ConfigError('LIBSQL_AUTH_TOKEN: required with a libsql: (Turso) LIBSQL_URL');
+  return url;
+}
+
+/** Both halves of the Upstash REST pair, or neither: one alone silently meant "no fan-out". */
+function upstashPair(env: Env): void {
+  const url = optional(env, 'UPSTASH_REDIS_REST_URL');
+  const token = optional(env, 'UPSTASH_REDIS_REST_TOKEN');
+  if (url !== undefined && token === undefined)
+    throw new ConfigError('UPSTASH_REDIS_REST_TOKEN: required with UPSTASH_REDIS_REST_URL');
+  if (url === undefined && token !== undefined)
+    throw new ConfigError('UPSTASH_REDIS_REST_URL: required with UPSTASH_REDIS_REST_TOKEN');
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Development origins: a page served by the relay host itself, or by a dev server. */
@@ -236,6 +264,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
   const logLevel = str(env, 'LOG_LEVEL', 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
+  upstashPair(env);
   const instanceBytes = random(6);
   const redisUrl = optional(env, 'REDIS_URL');
   const upstashRestUrl = optional(env, 'UPSTASH_REDIS_REST_URL');
@@ -248,7 +277,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
   const config: RelayConfig = {
     host: str(env, 'HOST', '127.0.0.1'),
     port,
-    libsqlUrl: str(env, 'LIBSQL_URL', 'file:./data/parley.db'),
+    libsqlUrl: libsqlUrl(env),
     libsqlAuthToken: optional(env, 'LIBSQL_AUTH_TOKEN'),
     rpIds: list(env, 'RP_ID', [EXTENSION_ORIGIN, 'localhost']),
     rpName: str(env, 'RP_NAME', 'Parley'),

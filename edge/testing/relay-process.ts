@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DENO = join(ROOT, 'node_modules', 'deno', 'deno');
+const MAIN = join(ROOT, 'edge', 'main.ts');
 /** The same permissions as `deno task relay`. */
 const DENO_ARGS = [
   'run',
@@ -23,8 +24,28 @@ const DENO_ARGS = [
   '--allow-write',
   '--allow-ffi',
   '--allow-sys',
-  join(ROOT, 'edge', 'main.ts'),
+  MAIN,
 ];
+
+/**
+ * What an edge isolate allows: no native code, no writes, no system info,
+ * network only to the listed endpoints (the database, Redis/Upstash) and the
+ * relay's own port. Reads stay allowed: a deployment reads its own files.
+ */
+function edgeArgs(port: number, allowNet: readonly string[]): string[] {
+  return [
+    'run',
+    '--unstable-cron',
+    '--deny-ffi',
+    '--deny-write',
+    '--deny-sys',
+    '--deny-run',
+    `--allow-net=${[`127.0.0.1:${port}`, ...allowNet].join(',')}`,
+    '--allow-env',
+    '--allow-read',
+    MAIN,
+  ];
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -47,6 +68,13 @@ export interface RelayProcessOptions {
   readonly startTimeoutMs?: number;
   /** Extra Deno flags before the script (e.g. `--v8-flags=--prof` for profiling). */
   readonly denoFlags?: readonly string[];
+  /** A remote database (e.g. the Hrana test server) instead of the file at `dbPath`. */
+  readonly libsqlUrl?: string;
+  /**
+   * Run with an edge isolate's permissions (see edgeArgs), with network
+   * access only to these `host:port` endpoints besides the relay's own port.
+   */
+  readonly edgeSandbox?: { readonly allowNet: readonly string[] };
 }
 
 export interface Exit {
@@ -61,6 +89,8 @@ export class RelayProcess {
   readonly #env: Readonly<Record<string, string>>;
   readonly #startTimeoutMs: number;
   readonly #denoFlags: readonly string[];
+  readonly #libsqlUrl: string | undefined;
+  readonly #edgeSandbox: RelayProcessOptions['edgeSandbox'];
   #child: ChildProcess | undefined;
   #exited: Promise<Exit> | undefined;
   /** Every log line the relay printed (JSON), across restarts. */
@@ -78,6 +108,8 @@ export class RelayProcess {
     this.#env = options.env ?? {};
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.#denoFlags = options.denoFlags ?? [];
+    this.#libsqlUrl = options.libsqlUrl;
+    this.#edgeSandbox = options.edgeSandbox;
   }
 
   static async start(options: RelayProcessOptions = {}): Promise<RelayProcess> {
@@ -109,7 +141,9 @@ export class RelayProcess {
   http = (path: string, init?: RequestInit): Promise<Response> => fetch(`${this.url}${path}`, init);
 
   async #spawn(): Promise<void> {
-    const [run, ...rest] = DENO_ARGS;
+    const args =
+      this.#edgeSandbox === undefined ? DENO_ARGS : edgeArgs(this.port, this.#edgeSandbox.allowNet);
+    const [run, ...rest] = args;
     const child = spawn(DENO, [run ?? 'run', ...this.#denoFlags, ...rest], {
       cwd: ROOT,
       env: {
@@ -118,7 +152,7 @@ export class RelayProcess {
         DENO_DIR: process.env.DENO_DIR ?? join(process.env.HOME ?? tmpdir(), '.cache', 'deno'),
         HOST: '127.0.0.1',
         PORT: String(this.port),
-        LIBSQL_URL: `file:${this.dbPath}`,
+        LIBSQL_URL: this.#libsqlUrl ?? `file:${this.dbPath}`,
         LOG_LEVEL: 'info',
         NO_COLOR: '1',
         SHUTDOWN_GRACE_SECONDS: '5',
