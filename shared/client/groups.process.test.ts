@@ -387,6 +387,65 @@ describe('groups with a real relay', () => {
     expect((await carol.client.getGroup(group)).name).toBe('Renamed');
   });
 
+  it('a plain member cannot forge ownership: a removed member refuses the forged re-add and accepts the real one', async () => {
+    const { alice, bob, carol, group } = await trio();
+    await alice.client.removeMember(group, carol.userId);
+    await waitVersion(bob.client, group, 2);
+    await waitVersion(carol.client, group, 2);
+    const refusedByCarol = collect(carol.client, 'group-rejected');
+    // Bob (a plain member) signs a successor in which HE is the owner and Carol is back.
+    await bob.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [carol.userId],
+      state: (head, own, now, keyFor) =>
+        nextState(
+          head,
+          own,
+          now,
+          (d) => {
+            d.members.set(own, GroupRole.OWNER);
+            d.members.set(alice.userId, GroupRole.MEMBER);
+            d.members.set(carol.userId, GroupRole.MEMBER);
+          },
+          keyFor,
+        ),
+    });
+    await waitFor(() => refusedByCarol.length > 0, 'forged re-add refused');
+    expect(refusedByCarol[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    expect((await carol.client.getGroup(group)).active).toBe(false);
+    // The real owner re-adds her: accepted, and she sees the real group.
+    await alice.client.addMembers(group, [carol.handle]);
+    const view = await waitVersion(carol.client, group, 3);
+    expect(view.active).toBe(true);
+    expect(view.members.find((m) => m.role === GroupRole.OWNER)?.userId).toBe(alice.userId);
+    expect(refusedByCarol.map((r) => r.code)).toEqual(['GROUP_FORBIDDEN']);
+  });
+
+  it('a plain member cannot forge a group for someone never in it', async () => {
+    const { alice, bob, group } = await trio();
+    const eve = await user('eve');
+    const refusedByEve = collect(eve.client, 'group-rejected');
+    await bob.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [eve.userId],
+      state: (head, own, now, keyFor) =>
+        nextState(
+          head,
+          own,
+          now,
+          (d) => {
+            d.members.set(own, GroupRole.OWNER);
+            d.members.set(alice.userId, GroupRole.MEMBER);
+            d.members.set(eve.userId, GroupRole.MEMBER);
+          },
+          keyFor,
+        ),
+    });
+    await waitFor(() => refusedByEve.length > 0, 'forged state refused');
+    expect(refusedByEve[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    await expect(eve.client.getGroup(group)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it("our other devices take part: they get the group, our sent messages and the members' messages", async () => {
     const alice = await user('alice');
     const bob = await user('bob');

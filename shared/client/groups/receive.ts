@@ -46,18 +46,12 @@ import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { stagePendingReceipt } from '../receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
 import { Keys } from '../storage-keys.ts';
-import { addToChain, startChain } from './chain.ts';
+import { addToChain, adoptChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';
 import { park, parkedFor } from './parked.ts';
 import { type Gap, observeDistribution, observeMessage } from './sequence.ts';
-import {
-  isAdminRole,
-  parseSignedGroupState,
-  roleOf,
-  type SignedGroupState,
-  verifyAuthor,
-} from './state.ts';
+import { parseSignedGroupState, type SignedGroupState, type TransitionCheck } from './state.ts';
 import {
   deviceTag,
   type GroupRecord,
@@ -165,7 +159,7 @@ export async function replayParkedTraffic(
   return { effects, queuedOutbox };
 }
 
-/** A signed group state from `from` (who must be its author). */
+/** A signed group state from `from` (who must be its author), with the history before it for joiners. */
 export async function receiveGroupUpdate(
   host: GroupHost,
   batch: Batch,
@@ -174,9 +168,12 @@ export async function receiveGroupUpdate(
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
   let signed: SignedGroupState;
+  let history: SignedGroupState[] | undefined;
   try {
     signed = parseSignedGroupState(content.body, content.sig);
+    history = content.h?.map((s) => parseSignedGroupState(s.b, s.s));
   } catch (e) {
+    if (!isParleyError(e)) throw e;
     return rejected(content.g, from, e);
   }
   const state = signed.state;
@@ -192,7 +189,7 @@ export async function receiveGroupUpdate(
   if (content.fh !== undefined && from !== own) await learnHandle(host, batch, from, content.fh);
   const record = await readGroup(batch, state.group);
   const inGroup = record !== undefined && isMember(record.chain.head.state, own);
-  if (!inGroup) return joinWith(host, batch, record, signed);
+  if (!inGroup) return joinWith(host, batch, record, signed, history ?? []);
 
   const known = await identities(host, batch, [
     from,
@@ -201,6 +198,14 @@ export async function receiveGroupUpdate(
   const outcome = await addToChain(record.chain, signed, {
     identityOf: (user) => known.get(user),
   });
+  const behind =
+    outcome.kind === 'pending' ||
+    (outcome.kind === 'rejected' && outcome.error.code === ErrorCode.GROUP_STALE);
+  if (behind && history !== undefined) {
+    // We are several states behind, or on a branch that lost: the history settles it.
+    const adopted = await adopt(host, batch, record, signed, history);
+    if (adopted !== undefined) return adopted;
+  }
   if (outcome.kind === 'rejected') {
     if (outcome.chain !== record.chain) stageGroup(batch, { ...record, chain: outcome.chain });
     return rejected(state.group, from, outcome.error);
@@ -217,39 +222,63 @@ export async function receiveGroupUpdate(
   });
 }
 
+/** Identities we trust for every author in a history (members' leaves may stay unknown). */
+async function historyCheck(
+  host: GroupHost,
+  batch: Batch,
+  states: readonly SignedGroupState[],
+): Promise<TransitionCheck> {
+  const known = await identities(
+    host,
+    batch,
+    states.map((s) => s.state.author),
+  );
+  return { identityOf: (user) => known.get(user) };
+}
+
+/** A member catching up (or leaving a losing branch) through the history: undefined if refused. */
+async function adopt(
+  host: GroupHost,
+  batch: Batch,
+  record: GroupRecord,
+  signed: SignedGroupState,
+  history: readonly SignedGroupState[],
+): Promise<InboxEffect[] | undefined> {
+  const check = await historyCheck(host, batch, [...history, signed]);
+  const outcome = await adoptChain(record.chain, history, signed, check);
+  if (outcome.kind === 'rejected') return undefined;
+  return applyGroupChange(host, batch, {
+    record: { ...record, chain: outcome.chain },
+    before: record.chain.head.state,
+    applied: outcome.applied,
+    superseded: outcome.superseded,
+  });
+}
+
 /**
  * A state that adds us to a group we are not in (new, or one we left or were
- * removed from): accepted when its author is an admin in it and signed it.
- * We cannot check the history before it; we trust the admin who added us,
- * whose identity the pairwise session vouches for.
+ * removed from): accepted only with the history from the group's first state
+ * (chain.ts adoptChain: bound to the creator, every change allowed by the
+ * parent's roles and signed with the parent's keys), extending what we hold.
  */
 async function joinWith(
   host: GroupHost,
   batch: Batch,
   record: GroupRecord | undefined,
   signed: SignedGroupState,
+  history: readonly SignedGroupState[],
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
   const state = signed.state;
   if (!isMember(state, own)) return []; // not about us (we are out): nothing to do
-  try {
-    if (!isAdminRole(roleOf(state, state.author))) {
-      throw new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Added by someone who is not an admin');
-    }
-    if (record !== undefined && state.version <= record.chain.head.state.version) {
-      throw new ParleyError(ErrorCode.GROUP_STALE, 'Group state is older than the current one');
-    }
-    const known = await identities(host, batch, [state.author]);
-    await verifyAuthor(signed, { identityOf: (user) => known.get(user) });
-  } catch (e) {
-    if (!isParleyError(e)) throw e;
-    return rejected(state.group, state.author, e);
-  }
+  const check = await historyCheck(host, batch, [...history, signed]);
+  const outcome = await adoptChain(record?.chain, history, signed, check);
+  if (outcome.kind === 'rejected') return rejected(state.group, state.author, outcome.error);
   const adder = state.author === own ? undefined : await readContact(batch, state.author);
   return applyGroupChange(host, batch, {
     record: {
       id: state.group,
-      chain: startChain(signed),
+      chain: outcome.chain,
       accepted: state.author === own || adder?.status === ContactStatus.ACCEPTED,
       addedBy: state.author,
       joinedAt: host.sessions.deps.now(),
