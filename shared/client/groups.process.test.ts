@@ -15,6 +15,7 @@ import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
 import { createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
+import { MAX_PARKED_PER_SENDER } from './groups/parked.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
 import { RelayApi } from './relay-api.ts';
@@ -330,6 +331,61 @@ describe('groups with a real relay', () => {
     await waitText(dave.client, group, later);
     expect((await texts(dave.client, group)).filter((t) => t === early)).toHaveLength(1);
   });
+
+  it('a stranger flooding group messages for unknown groups cannot push out a genuine early message', async () => {
+    const { alice, bob, group } = await trio();
+    const dave = await user('dave');
+    const mallory = await user('mallory');
+    // Mallory talks to Dave once (so she is a contact, a request), then floods him with
+    // 1000 tiny "group messages" for groups he has never heard of.
+    const chat = await mallory.client.startConversation(dave.handle);
+    const hi = say('hi dave');
+    await mallory.client.sendText({ conversationId: chat.id, text: hi });
+    await waitFor(
+      async () => (await dave.client.listConversations()).some((c) => c.title === mallory.handle),
+      'mallory known to dave',
+    );
+    const flood = async (from: Member, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const body = new Uint8Array(2 + 16 + 8 + 16 + 64);
+        body.set([0x01, 0x03]);
+        body.set(crypto.getRandomValues(new Uint8Array(16)), 2);
+        await dave.client.ingestFrame(
+          encodeServerFrame({
+            t: 'deliver',
+            qid: 1_000_000 + ++counter,
+            id: crypto.getRandomValues(new Uint8Array(16)) as SendFrame['id'],
+            from: from.userId,
+            fromDevice: from.deviceId,
+            body,
+            sentAt: Date.now(),
+          }),
+        );
+      }
+    };
+    await flood(mallory, 1000);
+    const parked = async () => (await dave.storage.records.list('gpark/')).length;
+    // She keeps at most her own share; someone with no session with Dave parks nothing.
+    expect(await parked()).toBe(MAX_PARKED_PER_SENDER);
+    await flood(await user('stranger'), 20);
+    expect(await parked()).toBe(MAX_PARKED_PER_SENDER);
+    // Then the genuine case: Dave is added, his copy of Alice's state is held back, Bob writes.
+    dave.tap.holdIncoming = (f) => f.t === 'deliver' && f.from === alice.userId;
+    await alice.client.addMembers(group, [dave.handle]);
+    await waitVersion(bob.client, group, 2);
+    const early = say('bob, after the flood');
+    await bob.client.sendText({ conversationId: group, text: early });
+    await waitFor(
+      async () =>
+        dave.tap.received.find(
+          (f) => f.t === 'deliver' && f.from === bob.userId && isGroupMessageBody(f.body),
+        ),
+      "Bob's group message at Dave",
+    );
+    await dave.client.idle();
+    expect(dave.tap.release()).toBeGreaterThan(0);
+    await waitText(dave.client, group, early);
+  }, 120_000);
 
   it('members refuse changes by non-admins, replays and stale versions; only signed states add anyone', async () => {
     const { alice, bob, carol, group } = await trio();

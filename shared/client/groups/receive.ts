@@ -105,16 +105,23 @@ function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[
 
 /**
  * What to do with group traffic from `from`: read it (the group's record is
- * returned: both of us are members of our current state), park it (we have no
- * state of the group yet, or none that makes them a member: the one that does
- * may still be on its way, parked.ts), or drop it (we are no longer a member).
+ * returned: both of us are members of our current state), park it (the state
+ * that makes them a member, or that adds us, may still be on its way,
+ * parked.ts), or drop it (we are no longer a member; or a group we have no
+ * state of, from someone we have no pairwise session with: a genuine member's
+ * sender key reaches us pairwise before their first message, so only junk is
+ * lost, and strangers cannot fill the parking space).
  */
-function admission(
-  record: GroupRecord | undefined,
+async function admission(
+  batch: Pick<Batch, 'get'>,
+  group: Uint8Array,
   own: string,
   from: string,
-): GroupRecord | 'park' | 'drop' {
-  if (record === undefined) return 'park';
+): Promise<GroupRecord | 'park' | 'drop'> {
+  const record = await readGroup(batch, group);
+  if (record === undefined) {
+    return from === own || (await readContact(batch, from)) !== undefined ? 'park' : 'drop';
+  }
   const head = record.chain.head.state;
   if (!isMember(head, own)) return 'drop';
   return isMember(head, from) ? record : 'park';
@@ -329,7 +336,7 @@ export async function receiveSenderKey(
   content: SenderKeyContent,
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
-  const admitted = admission(await readGroup(batch, content.g), own, from);
+  const admitted = await admission(batch, content.g, own, from);
   if (admitted === 'drop') return [];
   if (admitted === 'park') {
     const now = host.sessions.deps.now();
@@ -436,7 +443,7 @@ export async function receiveGroupMessage(
     return NOTHING;
   }
   if (group.length !== DISTRIBUTION_ID_BYTES) return NOTHING;
-  const record = admission(await readGroup(batch, group), own, from);
+  const record = await admission(batch, group, own, from);
   if (record === 'drop') return NOTHING;
   if (record === 'park') {
     const item = {
