@@ -7,10 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MESSAGE_BODY_MAX_BYTES } from '../../wire/limits.ts';
+import { encodeContent } from '../content.ts';
 import {
   addToChain,
   adoptChain,
   type GroupChain,
+  historyOf,
   ORPHANS_PER_AUTHOR,
   startChain,
 } from './chain.ts';
@@ -213,6 +216,55 @@ describe('joining with a history (adoptChain)', () => {
       { numRuns: 60 },
     );
     expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('history size', () => {
+  it('an invitation with the largest history fits one pairwise body; beyond it, adding fails clearly', async () => {
+    const keys = await cast();
+    const members = Array.from(
+      { length: 250 },
+      (_, i) => `00000000-0000-4000-8000-${(i + 100).toString(16).padStart(12, '0')}`,
+    );
+    const first = await signGroupState(
+      keys.owner.signing.privateKey,
+      genesisState({
+        nonce: NONCE,
+        owner: USERS.owner,
+        ownerKey: keys.owner.signing.publicKey,
+        name: 'Big',
+        timer: 0,
+        members,
+        at: 1,
+      }),
+    );
+    let chain = startChain(first);
+    let largest = 0;
+    while (chain.complete) {
+      const next = await child(keys, chain.head, 'owner', (d) => {
+        d.name = `Big ${chain.head.state.version}`;
+      });
+      const o = await addToChain(chain, next, checkWith(keys));
+      if (o.kind !== 'accepted') throw new Error('not accepted');
+      if (o.chain.complete) {
+        const content = encodeContent({
+          v: 1,
+          t: 'group-update',
+          g: next.state.group,
+          body: next.body,
+          sig: next.signature,
+          h: historyOf(o.chain).map((s) => ({ b: s.body, s: s.signature })),
+        });
+        largest = Math.max(largest, content.length);
+      }
+      chain = o.chain;
+    }
+    // Room left for the pairwise envelope (prekey header, padding, AEAD tag).
+    expect(largest).toBeLessThan(MESSAGE_BODY_MAX_BYTES - 4096);
+    expect(chain.ancestors).toHaveLength(1); // only the parent is kept from here on
+    expect(() => historyOf(chain)).toThrow(
+      expect.objectContaining({ code: 'GROUP_HISTORY_TOO_LONG' }),
+    );
   });
 });
 

@@ -47,9 +47,9 @@ export const ORPHANS_MAX = 16;
 export const ORPHANS_PER_AUTHOR = 4;
 /**
  * Bytes (bodies + signatures) of the history an invitation carries: with the
- * state itself (at most 16 KiB) it must fit one pairwise body (64 KiB).
+ * state itself (at most 20 KiB) it must fit one pairwise body (64 KiB).
  */
-export const GROUP_HISTORY_MAX_BYTES = 40 * 1024;
+export const GROUP_HISTORY_MAX_BYTES = 36 * 1024;
 
 export interface GroupChain {
   readonly head: SignedGroupState;
