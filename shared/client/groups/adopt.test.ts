@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_BODY_MAX_BYTES } from '../../wire/limits.ts';
 import { encodeContent } from '../content.ts';
+import { encodeRecord } from '../record-codec.ts';
 import {
   addToChain,
   adoptChain,
@@ -25,6 +26,7 @@ import {
   type SignedGroupState,
   signGroupState,
 } from './state.ts';
+import { decodeGroupRecord } from './store.ts';
 import { type Cast, cast, checkWith, child, genesis, NONCE, USERS } from './testing/fixtures.ts';
 
 type Name = keyof typeof USERS;
@@ -329,5 +331,23 @@ describe('orphan states (parent missing)', () => {
     const done = await addToChain(chain, v4, checkWith(keys));
     expect(done.kind).toBe('accepted');
     if (done.kind === 'accepted') expect(done.chain.head.state.name).toBe('Five');
+  });
+});
+
+describe('stored groups of format 1', () => {
+  it('read as absent (the group must be created again)', async () => {
+    const keys = await cast();
+    const v1 = await genesis(keys);
+    const old = encodeRecord({
+      v: 1,
+      id: v1.state.group,
+      head: { b: v1.body, s: v1.signature },
+      seen: [],
+      orphans: [],
+      accepted: true,
+      addedBy: USERS.owner,
+      joinedAt: 1,
+    });
+    expect(decodeGroupRecord(old)).toBeUndefined();
   });
 });

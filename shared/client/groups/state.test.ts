@@ -118,6 +118,23 @@ describe('group state', () => {
     );
   });
 
+  it('refuses format-1 bodies (no creator binding) with GROUP_STATE_VERSION', async () => {
+    const keys = await cast();
+    const signed = await genesis(keys);
+    const old = encodeCbor({
+      v: 1,
+      g: signed.state.group,
+      n: 1,
+      p: new Uint8Array(32),
+      name: 'Team',
+      timer: 0,
+      m: [[userIdToBytes(USERS.owner), 0]],
+      by: userIdToBytes(USERS.owner),
+      at: 1,
+    });
+    expect(code(() => decodeGroupState(old))).toBe('GROUP_STATE_VERSION');
+  });
+
   it('enforces the permission table', () => {
     const allowed = (author: string, role: GroupRole, change: GroupChange) =>
       code(() => checkPermission(author, role, change)) === undefined;
