@@ -9,8 +9,8 @@
  *
  * So it is parked: kept (sealed like every record) until a signed state makes
  * its sender a member, then replayed in arrival order, or dropped after
- * PARKED_MAX_AGE_MS. Only traffic for a group we hold, or from someone we
- * have a pairwise session with, is parked at all (receive.ts); caps per
+ * PARKED_MAX_AGE_MS. Only traffic from someone we have a pairwise session
+ * with is parked at all (receive.ts admission); caps per
  * sender, per group and overall bound what junk can occupy, and when one is
  * reached the oldest item of the sender holding the most goes: a flooder
  * pushes out its own items, not a genuine member's one early message.

@@ -107,10 +107,10 @@ function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[
  * What to do with group traffic from `from`: read it (the group's record is
  * returned: both of us are members of our current state), park it (the state
  * that makes them a member, or that adds us, may still be on its way,
- * parked.ts), or drop it (we are no longer a member; or a group we have no
- * state of, from someone we have no pairwise session with: a genuine member's
- * sender key reaches us pairwise before their first message, so only junk is
- * lost, and strangers cannot fill the parking space).
+ * parked.ts), or drop it (we are no longer a member; or it comes from someone
+ * we have no pairwise session with: a genuine member's sender key reaches us
+ * pairwise before their first message, so only junk is lost, and senders
+ * without a session cannot fill the parking space at all).
  */
 async function admission(
   batch: Pick<Batch, 'get'>,
@@ -119,12 +119,12 @@ async function admission(
   from: string,
 ): Promise<GroupRecord | 'park' | 'drop'> {
   const record = await readGroup(batch, group);
-  if (record === undefined) {
-    return from === own || (await readContact(batch, from)) !== undefined ? 'park' : 'drop';
+  if (record !== undefined) {
+    const head = record.chain.head.state;
+    if (!isMember(head, own)) return 'drop';
+    if (isMember(head, from)) return record;
   }
-  const head = record.chain.head.state;
-  if (!isMember(head, own)) return 'drop';
-  return isMember(head, from) ? record : 'park';
+  return from === own || (await readContact(batch, from)) !== undefined ? 'park' : 'drop';
 }
 
 /**
