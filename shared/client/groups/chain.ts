@@ -84,10 +84,12 @@ export function startChain(
   root: SignedGroupState,
   ancestors: readonly SignedGroupState[] = [],
 ): GroupChain {
+  // A history larger than we would send ourselves (a sender's choice) is not kept whole.
+  const fits = historyBytes(ancestors) <= GROUP_HISTORY_MAX_BYTES;
   return {
     head: root,
-    ancestors,
-    complete: true,
+    ancestors: fits ? ancestors : ancestors.slice(-1),
+    complete: fits,
     seen: remember(
       ancestors.map((a) => toHex(a.hash)),
       root.hash,
