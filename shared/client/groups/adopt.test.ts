@@ -15,6 +15,7 @@ import {
   adoptChain,
   type GroupChain,
   historyOf,
+  ORPHANS_MAX,
   ORPHANS_PER_AUTHOR,
   startChain,
 } from './chain.ts';
@@ -141,6 +142,34 @@ describe('joining with a history (adoptChain)', () => {
       d.name = 'Mine';
     });
     expect(codeOf(await adoptChain(real.chain, [v1, fork], again, check))).toBe('GROUP_STALE');
+  });
+
+  it("an admin's deeper fork never displaces a held branch by the hash tie-break (no grinding)", async () => {
+    const keys = await cast();
+    const v1 = await genesis(keys);
+    const byA = await child(keys, v1, 'adminA', (d) => {
+      d.name = 'A';
+    });
+    const removeB = await child(keys, byA, 'owner', (d) => {
+      d.members.delete(USERS.adminB);
+      d.members.set(USERS.x, GroupRole.MEMBER);
+    });
+    const check = checkWith(keys);
+    const held = await holding(keys, [v1, byA, removeB]);
+    // B, removed at v3, signs siblings of v2 until every outcome of the hash comparison is
+    // covered, continues each fork with a state adding y, and offers it with its history.
+    for (let n = 0; n < 6; n++) {
+      const fork = await child(keys, v1, 'adminB', (d) => {
+        d.name = `B ${n}`;
+      });
+      const more = await child(keys, fork, 'adminB', (d) => {
+        d.members.set(USERS.x, GroupRole.MEMBER);
+      });
+      const next = await child(keys, more, 'adminB', (d) => {
+        d.members.set(USERS.y, GroupRole.MEMBER);
+      });
+      expect(codeOf(await adoptChain(held, [v1, fork, more], next, check))).toBe('GROUP_STALE');
+    }
   });
 
   it('a plain member leave may stay unverified inside a history, never as its last state', async () => {
@@ -301,18 +330,20 @@ describe('orphan states (parent missing)', () => {
       expect(codeOf(o)).not.toBe('pending');
       chain = o.chain;
     }
-    let spam = v4;
-    for (let i = 0; i < 20; i++) {
-      spam = await child(keys, spam, 'member', (d) => {
-        d.members.delete(USERS.member);
-        d.members.set(USERS.member, GroupRole.MEMBER);
-      });
-      const o = await addToChain(chain, spam, checkWith(keys));
-      chain = o.chain;
+    // Current members flood too, each far beyond its share, together beyond the total.
+    for (const author of ['member', 'adminB', 'owner'] as const) {
+      let spam = v4;
+      for (let i = 0; i < 20; i++) {
+        spam = await child(keys, spam, author, (d) => {
+          d.members.set(USERS[author], d.members.get(USERS[author]) ?? GroupRole.MEMBER);
+        });
+        chain = (await addToChain(chain, spam, checkWith(keys))).chain;
+      }
+      expect(
+        chain.orphans.filter((o) => o.state.author === USERS[author]).length,
+      ).toBeLessThanOrEqual(ORPHANS_PER_AUTHOR);
     }
-    expect(chain.orphans.filter((o) => o.state.author === USERS.member).length).toBeLessThanOrEqual(
-      ORPHANS_PER_AUTHOR,
-    );
+    expect(chain.orphans.length).toBeLessThanOrEqual(ORPHANS_MAX);
     expect(chain.orphans.some((o) => o.hash.every((b, i) => b === v5.hash[i]))).toBe(true);
     // A state whose signature is not its author's is not kept aside either.
     const unsigned = await child(

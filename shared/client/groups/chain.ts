@@ -28,9 +28,12 @@ import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import {
   beats,
   type GroupChange,
+  GroupRole,
+  type GroupState,
   isAdminRole,
   keyOf,
   roleOf,
+  roleRank,
   type SignedGroupState,
   type TransitionCheck,
   validateTransition,
@@ -42,9 +45,14 @@ import {
 /** Hashes remembered to recognise replays. */
 export const SEEN_STATES_MAX = 64;
 /** States kept while their parent is missing. */
-export const ORPHANS_MAX = 16;
-/** ... of which one author may hold this many (a member cannot push out others' states). */
-export const ORPHANS_PER_AUTHOR = 4;
+export const ORPHANS_MAX = 32;
+/**
+ * ... of which one author may hold this many. Others' states are safe anyway
+ * (eviction takes from whoever holds the most); this bounds one author's
+ * share while leaving room for an admin's burst of changes delivered out of
+ * order (the convergence property in chain.test.ts needs up to 9).
+ */
+export const ORPHANS_PER_AUTHOR = 12;
 /**
  * Bytes (bodies + signatures) of the history an invitation carries: with the
  * state itself (at most 20 KiB) it must fit one pairwise body (64 KiB).
@@ -380,6 +388,12 @@ export async function adoptChain(
   }
 }
 
+function outranks(a: SignedGroupState, b: SignedGroupState, parent: GroupState): boolean {
+  const rank = (s: SignedGroupState) =>
+    roleRank(roleOf(parent, s.state.author) ?? GroupRole.MEMBER);
+  return rank(a) < rank(b);
+}
+
 /** Where `line` departs from what we hold (index in `line`); throws when it may not. */
 function checkAgainstHeld(held: GroupChain, line: readonly SignedGroupState[]): number {
   const mine = [...held.ancestors, held.head];
@@ -394,9 +408,16 @@ function checkAgainstHeld(held: GroupChain, line: readonly SignedGroupState[]): 
     const ours = mine[i] as SignedGroupState;
     const theirs = line[offset + i] as SignedGroupState;
     if (equalBytes(ours.hash, theirs.hash)) continue;
-    // Departs from what we hold: only a sibling that wins over ours (same parent) may.
+    // Departs from what we hold. At our head: the fork choice, as for any sibling.
+    // Deeper: only a strictly higher role (the owner over an admin), never the hash
+    // tie-break, which an admin could grind to undo what followed (their removal).
     const parent = line[offset + i - 1];
-    if (i === 0 || parent === undefined || !beats(theirs, ours, parent.state)) throw stale();
+    if (i === 0 || parent === undefined) throw stale();
+    const wins =
+      i === mine.length - 1
+        ? beats(theirs, ours, parent.state)
+        : outranks(theirs, ours, parent.state);
+    if (!wins) throw stale();
     return offset + i;
   }
   return offset + mine.length;
