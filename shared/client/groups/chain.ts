@@ -11,8 +11,8 @@
  *     same state everywhere, whatever order the relay delivered them in.
  * Anything older is stale and rejected, a state seen before is a replay and
  * rejected, and one whose parent has not arrived yet is kept aside (a few,
- * only from members of the head whose signature verifies, at most
- * ORPHANS_PER_AUTHOR each) and retried after each accepted state.
+ * only with a valid signature, capped per author, non-members evicted
+ * first) and retried after each accepted state.
  *
  * A member also keeps the history from the group's first state (while it
  * fits GROUP_HISTORY_MAX_BYTES): an invitation carries it, and a reader not
@@ -30,7 +30,6 @@ import {
   type GroupChange,
   GroupRole,
   type GroupState,
-  isAdminRole,
   keyOf,
   roleOf,
   roleRank,
@@ -53,6 +52,8 @@ export const ORPHANS_MAX = 32;
  * order (the convergence property in chain.test.ts needs up to 9).
  */
 export const ORPHANS_PER_AUTHOR = 12;
+/** ... and authors who are not in our head or its parent share this many. */
+export const ORPHANS_OUTSIDERS_MAX = 4;
 /**
  * Bytes (bodies + signatures) of the history an invitation carries: with the
  * state itself (at most 20 KiB) it must fit one pairwise body (64 KiB).
@@ -244,7 +245,10 @@ export async function addToChain(
       if (!isParleyError(e)) throw e;
       return { kind: 'rejected', chain, error: e };
     }
-    return { kind: 'pending', chain: { ...chain, orphans: keepAside(chain.orphans, incoming) } };
+    return {
+      kind: 'pending',
+      chain: { ...chain, orphans: keepAside(chain, chain.orphans, incoming) },
+    };
   }
   let current = first.chain;
   const applied: AppliedState[] = [first.applied];
@@ -276,46 +280,71 @@ export async function addToChain(
 }
 
 /**
- * A state whose parent has not arrived is kept aside only if its author is
- * a member of our head and signed it (with the key the head lists for an
- * owner/admin, else the one we trust for them): a former member or a
- * stranger cannot occupy the slots.
+ * A state whose parent has not arrived is kept aside only if its signature
+ * verifies: with the key the head lists for an owner/admin, else the one we
+ * trust for its author (states come pairwise from their author, so we have
+ * one). Its author's standing decides how safe it is there (keepAside).
  */
 async function checkOrphan(
   chain: GroupChain,
   incoming: SignedGroupState,
   check: TransitionCheck,
 ): Promise<void> {
-  const head = chain.head.state;
   const author = incoming.state.author;
-  const role = roleOf(head, author);
-  if (role === undefined) {
-    throw new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Group change by someone not in the group');
-  }
-  const listed = isAdminRole(role) ? keyOf(head, author) : undefined;
+  const listed = keyOf(chain.head.state, author);
   if (listed !== undefined) await verifyGroupStateSignature(incoming, listed);
   else await verifyAuthor(incoming, check);
 }
 
 /**
- * Adds `incoming` to the orphans: beyond ORPHANS_PER_AUTHOR its author's
- * oldest goes; beyond ORPHANS_MAX the oldest of the author holding the most.
+ * Whether `author` is a member of the head, or of its parent while a sibling
+ * of the head may still win (the head is not the owner's: a state building on
+ * such a sibling is as legitimate). Someone the owner just removed has none.
+ */
+function standing(chain: GroupChain, author: string): boolean {
+  if (roleOf(chain.head.state, author) !== undefined) return true;
+  const parent = parentOf(chain);
+  return (
+    parent !== undefined &&
+    roleOf(parent.state, author) !== undefined &&
+    roleOf(parent.state, chain.head.state.author) !== GroupRole.OWNER
+  );
+}
+
+/** The oldest state of whoever holds the most among `pool`. */
+function oldestOfTop(pool: readonly SignedGroupState[]): SignedGroupState | undefined {
+  const counts = new Map<string, number>();
+  for (const o of pool) counts.set(o.state.author, (counts.get(o.state.author) ?? 0) + 1);
+  let top: string | undefined;
+  for (const [user, n] of counts) if (top === undefined || n > (counts.get(top) ?? 0)) top = user;
+  return pool.find((o) => o.state.author === top);
+}
+
+/**
+ * Adds `incoming` to the orphans. Beyond ORPHANS_PER_AUTHOR its author's
+ * oldest goes. States by authors without standing (not in the head or its
+ * parent: former members, or members added in a state we have not seen)
+ * share ORPHANS_OUTSIDERS_MAX slots and go first; beyond ORPHANS_MAX the
+ * oldest of the author holding the most goes. So neither a former member nor
+ * a flooding member can push out someone else's out-of-order state.
  */
 function keepAside(
+  chain: GroupChain,
   orphans: readonly SignedGroupState[],
   incoming: SignedGroupState,
 ): SignedGroupState[] {
   const author = incoming.state.author;
   let kept = [...orphans, incoming];
-  const own = kept.filter((o) => o.state.author === author);
-  if (own.length > ORPHANS_PER_AUTHOR) kept = kept.filter((o) => o !== own[0]);
-  if (kept.length > ORPHANS_MAX) {
-    const counts = new Map<string, number>();
-    for (const o of kept) counts.set(o.state.author, (counts.get(o.state.author) ?? 0) + 1);
-    let top = author;
-    for (const [user, n] of counts) if (n > (counts.get(top) ?? 0)) top = user;
-    const victim = kept.find((o) => o.state.author === top);
+  const drop = (victim: SignedGroupState | undefined) => {
     kept = kept.filter((o) => o !== victim);
+  };
+  const own = kept.filter((o) => o.state.author === author);
+  if (own.length > ORPHANS_PER_AUTHOR) drop(own[0]);
+  const outsiders = kept.filter((o) => !standing(chain, o.state.author));
+  if (outsiders.length > ORPHANS_OUTSIDERS_MAX) drop(oldestOfTop(outsiders));
+  if (kept.length > ORPHANS_MAX) {
+    const pool = kept.filter((o) => !standing(chain, o.state.author));
+    drop(oldestOfTop(pool.length > 0 ? pool : kept));
   }
   return kept;
 }
