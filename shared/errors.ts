@@ -42,6 +42,14 @@ export const ErrorCode = {
   GROUP_REPLAY: 'GROUP_REPLAY',
   /** The group is unknown here, or we (or the sender) are not a member. */
   GROUP_NOT_MEMBER: 'GROUP_NOT_MEMBER',
+  /** A group state body of a format this client no longer accepts (format 1: no creator binding). */
+  GROUP_STATE_VERSION: 'GROUP_STATE_VERSION',
+  /** A state that adds us came without the chain from the group's first state that proves it. */
+  GROUP_HISTORY_MISSING: 'GROUP_HISTORY_MISSING',
+  /** The group's history no longer fits in an invitation: nobody can be added (docs/protocol.md). */
+  GROUP_HISTORY_TOO_LONG: 'GROUP_HISTORY_TOO_LONG',
+  /** A new admin's identity key is unknown here (no session with them yet). */
+  GROUP_KEY_UNKNOWN: 'GROUP_KEY_UNKNOWN',
   // Safety numbers
   FINGERPRINT_MALFORMED: 'FINGERPRINT_MALFORMED',
   // Wire

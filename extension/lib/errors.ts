@@ -120,6 +120,10 @@ export function describeError(e: unknown): string {
       return 'You are no longer a member of this group.';
     case ErrorCode.GROUP_STATE_INVALID:
       return 'That change would make the group invalid.';
+    case ErrorCode.GROUP_HISTORY_TOO_LONG:
+      return 'This group has changed too often for anyone new to verify it. Start a new group to add people.';
+    case ErrorCode.GROUP_KEY_UNKNOWN:
+      return 'Exchange a message with this person first, so Parley knows their key before making them an admin.';
     case ExtErrorCode.CONTACT_BLOCKED:
       return 'You blocked this contact. Unblock them to write to them.';
     case ExtErrorCode.OWN_HANDLE:

@@ -8,7 +8,7 @@
  *   receipt  {v, t, kind: delivered|read, author, ids}
  *   typing   {v, t, to, typing}                (sent transient: never stored)
  *   reset    {v, t}                            (a new session after a decrypt failure)
- *   group-update  {v, t, g, body, sig, fh?}    (a signed group state, groups/state.ts; fh: the author's handle claim)
+ *   group-update  {v, t, g, body, sig, fh?, h?} (a signed group state, groups/state.ts; fh: the author's handle claim; h: history for joiners)
  *   sender-key    {v, t, g, dist, seq}         (our sender key for a group, and our next seq)
  *   sender-key-request {v, t, g}               (could not decrypt: send me your sender key)
  *   timer    {v, t, to, timer, at}             (disappearing-message timer of a direct chat)
@@ -37,7 +37,11 @@ import {
   UserIdSchema,
 } from '../wire/fields.ts';
 import { ATTACHMENT_MAX_BYTES, MESSAGE_TEXT_MAX_CHARS, OPAQUE_ID_BYTES } from '../wire/limits.ts';
-import { GROUP_STATE_MAX_BYTES, TIMER_OPTIONS_MS } from './groups/state.ts';
+import {
+  GROUP_HISTORY_MAX_STATES,
+  GROUP_STATE_MAX_BYTES,
+  TIMER_OPTIONS_MS,
+} from './groups/state.ts';
 
 export const CONTENT_VERSION = 1;
 /** Text longer than this goes as an attachment (a later issue). One limit: shared/wire/limits.ts. */
@@ -121,6 +125,21 @@ export const GroupUpdateContentSchema = v.object({
   sig: v.pipe(v.instance(Uint8Array), v.length(64)),
   /** The author's handle as they state it; shown only after the relay's lookup confirms it. */
   fh: v.optional(HandleSchema),
+  /**
+   * To members this state adds: the states before it, from the group's first
+   * (groups/chain.ts adoptChain); bounded by the pairwise body size.
+   */
+  h: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          b: v.pipe(v.instance(Uint8Array), v.minLength(1), v.maxLength(GROUP_STATE_MAX_BYTES)),
+          s: v.pipe(v.instance(Uint8Array), v.length(64)),
+        }),
+      ),
+      v.maxLength(GROUP_HISTORY_MAX_STATES),
+    ),
+  ),
 });
 
 /** Our sender key (a distribution message) for group `g`, and our next sequence number. */

@@ -13,7 +13,13 @@ import { ContactStatus, contactOp, newContact, readContact } from './contacts.ts
 import { groupConversationId, groupHexOf } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
 import type { GroupHost } from './groups/membership.ts';
-import { changeGroup, createGroup, type GroupEdit, sendRawGroupState } from './groups/ops.ts';
+import {
+  changeGroup,
+  createGroup,
+  type GroupEdit,
+  sendRawGroupState,
+  trustedKeys,
+} from './groups/ops.ts';
 import {
   checkGroupName,
   checkPermission,
@@ -327,8 +333,15 @@ export function createGroupApi(host: GroupApiHost) {
     async dangerouslySendGroupState(input: {
       readonly conversationId: string;
       readonly recipients: readonly string[];
-      readonly state?: (head: SignedGroupState, own: string, now: number) => GroupState;
+      readonly state?: (
+        head: SignedGroupState,
+        own: string,
+        now: number,
+        keyFor: (user: string) => Bytes | undefined,
+      ) => GroupState;
       readonly resend?: SignedGroupState;
+      /** The history sent with it; default: ours up to the head when the state follows the head. */
+      readonly history?: readonly SignedGroupState[];
     }): Promise<SignedGroupState> {
       const group = groupIdOf(input.conversationId);
       let sent: SignedGroupState | undefined;
@@ -336,9 +349,17 @@ export function createGroupApi(host: GroupApiHost) {
         const record = await readGroup(batch, group);
         if (record === undefined) fail(ErrorCode.NOT_FOUND, 'No such group');
         const own = h.sessions.account.userId;
-        const payload = input.resend ?? input.state?.(record.chain.head, own, host.now());
+        const head = record.chain.head;
+        const keyFor = await trustedKeys(h, batch, [own]);
+        const payload = input.resend ?? input.state?.(head, own, host.now(), keyFor);
         if (payload === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Nothing to send');
-        sent = await sendRawGroupState(h, batch, payload, input.recipients);
+        const state = 'signature' in payload ? payload.state : payload;
+        const history =
+          input.history ??
+          (state.version === head.state.version + 1
+            ? [...record.chain.ancestors, head]
+            : undefined);
+        sent = await sendRawGroupState(h, batch, payload, input.recipients, history);
         return [];
       });
       if (sent === undefined) fail(ErrorCode.INTERNAL, 'Group state not sent');

@@ -16,6 +16,7 @@ import type { SendFrame } from '../wire/frames.ts';
 import { loadAccount } from './account.ts';
 import { createClient, type ParleyClient } from './client.ts';
 import { contactIdentity, readContact } from './contacts.ts';
+import { MAX_PARKED_PER_SENDER } from './groups/parked.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
 import { RelayApi } from './relay-api.ts';
@@ -39,7 +40,9 @@ const say = uniqueText;
 let counter = 0;
 
 beforeAll(async () => {
-  relay = await RelayProcess.start();
+  // Every test registers its own accounts (two passkey requests each) from 127.0.0.1:
+  // more than the default 30 per minute per IP once the file runs quickly.
+  relay = await RelayProcess.start({ env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } });
 });
 
 afterAll(async () => {
@@ -332,6 +335,61 @@ describe('groups with a real relay', () => {
     expect((await texts(dave.client, group)).filter((t) => t === early)).toHaveLength(1);
   });
 
+  it('a stranger flooding group messages for unknown groups cannot push out a genuine early message', async () => {
+    const { alice, bob, group } = await trio();
+    const dave = await user('dave');
+    const mallory = await user('mallory');
+    // Mallory talks to Dave once (so she is a contact, a request), then floods him with
+    // 1000 tiny "group messages" for groups he has never heard of.
+    const chat = await mallory.client.startConversation(dave.handle);
+    const hi = say('hi dave');
+    await mallory.client.sendText({ conversationId: chat.id, text: hi });
+    await waitFor(
+      async () => (await dave.client.listConversations()).some((c) => c.title === mallory.handle),
+      'mallory known to dave',
+    );
+    const flood = async (from: Member, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const body = new Uint8Array(2 + 16 + 8 + 16 + 64);
+        body.set([0x01, 0x03]);
+        body.set(crypto.getRandomValues(new Uint8Array(16)), 2);
+        await dave.client.ingestFrame(
+          encodeServerFrame({
+            t: 'deliver',
+            qid: 1_000_000 + ++counter,
+            id: crypto.getRandomValues(new Uint8Array(16)) as SendFrame['id'],
+            from: from.userId,
+            fromDevice: from.deviceId,
+            body,
+            sentAt: Date.now(),
+          }),
+        );
+      }
+    };
+    await flood(mallory, 1000);
+    const parked = async () => (await dave.storage.records.list('gpark/')).length;
+    // She keeps at most her own share; someone with no session with Dave parks nothing.
+    expect(await parked()).toBe(MAX_PARKED_PER_SENDER);
+    await flood(await user('stranger'), 20);
+    expect(await parked()).toBe(MAX_PARKED_PER_SENDER);
+    // Then the genuine case: Dave is added, his copy of Alice's state is held back, Bob writes.
+    dave.tap.holdIncoming = (f) => f.t === 'deliver' && f.from === alice.userId;
+    await alice.client.addMembers(group, [dave.handle]);
+    await waitVersion(bob.client, group, 2);
+    const early = say('bob, after the flood');
+    await bob.client.sendText({ conversationId: group, text: early });
+    await waitFor(
+      async () =>
+        dave.tap.received.find(
+          (f) => f.t === 'deliver' && f.from === bob.userId && isGroupMessageBody(f.body),
+        ),
+      "Bob's group message at Dave",
+    );
+    await dave.client.idle();
+    expect(dave.tap.release()).toBeGreaterThan(0);
+    await waitText(dave.client, group, early);
+  }, 120_000);
+
   it('members refuse changes by non-admins, replays and stale versions; only signed states add anyone', async () => {
     const { alice, bob, carol, group } = await trio();
     const intruder = await user('eve');
@@ -386,6 +444,65 @@ describe('groups with a real relay', () => {
       code: 'GROUP_FORBIDDEN',
     });
     expect((await carol.client.getGroup(group)).name).toBe('Renamed');
+  });
+
+  it('a plain member cannot forge ownership: a removed member refuses the forged re-add and accepts the real one', async () => {
+    const { alice, bob, carol, group } = await trio();
+    await alice.client.removeMember(group, carol.userId);
+    await waitVersion(bob.client, group, 2);
+    await waitVersion(carol.client, group, 2);
+    const refusedByCarol = collect(carol.client, 'group-rejected');
+    // Bob (a plain member) signs a successor in which HE is the owner and Carol is back.
+    await bob.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [carol.userId],
+      state: (head, own, now, keyFor) =>
+        nextState(
+          head,
+          own,
+          now,
+          (d) => {
+            d.members.set(own, GroupRole.OWNER);
+            d.members.set(alice.userId, GroupRole.MEMBER);
+            d.members.set(carol.userId, GroupRole.MEMBER);
+          },
+          keyFor,
+        ),
+    });
+    await waitFor(() => refusedByCarol.length > 0, 'forged re-add refused');
+    expect(refusedByCarol[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    expect((await carol.client.getGroup(group)).active).toBe(false);
+    // The real owner re-adds her: accepted, and she sees the real group.
+    await alice.client.addMembers(group, [carol.handle]);
+    const view = await waitVersion(carol.client, group, 3);
+    expect(view.active).toBe(true);
+    expect(view.members.find((m) => m.role === GroupRole.OWNER)?.userId).toBe(alice.userId);
+    expect(refusedByCarol.map((r) => r.code)).toEqual(['GROUP_FORBIDDEN']);
+  });
+
+  it('a plain member cannot forge a group for someone never in it', async () => {
+    const { alice, bob, group } = await trio();
+    const eve = await user('eve');
+    const refusedByEve = collect(eve.client, 'group-rejected');
+    await bob.client.dangerousTestOnly.sendGroupState({
+      conversationId: group,
+      recipients: [eve.userId],
+      state: (head, own, now, keyFor) =>
+        nextState(
+          head,
+          own,
+          now,
+          (d) => {
+            d.members.set(own, GroupRole.OWNER);
+            d.members.set(alice.userId, GroupRole.MEMBER);
+            d.members.set(eve.userId, GroupRole.MEMBER);
+          },
+          keyFor,
+        ),
+    });
+    await waitFor(() => refusedByEve.length > 0, 'forged state refused');
+    expect(refusedByEve[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
+    await expect(eve.client.getGroup(group)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it("our other devices take part: they get the group, our sent messages and the members' messages", async () => {

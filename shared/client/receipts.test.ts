@@ -5,7 +5,7 @@ import { ContactStatus, contactOp, newContact } from './contacts.ts';
 import { decodeContent, ReceiptKind } from './content.ts';
 import { startChain } from './groups/chain.ts';
 import { stageGroup } from './groups/store.ts';
-import { cast, GROUP, genesis, USERS } from './groups/testing/fixtures.ts';
+import { cast, genesis, USERS } from './groups/testing/fixtures.ts';
 import { listEntries } from './outbox.ts';
 import {
   dropHeldReceipts,
@@ -61,7 +61,9 @@ describe('receipt batching', () => {
     const { records } = createMemoryStorage();
     const now = () => 1_700_000_000_000;
     const keys = await cast();
-    const group = startChain(await genesis(keys));
+    const first = await genesis(keys);
+    const GROUP = first.state.group;
+    const group = startChain(first);
     const record = (accepted: boolean) => ({
       id: GROUP,
       chain: group,

@@ -13,6 +13,8 @@ export const Label = {
   MESSAGE_KEYS: 'Parley/v1/ratchet/message-keys',
   // Groups (Sender Keys)
   GROUP_MESSAGE_KEYS: 'Parley/v1/group/message-keys',
+  /** Group ids: SHA-256(label, creator id, creator key, nonce), groups/state.ts. */
+  GROUP_ID: 'Parley/v1/group/id',
   // Attachments, backup, vault, device linking
   ATTACHMENT: 'Parley/v1/attachment',
   BACKUP: 'Parley/v1/backup',

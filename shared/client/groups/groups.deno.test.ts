@@ -3,7 +3,7 @@
 // the same bodies and hashes as in Node, forbidden and stale states refused.
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 import { toHex } from '../../bytes.ts';
-import { addToChain, startChain } from './chain.ts';
+import { addToChain, adoptChain, startChain } from './chain.ts';
 import { observeMessage } from './sequence.ts';
 import { GroupRole, parseSignedGroupState } from './state.ts';
 import { cast, checkWith, child, genesis, USERS } from './testing/fixtures.ts';
@@ -39,4 +39,21 @@ Deno.test('group states: sign, parse, extend, refuse a member change and a stale
   const late = await addToChain(chain, stale, check);
   strictEqual(late.kind === 'rejected' && late.error.code, 'GROUP_STALE');
   deepStrictEqual(observeMessage(3, 5).gap, { from: 3, count: 2 });
+});
+
+Deno.test('joining: a member-forged ownership is refused, the genuine history accepted', async () => {
+  const keys = await cast();
+  const v1 = await genesis(keys);
+  const forged = await child(keys, v1, 'member', (d) => {
+    d.members.set(USERS.member, GroupRole.OWNER);
+    d.members.set(USERS.owner, GroupRole.MEMBER);
+    d.members.set(USERS.x, GroupRole.MEMBER);
+  });
+  const check = checkWith(keys);
+  const refused = await adoptChain(undefined, [v1], forged, check);
+  strictEqual(refused.kind === 'rejected' && refused.error.code, 'GROUP_FORBIDDEN');
+  const genuine = await child(keys, v1, 'owner', (d) => {
+    d.members.set(USERS.x, GroupRole.MEMBER);
+  });
+  strictEqual((await adoptChain(undefined, [v1], genuine, check)).kind, 'accepted');
 });

@@ -14,12 +14,14 @@ import type { Bytes } from '../../bytes.ts';
 import { ErrorCode, fail } from '../../errors.ts';
 import { MAX_DEVICES_PER_USER } from '../../wire/limits.ts';
 import type { Batch } from '../batch.ts';
+import { contactIdentity, readContact } from '../contacts.ts';
 import { encodeContent } from '../content.ts';
 import type { InboxEffect } from '../effects.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
-import { addToChain, startChain } from './chain.ts';
+import { addToChain, historyOf, startChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import {
+  GROUP_NONCE_BYTES,
   type GroupRole,
   type GroupState,
   genesisState,
@@ -40,13 +42,19 @@ export interface GroupEdit {
   members: Map<string, GroupRole>;
 }
 
-/** Queues `signed` to `recipients` (users; our own means our other devices) in barrier entries. */
+/**
+ * Queues `signed` to `recipients` (users; our own means our other devices) in
+ * barrier entries; with `history` (the states before it, from the first) for
+ * readers who do not hold the chain yet.
+ */
 export async function queueGroupUpdate(
   host: GroupHost,
   batch: Batch,
   signed: SignedGroupState,
   recipients: readonly string[],
+  history?: readonly SignedGroupState[],
 ): Promise<void> {
+  if (recipients.length === 0) return;
   const { deps } = host.sessions;
   const content = encodeContent({
     v: 1,
@@ -56,6 +64,7 @@ export async function queueGroupUpdate(
     sig: signed.signature,
     // Members who never talked to us learn our handle with the state that adds them.
     fh: host.sessions.account.handle,
+    ...(history === undefined ? {} : { h: history.map((s) => ({ b: s.body, s: s.signature })) }),
   });
   const perUser = MAX_DEVICES_PER_USER * (content.length + PER_DEVICE_OVERHEAD);
   const chunk = Math.max(1, Math.floor(UPDATE_FRAME_BUDGET / perUser));
@@ -82,6 +91,34 @@ function recipientsOf(before: GroupState | undefined, after: GroupState): string
   return [...users];
 }
 
+/** Who needs the history with this state: members it adds, and our own other devices. */
+function joinersOf(before: GroupState, after: GroupState, own: string): Set<string> {
+  const out = new Set([own]);
+  for (const m of after.members) if (!isMember(before, m.user)) out.add(m.user);
+  return out;
+}
+
+/** The identity signing key we trust for `user` (a new admin's key in the state). */
+async function trustedKey(host: GroupHost, batch: Batch, user: string) {
+  if (user === host.sessions.account.userId) return host.sessions.account.publicIdentity.signing;
+  const contact = await readContact(batch, user);
+  return contact === undefined ? undefined : contactIdentity(contact)?.signing;
+}
+
+/** Keys we trust for everyone in `users` (nextState's keyFor is synchronous). */
+export async function trustedKeys(
+  host: GroupHost,
+  batch: Batch,
+  users: Iterable<string>,
+): Promise<(user: string) => Bytes | undefined> {
+  const keys = new Map<string, Bytes>();
+  for (const user of users) {
+    const key = await trustedKey(host, batch, user);
+    if (key !== undefined) keys.set(user, key);
+  }
+  return (user) => keys.get(user);
+}
+
 /** Creates a group with us as owner; queues its first state to the members. */
 export async function createGroup(
   host: GroupHost,
@@ -90,15 +127,16 @@ export async function createGroup(
 ): Promise<{ readonly group: Bytes; readonly effects: InboxEffect[] }> {
   const ctx = host.sessions;
   const own = ctx.account.userId;
-  const group = ctx.deps.random(16) as Bytes;
   const state = genesisState({
-    group,
+    nonce: ctx.deps.random(GROUP_NONCE_BYTES) as Bytes,
     owner: own,
+    ownerKey: ctx.account.publicIdentity.signing,
     name: input.name,
     timer: input.timer,
     members: input.members,
     at: ctx.deps.now(),
   });
+  const group = state.group;
   const signed = await signGroupState(ctx.account.identity.signing.privateKey, state);
   const record: GroupRecord = {
     id: group,
@@ -136,20 +174,54 @@ export async function changeGroup(
     fail(ErrorCode.GROUP_NOT_MEMBER, 'You are not a member of this group');
   }
   const head = record.chain.head;
-  const state = nextState(head, own, ctx.deps.now(), edit);
+  const draft: GroupEdit = {
+    name: head.state.name,
+    timer: head.state.timer,
+    members: new Map(head.state.members.map((m) => [m.user, m.role])),
+  };
+  edit(draft);
+  // New admins are listed with the identity key we trust for them (the state's readers check their changes with it).
+  const keyFor = await trustedKeys(host, batch, draft.members.keys());
+  const state = nextState(
+    head,
+    own,
+    ctx.deps.now(),
+    (d) => {
+      d.name = draft.name;
+      d.timer = draft.timer;
+      d.members = draft.members;
+    },
+    keyFor,
+  );
   const signed = await signGroupState(ctx.account.identity.signing.privateKey, state);
   const outcome = await addToChain(record.chain, signed, {
     identityOf: (user) => (user === own ? ctx.account.publicIdentity : undefined),
   });
   if (outcome.kind === 'rejected') throw outcome.error;
   if (outcome.kind !== 'accepted') fail(ErrorCode.GROUP_STATE_INVALID, 'Group change not applied');
+  const joiners = joinersOf(head.state, state, own);
+  // Members this state adds verify it from the group's first state: refuse (nothing applied) if that no longer fits.
+  const history = joiners.size > 1 || outcome.chain.complete ? historyOf(outcome.chain) : undefined;
   const effects = await applyGroupChange(host, batch, {
     record: { ...record, chain: outcome.chain },
     before: head.state,
     applied: outcome.applied,
     superseded: outcome.superseded,
   });
-  await queueGroupUpdate(host, batch, signed, recipientsOf(head.state, state));
+  const all = recipientsOf(head.state, state);
+  await queueGroupUpdate(
+    host,
+    batch,
+    signed,
+    all.filter((u) => !joiners.has(u)),
+  );
+  await queueGroupUpdate(
+    host,
+    batch,
+    signed,
+    all.filter((u) => joiners.has(u)),
+    history,
+  );
   return effects;
 }
 
@@ -163,11 +235,12 @@ export async function sendRawGroupState(
   batch: Batch,
   state: GroupState | SignedGroupState,
   recipients: readonly string[],
+  history?: readonly SignedGroupState[],
 ): Promise<SignedGroupState> {
   const signed =
     'signature' in state
       ? state
       : await signGroupState(host.sessions.account.identity.signing.privateKey, state);
-  await queueGroupUpdate(host, batch, signed, recipients);
+  await queueGroupUpdate(host, batch, signed, recipients, history);
   return signed;
 }

@@ -9,11 +9,15 @@
  *
  * So it is parked: kept (sealed like every record) until a signed state makes
  * its sender a member, then replayed in arrival order, or dropped after
- * PARKED_MAX_AGE_MS. Caps per group and overall bound what junk sent to us
- * can occupy; beyond them a message is dropped, as it was before parking.
+ * PARKED_MAX_AGE_MS. Only traffic from someone we have a pairwise session
+ * with is parked at all (receive.ts admission); caps per
+ * sender, per group and overall bound what junk can occupy, and when one is
+ * reached the oldest item of the sender holding the most goes: a flooder
+ * pushes out its own items, not a genuine member's one early message.
  */
 import * as v from 'valibot';
 import type { Bytes } from '../../bytes.ts';
+import { decodeCbor } from '../../wire/cbor.ts';
 import type { Batch } from '../batch.ts';
 import type { SenderKeyContent } from '../content.ts';
 import { BytesField, bytesOf, decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
@@ -24,6 +28,7 @@ import { groupHex } from './store.ts';
 export const PARKED_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 export const MAX_PARKED_PER_GROUP = 200;
 export const MAX_PARKED_TOTAL = 1000;
+export const MAX_PARKED_PER_SENDER = 50;
 
 const ParkedSchema = v.variant('kind', [
   v.object({
@@ -67,7 +72,33 @@ export interface ParkedSenderKey {
 
 export type Parked = ParkedMessage | ParkedSenderKey;
 
-/** Parks `item` for `group`; false when a cap is reached (the caller drops it). */
+interface Slot {
+  readonly key: string;
+  readonly group: string;
+  readonly from: string;
+}
+
+const FromSchema = v.object({ from: v.string() });
+
+/** The slot to free among `slots` (which include the incoming one, key ''): the oldest of the sender holding the most. */
+function victim(slots: readonly Slot[]): Slot | undefined {
+  const counts = new Map<string, number>();
+  for (const s of slots) counts.set(s.from, (counts.get(s.from) ?? 0) + 1);
+  let top: string | undefined;
+  for (const [from, n] of counts) if (top === undefined || n > (counts.get(top) ?? 0)) top = from;
+  // Keys sort by group then stamp: the oldest is the lowest stamp suffix.
+  const stamp = (k: string) => k.slice(k.lastIndexOf('/') + 1);
+  return slots
+    .filter((s) => s.from === top)
+    .sort((x, y) => (stamp(x.key) < stamp(y.key) ? -1 : 1))
+    .at(0);
+}
+
+/**
+ * Parks `item` for `group`. At a cap (per sender, per group, overall) the
+ * oldest item of the sender with the most items in that scope is deleted
+ * first; false when that would be the incoming item itself (it is dropped).
+ */
 export async function park(
   deps: { readonly stamps: StampClock; readonly now: number },
   batch: Batch,
@@ -75,11 +106,29 @@ export async function park(
   item: Parked,
 ): Promise<boolean> {
   const hex = groupHex(group);
-  // One listing serves both caps: below the total cap it holds every group's items.
-  const all = await batch.records.list(Keys.groupParkedAll, { limit: MAX_PARKED_TOTAL });
-  if (all.length >= MAX_PARKED_TOTAL) return false;
-  const prefix = Keys.groupParkedOf(hex);
-  if (all.filter(([key]) => key.startsWith(prefix)).length >= MAX_PARKED_PER_GROUP) return false;
+  const slots: Slot[] = [];
+  for (const [key, raw] of await batch.records.list(Keys.groupParkedAll)) {
+    if (batch.has(key)) continue; // taken or evicted in this batch
+    const parsed = v.safeParse(FromSchema, decodeCbor(raw));
+    const from = parsed.success ? parsed.output.from : '';
+    slots.push({ key, group: key.slice(Keys.groupParkedAll.length).split('/')[0] ?? '', from });
+  }
+  // The incoming item sorts after every stored one (key '~' > any stamp).
+  const incoming: Slot = { key: `${Keys.groupParkedOf(hex)}~`, group: hex, from: item.from };
+  const scopes: Array<[readonly Slot[], number]> = [
+    [slots.filter((s) => s.from === item.from), MAX_PARKED_PER_SENDER],
+    [slots.filter((s) => s.group === hex), MAX_PARKED_PER_GROUP],
+    [slots, MAX_PARKED_TOTAL],
+  ];
+  const evicted = new Set<string>();
+  for (const [scope, cap] of scopes) {
+    const live = scope.filter((s) => !evicted.has(s.key));
+    if (live.length < cap) continue;
+    const out = victim([...live, incoming]);
+    if (out === undefined || out === incoming) return false;
+    evicted.add(out.key);
+  }
+  for (const key of evicted) batch.delete(key);
   const stamp = await deps.stamps.next(batch);
   const record =
     item.kind === 'message'

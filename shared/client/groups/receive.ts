@@ -46,18 +46,12 @@ import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { stagePendingReceipt } from '../receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
 import { Keys } from '../storage-keys.ts';
-import { addToChain, startChain } from './chain.ts';
+import { addToChain, adoptChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';
 import { park, parkedFor } from './parked.ts';
 import { type Gap, observeDistribution, observeMessage } from './sequence.ts';
-import {
-  isAdminRole,
-  parseSignedGroupState,
-  roleOf,
-  type SignedGroupState,
-  verifyAuthor,
-} from './state.ts';
+import { parseSignedGroupState, type SignedGroupState, type TransitionCheck } from './state.ts';
 import {
   deviceTag,
   type GroupRecord,
@@ -111,19 +105,26 @@ function rejected(group: Uint8Array, from: string, error: unknown): InboxEffect[
 
 /**
  * What to do with group traffic from `from`: read it (the group's record is
- * returned: both of us are members of our current state), park it (we have no
- * state of the group yet, or none that makes them a member: the one that does
- * may still be on its way, parked.ts), or drop it (we are no longer a member).
+ * returned: both of us are members of our current state), park it (the state
+ * that makes them a member, or that adds us, may still be on its way,
+ * parked.ts), or drop it (we are no longer a member; or it comes from someone
+ * we have no pairwise session with: a genuine member's sender key reaches us
+ * pairwise before their first message, so only junk is lost, and senders
+ * without a session cannot fill the parking space at all).
  */
-function admission(
-  record: GroupRecord | undefined,
+async function admission(
+  batch: Pick<Batch, 'get'>,
+  group: Uint8Array,
   own: string,
   from: string,
-): GroupRecord | 'park' | 'drop' {
-  if (record === undefined) return 'park';
-  const head = record.chain.head.state;
-  if (!isMember(head, own)) return 'drop';
-  return isMember(head, from) ? record : 'park';
+): Promise<GroupRecord | 'park' | 'drop'> {
+  const record = await readGroup(batch, group);
+  if (record !== undefined) {
+    const head = record.chain.head.state;
+    if (!isMember(head, own)) return 'drop';
+    if (isMember(head, from)) return record;
+  }
+  return from === own || (await readContact(batch, from)) !== undefined ? 'park' : 'drop';
 }
 
 /**
@@ -165,7 +166,7 @@ export async function replayParkedTraffic(
   return { effects, queuedOutbox };
 }
 
-/** A signed group state from `from` (who must be its author). */
+/** A signed group state from `from` (who must be its author), with the history before it for joiners. */
 export async function receiveGroupUpdate(
   host: GroupHost,
   batch: Batch,
@@ -174,9 +175,12 @@ export async function receiveGroupUpdate(
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
   let signed: SignedGroupState;
+  let history: SignedGroupState[] | undefined;
   try {
     signed = parseSignedGroupState(content.body, content.sig);
+    history = content.h?.map((s) => parseSignedGroupState(s.b, s.s));
   } catch (e) {
+    if (!isParleyError(e)) throw e;
     return rejected(content.g, from, e);
   }
   const state = signed.state;
@@ -192,7 +196,7 @@ export async function receiveGroupUpdate(
   if (content.fh !== undefined && from !== own) await learnHandle(host, batch, from, content.fh);
   const record = await readGroup(batch, state.group);
   const inGroup = record !== undefined && isMember(record.chain.head.state, own);
-  if (!inGroup) return joinWith(host, batch, record, signed);
+  if (!inGroup) return joinWith(host, batch, record, signed, history ?? []);
 
   const known = await identities(host, batch, [
     from,
@@ -201,6 +205,14 @@ export async function receiveGroupUpdate(
   const outcome = await addToChain(record.chain, signed, {
     identityOf: (user) => known.get(user),
   });
+  const behind =
+    outcome.kind === 'pending' ||
+    (outcome.kind === 'rejected' && outcome.error.code === ErrorCode.GROUP_STALE);
+  if (behind && history !== undefined) {
+    // We are several states behind, or on a branch that lost: the history settles it.
+    const adopted = await adopt(host, batch, record, signed, history);
+    if (adopted !== undefined) return adopted;
+  }
   if (outcome.kind === 'rejected') {
     if (outcome.chain !== record.chain) stageGroup(batch, { ...record, chain: outcome.chain });
     return rejected(state.group, from, outcome.error);
@@ -217,39 +229,63 @@ export async function receiveGroupUpdate(
   });
 }
 
+/** Identities we trust for every author in a history (members' leaves may stay unknown). */
+async function historyCheck(
+  host: GroupHost,
+  batch: Batch,
+  states: readonly SignedGroupState[],
+): Promise<TransitionCheck> {
+  const known = await identities(
+    host,
+    batch,
+    states.map((s) => s.state.author),
+  );
+  return { identityOf: (user) => known.get(user) };
+}
+
+/** A member catching up (or leaving a losing branch) through the history: undefined if refused. */
+async function adopt(
+  host: GroupHost,
+  batch: Batch,
+  record: GroupRecord,
+  signed: SignedGroupState,
+  history: readonly SignedGroupState[],
+): Promise<InboxEffect[] | undefined> {
+  const check = await historyCheck(host, batch, [...history, signed]);
+  const outcome = await adoptChain(record.chain, history, signed, check);
+  if (outcome.kind === 'rejected') return undefined;
+  return applyGroupChange(host, batch, {
+    record: { ...record, chain: outcome.chain },
+    before: record.chain.head.state,
+    applied: outcome.applied,
+    superseded: outcome.superseded,
+  });
+}
+
 /**
  * A state that adds us to a group we are not in (new, or one we left or were
- * removed from): accepted when its author is an admin in it and signed it.
- * We cannot check the history before it; we trust the admin who added us,
- * whose identity the pairwise session vouches for.
+ * removed from): accepted only with the history from the group's first state
+ * (chain.ts adoptChain: bound to the creator, every change allowed by the
+ * parent's roles and signed with the parent's keys), extending what we hold.
  */
 async function joinWith(
   host: GroupHost,
   batch: Batch,
   record: GroupRecord | undefined,
   signed: SignedGroupState,
+  history: readonly SignedGroupState[],
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
   const state = signed.state;
   if (!isMember(state, own)) return []; // not about us (we are out): nothing to do
-  try {
-    if (!isAdminRole(roleOf(state, state.author))) {
-      throw new ParleyError(ErrorCode.GROUP_FORBIDDEN, 'Added by someone who is not an admin');
-    }
-    if (record !== undefined && state.version <= record.chain.head.state.version) {
-      throw new ParleyError(ErrorCode.GROUP_STALE, 'Group state is older than the current one');
-    }
-    const known = await identities(host, batch, [state.author]);
-    await verifyAuthor(signed, { identityOf: (user) => known.get(user) });
-  } catch (e) {
-    if (!isParleyError(e)) throw e;
-    return rejected(state.group, state.author, e);
-  }
+  const check = await historyCheck(host, batch, [...history, signed]);
+  const outcome = await adoptChain(record?.chain, history, signed, check);
+  if (outcome.kind === 'rejected') return rejected(state.group, state.author, outcome.error);
   const adder = state.author === own ? undefined : await readContact(batch, state.author);
   return applyGroupChange(host, batch, {
     record: {
       id: state.group,
-      chain: startChain(signed),
+      chain: outcome.chain,
       accepted: state.author === own || adder?.status === ContactStatus.ACCEPTED,
       addedBy: state.author,
       joinedAt: host.sessions.deps.now(),
@@ -300,7 +336,7 @@ export async function receiveSenderKey(
   content: SenderKeyContent,
 ): Promise<InboxEffect[]> {
   const own = host.sessions.account.userId;
-  const admitted = admission(await readGroup(batch, content.g), own, from);
+  const admitted = await admission(batch, content.g, own, from);
   if (admitted === 'drop') return [];
   if (admitted === 'park') {
     const now = host.sessions.deps.now();
@@ -412,7 +448,7 @@ export async function receiveGroupMessage(
     return NOTHING;
   }
   if (group.length !== DISTRIBUTION_ID_BYTES) return NOTHING;
-  const record = admission(await readGroup(batch, group), own, from);
+  const record = await admission(batch, group, own, from);
   if (record === 'drop') return NOTHING;
   if (record === 'park') {
     const item = {

@@ -14,7 +14,7 @@ import {
   userIdToBytes,
   validateTransition,
 } from './state.ts';
-import { cast, checkWith, child, GROUP, genesis, USERS } from './testing/fixtures.ts';
+import { cast, checkWith, child, genesis, NONCE, USERS } from './testing/fixtures.ts';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -34,7 +34,7 @@ async function asyncCode(fn: () => Promise<unknown>): Promise<string | undefined
   }
 }
 
-const none: GroupChange = { added: [], removed: [], roles: [] };
+const none: GroupChange = { added: [], removed: [], roles: [], rekeyed: [] };
 const M = (user: string, role: GroupRole) => ({ user, role });
 
 describe('group state', () => {
@@ -53,9 +53,11 @@ describe('group state', () => {
       { length: 255 },
       (_, i) => `00000000-0000-4000-8000-${(i + 100).toString(16).padStart(12, '0')}`,
     );
+    const ownerKey = new Uint8Array(32).fill(7);
     const state = genesisState({
-      group: GROUP,
+      nonce: NONCE,
       owner: USERS.owner,
+      ownerKey,
       name: 'Big',
       timer: 0,
       members,
@@ -65,8 +67,9 @@ describe('group state', () => {
     expect(
       code(() =>
         genesisState({
-          group: GROUP,
+          nonce: NONCE,
           owner: USERS.owner,
+          ownerKey,
           name: 'Too big',
           timer: 0,
           members: [...members, '00000000-0000-4000-8000-0000000fffff'],
@@ -81,9 +84,11 @@ describe('group state', () => {
     const signed = await genesis(keys);
     expect(code(() => decodeGroupState(new Uint8Array([1, 2, 3])))).toBe('GROUP_STATE_INVALID');
     const base = {
-      v: 1,
-      g: GROUP,
+      v: 2,
+      g: signed.state.group,
       n: 1,
+      a: [[userIdToBytes(USERS.owner), new Uint8Array(32)]],
+      k: NONCE,
       p: new Uint8Array(32),
       name: 'Team',
       timer: 0,
@@ -111,6 +116,23 @@ describe('group state', () => {
     expect(code(() => parseSignedGroupState(signed.body, new Uint8Array(10)))).toBe(
       'GROUP_STATE_INVALID',
     );
+  });
+
+  it('refuses format-1 bodies (no creator binding) with GROUP_STATE_VERSION', async () => {
+    const keys = await cast();
+    const signed = await genesis(keys);
+    const old = encodeCbor({
+      v: 1,
+      g: signed.state.group,
+      n: 1,
+      p: new Uint8Array(32),
+      name: 'Team',
+      timer: 0,
+      m: [[userIdToBytes(USERS.owner), 0]],
+      by: userIdToBytes(USERS.owner),
+      at: 1,
+    });
+    expect(code(() => decodeGroupState(old))).toBe('GROUP_STATE_VERSION');
   });
 
   it('enforces the permission table', () => {
@@ -173,10 +195,16 @@ describe('group state', () => {
     // Signed by another key than the author's.
     const forged = await child(keys, v1, 'adminA', rename, 'member');
     expect(await asyncCode(() => validateTransition(v1, forged, check))).toBe('SIGNATURE_INVALID');
-    // Unknown author identity.
-    expect(await asyncCode(() => validateTransition(v1, ok, { identityOf: () => undefined }))).toBe(
-      'SIGNATURE_INVALID',
-    );
+    // An admin is checked with the key the parent lists (no contact needed); a member
+    // (leaving) with the key we trust for them, so an unknown one fails.
+    expect(await validateTransition(v1, ok, { identityOf: () => undefined })).toBeDefined();
+    const leave = await child(keys, v1, 'member', (d) => {
+      d.members.delete(USERS.member);
+    });
+    expect(await validateTransition(v1, leave, check)).toBeDefined();
+    expect(
+      await asyncCode(() => validateTransition(v1, leave, { identityOf: () => undefined })),
+    ).toBe('SIGNATURE_INVALID');
     // Not the next version of this parent.
     const v3 = await child(keys, ok, 'adminA', (d) => {
       d.name = 'Again';
@@ -210,6 +238,7 @@ describe('group state', () => {
       added: [M(USERS.x, GroupRole.MEMBER)],
       removed: [M(USERS.member, GroupRole.MEMBER)],
       roles: [{ user: USERS.adminB, from: GroupRole.ADMIN, to: GroupRole.MEMBER }],
+      rekeyed: [],
     });
   });
 });

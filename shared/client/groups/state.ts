@@ -8,27 +8,41 @@
  * in states signed by an admin).
  *
  * Body (deterministic CBOR, docs/protocol.md "Groups"):
- *   {v: 1, g: group id 16, n: version, p: SHA-256 of the parent body (zeros for
+ *   {v: 2, g: group id 16, n: version, p: SHA-256 of the parent body (zeros for
  *    version 1), name, timer: ms, m: [[user id 16 bytes, role code], ...] sorted,
- *    by: author user id 16 bytes, at: ms}
+ *    a: [[user id 16 bytes, Ed25519 identity key 32], ...] of the owner and every
+ *    admin, sorted, k: 16-byte nonce (version 1 only), by: author user id 16
+ *    bytes, at: ms}
+ *
+ * The group id is bound to its creator: g = SHA-256(GROUP_ID label, owner id,
+ * owner key, k)[0..16], checked on the genesis state, whose signature must
+ * verify with that key. Every later state is signed with the key its parent
+ * lists for the author (admins) or, for a member leaving, the key the reader
+ * trusts for them; so authority always traces back to the creator's key.
  *
  * Pure apart from the Ed25519 calls (WebCrypto is async).
  */
 import * as v from 'valibot';
-import { type Bytes, equalBytes, fromHex, toHex } from '../../bytes.ts';
+import { type Bytes, concat, equalBytes, fromHex, toHex, utf8 } from '../../bytes.ts';
 import { signWithContext, verifyWithContext } from '../../crypto/ed25519.ts';
 import { sha256Digest } from '../../crypto/kdf.ts';
 import type { IdentityPublicKeys } from '../../crypto/keys.ts';
-import { SignatureContext } from '../../crypto/labels.ts';
+import { Label, SignatureContext } from '../../crypto/labels.ts';
 import { ErrorCode, fail, ParleyError } from '../../errors.ts';
 import { decodeCbor, encodeCbor } from '../../wire/cbor.ts';
 import { GROUP_MAX_MEMBERS } from '../../wire/limits.ts';
 
 export const GROUP_ID_BYTES = 16;
+export const GROUP_NONCE_BYTES = 16;
+export const GROUP_KEY_BYTES = 32;
+/** The state body format; bodies of format 1 (no creator binding) are refused as GROUP_STATE_VERSION. */
+export const GROUP_STATE_FORMAT = 2;
 export const GROUP_STATE_HASH_BYTES = 32;
 export const GROUP_NAME_MAX_CHARS = 64;
-/** Encoded state bodies stay far below this even with 256 members (~5.3 KB). */
-export const GROUP_STATE_MAX_BYTES = 16 * 1024;
+/** States an invitation's history may list (its bytes are capped in chain.ts). */
+export const GROUP_HISTORY_MAX_STATES = 512;
+/** 256 members: ~5.3 KB; with every one of them an admin (keys listed): ~19 KB. */
+export const GROUP_STATE_MAX_BYTES = 20 * 1024;
 
 export const GroupRole = { OWNER: 'owner', ADMIN: 'admin', MEMBER: 'member' } as const;
 export type GroupRole = (typeof GroupRole)[keyof typeof GroupRole];
@@ -59,6 +73,12 @@ export interface GroupMember {
   readonly role: GroupRole;
 }
 
+/** An owner's or admin's Ed25519 identity signing key, as the state's author vouches for it. */
+export interface GroupKey {
+  readonly user: string;
+  readonly key: Bytes;
+}
+
 export interface GroupState {
   readonly group: Bytes;
   readonly version: number;
@@ -68,6 +88,10 @@ export interface GroupState {
   readonly timer: number;
   /** Sorted by user id, unique. */
   readonly members: readonly GroupMember[];
+  /** Sorted by user id: exactly the owner and the admins. */
+  readonly keys: readonly GroupKey[];
+  /** Version 1 only: the nonce the group id is derived from. */
+  readonly nonce?: Bytes;
   readonly author: string;
   readonly at: number;
 }
@@ -132,7 +156,30 @@ export function checkInvariants(state: GroupState): void {
     if (m.role === GroupRole.OWNER) owners++;
   }
   if (owners !== 1) throw invalid('exactly one owner');
+  const admins = state.members.filter((m) => isAdminRole(m.role));
+  if (state.keys.length !== admins.length) throw invalid('keys');
+  for (let i = 0; i < state.keys.length; i++) {
+    const k = state.keys[i] as GroupKey;
+    if (k.user !== (admins[i] as GroupMember).user || k.key.length !== GROUP_KEY_BYTES) {
+      throw invalid('keys');
+    }
+  }
+  if ((state.version === 1) !== (state.nonce !== undefined)) throw invalid('nonce');
+  if (state.nonce !== undefined && state.nonce.length !== GROUP_NONCE_BYTES) {
+    throw invalid('nonce');
+  }
   if (!Number.isSafeInteger(state.at) || state.at < 0) throw invalid('time');
+}
+
+/** The key `state` lists for `user` (owner or admin), if any. */
+export function keyOf(state: GroupState, user: string): Bytes | undefined {
+  return state.keys.find((k) => k.user === user)?.key;
+}
+
+/** The group id a creator's (user, key, nonce) commits to. */
+export function groupIdFor(owner: string, key: Uint8Array, nonce: Uint8Array): Bytes {
+  const digest = sha256Digest(concat(utf8(Label.GROUP_ID), userIdToBytes(owner), key, nonce));
+  return digest.slice(0, GROUP_ID_BYTES);
 }
 
 export function roleOf(state: GroupState, user: string): GroupRole | undefined {
@@ -150,8 +197,10 @@ export function sortMembers(members: Iterable<GroupMember>): GroupMember[] {
 // ---------------------------------------------------------------------------
 // Encoding
 
+const Bytes16 = v.pipe(v.instance(Uint8Array), v.length(16));
+
 const BodySchema = v.strictObject({
-  v: v.literal(1),
+  v: v.literal(GROUP_STATE_FORMAT),
   g: v.pipe(v.instance(Uint8Array), v.length(GROUP_ID_BYTES)),
   n: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   p: v.pipe(v.instance(Uint8Array), v.length(GROUP_STATE_HASH_BYTES)),
@@ -166,23 +215,32 @@ const BodySchema = v.strictObject({
     ),
     v.maxLength(GROUP_MAX_MEMBERS),
   ),
+  a: v.pipe(
+    v.array(v.tuple([Bytes16, v.pipe(v.instance(Uint8Array), v.length(GROUP_KEY_BYTES))])),
+    v.maxLength(GROUP_MAX_MEMBERS),
+  ),
+  k: v.optional(v.pipe(v.instance(Uint8Array), v.length(GROUP_NONCE_BYTES))),
   by: v.pipe(v.instance(Uint8Array), v.length(16)),
   at: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
 });
 
 export function encodeGroupState(state: GroupState): Bytes {
   checkInvariants(state);
-  return encodeCbor({
-    v: 1,
+  const body = encodeCbor({
+    v: GROUP_STATE_FORMAT,
     g: state.group,
     n: state.version,
     p: state.previous,
     name: state.name,
     timer: state.timer,
     m: state.members.map((m) => [userIdToBytes(m.user), roleRank(m.role)]),
+    a: state.keys.map((k) => [userIdToBytes(k.user), k.key]),
+    ...(state.nonce === undefined ? {} : { k: state.nonce }),
     by: userIdToBytes(state.author),
     at: state.at,
   });
+  if (body.length > GROUP_STATE_MAX_BYTES) throw invalid('too large');
+  return body;
 }
 
 /** Decodes and checks a state body (not its signature). Throws GROUP_STATE_INVALID. */
@@ -193,6 +251,13 @@ export function decodeGroupState(body: Uint8Array): GroupState {
     raw = decodeCbor(body);
   } catch {
     throw invalid('not CBOR');
+  }
+  if (isFormat1(raw)) {
+    throw new ParleyError(
+      ErrorCode.GROUP_STATE_VERSION,
+      'Group state format 1 is no longer supported (groups must be created again)',
+      { format: 1 },
+    );
   }
   const parsed = v.safeParse(BodySchema, raw);
   if (!parsed.success) throw invalid('schema');
@@ -207,6 +272,8 @@ export function decodeGroupState(body: Uint8Array): GroupState {
       user: userIdFromBytes(user),
       role: ROLE_CODES[code] as GroupRole,
     })),
+    keys: b.a.map(([user, key]) => ({ user: userIdFromBytes(user), key: key.slice() })),
+    ...(b.k === undefined ? {} : { nonce: b.k.slice() }),
     author: userIdFromBytes(b.by),
     at: b.at,
   };
@@ -214,6 +281,10 @@ export function decodeGroupState(body: Uint8Array): GroupState {
   // One spelling per state: the hash must name exactly these bytes.
   if (!equalBytes(encodeGroupState(state), body)) throw invalid('not canonical');
   return state;
+}
+
+function isFormat1(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { v?: unknown }).v === 1;
 }
 
 export function hashGroupState(body: Uint8Array): Bytes {
@@ -238,15 +309,34 @@ export function parseSignedGroupState(body: Uint8Array, signature: Uint8Array): 
 
 export function verifyGroupStateSignature(
   signed: SignedGroupState,
-  author: IdentityPublicKeys,
+  key: Uint8Array,
 ): Promise<void> {
   return verifyWithContext(
-    author.signing,
+    key,
     signed.signature,
     'Group state',
     SignatureContext.GROUP_STATE,
     signed.body,
   );
+}
+
+/**
+ * The first state of a group: version 1, by its owner, signed with the key it
+ * lists for the owner, and the group id is the hash of (owner, that key,
+ * nonce). Nobody but the holder of that key can make a first state of this
+ * id, so everything that chains from it traces back to the creator.
+ */
+export async function verifyGenesis(signed: SignedGroupState): Promise<void> {
+  const s = signed.state;
+  if (s.version !== 1 || s.nonce === undefined) throw invalid('not a first state');
+  const key = keyOf(s, s.author);
+  if (roleOf(s, s.author) !== GroupRole.OWNER || key === undefined) {
+    throw forbidden('first state not by its owner');
+  }
+  if (!equalBytes(groupIdFor(s.author, key, s.nonce), s.group)) {
+    throw forbidden('group id not bound to this owner');
+  }
+  await verifyGroupStateSignature(signed, key);
 }
 
 // ---------------------------------------------------------------------------
@@ -264,6 +354,8 @@ export interface GroupChange {
   readonly added: readonly GroupMember[];
   readonly removed: readonly GroupMember[];
   readonly roles: readonly RoleChange[];
+  /** Owners/admins in both states whose listed key changed. */
+  readonly rekeyed: readonly string[];
 }
 
 export function diffStates(parent: GroupState, child: GroupState): GroupChange {
@@ -278,12 +370,18 @@ export function diffStates(parent: GroupState, child: GroupState): GroupChange {
     else if (was !== m.role) roles.push({ user: m.user, from: was, to: m.role });
   }
   for (const m of parent.members) if (!after.has(m.user)) removed.push(m);
+  const rekeyed: string[] = [];
+  for (const k of child.keys) {
+    const was = keyOf(parent, k.user);
+    if (was !== undefined && !equalBytes(was, k.key)) rekeyed.push(k.user);
+  }
   return {
     ...(parent.name === child.name ? {} : { name: { from: parent.name, to: child.name } }),
     ...(parent.timer === child.timer ? {} : { timer: { from: parent.timer, to: child.timer } }),
     added,
     removed,
     roles,
+    rekeyed,
   };
 }
 
@@ -329,17 +427,27 @@ export function checkPermission(author: string, role: GroupRole, change: GroupCh
     if (!admin) throw forbidden('remove');
   }
   if (change.roles.length > 0 && !owner) throw forbidden('role');
+  if (change.rekeyed.length > 0 && !owner) throw forbidden('key');
 }
 
 export interface TransitionCheck {
   /** The author's identity as known from pairwise sessions and contacts. */
   readonly identityOf: (user: string) => IdentityPublicKeys | undefined;
+  /**
+   * Inside a history that ends in a verified admin's state (chain.ts
+   * adoptChain): a plain member's state whose author we have no key for is
+   * let through unsigned-checked. The permission table allows a member only
+   * to leave, and the later admin state commits to it by hash.
+   */
+  readonly unverifiedLeaves?: boolean;
 }
 
 /**
  * Checks `child` as the successor of `parent`: same group, version + 1,
  * parent hash, the author a member of the parent with the rights for every
- * change, and the author's signature. Throws a ParleyError naming what failed.
+ * change, and the author's signature (with the key the parent lists for an
+ * owner/admin, else the key we trust for that user). Throws a ParleyError
+ * naming what failed.
  */
 export async function validateTransition(
   parent: SignedGroupState,
@@ -357,10 +465,16 @@ export async function validateTransition(
   }
   const change = diffStates(p, c);
   checkPermission(c.author, role, change);
-  await verifyAuthor(child, check);
+  const listed = keyOf(p, c.author);
+  if (listed !== undefined) {
+    await verifyGroupStateSignature(child, listed);
+  } else if (!(check.unverifiedLeaves === true && check.identityOf(c.author) === undefined)) {
+    await verifyAuthor(child, check);
+  }
   return change;
 }
 
+/** The signature with the identity key we trust for the author (pairwise sessions). */
 export async function verifyAuthor(
   signed: SignedGroupState,
   check: TransitionCheck,
@@ -372,7 +486,7 @@ export async function verifyAuthor(
       "Group state: the author's identity key is unknown",
     );
   }
-  await verifyGroupStateSignature(signed, identity);
+  await verifyGroupStateSignature(signed, identity.signing);
 }
 
 /** Fork choice between two children of one parent: the more powerful author, then the lower hash. */
@@ -388,10 +502,12 @@ export function beats(a: SignedGroupState, b: SignedGroupState, parent: GroupSta
   return false;
 }
 
-/** The first state of a new group, authored by its owner. */
+/** The first state of a new group, authored by its owner; the id derives from owner, key and nonce. */
 export function genesisState(input: {
-  readonly group: Bytes;
+  readonly nonce: Bytes;
   readonly owner: string;
+  /** The owner's Ed25519 identity signing key (what the genesis state is signed with). */
+  readonly ownerKey: Bytes;
   readonly name: string;
   readonly timer: number;
   readonly members: readonly string[];
@@ -401,12 +517,14 @@ export function genesisState(input: {
   for (const user of input.members) members.set(user, GroupRole.MEMBER);
   members.set(input.owner, GroupRole.OWNER);
   const state: GroupState = {
-    group: input.group,
+    group: groupIdFor(input.owner, input.ownerKey, input.nonce),
     version: 1,
     previous: new Uint8Array(GROUP_STATE_HASH_BYTES),
     name: input.name,
     timer: input.timer,
     members: sortMembers([...members].map(([user, role]) => ({ user, role }))),
+    keys: [{ user: input.owner, key: input.ownerKey }],
+    nonce: input.nonce,
     author: input.owner,
     at: input.at,
   };
@@ -414,12 +532,17 @@ export function genesisState(input: {
   return state;
 }
 
-/** The successor of `parent` with `edit` applied (unsigned; the caller signs it). */
+/**
+ * The successor of `parent` with `edit` applied (unsigned; the caller signs
+ * it). Owners/admins keep the key the parent lists for them; a new one gets
+ * `keyFor(user)` (the identity key we trust for them), else GROUP_KEY_UNKNOWN.
+ */
 export function nextState(
   parent: SignedGroupState,
   author: string,
   at: number,
   edit: (draft: { name: string; timer: number; members: Map<string, GroupRole> }) => void,
+  keyFor: (user: string) => Bytes | undefined = () => undefined,
 ): GroupState {
   const draft = {
     name: parent.state.name,
@@ -427,13 +550,24 @@ export function nextState(
     members: new Map(parent.state.members.map((m) => [m.user, m.role])),
   };
   edit(draft);
+  const members = sortMembers([...draft.members].map(([user, role]) => ({ user, role })));
+  const keys: GroupKey[] = [];
+  for (const m of members) {
+    if (!isAdminRole(m.role)) continue;
+    const key = keyOf(parent.state, m.user) ?? keyFor(m.user);
+    if (key === undefined) {
+      fail(ErrorCode.GROUP_KEY_UNKNOWN, "A new admin's identity key is unknown here");
+    }
+    keys.push({ user: m.user, key });
+  }
   const state: GroupState = {
     group: parent.state.group,
     version: parent.state.version + 1,
     previous: parent.hash,
     name: draft.name,
     timer: draft.timer,
-    members: sortMembers([...draft.members].map(([user, role]) => ({ user, role }))),
+    members,
+    keys,
     author,
     at,
   };

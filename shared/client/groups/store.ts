@@ -1,7 +1,8 @@
 /**
  * Group records at rest:
  *
- *   group/<id>            the state chain (head, its parent, seen hashes, orphans),
+ *   group/<id>            the state chain (head, its history from the first state
+ *                         or just its parent, seen hashes, orphans),
  *                         whether we accepted the group, when we joined
  *   gsend/<id>            our sending chain: Sender Keys state (private signing key
  *                         included: vault only), our next sequence number, and the
@@ -31,10 +32,11 @@ import { type GroupState, parseSignedGroupState, type SignedGroupState } from '.
 const SignedSchema = v.object({ b: BytesField, s: bytesOf(64) });
 
 const GroupRecordSchema = v.object({
-  v: v.literal(1),
+  v: v.literal(2),
   id: bytesOf(16),
   head: SignedSchema,
-  parent: v.optional(SignedSchema),
+  ancestors: v.array(SignedSchema),
+  complete: v.boolean(),
   seen: v.array(v.string()),
   orphans: v.array(SignedSchema),
   /** We created it, were added by an accepted contact, or accepted it (not a request). */
@@ -73,13 +75,28 @@ export async function readGroup(
   return decodeGroupRecord(raw);
 }
 
-export function decodeGroupRecord(raw: Uint8Array): GroupRecord {
+/**
+ * Records of group-state format 1 (before group ids were bound to their
+ * creator) read as absent: such a group is gone here and must be created
+ * again; its states are refused as GROUP_STATE_VERSION (docs/protocol.md).
+ */
+function isFormat1Record(raw: Uint8Array): boolean {
+  try {
+    return (decodeRecord(v.object({ v: v.literal(1) }), raw, 'group') as { v: number }).v === 1;
+  } catch {
+    return false;
+  }
+}
+
+export function decodeGroupRecord(raw: Uint8Array): GroupRecord | undefined {
+  if (isFormat1Record(raw)) return undefined;
   const r = decodeRecord(GroupRecordSchema, raw, 'group');
   return {
     id: r.id,
     chain: {
       head: toSigned(r.head),
-      ...(r.parent === undefined ? {} : { parent: toSigned(r.parent) }),
+      ancestors: r.ancestors.map(toSigned),
+      complete: r.complete,
       seen: r.seen,
       orphans: r.orphans.map(toSigned),
     },
@@ -94,10 +111,11 @@ export function stageGroup(batch: Batch, record: GroupRecord): void {
   batch.set(
     Keys.group(groupHex(record.id)),
     encodeRecord({
-      v: 1,
+      v: 2,
       id: record.id,
       head: fromSigned(chain.head),
-      ...(chain.parent === undefined ? {} : { parent: fromSigned(chain.parent) }),
+      ancestors: chain.ancestors.map(fromSigned),
+      complete: chain.complete,
       seen: [...chain.seen],
       orphans: chain.orphans.map(fromSigned),
       accepted: record.accepted,
@@ -108,7 +126,12 @@ export function stageGroup(batch: Batch, record: GroupRecord): void {
 }
 
 export async function listGroups(records: RecordStore): Promise<GroupRecord[]> {
-  return (await records.list(Keys.groups)).map(([, raw]) => decodeGroupRecord(raw));
+  const out: GroupRecord[] = [];
+  for (const [, raw] of await records.list(Keys.groups)) {
+    const record = decodeGroupRecord(raw);
+    if (record !== undefined) out.push(record);
+  }
+  return out;
 }
 
 export function isMember(state: GroupState, user: string): boolean {

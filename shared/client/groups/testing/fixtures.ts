@@ -2,6 +2,7 @@
  * Group test fixtures: a cast of users with real identity keys, and helpers
  * to build signed states the way a member's client would.
  */
+import type { Bytes } from '../../../bytes.ts';
 import {
   generateIdentityKeyPair,
   type IdentityKeyPair,
@@ -16,7 +17,7 @@ import {
   signGroupState,
 } from '../state.ts';
 
-export const GROUP = new Uint8Array(16).fill(0x42);
+export const NONCE = new Uint8Array(16).fill(0x42);
 
 export const USERS = {
   owner: '00000000-0000-4000-8000-000000000001',
@@ -49,6 +50,14 @@ export function checkWith(keys: Cast): TransitionCheck {
   return { identityOf: (user) => byUser.get(user) };
 }
 
+/** The identity signing key of a cast member (what a state lists for an owner/admin). */
+export function keyFor(keys: Cast): (user: string) => Bytes | undefined {
+  return (user) => {
+    const name = (Object.keys(USERS) as (keyof typeof USERS)[]).find((k) => USERS[k] === user);
+    return name === undefined ? undefined : keys[name].signing.publicKey;
+  };
+}
+
 export function nameOfUser(user: string): keyof typeof USERS {
   const found = (Object.keys(USERS) as (keyof typeof USERS)[]).find((k) => USERS[k] === user);
   if (found === undefined) throw new Error(`unknown user ${user}`);
@@ -58,8 +67,9 @@ export function nameOfUser(user: string): keyof typeof USERS {
 /** v1: owner, admins A and B, one plain member. */
 export async function genesis(keys: Cast): Promise<SignedGroupState> {
   const state = genesisState({
-    group: GROUP,
+    nonce: NONCE,
     owner: USERS.owner,
+    ownerKey: keys.owner.signing.publicKey,
     name: 'Team',
     timer: 0,
     members: [USERS.adminA, USERS.adminB, USERS.member],
@@ -70,6 +80,10 @@ export async function genesis(keys: Cast): Promise<SignedGroupState> {
     members: state.members.map((m) =>
       m.user === USERS.adminA || m.user === USERS.adminB ? { ...m, role: 'admin' as GroupRole } : m,
     ),
+    keys: [USERS.owner, USERS.adminA, USERS.adminB].sort().map((user) => ({
+      user,
+      key: keyFor(keys)(user) as Bytes,
+    })),
   };
   return signGroupState(keys.owner.signing.privateKey, edited);
 }
@@ -82,6 +96,6 @@ export async function child(
   edit: Parameters<typeof nextState>[3],
   signer: keyof typeof USERS = author,
 ): Promise<SignedGroupState> {
-  const state = nextState(parent, USERS[author], parent.state.at + 1, edit);
+  const state = nextState(parent, USERS[author], parent.state.at + 1, edit, keyFor(keys));
   return signGroupState(keys[signer].signing.privateKey, state);
 }
