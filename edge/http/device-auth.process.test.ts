@@ -1,13 +1,19 @@
 /**
  * Device-signed requests against the real relay process: the signature check
- * reads the body without touching `request.signal`, so Deno never prints its
+ * (device-signed, and identity-signed for management routes) reads the body without touching `request.signal`, so Deno never prints its
  * "request.signal aborts on successful responses (legacy behavior)" warning
  * (it did on a new user's first contact lookup), and the handler still gets the
  * body the signature covered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../shared/bytes.ts';
-import { accountWithDevice, createDevice, deviceRequest, expectJson } from '../testing/client.ts';
+import {
+  accountWithDevice,
+  createDevice,
+  deviceRequest,
+  expectJson,
+  managementRequest,
+} from '../testing/client.ts';
 import { RelayProcess } from '../testing/relay-process.ts';
 
 let relay: RelayProcess;
@@ -31,7 +37,7 @@ describe('device-signed requests on the relay process', () => {
       publicKey: toBase64Url(k.keyPair.publicKey),
     }));
     const uploaded = await expectJson<{ oneTimePreKeys: number }>(
-      await deviceRequest(relay.http, alice, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
+      await managementRequest(relay.http, alice, 'PUT', '/v1/prekeys', { oneTimePreKeys: keys }),
       200,
     );
     expect(uploaded.oneTimePreKeys).toBe(3);
