@@ -73,3 +73,25 @@ describe('expiry alarm', () => {
     expect(alarms.alarms.has(ALARM_EXPIRY)).toBe(false);
   });
 });
+
+describe('AutoLock in a new worker', () => {
+  it('takes the deadline back from the pending alarm, or starts again if Chrome dropped it', async () => {
+    const alarms = fakeAlarms();
+    const clock = manualClock();
+    await new AutoLock(alarms, clock.now).arm(60);
+    const deadline = clock.now() + 60 * 60_000;
+    clock.advance(30 * 60_000);
+    const next = new AutoLock(alarms, clock.now); // the worker was stopped and started
+    expect(next.isDue()).toBe(false);
+    await next.resume(60);
+    expect(next.deadline()).toBe(deadline);
+    clock.advance(30 * 60_000);
+    expect(next.isDue()).toBe(true);
+
+    alarms.alarms.clear();
+    const fresh = new AutoLock(alarms, clock.now);
+    await fresh.resume(60);
+    expect(fresh.deadline()).toBe(clock.now() + 60 * 60_000);
+    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({ when: clock.now() + 60 * 60_000 });
+  });
+});

@@ -157,7 +157,10 @@ export class ClientCore implements ChatCore {
       ...(platform.keepaliveMs === undefined ? {} : { keepaliveMs: platform.keepaliveMs }),
       locked: {
         isLocked: () => !ctx.isUnlocked(),
-        put: (frame) => ctx.lockedInbox.put(frame),
+        put: async (frame) => {
+          await ctx.lockedInbox.put(frame);
+          ctx.lockedArrived?.();
+        },
       },
       onError: (error, context) => platform.report(context, error),
     });
