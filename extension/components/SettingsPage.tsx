@@ -64,9 +64,8 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
                             Lock automatically
                           </label>
                           <div class="setting__desc" id="auto-lock-desc">
-                            After this long without using Parley, and always when the browser
-                            exits. Messages keep arriving while locked, and the toolbar counts
-                            them.
+                            After this long without using Parley, and always when the browser exits.
+                            Messages keep arriving while locked, and the toolbar counts them.
                           </div>
                         </div>
                         <select

@@ -83,7 +83,9 @@ export default defineBackground(() => {
     void app()
       .then((a) => a.needsOnboarding())
       .then((needed) =>
-        needed ? browser.tabs.create({ url: browser.runtime.getURL('/onboarding.html') }) : undefined,
+        needed
+          ? browser.tabs.create({ url: browser.runtime.getURL('/onboarding.html') })
+          : undefined,
       )
       .catch((e: unknown) => report('onboarding tab', e));
   });

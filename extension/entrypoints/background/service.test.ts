@@ -100,7 +100,9 @@ describe('ParleyShell', () => {
       unlockMethods: ['prf'],
     });
     expect(status.autoLockAt).toBe(clock.now() + DEFAULT_AUTO_LOCK_MINUTES * 60_000);
-    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({ when: clock.now() + DEFAULT_AUTO_LOCK_MINUTES * 60_000 });
+    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({
+      when: clock.now() + DEFAULT_AUTO_LOCK_MINUTES * 60_000,
+    });
     expect(meta.data.get(INBOX_PUBLIC_META)).toBeInstanceOf(Uint8Array);
     expect(counts().keepAlives).toBe(1);
   });

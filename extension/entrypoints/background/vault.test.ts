@@ -274,7 +274,7 @@ describe('Vault across worker restarts (session copy of the key)', () => {
     expect(await second.vault.restore()).toBe(true);
     expect(states).toEqual(['unlocked']);
     const opened = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv },
+      { name: 'AES-GCM', iv },
       second.vault.key(),
       new Uint8Array(sealed),
     );

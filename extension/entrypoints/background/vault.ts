@@ -16,7 +16,6 @@ import type { Random } from '../../../shared/crypto/random.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type { UnlockMethod, UnlockOptions, VaultState } from '../../lib/protocol.ts';
 import type { MetaStore } from './idb-store.ts';
-import type { VaultSessionStore } from './vault-session.ts';
 import {
   ARGON2_DEFAULTS,
   type Argon2Params,
@@ -31,6 +30,7 @@ import {
   wrapAad,
   wrapVaultKey,
 } from './vault-crypto.ts';
+import type { VaultSessionStore } from './vault-session.ts';
 
 export const VAULT_HEADER_VERSION = 1;
 
@@ -311,13 +311,7 @@ export class Vault {
     if (wrapper.kind === 'passphrase' && input.method === 'passphrase') {
       const kek = await kekFromPassphrase(input.passphrase, wrapper.salt, wrapper.argon2);
       return open(
-        unwrapVaultKey(
-          wrapper.wrappedKey,
-          kek,
-          wrapper.iv,
-          wrapAad('passphrase', ''),
-          extractable,
-        ),
+        unwrapVaultKey(wrapper.wrappedKey, kek, wrapper.iv, wrapAad('passphrase', ''), extractable),
       );
     }
     throw extError(ExtErrorCode.VAULT_METHOD_MISMATCH, 'This vault is unlocked a different way');
