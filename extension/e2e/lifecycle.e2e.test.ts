@@ -229,12 +229,17 @@ describe('Parley under Chrome’s real worker lifecycle (no DevTools on the work
     timings.locked = Date.now() - next;
     expect((await toolbar(page)).notifications).toEqual([LOCKED_NOTICE]);
     await page.evaluate('location.reload()').catch(() => undefined);
-    await until(
-      () => page.evaluate<boolean>('!!document.querySelector("input[type=password]")'),
-      (v) => v,
+    // The lock screen says it too, counts only.
+    const waiting = await until(
+      () =>
+        page.evaluate<string | null>(
+          'document.querySelector(".lock__waiting")?.textContent ?? null',
+        ),
+      (v) => v !== null,
       WAIT_MS,
       'the lock screen',
     );
+    expect(waiting).toBe('2 new messages waiting');
     await shot(page, 'lifecycle-locked-popup');
     await page.close();
   });

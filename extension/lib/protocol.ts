@@ -53,6 +53,11 @@ export interface AppStatus {
   readonly relay: RelayStatus;
   /** Total unread messages across conversations (0 while locked). */
   readonly unread: number;
+  /**
+   * Locked: sealed frames waiting to be read after unlock (messages and
+   * receipts alike: nothing more is known before unlock). Absent otherwise.
+   */
+  readonly lockedWaiting?: number;
   readonly unlockMethods: readonly UnlockMethod[];
   /** Epoch ms at which the vault locks itself unless there is activity; null when locked or never. */
   readonly autoLockAt: number | null;

@@ -161,9 +161,9 @@ export async function createBackgroundApp(
     emit: (event) => hub.broadcast(event),
     onStatus: (status) => {
       // Locked: the sealed frames waiting in the locked inbox (count only).
-      void (status.vault === 'locked' ? lockedInbox.count() : Promise.resolve(0))
-        .then((waiting) => showBadge(status.vault, status.unread, waiting))
-        .catch((e: unknown) => report('badge', e));
+      void showBadge(status.vault, status.unread, status.lockedWaiting ?? 0).catch((e: unknown) =>
+        report('badge', e),
+      );
     },
     afterUnlock: () => lockedNotice.clear(),
     rpId: browser.runtime.id,

@@ -98,7 +98,10 @@ export class ParleyShell implements ParleyService {
     const acct = await account.get();
     let unread = 0;
     if (vaultState === 'unlocked') unread = await core.unreadTotal().catch(() => 0);
+    const waiting =
+      vaultState === 'locked' ? await this.#d.lockedInbox.count().catch(() => 0) : undefined;
     return {
+      ...(waiting === undefined ? {} : { lockedWaiting: waiting }),
       vault: vaultState,
       onboarding: onboardingState(vaultState, acct),
       account: acct === null ? null : { handle: acct.handle, relayUrl: acct.relayUrl },
