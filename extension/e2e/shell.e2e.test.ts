@@ -280,11 +280,14 @@ describe('extension shell in Chromium', () => {
     await screenshot(page, 'popup-locked-passphrase');
     await field.fill('correct horse battery');
     await field.press('Enter');
+    // Argon2id takes 0.5–1.5 s on a busy 2-core machine: more than expect.poll's default 1 s.
     await expect
-      .poll(() =>
-        page
-          .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
-          .isVisible(),
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: /Finish setting up Parley|No conversations yet/ })
+            .isVisible(),
+        { timeout: 20_000 },
       )
       .toBe(true);
     const status = await callWorker(page, 'getStatus');
@@ -296,6 +299,7 @@ describe('extension shell in Chromium', () => {
     });
     expect(settings.ok && settings.value).toEqual({
       autoLockMinutes: 5,
+      notifications: true,
       notificationPreview: true,
       readReceipts: true,
       typingIndicators: true,
