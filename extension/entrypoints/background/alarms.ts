@@ -28,7 +28,7 @@ const RESCHEDULE_SLACK_MS = 5_000;
 export interface AlarmsApi {
   create(name: string, info: { when?: number; periodInMinutes?: number }): Promise<void> | void;
   clear(name: string): Promise<boolean> | Promise<void> | void;
-  get?(name: string): Promise<{ scheduledTime: number } | undefined>;
+  get(name: string): Promise<{ scheduledTime: number } | undefined>;
 }
 
 export class AutoLock {
@@ -56,14 +56,17 @@ export class AutoLock {
 
   /**
    * A new worker with the vault reopened from its session copy: the deadline
-   * is the pending alarm's (it survived the worker); if Chrome dropped the
-   * alarm, the countdown starts again from now.
+   * is the pending alarm's (it survived the worker). False when no alarm is
+   * pending: it fired while the worker was stopped (this very start may be
+   * that alarm's) or Chrome dropped it; either way the caller locks, since
+   * an open vault without a running countdown would never lock.
    */
-  async resume(minutes: number): Promise<void> {
+  async resume(minutes: number): Promise<boolean> {
     this.#minutes = minutes;
-    const pending = await this.#alarms.get?.(ALARM_AUTO_LOCK);
-    if (pending === undefined) await this.arm(minutes);
-    else this.#deadline = pending.scheduledTime;
+    const pending = await this.#alarms.get(ALARM_AUTO_LOCK);
+    if (pending === undefined) return false;
+    this.#deadline = pending.scheduledTime;
+    return true;
   }
 
   /** Activity: push the deadline out, without hammering chrome.alarms. */

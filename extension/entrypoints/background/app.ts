@@ -176,9 +176,7 @@ export async function createBackgroundApp(
     report('restore', e);
     return false;
   });
-  if (restored) {
-    await autoLock.resume((await settings.get()).autoLockMinutes);
-  }
+  if (restored && !(await autoLock.resume((await settings.get()).autoLockMinutes))) vault.lock();
   // Alarms again on every worker start: Chrome may drop them across restarts.
   const reconnect = async (): Promise<void> => {
     if (!(await account.get())?.registered) return;
