@@ -26,7 +26,7 @@ export default defineConfig({
     ...(mode === 'store' ? {} : { key: manifestKey.key }),
     // WebCrypto Ed25519 (137) and X25519 (133) carry the protocol's keys.
     minimum_chrome_version: '137',
-    permissions: ['unlimitedStorage', 'alarms', 'notifications', 'sidePanel'],
+    permissions: ['unlimitedStorage', 'alarms', 'notifications', 'sidePanel', 'storage'],
     // The default relay runs on this machine; any https relay is asked for at
     // onboarding, for its origin only (chrome.permissions.request).
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],

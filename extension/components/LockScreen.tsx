@@ -12,6 +12,11 @@ import { evaluatePrf } from '../lib/webauthn.ts';
 import { BusyButton } from './BusyButton.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 
+/** Counts only: nothing about the waiting messages is known before unlock. */
+function waitingText(n: number): string {
+  return `${n} new ${n === 1 ? 'message' : 'messages'} waiting`;
+}
+
 export function LockScreen(props: { status: AppStatus }): JSX.Element {
   const [options, setOptions] = createSignal<UnlockOptions | null>(null);
   const [passphrase, setPassphrase] = createSignal('');
@@ -55,6 +60,11 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
             @{a().handle} · {new URL(a().relayUrl).host}
           </p>
         )}
+      </Show>
+      <Show when={(props.status.lockedWaiting ?? 0) > 0}>
+        <p class="lock__waiting" role="status">
+          {waitingText(props.status.lockedWaiting ?? 0)}
+        </p>
       </Show>
       <Show when={options()?.methods.includes('prf')}>
         <div class="lock__actions">

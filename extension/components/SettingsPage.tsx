@@ -64,8 +64,8 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
                             Lock automatically
                           </label>
                           <div class="setting__desc" id="auto-lock-desc">
-                            After this long without using Parley. Messages keep arriving while
-                            locked.
+                            After this long without using Parley, and always when the browser exits.
+                            Messages keep arriving while locked, and the toolbar counts them.
                           </div>
                         </div>
                         <select
@@ -84,6 +84,14 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
                           </For>
                         </select>
                       </div>
+                    </li>
+                    <li>
+                      <Toggle
+                        label="Notifications"
+                        description="A system notification for each new message. While locked: only “New messages — unlock Parley to read”, at most every 5 minutes."
+                        checked={s().notifications}
+                        onChange={(on) => void update({ notifications: on })}
+                      />
                     </li>
                     <li>
                       <Toggle

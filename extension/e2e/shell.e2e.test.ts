@@ -282,6 +282,7 @@ describe('extension shell in Chromium', () => {
     await screenshot(page, 'popup-locked-passphrase');
     await field.fill('correct horse battery');
     await field.press('Enter');
+    // Argon2id takes 0.5–1.5 s on a busy 2-core machine: more than expect.poll's default 1 s.
     await expect
       .poll(
         () =>
@@ -300,6 +301,7 @@ describe('extension shell in Chromium', () => {
     });
     expect(settings.ok && settings.value).toEqual({
       autoLockMinutes: 5,
+      notifications: true,
       notificationPreview: true,
       readReceipts: true,
       typingIndicators: true,

@@ -55,6 +55,11 @@ export interface AppStatus {
   readonly relay: RelayStatus;
   /** Total unread messages across conversations (0 while locked). */
   readonly unread: number;
+  /**
+   * Locked: sealed frames waiting to be read after unlock (messages and
+   * receipts alike: nothing more is known before unlock). Absent otherwise.
+   */
+  readonly lockedWaiting?: number;
   readonly unlockMethods: readonly UnlockMethod[];
   /** Epoch ms at which the vault locks itself unless there is activity; null when locked or never. */
   readonly autoLockAt: number | null;
@@ -63,6 +68,8 @@ export interface AppStatus {
 export interface Settings {
   /** Lock the vault after this many minutes without activity in Parley's pages. */
   readonly autoLockMinutes: number;
+  /** System notifications for new messages (while locked: one content-free notice). */
+  readonly notifications: boolean;
   /** Show message text in system notifications (off: sender only). */
   readonly notificationPreview: boolean;
   /** Send read receipts to contacts. */
@@ -73,10 +80,19 @@ export interface Settings {
   readonly showPresence: boolean;
 }
 
-export const AUTO_LOCK_CHOICES = [1, 5, 15, 30, 60, 240, 1440] as const;
+export const AUTO_LOCK_CHOICES = [1, 5, 15, 30, 60, 240, 480, 1440] as const;
+
+/**
+ * Lock policy (docs/extension.md): the vault always locks when the browser
+ * exits, and after this long without activity in Parley's pages: a working
+ * day by default, so a messenger left open stays reachable (a locked Parley
+ * still counts waiting messages and says so, without content).
+ */
+export const DEFAULT_AUTO_LOCK_MINUTES = 480;
 
 export const DEFAULT_SETTINGS: Settings = {
-  autoLockMinutes: 15,
+  autoLockMinutes: DEFAULT_AUTO_LOCK_MINUTES,
+  notifications: true,
   notificationPreview: false,
   readReceipts: true,
   typingIndicators: true,

@@ -211,6 +211,7 @@ export const requestSchemas = {
   getSettings: none,
   updateSettings: v.strictObject({
     autoLockMinutes: v.exactOptional(v.picklist(AUTO_LOCK_CHOICES)),
+    notifications: v.exactOptional(v.boolean()),
     notificationPreview: v.exactOptional(v.boolean()),
     readReceipts: v.exactOptional(v.boolean()),
     typingIndicators: v.exactOptional(v.boolean()),

@@ -53,6 +53,7 @@ export function coreTesting(
     const reports: string[] = [];
     let viewing: string | null = null;
     let wakes = 0;
+    const locked = { arrivals: 0 };
     const expiryAlarms: Array<number | null> = [];
     /** The worker's clock: real time plus an offset tests move forward (disappearing timers). */
     const clock = { offset: 0 };
@@ -74,6 +75,9 @@ export function coreTesting(
         storage,
         lockedInbox,
         isUnlocked: () => !storage.locked,
+        lockedArrived: () => {
+          locked.arrivals++;
+        },
         settings: async () => settings,
         emit: (e) => events.push(e),
         setRelayStatus: (s) => statuses.push(s),
@@ -107,6 +111,8 @@ export function coreTesting(
       unread,
       reports,
       expiryAlarms,
+      /** lockedArrived calls: stored frames sealed into the locked inbox. */
+      locked,
       get core() {
         return core;
       },

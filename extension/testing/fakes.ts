@@ -7,6 +7,7 @@ import { type ClientStorage, createMemoryStorage } from '../../shared/client/sto
 import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
 import type { InboxQueue, MetaStore } from '../entrypoints/background/idb-store.ts';
 import { LOCKED_VALUE, lockedPolicy } from '../entrypoints/background/locked-policy.ts';
+import type { SessionArea } from '../entrypoints/background/vault-session.ts';
 import { ExtErrorCode, extError } from '../lib/errors.ts';
 
 export function memoryMeta(): MetaStore & { readonly data: Map<string, unknown> } {
@@ -64,6 +65,27 @@ export function fakeAlarms(): FakeAlarms {
     },
     clear(name) {
       alarms.delete(name);
+    },
+    async get(name) {
+      const when = alarms.get(name)?.when;
+      return when === undefined ? undefined : { scheduledTime: when };
+    },
+  };
+}
+
+/** chrome.storage.session's slice in a Map (memory only, like the real one). */
+export function memorySession(): SessionArea & { readonly data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    async get(key) {
+      return data.has(key) ? { [key]: data.get(key) } : {};
+    },
+    async set(items) {
+      for (const [k, v] of Object.entries(items)) data.set(k, v);
+    },
+    async remove(key) {
+      data.delete(key);
     },
   };
 }

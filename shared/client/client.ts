@@ -475,7 +475,10 @@ export function createClient(deps: ClientDeps) {
   function onDeliver(frame: DeliverFrame): void {
     if (isLocked()) {
       const put = deps.locked?.put;
-      if (put === undefined) return;
+      // Transients (typing, presence) are about now: replayed after unlock
+      // they would be wrong, and written to disk while locked they would only
+      // be metadata. Dropped, as if this device had been offline.
+      if (put === undefined || frame.qid === undefined) return;
       // Through the queue: the locked inbox must keep the relay's order.
       queue
         .run(() => put(encodeServerFrame(frame)))

@@ -365,6 +365,7 @@ export function previewData(now: number) {
   };
   const settings: Settings = {
     autoLockMinutes: 15,
+    notifications: true,
     notificationPreview: false,
     readReceipts: true,
     typingIndicators: true,

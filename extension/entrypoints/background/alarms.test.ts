@@ -73,3 +73,27 @@ describe('expiry alarm', () => {
     expect(alarms.alarms.has(ALARM_EXPIRY)).toBe(false);
   });
 });
+
+describe('AutoLock in a new worker', () => {
+  it('takes the deadline back from the pending alarm; with none pending (it fired while stopped) says lock', async () => {
+    const alarms = fakeAlarms();
+    const clock = manualClock();
+    await new AutoLock(alarms, clock.now).arm(60);
+    const deadline = clock.now() + 60 * 60_000;
+    clock.advance(30 * 60_000);
+    const next = new AutoLock(alarms, clock.now); // the worker was stopped and started
+    expect(next.isDue()).toBe(false);
+    expect(await next.resume(60)).toBe(true);
+    expect(next.deadline()).toBe(deadline);
+    clock.advance(30 * 60_000);
+    expect(next.isDue()).toBe(true);
+
+    // The one-shot alarm fired (and is gone) and woke a new worker: it must not start a new
+    // countdown, or the vault would stay open past its deadline.
+    alarms.alarms.clear();
+    const woken = new AutoLock(alarms, clock.now);
+    expect(await woken.resume(60)).toBe(false);
+    expect(woken.deadline()).toBe(null);
+    expect(alarms.alarms.has(ALARM_AUTO_LOCK)).toBe(false);
+  });
+});

@@ -1,15 +1,18 @@
 /**
  * Timers that must survive the service worker's sleep, on chrome.alarms:
  *  - auto-lock: fires once, `autoLockMinutes` after the last activity in a
- *    Parley page; rescheduled (at most every few seconds) on activity.
+ *    Parley page; rescheduled (at most every few seconds) on activity. A new
+ *    worker that reopened the vault from its session copy takes the deadline
+ *    back from the alarm (`AutoLock.resume`).
  *  - wake: every minute while an account exists, so a stopped worker starts
  *    again and the core reconnects to the relay even with no page open.
  *  - expiry: at the end of the next disappearing-message countdown, so the
  *    message is deleted on time even when the worker was stopped and the
  *    vault is locked (the sweep needs record keys only).
- * And the keepalive: while the vault is open the worker must not be stopped
- * (that would drop the vault key), so it calls a cheap extension API every
- * 20 s, which resets Chrome's 30 s idle timer. Auto-lock bounds how long.
+ * And the keepalive: while the vault is open the worker calls a cheap
+ * extension API every 20 s, which resets Chrome's 30 s idle timer. Not for
+ * the key (that survives a stop: vault-session.ts) but so the page RPCs and
+ * the unread badge answer without a cold start.
  *
  * Runs in: the service worker; the scheduling logic is testable with a fake AlarmsApi.
  */
@@ -25,6 +28,7 @@ const RESCHEDULE_SLACK_MS = 5_000;
 export interface AlarmsApi {
   create(name: string, info: { when?: number; periodInMinutes?: number }): Promise<void> | void;
   clear(name: string): Promise<boolean> | Promise<void> | void;
+  get(name: string): Promise<{ scheduledTime: number } | undefined>;
 }
 
 export class AutoLock {
@@ -48,6 +52,21 @@ export class AutoLock {
     this.#minutes = minutes;
     this.#deadline = this.#now() + minutes * 60_000;
     await this.#alarms.create(ALARM_AUTO_LOCK, { when: this.#deadline });
+  }
+
+  /**
+   * A new worker with the vault reopened from its session copy: the deadline
+   * is the pending alarm's (it survived the worker). False when no alarm is
+   * pending: it fired while the worker was stopped (this very start may be
+   * that alarm's) or Chrome dropped it; either way the caller locks, since
+   * an open vault without a running countdown would never lock.
+   */
+  async resume(minutes: number): Promise<boolean> {
+    this.#minutes = minutes;
+    const pending = await this.#alarms.get(ALARM_AUTO_LOCK);
+    if (pending === undefined) return false;
+    this.#deadline = pending.scheduledTime;
+    return true;
   }
 
   /** Activity: push the deadline out, without hammering chrome.alarms. */

@@ -1,8 +1,9 @@
 /**
  * Composition root of the worker: opens storage and builds the vault, the
  * shell service and the core from it. Everything here is rebuilt from
- * IndexedDB each time the worker starts; the only state that does not
- * survive a stop is the vault key, by design (the vault is then locked).
+ * IndexedDB each time the worker starts; an open vault's key comes back from
+ * session memory (vault-session.ts), so a worker stop does not lock, while a
+ * browser exit does.
  *
  * Runs in: the service worker.
  */
@@ -30,15 +31,21 @@ import {
   openParleyDb,
 } from './idb-store.ts';
 import { LockedInbox } from './locked-inbox.ts';
+import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
+import { sessionVaultStore } from './vault-session.ts';
 
 export interface BackgroundApp {
   readonly shell: ParleyShell;
   onAlarm(name: string): Promise<void>;
+  /** runtime.onStartup (the browser started with this profile): alarms again, reconnect. */
+  onStartup(): Promise<void>;
+  /** True until an account is registered: only then may the onboarding tab open by itself. */
+  needsOnboarding(): Promise<boolean>;
 }
 
 export type Report = (what: string, error: unknown) => void;
@@ -72,6 +79,7 @@ export async function createBackgroundApp(
     headers: vaultHeadersIn(meta),
     random: systemRandom,
     now,
+    session: sessionVaultStore(browser.storage.session),
   });
   const storage = createIdbStorage({
     db,
@@ -86,6 +94,13 @@ export async function createBackgroundApp(
   const settings = new SettingsStore(meta);
   const account = new AccountStore(meta);
   const autoLock = new AutoLock(browser.alarms, now);
+  const lockedNotice = new LockedNotice({
+    notifications: browser.notifications,
+    session: browser.storage.session,
+    now,
+    enabled: async () => (await settings.get()).notifications,
+    iconUrl: browser.runtime.getURL('/icon/128.png'),
+  });
 
   // The core reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the core can call.
@@ -94,6 +109,10 @@ export async function createBackgroundApp(
     storage,
     lockedInbox,
     isUnlocked: () => vault.isUnlocked(),
+    lockedArrived: () => {
+      void shell?.publishStatus();
+      void lockedNotice.arrived().catch((e: unknown) => report('locked notice', e));
+    },
     settings: () => settings.get(),
     emit: (event) => hub.broadcast(event),
     setRelayStatus: () => void shell?.publishStatus(),
@@ -101,7 +120,9 @@ export async function createBackgroundApp(
     notify: (notice) => {
       void settings
         .get()
-        .then((s) => showMessageNotification(notice, s.notificationPreview))
+        .then((s) =>
+          s.notifications ? showMessageNotification(notice, s.notificationPreview) : undefined,
+        )
         .catch((e: unknown) => report('notification', e));
     },
     clearNotification: (conversationId) => {
@@ -137,16 +158,30 @@ export async function createBackgroundApp(
     wipeStorage: () => clearAll(db),
     emit: (event) => hub.broadcast(event),
     onStatus: (status) => {
-      void showBadge(status.vault, status.unread).catch((e: unknown) => report('badge', e));
+      // Locked: the sealed frames waiting in the locked inbox (count only).
+      void showBadge(status.vault, status.unread, status.lockedWaiting ?? 0).catch((e: unknown) =>
+        report('badge', e),
+      );
     },
+    afterUnlock: () => lockedNotice.clear(),
     rpId: browser.runtime.id,
     report,
   });
 
-  if ((await account.get())?.registered) {
+  // A worker restarted by Chrome while the vault was open: open again, and
+  // keep the auto-lock deadline the previous worker set.
+  const restored = await vault.restore().catch((e: unknown) => {
+    report('restore', e);
+    return false;
+  });
+  if (restored && !(await autoLock.resume((await settings.get()).autoLockMinutes))) vault.lock();
+  // Alarms again on every worker start: Chrome may drop them across restarts.
+  const reconnect = async (): Promise<void> => {
+    if (!(await account.get())?.registered) return;
     await scheduleWake(browser.alarms);
     await core.resume().catch((e: unknown) => report('resume', e));
-  }
+  };
+  await reconnect();
   // The browser's own network signal: try at once when it comes back.
   globalThis.addEventListener?.('online', () => {
     void core.resume().catch((e: unknown) => report('resume', e));
@@ -156,6 +191,10 @@ export async function createBackgroundApp(
   const ready = shell;
   return {
     shell: ready,
+    onStartup: reconnect,
+    async needsOnboarding() {
+      return (await account.get())?.registered !== true;
+    },
     async onAlarm(name) {
       if (name === ALARM_AUTO_LOCK) await ready.autoLockExpired();
       else if (name === ALARM_WAKE) await core.resume();

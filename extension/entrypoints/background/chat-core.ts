@@ -157,7 +157,12 @@ export class ClientCore implements ChatCore {
       ...(platform.keepaliveMs === undefined ? {} : { keepaliveMs: platform.keepaliveMs }),
       locked: {
         isLocked: () => !ctx.isUnlocked(),
-        put: (frame) => ctx.lockedInbox.put(frame),
+        put: async (frame) => {
+          const outcome = await ctx.lockedInbox.put(frame);
+          // A refused frame stays on the relay: nothing new is waiting here to announce.
+          if (outcome === 'stored') ctx.lockedArrived?.();
+          return outcome;
+        },
       },
       onError: (error, context) => {
         // The client core's own countdown timer can fire after a lock; it cannot

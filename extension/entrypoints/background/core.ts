@@ -51,6 +51,8 @@ export interface CoreContext {
   readonly storage: ClientStorage;
   /** Where frames go while locked (see locked-inbox.ts for the contract). */
   readonly lockedInbox: LockedInbox;
+  /** A stored (not transient) frame was sealed into the locked inbox: badge count, content-free notice. */
+  readonly lockedArrived?: () => void;
   readonly isUnlocked: () => boolean;
   readonly settings: () => Promise<Settings>;
   /** Tell open pages something changed (they re-fetch). */

@@ -9,6 +9,7 @@ import { ParleyError } from '../../../shared/errors.ts';
 import { messenger } from '../../lib/messaging.ts';
 import { type BackgroundApp, createBackgroundApp } from './app.ts';
 import { EventHub } from './events.ts';
+import { LOCKED_NOTIFICATION_ID } from './locked-notice.ts';
 import { conversationOf } from './notifications.ts';
 import { registerRpc } from './rpc.ts';
 
@@ -17,6 +18,26 @@ function report(what: string, error: unknown): void {
   const kind =
     error instanceof ParleyError ? error.code : error instanceof Error ? error.name : typeof error;
   console.warn(`[parley] ${what} failed (${kind})`);
+}
+
+/**
+ * The locked notice's click: the side panel of the focused window shows the
+ * lock screen; with no window to attach it to (or if Chrome refuses), a small
+ * window with the popup page, which shows the same lock screen.
+ */
+async function openUnlockScreen(): Promise<void> {
+  try {
+    const w = await browser.windows.getLastFocused();
+    if (w.id === undefined) throw new Error('no window');
+    await browser.sidePanel.open({ windowId: w.id });
+  } catch {
+    await browser.windows.create({
+      url: browser.runtime.getURL('/popup.html'),
+      type: 'popup',
+      width: 380,
+      height: 600,
+    });
+  }
 }
 
 export default defineBackground(() => {
@@ -47,9 +68,26 @@ export default defineBackground(() => {
       .catch((e: unknown) => report(`alarm ${alarm.name}`, e));
   });
 
+  // The browser started with this profile: reconnect and set the alarms again
+  // (Chrome may drop them across a restart), with no page open.
+  browser.runtime.onStartup.addListener(() => {
+    void app()
+      .then((a) => a.onStartup())
+      .catch((e: unknown) => report('startup', e));
+  });
+
+  // Onboarding opens by itself only for a first install with no account yet:
+  // never on an update, a browser restart or an extension reload.
   browser.runtime.onInstalled.addListener(({ reason }) => {
-    if (reason === 'install')
-      void browser.tabs.create({ url: browser.runtime.getURL('/onboarding.html') });
+    if (reason !== 'install') return;
+    void app()
+      .then((a) => a.needsOnboarding())
+      .then((needed) =>
+        needed
+          ? browser.tabs.create({ url: browser.runtime.getURL('/onboarding.html') })
+          : undefined,
+      )
+      .catch((e: unknown) => report('onboarding tab', e));
   });
 
   browser.commands.onCommand.addListener((command, tab) => {
@@ -62,6 +100,10 @@ export default defineBackground(() => {
   browser.notifications.onClicked.addListener((id) => {
     const conversationId = conversationOf(id);
     void browser.notifications.clear(id);
+    if (id === LOCKED_NOTIFICATION_ID) {
+      void openUnlockScreen().catch((e: unknown) => report('open from notification', e));
+      return;
+    }
     if (conversationId === null) return;
     void app()
       .then((a) => a.shell.setFocus({ conversationId }))

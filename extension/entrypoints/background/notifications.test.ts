@@ -42,6 +42,8 @@ describe('badge', () => {
   it('titles the toolbar button with the state, never content', () => {
     expect(actionTitle('none', 0)).toBe('Parley — set up');
     expect(actionTitle('locked', 3)).toBe('Parley — locked');
+    expect(actionTitle('locked', 0, 1)).toBe('Parley — locked, 1 new message waiting');
+    expect(actionTitle('locked', 0, 4)).toBe('Parley — locked, 4 new messages waiting');
     expect(actionTitle('unlocked', 3)).toBe('Parley — 3 unread');
     expect(actionTitle('unlocked', 0)).toBe('Parley');
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../shared/bytes.ts';
 import { createMemoryStorage } from '../../../shared/client/store.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import type { AppStatus, ParleyEvent } from '../../lib/protocol.ts';
+import { type AppStatus, DEFAULT_AUTO_LOCK_MINUTES, type ParleyEvent } from '../../lib/protocol.ts';
 import { fakeAlarms, manualClock, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
 import { outcomeOf } from '../../testing/outcome.ts';
 import { AccountStore } from './account.ts';
@@ -99,8 +99,10 @@ describe('ParleyShell', () => {
       onboarding: 'vault-ready',
       unlockMethods: ['prf'],
     });
-    expect(status.autoLockAt).toBe(clock.now() + 15 * 60_000);
-    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({ when: clock.now() + 15 * 60_000 });
+    expect(status.autoLockAt).toBe(clock.now() + DEFAULT_AUTO_LOCK_MINUTES * 60_000);
+    expect(alarms.alarms.get(ALARM_AUTO_LOCK)).toEqual({
+      when: clock.now() + DEFAULT_AUTO_LOCK_MINUTES * 60_000,
+    });
     expect(meta.data.get(INBOX_PUBLIC_META)).toBeInstanceOf(Uint8Array);
     expect(counts().keepAlives).toBe(1);
   });
@@ -123,7 +125,7 @@ describe('ParleyShell', () => {
     });
     await shell.autoLockExpired(); // stale: not due yet
     expect((await shell.getStatus()).vault).toBe('unlocked');
-    clock.advance(15 * 60_000);
+    clock.advance(DEFAULT_AUTO_LOCK_MINUTES * 60_000);
     await shell.autoLockExpired();
     expect((await shell.getStatus()).vault).toBe('locked');
     await new Promise((r) => setTimeout(r, 0));
@@ -154,6 +156,7 @@ describe('ParleyShell', () => {
     });
     expect(settings).toEqual({
       autoLockMinutes: 1,
+      notifications: true,
       notificationPreview: false,
       readReceipts: false,
       typingIndicators: true,

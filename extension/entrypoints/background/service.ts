@@ -47,6 +47,8 @@ export interface ShellDeps {
   readonly emit: (event: ParleyEvent) => void;
   /** Called with every status published (badge, title). */
   readonly onStatus: (status: AppStatus) => void;
+  /** After an unlock has replayed the locked inbox (the waiting messages are readable now). */
+  readonly afterUnlock?: () => Promise<void>;
   /** The WebAuthn RP ID pages must use: this extension's id. */
   readonly rpId: string;
   /** Logs failures of background work; never given secrets. */
@@ -67,7 +69,11 @@ export class ParleyShell implements ParleyService {
     const { autoLock, core, report } = this.#d;
     if (state === 'unlocked') {
       this.#stopKeepAlive ??= this.#d.keepAlive();
-      void core.onUnlocked().catch((e: unknown) => report('core unlock', e));
+      void core
+        .onUnlocked()
+        .then(() => this.#d.afterUnlock?.())
+        .then(() => this.publishStatus())
+        .catch((e: unknown) => report('core unlock', e));
     } else {
       this.#stopKeepAlive?.();
       this.#stopKeepAlive = undefined;
@@ -92,7 +98,10 @@ export class ParleyShell implements ParleyService {
     const acct = await account.get();
     let unread = 0;
     if (vaultState === 'unlocked') unread = await core.unreadTotal().catch(() => 0);
+    const waiting =
+      vaultState === 'locked' ? await this.#d.lockedInbox.count().catch(() => 0) : undefined;
     return {
+      ...(waiting === undefined ? {} : { lockedWaiting: waiting }),
       vault: vaultState,
       onboarding: onboardingState(vaultState, acct),
       account: acct === null ? null : { handle: acct.handle, relayUrl: acct.relayUrl },

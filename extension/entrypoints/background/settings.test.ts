@@ -16,6 +16,16 @@ describe('settings', () => {
     );
   });
 
+  it('default to a reachable lock policy: hours of idle time, notifications on, no message text', () => {
+    expect(DEFAULT_SETTINGS.autoLockMinutes).toBe(480);
+    expect(DEFAULT_SETTINGS.notifications).toBe(true);
+    expect(DEFAULT_SETTINGS.notificationPreview).toBe(false);
+    expect(readSettings({ notifications: false })).toEqual({
+      ...DEFAULT_SETTINGS,
+      notifications: false,
+    });
+  });
+
   it('persist updates', async () => {
     const meta = memoryMeta();
     const store = new SettingsStore(meta);

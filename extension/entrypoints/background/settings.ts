@@ -13,6 +13,7 @@ export const SETTINGS_META = 'settings';
 
 const storedSettings = v.object({
   autoLockMinutes: v.picklist(AUTO_LOCK_CHOICES),
+  notifications: v.boolean(),
   notificationPreview: v.boolean(),
   readReceipts: v.boolean(),
   typingIndicators: v.boolean(),
@@ -26,6 +27,7 @@ export function readSettings(raw: unknown): Settings {
   const out = parsed.output;
   return {
     autoLockMinutes: out.autoLockMinutes ?? DEFAULT_SETTINGS.autoLockMinutes,
+    notifications: out.notifications ?? DEFAULT_SETTINGS.notifications,
     notificationPreview: out.notificationPreview ?? DEFAULT_SETTINGS.notificationPreview,
     readReceipts: out.readReceipts ?? DEFAULT_SETTINGS.readReceipts,
     typingIndicators: out.typingIndicators ?? DEFAULT_SETTINGS.typingIndicators,

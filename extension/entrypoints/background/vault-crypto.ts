@@ -118,12 +118,17 @@ export async function wrapVaultKey(
   return new Uint8Array(wrapped);
 }
 
-/** Unwraps into a non-extractable key; a wrong KEK or a tampered blob fails GCM authentication. */
+/**
+ * Unwraps into a non-extractable key (extractable only when the caller must
+ * keep a session copy, see vault-session.ts); a wrong KEK or a tampered blob
+ * fails GCM authentication.
+ */
 export async function unwrapVaultKey(
   wrapped: Bytes,
   kek: CryptoKey,
   iv: Bytes,
   aad: Bytes,
+  extractable = false,
 ): Promise<CryptoKey> {
   try {
     return await crypto.subtle.unwrapKey(
@@ -132,10 +137,23 @@ export async function unwrapVaultKey(
       kek,
       { name: 'AES-GCM', iv, additionalData: aad },
       { name: 'AES-GCM', length: 256 },
-      false,
+      extractable,
       ['encrypt', 'decrypt'],
     );
   } catch {
     throw extError(ExtErrorCode.VAULT_WRONG_SECRET, 'Cannot unlock: wrong passphrase or passkey');
   }
+}
+
+/** The raw bytes of an extractable vault key (for the session copy only). */
+export async function exportVaultKey(key: CryptoKey): Promise<Bytes> {
+  return new Uint8Array(await crypto.subtle.exportKey('raw', key));
+}
+
+/** A vault key from its raw bytes, non-extractable from then on. */
+export function importVaultKey(raw: Bytes): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', raw, { name: 'AES-GCM', length: 256 }, false, [
+    'encrypt',
+    'decrypt',
+  ]);
 }

@@ -3,9 +3,11 @@ import { equalBytes, toHex, utf8 } from '../../../shared/bytes.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { ParleyError } from '../../../shared/errors.ts';
 import type { VaultState } from '../../lib/protocol.ts';
+import { memorySession } from '../../testing/fakes.ts';
 import { outcomeOf } from '../../testing/outcome.ts';
 import { parseHeader, Vault, type VaultHeader } from './vault.ts';
 import type { Argon2Params } from './vault-crypto.ts';
+import { SESSION_VAULT_KEY, sessionVaultStore } from './vault-session.ts';
 
 // Cheap Argon2 for unit tests; the real cost is measured in the E2E test.
 const FAST: Argon2Params = { memoryKiB: 64, iterations: 1, parallelism: 1 };
@@ -242,5 +244,73 @@ describe('parseHeader', () => {
       },
     ];
     for (const raw of bad) expect(await outcomeOf(() => parseHeader(raw))).toBe('VAULT_CORRUPT');
+  });
+});
+
+describe('Vault across worker restarts (session copy of the key)', () => {
+  function sessionVault(headers: ReturnType<typeof memoryHeaders>, area = memorySession()) {
+    const vault = new Vault({
+      headers,
+      random: systemRandom,
+      now: () => 1_700_000_000_000,
+      argon2: FAST,
+      session: sessionVaultStore(area),
+    });
+    return { vault, area };
+  }
+
+  it('a new worker reopens an open vault from session memory, to the same key', async () => {
+    const headers = memoryHeaders();
+    const first = sessionVault(headers);
+    await first.vault.create({ method: 'passphrase', passphrase: 'correct horse' });
+    const iv = new Uint8Array(12);
+    const sealed = await encryptProbe(first.vault.key());
+    expect(first.area.data.has(SESSION_VAULT_KEY)).toBe(true);
+
+    // The worker was stopped: a new Vault over the same header and session memory.
+    const second = sessionVault(headers, first.area);
+    const states: VaultState[] = [];
+    second.vault.onChange((s) => states.push(s));
+    expect(await second.vault.restore()).toBe(true);
+    expect(states).toEqual(['unlocked']);
+    const opened = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv },
+      second.vault.key(),
+      new Uint8Array(sealed),
+    );
+    expect(new TextDecoder().decode(opened)).toBe('probe');
+    // Still non-extractable in the worker.
+    expect(second.vault.key().extractable).toBe(false);
+  });
+
+  it('locking deletes the session copy: the next worker starts locked', async () => {
+    const headers = memoryHeaders();
+    const first = sessionVault(headers);
+    await first.vault.create({ method: 'passphrase', passphrase: 'correct horse' });
+    first.vault.lock();
+    await first.vault.state(); // lets the queued clear run
+    await new Promise((r) => setTimeout(r, 0));
+    expect(first.area.data.has(SESSION_VAULT_KEY)).toBe(false);
+    const second = sessionVault(headers, first.area);
+    expect(await second.vault.restore()).toBe(false);
+    expect(await second.vault.state()).toBe('locked');
+
+    // Unlock writes it again (the unwrap path, not only create).
+    await second.vault.unlock({ method: 'passphrase', passphrase: 'correct horse' });
+    expect(first.area.data.has(SESSION_VAULT_KEY)).toBe(true);
+    expect(await sessionVault(headers, first.area).vault.restore()).toBe(true);
+  });
+
+  it('a browser exit (session memory gone) or a reset vault means locked', async () => {
+    const headers = memoryHeaders();
+    const first = sessionVault(headers);
+    await first.vault.create({ method: 'passphrase', passphrase: 'correct horse' });
+    expect(await sessionVault(headers, memorySession()).vault.restore()).toBe(false);
+    const stale = memorySession();
+    stale.data.set(SESSION_VAULT_KEY, first.area.data.get(SESSION_VAULT_KEY));
+    await first.vault.destroy();
+    expect(first.area.data.has(SESSION_VAULT_KEY)).toBe(false);
+    expect(await sessionVault(headers, stale).vault.restore()).toBe(false);
+    expect(stale.data.has(SESSION_VAULT_KEY)).toBe(false);
   });
 });

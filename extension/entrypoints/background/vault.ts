@@ -4,9 +4,10 @@
  * the credential id, the wrapped key); the unwrapped key lives only in this
  * object, as a non-extractable CryptoKey, for as long as the vault is open.
  *
- * If the service worker is stopped, the key is gone and the vault is locked:
- * that is deliberate (no copy of the key is ever written anywhere). The worker
- * keeps itself alive while the vault is open (see alarms.ts).
+ * Chrome stops an idle service worker whenever it likes; an open vault must
+ * survive that, so while open a copy of the raw key is kept in memory-only
+ * session storage (vault-session.ts: never on disk, gone when the browser
+ * exits) and `restore()` picks it up in the next worker. Locking deletes it.
  *
  * Runs in: the service worker and Node (tests).
  */
@@ -18,8 +19,10 @@ import type { MetaStore } from './idb-store.ts';
 import {
   ARGON2_DEFAULTS,
   type Argon2Params,
+  exportVaultKey,
   generateWrappableKey,
   IV_BYTES,
+  importVaultKey,
   kekFromPassphrase,
   kekFromPrf,
   SALT_BYTES,
@@ -27,6 +30,7 @@ import {
   wrapAad,
   wrapVaultKey,
 } from './vault-crypto.ts';
+import type { VaultSessionStore } from './vault-session.ts';
 
 export const VAULT_HEADER_VERSION = 1;
 
@@ -92,6 +96,8 @@ export interface VaultDeps {
   readonly now: () => number;
   /** Cost of new passphrase wrappers; existing vaults keep the cost they were made with. */
   readonly argon2?: Argon2Params;
+  /** Memory-only copy of the open key across worker restarts; absent: the key dies with the worker. */
+  readonly session?: VaultSessionStore;
 }
 
 export type VaultListener = (state: VaultState) => void;
@@ -258,6 +264,7 @@ export class Vault {
       // Keep the non-extractable copy, obtained through the same unwrap an
       // unlock will do: the header about to be written is proven to open.
       const key = await unwrapVaultKey(wrapper.wrappedKey, kek, iv, aad);
+      await this.#deps.session?.save(await exportVaultKey(extractable));
       const header: VaultHeader = {
         version: VAULT_HEADER_VERSION,
         createdAt: now(),
@@ -275,18 +282,37 @@ export class Vault {
     wrapper: VaultWrapper,
     input: VaultCreateInput | VaultUnlockInput,
   ): Promise<CryptoKey> {
+    const session = this.#deps.session;
+    // With a session copy to keep: unwrap extractable once, keep the raw
+    // bytes in session memory and use a non-extractable import from then on.
+    const open = async (key: Promise<CryptoKey>): Promise<CryptoKey> => {
+      if (session === undefined) return key;
+      const raw = await exportVaultKey(await key);
+      try {
+        await session.save(raw);
+        return await importVaultKey(raw);
+      } finally {
+        raw.fill(0);
+      }
+    };
+    const extractable = session !== undefined;
     if (wrapper.kind === 'prf' && input.method === 'prf') {
       const kek = await kekFromPrf(input.prfOutput, wrapper.salt);
-      return unwrapVaultKey(
-        wrapper.wrappedKey,
-        kek,
-        wrapper.iv,
-        wrapAad('prf', wrapper.credentialId),
+      return open(
+        unwrapVaultKey(
+          wrapper.wrappedKey,
+          kek,
+          wrapper.iv,
+          wrapAad('prf', wrapper.credentialId),
+          extractable,
+        ),
       );
     }
     if (wrapper.kind === 'passphrase' && input.method === 'passphrase') {
       const kek = await kekFromPassphrase(input.passphrase, wrapper.salt, wrapper.argon2);
-      return unwrapVaultKey(wrapper.wrappedKey, kek, wrapper.iv, wrapAad('passphrase', ''));
+      return open(
+        unwrapVaultKey(wrapper.wrappedKey, kek, wrapper.iv, wrapAad('passphrase', ''), extractable),
+      );
     }
     throw extError(ExtErrorCode.VAULT_METHOD_MISMATCH, 'This vault is unlocked a different way');
   }
@@ -316,8 +342,37 @@ export class Vault {
     });
   }
 
-  /** Drops the key. Everything sealed stays sealed until the next unlock. */
+  /**
+   * A new worker: reopens the vault from the session copy a previous worker
+   * of this browser session left (the browser has not exited, nobody
+   * locked). True when the vault is open afterwards.
+   */
+  restore(): Promise<boolean> {
+    return this.#serial(async () => {
+      if (this.#key !== undefined) return true;
+      const session = this.#deps.session;
+      if (session === undefined) return false;
+      const raw = await session.load();
+      if (raw === undefined) return false;
+      try {
+        if ((await this.#loadHeader()) === undefined) {
+          await session.clear(); // a copy without a vault: left by a reset
+          return false;
+        }
+        this.#key = await importVaultKey(raw);
+      } finally {
+        raw.fill(0);
+      }
+      this.#emit('unlocked');
+      return true;
+    });
+  }
+
+  /** Drops the key and its session copy. Everything sealed stays sealed until the next unlock. */
   lock(): void {
+    const session = this.#deps.session;
+    // Queued: an unlock already running saves its copy first, then this deletes it.
+    if (session !== undefined) void this.#serial(() => session.clear()).catch(() => undefined);
     if (this.#key === undefined) return;
     this.#key = undefined;
     this.#emit('locked');
@@ -326,6 +381,7 @@ export class Vault {
   /** Deletes the header: everything sealed with the old key becomes unreadable. */
   destroy(): Promise<void> {
     return this.#serial(async () => {
+      await this.#deps.session?.clear();
       await this.#deps.headers.clear();
       this.#header = undefined;
       this.#headerLoaded = true;
