@@ -168,6 +168,9 @@ describe('Parley between two browsers, through a real relay', () => {
     // The relay answers options alike for taken and free handles (no existence oracle), so a
     // taken handle is refused once the passkey is verified, and onboarding goes back to it.
     await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await page.getByLabel('Repeat it').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Create vault' }).click();
     await eventually(() => page.getByRole('alert').textContent()).toBe(
       `@${ALICE} is already taken. Try another handle.`,
     );

@@ -133,7 +133,10 @@ export function Onboarding(): JSX.Element {
           );
       }
       const check = await call('checkRelay', { relayUrl: relayUrl() });
-      if (status()?.onboarding === 'vault-ready') setStatus(await call('resetOnboarding'));
+      // Asked afresh: a vault made before the relay refused the handle (HANDLE_TAKEN comes only
+      // at registration) belongs to that attempt and is dropped before the next one.
+      if ((await call('getStatus')).onboarding === 'vault-ready')
+        setStatus(await call('resetOnboarding'));
       const start = await call('beginRegistration', { relayUrl: check.relayUrl, handle: h });
       creationOptions = start.publicKey;
       setStep('passkey');
