@@ -30,7 +30,7 @@ import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.t
 import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
-import type { HubContext } from './hub.ts';
+import type { HubContext } from './context.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
@@ -135,7 +135,7 @@ export class Connection {
   /** Highest seq announced for this device by a signal (see #rereadSoon). */
   #announced = 0;
   #rereads = 0;
-  #rereadTimer: ReturnType<typeof setTimeout> | undefined;
+  #rereadTimer: unknown;
   /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
   #readySent = false;
 
@@ -482,7 +482,7 @@ export class Connection {
       return;
     }
     const delay = REREAD_DELAYS_MS[this.#rereads++] ?? 0;
-    this.#rereadTimer = setTimeout(() => {
+    this.#rereadTimer = this.#ctx.timers.setTimeout(() => {
       this.#rereadTimer = undefined;
       if (this.#state === 'ready') this.#schedulePump();
     }, delay);
@@ -616,14 +616,14 @@ export class Connection {
   /** Graceful shutdown: refuse new frames, let the ones being handled finish, then close 1001. */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     await Promise.race([
       this.#chain,
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
+        timer = this.#ctx.timers.setTimeout(resolve, graceMs);
       }),
     ]);
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) this.#ctx.timers.clearTimeout(timer);
     this.close(CloseCode.GOING_AWAY, 'relay shutting down');
   }
 
@@ -643,7 +643,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     const wasReady = this.#state === 'ready';
     this.#state = 'closed';
-    if (this.#rereadTimer !== undefined) clearTimeout(this.#rereadTimer);
+    if (this.#rereadTimer !== undefined) this.#ctx.timers.clearTimeout(this.#rereadTimer);
     this.#ctx.metrics.connections.add(-1);
     if (wasReady) this.#ctx.metrics.authenticated.add(-1);
     const attachment = this.#attachment;
