@@ -31,16 +31,10 @@ import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
+import { DeliveryWindow, MAX_BUFFERED_BYTES } from './delivery-window.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
-/** Deliveries sent but not yet acknowledged, per socket: bounds memory and socket buffers. */
-const DELIVERY_WINDOW = 256;
-const DELIVERY_BATCH = 64;
-/** Above this many buffered bytes the pump waits for the socket to drain (checked on tick). */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Pauses before reading again for an announced row that a read did not return. */
-const REREAD_DELAYS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
 /** Frames received but not yet handled; a client this far ahead is flooding. */
 const MAX_QUEUED_FRAMES = 512;
 /** Bytes of those frames: four maximal frames, so a burst of large sends cannot pile up either. */
@@ -119,25 +113,8 @@ export class Connection {
   #transientWindowStart = 0;
   #transientSent = 0;
   #draining = false;
-  // Delivery state
-  #cursor = 0;
-  readonly #unacked = new Set<number>();
-  #pumping = false;
-  #pumpAgain = false;
-  #backlogDone = false;
-  #drainedSent = false;
-  /** The pump stopped because the socket buffer was full; tick() resumes it. */
-  #paused = false;
-  /** The last read reached the end of the queue, and nothing was held back since. */
-  #caughtUp = false;
-  /** Writer epoch at that read (undefined: unknown, so no direct sends). */
-  #caughtUpEpoch: number | undefined;
-  /** Highest seq announced for this device by a signal (see #rereadSoon). */
-  #announced = 0;
-  #rereads = 0;
+  readonly #window = new DeliveryWindow();
   #rereadTimer: unknown;
-  /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
-  #readySent = false;
 
   constructor(
     ctx: HubContext,
@@ -350,7 +327,7 @@ export class Connection {
       queued,
       oneTimePreKeys,
     });
-    this.#readySent = true;
+    this.#window.markReady();
     this.#ctx.log.info('ws.authenticated', {
       conn: this.id,
       accountId: device.accountId,
@@ -387,26 +364,23 @@ export class Connection {
 
   async #onAck(device: DeviceAddress, frame: AckFrame): Promise<void> {
     const deleted = await this.#ctx.messages.acknowledge(device, frame.qids);
-    for (const qid of frame.qids) this.#unacked.delete(qid);
+    const readAgain = this.#window.acked(frame.qids);
     this.#ctx.metrics.acks.inc(NO_LABELS, deleted);
-    // Only a pump that stopped short (full window, full buffer) has rows left to read;
-    // a caught-up socket hears of new rows through signals.
-    if (!this.#caughtUp) await this.#pump();
+    if (readAgain) await this.#pump();
   }
 
   #onSignal(signal: FanoutSignal): void {
     if (this.#state !== 'ready') return;
     switch (signal.type) {
       case 'queued':
-        if (signal.row !== undefined && this.#canSendDirectly(signal.row.seq, signal.epoch)) {
+        if (this.#window.queued(signal, this.#buffered()) === 'deliver' && signal.row) {
           this.#deliver(signal.row);
           return;
         }
-        if (signal.seq > this.#announced) this.#announced = signal.seq;
         this.#schedulePump();
         return;
       case 'transient':
-        if (this.#readySent) this.#transient(signal.frame);
+        if (this.#window.ready) this.#transient(signal.frame);
         return;
       case 'revoked':
         this.close(CloseCode.REVOKED, 'device removed');
@@ -442,121 +416,56 @@ export class Connection {
     this.#raw(frame, 'deliver');
   }
 
-  /**
-   * A freshly committed row may go out without reading it back only if this
-   * socket has read its queue to the end (the last read returned less than
-   * it asked for), nothing is being read right now, and no other process has
-   * written queue rows since that read (writer epoch unchanged): then no
-   * unsent row of this device can have a lower seq. Otherwise the pump reads.
-   */
-  #canSendDirectly(seq: number, epoch: number | undefined): boolean {
-    return (
-      this.#caughtUp &&
-      epoch !== undefined &&
-      epoch === this.#caughtUpEpoch &&
-      this.#readySent &&
-      this.#drainedSent &&
-      !this.#pumping &&
-      !this.#paused &&
-      seq > this.#cursor &&
-      this.#unacked.size < DELIVERY_WINDOW &&
-      (this.#socket.bufferedAmount ?? 0) <= MAX_BUFFERED_BYTES
-    );
+  #buffered(): number {
+    return this.#socket.bufferedAmount ?? 0;
   }
 
-  /**
-   * A row announced by another instance (its seq came with the signal) can be
-   * missing from a read made right after the announcement, although the writer
-   * committed before publishing: observed between two relay processes on one
-   * SQLite file under load (~5% of cross-instance messages at 2000 msgs/s). A
-   * WAL reader that cannot take a read-mark at the newest frame may start on
-   * an older, still consistent snapshot. Rather than wait for the next signal
-   * or the poll, the socket reads again a few times with growing pauses; an
-   * announcement that never shows up (the row expired) is dropped after that.
-   */
-  #rereadSoon(): void {
-    if (this.#rereadTimer !== undefined) return;
-    if (this.#rereads >= REREAD_DELAYS_MS.length) {
-      this.#announced = this.#cursor;
-      this.#rereads = 0;
-      return;
-    }
-    const delay = REREAD_DELAYS_MS[this.#rereads++] ?? 0;
+  /** The delivery window asked to read again after a pause (an announced row was missing). */
+  #rereadAfter(delayMs: number): void {
     this.#rereadTimer = this.#ctx.timers.setTimeout(() => {
       this.#rereadTimer = undefined;
+      this.#window.rereadDue();
       if (this.#state === 'ready') this.#schedulePump();
-    }, delay);
+    }, delayMs);
   }
 
   #schedulePump(): void {
     this.#pump().catch((error: unknown) => this.#internal(error));
   }
 
-  /**
-   * Sends queued rows after the cursor, oldest first, keeping at most
-   * DELIVERY_WINDOW unacknowledged. Re-entrant calls fold into one more pass,
-   * so a burst of signals costs one query per batch, not one per signal.
-   */
+  /** Sends queued rows after the cursor, oldest first, as the delivery window allows. */
   async #pump(): Promise<void> {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
+    if (!this.#window.startPump()) return;
     try {
       do {
-        this.#pumpAgain = false;
+        this.#window.startPass();
         await this.#pumpOnce();
-      } while (this.#pumpAgain && this.#state === 'ready');
+      } while (this.#window.passAgain && this.#state === 'ready');
     } finally {
-      this.#pumping = false;
+      this.#window.endPump();
     }
   }
 
   async #pumpOnce(): Promise<void> {
     const device = this.#device;
-    if (device === undefined || !this.#readySent) return;
+    if (device === undefined || !this.#window.ready) return;
     while (this.#state === 'ready') {
-      if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-        this.#paused = true; // resumed by tick()
-        this.#caughtUp = false;
-        return;
-      }
-      this.#paused = false;
-      const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
-      if (room <= 0) {
-        this.#caughtUp = false; // rows may be waiting beyond the window
-        return;
-      }
+      const step = this.#window.nextRead(this.#buffered());
+      if (step.kind !== 'read') return;
       // No commit can run between this read of the epoch and the (synchronous) query.
       const epoch = this.#ctx.messages.writerEpoch;
-      const rows = await this.#ctx.messages.pending(device, this.#cursor, room);
+      const rows = await this.#ctx.messages.pending(device, step.after, step.limit);
       for (const row of rows) this.#deliver(row);
-      if (rows.length < room) {
-        this.#backlogDone = true;
-        if (this.#cursor < this.#announced) {
-          // Another instance announced a row this read did not return yet: read again shortly.
-          this.#caughtUp = false;
-          this.#rereadSoon();
-        } else {
-          this.#caughtUp = true;
-          this.#caughtUpEpoch = epoch;
-          this.#rereads = 0;
-        }
-        break;
-      }
-      this.#caughtUp = false;
+      const outcome = this.#window.readDone(rows.length, step.limit, epoch);
+      if (outcome.kind === 'more') continue;
+      if (outcome.rereadInMs !== undefined) this.#rereadAfter(outcome.rereadInMs);
+      break;
     }
-    if (this.#backlogDone && !this.#drainedSent && this.#state === 'ready') {
-      this.#drainedSent = true;
-      this.#send({ t: 'drained' });
-    }
+    if (this.#state === 'ready' && this.#window.takeDrained()) this.#send({ t: 'drained' });
   }
 
   #deliver(row: QueueRow): void {
-    if (row.seq <= this.#cursor || this.#state !== 'ready') return;
-    this.#cursor = row.seq;
-    this.#unacked.add(row.seq);
+    if (this.#state !== 'ready' || !this.#window.take(row.seq)) return;
     let bytes: Uint8Array;
     try {
       bytes = encodeDeliver({
@@ -569,7 +478,7 @@ export class Connection {
         ...(row.senderExpiresAt === null ? {} : { expiresAt: row.senderExpiresAt }),
       });
     } catch (error) {
-      this.#unacked.delete(row.seq);
+      this.#window.untake(row.seq);
       this.#internal(error);
       return;
     }
@@ -610,7 +519,7 @@ export class Connection {
       this.#behindSince = undefined;
     }
     // Only a pump paused for back-pressure needs the tick: idle sockets cost no queries.
-    if (this.#state === 'ready' && this.#paused && !this.#pumping) this.#schedulePump();
+    if (this.#state === 'ready' && this.#window.needsResume) this.#schedulePump();
   }
 
   /** Graceful shutdown: refuse new frames, let the ones being handled finish, then close 1001. */
