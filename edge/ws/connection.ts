@@ -1,9 +1,11 @@
 /**
- * One WebSocket, from challenge to close. Frames are handled strictly one
- * after another (a per-connection promise chain), so a device's sends are
- * stored in the order it sent them and an ack never overtakes the delivery it
- * answers. Every handler runs inside a try/catch: a bad frame costs the
- * sender an error frame (and, past the budget, the socket), never the process.
+ * One WebSocket, from challenge to close: wires the frame loop (frame-loop.ts:
+ * frames handled one after another, bounded), the handshake (handshake.ts),
+ * the delivery window (delivery-window.ts: which rows go out, and when to
+ * read) and the lifecycle (timeouts, back-pressure close, drain) to the
+ * socket, the database and the hub's timers. Every handler runs inside a
+ * try/catch: a bad frame costs the sender an error frame (and, past the
+ * budget, the socket), never the process.
  */
 import { type Bytes, copy } from '../../shared/bytes.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
@@ -12,7 +14,6 @@ import {
   encodeServerFrame,
   FRAME_DECODE_ERRORS,
 } from '../../shared/wire/codec.ts';
-import { verifyDeviceAuth } from '../../shared/wire/device-auth.ts';
 import type {
   AckFrame,
   AuthFrame,
@@ -32,13 +33,11 @@ import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
 import { DeliveryWindow, MAX_BUFFERED_BYTES } from './delivery-window.ts';
+import { FrameLoop } from './frame-loop.ts';
+import { Challenge, verifyHandshake } from './handshake.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
-/** Frames received but not yet handled; a client this far ahead is flooding. */
-const MAX_QUEUED_FRAMES = 512;
-/** Bytes of those frames: four maximal frames, so a burst of large sends cannot pile up either. */
-const MAX_QUEUED_BYTES = 4 * FRAME_MAX_BYTES;
 /**
  * A transient copy (typing, presence) is dropped rather than written when the
  * socket already has this much unsent: it is stale by the time it would go
@@ -91,20 +90,20 @@ export class Connection {
   readonly #socket: RelaySocket;
   readonly #openedAt: number;
   #state: State = 'challenged';
-  #nonce: Bytes;
+  readonly #challenge: Challenge;
   #lastFrameAt: number;
   #errors = 0;
   #device: DeviceAddress | undefined;
   /** Rate-limit key of the authenticated device, built once. */
   #limiterKey = '';
   #attachment: Attachment | undefined;
-  /** The frame loop in progress (drain waits for it). */
-  #chain: Promise<void> = Promise.resolve();
-  /** Frames received and not yet handled, in order (undefined: a text frame). */
-  readonly #inbox: (Uint8Array | undefined)[] = [];
-  #working = false;
-  #queued = 0;
-  #queuedBytes = 0;
+  readonly #frames = new FrameLoop(async (bytes) => {
+    try {
+      await this.#handle(bytes);
+    } catch (error) {
+      this.#internal(error);
+    }
+  });
   /** The pre-auth slot (admission.ts), given back on authentication. */
   #ticket: AdmissionTicket | undefined;
   /** Since when the send buffer has been above MAX_BUFFERED_BYTES (tick() closes it past the limit). */
@@ -130,9 +129,10 @@ export class Connection {
     this.ip = ip;
     this.#openedAt = ctx.now();
     this.#lastFrameAt = this.#openedAt;
-    this.#nonce = ctx.random(32);
+    const nonce = ctx.random(32);
+    this.#challenge = new Challenge(nonce);
     ctx.metrics.connections.add(1);
-    this.#send({ t: 'challenge', nonce: this.#nonce, serverTime: this.#openedAt });
+    this.#send({ t: 'challenge', nonce, serverTime: this.#openedAt });
   }
 
   get device(): DeviceAddress | undefined {
@@ -160,15 +160,10 @@ export class Connection {
       return;
     }
     // A text frame is queued as a marker (its text is not kept).
-    const kept = typeof data === 'string' ? 0 : size;
-    if (++this.#queued > MAX_QUEUED_FRAMES || this.#queuedBytes + kept > MAX_QUEUED_BYTES) {
+    if (!this.#frames.push(typeof data === 'string' ? undefined : asBytes(data), size)) {
       this.#ctx.metrics.rejections.inc({ code: ErrorCode.RATE_LIMITED });
       this.close(CloseCode.POLICY, 'too many frames in flight');
-      return;
     }
-    this.#queuedBytes += kept;
-    this.#inbox.push(typeof data === 'string' ? undefined : asBytes(data));
-    if (!this.#working) this.#chain = this.#work();
   }
 
   /**
@@ -188,25 +183,6 @@ export class Connection {
     }
     this.#sendError(error);
     this.close(CloseCode.TOO_BIG, 'frame too large');
-  }
-
-  /** Handles queued frames one after another (one loop per burst, not a promise chain per frame). */
-  async #work(): Promise<void> {
-    this.#working = true;
-    try {
-      while (this.#inbox.length > 0) {
-        const bytes = this.#inbox.shift();
-        this.#queuedBytes -= bytes?.byteLength ?? 0;
-        try {
-          await this.#handle(bytes);
-        } catch (error) {
-          this.#internal(error);
-        }
-        this.#queued--;
-      }
-    } finally {
-      this.#working = false;
-    }
   }
 
   async #handle(bytes: Uint8Array | undefined): Promise<void> {
@@ -270,31 +246,21 @@ export class Connection {
 
   async #auth(frame: AuthFrame): Promise<void> {
     this.#state = 'authenticating';
-    const nonce = this.#nonce;
-    this.#nonce = new Uint8Array(0); // one answer per challenge
-    const key = await this.#ctx.devices.deviceKey(frame.user, frame.device);
-    const ok = key !== undefined && (await verifyDeviceAuth(key, nonce, frame));
+    const result = await verifyHandshake(this.#ctx.devices, this.#challenge.take(), frame);
     if (this.#state !== 'authenticating') return; // closed meanwhile
-    if (!ok) {
-      const reason = key === undefined ? AuthFailure.UNKNOWN_DEVICE : AuthFailure.SIGNATURE;
+    if (!result.ok) {
       this.#ctx.audit.authFailure({
         kind: 'ws-auth',
-        code: `${ErrorCode.AUTH_FAILED}:${reason}`,
+        code: `${ErrorCode.AUTH_FAILED}:${result.reason}`,
         ip: this.ip,
         accountId: frame.user,
         deviceId: frame.device,
       });
-      this.#sendError(
-        new ParleyError(
-          ErrorCode.AUTH_FAILED,
-          key === undefined ? 'Unknown device' : 'Signature does not verify',
-          { reason },
-        ),
-      );
+      this.#sendError(result.error);
       this.close(CloseCode.POLICY, 'authentication failed');
       return;
     }
-    const device: DeviceAddress = { accountId: frame.user, deviceId: frame.device };
+    const device = result.device;
     this.#device = device;
     this.#limiterKey = `${device.accountId}/${device.deviceId}`;
     this.#state = 'ready';
@@ -527,7 +493,7 @@ export class Connection {
     this.#draining = true;
     let timer: unknown;
     await Promise.race([
-      this.#chain,
+      this.#frames.settled,
       new Promise<void>((resolve) => {
         timer = this.#ctx.timers.setTimeout(resolve, graceMs);
       }),
