@@ -4,6 +4,7 @@
  * (which itself creates connections): no import cycle between the two.
  */
 import type { Bytes } from '../../shared/bytes.ts';
+import type { Timers } from '../clock.ts';
 import type { RelayConfig } from '../config.ts';
 import type { Fanout } from '../fanout/fanout.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
@@ -19,17 +20,6 @@ export interface DeviceDirectory {
   /** Marks the device seen; false when it no longer exists. */
   touch(accountId: string, deviceId: number): Promise<boolean>;
 }
-
-/** One-shot timers, injected so that nothing below the hub reads a global clock. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface HubDeps {
   readonly config: RelayConfig;

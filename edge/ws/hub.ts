@@ -4,9 +4,10 @@
  * (refuse new sockets, let in-flight frames finish, close the rest with 1001).
  */
 import { toBase64Url } from '../../shared/bytes.ts';
+import { systemTimers } from '../clock.ts';
 import { type AdmissionTicket, PreauthAdmission } from './admission.ts';
 import { Connection } from './connection.ts';
-import { type HubContext, type HubDeps, systemTimers } from './context.ts';
+import type { HubContext, HubDeps } from './context.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
 export class Hub {
@@ -14,7 +15,7 @@ export class Hub {
   readonly #connections = new Set<Connection>();
   readonly #admission: PreauthAdmission;
   #closing = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: unknown;
 
   constructor(deps: HubDeps) {
     this.#ctx = {
@@ -80,12 +81,13 @@ export class Hub {
   }
 
   start(intervalMs = 1000): void {
-    if (this.#timer === undefined) this.#timer = setInterval(() => this.tick(), intervalMs);
+    if (this.#timer === undefined)
+      this.#timer = this.#ctx.timers.setInterval(() => this.tick(), intervalMs);
   }
 
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
     this.#timer = undefined;
     await Promise.all([...this.#connections].map((c) => c.drain(graceMs)));
   }
