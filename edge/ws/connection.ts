@@ -32,18 +32,12 @@ import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
-import { DeliveryWindow, MAX_BUFFERED_BYTES } from './delivery-window.ts';
+import { DeliveryWindow } from './delivery-window.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { Challenge, verifyHandshake } from './handshake.ts';
+import { Lifecycle, TransientBudget } from './lifecycle.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
-
-/**
- * A transient copy (typing, presence) is dropped rather than written when the
- * socket already has this much unsent: it is stale by the time it would go
- * out, and writing it anyway lets a sender grow a reader-less socket's buffer.
- */
-const TRANSIENT_MAX_BUFFERED_BYTES = 64 * 1024;
 
 type State = 'challenged' | 'authenticating' | 'ready' | 'closed';
 
@@ -88,10 +82,10 @@ export class Connection {
   readonly ip: string;
   readonly #ctx: HubContext;
   readonly #socket: RelaySocket;
-  readonly #openedAt: number;
+  readonly #lifecycle: Lifecycle;
+  readonly #transients: TransientBudget;
   #state: State = 'challenged';
   readonly #challenge: Challenge;
-  #lastFrameAt: number;
   #errors = 0;
   #device: DeviceAddress | undefined;
   /** Rate-limit key of the authenticated device, built once. */
@@ -106,11 +100,6 @@ export class Connection {
   });
   /** The pre-auth slot (admission.ts), given back on authentication. */
   #ticket: AdmissionTicket | undefined;
-  /** Since when the send buffer has been above MAX_BUFFERED_BYTES (tick() closes it past the limit). */
-  #behindSince: number | undefined;
-  /** Transient copies sent in the current window (transientPerRecipient). */
-  #transientWindowStart = 0;
-  #transientSent = 0;
   #draining = false;
   readonly #window = new DeliveryWindow();
   #rereadTimer: unknown;
@@ -127,12 +116,22 @@ export class Connection {
     this.#socket = socket;
     this.id = id;
     this.ip = ip;
-    this.#openedAt = ctx.now();
-    this.#lastFrameAt = this.#openedAt;
+    const openedAt = ctx.now();
+    const { config } = ctx;
+    this.#lifecycle = new Lifecycle(
+      {
+        authTimeoutMs: config.wsAuthTimeoutSeconds * 1000,
+        idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
+        slowSocketMs: config.wsSlowSocketSeconds * 1000,
+      },
+      openedAt,
+    );
+    const { limit, windowSeconds } = config.rateLimits.transientPerRecipient;
+    this.#transients = new TransientBudget(limit, windowSeconds * 1000);
     const nonce = ctx.random(32);
     this.#challenge = new Challenge(nonce);
     ctx.metrics.connections.add(1);
-    this.#send({ t: 'challenge', nonce, serverTime: this.#openedAt });
+    this.#send({ t: 'challenge', nonce, serverTime: openedAt });
   }
 
   get device(): DeviceAddress | undefined {
@@ -146,7 +145,7 @@ export class Connection {
   /** Entry point for every message event (binary or not). Never throws. */
   receive(data: unknown): void {
     if (this.#state === 'closed') return;
-    this.#lastFrameAt = this.#ctx.now();
+    this.#lifecycle.frameReceived(this.#ctx.now());
     if (this.#draining) {
       this.#error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
@@ -358,28 +357,11 @@ export class Connection {
     }
   }
 
-  /**
-   * Transient copies are best effort: dropped when the socket is behind, and
-   * past the per-recipient budget, so senders cannot use a socket that stopped
-   * reading (or a flood of typing signals) to grow the relay's memory.
-   */
+  /** Best effort: dropped when the socket is behind or past the per-recipient budget (lifecycle.ts). */
   #transient(frame: Uint8Array): void {
-    if ((this.#socket.bufferedAmount ?? 0) > TRANSIENT_MAX_BUFFERED_BYTES) {
-      this.#ctx.metrics.transientDropped.inc(BEHIND);
-      return;
-    }
-    const { limit, windowSeconds } = this.#ctx.config.rateLimits.transientPerRecipient;
-    const now = this.#ctx.now();
-    if (now - this.#transientWindowStart >= windowSeconds * 1000) {
-      this.#transientWindowStart = now;
-      this.#transientSent = 0;
-    }
-    if (this.#transientSent >= limit) {
-      this.#ctx.metrics.transientDropped.inc(OVER_BUDGET);
-      return;
-    }
-    this.#transientSent++;
-    this.#raw(frame, 'deliver');
+    const verdict = this.#transients.take(this.#ctx.now(), this.#buffered());
+    if (verdict === 'send') this.#raw(frame, 'deliver');
+    else this.#ctx.metrics.transientDropped.inc(verdict === 'behind' ? BEHIND : OVER_BUDGET);
   }
 
   #buffered(): number {
@@ -456,35 +438,25 @@ export class Connection {
   /** Called about once a second by the hub: timeouts and resuming a paused pump. */
   tick(now: number): void {
     if (this.#state === 'closed') return;
-    if (
-      this.#state !== 'ready' &&
-      now - this.#openedAt > this.#ctx.config.wsAuthTimeoutSeconds * 1000
-    ) {
-      this.#ctx.audit.authFailure({
-        kind: 'ws-auth',
-        code: `${ErrorCode.AUTH_FAILED}:${AuthFailure.TIMEOUT}`,
-        ip: this.ip,
-      });
-      this.close(CloseCode.TIMEOUT, 'authentication timeout');
-      return;
-    }
-    if (now - this.#lastFrameAt > this.#ctx.config.wsIdleTimeoutSeconds * 1000) {
-      this.close(CloseCode.TIMEOUT, 'idle');
-      return;
-    }
-    // A reader that stopped reading: the pump has paused and transients are
-    // dropped, but what is buffered stays in memory until the socket goes.
-    if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-      this.#behindSince ??= now;
-      if (now - this.#behindSince > this.#ctx.config.wsSlowSocketSeconds * 1000) {
+    switch (this.#lifecycle.tick(now, this.#state === 'ready', this.#buffered())) {
+      case 'auth-timeout':
+        this.#ctx.audit.authFailure({
+          kind: 'ws-auth',
+          code: `${ErrorCode.AUTH_FAILED}:${AuthFailure.TIMEOUT}`,
+          ip: this.ip,
+        });
+        this.close(CloseCode.TIMEOUT, 'authentication timeout');
+        return;
+      case 'idle':
+        this.close(CloseCode.TIMEOUT, 'idle');
+        return;
+      case 'too-slow':
         this.#ctx.log.warn('ws.closed_slow', { conn: this.id, ip: this.ip });
         this.close(CloseCode.TOO_SLOW, 'not reading');
         return;
-      }
-    } else {
-      this.#behindSince = undefined;
+      case 'keep':
+        break;
     }
-    // Only a pump paused for back-pressure needs the tick: idle sockets cost no queries.
     if (this.#state === 'ready' && this.#window.needsResume) this.#schedulePump();
   }
 
