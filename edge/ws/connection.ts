@@ -9,23 +9,9 @@
  */
 import { type Bytes, copy } from '../../shared/bytes.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
-import {
-  decodeClientFrame,
-  encodeServerFrame,
-  FRAME_DECODE_ERRORS,
-} from '../../shared/wire/codec.ts';
-import type {
-  AckFrame,
-  AuthFrame,
-  ClientFrame,
-  SendFrame,
-  ServerFrame,
-} from '../../shared/wire/frames.ts';
-import {
-  ERROR_MESSAGE_MAX_CHARS,
-  FRAME_MAX_BYTES,
-  PREAUTH_FRAME_MAX_BYTES,
-} from '../../shared/wire/limits.ts';
+import { decodeClientFrame, FRAME_DECODE_ERRORS } from '../../shared/wire/codec.ts';
+import type { AckFrame, AuthFrame, ClientFrame, SendFrame } from '../../shared/wire/frames.ts';
+import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { QueueRow } from '../db/queue.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
@@ -36,6 +22,7 @@ import { DeliveryWindow } from './delivery-window.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { Challenge, verifyHandshake } from './handshake.ts';
 import { Lifecycle, TransientBudget } from './lifecycle.ts';
+import { Replies, typeLabel } from './replies.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
 
@@ -49,17 +36,6 @@ function asBytes(value: unknown): Bytes {
   return new Uint8Array(0);
 }
 
-/** One label object per frame type, so the metrics registry can cache its series key. */
-const typeLabels = new Map<string, { readonly type: string }>();
-function typeLabel(type: string): { readonly type: string } {
-  let labels = typeLabels.get(type);
-  if (labels === undefined) {
-    labels = Object.freeze({ type });
-    typeLabels.set(type, labels);
-  }
-  return labels;
-}
-
 const NO_LABELS = Object.freeze({});
 const BEHIND = Object.freeze({ reason: 'behind' });
 const OVER_BUDGET = Object.freeze({ reason: 'budget' });
@@ -71,18 +47,13 @@ function byteSize(data: unknown): number {
   return 0;
 }
 
-function clip(message: string): string {
-  return message.length <= ERROR_MESSAGE_MAX_CHARS
-    ? message
-    : `${message.slice(0, ERROR_MESSAGE_MAX_CHARS - 1)}…`;
-}
-
 export class Connection {
   readonly id: string;
   readonly ip: string;
   readonly #ctx: HubContext;
   readonly #socket: RelaySocket;
   readonly #lifecycle: Lifecycle;
+  readonly #replies: Replies;
   readonly #transients: TransientBudget;
   #state: State = 'challenged';
   readonly #challenge: Challenge;
@@ -116,6 +87,11 @@ export class Connection {
     this.#socket = socket;
     this.id = id;
     this.ip = ip;
+    this.#replies = new Replies(socket, ctx.metrics, {
+      isClosed: () => this.#state === 'closed',
+      encodeFailed: (error) => this.#internal(error),
+      sendFailed: () => this.closed(),
+    });
     const openedAt = ctx.now();
     const { config } = ctx;
     this.#lifecycle = new Lifecycle(
@@ -131,7 +107,7 @@ export class Connection {
     const nonce = ctx.random(32);
     this.#challenge = new Challenge(nonce);
     ctx.metrics.connections.add(1);
-    this.#send({ t: 'challenge', nonce, serverTime: openedAt });
+    this.#replies.frame({ t: 'challenge', nonce, serverTime: openedAt });
   }
 
   get device(): DeviceAddress | undefined {
@@ -147,7 +123,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     this.#lifecycle.frameReceived(this.#ctx.now());
     if (this.#draining) {
-      this.#error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
+      this.#replies.error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
     }
     // Checked on arrival, before the frame is queued: the runtime has already
@@ -180,7 +156,7 @@ export class Connection {
       this.#abuse(error);
       return;
     }
-    this.#sendError(error);
+    this.#replies.error(error);
     this.close(CloseCode.TOO_BIG, 'frame too large');
   }
 
@@ -229,7 +205,10 @@ export class Connection {
     // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
-      this.#rateLimited(decision.retryAfterSeconds, frame.t === 'send' ? frame.id : undefined);
+      this.#replies.rateLimited(
+        decision.retryAfterSeconds,
+        frame.t === 'send' ? frame.id : undefined,
+      );
       return;
     }
     switch (frame.t) {
@@ -238,7 +217,7 @@ export class Connection {
       case 'ack':
         return this.#onAck(device, frame);
       case 'ping':
-        this.#raw(encodePong(frame.n), 'pong');
+        this.#replies.raw(encodePong(frame.n), 'pong');
         return;
     }
   }
@@ -255,7 +234,7 @@ export class Connection {
         accountId: frame.user,
         deviceId: frame.device,
       });
-      this.#sendError(result.error);
+      this.#replies.error(result.error);
       this.close(CloseCode.POLICY, 'authentication failed');
       return;
     }
@@ -285,7 +264,7 @@ export class Connection {
       return;
     }
     if (this.#state !== 'ready') return;
-    this.#send({
+    this.#replies.frame({
       t: 'ready',
       user: device.accountId,
       device: device.deviceId,
@@ -308,22 +287,26 @@ export class Connection {
     const pending = this.#ctx.copyLimiter.consume(this.#limiterKey, copies);
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
-      this.#rateLimited(decision.retryAfterSeconds, frame.id);
+      this.#replies.rateLimited(decision.retryAfterSeconds, frame.id);
       return;
     }
     try {
       const outcome = await this.#ctx.messages.send(device, frame);
       if (outcome.kind === 'mismatch') {
         this.#ctx.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
-        this.#send({ t: 'mismatch', id: frame.id, users: outcome.users });
+        this.#replies.frame({ t: 'mismatch', id: frame.id, users: outcome.users });
         return;
       }
       if (!outcome.transient) this.#ctx.metrics.stored.inc({}, outcome.copies);
-      this.#raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
+      this.#replies.raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
     } catch (error) {
       if (!isParleyError(error)) throw error;
       const retryAfterMs = error.details?.retryAfterMs; // byte and per-recipient quotas
-      this.#sendError(error, frame.id, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
+      this.#replies.error(
+        error,
+        frame.id,
+        typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
+      );
     }
   }
 
@@ -360,7 +343,7 @@ export class Connection {
   /** Best effort: dropped when the socket is behind or past the per-recipient budget (lifecycle.ts). */
   #transient(frame: Uint8Array): void {
     const verdict = this.#transients.take(this.#ctx.now(), this.#buffered());
-    if (verdict === 'send') this.#raw(frame, 'deliver');
+    if (verdict === 'send') this.#replies.raw(frame, 'deliver');
     else this.#ctx.metrics.transientDropped.inc(verdict === 'behind' ? BEHIND : OVER_BUDGET);
   }
 
@@ -409,7 +392,8 @@ export class Connection {
       if (outcome.rereadInMs !== undefined) this.#rereadAfter(outcome.rereadInMs);
       break;
     }
-    if (this.#state === 'ready' && this.#window.takeDrained()) this.#send({ t: 'drained' });
+    if (this.#state === 'ready' && this.#window.takeDrained())
+      this.#replies.frame({ t: 'drained' });
   }
 
   #deliver(row: QueueRow): void {
@@ -430,7 +414,7 @@ export class Connection {
       this.#internal(error);
       return;
     }
-    this.#raw(bytes, 'deliver');
+    this.#replies.raw(bytes, 'deliver');
     this.#ctx.metrics.deliveries.inc();
     this.#ctx.metrics.deliveryLatency.observe(Math.max(0, this.#ctx.now() - row.createdAt) / 1000);
   }
@@ -500,56 +484,9 @@ export class Connection {
     this.#ctx.forget(this);
   }
 
-  // -- sending -------------------------------------------------------------
-
-  #send(frame: ServerFrame): void {
-    if (this.#state === 'closed') return;
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeServerFrame(frame);
-    } catch (error) {
-      this.#internal(error);
-      return;
-    }
-    this.#raw(bytes, frame.t);
-  }
-
-  #raw(bytes: Uint8Array, type: string): void {
-    if (this.#state === 'closed') return;
-    try {
-      this.#socket.send(bytes);
-      this.#ctx.metrics.framesOut.inc(typeLabel(type));
-    } catch {
-      this.closed();
-    }
-  }
-
-  #sendError(error: ParleyError, ref?: Bytes, retryAfterMs?: number): void {
-    this.#ctx.metrics.rejections.inc({ code: error.code });
-    this.#send({
-      t: 'error',
-      code: error.code,
-      message: clip(error.message),
-      ...(ref === undefined ? {} : { ref }),
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-  }
-
-  #error(error: ParleyError): void {
-    this.#sendError(error);
-  }
-
-  #rateLimited(retryAfterSeconds: number, ref: Bytes | undefined): void {
-    this.#sendError(
-      new ParleyError(ErrorCode.RATE_LIMITED, 'Rate limit exceeded'),
-      ref,
-      retryAfterSeconds * 1000,
-    );
-  }
-
   /** A protocol violation: answered, counted, and past the budget the socket is closed with 1008. */
   #abuse(error: ParleyError): void {
-    this.#sendError(error);
+    this.#replies.error(error);
     if (++this.#errors >= this.#ctx.config.wsErrorBudget) {
       this.#ctx.log.warn('ws.closed_for_abuse', {
         conn: this.id,
@@ -574,6 +511,6 @@ export class Connection {
       detail: safeErrorText(error),
     });
     if (this.#state !== 'closed')
-      this.#sendError(new ParleyError(ErrorCode.INTERNAL, 'Internal error'));
+      this.#replies.error(new ParleyError(ErrorCode.INTERNAL, 'Internal error'));
   }
 }
