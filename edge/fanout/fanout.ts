@@ -23,7 +23,7 @@ export type FanoutSignal =
    * New rows for this device were committed to the queue (highest seq
    * included). In process, the committed row itself may ride along with the
    * queue's writer epoch, so a caught-up socket can send it without reading
-   * it back (see Connection); across instances only `seq` travels.
+   * it back (see DeliveryWindow.queued); across instances only `seq` travels.
    */
   | {
       readonly type: 'queued';

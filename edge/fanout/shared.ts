@@ -21,6 +21,7 @@
  * harmless: clients dedupe by message id and the relay deletes on ack.
  */
 import { setImmediate } from 'node:timers';
+import { systemNow, systemTimers, type Timers } from '../clock.ts';
 import type { Logger } from '../observability/log.ts';
 import {
   type Attachment,
@@ -91,6 +92,9 @@ export interface SharedFanoutOptions {
   /** Heartbeat to our own channel; a subscription silent for 3 beats is renewed. */
   readonly heartbeatMs?: number;
   readonly onListenerError?: (error: unknown) => void;
+  /** Default to the runtime's. */
+  readonly timers?: Timers;
+  readonly now?: () => number;
 }
 
 interface Outgoing {
@@ -119,7 +123,9 @@ export class SharedFanout implements Fanout {
   #outgoing: Outgoing[] = [];
   #flushScheduled = false;
   #subscription: RedisSubscription | undefined;
-  #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #clock: Timers;
+  readonly #now: () => number;
+  #intervals: unknown[] = [];
   #lastBeatSeen = 0;
   #beatsSent = 0;
   #pollCursor = 0;
@@ -136,6 +142,8 @@ export class SharedFanout implements Fanout {
     this.#heartbeatMs = options.heartbeatMs ?? 5_000;
     this.#onListenerError = options.onListenerError ?? (() => {});
     this.#holders = new LocalHolders(this.#onListenerError);
+    this.#clock = options.timers ?? systemTimers;
+    this.#now = options.now ?? systemNow;
   }
 
   /** Subscribes before returning, so no signal addressed to this instance is missed after start. */
@@ -149,14 +157,14 @@ export class SharedFanout implements Fanout {
         return false;
       },
     );
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const ok = await Promise.race([
       subscribed,
       new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), 5000);
+        timer = fanout.#clock.setTimeout(() => resolve(false), 5000);
       }),
     ]);
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) fanout.#clock.clearTimeout(timer);
     if (!ok) options.log.warn('fanout.not_subscribed', { kind: options.link.kind });
     fanout.#startTimers();
     return fanout;
@@ -275,8 +283,8 @@ export class SharedFanout implements Fanout {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const t of this.#timers) clearInterval(t);
-    this.#timers = [];
+    for (const t of this.#intervals) this.#clock.clearInterval(t);
+    this.#intervals = [];
     const held = [...this.#holders].map(([key, h]) => [key, this.#value(h.connectionId)] as const);
     this.#holders.clear();
     for (let i = 0; i < held.length; i += CHUNK) {
@@ -356,10 +364,12 @@ export class SharedFanout implements Fanout {
   // -- timers ---------------------------------------------------------------
 
   #startTimers(): void {
-    this.#timers.push(setInterval(() => void this.#refresh(), Math.max(1000, this.#ttlMs / 3)));
-    this.#timers.push(setInterval(() => void this.#heartbeat(), this.#heartbeatMs));
+    const every = (ms: number, run: () => void) =>
+      this.#intervals.push(this.#clock.setInterval(run, ms));
+    every(Math.max(1000, this.#ttlMs / 3), () => void this.#refresh());
+    every(this.#heartbeatMs, () => void this.#heartbeat());
     // The poll is spread out: each second a slice of the held devices re-reads its queue.
-    this.#timers.push(setInterval(() => this.#pollSlice(), 1000));
+    every(1000, () => this.#pollSlice());
   }
 
   async #refresh(): Promise<void> {
@@ -425,7 +435,7 @@ export class SharedFanout implements Fanout {
 
   /** At most one line per event every 5 s: an outage must not flood the log. */
   #warn(event: string, error: unknown): void {
-    const now = Date.now();
+    const now = this.#now();
     const last = this.#warnedAt.get(event) ?? 0;
     if (now - last < 5000) return;
     this.#warnedAt.set(event, now);

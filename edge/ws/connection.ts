@@ -1,56 +1,30 @@
 /**
- * One WebSocket, from challenge to close. Frames are handled strictly one
- * after another (a per-connection promise chain), so a device's sends are
- * stored in the order it sent them and an ack never overtakes the delivery it
- * answers. Every handler runs inside a try/catch: a bad frame costs the
- * sender an error frame (and, past the budget, the socket), never the process.
+ * One WebSocket, from challenge to close: wires the frame loop (frame-loop.ts:
+ * frames handled one after another, bounded), the handshake (handshake.ts),
+ * the delivery window (delivery-window.ts: which rows go out, and when to
+ * read) and the lifecycle (timeouts, back-pressure close, drain) to the
+ * socket, the database and the hub's timers. Every handler runs inside a
+ * try/catch: a bad frame costs the sender an error frame (and, past the
+ * budget, the socket), never the process.
  */
 import { type Bytes, copy } from '../../shared/bytes.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
-import {
-  decodeClientFrame,
-  encodeServerFrame,
-  FRAME_DECODE_ERRORS,
-} from '../../shared/wire/codec.ts';
-import { verifyDeviceAuth } from '../../shared/wire/device-auth.ts';
-import type {
-  AckFrame,
-  AuthFrame,
-  ClientFrame,
-  SendFrame,
-  ServerFrame,
-} from '../../shared/wire/frames.ts';
-import {
-  ERROR_MESSAGE_MAX_CHARS,
-  FRAME_MAX_BYTES,
-  PREAUTH_FRAME_MAX_BYTES,
-} from '../../shared/wire/limits.ts';
+import { decodeClientFrame, FRAME_DECODE_ERRORS } from '../../shared/wire/codec.ts';
+import type { AckFrame, AuthFrame, ClientFrame, SendFrame } from '../../shared/wire/frames.ts';
+import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { QueueRow } from '../db/queue.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
-import type { HubContext } from './hub.ts';
+import type { HubContext } from './context.ts';
+import { DeliveryWindow } from './delivery-window.ts';
+import { FrameLoop } from './frame-loop.ts';
+import { Challenge, verifyHandshake } from './handshake.ts';
+import { Lifecycle, TransientBudget } from './lifecycle.ts';
+import { Replies, typeLabel } from './replies.ts';
 import { encodeDeliver, encodePong, encodeStored } from './server-frames.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
-
-/** Deliveries sent but not yet acknowledged, per socket: bounds memory and socket buffers. */
-const DELIVERY_WINDOW = 256;
-const DELIVERY_BATCH = 64;
-/** Above this many buffered bytes the pump waits for the socket to drain (checked on tick). */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Pauses before reading again for an announced row that a read did not return. */
-const REREAD_DELAYS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
-/** Frames received but not yet handled; a client this far ahead is flooding. */
-const MAX_QUEUED_FRAMES = 512;
-/** Bytes of those frames: four maximal frames, so a burst of large sends cannot pile up either. */
-const MAX_QUEUED_BYTES = 4 * FRAME_MAX_BYTES;
-/**
- * A transient copy (typing, presence) is dropped rather than written when the
- * socket already has this much unsent: it is stale by the time it would go
- * out, and writing it anyway lets a sender grow a reader-less socket's buffer.
- */
-const TRANSIENT_MAX_BUFFERED_BYTES = 64 * 1024;
 
 type State = 'challenged' | 'authenticating' | 'ready' | 'closed';
 
@@ -60,17 +34,6 @@ function asBytes(value: unknown): Bytes {
     return value.buffer instanceof ArrayBuffer ? (value as Bytes) : copy(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   return new Uint8Array(0);
-}
-
-/** One label object per frame type, so the metrics registry can cache its series key. */
-const typeLabels = new Map<string, { readonly type: string }>();
-function typeLabel(type: string): { readonly type: string } {
-  let labels = typeLabels.get(type);
-  if (labels === undefined) {
-    labels = Object.freeze({ type });
-    typeLabels.set(type, labels);
-  }
-  return labels;
 }
 
 const NO_LABELS = Object.freeze({});
@@ -84,60 +47,33 @@ function byteSize(data: unknown): number {
   return 0;
 }
 
-function clip(message: string): string {
-  return message.length <= ERROR_MESSAGE_MAX_CHARS
-    ? message
-    : `${message.slice(0, ERROR_MESSAGE_MAX_CHARS - 1)}…`;
-}
-
 export class Connection {
   readonly id: string;
   readonly ip: string;
   readonly #ctx: HubContext;
   readonly #socket: RelaySocket;
-  readonly #openedAt: number;
+  readonly #lifecycle: Lifecycle;
+  readonly #replies: Replies;
+  readonly #transients: TransientBudget;
   #state: State = 'challenged';
-  #nonce: Bytes;
-  #lastFrameAt: number;
+  readonly #challenge: Challenge;
   #errors = 0;
   #device: DeviceAddress | undefined;
   /** Rate-limit key of the authenticated device, built once. */
   #limiterKey = '';
   #attachment: Attachment | undefined;
-  /** The frame loop in progress (drain waits for it). */
-  #chain: Promise<void> = Promise.resolve();
-  /** Frames received and not yet handled, in order (undefined: a text frame). */
-  readonly #inbox: (Uint8Array | undefined)[] = [];
-  #working = false;
-  #queued = 0;
-  #queuedBytes = 0;
+  readonly #frames = new FrameLoop(async (bytes) => {
+    try {
+      await this.#handle(bytes);
+    } catch (error) {
+      this.#internal(error);
+    }
+  });
   /** The pre-auth slot (admission.ts), given back on authentication. */
   #ticket: AdmissionTicket | undefined;
-  /** Since when the send buffer has been above MAX_BUFFERED_BYTES (tick() closes it past the limit). */
-  #behindSince: number | undefined;
-  /** Transient copies sent in the current window (transientPerRecipient). */
-  #transientWindowStart = 0;
-  #transientSent = 0;
   #draining = false;
-  // Delivery state
-  #cursor = 0;
-  readonly #unacked = new Set<number>();
-  #pumping = false;
-  #pumpAgain = false;
-  #backlogDone = false;
-  #drainedSent = false;
-  /** The pump stopped because the socket buffer was full; tick() resumes it. */
-  #paused = false;
-  /** The last read reached the end of the queue, and nothing was held back since. */
-  #caughtUp = false;
-  /** Writer epoch at that read (undefined: unknown, so no direct sends). */
-  #caughtUpEpoch: number | undefined;
-  /** Highest seq announced for this device by a signal (see #rereadSoon). */
-  #announced = 0;
-  #rereads = 0;
-  #rereadTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Deliveries wait for `ready`: a signal can arrive while auth is still finishing. */
-  #readySent = false;
+  readonly #window = new DeliveryWindow();
+  #rereadTimer: unknown;
 
   constructor(
     ctx: HubContext,
@@ -151,11 +87,27 @@ export class Connection {
     this.#socket = socket;
     this.id = id;
     this.ip = ip;
-    this.#openedAt = ctx.now();
-    this.#lastFrameAt = this.#openedAt;
-    this.#nonce = ctx.random(32);
+    this.#replies = new Replies(socket, ctx.metrics, {
+      isClosed: () => this.#state === 'closed',
+      encodeFailed: (error) => this.#internal(error),
+      sendFailed: () => this.closed(),
+    });
+    const openedAt = ctx.now();
+    const { config } = ctx;
+    this.#lifecycle = new Lifecycle(
+      {
+        authTimeoutMs: config.wsAuthTimeoutSeconds * 1000,
+        idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
+        slowSocketMs: config.wsSlowSocketSeconds * 1000,
+      },
+      openedAt,
+    );
+    const { limit, windowSeconds } = config.rateLimits.transientPerRecipient;
+    this.#transients = new TransientBudget(limit, windowSeconds * 1000);
+    const nonce = ctx.random(32);
+    this.#challenge = new Challenge(nonce);
     ctx.metrics.connections.add(1);
-    this.#send({ t: 'challenge', nonce: this.#nonce, serverTime: this.#openedAt });
+    this.#replies.frame({ t: 'challenge', nonce, serverTime: openedAt });
   }
 
   get device(): DeviceAddress | undefined {
@@ -169,9 +121,9 @@ export class Connection {
   /** Entry point for every message event (binary or not). Never throws. */
   receive(data: unknown): void {
     if (this.#state === 'closed') return;
-    this.#lastFrameAt = this.#ctx.now();
+    this.#lifecycle.frameReceived(this.#ctx.now());
     if (this.#draining) {
-      this.#error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
+      this.#replies.error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
     }
     // Checked on arrival, before the frame is queued: the runtime has already
@@ -183,15 +135,10 @@ export class Connection {
       return;
     }
     // A text frame is queued as a marker (its text is not kept).
-    const kept = typeof data === 'string' ? 0 : size;
-    if (++this.#queued > MAX_QUEUED_FRAMES || this.#queuedBytes + kept > MAX_QUEUED_BYTES) {
+    if (!this.#frames.push(typeof data === 'string' ? undefined : asBytes(data), size)) {
       this.#ctx.metrics.rejections.inc({ code: ErrorCode.RATE_LIMITED });
       this.close(CloseCode.POLICY, 'too many frames in flight');
-      return;
     }
-    this.#queuedBytes += kept;
-    this.#inbox.push(typeof data === 'string' ? undefined : asBytes(data));
-    if (!this.#working) this.#chain = this.#work();
   }
 
   /**
@@ -209,27 +156,8 @@ export class Connection {
       this.#abuse(error);
       return;
     }
-    this.#sendError(error);
+    this.#replies.error(error);
     this.close(CloseCode.TOO_BIG, 'frame too large');
-  }
-
-  /** Handles queued frames one after another (one loop per burst, not a promise chain per frame). */
-  async #work(): Promise<void> {
-    this.#working = true;
-    try {
-      while (this.#inbox.length > 0) {
-        const bytes = this.#inbox.shift();
-        this.#queuedBytes -= bytes?.byteLength ?? 0;
-        try {
-          await this.#handle(bytes);
-        } catch (error) {
-          this.#internal(error);
-        }
-        this.#queued--;
-      }
-    } finally {
-      this.#working = false;
-    }
   }
 
   async #handle(bytes: Uint8Array | undefined): Promise<void> {
@@ -277,7 +205,10 @@ export class Connection {
     // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
-      this.#rateLimited(decision.retryAfterSeconds, frame.t === 'send' ? frame.id : undefined);
+      this.#replies.rateLimited(
+        decision.retryAfterSeconds,
+        frame.t === 'send' ? frame.id : undefined,
+      );
       return;
     }
     switch (frame.t) {
@@ -286,38 +217,28 @@ export class Connection {
       case 'ack':
         return this.#onAck(device, frame);
       case 'ping':
-        this.#raw(encodePong(frame.n), 'pong');
+        this.#replies.raw(encodePong(frame.n), 'pong');
         return;
     }
   }
 
   async #auth(frame: AuthFrame): Promise<void> {
     this.#state = 'authenticating';
-    const nonce = this.#nonce;
-    this.#nonce = new Uint8Array(0); // one answer per challenge
-    const key = await this.#ctx.devices.deviceKey(frame.user, frame.device);
-    const ok = key !== undefined && (await verifyDeviceAuth(key, nonce, frame));
+    const result = await verifyHandshake(this.#ctx.devices, this.#challenge.take(), frame);
     if (this.#state !== 'authenticating') return; // closed meanwhile
-    if (!ok) {
-      const reason = key === undefined ? AuthFailure.UNKNOWN_DEVICE : AuthFailure.SIGNATURE;
+    if (!result.ok) {
       this.#ctx.audit.authFailure({
         kind: 'ws-auth',
-        code: `${ErrorCode.AUTH_FAILED}:${reason}`,
+        code: `${ErrorCode.AUTH_FAILED}:${result.reason}`,
         ip: this.ip,
         accountId: frame.user,
         deviceId: frame.device,
       });
-      this.#sendError(
-        new ParleyError(
-          ErrorCode.AUTH_FAILED,
-          key === undefined ? 'Unknown device' : 'Signature does not verify',
-          { reason },
-        ),
-      );
+      this.#replies.error(result.error);
       this.close(CloseCode.POLICY, 'authentication failed');
       return;
     }
-    const device: DeviceAddress = { accountId: frame.user, deviceId: frame.device };
+    const device = result.device;
     this.#device = device;
     this.#limiterKey = `${device.accountId}/${device.deviceId}`;
     this.#state = 'ready';
@@ -343,14 +264,14 @@ export class Connection {
       return;
     }
     if (this.#state !== 'ready') return;
-    this.#send({
+    this.#replies.frame({
       t: 'ready',
       user: device.accountId,
       device: device.deviceId,
       queued,
       oneTimePreKeys,
     });
-    this.#readySent = true;
+    this.#window.markReady();
     this.#ctx.log.info('ws.authenticated', {
       conn: this.id,
       accountId: device.accountId,
@@ -366,47 +287,48 @@ export class Connection {
     const pending = this.#ctx.copyLimiter.consume(this.#limiterKey, copies);
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
-      this.#rateLimited(decision.retryAfterSeconds, frame.id);
+      this.#replies.rateLimited(decision.retryAfterSeconds, frame.id);
       return;
     }
     try {
       const outcome = await this.#ctx.messages.send(device, frame);
       if (outcome.kind === 'mismatch') {
         this.#ctx.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
-        this.#send({ t: 'mismatch', id: frame.id, users: outcome.users });
+        this.#replies.frame({ t: 'mismatch', id: frame.id, users: outcome.users });
         return;
       }
       if (!outcome.transient) this.#ctx.metrics.stored.inc({}, outcome.copies);
-      this.#raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
+      this.#replies.raw(encodeStored(frame.id, this.#ctx.now()), 'stored');
     } catch (error) {
       if (!isParleyError(error)) throw error;
       const retryAfterMs = error.details?.retryAfterMs; // byte and per-recipient quotas
-      this.#sendError(error, frame.id, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
+      this.#replies.error(
+        error,
+        frame.id,
+        typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
+      );
     }
   }
 
   async #onAck(device: DeviceAddress, frame: AckFrame): Promise<void> {
     const deleted = await this.#ctx.messages.acknowledge(device, frame.qids);
-    for (const qid of frame.qids) this.#unacked.delete(qid);
+    const readAgain = this.#window.acked(frame.qids);
     this.#ctx.metrics.acks.inc(NO_LABELS, deleted);
-    // Only a pump that stopped short (full window, full buffer) has rows left to read;
-    // a caught-up socket hears of new rows through signals.
-    if (!this.#caughtUp) await this.#pump();
+    if (readAgain) await this.#pump();
   }
 
   #onSignal(signal: FanoutSignal): void {
     if (this.#state !== 'ready') return;
     switch (signal.type) {
       case 'queued':
-        if (signal.row !== undefined && this.#canSendDirectly(signal.row.seq, signal.epoch)) {
+        if (this.#window.queued(signal, this.#buffered()) === 'deliver' && signal.row) {
           this.#deliver(signal.row);
           return;
         }
-        if (signal.seq > this.#announced) this.#announced = signal.seq;
         this.#schedulePump();
         return;
       case 'transient':
-        if (this.#readySent) this.#transient(signal.frame);
+        if (this.#window.ready) this.#transient(signal.frame);
         return;
       case 'revoked':
         this.close(CloseCode.REVOKED, 'device removed');
@@ -418,145 +340,64 @@ export class Connection {
     }
   }
 
-  /**
-   * Transient copies are best effort: dropped when the socket is behind, and
-   * past the per-recipient budget, so senders cannot use a socket that stopped
-   * reading (or a flood of typing signals) to grow the relay's memory.
-   */
+  /** Best effort: dropped when the socket is behind or past the per-recipient budget (lifecycle.ts). */
   #transient(frame: Uint8Array): void {
-    if ((this.#socket.bufferedAmount ?? 0) > TRANSIENT_MAX_BUFFERED_BYTES) {
-      this.#ctx.metrics.transientDropped.inc(BEHIND);
-      return;
-    }
-    const { limit, windowSeconds } = this.#ctx.config.rateLimits.transientPerRecipient;
-    const now = this.#ctx.now();
-    if (now - this.#transientWindowStart >= windowSeconds * 1000) {
-      this.#transientWindowStart = now;
-      this.#transientSent = 0;
-    }
-    if (this.#transientSent >= limit) {
-      this.#ctx.metrics.transientDropped.inc(OVER_BUDGET);
-      return;
-    }
-    this.#transientSent++;
-    this.#raw(frame, 'deliver');
+    const verdict = this.#transients.take(this.#ctx.now(), this.#buffered());
+    if (verdict === 'send') this.#replies.raw(frame, 'deliver');
+    else this.#ctx.metrics.transientDropped.inc(verdict === 'behind' ? BEHIND : OVER_BUDGET);
   }
 
-  /**
-   * A freshly committed row may go out without reading it back only if this
-   * socket has read its queue to the end (the last read returned less than
-   * it asked for), nothing is being read right now, and no other process has
-   * written queue rows since that read (writer epoch unchanged): then no
-   * unsent row of this device can have a lower seq. Otherwise the pump reads.
-   */
-  #canSendDirectly(seq: number, epoch: number | undefined): boolean {
-    return (
-      this.#caughtUp &&
-      epoch !== undefined &&
-      epoch === this.#caughtUpEpoch &&
-      this.#readySent &&
-      this.#drainedSent &&
-      !this.#pumping &&
-      !this.#paused &&
-      seq > this.#cursor &&
-      this.#unacked.size < DELIVERY_WINDOW &&
-      (this.#socket.bufferedAmount ?? 0) <= MAX_BUFFERED_BYTES
-    );
+  #buffered(): number {
+    return this.#socket.bufferedAmount ?? 0;
   }
 
-  /**
-   * A row announced by another instance (its seq came with the signal) can be
-   * missing from a read made right after the announcement, although the writer
-   * committed before publishing: observed between two relay processes on one
-   * SQLite file under load (~5% of cross-instance messages at 2000 msgs/s). A
-   * WAL reader that cannot take a read-mark at the newest frame may start on
-   * an older, still consistent snapshot. Rather than wait for the next signal
-   * or the poll, the socket reads again a few times with growing pauses; an
-   * announcement that never shows up (the row expired) is dropped after that.
-   */
-  #rereadSoon(): void {
-    if (this.#rereadTimer !== undefined) return;
-    if (this.#rereads >= REREAD_DELAYS_MS.length) {
-      this.#announced = this.#cursor;
-      this.#rereads = 0;
-      return;
-    }
-    const delay = REREAD_DELAYS_MS[this.#rereads++] ?? 0;
-    this.#rereadTimer = setTimeout(() => {
+  /** The delivery window asked to read again after a pause (an announced row was missing). */
+  #rereadAfter(delayMs: number): void {
+    this.#rereadTimer = this.#ctx.timers.setTimeout(() => {
       this.#rereadTimer = undefined;
+      this.#window.rereadDue();
       if (this.#state === 'ready') this.#schedulePump();
-    }, delay);
+    }, delayMs);
   }
 
   #schedulePump(): void {
     this.#pump().catch((error: unknown) => this.#internal(error));
   }
 
-  /**
-   * Sends queued rows after the cursor, oldest first, keeping at most
-   * DELIVERY_WINDOW unacknowledged. Re-entrant calls fold into one more pass,
-   * so a burst of signals costs one query per batch, not one per signal.
-   */
+  /** Sends queued rows after the cursor, oldest first, as the delivery window allows. */
   async #pump(): Promise<void> {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
+    if (!this.#window.startPump()) return;
     try {
       do {
-        this.#pumpAgain = false;
+        this.#window.startPass();
         await this.#pumpOnce();
-      } while (this.#pumpAgain && this.#state === 'ready');
+      } while (this.#window.passAgain && this.#state === 'ready');
     } finally {
-      this.#pumping = false;
+      this.#window.endPump();
     }
   }
 
   async #pumpOnce(): Promise<void> {
     const device = this.#device;
-    if (device === undefined || !this.#readySent) return;
+    if (device === undefined || !this.#window.ready) return;
     while (this.#state === 'ready') {
-      if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-        this.#paused = true; // resumed by tick()
-        this.#caughtUp = false;
-        return;
-      }
-      this.#paused = false;
-      const room = Math.min(DELIVERY_BATCH, DELIVERY_WINDOW - this.#unacked.size);
-      if (room <= 0) {
-        this.#caughtUp = false; // rows may be waiting beyond the window
-        return;
-      }
+      const step = this.#window.nextRead(this.#buffered());
+      if (step.kind !== 'read') return;
       // No commit can run between this read of the epoch and the (synchronous) query.
       const epoch = this.#ctx.messages.writerEpoch;
-      const rows = await this.#ctx.messages.pending(device, this.#cursor, room);
+      const rows = await this.#ctx.messages.pending(device, step.after, step.limit);
       for (const row of rows) this.#deliver(row);
-      if (rows.length < room) {
-        this.#backlogDone = true;
-        if (this.#cursor < this.#announced) {
-          // Another instance announced a row this read did not return yet: read again shortly.
-          this.#caughtUp = false;
-          this.#rereadSoon();
-        } else {
-          this.#caughtUp = true;
-          this.#caughtUpEpoch = epoch;
-          this.#rereads = 0;
-        }
-        break;
-      }
-      this.#caughtUp = false;
+      const outcome = this.#window.readDone(rows.length, step.limit, epoch);
+      if (outcome.kind === 'more') continue;
+      if (outcome.rereadInMs !== undefined) this.#rereadAfter(outcome.rereadInMs);
+      break;
     }
-    if (this.#backlogDone && !this.#drainedSent && this.#state === 'ready') {
-      this.#drainedSent = true;
-      this.#send({ t: 'drained' });
-    }
+    if (this.#state === 'ready' && this.#window.takeDrained())
+      this.#replies.frame({ t: 'drained' });
   }
 
   #deliver(row: QueueRow): void {
-    if (row.seq <= this.#cursor || this.#state !== 'ready') return;
-    this.#cursor = row.seq;
-    this.#unacked.add(row.seq);
+    if (this.#state !== 'ready' || !this.#window.take(row.seq)) return;
     let bytes: Uint8Array;
     try {
       bytes = encodeDeliver({
@@ -569,11 +410,11 @@ export class Connection {
         ...(row.senderExpiresAt === null ? {} : { expiresAt: row.senderExpiresAt }),
       });
     } catch (error) {
-      this.#unacked.delete(row.seq);
+      this.#window.untake(row.seq);
       this.#internal(error);
       return;
     }
-    this.#raw(bytes, 'deliver');
+    this.#replies.raw(bytes, 'deliver');
     this.#ctx.metrics.deliveries.inc();
     this.#ctx.metrics.deliveryLatency.observe(Math.max(0, this.#ctx.now() - row.createdAt) / 1000);
   }
@@ -581,49 +422,39 @@ export class Connection {
   /** Called about once a second by the hub: timeouts and resuming a paused pump. */
   tick(now: number): void {
     if (this.#state === 'closed') return;
-    if (
-      this.#state !== 'ready' &&
-      now - this.#openedAt > this.#ctx.config.wsAuthTimeoutSeconds * 1000
-    ) {
-      this.#ctx.audit.authFailure({
-        kind: 'ws-auth',
-        code: `${ErrorCode.AUTH_FAILED}:${AuthFailure.TIMEOUT}`,
-        ip: this.ip,
-      });
-      this.close(CloseCode.TIMEOUT, 'authentication timeout');
-      return;
-    }
-    if (now - this.#lastFrameAt > this.#ctx.config.wsIdleTimeoutSeconds * 1000) {
-      this.close(CloseCode.TIMEOUT, 'idle');
-      return;
-    }
-    // A reader that stopped reading: the pump has paused and transients are
-    // dropped, but what is buffered stays in memory until the socket goes.
-    if ((this.#socket.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
-      this.#behindSince ??= now;
-      if (now - this.#behindSince > this.#ctx.config.wsSlowSocketSeconds * 1000) {
+    switch (this.#lifecycle.tick(now, this.#state === 'ready', this.#buffered())) {
+      case 'auth-timeout':
+        this.#ctx.audit.authFailure({
+          kind: 'ws-auth',
+          code: `${ErrorCode.AUTH_FAILED}:${AuthFailure.TIMEOUT}`,
+          ip: this.ip,
+        });
+        this.close(CloseCode.TIMEOUT, 'authentication timeout');
+        return;
+      case 'idle':
+        this.close(CloseCode.TIMEOUT, 'idle');
+        return;
+      case 'too-slow':
         this.#ctx.log.warn('ws.closed_slow', { conn: this.id, ip: this.ip });
         this.close(CloseCode.TOO_SLOW, 'not reading');
         return;
-      }
-    } else {
-      this.#behindSince = undefined;
+      case 'keep':
+        break;
     }
-    // Only a pump paused for back-pressure needs the tick: idle sockets cost no queries.
-    if (this.#state === 'ready' && this.#paused && !this.#pumping) this.#schedulePump();
+    if (this.#state === 'ready' && this.#window.needsResume) this.#schedulePump();
   }
 
   /** Graceful shutdown: refuse new frames, let the ones being handled finish, then close 1001. */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     await Promise.race([
-      this.#chain,
+      this.#frames.settled,
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
+        timer = this.#ctx.timers.setTimeout(resolve, graceMs);
       }),
     ]);
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) this.#ctx.timers.clearTimeout(timer);
     this.close(CloseCode.GOING_AWAY, 'relay shutting down');
   }
 
@@ -643,7 +474,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     const wasReady = this.#state === 'ready';
     this.#state = 'closed';
-    if (this.#rereadTimer !== undefined) clearTimeout(this.#rereadTimer);
+    if (this.#rereadTimer !== undefined) this.#ctx.timers.clearTimeout(this.#rereadTimer);
     this.#ctx.metrics.connections.add(-1);
     if (wasReady) this.#ctx.metrics.authenticated.add(-1);
     const attachment = this.#attachment;
@@ -653,56 +484,9 @@ export class Connection {
     this.#ctx.forget(this);
   }
 
-  // -- sending -------------------------------------------------------------
-
-  #send(frame: ServerFrame): void {
-    if (this.#state === 'closed') return;
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeServerFrame(frame);
-    } catch (error) {
-      this.#internal(error);
-      return;
-    }
-    this.#raw(bytes, frame.t);
-  }
-
-  #raw(bytes: Uint8Array, type: string): void {
-    if (this.#state === 'closed') return;
-    try {
-      this.#socket.send(bytes);
-      this.#ctx.metrics.framesOut.inc(typeLabel(type));
-    } catch {
-      this.closed();
-    }
-  }
-
-  #sendError(error: ParleyError, ref?: Bytes, retryAfterMs?: number): void {
-    this.#ctx.metrics.rejections.inc({ code: error.code });
-    this.#send({
-      t: 'error',
-      code: error.code,
-      message: clip(error.message),
-      ...(ref === undefined ? {} : { ref }),
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-  }
-
-  #error(error: ParleyError): void {
-    this.#sendError(error);
-  }
-
-  #rateLimited(retryAfterSeconds: number, ref: Bytes | undefined): void {
-    this.#sendError(
-      new ParleyError(ErrorCode.RATE_LIMITED, 'Rate limit exceeded'),
-      ref,
-      retryAfterSeconds * 1000,
-    );
-  }
-
   /** A protocol violation: answered, counted, and past the budget the socket is closed with 1008. */
   #abuse(error: ParleyError): void {
-    this.#sendError(error);
+    this.#replies.error(error);
     if (++this.#errors >= this.#ctx.config.wsErrorBudget) {
       this.#ctx.log.warn('ws.closed_for_abuse', {
         conn: this.id,
@@ -727,6 +511,6 @@ export class Connection {
       detail: safeErrorText(error),
     });
     if (this.#state !== 'closed')
-      this.#sendError(new ParleyError(ErrorCode.INTERNAL, 'Internal error'));
+      this.#replies.error(new ParleyError(ErrorCode.INTERNAL, 'Internal error'));
   }
 }

@@ -3,56 +3,28 @@
  * services they use, a once-a-second tick for timeouts, and graceful shutdown
  * (refuse new sockets, let in-flight frames finish, close the rest with 1001).
  */
-import type { Bytes } from '../../shared/bytes.ts';
 import { toBase64Url } from '../../shared/bytes.ts';
-import type { RelayConfig } from '../config.ts';
-import type { Fanout } from '../fanout/fanout.ts';
-import type { RateLimiter } from '../limits/rate-limiter.ts';
-import type { Audit } from '../observability/audit.ts';
-import type { Logger } from '../observability/log.ts';
-import type { RelayMetrics } from '../observability/metrics.ts';
-import type { MessageService } from '../services/messages.ts';
+import { systemTimers } from '../clock.ts';
 import { type AdmissionTicket, PreauthAdmission } from './admission.ts';
 import { Connection } from './connection.ts';
+import type { HubContext, HubDeps } from './context.ts';
 import { CloseCode, type RelaySocket } from './socket.ts';
-
-/** What a connection needs from the device directory. */
-export interface DeviceDirectory {
-  deviceKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
-  prekeyCount(accountId: string, deviceId: number): Promise<number>;
-  /** Marks the device seen; false when it no longer exists. */
-  touch(accountId: string, deviceId: number): Promise<boolean>;
-}
-
-export interface HubDeps {
-  readonly config: RelayConfig;
-  readonly messages: MessageService;
-  readonly devices: DeviceDirectory;
-  readonly fanout: Fanout;
-  readonly audit: Audit;
-  readonly log: Logger;
-  readonly metrics: RelayMetrics;
-  readonly now: () => number;
-  readonly random: (n: number) => Bytes;
-  /** Frames per authenticated device. */
-  readonly frameLimiter: RateLimiter;
-  /** Device copies written by sends, per sending device. */
-  readonly copyLimiter: RateLimiter;
-}
-
-export interface HubContext extends HubDeps {
-  forget(connection: Connection): void;
-}
 
 export class Hub {
   readonly #ctx: HubContext;
   readonly #connections = new Set<Connection>();
   readonly #admission: PreauthAdmission;
   #closing = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: unknown;
 
   constructor(deps: HubDeps) {
-    this.#ctx = { ...deps, forget: (c) => this.#connections.delete(c) };
+    this.#ctx = {
+      ...deps,
+      timers: deps.timers ?? systemTimers,
+      forget: (c) => {
+        if (c instanceof Connection) this.#connections.delete(c);
+      },
+    };
     this.#admission = new PreauthAdmission(deps.config.wsPreauthPerIp, deps.config.wsPreauthTotal);
   }
 
@@ -109,12 +81,13 @@ export class Hub {
   }
 
   start(intervalMs = 1000): void {
-    if (this.#timer === undefined) this.#timer = setInterval(() => this.tick(), intervalMs);
+    if (this.#timer === undefined)
+      this.#timer = this.#ctx.timers.setInterval(() => this.tick(), intervalMs);
   }
 
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
     this.#timer = undefined;
     await Promise.all([...this.#connections].map((c) => c.drain(graceMs)));
   }
