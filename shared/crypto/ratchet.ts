@@ -23,8 +23,9 @@ import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
 import { hkdf, hkdfZeroSalt, kdfChain } from './kdf.ts';
 import { Label } from './labels.ts';
+import { MAX_RETIRED_CHAINS, MAX_SKIP, SKIPPED_KEY_MAX_AGE_MS } from './limits.ts';
 import type { RatchetHeader } from './message-format.ts';
-import { SKIPPED_KEY_MAX_AGE_MS, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
+import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 import {
   type DhKeyPair,
   deriveDh,
@@ -32,14 +33,6 @@ import {
   validateX25519Public,
 } from './x25519.ts';
 
-/** Most message keys one message may make us derive and store on one chain. */
-export const MAX_SKIP = 1000;
-/**
- * Closed receiving chains remembered (public key and final length) so a replay
- * of an old message is reported as DUPLICATE_MESSAGE rather than attempted as a
- * new DH ratchet step. Older replays still fail, as DECRYPT_FAILED.
- */
-export const MAX_RETIRED_CHAINS = 20;
 const MAX_INDEX = 0xffffffff;
 
 export interface SendingChain {

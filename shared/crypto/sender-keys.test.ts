@@ -11,6 +11,12 @@ import { sealSmall } from './aead.ts';
 import { signedPayload, signWithContext } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
+import {
+  MAX_RECEIVER_CHAINS,
+  MAX_SKIP,
+  MAX_STORED_SKIPPED_KEYS,
+  SKIPPED_KEY_MAX_AGE_MS,
+} from './limits.ts';
 import { type Random, systemRandom } from './random.ts';
 import {
   createDistributionMessage,
@@ -21,10 +27,6 @@ import {
   deserializeSenderKeyRecord,
   deserializeSenderKeyState,
   encryptGroupMessage,
-  MAX_RECEIVER_CHAINS,
-  MAX_SKIP,
-  MAX_SKIPPED_KEY_AGE_MS,
-  MAX_SKIPPED_KEYS,
   parseGroupMessageHeader,
   processDistributionMessage,
   rotateSenderKey,
@@ -344,13 +346,13 @@ describe('sender keys: ordering, replay and limits', () => {
     expect(early.iteration).toBe(0);
   });
 
-  it(`keeps at most ${MAX_SKIPPED_KEYS} skipped keys per chain, evicting the oldest`, async () => {
+  it(`keeps at most ${MAX_STORED_SKIPPED_KEYS} skipped keys per chain, evicting the oldest`, async () => {
     const { sender, record } = await setup();
     const { messages } = await encryptMany(sender, 3001);
     let r = record;
     for (const i of [1000, 2000, 3000])
       r = (await decryptGroupMessage(clock(), r, messages[i] as Bytes, aliceIdentity)).record;
-    expect(r.chains[0]?.skipped).toHaveLength(MAX_SKIPPED_KEYS);
+    expect(r.chains[0]?.skipped).toHaveLength(MAX_STORED_SKIPPED_KEYS);
     // 2998 keys were skipped; the 998 oldest (iterations 0..997) are gone.
     await rejectsWith(
       decryptGroupMessage(clock(), r, messages[997] as Bytes, aliceIdentity),
@@ -366,16 +368,16 @@ describe('sender keys: ordering, replay and limits', () => {
     const r = (await decryptGroupMessage(clock(T0), record, messages[3] as Bytes, aliceIdentity))
       .record;
     const atLimit = await decryptGroupMessage(
-      clock(T0 + MAX_SKIPPED_KEY_AGE_MS),
+      clock(T0 + SKIPPED_KEY_MAX_AGE_MS),
       r,
       messages[0] as Bytes,
       aliceIdentity,
     );
     expect(atLimit.iteration).toBe(0);
-    expect(MAX_SKIPPED_KEY_AGE_MS).toBe(7 * DAY);
+    expect(SKIPPED_KEY_MAX_AGE_MS).toBe(7 * DAY);
     await rejectsWith(
       decryptGroupMessage(
-        clock(T0 + MAX_SKIPPED_KEY_AGE_MS + 1),
+        clock(T0 + SKIPPED_KEY_MAX_AGE_MS + 1),
         r,
         messages[1] as Bytes,
         aliceIdentity,

@@ -32,6 +32,12 @@ import {
 } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
+import {
+  MAX_RECEIVER_CHAINS,
+  MAX_SKIP,
+  MAX_STORED_SKIPPED_KEYS,
+  SKIPPED_KEY_MAX_AGE_MS,
+} from './limits.ts';
 import { MessageType, PROTOCOL_VERSION } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
@@ -50,13 +56,6 @@ export const DISTRIBUTION_ID_BYTES = 16;
 export const CHAIN_KEY_BYTES = 32;
 /** Encode(identity) = 0x01 || X25519 key || Ed25519 key. */
 export const SENDER_IDENTITY_BYTES = 65;
-/** Most message keys one message may make us skip (and store) on one chain. */
-export const MAX_SKIP = 1000;
-/** Skipped keys kept per chain; the oldest are evicted first. */
-export const MAX_SKIPPED_KEYS = 2000;
-export const MAX_SKIPPED_KEY_AGE_MS = 7 * 24 * 60 * 60 * 1000;
-/** Chains kept per sender after rotations (as libsignal's MAX_SENDER_KEY_STATES). */
-export const MAX_RECEIVER_CHAINS = 5;
 
 const HEADER_BYTES = 2 + DISTRIBUTION_ID_BYTES + 4 + 4;
 export const DISTRIBUTION_MESSAGE_BYTES = HEADER_BYTES + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES;
@@ -416,7 +415,7 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
         },
       );
     }
-    if (now - found.storedAt > MAX_SKIPPED_KEY_AGE_MS) {
+    if (now - found.storedAt > SKIPPED_KEY_MAX_AGE_MS) {
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Group message arrived after its skipped key expired', {
         iteration,
       });
@@ -440,7 +439,7 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
   }
   const step = kdfChain(chainKey);
   const kept = chain.skipped
-    .filter((k) => now - k.storedAt <= MAX_SKIPPED_KEY_AGE_MS)
+    .filter((k) => now - k.storedAt <= SKIPPED_KEY_MAX_AGE_MS)
     .concat(fresh);
   return {
     messageKey: step.messageKey,
@@ -448,7 +447,10 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
       ...chain,
       iteration: iteration + 1,
       chainKey: step.chainKey,
-      skipped: kept.length > MAX_SKIPPED_KEYS ? kept.slice(kept.length - MAX_SKIPPED_KEYS) : kept,
+      skipped:
+        kept.length > MAX_STORED_SKIPPED_KEYS
+          ? kept.slice(kept.length - MAX_STORED_SKIPPED_KEYS)
+          : kept,
     },
   };
 }
@@ -593,7 +595,7 @@ export function deserializeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
     );
     const skippedCount = view.getUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
     at += CHAIN_FIXED_BYTES;
-    if (skippedCount > MAX_SKIPPED_KEYS) throw corrupt('too many skipped keys');
+    if (skippedCount > MAX_STORED_SKIPPED_KEYS) throw corrupt('too many skipped keys');
     if (chains.some((c) => c.chainId === chainId)) throw corrupt('duplicate chain id');
     need(skippedCount * SKIPPED_BYTES);
     const skipped: SkippedMessageKey[] = [];

@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Bytes } from '../bytes.ts';
-import {
-  MAX_STORED_SKIPPED_KEYS,
-  SKIPPED_KEY_MAX_AGE_MS,
-  type SkippedKey,
-  SkippedKeys,
-} from './skipped-keys.ts';
+import { MAX_STORED_SKIPPED_KEYS, SKIPPED_KEY_MAX_AGE_MS } from './limits.ts';
+import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 
 const chainA: Bytes = new Uint8Array(32).fill(0xa);
 const chainB: Bytes = new Uint8Array(32).fill(0xb);

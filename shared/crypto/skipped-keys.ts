@@ -15,9 +15,7 @@
  * O(stored keys).
  */
 import { type Bytes, toHex } from '../bytes.ts';
-
-export const MAX_STORED_SKIPPED_KEYS = 2000;
-export const SKIPPED_KEY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+import { MAX_STORED_SKIPPED_KEYS, SKIPPED_KEY_MAX_AGE_MS } from './limits.ts';
 
 export interface SkippedKey {
   /** The sender's ratchet public key of the chain this key belongs to. */
