@@ -415,7 +415,7 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
         },
       );
     }
-    if (now - found.storedAt > SKIPPED_KEY_MAX_AGE_MS) {
+    if (now - found.storedAt >= SKIPPED_KEY_MAX_AGE_MS) {
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Group message arrived after its skipped key expired', {
         iteration,
       });
@@ -438,9 +438,7 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
     chainKey = step.chainKey;
   }
   const step = kdfChain(chainKey);
-  const kept = chain.skipped
-    .filter((k) => now - k.storedAt <= SKIPPED_KEY_MAX_AGE_MS)
-    .concat(fresh);
+  const kept = chain.skipped.filter((k) => now - k.storedAt < SKIPPED_KEY_MAX_AGE_MS).concat(fresh);
   return {
     messageKey: step.messageKey,
     chain: {
