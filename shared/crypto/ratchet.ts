@@ -23,9 +23,9 @@ import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
 import { hkdf, hkdfZeroSalt, kdfChain } from './kdf.ts';
 import { Label } from './labels.ts';
-import { MAX_RETIRED_CHAINS, MAX_SKIP, SKIPPED_KEY_MAX_AGE_MS } from './limits.ts';
+import { MAX_RETIRED_CHAINS, MAX_SKIP } from './limits.ts';
 import type { RatchetHeader } from './message-format.ts';
-import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
+import { isExpired, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 import {
   type DhKeyPair,
   deriveDh,
@@ -324,12 +324,13 @@ export function decryptOnKnownChain(
 ): DecryptResult | undefined {
   // 1. A key stored for a message that arrived late (looked up before expiry
   //    pruning, so a late message is reported as expired rather than as a replay).
-  const stored = state.skipped.get(header.dh, header.n);
+  const slot = { ratchetKey: header.dh, index: header.n };
+  const stored = state.skipped.get(slot);
   if (stored !== undefined) {
-    if (now - stored.storedAt >= SKIPPED_KEY_MAX_AGE_MS)
+    if (isExpired(stored, now))
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Cannot decrypt: message key expired');
     const plaintext = openWithMessageKey(stored.messageKey, ciphertext, aad);
-    const skipped = state.skipped.withoutExpired(now).without(header.dh, header.n);
+    const skipped = state.skipped.withoutExpired(now).without(slot);
     return { state: withSkipped(state, skipped), plaintext };
   }
 

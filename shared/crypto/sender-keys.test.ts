@@ -336,7 +336,7 @@ describe('sender keys: ordering, replay and limits', () => {
       messages[MAX_SKIP] as Bytes,
       aliceIdentity,
     );
-    expect(dec.record.chains[0]?.skipped).toHaveLength(MAX_SKIP);
+    expect(dec.record.chains[0]?.skipped.size).toBe(MAX_SKIP);
     const early = await decryptGroupMessage(
       clock(),
       dec.record,
@@ -352,7 +352,7 @@ describe('sender keys: ordering, replay and limits', () => {
     let r = record;
     for (const i of [1000, 2000, 3000])
       r = (await decryptGroupMessage(clock(), r, messages[i] as Bytes, aliceIdentity)).record;
-    expect(r.chains[0]?.skipped).toHaveLength(MAX_STORED_SKIPPED_KEYS);
+    expect(r.chains[0]?.skipped.size).toBe(MAX_STORED_SKIPPED_KEYS);
     // 2998 keys were skipped; the 998 oldest (iterations 0..997) are gone.
     await rejectsWith(
       decryptGroupMessage(clock(), r, messages[997] as Bytes, aliceIdentity),
@@ -393,7 +393,9 @@ describe('sender keys: ordering, replay and limits', () => {
       more.messages[5] as Bytes,
       aliceIdentity,
     );
-    expect(later.record.chains[0]?.skipped.map((k) => k.iteration)).toEqual([4]);
+    expect([...(later.record.chains[0]?.skipped.values() ?? [])].map((k) => k.iteration)).toEqual([
+      4,
+    ]);
     await rejectsWith(
       decryptGroupMessage(clock(Number.NaN), r, messages[1] as Bytes, aliceIdentity),
       ErrorCode.BAD_ARGUMENT,
@@ -482,6 +484,18 @@ describe('sender keys: persistence', () => {
     const next = await encryptGroupMessage(restoredState, utf8('after restore'), aliceIdentity);
     const dec = await decryptGroupMessage(clock(), restored, next.message, aliceIdentity);
     expect(dec.iteration).toBe(5);
+  });
+
+  it('rejects a stored record naming one skipped key twice', async () => {
+    const { sender, record } = await setup();
+    const { messages } = await encryptMany(sender, 3);
+    const r = (await decryptGroupMessage(clock(), record, messages[2] as Bytes, aliceIdentity))
+      .record;
+    const bytes = serializeSenderKeyRecord(r);
+    // 19 header bytes, 74 chain bytes, then 44-byte skipped keys led by their u32 iteration.
+    const twice = bytes.slice();
+    twice.set(bytes.subarray(93, 97), 93 + 44);
+    throwsWith(() => deserializeSenderKeyRecord(twice), ErrorCode.STATE_CORRUPT);
   });
 
   it('rejects other versions, other kinds, truncation and trailing bytes', async () => {

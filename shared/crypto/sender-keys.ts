@@ -41,6 +41,7 @@ import {
 import { MessageType, PROTOCOL_VERSION } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
+import { isExpired, SkippedKeyStore, type StoredMessageKey } from './skipped-keys.ts';
 
 export const SENDER_KEY_VERSION = PROTOCOL_VERSION;
 /**
@@ -81,11 +82,14 @@ export interface SenderKeyState {
   readonly signingKey: SigningKeyPair;
 }
 
-export interface SkippedMessageKey {
+/** A skipped key of a Sender Key chain. */
+export interface SkippedMessageKey extends StoredMessageKey {
   readonly iteration: number;
-  readonly messageKey: Bytes;
-  readonly storedAt: number;
 }
+
+/** The skipped keys of one Sender Key chain (same store and rules as pairwise sessions). */
+export type SkippedMessageKeys = SkippedKeyStore<SkippedMessageKey>;
+const NO_SKIPPED_KEYS = SkippedKeyStore.empty<SkippedMessageKey>((k) => String(k.iteration));
 
 /** One sending chain of a remote sender, as we know it. */
 export interface ReceiverChain {
@@ -95,7 +99,7 @@ export interface ReceiverChain {
   readonly chainKey: Bytes;
   readonly signingPublicKey: Bytes;
   /** Keys of messages not yet received, oldest first. */
-  readonly skipped: readonly SkippedMessageKey[];
+  readonly skipped: SkippedMessageKeys;
 }
 
 /** Everything we know about one (distribution id, sender device): newest chain first. */
@@ -387,7 +391,7 @@ export function processDistributionMessage(
     iteration: message.iteration,
     chainKey: message.chainKey,
     signingPublicKey: message.signingPublicKey,
-    skipped: [],
+    skipped: NO_SKIPPED_KEYS,
   };
   const others = (record?.chains ?? []).filter((c) => c.chainId !== message.chainId);
   return {
@@ -404,8 +408,7 @@ interface KeySearch {
 /** Finds or derives the message key for `iteration`, returning the chain as it would be afterwards. */
 function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): KeySearch {
   if (iteration < chain.iteration) {
-    const index = chain.skipped.findIndex((k) => k.iteration === iteration);
-    const found = chain.skipped[index];
+    const found = chain.skipped.get({ iteration });
     if (found === undefined) {
       fail(
         ErrorCode.DUPLICATE_MESSAGE,
@@ -415,13 +418,15 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
         },
       );
     }
-    if (now - found.storedAt >= SKIPPED_KEY_MAX_AGE_MS) {
+    if (isExpired(found, now)) {
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Group message arrived after its skipped key expired', {
         iteration,
       });
     }
-    const skipped = chain.skipped.slice(0, index).concat(chain.skipped.slice(index + 1));
-    return { messageKey: found.messageKey, chain: { ...chain, skipped } };
+    return {
+      messageKey: found.messageKey,
+      chain: { ...chain, skipped: chain.skipped.without({ iteration }) },
+    };
   }
   const gap = iteration - chain.iteration;
   if (gap > MAX_SKIP) {
@@ -438,17 +443,13 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
     chainKey = step.chainKey;
   }
   const step = kdfChain(chainKey);
-  const kept = chain.skipped.filter((k) => now - k.storedAt < SKIPPED_KEY_MAX_AGE_MS).concat(fresh);
   return {
     messageKey: step.messageKey,
     chain: {
       ...chain,
       iteration: iteration + 1,
       chainKey: step.chainKey,
-      skipped:
-        kept.length > MAX_STORED_SKIPPED_KEYS
-          ? kept.slice(kept.length - MAX_STORED_SKIPPED_KEYS)
-          : kept,
+      skipped: chain.skipped.withoutExpired(now).withAdded(fresh),
     },
   };
 }
@@ -544,7 +545,7 @@ function checkStateHeader(bytes: Uint8Array, kind: number): void {
 /** Versioned bytes; contains chain and message keys, so store them encrypted. */
 export function serializeSenderKeyRecord(record: SenderKeyRecord): Bytes {
   let length = 2 + DISTRIBUTION_ID_BYTES + 1;
-  for (const c of record.chains) length += CHAIN_FIXED_BYTES + c.skipped.length * SKIPPED_BYTES;
+  for (const c of record.chains) length += CHAIN_FIXED_BYTES + c.skipped.size * SKIPPED_BYTES;
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   out[0] = STATE_FORMAT_VERSION;
@@ -557,9 +558,9 @@ export function serializeSenderKeyRecord(record: SenderKeyRecord): Bytes {
     view.setUint32(at + 4, c.iteration);
     out.set(c.chainKey, at + 8);
     out.set(c.signingPublicKey, at + 8 + CHAIN_KEY_BYTES);
-    view.setUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES, c.skipped.length);
+    view.setUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES, c.skipped.size);
     at += CHAIN_FIXED_BYTES;
-    for (const k of c.skipped) {
+    for (const k of c.skipped.values()) {
       view.setUint32(at, k.iteration);
       out.set(k.messageKey, at + 4);
       view.setFloat64(at + 36, k.storedAt);
@@ -610,7 +611,9 @@ export function deserializeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
       });
       at += SKIPPED_BYTES;
     }
-    chains.push({ chainId, iteration, chainKey, signingPublicKey, skipped });
+    const store = NO_SKIPPED_KEYS.of(skipped);
+    if (store.size !== skippedCount) throw corrupt('duplicate skipped keys');
+    chains.push({ chainId, iteration, chainKey, signingPublicKey, skipped: store });
   }
   if (at !== bytes.length) throw corrupt('trailing bytes');
   return { distributionId, chains };
