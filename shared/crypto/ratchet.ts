@@ -18,7 +18,7 @@
  * changes are new. Every state is built by `ratchetState`, so all of them have
  * one shape (monomorphic property access in the hot path).
  */
-import { type Bytes, copy, equalBytes } from '../bytes.ts';
+import { type Bytes, copy, equalBytes, toHex } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
 import { hkdf, hkdfZeroSalt, kdfChain } from './kdf.ts';
@@ -79,16 +79,67 @@ const MESSAGE_KEYS_INFO = new TextEncoder().encode(Label.MESSAGE_KEYS);
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 
-function ratchetState(
-  rootKey: Bytes,
-  ourRatchetKey: DhKeyPair,
-  sending: SendingChain | undefined,
-  previousSendingLength: number,
-  receiving: ReceivingChain | undefined,
-  retired: readonly RetiredChain[],
-  skipped: SkippedKeys,
-): RatchetState {
-  return { rootKey, ourRatchetKey, sending, previousSendingLength, receiving, retired, skipped };
+/** The fields of a ratchet state (a plain record; `ratchetState` makes the value). */
+export type RatchetFields = Pick<
+  RatchetState,
+  | 'rootKey'
+  | 'ourRatchetKey'
+  | 'sending'
+  | 'previousSendingLength'
+  | 'receiving'
+  | 'retired'
+  | 'skipped'
+>;
+
+const NODE_INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const DENO_INSPECT = Symbol.for('Deno.customInspect');
+
+/** What printing or JSON-serialising a state shows: public keys and counters, never a secret. */
+function publicView(state: RatchetState): Record<string, unknown> {
+  return {
+    ourRatchetKey: toHex(state.ourRatchetKey.publicKey),
+    sending: state.sending === undefined ? undefined : { index: state.sending.index },
+    previousSendingLength: state.previousSendingLength,
+    receiving:
+      state.receiving === undefined
+        ? undefined
+        : { publicKey: toHex(state.receiving.publicKey), index: state.receiving.index },
+    retired: state.retired.length,
+    skipped: state.skipped.size,
+    secrets: '[redacted]',
+  };
+}
+
+/**
+ * Every state inherits these (non-enumerable, so `toEqual`, spreads and the
+ * codec see only the fields): logs and accidental JSON.stringify show the
+ * public view, as vodozemac's Debug impls do; the root key, chain keys and
+ * skipped message keys leave only through session-codec.ts.
+ */
+const RATCHET_STATE_PROTOTYPE: object = Object.freeze({
+  toJSON(this: RatchetState) {
+    return publicView(this);
+  },
+  [NODE_INSPECT](this: RatchetState) {
+    return { RatchetState: publicView(this) };
+  },
+  [DENO_INSPECT](this: RatchetState) {
+    return `RatchetState ${JSON.stringify(publicView(this))}`;
+  },
+});
+
+/** The one constructor of ratchet states (steps, restore). */
+export function ratchetState(fields: RatchetFields): RatchetState {
+  return {
+    __proto__: RATCHET_STATE_PROTOTYPE,
+    rootKey: fields.rootKey,
+    ourRatchetKey: fields.ourRatchetKey,
+    sending: fields.sending,
+    previousSendingLength: fields.previousSendingLength,
+    receiving: fields.receiving,
+    retired: fields.retired,
+    skipped: fields.skipped,
+  } as RatchetState;
 }
 
 /** KDF_RK: HKDF(salt = root key, ikm = DH output, info = ROOT) -> (root key, chain key). */
@@ -156,28 +207,28 @@ export function initiatorState(
   dhOutput: Uint8Array,
 ): RatchetState {
   const { rootKey, chainKey } = kdfRoot(sharedSecret, dhOutput);
-  return ratchetState(
+  return ratchetState({
     rootKey,
     ourRatchetKey,
-    { chainKey, index: 0 },
-    0,
-    undefined,
-    [],
-    SkippedKeys.EMPTY,
-  );
+    sending: { chainKey, index: 0 },
+    previousSendingLength: 0,
+    receiving: undefined,
+    retired: [],
+    skipped: SkippedKeys.EMPTY,
+  });
 }
 
 /** RatchetInitBob: our signed prekey is the first ratchet key; nothing can be sent yet. */
 export function responderState(sharedSecret: Uint8Array, signedPreKey: DhKeyPair): RatchetState {
-  return ratchetState(
-    copy(sharedSecret),
-    signedPreKey,
-    undefined,
-    0,
-    undefined,
-    [],
-    SkippedKeys.EMPTY,
-  );
+  return ratchetState({
+    rootKey: copy(sharedSecret),
+    ourRatchetKey: signedPreKey,
+    sending: undefined,
+    previousSendingLength: 0,
+    receiving: undefined,
+    retired: [],
+    skipped: SkippedKeys.EMPTY,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -209,15 +260,10 @@ export function advanceSendingChain(state: RatchetState): SendingStep {
     fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: sending chain exhausted');
   const step = kdfChain(sending.chainKey);
   return {
-    state: ratchetState(
-      state.rootKey,
-      state.ourRatchetKey,
-      { chainKey: step.chainKey, index: sending.index + 1 },
-      state.previousSendingLength,
-      state.receiving,
-      state.retired,
-      state.skipped,
-    ),
+    state: ratchetState({
+      ...state,
+      sending: { chainKey: step.chainKey, index: sending.index + 1 },
+    }),
     header: {
       dh: state.ourRatchetKey.publicKey,
       pn: state.previousSendingLength,
@@ -357,15 +403,11 @@ export function decryptOnKnownChain(
     step.messageKey.fill(0);
     const expired = state.skipped.withoutExpired(now);
     return {
-      state: ratchetState(
-        state.rootKey,
-        state.ourRatchetKey,
-        state.sending,
-        state.previousSendingLength,
-        { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
-        state.retired,
-        newlySkipped === undefined ? expired : expired.withAdded(newlySkipped),
-      ),
+      state: ratchetState({
+        ...state,
+        receiving: { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
+        skipped: newlySkipped === undefined ? expired : expired.withAdded(newlySkipped),
+      }),
       plaintext,
     };
   }
@@ -380,15 +422,7 @@ export function decryptOnKnownChain(
 }
 
 function withSkipped(state: RatchetState, skipped: SkippedKeys): RatchetState {
-  return ratchetState(
-    state.rootKey,
-    state.ourRatchetKey,
-    state.sending,
-    state.previousSendingLength,
-    state.receiving,
-    state.retired,
-    skipped,
-  );
+  return ratchetState({ ...state, skipped });
 }
 
 /**
@@ -461,15 +495,15 @@ export async function dhRatchetAndDecrypt(
         ];
   const skipped = state.skipped.withoutExpired(now);
   return {
-    state: ratchetState(
-      sent.rootKey,
+    state: ratchetState({
+      rootKey: sent.rootKey,
       ourRatchetKey,
-      { chainKey: sent.chainKey, index: 0 },
-      state.sending?.index ?? 0,
-      { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
+      sending: { chainKey: sent.chainKey, index: 0 },
+      previousSendingLength: state.sending?.index ?? 0,
+      receiving: { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
       retired,
-      newlySkipped.length === 0 ? skipped : skipped.withAdded(newlySkipped),
-    ),
+      skipped: newlySkipped.length === 0 ? skipped : skipped.withAdded(newlySkipped),
+    }),
     plaintext,
   };
 }

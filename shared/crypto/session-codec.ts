@@ -22,7 +22,7 @@ import { ByteReader, ByteWriter } from './byte-codec.ts';
 import { ED25519_PUBLIC_KEY_BYTES } from './ed25519.ts';
 import { MAX_RETIRED_CHAINS, MAX_STORED_SKIPPED_KEYS } from './limits.ts';
 import { encodePreKeyFields, readPreKeyFields } from './message-format.ts';
-import type { RatchetState, RetiredChain } from './ratchet.ts';
+import { type RatchetState, type RetiredChain, ratchetState } from './ratchet.ts';
 import { makeSession, type Session, type SessionRole } from './session-state.ts';
 import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 import { KeyAgreement } from './x3dh.ts';
@@ -162,7 +162,7 @@ export async function deserializeSession(bytes: Uint8Array): Promise<Session> {
   } finally {
     ratchetPrivate.fill(0);
   }
-  const ratchet: RatchetState = {
+  const ratchet = ratchetState({
     rootKey,
     ourRatchetKey,
     sending,
@@ -170,7 +170,7 @@ export async function deserializeSession(bytes: Uint8Array): Promise<Session> {
     receiving,
     retired,
     skipped: store,
-  };
+  });
   return makeSession({
     role,
     agreement,
