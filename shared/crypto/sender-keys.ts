@@ -20,6 +20,7 @@
 import { type Bytes, concat, equalBytes, fromBase64Url, wipe } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
+import { ByteReader, ByteWriter } from './byte-codec.ts';
 import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
@@ -32,12 +33,7 @@ import {
 } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
-import {
-  MAX_RECEIVER_CHAINS,
-  MAX_SKIP,
-  MAX_STORED_SKIPPED_KEYS,
-  SKIPPED_KEY_MAX_AGE_MS,
-} from './limits.ts';
+import { MAX_RECEIVER_CHAINS, MAX_SKIP, MAX_STORED_SKIPPED_KEYS } from './limits.ts';
 import { MessageType, PROTOCOL_VERSION } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
@@ -516,144 +512,129 @@ export async function decryptGroupMessage(
 
 // ---------------------------------------------------------------- persistence
 
+/*
+ * Stored state, format 1 (integers big-endian), written and read with the same
+ * ByteWriter/ByteReader as session state (session-codec.ts):
+ *   record: 0x01 0x01 | distributionId 16 | u8 chains, each:
+ *           chainId u32 | iteration u32 | chainKey 32 | signingKey 32 | u16 n |
+ *           n x (iteration u32 | messageKey 32 | storedAt f64)
+ *   sender: 0x01 0x02 | distributionId 16 | chainId u32 | iteration u32 | chainKey 32 |
+ *           signing public 32 | signing private 32
+ * sender-key-record.compat.test.ts holds stored bytes that must keep decoding.
+ */
 const STATE_FORMAT_VERSION = 1;
 const KIND_RECORD = 1;
 const KIND_SENDER = 2;
+const MESSAGE_KEY_BYTES = 32;
+const SKIPPED_BYTES = 4 + MESSAGE_KEY_BYTES + 8;
 const CHAIN_FIXED_BYTES = 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 2;
-const SKIPPED_BYTES = 4 + 32 + 8;
-const SENDER_STATE_BYTES =
-  2 + DISTRIBUTION_ID_BYTES + 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 32;
+const SIGNING_PRIVATE_BYTES = 32;
 
 function corrupt(reason: string): ParleyError {
-  return new ParleyError(ErrorCode.STATE_CORRUPT, `Cannot restore sender key state: ${reason}`);
+  return new ParleyError(ErrorCode.STATE_CORRUPT, `Cannot decode sender key state: ${reason}`);
 }
 
-function checkStateHeader(bytes: Uint8Array, kind: number): void {
+/** Checks version and kind; returns a reader positioned after them. */
+function stateReader(bytes: Uint8Array, kind: number): ByteReader {
   if (!(bytes instanceof Uint8Array) || bytes.length < 2) throw corrupt('too short');
   if (bytes[0] !== STATE_FORMAT_VERSION) {
     fail(
       ErrorCode.STATE_VERSION,
-      `Cannot restore sender key state: unsupported version (${bytes[0]})`,
+      `Cannot decode sender key state: unsupported version (${bytes[0]})`,
       {
         version: bytes[0] as number,
       },
     );
   }
   if (bytes[1] !== kind) throw corrupt('wrong kind of state');
+  const reader = new ByteReader(bytes, ErrorCode.STATE_CORRUPT, 'sender key state');
+  reader.u8();
+  reader.u8();
+  return reader;
 }
 
 /** Versioned bytes; contains chain and message keys, so store them encrypted. */
 export function serializeSenderKeyRecord(record: SenderKeyRecord): Bytes {
   let length = 2 + DISTRIBUTION_ID_BYTES + 1;
   for (const c of record.chains) length += CHAIN_FIXED_BYTES + c.skipped.size * SKIPPED_BYTES;
-  const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
-  out[0] = STATE_FORMAT_VERSION;
-  out[1] = KIND_RECORD;
-  out.set(record.distributionId, 2);
-  let at = 2 + DISTRIBUTION_ID_BYTES;
-  out[at++] = record.chains.length;
+  const w = new ByteWriter(length)
+    .u8(STATE_FORMAT_VERSION)
+    .u8(KIND_RECORD)
+    .bytes(record.distributionId)
+    .u8(record.chains.length);
   for (const c of record.chains) {
-    view.setUint32(at, c.chainId);
-    view.setUint32(at + 4, c.iteration);
-    out.set(c.chainKey, at + 8);
-    out.set(c.signingPublicKey, at + 8 + CHAIN_KEY_BYTES);
-    view.setUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES, c.skipped.size);
-    at += CHAIN_FIXED_BYTES;
-    for (const k of c.skipped.values()) {
-      view.setUint32(at, k.iteration);
-      out.set(k.messageKey, at + 4);
-      view.setFloat64(at + 36, k.storedAt);
-      at += SKIPPED_BYTES;
-    }
+    w.u32(c.chainId).u32(c.iteration).bytes(c.chainKey).bytes(c.signingPublicKey);
+    w.u16(c.skipped.size);
+    for (const k of c.skipped.values()) w.u32(k.iteration).bytes(k.messageKey).f64(k.storedAt);
   }
-  return out;
+  return w.finish();
 }
 
 export function deserializeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
-  checkStateHeader(bytes, KIND_RECORD);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  const need = (n: number): void => {
-    if (at + n > bytes.length) throw corrupt('truncated');
-  };
-  need(DISTRIBUTION_ID_BYTES + 1);
-  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
-  at += DISTRIBUTION_ID_BYTES;
-  const chainCount = bytes[at++] as number;
-  if (chainCount < 1 || chainCount > MAX_RECEIVER_CHAINS) throw corrupt('bad chain count');
+  const r = stateReader(bytes, KIND_RECORD);
+  const distributionId = r.bytes(DISTRIBUTION_ID_BYTES);
+  const chainCount = r.u8();
+  if (chainCount < 1 || chainCount > MAX_RECEIVER_CHAINS) r.fail('bad chain count');
   const chains: ReceiverChain[] = [];
   for (let n = 0; n < chainCount; n++) {
-    need(CHAIN_FIXED_BYTES);
-    const chainId = view.getUint32(at);
-    const iteration = view.getUint32(at + 4);
-    const chainKey = bytes.slice(at + 8, at + 8 + CHAIN_KEY_BYTES);
-    const signingPublicKey = bytes.slice(
-      at + 8 + CHAIN_KEY_BYTES,
-      at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
-    );
-    const skippedCount = view.getUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
-    at += CHAIN_FIXED_BYTES;
-    if (skippedCount > MAX_STORED_SKIPPED_KEYS) throw corrupt('too many skipped keys');
-    if (chains.some((c) => c.chainId === chainId)) throw corrupt('duplicate chain id');
-    need(skippedCount * SKIPPED_BYTES);
+    const chainId = r.u32();
+    const iteration = r.u32();
+    const chainKey = r.bytes(CHAIN_KEY_BYTES);
+    const signingPublicKey = r.bytes(ED25519_PUBLIC_KEY_BYTES);
+    const skippedCount = r.u16();
+    if (skippedCount > MAX_STORED_SKIPPED_KEYS) r.fail('too many skipped keys');
+    if (chains.some((c) => c.chainId === chainId)) r.fail('duplicate chain id');
+    if (r.remaining < skippedCount * SKIPPED_BYTES) r.fail('truncated');
     const skipped: SkippedMessageKey[] = [];
     for (let k = 0; k < skippedCount; k++) {
-      const skippedIteration = view.getUint32(at);
-      const storedAt = view.getFloat64(at + 36);
-      if (skippedIteration >= iteration || !Number.isSafeInteger(storedAt) || storedAt < 0) {
-        throw corrupt('bad skipped key');
-      }
-      skipped.push({
-        iteration: skippedIteration,
-        messageKey: bytes.slice(at + 4, at + 36),
-        storedAt,
-      });
-      at += SKIPPED_BYTES;
+      const skippedIteration = r.u32();
+      const messageKey = r.bytes(MESSAGE_KEY_BYTES);
+      const storedAt = r.f64();
+      if (skippedIteration >= iteration || !Number.isSafeInteger(storedAt) || storedAt < 0)
+        r.fail('bad skipped key');
+      skipped.push({ iteration: skippedIteration, messageKey, storedAt });
     }
     const store = NO_SKIPPED_KEYS.of(skipped);
-    if (store.size !== skippedCount) throw corrupt('duplicate skipped keys');
+    if (store.size !== skippedCount) r.fail('duplicate skipped keys');
     chains.push({ chainId, iteration, chainKey, signingPublicKey, skipped: store });
   }
-  if (at !== bytes.length) throw corrupt('trailing bytes');
+  r.end();
   return { distributionId, chains };
 }
 
 /** Versioned bytes including the signing private key: store them encrypted. */
 export async function serializeSenderKeyState(state: SenderKeyState): Promise<Bytes> {
   const privateKey = await exportSigningPrivate(state.signingKey.privateKey);
-  const out = new Uint8Array(SENDER_STATE_BYTES);
-  const view = new DataView(out.buffer);
-  out[0] = STATE_FORMAT_VERSION;
-  out[1] = KIND_SENDER;
-  out.set(state.distributionId, 2);
-  let at = 2 + DISTRIBUTION_ID_BYTES;
-  view.setUint32(at, state.chainId);
-  view.setUint32(at + 4, state.iteration);
-  at += 8;
-  out.set(state.chainKey, at);
-  out.set(state.signingKey.publicKey, at + CHAIN_KEY_BYTES);
-  out.set(privateKey, at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
+  const out = new ByteWriter(
+    2 +
+      DISTRIBUTION_ID_BYTES +
+      8 +
+      CHAIN_KEY_BYTES +
+      ED25519_PUBLIC_KEY_BYTES +
+      SIGNING_PRIVATE_BYTES,
+  )
+    .u8(STATE_FORMAT_VERSION)
+    .u8(KIND_SENDER)
+    .bytes(state.distributionId)
+    .u32(state.chainId)
+    .u32(state.iteration)
+    .bytes(state.chainKey)
+    .bytes(state.signingKey.publicKey)
+    .bytes(privateKey)
+    .finish();
   wipe(privateKey);
   return out;
 }
 
 export async function deserializeSenderKeyState(bytes: Uint8Array): Promise<SenderKeyState> {
-  checkStateHeader(bytes, KIND_SENDER);
-  if (bytes.length !== SENDER_STATE_BYTES) throw corrupt('wrong length');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
-  at += DISTRIBUTION_ID_BYTES;
-  const chainId = view.getUint32(at);
-  const iteration = view.getUint32(at + 4);
-  at += 8;
-  const chainKey = bytes.slice(at, at + CHAIN_KEY_BYTES);
-  const publicKey = bytes.slice(
-    at + CHAIN_KEY_BYTES,
-    at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
-  );
-  const rawPrivate = bytes.slice(at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
+  const r = stateReader(bytes, KIND_SENDER);
+  const distributionId = r.bytes(DISTRIBUTION_ID_BYTES);
+  const chainId = r.u32();
+  const iteration = r.u32();
+  const chainKey = r.bytes(CHAIN_KEY_BYTES);
+  const publicKey = r.bytes(ED25519_PUBLIC_KEY_BYTES);
+  const rawPrivate = r.bytes(SIGNING_PRIVATE_BYTES);
+  r.end();
   const privateKey = await importSigningPrivate(rawPrivate, true).catch(() => {
     throw corrupt('bad signing key');
   });
