@@ -6,7 +6,7 @@ import {
   deserializeSenderKeyState,
   serializeSenderKeyRecord,
   serializeSenderKeyState,
-} from './sender-keys.ts';
+} from './sender-key-record.ts';
 import { failureCode } from './testing/errors.ts';
 
 // Stored by the format-1 codec before it moved to ByteWriter/ByteReader: records in

@@ -19,21 +19,23 @@ import {
 } from './limits.ts';
 import { type Random, systemRandom } from './random.ts';
 import {
+  deserializeSenderKeyRecord,
+  deserializeSenderKeyState,
+  serializeSenderKeyRecord,
+  serializeSenderKeyState,
+} from './sender-key-record.ts';
+import {
   createDistributionMessage,
   createSenderKey,
   DISTRIBUTION_MESSAGE_BYTES,
   decodeDistributionMessage,
   decryptGroupMessage,
-  deserializeSenderKeyRecord,
-  deserializeSenderKeyState,
   encryptGroupMessage,
   parseGroupMessageHeader,
   processDistributionMessage,
   rotateSenderKey,
   type SenderKeyRecord,
   type SenderKeyState,
-  serializeSenderKeyRecord,
-  serializeSenderKeyState,
 } from './sender-keys.ts';
 import vector from './vectors/sender-keys.json' with { type: 'json' };
 
