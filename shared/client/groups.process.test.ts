@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { encodeIdentity } from '../crypto/keys.ts';
-import { decryptGroupMessage, deserializeSenderKeyRecord } from '../crypto/sender-keys.ts';
+import { deserializeSenderKeyRecord } from '../crypto/sender-key-record.ts';
+import { decryptGroupMessage } from '../crypto/sender-keys.ts';
 import { isParleyError } from '../errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { encodeServerFrame } from '../wire/codec.ts';

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, fromHex, toHex, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import {
+  MAX_RETIRED_CHAINS,
+  MAX_SKIP,
+  MAX_STORED_SKIPPED_KEYS,
+  SKIPPED_KEY_MAX_AGE_MS,
+} from './limits.ts';
 import { encodeRatchetHeader, type RatchetHeader } from './message-format.ts';
 import {
   initiatorState,
   kdfRoot,
-  MAX_RETIRED_CHAINS,
-  MAX_SKIP,
   messageKeys,
   type RatchetDeps,
   type RatchetState,
@@ -14,7 +18,6 @@ import {
   ratchetEncrypt,
   responderState,
 } from './ratchet.ts';
-import { MAX_STORED_SKIPPED_KEYS, SKIPPED_KEY_MAX_AGE_MS } from './skipped-keys.ts';
 import { manualClock, seededDhKeyPairs, seededRandom } from './testing/deterministic.ts';
 import { failureCode } from './testing/errors.ts';
 import { dh, generateDhKeyPair } from './x25519.ts';

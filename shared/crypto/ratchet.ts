@@ -18,13 +18,14 @@
  * changes are new. Every state is built by `ratchetState`, so all of them have
  * one shape (monomorphic property access in the hot path).
  */
-import { type Bytes, copy, equalBytes } from '../bytes.ts';
+import { type Bytes, copy, equalBytes, toHex } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
 import { hkdf, hkdfZeroSalt, kdfChain } from './kdf.ts';
 import { Label } from './labels.ts';
+import { MAX_RETIRED_CHAINS, MAX_SKIP } from './limits.ts';
 import type { RatchetHeader } from './message-format.ts';
-import { SKIPPED_KEY_MAX_AGE_MS, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
+import { isExpired, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 import {
   type DhKeyPair,
   deriveDh,
@@ -32,14 +33,6 @@ import {
   validateX25519Public,
 } from './x25519.ts';
 
-/** Most message keys one message may make us derive and store on one chain. */
-export const MAX_SKIP = 1000;
-/**
- * Closed receiving chains remembered (public key and final length) so a replay
- * of an old message is reported as DUPLICATE_MESSAGE rather than attempted as a
- * new DH ratchet step. Older replays still fail, as DECRYPT_FAILED.
- */
-export const MAX_RETIRED_CHAINS = 20;
 const MAX_INDEX = 0xffffffff;
 
 export interface SendingChain {
@@ -86,16 +79,67 @@ const MESSAGE_KEYS_INFO = new TextEncoder().encode(Label.MESSAGE_KEYS);
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 
-function ratchetState(
-  rootKey: Bytes,
-  ourRatchetKey: DhKeyPair,
-  sending: SendingChain | undefined,
-  previousSendingLength: number,
-  receiving: ReceivingChain | undefined,
-  retired: readonly RetiredChain[],
-  skipped: SkippedKeys,
-): RatchetState {
-  return { rootKey, ourRatchetKey, sending, previousSendingLength, receiving, retired, skipped };
+/** The fields of a ratchet state (a plain record; `ratchetState` makes the value). */
+export type RatchetFields = Pick<
+  RatchetState,
+  | 'rootKey'
+  | 'ourRatchetKey'
+  | 'sending'
+  | 'previousSendingLength'
+  | 'receiving'
+  | 'retired'
+  | 'skipped'
+>;
+
+const NODE_INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const DENO_INSPECT = Symbol.for('Deno.customInspect');
+
+/** What printing or JSON-serialising a state shows: public keys and counters, never a secret. */
+function publicView(state: RatchetState): Record<string, unknown> {
+  return {
+    ourRatchetKey: toHex(state.ourRatchetKey.publicKey),
+    sending: state.sending === undefined ? undefined : { index: state.sending.index },
+    previousSendingLength: state.previousSendingLength,
+    receiving:
+      state.receiving === undefined
+        ? undefined
+        : { publicKey: toHex(state.receiving.publicKey), index: state.receiving.index },
+    retired: state.retired.length,
+    skipped: state.skipped.size,
+    secrets: '[redacted]',
+  };
+}
+
+/**
+ * Every state inherits these (non-enumerable, so `toEqual`, spreads and the
+ * codec see only the fields): logs and accidental JSON.stringify show the
+ * public view, as vodozemac's Debug impls do; the root key, chain keys and
+ * skipped message keys leave only through session-codec.ts.
+ */
+const RATCHET_STATE_PROTOTYPE: object = Object.freeze({
+  toJSON(this: RatchetState) {
+    return publicView(this);
+  },
+  [NODE_INSPECT](this: RatchetState) {
+    return { RatchetState: publicView(this) };
+  },
+  [DENO_INSPECT](this: RatchetState) {
+    return `RatchetState ${JSON.stringify(publicView(this))}`;
+  },
+});
+
+/** The one constructor of ratchet states (steps, restore). */
+export function ratchetState(fields: RatchetFields): RatchetState {
+  return {
+    __proto__: RATCHET_STATE_PROTOTYPE,
+    rootKey: fields.rootKey,
+    ourRatchetKey: fields.ourRatchetKey,
+    sending: fields.sending,
+    previousSendingLength: fields.previousSendingLength,
+    receiving: fields.receiving,
+    retired: fields.retired,
+    skipped: fields.skipped,
+  } as RatchetState;
 }
 
 /** KDF_RK: HKDF(salt = root key, ikm = DH output, info = ROOT) -> (root key, chain key). */
@@ -163,28 +207,28 @@ export function initiatorState(
   dhOutput: Uint8Array,
 ): RatchetState {
   const { rootKey, chainKey } = kdfRoot(sharedSecret, dhOutput);
-  return ratchetState(
+  return ratchetState({
     rootKey,
     ourRatchetKey,
-    { chainKey, index: 0 },
-    0,
-    undefined,
-    [],
-    SkippedKeys.EMPTY,
-  );
+    sending: { chainKey, index: 0 },
+    previousSendingLength: 0,
+    receiving: undefined,
+    retired: [],
+    skipped: SkippedKeys.EMPTY,
+  });
 }
 
 /** RatchetInitBob: our signed prekey is the first ratchet key; nothing can be sent yet. */
 export function responderState(sharedSecret: Uint8Array, signedPreKey: DhKeyPair): RatchetState {
-  return ratchetState(
-    copy(sharedSecret),
-    signedPreKey,
-    undefined,
-    0,
-    undefined,
-    [],
-    SkippedKeys.EMPTY,
-  );
+  return ratchetState({
+    rootKey: copy(sharedSecret),
+    ourRatchetKey: signedPreKey,
+    sending: undefined,
+    previousSendingLength: 0,
+    receiving: undefined,
+    retired: [],
+    skipped: SkippedKeys.EMPTY,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -216,15 +260,10 @@ export function advanceSendingChain(state: RatchetState): SendingStep {
     fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: sending chain exhausted');
   const step = kdfChain(sending.chainKey);
   return {
-    state: ratchetState(
-      state.rootKey,
-      state.ourRatchetKey,
-      { chainKey: step.chainKey, index: sending.index + 1 },
-      state.previousSendingLength,
-      state.receiving,
-      state.retired,
-      state.skipped,
-    ),
+    state: ratchetState({
+      ...state,
+      sending: { chainKey: step.chainKey, index: sending.index + 1 },
+    }),
     header: {
       dh: state.ourRatchetKey.publicKey,
       pn: state.previousSendingLength,
@@ -331,12 +370,13 @@ export function decryptOnKnownChain(
 ): DecryptResult | undefined {
   // 1. A key stored for a message that arrived late (looked up before expiry
   //    pruning, so a late message is reported as expired rather than as a replay).
-  const stored = state.skipped.get(header.dh, header.n);
+  const slot = { ratchetKey: header.dh, index: header.n };
+  const stored = state.skipped.get(slot);
   if (stored !== undefined) {
-    if (now - stored.storedAt >= SKIPPED_KEY_MAX_AGE_MS)
+    if (isExpired(stored, now))
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Cannot decrypt: message key expired');
     const plaintext = openWithMessageKey(stored.messageKey, ciphertext, aad);
-    const skipped = state.skipped.withoutExpired(now).without(header.dh, header.n);
+    const skipped = state.skipped.withoutExpired(now).without(slot);
     return { state: withSkipped(state, skipped), plaintext };
   }
 
@@ -363,15 +403,11 @@ export function decryptOnKnownChain(
     step.messageKey.fill(0);
     const expired = state.skipped.withoutExpired(now);
     return {
-      state: ratchetState(
-        state.rootKey,
-        state.ourRatchetKey,
-        state.sending,
-        state.previousSendingLength,
-        { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
-        state.retired,
-        newlySkipped === undefined ? expired : expired.withAdded(newlySkipped),
-      ),
+      state: ratchetState({
+        ...state,
+        receiving: { publicKey: receiving.publicKey, chainKey: step.chainKey, index: header.n + 1 },
+        skipped: newlySkipped === undefined ? expired : expired.withAdded(newlySkipped),
+      }),
       plaintext,
     };
   }
@@ -386,15 +422,7 @@ export function decryptOnKnownChain(
 }
 
 function withSkipped(state: RatchetState, skipped: SkippedKeys): RatchetState {
-  return ratchetState(
-    state.rootKey,
-    state.ourRatchetKey,
-    state.sending,
-    state.previousSendingLength,
-    state.receiving,
-    state.retired,
-    skipped,
-  );
+  return ratchetState({ ...state, skipped });
 }
 
 /**
@@ -467,15 +495,15 @@ export async function dhRatchetAndDecrypt(
         ];
   const skipped = state.skipped.withoutExpired(now);
   return {
-    state: ratchetState(
-      sent.rootKey,
+    state: ratchetState({
+      rootKey: sent.rootKey,
       ourRatchetKey,
-      { chainKey: sent.chainKey, index: 0 },
-      state.sending?.index ?? 0,
-      { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
+      sending: { chainKey: sent.chainKey, index: 0 },
+      previousSendingLength: state.sending?.index ?? 0,
+      receiving: { publicKey: theirKey, chainKey: step.chainKey, index: header.n + 1 },
       retired,
-      newlySkipped.length === 0 ? skipped : skipped.withAdded(newlySkipped),
-    ),
+      skipped: newlySkipped.length === 0 ? skipped : skipped.withAdded(newlySkipped),
+    }),
     plaintext,
   };
 }

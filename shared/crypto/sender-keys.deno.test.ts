@@ -2,10 +2,10 @@
 // and Deno produce and accept the same bytes.
 import { strictEqual } from 'node:assert/strict';
 import { fromHex, fromUtf8, toHex, utf8 } from '../bytes.ts';
+import { deserializeSenderKeyState } from './sender-key-record.ts';
 import {
   createDistributionMessage,
   decryptGroupMessage,
-  deserializeSenderKeyState,
   encryptGroupMessage,
   processDistributionMessage,
 } from './sender-keys.ts';

@@ -11,27 +11,31 @@ import { sealSmall } from './aead.ts';
 import { signedPayload, signWithContext } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
+import {
+  MAX_RECEIVER_CHAINS,
+  MAX_SKIP,
+  MAX_STORED_SKIPPED_KEYS,
+  SKIPPED_KEY_MAX_AGE_MS,
+} from './limits.ts';
 import { type Random, systemRandom } from './random.ts';
+import {
+  deserializeSenderKeyRecord,
+  deserializeSenderKeyState,
+  serializeSenderKeyRecord,
+  serializeSenderKeyState,
+} from './sender-key-record.ts';
 import {
   createDistributionMessage,
   createSenderKey,
   DISTRIBUTION_MESSAGE_BYTES,
   decodeDistributionMessage,
   decryptGroupMessage,
-  deserializeSenderKeyRecord,
-  deserializeSenderKeyState,
   encryptGroupMessage,
-  MAX_RECEIVER_CHAINS,
-  MAX_SKIP,
-  MAX_SKIPPED_KEY_AGE_MS,
-  MAX_SKIPPED_KEYS,
   parseGroupMessageHeader,
   processDistributionMessage,
   rotateSenderKey,
   type SenderKeyRecord,
   type SenderKeyState,
-  serializeSenderKeyRecord,
-  serializeSenderKeyState,
 } from './sender-keys.ts';
 import vector from './vectors/sender-keys.json' with { type: 'json' };
 
@@ -334,7 +338,7 @@ describe('sender keys: ordering, replay and limits', () => {
       messages[MAX_SKIP] as Bytes,
       aliceIdentity,
     );
-    expect(dec.record.chains[0]?.skipped).toHaveLength(MAX_SKIP);
+    expect(dec.record.chains[0]?.skipped.size).toBe(MAX_SKIP);
     const early = await decryptGroupMessage(
       clock(),
       dec.record,
@@ -344,13 +348,13 @@ describe('sender keys: ordering, replay and limits', () => {
     expect(early.iteration).toBe(0);
   });
 
-  it(`keeps at most ${MAX_SKIPPED_KEYS} skipped keys per chain, evicting the oldest`, async () => {
+  it(`keeps at most ${MAX_STORED_SKIPPED_KEYS} skipped keys per chain, evicting the oldest`, async () => {
     const { sender, record } = await setup();
     const { messages } = await encryptMany(sender, 3001);
     let r = record;
     for (const i of [1000, 2000, 3000])
       r = (await decryptGroupMessage(clock(), r, messages[i] as Bytes, aliceIdentity)).record;
-    expect(r.chains[0]?.skipped).toHaveLength(MAX_SKIPPED_KEYS);
+    expect(r.chains[0]?.skipped.size).toBe(MAX_STORED_SKIPPED_KEYS);
     // 2998 keys were skipped; the 998 oldest (iterations 0..997) are gone.
     await rejectsWith(
       decryptGroupMessage(clock(), r, messages[997] as Bytes, aliceIdentity),
@@ -365,17 +369,18 @@ describe('sender keys: ordering, replay and limits', () => {
     const { messages } = await encryptMany(sender, 4);
     const r = (await decryptGroupMessage(clock(T0), record, messages[3] as Bytes, aliceIdentity))
       .record;
-    const atLimit = await decryptGroupMessage(
-      clock(T0 + MAX_SKIPPED_KEY_AGE_MS),
+    const justBefore = await decryptGroupMessage(
+      clock(T0 + SKIPPED_KEY_MAX_AGE_MS - 1),
       r,
       messages[0] as Bytes,
       aliceIdentity,
     );
-    expect(atLimit.iteration).toBe(0);
-    expect(MAX_SKIPPED_KEY_AGE_MS).toBe(7 * DAY);
+    expect(justBefore.iteration).toBe(0);
+    expect(SKIPPED_KEY_MAX_AGE_MS).toBe(7 * DAY);
+    // Exactly 7 days old is expired, as in pairwise sessions (ratchet.test.ts).
     await rejectsWith(
       decryptGroupMessage(
-        clock(T0 + MAX_SKIPPED_KEY_AGE_MS + 1),
+        clock(T0 + SKIPPED_KEY_MAX_AGE_MS),
         r,
         messages[1] as Bytes,
         aliceIdentity,
@@ -390,7 +395,9 @@ describe('sender keys: ordering, replay and limits', () => {
       more.messages[5] as Bytes,
       aliceIdentity,
     );
-    expect(later.record.chains[0]?.skipped.map((k) => k.iteration)).toEqual([4]);
+    expect([...(later.record.chains[0]?.skipped.values() ?? [])].map((k) => k.iteration)).toEqual([
+      4,
+    ]);
     await rejectsWith(
       decryptGroupMessage(clock(Number.NaN), r, messages[1] as Bytes, aliceIdentity),
       ErrorCode.BAD_ARGUMENT,
@@ -479,6 +486,18 @@ describe('sender keys: persistence', () => {
     const next = await encryptGroupMessage(restoredState, utf8('after restore'), aliceIdentity);
     const dec = await decryptGroupMessage(clock(), restored, next.message, aliceIdentity);
     expect(dec.iteration).toBe(5);
+  });
+
+  it('rejects a stored record naming one skipped key twice', async () => {
+    const { sender, record } = await setup();
+    const { messages } = await encryptMany(sender, 3);
+    const r = (await decryptGroupMessage(clock(), record, messages[2] as Bytes, aliceIdentity))
+      .record;
+    const bytes = serializeSenderKeyRecord(r);
+    // 19 header bytes, 74 chain bytes, then 44-byte skipped keys led by their u32 iteration.
+    const twice = bytes.slice();
+    twice.set(bytes.subarray(93, 97), 93 + 44);
+    throwsWith(() => deserializeSenderKeyRecord(twice), ErrorCode.STATE_CORRUPT);
   });
 
   it('rejects other versions, other kinds, truncation and trailing bytes', async () => {

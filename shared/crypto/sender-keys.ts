@@ -17,24 +17,24 @@
  * ciphertext is bound to its type, version, position and sender; the signature
  * covers everything before it (SignatureContext.SENDER_KEY_MESSAGE).
  */
-import { type Bytes, concat, equalBytes, fromBase64Url, wipe } from '../bytes.ts';
-import { ErrorCode, fail, ParleyError } from '../errors.ts';
+import { type Bytes, concat, equalBytes, wipe } from '../bytes.ts';
+import { ErrorCode, fail } from '../errors.ts';
 import { openSmall, sealSmall } from './aead.ts';
 import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
-  exportSigningPrivate,
   generateSigningKeyPair,
-  importSigningPrivate,
   type SigningKeyPair,
   signWithContext,
   verifyWithContext,
 } from './ed25519.ts';
 import { hkdf, kdfChain } from './kdf.ts';
 import { Label, SignatureContext } from './labels.ts';
+import { MAX_RECEIVER_CHAINS, MAX_SKIP } from './limits.ts';
 import { MessageType, PROTOCOL_VERSION } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { Random } from './random.ts';
+import { isExpired, SkippedKeyStore, type StoredMessageKey } from './skipped-keys.ts';
 
 export const SENDER_KEY_VERSION = PROTOCOL_VERSION;
 /**
@@ -50,13 +50,6 @@ export const DISTRIBUTION_ID_BYTES = 16;
 export const CHAIN_KEY_BYTES = 32;
 /** Encode(identity) = 0x01 || X25519 key || Ed25519 key. */
 export const SENDER_IDENTITY_BYTES = 65;
-/** Most message keys one message may make us skip (and store) on one chain. */
-export const MAX_SKIP = 1000;
-/** Skipped keys kept per chain; the oldest are evicted first. */
-export const MAX_SKIPPED_KEYS = 2000;
-export const MAX_SKIPPED_KEY_AGE_MS = 7 * 24 * 60 * 60 * 1000;
-/** Chains kept per sender after rotations (as libsignal's MAX_SENDER_KEY_STATES). */
-export const MAX_RECEIVER_CHAINS = 5;
 
 const HEADER_BYTES = 2 + DISTRIBUTION_ID_BYTES + 4 + 4;
 export const DISTRIBUTION_MESSAGE_BYTES = HEADER_BYTES + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES;
@@ -82,11 +75,14 @@ export interface SenderKeyState {
   readonly signingKey: SigningKeyPair;
 }
 
-export interface SkippedMessageKey {
+/** A skipped key of a Sender Key chain. */
+export interface SkippedMessageKey extends StoredMessageKey {
   readonly iteration: number;
-  readonly messageKey: Bytes;
-  readonly storedAt: number;
 }
+
+/** The skipped keys of one Sender Key chain (same store and rules as pairwise sessions). */
+export type SkippedMessageKeys = SkippedKeyStore<SkippedMessageKey>;
+export const NO_SKIPPED_KEYS = SkippedKeyStore.empty<SkippedMessageKey>((k) => String(k.iteration));
 
 /** One sending chain of a remote sender, as we know it. */
 export interface ReceiverChain {
@@ -96,7 +92,7 @@ export interface ReceiverChain {
   readonly chainKey: Bytes;
   readonly signingPublicKey: Bytes;
   /** Keys of messages not yet received, oldest first. */
-  readonly skipped: readonly SkippedMessageKey[];
+  readonly skipped: SkippedMessageKeys;
 }
 
 /** Everything we know about one (distribution id, sender device): newest chain first. */
@@ -388,7 +384,7 @@ export function processDistributionMessage(
     iteration: message.iteration,
     chainKey: message.chainKey,
     signingPublicKey: message.signingPublicKey,
-    skipped: [],
+    skipped: NO_SKIPPED_KEYS,
   };
   const others = (record?.chains ?? []).filter((c) => c.chainId !== message.chainId);
   return {
@@ -405,8 +401,7 @@ interface KeySearch {
 /** Finds or derives the message key for `iteration`, returning the chain as it would be afterwards. */
 function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): KeySearch {
   if (iteration < chain.iteration) {
-    const index = chain.skipped.findIndex((k) => k.iteration === iteration);
-    const found = chain.skipped[index];
+    const found = chain.skipped.get({ iteration });
     if (found === undefined) {
       fail(
         ErrorCode.DUPLICATE_MESSAGE,
@@ -416,13 +411,15 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
         },
       );
     }
-    if (now - found.storedAt > MAX_SKIPPED_KEY_AGE_MS) {
+    if (isExpired(found, now)) {
       fail(ErrorCode.MESSAGE_KEY_EXPIRED, 'Group message arrived after its skipped key expired', {
         iteration,
       });
     }
-    const skipped = chain.skipped.slice(0, index).concat(chain.skipped.slice(index + 1));
-    return { messageKey: found.messageKey, chain: { ...chain, skipped } };
+    return {
+      messageKey: found.messageKey,
+      chain: { ...chain, skipped: chain.skipped.without({ iteration }) },
+    };
   }
   const gap = iteration - chain.iteration;
   if (gap > MAX_SKIP) {
@@ -439,16 +436,13 @@ function messageKeyFor(chain: ReceiverChain, iteration: number, now: number): Ke
     chainKey = step.chainKey;
   }
   const step = kdfChain(chainKey);
-  const kept = chain.skipped
-    .filter((k) => now - k.storedAt <= MAX_SKIPPED_KEY_AGE_MS)
-    .concat(fresh);
   return {
     messageKey: step.messageKey,
     chain: {
       ...chain,
       iteration: iteration + 1,
       chainKey: step.chainKey,
-      skipped: kept.length > MAX_SKIPPED_KEYS ? kept.slice(kept.length - MAX_SKIPPED_KEYS) : kept,
+      skipped: chain.skipped.withoutExpired(now).withAdded(fresh),
     },
   };
 }
@@ -511,154 +505,4 @@ export async function decryptGroupMessage(
     chainId: header.chainId,
     iteration: header.iteration,
   };
-}
-
-// ---------------------------------------------------------------- persistence
-
-const STATE_FORMAT_VERSION = 1;
-const KIND_RECORD = 1;
-const KIND_SENDER = 2;
-const CHAIN_FIXED_BYTES = 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 2;
-const SKIPPED_BYTES = 4 + 32 + 8;
-const SENDER_STATE_BYTES =
-  2 + DISTRIBUTION_ID_BYTES + 4 + 4 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES + 32;
-
-function corrupt(reason: string): ParleyError {
-  return new ParleyError(ErrorCode.STATE_CORRUPT, `Cannot restore sender key state: ${reason}`);
-}
-
-function checkStateHeader(bytes: Uint8Array, kind: number): void {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 2) throw corrupt('too short');
-  if (bytes[0] !== STATE_FORMAT_VERSION) {
-    fail(
-      ErrorCode.STATE_VERSION,
-      `Cannot restore sender key state: unsupported version (${bytes[0]})`,
-      {
-        version: bytes[0] as number,
-      },
-    );
-  }
-  if (bytes[1] !== kind) throw corrupt('wrong kind of state');
-}
-
-/** Versioned bytes; contains chain and message keys, so store them encrypted. */
-export function serializeSenderKeyRecord(record: SenderKeyRecord): Bytes {
-  let length = 2 + DISTRIBUTION_ID_BYTES + 1;
-  for (const c of record.chains) length += CHAIN_FIXED_BYTES + c.skipped.length * SKIPPED_BYTES;
-  const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
-  out[0] = STATE_FORMAT_VERSION;
-  out[1] = KIND_RECORD;
-  out.set(record.distributionId, 2);
-  let at = 2 + DISTRIBUTION_ID_BYTES;
-  out[at++] = record.chains.length;
-  for (const c of record.chains) {
-    view.setUint32(at, c.chainId);
-    view.setUint32(at + 4, c.iteration);
-    out.set(c.chainKey, at + 8);
-    out.set(c.signingPublicKey, at + 8 + CHAIN_KEY_BYTES);
-    view.setUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES, c.skipped.length);
-    at += CHAIN_FIXED_BYTES;
-    for (const k of c.skipped) {
-      view.setUint32(at, k.iteration);
-      out.set(k.messageKey, at + 4);
-      view.setFloat64(at + 36, k.storedAt);
-      at += SKIPPED_BYTES;
-    }
-  }
-  return out;
-}
-
-export function deserializeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
-  checkStateHeader(bytes, KIND_RECORD);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  const need = (n: number): void => {
-    if (at + n > bytes.length) throw corrupt('truncated');
-  };
-  need(DISTRIBUTION_ID_BYTES + 1);
-  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
-  at += DISTRIBUTION_ID_BYTES;
-  const chainCount = bytes[at++] as number;
-  if (chainCount < 1 || chainCount > MAX_RECEIVER_CHAINS) throw corrupt('bad chain count');
-  const chains: ReceiverChain[] = [];
-  for (let n = 0; n < chainCount; n++) {
-    need(CHAIN_FIXED_BYTES);
-    const chainId = view.getUint32(at);
-    const iteration = view.getUint32(at + 4);
-    const chainKey = bytes.slice(at + 8, at + 8 + CHAIN_KEY_BYTES);
-    const signingPublicKey = bytes.slice(
-      at + 8 + CHAIN_KEY_BYTES,
-      at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
-    );
-    const skippedCount = view.getUint16(at + 8 + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
-    at += CHAIN_FIXED_BYTES;
-    if (skippedCount > MAX_SKIPPED_KEYS) throw corrupt('too many skipped keys');
-    if (chains.some((c) => c.chainId === chainId)) throw corrupt('duplicate chain id');
-    need(skippedCount * SKIPPED_BYTES);
-    const skipped: SkippedMessageKey[] = [];
-    for (let k = 0; k < skippedCount; k++) {
-      const skippedIteration = view.getUint32(at);
-      const storedAt = view.getFloat64(at + 36);
-      if (skippedIteration >= iteration || !Number.isSafeInteger(storedAt) || storedAt < 0) {
-        throw corrupt('bad skipped key');
-      }
-      skipped.push({
-        iteration: skippedIteration,
-        messageKey: bytes.slice(at + 4, at + 36),
-        storedAt,
-      });
-      at += SKIPPED_BYTES;
-    }
-    chains.push({ chainId, iteration, chainKey, signingPublicKey, skipped });
-  }
-  if (at !== bytes.length) throw corrupt('trailing bytes');
-  return { distributionId, chains };
-}
-
-/** Versioned bytes including the signing private key: store them encrypted. */
-export async function serializeSenderKeyState(state: SenderKeyState): Promise<Bytes> {
-  const privateKey = await exportSigningPrivate(state.signingKey.privateKey);
-  const out = new Uint8Array(SENDER_STATE_BYTES);
-  const view = new DataView(out.buffer);
-  out[0] = STATE_FORMAT_VERSION;
-  out[1] = KIND_SENDER;
-  out.set(state.distributionId, 2);
-  let at = 2 + DISTRIBUTION_ID_BYTES;
-  view.setUint32(at, state.chainId);
-  view.setUint32(at + 4, state.iteration);
-  at += 8;
-  out.set(state.chainKey, at);
-  out.set(state.signingKey.publicKey, at + CHAIN_KEY_BYTES);
-  out.set(privateKey, at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
-  wipe(privateKey);
-  return out;
-}
-
-export async function deserializeSenderKeyState(bytes: Uint8Array): Promise<SenderKeyState> {
-  checkStateHeader(bytes, KIND_SENDER);
-  if (bytes.length !== SENDER_STATE_BYTES) throw corrupt('wrong length');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  const distributionId = bytes.slice(at, at + DISTRIBUTION_ID_BYTES);
-  at += DISTRIBUTION_ID_BYTES;
-  const chainId = view.getUint32(at);
-  const iteration = view.getUint32(at + 4);
-  at += 8;
-  const chainKey = bytes.slice(at, at + CHAIN_KEY_BYTES);
-  const publicKey = bytes.slice(
-    at + CHAIN_KEY_BYTES,
-    at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES,
-  );
-  const rawPrivate = bytes.slice(at + CHAIN_KEY_BYTES + ED25519_PUBLIC_KEY_BYTES);
-  const privateKey = await importSigningPrivate(rawPrivate, true).catch(() => {
-    throw corrupt('bad signing key');
-  });
-  wipe(rawPrivate);
-  // The public half is derived, not trusted: a mismatched pair would sign
-  // messages no member can verify.
-  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
-  if (jwk.x === undefined || !equalBytes(fromBase64Url(jwk.x), publicKey))
-    throw corrupt('signing key pair mismatch');
-  return { distributionId, chainId, iteration, chainKey, signingKey: { publicKey, privateKey } };
 }

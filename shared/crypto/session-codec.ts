@@ -20,10 +20,11 @@ import { type Bytes, equalBytes } from '../bytes.ts';
 import { ErrorCode, fail, isParleyError, ParleyError } from '../errors.ts';
 import { ByteReader, ByteWriter } from './byte-codec.ts';
 import { ED25519_PUBLIC_KEY_BYTES } from './ed25519.ts';
+import { MAX_RETIRED_CHAINS, MAX_STORED_SKIPPED_KEYS } from './limits.ts';
 import { encodePreKeyFields, readPreKeyFields } from './message-format.ts';
-import { MAX_RETIRED_CHAINS, type RatchetState, type RetiredChain } from './ratchet.ts';
+import { type RatchetState, type RetiredChain, ratchetState } from './ratchet.ts';
 import { makeSession, type Session, type SessionRole } from './session-state.ts';
-import { MAX_STORED_SKIPPED_KEYS, type SkippedKey, SkippedKeys } from './skipped-keys.ts';
+import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 import { KeyAgreement } from './x3dh.ts';
 import { exportDhPrivateRaw, importDhKeyPair, X25519_KEY_BYTES } from './x25519.ts';
 
@@ -161,7 +162,7 @@ export async function deserializeSession(bytes: Uint8Array): Promise<Session> {
   } finally {
     ratchetPrivate.fill(0);
   }
-  const ratchet: RatchetState = {
+  const ratchet = ratchetState({
     rootKey,
     ourRatchetKey,
     sending,
@@ -169,7 +170,7 @@ export async function deserializeSession(bytes: Uint8Array): Promise<Session> {
     receiving,
     retired,
     skipped: store,
-  };
+  });
   return makeSession({
     role,
     agreement,

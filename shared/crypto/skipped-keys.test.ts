@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Bytes } from '../bytes.ts';
-import {
-  MAX_STORED_SKIPPED_KEYS,
-  SKIPPED_KEY_MAX_AGE_MS,
-  type SkippedKey,
-  SkippedKeys,
-} from './skipped-keys.ts';
+import { MAX_STORED_SKIPPED_KEYS, SKIPPED_KEY_MAX_AGE_MS } from './limits.ts';
+import { type SkippedKey, SkippedKeys } from './skipped-keys.ts';
 
 const chainA: Bytes = new Uint8Array(32).fill(0xa);
 const chainB: Bytes = new Uint8Array(32).fill(0xb);
@@ -22,19 +18,19 @@ describe('SkippedKeys', () => {
   it('finds keys by (ratchet key, index) and never mixes chains', () => {
     const store = SkippedKeys.EMPTY.withAdded([...keys(chainA, 0, 3), ...keys(chainB, 0, 1)]);
     expect(store.size).toBe(4);
-    expect(store.get(chainA, 2)?.messageKey[0]).toBe(2);
-    expect(store.get(chainB, 0)?.ratchetKey).toBe(chainB);
-    expect(store.get(chainB, 1)).toBeUndefined();
+    expect(store.get({ ratchetKey: chainA, index: 2 })?.messageKey[0]).toBe(2);
+    expect(store.get({ ratchetKey: chainB, index: 0 })?.ratchetKey).toBe(chainB);
+    expect(store.get({ ratchetKey: chainB, index: 1 })).toBeUndefined();
   });
 
   it('is immutable: every change returns a new store', () => {
     const a = SkippedKeys.EMPTY.withAdded(keys(chainA, 0, 3));
-    const b = a.without(chainA, 1);
+    const b = a.without({ ratchetKey: chainA, index: 1 });
     const c = a.withAdded(keys(chainB, 0, 1));
     expect([a.size, b.size, c.size]).toEqual([3, 2, 4]);
-    expect(a.get(chainA, 1)).toBeDefined();
-    expect(b.get(chainA, 1)).toBeUndefined();
-    expect(a.without(chainA, 9)).toBe(a);
+    expect(a.get({ ratchetKey: chainA, index: 1 })).toBeDefined();
+    expect(b.get({ ratchetKey: chainA, index: 1 })).toBeUndefined();
+    expect(a.without({ ratchetKey: chainA, index: 9 })).toBe(a);
     expect(a.withAdded([])).toBe(a);
     expect(SkippedKeys.EMPTY.size).toBe(0);
   });
@@ -44,9 +40,9 @@ describe('SkippedKeys', () => {
       keys(chainB, 0, 5),
     );
     expect(store.size).toBe(MAX_STORED_SKIPPED_KEYS);
-    for (let i = 0; i < 5; i++) expect(store.get(chainA, i)).toBeUndefined();
-    expect(store.get(chainA, 5)).toBeDefined();
-    expect(store.get(chainB, 4)).toBeDefined();
+    for (let i = 0; i < 5; i++) expect(store.get({ ratchetKey: chainA, index: i })).toBeUndefined();
+    expect(store.get({ ratchetKey: chainA, index: 5 })).toBeDefined();
+    expect(store.get({ ratchetKey: chainB, index: 4 })).toBeDefined();
     expect(SkippedKeys.of(keys(chainA, 0, 10), 4).size).toBe(4);
   });
 
@@ -57,8 +53,8 @@ describe('SkippedKeys', () => {
     expect(store.withoutExpired(1000 + SKIPPED_KEY_MAX_AGE_MS - 1)).toBe(store);
     const expired = store.withoutExpired(1000 + SKIPPED_KEY_MAX_AGE_MS);
     expect(expired.size).toBe(2);
-    expect(expired.get(chainA, 0)).toBeUndefined();
-    expect(expired.get(chainB, 1)).toBeDefined();
+    expect(expired.get({ ratchetKey: chainA, index: 0 })).toBeUndefined();
+    expect(expired.get({ ratchetKey: chainB, index: 1 })).toBeDefined();
     expect(store.withoutExpired(5000 + SKIPPED_KEY_MAX_AGE_MS).size).toBe(0);
   });
 });
@@ -115,7 +111,7 @@ describe('SkippedKeys against a plain ordered map (property)', () => {
                 model.delete(slot);
             } else if (op.op === 'remove') {
               for (let i = op.from; i < op.from + op.run; i++) {
-                store = store.without(chains[op.chain], i);
+                store = store.without({ ratchetKey: chains[op.chain], index: i });
                 model.delete(slotOf(chains[op.chain], i));
               }
             } else {
@@ -128,7 +124,9 @@ describe('SkippedKeys against a plain ordered map (property)', () => {
             expect(store.size).toBe(model.size);
             for (const chain of chains)
               for (let i = 0; i < 112; i += 3)
-                expect(store.get(chain, i)).toBe(model.get(slotOf(chain, i)));
+                expect(store.get({ ratchetKey: chain, index: i })).toBe(
+                  model.get(slotOf(chain, i)),
+                );
             versions.push({ store, keys: expected });
           }
           for (const v of versions) expect(sameOrder([...v.store.values()], v.keys)).toBe(true);

@@ -5,11 +5,9 @@
  * "inbox" key whose public half is stored in the clear and whose private half
  * is a vault record, readable only after unlock.
  *
- *   sealed = ephemeralPublic (32) || AES-256-GCM(k, nonce = 0, frame, aad = ephemeralPublic)
- *   k = HKDF-SHA-256(DH(ephemeral, inbox), salt = ephemeralPublic || inboxPublic, "<VAULT>/locked-inbox")
- *
- * A fresh ephemeral key per frame makes every k single-use, so the fixed
- * nonce is safe. Order is the arrival order (the queue's auto-increment key).
+ * The box is shared/crypto/sealed-box.ts (vectors in
+ * shared/crypto/vectors/sealed-box.json, which frames already on disk match).
+ * Order is the arrival order (the queue's auto-increment key).
  *
  * For the client core: while `vault.isUnlocked()` is false, persist each
  * incoming frame with `put` and only then ack it to the relay; after unlock,
@@ -28,47 +26,26 @@
  */
 import { type Bytes, concat } from '../../../shared/bytes.ts';
 import type { RecordStore } from '../../../shared/client/store.ts';
-import { openSmall, sealSmall } from '../../../shared/crypto/aead.ts';
-import { hkdf } from '../../../shared/crypto/kdf.ts';
-import { Label } from '../../../shared/crypto/labels.ts';
+import { LOCKED_INBOX_INFO, open, seal } from '../../../shared/crypto/sealed-box.ts';
 import {
   type DhKeyPair,
-  dh,
   exportDhPrivateRaw,
   generateDhKeyPair,
   importDhKeyPair,
-  X25519_KEY_BYTES,
 } from '../../../shared/crypto/x25519.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type { InboxQueue, MetaStore } from './idb-store.ts';
 
-const INFO = `${Label.VAULT}/locked-inbox`;
-const ZERO_NONCE = new Uint8Array(12);
 export const INBOX_PUBLIC_META = 'inbox-public-key';
 export const INBOX_PRIVATE_RECORD = 'vault/inbox-private-key';
 
-function frameKey(shared: Uint8Array, ephemeralPublic: Uint8Array, inboxPublic: Uint8Array): Bytes {
-  return hkdf(shared, concat(ephemeralPublic, inboxPublic), INFO, 32);
+/** Seals a frame to the inbox key (format: shared/crypto/sealed-box.ts). */
+export function sealForInbox(inboxPublic: Uint8Array, frame: Uint8Array): Promise<Bytes> {
+  return seal(inboxPublic, frame, LOCKED_INBOX_INFO);
 }
 
-export async function sealForInbox(inboxPublic: Uint8Array, frame: Uint8Array): Promise<Bytes> {
-  const ephemeral = await generateDhKeyPair(false);
-  const key = frameKey(
-    await dh(ephemeral.privateKey, inboxPublic),
-    ephemeral.publicKey,
-    inboxPublic,
-  );
-  return concat(ephemeral.publicKey, sealSmall(key, ZERO_NONCE, frame, ephemeral.publicKey));
-}
-
-export async function openFromInbox(inbox: DhKeyPair, sealed: Uint8Array): Promise<Bytes> {
-  const ephemeralPublic = sealed.subarray(0, X25519_KEY_BYTES);
-  const key = frameKey(
-    await dh(inbox.privateKey, ephemeralPublic),
-    ephemeralPublic,
-    inbox.publicKey,
-  );
-  return openSmall(key, ZERO_NONCE, sealed.subarray(X25519_KEY_BYTES), ephemeralPublic);
+export function openFromInbox(inbox: DhKeyPair, sealed: Uint8Array): Promise<Bytes> {
+  return open(inbox, sealed, LOCKED_INBOX_INFO);
 }
 
 /** Frames kept while locked; past this the relay keeps them. */

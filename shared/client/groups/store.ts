@@ -17,11 +17,10 @@ import { type Bytes, toHex } from '../../bytes.ts';
 import {
   deserializeSenderKeyRecord,
   deserializeSenderKeyState,
-  type SenderKeyRecord,
-  type SenderKeyState,
   serializeSenderKeyRecord,
   serializeSenderKeyState,
-} from '../../crypto/sender-keys.ts';
+} from '../../crypto/sender-key-record.ts';
+import type { SenderKeyRecord, SenderKeyState } from '../../crypto/sender-keys.ts';
 import type { Batch } from '../batch.ts';
 import { BytesField, bytesOf, decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
 import { Keys } from '../storage-keys.ts';
