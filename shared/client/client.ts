@@ -76,6 +76,7 @@ import {
 } from './messages.ts';
 import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
+import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
 import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
@@ -153,8 +154,6 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-export type ParleyClient = ReturnType<typeof createClient>;
-
 const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 const AtSchema = v.object({ at: IntField });
 const ACK_BATCH = 64;
@@ -164,7 +163,7 @@ export { TIMER_OPTIONS_MS };
 
 // ---------------------------------------------------------------------------
 
-export function createClient(deps: ClientDeps) {
+export function createClient(deps: ClientDeps): ParleyClient {
   const { storage, timers, now, random } = deps;
   const records = storage.records;
   const events = new Emitter<ClientEvents>((e) => deps.onError?.(e, 'event listener'));
@@ -1180,4 +1179,4 @@ export type {
   MessagePageView,
   MessageView,
 } from './views.ts';
-export type { Authenticator, ConnectionStatus, DeviceAddress, IdentityExport };
+export type { Authenticator, ConnectionStatus, DeviceAddress, IdentityExport, ParleyClient };
