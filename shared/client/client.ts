@@ -64,6 +64,7 @@ import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
 import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
+import { type ClientHost, transactOn } from './host.ts';
 import { processDelivery, pruneSeen } from './inbox.ts';
 import {
   decodeMessage,
@@ -169,6 +170,19 @@ export function createClient(deps: ClientDeps): ParleyClient {
   const events = new Emitter<ClientEvents>((e) => deps.onError?.(e, 'event listener'));
   const queue = new SerialQueue();
   const stamps = new StampClock(now);
+  const transact = transactOn(queue, records);
+  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
+  const host: ClientHost = {
+    records,
+    queue,
+    transact,
+    timers,
+    now,
+    random,
+    stamps,
+    events,
+    reportError,
+  };
   const sessionCache = new Map<string, SessionEntry>();
   const transport =
     deps.transport ??
@@ -192,7 +206,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
   let receiptsPending = false;
   let presenceTimer: unknown;
 
-  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
@@ -269,11 +282,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
   });
 
   const groups = createGroupApi({
-    records,
-    queue,
-    stamps,
-    now,
-    random,
+    ...host,
     requireSessions,
     resolveUser: async (input) => {
       if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input)) {
@@ -287,24 +296,16 @@ export function createClient(deps: ClientDeps): ParleyClient {
   });
 
   const contacts = createContactApi({
-    records,
-    queue,
-    now,
-    events,
+    ...host,
     requireApi,
     view: viewContact,
     receiptsReleased: () => scheduleReceipts(),
   });
 
   const expiry = createExpiryTimer({
-    records,
-    queue,
-    timers,
-    now,
-    events,
+    ...host,
     running: () => connection !== undefined,
     isLocked,
-    reportError,
   });
 
   const typing = createTyping({
@@ -322,10 +323,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
   async function updateSettings(change: Partial<Settings>): Promise<Settings> {
     const before = settings;
     const next: Settings = { ...settings, ...change };
-    await queue.run(async () => {
-      const batch = new Batch(records);
+    await transact(async (batch) => {
       stageSettings(batch, next);
-      await batch.commit();
     });
     settings = next;
     settingsLoaded = true;
@@ -511,18 +510,14 @@ export function createClient(deps: ClientDeps): ParleyClient {
 
   function scheduleReceipts(): void {
     receiptsPending = false;
-    queue
-      .run(async () => {
-        const ctx = sessionContext();
-        if (ctx === undefined) return 0;
-        const batch = new Batch(records);
-        const queued = await flushReceipts(
-          { ownUser: ctx.account.userId, readReceipts: settings.readReceipts, now, random, stamps },
-          batch,
-        );
-        await batch.commit();
-        return queued;
-      })
+    transact(async (batch) => {
+      const ctx = sessionContext();
+      if (ctx === undefined) return 0;
+      return flushReceipts(
+        { ownUser: ctx.account.userId, readReceipts: settings.readReceipts, now, random, stamps },
+        batch,
+      );
+    })
       .then((queued) => {
         if (queued > 0) sender.pump();
       })
@@ -612,13 +607,11 @@ export function createClient(deps: ClientDeps): ParleyClient {
     const ctx = sessionContext();
     if (ctx === undefined) return undefined;
     try {
-      return await queue.run(async () => {
+      return await transact(async (batch) => {
         const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
-        const batch = new Batch(records);
         await pruneSeen(batch, now());
         await pruneSent(batch, now());
         batch.set(Keys.maintenance, encodeRecord({ at: now() }));
-        await batch.commit();
         return result;
       });
     } catch (e) {
@@ -739,8 +732,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
         input.session,
       ),
     );
-    await queue.run(async () => {
-      const batch = new Batch(records);
+    await transact(async (batch) => {
       stageEntry(batch, {
         v: 1,
         id: random(16) as OutboxEntry['id'],
@@ -752,7 +744,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
         attempts: 0,
         createdAt: now(),
       });
-      await batch.commit();
     });
     return result;
   }
@@ -776,8 +767,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     const found = await lookupHandle(handle);
     if (found.user === ctx.account.userId) fail(ErrorCode.BAD_ARGUMENT, 'That is your own handle');
     const directory = await ctx.api.deviceList(found.user);
-    const conversation = await queue.run(async () => {
-      const batch = new Batch(records);
+    const conversation = await transact(async (batch) => {
       const contact =
         (await readContact(batch, found.user)) ??
         newContact(found.user, ContactStatus.ACCEPTED, now());
@@ -797,7 +787,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
         ContactStatus.ACCEPTED,
       );
       const c = await ensureDirectConversation(batch, found.user, now());
-      await batch.commit();
       return c;
     });
     events.emit('conversation', { conversationId: conversation.id });
@@ -815,8 +804,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
   async function sendText(input: TextInput): Promise<MessageView> {
     const ctx = requireSessions();
     const target = textTarget(input);
-    const message = await queue.run(async () => {
-      const batch = new Batch(records);
+    const message = await transact(async (batch) => {
       const record = await stageOutgoingText(
         { now, random, stamps },
         ctx.account,
@@ -824,7 +812,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
         input,
         target,
       );
-      await batch.commit();
       return record;
     });
     const view = messageView(message);
@@ -846,10 +833,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     if (users.length === 0 || connection?.online !== true) return false;
     const ctx = sessionContext();
     if (ctx === undefined) return false;
-    const frames = await queue.run(async () => {
-      const batch = new Batch(records);
+    const frames = await transact(async (batch) => {
       const to = await transientRecipients(ctx, batch, users, content, fetchSessions);
-      await batch.commit();
       return chunkRecipients(to);
     });
     let sent = false;
@@ -916,8 +901,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     const peer = peerOf(input.conversationId);
     if (peer === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
     const ctx = requireSessions();
-    const effects = await queue.run(async () => {
-      const batch = new Batch(records);
+    const effects = await transact(async (batch) => {
       const conversation = await readConversation(batch, input.conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
       const at = Math.max(now(), (conversation.timerAt ?? 0) + 1);
@@ -947,7 +931,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
         attempts: 0,
         createdAt: now(),
       });
-      await batch.commit();
       return out;
     });
     emitEffects(effects);
@@ -971,8 +954,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     readonly conversationId: string;
     readonly upTo?: string;
   }): Promise<number> {
-    const changed = await queue.run(async () => {
-      const batch = new Batch(records);
+    const changed = await transact(async (batch) => {
       const conversation = await readConversation(batch, input.conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
       const hex = groupHexOf(conversation.id);
@@ -983,7 +965,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
           stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
         }
       }
-      await batch.commit();
       return read;
     });
     for (const m of changed) events.emit('message-state', messageView(m));
@@ -1012,8 +993,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     if (hex !== undefined && (await groups.isActiveMember(conversationId))) {
       await groups.leaveGroup(conversationId);
     }
-    await queue.run(async () => {
-      const batch = new Batch(records);
+    await transact(async (batch) => {
       const conversation = await readConversation(batch, conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
       for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
@@ -1028,7 +1008,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
       const peer = peerOf(conversationId);
       if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
       if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
-      await batch.commit();
     });
     events.emit('conversation', { conversationId });
     void expiry.refresh();
