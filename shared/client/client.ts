@@ -72,10 +72,11 @@ import {
   type MessageRecord,
   markReadUpTo,
   SystemEvent,
+  stageMessageDeletion,
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
@@ -733,17 +734,17 @@ export function createClient(deps: ClientDeps): ParleyClient {
       ),
     );
     await transact(async (batch) => {
-      stageEntry(batch, {
-        v: 1,
-        id: random(16) as OutboxEntry['id'],
-        stamp: await stamps.next(batch),
-        kind: OutboxKind.RESET,
-        content: encodeContent({ v: 1, t: 'reset' }),
-        recipients: [result.userId],
-        mismatches: 0,
-        attempts: 0,
-        createdAt: now(),
-      });
+      stageEntry(
+        batch,
+        newOutboxEntry({
+          id: random(16) as OutboxEntry['id'],
+          stamp: await stamps.next(batch),
+          kind: OutboxKind.RESET,
+          content: encodeContent({ v: 1, t: 'reset' }),
+          recipients: [result.userId],
+          createdAt: now(),
+        }),
+      );
     });
     return result;
   }
@@ -913,24 +914,24 @@ export function createClient(deps: ClientDeps): ParleyClient {
         at,
         ctx.account.userId,
       );
-      stageEntry(batch, {
-        v: 1,
-        id: random(16) as OutboxEntry['id'],
-        stamp: await stamps.next(batch),
-        kind: OutboxKind.TIMER,
-        conv: conversation.id,
-        content: encodeContent({
-          v: 1,
-          t: 'timer',
-          to: { u: peer },
-          timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
-          at,
+      stageEntry(
+        batch,
+        newOutboxEntry({
+          id: random(16) as OutboxEntry['id'],
+          stamp: await stamps.next(batch),
+          kind: OutboxKind.TIMER,
+          conv: conversation.id,
+          content: encodeContent({
+            v: 1,
+            t: 'timer',
+            to: { u: peer },
+            timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
+            at,
+          }),
+          recipients: [peer, ctx.account.userId],
+          createdAt: now(),
         }),
-        recipients: [peer, ctx.account.userId],
-        mismatches: 0,
-        attempts: 0,
-        createdAt: now(),
-      });
+      );
       return out;
     });
     emitEffects(effects);
@@ -998,10 +999,14 @@ export function createClient(deps: ClientDeps): ParleyClient {
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
       for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
         const m = decodeMessage(raw);
-        batch.delete(key);
-        batch.delete(Keys.messageIndex(m.author, m.id));
-        batch.delete(Keys.sent(m.id));
-        if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
+        stageMessageDeletion(batch, {
+          key,
+          author: m.author,
+          id: m.id,
+          ...(m.expiresAt === undefined
+            ? {}
+            : { expiryKey: Keys.expiry(m.expiresAt, m.author, key) }),
+        });
       }
       batch.delete(Keys.conversation(conversationId));
       // A deleted request leaves nothing behind for a later accept to reveal.
