@@ -10,12 +10,10 @@
  * emitted after the store write that made them true.
  */
 import * as v from 'valibot';
-import { fromHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
 import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
-import { normalizeHandle } from '../wire/handle.ts';
 import { ACK_MAX_QIDS, ONE_TIME_PREKEYS_REFILL_BELOW } from '../wire/limits.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import {
@@ -38,49 +36,29 @@ import {
 import type { BackoffPolicy } from './backoff.ts';
 import { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
-import {
-  type Contact,
-  ContactStatus,
-  contactOp,
-  listContacts,
-  newContact,
-  publicIdentityOf,
-  readContact,
-} from './contacts.ts';
-import { encodeContent, ReceiptKind } from './content.ts';
-import {
-  type Conversation,
-  ensureDirectConversation,
-  groupHexOf,
-  listConversations,
-  peerOf,
-  readConversation,
-} from './conversations.ts';
+import { type Contact, ContactStatus, listContacts, publicIdentityOf } from './contacts.ts';
+import { encodeContent } from './content.ts';
+import { createConversationApi } from './conversation-api.ts';
+import { type Conversation, ensureDirectConversation } from './conversations.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import type { InboxEffect } from './effects.ts';
 import { Emitter } from './events.ts';
 import { nextExpiry } from './expiry.ts';
 import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
-import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
-import { readGroup } from './groups/store.ts';
+import { TIMER_OPTIONS_MS } from './groups/state.ts';
 import { type ClientHost, transactOn } from './host.ts';
 import { processDelivery, pruneSeen } from './inbox.ts';
 import {
-  decodeMessage,
-  listMessagePage,
   type MessageRecord,
-  markReadUpTo,
   SystemEvent,
-  stageMessageDeletion,
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
 import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
-import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
-import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts.ts';
+import { flushReceipts } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
@@ -99,17 +77,13 @@ import { readSettings, type Settings, stageSettings } from './settings.ts';
 import { StampClock } from './stamps.ts';
 import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
-import { stageTimer } from './timer.ts';
 import { chunkRecipients, transientRecipients } from './transient.ts';
 import { createTyping } from './typing.ts';
 import {
   type AccountInfo,
   type ClientEvents,
-  type ConversationView,
   contactView,
   conversationView,
-  type MessagePageView,
-  type MessageView,
   messageView,
 } from './views.ts';
 import {
@@ -289,7 +263,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
       if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input)) {
         return { user: input };
       }
-      return lookupHandle(input);
+      return chats.lookupHandle(input);
     },
     emit: emitEffects,
     pump: () => sender.pump(),
@@ -307,6 +281,19 @@ export function createClient(deps: ClientDeps): ParleyClient {
     ...host,
     running: () => connection !== undefined,
     isLocked,
+  });
+
+  const chats = createConversationApi({
+    ...host,
+    requireSessions,
+    requireApi,
+    hasSessions: () => sessionContext() !== undefined,
+    viewConversation,
+    groups,
+    emit: emitEffects,
+    pump: () => sender.pump(),
+    scheduleReceipts: () => scheduleReceipts(),
+    refreshExpiry: () => void expiry.refresh(),
   });
 
   const typing = createTyping({
@@ -749,82 +736,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
     return result;
   }
 
-  // -------------------------------------------------------------------------
-  // Conversations and messages
-
-  async function getConversation(conversationId: string): Promise<ConversationView> {
-    const c = await readConversation(records, conversationId);
-    if (c === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-    return viewConversation(c);
-  }
-
-  async function lookupHandle(handle: string): Promise<{ user: string; handle: string }> {
-    return requireApi().lookupHandle(normalizeHandle(handle));
-  }
-
-  /** Finds the user by handle and opens (or returns) the direct conversation; records their identity. */
-  async function startConversation(handle: string): Promise<ConversationView> {
-    const ctx = requireSessions();
-    const found = await lookupHandle(handle);
-    if (found.user === ctx.account.userId) fail(ErrorCode.BAD_ARGUMENT, 'That is your own handle');
-    const directory = await ctx.api.deviceList(found.user);
-    const conversation = await transact(async (batch) => {
-      const contact =
-        (await readContact(batch, found.user)) ??
-        newContact(found.user, ContactStatus.ACCEPTED, now());
-      batch.apply(
-        contactOp({
-          ...contact,
-          handle: found.handle,
-          status:
-            contact.status === ContactStatus.BLOCKED ? contact.status : ContactStatus.ACCEPTED,
-        }),
-      );
-      await checkIdentity(
-        ctx,
-        batch,
-        found.user,
-        publicIdentityOf(directory.identity),
-        ContactStatus.ACCEPTED,
-      );
-      const c = await ensureDirectConversation(batch, found.user, now());
-      return c;
-    });
-    events.emit('conversation', { conversationId: conversation.id });
-    events.emit('contact', { userId: found.user });
-    return viewConversation(conversation);
-  }
-
-  /**
-   * Stores the message and queues it (one write, outgoing-text.ts), then lets
-   * the outbox send it. Direct chats: throws IDENTITY_CHANGED while the
-   * contact's key change is not acknowledged. Groups: GROUP_NOT_MEMBER after
-   * leaving or removal. The conversation's disappearing-message timer goes
-   * with the message and our copy's countdown starts now.
-   */
-  async function sendText(input: TextInput): Promise<MessageView> {
-    const ctx = requireSessions();
-    const target = textTarget(input);
-    const message = await transact(async (batch) => {
-      const record = await stageOutgoingText(
-        { now, random, stamps },
-        ctx.account,
-        batch,
-        input,
-        target,
-      );
-      return record;
-    });
-    const view = messageView(message);
-    events.emit('message', view);
-    events.emit('conversation', { conversationId: message.conv });
-    if (message.expiresAt !== undefined) void expiry.refresh();
-    sender.pump();
-    // Replying to a request (or writing in a group we were added to) released held receipts.
-    scheduleReceipts();
-    return view;
-  }
-
   /** One transient, encrypted send to the devices of `users` we have sessions with. */
   async function sendTransient(
     users: readonly string[],
@@ -880,144 +791,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
     }, deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS);
   }
 
-  // -------------------------------------------------------------------------
-  // Disappearing messages
-
-  /**
-   * Sets a conversation's disappearing-message timer: either side of a direct
-   * chat (sent to the peer and our other devices), admins of a group (a signed
-   * group state). Shown as a notice in every timeline.
-   */
-  async function setTimer(input: {
-    readonly conversationId: string;
-    readonly timer: number;
-  }): Promise<void> {
-    if (!isTimerOption(input.timer)) {
-      fail(ErrorCode.BAD_ARGUMENT, 'The timer must be one of TIMER_OPTIONS_MS');
-    }
-    if (groupHexOf(input.conversationId) !== undefined) {
-      await groups.setGroupTimer(input.conversationId, input.timer);
-      return;
-    }
-    const peer = peerOf(input.conversationId);
-    if (peer === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
-    const ctx = requireSessions();
-    const effects = await transact(async (batch) => {
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const at = Math.max(now(), (conversation.timerAt ?? 0) + 1);
-      const out = await stageTimer(
-        { sessions: ctx, stamps },
-        batch,
-        conversation,
-        input.timer,
-        at,
-        ctx.account.userId,
-      );
-      stageEntry(
-        batch,
-        newOutboxEntry({
-          id: random(16) as OutboxEntry['id'],
-          stamp: await stamps.next(batch),
-          kind: OutboxKind.TIMER,
-          conv: conversation.id,
-          content: encodeContent({
-            v: 1,
-            t: 'timer',
-            to: { u: peer },
-            timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
-            at,
-          }),
-          recipients: [peer, ctx.account.userId],
-          createdAt: now(),
-        }),
-      );
-      return out;
-    });
-    emitEffects(effects);
-    sender.pump();
-  }
-
-  async function getMessages(input: {
-    readonly conversationId: string;
-    readonly before?: string;
-    readonly limit: number;
-  }): Promise<MessagePageView> {
-    const page = await listMessagePage(records, input.conversationId, {
-      limit: input.limit,
-      ...(input.before === undefined ? {} : { before: input.before }),
-    });
-    return { messages: page.messages.map(messageView), before: page.before };
-  }
-
-  /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
-  async function markRead(input: {
-    readonly conversationId: string;
-    readonly upTo?: string;
-  }): Promise<number> {
-    const changed = await transact(async (batch) => {
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const hex = groupHexOf(conversation.id);
-      const group = hex === undefined ? undefined : await readGroup(batch, fromHex(hex));
-      const read = await markReadUpTo(batch, conversation, input.upTo, now());
-      for (const m of read) {
-        if (m.kind === 'text') {
-          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
-        }
-      }
-      return read;
-    });
-    for (const m of changed) events.emit('message-state', messageView(m));
-    events.emit('conversation', { conversationId: input.conversationId });
-    if (changed.some((m) => m.expiresAt !== undefined)) void expiry.refresh();
-    if (changed.length > 0 && sessionContext() !== undefined) scheduleReceipts();
-    return changed.length;
-  }
-
-  async function unreadTotal(): Promise<number> {
-    let total = 0;
-    for (const c of await listConversations(records)) total += c.unread;
-    return total;
-  }
-
-  // -------------------------------------------------------------------------
-  // Deleting
-
-  /**
-   * Deletes a conversation and its messages from this device. A request stays
-   * a request (a new message from them shows up as a request again). A group
-   * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
-   */
-  async function deleteConversation(conversationId: string): Promise<void> {
-    const hex = groupHexOf(conversationId);
-    if (hex !== undefined && (await groups.isActiveMember(conversationId))) {
-      await groups.leaveGroup(conversationId);
-    }
-    await transact(async (batch) => {
-      const conversation = await readConversation(batch, conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
-        const m = decodeMessage(raw);
-        stageMessageDeletion(batch, {
-          key,
-          author: m.author,
-          id: m.id,
-          ...(m.expiresAt === undefined
-            ? {}
-            : { expiryKey: Keys.expiry(m.expiresAt, m.author, key) }),
-        });
-      }
-      batch.delete(Keys.conversation(conversationId));
-      // A deleted request leaves nothing behind for a later accept to reveal.
-      const peer = peerOf(conversationId);
-      if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
-      if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
-    });
-    events.emit('conversation', { conversationId });
-    void expiry.refresh();
-  }
-
   return {
     on: events.on.bind(events),
     status: (): ConnectionStatus => connection?.status ?? { state: 'idle' },
@@ -1056,22 +829,21 @@ export function createClient(deps: ClientDeps): ParleyClient {
     exportIdentity: (): Promise<IdentityExport> => exportIdentity(records),
     maintainPrekeys: runMaintenance,
 
-    lookupHandle,
-    startConversation,
-    listConversations: async (): Promise<ConversationView[]> =>
-      Promise.all((await listConversations(records)).map(viewConversation)),
-    getConversation,
-    getMessages,
-    sendText,
+    lookupHandle: chats.lookupHandle,
+    startConversation: chats.startConversation,
+    listConversations: chats.listConversations,
+    getConversation: chats.getConversation,
+    getMessages: chats.getMessages,
+    sendText: chats.sendText,
     /**
      * Encrypted typing indicator, sent only while online, never stored,
      * throttled (typing.ts). Resolves true when a frame went out.
      */
     sendTyping: typing.send,
-    markRead,
-    unreadTotal,
+    markRead: chats.markRead,
+    unreadTotal: chats.unreadTotal,
     /** Deletes a conversation here (a group is left first). */
-    deleteConversation,
+    deleteConversation: chats.deleteConversation,
 
     // Groups (docs/client.md "Groups")
     createGroup: groups.createGroup,
@@ -1084,7 +856,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     acceptGroup: groups.acceptGroup,
 
     // Disappearing messages
-    setTimer,
+    setTimer: chats.setTimer,
     /** The earliest running disappearing-message countdown's end (ms), or null. */
     nextExpiry: (): Promise<number | null> => nextExpiry(records),
     /**
