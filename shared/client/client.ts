@@ -36,7 +36,7 @@ import {
 import type { BackoffPolicy } from './backoff.ts';
 import { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
-import { type Contact, ContactStatus, listContacts, publicIdentityOf } from './contacts.ts';
+import { type Contact, ContactStatus, publicIdentityOf } from './contacts.ts';
 import { encodeContent } from './content.ts';
 import { createConversationApi } from './conversation-api.ts';
 import { type Conversation, ensureDirectConversation } from './conversations.ts';
@@ -58,6 +58,7 @@ import {
 import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
+import { createPresence } from './presence-api.ts';
 import { flushReceipts } from './receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
@@ -77,7 +78,6 @@ import { readSettings, type Settings, stageSettings } from './settings.ts';
 import { StampClock } from './stamps.ts';
 import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
-import { chunkRecipients, transientRecipients } from './transient.ts';
 import { createTyping } from './typing.ts';
 import {
   type AccountInfo,
@@ -179,7 +179,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
   let pendingAcks: number[] = [];
   let deliveriesQueued = 0;
   let receiptsPending = false;
-  let presenceTimer: unknown;
 
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
@@ -296,6 +295,15 @@ export function createClient(deps: ClientDeps): ParleyClient {
     refreshExpiry: () => void expiry.refresh(),
   });
 
+  const presence = createPresence({
+    ...host,
+    sessionContext,
+    online: () => connection?.online === true,
+    send: (frame) => connection?.send(frame) ?? false,
+    shown: () => settings.showPresence,
+    intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
+  });
+
   const typing = createTyping({
     records,
     timers,
@@ -304,7 +312,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     enabled: () => settings.typingIndicators,
     online: () => connection?.online === true,
     ownUser: () => requireAccount().userId,
-    sendTransient,
+    sendTransient: presence.sendTransient,
     reportError,
   });
 
@@ -316,14 +324,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     });
     settings = next;
     settingsLoaded = true;
-    if (before.showPresence && !next.showPresence && connection?.online === true) {
-      // Hidden from now on: a last "offline" would itself be presence; send nothing.
-      if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-      presenceTimer = undefined;
-    } else if (!before.showPresence && next.showPresence && connection?.online === true) {
-      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
-      schedulePresence();
-    }
+    presence.settingChanged(before.showPresence);
     return next;
   }
 
@@ -436,13 +437,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
       receiptsPending = true;
     }
     if (outcome.queuedOutbox) sender.pump();
-    if (outcome.helloFrom !== undefined && settings.showPresence) {
-      // Answered outside this job: the inbox must not wait for an encryption round.
-      const to = outcome.helloFrom;
-      void Promise.resolve()
-        .then(() => sendPresence(true, false, [to]))
-        .catch((e: unknown) => reportError(e, 'presence'));
-    }
+    if (outcome.helloFrom !== undefined) presence.answerHello(outcome.helloFrom);
     return outcome.ack;
   }
 
@@ -550,10 +545,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     sender.pump();
     void expiry.refresh();
     void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
-    if (settings.showPresence) {
-      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
-    }
-    schedulePresence();
+    presence.onReady();
     const last = await lastMaintenance();
     const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
     if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
@@ -653,11 +645,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
   }
 
   async function stop(): Promise<void> {
-    if (connection?.online === true && settings.showPresence && sessionContext() !== undefined) {
-      await sendPresence(false, false).catch((e: unknown) => reportError(e, 'presence'));
-    }
-    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-    presenceTimer = undefined;
+    await presence.stop();
     expiry.stop();
     typing.stop();
     connection?.stop();
@@ -734,61 +722,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
       );
     });
     return result;
-  }
-
-  /** One transient, encrypted send to the devices of `users` we have sessions with. */
-  async function sendTransient(
-    users: readonly string[],
-    content: Uint8Array,
-    fetchSessions: boolean,
-  ): Promise<boolean> {
-    if (users.length === 0 || connection?.online !== true) return false;
-    const ctx = sessionContext();
-    if (ctx === undefined) return false;
-    const frames = await transact(async (batch) => {
-      const to = await transientRecipients(ctx, batch, users, content, fetchSessions);
-      return chunkRecipients(to);
-    });
-    let sent = false;
-    for (const to of frames) {
-      if (to.length === 0) continue;
-      sent = connection?.send({ t: 'send', id: random(16), to, transient: true }) === true || sent;
-    }
-    return sent;
-  }
-
-  /** Presence to accepted contacts (all of them, or `only`); nothing when hidden. */
-  async function sendPresence(
-    online: boolean,
-    hello: boolean,
-    only?: readonly string[],
-  ): Promise<boolean> {
-    if (!settings.showPresence || sessionContext() === undefined) return false;
-    const own = requireAccount().userId;
-    const users: string[] = [];
-    for (const c of await listContacts(records)) {
-      if (c.user === own || c.status !== ContactStatus.ACCEPTED || c.change !== undefined) continue;
-      if (only !== undefined && !only.includes(c.user)) continue;
-      users.push(c.user);
-    }
-    const content = encodeContent({
-      v: 1,
-      t: 'presence',
-      online,
-      ...(hello ? { hello: true } : {}),
-    });
-    return sendTransient(users, content, false);
-  }
-
-  function schedulePresence(): void {
-    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-    presenceTimer = timers.setTimeout(() => {
-      presenceTimer = undefined;
-      if (connection?.online !== true) return;
-      void sendPresence(true, false)
-        .catch((e: unknown) => reportError(e, 'presence'))
-        .finally(schedulePresence);
-    }, deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS);
   }
 
   return {
