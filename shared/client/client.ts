@@ -1,20 +1,8 @@
-/**
- * `createClient(deps)`: the messaging client the extension, the CLI, bots and
- * load tests run. It wires the pure parts (sessions, content, outbox, inbox,
- * receipts) to the platform through the deps: a RecordStore + KeyHandleStore,
- * `fetch`, a WebSocket constructor (or any Transport), timers, a clock and a
- * random source. docs/client.md describes the whole; this file only connects.
- *
- * Every state change runs on one serial queue (serial.ts), so incoming
- * messages are applied in relay order and never race with sends. Events are
- * emitted after the store write that made them true.
- */
-import * as v from 'valibot';
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
 import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
 import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
-import { ACK_MAX_QIDS, ONE_TIME_PREKEYS_REFILL_BELOW } from '../wire/limits.ts';
+import { ACK_MAX_QIDS } from '../wire/limits.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import {
   type Account,
@@ -27,8 +15,6 @@ import {
   type IdentityExport,
   loadAccount,
   loginWithPasskey,
-  type MaintenanceResult,
-  maintainPrekeys,
   type RegistrationInput,
   registerAccount,
   registerDevice,
@@ -36,7 +22,7 @@ import {
 import type { BackoffPolicy } from './backoff.ts';
 import { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
-import { type Contact, ContactStatus, publicIdentityOf } from './contacts.ts';
+import type { Contact } from './contacts.ts';
 import { encodeContent } from './content.ts';
 import { createConversationApi } from './conversation-api.ts';
 import { type Conversation, ensureDirectConversation } from './conversations.ts';
@@ -48,7 +34,7 @@ import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
 import { TIMER_OPTIONS_MS } from './groups/state.ts';
 import { type ClientHost, transactOn } from './host.ts';
-import { processDelivery, pruneSeen } from './inbox.ts';
+import { processDelivery } from './inbox.ts';
 import {
   type MessageRecord,
   SystemEvent,
@@ -60,25 +46,17 @@ import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
 import { createPresence } from './presence-api.ts';
 import { flushReceipts } from './receipts.ts';
-import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
-import { pruneSent } from './retry.ts';
 import { Sender } from './sender.ts';
 import { SerialQueue } from './serial.ts';
-import {
-  checkIdentity,
-  dropDeviceSession,
-  knownDevices,
-  type SessionContext,
-  type SessionEntry,
-  stageDevices,
-} from './sessions.ts';
+import type { SessionContext, SessionEntry } from './sessions.ts';
 import { readSettings, type Settings, stageSettings } from './settings.ts';
 import { StampClock } from './stamps.ts';
 import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
 import { createTyping } from './typing.ts';
+import { createUpkeep } from './upkeep.ts';
 import {
   type AccountInfo,
   type ClientEvents,
@@ -130,8 +108,6 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
-const AtSchema = v.object({ at: IntField });
 const ACK_BATCH = 64;
 
 export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.ts';
@@ -175,7 +151,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
   let api: RelayApi | undefined;
   let connection: RelayConnection | undefined;
   let address: DeviceAddress | undefined;
-  let maintenanceTimer: unknown;
   let pendingAcks: number[] = [];
   let deliveriesQueued = 0;
   let receiptsPending = false;
@@ -303,6 +278,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     shown: () => settings.showPresence,
     intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
   });
+
+  const upkeep = createUpkeep({ ...host, storage, sessionContext });
 
   const typing = createTyping({
     records,
@@ -537,75 +514,12 @@ export function createClient(deps: ClientDeps): ParleyClient {
 
   /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
   async function afterReady(oneTimePreKeys?: number): Promise<void> {
-    try {
-      await queue.run(refreshOwnDevices);
-    } catch (e) {
-      reportError(e, 'own devices');
-    }
+    await upkeep.refreshOwnDevices();
     sender.pump();
     void expiry.refresh();
     void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
     presence.onReady();
-    const last = await lastMaintenance();
-    const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
-    if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
-      void runMaintenance();
-    }
-  }
-
-  /** When prekeys were last checked (persisted: an MV3 worker rarely lives an hour). */
-  async function lastMaintenance(): Promise<number | undefined> {
-    const raw = await records.get(Keys.maintenance);
-    return raw === undefined ? undefined : decodeRecord(AtSchema, raw, 'maintenance').at;
-  }
-
-  async function refreshOwnDevices(): Promise<void> {
-    const ctx = sessionContext();
-    if (ctx === undefined) return;
-    const own = ctx.account.userId;
-    const directory = await ctx.api.deviceList(own);
-    const batch = new Batch(records);
-    await checkIdentity(
-      ctx,
-      batch,
-      own,
-      publicIdentityOf(directory.identity),
-      ContactStatus.ACCEPTED,
-    );
-    const ids = directory.devices.map((d) => d.id).filter((id) => id !== ctx.account.deviceId);
-    const known = (await knownDevices(batch, own)) ?? [];
-    const same = known.length === ids.length && known.every((id) => ids.includes(id));
-    if (same) return;
-    // Sessions are fetched lazily by the next send (with certificate checks);
-    // removed devices lose theirs now.
-    for (const id of known) if (!ids.includes(id)) dropDeviceSession(ctx, batch, own, id);
-    stageDevices(ctx, batch, own, ids);
-    await batch.commit();
-  }
-
-  async function runMaintenance(): Promise<MaintenanceResult | undefined> {
-    const ctx = sessionContext();
-    if (ctx === undefined) return undefined;
-    try {
-      return await transact(async (batch) => {
-        const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
-        await pruneSeen(batch, now());
-        await pruneSent(batch, now());
-        batch.set(Keys.maintenance, encodeRecord({ at: now() }));
-        return result;
-      });
-    } catch (e) {
-      reportError(e, 'prekey maintenance');
-      return undefined;
-    }
-  }
-
-  function scheduleMaintenance(): void {
-    maintenanceTimer = timers.setTimeout(() => {
-      void runMaintenance().finally(() => {
-        if (maintenanceTimer !== undefined) scheduleMaintenance();
-      });
-    }, MAINTENANCE_INTERVAL_MS);
+    await upkeep.onReady(oneTimePreKeys);
   }
 
   // -------------------------------------------------------------------------
@@ -641,7 +555,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });
     connection.start();
-    scheduleMaintenance();
+    upkeep.start();
   }
 
   async function stop(): Promise<void> {
@@ -651,8 +565,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     connection?.stop();
     connection = undefined;
     sender.stop();
-    if (maintenanceTimer !== undefined) timers.clearTimeout(maintenanceTimer);
-    maintenanceTimer = undefined;
+    upkeep.stop();
     await queue.idle();
   }
 
@@ -760,7 +673,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
       loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
     /** Identity private keys, for linking another device of this account. */
     exportIdentity: (): Promise<IdentityExport> => exportIdentity(records),
-    maintainPrekeys: runMaintenance,
+    maintainPrekeys: upkeep.runMaintenance,
 
     lookupHandle: chats.lookupHandle,
     startConversation: chats.startConversation,
