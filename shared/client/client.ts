@@ -1,8 +1,19 @@
+/**
+ * `createClient(deps)`: the messaging client the extension, the CLI, bots and
+ * load tests run. It wires the modules (incoming.ts, upkeep.ts,
+ * presence-api.ts, conversation-api.ts, group-api.ts, contact-api.ts,
+ * expiry-timer.ts, typing.ts) to the platform through the deps: a
+ * RecordStore + KeyHandleStore, `fetch`, a WebSocket constructor (or any
+ * Transport), timers, a clock and a random source, and returns the declared
+ * ParleyClient (parley-client.ts). docs/client.md describes the whole.
+ *
+ * Every state change runs on one serial queue through the host's `transact`
+ * (host.ts), so incoming messages are applied in relay order and never race
+ * with sends. Events are emitted after the store write that made them true.
+ */
 import type { Random } from '../crypto/random.ts';
-import { ErrorCode, fail, ParleyError } from '../errors.ts';
-import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
-import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
-import { ACK_MAX_QIDS } from '../wire/limits.ts';
+import { ErrorCode, fail } from '../errors.ts';
+import { decodeServerFrame } from '../wire/codec.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import {
   type Account,
@@ -20,7 +31,7 @@ import {
   registerDevice,
 } from './account.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { Batch } from './batch.ts';
+import type { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
 import type { Contact } from './contacts.ts';
 import { encodeContent } from './content.ts';
@@ -34,7 +45,7 @@ import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
 import { TIMER_OPTIONS_MS } from './groups/state.ts';
 import { type ClientHost, transactOn } from './host.ts';
-import { processDelivery } from './inbox.ts';
+import { createIncoming } from './incoming.ts';
 import {
   type MessageRecord,
   SystemEvent,
@@ -45,7 +56,6 @@ import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outb
 import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
 import { createPresence } from './presence-api.ts';
-import { flushReceipts } from './receipts.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
 import { Sender } from './sender.ts';
@@ -108,8 +118,6 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-const ACK_BATCH = 64;
-
 export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.ts';
 export { TIMER_OPTIONS_MS };
 
@@ -151,15 +159,10 @@ export function createClient(deps: ClientDeps): ParleyClient {
   let api: RelayApi | undefined;
   let connection: RelayConnection | undefined;
   let address: DeviceAddress | undefined;
-  let pendingAcks: number[] = [];
-  let deliveriesQueued = 0;
-  let receiptsPending = false;
 
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
-  /** A delivery the locked inbox refused (left un-acked on the relay) since the last unlock. */
-  let skippedWhileLocked = false;
 
   function makeApi(relayUrl: string): RelayApi {
     return new RelayApi({
@@ -281,6 +284,23 @@ export function createClient(deps: ClientDeps): ParleyClient {
 
   const upkeep = createUpkeep({ ...host, storage, sessionContext });
 
+  const incoming = createIncoming({
+    ...host,
+    sessionContext,
+    requireSessions,
+    requireApi,
+    isLocked,
+    lockedPut: deps.locked?.put,
+    send: (frame) => connection?.send(frame) ?? false,
+    recycle: () => connection?.recycle(),
+    readReceipts: () => settings.readReceipts,
+    emit: emitEffects,
+    sender,
+    answerHello: (user) => presence.answerHello(user),
+    onReady: (oneTimePreKeys) => void afterReady(oneTimePreKeys),
+  });
+  const scheduleReceipts = () => incoming.scheduleReceipts();
+
   const typing = createTyping({
     records,
     timers,
@@ -390,128 +410,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
   // -------------------------------------------------------------------------
   // Incoming
 
-  async function handleDelivery(frame: DeliverFrame): Promise<boolean> {
-    const ctx = requireSessions();
-    const verifyHandle = async (user: string, claimed: string) => {
-      try {
-        const found = await requireApi().lookupHandle(claimed);
-        return found.user === user ? found.handle : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const outcome = await processDelivery(
-      { sessions: ctx, stamps, verifyHandle },
-      new Batch(records),
-      frame,
-    );
-    emitEffects(outcome.effects);
-    if (
-      outcome.effects.some(
-        (e) => e.type === 'message' && !e.message.outgoing && e.message.kind === 'text',
-      )
-    ) {
-      receiptsPending = true;
-    }
-    if (outcome.queuedOutbox) sender.pump();
-    if (outcome.helloFrom !== undefined) presence.answerHello(outcome.helloFrom);
-    return outcome.ack;
-  }
-
-  function flushAcks(): void {
-    while (pendingAcks.length > 0) {
-      const qids = pendingAcks.slice(0, ACK_MAX_QIDS);
-      if (connection?.send({ t: 'ack', qids }) !== true) {
-        // Not online: the relay redelivers, the inbox dedupes.
-        pendingAcks = [];
-        return;
-      }
-      pendingAcks = pendingAcks.slice(qids.length);
-    }
-  }
-
-  function onDeliver(frame: DeliverFrame): void {
-    if (isLocked()) {
-      const put = deps.locked?.put;
-      if (put === undefined) return;
-      // Through the queue: the locked inbox must keep the relay's order.
-      queue
-        .run(() => put(encodeServerFrame(frame)))
-        .then((result) => {
-          if (result === 'full') {
-            skippedWhileLocked = true;
-            return;
-          }
-          if (frame.qid !== undefined) connection?.send({ t: 'ack', qids: [frame.qid] });
-        })
-        .catch((e: unknown) => reportError(e, 'locked inbox'));
-      return;
-    }
-    deliveriesQueued++;
-    queue
-      .run(() => handleDelivery(frame))
-      .then(
-        (ack) => {
-          if (ack && frame.qid !== undefined) pendingAcks.push(frame.qid);
-        },
-        (e: unknown) => {
-          // Not acked: the relay delivers it again on the next connection.
-          // A new socket makes the relay deliver it again (the inbox dedupes what was applied).
-          reportError(e, 'inbox');
-          connection?.recycle();
-        },
-      )
-      .finally(() => {
-        deliveriesQueued--;
-        if (pendingAcks.length >= ACK_BATCH || deliveriesQueued === 0) flushAcks();
-        if (deliveriesQueued === 0 && receiptsPending) scheduleReceipts();
-      });
-  }
-
-  function scheduleReceipts(): void {
-    receiptsPending = false;
-    transact(async (batch) => {
-      const ctx = sessionContext();
-      if (ctx === undefined) return 0;
-      return flushReceipts(
-        { ownUser: ctx.account.userId, readReceipts: settings.readReceipts, now, random, stamps },
-        batch,
-      );
-    })
-      .then((queued) => {
-        if (queued > 0) sender.pump();
-      })
-      .catch((e: unknown) => reportError(e, 'receipts'));
-  }
-
-  function onFrame(frame: ServerFrame): void {
-    switch (frame.t) {
-      case 'ready':
-        if (!isLocked()) void afterReady(frame.oneTimePreKeys);
-        return;
-      case 'deliver':
-        onDeliver(frame);
-        return;
-      case 'drained':
-        events.emit('drained', { at: now() });
-        return;
-      case 'stored':
-        // While locked the outbox cannot be updated; it resends after unlock and hears again.
-        if (!isLocked()) sender.onStored(frame);
-        return;
-      case 'mismatch':
-        if (!isLocked()) sender.onMismatch(frame);
-        return;
-      case 'error':
-        if (!isLocked()) sender.onError(frame);
-        if (frame.ref === undefined)
-          reportError(new ParleyError(frame.code, frame.message), 'relay');
-        return;
-      default:
-        return;
-    }
-  }
-
   /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
   async function afterReady(oneTimePreKeys?: number): Promise<void> {
     await upkeep.refreshOwnDevices();
@@ -545,11 +443,11 @@ export function createClient(deps: ClientDeps): ParleyClient {
         if (key === undefined) fail(ErrorCode.NOT_REGISTERED, 'The device key is missing');
         return { user: target.userId, device: target.deviceId, key };
       },
-      onFrame,
+      onFrame: incoming.onFrame,
       onStatus: (status) => events.emit('status', status),
       onDisconnect: () => {
         sender.onDisconnect();
-        pendingAcks = [];
+        incoming.onDisconnect();
       },
       ...(deps.keepaliveMs === undefined ? {} : { keepaliveMs: deps.keepaliveMs }),
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
@@ -748,8 +646,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
       await load();
       const frame = decodeServerFrame(bytes);
       if (frame.t !== 'deliver') return;
-      await queue.run(() => handleDelivery(frame));
-      if (receiptsPending) scheduleReceipts();
+      await incoming.ingest(frame);
     },
     /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
     onUnlocked: async (): Promise<void> => {
@@ -761,9 +658,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
      * un-acked are still on the relay, which sends them again on a new socket.
      */
     redeliverSkipped: (): void => {
-      if (!skippedWhileLocked || isLocked()) return;
-      skippedWhileLocked = false;
-      connection?.recycle();
+      if (isLocked()) return;
+      if (incoming.takeSkipped()) connection?.recycle();
     },
     /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
     onLocked: (): void => {
