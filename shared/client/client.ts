@@ -1,22 +1,19 @@
 /**
  * `createClient(deps)`: the messaging client the extension, the CLI, bots and
- * load tests run. It wires the pure parts (sessions, content, outbox, inbox,
- * receipts) to the platform through the deps: a RecordStore + KeyHandleStore,
- * `fetch`, a WebSocket constructor (or any Transport), timers, a clock and a
- * random source. docs/client.md describes the whole; this file only connects.
+ * load tests run. It wires the modules (incoming.ts, upkeep.ts,
+ * presence-api.ts, conversation-api.ts, group-api.ts, contact-api.ts,
+ * expiry-timer.ts, typing.ts) to the platform through the deps: a
+ * RecordStore + KeyHandleStore, `fetch`, a WebSocket constructor (or any
+ * Transport), timers, a clock and a random source, and returns the declared
+ * ParleyClient (parley-client.ts). docs/client.md describes the whole.
  *
- * Every state change runs on one serial queue (serial.ts), so incoming
- * messages are applied in relay order and never race with sends. Events are
- * emitted after the store write that made them true.
+ * Every state change runs on one serial queue through the host's `transact`
+ * (host.ts), so incoming messages are applied in relay order and never race
+ * with sends. Events are emitted after the store write that made them true.
  */
-import * as v from 'valibot';
-import { fromHex } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
-import { ErrorCode, fail, ParleyError } from '../errors.ts';
-import { decodeServerFrame, encodeServerFrame } from '../wire/codec.ts';
-import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
-import { normalizeHandle } from '../wire/handle.ts';
-import { ACK_MAX_QIDS, ONE_TIME_PREKEYS_REFILL_BELOW } from '../wire/limits.ts';
+import { ErrorCode, fail } from '../errors.ts';
+import { decodeServerFrame } from '../wire/codec.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import {
   type Account,
@@ -29,84 +26,52 @@ import {
   type IdentityExport,
   loadAccount,
   loginWithPasskey,
-  type MaintenanceResult,
-  maintainPrekeys,
   type RegistrationInput,
   registerAccount,
   registerDevice,
 } from './account.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { Batch } from './batch.ts';
+import type { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
-import {
-  type Contact,
-  ContactStatus,
-  contactOp,
-  listContacts,
-  newContact,
-  publicIdentityOf,
-  readContact,
-} from './contacts.ts';
-import { encodeContent, ReceiptKind } from './content.ts';
-import {
-  type Conversation,
-  ensureDirectConversation,
-  groupHexOf,
-  listConversations,
-  peerOf,
-  readConversation,
-} from './conversations.ts';
+import type { Contact } from './contacts.ts';
+import { encodeContent } from './content.ts';
+import { createConversationApi } from './conversation-api.ts';
+import { type Conversation, ensureDirectConversation } from './conversations.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import type { InboxEffect } from './effects.ts';
 import { Emitter } from './events.ts';
 import { nextExpiry } from './expiry.ts';
 import { createExpiryTimer } from './expiry-timer.ts';
 import { createGroupApi, type GroupView } from './group-api.ts';
-import { isTimerOption, TIMER_OPTIONS_MS } from './groups/state.ts';
-import { readGroup } from './groups/store.ts';
-import { processDelivery, pruneSeen } from './inbox.ts';
+import { TIMER_OPTIONS_MS } from './groups/state.ts';
+import { type ClientHost, transactOn } from './host.ts';
+import { createIncoming } from './incoming.ts';
 import {
-  decodeMessage,
-  listMessagePage,
   type MessageRecord,
-  markReadUpTo,
   SystemEvent,
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
-import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import type { ParleyClient } from './parley-client.ts';
 import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
-import { dropHeldReceipts, flushReceipts, stagePendingReceipt } from './receipts.ts';
-import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
+import { createPresence } from './presence-api.ts';
 import { RelayApi } from './relay-api.ts';
 import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
-import { pruneSent } from './retry.ts';
 import { Sender } from './sender.ts';
 import { SerialQueue } from './serial.ts';
-import {
-  checkIdentity,
-  dropDeviceSession,
-  knownDevices,
-  type SessionContext,
-  type SessionEntry,
-  stageDevices,
-} from './sessions.ts';
+import type { SessionContext, SessionEntry } from './sessions.ts';
 import { readSettings, type Settings, stageSettings } from './settings.ts';
 import { StampClock } from './stamps.ts';
 import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
 import type { ClientStorage } from './store.ts';
-import { stageTimer } from './timer.ts';
-import { chunkRecipients, transientRecipients } from './transient.ts';
 import { createTyping } from './typing.ts';
+import { createUpkeep } from './upkeep.ts';
 import {
   type AccountInfo,
   type ClientEvents,
-  type ConversationView,
   contactView,
   conversationView,
-  type MessagePageView,
-  type MessageView,
   messageView,
 } from './views.ts';
 import {
@@ -153,23 +118,30 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-export type ParleyClient = ReturnType<typeof createClient>;
-
-const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
-const AtSchema = v.object({ at: IntField });
-const ACK_BATCH = 64;
-
 export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.ts';
 export { TIMER_OPTIONS_MS };
 
 // ---------------------------------------------------------------------------
 
-export function createClient(deps: ClientDeps) {
+export function createClient(deps: ClientDeps): ParleyClient {
   const { storage, timers, now, random } = deps;
   const records = storage.records;
   const events = new Emitter<ClientEvents>((e) => deps.onError?.(e, 'event listener'));
   const queue = new SerialQueue();
   const stamps = new StampClock(now);
+  const transact = transactOn(queue, records);
+  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
+  const host: ClientHost = {
+    records,
+    queue,
+    transact,
+    timers,
+    now,
+    random,
+    stamps,
+    events,
+    reportError,
+  };
   const sessionCache = new Map<string, SessionEntry>();
   const transport =
     deps.transport ??
@@ -187,18 +159,10 @@ export function createClient(deps: ClientDeps) {
   let api: RelayApi | undefined;
   let connection: RelayConnection | undefined;
   let address: DeviceAddress | undefined;
-  let maintenanceTimer: unknown;
-  let pendingAcks: number[] = [];
-  let deliveriesQueued = 0;
-  let receiptsPending = false;
-  let presenceTimer: unknown;
 
-  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
   const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
   const viewContact = (c: Contact) => contactView(requireAccount(), c);
   const isLocked = () => deps.locked?.isLocked() === true;
-  /** A delivery the locked inbox refused (left un-acked on the relay) since the last unlock. */
-  let skippedWhileLocked = false;
 
   function makeApi(relayUrl: string): RelayApi {
     return new RelayApi({
@@ -270,17 +234,13 @@ export function createClient(deps: ClientDeps) {
   });
 
   const groups = createGroupApi({
-    records,
-    queue,
-    stamps,
-    now,
-    random,
+    ...host,
     requireSessions,
     resolveUser: async (input) => {
       if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input)) {
         return { user: input };
       }
-      return lookupHandle(input);
+      return chats.lookupHandle(input);
     },
     emit: emitEffects,
     pump: () => sender.pump(),
@@ -288,25 +248,58 @@ export function createClient(deps: ClientDeps) {
   });
 
   const contacts = createContactApi({
-    records,
-    queue,
-    now,
-    events,
+    ...host,
     requireApi,
     view: viewContact,
     receiptsReleased: () => scheduleReceipts(),
   });
 
   const expiry = createExpiryTimer({
-    records,
-    queue,
-    timers,
-    now,
-    events,
+    ...host,
     running: () => connection !== undefined,
     isLocked,
-    reportError,
   });
+
+  const chats = createConversationApi({
+    ...host,
+    requireSessions,
+    requireApi,
+    hasSessions: () => sessionContext() !== undefined,
+    viewConversation,
+    groups,
+    emit: emitEffects,
+    pump: () => sender.pump(),
+    scheduleReceipts: () => scheduleReceipts(),
+    refreshExpiry: () => void expiry.refresh(),
+  });
+
+  const presence = createPresence({
+    ...host,
+    sessionContext,
+    online: () => connection?.online === true,
+    send: (frame) => connection?.send(frame) ?? false,
+    shown: () => settings.showPresence,
+    intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
+  });
+
+  const upkeep = createUpkeep({ ...host, storage, sessionContext });
+
+  const incoming = createIncoming({
+    ...host,
+    sessionContext,
+    requireSessions,
+    requireApi,
+    isLocked,
+    lockedPut: deps.locked?.put,
+    send: (frame) => connection?.send(frame) ?? false,
+    recycle: () => connection?.recycle(),
+    readReceipts: () => settings.readReceipts,
+    emit: emitEffects,
+    sender,
+    answerHello: (user) => presence.answerHello(user),
+    onReady: (oneTimePreKeys) => void afterReady(oneTimePreKeys),
+  });
+  const scheduleReceipts = () => incoming.scheduleReceipts();
 
   const typing = createTyping({
     records,
@@ -316,28 +309,19 @@ export function createClient(deps: ClientDeps) {
     enabled: () => settings.typingIndicators,
     online: () => connection?.online === true,
     ownUser: () => requireAccount().userId,
-    sendTransient,
+    sendTransient: presence.sendTransient,
     reportError,
   });
 
   async function updateSettings(change: Partial<Settings>): Promise<Settings> {
     const before = settings;
     const next: Settings = { ...settings, ...change };
-    await queue.run(async () => {
-      const batch = new Batch(records);
+    await transact(async (batch) => {
       stageSettings(batch, next);
-      await batch.commit();
     });
     settings = next;
     settingsLoaded = true;
-    if (before.showPresence && !next.showPresence && connection?.online === true) {
-      // Hidden from now on: a last "offline" would itself be presence; send nothing.
-      if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-      presenceTimer = undefined;
-    } else if (!before.showPresence && next.showPresence && connection?.online === true) {
-      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
-      schedulePresence();
-    }
+    presence.settingChanged(before.showPresence);
     return next;
   }
 
@@ -426,217 +410,14 @@ export function createClient(deps: ClientDeps) {
   // -------------------------------------------------------------------------
   // Incoming
 
-  async function handleDelivery(frame: DeliverFrame): Promise<boolean> {
-    const ctx = requireSessions();
-    const verifyHandle = async (user: string, claimed: string) => {
-      try {
-        const found = await requireApi().lookupHandle(claimed);
-        return found.user === user ? found.handle : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const outcome = await processDelivery(
-      { sessions: ctx, stamps, verifyHandle },
-      new Batch(records),
-      frame,
-    );
-    emitEffects(outcome.effects);
-    if (
-      outcome.effects.some(
-        (e) => e.type === 'message' && !e.message.outgoing && e.message.kind === 'text',
-      )
-    ) {
-      receiptsPending = true;
-    }
-    if (outcome.queuedOutbox) sender.pump();
-    if (outcome.helloFrom !== undefined && settings.showPresence) {
-      // Answered outside this job: the inbox must not wait for an encryption round.
-      const to = outcome.helloFrom;
-      void Promise.resolve()
-        .then(() => sendPresence(true, false, [to]))
-        .catch((e: unknown) => reportError(e, 'presence'));
-    }
-    return outcome.ack;
-  }
-
-  function flushAcks(): void {
-    while (pendingAcks.length > 0) {
-      const qids = pendingAcks.slice(0, ACK_MAX_QIDS);
-      if (connection?.send({ t: 'ack', qids }) !== true) {
-        // Not online: the relay redelivers, the inbox dedupes.
-        pendingAcks = [];
-        return;
-      }
-      pendingAcks = pendingAcks.slice(qids.length);
-    }
-  }
-
-  function onDeliver(frame: DeliverFrame): void {
-    if (isLocked()) {
-      const put = deps.locked?.put;
-      // Transients (typing, presence) are about now: replayed after unlock
-      // they would be wrong, and written to disk while locked they would only
-      // be metadata. Dropped, as if this device had been offline.
-      if (put === undefined || frame.qid === undefined) return;
-      // Through the queue: the locked inbox must keep the relay's order.
-      queue
-        .run(() => put(encodeServerFrame(frame)))
-        .then((result) => {
-          if (result === 'full') {
-            skippedWhileLocked = true;
-            return;
-          }
-          if (frame.qid !== undefined) connection?.send({ t: 'ack', qids: [frame.qid] });
-        })
-        .catch((e: unknown) => reportError(e, 'locked inbox'));
-      return;
-    }
-    deliveriesQueued++;
-    queue
-      .run(() => handleDelivery(frame))
-      .then(
-        (ack) => {
-          if (ack && frame.qid !== undefined) pendingAcks.push(frame.qid);
-        },
-        (e: unknown) => {
-          // Not acked: the relay delivers it again on the next connection.
-          // A new socket makes the relay deliver it again (the inbox dedupes what was applied).
-          reportError(e, 'inbox');
-          connection?.recycle();
-        },
-      )
-      .finally(() => {
-        deliveriesQueued--;
-        if (pendingAcks.length >= ACK_BATCH || deliveriesQueued === 0) flushAcks();
-        if (deliveriesQueued === 0 && receiptsPending) scheduleReceipts();
-      });
-  }
-
-  function scheduleReceipts(): void {
-    receiptsPending = false;
-    queue
-      .run(async () => {
-        const ctx = sessionContext();
-        if (ctx === undefined) return 0;
-        const batch = new Batch(records);
-        const queued = await flushReceipts(
-          { ownUser: ctx.account.userId, readReceipts: settings.readReceipts, now, random, stamps },
-          batch,
-        );
-        await batch.commit();
-        return queued;
-      })
-      .then((queued) => {
-        if (queued > 0) sender.pump();
-      })
-      .catch((e: unknown) => reportError(e, 'receipts'));
-  }
-
-  function onFrame(frame: ServerFrame): void {
-    switch (frame.t) {
-      case 'ready':
-        if (!isLocked()) void afterReady(frame.oneTimePreKeys);
-        return;
-      case 'deliver':
-        onDeliver(frame);
-        return;
-      case 'drained':
-        events.emit('drained', { at: now() });
-        return;
-      case 'stored':
-        // While locked the outbox cannot be updated; it resends after unlock and hears again.
-        if (!isLocked()) sender.onStored(frame);
-        return;
-      case 'mismatch':
-        if (!isLocked()) sender.onMismatch(frame);
-        return;
-      case 'error':
-        if (!isLocked()) sender.onError(frame);
-        if (frame.ref === undefined)
-          reportError(new ParleyError(frame.code, frame.message), 'relay');
-        return;
-      default:
-        return;
-    }
-  }
-
   /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
   async function afterReady(oneTimePreKeys?: number): Promise<void> {
-    try {
-      await queue.run(refreshOwnDevices);
-    } catch (e) {
-      reportError(e, 'own devices');
-    }
+    await upkeep.refreshOwnDevices();
     sender.pump();
     void expiry.refresh();
     void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
-    if (settings.showPresence) {
-      void sendPresence(true, true).catch((e: unknown) => reportError(e, 'presence'));
-    }
-    schedulePresence();
-    const last = await lastMaintenance();
-    const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
-    if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
-      void runMaintenance();
-    }
-  }
-
-  /** When prekeys were last checked (persisted: an MV3 worker rarely lives an hour). */
-  async function lastMaintenance(): Promise<number | undefined> {
-    const raw = await records.get(Keys.maintenance);
-    return raw === undefined ? undefined : decodeRecord(AtSchema, raw, 'maintenance').at;
-  }
-
-  async function refreshOwnDevices(): Promise<void> {
-    const ctx = sessionContext();
-    if (ctx === undefined) return;
-    const own = ctx.account.userId;
-    const directory = await ctx.api.deviceList(own);
-    const batch = new Batch(records);
-    await checkIdentity(
-      ctx,
-      batch,
-      own,
-      publicIdentityOf(directory.identity),
-      ContactStatus.ACCEPTED,
-    );
-    const ids = directory.devices.map((d) => d.id).filter((id) => id !== ctx.account.deviceId);
-    const known = (await knownDevices(batch, own)) ?? [];
-    const same = known.length === ids.length && known.every((id) => ids.includes(id));
-    if (same) return;
-    // Sessions are fetched lazily by the next send (with certificate checks);
-    // removed devices lose theirs now.
-    for (const id of known) if (!ids.includes(id)) dropDeviceSession(ctx, batch, own, id);
-    stageDevices(ctx, batch, own, ids);
-    await batch.commit();
-  }
-
-  async function runMaintenance(): Promise<MaintenanceResult | undefined> {
-    const ctx = sessionContext();
-    if (ctx === undefined) return undefined;
-    try {
-      return await queue.run(async () => {
-        const result = await maintainPrekeys({ storage, now, random }, ctx.api, ctx.account);
-        const batch = new Batch(records);
-        await pruneSeen(batch, now());
-        await pruneSent(batch, now());
-        batch.set(Keys.maintenance, encodeRecord({ at: now() }));
-        await batch.commit();
-        return result;
-      });
-    } catch (e) {
-      reportError(e, 'prekey maintenance');
-      return undefined;
-    }
-  }
-
-  function scheduleMaintenance(): void {
-    maintenanceTimer = timers.setTimeout(() => {
-      void runMaintenance().finally(() => {
-        if (maintenanceTimer !== undefined) scheduleMaintenance();
-      });
-    }, MAINTENANCE_INTERVAL_MS);
+    presence.onReady();
+    await upkeep.onReady(oneTimePreKeys);
   }
 
   // -------------------------------------------------------------------------
@@ -662,32 +443,27 @@ export function createClient(deps: ClientDeps) {
         if (key === undefined) fail(ErrorCode.NOT_REGISTERED, 'The device key is missing');
         return { user: target.userId, device: target.deviceId, key };
       },
-      onFrame,
+      onFrame: incoming.onFrame,
       onStatus: (status) => events.emit('status', status),
       onDisconnect: () => {
         sender.onDisconnect();
-        pendingAcks = [];
+        incoming.onDisconnect();
       },
       ...(deps.keepaliveMs === undefined ? {} : { keepaliveMs: deps.keepaliveMs }),
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });
     connection.start();
-    scheduleMaintenance();
+    upkeep.start();
   }
 
   async function stop(): Promise<void> {
-    if (connection?.online === true && settings.showPresence && sessionContext() !== undefined) {
-      await sendPresence(false, false).catch((e: unknown) => reportError(e, 'presence'));
-    }
-    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-    presenceTimer = undefined;
+    await presence.stop();
     expiry.stop();
     typing.stop();
     connection?.stop();
     connection = undefined;
     sender.stop();
-    if (maintenanceTimer !== undefined) timers.clearTimeout(maintenanceTimer);
-    maintenanceTimer = undefined;
+    upkeep.stop();
     await queue.idle();
   }
 
@@ -743,299 +519,20 @@ export function createClient(deps: ClientDeps) {
         input.session,
       ),
     );
-    await queue.run(async () => {
-      const batch = new Batch(records);
-      stageEntry(batch, {
-        v: 1,
-        id: random(16) as OutboxEntry['id'],
-        stamp: await stamps.next(batch),
-        kind: OutboxKind.RESET,
-        content: encodeContent({ v: 1, t: 'reset' }),
-        recipients: [result.userId],
-        mismatches: 0,
-        attempts: 0,
-        createdAt: now(),
-      });
-      await batch.commit();
+    await transact(async (batch) => {
+      stageEntry(
+        batch,
+        newOutboxEntry({
+          id: random(16) as OutboxEntry['id'],
+          stamp: await stamps.next(batch),
+          kind: OutboxKind.RESET,
+          content: encodeContent({ v: 1, t: 'reset' }),
+          recipients: [result.userId],
+          createdAt: now(),
+        }),
+      );
     });
     return result;
-  }
-
-  // -------------------------------------------------------------------------
-  // Conversations and messages
-
-  async function getConversation(conversationId: string): Promise<ConversationView> {
-    const c = await readConversation(records, conversationId);
-    if (c === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-    return viewConversation(c);
-  }
-
-  async function lookupHandle(handle: string): Promise<{ user: string; handle: string }> {
-    return requireApi().lookupHandle(normalizeHandle(handle));
-  }
-
-  /** Finds the user by handle and opens (or returns) the direct conversation; records their identity. */
-  async function startConversation(handle: string): Promise<ConversationView> {
-    const ctx = requireSessions();
-    const found = await lookupHandle(handle);
-    if (found.user === ctx.account.userId) fail(ErrorCode.BAD_ARGUMENT, 'That is your own handle');
-    const directory = await ctx.api.deviceList(found.user);
-    const conversation = await queue.run(async () => {
-      const batch = new Batch(records);
-      const contact =
-        (await readContact(batch, found.user)) ??
-        newContact(found.user, ContactStatus.ACCEPTED, now());
-      batch.apply(
-        contactOp({
-          ...contact,
-          handle: found.handle,
-          status:
-            contact.status === ContactStatus.BLOCKED ? contact.status : ContactStatus.ACCEPTED,
-        }),
-      );
-      await checkIdentity(
-        ctx,
-        batch,
-        found.user,
-        publicIdentityOf(directory.identity),
-        ContactStatus.ACCEPTED,
-      );
-      const c = await ensureDirectConversation(batch, found.user, now());
-      await batch.commit();
-      return c;
-    });
-    events.emit('conversation', { conversationId: conversation.id });
-    events.emit('contact', { userId: found.user });
-    return viewConversation(conversation);
-  }
-
-  /**
-   * Stores the message and queues it (one write, outgoing-text.ts), then lets
-   * the outbox send it. Direct chats: throws IDENTITY_CHANGED while the
-   * contact's key change is not acknowledged. Groups: GROUP_NOT_MEMBER after
-   * leaving or removal. The conversation's disappearing-message timer goes
-   * with the message and our copy's countdown starts now.
-   */
-  async function sendText(input: TextInput): Promise<MessageView> {
-    const ctx = requireSessions();
-    const target = textTarget(input);
-    const message = await queue.run(async () => {
-      const batch = new Batch(records);
-      const record = await stageOutgoingText(
-        { now, random, stamps },
-        ctx.account,
-        batch,
-        input,
-        target,
-      );
-      await batch.commit();
-      return record;
-    });
-    const view = messageView(message);
-    events.emit('message', view);
-    events.emit('conversation', { conversationId: message.conv });
-    if (message.expiresAt !== undefined) void expiry.refresh();
-    sender.pump();
-    // Replying to a request (or writing in a group we were added to) released held receipts.
-    scheduleReceipts();
-    return view;
-  }
-
-  /** One transient, encrypted send to the devices of `users` we have sessions with. */
-  async function sendTransient(
-    users: readonly string[],
-    content: Uint8Array,
-    fetchSessions: boolean,
-  ): Promise<boolean> {
-    if (users.length === 0 || connection?.online !== true) return false;
-    const ctx = sessionContext();
-    if (ctx === undefined) return false;
-    const frames = await queue.run(async () => {
-      const batch = new Batch(records);
-      const to = await transientRecipients(ctx, batch, users, content, fetchSessions);
-      await batch.commit();
-      return chunkRecipients(to);
-    });
-    let sent = false;
-    for (const to of frames) {
-      if (to.length === 0) continue;
-      sent = connection?.send({ t: 'send', id: random(16), to, transient: true }) === true || sent;
-    }
-    return sent;
-  }
-
-  /** Presence to accepted contacts (all of them, or `only`); nothing when hidden. */
-  async function sendPresence(
-    online: boolean,
-    hello: boolean,
-    only?: readonly string[],
-  ): Promise<boolean> {
-    if (!settings.showPresence || sessionContext() === undefined) return false;
-    const own = requireAccount().userId;
-    const users: string[] = [];
-    for (const c of await listContacts(records)) {
-      if (c.user === own || c.status !== ContactStatus.ACCEPTED || c.change !== undefined) continue;
-      if (only !== undefined && !only.includes(c.user)) continue;
-      users.push(c.user);
-    }
-    const content = encodeContent({
-      v: 1,
-      t: 'presence',
-      online,
-      ...(hello ? { hello: true } : {}),
-    });
-    return sendTransient(users, content, false);
-  }
-
-  function schedulePresence(): void {
-    if (presenceTimer !== undefined) timers.clearTimeout(presenceTimer);
-    presenceTimer = timers.setTimeout(() => {
-      presenceTimer = undefined;
-      if (connection?.online !== true) return;
-      void sendPresence(true, false)
-        .catch((e: unknown) => reportError(e, 'presence'))
-        .finally(schedulePresence);
-    }, deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS);
-  }
-
-  // -------------------------------------------------------------------------
-  // Disappearing messages
-
-  /**
-   * Sets a conversation's disappearing-message timer: either side of a direct
-   * chat (sent to the peer and our other devices), admins of a group (a signed
-   * group state). Shown as a notice in every timeline.
-   */
-  async function setTimer(input: {
-    readonly conversationId: string;
-    readonly timer: number;
-  }): Promise<void> {
-    if (!isTimerOption(input.timer)) {
-      fail(ErrorCode.BAD_ARGUMENT, 'The timer must be one of TIMER_OPTIONS_MS');
-    }
-    if (groupHexOf(input.conversationId) !== undefined) {
-      await groups.setGroupTimer(input.conversationId, input.timer);
-      return;
-    }
-    const peer = peerOf(input.conversationId);
-    if (peer === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
-    const ctx = requireSessions();
-    const effects = await queue.run(async () => {
-      const batch = new Batch(records);
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const at = Math.max(now(), (conversation.timerAt ?? 0) + 1);
-      const out = await stageTimer(
-        { sessions: ctx, stamps },
-        batch,
-        conversation,
-        input.timer,
-        at,
-        ctx.account.userId,
-      );
-      stageEntry(batch, {
-        v: 1,
-        id: random(16) as OutboxEntry['id'],
-        stamp: await stamps.next(batch),
-        kind: OutboxKind.TIMER,
-        conv: conversation.id,
-        content: encodeContent({
-          v: 1,
-          t: 'timer',
-          to: { u: peer },
-          timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
-          at,
-        }),
-        recipients: [peer, ctx.account.userId],
-        mismatches: 0,
-        attempts: 0,
-        createdAt: now(),
-      });
-      await batch.commit();
-      return out;
-    });
-    emitEffects(effects);
-    sender.pump();
-  }
-
-  async function getMessages(input: {
-    readonly conversationId: string;
-    readonly before?: string;
-    readonly limit: number;
-  }): Promise<MessagePageView> {
-    const page = await listMessagePage(records, input.conversationId, {
-      limit: input.limit,
-      ...(input.before === undefined ? {} : { before: input.before }),
-    });
-    return { messages: page.messages.map(messageView), before: page.before };
-  }
-
-  /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
-  async function markRead(input: {
-    readonly conversationId: string;
-    readonly upTo?: string;
-  }): Promise<number> {
-    const changed = await queue.run(async () => {
-      const batch = new Batch(records);
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const hex = groupHexOf(conversation.id);
-      const group = hex === undefined ? undefined : await readGroup(batch, fromHex(hex));
-      const read = await markReadUpTo(batch, conversation, input.upTo, now());
-      for (const m of read) {
-        if (m.kind === 'text') {
-          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
-        }
-      }
-      await batch.commit();
-      return read;
-    });
-    for (const m of changed) events.emit('message-state', messageView(m));
-    events.emit('conversation', { conversationId: input.conversationId });
-    if (changed.some((m) => m.expiresAt !== undefined)) void expiry.refresh();
-    if (changed.length > 0 && sessionContext() !== undefined) scheduleReceipts();
-    return changed.length;
-  }
-
-  async function unreadTotal(): Promise<number> {
-    let total = 0;
-    for (const c of await listConversations(records)) total += c.unread;
-    return total;
-  }
-
-  // -------------------------------------------------------------------------
-  // Deleting
-
-  /**
-   * Deletes a conversation and its messages from this device. A request stays
-   * a request (a new message from them shows up as a request again). A group
-   * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
-   */
-  async function deleteConversation(conversationId: string): Promise<void> {
-    const hex = groupHexOf(conversationId);
-    if (hex !== undefined && (await groups.isActiveMember(conversationId))) {
-      await groups.leaveGroup(conversationId);
-    }
-    await queue.run(async () => {
-      const batch = new Batch(records);
-      const conversation = await readConversation(batch, conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
-        const m = decodeMessage(raw);
-        batch.delete(key);
-        batch.delete(Keys.messageIndex(m.author, m.id));
-        batch.delete(Keys.sent(m.id));
-        if (m.expiresAt !== undefined) batch.delete(Keys.expiry(m.expiresAt, m.author, key));
-      }
-      batch.delete(Keys.conversation(conversationId));
-      // A deleted request leaves nothing behind for a later accept to reveal.
-      const peer = peerOf(conversationId);
-      if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
-      if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
-      await batch.commit();
-    });
-    events.emit('conversation', { conversationId });
-    void expiry.refresh();
   }
 
   return {
@@ -1074,24 +571,23 @@ export function createClient(deps: ClientDeps) {
       loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
     /** Identity private keys, for linking another device of this account. */
     exportIdentity: (): Promise<IdentityExport> => exportIdentity(records),
-    maintainPrekeys: runMaintenance,
+    maintainPrekeys: upkeep.runMaintenance,
 
-    lookupHandle,
-    startConversation,
-    listConversations: async (): Promise<ConversationView[]> =>
-      Promise.all((await listConversations(records)).map(viewConversation)),
-    getConversation,
-    getMessages,
-    sendText,
+    lookupHandle: chats.lookupHandle,
+    startConversation: chats.startConversation,
+    listConversations: chats.listConversations,
+    getConversation: chats.getConversation,
+    getMessages: chats.getMessages,
+    sendText: chats.sendText,
     /**
      * Encrypted typing indicator, sent only while online, never stored,
      * throttled (typing.ts). Resolves true when a frame went out.
      */
     sendTyping: typing.send,
-    markRead,
-    unreadTotal,
+    markRead: chats.markRead,
+    unreadTotal: chats.unreadTotal,
     /** Deletes a conversation here (a group is left first). */
-    deleteConversation,
+    deleteConversation: chats.deleteConversation,
 
     // Groups (docs/client.md "Groups")
     createGroup: groups.createGroup,
@@ -1104,7 +600,7 @@ export function createClient(deps: ClientDeps) {
     acceptGroup: groups.acceptGroup,
 
     // Disappearing messages
-    setTimer,
+    setTimer: chats.setTimer,
     /** The earliest running disappearing-message countdown's end (ms), or null. */
     nextExpiry: (): Promise<number | null> => nextExpiry(records),
     /**
@@ -1150,8 +646,7 @@ export function createClient(deps: ClientDeps) {
       await load();
       const frame = decodeServerFrame(bytes);
       if (frame.t !== 'deliver') return;
-      await queue.run(() => handleDelivery(frame));
-      if (receiptsPending) scheduleReceipts();
+      await incoming.ingest(frame);
     },
     /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
     onUnlocked: async (): Promise<void> => {
@@ -1163,9 +658,8 @@ export function createClient(deps: ClientDeps) {
      * un-acked are still on the relay, which sends them again on a new socket.
      */
     redeliverSkipped: (): void => {
-      if (!skippedWhileLocked || isLocked()) return;
-      skippedWhileLocked = false;
-      connection?.recycle();
+      if (isLocked()) return;
+      if (incoming.takeSkipped()) connection?.recycle();
     },
     /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
     onLocked: (): void => {
@@ -1183,4 +677,4 @@ export type {
   MessagePageView,
   MessageView,
 } from './views.ts';
-export type { Authenticator, ConnectionStatus, DeviceAddress, IdentityExport };
+export type { Authenticator, ConnectionStatus, DeviceAddress, IdentityExport, ParleyClient };

@@ -7,6 +7,7 @@ import { Batch } from './batch.ts';
 import { createContactApi } from './contact-api.ts';
 import { ContactStatus, contactOp, newContact, readContact } from './contacts.ts';
 import { Emitter } from './events.ts';
+import { transactOn } from './host.ts';
 import type { RelayApi } from './relay-api.ts';
 import { SerialQueue } from './serial.ts';
 import { createMemoryStorage } from './store.ts';
@@ -33,7 +34,7 @@ describe('reconcileBlocks', () => {
     } as unknown as RelayApi;
     const api = createContactApi({
       records,
-      queue: new SerialQueue(),
+      transact: transactOn(new SerialQueue(), records),
       now: () => 2,
       events: new Emitter<ClientEvents>(),
       requireApi: () => relay,

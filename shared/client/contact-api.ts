@@ -5,7 +5,6 @@
  * `contact` and `conversation` events.
  */
 import { ErrorCode, fail } from '../errors.ts';
-import { Batch } from './batch.ts';
 import {
   acknowledgeChange,
   type Contact,
@@ -16,18 +15,13 @@ import {
   readContact,
 } from './contacts.ts';
 import { directConversationId } from './conversations.ts';
-import type { Emitter } from './events.ts';
+import type { ClientHost } from './host.ts';
 import { dropHeldReceipts, releaseHeldReceipts } from './receipts.ts';
 import type { RelayApi } from './relay-api.ts';
-import type { SerialQueue } from './serial.ts';
-import type { RecordStore } from './store.ts';
-import type { ClientEvents, ContactView } from './views.ts';
+import type { ContactView } from './views.ts';
 
-export interface ContactApiHost {
-  readonly records: RecordStore;
-  readonly queue: SerialQueue;
-  readonly now: () => number;
-  readonly events: Emitter<ClientEvents>;
+export interface ContactApiHost
+  extends Pick<ClientHost, 'records' | 'transact' | 'now' | 'events'> {
   requireApi(): RelayApi;
   view(contact: Contact): Promise<ContactView>;
   /** Receipts held back for a request went back into the queue: flush them. */
@@ -35,7 +29,7 @@ export interface ContactApiHost {
 }
 
 export function createContactApi(host: ContactApiHost) {
-  const { records, queue, events } = host;
+  const { records, transact, events } = host;
 
   /**
    * Applies `change` to the stored contact in one write. A user we have no
@@ -48,8 +42,7 @@ export function createContactApi(host: ContactApiHost) {
     unknown: 'request' | 'not-found',
   ): Promise<ContactView> {
     let released = false;
-    const updated = await queue.run(async () => {
-      const batch = new Batch(records);
+    const updated = await transact(async (batch) => {
       let contact = await readContact(batch, userId);
       if (contact === undefined) {
         if (unknown === 'not-found') fail(ErrorCode.NOT_FOUND, 'No such contact');
@@ -62,7 +55,6 @@ export function createContactApi(host: ContactApiHost) {
         released = (await releaseHeldReceipts(batch, { user: userId })) > 0;
       }
       if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
-      await batch.commit();
       return next;
     });
     if (released) host.receiptsReleased?.();

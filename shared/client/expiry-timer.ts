@@ -1,32 +1,16 @@
-/**
- * The running client's side of disappearing messages: one timer for the next
- * deadline (only while connected; the extension wakes itself with an alarm
- * otherwise, from the `expiry` event), and the sweep that deletes what is due
- * and tells listeners.
- */
-import { Batch } from './batch.ts';
-import type { Timers } from './deps.ts';
-import type { Emitter } from './events.ts';
 import { nextExpiry, stageExpired } from './expiry.ts';
-import type { SerialQueue } from './serial.ts';
-import type { RecordStore } from './store.ts';
-import type { ClientEvents } from './views.ts';
+import type { ClientHost } from './host.ts';
 
-export interface ExpiryTimerHost {
-  readonly records: RecordStore;
-  readonly queue: SerialQueue;
-  readonly timers: Timers;
-  readonly now: () => number;
-  readonly events: Emitter<ClientEvents>;
+export interface ExpiryTimerHost
+  extends Pick<ClientHost, 'records' | 'transact' | 'timers' | 'now' | 'events' | 'reportError'> {
   /** The client is started (its own timer may run). */
   running(): boolean;
   /** The vault is locked: the sweep works on keys alone and leaves previews for later. */
   isLocked(): boolean;
-  reportError(error: unknown, context: string): void;
 }
 
 export function createExpiryTimer(host: ExpiryTimerHost) {
-  const { records, queue, timers, now, events } = host;
+  const { records, transact, timers, now, events } = host;
   let expiryTimer: unknown;
   let expiryAt: number | null | undefined;
 
@@ -69,10 +53,8 @@ export function createExpiryTimer(host: ExpiryTimerHost) {
   async function expireDue(at?: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const expired = await queue.run(async () => {
-        const batch = new Batch(records);
+      const expired = await transact(async (batch) => {
         const out = await stageExpired(batch, at ?? now(), { fixPreviews: !host.isLocked() });
-        await batch.commit();
         return out;
       });
       total += expired.length;

@@ -18,7 +18,7 @@
 import { fromHex } from '../bytes.ts';
 import type { Batch } from './batch.ts';
 import { type Conversation, readConversation, stageConversation } from './conversations.ts';
-import { decodeMessage, previewOf } from './messages.ts';
+import { decodeMessage, previewOf, stageMessageDeletion } from './messages.ts';
 import { Keys } from './storage-keys.ts';
 import type { RecordStore } from './store.ts';
 
@@ -81,12 +81,16 @@ export async function stageExpired(
   for (const [indexKey] of rows) {
     const entry = parseExpiryKey(indexKey);
     if (entry !== undefined && entry.at > now) break; // sorted by time: nothing later is due
-    batch.delete(indexKey);
-    if (entry === undefined) continue;
-    batch.delete(entry.messageKey);
-    batch.delete(Keys.messageIndex(entry.author, fromHex(entry.id)));
-    // Our own message's copy kept for resends (retry.ts) goes with it.
-    batch.delete(Keys.sent(fromHex(entry.id)));
+    if (entry === undefined) {
+      batch.delete(indexKey);
+      continue;
+    }
+    stageMessageDeletion(batch, {
+      key: entry.messageKey,
+      author: entry.author,
+      id: fromHex(entry.id),
+      expiryKey: indexKey,
+    });
     expired.push(entry);
   }
   if (options.fixPreviews !== false) {

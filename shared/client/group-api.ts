@@ -5,10 +5,9 @@
  * queued in one write on the client's serial queue.
  */
 import { type Bytes, fromHex } from '../bytes.ts';
-import type { Random } from '../crypto/random.ts';
 import { ErrorCode, fail } from '../errors.ts';
 import { GROUP_MAX_MEMBERS } from '../wire/limits.ts';
-import { Batch } from './batch.ts';
+import type { Batch } from './batch.ts';
 import { ContactStatus, contactOp, newContact, readContact } from './contacts.ts';
 import { groupConversationId, groupHexOf } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
@@ -32,18 +31,12 @@ import {
   type SignedGroupState,
 } from './groups/state.ts';
 import { groupHex, isMember, readGroup, stageGroup } from './groups/store.ts';
+import type { ClientHost } from './host.ts';
 import { releaseHeldReceipts } from './receipts.ts';
-import type { SerialQueue } from './serial.ts';
 import type { SessionContext } from './sessions.ts';
-import type { StampClock } from './stamps.ts';
-import type { RecordStore } from './store.ts';
 
-export interface GroupApiHost {
-  readonly records: RecordStore;
-  readonly queue: SerialQueue;
-  readonly stamps: StampClock;
-  readonly now: () => number;
-  readonly random: Random;
+export interface GroupApiHost
+  extends Pick<ClientHost, 'records' | 'transact' | 'stamps' | 'now' | 'random'> {
   requireSessions(): SessionContext;
   /** Resolves a handle (or passes a user id through) to a user id and its handle. */
   resolveUser(handleOrUserId: string): Promise<{ user: string; handle?: string }>;
@@ -115,10 +108,8 @@ export function createGroupApi(host: GroupApiHost) {
 
   async function run(job: (batch: Batch, h: GroupHost) => Promise<InboxEffect[]>): Promise<void> {
     const h = groupHost();
-    const effects = await host.queue.run(async () => {
-      const batch = new Batch(host.records);
+    const effects = await host.transact(async (batch) => {
       const out = await job(batch, h);
-      await batch.commit();
       return out;
     });
     host.emit(effects);
@@ -130,8 +121,7 @@ export function createGroupApi(host: GroupApiHost) {
     const resolved: Array<{ user: string; handle?: string }> = [];
     for (const input of inputs) resolved.push(await host.resolveUser(input));
     const users = [...new Set(resolved.map((r) => r.user))].filter((u) => u !== own);
-    await host.queue.run(async () => {
-      const batch = new Batch(host.records);
+    await host.transact(async (batch) => {
       for (const r of resolved) {
         if (r.user === own) continue;
         const existing = await readContact(batch, r.user);
@@ -142,7 +132,6 @@ export function createGroupApi(host: GroupApiHost) {
           );
         }
       }
-      await batch.commit();
     });
     return users;
   }

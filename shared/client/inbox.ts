@@ -79,7 +79,7 @@ import {
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
 import { BytesField, decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import { receiveRetry, requestRetry } from './retry.ts';
@@ -536,17 +536,17 @@ async function undecryptable(
       if (code === ErrorCode.STATE_CORRUPT)
         dropDeviceSession(ctx.sessions, batch, from, fromDevice);
       batch.set(resetKey, encodeRecord({ at: now }));
-      stageEntry(batch, {
-        v: 1,
-        id: newId(ctx) as OutboxEntry['id'],
-        stamp: await ctx.stamps.next(batch),
-        kind: OutboxKind.RESET,
-        content: encodeContent({ v: 1, t: 'reset' }),
-        recipients: [from],
-        mismatches: 0,
-        attempts: 0,
-        createdAt: now,
-      });
+      stageEntry(
+        batch,
+        newOutboxEntry({
+          id: newId(ctx) as OutboxEntry['id'],
+          stamp: await ctx.stamps.next(batch),
+          kind: OutboxKind.RESET,
+          content: encodeContent({ v: 1, t: 'reset' }),
+          recipients: [from],
+          createdAt: now,
+        }),
+      );
       queuedOutbox = true;
       effects.push(...(await decryptFailedNotice(ctx, batch, frame, code)));
     }

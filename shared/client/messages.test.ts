@@ -14,9 +14,11 @@ import {
   markReadUpTo,
   messageKeyOf,
   SystemEvent,
+  stageMessageDeletion,
   stageNewMessage,
   systemMessageRecord,
 } from './messages.ts';
+import { Keys } from './storage-keys.ts';
 import { createMemoryStorage } from './store.ts';
 
 const PEER = '0b5f3a2e-9c1d-4e8f-a7b6-5d4c3b2a1f00';
@@ -57,6 +59,23 @@ async function seed(count: number) {
 }
 
 describe('message records', () => {
+  it('deletes a message with its receipt index, its resend copy and its expiry entry, nothing else', async () => {
+    const { records, id } = await seed(2);
+    const [first, second] = (await listMessagePage(records, id, { limit: 10 })).messages;
+    if (first === undefined || second === undefined) throw new Error('seeded two messages');
+    const key = messageKeyOf(first);
+    const expiryKey = Keys.expiry(5000, first.author, key);
+    const named = [Keys.messageIndex(first.author, first.id), Keys.sent(first.id), expiryKey];
+    let batch = new Batch(records);
+    for (const k of named) batch.set(k, new Uint8Array([1]));
+    await batch.commit();
+    batch = new Batch(records);
+    stageMessageDeletion(batch, { key, author: first.author, id: first.id, expiryKey });
+    await batch.commit();
+    for (const k of [key, ...named]) expect(await records.get(k)).toBeUndefined();
+    expect(await records.get(messageKeyOf(second))).toBeDefined();
+  });
+
   it('pages newest first and returns each page oldest first with a cursor', async () => {
     const { records, id } = await seed(25);
     const first = await listMessagePage(records, id, { limit: 10 });

@@ -186,6 +186,29 @@ export function messageKeyOf(m: Pick<MessageRecord, 'conv' | 'stamp' | 'id'>): s
   return Keys.message(m.conv, m.stamp, m.id);
 }
 
+/**
+ * Deletes a stored message with everything that names it or holds its text:
+ * the record, its receipt index, the copy kept for resends (retry.ts) and,
+ * when it has one, its expiry entry. Keys only, so the expiry sweep can use
+ * it while the vault is locked.
+ */
+export function stageMessageDeletion(
+  batch: Batch,
+  message: {
+    /** `msg/<conversation>/<stamp>/<id>` */
+    readonly key: string;
+    readonly author: string;
+    readonly id: Uint8Array;
+    /** The expiry index key, when the message has a running countdown. */
+    readonly expiryKey?: string;
+  },
+): void {
+  batch.delete(message.key);
+  batch.delete(Keys.messageIndex(message.author, message.id));
+  batch.delete(Keys.sent(message.id));
+  if (message.expiryKey !== undefined) batch.delete(message.expiryKey);
+}
+
 export function decodeMessage(raw: Uint8Array): MessageRecord {
   return decodeRecord(MessageRecordSchema, raw, 'message');
 }

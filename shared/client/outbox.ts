@@ -127,6 +127,14 @@ export function entryKey(entry: Pick<OutboxEntry, 'stamp' | 'id'>): string {
   return Keys.outboxEntry(entry.stamp, entry.id);
 }
 
+/** What the author of a new entry chooses; the rest starts the same for every entry. */
+export type NewOutboxEntry = Omit<OutboxEntry, 'v' | 'mismatches' | 'attempts'>;
+
+/** The one way an entry comes to be: record version 1, no answers heard yet. */
+export function newOutboxEntry(fields: NewOutboxEntry): OutboxEntry {
+  return { v: 1, ...fields, mismatches: 0, attempts: 0 };
+}
+
 export function stageEntry(batch: Batch, entry: OutboxEntry): void {
   batch.set(entryKey(entry), encodeRecord(entry));
 }

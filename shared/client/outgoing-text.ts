@@ -15,7 +15,7 @@ import { groupHexOf, MessageState, peerOf, readConversation } from './conversati
 import { startCountdown } from './countdown.ts';
 import { isMember, readGroup, stageGroup } from './groups/store.ts';
 import { type MessageRecord, stageNewMessage } from './messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { newOutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { releaseHeldReceipts } from './receipts.ts';
 import type { StampClock } from './stamps.ts';
 
@@ -145,8 +145,7 @@ export async function stageOutgoingText(
     sentAt,
   );
   await stageNewMessage(batch, conversation, record);
-  const entry: OutboxEntry = {
-    v: 1,
+  const entry = newOutboxEntry({
     id,
     stamp,
     kind: group === undefined ? OutboxKind.MESSAGE : OutboxKind.GROUP_MESSAGE,
@@ -154,10 +153,8 @@ export async function stageOutgoingText(
     content: encodeContent(content),
     recipients,
     ...(group === undefined ? {} : { group: group as MessageRecord['id'] }),
-    mismatches: 0,
-    attempts: 0,
     createdAt: sentAt,
-  };
+  });
   stageEntry(batch, entry);
   return record;
 }

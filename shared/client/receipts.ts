@@ -24,7 +24,7 @@ import type { Batch } from './batch.ts';
 import { ContactStatus, readContact } from './contacts.ts';
 import { encodeContent, RECEIPT_MAX_IDS, ReceiptKind } from './content.ts';
 import { readGroup } from './groups/store.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import type { StampClock } from './stamps.ts';
 import { Keys } from './storage-keys.ts';
@@ -163,17 +163,14 @@ export async function flushReceipts(ctx: ReceiptContext, batch: Batch): Promise<
     if (recipients.length === 0) continue;
     for (let i = 0; i < ids.length; i += RECEIPT_MAX_IDS) {
       const chunk = ids.slice(i, i + RECEIPT_MAX_IDS) as OutboxEntry['id'][];
-      const entry: OutboxEntry = {
-        v: 1,
+      const entry = newOutboxEntry({
         id: ctx.random(16) as OutboxEntry['id'],
         stamp: await ctx.stamps.next(batch),
         kind: OutboxKind.RECEIPT,
         content: encodeContent({ v: 1, t: 'receipt', kind, author, ids: chunk }),
         recipients,
-        mismatches: 0,
-        attempts: 0,
         createdAt: ctx.now(),
-      };
+      });
       stageEntry(batch, entry);
       queued++;
     }

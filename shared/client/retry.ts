@@ -37,7 +37,7 @@ import { MessageState } from './conversations.ts';
 import type { InboxEffect } from './effects.ts';
 import { isMember, readGroup } from './groups/store.ts';
 import { advanceMessage } from './messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
 import { BytesField, bytesOf, decodeRecord, encodeRecord, IntField } from './record-codec.ts';
 import type { SessionContext } from './sessions.ts';
 import type { StampClock } from './stamps.ts';
@@ -158,17 +158,17 @@ export async function requestRetry(
     ...(rk === undefined || rk.length !== 32 ? {} : { rk }),
     ...(group === undefined ? {} : { g: group as Bytes }),
   };
-  stageEntry(batch, {
-    v: 1,
-    id: ctx.sessions.deps.random(16) as OutboxEntry['id'],
-    stamp: await ctx.stamps.next(batch),
-    kind: OutboxKind.RETRY,
-    content: encodeContent(content),
-    recipients: [from],
-    mismatches: 0,
-    attempts: 0,
-    createdAt: now,
-  });
+  stageEntry(
+    batch,
+    newOutboxEntry({
+      id: ctx.sessions.deps.random(16) as OutboxEntry['id'],
+      stamp: await ctx.stamps.next(batch),
+      kind: OutboxKind.RETRY,
+      content: encodeContent(content),
+      recipients: [from],
+      createdAt: now,
+    }),
+  );
   return 'ok';
 }
 
@@ -281,21 +281,21 @@ export async function receiveRetry(
   // path from one message ends after MAX_RESENDS.
   batch.set(key, encodeRecord({ ...record, tries: record.tries + 1 }));
   const id = deps.random(16) as OutboxEntry['id'];
-  stageEntry(batch, {
-    v: 1,
-    id,
-    stamp: await ctx.stamps.next(batch),
-    kind: OutboxKind.RESEND,
-    conv: record.conv,
-    content: record.content,
-    recipients: [from],
-    msg: record.msg,
-    ...(record.group === undefined ? {} : { group: record.group }),
-    mismatches: 0,
-    attempts: 0,
-    createdAt: now,
-    ...(record.until === undefined ? {} : { expiresAt: record.until }),
-  });
+  stageEntry(
+    batch,
+    newOutboxEntry({
+      id,
+      stamp: await ctx.stamps.next(batch),
+      kind: OutboxKind.RESEND,
+      conv: record.conv,
+      content: record.content,
+      recipients: [from],
+      msg: record.msg,
+      ...(record.group === undefined ? {} : { group: record.group }),
+      createdAt: now,
+      ...(record.until === undefined ? {} : { expiresAt: record.until }),
+    }),
+  );
   // The resend can itself be asked for again (its frame may be tampered with too),
   // except a disappearing message's: the expiry sweep finds copies by message id only.
   if (record.until === undefined) {

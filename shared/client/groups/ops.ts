@@ -17,7 +17,7 @@ import type { Batch } from '../batch.ts';
 import { contactIdentity, readContact } from '../contacts.ts';
 import { encodeContent } from '../content.ts';
 import type { InboxEffect } from '../effects.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { addToChain, historyOf, startChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import {
@@ -69,18 +69,15 @@ export async function queueGroupUpdate(
   const perUser = MAX_DEVICES_PER_USER * (content.length + PER_DEVICE_OVERHEAD);
   const chunk = Math.max(1, Math.floor(UPDATE_FRAME_BUDGET / perUser));
   for (let i = 0; i < recipients.length; i += chunk) {
-    const entry: OutboxEntry = {
-      v: 1,
+    const entry = newOutboxEntry({
       id: deps.random(16) as OutboxEntry['id'],
       stamp: await host.stamps.next(batch),
       kind: OutboxKind.GROUP_UPDATE,
       group: signed.state.group,
       content,
       recipients: recipients.slice(i, i + chunk),
-      mismatches: 0,
-      attempts: 0,
       createdAt: deps.now(),
-    };
+    });
     stageEntry(batch, entry);
   }
 }

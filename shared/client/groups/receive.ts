@@ -42,7 +42,7 @@ import {
 import { ensureGroupConversation, groupConversationId } from '../conversations.ts';
 import type { InboxEffect } from '../effects.ts';
 import { arrivedTextRecord, findMessage, SystemEvent, stageNewMessage } from '../messages.ts';
-import { type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { stagePendingReceipt } from '../receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
 import { Keys } from '../storage-keys.ts';
@@ -392,17 +392,14 @@ async function requestKey(
   const last = raw === undefined ? undefined : decodeRecord(RequestedSchema, raw, 'key request').at;
   if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return false;
   batch.set(key, encodeRecord({ at: now }));
-  const entry: OutboxEntry = {
-    v: 1,
+  const entry = newOutboxEntry({
     id: host.sessions.deps.random(16) as OutboxEntry['id'],
     stamp: await host.stamps.next(batch),
     kind: OutboxKind.KEY_REQUEST,
     content: encodeContent({ v: 1, t: 'sender-key-request', g: group as Bytes }),
     recipients: [user],
-    mismatches: 0,
-    attempts: 0,
     createdAt: now,
-  };
+  });
   stageEntry(batch, entry);
   return true;
 }

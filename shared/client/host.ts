@@ -1,0 +1,45 @@
+/**
+ * What the client's modules share (createClient builds one; group-api,
+ * contact-api, expiry-timer and the rest take it or a part of it).
+ *
+ * `transact` is the one way a module changes state: it queues the job on the
+ * serial queue (so it never interleaves with incoming traffic or another
+ * change), hands it a fresh Batch, and commits that batch in one store write
+ * when the job returns. Work registered with `batch.afterCommit` (cache
+ * updates, events) runs only after that write succeeded; a job that throws
+ * writes nothing.
+ */
+import type { Random } from '../crypto/random.ts';
+import { Batch } from './batch.ts';
+import type { Timers } from './deps.ts';
+import type { Emitter } from './events.ts';
+import type { SerialQueue } from './serial.ts';
+import type { StampClock } from './stamps.ts';
+import type { RecordStore } from './store.ts';
+import type { ClientEvents } from './views.ts';
+
+/** Runs `job` on the serial queue against a new batch and commits what it staged. */
+export type Transact = <T>(job: (batch: Batch) => Promise<T>) => Promise<T>;
+
+export function transactOn(queue: SerialQueue, records: RecordStore): Transact {
+  return (job) =>
+    queue.run(async () => {
+      const batch = new Batch(records);
+      const out = await job(batch);
+      await batch.commit();
+      return out;
+    });
+}
+
+export interface ClientHost {
+  readonly records: RecordStore;
+  /** For jobs that manage their own batches (the inbox, the outbox); state changes use `transact`. */
+  readonly queue: SerialQueue;
+  readonly transact: Transact;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly random: Random;
+  readonly stamps: StampClock;
+  readonly events: Emitter<ClientEvents>;
+  reportError(error: unknown, context: string): void;
+}

@@ -1,0 +1,175 @@
+/**
+ * The client's public API, declared rather than inferred from createClient's
+ * return value: the extension, the CLI and the tests program against this,
+ * so a change to it is a visible decision, not a side effect of editing the
+ * composition in client.ts. docs/client.md describes the behaviour.
+ */
+import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
+import type {
+  Authenticator,
+  DeviceAddress,
+  IdentityExport,
+  MaintenanceResult,
+  RegistrationInput,
+} from './account.ts';
+import type { Listener } from './events.ts';
+import type { GroupApi, GroupView } from './group-api.ts';
+import type { GroupRole } from './groups/state.ts';
+import type { TextInput } from './outgoing-text.ts';
+import type { PresenceView } from './presence.ts';
+import type { ConnectionStatus } from './relay-connection.ts';
+import type { Settings } from './settings.ts';
+import type {
+  AccountInfo,
+  ClientEvents,
+  ContactView,
+  ConversationView,
+  MessagePageView,
+  MessageView,
+} from './views.ts';
+
+export interface ParleyClient {
+  /** Subscribes to a client event; returns the unsubscribe function. */
+  on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): () => void;
+  status(): ConnectionStatus;
+  account(): AccountInfo | undefined;
+  /** Ids the relay knows this device by (not secret): what `start({ address })` needs while locked. */
+  deviceAddress(): DeviceAddress | undefined;
+
+  // Lifecycle
+  load(): Promise<AccountInfo | undefined>;
+  start(options?: { readonly address?: DeviceAddress }): Promise<void>;
+  stop(): Promise<void>;
+  /** Skip the reconnect backoff (network back, worker woken by an alarm). */
+  reconnectNow(): void;
+  /** Resolves when all queued work (incoming, outgoing preparation) has finished. */
+  idle(): Promise<void>;
+  /** Outbox entries sent but not yet answered by the relay. */
+  inFlight(): number;
+  /** Entries waiting in the outbox (encrypted or not yet), e.g. to wait before exiting. */
+  outboxSize(): Promise<number>;
+
+  // Account
+  beginRegistration(input: {
+    readonly relayUrl: string;
+    readonly handle: string;
+  }): Promise<CreationOptions>;
+  finishRegistration(
+    input: RegistrationInput & { readonly credential: RegistrationResponse },
+  ): Promise<AccountInfo>;
+  register(
+    input: RegistrationInput & { readonly authenticator: Authenticator },
+  ): Promise<AccountInfo>;
+  /**
+   * Registers this client as another device of an existing account, with the
+   * identity handed over by a device of that account and a session token from
+   * a passkey login.
+   */
+  joinAccount(input: {
+    readonly relayUrl: string;
+    readonly session: SessionResponse;
+    readonly identity: IdentityExport;
+    readonly deviceName?: string;
+    readonly extractableDeviceKey?: boolean;
+  }): Promise<AccountInfo>;
+  /** A passkey login: a short-lived token for device management. */
+  login(authenticator: Authenticator): Promise<SessionResponse>;
+  /** Identity private keys, for linking another device of this account. */
+  exportIdentity(): Promise<IdentityExport>;
+  maintainPrekeys(): Promise<MaintenanceResult | undefined>;
+
+  // Conversations and messages
+  lookupHandle(handle: string): Promise<{ user: string; handle: string }>;
+  /** Finds the user by handle and opens (or returns) the direct conversation. */
+  startConversation(handle: string): Promise<ConversationView>;
+  listConversations(): Promise<ConversationView[]>;
+  getConversation(conversationId: string): Promise<ConversationView>;
+  getMessages(input: {
+    readonly conversationId: string;
+    readonly before?: string;
+    readonly limit: number;
+  }): Promise<MessagePageView>;
+  sendText(input: TextInput): Promise<MessageView>;
+  /**
+   * Encrypted typing indicator, sent only while online, never stored,
+   * throttled (typing.ts). Resolves true when a frame went out.
+   */
+  sendTyping(input: {
+    readonly conversationId: string;
+    readonly typing: boolean;
+  }): Promise<boolean>;
+  /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
+  markRead(input: { readonly conversationId: string; readonly upTo?: string }): Promise<number>;
+  unreadTotal(): Promise<number>;
+  /** Deletes a conversation here (a group is left first). */
+  deleteConversation(conversationId: string): Promise<void>;
+
+  // Groups (docs/client.md "Groups")
+  createGroup(input: {
+    readonly name: string;
+    readonly members: readonly string[];
+    readonly timer?: number;
+  }): Promise<string>;
+  getGroup(conversationId: string): Promise<GroupView>;
+  addMembers(conversationId: string, users: readonly string[]): Promise<void>;
+  removeMember(conversationId: string, userId: string): Promise<void>;
+  setRole(conversationId: string, userId: string, role: GroupRole): Promise<void>;
+  renameGroup(conversationId: string, name: string): Promise<void>;
+  leaveGroup(conversationId: string): Promise<void>;
+  acceptGroup(conversationId: string): Promise<void>;
+
+  // Disappearing messages
+  setTimer(input: { readonly conversationId: string; readonly timer: number }): Promise<void>;
+  /** The earliest running disappearing-message countdown's end (ms), or null. */
+  nextExpiry(): Promise<number | null>;
+  /**
+   * Deletes every message whose disappearing timer ran out at `at` (default
+   * now); works while locked. Returns how many messages were deleted.
+   */
+  expireDue(at?: number): Promise<number>;
+
+  // Presence and settings
+  getPresence(userId: string): Promise<PresenceView>;
+  getSettings(): Settings;
+  updateSettings(change: Partial<Settings>): Promise<Settings>;
+  /**
+   * Read receipts on/off for this session, for hosts that keep their own
+   * settings (not stored here, and wins over the stored setting on load).
+   * updateSettings({ readReceipts }) stores it instead.
+   */
+  setReadReceipts(enabled: boolean): void;
+
+  // Contacts
+  getContact(userId: string): Promise<ContactView>;
+  setVerified(userId: string, verified: boolean): Promise<ContactView>;
+  /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
+  acknowledgeIdentityChange(userId: string): Promise<ContactView>;
+  /** Accepts a message request: receipts, typing and presence to them start. */
+  acceptRequest(userId: string): Promise<ContactView>;
+  blockContact(userId: string): Promise<ContactView>;
+  unblockContact(userId: string): Promise<ContactView>;
+  /** Makes the relay's block list and this device's agree (also runs on every ready). */
+  reconcileBlocks(): Promise<{ pushed: string[]; adopted: string[] }>;
+
+  /**
+   * Test seams, never for the UI: send a group state without checking or
+   * applying it (forged, replayed, stale), and read the current signed state.
+   */
+  readonly dangerousTestOnly: {
+    readonly sendGroupState: GroupApi['dangerouslySendGroupState'];
+    readonly groupState: GroupApi['currentState'];
+  };
+
+  // The extension's locked vault (ClientDeps.locked)
+  /** Replays a deliver frame the extension kept while locked (already acked to the relay). */
+  ingestFrame(bytes: Uint8Array): Promise<void>;
+  /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
+  onUnlocked(): Promise<void>;
+  /**
+   * After unlock and the locked inbox's drain: frames the full inbox left
+   * un-acked are still on the relay, which sends them again on a new socket.
+   */
+  redeliverSkipped(): void;
+  /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
+  onLocked(): void;
+}
