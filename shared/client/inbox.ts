@@ -67,6 +67,7 @@ import {
   receiveKeyRequest,
   receiveSenderKey,
   replayParkedTraffic,
+  storeGroupText,
 } from './groups/receive.ts';
 import { isMember, readGroup, readMemberKey, stageMemberKey } from './groups/store.ts';
 import {
@@ -411,9 +412,9 @@ async function applyGroupResend(
   if (record === undefined) return [];
   const head = record.chain.head.state;
   if (!isMember(head, own) || !isMember(head, from) || content.seq === undefined) return [];
-  const fromSelf = from === own;
   if ((await findMessage(batch, from, content.id)) !== undefined) {
-    if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
+    if (from !== own)
+      stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
     return [];
   }
   // The next number we expected from this device: later Sender Keys messages show no gap.
@@ -421,19 +422,15 @@ async function applyGroupResend(
   if (key !== undefined && key.next === content.seq) {
     stageMemberKey(batch, group, from, fromDevice, { ...key, next: content.seq + 1 });
   }
-  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
-  const message = arrivedTextRecord({
+  const message = await storeGroupText(ctx.stamps, batch, {
+    group,
+    head,
+    own,
+    from,
+    fromDevice,
     content,
-    conversation: conversation.id,
-    stamp: await ctx.stamps.next(batch),
-    author: from,
-    authorDevice: fromDevice,
-    fromSelf,
     now,
-    ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
   });
-  await stageNewMessage(batch, conversation, message);
-  if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
   return [{ type: 'message', message }];
 }
 

@@ -38,20 +38,33 @@ import {
   ReceiptKind,
   type SenderKeyContent,
   type SenderKeyRequestContent,
+  type TextContent,
 } from '../content.ts';
 import { ensureGroupConversation, groupConversationId } from '../conversations.ts';
 import type { InboxEffect } from '../effects.ts';
-import { arrivedTextRecord, findMessage, SystemEvent, stageNewMessage } from '../messages.ts';
+import {
+  arrivedTextRecord,
+  findMessage,
+  type MessageRecord,
+  SystemEvent,
+  stageNewMessage,
+} from '../messages.ts';
 import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
 import { stagePendingReceipt } from '../receipts.ts';
 import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
+import type { StampClock } from '../stamps.ts';
 import { Keys } from '../storage-keys.ts';
 import { addToChain, adoptChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';
 import { park, parkedFor } from './parked.ts';
 import { type Gap, observeDistribution, observeMessage } from './sequence.ts';
-import { parseSignedGroupState, type SignedGroupState, type TransitionCheck } from './state.ts';
+import {
+  type GroupState,
+  parseSignedGroupState,
+  type SignedGroupState,
+  type TransitionCheck,
+} from './state.ts';
 import {
   deviceTag,
   type GroupRecord,
@@ -429,6 +442,43 @@ async function learnHandle(host: GroupHost, batch: Batch, user: string, claimed:
   if (handle !== undefined) batch.apply(contactOp({ ...contact, handle }));
 }
 
+/**
+ * Shows a group text of a member of `head` (read from its Sender Keys copy, or
+ * sent again over a pairwise session after a retry receipt) and stages our
+ * delivery receipt: one rule for both ways a group text arrives.
+ */
+export async function storeGroupText(
+  stamps: StampClock,
+  batch: Batch,
+  input: {
+    readonly group: Uint8Array;
+    readonly head: GroupState;
+    readonly own: string;
+    readonly from: string;
+    readonly fromDevice: number;
+    readonly content: TextContent;
+    readonly now: number;
+  },
+): Promise<MessageRecord> {
+  const { group, head, own, from, fromDevice, content, now } = input;
+  const fromSelf = from === own;
+  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
+  const message = arrivedTextRecord({
+    content,
+    conversation: conversation.id,
+    stamp: await stamps.next(batch),
+    author: from,
+    authorDevice: fromDevice,
+    fromSelf,
+    now,
+    ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
+  });
+  await stageNewMessage(batch, conversation, message);
+  // Staged even before we accept the group: the flush holds it back until then.
+  if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
+  return message;
+}
+
 /** A Sender Keys message (shared body) from (from, fromDevice). Stages everything in `batch`. */
 export async function receiveGroupMessage(
   host: GroupHost,
@@ -511,22 +561,16 @@ export async function receiveGroupMessage(
   if ((await findMessage(batch, from, content.id)) !== undefined) {
     return { effects, queuedOutbox: false, stored: false };
   }
-  const fromSelf = from === own;
-  if (!fromSelf && content.fh !== undefined) await learnHandle(host, batch, from, content.fh);
-  const conversation = await ensureGroupConversation(batch, group, head.name, head.timer, now);
-  const message = arrivedTextRecord({
+  if (from !== own && content.fh !== undefined) await learnHandle(host, batch, from, content.fh);
+  const message = await storeGroupText(host.stamps, batch, {
+    group,
+    head,
+    own,
+    from,
+    fromDevice,
     content,
-    conversation: conversation.id,
-    stamp: await host.stamps.next(batch),
-    author: from,
-    authorDevice: fromDevice,
-    fromSelf,
     now,
-    ...(fromSelf ? { of: Math.max(0, head.members.length - 1) } : {}),
   });
-  await stageNewMessage(batch, conversation, message);
   effects.push({ type: 'message', message });
-  // Staged even before we accept the group: the flush holds it back until then.
-  if (!fromSelf) stagePendingReceipt(batch, ReceiptKind.DELIVERED, from, content.id, now, group);
   return { effects, queuedOutbox: false, stored: true };
 }
