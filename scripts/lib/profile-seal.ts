@@ -12,8 +12,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argon2id } from 'hash-wasm';
 import { type Bytes, concat, fromBase64Url, toBase64Url, utf8, wipe } from '../../shared/bytes.ts';
+import { type Argon2Params, stretchPassphrase } from '../../shared/crypto/passphrase.ts';
 
 const INFO = utf8('Parley/v1/cli-profile/key');
 const CHECK = utf8('Parley/v1/cli-profile/check');
@@ -21,11 +21,8 @@ const IV_BYTES = 12;
 
 export const PASSPHRASE_ENV = 'PARLEY_PASSPHRASE';
 
-export interface SealParams {
-  readonly memoryKiB: number;
-  readonly iterations: number;
-  readonly parallelism: number;
-}
+/** Argon2id cost; the default (SEAL_DEFAULTS) is the extension vault's. */
+export type SealParams = Argon2Params;
 
 /** The extension vault's passphrase cost (ARGON2_DEFAULTS there). */
 export const SEAL_DEFAULTS: SealParams = { memoryKiB: 131_072, iterations: 3, parallelism: 1 };
@@ -54,16 +51,7 @@ export interface Sealer {
 }
 
 async function deriveKey(passphrase: string, salt: Bytes, params: SealParams): Promise<CryptoKey> {
-  const password = utf8(passphrase.normalize('NFKC'));
-  const stretched = (await argon2id({
-    password,
-    salt,
-    memorySize: params.memoryKiB,
-    iterations: params.iterations,
-    parallelism: params.parallelism,
-    hashLength: 32,
-    outputType: 'binary',
-  })) as Bytes;
+  const stretched = await stretchPassphrase(passphrase, salt, params);
   try {
     const base = await crypto.subtle.importKey('raw', stretched, 'HKDF', false, ['deriveKey']);
     return await crypto.subtle.deriveKey(
@@ -74,7 +62,7 @@ async function deriveKey(passphrase: string, salt: Bytes, params: SealParams): P
       ['encrypt', 'decrypt'],
     );
   } finally {
-    wipe(stretched, password);
+    wipe(stretched);
   }
 }
 

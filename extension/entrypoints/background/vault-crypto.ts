@@ -12,21 +12,16 @@
  *
  * Runs in: the service worker and Node (tests).
  */
-import { argon2id } from 'hash-wasm';
 import { type Bytes, concat, utf8, wipe } from '../../../shared/bytes.ts';
 import { Label } from '../../../shared/crypto/labels.ts';
+import { type Argon2Params, stretchPassphrase } from '../../../shared/crypto/passphrase.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 
 export const SALT_BYTES = 32;
 export const IV_BYTES = 12;
 export const PRF_OUTPUT_BYTES = 32;
 
-export interface Argon2Params {
-  /** KiB of memory. */
-  readonly memoryKiB: number;
-  readonly iterations: number;
-  readonly parallelism: number;
-}
+export type { Argon2Params };
 
 /**
  * Argon2id cost for the passphrase fallback: 128 MiB, 3 passes, 1 lane.
@@ -82,20 +77,11 @@ export async function kekFromPassphrase(
   salt: Bytes,
   params: Argon2Params,
 ): Promise<CryptoKey> {
-  const password = utf8(passphrase.normalize('NFKC'));
-  const stretched = (await argon2id({
-    password,
-    salt,
-    memorySize: params.memoryKiB,
-    iterations: params.iterations,
-    parallelism: params.parallelism,
-    hashLength: 32,
-    outputType: 'binary',
-  })) as Bytes;
+  const stretched = await stretchPassphrase(passphrase, salt, params);
   try {
     return await kekFromSecret(stretched, salt, 'passphrase');
   } finally {
-    wipe(stretched, password);
+    wipe(stretched);
   }
 }
 
