@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import WebSocket from 'ws';
-import { CHROMIUM, EXTENSION_ID, ensureBuilt } from './fixture.ts';
+import { CHROMIUM, chromiumArgs, EXTENSION_ID, ensureBuilt } from './fixture.ts';
 
 type Listener = (params: Record<string, unknown>, sessionId: string | undefined) => void;
 
@@ -66,17 +66,9 @@ export class CdpBrowser {
       CHROMIUM,
       [
         '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+        ...chromiumArgs(extensionPath),
         `--user-data-dir=${userDataDir}`,
         '--remote-debugging-port=0',
-        `--disable-extensions-except=${extensionPath}`,
-        `--load-extension=${extensionPath}`,
         'about:blank',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

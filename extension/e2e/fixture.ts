@@ -43,6 +43,24 @@ export const RESULTS_DIR = join(ROOT, 'test-results');
 export const EXTENSION_ID = 'bmdomknieihcmbmhfmajogfncjkidlbh';
 export const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * Flags for every Chromium the tests start: no sandbox (root in CI), and none of the
+ * background traffic that would flood a closed network with refused connections.
+ */
+export function chromiumArgs(extensionPath: string): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--disable-extensions-except=${extensionPath}`,
+    `--load-extension=${extensionPath}`,
+  ];
+}
+
 export { freePort };
 
 const SOURCES = ['extension', 'shared', 'wxt.config.ts'];
@@ -108,17 +126,7 @@ export async function launchBrowser(
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${extensionPath}`,
-      `--load-extension=${extensionPath}`,
-    ],
+    args: chromiumArgs(extensionPath),
   });
   const worker =
     context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
