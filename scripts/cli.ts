@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../shared/bytes.ts';
 import { createClient, type MessageView, type ParleyClient } from '../shared/client/client.ts';
-import type { ConnectionStatus } from '../shared/client/relay-connection.ts';
+import type { ConnectionStatus } from '../shared/client/relay/relay-connection.ts';
 import {
   nodeClientDeps,
   softAuthenticator,

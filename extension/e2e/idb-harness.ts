@@ -8,7 +8,7 @@
  * Runs in: an extension page (bundled by the E2E test).
  */
 import { fromHex, fromUtf8, toHex, utf8 } from '../../shared/bytes.ts';
-import { Keys } from '../../shared/client/storage-keys.ts';
+import { Keys } from '../../shared/client/store/storage-keys.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { ParleyError } from '../../shared/errors.ts';
 import {

@@ -2,8 +2,8 @@
  * In-memory stand-ins for the browser-backed pieces of the worker, for Node
  * unit tests. Test-only: nothing in the extension imports this.
  */
-import { Keys } from '../../shared/client/storage-keys.ts';
-import { type ClientStorage, createMemoryStorage } from '../../shared/client/store.ts';
+import { Keys } from '../../shared/client/store/storage-keys.ts';
+import { type ClientStorage, createMemoryStorage } from '../../shared/client/store/store.ts';
 import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
 import type { InboxQueue, MetaStore } from '../entrypoints/background/idb-store.ts';
 import { LOCKED_VALUE, lockedPolicy } from '../entrypoints/background/locked-policy.ts';

@@ -42,7 +42,7 @@ import type {
   ListOptions,
   RecordStore,
   StoreOperation,
-} from '../../shared/client/store.ts';
+} from '../../shared/client/store/store.ts';
 import { decodeCbor, encodeCbor } from '../../shared/wire/cbor.ts';
 import type { Sealer } from './profile-seal.ts';
 

@@ -20,7 +20,7 @@ import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
 import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import type { FetchLike } from './deps.ts';
-import { RelayApi } from './relay-api.ts';
+import { RelayApi } from './relay/relay-api.ts';
 import {
   collect,
   messagesOf,

@@ -29,44 +29,53 @@ import {
   type RegistrationInput,
   registerAccount,
   registerDevice,
-} from './account.ts';
-import type { BackoffPolicy } from './backoff.ts';
-import type { Batch } from './batch.ts';
-import { createContactApi } from './contact-api.ts';
-import type { Contact } from './contacts.ts';
-import { encodeContent } from './content.ts';
-import { createConversationApi } from './conversation-api.ts';
-import { type Conversation, ensureDirectConversation } from './conversations.ts';
-import type { FetchLike, Timers } from './deps.ts';
-import type { InboxEffect } from './effects.ts';
-import { Emitter } from './events.ts';
-import { nextExpiry } from './expiry.ts';
-import { createExpiryTimer } from './expiry-timer.ts';
-import { createGroupApi, type GroupView } from './group-api.ts';
-import { TIMER_OPTIONS_MS } from './groups/state.ts';
-import { type ClientHost, transactOn } from './host.ts';
-import { createIncoming } from './incoming.ts';
+} from './account/account.ts';
+import { readSettings, type Settings, stageSettings } from './account/settings.ts';
+import { createUpkeep } from './account/upkeep.ts';
+import { createContactApi } from './contacts/contact-api.ts';
+import type { Contact } from './contacts/contacts.ts';
+import { createConversationApi } from './conversations/conversation-api.ts';
+import { type Conversation, ensureDirectConversation } from './conversations/conversations.ts';
 import {
   type MessageRecord,
   SystemEvent,
   stageNewMessage,
   systemMessageRecord,
-} from './messages.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox.ts';
+} from './conversations/messages.ts';
+import type { FetchLike, Timers } from './deps.ts';
+import { nextExpiry } from './disappearing/expiry.ts';
+import { createExpiryTimer } from './disappearing/expiry-timer.ts';
+import type { InboxEffect } from './effects.ts';
+import { Emitter } from './events.ts';
+import { createGroupApi, type GroupView } from './groups/group-api.ts';
+import { TIMER_OPTIONS_MS } from './groups/state.ts';
+import { type ClientHost, transactOn } from './host.ts';
+import { createIncoming } from './inbox/incoming.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox/outbox.ts';
+import { Sender } from './outbox/sender.ts';
 import type { ParleyClient } from './parley-client.ts';
-import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './presence.ts';
-import { createPresence } from './presence-api.ts';
-import { RelayApi } from './relay-api.ts';
-import { type ConnectionStatus, RelayConnection, relaySocketUrl } from './relay-connection.ts';
-import { Sender } from './sender.ts';
-import { SerialQueue } from './serial.ts';
-import type { SessionContext, SessionEntry } from './sessions.ts';
-import { readSettings, type Settings, stageSettings } from './settings.ts';
-import { StampClock } from './stamps.ts';
-import { DEVICE_KEY_NAME, Keys } from './storage-keys.ts';
-import type { ClientStorage } from './store.ts';
-import { createTyping } from './typing.ts';
-import { createUpkeep } from './upkeep.ts';
+import type { BackoffPolicy } from './relay/backoff.ts';
+import { RelayApi } from './relay/relay-api.ts';
+import {
+  type ConnectionStatus,
+  RelayConnection,
+  relaySocketUrl,
+} from './relay/relay-connection.ts';
+import {
+  createWebSocketTransport,
+  type Transport,
+  type WebSocketConstructor,
+} from './relay/websocket-transport.ts';
+import { encodeContent } from './sessions/content.ts';
+import type { SessionContext, SessionEntry } from './sessions/sessions.ts';
+import type { Batch } from './store/batch.ts';
+import { SerialQueue } from './store/serial.ts';
+import { StampClock } from './store/stamps.ts';
+import { DEVICE_KEY_NAME, Keys } from './store/storage-keys.ts';
+import type { ClientStorage } from './store/store.ts';
+import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './transient/presence.ts';
+import { createPresence } from './transient/presence-api.ts';
+import { createTyping } from './transient/typing.ts';
 import {
   type AccountInfo,
   type ClientEvents,
@@ -74,11 +83,6 @@ import {
   conversationView,
   messageView,
 } from './views.ts';
-import {
-  createWebSocketTransport,
-  type Transport,
-  type WebSocketConstructor,
-} from './websocket-transport.ts';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -118,7 +122,7 @@ export interface ClientDeps {
   readonly presenceIntervalMs?: number;
 }
 
-export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './typing.ts';
+export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './transient/typing.ts';
 export { TIMER_OPTIONS_MS };
 
 // ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * What a store change means for the UI: the inbox, group and timer code
  * return these; client.ts turns them into events after the write committed.
  */
-import type { MessageRecord } from './messages.ts';
+import type { MessageRecord } from './conversations/messages.ts';
 
 export type InboxEffect =
   | { readonly type: 'message'; readonly message: MessageRecord }

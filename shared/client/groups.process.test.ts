@@ -14,13 +14,13 @@ import { isParleyError } from '../errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
-import { loadAccount } from './account.ts';
+import { loadAccount } from './account/account.ts';
 import { createClient, type ParleyClient } from './client.ts';
-import { contactIdentity, readContact } from './contacts.ts';
+import { contactIdentity, readContact } from './contacts/contacts.ts';
 import { MAX_PARKED_PER_SENDER } from './groups/parked.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
 import { GroupRole, nextState } from './groups/state.ts';
-import { RelayApi } from './relay-api.ts';
+import { RelayApi } from './relay/relay-api.ts';
 import {
   collect,
   nodeClientDeps,

@@ -10,12 +10,12 @@
  * writes nothing.
  */
 import type { Random } from '../crypto/random.ts';
-import { Batch } from './batch.ts';
 import type { Timers } from './deps.ts';
 import type { Emitter } from './events.ts';
-import type { SerialQueue } from './serial.ts';
-import type { StampClock } from './stamps.ts';
-import type { RecordStore } from './store.ts';
+import { Batch } from './store/batch.ts';
+import type { SerialQueue } from './store/serial.ts';
+import type { StampClock } from './store/stamps.ts';
+import type { RecordStore } from './store/store.ts';
 import type { ClientEvents } from './views.ts';
 
 /** Runs `job` on the serial queue against a new batch and commits what it staged. */

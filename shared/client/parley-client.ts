@@ -11,14 +11,14 @@ import type {
   IdentityExport,
   MaintenanceResult,
   RegistrationInput,
-} from './account.ts';
+} from './account/account.ts';
+import type { Settings } from './account/settings.ts';
+import type { TextInput } from './conversations/outgoing-text.ts';
 import type { Listener } from './events.ts';
-import type { GroupApi, GroupView } from './group-api.ts';
+import type { GroupApi, GroupView } from './groups/group-api.ts';
 import type { GroupRole } from './groups/state.ts';
-import type { TextInput } from './outgoing-text.ts';
-import type { PresenceView } from './presence.ts';
-import type { ConnectionStatus } from './relay-connection.ts';
-import type { Settings } from './settings.ts';
+import type { ConnectionStatus } from './relay/relay-connection.ts';
+import type { PresenceView } from './transient/presence.ts';
 import type {
   AccountInfo,
   ClientEvents,

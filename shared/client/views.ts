@@ -3,7 +3,7 @@
  * how records become them: plain values with hex ids and no key material.
  */
 import { fromHex, toHex } from '../bytes.ts';
-import type { Account } from './account.ts';
+import type { Account } from './account/account.ts';
 import {
   type Contact,
   ContactStatus,
@@ -11,20 +11,20 @@ import {
   readContact,
   type SafetyNumberView,
   safetyNumberFor,
-} from './contacts.ts';
+} from './contacts/contacts.ts';
 import {
   type Conversation,
   directConversationId,
   groupHexOf,
   type MessageState,
   previewText,
-} from './conversations.ts';
-import { withNewestPreview } from './expiry.ts';
+} from './conversations/conversations.ts';
+import { decodeMessage, type MessageRecord, messageKeyOf } from './conversations/messages.ts';
+import { withNewestPreview } from './disappearing/expiry.ts';
 import type { GroupRole } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
-import { decodeMessage, type MessageRecord, messageKeyOf } from './messages.ts';
-import type { ConnectionStatus } from './relay-connection.ts';
-import type { RecordStore } from './store.ts';
+import type { ConnectionStatus } from './relay/relay-connection.ts';
+import type { RecordStore } from './store/store.ts';
 
 export interface AccountInfo {
   readonly userId: string;

@@ -11,7 +11,7 @@ import {
 } from './identity.ts';
 import { seededRandom } from './testing/deterministic.ts';
 import { failure } from './testing/errors.ts';
-import { flip, other, set } from './testing/key-fixtures.ts';
+import { flip, LOW_ORDER, other, set } from './testing/key-fixtures.ts';
 
 describe('identity', () => {
   it('encodes as 0x01 || dh || signing (65 bytes)', () => {

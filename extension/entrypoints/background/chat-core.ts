@@ -30,7 +30,7 @@ import {
   type ParleyClient,
 } from '../../../shared/client/client.ts';
 import type { FetchLike, Timers } from '../../../shared/client/deps.ts';
-import type { WebSocketConstructor } from '../../../shared/client/websocket-transport.ts';
+import type { WebSocketConstructor } from '../../../shared/client/relay/websocket-transport.ts';
 import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
 import type { RegistrationResponse } from '../../../shared/wire/rest-auth.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';

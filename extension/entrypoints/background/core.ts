@@ -13,7 +13,7 @@
  *
  * Runs in: the service worker.
  */
-import type { ClientStorage } from '../../../shared/client/store.ts';
+import type { ClientStorage } from '../../../shared/client/store/store.ts';
 import type { Random } from '../../../shared/crypto/random.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type {

@@ -28,14 +28,14 @@
  * Runs in: the service worker (and pages, in E2E checks).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { Keys, pad16 } from '../../../shared/client/storage-keys.ts';
+import { Keys, pad16 } from '../../../shared/client/store/storage-keys.ts';
 import type {
   ClientStorage,
   KeyHandleStore,
   ListOptions,
   RecordStore,
   StoreOperation,
-} from '../../../shared/client/store.ts';
+} from '../../../shared/client/store/store.ts';
 import type { Random } from '../../../shared/crypto/random.ts';
 import {
   bucketEndOfStored,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, toHex, utf8 } from '../../../shared/bytes.ts';
-import { createMemoryStorage } from '../../../shared/client/store.ts';
+import { createMemoryStorage } from '../../../shared/client/store/store.ts';
 import { generateDhKeyPair } from '../../../shared/crypto/x25519.ts';
 import { memoryMeta, memoryQueue } from '../../testing/fakes.ts';
 import { outcomeOf } from '../../testing/outcome.ts';

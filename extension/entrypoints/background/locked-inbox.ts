@@ -25,7 +25,7 @@
  * Runs in: the service worker and Node (tests).
  */
 import { type Bytes, concat } from '../../../shared/bytes.ts';
-import type { RecordStore } from '../../../shared/client/store.ts';
+import type { RecordStore } from '../../../shared/client/store/store.ts';
 import { LOCKED_INBOX_INFO, open, seal } from '../../../shared/crypto/sealed-box.ts';
 import {
   type DhKeyPair,

@@ -9,7 +9,7 @@
  *
  * Runs anywhere (pure).
  */
-import type { StoreOperation } from '../../../shared/client/store.ts';
+import type { StoreOperation } from '../../../shared/client/store/store.ts';
 
 /** The value `list` returns for each key while the vault is locked. */
 export const LOCKED_VALUE: Uint8Array = new Uint8Array(0);

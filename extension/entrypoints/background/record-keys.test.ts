@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../../shared/bytes.ts';
-import { Keys } from '../../../shared/client/storage-keys.ts';
+import { Keys } from '../../../shared/client/store/storage-keys.ts';
 import {
   bucketEndOfStored,
   EXPIRY_BUCKET_MS,

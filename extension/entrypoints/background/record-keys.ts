@@ -34,8 +34,8 @@
  * Runs anywhere (pure).
  */
 import { fromHex, toBase64Url, utf8 } from '../../../shared/bytes.ts';
-import { parseExpiryKey } from '../../../shared/client/expiry.ts';
-import { Keys, pad16 } from '../../../shared/client/storage-keys.ts';
+import { parseExpiryKey } from '../../../shared/client/disappearing/expiry.ts';
+import { Keys, pad16 } from '../../../shared/client/store/storage-keys.ts';
 import { hmacSha256 } from '../../../shared/crypto/kdf.ts';
 
 export const INDEX_KEY_BYTES = 32;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../shared/bytes.ts';
-import { createMemoryStorage } from '../../../shared/client/store.ts';
+import { createMemoryStorage } from '../../../shared/client/store/store.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { type AppStatus, DEFAULT_AUTO_LOCK_MINUTES, type ParleyEvent } from '../../lib/protocol.ts';
 import { fakeAlarms, manualClock, memoryMeta, memoryQueue } from '../../testing/fakes.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
-import type { GroupView } from '../../../shared/client/group-api.ts';
+import type { GroupView } from '../../../shared/client/groups/group-api.ts';
 import { TIMER_OPTIONS_MS } from '../../../shared/client/groups/state.ts';
 import { ParleyError } from '../../../shared/errors.ts';
 import { TIMER_CHOICES_MS } from '../../lib/protocol.ts';

@@ -16,7 +16,7 @@ import type {
   ConversationView as CoreConversation,
   MessageView as CoreMessage,
 } from '../../../shared/client/client.ts';
-import type { GroupView as CoreGroup } from '../../../shared/client/group-api.ts';
+import type { GroupView as CoreGroup } from '../../../shared/client/groups/group-api.ts';
 import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
 import type {
   ContactView,

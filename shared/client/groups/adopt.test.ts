@@ -8,8 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_BODY_MAX_BYTES } from '../../wire/limits.ts';
-import { encodeContent } from '../content.ts';
-import { encodeRecord } from '../record-codec.ts';
+import { encodeContent } from '../sessions/content.ts';
+import { encodeRecord } from '../store/record-codec.ts';
 import {
   addToChain,
   adoptChain,

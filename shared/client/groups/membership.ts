@@ -13,13 +13,13 @@
  *     message, so they can read neither earlier messages nor derive them).
  */
 import { rotateSenderKey } from '../../crypto/sender-keys.ts';
-import type { Batch } from '../batch.ts';
-import { type Conversation, ensureGroupConversation } from '../conversations.ts';
+import { type Conversation, ensureGroupConversation } from '../conversations/conversations.ts';
+import { SystemEvent } from '../conversations/messages.ts';
 import type { InboxEffect } from '../effects.ts';
-import { SystemEvent } from '../messages.ts';
-import type { SessionContext } from '../sessions.ts';
-import type { StampClock } from '../stamps.ts';
-import { Keys } from '../storage-keys.ts';
+import type { SessionContext } from '../sessions/sessions.ts';
+import type { Batch } from '../store/batch.ts';
+import type { StampClock } from '../store/stamps.ts';
+import { Keys } from '../store/storage-keys.ts';
 import type { AppliedState } from './chain.ts';
 import { displayName, type NoticeContext, stageNotice, timerSentence } from './notices.ts';
 import {

@@ -4,17 +4,17 @@
  * `author`, which names the member the notice is about).
  */
 import type { Bytes } from '../../bytes.ts';
-import type { Batch } from '../batch.ts';
-import { readContact } from '../contacts.ts';
-import type { Conversation } from '../conversations.ts';
-import type { InboxEffect } from '../effects.ts';
+import { readContact } from '../contacts/contacts.ts';
+import type { Conversation } from '../conversations/conversations.ts';
 import {
   type MessageRecord,
   type SystemEvent,
   stageNewMessage,
   systemMessageRecord,
-} from '../messages.ts';
-import type { StampClock } from '../stamps.ts';
+} from '../conversations/messages.ts';
+import type { InboxEffect } from '../effects.ts';
+import type { Batch } from '../store/batch.ts';
+import type { StampClock } from '../store/stamps.ts';
 
 const TIMER_LABELS: Readonly<Record<number, string>> = {
   30000: '30 seconds',

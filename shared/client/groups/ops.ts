@@ -13,11 +13,11 @@
 import type { Bytes } from '../../bytes.ts';
 import { ErrorCode, fail } from '../../errors.ts';
 import { MAX_DEVICES_PER_USER } from '../../wire/limits.ts';
-import type { Batch } from '../batch.ts';
-import { contactIdentity, readContact } from '../contacts.ts';
-import { encodeContent } from '../content.ts';
+import { contactIdentity, readContact } from '../contacts/contacts.ts';
 import type { InboxEffect } from '../effects.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox/outbox.ts';
+import { encodeContent } from '../sessions/content.ts';
+import type { Batch } from '../store/batch.ts';
 import { addToChain, historyOf, startChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Batch } from '../batch.ts';
-import { StampClock } from '../stamps.ts';
-import { createMemoryStorage } from '../store.ts';
+import { Batch } from '../store/batch.ts';
+import { StampClock } from '../store/stamps.ts';
+import { createMemoryStorage } from '../store/store.ts';
 import {
   MAX_PARKED_PER_GROUP,
   MAX_PARKED_PER_SENDER,

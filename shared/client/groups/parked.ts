@@ -18,11 +18,17 @@
 import * as v from 'valibot';
 import type { Bytes } from '../../bytes.ts';
 import { decodeCbor } from '../../wire/cbor.ts';
-import type { Batch } from '../batch.ts';
-import type { SenderKeyContent } from '../content.ts';
-import { BytesField, bytesOf, decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
-import type { StampClock } from '../stamps.ts';
-import { Keys } from '../storage-keys.ts';
+import type { SenderKeyContent } from '../sessions/content.ts';
+import type { Batch } from '../store/batch.ts';
+import {
+  BytesField,
+  bytesOf,
+  decodeRecord,
+  encodeRecord,
+  IntField,
+} from '../store/record-codec.ts';
+import type { StampClock } from '../store/stamps.ts';
+import { Keys } from '../store/storage-keys.ts';
 import { groupHex } from './store.ts';
 
 export const PARKED_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;

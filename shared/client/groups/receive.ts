@@ -29,8 +29,18 @@ import {
 } from '../../crypto/sender-keys.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { DeliverFrame } from '../../wire/frames.ts';
-import type { Batch } from '../batch.ts';
-import { ContactStatus, contactIdentity, contactOp, readContact } from '../contacts.ts';
+import { ContactStatus, contactIdentity, contactOp, readContact } from '../contacts/contacts.ts';
+import { ensureGroupConversation, groupConversationId } from '../conversations/conversations.ts';
+import {
+  arrivedTextRecord,
+  findMessage,
+  type MessageRecord,
+  SystemEvent,
+  stageNewMessage,
+} from '../conversations/messages.ts';
+import type { InboxEffect } from '../effects.ts';
+import { stagePendingReceipt } from '../inbox/receipts.ts';
+import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox/outbox.ts';
 import {
   decodeContent,
   encodeContent,
@@ -39,21 +49,11 @@ import {
   type SenderKeyContent,
   type SenderKeyRequestContent,
   type TextContent,
-} from '../content.ts';
-import { ensureGroupConversation, groupConversationId } from '../conversations.ts';
-import type { InboxEffect } from '../effects.ts';
-import {
-  arrivedTextRecord,
-  findMessage,
-  type MessageRecord,
-  SystemEvent,
-  stageNewMessage,
-} from '../messages.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox.ts';
-import { stagePendingReceipt } from '../receipts.ts';
-import { decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
-import type { StampClock } from '../stamps.ts';
-import { Keys } from '../storage-keys.ts';
+} from '../sessions/content.ts';
+import type { Batch } from '../store/batch.ts';
+import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
+import type { StampClock } from '../store/stamps.ts';
+import { Keys } from '../store/storage-keys.ts';
 import { addToChain, adoptChain } from './chain.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';

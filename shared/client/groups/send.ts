@@ -23,11 +23,16 @@ import {
 } from '../../crypto/sender-keys.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { MismatchUser } from '../../wire/frames.ts';
-import type { Batch } from '../batch.ts';
-import { decodeContent, encodeContent } from '../content.ts';
-import { type OutboxEntry, type OutboxFrame, stageEntry } from '../outbox.ts';
-import { type PrepareOutcome, pendingChange } from '../send-frames.ts';
-import { applyMismatch, encryptFor, ensureSessions, type SessionContext } from '../sessions.ts';
+import { type OutboxEntry, type OutboxFrame, stageEntry } from '../outbox/outbox.ts';
+import { type PrepareOutcome, pendingChange } from '../outbox/send-frames.ts';
+import { decodeContent, encodeContent } from '../sessions/content.ts';
+import {
+  applyMismatch,
+  encryptFor,
+  ensureSessions,
+  type SessionContext,
+} from '../sessions/sessions.ts';
+import type { Batch } from '../store/batch.ts';
 import { deviceTag, isMember, readGroup, readSender, stageSender } from './store.ts';
 
 type Recipients = OutboxFrame['to'];

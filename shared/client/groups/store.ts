@@ -21,10 +21,16 @@ import {
   serializeSenderKeyState,
 } from '../../crypto/sender-key-record.ts';
 import type { SenderKeyRecord, SenderKeyState } from '../../crypto/sender-keys.ts';
-import type { Batch } from '../batch.ts';
-import { BytesField, bytesOf, decodeRecord, encodeRecord, IntField } from '../record-codec.ts';
-import { Keys } from '../storage-keys.ts';
-import type { RecordStore } from '../store.ts';
+import type { Batch } from '../store/batch.ts';
+import {
+  BytesField,
+  bytesOf,
+  decodeRecord,
+  encodeRecord,
+  IntField,
+} from '../store/record-codec.ts';
+import { Keys } from '../store/storage-keys.ts';
+import type { RecordStore } from '../store/store.ts';
 import type { GroupChain } from './chain.ts';
 import { type GroupState, parseSignedGroupState, type SignedGroupState } from './state.ts';
 

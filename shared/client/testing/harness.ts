@@ -9,7 +9,7 @@ import { toBase64Url } from '../../bytes.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
 import type { AuthenticationResponse, RegistrationResponse } from '../../wire/rest-auth.ts';
-import type { Authenticator } from '../account.ts';
+import type { Authenticator } from '../account/account.ts';
 import {
   type ClientDeps,
   type ClientEvents,
@@ -18,7 +18,7 @@ import {
   type ParleyClient,
 } from '../client.ts';
 import type { FetchLike, Timers } from '../deps.ts';
-import { type ClientStorage, createMemoryStorage } from '../store.ts';
+import { type ClientStorage, createMemoryStorage } from '../store/store.ts';
 
 /** The extension's origin (edge/config.ts EXTENSION_ORIGIN): the relay's default RP. */
 export const TEST_ORIGIN = 'chrome-extension://bmdomknieihcmbmhfmajogfncjkidlbh';

@@ -13,11 +13,11 @@ import {
   signedPreKeyPublic,
 } from '../../crypto/prekeys.ts';
 import { systemRandom } from '../../crypto/random.ts';
-import type { Account } from '../account.ts';
-import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../prekeys.ts';
-import { RelayApi } from '../relay-api.ts';
-import type { SessionContext } from '../sessions.ts';
-import type { RecordStore } from '../store.ts';
+import type { Account } from '../account/account.ts';
+import { RelayApi } from '../relay/relay-api.ts';
+import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../sessions/prekeys.ts';
+import type { SessionContext } from '../sessions/sessions.ts';
+import type { RecordStore } from '../store/store.ts';
 
 export async function localAccount(
   records: RecordStore,

@@ -43,7 +43,7 @@ import {
 } from '../../crypto/session.ts';
 import { encodeClientFrame } from '../../wire/codec.ts';
 import type { SendFrame } from '../../wire/frames.ts';
-import { encodeContent } from '../content.ts';
+import { encodeContent } from '../sessions/content.ts';
 
 const MEMBERS = 256;
 const DEVICES = 2;

@@ -9,7 +9,7 @@
 import WebSocket from 'ws';
 import { decodeClientFrame, decodeServerFrame, encodeServerFrame } from '../../wire/codec.ts';
 import type { ClientFrame, ServerFrame } from '../../wire/frames.ts';
-import { createWebSocketTransport, type Transport } from '../websocket-transport.ts';
+import { createWebSocketTransport, type Transport } from '../relay/websocket-transport.ts';
 
 export interface Tap {
   readonly transport: Transport;
