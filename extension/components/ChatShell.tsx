@@ -16,18 +16,15 @@ import {
   Switch,
 } from 'solid-js';
 import { browser } from 'wxt/browser';
-import logoUrl from '../assets/icon.svg';
 import { reportActivity } from '../lib/activity.ts';
-import { createParleyState } from '../lib/app-state.ts';
+import { createParleyState, type ParleyState } from '../lib/app-state.ts';
 import { call } from '../lib/rpc-client.ts';
 import { ConnectionBar } from './ConnectionBar.tsx';
-import { ConversationList } from './ConversationList.tsx';
+import { ConversationsScreen, type ListFilter } from './ConversationsScreen.tsx';
 import { ConversationView } from './ConversationView.tsx';
 import { EmptyState } from './EmptyState.tsx';
-import { Icon } from './Icon.tsx';
 import { LockScreen } from './LockScreen.tsx';
 import { SetupPrompt } from './SetupPrompt.tsx';
-import { StartChat } from './StartChat.tsx';
 
 // Only the side panel shows these; loading them lazily keeps them (and the
 // QR encoder, Kobalte) out of the popup's bundle.
@@ -55,8 +52,8 @@ type Route =
  */
 export const FIRST_RENDER_MARK = 'parley:first-render';
 
-export function ChatShell(props: { variant: Variant }): JSX.Element {
-  const state = createParleyState();
+/** Sets FIRST_RENDER_MARK once, at the first frame that shows a complete screen. */
+function markFirstRender(state: ParleyState): void {
   let marked = false;
   createEffect(() => {
     const status = state.status();
@@ -67,45 +64,56 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
     marked = true;
     requestAnimationFrame(() => performance.mark(FIRST_RENDER_MARK));
   });
-  const [route, setRoute] = createSignal<Route>({ name: 'list' });
-  const [composing, setComposing] = createSignal(false);
-  /** The list shows everything, or only message requests. */
-  const [filter, setFilter] = createSignal<'all' | 'requests'>('all');
-  const requests = () => (state.conversations() ?? []).filter((c) => c.isRequest === true);
-  const listed = () =>
-    filter() === 'requests' && requests().length > 0 ? requests() : (state.conversations() ?? []);
-  let windowId: number | undefined;
+}
 
+/**
+ * Opens the side panel, optionally on one conversation. Must run inside the click: Chrome opens
+ * the side panel only in response to a user action, so the window is looked up in advance.
+ */
+function createPanelOpener(variant: Variant): (conversationId?: string) => void {
+  let windowId: number | undefined;
   onMount(() => {
-    onCleanup(reportActivity());
     void browser.windows
       .getCurrent()
       .then((w) => {
         windowId = w.id;
       })
       .catch(() => undefined);
-    if (props.variant === 'sidepanel') {
-      void call('takeFocus')
-        .then(({ conversationId }) => {
-          if (conversationId !== null) setRoute({ name: 'chat', id: conversationId });
-        })
-        .catch(() => undefined);
-      onCleanup(
-        state.on((event) => {
-          if (event.type === 'focus') setRoute({ name: 'chat', id: event.conversationId });
-        }),
-      );
-    }
   });
-
-  /** Must run inside the click: Chrome opens the side panel only in response to a user action. */
-  const openInSidePanel = (conversationId?: string) => {
+  return (conversationId) => {
     if (windowId === undefined) return;
     void browser.sidePanel.open({ windowId }).then(() => {
       if (conversationId !== undefined) void call('setFocus', { conversationId });
-      if (props.variant === 'popup') window.close();
+      if (variant === 'popup') window.close();
     });
   };
+}
+
+/** The side panel shows the conversation the worker asks for (a notification, the popup). */
+function followFocus(state: ParleyState, show: (conversationId: string) => void): void {
+  void call('takeFocus')
+    .then(({ conversationId }) => {
+      if (conversationId !== null) show(conversationId);
+    })
+    .catch(() => undefined);
+  onCleanup(
+    state.on((event) => {
+      if (event.type === 'focus') show(event.conversationId);
+    }),
+  );
+}
+
+export function ChatShell(props: { variant: Variant }): JSX.Element {
+  const state = createParleyState();
+  markFirstRender(state);
+  const [route, setRoute] = createSignal<Route>({ name: 'list' });
+  const [composing, setComposing] = createSignal(false);
+  /** The list shows everything, or only message requests. */
+  const [filter, setFilter] = createSignal<ListFilter>('all');
+  onMount(() => onCleanup(reportActivity()));
+  const openInSidePanel = createPanelOpener(props.variant);
+  if (props.variant === 'sidepanel')
+    onMount(() => followFocus(state, (id) => setRoute({ name: 'chat', id })));
 
   const openChat = (id: string) => {
     setComposing(false);
@@ -120,122 +128,6 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
     return r.name === name ? r.id : undefined;
   };
   const kindOf = (id: string) => state.conversations()?.find((c) => c.id === id)?.kind;
-
-  const topbar = () => (
-    <header class="topbar">
-      <div class="topbar__title">
-        <img src={logoUrl} alt="" />
-        <span>Parley</span>
-        <Show when={status()?.relay}>
-          {(relay) => (
-            <span
-              class="conn-dot"
-              data-state={relay().state}
-              role="img"
-              aria-label={
-                relay().state === 'online' ? 'Connected to relay' : `Relay: ${relay().state}`
-              }
-            />
-          )}
-        </Show>
-      </div>
-      <div class="topbar__actions">
-        <button
-          type="button"
-          class="icon-btn"
-          aria-label="Start a chat"
-          aria-pressed={composing()}
-          onClick={() => setComposing(!composing())}
-        >
-          <Icon name="compose" />
-        </button>
-        <Show
-          when={props.variant === 'popup'}
-          fallback={
-            <button
-              type="button"
-              class="icon-btn"
-              aria-label="Settings"
-              onClick={() => setRoute({ name: 'settings' })}
-            >
-              <Icon name="settings" />
-            </button>
-          }
-        >
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label="Open in side panel"
-            onClick={() => openInSidePanel()}
-          >
-            <Icon name="panel" />
-          </button>
-        </Show>
-        <button
-          type="button"
-          class="icon-btn"
-          aria-label="Lock Parley"
-          onClick={() => void call('lock')}
-        >
-          <Icon name="lock" />
-        </button>
-      </div>
-    </header>
-  );
-
-  const listView = () => (
-    <div class="view">
-      {topbar()}
-      <Show when={composing()}>
-        <StartChat onStarted={openChat} onCancel={() => setComposing(false)} />
-      </Show>
-      <Show
-        when={(state.conversations()?.length ?? 0) > 0}
-        fallback={
-          <Show when={state.conversations() !== null && !composing()}>
-            <EmptyState icon="chat" title="No conversations yet">
-              <p>
-                Start a chat with someone’s handle. Only the two of you can read what you write.
-              </p>
-              <button type="button" class="btn btn--primary" onClick={() => setComposing(true)}>
-                <Icon name="compose" />
-                Start a chat
-              </button>
-            </EmptyState>
-          </Show>
-        }
-      >
-        <Show when={requests().length > 0}>
-          <fieldset class="segmented segmented--bar">
-            <legend class="sr-only">Show</legend>
-            <button
-              type="button"
-              aria-pressed={filter() === 'all'}
-              onClick={() => setFilter('all')}
-            >
-              All chats
-            </button>
-            <button
-              type="button"
-              aria-pressed={filter() === 'requests'}
-              onClick={() => setFilter('requests')}
-            >
-              Requests
-              <span class="segmented__count">{requests().length}</span>
-            </button>
-          </fieldset>
-        </Show>
-        <div class="scroll">
-          <ConversationList
-            conversations={listed()}
-            now={state.now()}
-            relay={status()?.relay}
-            onOpen={openChat}
-          />
-        </div>
-      </Show>
-    </div>
-  );
 
   return (
     <div class={`app app--${props.variant}`}>
@@ -270,7 +162,19 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
             {(relay) => <ConnectionBar relay={relay()} now={state.now()} />}
           </Show>
           <Switch>
-            <Match when={route().name === 'list'}>{listView()}</Match>
+            <Match when={route().name === 'list'}>
+              <ConversationsScreen
+                state={state}
+                popup={props.variant === 'popup'}
+                composing={composing()}
+                onCompose={(c) => setComposing(c)}
+                filter={filter()}
+                onFilter={(f) => setFilter(f)}
+                onOpen={openChat}
+                onOpenSettings={() => setRoute({ name: 'settings' })}
+                onOpenInPanel={() => openInSidePanel()}
+              />
+            </Match>
             <Match when={routeId('chat')}>
               {(id) => (
                 <ConversationView

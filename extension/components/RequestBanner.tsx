@@ -6,7 +6,8 @@
  *  - a contact we blocked: Unblock or Delete;
  *  - a group we are no longer in: Delete.
  */
-import { createSignal, type JSX, Show } from 'solid-js';
+import { type JSX, Show } from 'solid-js';
+import { createPageData } from '../lib/page-data.ts';
 import type { ConversationSummary } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { useAction } from '../lib/use-action.ts';
@@ -22,14 +23,12 @@ export function RequestBanner(props: {
   const { busy, error, run } = useAction();
   const c = () => props.conversation;
   const isGroup = () => c().kind === 'group';
-  const [addedBy, setAddedBy] = createSignal<{ handle: string; userId: string } | null>(null);
-  if (isGroup()) {
-    void call('getGroup', { conversationId: c().id })
-      .then((g) => setAddedBy({ handle: g.addedBy, userId: g.addedById }))
-      .catch(() => undefined);
-  }
-  const who = () => (isGroup() ? addedBy()?.handle : c().title);
-  const blockId = () => (isGroup() ? addedBy()?.userId : c().peerId);
+  // Who added us to a group (unknown until read; the banner says "someone" meanwhile).
+  const invitation = createPageData({
+    read: async () => (isGroup() ? call('getGroup', { conversationId: c().id }) : null),
+  });
+  const who = () => (isGroup() ? invitation.value()?.addedBy : c().title);
+  const blockId = () => (isGroup() ? invitation.value()?.addedById : c().peerId);
 
   const accept = () => run(() => call('acceptRequest', { conversationId: c().id }));
   const remove = () =>

@@ -5,6 +5,7 @@
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { describeError } from '../lib/errors.ts';
+import { createPageData } from '../lib/page-data.ts';
 import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { BackButton } from './BackButton.tsx';
@@ -19,22 +20,19 @@ function minutesLabel(m: number): string {
 }
 
 export function SettingsPage(props: { state: ParleyState; onBack: () => void }): JSX.Element {
-  const [settings, setSettings] = createSignal<Settings | null>(null);
   const [error, setError] = createSignal<string | null>(null);
-
+  const settings = createPageData({ read: () => call('getSettings'), error: [error, setError] });
   onMount(() => {
-    call('getSettings')
-      .then(setSettings)
-      .catch((e: unknown) => setError(describeError(e)));
-    const off = props.state.on((event) => {
-      if (event.type === 'settings') setSettings(event.settings);
-    });
-    onCleanup(off);
+    onCleanup(
+      props.state.on((event) => {
+        if (event.type === 'settings') settings.set(event.settings);
+      }),
+    );
   });
 
   const update = async (patch: Partial<Settings>) => {
     try {
-      setSettings(await call('updateSettings', patch));
+      settings.set(await call('updateSettings', patch));
       setError(null);
     } catch (e) {
       setError(describeError(e));
@@ -51,7 +49,7 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
       </header>
       <div class="scroll">
         <div class="page">
-          <Show when={settings()}>
+          <Show when={settings.value()}>
             {(s) => (
               <>
                 <section>

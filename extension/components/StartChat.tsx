@@ -11,6 +11,99 @@ import { call } from '../lib/rpc-client.ts';
 
 type Mode = 'chat' | 'group';
 
+/** "Start a chat with @handle". */
+function ChatForm(props: {
+  handle: string;
+  onHandle: (handle: string) => void;
+  invalid: boolean;
+  busy: boolean;
+  onSubmit: (e: SubmitEvent) => void;
+  inputRef: (el: HTMLInputElement) => void;
+}): JSX.Element {
+  return (
+    <form onSubmit={(e) => props.onSubmit(e)} aria-label="Start a chat">
+      <label class="sr-only" for="start-chat-handle">
+        Handle
+      </label>
+      <div class="input-prefix" style={{ flex: '1' }}>
+        <span aria-hidden="true">@</span>
+        <input
+          id="start-chat-handle"
+          ref={props.inputRef}
+          class="input"
+          placeholder="handle"
+          autocomplete="off"
+          spellcheck={false}
+          value={props.handle}
+          aria-invalid={props.invalid ? 'true' : undefined}
+          aria-describedby="start-chat-error"
+          onInput={(e) => props.onHandle(e.currentTarget.value)}
+        />
+      </div>
+      <button
+        class="btn btn--primary"
+        type="submit"
+        disabled={props.busy || props.handle.trim() === ''}
+      >
+        {props.busy ? 'Finding…' : 'Chat'}
+      </button>
+    </form>
+  );
+}
+
+/** "New group": its name and the handles of the people to add. */
+function GroupForm(props: {
+  name: string;
+  onName: (name: string) => void;
+  members: string;
+  onMembers: (members: string) => void;
+  invalid: boolean;
+  busy: boolean;
+  onSubmit: (e: SubmitEvent) => void;
+  inputRef: (el: HTMLInputElement) => void;
+}): JSX.Element {
+  return (
+    <form class="start-chat__group" onSubmit={(e) => props.onSubmit(e)} aria-label="New group">
+      <label class="sr-only" for="new-group-name">
+        Group name
+      </label>
+      <input
+        id="new-group-name"
+        ref={props.inputRef}
+        class="input"
+        placeholder="Group name"
+        autocomplete="off"
+        maxLength={GROUP_NAME_MAX_CHARS}
+        value={props.name}
+        onInput={(e) => props.onName(e.currentTarget.value)}
+      />
+      <label class="sr-only" for="new-group-members">
+        Members
+      </label>
+      <div class="start-chat__row">
+        <input
+          id="new-group-members"
+          class="input"
+          placeholder="Members: @bob, @carol"
+          autocomplete="off"
+          spellcheck={false}
+          value={props.members}
+          aria-invalid={props.invalid ? 'true' : undefined}
+          aria-describedby="start-chat-error"
+          onInput={(e) => props.onMembers(e.currentTarget.value)}
+        />
+        <button
+          class="btn btn--primary"
+          type="submit"
+          disabled={props.busy || props.name.trim() === '' || props.members.trim() === ''}
+        >
+          {props.busy ? 'Creating…' : 'Create'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function StartChat(props: {
   onStarted: (conversationId: string) => void;
   onCancel: () => void;
@@ -95,73 +188,30 @@ export function StartChat(props: {
       </fieldset>
       <Switch>
         <Match when={mode() === 'chat'}>
-          <form onSubmit={submitChat} aria-label="Start a chat">
-            <label class="sr-only" for="start-chat-handle">
-              Handle
-            </label>
-            <div class="input-prefix" style={{ flex: '1' }}>
-              <span aria-hidden="true">@</span>
-              <input
-                id="start-chat-handle"
-                ref={first}
-                class="input"
-                placeholder="handle"
-                autocomplete="off"
-                spellcheck={false}
-                value={handle()}
-                aria-invalid={error() === null ? undefined : 'true'}
-                aria-describedby="start-chat-error"
-                onInput={(e) => setHandle(e.currentTarget.value)}
-              />
-            </div>
-            <button
-              class="btn btn--primary"
-              type="submit"
-              disabled={busy() || handle().trim() === ''}
-            >
-              {busy() ? 'Finding…' : 'Chat'}
-            </button>
-          </form>
+          <ChatForm
+            handle={handle()}
+            onHandle={setHandle}
+            invalid={error() !== null}
+            busy={busy()}
+            onSubmit={submitChat}
+            inputRef={(el) => {
+              first = el;
+            }}
+          />
         </Match>
         <Match when={mode() === 'group'}>
-          <form class="start-chat__group" onSubmit={submitGroup} aria-label="New group">
-            <label class="sr-only" for="new-group-name">
-              Group name
-            </label>
-            <input
-              id="new-group-name"
-              ref={first}
-              class="input"
-              placeholder="Group name"
-              autocomplete="off"
-              maxLength={GROUP_NAME_MAX_CHARS}
-              value={name()}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-            <label class="sr-only" for="new-group-members">
-              Members
-            </label>
-            <div class="start-chat__row">
-              <input
-                id="new-group-members"
-                class="input"
-                placeholder="Members: @bob, @carol"
-                autocomplete="off"
-                spellcheck={false}
-                value={members()}
-                aria-invalid={error() === null ? undefined : 'true'}
-                aria-describedby="start-chat-error"
-                onInput={(e) => setMembers(e.currentTarget.value)}
-              />
-              <button
-                class="btn btn--primary"
-                type="submit"
-                disabled={busy() || name().trim() === '' || members().trim() === ''}
-              >
-                {busy() ? 'Creating…' : 'Create'}
-              </button>
-            </div>
-          </form>
+          <GroupForm
+            name={name()}
+            onName={setName}
+            members={members()}
+            onMembers={setMembers}
+            invalid={error() !== null}
+            busy={busy()}
+            onSubmit={submitGroup}
+            inputRef={(el) => {
+              first = el;
+            }}
+          />
         </Match>
       </Switch>
       <Show when={error()}>

@@ -1,0 +1,92 @@
+/**
+ * The first screen of the chat: the top bar, "start a chat" when open, and
+ * the conversations (all, or only message requests), or an empty state that
+ * invites to start one.
+ */
+import { type JSX, Show } from 'solid-js';
+import type { ParleyState } from '../lib/app-state.ts';
+import { ConversationList } from './ConversationList.tsx';
+import { EmptyState } from './EmptyState.tsx';
+import { Icon } from './Icon.tsx';
+import { StartChat } from './StartChat.tsx';
+import { Topbar } from './Topbar.tsx';
+
+export type ListFilter = 'all' | 'requests';
+
+export function ConversationsScreen(props: {
+  state: ParleyState;
+  popup: boolean;
+  composing: boolean;
+  onCompose: (composing: boolean) => void;
+  /** Kept by the shell, so coming back to the list keeps it. */
+  filter: ListFilter;
+  onFilter: (filter: ListFilter) => void;
+  onOpen: (conversationId: string) => void;
+  onOpenSettings: () => void;
+  onOpenInPanel: () => void;
+}): JSX.Element {
+  const conversations = () => props.state.conversations();
+  const requests = () => (conversations() ?? []).filter((c) => c.isRequest === true);
+  const listed = () =>
+    props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
+  return (
+    <div class="view">
+      <Topbar
+        relay={props.state.status()?.relay}
+        popup={props.popup}
+        composing={props.composing}
+        onToggleCompose={() => props.onCompose(!props.composing)}
+        onOpenSettings={props.onOpenSettings}
+        onOpenInPanel={props.onOpenInPanel}
+      />
+      <Show when={props.composing}>
+        <StartChat onStarted={props.onOpen} onCancel={() => props.onCompose(false)} />
+      </Show>
+      <Show
+        when={(conversations()?.length ?? 0) > 0}
+        fallback={
+          <Show when={conversations() !== null && !props.composing}>
+            <EmptyState icon="chat" title="No conversations yet">
+              <p>
+                Start a chat with someone’s handle. Only the two of you can read what you write.
+              </p>
+              <button type="button" class="btn btn--primary" onClick={() => props.onCompose(true)}>
+                <Icon name="compose" />
+                Start a chat
+              </button>
+            </EmptyState>
+          </Show>
+        }
+      >
+        <Show when={requests().length > 0}>
+          <fieldset class="segmented segmented--bar">
+            <legend class="sr-only">Show</legend>
+            <button
+              type="button"
+              aria-pressed={props.filter === 'all'}
+              onClick={() => props.onFilter('all')}
+            >
+              All chats
+            </button>
+            <button
+              type="button"
+              aria-pressed={props.filter === 'requests'}
+              onClick={() => props.onFilter('requests')}
+            >
+              Requests
+              <span class="segmented__count">{requests().length}</span>
+            </button>
+          </fieldset>
+        </Show>
+        <div class="scroll">
+          <ConversationList
+            conversations={listed()}
+            now={props.state.now()}
+            relay={props.state.status()?.relay}
+            onOpen={props.onOpen}
+          />
+        </div>
+      </Show>
+    </div>
+  );
+}
