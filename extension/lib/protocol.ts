@@ -156,7 +156,7 @@ export interface PresenceView {
   readonly lastSeen: number | null;
 }
 
-/** A presence "online" older than this is shown as "last seen" (shared/client/presence.ts). */
+/** A presence "online" older than this is shown as "last seen" (shared/client/transient/presence.ts). */
 export const ONLINE_WINDOW_MS = 150_000;
 
 export interface ConversationSummary {

@@ -1,91 +1,47 @@
 /**
  * `createClient(deps)`: the messaging client the extension, the CLI, bots and
- * load tests run. It wires the modules (incoming.ts, upkeep.ts,
- * presence-api.ts, conversation-api.ts, group-api.ts, contact-api.ts,
- * expiry-timer.ts, typing.ts) to the platform through the deps: a
+ * load tests run. Composition only: it builds the host (host.ts) and wires
+ * the modules to each other and to the platform through the deps: a
  * RecordStore + KeyHandleStore, `fetch`, a WebSocket constructor (or any
- * Transport), timers, a clock and a random source, and returns the declared
- * ParleyClient (parley-client.ts). docs/client.md describes the whole.
+ * Transport), timers, a clock and a random source. It returns the declared
+ * ParleyClient (parley-client.ts). docs/client.md has the module map.
  *
- * Every state change runs on one serial queue through the host's `transact`
- * (host.ts), so incoming messages are applied in relay order and never race
- * with sends. Events are emitted after the store write that made them true.
+ * Every state change runs on one serial queue through the host's `transact`,
+ * so incoming messages are applied in relay order and never race with sends.
+ * Events are emitted after the store write that made them true.
  */
 import type { Random } from '../crypto/random.ts';
-import { ErrorCode, fail } from '../errors.ts';
-import { decodeServerFrame } from '../wire/codec.ts';
-import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
-import {
-  type Account,
-  type AccountDeps,
-  type Authenticator,
-  beginRegistration,
-  completeRegistration,
-  type DeviceAddress,
-  exportIdentity,
-  type IdentityExport,
-  loadAccount,
-  loginWithPasskey,
-  type RegistrationInput,
-  registerAccount,
-  registerDevice,
-} from './account/account.ts';
-import { readSettings, type Settings, stageSettings } from './account/settings.ts';
+import type { Authenticator, DeviceAddress, IdentityExport } from './account/account.ts';
+import { createAccountApi } from './account/account-api.ts';
+import { createSettingsApi } from './account/settings-api.ts';
 import { createUpkeep } from './account/upkeep.ts';
 import { createContactApi } from './contacts/contact-api.ts';
-import type { Contact } from './contacts/contacts.ts';
+import { stageIdentityChangeNotice } from './contacts/identity-notice.ts';
 import { createConversationApi } from './conversations/conversation-api.ts';
-import { type Conversation, ensureDirectConversation } from './conversations/conversations.ts';
-import {
-  type MessageRecord,
-  SystemEvent,
-  stageNewMessage,
-  systemMessageRecord,
-} from './conversations/messages.ts';
+import { createMessageApi } from './conversations/message-api.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import { nextExpiry } from './disappearing/expiry.ts';
 import { createExpiryTimer } from './disappearing/expiry-timer.ts';
-import type { InboxEffect } from './effects.ts';
-import { Emitter } from './events.ts';
-import { createGroupApi, type GroupView } from './groups/group-api.ts';
+import { createTimerApi } from './disappearing/timer-api.ts';
+import { effectEmitter } from './effect-events.ts';
+import { createGroupApi } from './groups/group-api.ts';
 import { TIMER_OPTIONS_MS } from './groups/state.ts';
-import { type ClientHost, transactOn } from './host.ts';
+import { createGroupTestSeams } from './groups/test-seams.ts';
+import { createClientHost } from './host.ts';
 import { createIncoming } from './inbox/incoming.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox/outbox.ts';
+import { createLifecycle } from './lifecycle.ts';
 import { Sender } from './outbox/sender.ts';
 import type { ParleyClient } from './parley-client.ts';
 import type { BackoffPolicy } from './relay/backoff.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  type ConnectionStatus,
-  RelayConnection,
-  relaySocketUrl,
-} from './relay/relay-connection.ts';
-import {
-  createWebSocketTransport,
-  type Transport,
-  type WebSocketConstructor,
-} from './relay/websocket-transport.ts';
-import { encodeContent } from './sessions/content.ts';
-import type { SessionContext, SessionEntry } from './sessions/sessions.ts';
-import type { Batch } from './store/batch.ts';
-import { SerialQueue } from './store/serial.ts';
-import { StampClock } from './store/stamps.ts';
-import { DEVICE_KEY_NAME, Keys } from './store/storage-keys.ts';
+import type { ConnectionStatus } from './relay/relay-connection.ts';
+import { createRelayLink } from './relay/relay-link.ts';
+import type { Transport, WebSocketConstructor } from './relay/websocket-transport.ts';
+import { Keys } from './store/storage-keys.ts';
 import type { ClientStorage } from './store/store.ts';
-import { PRESENCE_INTERVAL_MS, type PresenceView, readPresence } from './transient/presence.ts';
+import { PRESENCE_INTERVAL_MS, readPresence } from './transient/presence.ts';
 import { createPresence } from './transient/presence-api.ts';
 import { createTyping } from './transient/typing.ts';
-import {
-  type AccountInfo,
-  type ClientEvents,
-  contactView,
-  conversationView,
-  messageView,
-} from './views.ts';
-
-// ---------------------------------------------------------------------------
-// Public types
+import { contactView, conversationView, messageView } from './views.ts';
 
 export interface ClientDeps {
   readonly storage: ClientStorage;
@@ -125,169 +81,87 @@ export interface ClientDeps {
 export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './transient/typing.ts';
 export { TIMER_OPTIONS_MS };
 
-// ---------------------------------------------------------------------------
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function createClient(deps: ClientDeps): ParleyClient {
-  const { storage, timers, now, random } = deps;
-  const records = storage.records;
-  const events = new Emitter<ClientEvents>((e) => deps.onError?.(e, 'event listener'));
-  const queue = new SerialQueue();
-  const stamps = new StampClock(now);
-  const transact = transactOn(queue, records);
-  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
-  const host: ClientHost = {
-    records,
-    queue,
-    transact,
-    timers,
-    now,
-    random,
-    stamps,
-    events,
-    reportError,
-  };
-  const sessionCache = new Map<string, SessionEntry>();
-  const transport =
-    deps.transport ??
-    (deps.webSocket === undefined ? undefined : createWebSocketTransport(deps.webSocket));
-  let settings: Settings = {
-    readReceipts: deps.readReceipts ?? true,
-    typingIndicators: true,
-    showPresence: true,
-  };
-  let settingsLoaded = false;
-  /** setReadReceipts was called: the host's value wins over the stored one. */
-  let readReceiptsPinned = false;
-
-  let account: Account | undefined;
-  let api: RelayApi | undefined;
-  let connection: RelayConnection | undefined;
-  let address: DeviceAddress | undefined;
-
-  const viewConversation = (c: Conversation) => conversationView(records, () => account?.userId, c);
-  const viewContact = (c: Contact) => contactView(requireAccount(), c);
+  const host = createClientHost({ ...deps, records: deps.storage.records });
+  const { records, queue, events, now, reportError } = host;
   const isLocked = () => deps.locked?.isLocked() === true;
-
-  function makeApi(relayUrl: string): RelayApi {
-    return new RelayApi({
-      baseUrl: relayUrl,
-      fetch: deps.fetch,
-      now,
-      timers,
-      ...(deps.origin === undefined ? {} : { origin: deps.origin }),
-    });
-  }
-
-  function requireAccount(): Account {
-    if (account === undefined)
-      fail(ErrorCode.NOT_REGISTERED, 'No account is loaded on this client');
-    return account;
-  }
-
-  function requireApi(): RelayApi {
-    if (api === undefined) fail(ErrorCode.NOT_REGISTERED, 'No relay is configured on this client');
-    return api;
-  }
-
-  function sessionContext(): SessionContext | undefined {
-    if (account === undefined || api === undefined || isLocked()) return undefined;
-    return { deps: { now, random }, api, account, cache: sessionCache, onIdentityChange };
-  }
-
-  /** Every path that detects an identity change (bundles, device list, prekey message) lands here. */
-  async function onIdentityChange(batch: Batch, user: string): Promise<void> {
-    const conversation = await ensureDirectConversation(batch, user, now());
-    const message = systemMessageRecord({
-      id: random(16) as MessageRecord['id'],
-      conversation: conversation.id,
-      stamp: await stamps.next(batch),
-      about: user,
-      aboutDevice: 0,
-      event: SystemEvent.IDENTITY_CHANGED,
-      now: now(),
-    });
-    await stageNewMessage(batch, conversation, message);
-    batch.afterCommit(() => {
-      events.emit('message', messageView(message));
-      events.emit('contact', { userId: user });
-      events.emit('conversation', { conversationId: conversation.id });
-    });
-  }
-
-  function requireSessions(): SessionContext {
-    const ctx = sessionContext();
-    if (ctx === undefined)
-      fail(ErrorCode.NOT_REGISTERED, 'The account is not available (locked or not registered)');
-    return ctx;
-  }
+  const link = createRelayLink(deps);
+  const settings = createSettingsApi({
+    ...host,
+    readReceipts: deps.readReceipts,
+    showPresenceChanged: (before) => presence.settingChanged(before),
+  });
+  const account = createAccountApi({
+    ...host,
+    storage: deps.storage,
+    fetch: deps.fetch,
+    origin: deps.origin,
+    isLocked,
+    loaded: settings.loadStored,
+    onIdentityChange: (batch, user) => stageIdentityChangeNotice(host, batch, user),
+  });
+  const { sessionContext, requireSessions, requireApi, hasSessions } = account;
+  const pump = () => sender.pump();
+  const scheduleReceipts = () => incoming.scheduleReceipts();
+  const refreshExpiry = () => void expiry.refresh();
+  const emit = effectEmitter({ events, showTyping: (...a) => typing.show(...a), refreshExpiry });
 
   const sender = new Sender({
-    records,
-    queue,
-    timers,
-    now,
-    random,
+    ...host,
     sessions: sessionContext,
-    send: (frame) => connection?.send(frame) ?? false,
-    online: () => connection?.online === true && !isLocked(),
+    send: link.send,
+    online: () => link.online() && !isLocked(),
     onMessageState: (m) => {
       events.emit('message-state', messageView(m));
       events.emit('conversation', { conversationId: m.conv });
     },
     onError: reportError,
   });
-
-  const groups = createGroupApi({
+  const groupHost = {
     ...host,
     requireSessions,
-    resolveUser: async (input) => {
-      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input)) {
-        return { user: input };
-      }
-      return chats.lookupHandle(input);
-    },
-    emit: emitEffects,
-    pump: () => sender.pump(),
-    receiptsReleased: () => scheduleReceipts(),
-  });
-
+    resolveUser: async (input: string) =>
+      USER_ID.test(input) ? { user: input } : conversations.lookupHandle(input),
+    emit,
+    pump,
+    receiptsReleased: scheduleReceipts,
+  };
+  const groups = createGroupApi(groupHost);
   const contacts = createContactApi({
     ...host,
     requireApi,
-    view: viewContact,
-    receiptsReleased: () => scheduleReceipts(),
+    view: (c) => contactView(account.requireAccount(), c),
+    receiptsReleased: scheduleReceipts,
   });
-
-  const expiry = createExpiryTimer({
-    ...host,
-    running: () => connection !== undefined,
-    isLocked,
-  });
-
-  const chats = createConversationApi({
+  const expiry = createExpiryTimer({ ...host, running: link.running, isLocked });
+  const conversations = createConversationApi({
     ...host,
     requireSessions,
     requireApi,
-    hasSessions: () => sessionContext() !== undefined,
-    viewConversation,
+    viewConversation: (c) => conversationView(records, () => account.api.account()?.userId, c),
     groups,
-    emit: emitEffects,
-    pump: () => sender.pump(),
-    scheduleReceipts: () => scheduleReceipts(),
-    refreshExpiry: () => void expiry.refresh(),
+    refreshExpiry,
   });
-
+  const messages = createMessageApi({
+    ...host,
+    requireSessions,
+    hasSessions,
+    pump,
+    scheduleReceipts,
+    refreshExpiry,
+  });
+  const timer = createTimerApi({ ...host, requireSessions, groups, emit, pump });
   const presence = createPresence({
     ...host,
     sessionContext,
-    online: () => connection?.online === true,
-    send: (frame) => connection?.send(frame) ?? false,
-    shown: () => settings.showPresence,
+    online: link.online,
+    send: link.send,
+    shown: () => settings.current().showPresence,
     intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
   });
-
-  const upkeep = createUpkeep({ ...host, storage, sessionContext });
-
+  const upkeep = createUpkeep({ ...host, storage: deps.storage, sessionContext });
   const incoming = createIncoming({
     ...host,
     sessionContext,
@@ -295,380 +169,67 @@ export function createClient(deps: ClientDeps): ParleyClient {
     requireApi,
     isLocked,
     lockedPut: deps.locked?.put,
-    send: (frame) => connection?.send(frame) ?? false,
-    recycle: () => connection?.recycle(),
-    readReceipts: () => settings.readReceipts,
-    emit: emitEffects,
+    send: link.send,
+    recycle: link.recycle,
+    readReceipts: () => settings.current().readReceipts,
+    emit,
     sender,
     answerHello: (user) => presence.answerHello(user),
-    onReady: (oneTimePreKeys) => void afterReady(oneTimePreKeys),
+    onReady: (oneTimePreKeys) => void lifecycle.afterReady(oneTimePreKeys),
   });
-  const scheduleReceipts = () => incoming.scheduleReceipts();
-
   const typing = createTyping({
-    records,
-    timers,
-    now,
-    events,
-    enabled: () => settings.typingIndicators,
-    online: () => connection?.online === true,
-    ownUser: () => requireAccount().userId,
+    ...host,
+    enabled: () => settings.current().typingIndicators,
+    online: link.online,
+    ownUser: () => account.requireAccount().userId,
     sendTransient: presence.sendTransient,
-    reportError,
   });
 
-  async function updateSettings(change: Partial<Settings>): Promise<Settings> {
-    const before = settings;
-    const next: Settings = { ...settings, ...change };
-    await transact(async (batch) => {
-      stageSettings(batch, next);
-    });
-    settings = next;
-    settingsLoaded = true;
-    presence.settingChanged(before.showPresence);
-    return next;
-  }
+  const lifecycle = createLifecycle({
+    ...host,
+    isLocked,
+    link,
+    account,
+    sender,
+    incoming,
+    upkeep,
+    presence,
+    typing,
+    expiry,
+    contacts,
+  });
 
-  function adopt(loaded: Account): AccountInfo {
-    account = loaded;
-    api ??= makeApi(loaded.relayUrl);
-    api.setSigner({
-      user: loaded.userId,
-      device: loaded.deviceId,
-      key: loaded.deviceKey,
-      manager: loaded.identity.signing.privateKey,
-    });
-    address = { relayUrl: loaded.relayUrl, userId: loaded.userId, deviceId: loaded.deviceId };
-    return info(loaded);
-  }
-
-  function info(a: Account): AccountInfo {
-    return { userId: a.userId, handle: a.handle, deviceId: a.deviceId, relayUrl: a.relayUrl };
-  }
-
-  async function load(): Promise<AccountInfo | undefined> {
-    if (account !== undefined) return info(account);
-    const loaded = await loadAccount(storage);
-    if (loaded !== undefined && !settingsLoaded) {
-      const stored = await readSettings(records, settings);
-      settings = readReceiptsPinned ? { ...stored, readReceipts: settings.readReceipts } : stored;
-      settingsLoaded = true;
-    }
-    return loaded === undefined ? undefined : adopt(loaded);
-  }
-
-  function emitEffects(effects: readonly InboxEffect[]): void {
-    const conversations = new Set<string>();
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'message':
-          events.emit('message', messageView(effect.message));
-          conversations.add(effect.message.conv);
-          break;
-        case 'message-state':
-          events.emit('message-state', messageView(effect.message));
-          conversations.add(effect.message.conv);
-          break;
-        case 'contact':
-          events.emit('contact', { userId: effect.userId });
-          break;
-        case 'typing':
-          typing.show(effect.conversationId, effect.userId, effect.typing);
-          break;
-        case 'undecryptable':
-          events.emit('undecryptable', {
-            userId: effect.userId,
-            deviceId: effect.deviceId,
-            code: effect.code,
-          });
-          break;
-        case 'conversation':
-          conversations.add(effect.conversationId);
-          break;
-        case 'group':
-          events.emit('group', { conversationId: effect.conversationId });
-          break;
-        case 'group-rejected':
-          events.emit('group-rejected', {
-            conversationId: effect.conversationId,
-            userId: effect.userId,
-            code: effect.code,
-          });
-          break;
-        case 'presence':
-          events.emit('presence', { userId: effect.userId });
-          break;
-      }
-    }
-    for (const conversationId of conversations) events.emit('conversation', { conversationId });
-    if (
-      effects.some(
-        (e) =>
-          (e.type === 'message' || e.type === 'message-state') && e.message.expiresAt !== undefined,
-      )
-    ) {
-      void expiry.refresh();
-    }
-  }
-
-  // -------------------------------------------------------------------------
-  // Incoming
-
-  /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
-  async function afterReady(oneTimePreKeys?: number): Promise<void> {
-    await upkeep.refreshOwnDevices();
-    sender.pump();
-    void expiry.refresh();
-    void contacts.reconcileBlocks().catch((e: unknown) => reportError(e, 'block list'));
-    presence.onReady();
-    await upkeep.onReady(oneTimePreKeys);
-  }
-
-  // -------------------------------------------------------------------------
-  // Lifecycle
-
-  async function start(options: { readonly address?: DeviceAddress } = {}): Promise<void> {
-    if (connection !== undefined) return;
-    if (!isLocked()) await load();
-    const target = address ?? options.address;
-    if (target === undefined) fail(ErrorCode.NOT_REGISTERED, 'No account to connect with');
-    if (transport === undefined)
-      fail(ErrorCode.BAD_ARGUMENT, 'createClient needs webSocket or transport');
-    address = target;
-    api ??= makeApi(target.relayUrl);
-    connection = new RelayConnection({
-      url: relaySocketUrl(target.relayUrl),
-      transport,
-      timers,
-      now,
-      random,
-      credentials: async () => {
-        const key = account?.deviceKey ?? (await storage.keys.getKey(DEVICE_KEY_NAME));
-        if (key === undefined) fail(ErrorCode.NOT_REGISTERED, 'The device key is missing');
-        return { user: target.userId, device: target.deviceId, key };
-      },
-      onFrame: incoming.onFrame,
-      onStatus: (status) => events.emit('status', status),
-      onDisconnect: () => {
-        sender.onDisconnect();
-        incoming.onDisconnect();
-      },
-      ...(deps.keepaliveMs === undefined ? {} : { keepaliveMs: deps.keepaliveMs }),
-      ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
-    });
-    connection.start();
-    upkeep.start();
-  }
-
-  async function stop(): Promise<void> {
-    await presence.stop();
-    expiry.stop();
-    typing.stop();
-    connection?.stop();
-    connection = undefined;
-    sender.stop();
-    upkeep.stop();
-    await queue.idle();
-  }
-
-  // -------------------------------------------------------------------------
-  // Account
-
-  /** Creates this device's account (or device) on the relay at `relayUrl`, then adopts it. */
-  async function enrol(
-    relayUrl: string,
-    create: (deps: AccountDeps, relayApi: RelayApi) => Promise<Account>,
-  ): Promise<AccountInfo> {
-    const relayApi = makeApi(relayUrl);
-    const created = await create({ storage, now, random }, relayApi);
-    api = relayApi;
-    return adopt(created);
-  }
-
-  async function register(
-    input: RegistrationInput & { readonly authenticator: Authenticator },
-  ): Promise<AccountInfo> {
-    return enrol(input.relayUrl, (d, relayApi) =>
-      registerAccount(d, relayApi, input, input.authenticator),
-    );
-  }
-
-  /**
-   * Registers this client as another device of an existing account, with the
-   * identity handed over by a device of that account (the linking channel is
-   * a later issue; tests pass exportIdentity() across) and a session token from
-   * a passkey login. Queues a session start to our other devices so they
-   * address this one from their next message on.
-   */
-  async function joinAccount(input: {
-    readonly relayUrl: string;
-    readonly session: SessionResponse;
-    readonly identity: IdentityExport;
-    readonly deviceName?: string;
-    readonly extractableDeviceKey?: boolean;
-  }): Promise<AccountInfo> {
-    const result = await enrol(input.relayUrl, (d, relayApi) =>
-      registerDevice(
-        d,
-        relayApi,
-        {
-          relayUrl: input.relayUrl,
-          handle: input.session.handle,
-          identity: input.identity,
-          ...(input.deviceName === undefined ? {} : { deviceName: input.deviceName }),
-          ...(input.extractableDeviceKey === undefined
-            ? {}
-            : { extractableDeviceKey: input.extractableDeviceKey }),
-        },
-        input.session,
-      ),
-    );
-    await transact(async (batch) => {
-      stageEntry(
-        batch,
-        newOutboxEntry({
-          id: random(16) as OutboxEntry['id'],
-          stamp: await stamps.next(batch),
-          kind: OutboxKind.RESET,
-          content: encodeContent({ v: 1, t: 'reset' }),
-          recipients: [result.userId],
-          createdAt: now(),
-        }),
-      );
-    });
-    return result;
-  }
-
+  const seams = createGroupTestSeams(groupHost);
   return {
     on: events.on.bind(events),
-    status: (): ConnectionStatus => connection?.status ?? { state: 'idle' },
-    account: (): AccountInfo | undefined => (account === undefined ? undefined : info(account)),
-    /** Ids the relay knows this device by (not secret): what `start({ address })` needs while locked. */
-    deviceAddress: (): DeviceAddress | undefined => address,
-
-    load,
-    start,
-    stop,
-    /** Skip the reconnect backoff (network back, worker woken by an alarm). */
-    reconnectNow: () => connection?.reconnectNow(),
-    /** Resolves when all queued work (incoming, outgoing preparation) has finished. */
+    status: link.status,
+    ...account.api,
+    ...lifecycle.api,
+    reconnectNow: link.reconnectNow,
     idle: () => queue.idle(),
-    /** Outbox entries sent but not yet answered by the relay. */
     inFlight: () => sender.inFlight,
-    /** Entries waiting in the outbox (encrypted or not yet), e.g. to wait before exiting. */
     outboxSize: async (): Promise<number> => (await records.list(Keys.outbox)).length,
-
-    beginRegistration: (input: {
-      readonly relayUrl: string;
-      readonly handle: string;
-    }): Promise<CreationOptions> => beginRegistration(makeApi(input.relayUrl), input.handle),
-    finishRegistration: async (
-      input: RegistrationInput & { readonly credential: RegistrationResponse },
-    ): Promise<AccountInfo> =>
-      enrol(input.relayUrl, (d, relayApi) =>
-        completeRegistration(d, relayApi, input, input.credential),
-      ),
-    register,
-    joinAccount,
-    /** A passkey login: a short-lived token for device management. */
-    login: (authenticator: Authenticator): Promise<SessionResponse> =>
-      loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
-    /** Identity private keys, for linking another device of this account. */
-    exportIdentity: (): Promise<IdentityExport> => exportIdentity(records),
     maintainPrekeys: upkeep.runMaintenance,
-
-    lookupHandle: chats.lookupHandle,
-    startConversation: chats.startConversation,
-    listConversations: chats.listConversations,
-    getConversation: chats.getConversation,
-    getMessages: chats.getMessages,
-    sendText: chats.sendText,
-    /**
-     * Encrypted typing indicator, sent only while online, never stored,
-     * throttled (typing.ts). Resolves true when a frame went out.
-     */
+    ...conversations,
+    ...messages,
     sendTyping: typing.send,
-    markRead: chats.markRead,
-    unreadTotal: chats.unreadTotal,
-    /** Deletes a conversation here (a group is left first). */
-    deleteConversation: chats.deleteConversation,
-
-    // Groups (docs/client.md "Groups")
+    getGroup: groups.getGroup,
     createGroup: groups.createGroup,
-    getGroup: (conversationId: string): Promise<GroupView> => groups.getGroup(conversationId),
     addMembers: groups.addMembers,
     removeMember: groups.removeMember,
     setRole: groups.setRole,
     renameGroup: groups.renameGroup,
     leaveGroup: groups.leaveGroup,
     acceptGroup: groups.acceptGroup,
-
-    // Disappearing messages
-    setTimer: chats.setTimer,
-    /** The earliest running disappearing-message countdown's end (ms), or null. */
-    nextExpiry: (): Promise<number | null> => nextExpiry(records),
-    /**
-     * Deletes every message whose disappearing timer ran out at `at` (default
-     * now); works while locked. Returns how many messages were deleted.
-     */
+    setTimer: timer.setTimer,
+    nextExpiry: () => nextExpiry(records),
     expireDue: expiry.expireDue,
-
-    // Presence and settings
-    getPresence: (userId: string): Promise<PresenceView> => readPresence(records, userId, now()),
-    getSettings: (): Settings => settings,
-    updateSettings,
-
-    getContact: contacts.getContact,
-    setVerified: contacts.setVerified,
-    acknowledgeIdentityChange: contacts.acknowledgeIdentityChange,
-    acceptRequest: contacts.acceptRequest,
-    blockContact: contacts.blockContact,
-    unblockContact: contacts.unblockContact,
-    /** Makes the relay's block list and this device's agree (also runs on every ready). */
-    reconcileBlocks: contacts.reconcileBlocks,
-    /**
-     * Read receipts on/off for this session, for hosts that keep their own
-     * settings (not stored here, and wins over the stored setting on load).
-     * updateSettings({ readReceipts }) stores it instead.
-     */
-    setReadReceipts: (enabled: boolean): void => {
-      settings = { ...settings, readReceipts: enabled };
-      readReceiptsPinned = true;
-    },
-
-    /**
-     * Test seams, never for the UI: send a group state without checking or
-     * applying it (forged, replayed, stale), and read the current signed state.
-     */
+    getPresence: (userId) => readPresence(records, userId, now()),
+    ...settings.api,
+    ...contacts,
     dangerousTestOnly: {
-      sendGroupState: groups.dangerouslySendGroupState,
-      groupState: groups.currentState,
-    },
-
-    /** Replays a deliver frame the extension kept while locked (already acked to the relay). */
-    ingestFrame: async (bytes: Uint8Array): Promise<void> => {
-      await load();
-      const frame = decodeServerFrame(bytes);
-      if (frame.t !== 'deliver') return;
-      await incoming.ingest(frame);
-    },
-    /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
-    onUnlocked: async (): Promise<void> => {
-      await load();
-      if (connection?.online === true) await afterReady();
-    },
-    /**
-     * After unlock and the locked inbox's drain: frames the full inbox left
-     * un-acked are still on the relay, which sends them again on a new socket.
-     */
-    redeliverSkipped: (): void => {
-      if (isLocked()) return;
-      if (incoming.takeSkipped()) connection?.recycle();
-    },
-    /** On lock: drop decrypted caches; the socket stays up and routes deliveries to `locked.put`. */
-    onLocked: (): void => {
-      sessionCache.clear();
-      sender.onDisconnect();
+      sendGroupState: seams.dangerouslySendGroupState,
+      groupState: seams.currentState,
     },
   };
 }

@@ -11,10 +11,10 @@
  */
 import type { Random } from '../crypto/random.ts';
 import type { Timers } from './deps.ts';
-import type { Emitter } from './events.ts';
+import { Emitter } from './events.ts';
 import { Batch } from './store/batch.ts';
-import type { SerialQueue } from './store/serial.ts';
-import type { StampClock } from './store/stamps.ts';
+import { SerialQueue } from './store/serial.ts';
+import { StampClock } from './store/stamps.ts';
 import type { RecordStore } from './store/store.ts';
 import type { ClientEvents } from './views.ts';
 
@@ -42,4 +42,28 @@ export interface ClientHost {
   readonly stamps: StampClock;
   readonly events: Emitter<ClientEvents>;
   reportError(error: unknown, context: string): void;
+}
+
+/** The host over `records`: one serial queue, one event emitter, one stamp clock. */
+export function createClientHost(deps: {
+  readonly records: RecordStore;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly random: Random;
+  readonly onError?: ((error: unknown, context: string) => void) | undefined;
+}): ClientHost {
+  const { records, timers, now, random } = deps;
+  const reportError = (error: unknown, context: string) => deps.onError?.(error, context);
+  const queue = new SerialQueue();
+  return {
+    records,
+    queue,
+    transact: transactOn(queue, records),
+    timers,
+    now,
+    random,
+    stamps: new StampClock(now),
+    events: new Emitter<ClientEvents>((e) => reportError(e, 'event listener')),
+    reportError,
+  };
 }

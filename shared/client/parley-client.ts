@@ -15,8 +15,9 @@ import type {
 import type { Settings } from './account/settings.ts';
 import type { TextInput } from './conversations/outgoing-text.ts';
 import type { Listener } from './events.ts';
-import type { GroupApi, GroupView } from './groups/group-api.ts';
+import type { GroupView } from './groups/group-view.ts';
 import type { GroupRole } from './groups/state.ts';
+import type { GroupTestSeams } from './groups/test-seams.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
 import type { PresenceView } from './transient/presence.ts';
 import type {
@@ -156,8 +157,8 @@ export interface ParleyClient {
    * applying it (forged, replayed, stale), and read the current signed state.
    */
   readonly dangerousTestOnly: {
-    readonly sendGroupState: GroupApi['dangerouslySendGroupState'];
-    readonly groupState: GroupApi['currentState'];
+    readonly sendGroupState: GroupTestSeams['dangerouslySendGroupState'];
+    readonly groupState: GroupTestSeams['currentState'];
   };
 
   // The extension's locked vault (ClientDeps.locked)

@@ -1,5 +1,5 @@
 /**
- * IndexedDB behind the client core's storage interfaces (shared/client/store.ts).
+ * IndexedDB behind the client core's storage interfaces (shared/client/store/store.ts).
  *
  * One database, `parley`, with four object stores:
  *  - `records`: the core's records, every value sealed with the vault key

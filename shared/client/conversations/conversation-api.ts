@@ -1,8 +1,9 @@
 /**
  * The conversation part of the client API (createClient exposes these): find
- * a user and open a chat, read and page messages, send text, set the
- * disappearing-message timer, mark read, delete a conversation. Every change
- * is one transaction on the client host (host.ts), then its events.
+ * a user and open a chat, list and read conversations, delete one. Messages
+ * inside a conversation are message-api.ts; its disappearing-message timer
+ * is disappearing/timer-api.ts. Every change is one transaction on the client
+ * host (host.ts), then its events.
  */
 import { fromHex } from '../../bytes.ts';
 import { ErrorCode, fail } from '../../errors.ts';
@@ -14,24 +15,13 @@ import {
   publicIdentityOf,
   readContact,
 } from '../contacts/contacts.ts';
-import { stageTimer } from '../disappearing/timer.ts';
-import type { InboxEffect } from '../effects.ts';
 import type { GroupApi } from '../groups/group-api.ts';
-import { isTimerOption, type TIMER_OPTIONS_MS } from '../groups/state.ts';
-import { readGroup } from '../groups/store.ts';
 import type { ClientHost } from '../host.ts';
-import { dropHeldReceipts, stagePendingReceipt } from '../inbox/receipts.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox/outbox.ts';
+import { dropHeldReceipts } from '../inbox/receipts.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
-import { encodeContent, ReceiptKind } from '../sessions/content.ts';
 import { checkIdentity, type SessionContext } from '../sessions/sessions.ts';
 import { Keys } from '../store/storage-keys.ts';
-import {
-  type ConversationView,
-  type MessagePageView,
-  type MessageView,
-  messageView,
-} from '../views.ts';
+import type { ConversationView } from '../views.ts';
 import {
   type Conversation,
   ensureDirectConversation,
@@ -40,28 +30,20 @@ import {
   peerOf,
   readConversation,
 } from './conversations.ts';
-import { decodeMessage, listMessagePage, markReadUpTo, stageMessageDeletion } from './messages.ts';
-import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
+import { decodeMessage, stageMessageDeletion } from './messages.ts';
 
 export interface ConversationApiHost
-  extends Pick<ClientHost, 'records' | 'transact' | 'now' | 'random' | 'stamps' | 'events'> {
+  extends Pick<ClientHost, 'records' | 'transact' | 'now' | 'events'> {
   requireSessions(): SessionContext;
   requireApi(): RelayApi;
-  /** The account is loaded and the vault unlocked (receipts can be encrypted). */
-  hasSessions(): boolean;
   viewConversation(conversation: Conversation): Promise<ConversationView>;
-  readonly groups: Pick<GroupApi, 'setGroupTimer' | 'isActiveMember' | 'leaveGroup'>;
-  emit(effects: readonly InboxEffect[]): void;
-  /** Lets the outbox send what was queued. */
-  pump(): void;
-  /** Read receipts were queued (or released): encrypt and send them. */
-  scheduleReceipts(): void;
-  /** A disappearing message appeared or changed: re-arm the expiry timer. */
+  readonly groups: Pick<GroupApi, 'isActiveMember' | 'leaveGroup'>;
+  /** Messages with a countdown were deleted: re-arm the expiry timer. */
   refreshExpiry(): void;
 }
 
 export function createConversationApi(host: ConversationApiHost) {
-  const { records, transact, now, random, stamps, events } = host;
+  const { records, transact, now, events } = host;
 
   async function getConversation(conversationId: string): Promise<ConversationView> {
     const c = await readConversation(records, conversationId);
@@ -107,140 +89,6 @@ export function createConversationApi(host: ConversationApiHost) {
   }
 
   /**
-   * Stores the message and queues it (one write, outgoing-text.ts), then lets
-   * the outbox send it. Direct chats: throws IDENTITY_CHANGED while the
-   * contact's key change is not acknowledged. Groups: GROUP_NOT_MEMBER after
-   * leaving or removal. The conversation's disappearing-message timer goes
-   * with the message and our copy's countdown starts now.
-   */
-  async function sendText(input: TextInput): Promise<MessageView> {
-    const ctx = host.requireSessions();
-    const target = textTarget(input);
-    const message = await transact(async (batch) => {
-      const record = await stageOutgoingText(
-        { now, random, stamps },
-        ctx.account,
-        batch,
-        input,
-        target,
-      );
-      return record;
-    });
-    const view = messageView(message);
-    events.emit('message', view);
-    events.emit('conversation', { conversationId: message.conv });
-    if (message.expiresAt !== undefined) host.refreshExpiry();
-    host.pump();
-    // Replying to a request (or writing in a group we were added to) released held receipts.
-    host.scheduleReceipts();
-    return view;
-  }
-
-  // -------------------------------------------------------------------------
-  // Disappearing messages
-
-  /**
-   * Sets a conversation's disappearing-message timer: either side of a direct
-   * chat (sent to the peer and our other devices), admins of a group (a signed
-   * group state). Shown as a notice in every timeline.
-   */
-  async function setTimer(input: {
-    readonly conversationId: string;
-    readonly timer: number;
-  }): Promise<void> {
-    if (!isTimerOption(input.timer)) {
-      fail(ErrorCode.BAD_ARGUMENT, 'The timer must be one of TIMER_OPTIONS_MS');
-    }
-    if (groupHexOf(input.conversationId) !== undefined) {
-      await host.groups.setGroupTimer(input.conversationId, input.timer);
-      return;
-    }
-    const peer = peerOf(input.conversationId);
-    if (peer === undefined) fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
-    const ctx = host.requireSessions();
-    const effects = await transact(async (batch) => {
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const at = Math.max(now(), (conversation.timerAt ?? 0) + 1);
-      const out = await stageTimer(
-        { sessions: ctx, stamps },
-        batch,
-        conversation,
-        input.timer,
-        at,
-        ctx.account.userId,
-      );
-      stageEntry(
-        batch,
-        newOutboxEntry({
-          id: random(16) as OutboxEntry['id'],
-          stamp: await stamps.next(batch),
-          kind: OutboxKind.TIMER,
-          conv: conversation.id,
-          content: encodeContent({
-            v: 1,
-            t: 'timer',
-            to: { u: peer },
-            timer: input.timer as (typeof TIMER_OPTIONS_MS)[number],
-            at,
-          }),
-          recipients: [peer, ctx.account.userId],
-          createdAt: now(),
-        }),
-      );
-      return out;
-    });
-    host.emit(effects);
-    host.pump();
-  }
-
-  async function getMessages(input: {
-    readonly conversationId: string;
-    readonly before?: string;
-    readonly limit: number;
-  }): Promise<MessagePageView> {
-    const page = await listMessagePage(records, input.conversationId, {
-      limit: input.limit,
-      ...(input.before === undefined ? {} : { before: input.before }),
-    });
-    return { messages: page.messages.map(messageView), before: page.before };
-  }
-
-  /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
-  async function markRead(input: {
-    readonly conversationId: string;
-    readonly upTo?: string;
-  }): Promise<number> {
-    const changed = await transact(async (batch) => {
-      const conversation = await readConversation(batch, input.conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      const hex = groupHexOf(conversation.id);
-      const group = hex === undefined ? undefined : await readGroup(batch, fromHex(hex));
-      const read = await markReadUpTo(batch, conversation, input.upTo, now());
-      for (const m of read) {
-        if (m.kind === 'text') {
-          stagePendingReceipt(batch, ReceiptKind.READ, m.author, m.id, now(), group?.id);
-        }
-      }
-      return read;
-    });
-    for (const m of changed) events.emit('message-state', messageView(m));
-    events.emit('conversation', { conversationId: input.conversationId });
-    if (changed.some((m) => m.expiresAt !== undefined)) host.refreshExpiry();
-    if (changed.length > 0 && host.hasSessions()) host.scheduleReceipts();
-    return changed.length;
-  }
-
-  async function unreadTotal(): Promise<number> {
-    let total = 0;
-    for (const c of await listConversations(records)) total += c.unread;
-    return total;
-  }
-
-  // -------------------------------------------------------------------------
-  // Deleting
-
-  /**
    * Deletes a conversation and its messages from this device. A request stays
    * a request (a new message from them shows up as a request again). A group
    * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
@@ -280,12 +128,7 @@ export function createConversationApi(host: ConversationApiHost) {
     listConversations: async (): Promise<ConversationView[]> =>
       Promise.all((await listConversations(records)).map(host.viewConversation)),
     getConversation,
-    getMessages,
-    sendText,
-    markRead,
-    unreadTotal,
     deleteConversation,
-    setTimer,
   };
 }
 

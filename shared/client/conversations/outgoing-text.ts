@@ -125,7 +125,7 @@ export async function stageOutgoingText(
     recipients = state.members.map((m) => m.user);
     members = state.members.length - 1;
   }
-  const record = startCountdown(
+  const record = startCountdown<MessageRecord>(
     {
       v: 1,
       id,

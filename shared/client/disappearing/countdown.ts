@@ -4,11 +4,28 @@
  * received copy when it is read here or on another of our devices. The index
  * `expiry/<time>/<author>/<message key>` makes the next expiry one key read;
  * expiry.ts deletes what is due.
+ *
+ * The functions take the message fields they use, not the message record
+ * itself: messages.ts calls them, so importing its types back would make a
+ * cycle.
  */
-
-import type { MessageRecord } from '../conversations/messages.ts';
+import type { Bytes } from '../../bytes.ts';
 import type { Batch } from '../store/batch.ts';
 import { Keys } from '../store/storage-keys.ts';
+
+/** A message's disappearing timer and, once started, when its countdown ends. */
+export interface Countdown {
+  readonly expiresIn?: number | undefined;
+  readonly expiresAt?: number | undefined;
+}
+
+/** What names a message in the expiry index. */
+export interface IndexedCountdown extends Countdown {
+  readonly conv: string;
+  readonly stamp: number;
+  readonly id: Bytes;
+  readonly author: string;
+}
 
 /** When a countdown started at `startedAt` for `expiresIn` ms ends. */
 export function expiryTime(startedAt: number, expiresIn: number): number {
@@ -16,13 +33,13 @@ export function expiryTime(startedAt: number, expiresIn: number): number {
 }
 
 /** The message with its countdown started at `now`, if it has a timer and none runs yet. */
-export function startCountdown(message: MessageRecord, now: number): MessageRecord {
+export function startCountdown<M extends Countdown>(message: M, now: number): M {
   if (message.expiresIn === undefined || message.expiresAt !== undefined) return message;
   return { ...message, expiresAt: expiryTime(now, message.expiresIn) };
 }
 
 /** Indexes a running countdown, in the batch that stores the message with `expiresAt`. */
-export function stageExpiryIndex(batch: Batch, message: MessageRecord): void {
+export function stageExpiryIndex(batch: Batch, message: IndexedCountdown): void {
   if (message.expiresAt === undefined) return;
   batch.set(
     Keys.expiry(

@@ -2,13 +2,11 @@
  * Incoming traffic: every frame the relay sends, routed. Deliveries are
  * applied on the serial queue in relay order (inbox.ts) and acked in
  * batches once applied; while the vault is locked they go to the
- * extension's locked inbox instead (acked when stored, left on the relay
- * when it is full). Receipts owed for what arrived are encrypted once the
- * queue has no delivery waiting.
+ * extension's locked inbox instead (locked-deliveries.ts). Receipts owed for
+ * what arrived are encrypted once the queue has no delivery waiting.
  */
 import { ParleyError } from '../../errors.ts';
-import { encodeServerFrame } from '../../wire/codec.ts';
-import type { ClientFrame, DeliverFrame, ServerFrame } from '../../wire/frames.ts';
+import type { DeliverFrame, ServerFrame } from '../../wire/frames.ts';
 import { ACK_MAX_QIDS } from '../../wire/limits.ts';
 import type { InboxEffect } from '../effects.ts';
 import type { ClientHost } from '../host.ts';
@@ -17,23 +15,21 @@ import type { RelayApi } from '../relay/relay-api.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import { Batch } from '../store/batch.ts';
 import { processDelivery } from './inbox.ts';
+import { createLockedDeliveries, type LockedDeliveriesHost } from './locked-deliveries.ts';
 import { flushReceipts } from './receipts.ts';
 
 const ACK_BATCH = 64;
 
 export interface IncomingHost
   extends Pick<
-    ClientHost,
-    'records' | 'queue' | 'transact' | 'now' | 'random' | 'stamps' | 'events' | 'reportError'
-  > {
+      ClientHost,
+      'records' | 'queue' | 'transact' | 'now' | 'random' | 'stamps' | 'events' | 'reportError'
+    >,
+    LockedDeliveriesHost {
   sessionContext(): SessionContext | undefined;
   requireSessions(): SessionContext;
   requireApi(): RelayApi;
   isLocked(): boolean;
-  /** The extension's locked inbox (ClientDeps.locked.put). */
-  readonly lockedPut: ((frame: Uint8Array) => Promise<'stored' | 'full'>) | undefined;
-  /** Sends on the socket; false when it is not up. */
-  send(frame: ClientFrame): boolean;
   /** A new socket: the relay delivers what was not acked again. */
   recycle(): void;
   readReceipts(): boolean;
@@ -48,8 +44,7 @@ export function createIncoming(host: IncomingHost) {
   let pendingAcks: number[] = [];
   let deliveriesQueued = 0;
   let receiptsPending = false;
-  /** A delivery the locked inbox refused (left un-acked on the relay) since the last unlock. */
-  let skippedWhileLocked = false;
+  const locked = createLockedDeliveries(host);
 
   async function handleDelivery(frame: DeliverFrame): Promise<boolean> {
     const ctx = host.requireSessions();
@@ -93,22 +88,7 @@ export function createIncoming(host: IncomingHost) {
 
   function onDeliver(frame: DeliverFrame): void {
     if (host.isLocked()) {
-      const put = host.lockedPut;
-      // Transients (typing, presence) are about now: replayed after unlock
-      // they would be wrong, and written to disk while locked they would only
-      // be metadata. Dropped, as if this device had been offline.
-      if (put === undefined || frame.qid === undefined) return;
-      // Through the queue: the locked inbox must keep the relay's order.
-      queue
-        .run(() => put(encodeServerFrame(frame)))
-        .then((result) => {
-          if (result === 'full') {
-            skippedWhileLocked = true;
-            return;
-          }
-          if (frame.qid !== undefined) host.send({ t: 'ack', qids: [frame.qid] });
-        })
-        .catch((e: unknown) => host.reportError(e, 'locked inbox'));
+      locked.accept(frame);
       return;
     }
     deliveriesQueued++;
@@ -189,10 +169,6 @@ export function createIncoming(host: IncomingHost) {
       if (receiptsPending) scheduleReceipts();
     },
     /** After unlock: true once if the full locked inbox left frames on the relay. */
-    takeSkipped(): boolean {
-      const skipped = skippedWhileLocked;
-      skippedWhileLocked = false;
-      return skipped;
-    },
+    takeSkipped: locked.takeSkipped,
   };
 }

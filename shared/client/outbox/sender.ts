@@ -1,71 +1,53 @@
 /**
  * Runs the outbox (outbox.ts) against the relay connection: encrypts pending
- * entries (send-frames.ts), sends them in queue order while online (at most
- * MAX_IN_FLIGHT unanswered), and applies the relay's answers: `stored`
- * deletes the entry, `mismatch` re-addresses it, an error retries or fails
- * it. Every store change runs as a job on the client's serial queue; the
+ * entries, sends them in queue order while online (at most MAX_IN_FLIGHT
+ * unanswered), and routes the relay's answers to the frames they answer
+ * (answers.ts applies them: `stored` deletes the entry, `mismatch`
+ * re-addresses it, an error retries or fails it). Every store change runs as
+ * a job on the client's serial queue; the
  * in-flight set lives in memory and is cleared when the socket drops, so the
  * next connection sends everything unanswered again (same id, same bytes).
  */
-import type { Random } from '../../crypto/random.ts';
-import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { ErrorFrame, MismatchFrame, SendFrame, StoredFrame } from '../../wire/frames.ts';
-import { MessageState } from '../conversations/conversations.ts';
-import { advanceMessage, type MessageRecord } from '../conversations/messages.ts';
-import { randomFraction, type TimerHandle, type Timers } from '../deps.ts';
-import { encryptGroupEntry, readdressGroupEntry } from '../groups/send.ts';
-import { rememberSent } from '../inbox/retry.ts';
-import type { SessionContext } from '../sessions/sessions.ts';
-import { Batch } from '../store/batch.ts';
+import type { TimerHandle, Timers } from '../deps.ts';
 import type { SerialQueue } from '../store/serial.ts';
 import { Keys } from '../store/storage-keys.ts';
-import type { RecordStore } from '../store/store.ts';
 import {
-  decideOutboxAnswer,
+  applyAnswer,
+  type OutboxStoreHost,
+  PREPARE_RETRY_MS,
+  prepareEntry,
+  type SentPart,
+} from './answers.ts';
+import {
   decodeEntry,
   entryKey,
   frameRecipients,
   idKey,
   isBarrierKind,
-  isMessageKind,
   MAX_IN_FLIGHT,
   type OutboxAnswer,
   type OutboxEntry,
-  OutboxKind,
   readEntry,
-  stageEntry,
 } from './outbox.ts';
-import { encryptEntry, type PrepareOutcome, readdressEntry } from './send-frames.ts';
 
-export interface SenderHost {
-  readonly records: RecordStore;
+export interface SenderHost extends OutboxStoreHost {
   readonly queue: SerialQueue;
   readonly timers: Timers;
-  readonly now: () => number;
-  readonly random: Random;
-  /** Undefined while the account is not loaded (locked vault). */
-  readonly sessions: () => SessionContext | undefined;
   /** Hands a frame to the socket; false when not online. */
   readonly send: (frame: SendFrame) => boolean;
   readonly online: () => boolean;
-  readonly onMessageState: (message: MessageRecord) => void;
   readonly onError: (error: unknown, context: string) => void;
 }
 
 /** A frame on the wire, not yet answered. */
-interface InFlight {
-  /** The outbox entry's record key. */
-  readonly key: string;
-  /** The entry's `pre` frame (a group sender key) or its own frame. */
-  readonly part: 'pre' | 'main';
+interface InFlight extends SentPart {
   /** Nothing after it is sent until it is answered. */
   readonly barrier: boolean;
 }
 
 /** Outbox entries read per page while pumping. */
 const PAGE = 64;
-/** REST trouble while encrypting (bundle fetch): try again after this long. */
-const PREPARE_RETRY_MS = 5_000;
 
 export class Sender {
   readonly #h: SenderHost;
@@ -166,7 +148,7 @@ export class Sender {
   async #sendEntry(listed: OutboxEntry, hex: string): Promise<'sent' | 'skipped' | 'stop'> {
     let entry: OutboxEntry | undefined = listed;
     if (entry.frame === undefined) {
-      const prepared = await this.#h.queue.run(() => this.#prepare(listed));
+      const prepared = await this.#h.queue.run(() => prepareEntry(this.#h, listed));
       if (prepared === 'stop') {
         this.#wakeAt(this.#h.now() + PREPARE_RETRY_MS);
         return 'stop';
@@ -201,75 +183,6 @@ export class Sender {
     return 'sent';
   }
 
-  /** Encrypts one entry (job). 'stop' = the relay's REST side is unreachable right now. */
-  async #prepare(listed: OutboxEntry): Promise<OutboxEntry | undefined | 'stop'> {
-    const ctx = this.#h.sessions();
-    if (ctx === undefined) return 'stop';
-    const batch = new Batch(this.#h.records);
-    const current = await readEntry(batch, entryKey(listed));
-    if (current === undefined || current.frame !== undefined) return current;
-    let outcome: PrepareOutcome;
-    try {
-      outcome =
-        current.kind === OutboxKind.GROUP_MESSAGE
-          ? await encryptGroupEntry(ctx, batch, current)
-          : await encryptEntry(ctx, batch, current);
-    } catch (e) {
-      if (isTransient(e)) return 'stop';
-      if (!isParleyError(e)) throw e;
-      await this.#failNow(current, e.code);
-      return undefined;
-    }
-    return this.#settle(batch, current, outcome);
-  }
-
-  async #settle(
-    batch: Batch,
-    entry: OutboxEntry,
-    outcome: PrepareOutcome,
-  ): Promise<OutboxEntry | undefined> {
-    if (outcome.kind === 'ready') {
-      await batch.commit();
-      return outcome.entry;
-    }
-    if (outcome.kind === 'nothing-to-send') {
-      await this.#complete(batch, entry);
-      return undefined;
-    }
-    // The identity change itself (if just discovered) is staged in `batch`: keep it.
-    const code =
-      outcome.kind === 'identity-changed'
-        ? ErrorCode.IDENTITY_CHANGED
-        : outcome.kind === 'failed'
-          ? outcome.code
-          : ErrorCode.NOT_FOUND;
-    const failed = await this.#stageFailure(batch, entry, code);
-    await batch.commit();
-    if (failed !== undefined) this.#h.onMessageState(failed);
-    return undefined;
-  }
-
-  async #stageFailure(
-    batch: Batch,
-    entry: OutboxEntry,
-    code: string,
-  ): Promise<MessageRecord | undefined> {
-    batch.delete(entryKey(entry));
-    const ctx = this.#h.sessions();
-    const message = messageOf(entry);
-    if (message === undefined || ctx === undefined) return undefined;
-    return advanceMessage(batch, ctx.account.userId, message, MessageState.FAILED, {
-      error: code,
-    });
-  }
-
-  async #failNow(entry: OutboxEntry, code: string): Promise<void> {
-    const batch = new Batch(this.#h.records);
-    const failed = await this.#stageFailure(batch, entry, code);
-    await batch.commit();
-    if (failed !== undefined) this.#h.onMessageState(failed);
-  }
-
   // -------------------------------------------------------------------------
   // Relay answers
 
@@ -291,109 +204,11 @@ export class Sender {
     const flight = this.#inFlight.get(hex);
     if (flight === undefined) return; // not sent on this socket (or already answered)
     this.#h.queue
-      .run(() => this.#apply(flight, answer, mismatch))
+      .run(() => applyAnswer(this.#h, flight, answer, mismatch))
       .catch((e: unknown) => this.#h.onError(e, 'outbox answer'))
       .finally(() => {
         if (this.#inFlight.get(hex) === flight) this.#inFlight.delete(hex);
         this.pump();
       });
   }
-
-  /** The entry is done: deleted, and a message becomes `stored`. */
-  async #complete(batch: Batch, entry: OutboxEntry): Promise<void> {
-    batch.delete(entryKey(entry));
-    const ctx = this.#h.sessions();
-    let stored: MessageRecord | undefined;
-    if (ctx !== undefined && isMessageKind(entry.kind)) {
-      stored = await advanceMessage(batch, ctx.account.userId, entry.id, MessageState.STORED);
-      rememberSent(batch, entry, this.#h.now());
-    } else if (ctx !== undefined && entry.kind === OutboxKind.RESEND && entry.msg !== undefined) {
-      stored = await advanceMessage(batch, ctx.account.userId, entry.msg, MessageState.RESENT);
-    }
-    await batch.commit();
-    if (stored !== undefined) this.#h.onMessageState(stored);
-  }
-
-  async #apply(
-    flight: InFlight,
-    answer: OutboxAnswer,
-    mismatch: MismatchFrame | undefined,
-  ): Promise<void> {
-    const { key } = flight;
-    const batch = new Batch(this.#h.records);
-    const entry = await readEntry(batch, key);
-    if (entry === undefined) return;
-    if (flight.part === 'pre' && answer.type === 'stored') {
-      // The sender key is queued for every device that lacked it: now the message.
-      const { pre: _sent, ...rest } = entry;
-      stageEntry(batch, rest);
-      await batch.commit();
-      return;
-    }
-    const decision = decideOutboxAnswer(
-      entry,
-      answer,
-      this.#h.now(),
-      randomFraction(this.#h.random),
-    );
-    const ctx = this.#h.sessions();
-    switch (decision.action) {
-      case 'done':
-        await this.#complete(batch, entry);
-        return;
-      case 'retry':
-        stageEntry(batch, {
-          ...entry,
-          attempts: entry.attempts + 1,
-          notBefore: decision.notBefore,
-        });
-        await batch.commit();
-        return;
-      case 'fail': {
-        const failed = await this.#stageFailure(batch, entry, decision.code);
-        await batch.commit();
-        if (failed !== undefined) this.#h.onMessageState(failed);
-        return;
-      }
-      case 'fix': {
-        if (ctx === undefined || mismatch === undefined) return;
-        let outcome: PrepareOutcome;
-        try {
-          outcome =
-            entry.kind === OutboxKind.GROUP_MESSAGE
-              ? await readdressGroupEntry(ctx, batch, entry, mismatch.users)
-              : await readdressEntry(ctx, batch, entry, mismatch.users);
-        } catch (e) {
-          if (isTransient(e)) {
-            // Could not fetch bundles now: send again later; the relay will answer mismatch again.
-            const retry = new Batch(this.#h.records);
-            stageEntry(retry, { ...entry, notBefore: this.#h.now() + PREPARE_RETRY_MS });
-            await retry.commit();
-            return;
-          }
-          if (!isParleyError(e)) throw e;
-          await this.#failNow(entry, e.code);
-          return;
-        }
-        await this.#settle(batch, entry, outcome);
-        return;
-      }
-    }
-  }
-}
-
-/** The message record an entry's answers move: its own id, or the one a resend carries. */
-function messageOf(entry: OutboxEntry): Uint8Array | undefined {
-  if (isMessageKind(entry.kind)) return entry.id;
-  return entry.kind === OutboxKind.RESEND ? entry.msg : undefined;
-}
-
-function isTransient(e: unknown): boolean {
-  return (
-    e instanceof ParleyError &&
-    (e.code === ErrorCode.RELAY_UNREACHABLE ||
-      e.code === ErrorCode.RATE_LIMITED ||
-      e.code === ErrorCode.INTERNAL ||
-      e.code === 'SHUTTING_DOWN')
-  );
 }

@@ -2,7 +2,7 @@
  * Group fan-out: per-device pairwise copies against one shared Sender Keys
  * ciphertext fanned out by the relay, for a 256-member group with 2 devices
  * per member (511 recipient devices: 255 members x 2 + our other device).
- * Not a test; run with `npx tsx shared/client/testing/measure-fanout.ts`.
+ * Not a test nor a bench suite; run with `npx tsx bench/fanout/measure-fanout.ts`.
  *
  *   1. client CPU per group message, in-process with real crypto: pairwise =
  *      511 Double Ratchet encryptions (steady state, after a reply on every
@@ -18,21 +18,26 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../../edge/db/open.ts';
-import { RelayProcess } from '../../../edge/testing/relay-process.ts';
-import { WsTestClient } from '../../../edge/testing/ws-client.ts';
-import type { Bytes } from '../../bytes.ts';
-import { certifyDevice } from '../../crypto/device-certificate.ts';
-import { bundleFromKeySet, generateDeviceKeySet, preKeysOf } from '../../crypto/device-key-set.ts';
-import { signingKeyPairFromPrivate } from '../../crypto/ed25519.ts';
-import { encodeIdentity, generateIdentityKeyPair } from '../../crypto/identity.ts';
-import { memoryPreKeyLookup } from '../../crypto/prekey-lookup.ts';
-import { systemRandom } from '../../crypto/random.ts';
+import { openDatabase } from '../../edge/db/open.ts';
+import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { WsTestClient } from '../../edge/testing/ws-client.ts';
+import type { Bytes } from '../../shared/bytes.ts';
+import { encodeContent } from '../../shared/client/sessions/content.ts';
+import { certifyDevice } from '../../shared/crypto/device-certificate.ts';
+import {
+  bundleFromKeySet,
+  generateDeviceKeySet,
+  preKeysOf,
+} from '../../shared/crypto/device-key-set.ts';
+import { signingKeyPairFromPrivate } from '../../shared/crypto/ed25519.ts';
+import { encodeIdentity, generateIdentityKeyPair } from '../../shared/crypto/identity.ts';
+import { memoryPreKeyLookup } from '../../shared/crypto/prekey-lookup.ts';
+import { systemRandom } from '../../shared/crypto/random.ts';
 import {
   createDistributionMessage,
   createSenderKey,
   encryptGroupMessage,
-} from '../../crypto/sender-keys.ts';
+} from '../../shared/crypto/sender-keys.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,
@@ -40,10 +45,9 @@ import {
   encryptMessage,
   type Session,
   serializeSession,
-} from '../../crypto/session.ts';
-import { encodeClientFrame } from '../../wire/codec.ts';
-import type { SendFrame } from '../../wire/frames.ts';
-import { encodeContent } from '../sessions/content.ts';
+} from '../../shared/crypto/session.ts';
+import { encodeClientFrame } from '../../shared/wire/codec.ts';
+import type { SendFrame } from '../../shared/wire/frames.ts';
 
 const MEMBERS = 256;
 const DEVICES = 2;
