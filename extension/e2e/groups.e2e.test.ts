@@ -37,7 +37,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { isGroupMessageBody } from '../../shared/client/groups/receive.ts';
 import { registerUser, type TestUser } from '../../shared/client/testing/harness.ts';
-import { parseGroupMessageHeader } from '../../shared/crypto/sender-keys.ts';
+import { parseGroupMessageHeader } from '../../shared/crypto/sender-key-message.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
 import { EXPIRY_BUCKET_MS } from '../entrypoints/background/record-keys.ts';
 import {

@@ -33,11 +33,8 @@ import {
   preKeysOf,
 } from '../../crypto/keys.ts';
 import { systemRandom } from '../../crypto/random.ts';
-import {
-  createDistributionMessage,
-  createSenderKey,
-  encryptGroupMessage,
-} from '../../crypto/sender-keys.ts';
+import { createDistributionMessage, createSenderKey } from '../../crypto/sender-key-chain.ts';
+import { encryptGroupMessage } from '../../crypto/sender-keys.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,
