@@ -491,8 +491,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
 
   /**
    * Registers this client as another device of an existing account, with the
-   * identity handed over by a device of that account (the linking channel is
-   * a later issue; tests pass exportIdentity() across) and a session token from
+   * identity handed over by a device of that account (there is no linking
+   * channel yet, docs/client.md "Not done yet"; tests pass exportIdentity() across) and a session token from
    * a passkey login. Queues a session start to our other devices so they
    * address this one from their next message on.
    */
