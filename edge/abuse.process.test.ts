@@ -1,5 +1,5 @@
 /**
- * Abuse limits against the REAL relay (issue 11: items 3, 5, 6, 10, 11): a
+ * Abuse limits against the REAL relay (docs/relay.md, "Limits and abuse"): a
  * Deno process on a free port with its own database, driven over real HTTP
  * and WebSockets. Every scenario is bounded in count and time.
  */
@@ -142,7 +142,7 @@ describe('relay process: shared fan-out needs a shared TOKEN_SECRET', () => {
   });
 });
 
-describe('relay process: queue storage caps (issue 11 item 3)', () => {
+describe('relay process: queue storage caps', () => {
   it('stores a shared body once for every addressed device, and deletes it with the last ack', async () => {
     const relay = await start({});
     const alice = await accountWithDevice(relay.http, 'alice');
@@ -259,7 +259,7 @@ describe('relay process: queue storage caps (issue 11 item 3)', () => {
   });
 });
 
-describe('relay process: one-time prekey budgets (issue 11 item 5)', () => {
+describe('relay process: one-time prekey budgets', () => {
   it('hands out a per-window share of a target device’s one-time prekeys across all requesters, then bundles without one', async () => {
     const relay = await start({
       RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET: '5/3600',
@@ -313,7 +313,7 @@ describe('relay process: one-time prekey budgets (issue 11 item 5)', () => {
   });
 });
 
-describe('relay process: handles (issue 11 item 10)', () => {
+describe('relay process: handles', () => {
   it('answers register and login options alike for taken and free handles, naming no credentials', async () => {
     const relay = await start({});
     const alice = await accountWithDevice(relay.http, 'alice');

@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     now: deps.now,
     maxBodyBytes: Math.max(config.maxBodyBytes, ATTACHMENT_CHUNK_BYTES),
   });
-  // Same header shape, but the identity key must have signed (issue 11 item 7).
+  // Same header shape, but the identity key must have signed (docs/wire.md, "Authentication").
   const manager = requireDevice(
     {
       deviceKey: (a, d) => deps.devices.managementKey(a, d),

@@ -53,7 +53,7 @@ export interface RateLimitConfig {
   readonly sendsPerRecipient: RateLimit;
 }
 
-/** Storage caps of the delivery queue (issue 11 item 3). */
+/** Storage caps of the delivery queue (docs/relay.md, "Limits and abuse"). */
 export interface QueueLimits {
   /** Queued copies per recipient device. */
   readonly maxPerDevice: number;

@@ -136,7 +136,7 @@ function closeCode(socket: WebSocket): Promise<number> {
   return new Promise((resolve) => socket.once('close', (code) => resolve(code)));
 }
 
-describe('relay memory bounds (issue 11)', () => {
+describe('relay memory bounds (docs/relay.md, "Limits and abuse")', () => {
   it('closes a pre-auth socket with 1009 on its first oversized message and stays healthy', async () => {
     const { socket, outcome } = await rawSocket();
     expect(outcome).toBe('open');

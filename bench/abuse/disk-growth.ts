@@ -1,5 +1,5 @@
 /**
- * Disk growth under the shared-body amplification attack of issue 11 item 3,
+ * Disk growth under the shared-body amplification attack (docs/relay.md, "Limits and abuse"),
  * against a real relay on 127.0.0.1 (bounded: FRAMES frames, one sender).
  *
  * One attacker device sends frames whose 60 KiB shared `body` is addressed

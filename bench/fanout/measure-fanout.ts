@@ -36,8 +36,8 @@ import { systemRandom } from '../../shared/crypto/random.ts';
 import {
   createDistributionMessage,
   createSenderKey,
-  encryptGroupMessage,
-} from '../../shared/crypto/sender-keys.ts';
+} from '../../shared/crypto/sender-key-chain.ts';
+import { encryptGroupMessage } from '../../shared/crypto/sender-keys.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,

@@ -5,7 +5,7 @@
  * next signal or reconnect) but never loses a message.
  *
  * In process (the default) every device lives in this instance's registry.
- * Across instances (issue 7), `attach` also records "device X is held by
+ * Across instances (docs/relay.md, "Fan-out across instances"), `attach` also records "device X is held by
  * instance I" in Redis with a TTL refreshed while the socket lives, and
  * `signal` publishes to instance I's channel; the receiving instance then
  * dispatches to its local listener exactly as the in-process version does.

@@ -7,7 +7,7 @@
  *  - requireDevice(…, 'management'): the same, but signed by the account's
  *    identity key on behalf of one of its registered devices; what changes the
  *    account (device removal, blocks, prekey upload). A device-key signature
- *    there is refused with MANAGEMENT_KEY_REQUIRED (issue 11 item 7).
+ *    there is refused with MANAGEMENT_KEY_REQUIRED (docs/wire.md, "Authentication").
  * Every rejection is audited.
  */
 import type { MiddlewareHandler } from 'hono';

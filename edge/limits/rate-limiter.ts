@@ -1,6 +1,6 @@
 /**
  * Rate limiting behind one small interface, so the in-memory default and a
- * shared store (Upstash/Redis, issue 7) are interchangeable. The in-memory
+ * shared store (Upstash/Redis, docs/deploy.md "What several instances need") are interchangeable. The in-memory
  * limiter is a token bucket per key: `limit` tokens refilled evenly over
  * `windowSeconds`, so a client may burst up to `limit` and then sustain
  * limit/window per second. Denials report when one token will be back, which

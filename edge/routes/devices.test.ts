@@ -415,7 +415,7 @@ describe('prekey bundles', () => {
     expect(await count('devices')).toBe(1);
   });
 
-  it('refuses the device key alone on management routes (issue 11 item 7)', async () => {
+  it('refuses the device key alone on management routes', async () => {
     const alice = await accountWithDevice(t.http, 'alice');
     const bob = await accountWithDevice(t.http, 'bob');
     const other = await createDevice(bob.account);

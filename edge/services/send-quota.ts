@@ -1,6 +1,6 @@
 /**
- * What a stored send may cost, checked before anything is written (issue 11
- * item 3). Per-sender copy counts alone let one device write gigabytes a
+ * What a stored send may cost, checked before anything is written (docs/relay.md,
+ * "Limits and abuse"). Per-sender copy counts alone let one device write gigabytes a
  * minute and fill one recipient's queue for 30 days; these bound the bytes:
  *
  *  - the database as a whole: above a watermark of bytes in use, new sends

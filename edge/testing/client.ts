@@ -215,7 +215,7 @@ export function deviceRequest(
   return signedRequest(http, device, 'device', method, path, body);
 }
 
-/** A management request: the same, signed by the account's identity key (issue 11 item 7). */
+/** A management request: the same, signed by the account's identity key (docs/wire.md, "Authentication"). */
 export function managementRequest(
   http: Http,
   device: TestDevice,

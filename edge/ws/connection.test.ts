@@ -401,7 +401,7 @@ describe('delivery when another instance announces a row', () => {
   });
 });
 
-describe('memory bounds (issue 11)', () => {
+describe('memory bounds (docs/relay.md, "Limits and abuse")', () => {
   it('closes a pre-auth socket with 1009 on its first oversized message, without queuing it', async () => {
     const socket = openSocket(t.relay);
     socket.push(new Uint8Array(1025).buffer);

@@ -37,7 +37,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { isGroupMessageBody } from '../../shared/client/groups/receive.ts';
 import { registerUser, type TestUser } from '../../shared/client/testing/harness.ts';
-import { parseGroupMessageHeader } from '../../shared/crypto/sender-keys.ts';
+import { parseGroupMessageHeader } from '../../shared/crypto/sender-key-message.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
 import { EXPIRY_BUCKET_MS } from '../entrypoints/background/record-keys.ts';
 import {
@@ -505,8 +505,8 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     await notice(carolPage, /You set disappearing messages to 30 seconds/).waitFor();
     const carolsNote = 'Carol’s note to self-destruct while locked';
     await send(carolPage, carolsNote);
-    // Record keys on disk are opaque (record kind, then HMAC tags: issue 11
-    // item 9), so the checks count whole kinds. Carol is out of the group:
+    // Record keys on disk are opaque (record kind, then HMAC tags: docs/extension.md,
+    // "Vault and locking"), so the checks count whole kinds. Carol is out of the group:
     // only her chat with Alice adds messages.
     const carolKeys = await recordKeys(carolPage, 'msg/');
     expect((await recordKeys(carolPage, 'expiry/')).length).toBe(1);
@@ -589,7 +589,7 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     expect(await restarted.evaluate('chrome.action.getTitle({})')).toBe('Parley — locked');
 
     // After all this use, no record key on any profile names a user, the
-    // group, a handle or a time (issue 11 item 9). Handles shorter than five
+    // group, a handle or a time (docs/extension.md, "Vault and locking"). Handles shorter than five
     // letters are left out: a random 16-character tag could contain one.
     const names = ['alice', 'bob', 'carol', ...strangers.map((s) => s.handle)];
     const needles = [

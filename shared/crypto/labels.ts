@@ -33,7 +33,7 @@ export const SignatureContext = {
   DEVICE_AUTH: 'Parley/v1/sig/device-auth',
   /** Device-signed REST requests (shared/wire/device-request.ts). */
   DEVICE_REQUEST: 'Parley/v1/sig/device-request',
-  /** Identity-signed REST requests that manage the account (device-request.ts, issue 11). */
+  /** Identity-signed REST requests that manage the account (device-request.ts; docs/wire.md, "Authentication"). */
   MANAGEMENT_REQUEST: 'Parley/v1/sig/management-request',
   SENDER_KEY_MESSAGE: 'Parley/v1/sig/sender-key-message',
   GROUP_STATE: 'Parley/v1/sig/group-state',

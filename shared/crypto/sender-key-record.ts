@@ -1,7 +1,8 @@
 /**
  * Stored Sender Key state (our sending chain, and what we know of each remote
  * sender's chains): versioned bytes for the encrypted vault. The message
- * formats are in sender-keys.ts; this is only the at-rest form.
+ * formats are in sender-key-message.ts, the chains in sender-key-chain.ts;
+ * this is only the at-rest form.
  */
 import { type Bytes, equalBytes, fromBase64Url, wipe } from '../bytes.ts';
 import { ErrorCode, fail, ParleyError } from '../errors.ts';
@@ -9,14 +10,13 @@ import { ByteReader, ByteWriter } from './byte-codec.ts';
 import { ED25519_PUBLIC_KEY_BYTES, exportSigningPrivate, importSigningPrivate } from './ed25519.ts';
 import { MAX_RECEIVER_CHAINS, MAX_STORED_SKIPPED_KEYS } from './limits.ts';
 import {
-  CHAIN_KEY_BYTES,
-  DISTRIBUTION_ID_BYTES,
   NO_SKIPPED_KEYS,
   type ReceiverChain,
   type SenderKeyRecord,
   type SenderKeyState,
   type SkippedMessageKey,
-} from './sender-keys.ts';
+} from './sender-key-chain.ts';
+import { CHAIN_KEY_BYTES, DISTRIBUTION_ID_BYTES } from './sender-key-message.ts';
 
 /*
  * Stored state, format 1 (integers big-endian), written and read with the same

@@ -2,13 +2,9 @@
 // and Deno produce and accept the same bytes.
 import { strictEqual } from 'node:assert/strict';
 import { fromHex, fromUtf8, toHex, utf8 } from '../bytes.ts';
+import { createDistributionMessage, processDistributionMessage } from './sender-key-chain.ts';
 import { deserializeSenderKeyState } from './sender-key-record.ts';
-import {
-  createDistributionMessage,
-  decryptGroupMessage,
-  encryptGroupMessage,
-  processDistributionMessage,
-} from './sender-keys.ts';
+import { decryptGroupMessage, encryptGroupMessage } from './sender-keys.ts';
 import vector from './vectors/sender-keys.json' with { type: 'json' };
 
 Deno.test('sender keys: frozen vector encrypts and decrypts byte for byte', async () => {

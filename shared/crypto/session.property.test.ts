@@ -1,5 +1,5 @@
 /**
- * fast-check properties of pairwise sessions (issue 3, §4):
+ * fast-check properties of pairwise sessions (docs/protocol.md, "Pairwise sessions"):
  *  1. any interleaving of delayed, dropped, duplicated and reordered messages in
  *     both directions (with DH ratchet turns) decrypts every delivered message
  *     exactly once, to its sender's plaintext and index; duplicates fail with

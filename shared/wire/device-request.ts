@@ -12,8 +12,8 @@
  * `path` is the request target as sent (pathname plus "?query" if any), so a
  * reverse proxy in front of the relay must not rewrite it.
  *
- * Management requests (device removal, blocks, prekey upload: issue 11 item 7)
- * have the same shape under another scheme and signature context,
+ * Management requests (device removal, blocks, prekey upload; docs/wire.md,
+ * "Authentication") have the same shape under another scheme and signature context,
  *
  *   Authorization: Parley-Manage user=<uuid>, device=<id>, ts=<ms>, sig=<base64url>
  *

@@ -94,7 +94,7 @@ export const TRANSIENT_BODY_MAX_BYTES = 2 * KiB;
  * (it never truncates); longer texts will travel as attachments, as in Signal.
  */
 export const MESSAGE_TEXT_MAX_CHARS = 16_384;
-/** Group size cap (issue 6); a send addresses at most this many users (members + own user). */
+/** Group size cap (docs/protocol.md, "Groups"); a send addresses at most this many users (members + own user). */
 export const GROUP_MAX_MEMBERS = 256;
 export const SEND_MAX_RECIPIENT_USERS = GROUP_MAX_MEMBERS;
 /**
@@ -139,7 +139,7 @@ export const ONE_TIME_PREKEYS_TARGET = 100;
 export const ONE_TIME_PREKEYS_REFILL_BELOW = 20;
 export const ONE_TIME_PREKEYS_MAX_STORED = 200;
 
-/** Users one account may block (issue 6). */
+/** Users one account may block (docs/wire.md, "Bodies"). */
 export const BLOCK_LIST_MAX = 1000;
 
 /** WebAuthn response fields (base64url text); @simplewebauthn/server checks the contents. */

@@ -139,7 +139,7 @@ export const UserLookupResponseSchema = v.strictObject({
   handle: HandleSchema,
 });
 
-/** GET /v1/blocks: users whose messages the relay drops for this account (issue 6). */
+/** GET /v1/blocks: users whose messages the relay drops for this account (docs/relay.md, "REST endpoints"). */
 export const BlockListResponseSchema = v.strictObject({
   users: v.pipe(
     v.array(UserIdSchema),

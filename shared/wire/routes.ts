@@ -43,8 +43,8 @@ import { EmptyBodySchema } from './rest-fields.ts';
 
 /**
  * Who may call: `device` = signed by the device key (works while the extension
- * is locked); `management` = signed by the identity key (only while unlocked:
- * issue 11 item 7); `either` = session token or device key;
+ * is locked); `management` = signed by the identity key (only while unlocked;
+ * docs/wire.md, "Authentication"); `either` = session token or device key;
  * `session-or-management` = session token or identity key.
  */
 export type RouteAuth =

@@ -206,7 +206,7 @@ describe('ChatCore on the client core, against the real relay', () => {
 
   it('answers with the codes pages have sentences for', async () => {
     const alice = await onboard('alice');
-    // The relay offers options for a taken handle too (no existence oracle, issue 11 item 10):
+    // The relay offers options for a taken handle too (no existence oracle, docs/relay.md "Limits and abuse"):
     // the taken handle is refused when the passkey is verified.
     const other = profile();
     await other.lockedInbox.ensureKeys();

@@ -14,7 +14,7 @@
  * `drain` hands the frames back oldest first, removing each one only after the
  * handler (decrypt + persist) resolved.
  *
- * The queue is capped (frames and bytes, issue 11 item 3): a sender flooding
+ * The queue is capped (frames and bytes; docs/extension.md, "Vault and locking"): a sender flooding
  * a locked browser must not fill the disk. Past the cap `put` answers
  * 'full' and the caller leaves the frame un-acked, so it stays on the relay
  * (whose per-recipient caps then apply) and is delivered again after unlock:

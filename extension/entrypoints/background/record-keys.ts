@@ -1,5 +1,5 @@
 /**
- * What the client core's record keys become on disk (issue 11 item 9).
+ * What the client core's record keys become on disk (docs/extension.md, "Vault and locking").
  *
  * The core names records by paths that say a lot: `contact/<userId>`,
  * `conv/g:<groupId>`, `msg/<conversation>/<ms stamp>/<id>`,

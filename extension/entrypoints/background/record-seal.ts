@@ -9,7 +9,7 @@
  * Random nonces are safe here: the vault key seals far fewer than 2^32 values
  * in its lifetime (NIST SP 800-38D's bound for random 96-bit nonces).
  *
- * In IndexedDB each record is an ENTRY (issue 11 item 9): its logical key is
+ * In IndexedDB each record is an ENTRY (docs/extension.md, "Vault and locking"): its logical key is
  * not the IndexedDB key (record-keys.ts), so the entry carries it, sealed on
  * its own so `list` can learn keys without opening values:
  *

@@ -170,7 +170,7 @@ function accountFrom(
   };
 }
 
-/** Reads identity private keys for linking a new device (the linking channel is a later issue). */
+/** Reads identity private keys for linking a new device (no linking channel yet: docs/client.md, "Not done yet"). */
 export async function exportIdentity(records: RecordStore): Promise<IdentityExport> {
   const record = await readAccountRecord(records);
   if (record === undefined) fail(ErrorCode.NOT_REGISTERED, 'No account on this device');

@@ -1,4 +1,4 @@
-// Block-list reconciliation (issue 11 item 7): when the account becomes usable
+// Block-list reconciliation (docs/wire.md, "Authentication"): when the account becomes usable
 // the relay's block list and this device's contacts are made to agree. The
 // relay is a stand-in here (a pure unit test of the rule); the real relay's
 // side is in edge/routes/management.process.test.ts.

@@ -88,7 +88,7 @@ export function createContactApi(host: ContactApiHost) {
   /**
    * Makes the relay's block list and this device's agree; runs whenever the
    * account becomes usable (start, unlock). Only the identity key can change
-   * the relay's list (issue 11 item 7), but a list changed before that rule,
+   * the relay's list (docs/wire.md, "Authentication"), but a list changed before that rule,
    * or a block whose relay call failed, must not stay silently different:
    *  - someone this device blocks but the relay does not is blocked there again;
    *  - a contact the relay blocks but this device does not (another device of

@@ -1,5 +1,5 @@
 /**
- * Conversation records: one per direct chat (and, with issue 6, per group),
+ * Conversation records: one per direct chat and one per group,
  * holding what a conversation list shows without reading messages: the
  * unread count, the last message preview and the last change time. Ids are
  * `u:<user id>` for direct chats and `g:<hex>` for groups.

@@ -1,6 +1,6 @@
 /**
- * Group-state acceptance for readers that do not hold the chain (issue 11
- * item 4) and orphan states (item 12), with real Ed25519 keys: forged
+ * Group-state acceptance for readers that do not hold the chain and orphan
+ * states (docs/protocol.md, "Accepting a state"), with real Ed25519 keys: forged
  * ownership, forged first states, re-added members, forks by a former
  * admin, and the property that no history containing a change signed by a
  * non-admin of its parent is accepted.

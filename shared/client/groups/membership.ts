@@ -12,7 +12,7 @@
  *   - someone joined: nothing (they get our current chain key with our next
  *     message, so they can read neither earlier messages nor derive them).
  */
-import { rotateSenderKey } from '../../crypto/sender-keys.ts';
+import { rotateSenderKey } from '../../crypto/sender-key-chain.ts';
 import { type Conversation, ensureGroupConversation } from '../conversations/conversations.ts';
 import { SystemEvent } from '../conversations/messages.ts';
 import type { InboxEffect } from '../effects.ts';

@@ -20,13 +20,13 @@
 import * as v from 'valibot';
 import { type Bytes, toHex } from '../../bytes.ts';
 import { encodeIdentity, type IdentityPublicKeys } from '../../crypto/identity.ts';
+import { processDistributionMessage } from '../../crypto/sender-key-chain.ts';
 import {
   DISTRIBUTION_ID_BYTES,
   decodeDistributionMessage,
-  decryptGroupMessage,
   parseGroupMessageHeader,
-  processDistributionMessage,
-} from '../../crypto/sender-keys.ts';
+} from '../../crypto/sender-key-message.ts';
+import { decryptGroupMessage } from '../../crypto/sender-keys.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { DeliverFrame } from '../../wire/frames.ts';
 import { ContactStatus, contactIdentity, contactOp, readContact } from '../contacts/contacts.ts';

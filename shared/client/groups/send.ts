@@ -17,10 +17,10 @@ import { encodeIdentity } from '../../crypto/identity.ts';
 import {
   createDistributionMessage,
   createSenderKey,
-  decodeDistributionMessage,
-  encryptGroupMessage,
   rotateSenderKey,
-} from '../../crypto/sender-keys.ts';
+} from '../../crypto/sender-key-chain.ts';
+import { decodeDistributionMessage } from '../../crypto/sender-key-message.ts';
+import { encryptGroupMessage } from '../../crypto/sender-keys.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { MismatchUser } from '../../wire/frames.ts';
 import { type OutboxEntry, type OutboxFrame, stageEntry } from '../outbox/outbox.ts';

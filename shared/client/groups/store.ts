@@ -14,13 +14,13 @@
  */
 import * as v from 'valibot';
 import { type Bytes, toHex } from '../../bytes.ts';
+import type { SenderKeyRecord, SenderKeyState } from '../../crypto/sender-key-chain.ts';
 import {
   deserializeSenderKeyRecord,
   deserializeSenderKeyState,
   serializeSenderKeyRecord,
   serializeSenderKeyState,
 } from '../../crypto/sender-key-record.ts';
-import type { SenderKeyRecord, SenderKeyState } from '../../crypto/sender-keys.ts';
 import type { Batch } from '../store/batch.ts';
 import {
   BytesField,

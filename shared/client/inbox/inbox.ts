@@ -35,7 +35,7 @@
 import * as v from 'valibot';
 import { type Bytes, equalBytes, fromHex } from '../../bytes.ts';
 import { sha256Digest } from '../../crypto/kdf.ts';
-import { parseGroupMessageHeader } from '../../crypto/sender-keys.ts';
+import { parseGroupMessageHeader } from '../../crypto/sender-key-message.ts';
 import { ErrorCode, isParleyError } from '../../errors.ts';
 import type { DeliverFrame } from '../../wire/frames.ts';
 import {

@@ -1,7 +1,8 @@
-// Deliveries while the extension is locked (issue 11 item 3): a frame the
-// locked inbox stored is acked; one it refused ('full') is left un-acked on
-// the relay, and after unlock `redeliverSkipped` opens a new socket so the
-// relay sends it again. Over a fake socket: the client core alone.
+// Deliveries while the extension is locked (docs/extension.md, "The messaging
+// core in the worker"): a frame the locked inbox stored is acked; one it
+// refused ('full') is left un-acked on the relay, and after unlock
+// `redeliverSkipped` opens a new socket so the relay sends it again. Over a
+// fake socket: the client core alone.
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { systemRandom } from '../../crypto/random.ts';

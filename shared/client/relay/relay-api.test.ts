@@ -1,4 +1,4 @@
-// Which key signs which route (issue 11 item 7): management routes need the
+// Which key signs which route (docs/wire.md, "Authentication"): management routes need the
 // identity key, and without it nothing is sent at all.
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';

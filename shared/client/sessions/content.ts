@@ -48,7 +48,7 @@ import {
 } from '../groups/state.ts';
 
 export const CONTENT_VERSION = 1;
-/** Text longer than this goes as an attachment (a later issue). One limit: shared/wire/limits.ts. */
+/** Longer text is refused until attachments exist (docs/client.md, "Not done yet"). One limit: shared/wire/limits.ts. */
 export const TEXT_MAX_CHARS = MESSAGE_TEXT_MAX_CHARS;
 /** Encoded content cap: leaves room for the prekey-message header inside a 64 KiB body. */
 export const CONTENT_MAX_BYTES = 60 * 1024;
@@ -87,7 +87,7 @@ export const TextContentSchema = v.object({
   /** For direct chats: the recipient's handle (lets our own devices title a synced chat). */
   th: v.optional(HandleSchema),
   att: v.optional(v.pipe(v.array(AttachmentPointerSchema), v.maxLength(ATTACHMENTS_MAX))),
-  /** Disappearing-message timer in ms (issue 6). */
+  /** Disappearing-message timer in ms (docs/protocol.md, "Disappearing messages"). */
   exp: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
   quote: v.optional(MessageIdSchema),
   /** Group texts: the sending device's sequence number in this group. */
