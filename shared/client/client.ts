@@ -152,8 +152,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     showPresence: true,
   };
   let settingsLoaded = false;
-  /** setReadReceipts was called: the host's value wins over the stored one. */
-  let readReceiptsPinned = false;
+  /** useHostSettings was called: the host keeps the settings; the stored record is not read. */
+  let hostSettings = false;
 
   let account: Account | undefined;
   let api: RelayApi | undefined;
@@ -345,9 +345,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
   async function load(): Promise<AccountInfo | undefined> {
     if (account !== undefined) return info(account);
     const loaded = await loadAccount(storage);
-    if (loaded !== undefined && !settingsLoaded) {
-      const stored = await readSettings(records, settings);
-      settings = readReceiptsPinned ? { ...stored, readReceipts: settings.readReceipts } : stored;
+    if (loaded !== undefined && !settingsLoaded && !hostSettings) {
+      settings = await readSettings(records, settings);
       settingsLoaded = true;
     }
     return loaded === undefined ? undefined : adopt(loaded);
@@ -623,13 +622,19 @@ export function createClient(deps: ClientDeps): ParleyClient {
     /** Makes the relay's block list and this device's agree (also runs on every ready). */
     reconcileBlocks: contacts.reconcileBlocks,
     /**
-     * Read receipts on/off for this session, for hosts that keep their own
-     * settings (not stored here, and wins over the stored setting on load).
-     * updateSettings({ readReceipts }) stores it instead.
+     * For hosts that keep the settings themselves (the extension): these
+     * values apply from now on, and the stored settings record is neither
+     * read nor written for them.
      */
-    setReadReceipts: (enabled: boolean): void => {
-      settings = { ...settings, readReceipts: enabled };
-      readReceiptsPinned = true;
+    useHostSettings: (next: Settings): void => {
+      const before = settings;
+      settings = {
+        readReceipts: next.readReceipts,
+        typingIndicators: next.typingIndicators,
+        showPresence: next.showPresence,
+      };
+      hostSettings = true;
+      presence.settingChanged(before.showPresence);
     },
 
     /**
