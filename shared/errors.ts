@@ -84,6 +84,8 @@ export const ErrorCode = {
   RELAY_PROTOCOL: 'RELAY_PROTOCOL',
   /** A contact's identity key changed: sending is blocked until the user acknowledges it. */
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
+  /** Writing to a contact this user blocked: unblock first. */
+  CONTACT_BLOCKED: 'CONTACT_BLOCKED',
   /** The client has no registered account (or already has one). */
   NOT_REGISTERED: 'NOT_REGISTERED',
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',

@@ -28,13 +28,9 @@ export const ExtErrorCode = {
   /** Sending is blocked until the user acknowledges a contact's new identity key. */
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
   CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
-  /** The messaging core is not part of this build yet. */
-  CORE_UNAVAILABLE: 'CORE_UNAVAILABLE',
   PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
   PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
   PASSKEY_FAILED: 'PASSKEY_FAILED',
-  /** Writing to (or starting a chat with) someone this user blocked. */
-  CONTACT_BLOCKED: 'CONTACT_BLOCKED',
   /** The page could not reach the worker at all. */
   WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
 } as const;
@@ -124,7 +120,7 @@ export function describeError(e: unknown): string {
       return 'This group has changed too often for anyone new to verify it. Start a new group to add people.';
     case ErrorCode.GROUP_KEY_UNKNOWN:
       return 'Exchange a message with this person first, so Parley knows their key before making them an admin.';
-    case ExtErrorCode.CONTACT_BLOCKED:
+    case ErrorCode.CONTACT_BLOCKED:
       return 'You blocked this contact. Unblock them to write to them.';
     case ExtErrorCode.OWN_HANDLE:
       return 'That is your own handle. Enter the handle of the person you want to write to.';
@@ -132,8 +128,6 @@ export function describeError(e: unknown): string {
       return "This contact's safety number changed. Review it before sending.";
     case ExtErrorCode.CONVERSATION_NOT_FOUND:
       return 'That conversation no longer exists.';
-    case ExtErrorCode.CORE_UNAVAILABLE:
-      return 'Messaging is not available in this build of Parley yet.';
     case ExtErrorCode.PASSKEY_CANCELLED:
       return 'The passkey dialog was closed before it finished. Try again when you are ready.';
     case ExtErrorCode.PASSKEY_UNSUPPORTED:

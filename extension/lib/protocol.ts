@@ -7,7 +7,15 @@
  * Runs in: pages and the service worker (no DOM, no extension APIs).
  */
 
-import { MESSAGE_TEXT_MAX_CHARS } from '../../shared/wire/limits.ts';
+import type { MessageState } from '../../shared/client/conversations/conversations.ts';
+import type { GroupRole } from '../../shared/client/groups/state.ts';
+import type { PresenceView } from '../../shared/client/transient/presence.ts';
+import {
+  GROUP_MAX_MEMBERS,
+  GROUP_NAME_MAX_CHARS,
+  MESSAGE_TEXT_MAX_CHARS,
+  TIMER_OPTIONS_MS,
+} from '../../shared/wire/limits.ts';
 
 /** Where the local vault stands. `none`: nothing set up on this browser yet. */
 export type VaultState = 'none' | 'locked' | 'unlocked';
@@ -104,16 +112,9 @@ export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 /**
  * Outgoing: sending → stored (relay acked) → delivered → read; a message a
  * recipient could not decrypt goes failed → resent (sent again, relay acked)
- * → delivered. Incoming: received/read.
+ * → delivered. Incoming: received/read. The client core's own states.
  */
-export type MessageState =
-  | 'sending'
-  | 'stored'
-  | 'resent'
-  | 'delivered'
-  | 'read'
-  | 'failed'
-  | 'received';
+export type { MessageState };
 
 export interface MessagePreview {
   readonly text: string;
@@ -128,33 +129,16 @@ export interface MessagePreview {
 
 export type ConversationKind = 'direct' | 'group';
 
-export type GroupRole = 'owner' | 'admin' | 'member';
+export type { GroupRole };
 
-/**
- * Disappearing-message timers a conversation may have, in ms (0 = off): the
- * client core's TIMER_OPTIONS_MS (a unit test keeps the two equal).
- */
-export const TIMER_CHOICES_MS = [
-  0,
-  30_000,
-  5 * 60_000,
-  60 * 60_000,
-  24 * 60 * 60_000,
-  7 * 24 * 60 * 60_000,
-] as const;
+/** Disappearing-message timers a conversation may have, in ms (0 = off): the protocol's list. */
+export const TIMER_CHOICES_MS = TIMER_OPTIONS_MS;
 export type TimerChoice = (typeof TIMER_CHOICES_MS)[number];
 
-/** A group has at most this many members, us included (shared/wire/limits.ts GROUP_MAX_MEMBERS). */
-export const GROUP_MAX_MEMBERS = 256;
-export const GROUP_NAME_MAX_CHARS = 64;
-
-/** What a contact's presence messages say; both null/false when they hide it or never sent any. */
-export interface PresenceView {
-  /** Said "online" recently (within ONLINE_WINDOW_MS of `lastSeen`, by the worker's clock). */
-  readonly online: boolean;
-  /** When their last presence message arrived (epoch ms), or null. */
-  readonly lastSeen: number | null;
-}
+/** What a contact's presence messages say (the client core's view); null/false when hidden or never sent. */
+export type { PresenceView };
+/** A group has at most GROUP_MAX_MEMBERS members, us included; names at most GROUP_NAME_MAX_CHARS. */
+export { GROUP_MAX_MEMBERS, GROUP_NAME_MAX_CHARS };
 
 /** A presence "online" older than this is shown as "last seen" (shared/client/transient/presence.ts). */
 export const ONLINE_WINDOW_MS = 150_000;

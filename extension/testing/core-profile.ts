@@ -1,8 +1,9 @@
 /**
- * Test-only: the extension's ChatCore in Node, as the worker runs it
- * (chat-core.ts on storage that behaves like the sealed vault, the real
- * LockedInbox, `ws`), plus plain shared/client peers, against a real relay.
- * Shared by the chat-core test files (coreTestingOnRelay gives each its own relay).
+ * Test-only: the extension's client runtime and request table in Node, as
+ * the worker runs them (client-runtime.ts and requests/ on storage that
+ * behaves like the sealed vault, the real LockedInbox, `ws`), plus plain
+ * shared/client peers, against a real relay. Shared by the client-runtime test
+ * files (coreTestingOnRelay gives each its own relay).
  */
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
@@ -20,9 +21,19 @@ import {
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { ParleyError } from '../../shared/errors.ts';
 import { DeviceAddressStore } from '../entrypoints/background/account.ts';
-import { type ClientCore, createClientCore } from '../entrypoints/background/chat-core.ts';
-import type { IncomingNotice } from '../entrypoints/background/core.ts';
+import { ChatViews } from '../entrypoints/background/chat-views.ts';
+import { ClientRuntime } from '../entrypoints/background/client-runtime.ts';
 import { LockedInbox } from '../entrypoints/background/locked-inbox.ts';
+import type { RequestContext } from '../entrypoints/background/requests/row.ts';
+import {
+  dispatch,
+  type RequestOf,
+  type RequestType,
+  type ResponseOf,
+} from '../entrypoints/background/requests/table.ts';
+import type { IncomingNotice } from '../entrypoints/background/runtime-context.ts';
+import type { ParleyShell } from '../entrypoints/background/service.ts';
+import { createWorkerClient } from '../entrypoints/background/worker-client.ts';
 import {
   DEFAULT_SETTINGS,
   type ParleyEvent,
@@ -58,20 +69,18 @@ export function coreTesting(
     /** The worker's clock: real time plus an offset tests move forward (disappearing timers). */
     const clock = { offset: 0 };
     let settings: Settings = DEFAULT_SETTINGS;
-    let core: ClientCore;
+    let core: ClientRuntime;
+    let requests: RequestContext;
 
-    const boot = (): ClientCore => {
-      const create = createClientCore(
-        {
-          fetch: nodeFetch,
-          webSocket: WebSocket,
-          timers: nodeTimers,
-          origin: TEST_ORIGIN,
-          report: (what) => reports.push(what),
-        },
-        new DeviceAddressStore(meta),
-      );
-      core = create({
+    const boot = (): ClientRuntime => {
+      const platform = {
+        fetch: nodeFetch,
+        webSocket: WebSocket,
+        timers: nodeTimers,
+        origin: TEST_ORIGIN,
+        report: (what: string) => reports.push(what),
+      };
+      const ctx = {
         storage,
         lockedInbox,
         isUnlocked: () => !storage.locked,
@@ -79,21 +88,41 @@ export function coreTesting(
           locked.arrivals++;
         },
         settings: async () => settings,
-        emit: (e) => events.push(e),
-        setRelayStatus: (s) => statuses.push(s),
-        notify: (n) => notices.push(n),
-        clearNotification: (id) => cleared.push(id),
-        isViewing: (id) => id === viewing,
-        setUnread: (n) => unread.push(n),
+        emit: (e: ParleyEvent) => events.push(e),
+        setRelayStatus: (s: RelayStatus) => statuses.push(s),
+        notify: (n: IncomingNotice) => notices.push(n),
+        isViewing: (id: string) => id === viewing,
+        setUnread: (n: number) => unread.push(n),
         scheduleWake: async () => {
           wakes++;
         },
-        scheduleExpiry: async (at) => {
+        scheduleExpiry: async (at: number | null) => {
           expiryAlarms.push(at);
         },
         now: () => Date.now() + clock.offset,
         random: systemRandom,
-      }) as ClientCore;
+      };
+      const client = createWorkerClient(ctx, platform);
+      const views = new ChatViews(client);
+      core = new ClientRuntime({
+        ctx,
+        platform,
+        addresses: new DeviceAddressStore(meta),
+        client,
+        views,
+      });
+      // The parts of the shell chat requests use; the vault is the lockable storage.
+      const shell = {
+        isUnlocked: () => !storage.locked,
+        touch: async () => {},
+      } as unknown as ParleyShell;
+      requests = {
+        client,
+        views,
+        runtime: core,
+        shell,
+        clearNotification: (id) => cleared.push(id),
+      };
       onCleanup(() => core.stop());
       return core;
     };
@@ -113,8 +142,13 @@ export function coreTesting(
       expiryAlarms,
       /** lockedArrived calls: stored frames sealed into the locked inbox. */
       locked,
+      /** The client's runtime in the worker (lifecycle, registration, expiry). */
       get core() {
         return core;
+      },
+      /** A page's request, through the request table (payload check, locked gate, handler). */
+      call<K extends RequestType>(type: K, data?: RequestOf<K>): Promise<ResponseOf<K>> {
+        return dispatch(requests, type, data) as Promise<ResponseOf<K>>;
       },
       get wakes() {
         return wakes;
@@ -175,7 +209,7 @@ export function coreTesting(
   }
 
   async function textsOf(p: Profile, conversationId: string): Promise<string[]> {
-    const page = await p.core.getMessages({ conversationId, limit: 100 });
+    const page = await p.call('getMessages', { conversationId, limit: 100 });
     return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
   }
 

@@ -2,6 +2,7 @@
  * In-memory stand-ins for the browser-backed pieces of the worker, for Node
  * unit tests. Test-only: nothing in the extension imports this.
  */
+import type { ParleyClient } from '../../shared/client/parley-client.ts';
 import { Keys } from '../../shared/client/store/storage-keys.ts';
 import { type ClientStorage, createMemoryStorage } from '../../shared/client/store/store.ts';
 import type { AlarmsApi } from '../entrypoints/background/alarms.ts';
@@ -139,4 +140,40 @@ export function lockableStorage(): ClientStorage & { locked: boolean } {
       },
     },
   };
+}
+
+/**
+ * A ParleyClient with no account and no relay: empty lists, idle, nothing
+ * unread; `overrides` answer what a test needs, and anything else a request
+ * reaches throws, naming the method, so a test sees what it did not expect.
+ */
+export function fakeClient(overrides: Partial<ParleyClient> = {}): ParleyClient {
+  const base: Partial<ParleyClient> = {
+    on: () => () => {},
+    status: () => ({ state: 'idle' }),
+    account: () => undefined,
+    deviceAddress: () => undefined,
+    load: async () => undefined,
+    start: async () => {},
+    stop: async () => {},
+    idle: async () => {},
+    useHostSettings: () => {},
+    onUnlocked: async () => {},
+    onLocked: () => {},
+    redeliverSkipped: () => {},
+    listConversations: async () => [],
+    unreadTotal: async () => 0,
+    nextExpiry: async () => null,
+    expireDue: async () => 0,
+  };
+  const methods: Partial<ParleyClient> = { ...base, ...overrides };
+  return new Proxy(methods, {
+    get(target, name) {
+      const value = target[name as keyof ParleyClient];
+      if (value !== undefined) return value;
+      return () => {
+        throw new Error(`fakeClient: ${String(name)} was not expected`);
+      };
+    },
+  }) as ParleyClient;
 }

@@ -19,44 +19,16 @@ export function effectEmitter(host: EffectEventsHost): (effects: readonly InboxE
   return (effects) => {
     const conversations = new Set<string>();
     for (const effect of effects) {
-      switch (effect.type) {
-        case 'message':
-          events.emit('message', messageView(effect.message));
-          conversations.add(effect.message.conv);
-          break;
-        case 'message-state':
-          events.emit('message-state', messageView(effect.message));
-          conversations.add(effect.message.conv);
-          break;
-        case 'contact':
-          events.emit('contact', { userId: effect.userId });
-          break;
-        case 'typing':
-          host.showTyping(effect.conversationId, effect.userId, effect.typing);
-          break;
-        case 'undecryptable':
-          events.emit('undecryptable', {
-            userId: effect.userId,
-            deviceId: effect.deviceId,
-            code: effect.code,
-          });
-          break;
-        case 'conversation':
-          conversations.add(effect.conversationId);
-          break;
-        case 'group':
-          events.emit('group', { conversationId: effect.conversationId });
-          break;
-        case 'group-rejected':
-          events.emit('group-rejected', {
-            conversationId: effect.conversationId,
-            userId: effect.userId,
-            code: effect.code,
-          });
-          break;
-        case 'presence':
-          events.emit('presence', { userId: effect.userId });
-          break;
+      if (effect.type === 'message' || effect.type === 'message-state') {
+        events.emit(effect.type, messageView(effect.message));
+        conversations.add(effect.message.conv);
+      } else if (effect.type === 'conversation') {
+        conversations.add(effect.conversationId); // one event per conversation, after the rest
+      } else if (effect.type === 'typing') {
+        host.showTyping(effect.conversationId, effect.userId, effect.typing); // shown, then expired
+      } else {
+        const { type, ...payload } = effect;
+        events.emit(type, payload as ClientEvents[typeof type]);
       }
     }
     for (const conversationId of conversations) events.emit('conversation', { conversationId });

@@ -1,33 +1,26 @@
 /**
  * What a store change means for the UI: the inbox, group and timer code
- * return these; client.ts turns them into events after the write committed.
+ * return these; client.ts emits them as events after the write committed.
  */
 import type { MessageRecord } from './conversations/messages.ts';
+import type { ClientEvents } from './views.ts';
 
+/** A client event (views.ts ClientEvents) as a value: its name in `type`, its payload beside it. */
+export type EventEffect<K extends keyof ClientEvents> = { readonly type: K } & ClientEvents[K];
+
+/**
+ * The client's own event vocabulary; only messages differ: they carry the
+ * record, which becomes the event's view after the commit.
+ */
 export type InboxEffect =
   | { readonly type: 'message'; readonly message: MessageRecord }
   | { readonly type: 'message-state'; readonly message: MessageRecord }
-  | { readonly type: 'contact'; readonly userId: string }
-  | { readonly type: 'conversation'; readonly conversationId: string }
-  | {
-      readonly type: 'typing';
-      readonly conversationId: string;
-      readonly userId: string;
-      readonly typing: boolean;
-    }
-  | {
-      readonly type: 'undecryptable';
-      readonly userId: string;
-      readonly deviceId: number;
-      readonly code: string;
-    }
+  | EventEffect<'contact'>
+  | EventEffect<'conversation'>
+  | EventEffect<'typing'>
+  | EventEffect<'undecryptable'>
   /** A group's state changed (members, roles, name, timer). */
-  | { readonly type: 'group'; readonly conversationId: string }
+  | EventEffect<'group'>
   /** A group state update was refused (forbidden, replayed, stale, bad signature). */
-  | {
-      readonly type: 'group-rejected';
-      readonly conversationId: string;
-      readonly userId: string;
-      readonly code: string;
-    }
-  | { readonly type: 'presence'; readonly userId: string };
+  | EventEffect<'group-rejected'>
+  | EventEffect<'presence'>;

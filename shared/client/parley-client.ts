@@ -134,11 +134,11 @@ export interface ParleyClient {
   getSettings(): Settings;
   updateSettings(change: Partial<Settings>): Promise<Settings>;
   /**
-   * Read receipts on/off for this session, for hosts that keep their own
-   * settings (not stored here, and wins over the stored setting on load).
-   * updateSettings({ readReceipts }) stores it instead.
+   * For hosts that keep the settings themselves (the extension keeps them
+   * readable while locked): these values apply from now on, and the stored
+   * settings record is neither read nor written for them.
    */
-  setReadReceipts(enabled: boolean): void;
+  useHostSettings(settings: Settings): void;
 
   // Contacts
   getContact(userId: string): Promise<ContactView>;

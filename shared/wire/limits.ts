@@ -96,6 +96,10 @@ export const TRANSIENT_BODY_MAX_BYTES = 2 * KiB;
 export const MESSAGE_TEXT_MAX_CHARS = 16_384;
 /** Group size cap (docs/protocol.md, "Groups"); a send addresses at most this many users (members + own user). */
 export const GROUP_MAX_MEMBERS = 256;
+/** A group name: 1..64 characters (docs/protocol.md, group state). */
+export const GROUP_NAME_MAX_CHARS = 64;
+/** The disappearing-message timer values a conversation may have, in ms (0 = off). */
+export const TIMER_OPTIONS_MS = [0, 30 * SECOND, 5 * MINUTE, HOUR, DAY, 7 * DAY] as const;
 export const SEND_MAX_RECIPIENT_USERS = GROUP_MAX_MEMBERS;
 /**
  * Budget check (docs/wire.md): 256 users x 8 devices = 2048 per-device copies

@@ -65,7 +65,7 @@ export function readDeviceAddress(raw: unknown): DeviceAddress | undefined {
   return { relayUrl: r.relayUrl, userId: r.userId, deviceId: r.deviceId };
 }
 
-/** Kept in plain `meta` so a fresh (locked) worker can reconnect: see chat-core.ts. */
+/** Kept in plain `meta` so a fresh (locked) worker can reconnect: see client-runtime.ts. */
 export class DeviceAddressStore {
   readonly #meta: MetaStore;
 

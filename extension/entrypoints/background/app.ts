@@ -1,9 +1,9 @@
 /**
  * Composition root of the worker: opens storage and builds the vault, the
- * shell service and the core from it. Everything here is rebuilt from
- * IndexedDB each time the worker starts; an open vault's key comes back from
- * session memory (vault-session.ts), so a worker stop does not lock, while a
- * browser exit does.
+ * shell, the client core and its runtime, and the context requests run in.
+ * Everything here is rebuilt from IndexedDB each time the worker starts; an
+ * open vault's key comes back from session memory (vault-session.ts), so a
+ * worker stop does not lock, while a browser exit does.
  *
  * Runs in: the service worker.
  */
@@ -20,8 +20,8 @@ import {
   startKeepalive,
 } from './alarms.ts';
 import { showBadge } from './badge.ts';
-import { createClientCore } from './chat-core.ts';
-import type { CreateCore } from './core.ts';
+import { ChatViews } from './chat-views.ts';
+import { ClientRuntime } from './client-runtime.ts';
 import type { EventHub } from './events.ts';
 import {
   clearAll,
@@ -34,13 +34,18 @@ import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
+import type { RequestContext } from './requests/row.ts';
+import type { RuntimeContext } from './runtime-context.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
 import { sessionVaultStore } from './vault-session.ts';
+import { type ClientPlatform, createWorkerClient } from './worker-client.ts';
 
 export interface BackgroundApp {
   readonly shell: ParleyShell;
+  /** What every page request runs with (requests/table.ts). */
+  readonly requests: RequestContext;
   onAlarm(name: string): Promise<void>;
   /** runtime.onStartup (the browser started with this profile): alarms again, reconnect. */
   onStartup(): Promise<void>;
@@ -50,28 +55,66 @@ export interface BackgroundApp {
 
 export type Report = (what: string, error: unknown) => void;
 
-/** The client core on the worker's own platform: global WebSocket, bound fetch, timers. */
-function workerCore(meta: ReturnType<typeof createMetaStore>, report: Report): CreateCore {
-  return createClientCore(
-    {
-      fetch: (url, init) => fetch(url, init),
-      webSocket: WebSocket,
-      timers: {
-        setTimeout: (callback, ms) => setTimeout(callback, ms),
-        clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-      },
-      online: () => navigator.onLine,
-      report,
+/** The worker's own platform: global WebSocket, bound fetch, timers. */
+function workerPlatform(report: Report): ClientPlatform {
+  return {
+    fetch: (url, init) => fetch(url, init),
+    webSocket: WebSocket,
+    timers: {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     },
-    new DeviceAddressStore(meta),
-  );
+    online: () => navigator.onLine,
+    report,
+  };
 }
 
-export async function createBackgroundApp(
-  hub: EventHub,
-  report: Report,
-  createCore?: CreateCore,
-): Promise<BackgroundApp> {
+interface RuntimeParts {
+  readonly storage: RuntimeContext['storage'] & { readonly records: RuntimeContext['lockedSweep'] };
+  readonly lockedInbox: LockedInbox;
+  readonly vault: Vault;
+  readonly settings: SettingsStore;
+  readonly hub: EventHub;
+  readonly report: Report;
+  /** Relay or unread state changed: publish the shell's status. */
+  status(): void;
+  lockedArrived(): void;
+}
+
+/** What the client runtime needs from the worker: storage, the locked inbox, events, alarms, notifications. */
+function workerRuntimeContext(parts: RuntimeParts): RuntimeContext {
+  const { storage, settings, hub, report } = parts;
+  const now = () => Date.now();
+  return {
+    storage,
+    lockedInbox: parts.lockedInbox,
+    isUnlocked: () => parts.vault.isUnlocked(),
+    lockedArrived: parts.lockedArrived,
+    settings: () => settings.get(),
+    emit: (event) => hub.broadcast(event),
+    setRelayStatus: parts.status,
+    setUnread: parts.status,
+    notify: (notice) => {
+      void settings
+        .get()
+        .then((s) =>
+          s.notifications ? showMessageNotification(notice, s.notificationPreview) : undefined,
+        )
+        .catch((e: unknown) => report('notification', e));
+    },
+    isViewing: (conversationId) => hub.isViewing(conversationId),
+    scheduleWake: async () => {
+      await scheduleWake(browser.alarms);
+    },
+    scheduleExpiry: (at) => scheduleExpiry(browser.alarms, at),
+    // The disappearing-message sweep while locked: by coarse buckets, no key needed.
+    lockedSweep: storage.records,
+    now,
+    random: systemRandom,
+  };
+}
+
+export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
   const now = () => Date.now();
@@ -102,50 +145,38 @@ export async function createBackgroundApp(
     iconUrl: browser.runtime.getURL('/icon/128.png'),
   });
 
-  // The core reports relay and unread changes; the shell turns them into
-  // status events and badge updates. `shell` exists before the core can call.
+  // The runtime reports relay and unread changes; the shell turns them into
+  // status events and badge updates. `shell` exists before the client can call.
   let shell: ParleyShell | undefined;
-  const core = (createCore ?? workerCore(meta, report))({
+  const runtimeContext = workerRuntimeContext({
     storage,
     lockedInbox,
-    isUnlocked: () => vault.isUnlocked(),
+    vault,
+    settings,
+    hub,
+    report,
+    status: () => void shell?.publishStatus(),
     lockedArrived: () => {
       void shell?.publishStatus();
       void lockedNotice.arrived().catch((e: unknown) => report('locked notice', e));
     },
-    settings: () => settings.get(),
-    emit: (event) => hub.broadcast(event),
-    setRelayStatus: () => void shell?.publishStatus(),
-    setUnread: () => void shell?.publishStatus(),
-    notify: (notice) => {
-      void settings
-        .get()
-        .then((s) =>
-          s.notifications ? showMessageNotification(notice, s.notificationPreview) : undefined,
-        )
-        .catch((e: unknown) => report('notification', e));
-    },
-    clearNotification: (conversationId) => {
-      void clearConversationNotification(conversationId).catch((e: unknown) =>
-        report('notification', e),
-      );
-    },
-    isViewing: (conversationId) => hub.isViewing(conversationId),
-    scheduleWake: async () => {
-      await scheduleWake(browser.alarms);
-    },
-    scheduleExpiry: (at) => scheduleExpiry(browser.alarms, at),
-    // The disappearing-message sweep while locked: by coarse buckets, no key needed.
-    lockedSweep: storage.records,
-    now,
-    random: systemRandom,
+  });
+  const platform = workerPlatform(report);
+  const client = createWorkerClient(runtimeContext, platform);
+  const views = new ChatViews(client);
+  const runtime = new ClientRuntime({
+    ctx: runtimeContext,
+    platform,
+    addresses: new DeviceAddressStore(meta),
+    client,
+    views,
   });
 
   shell = new ParleyShell({
     vault,
     account,
     settings,
-    core,
+    runtime,
     lockedInbox,
     autoLock,
     keepAlive: () => startKeepalive(() => browser.runtime.getPlatformInfo()),
@@ -179,30 +210,42 @@ export async function createBackgroundApp(
   const reconnect = async (): Promise<void> => {
     if (!(await account.get())?.registered) return;
     await scheduleWake(browser.alarms);
-    await core.resume().catch((e: unknown) => report('resume', e));
+    await runtime.resume().catch((e: unknown) => report('resume', e));
   };
   await reconnect();
   // The browser's own network signal: try at once when it comes back.
   globalThis.addEventListener?.('online', () => {
-    void core.resume().catch((e: unknown) => report('resume', e));
+    void runtime.resume().catch((e: unknown) => report('resume', e));
   });
   await shell.publishStatus();
 
   const ready = shell;
+  const requests: RequestContext = {
+    client,
+    views,
+    runtime,
+    shell: ready,
+    clearNotification: (conversationId) => {
+      void clearConversationNotification(conversationId).catch((e: unknown) =>
+        report('notification', e),
+      );
+    },
+  };
   return {
     shell: ready,
+    requests,
     onStartup: reconnect,
     async needsOnboarding() {
       return (await account.get())?.registered !== true;
     },
     async onAlarm(name) {
       if (name === ALARM_AUTO_LOCK) await ready.autoLockExpired();
-      else if (name === ALARM_WAKE) await core.resume();
+      else if (name === ALARM_WAKE) await runtime.resume();
       else if (name === ALARM_EXPIRY) {
         // A worker woken by this alarm starts the core (resume) first, which
         // sweeps what is due by itself; the sweep here covers a running worker.
-        await core.resume();
-        await core.expireDue();
+        await runtime.resume();
+        await runtime.expireDue();
       }
     },
   };

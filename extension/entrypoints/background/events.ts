@@ -25,7 +25,7 @@ export interface EventPort {
   readonly onMessage?: { addListener(callback: (message: unknown) => void): void };
 }
 
-/** Conversation ids as the request schemas allow them (lib/schemas.ts). */
+/** Conversation ids as the request schemas allow them (requests/fields.ts). */
 const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /** The conversation a page signal says is on screen; undefined when the message is not a valid signal. */

@@ -52,7 +52,7 @@ export default defineBackground(() => {
     return started;
   };
 
-  registerRpc(messenger, async () => (await app()).shell, self, report);
+  registerRpc(messenger, async () => (await app()).requests, self, report);
 
   browser.runtime.onConnect.addListener((port) => {
     if (!hub.attach(port)) return;
@@ -106,7 +106,7 @@ export default defineBackground(() => {
     }
     if (conversationId === null) return;
     void app()
-      .then((a) => a.shell.setFocus({ conversationId }))
+      .then((a) => a.shell.setFocus(conversationId))
       .then(() => browser.windows.getLastFocused())
       .then((w) => (w.id === undefined ? undefined : browser.sidePanel.open({ windowId: w.id })))
       .catch(() =>

@@ -10,7 +10,7 @@
  * Runs in: the service worker.
  */
 import { browser } from 'wxt/browser';
-import type { IncomingNotice } from './core.ts';
+import type { IncomingNotice } from './runtime-context.ts';
 
 const PREFIX = 'parley/conversation/';
 const PREVIEW_MAX = 140;

@@ -1,9 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ConversationView } from '../../../shared/client/client.ts';
 import { ParleyError } from '../../../shared/errors.ts';
 import { ExtErrorCode } from '../../lib/errors.ts';
-import { REQUEST_TYPES } from '../../lib/messaging.ts';
+import { fakeClient } from '../../testing/fakes.ts';
+import { ChatViews } from './chat-views.ts';
+import type { ClientRuntime } from './client-runtime.ts';
+import type { RequestContext } from './requests/row.ts';
 import { checkSender, handleRequest, type SenderInfo } from './rpc.ts';
-import type { ParleyService } from './service.ts';
+import type { ParleyShell } from './service.ts';
 
 const self = { id: 'bmdomknieihcmbmhfmajogfncjkidlbh' };
 const origin = `chrome-extension://${self.id}`;
@@ -18,19 +22,46 @@ function senderCode(sender: SenderInfo | undefined): string {
   }
 }
 
-/** A service whose every method records its input and answers `value`. */
-function recordingService(value: unknown = null) {
+/**
+ * A request context whose client and relay probe record what reaches them:
+ * an unlocked vault, a client core that finds every handle, a probe that
+ * answers, and `shell` overrides for failures.
+ */
+function recordingContext(shell: Partial<ParleyShell> = {}) {
   const calls: Array<[string, unknown]> = [];
-  const service = Object.fromEntries(
-    REQUEST_TYPES.map((type) => [
-      type,
-      vi.fn(async (input: unknown) => {
-        calls.push([type, input]);
-        return value;
-      }),
-    ]),
-  ) as unknown as ParleyService;
-  return { service, calls };
+  const client = fakeClient({
+    startConversation: async (handle) => {
+      calls.push(['startConversation', { handle }]);
+      return {
+        id: 'c1',
+        kind: 'direct',
+        title: handle,
+        unread: 0,
+        lastMessage: null,
+        updatedAt: 0,
+        verified: false,
+        identityChanged: false,
+        isRequest: false,
+      } satisfies ConversationView;
+    },
+  });
+  const context: RequestContext = {
+    client,
+    views: new ChatViews(client),
+    runtime: {} as ClientRuntime,
+    shell: {
+      isUnlocked: () => true,
+      deps: {
+        probeRelay: async (relayUrl: string) => {
+          calls.push(['checkRelay', { relayUrl }]);
+          return { relayUrl, latencyMs: 1 };
+        },
+      },
+      ...shell,
+    } as unknown as ParleyShell,
+    clearNotification: () => {},
+  };
+  return { context, calls };
 }
 
 describe('checkSender', () => {
@@ -82,10 +113,10 @@ describe('checkSender', () => {
 });
 
 describe('handleRequest', () => {
-  it('checks the sender before anything else: no service call, no payload parsing', async () => {
-    const { service, calls } = recordingService();
+  it('checks the sender before anything else: no handler call, no payload parsing', async () => {
+    const { context, calls } = recordingContext();
     const result = await handleRequest(
-      service,
+      context,
       'unlock',
       { method: 'nonsense' },
       { id: 'other' },
@@ -103,14 +134,14 @@ describe('handleRequest', () => {
   });
 
   it('refuses unknown request types', async () => {
-    const { service, calls } = recordingService();
-    const result = await handleRequest(service, 'exportKeys', undefined, popup, self);
+    const { context, calls } = recordingContext();
+    const result = await handleRequest(context, 'exportKeys', undefined, popup, self);
     expect(result.ok ? 'ok' : result.error.code).toBe(ExtErrorCode.UNKNOWN_REQUEST);
     expect(calls).toEqual([]);
   });
 
   it('refuses invalid payloads with BODY_INVALID naming the field, never the value', async () => {
-    const { service, calls } = recordingService();
+    const { context, calls } = recordingContext();
     const cases: Array<[string, unknown, string]> = [
       ['unlock', { method: 'passphrase', passphrase: 42 }, 'passphrase'],
       [
@@ -131,7 +162,7 @@ describe('handleRequest', () => {
       ['getStatus', { unexpected: true }, ''],
     ];
     for (const [type, data, path] of cases) {
-      const result = await handleRequest(service, type, data, popup, self);
+      const result = await handleRequest(context, type, data, popup, self);
       if (result.ok) throw new Error(`${type} accepted ${JSON.stringify(data)}`);
       expect(result.error.code).toBe('BODY_INVALID');
       expect(result.error.details?.path ?? '').toBe(path);
@@ -141,18 +172,18 @@ describe('handleRequest', () => {
     expect(calls).toEqual([]);
   });
 
-  it('passes the validated, normalised payload to the service and wraps the answer', async () => {
-    const { service, calls } = recordingService({ id: 'c1' });
+  it('passes the validated, normalised payload to the handler and wraps the answer', async () => {
+    const { context, calls } = recordingContext();
     const result = await handleRequest(
-      service,
+      context,
       'startConversation',
       { handle: '  @Bob_99 ' },
       popup,
       self,
     );
-    expect(result).toEqual({ ok: true, value: { id: 'c1' } });
+    expect(result).toMatchObject({ ok: true, value: { id: 'c1', title: 'bob_99' } });
     const relay = await handleRequest(
-      service,
+      context,
       'checkRelay',
       { relayUrl: 'https://relay.example/parley/' },
       popup,
@@ -165,17 +196,36 @@ describe('handleRequest', () => {
     ]);
   });
 
+  it('refuses requests that need the open vault while it is locked, after the payload check', async () => {
+    const { context, calls } = recordingContext({ isUnlocked: () => false });
+    const bad = await handleRequest(context, 'startConversation', { handle: 'a' }, popup, self);
+    expect(bad.ok ? 'ok' : bad.error.code).toBe('BODY_INVALID');
+    const locked = await handleRequest(
+      context,
+      'startConversation',
+      { handle: 'bob' },
+      popup,
+      self,
+    );
+    expect(locked.ok ? 'ok' : locked.error.code).toBe('VAULT_LOCKED');
+    const relayUrl = 'http://127.0.0.1:8787';
+    expect((await handleRequest(context, 'checkRelay', { relayUrl }, popup, self)).ok).toBe(true);
+    expect(calls).toEqual([['checkRelay', { relayUrl }]]);
+  });
+
   it('returns ParleyErrors with their code and hides anything else as INTERNAL', async () => {
-    const { service } = recordingService();
-    const failing = {
-      ...service,
-      lock: async () => {
-        throw new ParleyError('VAULT_NOT_FOUND', 'Parley is not set up on this browser');
-      },
-      getStatus: async () => {
+    const { context: failing } = recordingContext({
+      deps: {
+        vault: {
+          lock: () => {
+            throw new ParleyError('VAULT_NOT_FOUND', 'Parley is not set up on this browser');
+          },
+        },
+      } as unknown as ParleyShell['deps'],
+      status: async () => {
         throw new Error('IDBDatabase: /home/user/secret/path exploded');
       },
-    } as ParleyService;
+    });
     const reported: string[] = [];
     expect(await handleRequest(failing, 'lock', undefined, popup, self)).toEqual({
       ok: false,

@@ -2,8 +2,8 @@
  * The worker's front door. Every request from a page passes, in this order:
  *  1. the sender check: this extension (sender.id), one of its own pages
  *     (origin and path), never a content script or another extension;
- *  2. the payload check: the request's valibot schema (schemas.ts);
- *  3. only then the service method, with the schema's output.
+ *  2. the payload check: the request's valibot schema (its row in requests/table.ts);
+ *  3. the locked gate (rows marked `unlocked`), then the row's handler with the schema's output.
  * Failures at any step come back as a typed error (`RpcResult`), never as a
  * thrown value and never with internal detail. There is no path around 1 and 2.
  *
@@ -11,10 +11,10 @@
  */
 import { ParleyError } from '../../../shared/errors.ts';
 import { ExtErrorCode, extError, type RpcResult, toWireError } from '../../lib/errors.ts';
-import { REQUEST_TYPES, type RequestType, type WireProtocol } from '../../lib/messaging.ts';
+import type { RequestType, WireProtocol } from '../../lib/messaging.ts';
 import { PAGE_PATHS } from '../../lib/protocol.ts';
-import { parseRequest } from '../../lib/schemas.ts';
-import type { ParleyService } from './service.ts';
+import type { RequestContext } from './requests/row.ts';
+import { dispatch, isRequestType, REQUEST_TYPES } from './requests/table.ts';
 
 /** The parts of chrome.runtime.MessageSender that decide trust. */
 export interface SenderInfo {
@@ -60,13 +60,9 @@ export function checkSender(sender: SenderInfo | undefined, self: SelfInfo): voi
   if (!pagePaths.has(url.pathname)) throw reject('not a Parley page');
 }
 
-function isRequestType(type: unknown): type is RequestType {
-  return typeof type === 'string' && (REQUEST_TYPES as readonly string[]).includes(type);
-}
-
-/** Sender check, schema check, dispatch; everything becomes an RpcResult. */
+/** Sender check, schema check, locked gate, handler; everything becomes an RpcResult. */
 export async function handleRequest(
-  service: ParleyService,
+  context: RequestContext,
   type: unknown,
   data: unknown,
   sender: SenderInfo | undefined,
@@ -80,11 +76,7 @@ export async function handleRequest(
         type: String(type).slice(0, 64),
       });
     }
-    const input = parseRequest(type, data);
-    // The mapped type ties each method to its own input; TypeScript cannot
-    // follow that through a union key, so the call goes through one erasure.
-    const method = service[type] as (input: unknown) => Promise<unknown>;
-    return { ok: true, value: await method(input) };
+    return { ok: true, value: await dispatch(context, type, data) };
   } catch (e) {
     if (!(e instanceof ParleyError)) report(`request ${String(type)}`, e);
     return { ok: false, error: toWireError(e) };
@@ -105,24 +97,24 @@ export interface RpcMessenger {
 /**
  * Registers one handler per request type, synchronously (MV3 delivers the
  * event that woke the worker only to listeners added in its first turn).
- * `service` resolves once storage is open.
+ * `context` resolves once storage is open.
  */
 export function registerRpc(
   messenger: RpcMessenger,
-  service: () => Promise<ParleyService>,
+  context: () => Promise<RequestContext>,
   self: SelfInfo,
   report: (what: string, error: unknown) => void,
 ): void {
   for (const type of REQUEST_TYPES) {
     messenger.onMessage(type, async ({ data, sender }) => {
-      let svc: ParleyService;
+      let ctx: RequestContext;
       try {
-        svc = await service();
+        ctx = await context();
       } catch (e) {
         report('start', e);
         return { ok: false, error: toWireError(e) } as ReturnType<WireProtocol[typeof type]>;
       }
-      return (await handleRequest(svc, type, data, sender, self, report)) as ReturnType<
+      return (await handleRequest(ctx, type, data, sender, self, report)) as ReturnType<
         WireProtocol[typeof type]
       >;
     });

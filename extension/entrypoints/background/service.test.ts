@@ -1,19 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../shared/bytes.ts';
+import type { ParleyClient } from '../../../shared/client/parley-client.ts';
 import { createMemoryStorage } from '../../../shared/client/store/store.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import { type AppStatus, DEFAULT_AUTO_LOCK_MINUTES, type ParleyEvent } from '../../lib/protocol.ts';
-import { fakeAlarms, manualClock, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
+import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
+import {
+  type AppStatus,
+  DEFAULT_AUTO_LOCK_MINUTES,
+  DEFAULT_SETTINGS,
+  type ParleyEvent,
+} from '../../lib/protocol.ts';
+import {
+  fakeAlarms,
+  fakeClient,
+  manualClock,
+  memoryMeta,
+  memoryQueue,
+} from '../../testing/fakes.ts';
 import { outcomeOf } from '../../testing/outcome.ts';
-import { AccountStore } from './account.ts';
+import { AccountStore, DeviceAddressStore } from './account.ts';
 import { ALARM_AUTO_LOCK, AutoLock } from './alarms.ts';
-import { type ChatCore, createUnavailableCore } from './core.ts';
+import { ChatViews } from './chat-views.ts';
+import { ClientRuntime } from './client-runtime.ts';
 import { INBOX_PUBLIC_META, LockedInbox } from './locked-inbox.ts';
+import type { RequestContext } from './requests/row.ts';
+import { type RequestOf, type RequestType, type ResponseOf, runRequest } from './requests/table.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
 
-function setup(coreOverrides: Partial<ChatCore> = {}) {
+/** The shell and the request table on a fake client core. */
+function setup(clientOverrides: Partial<ParleyClient> = {}) {
   const meta = memoryMeta();
   const clock = manualClock();
   const alarms = fakeAlarms();
@@ -28,18 +45,48 @@ function setup(coreOverrides: Partial<ChatCore> = {}) {
     now: clock.now,
     argon2: { memoryKiB: 64, iterations: 1, parallelism: 1 },
   });
-  const core: ChatCore = { ...createUnavailableCore({} as never), ...coreOverrides };
+  const lockedInbox = new LockedInbox({
+    queue: memoryQueue(),
+    meta,
+    records: createMemoryStorage().records,
+  });
+  const client = fakeClient(clientOverrides);
+  const views = new ChatViews(client);
+  const runtime = new ClientRuntime({
+    ctx: {
+      storage: createMemoryStorage(),
+      lockedInbox,
+      isUnlocked: () => vault.isUnlocked(),
+      settings: async () => DEFAULT_SETTINGS,
+      emit: (e) => events.push(e),
+      setRelayStatus: () => {},
+      notify: () => {},
+      isViewing: () => false,
+      setUnread: () => {},
+      scheduleWake: async () => {},
+      scheduleExpiry: async () => {},
+      now: clock.now,
+      random: systemRandom,
+    },
+    platform: {
+      fetch: async () => {
+        throw new Error('no network in this test');
+      },
+      webSocket: undefined as never,
+      timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: () => {} },
+      report: () => {},
+    },
+    addresses: new DeviceAddressStore(meta),
+    client,
+    views,
+  });
   const account = new AccountStore(meta);
   const shell = new ParleyShell({
     vault,
     account,
     settings: new SettingsStore(meta),
-    core,
-    lockedInbox: new LockedInbox({
-      queue: memoryQueue(),
-      meta,
-      records: createMemoryStorage().records,
-    }),
+    runtime,
+    lockedInbox,
     autoLock: new AutoLock(alarms, clock.now),
     keepAlive: () => {
       keepAlives++;
@@ -57,8 +104,13 @@ function setup(coreOverrides: Partial<ChatCore> = {}) {
     rpId: 'ext-id',
     report: () => {},
   });
+  const ctx: RequestContext = { client, views, runtime, shell, clearNotification: () => {} };
+  /** A request past its payload check (tests pass stand-ins such as `{} as never`). */
+  const call = <K extends RequestType>(type: K, input?: RequestOf<K>): Promise<ResponseOf<K>> =>
+    runRequest(ctx, type, input as never);
   return {
     shell,
+    call,
     meta,
     alarms,
     clock,
@@ -78,8 +130,8 @@ const prf = () => ({
 
 describe('ParleyShell', () => {
   it('reports a fresh browser as new, with nothing to unlock', async () => {
-    const { shell } = setup();
-    expect(await shell.getStatus()).toEqual({
+    const { call } = setup();
+    expect(await call('getStatus')).toEqual({
       vault: 'none',
       onboarding: 'new',
       account: null,
@@ -91,9 +143,9 @@ describe('ParleyShell', () => {
   });
 
   it('creates the vault: unlocked, inbox key made, auto-lock armed, worker kept alive', async () => {
-    const { shell, meta, alarms, clock, counts } = setup();
+    const { call, meta, alarms, clock, counts } = setup();
     const secret = prf();
-    const status = await shell.createVault(secret);
+    const status = await call('createVault', secret);
     expect(status).toMatchObject({
       vault: 'unlocked',
       onboarding: 'vault-ready',
@@ -108,26 +160,26 @@ describe('ParleyShell', () => {
   });
 
   it('locks on request and when the auto-lock alarm is due, and stops the keepalive', async () => {
-    const { shell, clock, counts, events } = setup();
+    const { shell, call, clock, counts, events } = setup();
     const secret = prf();
-    await shell.createVault(secret);
-    expect((await shell.lock()).vault).toBe('locked');
+    await call('createVault', secret);
+    expect((await call('lock')).vault).toBe('locked');
     expect(counts().stopped).toBe(1);
-    expect(await outcomeOf(() => shell.listConversations())).toBe('VAULT_LOCKED');
-    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c', text: 'hi' }))).toBe(
+    expect(await outcomeOf(() => call('listConversations'))).toBe('VAULT_LOCKED');
+    expect(await outcomeOf(() => call('sendText', { conversationId: 'c', text: 'hi' }))).toBe(
       'VAULT_LOCKED',
     );
 
-    await shell.unlock({
+    await call('unlock', {
       method: 'prf',
       credentialId: secret.credentialId,
       prfOutput: secret.prfOutput,
     });
     await shell.autoLockExpired(); // stale: not due yet
-    expect((await shell.getStatus()).vault).toBe('unlocked');
+    expect((await call('getStatus')).vault).toBe('unlocked');
     clock.advance(DEFAULT_AUTO_LOCK_MINUTES * 60_000);
     await shell.autoLockExpired();
-    expect((await shell.getStatus()).vault).toBe('locked');
+    expect((await call('getStatus')).vault).toBe('locked');
     await new Promise((r) => setTimeout(r, 0));
     expect(
       events
@@ -137,19 +189,19 @@ describe('ParleyShell', () => {
   });
 
   it('lets activity postpone the auto-lock', async () => {
-    const { shell, clock } = setup();
-    await shell.createVault(prf());
+    const { shell, call, clock } = setup();
+    await call('createVault', prf());
     clock.advance(10 * 60_000);
-    await shell.touch();
+    await call('touch');
     clock.advance(10 * 60_000);
     await shell.autoLockExpired();
-    expect((await shell.getStatus()).vault).toBe('unlocked');
+    expect((await call('getStatus')).vault).toBe('unlocked');
   });
 
   it('applies settings: persisted, re-armed, broadcast', async () => {
-    const { shell, clock, events } = setup();
-    await shell.createVault(prf());
-    const settings = await shell.updateSettings({
+    const { call, clock, events } = setup();
+    await call('createVault', prf());
+    const settings = await call('updateSettings', {
       autoLockMinutes: 1,
       readReceipts: false,
       showPresence: false,
@@ -162,31 +214,34 @@ describe('ParleyShell', () => {
       typingIndicators: true,
       showPresence: false,
     });
-    expect(await shell.getSettings()).toEqual(settings);
-    expect((await shell.getStatus()).autoLockAt).toBe(clock.now() + 60_000);
+    expect(await call('getSettings')).toEqual(settings);
+    expect((await call('getStatus')).autoLockAt).toBe(clock.now() + 60_000);
     expect(events).toContainEqual({ type: 'settings', settings });
   });
 
-  it('runs onboarding through the core and refuses to redo or reset a finished one', async () => {
+  it('runs onboarding through the client core and refuses to redo or reset a finished one', async () => {
     const registered: string[] = [];
-    const { shell, account } = setup({
-      beginRegistration: async ({ handle }) => ({
-        publicKey: { challenge: 'abc', user: { name: handle } },
-      }),
+    const { call, account } = setup({
+      beginRegistration: async ({ handle }) =>
+        ({
+          challenge: 'abc',
+          user: { name: handle },
+        }) as never,
       finishRegistration: async ({ handle }) => {
         registered.push(handle);
+        return { userId: 'u1', handle, deviceId: 1, relayUrl: 'http://127.0.0.1:8787' };
       },
     });
-    const start = await shell.beginRegistration({
+    const start = await call('beginRegistration', {
       relayUrl: 'http://127.0.0.1:8787',
       handle: 'alice',
     });
     expect(start.publicKey).toEqual({ challenge: 'abc', user: { name: 'alice' } });
-    expect(await outcomeOf(() => shell.finishRegistration({ credential: {} as never }))).toBe(
+    expect(await outcomeOf(() => call('finishRegistration', { credential: {} as never }))).toBe(
       'VAULT_LOCKED',
     );
-    await shell.createVault(prf());
-    const done = await shell.finishRegistration({ credential: {} as never });
+    await call('createVault', prf());
+    const done = await call('finishRegistration', { credential: {} as never });
     expect(done).toMatchObject({
       onboarding: 'complete',
       account: { handle: 'alice', relayUrl: 'http://127.0.0.1:8787' },
@@ -199,37 +254,48 @@ describe('ParleyShell', () => {
     });
     expect(
       await outcomeOf(() =>
-        shell.beginRegistration({ relayUrl: 'http://127.0.0.1:8787', handle: 'bob' }),
+        call('beginRegistration', { relayUrl: 'http://127.0.0.1:8787', handle: 'bob' }),
       ),
     ).toBe('ONBOARDING_DONE');
-    expect(await outcomeOf(() => shell.resetOnboarding())).toBe('ONBOARDING_DONE');
+    expect(await outcomeOf(() => call('resetOnboarding'))).toBe('ONBOARDING_DONE');
   });
 
   it('throws away an unfinished onboarding', async () => {
-    const { shell, counts } = setup();
-    await shell.createVault(prf());
-    const status = await shell.resetOnboarding();
+    const { call, counts } = setup();
+    await call('createVault', prf());
+    const status = await call('resetOnboarding');
     expect(status.vault).toBe('none');
     expect(counts().wiped).toBe(1);
   });
 
   it('passes the focus request to the side panel once', async () => {
-    const { shell, events } = setup();
-    await shell.setFocus({ conversationId: 'c1' });
+    const { call, events } = setup();
+    await call('setFocus', { conversationId: 'c1' });
     expect(events).toContainEqual({ type: 'focus', conversationId: 'c1' });
-    expect(await shell.takeFocus()).toEqual({ conversationId: 'c1' });
-    expect(await shell.takeFocus()).toEqual({ conversationId: null });
+    expect(await call('takeFocus')).toEqual({ conversationId: 'c1' });
+    expect(await call('takeFocus')).toEqual({ conversationId: null });
   });
 
-  it('answers honestly without a client core: empty lists, actions refused', async () => {
-    const { shell } = setup();
-    await shell.createVault(prf());
-    expect(await shell.listConversations()).toEqual([]);
-    expect(await outcomeOf(() => shell.startConversation({ handle: 'bob' }))).toBe(
-      'CORE_UNAVAILABLE',
+  it('hands chat requests to the client core and keeps its error codes', async () => {
+    const sent: string[] = [];
+    const { call } = setup({
+      sendText: async ({ conversationId, text }) => {
+        sent.push(text);
+        throw new ParleyError(
+          conversationId === 'u:blocked' ? ErrorCode.CONTACT_BLOCKED : ErrorCode.BAD_ARGUMENT,
+          'refused',
+        );
+      },
+    });
+    await call('createVault', prf());
+    expect(await call('listConversations')).toEqual([]);
+    // A bad argument is not a blocked contact: the page must not say "Unblock".
+    expect(await outcomeOf(() => call('sendText', { conversationId: 'x:1', text: 'hi' }))).toBe(
+      'BAD_ARGUMENT',
     );
-    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c1', text: 'hi' }))).toBe(
-      'CORE_UNAVAILABLE',
-    );
+    expect(
+      await outcomeOf(() => call('sendText', { conversationId: 'u:blocked', text: 'hi' })),
+    ).toBe('CONTACT_BLOCKED');
+    expect(sent).toEqual(['hi', 'hi']);
   });
 });

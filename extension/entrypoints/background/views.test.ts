@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
 import type { GroupView } from '../../../shared/client/groups/group-api.ts';
-import { TIMER_OPTIONS_MS } from '../../../shared/client/groups/state.ts';
 import { ParleyError } from '../../../shared/errors.ts';
-import { TIMER_CHOICES_MS } from '../../lib/protocol.ts';
-import { parseRequest } from '../../lib/schemas.ts';
+import { parseRequest } from './requests/table.ts';
 import {
   messageIdOf,
   messageKeyFromId,
@@ -257,9 +255,5 @@ describe('views', () => {
       addedBy: 'alice',
       myRole: 'owner',
     });
-  });
-
-  it('offers exactly the client core’s timer choices', () => {
-    expect([...TIMER_CHOICES_MS]).toEqual([...TIMER_OPTIONS_MS]);
   });
 });

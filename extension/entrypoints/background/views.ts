@@ -5,7 +5,7 @@
  * Message ids: the core sorts a conversation by record key
  * `msg/<conversation>/<stamp>/<id>`. Pages get `<stamp>.<id>` as a message's
  * id: unique, sortable in local arrival order, free of `/` (page-supplied ids
- * never contain one, see lib/schemas.ts) and enough to rebuild the key for
+ * never contain one, see requests/fields.ts) and enough to rebuild the key for
  * `markRead` and the paging cursor inside the conversation's own namespace.
  *
  * Runs in: the service worker and Node (tests).

@@ -1,8 +1,8 @@
 /**
  * The running client's privacy settings (settings.ts stores them): read once
- * when the account is loaded, changed through `updateSettings`, and the read
- * receipt switch a host may pin for its session (a host that keeps its own
- * settings, like the extension: its value wins over the stored one).
+ * when the account is loaded and changed through `updateSettings`, unless the
+ * host keeps the settings itself (the extension): after `useHostSettings` the
+ * stored record is neither read nor written for them.
  */
 import type { ClientHost } from '../host.ts';
 import { readSettings, type Settings, stageSettings } from './settings.ts';
@@ -21,16 +21,15 @@ export function createSettingsApi(host: SettingsApiHost) {
     showPresence: true,
   };
   let loaded = false;
-  /** setReadReceipts was called: the host's value wins over the stored one. */
-  let readReceiptsPinned = false;
+  /** useHostSettings was called: the host keeps the settings; the stored record is not read. */
+  let hostSettings = false;
 
   return {
     current: (): Settings => settings,
     /** The stored settings, read once (when an account is loaded). */
     async loadStored(): Promise<void> {
-      if (loaded) return;
-      const stored = await readSettings(host.records, settings);
-      settings = readReceiptsPinned ? { ...stored, readReceipts: settings.readReceipts } : stored;
+      if (loaded || hostSettings) return;
+      settings = await readSettings(host.records, settings);
       loaded = true;
     },
     /** The public part (ParleyClient). */
@@ -47,9 +46,15 @@ export function createSettingsApi(host: SettingsApiHost) {
         host.showPresenceChanged(before.showPresence);
         return next;
       },
-      setReadReceipts(enabled: boolean): void {
-        settings = { ...settings, readReceipts: enabled };
-        readReceiptsPinned = true;
+      useHostSettings(next: Settings): void {
+        const before = settings;
+        settings = {
+          readReceipts: next.readReceipts,
+          typingIndicators: next.typingIndicators,
+          showPresence: next.showPresence,
+        };
+        hostSettings = true;
+        host.showPresenceChanged(before.showPresence);
       },
     },
   };

@@ -51,8 +51,8 @@ export interface OutgoingTextDeps {
 
 /**
  * Stages the message and its outbox entry. Direct chats: IDENTITY_CHANGED
- * while the contact's key change is not acknowledged, BAD_ARGUMENT while they
- * are blocked. Groups: GROUP_NOT_MEMBER after leaving or removal. The
+ * while the contact's key change is not acknowledged, CONTACT_BLOCKED while
+ * they are blocked. Groups: GROUP_NOT_MEMBER after leaving or removal. The
  * conversation's disappearing-message timer goes with the message.
  */
 export async function stageOutgoingText(
@@ -82,7 +82,7 @@ export async function stageOutgoingText(
       );
     }
     if (contact?.status === ContactStatus.BLOCKED) {
-      fail(ErrorCode.BAD_ARGUMENT, 'Unblock this contact before writing to them');
+      fail(ErrorCode.CONTACT_BLOCKED, 'Unblock this contact before writing to them');
     }
     if (contact?.status === ContactStatus.REQUEST) {
       batch.apply(contactOp({ ...contact, status: ContactStatus.ACCEPTED })); // replying accepts

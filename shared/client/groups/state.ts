@@ -30,7 +30,7 @@ import { sha256Digest } from '../../crypto/kdf.ts';
 import { Label, SignatureContext } from '../../crypto/labels.ts';
 import { ErrorCode, fail, ParleyError } from '../../errors.ts';
 import { decodeCbor, encodeCbor } from '../../wire/cbor.ts';
-import { GROUP_MAX_MEMBERS } from '../../wire/limits.ts';
+import { GROUP_MAX_MEMBERS, GROUP_NAME_MAX_CHARS, TIMER_OPTIONS_MS } from '../../wire/limits.ts';
 
 export const GROUP_ID_BYTES = 16;
 export const GROUP_NONCE_BYTES = 16;
@@ -38,7 +38,7 @@ export const GROUP_KEY_BYTES = 32;
 /** The state body format; bodies of format 1 (no creator binding) are refused as GROUP_STATE_VERSION. */
 export const GROUP_STATE_FORMAT = 2;
 export const GROUP_STATE_HASH_BYTES = 32;
-export const GROUP_NAME_MAX_CHARS = 64;
+export { GROUP_NAME_MAX_CHARS };
 /** States an invitation's history may list (its bytes are capped in chain.ts). */
 export const GROUP_HISTORY_MAX_STATES = 512;
 /** 256 members: ~5.3 KB; with every one of them an admin (keys listed): ~19 KB. */
@@ -54,15 +54,7 @@ export function roleRank(role: GroupRole): number {
   return ROLE_CODES.indexOf(role);
 }
 
-/** The disappearing-message timer values a conversation may have (0 = off). */
-export const TIMER_OPTIONS_MS = [
-  0,
-  30_000,
-  5 * 60_000,
-  60 * 60_000,
-  24 * 60 * 60_000,
-  7 * 24 * 60 * 60_000,
-] as const;
+export { TIMER_OPTIONS_MS };
 
 export function isTimerOption(ms: number): boolean {
   return (TIMER_OPTIONS_MS as readonly number[]).includes(ms);

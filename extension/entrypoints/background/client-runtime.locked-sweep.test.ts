@@ -9,8 +9,11 @@ import { systemRandom } from '../../../shared/crypto/random.ts';
 import { DEFAULT_SETTINGS } from '../../lib/protocol.ts';
 import { lockableStorage, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
 import { DeviceAddressStore } from './account.ts';
-import { type ClientCore, createClientCore } from './chat-core.ts';
+import { ChatViews } from './chat-views.ts';
+import { ClientRuntime } from './client-runtime.ts';
 import { LockedInbox } from './locked-inbox.ts';
+import type { RuntimeContext } from './runtime-context.ts';
+import { createWorkerClient } from './worker-client.ts';
 
 describe('the disappearing-message sweep while locked', () => {
   it('goes to the store by bucket while locked and to the client core once unlocked', async () => {
@@ -21,15 +24,13 @@ describe('the disappearing-message sweep while locked', () => {
     const sweeps: number[] = [];
     const reports: string[] = [];
     let nextBucket: number | null = 120_000;
-    const core = createClientCore(
-      {
-        fetch: nodeFetch,
-        webSocket: WebSocket,
-        timers: nodeTimers,
-        report: (what) => reports.push(what),
-      },
-      new DeviceAddressStore(meta),
-    )({
+    const platform = {
+      fetch: nodeFetch,
+      webSocket: WebSocket,
+      timers: nodeTimers,
+      report: (what: string) => reports.push(what),
+    };
+    const ctx: RuntimeContext = {
       storage,
       lockedInbox: new LockedInbox({ queue: memoryQueue(), meta, records: storage.records }),
       isUnlocked: () => !storage.locked,
@@ -37,7 +38,6 @@ describe('the disappearing-message sweep while locked', () => {
       emit: () => {},
       setRelayStatus: () => {},
       notify: () => {},
-      clearNotification: () => {},
       isViewing: () => false,
       setUnread: () => {},
       scheduleWake: async () => {},
@@ -52,7 +52,15 @@ describe('the disappearing-message sweep while locked', () => {
       },
       now: () => 125_000,
       random: systemRandom,
-    }) as ClientCore;
+    };
+    const client = createWorkerClient(ctx, platform);
+    const core = new ClientRuntime({
+      ctx,
+      platform,
+      addresses: new DeviceAddressStore(meta),
+      client,
+      views: new ChatViews(client),
+    });
 
     expect(await core.expireDue()).toBe(2);
     expect(sweeps).toEqual([125_000]);

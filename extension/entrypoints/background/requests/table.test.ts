@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../../shared/errors.ts';
-import { REQUEST_TYPES } from './messaging.ts';
-import { parseRequest, relayUrl, requestSchemas } from './schemas.ts';
+import { ParleyError } from '../../../../shared/errors.ts';
+import { relayUrl } from './fields.ts';
+import { parseRequest, REQUEST_TYPES, requests } from './table.ts';
 
 function invalid(run: () => unknown): { path: string; message: string } {
   try {
@@ -32,9 +32,35 @@ const credential = {
   authenticatorAttachment: 'platform',
 };
 
-describe('request schemas', () => {
-  it('cover exactly the protocol map', () => {
-    expect(Object.keys(requestSchemas).sort()).toEqual([...REQUEST_TYPES].sort());
+describe('the request table', () => {
+  it('asks for the open vault exactly where messages, contacts or keys are involved', () => {
+    const open = new Set([
+      'finishRegistration',
+      'listConversations',
+      'startConversation',
+      'getMessages',
+      'sendText',
+      'markRead',
+      'sendTyping',
+      'setTimer',
+      'deleteConversation',
+      'acceptRequest',
+      'blockContact',
+      'unblockContact',
+      'createGroup',
+      'getGroup',
+      'renameGroup',
+      'addGroupMembers',
+      'removeGroupMember',
+      'setGroupRole',
+      'leaveGroup',
+      'getContact',
+      'setVerified',
+      'acknowledgeIdentityChange',
+    ]);
+    expect(REQUEST_TYPES).toHaveLength(36);
+    for (const type of REQUEST_TYPES)
+      expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
 
   it('normalise relay URLs and allow plain http only on this machine', () => {

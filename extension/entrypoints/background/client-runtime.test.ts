@@ -1,5 +1,5 @@
 /**
- * The extension's ChatCore (chat-core.ts) against the REAL relay process, in
+ * The extension's client runtime and request table against the REAL relay process, in
  * Node: the worker's storage shape (records that throw VAULT_LOCKED while
  * locked, key slots that keep working), the real LockedInbox, `ws` for the
  * worker's WebSocket. The other side is a plain shared/client user. Covers
@@ -12,11 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
 import type { RegistrationCredentialJson } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
-import { toRelayStatus } from './chat-core.ts';
+import { toRelayStatus } from './worker-client.ts';
 
 const { relay, profile, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
 
-describe('ChatCore on the client core, against the real relay', () => {
+describe('the worker on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
@@ -24,13 +24,13 @@ describe('ChatCore on the client core, against the real relay', () => {
     expect(alice.wakes).toBeGreaterThan(0);
     expect(alice.statuses.at(-1)?.state).toBe('online');
 
-    const chat = await alice.core.startConversation({ handle: bob.handle });
+    const chat = await alice.call('startConversation', { handle: bob.handle });
     expect(chat).toMatchObject({ title: bob.handle, unread: 0, lastMessage: null });
-    const sent = await alice.core.sendText({ conversationId: chat.id, text: 'hello bob' });
+    const sent = await alice.call('sendText', { conversationId: chat.id, text: 'hello bob' });
     expect(sent).toMatchObject({ outgoing: true, state: 'sending', senderHandle: alice.handle });
     expect(sent.id).toMatch(/^\d{16}\.[0-9a-f]{32}$/);
 
-    const bobChat = `u:${(await alice.core.getContact({ conversationId: chat.id })).userId}`;
+    const bobChat = `u:${(await alice.call('getContact', { conversationId: chat.id })).userId}`;
     expect(bobChat).toBe(chat.id);
     const aliceOnBob = await waitFor(
       async () => (await bob.client.listConversations())[0],
@@ -44,9 +44,9 @@ describe('ChatCore on the client core, against the real relay', () => {
     // her next message comes back delivered, and read once he reads it.
     const aliceId = ((await alice.meta.get('device-address')) as { userId: string }).userId;
     await bob.client.acceptRequest(aliceId);
-    const again = await alice.core.sendText({ conversationId: chat.id, text: 'still there?' });
+    const again = await alice.call('sendText', { conversationId: chat.id, text: 'still there?' });
     const stateOfAgain = async () =>
-      (await alice.core.getMessages({ conversationId: chat.id, limit: 10 })).messages.find(
+      (await alice.call('getMessages', { conversationId: chat.id, limit: 10 })).messages.find(
         (m) => m.id === again.id,
       )?.state;
     await waitFor(async () => (await stateOfAgain()) === 'delivered', 'delivered');
@@ -63,9 +63,9 @@ describe('ChatCore on the client core, against the real relay', () => {
     expect(alice.events).toContainEqual({ type: 'messages', conversationId: chat.id });
     expect(alice.events).toContainEqual({ type: 'conversations' });
 
-    const [summary] = await alice.core.listConversations();
+    const [summary] = await alice.call('listConversations');
     expect(summary).toMatchObject({ id: chat.id, unread: 2, lastMessage: { text: 'second line' } });
-    const page = await alice.core.getMessages({ conversationId: chat.id, limit: 10 });
+    const page = await alice.call('getMessages', { conversationId: chat.id, limit: 10 });
     expect(page.messages.map((m) => [m.text, m.outgoing, m.senderHandle])).toEqual([
       ['hello bob', true, alice.handle],
       ['still there?', true, alice.handle],
@@ -74,10 +74,10 @@ describe('ChatCore on the client core, against the real relay', () => {
     ]);
 
     // Paging: the cursor is the oldest id of the page and stays inside the conversation.
-    const newest = await alice.core.getMessages({ conversationId: chat.id, limit: 2 });
+    const newest = await alice.call('getMessages', { conversationId: chat.id, limit: 2 });
     expect(newest.messages.map((m) => m.text)).toEqual(['hi alice', 'second line']);
     expect(newest.before).toBe(newest.messages[0]?.id);
-    const older = await alice.core.getMessages({
+    const older = await alice.call('getMessages', {
       conversationId: chat.id,
       limit: 2,
       ...(newest.before === null ? {} : { before: newest.before }),
@@ -87,7 +87,7 @@ describe('ChatCore on the client core, against the real relay', () => {
     // Reading the first incoming one leaves one unread and clears the notification.
     const firstIncoming = page.messages[2];
     if (firstIncoming === undefined) throw new Error('missing message');
-    await alice.core.markRead({ conversationId: chat.id, upTo: firstIncoming.id });
+    await alice.call('markRead', { conversationId: chat.id, upTo: firstIncoming.id });
     expect(await alice.core.unreadTotal()).toBe(1);
     expect(alice.cleared).toEqual([chat.id]);
 
@@ -101,32 +101,32 @@ describe('ChatCore on the client core, against the real relay', () => {
     expect(alice.notices).toHaveLength(2);
 
     // Safety numbers: both sides compute the same 60 digits; verified flag round-trips.
-    const contact = await alice.core.getContact({ conversationId: chat.id });
+    const contact = await alice.call('getContact', { conversationId: chat.id });
     const onBobSide = await bob.client.getContact(aliceId);
     expect(contact.safetyNumber.groups.join('')).toMatch(/^\d{60}$/);
     expect(contact.safetyNumber.groups).toEqual(onBobSide.safetyNumber?.groups);
     expect(contact.safetyNumber.qrPayload).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(contact).toMatchObject({ handle: bob.handle, verified: false, identityChange: null });
     expect(
-      (await alice.core.setVerified({ userId: contact.userId, verified: true })).verified,
+      (await alice.call('setVerified', { userId: contact.userId, verified: true })).verified,
     ).toBe(true);
-    expect((await alice.core.listConversations())[0]?.verified).toBe(true);
+    expect((await alice.call('listConversations'))[0]?.verified).toBe(true);
     expect(alice.reports).toEqual([]);
   });
 
   it('keeps messages that arrive while locked sealed in the inbox, then shows them in order after unlock', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
-    const chat = await alice.core.startConversation({ handle: bob.handle });
-    await alice.core.sendText({ conversationId: chat.id, text: 'ping' });
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    await alice.call('sendText', { conversationId: chat.id, text: 'ping' });
     const aliceOnBob = await waitFor(
       async () => (await bob.client.listConversations())[0],
       'bob sees the conversation',
     );
     await waitFor(
       async () =>
-        (await alice.core.getMessages({ conversationId: chat.id, limit: 1 })).messages[0]?.state ===
-        'stored',
+        (await alice.call('getMessages', { conversationId: chat.id, limit: 1 })).messages[0]
+          ?.state === 'stored',
       'ping stored',
     );
 
@@ -157,8 +157,8 @@ describe('ChatCore on the client core, against the real relay', () => {
   it('survives the worker dying: the outbox is sent after the restart and waiting messages arrive', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
-    const chat = await alice.core.startConversation({ handle: bob.handle });
-    await alice.core.sendText({ conversationId: chat.id, text: 'before' });
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    await alice.call('sendText', { conversationId: chat.id, text: 'before' });
     const aliceOnBob = await waitFor(
       async () => (await bob.client.listConversations())[0],
       'bob sees the conversation',
@@ -170,7 +170,7 @@ describe('ChatCore on the client core, against the real relay', () => {
     const retrying = alice.core.relayStatus();
     expect(retrying).toMatchObject({ state: 'retrying', problem: 'unreachable' });
     expect(retrying.state === 'retrying' && retrying.nextRetryAt).toBeGreaterThan(Date.now() - 1);
-    await alice.core.sendText({ conversationId: chat.id, text: 'written offline' });
+    await alice.call('sendText', { conversationId: chat.id, text: 'written offline' });
     const revived = await alice.restart();
     await relay().restart();
 
@@ -198,8 +198,8 @@ describe('ChatCore on the client core, against the real relay', () => {
     );
     await waitFor(
       async () =>
-        (await revived.getMessages({ conversationId: chat.id, limit: 10 })).messages[1]?.state ===
-        'delivered',
+        (await alice.call('getMessages', { conversationId: chat.id, limit: 10 })).messages[1]
+          ?.state === 'delivered',
       'delivered after the restart',
     );
   });
@@ -223,23 +223,27 @@ describe('ChatCore on the client core, against the real relay', () => {
       })
       .catch(codeOf);
     expect(taken).toBe('HANDLE_TAKEN');
-    expect(await alice.core.startConversation({ handle: 'nobody.here' }).catch(codeOf)).toBe(
+    expect(await alice.call('startConversation', { handle: 'nobody.here' }).catch(codeOf)).toBe(
       'HANDLE_NOT_FOUND',
     );
-    expect(await alice.core.startConversation({ handle: alice.handle }).catch(codeOf)).toBe(
+    expect(await alice.call('startConversation', { handle: alice.handle }).catch(codeOf)).toBe(
       'OWN_HANDLE',
     );
     const missing = 'u:00000000-0000-4000-8000-000000000000';
-    expect(await alice.core.getMessages({ conversationId: missing, limit: 5 }).catch(codeOf)).toBe(
-      'CONVERSATION_NOT_FOUND',
-    );
-    expect(await alice.core.sendText({ conversationId: missing, text: 'x' }).catch(codeOf)).toBe(
-      'CONVERSATION_NOT_FOUND',
-    );
-    const bob = await peer('bob');
-    const chat = await alice.core.startConversation({ handle: bob.handle });
     expect(
-      await alice.core.markRead({ conversationId: chat.id, upTo: 'not-an-id' }).catch(codeOf),
+      await alice.call('getMessages', { conversationId: missing, limit: 5 }).catch(codeOf),
+    ).toBe('CONVERSATION_NOT_FOUND');
+    expect(await alice.call('sendText', { conversationId: missing, text: 'x' }).catch(codeOf)).toBe(
+      'CONVERSATION_NOT_FOUND',
+    );
+    // A malformed conversation id is a bad argument, not a blocked contact.
+    expect(
+      await alice.call('sendText', { conversationId: 'x:not-a-chat', text: 'x' }).catch(codeOf),
+    ).toBe('BAD_ARGUMENT');
+    const bob = await peer('bob');
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    expect(
+      await alice.call('markRead', { conversationId: chat.id, upTo: 'not-an-id' }).catch(codeOf),
     ).toBe('BAD_ARGUMENT');
     const unreachable = await alice.core
       .beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' })

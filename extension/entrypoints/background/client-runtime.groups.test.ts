@@ -1,5 +1,5 @@
 /**
- * Issue 6 through the extension's ChatCore (chat-core.ts), in Node against the
+ * Issue 6 through the extension's request table (requests/), in Node against the
  * REAL relay process, with the worker's storage behaviour (records sealed
  * while locked, except the expiry keys and deletes: locked-policy.ts) and
  * plain shared/client peers on the other side: groups (names, previews,
@@ -26,22 +26,22 @@ function eventsOf<T extends ParleyEvent['type']>(events: readonly ParleyEvent[],
   return events.filter((e): e is Extract<ParleyEvent, { type: T }> => e.type === type);
 }
 
-describe('groups through the ChatCore', () => {
+describe('groups through the worker', () => {
   it('creates a group by handle, names senders, previews, notifies, shows typing, changes roles and removes', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
     const carol = await peer('carol');
 
     expect(
-      await alice.core
-        .createGroup({ name: 'Trip', members: [bob.handle, 'nobody.here'] })
+      await alice
+        .call('createGroup', { name: 'Trip', members: [bob.handle, 'nobody.here'] })
         .catch((e: unknown) => [codeOf(e), (e as { details?: unknown }).details]),
     ).toEqual(['HANDLE_NOT_FOUND', { handle: 'nobody.here' }]);
     expect(
-      await alice.core.createGroup({ name: 'Trip', members: [alice.handle] }).catch(codeOf),
+      await alice.call('createGroup', { name: 'Trip', members: [alice.handle] }).catch(codeOf),
     ).toBe('OWN_HANDLE');
 
-    const created = await alice.core.createGroup({
+    const created = await alice.call('createGroup', {
       name: 'Trip',
       members: [bob.handle, carol.handle],
     });
@@ -51,7 +51,7 @@ describe('groups through the ChatCore', () => {
       group: { myRole: 'owner', memberCount: 3 },
     });
     const id = created.id;
-    const group = await alice.core.getGroup({ conversationId: id });
+    const group = await alice.call('getGroup', { conversationId: id });
     expect(group.members.map((m) => [m.handle, m.role, m.isSelf])).toEqual([
       [alice.handle, 'owner', true],
       ...[bob.handle, carol.handle].sort().map((h) => [h, 'member', false]),
@@ -80,10 +80,10 @@ describe('groups through the ChatCore', () => {
 
     await bob.client.sendText({ conversationId: id, text: 'hello from bob' });
     await waitFor(async () => (await textsOf(alice, id)).includes('hello from bob'), 'bob’s text');
-    const page = await alice.core.getMessages({ conversationId: id, limit: 20 });
+    const page = await alice.call('getMessages', { conversationId: id, limit: 20 });
     const fromBob = page.messages.find((m) => m.text === 'hello from bob');
     expect(fromBob).toMatchObject({ outgoing: false, senderHandle: bob.handle });
-    const summary = (await alice.core.listConversations()).find((c) => c.id === id);
+    const summary = (await alice.call('listConversations')).find((c) => c.id === id);
     expect(summary?.lastMessage).toMatchObject({
       text: 'hello from bob',
       senderHandle: bob.handle,
@@ -96,11 +96,11 @@ describe('groups through the ChatCore', () => {
     });
 
     // Alice's message: receipts counted per member.
-    const sent = await alice.core.sendText({ conversationId: id, text: 'hi both' });
+    const sent = await alice.call('sendText', { conversationId: id, text: 'hi both' });
     await waitFor(async () => (await peerTexts(carol, id)).includes('hi both'), 'carol gets it');
     await carol.client.markRead({ conversationId: id });
     await waitFor(async () => {
-      const m = (await alice.core.getMessages({ conversationId: id, limit: 20 })).messages.find(
+      const m = (await alice.call('getMessages', { conversationId: id, limit: 20 })).messages.find(
         (x) => x.id === sent.id,
       );
       return m?.receipts?.read === 1 && m.receipts.total === 2 ? m : undefined;
@@ -115,7 +115,7 @@ describe('groups through the ChatCore', () => {
         ),
       'typing event',
     );
-    expect((await alice.core.listConversations()).find((c) => c.id === id)?.typing).toEqual([
+    expect((await alice.call('listConversations')).find((c) => c.id === id)?.typing).toEqual([
       carol.handle,
     ]);
     // A message from the typer ends their typing.
@@ -130,32 +130,32 @@ describe('groups through the ChatCore', () => {
     const carolId = group.members.find((m) => m.handle === carol.handle)?.userId ?? '';
     expect(
       (
-        await alice.core.setGroupRole({ conversationId: id, userId: bobId, role: 'admin' })
+        await alice.call('setGroupRole', { conversationId: id, userId: bobId, role: 'admin' })
       ).members.find((m) => m.userId === bobId)?.role,
     ).toBe('admin');
-    expect((await alice.core.renameGroup({ conversationId: id, name: 'Trip 2' })).name).toBe(
+    expect((await alice.call('renameGroup', { conversationId: id, name: 'Trip 2' })).name).toBe(
       'Trip 2',
     );
-    const after = await alice.core.removeGroupMember({ conversationId: id, userId: carolId });
+    const after = await alice.call('removeGroupMember', { conversationId: id, userId: carolId });
     expect(after.members.map((m) => m.handle)).not.toContain(carol.handle);
     await waitFor(
       async () => (await carol.client.getGroup(id)).myRole === null,
       'carol learns she was removed',
     );
     expect(eventsOf(alice.events, 'group').some((e) => e.conversationId === id)).toBe(true);
-    await alice.core.sendText({ conversationId: id, text: 'after carol left' });
+    await alice.call('sendText', { conversationId: id, text: 'after carol left' });
     await waitFor(async () => (await peerTexts(bob, id)).includes('after carol left'), 'bob');
     expect(await peerTexts(carol, id)).not.toContain('after carol left');
 
     // The owner cannot leave without handing ownership over (a group without an owner is invalid).
-    expect(await alice.core.leaveGroup({ conversationId: id }).catch(codeOf)).toBe(
+    expect(await alice.call('leaveGroup', { conversationId: id }).catch(codeOf)).toBe(
       'GROUP_STATE_INVALID',
     );
     expect(alice.reports).toEqual([]);
   });
 });
 
-describe('message requests through the ChatCore', () => {
+describe('message requests through the worker', () => {
   it('accepts one request, blocks another (the relay drops what they send) and deletes a conversation', async () => {
     const alice = await onboard('alice');
     const dave = await peer('dave');
@@ -163,12 +163,12 @@ describe('message requests through the ChatCore', () => {
     const daveChat = (await dave.client.startConversation(alice.handle)).id;
     await dave.client.sendText({ conversationId: daveChat, text: 'hi, it’s dave' });
     const fromDave = await waitFor(
-      async () => (await alice.core.listConversations()).find((c) => c.title === dave.handle),
+      async () => (await alice.call('listConversations')).find((c) => c.title === dave.handle),
       'dave’s request',
     );
     expect(fromDave).toMatchObject({ isRequest: true, peerId: dave.userId });
     expect(fromDave.presence).toBeUndefined(); // no presence for requests
-    const accepted = await alice.core.acceptRequest({ conversationId: fromDave.id });
+    const accepted = await alice.call('acceptRequest', { conversationId: fromDave.id });
     expect(accepted.isRequest).toBeUndefined();
     // Accepting lets receipts flow: Dave sees his next message delivered.
     const next = await dave.client.sendText({ conversationId: daveChat, text: 'thanks' });
@@ -180,15 +180,15 @@ describe('message requests through the ChatCore', () => {
     const eveChat = (await eve.client.startConversation(alice.handle)).id;
     await eve.client.sendText({ conversationId: eveChat, text: 'buy my stuff' });
     const fromEve = await waitFor(
-      async () => (await alice.core.listConversations()).find((c) => c.title === eve.handle),
+      async () => (await alice.call('listConversations')).find((c) => c.title === eve.handle),
       'eve’s request',
     );
-    await alice.core.blockContact({ userId: fromEve.peerId ?? '' });
-    expect((await alice.core.listConversations()).find((c) => c.id === fromEve.id)?.blocked).toBe(
+    await alice.call('blockContact', { userId: fromEve.peerId ?? '' });
+    expect((await alice.call('listConversations')).find((c) => c.id === fromEve.id)?.blocked).toBe(
       true,
     );
     expect(
-      await alice.core.sendText({ conversationId: fromEve.id, text: 'no' }).catch(codeOf),
+      await alice.call('sendText', { conversationId: fromEve.id, text: 'no' }).catch(codeOf),
     ).toBe('CONTACT_BLOCKED');
     // The relay refuses her sends to Alice now; a message Dave sends after hers
     // still arrives, so hers had its chance.
@@ -197,28 +197,29 @@ describe('message requests through the ChatCore', () => {
     await waitFor(async () => (await textsOf(alice, fromDave.id)).includes('after eve'), 'dave');
     expect(await textsOf(alice, fromEve.id)).not.toContain('are you there?');
 
-    await alice.core.unblockContact({ userId: fromEve.peerId ?? '' });
+    await alice.call('unblockContact', { userId: fromEve.peerId ?? '' });
     expect(
-      (await alice.core.listConversations()).find((c) => c.id === fromEve.id)?.blocked,
+      (await alice.call('listConversations')).find((c) => c.id === fromEve.id)?.blocked,
     ).toBeUndefined();
-    await alice.core.deleteConversation({ conversationId: fromEve.id });
-    expect((await alice.core.listConversations()).map((c) => c.id)).not.toContain(fromEve.id);
+    await alice.call('deleteConversation', { conversationId: fromEve.id });
+    expect((await alice.call('listConversations')).map((c) => c.id)).not.toContain(fromEve.id);
     expect(alice.reports).toEqual([]);
   });
 });
 
-describe('disappearing messages through the ChatCore', () => {
+describe('disappearing messages through the worker', () => {
   it('sets the timer, keeps the expiry alarm at the next deadline, and sweeps while locked', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob', { now: () => alice.now() });
-    const chat = await alice.core.startConversation({ handle: bob.handle });
-    expect((await alice.core.setTimer({ conversationId: chat.id, timerMs: 30_000 })).timerMs).toBe(
-      30_000,
-    );
-    const notice = (await alice.core.getMessages({ conversationId: chat.id, limit: 5 })).messages;
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    expect(
+      (await alice.call('setTimer', { conversationId: chat.id, timerMs: 30_000 })).timerMs,
+    ).toBe(30_000);
+    const notice = (await alice.call('getMessages', { conversationId: chat.id, limit: 5 }))
+      .messages;
     expect(notice.map((m) => m.system)).toContain('timer-changed');
 
-    const sent = await alice.core.sendText({ conversationId: chat.id, text: 'self-destructs' });
+    const sent = await alice.call('sendText', { conversationId: chat.id, text: 'self-destructs' });
     expect(sent).toMatchObject({ expiresIn: 30_000 });
     expect(sent.expiresAt).toBeDefined();
     await waitFor(() => alice.expiryAlarms.at(-1) === sent.expiresAt, 'alarm at the deadline');
@@ -236,7 +237,7 @@ describe('disappearing messages through the ChatCore', () => {
     await waitFor(() => alice.expiryAlarms.at(-1) === null, 'alarm cleared');
     await alice.unlock();
     expect(await textsOf(alice, chat.id)).not.toContain('self-destructs');
-    const listed = (await alice.core.listConversations()).find((c) => c.id === chat.id);
+    const listed = (await alice.call('listConversations')).find((c) => c.id === chat.id);
     expect(listed?.lastMessage?.text ?? '').not.toContain('self-destructs');
     expect(alice.reports).toEqual([]);
   });
@@ -244,11 +245,11 @@ describe('disappearing messages through the ChatCore', () => {
   it('a worker that starts after the deadline (locked) deletes what ran out', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
-    const chat = await alice.core.startConversation({ handle: bob.handle });
-    await alice.core.setTimer({ conversationId: chat.id, timerMs: 30_000 });
-    const sent = await alice.core.sendText({ conversationId: chat.id, text: 'gone by morning' });
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    await alice.call('setTimer', { conversationId: chat.id, timerMs: 30_000 });
+    const sent = await alice.call('sendText', { conversationId: chat.id, text: 'gone by morning' });
     await waitFor(async () => {
-      const m = (await alice.core.getMessages({ conversationId: chat.id, limit: 5 })).messages;
+      const m = (await alice.call('getMessages', { conversationId: chat.id, limit: 5 })).messages;
       return m.find((x) => x.id === sent.id)?.state === 'stored';
     }, 'stored');
 
@@ -265,12 +266,12 @@ describe('disappearing messages through the ChatCore', () => {
   });
 });
 
-describe('settings through the ChatCore', () => {
+describe('settings through the worker', () => {
   it('turning typing indicators off stops them from being sent', async () => {
     const alice = await onboard('alice');
     const bob = await peer('bob');
-    const chat = await alice.core.startConversation({ handle: bob.handle });
-    await alice.core.sendText({ conversationId: chat.id, text: 'hello' });
+    const chat = await alice.call('startConversation', { handle: bob.handle });
+    await alice.call('sendText', { conversationId: chat.id, text: 'hello' });
     const onBob = await waitFor(async () => (await bob.client.listConversations())[0], 'bob');
     await bob.client.acceptRequest(onBob.peer ?? '');
     const typing: boolean[] = [];
@@ -278,16 +279,16 @@ describe('settings through the ChatCore', () => {
 
     alice.setSettings({ typingIndicators: false });
     await alice.unlock(); // the settings reach the client core by the end of an unlock at the latest
-    await alice.core.sendTyping({ conversationId: chat.id, typing: true });
+    await alice.call('sendTyping', { conversationId: chat.id, typing: true });
     // A marker message after the typing call: once Bob has it, any typing would have arrived.
-    await alice.core.sendText({ conversationId: chat.id, text: 'marker' });
+    await alice.call('sendText', { conversationId: chat.id, text: 'marker' });
     await waitFor(async () => (await peerTexts(bob, onBob.id)).includes('marker'), 'marker');
     expect(typing).toEqual([]);
 
     alice.setSettings({ typingIndicators: true });
     await alice.unlock();
     await waitFor(async () => {
-      await alice.core.sendTyping({ conversationId: chat.id, typing: true });
+      await alice.call('sendTyping', { conversationId: chat.id, typing: true });
       return typing.includes(true);
     }, 'typing after turning it back on');
   });

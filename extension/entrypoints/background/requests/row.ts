@@ -1,0 +1,39 @@
+/**
+ * What one request is: a row of the request table (table.ts). A row is data:
+ * the valibot schema its payload must pass, whether the vault must be open,
+ * and the handler that answers it from the client core and the shell.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+import type * as v from 'valibot';
+import type { ParleyClient } from '../../../../shared/client/parley-client.ts';
+import type { ChatViews } from '../chat-views.ts';
+import type { ClientRuntime } from '../client-runtime.ts';
+import type { ParleyShell } from '../service.ts';
+
+/** What handlers work with. */
+export interface RequestContext {
+  /** The messaging core (shared/client): what chat, group and contact handlers call. */
+  readonly client: ParleyClient;
+  /** The client's data as pages see it: names, presence, typing (chat-views.ts). */
+  readonly views: ChatViews;
+  /** The client's life in the worker: registration, reconnects (client-runtime.ts). */
+  readonly runtime: ClientRuntime;
+  /** Vault, onboarding record, settings, status, auto-lock, focus (service.ts). */
+  readonly shell: ParleyShell;
+  /** The conversation's system notification goes away (it was read or deleted). */
+  readonly clearNotification: (conversationId: string) => void;
+}
+
+export interface RequestRow<S extends v.GenericSchema, R> {
+  /** The payload's schema: its input type is what pages send, its output what `run` gets. */
+  readonly input: S;
+  /** Refused with VAULT_LOCKED (after the payload check) unless the vault is open. */
+  readonly unlocked: boolean;
+  readonly run: (ctx: RequestContext, input: v.InferOutput<S>) => Promise<R>;
+}
+
+/** Declares a row; only here so TypeScript infers the schema and answer types per row. */
+export function request<S extends v.GenericSchema, R>(row: RequestRow<S, R>): RequestRow<S, R> {
+  return row;
+}
