@@ -7,16 +7,17 @@
 import { utf8 } from '../../shared/bytes.ts';
 import {
   bundleFromKeySet,
-  encodeIdentity,
   generateDeviceKeySet,
+  preKeysOf,
+} from '../../shared/crypto/device-key-set.ts';
+import {
+  encodeIdentity,
   generateIdentityKeyPair,
   type IdentityKeyPair,
-  memoryPreKeyLookup,
-  type PreKeyBundle,
-  type PreKeyLookup,
-  preKeysOf,
   publicIdentity,
-} from '../../shared/crypto/keys.ts';
+} from '../../shared/crypto/identity.ts';
+import { memoryPreKeyLookup, type PreKeyLookup } from '../../shared/crypto/prekey-lookup.ts';
+import type { PreKeyBundle } from '../../shared/crypto/prekeys.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { computeSafetyNumber } from '../../shared/crypto/safety-number.ts';
 import {

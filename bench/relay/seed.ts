@@ -13,8 +13,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { openDatabase } from '../../edge/db/open.ts';
+import { certifyDevice } from '../../shared/crypto/device-certificate.ts';
 import { signingKeyPairFromPrivate } from '../../shared/crypto/ed25519.ts';
-import { certifyDevice, generateIdentityKeyPair } from '../../shared/crypto/keys.ts';
+import { generateIdentityKeyPair } from '../../shared/crypto/identity.ts';
 
 export interface SeededDevice {
   readonly userId: string;

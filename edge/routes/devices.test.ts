@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../shared/bytes.ts';
-import { generateIdentityKeyPair } from '../../shared/crypto/keys.ts';
+import { generateIdentityKeyPair } from '../../shared/crypto/identity.ts';
 import {
   accountWithDevice,
   createDevice,

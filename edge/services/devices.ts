@@ -6,18 +6,19 @@
  * shapes of shared/wire/rest-devices.ts (bytes as Uint8Array).
  */
 import type { Bytes } from '../../shared/bytes.ts';
+import { validateDeviceCertificate } from '../../shared/crypto/device-certificate.ts';
+import { type PublicIdentity, validatePublicIdentity } from '../../shared/crypto/identity.ts';
+import {
+  validateKemPreKey,
+  validateOneTimePreKey,
+  validateSignedPreKey,
+} from '../../shared/crypto/prekey-validation.ts';
 import {
   type KemPreKeyPublic,
   type OneTimePreKeyPublic,
   PreKeyKind,
-  type PublicIdentity,
   type SignedPreKeyPublic,
-  validateDeviceCertificate,
-  validateKemPreKey,
-  validateOneTimePreKey,
-  validatePublicIdentity,
-  validateSignedPreKey,
-} from '../../shared/crypto/keys.ts';
+} from '../../shared/crypto/prekeys.ts';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import {
   BLOCK_LIST_MAX,

@@ -1,21 +1,19 @@
 /**
  * Test client for the relay's REST side: passkey accounts (through the
  * software authenticator, so the real verification path runs), devices with
- * real keys from shared/crypto/keys.ts, and device-signed requests. The same
+ * real keys from shared/crypto (identity, device-key-set), and device-signed requests. The same
  * helpers drive an in-process app (`app.request`) and a real relay process
  * (`fetch`), through the `Http` function they are given.
  */
 import { type Bytes, toBase64Url } from '../../shared/bytes.ts';
-import type { SigningKeyPair } from '../../shared/crypto/ed25519.ts';
 import {
   certifyDevice,
   type DeviceCertificate,
-  type DeviceKeySet,
   generateDeviceKey,
-  generateDeviceKeySet,
-  generateIdentityKeyPair,
-  type IdentityKeyPair,
-} from '../../shared/crypto/keys.ts';
+} from '../../shared/crypto/device-certificate.ts';
+import { type DeviceKeySet, generateDeviceKeySet } from '../../shared/crypto/device-key-set.ts';
+import type { SigningKeyPair } from '../../shared/crypto/ed25519.ts';
+import { generateIdentityKeyPair, type IdentityKeyPair } from '../../shared/crypto/identity.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
 import { createAuthFrame } from '../../shared/wire/device-auth.ts';

@@ -18,19 +18,19 @@
  */
 import * as v from 'valibot';
 import type { Bytes } from '../bytes.ts';
+import { certifyDevice } from '../crypto/device-certificate.ts';
 import {
   exportSigningPrivate,
   generateSigningKeyPair,
   importSigningPrivate,
 } from '../crypto/ed25519.ts';
 import {
-  certifyDevice,
   generateIdentityKeyPair,
   type IdentityKeyPair,
-  PreKeyKind,
   type PublicIdentity,
   publicIdentity,
-} from '../crypto/keys.ts';
+} from '../crypto/identity.ts';
+import { PreKeyKind } from '../crypto/prekeys.ts';
 import { exportDhPrivateRaw, importDhKeyPair } from '../crypto/x25519.ts';
 import { ErrorCode, fail, isParleyError, ParleyError } from '../errors.ts';
 import { normalizeHandle } from '../wire/handle.ts';

@@ -12,7 +12,7 @@
  */
 import * as v from 'valibot';
 import { type Bytes, utf8 } from '../bytes.ts';
-import { encodeIdentity, type PublicIdentity, sameIdentity } from '../crypto/keys.ts';
+import { encodeIdentity, type PublicIdentity, sameIdentity } from '../crypto/identity.ts';
 import { computeSafetyNumber, safetyNumberGroups } from '../crypto/safety-number.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
 import { bytesOf, decodeRecord, encodeRecord, IntField } from './record-codec.ts';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { encodeIdentity } from '../crypto/keys.ts';
+import { encodeIdentity } from '../crypto/identity.ts';
 import { deserializeSenderKeyRecord } from '../crypto/sender-key-record.ts';
 import { decryptGroupMessage } from '../crypto/sender-keys.ts';
 import { isParleyError } from '../errors.ts';

@@ -17,19 +17,19 @@
  * leaves unused keys behind, never a published key we cannot open.
  */
 import * as v from 'valibot';
+import type { IdentityKeyPair } from '../crypto/identity.ts';
+import type { PreKeyLookup } from '../crypto/prekey-lookup.ts';
 import {
   generateKemPreKey,
   generateOneTimePreKeys,
   generateSignedPreKey,
-  type IdentityKeyPair,
   type KemPreKeyPair,
   PreKeyKind as Kind,
   type OneTimePreKeyPair,
   type PreKeyKind,
-  type PreKeyLookup,
   type PreKeyPair,
   type SignedPreKeyPair,
-} from '../crypto/keys.ts';
+} from '../crypto/prekeys.ts';
 import type { Random } from '../crypto/random.ts';
 import { exportDhPrivateRaw, generateDhKeyPair, importDhKeyPair } from '../crypto/x25519.ts';
 import {

@@ -19,14 +19,10 @@
  */
 import * as v from 'valibot';
 import { type Bytes, equalBytes } from '../bytes.ts';
-import {
-  type PreKeyBundle,
-  PreKeyKind,
-  type PublicIdentity,
-  sameIdentity,
-  validateDeviceCertificate,
-} from '../crypto/keys.ts';
+import { validateDeviceCertificate } from '../crypto/device-certificate.ts';
+import { type PublicIdentity, sameIdentity } from '../crypto/identity.ts';
 import { MessageType } from '../crypto/message-format.ts';
+import { type PreKeyBundle, PreKeyKind } from '../crypto/prekeys.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,

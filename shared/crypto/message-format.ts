@@ -34,7 +34,7 @@ import { ErrorCode, fail } from '../errors.ts';
 import { GCM_TAG_BYTES } from './aead.ts';
 import { ByteReader } from './byte-codec.ts';
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from './ed25519.ts';
-import type { PublicIdentity } from './keys.ts';
+import type { PublicIdentity } from './identity.ts';
 import { MLKEM768_CIPHERTEXT_BYTES } from './mlkem.ts';
 import { PADDING_BLOCK, paddedLength } from './padding.ts';
 import { X25519_KEY_BYTES } from './x25519.ts';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Bytes, toBase64Url, toHex, utf8 } from '../bytes.ts';
-import { identityKeyPairFromPrivate } from './keys.ts';
+import { identityKeyPairFromPrivate } from './identity.ts';
 import { encodeRatchetHeader } from './message-format.ts';
 import {
   initiatorState,

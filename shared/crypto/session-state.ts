@@ -5,7 +5,7 @@
  * immutable; session.ts returns a new one for every change.
  */
 import { type Bytes, concat } from '../bytes.ts';
-import { encodeIdentity, type IdentityPublicKeys } from './keys.ts';
+import { encodeIdentity, type IdentityPublicKeys } from './identity.ts';
 import type { PreKeyFields } from './message-format.ts';
 import type { RatchetState } from './ratchet.ts';
 import type { KeyAgreement } from './x3dh.ts';

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bytes, toHex, utf8 } from '../bytes.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
-import { bundleFromKeySet } from './keys.ts';
+import { bundleFromKeySet } from './device-key-set.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, fromHex, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
-import { bundleFromKeySet, encodeIdentity, publicIdentity } from './keys.ts';
+import { bundleFromKeySet } from './device-key-set.ts';
+import { encodeIdentity, publicIdentity } from './identity.ts';
 import { MAX_PLAINTEXT_BYTES, MessageType } from './message-format.ts';
 import {
   acceptIncomingSession,

@@ -15,12 +15,10 @@ import { ErrorCode, fail } from '../errors.ts';
 import { GCM_TAG_BYTES } from './aead.ts';
 import {
   type IdentityKeyPair,
-  type PreKeyBundle,
-  type PreKeyLookup,
   type PublicIdentity,
   publicIdentity,
   sameIdentity,
-} from './keys.ts';
+} from './identity.ts';
 import {
   associatedData,
   type DecodedMessage,
@@ -36,6 +34,8 @@ import {
   writeRatchetHeader,
 } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
+import type { PreKeyLookup } from './prekey-lookup.ts';
+import type { PreKeyBundle } from './prekeys.ts';
 import type { Random } from './random.ts';
 import {
   advanceSendingChain,

@@ -5,21 +5,18 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { concat, fromHex, u32be, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
-import { signWithContext } from './ed25519.ts';
 import {
   bundleFromKeySet,
   type DeviceKeySet,
   generateDeviceKeySet,
-  identityKeyPairFromPrivate,
-  memoryPreKeyLookup,
-  type PreKeyBundle,
-  PreKeyKind,
-  type PreKeyLookup,
   preKeysOf,
-  publicIdentity,
-} from './keys.ts';
+} from './device-key-set.ts';
+import { signWithContext } from './ed25519.ts';
+import { identityKeyPairFromPrivate, publicIdentity } from './identity.ts';
 import { Label, SignatureContext } from './labels.ts';
 import type { PreKeyFields } from './message-format.ts';
+import { memoryPreKeyLookup, type PreKeyLookup } from './prekey-lookup.ts';
+import { type PreKeyBundle, PreKeyKind } from './prekeys.ts';
 import {
   queuedDhKeyPairs,
   queuedRandom,

@@ -19,20 +19,14 @@
  */
 import { type Bytes, concat } from '../bytes.ts';
 import { ErrorCode, fail, isParleyError, ParleyError } from '../errors.ts';
+import { beginIdentityValidation, type IdentityKeyPair } from './identity.ts';
 import { hkdf } from './kdf.ts';
-import {
-  beginIdentityValidation,
-  beginPreKeyBundleValidation,
-  type IdentityKeyPair,
-  lookupPreKey,
-  type PreKeyBundle,
-  PreKeyKind,
-  type PreKeyLookup,
-  type SignedPreKeyPair,
-} from './keys.ts';
 import { Label } from './labels.ts';
 import type { PreKeyFields } from './message-format.ts';
 import { decapsulate, encapsulate } from './mlkem.ts';
+import { lookupPreKey, type PreKeyLookup } from './prekey-lookup.ts';
+import { beginPreKeyBundleValidation } from './prekey-validation.ts';
+import { type PreKeyBundle, PreKeyKind, type SignedPreKeyPair } from './prekeys.ts';
 import type { Random } from './random.ts';
 import { type DhKeyPair, dh, importDhPublic, validateX25519Public } from './x25519.ts';
 

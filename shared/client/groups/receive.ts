@@ -19,7 +19,7 @@
 
 import * as v from 'valibot';
 import { type Bytes, toHex } from '../../bytes.ts';
-import { encodeIdentity, type IdentityPublicKeys } from '../../crypto/keys.ts';
+import { encodeIdentity, type IdentityPublicKeys } from '../../crypto/identity.ts';
 import {
   DISTRIBUTION_ID_BYTES,
   decodeDistributionMessage,

@@ -13,7 +13,7 @@
  * gap), and the sender key content carries the number of this very message,
  * which is where a device that receives the key starts counting.
  */
-import { encodeIdentity } from '../../crypto/keys.ts';
+import { encodeIdentity } from '../../crypto/identity.ts';
 import {
   createDistributionMessage,
   createSenderKey,

@@ -25,8 +25,8 @@
 import * as v from 'valibot';
 import { type Bytes, concat, equalBytes, fromHex, toHex, utf8 } from '../../bytes.ts';
 import { signWithContext, verifyWithContext } from '../../crypto/ed25519.ts';
+import type { IdentityPublicKeys } from '../../crypto/identity.ts';
 import { sha256Digest } from '../../crypto/kdf.ts';
-import type { IdentityPublicKeys } from '../../crypto/keys.ts';
 import { Label, SignatureContext } from '../../crypto/labels.ts';
 import { ErrorCode, fail, ParleyError } from '../../errors.ts';
 import { decodeCbor, encodeCbor } from '../../wire/cbor.ts';

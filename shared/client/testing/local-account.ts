@@ -5,14 +5,13 @@
  * and sessions.
  */
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
+import { generateIdentityKeyPair, publicIdentity } from '../../crypto/identity.ts';
 import {
-  generateIdentityKeyPair,
   kemPreKeyPublic,
   oneTimePreKeyPublic,
   type PreKeyBundle,
-  publicIdentity,
   signedPreKeyPublic,
-} from '../../crypto/keys.ts';
+} from '../../crypto/prekeys.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import type { Account } from '../account.ts';
 import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../prekeys.ts';

@@ -22,16 +22,11 @@ import { openDatabase } from '../../../edge/db/open.ts';
 import { RelayProcess } from '../../../edge/testing/relay-process.ts';
 import { WsTestClient } from '../../../edge/testing/ws-client.ts';
 import type { Bytes } from '../../bytes.ts';
+import { certifyDevice } from '../../crypto/device-certificate.ts';
+import { bundleFromKeySet, generateDeviceKeySet, preKeysOf } from '../../crypto/device-key-set.ts';
 import { signingKeyPairFromPrivate } from '../../crypto/ed25519.ts';
-import {
-  bundleFromKeySet,
-  certifyDevice,
-  encodeIdentity,
-  generateDeviceKeySet,
-  generateIdentityKeyPair,
-  memoryPreKeyLookup,
-  preKeysOf,
-} from '../../crypto/keys.ts';
+import { encodeIdentity, generateIdentityKeyPair } from '../../crypto/identity.ts';
+import { memoryPreKeyLookup } from '../../crypto/prekey-lookup.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import {
   createDistributionMessage,

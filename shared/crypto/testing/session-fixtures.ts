@@ -8,11 +8,10 @@ import {
   bundleFromKeySet,
   type DeviceKeySet,
   generateDeviceKeySet,
-  identityKeyPairFromPrivate,
-  memoryPreKeyLookup,
-  type PreKeyLookup,
   preKeysOf,
-} from '../keys.ts';
+} from '../device-key-set.ts';
+import { identityKeyPairFromPrivate } from '../identity.ts';
+import { memoryPreKeyLookup, type PreKeyLookup } from '../prekey-lookup.ts';
 import { systemRandom } from '../random.ts';
 import {
   acceptIncomingSession,

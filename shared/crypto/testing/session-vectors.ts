@@ -10,22 +10,24 @@
  */
 import { type Bytes, fromHex, toHex } from '../../bytes.ts';
 import { isParleyError } from '../../errors.ts';
-import { sha256Digest } from '../kdf.ts';
 import {
   encodeIdentity,
-  generateKemPreKey,
-  generateSignedPreKey,
   type IdentityKeyPair,
   identityKeyPairFromPrivate,
+  publicIdentity,
+} from '../identity.ts';
+import { sha256Digest } from '../kdf.ts';
+import { memoryPreKeyLookup } from '../prekey-lookup.ts';
+import {
+  generateKemPreKey,
+  generateSignedPreKey,
   kemPreKeyPublic,
-  memoryPreKeyLookup,
   type OneTimePreKeyPair,
   oneTimePreKeyPublic,
   PreKeyKind,
   type PreKeyPair,
-  publicIdentity,
   signedPreKeyPublic,
-} from '../keys.ts';
+} from '../prekeys.ts';
 import {
   acceptIncomingSession,
   createOutgoingSession,

@@ -7,7 +7,7 @@ import {
   generateIdentityKeyPair,
   type IdentityKeyPair,
   publicIdentity,
-} from '../../../crypto/keys.ts';
+} from '../../../crypto/identity.ts';
 import type { TransitionCheck } from '../state.ts';
 import {
   type GroupRole,

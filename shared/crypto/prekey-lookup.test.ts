@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../errors.ts';
+import { generateDeviceKeySet, preKeysOf } from './device-key-set.ts';
+import { lookupPreKey, memoryPreKeyLookup, type PreKeyLookup } from './prekey-lookup.ts';
+import { PreKeyKind } from './prekeys.ts';
+import { seededDhKeyPairs, seededRandom } from './testing/deterministic.ts';
+import { failure, failureCode } from './testing/errors.ts';
+import { now, set } from './testing/key-fixtures.ts';
+
+describe('prekey lookup', () => {
+  it('never resolves an id in another kind', async () => {
+    // Same id in every kind: each lookup must return its own kind.
+    const r = seededRandom('same-ids');
+    const same = await generateDeviceKeySet(
+      { random: r, now, generateDhKeyPair: seededDhKeyPairs(r) },
+      {
+        identity: set.identity,
+        signedPreKeyId: 1,
+        kemPreKeyId: 1,
+        firstOneTimePreKeyId: 1,
+        oneTimePreKeyCount: 1,
+      },
+    );
+    const lookup = memoryPreKeyLookup(preKeysOf(same));
+    expect((await lookupPreKey(lookup, PreKeyKind.SIGNED, 1)).kind).toBe(PreKeyKind.SIGNED);
+    expect((await lookupPreKey(lookup, PreKeyKind.ONE_TIME, 1)).kind).toBe(PreKeyKind.ONE_TIME);
+    expect((await lookupPreKey(lookup, PreKeyKind.KEM, 1)).kind).toBe(PreKeyKind.KEM);
+    expect(await failure(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toEqual({
+      code: ErrorCode.PREKEY_MISSING,
+    });
+  });
+
+  it('rejects a store that answers with another kind or id', async () => {
+    const wrongKind: PreKeyLookup = { getPreKey: async () => set.signedPreKey };
+    expect(
+      await failureCode(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id)),
+    ).toBe(ErrorCode.KEY_TYPE);
+    const wrongId: PreKeyLookup = { getPreKey: async () => set.oneTimePreKeys[0] };
+    expect(await failureCode(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).toBe(
+      ErrorCode.KEY_TYPE,
+    );
+  });
+});

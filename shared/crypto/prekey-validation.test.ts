@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../errors.ts';
+import { bundleFromKeySet } from './device-key-set.ts';
+import {
+  validateKemPreKey,
+  validateOneTimePreKey,
+  validatePreKeyBundle,
+  validateSignedPreKey,
+} from './prekey-validation.ts';
+import { type PreKeyBundle, PreKeyKind } from './prekeys.ts';
+import { failure, failureCode } from './testing/errors.ts';
+import { bundle, flip, LOW_ORDER, missing, other, set } from './testing/key-fixtures.ts';
+
+describe('prekeys', () => {
+  const signer = set.identity.signing.publicKey;
+
+  it('accept what the generator produced', async () => {
+    await validatePreKeyBundle(bundle);
+    await validateSignedPreKey(signer, bundle.signedPreKey);
+    validateOneTimePreKey(bundle.oneTimePreKey ?? missing());
+    await validateKemPreKey(signer, bundle.kemPreKey ?? missing());
+  });
+
+  it('signed prekey: bad signature, other signer, other id, low order, wrong kind, bad id', async () => {
+    const spk = bundle.signedPreKey;
+    expect(
+      await failure(() => validateSignedPreKey(signer, { ...spk, signature: flip(spk.signature) })),
+    ).toEqual({
+      code: ErrorCode.SIGNATURE_INVALID,
+      field: 'signedPreKey.signature',
+    });
+    expect(await failureCode(() => validateSignedPreKey(other.signing.publicKey, spk))).toBe(
+      ErrorCode.SIGNATURE_INVALID,
+    );
+    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: spk.id + 1 }))).toBe(
+      ErrorCode.SIGNATURE_INVALID,
+    );
+    expect(
+      await failure(() => validateSignedPreKey(signer, { ...spk, publicKey: LOW_ORDER })),
+    ).toEqual({
+      code: ErrorCode.KEY_LOW_ORDER,
+      field: 'signedPreKey.publicKey',
+    });
+    const asOneTime = { ...spk, kind: PreKeyKind.ONE_TIME } as unknown as typeof spk;
+    expect(await failureCode(() => validateSignedPreKey(signer, asOneTime))).toBe(
+      ErrorCode.KEY_TYPE,
+    );
+    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: -1 }))).toBe(
+      ErrorCode.BAD_ARGUMENT,
+    );
+    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: 2 ** 32 }))).toBe(
+      ErrorCode.BAD_ARGUMENT,
+    );
+  });
+
+  it('a signed prekey signature is not valid as a KEM prekey signature (context separation)', async () => {
+    const kpk = bundle.kemPreKey ?? missing();
+    const spk = bundle.signedPreKey;
+    const swapped = { ...kpk, id: spk.id, signature: spk.signature };
+    expect(await failureCode(() => validateKemPreKey(signer, swapped))).toBe(
+      ErrorCode.SIGNATURE_INVALID,
+    );
+  });
+
+  it('one-time prekey: length, low order, kind', async () => {
+    const opk = bundle.oneTimePreKey ?? missing();
+    expect(
+      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32 + 1) })),
+    ).toBe(ErrorCode.KEY_LENGTH);
+    expect(
+      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32) })),
+    ).toBe(ErrorCode.KEY_LOW_ORDER);
+    const asSigned = { ...opk, kind: PreKeyKind.SIGNED } as unknown as typeof opk;
+    expect(await failureCode(() => validateOneTimePreKey(asSigned))).toBe(ErrorCode.KEY_TYPE);
+  });
+
+  it('KEM prekey: length, invalid encapsulation key, signature', async () => {
+    const kpk = bundle.kemPreKey ?? missing();
+    expect(
+      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
+    ).toEqual({
+      code: ErrorCode.KEY_LENGTH,
+      field: 'kemPreKey.publicKey',
+    });
+    // Coefficients of 0xfff are >= q: not a valid ML-KEM encapsulation key (FIPS 203 §7.2).
+    const unreduced = Uint8Array.from(kpk.publicKey);
+    unreduced.fill(0xff, 0, 384);
+    expect(
+      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: unreduced })),
+    ).toEqual({
+      code: ErrorCode.KEY_INVALID,
+      field: 'kemPreKey.publicKey',
+    });
+    expect(
+      await failureCode(() =>
+        validateKemPreKey(signer, { ...kpk, publicKey: flip(kpk.publicKey, 1183) }),
+      ),
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+  });
+
+  it('bundle: reports the first failing field in a fixed order', async () => {
+    const broken: PreKeyBundle = {
+      ...bundle,
+      signedPreKey: { ...bundle.signedPreKey, signature: flip(bundle.signedPreKey.signature) },
+      kemPreKey: {
+        ...(bundle.kemPreKey ?? missing()),
+        signature: flip(bundle.kemPreKey?.signature ?? missing()),
+      },
+    };
+    expect(await failure(() => validatePreKeyBundle(broken))).toEqual({
+      code: ErrorCode.SIGNATURE_INVALID,
+      field: 'signedPreKey.signature',
+    });
+    const brokenIdentity = {
+      ...broken,
+      identity: { ...broken.identity, binding: flip(broken.identity.binding) },
+    };
+    expect((await failure(() => validatePreKeyBundle(brokenIdentity))).field).toBe(
+      'identity.binding',
+    );
+  });
+
+  it('bundle: one-time and KEM prekeys are optional', async () => {
+    await validatePreKeyBundle(bundleFromKeySet(set, { withKemPreKey: false }));
+    const noOpk = bundleFromKeySet(set);
+    expect(noOpk.oneTimePreKey).toBeUndefined();
+    expect(noOpk.kemPreKey?.id).toBe(9);
+  });
+});
