@@ -354,7 +354,12 @@ describe('prekey bundles', () => {
     );
     expect(full.error.code).toBe('PREKEY_LIMIT');
     const status = await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/prekeys'), 200);
-    expect(status).toEqual({ oneTimePreKeys: 200, signedPreKeyId: 1, kemPreKeyId: 1 });
+    expect(status).toEqual({
+      oneTimePreKeys: 200,
+      signedPreKeyId: 1,
+      kemPreKeyId: 1,
+      oneTimeKemPreKeys: 0,
+    });
 
     const spk = more.keys.signedPreKey;
     const rotated = {

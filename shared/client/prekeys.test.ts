@@ -8,9 +8,19 @@ const DAY = 86_400_000;
 describe('prekey maintenance plan', () => {
   it('refills one-time prekeys below 20 up to 100', () => {
     const fresh = { signed: [{ id: 1, createdAt: NOW }], kem: [{ id: 1, createdAt: NOW }] };
-    expect(planPrekeyMaintenance(20, fresh, NOW).refill).toBe(0);
-    expect(planPrekeyMaintenance(19, fresh, NOW).refill).toBe(81);
-    expect(planPrekeyMaintenance(0, fresh, NOW).refill).toBe(100);
+    expect(planPrekeyMaintenance({ oneTimePreKeys: 20 }, fresh, NOW).refill).toBe(0);
+    expect(planPrekeyMaintenance({ oneTimePreKeys: 19 }, fresh, NOW).refill).toBe(81);
+    expect(planPrekeyMaintenance({ oneTimePreKeys: 0 }, fresh, NOW).refill).toBe(100);
+  });
+
+  it('refills one-time ML-KEM prekeys below 10 up to 30, and none for a relay that does not store them', () => {
+    const fresh = { signed: [{ id: 1, createdAt: NOW }], kem: [{ id: 1, createdAt: NOW }] };
+    const plan = (oneTimeKemPreKeys?: number) =>
+      planPrekeyMaintenance({ oneTimePreKeys: 100, oneTimeKemPreKeys }, fresh, NOW).refillKem;
+    expect(plan(10)).toBe(0);
+    expect(plan(9)).toBe(21);
+    expect(plan(0)).toBe(30);
+    expect(plan(undefined)).toBe(0);
   });
 
   it('rotates signed and KEM prekeys after 7 days and purges retired ones after the grace period', () => {
@@ -25,9 +35,14 @@ describe('prekey maintenance plan', () => {
         { id: 4, createdAt: NOW - 9 * DAY, retiredAt: NOW - DAY },
       ],
     };
-    const plan = planPrekeyMaintenance(50, inventory, NOW);
+    const plan = planPrekeyMaintenance(
+      { oneTimePreKeys: 50, oneTimeKemPreKeys: 10 },
+      inventory,
+      NOW,
+    );
     expect(plan).toEqual({
       refill: 0,
+      refillKem: 0,
       rotateSigned: true,
       rotateKem: false,
       purgeSigned: [2, 1],
