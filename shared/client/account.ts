@@ -45,6 +45,7 @@ import type {
 import type { DeviceRegistration, PrekeyUpload } from '../wire/rest-devices.ts';
 import type { CoreDeps } from './deps.ts';
 import {
+  handedOutKemOps,
   kemPreKeyUpload,
   newKemPreKey,
   newOneTimeKemPreKeys,
@@ -478,6 +479,11 @@ export async function maintainPrekeys(
     const current = await lookup.getPreKey(PreKeyKind.KEM, record.kemPreKeyId);
     if (current?.kind === PreKeyKind.KEM) upload.kemPreKey = kemPreKeyUpload(current);
   }
+  const handedOut =
+    status.oneTimeKemPreKeys === undefined
+      ? { ops: [], purged: 0 }
+      : await handedOutKemOps(records, status.oneTimeKemPreKeys, now);
+  ops.push(...handedOut.ops);
   for (const id of plan.purgeSigned) ops.push({ op: 'delete', key: Keys.signedPreKey(id) });
   for (const id of plan.purgeKem) ops.push({ op: 'delete', key: Keys.kemPreKey(id) });
   if (ops.length > 0) await records.write([...ops, encodeAccount(next)]);
@@ -492,6 +498,6 @@ export async function maintainPrekeys(
     uploadedOneTimeKemPreKeys: plan.refillKem,
     rotatedSigned: plan.rotateSigned,
     rotatedKem: plan.rotateKem,
-    purged: plan.purgeSigned.length + plan.purgeKem.length,
+    purged: plan.purgeSigned.length + plan.purgeKem.length + handedOut.purged,
   };
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { generateIdentityKeyPair } from '../crypto/identity.ts';
+import { systemRandom } from '../crypto/random.ts';
 import { SIGNED_PREKEY_ROTATION_MS } from '../wire/limits.ts';
-import { PREKEY_GRACE_MS, planPrekeyMaintenance } from './prekeys.ts';
+import {
+  handedOutKemOps,
+  newOneTimeKemPreKeys,
+  PREKEY_GRACE_MS,
+  planPrekeyMaintenance,
+} from './prekeys.ts';
+import { createMemoryStorage } from './store.ts';
 
 const NOW = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -48,5 +56,33 @@ describe('prekey maintenance plan', () => {
       purgeSigned: [2, 1],
       purgeKem: [],
     });
+  });
+});
+
+describe('one-time ML-KEM prekeys the relay handed out', () => {
+  it('are marked when the relay no longer holds them and deleted after the grace period', async () => {
+    const { records } = createMemoryStorage();
+    const identity = await generateIdentityKeyPair(true);
+    await records.write((await newOneTimeKemPreKeys(identity, 1, 5, systemRandom)).ops);
+    const ids = async () =>
+      (await records.list('prekey/okem/')).map(([key]) => Number(key.slice('prekey/okem/'.length)));
+
+    // The relay holds 5: nothing to do.
+    expect(await handedOutKemOps(records, 5, NOW)).toEqual({ ops: [], purged: 0 });
+    // It holds 3: ids 1 and 2 went out (lowest first); marked, not deleted.
+    const marked = await handedOutKemOps(records, 3, NOW);
+    expect(marked.ops.map((o) => [o.op, o.key])).toEqual([
+      ['set', 'prekey/okem/0000000001'],
+      ['set', 'prekey/okem/0000000002'],
+    ]);
+    await records.write(marked.ops);
+    expect(await handedOutKemOps(records, 3, NOW + PREKEY_GRACE_MS - 1)).toEqual({
+      ops: [],
+      purged: 0,
+    });
+    const purge = await handedOutKemOps(records, 3, NOW + PREKEY_GRACE_MS);
+    expect(purge.purged).toBe(2);
+    await records.write(purge.ops);
+    expect(await ids()).toEqual([3, 4, 5]);
   });
 });

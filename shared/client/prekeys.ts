@@ -82,6 +82,8 @@ const OneTimeKemRecordSchema = v.object({
   pub: BytesField,
   secret: BytesField,
   sig: bytesOf(64),
+  /** When maintenance first saw the relay no longer holding it (handed out, maybe never used). */
+  retiredAt: v.optional(IntField),
 });
 
 type SignedRecord = v.InferOutput<typeof SignedRecordSchema>;
@@ -352,4 +354,35 @@ export async function retireOps(
     }
   }
   return ops;
+}
+
+/**
+ * One-time ML-KEM prekeys the relay handed out but no session used (a drained
+ * stock, or a fetch that never became a message) would pile up here, 3.6 KB
+ * each. The relay hands them out lowest id first and ours only grow, so it
+ * still holds our `relayHeld` highest ids; the others are marked retired now
+ * and deleted after PREKEY_GRACE_MS, as late first messages may still come.
+ */
+export async function handedOutKemOps(
+  records: RecordStore,
+  relayHeld: number,
+  now: number,
+): Promise<{ ops: StoreOperation[]; purged: number }> {
+  const held = (await records.list(Keys.oneTimeKemPreKeys))
+    .map(([key, raw]) => ({
+      key,
+      r: decodeRecord(OneTimeKemRecordSchema, raw, 'one-time KEM prekey'),
+    }))
+    .sort((a, b) => a.r.id - b.r.id);
+  const ops: StoreOperation[] = [];
+  let purged = 0;
+  for (const { key, r } of held.slice(0, Math.max(0, held.length - relayHeld))) {
+    if (r.retiredAt === undefined) {
+      ops.push({ op: 'set', key, value: encodeRecord({ ...r, retiredAt: now }) });
+    } else if (now - r.retiredAt >= PREKEY_GRACE_MS) {
+      ops.push({ op: 'delete', key });
+      purged++;
+    }
+  }
+  return { ops, purged };
 }
