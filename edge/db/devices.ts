@@ -1,9 +1,16 @@
-/** The device directory: devices, their signed prekeys and one-time prekeys. */
+/** The device directory: devices, their signed prekeys, one-time prekeys and one-time ML-KEM prekeys. */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { equalBytes } from '../../shared/bytes.ts';
 import { isUniqueViolation } from './accounts.ts';
 import type { Db } from './open.ts';
-import { accounts, devices, oneTimePrekeys, queue, removedDevices } from './schema.ts';
+import {
+  accounts,
+  devices,
+  oneTimeKemPrekeys,
+  oneTimePrekeys,
+  queue,
+  removedDevices,
+} from './schema.ts';
 
 export type DeviceRow = typeof devices.$inferSelect;
 
@@ -230,6 +237,11 @@ export async function removeDevice(
       .delete(oneTimePrekeys)
       .where(and(eq(oneTimePrekeys.accountId, accountId), eq(oneTimePrekeys.deviceId, deviceId))),
     db
+      .delete(oneTimeKemPrekeys)
+      .where(
+        and(eq(oneTimeKemPrekeys.accountId, accountId), eq(oneTimeKemPrekeys.deviceId, deviceId)),
+      ),
+    db
       .delete(queue)
       .where(and(eq(queue.recipientAccount, accountId), eq(queue.recipientDevice, deviceId))),
   ]);
@@ -282,6 +294,71 @@ export async function addOneTimePrekeys(
     .values(keys.map((k) => ({ accountId, deviceId, keyId: k.id, publicKey: k.publicKey })))
     .onConflictDoNothing()
     .returning({ keyId: oneTimePrekeys.keyId });
+  return rows.length;
+}
+
+/**
+ * Hands out one one-time ML-KEM prekey and deletes it in the same statement
+ * (as takeOneTimePrekey). Undefined when none is left: the caller serves the
+ * last-resort one.
+ */
+export async function takeOneTimeKemPrekey(
+  db: Db,
+  accountId: string,
+  deviceId: number,
+): Promise<SignedKey | undefined> {
+  const rows = await db.all<{
+    key_id: number;
+    public_key: ArrayBuffer | Uint8Array;
+    signature: ArrayBuffer | Uint8Array;
+  }>(sql`
+    DELETE FROM one_time_kem_prekeys
+    WHERE rowid = (
+      SELECT rowid FROM one_time_kem_prekeys
+      WHERE account_id = ${accountId} AND device_id = ${deviceId}
+      ORDER BY key_id LIMIT 1
+    )
+    RETURNING key_id, public_key, signature`);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.key_id,
+    publicKey: new Uint8Array(row.public_key),
+    signature: new Uint8Array(row.signature),
+  };
+}
+
+export async function countOneTimeKemPrekeys(
+  db: Db,
+  accountId: string,
+  deviceId: number,
+): Promise<number> {
+  const rows = await db.all<{ n: number }>(sql`
+    SELECT COUNT(*) AS n FROM one_time_kem_prekeys WHERE account_id = ${accountId} AND device_id = ${deviceId}`);
+  return rows[0]?.n ?? 0;
+}
+
+/** Adds one-time ML-KEM prekeys; ids already present are left untouched. Returns how many were added. */
+export async function addOneTimeKemPrekeys(
+  db: Db,
+  accountId: string,
+  deviceId: number,
+  keys: readonly SignedKey[],
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const rows = await db
+    .insert(oneTimeKemPrekeys)
+    .values(
+      keys.map((k) => ({
+        accountId,
+        deviceId,
+        keyId: k.id,
+        publicKey: k.publicKey,
+        signature: k.signature,
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ keyId: oneTimeKemPrekeys.keyId });
   return rows.length;
 }
 

@@ -111,6 +111,23 @@ export const oneTimePrekeys = sqliteTable(
 );
 
 /**
+ * One-time ML-KEM prekeys (docs/protocol.md, prekeys): handed out at most once
+ * each, like one_time_prekeys; the device's last-resort ML-KEM prekey stays in
+ * `devices` and is served when none is left.
+ */
+export const oneTimeKemPrekeys = sqliteTable(
+  'one_time_kem_prekeys',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+    signature: bytes('signature').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceId, t.keyId] })],
+);
+
+/**
  * The delivery queue: one row per recipient device. `seq` orders delivery;
  * the unique index makes a resent frame (same sender device and client id)
  * idempotent instead of a duplicate.

@@ -163,7 +163,7 @@ export class RelayMetrics {
   );
   readonly prekeysMissing = new Counter(
     'parley_prekey_bundles_without_one_time_total',
-    'Prekey bundles served without a one-time prekey, by reason: budget (the target device gave out its per-window share, a sign of someone draining it) or empty (its stock is used up).',
+    'Prekey bundles served without a one-time prekey, by reason: budget (the target device gave out its per-window share, a sign of someone draining it), empty (its stock is used up) or kem-empty (no one-time ML-KEM prekey left: the last-resort one was served).',
   );
   readonly deliveryLatency = new Histogram(
     'parley_delivery_latency_seconds',

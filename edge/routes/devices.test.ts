@@ -354,7 +354,12 @@ describe('prekey bundles', () => {
     );
     expect(full.error.code).toBe('PREKEY_LIMIT');
     const status = await expectJson(await deviceRequest(t.http, bob, 'GET', '/v1/prekeys'), 200);
-    expect(status).toEqual({ oneTimePreKeys: 200, signedPreKeyId: 1, kemPreKeyId: 1 });
+    expect(status).toEqual({
+      oneTimePreKeys: 200,
+      signedPreKeyId: 1,
+      kemPreKeyId: 1,
+      oneTimeKemPreKeys: 0,
+    });
 
     const spk = more.keys.signedPreKey;
     const rotated = {
@@ -386,7 +391,8 @@ describe('prekey bundles', () => {
   });
 
   it('removes a device with its prekeys and queue, and never accepts its id again', async () => {
-    const bob = await accountWithDevice(t.http, 'bob');
+    const bob = await accountWithDevice(t.http, 'bob', { oneTimeKemPreKeys: 2 });
+    expect(await count('one_time_kem_prekeys')).toBe(2);
     const del = await t.http(`/v1/devices/${bob.deviceId}`, {
       method: 'DELETE',
       headers: bearer(bob),
@@ -394,6 +400,7 @@ describe('prekey bundles', () => {
     expect(del.status).toBe(204);
     expect(await count('devices')).toBe(0);
     expect(await count('one_time_prekeys')).toBe(0);
+    expect(await count('one_time_kem_prekeys')).toBe(0);
     const again = await expectJson<ErrorBody>(
       await t.http('/v1/devices', jsonInit('POST', registrationBody(bob), bearer(bob))),
       409,

@@ -1,7 +1,8 @@
 /**
  * The device directory: registration (every key and signature checked with
  * the shared validators before anything is stored), device lists, prekey
- * bundles (each one-time prekey handed out at most once), prekey uploads,
+ * bundles (each one-time prekey and one-time ML-KEM prekey handed out at most
+ * once), prekey uploads,
  * removal, handle lookup and block lists. Inputs and outputs are the wire
  * shapes of shared/wire/rest-devices.ts (bytes as Uint8Array).
  */
@@ -10,11 +11,13 @@ import { validateDeviceCertificate } from '../../shared/crypto/device-certificat
 import { type PublicIdentity, validatePublicIdentity } from '../../shared/crypto/identity.ts';
 import {
   validateKemPreKey,
+  validateOneTimeKemPreKeys,
   validateOneTimePreKey,
   validateSignedPreKey,
 } from '../../shared/crypto/prekey-validation.ts';
 import {
   type KemPreKeyPublic,
+  type OneTimeKemPreKeyPublic,
   type OneTimePreKeyPublic,
   PreKeyKind,
   type SignedPreKeyPublic,
@@ -23,6 +26,7 @@ import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import {
   BLOCK_LIST_MAX,
   MAX_DEVICES_PER_USER,
+  ONE_TIME_KEM_PREKEYS_MAX_STORED,
   ONE_TIME_PREKEYS_MAX_STORED,
 } from '../../shared/wire/limits.ts';
 import type {
@@ -44,7 +48,9 @@ import type {
 import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
 import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
 import {
+  addOneTimeKemPrekeys,
   addOneTimePrekeys,
+  countOneTimeKemPrekeys,
   countOneTimePrekeys,
   type DeviceRow,
   findDevice,
@@ -52,6 +58,8 @@ import {
   registerDevice,
   removeDevice,
   replaceSignedPrekey,
+  type SignedKey,
+  takeOneTimeKemPrekey,
   takeOneTimePrekey,
   touchDevice,
 } from '../db/devices.ts';
@@ -73,8 +81,12 @@ export interface DeviceServiceDeps {
    * draining a victim's keys.
    */
   readonly prekeyBudget: RateLimiter;
-  /** A bundle went out without a one-time prekey: the target's budget was spent, or its stock empty. */
-  readonly onOneTimePrekeyMissing?: (reason: 'budget' | 'empty') => void;
+  /**
+   * A bundle went out without a one-time prekey (the target's budget was spent,
+   * or its stock empty), or with the last-resort ML-KEM prekey because the
+   * one-time ML-KEM stock was empty (`kem-empty`).
+   */
+  readonly onOneTimePrekeyMissing?: (reason: 'budget' | 'empty' | 'kem-empty') => void;
   readonly now: () => number;
   /** Called after a device was added to or removed from `accountId` (cached lists go stale). */
   readonly onDeviceListChanged?: (accountId: string) => void;
@@ -102,6 +114,53 @@ const toPublicIdentity = (k: IdentityKey): PublicIdentity => ({
 const signed = (k: SignedPreKey): SignedPreKeyPublic => ({ kind: PreKeyKind.SIGNED, ...k });
 const kem = (k: KemPreKey): KemPreKeyPublic => ({ kind: PreKeyKind.KEM, ...k });
 const oneTime = (k: OneTimePreKey): OneTimePreKeyPublic => ({ kind: PreKeyKind.ONE_TIME, ...k });
+const oneTimeKem = (k: KemPreKey): OneTimeKemPreKeyPublic => ({
+  kind: PreKeyKind.ONE_TIME_KEM,
+  ...k,
+});
+
+interface TakenPrekeys {
+  readonly opk: { readonly id: number; readonly publicKey: Uint8Array } | undefined;
+  readonly kem: SignedKey | undefined;
+}
+
+/** One device's bundle: the one-time ML-KEM prekey taken for it, else the last-resort one. */
+function bundleOf(row: DeviceRow, taken: TakenPrekeys): PrekeyBundle {
+  const { opk, kem } = taken;
+  return {
+    ...deviceInfo(row, false),
+    signedPreKey: {
+      id: row.signedPrekeyId,
+      publicKey: bytes(row.signedPrekey),
+      signature: bytes(row.signedPrekeySig),
+    },
+    kemPreKey:
+      kem === undefined
+        ? {
+            id: row.kemPrekeyId,
+            publicKey: bytes(row.kemPrekey),
+            signature: bytes(row.kemPrekeySig),
+          }
+        : {
+            id: kem.id,
+            publicKey: bytes(kem.publicKey),
+            signature: bytes(kem.signature),
+            oneTime: true,
+          },
+    ...(opk === undefined
+      ? {}
+      : { oneTimePreKey: { id: opk.id, publicKey: bytes(opk.publicKey) } }),
+  };
+}
+
+/** A stored count plus an upload must stay within the per-device cap (PREKEY_LIMIT). */
+function checkPrekeyCap(current: number, adding: number, max: number, what: string): void {
+  if (current + adding > max) {
+    throw new ParleyError(RelayCode.PREKEY_LIMIT, `At most ${max} ${what} per device`, {
+      stored: current,
+    });
+  }
+}
 
 function identityOf(account: AccountRow): IdentityKey | undefined {
   if (account.identityDh === null) return undefined;
@@ -239,46 +298,44 @@ export class DeviceService {
     }
     const devices: PrekeyBundle[] = [];
     for (const row of wanted) {
-      const opk = await this.#takeOneTimePrekey(userId, row.deviceId);
-      devices.push({
-        ...deviceInfo(row, false),
-        signedPreKey: {
-          id: row.signedPrekeyId,
-          publicKey: bytes(row.signedPrekey),
-          signature: bytes(row.signedPrekeySig),
-        },
-        kemPreKey: {
-          id: row.kemPrekeyId,
-          publicKey: bytes(row.kemPrekey),
-          signature: bytes(row.kemPrekeySig),
-        },
-        ...(opk === undefined
-          ? {}
-          : { oneTimePreKey: { id: opk.id, publicKey: bytes(opk.publicKey) } }),
-      });
+      devices.push(bundleOf(row, await this.#takeOneTimePrekeys(userId, row.deviceId)));
     }
     return { user: userId, identity, devices };
   }
 
-  async #takeOneTimePrekey(userId: string, deviceId: number) {
+  /**
+   * One charge of the target's budget covers both one-time kinds: past it the
+   * bundle carries neither, and the session uses the signed and last-resort
+   * ML-KEM prekeys.
+   */
+  async #takeOneTimePrekeys(userId: string, deviceId: number): Promise<TakenPrekeys> {
     const pending = this.#d.prekeyBudget.consume(`${userId}/${deviceId}`);
     const budget = pending instanceof Promise ? await pending : pending;
     if (!budget.allowed) {
       this.#d.onOneTimePrekeyMissing?.('budget');
-      return undefined;
+      return { opk: undefined, kem: undefined };
     }
-    const opk = await takeOneTimePrekey(this.#d.db, userId, deviceId);
+    const [opk, kem] = await Promise.all([
+      takeOneTimePrekey(this.#d.db, userId, deviceId),
+      takeOneTimeKemPrekey(this.#d.db, userId, deviceId),
+    ]);
     if (opk === undefined) this.#d.onOneTimePrekeyMissing?.('empty');
-    return opk;
+    if (kem === undefined) this.#d.onOneTimePrekeyMissing?.('kem-empty');
+    return { opk, kem };
   }
 
   async prekeyStatus(accountId: string, deviceId: number): Promise<PrekeyStatusResponse> {
     const row = await findDevice(this.#d.db, accountId, deviceId);
     if (row === undefined) throw notFound('device');
+    const [oneTimePreKeys, oneTimeKemPreKeys] = await Promise.all([
+      countOneTimePrekeys(this.#d.db, accountId, deviceId),
+      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
+    ]);
     return {
-      oneTimePreKeys: await countOneTimePrekeys(this.#d.db, accountId, deviceId),
+      oneTimePreKeys,
       signedPreKeyId: row.signedPrekeyId,
       kemPreKeyId: row.kemPrekeyId,
+      oneTimeKemPreKeys,
     };
   }
 
@@ -287,9 +344,10 @@ export class DeviceService {
   }
 
   /**
-   * Rotates the signed and/or ML-KEM prekey and adds one-time prekeys. Every
-   * part is validated (signatures against the account identity) and the
-   * storage cap checked before anything is written.
+   * Rotates the signed and/or ML-KEM prekey and adds one-time prekeys and
+   * one-time ML-KEM prekeys. Every part is validated (signatures against the
+   * account identity; a last-resort key is refused as one-time, KEY_TYPE or
+   * SIGNATURE_INVALID) and the storage caps checked before anything is written.
    */
   async uploadPrekeys(
     accountId: string,
@@ -303,16 +361,19 @@ export class DeviceService {
       await validateKemPreKey(identity.sig, kem(upload.kemPreKey));
     const more = upload.oneTimePreKeys ?? [];
     for (const [i, k] of more.entries()) validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
-    const current = await countOneTimePrekeys(this.#d.db, accountId, deviceId);
-    if (current + more.length > ONE_TIME_PREKEYS_MAX_STORED) {
-      throw new ParleyError(
-        RelayCode.PREKEY_LIMIT,
-        `At most ${ONE_TIME_PREKEYS_MAX_STORED} one-time prekeys per device`,
-        {
-          stored: current,
-        },
-      );
-    }
+    const moreKem = upload.oneTimeKemPreKeys ?? [];
+    if (moreKem.length > 0) await validateOneTimeKemPreKeys(identity.sig, moreKem.map(oneTimeKem));
+    const [current, currentKem] = await Promise.all([
+      countOneTimePrekeys(this.#d.db, accountId, deviceId),
+      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
+    ]);
+    checkPrekeyCap(current, more.length, ONE_TIME_PREKEYS_MAX_STORED, 'one-time prekeys');
+    checkPrekeyCap(
+      currentKem,
+      moreKem.length,
+      ONE_TIME_KEM_PREKEYS_MAX_STORED,
+      'one-time ML-KEM prekeys',
+    );
     if (
       !(await replaceSignedPrekey(
         this.#d.db,
@@ -325,6 +386,7 @@ export class DeviceService {
       throw notFound('device');
     }
     await addOneTimePrekeys(this.#d.db, accountId, deviceId, more);
+    await addOneTimeKemPrekeys(this.#d.db, accountId, deviceId, moreKem);
     return this.prekeyStatus(accountId, deviceId);
   }
 

@@ -122,14 +122,26 @@ export async function login(http: Http, account: TestAccount): Promise<string> {
 let nextDeviceId = 1000;
 
 /** Keys for a new device of `account` (not yet registered). */
+export interface DeviceOptions {
+  readonly deviceId?: number;
+  /** Default 10. */
+  readonly oneTimePreKeys?: number;
+  /** One-time ML-KEM prekeys generated with the key set (default 0; upload them with oneTimeKemUpload). */
+  readonly oneTimeKemPreKeys?: number;
+}
+
 export async function createDevice(
   account: TestAccount,
-  options: { deviceId?: number; oneTimePreKeys?: number } = {},
+  options: DeviceOptions = {},
 ): Promise<TestDevice> {
   const deviceId = options.deviceId ?? nextDeviceId++;
   const keys = await generateDeviceKeySet(
     { random: systemRandom, now: () => Date.now() },
-    { identity: account.identity, oneTimePreKeyCount: options.oneTimePreKeys ?? 10 },
+    {
+      identity: account.identity,
+      oneTimePreKeyCount: options.oneTimePreKeys ?? 10,
+      oneTimeKemPreKeyCount: options.oneTimeKemPreKeys ?? 0,
+    },
   );
   const deviceKey = await generateDeviceKey();
   const certificate = await certifyDevice(account.identity, {
@@ -175,6 +187,19 @@ export function registrationBody(device: TestDevice, name?: string): Record<stri
   };
 }
 
+/** The JSON body of PUT /v1/prekeys carrying one-time ML-KEM prekeys (default: all of the device's). */
+export function oneTimeKemUpload(
+  keys: readonly { id: number; keyPair: { publicKey: Uint8Array }; signature: Uint8Array }[],
+): Record<string, unknown> {
+  return {
+    oneTimeKemPreKeys: keys.map((k) => ({
+      id: k.id,
+      publicKey: toBase64Url(k.keyPair.publicKey),
+      signature: toBase64Url(k.signature),
+    })),
+  };
+}
+
 export async function registerDevice(http: Http, device: TestDevice): Promise<void> {
   await expectJson(
     await http(
@@ -191,11 +216,16 @@ export async function registerDevice(http: Http, device: TestDevice): Promise<vo
 export async function accountWithDevice(
   http: Http,
   handle: string,
-  deviceOptions: { deviceId?: number; oneTimePreKeys?: number } = {},
+  deviceOptions: DeviceOptions = {},
 ) {
   const account = await registerAccount(http, handle);
   const device = await createDevice(account, deviceOptions);
   await registerDevice(http, device);
+  // Registration carries no one-time ML-KEM prekeys: they go up like a client's first refill.
+  if (device.keys.oneTimeKemPreKeys.length > 0) {
+    const body = oneTimeKemUpload(device.keys.oneTimeKemPreKeys);
+    await expectJson(await managementRequest(http, device, 'PUT', '/v1/prekeys', body), 200);
+  }
   return device;
 }
 

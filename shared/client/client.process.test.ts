@@ -502,7 +502,14 @@ describe('client core with a real relay', () => {
       rotatedKem: false,
     });
     const status = await aliceApi.prekeyStatus();
-    expect(status).toEqual({ oneTimePreKeys: 100, signedPreKeyId: 2, kemPreKeyId: 1 });
+    // One-time ML-KEM prekeys: the 85 fetches took every one, and maintenance refilled 30.
+    expect(status).toEqual({
+      oneTimePreKeys: 100,
+      signedPreKeyId: 2,
+      kemPreKeyId: 1,
+      oneTimeKemPreKeys: 30,
+    });
+    const heldKem = (await alice.storage.records.list('prekey/okem/')).length;
     // The old signed prekey stays (retired) for late first messages.
     const old = await alice.storage.records.get('prekey/spk/0000000001');
     expect(
@@ -516,6 +523,9 @@ describe('client core with a real relay', () => {
     expect(await waitTexts(alice.client, `u:${carol.userId}`, 1, 'alice receives')).toEqual([
       hello,
     ]);
+    // That session used a one-time ML-KEM prekey: handed out once, its private half deleted.
+    expect((await aliceApi.prekeyStatus()).oneTimeKemPreKeys).toBe(29);
+    expect(await alice.storage.records.list('prekey/okem/')).toHaveLength(heldKem - 1);
   });
 });
 

@@ -8,12 +8,15 @@ import { generateIdentityKeyPair, type IdentityKeyPair, publicIdentity } from '.
 import {
   type GenerateDhKeyPair,
   generateKemPreKey,
+  generateOneTimeKemPreKeys,
   generateOneTimePreKeys,
   generatePreKeyPair,
   generateSignedPreKey,
   type KemPreKeyPair,
   kemPreKeyPublic,
+  type OneTimeKemPreKeyPair,
   type OneTimePreKeyPair,
+  oneTimeKemPreKeyPublic,
   oneTimePreKeyPublic,
   type PreKeyBundle,
   type PreKeyPair,
@@ -27,6 +30,7 @@ export interface DeviceKeySet {
   readonly signedPreKey: SignedPreKeyPair;
   readonly oneTimePreKeys: readonly OneTimePreKeyPair[];
   readonly kemPreKey: KemPreKeyPair;
+  readonly oneTimeKemPreKeys: readonly OneTimeKemPreKeyPair[];
 }
 
 export interface DeviceKeySetOptions {
@@ -37,6 +41,9 @@ export interface DeviceKeySetOptions {
   readonly firstOneTimePreKeyId?: number;
   /** Default 100 (DESIGN: 100 per device, refilled below 20). */
   readonly oneTimePreKeyCount?: number;
+  readonly firstOneTimeKemPreKeyId?: number;
+  /** Default 0: each costs an ML-KEM key generation and a signature. */
+  readonly oneTimeKemPreKeyCount?: number;
 }
 
 export interface KeyGenerationDeps {
@@ -64,26 +71,47 @@ export async function generateDeviceKeySet(
     generate,
   );
   const kemPreKey = await generateKemPreKey(identity, options.kemPreKeyId ?? 1, now, deps.random);
-  return { identity, signedPreKey, oneTimePreKeys, kemPreKey };
+  const oneTimeKemPreKeys = await generateOneTimeKemPreKeys(
+    identity,
+    options.firstOneTimeKemPreKeyId ?? 1,
+    options.oneTimeKemPreKeyCount ?? 0,
+    deps.random,
+  );
+  return { identity, signedPreKey, oneTimePreKeys, kemPreKey, oneTimeKemPreKeys };
 }
 
-/** A bundle as the relay would serve it: optionally one of the one-time prekeys, optionally the KEM prekey. */
-export function bundleFromKeySet(
-  set: DeviceKeySet,
-  options: { readonly oneTimePreKeyIndex?: number; readonly withKemPreKey?: boolean } = {},
-): PreKeyBundle {
-  const index = options.oneTimePreKeyIndex;
-  const opk = index === undefined ? undefined : set.oneTimePreKeys[index];
-  if (index !== undefined && opk === undefined)
-    fail(ErrorCode.BAD_ARGUMENT, `No one-time prekey at index ${index}`);
+export interface BundleOptions {
+  readonly oneTimePreKeyIndex?: number;
+  /** Serve this one-time ML-KEM prekey instead of the last-resort one. */
+  readonly oneTimeKemPreKeyIndex?: number;
+  readonly withKemPreKey?: boolean;
+}
+
+function at<T>(list: readonly T[], index: number | undefined, what: string): T | undefined {
+  if (index === undefined) return undefined;
+  const found = list[index];
+  if (found === undefined) fail(ErrorCode.BAD_ARGUMENT, `No ${what} at index ${index}`);
+  return found;
+}
+
+/**
+ * A bundle as the relay would serve it: optionally one of the one-time
+ * prekeys, and (unless withKemPreKey is false) a one-time ML-KEM prekey or the
+ * last-resort one.
+ */
+export function bundleFromKeySet(set: DeviceKeySet, options: BundleOptions = {}): PreKeyBundle {
+  const opk = at(set.oneTimePreKeys, options.oneTimePreKeyIndex, 'one-time prekey');
+  const okem = at(set.oneTimeKemPreKeys, options.oneTimeKemPreKeyIndex, 'one-time KEM prekey');
+  const kemPreKey =
+    okem === undefined ? kemPreKeyPublic(set.kemPreKey) : oneTimeKemPreKeyPublic(okem);
   return {
     identity: publicIdentity(set.identity),
     signedPreKey: signedPreKeyPublic(set.signedPreKey),
     ...(opk === undefined ? {} : { oneTimePreKey: oneTimePreKeyPublic(opk) }),
-    ...(options.withKemPreKey === false ? {} : { kemPreKey: kemPreKeyPublic(set.kemPreKey) }),
+    ...(options.withKemPreKey === false ? {} : { kemPreKey }),
   };
 }
 
 export function preKeysOf(set: DeviceKeySet): PreKeyPair[] {
-  return [set.signedPreKey, ...set.oneTimePreKeys, set.kemPreKey];
+  return [set.signedPreKey, ...set.oneTimePreKeys, set.kemPreKey, ...set.oneTimeKemPreKeys];
 }

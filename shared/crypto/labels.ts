@@ -28,7 +28,13 @@ export const Label = {
 export const SignatureContext = {
   IDENTITY_BINDING: 'Parley/v1/sig/identity-binding',
   SIGNED_PREKEY: 'Parley/v1/sig/signed-prekey',
+  /** The last-resort ML-KEM prekey (reused until rotated). */
   KEM_PREKEY: 'Parley/v1/sig/kem-prekey',
+  /**
+   * One-time ML-KEM prekeys: a context of their own, so a relay cannot pass a
+   * last-resort key off as one-time or the reverse (docs/protocol.md, prekeys).
+   */
+  ONE_TIME_KEM_PREKEY: 'Parley/v1/sig/one-time-kem-prekey',
   DEVICE_CERTIFICATE: 'Parley/v1/sig/device-certificate',
   DEVICE_AUTH: 'Parley/v1/sig/device-auth',
   /** Device-signed REST requests (shared/wire/device-request.ts). */

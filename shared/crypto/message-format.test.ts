@@ -15,6 +15,7 @@ import {
   RATCHET_HEADER_BYTES,
   readEnvelope,
 } from './message-format.ts';
+import { PreKeyKind } from './prekeys.ts';
 import { failureCode } from './testing/errors.ts';
 
 const key = (fill: number) => new Uint8Array(32).fill(fill);
@@ -50,6 +51,18 @@ describe('prekey message', () => {
     ['PQXDH with one-time prekey', {}, 0x03, 167 + 4 + 4 + 1088],
     ['PQXDH without one-time prekey', { oneTimePreKeyId: undefined }, 0x02, 167 + 4 + 1088],
     [
+      'PQXDH with a one-time KEM prekey',
+      { kemPreKeyKind: PreKeyKind.ONE_TIME_KEM },
+      0x07,
+      167 + 4 + 4 + 1088,
+    ],
+    [
+      'PQXDH with a one-time KEM prekey, no one-time prekey',
+      { oneTimePreKeyId: undefined, kemPreKeyKind: PreKeyKind.ONE_TIME_KEM },
+      0x06,
+      167 + 4 + 1088,
+    ],
+    [
       'X3DH with one-time prekey',
       { kemPreKeyId: undefined, kemCiphertext: undefined },
       0x01,
@@ -74,6 +87,26 @@ describe('prekey message', () => {
     expect(decoded.headerEnd).toBe(prefixEnd + RATCHET_HEADER_BYTES);
     expect(decoded.preKey).toEqual(fields);
     expect(decoded.header).toEqual(header);
+  });
+
+  it('names the last-resort KEM prekey by leaving the kind out', () => {
+    const bytes = encodePreKeyFields({ ...preKey, kemPreKeyKind: PreKeyKind.KEM });
+    expect(bytes[0]).toBe(0x03);
+  });
+
+  it('refuses the one-time KEM flag without a KEM prekey', async () => {
+    const bytes = encodeMessage(MessageType.PREKEY, [
+      encodePreKeyFields({
+        ...preKey,
+        oneTimePreKeyId: undefined,
+        kemPreKeyId: undefined,
+        kemCiphertext: undefined,
+      }),
+      encodeRatchetHeader(header),
+      body,
+    ]);
+    bytes[2] = 0x04;
+    expect(await failureCode(() => decodeMessage(bytes))).toBe(ErrorCode.MESSAGE_MALFORMED);
   });
 
   it('refuses a KEM id without its ciphertext', async () => {
@@ -153,7 +186,7 @@ describe('decoding rejects', () => {
 
   it('unknown prekey flags', async () => {
     const bytes = Uint8Array.from(goodPreKey);
-    bytes[2] = 0x07;
+    bytes[2] = 0x0b;
     expect(await failureCode(() => decodeMessage(bytes))).toBe(ErrorCode.MESSAGE_MALFORMED);
   });
 

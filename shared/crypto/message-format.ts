@@ -15,7 +15,9 @@
  *   prekey message (type 2): the initiator's messages until it hears back
  *     0      version = 1
  *     1      type = 2
- *     2      flags: 0x01 one-time prekey used, 0x02 KEM prekey used (PQXDH); others 0
+ *     2      flags: 0x01 one-time prekey used, 0x02 KEM prekey used (PQXDH),
+ *            0x04 that KEM prekey is a one-time one (only with 0x02; without it
+ *            the last-resort one); others 0
  *     3..35  initiator identity X25519 key
  *     35..67 initiator identity Ed25519 key
  *     67..131  identity binding signature
@@ -23,6 +25,7 @@
  *     163..167 signed prekey id (u32 BE)
  *     [u32]  one-time prekey id, if flag 0x01
  *     [u32, 1088 bytes] KEM prekey id and ML-KEM-768 ciphertext, if flag 0x02
+ *            (the id is in the id space of the kind flag 0x04 names)
  *     then the 40-byte ratchet header (as bytes 2..42 above) and the ciphertext
  *
  * The associated data of every message is
@@ -37,6 +40,7 @@ import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from './ed25519.ts'
 import type { PublicIdentity } from './identity.ts';
 import { MLKEM768_CIPHERTEXT_BYTES } from './mlkem.ts';
 import { PADDING_BLOCK, paddedLength } from './padding.ts';
+import { type KemPreKeyKind, PreKeyKind } from './prekeys.ts';
 import { X25519_KEY_BYTES } from './x25519.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -53,8 +57,11 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 export const PreKeyFlag = {
   ONE_TIME_PREKEY: 0x01,
   KEM_PREKEY: 0x02,
+  /** The KEM prekey named is a one-time one (its owner deletes it after first use). */
+  ONE_TIME_KEM_PREKEY: 0x04,
 } as const;
-const KNOWN_FLAGS = PreKeyFlag.ONE_TIME_PREKEY | PreKeyFlag.KEM_PREKEY;
+const KNOWN_FLAGS =
+  PreKeyFlag.ONE_TIME_PREKEY | PreKeyFlag.KEM_PREKEY | PreKeyFlag.ONE_TIME_KEM_PREKEY;
 
 export const ENVELOPE_BYTES = 2;
 export const RATCHET_HEADER_BYTES = X25519_KEY_BYTES + 4 + 4;
@@ -78,6 +85,8 @@ export interface PreKeyFields {
   readonly signedPreKeyId: number;
   readonly oneTimePreKeyId?: number | undefined;
   readonly kemPreKeyId?: number | undefined;
+  /** Which kind `kemPreKeyId` names; absent means the last-resort KEM prekey. */
+  readonly kemPreKeyKind?: KemPreKeyKind | undefined;
   readonly kemCiphertext?: Bytes | undefined;
 }
 
@@ -161,7 +170,10 @@ export function writeRatchetHeader(out: Uint8Array, at: number, header: RatchetH
 export function preKeyFlags(fields: PreKeyFields): number {
   return (
     (fields.oneTimePreKeyId === undefined ? 0 : PreKeyFlag.ONE_TIME_PREKEY) |
-    (fields.kemPreKeyId === undefined ? 0 : PreKeyFlag.KEM_PREKEY)
+    (fields.kemPreKeyId === undefined ? 0 : PreKeyFlag.KEM_PREKEY) |
+    (fields.kemPreKeyId !== undefined && fields.kemPreKeyKind === PreKeyKind.ONE_TIME_KEM
+      ? PreKeyFlag.ONE_TIME_KEM_PREKEY
+      : 0)
   );
 }
 
@@ -210,6 +222,8 @@ export function encodePreKeyFields(fields: PreKeyFields): Bytes {
 export function readPreKeyFields(reader: ByteReader): PreKeyFields {
   const flags = reader.u8();
   if ((flags & ~KNOWN_FLAGS) !== 0) reader.fail(`unknown prekey flags 0x${flags.toString(16)}`);
+  if (flags & PreKeyFlag.ONE_TIME_KEM_PREKEY && !(flags & PreKeyFlag.KEM_PREKEY))
+    reader.fail('one-time KEM prekey flag without a KEM prekey');
   const identity: PublicIdentity = {
     dh: reader.bytes(X25519_KEY_BYTES),
     signing: reader.bytes(ED25519_PUBLIC_KEY_BYTES),
@@ -224,7 +238,11 @@ export function readPreKeyFields(reader: ByteReader): PreKeyFields {
     kemPreKeyId = reader.u32();
     kemCiphertext = reader.bytes(MLKEM768_CIPHERTEXT_BYTES);
   }
-  return { identity, baseKey, signedPreKeyId, oneTimePreKeyId, kemPreKeyId, kemCiphertext };
+  const fields = { identity, baseKey, signedPreKeyId, oneTimePreKeyId, kemPreKeyId, kemCiphertext };
+  // Only a one-time KEM prekey is named: absent means the last-resort one.
+  return flags & PreKeyFlag.ONE_TIME_KEM_PREKEY
+    ? { ...fields, kemPreKeyKind: PreKeyKind.ONE_TIME_KEM }
+    : fields;
 }
 
 function readHeaderAndCiphertext(reader: ByteReader): {

@@ -19,12 +19,17 @@ describe('prekey lookup', () => {
         kemPreKeyId: 1,
         firstOneTimePreKeyId: 1,
         oneTimePreKeyCount: 1,
+        firstOneTimeKemPreKeyId: 1,
+        oneTimeKemPreKeyCount: 1,
       },
     );
     const lookup = memoryPreKeyLookup(preKeysOf(same));
     expect((await lookupPreKey(lookup, PreKeyKind.SIGNED, 1)).kind).toBe(PreKeyKind.SIGNED);
     expect((await lookupPreKey(lookup, PreKeyKind.ONE_TIME, 1)).kind).toBe(PreKeyKind.ONE_TIME);
     expect((await lookupPreKey(lookup, PreKeyKind.KEM, 1)).kind).toBe(PreKeyKind.KEM);
+    expect((await lookupPreKey(lookup, PreKeyKind.ONE_TIME_KEM, 1)).kind).toBe(
+      PreKeyKind.ONE_TIME_KEM,
+    );
     expect(await failure(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toEqual({
       code: ErrorCode.PREKEY_MISSING,
     });
@@ -34,6 +39,11 @@ describe('prekey lookup', () => {
     const wrongKind: PreKeyLookup = { getPreKey: async () => set.signedPreKey };
     expect(
       await failureCode(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id)),
+    ).toBe(ErrorCode.KEY_TYPE);
+    // A last-resort KEM prekey is never accepted where a one-time one was asked for.
+    const lastResort: PreKeyLookup = { getPreKey: async () => set.kemPreKey };
+    expect(
+      await failureCode(() => lookupPreKey(lastResort, PreKeyKind.ONE_TIME_KEM, set.kemPreKey.id)),
     ).toBe(ErrorCode.KEY_TYPE);
     const wrongId: PreKeyLookup = { getPreKey: async () => set.oneTimePreKeys[0] };
     expect(await failureCode(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).toBe(

@@ -3,11 +3,19 @@ import { ErrorCode } from '../errors.ts';
 import { bundleFromKeySet } from './device-key-set.ts';
 import {
   validateKemPreKey,
+  validateOneTimeKemPreKeys,
   validateOneTimePreKey,
   validatePreKeyBundle,
   validateSignedPreKey,
 } from './prekey-validation.ts';
-import { type PreKeyBundle, PreKeyKind } from './prekeys.ts';
+import {
+  type KemPreKeyPublic,
+  kemPreKeyPublic,
+  type OneTimeKemPreKeyPublic,
+  oneTimeKemPreKeyPublic,
+  type PreKeyBundle,
+  PreKeyKind,
+} from './prekeys.ts';
 import { failure, failureCode } from './testing/errors.ts';
 import { bundle, flip, LOW_ORDER, missing, other, set } from './testing/key-fixtures.ts';
 
@@ -18,7 +26,7 @@ describe('prekeys', () => {
     await validatePreKeyBundle(bundle);
     await validateSignedPreKey(signer, bundle.signedPreKey);
     validateOneTimePreKey(bundle.oneTimePreKey ?? missing());
-    await validateKemPreKey(signer, bundle.kemPreKey ?? missing());
+    await validateKemPreKey(signer, kemPreKeyPublic(set.kemPreKey));
   });
 
   it('signed prekey: bad signature, other signer, other id, low order, wrong kind, bad id', async () => {
@@ -54,7 +62,7 @@ describe('prekeys', () => {
   });
 
   it('a signed prekey signature is not valid as a KEM prekey signature (context separation)', async () => {
-    const kpk = bundle.kemPreKey ?? missing();
+    const kpk = kemPreKeyPublic(set.kemPreKey);
     const spk = bundle.signedPreKey;
     const swapped = { ...kpk, id: spk.id, signature: spk.signature };
     expect(await failureCode(() => validateKemPreKey(signer, swapped))).toBe(
@@ -75,7 +83,7 @@ describe('prekeys', () => {
   });
 
   it('KEM prekey: length, invalid encapsulation key, signature', async () => {
-    const kpk = bundle.kemPreKey ?? missing();
+    const kpk = kemPreKeyPublic(set.kemPreKey);
     expect(
       await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
     ).toEqual({
@@ -125,5 +133,81 @@ describe('prekeys', () => {
     const noOpk = bundleFromKeySet(set);
     expect(noOpk.oneTimePreKey).toBeUndefined();
     expect(noOpk.kemPreKey?.id).toBe(9);
+  });
+});
+
+describe('one-time ML-KEM prekeys', () => {
+  const signer = set.identity.signing.publicKey;
+  const oneTime = set.oneTimeKemPreKeys.map(oneTimeKemPreKeyPublic);
+  const first = oneTime[0] ?? missing();
+  const lastResort = kemPreKeyPublic(set.kemPreKey);
+
+  it('accept what the generator produced, alone and in a bundle', async () => {
+    expect(oneTime.map((k) => [k.kind, k.id])).toEqual([
+      [PreKeyKind.ONE_TIME_KEM, 40],
+      [PreKeyKind.ONE_TIME_KEM, 41],
+    ]);
+    await validateOneTimeKemPreKeys(signer, oneTime);
+    const withOneTime = bundleFromKeySet(set, { oneTimeKemPreKeyIndex: 1 });
+    expect(withOneTime.kemPreKey).toEqual(oneTime[1]);
+    await validatePreKeyBundle(withOneTime);
+  });
+
+  it('refuse a tampered signature, key or id, and another signer', async () => {
+    const changed: OneTimeKemPreKeyPublic[] = [
+      { ...first, signature: flip(first.signature) },
+      { ...first, publicKey: flip(first.publicKey, 1183) },
+      { ...first, id: first.id + 1 },
+    ];
+    for (const key of changed) {
+      expect(
+        await failure(() => validateOneTimeKemPreKeys(signer, [oneTime[1] ?? missing(), key])),
+      ).toEqual({
+        code: ErrorCode.SIGNATURE_INVALID,
+        field: 'oneTimeKemPreKeys[1].signature',
+      });
+    }
+    expect(
+      await failureCode(() => validateOneTimeKemPreKeys(other.signing.publicKey, [first])),
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+  });
+
+  it('never take a last-resort key for a one-time one, or the reverse', async () => {
+    // Wrong kind: refused before any signature is checked.
+    const asOneTime = lastResort as unknown as OneTimeKemPreKeyPublic;
+    expect(await failure(() => validateOneTimeKemPreKeys(signer, [asOneTime]))).toEqual({
+      code: ErrorCode.KEY_TYPE,
+      field: 'oneTimeKemPreKeys[0]',
+    });
+    const asLastResort = first as unknown as KemPreKeyPublic;
+    expect(await failureCode(() => validateKemPreKey(signer, asLastResort))).toBe(
+      ErrorCode.KEY_TYPE,
+    );
+    // Relabelled: the kind picks the signature context, so the signature no longer verifies.
+    const relabelled: OneTimeKemPreKeyPublic = { ...lastResort, kind: PreKeyKind.ONE_TIME_KEM };
+    expect(await failureCode(() => validateOneTimeKemPreKeys(signer, [relabelled]))).toBe(
+      ErrorCode.SIGNATURE_INVALID,
+    );
+    const demoted: KemPreKeyPublic = { ...first, kind: PreKeyKind.KEM };
+    expect(await failureCode(() => validateKemPreKey(signer, demoted))).toBe(
+      ErrorCode.SIGNATURE_INVALID,
+    );
+    const inBundle: PreKeyBundle = { ...bundle, kemPreKey: relabelled };
+    expect(await failure(() => validatePreKeyBundle(inBundle))).toEqual({
+      code: ErrorCode.SIGNATURE_INVALID,
+      field: 'kemPreKey.signature',
+    });
+    const otherKind = { ...first, kind: PreKeyKind.SIGNED } as unknown as OneTimeKemPreKeyPublic;
+    expect(await failureCode(() => validatePreKeyBundle({ ...bundle, kemPreKey: otherKind }))).toBe(
+      ErrorCode.KEY_TYPE,
+    );
+  });
+
+  it('check the encapsulation key (FIPS 203)', async () => {
+    const unreduced = Uint8Array.from(first.publicKey);
+    unreduced.fill(0xff, 0, 384);
+    expect(
+      await failure(() => validateOneTimeKemPreKeys(signer, [{ ...first, publicKey: unreduced }])),
+    ).toEqual({ code: ErrorCode.KEY_INVALID, field: 'oneTimeKemPreKeys[0].publicKey' });
   });
 });

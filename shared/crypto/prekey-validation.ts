@@ -20,7 +20,11 @@ import { identityChecks } from './identity.ts';
 import { SignatureContext } from './labels.ts';
 import { MLKEM768_PUBLIC_KEY_BYTES, validateKemPublic } from './mlkem.ts';
 import {
+  type AnyKemPreKeyPublic,
+  type KemPreKeyKind,
   type KemPreKeyPublic,
+  kemSignatureContext,
+  type OneTimeKemPreKeyPublic,
   type OneTimePreKeyPublic,
   type PreKeyBundle,
   PreKeyKind,
@@ -46,13 +50,20 @@ function signedPreKeyChecks(
   ];
 }
 
+/**
+ * `expected` is the kind the slot takes, or undefined where either ML-KEM kind
+ * fits (a bundle); the kind picks the signature context, so a key signed as
+ * one kind never verifies as the other.
+ */
 function kemPreKeyChecks(
   signer: Uint8Array,
-  kpk: KemPreKeyPublic,
+  kpk: AnyKemPreKeyPublic,
   field: string,
   checkEncapsulationKey: boolean,
+  expected?: KemPreKeyKind,
 ): SignatureCheck[] {
-  checkKind(kpk, PreKeyKind.KEM, field);
+  if (expected !== undefined) checkKind(kpk, expected, field);
+  else if (kpk.kind !== PreKeyKind.ONE_TIME_KEM) checkKind(kpk, PreKeyKind.KEM, field);
   checkId(kpk.id, `${field}.id`);
   const key = checkBytes(kpk.publicKey, `${field}.publicKey`);
   if (key.length !== MLKEM768_PUBLIC_KEY_BYTES) {
@@ -68,7 +79,7 @@ function kemPreKeyChecks(
       field: `${field}.signature`,
       signer,
       signature: kpk.signature,
-      context: SignatureContext.KEM_PREKEY,
+      context: kemSignatureContext(kpk.kind),
       fields: [u32be(kpk.id), key],
     },
   ];
@@ -100,7 +111,24 @@ export async function validateKemPreKey(
   field = 'kemPreKey',
 ): Promise<void> {
   checkEd25519(identitySigningKey, 'identity.signing');
-  await checkSignatures(kemPreKeyChecks(identitySigningKey, preKey, field, true));
+  await checkSignatures(kemPreKeyChecks(identitySigningKey, preKey, field, true, PreKeyKind.KEM));
+}
+
+/**
+ * One-time ML-KEM prekeys (an upload's list): each must be of that kind (a
+ * last-resort key is KEY_TYPE), well formed (FIPS 203 check included) and
+ * signed under ONE_TIME_KEM_PREKEY; fields are `${field}[i]`.
+ */
+export async function validateOneTimeKemPreKeys(
+  identitySigningKey: Uint8Array,
+  preKeys: readonly OneTimeKemPreKeyPublic[],
+  field = 'oneTimeKemPreKeys',
+): Promise<void> {
+  checkEd25519(identitySigningKey, 'identity.signing');
+  const checks = preKeys.flatMap((k, i) =>
+    kemPreKeyChecks(identitySigningKey, k, `${field}[${i}]`, true, PreKeyKind.ONE_TIME_KEM),
+  );
+  await checkSignatures(checks);
 }
 
 export interface BundleValidationOptions {

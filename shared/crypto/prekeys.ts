@@ -1,6 +1,7 @@
 /**
- * Prekeys: the signed X25519 prekey, the one-time X25519 prekeys and the
- * ML-KEM prekey a device publishes for PQXDH (docs/protocol.md, prekeys).
+ * Prekeys: the signed X25519 prekey, the one-time X25519 prekeys, the
+ * last-resort ML-KEM prekey and the one-time ML-KEM prekeys a device publishes
+ * for PQXDH (docs/protocol.md, prekeys).
  * Every prekey carries a `kind`, and every lookup by id checks it, so an id the
  * relay chose can never make us use a key of another type (CVE-2022-39250).
  */
@@ -25,9 +26,14 @@ export const generatePreKeyPair: GenerateDhKeyPair = () => generateDhKeyPair(fal
 export const PreKeyKind = {
   SIGNED: 'signed-prekey',
   ONE_TIME: 'one-time-prekey',
+  /** The last-resort ML-KEM prekey: served when no one-time ML-KEM prekey is left. */
   KEM: 'kem-prekey',
+  /** A signed ML-KEM prekey handed out once and deleted by its owner after first use. */
+  ONE_TIME_KEM: 'one-time-kem-prekey',
 } as const;
 export type PreKeyKind = (typeof PreKeyKind)[keyof typeof PreKeyKind];
+/** The two ML-KEM prekey kinds a bundle or prekey message may name. */
+export type KemPreKeyKind = typeof PreKeyKind.KEM | typeof PreKeyKind.ONE_TIME_KEM;
 
 export interface SignedPreKeyPublic {
   readonly kind: typeof PreKeyKind.SIGNED;
@@ -51,6 +57,17 @@ export interface KemPreKeyPublic {
   readonly signature: Bytes;
 }
 
+export interface OneTimeKemPreKeyPublic {
+  readonly kind: typeof PreKeyKind.ONE_TIME_KEM;
+  readonly id: number;
+  readonly publicKey: Bytes;
+  /** sign(IK.signing, ONE_TIME_KEM_PREKEY, u32 id, publicKey) */
+  readonly signature: Bytes;
+}
+
+/** Either ML-KEM prekey, as a bundle carries it. */
+export type AnyKemPreKeyPublic = KemPreKeyPublic | OneTimeKemPreKeyPublic;
+
 export interface SignedPreKeyPair {
   readonly kind: typeof PreKeyKind.SIGNED;
   readonly id: number;
@@ -73,15 +90,30 @@ export interface KemPreKeyPair {
   readonly createdAt: number;
 }
 
-export type PreKeyPair = SignedPreKeyPair | OneTimePreKeyPair | KemPreKeyPair;
+export interface OneTimeKemPreKeyPair {
+  readonly kind: typeof PreKeyKind.ONE_TIME_KEM;
+  readonly id: number;
+  readonly keyPair: KemKeyPair;
+  readonly signature: Bytes;
+}
+
+export type PreKeyPair =
+  | SignedPreKeyPair
+  | OneTimePreKeyPair
+  | KemPreKeyPair
+  | OneTimeKemPreKeyPair;
 export type PreKeyPairOf<K extends PreKeyKind> = Extract<PreKeyPair, { readonly kind: K }>;
 
-/** What a relay hands out for one device. The one-time and KEM prekeys may be absent. */
+/**
+ * What a relay hands out for one device. The one-time and KEM prekeys may be
+ * absent; the KEM prekey is a one-time one while the device has any left,
+ * else the last-resort one (its `kind` says which).
+ */
 export interface PreKeyBundle {
   readonly identity: PublicIdentity;
   readonly signedPreKey: SignedPreKeyPublic;
   readonly oneTimePreKey?: OneTimePreKeyPublic | undefined;
-  readonly kemPreKey?: KemPreKeyPublic | undefined;
+  readonly kemPreKey?: AnyKemPreKeyPublic | undefined;
 }
 
 export async function generateSignedPreKey(
@@ -137,6 +169,35 @@ export async function generateKemPreKey(
   return { kind: PreKeyKind.KEM, id, keyPair, signature, createdAt };
 }
 
+/**
+ * One-time ML-KEM prekeys with ids firstId.. (sequential, so a deterministic
+ * `random` gives keys in id order), each signed under ONE_TIME_KEM_PREKEY.
+ */
+export async function generateOneTimeKemPreKeys(
+  identity: IdentityKeyPair,
+  firstId: number,
+  count: number,
+  random: Random,
+): Promise<OneTimeKemPreKeyPair[]> {
+  if (!Number.isInteger(count) || count < 0)
+    fail(ErrorCode.BAD_ARGUMENT, `One-time KEM prekey count must be >= 0, got ${count}`);
+  checkId(firstId, 'oneTimeKemPreKey.id');
+  if (count > 0) checkId(firstId + count - 1, 'oneTimeKemPreKey.id');
+  const out: OneTimeKemPreKeyPair[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = firstId + i;
+    const keyPair = generateKemKeyPair(random);
+    const signature = await signWithContext(
+      identity.signing.privateKey,
+      SignatureContext.ONE_TIME_KEM_PREKEY,
+      u32be(id),
+      keyPair.publicKey,
+    );
+    out.push({ kind: PreKeyKind.ONE_TIME_KEM, id, keyPair, signature });
+  }
+  return out;
+}
+
 export function signedPreKeyPublic(pair: SignedPreKeyPair): SignedPreKeyPublic {
   return {
     kind: PreKeyKind.SIGNED,
@@ -157,4 +218,20 @@ export function kemPreKeyPublic(pair: KemPreKeyPair): KemPreKeyPublic {
     publicKey: pair.keyPair.publicKey,
     signature: pair.signature,
   };
+}
+
+export function oneTimeKemPreKeyPublic(pair: OneTimeKemPreKeyPair): OneTimeKemPreKeyPublic {
+  return {
+    kind: PreKeyKind.ONE_TIME_KEM,
+    id: pair.id,
+    publicKey: pair.keyPair.publicKey,
+    signature: pair.signature,
+  };
+}
+
+/** The signature context of each ML-KEM prekey kind. */
+export function kemSignatureContext(kind: KemPreKeyKind): string {
+  return kind === PreKeyKind.ONE_TIME_KEM
+    ? SignatureContext.ONE_TIME_KEM_PREKEY
+    : SignatureContext.KEM_PREKEY;
 }

@@ -35,7 +35,7 @@ import {
 } from './message-format.ts';
 import { pad, unpad } from './padding.ts';
 import type { PreKeyLookup } from './prekey-lookup.ts';
-import type { PreKeyBundle } from './prekeys.ts';
+import { type PreKeyBundle, PreKeyKind } from './prekeys.ts';
 import type { Random } from './random.ts';
 import {
   advanceSendingChain,
@@ -237,8 +237,10 @@ export interface AcceptedSession {
   readonly plaintext: Bytes;
   /** The one-time prekey this message used: delete it now (never hand it out again). */
   readonly consumedOneTimePreKeyId?: number;
-  /** The KEM prekey used (delete it if it was a one-time KEM prekey). */
+  /** The KEM prekey used (last-resort or one-time). */
   readonly kemPreKeyId?: number;
+  /** The one-time ML-KEM prekey this message used: delete it now, like a one-time prekey. */
+  readonly consumedKemPreKeyId?: number;
 }
 
 /**
@@ -283,6 +285,9 @@ export async function acceptIncomingSession(
       ? {}
       : { consumedOneTimePreKeyId: agreement.oneTimePreKeyId }),
     ...(agreement.kemPreKeyId === undefined ? {} : { kemPreKeyId: agreement.kemPreKeyId }),
+    ...(agreement.kemPreKeyId !== undefined && agreement.kemPreKeyKind === PreKeyKind.ONE_TIME_KEM
+      ? { consumedKemPreKeyId: agreement.kemPreKeyId }
+      : {}),
   };
 }
 

@@ -315,3 +315,42 @@ describe('responder rejects', () => {
     expect(received.sharedSecret).not.toEqual(sent.sharedSecret);
   });
 });
+
+describe('one-time ML-KEM prekeys', () => {
+  it('the initiator names the kind it used, and the responder decapsulates with that key only', async () => {
+    const r = seededRandom('x3dh.test/one-time-kem');
+    // The same id in both KEM kinds: the kind, not the id, picks the key.
+    const set = await generateDeviceKeySet(
+      { random: r, now, generateDhKeyPair: seededDhKeyPairs(r) },
+      {
+        oneTimePreKeyCount: 0,
+        kemPreKeyId: 7,
+        oneTimeKemPreKeyCount: 2,
+        firstOneTimeKemPreKeyId: 7,
+      },
+    );
+    const bundle = bundleFromKeySet(set, { oneTimeKemPreKeyIndex: 0 });
+    const sent = await initiateKeyAgreement(depsFor(), alice.set.identity, bundle);
+    expect(sent.kind).toBe(KeyAgreement.PQXDH);
+    expect(sent.preKey).toMatchObject({ kemPreKeyId: 7, kemPreKeyKind: PreKeyKind.ONE_TIME_KEM });
+    const fields = fieldsFor(sent);
+    const all = memoryPreKeyLookup(preKeysOf(set));
+    const received = await respondKeyAgreement(set.identity, all, fields);
+    expect(received.sharedSecret).toEqual(sent.sharedSecret);
+    expect(received).toMatchObject({ kemPreKeyId: 7, kemPreKeyKind: PreKeyKind.ONE_TIME_KEM });
+
+    // Read as the last-resort key of the same id, the secret differs (ML-KEM implicit rejection).
+    const { kemPreKeyKind: _, ...asLastResort } = fields;
+    const wrong = await respondKeyAgreement(set.identity, all, asLastResort);
+    expect(wrong.kemPreKeyKind).toBe(PreKeyKind.KEM);
+    expect(wrong.sharedSecret).not.toEqual(sent.sharedSecret);
+
+    // Once deleted, the one-time key cannot be used again.
+    const deleted = memoryPreKeyLookup(
+      preKeysOf(set).filter((k) => !(k.kind === PreKeyKind.ONE_TIME_KEM && k.id === 7)),
+    );
+    expect(await failure(() => respondKeyAgreement(set.identity, deleted, fields))).toEqual({
+      code: ErrorCode.PREKEY_MISSING,
+    });
+  });
+});

@@ -9,8 +9,9 @@
  *                      salt = 32 zero bytes, info = Label.X3DH | Label.PQXDH, 32 bytes)
  *   F   = 32 bytes of 0xFF
  *
- * PQXDH is used whenever the bundle carries a KEM prekey, X3DH otherwise; the
- * prekey message records which (flags). Identity keys are X25519 + Ed25519
+ * PQXDH is used whenever the bundle carries a KEM prekey (one-time or
+ * last-resort), X3DH otherwise; the prekey message records which (flags), and
+ * which kind of KEM prekey its id names. Identity keys are X25519 + Ed25519
  * pairs bound by a signature (no XEdDSA in WebCrypto), and the associated data
  * Encode(IK_A) || Encode(IK_B) is built by the session layer.
  *
@@ -26,7 +27,12 @@ import type { PreKeyFields } from './message-format.ts';
 import { decapsulate, encapsulate } from './mlkem.ts';
 import { lookupPreKey, type PreKeyLookup } from './prekey-lookup.ts';
 import { beginPreKeyBundleValidation } from './prekey-validation.ts';
-import { type PreKeyBundle, PreKeyKind, type SignedPreKeyPair } from './prekeys.ts';
+import {
+  type KemPreKeyKind,
+  type PreKeyBundle,
+  PreKeyKind,
+  type SignedPreKeyPair,
+} from './prekeys.ts';
 import type { Random } from './random.ts';
 import { type DhKeyPair, dh, importDhPublic, validateX25519Public } from './x25519.ts';
 
@@ -75,6 +81,8 @@ export interface ResponderAgreement {
   /** The one-time prekey used: the caller deletes it. */
   readonly oneTimePreKeyId: number | undefined;
   readonly kemPreKeyId: number | undefined;
+  /** The kind of that KEM prekey: a one-time one is the caller's to delete. */
+  readonly kemPreKeyKind: KemPreKeyKind | undefined;
 }
 
 function quiet(...promises: readonly Promise<unknown>[]): void {
@@ -130,6 +138,9 @@ export async function initiateKeyAgreement(
       signedPreKeyId: bundle.signedPreKey.id,
       oneTimePreKeyId: opk?.id,
       kemPreKeyId: bundle.kemPreKey?.id,
+      ...(bundle.kemPreKey?.kind === PreKeyKind.ONE_TIME_KEM
+        ? { kemPreKeyKind: PreKeyKind.ONE_TIME_KEM }
+        : {}),
       kemCiphertext: kem?.cipherText,
     },
   };
@@ -165,7 +176,7 @@ export async function respondKeyAgreement(
       : lookupPreKey(lookup, PreKeyKind.ONE_TIME, fields.oneTimePreKeyId),
     fields.kemPreKeyId === undefined
       ? undefined
-      : lookupPreKey(lookup, PreKeyKind.KEM, fields.kemPreKeyId),
+      : lookupPreKey(lookup, fields.kemPreKeyKind ?? PreKeyKind.KEM, fields.kemPreKeyId),
   ]);
   await identityValid;
 
@@ -194,5 +205,6 @@ export async function respondKeyAgreement(
     signedPreKey: spk,
     oneTimePreKeyId: opk?.id,
     kemPreKeyId: kpk?.id,
+    kemPreKeyKind: kpk?.kind,
   };
 }

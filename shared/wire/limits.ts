@@ -143,6 +143,17 @@ export const ONE_TIME_PREKEYS_TARGET = 100;
 export const ONE_TIME_PREKEYS_REFILL_BELOW = 20;
 export const ONE_TIME_PREKEYS_MAX_STORED = 200;
 
+/**
+ * One-time ML-KEM prekeys (docs/protocol.md, prekeys): ~1.7 KB of JSON each,
+ * so an upload carries at most 30 (about 51 KB, inside REST_BODY_MAX_BYTES
+ * with a full one-time prekey refill and both rotated prekeys beside it);
+ * refilled to 30 below 10, at most 60 held per device.
+ */
+export const ONE_TIME_KEM_PREKEYS_MAX_UPLOAD = 30;
+export const ONE_TIME_KEM_PREKEYS_TARGET = 30;
+export const ONE_TIME_KEM_PREKEYS_REFILL_BELOW = 10;
+export const ONE_TIME_KEM_PREKEYS_MAX_STORED = 60;
+
 /** Users one account may block (docs/wire.md, "Bodies"). */
 export const BLOCK_LIST_MAX = 1000;
 

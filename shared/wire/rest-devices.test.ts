@@ -2,13 +2,19 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../bytes.ts';
 import { summarizeIssue } from './issues.ts';
-import { MAX_DEVICES_PER_USER, ONE_TIME_PREKEYS_MAX_UPLOAD } from './limits.ts';
-import { toJsonShape } from './rest-codec.ts';
+import {
+  MAX_DEVICES_PER_USER,
+  ONE_TIME_KEM_PREKEYS_MAX_UPLOAD,
+  ONE_TIME_PREKEYS_MAX_UPLOAD,
+  REST_BODY_MAX_BYTES,
+} from './limits.ts';
+import { serializeRestBody, toJsonShape } from './rest-codec.ts';
 import {
   BlockListResponseSchema,
   DeviceListResponseSchema,
   DeviceRegistrationSchema,
   PrekeyBundlesResponseSchema,
+  PrekeyStatusResponseSchema,
   PrekeyUploadSchema,
   UserLookupResponseSchema,
 } from './rest-devices.ts';
@@ -197,6 +203,54 @@ describe('prekey upload', () => {
       path: 'oneTimePreKeys',
       reason: 'min_length',
     });
+    expect(outcome(PrekeyUploadSchema, { oneTimeKemPreKeys: [] })).toEqual({
+      path: 'oneTimeKemPreKeys',
+      reason: 'min_length',
+    });
+  });
+
+  const kemKeys = (n: number, firstId = 1) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: firstId + i,
+      publicKey: seq(1184, i),
+      signature: seq(64, i),
+    }));
+
+  it('one-time ML-KEM prekeys: alone, at most ONE_TIME_KEM_PREKEYS_MAX_UPLOAD, unique ids', () => {
+    expect(outcome(PrekeyUploadSchema, toJsonShape({ oneTimeKemPreKeys: kemKeys(1) }))).toBe('ok');
+    expect(
+      outcome(
+        PrekeyUploadSchema,
+        toJsonShape({ oneTimeKemPreKeys: kemKeys(ONE_TIME_KEM_PREKEYS_MAX_UPLOAD + 1) }),
+      ),
+    ).toEqual({ path: 'oneTimeKemPreKeys', reason: 'max_length' });
+    const twice = [...kemKeys(1), ...kemKeys(1)];
+    expect(outcome(PrekeyUploadSchema, toJsonShape({ oneTimeKemPreKeys: twice }))).toEqual({
+      path: 'oneTimeKemPreKeys[1]',
+      reason: 'duplicate',
+    });
+  });
+
+  it('the largest upload (every member full) fits in REST_BODY_MAX_BYTES', () => {
+    const largest = {
+      signedPreKey: reg.signedPreKey,
+      kemPreKey: { ...reg.kemPreKey, id: 0xffff_ffff },
+      oneTimePreKeys: Array.from({ length: ONE_TIME_PREKEYS_MAX_UPLOAD }, (_, i) => ({
+        id: 0xffff_ffff - i,
+        publicKey: seq(32, i),
+      })),
+      oneTimeKemPreKeys: kemKeys(ONE_TIME_KEM_PREKEYS_MAX_UPLOAD, 0xffff_ffff - 100),
+    };
+    const text = serializeRestBody(PrekeyUploadSchema, largest);
+    expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(REST_BODY_MAX_BYTES);
+  });
+});
+
+describe('prekey status', () => {
+  it('counts one-time ML-KEM prekeys, and parses a relay that does not', () => {
+    const status = { oneTimePreKeys: 5, signedPreKeyId: 1, kemPreKeyId: 2 };
+    expect(outcome(PrekeyStatusResponseSchema, status)).toBe('ok');
+    expect(outcome(PrekeyStatusResponseSchema, { ...status, oneTimeKemPreKeys: 7 })).toBe('ok');
   });
 });
 
@@ -205,6 +259,21 @@ describe('directory responses', () => {
     expect(v.parse(PrekeyBundlesResponseSchema, toJsonShape(sampleBundles()))).toEqual(
       sampleBundles(),
     );
+  });
+
+  it('bundles: the KEM prekey may be marked one-time (true only); old bundles parse as last-resort', () => {
+    const json = toJsonShape(sampleBundles());
+    const first = json.devices[0] as Json & { kemPreKey: Json };
+    const marked = { ...first, kemPreKey: { ...first.kemPreKey, oneTime: true } };
+    const parsed = v.parse(PrekeyBundlesResponseSchema, { ...json, devices: [marked] });
+    expect(parsed.devices[0]?.kemPreKey.oneTime).toBe(true);
+    expect(
+      v.parse(PrekeyBundlesResponseSchema, json).devices[0]?.kemPreKey.oneTime,
+    ).toBeUndefined();
+    const falsy = { ...first, kemPreKey: { ...first.kemPreKey, oneTime: false } };
+    expect(outcome(PrekeyBundlesResponseSchema, { ...json, devices: [falsy] })).toMatchObject({
+      path: 'devices[0].kemPreKey.oneTime',
+    });
   });
 
   it('bundles: at least one, at most MAX_DEVICES_PER_USER, unique device ids', () => {

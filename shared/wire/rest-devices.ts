@@ -15,10 +15,17 @@ import {
   UserIdSchema,
   uniqueBy,
 } from './fields.ts';
-import { BLOCK_LIST_MAX, MAX_DEVICES_PER_USER, ONE_TIME_PREKEYS_MAX_UPLOAD } from './limits.ts';
 import {
+  BLOCK_LIST_MAX,
+  MAX_DEVICES_PER_USER,
+  ONE_TIME_KEM_PREKEYS_MAX_UPLOAD,
+  ONE_TIME_PREKEYS_MAX_UPLOAD,
+} from './limits.ts';
+import {
+  BundleKemPreKeySchema,
   Ed25519KeySchema,
   IdentityKeySchema,
+  type KemPreKey,
   KemPreKeySchema,
   type OneTimePreKey,
   OneTimePreKeySchema,
@@ -30,6 +37,14 @@ const oneTimePreKeys = v.pipe(
   v.array(OneTimePreKeySchema),
   v.maxLength(ONE_TIME_PREKEYS_MAX_UPLOAD),
   uniqueBy((k: OneTimePreKey) => k.id),
+);
+
+/** One-time ML-KEM prekeys: the same shape as the last-resort one, signed under their own context. */
+const oneTimeKemPreKeys = v.pipe(
+  v.array(KemPreKeySchema),
+  v.minLength(1),
+  v.maxLength(ONE_TIME_KEM_PREKEYS_MAX_UPLOAD),
+  uniqueBy((k: KemPreKey) => k.id),
 );
 
 /**
@@ -66,14 +81,16 @@ export const DeviceRegisteredResponseSchema = v.strictObject({
 
 /**
  * PUT /v1/prekeys (device-signed): any of a rotated signed prekey, a rotated
- * ML-KEM prekey, and more one-time prekeys (added to what the relay holds, up
- * to ONE_TIME_PREKEYS_MAX_STORED). At least one member must be present.
+ * last-resort ML-KEM prekey, more one-time prekeys (added to what the relay
+ * holds, up to ONE_TIME_PREKEYS_MAX_STORED) and more one-time ML-KEM prekeys
+ * (up to ONE_TIME_KEM_PREKEYS_MAX_STORED). At least one member must be present.
  */
 export const PrekeyUploadSchema = v.pipe(
   v.strictObject({
     signedPreKey: v.exactOptional(SignedPreKeySchema),
     kemPreKey: v.exactOptional(KemPreKeySchema),
     oneTimePreKeys: v.exactOptional(v.pipe(oneTimePreKeys, v.minLength(1))),
+    oneTimeKemPreKeys: v.exactOptional(oneTimeKemPreKeys),
   }),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -81,7 +98,8 @@ export const PrekeyUploadSchema = v.pipe(
     if (
       body.signedPreKey === undefined &&
       body.kemPreKey === undefined &&
-      body.oneTimePreKeys === undefined
+      body.oneTimePreKeys === undefined &&
+      body.oneTimeKemPreKeys === undefined
     ) {
       addIssue({ message: 'nothing to upload', expected: 'empty' });
     }
@@ -93,6 +111,8 @@ export const PrekeyStatusResponseSchema = v.strictObject({
   oneTimePreKeys: Uint32Schema,
   signedPreKeyId: Uint32Schema,
   kemPreKeyId: Uint32Schema,
+  /** One-time ML-KEM prekeys held; absent from relays that do not store them (upload none). */
+  oneTimeKemPreKeys: v.exactOptional(Uint32Schema),
 });
 
 /** GET /v1/users/:user/devices: the account's identity and active devices. */
@@ -113,14 +133,16 @@ export const PrekeyBundleSchema = v.strictObject({
   certificate: SignatureSchema,
   createdAt: TimestampSchema,
   signedPreKey: SignedPreKeySchema,
-  kemPreKey: KemPreKeySchema,
+  /** A one-time ML-KEM prekey (`oneTime: true`) while the device has any, else the last-resort one. */
+  kemPreKey: BundleKemPreKeySchema,
   /** Absent when the device has run out: X3DH/PQXDH then runs without DH4. */
   oneTimePreKey: v.exactOptional(OneTimePreKeySchema),
 });
 
 /**
  * GET /v1/users/:user/bundles (every device) or /v1/users/:user/bundles/:device
- * (device-signed). Each one-time prekey returned is deleted by the relay.
+ * (device-signed). Each one-time prekey and one-time ML-KEM prekey returned is
+ * deleted by the relay.
  */
 export const PrekeyBundlesResponseSchema = v.strictObject({
   user: UserIdSchema,

@@ -94,6 +94,18 @@ export const KemPreKeySchema = v.strictObject({
   signature: SignatureSchema,
 });
 
+/**
+ * The ML-KEM prekey of a bundle: the last-resort one, or (with `oneTime`) a
+ * one-time one, whose signature is made under its own context. Relays before
+ * one-time ML-KEM prekeys never send `oneTime`.
+ */
+export const BundleKemPreKeySchema = v.strictObject({
+  id: PrekeyIdSchema,
+  publicKey: KemKeySchema,
+  signature: SignatureSchema,
+  oneTime: v.exactOptional(v.literal(true)),
+});
+
 export const OneTimePreKeySchema = v.strictObject({
   id: PrekeyIdSchema,
   publicKey: X25519KeySchema,
@@ -130,5 +142,6 @@ export const ErrorResponseSchema = v.strictObject({
 export type IdentityKey = v.InferOutput<typeof IdentityKeySchema>;
 export type SignedPreKey = v.InferOutput<typeof SignedPreKeySchema>;
 export type KemPreKey = v.InferOutput<typeof KemPreKeySchema>;
+export type BundleKemPreKey = v.InferOutput<typeof BundleKemPreKeySchema>;
 export type OneTimePreKey = v.InferOutput<typeof OneTimePreKeySchema>;
 export type ErrorResponse = v.InferOutput<typeof ErrorResponseSchema>;

@@ -46,10 +46,13 @@ import type { DeviceRegistration, PrekeyUpload } from '../../wire/rest-devices.t
 import type { CoreDeps } from '../deps.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 import {
+  handedOutKemOps,
   kemPreKeyUpload,
   newKemPreKey,
+  newOneTimeKemPreKeys,
   newOneTimePreKeys,
   newSignedPreKey,
+  oneTimeKemPreKeyUpload,
   oneTimePreKeyUpload,
   planPrekeyMaintenance,
   readInventory,
@@ -88,6 +91,8 @@ const AccountRecordSchema = v.object({
   nextOneTimePreKeyId: IntField,
   signedPreKeyId: IntField,
   kemPreKeyId: IntField,
+  /** Absent in records from before one-time ML-KEM prekeys: the next id is then 1. */
+  nextOneTimeKemPreKeyId: v.optional(IntField),
 });
 
 export type AccountRecord = v.InferOutput<typeof AccountRecordSchema>;
@@ -410,13 +415,14 @@ async function importIdentity(e: IdentityExport): Promise<IdentityKeyPair> {
 
 export interface MaintenanceResult {
   readonly uploadedOneTimePreKeys: number;
+  readonly uploadedOneTimeKemPreKeys: number;
   readonly rotatedSigned: boolean;
   readonly rotatedKem: boolean;
   readonly purged: number;
 }
 
 /**
- * Refills one-time prekeys, rotates the signed and KEM prekeys when due, and
+ * Refills one-time prekeys (X25519 and ML-KEM), rotates the signed and KEM prekeys when due, and
  * deletes retired ones past their grace period. It starts from the relay's
  * own status (GET /v1/prekeys), so a rotation whose upload failed is simply
  * uploaded again next time.
@@ -429,7 +435,7 @@ export async function maintainPrekeys(
   const { records } = deps.storage;
   const status = await api.prekeyStatus();
   const now = deps.now();
-  const plan = planPrekeyMaintenance(status.oneTimePreKeys, await readInventory(records), now);
+  const plan = planPrekeyMaintenance(status, await readInventory(records), now);
   const record = (await readAccountRecord(records)) ?? account.record;
   let next = { ...record };
   const ops: StoreOperation[] = [];
@@ -439,6 +445,18 @@ export async function maintainPrekeys(
     ops.push(...fresh.ops);
     upload.oneTimePreKeys = fresh.pairs.map(oneTimePreKeyUpload);
     next = { ...next, nextOneTimePreKeyId: record.nextOneTimePreKeyId + plan.refill };
+  }
+  if (plan.refillKem > 0) {
+    const firstId = record.nextOneTimeKemPreKeyId ?? 1;
+    const fresh = await newOneTimeKemPreKeys(
+      account.identity,
+      firstId,
+      plan.refillKem,
+      deps.random,
+    );
+    ops.push(...fresh.ops);
+    upload.oneTimeKemPreKeys = fresh.pairs.map(oneTimeKemPreKeyUpload);
+    next = { ...next, nextOneTimeKemPreKeyId: firstId + plan.refillKem };
   }
   const lookup = recordPreKeyLookup(records);
   if (plan.rotateSigned) {
@@ -461,18 +479,25 @@ export async function maintainPrekeys(
     const current = await lookup.getPreKey(PreKeyKind.KEM, record.kemPreKeyId);
     if (current?.kind === PreKeyKind.KEM) upload.kemPreKey = kemPreKeyUpload(current);
   }
+  const handedOut =
+    status.oneTimeKemPreKeys === undefined
+      ? { ops: [], purged: 0 }
+      : await handedOutKemOps(records, status.oneTimeKemPreKeys, now);
+  ops.push(...handedOut.ops);
   for (const id of plan.purgeSigned) ops.push({ op: 'delete', key: Keys.signedPreKey(id) });
   for (const id of plan.purgeKem) ops.push({ op: 'delete', key: Keys.kemPreKey(id) });
   if (ops.length > 0) await records.write([...ops, encodeAccount(next)]);
   const uploading =
     upload.oneTimePreKeys !== undefined ||
+    upload.oneTimeKemPreKeys !== undefined ||
     upload.signedPreKey !== undefined ||
     upload.kemPreKey !== undefined;
   if (uploading) await api.uploadPrekeys(upload);
   return {
     uploadedOneTimePreKeys: plan.refill,
+    uploadedOneTimeKemPreKeys: plan.refillKem,
     rotatedSigned: plan.rotateSigned,
     rotatedKem: plan.rotateKem,
-    purged: plan.purgeSigned.length + plan.purgeKem.length,
+    purged: plan.purgeSigned.length + plan.purgeKem.length + handedOut.purged,
   };
 }

@@ -6,6 +6,9 @@
  *   - one-time prekeys: refilled to ONE_TIME_PREKEYS_TARGET (100) when the
  *     relay holds fewer than ONE_TIME_PREKEYS_REFILL_BELOW (20); a consumed one
  *     is deleted in the same write as the session it created;
+ *   - one-time ML-KEM prekeys: the same, with ONE_TIME_KEM_PREKEYS_TARGET (30)
+ *     and ONE_TIME_KEM_PREKEYS_REFILL_BELOW (10); the last-resort ML-KEM
+ *     prekey is never deleted on use, only after rotation and grace;
  *   - signed and ML-KEM prekeys: rotated every SIGNED_PREKEY_ROTATION_MS (7 days).
  *     The previous ones are kept for PREKEY_GRACE_MS (30 days, the relay's
  *     retention of undelivered messages), because a first message built from
@@ -21,10 +24,12 @@ import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import type { PreKeyLookup } from '../../crypto/prekey-lookup.ts';
 import {
   generateKemPreKey,
+  generateOneTimeKemPreKeys,
   generateOneTimePreKeys,
   generateSignedPreKey,
   type KemPreKeyPair,
   PreKeyKind as Kind,
+  type OneTimeKemPreKeyPair,
   type OneTimePreKeyPair,
   type PreKeyKind,
   type PreKeyPair,
@@ -34,6 +39,9 @@ import type { Random } from '../../crypto/random.ts';
 import { exportDhPrivateRaw, generateDhKeyPair, importDhKeyPair } from '../../crypto/x25519.ts';
 import {
   MESSAGE_RETENTION_MS,
+  ONE_TIME_KEM_PREKEYS_MAX_UPLOAD,
+  ONE_TIME_KEM_PREKEYS_REFILL_BELOW,
+  ONE_TIME_KEM_PREKEYS_TARGET,
   ONE_TIME_PREKEYS_MAX_UPLOAD,
   ONE_TIME_PREKEYS_REFILL_BELOW,
   ONE_TIME_PREKEYS_TARGET,
@@ -75,6 +83,15 @@ const KemRecordSchema = v.object({
 
 const OneTimeRecordSchema = v.object({ id: IntField, pub: bytesOf(32), priv: bytesOf(32) });
 
+const OneTimeKemRecordSchema = v.object({
+  id: IntField,
+  pub: BytesField,
+  secret: BytesField,
+  sig: bytesOf(64),
+  /** When maintenance first saw the relay no longer holding it (handed out, maybe never used). */
+  retiredAt: v.optional(IntField),
+});
+
 type SignedRecord = v.InferOutput<typeof SignedRecordSchema>;
 type KemRecord = v.InferOutput<typeof KemRecordSchema>;
 
@@ -110,6 +127,16 @@ async function oneTimeOp(pair: OneTimePreKeyPair): Promise<StoreOperation> {
   return { op: 'set', key: Keys.oneTimePreKey(pair.id), value };
 }
 
+function oneTimeKemOp(pair: OneTimeKemPreKeyPair): StoreOperation {
+  const value = encodeRecord({
+    id: pair.id,
+    pub: pair.keyPair.publicKey,
+    secret: pair.keyPair.secretKey,
+    sig: pair.signature,
+  });
+  return { op: 'set', key: Keys.oneTimeKemPreKey(pair.id), value };
+}
+
 /** Fresh prekeys with their records and the public halves to upload. */
 export async function newSignedPreKey(
   identity: IdentityKeyPair,
@@ -138,11 +165,26 @@ export async function newOneTimePreKeys(
   return { pairs, ops: await Promise.all(pairs.map(oneTimeOp)) };
 }
 
+export async function newOneTimeKemPreKeys(
+  identity: IdentityKeyPair,
+  firstId: number,
+  count: number,
+  random: Random,
+): Promise<{ pairs: OneTimeKemPreKeyPair[]; ops: StoreOperation[] }> {
+  const pairs = await generateOneTimeKemPreKeys(identity, firstId, count, random);
+  return { pairs, ops: pairs.map(oneTimeKemOp) };
+}
+
 export function signedPreKeyUpload(pair: SignedPreKeyPair) {
   return { id: pair.id, publicKey: pair.keyPair.publicKey, signature: pair.signature };
 }
 
 export function kemPreKeyUpload(pair: KemPreKeyPair) {
+  return { id: pair.id, publicKey: pair.keyPair.publicKey, signature: pair.signature };
+}
+
+/** The same wire shape as the last-resort key; the relay keeps the two apart by where they arrive. */
+export function oneTimeKemPreKeyUpload(pair: OneTimeKemPreKeyPair) {
   return { id: pair.id, publicKey: pair.keyPair.publicKey, signature: pair.signature };
 }
 
@@ -189,6 +231,17 @@ export function recordPreKeyLookup(records: RecordStore): PreKeyLookup {
             createdAt: r.createdAt,
           };
         }
+        case Kind.ONE_TIME_KEM: {
+          const raw = await records.get(Keys.oneTimeKemPreKey(id));
+          if (raw === undefined) return undefined;
+          const r = decodeRecord(OneTimeKemRecordSchema, raw, 'one-time KEM prekey');
+          return {
+            kind: Kind.ONE_TIME_KEM,
+            id: r.id,
+            keyPair: { publicKey: r.pub, secretKey: r.secret },
+            signature: r.sig,
+          };
+        }
         default:
           return undefined;
       }
@@ -198,6 +251,10 @@ export function recordPreKeyLookup(records: RecordStore): PreKeyLookup {
 
 export function deleteOneTimePreKeyOp(id: number): StoreOperation {
   return { op: 'delete', key: Keys.oneTimePreKey(id) };
+}
+
+export function deleteOneTimeKemPreKeyOp(id: number): StoreOperation {
+  return { op: 'delete', key: Keys.oneTimeKemPreKey(id) };
 }
 
 // ---------------------------------------------------------------------------
@@ -212,6 +269,8 @@ export interface PrekeyInventory {
 export interface MaintenancePlan {
   /** One-time prekeys to generate and upload (0 = none). */
   readonly refill: number;
+  /** One-time ML-KEM prekeys to generate and upload (0 = none). */
+  readonly refillKem: number;
   readonly rotateSigned: boolean;
   readonly rotateKem: boolean;
   /** Retired signed/KEM prekey ids past the grace period: delete. */
@@ -219,15 +278,37 @@ export interface MaintenancePlan {
   readonly purgeKem: readonly number[];
 }
 
+/** What the relay says it holds (GET /v1/prekeys). */
+export interface RelayPrekeyCounts {
+  readonly oneTimePreKeys: number;
+  /** Absent from a relay that does not store one-time ML-KEM prekeys: none are uploaded. */
+  readonly oneTimeKemPreKeys?: number | undefined;
+}
+
+function refillCount(held: number, below: number, target: number, maxUpload: number): number {
+  return held < below ? Math.min(maxUpload, target - held) : 0;
+}
+
 export function planPrekeyMaintenance(
-  relayOneTimeCount: number,
+  relay: RelayPrekeyCounts,
   inventory: PrekeyInventory,
   now: number,
 ): MaintenancePlan {
-  const refill =
-    relayOneTimeCount < ONE_TIME_PREKEYS_REFILL_BELOW
-      ? Math.min(ONE_TIME_PREKEYS_MAX_UPLOAD, ONE_TIME_PREKEYS_TARGET - relayOneTimeCount)
-      : 0;
+  const refill = refillCount(
+    relay.oneTimePreKeys,
+    ONE_TIME_PREKEYS_REFILL_BELOW,
+    ONE_TIME_PREKEYS_TARGET,
+    ONE_TIME_PREKEYS_MAX_UPLOAD,
+  );
+  const refillKem =
+    relay.oneTimeKemPreKeys === undefined
+      ? 0
+      : refillCount(
+          relay.oneTimeKemPreKeys,
+          ONE_TIME_KEM_PREKEYS_REFILL_BELOW,
+          ONE_TIME_KEM_PREKEYS_TARGET,
+          ONE_TIME_KEM_PREKEYS_MAX_UPLOAD,
+        );
   const current = (list: PrekeyInventory['signed']) =>
     list.filter((k) => k.retiredAt === undefined).sort((a, b) => b.createdAt - a.createdAt)[0];
   const due = (k: { createdAt: number } | undefined) =>
@@ -238,6 +319,7 @@ export function planPrekeyMaintenance(
       .map((k) => k.id);
   return {
     refill,
+    refillKem,
     rotateSigned: due(current(inventory.signed)),
     rotateKem: due(current(inventory.kem)),
     purgeSigned: purge(inventory.signed),
@@ -278,4 +360,35 @@ export async function retireOps(
     }
   }
   return ops;
+}
+
+/**
+ * One-time ML-KEM prekeys the relay handed out but no session used (a drained
+ * stock, or a fetch that never became a message) would pile up here, 3.6 KB
+ * each. The relay hands them out lowest id first and ours only grow, so it
+ * still holds our `relayHeld` highest ids; the others are marked retired now
+ * and deleted after PREKEY_GRACE_MS, as late first messages may still come.
+ */
+export async function handedOutKemOps(
+  records: RecordStore,
+  relayHeld: number,
+  now: number,
+): Promise<{ ops: StoreOperation[]; purged: number }> {
+  const held = (await records.list(Keys.oneTimeKemPreKeys))
+    .map(([key, raw]) => ({
+      key,
+      r: decodeRecord(OneTimeKemRecordSchema, raw, 'one-time KEM prekey'),
+    }))
+    .sort((a, b) => a.r.id - b.r.id);
+  const ops: StoreOperation[] = [];
+  let purged = 0;
+  for (const { key, r } of held.slice(0, Math.max(0, held.length - relayHeld))) {
+    if (r.retiredAt === undefined) {
+      ops.push({ op: 'set', key, value: encodeRecord({ ...r, retiredAt: now }) });
+    } else if (now - r.retiredAt >= PREKEY_GRACE_MS) {
+      ops.push({ op: 'delete', key });
+      purged++;
+    }
+  }
+  return { ops, purged };
 }

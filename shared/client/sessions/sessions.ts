@@ -50,7 +50,7 @@ import type { RelayApi } from '../relay/relay-api.ts';
 import type { Batch } from '../store/batch.ts';
 import { BytesField, decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
-import { deleteOneTimePreKeyOp, recordPreKeyLookup } from './prekeys.ts';
+import { deleteOneTimeKemPreKeyOp, deleteOneTimePreKeyOp, recordPreKeyLookup } from './prekeys.ts';
 
 export const MAX_INACTIVE_SESSIONS = 4;
 
@@ -214,10 +214,15 @@ export async function checkIdentity(
 // Bundles -> sessions
 
 function toPreKeyBundle(identity: PublicIdentity, b: PrekeyBundle): PreKeyBundle {
+  // `oneTime` only picks the kind; the signature context it implies is checked with the bundle.
+  const { oneTime, ...kem } = b.kemPreKey;
   return {
     identity,
     signedPreKey: { kind: PreKeyKind.SIGNED, ...b.signedPreKey },
-    kemPreKey: { kind: PreKeyKind.KEM, ...b.kemPreKey },
+    kemPreKey:
+      oneTime === true
+        ? { kind: PreKeyKind.ONE_TIME_KEM, ...kem }
+        : { kind: PreKeyKind.KEM, ...kem },
     ...(b.oneTimePreKey === undefined
       ? {}
       : { oneTimePreKey: { kind: PreKeyKind.ONE_TIME, ...b.oneTimePreKey } }),
@@ -414,7 +419,7 @@ export interface Decrypted {
 
 /**
  * Decrypts one message from (user, device) and stages the session change (and,
- * for a first message, the consumed one-time prekey's deletion and the
+ * for a first message, the consumed one-time prekeys' deletion and the
  * contact). Throws the protocol's ParleyError on failure, with nothing staged.
  */
 export async function decryptFrom(
@@ -478,6 +483,10 @@ export async function decryptFrom(
   });
   if (accepted.consumedOneTimePreKeyId !== undefined) {
     batch.apply(deleteOneTimePreKeyOp(accepted.consumedOneTimePreKeyId));
+  }
+  // A one-time ML-KEM prekey goes with the session it made; the last-resort one stays.
+  if (accepted.consumedKemPreKeyId !== undefined) {
+    batch.apply(deleteOneTimeKemPreKeyOp(accepted.consumedKemPreKeyId));
   }
   await addDevice(ctx, batch, user, device);
   return {

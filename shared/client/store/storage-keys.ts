@@ -30,6 +30,8 @@ export const Keys = {
   kemPreKeys: 'prekey/kem/',
   oneTimePreKey: (id: number) => `prekey/opk/${pad10(id)}`,
   oneTimePreKeys: 'prekey/opk/',
+  oneTimeKemPreKey: (id: number) => `prekey/okem/${pad10(id)}`,
+  oneTimeKemPreKeys: 'prekey/okem/',
 
   contact: (user: string) => `contact/${user}`,
   contacts: 'contact/',

@@ -8,6 +8,7 @@ import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { generateIdentityKeyPair, publicIdentity } from '../../crypto/identity.ts';
 import {
   kemPreKeyPublic,
+  oneTimeKemPreKeyPublic,
   oneTimePreKeyPublic,
   type PreKeyBundle,
   signedPreKeyPublic,
@@ -15,14 +16,25 @@ import {
 import { systemRandom } from '../../crypto/random.ts';
 import type { Account } from '../account/account.ts';
 import { RelayApi } from '../relay/relay-api.ts';
-import { newKemPreKey, newOneTimePreKeys, newSignedPreKey } from '../sessions/prekeys.ts';
+import {
+  newKemPreKey,
+  newOneTimeKemPreKeys,
+  newOneTimePreKeys,
+  newSignedPreKey,
+} from '../sessions/prekeys.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import type { RecordStore } from '../store/store.ts';
+
+export interface LocalAccountOptions {
+  /** One-time ML-KEM prekeys to write (ids 1..n); the bundle then carries the first. Default 0. */
+  readonly oneTimeKemPreKeys?: number;
+}
 
 export async function localAccount(
   records: RecordStore,
   userId: string,
   deviceId: number,
+  options: LocalAccountOptions = {},
 ): Promise<{ account: Account; bundle: PreKeyBundle }> {
   const now = Date.now();
   const identity = await generateIdentityKeyPair(true);
@@ -30,7 +42,13 @@ export async function localAccount(
   const spk = await newSignedPreKey(identity, 1, now);
   const kem = await newKemPreKey(identity, 1, now, systemRandom);
   const opks = await newOneTimePreKeys(1, 2);
-  await records.write([spk.op, kem.op, ...opks.ops]);
+  const okems = await newOneTimeKemPreKeys(
+    identity,
+    1,
+    options.oneTimeKemPreKeys ?? 0,
+    systemRandom,
+  );
+  await records.write([spk.op, kem.op, ...opks.ops, ...okems.ops]);
   const account = {
     record: undefined as never,
     userId,
@@ -42,10 +60,12 @@ export async function localAccount(
     deviceKey: deviceKey.privateKey,
   } satisfies Account;
   const first = opks.pairs[0];
+  const firstKem = okems.pairs[0];
   const bundle: PreKeyBundle = {
     identity: publicIdentity(identity),
     signedPreKey: signedPreKeyPublic(spk.pair),
-    kemPreKey: kemPreKeyPublic(kem.pair),
+    kemPreKey:
+      firstKem === undefined ? kemPreKeyPublic(kem.pair) : oneTimeKemPreKeyPublic(firstKem),
     ...(first === undefined ? {} : { oneTimePreKey: oneTimePreKeyPublic(first) }),
   };
   return { account, bundle };

@@ -25,6 +25,8 @@ export const set = await generateDeviceKeySet(
     signedPreKeyId: 5,
     kemPreKeyId: 9,
     firstOneTimePreKeyId: 100,
+    oneTimeKemPreKeyCount: 2,
+    firstOneTimeKemPreKeyId: 40,
   },
 );
 /** Another identity: a signer that must not be accepted for `set`. */
