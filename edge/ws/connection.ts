@@ -164,10 +164,12 @@ export class Connection {
       return;
     }
     const device = result.device;
-    const session = new DeviceSession(ctx, device, this.#replies, {
+    const who = { device, ip: this.ip, challenge: this.#challenge };
+    const session = new DeviceSession(ctx, who, this.#replies, {
       isOpen: () => this.#state === 'ready',
       buffered: () => this.#buffered(),
       failed: (error) => this.#internal(error),
+      refused: (error) => this.#abuse(error),
     });
     this.#session = session;
     this.#state = 'ready';

@@ -5,17 +5,22 @@
 import { describe, expect, it } from 'vitest';
 import type { Bytes } from '../../shared/bytes.ts';
 import { generateSigningKeyPair } from '../../shared/crypto/ed25519.ts';
-import { createAuthFrame } from '../../shared/wire/device-auth.ts';
+import { createAuthFrame, createUnlockFrame } from '../../shared/wire/device-auth.ts';
 import type { Attachment, DeviceAddress, Fanout, FanoutListener } from '../fanout/fanout.ts';
 import type { DeviceDirectory } from './context.ts';
-import { Challenge, openSession, verifyHandshake } from './handshake.ts';
+import { Challenge, openSession, verifyHandshake, verifyUnlock } from './handshake.ts';
 
 const USER = '0b5f3a2e-9c1d-4e8f-a7b6-5d4c3b2a1f00';
 const DEVICE: DeviceAddress = { accountId: USER, deviceId: 3 };
 
-function directory(keys: Map<string, Bytes>, exists = true): DeviceDirectory {
+function directory(
+  keys: Map<string, Bytes>,
+  exists = true,
+  identities = new Map<string, Bytes>(),
+): DeviceDirectory {
   return {
     deviceKey: async (a, d) => keys.get(`${a}/${d}`),
+    managementKey: async (a, d) => (keys.has(`${a}/${d}`) ? identities.get(a) : undefined),
     prekeyCount: async () => 42,
     touch: async () => exists,
   };
@@ -112,5 +117,36 @@ describe('handshake', () => {
         )
       )?.exists,
     ).toBe(false);
+  });
+
+  it("accepts the identity key's unlock proof over this socket's nonce only, also after auth took it", async () => {
+    const deviceKey = await generateSigningKeyPair(false);
+    const identity = await generateSigningKeyPair(false);
+    const devices = directory(
+      new Map([[`${USER}/3`, deviceKey.publicKey]]),
+      true,
+      new Map([[USER, identity.publicKey]]),
+    );
+    const nonce = new Uint8Array(32).fill(6);
+    const challenge = new Challenge(nonce);
+    const auth = await createAuthFrame(deviceKey.privateKey, nonce, USER, 3);
+    expect((await verifyHandshake(devices, challenge, auth)).ok).toBe(true);
+    const proof = await createUnlockFrame(identity.privateKey, nonce, USER, 3);
+    expect(await verifyUnlock(devices, challenge, DEVICE, proof)).toEqual({
+      ok: true,
+      device: DEVICE,
+    });
+
+    const otherSocket = new Challenge(new Uint8Array(32).fill(7));
+    const replayed = await verifyUnlock(devices, otherSocket, DEVICE, proof);
+    expect(replayed.ok === false && replayed.reason).toBe('signature');
+    const byDeviceKey = await createUnlockFrame(deviceKey.privateKey, nonce, USER, 3);
+    const wrongKey = await verifyUnlock(devices, challenge, DEVICE, byDeviceKey);
+    expect(wrongKey.ok === false && [wrongKey.reason, wrongKey.error.code]).toEqual([
+      'signature',
+      'AUTH_FAILED',
+    ]);
+    const removed = await verifyUnlock(devices, challenge, { ...DEVICE, deviceId: 4 }, proof);
+    expect(removed.ok === false && removed.reason).toBe('unknown-device');
   });
 });

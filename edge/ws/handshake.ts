@@ -1,13 +1,15 @@
 /**
  * The socket's authentication: one challenge nonce, answered once, by a
  * signature of the device key the directory holds; then the session
- * bring-up (fan-out attachment, the counts `ready` carries). Decides and
- * fetches only; the connection audits, answers and keeps the state.
+ * bring-up (fan-out attachment, the counts `ready` carries). The device key
+ * alone buys a receive-only socket; the identity key's `unlock` proof over
+ * the same nonce lets it send (docs/wire.md). Decides and fetches only; the
+ * connection and the session audit, answer and keep the state.
  */
 import type { Bytes } from '../../shared/bytes.ts';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
-import { verifyDeviceAuth } from '../../shared/wire/device-auth.ts';
-import type { AuthFrame } from '../../shared/wire/frames.ts';
+import { verifyDeviceAuth, verifySocketUnlock } from '../../shared/wire/device-auth.ts';
+import type { AuthFrame, UnlockFrame } from '../../shared/wire/frames.ts';
 import type { Attachment, DeviceAddress, Fanout, FanoutListener } from '../fanout/fanout.ts';
 import { AuthFailure } from '../http/codes.ts';
 import type { MessageService } from '../services/messages.ts';
@@ -18,7 +20,8 @@ export type HandshakeResult =
   | { readonly ok: false; readonly reason: AuthFailure; readonly error: ParleyError };
 
 /**
- * The nonce a socket was challenged with: it answers one auth frame only.
+ * The nonce a socket was challenged with: it answers one auth frame only,
+ * and afterwards the unlock proofs of the same socket (docs/wire.md).
  */
 export class Challenge {
   readonly nonce: Bytes;
@@ -52,6 +55,26 @@ export async function verifyHandshake(
   if (!(await verifyDeviceAuth(key, nonce, frame)))
     return refused(AuthFailure.SIGNATURE, 'Signature does not verify');
   return { ok: true, device: { accountId: frame.user, deviceId: frame.device } };
+}
+
+/**
+ * An `unlock` frame on an authenticated socket: the account's identity key
+ * (which the relay holds from registration) over this socket's nonce for
+ * this device. A proof made for another socket, or by another identity,
+ * does not verify.
+ */
+export async function verifyUnlock(
+  devices: DeviceDirectory,
+  challenge: Challenge,
+  device: DeviceAddress,
+  frame: UnlockFrame,
+): Promise<HandshakeResult> {
+  const key = await devices.managementKey(device.accountId, device.deviceId);
+  if (key === undefined) return refused(AuthFailure.UNKNOWN_DEVICE, 'Unknown device');
+  const who = { user: device.accountId, device: device.deviceId };
+  if (!(await verifySocketUnlock(key, challenge.nonce, who, frame)))
+    return refused(AuthFailure.SIGNATURE, 'Unlock signature does not verify');
+  return { ok: true, device };
 }
 
 /** Whom the session bring-up talks to (HubContext fits). */

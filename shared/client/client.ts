@@ -225,7 +225,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     random,
     sessions: sessionContext,
     send: (frame) => connection?.send(frame) ?? false,
-    online: () => connection?.online === true && !isLocked(),
+    // Writable: the socket carries the identity key's unlock proof (relay-connection.ts).
+    online: () => connection?.writable === true && !isLocked(),
     onMessageState: (m) => {
       events.emit('message-state', messageView(m));
       events.emit('conversation', { conversationId: m.conv });
@@ -443,6 +444,9 @@ export function createClient(deps: ClientDeps): ParleyClient {
         if (key === undefined) fail(ErrorCode.NOT_REGISTERED, 'The device key is missing');
         return { user: target.userId, device: target.deviceId, key };
       },
+      // The identity key lives in the vault: only an unlocked client can make the socket writable.
+      unlockKey: () => (isLocked() ? undefined : account?.identity.signing.privateKey),
+      onWritable: () => sender.pump(),
       onFrame: incoming.onFrame,
       onStatus: (status) => events.emit('status', status),
       onDisconnect: () => {
@@ -651,7 +655,10 @@ export function createClient(deps: ClientDeps): ParleyClient {
     /** After unlock (and after draining the locked inbox): load the account, send the outbox. */
     onUnlocked: async (): Promise<void> => {
       await load();
-      if (connection?.online === true) await afterReady();
+      if (connection?.online !== true) return;
+      // Proven before the outbox pumps, so its sends are not refused as SEND_NOT_ALLOWED.
+      await connection.unlock();
+      await afterReady();
     },
     /**
      * After unlock and the locked inbox's drain: frames the full inbox left
