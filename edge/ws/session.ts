@@ -74,8 +74,13 @@ export class DeviceSession implements Sender {
     });
   }
 
-  /** One frame after `auth`: charged to the device's frame budget, then handled. */
+  /**
+   * One frame after `auth`: charged to the device's frame budget, then
+   * handled. `unlock` is part of the handshake, like `auth` not charged (a
+   * bad one counts against the socket's error budget instead).
+   */
   async handle(frame: SessionFrame): Promise<void> {
+    if (frame.t === 'unlock') return this.#unlock(frame);
     const pending = this.#ctx.frameLimiter.consume(this.limiterKey);
     // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
     const decision = pending instanceof Promise ? await pending : pending;
@@ -87,8 +92,6 @@ export class DeviceSession implements Sender {
       return;
     }
     switch (frame.t) {
-      case 'unlock':
-        return this.#unlock(frame);
       case 'send':
         if (!this.#mayWrite) {
           this.#replies.error(
