@@ -33,11 +33,12 @@
 import type { Random } from '../crypto/random.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import { decodeServerFrame, encodeClientFrame } from '../wire/codec.ts';
-import { createAuthFrame, createUnlockFrame } from '../wire/device-auth.ts';
-import type { ClientFrame, ServerFrame, UnlockFrame } from '../wire/frames.ts';
+import { createAuthFrame } from '../wire/device-auth.ts';
+import type { ClientFrame, ServerFrame } from '../wire/frames.ts';
 import { AUTH_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../wire/limits.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, recentlyReachable, retryDelay } from './backoff.ts';
 import { randomFraction, type TimerHandle, type Timers } from './deps.ts';
+import { SocketUnlock } from './socket-unlock.ts';
 import type { Transport, TransportSocket } from './websocket-transport.ts';
 
 /** Why the connection is down, in terms a person can act on. */
@@ -123,15 +124,12 @@ export class RelayConnection {
   #lastProblem: ConnectionProblem = 'unreachable';
   /** When the last online socket was lost, while that still counts as recent (backoff.ts). */
   #lostAt: number | undefined;
-  /** The current socket's challenge and whom it authenticated (for `unlock`). */
-  #challenge:
-    | { readonly nonce: Uint8Array; readonly user: string; readonly device: number }
-    | undefined;
-  /** The current socket carries an `unlock` proof: it may send. */
-  #unlocked = false;
+  /** The current socket's unlock proof (it may send once proven). */
+  readonly #unlock: SocketUnlock;
 
   constructor(options: RelayConnectionOptions) {
     this.#o = options;
+    this.#unlock = new SocketUnlock(options.unlockKey);
   }
 
   get status(): ConnectionStatus {
@@ -144,7 +142,7 @@ export class RelayConnection {
 
   /** Online and proven unlocked: `send` frames are accepted. */
   get writable(): boolean {
-    return this.#phase === 'online' && this.#unlocked;
+    return this.#phase === 'online' && this.#unlock.proven;
   }
 
   /** Connects (if not already) and keeps reconnecting until stop(). */
@@ -187,7 +185,7 @@ export class RelayConnection {
    */
   send(frame: ClientFrame): boolean {
     if (this.#phase !== 'online' || this.#socket === undefined) return false;
-    if (frame.t === 'send' && !this.#unlocked) return false;
+    if (frame.t === 'send' && !this.#unlock.proven) return false;
     this.#socket.send(encodeClientFrame(frame));
     return true;
   }
@@ -198,34 +196,17 @@ export class RelayConnection {
    * True once the socket is proven; false when offline or still locked.
    */
   async unlock(): Promise<boolean> {
-    if (this.#unlocked) return this.#phase === 'online';
+    if (this.#unlock.proven) return this.#phase === 'online';
+    if (this.#phase !== 'online') return false;
     const generation = this.#generation;
-    const challenge = this.#challenge;
-    if (this.#phase !== 'online' || challenge === undefined) return false;
-    const frame = await this.#unlockFrame(challenge);
-    if (frame === undefined) return false;
-    if (generation !== this.#generation || this.#socket === undefined) return false;
-    if (!this.#unlocked) {
+    const frame = await this.#unlock.proof();
+    if (frame === undefined || generation !== this.#generation || !this.#socket) return false;
+    if (!this.#unlock.proven) {
       this.#socket.send(encodeClientFrame(frame));
-      this.#unlocked = true;
+      this.#unlock.markSent();
       this.#o.onWritable?.();
     }
     return true;
-  }
-
-  /** The `unlock` frame for `challenge`, or undefined while locked (or if signing fails). */
-  async #unlockFrame(challenge: {
-    readonly nonce: Uint8Array;
-    readonly user: string;
-    readonly device: number;
-  }): Promise<UnlockFrame | undefined> {
-    const key = this.#o.unlockKey?.();
-    if (key === undefined) return undefined;
-    try {
-      return await createUnlockFrame(key, challenge.nonce, challenge.user, challenge.device);
-    } catch {
-      return undefined; // the socket stays receive-only; sends wait
-    }
   }
 
   #setStatus(status: ConnectionStatus): void {
@@ -237,8 +218,7 @@ export class RelayConnection {
     if (!this.#running) return;
     const generation = ++this.#generation;
     this.#phase = 'connecting';
-    this.#challenge = undefined;
-    this.#unlocked = false;
+    this.#unlock.reset();
     this.#attempt++;
     this.#setStatus({ state: 'connecting', attempt: this.#attempt });
     this.#armDeadline(generation, AUTH_TIMEOUT_MS);
@@ -281,7 +261,7 @@ export class RelayConnection {
         this.#armPing(generation);
         this.#o.onFrame(frame);
         // Unlocked since `auth` went out (or its proof could not be made then): prove it now.
-        if (!this.#unlocked) void this.unlock();
+        if (!this.#unlock.proven) void this.unlock();
         return;
       case 'pong':
         return;
@@ -304,15 +284,15 @@ export class RelayConnection {
       const { user, device, key } = await this.#o.credentials();
       const auth = await createAuthFrame(key, nonce, user, device);
       const challenge = { nonce, user, device };
-      const unlock = await this.#unlockFrame(challenge);
+      const unlock = await this.#unlock.proof(challenge);
       if (generation !== this.#generation || this.#socket === undefined) return;
-      this.#challenge = challenge;
+      this.#unlock.challenged(challenge);
       this.#socket.send(encodeClientFrame(auth));
       // Right behind `auth`: the relay handles a socket's frames in order, so
       // the socket may send from `ready` on, with no round trip in between.
       if (unlock !== undefined) {
         this.#socket.send(encodeClientFrame(unlock));
-        this.#unlocked = true;
+        this.#unlock.markSent();
       }
       this.#armDeadline(generation, AUTH_TIMEOUT_MS);
     } catch (e) {
