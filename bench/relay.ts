@@ -448,6 +448,7 @@ class RelayBench {
         userId: device.userId,
         deviceId: device.deviceId,
         seedHex: device.seedHex,
+        identitySeedHex: device.identitySeedHex,
         url: deployment.urls[instance] as string,
       });
       const peer = this.#devices[(i + half) % count] as SeededDevice;

@@ -67,6 +67,11 @@ export const ErrorCode = {
   AUTH_FAILED: 'AUTH_FAILED',
   /** A management route (device removal, blocks, prekey upload) was signed with the device key. */
   MANAGEMENT_KEY_REQUIRED: 'MANAGEMENT_KEY_REQUIRED',
+  /**
+   * A `send` on a socket authenticated by the device key alone: writing to
+   * others needs the identity key's `unlock` proof first (docs/wire.md).
+   */
+  SEND_NOT_ALLOWED: 'SEND_NOT_ALLOWED',
   REQUEST_EXPIRED: 'REQUEST_EXPIRED',
   REQUEST_REPLAYED: 'REQUEST_REPLAYED',
   RATE_LIMITED: 'RATE_LIMITED',

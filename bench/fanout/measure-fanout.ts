@@ -30,7 +30,11 @@ import {
   preKeysOf,
 } from '../../shared/crypto/device-key-set.ts';
 import { signingKeyPairFromPrivate } from '../../shared/crypto/ed25519.ts';
-import { encodeIdentity, generateIdentityKeyPair } from '../../shared/crypto/identity.ts';
+import {
+  encodeIdentity,
+  generateIdentityKeyPair,
+  type IdentityKeyPair,
+} from '../../shared/crypto/identity.ts';
 import { memoryPreKeyLookup } from '../../shared/crypto/prekey-lookup.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import {
@@ -208,7 +212,7 @@ async function main(): Promise<void> {
   const relayDir = mkdtempSync(join(tmpdir(), 'parley-fanout-'));
   const dbPath = join(relayDir, 'relay.db');
   const senderDeviceSeed = randomBytes(32);
-  await seed(dbPath, users, senderDeviceSeed);
+  const ownIdentity = await seed(dbPath, users, senderDeviceSeed);
   const relay = await RelayProcess.start({
     dbPath,
     env: {
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
   try {
     const deviceKey = await signingKeyPairFromPrivate(senderDeviceSeed, false);
     const socket = await WsTestClient.connect(relay.wsUrl, {
-      account: { userId: own },
+      account: { userId: own, identity: ownIdentity },
       deviceId: 1,
       deviceKey,
     } as unknown as Parameters<typeof WsTestClient.connect>[1]);
@@ -281,14 +285,23 @@ async function main(): Promise<void> {
   );
 }
 
-/** 256 accounts with 2 devices each, straight into a fresh relay database. */
-async function seed(path: string, users: readonly string[], senderSeed: Buffer): Promise<void> {
+/**
+ * 256 accounts with 2 devices each, straight into a fresh relay database.
+ * Returns the sending account's identity (it signs the socket's `unlock`).
+ */
+async function seed(
+  path: string,
+  users: readonly string[],
+  senderSeed: Buffer,
+): Promise<IdentityKeyPair> {
   const database = await openDatabase({ url: `file:${path}` });
   const now = Date.now();
+  let senderIdentity: IdentityKeyPair | undefined;
   try {
     const statements = [];
     for (const [index, userId] of users.entries()) {
       const identity = await generateIdentityKeyPair(false);
+      if (index === 0) senderIdentity = identity;
       statements.push({
         sql: `INSERT INTO accounts (id, handle, webauthn_user_id, identity_dh, identity_sig, identity_binding, created_at)
               VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -335,6 +348,8 @@ async function seed(path: string, users: readonly string[], senderSeed: Buffer):
   } finally {
     database.close();
   }
+  if (senderIdentity === undefined) throw new Error('no users to seed');
+  return senderIdentity;
 }
 
 await main();

@@ -18,7 +18,7 @@
 import { decode, Encoder } from 'cbor-x';
 import WebSocket from 'ws';
 import { importSigningPrivate } from '../../shared/crypto/ed25519.ts';
-import { createAuthFrame } from '../../shared/wire/device-auth.ts';
+import { createAuthFrame, createUnlockFrame } from '../../shared/wire/device-auth.ts';
 
 export type Protocol = 'parley' | 'ws' | 'socketio';
 
@@ -48,6 +48,8 @@ export interface ClientSpec extends Peer {
   readonly url: string;
   /** Hex Ed25519 seed (parley only). */
   readonly seedHex?: string;
+  /** Hex Ed25519 seed of the account's identity key: signs `unlock` so the socket may send (parley only). */
+  readonly identitySeedHex?: string;
 }
 
 export interface Hooks {
@@ -153,7 +155,19 @@ class CborClient implements BenchClient {
             deviceId,
           )
         : { t: 'auth', user: userId, device: deviceId, signature: new Uint8Array(64) };
+    const { identitySeedHex } = this.spec;
+    // Sent right behind `auth` (before `ready` can come): the device key alone is receive-only.
+    const unlock =
+      this.#sign && identitySeedHex !== undefined
+        ? await createUnlockFrame(
+            await importSigningPrivate(Buffer.from(identitySeedHex, 'hex'), false),
+            nonce,
+            userId,
+            deviceId,
+          )
+        : undefined;
     this.#socket?.send(encodeFrame(frame));
+    if (unlock !== undefined) this.#socket?.send(encodeFrame(unlock));
   }
 
   send(to: Peer, body: Uint8Array): void {

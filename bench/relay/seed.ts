@@ -4,7 +4,8 @@
  * most of a 1000-client run).
  *
  * What is real: the account identity (X25519 + Ed25519 with its binding
- * signature), the device key (Ed25519; the load generator signs the socket
+ * signature; the load generator signs the socket's unlock proof with its
+ * Ed25519 key), the device key (Ed25519; the load generator signs the socket
  * challenge with it and the relay verifies it as for any device) and the
  * device certificate signed by the identity. What is not: the signed and
  * ML-KEM prekeys are random bytes of the right sizes, since the benchmark
@@ -15,19 +16,22 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { openDatabase } from '../../edge/db/open.ts';
 import { certifyDevice } from '../../shared/crypto/device-certificate.ts';
 import { signingKeyPairFromPrivate } from '../../shared/crypto/ed25519.ts';
-import { generateIdentityKeyPair } from '../../shared/crypto/identity.ts';
+import { identityKeyPairFromPrivate } from '../../shared/crypto/identity.ts';
 
 export interface SeededDevice {
   readonly userId: string;
   readonly deviceId: number;
   /** 32-byte Ed25519 seed, hex: the load generator imports it to answer challenges. */
   readonly seedHex: string;
+  /** 32-byte seed of the account's identity Ed25519 key, hex: it signs the socket's `unlock`. */
+  readonly identitySeedHex: string;
 }
 
 const KEM_PUBLIC_BYTES = 1184; // ML-KEM-768
 
 async function makeDevice(index: number, now: number) {
-  const identity = await generateIdentityKeyPair(false);
+  const identitySeed = randomBytes(32);
+  const identity = await identityKeyPairFromPrivate(randomBytes(32), identitySeed, false);
   const seed = randomBytes(32);
   const deviceKey = await signingKeyPairFromPrivate(seed, false);
   const userId = randomUUID();
@@ -39,7 +43,12 @@ async function makeDevice(index: number, now: number) {
     createdAt: now,
   });
   return {
-    seeded: { userId, deviceId, seedHex: seed.toString('hex') },
+    seeded: {
+      userId,
+      deviceId,
+      seedHex: seed.toString('hex'),
+      identitySeedHex: identitySeed.toString('hex'),
+    },
     row: {
       userId,
       handle: `bench${index}`,

@@ -9,7 +9,10 @@
  *    `parley:fanout:all` (device-list changes);
  *  - signals a device by looking up its holder after the queue commit and
  *    publishing to that holder's channel (signals of one event-loop turn are
- *    grouped: one lookup, one publish per instance).
+ *    grouped: one lookup, one publish per instance; signal-router.ts).
+ *
+ * Keys and scripts: redis-scripts.ts; the subscription and its heartbeat:
+ * instance-channel.ts.
  *
  * Why no lost signal can strand a message: a connection claims its key
  * *before* it reads its backlog, and a sender looks the key up *after* its
@@ -20,7 +23,6 @@
  * subscription comes back, and every `pollMs` anyway. Duplicates are
  * harmless: clients dedupe by message id and the relay deletes on ack.
  */
-import { setImmediate } from 'node:timers';
 import { systemNow, systemTimers, type Timers } from '../clock.ts';
 import type { Logger } from '../observability/log.ts';
 import {
@@ -31,55 +33,22 @@ import {
   type FanoutListener,
   type FanoutSignal,
 } from './fanout.ts';
+import { InstanceChannel } from './instance-channel.ts';
 import { LocalHolders } from './local-holders.ts';
-import type { RedisLink, RedisSubscription } from './redis-link.ts';
-import { decodeNotes, encodeNote, encodeNotes, type Note } from './wire.ts';
-
-// KEYS[1] device key; ARGV: value, ttlMs. Returns the previous holder (or false).
-const CLAIM = `local old = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return old`;
-// Deletes the key only while it still names this holder.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-// ARGV[1] the calling instance, ARGV[2] the channel prefix, ARGV[i + 2] the note (JSON) for
-// KEYS[i]. Publishes every note whose device another instance holds, one message per
-// instance, and returns the indexes of the rest (held by the caller, or by nobody on record).
-const ROUTE = `local self = ARGV[1]
-local byInstance = {}
-local order = {}
-local mine = {}
-for i, key in ipairs(KEYS) do
-  local holder = redis.call('GET', key)
-  local instance = holder and string.match(holder, '^(%S+) ')
-  if not instance or instance == self then
-    mine[#mine + 1] = i
-  elseif ARGV[i + 2] ~= '' then
-    local notes = byInstance[instance]
-    if not notes then
-      notes = {}
-      byInstance[instance] = notes
-      order[#order + 1] = instance
-    end
-    notes[#notes + 1] = ARGV[i + 2]
-  end
-end
-for _, instance in ipairs(order) do
-  redis.call('PUBLISH', ARGV[2] .. instance, '[' .. table.concat(byInstance[instance], ',') .. ']')
-end
-return mine`;
-// ARGV[1] ttl, ARGV[i+1] the value for KEYS[i]. Keeps ours alive, restores expired ones,
-// and returns the indexes of keys that another holder has taken since.
-const REFRESH = `local lost = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
-  if v == ARGV[i + 1] then redis.call('PEXPIRE', key, ARGV[1])
-  elseif not v then redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
-  else lost[#lost + 1] = i end
-end
-return lost`;
-
-const CHUNK = 500;
+import type { RedisLink } from './redis-link.ts';
+import {
+  ALL_CHANNEL,
+  CHUNK,
+  CLAIM,
+  channelOf,
+  holderValue,
+  REFRESH,
+  RELEASE,
+  recordKey,
+} from './redis-scripts.ts';
+import { SignalRouter } from './signal-router.ts';
+import { ThrottledWarn } from './throttled-warn.ts';
+import { encodeNotes } from './wire.ts';
 
 export interface SharedFanoutOptions {
   readonly link: RedisLink;
@@ -97,63 +66,64 @@ export interface SharedFanoutOptions {
   readonly now?: () => number;
 }
 
-interface Outgoing {
-  readonly key: string;
-  readonly signal: FanoutSignal;
-  readonly resolve: () => void;
-}
-
-const PREFIX = 'parley:fanout';
-const ALL = `${PREFIX}:all`;
-const recordKey = (key: string) => `${PREFIX}:d:${key}`;
-const channelOf = (instance: string) => `${PREFIX}:i:${instance}`;
-
 export class SharedFanout implements Fanout {
   readonly #link: RedisLink;
   readonly #instance: string;
-  readonly #channel: string;
-  readonly #log: Logger;
   readonly #ttlMs: number;
   readonly #pollMs: number;
   readonly #heartbeatMs: number;
   readonly #onListenerError: (error: unknown) => void;
   readonly #holders: LocalHolders;
   readonly #deviceListListeners: ((accountId: string) => void)[] = [];
-  readonly #warnedAt = new Map<string, number>();
-  #outgoing: Outgoing[] = [];
-  #flushScheduled = false;
-  #subscription: RedisSubscription | undefined;
+  readonly #warn: ThrottledWarn;
+  readonly #router: SignalRouter;
+  readonly #channel: InstanceChannel;
   readonly #clock: Timers;
-  readonly #now: () => number;
   #intervals: unknown[] = [];
-  #lastBeatSeen = 0;
-  #beatsSent = 0;
   #pollCursor = 0;
   #closed = false;
-  #renewing = false;
 
   private constructor(options: SharedFanoutOptions) {
     this.#link = options.link;
     this.#instance = options.instanceId;
-    this.#channel = channelOf(options.instanceId);
-    this.#log = options.log;
     this.#ttlMs = options.holderTtlMs ?? 60_000;
     this.#pollMs = options.pollMs ?? 30_000;
     this.#heartbeatMs = options.heartbeatMs ?? 5_000;
     this.#onListenerError = options.onListenerError ?? (() => {});
     this.#holders = new LocalHolders(this.#onListenerError);
     this.#clock = options.timers ?? systemTimers;
-    this.#now = options.now ?? systemNow;
+    this.#warn = new ThrottledWarn(options.log, options.now ?? systemNow);
+    const deliverLocal = (key: string, signal: FanoutSignal) => this.#deliverLocal(key, signal);
+    this.#router = new SignalRouter(this.#link, this.#instance, deliverLocal, this.#warn);
+    this.#channel = new InstanceChannel(this.#link, this.#instance, options.log, this.#warn, {
+      deliver: deliverLocal,
+      replaced: (key, previous, holder) => {
+        // Only the named connection was replaced; a newer local holder stays.
+        const current = this.#holders.get(key);
+        if (current?.connectionId === previous)
+          this.#holders.dispatch(current.listener, { type: 'replaced', connectionId: holder });
+      },
+      deviceListChanged: (accountId) => {
+        for (const listener of this.#deviceListListeners) {
+          try {
+            listener(accountId);
+          } catch (error) {
+            this.#onListenerError(error);
+          }
+        }
+      },
+      resync: () => this.#resync(),
+    });
   }
 
   /** Subscribes before returning, so no signal addressed to this instance is missed after start. */
   static async open(options: SharedFanoutOptions): Promise<SharedFanout> {
     const fanout = new SharedFanout(options);
     // Start even while Redis is unreachable (the client keeps trying); wait a little for it first.
-    const subscribed = fanout.#subscribe().then(
+    const subscribed = fanout.#channel.subscribe().then(
       () => true,
       (error: unknown) => {
-        fanout.#warn('fanout.subscribe_failed', error);
+        fanout.#warn.warn('fanout.subscribe_failed', error);
         return false;
       },
     );
@@ -175,7 +145,7 @@ export class SharedFanout implements Fanout {
   }
 
   #value(connectionId: string): string {
-    return `${this.#instance} ${connectionId}`;
+    return holderValue(this.#instance, connectionId);
   }
 
   async attach(
@@ -199,7 +169,7 @@ export class SharedFanout implements Fanout {
       }
     } catch (error) {
       // Reachable from this instance only until the next refresh re-creates the record.
-      this.#warn('fanout.claim_failed', error);
+      this.#warn.warn('fanout.claim_failed', error);
     }
     return {
       detach: async () => {
@@ -207,58 +177,14 @@ export class SharedFanout implements Fanout {
         try {
           await this.#link.eval(RELEASE, [recordKey(key)], [value]);
         } catch (error) {
-          this.#warn('fanout.release_failed', error); // the record expires by itself
+          this.#warn.warn('fanout.release_failed', error); // the record expires by itself
         }
       },
     };
   }
 
   signal(device: DeviceAddress, signal: FanoutSignal): Promise<void> {
-    // Rows never ride along here: flushes may overlap, so their order is not the commit order.
-    const bare: FanoutSignal =
-      signal.type === 'queued' && signal.row !== undefined
-        ? { type: 'queued', seq: signal.seq }
-        : signal;
-    return new Promise((resolve) => {
-      this.#outgoing.push({ key: deviceKey(device), signal: bare, resolve });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => {
-          this.#flushScheduled = false;
-          void this.#flush();
-        });
-      }
-    });
-  }
-
-  /** One lookup for every device signalled this turn, then one publish per holding instance. */
-  async #flush(): Promise<void> {
-    const batch = this.#outgoing;
-    this.#outgoing = [];
-    if (batch.length === 0) return;
-    try {
-      for (let i = 0; i < batch.length; i += CHUNK) {
-        const chunk = batch.slice(i, i + CHUNK);
-        // One round trip: the script looks every holder up and publishes to the other
-        // instances itself; it returns the signals that are ours (or unrecorded).
-        const local = await this.#link.eval(
-          ROUTE,
-          chunk.map((o) => recordKey(o.key)),
-          [this.#instance, `${PREFIX}:i:`, ...chunk.map((o) => noteText(o.key, o.signal))],
-        );
-        for (const index of Array.isArray(local) ? local : []) {
-          const o = chunk[Number(index) - 1];
-          // Ours, or unrecorded (a claim that failed): whoever holds it here gets it.
-          if (o !== undefined) this.#deliverLocal(o.key, o.signal);
-        }
-      }
-    } catch (error) {
-      // Redis unreachable: local holders still hear about their rows; others catch up by polling.
-      this.#warn('fanout.publish_failed', error);
-      for (const o of batch) this.#deliverLocal(o.key, o.signal);
-    } finally {
-      for (const o of batch) o.resolve();
-    }
+    return this.#router.signal(deviceKey(device), signal);
   }
 
   #deliverLocal(key: string, signal: FanoutSignal): void {
@@ -269,7 +195,7 @@ export class SharedFanout implements Fanout {
   }
 
   async deviceListChanged(accountId: string): Promise<void> {
-    await this.#link.publish(ALL, encodeNotes([{ t: 'd', account: accountId }]));
+    await this.#link.publish(ALL_CHANNEL, encodeNotes([{ t: 'd', account: accountId }]));
   }
 
   onDeviceListChanged(listener: (accountId: string) => void): void {
@@ -296,64 +222,8 @@ export class SharedFanout implements Fanout {
           ),
       );
     }
-    await this.#subscription?.close().catch(() => undefined);
+    await this.#channel.close();
     await this.#link.close();
-  }
-
-  // -- incoming -------------------------------------------------------------
-
-  async #subscribe(): Promise<void> {
-    this.#subscription = await this.#link.subscribe([this.#channel, ALL], {
-      message: (channel, message) => this.#receive(channel, message),
-      ready: () => {
-        this.#lastBeatSeen = this.#beatsSent;
-        this.#resync();
-      },
-      error: (error) => this.#warn('fanout.subscription_error', error),
-    });
-  }
-
-  #receive(channel: string, message: string): void {
-    for (const note of decodeNotes(message)) {
-      if (channel === ALL) {
-        if (note.t === 'd') {
-          for (const listener of this.#deviceListListeners) {
-            try {
-              listener(note.account);
-            } catch (error) {
-              this.#onListenerError(error);
-            }
-          }
-        }
-        continue;
-      }
-      switch (note.t) {
-        case 'q':
-          this.#deliverLocal(note.device, { type: 'queued', seq: note.seq });
-          break;
-        case 'x':
-          this.#deliverLocal(note.device, { type: 'transient', frame: note.frame });
-          break;
-        case 'r':
-          this.#deliverLocal(note.device, { type: 'revoked' });
-          break;
-        case 'p': {
-          // Only the named connection was replaced; a newer local holder stays.
-          const holder = this.#holders.get(note.device);
-          if (holder?.connectionId === note.previous)
-            this.#holders.dispatch(holder.listener, {
-              type: 'replaced',
-              connectionId: note.holder,
-            });
-          break;
-        }
-        case 'h':
-          this.#lastBeatSeen = Math.max(this.#lastBeatSeen, note.n);
-          break;
-        case 'd':
-          break;
-      }
-    }
   }
 
   /** Every held device reads its queue: whatever was published while we were deaf is found. */
@@ -367,7 +237,7 @@ export class SharedFanout implements Fanout {
     const every = (ms: number, run: () => void) =>
       this.#intervals.push(this.#clock.setInterval(run, ms));
     every(Math.max(1000, this.#ttlMs / 3), () => void this.#refresh());
-    every(this.#heartbeatMs, () => void this.#heartbeat());
+    every(this.#heartbeatMs, () => void this.#channel.heartbeat());
     // The poll is spread out: each second a slice of the held devices re-reads its queue.
     every(1000, () => this.#pollSlice());
   }
@@ -392,31 +262,7 @@ export class SharedFanout implements Fanout {
             });
         }
       } catch (error) {
-        this.#warn('fanout.refresh_failed', error);
-      }
-    }
-  }
-
-  async #heartbeat(): Promise<void> {
-    if (this.#closed) return;
-    const n = ++this.#beatsSent;
-    try {
-      await this.#link.publish(this.#channel, encodeNotes([{ t: 'h', n }]));
-    } catch (error) {
-      this.#warn('fanout.heartbeat_failed', error);
-      return;
-    }
-    if (n - this.#lastBeatSeen > 3 && !this.#renewing) {
-      // Our own beats stopped arriving: the subscription is dead without having said so.
-      this.#renewing = true;
-      this.#log.warn('fanout.resubscribing', { silentBeats: n - this.#lastBeatSeen });
-      try {
-        await this.#subscription?.close().catch(() => undefined);
-        await this.#subscribe();
-      } catch (error) {
-        this.#warn('fanout.resubscribe_failed', error);
-      } finally {
-        this.#renewing = false;
+        this.#warn.warn('fanout.refresh_failed', error);
       }
     }
   }
@@ -429,35 +275,5 @@ export class SharedFanout implements Fanout {
         this.#deliverLocal(key, { type: 'queued', seq: 0 });
     }
     this.#pollCursor = (this.#pollCursor + 1) % slices;
-  }
-
-  // -- helpers --------------------------------------------------------------
-
-  /** At most one line per event every 5 s: an outage must not flood the log. */
-  #warn(event: string, error: unknown): void {
-    const now = this.#now();
-    const last = this.#warnedAt.get(event) ?? 0;
-    if (now - last < 5000) return;
-    this.#warnedAt.set(event, now);
-    this.#log.warn(event, { error: error instanceof Error ? error.name : 'unknown' });
-  }
-}
-
-/** The JSON text of the note for a remote holder ('' when the signal never travels). */
-function noteText(device: string, signal: FanoutSignal): string {
-  const note = toNote(device, signal);
-  return note === undefined ? '' : encodeNote(note);
-}
-
-function toNote(device: string, signal: FanoutSignal): Note | undefined {
-  switch (signal.type) {
-    case 'queued':
-      return { t: 'q', device, seq: signal.seq };
-    case 'transient':
-      return { t: 'x', device, frame: signal.frame };
-    case 'revoked':
-      return { t: 'r', device };
-    case 'replaced':
-      return undefined; // sent by attach() to the previous holder only
   }
 }

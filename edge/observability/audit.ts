@@ -13,7 +13,8 @@ export type AuthKind =
   | 'session-token'
   | 'device-request'
   | 'management-request'
-  | 'ws-auth';
+  | 'ws-auth'
+  | 'ws-unlock';
 
 export interface AuthFailure {
   readonly kind: AuthKind;

@@ -1,13 +1,15 @@
 /**
- * Issue 11 item 7, against the REAL relay (a Deno process with its own libSQL
- * file): the device key is kept outside the extension's vault (so a locked
- * browser stays connected) and Chromium writes it to the profile in a usable
- * form. Someone holding only that key may connect, receive and ack, but may
- * not remove the account's devices, change its block list or upload prekeys:
- * those need the identity key, which lives inside the vault.
+ * Against the REAL relay (a Deno process with its own libSQL file): the
+ * device key is kept outside the extension's vault (so a locked browser stays
+ * connected) and Chromium writes it to the profile in a usable form. Someone
+ * holding only that key may connect, receive and ack, but may not send on the
+ * socket, remove the account's devices, change its block list or upload
+ * prekeys: those need the identity key, which lives inside the vault
+ * (docs/wire.md, "Rights").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toBase64Url } from '../../shared/bytes.ts';
+import { toBase64Url, toHex } from '../../shared/bytes.ts';
+import type { SendFrame } from '../../shared/wire/frames.ts';
 import {
   accountWithDevice,
   createDevice,
@@ -17,6 +19,7 @@ import {
   registerDevice,
   type TestDevice,
   uniqueMessageId,
+  unlockFrameFor,
 } from '../testing/client.ts';
 import { RelayProcess } from '../testing/relay-process.ts';
 import { WsTestClient } from '../testing/ws-client.ts';
@@ -66,7 +69,7 @@ describe('relay process: what the device key alone can do', () => {
   }
 
   it('still connects, receives and acks with the device key', async () => {
-    const socket = await WsTestClient.connect(relay.wsUrl, bob);
+    const socket = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
     const sender = await WsTestClient.connect(relay.wsUrl, alice);
     sender.send({
       t: 'send',
@@ -86,6 +89,74 @@ describe('relay process: what the device key alone can do', () => {
     socket.send({ t: 'ack', qids: [delivered?.qid as number] });
     socket.close();
     sender.close();
+  });
+
+  function textTo(to: TestDevice, extra: Partial<SendFrame> = {}): SendFrame {
+    return {
+      t: 'send',
+      id: uniqueMessageId(),
+      to: [
+        { user: to.account.userId, devices: [{ device: to.deviceId, body: new Uint8Array(9) }] },
+      ],
+      ...extra,
+    };
+  }
+
+  it('cannot send on the socket: SEND_NOT_ALLOWED for messages and typing, nothing reaches the recipient; the identity key lifts it', async () => {
+    const recipient = await WsTestClient.connect(relay.wsUrl, alice);
+    await recipient.waitFor('drained');
+    const locked = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
+    const message = textTo(alice);
+    const typing = textTo(alice, { transient: true });
+    locked.send(message);
+    locked.send(typing);
+    const refused = await locked.waitFor('error', 2);
+    expect(refused.map((e) => [e.code, toHex(e.ref ?? new Uint8Array())])).toEqual([
+      ['SEND_NOT_ALLOWED', toHex(message.id)],
+      ['SEND_NOT_ALLOWED', toHex(typing.id)],
+    ]);
+    expect(locked.of('stored')).toHaveLength(0);
+    // Nothing was stored for alice, and her open socket got nothing live either.
+    const later = await WsTestClient.connect(relay.wsUrl, alice);
+    expect(later.of('ready')[0]?.queued).toBe(0);
+    await recipient.waitClosed(); // replaced by `later`
+    expect(recipient.of('deliver')).toHaveLength(0);
+    // The same socket, proven unlocked with the identity key: the same frames now go through.
+    locked.send(await unlockFrameFor(bob, locked.nonce));
+    locked.send(message);
+    expect((await locked.waitFor('stored'))[0]?.id).toEqual(message.id);
+    const [delivered] = await later.waitFor('deliver');
+    expect(delivered?.id).toEqual(message.id);
+    locked.send(typing);
+    await locked.waitFor('stored', 2);
+    await later.waitFor('deliver', 2);
+    expect(locked.of('error')).toHaveLength(2);
+    locked.close();
+    later.close();
+  });
+
+  it("refuses an unlock proof made for another socket's challenge, by another identity or by the device key", async () => {
+    const socket = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
+    const other = await WsTestClient.open(relay.wsUrl);
+    const replayed = await unlockFrameFor(bob, other.nonce); // a proof seen on another socket
+    const foreign = await unlockFrameFor(bob, socket.nonce, alice.account.identity);
+    const byDeviceKey = await unlockFrameFor(bob, socket.nonce, {
+      ...bob.account.identity,
+      signing: bob.deviceKey,
+    });
+    for (const proof of [replayed, foreign, byDeviceKey]) socket.send(proof);
+    const errors = await socket.waitFor('error', 3);
+    expect(errors.map((e) => e.code)).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED']);
+    const message = textTo(alice);
+    socket.send(message);
+    expect((await socket.waitFor('error', 4))[3]?.code).toBe('SEND_NOT_ALLOWED');
+    expect(socket.state).toBe('open');
+    const audited = relay.output.filter(
+      (l) => l.includes('audit.auth_rejected') && l.includes('ws-unlock'),
+    );
+    expect(audited).toHaveLength(3);
+    other.close();
+    socket.close();
   });
 
   it('cannot remove another device of the account', async () => {

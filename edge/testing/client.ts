@@ -16,9 +16,9 @@ import type { SigningKeyPair } from '../../shared/crypto/ed25519.ts';
 import { generateIdentityKeyPair, type IdentityKeyPair } from '../../shared/crypto/identity.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { SoftAuthenticator } from '../../shared/testing/soft-authenticator.ts';
-import { createAuthFrame } from '../../shared/wire/device-auth.ts';
+import { createAuthFrame, createUnlockFrame } from '../../shared/wire/device-auth.ts';
 import { type RequestKey, signDeviceRequest } from '../../shared/wire/device-request.ts';
-import type { AuthFrame } from '../../shared/wire/frames.ts';
+import type { AuthFrame, UnlockFrame } from '../../shared/wire/frames.ts';
 import { routes } from '../../shared/wire/routes.ts';
 import { EXTENSION_ORIGIN } from '../config.ts';
 
@@ -52,6 +52,23 @@ export function uniqueMessageId(): Bytes {
 export function authFrameFor(device: TestDevice, nonce: Uint8Array): Promise<AuthFrame> {
   return createAuthFrame(
     device.deviceKey.privateKey,
+    nonce,
+    device.account.userId,
+    device.deviceId,
+  );
+}
+
+/**
+ * The `unlock` frame for `nonce`: the account's identity key proves the vault
+ * is open, so the socket may send (by default the device's own account).
+ */
+export function unlockFrameFor(
+  device: TestDevice,
+  nonce: Uint8Array,
+  identity: IdentityKeyPair = device.account.identity,
+): Promise<UnlockFrame> {
+  return createUnlockFrame(
+    identity.signing.privateKey,
     nonce,
     device.account.userId,
     device.deviceId,

@@ -13,7 +13,7 @@ import type {
 import type { Relay } from '../relay.ts';
 import type { Connection } from '../ws/connection.ts';
 import type { RelaySocket } from '../ws/socket.ts';
-import { authFrameFor, type TestDevice } from './client.ts';
+import { authFrameFor, type TestDevice, unlockFrameFor } from './client.ts';
 import { framesOf, waitForFrames } from './received-frames.ts';
 
 export class FakeSocket implements RelaySocket {
@@ -73,12 +73,20 @@ export function openSocket(relay: Relay, ip = '203.0.113.9'): FakeSocket {
   return socket;
 }
 
-/** Opens and authenticates `device`; resolves after `ready`. */
-export async function connectDevice(relay: Relay, device: TestDevice): Promise<FakeSocket> {
+/**
+ * Opens and authenticates `device`, unlocked (the identity key's proof right
+ * behind `auth`) unless `unlock` is false; resolves after `ready`.
+ */
+export async function connectDevice(
+  relay: Relay,
+  device: TestDevice,
+  options: { readonly unlock?: boolean } = {},
+): Promise<FakeSocket> {
   const socket = openSocket(relay);
   const challenge = socket.of('challenge')[0];
   if (challenge === undefined) throw new Error('no challenge');
   socket.sendFrame(await authFrameFor(device, challenge.nonce));
+  if (options.unlock !== false) socket.sendFrame(await unlockFrameFor(device, challenge.nonce));
   await socket.waitFor('ready');
   return socket;
 }

@@ -1,8 +1,9 @@
 /**
  * A WebSocket client for integration tests against a real relay process
  * (the `ws` package under Node): decodes every server frame with the shared
- * codec, answers the challenge with a real device-key signature, and lets a
- * test wait for frames or for the close.
+ * codec, answers the challenge with a real device-key signature (followed by
+ * the identity key's unlock proof unless the test wants a receive-only
+ * socket), and lets a test wait for frames or for the close.
  */
 import WebSocket from 'ws';
 import type { Bytes } from '../../shared/bytes.ts';
@@ -13,7 +14,7 @@ import type {
   ServerFrameOf,
   ServerFrameType,
 } from '../../shared/wire/frames.ts';
-import { authFrameFor, type TestDevice } from './client.ts';
+import { authFrameFor, type TestDevice, unlockFrameFor } from './client.ts';
 import { framesOf, waitForFrames } from './received-frames.ts';
 
 export interface CloseInfo {
@@ -59,10 +60,18 @@ export class WsTestClient {
     return client;
   }
 
-  /** Opens and authenticates `device`; resolves after `ready`. */
-  static async connect(url: string, device: TestDevice): Promise<WsTestClient> {
+  /**
+   * Opens and authenticates `device` (unlocked, so it may send, unless
+   * `unlock` is false: a locked client's receive-only socket); resolves
+   * after `ready`.
+   */
+  static async connect(
+    url: string,
+    device: TestDevice,
+    options: { readonly unlock?: boolean } = {},
+  ): Promise<WsTestClient> {
     const client = await WsTestClient.open(url);
-    await client.authenticate(device);
+    await client.authenticate(device, options);
     await client.waitFor('ready');
     return client;
   }
@@ -73,8 +82,15 @@ export class WsTestClient {
     return challenge.nonce;
   }
 
-  async authenticate(device: TestDevice): Promise<void> {
-    this.send(await authFrameFor(device, this.nonce));
+  /** `auth`, and right behind it (unless `unlock` is false) the identity key's `unlock`. */
+  async authenticate(
+    device: TestDevice,
+    options: { readonly unlock?: boolean } = {},
+  ): Promise<void> {
+    const auth = await authFrameFor(device, this.nonce);
+    const unlock = options.unlock === false ? undefined : await unlockFrameFor(device, this.nonce);
+    this.send(auth);
+    if (unlock !== undefined) this.send(unlock);
   }
 
   send(frame: ClientFrame): void {

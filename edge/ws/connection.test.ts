@@ -8,6 +8,7 @@ import {
   createDevice,
   registerDevice,
   type TestDevice,
+  unlockFrameFor,
 } from '../testing/client.ts';
 import { connectDevice, openSocket } from '../testing/fake-socket.ts';
 import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
@@ -124,6 +125,48 @@ describe('socket authentication', () => {
     expect(t.relay.hub.size).toBe(0);
   });
 });
+
+describe('socket rights', () => {
+  it('a socket with the device key alone receives, acks and pings but may not send until unlocked', async () => {
+    const b = await connectDevice(t.relay, bob);
+    const a = await connectDevice(t.relay, alice, { unlock: false });
+    const nonce = a.of('challenge')[0]?.nonce ?? new Uint8Array(32);
+    const refused = sendTo(bob, 'not yet');
+    a.sendFrame(refused);
+    a.sendFrame(sendTo(bob, 'typing', { transient: true }));
+    a.sendFrame({ t: 'ping', n: 1 });
+    await a.waitFor('pong');
+    expect(a.of('error').map((e) => [e.code, e.ref])).toEqual([
+      ['SEND_NOT_ALLOWED', refused.id],
+      ['SEND_NOT_ALLOWED', expect.any(Uint8Array)],
+    ]);
+    expect(await queued()).toBe(0);
+    expect(b.of('deliver')).toHaveLength(0);
+    b.sendFrame(sendTo(alice, 'to the locked one'));
+    const [delivered] = await a.waitFor('deliver');
+    a.sendFrame({ t: 'ack', qids: [delivered?.qid as number] });
+    await waitUntilQueued(0);
+    a.sendFrame(await unlockFrameFor(alice, nonce));
+    a.sendFrame(refused);
+    await a.waitFor('stored');
+    expect((await b.waitFor('deliver'))[0]?.id).toEqual(refused.id);
+    expect(a.closedWith).toBeUndefined();
+  });
+
+  it('answers unlock before auth with AUTH_REQUIRED', async () => {
+    const socket = openSocket(t.relay);
+    const nonce = socket.of('challenge')[0]?.nonce ?? new Uint8Array(32);
+    socket.sendFrame(await unlockFrameFor(alice, nonce));
+    expect((await socket.waitFor('error'))[0]?.code).toBe('AUTH_REQUIRED');
+  });
+});
+
+async function waitUntilQueued(n: number): Promise<void> {
+  for (let i = 0; (await queued()) !== n; i++) {
+    if (i > 300) throw new Error(`queue never reached ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('send, deliver, ack', () => {
   it('stores before answering, delivers live in order, deletes only on ack', async () => {

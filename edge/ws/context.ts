@@ -16,6 +16,8 @@ import type { MessageService } from '../services/messages.ts';
 /** What a connection needs from the device directory. */
 export interface DeviceDirectory {
   deviceKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
+  /** The account's identity signing key, for unlock proofs; undefined unless the device is registered. */
+  managementKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
   prekeyCount(accountId: string, deviceId: number): Promise<number>;
   /** Marks the device seen; false when it no longer exists. */
   touch(accountId: string, deviceId: number): Promise<boolean>;

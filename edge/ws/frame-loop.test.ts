@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
-import { FrameLoop, MAX_QUEUED_BYTES, MAX_QUEUED_FRAMES } from './frame-loop.ts';
+import { decodeQueued, FrameLoop, MAX_QUEUED_BYTES, MAX_QUEUED_FRAMES } from './frame-loop.ts';
 
 describe('FrameLoop', () => {
   it('handles frames one at a time, in arrival order, across bursts', async () => {
@@ -43,5 +43,34 @@ describe('FrameLoop', () => {
       expect(loop.push(big, big.byteLength)).toBe(true);
     expect(loop.push(undefined, FRAME_MAX_BYTES)).toBe(true);
     expect(loop.push(Uint8Array.of(1), 1)).toBe(false);
+  });
+
+  it('offers message events by their size on arrival: ArrayBuffer, views and text', async () => {
+    const seen: (number | undefined)[] = [];
+    const loop = new FrameLoop(async (bytes) => {
+      seen.push(bytes?.byteLength);
+    });
+    const tooBig = loop.offer(new ArrayBuffer(11), 10);
+    expect(tooBig.kind === 'too-large' && [tooBig.error.code, tooBig.error.details]).toEqual([
+      'FRAME_TOO_LARGE',
+      { size: 11, max: 10 },
+    ]);
+    expect(loop.offer('x'.repeat(11), 10).kind).toBe('too-large');
+    expect(loop.offer(new ArrayBuffer(10), 10).kind).toBe('queued');
+    expect(loop.offer(new Uint8Array(new ArrayBuffer(8), 2, 4), 10).kind).toBe('queued');
+    expect(loop.offer('text', 10).kind).toBe('queued');
+    await loop.settled;
+    expect(seen).toEqual([10, 4, undefined]);
+  });
+});
+
+describe('decodeQueued', () => {
+  it('answers a text frame and undecodable bytes with frame codes, never throwing', () => {
+    const text = decodeQueued(undefined, 100);
+    expect('error' in text && text.error.code).toBe('FRAME_MALFORMED');
+    const garbage = decodeQueued(Uint8Array.of(0xff, 0x00), 100);
+    expect('error' in garbage && garbage.error.code).toBe('FRAME_MALFORMED');
+    const big = decodeQueued(new Uint8Array(101), 100);
+    expect('error' in big && big.error.code).toBe('FRAME_TOO_LARGE');
   });
 });

@@ -6,6 +6,7 @@
  * stopped reading: what is buffered stays in memory until the socket goes).
  */
 import { MAX_BUFFERED_BYTES } from './delivery-window.ts';
+import { CloseCode } from './socket.ts';
 
 export interface LifecycleLimits {
   readonly authTimeoutMs: number;
@@ -13,7 +14,29 @@ export interface LifecycleLimits {
   readonly slowSocketMs: number;
 }
 
+/** The limits as the relay's configuration states them (seconds). */
+export function lifecycleLimits(config: {
+  readonly wsAuthTimeoutSeconds: number;
+  readonly wsIdleTimeoutSeconds: number;
+  readonly wsSlowSocketSeconds: number;
+}): LifecycleLimits {
+  return {
+    authTimeoutMs: config.wsAuthTimeoutSeconds * 1000,
+    idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
+    slowSocketMs: config.wsSlowSocketSeconds * 1000,
+  };
+}
+
 export type TickVerdict = 'keep' | 'auth-timeout' | 'idle' | 'too-slow';
+
+/** How the socket is closed for each verdict but 'keep'. */
+export const CLOSE_FOR: Readonly<
+  Record<Exclude<TickVerdict, 'keep'>, { readonly code: number; readonly reason: string }>
+> = {
+  'auth-timeout': { code: CloseCode.TIMEOUT, reason: 'authentication timeout' },
+  idle: { code: CloseCode.TIMEOUT, reason: 'idle' },
+  'too-slow': { code: CloseCode.TOO_SLOW, reason: 'not reading' },
+};
 
 export class Lifecycle {
   readonly #limits: LifecycleLimits;

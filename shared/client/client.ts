@@ -112,7 +112,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     ...host,
     sessions: sessionContext,
     send: link.send,
-    online: () => link.online() && !isLocked(),
+    online: () => link.writable() && !isLocked(),
     onMessageState: (m) => {
       events.emit('message-state', messageView(m));
       events.emit('conversation', { conversationId: m.conv });

@@ -65,6 +65,8 @@ export function createLifecycle(parts: LifecycleParts) {
           sender.onDisconnect();
           incoming.onDisconnect();
         },
+        unlockKey: account.unlockKey,
+        onWritable: () => sender.pump(),
       });
       upkeep.start();
     },
@@ -85,7 +87,10 @@ export function createLifecycle(parts: LifecycleParts) {
     },
     async onUnlocked(): Promise<void> {
       await account.api.load();
-      if (link.online()) await afterReady();
+      if (!link.online()) return;
+      // Proven before the outbox pumps, so its sends are not refused as SEND_NOT_ALLOWED.
+      await link.unlock();
+      await afterReady();
     },
     redeliverSkipped(): void {
       if (isLocked()) return;

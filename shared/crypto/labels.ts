@@ -37,6 +37,8 @@ export const SignatureContext = {
   ONE_TIME_KEM_PREKEY: 'Parley/v1/sig/one-time-kem-prekey',
   DEVICE_CERTIFICATE: 'Parley/v1/sig/device-certificate',
   DEVICE_AUTH: 'Parley/v1/sig/device-auth',
+  /** The identity key's proof, on an authenticated socket, that the vault is unlocked (device-auth.ts). */
+  SOCKET_UNLOCK: 'Parley/v1/sig/socket-unlock',
   /** Device-signed REST requests (shared/wire/device-request.ts). */
   DEVICE_REQUEST: 'Parley/v1/sig/device-request',
   /** Identity-signed REST requests that manage the account (device-request.ts; docs/wire.md, "Authentication"). */

@@ -48,7 +48,8 @@ describe('vectors (vectors/frames.json, also checked under Deno)', () => {
     const types = new Set(
       vectors.vectors.map((x) => `${x.direction}:${x.hex.slice(0, 0)}${x.name.split(' ')[0]}`),
     );
-    for (const t of ['auth', 'send', 'ack', 'ping']) expect(types.has(`client:${t}`)).toBe(true);
+    for (const t of ['auth', 'unlock', 'send', 'ack', 'ping'])
+      expect(types.has(`client:${t}`)).toBe(true);
     for (const t of [
       'challenge',
       'ready',
@@ -211,6 +212,7 @@ describe('properties', () => {
   it('random maps with a known type never throw anything but the four frame codes', () => {
     const type = fc.constantFrom(
       'auth',
+      'unlock',
       'send',
       'ack',
       'ping',
@@ -389,6 +391,7 @@ describe('properties', () => {
             typeof t !== 'string' ||
               ![
                 'auth',
+                'unlock',
                 'send',
                 'ack',
                 'ping',

@@ -40,6 +40,17 @@ export const AuthFrameSchema = v.strictObject({
   signature: bytesSchema(ED25519_SIGNATURE_BYTES),
 });
 
+/**
+ * Sent after `auth` (right after it, or later on the open socket) by a client
+ * whose vault is unlocked: Ed25519 by the account's identity key over
+ * socketUnlockPayload(nonce, user, device), the same challenge nonce. Until
+ * it verifies, the socket may receive, ack and ping but not `send`.
+ */
+export const UnlockFrameSchema = v.strictObject({
+  t: v.literal('unlock'),
+  signature: bytesSchema(ED25519_SIGNATURE_BYTES),
+});
+
 /** One recipient device; `body` may be omitted when the frame carries a shared body. */
 export const SendDeviceSchema = v.strictObject({
   device: DeviceIdSchema,
@@ -257,6 +268,7 @@ export const ErrorFrameSchema = v.strictObject({
 
 export const clientFrameSchemas = {
   auth: AuthFrameSchema,
+  unlock: UnlockFrameSchema,
   send: SendFrameSchema,
   ack: AckFrameSchema,
   ping: PingFrameSchema,
@@ -274,6 +286,7 @@ export const serverFrameSchemas = {
 } as const;
 
 export type AuthFrame = v.InferOutput<typeof AuthFrameSchema>;
+export type UnlockFrame = v.InferOutput<typeof UnlockFrameSchema>;
 export type SendFrame = v.InferOutput<typeof SendFrameSchema>;
 export type SendRecipient = v.InferOutput<typeof SendRecipientSchema>;
 export type SendDevice = v.InferOutput<typeof SendDeviceSchema>;

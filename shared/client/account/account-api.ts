@@ -224,6 +224,12 @@ export function createAccountApi(host: AccountApiHost) {
       if (key === undefined) fail(ErrorCode.NOT_REGISTERED, 'The device key is missing');
       return { user: target.userId, device: target.deviceId, key };
     },
+    /**
+     * The key that makes the socket writable (the relay's unlock proof): the
+     * identity key, which lives in the vault, so only an unlocked client has it.
+     */
+    unlockKey: (): CryptoKey | undefined =>
+      host.isLocked() ? undefined : account?.identity.signing.privateKey,
     /** The public part (ParleyClient). */
     api: {
       account: (): AccountInfo | undefined => (account === undefined ? undefined : info(account)),

@@ -84,6 +84,9 @@ describe('deliveries while locked', () => {
     await tick();
     const acked = sent.flatMap((f) => (f.t === 'ack' ? f.qids : []));
     expect(acked).toEqual([1, 2]);
+    // A locked client writes nothing to others: `auth` (no unlock proof, it has no identity
+    // key) and acks are all its socket carries, which the relay's receive-only rights allow.
+    expect([...new Set(sent.map((f) => f.t))]).toEqual(['auth', 'ack']);
 
     // Still locked: nothing to ask for yet.
     client.redeliverSkipped();

@@ -199,6 +199,8 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.INTERNAL,
   ErrorCode.RATE_LIMITED,
   'SHUTTING_DOWN',
+  // The socket's unlock proof had not reached the relay yet: sent again once it has.
+  ErrorCode.SEND_NOT_ALLOWED,
 ]);
 
 export function decideOutboxAnswer(

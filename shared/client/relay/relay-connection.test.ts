@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { decodeClientFrame, encodeServerFrame } from '../../wire/codec.ts';
+import { verifySocketUnlock } from '../../wire/device-auth.ts';
 import type { ClientFrame, ServerFrame } from '../../wire/frames.ts';
 import type { TimerHandle, Timers } from '../deps.ts';
 import { type ConnectionStatus, RelayConnection } from './relay-connection.ts';
@@ -231,5 +232,113 @@ describe('relay connection', () => {
     clock.advance(600_000);
     expect(net.sockets).toHaveLength(1);
     expect(socket.sent.filter((f) => f.t === 'ping')).toHaveLength(0);
+  });
+});
+
+describe('relay connection: the unlock proof', () => {
+  const SEND: ClientFrame = {
+    t: 'send',
+    id: new Uint8Array(16),
+    to: [{ user: USER, devices: [{ device: 1, body: new Uint8Array(8) }] }],
+  };
+  let clock: ManualClock;
+  let net: ReturnType<typeof fakeTransport>;
+  let identity: Awaited<ReturnType<typeof generateSigningKeyPair>>;
+  let unlocked: boolean;
+  let writable: number;
+  let connection: RelayConnection;
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    net = fakeTransport();
+    identity = await generateSigningKeyPair(false);
+    unlocked = false;
+    writable = 0;
+    const key = (await generateSigningKeyPair(false)).privateKey;
+    connection = new RelayConnection({
+      url: 'ws://relay.test/v1/ws',
+      transport: net.transport,
+      timers: clock,
+      now: () => clock.now,
+      random: (n) => new Uint8Array(n),
+      credentials: async () => ({ user: USER, device: 7, key }),
+      unlockKey: () => (unlocked ? identity.privateKey : undefined),
+      onWritable: () => writable++,
+      onFrame: () => {},
+    });
+  });
+
+  function challenge(socket: FakeSocket, fill: number): Uint8Array {
+    const nonce = new Uint8Array(32).fill(fill);
+    socket.server({ t: 'challenge', nonce, serverTime: clock.now });
+    return nonce;
+  }
+
+  const ready = (socket: FakeSocket) =>
+    socket.server({ t: 'ready', user: USER, device: 7, queued: 0, oneTimePreKeys: 100 });
+
+  async function provesWith(frame: ClientFrame | undefined, nonce: Uint8Array): Promise<boolean> {
+    if (frame?.t !== 'unlock') return false;
+    return verifySocketUnlock(identity.publicKey, nonce, { user: USER, device: 7 }, frame);
+  }
+
+  it('while unlocked: unlock goes right behind auth on every socket, and sends are allowed from ready', async () => {
+    unlocked = true;
+    connection.start();
+    const first = net.sockets[0] as FakeSocket;
+    const nonce = challenge(first, 1);
+    await answered(first);
+    expect(first.sent.map((f) => f.t)).toEqual(['auth', 'unlock']);
+    expect(await provesWith(first.sent[1], nonce)).toBe(true);
+    ready(first);
+    expect(connection.writable).toBe(true);
+    expect(connection.send(SEND)).toBe(true);
+    // A reconnect proves it again, over the new socket's nonce.
+    first.handlers.onClose(1001, 'relay shutting down');
+    clock.advance(1_000);
+    const second = net.sockets[1] as FakeSocket;
+    const again = challenge(second, 2);
+    await answered(second);
+    expect(second.sent.map((f) => f.t)).toEqual(['auth', 'unlock']);
+    expect(await provesWith(second.sent[1], again)).toBe(true);
+    expect(await provesWith(second.sent[1], nonce)).toBe(false);
+  });
+
+  it('while locked: receive-only; unlocking on the open socket proves it without a reconnect', async () => {
+    connection.start();
+    const socket = net.sockets[0] as FakeSocket;
+    const nonce = challenge(socket, 3);
+    await answered(socket);
+    expect(socket.sent.map((f) => f.t)).toEqual(['auth']);
+    ready(socket);
+    expect(connection.online).toBe(true);
+    expect(connection.writable).toBe(false);
+    expect(connection.send(SEND)).toBe(false);
+    expect(connection.send({ t: 'ack', qids: [1] })).toBe(true);
+    expect(await connection.unlock()).toBe(false); // still locked
+    unlocked = true;
+    expect(await connection.unlock()).toBe(true);
+    expect(writable).toBe(1);
+    expect(await provesWith(socket.sent.at(-1), nonce)).toBe(true);
+    expect(connection.send(SEND)).toBe(true);
+    expect(await connection.unlock()).toBe(true);
+    expect(socket.sent.filter((f) => f.t === 'unlock')).toHaveLength(1);
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  it('proves it after ready when the vault opened during the handshake', async () => {
+    connection.start();
+    const socket = net.sockets[0] as FakeSocket;
+    const nonce = challenge(socket, 4);
+    await answered(socket);
+    unlocked = true;
+    ready(socket);
+    for (let waited = 0; writable === 0; waited += 5) {
+      if (waited > 10_000) throw new Error('no unlock proof');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(socket.sent.map((f) => f.t)).toEqual(['auth', 'unlock']);
+    expect(await provesWith(socket.sent[1], nonce)).toBe(true);
+    expect(connection.writable).toBe(true);
   });
 });

@@ -8,6 +8,11 @@
  *     +--stop----------------------- retrying (backoff + jitter, nextRetryAt) --timer--> connecting
  *
  * - Auth: the relay's `challenge` is answered with `auth`, signed by the device key.
+ *   That alone makes the socket receive-only (the device key works while the
+ *   vault is locked). While unlocked, `unlock` follows right behind `auth`: the
+ *   identity key's signature over the same nonce, which lets the socket send
+ *   from `ready` on. A vault unlocked on an open socket proves it then
+ *   (`unlock()`); `send` frames wait (send() answers false) until proven.
  * - Keepalive: an app-level `ping` every KEEPALIVE_INTERVAL_MS (20 s): the MV3
  *   service worker is kept alive only while WebSocket messages flow within 30 s,
  *   and the relay closes sockets silent for 60 s. A socket that answers nothing
@@ -33,6 +38,7 @@ import type { ClientFrame, ServerFrame } from '../../wire/frames.ts';
 import { AUTH_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from '../../wire/limits.ts';
 import { randomFraction, type TimerHandle, type Timers } from '../deps.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, recentlyReachable, retryDelay } from './backoff.ts';
+import { SocketUnlock } from './socket-unlock.ts';
 import type { Transport, TransportSocket } from './websocket-transport.ts';
 
 /** Why the connection is down, in terms a person can act on. */
@@ -78,6 +84,13 @@ export interface RelayConnectionOptions {
   readonly now: () => number;
   readonly random: Random;
   readonly credentials: () => Promise<DeviceCredentials>;
+  /**
+   * The account's identity signing key while the vault is unlocked
+   * (undefined while locked): it signs the socket's `unlock` proof.
+   */
+  readonly unlockKey?: () => CryptoKey | undefined;
+  /** The open socket was proven unlocked after `ready`: `send` frames go out from now on. */
+  readonly onWritable?: () => void;
   /** Every relay frame after `ready` (ready included), in arrival order. */
   readonly onFrame: (frame: ServerFrame) => void;
   readonly onStatus?: (status: ConnectionStatus) => void;
@@ -111,9 +124,12 @@ export class RelayConnection {
   #lastProblem: ConnectionProblem = 'unreachable';
   /** When the last online socket was lost, while that still counts as recent (backoff.ts). */
   #lostAt: number | undefined;
+  /** The current socket's unlock proof (it may send once proven). */
+  readonly #unlock: SocketUnlock;
 
   constructor(options: RelayConnectionOptions) {
     this.#o = options;
+    this.#unlock = new SocketUnlock(options.unlockKey);
   }
 
   get status(): ConnectionStatus {
@@ -122,6 +138,11 @@ export class RelayConnection {
 
   get online(): boolean {
     return this.#phase === 'online';
+  }
+
+  /** Online and proven unlocked: `send` frames are accepted. */
+  get writable(): boolean {
+    return this.#phase === 'online' && this.#unlock.proven;
   }
 
   /** Connects (if not already) and keeps reconnecting until stop(). */
@@ -158,10 +179,33 @@ export class RelayConnection {
     this.#closeSocket(Close.NORMAL, 'recycling');
   }
 
-  /** Sends a frame if online; false otherwise (the caller keeps it for later). */
+  /**
+   * Sends a frame if online (and, for `send`, proven unlocked); false
+   * otherwise (the caller keeps it for later).
+   */
   send(frame: ClientFrame): boolean {
     if (this.#phase !== 'online' || this.#socket === undefined) return false;
+    if (frame.t === 'send' && !this.#unlock.proven) return false;
     this.#socket.send(encodeClientFrame(frame));
+    return true;
+  }
+
+  /**
+   * After the vault was unlocked on an open socket: proves it to the relay
+   * (identity key over this socket's challenge) so the socket may send.
+   * True once the socket is proven; false when offline or still locked.
+   */
+  async unlock(): Promise<boolean> {
+    if (this.#unlock.proven) return this.#phase === 'online';
+    if (this.#phase !== 'online') return false;
+    const generation = this.#generation;
+    const frame = await this.#unlock.proof();
+    if (frame === undefined || generation !== this.#generation || !this.#socket) return false;
+    if (!this.#unlock.proven) {
+      this.#socket.send(encodeClientFrame(frame));
+      this.#unlock.markSent();
+      this.#o.onWritable?.();
+    }
     return true;
   }
 
@@ -174,6 +218,7 @@ export class RelayConnection {
     if (!this.#running) return;
     const generation = ++this.#generation;
     this.#phase = 'connecting';
+    this.#unlock.reset();
     this.#attempt++;
     this.#setStatus({ state: 'connecting', attempt: this.#attempt });
     this.#armDeadline(generation, AUTH_TIMEOUT_MS);
@@ -215,6 +260,8 @@ export class RelayConnection {
         this.#setStatus({ state: 'online', since: this.#o.now() });
         this.#armPing(generation);
         this.#o.onFrame(frame);
+        // Unlocked since `auth` went out (or its proof could not be made then): prove it now.
+        if (!this.#unlock.proven) void this.unlock();
         return;
       case 'pong':
         return;
@@ -236,8 +283,17 @@ export class RelayConnection {
     try {
       const { user, device, key } = await this.#o.credentials();
       const auth = await createAuthFrame(key, nonce, user, device);
+      const challenge = { nonce, user, device };
+      const unlock = await this.#unlock.proof(challenge);
       if (generation !== this.#generation || this.#socket === undefined) return;
+      this.#unlock.challenged(challenge);
       this.#socket.send(encodeClientFrame(auth));
+      // Right behind `auth`: the relay handles a socket's frames in order, so
+      // the socket may send from `ready` on, with no round trip in between.
+      if (unlock !== undefined) {
+        this.#socket.send(encodeClientFrame(unlock));
+        this.#unlock.markSent();
+      }
       this.#armDeadline(generation, AUTH_TIMEOUT_MS);
     } catch (e) {
       if (generation !== this.#generation) return;

@@ -36,6 +36,10 @@ export interface RelayLinkHandlers {
   onFrame(frame: ServerFrame): void;
   onStatus(status: ConnectionStatus): void;
   onDisconnect(): void;
+  /** The identity key for the socket's unlock proof; undefined while the vault is locked. */
+  unlockKey(): CryptoKey | undefined;
+  /** The relay accepted the unlock proof: sends may go now. */
+  onWritable(): void;
 }
 
 export function createRelayLink(deps: RelayLinkDeps) {
@@ -56,6 +60,12 @@ export function createRelayLink(deps: RelayLinkDeps) {
     status: (): ConnectionStatus => connection?.status ?? { state: 'idle' },
     /** The socket is up and authenticated. */
     online: (): boolean => connection?.online === true,
+    /** The socket carries the identity key's unlock proof: the relay accepts sends on it. */
+    writable: (): boolean => connection?.writable === true,
+    /** Proves the vault is open on the current socket (after unlock); nothing when it is down. */
+    unlock: async (): Promise<void> => {
+      await connection?.unlock();
+    },
     /** Sends on the socket; false when it is not up. */
     send: (frame: ClientFrame): boolean => connection?.send(frame) ?? false,
     /** A new socket: the relay delivers what was not acked again. */
@@ -75,6 +85,8 @@ export function createRelayLink(deps: RelayLinkDeps) {
         onFrame: handlers.onFrame,
         onStatus: handlers.onStatus,
         onDisconnect: handlers.onDisconnect,
+        unlockKey: handlers.unlockKey,
+        onWritable: handlers.onWritable,
         ...(deps.keepaliveMs === undefined ? {} : { keepaliveMs: deps.keepaliveMs }),
         ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
       });

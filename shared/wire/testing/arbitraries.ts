@@ -96,9 +96,13 @@ const ackArb = plainObjects(
 );
 
 const pingArb = plainObjects(fc.record({ t: fc.constant('ping' as const), n: uint32 }));
+const unlockArb = plainObjects(
+  fc.record({ t: fc.constant('unlock' as const), signature: bytes(64) }),
+);
 
 export const clientFrameArb: fc.Arbitrary<ClientFrame> = fc.oneof(
   authArb,
+  unlockArb,
   sendArb,
   ackArb,
   pingArb,

@@ -18,6 +18,7 @@ export const T0 = 1_763_900_000_000; // 2025-11-23, above 2^32: exercises 64-bit
 
 export const sampleClientFrames: Record<string, ClientFrame> = {
   auth: { t: 'auth', user: ALICE, device: 1, signature: seq(64, 0x40) },
+  unlock: { t: 'unlock', signature: seq(64, 0x50) },
   'send (per-device bodies)': {
     t: 'send',
     id: seq(16, 0x10),

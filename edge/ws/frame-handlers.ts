@@ -1,0 +1,79 @@
+/**
+ * What an authenticated socket does with a `send` or an `ack` frame, given
+ * the device that sent it. The connection decides whether the frame may be
+ * handled at all (authentication, the socket's rights, the frame budget);
+ * these only do the work and answer. Errors that are not ParleyErrors are
+ * relay faults and propagate to the connection, which answers INTERNAL.
+ */
+import { isParleyError } from '../../shared/errors.ts';
+import type { AckFrame, SendFrame } from '../../shared/wire/frames.ts';
+import type { DeviceAddress } from '../fanout/fanout.ts';
+import { RelayCode } from '../http/codes.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { RelayMetrics } from '../observability/metrics.ts';
+import type { MessageService } from '../services/messages.ts';
+import type { DeliveryPump } from './delivery-pump.ts';
+import type { Replies } from './replies.ts';
+import { encodeStored } from './server-frames.ts';
+
+const NO_LABELS = Object.freeze({});
+
+export interface FrameHandlerDeps {
+  readonly messages: Pick<MessageService, 'send' | 'acknowledge'>;
+  readonly metrics: RelayMetrics;
+  readonly copyLimiter: RateLimiter;
+  readonly now: () => number;
+}
+
+/** The device behind a socket, and its rate-limit key (built once at authentication). */
+export interface Sender {
+  readonly device: DeviceAddress;
+  readonly limiterKey: string;
+}
+
+/**
+ * One send: charged per device copy, stored (or handed to live sockets when
+ * transient), answered `stored`, `mismatch` or an error frame naming its id.
+ */
+export async function handleSend(
+  deps: FrameHandlerDeps,
+  sender: Sender,
+  frame: SendFrame,
+  replies: Replies,
+): Promise<void> {
+  let copies = 0;
+  for (const r of frame.to) copies += r.devices.length;
+  const pending = deps.copyLimiter.consume(sender.limiterKey, copies);
+  // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
+  const decision = pending instanceof Promise ? await pending : pending;
+  if (!decision.allowed) {
+    replies.rateLimited(decision.retryAfterSeconds, frame.id);
+    return;
+  }
+  try {
+    const outcome = await deps.messages.send(sender.device, frame);
+    if (outcome.kind === 'mismatch') {
+      deps.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
+      replies.frame({ t: 'mismatch', id: frame.id, users: outcome.users });
+      return;
+    }
+    if (!outcome.transient) deps.metrics.stored.inc({}, outcome.copies);
+    replies.raw(encodeStored(frame.id, deps.now()), 'stored');
+  } catch (error) {
+    if (!isParleyError(error)) throw error;
+    const retryAfterMs = error.details?.retryAfterMs; // byte and per-recipient quotas
+    replies.error(error, frame.id, typeof retryAfterMs === 'number' ? retryAfterMs : undefined);
+  }
+}
+
+/** Deletes the acknowledged rows (only the device's own) and lets the pump refill the window. */
+export async function handleAck(
+  deps: FrameHandlerDeps,
+  device: DeviceAddress,
+  frame: AckFrame,
+  pump: DeliveryPump,
+): Promise<void> {
+  const deleted = await deps.messages.acknowledge(device, frame.qids);
+  deps.metrics.acks.inc(NO_LABELS, deleted);
+  await pump.acked(frame.qids);
+}
