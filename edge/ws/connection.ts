@@ -15,6 +15,7 @@ import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limi
 import type { QueueRow } from '../db/queue.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
+import type { RateDecision } from '../limits/rate-limiter.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
@@ -201,7 +202,7 @@ export class Connection {
       return;
     }
     const device = this.#device as DeviceAddress;
-    const pending = this.#ctx.frameLimiter.consume(this.#limiterKey);
+    const pending = frame.t === 'send' ? this.#chargeSend(frame) : this.#chargeFrame();
     // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
@@ -281,15 +282,21 @@ export class Connection {
     await this.#pump();
   }
 
-  async #onSend(device: DeviceAddress, frame: SendFrame): Promise<void> {
+  #chargeFrame(): RateDecision | Promise<RateDecision> {
+    return this.#ctx.frameLimiter.consume(this.#limiterKey);
+  }
+
+  /** A send's frame token and its copy tokens, charged in that order in one store command. */
+  #chargeSend(frame: SendFrame): RateDecision | Promise<RateDecision> {
     let copies = 0;
     for (const r of frame.to) copies += r.devices.length;
-    const pending = this.#ctx.copyLimiter.consume(this.#limiterKey, copies);
-    const decision = pending instanceof Promise ? await pending : pending;
-    if (!decision.allowed) {
-      this.#replies.rateLimited(decision.retryAfterSeconds, frame.id);
-      return;
-    }
+    return this.#ctx.chargeInOrder([
+      { limiter: this.#ctx.frameLimiter, key: this.#limiterKey },
+      { limiter: this.#ctx.copyLimiter, key: this.#limiterKey, cost: copies },
+    ]);
+  }
+
+  async #onSend(device: DeviceAddress, frame: SendFrame): Promise<void> {
     try {
       const outcome = await this.#ctx.messages.send(device, frame);
       if (outcome.kind === 'mismatch') {
