@@ -523,6 +523,8 @@ class RelayBench {
         perMsg[`${key}PerMsg`] = round(
           (after - (countersBefore[key] ?? 0)) / Math.max(1, sum('delivered')),
         );
+      // Counts per message do not depend on load, so smoke runs (which print no table) log them.
+      this.#log(`${mode} phase, per delivered message: ${JSON.stringify(perMsg)}`);
     }
     const latencies = reports.flatMap((r) => r.latencies);
     const closed = reports.reduce((n, r) => n + r.closedUnexpectedly, 0);

@@ -64,6 +64,9 @@ describe('parseConfig', () => {
       /RATE_LIMIT_HTTP_PER_IP/,
     );
     expect(() => parseConfig({ LOG_LEVEL: 'loud' }, random)).toThrow(/LOG_LEVEL/);
+    expect(() => parseConfig({ HTTP_SERVER: 'express' }, random)).toThrow(/HTTP_SERVER/);
+    expect(parseConfig({}, random).httpServer).toBe('deno');
+    expect(parseConfig({ HTTP_SERVER: 'node' }, random).httpServer).toBe('node');
   });
 
   it('refuses to start without TOKEN_SECRET when fan-out is shared between instances', () => {

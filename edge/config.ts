@@ -105,6 +105,12 @@ export interface RelayConfig {
   readonly maxBodyBytes: number;
   /** SQLite `synchronous` for file databases: NORMAL (default) survives process crashes; FULL also power loss. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /**
+   * What serves HTTP and sockets: `deno` (Deno.serve, the default; the only one on Deno
+   * Deploy) or `node` (node:http with the `ws` package, for self-hosting: it refuses a socket
+   * message over FRAME_MAX_BYTES from its header, before buffering it; edge/http/node-server.ts).
+   */
+  readonly httpServer: 'deno' | 'node';
   readonly rateLimits: RateLimitConfig;
   readonly queueLimits: QueueLimits;
   readonly redisUrl: string | undefined;
@@ -193,6 +199,13 @@ function sync(env: Env): 'FULL' | 'NORMAL' {
   const value = str(env, 'SQLITE_SYNCHRONOUS', 'NORMAL').toUpperCase();
   if (value !== 'FULL' && value !== 'NORMAL')
     throw new ConfigError('SQLITE_SYNCHRONOUS: expected FULL or NORMAL');
+  return value;
+}
+
+function httpServer(env: Env): 'deno' | 'node' {
+  const value = str(env, 'HTTP_SERVER', 'deno').toLowerCase();
+  if (value !== 'deno' && value !== 'node')
+    throw new ConfigError('HTTP_SERVER: expected deno or node');
   return value;
 }
 
@@ -311,6 +324,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
     wsSlowSocketSeconds: int(env, 'WS_SLOW_SOCKET_SECONDS', 30, 1, 3600),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', REST_BODY_MAX_BYTES, 1024, 64 * 1024 * 1024),
     sqliteSynchronous: sync(env),
+    httpServer: httpServer(env),
     rateLimits: {
       httpPerIp: rate(env, 'RATE_LIMIT_HTTP_PER_IP', RATE_LIMITS.httpPerIp),
       httpPerDevice: rate(env, 'RATE_LIMIT_HTTP_PER_DEVICE', RATE_LIMITS.httpPerIp),

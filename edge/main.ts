@@ -7,6 +7,7 @@
  */
 import './preload.ts';
 import { systemRandom } from '../shared/crypto/random.ts';
+import { FRAME_MAX_BYTES } from '../shared/wire/limits.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { createLogger, safeErrorText } from './observability/log.ts';
 import { createRelay } from './relay.ts';
@@ -22,8 +23,21 @@ const openSockets = new Set<WebSocket>();
 
 async function socketsClosed(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (openSockets.size > 0 && Date.now() < deadline) {
+  while (openSockets.size + (nodeServer?.openSockets ?? 0) > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An exception escaping a socket callback would take the process down: catch at the boundary. */
+function guard(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    log.error('ws.callback_failed', {
+      what,
+      error: error instanceof Error ? error.name : 'unknown',
+      detail: safeErrorText(error),
+    });
   }
 }
 
@@ -41,18 +55,6 @@ function denoUpgrade(): UpgradeWebSocket {
       },
     };
     let events: SocketEvents | undefined;
-    // An exception escaping a socket callback would take the process down: catch at the boundary.
-    const guard = (what: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        log.error('ws.callback_failed', {
-          what,
-          error: error instanceof Error ? error.name : 'unknown',
-          detail: safeErrorText(error),
-        });
-      }
-    };
     socket.onopen = () =>
       guard('open', () => {
         events = accept(adapter);
@@ -101,7 +103,20 @@ try {
   throw error;
 }
 
-const relay = await createRelay({ config, log, upgradeWebSocket: denoUpgrade() });
+// HTTP_SERVER=node (self-hosting): node:http and `ws`, which refuses an oversized socket
+// message before buffering it (edge/http/node-server.ts); loaded only when chosen.
+const nodeServer =
+  config.httpServer === 'node'
+    ? new (await import('./http/node-server.ts')).NodeHttpServer({
+        maxPayload: FRAME_MAX_BYTES,
+        guard,
+      })
+    : undefined;
+const relay = await createRelay({
+  config,
+  log,
+  upgradeWebSocket: nodeServer?.upgrade ?? denoUpgrade(),
+});
 relay.hub.start();
 await relay.sweeper.sweep();
 
@@ -139,23 +154,32 @@ const checkpointTimer = setInterval(
   config.walCheckpointSeconds * 1000,
 );
 
-const server = Deno.serve(
-  {
-    hostname: config.host,
-    port: config.port,
-    onListen: ({ hostname, port }) =>
-      log.info('relay.listening', {
-        hostname,
-        port,
-        instance: config.instanceId,
-        database: config.libsqlUrl.startsWith('file:') ? config.libsqlUrl : 'remote',
-        sessionSigning: config.tokenSecretIsEphemeral ? 'ephemeral' : 'configured',
-        sweeper: sweepMode,
-        rateLimits: relay.limiterStore,
-        fanout: relay.fanoutKind,
-      }),
-  },
-  (request, info) => relay.app.fetch(request, { remoteAddr: info.remoteAddr }),
+function listening({ hostname, port }: { hostname: string; port: number }): void {
+  log.info('relay.listening', {
+    hostname,
+    port,
+    instance: config.instanceId,
+    database: config.libsqlUrl.startsWith('file:') ? config.libsqlUrl : 'remote',
+    sessionSigning: config.tokenSecretIsEphemeral ? 'ephemeral' : 'configured',
+    sweeper: sweepMode,
+    rateLimits: relay.limiterStore,
+    fanout: relay.fanoutKind,
+    httpServer: config.httpServer,
+  });
+}
+
+const server: { shutdown(): Promise<void> } =
+  nodeServer === undefined
+    ? Deno.serve(
+        { hostname: config.host, port: config.port, onListen: listening },
+        (request, info) => relay.app.fetch(request, { remoteAddr: info.remoteAddr }),
+      )
+    : nodeServer;
+await nodeServer?.listen(
+  config.host,
+  config.port,
+  (request, remoteAddress) => relay.app.fetch(request, { remoteAddr: { hostname: remoteAddress } }),
+  listening,
 );
 
 let stopping = false;

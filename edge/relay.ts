@@ -111,6 +111,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     now,
     bytesPerDevice: limiter('send-bytes', limits.sendBytesPerDevice),
     sendsPerRecipient: limiter('sends-per-recipient', limits.sendsPerRecipient),
+    chargeInOrder: limiterStore.chargeInOrder,
     maxQueuedPerDevice: config.queueLimits.maxPerDevice,
     maxQueuedBytesPerDevice: config.queueLimits.maxBytesPerDevice,
     maxDatabaseBytes: config.queueLimits.maxDatabaseBytes,
@@ -137,6 +138,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     random,
     frameLimiter: limiter('frames', limits.framesPerDevice),
     copyLimiter: limiter('copies', limits.copiesPerDevice),
+    chargeInOrder: limiterStore.chargeInOrder,
   });
   const attachments = new AttachmentService({
     db: database.db,

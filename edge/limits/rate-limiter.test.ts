@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimiter } from './rate-limiter.ts';
+import { chargeEach, MemoryRateLimiter } from './rate-limiter.ts';
 
 describe('MemoryRateLimiter', () => {
   it('allows a burst up to the limit, then denies with a Retry-After until tokens refill', () => {
@@ -24,5 +24,19 @@ describe('MemoryRateLimiter', () => {
     expect(() => new MemoryRateLimiter({ limit: 0, windowSeconds: 1 }, () => 0)).toThrow(
       RangeError,
     );
+  });
+
+  it('charges in order and stops at the first refusal, leaving the rest untouched (chargeEach)', () => {
+    const frames = new MemoryRateLimiter({ limit: 3, windowSeconds: 3600 }, () => 0);
+    const copies = new MemoryRateLimiter({ limit: 5, windowSeconds: 3600 }, () => 0);
+    const send = (n: number) => [
+      { limiter: frames, key: 'd' },
+      { limiter: copies, key: 'd', cost: n },
+    ];
+    expect(chargeEach(send(4))).toMatchObject({ allowed: true, refusedAt: -1 });
+    expect(chargeEach(send(2))).toMatchObject({ allowed: false, refusedAt: 1 });
+    expect(chargeEach(send(1))).toMatchObject({ allowed: true });
+    expect(chargeEach(send(1))).toMatchObject({ allowed: false, refusedAt: 0 });
+    expect(copies.consume('d').allowed).toBe(false); // exactly 5 copies were taken
   });
 });

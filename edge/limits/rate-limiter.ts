@@ -83,3 +83,61 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.#buckets.size;
   }
 }
+
+/** One charge against one limiter: `cost` tokens (default 1) of `key`'s bucket. */
+export interface RateCharge {
+  readonly limiter: RateLimiter;
+  readonly key: string;
+  readonly cost?: number;
+}
+
+export interface ChargeDecision extends RateDecision {
+  /** Index of the charge that was refused (nothing after it was charged); -1 when all were. */
+  readonly refusedAt: number;
+}
+
+/**
+ * Charges several limiters in order and stops at the first refusal: the
+ * charges before it stay taken, the refused one and the rest are not touched
+ * (exactly what consuming them one after another would do). A shared store
+ * does it in one atomic script (redis.ts), so a send frame costs one
+ * command for all its limits instead of one per limit.
+ */
+export type ChargeInOrder = (
+  charges: readonly RateCharge[],
+) => ChargeDecision | Promise<ChargeDecision>;
+
+const ALL_TAKEN: ChargeDecision = Object.freeze({
+  allowed: true,
+  retryAfterSeconds: 0,
+  remaining: 0,
+  refusedAt: -1,
+});
+
+/** ChargeInOrder one limiter after another (in-memory limiters answer synchronously). */
+export function chargeEach(
+  charges: readonly RateCharge[],
+): ChargeDecision | Promise<ChargeDecision> {
+  for (let i = 0; i < charges.length; i++) {
+    const { limiter, key, cost } = charges[i] as RateCharge;
+    const decision = limiter.consume(key, cost);
+    if (decision instanceof Promise) return finishEach(charges, i, decision);
+    if (!decision.allowed) return { ...decision, refusedAt: i };
+  }
+  return ALL_TAKEN;
+}
+
+async function finishEach(
+  charges: readonly RateCharge[],
+  from: number,
+  pending: Promise<RateDecision>,
+): Promise<ChargeDecision> {
+  const first = await pending;
+  if (!first.allowed) return { ...first, refusedAt: from };
+  for (let i = from + 1; i < charges.length; i++) {
+    const { limiter, key, cost } = charges[i] as RateCharge;
+    const decision = await limiter.consume(key, cost);
+    if (!decision.allowed) return { ...decision, refusedAt: i };
+  }
+  return ALL_TAKEN;
+}

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../testing/relay-process.ts';
-import { fromIoredis, RedisRateLimiter, RedisReplayGuard } from './redis.ts';
+import type { RateCharge } from './rate-limiter.ts';
+import { fromIoredis, RedisRateLimiter, RedisReplayGuard, type RedisScripting } from './redis.ts';
 
 let server: ChildProcess;
 let client: Redis;
@@ -44,6 +45,83 @@ describe('RedisRateLimiter (real redis-server)', () => {
     expect(decisions[3]?.retryAfterSeconds).toBe(10);
     expect((await one.consume('other')).allowed).toBe(true);
     expect((await one.consume('big', 5)).allowed).toBe(false);
+  });
+
+  it('charges several buckets in one command, in order, refusing each at exactly its limit', async () => {
+    let evals = 0;
+    const redis: RedisScripting = {
+      eval: (script, keys, args) => {
+        evals++;
+        return fromIoredis(client).eval(script, keys, args);
+      },
+    };
+    const prefix = `chain:${Date.now()}`;
+    // Hour-long windows: nothing refills while the test runs.
+    const frames = new RedisRateLimiter(redis, {
+      limit: 4,
+      windowSeconds: 3600,
+      prefix: `${prefix}:f`,
+    });
+    const copies = new RedisRateLimiter(redis, {
+      limit: 7,
+      windowSeconds: 3600,
+      prefix: `${prefix}:c`,
+    });
+    const send = (n: number): RateCharge[] => [
+      { limiter: frames, key: 'd' },
+      { limiter: copies, key: 'd', cost: n },
+    ];
+    const outcomes = [];
+    for (const n of [3, 3, 2, 1, 1]) {
+      const d = await RedisRateLimiter.chargeInOrder(send(n));
+      outcomes.push(d.allowed ? 'ok' : `refused@${d.refusedAt}`);
+    }
+    // 3 + 3 copies fit in 7, 2 more do not (its frame is spent), 1 more fits exactly; then the
+    // five frames ran out at 4: refused at the first charge, the copies untouched.
+    expect(outcomes).toEqual(['ok', 'ok', 'refused@1', 'ok', 'refused@0']);
+    expect(evals).toBe(5);
+    // Nothing left in either bucket, and the copies bucket lost nothing to the refusals.
+    expect((await copies.consume('d', 1)).allowed).toBe(false);
+    expect((await frames.consume('d')).allowed).toBe(false);
+    const other = await RedisRateLimiter.chargeInOrder(send(7));
+    expect(other).toMatchObject({ allowed: false, refusedAt: 0 });
+  });
+
+  it('answers a known refusal from memory until the bucket can have refilled, then asks again', async () => {
+    let evals = 0;
+    const redis: RedisScripting = {
+      eval: (script, keys, args) => {
+        evals++;
+        return fromIoredis(client).eval(script, keys, args);
+      },
+    };
+    const prefix = `refusal:${Date.now()}`;
+    const one = new RedisRateLimiter(redis, { limit: 2, windowSeconds: 1, prefix });
+    const two = new RedisRateLimiter(redis, { limit: 2, windowSeconds: 1, prefix });
+    expect((await one.consume('k')).allowed).toBe(true);
+    expect((await two.consume('k')).allowed).toBe(true);
+    expect((await one.consume('k')).allowed).toBe(false);
+    expect(evals).toBe(3);
+    // Refused again without a command, for this cost or more; a smaller one may still fit.
+    for (let i = 0; i < 20; i++) expect((await one.consume('k')).allowed).toBe(false);
+    expect((await one.consume('k', 2)).allowed).toBe(false);
+    expect(evals).toBe(3);
+    // A known refusal in second place: the first charge still goes to the store.
+    const first = new RedisRateLimiter(redis, {
+      limit: 5,
+      windowSeconds: 3600,
+      prefix: `${prefix}:a`,
+    });
+    const chained = await RedisRateLimiter.chargeInOrder([
+      { limiter: first, key: 'k' },
+      { limiter: one, key: 'k' },
+    ]);
+    expect(chained).toMatchObject({ allowed: false, refusedAt: 1 });
+    expect(evals).toBe(4);
+    // Half a window refills one token: the store is asked again and allows it.
+    await new Promise((r) => setTimeout(r, 520));
+    expect((await one.consume('k')).allowed).toBe(true);
+    expect(evals).toBe(5);
   });
 
   it('lets only the first claim of a request signature through, across guard instances', async () => {

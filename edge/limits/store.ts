@@ -8,7 +8,12 @@
 import { ReplayCache, type ReplayGuard } from '../auth/replay-cache.ts';
 import type { RateLimit, RelayConfig } from '../config.ts';
 import type { Logger } from '../observability/log.ts';
-import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import {
+  type ChargeInOrder,
+  chargeEach,
+  MemoryRateLimiter,
+  type RateLimiter,
+} from './rate-limiter.ts';
 import {
   fromIoredis,
   fromUpstash,
@@ -20,6 +25,8 @@ import {
 export interface LimiterStore {
   readonly kind: 'memory' | 'redis' | 'upstash';
   create(name: string, limit: RateLimit): RateLimiter;
+  /** Charges limiters made by `create` in order, in one store command when shared. */
+  readonly chargeInOrder: ChargeInOrder;
   /** Guard against replayed device-signed requests, shared like the buckets. */
   replayGuard(ttlMs: number): ReplayGuard;
   close(): Promise<void>;
@@ -55,6 +62,7 @@ export async function openLimiterStore(
   const shared = scripting;
   return {
     kind,
+    chargeInOrder: shared === undefined ? chargeEach : RedisRateLimiter.chargeInOrder,
     create(name, limit) {
       if (shared === undefined) return new MemoryRateLimiter(limit, now);
       return new RedisRateLimiter(shared, {

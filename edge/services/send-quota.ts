@@ -24,7 +24,12 @@ import type { NewQueueRow } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
 import type { DeviceAddress } from '../fanout/fanout.ts';
 import { RelayCode } from '../http/codes.ts';
-import type { RateDecision, RateLimiter } from '../limits/rate-limiter.ts';
+import type {
+  ChargeInOrder,
+  RateCharge,
+  RateDecision,
+  RateLimiter,
+} from '../limits/rate-limiter.ts';
 
 export interface SendQuotaOptions {
   readonly queue: Pick<QueueStore, 'usage' | 'blockersOf' | 'databaseBytes'>;
@@ -33,6 +38,8 @@ export interface SendQuotaOptions {
   readonly bytesPerDevice: RateLimiter;
   /** Stored sends per (sender account, recipient account). */
   readonly sendsPerRecipient: RateLimiter;
+  /** Charges the pairs and the bytes of one send together (limits/store.ts). */
+  readonly chargeInOrder: ChargeInOrder;
   readonly maxQueuedPerDevice: number;
   readonly maxQueuedBytesPerDevice: number;
   /** Bytes in use above which stored sends are refused; 0 = no watermark. */
@@ -47,10 +54,6 @@ export function sendRateLimited(decision: RateDecision, what: string): ParleyErr
   return new ParleyError('RATE_LIMITED', `Rate limit exceeded (${what})`, {
     retryAfterMs: decision.retryAfterSeconds * 1000,
   });
-}
-
-async function decided(pending: RateDecision | Promise<RateDecision>): Promise<RateDecision> {
-  return pending instanceof Promise ? await pending : pending;
 }
 
 export class SendQuota {
@@ -121,23 +124,32 @@ export class SendQuota {
       stored += row.ciphertext.length;
     }
 
-    // Copies to the sender's own devices are never charged (they are not strangers). The
-    // buckets are independent, so a group send (up to 256 accounts) asks a shared store for
-    // all of them at once rather than one round trip after another.
-    const pairs = await Promise.all(
-      [...recipients]
-        .filter((recipient) => recipient !== sender.accountId)
-        .map((recipient) =>
-          decided(this.#o.sendsPerRecipient.consume(`${sender.accountId}>${recipient}`)),
-        ),
-    );
-    const deniedPair = pairs.find((decision) => !decision.allowed);
-    if (deniedPair !== undefined) throw sendRateLimited(deniedPair, 'sends to this account');
-    if (stored > 0) {
-      const decision = await decided(
-        this.#o.bytesPerDevice.consume(`${sender.accountId}/${sender.deviceId}`, stored),
-      );
-      if (!decision.allowed) throw sendRateLimited(decision, 'bytes sent');
+    // Copies to the sender's own devices are never charged (they are not strangers). Every
+    // pair and the bytes go to the store as one ordered charge (one command, however many
+    // accounts a group send addresses); a refused pair leaves the bytes and the pairs after it
+    // uncharged, since nothing of the send is stored.
+    const charges: RateCharge[] = [];
+    for (const recipient of recipients) {
+      if (recipient === sender.accountId) continue;
+      charges.push({
+        limiter: this.#o.sendsPerRecipient,
+        key: `${sender.accountId}>${recipient}`,
+      });
     }
+    const pairs = charges.length;
+    if (stored > 0)
+      charges.push({
+        limiter: this.#o.bytesPerDevice,
+        key: `${sender.accountId}/${sender.deviceId}`,
+        cost: stored,
+      });
+    if (charges.length === 0) return;
+    const pending = this.#o.chargeInOrder(charges);
+    const decision = pending instanceof Promise ? await pending : pending;
+    if (!decision.allowed)
+      throw sendRateLimited(
+        decision,
+        decision.refusedAt < pairs ? 'sends to this account' : 'bytes sent',
+      );
   }
 }

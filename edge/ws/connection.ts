@@ -13,6 +13,7 @@ import type { AuthFrame } from '../../shared/wire/frames.ts';
 import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
+import type { RateDecision } from '../limits/rate-limiter.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';

@@ -7,7 +7,7 @@ import type { Bytes } from '../../shared/bytes.ts';
 import type { Timers } from '../clock.ts';
 import type { RelayConfig } from '../config.ts';
 import type { Fanout } from '../fanout/fanout.ts';
-import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { ChargeInOrder, RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../observability/audit.ts';
 import type { Logger } from '../observability/log.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
@@ -37,6 +37,8 @@ export interface HubDeps {
   readonly frameLimiter: RateLimiter;
   /** Device copies written by sends, per sending device. */
   readonly copyLimiter: RateLimiter;
+  /** Charges a send's frame and copies together (one store command when shared). */
+  readonly chargeInOrder: ChargeInOrder;
   /** Defaults to the runtime's timers. */
   readonly timers?: Timers;
 }

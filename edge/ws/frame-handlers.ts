@@ -9,7 +9,7 @@ import { isParleyError } from '../../shared/errors.ts';
 import type { AckFrame, SendFrame } from '../../shared/wire/frames.ts';
 import type { DeviceAddress } from '../fanout/fanout.ts';
 import { RelayCode } from '../http/codes.ts';
-import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { ChargeInOrder, RateDecision, RateLimiter } from '../limits/rate-limiter.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
 import type { MessageService } from '../services/messages.ts';
 import type { DeliveryPump } from './delivery-pump.ts';
@@ -21,8 +21,27 @@ const NO_LABELS = Object.freeze({});
 export interface FrameHandlerDeps {
   readonly messages: Pick<MessageService, 'send' | 'acknowledge'>;
   readonly metrics: RelayMetrics;
-  readonly copyLimiter: RateLimiter;
   readonly now: () => number;
+}
+
+export interface SendChargeDeps {
+  readonly frameLimiter: RateLimiter;
+  readonly copyLimiter: RateLimiter;
+  readonly chargeInOrder: ChargeInOrder;
+}
+
+/** A send's frame token and its copy tokens, charged in that order in one store command. */
+export function chargeSend(
+  deps: SendChargeDeps,
+  limiterKey: string,
+  frame: SendFrame,
+): RateDecision | Promise<RateDecision> {
+  let copies = 0;
+  for (const r of frame.to) copies += r.devices.length;
+  return deps.chargeInOrder([
+    { limiter: deps.frameLimiter, key: limiterKey },
+    { limiter: deps.copyLimiter, key: limiterKey, cost: copies },
+  ]);
 }
 
 /** The device behind a socket, and its rate-limit key (built once at authentication). */
@@ -32,8 +51,8 @@ export interface Sender {
 }
 
 /**
- * One send: charged per device copy, stored (or handed to live sockets when
- * transient), answered `stored`, `mismatch` or an error frame naming its id.
+ * One send (already charged by chargeSend): stored (or handed to live sockets
+ * when transient), answered `stored`, `mismatch` or an error frame naming its id.
  */
 export async function handleSend(
   deps: FrameHandlerDeps,
@@ -41,15 +60,6 @@ export async function handleSend(
   frame: SendFrame,
   replies: Replies,
 ): Promise<void> {
-  let copies = 0;
-  for (const r of frame.to) copies += r.devices.length;
-  const pending = deps.copyLimiter.consume(sender.limiterKey, copies);
-  // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
-  const decision = pending instanceof Promise ? await pending : pending;
-  if (!decision.allowed) {
-    replies.rateLimited(decision.retryAfterSeconds, frame.id);
-    return;
-  }
   try {
     const outcome = await deps.messages.send(sender.device, frame);
     if (outcome.kind === 'mismatch') {

@@ -16,7 +16,7 @@ import type { AuthFrame, ClientFrame, UnlockFrame } from '../../shared/wire/fram
 import type { DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import type { HubContext } from './context.ts';
 import { DeliveryPump } from './delivery-pump.ts';
-import { handleAck, handleSend, type Sender } from './frame-handlers.ts';
+import { chargeSend, handleAck, handleSend, type Sender } from './frame-handlers.ts';
 import { type Challenge, verifyUnlock } from './handshake.ts';
 import { TransientBudget } from './lifecycle.ts';
 import type { Replies } from './replies.ts';
@@ -81,7 +81,11 @@ export class DeviceSession implements Sender {
    */
   async handle(frame: SessionFrame): Promise<void> {
     if (frame.t === 'unlock') return this.#unlock(frame);
-    const pending = this.#ctx.frameLimiter.consume(this.limiterKey);
+    // A writable socket's send charges its frame and copies together; anything else one frame.
+    const pending =
+      frame.t === 'send' && this.#mayWrite
+        ? chargeSend(this.#ctx, this.limiterKey, frame)
+        : this.#ctx.frameLimiter.consume(this.limiterKey);
     // In-memory limiters answer synchronously: no await (a microtask per frame) for them.
     const decision = pending instanceof Promise ? await pending : pending;
     if (!decision.allowed) {
