@@ -27,10 +27,13 @@ click "Load unpacked" and choose the folder above.
 Starting the relay on http://${host}:${port} (Ctrl+C to stop)…
 `);
 
+// Self-hosted, so node:http + ws: a socket message over the size limit is refused from its
+// header, before the relay buffers it (docs/relay.md, "Limits and abuse"). HTTP_SERVER=deno
+// chooses Deno.serve, the edge platforms' server.
 const relay = spawn(bin('deno'), ['task', 'relay'], {
   cwd: root,
   stdio: 'inherit',
-  env: process.env,
+  env: { HTTP_SERVER: 'node', ...process.env },
 });
 const forward = (signal) => () => relay.kill(signal);
 process.on('SIGINT', forward('SIGINT'));
