@@ -29,6 +29,7 @@ import {
 } from './testing/client.ts';
 import { RelayProcess } from './testing/relay-process.ts';
 import { BACKENDS, startTestDatabase, type TestDatabase } from './testing/test-database.ts';
+import { WsTestClient } from './testing/ws-client.ts';
 
 interface WireKemPreKey {
   id: number;
@@ -74,11 +75,19 @@ describe.each(BACKENDS)('one-time ML-KEM prekeys on a %s database', (backend) =>
     await database.dispose();
   });
 
+  const readyStock = async (device: TestDevice) => {
+    const socket = await WsTestClient.connect(relay.wsUrl, device, { unlock: false });
+    const ready = socket.of('ready')[0];
+    socket.close();
+    return { oneTimePreKeys: ready?.oneTimePreKeys, oneTimeKemPreKeys: ready?.oneTimeKemPreKeys };
+  };
+
   const status = async (device: TestDevice) =>
     expectJson<Status>(await deviceRequest(relay.http, device, 'GET', '/v1/prekeys'), 200);
 
   it('hands each one to one of many parallel fetches, then falls back to the last-resort key', async () => {
     expect((await status(bob)).oneTimeKemPreKeys).toBe(STOCK);
+    expect(await readyStock(bob)).toEqual({ oneTimePreKeys: 0, oneTimeKemPreKeys: STOCK });
     const requests = Array.from({ length: BUDGET }, (_, i) =>
       deviceRequest(
         relay.http,
@@ -99,6 +108,8 @@ describe.each(BACKENDS)('one-time ML-KEM prekeys on a %s database', (backend) =>
     expect(lastResort).toHaveLength(BUDGET - STOCK);
     for (const k of lastResort) expect(k.id).toBe(bob.keys.kemPreKey.id);
     expect((await status(bob)).oneTimeKemPreKeys).toBe(0);
+    // The socket's `ready` says so too, so the client refills without waiting for the hour.
+    expect(await readyStock(bob)).toEqual({ oneTimePreKeys: 0, oneTimeKemPreKeys: 0 });
 
     // What was served verifies as the kind it claims (its own signature context).
     const first = served.find((k) => k.oneTime === true) as WireKemPreKey;

@@ -181,6 +181,11 @@ function deviceInfo(row: DeviceRow, withName: boolean): DeviceInfo {
   };
 }
 
+export interface PrekeyCounts {
+  readonly oneTimePreKeys: number;
+  readonly oneTimeKemPreKeys: number;
+}
+
 export class DeviceService {
   readonly #d: DeviceServiceDeps;
 
@@ -339,8 +344,13 @@ export class DeviceService {
     };
   }
 
-  async prekeyCount(accountId: string, deviceId: number): Promise<number> {
-    return countOneTimePrekeys(this.#d.db, accountId, deviceId);
+  /** One-time prekeys of both kinds still held for a device (the `ready` frame reports them). */
+  async prekeyCounts(accountId: string, deviceId: number): Promise<PrekeyCounts> {
+    const [oneTimePreKeys, oneTimeKemPreKeys] = await Promise.all([
+      countOneTimePrekeys(this.#d.db, accountId, deviceId),
+      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
+    ]);
+    return { oneTimePreKeys, oneTimeKemPreKeys };
   }
 
   /**

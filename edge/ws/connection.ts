@@ -13,7 +13,6 @@ import type { AuthFrame } from '../../shared/wire/frames.ts';
 import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
 import { AuthFailure, RelayCode } from '../http/codes.ts';
-import type { RateDecision } from '../limits/rate-limiter.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
@@ -190,13 +189,14 @@ export class Connection {
       this.close(CloseCode.REVOKED, 'device removed');
       return;
     }
-    const { queued, oneTimePreKeys } = opened;
+    const { queued, oneTimePreKeys, oneTimeKemPreKeys } = opened;
     this.#replies.frame({
       t: 'ready',
       user: device.accountId,
       device: device.deviceId,
       queued,
       oneTimePreKeys,
+      oneTimeKemPreKeys,
     });
     ctx.log.info('ws.authenticated', {
       conn: this.id,

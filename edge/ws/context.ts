@@ -11,6 +11,7 @@ import type { ChargeInOrder, RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../observability/audit.ts';
 import type { Logger } from '../observability/log.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
+import type { PrekeyCounts } from '../services/devices.ts';
 import type { MessageService } from '../services/messages.ts';
 
 /** What a connection needs from the device directory. */
@@ -18,7 +19,7 @@ export interface DeviceDirectory {
   deviceKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
   /** The account's identity signing key, for unlock proofs; undefined unless the device is registered. */
   managementKey(accountId: string, deviceId: number): Promise<Bytes | undefined>;
-  prekeyCount(accountId: string, deviceId: number): Promise<number>;
+  prekeyCounts(accountId: string, deviceId: number): Promise<PrekeyCounts>;
   /** Marks the device seen; false when it no longer exists. */
   touch(accountId: string, deviceId: number): Promise<boolean>;
 }

@@ -21,7 +21,7 @@ function directory(
   return {
     deviceKey: async (a, d) => keys.get(`${a}/${d}`),
     managementKey: async (a, d) => (keys.has(`${a}/${d}`) ? identities.get(a) : undefined),
-    prekeyCount: async () => 42,
+    prekeyCounts: async () => ({ oneTimePreKeys: 42, oneTimeKemPreKeys: 7 }),
     touch: async () => exists,
   };
 }

@@ -89,6 +89,7 @@ export interface Session {
   readonly attachment: Attachment;
   readonly queued: number;
   readonly oneTimePreKeys: number;
+  readonly oneTimeKemPreKeys: number;
   /** False: the device was removed meanwhile; the socket must close as revoked. */
   readonly exists: boolean;
 }
@@ -113,10 +114,10 @@ export async function openSession(
     await attachment.detach();
     return undefined;
   }
-  const [queued, oneTimePreKeys, exists] = await Promise.all([
+  const [queued, counts, exists] = await Promise.all([
     deps.messages.countPending(device),
-    deps.devices.prekeyCount(device.accountId, device.deviceId),
+    deps.devices.prekeyCounts(device.accountId, device.deviceId),
     deps.devices.touch(device.accountId, device.deviceId),
   ]);
-  return { attachment, queued, oneTimePreKeys, exists };
+  return { attachment, queued, ...counts, exists };
 }

@@ -175,7 +175,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     emit,
     sender,
     answerHello: (user) => presence.answerHello(user),
-    onReady: (oneTimePreKeys) => void lifecycle.afterReady(oneTimePreKeys),
+    onReady: (stock) => void lifecycle.afterReady(stock),
   });
   const typing = createTyping({
     ...host,

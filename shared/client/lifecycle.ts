@@ -8,7 +8,7 @@
 import { decodeServerFrame } from '../wire/codec.ts';
 import type { DeviceAddress } from './account/account.ts';
 import type { createAccountApi } from './account/account-api.ts';
-import type { createUpkeep } from './account/upkeep.ts';
+import type { createUpkeep, ReadyPrekeyStock } from './account/upkeep.ts';
 import type { createContactApi } from './contacts/contact-api.ts';
 import type { createExpiryTimer } from './disappearing/expiry-timer.ts';
 import type { ClientHost } from './host.ts';
@@ -41,13 +41,13 @@ export function createLifecycle(parts: LifecycleParts) {
   const { link, account, sender, incoming, upkeep, presence, isLocked } = parts;
 
   /** After every (re)connect: refresh our own device list, send the outbox, keep prekeys stocked. */
-  async function afterReady(oneTimePreKeys?: number): Promise<void> {
+  async function afterReady(stock?: ReadyPrekeyStock): Promise<void> {
     await upkeep.refreshOwnDevices();
     sender.pump();
     void parts.expiry.refresh();
     void parts.contacts.reconcileBlocks().catch((e: unknown) => parts.reportError(e, 'block list'));
     presence.onReady();
-    await upkeep.onReady(oneTimePreKeys);
+    await upkeep.onReady(stock);
   }
 
   const api: LifecycleApi = {

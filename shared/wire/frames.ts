@@ -190,6 +190,8 @@ export const ReadyFrameSchema = v.strictObject({
   queued: uintSchema(Number.MAX_SAFE_INTEGER),
   /** One-time prekeys the relay still holds for this device (refill below 20). */
   oneTimePreKeys: Uint32Schema,
+  /** One-time ML-KEM prekeys it still holds (refill below 10); absent from older relays. */
+  oneTimeKemPreKeys: v.optional(Uint32Schema),
 });
 
 /** Every copy of send `id` is durably queued (or, for transient, handed to live sockets). */

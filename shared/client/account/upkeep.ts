@@ -6,7 +6,10 @@
  * run is persisted: an MV3 worker rarely lives an hour.
  */
 import * as v from 'valibot';
-import { ONE_TIME_PREKEYS_REFILL_BELOW } from '../../wire/limits.ts';
+import {
+  ONE_TIME_KEM_PREKEYS_REFILL_BELOW,
+  ONE_TIME_PREKEYS_REFILL_BELOW,
+} from '../../wire/limits.ts';
 import { ContactStatus, publicIdentityOf } from '../contacts/contacts.ts';
 import type { ClientHost } from '../host.ts';
 import { pruneSeen } from '../inbox/inbox.ts';
@@ -34,6 +37,21 @@ export interface UpkeepHost
   > {
   readonly storage: ClientStorage;
   sessionContext(): SessionContext | undefined;
+}
+
+/** The one-time prekey counts a `ready` frame reports (an older relay omits the ML-KEM one). */
+export interface ReadyPrekeyStock {
+  readonly oneTimePreKeys?: number | undefined;
+  readonly oneTimeKemPreKeys?: number | undefined;
+}
+
+/** Below the refill mark of either kind: maintenance now rather than at the hour. */
+export function runsLow(stock: ReadyPrekeyStock): boolean {
+  const { oneTimePreKeys, oneTimeKemPreKeys } = stock;
+  return (
+    (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW) ||
+    (oneTimeKemPreKeys !== undefined && oneTimeKemPreKeys < ONE_TIME_KEM_PREKEYS_REFILL_BELOW)
+  );
 }
 
 export function createUpkeep(host: UpkeepHost) {
@@ -105,13 +123,14 @@ export function createUpkeep(host: UpkeepHost) {
         host.reportError(e, 'own devices');
       }
     },
-    /** After a ready: maintenance when an hour has passed or the relay runs low on our prekeys. */
-    async onReady(oneTimePreKeys?: number): Promise<void> {
+    /**
+     * After a ready: maintenance when an hour has passed or the relay runs low
+     * on either kind of our one-time prekeys.
+     */
+    async onReady(stock: ReadyPrekeyStock = {}): Promise<void> {
       const last = await lastMaintenance();
       const due = last === undefined || now() - last >= MAINTENANCE_INTERVAL_MS;
-      if (due || (oneTimePreKeys !== undefined && oneTimePreKeys < ONE_TIME_PREKEYS_REFILL_BELOW)) {
-        void runMaintenance();
-      }
+      if (due || runsLow(stock)) void runMaintenance();
     },
     start: schedule,
     stop(): void {

@@ -8,6 +8,7 @@
 import { ParleyError } from '../../errors.ts';
 import type { DeliverFrame, ServerFrame } from '../../wire/frames.ts';
 import { ACK_MAX_QIDS } from '../../wire/limits.ts';
+import type { ReadyPrekeyStock } from '../account/upkeep.ts';
 import type { InboxEffect } from '../effects.ts';
 import type { ClientHost } from '../host.ts';
 import type { Sender } from '../outbox/sender.ts';
@@ -36,7 +37,7 @@ export interface IncomingHost
   emit(effects: readonly InboxEffect[]): void;
   readonly sender: Pick<Sender, 'pump' | 'onStored' | 'onMismatch' | 'onError'>;
   answerHello(user: string): void;
-  onReady(oneTimePreKeys?: number): void;
+  onReady(stock: ReadyPrekeyStock): void;
 }
 
 export function createIncoming(host: IncomingHost) {
@@ -131,7 +132,12 @@ export function createIncoming(host: IncomingHost) {
     const locked = host.isLocked();
     switch (frame.t) {
       case 'ready':
-        if (!locked) host.onReady(frame.oneTimePreKeys);
+        if (!locked) {
+          host.onReady({
+            oneTimePreKeys: frame.oneTimePreKeys,
+            oneTimeKemPreKeys: frame.oneTimeKemPreKeys,
+          });
+        }
         return;
       case 'deliver':
         onDeliver(frame);
