@@ -56,7 +56,6 @@ import {
 } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
-import { RelayCode } from '../http/codes.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 
 export interface DeviceServiceDeps {
@@ -305,7 +304,7 @@ export class DeviceService {
     const current = await countOneTimePrekeys(this.#d.db, accountId, deviceId);
     if (current + more.length > ONE_TIME_PREKEYS_MAX_STORED) {
       throw new ParleyError(
-        RelayCode.PREKEY_LIMIT,
+        ErrorCode.PREKEY_LIMIT,
         `At most ${ONE_TIME_PREKEYS_MAX_STORED} one-time prekeys per device`,
         {
           stored: current,

@@ -14,7 +14,7 @@ import type { AckFrame, AuthFrame, ClientFrame, SendFrame } from '../../shared/w
 import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { QueueRow } from '../db/queue.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
-import { AuthFailure, RelayCode } from '../http/codes.ts';
+import { AuthFailure } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
@@ -123,7 +123,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     this.#lifecycle.frameReceived(this.#ctx.now());
     if (this.#draining) {
-      this.#replies.error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
+      this.#replies.error(new ParleyError(ErrorCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
     }
     // Checked on arrival, before the frame is queued: the runtime has already
@@ -293,7 +293,7 @@ export class Connection {
     try {
       const outcome = await this.#ctx.messages.send(device, frame);
       if (outcome.kind === 'mismatch') {
-        this.#ctx.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
+        this.#ctx.metrics.rejections.inc({ code: ErrorCode.DEVICE_MISMATCH });
         this.#replies.frame({ t: 'mismatch', id: frame.id, users: outcome.users });
         return;
       }

@@ -1,45 +1,24 @@
 /**
- * Error codes the extension adds to `shared/errors.ts`, the plain shape errors
- * take on their way from the worker to a page, and the sentences people read.
+ * The plain shape errors take on their way from the worker to a page, and the
+ * sentences people read: written from the code and its details, never from the
+ * message (docs/errors.md). The extension's codes are a layer of
+ * shared/errors.ts.
  * Messages never contain secrets, plaintext or key material.
  *
  * Runs in: pages and the service worker.
  */
-import { ErrorCode, type ErrorDetails, ParleyError } from '../../shared/errors.ts';
+import {
+  type DetailsOf,
+  ErrorCode,
+  type ErrorDetails,
+  ExtensionCode,
+  isParleyError,
+  ParleyError,
+} from '../../shared/errors.ts';
 
-export const ExtErrorCode = {
-  /** A message came from something other than this extension's own pages. */
-  SENDER_REJECTED: 'SENDER_REJECTED',
-  /** The request type is not part of the protocol map. */
-  UNKNOWN_REQUEST: 'UNKNOWN_REQUEST',
-  VAULT_NOT_FOUND: 'VAULT_NOT_FOUND',
-  VAULT_EXISTS: 'VAULT_EXISTS',
-  VAULT_LOCKED: 'VAULT_LOCKED',
-  /** Wrong passphrase or wrong passkey: the vault key did not unwrap. */
-  VAULT_WRONG_SECRET: 'VAULT_WRONG_SECRET',
-  VAULT_METHOD_MISMATCH: 'VAULT_METHOD_MISMATCH',
-  VAULT_CORRUPT: 'VAULT_CORRUPT',
-  ONBOARDING_DONE: 'ONBOARDING_DONE',
-  RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
-  RELAY_PERMISSION_DENIED: 'RELAY_PERMISSION_DENIED',
-  HANDLE_NOT_FOUND: 'HANDLE_NOT_FOUND',
-  /** "Start a chat" with one's own handle. */
-  OWN_HANDLE: 'OWN_HANDLE',
-  /** Sending is blocked until the user acknowledges a contact's new identity key. */
-  IDENTITY_CHANGED: 'IDENTITY_CHANGED',
-  CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
-  /** The messaging core is not part of this build yet. */
-  CORE_UNAVAILABLE: 'CORE_UNAVAILABLE',
-  PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
-  PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
-  PASSKEY_FAILED: 'PASSKEY_FAILED',
-  /** Writing to (or starting a chat with) someone this user blocked. */
-  CONTACT_BLOCKED: 'CONTACT_BLOCKED',
-  /** The page could not reach the worker at all. */
-  WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
-} as const;
-
-export type ExtErrorCode = (typeof ExtErrorCode)[keyof typeof ExtErrorCode];
+/** The extension's own codes (shared/errors.ts `ExtensionCode`, one layer of `ErrorCode`). */
+export const ExtErrorCode = ExtensionCode;
+export type ExtErrorCode = ExtensionCode;
 
 /** How an error travels in a response: code, a human sentence, optional plain details. */
 export interface WireError {
@@ -52,7 +31,12 @@ export type RpcResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: WireError };
 
-export function extError(code: ExtErrorCode, message: string, details?: ErrorDetails): ParleyError {
+/** A ParleyError raised in the extension (its own codes, or a shared code it found out itself). */
+export function extError<C extends ErrorCode>(
+  code: C,
+  message: string,
+  details?: DetailsOf<C>,
+): ParleyError<C> {
   return new ParleyError(code, message, details);
 }
 
@@ -70,7 +54,8 @@ export function toWireError(e: unknown): WireError {
   return { code: ErrorCode.INTERNAL, message: 'Something went wrong inside Parley' };
 }
 
-export function fromWireError(w: WireError): ParleyError {
+/** The code may be one this build does not know (a newer worker): it stays a string. */
+export function fromWireError(w: WireError): ParleyError<string> {
   return new ParleyError(w.code, w.message, w.details);
 }
 
@@ -78,7 +63,10 @@ export function errorCode(e: unknown): string {
   return e instanceof ParleyError ? e.code : ErrorCode.INTERNAL;
 }
 
-/** The sentence a person sees for an error; written for people, keyed by stable code. */
+/**
+ * The sentence a person sees for an error; written for people from the stable
+ * code and its details, never from the message (which is for logs).
+ */
 export function describeError(e: unknown): string {
   const code = errorCode(e);
   switch (code) {
@@ -98,7 +86,7 @@ export function describeError(e: unknown): string {
       return 'The local vault is damaged and cannot be opened.';
     case ExtErrorCode.ONBOARDING_DONE:
       return 'This browser already has a Parley account.';
-    case ExtErrorCode.RELAY_UNREACHABLE:
+    case ErrorCode.RELAY_UNREACHABLE:
       return 'The relay could not be reached. Check the address and that it is running.';
     case ExtErrorCode.RELAY_PERMISSION_DENIED:
       return 'Parley needs permission to talk to that relay.';
@@ -108,11 +96,11 @@ export function describeError(e: unknown): string {
       return 'Handles are 3–32 lowercase letters, digits, _ or ., starting with a letter or digit.';
     case ErrorCode.RATE_LIMITED:
       return 'The relay asked Parley to slow down. Try again in a moment.';
-    case ExtErrorCode.HANDLE_NOT_FOUND: {
-      const handle = e instanceof ParleyError ? e.details?.handle : undefined;
-      return typeof handle === 'string'
-        ? `Nobody called @${handle} is on this relay.`
-        : 'Nobody with that handle is on this relay.';
+    case ErrorCode.HANDLE_NOT_FOUND: {
+      const handle = isParleyError(e, ErrorCode.HANDLE_NOT_FOUND) ? e.details?.handle : undefined;
+      return handle === undefined
+        ? 'Nobody with that handle is on this relay.'
+        : `Nobody called @${handle} is on this relay.`;
     }
     case ErrorCode.GROUP_FORBIDDEN:
       return 'Your role in this group does not allow that.';
@@ -126,9 +114,9 @@ export function describeError(e: unknown): string {
       return 'Exchange a message with this person first, so Parley knows their key before making them an admin.';
     case ExtErrorCode.CONTACT_BLOCKED:
       return 'You blocked this contact. Unblock them to write to them.';
-    case ExtErrorCode.OWN_HANDLE:
+    case ErrorCode.OWN_HANDLE:
       return 'That is your own handle. Enter the handle of the person you want to write to.';
-    case ExtErrorCode.IDENTITY_CHANGED:
+    case ErrorCode.IDENTITY_CHANGED:
       return "This contact's safety number changed. Review it before sending.";
     case ExtErrorCode.CONVERSATION_NOT_FOUND:
       return 'That conversation no longer exists.';
@@ -138,7 +126,7 @@ export function describeError(e: unknown): string {
       return 'The passkey dialog was closed before it finished. Try again when you are ready.';
     case ExtErrorCode.PASSKEY_UNSUPPORTED:
       return 'This browser cannot create passkeys here.';
-    case ExtErrorCode.PASSKEY_FAILED:
+    case ErrorCode.PASSKEY_FAILED:
       return 'The passkey could not be used. Try again, or try another authenticator.';
     case ExtErrorCode.WORKER_UNREACHABLE:
       return 'Parley’s background service is not responding. Try again in a moment.';

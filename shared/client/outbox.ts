@@ -17,7 +17,7 @@
  */
 import * as v from 'valibot';
 import { toHex } from '../bytes.ts';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode, isRetryable } from '../errors.ts';
 import type { SendRecipient } from '../wire/frames.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Batch } from './batch.ts';
@@ -188,13 +188,6 @@ export type OutboxDecision =
   /** Give up: delete the entry; a message becomes `failed` with `code`. */
   | { readonly action: 'fail'; readonly code: string };
 
-/** Relay errors that say "try again later" rather than "this frame is wrong". */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.INTERNAL,
-  ErrorCode.RATE_LIMITED,
-  'SHUTTING_DOWN',
-]);
-
 export function decideOutboxAnswer(
   entry: Pick<OutboxEntry, 'mismatches' | 'attempts'>,
   answer: OutboxAnswer,
@@ -206,10 +199,11 @@ export function decideOutboxAnswer(
       return { action: 'done' };
     case 'mismatch':
       return entry.mismatches + 1 >= MAX_MISMATCH_ROUNDS
-        ? { action: 'fail', code: 'DEVICE_MISMATCH' }
+        ? { action: 'fail', code: ErrorCode.DEVICE_MISMATCH }
         : { action: 'fix' };
     case 'error': {
-      if (!TRANSIENT_CODES.has(answer.code)) return { action: 'fail', code: answer.code };
+      // Relay errors that say "try again later" rather than "this frame is wrong".
+      if (!isRetryable(answer.code)) return { action: 'fail', code: answer.code };
       const wait = Math.max(backoffDelay(entry.attempts + 1, jitter), answer.retryAfterMs ?? 0);
       return { action: 'retry', notBefore: now + wait };
     }

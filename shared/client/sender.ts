@@ -8,7 +8,7 @@
  * next connection sends everything unanswered again (same id, same bytes).
  */
 import type { Random } from '../crypto/random.ts';
-import { ErrorCode, isParleyError, ParleyError } from '../errors.ts';
+import { ErrorCode, isParleyError, isRetryable, ParleyError } from '../errors.ts';
 import type { ErrorFrame, MismatchFrame, SendFrame, StoredFrame } from '../wire/frames.ts';
 import { Batch } from './batch.ts';
 import { MessageState } from './conversations.ts';
@@ -389,11 +389,5 @@ function messageOf(entry: OutboxEntry): Uint8Array | undefined {
 }
 
 function isTransient(e: unknown): boolean {
-  return (
-    e instanceof ParleyError &&
-    (e.code === ErrorCode.RELAY_UNREACHABLE ||
-      e.code === ErrorCode.RATE_LIMITED ||
-      e.code === ErrorCode.INTERNAL ||
-      e.code === 'SHUTTING_DOWN')
-  );
+  return e instanceof ParleyError && isRetryable(e.code);
 }

@@ -18,7 +18,7 @@ import vector from './vectors/safety-number.json' with { type: 'json' };
 const alice = { key: fromHex(vector.alice.key), id: utf8(vector.alice.id) };
 const bob = { key: fromHex(vector.bob.key), id: utf8(vector.bob.id) };
 
-function expectCode(fn: () => unknown, code: string): void {
+function expectCode(fn: () => unknown, code: ErrorCode): void {
   try {
     fn();
   } catch (e) {

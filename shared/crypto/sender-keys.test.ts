@@ -81,11 +81,11 @@ async function encryptMany(state: SenderKeyState, count: number, identity = alic
   return { state: s, messages };
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+async function rejectsWith(p: Promise<unknown>, code: ErrorCode): Promise<void> {
   await expect(p).rejects.toSatisfy((e: unknown) => isParleyError(e, code));
 }
 
-function throwsWith(fn: () => unknown, code: string): void {
+function throwsWith(fn: () => unknown, code: ErrorCode): void {
   expect(fn).toThrow(expect.objectContaining({ code }));
 }
 

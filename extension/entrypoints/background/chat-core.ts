@@ -105,11 +105,11 @@ function translate(e: unknown, context: 'lookup' | 'conversation'): unknown {
   if (!(e instanceof ParleyError)) return e;
   if (e.code === ErrorCode.NOT_FOUND) {
     return context === 'lookup'
-      ? extError(ExtErrorCode.HANDLE_NOT_FOUND, 'No user with that handle')
+      ? extError(ErrorCode.HANDLE_NOT_FOUND, 'No user with that handle')
       : extError(ExtErrorCode.CONVERSATION_NOT_FOUND, 'No such conversation');
   }
   if (e.code === ErrorCode.BAD_ARGUMENT && context === 'lookup')
-    return extError(ExtErrorCode.OWN_HANDLE, 'That is your own handle');
+    return extError(ErrorCode.OWN_HANDLE, 'That is your own handle');
   return e;
 }
 
@@ -316,11 +316,11 @@ export class ClientCore implements ChatCore {
         found = await this.#client.lookupHandle(handle);
       } catch (e) {
         if (e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)
-          throw extError(ExtErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle });
+          throw extError(ErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle });
         throw e;
       }
       if (found.user === own?.userId)
-        throw extError(ExtErrorCode.OWN_HANDLE, 'That is your own handle');
+        throw extError(ErrorCode.OWN_HANDLE, 'That is your own handle');
       this.#handles.set(found.user, found.handle);
     }
   }

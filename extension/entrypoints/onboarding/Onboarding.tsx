@@ -71,7 +71,7 @@ export function Onboarding(): JSX.Element {
 
   const fail = (e: unknown) => {
     const code = errorCode(e);
-    if (code === ExtErrorCode.RELAY_UNREACHABLE) {
+    if (code === ErrorCode.RELAY_UNREACHABLE) {
       setRelayError(
         `Relay unreachable at ${relayHost(relayUrl())}. Is it running? (npm start starts one locally.)`,
       );
