@@ -3,6 +3,7 @@
  * (chat-core.ts on storage that behaves like the sealed vault, the real
  * LockedInbox, `ws`), plus plain shared/client peers, against a real relay.
  * Shared by the chat-core test files (coreTestingOnRelay gives each its own relay).
+ * `platform` overrides let a test play a relay that answers otherwise (its fetch).
  */
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
@@ -20,7 +21,11 @@ import {
 import { systemRandom } from '../../shared/crypto/random.ts';
 import { ParleyError } from '../../shared/errors.ts';
 import { DeviceAddressStore } from '../entrypoints/background/account.ts';
-import { type ClientCore, createClientCore } from '../entrypoints/background/chat-core.ts';
+import {
+  type ClientCore,
+  type ClientPlatform,
+  createClientCore,
+} from '../entrypoints/background/chat-core.ts';
 import type { IncomingNotice } from '../entrypoints/background/core.ts';
 import { LockedInbox } from '../entrypoints/background/locked-inbox.ts';
 import {
@@ -40,7 +45,7 @@ export function coreTesting(
   const handle = (name: string) => `${name}${++handles}`;
 
   /** One extension profile: storage, meta and inbox survive a "worker restart"; the core does not. */
-  function profile() {
+  function profile(platform: Partial<ClientPlatform> = {}) {
     const storage = lockableStorage();
     const meta = memoryMeta();
     const queue = memoryQueue();
@@ -68,6 +73,7 @@ export function coreTesting(
           timers: nodeTimers,
           origin: TEST_ORIGIN,
           report: (what) => reports.push(what),
+          ...platform,
         },
         new DeviceAddressStore(meta),
       );
@@ -152,8 +158,11 @@ export function coreTesting(
   type Profile = ReturnType<typeof profile>;
 
   /** Onboarding as the pages drive it: options from the relay, a passkey, the vault, registration. */
-  async function onboard(name: string): Promise<Profile & { handle: string }> {
-    const p = profile();
+  async function onboard(
+    name: string,
+    platform: Partial<ClientPlatform> = {},
+  ): Promise<Profile & { handle: string }> {
+    const p = profile(platform);
     const h = handle(name);
     await p.lockedInbox.ensureKeys();
     const start = await p.core.beginRegistration({ relayUrl: relayOf().url, handle: h });

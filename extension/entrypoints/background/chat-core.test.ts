@@ -9,7 +9,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
+import type { FetchLike } from '../../../shared/client/deps.ts';
+import { nodeFetch, softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
 import type { RegistrationCredentialJson } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 import { toRelayStatus } from './chat-core.ts';
@@ -245,6 +246,29 @@ describe('ChatCore on the client core, against the real relay', () => {
       .beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' })
       .catch(codeOf);
     expect(unreachable).toBe('RELAY_UNREACHABLE');
+  });
+
+  it('passes a refused handle lookup on as the relay said it, not as "your own handle"', async () => {
+    // Plays a relay that refuses one lookup as a bad request: the page must not be told
+    // that the handle is the person's own (only the client, which compares ids, knows that).
+    const refusing: FetchLike = (url, init) =>
+      url.endsWith('/v1/handles/refused.here')
+        ? Promise.resolve(
+            new Response(JSON.stringify({ error: { code: 'BAD_ARGUMENT', message: 'Refused' } }), {
+              status: 400,
+              headers: { 'content-type': 'application/json' },
+            }),
+          )
+        : nodeFetch(url, init);
+    const alice = await onboard('alice', { fetch: refusing });
+    expect(await alice.core.startConversation({ handle: 'refused.here' }).catch(codeOf)).toBe(
+      'BAD_ARGUMENT',
+    );
+    expect(
+      await alice.core
+        .startConversation({ handle: 'nobody.here' })
+        .catch((e: unknown) => [codeOf(e), (e as { details?: unknown }).details]),
+    ).toEqual(['HANDLE_NOT_FOUND', { handle: 'nobody.here' }]);
   });
 });
 

@@ -100,24 +100,22 @@ function sameAddress(a: DeviceAddress | undefined, b: DeviceAddress): boolean {
   return a?.relayUrl === b.relayUrl && a.userId === b.userId && a.deviceId === b.deviceId;
 }
 
-/** Client errors that pages have sentences for, under the extension's codes. */
-function translate(e: unknown, context: 'lookup' | 'conversation'): unknown {
-  if (!(e instanceof ParleyError)) return e;
-  if (e.code === ErrorCode.NOT_FOUND) {
-    return context === 'lookup'
-      ? extError(ErrorCode.HANDLE_NOT_FOUND, 'No user with that handle')
-      : extError(ExtErrorCode.CONVERSATION_NOT_FOUND, 'No such conversation');
-  }
-  if (e.code === ErrorCode.BAD_ARGUMENT && context === 'lookup')
-    return extError(ErrorCode.OWN_HANDLE, 'That is your own handle');
+/**
+ * A NOT_FOUND from a call that names a conversation is that conversation's
+ * absence (the client's other answers already carry their precise codes).
+ */
+function translate(e: unknown): unknown {
+  if (e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)
+    return extError(ExtErrorCode.CONVERSATION_NOT_FOUND, 'No such conversation');
   return e;
 }
 
-async function translated<T>(context: 'lookup' | 'conversation', run: () => Promise<T>) {
+/** `_about`: what the call names (only conversations have a NOT_FOUND of their own). */
+async function translated<T>(_about: 'conversation', run: () => Promise<T>) {
   try {
     return await run();
   } catch (e) {
-    throw translate(e, context);
+    throw translate(e);
   }
 }
 
@@ -311,14 +309,7 @@ export class ClientCore implements ChatCore {
   async #resolveHandles(handles: readonly string[]): Promise<void> {
     const own = this.#client.account();
     for (const handle of handles) {
-      let found: { user: string; handle: string };
-      try {
-        found = await this.#client.lookupHandle(handle);
-      } catch (e) {
-        if (e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)
-          throw extError(ErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle });
-        throw e;
-      }
+      const found = await this.#client.lookupHandle(handle);
       if (found.user === own?.userId)
         throw extError(ErrorCode.OWN_HANDLE, 'That is your own handle');
       this.#handles.set(found.user, found.handle);
@@ -543,7 +534,7 @@ export class ClientCore implements ChatCore {
   }
 
   async startConversation(input: { handle: string }): Promise<ConversationSummary> {
-    const c = await translated('lookup', () => this.#client.startConversation(input.handle));
+    const c = await this.#client.startConversation(input.handle);
     this.#remember(c);
     return this.#summary(c);
   }

@@ -113,7 +113,7 @@ export interface ChatCore {
   }): Promise<void>;
 
   listConversations(): Promise<readonly ConversationSummary[]>;
-  /** Errors: HANDLE_NOT_FOUND, RELAY_UNREACHABLE. Returns the existing conversation if there is one. */
+  /** Errors: HANDLE_NOT_FOUND (with the handle), OWN_HANDLE, RELAY_UNREACHABLE. Returns the existing conversation if there is one. */
   startConversation(input: { handle: string }): Promise<ConversationSummary>;
   getMessages(input: {
     conversationId: string;
