@@ -294,7 +294,7 @@ export async function generateOneTimePreKeys(
   generate: GenerateDhKeyPair = generatePreKeyPair,
 ): Promise<OneTimePreKeyPair[]> {
   if (!Number.isInteger(count) || count < 0)
-    fail(ErrorCode.BAD_ARGUMENT, `One-time prekey count must be >= 0, got ${count}`);
+    throw new RangeError(`One-time prekey count must be >= 0, got ${count}`);
   checkId(firstId, 'oneTimePreKey.id');
   if (count > 0) checkId(firstId + count - 1, 'oneTimePreKey.id');
   // Sequential on purpose: a deterministic generator must hand out keys in id order.
@@ -401,7 +401,7 @@ export function bundleFromKeySet(
   const index = options.oneTimePreKeyIndex;
   const opk = index === undefined ? undefined : set.oneTimePreKeys[index];
   if (index !== undefined && opk === undefined)
-    fail(ErrorCode.BAD_ARGUMENT, `No one-time prekey at index ${index}`);
+    throw new RangeError(`No one-time prekey at index ${index}`);
   return {
     identity: publicIdentity(set.identity),
     signedPreKey: signedPreKeyPublic(set.signedPreKey),

@@ -142,15 +142,16 @@ function checkSenderIdentity(identity: Uint8Array): void {
   }
 }
 
+// A caller's type error or a broken clock or random source is a bug, not an outcome
+// (shared/errors.ts): TypeError / RangeError, as in noble.
 function checkBytes(value: Uint8Array, what: string): void {
-  if (!(value instanceof Uint8Array))
-    fail(ErrorCode.BAD_ARGUMENT, `Sender key: ${what} must be bytes`);
+  if (!(value instanceof Uint8Array)) throw new TypeError(`Sender key: ${what} must be bytes`);
 }
 
 function readNow(deps: Pick<SenderKeyDeps, 'now'>): number {
   const now = deps.now();
   if (!Number.isSafeInteger(now) || now < 0)
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: clock returned an invalid time');
+    throw new RangeError('Sender key: clock returned an invalid time');
   return now;
 }
 
@@ -202,7 +203,7 @@ export function encodeDistributionMessage(message: DistributionMessage): Bytes {
     message.chainKey.length !== CHAIN_KEY_BYTES ||
     message.signingPublicKey.length !== ED25519_PUBLIC_KEY_BYTES
   ) {
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: chain key and signing key must be 32 bytes');
+    throw new RangeError('Sender key: chain key and signing key must be 32 bytes');
   }
   const out = new Uint8Array(DISTRIBUTION_MESSAGE_BYTES);
   writeHeader(
@@ -282,7 +283,7 @@ async function freshState(
 ): Promise<SenderKeyState> {
   const chainKey = random(CHAIN_KEY_BYTES);
   if (chainKey.length !== CHAIN_KEY_BYTES)
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: random source returned too few bytes');
+    throw new RangeError('Sender key: random source returned too few bytes');
   return {
     distributionId,
     chainId: randomChainId(random, previousChainId),

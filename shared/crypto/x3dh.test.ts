@@ -151,7 +151,7 @@ describe('key agreement', () => {
     expect(deriveSharedSecret([a, b, c], new Uint8Array(32))).not.toEqual(
       deriveSharedSecret([a, b, c]),
     );
-    expect(() => deriveSharedSecret([a, b])).toThrow(/3 or 4/);
+    expect(() => deriveSharedSecret([a, b])).toThrow(RangeError);
   });
 });
 
