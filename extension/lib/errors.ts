@@ -63,6 +63,25 @@ export function errorCode(e: unknown): string {
   return e instanceof ParleyError ? e.code : ErrorCode.INTERNAL;
 }
 
+/** How pages name the fields of their requests (schemas.ts paths). */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  relayUrl: 'The relay address',
+  handle: 'The handle',
+  text: 'The message',
+  name: 'The name',
+  passphrase: 'The passphrase',
+};
+
+/** "The relay address must use https …": the field and the rule from BODY_INVALID's details. */
+function invalidInput(details: DetailsOf<'BODY_INVALID'> | undefined): string {
+  if (details?.reason === undefined) return 'That input is not valid.';
+  const field =
+    details.path === undefined || details.path === ''
+      ? 'That input'
+      : (FIELD_NAMES[details.path] ?? `The field “${details.path}”`);
+  return `${field} ${details.reason}.`;
+}
+
 /**
  * The sentence a person sees for an error; written for people from the stable
  * code and its details, never from the message (which is for logs).
@@ -71,7 +90,7 @@ export function describeError(e: unknown): string {
   const code = errorCode(e);
   switch (code) {
     case ErrorCode.BODY_INVALID:
-      return e instanceof ParleyError ? e.message : 'That input is not valid.';
+      return invalidInput(isParleyError(e, ErrorCode.BODY_INVALID) ? e.details : undefined);
     case ExtErrorCode.VAULT_WRONG_SECRET:
       return 'That did not unlock Parley. Check the passphrase or use the passkey you signed up with.';
     case ExtErrorCode.VAULT_LOCKED:

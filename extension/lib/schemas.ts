@@ -225,7 +225,11 @@ type SchemaMap = { readonly [K in RequestType]: v.GenericSchema<unknown, Request
 const schemaMap: SchemaMap = requestSchemas;
 
 /** Human-readable and secret-free: names the field and the rule, never the value. */
-function describeIssue(issue: v.BaseIssue<unknown>): { path: string; message: string } {
+function describeIssue(issue: v.BaseIssue<unknown>): {
+  path: string;
+  reason: string;
+  message: string;
+} {
   const path = v.getDotPath(issue) ?? '';
   const rule =
     issue.kind === 'schema' && issue.type !== 'custom'
@@ -236,13 +240,15 @@ function describeIssue(issue: v.BaseIssue<unknown>): { path: string; message: st
     : issue.message;
   return {
     path,
+    reason,
     message: path === '' ? `Invalid request: ${reason}` : `Invalid ${path}: ${reason}`,
   };
 }
 
 /**
  * Validates a payload against its schema; throws BODY_INVALID naming the
- * first offending field. valibot's own messages quote the received value,
+ * first offending field (details: the request type, the field's `path`, and
+ * the `reason`: the rule it broke). valibot's own messages quote the received value,
  * which could be a passphrase, so they are never passed on verbatim.
  */
 export function parseRequest<K extends RequestType>(type: K, data: unknown): RequestOf<K> {
@@ -250,7 +256,14 @@ export function parseRequest<K extends RequestType>(type: K, data: unknown): Req
   const result = v.safeParse(schema, data);
   if (result.success) return result.output;
   const first = result.issues[0];
-  const { path, message } =
-    first === undefined ? { path: '', message: 'Invalid request' } : describeIssue(first);
-  throw new ParleyError(ErrorCode.BODY_INVALID, message, path === '' ? { type } : { type, path });
+  const { path, reason, message } =
+    first === undefined
+      ? { path: '', reason: 'failed', message: 'Invalid request' }
+      : describeIssue(first);
+  // Pages render from `path` and `reason` (docs/errors.md), never from the message.
+  throw new ParleyError(
+    ErrorCode.BODY_INVALID,
+    message,
+    path === '' ? { type, reason } : { type, path, reason },
+  );
 }

@@ -7,7 +7,7 @@
  */
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from 'solid-js';
 import { browser } from 'wxt/browser';
-import { ErrorCode, ParleyError } from '../../../shared/errors.ts';
+import { ErrorCode, isParleyError } from '../../../shared/errors.ts';
 import logoUrl from '../../assets/icon.svg';
 import { BusyButton } from '../../components/BusyButton.tsx';
 import { Icon } from '../../components/Icon.tsx';
@@ -88,12 +88,8 @@ export function Onboarding(): JSX.Element {
       );
     } else if (code === ErrorCode.HANDLE_INVALID) {
       setHandleError(handleProblem(handle()));
-    } else if (
-      e instanceof ParleyError &&
-      e.code === 'BODY_INVALID' &&
-      e.details?.path === 'relayUrl'
-    ) {
-      setRelayError(`${e.message.replace('Invalid relayUrl: ', 'The relay address ')}.`);
+    } else if (isParleyError(e, ErrorCode.BODY_INVALID) && e.details?.path === 'relayUrl') {
+      setRelayError(describeError(e));
     } else {
       setError(describeError(e));
     }
