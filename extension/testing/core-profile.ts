@@ -19,7 +19,6 @@ import {
   waitFor,
 } from '../../shared/client/testing/harness.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
-import { ParleyError } from '../../shared/errors.ts';
 import { DeviceAddressStore } from '../entrypoints/background/account.ts';
 import {
   type ClientCore,
@@ -193,11 +192,7 @@ export function coreTesting(
     return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
   }
 
-  function codeOf(e: unknown): string {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
-
-  return { profile, onboard, peer, textsOf, peerTexts, codeOf };
+  return { profile, onboard, peer, textsOf, peerTexts };
 }
 
 export type CoreProfile = ReturnType<ReturnType<typeof coreTesting>['profile']>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, fromHex } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   bundleFromKeySet,
   certifyDevice,
@@ -26,7 +27,6 @@ import {
 } from './keys.ts';
 import { systemRandom } from './random.ts';
 import { seededDhKeyPairs, seededRandom } from './testing/deterministic.ts';
-import { failure, failureCode } from './testing/errors.ts';
 
 const LOW_ORDER = fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800');
 const now = () => 1_700_000_000_000;
@@ -111,7 +111,10 @@ describe('identity', () => {
     ],
   ])('rejects %s', async (_name, change, code, field) => {
     const identity = { ...publicIdentity(set.identity), ...change };
-    expect(await failure(() => validatePublicIdentity(identity))).toEqual({ code, field });
+    expect(await errorOf(() => validatePublicIdentity(identity))).toMatchObject({
+      code,
+      details: { field },
+    });
   });
 });
 
@@ -128,31 +131,31 @@ describe('prekeys', () => {
   it('signed prekey: bad signature, other signer, other id, low order, wrong kind, bad id', async () => {
     const spk = bundle.signedPreKey;
     expect(
-      await failure(() => validateSignedPreKey(signer, { ...spk, signature: flip(spk.signature) })),
-    ).toEqual({
+      await errorOf(() => validateSignedPreKey(signer, { ...spk, signature: flip(spk.signature) })),
+    ).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'signedPreKey.signature',
+      details: { field: 'signedPreKey.signature' },
     });
-    expect(await failureCode(() => validateSignedPreKey(other.signing.publicKey, spk))).toBe(
-      ErrorCode.SIGNATURE_INVALID,
-    );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: spk.id + 1 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(other.signing.publicKey, spk))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
     expect(
-      await failure(() => validateSignedPreKey(signer, { ...spk, publicKey: LOW_ORDER })),
-    ).toEqual({
+      (await errorOf(() => validateSignedPreKey(signer, { ...spk, id: spk.id + 1 }))).code,
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+    expect(
+      await errorOf(() => validateSignedPreKey(signer, { ...spk, publicKey: LOW_ORDER })),
+    ).toMatchObject({
       code: ErrorCode.KEY_LOW_ORDER,
-      field: 'signedPreKey.publicKey',
+      details: { field: 'signedPreKey.publicKey' },
     });
     const asOneTime = { ...spk, kind: PreKeyKind.ONE_TIME } as unknown as typeof spk;
-    expect(await failureCode(() => validateSignedPreKey(signer, asOneTime))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, asOneTime))).code).toBe(
       ErrorCode.KEY_TYPE,
     );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: -1 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, { ...spk, id: -1 }))).code).toBe(
       ErrorCode.BAD_ARGUMENT,
     );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: 2 ** 32 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, { ...spk, id: 2 ** 32 }))).code).toBe(
       ErrorCode.BAD_ARGUMENT,
     );
   });
@@ -161,7 +164,7 @@ describe('prekeys', () => {
     const kpk = bundle.kemPreKey ?? fail();
     const spk = bundle.signedPreKey;
     const swapped = { ...kpk, id: spk.id, signature: spk.signature };
-    expect(await failureCode(() => validateKemPreKey(signer, swapped))).toBe(
+    expect((await errorOf(() => validateKemPreKey(signer, swapped))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
   });
@@ -169,36 +172,39 @@ describe('prekeys', () => {
   it('one-time prekey: length, low order, kind', async () => {
     const opk = bundle.oneTimePreKey ?? fail();
     expect(
-      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32 + 1) })),
+      (await errorOf(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32 + 1) })))
+        .code,
     ).toBe(ErrorCode.KEY_LENGTH);
     expect(
-      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32) })),
+      (await errorOf(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32) }))).code,
     ).toBe(ErrorCode.KEY_LOW_ORDER);
     const asSigned = { ...opk, kind: PreKeyKind.SIGNED } as unknown as typeof opk;
-    expect(await failureCode(() => validateOneTimePreKey(asSigned))).toBe(ErrorCode.KEY_TYPE);
+    expect((await errorOf(() => validateOneTimePreKey(asSigned))).code).toBe(ErrorCode.KEY_TYPE);
   });
 
   it('KEM prekey: length, invalid encapsulation key, signature', async () => {
     const kpk = bundle.kemPreKey ?? fail();
     expect(
-      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
-    ).toEqual({
+      await errorOf(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
+    ).toMatchObject({
       code: ErrorCode.KEY_LENGTH,
-      field: 'kemPreKey.publicKey',
+      details: { field: 'kemPreKey.publicKey' },
     });
     // Coefficients of 0xfff are >= q: not a valid ML-KEM encapsulation key (FIPS 203 §7.2).
     const unreduced = Uint8Array.from(kpk.publicKey);
     unreduced.fill(0xff, 0, 384);
     expect(
-      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: unreduced })),
-    ).toEqual({
+      await errorOf(() => validateKemPreKey(signer, { ...kpk, publicKey: unreduced })),
+    ).toMatchObject({
       code: ErrorCode.KEY_INVALID,
-      field: 'kemPreKey.publicKey',
+      details: { field: 'kemPreKey.publicKey' },
     });
     expect(
-      await failureCode(() =>
-        validateKemPreKey(signer, { ...kpk, publicKey: flip(kpk.publicKey, 1183) }),
-      ),
+      (
+        await errorOf(() =>
+          validateKemPreKey(signer, { ...kpk, publicKey: flip(kpk.publicKey, 1183) }),
+        )
+      ).code,
     ).toBe(ErrorCode.SIGNATURE_INVALID);
   });
 
@@ -211,15 +217,15 @@ describe('prekeys', () => {
         signature: flip(bundle.kemPreKey?.signature ?? fail()),
       },
     };
-    expect(await failure(() => validatePreKeyBundle(broken))).toEqual({
+    expect(await errorOf(() => validatePreKeyBundle(broken))).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'signedPreKey.signature',
+      details: { field: 'signedPreKey.signature' },
     });
     const brokenIdentity = {
       ...broken,
       identity: { ...broken.identity, binding: flip(broken.identity.binding) },
     };
-    expect((await failure(() => validatePreKeyBundle(brokenIdentity))).field).toBe(
+    expect((await errorOf(() => validatePreKeyBundle(brokenIdentity))).details?.field).toBe(
       'identity.binding',
     );
   });
@@ -250,19 +256,19 @@ describe('device certificate', () => {
       { ...cert, createdAt: cert.createdAt + 1 },
       { ...cert, deviceKey: other.signing.publicKey },
     ]) {
-      expect(await failure(() => validateDeviceCertificate(signer, changed))).toEqual({
+      expect(await errorOf(() => validateDeviceCertificate(signer, changed))).toMatchObject({
         code: ErrorCode.SIGNATURE_INVALID,
-        field: 'deviceCertificate.signature',
+        details: { field: 'deviceCertificate.signature' },
       });
     }
-    expect(await failureCode(() => validateDeviceCertificate(other.signing.publicKey, cert))).toBe(
-      ErrorCode.SIGNATURE_INVALID,
-    );
     expect(
-      await failureCode(() => validateDeviceCertificate(signer, { ...cert, userId: '' })),
+      (await errorOf(() => validateDeviceCertificate(other.signing.publicKey, cert))).code,
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+    expect(
+      (await errorOf(() => validateDeviceCertificate(signer, { ...cert, userId: '' }))).code,
     ).toBe(ErrorCode.BAD_ARGUMENT);
     expect(
-      await failureCode(() => validateDeviceCertificate(signer, { ...cert, createdAt: -5 })),
+      (await errorOf(() => validateDeviceCertificate(signer, { ...cert, createdAt: -5 }))).code,
     ).toBe(ErrorCode.BAD_ARGUMENT);
   });
 });
@@ -285,7 +291,7 @@ describe('prekey lookup', () => {
     expect((await lookupPreKey(lookup, PreKeyKind.SIGNED, 1)).kind).toBe(PreKeyKind.SIGNED);
     expect((await lookupPreKey(lookup, PreKeyKind.ONE_TIME, 1)).kind).toBe(PreKeyKind.ONE_TIME);
     expect((await lookupPreKey(lookup, PreKeyKind.KEM, 1)).kind).toBe(PreKeyKind.KEM);
-    expect(await failure(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toEqual({
+    expect(await errorOf(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toMatchObject({
       code: ErrorCode.PREKEY_MISSING,
     });
   });
@@ -293,10 +299,10 @@ describe('prekey lookup', () => {
   it('rejects a store that answers with another kind or id', async () => {
     const wrongKind: PreKeyLookup = { getPreKey: async () => set.signedPreKey };
     expect(
-      await failureCode(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id)),
+      (await errorOf(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id))).code,
     ).toBe(ErrorCode.KEY_TYPE);
     const wrongId: PreKeyLookup = { getPreKey: async () => set.oneTimePreKeys[0] };
-    expect(await failureCode(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).toBe(
+    expect((await errorOf(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).code).toBe(
       ErrorCode.KEY_TYPE,
     );
   });

@@ -11,11 +11,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../../shared/client/deps.ts';
 import { nodeFetch, softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import type { RegistrationCredentialJson } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 import { toRelayStatus } from './chat-core.ts';
 
-const { relay, profile, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
+const { relay, profile, onboard, peer, textsOf, peerTexts } = coreTestingOnRelay();
 
 describe('ChatCore on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
@@ -216,35 +217,40 @@ describe('ChatCore on the client core, against the real relay', () => {
       handle: alice.handle,
     });
     const credential = await softAuthenticator().createCredential(start.publicKey as never);
-    const taken = await other.core
-      .finishRegistration({
-        relayUrl: relay().url,
-        handle: alice.handle,
-        credential: credential as unknown as RegistrationCredentialJson,
-      })
-      .catch(codeOf);
+    const taken = (
+      await errorOf(() =>
+        other.core.finishRegistration({
+          relayUrl: relay().url,
+          handle: alice.handle,
+          credential: credential as unknown as RegistrationCredentialJson,
+        }),
+      )
+    ).code;
     expect(taken).toBe('HANDLE_TAKEN');
-    expect(await alice.core.startConversation({ handle: 'nobody.here' }).catch(codeOf)).toBe(
-      'HANDLE_NOT_FOUND',
-    );
-    expect(await alice.core.startConversation({ handle: alice.handle }).catch(codeOf)).toBe(
+    expect(
+      (await errorOf(() => alice.core.startConversation({ handle: 'nobody.here' }))).code,
+    ).toBe('HANDLE_NOT_FOUND');
+    expect((await errorOf(() => alice.core.startConversation({ handle: alice.handle }))).code).toBe(
       'OWN_HANDLE',
     );
     const missing = 'u:00000000-0000-4000-8000-000000000000';
-    expect(await alice.core.getMessages({ conversationId: missing, limit: 5 }).catch(codeOf)).toBe(
-      'CONVERSATION_NOT_FOUND',
-    );
-    expect(await alice.core.sendText({ conversationId: missing, text: 'x' }).catch(codeOf)).toBe(
-      'CONVERSATION_NOT_FOUND',
-    );
+    expect(
+      (await errorOf(() => alice.core.getMessages({ conversationId: missing, limit: 5 }))).code,
+    ).toBe('CONVERSATION_NOT_FOUND');
+    expect(
+      (await errorOf(() => alice.core.sendText({ conversationId: missing, text: 'x' }))).code,
+    ).toBe('CONVERSATION_NOT_FOUND');
     const bob = await peer('bob');
     const chat = await alice.core.startConversation({ handle: bob.handle });
     expect(
-      await alice.core.markRead({ conversationId: chat.id, upTo: 'not-an-id' }).catch(codeOf),
+      (await errorOf(() => alice.core.markRead({ conversationId: chat.id, upTo: 'not-an-id' })))
+        .code,
     ).toBe('BAD_ARGUMENT');
-    const unreachable = await alice.core
-      .beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' })
-      .catch(codeOf);
+    const unreachable = (
+      await errorOf(() =>
+        alice.core.beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' }),
+      )
+    ).code;
     expect(unreachable).toBe('RELAY_UNREACHABLE');
   });
 
@@ -261,14 +267,12 @@ describe('ChatCore on the client core, against the real relay', () => {
           )
         : nodeFetch(url, init);
     const alice = await onboard('alice', { fetch: refusing });
-    expect(await alice.core.startConversation({ handle: 'refused.here' }).catch(codeOf)).toBe(
-      'BAD_ARGUMENT',
-    );
     expect(
-      await alice.core
-        .startConversation({ handle: 'nobody.here' })
-        .catch((e: unknown) => [codeOf(e), (e as { details?: unknown }).details]),
-    ).toEqual(['HANDLE_NOT_FOUND', { handle: 'nobody.here' }]);
+      (await errorOf(() => alice.core.startConversation({ handle: 'refused.here' }))).code,
+    ).toBe('BAD_ARGUMENT');
+    expect(
+      await errorOf(() => alice.core.startConversation({ handle: 'nobody.here' })),
+    ).toMatchObject({ code: 'HANDLE_NOT_FOUND', details: { handle: 'nobody.here' } });
   });
 });
 

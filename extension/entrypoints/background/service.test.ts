@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../shared/bytes.ts';
 import { createMemoryStorage } from '../../../shared/client/store.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { type AppStatus, DEFAULT_AUTO_LOCK_MINUTES, type ParleyEvent } from '../../lib/protocol.ts';
 import { fakeAlarms, manualClock, memoryMeta, memoryQueue } from '../../testing/fakes.ts';
-import { outcomeOf } from '../../testing/outcome.ts';
 import { AccountStore } from './account.ts';
 import { ALARM_AUTO_LOCK, AutoLock } from './alarms.ts';
 import { type ChatCore, createUnavailableCore } from './core.ts';
@@ -113,8 +113,8 @@ describe('ParleyShell', () => {
     await shell.createVault(secret);
     expect((await shell.lock()).vault).toBe('locked');
     expect(counts().stopped).toBe(1);
-    expect(await outcomeOf(() => shell.listConversations())).toBe('VAULT_LOCKED');
-    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c', text: 'hi' }))).toBe(
+    expect((await errorOf(() => shell.listConversations())).code).toBe('VAULT_LOCKED');
+    expect((await errorOf(() => shell.sendText({ conversationId: 'c', text: 'hi' }))).code).toBe(
       'VAULT_LOCKED',
     );
 
@@ -182,7 +182,7 @@ describe('ParleyShell', () => {
       handle: 'alice',
     });
     expect(start.publicKey).toEqual({ challenge: 'abc', user: { name: 'alice' } });
-    expect(await outcomeOf(() => shell.finishRegistration({ credential: {} as never }))).toBe(
+    expect((await errorOf(() => shell.finishRegistration({ credential: {} as never }))).code).toBe(
       'VAULT_LOCKED',
     );
     await shell.createVault(prf());
@@ -198,11 +198,13 @@ describe('ParleyShell', () => {
       registered: true,
     });
     expect(
-      await outcomeOf(() =>
-        shell.beginRegistration({ relayUrl: 'http://127.0.0.1:8787', handle: 'bob' }),
-      ),
+      (
+        await errorOf(() =>
+          shell.beginRegistration({ relayUrl: 'http://127.0.0.1:8787', handle: 'bob' }),
+        )
+      ).code,
     ).toBe('ONBOARDING_DONE');
-    expect(await outcomeOf(() => shell.resetOnboarding())).toBe('ONBOARDING_DONE');
+    expect((await errorOf(() => shell.resetOnboarding())).code).toBe('ONBOARDING_DONE');
   });
 
   it('throws away an unfinished onboarding', async () => {
@@ -225,10 +227,10 @@ describe('ParleyShell', () => {
     const { shell } = setup();
     await shell.createVault(prf());
     expect(await shell.listConversations()).toEqual([]);
-    expect(await outcomeOf(() => shell.startConversation({ handle: 'bob' }))).toBe(
+    expect((await errorOf(() => shell.startConversation({ handle: 'bob' }))).code).toBe(
       'CORE_UNAVAILABLE',
     );
-    expect(await outcomeOf(() => shell.sendText({ conversationId: 'c1', text: 'hi' }))).toBe(
+    expect((await errorOf(() => shell.sendText({ conversationId: 'c1', text: 'hi' }))).code).toBe(
       'CORE_UNAVAILABLE',
     );
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
 import type { GroupView } from '../../../shared/client/group-api.ts';
 import { TIMER_OPTIONS_MS } from '../../../shared/client/groups/state.ts';
-import { ParleyError } from '../../../shared/errors.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { TIMER_CHOICES_MS } from '../../lib/protocol.ts';
 import { parseRequest } from '../../lib/schemas.ts';
 import {
@@ -37,15 +37,6 @@ function coreMessage(over: Partial<MessageView> = {}): MessageView {
   };
 }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : 'other';
-  }
-}
-
 describe('message ids', () => {
   it('round-trip between record keys and page ids, which the request schema accepts', () => {
     fc.assert(
@@ -67,8 +58,8 @@ describe('message ids', () => {
 
   it('refuse ids that are not message ids, and keys of another conversation', () => {
     for (const bad of ['', 'x', `${'1'.repeat(16)}.${'g'.repeat(32)}`, `1.${hex32}`, '../x'])
-      expect(codeOf(() => messageKeyFromId(bad, conv))).toBe('BAD_ARGUMENT');
-    expect(codeOf(() => messageIdOf(`msg/u:other/0000000000000001/${hex32}`, conv))).toBe(
+      expect(errorOf(() => messageKeyFromId(bad, conv)).code).toBe('BAD_ARGUMENT');
+    expect(errorOf(() => messageIdOf(`msg/u:other/0000000000000001/${hex32}`, conv)).code).toBe(
       'STATE_CORRUPT',
     );
   });
@@ -222,7 +213,7 @@ describe('views', () => {
     expect(toContactView(contact, presence).presence).toEqual(presence);
     // Presence belongs to accepted contacts only.
     expect(toContactView({ ...contact, status: 'request' }, presence).presence).toBeNull();
-    expect(codeOf(() => toContactView({ ...contact, safetyNumber: null }))).toBe('NOT_FOUND');
+    expect(errorOf(() => toContactView({ ...contact, safetyNumber: null })).code).toBe('NOT_FOUND');
   });
 
   it('shows a group with handles, owner first, and our own entry named as us', () => {
