@@ -1,12 +1,20 @@
 /**
  * Typed errors with stable codes. Every rejection anywhere in Parley carries one
- * of these codes; messages are for people, codes are for programs. Neither ever
- * contains key material, plaintext or tokens.
+ * of these codes; messages are for people reading logs, codes and details are
+ * for programs (pages render from the code and its details, never from the
+ * message: docs/errors.md). Neither ever contains key material, plaintext or
+ * tokens.
+ *
+ * Each layer owns a map of its codes; `ErrorCode` is all of them, and the
+ * `ErrorCode` type (their union) is the one code type of the whole project.
+ * Argument misuse by a programmer (wrong type, impossible length of a key we
+ * made ourselves) is a TypeError or RangeError instead, as in noble: it is a
+ * bug, not an outcome. Anything that can come from a peer's or the relay's
+ * bytes is always a ParleyError with a stable code.
  */
 
-export const ErrorCode = {
-  // Arguments and encodings
-  BAD_ARGUMENT: 'BAD_ARGUMENT',
+/** shared/crypto: keys, key agreement, sessions and their messages, Sender Keys, safety numbers. */
+export const CryptoCode = {
   // Keys
   KEY_LENGTH: 'KEY_LENGTH',
   KEY_TYPE: 'KEY_TYPE',
@@ -32,37 +40,24 @@ export const ErrorCode = {
   PADDING_INVALID: 'PADDING_INVALID',
   // Groups
   SENDER_KEY_MISSING: 'SENDER_KEY_MISSING',
-  /** A group state is malformed, breaks an invariant, or does not follow its parent. */
-  GROUP_STATE_INVALID: 'GROUP_STATE_INVALID',
-  /** The author's role does not allow this group change (docs/protocol.md permission table). */
-  GROUP_FORBIDDEN: 'GROUP_FORBIDDEN',
-  /** A group state older than (or losing against) the one we hold. */
-  GROUP_STALE: 'GROUP_STALE',
-  /** A group state we have seen before. */
-  GROUP_REPLAY: 'GROUP_REPLAY',
-  /** The group is unknown here, or we (or the sender) are not a member. */
-  GROUP_NOT_MEMBER: 'GROUP_NOT_MEMBER',
-  /** A group state body of a format this client no longer accepts (format 1: no creator binding). */
-  GROUP_STATE_VERSION: 'GROUP_STATE_VERSION',
-  /** A state that adds us came without the chain from the group's first state that proves it. */
-  GROUP_HISTORY_MISSING: 'GROUP_HISTORY_MISSING',
-  /** The group's history no longer fits in an invitation: nobody can be added (docs/protocol.md). */
-  GROUP_HISTORY_TOO_LONG: 'GROUP_HISTORY_TOO_LONG',
-  /** A new admin's identity key is unknown here (no session with them yet). */
-  GROUP_KEY_UNKNOWN: 'GROUP_KEY_UNKNOWN',
   // Safety numbers
   FINGERPRINT_MALFORMED: 'FINGERPRINT_MALFORMED',
-  // Wire
+} as const;
+
+/** shared/wire: encodings, identifiers, and the relay answers the wire contract names (docs/wire.md). */
+export const WireCode = {
+  // Arguments and encodings
+  BAD_ARGUMENT: 'BAD_ARGUMENT',
   FRAME_MALFORMED: 'FRAME_MALFORMED',
   FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
   FRAME_UNKNOWN_TYPE: 'FRAME_UNKNOWN_TYPE',
   FRAME_INVALID: 'FRAME_INVALID',
   BODY_INVALID: 'BODY_INVALID',
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  // Wire: identifiers and request authentication (docs/wire.md)
+  // Identifiers and request authentication
   HANDLE_INVALID: 'HANDLE_INVALID',
   AUTH_HEADER_INVALID: 'AUTH_HEADER_INVALID',
-  // Relay answers named by the wire contract (docs/wire.md lists status codes)
+  // Relay answers (shared/wire/http-status.ts gives their statuses)
   AUTH_REQUIRED: 'AUTH_REQUIRED',
   AUTH_FAILED: 'AUTH_FAILED',
   /** A management route (device removal, blocks, prekey upload) was signed with the device key. */
@@ -82,14 +77,35 @@ export const ErrorCode = {
   EXPIRES_AT_INVALID: 'EXPIRES_AT_INVALID',
   ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
   INTERNAL: 'INTERNAL',
-  // Client core (shared/client/, docs/client.md)
+} as const;
+
+/** The relay's own answers (edge/, docs/relay.md): its limits and its lifecycle. */
+export const RelayCode = {
+  /** A send addressed a stale device list; details carry missing/extra/stale ids (409). */
+  DEVICE_MISMATCH: 'DEVICE_MISMATCH',
+  /** The device already holds the maximum number of one-time prekeys (409). */
+  PREKEY_LIMIT: 'PREKEY_LIMIT',
+  /** The relay is draining for shutdown (503). */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /**
+   * A recipient device already has the maximum number (or bytes) of queued
+   * copies; nothing of the send was stored (507). Not retried by clients: the
+   * message shows failed.
+   */
+  QUEUE_FULL: 'QUEUE_FULL',
+  /** The relay's database is above its storage watermark; nothing was stored (507). */
+  STORAGE_FULL: 'STORAGE_FULL',
+} as const;
+
+/** shared/client (docs/client.md): the client core's own outcomes. */
+export const ClientCode = {
   /** The relay could not be reached (network error, timeout, socket closed). */
   RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
   /** The relay answered something the wire contract does not allow. */
   RELAY_PROTOCOL: 'RELAY_PROTOCOL',
   /** A contact's identity key changed: sending is blocked until the user acknowledges it. */
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
-  /** Writing to a contact this user blocked: unblock first. */
+  /** Writing to (or starting a chat with) a contact this user blocked: unblock first. */
   CONTACT_BLOCKED: 'CONTACT_BLOCKED',
   /** The client has no registered account (or already has one). */
   NOT_REGISTERED: 'NOT_REGISTERED',
@@ -100,37 +116,154 @@ export const ErrorCode = {
   CONTENT_INVALID: 'CONTENT_INVALID',
   /** A passkey ceremony failed or was cancelled on the authenticator side. */
   PASSKEY_FAILED: 'PASSKEY_FAILED',
+  /** Nobody on the relay has this handle; details carry the handle looked up. */
+  HANDLE_NOT_FOUND: 'HANDLE_NOT_FOUND',
+  /** The handle looked up (to start a chat or add to a group) is the account's own. */
+  OWN_HANDLE: 'OWN_HANDLE',
+  /** On a sent message: a recipient could not decrypt it and it could not be sent again. */
+  NOT_DECRYPTED: 'NOT_DECRYPTED',
+  // Groups (docs/client.md "Groups")
+  /** A group state is malformed, breaks an invariant, or does not follow its parent. */
+  GROUP_STATE_INVALID: 'GROUP_STATE_INVALID',
+  /** The author's role does not allow this group change (docs/protocol.md permission table). */
+  GROUP_FORBIDDEN: 'GROUP_FORBIDDEN',
+  /** A group state older than (or losing against) the one we hold. */
+  GROUP_STALE: 'GROUP_STALE',
+  /** A group state we have seen before. */
+  GROUP_REPLAY: 'GROUP_REPLAY',
+  /** The group is unknown here, or we (or the sender) are not a member. */
+  GROUP_NOT_MEMBER: 'GROUP_NOT_MEMBER',
+  /** A group state body of a format this client no longer accepts (format 1: no creator binding). */
+  GROUP_STATE_VERSION: 'GROUP_STATE_VERSION',
+  /** A state that adds us came without the chain from the group's first state that proves it. */
+  GROUP_HISTORY_MISSING: 'GROUP_HISTORY_MISSING',
+  /** The group's history no longer fits in an invitation: nobody can be added (docs/protocol.md). */
+  GROUP_HISTORY_TOO_LONG: 'GROUP_HISTORY_TOO_LONG',
+  /** A new admin's identity key is unknown here (no session with them yet). */
+  GROUP_KEY_UNKNOWN: 'GROUP_KEY_UNKNOWN',
 } as const;
 
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */
+export const ExtensionCode = {
+  /** A message came from something other than this extension's own pages. */
+  SENDER_REJECTED: 'SENDER_REJECTED',
+  /** The request type is not part of the protocol map. */
+  UNKNOWN_REQUEST: 'UNKNOWN_REQUEST',
+  VAULT_NOT_FOUND: 'VAULT_NOT_FOUND',
+  VAULT_EXISTS: 'VAULT_EXISTS',
+  VAULT_LOCKED: 'VAULT_LOCKED',
+  /** Wrong passphrase or wrong passkey: the vault key did not unwrap. */
+  VAULT_WRONG_SECRET: 'VAULT_WRONG_SECRET',
+  VAULT_METHOD_MISMATCH: 'VAULT_METHOD_MISMATCH',
+  VAULT_CORRUPT: 'VAULT_CORRUPT',
+  ONBOARDING_DONE: 'ONBOARDING_DONE',
+  RELAY_PERMISSION_DENIED: 'RELAY_PERMISSION_DENIED',
+  CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
+  PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
+  PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
+  /** The page could not reach the worker at all. */
+  WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
+} as const;
+
+export type CryptoCode = (typeof CryptoCode)[keyof typeof CryptoCode];
+export type WireCode = (typeof WireCode)[keyof typeof WireCode];
+export type RelayCode = (typeof RelayCode)[keyof typeof RelayCode];
+export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
+export type ExtensionCode = (typeof ExtensionCode)[keyof typeof ExtensionCode];
+
+/** Every code of every layer (one name space: no two layers define the same string). */
+export const ErrorCode = {
+  ...CryptoCode,
+  ...WireCode,
+  ...RelayCode,
+  ...ClientCode,
+  ...ExtensionCode,
+} as const;
+
+/** The one error code type: the union of the layers' codes. */
+export type ErrorCode = CryptoCode | WireCode | RelayCode | ClientCode | ExtensionCode;
+
+/**
+ * Answers that mean "try again later" rather than "this is wrong": the relay
+ * is busy, draining, failed inside, or could not be reached at all. Clients
+ * retry these with backoff; every other code is final.
+ */
+const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
+  ErrorCode.RELAY_UNREACHABLE,
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.INTERNAL,
+  ErrorCode.SHUTTING_DOWN,
+]);
+
+/** True for codes a client retries later (see RETRYABLE); takes any string, as codes arrive from the wire. */
+export function isRetryable(code: string): boolean {
+  return RETRYABLE.has(code);
+}
+
+const KNOWN: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Narrows a code received from elsewhere (relay, worker) to one this build knows. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return KNOWN.has(code);
+}
 
 /** Details must be plain, non-secret values (numbers, ids, field paths). */
 export type ErrorDetails = Readonly<
   Record<string, string | number | boolean | readonly (string | number)[]>
 >;
 
-export class ParleyError extends Error {
-  override readonly name = 'ParleyError';
-  readonly code: string;
-  readonly details: ErrorDetails | undefined;
+/**
+ * Details of the codes whose details programs read (pages render from them,
+ * clients act on them). Other codes carry free-form ErrorDetails.
+ */
+export type DetailsByCode = {
+  /**
+   * `path` names the offending field, `reason` says what it must be (secret-free: the
+   * rule, never the value), `type` is the extension request it came in.
+   */
+  BODY_INVALID: { readonly path?: string; readonly reason?: string; readonly type?: string };
+  HANDLE_NOT_FOUND: { readonly handle: string };
+};
 
-  constructor(code: string, message: string, details?: ErrorDetails) {
+/**
+ * The details a code carries: its entry in DetailsByCode when the code is known
+ * to be one of those, free-form ErrorDetails otherwise (any code at all).
+ */
+export type DetailsOf<C extends string> = [C] extends [keyof DetailsByCode]
+  ? DetailsByCode[C]
+  : ErrorDetails;
+
+/**
+ * An error with a stable code. `C` is the code's type: a literal where the
+ * code is known (`ParleyError<'HANDLE_NOT_FOUND'>` has typed details), any
+ * ErrorCode by default, and `string` for codes received from a relay or
+ * worker that may be newer than this build.
+ */
+export class ParleyError<C extends string = ErrorCode> extends Error {
+  override readonly name = 'ParleyError';
+  readonly code: C;
+  readonly details: DetailsOf<C> | undefined;
+
+  constructor(code: C, message: string, details?: DetailsOf<C>) {
     super(message);
     this.code = code;
     this.details = details;
   }
 
-  toJSON(): { code: string; message: string; details?: ErrorDetails } {
+  toJSON(): { code: C; message: string; details?: DetailsOf<C> } {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
   }
 }
 
-export function fail(code: ErrorCode, message: string, details?: ErrorDetails): never {
+export function fail<C extends ErrorCode>(code: C, message: string, details?: DetailsOf<C>): never {
   throw new ParleyError(code, message, details);
 }
 
-export function isParleyError(e: unknown, code?: string): e is ParleyError {
+export function isParleyError<C extends ErrorCode = ErrorCode>(
+  e: unknown,
+  code?: C,
+): e is ParleyError<C> {
   return e instanceof ParleyError && (code === undefined || e.code === code);
 }

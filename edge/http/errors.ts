@@ -8,16 +8,16 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ErrorCode, isParleyError, ParleyError } from '../../shared/errors.ts';
+import { httpStatusFor } from '../../shared/wire/http-status.ts';
 import { type Logger, safeErrorText } from '../observability/log.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
-import { statusForCode } from './codes.ts';
 
 export function errorBody(error: ParleyError): { error: ReturnType<ParleyError['toJSON']> } {
   return { error: error.toJSON() };
 }
 
 export function respondWithError(c: Context, error: ParleyError, metrics: RelayMetrics): Response {
-  const status = statusForCode(error.code) as ContentfulStatusCode;
+  const status = httpStatusFor(error.code) as ContentfulStatusCode;
   metrics.rejections.inc({ code: error.code });
   if (error.code === ErrorCode.RATE_LIMITED) {
     const retry = error.details?.retryAfterSeconds;

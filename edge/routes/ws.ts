@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
-import { RelayCode } from '../http/codes.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Hub } from '../ws/hub.ts';
@@ -36,7 +35,7 @@ export interface WsRoutesDeps {
 export function wsRoutes(deps: WsRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
-    if (deps.hub.closing) throw new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down');
+    if (deps.hub.closing) throw new ParleyError(ErrorCode.SHUTTING_DOWN, 'Relay is shutting down');
     const ip = c.get('ip');
     const decision = await deps.connectLimiter.consume(`ws:${ip}`);
     if (!decision.allowed) {

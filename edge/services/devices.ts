@@ -65,7 +65,6 @@ import {
 } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
-import { RelayCode } from '../http/codes.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 
 export interface DeviceServiceDeps {
@@ -156,7 +155,7 @@ function bundleOf(row: DeviceRow, taken: TakenPrekeys): PrekeyBundle {
 /** A stored count plus an upload must stay within the per-device cap (PREKEY_LIMIT). */
 function checkPrekeyCap(current: number, adding: number, max: number, what: string): void {
   if (current + adding > max) {
-    throw new ParleyError(RelayCode.PREKEY_LIMIT, `At most ${max} ${what} per device`, {
+    throw new ParleyError(ErrorCode.PREKEY_LIMIT, `At most ${max} ${what} per device`, {
       stored: current,
     });
   }

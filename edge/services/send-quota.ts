@@ -19,11 +19,10 @@
  * copies are dropped silently by the insert, and a "queue full" answer would
  * tell the sender more than the block does.
  */
-import { ParleyError } from '../../shared/errors.ts';
+import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import type { NewQueueRow } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
 import type { DeviceAddress } from '../fanout/fanout.ts';
-import { RelayCode } from '../http/codes.ts';
 import type {
   ChargeInOrder,
   RateCharge,
@@ -51,7 +50,7 @@ const SIZE_TTL_MS = 1000;
 
 /** A RATE_LIMITED refusal of a send, with the wait the error frame passes on. */
 export function sendRateLimited(decision: RateDecision, what: string): ParleyError {
-  return new ParleyError('RATE_LIMITED', `Rate limit exceeded (${what})`, {
+  return new ParleyError(ErrorCode.RATE_LIMITED, `Rate limit exceeded (${what})`, {
     retryAfterMs: decision.retryAfterSeconds * 1000,
   });
 }
@@ -82,7 +81,7 @@ export class SendQuota {
     if (this.#o.maxDatabaseBytes <= 0) return;
     const used = await this.#databaseBytes();
     if (used !== undefined && used >= this.#o.maxDatabaseBytes)
-      throw new ParleyError(RelayCode.STORAGE_FULL, 'The relay is out of storage for new messages');
+      throw new ParleyError(ErrorCode.STORAGE_FULL, 'The relay is out of storage for new messages');
   }
 
   /**
@@ -113,7 +112,7 @@ export class SendQuota {
       const bytes = (before?.bytes ?? 0) + row.ciphertext.length;
       if (count > this.#o.maxQueuedPerDevice || bytes > this.#o.maxQueuedBytesPerDevice)
         throw new ParleyError(
-          RelayCode.QUEUE_FULL,
+          ErrorCode.QUEUE_FULL,
           "A recipient device's queue is full: it must read its messages first",
           { user: row.recipientAccount },
         );

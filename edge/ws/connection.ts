@@ -12,7 +12,7 @@ import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import type { AuthFrame } from '../../shared/wire/frames.ts';
 import { FRAME_MAX_BYTES, PREAUTH_FRAME_MAX_BYTES } from '../../shared/wire/limits.ts';
 import type { Attachment, DeviceAddress, FanoutSignal } from '../fanout/fanout.ts';
-import { AuthFailure, RelayCode } from '../http/codes.ts';
+import { AuthFailure } from '../http/codes.ts';
 import { safeErrorText } from '../observability/log.ts';
 import type { AdmissionTicket } from './admission.ts';
 import type { HubContext } from './context.ts';
@@ -86,7 +86,7 @@ export class Connection {
     if (this.#state === 'closed') return;
     this.#lifecycle.frameReceived(this.#ctx.now());
     if (this.#draining) {
-      this.#replies.error(new ParleyError(RelayCode.SHUTTING_DOWN, 'Relay is shutting down'));
+      this.#replies.error(new ParleyError(ErrorCode.SHUTTING_DOWN, 'Relay is shutting down'));
       return;
     }
     const maxBytes = this.#state === 'challenged' ? PREAUTH_FRAME_MAX_BYTES : FRAME_MAX_BYTES;

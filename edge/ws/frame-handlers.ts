@@ -5,10 +5,9 @@
  * these only do the work and answer. Errors that are not ParleyErrors are
  * relay faults and propagate to the connection, which answers INTERNAL.
  */
-import { isParleyError } from '../../shared/errors.ts';
+import { ErrorCode, isParleyError } from '../../shared/errors.ts';
 import type { AckFrame, SendFrame } from '../../shared/wire/frames.ts';
 import type { DeviceAddress } from '../fanout/fanout.ts';
-import { RelayCode } from '../http/codes.ts';
 import type { ChargeInOrder, RateDecision, RateLimiter } from '../limits/rate-limiter.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
 import type { MessageService } from '../services/messages.ts';
@@ -63,7 +62,7 @@ export async function handleSend(
   try {
     const outcome = await deps.messages.send(sender.device, frame);
     if (outcome.kind === 'mismatch') {
-      deps.metrics.rejections.inc({ code: RelayCode.DEVICE_MISMATCH });
+      deps.metrics.rejections.inc({ code: ErrorCode.DEVICE_MISMATCH });
       replies.frame({ t: 'mismatch', id: frame.id, users: outcome.users });
       return;
     }

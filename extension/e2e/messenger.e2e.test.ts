@@ -198,7 +198,7 @@ describe('Parley between two browsers, through a real relay', () => {
     await popup.getByPlaceholder('handle').fill('nobody.here');
     await popup.getByRole('button', { name: 'Chat', exact: true }).click();
     await eventually(() => popup.getByRole('alert').textContent()).toBe(
-      'Nobody with that handle is on this relay.',
+      'Nobody called @nobody.here is on this relay.',
     );
     await popup.getByPlaceholder('handle').fill(BOB);
     await popup.getByRole('button', { name: 'Chat', exact: true }).click();

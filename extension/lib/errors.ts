@@ -1,41 +1,24 @@
 /**
- * Error codes the extension adds to `shared/errors.ts`, the plain shape errors
- * take on their way from the worker to a page, and the sentences people read.
+ * The plain shape errors take on their way from the worker to a page, and the
+ * sentences people read: written from the code and its details, never from the
+ * message (docs/errors.md). The extension's codes are a layer of
+ * shared/errors.ts.
  * Messages never contain secrets, plaintext or key material.
  *
  * Runs in: pages and the service worker.
  */
-import { ErrorCode, type ErrorDetails, ParleyError } from '../../shared/errors.ts';
+import {
+  type DetailsOf,
+  ErrorCode,
+  type ErrorDetails,
+  ExtensionCode,
+  isParleyError,
+  ParleyError,
+} from '../../shared/errors.ts';
 
-export const ExtErrorCode = {
-  /** A message came from something other than this extension's own pages. */
-  SENDER_REJECTED: 'SENDER_REJECTED',
-  /** The request type is not part of the protocol map. */
-  UNKNOWN_REQUEST: 'UNKNOWN_REQUEST',
-  VAULT_NOT_FOUND: 'VAULT_NOT_FOUND',
-  VAULT_EXISTS: 'VAULT_EXISTS',
-  VAULT_LOCKED: 'VAULT_LOCKED',
-  /** Wrong passphrase or wrong passkey: the vault key did not unwrap. */
-  VAULT_WRONG_SECRET: 'VAULT_WRONG_SECRET',
-  VAULT_METHOD_MISMATCH: 'VAULT_METHOD_MISMATCH',
-  VAULT_CORRUPT: 'VAULT_CORRUPT',
-  ONBOARDING_DONE: 'ONBOARDING_DONE',
-  RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',
-  RELAY_PERMISSION_DENIED: 'RELAY_PERMISSION_DENIED',
-  HANDLE_NOT_FOUND: 'HANDLE_NOT_FOUND',
-  /** "Start a chat" with one's own handle. */
-  OWN_HANDLE: 'OWN_HANDLE',
-  /** Sending is blocked until the user acknowledges a contact's new identity key. */
-  IDENTITY_CHANGED: 'IDENTITY_CHANGED',
-  CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
-  PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
-  PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
-  PASSKEY_FAILED: 'PASSKEY_FAILED',
-  /** The page could not reach the worker at all. */
-  WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
-} as const;
-
-export type ExtErrorCode = (typeof ExtErrorCode)[keyof typeof ExtErrorCode];
+/** The extension's own codes (shared/errors.ts `ExtensionCode`, one layer of `ErrorCode`). */
+export const ExtErrorCode = ExtensionCode;
+export type ExtErrorCode = ExtensionCode;
 
 /** How an error travels in a response: code, a human sentence, optional plain details. */
 export interface WireError {
@@ -48,7 +31,12 @@ export type RpcResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: WireError };
 
-export function extError(code: ExtErrorCode, message: string, details?: ErrorDetails): ParleyError {
+/** A ParleyError raised in the extension (its own codes, or a shared code it found out itself). */
+export function extError<C extends ErrorCode>(
+  code: C,
+  message: string,
+  details?: DetailsOf<C>,
+): ParleyError<C> {
   return new ParleyError(code, message, details);
 }
 
@@ -66,7 +54,8 @@ export function toWireError(e: unknown): WireError {
   return { code: ErrorCode.INTERNAL, message: 'Something went wrong inside Parley' };
 }
 
-export function fromWireError(w: WireError): ParleyError {
+/** The code may be one this build does not know (a newer worker): it stays a string. */
+export function fromWireError(w: WireError): ParleyError<string> {
   return new ParleyError(w.code, w.message, w.details);
 }
 
@@ -74,12 +63,34 @@ export function errorCode(e: unknown): string {
   return e instanceof ParleyError ? e.code : ErrorCode.INTERNAL;
 }
 
-/** The sentence a person sees for an error; written for people, keyed by stable code. */
+/** How pages name the fields of their requests (request field paths, requests/fields.ts). */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  relayUrl: 'The relay address',
+  handle: 'The handle',
+  text: 'The message',
+  name: 'The name',
+  passphrase: 'The passphrase',
+};
+
+/** "The relay address must use https …": the field and the rule from BODY_INVALID's details. */
+function invalidInput(details: DetailsOf<'BODY_INVALID'> | undefined): string {
+  if (details?.reason === undefined) return 'That input is not valid.';
+  const field =
+    details.path === undefined || details.path === ''
+      ? 'That input'
+      : (FIELD_NAMES[details.path] ?? `The field “${details.path}”`);
+  return `${field} ${details.reason}.`;
+}
+
+/**
+ * The sentence a person sees for an error; written for people from the stable
+ * code and its details, never from the message (which is for logs).
+ */
 export function describeError(e: unknown): string {
   const code = errorCode(e);
   switch (code) {
     case ErrorCode.BODY_INVALID:
-      return e instanceof ParleyError ? e.message : 'That input is not valid.';
+      return invalidInput(isParleyError(e, ErrorCode.BODY_INVALID) ? e.details : undefined);
     case ExtErrorCode.VAULT_WRONG_SECRET:
       return 'That did not unlock Parley. Check the passphrase or use the passkey you signed up with.';
     case ExtErrorCode.VAULT_LOCKED:
@@ -94,7 +105,7 @@ export function describeError(e: unknown): string {
       return 'The local vault is damaged and cannot be opened.';
     case ExtErrorCode.ONBOARDING_DONE:
       return 'This browser already has a Parley account.';
-    case ExtErrorCode.RELAY_UNREACHABLE:
+    case ErrorCode.RELAY_UNREACHABLE:
       return 'The relay could not be reached. Check the address and that it is running.';
     case ExtErrorCode.RELAY_PERMISSION_DENIED:
       return 'Parley needs permission to talk to that relay.';
@@ -104,11 +115,11 @@ export function describeError(e: unknown): string {
       return 'Handles are 3–32 lowercase letters, digits, _ or ., starting with a letter or digit.';
     case ErrorCode.RATE_LIMITED:
       return 'The relay asked Parley to slow down. Try again in a moment.';
-    case ExtErrorCode.HANDLE_NOT_FOUND: {
-      const handle = e instanceof ParleyError ? e.details?.handle : undefined;
-      return typeof handle === 'string'
-        ? `Nobody called @${handle} is on this relay.`
-        : 'Nobody with that handle is on this relay.';
+    case ErrorCode.HANDLE_NOT_FOUND: {
+      const handle = isParleyError(e, ErrorCode.HANDLE_NOT_FOUND) ? e.details?.handle : undefined;
+      return handle === undefined
+        ? 'Nobody with that handle is on this relay.'
+        : `Nobody called @${handle} is on this relay.`;
     }
     case ErrorCode.GROUP_FORBIDDEN:
       return 'Your role in this group does not allow that.';
@@ -122,9 +133,9 @@ export function describeError(e: unknown): string {
       return 'Exchange a message with this person first, so Parley knows their key before making them an admin.';
     case ErrorCode.CONTACT_BLOCKED:
       return 'You blocked this contact. Unblock them to write to them.';
-    case ExtErrorCode.OWN_HANDLE:
+    case ErrorCode.OWN_HANDLE:
       return 'That is your own handle. Enter the handle of the person you want to write to.';
-    case ExtErrorCode.IDENTITY_CHANGED:
+    case ErrorCode.IDENTITY_CHANGED:
       return "This contact's safety number changed. Review it before sending.";
     case ExtErrorCode.CONVERSATION_NOT_FOUND:
       return 'That conversation no longer exists.';
@@ -132,7 +143,7 @@ export function describeError(e: unknown): string {
       return 'The passkey dialog was closed before it finished. Try again when you are ready.';
     case ExtErrorCode.PASSKEY_UNSUPPORTED:
       return 'This browser cannot create passkeys here.';
-    case ExtErrorCode.PASSKEY_FAILED:
+    case ErrorCode.PASSKEY_FAILED:
       return 'The passkey could not be used. Try again, or try another authenticator.';
     case ExtErrorCode.WORKER_UNREACHABLE:
       return 'Parley’s background service is not responding. Try again in a moment.';

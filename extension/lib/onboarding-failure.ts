@@ -6,7 +6,7 @@
  *
  * Runs in: pages (pure).
  */
-import { ErrorCode, ParleyError } from '../../shared/errors.ts';
+import { ErrorCode, isParleyError } from '../../shared/errors.ts';
 import { describeError, ExtErrorCode, errorCode } from './errors.ts';
 import { canonicalHandle, handleProblem } from './handles.ts';
 
@@ -26,7 +26,7 @@ function relayHost(url: string): string {
 /** `relayUrl` and `handle`: what the fields hold when the step failed. */
 export function onboardingFailure(e: unknown, relayUrl: string, handle: string): OnboardingFailure {
   const code = errorCode(e);
-  if (code === ExtErrorCode.RELAY_UNREACHABLE) {
+  if (code === ErrorCode.RELAY_UNREACHABLE) {
     return {
       field: 'relay',
       text: `Relay unreachable at ${relayHost(relayUrl)}. Is it running? (npm start starts one locally.)`,
@@ -48,11 +48,9 @@ export function onboardingFailure(e: unknown, relayUrl: string, handle: string):
   if (code === ErrorCode.HANDLE_INVALID) {
     return { field: 'handle', taken: false, text: handleProblem(handle) };
   }
-  if (e instanceof ParleyError && e.code === 'BODY_INVALID' && e.details?.path === 'relayUrl') {
-    return {
-      field: 'relay',
-      text: `${e.message.replace('Invalid relayUrl: ', 'The relay address ')}.`,
-    };
+  // Rendered from the details (docs/errors.md), never from the worker's message text.
+  if (isParleyError(e, ErrorCode.BODY_INVALID) && e.details?.path === 'relayUrl') {
+    return { field: 'relay', text: describeError(e) };
   }
   return { field: 'page', text: describeError(e) };
 }

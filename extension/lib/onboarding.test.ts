@@ -187,7 +187,7 @@ const ROWS: readonly Row[] = [
   {
     name: 'an unreachable relay is named beside its field',
     from: checking,
-    event: { type: 'failed', error: extError(ExtErrorCode.RELAY_UNREACHABLE, 'down') },
+    event: { type: 'failed', error: new ParleyError(ErrorCode.RELAY_UNREACHABLE, 'down') },
     to: {
       busy: false,
       relayError:
@@ -200,8 +200,10 @@ const ROWS: readonly Row[] = [
     from: checking,
     event: {
       type: 'failed',
-      error: new ParleyError(ErrorCode.BODY_INVALID, 'Invalid relayUrl: must use https', {
+      // Rendered from the details; the message text is for logs.
+      error: new ParleyError(ErrorCode.BODY_INVALID, 'Invalid relayUrl: (logged text)', {
         path: 'relayUrl',
+        reason: 'must use https',
       }),
     },
     to: { busy: false, relayError: 'The relay address must use https.' },

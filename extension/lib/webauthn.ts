@@ -10,6 +10,7 @@
  * Runs in: pages.
  */
 import { fromBase64Url, toBase64Url } from '../../shared/bytes.ts';
+import { ErrorCode } from '../../shared/errors.ts';
 import { ExtErrorCode, extError } from './errors.ts';
 import type { CreationOptionsJson, RegistrationCredentialJson, UnlockOptions } from './protocol.ts';
 
@@ -46,7 +47,7 @@ export function passkeyError(e: unknown): Error {
       });
     default:
       return extError(
-        ExtErrorCode.PASSKEY_FAILED,
+        ErrorCode.PASSKEY_FAILED,
         'The passkey could not be used',
         name === '' ? {} : { reason: name },
       );

@@ -4,6 +4,7 @@
  * behaves like the sealed vault, the real LockedInbox, `ws`), plus plain
  * shared/client peers, against a real relay. Shared by the client-runtime test
  * files (coreTestingOnRelay gives each its own relay).
+ * `platform` overrides let a test play a relay that answers otherwise (its fetch).
  */
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
@@ -19,7 +20,6 @@ import {
   waitFor,
 } from '../../shared/client/testing/harness.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
-import { ParleyError } from '../../shared/errors.ts';
 import { DeviceAddressStore } from '../entrypoints/background/account.ts';
 import { ChatViews } from '../entrypoints/background/chat-views.ts';
 import { ClientRuntime } from '../entrypoints/background/client-runtime.ts';
@@ -33,7 +33,10 @@ import {
 } from '../entrypoints/background/requests/table.ts';
 import type { IncomingNotice } from '../entrypoints/background/runtime-context.ts';
 import type { ParleyShell } from '../entrypoints/background/service.ts';
-import { createWorkerClient } from '../entrypoints/background/worker-client.ts';
+import {
+  type ClientPlatform,
+  createWorkerClient,
+} from '../entrypoints/background/worker-client.ts';
 import {
   DEFAULT_SETTINGS,
   type ParleyEvent,
@@ -51,7 +54,7 @@ export function coreTesting(
   const handle = (name: string) => `${name}${++handles}`;
 
   /** One extension profile: storage, meta and inbox survive a "worker restart"; the core does not. */
-  function profile() {
+  function profile(overrides: Partial<ClientPlatform> = {}) {
     const storage = lockableStorage();
     const meta = memoryMeta();
     const queue = memoryQueue();
@@ -73,12 +76,13 @@ export function coreTesting(
     let requests: RequestContext;
 
     const boot = (): ClientRuntime => {
-      const platform = {
+      const platform: ClientPlatform = {
         fetch: nodeFetch,
         webSocket: WebSocket,
         timers: nodeTimers,
         origin: TEST_ORIGIN,
         report: (what: string) => reports.push(what),
+        ...overrides,
       };
       const ctx = {
         storage,
@@ -186,8 +190,11 @@ export function coreTesting(
   type Profile = ReturnType<typeof profile>;
 
   /** Onboarding as the pages drive it: options from the relay, a passkey, the vault, registration. */
-  async function onboard(name: string): Promise<Profile & { handle: string }> {
-    const p = profile();
+  async function onboard(
+    name: string,
+    platform: Partial<ClientPlatform> = {},
+  ): Promise<Profile & { handle: string }> {
+    const p = profile(platform);
     const h = handle(name);
     await p.lockedInbox.ensureKeys();
     const start = await p.core.beginRegistration({ relayUrl: relayOf().url, handle: h });
@@ -218,11 +225,7 @@ export function coreTesting(
     return page.messages.filter((m) => m.kind === 'text').map((m) => m.text);
   }
 
-  function codeOf(e: unknown): string {
-    return e instanceof ParleyError ? e.code : String(e);
-  }
-
-  return { profile, onboard, peer, textsOf, peerTexts, codeOf };
+  return { profile, onboard, peer, textsOf, peerTexts };
 }
 
 export type CoreProfile = ReturnType<ReturnType<typeof coreTesting>['profile']>;

@@ -15,7 +15,7 @@ import { generateDeviceKeySet } from '../crypto/device-key-set.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { generateIdentityKeyPair } from '../crypto/identity.ts';
 import { systemRandom } from '../crypto/random.ts';
-import { isParleyError } from '../errors.ts';
+import { ErrorCode, isParleyError, type ParleyError } from '../errors.ts';
 import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
 import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
@@ -415,6 +415,15 @@ describe('client core with a real relay', () => {
     await waitFor(() => undecryptable.length > 0, 'bob cannot decrypt');
     const bobTimeline = await messagesOf(bob.client, bobChat);
     expect(bobTimeline.some((m) => m.system === 'decrypt-failed')).toBe(true);
+  });
+
+  it('names what a handle lookup found: HANDLE_NOT_FOUND with the handle, OWN_HANDLE for our own', async () => {
+    const alice = await user('alice');
+    const missing = await alice.client.startConversation('@Nobody.Here').catch((e: unknown) => e);
+    expect(isParleyError(missing, ErrorCode.HANDLE_NOT_FOUND)).toBe(true);
+    expect((missing as ParleyError).details).toEqual({ handle: 'nobody.here' });
+    const own = await alice.client.startConversation(alice.handle).catch((e: unknown) => e);
+    expect(isParleyError(own, ErrorCode.OWN_HANDLE)).toBe(true);
   });
 
   it('converges when both sides start the conversation at the same time', async () => {

@@ -80,8 +80,9 @@ export interface ParleyClient {
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;
 
   // Conversations and messages
+  /** Errors: HANDLE_INVALID, HANDLE_NOT_FOUND (details.handle: the canonical handle). */
   lookupHandle(handle: string): Promise<{ user: string; handle: string }>;
-  /** Finds the user by handle and opens (or returns) the direct conversation. */
+  /** Finds the user by handle and opens (or returns) the direct conversation. Errors: as lookupHandle, OWN_HANDLE. */
   startConversation(handle: string): Promise<ConversationView>;
   listConversations(): Promise<ConversationView[]>;
   getConversation(conversationId: string): Promise<ConversationView>;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   certifyDevice,
   generateDeviceKey,
   validateDeviceCertificate,
 } from './device-certificate.ts';
-import { failure, failureCode } from './testing/errors.ts';
 import { other, set } from './testing/key-fixtures.ts';
 
 describe('device certificate', () => {
@@ -26,19 +26,19 @@ describe('device certificate', () => {
       { ...cert, createdAt: cert.createdAt + 1 },
       { ...cert, deviceKey: other.signing.publicKey },
     ]) {
-      expect(await failure(() => validateDeviceCertificate(signer, changed))).toEqual({
+      expect(await errorOf(() => validateDeviceCertificate(signer, changed))).toMatchObject({
         code: ErrorCode.SIGNATURE_INVALID,
-        field: 'deviceCertificate.signature',
+        details: { field: 'deviceCertificate.signature' },
       });
     }
-    expect(await failureCode(() => validateDeviceCertificate(other.signing.publicKey, cert))).toBe(
-      ErrorCode.SIGNATURE_INVALID,
-    );
     expect(
-      await failureCode(() => validateDeviceCertificate(signer, { ...cert, userId: '' })),
+      (await errorOf(() => validateDeviceCertificate(other.signing.publicKey, cert))).code,
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+    expect(
+      (await errorOf(() => validateDeviceCertificate(signer, { ...cert, userId: '' }))).code,
     ).toBe(ErrorCode.BAD_ARGUMENT);
     expect(
-      await failureCode(() => validateDeviceCertificate(signer, { ...cert, createdAt: -5 })),
+      (await errorOf(() => validateDeviceCertificate(signer, { ...cert, createdAt: -5 }))).code,
     ).toBe(ErrorCode.BAD_ARGUMENT);
   });
 });

@@ -3,7 +3,6 @@
  * signed prekey, one-time prekeys and the KEM prekey, and the bundle a relay
  * would serve from it.
  */
-import { ErrorCode, fail } from '../errors.ts';
 import { generateIdentityKeyPair, type IdentityKeyPair, publicIdentity } from './identity.ts';
 import {
   type GenerateDhKeyPair,
@@ -90,7 +89,7 @@ export interface BundleOptions {
 function at<T>(list: readonly T[], index: number | undefined, what: string): T | undefined {
   if (index === undefined) return undefined;
   const found = list[index];
-  if (found === undefined) fail(ErrorCode.BAD_ARGUMENT, `No ${what} at index ${index}`);
+  if (found === undefined) throw new RangeError(`No ${what} at index ${index}`);
   return found;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { concat } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   ENCODED_IDENTITY_BYTES,
   encodeIdentity,
@@ -10,7 +11,6 @@ import {
   validatePublicIdentity,
 } from './identity.ts';
 import { seededRandom } from './testing/deterministic.ts';
-import { failure } from './testing/errors.ts';
 import { flip, LOW_ORDER, other, set } from './testing/key-fixtures.ts';
 
 describe('identity', () => {
@@ -73,6 +73,9 @@ describe('identity', () => {
     ],
   ])('rejects %s', async (_name, change, code, field) => {
     const identity = { ...publicIdentity(set.identity), ...change };
-    expect(await failure(() => validatePublicIdentity(identity))).toEqual({ code, field });
+    expect(await errorOf(() => validatePublicIdentity(identity))).toMatchObject({
+      code,
+      details: { field },
+    });
   });
 });

@@ -181,7 +181,7 @@ export function preKeyFlags(fields: PreKeyFields): number {
 export function encodePreKeyFields(fields: PreKeyFields): Bytes {
   const flags = preKeyFlags(fields);
   if ((fields.kemPreKeyId === undefined) !== (fields.kemCiphertext === undefined)) {
-    fail(ErrorCode.BAD_ARGUMENT, 'KEM prekey id and ciphertext go together');
+    throw new TypeError('KEM prekey id and ciphertext go together');
   }
   const length =
     1 +

@@ -1,16 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isParleyError } from '../errors.ts';
+import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { PADDING_BLOCK, pad, paddedLength, unpad } from './padding.ts';
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isParleyError(e) ? e.code : `non-Parley ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe('pad', () => {
   it.each([
@@ -43,33 +35,33 @@ describe('pad', () => {
 
 describe('unpad rejects', () => {
   it('an empty input', () => {
-    expect(codeOf(() => unpad(new Uint8Array(0)))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(new Uint8Array(0))).code).toBe(ErrorCode.PADDING_INVALID);
   });
 
   it('a length that is not a multiple of the block', () => {
     const padded = pad(new Uint8Array(10));
-    expect(codeOf(() => unpad(padded.subarray(0, 159)))).toBe(ErrorCode.PADDING_INVALID);
-    expect(codeOf(() => unpad(new Uint8Array(161)))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(padded.subarray(0, 159))).code).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(new Uint8Array(161))).code).toBe(ErrorCode.PADDING_INVALID);
   });
 
   it('a block with no marker', () => {
-    expect(codeOf(() => unpad(new Uint8Array(160)))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(new Uint8Array(160))).code).toBe(ErrorCode.PADDING_INVALID);
   });
 
   it('a non-zero byte after the marker', () => {
     const padded = pad(new Uint8Array(10));
     padded[100] = 1;
-    expect(codeOf(() => unpad(padded))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(padded)).code).toBe(ErrorCode.PADDING_INVALID);
   });
 
   it('a marker outside the final block (a whole block of zero padding)', () => {
     const bytes = new Uint8Array(320);
     bytes[100] = 0x80;
-    expect(codeOf(() => unpad(bytes))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(bytes)).code).toBe(ErrorCode.PADDING_INVALID);
   });
 
   it('a final byte that is neither zero nor the marker', () => {
     const bytes = new Uint8Array(160).fill(0x41);
-    expect(codeOf(() => unpad(bytes))).toBe(ErrorCode.PADDING_INVALID);
+    expect(errorOf(() => unpad(bytes)).code).toBe(ErrorCode.PADDING_INVALID);
   });
 });

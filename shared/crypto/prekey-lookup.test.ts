@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { generateDeviceKeySet, preKeysOf } from './device-key-set.ts';
 import { lookupPreKey, memoryPreKeyLookup, type PreKeyLookup } from './prekey-lookup.ts';
 import { PreKeyKind } from './prekeys.ts';
 import { seededDhKeyPairs, seededRandom } from './testing/deterministic.ts';
-import { failure, failureCode } from './testing/errors.ts';
 import { now, set } from './testing/key-fixtures.ts';
 
 describe('prekey lookup', () => {
@@ -30,7 +30,7 @@ describe('prekey lookup', () => {
     expect((await lookupPreKey(lookup, PreKeyKind.ONE_TIME_KEM, 1)).kind).toBe(
       PreKeyKind.ONE_TIME_KEM,
     );
-    expect(await failure(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toEqual({
+    expect(await errorOf(() => lookupPreKey(lookup, PreKeyKind.ONE_TIME, 2))).toMatchObject({
       code: ErrorCode.PREKEY_MISSING,
     });
   });
@@ -38,15 +38,16 @@ describe('prekey lookup', () => {
   it('rejects a store that answers with another kind or id', async () => {
     const wrongKind: PreKeyLookup = { getPreKey: async () => set.signedPreKey };
     expect(
-      await failureCode(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id)),
+      (await errorOf(() => lookupPreKey(wrongKind, PreKeyKind.ONE_TIME, set.signedPreKey.id))).code,
     ).toBe(ErrorCode.KEY_TYPE);
     // A last-resort KEM prekey is never accepted where a one-time one was asked for.
     const lastResort: PreKeyLookup = { getPreKey: async () => set.kemPreKey };
     expect(
-      await failureCode(() => lookupPreKey(lastResort, PreKeyKind.ONE_TIME_KEM, set.kemPreKey.id)),
+      (await errorOf(() => lookupPreKey(lastResort, PreKeyKind.ONE_TIME_KEM, set.kemPreKey.id)))
+        .code,
     ).toBe(ErrorCode.KEY_TYPE);
     const wrongId: PreKeyLookup = { getPreKey: async () => set.oneTimePreKeys[0] };
-    expect(await failureCode(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).toBe(
+    expect((await errorOf(() => lookupPreKey(wrongId, PreKeyKind.ONE_TIME, 12345))).code).toBe(
       ErrorCode.KEY_TYPE,
     );
   });

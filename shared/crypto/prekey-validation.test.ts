@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { bundleFromKeySet } from './device-key-set.ts';
 import {
   validateKemPreKey,
@@ -16,7 +17,6 @@ import {
   type PreKeyBundle,
   PreKeyKind,
 } from './prekeys.ts';
-import { failure, failureCode } from './testing/errors.ts';
 import { bundle, flip, LOW_ORDER, missing, other, set } from './testing/key-fixtures.ts';
 
 describe('prekeys', () => {
@@ -32,31 +32,31 @@ describe('prekeys', () => {
   it('signed prekey: bad signature, other signer, other id, low order, wrong kind, bad id', async () => {
     const spk = bundle.signedPreKey;
     expect(
-      await failure(() => validateSignedPreKey(signer, { ...spk, signature: flip(spk.signature) })),
-    ).toEqual({
+      await errorOf(() => validateSignedPreKey(signer, { ...spk, signature: flip(spk.signature) })),
+    ).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'signedPreKey.signature',
+      details: { field: 'signedPreKey.signature' },
     });
-    expect(await failureCode(() => validateSignedPreKey(other.signing.publicKey, spk))).toBe(
-      ErrorCode.SIGNATURE_INVALID,
-    );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: spk.id + 1 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(other.signing.publicKey, spk))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
     expect(
-      await failure(() => validateSignedPreKey(signer, { ...spk, publicKey: LOW_ORDER })),
-    ).toEqual({
+      (await errorOf(() => validateSignedPreKey(signer, { ...spk, id: spk.id + 1 }))).code,
+    ).toBe(ErrorCode.SIGNATURE_INVALID);
+    expect(
+      await errorOf(() => validateSignedPreKey(signer, { ...spk, publicKey: LOW_ORDER })),
+    ).toMatchObject({
       code: ErrorCode.KEY_LOW_ORDER,
-      field: 'signedPreKey.publicKey',
+      details: { field: 'signedPreKey.publicKey' },
     });
     const asOneTime = { ...spk, kind: PreKeyKind.ONE_TIME } as unknown as typeof spk;
-    expect(await failureCode(() => validateSignedPreKey(signer, asOneTime))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, asOneTime))).code).toBe(
       ErrorCode.KEY_TYPE,
     );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: -1 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, { ...spk, id: -1 }))).code).toBe(
       ErrorCode.BAD_ARGUMENT,
     );
-    expect(await failureCode(() => validateSignedPreKey(signer, { ...spk, id: 2 ** 32 }))).toBe(
+    expect((await errorOf(() => validateSignedPreKey(signer, { ...spk, id: 2 ** 32 }))).code).toBe(
       ErrorCode.BAD_ARGUMENT,
     );
   });
@@ -65,7 +65,7 @@ describe('prekeys', () => {
     const kpk = kemPreKeyPublic(set.kemPreKey);
     const spk = bundle.signedPreKey;
     const swapped = { ...kpk, id: spk.id, signature: spk.signature };
-    expect(await failureCode(() => validateKemPreKey(signer, swapped))).toBe(
+    expect((await errorOf(() => validateKemPreKey(signer, swapped))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
   });
@@ -73,36 +73,33 @@ describe('prekeys', () => {
   it('one-time prekey: length, low order, kind', async () => {
     const opk = bundle.oneTimePreKey ?? missing();
     expect(
-      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32 + 1) })),
+      (await errorOf(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32 + 1) })))
+        .code,
     ).toBe(ErrorCode.KEY_LENGTH);
     expect(
-      await failureCode(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32) })),
+      (await errorOf(() => validateOneTimePreKey({ ...opk, publicKey: new Uint8Array(32) }))).code,
     ).toBe(ErrorCode.KEY_LOW_ORDER);
     const asSigned = { ...opk, kind: PreKeyKind.SIGNED } as unknown as typeof opk;
-    expect(await failureCode(() => validateOneTimePreKey(asSigned))).toBe(ErrorCode.KEY_TYPE);
+    expect((await errorOf(() => validateOneTimePreKey(asSigned))).code).toBe(ErrorCode.KEY_TYPE);
   });
 
   it('KEM prekey: length, invalid encapsulation key, signature', async () => {
     const kpk = kemPreKeyPublic(set.kemPreKey);
     expect(
-      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
-    ).toEqual({
-      code: ErrorCode.KEY_LENGTH,
-      field: 'kemPreKey.publicKey',
-    });
+      await errorOf(() => validateKemPreKey(signer, { ...kpk, publicKey: new Uint8Array(1183) })),
+    ).toMatchObject({ code: ErrorCode.KEY_LENGTH, details: { field: 'kemPreKey.publicKey' } });
     // Coefficients of 0xfff are >= q: not a valid ML-KEM encapsulation key (FIPS 203 §7.2).
     const unreduced = Uint8Array.from(kpk.publicKey);
     unreduced.fill(0xff, 0, 384);
     expect(
-      await failure(() => validateKemPreKey(signer, { ...kpk, publicKey: unreduced })),
-    ).toEqual({
-      code: ErrorCode.KEY_INVALID,
-      field: 'kemPreKey.publicKey',
-    });
+      await errorOf(() => validateKemPreKey(signer, { ...kpk, publicKey: unreduced })),
+    ).toMatchObject({ code: ErrorCode.KEY_INVALID, details: { field: 'kemPreKey.publicKey' } });
     expect(
-      await failureCode(() =>
-        validateKemPreKey(signer, { ...kpk, publicKey: flip(kpk.publicKey, 1183) }),
-      ),
+      (
+        await errorOf(() =>
+          validateKemPreKey(signer, { ...kpk, publicKey: flip(kpk.publicKey, 1183) }),
+        )
+      ).code,
     ).toBe(ErrorCode.SIGNATURE_INVALID);
   });
 
@@ -115,15 +112,15 @@ describe('prekeys', () => {
         signature: flip(bundle.kemPreKey?.signature ?? missing()),
       },
     };
-    expect(await failure(() => validatePreKeyBundle(broken))).toEqual({
+    expect(await errorOf(() => validatePreKeyBundle(broken))).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'signedPreKey.signature',
+      details: { field: 'signedPreKey.signature' },
     });
     const brokenIdentity = {
       ...broken,
       identity: { ...broken.identity, binding: flip(broken.identity.binding) },
     };
-    expect((await failure(() => validatePreKeyBundle(brokenIdentity))).field).toBe(
+    expect((await errorOf(() => validatePreKeyBundle(brokenIdentity))).details?.field).toBe(
       'identity.binding',
     );
   });
@@ -161,53 +158,56 @@ describe('one-time ML-KEM prekeys', () => {
     ];
     for (const key of changed) {
       expect(
-        await failure(() => validateOneTimeKemPreKeys(signer, [oneTime[1] ?? missing(), key])),
-      ).toEqual({
+        await errorOf(() => validateOneTimeKemPreKeys(signer, [oneTime[1] ?? missing(), key])),
+      ).toMatchObject({
         code: ErrorCode.SIGNATURE_INVALID,
-        field: 'oneTimeKemPreKeys[1].signature',
+        details: { field: 'oneTimeKemPreKeys[1].signature' },
       });
     }
     expect(
-      await failureCode(() => validateOneTimeKemPreKeys(other.signing.publicKey, [first])),
+      (await errorOf(() => validateOneTimeKemPreKeys(other.signing.publicKey, [first]))).code,
     ).toBe(ErrorCode.SIGNATURE_INVALID);
   });
 
   it('never take a last-resort key for a one-time one, or the reverse', async () => {
     // Wrong kind: refused before any signature is checked.
     const asOneTime = lastResort as unknown as OneTimeKemPreKeyPublic;
-    expect(await failure(() => validateOneTimeKemPreKeys(signer, [asOneTime]))).toEqual({
+    expect(await errorOf(() => validateOneTimeKemPreKeys(signer, [asOneTime]))).toMatchObject({
       code: ErrorCode.KEY_TYPE,
-      field: 'oneTimeKemPreKeys[0]',
+      details: { field: 'oneTimeKemPreKeys[0]' },
     });
     const asLastResort = first as unknown as KemPreKeyPublic;
-    expect(await failureCode(() => validateKemPreKey(signer, asLastResort))).toBe(
+    expect((await errorOf(() => validateKemPreKey(signer, asLastResort))).code).toBe(
       ErrorCode.KEY_TYPE,
     );
     // Relabelled: the kind picks the signature context, so the signature no longer verifies.
     const relabelled: OneTimeKemPreKeyPublic = { ...lastResort, kind: PreKeyKind.ONE_TIME_KEM };
-    expect(await failureCode(() => validateOneTimeKemPreKeys(signer, [relabelled]))).toBe(
+    expect((await errorOf(() => validateOneTimeKemPreKeys(signer, [relabelled]))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
     const demoted: KemPreKeyPublic = { ...first, kind: PreKeyKind.KEM };
-    expect(await failureCode(() => validateKemPreKey(signer, demoted))).toBe(
+    expect((await errorOf(() => validateKemPreKey(signer, demoted))).code).toBe(
       ErrorCode.SIGNATURE_INVALID,
     );
     const inBundle: PreKeyBundle = { ...bundle, kemPreKey: relabelled };
-    expect(await failure(() => validatePreKeyBundle(inBundle))).toEqual({
+    expect(await errorOf(() => validatePreKeyBundle(inBundle))).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'kemPreKey.signature',
+      details: { field: 'kemPreKey.signature' },
     });
     const otherKind = { ...first, kind: PreKeyKind.SIGNED } as unknown as OneTimeKemPreKeyPublic;
-    expect(await failureCode(() => validatePreKeyBundle({ ...bundle, kemPreKey: otherKind }))).toBe(
-      ErrorCode.KEY_TYPE,
-    );
+    expect(
+      (await errorOf(() => validatePreKeyBundle({ ...bundle, kemPreKey: otherKind }))).code,
+    ).toBe(ErrorCode.KEY_TYPE);
   });
 
   it('check the encapsulation key (FIPS 203)', async () => {
     const unreduced = Uint8Array.from(first.publicKey);
     unreduced.fill(0xff, 0, 384);
     expect(
-      await failure(() => validateOneTimeKemPreKeys(signer, [{ ...first, publicKey: unreduced }])),
-    ).toEqual({ code: ErrorCode.KEY_INVALID, field: 'oneTimeKemPreKeys[0].publicKey' });
+      await errorOf(() => validateOneTimeKemPreKeys(signer, [{ ...first, publicKey: unreduced }])),
+    ).toMatchObject({
+      code: ErrorCode.KEY_INVALID,
+      details: { field: 'oneTimeKemPreKeys[0].publicKey' },
+    });
   });
 });

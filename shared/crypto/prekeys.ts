@@ -6,7 +6,6 @@
  * relay chose can never make us use a key of another type (CVE-2022-39250).
  */
 import { type Bytes, u32be } from '../bytes.ts';
-import { ErrorCode, fail } from '../errors.ts';
 import { signWithContext } from './ed25519.ts';
 import { checkId, checkTimestamp } from './field-checks.ts';
 import type { IdentityKeyPair, PublicIdentity } from './identity.ts';
@@ -140,7 +139,7 @@ export async function generateOneTimePreKeys(
   generate: GenerateDhKeyPair = generatePreKeyPair,
 ): Promise<OneTimePreKeyPair[]> {
   if (!Number.isInteger(count) || count < 0)
-    fail(ErrorCode.BAD_ARGUMENT, `One-time prekey count must be >= 0, got ${count}`);
+    throw new RangeError(`One-time prekey count must be >= 0, got ${count}`);
   checkId(firstId, 'oneTimePreKey.id');
   if (count > 0) checkId(firstId + count - 1, 'oneTimePreKey.id');
   // Sequential on purpose: a deterministic generator must hand out keys in id order.
@@ -180,7 +179,7 @@ export async function generateOneTimeKemPreKeys(
   random: Random,
 ): Promise<OneTimeKemPreKeyPair[]> {
   if (!Number.isInteger(count) || count < 0)
-    fail(ErrorCode.BAD_ARGUMENT, `One-time KEM prekey count must be >= 0, got ${count}`);
+    throw new RangeError(`One-time KEM prekey count must be >= 0, got ${count}`);
   checkId(firstId, 'oneTimeKemPreKey.id');
   if (count > 0) checkId(firstId + count - 1, 'oneTimeKemPreKey.id');
   const out: OneTimeKemPreKeyPair[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, fromHex, toHex, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   MAX_RETIRED_CHAINS,
   MAX_SKIP,
@@ -19,7 +20,6 @@ import {
   responderState,
 } from './ratchet.ts';
 import { manualClock, seededDhKeyPairs, seededRandom } from './testing/deterministic.ts';
-import { failureCode } from './testing/errors.ts';
 import { dh, generateDhKeyPair } from './x25519.ts';
 
 interface Sent {
@@ -136,7 +136,7 @@ describe('Double Ratchet', () => {
     expect(r.text).toBe('y0');
     bob = r.state;
     expect(bob.skipped.size).toBe(2);
-    expect(await failureCode(() => receive(bob, first.sent[1] as Sent))).toBe(
+    expect((await errorOf(() => receive(bob, first.sent[1] as Sent))).code).toBe(
       ErrorCode.DUPLICATE_MESSAGE,
     );
   });
@@ -146,17 +146,17 @@ describe('Double Ratchet', () => {
     const m = send(alice, 'm');
     alice = m.state;
     bob = (await receive(bob, m.sent)).state;
-    expect(await failureCode(() => receive(bob, m.sent))).toBe(ErrorCode.DUPLICATE_MESSAGE);
+    expect((await errorOf(() => receive(bob, m.sent))).code).toBe(ErrorCode.DUPLICATE_MESSAGE);
     const reply = send(bob, 'r');
     bob = reply.state;
     alice = (await receive(alice, reply.sent)).state;
     const next = send(alice, 'n');
     bob = (await receive(bob, next.sent)).state;
     expect(bob.retired.length).toBe(1);
-    expect(await failureCode(() => receive(bob, m.sent))).toBe(ErrorCode.DUPLICATE_MESSAGE);
+    expect((await errorOf(() => receive(bob, m.sent))).code).toBe(ErrorCode.DUPLICATE_MESSAGE);
     // An index beyond the closed chain's end can only be a forgery.
     const forged = { ...m.sent, header: { ...m.sent.header, n: 5 } };
-    expect(await failureCode(() => receive(bob, forged))).toBe(ErrorCode.DECRYPT_FAILED);
+    expect((await errorOf(() => receive(bob, forged))).code).toBe(ErrorCode.DECRYPT_FAILED);
   });
 
   it('remembers at most MAX_RETIRED_CHAINS closed chains', async () => {
@@ -180,7 +180,7 @@ describe('Double Ratchet', () => {
     bob = (await receive(bob, start.sent)).state;
     const many = sendMany(alice, 'k', MAX_SKIP + 2);
     const tooFar = many.sent[MAX_SKIP + 1] as Sent; // index MAX_SKIP + 2, Nr = 1
-    expect(await failureCode(() => receive(bob, tooFar))).toBe(ErrorCode.TOO_MANY_SKIPPED);
+    expect((await errorOf(() => receive(bob, tooFar))).code).toBe(ErrorCode.TOO_MANY_SKIPPED);
     const justFar = many.sent[MAX_SKIP] as Sent; // index MAX_SKIP + 1: skips exactly MAX_SKIP
     const r = await receive(bob, justFar);
     expect(r.state.skipped.size).toBe(MAX_SKIP);
@@ -194,7 +194,7 @@ describe('Double Ratchet', () => {
     const reply = send(bob, 'r');
     const newChain = sendMany(reply.state, 'n', MAX_SKIP + 2);
     // Alice has no receiving chain yet: only the new chain's index counts.
-    expect(await failureCode(() => receive(alice, newChain.sent[MAX_SKIP + 1] as Sent))).toBe(
+    expect((await errorOf(() => receive(alice, newChain.sent[MAX_SKIP + 1] as Sent))).code).toBe(
       ErrorCode.TOO_MANY_SKIPPED,
     );
     // Old chain: Bob sees only the first of MAX_SKIP + 2 messages on Alice's next chain;
@@ -206,7 +206,7 @@ describe('Double Ratchet', () => {
     const back = send(bob, 'x');
     const turned = send((await receive(lost.state, back.sent)).state, 't');
     expect(turned.sent.header.pn).toBe(MAX_SKIP + 2);
-    expect(await failureCode(() => receive(back.state, turned.sent))).toBe(
+    expect((await errorOf(() => receive(back.state, turned.sent))).code).toBe(
       ErrorCode.TOO_MANY_SKIPPED,
     );
   });
@@ -223,17 +223,17 @@ describe('Double Ratchet', () => {
       return { ...m, ciphertext };
     };
     // A skipped key, a new chain (DH step) and the current chain, each with a bad tag.
-    expect(await failureCode(() => receive(bob, bad(a.sent[0] as Sent, 5)))).toBe(
+    expect((await errorOf(() => receive(bob, bad(a.sent[0] as Sent, 5)))).code).toBe(
       ErrorCode.DECRYPT_FAILED,
     );
     const reply = send(bob, 'r');
     alice = (await receive(alice, reply.sent)).state;
     const turned = send(alice, 't');
-    expect(await failureCode(() => receive(bob, bad(turned.sent, 0)))).toBe(
+    expect((await errorOf(() => receive(bob, bad(turned.sent, 0)))).code).toBe(
       ErrorCode.DECRYPT_FAILED,
     );
     expect(
-      await failureCode(() => receive(bob, { ...a.sent[1], aad: new Uint8Array(3) } as Sent)),
+      (await errorOf(() => receive(bob, { ...a.sent[1], aad: new Uint8Array(3) } as Sent))).code,
     ).toBe(ErrorCode.DECRYPT_FAILED);
     expect(fingerprint(bob)).toBe(before);
     // And the untouched state still decrypts everything genuine.
@@ -263,14 +263,14 @@ describe('Double Ratchet', () => {
     clock.advance(SKIPPED_KEY_MAX_AGE_MS - 1);
     bob = (await receive(bob, a.sent[1] as Sent)).state;
     clock.advance(1);
-    expect(await failureCode(() => receive(bob, a.sent[0] as Sent))).toBe(
+    expect((await errorOf(() => receive(bob, a.sent[0] as Sent))).code).toBe(
       ErrorCode.MESSAGE_KEY_EXPIRED,
     );
     // The next successful call prunes it.
     const more = send(alice, 'b');
     bob = (await receive(bob, more.sent)).state;
     expect(bob.skipped.size).toBe(0);
-    expect(await failureCode(() => receive(bob, a.sent[0] as Sent))).toBe(
+    expect((await errorOf(() => receive(bob, a.sent[0] as Sent))).code).toBe(
       ErrorCode.DUPLICATE_MESSAGE,
     );
   });
@@ -291,7 +291,7 @@ describe('Double Ratchet', () => {
       alice = (await receive(alice, reply.sent)).state;
     }
     expect(bob.skipped.size).toBe(MAX_STORED_SKIPPED_KEYS);
-    expect(await failureCode(() => receive(bob, chains[0]?.[0] as Sent))).toBe(
+    expect((await errorOf(() => receive(bob, chains[0]?.[0] as Sent))).code).toBe(
       ErrorCode.DUPLICATE_MESSAGE,
     );
     expect((await receive(bob, chains[1]?.[0] as Sent)).text).toBe('c1-0');
@@ -302,9 +302,9 @@ describe('Double Ratchet', () => {
     const m = send(alice, 'm').sent;
     const lowOrder = fromHex('0100000000000000000000000000000000000000000000000000000000000000');
     expect(
-      await failureCode(() => receive(bob, { ...m, header: { ...m.header, dh: lowOrder } })),
+      (await errorOf(() => receive(bob, { ...m, header: { ...m.header, dh: lowOrder } }))).code,
     ).toBe(ErrorCode.KEY_LOW_ORDER);
-    expect(await failureCode(() => send(bob, 'too early'))).toBe(ErrorCode.BAD_ARGUMENT);
+    expect((await errorOf(() => send(bob, 'too early'))).code).toBe(ErrorCode.BAD_ARGUMENT);
   });
 
   it('derives keys as specified (KDF_RK with the root key as salt, HKDF message keys)', async () => {

@@ -59,13 +59,13 @@ function sharedHasher(): Promise<IHasher> {
   return hasherPromise;
 }
 
+/** The parties come from our own records: a wrong type here is a bug (TypeError / RangeError). */
 function checkParty(party: SafetyNumberParty, side: string): void {
-  if (!(party?.key instanceof Uint8Array) || party.key.length === 0) {
-    fail(ErrorCode.BAD_ARGUMENT, `Safety number: ${side} key must be non-empty bytes`);
-  }
-  if (!(party.id instanceof Uint8Array)) {
-    fail(ErrorCode.BAD_ARGUMENT, `Safety number: ${side} id must be bytes`);
-  }
+  if (!(party?.key instanceof Uint8Array))
+    throw new TypeError(`Safety number: ${side} key must be bytes`);
+  if (party.key.length === 0) throw new RangeError(`Safety number: ${side} key must not be empty`);
+  if (!(party.id instanceof Uint8Array))
+    throw new TypeError(`Safety number: ${side} id must be bytes`);
 }
 
 /** The 64-byte iterated hash of one side. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { LOCKED_INBOX_INFO, open, seal } from './sealed-box.ts';
-import { failureCode } from './testing/errors.ts';
 import vector from './vectors/sealed-box.json' with { type: 'json' };
 import { dhKeyPairFromPrivate, generateDhKeyPair } from './x25519.ts';
 
@@ -28,25 +28,24 @@ describe('sealed box (vectors/sealed-box.json)', () => {
     const recipient = await dhKeyPairFromPrivate(fromHex(vector.recipientPrivate));
     const other = await generateDhKeyPair(true);
     const sealed = fromHex((vector.boxes[1] as { sealed: string }).sealed);
-    expect(await failureCode(() => open(other, sealed, vector.info))).toBe(
+    expect((await errorOf(() => open(other, sealed, vector.info))).code).toBe(
       ErrorCode.DECRYPT_FAILED,
     );
     expect(
-      await failureCode(() =>
-        open({ ...other, publicKey: recipient.publicKey }, sealed, vector.info),
-      ),
+      (await errorOf(() => open({ ...other, publicKey: recipient.publicKey }, sealed, vector.info)))
+        .code,
     ).toBe(ErrorCode.DECRYPT_FAILED);
     for (const at of [0, 31, 32, sealed.length - 1]) {
       const flipped = sealed.slice();
       flipped[at] = (flipped[at] as number) ^ 1;
-      expect(await failureCode(() => open(recipient, flipped, vector.info))).toBe(
+      expect((await errorOf(() => open(recipient, flipped, vector.info))).code).toBe(
         ErrorCode.DECRYPT_FAILED,
       );
     }
-    expect(await failureCode(() => open(recipient, sealed, `${vector.info}x`))).toBe(
+    expect((await errorOf(() => open(recipient, sealed, `${vector.info}x`))).code).toBe(
       ErrorCode.DECRYPT_FAILED,
     );
-    expect(await failureCode(() => open(recipient, sealed.subarray(0, 47), vector.info))).toBe(
+    expect((await errorOf(() => open(recipient, sealed.subarray(0, 47), vector.info))).code).toBe(
       ErrorCode.DECRYPT_FAILED,
     );
   });

@@ -100,7 +100,7 @@ async function freshState(
 ): Promise<SenderKeyState> {
   const chainKey = random(CHAIN_KEY_BYTES);
   if (chainKey.length !== CHAIN_KEY_BYTES)
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: random source returned too few bytes');
+    throw new RangeError('Sender key: random source returned too few bytes');
   return {
     distributionId,
     chainId: randomChainId(random, previousChainId),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, toHex, utf8 } from '../bytes.ts';
-import { ErrorCode, isParleyError } from '../errors.ts';
+import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   createDistributionMessage,
   createSenderKey,
@@ -20,14 +21,6 @@ import {
   encryptMany,
   setup,
 } from './testing/sender-key-fixtures.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  await expect(p).rejects.toSatisfy((e: unknown) => isParleyError(e, code));
-}
-
-function throwsWith(fn: () => unknown, code: string): void {
-  expect(fn).toThrow(expect.objectContaining({ code }));
-}
 
 describe('sender keys: formats', () => {
   it('distribution message: version 1, type 4, fixed 90-byte layout', async () => {
@@ -70,60 +63,63 @@ describe('sender keys: formats', () => {
     const message = messages[0] as Bytes;
     const distribution = createDistributionMessage(sender);
     // A distribution is not a group message and the reverse.
-    await rejectsWith(
-      decryptGroupMessage(clock(), record, distribution, aliceIdentity),
+    expect(
+      (await errorOf(() => decryptGroupMessage(clock(), record, distribution, aliceIdentity))).code,
+    ).toBe(ErrorCode.MESSAGE_TYPE);
+    expect(errorOf(() => processDistributionMessage(record, message)).code).toBe(
       ErrorCode.MESSAGE_TYPE,
     );
-    throwsWith(() => processDistributionMessage(record, message), ErrorCode.MESSAGE_TYPE);
     // Pairwise payloads (other type bytes) are never taken as group messages.
     for (const type of [0, 1, 2, 5, 255]) {
       const other = message.slice();
       other[1] = type;
-      await rejectsWith(
-        decryptGroupMessage(clock(), record, other, aliceIdentity),
-        ErrorCode.MESSAGE_TYPE,
-      );
+      expect(
+        (await errorOf(() => decryptGroupMessage(clock(), record, other, aliceIdentity))).code,
+      ).toBe(ErrorCode.MESSAGE_TYPE);
     }
     const v2 = message.slice();
     v2[0] = 2;
-    await rejectsWith(
-      decryptGroupMessage(clock(), record, v2, aliceIdentity),
-      ErrorCode.MESSAGE_VERSION,
-    );
-    await rejectsWith(
-      decryptGroupMessage(clock(), record, message.slice(0, 100), aliceIdentity),
+    expect(
+      (await errorOf(() => decryptGroupMessage(clock(), record, v2, aliceIdentity))).code,
+    ).toBe(ErrorCode.MESSAGE_VERSION);
+    expect(
+      (
+        await errorOf(() =>
+          decryptGroupMessage(clock(), record, message.slice(0, 100), aliceIdentity),
+        )
+      ).code,
+    ).toBe(ErrorCode.MESSAGE_MALFORMED);
+    expect(
+      (await errorOf(() => decryptGroupMessage(clock(), record, new Uint8Array(0), aliceIdentity)))
+        .code,
+    ).toBe(ErrorCode.MESSAGE_MALFORMED);
+    expect(errorOf(() => decodeDistributionMessage(distribution.slice(0, 89))).code).toBe(
       ErrorCode.MESSAGE_MALFORMED,
     );
-    await rejectsWith(
-      decryptGroupMessage(clock(), record, new Uint8Array(0), aliceIdentity),
-      ErrorCode.MESSAGE_MALFORMED,
-    );
-    throwsWith(
-      () => decodeDistributionMessage(distribution.slice(0, 89)),
-      ErrorCode.MESSAGE_MALFORMED,
-    );
-    throwsWith(
-      () => decodeDistributionMessage(concat(distribution, new Uint8Array(1))),
-      ErrorCode.MESSAGE_MALFORMED,
-    );
+    expect(
+      errorOf(() => decodeDistributionMessage(concat(distribution, new Uint8Array(1)))).code,
+    ).toBe(ErrorCode.MESSAGE_MALFORMED);
   });
 
   it('rejects bad arguments with BAD_ARGUMENT', async () => {
     const { sender, record } = await setup();
-    await rejectsWith(createSenderKey(deps, new Uint8Array(15)), ErrorCode.BAD_ARGUMENT);
-    await rejectsWith(
-      encryptGroupMessage(sender, utf8('x'), new Uint8Array(33)),
+    expect((await errorOf(() => createSenderKey(deps, new Uint8Array(15)))).code).toBe(
       ErrorCode.BAD_ARGUMENT,
     );
+    expect(
+      (await errorOf(() => encryptGroupMessage(sender, utf8('x'), new Uint8Array(33)))).code,
+    ).toBe(ErrorCode.BAD_ARGUMENT);
     const { messages } = await encryptMany(sender, 1);
-    await rejectsWith(
-      decryptGroupMessage(clock(), record, messages[0] as Bytes, new Uint8Array(64)),
-      ErrorCode.BAD_ARGUMENT,
-    );
+    expect(
+      (
+        await errorOf(() =>
+          decryptGroupMessage(clock(), record, messages[0] as Bytes, new Uint8Array(64)),
+        )
+      ).code,
+    ).toBe(ErrorCode.BAD_ARGUMENT);
     const other = await createSenderKey(deps, new Uint8Array(16));
-    throwsWith(
-      () => processDistributionMessage(record, createDistributionMessage(other)),
-      ErrorCode.BAD_ARGUMENT,
-    );
+    expect(
+      errorOf(() => processDistributionMessage(record, createDistributionMessage(other))).code,
+    ).toBe(ErrorCode.BAD_ARGUMENT);
   });
 });

@@ -107,7 +107,7 @@ export function encodeDistributionMessage(message: DistributionMessage): Bytes {
     message.chainKey.length !== CHAIN_KEY_BYTES ||
     message.signingPublicKey.length !== ED25519_PUBLIC_KEY_BYTES
   ) {
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: chain key and signing key must be 32 bytes');
+    throw new RangeError('Sender key: chain key and signing key must be 32 bytes');
   }
   const out = new Uint8Array(DISTRIBUTION_MESSAGE_BYTES);
   writeSenderKeyHeader(

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   deserializeSenderKeyRecord,
   deserializeSenderKeyState,
   serializeSenderKeyRecord,
   serializeSenderKeyState,
 } from './sender-key-record.ts';
-import { failureCode } from './testing/errors.ts';
 
 // Stored by the format-1 codec before it moved to ByteWriter/ByteReader: records in
 // users' vaults look like this and must keep decoding to the same values.
@@ -60,12 +60,12 @@ describe('Sender Key state format 1 (stored records stay readable)', () => {
 
   it('keeps refusing damaged stored records with STATE_CORRUPT', async () => {
     const bytes = fromHex(RECORD_V1);
-    expect(await failureCode(() => deserializeSenderKeyRecord(bytes.subarray(0, 50)))).toBe(
+    expect((await errorOf(() => deserializeSenderKeyRecord(bytes.subarray(0, 50)))).code).toBe(
       ErrorCode.STATE_CORRUPT,
     );
     const skippedAfterChain = bytes.slice();
     skippedAfterChain[96] = 9; // skipped iteration 9 on a chain at iteration 5
-    expect(await failureCode(() => deserializeSenderKeyRecord(skippedAfterChain))).toBe(
+    expect((await errorOf(() => deserializeSenderKeyRecord(skippedAfterChain))).code).toBe(
       ErrorCode.STATE_CORRUPT,
     );
   });

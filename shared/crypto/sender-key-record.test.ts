@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, toHex, utf8 } from '../bytes.ts';
-import { ErrorCode, isParleyError } from '../errors.ts';
+import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   deserializeSenderKeyRecord,
   deserializeSenderKeyState,
@@ -9,14 +10,6 @@ import {
 } from './sender-key-record.ts';
 import { decryptGroupMessage, encryptGroupMessage } from './sender-keys.ts';
 import { aliceIdentity, clock, encryptMany, setup } from './testing/sender-key-fixtures.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  await expect(p).rejects.toSatisfy((e: unknown) => isParleyError(e, code));
-}
-
-function throwsWith(fn: () => unknown, code: string): void {
-  expect(fn).toThrow(expect.objectContaining({ code }));
-}
 
 describe('sender keys: persistence', () => {
   it('round-trips records and sender states to versioned bytes', async () => {
@@ -50,7 +43,7 @@ describe('sender keys: persistence', () => {
     // 19 header bytes, 74 chain bytes, then 44-byte skipped keys led by their u32 iteration.
     const twice = bytes.slice();
     twice.set(bytes.subarray(93, 97), 93 + 44);
-    throwsWith(() => deserializeSenderKeyRecord(twice), ErrorCode.STATE_CORRUPT);
+    expect(errorOf(() => deserializeSenderKeyRecord(twice)).code).toBe(ErrorCode.STATE_CORRUPT);
   });
 
   it('rejects other versions, other kinds, truncation and trailing bytes', async () => {
@@ -59,19 +52,28 @@ describe('sender keys: persistence', () => {
     const stateBytes = await serializeSenderKeyState(sender);
     const v2 = bytes.slice();
     v2[0] = 2;
-    throwsWith(() => deserializeSenderKeyRecord(v2), ErrorCode.STATE_VERSION);
-    throwsWith(() => deserializeSenderKeyRecord(stateBytes), ErrorCode.STATE_CORRUPT);
-    await rejectsWith(deserializeSenderKeyState(bytes), ErrorCode.STATE_CORRUPT);
-    for (let cut = 0; cut < bytes.length; cut += 7) {
-      throwsWith(() => deserializeSenderKeyRecord(bytes.slice(0, cut)), ErrorCode.STATE_CORRUPT);
-    }
-    throwsWith(
-      () => deserializeSenderKeyRecord(concat(bytes, new Uint8Array(1))),
+    expect(errorOf(() => deserializeSenderKeyRecord(v2)).code).toBe(ErrorCode.STATE_VERSION);
+    expect(errorOf(() => deserializeSenderKeyRecord(stateBytes)).code).toBe(
       ErrorCode.STATE_CORRUPT,
     );
-    await rejectsWith(deserializeSenderKeyState(stateBytes.slice(0, 100)), ErrorCode.STATE_CORRUPT);
+    expect((await errorOf(() => deserializeSenderKeyState(bytes))).code).toBe(
+      ErrorCode.STATE_CORRUPT,
+    );
+    for (let cut = 0; cut < bytes.length; cut += 7) {
+      expect(errorOf(() => deserializeSenderKeyRecord(bytes.slice(0, cut))).code).toBe(
+        ErrorCode.STATE_CORRUPT,
+      );
+    }
+    expect(errorOf(() => deserializeSenderKeyRecord(concat(bytes, new Uint8Array(1)))).code).toBe(
+      ErrorCode.STATE_CORRUPT,
+    );
+    expect((await errorOf(() => deserializeSenderKeyState(stateBytes.slice(0, 100)))).code).toBe(
+      ErrorCode.STATE_CORRUPT,
+    );
     const mismatched = stateBytes.slice();
     mismatched[60] = (mismatched[60] as number) ^ 1; // public key no longer matches the private key
-    await rejectsWith(deserializeSenderKeyState(mismatched), ErrorCode.STATE_CORRUPT);
+    expect((await errorOf(() => deserializeSenderKeyState(mismatched))).code).toBe(
+      ErrorCode.STATE_CORRUPT,
+    );
   });
 });

@@ -55,15 +55,16 @@ function checkSenderIdentity(identity: Uint8Array): void {
   }
 }
 
+// A caller's type error or a broken clock or random source is a bug, not an outcome
+// (shared/errors.ts): TypeError / RangeError, as in noble.
 function checkBytes(value: Uint8Array, what: string): void {
-  if (!(value instanceof Uint8Array))
-    fail(ErrorCode.BAD_ARGUMENT, `Sender key: ${what} must be bytes`);
+  if (!(value instanceof Uint8Array)) throw new TypeError(`Sender key: ${what} must be bytes`);
 }
 
 function readNow(deps: Pick<SenderKeyDeps, 'now'>): number {
   const now = deps.now();
   if (!Number.isSafeInteger(now) || now < 0)
-    fail(ErrorCode.BAD_ARGUMENT, 'Sender key: clock returned an invalid time');
+    throw new RangeError('Sender key: clock returned an invalid time');
   return now;
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, toHex, utf8 } from '../bytes.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   decryptMessage,
   deserializeSession,
@@ -10,7 +11,6 @@ import {
   serializeSession,
 } from './session.ts';
 import { SESSION_STATE_VERSION } from './session-codec.ts';
-import { failureCode } from './testing/errors.ts';
 import { establish, type Party } from './testing/session-fixtures.ts';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -67,7 +67,7 @@ describe('session state codec', () => {
         `m${i}`,
       );
     }
-    expect(await failureCode(() => decryptMessage(e.bob.deps, restored, sent[4] as Bytes))).toBe(
+    expect((await errorOf(() => decryptMessage(e.bob.deps, restored, sent[4] as Bytes))).code).toBe(
       ErrorCode.DUPLICATE_MESSAGE,
     );
     const a = await send(e.bob, bob, 'back');
@@ -82,14 +82,14 @@ describe('session state codec', () => {
     for (const v of [0, 2, 255]) {
       const changed = Uint8Array.from(bytes);
       changed[0] = v;
-      expect(await failureCode(() => deserializeSession(changed))).toBe(ErrorCode.STATE_VERSION);
+      expect((await errorOf(() => deserializeSession(changed))).code).toBe(ErrorCode.STATE_VERSION);
     }
   });
 
   it('rejects every truncation, trailing bytes and bad fields with STATE_CORRUPT', async () => {
     const e = await establish();
     const bytes = await serializeSession(e.aliceSession); // initiator: has the pending prekey part
-    const corrupt = async (b: Uint8Array) => failureCode(() => deserializeSession(b));
+    const corrupt = async (b: Uint8Array) => (await errorOf(() => deserializeSession(b))).code;
     for (let length = 0; length < bytes.length; length += length < 400 ? 1 : 97) {
       expect(await corrupt(bytes.subarray(0, length))).toBe(ErrorCode.STATE_CORRUPT);
     }

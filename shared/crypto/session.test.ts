@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, fromHex, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import { bundleFromKeySet } from './device-key-set.ts';
 import { encodeIdentity, publicIdentity } from './identity.ts';
 import { MAX_PLAINTEXT_BYTES, MessageType } from './message-format.ts';
@@ -12,7 +13,6 @@ import {
   inspectMessage,
   type Session,
 } from './session.ts';
-import { failure, failureCode } from './testing/errors.ts';
 import { establish, makeParty, type Party } from './testing/session-fixtures.ts';
 import { KeyAgreement } from './x3dh.ts';
 
@@ -88,10 +88,10 @@ describe('session setup', () => {
       },
     };
     expect(
-      await failure(() => createOutgoingSession(alice.deps, alice.keys.identity, bad)),
-    ).toEqual({
+      await errorOf(() => createOutgoingSession(alice.deps, alice.keys.identity, bad)),
+    ).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'signedPreKey.signature',
+      details: { field: 'signedPreKey.signature' },
     });
   });
 });
@@ -120,13 +120,21 @@ describe('prekey messages', () => {
 
   it('a duplicate prekey message is rejected as a duplicate by the existing session', async () => {
     const e = await establish();
-    expect(await failureCode(() => decryptMessage(e.bob.deps, e.bobSession, e.first))).toBe(
+    expect((await errorOf(() => decryptMessage(e.bob.deps, e.bobSession, e.first))).code).toBe(
       ErrorCode.DUPLICATE_MESSAGE,
     );
     expect(
-      await failureCode(() =>
-        acceptIncomingSession(e.bob.deps, e.bob.keys.identity, e.bob.lookup, e.first, e.bobSession),
-      ),
+      (
+        await errorOf(() =>
+          acceptIncomingSession(
+            e.bob.deps,
+            e.bob.keys.identity,
+            e.bob.lookup,
+            e.first,
+            e.bobSession,
+          ),
+        )
+      ).code,
     ).toBe(ErrorCode.DUPLICATE_MESSAGE);
   });
 
@@ -135,12 +143,12 @@ describe('prekey messages', () => {
     const bundle = bundleFromKeySet(e.bob.keys, { oneTimePreKeyIndex: 1 });
     const other = await createOutgoingSession(e.alice.deps, e.alice.keys.identity, bundle);
     const msg = await send(e.alice, other, 'new session');
-    expect(await failureCode(() => decryptMessage(e.bob.deps, e.bobSession, msg.ciphertext))).toBe(
-      ErrorCode.SESSION_NOT_FOUND,
-    );
+    expect(
+      (await errorOf(() => decryptMessage(e.bob.deps, e.bobSession, msg.ciphertext))).code,
+    ).toBe(ErrorCode.SESSION_NOT_FOUND);
     // An initiator never accepts a prekey message through decryptMessage.
     expect(
-      await failureCode(() => decryptMessage(e.alice.deps, e.aliceSession, msg.ciphertext)),
+      (await errorOf(() => decryptMessage(e.alice.deps, e.aliceSession, msg.ciphertext))).code,
     ).toBe(ErrorCode.SESSION_NOT_FOUND);
     // With an unrelated existing session, acceptIncomingSession starts a new one.
     const accepted = await acceptIncomingSession(
@@ -159,7 +167,7 @@ describe('prekey messages', () => {
     const mallory = await makeParty();
     const forged = Uint8Array.from(e.first);
     forged.set(mallory.keys.identity.dh.publicKey, 3);
-    expect(await failureCode(() => decryptMessage(e.bob.deps, e.bobSession, forged))).toBe(
+    expect((await errorOf(() => decryptMessage(e.bob.deps, e.bobSession, forged))).code).toBe(
       ErrorCode.IDENTITY_MISMATCH,
     );
   });
@@ -173,7 +181,7 @@ describe('prekey messages', () => {
     const reply = await send(e.bob, e.bobSession, 'r');
     expect(inspectMessage(reply.ciphertext)).toEqual({ type: MessageType.RATCHET });
     expect(inspectMessage(new Uint8Array([1, 3, 0]))).toEqual({ type: 3 });
-    expect(await failureCode(() => inspectMessage(new Uint8Array([2, 1])))).toBe(
+    expect((await errorOf(() => inspectMessage(new Uint8Array([2, 1])))).code).toBe(
       ErrorCode.MESSAGE_VERSION,
     );
   });
@@ -227,9 +235,11 @@ describe('acceptIncomingSession rejects', () => {
     );
     const { ciphertext } = await send(alice, session, 'x');
     expect(
-      await failureCode(() =>
-        acceptIncomingSession(bob.deps, bob.keys.identity, bob.lookup, tamper(ciphertext)),
-      ),
+      (
+        await errorOf(() =>
+          acceptIncomingSession(bob.deps, bob.keys.identity, bob.lookup, tamper(ciphertext)),
+        )
+      ).code,
     ).toBe(code);
     // The genuine message still works afterwards (nothing was consumed).
     const ok = await acceptIncomingSession(bob.deps, bob.keys.identity, bob.lookup, ciphertext);
@@ -242,9 +252,11 @@ describe('acceptIncomingSession rejects', () => {
     const carol = await makeParty();
     // Carol holds Bob's prekeys (a relay mix-up): the key agreement works, the AD does not.
     expect(
-      await failureCode(() =>
-        acceptIncomingSession(carol.deps, carol.keys.identity, e.bob.lookup, e.first),
-      ),
+      (
+        await errorOf(() =>
+          acceptIncomingSession(carol.deps, carol.keys.identity, e.bob.lookup, e.first),
+        )
+      ).code,
     ).toBe(ErrorCode.DECRYPT_FAILED);
   });
 });
@@ -256,31 +268,39 @@ describe('decryptMessage', () => {
     const m = reply.ciphertext;
     const s = e.aliceSession;
     expect(
-      await failureCode(() =>
-        decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 3]), m.subarray(2))),
-      ),
+      (
+        await errorOf(() =>
+          decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 3]), m.subarray(2))),
+        )
+      ).code,
     ).toBe(ErrorCode.MESSAGE_TYPE);
     expect(
-      await failureCode(() =>
-        decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 4]), m.subarray(2))),
-      ),
+      (
+        await errorOf(() =>
+          decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 4]), m.subarray(2))),
+        )
+      ).code,
     ).toBe(ErrorCode.MESSAGE_TYPE);
     expect(
-      await failureCode(() =>
-        decryptMessage(e.alice.deps, s, concat(new Uint8Array([0]), m.subarray(1))),
-      ),
+      (
+        await errorOf(() =>
+          decryptMessage(e.alice.deps, s, concat(new Uint8Array([0]), m.subarray(1))),
+        )
+      ).code,
     ).toBe(ErrorCode.MESSAGE_VERSION);
-    expect(await failureCode(() => decryptMessage(e.alice.deps, s, new Uint8Array(0)))).toBe(
+    expect((await errorOf(() => decryptMessage(e.alice.deps, s, new Uint8Array(0)))).code).toBe(
       ErrorCode.MESSAGE_MALFORMED,
     );
-    expect(await failureCode(() => decryptMessage(e.alice.deps, s, m.subarray(0, 60)))).toBe(
+    expect((await errorOf(() => decryptMessage(e.alice.deps, s, m.subarray(0, 60)))).code).toBe(
       ErrorCode.MESSAGE_MALFORMED,
     );
     // A type 1 message whose type byte says 2 fails (the type is authenticated, and it no longer parses).
     expect(
-      await failureCode(() =>
-        decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 2]), m.subarray(2))),
-      ),
+      (
+        await errorOf(() =>
+          decryptMessage(e.alice.deps, s, concat(new Uint8Array([1, 2]), m.subarray(2))),
+        )
+      ).code,
     ).toBe(ErrorCode.MESSAGE_MALFORMED);
     expect(text((await decryptMessage(e.alice.deps, s, m)).plaintext)).toBe('r');
   });
@@ -290,7 +310,7 @@ describe('decryptMessage', () => {
     const e2 = await establish();
     const reply = await send(e1.bob, e1.bobSession, 'r');
     expect(
-      await failureCode(() => decryptMessage(e2.alice.deps, e2.aliceSession, reply.ciphertext)),
+      (await errorOf(() => decryptMessage(e2.alice.deps, e2.aliceSession, reply.ciphertext))).code,
     ).toBe(ErrorCode.DECRYPT_FAILED);
   });
 
@@ -309,15 +329,15 @@ describe('decryptMessage', () => {
   it('refuses plaintexts above the limit and non-bytes', async () => {
     const e = await establish();
     expect(
-      await failureCode(() =>
-        encryptMessage(e.bob.deps, e.bobSession, new Uint8Array(MAX_PLAINTEXT_BYTES + 1)),
-      ),
+      (
+        await errorOf(() =>
+          encryptMessage(e.bob.deps, e.bobSession, new Uint8Array(MAX_PLAINTEXT_BYTES + 1)),
+        )
+      ).code,
     ).toBe(ErrorCode.BAD_ARGUMENT);
-    expect(
-      await failureCode(() =>
-        encryptMessage(e.bob.deps, e.bobSession, 'text' as unknown as Uint8Array),
-      ),
-    ).toBe(ErrorCode.BAD_ARGUMENT);
+    await expect(
+      encryptMessage(e.bob.deps, e.bobSession, 'text' as unknown as Uint8Array),
+    ).rejects.toThrow(TypeError);
     const max = await encryptMessage(e.bob.deps, e.bobSession, new Uint8Array(MAX_PLAINTEXT_BYTES));
     expect(
       (await decryptMessage(e.alice.deps, e.aliceSession, max.ciphertext)).plaintext.length,
@@ -338,7 +358,7 @@ describe('decryptMessage', () => {
       return associatedData(draft, draft.length, e.bobSession.sendingAd);
     });
     const forged = encodeMessage(MessageType.RATCHET, [header, r.ciphertext]);
-    expect(await failureCode(() => decryptMessage(e.alice.deps, e.aliceSession, forged))).toBe(
+    expect((await errorOf(() => decryptMessage(e.alice.deps, e.aliceSession, forged))).code).toBe(
       ErrorCode.PADDING_INVALID,
     );
     // Nothing was committed: the genuine message with the same index still decrypts.
@@ -355,7 +375,7 @@ describe('low-order points in messages', () => {
     const reply = await send(e.bob, e.bobSession, 'r');
     const bad = Uint8Array.from(reply.ciphertext);
     bad.set(fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'), 2);
-    expect(await failureCode(() => decryptMessage(e.alice.deps, e.aliceSession, bad))).toBe(
+    expect((await errorOf(() => decryptMessage(e.alice.deps, e.aliceSession, bad))).code).toBe(
       ErrorCode.KEY_LOW_ORDER,
     );
   });

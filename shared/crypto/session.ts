@@ -112,8 +112,10 @@ export async function createOutgoingSession(
 }
 
 function checkPlaintext(plaintext: Uint8Array): void {
+  // A caller's type error is a bug, not an outcome (shared/errors.ts); the size stays a code:
+  // content can grow with what peers sent (group histories).
   if (!(plaintext instanceof Uint8Array))
-    fail(ErrorCode.BAD_ARGUMENT, 'Cannot encrypt: plaintext must be bytes');
+    throw new TypeError('Cannot encrypt: plaintext must be bytes');
   if (plaintext.length > MAX_PLAINTEXT_BYTES) {
     fail(
       ErrorCode.BAD_ARGUMENT,

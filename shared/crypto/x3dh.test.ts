@@ -5,6 +5,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { concat, fromHex, u32be, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
+import { errorOf } from '../testing/errors.ts';
 import {
   bundleFromKeySet,
   type DeviceKeySet,
@@ -23,7 +24,6 @@ import {
   seededDhKeyPairs,
   seededRandom,
 } from './testing/deterministic.ts';
-import { failure, failureCode } from './testing/errors.ts';
 import {
   deriveSharedSecret,
   initiateKeyAgreement,
@@ -148,7 +148,7 @@ describe('key agreement', () => {
     expect(deriveSharedSecret([a, b, c], new Uint8Array(32))).not.toEqual(
       deriveSharedSecret([a, b, c]),
     );
-    expect(() => deriveSharedSecret([a, b])).toThrow(/3 or 4/);
+    expect(() => deriveSharedSecret([a, b])).toThrow(RangeError);
   });
 });
 
@@ -211,8 +211,8 @@ describe('initiator rejects a bad bundle before using it', () => {
     ],
   ])('%s', async (_name, bundle, code, field) => {
     expect(
-      await failure(() => initiateKeyAgreement(depsFor(), alice.set.identity, bundle)),
-    ).toEqual({ code, field });
+      await errorOf(() => initiateKeyAgreement(depsFor(), alice.set.identity, bundle)),
+    ).toMatchObject({ code, details: { field } });
   });
 
   it('an invalid (but correctly signed) ML-KEM key fails with KEY_INVALID', async () => {
@@ -225,10 +225,10 @@ describe('initiator rejects a bad bundle before using it', () => {
     );
     const bundle = { ...good, kemPreKey: { ...kpk, publicKey: unreduced, signature } };
     expect(
-      await failure(() => initiateKeyAgreement(depsFor(), alice.set.identity, bundle)),
-    ).toEqual({
+      await errorOf(() => initiateKeyAgreement(depsFor(), alice.set.identity, bundle)),
+    ).toMatchObject({
       code: ErrorCode.KEY_INVALID,
-      field: 'kemPreKey.publicKey',
+      details: { field: 'kemPreKey.publicKey' },
     });
   });
 });
@@ -247,19 +247,21 @@ describe('responder rejects', () => {
       new Uint8Array(32).fill(8),
     );
     const forged = { ...fields, identity: { ...fields.identity, dh: other.dh.publicKey } };
-    expect(await failure(() => respondKeyAgreement(bob.set.identity, lookup, forged))).toEqual({
+    expect(
+      await errorOf(() => respondKeyAgreement(bob.set.identity, lookup, forged)),
+    ).toMatchObject({
       code: ErrorCode.SIGNATURE_INVALID,
-      field: 'initiatorIdentity.binding',
+      details: { field: 'initiatorIdentity.binding' },
     });
   });
 
   it('a low-order base key', async () => {
     for (const baseKey of [LOW_ORDER, new Uint8Array(32)]) {
       expect(
-        await failure(() => respondKeyAgreement(bob.set.identity, lookup, { ...fields, baseKey })),
-      ).toEqual({
+        await errorOf(() => respondKeyAgreement(bob.set.identity, lookup, { ...fields, baseKey })),
+      ).toMatchObject({
         code: ErrorCode.KEY_LOW_ORDER,
-        field: 'baseKey',
+        details: { field: 'baseKey' },
       });
     }
   });
@@ -270,28 +272,33 @@ describe('responder rejects', () => {
     ['KEM prekey', { kemPreKeyId: 99 }],
   ])('an unknown %s id', async (_name, change) => {
     expect(
-      await failureCode(() =>
-        respondKeyAgreement(bob.set.identity, lookup, { ...fields, ...change }),
-      ),
+      (await errorOf(() => respondKeyAgreement(bob.set.identity, lookup, { ...fields, ...change })))
+        .code,
     ).toBe(ErrorCode.PREKEY_MISSING);
   });
 
   it('ids that exist only in another kind (never resolved across kinds)', async () => {
     // 40 is a one-time prekey id, 4 the signed prekey id, 6 the KEM prekey id.
     expect(
-      await failureCode(() =>
-        respondKeyAgreement(bob.set.identity, lookup, { ...fields, signedPreKeyId: 40 }),
-      ),
+      (
+        await errorOf(() =>
+          respondKeyAgreement(bob.set.identity, lookup, { ...fields, signedPreKeyId: 40 }),
+        )
+      ).code,
     ).toBe(ErrorCode.PREKEY_MISSING);
     expect(
-      await failureCode(() =>
-        respondKeyAgreement(bob.set.identity, lookup, { ...fields, oneTimePreKeyId: 4 }),
-      ),
+      (
+        await errorOf(() =>
+          respondKeyAgreement(bob.set.identity, lookup, { ...fields, oneTimePreKeyId: 4 }),
+        )
+      ).code,
     ).toBe(ErrorCode.PREKEY_MISSING);
     expect(
-      await failureCode(() =>
-        respondKeyAgreement(bob.set.identity, lookup, { ...fields, kemPreKeyId: 4 }),
-      ),
+      (
+        await errorOf(() =>
+          respondKeyAgreement(bob.set.identity, lookup, { ...fields, kemPreKeyId: 4 }),
+        )
+      ).code,
     ).toBe(ErrorCode.PREKEY_MISSING);
   });
 
@@ -300,9 +307,9 @@ describe('responder rejects', () => {
       getPreKey: async (kind, id) =>
         kind === PreKeyKind.SIGNED ? bob.set.oneTimePreKeys[0] : lookup.getPreKey(kind, id),
     };
-    expect(await failureCode(() => respondKeyAgreement(bob.set.identity, confused, fields))).toBe(
-      ErrorCode.KEY_TYPE,
-    );
+    expect(
+      (await errorOf(() => respondKeyAgreement(bob.set.identity, confused, fields))).code,
+    ).toBe(ErrorCode.KEY_TYPE);
   });
 
   it('a different KEM ciphertext gives a different secret (implicit rejection, no error)', async () => {
@@ -349,7 +356,7 @@ describe('one-time ML-KEM prekeys', () => {
     const deleted = memoryPreKeyLookup(
       preKeysOf(set).filter((k) => !(k.kind === PreKeyKind.ONE_TIME_KEM && k.id === 7)),
     );
-    expect(await failure(() => respondKeyAgreement(set.identity, deleted, fields))).toEqual({
+    expect(await errorOf(() => respondKeyAgreement(set.identity, deleted, fields))).toMatchObject({
       code: ErrorCode.PREKEY_MISSING,
     });
   });

@@ -51,7 +51,7 @@ export function deriveSharedSecret(
   kemSecret?: Uint8Array,
 ): Bytes {
   if (dhOutputs.length !== 3 && dhOutputs.length !== 4) {
-    fail(ErrorCode.BAD_ARGUMENT, `Key agreement takes 3 or 4 DH outputs, got ${dhOutputs.length}`);
+    throw new RangeError(`Key agreement takes 3 or 4 DH outputs, got ${dhOutputs.length}`);
   }
   const ikm =
     kemSecret === undefined ? concat(F, ...dhOutputs) : concat(F, ...dhOutputs, kemSecret);

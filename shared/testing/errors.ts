@@ -1,12 +1,29 @@
-/** Test helper: the ParleyError a call throws (anything else it throws, or no error, fails the test). */
+/**
+ * Test helper for expected errors (the one for the whole project, docs/errors.md):
+ * the ParleyError a call throws. A call that returns a promise gives a promise of
+ * it. Anything else thrown is rethrown, so the test fails on the real error; a
+ * call that does not throw fails the test too.
+ */
 import { ParleyError } from '../errors.ts';
 
-export function errorOf(run: () => unknown): ParleyError {
+function expected(e: unknown): ParleyError<string> {
+  if (e instanceof ParleyError) return e;
+  throw e;
+}
+
+function noError(): never {
+  throw new Error('expected a ParleyError, but the call succeeded');
+}
+
+export function errorOf(run: () => PromiseLike<unknown>): Promise<ParleyError<string>>;
+export function errorOf(run: () => unknown): ParleyError<string>;
+export function errorOf(run: () => unknown): ParleyError<string> | Promise<ParleyError<string>> {
+  let result: unknown;
   try {
-    run();
+    result = run();
   } catch (e) {
-    if (e instanceof ParleyError) return e;
-    throw e;
+    return expected(e);
   }
-  throw new Error('expected a ParleyError');
+  if (result instanceof Promise) return result.then(noError, expected);
+  return noError();
 }

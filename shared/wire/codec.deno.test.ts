@@ -36,7 +36,7 @@ Deno.test('frame vectors: same bytes and round trip under Deno', () => {
 });
 
 Deno.test('frame decoding errors under Deno', () => {
-  const cases: [string, string][] = [
+  const cases: [string, ErrorCode][] = [
     ['a2617464', ErrorCode.FRAME_MALFORMED],
     ['a16174c16470696e67', ErrorCode.FRAME_MALFORMED],
     ['a16174646e6f7065', ErrorCode.FRAME_UNKNOWN_TYPE],

@@ -32,8 +32,14 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.DEVICE_EXISTS]: 409,
   [ErrorCode.DEVICE_LIMIT]: 409,
   [ErrorCode.IDENTITY_MISMATCH]: 409,
+  [ErrorCode.PREKEY_LIMIT]: 409,
+  [ErrorCode.DEVICE_MISMATCH]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.QUEUE_FULL]: 507,
+  [ErrorCode.STORAGE_FULL]: 507,
+  // The relay itself
   [ErrorCode.INTERNAL]: 500,
+  [ErrorCode.SHUTTING_DOWN]: 503,
 };
 
 export function httpStatusFor(code: string): number {

@@ -10,10 +10,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../shared/client/testing/harness.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import type { ParleyEvent } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 
-const { onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
+const { onboard, peer, textsOf, peerTexts } = coreTestingOnRelay();
 
 /** The user id the profile's device registered under (kept in plain meta). */
 function userIdOf(p: { meta: { data: Map<string, unknown> } }): string {
@@ -33,12 +34,13 @@ describe('groups through the worker', () => {
     const carol = await peer('carol');
 
     expect(
-      await alice
-        .call('createGroup', { name: 'Trip', members: [bob.handle, 'nobody.here'] })
-        .catch((e: unknown) => [codeOf(e), (e as { details?: unknown }).details]),
-    ).toEqual(['HANDLE_NOT_FOUND', { handle: 'nobody.here' }]);
+      await errorOf(() =>
+        alice.call('createGroup', { name: 'Trip', members: [bob.handle, 'nobody.here'] }),
+      ),
+    ).toMatchObject({ code: 'HANDLE_NOT_FOUND', details: { handle: 'nobody.here' } });
     expect(
-      await alice.call('createGroup', { name: 'Trip', members: [alice.handle] }).catch(codeOf),
+      (await errorOf(() => alice.call('createGroup', { name: 'Trip', members: [alice.handle] })))
+        .code,
     ).toBe('OWN_HANDLE');
 
     const created = await alice.call('createGroup', {
@@ -148,7 +150,7 @@ describe('groups through the worker', () => {
     expect(await peerTexts(carol, id)).not.toContain('after carol left');
 
     // The owner cannot leave without handing ownership over (a group without an owner is invalid).
-    expect(await alice.call('leaveGroup', { conversationId: id }).catch(codeOf)).toBe(
+    expect((await errorOf(() => alice.call('leaveGroup', { conversationId: id }))).code).toBe(
       'GROUP_STATE_INVALID',
     );
     expect(alice.reports).toEqual([]);
@@ -188,7 +190,8 @@ describe('message requests through the worker', () => {
       true,
     );
     expect(
-      await alice.call('sendText', { conversationId: fromEve.id, text: 'no' }).catch(codeOf),
+      (await errorOf(() => alice.call('sendText', { conversationId: fromEve.id, text: 'no' })))
+        .code,
     ).toBe('CONTACT_BLOCKED');
     // The relay refuses her sends to Alice now; a message Dave sends after hers
     // still arrives, so hers had its chance.

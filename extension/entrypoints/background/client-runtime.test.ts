@@ -9,12 +9,14 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
+import type { FetchLike } from '../../../shared/client/deps.ts';
+import { nodeFetch, softAuthenticator, waitFor } from '../../../shared/client/testing/harness.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import type { RegistrationCredentialJson } from '../../lib/protocol.ts';
 import { coreTestingOnRelay } from '../../testing/core-profile.ts';
 import { toRelayStatus } from './worker-client.ts';
 
-const { relay, profile, onboard, peer, textsOf, peerTexts, codeOf } = coreTestingOnRelay();
+const { relay, profile, onboard, peer, textsOf, peerTexts } = coreTestingOnRelay();
 
 describe('the worker on the client core, against the real relay', () => {
   it('onboards, chats both ways with page ids, receipts, notifications, unread and safety numbers', async () => {
@@ -215,40 +217,67 @@ describe('the worker on the client core, against the real relay', () => {
       handle: alice.handle,
     });
     const credential = await softAuthenticator().createCredential(start.publicKey as never);
-    const taken = await other.core
-      .finishRegistration({
-        relayUrl: relay().url,
-        handle: alice.handle,
-        credential: credential as unknown as RegistrationCredentialJson,
-      })
-      .catch(codeOf);
+    const taken = (
+      await errorOf(() =>
+        other.core.finishRegistration({
+          relayUrl: relay().url,
+          handle: alice.handle,
+          credential: credential as unknown as RegistrationCredentialJson,
+        }),
+      )
+    ).code;
     expect(taken).toBe('HANDLE_TAKEN');
-    expect(await alice.call('startConversation', { handle: 'nobody.here' }).catch(codeOf)).toBe(
-      'HANDLE_NOT_FOUND',
-    );
-    expect(await alice.call('startConversation', { handle: alice.handle }).catch(codeOf)).toBe(
-      'OWN_HANDLE',
-    );
+    expect(
+      (await errorOf(() => alice.call('startConversation', { handle: 'nobody.here' }))).code,
+    ).toBe('HANDLE_NOT_FOUND');
+    expect(
+      (await errorOf(() => alice.call('startConversation', { handle: alice.handle }))).code,
+    ).toBe('OWN_HANDLE');
     const missing = 'u:00000000-0000-4000-8000-000000000000';
     expect(
-      await alice.call('getMessages', { conversationId: missing, limit: 5 }).catch(codeOf),
+      (await errorOf(() => alice.call('getMessages', { conversationId: missing, limit: 5 }))).code,
     ).toBe('CONVERSATION_NOT_FOUND');
-    expect(await alice.call('sendText', { conversationId: missing, text: 'x' }).catch(codeOf)).toBe(
-      'CONVERSATION_NOT_FOUND',
-    );
+    expect(
+      (await errorOf(() => alice.call('sendText', { conversationId: missing, text: 'x' }))).code,
+    ).toBe('CONVERSATION_NOT_FOUND');
     // A malformed conversation id is a bad argument, not a blocked contact.
     expect(
-      await alice.call('sendText', { conversationId: 'x:not-a-chat', text: 'x' }).catch(codeOf),
+      (await errorOf(() => alice.call('sendText', { conversationId: 'x:not-a-chat', text: 'x' })))
+        .code,
     ).toBe('BAD_ARGUMENT');
     const bob = await peer('bob');
     const chat = await alice.call('startConversation', { handle: bob.handle });
     expect(
-      await alice.call('markRead', { conversationId: chat.id, upTo: 'not-an-id' }).catch(codeOf),
+      (await errorOf(() => alice.call('markRead', { conversationId: chat.id, upTo: 'not-an-id' })))
+        .code,
     ).toBe('BAD_ARGUMENT');
-    const unreachable = await alice.core
-      .beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' })
-      .catch(codeOf);
+    const unreachable = (
+      await errorOf(() =>
+        alice.core.beginRegistration({ relayUrl: 'http://127.0.0.1:9', handle: 'someone' }),
+      )
+    ).code;
     expect(unreachable).toBe('RELAY_UNREACHABLE');
+  });
+
+  it('passes a refused handle lookup on as the relay said it, not as "your own handle"', async () => {
+    // Plays a relay that refuses one lookup as a bad request: the page must not be told
+    // that the handle is the person's own (only the client, which compares ids, knows that).
+    const refusing: FetchLike = (url, init) =>
+      url.endsWith('/v1/handles/refused.here')
+        ? Promise.resolve(
+            new Response(JSON.stringify({ error: { code: 'BAD_ARGUMENT', message: 'Refused' } }), {
+              status: 400,
+              headers: { 'content-type': 'application/json' },
+            }),
+          )
+        : nodeFetch(url, init);
+    const alice = await onboard('alice', { fetch: refusing });
+    expect(
+      (await errorOf(() => alice.call('startConversation', { handle: 'refused.here' }))).code,
+    ).toBe('BAD_ARGUMENT');
+    expect(
+      await errorOf(() => alice.call('startConversation', { handle: 'nobody.here' })),
+    ).toMatchObject({ code: 'HANDLE_NOT_FOUND', details: { handle: 'nobody.here' } });
   });
 });
 

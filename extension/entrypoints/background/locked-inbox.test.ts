@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fromUtf8, toHex, utf8 } from '../../../shared/bytes.ts';
 import { createMemoryStorage } from '../../../shared/client/store/store.ts';
 import { generateDhKeyPair } from '../../../shared/crypto/x25519.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { memoryMeta, memoryQueue } from '../../testing/fakes.ts';
-import { outcomeOf } from '../../testing/outcome.ts';
 import { INBOX_PUBLIC_META, LockedInbox, openFromInbox, sealForInbox } from './locked-inbox.ts';
 
 describe('sealing to the inbox key', () => {
@@ -13,11 +13,11 @@ describe('sealing to the inbox key', () => {
     expect(fromUtf8(await openFromInbox(inbox, sealed))).toBe('ciphertext frame');
     const other = await generateDhKeyPair(false);
     expect(
-      await outcomeOf(() => openFromInbox({ ...other, publicKey: inbox.publicKey }, sealed)),
+      (await errorOf(() => openFromInbox({ ...other, publicKey: inbox.publicKey }, sealed))).code,
     ).toBe('DECRYPT_FAILED');
     const flipped = sealed.slice();
     flipped[40] = (flipped[40] ?? 0) ^ 1;
-    expect(await outcomeOf(() => openFromInbox(inbox, flipped))).toBe('DECRYPT_FAILED');
+    expect((await errorOf(() => openFromInbox(inbox, flipped))).code).toBe('DECRYPT_FAILED');
   });
 });
 
@@ -26,7 +26,7 @@ describe('LockedInbox', () => {
     const queue = memoryQueue();
     const meta = memoryMeta();
     const inbox = new LockedInbox({ queue, meta, records: createMemoryStorage().records });
-    expect(await outcomeOf(() => inbox.put(utf8('too early')))).toBe('VAULT_NOT_FOUND');
+    expect((await errorOf(() => inbox.put(utf8('too early')))).code).toBe('VAULT_NOT_FOUND');
     await inbox.ensureKeys();
     const publicKey = meta.data.get(INBOX_PUBLIC_META);
     await inbox.ensureKeys(); // idempotent

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../../../shared/bytes.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
-import { outcomeOf } from '../../testing/outcome.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { openRecord, RECORD_FORMAT, sealRecord } from './record-seal.ts';
 
 function newKey(): Promise<CryptoKey> {
@@ -20,7 +20,7 @@ describe('record sealing', () => {
   it('binds the value to its record key', async () => {
     const key = await newKey();
     const sealed = await sealRecord(key, 'session/alice/1', utf8('state'), systemRandom);
-    expect(await outcomeOf(() => openRecord(key, 'session/mallory/1', sealed))).toBe(
+    expect((await errorOf(() => openRecord(key, 'session/mallory/1', sealed))).code).toBe(
       'DECRYPT_FAILED',
     );
   });
@@ -30,14 +30,14 @@ describe('record sealing', () => {
     const sealed = await sealRecord(key, 'k', utf8('value'), systemRandom);
     const flipped = sealed.slice();
     flipped[20] = (flipped[20] ?? 0) ^ 0x80;
-    expect(await outcomeOf(() => openRecord(key, 'k', flipped))).toBe('DECRYPT_FAILED');
-    expect(await outcomeOf(async () => openRecord(await newKey(), 'k', sealed))).toBe(
+    expect((await errorOf(() => openRecord(key, 'k', flipped))).code).toBe('DECRYPT_FAILED');
+    expect((await errorOf(async () => openRecord(await newKey(), 'k', sealed))).code).toBe(
       'DECRYPT_FAILED',
     );
     const future = sealed.slice();
     future[0] = 2;
-    expect(await outcomeOf(() => openRecord(key, 'k', future))).toBe('STATE_CORRUPT');
-    expect(await outcomeOf(() => openRecord(key, 'k', sealed.subarray(0, 20)))).toBe(
+    expect((await errorOf(() => openRecord(key, 'k', future))).code).toBe('STATE_CORRUPT');
+    expect((await errorOf(() => openRecord(key, 'k', sealed.subarray(0, 20)))).code).toBe(
       'STATE_CORRUPT',
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from '../../testing/outcome.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { probeRelay } from './relay-probe.ts';
 
 function deps(fetchImpl: typeof fetch, permitted = true) {
@@ -25,9 +25,11 @@ describe('probeRelay', () => {
     const down = deps(async () => {
       throw new TypeError('Failed to fetch');
     });
-    expect(await outcomeOf(() => probeRelay('http://127.0.0.1:9', down))).toBe('RELAY_UNREACHABLE');
+    expect((await errorOf(() => probeRelay('http://127.0.0.1:9', down))).code).toBe(
+      'RELAY_UNREACHABLE',
+    );
     const broken = deps(async () => new Response('no', { status: 503 }));
-    expect(await outcomeOf(() => probeRelay('http://127.0.0.1:8787', broken))).toBe(
+    expect((await errorOf(() => probeRelay('http://127.0.0.1:8787', broken))).code).toBe(
       'RELAY_UNREACHABLE',
     );
   });
@@ -36,7 +38,7 @@ describe('probeRelay', () => {
     const never = deps(async () => {
       throw new Error('must not fetch');
     }, false);
-    expect(await outcomeOf(() => probeRelay('https://relay.example', never))).toBe(
+    expect((await errorOf(() => probeRelay('https://relay.example', never))).code).toBe(
       'RELAY_PERMISSION_DENIED',
     );
   });

@@ -5,6 +5,7 @@
  *
  * Runs in: the service worker.
  */
+import { ErrorCode } from '../../../shared/errors.ts';
 import { ExtErrorCode, extError } from '../../lib/errors.ts';
 import type { RelayCheck } from '../../lib/protocol.ts';
 
@@ -34,10 +35,10 @@ export async function probeRelay(relayUrl: string, deps: ProbeDeps): Promise<Rel
       cache: 'no-store',
     });
   } catch {
-    throw extError(ExtErrorCode.RELAY_UNREACHABLE, 'The relay could not be reached', { origin });
+    throw extError(ErrorCode.RELAY_UNREACHABLE, 'The relay could not be reached', { origin });
   }
   if (!response.ok) {
-    throw extError(ExtErrorCode.RELAY_UNREACHABLE, 'The relay answered with an error', {
+    throw extError(ErrorCode.RELAY_UNREACHABLE, 'The relay answered with an error', {
       origin,
       status: response.status,
     });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { equalBytes, toHex, utf8 } from '../../../shared/bytes.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { ParleyError } from '../../../shared/errors.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import type { VaultState } from '../../lib/protocol.ts';
 import { memorySession } from '../../testing/fakes.ts';
-import { outcomeOf } from '../../testing/outcome.ts';
 import { parseHeader, Vault, type VaultHeader } from './vault.ts';
 import type { Argon2Params } from './vault-crypto.ts';
 import { SESSION_VAULT_KEY, sessionVaultStore } from './vault-session.ts';
@@ -59,7 +59,7 @@ describe('Vault with a passkey PRF output', () => {
 
     vault.lock();
     expect(await vault.state()).toBe('locked');
-    expect(await outcomeOf(() => vault.key())).toBe('VAULT_LOCKED');
+    expect((await errorOf(() => vault.key())).code).toBe('VAULT_LOCKED');
 
     await vault.unlock({ method: 'prf', credentialId, prfOutput });
     expect(equalBytes(await encryptProbe(vault.key()), before)).toBe(true);
@@ -84,17 +84,22 @@ describe('Vault with a passkey PRF output', () => {
     await vault.create({ method: 'prf', credentialId, prfSalt: systemRandom(32), prfOutput });
     vault.lock();
     expect(
-      await outcomeOf(() =>
-        vault.unlock({ method: 'prf', credentialId, prfOutput: systemRandom(32) }),
-      ),
+      (
+        await errorOf(() =>
+          vault.unlock({ method: 'prf', credentialId, prfOutput: systemRandom(32) }),
+        )
+      ).code,
     ).toBe('VAULT_WRONG_SECRET');
     expect(
-      await outcomeOf(() =>
-        vault.unlock({ method: 'prf', credentialId: 'b3RoZXItY3JlZGVudGlhbA', prfOutput }),
-      ),
+      (
+        await errorOf(() =>
+          vault.unlock({ method: 'prf', credentialId: 'b3RoZXItY3JlZGVudGlhbA', prfOutput }),
+        )
+      ).code,
     ).toBe('VAULT_WRONG_SECRET');
     expect(
-      await outcomeOf(() => vault.unlock({ method: 'passphrase', passphrase: 'whatever it is' })),
+      (await errorOf(() => vault.unlock({ method: 'passphrase', passphrase: 'whatever it is' })))
+        .code,
     ).toBe('VAULT_METHOD_MISMATCH');
     expect(await vault.state()).toBe('locked');
   });
@@ -129,16 +134,16 @@ describe('Vault with a passkey PRF output', () => {
     const reopened = newVault(memoryHeaders());
     reopened.headers.poke({ ...header, wrappers: [{ ...wrapper, wrappedKey: flipped }] });
     expect(
-      await outcomeOf(() => reopened.vault.unlock({ method: 'prf', credentialId, prfOutput })),
+      (await errorOf(() => reopened.vault.unlock({ method: 'prf', credentialId, prfOutput }))).code,
     ).toBe('VAULT_WRONG_SECRET');
   });
 
   it('refuses a second vault and unlocking a missing one', async () => {
     const { vault } = newVault();
-    expect(await outcomeOf(() => vault.unlock({ method: 'passphrase', passphrase: 'x' }))).toBe(
-      'VAULT_NOT_FOUND',
-    );
-    expect(await outcomeOf(() => vault.unlockOptions('id'))).toBe('VAULT_NOT_FOUND');
+    expect(
+      (await errorOf(() => vault.unlock({ method: 'passphrase', passphrase: 'x' }))).code,
+    ).toBe('VAULT_NOT_FOUND');
+    expect((await errorOf(() => vault.unlockOptions('id'))).code).toBe('VAULT_NOT_FOUND');
     await vault.create({
       method: 'prf',
       credentialId,
@@ -146,14 +151,16 @@ describe('Vault with a passkey PRF output', () => {
       prfOutput: systemRandom(32),
     });
     expect(
-      await outcomeOf(() =>
-        vault.create({
-          method: 'prf',
-          credentialId,
-          prfSalt: systemRandom(32),
-          prfOutput: systemRandom(32),
-        }),
-      ),
+      (
+        await errorOf(() =>
+          vault.create({
+            method: 'prf',
+            credentialId,
+            prfSalt: systemRandom(32),
+            prfOutput: systemRandom(32),
+          }),
+        )
+      ).code,
     ).toBe('VAULT_EXISTS');
   });
 
@@ -167,7 +174,7 @@ describe('Vault with a passkey PRF output', () => {
     });
     await vault.destroy();
     expect(await vault.state()).toBe('none');
-    expect(await outcomeOf(() => vault.key())).toBe('VAULT_LOCKED');
+    expect((await errorOf(() => vault.key())).code).toBe('VAULT_LOCKED');
     expect(states).toEqual(['unlocked', 'none']);
   });
 });
@@ -179,9 +186,11 @@ describe('Vault with a passphrase (Argon2id)', () => {
     expect(headers.peek()?.wrappers[0]).toMatchObject({ kind: 'passphrase', argon2: FAST });
     vault.lock();
     expect(
-      await outcomeOf(() =>
-        vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery stapler' }),
-      ),
+      (
+        await errorOf(() =>
+          vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery stapler' }),
+        )
+      ).code,
     ).toBe('VAULT_WRONG_SECRET');
     expect(await vault.state()).toBe('locked');
     await vault.unlock({ method: 'passphrase', passphrase: 'correct horse battery staple' });
@@ -243,7 +252,8 @@ describe('parseHeader', () => {
         ],
       },
     ];
-    for (const raw of bad) expect(await outcomeOf(() => parseHeader(raw))).toBe('VAULT_CORRUPT');
+    for (const raw of bad)
+      expect((await errorOf(() => parseHeader(raw))).code).toBe('VAULT_CORRUPT');
   });
 });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContactView, ConversationView, MessageView } from '../../../shared/client/client.ts';
 import type { GroupView } from '../../../shared/client/groups/group-api.ts';
-import { ParleyError } from '../../../shared/errors.ts';
+import { errorOf } from '../../../shared/testing/errors.ts';
 import { parseRequest } from './requests/table.ts';
 import {
   messageIdOf,
@@ -35,15 +35,6 @@ function coreMessage(over: Partial<MessageView> = {}): MessageView {
   };
 }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (e) {
-    return e instanceof ParleyError ? e.code : 'other';
-  }
-}
-
 describe('message ids', () => {
   it('round-trip between record keys and page ids, which the request schema accepts', () => {
     fc.assert(
@@ -65,8 +56,8 @@ describe('message ids', () => {
 
   it('refuse ids that are not message ids, and keys of another conversation', () => {
     for (const bad of ['', 'x', `${'1'.repeat(16)}.${'g'.repeat(32)}`, `1.${hex32}`, '../x'])
-      expect(codeOf(() => messageKeyFromId(bad, conv))).toBe('BAD_ARGUMENT');
-    expect(codeOf(() => messageIdOf(`msg/u:other/0000000000000001/${hex32}`, conv))).toBe(
+      expect(errorOf(() => messageKeyFromId(bad, conv)).code).toBe('BAD_ARGUMENT');
+    expect(errorOf(() => messageIdOf(`msg/u:other/0000000000000001/${hex32}`, conv)).code).toBe(
       'STATE_CORRUPT',
     );
   });
@@ -220,7 +211,7 @@ describe('views', () => {
     expect(toContactView(contact, presence).presence).toEqual(presence);
     // Presence belongs to accepted contacts only.
     expect(toContactView({ ...contact, status: 'request' }, presence).presence).toBeNull();
-    expect(codeOf(() => toContactView({ ...contact, safetyNumber: null }))).toBe('NOT_FOUND');
+    expect(errorOf(() => toContactView({ ...contact, safetyNumber: null })).code).toBe('NOT_FOUND');
   });
 
   it('shows a group with handles, owner first, and our own entry named as us', () => {

@@ -6,7 +6,7 @@
  * host (host.ts), then its events.
  */
 import { fromHex } from '../../bytes.ts';
-import { ErrorCode, fail } from '../../errors.ts';
+import { ErrorCode, fail, isParleyError } from '../../errors.ts';
 import { normalizeHandle } from '../../wire/handle.ts';
 import {
   ContactStatus,
@@ -51,15 +51,26 @@ export function createConversationApi(host: ConversationApiHost) {
     return host.viewConversation(c);
   }
 
+  /** The relay's answer for a handle; HANDLE_NOT_FOUND (with the handle) when nobody has it. */
   async function lookupHandle(handle: string): Promise<{ user: string; handle: string }> {
-    return host.requireApi().lookupHandle(normalizeHandle(handle));
+    const canonical = normalizeHandle(handle);
+    try {
+      return await host.requireApi().lookupHandle(canonical);
+    } catch (e) {
+      if (isParleyError(e, ErrorCode.NOT_FOUND))
+        fail(ErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle: canonical });
+      throw e;
+    }
   }
 
-  /** Finds the user by handle and opens (or returns) the direct conversation; records their identity. */
+  /**
+   * Finds the user by handle and opens (or returns) the direct conversation; records their
+   * identity. HANDLE_NOT_FOUND when nobody has the handle, OWN_HANDLE when it is ours.
+   */
   async function startConversation(handle: string): Promise<ConversationView> {
     const ctx = host.requireSessions();
     const found = await lookupHandle(handle);
-    if (found.user === ctx.account.userId) fail(ErrorCode.BAD_ARGUMENT, 'That is your own handle');
+    if (found.user === ctx.account.userId) fail(ErrorCode.OWN_HANDLE, 'That is your own handle');
     const directory = await ctx.api.deviceList(found.user);
     const conversation = await transact(async (batch) => {
       const contact =

@@ -30,6 +30,7 @@
 import * as v from 'valibot';
 import type { Bytes } from '../../bytes.ts';
 import { decodeMessage } from '../../crypto/message-format.ts';
+import { ErrorCode } from '../../errors.ts';
 import type { DeliverFrame } from '../../wire/frames.ts';
 import { MessageState } from '../conversations/conversations.ts';
 import { advanceMessage } from '../conversations/messages.ts';
@@ -66,8 +67,6 @@ export const MAX_RESENDS = 3;
 export const SENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** At most this many sent contents are kept (the oldest go first). */
 export const SENT_MAX = 1000;
-/** Error code on a message a recipient could not decrypt and that could not be sent again. */
-export const NOT_DECRYPTED = 'NOT_DECRYPTED';
 
 export interface RetryContext {
   readonly sessions: SessionContext;
@@ -273,7 +272,7 @@ export async function receiveRetry(
   const now = deps.now();
   const fail = async () => {
     const failed = await advanceMessage(batch, account.userId, record.msg, MessageState.FAILED, {
-      error: NOT_DECRYPTED,
+      error: ErrorCode.NOT_DECRYPTED,
     });
     return {
       effects: failed === undefined ? [] : [{ type: 'message-state' as const, message: failed }],

@@ -7,7 +7,7 @@
  * with its own batch; message state changes are reported after the write.
  */
 import type { Random } from '../../crypto/random.ts';
-import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
+import { ErrorCode, isParleyError, isRetryable, ParleyError } from '../../errors.ts';
 import type { MismatchFrame } from '../../wire/frames.ts';
 import { MessageState } from '../conversations/conversations.ts';
 import { advanceMessage, type MessageRecord } from '../conversations/messages.ts';
@@ -207,11 +207,5 @@ function messageOf(entry: OutboxEntry): Uint8Array | undefined {
 }
 
 function isTransient(e: unknown): boolean {
-  return (
-    e instanceof ParleyError &&
-    (e.code === ErrorCode.RELAY_UNREACHABLE ||
-      e.code === ErrorCode.RATE_LIMITED ||
-      e.code === ErrorCode.INTERNAL ||
-      e.code === 'SHUTTING_DOWN')
-  );
+  return e instanceof ParleyError && isRetryable(e.code);
 }

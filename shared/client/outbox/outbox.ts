@@ -17,7 +17,7 @@
  */
 import * as v from 'valibot';
 import { toHex } from '../../bytes.ts';
-import { ErrorCode } from '../../errors.ts';
+import { ErrorCode, isRetryable } from '../../errors.ts';
 import type { SendRecipient } from '../../wire/frames.ts';
 import { backoffDelay } from '../relay/backoff.ts';
 import type { Batch } from '../store/batch.ts';
@@ -194,15 +194,6 @@ export type OutboxDecision =
   /** Give up: delete the entry; a message becomes `failed` with `code`. */
   | { readonly action: 'fail'; readonly code: string };
 
-/** Relay errors that say "try again later" rather than "this frame is wrong". */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.INTERNAL,
-  ErrorCode.RATE_LIMITED,
-  'SHUTTING_DOWN',
-  // The socket's unlock proof had not reached the relay yet: sent again once it has.
-  ErrorCode.SEND_NOT_ALLOWED,
-]);
-
 export function decideOutboxAnswer(
   entry: Pick<OutboxEntry, 'mismatches' | 'attempts'>,
   answer: OutboxAnswer,
@@ -214,10 +205,14 @@ export function decideOutboxAnswer(
       return { action: 'done' };
     case 'mismatch':
       return entry.mismatches + 1 >= MAX_MISMATCH_ROUNDS
-        ? { action: 'fail', code: 'DEVICE_MISMATCH' }
+        ? { action: 'fail', code: ErrorCode.DEVICE_MISMATCH }
         : { action: 'fix' };
     case 'error': {
-      if (!TRANSIENT_CODES.has(answer.code)) return { action: 'fail', code: answer.code };
+      // Relay errors that say "try again later" rather than "this frame is wrong", and
+      // SEND_NOT_ALLOWED: the socket's unlock proof had not reached the relay yet, so the
+      // entry is sent again once it has.
+      if (!isRetryable(answer.code) && answer.code !== ErrorCode.SEND_NOT_ALLOWED)
+        return { action: 'fail', code: answer.code };
       const wait = Math.max(backoffDelay(entry.attempts + 1, jitter), answer.retryAfterMs ?? 0);
       return { action: 'retry', notBefore: now + wait };
     }

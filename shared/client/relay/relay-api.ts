@@ -76,7 +76,7 @@ export interface CallInput<N extends RouteName> {
 }
 
 /** An error answer from the relay: the relay's code plus the HTTP status. */
-export class RelayRequestError extends ParleyError {
+export class RelayRequestError extends ParleyError<string> {
   readonly status: number;
   /** From Retry-After on 429 answers. */
   readonly retryAfterMs: number | undefined;
@@ -246,7 +246,7 @@ export class RelayApi {
   #errorFrom(
     response: { status: number; headers: { get(name: string): string | null } },
     raw: Uint8Array,
-  ): ParleyError {
+  ): RelayRequestError {
     const retryHeader = response.headers.get('retry-after');
     const retrySeconds = retryHeader === null ? Number.NaN : Number(retryHeader);
     const retryAfterMs = Number.isFinite(retrySeconds)

@@ -11,7 +11,8 @@ import { decodeMessage } from '../../crypto/message-format.ts';
 import { PreKeyKind } from '../../crypto/prekeys.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import { createOutgoingSession, encryptMessage } from '../../crypto/session.ts';
-import { ErrorCode, isParleyError } from '../../errors.ts';
+import { ErrorCode } from '../../errors.ts';
+import { errorOf } from '../../testing/errors.ts';
 import { Batch } from '../store/batch.ts';
 import { createMemoryStorage } from '../store/store.ts';
 import { localAccount, offlineSessionContext } from '../testing/local-account.ts';
@@ -20,15 +21,6 @@ import { decryptFrom, dropDeviceSession } from './sessions.ts';
 const ALICE = '0a0a0a0a-0000-4000-8000-00000000000a';
 const BOB = '0b0b0b0b-0000-4000-8000-00000000000b';
 const deps = { random: systemRandom, now: () => Date.now() };
-
-async function codeOf(f: () => Promise<unknown>): Promise<string> {
-  try {
-    await f();
-  } catch (e) {
-    return isParleyError(e) ? e.code : `non-Parley ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe('one-time ML-KEM prekeys in session setup', () => {
   it('open a session once, are deleted with it, and a replay of the first message fails cleanly', async () => {
@@ -66,7 +58,7 @@ describe('one-time ML-KEM prekeys in session setup', () => {
     expect(await bobStore.records.get('prekey/kem/0000000001')).toBeDefined();
 
     // The same prekey message again: a duplicate of the session it made, nothing changed.
-    expect(await codeOf(() => receive(first))).toBe(ErrorCode.DUPLICATE_MESSAGE);
+    expect((await errorOf(() => receive(first))).code).toBe(ErrorCode.DUPLICATE_MESSAGE);
     const second = await send('still here');
     expect(new TextDecoder().decode((await receive(second)).plaintext)).toBe('still here');
 
@@ -74,7 +66,7 @@ describe('one-time ML-KEM prekeys in session setup', () => {
     const batch = new Batch(bobStore.records);
     dropDeviceSession(ctx, batch, ALICE, 1);
     await batch.commit();
-    expect(await codeOf(() => receive(first))).toBe(ErrorCode.PREKEY_MISSING);
+    expect((await errorOf(() => receive(first))).code).toBe(ErrorCode.PREKEY_MISSING);
   });
 
   it('keep the last-resort ML-KEM prekey after a session made with it', async () => {

@@ -4,8 +4,6 @@
  * Runs in: the service worker and Node (tests).
  */
 import * as v from 'valibot';
-import { ErrorCode, ParleyError } from '../../../../shared/errors.ts';
-import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import type { ConversationSummary, MessageView } from '../../../lib/protocol.ts';
 import { inConversation } from '../chat-views.ts';
 import { messageKeyFromId } from '../views.ts';
@@ -15,20 +13,6 @@ import { request } from './row.ts';
 const inChat = v.strictObject({ conversationId: id });
 const ofUser = v.strictObject({ userId: id });
 
-/** A handle lookup's answers, under the codes pages have sentences for. */
-async function lookup<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (!(e instanceof ParleyError)) throw e;
-    if (e.code === ErrorCode.NOT_FOUND)
-      throw extError(ExtErrorCode.HANDLE_NOT_FOUND, 'No user with that handle');
-    if (e.code === ErrorCode.BAD_ARGUMENT)
-      throw extError(ExtErrorCode.OWN_HANDLE, 'That is your own handle');
-    throw e;
-  }
-}
-
 export const chatRequests = {
   listConversations: request({
     input: none,
@@ -36,12 +20,15 @@ export const chatRequests = {
     run: ({ views }): Promise<readonly ConversationSummary[]> => views.conversations(),
   }),
 
-  /** Errors: HANDLE_NOT_FOUND, RELAY_UNREACHABLE. Returns the existing conversation if there is one. */
+  /**
+   * Errors: HANDLE_NOT_FOUND (with the handle), OWN_HANDLE, RELAY_UNREACHABLE: the client
+   * core's own codes. Returns the existing conversation if there is one.
+   */
   startConversation: request({
     input: v.strictObject({ handle }),
     unlocked: true,
     run: async ({ client, views }, input): Promise<ConversationSummary> =>
-      views.summary(await lookup(() => client.startConversation(input.handle))),
+      views.summary(await client.startConversation(input.handle)),
   }),
 
   getMessages: request({

@@ -208,7 +208,11 @@ export const vaultUnlockSecret = v.variant('method', [
 ]);
 
 /** Human-readable and secret-free: names the field and the rule, never the value. */
-export function describeIssue(issue: v.BaseIssue<unknown>): { path: string; message: string } {
+export function describeIssue(issue: v.BaseIssue<unknown>): {
+  path: string;
+  reason: string;
+  message: string;
+} {
   const path = v.getDotPath(issue) ?? '';
   const rule =
     issue.kind === 'schema' && issue.type !== 'custom'
@@ -219,6 +223,7 @@ export function describeIssue(issue: v.BaseIssue<unknown>): { path: string; mess
     : issue.message;
   return {
     path,
+    reason,
     message: path === '' ? `Invalid request: ${reason}` : `Invalid ${path}: ${reason}`,
   };
 }

@@ -8,7 +8,6 @@
 import * as v from 'valibot';
 import type { ParleyClient } from '../../../../shared/client/parley-client.ts';
 import { ErrorCode, ParleyError } from '../../../../shared/errors.ts';
-import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import type { ConversationSummary, GroupView } from '../../../lib/protocol.ts';
 import { inConversation } from '../chat-views.ts';
 import { groupName, handles, id, role } from './fields.ts';
@@ -17,18 +16,14 @@ import { request } from './row.ts';
 const inGroup = v.strictObject({ conversationId: id });
 
 /**
- * Looks every handle up first so a wrong one is named (the client core would
- * only say NOT_FOUND), and refuses our own.
+ * Looks every handle up first so a wrong one is named (HANDLE_NOT_FOUND with
+ * the handle, from the client core), and refuses our own.
  */
 async function checkHandles(client: ParleyClient, list: readonly string[]): Promise<void> {
   const own = client.account()?.userId;
   for (const handle of list) {
-    const found = await client.lookupHandle(handle).catch((e: unknown) => {
-      if (e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)
-        throw extError(ExtErrorCode.HANDLE_NOT_FOUND, 'No user with that handle', { handle });
-      throw e;
-    });
-    if (found.user === own) throw extError(ExtErrorCode.OWN_HANDLE, 'That is your own handle');
+    const found = await client.lookupHandle(handle);
+    if (found.user === own) throw new ParleyError(ErrorCode.OWN_HANDLE, 'That is your own handle');
   }
 }
 

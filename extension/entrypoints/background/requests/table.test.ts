@@ -1,19 +1,18 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../../../../shared/errors.ts';
+import { errorOf } from '../../../../shared/testing/errors.ts';
 import { relayUrl } from './fields.ts';
 import { parseRequest, REQUEST_TYPES, requests } from './table.ts';
 
-function invalid(run: () => unknown): { path: string; message: string } {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ParleyError && e.code === 'BODY_INVALID') {
-      return { path: String(e.details?.path ?? ''), message: e.message };
-    }
-    throw e;
-  }
-  throw new Error('accepted');
+/** The BODY_INVALID a payload is refused with: the field's path and the (logged) message. */
+function invalid(run: () => unknown): { path: string; reason: string; message: string } {
+  const e = errorOf(run);
+  expect(e.code).toBe('BODY_INVALID');
+  return {
+    path: String(e.details?.path ?? ''),
+    reason: String(e.details?.reason ?? ''),
+    message: e.message,
+  };
 }
 
 const credential = {
@@ -119,7 +118,11 @@ describe('the request table', () => {
     const problem = invalid(() =>
       parseRequest('unlock', { method: 'passphrase', passphrase: 12345 }),
     );
-    expect(problem).toEqual({ path: 'passphrase', message: 'Invalid passphrase: must be string' });
+    expect(problem).toEqual({
+      path: 'passphrase',
+      reason: 'must be string',
+      message: 'Invalid passphrase: must be string',
+    });
     const unknown = invalid(() => parseRequest('unlock', { method: 'magic' }));
     expect(unknown.path).toBe('method');
     expect(unknown.message).not.toContain('magic');

@@ -48,7 +48,8 @@ function rowOf(type: RequestType): AnyRow {
 
 /**
  * Validates a payload against its row's schema; throws BODY_INVALID naming
- * the first offending field. valibot's own messages quote the received
+ * the first offending field (details: the request type, the field's `path`,
+ * and the `reason`: the rule it broke). valibot's own messages quote the received
  * value, which could be a passphrase, so they are never passed on verbatim.
  */
 export function parseRequest<K extends RequestType>(
@@ -58,9 +59,16 @@ export function parseRequest<K extends RequestType>(
   const result = v.safeParse(rowOf(type).input, data);
   if (result.success) return result.output as v.InferOutput<RequestTable[K]['input']>;
   const first = result.issues[0];
-  const { path, message } =
-    first === undefined ? { path: '', message: 'Invalid request' } : describeIssue(first);
-  throw new ParleyError(ErrorCode.BODY_INVALID, message, path === '' ? { type } : { type, path });
+  const { path, reason, message } =
+    first === undefined
+      ? { path: '', reason: 'failed', message: 'Invalid request' }
+      : describeIssue(first);
+  // Pages render from `path` and `reason` (docs/errors.md), never from the message.
+  throw new ParleyError(
+    ErrorCode.BODY_INVALID,
+    message,
+    path === '' ? { type, reason } : { type, path, reason },
+  );
 }
 
 /** The locked gate, then the handler, for an input that already passed its schema. */

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, ParleyError } from '../../shared/errors.ts';
+import { errorOf } from '../../shared/testing/errors.ts';
+import { parseRequest } from '../entrypoints/background/requests/table.ts';
+import { describeError, fromWireError, toWireError } from './errors.ts';
+
+describe('describeError', () => {
+  it('renders an invalid field from the code and its details, never from the message', () => {
+    const e = new ParleyError(ErrorCode.BODY_INVALID, 'Invalid relayUrl: (logged text)', {
+      type: 'checkRelay',
+      path: 'relayUrl',
+      reason: 'must use https (plain http only for 127.0.0.1 or localhost)',
+    });
+    expect(describeError(e)).toBe(
+      'The relay address must use https (plain http only for 127.0.0.1 or localhost).',
+    );
+    expect(describeError(new ParleyError(ErrorCode.BODY_INVALID, 'Invalid passphrase: x'))).toBe(
+      'That input is not valid.',
+    );
+  });
+
+  it('says which rule a refused relay address broke, as the onboarding page shows it', () => {
+    const refused = errorOf(() => parseRequest('checkRelay', { relayUrl: 'http://relay.example' }));
+    expect(describeError(fromWireError(toWireError(refused)))).toBe(
+      'The relay address must use https (plain http only for 127.0.0.1 or localhost).',
+    );
+  });
+
+  it('names the handle nobody has, from the details', () => {
+    const e = new ParleyError(ErrorCode.HANDLE_NOT_FOUND, 'No user', { handle: 'nobody.here' });
+    expect(describeError(e)).toBe('Nobody called @nobody.here is on this relay.');
+  });
+
+  it('renders what crossed from the worker the same way', () => {
+    const sent = new ParleyError(ErrorCode.BODY_INVALID, 'Invalid handle: x', {
+      path: 'handle',
+      reason: 'must be a handle',
+    });
+    expect(describeError(fromWireError(toWireError(sent)))).toBe('The handle must be a handle.');
+    expect(describeError(new Error('anything'))).toBe('Something went wrong. Try again.');
+  });
+});
