@@ -106,6 +106,35 @@ async function trio(): Promise<{ alice: Member; bob: Member; carol: Member; grou
   return { alice, bob, carol, group };
 }
 
+/**
+ * A plain member (`forger`) signs a successor of the group's state in which
+ * they are the owner, the real owner a member, and `victim` a member, and
+ * sends it to `victim` only.
+ */
+async function sendForgedTakeover(
+  forger: ParleyClient,
+  group: string,
+  realOwner: string,
+  victim: string,
+): Promise<void> {
+  await forger.dangerousTestOnly.sendGroupState({
+    conversationId: group,
+    recipients: [victim],
+    state: (head, own, now, keyFor) =>
+      nextState(
+        head,
+        own,
+        now,
+        (d) => {
+          d.members.set(own, GroupRole.OWNER);
+          d.members.set(realOwner, GroupRole.MEMBER);
+          d.members.set(victim, GroupRole.MEMBER);
+        },
+        keyFor,
+      ),
+  });
+}
+
 /** What a malicious relay would do: hand `frame`'s shared body to `to` anyway. */
 async function handOver(to: Member, from: Member, frame: SendFrame & { body: Uint8Array }) {
   await to.client.ingestFrame(
@@ -454,22 +483,7 @@ describe('groups with a real relay', () => {
     await waitVersion(carol.client, group, 2);
     const refusedByCarol = collect(carol.client, 'group-rejected');
     // Bob (a plain member) signs a successor in which HE is the owner and Carol is back.
-    await bob.client.dangerousTestOnly.sendGroupState({
-      conversationId: group,
-      recipients: [carol.userId],
-      state: (head, own, now, keyFor) =>
-        nextState(
-          head,
-          own,
-          now,
-          (d) => {
-            d.members.set(own, GroupRole.OWNER);
-            d.members.set(alice.userId, GroupRole.MEMBER);
-            d.members.set(carol.userId, GroupRole.MEMBER);
-          },
-          keyFor,
-        ),
-    });
+    await sendForgedTakeover(bob.client, group, alice.userId, carol.userId);
     await waitFor(() => refusedByCarol.length > 0, 'forged re-add refused');
     expect(refusedByCarol[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
     expect((await carol.client.getGroup(group)).active).toBe(false);
@@ -485,22 +499,7 @@ describe('groups with a real relay', () => {
     const { alice, bob, group } = await trio();
     const eve = await user('eve');
     const refusedByEve = collect(eve.client, 'group-rejected');
-    await bob.client.dangerousTestOnly.sendGroupState({
-      conversationId: group,
-      recipients: [eve.userId],
-      state: (head, own, now, keyFor) =>
-        nextState(
-          head,
-          own,
-          now,
-          (d) => {
-            d.members.set(own, GroupRole.OWNER);
-            d.members.set(alice.userId, GroupRole.MEMBER);
-            d.members.set(eve.userId, GroupRole.MEMBER);
-          },
-          keyFor,
-        ),
-    });
+    await sendForgedTakeover(bob.client, group, alice.userId, eve.userId);
     await waitFor(() => refusedByEve.length > 0, 'forged state refused');
     expect(refusedByEve[0]).toMatchObject({ conversationId: group, code: 'GROUP_FORBIDDEN' });
     await expect(eve.client.getGroup(group)).rejects.toMatchObject({ code: 'NOT_FOUND' });
