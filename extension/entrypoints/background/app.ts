@@ -76,6 +76,7 @@ interface RuntimeParts {
   readonly settings: SettingsStore;
   readonly hub: EventHub;
   readonly report: Report;
+  readonly now: () => number;
   /** Relay or unread state changed: publish the shell's status. */
   status(): void;
   lockedArrived(): void;
@@ -83,8 +84,7 @@ interface RuntimeParts {
 
 /** What the client runtime needs from the worker: storage, the locked inbox, events, alarms, notifications. */
 function workerRuntimeContext(parts: RuntimeParts): RuntimeContext {
-  const { storage, settings, hub, report } = parts;
-  const now = () => Date.now();
+  const { storage, settings, hub, report, now } = parts;
   return {
     storage,
     lockedInbox: parts.lockedInbox,
@@ -155,6 +155,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     settings,
     hub,
     report,
+    now,
     status: () => void shell?.publishStatus(),
     lockedArrived: () => {
       void shell?.publishStatus();
