@@ -17,6 +17,7 @@ import { requireDevice, requireEither, requireSession } from './http/auth.ts';
 import type { AppEnv } from './http/env.ts';
 import { createErrorHandler, respondWithError } from './http/errors.ts';
 import { type MountOptions, mountedRoutes } from './http/mount.ts';
+import { requireUploadToken } from './http/upload-auth.ts';
 import { rateLimit } from './limits/middleware.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Audit } from './observability/audit.ts';
@@ -37,6 +38,19 @@ export interface Limiters {
   readonly httpPerDevice: RateLimiter;
   readonly passkeyPerIp: RateLimiter;
   readonly wsConnectPerIp: RateLimiter;
+  readonly attachmentChunksPerIp: RateLimiter;
+}
+
+/**
+ * Attachment chunk transfers and public info reads: a 500 MB file is 500
+ * chunk requests, so they have their own per-IP budget instead of the
+ * general HTTP one (docs/relay.md, "Attachments").
+ */
+const ATTACHMENT_TRANSFER_PATH = /^\/v1\/attachments\/[^/]+(\/chunks\/[^/]+)?$/;
+
+function isAttachmentTransfer(method: string, path: string): boolean {
+  if (!ATTACHMENT_TRANSFER_PATH.test(path)) return false;
+  return method === 'GET' || method === 'HEAD' || (method === 'PUT' && path.includes('/chunks/'));
 }
 
 export interface AppDeps {
@@ -106,17 +120,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   // REST only: CORS headers and the per-IP budget must not touch the WebSocket upgrade.
   const perIp = rateLimit(deps.limiters.httpPerIp, (c) => c.get('ip'), 'http');
+  // Extension pages fetch attachment chunks directly: Range goes out, Content-Range comes back.
   const restCors = cors({
     origin: [...config.allowedOrigins],
-    allowHeaders: ['authorization', 'content-type'],
+    allowHeaders: ['authorization', 'content-type', 'range'],
+    exposeHeaders: ['content-range', 'content-length', 'accept-ranges', 'retry-after'],
     maxAge: 600,
   });
   app.use('/v1/*', async function restOnly(c, next) {
     if (c.req.path === '/v1/ws') return next();
+    if (isAttachmentTransfer(c.req.method, c.req.path)) return restCors(c, next);
     return restCors(c, async () => {
       await perIp(c, next);
     });
   });
+  const attachmentTransfers = rateLimit(
+    deps.limiters.attachmentChunksPerIp,
+    (c) => c.get('ip'),
+    'attachment',
+  );
 
   const session = requireSession(deps.tokens, deps.audit);
   const device = requireDevice({
@@ -124,7 +146,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     replay: deps.replay,
     audit: deps.audit,
     now: deps.now,
-    maxBodyBytes: Math.max(config.maxBodyBytes, ATTACHMENT_CHUNK_BYTES),
+    maxBodyBytes: config.maxBodyBytes,
   });
   // Same header shape, but the identity key must have signed (docs/wire.md, "Authentication").
   const manager = requireDevice(
@@ -162,11 +184,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       either: [requireEither(session, deviceThenLimit)],
       management: [managerThenLimit],
       'session-or-management': [requireEither(session, managerThenLimit)],
+      upload: [requireUploadToken()],
     },
     extra: {
       registerOptions: [ceremonyLimit],
       loginOptions: [ceremonyLimit],
       passkeyOptions: [ceremonyLimit],
+      attachmentChunkPut: [attachmentTransfers],
+      attachmentChunkGet: [attachmentTransfers],
+      attachmentInfo: [attachmentTransfers],
     },
     maxBodyBytes: config.maxBodyBytes,
     maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,

@@ -15,6 +15,10 @@ import {
   REST_BODY_MAX_BYTES,
   SESSION_TOKEN_TTL_MS,
 } from '../shared/wire/limits.ts';
+import { type AttachmentConfig, parseAttachmentConfig } from './attachments/config.ts';
+import { ConfigError, type Env, int, optional, str } from './config-values.ts';
+
+export { ConfigError, type Env } from './config-values.ts';
 
 /** The project's extension id, pinned by the manifest `key` (extension/manifest-key.json). */
 export const EXTENSION_ID = 'bmdomknieihcmbmhfmajogfncjkidlbh';
@@ -45,8 +49,8 @@ export interface RateLimitConfig {
   readonly bundlesPerRequester: RateLimit;
   /** One-time prekeys handed out per target device, across all requesters. */
   readonly oneTimePrekeysPerTarget: RateLimit;
-  /** Attachment bytes announced, per uploading device. */
-  readonly attachmentBytesPerDevice: RateLimit;
+  /** Attachment chunk PUTs and GETs and info reads, per client IP (instead of the HTTP budget). */
+  readonly attachmentChunksPerIp: RateLimit;
   /** Bytes written to the queue by `send` frames, per sending device (a shared body once). */
   readonly sendBytesPerDevice: RateLimit;
   /** Stored sends per (sender account, recipient account): the relay cannot tell contacts apart. */
@@ -113,6 +117,8 @@ export interface RelayConfig {
   readonly httpServer: 'deno' | 'node';
   readonly rateLimits: RateLimitConfig;
   readonly queueLimits: QueueLimits;
+  /** Attachment limits, retention and where the ciphertext is stored (docs/relay.md, "Attachments"). */
+  readonly attachments: AttachmentConfig;
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
@@ -133,31 +139,6 @@ export interface RelayConfig {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-function str(env: Env, name: string, fallback: string): string {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? fallback : v.trim();
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name}: expected ${min}..${max}, got ${n}`);
-  return n;
-}
 
 function list(env: Env, name: string, fallback: readonly string[]): readonly string[] {
   const raw = optional(env, name);
@@ -346,10 +327,10 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         limit: 50,
         windowMs: 3_600_000,
       }),
-      attachmentBytesPerDevice: rate(
+      attachmentChunksPerIp: rate(
         env,
-        'RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE',
-        RATE_LIMITS.attachmentBytesPerDevice,
+        'RATE_LIMIT_ATTACHMENT_CHUNKS_PER_IP',
+        RATE_LIMITS.attachmentChunksPerIp,
       ),
       sendBytesPerDevice: rate(env, 'RATE_LIMIT_SEND_BYTES_PER_DEVICE', {
         limit: 64 * MiB,
@@ -365,6 +346,7 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
       maxBytesPerDevice: int(env, 'QUEUE_MAX_BYTES_PER_DEVICE', 64 * MiB, 64 * 1024, 2 ** 40),
       maxDatabaseBytes: int(env, 'DB_MAX_MB', 4096, 0, 2 ** 30) * MiB,
     },
+    attachments: parseAttachmentConfig(env),
     redisUrl,
     upstashRestUrl,
     upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),

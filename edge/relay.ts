@@ -9,9 +9,12 @@ import type { Bytes } from '../shared/bytes.ts';
 import { systemRandom } from '../shared/crypto/random.ts';
 import { REQUEST_MAX_SKEW_MS } from '../shared/wire/limits.ts';
 import { createApp } from './app.ts';
+import type { BlobStore } from './attachments/blob-store.ts';
+import { openBlobStore } from './attachments/open.ts';
 import { PasskeyService } from './auth/passkeys.ts';
 import { createSessionTokens } from './auth/session-token.ts';
 import type { RateLimit, RelayConfig } from './config.ts';
+import { storedBytes } from './db/attachments.ts';
 import { listDeviceIds } from './db/devices.ts';
 import { type Database, filePathOf, openDatabase } from './db/open.ts';
 import { queueDepth } from './db/queue.ts';
@@ -25,7 +28,7 @@ import { createAudit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
 import { RelayMetrics } from './observability/metrics.ts';
 import type { UpgradeWebSocket } from './routes/ws.ts';
-import { AttachmentService } from './services/attachments.ts';
+import { AttachmentService, type AttachmentServiceDeps } from './services/attachments.ts';
 import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { MessageService } from './services/messages.ts';
@@ -52,12 +55,33 @@ export interface Relay {
   readonly messages: MessageService;
   readonly queue: QueueStore;
   readonly fanout: Fanout;
+  /** Where attachment ciphertext lives: libsql (chunk rows) or s3. */
+  readonly blobs: BlobStore;
   /** Where rate-limit buckets live: memory, redis or upstash. */
   readonly limiterStore: string;
   /** How instances signal each other: memory (single instance), redis or upstash. */
   readonly fanoutKind: string;
   /** Stops the hub (draining sockets), then closes fan-out and the database. */
   close(graceMs?: number): Promise<void>;
+}
+
+/** The attachment store the config names, the service on top, and the bytes-stored gauge. */
+function createAttachments(
+  config: RelayConfig,
+  database: Database,
+  metrics: RelayMetrics,
+  deps: Pick<AttachmentServiceDeps, 'now' | 'random' | 'dailyBytes' | 'checkStorage'>,
+): { blobs: BlobStore; attachments: AttachmentService } {
+  metrics.attachmentBytesStored.collectWith(() => storedBytes(database.db));
+  const blobs = openBlobStore(config.attachments, database.db);
+  const attachments = new AttachmentService({
+    ...deps,
+    db: database.db,
+    store: blobs,
+    config: config.attachments,
+    metrics,
+  });
+  return { blobs, attachments };
 }
 
 export async function createRelay(options: RelayOptions): Promise<Relay> {
@@ -140,11 +164,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     copyLimiter: limiter('copies', limits.copiesPerDevice),
     chargeInOrder: limiterStore.chargeInOrder,
   });
-  const attachments = new AttachmentService({
-    db: database.db,
+  const { blobs, attachments } = createAttachments(config, database, metrics, {
     now,
     random,
-    bytesLimiter: limiter('attachment-bytes', limits.attachmentBytesPerDevice),
+    dailyBytes: limiter('attachment-bytes', {
+      limit: config.attachments.bytesPerDay,
+      windowSeconds: 86_400,
+    }),
     checkStorage: () => quota.checkStorage(),
   });
   const passkeys = new PasskeyService({ db: database.db, config, tokens, audit, now, random });
@@ -154,6 +180,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     log,
     metrics,
     now,
+    blobs,
     unclaimedAccountMs: config.unclaimedAccountSeconds * 1000,
   });
   const app = createApp({
@@ -170,6 +197,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       httpPerDevice: limiter('http-device', limits.httpPerDevice),
       passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
       wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
+      attachmentChunksPerIp: limiter('attachment-chunks', limits.attachmentChunksPerIp),
     },
     audit,
     log,
@@ -188,6 +216,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     messages,
     queue,
     fanout,
+    blobs,
     limiterStore: limiterStore.kind,
     fanoutKind: opened.kind,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {

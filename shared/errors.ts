@@ -76,6 +76,12 @@ export const WireCode = {
   DEVICE_LIMIT: 'DEVICE_LIMIT',
   EXPIRES_AT_INVALID: 'EXPIRES_AT_INVALID',
   ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
+  /** An attachment declared larger than the relay's configured limit; details carry `max` (413). */
+  ATTACHMENT_TOO_LARGE: 'ATTACHMENT_TOO_LARGE',
+  /** The account's outstanding (stored, unexpired) attachment bytes would pass its quota (507). */
+  ATTACHMENT_QUOTA: 'ATTACHMENT_QUOTA',
+  /** A Range header the relay cannot serve (416); details carry the chunk `length`. */
+  RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -205,8 +205,11 @@ export const blocks = sqliteTable(
 );
 
 /**
- * Encrypted attachments: opaque ciphertext in fixed-size chunks, readable by
- * anyone holding the (unguessable) id once complete, deleted at expiry.
+ * Encrypted attachments: who uploaded how many bytes, until when. The
+ * ciphertext lives in the BlobStore (edge/attachments/): chunk rows below, or
+ * objects in an S3-compatible store. Readable by anyone holding the
+ * (unguessable) id once complete; deleted at expiry, or 24 h after creation if
+ * never completed. The upload token is kept only as its SHA-256.
  */
 export const attachments = sqliteTable(
   'attachments',
@@ -215,12 +218,16 @@ export const attachments = sqliteTable(
     ownerAccount: text('owner_account').notNull(),
     ownerDevice: integer('owner_device').notNull(),
     size: integer('size').notNull(),
-    digest: bytes('digest').notNull(),
+    tokenHash: bytes('token_hash').notNull(),
     complete: integer('complete', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
   },
-  (t) => [index('attachments_expiry').on(t.expiresAt)],
+  (t) => [
+    index('attachments_expiry').on(t.expiresAt),
+    index('attachments_owner').on(t.ownerAccount, t.expiresAt),
+    index('attachments_incomplete').on(t.complete, t.createdAt),
+  ],
 );
 
 export const attachmentChunks = sqliteTable(

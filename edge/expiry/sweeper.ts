@@ -4,13 +4,20 @@
  * accounts that registered no device within the claim period (handle squatting). Reads
  * already skip expired rows, so the sweeper is about storage, not visibility.
  *
+ * Attachments go with their bytes (in the database or the object store) at
+ * expiry, or 24 h after creation if never completed (orphaned uploads).
+ *
  * Deleted must mean gone from the file: the database runs with
  * secure_delete=ON (freed cells are zeroed), and after each sweep a
  * TRUNCATE checkpoint empties the write-ahead log, which otherwise keeps old
  * page images — acknowledged ciphertext included — until it is overwritten.
  */
+
+import { ATTACHMENT_INCOMPLETE_MS } from '../../shared/wire/limits.ts';
+import { attachmentChunkCount } from '../../shared/wire/rest-attachments.ts';
+import type { BlobStore } from '../attachments/blob-store.ts';
 import { deleteUnclaimedAccounts, purgeExpiredChallenges } from '../db/accounts.ts';
-import { deleteExpiredAttachments } from '../db/attachments.ts';
+import { deleteAttachments, findDoomedAttachments } from '../db/attachments.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
@@ -35,6 +42,8 @@ export interface SweeperDeps {
   readonly log: Logger;
   readonly metrics: RelayMetrics;
   readonly now: () => number;
+  /** Where attachment bytes live; deleted before their rows (a failure leaves the row to retry). */
+  readonly blobs: BlobStore;
   /** An account with no device this long after its creation is deleted (undefined: never). */
   readonly unclaimedAccountMs?: number;
   /** Rows deleted per statement, so one sweep never holds the write lock for long. */
@@ -89,6 +98,29 @@ export class Sweeper {
     }
   }
 
+  /** Expired and orphaned attachments: bytes first, then rows, 50 at a time. */
+  async #sweepAttachments(now: number): Promise<number> {
+    const { database, blobs, metrics } = this.#d;
+    let total = 0;
+    for (;;) {
+      const doomed = await findDoomedAttachments(
+        database.db,
+        now,
+        now - ATTACHMENT_INCOMPLETE_MS,
+        50,
+      );
+      if (doomed.length === 0) return total;
+      const sizes = new Map(doomed.map((a) => [a.id, a.size]));
+      const ids = [...sizes.keys()];
+      await blobs.delete(ids, (id) => attachmentChunkCount(sizes.get(id) ?? 1));
+      await deleteAttachments(database.db, ids);
+      for (const a of doomed)
+        metrics.attachmentsDeleted.inc({ reason: a.complete ? 'expired' : 'incomplete' });
+      total += doomed.length;
+      if (doomed.length < 50) return total;
+    }
+  }
+
   async #sweep(): Promise<SweepResult> {
     const { database, log, metrics } = this.#d;
     const batch = this.#d.batch ?? 500;
@@ -103,11 +135,7 @@ export class Sweeper {
         messages += n;
         if (n < batch) break;
       }
-      for (;;) {
-        const n = await deleteExpiredAttachments(database.db, now, 50);
-        attachments += n;
-        if (n < 50) break;
-      }
+      attachments = await this.#sweepAttachments(now);
       challenges = await purgeExpiredChallenges(database.db, now);
       const unclaimed = this.#d.unclaimedAccountMs;
       if (unclaimed !== undefined) {

@@ -6,6 +6,8 @@ export interface AppEnv {
     /** Set by requireSession (account) or requireDevice (account + device). */
     accountId: string;
     deviceId: number | undefined;
+    /** Set by requireUploadToken: the bearer token of an attachment upload (checked by the service). */
+    uploadToken: string | undefined;
     /** The request body, read once under the route's cap (body-limit.ts). */
     body: Uint8Array<ArrayBuffer> | undefined;
   };

@@ -23,6 +23,11 @@ export function respondWithError(c: Context, error: ParleyError, metrics: RelayM
     const retry = error.details?.retryAfterSeconds;
     c.header('Retry-After', String(typeof retry === 'number' ? retry : 1));
   }
+  if (error.code === ErrorCode.RANGE_NOT_SATISFIABLE) {
+    // RFC 9110 §15.5.17: a 416 names the length of the representation.
+    const length = error.details?.length;
+    if (typeof length === 'number') c.header('Content-Range', `bytes */${length}`);
+  }
   return c.json(errorBody(error), status);
 }
 

@@ -5,6 +5,12 @@
  * schema (BODY_INVALID / BODY_TOO_LARGE) before the handler runs, and every
  * response is checked against the route's response schema before it leaves,
  * so the relay cannot drift from the contract clients are built against.
+ *
+ * Raw (`bytes`) request bodies are the exception: the handler gets a reader
+ * and reads (capped) only if it keeps the bytes, so an attachment chunk bound
+ * for an object store is redirected without the relay reading it. A handler
+ * may also answer with a Response of its own (206 Range reads, 307 redirects:
+ * the route's `also` statuses).
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type * as v from 'valibot';
@@ -25,10 +31,13 @@ type BodyOf<B extends RouteBody> = B extends v.GenericSchema
     ? Uint8Array
     : null;
 
+/** What a handler receives: the parsed body, or for raw bodies a capped reader. */
+type RequestOf<B extends RouteBody> = B extends 'bytes' ? () => Promise<Uint8Array> : BodyOf<B>;
+
 export type RouteHandler<K extends RouteName> = (
   c: Context<AppEnv>,
-  body: BodyOf<(typeof routes)[K]['request']>,
-) => Promise<BodyOf<(typeof routes)[K]['response']>>;
+  body: RequestOf<(typeof routes)[K]['request']>,
+) => Promise<BodyOf<(typeof routes)[K]['response']> | Response>;
 
 export type RouteHandlers = { readonly [K in RouteName]?: RouteHandler<K> };
 
@@ -48,8 +57,8 @@ async function readBody(
 ): Promise<unknown> {
   if (spec.request === null) return null;
   const maxBytes = bodyCap(spec, options);
+  if (spec.request === 'bytes') return () => requestBody(c, maxBytes);
   const raw = await requestBody(c, maxBytes);
-  if (spec.request === 'bytes') return raw;
   // An empty body reads as {} so "no data" POSTs need not send one.
   return parseRestBody(spec.request, raw.length === 0 ? '{}' : raw, { maxBytes });
 }
@@ -60,6 +69,7 @@ function bodyCap(spec: RouteSpec, options: MountOptions): number {
 }
 
 function respond(c: Context<AppEnv>, spec: RouteSpec, value: unknown): Response {
+  if (value instanceof Response) return value;
   if (spec.status === 204 || spec.response === null) return c.body(null, 204);
   if (spec.response === 'bytes') {
     return c.body(value as Uint8Array<ArrayBuffer>, spec.status, {
@@ -92,8 +102,9 @@ export function mountRoutes(
     const spec: RouteSpec = routes[name];
     mountedRoutes.add(name);
     // The body is read (and capped) first, before auth: nothing downstream reads it unbounded.
+    // Raw bodies are read by the handler through a capped reader (see above).
     const middleware = [
-      bodyLimit(bodyCap(spec, options)),
+      ...(spec.request === 'bytes' ? [] : [bodyLimit(bodyCap(spec, options))]),
       ...options.auth[spec.auth],
       ...(options.extra?.[name] ?? []),
     ];

@@ -170,6 +170,22 @@ export class RelayMetrics {
     'Time from a ciphertext being stored to it being sent to a connected recipient.',
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600],
   );
+  readonly attachmentBytesStored = new Gauge(
+    'parley_attachment_bytes_stored',
+    'Ciphertext bytes of complete, unexpired attachments (in the database or the object store).',
+  );
+  readonly attachmentUploads = new Counter(
+    'parley_attachment_uploads_total',
+    'Attachment uploads, by event: created or completed.',
+  );
+  readonly attachmentBytesUploaded = new Counter(
+    'parley_attachment_bytes_completed_total',
+    'Ciphertext bytes of attachments whose upload completed.',
+  );
+  readonly attachmentsDeleted = new Counter(
+    'parley_attachments_deleted_total',
+    'Attachments deleted with their bytes, by reason: expired, incomplete (never completed within 24 h) or deleted (by the uploader).',
+  );
 
   readonly #all: Metric[] = [
     this.connections,
@@ -188,11 +204,16 @@ export class RelayMetrics {
     this.httpRequests,
     this.prekeysMissing,
     this.deliveryLatency,
+    this.attachmentBytesStored,
+    this.attachmentUploads,
+    this.attachmentBytesUploaded,
+    this.attachmentsDeleted,
   ];
 
   async render(): Promise<string> {
     try {
       await this.queueDepth.refresh();
+      await this.attachmentBytesStored.refresh();
     } catch {
       // A failing scrape-time query leaves the last value; /healthz reports the database.
     }

@@ -21,6 +21,19 @@ const SECURITY: Record<RouteSpec['auth'], object[] | undefined> = {
   either: [{ session: [] }, { device: [] }],
   management: [{ management: [] }],
   'session-or-management': [{ session: [] }, { management: [] }],
+  upload: [{ upload: [] }],
+};
+
+const ALSO: Record<206 | 307, object> = {
+  206: {
+    description: 'Partial content: the asked-for Range of the chunk (Content-Range)',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  },
+  307: {
+    description:
+      'The bytes live in an object store: repeat the request at Location, a short-lived presigned URL',
+    headers: { Location: { schema: { type: 'string' } } },
+  },
 };
 
 function body(kind: RouteSpec['request']): object | undefined {
@@ -58,11 +71,13 @@ function operation(name: string, spec: RouteSpec): object {
         description: 'Success',
         ...(success === undefined ? {} : { content: success }),
       },
+      ...Object.fromEntries((spec.also ?? []).map((status) => [String(status), ALSO[status]])),
       '400': errorResponse,
       '401': errorResponse,
       '404': errorResponse,
       '409': errorResponse,
       '413': errorResponse,
+      ...(spec.also?.includes(206) ? { '416': errorResponse } : {}),
       '429': {
         ...errorResponse,
         headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds' } },
@@ -127,6 +142,11 @@ export function buildOpenApiDocument(mounted: ReadonlySet<string>): object {
           name: 'Authorization',
           description:
             'Parley-Device user=…, device=…, ts=…, sig=… (shared/wire/device-request.ts)',
+        },
+        upload: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The uploadToken from POST /v1/attachments (that upload only)',
         },
         management: {
           type: 'apiKey',

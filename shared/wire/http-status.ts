@@ -13,6 +13,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.HANDLE_INVALID]: 400,
   [ErrorCode.EXPIRES_AT_INVALID]: 400,
   [ErrorCode.ATTACHMENT_INVALID]: 400,
+  [ErrorCode.ATTACHMENT_TOO_LARGE]: 413,
+  [ErrorCode.RANGE_NOT_SATISFIABLE]: 416,
   // Keys and signatures in uploaded material (shared/crypto validators)
   [ErrorCode.KEY_LENGTH]: 400,
   [ErrorCode.KEY_TYPE]: 400,
@@ -37,6 +39,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.QUEUE_FULL]: 507,
   [ErrorCode.STORAGE_FULL]: 507,
+  [ErrorCode.ATTACHMENT_QUOTA]: 507,
   // The relay itself
   [ErrorCode.INTERNAL]: 500,
   [ErrorCode.SHUTTING_DOWN]: 503,

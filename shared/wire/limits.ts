@@ -167,12 +167,19 @@ export const WEBAUTHN_USER_HANDLE_MAX_CHARS = 86; // 64 bytes
 export const WEBAUTHN_CHALLENGE_MAX_CHARS = 128;
 
 /**
- * Attachments: opaque AES-256-GCM ciphertext, at most 100 MiB, uploaded and
- * downloaded in 1 MiB chunks (resumable; no request body above 1 MiB, which
- * every edge platform accepts).
+ * Attachments: opaque ciphertext, uploaded and downloaded in 1 MiB chunks
+ * (resumable; no request body above 1 MiB, which every edge platform accepts).
+ * ATTACHMENT_MAX_BYTES is the protocol ceiling (schemas, chunk indexes): a
+ * relay accepts up to its configured limit, 100 MiB unless configured
+ * (ATTACHMENT_DEFAULT_MAX_BYTES; docs/relay.md, "Attachments").
  */
-export const ATTACHMENT_MAX_BYTES = 100 * MiB;
+export const ATTACHMENT_MAX_BYTES = 2048 * MiB;
+export const ATTACHMENT_DEFAULT_MAX_BYTES = 100 * MiB;
 export const ATTACHMENT_CHUNK_BYTES = 1 * MiB;
+/** Random bytes of an upload token (the relay keeps only its SHA-256). */
+export const ATTACHMENT_UPLOAD_TOKEN_BYTES = 32;
+/** An upload not completed this long after it was created is deleted with its chunks. */
+export const ATTACHMENT_INCOMPLETE_MS = 24 * HOUR;
 export const ATTACHMENT_MAX_CHUNKS = ATTACHMENT_MAX_BYTES / ATTACHMENT_CHUNK_BYTES;
 
 // ---------------------------------------------------------------------------
@@ -200,6 +207,8 @@ export const RATE_LIMITS = {
   deviceCopiesPerDevice: { limit: 20_000, windowMs: MINUTE },
   /** Prekey bundles handed out (one per device entry), per requesting device: against prekey exhaustion. */
   bundlesPerDevice: { limit: 1000, windowMs: HOUR },
-  /** Attachment bytes uploaded, per device. */
-  attachmentBytesPerDevice: { limit: 2 * 1024 * MiB, windowMs: DAY },
+  /** Attachment bytes announced (created uploads), per account. */
+  attachmentBytesPerAccount: { limit: 4 * 1024 * MiB, windowMs: DAY },
+  /** Attachment chunk PUTs and GETs and info reads, per client IP: 1 MiB chunks, ~100 MiB/s. */
+  attachmentChunksPerIp: { limit: 6000, windowMs: MINUTE },
 } as const satisfies Record<string, RateLimit>;

@@ -1,52 +1,77 @@
 /**
- * Attachments: the client encrypts a file (random key, AES-256-GCM), uploads
- * the ciphertext in ATTACHMENT_CHUNK_BYTES chunks and sends the id, key and
- * digest inside an end-to-end encrypted message. The relay sees only sizes
- * and opaque bytes, checks the SHA-256 of the whole ciphertext on completion,
- * and deletes it after ATTACHMENT_RETENTION_MS.
+ * Attachments (docs/wire.md, "Attachments"): the client encrypts a file,
+ * uploads the ciphertext in chunks of `chunkBytes`, and sends the id, key and
+ * SHA-256 of the ciphertext inside an end-to-end encrypted message; the
+ * recipient checks the digest while downloading. The relay sees only a size
+ * and opaque bytes, and deletes them at expiry.
  *
- *   POST /v1/attachments                      AttachmentCreateRequest -> AttachmentCreatedResponse
- *   PUT  /v1/attachments/:id/chunks/:index    raw bytes (application/octet-stream) -> 204
- *   POST /v1/attachments/:id/complete         {} -> AttachmentInfoResponse
- *   GET  /v1/attachments/:id                  -> AttachmentInfoResponse
- *   GET  /v1/attachments/:id/chunks/:index    -> raw bytes
- * All device-signed. A chunk is exactly ATTACHMENT_CHUNK_BYTES except the
- * last; re-uploading a chunk replaces it (resumable uploads).
+ *   POST   /v1/attachments                    device  {size} -> AttachmentCreatedResponse
+ *   PUT    /v1/attachments/:id/chunks/:index  upload  raw bytes -> 204 (or 307 to the object store)
+ *   GET    /v1/attachments/:id/status         upload  -> AttachmentStatusResponse
+ *   POST   /v1/attachments/:id/complete       upload  {} -> AttachmentInfoResponse
+ *   GET    /v1/attachments/:id                none    -> AttachmentInfoResponse
+ *   GET    /v1/attachments/:id/chunks/:index  none    -> raw bytes (206 with Range, or 307)
+ *   DELETE /v1/attachments/:id                device  -> 204
+ *
+ * `upload` is `Authorization: Bearer <uploadToken>` from the create response.
+ * The id (16 random bytes) is the download capability. A chunk is exactly
+ * `chunkBytes` except the last; re-uploading a chunk replaces it (resumable).
  */
 import * as v from 'valibot';
 import { ErrorCode, fail } from '../errors.ts';
 import { TimestampSchema, Uint32Schema, uintSchema } from './fields.ts';
-import { ATTACHMENT_CHUNK_BYTES, ATTACHMENT_MAX_BYTES } from './limits.ts';
-import { OpaqueIdSchema, Sha256Schema } from './rest-fields.ts';
+import {
+  ATTACHMENT_CHUNK_BYTES,
+  ATTACHMENT_MAX_BYTES,
+  ATTACHMENT_MAX_CHUNKS,
+  ATTACHMENT_UPLOAD_TOKEN_BYTES,
+} from './limits.ts';
+import { BASE64URL_PATTERN, base64UrlLength, OpaqueIdSchema } from './rest-fields.ts';
+
+/** The upload token as base64url text (it goes into an Authorization header as is). */
+export const UploadTokenSchema = v.pipe(
+  v.string(),
+  v.length(base64UrlLength(ATTACHMENT_UPLOAD_TOKEN_BYTES)),
+  v.regex(BASE64URL_PATTERN),
+);
 
 const SizeSchema = v.pipe(uintSchema(ATTACHMENT_MAX_BYTES), v.minValue(1));
+const ChunkCountSchema = v.pipe(Uint32Schema, v.minValue(1));
 
 export const AttachmentCreateRequestSchema = v.strictObject({
-  /** Ciphertext bytes. */
+  /** Ciphertext bytes (the relay refuses sizes above its configured limit: 413). */
   size: SizeSchema,
-  /** SHA-256 of the whole ciphertext. */
-  digest: Sha256Schema,
 });
 
 export const AttachmentCreatedResponseSchema = v.strictObject({
   id: OpaqueIdSchema,
+  /** Bearer token for chunk PUT, status and complete; the relay stores only its SHA-256. */
+  uploadToken: UploadTokenSchema,
   chunkBytes: v.pipe(Uint32Schema, v.minValue(1)),
-  chunks: v.pipe(Uint32Schema, v.minValue(1)),
+  chunks: ChunkCountSchema,
   expiresAt: TimestampSchema,
 });
 
 export const AttachmentInfoResponseSchema = v.strictObject({
   id: OpaqueIdSchema,
   size: SizeSchema,
-  digest: Sha256Schema,
-  /** True once every chunk arrived and the digest matched; only then can it be downloaded. */
+  chunkBytes: v.pipe(Uint32Schema, v.minValue(1)),
+  chunks: ChunkCountSchema,
+  /** True once every chunk arrived with its exact length; only then can it be downloaded. */
   complete: v.boolean(),
   expiresAt: TimestampSchema,
+});
+
+export const AttachmentStatusResponseSchema = v.strictObject({
+  ...AttachmentInfoResponseSchema.entries,
+  /** Chunk indexes already stored, ascending: a resumed upload sends only the others. */
+  received: v.pipe(v.array(v.pipe(Uint32Schema)), v.maxLength(ATTACHMENT_MAX_CHUNKS)),
 });
 
 export type AttachmentCreateRequest = v.InferOutput<typeof AttachmentCreateRequestSchema>;
 export type AttachmentCreatedResponse = v.InferOutput<typeof AttachmentCreatedResponseSchema>;
 export type AttachmentInfoResponse = v.InferOutput<typeof AttachmentInfoResponseSchema>;
+export type AttachmentStatusResponse = v.InferOutput<typeof AttachmentStatusResponseSchema>;
 
 /** Number of chunks for `size` ciphertext bytes. */
 export function attachmentChunkCount(size: number, chunkBytes = ATTACHMENT_CHUNK_BYTES): number {

@@ -29,9 +29,11 @@ describe('routes', () => {
     }
   });
 
-  it('only the passkey start/finish routes are unauthenticated', () => {
+  it('only the passkey start/finish routes and attachment downloads are unauthenticated', () => {
     const open = all.filter(([, r]) => r.auth === 'none').map(([name]) => name);
     expect(open.sort()).toEqual([
+      'attachmentChunkGet',
+      'attachmentInfo',
       'loginOptions',
       'loginVerify',
       'registerOptions',
@@ -92,15 +94,16 @@ describe('attachments', () => {
     }
   });
 
-  it('create requests cap the size and need a 32-byte digest', () => {
-    const ok = { size: ATTACHMENT_MAX_BYTES, digest: toBase64Url(seq(32)) };
+  it('create requests declare only a size, capped at the protocol ceiling', () => {
+    const ok = { size: ATTACHMENT_MAX_BYTES };
     expect(v.safeParse(AttachmentCreateRequestSchema, ok).success).toBe(true);
     expect(
-      v.safeParse(AttachmentCreateRequestSchema, { ...ok, size: ATTACHMENT_MAX_BYTES + 1 }).success,
+      v.safeParse(AttachmentCreateRequestSchema, { size: ATTACHMENT_MAX_BYTES + 1 }).success,
     ).toBe(false);
-    expect(v.safeParse(AttachmentCreateRequestSchema, { ...ok, size: 0 }).success).toBe(false);
+    expect(v.safeParse(AttachmentCreateRequestSchema, { size: 0 }).success).toBe(false);
+    // The digest travels in the end-to-end pointer, never to the relay.
     expect(
-      v.safeParse(AttachmentCreateRequestSchema, { ...ok, digest: toBase64Url(seq(31)) }).success,
+      v.safeParse(AttachmentCreateRequestSchema, { ...ok, digest: toBase64Url(seq(32)) }).success,
     ).toBe(false);
   });
 });

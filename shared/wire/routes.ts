@@ -5,12 +5,13 @@
  * build requests from it. `bytes` marks a raw application/octet-stream body.
  *
  * Authentication:
- *   none     public (passkey ceremonies), rate-limited per IP
+ *   none     public (passkey ceremonies, attachment downloads), rate-limited per IP
  *   session  `Authorization: Bearer <token>` from login/register verify
  *   device   `Authorization: Parley-Device ...` (device-request.ts)
  *   management `Authorization: Parley-Manage ...`, signed by the identity key
  *   either   session or device
  *   session-or-management  session or identity key
+ *   upload   `Authorization: Bearer <uploadToken>` from attachmentCreate
  */
 import type * as v from 'valibot';
 import { ErrorCode, fail } from '../errors.ts';
@@ -18,6 +19,7 @@ import {
   AttachmentCreatedResponseSchema,
   AttachmentCreateRequestSchema,
   AttachmentInfoResponseSchema,
+  AttachmentStatusResponseSchema,
 } from './rest-attachments.ts';
 import {
   CreationOptionsResponseSchema,
@@ -45,7 +47,8 @@ import { EmptyBodySchema } from './rest-fields.ts';
  * Who may call: `device` = signed by the device key (works while the extension
  * is locked); `management` = signed by the identity key (only while unlocked;
  * docs/wire.md, "Authentication"); `either` = session token or device key;
- * `session-or-management` = session token or identity key.
+ * `session-or-management` = session token or identity key; `upload` = the
+ * bearer upload token of one attachment (its chunk, status and complete routes).
  */
 export type RouteAuth =
   | 'none'
@@ -53,7 +56,8 @@ export type RouteAuth =
   | 'device'
   | 'management'
   | 'either'
-  | 'session-or-management';
+  | 'session-or-management'
+  | 'upload';
 export type RouteBody = v.GenericSchema | 'bytes' | null;
 
 export interface RouteSpec {
@@ -64,6 +68,11 @@ export interface RouteSpec {
   /** Success status and body; errors are always ErrorResponse JSON. */
   readonly status: 200 | 201 | 204;
   readonly response: RouteBody;
+  /**
+   * Other success answers: 206 (a Range read), 307 (the bytes live in an
+   * object store: follow the Location, a presigned URL).
+   */
+  readonly also?: readonly (206 | 307)[];
   readonly summary: string;
 }
 
@@ -230,43 +239,64 @@ export const routes = {
     request: AttachmentCreateRequestSchema,
     status: 201,
     response: AttachmentCreatedResponseSchema,
-    summary: 'Announce an encrypted attachment upload',
+    summary:
+      'Start an encrypted attachment upload of a declared ciphertext size (413 above the limit)',
   },
   attachmentChunkPut: {
     method: 'PUT',
     path: '/v1/attachments/:id/chunks/:index',
-    auth: 'device',
+    auth: 'upload',
     request: 'bytes',
     status: 204,
     response: null,
-    summary: 'Upload one ciphertext chunk',
+    also: [307],
+    summary: 'Upload one ciphertext chunk of its exact length; again replaces it (resumable)',
+  },
+  attachmentStatus: {
+    method: 'GET',
+    path: '/v1/attachments/:id/status',
+    auth: 'upload',
+    request: null,
+    status: 200,
+    response: AttachmentStatusResponseSchema,
+    summary: 'The chunk indexes already stored, for resuming an upload',
   },
   attachmentComplete: {
     method: 'POST',
     path: '/v1/attachments/:id/complete',
-    auth: 'device',
+    auth: 'upload',
     request: EmptyBodySchema,
     status: 200,
     response: AttachmentInfoResponseSchema,
-    summary: 'Finish an upload: the relay checks size and SHA-256',
+    summary: 'Finish an upload: every chunk must be stored with its exact length',
   },
   attachmentInfo: {
     method: 'GET',
     path: '/v1/attachments/:id',
-    auth: 'device',
+    auth: 'none',
     request: null,
     status: 200,
     response: AttachmentInfoResponseSchema,
-    summary: 'Size, digest and state of an attachment',
+    summary: 'Size and chunking of a complete attachment (the id is the capability)',
   },
   attachmentChunkGet: {
     method: 'GET',
     path: '/v1/attachments/:id/chunks/:index',
-    auth: 'device',
+    auth: 'none',
     request: null,
     status: 200,
     response: 'bytes',
-    summary: 'Download one ciphertext chunk',
+    also: [206, 307],
+    summary: 'Download one ciphertext chunk (Range supported; the id is the capability)',
+  },
+  attachmentDelete: {
+    method: 'DELETE',
+    path: '/v1/attachments/:id',
+    auth: 'device',
+    request: null,
+    status: 204,
+    response: null,
+    summary: "Delete an attachment now (the uploader's account only; anyone else gets 404)",
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -71,7 +71,7 @@ export interface RelayApiOptions {
 export interface CallInput<N extends RouteName> {
   readonly params?: Readonly<Record<string, string | number>>;
   readonly body?: RouteRequest<N>;
-  /** Session token for `session` routes (and `either` routes when given). */
+  /** Session token for `session` routes (and `either` routes when given); upload token for `upload` routes. */
   readonly token?: string;
 }
 
@@ -139,9 +139,10 @@ export class RelayApi {
     }
     const auth = route.auth;
     const sessionAllowed = auth === 'either' || auth === 'session-or-management';
-    if (auth === 'session' || (sessionAllowed && input.token !== undefined)) {
+    // `upload` routes carry the attachment's upload token the same way as a session token.
+    if (auth === 'session' || auth === 'upload' || (sessionAllowed && input.token !== undefined)) {
       if (input.token === undefined) {
-        throw new ParleyError(ErrorCode.AUTH_REQUIRED, `${name} needs a session token`);
+        throw new ParleyError(ErrorCode.AUTH_REQUIRED, `${name} needs a bearer token`);
       }
       headers.authorization = `Bearer ${input.token}`;
     } else if (auth === 'device' || auth === 'either') {
