@@ -1,7 +1,8 @@
 /**
- * Migration 0001 (shared bodies, queue usage) on a database that already has
- * queued messages: created with migration 0000 only, filled, then opened by
- * the current relay code.
+ * Migrations on databases that already hold data, created with the older
+ * migrations only, filled, then opened by the current relay code: 0001
+ * (shared bodies, queue usage) with queued messages, 0003 (upload tokens)
+ * with attachments of the earlier protocol.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,18 +20,22 @@ const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A migrations folder holding only 0000 (the schema of the relay before this change). */
-function firstMigrationOnly(): string {
-  const out = join(dir, 'migrations-0000');
+/** A migrations folder holding only the migrations up to `last` (an older relay's schema). */
+function migrationsUpTo(last: string): string {
+  const out = join(dir, `migrations-${last}`);
   mkdirSync(join(out, 'meta'), { recursive: true });
-  copyFileSync(join(MIGRATIONS, '0000_init.sql'), join(out, '0000_init.sql'));
   const journal = JSON.parse(readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf8')) as {
     entries: { tag: string }[];
   };
-  journal.entries = journal.entries.filter((e) => e.tag === '0000_init');
+  const end = journal.entries.findIndex((e) => e.tag === last);
+  journal.entries = journal.entries.slice(0, end + 1);
+  for (const e of journal.entries)
+    copyFileSync(join(MIGRATIONS, `${e.tag}.sql`), join(out, `${e.tag}.sql`));
   writeFileSync(join(out, 'meta', '_journal.json'), JSON.stringify(journal));
   return out;
 }
+
+const firstMigrationOnly = () => migrationsUpTo('0000_init');
 
 describe('migration 0001 on an existing database', () => {
   it('keeps queued messages deliverable and counts them against their devices', async () => {
@@ -76,6 +81,36 @@ describe('migration 0001 on an existing database', () => {
       expect(await store.usage(['bob'])).toEqual([]);
     } finally {
       store.close();
+      database.close();
+    }
+  });
+});
+
+describe('migration 0003 on a database with uploads of the earlier attachment protocol', () => {
+  it('drops them (no client can finish or read them) and adds the token hash', async () => {
+    const path = join(dir, 'attachments.db');
+    const old = createClient({ url: `file:${path}`, intMode: 'number' });
+    await migrate(drizzle(old), { migrationsFolder: migrationsUpTo('0002_one_time_kem_prekeys') });
+    await old.execute(
+      `INSERT INTO attachments (id, owner_account, owner_device, size, digest, complete, created_at, expires_at)
+       VALUES ('AAAAAAAAAAAAAAAAAAAAAA', 'alice', 1, 3, x'00', 1, 0, 9e15)`,
+    );
+    await old.execute(
+      `INSERT INTO attachment_chunks (attachment_id, idx, data) VALUES ('AAAAAAAAAAAAAAAAAAAAAA', 0, x'aabbcc')`,
+    );
+    old.close();
+
+    const database = await openDatabase({ url: `file:${path}` });
+    try {
+      const rows = await database.client.execute('SELECT COUNT(*) AS n FROM attachments');
+      expect(rows.rows[0]?.n).toBe(0);
+      const chunks = await database.client.execute('SELECT COUNT(*) AS n FROM attachment_chunks');
+      expect(chunks.rows[0]?.n).toBe(0);
+      const columns = await database.client.execute('PRAGMA table_info(attachments)');
+      const names = columns.rows.map((r) => r.name);
+      expect(names).toContain('token_hash');
+      expect(names).not.toContain('digest');
+    } finally {
       database.close();
     }
   });
