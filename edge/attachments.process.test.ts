@@ -1,8 +1,8 @@
 /**
  * Attachments against the REAL relay (a Deno process) on each store: libSQL
- * chunk rows in a file, libSQL over Hrana (the Turso path), and an
- * S3-compatible server (s3rver, a child process) reached through presigned
- * URLs. Plain `fetch` follows the relay's 307s as a page does. Expiry and
+ * chunk rows in a file (behind Deno.serve, and behind HTTP_SERVER=node),
+ * libSQL over Hrana (the Turso path), and an S3-compatible server (s3rver, a
+ * child process) reached through presigned URLs. Plain `fetch` follows the relay's 307s as a page does. Expiry and
  * orphan cleanup need the relay's clock, so they are in
  * edge/routes/attachments.test.ts (in-process, same stores).
  */
@@ -34,9 +34,10 @@ function random(size: number): Uint8Array {
   return out;
 }
 
-type Setup = 'file' | 'hrana' | 's3';
+/** `node`: the file database behind HTTP_SERVER=node (node:http) instead of Deno.serve. */
+type Setup = 'file' | 'hrana' | 's3' | 'node';
 
-describe.each(['file', 'hrana', 's3'] as const)(
+describe.each(['file', 'hrana', 's3', 'node'] as const)(
   'attachments on a real relay (%s)',
   (setup: Setup) => {
     let database: TestDatabase;
