@@ -211,12 +211,9 @@ export class RelayMetrics {
   ];
 
   async render(): Promise<string> {
-    try {
-      await this.queueDepth.refresh();
-      await this.attachmentBytesStored.refresh();
-    } catch {
-      // A failing scrape-time query leaves the last value; /healthz reports the database.
-    }
+    // A failing scrape-time query leaves the last value; /healthz reports the database.
+    await this.queueDepth.refresh().catch(() => {});
+    await this.attachmentBytesStored.refresh().catch(() => {});
     return `${this.#all.map((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -273,6 +273,28 @@ describe.each(['libsql', 's3'] as const)('attachments on the %s store', (store) 
   });
 });
 
+describe('attachment transfers per IP', () => {
+  it('have their own budget: past it, chunk and info reads are 429 with Retry-After', async () => {
+    const t = await startInProcess({ RATE_LIMIT_ATTACHMENT_CHUNKS_PER_IP: '4/60' });
+    try {
+      const alice = await accountWithDevice(t.http, 'alice', { oneTimePreKeys: 0 });
+      const data = random(10);
+      const up = await createdUpload(t.http, alice, data.length);
+      await uploadAll(t.http, up, data); // one chunk PUT
+      expect((await t.http(`/v1/attachments/${up.id}`)).status).toBe(200);
+      expect((await getChunk(t.http, up.id, 0)).status).toBe(200);
+      expect((await getChunk(t.http, up.id, 0)).status).toBe(200);
+      const limited = await getChunk(t.http, up.id, 0);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).not.toBeNull();
+      // The general REST budget is untouched: the upload's status still answers.
+      expect((await uploadStatus(t.http, up)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('attachment routes in /openapi.json', () => {
   it('lists the public, upload-token and device routes with their extra statuses', async () => {
     const t = await startInProcess();
