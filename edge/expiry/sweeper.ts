@@ -98,6 +98,23 @@ export class Sweeper {
     }
   }
 
+  /**
+   * An unreachable object store must not stop the rest of the sweep (challenges, accounts, the
+   * WAL truncation): what failed stays in place, unreadable, and the next sweep retries it.
+   */
+  async #sweepAttachmentsSafely(now: number): Promise<number> {
+    try {
+      return await this.#sweepAttachments(now);
+    } catch (error) {
+      this.#d.log.warn('attachments.sweep_failed', {
+        store: this.#d.blobs.kind,
+        error: error instanceof Error ? error.name : 'unknown',
+        detail: safeErrorText(error),
+      });
+      return 0;
+    }
+  }
+
   /** Expired and orphaned attachments: bytes first, then rows, 50 at a time. */
   async #sweepAttachments(now: number): Promise<number> {
     const { database, blobs, metrics } = this.#d;
@@ -135,7 +152,7 @@ export class Sweeper {
         messages += n;
         if (n < batch) break;
       }
-      attachments = await this.#sweepAttachments(now);
+      attachments = await this.#sweepAttachmentsSafely(now);
       challenges = await purgeExpiredChallenges(database.db, now);
       const unclaimed = this.#d.unclaimedAccountMs;
       if (unclaimed !== undefined) {

@@ -273,6 +273,31 @@ describe.each(['libsql', 's3'] as const)('attachments on the %s store', (store) 
   });
 });
 
+describe('an unreachable object store', () => {
+  it('fails the attachment part of a sweep alone; the rows stay for the next sweep', async () => {
+    const t = await startInProcess({
+      ATTACHMENT_STORE: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on port 9
+      S3_BUCKET: 'parley-test',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    });
+    try {
+      const alice = await accountWithDevice(t.http, 'alice', { oneTimePreKeys: 0 });
+      await createdUpload(t.http, alice, 10); // never completed: an orphan after 24 h
+      t.setNow(t.now() + DAY + 1000);
+      const swept = await t.relay.sweeper.sweep();
+      expect(swept.attachments).toBe(0);
+      expect(t.log.lines.some((l) => l.includes('attachments.sweep_failed'))).toBe(true);
+      expect(t.log.lines.some((l) => l.includes('expiry.sweep_failed'))).toBe(false);
+      const rows = await t.relay.database.client.execute('SELECT COUNT(*) AS n FROM attachments');
+      expect(rows.rows[0]?.n).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('attachment transfers per IP', () => {
   it('have their own budget: past it, chunk and info reads are 429 with Retry-After', async () => {
     const t = await startInProcess({ RATE_LIMIT_ATTACHMENT_CHUNKS_PER_IP: '4/60' });
