@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcement, arrivalsSince, newestId } from './arrivals.ts';
+import { ANNOUNCE_MAX_CHARS, announcement, arrivalsSince, newestId } from './arrivals.ts';
 import type { MessageView } from './protocol.ts';
 
 const m = (id: string, outgoing = false, kind: 'text' | 'system' = 'text') =>
@@ -32,5 +32,7 @@ describe('arrivals', () => {
 
   it('says who wrote what', () => {
     expect(announcement(m('m-01'))).toBe('alice: text m-01');
+    const long = { ...m('m-02'), text: 'x'.repeat(ANNOUNCE_MAX_CHARS + 50) };
+    expect(announcement(long)).toBe(`alice: ${'x'.repeat(ANNOUNCE_MAX_CHARS)}…`);
   });
 });

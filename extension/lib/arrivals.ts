@@ -20,7 +20,12 @@ export function arrivalsSince(messages: readonly MessageView[], known: string): 
   return messages.filter((m) => m.id > known && !m.outgoing && m.kind === 'text');
 }
 
+/** Longer texts are cut in the announcement; the message itself is in the history. */
+export const ANNOUNCE_MAX_CHARS = 280;
+
 /** What a screen reader says for an arrival. */
 export function announcement(m: MessageView): string {
-  return `${m.senderHandle}: ${m.text}`;
+  const text =
+    m.text.length > ANNOUNCE_MAX_CHARS ? `${m.text.slice(0, ANNOUNCE_MAX_CHARS)}…` : m.text;
+  return `${m.senderHandle}: ${text}`;
 }
