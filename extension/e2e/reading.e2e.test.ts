@@ -166,6 +166,9 @@ describe('Reading a chat', () => {
     await eventually(() => jump(panel).textContent()).toBe('1 new message');
     await eventually(() => aliceState(away)).toBe('delivered');
     await shot(panel, 'reading-new-while-scrolled-up');
+    await panel.emulateMedia({ colorScheme: 'dark' });
+    await shot(panel, 'reading-new-while-scrolled-up-dark');
+    await panel.emulateMedia({ colorScheme: 'light' });
     // Long enough for a read receipt to come back if one had been sent.
     await panel.waitForTimeout(2_000);
     expect(await aliceState(away)).toBe('delivered');
