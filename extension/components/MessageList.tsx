@@ -28,9 +28,9 @@ import { createStore, reconcile } from 'solid-js/store';
 import { dayLabel } from '../lib/format.ts';
 import { type Row, toRows, UNREAD_KEY, type UnreadMark } from '../lib/history-rows.ts';
 import type { MessageView } from '../lib/protocol.ts';
-import { createSeenTracker, type SeenTracker } from '../lib/seen-tracker.ts';
+import { createSeenTracker } from '../lib/seen-tracker.ts';
 import { anchoredScrollTop, layout, visibleWindow } from '../lib/virtual.ts';
-import { Icon } from './Icon.tsx';
+import { JumpToLatest } from './JumpToLatest.tsx';
 import { MessageRow } from './MessageRow.tsx';
 import { moveMessageFocus } from './message-focus.ts';
 
@@ -48,11 +48,56 @@ function estimate(row: Row): number {
   return 40 + lines * 20 + (row.showSender ? 16 : 0);
 }
 
+/** Row heights by key, measured as rows render; `measured` changes when one does. */
+function createRowMeasurer() {
+  const heights = new Map<string, number>();
+  const [measured, setMeasured] = createSignal(0);
+  const resizer = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const entry of entries) {
+      const key = (entry.target as HTMLElement).dataset.key;
+      const h = Math.round(entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height);
+      if (key !== undefined && h > 0 && heights.get(key) !== h) {
+        heights.set(key, h);
+        changed = true;
+      }
+    }
+    if (changed) setMeasured((n) => n + 1);
+  });
+  onCleanup(() => resizer.disconnect());
+  /** Measures `el` (a row with `data-key`) until the calling scope is cleaned up. */
+  const measure = (el: HTMLElement) => {
+    resizer.observe(el);
+    onCleanup(() => resizer.unobserve(el));
+  };
+  return { heights, measured, measure };
+}
+
 function unreadLabel(count: number): string {
   return `${count} unread message${count === 1 ? '' : 's'}`;
 }
 
-export function MessageList(props: {
+/** A day separator, the unread divider, or a message. */
+function HistoryRow(props: { row: Row; now: number }): JSX.Element {
+  const row = props.row;
+  if (row.kind === 'day') {
+    return (
+      <div class="day-sep">
+        <span>{dayLabel(row.at, props.now)}</span>
+      </div>
+    );
+  }
+  if (row.kind === 'unread') {
+    return (
+      <div class="unread-sep" id="unread-divider">
+        <span>{unreadLabel(row.count)}</span>
+      </div>
+    );
+  }
+  return <MessageRow message={row.message} showSender={row.showSender} showTime={row.showTime} />;
+}
+
+export interface MessageListProps {
   messages: readonly MessageView[];
   hasMore: boolean;
   loading: boolean;
@@ -67,10 +112,11 @@ export function MessageList(props: {
   unreadNow: number;
   /** An incoming message was in view while the page was visible. */
   onSeen: (id: string) => void;
-}): JSX.Element {
+}
+
+export function MessageList(props: MessageListProps): JSX.Element {
   let scroller: HTMLDivElement | undefined;
-  const heights = new Map<string, number>();
-  const [measured, setMeasured] = createSignal(0);
+  const { heights, measured, measure } = createRowMeasurer();
   const [scrollTop, setScrollTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(600);
   const [pinned, setPinned] = createSignal(true);
@@ -99,20 +145,6 @@ export function MessageList(props: {
   });
   const indexOf = createMemo(() => new Map(rows().map((r, i) => [r.key, i])));
   const topOf = (key: string) => geometry().offsets[indexOf().get(key) ?? 0] ?? 0;
-
-  const resizer = new ResizeObserver((entries) => {
-    let changed = false;
-    for (const entry of entries) {
-      const key = (entry.target as HTMLElement).dataset.key;
-      const h = Math.round(entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height);
-      if (key !== undefined && h > 0 && heights.get(key) !== h) {
-        heights.set(key, h);
-        changed = true;
-      }
-    }
-    if (changed) setMeasured((n) => n + 1);
-  });
-  onCleanup(() => resizer.disconnect());
 
   const remember = () => {
     if (scroller === undefined) return;
@@ -172,38 +204,23 @@ export function MessageList(props: {
     scroller.focus();
   };
 
-  let seen: SeenTracker | undefined;
-  const waiting: [Element, string][] = [];
-  const watchSeen = (el: Element, id: string) => {
-    if (seen !== undefined) onCleanup(seen.observe(el, id));
-    else {
-      waiting.push([el, id]);
-      onCleanup(() => {
-        const i = waiting.findIndex(([w]) => w === el);
-        if (i >= 0) waiting.splice(i, 1);
-      });
-    }
-  };
+  const seen = createSeenTracker((id) => props.onSeen(id));
+  onCleanup(() => seen.dispose());
 
   onMount(() => {
     if (scroller === undefined) return;
     const el = scroller;
     const size = new ResizeObserver(() => setViewport(el.clientHeight));
     size.observe(el);
-    const tracker = createSeenTracker(el, (id) => props.onSeen(id));
-    seen = tracker;
-    for (const [w, id] of waiting.splice(0)) tracker.observe(w, id);
-    onCleanup(() => {
-      size.disconnect();
-      tracker.dispose();
-    });
+    seen.attach(el);
+    onCleanup(() => size.disconnect());
     setViewport(el.clientHeight);
   });
 
   const observe = (row: Row) => (el: HTMLDivElement) => {
-    resizer.observe(el);
-    onCleanup(() => resizer.unobserve(el));
-    if (row.kind === 'message' && !row.message.outgoing) watchSeen(el, row.message.id);
+    measure(el);
+    if (row.kind === 'message' && !row.message.outgoing)
+      onCleanup(seen.observe(el, row.message.id));
   };
 
   return (
@@ -232,40 +249,14 @@ export function MessageList(props: {
                 ref={observe(row)}
                 style={{ transform: `translateY(${topOf(row.key)}px)` }}
               >
-                {row.kind === 'day' ? (
-                  <div class="day-sep">
-                    <span>{dayLabel(row.at, props.now)}</span>
-                  </div>
-                ) : row.kind === 'unread' ? (
-                  <div class="unread-sep" id="unread-divider">
-                    <span>{unreadLabel(row.count)}</span>
-                  </div>
-                ) : (
-                  <MessageRow
-                    message={row.message}
-                    showSender={row.showSender}
-                    showTime={row.showTime}
-                  />
-                )}
+                <HistoryRow row={row} now={props.now} />
               </div>
             )}
           </For>
         </div>
       </div>
       <Show when={!pinned() && rows().length > 0}>
-        <button
-          type="button"
-          class="jump-latest"
-          onClick={jumpToLatest}
-          title="Jump to the latest message"
-        >
-          <Show when={props.unreadNow > 0} fallback={<span class="sr-only">Jump to latest</span>}>
-            <span>
-              {props.unreadNow} new message{props.unreadNow === 1 ? '' : 's'}
-            </span>
-          </Show>
-          <Icon name="chevron" class="rot90" />
-        </button>
+        <JumpToLatest unread={props.unreadNow} onJump={jumpToLatest} />
       </Show>
     </div>
   );
