@@ -7,7 +7,9 @@
 import { createMemo, type JSX, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
 import { createConversationFeed } from '../lib/conversation-feed.ts';
+import { createUnexpired } from '../lib/expiry-clock.ts';
 import type { ConversationSummary } from '../lib/protocol.ts';
+import { ArrivalAnnouncer } from './ArrivalAnnouncer.tsx';
 import { ComposerSlot } from './ComposerSlot.tsx';
 import { ConversationHeader } from './ConversationHeader.tsx';
 import { EmptyState } from './EmptyState.tsx';
@@ -34,11 +36,7 @@ export function ConversationView(props: {
     unread: () => summary()?.unread ?? 0,
     typing: summary()?.typing ?? [],
   });
-  /** Disappearing messages whose countdown ended leave the view even before the worker's sweep. */
-  const shown = createMemo(() => {
-    const now = props.state.now();
-    return feed.messages().filter((m) => m.expiresAt === undefined || m.expiresAt > now);
-  });
+  const shown = createUnexpired(feed.messages);
 
   return (
     <div class="view">
@@ -65,14 +63,18 @@ export function ConversationView(props: {
           </p>
         </EmptyState>
       </Show>
+      <ArrivalAnnouncer messages={feed.messages()} ready={feed.loaded()} />
       <MessageList
-        messages={shown()}
+        messages={feed.loaded() ? shown() : []}
         hasMore={feed.hasMore()}
         loading={feed.loadingOlder()}
         onLoadOlder={() => void feed.loadOlder()}
         now={props.state.now()}
         label={`Messages with ${title()}`}
         group={isGroup()}
+        unread={feed.unread()}
+        unreadNow={feed.unreadNow()}
+        onSeen={feed.markSeen}
       />
       <TypingLine handles={feed.typing()} />
       <ComposerSlot

@@ -4,8 +4,16 @@
  * estimated before, and the view stays pinned to the newest message unless
  * the reader scrolled up. Scrolling near the top loads older pages; the row
  * the reader was looking at stays put while they arrive.
+ *
+ * Rows live in a store reconciled by key (lib/history-rows.ts), so a row's
+ * DOM node stays while its message is there: a selection or find-in-page
+ * highlight survives updates. A chat with unread messages opens at the
+ * "N unread messages" divider; what scrolls into view is reported as seen
+ * (lib/seen-tracker.ts), and only that is marked read (docs/extension.md,
+ * "Reading and unread").
  */
 import {
+  createComputed,
   createEffect,
   createMemo,
   createSignal,
@@ -16,172 +24,34 @@ import {
   onMount,
   Show,
 } from 'solid-js';
-import { clockTime, countdown, dayLabel, sameDay, timerLabel, timerShort } from '../lib/format.ts';
+import { createStore, reconcile } from 'solid-js/store';
+import { dayLabel } from '../lib/format.ts';
+import { type Row, toRows, UNREAD_KEY, type UnreadMark } from '../lib/history-rows.ts';
 import type { MessageView } from '../lib/protocol.ts';
+import { createSeenTracker } from '../lib/seen-tracker.ts';
 import { anchoredScrollTop, layout, visibleWindow } from '../lib/virtual.ts';
-import { Icon, type IconName } from './Icon.tsx';
-import { MessageStatus } from './MessageStatus.tsx';
-
-type Row =
-  | { readonly key: string; readonly kind: 'day'; readonly at: number }
-  | {
-      readonly key: string;
-      readonly kind: 'message';
-      readonly message: MessageView;
-      /** Groups: the first of a run of messages from one member shows their name. */
-      readonly showSender: boolean;
-    };
+import { JumpToLatest } from './JumpToLatest.tsx';
+import { MessageRow } from './MessageRow.tsx';
+import { moveMessageFocus } from './message-focus.ts';
 
 const OVERSCAN_PX = 480;
 const BOTTOM_SLACK_PX = 48;
 const LOAD_OLDER_PX = 320;
+/** The divider sits this far below the top when a chat opens at it: a line of context above. */
+const DIVIDER_CONTEXT_PX = 28;
 
 function estimate(row: Row): number {
-  if (row.kind === 'day') return 38;
+  if (row.kind === 'day' || row.kind === 'unread') return 38;
   const lines =
     Math.max(1, Math.ceil(row.message.text.length / 38)) +
     (row.message.text.match(/\n/g)?.length ?? 0);
   return 40 + lines * 20 + (row.showSender ? 16 : 0);
 }
 
-function toRows(messages: readonly MessageView[], group: boolean): Row[] {
-  const rows: Row[] = [];
-  let previous: MessageView | undefined;
-  for (const m of messages) {
-    const newDay = previous === undefined || !sameDay(previous.sentAt, m.sentAt);
-    if (newDay) rows.push({ key: `day:${m.sentAt}`, kind: 'day', at: m.sentAt });
-    const showSender =
-      group &&
-      !m.outgoing &&
-      m.kind === 'text' &&
-      (newDay ||
-        previous?.kind !== 'text' ||
-        previous.outgoing ||
-        previous.senderHandle !== m.senderHandle);
-    rows.push({ key: `m:${m.id}`, kind: 'message', message: m, showSender });
-    previous = m;
-  }
-  return rows;
-}
-
-function noticeIcon(system: string | undefined): IconName {
-  switch (system) {
-    case 'timer-changed':
-      return 'timer';
-    case 'identity-changed':
-      return 'shield';
-    case 'decrypt-failed':
-    case 'messages-missing':
-    case 'group-change-superseded':
-      return 'alert';
-    case undefined:
-      return 'info';
-    default:
-      return 'users';
-  }
-}
-
-/** The disappearing-message mark on a bubble: time left once counting, else the timer. */
-function Expiry(props: { message: MessageView; now: number }): JSX.Element {
-  const left = () => {
-    const { expiresAt, expiresIn } = props.message;
-    if (expiresAt !== undefined) return countdown(expiresAt - props.now);
-    return expiresIn === undefined ? '' : timerShort(expiresIn);
-  };
-  const label = () =>
-    props.message.expiresAt === undefined
-      ? `Disappears ${timerLabel(props.message.expiresIn ?? 0)} after it is read`
-      : `Disappears in ${left()}`;
-  return (
-    <span class="bubble__expiry" title={label()} role="img" aria-label={label()}>
-      <Icon name="timer" />
-      <span aria-hidden="true">{left()}</span>
-    </span>
-  );
-}
-
-function MessageRow(props: {
-  message: MessageView;
-  showSender: boolean;
-  now: number;
-}): JSX.Element {
-  const m = () => props.message;
-  const disappearing = () => m().expiresAt !== undefined || m().expiresIn !== undefined;
-  return (
-    <Show
-      when={m().kind === 'text'}
-      fallback={
-        <div class="system-line" role="note" data-system={m().system}>
-          <span class="system-line__pill">
-            <Icon name={noticeIcon(m().system)} />
-            <span>{m().text}</span>
-          </span>
-        </div>
-      }
-    >
-      <div class={`bubble-row bubble-row--${m().outgoing ? 'out' : 'in'}`}>
-        <div class="bubble">
-          <Show when={props.showSender}>
-            <div class="bubble__sender" aria-hidden="true">
-              {m().senderHandle}
-            </div>
-          </Show>
-          <span class="sr-only">{m().outgoing ? 'You' : m().senderHandle}: </span>
-          {m().text}
-          <div class="bubble__meta">
-            <Show when={disappearing()}>
-              <Expiry message={m()} now={props.now} />
-            </Show>
-            <time dateTime={new Date(m().sentAt).toISOString()}>{clockTime(m().sentAt)}</time>
-            <Show when={m().outgoing}>
-              <MessageStatus
-                state={m().state}
-                {...(m().receipts === undefined ? {} : { receipts: m().receipts })}
-              />
-            </Show>
-          </div>
-        </div>
-      </div>
-    </Show>
-  );
-}
-
-export function MessageList(props: {
-  messages: readonly MessageView[];
-  hasMore: boolean;
-  loading: boolean;
-  onLoadOlder: () => void;
-  now: number;
-  label: string;
-  /** Group chat: name the sender of incoming messages. */
-  group?: boolean;
-}): JSX.Element {
-  let scroller: HTMLDivElement | undefined;
+/** Row heights by key, measured as rows render; `measured` changes when one does. */
+function createRowMeasurer() {
   const heights = new Map<string, number>();
   const [measured, setMeasured] = createSignal(0);
-  const [scrollTop, setScrollTop] = createSignal(0);
-  const [viewport, setViewport] = createSignal(600);
-  let atBottom = true;
-  let anchor: { key: string; delta: number } | null = null;
-  /**
-   * Where this list last scrolled itself. Its own scroll event arrives a frame
-   * later, possibly after a tall row (a 16k-character message) was measured and
-   * the content grew: judged then, it would look like the reader scrolled up
-   * and the list would stop following the newest message.
-   */
-  let ownTop: number | null = null;
-
-  const rows = createMemo(() => toRows(props.messages, props.group === true));
-  const geometry = createMemo(() => {
-    measured();
-    return layout(rows().map((r) => heights.get(r.key) ?? estimate(r)));
-  });
-  const windowed = createMemo(() => {
-    const { start, end } = visibleWindow(geometry().offsets, scrollTop(), viewport(), OVERSCAN_PX);
-    return rows().slice(start, end);
-  });
-  const indexOf = createMemo(() => new Map(rows().map((r, i) => [r.key, i])));
-
   const resizer = new ResizeObserver((entries) => {
     let changed = false;
     for (const entry of entries) {
@@ -195,19 +65,93 @@ export function MessageList(props: {
     if (changed) setMeasured((n) => n + 1);
   });
   onCleanup(() => resizer.disconnect());
+  /** Measures `el` (a row with `data-key`) until the calling scope is cleaned up. */
+  const measure = (el: HTMLElement) => {
+    resizer.observe(el);
+    onCleanup(() => resizer.unobserve(el));
+  };
+  return { heights, measured, measure };
+}
+
+function unreadLabel(count: number): string {
+  return `${count} unread message${count === 1 ? '' : 's'}`;
+}
+
+/** A day separator, the unread divider, or a message. */
+function HistoryRow(props: { row: Row; now: number }): JSX.Element {
+  const row = props.row;
+  if (row.kind === 'day') {
+    return (
+      <div class="day-sep">
+        <span>{dayLabel(row.at, props.now)}</span>
+      </div>
+    );
+  }
+  if (row.kind === 'unread') {
+    return (
+      <div class="unread-sep" id="unread-divider">
+        <span>{unreadLabel(row.count)}</span>
+      </div>
+    );
+  }
+  return <MessageRow message={row.message} showSender={row.showSender} showTime={row.showTime} />;
+}
+
+export interface MessageListProps {
+  messages: readonly MessageView[];
+  hasMore: boolean;
+  loading: boolean;
+  onLoadOlder: () => void;
+  now: number;
+  label: string;
+  /** Group chat: name the sender of incoming messages. */
+  group?: boolean;
+  /** Where the unread messages started when the chat opened (the divider), or null. */
+  unread: UnreadMark | null;
+  /** Incoming messages not read yet: the count on the jump-to-latest button. */
+  unreadNow: number;
+  /** An incoming message was in view while the page was visible. */
+  onSeen: (id: string) => void;
+}
+
+export function MessageList(props: MessageListProps): JSX.Element {
+  let scroller: HTMLDivElement | undefined;
+  const { heights, measured, measure } = createRowMeasurer();
+  const [scrollTop, setScrollTop] = createSignal(0);
+  const [viewport, setViewport] = createSignal(600);
+  const [pinned, setPinned] = createSignal(true);
+  let opened = false;
+  let anchor: { key: string; delta: number } | null = null;
+  /**
+   * Where this list last scrolled itself. Its own scroll event arrives a frame
+   * later, possibly after a tall row (a 16k-character message) was measured and
+   * the content grew: judged then, it would look like the reader scrolled up
+   * and the list would stop following the newest message.
+   */
+  let ownTop: number | null = null;
+
+  const rows = createMemo(() =>
+    toRows(props.messages, { group: props.group === true, unread: props.unread }),
+  );
+  const [store, setStore] = createStore<{ rows: Row[] }>({ rows: [] });
+  createComputed(() => setStore('rows', reconcile(rows(), { key: 'key' })));
+  const geometry = createMemo(() => {
+    measured();
+    return layout(rows().map((r) => heights.get(r.key) ?? estimate(r)));
+  });
+  const windowed = createMemo(() => {
+    const { start, end } = visibleWindow(geometry().offsets, scrollTop(), viewport(), OVERSCAN_PX);
+    return store.rows.slice(start, end);
+  });
+  const indexOf = createMemo(() => new Map(rows().map((r, i) => [r.key, i])));
+  const topOf = (key: string) => geometry().offsets[indexOf().get(key) ?? 0] ?? 0;
 
   const remember = () => {
     if (scroller === undefined) return;
     const top = scroller.scrollTop;
-    atBottom = scroller.scrollHeight - top - scroller.clientHeight < BOTTOM_SLACK_PX;
-    const { offsets } = geometry();
-    const first = windowed().find(
-      (r) => (offsets[indexOf().get(r.key) ?? 0] ?? 0) + (heights.get(r.key) ?? 0) > top,
-    );
-    anchor =
-      first === undefined
-        ? null
-        : { key: first.key, delta: top - (offsets[indexOf().get(first.key) ?? 0] ?? 0) };
+    setPinned(scroller.scrollHeight - top - scroller.clientHeight < BOTTOM_SLACK_PX);
+    const first = windowed().find((r) => topOf(r.key) + (heights.get(r.key) ?? 0) > top);
+    anchor = first === undefined ? null : { key: first.key, delta: top - topOf(first.key) };
   };
 
   const onScroll = () => {
@@ -220,12 +164,19 @@ export function MessageList(props: {
   };
 
   // After every layout change: keep the newest message in view, or keep the
-  // row the reader is on where it was.
+  // row the reader is on where it was. The first rows open at the unread divider.
   createEffect(
     on(geometry, (g) => {
       if (scroller === undefined) return;
+      if (!opened && rows().length > 0) {
+        opened = true;
+        if (indexOf().has(UNREAD_KEY)) {
+          setPinned(false);
+          anchor = { key: UNREAD_KEY, delta: -DIVIDER_CONTEXT_PX };
+        }
+      }
       let target: number | null = null;
-      if (atBottom) target = g.total;
+      if (pinned()) target = g.total;
       else if (anchor !== null) {
         const i = indexOf().get(anchor.key);
         if (i !== undefined) target = anchoredScrollTop(g.offsets, i, anchor.delta);
@@ -237,61 +188,76 @@ export function MessageList(props: {
           el.scrollTop = to;
           ownTop = el.scrollTop;
           setScrollTop(el.scrollTop);
+          // Asked for more than there is: the end of the history is in view, so follow it.
+          if (el.scrollTop < to - 1) setPinned(true);
         });
       }
     }),
   );
+
+  const jumpToLatest = () => {
+    if (scroller === undefined) return;
+    setPinned(true);
+    anchor = null;
+    scroller.scrollTop = scroller.scrollHeight;
+    // The button goes away; the history keeps the focus.
+    scroller.focus();
+  };
+
+  const seen = createSeenTracker((id) => props.onSeen(id));
+  onCleanup(() => seen.dispose());
 
   onMount(() => {
     if (scroller === undefined) return;
     const el = scroller;
     const size = new ResizeObserver(() => setViewport(el.clientHeight));
     size.observe(el);
+    seen.attach(el);
     onCleanup(() => size.disconnect());
     setViewport(el.clientHeight);
   });
 
-  const observe = (el: HTMLDivElement) => {
-    resizer.observe(el);
-    onCleanup(() => resizer.unobserve(el));
+  const observe = (row: Row) => (el: HTMLDivElement) => {
+    measure(el);
+    if (row.kind === 'message' && !row.message.outgoing)
+      onCleanup(seen.observe(el, row.message.id));
   };
 
   return (
-    <div
-      class="messages"
-      ref={scroller}
-      onScroll={onScroll}
-      role="log"
-      aria-label={props.label}
-      aria-live="polite"
-      aria-relevant="additions"
-      tabindex="0"
-    >
-      <Show when={props.loading}>
-        <div class="messages__loading">Loading earlier messages…</div>
-      </Show>
-      <div class="messages__inner" style={{ height: `${geometry().total}px` }}>
-        <For each={windowed()}>
-          {(row) => (
-            <div
-              class="messages__item"
-              data-key={row.key}
-              ref={observe}
-              style={{
-                transform: `translateY(${geometry().offsets[indexOf().get(row.key) ?? 0] ?? 0}px)`,
-              }}
-            >
-              {row.kind === 'day' ? (
-                <div class="day-sep">
-                  <span>{dayLabel(row.at, props.now)}</span>
-                </div>
-              ) : (
-                <MessageRow message={row.message} showSender={row.showSender} now={props.now} />
-              )}
-            </div>
-          )}
-        </For>
+    <div class="history">
+      <div
+        class="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        onKeyDown={(e) => {
+          if (scroller !== undefined) moveMessageFocus(e, scroller);
+        }}
+        role="log"
+        aria-label={props.label}
+        tabindex="0"
+      >
+        <Show when={props.loading}>
+          <div class="messages__loading">Loading earlier messages…</div>
+        </Show>
+        <div class="messages__inner" style={{ height: `${geometry().total}px` }}>
+          <For each={windowed()}>
+            {(row) => (
+              <div
+                class="messages__item"
+                data-key={row.key}
+                tabindex={row.kind === 'message' ? -1 : undefined}
+                ref={observe(row)}
+                style={{ transform: `translateY(${topOf(row.key)}px)` }}
+              >
+                <HistoryRow row={row} now={props.now} />
+              </div>
+            )}
+          </For>
+        </div>
       </div>
+      <Show when={!pinned() && rows().length > 0}>
+        <JumpToLatest unread={props.unreadNow} onJump={jumpToLatest} />
+      </Show>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * One conversation's data for the page that shows it: the loaded history
- * (newest page first, older pages on demand), who is typing, sending, and
- * "read" for what the reader has seen. Kept current from worker events
+ * (newest page first, older pages on demand, back to the first unread one
+ * when it opens), who is typing, sending, and "read" for what the reader has
+ * seen. Kept current from worker events
  * (disappeared messages leave at once); tells the worker which conversation
  * is on screen so it does not notify about it.
  *
@@ -10,14 +11,17 @@
  *
  * Runs in: pages (Solid).
  */
-import { type Accessor, createEffect, createSignal, on, onCleanup, onMount } from 'solid-js';
+import { type Accessor, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import type { ParleyState } from './app-state.ts';
 import { describeError } from './errors.ts';
+import { isUnread, type UnreadMark, unreadMark } from './history-rows.ts';
 import { mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
 import type { MessageView } from './protocol.ts';
 import { call } from './rpc-client.ts';
 
 const PAGE = 50;
+/** How far back a chat that opens looks for its first unread message (pages of PAGE). */
+const MAX_UNREAD_PAGES = 10;
 
 export interface ConversationFeed {
   /** Everything loaded, oldest first (disappeared ones may linger until the next tick). */
@@ -25,8 +29,14 @@ export interface ConversationFeed {
   /** Older history exists that is not loaded yet. */
   readonly hasMore: Accessor<boolean>;
   readonly loadingOlder: Accessor<boolean>;
-  /** The newest page has arrived once. */
+  /** The newest page has arrived once (and, with unread messages, the first of them). */
   readonly loaded: Accessor<boolean>;
+  /** Where the unread messages started when the chat opened; fixed while it is open. */
+  readonly unread: Accessor<UnreadMark | null>;
+  /** Incoming messages loaded and not read yet. */
+  readonly unreadNow: Accessor<number>;
+  /** The reader saw this incoming message: mark it and everything before it read. */
+  markSeen(id: string): void;
   readonly error: Accessor<string | null>;
   /** Handles typing in this conversation now. */
   readonly typing: Accessor<readonly string[]>;
@@ -50,41 +60,29 @@ export function createConversationFeed(options: {
   const [error, setError] = createSignal<string | null>(null);
   const [loaded, setLoaded] = createSignal(false);
   const [typing, setTyping] = createSignal<readonly string[]>(options.typing);
+  const [unread, setUnread] = createSignal<UnreadMark | null>(null);
 
-  // Decided by the messages on screen, not by the list's unread count: the two
-  // arrive separately, and a count that already moved on must not leave a
-  // message unread (its disappearing countdown starts only when it is read).
-  const markSeen = (list: readonly MessageView[]) => {
-    const last = [...list].reverse().find((m) => !m.outgoing);
-    if (
-      last === undefined ||
-      !list.some((m) => !m.outgoing && m.state === 'received') ||
-      document.visibilityState !== 'visible'
-    )
-      return;
-    call('markRead', { conversationId: conversationId(), upTo: last.id }).catch(() => {
-      // The worker may be restarting: look again shortly (a no-op if it was read meanwhile).
-      setTimeout(() => {
-        if (!disposed) markSeen(messages());
-      }, 1_000);
+  // Read is decided by what the reader saw (the history reports messages in
+  // view while the page is visible), never by opening the chat: a message
+  // that arrives while they are scrolled up stays unread, and its sender sees
+  // no read receipt, until it is shown (docs/extension.md, "Reading and
+  // unread"). Read marks everything up to the newest message seen.
+  let requested = '';
+  const markSeen = (id: string) => {
+    if (disposed || id <= requested) return;
+    if (!messages().some((m) => !m.outgoing && m.state === 'received' && m.id <= id)) return;
+    const before = requested;
+    requested = id;
+    call('markRead', { conversationId: conversationId(), upTo: id }).catch(() => {
+      // The worker may be restarting: try again shortly (a no-op if it was read meanwhile).
+      if (requested === id) requested = before;
+      setTimeout(() => markSeen(id), 1_000);
     });
   };
   let disposed = false;
   onCleanup(() => {
     disposed = true;
   });
-
-  // The list (with the unread count) and the messages arrive separately after
-  // an event; whichever comes second decides, so look again when the count rises.
-  createEffect(
-    on(
-      options.unread,
-      (unread) => {
-        if (unread > 0) markSeen(messages());
-      },
-      { defer: true },
-    ),
-  );
 
   const loadLatest = async () => {
     try {
@@ -93,11 +91,29 @@ export function createConversationFeed(options: {
       setMessages(merged);
       if (messages().length === page.messages.length) setBefore(page.before);
       setError(null);
+      if (!loaded()) {
+        opening ??= openAtUnread();
+        await opening;
+      }
       setLoaded(true);
-      markSeen(merged);
     } catch (e) {
       setError(describeError(e));
     }
+  };
+
+  /**
+   * Before the history first shows: loads older pages until the first unread
+   * message is there (the list's count says how many there are), and fixes
+   * where the "N unread messages" divider goes for as long as the chat is open.
+   */
+  let opening: Promise<void> | undefined;
+  const openAtUnread = async () => {
+    const wanted = untrack(options.unread);
+    for (let page = 0; page < MAX_UNREAD_PAGES; page++) {
+      if (messages().filter(isUnread).length >= wanted || before() === null) break;
+      await loadOlder();
+    }
+    setUnread(unreadMark(messages()));
   };
 
   const loadOlder = async () => {
@@ -125,7 +141,6 @@ export function createConversationFeed(options: {
     const signalViewing = () => {
       const visible = document.visibilityState === 'visible';
       state.viewing(visible ? conversationId() : null);
-      if (visible) markSeen(messages());
     };
     signalViewing();
     document.addEventListener('visibilitychange', signalViewing);
@@ -154,6 +169,9 @@ export function createConversationFeed(options: {
     hasMore: () => before() !== null,
     loadingOlder,
     loaded,
+    unread,
+    unreadNow: () => messages().filter(isUnread).length,
+    markSeen,
     error,
     typing,
     loadOlder,

@@ -17,6 +17,11 @@ export function clockTime(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
+/** A message's full date and time, for hover titles and screen readers. */
+export function fullDateTime(ts: number): string {
+  return new Date(ts).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+}
+
 /** Conversation list: "14:05", "Yesterday", "Mon", "12 Mar", "12 Mar 2023". */
 export function shortWhen(ts: number, now: number): string {
   const days = Math.round((startOfDay(now) - startOfDay(ts)) / DAY_MS);

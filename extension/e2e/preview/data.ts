@@ -15,6 +15,27 @@ import type {
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
+/**
+ * Incoming texts stay "received" (unread) only for the newest `unread` of
+ * them, as the worker keeps them: a chat opens at its first unread message,
+ * so older ones left unread would open the preview far up the history.
+ */
+function asTheWorkerKeepsThem(list: MessageView[], unread: number): MessageView[] {
+  let left = unread;
+  return list
+    .slice()
+    .reverse()
+    .map((m) => {
+      if (m.outgoing || m.kind !== 'text' || m.state !== 'received') return m;
+      if (left > 0) {
+        left--;
+        return m;
+      }
+      return { ...m, state: 'read' as const };
+    })
+    .reverse();
+}
+
 export function previewData(now: number) {
   const status: AppStatus = {
     vault: 'unlocked',
@@ -371,5 +392,8 @@ export function previewData(now: number) {
     typingIndicators: true,
     showPresence: true,
   };
+  for (const c of conversations) {
+    messages[c.id] = asTheWorkerKeepsThem(messages[c.id] ?? [], c.unread);
+  }
   return { status, conversations, messages, contacts, groups: groupViews, settings };
 }
