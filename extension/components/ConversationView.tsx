@@ -41,7 +41,7 @@ export function ConversationView(props: {
   });
 
   return (
-    <div class="view">
+    <main class="view">
       <ConversationHeader
         state={props.state}
         summary={summary()}
@@ -84,6 +84,6 @@ export function ConversationView(props: {
         onGone={props.onBack}
         onOpenDetails={props.onOpenDetails}
       />
-    </div>
+    </main>
   );
 }
