@@ -75,11 +75,11 @@ export function ConversationsScreen(props: {
               aria-pressed={props.filter === 'requests'}
               onClick={() => props.onFilter('requests')}
             >
-              Requests
-              <span class="segmented__count" aria-hidden="true">
-                {requests().length}
+              <span class="segmented__label" aria-hidden="true">
+                Requests
+                <span class="segmented__count">{requests().length}</span>
               </span>
-              <span class="sr-only">, {requests().length} new</span>
+              <span class="sr-only">{`Requests, ${requests().length} new`}</span>
             </button>
           </fieldset>
         </Show>

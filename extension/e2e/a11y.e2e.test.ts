@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { type AxeViolation, blocking, countByImpact, runAxe } from './axe.ts';
+import { type AxeViolation, blocking, countByImpact, danglingIdRefs, runAxe } from './axe.ts';
 import {
   addVirtualAuthenticator,
   CHROMIUM,
@@ -52,6 +52,8 @@ afterAll(async () => {
 async function audit(page: Page, name: string): Promise<AxeViolation[]> {
   const violations = await runAxe(page);
   const bad = blocking(violations);
+  const dangling = await danglingIdRefs(page);
+  if (dangling.length > 0) bad.push({ id: 'dangling-idref', impact: 'serious', targets: dangling });
   table[name] = {
     counts: countByImpact(violations),
     blocking: bad.map((v) => `${v.id} ×${v.targets.length}`),
@@ -153,6 +155,25 @@ describe('axe-core on every view (UI preview)', () => {
   }
 });
 
+describe('names a person hears outside the page', () => {
+  it('document.title: "(n) Parley" on the list, "alice – Parley" in a chat', async () => {
+    const page = await browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
+    try {
+      await page.goto(`${preview.url}?variant=sidepanel&scene=chat`);
+      await listShown(page);
+      await expect.poll(() => page.title()).toMatch(/^\(\d+\) Parley$/);
+      await openChat(page, /^alice/);
+      await expect.poll(() => page.title()).toBe('alice – Parley');
+      await page.getByRole('button', { name: 'Back to conversations' }).click();
+      await expect.poll(() => page.title()).toMatch(/^\(\d+\) Parley$/);
+      // The filter says how many requests there are, as words.
+      await page.getByRole('button', { name: 'Requests, 1 new' }).waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('axe-core on the onboarding steps (built extension, real relay)', () => {
   let relay: RelayProcess | undefined;
   let ext: ParleyBrowser | undefined;
@@ -185,6 +206,17 @@ describe('axe-core on the onboarding steps (built extension, real relay)', () =>
     await addVirtualAuthenticator(page, { prf: false });
     await page.getByLabel('Handle').waitFor();
     const found = await auditStep(page, 'account');
+    // Reflow (WCAG 1.4.10): nothing scrolls sideways at 320 CSS px.
+    await page.setViewportSize({ width: 320, height: 700 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, 'zoom-onboarding-320');
+    expect(
+      await page.evaluate(() => {
+        const doc = document.scrollingElement ?? document.documentElement;
+        return doc.scrollWidth - doc.clientWidth;
+      }),
+    ).toBeLessThanOrEqual(0);
+    await page.setViewportSize(PAGE_VIEWPORTS.onboarding);
     await page.getByLabel('Relay').fill(relay.url);
     await page.getByLabel('Handle').fill('axe_alice');
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -31,7 +31,13 @@ export interface AxeViolation {
 export async function runAxe(page: Page): Promise<AxeViolation[]> {
   // Colours mid-transition (a scheme switch, a hover) would be measured half-way.
   await page.evaluate(() =>
-    Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))),
+    Promise.all(
+      document
+        .getAnimations()
+        // Endless ones (typing dots, spinners) never finish.
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Number.POSITIVE_INFINITY)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
   );
   const injected = await page.evaluate(() => 'axe' in window);
   if (!injected) await page.evaluate(axe.source);
@@ -67,4 +73,19 @@ export function countByImpact(violations: readonly AxeViolation[]): Record<strin
   const counts: Record<string, number> = { critical: 0, serious: 0, moderate: 0, minor: 0 };
   for (const v of violations) counts[v.impact] = (counts[v.impact] ?? 0) + v.targets.length;
   return counts;
+}
+
+/** `aria-describedby` / `aria-labelledby` references to ids that are not in the page. */
+export function danglingIdRefs(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const missing: string[] = [];
+    for (const attr of ['aria-describedby', 'aria-labelledby']) {
+      for (const el of document.querySelectorAll(`[${attr}]`)) {
+        for (const id of (el.getAttribute(attr) ?? '').split(/\s+/)) {
+          if (id !== '' && document.getElementById(id) === null) missing.push(`${attr}=${id}`);
+        }
+      }
+    }
+    return missing;
+  });
 }
