@@ -129,10 +129,12 @@ export function ContactPage(props: {
     });
 
   return (
-    <div class="view">
+    <main class="view">
       <header class="chat-head">
         <BackButton label="Back to the conversation" onBack={props.onBack} />
-        <div class="topbar__title">Contact</div>
+        <h1 class="topbar__title" style={{ margin: '0' }}>
+          Contact
+        </h1>
       </header>
       <div class="scroll">
         <Show
@@ -174,6 +176,6 @@ export function ContactPage(props: {
           )}
         </Show>
       </div>
-    </div>
+    </main>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { type JSX, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
+import { pageTitle, useDocumentTitle } from '../lib/document-title.ts';
 import {
   knownPresence,
   membersLabel,
@@ -27,6 +28,7 @@ export function ConversationHeader(props: {
   onOpenInPanel?: (() => void) | undefined;
 }): JSX.Element {
   /** Presence as far as we can know it (never "online" while the relay is unreachable). */
+  useDocumentTitle(() => pageTitle({ about: props.title }));
   const presenceNow = () => knownPresence(props.summary?.presence, props.state.status()?.relay);
   const subtitle = () => {
     const c = props.summary;
@@ -44,25 +46,31 @@ export function ConversationHeader(props: {
 
   return (
     <header class="chat-head">
+      {/* The view's heading for screen readers; the button below shows the same title. */}
+      <h1 class="sr-only">{props.title}</h1>
       <BackButton label="Back to conversations" onBack={props.onBack} />
       <button
         type="button"
         class="chat-head__who"
         onClick={() => props.onOpenDetails?.()}
         disabled={props.onOpenDetails === undefined}
-        aria-label={
-          props.isGroup
-            ? `${props.title}: group details and members`
-            : `${props.title}: contact details and safety number`
-        }
       >
+        {/*
+         * Named from content, starting with what is visible (title, then the subtitle),
+         * not by an aria-label that would hide the subtitle (WCAG 2.5.3 Label in Name).
+         */}
+        <span class="sr-only">
+          {`${props.title}, ${subtitle()}: ${
+            props.isGroup ? 'group details and members' : 'contact details and safety number'
+          }`}
+        </span>
         <Avatar
           name={props.title}
           size="sm"
           group={props.isGroup}
           online={presenceLabel(presenceNow(), props.state.now(), ONLINE_WINDOW_MS) === 'online'}
         />
-        <span style={{ 'min-width': '0' }}>
+        <span style={{ 'min-width': '0' }} aria-hidden="true">
           <span class="chat-head__name">
             <span class="chat-head__title">{props.title}</span>
             <Show when={props.summary?.verified}>

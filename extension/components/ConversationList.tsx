@@ -46,6 +46,7 @@ function accessibleName(
   relay: RelayStatus | undefined,
 ): string {
   const parts = [c.title];
+  if (c.verified) parts.push('verified');
   if (c.group !== undefined) parts.push(`group, ${membersLabel(c.group.memberCount)}`);
   if (c.unread > 0) parts.push(`${c.unread} unread`);
   if (c.identityChanged) parts.push('safety number changed');
@@ -102,15 +103,20 @@ export function ConversationList(props: {
               type="button"
               class={`conv${c.unread > 0 ? ' conv--unread' : ''}${c.blocked ? ' conv--blocked' : ''}`}
               aria-current={props.selected === c.id ? 'true' : undefined}
-              aria-label={accessibleName(c, props.now, props.relay)}
               onClick={() => props.onOpen(c.id)}
             >
+              {/*
+               * The name is this sentence, read from content, not an aria-label: it starts
+               * with the visible title, and the row's visual shorthand (chips, time, pill)
+               * is hidden from it instead of contradicting it (WCAG 2.5.3 Label in Name).
+               */}
+              <span class="sr-only">{accessibleName(c, props.now, props.relay)}</span>
               <Avatar
                 name={c.title}
                 group={c.kind === 'group'}
                 online={isOnline(c, props.now, props.relay)}
               />
-              <span class="conv__body">
+              <span class="conv__body" aria-hidden="true">
                 <span class="conv__row">
                   <span class="conv__name">{c.title}</span>
                   <Show when={c.verified}>

@@ -39,7 +39,7 @@ export function ConversationView(props: {
   const shown = createUnexpired(feed.messages);
 
   return (
-    <div class="view">
+    <main class="view">
       <ConversationHeader
         state={props.state}
         summary={summary()}
@@ -86,6 +86,6 @@ export function ConversationView(props: {
         onGone={props.onBack}
         onOpenDetails={props.onOpenDetails}
       />
-    </div>
+    </main>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { type JSX, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
+import { pageTitle, useDocumentTitle } from '../lib/document-title.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
@@ -25,12 +26,13 @@ export function ConversationsScreen(props: {
   onOpenSettings: () => void;
   onOpenInPanel: () => void;
 }): JSX.Element {
+  useDocumentTitle(() => pageTitle({ unread: props.state.status()?.unread ?? 0 }));
   const conversations = () => props.state.conversations();
   const requests = () => (conversations() ?? []).filter((c) => c.isRequest === true);
   const listed = () =>
     props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
   return (
-    <div class="view">
+    <main class="view">
       <Topbar
         relay={props.state.status()?.relay}
         popup={props.popup}
@@ -73,8 +75,11 @@ export function ConversationsScreen(props: {
               aria-pressed={props.filter === 'requests'}
               onClick={() => props.onFilter('requests')}
             >
-              Requests
-              <span class="segmented__count">{requests().length}</span>
+              <span class="segmented__label" aria-hidden="true">
+                Requests
+                <span class="segmented__count">{requests().length}</span>
+              </span>
+              <span class="sr-only">{`Requests, ${requests().length} new`}</span>
             </button>
           </fieldset>
         </Show>
@@ -87,6 +92,6 @@ export function ConversationsScreen(props: {
           />
         </div>
       </Show>
-    </div>
+    </main>
   );
 }

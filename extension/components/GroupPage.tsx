@@ -95,7 +95,7 @@ export function GroupPage(props: {
   };
 
   return (
-    <div class="view">
+    <main class="view">
       <header class="chat-head">
         <BackButton label="Back to the conversation" onBack={props.onBack} />
         <h1 class="topbar__title" style={{ margin: '0' }}>
@@ -146,6 +146,6 @@ export function GroupPage(props: {
           )}
         </Show>
       </div>
-    </div>
+    </main>
   );
 }

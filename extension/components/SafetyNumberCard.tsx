@@ -61,7 +61,9 @@ export function SafetyNumberCard(props: {
           spellcheck={false}
           autocomplete="off"
           value={pasted()}
-          aria-describedby="safety-compare"
+          aria-describedby={
+            describeComparison(comparison(), c().handle) === null ? undefined : 'safety-compare'
+          }
           onInput={(e) => setPasted(e.currentTarget.value)}
         />
         <Show when={describeComparison(comparison(), c().handle)}>

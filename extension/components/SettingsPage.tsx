@@ -40,7 +40,7 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
   };
 
   return (
-    <div class="view">
+    <main class="view">
       <header class="chat-head">
         <BackButton label="Back to conversations" onBack={props.onBack} />
         <h1 class="topbar__title" style={{ margin: '0' }}>
@@ -161,6 +161,6 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
           <ErrorLine error={error()} />
         </div>
       </div>
-    </div>
+    </main>
   );
 }

@@ -36,7 +36,7 @@ function ChatForm(props: {
           spellcheck={false}
           value={props.handle}
           aria-invalid={props.invalid ? 'true' : undefined}
-          aria-describedby="start-chat-error"
+          aria-describedby={props.invalid ? 'start-chat-error' : undefined}
           onInput={(e) => props.onHandle(e.currentTarget.value)}
         />
       </div>
@@ -89,7 +89,7 @@ function GroupForm(props: {
           spellcheck={false}
           value={props.members}
           aria-invalid={props.invalid ? 'true' : undefined}
-          aria-describedby="start-chat-error"
+          aria-describedby={props.invalid ? 'start-chat-error' : undefined}
           onInput={(e) => props.onMembers(e.currentTarget.value)}
         />
         <button

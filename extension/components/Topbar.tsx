@@ -21,7 +21,7 @@ export function Topbar(props: {
     <header class="topbar">
       <div class="topbar__title">
         <img src={logoUrl} alt="" />
-        <span>Parley</span>
+        <h1 class="topbar__name">Parley</h1>
         <Show when={props.relay}>
           {(relay) => (
             <span

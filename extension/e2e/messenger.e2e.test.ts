@@ -98,7 +98,9 @@ function send(page: Page, text: string): Promise<void> {
 }
 
 async function safetyNumber(page: Page, handle: string): Promise<string[]> {
-  await page.getByRole('button', { name: `${handle}: contact details and safety number` }).click();
+  await page
+    .getByRole('button', { name: new RegExp(`^${handle}, .*: contact details and safety number$`) })
+    .click();
   const grid = page.getByRole('list', { name: 'Safety number, 12 groups of 5 digits' });
   await grid.waitFor();
   return grid.getByRole('listitem').allTextContents();

@@ -24,6 +24,8 @@ function status(): AppStatus {
     };
   }
   if (scene === 'empty') return { ...data.status, unread: 0 };
+  if (scene === 'locked')
+    return { ...data.status, vault: 'locked', unread: 0, lockedWaiting: 3, autoLockAt: null };
   return data.status;
 }
 

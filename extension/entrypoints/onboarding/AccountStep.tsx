@@ -27,7 +27,7 @@ export function AccountStep(props: {
           spellcheck={false}
           value={props.state.relayUrl}
           aria-invalid={props.state.relayError === null ? undefined : 'true'}
-          aria-describedby="relay-hint relay-error"
+          aria-describedby={props.state.relayError === null ? 'relay-hint' : 'relay-error'}
           onInput={(e) =>
             props.dispatch({ type: 'edited', field: 'relayUrl', value: e.currentTarget.value })
           }
@@ -60,7 +60,7 @@ export function AccountStep(props: {
             placeholder="yourname"
             value={props.state.handle}
             aria-invalid={props.state.handleError === null ? undefined : 'true'}
-            aria-describedby="handle-hint handle-error"
+            aria-describedby={props.state.handleError === null ? 'handle-hint' : 'handle-error'}
             onInput={(e) =>
               props.dispatch({ type: 'edited', field: 'handle', value: e.currentTarget.value })
             }

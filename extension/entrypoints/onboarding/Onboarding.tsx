@@ -74,10 +74,10 @@ export function Onboarding(): JSX.Element {
           </p>
         </Show>
       </main>
-      <p class="onb__foot">
+      <footer class="onb__foot">
         <Icon name="lock" /> Keys are created in this browser and never leave it. The relay only
         stores ciphertext.
-      </p>
+      </footer>
     </div>
   );
 }
