@@ -114,3 +114,26 @@ export async function splitHead(
   }
   return { head: fill === n ? head : head.slice(0, fill), rest: rest() };
 }
+
+/**
+ * Keeps one `next()` of the source in flight while the consumer works on the
+ * current item: an upload encrypts chunk i+1 while chunk i is on the wire, a
+ * download fetches chunk i+1 while chunk i is decrypted. Holds at most one
+ * extra item.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = iterator.next();
+  try {
+    for (;;) {
+      const result = await pending;
+      if (result.done === true) return;
+      pending = iterator.next();
+      // If the consumer stops before awaiting it, its failure is not news.
+      pending.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.(undefined);
+  }
+}

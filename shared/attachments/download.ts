@@ -10,7 +10,7 @@
  * stream closed without error.
  */
 
-import { toReadableStream } from '../byte-streams.ts';
+import { readAhead, toReadableStream } from '../byte-streams.ts';
 import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
 import { createBlobDigest } from './digest.ts';
 import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
@@ -66,5 +66,7 @@ async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
 /** The file's plaintext, verified as it streams. */
 export function downloadAttachment(options: DownloadOptions): ReadableStream<Uint8Array> {
   const { pointer } = options;
-  return toReadableStream(decryptAttachment(pointer.key, pointer.size, verifiedBlob(options)));
+  return toReadableStream(
+    decryptAttachment(pointer.key, pointer.size, readAhead(verifiedBlob(options))),
+  );
 }

@@ -6,6 +6,8 @@
  * any point (network, closed page, restarted browser), the same call with
  * the same key resumes where the relay stopped.
  */
+
+import { readAhead } from '../byte-streams.ts';
 import type { Bytes } from '../bytes.ts';
 import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
 import { type AttachmentEndpoint, completeUpload, putChunk, uploadStatus } from './relay-http.ts';
@@ -72,7 +74,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
   const file = encryptFile(options.source, size, { key, chunkBytes: created.chunkBytes });
   let index = 0;
   let doneBytes = 0;
-  for await (const chunk of file.chunks) {
+  for await (const chunk of readAhead(file.chunks)) {
     signal?.throwIfAborted();
     const at = index++;
     if (!received.has(at)) {
