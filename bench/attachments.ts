@@ -198,6 +198,9 @@ export const suite: Suite = {
         RATE_LIMIT_HTTP_PER_IP: '10000000/60',
         RATE_LIMIT_HTTP_PER_DEVICE: '10000000/60',
         RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE: '1000000000000/60',
+        RATE_LIMIT_ATTACHMENT_CHUNKS_PER_IP: '10000000/60',
+        ATTACHMENT_BYTES_PER_DAY: String(2 ** 40),
+        ATTACHMENT_OUTSTANDING_BYTES: String(2 ** 40),
       },
     });
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-att-'));
