@@ -9,4 +9,5 @@ export const suites: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   crypto: () => import('./crypto.ts'),
   ui: () => import('./ui.ts'),
   relay: () => import('./relay.ts'),
+  attachments: () => import('./attachments.ts'),
 };

@@ -147,6 +147,15 @@ export const ClientCode = {
   GROUP_HISTORY_TOO_LONG: 'GROUP_HISTORY_TOO_LONG',
   /** A new admin's identity key is unknown here (no session with them yet). */
   GROUP_KEY_UNKNOWN: 'GROUP_KEY_UNKNOWN',
+  // Attachments (docs/client.md "Attachments")
+  /**
+   * A downloaded attachment failed verification: an AEAD segment, the header,
+   * the padding, the length or the SHA-256 digest does not match the pointer.
+   * Whatever was already received must be discarded.
+   */
+  ATTACHMENT_TAMPERED: 'ATTACHMENT_TAMPERED',
+  /** The relay no longer holds the attachment (expired, deleted, or never completed). */
+  ATTACHMENT_EXPIRED: 'ATTACHMENT_EXPIRED',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */

@@ -17,6 +17,8 @@ export const Label = {
   GROUP_ID: 'Parley/v1/group/id',
   // Attachments, backup, vault, device linking
   ATTACHMENT: 'Parley/v1/attachment',
+  /** The salt and nonce prefix of an attachment's header, derived from its file key (docs/protocol.md "Attachments"). */
+  ATTACHMENT_HEADER: 'Parley/v1/attachment/header',
   BACKUP: 'Parley/v1/backup',
   VAULT: 'Parley/v1/vault',
   DEVICE_LINK: 'Parley/v1/device-link',

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isParleyError } from '../../errors.ts';
+import { ErrorCode, isParleyError } from '../../errors.ts';
+import { errorOf } from '../../testing/errors.ts';
 import { encodeCbor } from '../../wire/cbor.ts';
 import {
+  ATTACHMENT_THUMB_MAX_BYTES,
   CONTENT_MAX_BYTES,
   type Content,
   decodeContent,
@@ -55,6 +57,38 @@ describe('content', () => {
       },
     ];
     for (const sample of samples) expect(decodeContent(encodeContent(sample))).toEqual(sample);
+  });
+
+  it('attachment pointers: media fields round-trip, old pointers stay valid, thumbs are small', () => {
+    const old = {
+      id: new Uint8Array(16),
+      key: new Uint8Array(32),
+      digest: new Uint8Array(32),
+      size: 10,
+      mime: 'image/png',
+    };
+    const media = {
+      ...old,
+      width: 640,
+      height: 480,
+      durationMs: 12_500,
+      thumb: new Uint8Array(ATTACHMENT_THUMB_MAX_BYTES),
+      flags: 1,
+    };
+    expect(decodeContent(encodeCbor({ ...text, att: [old] }))).toEqual({ ...text, att: [old] });
+    expect(decodeContent(encodeContent({ ...text, att: [media] }))).toEqual({
+      ...text,
+      att: [media],
+    });
+    for (const bad of [
+      { ...media, thumb: new Uint8Array(ATTACHMENT_THUMB_MAX_BYTES + 1) },
+      { ...media, width: -1 },
+      { ...media, durationMs: 25 * 60 * 60 * 1000 },
+    ]) {
+      expect(errorOf(() => decodeContent(encodeCbor({ ...text, att: [bad] }))).code).toBe(
+        ErrorCode.CONTENT_INVALID,
+      );
+    }
   });
 
   it('ignores unknown fields from newer senders', () => {

@@ -65,7 +65,23 @@ const bytes16 = v.pipe(
 
 export const DestinationSchema = v.union([v.object({ u: UserIdSchema }), v.object({ g: bytes16 })]);
 
-/** An encrypted file on the relay: the key and digest travel only inside the ratchet. */
+/** Inline preview in a pointer (a tiny image or a thumbhash): small enough for many per message. */
+export const ATTACHMENT_THUMB_MAX_BYTES = 2048;
+/** Media dimensions and durations beyond this are not real media. */
+const MEDIA_DIMENSION_MAX = 65_535;
+const MEDIA_DURATION_MAX_MS = 24 * 60 * 60 * 1000;
+
+const optionalUint = (max: number) =>
+  v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(max)));
+
+/**
+ * An encrypted file on the relay (docs/protocol.md "Attachments"): the key and
+ * digest travel only inside the ratchet. `id` is the relay's blob id (the read
+ * capability), `key` the file key, `digest` the SHA-256 of the whole blob,
+ * `size` the plaintext bytes (the blob is padded). The media fields are
+ * optional, so pointers written before they existed stay valid; `flags` is a
+ * bit set (shared/attachments/pointer.ts `AttachmentFlag`).
+ */
 export const AttachmentPointerSchema = v.object({
   id: v.pipe(v.instance(Uint8Array), v.length(OPAQUE_ID_BYTES)),
   key: v.pipe(v.instance(Uint8Array), v.length(32)),
@@ -73,6 +89,11 @@ export const AttachmentPointerSchema = v.object({
   size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
   mime: v.pipe(v.string(), v.maxLength(255)),
   name: v.optional(v.pipe(v.string(), v.maxLength(255))),
+  width: optionalUint(MEDIA_DIMENSION_MAX),
+  height: optionalUint(MEDIA_DIMENSION_MAX),
+  durationMs: optionalUint(MEDIA_DURATION_MAX_MS),
+  thumb: v.optional(v.pipe(v.instance(Uint8Array), v.maxLength(ATTACHMENT_THUMB_MAX_BYTES))),
+  flags: optionalUint(0xffff),
 });
 
 export const TextContentSchema = v.object({

@@ -1,0 +1,235 @@
+/**
+ * Attachments suite: `npm run bench -- attachments` (a benchmark, never a test).
+ *
+ * One relay process (Deno, libSQL storage, size limit raised through
+ * ATTACHMENT_MAX_BYTES, rate limits raised for 127.0.0.1) and one account
+ * with a device that creates uploads as the background does. For each file
+ * size (1 MB, 50 MB, 500 MB; smoke: 1 kB and 200 kB), in one run:
+ *  - plain: the file's bytes PUT to the relay chunk by chunk and fetched
+ *    back, through the same HTTP module (shared/attachments/relay-http.ts),
+ *    no encryption: the floor the relay and loopback set;
+ *  - parley: `uploadAttachment` (pad, streaming AEAD, SHA-256, chunk PUTs)
+ *    and `downloadAttachment` (chunk GETs, digest, AEAD open, unpad).
+ * The file is read from disk as a stream and the plaintext is only counted,
+ * never collected, so memory stays what the pipeline itself holds. MB/s are
+ * plaintext bytes (10^6) per second. Peak JS heap is sampled every 10 ms
+ * during the parley transfers of the largest file (`heapUsed`; buffers
+ * outside the heap are reported beside it as `peakArrayBuffersMiB500MB`).
+ *
+ * Results: bench/results/attachments.json = {parley: {encryptUploadMBps,
+ * downloadDecryptMBps, peakHeapMiB500MB, ...}, plain: {uploadMBps,
+ * downloadMBps}, sizes: per-size details}; the headline numbers are those of
+ * the largest file.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { downloadAttachment } from '../shared/attachments/download.ts';
+import { attachmentBlobSize } from '../shared/attachments/format.ts';
+import { completeUpload, getChunk, putChunk } from '../shared/attachments/relay-http.ts';
+import {
+  nodeTransferDeps as deps,
+  type Uploader,
+  uploaderOn,
+} from '../shared/attachments/testing/relay-upload.ts';
+import { uploadAttachment } from '../shared/attachments/upload.ts';
+import { readStream, rechunk } from '../shared/byte-streams.ts';
+import { toBase64Url } from '../shared/bytes.ts';
+import { round } from './lib/stats.ts';
+import type { Suite, SuiteOptions } from './lib/suite.ts';
+
+const MB = 1_000_000;
+const MiB = 1024 * 1024;
+const FULL_SIZES = [1 * MB, 50 * MB, 500 * MB];
+const SMOKE_SIZES = [1_000, 200_000];
+
+interface SizeResult {
+  readonly bytes: number;
+  readonly plainUploadMBps: number;
+  readonly plainDownloadMBps: number;
+  readonly encryptUploadMBps: number;
+  readonly downloadDecryptMBps: number;
+  readonly peakHeapMiB: number;
+  readonly peakArrayBuffersMiB: number;
+}
+
+/** Peak heap and array-buffer memory while it runs (sampled every 10 ms). */
+class HeapSampler {
+  heap = 0;
+  arrayBuffers = 0;
+  readonly #timer = setInterval(() => this.sample(), 10);
+  sample(): void {
+    const usage = process.memoryUsage();
+    this.heap = Math.max(this.heap, usage.heapUsed);
+    this.arrayBuffers = Math.max(this.arrayBuffers, usage.arrayBuffers);
+  }
+  stop(): void {
+    clearInterval(this.#timer);
+    this.sample();
+  }
+}
+
+function writeRandomFile(path: string, bytes: number): void {
+  writeFileSync(path, new Uint8Array(0));
+  for (let done = 0; done < bytes; done += 4 * MiB) {
+    writeFileSync(path, randomBytes(Math.min(4 * MiB, bytes - done)), { flag: 'a' });
+  }
+}
+
+function fileSource(path: string): AsyncIterable<Uint8Array> {
+  return createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Uint8Array>;
+}
+
+async function timed(run: () => Promise<number>): Promise<{ bytes: number; seconds: number }> {
+  const started = performance.now();
+  const bytes = await run();
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+const mbps = (t: { bytes: number; seconds: number }) => round(t.bytes / MB / t.seconds);
+
+async function plainRoundTrip(
+  relay: { readonly url: string },
+  uploader: Uploader,
+  path: string,
+  bytes: number,
+) {
+  const created = await uploader.create(bytes);
+  const endpoint = { relayUrl: relay.url, id: created.id, fetch: deps.fetch };
+  const up = await timed(async () => {
+    let index = 0;
+    for await (const chunk of rechunk(fileSource(path), created.chunkBytes)) {
+      await putChunk(endpoint, created.uploadToken, index++, chunk);
+    }
+    await completeUpload(endpoint, created.uploadToken);
+    return bytes;
+  });
+  const down = await timed(async () => {
+    let got = 0;
+    for (let index = 0; got < bytes; index++) got += (await getChunk(endpoint, index)).length;
+    return got;
+  });
+  return { up, down };
+}
+
+async function parleyRoundTrip(
+  relay: { readonly url: string },
+  uploader: Uploader,
+  path: string,
+  bytes: number,
+) {
+  const created = await uploader.create(attachmentBlobSize(bytes));
+  let pointer: { key: Uint8Array; digest: Uint8Array; size: number } | undefined;
+  const up = await timed(async () => {
+    const result = await uploadAttachment({
+      relayUrl: relay.url,
+      created,
+      source: fileSource(path),
+      size: bytes,
+      deps,
+    });
+    pointer = result;
+    return bytes;
+  });
+  if (pointer === undefined) throw new Error('upload returned nothing');
+  const full = { ...pointer, id: Uint8Array.from(Buffer.from(created.id, 'base64url')) };
+  const down = await timed(async () => {
+    let got = 0;
+    const stream = downloadAttachment({ relayUrl: relay.url, pointer: full, deps });
+    for await (const part of readStream(stream)) got += part.length;
+    if (got !== bytes) throw new Error(`downloaded ${got} of ${bytes} bytes`);
+    return got;
+  });
+  return { up, down };
+}
+
+export async function measureSize(
+  relay: { readonly url: string },
+  uploader: Uploader,
+  dir: string,
+  bytes: number,
+  log: SuiteOptions['log'],
+): Promise<SizeResult> {
+  const path = join(dir, `file-${bytes}`);
+  writeRandomFile(path, bytes);
+  const plain = await plainRoundTrip(relay, uploader, path, bytes);
+  (globalThis as { gc?: () => void }).gc?.();
+  const sampler = new HeapSampler();
+  const parley = await parleyRoundTrip(relay, uploader, path, bytes).finally(() => sampler.stop());
+  rmSync(path);
+  const result: SizeResult = {
+    bytes,
+    plainUploadMBps: mbps(plain.up),
+    plainDownloadMBps: mbps(plain.down),
+    encryptUploadMBps: mbps(parley.up),
+    downloadDecryptMBps: mbps(parley.down),
+    peakHeapMiB: round(sampler.heap / MiB),
+    peakArrayBuffersMiB: round(sampler.arrayBuffers / MiB),
+  };
+  log(`${bytes} B: ${JSON.stringify(result)}`);
+  return result;
+}
+
+function markdown(rows: readonly SizeResult[]): string {
+  const lines = [
+    '| file | plain up MB/s | parley up MB/s | ratio | plain down MB/s | parley down MB/s | ratio | peak heap MiB | peak buffers MiB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${(r.bytes / MB).toLocaleString('en-US')} MB | ${r.plainUploadMBps} | ${r.encryptUploadMBps} | ${round(r.encryptUploadMBps / r.plainUploadMBps, 2)} | ${r.plainDownloadMBps} | ${r.downloadDecryptMBps} | ${round(r.downloadDecryptMBps / r.plainDownloadMBps, 2)} | ${r.peakHeapMiB} | ${r.peakArrayBuffersMiB} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const suite: Suite = {
+  description:
+    'Attachments: encrypt+upload and download+decrypt through the local relay, against plain copies',
+  async run({ smoke, log }) {
+    const sizes = smoke ? SMOKE_SIZES : FULL_SIZES;
+    const maxBytes = attachmentBlobSize(Math.max(...sizes));
+    const relay = await RelayProcess.start({
+      env: {
+        ATTACHMENT_MAX_BYTES: String(maxBytes),
+        RATE_LIMIT_HTTP_PER_IP: '10000000/60',
+        RATE_LIMIT_HTTP_PER_DEVICE: '10000000/60',
+        RATE_LIMIT_ATTACHMENT_BYTES_PER_DEVICE: '1000000000000/60',
+        RATE_LIMIT_ATTACHMENT_CHUNKS_PER_IP: '10000000/60',
+        ATTACHMENT_BYTES_PER_DAY: String(2 ** 40),
+        ATTACHMENT_OUTSTANDING_BYTES: String(2 ** 40),
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'parley-bench-att-'));
+    try {
+      const uploader = await uploaderOn(
+        relay.http,
+        `benchatt${toBase64Url(randomBytes(3))
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '')}`,
+      );
+      const rows: SizeResult[] = [];
+      for (const bytes of sizes) rows.push(await measureSize(relay, uploader, dir, bytes, log));
+      const top = rows[rows.length - 1] as SizeResult;
+      return {
+        results: {
+          parley: {
+            encryptUploadMBps: top.encryptUploadMBps,
+            downloadDecryptMBps: top.downloadDecryptMBps,
+            peakHeapMiB500MB: top.peakHeapMiB,
+            peakArrayBuffersMiB500MB: top.peakArrayBuffersMiB,
+          },
+          plain: { uploadMBps: top.plainUploadMBps, downloadMBps: top.plainDownloadMBps },
+          sizes: rows,
+        },
+        markdown: markdown(rows),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await relay.dispose();
+    }
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Upload of one attachment to an upload the background already created
+ * (docs/client.md "Attachments"): asks the relay which chunks it holds,
+ * encrypts the file again from its key (identical bytes), PUTs only the
+ * missing chunks, each retried with backoff, then completes. Interrupted at
+ * any point (network, closed page, restarted browser), the same call with
+ * the same key resumes where the relay stopped.
+ */
+
+import { readAhead } from '../byte-streams.ts';
+import type { Bytes } from '../bytes.ts';
+import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
+import { type AttachmentEndpoint, completeUpload, putChunk, uploadStatus } from './relay-http.ts';
+import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
+
+/** The parts of the relay's create response an upload needs. */
+export interface CreatedUpload {
+  readonly id: string;
+  readonly chunkBytes: number;
+  readonly uploadToken: string;
+}
+
+export interface TransferProgress {
+  readonly doneBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface UploadOptions {
+  readonly relayUrl: string;
+  readonly created: CreatedUpload;
+  /** The file; a Blob or File gives its own size. */
+  readonly source: FileSource;
+  /** Plaintext bytes; required unless `source` is a Blob. */
+  readonly size?: number | undefined;
+  /** The file key; a fresh one when absent. Pass the stored key to resume. */
+  readonly key?: Uint8Array | undefined;
+  readonly onProgress?: ((progress: TransferProgress) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly deps: TransferDeps;
+  readonly retry?: RetryOptions | undefined;
+}
+
+export interface UploadResult {
+  readonly key: Bytes;
+  /** SHA-256 of the whole blob: goes into the pointer. */
+  readonly digest: Bytes;
+  /** Plaintext bytes: goes into the pointer. */
+  readonly size: number;
+  /** Blob bytes, as declared at create. */
+  readonly blobSize: number;
+}
+
+function sizeOf(options: UploadOptions): number {
+  if (options.size !== undefined) return options.size;
+  if (typeof Blob !== 'undefined' && options.source instanceof Blob) return options.source.size;
+  throw new TypeError('uploadAttachment: size is required for a stream source');
+}
+
+export async function uploadAttachment(options: UploadOptions): Promise<UploadResult> {
+  const { created, signal } = options;
+  const size = sizeOf(options);
+  const endpoint: AttachmentEndpoint = {
+    relayUrl: options.relayUrl,
+    id: created.id,
+    fetch: options.deps.fetch,
+    signal,
+  };
+  const { deps, retry } = options;
+  const token = created.uploadToken;
+  const received = new Set(
+    await withRetry(() => uploadStatus(endpoint, token), deps, retry, signal),
+  );
+  const key = options.key ?? newAttachmentKey(deps.random);
+  const file = encryptFile(options.source, size, { key, chunkBytes: created.chunkBytes });
+  let index = 0;
+  let doneBytes = 0;
+  for await (const chunk of readAhead(file.chunks)) {
+    signal?.throwIfAborted();
+    const at = index++;
+    if (!received.has(at)) {
+      await withRetry(() => putChunk(endpoint, token, at, chunk), deps, retry, signal);
+    }
+    doneBytes += chunk.length;
+    options.onProgress?.({ doneBytes, totalBytes: file.blobSize });
+  }
+  await withRetry(() => completeUpload(endpoint, token), deps, retry, signal);
+  return { key: file.key, digest: await file.digest, size, blobSize: file.blobSize };
+}

@@ -1,0 +1,13 @@
+// The frozen PRLA v1 and streaming-AEAD vectors under Deno (the relay's
+// runtime): WebCrypto there must seal the same bytes as under Node.
+import { deepStrictEqual } from 'node:assert/strict';
+import { computeAttachmentVectors, computeStreamVectors } from './vectors/compute.ts';
+import vectors from './vectors/prla-v1.json' with { type: 'json' };
+
+Deno.test('streaming AEAD vectors under Deno', async () => {
+  deepStrictEqual(await computeStreamVectors(), vectors.stream);
+});
+
+Deno.test('PRLA v1 vectors under Deno', async () => {
+  deepStrictEqual(await computeAttachmentVectors(), vectors.attachment);
+});

@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  readAhead,
+  readStream,
+  rechunk,
+  splitHead,
+  toReadableStream,
+  withLast,
+} from './byte-streams.ts';
+import { concat } from './bytes.ts';
+
+async function* from(parts: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* parts;
+}
+
+async function all<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of source) out.push(item);
+  return out;
+}
+
+const partsArb = fc.array(fc.uint8Array({ maxLength: 50 }), { maxLength: 8 });
+
+describe('byte streams', () => {
+  it('rechunk: same bytes, pieces of exactly `size` but the last, never an empty one', async () => {
+    await fc.assert(
+      fc.asyncProperty(partsArb, fc.integer({ min: 1, max: 40 }), async (parts, size) => {
+        const pieces = await all(rechunk(from(parts), size));
+        expect(concat(...pieces)).toEqual(concat(...parts));
+        pieces.forEach((p, i) => {
+          if (i < pieces.length - 1) expect(p.length).toBe(size);
+          else expect(p.length).toBeGreaterThan(0);
+        });
+      }),
+    );
+  });
+
+  it('withLast flags only the final item; readAhead keeps order', async () => {
+    expect(await all(withLast(from([])))).toEqual([]);
+    const items = [new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])];
+    expect((await all(withLast(from(items)))).map(([, last]) => last)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(await all(readAhead(from(items)))).toEqual(items);
+  });
+
+  it('readAhead passes a failure through', async () => {
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      throw new Error('boom');
+    }
+    await expect(all(readAhead(failing()))).rejects.toThrow('boom');
+  });
+
+  it('splitHead takes the first n bytes and continues with the rest', async () => {
+    await fc.assert(
+      fc.asyncProperty(partsArb, fc.integer({ min: 0, max: 60 }), async (parts, n) => {
+        const whole = concat(...parts);
+        const { head, rest } = await splitHead(from(parts), n);
+        expect(head).toEqual(whole.subarray(0, n));
+        expect(concat(...(await all(rest)))).toEqual(whole.subarray(n));
+      }),
+    );
+  });
+
+  it('a ReadableStream and an async iterable convert both ways', async () => {
+    const parts = [new Uint8Array([1, 2]), new Uint8Array([3])];
+    expect(await all(readStream(toReadableStream(from(parts))))).toEqual(parts);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Byte streams as async iterables: the shape every streaming step of Parley
+ * (the streaming AEAD, attachment upload and download) passes around, because
+ * async generators compose without the ceremony of TransformStream and run the
+ * same in pages, Node and Deno. `ReadableStream` appears only at the edges
+ * (a File's `stream()`, a fetch body, what a page consumes).
+ */
+import type { Bytes } from './bytes.ts';
+
+export type ByteSource = AsyncIterable<Uint8Array>;
+
+/**
+ * Reads a ReadableStream chunk by chunk (not `for await` on the stream, which
+ * older Chromium lacks); releases the lock when the consumer stops early.
+ */
+export async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value.length > 0) yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** A pull-based ReadableStream over an async iterable (one `next()` per pull: backpressure holds). */
+export function toReadableStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await iterator.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}
+
+/**
+ * Cuts a byte stream into pieces of exactly `size` bytes, the last one
+ * shorter (never empty); yields nothing for an empty stream. Each piece is a
+ * fresh buffer (or a view of one the caller no longer touches), so consumers
+ * may keep it.
+ */
+export async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Bytes> {
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('rechunk: size must be >= 1');
+  let buffer = new Uint8Array(size);
+  let fill = 0;
+  for await (const chunk of source) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const n = Math.min(size - fill, chunk.length - offset);
+      buffer.set(chunk.subarray(offset, offset + n), fill);
+      fill += n;
+      offset += n;
+      if (fill === size) {
+        yield buffer;
+        buffer = new Uint8Array(size);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) yield buffer.slice(0, fill);
+}
+
+/** Pairs each item with whether it is the last one (one item of lookahead). */
+export async function* withLast<T>(source: AsyncIterable<T>): AsyncGenerator<[T, boolean]> {
+  const iterator = source[Symbol.asyncIterator]();
+  let current = await iterator.next();
+  while (current.done !== true) {
+    const next = await iterator.next();
+    yield [current.value, next.done === true];
+    current = next;
+  }
+}
+
+/**
+ * Takes the first `n` bytes of a stream (fewer if it ends first) and returns
+ * them with an iterable of the rest, which continues the same source.
+ */
+export async function splitHead(
+  source: ByteSource,
+  n: number,
+): Promise<{ head: Bytes; rest: ByteSource }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const head = new Uint8Array(n);
+  let fill = 0;
+  let leftover: Uint8Array | undefined;
+  while (fill < n) {
+    const { done, value } = await iterator.next();
+    if (done === true) break;
+    const take = Math.min(n - fill, value.length);
+    head.set(value.subarray(0, take), fill);
+    fill += take;
+    if (take < value.length) leftover = value.subarray(take);
+  }
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    if (leftover !== undefined) yield leftover;
+    for (;;) {
+      const { done, value } = await iterator.next();
+      if (done === true) return;
+      yield value;
+    }
+  }
+  return { head: fill === n ? head : head.slice(0, fill), rest: rest() };
+}
+
+/**
+ * Keeps one `next()` of the source in flight while the consumer works on the
+ * current item: an upload encrypts chunk i+1 while chunk i is on the wire, a
+ * download fetches chunk i+1 while chunk i is decrypted. Holds at most one
+ * extra item.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = iterator.next();
+  try {
+    for (;;) {
+      const result = await pending;
+      if (result.done === true) return;
+      pending = iterator.next();
+      // If the consumer stops before awaiting it, its failure is not news.
+      pending.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.(undefined);
+  }
+}
