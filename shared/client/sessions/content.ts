@@ -54,6 +54,7 @@ export const TEXT_MAX_CHARS = MESSAGE_TEXT_MAX_CHARS;
 export const CONTENT_MAX_BYTES = 60 * 1024;
 export const RECEIPT_MAX_IDS = 256;
 export const ATTACHMENTS_MAX = 32;
+export const ATTACHMENT_THUMB_MAX_BYTES = 2048;
 
 export const RESERVED_CONTENT_TYPES = ['group-text', 'contact-request'] as const;
 
@@ -73,7 +74,19 @@ export const AttachmentPointerSchema = v.object({
   size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
   mime: v.pipe(v.string(), v.maxLength(255)),
   name: v.optional(v.pipe(v.string(), v.maxLength(255))),
+  /** Images and video: pixel size, so the receiver reserves the right space while loading. */
+  width: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(65_535))),
+  height: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(65_535))),
+  /** Audio and video: length in ms. */
+  durationMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+  /** A tiny preview image or thumbhash, shown before the file is downloaded. */
+  thumb: v.optional(v.pipe(v.instance(Uint8Array), v.maxLength(ATTACHMENT_THUMB_MAX_BYTES))),
+  /** Bit flags (ATTACHMENT_FLAG_*). */
+  flags: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(0xffff))),
 });
+
+/** A voice note recorded in Parley (shown as a player, not a file card). */
+export const ATTACHMENT_FLAG_VOICE = 1;
 
 export const TextContentSchema = v.object({
   v: v.literal(CONTENT_VERSION),
