@@ -22,6 +22,8 @@ export function ConversationView(props: {
   /** Side panel: the contact page (direct) or the group page. */
   onOpenDetails?: () => void;
   onOpenInPanel?: () => void;
+  /** The side panel records voice notes (the popup closes too easily to record in). */
+  voiceNotes?: boolean;
 }): JSX.Element {
   const summary = createMemo<ConversationSummary | undefined>(() =>
     props.state.conversations()?.find((c) => c.id === props.conversationId),
@@ -83,6 +85,7 @@ export function ConversationView(props: {
         onTyping={feed.reportTyping}
         onGone={props.onBack}
         onOpenDetails={props.onOpenDetails}
+        voiceNotes={props.voiceNotes ?? false}
       />
     </div>
   );

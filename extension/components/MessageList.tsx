@@ -19,6 +19,7 @@ import {
 import { clockTime, countdown, dayLabel, sameDay, timerLabel, timerShort } from '../lib/format.ts';
 import type { MessageView } from '../lib/protocol.ts';
 import { anchoredScrollTop, layout, visibleWindow } from '../lib/virtual.ts';
+import { MessageAttachment } from './attachments/MessageAttachment.tsx';
 import { Icon, type IconName } from './Icon.tsx';
 import { MessageStatus } from './MessageStatus.tsx';
 
@@ -41,7 +42,11 @@ function estimate(row: Row): number {
   const lines =
     Math.max(1, Math.ceil(row.message.text.length / 38)) +
     (row.message.text.match(/\n/g)?.length ?? 0);
-  return 40 + lines * 20 + (row.showSender ? 16 : 0);
+  const files = (row.message.attachments ?? []).reduce(
+    (sum, a) => sum + (a.width !== undefined && a.height !== undefined ? 220 : 72),
+    0,
+  );
+  return 40 + lines * 20 + (row.showSender ? 16 : 0) + files;
 }
 
 function toRows(messages: readonly MessageView[], group: boolean): Row[] {
@@ -127,6 +132,9 @@ function MessageRow(props: {
             </div>
           </Show>
           <span class="sr-only">{m().outgoing ? 'You' : m().senderHandle}: </span>
+          <For each={m().attachments ?? []}>
+            {(attachment) => <MessageAttachment attachment={attachment} />}
+          </For>
           {m().text}
           <div class="bubble__meta">
             <Show when={disappearing()}>
