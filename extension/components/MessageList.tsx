@@ -179,7 +179,24 @@ export function MessageList(props: {
    */
   let ownTop: number | null = null;
 
-  const rows = createMemo(() => toRows(props.messages, props.group === true));
+  // Rows keep their identity while unchanged (<For> keys on it): a re-created
+  // row would restart what it shows (an image's download, a playing voice note).
+  let previousRows = new Map<string, Row>();
+  const rows = createMemo(() => {
+    const next = toRows(props.messages, props.group === true).map((row) => {
+      const old = previousRows.get(row.key);
+      if (old === undefined) return row;
+      const same =
+        old.kind === 'day' ||
+        (row.kind === 'message' &&
+          old.kind === 'message' &&
+          old.message === row.message &&
+          old.showSender === row.showSender);
+      return same ? old : row;
+    });
+    previousRows = new Map(next.map((r) => [r.key, r]));
+    return next;
+  });
   const geometry = createMemo(() => {
     measured();
     return layout(rows().map((r) => heights.get(r.key) ?? estimate(r)));

@@ -3,7 +3,7 @@
  * into it, Escape closes it, the rest of the page is inert) and focus goes
  * back to the thumbnail that opened it.
  */
-import { type JSX, onCleanup, onMount } from 'solid-js';
+import { type JSX, onMount } from 'solid-js';
 import { Icon } from '../Icon.tsx';
 
 export function Lightbox(props: {
@@ -15,14 +15,17 @@ export function Lightbox(props: {
 }): JSX.Element {
   let dialog: HTMLDialogElement | undefined;
   onMount(() => dialog?.showModal());
-  onCleanup(() => props.opener?.focus());
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the backdrop click is a mouse extra; Escape and the Close button are the keyboard ways.
     <dialog
       ref={dialog}
       class="lightbox"
       aria-label={props.alt}
-      onClose={() => props.onClose()}
+      onClose={() => {
+        props.onClose();
+        // After the dialog is gone (its own focus restore may land on the body).
+        setTimeout(() => props.opener?.focus(), 0);
+      }}
       onClick={(e) => {
         if (e.target === dialog) dialog?.close();
       }}

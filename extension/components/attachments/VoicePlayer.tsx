@@ -15,6 +15,7 @@ export function VoicePlayer(props: { attachment: AttachmentView }): JSX.Element 
   const [playing, setPlaying] = createSignal(false);
   const [position, setPosition] = createSignal(0);
   const [length, setLength] = createSignal(props.attachment.durationMs ?? 0);
+  const [playError, setPlayError] = createSignal<string | null>(null);
   let audio: HTMLAudioElement | undefined;
 
   const toggle = async () => {
@@ -28,7 +29,14 @@ export function VoicePlayer(props: { attachment: AttachmentView }): JSX.Element 
       if (url === undefined) return;
       audio.src = url;
     }
-    await audio.play();
+    try {
+      await audio.play();
+      setPlayError(null);
+    } catch (e) {
+      setPlayError(
+        `This voice note cannot be played here (${e instanceof Error ? e.name : 'error'}).`,
+      );
+    }
   };
 
   return (
@@ -69,6 +77,11 @@ export function VoicePlayer(props: { attachment: AttachmentView }): JSX.Element 
         )}
       </Show>
       <Failure state={download.state()} onRetry={() => void toggle()} />
+      <Show when={playError()}>
+        <p class="attachment__error" role="alert">
+          {playError()}
+        </p>
+      </Show>
     </div>
   );
 }

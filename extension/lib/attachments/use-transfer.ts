@@ -5,7 +5,7 @@
  *
  * Runs in: extension pages.
  */
-import { createSignal, onCleanup } from 'solid-js';
+import { createRoot, createSignal, onCleanup } from 'solid-js';
 import { describeError } from '../errors.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { downloadFile, type Progress } from './transfer.ts';
@@ -68,23 +68,55 @@ export function createTransfer<T>(
   return { state, start, cancel };
 }
 
-/** A download into a blob URL that lives as long as the component. */
-export function createDownload(attachment: () => AttachmentView) {
+/**
+ * Downloads of this page, by attachment id, outliving the components that
+ * show them: rows of the virtualised history are re-created while scrolling
+ * and as time passes, and a file seen (or being fetched) once is neither
+ * fetched again nor cancelled by that. Past the cap the oldest finished ones
+ * are dropped and their blob URLs revoked.
+ */
+const downloads = new Map<string, Download>();
+const DOWNLOADS_MAX = 48;
+
+export interface Download {
+  readonly state: () => TransferState;
+  readonly url: () => string | null;
+  readonly start: () => Promise<string | undefined>;
+  readonly cancel: () => void;
+}
+
+function makeDownload(attachment: AttachmentView): Download {
   const [url, setUrl] = createSignal<string | null>(null);
   const transfer = createTransfer(async (onProgress, signal) => {
-    const blob = await downloadFile({ attachment: attachment(), onProgress, signal });
+    const known = url();
+    if (known !== null) return known;
+    const blob = await downloadFile({ attachment, onProgress, signal });
     const made = URL.createObjectURL(blob);
-    setUrl((old) => {
-      if (old !== null) URL.revokeObjectURL(old);
-      return made;
-    });
+    setUrl(made);
     return made;
   });
-  onCleanup(() => {
-    const current = url();
-    if (current !== null) URL.revokeObjectURL(current);
-  });
   return { ...transfer, url };
+}
+
+function evictOld(): void {
+  for (const [id, d] of downloads) {
+    if (downloads.size <= DOWNLOADS_MAX) return;
+    if (d.state().phase === 'running') continue;
+    downloads.delete(id);
+    const u = d.url();
+    if (u !== null) URL.revokeObjectURL(u);
+  }
+}
+
+/** The page's one download of this file (made on first use). */
+export function createDownload(attachment: () => AttachmentView): Download {
+  const a = attachment();
+  const known = downloads.get(a.id);
+  if (known !== undefined) return known;
+  const made = createRoot(() => makeDownload(a));
+  downloads.set(a.id, made);
+  evictOld();
+  return made;
 }
 
 /** The progress of a running transfer, or undefined. */
