@@ -181,6 +181,7 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
                   state={state}
                   conversationId={id()}
                   onBack={() => setRoute({ name: 'list' })}
+                  voiceNotes={props.variant === 'sidepanel'}
                   {...(props.variant === 'sidepanel'
                     ? {
                         onOpenDetails: () =>

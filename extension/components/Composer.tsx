@@ -7,15 +7,22 @@
  * says "stopped" by itself a few seconds after the last report).
  */
 import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
+import { createTray } from '../lib/attachments/tray.ts';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { textLimitState } from '../lib/text-limit.ts';
+import { AttachmentTray } from './attachments/AttachmentTray.tsx';
+import { VoiceRecorder } from './attachments/VoiceRecorder.tsx';
 import { Icon } from './Icon.tsx';
 
 /** How often the page tells the worker that someone is still typing. */
 const TYPING_REPORT_MS = 2_000;
 
 export function Composer(props: {
+  /** Files in the tray are sent to this conversation. */
+  conversationId: string;
+  /** Offer voice-note recording (the side panel). */
+  voiceNotes?: boolean;
   onSend: (text: string) => Promise<void>;
   disabled?: boolean;
   placeholder: string;
@@ -24,6 +31,13 @@ export function Composer(props: {
   onTyping?: (typing: boolean) => void;
 }): JSX.Element {
   const [text, setText] = createSignal('');
+  const tray = createTray(() => props.conversationId);
+  const [dragging, setDragging] = createSignal(false);
+  let picker: HTMLInputElement | undefined;
+  const addFiles = (files: FileList | null | undefined) => {
+    if (files === null || files === undefined || files.length === 0) return;
+    void tray.add([...files].map((file) => ({ file })));
+  };
   let typingSince = 0;
   const typing = (on: boolean) => {
     if (props.onTyping === undefined) return;
@@ -64,7 +78,8 @@ export function Composer(props: {
     ),
   );
 
-  const canSend = () => !props.disabled && text().trim() !== '' && limit().zone !== 'over';
+  const canSend = () =>
+    !props.disabled && (text().trim() !== '' || tray.sendable()) && limit().zone !== 'over';
 
   const send = async () => {
     if (limit().zone === 'over') {
@@ -72,6 +87,10 @@ export function Composer(props: {
       return;
     }
     if (!canSend()) return;
+    if (text().trim() === '') {
+      await tray.sendAll(); // the files alone, each with its caption
+      return;
+    }
     const value = text();
     setText('');
     setError(null);
@@ -83,7 +102,9 @@ export function Composer(props: {
       setText(value); // give the text back rather than lose it
       queueMicrotask(grow);
       setError(describeError(e));
+      return;
     }
+    await tray.sendAll();
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -94,7 +115,25 @@ export function Composer(props: {
   };
 
   return (
-    <div>
+    // biome-ignore lint/a11y/noStaticElementInteractions: dropping files is a mouse extra; the Attach button and paste are the keyboard ways.
+    <div
+      class="composer-area"
+      data-dragging={dragging()}
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (e.dataTransfer === null || e.dataTransfer.files.length === 0) return;
+        e.preventDefault();
+        setDragging(false);
+        addFiles(e.dataTransfer.files);
+      }}
+    >
       <p class="sr-only" aria-live="polite">
         {announcement()}
       </p>
@@ -117,6 +156,12 @@ export function Composer(props: {
           {error()}
         </p>
       </Show>
+      <AttachmentTray tray={tray} />
+      <Show when={dragging()}>
+        <p class="composer__drop" aria-hidden="true">
+          Drop files to attach them
+        </p>
+      </Show>
       <form
         class="composer"
         onSubmit={(e) => {
@@ -124,6 +169,27 @@ export function Composer(props: {
           void send();
         }}
       >
+        <input
+          ref={picker}
+          class="sr-only"
+          type="file"
+          multiple
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => {
+            addFiles(e.currentTarget.files);
+            e.currentTarget.value = '';
+          }}
+        />
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label="Attach files"
+          disabled={props.disabled}
+          onClick={() => picker?.click()}
+        >
+          <Icon name="paperclip" />
+        </button>
         <label class="sr-only" for="composer-text">
           Message
         </label>
@@ -145,10 +211,22 @@ export function Composer(props: {
           }}
           onBlur={() => typing(false)}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const files = e.clipboardData?.files;
+            if (files === undefined || files.length === 0) return;
+            e.preventDefault(); // a pasted image is a file, not text
+            addFiles(files);
+          }}
         />
         <span id="composer-hint" class="sr-only">
           Enter sends, Shift+Enter starts a new line.
         </span>
+        <Show when={props.voiceNotes}>
+          <VoiceRecorder
+            disabled={props.disabled === true}
+            onRecorded={(file) => void tray.add([file])}
+          />
+        </Show>
         <button class="send-btn" type="submit" disabled={!canSend()} aria-label="Send">
           <Icon name="send" />
         </button>

@@ -32,6 +32,7 @@ export function ComposerSlot(props: {
   /** The conversation was deleted (or left): back to the list. */
   onGone: () => void;
   onOpenDetails?: (() => void) | undefined;
+  voiceNotes: boolean;
 }): JSX.Element {
   const gate = () => gateOf(props.summary);
   return (
@@ -42,6 +43,8 @@ export function ComposerSlot(props: {
       <Switch
         fallback={
           <Composer
+            conversationId={props.conversationId}
+            voiceNotes={props.voiceNotes}
             onSend={props.onSend}
             onTyping={props.onTyping}
             placeholder={`Message ${props.title}`}

@@ -24,6 +24,8 @@ export function ConversationView(props: {
   /** Side panel: the contact page (direct) or the group page. */
   onOpenDetails?: () => void;
   onOpenInPanel?: () => void;
+  /** The side panel records voice notes (the popup closes too easily to record in). */
+  voiceNotes?: boolean;
 }): JSX.Element {
   const summary = createMemo<ConversationSummary | undefined>(() =>
     props.state.conversations()?.find((c) => c.id === props.conversationId),
@@ -85,6 +87,7 @@ export function ConversationView(props: {
         onTyping={feed.reportTyping}
         onGone={props.onBack}
         onOpenDetails={props.onOpenDetails}
+        voiceNotes={props.voiceNotes ?? false}
       />
     </main>
   );

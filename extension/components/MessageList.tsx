@@ -45,7 +45,11 @@ function estimate(row: Row): number {
   const lines =
     Math.max(1, Math.ceil(row.message.text.length / 38)) +
     (row.message.text.match(/\n/g)?.length ?? 0);
-  return 40 + lines * 20 + (row.showSender ? 16 : 0);
+  const files = (row.message.attachments ?? []).reduce(
+    (sum, a) => sum + (a.width !== undefined && a.height !== undefined ? 220 : 72),
+    0,
+  );
+  return 40 + lines * 20 + (row.showSender ? 16 : 0) + files;
 }
 
 /** Row heights by key, measured as rows render; `measured` changes when one does. */

@@ -9,6 +9,7 @@ import { createEffect, createMemo, createSignal, For, type JSX, onCleanup, Show 
 import { clockTime, countdown, fullDateTime, timerLabel, timerShort } from '../lib/format.ts';
 import { linkify } from '../lib/linkify.ts';
 import type { MessageView } from '../lib/protocol.ts';
+import { MessageAttachment } from './attachments/MessageAttachment.tsx';
 import { Icon, type IconName } from './Icon.tsx';
 import { MessageStatus } from './MessageStatus.tsx';
 
@@ -102,6 +103,9 @@ export function MessageRow(props: {
             </div>
           </Show>
           <span class="sr-only">{m().outgoing ? 'You' : m().senderHandle}: </span>
+          <For each={m().attachments ?? []}>
+            {(attachment) => <MessageAttachment attachment={attachment} />}
+          </For>
           <MessageText text={m().text} />
           <span class="sr-only">, {when()}</span>
           <div class="bubble__meta">

@@ -118,7 +118,7 @@ function writeDeveloperModePrefs(userDataDir: string): void {
 }
 
 export async function launchBrowser(
-  options: { userDataDir?: string; extensionPath?: string } = {},
+  options: { userDataDir?: string; extensionPath?: string; extraArgs?: readonly string[] } = {},
 ): Promise<ParleyBrowser> {
   const extensionPath = options.extensionPath ?? ensureBuilt();
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
@@ -126,7 +126,7 @@ export async function launchBrowser(
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: chromiumArgs(extensionPath),
+    args: [...chromiumArgs(extensionPath), ...(options.extraArgs ?? [])],
   });
   const worker =
     context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??

@@ -10,6 +10,7 @@
 import type { MessageState } from '../../shared/client/conversations/conversations.ts';
 import type { GroupRole } from '../../shared/client/groups/state.ts';
 import type { PresenceView } from '../../shared/client/transient/presence.ts';
+import type { AttachmentView } from '../../shared/client/views.ts';
 import {
   GROUP_MAX_MEMBERS,
   GROUP_NAME_MAX_CHARS,
@@ -193,7 +194,11 @@ export interface MessageView {
   readonly expiresAt?: number;
   /** Our group messages: members that confirmed delivery / reading, out of `total`. */
   readonly receipts?: { readonly delivered: number; readonly read: number; readonly total: number };
+  /** Files with this message; `text` is then their caption (may be empty). */
+  readonly attachments?: readonly AttachmentView[];
 }
+
+export type { AttachmentView };
 
 export interface MessagePage {
   /** Oldest first. */

@@ -17,8 +17,10 @@ import { createSettingsApi } from './account/settings-api.ts';
 import { createUpkeep } from './account/upkeep.ts';
 import { createContactApi } from './contacts/contact-api.ts';
 import { stageIdentityChangeNotice } from './contacts/identity-notice.ts';
+import { createAttachmentApi } from './conversations/attachment-api.ts';
 import { createConversationApi } from './conversations/conversation-api.ts';
 import { createMessageApi } from './conversations/message-api.ts';
+import { createPendingUploads } from './conversations/pending-uploads.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import { nextExpiry } from './disappearing/expiry.ts';
 import { createExpiryTimer } from './disappearing/expiry-timer.ts';
@@ -135,7 +137,17 @@ export function createClient(deps: ClientDeps): ParleyClient {
     view: (c) => contactView(account.requireAccount(), c),
     receiptsReleased: scheduleReceipts,
   });
-  const expiry = createExpiryTimer({ ...host, running: link.running, isLocked });
+  const attachments = createAttachmentApi({ requireApi });
+  const expiry = createExpiryTimer({
+    ...host,
+    running: link.running,
+    isLocked,
+    uploadsGone: (ids) => {
+      for (const id of ids) {
+        attachments.deleteAttachment(id).catch((e: unknown) => reportError(e, 'attachments'));
+      }
+    },
+  });
   const conversations = createConversationApi({
     ...host,
     requireSessions,
@@ -212,6 +224,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     maintainPrekeys: upkeep.runMaintenance,
     ...conversations,
     ...messages,
+    ...attachments,
+    ...createPendingUploads(host),
     sendTyping: typing.send,
     getGroup: groups.getGroup,
     createGroup: groups.createGroup,

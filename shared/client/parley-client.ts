@@ -13,7 +13,9 @@ import type {
   RegistrationInput,
 } from './account/account.ts';
 import type { Settings } from './account/settings.ts';
+import type { AttachmentUpload } from './conversations/attachment-api.ts';
 import type { TextInput } from './conversations/outgoing-text.ts';
+import type { PendingUpload } from './conversations/pending-uploads.ts';
 import type { Listener } from './events.ts';
 import type { GroupView } from './groups/group-view.ts';
 import type { GroupRole } from './groups/state.ts';
@@ -91,7 +93,18 @@ export interface ParleyClient {
     readonly before?: string;
     readonly limit: number;
   }): Promise<MessagePageView>;
+  /** A text, or files already uploaded (`attachments`) with `text` as their caption. */
   sendText(input: TextInput): Promise<MessageView>;
+
+  // Attachments (docs/client.md "Attachments"): the device-signed half; pages move the bytes
+  /** Announces an upload of `size` ciphertext bytes: the id, chunk size and upload token. */
+  createAttachmentUpload(size: number): Promise<AttachmentUpload>;
+  /** Deletes one of our uploads on the relay (a message with it disappeared or was deleted). */
+  deleteAttachment(id: string): Promise<void>;
+  /** Uploads started and not yet sent (pending-uploads.ts), to resume after a restart. */
+  listPendingUploads(): Promise<PendingUpload[]>;
+  savePendingUpload(upload: PendingUpload): Promise<void>;
+  deletePendingUpload(id: string): Promise<void>;
   /**
    * Encrypted typing indicator, sent only while online, never stored,
    * throttled (typing.ts). Resolves true when a frame went out.

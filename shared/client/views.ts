@@ -2,7 +2,7 @@
  * The shapes the client API hands out (createClient's results and events) and
  * how records become them: plain values with hex ids and no key material.
  */
-import { fromHex, toHex } from '../bytes.ts';
+import { fromHex, toBase64Url, toHex } from '../bytes.ts';
 import type { Account } from './account/account.ts';
 import {
   type Contact,
@@ -24,6 +24,7 @@ import { withNewestPreview } from './disappearing/expiry.ts';
 import type { GroupRole } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
+import { ATTACHMENT_FLAG_VOICE, type AttachmentPointer } from './sessions/content.ts';
 import type { RecordStore } from './store/store.ts';
 
 export interface AccountInfo {
@@ -31,6 +32,46 @@ export interface AccountInfo {
   readonly handle: string;
   readonly deviceId: number;
   readonly relayUrl: string;
+}
+
+/**
+ * A file a message carries, as the page that downloads and decrypts it needs
+ * it: bytes as base64url. The key is the file's own random key (never an
+ * identity, session or vault key), so handing it to an extension page is what
+ * lets the page, not the worker, stream and decrypt the file.
+ */
+export interface AttachmentView {
+  /** The relay's id (the download capability). */
+  readonly id: string;
+  readonly key: string;
+  /** SHA-256 of the whole ciphertext, checked while downloading. */
+  readonly digest: string;
+  /** Plaintext bytes. */
+  readonly size: number;
+  readonly mime: string;
+  readonly name?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly durationMs?: number;
+  readonly thumb?: string;
+  /** Recorded as a voice note (shown as a player). */
+  readonly voice: boolean;
+}
+
+export function attachmentView(p: AttachmentPointer): AttachmentView {
+  return {
+    id: toBase64Url(p.id),
+    key: toBase64Url(p.key),
+    digest: toBase64Url(p.digest),
+    size: p.size,
+    mime: p.mime,
+    ...(p.name === undefined ? {} : { name: p.name }),
+    ...(p.width === undefined ? {} : { width: p.width }),
+    ...(p.height === undefined ? {} : { height: p.height }),
+    ...(p.durationMs === undefined ? {} : { durationMs: p.durationMs }),
+    ...(p.thumb === undefined ? {} : { thumb: toBase64Url(p.thumb) }),
+    voice: ((p.flags ?? 0) & ATTACHMENT_FLAG_VOICE) !== 0,
+  };
 }
 
 export interface MessageView {
@@ -55,6 +96,8 @@ export interface MessageView {
   readonly expiresAt?: number;
   /** Our group messages: members that confirmed delivery / reading, out of `total`. */
   readonly receipts?: { readonly delivered: number; readonly read: number; readonly total: number };
+  /** Files with this message (`text` is their caption). */
+  readonly attachments?: readonly AttachmentView[];
 }
 
 export interface ConversationView {
@@ -170,6 +213,7 @@ export function messageView(m: MessageRecord): MessageView {
             total: m.of,
           },
         }),
+    ...(m.att === undefined ? {} : { attachments: m.att.map(attachmentView) }),
   };
 }
 

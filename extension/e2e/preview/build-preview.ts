@@ -18,6 +18,7 @@ const extension = resolve(here, '..', '..');
 const SWAPS: Record<string, string> = {
   [join(extension, 'lib', 'rpc-client.ts')]: join(here, 'fake-rpc.ts'),
   [join(extension, 'lib', 'events.ts')]: join(here, 'fake-events.ts'),
+  [join(extension, 'lib', 'attachments', 'transfer.ts')]: join(here, 'fake-transfer.ts'),
 };
 
 const TYPES: Record<string, string> = {

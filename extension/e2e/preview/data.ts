@@ -5,6 +5,7 @@
  */
 import type {
   AppStatus,
+  AttachmentView,
   ContactView,
   ConversationSummary,
   GroupView,
@@ -211,7 +212,7 @@ export function previewData(now: number) {
       },
     ],
     'c-carol': [],
-    'c-dmitri': [],
+    'c-dmitri': attachmentMessages(now),
     'c-dana': [
       {
         id: 'd001',
@@ -396,4 +397,72 @@ export function previewData(now: number) {
     messages[c.id] = asTheWorkerKeepsThem(messages[c.id] ?? [], c.unread);
   }
   return { status, conversations, messages, contacts, groups: groupViews, settings };
+}
+
+/**
+ * Files in the dmitri chat (fake-transfer.ts answers their downloads): an
+ * image, a file card, a voice note, a program, a download that stays in
+ * progress and an expired file. Ids name what the fake does.
+ */
+function attachmentMessages(now: number): MessageView[] {
+  const file = (id: string, extra: Partial<AttachmentView>): AttachmentView => ({
+    id,
+    key: 'k'.repeat(43),
+    digest: 'd'.repeat(43),
+    size: 48_213,
+    mime: 'application/octet-stream',
+    voice: false,
+    ...extra,
+  });
+  const message = (
+    id: string,
+    outgoing: boolean,
+    text: string,
+    attachments: AttachmentView[],
+  ): MessageView => ({
+    id,
+    conversationId: 'c-dmitri',
+    outgoing,
+    senderHandle: outgoing ? 'sam' : 'dmitri',
+    kind: 'text',
+    text,
+    sentAt: now - 20 * 60_000,
+    state: outgoing ? 'delivered' : 'received',
+    attachments,
+  });
+  return [
+    message('f001', false, 'The view from the ridge', [
+      file('image-ridge-000000000', {
+        mime: 'image/png',
+        name: 'ridge.png',
+        width: 640,
+        height: 400,
+        size: 212_000,
+      }),
+    ]),
+    message('f002', true, 'Route notes attached', [
+      file('file-route-0000000000', {
+        mime: 'application/pdf',
+        name: 'route-notes.pdf',
+        size: 2_400_000,
+      }),
+    ]),
+    message('f003', false, '', [
+      file('voice-000000000000000', {
+        mime: 'audio/webm',
+        name: 'voice-note.webm',
+        durationMs: 7_000,
+        voice: true,
+      }),
+    ]),
+    message('f004', false, 'The GPS tool', [
+      file('file-tool-00000000000', { mime: 'application/x-msdownload', name: 'gps-setup.exe' }),
+    ]),
+    message('f005', false, 'Big video', [
+      file('slow-video-0000000000', { mime: 'video/mp4', name: 'summit.mp4', size: 48_000_000 }),
+    ]),
+    message('f006', false, '', [
+      file('expired-0000000000000', { mime: 'application/zip', name: 'old-photos.zip' }),
+    ]),
+  ];
 }

@@ -73,6 +73,7 @@ export function toMessageView(m: CoreMessage, names: Names): MessageView {
     ...(m.expiresIn === undefined ? {} : { expiresIn: m.expiresIn }),
     ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }),
     ...(m.receipts === undefined ? {} : { receipts: { ...m.receipts } }),
+    ...(m.attachments === undefined ? {} : { attachments: m.attachments }),
   };
 }
 

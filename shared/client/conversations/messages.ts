@@ -13,7 +13,7 @@
  */
 import * as v from 'valibot';
 import { stageExpiryIndex, startCountdown } from '../disappearing/countdown.ts';
-import type { TextContent } from '../sessions/content.ts';
+import { AttachmentPointerSchema, type TextContent } from '../sessions/content.ts';
 import type { Batch } from '../store/batch.ts';
 import { bytesOf, decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
@@ -81,6 +81,8 @@ const MessageRecordSchema = v.object({
   dlv: v.optional(v.array(v.string())),
   rd: v.optional(v.array(v.string())),
   of: v.optional(IntField),
+  /** Texts with files: the pointers (key, digest, id on the relay); the text is the caption. */
+  att: v.optional(v.array(AttachmentPointerSchema)),
 });
 
 export type MessageRecord = v.InferOutput<typeof MessageRecordSchema>;
@@ -153,7 +155,7 @@ export function systemMessageRecord(input: {
  * messages, how many members receipts are expected from.
  */
 export function arrivedTextRecord(input: {
-  readonly content: Pick<TextContent, 'id' | 'text' | 'sentAt' | 'exp'>;
+  readonly content: Pick<TextContent, 'id' | 'text' | 'sentAt' | 'exp' | 'att'>;
   readonly conversation: string;
   readonly stamp: number;
   readonly author: string;
@@ -178,6 +180,7 @@ export function arrivedTextRecord(input: {
     state: fromSelf ? MessageState.STORED : MessageState.RECEIVED,
     ...(content.exp === undefined ? {} : { expiresIn: content.exp }),
     ...(input.of === undefined ? {} : { of: input.of }),
+    ...(content.att === undefined || content.att.length === 0 ? {} : { att: content.att }),
   };
   return fromSelf ? startCountdown(message, Math.min(now, content.sentAt)) : message;
 }
@@ -219,13 +222,21 @@ export function previewOf(m: MessageRecord): MessagePreview {
     id: m.id,
     key: messageKeyOf(m),
     // A disappearing message's text lives only in its own record (expiry.ts).
-    text: disappearing ? '' : previewText(m.text),
+    text: disappearing ? '' : previewText(previewSource(m)),
     at: m.kind === 'system' ? m.receivedAt : m.sentAt,
     outgoing: m.outgoing,
     state: m.state,
     kind: m.kind,
     ...(disappearing ? { exp: true } : {}),
   };
+}
+
+/** A caption, or for files sent without one, what they are (`Photo`, the file name). */
+function previewSource(m: MessageRecord): string {
+  const first = m.att?.[0];
+  if (m.text !== '' || first === undefined) return m.text;
+  const label = first.mime.startsWith('image/') ? 'Photo' : (first.name ?? 'File');
+  return m.att !== undefined && m.att.length > 1 ? `${label} +${m.att.length - 1}` : label;
 }
 
 /** Incoming texts not yet read: what a conversation's unread count counts (notices never do). */

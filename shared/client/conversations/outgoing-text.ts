@@ -13,7 +13,13 @@ import { startCountdown } from '../disappearing/countdown.ts';
 import { isMember, readGroup, stageGroup } from '../groups/store.ts';
 import { releaseHeldReceipts } from '../inbox/receipts.ts';
 import { newOutboxEntry, OutboxKind, stageEntry } from '../outbox/outbox.ts';
-import { encodeContent, TEXT_MAX_CHARS, type TextContent } from '../sessions/content.ts';
+import {
+  ATTACHMENTS_MAX,
+  type AttachmentPointer,
+  encodeContent,
+  TEXT_MAX_CHARS,
+  type TextContent,
+} from '../sessions/content.ts';
 import type { Batch } from '../store/batch.ts';
 import type { StampClock } from '../store/stamps.ts';
 import { groupHexOf, MessageState, peerOf, readConversation } from './conversations.ts';
@@ -21,7 +27,10 @@ import { type MessageRecord, stageNewMessage } from './messages.ts';
 
 export interface TextInput {
   readonly conversationId: string;
+  /** The message, or the caption of its attachments (may be empty when there are any). */
   readonly text: string;
+  /** Files already uploaded to the relay (docs/client.md, "Attachments"). */
+  readonly attachments?: readonly AttachmentPointer[];
 }
 
 /** Where a text goes: the peer of a direct chat, or the group (hex id). */
@@ -30,15 +39,23 @@ export interface TextTarget {
   readonly groupHex: string | undefined;
 }
 
-/** Checks the input before any work (BAD_ARGUMENT): a conversation id and 1 to TEXT_MAX_CHARS characters. */
+/**
+ * Checks the input before any work (BAD_ARGUMENT): a conversation id, at most
+ * TEXT_MAX_CHARS characters (at least one unless files go with it) and at
+ * most ATTACHMENTS_MAX files.
+ */
 export function textTarget(input: TextInput): TextTarget {
   const peer = peerOf(input.conversationId);
   const groupHex = groupHexOf(input.conversationId);
   if (peer === undefined && groupHex === undefined) {
     fail(ErrorCode.BAD_ARGUMENT, 'Not a conversation id');
   }
-  if (input.text.length === 0 || input.text.length > TEXT_MAX_CHARS) {
+  const files = input.attachments?.length ?? 0;
+  if ((input.text.length === 0 && files === 0) || input.text.length > TEXT_MAX_CHARS) {
     fail(ErrorCode.BAD_ARGUMENT, `Message text must be 1 to ${TEXT_MAX_CHARS} characters`);
+  }
+  if (files > ATTACHMENTS_MAX) {
+    fail(ErrorCode.BAD_ARGUMENT, `At most ${ATTACHMENTS_MAX} files go with one message`);
   }
   return { peer, groupHex };
 }
@@ -68,6 +85,10 @@ export async function stageOutgoingText(
   const sentAt = deps.now();
   const stamp = await deps.stamps.next(batch);
   const timer = conversation.timer ?? 0;
+  const att =
+    input.attachments === undefined || input.attachments.length === 0
+      ? {}
+      : { att: [...input.attachments] };
   let content: TextContent;
   let recipients: string[];
   let members: number | undefined;
@@ -97,6 +118,7 @@ export async function stageOutgoingText(
       text: input.text,
       fh: account.handle,
       ...(contact?.handle === undefined ? {} : { th: contact.handle }),
+      ...att,
       ...(timer === 0 ? {} : { exp: timer }),
     };
     recipients = [peer, account.userId];
@@ -120,6 +142,7 @@ export async function stageOutgoingText(
       sentAt,
       text: input.text,
       fh: account.handle,
+      ...att,
       ...(timer === 0 ? {} : { exp: timer }),
     };
     recipients = state.members.map((m) => m.user);
@@ -141,6 +164,7 @@ export async function stageOutgoingText(
       state: MessageState.SENDING,
       ...(timer === 0 ? {} : { expiresIn: timer }),
       ...(members === undefined ? {} : { of: members, dlv: [], rd: [] }),
+      ...att,
     },
     sentAt,
   );

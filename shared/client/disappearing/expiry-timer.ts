@@ -7,6 +7,11 @@ export interface ExpiryTimerHost
   running(): boolean;
   /** The vault is locked: the sweep works on keys alone and leaves previews for later. */
   isLocked(): boolean;
+  /**
+   * Files of our own messages that just disappeared: delete them on the relay
+   * (best effort; the relay's retention removes whatever this misses).
+   */
+  uploadsGone?(ids: readonly string[]): void;
 }
 
 export function createExpiryTimer(host: ExpiryTimerHost) {
@@ -58,6 +63,8 @@ export function createExpiryTimer(host: ExpiryTimerHost) {
         return out;
       });
       total += expired.length;
+      const uploads = expired.flatMap((e) => e.uploads ?? []);
+      if (uploads.length > 0) host.uploadsGone?.(uploads);
       const byConversation = new Map<string, { ids: string[]; keys: string[] }>();
       for (const e of expired) {
         const entry = byConversation.get(e.conversationId) ?? { ids: [], keys: [] };

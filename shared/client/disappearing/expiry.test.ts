@@ -92,6 +92,30 @@ describe('disappearing messages', () => {
     expect(left.filter((k) => k.startsWith('msgidx/'))).toHaveLength(1);
   });
 
+  it('names the relay files of our own expired messages, never of incoming ones', async () => {
+    const pointer = (fill: number) => ({
+      id: new Uint8Array(16).fill(fill),
+      key: new Uint8Array(32).fill(7),
+      digest: new Uint8Array(32).fill(8),
+      size: 10,
+      mime: 'image/png',
+    });
+    const timed = { expiresIn: 30_000, expiresAt: 31_000 };
+    const ours = message(1, '', { ...timed, att: [pointer(1), pointer(2)] });
+    const theirs = message(2, 'caption', { ...timed, outgoing: false, att: [pointer(3)] });
+    const records = await setup([ours, theirs]);
+    const locked = await stageExpired(new Batch(records), 31_000, { fixPreviews: false });
+    expect(locked.flatMap((e) => e.uploads ?? [])).toEqual([]); // values unreadable while locked
+    const batch = new Batch(records);
+    const gone = await stageExpired(batch, 31_000);
+    await batch.commit();
+    expect(gone.flatMap((e) => e.uploads ?? [])).toEqual([
+      'AQEBAQEBAQEBAQEBAQEBAQ',
+      'AgICAgICAgICAgICAgICAg',
+    ]);
+    expect(await records.get(messageKeyOf(ours))).toBeUndefined();
+  });
+
   it('removes the preview when the last message goes', async () => {
     const only = startCountdown(message(5, 'alone', { expiresIn: 30_000 }), 0);
     const records = await setup([only]);

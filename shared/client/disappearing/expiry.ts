@@ -15,13 +15,18 @@
  * read from the message record while it exists), so deleting the record
  * deletes every stored copy of the plaintext.
  */
-import { fromHex } from '../../bytes.ts';
+import { fromHex, toBase64Url } from '../../bytes.ts';
 import {
   type Conversation,
   readConversation,
   stageConversation,
 } from '../conversations/conversations.ts';
-import { decodeMessage, previewOf, stageMessageDeletion } from '../conversations/messages.ts';
+import {
+  decodeMessage,
+  type MessageRecord,
+  previewOf,
+  stageMessageDeletion,
+} from '../conversations/messages.ts';
 import type { Batch } from '../store/batch.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
@@ -37,6 +42,11 @@ export interface ExpiryEntry {
   readonly conversationId: string;
   /** Message id, 32 hex characters. */
   readonly id: string;
+  /**
+   * Relay ids (base64url) of files our own expired message carried: the
+   * uploader deletes them on the relay. Read only while values are readable.
+   */
+  readonly uploads?: readonly string[];
 }
 
 /** Reads an index key (pure); undefined for anything that is not one. */
@@ -89,13 +99,14 @@ export async function stageExpired(
       batch.delete(indexKey);
       continue;
     }
+    const uploads = options.fixPreviews === false ? [] : await ownUploads(batch, entry.messageKey);
     stageMessageDeletion(batch, {
       key: entry.messageKey,
       author: entry.author,
       id: fromHex(entry.id),
       expiryKey: indexKey,
     });
-    expired.push(entry);
+    expired.push(uploads.length === 0 ? entry : { ...entry, uploads });
   }
   if (options.fixPreviews !== false) {
     const deleted = new Set(expired.map((e) => e.messageKey));
@@ -106,6 +117,20 @@ export async function stageExpired(
     }
   }
   return expired;
+}
+
+/** The relay ids of the files an outgoing message carried (none for incoming ones). */
+async function ownUploads(batch: Pick<Batch, 'get'>, messageKey: string): Promise<string[]> {
+  const raw = await batch.get(messageKey);
+  if (raw === undefined) return [];
+  let message: MessageRecord;
+  try {
+    message = decodeMessage(raw);
+  } catch {
+    return []; // a damaged record still disappears; the relay's retention removes its files
+  }
+  if (!message.outgoing || message.att === undefined) return [];
+  return message.att.map((p) => toBase64Url(p.id));
 }
 
 /** The conversation with its preview set to the newest message not in `deleted` (or none). */

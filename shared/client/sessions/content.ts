@@ -96,6 +96,9 @@ export const AttachmentPointerSchema = v.object({
   flags: optionalUint(0xffff),
 });
 
+/** A voice note recorded in Parley (shown as a player, not a file card). */
+export const ATTACHMENT_FLAG_VOICE = 1;
+
 export const TextContentSchema = v.object({
   v: v.literal(CONTENT_VERSION),
   t: v.literal('text'),

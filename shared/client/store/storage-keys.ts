@@ -66,6 +66,9 @@ export const Keys = {
   /** Resends we made for a device's retry requests in the current window (rate limit). */
   retryIn: (user: string, device: number) => `retryin/${user}/${pad10(device)}`,
 
+  /** Uploads a page started and has not sent yet (pending-uploads.ts): resumed after a restart. */
+  pendingUpload: (id: string) => `upload/${id}`,
+  pendingUploads: 'upload/',
   outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
   outbox: 'outbox/',
 

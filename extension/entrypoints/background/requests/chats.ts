@@ -7,7 +7,17 @@ import * as v from 'valibot';
 import type { ConversationSummary, MessageView } from '../../../lib/protocol.ts';
 import { inConversation } from '../chat-views.ts';
 import { messageKeyFromId } from '../views.ts';
-import { cursor, handle, id, messageText, none, pageLimit, timer } from './fields.ts';
+import {
+  attachments,
+  caption,
+  cursor,
+  handle,
+  id,
+  messageText,
+  none,
+  pageLimit,
+  timer,
+} from './fields.ts';
 import { request } from './row.ts';
 
 const inChat = v.strictObject({ conversationId: id });
@@ -42,11 +52,26 @@ export const chatRequests = {
   }),
 
   /**
-   * Stored in the outbox first, then sent. Errors: IDENTITY_CHANGED (until
+   * Stored in the outbox first, then sent. With `attachments` (uploaded by the
+   * page already) `text` is their caption and may be empty; a group gets the
+   * pointers once, in the one group message. Errors: IDENTITY_CHANGED (until
    * acknowledged), CONTACT_BLOCKED, GROUP_NOT_MEMBER.
    */
   sendText: request({
-    input: v.strictObject({ conversationId: id, text: messageText }),
+    input: v.pipe(
+      v.strictObject({
+        conversationId: id,
+        text: caption,
+        attachments: v.exactOptional(attachments),
+      }),
+      v.forward(
+        v.check(
+          (m) => m.attachments !== undefined || v.is(messageText, m.text),
+          'must not be empty',
+        ),
+        ['text'],
+      ),
+    ),
     unlocked: true,
     run: async ({ client, views, shell }, input): Promise<MessageView> => {
       await shell.touch();

@@ -10,7 +10,15 @@
  * Runs in: the service worker (pages import only types from here).
  */
 import * as v from 'valibot';
-import { HANDLE_INPUT_MAX_CHARS } from '../../../../shared/wire/limits.ts';
+import { fromBase64Url } from '../../../../shared/bytes.ts';
+import { PendingUploadSchema } from '../../../../shared/client/conversations/pending-uploads.ts';
+import {
+  ATTACHMENT_FLAG_VOICE,
+  ATTACHMENT_THUMB_MAX_BYTES,
+  ATTACHMENTS_MAX,
+  type AttachmentPointer,
+} from '../../../../shared/client/sessions/content.ts';
+import { ATTACHMENT_MAX_BYTES, HANDLE_INPUT_MAX_CHARS } from '../../../../shared/wire/limits.ts';
 import { canonicalHandle, HANDLE_RULE } from '../../../lib/handles.ts';
 import {
   AUTO_LOCK_CHOICES,
@@ -167,6 +175,71 @@ export const registrationCredential: v.GenericSchema<RegistrationCredentialJson>
     credProps: v.exactOptional(v.object({ rk: v.exactOptional(v.boolean()) })),
   }),
 });
+
+/** 16 bytes as unpadded base64url: an attachment's id on the relay, or a pending upload's. */
+export const relayId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{22}$/, 'must be 16 bytes of base64url'),
+);
+
+/** What the page says about an upload in progress (kept sealed; pending-uploads.ts). */
+export const pendingUpload = PendingUploadSchema;
+
+const dimension = v.exactOptional(
+  v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(65_535)),
+);
+
+/**
+ * A file the page uploaded, as it goes into the message: ids, key and digest
+ * as base64url, turned into bytes here (the content schema checks the rest).
+ */
+const attachment = v.pipe(
+  v.strictObject({
+    id: relayId,
+    key: bytes32,
+    digest: bytes32,
+    size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
+    mime: v.pipe(v.string(), v.maxLength(255)),
+    name: v.exactOptional(v.pipe(v.string(), v.maxLength(255))),
+    width: dimension,
+    height: dimension,
+    durationMs: v.exactOptional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+    thumb: v.exactOptional(
+      v.pipe(
+        base64url(Math.ceil((ATTACHMENT_THUMB_MAX_BYTES * 4) / 3)),
+        v.check((t) => fromBase64Url(t).length <= ATTACHMENT_THUMB_MAX_BYTES, 'must be ≤ 2 KiB'),
+      ),
+    ),
+    voice: v.exactOptional(v.boolean()),
+  }),
+  v.transform(
+    (a): AttachmentPointer => ({
+      id: fromBase64Url(a.id),
+      key: fromBase64Url(a.key),
+      digest: fromBase64Url(a.digest),
+      size: a.size,
+      mime: a.mime,
+      ...(a.name === undefined ? {} : { name: a.name }),
+      ...(a.width === undefined ? {} : { width: a.width }),
+      ...(a.height === undefined ? {} : { height: a.height }),
+      ...(a.durationMs === undefined ? {} : { durationMs: a.durationMs }),
+      ...(a.thumb === undefined ? {} : { thumb: fromBase64Url(a.thumb) }),
+      ...(a.voice === true ? { flags: ATTACHMENT_FLAG_VOICE } : {}),
+    }),
+  ),
+);
+
+export const attachments = v.pipe(
+  v.array(attachment),
+  v.minLength(1),
+  v.maxLength(ATTACHMENTS_MAX, `must be at most ${ATTACHMENTS_MAX} files`),
+);
+
+/** A caption may be empty; a text without files may not (checked by the row). */
+export const caption = v.pipe(
+  v.string(),
+  v.maxLength(MESSAGE_MAX_CHARS, `must be at most ${MESSAGE_MAX_CHARS} characters`),
+);
 
 /** A message id as pages hold it, or a paging cursor. */
 export const cursor = v.pipe(v.string(), v.minLength(1), v.maxLength(400));

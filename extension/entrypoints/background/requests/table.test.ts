@@ -56,10 +56,60 @@ describe('the request table', () => {
       'getContact',
       'setVerified',
       'acknowledgeIdentityChange',
+      'attachmentCreate',
+      'attachmentDelete',
+      'listPendingUploads',
+      'savePendingUpload',
+      'deletePendingUpload',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(36);
+    expect(REQUEST_TYPES).toHaveLength(41);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
+  });
+
+  it('take files with a caption that may be empty, and refuse an empty text without files', () => {
+    const file = {
+      id: 'AAAAAAAAAAAAAAAAAAAAAA',
+      key: 'a'.repeat(43),
+      digest: 'b'.repeat(43),
+      size: 3,
+      mime: 'image/png',
+      name: 'cat.png',
+      width: 640,
+      height: 480,
+      voice: true,
+    };
+    const parsed = parseRequest('sendText', {
+      conversationId: 'c:1',
+      text: '',
+      attachments: [file],
+    });
+    const [pointer] = parsed.attachments ?? [];
+    expect(pointer?.id).toEqual(new Uint8Array(16));
+    expect(pointer?.key).toHaveLength(32);
+    expect(pointer).toMatchObject({
+      size: 3,
+      mime: 'image/png',
+      width: 640,
+      height: 480,
+      flags: 1,
+    });
+    expect(invalid(() => parseRequest('sendText', { conversationId: 'c:1', text: ' ' })).path).toBe(
+      'text',
+    );
+    expect(
+      invalid(() =>
+        parseRequest('sendText', {
+          conversationId: 'c:1',
+          text: 'x',
+          attachments: [{ ...file, key: 'short' }],
+        }),
+      ).path,
+    ).toBe('attachments.0.key');
+    expect(
+      invalid(() => parseRequest('attachmentCreate', { size: 100 * 1024 * 1024 + 1 })).path,
+    ).toBe('size');
+    expect(invalid(() => parseRequest('attachmentDelete', { id: 'x/y' })).path).toBe('id');
   });
 
   it('normalise relay URLs and allow plain http only on this machine', () => {

@@ -10,6 +10,7 @@
 import * as v from 'valibot';
 import { ErrorCode, ParleyError } from '../../../../shared/errors.ts';
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
+import { attachmentRequests } from './attachments.ts';
 import { chatRequests } from './chats.ts';
 import { contactRequests } from './contacts.ts';
 import { describeIssue } from './fields.ts';
@@ -22,6 +23,7 @@ export const requests = {
   ...chatRequests,
   ...groupRequests,
   ...contactRequests,
+  ...attachmentRequests,
 };
 
 export type RequestTable = typeof requests;
