@@ -6,7 +6,7 @@
  * Reports typing (throttled here; the worker's client core throttles again and
  * says "stopped" by itself a few seconds after the last report).
  */
-import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, type JSX, on, Show } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { textLimitState } from '../lib/text-limit.ts';
@@ -45,10 +45,6 @@ export function Composer(props: {
     field.style.height = 'auto';
     field.style.height = `${Math.min(field.scrollHeight + 2, 160)}px`;
   };
-
-  onMount(() => {
-    if (props.autofocus) field?.focus();
-  });
 
   const limit = () => textLimitState(text().length, MESSAGE_MAX_CHARS);
   /**
@@ -134,6 +130,7 @@ export function Composer(props: {
           placeholder={props.placeholder}
           value={text()}
           disabled={props.disabled}
+          data-autofocus={props.autofocus === true ? '' : undefined}
           aria-describedby={
             limit().zone === 'over' ? 'composer-limit composer-hint' : 'composer-hint'
           }

@@ -50,6 +50,7 @@ export function ConversationHeader(props: {
         class="chat-head__who"
         onClick={() => props.onOpenDetails?.()}
         disabled={props.onOpenDetails === undefined}
+        data-opens="details"
         aria-label={
           props.isGroup
             ? `${props.title}: group details and members`

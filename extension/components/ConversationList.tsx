@@ -1,8 +1,10 @@
 /**
  * Conversations, most recent first, with unread counts and the last message.
- * Arrow keys, Home and End move between entries; Enter or Space opens one.
+ * The list is one Tab stop (roving tabindex: the entry last focused, else the
+ * first); arrow keys, Home and End move between entries; Enter or Space opens
+ * one (docs/extension.md, "Focus and keyboard").
  */
-import { For, type JSX, Show } from 'solid-js';
+import { createSignal, For, type JSX, Show } from 'solid-js';
 import {
   knownPresence,
   membersLabel,
@@ -89,6 +91,14 @@ export function ConversationList(props: {
   onOpen: (id: string) => void;
 }): JSX.Element {
   let list: HTMLUListElement | undefined;
+  /** The entry that takes Tab into the list; the first one until another is focused. */
+  const [current, setCurrent] = createSignal<string | null>(props.selected ?? null);
+  const tabStop = () => {
+    const id = current();
+    return id !== null && props.conversations.some((c) => c.id === id)
+      ? id
+      : (props.conversations[0]?.id ?? null);
+  };
   const onKeyDown = (e: KeyboardEvent) => {
     if (list === undefined || !(e.target instanceof HTMLElement)) return;
     if (moveFocus(list, e.target, e.key)) e.preventDefault();
@@ -102,6 +112,10 @@ export function ConversationList(props: {
               type="button"
               class={`conv${c.unread > 0 ? ' conv--unread' : ''}${c.blocked ? ' conv--blocked' : ''}`}
               aria-current={props.selected === c.id ? 'true' : undefined}
+              tabindex={tabStop() === c.id ? 0 : -1}
+              data-autofocus={tabStop() === c.id ? '' : undefined}
+              data-conversation-id={c.id}
+              onFocus={() => setCurrent(c.id)}
               aria-label={accessibleName(c, props.now, props.relay)}
               onClick={() => props.onOpen(c.id)}
             >

@@ -3,8 +3,9 @@
  * the conversations (all, or only message requests), or an empty state that
  * invites to start one.
  */
-import { type JSX, Show } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
+import { focusSoon } from '../lib/focus.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
@@ -27,8 +28,18 @@ export function ConversationsScreen(props: {
 }): JSX.Element {
   const conversations = () => props.state.conversations();
   const requests = () => (conversations() ?? []).filter((c) => c.isRequest === true);
-  const listed = () =>
-    props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
+  /** Search by name (Ctrl+K or "/" jumps here). */
+  const [query, setQuery] = createSignal('');
+  const listed = () => {
+    const shown =
+      props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
+    const q = query().trim().toLowerCase();
+    return q === '' ? shown : shown.filter((c) => c.title.toLowerCase().includes(q));
+  };
+  const closeCompose = () => {
+    props.onCompose(false);
+    focusSoon(() => document.querySelector<HTMLElement>('[data-opens="compose"]'));
+  };
   return (
     <div class="view">
       <Topbar
@@ -40,7 +51,7 @@ export function ConversationsScreen(props: {
         onOpenInPanel={props.onOpenInPanel}
       />
       <Show when={props.composing}>
-        <StartChat onStarted={props.onOpen} onCancel={() => props.onCompose(false)} />
+        <StartChat onStarted={props.onOpen} onCancel={closeCompose} />
       </Show>
       <Show
         when={(conversations()?.length ?? 0) > 0}
@@ -50,7 +61,12 @@ export function ConversationsScreen(props: {
               <p>
                 Start a chat with someone’s handle. Only the two of you can read what you write.
               </p>
-              <button type="button" class="btn btn--primary" onClick={() => props.onCompose(true)}>
+              <button
+                type="button"
+                class="btn btn--primary"
+                onClick={() => props.onCompose(true)}
+                data-autofocus
+              >
                 <Icon name="compose" />
                 Start a chat
               </button>
@@ -78,7 +94,29 @@ export function ConversationsScreen(props: {
             </button>
           </fieldset>
         </Show>
+        <div class="list-search">
+          <label class="sr-only" for="conversation-search">
+            Search conversations
+          </label>
+          <input
+            id="conversation-search"
+            class="input"
+            type="search"
+            placeholder="Search"
+            autocomplete="off"
+            spellcheck={false}
+            value={query()}
+            data-shortcut="search"
+            aria-keyshortcuts="Control+K /"
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
         <div class="scroll">
+          <Show when={listed().length === 0}>
+            <p class="hint list-search__none" role="status">
+              No conversation matches “{query().trim()}”.
+            </p>
+          </Show>
           <ConversationList
             conversations={listed()}
             now={props.state.now()}

@@ -33,7 +33,7 @@ function MemberActions(props: {
         <button
           type="button"
           class="btn btn--small"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onClick={() => setRole('admin')}
         >
           Make admin
@@ -43,7 +43,7 @@ function MemberActions(props: {
         <button
           type="button"
           class="btn btn--small"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onClick={() => setRole('member')}
         >
           Remove admin role
@@ -54,7 +54,7 @@ function MemberActions(props: {
           class="btn--small"
           label="Make owner"
           confirmLabel={`Hand the group to @${m().handle}`}
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() => setRole('owner')}
         />
       </Show>
@@ -64,7 +64,7 @@ function MemberActions(props: {
           label="Remove from group"
           confirmLabel={`Remove @${m().handle}`}
           icon="leave"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() =>
             props.act(() => call('removeGroupMember', { conversationId: id(), userId: m().userId }))
           }
@@ -180,7 +180,7 @@ export function GroupMembers(props: {
             value={adding()}
             onInput={(e) => setAdding(e.currentTarget.value)}
           />
-          <button class="btn" type="submit" disabled={props.busy || adding().trim() === ''}>
+          <button class="btn" type="submit" aria-disabled={props.busy || adding().trim() === ''}>
             <Icon name="userPlus" />
             Add
           </button>

@@ -70,7 +70,7 @@ export function RequestBanner(props: {
         <button
           type="button"
           class="btn btn--primary"
-          disabled={busy()}
+          aria-disabled={busy()}
           onClick={() => void accept()}
         >
           <Icon name="check" />
@@ -81,7 +81,7 @@ export function RequestBanner(props: {
             label="Block"
             confirmLabel={`Block @${who() ?? ''}`}
             icon="ban"
-            disabled={busy()}
+            aria-disabled={busy()}
             onConfirm={block}
           />
         </Show>
@@ -89,7 +89,7 @@ export function RequestBanner(props: {
           label="Delete"
           confirmLabel={isGroup() ? 'Leave and delete' : 'Delete for good'}
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={remove}
         />
       </div>
@@ -115,7 +115,7 @@ export function BlockedNotice(props: {
         <button
           type="button"
           class="btn btn--primary"
-          disabled={busy()}
+          aria-disabled={busy()}
           onClick={() => {
             const userId = props.conversation.peerId;
             if (userId !== undefined) void run(() => call('unblockContact', { userId }));
@@ -127,7 +127,7 @@ export function BlockedNotice(props: {
           label="Delete"
           confirmLabel="Delete for good"
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={() =>
             run(
               () => call('deleteConversation', { conversationId: props.conversation.id }),
@@ -161,7 +161,7 @@ export function NotMemberNotice(props: {
           label="Delete conversation"
           confirmLabel="Delete for good"
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={() =>
             run(
               () => call('deleteConversation', { conversationId: props.conversation.id }),
