@@ -1,9 +1,10 @@
 /**
  * The keyboard shortcuts, in a modal dialog: a native `<dialog>` opened with
- * showModal(), so the rest of the page is inert (focus stays inside), Escape
- * closes it, and focus returns to where it was.
+ * showModal(), so the rest of the page is inert, Tab stays inside (trapTab),
+ * Escape closes it, and focus returns to where it was.
  */
 import { For, type JSX, onMount } from 'solid-js';
+import { trapTab } from '../lib/focus.ts';
 import { LIST_KEYS, SHORTCUTS } from '../lib/shortcuts.ts';
 import { Icon } from './Icon.tsx';
 
@@ -26,6 +27,7 @@ export function ShortcutSheet(props: { onClose: () => void }): JSX.Element {
       onKeyDown={(e) => {
         // The dialog closes itself on Escape; the page must not also go back.
         if (e.key === 'Escape') e.stopPropagation();
+        if (dialog !== undefined) trapTab(e, dialog);
       }}
     >
       <header class="sheet__head">

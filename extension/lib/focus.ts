@@ -13,28 +13,49 @@
  * Runs in: pages.
  */
 
-/** How long a view may take to appear (lazy chunks, a first worker answer). */
+/** How long a view may take to appear (lazy chunks, a first worker answer), in frames. */
 const SETTLE_FRAMES = 60;
+/** How long the control to return to may take to appear (the list's refresh) before the landing spot. */
+const RETURN_FRAMES = 30;
 
-const LANDING_SELECTORS = [
-  '[data-autofocus]',
-  '[data-view-heading]',
-  '[data-view-fallback]',
-] as const;
+const LANDING_SELECTORS = ['[data-autofocus]', '[data-view-heading]'] as const;
+/** Only once the view had time to render its content: the back button stands first in every header. */
+const FALLBACK_SELECTOR = '[data-view-fallback]';
 
-function visible(el: HTMLElement): boolean {
-  return el.isConnected && el.getClientRects().length > 0 && !el.matches(':disabled');
+function focusable(el: HTMLElement): boolean {
+  return (
+    el.isConnected &&
+    el.getClientRects().length > 0 &&
+    !el.matches(':disabled') &&
+    el.getAttribute('aria-hidden') !== 'true'
+  );
 }
 
-/** The element a view wants focused: `preferred` if present, else its marked control or heading. */
-export function landingOf(root: ParentNode, preferred?: string | null): HTMLElement | null {
-  const selectors = preferred == null ? LANDING_SELECTORS : [preferred, ...LANDING_SELECTORS];
+function first(root: ParentNode, selectors: readonly string[]): HTMLElement | null {
   for (const selector of selectors) {
-    for (const el of root.querySelectorAll<HTMLElement>(selector)) {
-      if (visible(el) && el.getAttribute('aria-hidden') !== 'true') return el;
-    }
+    for (const el of root.querySelectorAll<HTMLElement>(selector)) if (focusable(el)) return el;
   }
   return null;
+}
+
+/**
+ * The element a view wants focused after `frames` frames of waiting:
+ * `preferred` first (for a while), then its marked control or heading, and
+ * at last its back button.
+ */
+export function landingOf(
+  root: ParentNode,
+  preferred: string | null | undefined,
+  frames: number,
+): HTMLElement | null {
+  if (preferred != null) {
+    const back = first(root, [preferred]);
+    if (back !== null || frames < RETURN_FRAMES) return back;
+  }
+  return (
+    first(root, LANDING_SELECTORS) ??
+    (frames >= SETTLE_FRAMES - 1 ? first(root, [FALLBACK_SELECTOR]) : null)
+  );
 }
 
 /** True when nobody holds focus: it fell to `<body>` or left the document with its element. */
@@ -60,9 +81,9 @@ export function focusView(
     const moved = document.activeElement !== started && !focusIsLost();
     if (moved && options.force !== true) return;
     const container = root();
-    const target = container === undefined ? null : landingOf(container, preferred);
+    const target = container === undefined ? null : landingOf(container, preferred, frames);
     if (target !== null) {
-      target.focus({ preventScroll: false });
+      target.focus();
       return;
     }
     if (++frames < SETTLE_FRAMES) requestAnimationFrame(attempt);
@@ -76,4 +97,29 @@ export function focusSoon(target: () => HTMLElement | null | undefined): void {
     const el = target();
     if (el?.isConnected === true) el.focus();
   });
+}
+
+const TABBABLE =
+  'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Keeps Tab inside `container` (a modal dialog): from its last control Tab
+ * wraps to the first, and Shift+Tab from the first to the last. A modal
+ * `<dialog>` makes the page inert, but Tab would still leave for the
+ * browser's own toolbar.
+ */
+export function trapTab(e: KeyboardEvent, container: HTMLElement): void {
+  if (e.key !== 'Tab') return;
+  const items = [...container.querySelectorAll<HTMLElement>(TABBABLE)].filter(focusable);
+  const head = items[0];
+  const tail = items[items.length - 1];
+  if (head === undefined || tail === undefined) return;
+  const active = container.ownerDocument.activeElement;
+  if (e.shiftKey && (active === head || !container.contains(active))) {
+    e.preventDefault();
+    tail.focus();
+  } else if (!e.shiftKey && (active === tail || !container.contains(active))) {
+    e.preventDefault();
+    head.focus();
+  }
 }
