@@ -10,6 +10,7 @@
  * Runs in: the service worker (pages import only types from here).
  */
 import * as v from 'valibot';
+import { DRAFT_MAX_CHARS } from '../../../../shared/client/conversations/drafts.ts';
 import { HANDLE_INPUT_MAX_CHARS } from '../../../../shared/wire/limits.ts';
 import { canonicalHandle, HANDLE_RULE } from '../../../lib/handles.ts';
 import {
@@ -134,6 +135,12 @@ export const passphraseForUnlock = v.pipe(
   v.string(),
   v.minLength(1),
   v.maxLength(PASSPHRASE_MAX_CHARS),
+);
+
+/** A composer's unsent text: anything up to the draft limit, empty included (no draft). */
+export const draftText = v.pipe(
+  v.string(),
+  v.maxLength(DRAFT_MAX_CHARS, `must be at most ${DRAFT_MAX_CHARS} characters`),
 );
 
 export const messageText = v.pipe(

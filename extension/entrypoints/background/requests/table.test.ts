@@ -40,6 +40,8 @@ describe('the request table', () => {
       'getMessages',
       'sendText',
       'markRead',
+      'getDraft',
+      'saveDraft',
       'sendTyping',
       'setTimer',
       'deleteConversation',
@@ -57,7 +59,7 @@ describe('the request table', () => {
       'setVerified',
       'acknowledgeIdentityChange',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(36);
+    expect(REQUEST_TYPES).toHaveLength(38);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
