@@ -4,9 +4,11 @@
  * Text is never cut: a counter shows near MESSAGE_MAX_CHARS and text over it
  * stays in the field, with a sentence saying why it cannot be sent.
  * Reports typing (throttled here; the worker's client core throttles again and
- * says "stopped" by itself a few seconds after the last report).
+ * says "stopped" by itself a few seconds after the last report). Unsent text
+ * is kept as the conversation's draft (lib/draft-keeper.ts).
  */
 import { createEffect, createSignal, type JSX, on, Show } from 'solid-js';
+import { keepDraft } from '../lib/draft-keeper.ts';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { textLimitState } from '../lib/text-limit.ts';
@@ -16,6 +18,8 @@ import { Icon } from './Icon.tsx';
 const TYPING_REPORT_MS = 2_000;
 
 export function Composer(props: {
+  /** Whose draft this text is. */
+  conversationId: string;
   onSend: (text: string) => Promise<void>;
   disabled?: boolean;
   placeholder: string;
@@ -46,6 +50,15 @@ export function Composer(props: {
     field.style.height = `${Math.min(field.scrollHeight + 2, 160)}px`;
   };
 
+  const draft = keepDraft({
+    conversationId: () => props.conversationId,
+    text,
+    setText: (value) => {
+      setText(value);
+      queueMicrotask(grow);
+    },
+  });
+
   const limit = () => textLimitState(text().length, MESSAGE_MAX_CHARS);
   /**
    * What the polite live region says: set only when the zone changes (and when
@@ -75,8 +88,10 @@ export function Composer(props: {
     queueMicrotask(grow);
     try {
       await props.onSend(value);
+      draft.sent();
     } catch (e) {
       setText(value); // give the text back rather than lose it
+      draft.changed();
       queueMicrotask(grow);
       setError(describeError(e));
     }
@@ -137,6 +152,7 @@ export function Composer(props: {
           aria-invalid={limit().zone === 'over'}
           onInput={(e) => {
             setText(e.currentTarget.value);
+            draft.changed();
             typing(e.currentTarget.value.trim() !== '');
             grow();
           }}

@@ -42,6 +42,7 @@ export function ComposerSlot(props: {
       <Switch
         fallback={
           <Composer
+            conversationId={props.conversationId}
             onSend={props.onSend}
             onTyping={props.onTyping}
             placeholder={`Message ${props.title}`}

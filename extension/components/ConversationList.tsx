@@ -52,6 +52,7 @@ function accessibleName(
   if (c.unread > 0) parts.push(`${c.unread} unread`);
   if (c.identityChanged) parts.push('safety number changed');
   if (c.isRequest) parts.push('message request');
+  if (c.draft !== undefined) parts.push(`draft: ${c.draft}`);
   if (c.blocked) parts.push('blocked');
   if (isOnline(c, now, relay)) parts.push('online');
   if (c.timerMs !== undefined) parts.push(`disappearing messages ${timerLabel(c.timerMs)}`);
@@ -159,17 +160,28 @@ export function ConversationList(props: {
                     <Show when={c.lastMessage?.outgoing ? c.lastMessage : undefined}>
                       {(m) => <MessageStatus state={m().state} />}
                     </Show>
-                    <span
-                      class={
-                        c.typing !== undefined && c.typing.length > 0
-                          ? 'conv__typing'
-                          : c.lastMessage?.kind === 'system'
-                            ? 'conv__notice'
-                            : undefined
+                    <Show
+                      when={
+                        (c.typing === undefined || c.typing.length === 0) && c.draft !== undefined
+                      }
+                      fallback={
+                        <span
+                          class={
+                            c.typing !== undefined && c.typing.length > 0
+                              ? 'conv__typing'
+                              : c.lastMessage?.kind === 'system'
+                                ? 'conv__notice'
+                                : undefined
+                          }
+                        >
+                          {previewText(c)}
+                        </span>
                       }
                     >
-                      {previewText(c)}
-                    </span>
+                      <span class="conv__draft">
+                        <span class="conv__draft-label">Draft:</span> {c.draft}
+                      </span>
+                    </Show>
                   </span>
                   <Show when={c.unread > 0}>
                     <span class="unread-pill" aria-hidden="true">

@@ -3,9 +3,11 @@
  * the conversations (all, or only message requests), or an empty state that
  * invites to start one.
  */
-import { createSignal, type JSX, Show } from 'solid-js';
+import { createComputed, createSignal, type JSX, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import type { ParleyState } from '../lib/app-state.ts';
 import { focusSoon } from '../lib/focus.ts';
+import type { ConversationSummary } from '../lib/protocol.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
@@ -36,6 +38,13 @@ export function ConversationsScreen(props: {
     const q = query().trim().toLowerCase();
     return q === '' ? shown : shown.filter((c) => c.title.toLowerCase().includes(q));
   };
+  /**
+   * The listed entries, matched to the last list by id: a refreshed list (a
+   * receipt, a new message) updates the rows in place instead of replacing
+   * them, so the focused entry keeps focus.
+   */
+  const [rows, setRows] = createStore<{ list: ConversationSummary[] }>({ list: [] });
+  createComputed(() => setRows('list', reconcile([...listed()], { key: 'id', merge: true })));
   const closeCompose = () => {
     props.onCompose(false);
     focusSoon(() => document.querySelector<HTMLElement>('[data-opens="compose"]'));
@@ -118,7 +127,7 @@ export function ConversationsScreen(props: {
             </p>
           </Show>
           <ConversationList
-            conversations={listed()}
+            conversations={rows.list}
             now={props.state.now()}
             relay={props.state.status()?.relay}
             onOpen={props.onOpen}

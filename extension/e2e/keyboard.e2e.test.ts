@@ -207,4 +207,49 @@ describe('keyboard only', () => {
     await expectFocus(ENTRY);
     expect(errorsOf(alice, page)).toEqual([]);
   });
+
+  it('drafts: kept when leaving a chat and closing the popup, shown as "Draft:", gone once sent', async () => {
+    const draftOf = async (title: string) => {
+      const list = await callWorker(page, 'listConversations');
+      return list.ok ? list.value.find((c) => c.title === title)?.draft : 'no list';
+    };
+    // Side panel: type, Escape to the list; the entry says "Draft: …".
+    await page.locator(entryOf('carol')).focus();
+    await page.keyboard.press('Enter');
+    await expectFocus('#composer-text');
+    await page.keyboard.type('half a thought');
+    await page.keyboard.press('Escape');
+    await expectFocus(entryOf('carol'));
+    await eventually(() => page.locator(entryOf('carol')).textContent()).toContain(
+      'Draft: half a thought',
+    );
+    // Popup: type a draft for bob and close it before doing anything else.
+    const sidePanel = page;
+    page = await openPage(alice, 'popup');
+    await page.locator(entryOf('bob')).waitFor();
+    await page.locator(entryOf('bob')).focus();
+    await page.keyboard.press('Enter');
+    await expectFocus('#composer-text');
+    await page.keyboard.type('see you at');
+    await eventually(() => draftOf('bob')).toBe('see you at');
+    await page.close();
+    page = await openPage(alice, 'popup');
+    const bobEntry = page.locator(entryOf('bob'));
+    await eventually(() => bobEntry.textContent()).toContain('Draft: see you at');
+    expect(await bobEntry.getAttribute('aria-label')).toContain('draft: see you at');
+    await shot(page, 'keyboard-draft-in-list');
+    await bobEntry.focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => page.locator('#composer-text').inputValue()).toBe('see you at');
+    // Sending drops the draft.
+    await page.keyboard.type(' eight');
+    await page.keyboard.press('Enter');
+    await page.locator('.bubble').filter({ hasText: 'see you at eight' }).waitFor();
+    await eventually(() => draftOf('bob')).toBeUndefined();
+    expect(await page.locator('#composer-text').inputValue()).toBe('');
+    expect(errorsOf(alice, page)).toEqual([]);
+    await page.close();
+    page = sidePanel;
+    expect(await draftOf('carol')).toBe('half a thought');
+  });
 });

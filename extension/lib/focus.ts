@@ -13,10 +13,15 @@
  * Runs in: pages.
  */
 
-/** How long a view may take to appear (lazy chunks, a first worker answer), in frames. */
-const SETTLE_FRAMES = 60;
-/** How long the control to return to may take to appear (the list's refresh) before the landing spot. */
-const RETURN_FRAMES = 30;
+/**
+ * How long a view may take to appear (lazy chunks, a worker answer on a busy
+ * machine), in ms; after that focus is left alone.
+ */
+const SETTLE_MS = 5_000;
+/** How long the control to return to may take (the list refreshing) before the landing spot is used. */
+const RETURN_MS = 2_000;
+/** How long the view's own landing spot may take before its back button is used. */
+const FALLBACK_MS = 1_000;
 
 const LANDING_SELECTORS = ['[data-autofocus]', '[data-view-heading]'] as const;
 /** Only once the view had time to render its content: the back button stands first in every header. */
@@ -39,22 +44,22 @@ function first(root: ParentNode, selectors: readonly string[]): HTMLElement | nu
 }
 
 /**
- * The element a view wants focused after `frames` frames of waiting:
+ * The element a view wants focused after waiting `waited` ms for it:
  * `preferred` first (for a while), then its marked control or heading, and
- * at last its back button.
+ * after a while its back button.
  */
 export function landingOf(
   root: ParentNode,
   preferred: string | null | undefined,
-  frames: number,
+  waited: number,
 ): HTMLElement | null {
   if (preferred != null) {
     const back = first(root, [preferred]);
-    if (back !== null || frames < RETURN_FRAMES) return back;
+    if (back !== null || waited < RETURN_MS) return back;
   }
   return (
     first(root, LANDING_SELECTORS) ??
-    (frames >= SETTLE_FRAMES - 1 ? first(root, [FALLBACK_SELECTOR]) : null)
+    (waited >= FALLBACK_MS ? first(root, [FALLBACK_SELECTOR]) : null)
   );
 }
 
@@ -76,17 +81,18 @@ export function focusView(
   options: { force?: boolean } = {},
 ): void {
   const started = document.activeElement;
-  let frames = 0;
+  const since = performance.now();
   const attempt = () => {
     const moved = document.activeElement !== started && !focusIsLost();
     if (moved && options.force !== true) return;
     const container = root();
-    const target = container === undefined ? null : landingOf(container, preferred, frames);
+    const waited = performance.now() - since;
+    const target = container === undefined ? null : landingOf(container, preferred, waited);
     if (target !== null) {
       target.focus();
       return;
     }
-    if (++frames < SETTLE_FRAMES) requestAnimationFrame(attempt);
+    if (waited < SETTLE_MS) requestAnimationFrame(attempt);
   };
   queueMicrotask(() => requestAnimationFrame(attempt));
 }
