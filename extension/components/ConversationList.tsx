@@ -157,7 +157,11 @@ export function ConversationList(props: {
                         <Icon name="alert" />
                       </span>
                     </Show>
-                    <Show when={c.lastMessage?.outgoing ? c.lastMessage : undefined}>
+                    <Show
+                      when={
+                        c.lastMessage?.outgoing && c.draft === undefined ? c.lastMessage : undefined
+                      }
+                    >
                       {(m) => <MessageStatus state={m().state} />}
                     </Show>
                     <Show
