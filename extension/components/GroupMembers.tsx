@@ -4,6 +4,7 @@
  * that adds members.
  */
 import { createSignal, For, type JSX, Show } from 'solid-js';
+import { focusView } from '../lib/focus.ts';
 import { parseHandles } from '../lib/handles.ts';
 import type { GroupMemberView, GroupRole, GroupView } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -25,8 +26,13 @@ function MemberActions(props: {
 }): JSX.Element {
   const m = () => props.member;
   const id = () => props.group.conversationId;
+  // The rows are rebuilt with the new group: focus goes back into this member's actions.
+  const refocus = () => focusView(() => document, `#member-actions-${m().userId} button`);
   const setRole = (role: GroupRole) =>
-    props.act(() => call('setGroupRole', { conversationId: id(), userId: m().userId, role }));
+    props.act(
+      () => call('setGroupRole', { conversationId: id(), userId: m().userId, role }),
+      refocus,
+    );
   return (
     <div class="member__actions" id={`member-actions-${m().userId}`}>
       <Show when={props.canRoles && m().role === 'member'}>

@@ -7,6 +7,7 @@
  *  - a group we are no longer in: Delete.
  */
 import { type JSX, Show } from 'solid-js';
+import { focusView } from '../lib/focus.ts';
 import { createPageData } from '../lib/page-data.ts';
 import type { ConversationSummary } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -30,7 +31,12 @@ export function RequestBanner(props: {
   const who = () => (isGroup() ? invitation.value()?.addedBy : c().title);
   const blockId = () => (isGroup() ? invitation.value()?.addedById : c().peerId);
 
-  const accept = () => run(() => call('acceptRequest', { conversationId: c().id }));
+  // The banner goes once accepted: focus moves on to the composer that is then there.
+  const accept = () =>
+    run(
+      () => call('acceptRequest', { conversationId: c().id }),
+      () => focusView(() => document, '#composer-text'),
+    );
   const remove = () =>
     run(() => call('deleteConversation', { conversationId: c().id }), props.onGone);
   const block = () =>
