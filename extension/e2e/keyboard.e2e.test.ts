@@ -252,4 +252,19 @@ describe('keyboard only', () => {
     page = sidePanel;
     expect(await draftOf('carol')).toBe('half a thought');
   });
+
+  it('a message request: Accept keeps the reader in the chat, on the composer that replaces it', async () => {
+    const dave = await registerUser(relay.url, 'dave');
+    people.push(dave);
+    const chat = await dave.client.startConversation('alice');
+    await dave.client.sendText({ conversationId: chat.id, text: 'hi, it is dave' });
+    await page.locator(entryOf('dave')).waitFor();
+    await page.locator(entryOf('dave')).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('log', { name: 'Messages with dave' }).waitFor();
+    await tabTo('button:has-text("Accept")', true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Accept' }).waitFor({ state: 'hidden' });
+    await expectFocus('#composer-text');
+  });
 });
