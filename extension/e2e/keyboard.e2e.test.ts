@@ -220,6 +220,8 @@ describe('keyboard only', () => {
     await page.keyboard.type('half a thought');
     await page.keyboard.press('Escape');
     await expectFocus(entryOf('carol'));
+    // Leaving with typed text reports "stopped typing" after the chat is gone: no stale reads.
+    expect(errorsOf(alice, page)).toEqual([]);
     await eventually(() => page.locator(entryOf('carol')).textContent()).toContain(
       'Draft: half a thought',
     );
@@ -266,5 +268,6 @@ describe('keyboard only', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Accept' }).waitFor({ state: 'hidden' });
     await expectFocus('#composer-text');
+    expect(errorsOf(alice, page)).toEqual([]);
   });
 });
