@@ -88,6 +88,10 @@ export interface ParleyClient {
   startConversation(handle: string): Promise<ConversationView>;
   listConversations(): Promise<ConversationView[]>;
   getConversation(conversationId: string): Promise<ConversationView>;
+  /** The composer's unsent text in a conversation ("" when none; conversations/drafts.ts). */
+  getDraft(conversationId: string): Promise<string>;
+  /** Keeps the draft (blank text drops it). Errors: NOT_FOUND, BODY_INVALID (too long). */
+  saveDraft(input: { readonly conversationId: string; readonly text: string }): Promise<void>;
   getMessages(input: {
     readonly conversationId: string;
     readonly before?: string;

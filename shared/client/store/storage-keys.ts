@@ -44,6 +44,8 @@ export const Keys = {
 
   conversation: (id: string) => `conv/${id}`,
   conversations: 'conv/',
+  /** The composer's unsent text in a conversation (conversations/drafts.ts). */
+  draft: (conversation: string) => `draft/${conversation}`,
   message: (conversation: string, stamp: number, id: Uint8Array) =>
     `msg/${conversation}/${pad16(stamp)}/${toHex(id)}`,
   messagesOf: (conversation: string) => `msg/${conversation}/`,
