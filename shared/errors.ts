@@ -40,6 +40,15 @@ export const CryptoCode = {
   PADDING_INVALID: 'PADDING_INVALID',
   // Groups
   SENDER_KEY_MISSING: 'SENDER_KEY_MISSING',
+  // Signed device lists (docs/protocol.md, "Device list")
+  /** A signed device list is malformed, breaks a rule of its format, or a signature fails. */
+  DEVICE_LIST_INVALID: 'DEVICE_LIST_INVALID',
+  /** A device list older than (or the same version as) the one held. */
+  DEVICE_LIST_ROLLBACK: 'DEVICE_LIST_ROLLBACK',
+  /** Two different device lists with the same version: sending to the account stops. */
+  DEVICE_LIST_FORK: 'DEVICE_LIST_FORK',
+  /** A newer device list whose hash chain does not reach the one held. */
+  DEVICE_LIST_CHAIN_BROKEN: 'DEVICE_LIST_CHAIN_BROKEN',
   // Safety numbers
   FINGERPRINT_MALFORMED: 'FINGERPRINT_MALFORMED',
 } as const;
