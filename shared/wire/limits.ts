@@ -34,6 +34,8 @@ export const MAX_DEVICES_PER_USER = 8;
 export const DEVICE_LIST_MAX_DEVICES = 6;
 /** Signed device list versions the relay keeps and serves per account (the newest ones). */
 export const DEVICE_LIST_CHAIN_KEPT = 32;
+/** Largest encoded signed device list (six devices: 883 bytes with a 36-character user id). */
+export const DEVICE_LIST_MAX_BYTES = 1024;
 export const DEVICE_NAME_MAX_CHARS = 64;
 /** Handles: 3-32 characters of [a-z0-9_.] after normalisation (handle.ts). */
 export const HANDLE_MIN_CHARS = 3;
