@@ -116,6 +116,13 @@ export const ClientCode = {
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
   /** Writing to (or starting a chat with) a contact this user blocked: unblock first. */
   CONTACT_BLOCKED: 'CONTACT_BLOCKED',
+  /**
+   * A delivery from a device that is not in the sender account's signed device
+   * list (docs/protocol.md, "Device list"): refused unread.
+   */
+  DEVICE_NOT_LISTED: 'DEVICE_NOT_LISTED',
+  /** This device is no longer in its own account's device list, or the relay revoked it. */
+  DEVICE_UNLINKED: 'DEVICE_UNLINKED',
   /** The client has no registered account (or already has one). */
   NOT_REGISTERED: 'NOT_REGISTERED',
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',
