@@ -52,6 +52,7 @@ import {
   isListed,
   observeDeviceLists,
   readHeldList,
+  resetDeviceList,
 } from '../devices/held-lists.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 import type { Batch } from '../store/batch.ts';
@@ -160,6 +161,8 @@ export async function dropUserSessions(
     batch.afterCommit(() => ctx.cache.delete(key));
   }
   batch.delete(Keys.devices(user));
+  // The signed device list belongs to the identity that signed it.
+  resetDeviceList(batch, user);
 }
 
 /** Ends the session with one device: the next message to it starts a new one from a fresh bundle. */

@@ -39,6 +39,8 @@ export const Keys = {
   devices: (user: string) => `devices/${user}`,
   /** The newest valid signed device list we hold for a user, and a fork of it if one was seen. */
   deviceList: (user: string) => `devlist/${user}`,
+  /** Our own device list as last announced on this device (devices/announce.ts). */
+  deviceListAnnounced: 'devlist-announced',
   session: (user: string, device: number) => `session/${user}/${pad10(device)}`,
   sessionsOf: (user: string) => `session/${user}/`,
   /** When we last asked a device to reset its session with us (rate limit). */
