@@ -151,7 +151,22 @@ export function createUpkeep(host: UpkeepHost) {
   return {
     runMaintenance,
     /** The API that changes our signed device list (device linking and unlinking use it). */
-    signedDeviceList: ownList,
+    signedDeviceList: {
+      ...ownList,
+      // A change made here is announced here at once (other devices at their next refresh).
+      async add(device: Parameters<typeof ownList.add>[0]) {
+        const list = await ownList.add(device);
+        const ctx = host.sessionContext();
+        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        return list;
+      },
+      async remove(deviceId: number) {
+        const list = await ownList.remove(deviceId);
+        const ctx = host.sessionContext();
+        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        return list;
+      },
+    },
     /** Our own device list, on the serial queue (failures reported, not thrown). */
     async refreshOwnDevices(): Promise<void> {
       try {
