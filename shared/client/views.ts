@@ -180,6 +180,26 @@ export interface ClientEvents {
   };
   /** A contact's presence changed: re-read getPresence. */
   presence: { readonly userId: string };
+  /**
+   * Our own account's signed device list changed (a device was linked or
+   * unlinked, here or on another of our devices): "A new device was linked:
+   * <id>, <time>", with removal offered (docs/client.md, "Linked devices").
+   */
+  'devices-changed': {
+    readonly version: number;
+    readonly added: readonly {
+      readonly deviceId: number;
+      readonly addedAt: number;
+      readonly addedBy: number;
+    }[];
+    readonly removed: readonly number[];
+    readonly at: number;
+  };
+  /**
+   * This device was removed from its account (the relay revoked it, or our
+   * own list no longer names it): the host wipes local data and says so.
+   */
+  unlinked: { readonly at: number; readonly reason: 'revoked' | 'not-listed' };
   /** Disappearing messages were deleted (their countdown ran out). */
   expired: {
     readonly conversationId: string;
