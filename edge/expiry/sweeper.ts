@@ -1,7 +1,8 @@
 /**
  * The expiry sweeper: deletes queue rows past their expiry (the sender's
  * `expiresAt`, or 30 days undelivered), stale passkey challenges, and
- * accounts that registered no device within the claim period (handle squatting). Reads
+ * accounts that registered no device within the claim period (handle squatting),
+ * and linking rendezvous past their five minutes. Reads
  * already skip expired rows, so the sweeper is about storage, not visibility.
  *
  * Deleted must mean gone from the file: the database runs with
@@ -11,6 +12,7 @@
  */
 import { deleteUnclaimedAccounts, purgeExpiredChallenges } from '../db/accounts.ts';
 import { deleteExpiredAttachments } from '../db/attachments.ts';
+import { deleteExpiredRendezvous } from '../db/link.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
@@ -26,6 +28,7 @@ export interface SweepResult {
   readonly challenges: number;
   readonly attachments: number;
   readonly accounts: number;
+  readonly rendezvous: number;
 }
 
 export interface SweeperDeps {
@@ -96,6 +99,7 @@ export class Sweeper {
     let challenges = 0;
     let attachments = 0;
     let accounts = 0;
+    let rendezvous = 0;
     try {
       const now = this.#d.now();
       for (;;) {
@@ -108,6 +112,11 @@ export class Sweeper {
         attachments += n;
         if (n < 50) break;
       }
+      for (;;) {
+        const n = await deleteExpiredRendezvous(database.db, now, 100);
+        rendezvous += n;
+        if (n < 100) break;
+      }
       challenges = await purgeExpiredChallenges(database.db, now);
       const unclaimed = this.#d.unclaimedAccountMs;
       if (unclaimed !== undefined) {
@@ -119,14 +128,14 @@ export class Sweeper {
       }
       await this.#truncateWal();
       metrics.expired.inc({}, messages);
-      if (messages + challenges + attachments + accounts > 0)
-        log.info('expiry.swept', { messages, challenges, attachments, accounts });
+      if (messages + challenges + attachments + accounts + rendezvous > 0)
+        log.info('expiry.swept', { messages, challenges, attachments, accounts, rendezvous });
     } catch (error) {
       log.error('expiry.sweep_failed', {
         error: error instanceof Error ? error.name : 'unknown',
         detail: safeErrorText(error),
       });
     }
-    return { messages, challenges, attachments, accounts };
+    return { messages, challenges, attachments, accounts, rendezvous };
   }
 }
