@@ -27,10 +27,12 @@ import { attachmentRoutes } from './routes/attachments.ts';
 import { authRoutes } from './routes/auth.ts';
 import { directoryRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
+import { linkRoutes } from './routes/link.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
 import type { AttachmentService } from './services/attachments.ts';
 import type { DeviceService } from './services/devices.ts';
+import type { LinkService } from './services/link.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface Limiters {
@@ -59,6 +61,7 @@ export interface AppDeps {
   readonly passkeys: PasskeyService;
   readonly devices: DeviceService;
   readonly attachments: AttachmentService;
+  readonly link: LinkService;
   readonly tokens: SessionTokens;
   readonly replay: ReplayGuard;
   readonly hub: Hub;
@@ -193,6 +196,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       attachmentChunkPut: [attachmentTransfers],
       attachmentChunkGet: [attachmentTransfers],
       attachmentInfo: [attachmentTransfers],
+      // Anonymous rendezvous: opening one, finding one by locator and striking
+      // share the ceremony budget, so locators cannot be scanned quickly.
+      linkCreate: [ceremonyLimit],
+      linkFind: [ceremonyLimit],
+      linkStrike: [ceremonyLimit],
     },
     maxBodyBytes: config.maxBodyBytes,
     maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,
@@ -200,6 +208,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', authRoutes(deps.passkeys, mount));
   app.route('/', directoryRoutes(deps.devices, mount));
   app.route('/', attachmentRoutes(deps.attachments, mount));
+  app.route('/', linkRoutes(deps.link, mount));
   app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',

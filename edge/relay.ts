@@ -31,6 +31,7 @@ import type { UpgradeWebSocket } from './routes/ws.ts';
 import { AttachmentService, type AttachmentServiceDeps } from './services/attachments.ts';
 import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
+import { LinkService } from './services/link.ts';
 import { MessageService } from './services/messages.ts';
 import { SendQuota } from './services/send-quota.ts';
 import { Hub } from './ws/hub.ts';
@@ -189,6 +190,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     passkeys,
     devices,
     attachments,
+    link: new LinkService({ db: database.db, now, random }),
     tokens,
     replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,

@@ -6,6 +6,9 @@
  *   npm run cli -- listen                     prints messages as they arrive (Ctrl+C stops)
  *   npm run cli -- inbox [--mark-read]        fetches what waits on the relay, prints conversations
  *   npm run cli -- whoami | safety <handle>
+ *   npm run cli -- link-code [--string]       on a NEW profile: shows a code, waits, joins the account
+ *   npm run cli -- link-approve <code> [--yes] on a profile of the account: links the device showing it
+ *   npm run cli -- devices | unlink <id>      this account's devices; remove one
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
  * --profile (default ./data/cli/default; one directory per account, so a
@@ -33,6 +36,7 @@ import {
   TEST_ORIGIN,
 } from '../shared/client/testing/harness.ts';
 import { isParleyError } from '../shared/errors.ts';
+import { linkApprove, linkCode } from './lib/cli-linking.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
 import { acquireProfileLock } from './lib/profile-lock.ts';
 import { createSeal, isSealed, openSeal, PASSPHRASE_ENV, type Sealer } from './lib/profile-seal.ts';
@@ -48,6 +52,8 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     seal: { type: 'boolean', default: false },
     'mark-read': { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    string: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '15000' },
   },
 });
@@ -64,7 +70,8 @@ function out(line: string, data?: Record<string, unknown>): void {
 
 function usage(): never {
   console.error(
-    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>> [--relay URL] [--profile DIR] [--json]\n' +
+    'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>\n' +
+      '                       | link-code [--string] | link-approve <code> [--yes] | devices | unlink <id>> [--relay URL] [--profile DIR] [--json]\n' +
       '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own\n' +
       '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)',
   );
@@ -400,6 +407,66 @@ async function main(): Promise<void> {
           if (values['mark-read']) await client.markRead({ conversationId: c.id });
         }
         await flushOutbox(client);
+        return;
+      }
+      case 'link-code': {
+        if (account !== undefined)
+          throw new Error(
+            `This profile already holds ${account.handle} (${profileDir}): link-code needs a new profile (--profile DIR)`,
+          );
+        const linked = await linkCode({
+          client,
+          relayUrl,
+          deviceName: values.name,
+          linkString: values.string,
+          out,
+        });
+        out(
+          `linked to ${linked.handle}: user ${linked.userId}, device ${linked.deviceId}, relay ${linked.relayUrl}`,
+          { event: 'linked', ...linked },
+        );
+        return;
+      }
+      case 'link-approve': {
+        const code = args.join(' ');
+        if (code === '') usage();
+        if (account === undefined)
+          throw new Error(`No account in ${profileDir}: run register (or link-code) first`);
+        // The passkey login for the new device's session moves the signature counter: keep it.
+        const authenticator = await loadAuthenticator();
+        const linked = await linkApprove({
+          client,
+          relayUrl,
+          code,
+          authenticator,
+          yes: values.yes,
+          out,
+        });
+        await savePasskeys(authenticator);
+        out(`linked device ${linked.deviceId} (${linked.deviceName})`, {
+          event: 'approved',
+          ...linked,
+        });
+        return;
+      }
+      case 'devices': {
+        for (const d of await client.listDevices()) {
+          const added = new Date(d.createdAt).toISOString().slice(0, 19).replace('T', ' ');
+          out(
+            `${d.id}${d.current ? ' (this device)' : ''}: ${d.name ?? '(unnamed)'}, added ${added}`,
+            {
+              event: 'device',
+              ...d,
+            },
+          );
+        }
+        return;
+      }
+      case 'unlink': {
+        const id = Number(args[0]);
+        if (!Number.isInteger(id) || id <= 0) usage();
+        await client.removeDevice(id);
+        out(`removed device ${id}`, { event: 'unlinked', device: id });
         return;
       }
       default:

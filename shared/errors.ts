@@ -172,6 +172,16 @@ export const ClientCode = {
   ATTACHMENT_TAMPERED: 'ATTACHMENT_TAMPERED',
   /** The relay no longer holds the attachment (expired, deleted, or never completed). */
   ATTACHMENT_EXPIRED: 'ATTACHMENT_EXPIRED',
+  // Linking a device (docs/protocol.md, "Linking a device")
+  /** A linking code or link string that is not well formed (a typo); nothing was sent. */
+  LINK_CODE_INVALID: 'LINK_CODE_INVALID',
+  /**
+   * Linking did not complete; `details.reason`: `confirmation` (wrong code, or
+   * a key swapped on the way), `check-code` (the typed check code differs),
+   * `commitment` (a key does not match the link string), `strikes` (the code
+   * is dead after three failed confirmations), `expired`, `declined`, `protocol`.
+   */
+  LINK_FAILED: 'LINK_FAILED',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */

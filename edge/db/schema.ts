@@ -266,3 +266,42 @@ export const attachmentChunks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.attachmentId, t.index] })],
 );
+
+/**
+ * Device-linking rendezvous (docs/protocol.md, "Linking a device"): an
+ * anonymous, short-lived mailbox between a new device and an existing one.
+ * The relay sees only the locator and opaque messages; rows go on completion,
+ * on the third failed confirmation, or at expiry (the sweeper).
+ */
+export const linkRendezvous = sqliteTable(
+  'link_rendezvous',
+  {
+    /** 16 random bytes, base64url: the mailbox address. */
+    id: text('id').primaryKey(),
+    /** The 4-character locator typed as part of the code; unique among live rendezvous. */
+    locator: text('locator').notNull(),
+    /** Failed key confirmations reported so far (the third deletes the rendezvous). */
+    strikes: integer('strikes').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('link_rendezvous_locator').on(t.locator),
+    index('link_rendezvous_expiry').on(t.expiresAt),
+  ],
+);
+
+/** Messages of a rendezvous, numbered per side from 1. */
+export const linkMessages = sqliteTable(
+  'link_messages',
+  {
+    rendezvousId: text('rendezvous_id')
+      .notNull()
+      .references(() => linkRendezvous.id, { onDelete: 'cascade' }),
+    /** Who wrote it: the new device or the existing one. */
+    side: text('side', { enum: ['new', 'existing'] }).notNull(),
+    seq: integer('seq').notNull(),
+    body: bytes('body').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.rendezvousId, t.side, t.seq] })],
+);

@@ -1,7 +1,8 @@
 /**
  * The expiry sweeper: deletes queue rows past their expiry (the sender's
  * `expiresAt`, or 30 days undelivered), stale passkey challenges, and
- * accounts that registered no device within the claim period (handle squatting). Reads
+ * accounts that registered no device within the claim period (handle squatting),
+ * and linking rendezvous past their five minutes. Reads
  * already skip expired rows, so the sweeper is about storage, not visibility.
  *
  * Attachments go with their bytes (in the database or the object store) at
@@ -18,6 +19,7 @@ import { attachmentChunkCount } from '../../shared/wire/rest-attachments.ts';
 import type { BlobStore } from '../attachments/blob-store.ts';
 import { deleteUnclaimedAccounts, purgeExpiredChallenges } from '../db/accounts.ts';
 import { deleteAttachments, findDoomedAttachments } from '../db/attachments.ts';
+import { deleteExpiredRendezvous } from '../db/link.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
 import type { QueueStore } from '../db/queue-store.ts';
@@ -33,6 +35,7 @@ export interface SweepResult {
   readonly challenges: number;
   readonly attachments: number;
   readonly accounts: number;
+  readonly rendezvous: number;
 }
 
 export interface SweeperDeps {
@@ -145,6 +148,7 @@ export class Sweeper {
     let challenges = 0;
     let attachments = 0;
     let accounts = 0;
+    let rendezvous = 0;
     try {
       const now = this.#d.now();
       for (;;) {
@@ -153,6 +157,11 @@ export class Sweeper {
         if (n < batch) break;
       }
       attachments = await this.#sweepAttachmentsSafely(now);
+      for (;;) {
+        const n = await deleteExpiredRendezvous(database.db, now, 100);
+        rendezvous += n;
+        if (n < 100) break;
+      }
       challenges = await purgeExpiredChallenges(database.db, now);
       const unclaimed = this.#d.unclaimedAccountMs;
       if (unclaimed !== undefined) {
@@ -164,14 +173,14 @@ export class Sweeper {
       }
       await this.#truncateWal();
       metrics.expired.inc({}, messages);
-      if (messages + challenges + attachments + accounts > 0)
-        log.info('expiry.swept', { messages, challenges, attachments, accounts });
+      if (messages + challenges + attachments + accounts + rendezvous > 0)
+        log.info('expiry.swept', { messages, challenges, attachments, accounts, rendezvous });
     } catch (error) {
       log.error('expiry.sweep_failed', {
         error: error instanceof Error ? error.name : 'unknown',
         detail: safeErrorText(error),
       });
     }
-    return { messages, challenges, attachments, accounts };
+    return { messages, challenges, attachments, accounts, rendezvous };
   }
 }

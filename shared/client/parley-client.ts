@@ -12,6 +12,7 @@ import type {
   MaintenanceResult,
   RegistrationInput,
 } from './account/account.ts';
+import type { OwnDeviceView } from './account/own-devices.ts';
 import type { Settings } from './account/settings.ts';
 import type { AttachmentUpload } from './conversations/attachment-api.ts';
 import type { TextInput } from './conversations/outgoing-text.ts';
@@ -87,6 +88,10 @@ export interface ParleyClient {
   login(authenticator: Authenticator): Promise<SessionResponse>;
   /** Identity private keys, for linking another device of this account. */
   exportIdentity(): Promise<IdentityExport>;
+  /** This account's devices as the relay lists them (oldest first; `current` marks this one). */
+  listDevices(): Promise<OwnDeviceView[]>;
+  /** Removes a device of this account (signed by the identity key: needs the unlocked vault). */
+  removeDevice(deviceId: number): Promise<void>;
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;
 
   // Conversations and messages

@@ -22,6 +22,16 @@ export const Label = {
   BACKUP: 'Parley/v1/backup',
   VAULT: 'Parley/v1/vault',
   DEVICE_LINK: 'Parley/v1/device-link',
+  /**
+   * The linking channel (docs/protocol.md, "Linking a device"): the channel
+   * key K, its transcript's prefix, and the keys and check code derived from K.
+   */
+  LINK_CHANNEL: 'PARLEY-LINK-v1',
+  LINK_NEW_TO_EXISTING: 'PARLEY-LINK-v1 new-to-existing',
+  LINK_EXISTING_TO_NEW: 'PARLEY-LINK-v1 existing-to-new',
+  LINK_CONFIRM_NEW: 'PARLEY-LINK-v1 confirm-new',
+  LINK_CONFIRM_EXISTING: 'PARLEY-LINK-v1 confirm-existing',
+  LINK_CHECK: 'PARLEY-LINK-v1 check',
   // Safety numbers (scannable form)
   FINGERPRINT: 'Parley/v1/fingerprint',
 } as const;

@@ -222,3 +222,22 @@ export const RATE_LIMITS = {
   /** Attachment chunk PUTs and GETs and info reads, per client IP: 1 MiB chunks, ~100 MiB/s. */
   attachmentChunksPerIp: { limit: 6000, windowMs: MINUTE },
 } as const satisfies Record<string, RateLimit>;
+
+// ---------------------------------------------------------------------------
+// Device linking (docs/protocol.md, "Linking a device")
+
+/** A linking rendezvous lives this long (MSC4388's example expiry). */
+export const LINK_RENDEZVOUS_TTL_MS = 5 * MINUTE;
+/** One mailbox message: key exchange and confirmation are small; the payload carries the identity. */
+export const LINK_MESSAGE_MAX_BYTES = 16 * KiB;
+/** Messages each side may post to one rendezvous (retries of a mistyped code included). */
+export const LINK_MESSAGES_PER_SIDE = 16;
+/** Failed key confirmations that kill a rendezvous (and its code). */
+export const LINK_MAX_STRIKES = 3;
+/** Characters of the locator, the part of the code the relay sees. */
+export const LINK_LOCATOR_CHARS = 4;
+/**
+ * The alphabet of linking codes: whatsmeow's pairing-code base32 (no 0, O, I,
+ * U), so a code read aloud or typed has no look-alike characters.
+ */
+export const LINK_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';

@@ -29,11 +29,19 @@ describe('routes', () => {
     }
   });
 
-  it('only the passkey start/finish routes and attachment downloads are unauthenticated', () => {
+  it('only the passkey start/finish routes, attachment downloads and the linking rendezvous are unauthenticated', () => {
+    // Attachment downloads: the id is the capability. The new device has no account yet; the
+    // rendezvous is protected by the code, not by the relay.
     const open = all.filter(([, r]) => r.auth === 'none').map(([name]) => name);
     expect(open.sort()).toEqual([
       'attachmentChunkGet',
       'attachmentInfo',
+      'linkClose',
+      'linkCreate',
+      'linkFind',
+      'linkPost',
+      'linkRead',
+      'linkStrike',
       'loginOptions',
       'loginVerify',
       'registerOptions',

@@ -44,6 +44,14 @@ import {
   UserLookupResponseSchema,
 } from './rest-devices.ts';
 import { EmptyBodySchema } from './rest-fields.ts';
+import {
+  LinkMessagesResponseSchema,
+  LinkPostedResponseSchema,
+  LinkPostRequestSchema,
+  LinkStrikeResponseSchema,
+  RendezvousCreatedResponseSchema,
+  RendezvousFoundResponseSchema,
+} from './rest-link.ts';
 
 /**
  * Who may call: `device` = signed by the device key (works while the extension
@@ -309,6 +317,60 @@ export const routes = {
     status: 204,
     response: null,
     summary: "Delete an attachment now (the uploader's account only; anyone else gets 404)",
+  },
+  linkCreate: {
+    method: 'POST',
+    path: '/v1/link/rendezvous',
+    auth: 'none',
+    request: EmptyBodySchema,
+    status: 201,
+    response: RendezvousCreatedResponseSchema,
+    summary: 'A new device opens a linking rendezvous (5 min): its id and 4-character locator',
+  },
+  linkFind: {
+    method: 'GET',
+    path: '/v1/link/locators/:locator',
+    auth: 'none',
+    request: null,
+    status: 200,
+    response: RendezvousFoundResponseSchema,
+    summary: 'The existing device finds the rendezvous from the locator in the typed code',
+  },
+  linkPost: {
+    method: 'POST',
+    path: '/v1/link/rendezvous/:rid/messages/:side',
+    auth: 'none',
+    request: LinkPostRequestSchema,
+    status: 201,
+    response: LinkPostedResponseSchema,
+    summary: "Post an opaque message to a side's mailbox (new or existing); returns its number",
+  },
+  linkRead: {
+    method: 'GET',
+    path: '/v1/link/rendezvous/:rid/messages/:side/:after',
+    auth: 'none',
+    request: null,
+    status: 200,
+    response: LinkMessagesResponseSchema,
+    summary: "A side's messages numbered above :after (poll)",
+  },
+  linkStrike: {
+    method: 'POST',
+    path: '/v1/link/rendezvous/:rid/strikes',
+    auth: 'none',
+    request: EmptyBodySchema,
+    status: 200,
+    response: LinkStrikeResponseSchema,
+    summary: 'Report a failed key confirmation; the third deletes the rendezvous',
+  },
+  linkClose: {
+    method: 'DELETE',
+    path: '/v1/link/rendezvous/:rid',
+    auth: 'none',
+    request: null,
+    status: 204,
+    response: null,
+    summary: 'Delete a rendezvous (linking finished or abandoned)',
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -39,6 +39,7 @@ import {
   registerAccount,
   registerDevice,
 } from './account.ts';
+import { ownDevicesApi } from './own-devices.ts';
 
 export interface AccountApiHost
   extends Pick<ClientHost, 'records' | 'transact' | 'timers' | 'now' | 'random' | 'stamps'> {
@@ -255,6 +256,7 @@ export function createAccountApi(host: AccountApiHost) {
       login: (authenticator: Authenticator): Promise<SessionResponse> =>
         loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
       exportIdentity: (): Promise<IdentityExport> => exportIdentity(host.records),
+      ...ownDevicesApi({ requireAccount, requireApi, requireUnlocked: requireSessions }),
     },
   };
 }

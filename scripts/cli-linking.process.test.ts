@@ -1,0 +1,126 @@
+/**
+ * Linking with the CLI against a real relay process, exactly as `npm run cli`
+ * runs it: `link-code` on a new profile prints the code and waits;
+ * `link-approve <code> --yes` on the account's profile completes it. Then a
+ * third user writes to the account and both devices read it; `devices` lists
+ * both; `unlink` removes the new one, which the relay then refuses.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayProcess } from '../edge/testing/relay-process.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(ROOT, 'scripts', 'cli.ts');
+
+let relay: RelayProcess;
+let dir: string;
+const children: ChildProcess[] = [];
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(TSX, [CLI, ...args], { cwd: ROOT });
+  return stdout;
+}
+
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Starts `link-code` and resolves with the code it prints, and its exit. */
+function startLinkCode(profile: string): { code: Promise<string>; done: Promise<string> } {
+  const child = spawn(
+    TSX,
+    [CLI, 'link-code', '--json', '--relay', relay.url, '--name', 'headless', '--profile', profile],
+    {
+      cwd: ROOT,
+    },
+  );
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  let gotCode: (code: string) => void = () => {};
+  const code = new Promise<string>((r) => {
+    gotCode = r;
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    const line = jsonLines(stdout).find((l) => l.event === 'link-code');
+    if (line !== undefined) gotCode(String(line.code));
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<string>((resolveDone, reject) =>
+    child.on('exit', (status) =>
+      status === 0
+        ? resolveDone(stdout)
+        : reject(new Error(`link-code exited ${status}: ${stderr}`)),
+    ),
+  );
+  return { code, done };
+}
+
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+  dir = mkdtempSync(join(tmpdir(), 'parley-cli-link-'));
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill();
+  await relay.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run cli -- link-code / link-approve', () => {
+  it('links a headless device; both devices read a third user; devices and unlink', async () => {
+    const alice = ['--profile', join(dir, 'alice')];
+    const alice2Dir = join(dir, 'alice2');
+    const alice2 = ['--profile', alice2Dir];
+    const bob = ['--profile', join(dir, 'bob')];
+    await cli('register', 'link_alice', '--relay', relay.url, '--name', 'laptop', ...alice);
+    await cli('register', 'link_bob', '--relay', relay.url, ...bob);
+
+    const linking = startLinkCode(alice2Dir);
+    const code = await linking.code;
+    expect(code).toMatch(/^[1-9A-Z]{4}-[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    const approved = jsonLines(await cli('link-approve', code, '--yes', '--json', ...alice));
+    expect(approved.at(-1)).toMatchObject({ event: 'approved', deviceName: 'headless' });
+    const linked = jsonLines(await linking.done).find((l) => l.event === 'linked');
+    expect(linked).toMatchObject({ handle: 'link_alice', deviceId: approved.at(-1)?.deviceId });
+
+    // Bob has no session with Alice yet: his first message fetches bundles for every device.
+    const sent = JSON.parse(
+      await cli('send', 'link_alice', 'to', 'both', 'devices', '--json', ...bob),
+    );
+    expect(sent).toMatchObject({ event: 'sent', state: 'stored' });
+    for (const profile of [alice, alice2]) {
+      const messages = jsonLines(await cli('inbox', '--json', ...profile)).filter(
+        (l) => l.event === 'message',
+      );
+      expect(messages.map((m) => m.text)).toContain('to both devices');
+    }
+
+    const devices = jsonLines(await cli('devices', '--json', ...alice));
+    expect(devices.map((d) => d.name)).toEqual(['laptop', 'headless']);
+    expect(devices[0]).toMatchObject({ current: true });
+
+    const removed = Number(linked?.deviceId);
+    expect(jsonLines(await cli('unlink', String(removed), '--json', ...alice))[0]).toMatchObject({
+      event: 'unlinked',
+      device: removed,
+    });
+    expect(jsonLines(await cli('devices', '--json', ...alice)).map((d) => d.id)).not.toContain(
+      removed,
+    );
+    await expect(cli('devices', ...alice2)).rejects.toThrow();
+  }, 300_000);
+});

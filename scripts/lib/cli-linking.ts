@@ -1,0 +1,119 @@
+/**
+ * The CLI's linking commands (docs/protocol.md, "Linking a device"):
+ * `link-code` on a new headless device (prints the code, waits, completes),
+ * `link-approve <code>` on an existing one. The existing side asks before it
+ * hands the account over, unless `--yes` (bots, tests).
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Authenticator } from '../../shared/client/account/account.ts';
+import type { ParleyClient } from '../../shared/client/client.ts';
+import { approveLink, type LinkedDevice } from '../../shared/client/linking/existing-device.ts';
+import { type LinkInvitation, linkAsNewDevice } from '../../shared/client/linking/new-device.ts';
+import { registerLinkedDevice } from '../../shared/client/linking/register-linked-device.ts';
+import { RelayApi } from '../../shared/client/relay/relay-api.ts';
+import { nodeFetch, nodeTimers, TEST_ORIGIN } from '../../shared/client/testing/harness.ts';
+import type { AccountInfo } from '../../shared/client/views.ts';
+import { systemRandom } from '../../shared/crypto/random.ts';
+
+type Out = (line: string, data?: Record<string, unknown>) => void;
+
+function anonymousApi(relayUrl: string): RelayApi {
+  return new RelayApi({
+    baseUrl: relayUrl,
+    fetch: nodeFetch,
+    now: () => Date.now(),
+    timers: nodeTimers,
+    origin: TEST_ORIGIN,
+  });
+}
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+export interface LinkCodeInput {
+  readonly client: ParleyClient;
+  readonly relayUrl: string;
+  readonly deviceName: string;
+  /** Path B: show a link string and ask for the check code instead of a typed code. */
+  readonly linkString: boolean;
+  readonly out: Out;
+}
+
+/** `link-code`: this profile becomes a new device of the account that approves the code. */
+export function linkCode(input: LinkCodeInput): Promise<AccountInfo> {
+  const { client, out } = input;
+  return linkAsNewDevice({
+    api: anonymousApi(input.relayUrl),
+    random: systemRandom,
+    timers: nodeTimers,
+    now: () => Date.now(),
+    deviceName: input.deviceName,
+    path: input.linkString ? 'string' : 'code',
+    onInvitation: (i: LinkInvitation) => {
+      const expires = new Date(i.expiresAt).toISOString();
+      if (i.code !== undefined)
+        out(`link code: ${i.code} (type it on a device of the account; expires ${expires})`, {
+          event: 'link-code',
+          code: i.code,
+          expiresAt: i.expiresAt,
+        });
+      else
+        out(`link string: ${i.linkString} (expires ${expires})`, {
+          event: 'link-string',
+          linkString: i.linkString,
+          expiresAt: i.expiresAt,
+        });
+    },
+    askCheckCode: () => ask('Check code shown on the other device: '),
+    onStrike: (strikes) =>
+      out(`a wrong code was typed on the other device (${strikes} of 3)`, {
+        event: 'link-strike',
+        strikes,
+      }),
+    register: (payload) =>
+      registerLinkedDevice(client, payload, {
+        deviceName: input.deviceName,
+        extractableDeviceKey: true,
+      }),
+  });
+}
+
+export interface LinkApproveInput {
+  readonly client: ParleyClient;
+  readonly relayUrl: string;
+  readonly code: string;
+  readonly authenticator: Authenticator;
+  /** Approve without asking (bots, tests). */
+  readonly yes: boolean;
+  readonly out: Out;
+}
+
+/** `link-approve <code>`: hands this account to the device showing the code, after approval. */
+export function linkApprove(input: LinkApproveInput): Promise<LinkedDevice> {
+  const { client, out } = input;
+  return approveLink({
+    api: anonymousApi(input.relayUrl),
+    random: systemRandom,
+    timers: nodeTimers,
+    now: () => Date.now(),
+    code: input.code,
+    onCheckCode: (code) =>
+      out(`check code: ${code} (type it on the new device)`, { event: 'check-code', code }),
+    approve: async ({ deviceName }) => {
+      if (input.yes) return true;
+      const answer = await ask(
+        `A NEW DEVICE "${deviceName}" will read ALL your messages. Continue only if you started this yourself right now. Link it? [y/N] `,
+      );
+      return /^y(es)?$/i.test(answer.trim());
+    },
+    session: () => client.login(input.authenticator),
+    identity: () => client.exportIdentity(),
+    settings: () => client.getSettings(),
+  });
+}

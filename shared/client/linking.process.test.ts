@@ -1,0 +1,225 @@
+/**
+ * Linking a device through the REAL relay process (docs/protocol.md,
+ * "Linking a device"): a new client with no account runs the new-device side,
+ * the account's existing client the other, each with its own relay API; the
+ * new device then takes part in the account like any other (a message from a
+ * third user reaches both devices). Also: three wrong codes kill the code,
+ * a declined approval ends the new device's wait, path B with its check code.
+ * Afterwards the relay's database holds no identity key or session token.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { systemRandom } from '../crypto/random.ts';
+import { ErrorCode, isParleyError } from '../errors.ts';
+import type { ParleyClient } from './client.ts';
+import { createClient } from './client.ts';
+import { approveLink, type ExistingDeviceLinkOptions } from './linking/existing-device.ts';
+import {
+  type LinkInvitation,
+  linkAsNewDevice,
+  type NewDeviceLinkOptions,
+} from './linking/new-device.ts';
+import { registerLinkedDevice } from './linking/register-linked-device.ts';
+import { RelayApi } from './relay/relay-api.ts';
+import {
+  nodeClientDeps,
+  nodeFetch,
+  nodeTimers,
+  registerUser,
+  TEST_ORIGIN,
+  type TestUser,
+  textsOf,
+  uniqueText,
+  waitFor,
+} from './testing/harness.ts';
+
+let relay: RelayProcess;
+const running: ParleyClient[] = [];
+
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+});
+afterAll(async () => {
+  for (const c of running) await c.stop();
+  await relay.dispose();
+});
+
+let counter = 0;
+async function user(name: string): Promise<TestUser> {
+  const u = await registerUser(relay.url, `${name}${++counter}`);
+  running.push(u.client);
+  return u;
+}
+
+const anonymousApi = () =>
+  new RelayApi({
+    baseUrl: relay.url,
+    fetch: nodeFetch,
+    now: Date.now,
+    timers: nodeTimers,
+    origin: TEST_ORIGIN,
+  });
+
+const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
+
+function newSide(
+  client: ParleyClient,
+  overrides: Partial<NewDeviceLinkOptions> = {},
+): {
+  invitation: Promise<LinkInvitation>;
+  done: Promise<Awaited<ReturnType<typeof linkAsNewDevice>>>;
+} {
+  let shown: (i: LinkInvitation) => void = () => {};
+  const invitation = new Promise<LinkInvitation>((r) => {
+    shown = r;
+  });
+  const done = linkAsNewDevice({
+    ...common,
+    api: anonymousApi(),
+    deviceName: 'headless test device',
+    onInvitation: (i) => shown(i),
+    register: (payload) => registerLinkedDevice(client, payload, { deviceName: 'linked' }),
+    ...overrides,
+  });
+  return { invitation, done };
+}
+
+function existingSide(
+  owner: TestUser,
+  code: string,
+  overrides: Partial<ExistingDeviceLinkOptions> = {},
+): ExistingDeviceLinkOptions {
+  return {
+    ...common,
+    api: anonymousApi(),
+    code,
+    approve: async () => true,
+    session: () => owner.client.login(owner.authenticator),
+    identity: () => owner.client.exportIdentity(),
+    settings: () => owner.client.getSettings(),
+    ...overrides,
+  };
+}
+
+async function linkFailure(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isParleyError(error, ErrorCode.LINK_FAILED))
+      return (error.details as { reason?: string } | undefined)?.reason;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('linking a device (real relay)', () => {
+  it('links by typed code; the new device receives what a third user sends', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await alice.client.updateSettings({ typingIndicators: false });
+    const client = createClient(nodeClientDeps());
+    running.push(client);
+    const n = newSide(client);
+    const { code, expiresAt } = await n.invitation;
+    expect(code).toMatch(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    const requests: string[] = [];
+    const approved = await approveLink(
+      existingSide(alice, code ?? '', {
+        approve: async (r) => {
+          requests.push(r.deviceName);
+          return true;
+        },
+      }),
+    );
+    const info = await n.done;
+    expect(requests).toEqual(['headless test device']);
+    expect(info).toMatchObject({ userId: alice.userId, handle: alice.handle });
+    expect(approved.deviceId).toBe(info.deviceId);
+    expect(client.getSettings().typingIndicators).toBe(false);
+    // The rendezvous is gone once linking finished.
+    expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
+
+    await client.start();
+    const chat = await bob.client.startConversation(alice.handle);
+    const text = uniqueText('to both of alice');
+    await bob.client.sendText({ conversationId: chat.id, text });
+    const convo = `u:${bob.userId}`;
+    await waitFor(
+      async () => (await textsOf(alice.client, convo)).includes(text),
+      'alice1 receives',
+    );
+    await waitFor(async () => (await textsOf(client, convo)).includes(text), 'alice2 receives');
+
+    // Nothing secret crossed the relay in the clear.
+    const identity = await alice.client.exportIdentity();
+    const files = [relay.dbPath, `${relay.dbPath}-wal`]
+      .filter((p) => existsSync(p))
+      .map((p) => readFileSync(p));
+    for (const bytes of files) expect(bytes.indexOf(Buffer.from(identity.sigPrivate))).toBe(-1);
+  });
+
+  it('three wrong codes kill the code on both sides', async () => {
+    const alice = await user('alice');
+    const client = createClient(nodeClientDeps());
+    const strikes: number[] = [];
+    const n = newSide(client, { onStrike: (s) => strikes.push(s) });
+    const failed = linkFailure(n.done);
+    const { code } = await n.invitation;
+    const real = code ?? '';
+    const wrong = `${real.slice(0, 10)}${real.slice(10) === '2222' ? '3333' : '2222'}`;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const reason = await linkFailure(approveLink(existingSide(alice, wrong)));
+      // The third failure kills the rendezvous instead of answering.
+      expect(reason).toBe(attempt < 3 ? 'confirmation' : 'expired');
+    }
+    expect(await failed).toBe('strikes');
+    expect(strikes).toEqual([1, 2, 3]);
+    // The right code no longer finds anything.
+    expect(await linkFailure(approveLink(existingSide(alice, real)))).toBe('expired');
+    expect(client.account()).toBeUndefined();
+  });
+
+  it('a declined approval sends nothing and ends the new device wait', async () => {
+    const alice = await user('alice');
+    const client = createClient(nodeClientDeps());
+    const n = newSide(client);
+    const failed = linkFailure(n.done);
+    const { code } = await n.invitation;
+    const declined = approveLink(existingSide(alice, code ?? '', { approve: async () => false }));
+    expect(await linkFailure(declined)).toBe('declined');
+    expect(await failed).toBe('expired');
+    expect(client.account()).toBeUndefined();
+  });
+
+  it('links by link string and check code (path B)', async () => {
+    const alice = await user('alice');
+    const client = createClient(nodeClientDeps());
+    running.push(client);
+    let shownCode: (c: string) => void = () => {};
+    const checkCode = new Promise<string>((r) => {
+      shownCode = r;
+    });
+    const typed: string[] = [];
+    const n = newSide(client, {
+      path: 'string',
+      askCheckCode: async (attempt) => {
+        const right = await checkCode;
+        // The user mistypes once first.
+        const value = attempt === 1 ? (right === '000000' ? '000001' : '000000') : right;
+        typed.push(value);
+        return value;
+      },
+    });
+    const { linkString } = await n.invitation;
+    expect(linkString).toMatch(/^parley:link\?v=1&r=/);
+    const approved = await approveLink(
+      existingSide(alice, linkString ?? '', { onCheckCode: (c) => shownCode(c) }),
+    );
+    const info = await n.done;
+    expect(approved.deviceId).toBe(info.deviceId);
+    expect(typed).toHaveLength(2);
+    expect(info.userId).toBe(alice.userId);
+  });
+});

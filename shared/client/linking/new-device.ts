@@ -1,0 +1,150 @@
+/**
+ * The new device's side of linking (docs/protocol.md, "Linking a device"):
+ * open a rendezvous, show the code (or the link string), wait for the existing
+ * device, check its key confirmation (path A) or the check code the user
+ * types (path B), describe ourselves, receive the payload, and register
+ * through registerLinkedDevice. UI-agnostic: the host shows and asks through
+ * callbacks. Three failed confirmations kill the code (here and at the relay).
+ */
+import type { Random } from '../../crypto/random.ts';
+import { ErrorCode, fail, isParleyError } from '../../errors.ts';
+import { type LinkKeys, wipeLinkKeys } from '../../linking/link-channel.ts';
+import { formatLinkCode, newLinkSecret } from '../../linking/link-code.ts';
+import {
+  acceptKeys,
+  confirmMessage,
+  createNewSide,
+  doneMessage,
+  helloMessage,
+  LinkMessageType,
+  type LinkPlace,
+  messageType,
+  type NewSide,
+  openPayload,
+  rejectMessage,
+  verifyCheckCode,
+} from '../../linking/link-handshake.ts';
+import { formatLinkString } from '../../linking/link-string.ts';
+import { LINK_MAX_STRIKES } from '../../wire/limits.ts';
+import { LinkSide } from '../../wire/rest-link.ts';
+import type { Timers } from '../deps.ts';
+import type { RelayApi } from '../relay/relay-api.ts';
+import type { AccountInfo } from '../views.ts';
+import {
+  decodeLinkPayload,
+  encodeDescription,
+  encodeResult,
+  type LinkPayload,
+} from './link-payload.ts';
+import { LinkMailbox } from './mailbox.ts';
+
+/** What the new device shows: the typed code (path A) or the link string (path B). */
+export interface LinkInvitation {
+  readonly code?: string;
+  readonly linkString?: string;
+  readonly expiresAt: number;
+}
+
+export interface NewDeviceLinkOptions {
+  /** An API for the relay (no signer needed: the rendezvous is anonymous). */
+  readonly api: RelayApi;
+  readonly random: Random;
+  readonly timers: Timers;
+  readonly now: () => number;
+  /** Shown on the existing device's approval screen. */
+  readonly deviceName: string;
+  /** 'code' (default): a typed code; 'string': a link string plus a check code. */
+  readonly path?: 'code' | 'string';
+  /** Show this to the user. */
+  onInvitation(invitation: LinkInvitation): void;
+  /** Path B: ask the user for the 6-digit code the existing device shows. */
+  askCheckCode?(attempt: number): Promise<string>;
+  /** A wrong code was typed on the existing device (strikes so far). */
+  onStrike?(strikes: number): void;
+  /** Registers the device from the payload: registerLinkedDevice, bound to the client. */
+  register(payload: LinkPayload): Promise<AccountInfo>;
+  readonly pollMs?: number;
+}
+
+function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/** Waits for the existing device's keys until one confirms; strikes count failures. */
+async function awaitKeys(
+  o: NewDeviceLinkOptions,
+  mailbox: LinkMailbox,
+  side: NewSide,
+  place: LinkPlace,
+): Promise<{ keys: LinkKeys; seq: number }> {
+  let after = 0;
+  let strikes = 0;
+  for (;;) {
+    const message = await mailbox.next(after);
+    after = message.seq;
+    if (messageType(message.body) !== LinkMessageType.KEYS) continue;
+    try {
+      return { keys: await acceptKeys(side, message.body, place), seq: after };
+    } catch (error) {
+      if (!isParleyError(error, ErrorCode.LINK_FAILED)) throw error;
+      strikes++;
+      const alive = await mailbox.strike();
+      o.onStrike?.(strikes);
+      if (!alive || strikes >= LINK_MAX_STRIKES) {
+        await mailbox.close().catch(() => undefined);
+        fail(ErrorCode.LINK_FAILED, 'Three wrong codes: this code is dead, start again', {
+          reason: 'strikes',
+        });
+      }
+      await mailbox.post(rejectMessage());
+    }
+  }
+}
+
+async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<void> {
+  const ask = o.askCheckCode;
+  if (ask === undefined) throw new TypeError('Path B needs askCheckCode');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      verifyCheckCode(keys, await ask(attempt));
+      return;
+    } catch (error) {
+      if (!isParleyError(error, ErrorCode.LINK_FAILED) || attempt >= LINK_MAX_STRIKES) throw error;
+    }
+  }
+}
+
+/** Runs the new device's side to the end; resolves with the registered account. */
+export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<AccountInfo> {
+  const path = o.path ?? 'code';
+  const created = await o.api.call('linkCreate', { body: {} });
+  const mailbox = new LinkMailbox(o, created.rid, LinkSide.NEW, created.expiresAt);
+  const place: LinkPlace = { origin: originOf(o.api.baseUrl), rid: created.rid };
+  const secret = path === 'code' ? newLinkSecret(o.random) : undefined;
+  const side = await createNewSide(path, o.random, secret);
+  await mailbox.post(await helloMessage(side, o.random));
+  o.onInvitation(
+    secret === undefined
+      ? {
+          linkString: formatLinkString(created.rid, side.dh.publicKey, side.kem.publicKey),
+          expiresAt: created.expiresAt,
+        }
+      : {
+          code: formatLinkCode({ locator: created.locator, secret }),
+          expiresAt: created.expiresAt,
+        },
+  );
+  const { keys, seq } = await awaitKeys(o, mailbox, side, place);
+  try {
+    if (path === 'string') await checkTypedCode(o, keys);
+    await mailbox.post(confirmMessage(keys, encodeDescription(o.deviceName)));
+    const payloadMessage = await mailbox.next(seq);
+    const payload = decodeLinkPayload(openPayload(keys, payloadMessage.body));
+    const info = await o.register(payload);
+    await mailbox.post(doneMessage(keys, encodeResult(info.deviceId)));
+    return info;
+  } finally {
+    wipeLinkKeys(keys);
+    side.kem.secretKey.fill(0);
+  }
+}
