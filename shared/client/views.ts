@@ -21,6 +21,7 @@ import {
 } from './conversations/conversations.ts';
 import { decodeMessage, type MessageRecord, messageKeyOf } from './conversations/messages.ts';
 import { withNewestPreview } from './disappearing/expiry.ts';
+import { joinedCount } from './groups/joined.ts';
 import type { GroupRole } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
@@ -86,7 +87,7 @@ export interface ConversationView {
   readonly blocked?: boolean;
   /** Disappearing-message timer (ms, 0 = off). Always set by the client. */
   readonly timer?: number;
-  /** Groups: our role (null when we left or were removed) and the member count. */
+  /** Groups: our role (null when we left or were removed) and how many members joined (invitees not counted). */
   readonly group?: { readonly myRole: GroupRole | null; readonly members: number };
 }
 
@@ -227,7 +228,7 @@ export async function conversationView(
     timer: c.timer ?? 0,
     ...(group === undefined
       ? {}
-      : { group: { myRole, members: group.chain.head.state.members.length } }),
+      : { group: { myRole, members: await joinedCount(records, group, own) } }),
   };
 }
 
