@@ -11,6 +11,7 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
   const [renaming, setRenaming] = createSignal(false);
   const [newName, setNewName] = createSignal('');
   const g = () => props.group;
+  const invitedCount = () => g().members.filter((m) => m.invited).length;
 
   const rename = (e: SubmitEvent) => {
     e.preventDefault();
@@ -70,7 +71,8 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
         </form>
       </Show>
       <span class="hero-sub">
-        {membersLabel(g().members.length)}
+        {membersLabel(g().members.filter((m) => !m.invited).length)}
+        {invitedCount() > 0 ? ` · ${invitedCount()} invited` : ''}
         {g().myRole === null ? ' · you are not a member' : ''}
       </span>
     </div>
