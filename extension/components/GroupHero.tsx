@@ -17,6 +17,7 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
     setRenaming(false);
     focusSoon(() => document.querySelector<HTMLElement>('[data-opens="rename"]'));
   };
+  const invitedCount = () => g().members.filter((m) => m.invited).length;
 
   const rename = (e: SubmitEvent) => {
     e.preventDefault();
@@ -79,7 +80,8 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
         </form>
       </Show>
       <span class="hero-sub">
-        {membersLabel(g().members.length)}
+        {membersLabel(g().members.filter((m) => !m.invited).length)}
+        {invitedCount() > 0 ? ` · ${invitedCount()} invited` : ''}
         {g().myRole === null ? ' · you are not a member' : ''}
       </span>
     </div>

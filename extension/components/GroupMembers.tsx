@@ -1,7 +1,7 @@
 /**
  * A group's members with their roles, each with the actions our role allows
- * (Manage: make or unmake admin, hand over ownership, remove), and the form
- * that adds members.
+ * (Manage: make or unmake admin, hand over ownership, remove), those added
+ * but not heard from yet under "Invited", and the form that adds members.
  */
 import { createSignal, For, type JSX, Show } from 'solid-js';
 import { focusView } from '../lib/focus.ts';
@@ -102,6 +102,9 @@ function MemberRow(props: {
             <span class="member__you"> (you)</span>
           </Show>
         </span>
+        <Show when={m().invited}>
+          <span class="member-invited">invited</span>
+        </Show>
         <Show when={m().role !== 'member'}>
           <span class={`role-badge role-badge--${m().role}`}>{ROLE_NAME[m().role]}</span>
         </Show>
@@ -155,23 +158,32 @@ export function GroupMembers(props: {
     );
   };
 
+  const invited = () => props.group.members.filter((m) => m.invited);
+  const row = (member: GroupMemberView) => (
+    <MemberRow
+      group={props.group}
+      member={member}
+      busy={props.busy}
+      open={expanded() === member.userId}
+      onToggle={() => setExpanded(expanded() === member.userId ? null : member.userId)}
+      act={props.act}
+    />
+  );
+
   return (
     <section class="card card--list" aria-labelledby="members-title">
       <h3 id="members-title">Members</h3>
       <ul class="members" aria-labelledby="members-title">
-        <For each={props.group.members}>
-          {(member) => (
-            <MemberRow
-              group={props.group}
-              member={member}
-              busy={props.busy}
-              open={expanded() === member.userId}
-              onToggle={() => setExpanded(expanded() === member.userId ? null : member.userId)}
-              act={props.act}
-            />
-          )}
-        </For>
+        <For each={props.group.members.filter((m) => !m.invited)}>{row}</For>
       </ul>
+      <Show when={invited().length > 0}>
+        <h4 id="invited-title" class="members__subtitle">
+          Invited
+        </h4>
+        <ul class="members" aria-labelledby="invited-title">
+          <For each={invited()}>{row}</For>
+        </ul>
+      </Show>
       <Show when={props.group.can.addMembers}>
         <form class="inline-form" onSubmit={add} aria-label="Add members">
           <label class="sr-only" for="add-members">

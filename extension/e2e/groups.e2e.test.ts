@@ -6,8 +6,8 @@
  * malicious relay. Two plain client-core accounts (Dave, Eve) write to Bob as
  * strangers.
  *
- *  - Alice creates a group with Bob and Carol from the side panel; they accept
- *    the invitation; everyone reads everyone; receipts count members; Bob's
+ *  - Alice creates a group with Bob and Carol from the side panel (listed as
+ *    invited until they accept and write); they accept the invitation; everyone reads everyone; receipts count members; Bob's
  *    typing shows on Alice's side; the popup lists the group.
  *  - The group page offers each control only when the role allows it.
  *  - Alice removes Carol. Proven about what Carol can read afterwards:
@@ -185,16 +185,21 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     await panel.getByLabel('Members').fill('@bob, carol');
     await panel.getByRole('button', { name: 'Create', exact: true }).click();
     await panel.getByRole('log', { name: `Messages with ${GROUP}` }).waitFor();
-    await eventually(() => panel.locator('.chat-head__sub').textContent()).toBe('3 members');
+    // Bob and Carol are invited, not members, until they accept.
+    await eventually(() => panel.locator('.chat-head__sub').textContent()).toBe('1 member');
     await notice(panel, 'You created the group').waitFor();
+    await openGroupPage(panel);
+    const invited = panel.getByRole('list', { name: 'Invited' }).getByRole('listitem');
+    await eventually(() => invited.count()).toBe(2);
+    expect(await invited.first().textContent()).toMatch(/@(bob|carol)invited/);
+    await backToChat(panel);
 
     for (const name of ['bob', 'carol']) {
       const page = tab(`${name}Panel`);
       const entry = page
         .getByRole('list', { name: 'Conversations' })
-        .getByRole('button', { name: /^Weekend trip, group, 3 members/ });
+        .getByRole('button', { name: /^Weekend trip, group, 1 member, message request\b/ });
       await entry.waitFor();
-      expect(await entry.getAttribute('aria-label')).toContain('message request');
       await openConversation(page, GROUP);
       const invitation = page.locator('.notice--request');
       await eventually(() => invitation.textContent()).toContain(
@@ -270,6 +275,8 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     const members = owner.getByRole('list', { name: 'Members' }).getByRole('listitem');
     await eventually(() => members.count()).toBe(3);
     expect(await members.first().textContent()).toContain('@alice (you)Owner');
+    // Everyone wrote: nobody is left under "Invited".
+    expect(await owner.getByRole('heading', { name: 'Invited' }).count()).toBe(0);
 
     // The owner: rename, timer, manage each member, add; not leave (ownership first).
     for (const name of ['Rename group', 'Manage @bob', 'Manage @carol'])

@@ -169,6 +169,7 @@ export interface ConversationSummary {
   /** Disappearing-message timer in ms (0 or absent: off). */
   readonly timerMs?: number;
   /** Groups: our role (null after leaving or being removed) and how many members it has. */
+  /** `memberCount`: joined members; invitees are not counted. */
   readonly group?: { readonly myRole: GroupRole | null; readonly memberCount: number };
   /** Handles of the people typing in this conversation right now. */
   readonly typing?: readonly string[];
@@ -237,6 +238,8 @@ export interface GroupMemberView {
   readonly isSelf: boolean;
   /** We may remove this member (permission table, docs/protocol.md). */
   readonly canRemove: boolean;
+  /** Added but not heard from yet (docs/protocol.md "Joined and invited members"). */
+  readonly invited: boolean;
 }
 
 /** A group as its page shows it; `can` says which controls to offer (the worker checks again). */

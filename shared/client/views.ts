@@ -23,6 +23,7 @@ import {
 import { draftPreview, readDraft } from './conversations/drafts.ts';
 import { decodeMessage, type MessageRecord, messageKeyOf } from './conversations/messages.ts';
 import { withNewestPreview } from './disappearing/expiry.ts';
+import { joinedCount } from './groups/joined.ts';
 import type { GroupRole } from './groups/state.ts';
 import { readGroup } from './groups/store.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
@@ -131,7 +132,7 @@ export interface ConversationView {
   readonly blocked?: boolean;
   /** Disappearing-message timer (ms, 0 = off). Always set by the client. */
   readonly timer?: number;
-  /** Groups: our role (null when we left or were removed) and the member count. */
+  /** Groups: our role (null when we left or were removed) and how many members joined (invitees not counted). */
   readonly group?: { readonly myRole: GroupRole | null; readonly members: number };
   /** The composer's unsent text, one line, cut like the preview; absent when none. */
   readonly draft?: string;
@@ -297,7 +298,7 @@ export async function conversationView(
     ...(draft === null ? {} : { draft: draftPreview(draft.text, PREVIEW_MAX_CHARS) }),
     ...(group === undefined
       ? {}
-      : { group: { myRole, members: group.chain.head.state.members.length } }),
+      : { group: { myRole, members: await joinedCount(records, group, own) } }),
   };
 }
 

@@ -50,7 +50,7 @@ describe('groups through the worker', () => {
     expect(created).toMatchObject({
       kind: 'group',
       title: 'Trip',
-      group: { myRole: 'owner', memberCount: 3 },
+      group: { myRole: 'owner', memberCount: 1 },
     });
     const id = created.id;
     const group = await alice.call('getGroup', { conversationId: id });

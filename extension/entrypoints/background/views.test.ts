@@ -222,10 +222,10 @@ describe('views', () => {
       version: 3,
       timer: 30_000,
       members: [
-        { userId: 'zed-id', handle: 'zed', role: 'member', canRemove: true },
-        { userId: 'bob-id', handle: null, role: 'admin', canRemove: false },
-        { userId: 'alice-id', handle: 'alice', role: 'owner', canRemove: false },
-        { userId: 'amy-id', handle: 'amy', role: 'member', canRemove: true },
+        { userId: 'zed-id', handle: 'zed', role: 'member', canRemove: true, status: 'invited' },
+        { userId: 'bob-id', handle: null, role: 'admin', canRemove: false, status: 'joined' },
+        { userId: 'alice-id', handle: 'alice', role: 'owner', canRemove: false, status: 'joined' },
+        { userId: 'amy-id', handle: 'amy', role: 'member', canRemove: true, status: 'joined' },
       ],
       myRole: 'owner',
       active: true,
@@ -234,11 +234,11 @@ describe('views', () => {
       can: { rename: true, setTimer: true, addMembers: true, changeRoles: true, leave: false },
     };
     const view = toGroupView(group, names);
-    expect(view.members.map((m) => [m.handle, m.role, m.isSelf])).toEqual([
-      ['alice', 'owner', true],
-      ['bob', 'admin', false],
-      ['amy', 'member', false],
-      ['zed', 'member', false],
+    expect(view.members.map((m) => [m.handle, m.role, m.isSelf, m.invited])).toEqual([
+      ['alice', 'owner', true, false],
+      ['bob', 'admin', false, false],
+      ['amy', 'member', false, false],
+      ['zed', 'member', false, true],
     ]);
     expect(view).toMatchObject({
       name: 'Trip',

@@ -162,6 +162,7 @@ export function toGroupView(g: CoreGroup, names: Names): GroupView {
         role: m.role,
         isSelf,
         canRemove: m.canRemove,
+        invited: m.status === 'invited',
       };
     })
     .sort(

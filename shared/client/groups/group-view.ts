@@ -1,6 +1,6 @@
 /**
  * What the UI shows of a group (`GroupView`): name, timer, members with
- * their roles, and what we may do, found by trying each change against the
+ * their roles, whether each joined or is only invited, and what we may do, found by trying each change against the
  * permission table (state.ts) rather than restating its rules.
  */
 import { type Bytes, fromHex } from '../../bytes.ts';
@@ -9,6 +9,7 @@ import type { Account } from '../account/account.ts';
 import { readContact } from '../contacts/contacts.ts';
 import { groupHexOf } from '../conversations/conversations.ts';
 import type { RecordStore } from '../store/store.ts';
+import { type MemberStatus, memberStatus, readJoined } from './joined.ts';
 import type { GroupEdit } from './ops.ts';
 import {
   checkPermission,
@@ -26,6 +27,8 @@ export interface GroupMemberView {
   readonly role: GroupRole;
   /** Whether we may remove this member (permission table). */
   readonly canRemove: boolean;
+  /** `invited` until we know they accepted (joined.ts). */
+  readonly status: MemberStatus;
 }
 
 export interface GroupView {
@@ -100,6 +103,7 @@ export async function groupView(
     };
     return allowed(own, myRole, state, child);
   };
+  const joined = { own, accepted: record.accepted, joined: await readJoined(records, record.id) };
   const members: GroupMemberView[] = [];
   for (const m of state.members) {
     const contact = m.user === own ? undefined : await readContact(records, m.user);
@@ -112,6 +116,7 @@ export async function groupView(
         trial((d) => {
           d.members.delete(m.user);
         }),
+      status: memberStatus(m.user, joined),
     });
   }
   const probe = '00000000-0000-4000-8000-000000000000';

@@ -10,7 +10,9 @@
  *     the removed member's sender keys are forgotten;
  *   - we left or were removed: our sending chain and every member key go;
  *   - someone joined: nothing (they get our current chain key with our next
- *     message, so they can read neither earlier messages nor derive them).
+ *     message, so they can read neither earlier messages nor derive them);
+ *   - who joined rather than was only invited (joined.ts): a state's author,
+ *     and on our arrival those in before us; a removed member's mark goes.
  */
 import { rotateSenderKey } from '../../crypto/sender-key-chain.ts';
 import { type Conversation, ensureGroupConversation } from '../conversations/conversations.ts';
@@ -21,6 +23,7 @@ import type { Batch } from '../store/batch.ts';
 import type { StampClock } from '../store/stamps.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { AppliedState } from './chain.ts';
+import { clearJoined, joinedOnArrival, markJoined } from './joined.ts';
 import { displayName, type NoticeContext, stageNotice, timerSentence } from './notices.ts';
 import {
   type GroupRole,
@@ -53,6 +56,24 @@ export interface GroupChangeInput {
   readonly superseded: readonly SignedGroupState[];
   /** We joined (or created the group) with this state. */
   readonly joined?: SignedGroupState;
+}
+
+/** A state's author joined (they signed it); on arrival, so did those in before us. */
+async function markJoinedFromStates(
+  batch: Batch,
+  record: GroupRecord,
+  input: GroupChangeInput,
+  own: string,
+  now: number,
+): Promise<void> {
+  const users = new Set<string>();
+  if (input.joined !== undefined) {
+    const history = record.chain.ancestors.map((s) => s.state);
+    for (const user of joinedOnArrival(history, input.joined.state, own)) users.add(user);
+  }
+  for (const { state } of input.applied) users.add(state.state.author);
+  users.delete(own);
+  for (const user of users) await markJoined(batch, record.id, user, now);
 }
 
 function roleWord(role: GroupRole): string {
@@ -143,13 +164,18 @@ export async function applyGroupChange(
     }
   }
 
+  await markJoinedFromStates(batch, record, input, own, now);
   const inAfter = isMember(after, own);
   if (!inAfter) {
     batch.delete(Keys.groupSender(groupHex(record.id)));
     await deleteMemberKeys(batch, record.id);
+    await clearJoined(batch, record.id);
   } else if (before !== undefined) {
     const removed = before.members.filter((m) => !isMember(after, m.user)).map((m) => m.user);
-    for (const user of removed) await deleteMemberKeys(batch, record.id, user);
+    for (const user of removed) {
+      await deleteMemberKeys(batch, record.id, user);
+      await clearJoined(batch, record.id, user);
+    }
     if (removed.length > 0) {
       const sender = await readSender(batch, record.id);
       if (sender !== undefined) {

@@ -55,6 +55,7 @@ import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import type { StampClock } from '../store/stamps.ts';
 import { Keys } from '../store/storage-keys.ts';
 import { addToChain, adoptChain } from './chain.ts';
+import { markJoined } from './joined.ts';
 import { applyGroupChange, type GroupHost } from './membership.ts';
 import { displayName, stageNotice } from './notices.ts';
 import { park, parkedFor } from './parked.ts';
@@ -365,6 +366,7 @@ export async function receiveSenderKey(
     updated = processDistributionMessage(existing?.record, content.dist);
     const step = observeDistribution(existing?.next, content.seq);
     stageMemberKey(batch, content.g, from, fromDevice, { record: updated, next: step.next });
+    await markJoined(batch, content.g, from, host.sessions.deps.now());
     return step.gap === undefined ? [] : gapNotice(host, batch, content.g, from, step.gap);
   } catch (e) {
     if (!isParleyError(e)) throw e;
@@ -555,6 +557,7 @@ export async function receiveGroupMessage(
   }
   const step = observeMessage(key.next, content.seq);
   stageMemberKey(batch, group, from, fromDevice, { record: decrypted.record, next: step.next });
+  if (from !== own) await markJoined(batch, group, from, now);
   const effects: InboxEffect[] = [];
   if (step.gap !== undefined)
     effects.push(...(await gapNotice(host, batch, group, from, step.gap)));

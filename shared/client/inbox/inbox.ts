@@ -66,6 +66,7 @@ import {
 import { senderListed } from '../devices/sender-check.ts';
 import { applyTimer } from '../disappearing/timer.ts';
 import type { InboxEffect } from '../effects.ts';
+import { markJoined } from '../groups/joined.ts';
 import { displayName, stageNotice } from '../groups/notices.ts';
 import {
   isGroupMessageBody,
@@ -477,7 +478,14 @@ async function applyReceipt(
       if (conv === directConversationId(from)) {
         updated = await advanceMessage(batch, own, id, state);
       } else if (conv.startsWith('g:')) {
-        updated = await groupReceipt(batch, found.key, found.message, from, state);
+        updated = await groupReceipt(
+          batch,
+          found.key,
+          found.message,
+          from,
+          state,
+          ctx.sessions.deps.now(),
+        );
       }
       if (updated !== undefined) effects.push({ type: 'message-state', message: updated });
     }
@@ -504,9 +512,12 @@ async function groupReceipt(
   message: MessageRecord,
   from: string,
   state: MessageState,
+  now: number,
 ): Promise<MessageRecord | undefined> {
   const group = await readGroup(batch, fromHex(message.conv.slice(2)));
   if (group === undefined || !isMember(group.chain.head.state, from)) return undefined;
+  // Receipts for a group are held until it is accepted: this member joined (groups/joined.ts).
+  await markJoined(batch, group.id, from, now);
   const read = state === MessageState.READ;
   const dlv = message.dlv ?? [];
   const rd = message.rd ?? [];

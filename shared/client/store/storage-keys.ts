@@ -97,6 +97,9 @@ export const Keys = {
     `gkey/${group}/${user}/${pad10(device)}`,
   groupKeysOf: (group: string) => `gkey/${group}/`,
   groupKeysOfUser: (group: string, user: string) => `gkey/${group}/${user}/`,
+  /** A member we know joined (not just invited): `gjoin/<group>/<user>` (groups/joined.ts). */
+  groupJoined: (group: string, user: string) => `gjoin/${group}/${user}`,
+  groupJoinedOf: (group: string) => `gjoin/${group}/`,
   /**
    * Group traffic that arrived before the signed state making its sender (or
    * us) a member: `gpark/<group>/<stamp>`, replayed in arrival order.
