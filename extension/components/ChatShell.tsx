@@ -175,41 +175,42 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
                 onOpenInPanel={() => openInSidePanel()}
               />
             </Match>
-            <Match when={routeId('chat')}>
+            {/* Keyed: a different conversation gets a fresh view, never the last one's feed. */}
+            <Match when={routeId('chat')} keyed>
               {(id) => (
                 <ConversationView
                   state={state}
-                  conversationId={id()}
+                  conversationId={id}
                   onBack={() => setRoute({ name: 'list' })}
                   voiceNotes={props.variant === 'sidepanel'}
                   {...(props.variant === 'sidepanel'
                     ? {
                         onOpenDetails: () =>
                           setRoute({
-                            name: kindOf(id()) === 'group' ? 'group' : 'contact',
-                            id: id(),
+                            name: kindOf(id) === 'group' ? 'group' : 'contact',
+                            id: id,
                           }),
                       }
-                    : { onOpenInPanel: () => openInSidePanel(id()) })}
+                    : { onOpenInPanel: () => openInSidePanel(id) })}
                 />
               )}
             </Match>
-            <Match when={routeId('group')}>
+            <Match when={routeId('group')} keyed>
               {(id) => (
                 <GroupPage
                   state={state}
-                  conversationId={id()}
-                  onBack={() => setRoute({ name: 'chat', id: id() })}
+                  conversationId={id}
+                  onBack={() => setRoute({ name: 'chat', id: id })}
                   onGone={() => setRoute({ name: 'list' })}
                 />
               )}
             </Match>
-            <Match when={routeId('contact')}>
+            <Match when={routeId('contact')} keyed>
               {(id) => (
                 <ContactPage
                   state={state}
-                  conversationId={id()}
-                  onBack={() => setRoute({ name: 'chat', id: id() })}
+                  conversationId={id}
+                  onBack={() => setRoute({ name: 'chat', id: id })}
                 />
               )}
             </Match>
