@@ -15,7 +15,7 @@ import { PasskeyService } from './auth/passkeys.ts';
 import { createSessionTokens } from './auth/session-token.ts';
 import type { RateLimit, RelayConfig } from './config.ts';
 import { storedBytes } from './db/attachments.ts';
-import { listDeviceIds } from './db/devices.ts';
+import { listRoutedDeviceIds } from './db/device-lists.ts';
 import { type Database, filePathOf, openDatabase } from './db/open.ts';
 import { queueDepth } from './db/queue.ts';
 import { openQueueStore, type QueueStore } from './db/queue-store.ts';
@@ -110,7 +110,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     synchronous: config.sqliteSynchronous,
   });
   const deviceLists = new DeviceListCache({
-    load: (accountId) => listDeviceIds(database.db, accountId),
+    load: (accountId) => listRoutedDeviceIds(database.db, accountId),
     now,
   });
   fanout.onDeviceListChanged((accountId) => deviceLists.invalidate(accountId));

@@ -40,6 +40,15 @@ export const CryptoCode = {
   PADDING_INVALID: 'PADDING_INVALID',
   // Groups
   SENDER_KEY_MISSING: 'SENDER_KEY_MISSING',
+  // Signed device lists (docs/protocol.md, "Device list")
+  /** A signed device list is malformed, breaks a rule of its format, or a signature fails. */
+  DEVICE_LIST_INVALID: 'DEVICE_LIST_INVALID',
+  /** A device list older than (or the same version as) the one held. */
+  DEVICE_LIST_ROLLBACK: 'DEVICE_LIST_ROLLBACK',
+  /** Two different device lists with the same version: sending to the account stops. */
+  DEVICE_LIST_FORK: 'DEVICE_LIST_FORK',
+  /** A newer device list whose hash chain does not reach the one held. */
+  DEVICE_LIST_CHAIN_BROKEN: 'DEVICE_LIST_CHAIN_BROKEN',
   // Safety numbers
   FINGERPRINT_MALFORMED: 'FINGERPRINT_MALFORMED',
 } as const;
@@ -113,6 +122,13 @@ export const ClientCode = {
   IDENTITY_CHANGED: 'IDENTITY_CHANGED',
   /** Writing to (or starting a chat with) a contact this user blocked: unblock first. */
   CONTACT_BLOCKED: 'CONTACT_BLOCKED',
+  /**
+   * A delivery from a device that is not in the sender account's signed device
+   * list (docs/protocol.md, "Device list"): refused unread.
+   */
+  DEVICE_NOT_LISTED: 'DEVICE_NOT_LISTED',
+  /** This device is no longer in its own account's device list, or the relay revoked it. */
+  DEVICE_UNLINKED: 'DEVICE_UNLINKED',
   /** The client has no registered account (or already has one). */
   NOT_REGISTERED: 'NOT_REGISTERED',
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',

@@ -88,6 +88,31 @@ export const devices = sqliteTable(
   ],
 );
 
+/**
+ * The account's signed device lists (docs/protocol.md, "Device list"), the
+ * newest DEVICE_LIST_CHAIN_KEPT versions, so a peer holding an older one can
+ * follow the hash chain forward. The relay checks the identity signature,
+ * that each version follows the held one, and the device cap; peers check
+ * everything again and trust none of it.
+ */
+export const deviceLists = sqliteTable(
+  'device_lists',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** The exact signed encoding (shared/crypto/device-list.ts). */
+    list: bytes('list').notNull(),
+    /** SHA-256 of `list`: the next version's prevHash. */
+    hash: bytes('hash').notNull(),
+    /** The listed device ids, comma-separated: the send path routes to these only. */
+    deviceIds: text('device_ids').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.version] })],
+);
+
 /** Removed devices, remembered so a sender addressing one is told "stale" rather than "unknown". */
 export const removedDevices = sqliteTable(
   'removed_devices',

@@ -52,6 +52,7 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
         await devices.remove(c.get('accountId'), deviceParam(c));
         return null;
       },
+      publishDeviceList: (c, body) => devices.publishDeviceList(c.get('accountId'), body.list),
       deviceList: (c, _body) => devices.deviceList(userParam(c), c.get('accountId')),
       bundles: (c) => devices.bundles(requester(c), userParam(c)),
       bundle: (c) => devices.bundles(requester(c), userParam(c), deviceParam(c)),

@@ -31,6 +31,7 @@ import {
 } from '../../shared/wire/limits.ts';
 import type {
   DeviceInfo,
+  DeviceListPublishedResponse,
   DeviceListResponse,
   DeviceRegistration,
   PrekeyBundle,
@@ -47,6 +48,7 @@ import type {
 } from '../../shared/wire/rest-fields.ts';
 import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
 import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
+import { deviceListChain } from '../db/device-lists.ts';
 import {
   addOneTimeKemPrekeys,
   addOneTimePrekeys,
@@ -66,6 +68,7 @@ import {
 import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import { SignedDeviceListService } from './signed-device-lists.ts';
 
 export interface DeviceServiceDeps {
   readonly db: Db;
@@ -185,11 +188,37 @@ export interface PrekeyCounts {
   readonly oneTimeKemPreKeys: number;
 }
 
+/** The kept signed device lists as a response member (absent when there are none). */
+async function signedLists(db: Db, userId: string): Promise<{ deviceLists?: Bytes[] }> {
+  const rows = await deviceListChain(db, userId);
+  return rows.length === 0 ? {} : { deviceLists: rows.map((r) => bytes(r.list)) };
+}
+
 export class DeviceService {
   readonly #d: DeviceServiceDeps;
+  readonly #lists: SignedDeviceListService;
 
   constructor(deps: DeviceServiceDeps) {
     this.#d = deps;
+    this.#lists = new SignedDeviceListService({
+      db: deps.db,
+      now: deps.now,
+      removeDevice: async (accountId, deviceId) => {
+        try {
+          await this.remove(accountId, deviceId);
+        } catch (e) {
+          if (!(e instanceof ParleyError && e.code === ErrorCode.NOT_FOUND)) throw e;
+        }
+      },
+      ...(deps.onDeviceListChanged === undefined
+        ? {}
+        : { onDeviceListChanged: deps.onDeviceListChanged }),
+    });
+  }
+
+  /** The next signed device list version (signed-device-lists.ts); revokes the devices it drops. */
+  publishDeviceList(accountId: string, list: Uint8Array): Promise<DeviceListPublishedResponse> {
+    return this.#lists.publish(accountId, list);
   }
 
   /** Validates everything first; stores nothing unless all of it is valid. */
@@ -270,6 +299,7 @@ export class DeviceService {
     return {
       user: userId,
       identity,
+      ...(await signedLists(this.#d.db, userId)),
       devices: rows.map((r) => deviceInfo(r, requesterAccount === userId)),
     };
   }
@@ -304,7 +334,7 @@ export class DeviceService {
     for (const row of wanted) {
       devices.push(bundleOf(row, await this.#takeOneTimePrekeys(userId, row.deviceId)));
     }
-    return { user: userId, identity, devices };
+    return { user: userId, identity, ...(await signedLists(this.#d.db, userId)), devices };
   }
 
   /**

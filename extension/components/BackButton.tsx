@@ -4,7 +4,13 @@ import { Icon } from './Icon.tsx';
 
 export function BackButton(props: { label: string; onBack: () => void }): JSX.Element {
   return (
-    <button type="button" class="icon-btn" onClick={() => props.onBack()} aria-label={props.label}>
+    <button
+      type="button"
+      class="icon-btn"
+      onClick={() => props.onBack()}
+      aria-label={props.label}
+      data-view-fallback
+    >
       <Icon name="back" />
     </button>
   );

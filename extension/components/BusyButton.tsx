@@ -1,7 +1,9 @@
 /**
  * The large primary button that starts something slow (a passkey dialog, a
- * relay check, Argon2id): while busy it is disabled and shows a spinner in
- * place of its icon, so a second press cannot start the same ceremony twice.
+ * relay check, Argon2id): while busy it shows a spinner in place of its icon
+ * and ignores presses, so a second press cannot start the same ceremony
+ * twice. It stays focusable (aria-disabled, not disabled: a disabled button
+ * drops keyboard focus to the page); a submit button's form checks `busy` too.
  */
 import { type JSX, Show } from 'solid-js';
 import { Icon, type IconName } from './Icon.tsx';
@@ -21,9 +23,16 @@ export function BusyButton(props: {
     <button
       type={props.type ?? 'button'}
       class="btn btn--primary btn--large btn--block"
-      disabled={props.busy || props.disabled === true}
-      onClick={() => props.onClick?.()}
-      autofocus={props.autofocus}
+      aria-disabled={props.busy || props.disabled === true}
+      aria-busy={props.busy}
+      onClick={(e) => {
+        if (props.busy || props.disabled === true) {
+          e.preventDefault();
+          return;
+        }
+        props.onClick?.();
+      }}
+      data-autofocus={props.autofocus === true ? '' : undefined}
     >
       <Show when={props.busy} fallback={props.icon && <Icon name={props.icon} />}>
         <span class="spinner" aria-hidden="true" />

@@ -18,6 +18,7 @@ import {
 import { browser } from 'wxt/browser';
 import { reportActivity } from '../lib/activity.ts';
 import { createParleyState, type ParleyState } from '../lib/app-state.ts';
+import { createNavigation } from '../lib/navigation.ts';
 import { call } from '../lib/rpc-client.ts';
 import { ConnectionBar } from './ConnectionBar.tsx';
 import { ConversationsScreen, type ListFilter } from './ConversationsScreen.tsx';
@@ -25,6 +26,7 @@ import { ConversationView } from './ConversationView.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { LockScreen } from './LockScreen.tsx';
 import { SetupPrompt } from './SetupPrompt.tsx';
+import { ShortcutSheet } from './ShortcutSheet.tsx';
 
 // Only the side panel shows these; loading them lazily keeps them (and the
 // QR encoder, Kobalte) out of the popup's bundle.
@@ -37,13 +39,6 @@ const SettingsPage = lazy(() =>
 const GroupPage = lazy(() => import('./GroupPage.tsx').then((m) => ({ default: m.GroupPage })));
 
 export type Variant = 'popup' | 'sidepanel';
-
-type Route =
-  | { readonly name: 'list' }
-  | { readonly name: 'chat'; readonly id: string }
-  | { readonly name: 'contact'; readonly id: string }
-  | { readonly name: 'group'; readonly id: string }
-  | { readonly name: 'settings' };
 
 /**
  * Marked at the start of the frame that paints the first complete screen: the
@@ -106,19 +101,21 @@ function followFocus(state: ParleyState, show: (conversationId: string) => void)
 export function ChatShell(props: { variant: Variant }): JSX.Element {
   const state = createParleyState();
   markFirstRender(state);
-  const [route, setRoute] = createSignal<Route>({ name: 'list' });
-  const [composing, setComposing] = createSignal(false);
+  let container: HTMLDivElement | undefined;
+  const nav = createNavigation(state, () => container);
+  const route = nav.route;
+  const setRoute = nav.go;
+  const openChat = nav.openChat;
+  const composing = nav.composing;
+  const setComposing = nav.setComposing;
+  const showingKeys = nav.showingKeys;
+  const setShowingKeys = nav.setShowingKeys;
   /** The list shows everything, or only message requests. */
   const [filter, setFilter] = createSignal<ListFilter>('all');
   onMount(() => onCleanup(reportActivity()));
   const openInSidePanel = createPanelOpener(props.variant);
   if (props.variant === 'sidepanel')
     onMount(() => followFocus(state, (id) => setRoute({ name: 'chat', id })));
-
-  const openChat = (id: string) => {
-    setComposing(false);
-    setRoute({ name: 'chat', id });
-  };
 
   const status = () => state.status();
   /** The conversation id of the current route, if it is a route of that kind. */
@@ -130,7 +127,10 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
   const kindOf = (id: string) => state.conversations()?.find((c) => c.id === id)?.kind;
 
   return (
-    <div class={`app app--${props.variant}`}>
+    <div class={`app app--${props.variant}`} ref={container}>
+      <Show when={showingKeys()}>
+        <ShortcutSheet onClose={() => setShowingKeys(false)} />
+      </Show>
       <Switch
         fallback={<div class="loading" role="status" aria-busy="true" aria-label="Loading" />}
       >
@@ -214,7 +214,11 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
               )}
             </Match>
             <Match when={route().name === 'settings'}>
-              <SettingsPage state={state} onBack={() => setRoute({ name: 'list' })} />
+              <SettingsPage
+                state={state}
+                onBack={() => setRoute({ name: 'list' })}
+                onShowShortcuts={() => setShowingKeys(true)}
+              />
             </Match>
           </Switch>
         </Match>

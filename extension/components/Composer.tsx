@@ -4,10 +4,12 @@
  * Text is never cut: a counter shows near MESSAGE_MAX_CHARS and text over it
  * stays in the field, with a sentence saying why it cannot be sent.
  * Reports typing (throttled here; the worker's client core throttles again and
- * says "stopped" by itself a few seconds after the last report).
+ * says "stopped" by itself a few seconds after the last report). Unsent text
+ * is kept as the conversation's draft (lib/draft-keeper.ts).
  */
 import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
 import { createTray } from '../lib/attachments/tray.ts';
+import { keepDraft } from '../lib/draft-keeper.ts';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { textLimitState } from '../lib/text-limit.ts';
@@ -19,7 +21,7 @@ import { Icon } from './Icon.tsx';
 const TYPING_REPORT_MS = 2_000;
 
 export function Composer(props: {
-  /** Files in the tray are sent to this conversation. */
+  /** Files in the tray are sent to this conversation; unsent text is its draft. */
   conversationId: string;
   /** Offer voice-note recording (the side panel). */
   voiceNotes?: boolean;
@@ -60,8 +62,13 @@ export function Composer(props: {
     field.style.height = `${Math.min(field.scrollHeight + 2, 160)}px`;
   };
 
-  onMount(() => {
-    if (props.autofocus) field?.focus();
+  const draft = keepDraft({
+    conversationId: () => props.conversationId,
+    text,
+    setText: (value) => {
+      setText(value);
+      queueMicrotask(grow);
+    },
   });
 
   const limit = () => textLimitState(text().length, MESSAGE_MAX_CHARS);
@@ -98,8 +105,10 @@ export function Composer(props: {
     queueMicrotask(grow);
     try {
       await props.onSend(value);
+      draft.sent();
     } catch (e) {
       setText(value); // give the text back rather than lose it
+      draft.changed();
       queueMicrotask(grow);
       setError(describeError(e));
       return;
@@ -200,12 +209,14 @@ export function Composer(props: {
           placeholder={props.placeholder}
           value={text()}
           disabled={props.disabled}
+          data-autofocus={props.autofocus === true ? '' : undefined}
           aria-describedby={
             limit().zone === 'over' ? 'composer-limit composer-hint' : 'composer-hint'
           }
           aria-invalid={limit().zone === 'over'}
           onInput={(e) => {
             setText(e.currentTarget.value);
+            draft.changed();
             typing(e.currentTarget.value.trim() !== '');
             grow();
           }}

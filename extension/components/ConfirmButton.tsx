@@ -20,9 +20,11 @@ export function ConfirmButton(props: {
     <button
       type="button"
       class={`btn ${props.class ?? ''}${armed() ? ' btn--danger btn--armed' : ''}`}
-      disabled={props.disabled}
+      aria-disabled={props.disabled === true}
       aria-live="polite"
       onClick={() => {
+        // Stays focusable while disabled (a disabled button drops keyboard focus); presses are ignored.
+        if (props.disabled === true) return;
         if (!armed()) {
           setArmed(true);
           return;
@@ -32,7 +34,10 @@ export function ConfirmButton(props: {
       }}
       onBlur={() => setArmed(false)}
       onKeyDown={(e) => {
-        if (e.key === 'Escape') setArmed(false);
+        if (e.key !== 'Escape' || !armed()) return;
+        // Cancels the question only; the page's Escape (back) must not also act.
+        e.preventDefault();
+        setArmed(false);
       }}
     >
       <Show when={props.icon}>{(icon) => <Icon name={icon()} />}</Show>

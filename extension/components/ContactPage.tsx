@@ -31,7 +31,9 @@ function ContactHero(props: { state: ParleyState; contact: ContactView }): JSX.E
   return (
     <div class="contact-hero">
       <Avatar name={props.contact.handle} size="lg" />
-      <h2>@{props.contact.handle}</h2>
+      <h2 tabindex="-1" data-view-heading>
+        @{props.contact.handle}
+      </h2>
       <Show when={presence()}>
         {(label) => (
           <span class={`hero-sub${label() === 'online' ? ' hero-sub--online' : ''}`}>
@@ -78,7 +80,7 @@ function BlockCard(props: {
               label={`Block @${handle()}`}
               confirmLabel={`Block @${handle()} now`}
               icon="ban"
-              disabled={props.busy}
+              aria-disabled={props.busy}
               onConfirm={() => props.onBlocked(true)}
             />
           </>
@@ -88,7 +90,7 @@ function BlockCard(props: {
         <button
           type="button"
           class="btn btn--block"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onClick={() => props.onBlocked(false)}
         >
           Unblock @{handle()}

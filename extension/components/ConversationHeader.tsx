@@ -54,6 +54,7 @@ export function ConversationHeader(props: {
         class="chat-head__who"
         onClick={() => props.onOpenDetails?.()}
         disabled={props.onOpenDetails === undefined}
+        data-opens="details"
       >
         {/*
          * Named from content, starting with what is visible (title, then the subtitle),

@@ -1,8 +1,10 @@
 /**
  * Conversations, most recent first, with unread counts and the last message.
- * Arrow keys, Home and End move between entries; Enter or Space opens one.
+ * The list is one Tab stop (roving tabindex: the entry last focused, else the
+ * first); arrow keys, Home and End move between entries; Enter or Space opens
+ * one (docs/extension.md, "Focus and keyboard").
  */
-import { For, type JSX, Show } from 'solid-js';
+import { createSignal, For, type JSX, Show } from 'solid-js';
 import {
   knownPresence,
   membersLabel,
@@ -51,6 +53,7 @@ function accessibleName(
   if (c.unread > 0) parts.push(`${c.unread} unread`);
   if (c.identityChanged) parts.push('safety number changed');
   if (c.isRequest) parts.push('message request');
+  if (c.draft !== undefined) parts.push(`draft: ${c.draft}`);
   if (c.blocked) parts.push('blocked');
   if (isOnline(c, now, relay)) parts.push('online');
   if (c.timerMs !== undefined) parts.push(`disappearing messages ${timerLabel(c.timerMs)}`);
@@ -90,6 +93,14 @@ export function ConversationList(props: {
   onOpen: (id: string) => void;
 }): JSX.Element {
   let list: HTMLUListElement | undefined;
+  /** The entry that takes Tab into the list; the first one until another is focused. */
+  const [current, setCurrent] = createSignal<string | null>(props.selected ?? null);
+  const tabStop = () => {
+    const id = current();
+    return id !== null && props.conversations.some((c) => c.id === id)
+      ? id
+      : (props.conversations[0]?.id ?? null);
+  };
   const onKeyDown = (e: KeyboardEvent) => {
     if (list === undefined || !(e.target instanceof HTMLElement)) return;
     if (moveFocus(list, e.target, e.key)) e.preventDefault();
@@ -103,6 +114,10 @@ export function ConversationList(props: {
               type="button"
               class={`conv${c.unread > 0 ? ' conv--unread' : ''}${c.blocked ? ' conv--blocked' : ''}`}
               aria-current={props.selected === c.id ? 'true' : undefined}
+              tabindex={tabStop() === c.id ? 0 : -1}
+              data-autofocus={tabStop() === c.id ? '' : undefined}
+              data-conversation-id={c.id}
+              onFocus={() => setCurrent(c.id)}
               onClick={() => props.onOpen(c.id)}
             >
               {/*
@@ -148,20 +163,35 @@ export function ConversationList(props: {
                         <Icon name="alert" />
                       </span>
                     </Show>
-                    <Show when={c.lastMessage?.outgoing ? c.lastMessage : undefined}>
-                      {(m) => <MessageStatus state={m().state} />}
-                    </Show>
-                    <span
-                      class={
-                        c.typing !== undefined && c.typing.length > 0
-                          ? 'conv__typing'
-                          : c.lastMessage?.kind === 'system'
-                            ? 'conv__notice'
-                            : undefined
+                    <Show
+                      when={
+                        c.lastMessage?.outgoing && c.draft === undefined ? c.lastMessage : undefined
                       }
                     >
-                      {previewText(c)}
-                    </span>
+                      {(m) => <MessageStatus state={m().state} />}
+                    </Show>
+                    <Show
+                      when={
+                        (c.typing === undefined || c.typing.length === 0) && c.draft !== undefined
+                      }
+                      fallback={
+                        <span
+                          class={
+                            c.typing !== undefined && c.typing.length > 0
+                              ? 'conv__typing'
+                              : c.lastMessage?.kind === 'system'
+                                ? 'conv__notice'
+                                : undefined
+                          }
+                        >
+                          {previewText(c)}
+                        </span>
+                      }
+                    >
+                      <span class="conv__draft">
+                        <span class="conv__draft-label">Draft:</span> {c.draft}
+                      </span>
+                    </Show>
                   </span>
                   <Show when={c.unread > 0}>
                     <span class="unread-pill" aria-hidden="true">

@@ -3,9 +3,12 @@
  * the conversations (all, or only message requests), or an empty state that
  * invites to start one.
  */
-import { type JSX, Show } from 'solid-js';
+import { createComputed, createSignal, type JSX, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import type { ParleyState } from '../lib/app-state.ts';
 import { pageTitle, useDocumentTitle } from '../lib/document-title.ts';
+import { focusSoon } from '../lib/focus.ts';
+import type { ConversationSummary } from '../lib/protocol.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
@@ -29,8 +32,25 @@ export function ConversationsScreen(props: {
   useDocumentTitle(() => pageTitle({ unread: props.state.status()?.unread ?? 0 }));
   const conversations = () => props.state.conversations();
   const requests = () => (conversations() ?? []).filter((c) => c.isRequest === true);
-  const listed = () =>
-    props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
+  /** Search by name (Ctrl+K or "/" jumps here). */
+  const [query, setQuery] = createSignal('');
+  const listed = () => {
+    const shown =
+      props.filter === 'requests' && requests().length > 0 ? requests() : (conversations() ?? []);
+    const q = query().trim().toLowerCase();
+    return q === '' ? shown : shown.filter((c) => c.title.toLowerCase().includes(q));
+  };
+  /**
+   * The listed entries, matched to the last list by id: a refreshed list (a
+   * receipt, a new message) updates the rows in place instead of replacing
+   * them, so the focused entry keeps focus.
+   */
+  const [rows, setRows] = createStore<{ list: ConversationSummary[] }>({ list: [] });
+  createComputed(() => setRows('list', reconcile([...listed()], { key: 'id', merge: true })));
+  const closeCompose = () => {
+    props.onCompose(false);
+    focusSoon(() => document.querySelector<HTMLElement>('[data-opens="compose"]'));
+  };
   return (
     <main class="view">
       <Topbar
@@ -42,7 +62,7 @@ export function ConversationsScreen(props: {
         onOpenInPanel={props.onOpenInPanel}
       />
       <Show when={props.composing}>
-        <StartChat onStarted={props.onOpen} onCancel={() => props.onCompose(false)} />
+        <StartChat onStarted={props.onOpen} onCancel={closeCompose} />
       </Show>
       <Show
         when={(conversations()?.length ?? 0) > 0}
@@ -52,7 +72,12 @@ export function ConversationsScreen(props: {
               <p>
                 Start a chat with someone’s handle. Only the two of you can read what you write.
               </p>
-              <button type="button" class="btn btn--primary" onClick={() => props.onCompose(true)}>
+              <button
+                type="button"
+                class="btn btn--primary"
+                onClick={() => props.onCompose(true)}
+                data-autofocus
+              >
                 <Icon name="compose" />
                 Start a chat
               </button>
@@ -83,9 +108,31 @@ export function ConversationsScreen(props: {
             </button>
           </fieldset>
         </Show>
+        <div class="list-search">
+          <label class="sr-only" for="conversation-search">
+            Search conversations
+          </label>
+          <input
+            id="conversation-search"
+            class="input"
+            type="search"
+            placeholder="Search"
+            autocomplete="off"
+            spellcheck={false}
+            value={query()}
+            data-shortcut="search"
+            aria-keyshortcuts="Control+K /"
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
         <div class="scroll">
+          <Show when={listed().length === 0}>
+            <p class="hint list-search__none" role="status">
+              No conversation matches “{query().trim()}”.
+            </p>
+          </Show>
           <ConversationList
-            conversations={listed()}
+            conversations={rows.list}
             now={props.state.now()}
             relay={props.state.status()?.relay}
             onOpen={props.onOpen}

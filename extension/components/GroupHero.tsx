@@ -1,5 +1,6 @@
 /** The top of the group page: its avatar and name (renamed in place by admins), member count. */
 import { createSignal, type JSX, Show } from 'solid-js';
+import { focusSoon } from '../lib/focus.ts';
 import { membersLabel } from '../lib/format.ts';
 import { GROUP_NAME_MAX_CHARS, type GroupView } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -11,6 +12,11 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
   const [renaming, setRenaming] = createSignal(false);
   const [newName, setNewName] = createSignal('');
   const g = () => props.group;
+  /** Closes the form; focus goes back to the pencil that opened it (the form is gone). */
+  const stopRenaming = () => {
+    setRenaming(false);
+    focusSoon(() => document.querySelector<HTMLElement>('[data-opens="rename"]'));
+  };
 
   const rename = (e: SubmitEvent) => {
     e.preventDefault();
@@ -18,7 +24,7 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
     if (name === '') return;
     props.act(
       () => call('renameGroup', { conversationId: g().conversationId, name }),
-      () => setRenaming(false),
+      stopRenaming,
     );
   };
 
@@ -28,13 +34,14 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
       <Show
         when={renaming()}
         fallback={
-          <h2 class="hero-name">
+          <h2 class="hero-name" tabindex="-1" data-view-heading>
             {g().name}
             <Show when={g().can.rename}>
               <button
                 type="button"
                 class="icon-btn icon-btn--sm"
                 aria-label="Rename group"
+                data-opens="rename"
                 onClick={() => {
                   setNewName(g().name);
                   setRenaming(true);
@@ -58,13 +65,15 @@ export function GroupHero(props: { group: GroupView; busy: boolean; act: GroupAc
             ref={(el) => queueMicrotask(() => el.focus())}
             onInput={(e) => setNewName(e.currentTarget.value)}
             onKeyDown={(e) => {
-              if (e.key === 'Escape') setRenaming(false);
+              if (e.key !== 'Escape') return;
+              e.preventDefault();
+              stopRenaming();
             }}
           />
-          <button class="btn btn--primary" type="submit" disabled={props.busy}>
+          <button class="btn btn--primary" type="submit" aria-disabled={props.busy}>
             Save
           </button>
-          <button type="button" class="btn" onClick={() => setRenaming(false)}>
+          <button type="button" class="btn" onClick={stopRenaming}>
             Cancel
           </button>
         </form>

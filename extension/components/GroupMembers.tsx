@@ -4,6 +4,7 @@
  * that adds members.
  */
 import { createSignal, For, type JSX, Show } from 'solid-js';
+import { focusView } from '../lib/focus.ts';
 import { parseHandles } from '../lib/handles.ts';
 import type { GroupMemberView, GroupRole, GroupView } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -25,15 +26,20 @@ function MemberActions(props: {
 }): JSX.Element {
   const m = () => props.member;
   const id = () => props.group.conversationId;
+  // The rows are rebuilt with the new group: focus goes back into this member's actions.
+  const refocus = () => focusView(() => document, `#member-actions-${m().userId} button`);
   const setRole = (role: GroupRole) =>
-    props.act(() => call('setGroupRole', { conversationId: id(), userId: m().userId, role }));
+    props.act(
+      () => call('setGroupRole', { conversationId: id(), userId: m().userId, role }),
+      refocus,
+    );
   return (
     <div class="member__actions" id={`member-actions-${m().userId}`}>
       <Show when={props.canRoles && m().role === 'member'}>
         <button
           type="button"
           class="btn btn--small"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onClick={() => setRole('admin')}
         >
           Make admin
@@ -43,7 +49,7 @@ function MemberActions(props: {
         <button
           type="button"
           class="btn btn--small"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onClick={() => setRole('member')}
         >
           Remove admin role
@@ -54,7 +60,7 @@ function MemberActions(props: {
           class="btn--small"
           label="Make owner"
           confirmLabel={`Hand the group to @${m().handle}`}
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() => setRole('owner')}
         />
       </Show>
@@ -64,7 +70,7 @@ function MemberActions(props: {
           label="Remove from group"
           confirmLabel={`Remove @${m().handle}`}
           icon="leave"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() =>
             props.act(() => call('removeGroupMember', { conversationId: id(), userId: m().userId }))
           }
@@ -180,7 +186,7 @@ export function GroupMembers(props: {
             value={adding()}
             onInput={(e) => setAdding(e.currentTarget.value)}
           />
-          <button class="btn" type="submit" disabled={props.busy || adding().trim() === ''}>
+          <button class="btn" type="submit" aria-disabled={props.busy || adding().trim() === ''}>
             <Icon name="userPlus" />
             Add
           </button>

@@ -38,7 +38,7 @@ function GroupExit(props: {
           label="Leave group"
           confirmLabel="Leave for good"
           icon="leave"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() =>
             props.act(async () => {
               await call('leaveGroup', { conversationId: id() });
@@ -56,7 +56,7 @@ function GroupExit(props: {
           label="Delete conversation"
           confirmLabel="Delete for good"
           icon="trash"
-          disabled={props.busy}
+          aria-disabled={props.busy}
           onConfirm={() =>
             props.act(async () => {
               await call('deleteConversation', { conversationId: id() });

@@ -15,6 +15,7 @@ export function IdentityNotice(props: {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const acknowledge = async () => {
+    if (busy()) return;
     setBusy(true);
     setError(null);
     try {
@@ -49,7 +50,7 @@ export function IdentityNotice(props: {
         <button
           type="button"
           class="btn btn--primary"
-          disabled={busy()}
+          aria-disabled={busy()}
           onClick={() => void acknowledge()}
         >
           I understand, continue

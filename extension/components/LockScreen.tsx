@@ -85,6 +85,7 @@ export function LockScreen(props: { status: AppStatus }): JSX.Element {
           <input
             id="unlock-passphrase"
             ref={field}
+            data-autofocus
             class="input"
             type="password"
             autocomplete="current-password"

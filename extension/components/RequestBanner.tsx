@@ -7,6 +7,7 @@
  *  - a group we are no longer in: Delete.
  */
 import { type JSX, Show } from 'solid-js';
+import { focusView } from '../lib/focus.ts';
 import { createPageData } from '../lib/page-data.ts';
 import type { ConversationSummary } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
@@ -30,7 +31,12 @@ export function RequestBanner(props: {
   const who = () => (isGroup() ? invitation.value()?.addedBy : c().title);
   const blockId = () => (isGroup() ? invitation.value()?.addedById : c().peerId);
 
-  const accept = () => run(() => call('acceptRequest', { conversationId: c().id }));
+  // The banner goes once accepted: focus moves on to the composer that is then there.
+  const accept = () =>
+    run(
+      () => call('acceptRequest', { conversationId: c().id }),
+      () => focusView(() => document, '#composer-text'),
+    );
   const remove = () =>
     run(() => call('deleteConversation', { conversationId: c().id }), props.onGone);
   const block = () =>
@@ -70,7 +76,7 @@ export function RequestBanner(props: {
         <button
           type="button"
           class="btn btn--primary"
-          disabled={busy()}
+          aria-disabled={busy()}
           onClick={() => void accept()}
         >
           <Icon name="check" />
@@ -81,7 +87,7 @@ export function RequestBanner(props: {
             label="Block"
             confirmLabel={`Block @${who() ?? ''}`}
             icon="ban"
-            disabled={busy()}
+            aria-disabled={busy()}
             onConfirm={block}
           />
         </Show>
@@ -89,7 +95,7 @@ export function RequestBanner(props: {
           label="Delete"
           confirmLabel={isGroup() ? 'Leave and delete' : 'Delete for good'}
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={remove}
         />
       </div>
@@ -115,7 +121,7 @@ export function BlockedNotice(props: {
         <button
           type="button"
           class="btn btn--primary"
-          disabled={busy()}
+          aria-disabled={busy()}
           onClick={() => {
             const userId = props.conversation.peerId;
             if (userId !== undefined) void run(() => call('unblockContact', { userId }));
@@ -127,7 +133,7 @@ export function BlockedNotice(props: {
           label="Delete"
           confirmLabel="Delete for good"
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={() =>
             run(
               () => call('deleteConversation', { conversationId: props.conversation.id }),
@@ -161,7 +167,7 @@ export function NotMemberNotice(props: {
           label="Delete conversation"
           confirmLabel="Delete for good"
           icon="trash"
-          disabled={busy()}
+          aria-disabled={busy()}
           onConfirm={() =>
             run(
               () => call('deleteConversation', { conversationId: props.conversation.id }),

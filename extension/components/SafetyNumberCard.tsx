@@ -81,7 +81,7 @@ export function SafetyNumberCard(props: {
       <button
         type="button"
         class={`btn btn--block${c().verified ? '' : ' btn--primary'}`}
-        disabled={props.busy}
+        aria-disabled={props.busy}
         onClick={() => props.onToggleVerified()}
       >
         <Icon name={c().verified ? 'close' : 'shieldCheck'} />

@@ -19,7 +19,11 @@ function minutesLabel(m: number): string {
   return `${h} hour${h === 1 ? '' : 's'}`;
 }
 
-export function SettingsPage(props: { state: ParleyState; onBack: () => void }): JSX.Element {
+export function SettingsPage(props: {
+  state: ParleyState;
+  onBack: () => void;
+  onShowShortcuts: () => void;
+}): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const settings = createPageData({ read: () => call('getSettings'), error: [error, setError] });
   onMount(() => {
@@ -43,7 +47,7 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
     <main class="view">
       <header class="chat-head">
         <BackButton label="Back to conversations" onBack={props.onBack} />
-        <h1 class="topbar__title" style={{ margin: '0' }}>
+        <h1 class="topbar__title" style={{ margin: '0' }} tabindex="-1" data-view-heading>
           Settings
         </h1>
       </header>
@@ -142,6 +146,16 @@ export function SettingsPage(props: { state: ParleyState; onBack: () => void }):
                         </div>
                         <Icon name="server" class="setting-icon" />
                       </div>
+                    </li>
+                    <li>
+                      <button
+                        type="button"
+                        class="btn btn--block"
+                        onClick={() => props.onShowShortcuts()}
+                      >
+                        <Icon name="info" />
+                        Keyboard shortcuts
+                      </button>
                     </li>
                     <li>
                       <button

@@ -171,7 +171,10 @@ export function StartChat(props: {
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') props.onCancel();
+    if (e.key !== 'Escape') return;
+    // Handled here: the page's own Escape (back) must not also act.
+    e.preventDefault();
+    props.onCancel();
   };
 
   return (

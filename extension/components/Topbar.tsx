@@ -41,6 +41,7 @@ export function Topbar(props: {
           class="icon-btn"
           aria-label="Start a chat"
           aria-pressed={props.composing}
+          data-opens="compose"
           onClick={() => props.onToggleCompose()}
         >
           <Icon name="compose" />
@@ -52,6 +53,7 @@ export function Topbar(props: {
               type="button"
               class="icon-btn"
               aria-label="Settings"
+              data-opens="settings"
               onClick={() => props.onOpenSettings()}
             >
               <Icon name="settings" />

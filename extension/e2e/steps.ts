@@ -69,6 +69,22 @@ export async function send(page: Page, text: string): Promise<void> {
   await bubble(page, text).waitFor();
 }
 
+/** The disappearing-message timer's menu button (TimerSelect), named with its value. */
+export function timerButton(page: Page): Locator {
+  return page.getByRole('button', { name: /^Disappearing messages/ });
+}
+
+/** The timer's value as shown ("1 hour"), changeable or not. */
+export function timerValue(page: Page): Promise<string | null> {
+  return page.locator('#timer-value').textContent();
+}
+
+/** Sets the disappearing-message timer through its menu. */
+export async function chooseTimer(page: Page, label: string): Promise<void> {
+  await timerButton(page).click();
+  await page.getByRole('menuitemradio', { name: label }).click();
+}
+
 /** Opens a conversation from the list by its title. */
 export async function openConversation(page: Page, title: string): Promise<void> {
   await page

@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, PAGE_VIEWPORTS, screenshot } from './fixture.ts';
 import { buildPreview, type Preview } from './preview/build-preview.ts';
+import { timerValue } from './steps.ts';
 
 let preview: Preview;
 let browser: Browser;
@@ -142,9 +143,7 @@ describe('UI preview in Chromium', () => {
       await visible(page, 'Remove from group', 'button');
       await visible(page, 'Make admin', 'button');
       await visible(page, 'Rename group', 'button');
-      expect(await page.getByRole('combobox', { name: 'Disappearing messages' }).inputValue()).toBe(
-        '3600000',
-      );
+      expect(await timerValue(page)).toBe('1 hour');
       expect(await page.getByRole('button', { name: 'Leave group' }).count()).toBe(0); // the owner
       await screenshot(page, `sidepanel-group-page-${scheme}`);
       expect(errors).toEqual([]);

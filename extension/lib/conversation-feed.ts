@@ -11,7 +11,16 @@
  *
  * Runs in: pages (Solid).
  */
-import { type Accessor, createSignal, onCleanup, onMount, untrack } from 'solid-js';
+import {
+  type Accessor,
+  createEffect,
+  createMemo,
+  createSignal,
+  on,
+  onCleanup,
+  onMount,
+  untrack,
+} from 'solid-js';
 import type { ParleyState } from './app-state.ts';
 import { describeError } from './errors.ts';
 import { isUnread, type UnreadMark, unreadMark } from './history-rows.ts';
@@ -53,7 +62,10 @@ export function createConversationFeed(options: {
   unread: Accessor<number>;
   typing: readonly string[];
 }): ConversationFeed {
-  const { state, conversationId } = options;
+  const { state } = options;
+  // A memo keeps the last id after the view is gone: a late report (typing stopped on blur)
+  // must not read the route's accessor once the route has moved on.
+  const conversationId = createMemo(options.conversationId);
   const [messages, setMessages] = createSignal<readonly MessageView[]>([]);
   const [before, setBefore] = createSignal<string | null>(null);
   const [loadingOlder, setLoadingOlder] = createSignal(false);

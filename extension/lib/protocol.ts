@@ -174,6 +174,8 @@ export interface ConversationSummary {
   readonly typing?: readonly string[];
   /** Direct chats with an accepted contact: their presence. */
   readonly presence?: PresenceView;
+  /** The composer's unsent text, one line (the list shows "Draft: …"); absent when none. */
+  readonly draft?: string;
 }
 
 export interface MessageView {

@@ -98,6 +98,8 @@ async function linkDevice(owner: TestUser): Promise<TestUser> {
   const client = createClient(deps);
   const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
   await client.start();
+  // Peers address a device once the account's signed list names it (docs/protocol.md, "Device list").
+  await client.signedDeviceList.ensureSelfListed();
   running.push(client);
   const linked: TestUser = {
     client,

@@ -222,6 +222,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     inFlight: () => sender.inFlight,
     outboxSize: async (): Promise<number> => (await records.list(Keys.outbox)).length,
     maintainPrekeys: upkeep.runMaintenance,
+    signedDeviceList: upkeep.signedDeviceList,
     ...conversations,
     ...messages,
     ...attachments,

@@ -19,7 +19,8 @@ import type { RelayLink } from './relay/relay-link.ts';
 import type { createPresence } from './transient/presence-api.ts';
 import type { createTyping } from './transient/typing.ts';
 
-export interface LifecycleParts extends Pick<ClientHost, 'queue' | 'events' | 'reportError'> {
+export interface LifecycleParts
+  extends Pick<ClientHost, 'queue' | 'events' | 'reportError' | 'now'> {
   isLocked(): boolean;
   readonly link: RelayLink;
   readonly account: ReturnType<typeof createAccountApi>;
@@ -60,7 +61,12 @@ export function createLifecycle(parts: LifecycleParts) {
       link.open(target.relayUrl, {
         credentials: () => account.credentials(target),
         onFrame: incoming.onFrame,
-        onStatus: (status) => parts.events.emit('status', status),
+        onStatus: (status) => {
+          parts.events.emit('status', status);
+          // The relay closed us as removed: this browser was unlinked (docs/client.md, "Linked devices").
+          if (status.state === 'stopped' && status.reason === 'revoked')
+            parts.events.emit('unlinked', { at: parts.now(), reason: 'revoked' });
+        },
         onDisconnect: () => {
           sender.onDisconnect();
           incoming.onDisconnect();

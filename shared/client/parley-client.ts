@@ -16,6 +16,7 @@ import type { Settings } from './account/settings.ts';
 import type { AttachmentUpload } from './conversations/attachment-api.ts';
 import type { TextInput } from './conversations/outgoing-text.ts';
 import type { PendingUpload } from './conversations/pending-uploads.ts';
+import type { SignedDeviceListApi } from './devices/own-list.ts';
 import type { Listener } from './events.ts';
 import type { GroupView } from './groups/group-view.ts';
 import type { GroupRole } from './groups/state.ts';
@@ -51,6 +52,13 @@ export interface ParleyClient {
   inFlight(): number;
   /** Entries waiting in the outbox (encrypted or not yet), e.g. to wait before exiting. */
   outboxSize(): Promise<number>;
+
+  /**
+   * Our account's signed device list: `current()`, `add(device)` (device
+   * linking), `remove(deviceId)` (unlink: the relay revokes it at once),
+   * `ensureSelfListed()` (docs/client.md, "Linked devices").
+   */
+  readonly signedDeviceList: SignedDeviceListApi;
 
   // Account
   beginRegistration(input: {
@@ -88,6 +96,10 @@ export interface ParleyClient {
   startConversation(handle: string): Promise<ConversationView>;
   listConversations(): Promise<ConversationView[]>;
   getConversation(conversationId: string): Promise<ConversationView>;
+  /** The composer's unsent text in a conversation ("" when none; conversations/drafts.ts). */
+  getDraft(conversationId: string): Promise<string>;
+  /** Keeps the draft (blank text drops it). Errors: NOT_FOUND, BODY_INVALID (too long). */
+  saveDraft(input: { readonly conversationId: string; readonly text: string }): Promise<void>;
   getMessages(input: {
     readonly conversationId: string;
     readonly before?: string;

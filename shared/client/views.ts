@@ -17,8 +17,10 @@ import {
   directConversationId,
   groupHexOf,
   type MessageState,
+  PREVIEW_MAX_CHARS,
   previewText,
 } from './conversations/conversations.ts';
+import { draftPreview, readDraft } from './conversations/drafts.ts';
 import { decodeMessage, type MessageRecord, messageKeyOf } from './conversations/messages.ts';
 import { withNewestPreview } from './disappearing/expiry.ts';
 import type { GroupRole } from './groups/state.ts';
@@ -131,6 +133,8 @@ export interface ConversationView {
   readonly timer?: number;
   /** Groups: our role (null when we left or were removed) and the member count. */
   readonly group?: { readonly myRole: GroupRole | null; readonly members: number };
+  /** The composer's unsent text, one line, cut like the preview; absent when none. */
+  readonly draft?: string;
 }
 
 export interface ContactView {
@@ -176,6 +180,26 @@ export interface ClientEvents {
   };
   /** A contact's presence changed: re-read getPresence. */
   presence: { readonly userId: string };
+  /**
+   * Our own account's signed device list changed (a device was linked or
+   * unlinked, here or on another of our devices): "A new device was linked:
+   * <id>, <time>", with removal offered (docs/client.md, "Linked devices").
+   */
+  'devices-changed': {
+    readonly version: number;
+    readonly added: readonly {
+      readonly deviceId: number;
+      readonly addedAt: number;
+      readonly addedBy: number;
+    }[];
+    readonly removed: readonly number[];
+    readonly at: number;
+  };
+  /**
+   * This device was removed from its account (the relay revoked it, or our
+   * own list no longer names it): the host wipes local data and says so.
+   */
+  unlinked: { readonly at: number; readonly reason: 'revoked' | 'not-listed' };
   /** Disappearing messages were deleted (their countdown ran out). */
   expired: {
     readonly conversationId: string;
@@ -239,6 +263,7 @@ export async function conversationView(
 ): Promise<ConversationView> {
   const contact = c.peer === undefined ? undefined : await readContact(records, c.peer);
   const last = await shownPreview(records, c);
+  const draft = await readDraft(records, c.id);
   const hex = groupHexOf(c.id);
   const group = hex === undefined ? undefined : await readGroup(records, fromHex(hex));
   const own = ownUser();
@@ -269,6 +294,7 @@ export async function conversationView(
     isRequest: group !== undefined ? !group.accepted : contact?.status === ContactStatus.REQUEST,
     blocked: contact?.status === ContactStatus.BLOCKED,
     timer: c.timer ?? 0,
+    ...(draft === null ? {} : { draft: draftPreview(draft.text, PREVIEW_MAX_CHARS) }),
     ...(group === undefined
       ? {}
       : { group: { myRole, members: group.chain.head.state.members.length } }),

@@ -39,6 +39,10 @@ export const SignatureContext = {
   ONE_TIME_KEM_PREKEY: 'Parley/v1/sig/one-time-kem-prekey',
   DEVICE_CERTIFICATE: 'Parley/v1/sig/device-certificate',
   DEVICE_AUTH: 'Parley/v1/sig/device-auth',
+  /** The account's signed device list (device-list.ts; docs/protocol.md, "Device list"). */
+  DEVICE_LIST: 'Parley/v1/sig/device-list',
+  /** A device's own key binding it to the account identity and its device id (device-list.ts). */
+  DEVICE_BINDING: 'Parley/v1/sig/device-binding',
   /** The identity key's proof, on an authenticated socket, that the vault is unlocked (device-auth.ts). */
   SOCKET_UNLOCK: 'Parley/v1/sig/socket-unlock',
   /** Device-signed REST requests (shared/wire/device-request.ts). */

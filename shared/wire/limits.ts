@@ -26,6 +26,16 @@ export const DEVICE_ID_MIN = 1;
 export const DEVICE_ID_MAX = 0x7fff_ffff;
 /** Active devices per account (Signal allows 6; browsers and bots count too). */
 export const MAX_DEVICES_PER_USER = 8;
+/**
+ * Devices in an account's signed device list (docs/protocol.md, "Device
+ * list"): Signal's MAX_DEVICES. Peers encrypt only to listed devices, so this
+ * is the effective cap for any account that has published a list.
+ */
+export const DEVICE_LIST_MAX_DEVICES = 6;
+/** Signed device list versions the relay keeps and serves per account (the newest ones). */
+export const DEVICE_LIST_CHAIN_KEPT = 32;
+/** Largest encoded signed device list (six devices: 883 bytes with a 36-character user id). */
+export const DEVICE_LIST_MAX_BYTES = 1024;
 export const DEVICE_NAME_MAX_CHARS = 64;
 /** Handles: 3-32 characters of [a-z0-9_.] after normalisation (handle.ts). */
 export const HANDLE_MIN_CHARS = 3;

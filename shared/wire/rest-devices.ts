@@ -17,12 +17,15 @@ import {
 } from './fields.ts';
 import {
   BLOCK_LIST_MAX,
+  DEVICE_LIST_CHAIN_KEPT,
+  DEVICE_LIST_MAX_BYTES,
   MAX_DEVICES_PER_USER,
   ONE_TIME_KEM_PREKEYS_MAX_UPLOAD,
   ONE_TIME_PREKEYS_MAX_UPLOAD,
 } from './limits.ts';
 import {
   BundleKemPreKeySchema,
+  b64BytesRange,
   Ed25519KeySchema,
   IdentityKeySchema,
   type KemPreKey,
@@ -115,10 +118,37 @@ export const PrekeyStatusResponseSchema = v.strictObject({
   oneTimeKemPreKeys: v.exactOptional(Uint32Schema),
 });
 
+/** One signed device list, its exact encoding (shared/crypto/device-list.ts). */
+export const SignedDeviceListSchema = b64BytesRange(1, DEVICE_LIST_MAX_BYTES);
+
+/**
+ * The account's signed device lists the relay keeps, oldest first, newest
+ * last (docs/protocol.md, "Device list"). Absent for an account that has not
+ * published one yet. Peers verify every one and trust none on the relay's word.
+ */
+const signedDeviceLists = v.exactOptional(
+  v.pipe(v.array(SignedDeviceListSchema), v.minLength(1), v.maxLength(DEVICE_LIST_CHAIN_KEPT)),
+);
+
+/**
+ * PUT /v1/device-list (identity-signed): the next version of the account's
+ * signed device list. Devices left out are removed (revoked at once).
+ */
+export const DeviceListPublishSchema = v.strictObject({
+  list: SignedDeviceListSchema,
+});
+
+export const DeviceListPublishedResponseSchema = v.strictObject({
+  version: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  /** Devices this version removed (the relay revoked them). */
+  removed: v.pipe(v.array(DeviceIdSchema), v.maxLength(MAX_DEVICES_PER_USER)),
+});
+
 /** GET /v1/users/:user/devices: the account's identity and active devices. */
 export const DeviceListResponseSchema = v.strictObject({
   user: UserIdSchema,
   identity: IdentityKeySchema,
+  deviceLists: signedDeviceLists,
   devices: v.pipe(
     v.array(DeviceInfoSchema),
     v.maxLength(MAX_DEVICES_PER_USER),
@@ -147,6 +177,7 @@ export const PrekeyBundleSchema = v.strictObject({
 export const PrekeyBundlesResponseSchema = v.strictObject({
   user: UserIdSchema,
   identity: IdentityKeySchema,
+  deviceLists: signedDeviceLists,
   devices: v.pipe(
     v.array(PrekeyBundleSchema),
     v.minLength(1),
@@ -175,6 +206,8 @@ export type DeviceRegistration = v.InferOutput<typeof DeviceRegistrationSchema>;
 export type DeviceRegisteredResponse = v.InferOutput<typeof DeviceRegisteredResponseSchema>;
 export type PrekeyUpload = v.InferOutput<typeof PrekeyUploadSchema>;
 export type PrekeyStatusResponse = v.InferOutput<typeof PrekeyStatusResponseSchema>;
+export type DeviceListPublish = v.InferOutput<typeof DeviceListPublishSchema>;
+export type DeviceListPublishedResponse = v.InferOutput<typeof DeviceListPublishedResponseSchema>;
 export type DeviceListResponse = v.InferOutput<typeof DeviceListResponseSchema>;
 export type PrekeyBundle = v.InferOutput<typeof PrekeyBundleSchema>;
 export type PrekeyBundlesResponse = v.InferOutput<typeof PrekeyBundlesResponseSchema>;

@@ -33,6 +33,8 @@ import {
 } from './rest-auth.ts';
 import {
   BlockListResponseSchema,
+  DeviceListPublishedResponseSchema,
+  DeviceListPublishSchema,
   DeviceListResponseSchema,
   DeviceRegisteredResponseSchema,
   DeviceRegistrationSchema,
@@ -148,6 +150,16 @@ export const routes = {
     status: 204,
     response: null,
     summary: "Remove one of the account's devices (its id is never reused)",
+  },
+  publishDeviceList: {
+    method: 'PUT',
+    path: '/v1/device-list',
+    auth: 'management',
+    request: DeviceListPublishSchema,
+    status: 200,
+    response: DeviceListPublishedResponseSchema,
+    summary:
+      "Publish the next version of the account's signed device list; devices left out are revoked",
   },
   deviceList: {
     method: 'GET',

@@ -42,6 +42,8 @@ const handlers: { [K in RequestType]?: (input: RequestOf<K>) => ResponseOf<K> } 
   reconnectNow: () => status(),
   listConversations: () => (scene === 'empty' ? [] : data.conversations),
   getMessages: ({ conversationId, before, limit }) => page(conversationId, before, limit),
+  getDraft: () => '',
+  saveDraft: () => null,
   getContact: ({ conversationId }) => {
     const contact = data.contacts[conversationId];
     if (contact === undefined) throw new Error('no contact');

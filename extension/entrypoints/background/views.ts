@@ -118,6 +118,7 @@ export function toSummary(c: CoreConversation, extras: SummaryExtras = {}): Conv
       ? {}
       : { typing: [...extras.typing] }),
     ...(extras.presence === undefined ? {} : { presence: extras.presence }),
+    ...(c.draft === undefined ? {} : { draft: c.draft }),
   };
 }
 

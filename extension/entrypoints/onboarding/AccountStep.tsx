@@ -64,7 +64,7 @@ export function AccountStep(props: {
             onInput={(e) =>
               props.dispatch({ type: 'edited', field: 'handle', value: e.currentTarget.value })
             }
-            autofocus
+            data-autofocus
           />
         </div>
         <Show

@@ -15,7 +15,9 @@ export function DoneStep(props: { status: AppStatus | null }): JSX.Element {
       <div class="onb__badge onb__badge--ok">
         <Icon name="check" />
       </div>
-      <h2>You’re all set{props.status?.account ? `, @${props.status?.account?.handle}` : ''}</h2>
+      <h2 tabindex="-1" data-view-heading>
+        You’re all set{props.status?.account ? `, @${props.status?.account?.handle}` : ''}
+      </h2>
       <p>
         Pin Parley to your toolbar: open the puzzle-piece menu next to the address bar and click the
         pin beside Parley. Chat from there, or open the side panel for the full view.

@@ -7,9 +7,20 @@
  * The steps and their order are lib/onboarding.ts's state machine; this page
  * renders its state and runs its commands (commands.ts).
  */
-import { createSignal, type JSX, Match, onMount, Show, Switch } from 'solid-js';
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  type JSX,
+  Match,
+  on,
+  onMount,
+  Show,
+  Switch,
+} from 'solid-js';
 import logoUrl from '../../assets/icon.svg';
 import { Icon } from '../../components/Icon.tsx';
+import { focusView } from '../../lib/focus.ts';
 import {
   INITIAL_ONBOARDING,
   type OnboardingDispatch,
@@ -37,11 +48,14 @@ function createOnboarding(): [() => OnboardingFlow, OnboardingDispatch] {
 export function Onboarding(): JSX.Element {
   const [state, dispatch] = createOnboarding();
   onMount(() => dispatch({ type: 'opened' }));
-  const step = () => state().step;
+  const step = createMemo(() => state().step);
+  let card: HTMLElement | undefined;
+  // Each step moves focus to its first control or heading: the step that held it is gone.
+  createEffect(on(step, () => focusView(() => card)));
 
   return (
     <div class="onb">
-      <main class="onb__card" aria-labelledby="onb-title">
+      <main class="onb__card" aria-labelledby="onb-title" ref={card}>
         <header class="onb__head">
           <img src={logoUrl} alt="" width="44" height="44" />
           <div>

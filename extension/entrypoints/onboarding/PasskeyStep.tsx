@@ -37,7 +37,7 @@ export function PasskeyStep(props: {
         type="button"
         class="link-btn"
         onClick={() => props.dispatch({ type: 'changeAccount' })}
-        disabled={props.state.busy}
+        aria-disabled={props.state.busy}
       >
         Change relay or handle
       </button>

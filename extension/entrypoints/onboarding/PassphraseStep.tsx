@@ -40,7 +40,7 @@ export function PassphraseStep(props: {
           onInput={(e) =>
             props.dispatch({ type: 'edited', field: 'passphrase', value: e.currentTarget.value })
           }
-          autofocus
+          data-autofocus
         />
         <span class="field__hint">
           At least {PASSPHRASE_MIN_CHARS} characters; a few unrelated words work well.

@@ -11,6 +11,9 @@ import {
   ONE_TIME_PREKEYS_REFILL_BELOW,
 } from '../../wire/limits.ts';
 import { ContactStatus, publicIdentityOf } from '../contacts/contacts.ts';
+import { announceOwnList } from '../devices/announce.ts';
+import { isListed } from '../devices/held-lists.ts';
+import { createSignedDeviceList, listsSelf } from '../devices/own-list.ts';
 import type { ClientHost } from '../host.ts';
 import { pruneSeen } from '../inbox/inbox.ts';
 import { pruneSent } from '../inbox/retry.ts';
@@ -33,7 +36,7 @@ const AtSchema = v.object({ at: IntField });
 export interface UpkeepHost
   extends Pick<
     ClientHost,
-    'records' | 'queue' | 'transact' | 'timers' | 'now' | 'random' | 'reportError'
+    'records' | 'queue' | 'transact' | 'timers' | 'now' | 'random' | 'reportError' | 'events'
   > {
   readonly storage: ClientStorage;
   sessionContext(): SessionContext | undefined;
@@ -64,10 +67,39 @@ export function createUpkeep(host: UpkeepHost) {
     return raw === undefined ? undefined : decodeRecord(AtSchema, raw, 'maintenance').at;
   }
 
+  const ownList = createSignedDeviceList(host);
+
+  /**
+   * Our signed device list (docs/client.md, "Linked devices"): held afresh,
+   * this device added when it is not listed yet (accounts from before signed
+   * lists, or a first connect), changes announced. A list that dropped this
+   * device means it was unlinked. Returns false when unlinked.
+   */
+  async function refreshOwnList(ctx: NonNullable<ReturnType<typeof host.sessionContext>>) {
+    let held = await ownList.current();
+    const announced = await announceOwnList(host, ctx, held);
+    if (held !== undefined && !listsSelf(ctx, held) && announced.selfWasListed) {
+      host.events.emit('unlinked', { at: now(), reason: 'not-listed' });
+      return undefined;
+    }
+    if (held === undefined || !listsSelf(ctx, held)) {
+      held = await ownList.ensureSelfListed();
+      await announceOwnList(host, ctx, held);
+    }
+    return held;
+  }
+
   async function refreshOwnDevices(): Promise<void> {
     const ctx = host.sessionContext();
     if (ctx === undefined) return;
     const own = ctx.account.userId;
+    let listed: Awaited<ReturnType<typeof refreshOwnList>>;
+    try {
+      listed = await refreshOwnList(ctx);
+    } catch (e) {
+      host.reportError(e, 'own device list');
+      listed = (await ownList.held().catch(() => undefined)) ?? undefined;
+    }
     const directory = await ctx.api.deviceList(own);
     const batch = new Batch(records);
     await checkIdentity(
@@ -77,7 +109,10 @@ export function createUpkeep(host: UpkeepHost) {
       publicIdentityOf(directory.identity),
       ContactStatus.ACCEPTED,
     );
-    const ids = directory.devices.map((d) => d.id).filter((id) => id !== ctx.account.deviceId);
+    const ids = directory.devices
+      .filter((d) => listed === undefined || isListed(listed, d.id, d.key))
+      .map((d) => d.id)
+      .filter((id) => id !== ctx.account.deviceId);
     const known = (await knownDevices(batch, own)) ?? [];
     const same = known.length === ids.length && known.every((id) => ids.includes(id));
     if (same) return;
@@ -115,6 +150,23 @@ export function createUpkeep(host: UpkeepHost) {
 
   return {
     runMaintenance,
+    /** The API that changes our signed device list (device linking and unlinking use it). */
+    signedDeviceList: {
+      ...ownList,
+      // A change made here is announced here at once (other devices at their next refresh).
+      async add(device: Parameters<typeof ownList.add>[0]) {
+        const list = await ownList.add(device);
+        const ctx = host.sessionContext();
+        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        return list;
+      },
+      async remove(deviceId: number) {
+        const list = await ownList.remove(deviceId);
+        const ctx = host.sessionContext();
+        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        return list;
+      },
+    },
     /** Our own device list, on the serial queue (failures reported, not thrown). */
     async refreshOwnDevices(): Promise<void> {
       try {

@@ -30,6 +30,7 @@ import {
   peerOf,
   readConversation,
 } from './conversations.ts';
+import { DRAFT_MAX_CHARS, readDraft, stageDraft } from './drafts.ts';
 import { decodeMessage, stageMessageDeletion } from './messages.ts';
 
 export interface ConversationApiHost
@@ -124,6 +125,7 @@ export function createConversationApi(host: ConversationApiHost) {
         });
       }
       batch.delete(Keys.conversation(conversationId));
+      batch.delete(Keys.draft(conversationId));
       // A deleted request leaves nothing behind for a later accept to reveal.
       const peer = peerOf(conversationId);
       if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
@@ -133,7 +135,38 @@ export function createConversationApi(host: ConversationApiHost) {
     host.refreshExpiry();
   }
 
+  /** The conversation's draft ("" when none). */
+  async function getDraft(conversationId: string): Promise<string> {
+    return (await readDraft(records, conversationId))?.text ?? '';
+  }
+
+  /**
+   * Keeps (or, when blank, drops) the conversation's draft. Errors: NOT_FOUND
+   * (no such conversation), BODY_INVALID (longer than DRAFT_MAX_CHARS). Says
+   * "conversation" changed only when the draft did (the list shows it).
+   */
+  async function saveDraft(input: {
+    readonly conversationId: string;
+    readonly text: string;
+  }): Promise<void> {
+    const { conversationId, text } = input;
+    if (text.length > DRAFT_MAX_CHARS)
+      fail(ErrorCode.BODY_INVALID, `A draft has at most ${DRAFT_MAX_CHARS} characters`);
+    const changed = await transact(async (batch) => {
+      if ((await readConversation(batch, conversationId)) === undefined)
+        fail(ErrorCode.NOT_FOUND, 'No such conversation');
+      const before = (await readDraft(batch, conversationId))?.text ?? '';
+      const after = text.trim() === '' ? '' : text;
+      if (before === after) return false;
+      stageDraft(batch, conversationId, text, now());
+      return true;
+    });
+    if (changed) events.emit('conversation', { conversationId });
+  }
+
   return {
+    getDraft,
+    saveDraft,
     lookupHandle,
     startConversation,
     listConversations: async (): Promise<ConversationView[]> =>

@@ -63,6 +63,7 @@ import {
   stageNewMessage,
   systemMessageRecord,
 } from '../conversations/messages.ts';
+import { senderListed } from '../devices/sender-check.ts';
 import { applyTimer } from '../disappearing/timer.ts';
 import type { InboxEffect } from '../effects.ts';
 import { displayName, stageNotice } from '../groups/notices.ts';
@@ -182,6 +183,17 @@ export async function processDelivery(
       await batch.commit();
       return { ack: true, effects: [], queuedOutbox: false };
     }
+  }
+  // A device the sender's signed device list does not name (a relay-made one): refused unread.
+  if (!(await senderListed(ctx.sessions, batch, from, fromDevice))) {
+    await batch.commit();
+    if (transient) return { ack: false, effects: [], queuedOutbox: false };
+    const code = ErrorCode.DEVICE_NOT_LISTED;
+    return {
+      ack: true,
+      effects: [{ type: 'undecryptable', userId: from, deviceId: fromDevice, code }],
+      queuedOutbox: false,
+    };
   }
 
   if (isGroupMessageBody(frame.body)) {

@@ -56,7 +56,12 @@ export type ConnectionStatus =
       readonly problem: ConnectionProblem;
     }
   /** Another socket of this same device took over (close 4002): not retried. */
-  | { readonly state: 'stopped'; readonly reason: 'replaced' };
+  | { readonly state: 'stopped'; readonly reason: 'replaced' }
+  /**
+   * The relay removed this device (close 4001: unlinked by another device of
+   * the account): not retried; the client announces `unlinked`.
+   */
+  | { readonly state: 'stopped'; readonly reason: 'revoked' };
 
 export const PONG_TIMEOUT_MS = 10_000;
 
@@ -316,9 +321,13 @@ export class RelayConnection {
       this.#setStatus({ state: 'stopped', reason: 'replaced' });
       return;
     }
+    if (code === Close.REVOKED) {
+      this.#running = false;
+      this.#setStatus({ state: 'stopped', reason: 'revoked' });
+      return;
+    }
     let problem = this.#lastProblem;
-    if (code === Close.REVOKED) problem = 'rejected';
-    else if (code === Close.POLICY && problem !== 'incompatible') problem = 'rejected';
+    if (code === Close.POLICY && problem !== 'incompatible') problem = 'rejected';
     else if (problem !== 'rate-limited' && problem !== 'incompatible' && problem !== 'rejected') {
       problem = 'unreachable';
     }

@@ -20,6 +20,7 @@
 import * as v from 'valibot';
 import { type Bytes, equalBytes } from '../../bytes.ts';
 import { validateDeviceCertificate } from '../../crypto/device-certificate.ts';
+import type { SignedDeviceList } from '../../crypto/device-list.ts';
 import { type PublicIdentity, sameIdentity } from '../../crypto/identity.ts';
 import { MessageType } from '../../crypto/message-format.ts';
 import { type PreKeyBundle, PreKeyKind } from '../../crypto/prekeys.ts';
@@ -46,6 +47,13 @@ import {
   readContact,
 } from '../contacts/contacts.ts';
 import type { CoreDeps } from '../deps.ts';
+import {
+  droppedDevices,
+  isListed,
+  observeDeviceLists,
+  readHeldList,
+  resetDeviceList,
+} from '../devices/held-lists.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 import type { Batch } from '../store/batch.ts';
 import { BytesField, decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
@@ -153,6 +161,8 @@ export async function dropUserSessions(
     batch.afterCommit(() => ctx.cache.delete(key));
   }
   batch.delete(Keys.devices(user));
+  // The signed device list belongs to the identity that signed it.
+  resetDeviceList(batch, user);
 }
 
 /** Ends the session with one device: the next message to it starts a new one from a fresh bundle. */
@@ -251,6 +261,51 @@ export interface BundleOutcome {
   readonly identityChanged: boolean;
 }
 
+/**
+ * The signed device lists a relay answer carried for `user` (held-lists.ts),
+ * our own account included (the upkeep announces our own list's changes). A forked user cannot be written to
+ * (DEVICE_LIST_FORK); devices a newer list dropped lose their sessions.
+ * Returns the list to address devices by (undefined: the user has none).
+ */
+async function applyServedLists(
+  ctx: SessionContext,
+  batch: Batch,
+  user: string,
+  identity: PublicIdentity,
+  served: readonly Uint8Array[] | undefined,
+): Promise<SignedDeviceList | undefined> {
+  const observed = await observeDeviceLists(batch, user, identity.signing, served);
+  if (observed.held?.fork !== undefined) {
+    fail(ErrorCode.DEVICE_LIST_FORK, 'The account has two different device lists', {
+      version: observed.held.list.version,
+    });
+  }
+  if (observed.previous !== undefined && observed.held !== undefined) {
+    const dropped = droppedDevices(observed.previous, observed.held.list);
+    if (dropped.length > 0) {
+      for (const device of dropped) dropEntry(ctx, batch, user, device);
+      const known = (await knownDevices(batch, user)) ?? [];
+      stageDevices(
+        ctx,
+        batch,
+        user,
+        known.filter((d) => !dropped.includes(d)),
+      );
+    }
+  }
+  return observed.held?.list;
+}
+
+/** Sending to a user whose device list forked stops here (DEVICE_LIST_FORK) until it is resolved. */
+async function checkNotForked(batch: Batch, user: string): Promise<void> {
+  const held = await readHeldList(batch, user);
+  if (held?.fork !== undefined) {
+    fail(ErrorCode.DEVICE_LIST_FORK, 'The account has two different device lists', {
+      version: held.list.version,
+    });
+  }
+}
+
 /** Starts an outgoing session with every device in a bundle response. */
 async function sessionsFromBundles(
   ctx: SessionContext,
@@ -262,9 +317,12 @@ async function sessionsFromBundles(
   const identity = publicIdentityOf(response.identity);
   const { changed } = await checkIdentity(ctx, batch, user, identity, ContactStatus.ACCEPTED);
   if (changed) return { devices: [], identityChanged: true };
+  const listed = await applyServedLists(ctx, batch, user, identity, response.deviceLists);
   const devices: number[] = [];
   for (const bundle of response.devices) {
     if (user === ctx.account.userId && bundle.id === ctx.account.deviceId) continue;
+    // A device the account's signed list does not name (with this key) is not addressed.
+    if (listed !== undefined && !isListed(listed, bundle.id, bundle.key)) continue;
     await checkCertificate(user, identity, bundle);
     const session = await createOutgoingSession(
       ctx.deps,
@@ -295,6 +353,7 @@ export async function ensureSessions(
   user: string,
 ): Promise<BundleOutcome> {
   const own = user === ctx.account.userId;
+  await checkNotForked(batch, user);
   let list = await knownDevices(batch, user);
   // A contact with no known devices may have registered one since: ask again.
   if (list === undefined || (list.length === 0 && !own)) {
@@ -308,7 +367,11 @@ export async function ensureSessions(
       }
       for (const d of directory.devices)
         await checkCertificate(user, ctx.account.publicIdentity, d);
-      list = directory.devices.map((d) => d.id).filter((id) => id !== ctx.account.deviceId);
+      const listed = (await readHeldList(batch, user))?.list;
+      list = directory.devices
+        .filter((d) => listed === undefined || isListed(listed, d.id, d.key))
+        .map((d) => d.id)
+        .filter((id) => id !== ctx.account.deviceId);
       stageDevices(ctx, batch, user, list);
     } else {
       const outcome = await sessionsFromBundles(ctx, batch, await ctx.api.bundles(user), user);
@@ -318,7 +381,9 @@ export async function ensureSessions(
     }
   }
   const ready: number[] = [];
+  const listed = (await readHeldList(batch, user))?.list;
   for (const device of list) {
+    if (listed !== undefined && !isListed(listed, device)) continue;
     if (await hasSession(ctx, batch, user, device)) {
       ready.push(device);
       continue;

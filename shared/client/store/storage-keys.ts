@@ -37,6 +37,10 @@ export const Keys = {
   contacts: 'contact/',
   /** The device ids we address for a user (Sesame's user record). */
   devices: (user: string) => `devices/${user}`,
+  /** The newest valid signed device list we hold for a user, and a fork of it if one was seen. */
+  deviceList: (user: string) => `devlist/${user}`,
+  /** Our own device list as last announced on this device (devices/announce.ts). */
+  deviceListAnnounced: 'devlist-announced',
   session: (user: string, device: number) => `session/${user}/${pad10(device)}`,
   sessionsOf: (user: string) => `session/${user}/`,
   /** When we last asked a device to reset its session with us (rate limit). */
@@ -44,6 +48,8 @@ export const Keys = {
 
   conversation: (id: string) => `conv/${id}`,
   conversations: 'conv/',
+  /** The composer's unsent text in a conversation (conversations/drafts.ts). */
+  draft: (conversation: string) => `draft/${conversation}`,
   message: (conversation: string, stamp: number, id: Uint8Array) =>
     `msg/${conversation}/${pad16(stamp)}/${toHex(id)}`,
   messagesOf: (conversation: string) => `msg/${conversation}/`,

@@ -11,6 +11,7 @@ import {
   attachments,
   caption,
   cursor,
+  draftText,
   handle,
   id,
   messageText,
@@ -75,7 +76,28 @@ export const chatRequests = {
     unlocked: true,
     run: async ({ client, views, shell }, input): Promise<MessageView> => {
       await shell.touch();
-      return views.message(await inConversation(() => client.sendText(input)));
+      const sent = await inConversation(() => client.sendText(input));
+      // What was sent is no longer a draft (the page may close before it says so).
+      await client.saveDraft({ conversationId: input.conversationId, text: '' });
+      return views.message(sent);
+    },
+  }),
+
+  /** The composer's unsent text in a conversation ("" when none). */
+  getDraft: request({
+    input: inChat,
+    unlocked: true,
+    run: ({ client }, { conversationId }): Promise<string> =>
+      inConversation(() => client.getDraft(conversationId)),
+  }),
+
+  /** Keeps the composer's text as the conversation's draft (sealed; blank drops it). */
+  saveDraft: request({
+    input: v.strictObject({ conversationId: id, text: draftText }),
+    unlocked: true,
+    run: async ({ client }, input): Promise<null> => {
+      await inConversation(() => client.saveDraft(input));
+      return null;
     },
   }),
 

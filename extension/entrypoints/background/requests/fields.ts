@@ -11,6 +11,7 @@
  */
 import * as v from 'valibot';
 import { fromBase64Url } from '../../../../shared/bytes.ts';
+import { DRAFT_MAX_CHARS } from '../../../../shared/client/conversations/drafts.ts';
 import { PendingUploadSchema } from '../../../../shared/client/conversations/pending-uploads.ts';
 import {
   ATTACHMENT_FLAG_VOICE,
@@ -142,6 +143,12 @@ export const passphraseForUnlock = v.pipe(
   v.string(),
   v.minLength(1),
   v.maxLength(PASSPHRASE_MAX_CHARS),
+);
+
+/** A composer's unsent text: anything up to the draft limit, empty included (no draft). */
+export const draftText = v.pipe(
+  v.string(),
+  v.maxLength(DRAFT_MAX_CHARS, `must be at most ${DRAFT_MAX_CHARS} characters`),
 );
 
 export const messageText = v.pipe(

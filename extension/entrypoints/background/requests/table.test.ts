@@ -40,6 +40,8 @@ describe('the request table', () => {
       'getMessages',
       'sendText',
       'markRead',
+      'getDraft',
+      'saveDraft',
       'sendTyping',
       'setTimer',
       'deleteConversation',
@@ -62,7 +64,7 @@ describe('the request table', () => {
       'savePendingUpload',
       'deletePendingUpload',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(41);
+    expect(REQUEST_TYPES).toHaveLength(43);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
