@@ -7,14 +7,23 @@
  * says "stopped" by itself a few seconds after the last report). Unsent text
  * is kept as the conversation's draft (lib/draft-keeper.ts).
  */
-import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import { createTray } from '../lib/attachments/tray.ts';
 import { keepDraft } from '../lib/draft-keeper.ts';
 import { describeError } from '../lib/errors.ts';
 import { MESSAGE_MAX_CHARS } from '../lib/protocol.ts';
 import { textLimitState } from '../lib/text-limit.ts';
+import { createTypingReporter } from '../lib/typing-reporter.ts';
 import { AttachmentTray } from './attachments/AttachmentTray.tsx';
 import { VoiceRecorder } from './attachments/VoiceRecorder.tsx';
+import {
+  AttachButton,
+  createLimitAnnouncer,
+  fileDropHandlers,
+  growToFit,
+  LimitNotice,
+  pasteFiles,
+} from './ComposerParts.tsx';
 import { Icon } from './Icon.tsx';
 
 /** How often the page tells the worker that someone is still typing. */
@@ -35,32 +44,15 @@ export function Composer(props: {
   const [text, setText] = createSignal('');
   const tray = createTray(() => props.conversationId);
   const [dragging, setDragging] = createSignal(false);
-  let picker: HTMLInputElement | undefined;
   const addFiles = (files: FileList | null | undefined) => {
     if (files === null || files === undefined || files.length === 0) return;
     void tray.add([...files].map((file) => ({ file })));
   };
-  let typingSince = 0;
-  const typing = (on: boolean) => {
-    if (props.onTyping === undefined) return;
-    if (on) {
-      const now = Date.now();
-      if (now - typingSince < TYPING_REPORT_MS) return;
-      typingSince = now;
-      props.onTyping(true);
-    } else if (typingSince !== 0) {
-      typingSince = 0;
-      props.onTyping(false);
-    }
-  };
+  const typing = createTypingReporter(() => props.onTyping, TYPING_REPORT_MS);
   const [error, setError] = createSignal<string | null>(null);
   let field: HTMLTextAreaElement | undefined;
 
-  const grow = () => {
-    if (field === undefined) return;
-    field.style.height = 'auto';
-    field.style.height = `${Math.min(field.scrollHeight + 2, 160)}px`;
-  };
+  const grow = () => growToFit(field);
 
   const draft = keepDraft({
     conversationId: () => props.conversationId,
@@ -72,18 +64,7 @@ export function Composer(props: {
   });
 
   const limit = () => textLimitState(text().length, MESSAGE_MAX_CHARS);
-  /**
-   * What the polite live region says: set only when the zone changes (and when
-   * a send is refused), so a screen reader is not told every keystroke.
-   */
-  const [announcement, setAnnouncement] = createSignal('');
-  createEffect(
-    on(
-      () => limit().zone,
-      (zone) => setAnnouncement(zone === 'ok' ? '' : (limit().message ?? '')),
-      { defer: true },
-    ),
-  );
+  const [announcement, setAnnouncement] = createLimitAnnouncer(limit);
 
   const canSend = () =>
     !props.disabled && (text().trim() !== '' || tray.sendable()) && limit().zone !== 'over';
@@ -124,42 +105,15 @@ export function Composer(props: {
   };
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: dropping files is a mouse extra; the Attach button and paste are the keyboard ways.
     <div
       class="composer-area"
       data-dragging={dragging()}
-      onDragOver={(e) => {
-        if (!e.dataTransfer?.types.includes('Files')) return;
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
-      }}
-      onDrop={(e) => {
-        if (e.dataTransfer === null || e.dataTransfer.files.length === 0) return;
-        e.preventDefault();
-        setDragging(false);
-        addFiles(e.dataTransfer.files);
-      }}
+      {...fileDropHandlers(setDragging, addFiles)}
     >
       <p class="sr-only" aria-live="polite">
         {announcement()}
       </p>
-      <Show when={limit().counter}>
-        {(counter) => (
-          <div class="composer__meta" data-zone={limit().zone}>
-            <Show when={limit().zone === 'over'}>
-              <p id="composer-limit" class="composer__limit">
-                {limit().message}
-              </p>
-            </Show>
-            <span class="composer__count" aria-hidden="true" title="Characters used / limit">
-              {counter()}
-            </span>
-          </div>
-        )}
-      </Show>
+      <LimitNotice limit={limit()} />
       <Show when={error()}>
         <p class="composer__error" role="alert">
           {error()}
@@ -178,27 +132,7 @@ export function Composer(props: {
           void send();
         }}
       >
-        <input
-          ref={picker}
-          class="sr-only"
-          type="file"
-          multiple
-          tabIndex={-1}
-          aria-hidden="true"
-          onChange={(e) => {
-            addFiles(e.currentTarget.files);
-            e.currentTarget.value = '';
-          }}
-        />
-        <button
-          type="button"
-          class="icon-btn"
-          aria-label="Attach files"
-          disabled={props.disabled}
-          onClick={() => picker?.click()}
-        >
-          <Icon name="paperclip" />
-        </button>
+        <AttachButton disabled={props.disabled} onFiles={addFiles} />
         <label class="sr-only" for="composer-text">
           Message
         </label>
@@ -222,12 +156,7 @@ export function Composer(props: {
           }}
           onBlur={() => typing(false)}
           onKeyDown={onKeyDown}
-          onPaste={(e) => {
-            const files = e.clipboardData?.files;
-            if (files === undefined || files.length === 0) return;
-            e.preventDefault(); // a pasted image is a file, not text
-            addFiles(files);
-          }}
+          onPaste={pasteFiles(addFiles)}
         />
         <span id="composer-hint" class="sr-only">
           Enter sends, Shift+Enter starts a new line.

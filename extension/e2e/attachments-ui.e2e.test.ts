@@ -58,6 +58,8 @@ describe('attachments in the UI preview', () => {
           .evaluate((i: HTMLImageElement) => i.naturalWidth),
       )
       .toBe(640);
+    // The chat opens at its newest message; the image is further up.
+    await open.scrollIntoViewIfNeeded();
     await screenshot(page, 'attachments-inline-image');
 
     await open.focus();

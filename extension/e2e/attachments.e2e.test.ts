@@ -120,7 +120,7 @@ describe('attachments between two browsers', () => {
   it('Bob reconnects and gets everything: the image inline, the file intact, the voice note', async () => {
     await bob.context.setOffline(false);
     const page = tab('bob');
-    const image = page.getByRole('img', { name: 'Image: green.png' });
+    const image = page.getByRole('img', { name: 'Image: green.png', exact: true });
     await eventually(() => image.isVisible(), 60_000).toBe(true);
     expect(await image.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(320);
     await eventually(() => page.getByText('a green square').isVisible()).toBe(true);

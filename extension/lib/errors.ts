@@ -149,6 +149,14 @@ export function describeError(e: unknown): string {
       return 'Parley’s background service is not responding. Try again in a moment.';
     case ExtErrorCode.SENDER_REJECTED:
       return 'Request refused.';
+    case ErrorCode.ATTACHMENT_TOO_LARGE:
+      return 'That file is larger than the relay accepts.';
+    case ErrorCode.ATTACHMENT_QUOTA:
+      return 'You have sent as many files as the relay allows for now. Try again later.';
+    case ErrorCode.ATTACHMENT_EXPIRED:
+      return 'This file has expired: the relay no longer has it.';
+    case ErrorCode.ATTACHMENT_TAMPERED:
+      return 'This file did not arrive intact (it was changed or cut short), so Parley discarded it.';
     default:
       return 'Something went wrong. Try again.';
   }

@@ -142,11 +142,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     ...host,
     running: link.running,
     isLocked,
-    uploadsGone: (ids) => {
-      for (const id of ids) {
-        attachments.deleteAttachment(id).catch((e: unknown) => reportError(e, 'attachments'));
-      }
-    },
+    uploadsGone: (ids) => deleteUploads(attachments, ids, reportError),
   });
   const conversations = createConversationApi({
     ...host,
@@ -211,7 +207,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
     contacts,
   });
 
-  const seams = createGroupTestSeams(groupHost);
   return {
     on: events.on.bind(events),
     status: link.status,
@@ -228,6 +223,31 @@ export function createClient(deps: ClientDeps): ParleyClient {
     ...attachments,
     ...createPendingUploads(host),
     sendTyping: typing.send,
+    ...groupMethods(groups),
+    setTimer: timer.setTimer,
+    nextExpiry: () => nextExpiry(records),
+    expireDue: expiry.expireDue,
+    getPresence: (userId) => readPresence(records, userId, now()),
+    ...settings.api,
+    ...contacts,
+    dangerousTestOnly: groupTestSeams(groupHost),
+  };
+}
+
+/** The uploads of messages that disappeared go from the relay too (docs/client.md "Attachments"). */
+function deleteUploads(
+  attachments: ReturnType<typeof createAttachmentApi>,
+  ids: readonly string[],
+  reportError: (error: unknown, context: string) => void,
+): void {
+  for (const id of ids) {
+    attachments.deleteAttachment(id).catch((e: unknown) => reportError(e, 'attachments'));
+  }
+}
+
+/** The group part of the client's surface (not the group core's internals). */
+function groupMethods(groups: ReturnType<typeof createGroupApi>) {
+  return {
     getGroup: groups.getGroup,
     createGroup: groups.createGroup,
     addMembers: groups.addMembers,
@@ -236,17 +256,12 @@ export function createClient(deps: ClientDeps): ParleyClient {
     renameGroup: groups.renameGroup,
     leaveGroup: groups.leaveGroup,
     acceptGroup: groups.acceptGroup,
-    setTimer: timer.setTimer,
-    nextExpiry: () => nextExpiry(records),
-    expireDue: expiry.expireDue,
-    getPresence: (userId) => readPresence(records, userId, now()),
-    ...settings.api,
-    ...contacts,
-    dangerousTestOnly: {
-      sendGroupState: seams.dangerouslySendGroupState,
-      groupState: seams.currentState,
-    },
   };
+}
+
+function groupTestSeams(groupHost: Parameters<typeof createGroupTestSeams>[0]) {
+  const seams = createGroupTestSeams(groupHost);
+  return { sendGroupState: seams.dangerouslySendGroupState, groupState: seams.currentState };
 }
 
 export type {

@@ -16,7 +16,6 @@ export function Lightbox(props: {
   let dialog: HTMLDialogElement | undefined;
   onMount(() => dialog?.showModal());
   return (
-    // biome-ignore lint/a11y/useKeyWithClickEvents: the backdrop click is a mouse extra; Escape and the Close button are the keyboard ways.
     <dialog
       ref={dialog}
       class="lightbox"
@@ -28,6 +27,10 @@ export function Lightbox(props: {
       }}
       onClick={(e) => {
         if (e.target === dialog) dialog?.close();
+      }}
+      onKeyDown={(e) => {
+        // The dialog closes itself on Escape; the page must not also go back (leaving the chat).
+        if (e.key === 'Escape') e.stopPropagation();
       }}
     >
       <img class="lightbox__image" src={props.src} alt={props.alt} />

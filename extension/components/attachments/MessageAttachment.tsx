@@ -13,15 +13,12 @@ import {
   kindOf,
   typeLabel,
 } from '../../lib/attachments/files.ts';
-import {
-  createDownload,
-  progressOf,
-  type TransferState,
-} from '../../lib/attachments/use-transfer.ts';
+import { createDownload, progressOf } from '../../lib/attachments/use-transfer.ts';
 import type { AttachmentView } from '../../lib/protocol.ts';
 import { Icon } from '../Icon.tsx';
 import { Lightbox } from './Lightbox.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
+import { Failure } from './TransferFailure.tsx';
 import { VoicePlayer } from './VoicePlayer.tsx';
 
 /** Images up to this size download by themselves when shown; larger ones wait for a click. */
@@ -29,24 +26,6 @@ const AUTO_DOWNLOAD_BYTES = 25 * 1024 * 1024;
 
 function nameOf(a: AttachmentView): string {
   return a.name ?? (a.voice ? 'Voice note' : 'file');
-}
-
-export function Failure(props: { state: TransferState; onRetry: () => void }): JSX.Element {
-  return (
-    <Show when={props.state.phase === 'failed' ? props.state : undefined}>
-      {(failed) => (
-        <div class="attachment__error" role="alert">
-          <Icon name="alert" />
-          <span>{failed().message}</span>
-          <Show when={!failed().expired}>
-            <button type="button" class="btn btn--small" onClick={props.onRetry}>
-              <Icon name="retry" /> Retry
-            </button>
-          </Show>
-        </div>
-      )}
-    </Show>
-  );
 }
 
 function InlineImage(props: { attachment: AttachmentView }): JSX.Element {

@@ -7,8 +7,8 @@ import { formatDuration } from '../../lib/attachments/files.ts';
 import { createDownload, progressOf } from '../../lib/attachments/use-transfer.ts';
 import type { AttachmentView } from '../../lib/protocol.ts';
 import { Icon } from '../Icon.tsx';
-import { Failure } from './MessageAttachment.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
+import { Failure } from './TransferFailure.tsx';
 
 export function VoicePlayer(props: { attachment: AttachmentView }): JSX.Element {
   const download = createDownload(() => props.attachment);

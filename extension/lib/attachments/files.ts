@@ -6,10 +6,14 @@
  *
  * Runs in: extension pages and Node (tests).
  */
-import { ATTACHMENT_MAX_BYTES } from '../../../shared/wire/limits.ts';
+import { ATTACHMENT_DEFAULT_MAX_BYTES } from '../../../shared/wire/limits.ts';
 
-/** The largest file Parley sends (the relay's default limit; a relay may set a lower one). */
-export const FILE_MAX_BYTES = ATTACHMENT_MAX_BYTES;
+/**
+ * The largest file Parley offers to send: the relay's default limit (a relay
+ * may set another; it declares the padded blob, so a file just under this can
+ * still be refused with ATTACHMENT_TOO_LARGE, which the tray shows).
+ */
+export const FILE_MAX_BYTES = ATTACHMENT_DEFAULT_MAX_BYTES;
 
 /**
  * Refused in both directions: types that run when double-clicked without

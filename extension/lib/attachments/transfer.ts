@@ -13,13 +13,13 @@
  * Runs in: extension pages.
  */
 
-import {
-  downloadAttachment,
-  encryptFile,
-  uploadAttachment,
-} from '../../../shared/attachments-adapter.ts';
+import { type DownloadPointer, downloadAttachment } from '../../../shared/attachments/download.ts';
+import { newAttachmentKey } from '../../../shared/attachments/encrypt-file.ts';
+import { attachmentBlobSize } from '../../../shared/attachments/format.ts';
+import type { TransferDeps } from '../../../shared/attachments/retry.ts';
+import { type TransferProgress, uploadAttachment } from '../../../shared/attachments/upload.ts';
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.ts';
-import type { AttachmentPointer } from '../../../shared/client/sessions/content.ts';
+import { systemRandom } from '../../../shared/crypto/random.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
 
@@ -51,6 +51,22 @@ export interface DownloadInput {
   readonly signal: AbortSignal;
 }
 
+/** The page's own network, clock and randomness for the chunk transfers. */
+function transferDeps(): TransferDeps {
+  return {
+    fetch: globalThis.fetch.bind(globalThis),
+    timers: {
+      setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+      clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof setTimeout>),
+    },
+    random: systemRandom,
+  };
+}
+
+function progressTo(onProgress: (p: Progress) => void): (p: TransferProgress) => void {
+  return ({ doneBytes, totalBytes }) => onProgress({ done: doneBytes, total: totalBytes });
+}
+
 function randomId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
@@ -66,8 +82,8 @@ export async function sendFile(input: SendFileInput): Promise<void> {
   const { item, signal } = input;
   const file = item.file;
   const mime = file.type === '' ? 'application/octet-stream' : file.type;
-  const encrypted = await encryptFile(file, file.size);
-  const created = await call('attachmentCreate', { size: encrypted.size });
+  const key = newAttachmentKey(systemRandom);
+  const created = await call('attachmentCreate', { size: attachmentBlobSize(file.size) });
   const pendingId = randomId();
   await call('savePendingUpload', {
     id: pendingId,
@@ -76,7 +92,7 @@ export async function sendFile(input: SendFileInput): Promise<void> {
     mime: mime.slice(0, 255),
     size: file.size,
     lastModified: file.lastModified ?? 0,
-    key: toBase64Url(encrypted.key),
+    key: toBase64Url(key),
     relayId: created.id,
     uploadToken: created.uploadToken,
     caption: item.caption,
@@ -87,9 +103,10 @@ export async function sendFile(input: SendFileInput): Promise<void> {
       relayUrl: created.relayUrl,
       created,
       source: file,
-      key: encrypted.key,
+      key,
+      deps: transferDeps(),
       signal,
-      onProgress: (done, total) => input.onProgress({ done, total }),
+      onProgress: progressTo(input.onProgress),
     });
     await call('sendText', {
       conversationId: input.conversationId,
@@ -97,7 +114,7 @@ export async function sendFile(input: SendFileInput): Promise<void> {
       attachments: [
         {
           id: created.id,
-          key: toBase64Url(encrypted.key),
+          key: toBase64Url(key),
           digest: toBase64Url(digest),
           size: file.size,
           mime: mime.slice(0, 255),
@@ -120,24 +137,23 @@ export async function sendFile(input: SendFileInput): Promise<void> {
   }
 }
 
-function pointerOf(a: AttachmentView): AttachmentPointer {
+function pointerOf(a: AttachmentView): DownloadPointer {
   return {
     id: fromBase64Url(a.id),
     key: fromBase64Url(a.key),
     digest: fromBase64Url(a.digest),
     size: a.size,
-    mime: a.mime,
-    ...(a.name === undefined ? {} : { name: a.name }),
   };
 }
 
 /** Downloads and decrypts a file into memory (a Blob of its type). */
 export async function downloadFile(input: DownloadInput): Promise<Blob> {
-  const stream = await downloadAttachment({
+  const stream = downloadAttachment({
     relayUrl: await relayUrl(),
     pointer: pointerOf(input.attachment),
+    deps: transferDeps(),
     signal: input.signal,
-    onProgress: (done, total) => input.onProgress({ done, total }),
+    onProgress: progressTo(input.onProgress),
   });
   const bytes = await new Response(stream).blob();
   return new Blob([bytes], { type: input.attachment.mime });

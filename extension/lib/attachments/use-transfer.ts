@@ -6,6 +6,7 @@
  * Runs in: extension pages.
  */
 import { createRoot, createSignal, onCleanup } from 'solid-js';
+import { ErrorCode } from '../../../shared/errors.ts';
 import { describeError } from '../errors.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { downloadFile, type Progress } from './transfer.ts';
@@ -16,7 +17,7 @@ export type TransferState =
   | { readonly phase: 'done' }
   | { readonly phase: 'failed'; readonly message: string; readonly expired: boolean };
 
-const EXPIRED_CODES = new Set(['ATTACHMENT_EXPIRED', 'NOT_FOUND']);
+const EXPIRED_CODES = new Set<string>([ErrorCode.ATTACHMENT_EXPIRED, ErrorCode.NOT_FOUND]);
 
 function codeOf(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;

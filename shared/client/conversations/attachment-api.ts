@@ -5,16 +5,12 @@
  * here: the extension page encrypts and uploads them itself (docs/client.md,
  * "Attachments").
  */
-import {
-  type AttachmentCreated,
-  createUploadOnRelay,
-  deleteOnRelay,
-} from '../../attachments-adapter.ts';
 import { ErrorCode, fail } from '../../errors.ts';
 import { ATTACHMENT_MAX_BYTES } from '../../wire/limits.ts';
+import type { AttachmentCreatedResponse } from '../../wire/rest-attachments.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 
-export interface AttachmentUpload extends AttachmentCreated {
+export interface AttachmentUpload extends AttachmentCreatedResponse {
   /** The relay to upload to (the account's). */
   readonly relayUrl: string;
 }
@@ -28,14 +24,14 @@ export function createAttachmentApi(host: { requireApi(): RelayApi }) {
       fail(ErrorCode.BAD_ARGUMENT, `Attachment size must be 1..${ATTACHMENT_MAX_BYTES} bytes`);
     }
     const api = host.requireApi();
-    const created = await createUploadOnRelay(api, size);
+    const created = await api.call('attachmentCreate', { body: { size } });
     return { ...created, relayUrl: api.baseUrl };
   }
 
   /** Deletes one of our uploads (NOT_FOUND when it is gone or not ours). */
   async function deleteAttachment(id: string): Promise<void> {
     if (!RELAY_ID.test(id)) fail(ErrorCode.BAD_ARGUMENT, 'Not an attachment id');
-    await deleteOnRelay(host.requireApi(), id);
+    await host.requireApi().call('attachmentDelete', { params: { id } });
   }
 
   return { createAttachmentUpload, deleteAttachment };

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { errorOf } from '../../../../shared/testing/errors.ts';
+import { ATTACHMENT_MAX_BYTES } from '../../../../shared/wire/limits.ts';
 import { relayUrl } from './fields.ts';
 import { parseRequest, REQUEST_TYPES, requests } from './table.ts';
 
@@ -109,7 +110,7 @@ describe('the request table', () => {
       ).path,
     ).toBe('attachments.0.key');
     expect(
-      invalid(() => parseRequest('attachmentCreate', { size: 100 * 1024 * 1024 + 1 })).path,
+      invalid(() => parseRequest('attachmentCreate', { size: ATTACHMENT_MAX_BYTES + 1 })).path,
     ).toBe('size');
     expect(invalid(() => parseRequest('attachmentDelete', { id: 'x/y' })).path).toBe('id');
   });
