@@ -19,6 +19,41 @@ function minutesLabel(m: number): string {
   return `${h} hour${h === 1 ? '' : 's'}`;
 }
 
+/** The auto-lock choice: a local setting, so committing on each arrow key sends nothing to anyone. */
+function AutoLockSetting(props: {
+  minutes: number;
+  onChoose: (minutes: Settings['autoLockMinutes']) => void;
+}): JSX.Element {
+  return (
+    <div class="setting">
+      <div class="setting__text">
+        <label class="setting__label" for="auto-lock">
+          Lock automatically
+        </label>
+        <div class="setting__desc" id="auto-lock-desc">
+          After this long without using Parley, and always when the browser exits. Messages keep
+          arriving while locked, and the toolbar counts them.
+        </div>
+      </div>
+      <select
+        id="auto-lock"
+        class="select"
+        aria-describedby="auto-lock-desc"
+        value={String(props.minutes)}
+        onChange={(e) => {
+          const minutes = Number(e.currentTarget.value);
+          const choice = AUTO_LOCK_CHOICES.find((c) => c === minutes);
+          if (choice !== undefined) props.onChoose(choice);
+        }}
+      >
+        <For each={AUTO_LOCK_CHOICES}>
+          {(m) => <option value={String(m)}>{minutesLabel(m)}</option>}
+        </For>
+      </select>
+    </div>
+  );
+}
+
 export function SettingsPage(props: {
   state: ParleyState;
   onBack: () => void;
@@ -60,32 +95,10 @@ export function SettingsPage(props: {
                   <h2 class="section-title">Privacy</h2>
                   <ul class="settings-list">
                     <li>
-                      <div class="setting">
-                        <div class="setting__text">
-                          <label class="setting__label" for="auto-lock">
-                            Lock automatically
-                          </label>
-                          <div class="setting__desc" id="auto-lock-desc">
-                            After this long without using Parley, and always when the browser exits.
-                            Messages keep arriving while locked, and the toolbar counts them.
-                          </div>
-                        </div>
-                        <select
-                          id="auto-lock"
-                          class="select"
-                          aria-describedby="auto-lock-desc"
-                          value={String(s().autoLockMinutes)}
-                          onChange={(e) => {
-                            const minutes = Number(e.currentTarget.value);
-                            const choice = AUTO_LOCK_CHOICES.find((c) => c === minutes);
-                            if (choice !== undefined) void update({ autoLockMinutes: choice });
-                          }}
-                        >
-                          <For each={AUTO_LOCK_CHOICES}>
-                            {(m) => <option value={String(m)}>{minutesLabel(m)}</option>}
-                          </For>
-                        </select>
-                      </div>
+                      <AutoLockSetting
+                        minutes={s().autoLockMinutes}
+                        onChoose={(autoLockMinutes) => void update({ autoLockMinutes })}
+                      />
                     </li>
                     <li>
                       <Toggle

@@ -112,6 +112,12 @@ export function relaySocketUrl(relayUrl: string): string {
   return `${base.replace(/^http/, 'ws')}/v1/ws`;
 }
 
+/** Closes after which reconnecting cannot help: another socket took over, or the device was removed. */
+const STOPPING_CLOSES: Readonly<Record<number, 'replaced' | 'revoked'>> = {
+  [Close.REPLACED]: 'replaced',
+  [Close.REVOKED]: 'revoked',
+};
+
 export class RelayConnection {
   readonly #o: RelayConnectionOptions;
   #status: ConnectionStatus = { state: 'idle' };
@@ -316,14 +322,10 @@ export class RelayConnection {
     this.#generation++;
     if (wasOnline) this.#o.onDisconnect?.();
     if (!this.#running) return;
-    if (code === Close.REPLACED) {
+    const stopped = STOPPING_CLOSES[code];
+    if (stopped !== undefined) {
       this.#running = false;
-      this.#setStatus({ state: 'stopped', reason: 'replaced' });
-      return;
-    }
-    if (code === Close.REVOKED) {
-      this.#running = false;
-      this.#setStatus({ state: 'stopped', reason: 'revoked' });
+      this.#setStatus({ state: 'stopped', reason: stopped });
       return;
     }
     let problem = this.#lastProblem;
