@@ -114,6 +114,7 @@ export function linkApprove(input: LinkApproveInput): Promise<LinkedDevice> {
     },
     session: () => client.login(input.authenticator),
     identity: () => client.exportIdentity(),
+    ensureListed: () => client.signedDeviceList.ensureSelfListed(),
     settings: () => client.getSettings(),
   });
 }

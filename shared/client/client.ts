@@ -10,6 +10,7 @@
  * so incoming messages are applied in relay order and never race with sends.
  * Events are emitted after the store write that made them true.
  */
+
 import type { Random } from '../crypto/random.ts';
 import type { Authenticator, DeviceAddress, IdentityExport } from './account/account.ts';
 import { createAccountApi } from './account/account-api.ts';
@@ -22,6 +23,7 @@ import { createConversationApi } from './conversations/conversation-api.ts';
 import { createMessageApi } from './conversations/message-api.ts';
 import { createPendingUploads } from './conversations/pending-uploads.ts';
 import type { FetchLike, Timers } from './deps.ts';
+import { listedDevicesApi } from './devices/listed-devices.ts';
 import { nextExpiry } from './disappearing/expiry.ts';
 import { createExpiryTimer } from './disappearing/expiry-timer.ts';
 import { createTimerApi } from './disappearing/timer-api.ts';
@@ -218,6 +220,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     outboxSize: async (): Promise<number> => (await records.list(Keys.outbox)).length,
     maintainPrekeys: upkeep.runMaintenance,
     signedDeviceList: upkeep.signedDeviceList,
+    ...listedDevicesApi(account.api, upkeep.signedDeviceList),
     ...conversations,
     ...messages,
     ...attachments,

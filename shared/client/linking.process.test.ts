@@ -97,6 +97,7 @@ function existingSide(
     approve: async () => true,
     session: () => owner.client.login(owner.authenticator),
     identity: () => owner.client.exportIdentity(),
+    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
     settings: () => owner.client.getSettings(),
     ...overrides,
   };

@@ -88,9 +88,16 @@ export interface ParleyClient {
   login(authenticator: Authenticator): Promise<SessionResponse>;
   /** Identity private keys, for linking another device of this account. */
   exportIdentity(): Promise<IdentityExport>;
-  /** This account's devices as the relay lists them (oldest first; `current` marks this one). */
+  /**
+   * This account's devices: those its signed device list names, with the
+   * relay's names and dates (oldest first; `current` marks this one).
+   */
   listDevices(): Promise<OwnDeviceView[]>;
-  /** Removes a device of this account (signed by the identity key: needs the unlocked vault). */
+  /**
+   * Unlinks a device of this account: the signed list's next version without
+   * it (`signedDeviceList.remove`); a device never listed is removed through
+   * the relay (signed by the identity key: needs the unlocked vault).
+   */
   removeDevice(deviceId: number): Promise<void>;
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;
 

@@ -52,6 +52,13 @@ export interface ExistingDeviceLinkOptions {
   /** A session token for the new device (a passkey login), fetched only after approval. */
   session(): Promise<SessionResponse>;
   identity(): Promise<IdentityExport>;
+  /**
+   * Makes sure the account's signed device list names this device before the
+   * new one lists itself on top of it (`signedDeviceList.ensureSelfListed`):
+   * an account without a list would otherwise get one naming only the new
+   * device, and this one would receive nothing (docs/protocol.md, "Linking a device").
+   */
+  ensureListed(): Promise<unknown>;
   settings(): Settings;
   readonly pollMs?: number;
 }
@@ -137,6 +144,7 @@ export async function approveLink(o: ExistingDeviceLinkOptions): Promise<LinkedD
       await mailbox.close();
       fail(ErrorCode.LINK_FAILED, 'Linking was declined on this device', { reason: 'declined' });
     }
+    await o.ensureListed();
     const payload = encodeLinkPayload({
       relayUrl: o.api.baseUrl,
       session: await o.session(),

@@ -3,15 +3,19 @@
  * linking channel delivered the payload (docs/protocol.md, "Linking a
  * device"). Today: register through the existing join path (same identity,
  * device certificate signed by the identity key, session token from the
- * existing device's passkey login) and adopt the account's settings. The
- * signed device list's step (the new device in list v+1) belongs here too, so
- * every linking path goes through it.
+ * existing device's passkey login), list itself in the account's signed
+ * device list (version held+1, signed by this device with the identity key
+ * the payload brought: peers and the relay address only listed devices), and
+ * adopt the account's settings. Every linking path goes through here.
  */
 import type { ParleyClient } from '../parley-client.ts';
 import type { AccountInfo } from '../views.ts';
 import type { LinkPayload } from './link-payload.ts';
 
-export type LinkRegistrationClient = Pick<ParleyClient, 'joinAccount' | 'updateSettings'>;
+export type LinkRegistrationClient = Pick<
+  ParleyClient,
+  'joinAccount' | 'updateSettings' | 'signedDeviceList'
+>;
 
 export interface LinkRegistrationOptions {
   readonly deviceName?: string;
@@ -33,6 +37,7 @@ export async function registerLinkedDevice(
       ? {}
       : { extractableDeviceKey: options.extractableDeviceKey }),
   });
+  await client.signedDeviceList.ensureSelfListed();
   await client.updateSettings(payload.settings);
   return info;
 }

@@ -367,7 +367,15 @@ export async function ensureSessions(
       }
       for (const d of directory.devices)
         await checkCertificate(user, ctx.account.publicIdentity, d);
-      const listed = (await readHeldList(batch, user))?.list;
+      // The served lists, not only the held one: a device listed since we last
+      // looked (another device of ours linked) is addressed now.
+      const listed = await applyServedLists(
+        ctx,
+        batch,
+        user,
+        ctx.account.publicIdentity,
+        directory.deviceLists,
+      );
       list = directory.devices
         .filter((d) => listed === undefined || isListed(listed, d.id, d.key))
         .map((d) => d.id)
