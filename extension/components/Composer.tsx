@@ -7,7 +7,7 @@
  * says "stopped" by itself a few seconds after the last report). Unsent text
  * is kept as the conversation's draft (lib/draft-keeper.ts).
  */
-import { createEffect, createSignal, type JSX, on, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, type JSX, on, Show } from 'solid-js';
 import { createTray } from '../lib/attachments/tray.ts';
 import { keepDraft } from '../lib/draft-keeper.ts';
 import { describeError } from '../lib/errors.ts';
