@@ -70,7 +70,8 @@ async function tabTo(selector: string, back = false, max = 25): Promise<void> {
 }
 
 const ENTRY = '.conv-list button.conv';
-const entryOf = (title: string) => `${ENTRY}[aria-label^="${title},"]`;
+/** A list row, found by its accessible name: the sr-only sentence that starts with its title. */
+const entryOf = (title: string) => `${ENTRY}:has(> .sr-only:text-matches("^${title},"))`;
 
 describe('keyboard only', () => {
   it('onboarding: each step puts focus on its first control, the last on its heading', async () => {
@@ -238,8 +239,11 @@ describe('keyboard only', () => {
     page = await openPage(alice, 'popup');
     const bobEntry = page.locator(entryOf('bob'));
     await eventually(() => bobEntry.textContent()).toContain('Draft: see you at');
-    expect(await bobEntry.getAttribute('aria-label')).toContain('draft: see you at');
+    expect(await bobEntry.locator('.sr-only').textContent()).toContain('draft: see you at');
     await shot(page, 'keyboard-draft-in-list');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'keyboard-draft-in-list-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await bobEntry.focus();
     await page.keyboard.press('Enter');
     await eventually(() => page.locator('#composer-text').inputValue()).toBe('see you at');
@@ -268,6 +272,28 @@ describe('keyboard only', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Accept' }).waitFor({ state: 'hidden' });
     await expectFocus('#composer-text');
+    expect(errorsOf(alice, page)).toEqual([]);
+  });
+
+  it('the side panel showing chat A, asked to show chat B (popup "open in side panel"), shows B’s history, not A’s', async () => {
+    page = await openPage(alice, 'sidepanel', page);
+    const idOf = (title: string) =>
+      page.locator(entryOf(title)).getAttribute('data-conversation-id');
+    await page.locator(entryOf('bob')).waitFor();
+    const carolId = await idOf('carol');
+    expect(carolId).not.toBeNull();
+    await page.locator(entryOf('bob')).click();
+    const bobLog = page.getByRole('log', { name: 'Messages with bob' });
+    await bobLog.locator('.bubble').filter({ hasText: 'hello bob' }).waitFor();
+    // The popup's button calls setFocus after opening the panel; the panel follows the event.
+    const result = await callWorker(page, 'setFocus', { conversationId: carolId ?? '' });
+    expect(result.ok).toBe(true);
+    const carolLog = page.getByRole('log', { name: 'Messages with carol' });
+    await carolLog.locator('.bubble').filter({ hasText: 'hello carol' }).waitFor();
+    await eventually(() => page.locator('.bubble').allTextContents()).not.toContainEqual(
+      expect.stringContaining('hello bob'),
+    );
+    expect(await page.locator('.bubble', { hasText: 'see you at eight' }).count()).toBe(0);
     expect(errorsOf(alice, page)).toEqual([]);
   });
 });

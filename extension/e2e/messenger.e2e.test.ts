@@ -323,7 +323,8 @@ describe('Parley between two browsers, through a real relay', () => {
     await panel.getByText('Verified', { exact: true }).waitFor();
     await shot(panel, 'messenger-sidepanel-contact');
     await panel.getByRole('button', { name: 'Back to the conversation' }).click();
-    await panel.getByText('Verified contact').waitFor();
+    // The header's subtitle (the visible text, not the button's sr-only name).
+    await panel.locator('.chat-head__sub', { hasText: 'Verified contact' }).waitFor();
     await panel.mouse.move(3, 320);
     await panel.emulateMedia({ colorScheme: 'dark' });
     await shot(panel, 'messenger-sidepanel-chat-dark');

@@ -137,8 +137,11 @@ describe('UI preview in Chromium', () => {
         .click();
       await visible(page, 'Members');
       const members = page.getByRole('list', { name: 'Members' }).getByRole('listitem');
-      await expect.poll(() => members.count()).toBe(4);
+      await expect.poll(() => members.count()).toBe(3);
       expect(await members.first().textContent()).toContain('@sam (you)Owner');
+      // dmitri was added but has not joined yet: listed under Invited, not Members.
+      const invited = page.getByRole('list', { name: 'Invited' }).getByRole('listitem');
+      expect(await invited.allTextContents()).toEqual([expect.stringContaining('@dmitri')]);
       await page.getByRole('button', { name: 'Manage @carol_m' }).click();
       await visible(page, 'Remove from group', 'button');
       await visible(page, 'Make admin', 'button');

@@ -11,16 +11,7 @@
  *
  * Runs in: pages (Solid).
  */
-import {
-  type Accessor,
-  createEffect,
-  createMemo,
-  createSignal,
-  on,
-  onCleanup,
-  onMount,
-  untrack,
-} from 'solid-js';
+import { type Accessor, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import type { ParleyState } from './app-state.ts';
 import { describeError } from './errors.ts';
 import { isUnread, type UnreadMark, unreadMark } from './history-rows.ts';
