@@ -8,13 +8,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { type AxeViolation, blocking, countByImpact, danglingIdRefs, runAxe } from './axe.ts';
 import {
   addVirtualAuthenticator,
-  CHROMIUM,
   launchBrowser,
   openPage,
   PAGE_VIEWPORTS,
@@ -23,27 +22,15 @@ import {
   screenshot,
   startRelay,
 } from './fixture.ts';
-import { buildPreview, type Preview } from './preview/build-preview.ts';
+import { usePreviewBrowser } from './preview/preview-browser.ts';
 
 type Scheme = 'light' | 'dark';
 const SCHEMES: readonly Scheme[] = ['light', 'dark'];
 
-let preview: Preview;
-let browser: Browser;
+const env = usePreviewBrowser();
 const table: Record<string, { counts: Record<string, number>; blocking: string[] }> = {};
 
-beforeAll(async () => {
-  preview = await buildPreview();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await preview?.close();
+afterAll(() => {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'axe-counts.json'), `${JSON.stringify(table, null, 2)}\n`);
 });
@@ -139,12 +126,14 @@ describe('axe-core on every view (UI preview)', () => {
   for (const view of VIEWS) {
     for (const scheme of SCHEMES) {
       it(`${view.name} (${scheme})`, async () => {
-        const page = await browser.newPage({
+        const page = await env.browser.newPage({
           viewport: PAGE_VIEWPORTS[view.variant],
           colorScheme: scheme,
         });
         try {
-          await page.goto(`${preview.url}?variant=${view.variant}&scene=${view.scene ?? 'chat'}`);
+          await page.goto(
+            `${env.preview.url}?variant=${view.variant}&scene=${view.scene ?? 'chat'}`,
+          );
           await view.go(page);
           expect(await audit(page, `${view.name}-${scheme}`)).toEqual([]);
         } finally {
@@ -157,9 +146,9 @@ describe('axe-core on every view (UI preview)', () => {
 
 describe('names a person hears outside the page', () => {
   it('document.title: "(n) Parley" on the list, "alice – Parley" in a chat', async () => {
-    const page = await browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
+    const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
     try {
-      await page.goto(`${preview.url}?variant=sidepanel&scene=chat`);
+      await page.goto(`${env.preview.url}?variant=sidepanel&scene=chat`);
       await listShown(page);
       await expect.poll(() => page.title()).toMatch(/^\(\d+\) Parley$/);
       await openChat(page, /^alice/);

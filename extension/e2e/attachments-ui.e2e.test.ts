@@ -9,36 +9,21 @@
  * blocked type, upload progress). The end-to-end path through the relay is
  * attachments.e2e.test.ts.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, PAGE_VIEWPORTS, screenshot } from './fixture.ts';
-import { buildPreview, type Preview } from './preview/build-preview.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { PAGE_VIEWPORTS, screenshot } from './fixture.ts';
+import { usePreviewBrowser } from './preview/preview-browser.ts';
 
-let preview: Preview;
-let browser: Browser;
-
-beforeAll(async () => {
-  preview = await buildPreview();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await preview?.close();
-});
+const env = usePreviewBrowser();
 
 async function openFiles(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
+  const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${preview.url}?variant=sidepanel&scene=chat`);
+  await page.goto(`${env.preview.url}?variant=sidepanel&scene=chat`);
   await page.getByRole('button', { name: /^dmitri/ }).click();
   return { page, errors };
 }

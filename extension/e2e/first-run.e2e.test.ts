@@ -6,43 +6,27 @@
  *  - an empty handle asks for one ("Enter a handle.") instead of reciting the
  *    rule, on the onboarding page (built extension) and in "Start a chat".
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  CHROMIUM,
   errorsOf,
   launchBrowser,
   openPage,
   PAGE_VIEWPORTS,
   type ParleyBrowser,
 } from './fixture.ts';
-import { buildPreview, type Preview } from './preview/build-preview.ts';
+import { usePreviewBrowser } from './preview/preview-browser.ts';
 
-let preview: Preview;
-let browser: Browser;
-
-beforeAll(async () => {
-  preview = await buildPreview();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await preview?.close();
-});
+const env = usePreviewBrowser();
 
 async function open(variant: 'popup' | 'sidepanel'): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: PAGE_VIEWPORTS[variant] });
+  const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS[variant] });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${preview.url}?variant=${variant}&scene=chat`);
+  await page.goto(`${env.preview.url}?variant=${variant}&scene=chat`);
   return { page, errors };
 }
 

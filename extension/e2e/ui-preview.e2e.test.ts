@@ -5,41 +5,26 @@
  * and checked for the behaviour a person notices: keyboard navigation,
  * virtualised history, the blocking identity-change notice, no console errors.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, PAGE_VIEWPORTS, screenshot } from './fixture.ts';
-import { buildPreview, type Preview } from './preview/build-preview.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { PAGE_VIEWPORTS, screenshot } from './fixture.ts';
+import { usePreviewBrowser } from './preview/preview-browser.ts';
 import { timerValue } from './steps.ts';
 
-let preview: Preview;
-let browser: Browser;
-
-beforeAll(async () => {
-  preview = await buildPreview();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await preview?.close();
-});
+const env = usePreviewBrowser();
 
 async function open(
   variant: 'popup' | 'sidepanel',
   scene = 'chat',
   colorScheme: 'light' | 'dark' = 'light',
 ) {
-  const page = await browser.newPage({ viewport: PAGE_VIEWPORTS[variant], colorScheme });
+  const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS[variant], colorScheme });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${preview.url}?variant=${variant}&scene=${scene}`);
+  await page.goto(`${env.preview.url}?variant=${variant}&scene=${scene}`);
   return { page, errors };
 }
 

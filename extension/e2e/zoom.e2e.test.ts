@@ -6,34 +6,19 @@
  * height from Chrome; the side panel at 200 % is 320 CSS px wide. Each case
  * asserts no horizontal scroll and the key elements inside the viewport.
  */
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, screenshot } from './fixture.ts';
-import { buildPreview, type Preview } from './preview/build-preview.ts';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from './fixture.ts';
+import { usePreviewBrowser } from './preview/preview-browser.ts';
 
-let preview: Preview;
-let browser: Browser;
-
-beforeAll(async () => {
-  preview = await buildPreview();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await preview?.close();
-});
+const env = usePreviewBrowser();
 
 async function open(
   variant: 'popup' | 'sidepanel',
   viewport: { width: number; height: number },
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport, deviceScaleFactor: 2 });
-  await page.goto(`${preview.url}?variant=${variant}&scene=chat`);
+  const page = await env.browser.newPage({ viewport, deviceScaleFactor: 2 });
+  await page.goto(`${env.preview.url}?variant=${variant}&scene=chat`);
   return page;
 }
 
