@@ -27,6 +27,17 @@ export interface S3Settings {
 
 /** Objects deleted in parallel during a sweep or a deletion. */
 const DELETE_CONCURRENCY = 8;
+/**
+ * Attempts per relay-side request (all idempotent: list, delete). S3 asks
+ * clients to retry 500 and 503 with backoff, and a store under parallel
+ * deletes answers them now and then (s3rver did in CI).
+ */
+const ATTEMPTS = 4;
+const BACKOFF_MS = 50;
+
+function transient(status: number): boolean {
+  return status === 429 || status >= 500;
+}
 
 export class S3StoreError extends Error {
   override readonly name = 'S3StoreError';
@@ -37,9 +48,16 @@ export class S3BlobStore implements BlobStore {
   readonly #s: S3Settings;
   readonly #fetch: typeof fetch;
 
-  constructor(settings: S3Settings, fetchImpl: typeof fetch = fetch) {
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    settings: S3Settings,
+    fetchImpl: typeof fetch = fetch,
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
     this.#s = settings;
     this.#fetch = fetchImpl;
+    this.#sleep = sleep;
   }
 
   #url(key: string): URL {
@@ -126,16 +144,29 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** A header-signed request to the store; throws S3StoreError (status only: no secrets, no keys). */
+  /**
+   * A header-signed request to the store, retried with exponential backoff on
+   * 429/5xx and network errors; throws S3StoreError (status only: no secrets, no keys).
+   */
   async #request(method: string, url: URL, what: string): Promise<string> {
-    const signed = await this.#sign(method, url);
-    const response = await this.#fetch(signed.url, { method, headers: signed.headers });
-    const text = await response.text();
-    // Deleting an object that is not there is success in S3 (204); a 404 means the same here.
-    if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
-      throw new S3StoreError(`Object store ${what} failed with HTTP ${response.status}`);
+    let failure = 'a network error';
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) await this.#sleep(BACKOFF_MS * 2 ** (attempt - 1));
+      const signed = await this.#sign(method, new URL(url));
+      let response: Response;
+      try {
+        response = await this.#fetch(signed.url, { method, headers: signed.headers });
+      } catch {
+        failure = 'a network error';
+        continue;
+      }
+      const text = await response.text();
+      // Deleting an object that is not there is success in S3 (204); a 404 means the same here.
+      if (response.ok || (method === 'DELETE' && response.status === 404)) return text;
+      failure = `HTTP ${response.status}`;
+      if (!transient(response.status)) break;
     }
-    return text;
+    throw new S3StoreError(`Object store ${what} failed with ${failure}`);
   }
 }
 
