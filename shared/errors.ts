@@ -182,6 +182,13 @@ export const ClientCode = {
    * is dead after three failed confirmations), `expired`, `declined`, `protocol`.
    */
   LINK_FAILED: 'LINK_FAILED',
+  // Backups (docs/protocol.md, "Backups")
+  /**
+   * A typed recovery key that is not well formed; nothing was derived or sent.
+   * `details.reason`: `length`, `character` (outside the alphabet), `checksum`
+   * (a typo: a changed, swapped or missing character).
+   */
+  RECOVERY_KEY_INVALID: 'RECOVERY_KEY_INVALID',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */
