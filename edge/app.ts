@@ -185,7 +185,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       await perDevice(c, next);
     });
   };
-  // Backups name no account: the signature proves the key, the limit counts per backup id.
+  // Backups name no account: the signature proves the key (the service checks it is the pinned
+  // one), then the limit counts per backup id, as device requests count per device.
   const backupAuth = requireBackupSignature({
     replay: deps.replay,
     audit: deps.audit,
@@ -211,7 +212,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       management: [managerThenLimit],
       'session-or-management': [requireEither(session, managerThenLimit)],
       upload: [requireUploadToken()],
-      backup: [perBackup, backupAuth],
+      backup: [backupAuth, perBackup],
     },
     extra: {
       registerOptions: [ceremonyLimit],

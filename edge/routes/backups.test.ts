@@ -208,4 +208,20 @@ describe('backup store', () => {
     );
     expect(await columns('backup_chunks')).toEqual(['backup_id', 'data', 'idx', 'seq']);
   });
+
+  it('limits requests per backup id and uploads started per IP (429)', async () => {
+    await t.close();
+    t = await startInProcess({
+      RATE_LIMIT_BACKUP_REQUESTS_PER_ID: '4/60',
+      RATE_LIMIT_BACKUP_UPLOADS_PER_IP: '2/60',
+    });
+    const a = await client(10);
+    await a.relay.upload(1, pieces(bytes(10, 1))); // start, chunk, complete
+    await a.relay.list();
+    expect(await codeOf(a.relay.list())).toBe(ErrorCode.RATE_LIMITED);
+    const b = await client(11);
+    await b.relay.upload(1, pieces(bytes(10, 1)));
+    const c = await client(12);
+    expect(await codeOf(c.relay.upload(1, pieces(bytes(10, 1))))).toBe(ErrorCode.RATE_LIMITED);
+  });
 });
