@@ -10,11 +10,10 @@
  * takes those as `frames` and `importFrames`.
  */
 import { openArchive, sealArchive } from '../../archive/archive.ts';
-import { archiveDamaged } from '../../archive/errors.ts';
-import type { ArchiveHeader } from '../../archive/header.ts';
 import type { Bytes } from '../../bytes.ts';
 import type { SigningKeyPair } from '../../crypto/ed25519.ts';
 import type { BackupArchiveAccess, SignedSnapshotHeader } from './backups.ts';
+import { backupHeaderOf } from './snapshot-header.ts';
 
 export interface ArchiveAccessDeps {
   /** The account identity: its private key signs headers, its public key checks them. */
@@ -27,12 +26,6 @@ export interface ArchiveAccessDeps {
   readonly frames?: () => AsyncIterable<Uint8Array>;
   /** Writes a verified snapshot's frames into this client. */
   readonly importFrames?: (frames: readonly Bytes[], header: SignedSnapshotHeader) => Promise<void>;
-}
-
-function signed(header: ArchiveHeader): SignedSnapshotHeader {
-  // A transfer archive under the same root would be a replay into the wrong place.
-  if (header.kind !== 'backup') throw archiveDamaged('not a backup archive');
-  return { seq: header.seq, createdAt: header.createdAt };
 }
 
 export function archiveAccess(deps: ArchiveAccessDeps): BackupArchiveAccess {
@@ -51,19 +44,19 @@ export function archiveAccess(deps: ArchiveAccessDeps): BackupArchiveAccess {
         frames: deps.frames(),
       });
     },
-    async readHeader(source, root) {
+    async readHeader(source, root, backupId) {
       const opened = await openArchive(source, {
         root,
         identitySigningKey: deps.identity.publicKey,
       });
-      return signed(opened.header);
+      return backupHeaderOf(opened.header, backupId);
     },
-    async importBackup(source, root) {
+    async importBackup(source, root, backupId) {
       const opened = await openArchive(source, {
         root,
         identitySigningKey: deps.identity.publicKey,
       });
-      const header = signed(opened.header);
+      const header = backupHeaderOf(opened.header, backupId);
       const frames: Bytes[] = [];
       for await (const frame of opened.frames) frames.push(frame);
       await deps.importFrames?.(frames, header);

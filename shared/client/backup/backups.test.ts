@@ -43,10 +43,10 @@ describe('backups with the recovery key', () => {
   let requests: string[];
   let imported: (readonly Bytes[])[];
 
-  async function deps(content: Bytes[] = []): Promise<Backups> {
+  async function deps(content: Bytes[] = [], accountId = ACCOUNT): Promise<Backups> {
     const identity = await signingKeyPairFromPrivate(new Uint8Array(32).fill(5));
     return createBackups({
-      accountId: ACCOUNT,
+      accountId,
       relayUrl: 'http://relay.test',
       fetch: (input, init) => {
         requests.push(`${init?.method ?? 'GET'} ${new URL(input).pathname}`);
@@ -185,6 +185,29 @@ describe('backups with the recovery key', () => {
       sql: 'UPDATE backup_chunks SET data = ? WHERE idx = ?',
       args: [data, last],
     });
+    expect(await codeOf(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
+    expect(imported).toEqual([]);
+  });
+
+  it("B3: a snapshot the same recovery key made for another account is DAMAGED, not listed as this one's", async () => {
+    const d = await deps(messages(5, 'mine'));
+    await d.createBackup({ recoveryKey: RK });
+    const other = await deps(messages(5, 'other account'), '00000000-0000-4000-8000-000000000001');
+    t.setNow(t.now() + 1000);
+    await other.createBackup({ recoveryKey: RK });
+    const ids = await t.relay.database.db.$client.execute(
+      'SELECT id FROM backups ORDER BY created_at',
+    );
+    const [mine, theirs] = ids.rows.map((r) => String(r.id));
+    // The relay serves the other account's snapshot (same backup key, so the key check passes).
+    await sql(`DELETE FROM backup_chunks WHERE backup_id = '${mine}'`);
+    await sql(
+      `INSERT INTO backup_chunks SELECT '${mine}', 1, idx, data FROM backup_chunks WHERE backup_id = '${theirs}'`,
+    );
+    await sql(
+      `UPDATE backup_snapshots SET (size, chunks) = (SELECT size, chunks FROM backup_snapshots WHERE backup_id = '${theirs}') WHERE backup_id = '${mine}'`,
+    );
+    expect(await codeOf(d.listBackups(RK))).toBe(ErrorCode.ARCHIVE_DAMAGED);
     expect(await codeOf(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
     expect(imported).toEqual([]);
   });

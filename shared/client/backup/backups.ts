@@ -31,10 +31,21 @@ export interface BackupArchiveAccess {
     readonly seq: number;
     readonly backupId: Uint8Array;
   }): AsyncIterable<Uint8Array>;
-  /** The signed header only: reads no more of `source` than the header. */
-  readHeader(source: AsyncIterable<Uint8Array>, root: Uint8Array): Promise<SignedSnapshotHeader>;
+  /**
+   * The signed header only (reads no more of `source`); a header of another
+   * kind or backup id is ARCHIVE_DAMAGED (snapshot-header.ts).
+   */
+  readHeader(
+    source: AsyncIterable<Uint8Array>,
+    root: Uint8Array,
+    backupId: Uint8Array,
+  ): Promise<SignedSnapshotHeader>;
   /** Checks and imports the whole archive (ARCHIVE_WRONG_KEY / ARCHIVE_DAMAGED; nothing imported on either). */
-  importBackup(source: AsyncIterable<Uint8Array>, root: Uint8Array): Promise<SignedSnapshotHeader>;
+  importBackup(
+    source: AsyncIterable<Uint8Array>,
+    root: Uint8Array,
+    backupId: Uint8Array,
+  ): Promise<SignedSnapshotHeader>;
 }
 
 export interface BackupDeps {
@@ -114,7 +125,11 @@ function listBackups(deps: BackupDeps, recoveryKey: string): Promise<BackupSnaps
     const listed = await relay.list();
     const shown: Omit<BackupSnapshot, 'latest'>[] = [];
     for (const info of listed) {
-      const header = await deps.archive.readHeader(relay.download(info), keys.backupKey);
+      const header = await deps.archive.readHeader(
+        relay.download(info),
+        keys.backupKey,
+        keys.backupId,
+      );
       shown.push({ ...header, relaySeq: info.seq, size: info.size, storedAt: info.storedAt });
     }
     shown.sort((a, b) => b.seq - a.seq);
@@ -134,7 +149,7 @@ function restoreBackup(
   return withKeys(deps, recoveryKey, async (keys, relay) => {
     const info = (await relay.list()).find((s) => s.seq === seq);
     if (info === undefined) return Promise.reject(snapshotGone(seq));
-    return deps.archive.importBackup(relay.download(info), keys.backupKey);
+    return deps.archive.importBackup(relay.download(info), keys.backupKey, keys.backupId);
   });
 }
 

@@ -5,19 +5,10 @@
  * all or nothing. Reading a snapshot's signed header alone (for the list)
  * opens the archive with the account identity's public key.
  */
-
 import { openArchive } from '../../archive/archive.ts';
-import { archiveDamaged } from '../../archive/errors.ts';
-import type { ArchiveHeader } from '../../archive/header.ts';
 import type { ClientArchiveApi } from '../archive/archive-api.ts';
-import type { BackupArchiveAccess, SignedSnapshotHeader } from './backups.ts';
-
-function signed(header: ArchiveHeader): SignedSnapshotHeader {
-  // A transfer archive is never sealed under the backup key; on import this is
-  // checked after the merge (client.archive.import does not hand out the header first).
-  if (header.kind !== 'backup') throw archiveDamaged('not a backup archive');
-  return { seq: header.seq, createdAt: header.createdAt };
-}
+import type { BackupArchiveAccess } from './backups.ts';
+import { backupHeaderOf } from './snapshot-header.ts';
 
 export function clientArchiveAccess(
   archive: ClientArchiveApi,
@@ -26,11 +17,13 @@ export function clientArchiveAccess(
   return {
     exportBackup: ({ root, seq, backupId }) =>
       archive.export({ kind: 'backup', root, history: true, seq, backupId }),
-    async readHeader(source, root) {
-      return signed((await openArchive(source, { root, identitySigningKey })).header);
+    async readHeader(source, root, backupId) {
+      const { header } = await openArchive(source, { root, identitySigningKey });
+      return backupHeaderOf(header, backupId);
     },
-    async importBackup(source, root) {
-      return signed((await archive.import(source, root)).header);
+    async importBackup(source, root, backupId) {
+      // Checked after the merge: client.archive.import does not hand out the header first.
+      return backupHeaderOf((await archive.import(source, root)).header, backupId);
     },
   };
 }
