@@ -3,7 +3,7 @@
  * account's frames under the backup key, read a snapshot's signed header
  * alone, and open a whole snapshot. Importing is all or nothing: the frames
  * are handed on only after the archive verified to its end, so a damaged
- * snapshot imports nothing (docs/protocol.md, "Archive").
+ * snapshot imports nothing (shared/archive/archive.ts).
  *
  * The client core's `archive.export/import` (what frames an account is made
  * of, and writing them into a store) is the archive layer's job; this adapter

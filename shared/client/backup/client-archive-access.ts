@@ -1,6 +1,6 @@
 /**
  * The backup flows over the client core's own archive API (`client.archive`,
- * docs/client.md "Archives"): export seals this account's snapshot with its
+ * shared/client/archive/archive-api.ts): export seals this account's snapshot with its
  * history under the backup key; import verifies it to the end and merges it,
  * all or nothing. Reading a snapshot's signed header alone (for the list)
  * opens the archive with the account identity's public key.
