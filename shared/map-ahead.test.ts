@@ -135,6 +135,37 @@ describe('mapAhead', () => {
     await expect(already).rejects.toThrow('closed');
   });
 
+  it('yields a finished item while the source is still slow to give the next', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* source() {
+      yield 1;
+      await gate;
+      yield 2;
+    }
+    const it = mapAhead(source(), 4, async (n) => n * 10)[Symbol.asyncIterator]();
+    expect((await it.next()).value).toBe(10);
+    release();
+    expect((await it.next()).value).toBe(20);
+    expect((await it.next()).done).toBe(true);
+  });
+
+  it('a failing source fails the map after the items it gave', async () => {
+    async function* source() {
+      yield 1;
+      yield 2;
+      throw new Error('file changed');
+    }
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const v of mapAhead(source(), 4, async (n) => n)) got.push(v);
+    })();
+    await expect(done).rejects.toThrow('file changed');
+    expect(got).toEqual([1, 2]);
+  });
+
   it('refuses a limit below 1', async () => {
     await expect(all(mapAhead([1], 0, async () => 1))).rejects.toThrow(RangeError);
   });

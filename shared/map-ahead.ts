@@ -48,24 +48,52 @@ export async function* mapAhead<T, U>(
   const iterator = iteratorOf(source);
   const window: Promise<U>[] = [];
   let started = 0;
-  let exhausted = false;
-  try {
-    for (;;) {
-      while (!exhausted && window.length < limit) {
+  /** 1 while the consumer holds the item just yielded (it counts against the limit). */
+  let lent = 0;
+  let pulling: Promise<void> | undefined;
+  let ended: { error: unknown } | undefined;
+  // Pulls the source in the background, one item at a time, while there is
+  // room: a finished head is yielded without waiting for a slow source.
+  const pump = (): void => {
+    if (pulling !== undefined || ended !== undefined || window.length + lent >= limit) return;
+    pulling = (async () => {
+      try {
         const next = await iterator.next();
-        signal?.throwIfAborted();
+        if (stop.signal.aborted) return;
         if (next.done === true) {
-          exhausted = true;
-          break;
+          ended = { error: undefined };
+          return;
         }
         const running = step(next.value, started++, stop.signal);
         // Reached (and rethrown) in order below, or ignored once the map stopped.
         running.catch(() => undefined);
         window.push(running);
+      } catch (e) {
+        ended = { error: e };
+      } finally {
+        pulling = undefined;
       }
-      const head = window.shift();
-      if (head === undefined) return;
-      yield await head;
+      pump();
+    })();
+  };
+  try {
+    for (;;) {
+      pump();
+      const head = window[0];
+      if (head === undefined) {
+        if (pulling !== undefined) {
+          await pulling;
+          continue;
+        }
+        if (ended?.error !== undefined) throw ended.error;
+        return;
+      }
+      const value = await head;
+      window.shift();
+      lent = 1;
+      yield value;
+      lent = 0;
+      signal?.throwIfAborted();
     }
   } finally {
     stop.abort(signal?.aborted === true ? signal.reason : undefined);

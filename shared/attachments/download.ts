@@ -107,5 +107,10 @@ async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
 /** The file's plaintext, verified as it streams. */
 export function downloadAttachment(options: DownloadOptions): ReadableStream<Uint8Array> {
   const { pointer } = options;
-  return toReadableStream(decryptAttachment(pointer.key, pointer.size, verifiedBlob(options)));
+  // A cancel of the stream aborts the chunk requests in flight, as the caller's signal does.
+  const cancel = new AbortController();
+  const signal =
+    options.signal === undefined ? cancel.signal : AbortSignal.any([options.signal, cancel.signal]);
+  const blob = verifiedBlob({ ...options, signal });
+  return toReadableStream(decryptAttachment(pointer.key, pointer.size, blob), () => cancel.abort());
 }
