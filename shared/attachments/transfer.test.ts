@@ -111,6 +111,19 @@ describe('upload and download', () => {
     expect(equalBytes(await readAll(download(id, resumed)), file)).toBe(true);
   });
 
+  it('keeps several chunk PUTs open, never more than the bound, with progress in order', async () => {
+    const file = systemRandom(400_000);
+    const progress: number[] = [];
+    const { id, options } = prepare(file, { onProgress: (p) => progress.push(p.doneBytes) });
+    relay.putDelayMs = 20;
+    const up = await uploadAttachment(options);
+    expect(relay.maxInFlightPuts).toBeGreaterThan(1);
+    expect(relay.maxInFlightPuts).toBeLessThanOrEqual(CHUNKS_IN_FLIGHT);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(attachmentBlobSize(file.length));
+    expect(equalBytes(up.digest, sha256(relay.blob(id)))).toBe(true);
+  });
+
   it('retries refused and dropped chunk uploads, then succeeds', async () => {
     const file = systemRandom(120_000);
     const { id, options } = prepare(file);

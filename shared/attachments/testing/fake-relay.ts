@@ -41,6 +41,10 @@ export class FakeRelay {
   /** Chunk indexes GET, in arrival order. */
   readonly gets: number[] = [];
   inFlightGets = 0;
+  /** Delay before storing a chunk PUT (so several are open at once). */
+  putDelayMs = 0;
+  inFlightPuts = 0;
+  maxInFlightPuts = 0;
   maxInFlightGets = 0;
   /** Chunk GETs whose connection the client closed before the answer was complete. */
   abortedGets = 0;
@@ -89,6 +93,7 @@ export class FakeRelay {
       req.url ?? '',
     );
     const upload = match === null ? undefined : this.uploads.get(match[1] as string);
+    if (req.method === 'PUT') this.#countPut(res);
     const body = await readBody(req);
     if (match === null || upload === undefined) return error(res, 404, 'NOT_FOUND');
     const [, id, suffix, indexText] = match as unknown as [string, string, string?, string?];
@@ -132,6 +137,12 @@ export class FakeRelay {
     error(res, 404, 'NOT_FOUND');
   }
 
+  #countPut(res: ServerResponse): void {
+    this.inFlightPuts++;
+    this.maxInFlightPuts = Math.max(this.maxInFlightPuts, this.inFlightPuts);
+    res.on('close', () => this.inFlightPuts--);
+  }
+
   /** Lets held chunk GETs answer. */
   releaseGets(): void {
     this.#releaseGets();
@@ -157,7 +168,13 @@ export class FakeRelay {
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(chunk);
   }
 
-  #storeChunk(upload: Upload, index: number, body: Uint8Array, res: ServerResponse): void {
+  async #storeChunk(
+    upload: Upload,
+    index: number,
+    body: Uint8Array,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (this.putDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.putDelayMs));
     this.log.push(`PUT ${index}`);
     const count = Math.ceil(upload.size / upload.chunkBytes);
     const expected =
