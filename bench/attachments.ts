@@ -6,8 +6,10 @@
  * with a device that creates uploads as the background does. For each file
  * size (1 MB, 50 MB, 500 MB; smoke: 1 kB and 200 kB), in one run:
  *  - plain: the file's bytes PUT to the relay chunk by chunk and fetched
- *    back, through the same HTTP module (shared/attachments/relay-http.ts),
- *    no encryption: the floor the relay and loopback set;
+ *    back, through the same HTTP module (shared/attachments/relay-http.ts)
+ *    with the same number of chunk requests in flight (CHUNKS_IN_FLIGHT, via
+ *    mapAhead), no encryption: the floor the relay and loopback set for the
+ *    transport Parley uses;
  *  - parley: `uploadAttachment` (pad, streaming AEAD, SHA-256, chunk PUTs)
  *    and `downloadAttachment` (chunk GETs, digest, AEAD open, unpad).
  * The file is read from disk as a stream and the plaintext is only counted,
@@ -27,7 +29,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RelayProcess } from '../edge/testing/relay-process.ts';
-import { downloadAttachment } from '../shared/attachments/download.ts';
+import { CHUNKS_IN_FLIGHT, downloadAttachment } from '../shared/attachments/download.ts';
 import { attachmentBlobSize } from '../shared/attachments/format.ts';
 import { completeUpload, getChunk, putChunk } from '../shared/attachments/relay-http.ts';
 import {
@@ -35,9 +37,13 @@ import {
   type Uploader,
   uploaderOn,
 } from '../shared/attachments/testing/relay-upload.ts';
-import { uploadAttachment } from '../shared/attachments/upload.ts';
+import {
+  CHUNKS_IN_FLIGHT as PUTS_IN_FLIGHT,
+  uploadAttachment,
+} from '../shared/attachments/upload.ts';
 import { readStream, rechunk } from '../shared/byte-streams.ts';
 import { toBase64Url } from '../shared/bytes.ts';
+import { mapAhead } from '../shared/map-ahead.ts';
 import { round } from './lib/stats.ts';
 import type { Suite, SuiteOptions } from './lib/suite.ts';
 
@@ -100,16 +106,19 @@ async function plainRoundTrip(
   const created = await uploader.create(bytes);
   const endpoint = { relayUrl: relay.url, id: created.id, fetch: deps.fetch };
   const up = await timed(async () => {
-    let index = 0;
-    for await (const chunk of rechunk(fileSource(path), created.chunkBytes)) {
-      await putChunk(endpoint, created.uploadToken, index++, chunk);
-    }
+    const chunks = rechunk(fileSource(path), created.chunkBytes);
+    const put = (chunk: Uint8Array, index: number) =>
+      putChunk(endpoint, created.uploadToken, index, chunk);
+    for await (const _ of mapAhead(chunks, PUTS_IN_FLIGHT, put));
     await completeUpload(endpoint, created.uploadToken);
     return bytes;
   });
   const down = await timed(async () => {
     let got = 0;
-    for (let index = 0; got < bytes; index++) got += (await getChunk(endpoint, index)).length;
+    const count = Math.ceil(bytes / created.chunkBytes);
+    const indexes = Array.from({ length: count }, (_, i) => i);
+    const get = (index: number) => getChunk(endpoint, index);
+    for await (const chunk of mapAhead(indexes, CHUNKS_IN_FLIGHT, get)) got += chunk.length;
     return got;
   });
   return { up, down };

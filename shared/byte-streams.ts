@@ -27,8 +27,16 @@ export async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGene
   }
 }
 
-/** A pull-based ReadableStream over an async iterable (one `next()` per pull: backpressure holds). */
-export function toReadableStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * A pull-based ReadableStream over an async iterable (one `next()` per pull:
+ * backpressure holds). A cancel calls `onCancel` first, which should abort
+ * whatever a pending `next()` waits for: the iterable's `return()` runs only
+ * after that `next()` settled.
+ */
+export function toReadableStream(
+  source: AsyncIterable<Uint8Array>,
+  onCancel?: (reason: unknown) => void,
+): ReadableStream<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -41,6 +49,7 @@ export function toReadableStream(source: AsyncIterable<Uint8Array>): ReadableStr
       }
     },
     async cancel(reason) {
+      onCancel?.(reason);
       await iterator.return?.(reason);
     },
   });

@@ -7,24 +7,24 @@
  * Screenshots: the composer tray, the upload progress, the inline image and
  * the file card.
  *
- * FILE_BYTES is a few MB, not the 50 MB the feature is specified for: this
- * suite runs on a shared two-core machine, and the byte path is the same
- * (chunks of 1 MiB, so a few MB is already several chunks); the benchmark
- * (`npm run bench -- attachments`) measures the large sizes.
+ * FILE_BYTES is the 50 MB the feature is specified for. The files go in by
+ * path (the browser is local), not as buffers through the protocol.
  *
  * Needs the attachment format (shared/attachments/) and the relay's
  * attachment routes: it cannot pass before those are merged.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { errorsOf, launchBrowser, openPage, type ParleyBrowser, startRelay } from './fixture.ts';
 import { eventually, onboard, openConversation, shot, WAIT_MS } from './steps.ts';
 
-/** The test file's size (see the header: a few MB on this machine, not 50 MB). */
-const FILE_BYTES = 4 * 1024 * 1024 + 123;
+/** The test file's size: 50 MB (not a multiple of the 1 MiB chunk). */
+const FILE_BYTES = 50_000_000;
 
 const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
@@ -34,6 +34,7 @@ let bob: ParleyBrowser;
 const tabs: Record<string, Page> = {};
 const file = randomBytes(FILE_BYTES);
 const fileSha = createHash('sha256').update(file).digest('hex');
+const dir = mkdtempSync(join(tmpdir(), 'parley-e2e-att-'));
 
 function tab(name: string): Page {
   const page = tabs[name];
@@ -54,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled([alice?.close(), bob?.close()]);
   await relay?.dispose();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A small PNG made in the page (so the test ships no binary fixture). */
@@ -92,10 +94,11 @@ describe('attachments between two browsers', () => {
   it('Alice sends an image, a file and a voice note while Bob is offline', async () => {
     await bob.context.setOffline(true);
     const page = tab('alice');
-    await page.locator('input[type=file]').setInputFiles([
-      { name: 'green.png', mimeType: 'image/png', buffer: await pngBytes(page) },
-      { name: 'data.bin', mimeType: 'application/octet-stream', buffer: file },
-    ]);
+    const png = join(dir, 'green.png');
+    const data = join(dir, 'data.bin');
+    writeFileSync(png, await pngBytes(page));
+    writeFileSync(data, file);
+    await page.locator('input[type=file]').setInputFiles([png, data]);
     const tray = page.getByRole('list', { name: 'Files to send' });
     await eventually(() => tray.getByRole('listitem').count()).toBe(2);
     await page.getByRole('textbox', { name: 'Caption for green.png' }).fill('a green square');

@@ -1,7 +1,7 @@
 /**
  * Download of one attachment a pointer names (docs/client.md "Attachments"):
- * fetches the relay chunks in order (each retried with backoff), hashes the
- * blob as it arrives, and decrypts it segment by segment. The plaintext
+ * fetches the relay chunks a few at a time (each retried with backoff),
+ * hashes the blob in order as it arrives, and decrypts it segment by segment. The plaintext
  * stream releases a segment only after its AEAD tag verified, and errors
  * with ATTACHMENT_TAMPERED before the final segment when the blob's SHA-256
  * is not the pointer's digest, when it is longer or shorter than the
@@ -10,8 +10,9 @@
  * stream closed without error.
  */
 
-import { readAhead, toReadableStream } from '../byte-streams.ts';
+import { toReadableStream } from '../byte-streams.ts';
 import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
+import { mapAhead } from '../map-ahead.ts';
 import { createBlobDigest } from './digest.ts';
 import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
 import { type AttachmentEndpoint, getChunk } from './relay-http.ts';
@@ -33,32 +34,72 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
   readonly retry?: RetryOptions | undefined;
+  /** Chunk requests at once (default CHUNKS_IN_FLIGHT). */
+  readonly chunksInFlight?: number | undefined;
+}
+
+/**
+ * Relay chunk requests at once. A download holds at most this many chunks
+ * (of chunkBytes, 1 MiB today) plus the one being decrypted.
+ */
+export const CHUNKS_IN_FLIGHT = 4;
+
+function* range(from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield i;
+}
+
+/**
+ * The blob's chunks in order. Chunk 0 comes alone and gives the relay's
+ * chunk size, which says how many chunks to expect; those are then fetched
+ * up to CHUNKS_IN_FLIGHT at once (each retried on its own), so the round
+ * trips overlap each other and the hashing and decryption downstream. A
+ * relay whose chunks do not add up is asked chunk by chunk past that count,
+ * which ends in the typed failures below.
+ */
+async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncGenerator<Bytes> {
+  const { signal, deps, retry } = options;
+  const endpoint: AttachmentEndpoint = {
+    relayUrl: options.relayUrl,
+    id: toBase64Url(options.pointer.id),
+    fetch: deps.fetch,
+  };
+  const load = (index: number, stop?: AbortSignal): Promise<Bytes> =>
+    withRetry(() => getChunk({ ...endpoint, signal: stop }, index), deps, retry, stop);
+  const first = await load(0, signal);
+  const count = first.length === 0 ? 1 : Math.ceil(totalBytes / first.length);
+  const limit = options.chunksInFlight ?? CHUNKS_IN_FLIGHT;
+  // Ours to abort when the consumer stops while a request is pending.
+  const stop = new AbortController();
+  const stopped = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+  const rest = mapAhead(range(1, count), limit, (index, _at, s) => load(index, s), stopped)[
+    Symbol.asyncIterator
+  ]();
+  try {
+    // Asked for before chunk 0 is handed on, so the next requests overlap its decryption.
+    const next = rest.next();
+    next.catch(() => undefined);
+    yield first;
+    for (let item = await next; item.done !== true; item = await rest.next()) yield item.value;
+  } finally {
+    stop.abort();
+    await rest.return(undefined);
+  }
+  for (let index = count; ; index++) yield await load(index, signal);
 }
 
 async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
-  const { pointer, signal } = options;
-  const endpoint: AttachmentEndpoint = {
-    relayUrl: options.relayUrl,
-    id: toBase64Url(pointer.id),
-    fetch: options.deps.fetch,
-    signal,
-  };
+  const { pointer } = options;
   const totalBytes = attachmentBlobSize(pointer.size);
   const hash = await createBlobDigest();
   let doneBytes = 0;
-  for (let index = 0; doneBytes < totalBytes; index++) {
-    const chunk = await withRetry(
-      () => getChunk(endpoint, index),
-      options.deps,
-      options.retry,
-      signal,
-    );
+  for await (const chunk of blobChunks(options, totalBytes)) {
     if (chunk.length === 0) throw tampered('Attachment chunk is empty');
     doneBytes += chunk.length;
     if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');
     hash.update(chunk);
     options.onProgress?.({ doneBytes, totalBytes });
     yield chunk;
+    if (doneBytes === totalBytes) break;
   }
   if (!equalBytes(hash.digest(), pointer.digest)) throw tampered('Attachment digest mismatch');
 }
@@ -66,7 +107,10 @@ async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
 /** The file's plaintext, verified as it streams. */
 export function downloadAttachment(options: DownloadOptions): ReadableStream<Uint8Array> {
   const { pointer } = options;
-  return toReadableStream(
-    decryptAttachment(pointer.key, pointer.size, readAhead(verifiedBlob(options))),
-  );
+  // A cancel of the stream aborts the chunk requests in flight, as the caller's signal does.
+  const cancel = new AbortController();
+  const signal =
+    options.signal === undefined ? cancel.signal : AbortSignal.any([options.signal, cancel.signal]);
+  const blob = verifiedBlob({ ...options, signal });
+  return toReadableStream(decryptAttachment(pointer.key, pointer.size, blob), () => cancel.abort());
 }

@@ -2,13 +2,14 @@
  * Upload of one attachment to an upload the background already created
  * (docs/client.md "Attachments"): asks the relay which chunks it holds,
  * encrypts the file again from its key (identical bytes), PUTs only the
- * missing chunks, each retried with backoff, then completes. Interrupted at
+ * missing chunks, a few at once and each retried with backoff, then
+ * completes (after every PUT succeeded). Interrupted at
  * any point (network, closed page, restarted browser), the same call with
  * the same key resumes where the relay stopped.
  */
 
-import { readAhead } from '../byte-streams.ts';
 import type { Bytes } from '../bytes.ts';
+import { mapAhead } from '../map-ahead.ts';
 import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
 import { type AttachmentEndpoint, completeUpload, putChunk, uploadStatus } from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
@@ -38,7 +39,15 @@ export interface UploadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
   readonly retry?: RetryOptions | undefined;
+  /** Chunk PUTs at once (default CHUNKS_IN_FLIGHT). */
+  readonly chunksInFlight?: number | undefined;
 }
+
+/**
+ * Chunk PUTs at once: the next chunks are encrypted while earlier ones are
+ * on the wire. An upload holds at most this many chunks (of chunkBytes).
+ */
+export const CHUNKS_IN_FLIGHT = 4;
 
 export interface UploadResult {
   readonly key: Bytes;
@@ -72,15 +81,17 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
   );
   const key = options.key ?? newAttachmentKey(deps.random);
   const file = encryptFile(options.source, size, { key, chunkBytes: created.chunkBytes });
-  let index = 0;
-  let doneBytes = 0;
-  for await (const chunk of readAhead(file.chunks)) {
-    signal?.throwIfAborted();
-    const at = index++;
+  const put = async (chunk: Bytes, at: number, stop: AbortSignal): Promise<number> => {
     if (!received.has(at)) {
-      await withRetry(() => putChunk(endpoint, token, at, chunk), deps, retry, signal);
+      const target = { ...endpoint, signal: stop };
+      await withRetry(() => putChunk(target, token, at, chunk), deps, retry, stop);
     }
-    doneBytes += chunk.length;
+    return chunk.length;
+  };
+  const limit = options.chunksInFlight ?? CHUNKS_IN_FLIGHT;
+  let doneBytes = 0;
+  for await (const length of mapAhead(file.chunks, limit, put, signal)) {
+    doneBytes += length;
     options.onProgress?.({ doneBytes, totalBytes: file.blobSize });
   }
   await withRetry(() => completeUpload(endpoint, token), deps, retry, signal);

@@ -25,6 +25,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { type ByteSource, rechunk, splitHead, withLast } from '../byte-streams.ts';
 import { assertBytes, type Bytes, concat, utf8 } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
+import { mapAhead } from '../map-ahead.ts';
 import { AES_KEY_BYTES, GCM_TAG_BYTES, openLarge, sealLarge } from './aead.ts';
 
 export const STREAM_VERSION = 1;
@@ -35,6 +36,12 @@ export const STREAM_HEADER_BYTES = 4 + 1 + 1 + 2 + STREAM_SALT_BYTES + STREAM_NO
 const MAX_SEGMENTS = 2 ** 32;
 const MIN_SEGMENT_LOG2 = 10;
 const MAX_SEGMENT_LOG2 = 24;
+/**
+ * Segments sealed or opened at once: WebCrypto runs them off the calling
+ * thread (Chromium's and Node's crypto workers), so a few in flight keep those
+ * busy while the caller hashes or moves bytes; output order is unchanged.
+ */
+const SEGMENTS_IN_FLIGHT = 4;
 
 /** What a user of the construction fixes once: its magic, its HKDF label, its segment size. */
 export interface StreamAeadFormat {
@@ -194,16 +201,21 @@ export async function* sealStream(
   plaintext: ByteSource,
 ): AsyncGenerator<Bytes> {
   yield cipher.header;
-  let index = 0;
-  for await (const [segment, last] of withLast(rechunk(plaintext, cipher.format.segmentBytes))) {
-    yield await sealSegment(cipher, index++, segment, last);
+  let sealed = 0;
+  const segments = withLast(rechunk(plaintext, cipher.format.segmentBytes));
+  for await (const segment of mapAhead(segments, SEGMENTS_IN_FLIGHT, ([bytes, last], index) =>
+    sealSegment(cipher, index, bytes, last),
+  )) {
+    sealed++;
+    yield segment;
   }
-  if (index === 0) yield await sealSegment(cipher, 0, new Uint8Array(0), true);
+  if (sealed === 0) yield await sealSegment(cipher, 0, new Uint8Array(0), true);
 }
 
 /**
  * Opens a sealed stream (header first), yielding each segment's plaintext
- * only after its tag verified. A stream that ends early, has bytes after the
+ * only after its tag verified, in order (later segments may already be
+ * opening). A stream that ends early, has bytes after the
  * final segment, or was altered anywhere fails with DECRYPT_FAILED at that
  * point; the consumer must discard what it received before the failure.
  */
@@ -216,10 +228,13 @@ export async function* openStream(
   const { head, rest } = await splitHead(sealed, STREAM_HEADER_BYTES);
   if (head.length < STREAM_HEADER_BYTES) throw decryptFailed();
   const cipher = await streamCipher(format, fileKey, decodeStreamHeader(format, head), context);
-  let index = 0;
-  const segments = rechunk(rest, format.segmentBytes + GCM_TAG_BYTES);
-  for await (const [segment, last] of withLast(segments)) {
-    yield await openSegment(cipher, index++, segment, last);
+  let opened = 0;
+  const segments = withLast(rechunk(rest, format.segmentBytes + GCM_TAG_BYTES));
+  for await (const plain of mapAhead(segments, SEGMENTS_IN_FLIGHT, ([bytes, last], index) =>
+    openSegment(cipher, index, bytes, last),
+  )) {
+    opened++;
+    yield plain;
   }
-  if (index === 0) throw decryptFailed();
+  if (opened === 0) throw decryptFailed();
 }

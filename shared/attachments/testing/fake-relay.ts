@@ -32,6 +32,26 @@ export class FakeRelay {
   /** Authorization headers that reached the redirect target (must stay empty). */
   readonly leakedAuth: string[] = [];
   redirectChunks = false;
+  /** Chunk index -> how many more GETs of it answer 503 (retryable). */
+  readonly failingGets = new Map<number, number>();
+  /** Delay before answering a chunk GET, by index (to make answers finish out of order). */
+  getDelayMs: (index: number) => number = () => 0;
+  /** Chunk GETs of this index or later wait until `releaseGets()`. */
+  holdGetsFrom = Number.POSITIVE_INFINITY;
+  /** Chunk indexes GET, in arrival order. */
+  readonly gets: number[] = [];
+  inFlightGets = 0;
+  /** Delay before storing a chunk PUT (so several are open at once). */
+  putDelayMs = 0;
+  inFlightPuts = 0;
+  maxInFlightPuts = 0;
+  maxInFlightGets = 0;
+  /** Chunk GETs whose connection the client closed before the answer was complete. */
+  abortedGets = 0;
+  #releaseGets: () => void = () => undefined;
+  #getsReleased = new Promise<void>((resolve) => {
+    this.#releaseGets = resolve;
+  });
   #relay: Server | undefined;
   #store: Server | undefined;
   url = '';
@@ -46,6 +66,7 @@ export class FakeRelay {
   }
 
   async stop(): Promise<void> {
+    this.#releaseGets();
     for (const server of [this.#relay, this.#store]) {
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
@@ -72,6 +93,7 @@ export class FakeRelay {
       req.url ?? '',
     );
     const upload = match === null ? undefined : this.uploads.get(match[1] as string);
+    if (req.method === 'PUT') this.#countPut(res);
     const body = await readBody(req);
     if (match === null || upload === undefined) return error(res, 404, 'NOT_FOUND');
     const [, id, suffix, indexText] = match as unknown as [string, string, string?, string?];
@@ -95,8 +117,7 @@ export class FakeRelay {
       const chunk = upload.chunks.get(index);
       if (!upload.complete || chunk === undefined) return error(res, 404, 'NOT_FOUND');
       if (this.redirectChunks) return redirect(res, `${this.#storeUrl}/${id}/${index}`);
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(chunk);
-      return;
+      return this.#answerGet(index, chunk, res);
     }
     if (!authorized) return error(res, 401, 'AUTH_FAILED');
     if (req.method === 'GET' && suffix === '/status') {
@@ -116,7 +137,44 @@ export class FakeRelay {
     error(res, 404, 'NOT_FOUND');
   }
 
-  #storeChunk(upload: Upload, index: number, body: Uint8Array, res: ServerResponse): void {
+  #countPut(res: ServerResponse): void {
+    this.inFlightPuts++;
+    this.maxInFlightPuts = Math.max(this.maxInFlightPuts, this.inFlightPuts);
+    res.on('close', () => this.inFlightPuts--);
+  }
+
+  /** Lets held chunk GETs answer. */
+  releaseGets(): void {
+    this.#releaseGets();
+  }
+
+  async #answerGet(index: number, chunk: Uint8Array, res: ServerResponse): Promise<void> {
+    this.gets.push(index);
+    this.inFlightGets++;
+    this.maxInFlightGets = Math.max(this.maxInFlightGets, this.inFlightGets);
+    res.on('close', () => {
+      this.inFlightGets--;
+      if (!res.writableFinished) this.abortedGets++;
+    });
+    const failures = this.failingGets.get(index) ?? 0;
+    if (failures > 0) {
+      this.failingGets.set(index, failures - 1);
+      return error(res, 503, 'SHUTTING_DOWN');
+    }
+    if (index >= this.holdGetsFrom) await this.#getsReleased;
+    const delay = this.getDelayMs(index);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (!res.destroyed)
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(chunk);
+  }
+
+  async #storeChunk(
+    upload: Upload,
+    index: number,
+    body: Uint8Array,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (this.putDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.putDelayMs));
     this.log.push(`PUT ${index}`);
     const count = Math.ceil(upload.size / upload.chunkBytes);
     const expected =
