@@ -211,6 +211,15 @@ describe('archives of a real profile', () => {
     for (const t of [hello, reply, photo, both, later])
       expect(all.filter((x) => x === t)).toHaveLength(1);
 
+    // The imported group works: the new device writes to it (its own sender key, made fresh).
+    const fromNew = uniqueText('from the new device');
+    await newDevice.client.sendText({ conversationId: group, text: fromNew });
+    await seen(bob.client, group, fromNew);
+    await seen(carol.client, group, fromNew);
+    const toNew = uniqueText('from bob to the group');
+    await bob.client.sendText({ conversationId: group, text: toNew });
+    await seen(newDevice.client, group, toNew);
+
     // B5: no session, prekey, sender-key or identity private key bytes in the plaintext.
     const plain = concat(...a.frames);
     for (const { key } of a.frames.slice(1).map(decodeRecordFrame)) {
