@@ -7,13 +7,14 @@ import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { ErrorCode, ParleyError } from '../shared/errors.ts';
-import { ATTACHMENT_CHUNK_BYTES } from '../shared/wire/limits.ts';
+import { ATTACHMENT_CHUNK_BYTES, BACKUP_CHUNK_BYTES } from '../shared/wire/limits.ts';
 import type { PasskeyService } from './auth/passkeys.ts';
 import type { ReplayGuard } from './auth/replay-cache.ts';
 import type { SessionTokens } from './auth/session-token.ts';
 import type { RelayConfig } from './config.ts';
 import type { Database } from './db/open.ts';
 import { requireDevice, requireEither, requireSession } from './http/auth.ts';
+import { requireBackupSignature } from './http/backup-auth.ts';
 import type { AppEnv } from './http/env.ts';
 import { createErrorHandler, respondWithError } from './http/errors.ts';
 import { type MountOptions, mountedRoutes } from './http/mount.ts';
@@ -25,12 +26,14 @@ import type { Logger } from './observability/log.ts';
 import type { RelayMetrics } from './observability/metrics.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backupRoutes } from './routes/backups.ts';
 import { directoryRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/link.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
 import type { AttachmentService } from './services/attachments.ts';
+import type { BackupService } from './services/backups.ts';
 import type { DeviceService } from './services/devices.ts';
 import type { LinkService } from './services/link.ts';
 import type { Hub } from './ws/hub.ts';
@@ -41,6 +44,8 @@ export interface Limiters {
   readonly passkeyPerIp: RateLimiter;
   readonly wsConnectPerIp: RateLimiter;
   readonly attachmentChunksPerIp: RateLimiter;
+  readonly backupRequestsPerId: RateLimiter;
+  readonly backupUploadsPerIp: RateLimiter;
 }
 
 /**
@@ -62,6 +67,7 @@ export interface AppDeps {
   readonly devices: DeviceService;
   readonly attachments: AttachmentService;
   readonly link: LinkService;
+  readonly backups: BackupService;
   readonly tokens: SessionTokens;
   readonly replay: ReplayGuard;
   readonly hub: Hub;
@@ -179,6 +185,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       await perDevice(c, next);
     });
   };
+  // Backups name no account: the signature proves the key (the service checks it is the pinned
+  // one), then the limit counts per backup id, as device requests count per device.
+  const backupAuth = requireBackupSignature({
+    replay: deps.replay,
+    audit: deps.audit,
+    now: deps.now,
+    maxBodyBytes: BACKUP_CHUNK_BYTES,
+  });
+  const perBackup = rateLimit(
+    deps.limiters.backupRequestsPerId,
+    (c) => c.req.param('backupId') ?? '',
+    'backup',
+  );
+  const backupUploads = rateLimit(
+    deps.limiters.backupUploadsPerIp,
+    (c) => c.get('ip'),
+    'backup-upload',
+  );
   const mount: MountOptions = {
     auth: {
       none: [],
@@ -188,6 +212,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       management: [managerThenLimit],
       'session-or-management': [requireEither(session, managerThenLimit)],
       upload: [requireUploadToken()],
+      backup: [backupAuth, perBackup],
     },
     extra: {
       registerOptions: [ceremonyLimit],
@@ -201,6 +226,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       linkCreate: [ceremonyLimit],
       linkFind: [ceremonyLimit],
       linkStrike: [ceremonyLimit],
+      backupStart: [backupUploads],
     },
     maxBodyBytes: config.maxBodyBytes,
     maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,
@@ -209,6 +235,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', directoryRoutes(deps.devices, mount));
   app.route('/', attachmentRoutes(deps.attachments, mount));
   app.route('/', linkRoutes(deps.link, mount));
+  app.route('/', backupRoutes(deps.backups, mount));
   app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',

@@ -7,6 +7,9 @@
 import { toHex } from '../shared/bytes.ts';
 import {
   AUTH_TIMEOUT_MS,
+  BACKUP_CHUNK_BYTES,
+  BACKUP_DEFAULT_MAX_BYTES,
+  BACKUP_MAX_BYTES,
   FRAME_ERROR_BUDGET,
   IDLE_TIMEOUT_MS,
   MESSAGE_RETENTION_MS,
@@ -55,6 +58,10 @@ export interface RateLimitConfig {
   readonly sendBytesPerDevice: RateLimit;
   /** Stored sends per (sender account, recipient account): the relay cannot tell contacts apart. */
   readonly sendsPerRecipient: RateLimit;
+  /** Backup requests of any route, per backup id (docs/relay.md, "Backups"). */
+  readonly backupRequestsPerId: RateLimit;
+  /** Snapshot uploads started, per client IP: what bounds new backup ids. */
+  readonly backupUploadsPerIp: RateLimit;
 }
 
 /** Storage caps of the delivery queue (docs/relay.md, "Limits and abuse"). */
@@ -119,6 +126,8 @@ export interface RelayConfig {
   readonly queueLimits: QueueLimits;
   /** Attachment limits, retention and where the ciphertext is stored (docs/relay.md, "Attachments"). */
   readonly attachments: AttachmentConfig;
+  /** The largest backup snapshot stored (docs/relay.md, "Backups"). */
+  readonly backupMaxBytes: number;
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
@@ -340,6 +349,16 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
         limit: 600,
         windowMs: 600_000,
       }),
+      backupRequestsPerId: rate(
+        env,
+        'RATE_LIMIT_BACKUP_REQUESTS_PER_ID',
+        RATE_LIMITS.backupRequestsPerId,
+      ),
+      backupUploadsPerIp: rate(
+        env,
+        'RATE_LIMIT_BACKUP_UPLOADS_PER_IP',
+        RATE_LIMITS.backupUploadsPerIp,
+      ),
     },
     queueLimits: {
       maxPerDevice: int(env, 'QUEUE_MAX_PER_DEVICE', 10_000, 1, 10_000_000),
@@ -347,6 +366,13 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
       maxDatabaseBytes: int(env, 'DB_MAX_MB', 4096, 0, 2 ** 30) * MiB,
     },
     attachments: parseAttachmentConfig(env),
+    backupMaxBytes: int(
+      env,
+      'BACKUP_MAX_BYTES',
+      BACKUP_DEFAULT_MAX_BYTES,
+      BACKUP_CHUNK_BYTES,
+      BACKUP_MAX_BYTES,
+    ),
     redisUrl,
     upstashRestUrl,
     upstashRestToken: optional(env, 'UPSTASH_REDIS_REST_TOKEN'),

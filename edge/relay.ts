@@ -29,6 +29,7 @@ import type { Logger } from './observability/log.ts';
 import { RelayMetrics } from './observability/metrics.ts';
 import type { UpgradeWebSocket } from './routes/ws.ts';
 import { AttachmentService, type AttachmentServiceDeps } from './services/attachments.ts';
+import { BackupService } from './services/backups.ts';
 import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { LinkService } from './services/link.ts';
@@ -191,6 +192,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     devices,
     attachments,
     link: new LinkService({ db: database.db, now, random }),
+    backups: new BackupService({ db: database.db, now, maxBytes: config.backupMaxBytes }),
     tokens,
     replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,
@@ -200,6 +202,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
       wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
       attachmentChunksPerIp: limiter('attachment-chunks', limits.attachmentChunksPerIp),
+      backupRequestsPerId: limiter('backup-requests', limits.backupRequestsPerId),
+      backupUploadsPerIp: limiter('backup-uploads', limits.backupUploadsPerIp),
     },
     audit,
     log,

@@ -193,6 +193,13 @@ export const ClientCode = {
   ARCHIVE_DAMAGED: 'ARCHIVE_DAMAGED',
   /** Not a Parley archive, or one of a format version this build does not read. */
   ARCHIVE_UNSUPPORTED: 'ARCHIVE_UNSUPPORTED',
+  // Backups (docs/protocol.md, "Backups")
+  /**
+   * A typed recovery key that is not well formed; nothing was derived or sent.
+   * `details.reason`: `length`, `character` (outside the alphabet), `checksum`
+   * (a typo: a changed, swapped or missing character).
+   */
+  RECOVERY_KEY_INVALID: 'RECOVERY_KEY_INVALID',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */

@@ -4,6 +4,7 @@
  */
 import {
   blob,
+  foreignKey,
   index,
   integer,
   primaryKey,
@@ -304,4 +305,52 @@ export const linkMessages = sqliteTable(
     body: bytes('body').notNull(),
   },
   (t) => [primaryKey({ columns: [t.rendezvousId, t.side, t.seq] })],
+);
+
+/**
+ * Encrypted backups (docs/relay.md, "Backups"): addressed by a backup id the
+ * relay cannot link to any account, owned by whoever holds the auth key
+ * pinned at the first upload. No account column on purpose.
+ */
+export const backups = sqliteTable('backups', {
+  /** 16 bytes derived from the backup key, base64url. */
+  id: text('id').primaryKey(),
+  /** The Ed25519 auth public key pinned by the first upload (trust on first use). */
+  authKey: bytes('auth_key').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Snapshots of a backup: at most two complete ones and one unfinished upload. */
+export const backupSnapshots = sqliteTable(
+  'backup_snapshots',
+  {
+    backupId: text('backup_id')
+      .notNull()
+      .references(() => backups.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    complete: integer('complete', { mode: 'boolean' }).notNull().default(false),
+    size: integer('size').notNull().default(0),
+    chunks: integer('chunks').notNull().default(0),
+    startedAt: integer('started_at').notNull(),
+    storedAt: integer('stored_at'),
+  },
+  (t) => [primaryKey({ columns: [t.backupId, t.seq] })],
+);
+
+/** The snapshots' ciphertext, chunk by chunk (chunk rows, like the libSQL attachment store). */
+export const backupChunks = sqliteTable(
+  'backup_chunks',
+  {
+    backupId: text('backup_id').notNull(),
+    seq: integer('seq').notNull(),
+    index: integer('idx').notNull(),
+    data: bytes('data').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.backupId, t.seq, t.index] }),
+    foreignKey({
+      columns: [t.backupId, t.seq],
+      foreignColumns: [backupSnapshots.backupId, backupSnapshots.seq],
+    }).onDelete('cascade'),
+  ],
 );

@@ -13,5 +13,7 @@ export const AuthFailure = {
   SIGNATURE: 'signature',
   UNKNOWN_DEVICE: 'unknown-device',
   TIMEOUT: 'timeout',
+  /** A backup request signed by a key other than the one pinned to its backup id. */
+  BACKUP_KEY: 'backup-key',
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];

@@ -8,6 +8,8 @@ export interface AppEnv {
     deviceId: number | undefined;
     /** Set by requireUploadToken: the bearer token of an attachment upload (checked by the service). */
     uploadToken: string | undefined;
+    /** Set by requireBackupSignature: the auth public key that signed (the service checks it is pinned). */
+    backupKey: Uint8Array | undefined;
     /** The request body, read once under the route's cap (body-limit.ts). */
     body: Uint8Array<ArrayBuffer> | undefined;
   };

@@ -14,7 +14,8 @@ export type AuthKind =
   | 'device-request'
   | 'management-request'
   | 'ws-auth'
-  | 'ws-unlock';
+  | 'ws-unlock'
+  | 'backup-request';
 
 export interface AuthFailure {
   readonly kind: AuthKind;

@@ -22,6 +22,7 @@ const SECURITY: Record<RouteSpec['auth'], object[] | undefined> = {
   management: [{ management: [] }],
   'session-or-management': [{ session: [] }, { management: [] }],
   upload: [{ upload: [] }],
+  backup: [{ backup: [] }],
 };
 
 const ALSO: Record<206 | 307, object> = {
@@ -147,6 +148,13 @@ export function buildOpenApiDocument(mounted: ReadonlySet<string>): object {
           type: 'http',
           scheme: 'bearer',
           description: 'The uploadToken from POST /v1/attachments (that upload only)',
+        },
+        backup: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            'Parley-Backup key=…, ts=…, sig=… signed by the backup auth key pinned to the backup id (shared/wire/backup-request.ts)',
         },
         management: {
           type: 'apiKey',

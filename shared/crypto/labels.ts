@@ -42,6 +42,14 @@ export const Label = {
   LINK_CONFIRM_NEW: 'PARLEY-LINK-v1 confirm-new',
   LINK_CONFIRM_EXISTING: 'PARLEY-LINK-v1 confirm-existing',
   LINK_CHECK: 'PARLEY-LINK-v1 check',
+  /**
+   * Backups (docs/protocol.md, "Backups"): the backup key BK from the
+   * recovery key, and from BK the relay address of the backups and the seed
+   * of the key that authorizes them there.
+   */
+  BACKUP_KEY: 'PARLEY-v1:backup-key',
+  BACKUP_ID: 'PARLEY-v1:backup-id',
+  BACKUP_AUTH: 'PARLEY-v1:backup-auth',
   // Safety numbers (scannable form)
   FINGERPRINT: 'Parley/v1/fingerprint',
 } as const;
@@ -69,6 +77,8 @@ export const SignatureContext = {
   DEVICE_REQUEST: 'Parley/v1/sig/device-request',
   /** Identity-signed REST requests that manage the account (device-request.ts; docs/wire.md, "Authentication"). */
   MANAGEMENT_REQUEST: 'Parley/v1/sig/management-request',
+  /** Requests to the relay's backup store, signed by the backup auth key (docs/wire.md, "Backups"). */
+  BACKUP_REQUEST: 'Parley/v1/sig/backup-request',
   SENDER_KEY_MESSAGE: 'Parley/v1/sig/sender-key-message',
   GROUP_STATE: 'Parley/v1/sig/group-state',
   /** An archive's header, signed by the account identity (shared/archive/header.ts). */

@@ -193,6 +193,24 @@ export const ATTACHMENT_INCOMPLETE_MS = 24 * HOUR;
 export const ATTACHMENT_MAX_CHUNKS = ATTACHMENT_MAX_BYTES / ATTACHMENT_CHUNK_BYTES;
 
 // ---------------------------------------------------------------------------
+// Backups (docs/wire.md, "Backups"): encrypted snapshots addressed by a
+// backup id the relay cannot link to an account, uploaded in 1 MiB chunks.
+
+/** Chunk size of a snapshot upload: every chunk but the last is exactly this long. */
+export const BACKUP_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES;
+/** Largest snapshot a relay stores unless configured (BACKUP_MAX_BYTES). */
+export const BACKUP_DEFAULT_MAX_BYTES = 100 * MiB;
+/** Protocol ceiling of one snapshot (schemas, chunk indexes). */
+export const BACKUP_MAX_BYTES = 1024 * MiB;
+export const BACKUP_MAX_CHUNKS = BACKUP_MAX_BYTES / BACKUP_CHUNK_BYTES;
+/** Complete snapshots kept per backup id: completing another deletes the oldest. */
+export const BACKUP_SNAPSHOTS_KEPT = 2;
+/** Bytes of a backup id (docs/protocol.md, "Backups"). */
+export const BACKUP_ID_BYTES = 16;
+/** Snapshot sequence numbers: 1 .. 2^53 - 1. */
+export const BACKUP_SEQ_MAX = Number.MAX_SAFE_INTEGER;
+
+// ---------------------------------------------------------------------------
 // Rate limits: defaults for the relay (configurable there). Counted per key
 // in a fixed or sliding window; exceeding answers 429 + Retry-After on HTTP
 // and an `error` frame with RATE_LIMITED and retryAfterMs on the socket.
@@ -221,6 +239,10 @@ export const RATE_LIMITS = {
   attachmentBytesPerAccount: { limit: 4 * 1024 * MiB, windowMs: DAY },
   /** Attachment chunk PUTs and GETs and info reads, per client IP: 1 MiB chunks, ~100 MiB/s. */
   attachmentChunksPerIp: { limit: 6000, windowMs: MINUTE },
+  /** Backup requests (any route), per backup id: a 100 MiB snapshot is ~100 chunk PUTs. */
+  backupRequestsPerId: { limit: 1000, windowMs: HOUR },
+  /** Snapshot uploads started, per client IP: each new backup id can hold up to 3 snapshots. */
+  backupUploadsPerIp: { limit: 20, windowMs: HOUR },
 } as const satisfies Record<string, RateLimit>;
 
 // ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
  *   either   session or device
  *   session-or-management  session or identity key
  *   upload   `Authorization: Bearer <uploadToken>` from attachmentCreate
+ *   backup   `Authorization: Parley-Backup ...`, signed by a backup auth key (backup-request.ts)
  */
 import type * as v from 'valibot';
 import { ErrorCode, fail } from '../errors.ts';
@@ -31,6 +32,12 @@ import {
   RequestOptionsResponseSchema,
   SessionResponseSchema,
 } from './rest-auth.ts';
+import {
+  SnapshotInfoSchema,
+  SnapshotListResponseSchema,
+  SnapshotStartRequestSchema,
+  SnapshotUploadResponseSchema,
+} from './rest-backups.ts';
 import {
   BlockListResponseSchema,
   DeviceListPublishedResponseSchema,
@@ -58,7 +65,8 @@ import {
  * is locked); `management` = signed by the identity key (only while unlocked;
  * docs/wire.md, "Authentication"); `either` = session token or device key;
  * `session-or-management` = session token or identity key; `upload` = the
- * bearer upload token of one attachment (its chunk, status and complete routes).
+ * bearer upload token of one attachment (its chunk, status and complete routes);
+ * `backup` = signed by the auth key of the backup id in the path (no account).
  */
 export type RouteAuth =
   | 'none'
@@ -67,7 +75,8 @@ export type RouteAuth =
   | 'management'
   | 'either'
   | 'session-or-management'
-  | 'upload';
+  | 'upload'
+  | 'backup';
 export type RouteBody = v.GenericSchema | 'bytes' | null;
 
 export interface RouteSpec {
@@ -371,6 +380,62 @@ export const routes = {
     status: 204,
     response: null,
     summary: 'Delete a rendezvous (linking finished or abandoned)',
+  },
+  backupStart: {
+    method: 'POST',
+    path: '/v1/backups/:backupId/snapshots',
+    auth: 'backup',
+    request: SnapshotStartRequestSchema,
+    status: 201,
+    response: SnapshotUploadResponseSchema,
+    summary:
+      'Start uploading a snapshot (the first one pins the auth key); drops any unfinished upload',
+  },
+  backupChunkPut: {
+    method: 'PUT',
+    path: '/v1/backups/:backupId/snapshots/:seq/chunks/:index',
+    auth: 'backup',
+    request: 'bytes',
+    status: 204,
+    response: null,
+    summary: 'Upload one chunk of an unfinished snapshot; again replaces it (resumable)',
+  },
+  backupComplete: {
+    method: 'POST',
+    path: '/v1/backups/:backupId/snapshots/:seq/complete',
+    auth: 'backup',
+    request: EmptyBodySchema,
+    status: 200,
+    response: SnapshotInfoSchema,
+    summary: 'Finish a snapshot; the relay keeps the two with the highest seq',
+  },
+  backupList: {
+    method: 'GET',
+    path: '/v1/backups/:backupId/snapshots',
+    auth: 'backup',
+    request: null,
+    status: 200,
+    response: SnapshotListResponseSchema,
+    summary: 'The complete snapshots (seq, size, chunks, when stored), highest seq first',
+  },
+  backupChunkGet: {
+    method: 'GET',
+    path: '/v1/backups/:backupId/snapshots/:seq/chunks/:index',
+    auth: 'backup',
+    request: null,
+    status: 200,
+    response: 'bytes',
+    also: [206],
+    summary: 'Download one chunk of a complete snapshot (Range supported)',
+  },
+  backupDelete: {
+    method: 'DELETE',
+    path: '/v1/backups/:backupId',
+    auth: 'backup',
+    request: null,
+    status: 204,
+    response: null,
+    summary: 'Delete every snapshot and the pinned auth key of this backup id',
   },
 } as const satisfies Record<string, RouteSpec>;
 

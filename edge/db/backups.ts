@@ -1,0 +1,178 @@
+/** Backup rows (pinned auth key), their snapshots and the snapshots' chunk rows. */
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import type { Db } from './open.ts';
+import { backupChunks, backupSnapshots, backups } from './schema.ts';
+
+export type SnapshotRow = typeof backupSnapshots.$inferSelect;
+
+function asBytes(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer);
+}
+
+export async function findBackupKey(db: Db, backupId: string): Promise<Uint8Array | undefined> {
+  const row = await db.query.backups.findFirst({ where: eq(backups.id, backupId) });
+  return row === undefined ? undefined : asBytes(row.authKey);
+}
+
+/** Pins `authKey` to a new backup id; a no-op if the id is taken (the caller re-reads). */
+export async function pinBackupKey(
+  db: Db,
+  backupId: string,
+  authKey: Uint8Array,
+  now: number,
+): Promise<void> {
+  await db
+    .insert(backups)
+    .values({ id: backupId, authKey, createdAt: now })
+    .onConflictDoNothing({ target: backups.id });
+}
+
+/**
+ * A new unfinished snapshot `seq`: any other unfinished upload of this backup
+ * and an earlier snapshot with the same seq go first (with their chunks).
+ */
+export async function startSnapshot(
+  db: Db,
+  backupId: string,
+  seq: number,
+  now: number,
+): Promise<void> {
+  const doomed = await db
+    .select({ seq: backupSnapshots.seq })
+    .from(backupSnapshots)
+    .where(
+      and(
+        eq(backupSnapshots.backupId, backupId),
+        sql`(${backupSnapshots.complete} = 0 OR ${backupSnapshots.seq} = ${seq})`,
+      ),
+    );
+  const seqs = doomed.map((r) => r.seq);
+  await db.batch([
+    db
+      .delete(backupChunks)
+      .where(and(eq(backupChunks.backupId, backupId), inArray(backupChunks.seq, seqs))),
+    db
+      .delete(backupSnapshots)
+      .where(and(eq(backupSnapshots.backupId, backupId), inArray(backupSnapshots.seq, seqs))),
+    db.insert(backupSnapshots).values({ backupId, seq, startedAt: now }),
+  ]);
+}
+
+export async function findSnapshot(
+  db: Db,
+  backupId: string,
+  seq: number,
+): Promise<SnapshotRow | undefined> {
+  return db.query.backupSnapshots.findFirst({
+    where: and(eq(backupSnapshots.backupId, backupId), eq(backupSnapshots.seq, seq)),
+  });
+}
+
+/** Inserts or replaces one chunk (uploads are resumable). */
+export async function putSnapshotChunk(
+  db: Db,
+  backupId: string,
+  seq: number,
+  index: number,
+  data: Uint8Array,
+): Promise<void> {
+  await db
+    .insert(backupChunks)
+    .values({ backupId, seq, index, data })
+    .onConflictDoUpdate({
+      target: [backupChunks.backupId, backupChunks.seq, backupChunks.index],
+      set: { data },
+    });
+}
+
+/** index -> stored length of every chunk of a snapshot, ascending. */
+export async function snapshotChunkLengths(
+  db: Db,
+  backupId: string,
+  seq: number,
+): Promise<Map<number, number>> {
+  const rows = await db
+    .select({ index: backupChunks.index, length: sql<number>`length(${backupChunks.data})` })
+    .from(backupChunks)
+    .where(and(eq(backupChunks.backupId, backupId), eq(backupChunks.seq, seq)))
+    .orderBy(asc(backupChunks.index));
+  return new Map(rows.map((r) => [r.index, Number(r.length)]));
+}
+
+/** One chunk, or `length` bytes of it from `start` (SQLite substr counts blob bytes from 1). */
+export async function getSnapshotChunk(
+  db: Db,
+  backupId: string,
+  seq: number,
+  index: number,
+  slice?: { readonly start: number; readonly length: number },
+): Promise<Uint8Array | undefined> {
+  const data =
+    slice === undefined
+      ? backupChunks.data
+      : sql<Uint8Array>`substr(${backupChunks.data}, ${slice.start + 1}, ${slice.length})`;
+  const rows = await db
+    .select({ data })
+    .from(backupChunks)
+    .where(
+      and(
+        eq(backupChunks.backupId, backupId),
+        eq(backupChunks.seq, seq),
+        eq(backupChunks.index, index),
+      ),
+    );
+  const value = rows[0]?.data;
+  return value === undefined || value === null ? undefined : asBytes(value);
+}
+
+/** Marks a snapshot complete, then keeps only the `keep` complete ones with the highest seq. */
+export async function completeSnapshot(
+  db: Db,
+  snapshot: { backupId: string; seq: number; size: number; chunks: number; now: number },
+  keep: number,
+): Promise<void> {
+  const { backupId, seq } = snapshot;
+  await db
+    .update(backupSnapshots)
+    .set({ complete: true, size: snapshot.size, chunks: snapshot.chunks, storedAt: snapshot.now })
+    .where(and(eq(backupSnapshots.backupId, backupId), eq(backupSnapshots.seq, seq)));
+  const kept = (await listSnapshots(db, backupId)).slice(0, keep).map((r) => r.seq);
+  const doomed = await db
+    .select({ seq: backupSnapshots.seq })
+    .from(backupSnapshots)
+    .where(
+      and(
+        eq(backupSnapshots.backupId, backupId),
+        eq(backupSnapshots.complete, true),
+        notInArray(backupSnapshots.seq, kept),
+      ),
+    );
+  const seqs = doomed.map((r) => r.seq);
+  if (seqs.length === 0) return;
+  await db.batch([
+    db
+      .delete(backupChunks)
+      .where(and(eq(backupChunks.backupId, backupId), inArray(backupChunks.seq, seqs))),
+    db
+      .delete(backupSnapshots)
+      .where(and(eq(backupSnapshots.backupId, backupId), inArray(backupSnapshots.seq, seqs))),
+  ]);
+}
+
+/** Complete snapshots, highest seq first. */
+export async function listSnapshots(db: Db, backupId: string): Promise<SnapshotRow[]> {
+  return db
+    .select()
+    .from(backupSnapshots)
+    .where(and(eq(backupSnapshots.backupId, backupId), eq(backupSnapshots.complete, true)))
+    .orderBy(desc(backupSnapshots.seq));
+}
+
+/** Everything of one backup id: chunks, snapshots and the pinned key. */
+export async function deleteBackup(db: Db, backupId: string): Promise<void> {
+  await db.batch([
+    db.delete(backupChunks).where(eq(backupChunks.backupId, backupId)),
+    db.delete(backupSnapshots).where(eq(backupSnapshots.backupId, backupId)),
+    db.delete(backups).where(eq(backups.id, backupId)),
+  ]);
+}

@@ -1,0 +1,26 @@
+// The recovery key and backup key vectors under Deno (the relay's runtime):
+// the same encoding and the same derived keys as under Node.
+import { strictEqual } from 'node:assert/strict';
+import { fromHex, toHex } from '../bytes.ts';
+import { deriveBackupAuthSeed, deriveBackupId, deriveBackupKey, deriveBackupKeys } from './keys.ts';
+import { formatRecoveryKey, parseRecoveryKey } from './recovery-key.ts';
+import keyVectors from './vectors/keys.json' with { type: 'json' };
+import recoveryVectors from './vectors/recovery-key.json' with { type: 'json' };
+
+Deno.test('recovery key vectors under Deno', () => {
+  for (const { key, display } of recoveryVectors.valid) {
+    strictEqual(formatRecoveryKey(fromHex(key)), display);
+    strictEqual(toHex(parseRecoveryKey(display)), key);
+  }
+});
+
+Deno.test('backup key vectors under Deno', async () => {
+  for (const c of keyVectors.cases) {
+    const bk = deriveBackupKey(fromHex(c.recoveryKey));
+    strictEqual(toHex(bk), c.backupKey);
+    strictEqual(toHex(deriveBackupId(bk, c.accountId)), c.backupId);
+    strictEqual(toHex(deriveBackupAuthSeed(bk)), c.authSeed);
+    const keys = await deriveBackupKeys(fromHex(c.recoveryKey), c.accountId);
+    strictEqual(toHex(keys.auth.publicKey), c.authPublicKey);
+  }
+});
