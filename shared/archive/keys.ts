@@ -12,8 +12,8 @@
  * reads the body; it reveals nothing about AK (a separate HKDF output). The
  * stream header is derived rather than random: AK is already unique per
  * archive (fresh header salt), and a derived header makes the sealed bytes a
- * function of (root, header, frames), so an interrupted export can be redone
- * to the same bytes.
+ * function of (root, header, frames) within one runtime, so an interrupted
+ * export redone with the same header gives the same bytes.
  */
 import { assertBytes, type Bytes, utf8 } from '../bytes.ts';
 import { hkdf, hmacSha256 } from '../crypto/kdf.ts';

@@ -72,23 +72,26 @@ async function readAll(
 
 const ClockSchema = v.object({ last: IntField });
 
-/** Stages an imported message with its derived indexes; false if this device has it already. */
-async function stageMessage(batch: Batch, key: string, value: Uint8Array): Promise<boolean> {
+/** Stages an imported message with its derived indexes; its stamp, or undefined if this device has it already. */
+async function stageMessage(
+  batch: Batch,
+  key: string,
+  value: Uint8Array,
+): Promise<number | undefined> {
+  if ((await batch.get(key)) !== undefined) return undefined;
   const message = decodeMessage(value);
-  if ((await batch.get(key)) !== undefined) return false;
   const index = Keys.messageIndex(message.author, message.id);
-  if (message.kind === 'text' && (await batch.get(index)) !== undefined) return false;
+  if (message.kind === 'text' && (await batch.get(index)) !== undefined) return undefined;
   batch.set(key, value);
   if (message.kind === 'text') batch.set(index, new TextEncoder().encode(messageKeyOf(message)));
   stageExpiryIndex(batch, message);
-  return true;
+  return message.stamp;
 }
 
-async function stageClock(batch: Batch, stamps: readonly number[]): Promise<void> {
-  if (stamps.length === 0) return;
+/** Moves the stamp clock to at least `newest` (the newest imported message's stamp). */
+async function stageClock(batch: Batch, newest: number): Promise<void> {
   const raw = await batch.get(Keys.clock);
   const stored = raw === undefined ? 0 : decodeRecord(ClockSchema, raw, 'clock').last;
-  const newest = Math.max(stored, ...stamps);
   if (newest > stored) batch.set(Keys.clock, encodeRecord({ last: newest }));
 }
 
@@ -106,13 +109,16 @@ export async function importSnapshot(
     const batch = new Batch(records);
     let written = 0;
     let skipped = 0;
-    const stamps: number[] = [];
+    let newest = 0;
     for (const [key, value] of incoming) {
       if (isMessageKey(key)) {
-        const staged = await stageMessage(batch, key, value);
-        if (staged) stamps.push(decodeMessage(value).stamp);
-        if (staged) written++;
-        else skipped++;
+        const stamp = await stageMessage(batch, key, value);
+        if (stamp === undefined) {
+          skipped++;
+        } else {
+          newest = Math.max(newest, stamp);
+          written++;
+        }
       } else if ((await batch.get(key)) !== undefined) {
         skipped++;
       } else {
@@ -120,7 +126,7 @@ export async function importSnapshot(
         written++;
       }
     }
-    await stageClock(batch, stamps);
+    await stageClock(batch, newest);
     await batch.commit();
     return { meta, written, skipped };
   });
