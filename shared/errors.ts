@@ -187,6 +187,17 @@ export const ClientCode = {
    * is dead after three failed confirmations), `expired`, `declined`, `protocol`.
    */
   LINK_FAILED: 'LINK_FAILED',
+  // Archives: history transfer and backups (docs/protocol.md "Archive")
+  /** The archive's key check fails: a wrong recovery or transfer key. Nothing of the body was read. */
+  ARCHIVE_WRONG_KEY: 'ARCHIVE_WRONG_KEY',
+  /**
+   * The archive was altered, cut, extended or replayed: a header signature,
+   * segment, frame or record that does not verify. Whatever was received
+   * before the failure must be discarded (an import writes nothing).
+   */
+  ARCHIVE_DAMAGED: 'ARCHIVE_DAMAGED',
+  /** Not a Parley archive, or one of a format version this build does not read. */
+  ARCHIVE_UNSUPPORTED: 'ARCHIVE_UNSUPPORTED',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */

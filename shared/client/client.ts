@@ -16,6 +16,7 @@ import type { Authenticator, DeviceAddress, IdentityExport } from './account/acc
 import { createAccountApi } from './account/account-api.ts';
 import { createSettingsApi } from './account/settings-api.ts';
 import { createUpkeep } from './account/upkeep.ts';
+import { createArchiveApi } from './archive/archive-api.ts';
 import { createContactApi } from './contacts/contact-api.ts';
 import { stageIdentityChangeNotice } from './contacts/identity-notice.ts';
 import { createAttachmentApi } from './conversations/attachment-api.ts';
@@ -220,6 +221,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     outboxSize: async (): Promise<number> => (await records.list(Keys.outbox)).length,
     maintainPrekeys: upkeep.runMaintenance,
     signedDeviceList: upkeep.signedDeviceList,
+    archive: createArchiveApi({ ...host, requireSessions }),
     ...listedDevicesApi(account.api, upkeep.signedDeviceList),
     ...conversations,
     ...messages,

@@ -16,6 +16,7 @@ import type {
 } from './account/account.ts';
 import type { OwnDeviceView } from './account/own-devices.ts';
 import type { Settings } from './account/settings.ts';
+import type { ClientArchiveApi } from './archive/archive-api.ts';
 import type { AttachmentUpload } from './conversations/attachment-api.ts';
 import type { TextInput } from './conversations/outgoing-text.ts';
 import type { PendingUpload } from './conversations/pending-uploads.ts';
@@ -62,6 +63,13 @@ export interface ParleyClient {
    * `ensureSelfListed()` (docs/client.md, "Linked devices").
    */
   readonly signedDeviceList: SignedDeviceListApi;
+
+  /**
+   * Encrypted archives of this account's state (docs/client.md "Archives"):
+   * `export({kind, root, history, seq})` streams a signed, sealed snapshot;
+   * `import(source, root)` verifies one and merges it, all or nothing.
+   */
+  readonly archive: ClientArchiveApi;
 
   // Account
   beginRegistration(input: {

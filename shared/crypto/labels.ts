@@ -20,6 +20,16 @@ export const Label = {
   /** The salt and nonce prefix of an attachment's header, derived from its file key (docs/protocol.md "Attachments"). */
   ATTACHMENT_HEADER: 'Parley/v1/attachment/header',
   BACKUP: 'Parley/v1/backup',
+  /**
+   * The encrypted archive (docs/protocol.md "Archive"): from its 32-byte root
+   * key, the key-check key kc and (with the header's salt) the archive key AK;
+   * from AK, the body's streaming-AEAD key and its stream header. The first two
+   * are the strings of the backup design (PARLEY-v1:…), kept as written there.
+   */
+  ARCHIVE_KEY_CHECK: 'PARLEY-v1:key-check',
+  ARCHIVE: 'PARLEY-v1:archive',
+  ARCHIVE_STREAM: 'Parley/v1/archive/stream',
+  ARCHIVE_STREAM_HEADER: 'Parley/v1/archive/stream-header',
   VAULT: 'Parley/v1/vault',
   DEVICE_LINK: 'Parley/v1/device-link',
   /**
@@ -61,4 +71,6 @@ export const SignatureContext = {
   MANAGEMENT_REQUEST: 'Parley/v1/sig/management-request',
   SENDER_KEY_MESSAGE: 'Parley/v1/sig/sender-key-message',
   GROUP_STATE: 'Parley/v1/sig/group-state',
+  /** An archive's header, signed by the account identity (shared/archive/header.ts). */
+  ARCHIVE_HEADER: 'Parley/v1/sig/archive-header',
 } as const;

@@ -13,7 +13,7 @@ import { decodeRecord, encodeRecord } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
 
-const SettingsSchema = v.object({
+export const SettingsSchema = v.object({
   v: v.literal(1),
   readReceipts: v.boolean(),
   typingIndicators: v.boolean(),

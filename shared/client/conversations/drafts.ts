@@ -18,7 +18,7 @@ import type { RecordStore } from '../store/store.ts';
  */
 export const DRAFT_MAX_CHARS = 65_536;
 
-const DraftSchema = v.object({
+export const DraftSchema = v.object({
   v: v.literal(1),
   text: v.pipe(v.string(), v.maxLength(DRAFT_MAX_CHARS)),
   /** When it was last saved (ms). */

@@ -27,7 +27,7 @@ import type { Batch } from '../store/batch.ts';
 import { BytesField, decodeRecord, encodeRecord } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 
-const HeldSchema = v.object({
+export const HeldSchema = v.object({
   v: v.literal(1),
   list: BytesField,
   /** The other list of the held version, while the fork is unresolved. */

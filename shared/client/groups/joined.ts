@@ -16,7 +16,7 @@ import type { RecordStore } from '../store/store.ts';
 import type { GroupState } from './state.ts';
 import { groupHex } from './store.ts';
 
-const JoinedSchema = v.object({ v: v.literal(1), at: IntField });
+export const JoinedSchema = v.object({ v: v.literal(1), at: IntField });
 
 export type MemberStatus = 'joined' | 'invited';
 

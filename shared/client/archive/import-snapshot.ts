@@ -1,0 +1,127 @@
+/**
+ * Reads a snapshot's frames and merges them into the record store
+ * (docs/protocol.md "Archive", "Import"). All or nothing: every frame is
+ * checked (allowlisted kind, the kind's own schema, a key that agrees with the
+ * value) and staged in memory; only after the archive's stream ended intact is
+ * everything written, in ONE store write. Any failure (a damaged archive, a
+ * record that is not allowed or does not decode) is ARCHIVE_DAMAGED and
+ * leaves the store as it was. Staging in memory bounds an import by the
+ * archive's text history (the format carries attachments as pointers only);
+ * a staging prefix swapped in at the end would lift that, at the cost of a
+ * non-atomic swap.
+ *
+ * Merging: a record already present here wins (this device's newer view:
+ * contacts, groups, conversations and settings it already has); a message is
+ * skipped when this device holds it already, under its key or under its
+ * (author, id) index, so a message that arrives both in the archive and from
+ * the queue shows once. Imported messages get their indexes (msgidx for
+ * texts, expiry for running countdowns) derived here, and the stamp clock
+ * moves past their stamps so later messages sort after them.
+ */
+import * as v from 'valibot';
+import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
+import { decodeMessage, messageKeyOf } from '../conversations/messages.ts';
+import { stageExpiryIndex } from '../disappearing/countdown.ts';
+import { Batch } from '../store/batch.ts';
+import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
+import { Keys } from '../store/storage-keys.ts';
+import type { RecordStore } from '../store/store.ts';
+import { decodeMetaFrame, decodeRecordFrame, type SnapshotMeta } from './snapshot-frames.ts';
+import { isMessageKey, kindOfKey } from './snapshot-kinds.ts';
+
+export interface ImportResult {
+  readonly meta: SnapshotMeta;
+  /** Records written (messages and other kinds, not the derived indexes). */
+  readonly written: number;
+  /** Records skipped because this device already held them. */
+  readonly skipped: number;
+}
+
+function damaged(what: string): ParleyError {
+  return new ParleyError(ErrorCode.ARCHIVE_DAMAGED, `Archive damaged: ${what}`);
+}
+
+/** Validates every frame; returns the meta and the records in archive order. */
+async function readAll(
+  frames: AsyncIterable<Uint8Array>,
+): Promise<{ meta: SnapshotMeta; records: Map<string, Uint8Array> }> {
+  let meta: SnapshotMeta | undefined;
+  const records = new Map<string, Uint8Array>();
+  for await (const frame of frames) {
+    if (meta === undefined) {
+      meta = decodeMetaFrame(frame);
+      continue;
+    }
+    const { key, value } = decodeRecordFrame(frame);
+    const kind = kindOfKey(key);
+    if (kind === undefined) throw damaged('a record of a kind archives never carry');
+    if (kind.history && !meta.history) throw damaged('a message in an archive without history');
+    if (records.has(key)) throw damaged('a record appears twice');
+    try {
+      kind.check(key, value);
+    } catch (e) {
+      if (e instanceof TypeError || isParleyError(e))
+        throw damaged(`an invalid ${kind.name} record`);
+      throw e;
+    }
+    records.set(key, value);
+  }
+  if (meta === undefined) throw damaged('the snapshot header is missing');
+  return { meta, records };
+}
+
+const ClockSchema = v.object({ last: IntField });
+
+/** Stages an imported message with its derived indexes; false if this device has it already. */
+async function stageMessage(batch: Batch, key: string, value: Uint8Array): Promise<boolean> {
+  const message = decodeMessage(value);
+  if ((await batch.get(key)) !== undefined) return false;
+  const index = Keys.messageIndex(message.author, message.id);
+  if (message.kind === 'text' && (await batch.get(index)) !== undefined) return false;
+  batch.set(key, value);
+  if (message.kind === 'text') batch.set(index, new TextEncoder().encode(messageKeyOf(message)));
+  stageExpiryIndex(batch, message);
+  return true;
+}
+
+async function stageClock(batch: Batch, stamps: readonly number[]): Promise<void> {
+  if (stamps.length === 0) return;
+  const raw = await batch.get(Keys.clock);
+  const stored = raw === undefined ? 0 : decodeRecord(ClockSchema, raw, 'clock').last;
+  const newest = Math.max(stored, ...stamps);
+  if (newest > stored) batch.set(Keys.clock, encodeRecord({ last: newest }));
+}
+
+/**
+ * Imports a snapshot. `run` is where the merge runs: the client passes its
+ * serial queue so the merge does not interleave with incoming traffic.
+ */
+export async function importSnapshot(
+  records: RecordStore,
+  frames: AsyncIterable<Uint8Array>,
+  run: <T>(job: () => Promise<T>) => Promise<T> = (job) => job(),
+): Promise<ImportResult> {
+  const { meta, records: incoming } = await readAll(frames);
+  return run(async () => {
+    const batch = new Batch(records);
+    let written = 0;
+    let skipped = 0;
+    const stamps: number[] = [];
+    for (const [key, value] of incoming) {
+      if (isMessageKey(key)) {
+        const staged = await stageMessage(batch, key, value);
+        if (staged) stamps.push(decodeMessage(value).stamp);
+        if (staged) written++;
+        else skipped++;
+      } else if ((await batch.get(key)) !== undefined) {
+        skipped++;
+      } else {
+        batch.set(key, value);
+        written++;
+      }
+    }
+    await stageClock(batch, stamps);
+    await batch.commit();
+    return { meta, written, skipped };
+  });
+}
