@@ -13,6 +13,10 @@ import {
   type LinkedDevice,
 } from '../../shared/client/linking/existing-device.ts';
 import {
+  historyReceiverFor,
+  historySenderFor,
+} from '../../shared/client/linking/history-bindings.ts';
+import {
   type HistoryResult,
   type LinkedAccount,
   type LinkInvitation,
@@ -22,6 +26,9 @@ import { registerLinkedDevice } from '../../shared/client/linking/register-linke
 import { RelayApi } from '../../shared/client/relay/relay-api.ts';
 import { nodeFetch, nodeTimers, TEST_ORIGIN } from '../../shared/client/testing/harness.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
+
+/** Chunk requests of the history blob (shared/attachments/relay-http.ts). */
+const blobFetch = (url: string, init?: RequestInit) => fetch(url, init);
 
 type Out = (line: string, data?: Record<string, unknown>) => void;
 
@@ -89,6 +96,7 @@ export function linkCode(input: LinkCodeInput): Promise<LinkedAccount> {
         deviceName: input.deviceName,
         extractableDeviceKey: true,
       }),
+    historyReceiver: historyReceiverFor(client, blobFetch),
   });
 }
 
@@ -127,15 +135,16 @@ export function linkApprove(input: LinkApproveInput): Promise<LinkedDevice> {
     ensureListed: () => client.signedDeviceList.ensureSelfListed(),
     settings: () => client.getSettings(),
     history: input.history,
+    historySender: historySenderFor(client, blobFetch),
   });
 }
 
 /** `link-code`'s last line: how many records the history brought, or why none. */
 export function describeImportedHistory(history: HistoryResult): string {
   if (history.imported)
-    return `history: ${history.records} records imported (${history.bytes} bytes)`;
+    return `history: ${history.records} records imported (${history.skipped} already here, ${history.bytes} bytes)`;
   const why = {
-    declined: 'the other device sent no history',
+    declined: 'the other device cannot send it',
     failed: 'the other device could not export it',
     unsupported: 'this build cannot import it',
   }[history.reason];
@@ -143,12 +152,13 @@ export function describeImportedHistory(history: HistoryResult): string {
 }
 
 export function describeSentHistory(outcome: HistoryOutcome): string {
-  if (outcome.sent) return `history: sent (${outcome.bytes} bytes)`;
-  return outcome.reason === 'declined' ? 'history: not sent' : 'history: export failed';
+  if (outcome.sent)
+    return `history: sent (${outcome.bytes} bytes${outcome.messages ? '' : ', without messages'})`;
+  return outcome.reason === 'unsupported' ? 'history: not sent' : 'history: export failed';
 }
 
 /** The outcome without its error object (for --json). */
 export function historyFields(outcome: HistoryOutcome): Record<string, unknown> {
-  if (outcome.sent) return { sent: true, bytes: outcome.bytes };
+  if (outcome.sent) return { sent: true, bytes: outcome.bytes, messages: outcome.messages };
   return { sent: false, reason: outcome.reason };
 }

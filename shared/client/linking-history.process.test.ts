@@ -3,11 +3,12 @@
  * through the REAL relay process: the existing device uploads the archive
  * as a transfer blob after the new device registered, the new device
  * downloads it, checks it against the sealed offer, hands it to its importer
- * and ACKs it (the blob is gone: threat L8); "no history" creates no blob; a
+ * and ACKs it (the blob is gone: threat L8); without a sender no blob is made; a
  * blob altered on the relay (threat L7, the relay as adversary) fails with
  * ARCHIVE_DAMAGED and nothing is imported; an interrupted download resumes
  * from the kept offer. The archive bytes are opaque to the transfer, so an
- * opaque stand-in archive is used here.
+ * opaque stand-in archive is used here; linking-history-archive.process.test.ts
+ * runs the real archive (threat L6, "no history").
  */
 import { createClient as createDbClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,8 +189,13 @@ describe('history transfer while linking (real relay)', () => {
       }),
     );
     const linked = await n.done;
-    expect(approved.history).toEqual({ sent: true, bytes: archive.body.length });
-    expect(linked.history).toEqual({ imported: true, records: 7, bytes: archive.body.length });
+    expect(approved.history).toEqual({ sent: true, bytes: archive.body.length, messages: true });
+    expect(linked.history).toEqual({
+      imported: true,
+      records: 7,
+      skipped: 0,
+      bytes: archive.body.length,
+    });
     expect(equalBytes(imported.bytes ?? new Uint8Array(), archive.body)).toBe(true);
     expect(imported.root).toHaveLength(32);
     expect(
@@ -209,25 +215,18 @@ describe('history transfer while linking (real relay)', () => {
     expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
   });
 
-  it('"no history": nothing is uploaded and the new device is told so', async () => {
+  it('without a history sender, nothing is uploaded and the new device is told so', async () => {
     const alice = await user('alice');
-    const archive = standInArchive(1000);
     const client = createClient(nodeClientDeps());
     running.push(client);
     const imported: Imported = {};
     const n = newSide(client, { historyReceiver: receiver(client, imported) });
     const { code } = await n.invitation;
     const before = await transferBlobs();
-    const approved = await approveLink(
-      existingSide(alice, code ?? '', {
-        history: false,
-        historySender: sender(alice, archive.exportArchive),
-      }),
-    );
+    const approved = await approveLink(existingSide(alice, code ?? ''));
     const linked = await n.done;
-    expect(approved.history).toEqual({ sent: false, reason: 'declined' });
+    expect(approved.history).toEqual({ sent: false, reason: 'unsupported' });
     expect(linked.history).toEqual({ imported: false, reason: 'declined' });
-    expect(archive.exported.root).toBeUndefined();
     expect(imported.bytes).toBeUndefined();
     expect(await transferBlobs()).toBe(before);
   });

@@ -66,19 +66,28 @@ export interface ExistingDeviceLinkOptions {
    */
   ensureListed(): Promise<unknown>;
   settings(): Settings;
-  /** Send the account's history to the new device (default true); false is "no history". */
+  /**
+   * Send the messages to the new device (default true). False is "no history":
+   * the archive then carries contacts, groups, conversations and settings only.
+   */
   readonly history?: boolean;
-  /** Exports and uploads the archive (the host binds it to the client); without it, no history. */
+  /**
+   * Exports and uploads the archive (historySenderFor(client)); without it the
+   * new device is told there is none.
+   */
   readonly historySender?: HistorySender;
   /** Upload progress of the history archive, in blob bytes. */
   onHistoryProgress?(progress: TransferProgress): void;
   readonly pollMs?: number;
 }
 
-/** What became of the history: sent (`bytes` of archive), declined by the user, or failed. */
+/**
+ * What became of the history: sent (`bytes` of archive; `messages` false for
+ * "no history"), not sent because this host has no sender, or failed.
+ */
 export type HistoryOutcome =
-  | { readonly sent: true; readonly bytes: number }
-  | { readonly sent: false; readonly reason: 'declined' | 'failed'; readonly error?: unknown };
+  | { readonly sent: true; readonly bytes: number; readonly messages: boolean }
+  | { readonly sent: false; readonly reason: 'unsupported' | 'failed'; readonly error?: unknown };
 
 export interface LinkedDevice {
   readonly deviceId: number;
@@ -161,11 +170,12 @@ async function offerHistory(
   o: ExistingDeviceLinkOptions,
 ): Promise<{ offer: HistoryOffer; outcome: HistoryOutcome }> {
   const sender = o.historySender;
-  if (o.history === false || sender === undefined)
-    return { offer: { none: true }, outcome: { sent: false, reason: 'declined' } };
+  if (sender === undefined)
+    return { offer: { none: true }, outcome: { sent: false, reason: 'unsupported' } };
+  const messages = o.history !== false;
   try {
-    const offer = await sendHistory(sender, o, (p) => o.onHistoryProgress?.(p));
-    return { offer, outcome: { sent: true, bytes: offer.size } };
+    const offer = await sendHistory(sender, messages, o, (p) => o.onHistoryProgress?.(p));
+    return { offer, outcome: { sent: true, bytes: offer.size, messages } };
   } catch (error) {
     return {
       offer: { none: true, failed: true },

@@ -25,7 +25,7 @@ import {
 import { type RetryOptions, withRetry } from '../../attachments/retry.ts';
 import { type Bytes, concat, equalBytes } from '../../bytes.ts';
 import type { Random } from '../../crypto/random.ts';
-import { ErrorCode, ParleyError } from '../../errors.ts';
+import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { Timers } from '../deps.ts';
 import { HISTORY_ROOT_KEY_BYTES, type HistoryArchiveOffer } from './history-offer.ts';
 
@@ -39,8 +39,12 @@ export interface TransferUpload {
 
 /** The existing device's side, bound by the host to its client. */
 export interface HistorySender {
-  /** The account's history sealed under `root` (client.archive.export, kind 'transfer'). */
-  exportArchive(root: Uint8Array): AsyncIterable<Uint8Array>;
+  /**
+   * The account sealed under `root` (client.archive.export, kind 'transfer'):
+   * contacts, groups, conversations and settings, with the messages unless
+   * the user chose "no history" (`messages` false).
+   */
+  exportArchive(root: Uint8Array, messages: boolean): AsyncIterable<Uint8Array>;
   /** Creates the transfer blob (device-signed: createAttachmentUpload(size, 'transfer')). */
   createUpload(size: number): Promise<TransferUpload>;
   readonly fetch: FetchLike;
@@ -49,6 +53,8 @@ export interface HistorySender {
 export interface ImportResult {
   /** Records the archive added (messages, contacts, groups, ...), as the importer counts them. */
   readonly records: number;
+  /** Records this device already held (a message that also came through the queue). */
+  readonly skipped?: number;
 }
 
 /** The new device's side, bound by the host to its (registered, not yet started) client. */
@@ -77,10 +83,8 @@ interface TransferDeps {
 }
 
 /** The archive format's code (shared/archive): a blob the relay altered is a damaged archive. */
-const ARCHIVE_DAMAGED = 'ARCHIVE_DAMAGED';
-
-function damaged(message: string): ParleyError<string> {
-  return new ParleyError<string>(ARCHIVE_DAMAGED, message);
+function damaged(message: string): ParleyError {
+  return new ParleyError(ErrorCode.ARCHIVE_DAMAGED, message);
 }
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Bytes> {
@@ -98,11 +102,12 @@ async function digestOf(bytes: Uint8Array): Promise<Bytes> {
 /** E: exports under a fresh root key, uploads the blob, and returns the offer to seal for N. */
 export async function sendHistory(
   sender: HistorySender,
+  messages: boolean,
   deps: TransferDeps,
   onProgress?: (progress: TransferProgress) => void,
 ): Promise<HistoryArchiveOffer> {
   const root = deps.random(HISTORY_ROOT_KEY_BYTES);
-  const blob = await collect(sender.exportArchive(root));
+  const blob = await collect(sender.exportArchive(root, messages));
   if (blob.length === 0) throw new ParleyError(ErrorCode.BAD_ARGUMENT, 'The archive is empty');
   const digest = await digestOf(blob);
   const upload = await sender.createUpload(blob.length);
@@ -174,8 +179,10 @@ export async function receiveHistory(
     blob = await downloadVerified(receiver, relayUrl, offer, deps, onProgress);
   } catch (error) {
     // Gone or altered: trying again cannot help, so the offer is not kept.
-    const code = error instanceof ParleyError ? error.code : undefined;
-    if (code === ARCHIVE_DAMAGED || code === ErrorCode.ATTACHMENT_EXPIRED)
+    if (
+      isParleyError(error, ErrorCode.ARCHIVE_DAMAGED) ||
+      isParleyError(error, ErrorCode.ATTACHMENT_EXPIRED)
+    )
       await receiver.remember?.(undefined);
     throw error;
   }

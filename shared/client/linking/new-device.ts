@@ -85,12 +85,17 @@ export interface NewDeviceProgress {
 }
 
 /**
- * What came of the history: `records` imported; none because the user chose
- * "no history", the existing device failed to export, or this device has no
- * receiver.
+ * What came of the history: `records` imported (`skipped`: already here);
+ * none because the existing device sent none (`declined`: it has no sender),
+ * failed to export, or this device has no receiver.
  */
 export type HistoryResult =
-  | { readonly imported: true; readonly records: number; readonly bytes: number }
+  | {
+      readonly imported: true;
+      readonly records: number;
+      readonly skipped: number;
+      readonly bytes: number;
+    }
   | { readonly imported: false; readonly reason: 'declined' | 'failed' | 'unsupported' };
 
 export interface LinkedAccount extends AccountInfo {
@@ -162,10 +167,10 @@ async function takeHistory(
   if (receiver === undefined) return { imported: false, reason: 'unsupported' };
   o.onProgress?.({ phase: 'history', doneBytes: 0, totalBytes: offer.size });
   try {
-    const { records } = await receiveHistory(receiver, relayUrl, offer, o, (p) =>
+    const { records, skipped } = await receiveHistory(receiver, relayUrl, offer, o, (p) =>
       o.onProgress?.({ phase: 'history', ...p }),
     );
-    return { imported: true, records, bytes: offer.size };
+    return { imported: true, records, skipped: skipped ?? 0, bytes: offer.size };
   } finally {
     offer.root.fill(0);
   }
