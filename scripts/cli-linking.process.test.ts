@@ -89,13 +89,23 @@ describe('npm run cli -- link-code / link-approve', () => {
     await cli('register', 'link_alice', '--relay', relay.url, '--name', 'laptop', ...alice);
     await cli('register', 'link_bob', '--relay', relay.url, ...bob);
 
+    // History: what Alice's first device holds before linking reaches the new one.
+    await cli('send', 'link_alice', 'before', 'linking', '--json', ...bob);
+    await cli('inbox', '--json', ...alice);
+
     const linking = startLinkCode(alice2Dir);
     const code = await linking.code;
     expect(code).toMatch(/^[1-9A-Z]{4}-[1-9A-Z]{4}-[1-9A-Z]{4}$/);
     const approved = jsonLines(await cli('link-approve', code, '--yes', '--json', ...alice));
-    expect(approved.at(-1)).toMatchObject({ event: 'approved', deviceName: 'headless' });
-    const linked = jsonLines(await linking.done).find((l) => l.event === 'linked');
-    expect(linked).toMatchObject({ handle: 'link_alice', deviceId: approved.at(-1)?.deviceId });
+    const approval = approved.find((l) => l.event === 'approved');
+    expect(approval).toMatchObject({ event: 'approved', deviceName: 'headless' });
+    expect(approved.at(-1)).toMatchObject({ event: 'history', sent: true, messages: true });
+    const newLines = jsonLines(await linking.done);
+    const linked = newLines.find((l) => l.event === 'linked');
+    expect(linked).toMatchObject({ handle: 'link_alice', deviceId: approval?.deviceId });
+    const history = newLines.find((l) => l.event === 'history');
+    expect(history).toMatchObject({ imported: true });
+    expect(history?.records).toBeGreaterThan(0);
 
     // Bob has no session with Alice yet: his first message fetches bundles for every device.
     const sent = JSON.parse(
@@ -107,6 +117,8 @@ describe('npm run cli -- link-code / link-approve', () => {
         (l) => l.event === 'message',
       );
       expect(messages.map((m) => m.text)).toContain('to both devices');
+      // Unread on the first device, so unread in the history the new one imported.
+      expect(messages.map((m) => m.text)).toContain('before linking');
     }
 
     const devices = jsonLines(await cli('devices', '--json', ...alice));

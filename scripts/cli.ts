@@ -7,7 +7,8 @@
  *   npm run cli -- inbox [--mark-read]        fetches what waits on the relay, prints conversations
  *   npm run cli -- whoami | safety <handle>
  *   npm run cli -- link-code [--string]       on a NEW profile: shows a code, waits, joins the account
- *   npm run cli -- link-approve <code> [--yes] on a profile of the account: links the device showing it
+ *   npm run cli -- link-approve <code> [--yes] [--no-history]
+ *                                             on a profile of the account: links the device showing it
  *   npm run cli -- devices | unlink <id>      this account's devices; remove one
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
@@ -36,7 +37,13 @@ import {
   TEST_ORIGIN,
 } from '../shared/client/testing/harness.ts';
 import { isParleyError } from '../shared/errors.ts';
-import { linkApprove, linkCode } from './lib/cli-linking.ts';
+import {
+  describeImportedHistory,
+  describeSentHistory,
+  historyFields,
+  linkApprove,
+  linkCode,
+} from './lib/cli-linking.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
 import { acquireProfileLock } from './lib/profile-lock.ts';
 import { createSeal, isSealed, openSeal, PASSPHRASE_ENV, type Sealer } from './lib/profile-seal.ts';
@@ -53,6 +60,7 @@ const { values, positionals } = parseArgs({
     seal: { type: 'boolean', default: false },
     'mark-read': { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
+    'no-history': { type: 'boolean', default: false },
     string: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '15000' },
   },
@@ -71,7 +79,7 @@ function out(line: string, data?: Record<string, unknown>): void {
 function usage(): never {
   console.error(
     'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>\n' +
-      '                       | link-code [--string] | link-approve <code> [--yes] | devices | unlink <id>> [--relay URL] [--profile DIR] [--json]\n' +
+      '                       | link-code [--string] | link-approve <code> [--yes] [--no-history] | devices | unlink <id>> [--relay URL] [--profile DIR] [--json]\n' +
       '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own\n' +
       '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)',
   );
@@ -421,10 +429,12 @@ async function main(): Promise<void> {
           linkString: values.string,
           out,
         });
+        const { history, ...info } = linked;
         out(
-          `linked to ${linked.handle}: user ${linked.userId}, device ${linked.deviceId}, relay ${linked.relayUrl}`,
-          { event: 'linked', ...linked },
+          `linked to ${info.handle}: user ${info.userId}, device ${info.deviceId}, relay ${info.relayUrl}`,
+          { event: 'linked', ...info },
         );
+        out(describeImportedHistory(history), { event: 'history', ...history });
         return;
       }
       case 'link-approve': {
@@ -440,12 +450,18 @@ async function main(): Promise<void> {
           code,
           authenticator,
           yes: values.yes,
+          history: !values['no-history'],
           out,
         });
         await savePasskeys(authenticator);
         out(`linked device ${linked.deviceId} (${linked.deviceName})`, {
           event: 'approved',
-          ...linked,
+          deviceId: linked.deviceId,
+          deviceName: linked.deviceName,
+        });
+        out(describeSentHistory(linked.history), {
+          event: 'history',
+          ...historyFields(linked.history),
         });
         return;
       }

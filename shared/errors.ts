@@ -89,6 +89,11 @@ export const WireCode = {
   ATTACHMENT_TOO_LARGE: 'ATTACHMENT_TOO_LARGE',
   /** The account's outstanding (stored, unexpired) attachment bytes would pass its quota (507). */
   ATTACHMENT_QUOTA: 'ATTACHMENT_QUOTA',
+  /**
+   * A transfer blob was asked for by an account that gained no device in the
+   * last hour: history goes only to a device that was just linked (403).
+   */
+  TRANSFER_NOT_ALLOWED: 'TRANSFER_NOT_ALLOWED',
   /** A Range header the relay cannot serve (416); details carry the chunk `length`. */
   RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
   INTERNAL: 'INTERNAL',

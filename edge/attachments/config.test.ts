@@ -26,11 +26,21 @@ describe('attachment config', () => {
     expect(parseAttachmentConfig({})).toEqual({
       maxBytes: 100 * MiB,
       retentionDays: 30,
+      transferTtlMs: 3_600_000,
       bytesPerDay: 4096 * MiB,
       outstandingBytes: 10240 * MiB,
       store: 'libsql',
       s3: undefined,
     });
+  });
+
+  it('lets tests shorten the transfer blob TTL, never lengthen it past the hour', () => {
+    expect(parseAttachmentConfig({ ATTACHMENT_TRANSFER_TTL_SECONDS: '2' }).transferTtlMs).toBe(
+      2000,
+    );
+    expect(() => parseAttachmentConfig({ ATTACHMENT_TRANSFER_TTL_SECONDS: '3601' })).toThrow(
+      /ATTACHMENT_TRANSFER_TTL_SECONDS/,
+    );
   });
 
   it('reads the S3 settings, normalising endpoint and prefix', () => {

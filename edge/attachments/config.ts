@@ -8,6 +8,7 @@ import {
   ATTACHMENT_DEFAULT_MAX_BYTES,
   ATTACHMENT_MAX_BYTES,
   ATTACHMENT_RETENTION_MS,
+  TRANSFER_TTL_MS,
 } from '../../shared/wire/limits.ts';
 import { ConfigError, type Env, int, optional, str } from '../config-values.ts';
 import type { S3Settings } from './s3-store.ts';
@@ -25,6 +26,12 @@ export interface AttachmentConfig {
   readonly bytesPerDay: number;
   /** Bytes of unexpired uploads an account may hold at once. */
   readonly outstandingBytes: number;
+  /**
+   * How long a transfer blob lives (docs/relay.md, "Transfer blobs"): 1 h.
+   * `ATTACHMENT_TRANSFER_TTL_SECONDS` shortens it only so process tests can
+   * watch one expire; it cannot be raised past the hour.
+   */
+  readonly transferTtlMs: number;
   readonly store: 'libsql' | 's3';
   /** Set exactly when `store` is `s3`. */
   readonly s3: S3Settings | undefined;
@@ -106,6 +113,14 @@ export function parseAttachmentConfig(env: Env): AttachmentConfig {
     retentionDays: int(env, 'ATTACHMENT_RETENTION_DAYS', ATTACHMENT_RETENTION_MS / DAY_MS, 1, 365),
     bytesPerDay: int(env, 'ATTACHMENT_BYTES_PER_DAY', 4 * GiB, 1, 2 ** 50),
     outstandingBytes: int(env, 'ATTACHMENT_OUTSTANDING_BYTES', 10 * GiB, 1, 2 ** 50),
+    transferTtlMs:
+      int(
+        env,
+        'ATTACHMENT_TRANSFER_TTL_SECONDS',
+        TRANSFER_TTL_MS / 1000,
+        1,
+        TRANSFER_TTL_MS / 1000,
+      ) * 1000,
     store,
     s3: store === 's3' ? s3Settings(env) : undefined,
   };

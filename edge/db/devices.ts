@@ -1,5 +1,5 @@
 /** The device directory: devices, their signed prekeys, one-time prekeys and one-time ML-KEM prekeys. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import { equalBytes } from '../../shared/bytes.ts';
 import { isUniqueViolation } from './accounts.ts';
 import type { Db } from './open.ts';
@@ -409,4 +409,25 @@ export async function listDeviceIds(db: Db, accountId: string): Promise<number[]
     args: [accountId],
   });
   return result.rows.map((row) => Number(row.device_id));
+}
+
+/** True if the account has a device other than `exceptDevice` registered after `since`. */
+export async function hasDeviceAddedSince(
+  db: Db,
+  accountId: string,
+  since: number,
+  exceptDevice: number,
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: devices.deviceId })
+    .from(devices)
+    .where(
+      and(
+        eq(devices.accountId, accountId),
+        ne(devices.deviceId, exceptDevice),
+        gt(devices.createdAt, since),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
 }

@@ -235,7 +235,8 @@ export const blocks = sqliteTable(
  * ciphertext lives in the BlobStore (edge/attachments/): chunk rows below, or
  * objects in an S3-compatible store. Readable by anyone holding the
  * (unguessable) id once complete; deleted at expiry, or 24 h after creation if
- * never completed. The upload token is kept only as its SHA-256.
+ * never completed. The upload token is kept only as its SHA-256. Transfer
+ * blobs (linking history) use the same rows with a 1 h expiry.
  */
 export const attachments = sqliteTable(
   'attachments',
@@ -246,6 +247,10 @@ export const attachments = sqliteTable(
     size: integer('size').notNull(),
     tokenHash: bytes('token_hash').notNull(),
     complete: integer('complete', { mode: 'boolean' }).notNull().default(false),
+    /** `attachment`, or `transfer`: a linking history blob, kept 1 h (docs/relay.md, "Transfer blobs"). */
+    purpose: text('purpose', { enum: ['attachment', 'transfer'] })
+      .notNull()
+      .default('attachment'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
   },

@@ -75,6 +75,7 @@ function operation(name: string, spec: RouteSpec): object {
       ...Object.fromEntries((spec.also ?? []).map((status) => [String(status), ALSO[status]])),
       '400': errorResponse,
       '401': errorResponse,
+      ...(name === 'attachmentCreate' ? { '403': errorResponse } : {}),
       '404': errorResponse,
       '409': errorResponse,
       '413': errorResponse,

@@ -8,6 +8,12 @@
  * downloading. The id (16 random bytes) is the download capability, as in
  * Signal's CDN. Bytes go at expiry, 24 h after creation if never completed,
  * or when the uploader deletes them.
+ *
+ * A transfer blob (docs/relay.md, "Transfer blobs") is the same upload with
+ * `purpose: 'transfer'`: it expires after `transferTtlMs` (1 h), may be
+ * created only while the account has another device added within the last
+ * hour (a history archive is for a device just linked, never a standing
+ * store), and the new device's DELETE after import (same account) ends it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type Bytes, equalBytes, toBase64Url } from '../../shared/bytes.ts';
@@ -17,6 +23,7 @@ import {
   ATTACHMENT_INCOMPLETE_MS,
   ATTACHMENT_UPLOAD_TOKEN_BYTES,
   OPAQUE_ID_BYTES,
+  TRANSFER_NEW_DEVICE_WINDOW_MS,
 } from '../../shared/wire/limits.ts';
 import {
   type AttachmentCreatedResponse,
@@ -36,6 +43,7 @@ import {
   markComplete,
   outstandingBytes,
 } from '../db/attachments.ts';
+import { hasDeviceAddedSince } from '../db/devices.ts';
 import type { Db } from '../db/open.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { RelayMetrics } from '../observability/metrics.ts';
@@ -43,7 +51,10 @@ import type { RelayMetrics } from '../observability/metrics.ts';
 export interface AttachmentServiceDeps {
   readonly db: Db;
   readonly store: BlobStore;
-  readonly config: Pick<AttachmentConfig, 'maxBytes' | 'retentionDays' | 'outstandingBytes'>;
+  readonly config: Pick<
+    AttachmentConfig,
+    'maxBytes' | 'retentionDays' | 'outstandingBytes' | 'transferTtlMs'
+  >;
   readonly now: () => number;
   readonly random: (n: number) => Bytes;
   /** Bytes declared per account per day (cost = attachment size). */
@@ -107,6 +118,8 @@ export class AttachmentService {
         max: config.outstandingBytes,
       });
     }
+    const purpose = request.purpose ?? 'attachment';
+    if (purpose === 'transfer') await this.#checkTransferAllowed(caller, now);
     const decision = await this.#d.dailyBytes.consume(caller.accountId, request.size);
     if (!decision.allowed) {
       throw new ParleyError(ErrorCode.RATE_LIMITED, 'Daily attachment upload quota exceeded', {
@@ -116,13 +129,15 @@ export class AttachmentService {
     }
     const id = toBase64Url(this.#d.random(OPAQUE_ID_BYTES));
     const token = toBase64Url(this.#d.random(ATTACHMENT_UPLOAD_TOKEN_BYTES));
-    const expiresAt = now + config.retentionDays * DAY_MS;
+    const expiresAt =
+      now + (purpose === 'transfer' ? config.transferTtlMs : config.retentionDays * DAY_MS);
     await createAttachment(db, {
       id,
       ownerAccount: caller.accountId,
       ownerDevice: caller.deviceId,
       size: request.size,
       tokenHash: hashToken(token),
+      purpose,
       createdAt: now,
       expiresAt,
     });
@@ -134,6 +149,17 @@ export class AttachmentService {
       chunks: attachmentChunkCount(request.size),
       expiresAt,
     };
+  }
+
+  /** Threat L8 (docs/protocol.md, "History transfer"): only right after a device was linked. */
+  async #checkTransferAllowed(caller: Caller, now: number): Promise<void> {
+    const since = now - TRANSFER_NEW_DEVICE_WINDOW_MS;
+    if (!(await hasDeviceAddedSince(this.#d.db, caller.accountId, since, caller.deviceId))) {
+      throw new ParleyError(
+        ErrorCode.TRANSFER_NOT_ALLOWED,
+        'A transfer blob needs a device added to this account within the last hour',
+      );
+    }
   }
 
   /** A live attachment (unexpired; if incomplete, younger than 24 h), or NOT_FOUND. */
@@ -244,7 +270,11 @@ export class AttachmentService {
     return { data, length, range };
   }
 
-  /** Deletes an attachment now: only the uploading account may; for anyone else it does not exist. */
+  /**
+   * Deletes an attachment now: only the uploading account may (any of its
+   * devices: a transfer blob is ACKed by the new device); for anyone else it
+   * does not exist.
+   */
   async delete(caller: Caller, id: string): Promise<void> {
     const row = await findAttachment(this.#d.db, id);
     if (row === undefined || row.ownerAccount !== caller.accountId) throw notFound();

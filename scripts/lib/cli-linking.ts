@@ -7,13 +7,28 @@
 import { createInterface } from 'node:readline/promises';
 import type { Authenticator } from '../../shared/client/account/account.ts';
 import type { ParleyClient } from '../../shared/client/client.ts';
-import { approveLink, type LinkedDevice } from '../../shared/client/linking/existing-device.ts';
-import { type LinkInvitation, linkAsNewDevice } from '../../shared/client/linking/new-device.ts';
+import {
+  approveLink,
+  type HistoryOutcome,
+  type LinkedDevice,
+} from '../../shared/client/linking/existing-device.ts';
+import {
+  historyReceiverFor,
+  historySenderFor,
+} from '../../shared/client/linking/history-bindings.ts';
+import {
+  type HistoryResult,
+  type LinkedAccount,
+  type LinkInvitation,
+  linkAsNewDevice,
+} from '../../shared/client/linking/new-device.ts';
 import { registerLinkedDevice } from '../../shared/client/linking/register-linked-device.ts';
 import { RelayApi } from '../../shared/client/relay/relay-api.ts';
 import { nodeFetch, nodeTimers, TEST_ORIGIN } from '../../shared/client/testing/harness.ts';
-import type { AccountInfo } from '../../shared/client/views.ts';
 import { systemRandom } from '../../shared/crypto/random.ts';
+
+/** Chunk requests of the history blob (shared/attachments/relay-http.ts). */
+const blobFetch = (url: string, init?: RequestInit) => fetch(url, init);
 
 type Out = (line: string, data?: Record<string, unknown>) => void;
 
@@ -46,7 +61,7 @@ export interface LinkCodeInput {
 }
 
 /** `link-code`: this profile becomes a new device of the account that approves the code. */
-export function linkCode(input: LinkCodeInput): Promise<AccountInfo> {
+export function linkCode(input: LinkCodeInput): Promise<LinkedAccount> {
   const { client, out } = input;
   return linkAsNewDevice({
     api: anonymousApi(input.relayUrl),
@@ -81,6 +96,7 @@ export function linkCode(input: LinkCodeInput): Promise<AccountInfo> {
         deviceName: input.deviceName,
         extractableDeviceKey: true,
       }),
+    historyReceiver: historyReceiverFor(client, blobFetch),
   });
 }
 
@@ -91,6 +107,8 @@ export interface LinkApproveInput {
   readonly authenticator: Authenticator;
   /** Approve without asking (bots, tests). */
   readonly yes: boolean;
+  /** Send the account's history to the new device (false: `--no-history`). */
+  readonly history: boolean;
   readonly out: Out;
 }
 
@@ -116,5 +134,31 @@ export function linkApprove(input: LinkApproveInput): Promise<LinkedDevice> {
     identity: () => client.exportIdentity(),
     ensureListed: () => client.signedDeviceList.ensureSelfListed(),
     settings: () => client.getSettings(),
+    history: input.history,
+    historySender: historySenderFor(client, blobFetch),
   });
+}
+
+/** `link-code`'s last line: how many records the history brought, or why none. */
+export function describeImportedHistory(history: HistoryResult): string {
+  if (history.imported)
+    return `history: ${history.records} records imported (${history.skipped} already here, ${history.bytes} bytes)`;
+  const why = {
+    declined: 'the other device cannot send it',
+    failed: 'the other device could not export it',
+    unsupported: 'this build cannot import it',
+  }[history.reason];
+  return `history: none (${why})`;
+}
+
+export function describeSentHistory(outcome: HistoryOutcome): string {
+  if (outcome.sent)
+    return `history: sent (${outcome.bytes} bytes${outcome.messages ? '' : ', without messages'})`;
+  return outcome.reason === 'unsupported' ? 'history: not sent' : 'history: export failed';
+}
+
+/** The outcome without its error object (for --json). */
+export function historyFields(outcome: HistoryOutcome): Record<string, unknown> {
+  if (outcome.sent) return { sent: true, bytes: outcome.bytes, messages: outcome.messages };
+  return { sent: false, reason: outcome.reason };
 }

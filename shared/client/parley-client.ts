@@ -4,6 +4,8 @@
  * so a change to it is a visible decision, not a side effect of editing the
  * composition in client.ts. docs/client.md describes the behaviour.
  */
+
+import type { UploadPurpose } from '../wire/rest-attachments.ts';
 import type { CreationOptions, RegistrationResponse, SessionResponse } from '../wire/rest-auth.ts';
 import type {
   Authenticator,
@@ -129,8 +131,11 @@ export interface ParleyClient {
   sendText(input: TextInput): Promise<MessageView>;
 
   // Attachments (docs/client.md "Attachments"): the device-signed half; pages move the bytes
-  /** Announces an upload of `size` ciphertext bytes: the id, chunk size and upload token. */
-  createAttachmentUpload(size: number): Promise<AttachmentUpload>;
+  /**
+   * Announces an upload of `size` ciphertext bytes: the id, chunk size and upload token.
+   * `transfer`: a linking history blob (docs/relay.md, "Transfer blobs").
+   */
+  createAttachmentUpload(size: number, purpose?: UploadPurpose): Promise<AttachmentUpload>;
   /** Deletes one of our uploads on the relay (a message with it disappeared or was deleted). */
   deleteAttachment(id: string): Promise<void>;
   /** Uploads started and not yet sent (pending-uploads.ts), to resume after a restart. */

@@ -21,7 +21,9 @@ import {
   createNewSide,
   doneMessage,
   helloMessage,
+  historyMessage,
   openDone,
+  openHistory,
   openPayload,
   payloadMessage,
   verifyCheckCode,
@@ -60,6 +62,15 @@ describe('path A: typed code', () => {
     const payload = openPayload(keys, payloadMessage(e.keys, utf8('identity')));
     expect(fromUtf8(payload)).toBe('identity');
     expect(fromUtf8(openDone(e.keys, doneMessage(keys, utf8('device 7'))))).toBe('device 7');
+    const offer = historyMessage(e.keys, utf8('blob id'));
+    expect(fromUtf8(openHistory(keys, offer))).toBe('blob id');
+    // The history message is E's second sealed message: it cannot pass for the payload.
+    expect(
+      await linkFailure(() => openPayload(keys, concat(Uint8Array.of(6), offer.subarray(1)))),
+    ).toBe('protocol');
+    const flipped = offer.slice();
+    flipped[5] = (flipped[5] as number) ^ 1;
+    expect(await linkFailure(() => openHistory(keys, flipped))).toBe('protocol');
   });
 
   it('a wrong code fails the confirmation on the new device', async () => {

@@ -9,6 +9,8 @@
  *   N → E  reject    0x05                (confirm_E was wrong: E may retype the code)
  *   E → N  payload   0x06 ‖ seal_E#0(payload)
  *   N → E  done      0x07 ‖ seal_N#1(result)
+ *   E → N  history   0x08 ‖ seal_E#1(history offer: transfer blob id, root key,
+ *                    digest, size; or "none")   (docs/protocol.md, "History transfer")
  *
  * The drivers (shared/client/linking) move these through the relay and count
  * strikes; nothing here does I/O.
@@ -45,6 +47,7 @@ export const LinkMessageType = {
   REJECT: 0x05,
   PAYLOAD: 0x06,
   DONE: 0x07,
+  HISTORY: 0x08,
 } as const;
 export type LinkMessageType = (typeof LinkMessageType)[keyof typeof LinkMessageType];
 
@@ -235,4 +238,17 @@ export function doneMessage(keys: LinkKeys, result: Uint8Array): Bytes {
 export function openDone(keys: LinkKeys, message: Uint8Array): Bytes {
   expectType(message, LinkMessageType.DONE);
   return openLinkMessage(keys, 'new', 1, message.subarray(1));
+}
+
+/** E's last message, after N's `done`: where N finds the history archive (or that there is none). */
+export function historyMessage(keys: LinkKeys, offer: Uint8Array): Bytes {
+  return concat(
+    Uint8Array.of(LinkMessageType.HISTORY),
+    sealLinkMessage(keys, 'existing', 1, offer),
+  );
+}
+
+export function openHistory(keys: LinkKeys, message: Uint8Array): Bytes {
+  expectType(message, LinkMessageType.HISTORY);
+  return openLinkMessage(keys, 'existing', 1, message.subarray(1));
 }

@@ -26,6 +26,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.AUTH_FAILED]: 401,
   [ErrorCode.AUTH_HEADER_INVALID]: 401,
   [ErrorCode.MANAGEMENT_KEY_REQUIRED]: 403,
+  [ErrorCode.TRANSFER_NOT_ALLOWED]: 403,
   [ErrorCode.REQUEST_EXPIRED]: 401,
   [ErrorCode.REQUEST_REPLAYED]: 401,
   // State on the relay

@@ -190,6 +190,13 @@ export const ATTACHMENT_CHUNK_BYTES = 1 * MiB;
 export const ATTACHMENT_UPLOAD_TOKEN_BYTES = 32;
 /** An upload not completed this long after it was created is deleted with its chunks. */
 export const ATTACHMENT_INCOMPLETE_MS = 24 * HOUR;
+/**
+ * A history-transfer blob (docs/relay.md, "Transfer blobs"): kept this long
+ * at most (Signal's value), and created only for an account that gained a
+ * device within the same window.
+ */
+export const TRANSFER_TTL_MS = HOUR;
+export const TRANSFER_NEW_DEVICE_WINDOW_MS = HOUR;
 export const ATTACHMENT_MAX_CHUNKS = ATTACHMENT_MAX_BYTES / ATTACHMENT_CHUNK_BYTES;
 
 // ---------------------------------------------------------------------------

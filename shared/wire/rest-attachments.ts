@@ -5,7 +5,7 @@
  * recipient checks the digest while downloading. The relay sees only a size
  * and opaque bytes, and deletes them at expiry.
  *
- *   POST   /v1/attachments                    device  {size} -> AttachmentCreatedResponse
+ *   POST   /v1/attachments                    device  {size, purpose?} -> AttachmentCreatedResponse
  *   PUT    /v1/attachments/:id/chunks/:index  upload  raw bytes -> 204 (or 307 to the object store)
  *   GET    /v1/attachments/:id/status         upload  -> AttachmentStatusResponse
  *   POST   /v1/attachments/:id/complete       upload  {} -> AttachmentInfoResponse
@@ -16,6 +16,8 @@
  * `upload` is `Authorization: Bearer <uploadToken>` from the create response.
  * The id (16 random bytes) is the download capability. A chunk is exactly
  * `chunkBytes` except the last; re-uploading a chunk replaces it (resumable).
+ * `purpose: 'transfer'` makes a single-use history-transfer blob instead
+ * (UploadPurposeSchema); every other route is the same.
  */
 import * as v from 'valibot';
 import { ErrorCode, fail } from '../errors.ts';
@@ -38,9 +40,19 @@ export const UploadTokenSchema = v.pipe(
 const SizeSchema = v.pipe(uintSchema(ATTACHMENT_MAX_BYTES), v.minValue(1));
 const ChunkCountSchema = v.pipe(Uint32Schema, v.minValue(1));
 
+/**
+ * `attachment` (the default): kept for the relay's retention. `transfer`: a
+ * device-linking history archive (docs/relay.md, "Transfer blobs"): kept one
+ * hour, allowed only while the account has a device added in the last hour,
+ * and deleted by the new device's DELETE once imported.
+ */
+export const UploadPurposeSchema = v.picklist(['attachment', 'transfer']);
+export type UploadPurpose = v.InferOutput<typeof UploadPurposeSchema>;
+
 export const AttachmentCreateRequestSchema = v.strictObject({
   /** Ciphertext bytes (the relay refuses sizes above its configured limit: 413). */
   size: SizeSchema,
+  purpose: v.optional(UploadPurposeSchema),
 });
 
 export const AttachmentCreatedResponseSchema = v.strictObject({

@@ -269,7 +269,7 @@ export const routes = {
     status: 201,
     response: AttachmentCreatedResponseSchema,
     summary:
-      'Start an encrypted attachment upload of a declared ciphertext size (413 above the limit)',
+      "Start an encrypted attachment upload of a declared ciphertext size (413 above the limit); purpose 'transfer': a linking history blob kept 1 h (403 TRANSFER_NOT_ALLOWED unless the account gained a device within the hour)",
   },
   attachmentChunkPut: {
     method: 'PUT',
@@ -325,7 +325,8 @@ export const routes = {
     request: null,
     status: 204,
     response: null,
-    summary: "Delete an attachment now (the uploader's account only; anyone else gets 404)",
+    summary:
+      "Delete an attachment now (any device of the uploader's account, e.g. a transfer blob's ACK; anyone else gets 404)",
   },
   linkCreate: {
     method: 'POST',

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, fail } from '../../errors.ts';
 import { ATTACHMENT_MAX_BYTES } from '../../wire/limits.ts';
-import type { AttachmentCreatedResponse } from '../../wire/rest-attachments.ts';
+import type { AttachmentCreatedResponse, UploadPurpose } from '../../wire/rest-attachments.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 
 export interface AttachmentUpload extends AttachmentCreatedResponse {
@@ -18,13 +18,20 @@ export interface AttachmentUpload extends AttachmentCreatedResponse {
 const RELAY_ID = /^[A-Za-z0-9_-]{22}$/;
 
 export function createAttachmentApi(host: { requireApi(): RelayApi }) {
-  /** Errors: BAD_ARGUMENT for a size outside 1..ATTACHMENT_MAX_BYTES; the relay's own (413, quota). */
-  async function createAttachmentUpload(size: number): Promise<AttachmentUpload> {
+  /**
+   * Errors: BAD_ARGUMENT for a size outside 1..ATTACHMENT_MAX_BYTES; the relay's own (413,
+   * quota; for `transfer`, TRANSFER_NOT_ALLOWED unless a device was added within the hour).
+   */
+  async function createAttachmentUpload(
+    size: number,
+    purpose: UploadPurpose = 'attachment',
+  ): Promise<AttachmentUpload> {
     if (!Number.isSafeInteger(size) || size < 1 || size > ATTACHMENT_MAX_BYTES) {
       fail(ErrorCode.BAD_ARGUMENT, `Attachment size must be 1..${ATTACHMENT_MAX_BYTES} bytes`);
     }
     const api = host.requireApi();
-    const created = await api.call('attachmentCreate', { body: { size } });
+    const body = purpose === 'attachment' ? { size } : { size, purpose };
+    const created = await api.call('attachmentCreate', { body });
     return { ...created, relayUrl: api.baseUrl };
   }
 

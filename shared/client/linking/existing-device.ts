@@ -4,7 +4,10 @@
  * the rendezvous, answer the new device's hello, check its key confirmation,
  * ask the host for approval (the extension puts its warning screen and a
  * passkey user verification there), then send the payload sealed under the
- * channel key and wait for the new device's result. UI-agnostic.
+ * channel key and wait for the new device's result. Last, once the new device
+ * is registered and its queue fills, export the history and tell it where the
+ * archive is, or that there is none (docs/protocol.md, "History transfer").
+ * UI-agnostic.
  */
 import type { Random } from '../../crypto/random.ts';
 import { ErrorCode, fail, isParleyError } from '../../errors.ts';
@@ -14,6 +17,7 @@ import {
   acceptConfirm,
   answerHello,
   type ExistingSecret,
+  historyMessage,
   LinkMessageType,
   messageType,
   openDone,
@@ -26,6 +30,8 @@ import type { IdentityExport } from '../account/account.ts';
 import type { Settings } from '../account/settings.ts';
 import type { Timers } from '../deps.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
+import { encodeHistoryOffer, type HistoryOffer } from './history-offer.ts';
+import { type HistorySender, sendHistory, type TransferProgress } from './history-transfer.ts';
 import { decodeDescription, decodeResult, encodeLinkPayload } from './link-payload.ts';
 import { LinkMailbox } from './mailbox.ts';
 
@@ -60,12 +66,33 @@ export interface ExistingDeviceLinkOptions {
    */
   ensureListed(): Promise<unknown>;
   settings(): Settings;
+  /**
+   * Send the messages to the new device (default true). False is "no history":
+   * the archive then carries contacts, groups, conversations and settings only.
+   */
+  readonly history?: boolean;
+  /**
+   * Exports and uploads the archive (historySenderFor(client)); without it the
+   * new device is told there is none.
+   */
+  readonly historySender?: HistorySender;
+  /** Upload progress of the history archive, in blob bytes. */
+  onHistoryProgress?(progress: TransferProgress): void;
   readonly pollMs?: number;
 }
+
+/**
+ * What became of the history: sent (`bytes` of archive; `messages` false for
+ * "no history"), not sent because this host has no sender, or failed.
+ */
+export type HistoryOutcome =
+  | { readonly sent: true; readonly bytes: number; readonly messages: boolean }
+  | { readonly sent: false; readonly reason: 'unsupported' | 'failed'; readonly error?: unknown };
 
 export interface LinkedDevice {
   readonly deviceId: number;
   readonly deviceName: string;
+  readonly history: HistoryOutcome;
 }
 
 function readCode(text: string): { locator?: string; secret: ExistingSecret } {
@@ -135,7 +162,33 @@ async function handshake(
   }
 }
 
-/** Runs the existing device's side; resolves with the new device once it registered. */
+/**
+ * The history offer for the new device. An export or upload that fails still
+ * ends the link cleanly: the new device is told there is none and goes on.
+ */
+async function offerHistory(
+  o: ExistingDeviceLinkOptions,
+): Promise<{ offer: HistoryOffer; outcome: HistoryOutcome }> {
+  const sender = o.historySender;
+  if (sender === undefined)
+    return { offer: { none: true }, outcome: { sent: false, reason: 'unsupported' } };
+  const messages = o.history !== false;
+  try {
+    const offer = await sendHistory(sender, messages, o, (p) => o.onHistoryProgress?.(p));
+    return { offer, outcome: { sent: true, bytes: offer.size, messages } };
+  } catch (error) {
+    return {
+      offer: { none: true, failed: true },
+      outcome: { sent: false, reason: 'failed', error },
+    };
+  }
+}
+
+/**
+ * Runs the existing device's side; resolves with the new device once it
+ * registered and the history offer went out (the new device closes the
+ * rendezvous once it read it).
+ */
 export async function approveLink(o: ExistingDeviceLinkOptions): Promise<LinkedDevice> {
   const { mailbox, secret } = await findRendezvous(o, o.code);
   const { keys, request, seq } = await handshake(o, mailbox, secret);
@@ -155,8 +208,10 @@ export async function approveLink(o: ExistingDeviceLinkOptions): Promise<LinkedD
     payload.fill(0);
     const done = await mailbox.next(seq);
     const deviceId = decodeResult(openDone(keys, done.body));
-    await mailbox.close();
-    return { deviceId, deviceName: request.deviceName };
+    const { offer, outcome } = await offerHistory(o);
+    await mailbox.post(historyMessage(keys, encodeHistoryOffer(offer)));
+    if ('root' in offer) offer.root.fill(0);
+    return { deviceId, deviceName: request.deviceName, history: outcome };
   } finally {
     wipeLinkKeys(keys);
   }

@@ -3,8 +3,13 @@
  * open a rendezvous, show the code (or the link string), wait for the existing
  * device, check its key confirmation (path A) or the check code the user
  * types (path B), describe ourselves, receive the payload, and register
- * through registerLinkedDevice. UI-agnostic: the host shows and asks through
- * callbacks. Three failed confirmations kill the code (here and at the relay).
+ * through registerLinkedDevice. Then the history (docs/protocol.md, "History
+ * transfer"): wait for the existing device's offer, download and verify the
+ * archive, import it and ACK the blob, all before the host starts the client,
+ * so the queue that filled since registration is drained only after the
+ * history is in (Signal's order; duplicates are skipped by message id).
+ * UI-agnostic: the host shows and asks through callbacks. Three failed
+ * confirmations kill the code (here and at the relay).
  */
 import type { Random } from '../../crypto/random.ts';
 import { ErrorCode, fail, isParleyError } from '../../errors.ts';
@@ -20,6 +25,7 @@ import {
   type LinkPlace,
   messageType,
   type NewSide,
+  openHistory,
   openPayload,
   rejectMessage,
   verifyCheckCode,
@@ -30,6 +36,8 @@ import { LinkSide } from '../../wire/rest-link.ts';
 import type { Timers } from '../deps.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
 import type { AccountInfo } from '../views.ts';
+import { decodeHistoryOffer, hasArchive } from './history-offer.ts';
+import { type HistoryReceiver, receiveHistory } from './history-transfer.ts';
 import {
   decodeLinkPayload,
   encodeDescription,
@@ -63,7 +71,35 @@ export interface NewDeviceLinkOptions {
   onStrike?(strikes: number): void;
   /** Registers the device from the payload: registerLinkedDevice, bound to the client. */
   register(payload: LinkPayload): Promise<AccountInfo>;
+  /** Imports and ACKs the history archive (bound to the registered client); without it, none. */
+  readonly historyReceiver?: HistoryReceiver;
+  /** Where linking is: registering, then the history download (blob bytes), then done. */
+  onProgress?(progress: NewDeviceProgress): void;
   readonly pollMs?: number;
+}
+
+export interface NewDeviceProgress {
+  readonly phase: 'registering' | 'history' | 'done';
+  readonly doneBytes?: number;
+  readonly totalBytes?: number;
+}
+
+/**
+ * What came of the history: `records` imported (`skipped`: already here);
+ * none because the existing device sent none (`declined`: it has no sender),
+ * failed to export, or this device has no receiver.
+ */
+export type HistoryResult =
+  | {
+      readonly imported: true;
+      readonly records: number;
+      readonly skipped: number;
+      readonly bytes: number;
+    }
+  | { readonly imported: false; readonly reason: 'declined' | 'failed' | 'unsupported' };
+
+export interface LinkedAccount extends AccountInfo {
+  readonly history: HistoryResult;
 }
 
 function originOf(url: string): string {
@@ -114,8 +150,38 @@ async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<
   }
 }
 
-/** Runs the new device's side to the end; resolves with the registered account. */
-export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<AccountInfo> {
+/** Waits for the offer, closes the rendezvous, and brings the history in. */
+async function takeHistory(
+  o: NewDeviceLinkOptions,
+  mailbox: LinkMailbox,
+  keys: LinkKeys,
+  after: number,
+  relayUrl: string,
+): Promise<HistoryResult> {
+  const message = await mailbox.next(after);
+  const offer = decodeHistoryOffer(openHistory(keys, message.body));
+  await mailbox.close().catch(() => undefined);
+  if (!hasArchive(offer))
+    return { imported: false, reason: offer.failed === true ? 'failed' : 'declined' };
+  const receiver = o.historyReceiver;
+  if (receiver === undefined) return { imported: false, reason: 'unsupported' };
+  o.onProgress?.({ phase: 'history', doneBytes: 0, totalBytes: offer.size });
+  try {
+    const { records, skipped } = await receiveHistory(receiver, relayUrl, offer, o, (p) =>
+      o.onProgress?.({ phase: 'history', ...p }),
+    );
+    return { imported: true, records, skipped: skipped ?? 0, bytes: offer.size };
+  } finally {
+    offer.root.fill(0);
+  }
+}
+
+/**
+ * Runs the new device's side to the end; resolves with the registered
+ * account once the history is imported (or there is none). Start the client
+ * only after this resolves.
+ */
+export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<LinkedAccount> {
   const path = o.path ?? 'code';
   const created = await o.api.call('linkCreate', { body: {} });
   const mailbox = new LinkMailbox(o, created.rid, LinkSide.NEW, created.expiresAt);
@@ -140,9 +206,12 @@ export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<AccountI
     await mailbox.post(confirmMessage(keys, encodeDescription(o.deviceName)));
     const payloadMessage = await mailbox.next(seq);
     const payload = decodeLinkPayload(openPayload(keys, payloadMessage.body));
+    o.onProgress?.({ phase: 'registering' });
     const info = await o.register(payload);
     await mailbox.post(doneMessage(keys, encodeResult(info.deviceId)));
-    return info;
+    const history = await takeHistory(o, mailbox, keys, payloadMessage.seq, payload.relayUrl);
+    o.onProgress?.({ phase: 'done' });
+    return { ...info, history };
   } finally {
     wipeLinkKeys(keys);
     side.kem.secretKey.fill(0);

@@ -1,0 +1,1 @@
+ALTER TABLE `attachments` ADD `purpose` text DEFAULT 'attachment' NOT NULL;
