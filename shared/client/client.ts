@@ -40,8 +40,11 @@ import type { BackoffPolicy } from './relay/backoff.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
 import { createRelayLink } from './relay/relay-link.ts';
 import type { Transport, WebSocketConstructor } from './relay/websocket-transport.ts';
+import type { SyncPayload } from './sessions/content.ts';
+import type { Batch } from './store/batch.ts';
 import { Keys } from './store/storage-keys.ts';
 import type { ClientStorage } from './store/store.ts';
+import { stageOwnSync } from './sync/own-sync.ts';
 import { PRESENCE_INTERVAL_MS, readPresence } from './transient/presence.ts';
 import { createPresence } from './transient/presence-api.ts';
 import { createTyping } from './transient/typing.ts';
@@ -92,11 +95,26 @@ export function createClient(deps: ClientDeps): ParleyClient {
   const { records, queue, events, now, reportError } = host;
   const isLocked = () => deps.locked?.isLocked() === true;
   const link = createRelayLink(deps);
+  const stageSync = async (batch: Batch, payload: SyncPayload): Promise<void> => {
+    const ctx = account.sessionContext();
+    if (ctx !== undefined) await stageOwnSync(host, batch, ctx.account.userId, payload);
+  };
   const settings = createSettingsApi({
     ...host,
     readReceipts: deps.readReceipts,
     showPresenceChanged: (before) => presence.settingChanged(before),
+    stageSync: (batch, s) =>
+      stageSync(batch, {
+        k: 'settings',
+        rr: s.readReceipts,
+        ti: s.typingIndicators,
+        sp: s.showPresence,
+        at: now(),
+      }),
+    pump: () => pump(),
   });
+  // Settings changed on our other device (sync/apply-sync.ts): they apply here now.
+  events.on('settings', (s) => settings.adopt(s));
   const account = createAccountApi({
     ...host,
     storage: deps.storage,
@@ -110,7 +128,12 @@ export function createClient(deps: ClientDeps): ParleyClient {
   const pump = () => sender.pump();
   const scheduleReceipts = () => incoming.scheduleReceipts();
   const refreshExpiry = () => void expiry.refresh();
-  const emit = effectEmitter({ events, showTyping: (...a) => typing.show(...a), refreshExpiry });
+  const emit = effectEmitter({
+    events,
+    showTyping: (...a) => typing.show(...a),
+    refreshExpiry,
+    ownListChanged: () => void upkeep.refreshOwnDevices(),
+  });
 
   const sender = new Sender({
     ...host,
@@ -131,6 +154,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     emit,
     pump,
     receiptsReleased: scheduleReceipts,
+    stageSync,
   };
   const groups = createGroupApi(groupHost);
   const contacts = createContactApi({
@@ -138,6 +162,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     requireApi,
     view: (c) => contactView(account.requireAccount(), c),
     receiptsReleased: scheduleReceipts,
+    stageSync,
+    pump,
   });
   const attachments = createAttachmentApi({ requireApi });
   const expiry = createExpiryTimer({
@@ -153,6 +179,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     viewConversation: (c) => conversationView(records, () => account.api.account()?.userId, c),
     groups,
     refreshExpiry,
+    stageSync,
+    pump,
   });
   const messages = createMessageApi({
     ...host,
@@ -171,7 +199,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     shown: () => settings.current().showPresence,
     intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
   });
-  const upkeep = createUpkeep({ ...host, storage: deps.storage, sessionContext });
+  const upkeep = createUpkeep({ ...host, storage: deps.storage, sessionContext, stageSync, pump });
   const incoming = createIncoming({
     ...host,
     sessionContext,
