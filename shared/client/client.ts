@@ -189,6 +189,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     pump,
     scheduleReceipts,
     refreshExpiry,
+    stageSync,
   });
   const timer = createTimerApi({ ...host, requireSessions, groups, emit, pump });
   const presence = createPresence({

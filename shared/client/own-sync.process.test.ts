@@ -127,7 +127,7 @@ describe('own-device sync with a real relay', () => {
     expect(await a2.client.markRead({ conversationId: chat })).toBe(0);
   });
 
-  it('block, unblock and verify on A1 show on A2; a changed key is not marked verified', async () => {
+  it('block, unblock, verify and unverify on A1 show on A2', async () => {
     const { a1, a2, bob } = await setup(1);
     await a1.client.blockContact(bob.userId);
     await waitFor(
@@ -157,9 +157,22 @@ describe('own-device sync with a real relay', () => {
     );
   });
 
-  it('a conversation deleted on A1 is gone on A2; settings changed on A1 apply on A2', async () => {
-    const { a1, a2, chat } = await setup(1);
+  it('messages and a conversation deleted on A1 are gone on A2; settings changed on A1 apply on A2', async () => {
+    const { a1, a2, chat, texts } = await setup(2);
     const settingsSeen = collect(a2.client, 'settings');
+    const first = (await a1.client.getMessages({ conversationId: chat, limit: 10 })).messages.find(
+      (m) => m.text === texts[0],
+    );
+    if (first === undefined) throw new Error('no first message on A1');
+    expect(await a1.client.deleteMessages({ conversationId: chat, keys: [first.key] })).toBe(1);
+    expect(await textsOf(a1.client, chat)).toEqual([texts[1]]);
+    await waitFor(
+      async () => ((await textsOf(a2.client, chat)).length === 1 ? true : undefined),
+      'A2 deleted the message',
+    );
+    expect(await textsOf(a2.client, chat)).toEqual([texts[1]]);
+    expect((await a2.client.getConversation(chat)).unread).toBe(1);
+
     await a1.client.deleteConversation(chat);
     await waitFor(async () => {
       try {
@@ -239,6 +252,24 @@ describe('own-device sync with a real relay', () => {
     expect(event.added.map((d) => d.deviceId)).toEqual([a3.deviceId]);
     console.info(
       `devices-changed on A2: ${heard - linkedAt} ms after linking (${heard - start} ms from login)`,
+    );
+  });
+
+  it('a group invitation accepted on A1 is accepted on A2', async () => {
+    const { a1, a2 } = await setup(0);
+    const carol = await user('carol');
+    const group = await carol.client.createGroup({ name: 'Invite', members: [a1.handle] });
+    for (const c of [a1.client, a2.client]) {
+      await waitFor(
+        async () => (await c.getGroup(group).catch(() => undefined)) ?? undefined,
+        'alice has the invitation',
+      );
+    }
+    expect((await a2.client.getGroup(group)).accepted).toBe(false);
+    await a1.client.acceptGroup(group);
+    await waitFor(
+      async () => ((await a2.client.getGroup(group)).accepted ? true : undefined),
+      'A2 accepted too',
     );
   });
 

@@ -76,9 +76,12 @@ export function createConversationApi(host: ConversationApiHost) {
     if (found.user === ctx.account.userId) fail(ErrorCode.OWN_HANDLE, 'That is your own handle');
     const directory = await ctx.api.deviceList(found.user);
     const conversation = await transact(async (batch) => {
-      const contact =
-        (await readContact(batch, found.user)) ??
-        newContact(found.user, ContactStatus.ACCEPTED, now());
+      const known = await readContact(batch, found.user);
+      const contact = known ?? newContact(found.user, ContactStatus.ACCEPTED, now());
+      // Opening a chat accepts them on our other devices too (docs/client.md, "Own-device sync").
+      if (known?.status !== ContactStatus.ACCEPTED && known?.status !== ContactStatus.BLOCKED) {
+        await host.stageSync(batch, { k: 'contact', u: found.user, s: 'accepted' });
+      }
       batch.apply(
         contactOp({
           ...contact,
@@ -99,6 +102,7 @@ export function createConversationApi(host: ConversationApiHost) {
     });
     events.emit('conversation', { conversationId: conversation.id });
     events.emit('contact', { userId: found.user });
+    host.pump();
     return host.viewConversation(conversation);
   }
 

@@ -174,11 +174,11 @@ export function createGroupApi(host: GroupApiHost) {
       await run(async (batch) => {
         const record = await readGroup(batch, group);
         if (record === undefined) fail(ErrorCode.NOT_FOUND, 'No such group');
+        // Our other devices accept it too, even if it was no request here (docs/client.md, "Own-device sync").
+        await host.stageSync?.(batch, { k: 'group-accept', g: group });
         if (record.accepted) return [];
         stageGroup(batch, { ...record, accepted: true });
         released = (await releaseHeldReceipts(batch, { group })) > 0;
-        // Our other devices accept it too (docs/client.md, "Own-device sync").
-        await host.stageSync?.(batch, { k: 'group-accept', g: group });
         return [
           { type: 'group', conversationId },
           { type: 'conversation', conversationId },
