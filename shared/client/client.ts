@@ -41,8 +41,11 @@ import type { BackoffPolicy } from './relay/backoff.ts';
 import type { ConnectionStatus } from './relay/relay-connection.ts';
 import { createRelayLink } from './relay/relay-link.ts';
 import type { Transport, WebSocketConstructor } from './relay/websocket-transport.ts';
+import type { SyncPayload } from './sessions/content.ts';
+import type { Batch } from './store/batch.ts';
 import { Keys } from './store/storage-keys.ts';
 import type { ClientStorage } from './store/store.ts';
+import { stageOwnSync } from './sync/own-sync.ts';
 import { PRESENCE_INTERVAL_MS, readPresence } from './transient/presence.ts';
 import { createPresence } from './transient/presence-api.ts';
 import { createTyping } from './transient/typing.ts';
@@ -93,11 +96,26 @@ export function createClient(deps: ClientDeps): ParleyClient {
   const { records, queue, events, now, reportError } = host;
   const isLocked = () => deps.locked?.isLocked() === true;
   const link = createRelayLink(deps);
+  const stageSync = async (batch: Batch, payload: SyncPayload): Promise<void> => {
+    const ctx = account.sessionContext();
+    if (ctx !== undefined) await stageOwnSync(host, batch, ctx.account.userId, payload);
+  };
   const settings = createSettingsApi({
     ...host,
     readReceipts: deps.readReceipts,
     showPresenceChanged: (before) => presence.settingChanged(before),
+    stageSync: (batch, s) =>
+      stageSync(batch, {
+        k: 'settings',
+        rr: s.readReceipts,
+        ti: s.typingIndicators,
+        sp: s.showPresence,
+        at: now(),
+      }),
+    pump: () => pump(),
   });
+  // Settings changed on our other device (sync/apply-sync.ts): they apply here now.
+  events.on('settings', (s) => settings.adopt(s));
   const account = createAccountApi({
     ...host,
     storage: deps.storage,
@@ -111,7 +129,12 @@ export function createClient(deps: ClientDeps): ParleyClient {
   const pump = () => sender.pump();
   const scheduleReceipts = () => incoming.scheduleReceipts();
   const refreshExpiry = () => void expiry.refresh();
-  const emit = effectEmitter({ events, showTyping: (...a) => typing.show(...a), refreshExpiry });
+  const emit = effectEmitter({
+    events,
+    showTyping: (...a) => typing.show(...a),
+    refreshExpiry,
+    ownListChanged: () => void upkeep.refreshOwnDevices(),
+  });
 
   const sender = new Sender({
     ...host,
@@ -132,6 +155,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     emit,
     pump,
     receiptsReleased: scheduleReceipts,
+    stageSync,
   };
   const groups = createGroupApi(groupHost);
   const contacts = createContactApi({
@@ -139,6 +163,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     requireApi,
     view: (c) => contactView(account.requireAccount(), c),
     receiptsReleased: scheduleReceipts,
+    stageSync,
+    pump,
   });
   const attachments = createAttachmentApi({ requireApi });
   const expiry = createExpiryTimer({
@@ -154,6 +180,8 @@ export function createClient(deps: ClientDeps): ParleyClient {
     viewConversation: (c) => conversationView(records, () => account.api.account()?.userId, c),
     groups,
     refreshExpiry,
+    stageSync,
+    pump,
   });
   const messages = createMessageApi({
     ...host,
@@ -162,6 +190,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     pump,
     scheduleReceipts,
     refreshExpiry,
+    stageSync,
   });
   const timer = createTimerApi({ ...host, requireSessions, groups, emit, pump });
   const presence = createPresence({
@@ -172,7 +201,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     shown: () => settings.current().showPresence,
     intervalMs: deps.presenceIntervalMs ?? PRESENCE_INTERVAL_MS,
   });
-  const upkeep = createUpkeep({ ...host, storage: deps.storage, sessionContext });
+  const upkeep = createUpkeep({ ...host, storage: deps.storage, sessionContext, stageSync, pump });
   const incoming = createIncoming({
     ...host,
     sessionContext,

@@ -12,6 +12,8 @@ export interface EffectEventsHost {
   readonly events: Emitter<ClientEvents>;
   showTyping(conversationId: string, userId: string, typing: boolean): void;
   refreshExpiry(): void;
+  /** Our other device changed our signed device list: refresh ours now. */
+  ownListChanged(): void;
 }
 
 export function effectEmitter(host: EffectEventsHost): (effects: readonly InboxEffect[]) => void {
@@ -24,6 +26,8 @@ export function effectEmitter(host: EffectEventsHost): (effects: readonly InboxE
         conversations.add(effect.message.conv);
       } else if (effect.type === 'conversation') {
         conversations.add(effect.conversationId); // one event per conversation, after the rest
+      } else if (effect.type === 'own-list-changed') {
+        host.ownListChanged();
       } else if (effect.type === 'typing') {
         host.showTyping(effect.conversationId, effect.userId, effect.typing); // shown, then expired
       } else {

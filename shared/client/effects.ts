@@ -23,4 +23,8 @@ export type InboxEffect =
   | EventEffect<'group'>
   /** A group state update was refused (forbidden, replayed, stale, bad signature). */
   | EventEffect<'group-rejected'>
-  | EventEffect<'presence'>;
+  | EventEffect<'presence'>
+  /** Our other device changed the synced settings (sync/apply-sync.ts). */
+  | EventEffect<'settings'>
+  /** Our other device says our signed device list changed: fetch and announce it now. */
+  | { readonly type: 'own-list-changed'; readonly version: number };

@@ -153,7 +153,16 @@ export interface ParleyClient {
   /** Marks incoming messages up to `upTo` (a message key; default all) read; queues read receipts. */
   markRead(input: { readonly conversationId: string; readonly upTo?: string }): Promise<number>;
   unreadTotal(): Promise<number>;
-  /** Deletes a conversation here (a group is left first). */
+  /**
+   * Deletes messages "for me": here and on our other devices, not the peer's
+   * copies. `keys` are MessageView keys of that conversation; returns how
+   * many were deleted (docs/client.md, "Own-device sync").
+   */
+  deleteMessages(input: {
+    readonly conversationId: string;
+    readonly keys: readonly string[];
+  }): Promise<number>;
+  /** Deletes a conversation here and on our other devices (a group is left first). */
   deleteConversation(conversationId: string): Promise<void>;
 
   // Groups (docs/client.md "Groups")

@@ -4,6 +4,7 @@
  */
 import { fromHex, toBase64Url, toHex } from '../bytes.ts';
 import type { Account } from './account/account.ts';
+import type { Settings } from './account/settings.ts';
 import {
   type Contact,
   ContactStatus,
@@ -201,6 +202,12 @@ export interface ClientEvents {
    * own list no longer names it): the host wipes local data and says so.
    */
   unlinked: { readonly at: number; readonly reason: 'revoked' | 'not-listed' };
+  /**
+   * The synced settings changed on another of our devices and apply here now
+   * (docs/client.md, "Own-device sync"); a host that keeps the settings
+   * itself (useHostSettings) stores these.
+   */
+  settings: Settings;
   /** Disappearing messages were deleted (their countdown ran out). */
   expired: {
     readonly conversationId: string;

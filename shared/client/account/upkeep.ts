@@ -6,6 +6,7 @@
  * run is persisted: an MV3 worker rarely lives an hour.
  */
 import * as v from 'valibot';
+import type { SignedDeviceList } from '../../crypto/device-list.ts';
 import {
   ONE_TIME_KEM_PREKEYS_REFILL_BELOW,
   ONE_TIME_PREKEYS_REFILL_BELOW,
@@ -17,6 +18,7 @@ import { createSignedDeviceList, listsSelf } from '../devices/own-list.ts';
 import type { ClientHost } from '../host.ts';
 import { pruneSeen } from '../inbox/inbox.ts';
 import { pruneSent } from '../inbox/retry.ts';
+import type { SyncPayload } from '../sessions/content.ts';
 import {
   checkIdentity,
   dropDeviceSession,
@@ -40,6 +42,10 @@ export interface UpkeepHost
   > {
   readonly storage: ClientStorage;
   sessionContext(): SessionContext | undefined;
+  /** Queues a sync for our other devices in `batch` (docs/client.md, "Own-device sync"). */
+  stageSync(batch: Batch, payload: SyncPayload): Promise<void>;
+  /** The outbox has something new. */
+  pump(): void;
 }
 
 /** The one-time prekey counts a `ready` frame reports (an older relay omits the ML-KEM one). */
@@ -73,7 +79,8 @@ export function createUpkeep(host: UpkeepHost) {
    * Our signed device list (docs/client.md, "Linked devices"): held afresh,
    * this device added when it is not listed yet (accounts from before signed
    * lists, or a first connect), changes announced. A list that dropped this
-   * device means it was unlinked. Returns false when unlinked.
+   * device means it was unlinked (undefined). `published`: this device
+   * signed a new version (our other devices are told).
    */
   async function refreshOwnList(ctx: NonNullable<ReturnType<typeof host.sessionContext>>) {
     let held = await ownList.current();
@@ -82,26 +89,35 @@ export function createUpkeep(host: UpkeepHost) {
       host.events.emit('unlinked', { at: now(), reason: 'not-listed' });
       return undefined;
     }
+    let published = false;
     if (held === undefined || !listsSelf(ctx, held)) {
+      const before = held?.version ?? 0;
       held = await ownList.ensureSelfListed();
+      published = held.version > before;
       await announceOwnList(host, ctx, held);
     }
-    return held;
+    return { held, published };
   }
 
   async function refreshOwnDevices(): Promise<void> {
     const ctx = host.sessionContext();
     if (ctx === undefined) return;
     const own = ctx.account.userId;
-    let listed: Awaited<ReturnType<typeof refreshOwnList>>;
+    let listed: SignedDeviceList | undefined;
+    let published = false;
     try {
-      listed = await refreshOwnList(ctx);
+      const refreshed = await refreshOwnList(ctx);
+      listed = refreshed?.held;
+      published = refreshed?.published === true;
     } catch (e) {
       host.reportError(e, 'own device list');
       listed = (await ownList.held().catch(() => undefined)) ?? undefined;
     }
     const directory = await ctx.api.deviceList(own);
     const batch = new Batch(records);
+    if (published && listed !== undefined) {
+      await host.stageSync(batch, { k: 'device-list', ver: listed.version });
+    }
     await checkIdentity(
       ctx,
       batch,
@@ -115,12 +131,40 @@ export function createUpkeep(host: UpkeepHost) {
       .filter((id) => id !== ctx.account.deviceId);
     const known = (await knownDevices(batch, own)) ?? [];
     const same = known.length === ids.length && known.every((id) => ids.includes(id));
-    if (same) return;
-    // Sessions are fetched lazily by the next send (with certificate checks);
-    // removed devices lose theirs now.
-    for (const id of known) if (!ids.includes(id)) dropDeviceSession(ctx, batch, own, id);
-    stageDevices(ctx, batch, own, ids);
+    if (!same) {
+      // Sessions are fetched lazily by the next send (with certificate checks);
+      // removed devices lose theirs now.
+      for (const id of known) if (!ids.includes(id)) dropDeviceSession(ctx, batch, own, id);
+      stageDevices(ctx, batch, own, ids);
+    }
     await batch.commit();
+    if (published) host.pump();
+  }
+
+  /**
+   * After this device signed a new list (linking, unlinking): announced
+   * here, our own device sessions follow it at once (a removed device loses
+   * its session, so every group we write in rotates our sender key before
+   * the next message: groups/send.ts), and our other devices are told to
+   * fetch it now rather than at their next connect.
+   */
+  async function afterOwnChange(before: number, list: SignedDeviceList): Promise<void> {
+    const ctx = host.sessionContext();
+    if (ctx === undefined) return;
+    await announceOwnList(host, ctx, list);
+    if (list.version <= before) return;
+    try {
+      await queue.run(refreshOwnDevices);
+    } catch (e) {
+      host.reportError(e, 'own devices');
+    }
+    await transact((batch) => host.stageSync(batch, { k: 'device-list', ver: list.version }));
+    host.pump();
+  }
+
+  /** The held version before a change (0: none). */
+  async function heldVersion(): Promise<number> {
+    return (await ownList.held().catch(() => undefined))?.version ?? 0;
   }
 
   async function runMaintenance(): Promise<MaintenanceResult | undefined> {
@@ -153,17 +197,23 @@ export function createUpkeep(host: UpkeepHost) {
     /** The API that changes our signed device list (device linking and unlinking use it). */
     signedDeviceList: {
       ...ownList,
-      // A change made here is announced here at once (other devices at their next refresh).
+      // A change made here is announced here and on our other devices at once.
       async add(device: Parameters<typeof ownList.add>[0]) {
+        const before = await heldVersion();
         const list = await ownList.add(device);
-        const ctx = host.sessionContext();
-        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        await afterOwnChange(before, list);
         return list;
       },
       async remove(deviceId: number) {
+        const before = await heldVersion();
         const list = await ownList.remove(deviceId);
-        const ctx = host.sessionContext();
-        if (ctx !== undefined) await announceOwnList(host, ctx, list);
+        await afterOwnChange(before, list);
+        return list;
+      },
+      async ensureSelfListed() {
+        const before = await heldVersion();
+        const list = await ownList.ensureSelfListed();
+        await afterOwnChange(before, list);
         return list;
       },
     },

@@ -39,6 +39,8 @@ describe('reconcileBlocks', () => {
       events: new Emitter<ClientEvents>(),
       requireApi: () => relay,
       view: async (c) => ({ userId: c.user }) as unknown as ContactView,
+      stageSync: async () => {},
+      pump: () => {},
     });
 
     expect(await api.reconcileBlocks()).toEqual({ pushed: [A], adopted: [B] });

@@ -2,13 +2,16 @@
  * The contact part of the client API (createClient exposes these): read a
  * contact, verify it, accept a changed identity or a request, block and
  * unblock. Every change is one write on the client's serial queue, then the
- * `contact` and `conversation` events.
+ * `contact` and `conversation` events; the same write queues a `contact` sync
+ * for our other devices (docs/client.md, "Own-device sync").
  */
 import { ErrorCode, fail } from '../../errors.ts';
 import { directConversationId } from '../conversations/conversations.ts';
 import type { ClientHost } from '../host.ts';
 import { dropHeldReceipts, releaseHeldReceipts } from '../inbox/receipts.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
+import { SyncContactState, type SyncPayload } from '../sessions/content.ts';
+import type { Batch } from '../store/batch.ts';
 import type { ContactView } from '../views.ts';
 import {
   acknowledgeChange,
@@ -26,6 +29,18 @@ export interface ContactApiHost
   view(contact: Contact): Promise<ContactView>;
   /** Receipts held back for a request went back into the queue: flush them. */
   receiptsReleased?(): void;
+  /** Queues a sync for our other devices in `batch`. */
+  stageSync(batch: Batch, payload: SyncPayload): Promise<void>;
+  /** The outbox has something new. */
+  pump(): void;
+}
+
+/** What our other devices are told of a change (the contact after it). */
+function contactSync(contact: Contact, state: SyncContactState): SyncPayload {
+  if (state !== SyncContactState.VERIFIED || contact.identity === undefined) {
+    return { k: 'contact', u: contact.user, s: state };
+  }
+  return { k: 'contact', u: contact.user, s: state, id: contact.identity };
 }
 
 export function createContactApi(host: ContactApiHost) {
@@ -40,6 +55,7 @@ export function createContactApi(host: ContactApiHost) {
     userId: string,
     change: (c: Contact) => Contact,
     unknown: 'request' | 'not-found',
+    sync?: SyncContactState,
   ): Promise<ContactView> {
     let released = false;
     const updated = await transact(async (batch) => {
@@ -55,9 +71,11 @@ export function createContactApi(host: ContactApiHost) {
         released = (await releaseHeldReceipts(batch, { user: userId })) > 0;
       }
       if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
+      if (sync !== undefined) await host.stageSync(batch, contactSync(next, sync));
       return next;
     });
     if (released) host.receiptsReleased?.();
+    if (sync !== undefined) host.pump();
     events.emit('contact', { userId });
     events.emit('conversation', { conversationId: directConversationId(userId) });
     return host.view(updated);
@@ -76,13 +94,23 @@ export function createContactApi(host: ContactApiHost) {
    */
   async function blockContact(userId: string): Promise<ContactView> {
     await host.requireApi().block(userId);
-    return changeContact(userId, (c) => ({ ...c, status: ContactStatus.BLOCKED }), 'request');
+    return changeContact(
+      userId,
+      (c) => ({ ...c, status: ContactStatus.BLOCKED }),
+      'request',
+      SyncContactState.BLOCKED,
+    );
   }
 
   /** Unblocks (relay first): they become an accepted contact. */
   async function unblockContact(userId: string): Promise<ContactView> {
     await host.requireApi().unblock(userId);
-    return changeContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }), 'request');
+    return changeContact(
+      userId,
+      (c) => ({ ...c, status: ContactStatus.ACCEPTED }),
+      'request',
+      SyncContactState.UNBLOCKED,
+    );
   }
 
   /**
@@ -118,13 +146,23 @@ export function createContactApi(host: ContactApiHost) {
     getContact,
     reconcileBlocks,
     setVerified: (userId: string, verified: boolean) =>
-      changeContact(userId, (c) => ({ ...c, verified }), 'not-found'),
+      changeContact(
+        userId,
+        (c) => ({ ...c, verified }),
+        'not-found',
+        verified ? SyncContactState.VERIFIED : SyncContactState.UNVERIFIED,
+      ),
     /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
     acknowledgeIdentityChange: (userId: string) =>
       changeContact(userId, acknowledgeChange, 'not-found'),
     /** Accepts a message request: receipts, typing and presence to them start. */
     acceptRequest: (userId: string) =>
-      changeContact(userId, (c) => ({ ...c, status: ContactStatus.ACCEPTED }), 'not-found'),
+      changeContact(
+        userId,
+        (c) => ({ ...c, status: ContactStatus.ACCEPTED }),
+        'not-found',
+        SyncContactState.ACCEPTED,
+      ),
     blockContact,
     unblockContact,
   };

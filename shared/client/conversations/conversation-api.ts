@@ -5,7 +5,6 @@
  * is disappearing/timer-api.ts. Every change is one transaction on the client
  * host (host.ts), then its events.
  */
-import { fromHex } from '../../bytes.ts';
 import { ErrorCode, fail, isParleyError } from '../../errors.ts';
 import { normalizeHandle } from '../../wire/handle.ts';
 import {
@@ -17,21 +16,20 @@ import {
 } from '../contacts/contacts.ts';
 import type { GroupApi } from '../groups/group-api.ts';
 import type { ClientHost } from '../host.ts';
-import { dropHeldReceipts } from '../inbox/receipts.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
+import type { SyncPayload } from '../sessions/content.ts';
 import { checkIdentity, type SessionContext } from '../sessions/sessions.ts';
-import { Keys } from '../store/storage-keys.ts';
+import type { Batch } from '../store/batch.ts';
 import type { ConversationView } from '../views.ts';
 import {
   type Conversation,
   ensureDirectConversation,
   groupHexOf,
   listConversations,
-  peerOf,
   readConversation,
 } from './conversations.ts';
+import { stageConversationDeletion } from './deletion.ts';
 import { DRAFT_MAX_CHARS, readDraft, stageDraft } from './drafts.ts';
-import { decodeMessage, stageMessageDeletion } from './messages.ts';
 
 export interface ConversationApiHost
   extends Pick<ClientHost, 'records' | 'transact' | 'now' | 'events'> {
@@ -41,6 +39,10 @@ export interface ConversationApiHost
   readonly groups: Pick<GroupApi, 'isActiveMember' | 'leaveGroup'>;
   /** Messages with a countdown were deleted: re-arm the expiry timer. */
   refreshExpiry(): void;
+  /** Queues a sync for our other devices in `batch`. */
+  stageSync(batch: Batch, payload: SyncPayload): Promise<void>;
+  /** The outbox has something new. */
+  pump(): void;
 }
 
 export function createConversationApi(host: ConversationApiHost) {
@@ -74,9 +76,12 @@ export function createConversationApi(host: ConversationApiHost) {
     if (found.user === ctx.account.userId) fail(ErrorCode.OWN_HANDLE, 'That is your own handle');
     const directory = await ctx.api.deviceList(found.user);
     const conversation = await transact(async (batch) => {
-      const contact =
-        (await readContact(batch, found.user)) ??
-        newContact(found.user, ContactStatus.ACCEPTED, now());
+      const known = await readContact(batch, found.user);
+      const contact = known ?? newContact(found.user, ContactStatus.ACCEPTED, now());
+      // Opening a chat accepts them on our other devices too (docs/client.md, "Own-device sync").
+      if (known?.status !== ContactStatus.ACCEPTED && known?.status !== ContactStatus.BLOCKED) {
+        await host.stageSync(batch, { k: 'contact', u: found.user, s: 'accepted' });
+      }
       batch.apply(
         contactOp({
           ...contact,
@@ -97,6 +102,7 @@ export function createConversationApi(host: ConversationApiHost) {
     });
     events.emit('conversation', { conversationId: conversation.id });
     events.emit('contact', { userId: found.user });
+    host.pump();
     return host.viewConversation(conversation);
   }
 
@@ -111,28 +117,14 @@ export function createConversationApi(host: ConversationApiHost) {
       await host.groups.leaveGroup(conversationId);
     }
     await transact(async (batch) => {
-      const conversation = await readConversation(batch, conversationId);
-      if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
-      for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
-        const m = decodeMessage(raw);
-        stageMessageDeletion(batch, {
-          key,
-          author: m.author,
-          id: m.id,
-          ...(m.expiresAt === undefined
-            ? {}
-            : { expiryKey: Keys.expiry(m.expiresAt, m.author, key) }),
-        });
-      }
-      batch.delete(Keys.conversation(conversationId));
-      batch.delete(Keys.draft(conversationId));
-      // A deleted request leaves nothing behind for a later accept to reveal.
-      const peer = peerOf(conversationId);
-      if (peer !== undefined) await dropHeldReceipts(batch, { user: peer });
-      if (hex !== undefined) await dropHeldReceipts(batch, { group: fromHex(hex) });
+      if (!(await stageConversationDeletion(batch, conversationId)))
+        fail(ErrorCode.NOT_FOUND, 'No such conversation');
+      // Our other devices delete it too (docs/client.md, "Own-device sync").
+      await host.stageSync(batch, { k: 'delete-conversation', c: conversationId });
     });
     events.emit('conversation', { conversationId });
     host.refreshExpiry();
+    host.pump();
   }
 
   /** The conversation's draft ("" when none). */

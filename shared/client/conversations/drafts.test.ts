@@ -89,6 +89,8 @@ describe('the draft part of the conversation API', () => {
     host.events.on('conversation', (e) => changed.push(e.conversationId));
     const api = createConversationApi({
       ...host,
+      stageSync: async () => {},
+      pump: () => {},
       requireSessions: () => {
         throw new Error('not used');
       },

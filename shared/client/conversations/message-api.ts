@@ -1,18 +1,22 @@
 /**
  * The message part of the client API (createClient exposes these): page
- * through a conversation, send a text, mark read, count unread. Every change
- * is one transaction on the client host (host.ts), then its events.
+ * through a conversation, send a text, mark read, count unread, delete some
+ * messages here ("for me", synced to our other devices). Every change is one
+ * transaction on the client host (host.ts), then its events.
  */
-import { fromHex } from '../../bytes.ts';
+import { type Bytes, fromHex } from '../../bytes.ts';
 import { ErrorCode, fail } from '../../errors.ts';
 import { readGroup } from '../groups/store.ts';
 import type { ClientHost } from '../host.ts';
 import { stagePendingReceipt } from '../inbox/receipts.ts';
-import { ReceiptKind } from '../sessions/content.ts';
+import { ReceiptKind, SYNC_MAX_MESSAGES, type SyncPayload } from '../sessions/content.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
+import type { Batch } from '../store/batch.ts';
+import { Keys } from '../store/storage-keys.ts';
 import { type MessagePageView, type MessageView, messageView } from '../views.ts';
 import { groupHexOf, listConversations, readConversation } from './conversations.ts';
-import { listMessagePage, markReadUpTo } from './messages.ts';
+import { type MessageRef, stageMessagesDeletion } from './deletion.ts';
+import { decodeMessage, listMessagePage, markReadUpTo } from './messages.ts';
 import { stageOutgoingText, type TextInput, textTarget } from './outgoing-text.ts';
 
 export interface MessageApiHost
@@ -26,6 +30,8 @@ export interface MessageApiHost
   scheduleReceipts(): void;
   /** A disappearing message appeared or changed: re-arm the expiry timer. */
   refreshExpiry(): void;
+  /** Queues a sync for our other devices in `batch`. */
+  stageSync(batch: Batch, payload: SyncPayload): Promise<void>;
 }
 
 export function createMessageApi(host: MessageApiHost) {
@@ -104,5 +110,41 @@ export function createMessageApi(host: MessageApiHost) {
     return view;
   }
 
-  return { getMessages, sendText, markRead, unreadTotal };
+  /**
+   * Deletes messages of one conversation from this device and our other
+   * devices (not from the peer's): `keys` are MessageView keys; keys of other
+   * conversations and messages already gone are skipped. Returns how many
+   * were deleted. Errors: BAD_ARGUMENT (more than SYNC_MAX_MESSAGES keys).
+   */
+  async function deleteMessages(input: {
+    readonly conversationId: string;
+    readonly keys: readonly string[];
+  }): Promise<number> {
+    const { conversationId, keys } = input;
+    if (keys.length > SYNC_MAX_MESSAGES)
+      fail(ErrorCode.BAD_ARGUMENT, `At most ${SYNC_MAX_MESSAGES} messages at once`);
+    const prefix = Keys.messagesOf(conversationId);
+    const deleted = await transact(async (batch) => {
+      const refs: MessageRef[] = [];
+      for (const key of keys) {
+        const raw = key.startsWith(prefix) ? await batch.get(key) : undefined;
+        if (raw === undefined) continue;
+        const m = decodeMessage(raw);
+        refs.push({ author: m.author, id: m.id });
+      }
+      const done = await stageMessagesDeletion(batch, conversationId, refs);
+      if (done.length > 0) {
+        const m = done.map((r) => ({ a: r.author, id: r.id as Bytes }));
+        await host.stageSync(batch, { k: 'delete-messages', c: conversationId, m });
+      }
+      return done.length;
+    });
+    if (deleted === 0) return 0;
+    events.emit('conversation', { conversationId });
+    host.refreshExpiry();
+    host.pump();
+    return deleted;
+  }
+
+  return { getMessages, sendText, markRead, unreadTotal, deleteMessages };
 }

@@ -12,6 +12,7 @@ import { groupConversationId } from '../conversations/conversations.ts';
 import type { InboxEffect } from '../effects.ts';
 import type { ClientHost } from '../host.ts';
 import { releaseHeldReceipts } from '../inbox/receipts.ts';
+import type { SyncPayload } from '../sessions/content.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import type { Batch } from '../store/batch.ts';
 import { type GroupView, groupIdOf, groupView } from './group-view.ts';
@@ -32,6 +33,8 @@ export interface GroupApiHost
   pump(): void;
   /** Receipts held back for an invitation went back into the queue: flush them. */
   receiptsReleased?(): void;
+  /** Queues a sync for our other devices in `batch` (accepting an invitation). */
+  stageSync?(batch: Batch, payload: SyncPayload): Promise<void>;
 }
 
 /** Runs one group change: signed, stored and queued in one write; then its events, then the outbox. */
@@ -171,6 +174,9 @@ export function createGroupApi(host: GroupApiHost) {
       await run(async (batch) => {
         const record = await readGroup(batch, group);
         if (record === undefined) fail(ErrorCode.NOT_FOUND, 'No such group');
+        // Our other devices accept it too, even if it was no request here (docs/client.md, "Own-device sync").
+        await host.stageSync?.(batch, { k: 'group-accept', g: group });
+        if (record.accepted) return [];
         stageGroup(batch, { ...record, accepted: true });
         released = (await releaseHeldReceipts(batch, { group })) > 0;
         return [

@@ -149,6 +149,17 @@ export async function readdressGroupEntry(
   if (frame === undefined || keyContent === undefined || group === undefined) {
     return { kind: 'failed', code: ErrorCode.BAD_ARGUMENT };
   }
+  const holderGone = await rotateIfHolderRemoved(ctx, batch, group, keyContent, users);
+  if (holderGone) {
+    // Encrypted again on the new chain, with this message's own number: no gap, and the
+    // removed device never gets a ciphertext it could read.
+    for (const mismatch of users) {
+      const outcome = await applyMismatch(ctx, batch, mismatch);
+      if (outcome.identityChanged) return { kind: 'identity-changed', user: mismatch.user };
+    }
+    const { frame: _f, pre: _p, keyContent: _k, ...pending } = entry;
+    return encryptGroupEntry(ctx, batch, { ...pending, mismatches: entry.mismatches + 1 });
+  }
   const main = frame.to.map((r) => ({ user: r.user, devices: [...r.devices] }));
   let pre = (entry.pre?.frame.to ?? []).map((r) => ({ user: r.user, devices: [...r.devices] }));
   const added: Array<{ user: string; device: number }> = [];
@@ -209,6 +220,37 @@ export async function readdressGroupEntry(
   };
   stageEntry(batch, ready);
   return { kind: 'ready', entry: ready };
+}
+
+/**
+ * The relay says a device is gone (`extra`/`stale`) that holds the chain this
+ * message was encrypted on (an unlinked device of a member): the chain is
+ * rotated now and the message's number given back, so the caller encrypts it
+ * again on the new chain, rather than letting the removed device's key read
+ * it (docs/protocol.md, "Sender keys in groups").
+ */
+async function rotateIfHolderRemoved(
+  ctx: SessionContext,
+  batch: Batch,
+  group: Uint8Array,
+  keyContent: Uint8Array,
+  users: readonly MismatchUser[],
+): Promise<boolean> {
+  const sender = await readSender(batch, group);
+  const content = decodeContent(keyContent);
+  if (sender === undefined || content.t !== 'sender-key') return false;
+  if (decodeDistributionMessage(content.dist).chainId !== sender.state.chainId) return false;
+  const holders = new Set(sender.sent);
+  const gone = users.some((u) =>
+    [...(u.extra ?? []), ...(u.stale ?? [])].some((d) => holders.has(deviceTag(u.user, d))),
+  );
+  if (!gone) return false;
+  await stageSender(batch, group, {
+    state: await rotateSenderKey(ctx.deps, sender.state),
+    seq: content.seq,
+    sent: [],
+  });
+  return true;
 }
 
 function decodeContentChain(keyContent: Uint8Array): number | undefined {

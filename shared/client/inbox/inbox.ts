@@ -99,6 +99,7 @@ import type { Batch } from '../store/batch.ts';
 import { BytesField, decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import type { StampClock } from '../store/stamps.ts';
 import { Keys } from '../store/storage-keys.ts';
+import { applySync } from '../sync/apply-sync.ts';
 import { releaseHeldReceipts, stagePendingReceipt } from './receipts.ts';
 import { receiveRetry, requestRetry } from './retry.ts';
 
@@ -124,6 +125,8 @@ export interface InboxOutcome {
   readonly queuedOutbox: boolean;
   /** An accepted contact came online and said hello: answer with our presence. */
   readonly helloFrom?: string;
+  /** Held receipts went back into the queue (our other device accepted): flush them. */
+  readonly receiptsReleased?: boolean;
 }
 
 const SeenSchema = v.object({
@@ -237,6 +240,7 @@ export async function processDelivery(
   }
   let helloFrom: string | undefined;
   let queuedOutbox = false;
+  let receiptsReleased = false;
   if (content !== undefined) {
     switch (content.t) {
       case 'text':
@@ -288,6 +292,14 @@ export async function processDelivery(
           queuedOutbox ||= answered.queuedOutbox;
         }
         break;
+      case 'sync':
+        // Our own other devices only: a peer's sync is dropped unread (docs/client.md, "Own-device sync").
+        if (!transient && from === own) {
+          const synced = await applySync(batch, content, now);
+          effects.push(...synced.effects);
+          receiptsReleased = synced.receiptsReleased;
+        }
+        break;
       case 'reset':
       case 'unsupported':
         break;
@@ -300,6 +312,7 @@ export async function processDelivery(
     effects,
     queuedOutbox,
     ...(helloFrom === undefined ? {} : { helloFrom }),
+    ...(receiptsReleased ? { receiptsReleased } : {}),
   };
 }
 

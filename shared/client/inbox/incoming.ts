@@ -70,6 +70,7 @@ export function createIncoming(host: IncomingHost) {
     ) {
       receiptsPending = true;
     }
+    if (outcome.receiptsReleased === true) receiptsPending = true;
     if (outcome.queuedOutbox) host.sender.pump();
     if (outcome.helloFrom !== undefined) host.answerHello(outcome.helloFrom);
     return outcome.ack;

@@ -58,6 +58,8 @@ export const OutboxKind = {
    * message's id (its state moves to `resent` once the relay stored it).
    */
   RESEND: 'resend',
+  /** A change made here, for our own other devices only (sync/own-sync.ts). */
+  SYNC: 'sync',
 } as const;
 export type OutboxKind = (typeof OutboxKind)[keyof typeof OutboxKind];
 

@@ -15,6 +15,8 @@
  *   presence {v, t, online, hello?}            (sent transient to accepted contacts)
  *   retry    {v, t, u, d, id, at, why, rk?, g?} (could not decrypt frame `id` from device `d`
  *                                               of user `u`: send it again; retry.ts)
+ *   sync     {v, t, k, ...}                     (our own other devices only: a change made on
+ *                                               one device, mirrored; sync/ has the kinds)
  *
  * `to` names the conversation from the sender's side: `{u: user}` for a
  * direct chat (the recipient; our own other devices get the same content as
@@ -231,6 +233,68 @@ export const RetryContentSchema = v.object({
   g: v.optional(bytes16),
 });
 
+/** A conversation id as the client names it: `u:<user id>` or `g:<32 hex>`. */
+const ConversationIdSchema = v.pipe(
+  v.string(),
+  v.regex(/^(u:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|g:[0-9a-f]{32})$/),
+);
+
+export const SyncContactState = {
+  ACCEPTED: 'accepted',
+  BLOCKED: 'blocked',
+  UNBLOCKED: 'unblocked',
+  VERIFIED: 'verified',
+  UNVERIFIED: 'unverified',
+} as const;
+export type SyncContactState = (typeof SyncContactState)[keyof typeof SyncContactState];
+
+/** Messages one sync names at most (one delete-messages content). */
+export const SYNC_MAX_MESSAGES = 256;
+
+const syncOf = <const K extends string, E extends v.ObjectEntries>(k: K, entries: E) =>
+  v.object({ v: v.literal(CONTENT_VERSION), t: v.literal('sync'), k: v.literal(k), ...entries });
+
+/**
+ * A change made on one of our devices, for our other devices only
+ * (docs/client.md, "Own-device sync"): refused from anyone but our own
+ * account, applied idempotently and never sent on.
+ */
+export const SyncContentSchema = v.variant('k', [
+  /** A contact's state; `id` (their identity as verified) comes with `verified`. */
+  syncOf('contact', {
+    u: UserIdSchema,
+    s: v.picklist(Object.values(SyncContactState) as [SyncContactState, ...SyncContactState[]]),
+    id: v.optional(
+      v.object({
+        dh: v.pipe(v.instance(Uint8Array), v.length(32)),
+        sig: v.pipe(v.instance(Uint8Array), v.length(32)),
+        binding: v.pipe(v.instance(Uint8Array), v.length(64)),
+      }),
+    ),
+  }),
+  /** The synced privacy settings (all of them, as set on the sending device at `at`). */
+  syncOf('settings', {
+    rr: v.boolean(),
+    ti: v.boolean(),
+    sp: v.boolean(),
+    at: TimestampSchema,
+  }),
+  syncOf('delete-conversation', { c: ConversationIdSchema }),
+  /** Messages deleted "for me": (author, id) pairs in conversation `c`. */
+  syncOf('delete-messages', {
+    c: ConversationIdSchema,
+    m: v.pipe(
+      v.array(v.object({ a: UserIdSchema, id: MessageIdSchema })),
+      v.minLength(1),
+      v.maxLength(SYNC_MAX_MESSAGES),
+    ),
+  }),
+  /** A group invitation accepted on the sending device. */
+  syncOf('group-accept', { g: bytes16 }),
+  /** Our signed device list changed (version `ver`): fetch it now. */
+  syncOf('device-list', { ver: Uint32Schema }),
+]);
+
 export type Destination = v.InferOutput<typeof DestinationSchema>;
 export type AttachmentPointer = v.InferOutput<typeof AttachmentPointerSchema>;
 export type TextContent = v.InferOutput<typeof TextContentSchema>;
@@ -243,6 +307,13 @@ export type SenderKeyRequestContent = v.InferOutput<typeof SenderKeyRequestConte
 export type TimerContent = v.InferOutput<typeof TimerContentSchema>;
 export type PresenceContent = v.InferOutput<typeof PresenceContentSchema>;
 export type RetryContent = v.InferOutput<typeof RetryContentSchema>;
+export type SyncContent = v.InferOutput<typeof SyncContentSchema>;
+/** A sync's kind and fields, without the content header. */
+export type SyncPayload = SyncContent extends infer S
+  ? S extends SyncContent
+    ? Omit<S, 'v' | 't'>
+    : never
+  : never;
 
 /** A type this client does not handle (reserved, or from a newer version). */
 export interface UnsupportedContent {
@@ -261,7 +332,8 @@ export type Content =
   | SenderKeyRequestContent
   | TimerContent
   | PresenceContent
-  | RetryContent;
+  | RetryContent
+  | SyncContent;
 export type DecodedContent = Content | UnsupportedContent;
 
 const schemas = {
@@ -275,6 +347,7 @@ const schemas = {
   timer: TimerContentSchema,
   presence: PresenceContentSchema,
   retry: RetryContentSchema,
+  sync: SyncContentSchema,
 } as const;
 
 function invalid(reason: string): ParleyError {
