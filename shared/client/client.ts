@@ -139,7 +139,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     view: (c) => contactView(account.requireAccount(), c),
     receiptsReleased: scheduleReceipts,
   });
-  const attachments = createAttachmentApi({ requireApi });
+  const attachments = createAttachmentApi({ requireApi, deviceApi: account.deviceApi });
   const expiry = createExpiryTimer({
     ...host,
     running: link.running,
@@ -153,6 +153,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     viewConversation: (c) => conversationView(records, () => account.api.account()?.userId, c),
     groups,
     refreshExpiry,
+    uploadsGone: (ids) => deleteUploads(attachments, ids, reportError),
   });
   const messages = createMessageApi({
     ...host,
@@ -237,14 +238,17 @@ export function createClient(deps: ClientDeps): ParleyClient {
   };
 }
 
-/** The uploads of messages that disappeared go from the relay too (docs/client.md "Attachments"). */
+/**
+ * The uploads of our messages that disappeared or were deleted go from the
+ * relay too (docs/client.md "Attachments"); one already gone is no failure.
+ */
 function deleteUploads(
   attachments: ReturnType<typeof createAttachmentApi>,
   ids: readonly string[],
   reportError: (error: unknown, context: string) => void,
 ): void {
   for (const id of ids) {
-    attachments.deleteAttachment(id).catch((e: unknown) => reportError(e, 'attachments'));
+    attachments.deleteOwnUpload(id).catch((e: unknown) => reportError(e, 'attachments'));
   }
 }
 

@@ -15,6 +15,7 @@ import {
   publicIdentityOf,
   readContact,
 } from '../contacts/contacts.ts';
+import { expiryKeyOf, ownUploadIds } from '../disappearing/countdown.ts';
 import type { GroupApi } from '../groups/group-api.ts';
 import type { ClientHost } from '../host.ts';
 import { dropHeldReceipts } from '../inbox/receipts.ts';
@@ -41,6 +42,8 @@ export interface ConversationApiHost
   readonly groups: Pick<GroupApi, 'isActiveMember' | 'leaveGroup'>;
   /** Messages with a countdown were deleted: re-arm the expiry timer. */
   refreshExpiry(): void;
+  /** Files of our own deleted messages: delete them on the relay (best effort). */
+  uploadsGone?(ids: readonly string[]): void;
 }
 
 export function createConversationApi(host: ConversationApiHost) {
@@ -101,7 +104,8 @@ export function createConversationApi(host: ConversationApiHost) {
   }
 
   /**
-   * Deletes a conversation and its messages from this device. A request stays
+   * Deletes a conversation and its messages from this device (and, on the
+   * relay, the files our own messages in it carried). A request stays
    * a request (a new message from them shows up as a request again). A group
    * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
    */
@@ -110,19 +114,21 @@ export function createConversationApi(host: ConversationApiHost) {
     if (hex !== undefined && (await host.groups.isActiveMember(conversationId))) {
       await host.groups.leaveGroup(conversationId);
     }
+    const uploads: string[] = [];
     await transact(async (batch) => {
+      uploads.length = 0; // a retried transaction starts over
       const conversation = await readConversation(batch, conversationId);
       if (conversation === undefined) fail(ErrorCode.NOT_FOUND, 'No such conversation');
       for (const [key, raw] of await records.list(Keys.messagesOf(conversationId))) {
         const m = decodeMessage(raw);
+        const expiryKey = expiryKeyOf(m);
         stageMessageDeletion(batch, {
           key,
           author: m.author,
           id: m.id,
-          ...(m.expiresAt === undefined
-            ? {}
-            : { expiryKey: Keys.expiry(m.expiresAt, m.author, key) }),
+          ...(expiryKey === undefined ? {} : { expiryKey }),
         });
+        uploads.push(...ownUploadIds(m));
       }
       batch.delete(Keys.conversation(conversationId));
       batch.delete(Keys.draft(conversationId));
@@ -133,6 +139,7 @@ export function createConversationApi(host: ConversationApiHost) {
     });
     events.emit('conversation', { conversationId });
     host.refreshExpiry();
+    if (uploads.length > 0) host.uploadsGone?.(uploads);
   }
 
   /** The conversation's draft ("" when none). */
