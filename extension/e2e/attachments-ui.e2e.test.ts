@@ -64,6 +64,29 @@ describe('attachments in the UI preview', () => {
     await page.close();
   });
 
+  it('shows the sender’s preview, blurred, at the image’s aspect ratio before the image', async () => {
+    const { page, errors } = await openFiles();
+    const box = page.getByRole('img', { name: 'Image: lake.jpg, loading' });
+    await expect.poll(() => box.count()).toBe(1);
+    await box.scrollIntoViewIfNeeded();
+    const preview = box.locator('img.attachment__preview');
+    await expect
+      .poll(() => preview.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth))
+      .toBe(8);
+    expect(await preview.evaluate((i) => getComputedStyle(i).filter)).toContain('blur');
+    const size = await box.boundingBox();
+    expect((size?.width ?? 0) / (size?.height ?? 1)).toBeCloseTo(800 / 500, 1);
+    await screenshot(page, 'attachments-thumb-placeholder');
+
+    // Above the auto-download size it waits for a click; then the image replaces the preview.
+    await box.locator('button', { hasText: 'Load image' }).click();
+    const image = page.getByRole('img', { name: 'Image: lake.jpg' });
+    await expect.poll(() => image.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(800);
+    expect(await page.locator('img.attachment__preview').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows files as cards: download progress with cancel, a program warning, an expired file, a voice note', async () => {
     const { page, errors } = await openFiles();
     await expect

@@ -492,5 +492,18 @@ function attachmentMessages(now: number): MessageView[] {
     message('f006', false, '', [
       file('expired-0000000000000', { mime: 'application/zip', name: 'old-photos.zip' }),
     ]),
+    // Above the auto-download size, so it waits for a click: the sender's
+    // preview (an 8 × 5 PNG here) stands in, blurred, meanwhile.
+    message('f007', false, '', [
+      file('image-lake-0000000000', {
+        mime: 'image/jpeg',
+        name: 'lake.jpg',
+        width: 800,
+        height: 500,
+        size: 30_000_000,
+        thumb:
+          'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAFCAIAAAD38zoCAAAAK0lEQVR4nGOo3_QUK2KYs_sGVsSw8-hprIjBNsoVGV07vw-C0CU-39wIQQC6zUupY49M7QAAAABJRU5ErkJggg',
+      }),
+    ]),
   ];
 }

@@ -36,6 +36,8 @@ export interface OutgoingFile {
   readonly height?: number;
   readonly durationMs?: number;
   readonly voice?: boolean;
+  /** A tiny preview of an image (thumbnail.ts), at most ATTACHMENT_THUMB_MAX_BYTES. */
+  readonly thumb?: Uint8Array;
 }
 
 export interface SendFileInput {
@@ -123,6 +125,7 @@ export async function sendFile(input: SendFileInput): Promise<void> {
           ...(item.height === undefined ? {} : { height: item.height }),
           ...(item.durationMs === undefined ? {} : { durationMs: Math.round(item.durationMs) }),
           ...(item.voice === true ? { voice: true } : {}),
+          ...(item.thumb === undefined ? {} : { thumb: toBase64Url(item.thumb) }),
         },
       ],
     });

@@ -9,6 +9,7 @@
 import { createSignal } from 'solid-js';
 import { describeError } from '../errors.ts';
 import { type FileProblem, problemOf } from './files.ts';
+import { imageFacts } from './thumbnail.ts';
 import { type OutgoingFile, type Progress, sendFile } from './transfer.ts';
 
 export interface TrayItem {
@@ -19,6 +20,8 @@ export interface TrayItem {
   readonly height?: number;
   readonly durationMs?: number;
   readonly voice?: boolean;
+  /** An image's tiny preview for the pointer (thumbnail.ts). */
+  readonly thumb?: Uint8Array;
   readonly problem: FileProblem | null;
   readonly status: 'ready' | 'sending' | 'failed';
   readonly progress?: Progress;
@@ -26,19 +29,6 @@ export interface TrayItem {
 }
 
 export type NewTrayFile = Pick<TrayItem, 'file' | 'width' | 'height' | 'durationMs' | 'voice'>;
-
-/** Reads an image's pixel size (so receivers reserve the right space); undefined if it does not decode. */
-async function dimensionsOf(file: Blob): Promise<{ width: number; height: number } | undefined> {
-  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return undefined;
-  try {
-    const bitmap = await createImageBitmap(file);
-    const size = { width: bitmap.width, height: bitmap.height };
-    bitmap.close();
-    return size.width > 0 && size.height > 0 ? size : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createTray(conversationId: () => string) {
   const [items, setItems] = createSignal<readonly TrayItem[]>([]);
@@ -56,8 +46,9 @@ export function createTray(conversationId: () => string) {
         { ...f, key, caption: '', problem: problemOf(f.file), status: 'ready' },
       ]);
       if (f.width === undefined) {
-        const size = await dimensionsOf(f.file);
-        if (size !== undefined) update(key, size);
+        // Size (receivers reserve the space) and preview (shown while it downloads).
+        const facts = await imageFacts(f.file);
+        if (facts !== undefined) update(key, facts);
       }
     }
   }
@@ -86,6 +77,7 @@ export function createTray(conversationId: () => string) {
           ...(item.height === undefined ? {} : { height: item.height }),
           ...(item.durationMs === undefined ? {} : { durationMs: item.durationMs }),
           ...(item.voice === undefined ? {} : { voice: item.voice }),
+          ...(item.thumb === undefined ? {} : { thumb: item.thumb }),
         },
         signal: controller.signal,
         onProgress: (progress) => update(item.key, { progress }),
