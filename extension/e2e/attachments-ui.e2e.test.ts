@@ -16,14 +16,14 @@ import { usePreviewBrowser } from './preview/preview-browser.ts';
 
 const env = usePreviewBrowser();
 
-async function openFiles(): Promise<{ page: Page; errors: string[] }> {
+async function openFiles(scene = 'chat'): Promise<{ page: Page; errors: string[] }> {
   const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${env.preview.url}?variant=sidepanel&scene=chat`);
+  await page.goto(`${env.preview.url}?variant=sidepanel&scene=${scene}`);
   await page.getByRole('button', { name: /^dmitri/ }).click();
   return { page, errors };
 }
@@ -157,6 +157,66 @@ describe('attachments in the UI preview', () => {
     await expect.poll(() => tray.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
     await page.getByRole('button', { name: 'Remove invoice.pdf.scr' }).click();
     await expect.poll(() => tray.count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('offers an upload a closed page left unfinished: Resume with the same file, never another', async () => {
+    const { page, errors } = await openFiles('paused');
+    const tray = page.getByRole('list', { name: 'Files to send' });
+    const row = tray.getByRole('listitem').filter({ hasText: 'Upload paused' });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('survey.pdf');
+    await screenshot(page, 'attachments-upload-paused');
+
+    // The browser lost the file: Resume asks for it; a different file is refused with the reason.
+    const picker = row.locator('input[type=file]');
+    const content = Buffer.from(Uint8Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const other = Buffer.from(content);
+    other[5] = 0;
+    const chooser = page.waitForEvent('filechooser');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await (await chooser).setFiles({
+      name: 'survey.pdf',
+      mimeType: 'application/pdf',
+      buffer: other,
+    });
+    await expect
+      .poll(() => row.getByRole('alert').filter({ hasText: 'content differs' }).count())
+      .toBe(1);
+    await screenshot(page, 'attachments-upload-paused-wrong-file');
+
+    await picker.setInputFiles({
+      name: 'survey.pdf',
+      mimeType: 'application/pdf',
+      buffer: content,
+    });
+    const bar = page.getByRole('progressbar', { name: 'Uploading survey.pdf' });
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')))
+      .toBeGreaterThanOrEqual(40);
+    await expect.poll(() => tray.count(), { timeout: 15_000 }).toBe(0);
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('discards a paused upload for good', async () => {
+    const { page, errors } = await openFiles('paused');
+    const row = page.getByRole('listitem').filter({ hasText: 'Upload paused' });
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByRole('button', { name: 'Discard the paused upload of survey.pdf' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    // Not offered again when the chat opens anew (the record is gone).
+    await page.getByRole('button', { name: 'Back to conversations' }).click();
+    await page.getByRole('button', { name: /^dmitri/ }).click();
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Attach files' }).isVisible())
+      .toBe(true);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Open Image: ridge.png' }).count())
+      .toBe(1);
+    expect(await row.count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -3,12 +3,14 @@
  * voice note), each with its caption; Send uploads them one by one, each as
  * its own message with its caption. An item shows its progress (Cancel), a
  * failure (Retry), or why it cannot be sent at all (too large, blocked type).
+ * Uploads a closed page left unfinished show as paused (paused-uploads.ts).
  *
  * Runs in: extension pages.
  */
 import { createSignal } from 'solid-js';
 import { describeError } from '../errors.ts';
 import { type FileProblem, problemOf } from './files.ts';
+import { createPausedUploads } from './paused-uploads.ts';
 import { imageFacts } from './thumbnail.ts';
 import { type OutgoingFile, type Progress, sendFile } from './transfer.ts';
 
@@ -33,7 +35,18 @@ export type NewTrayFile = Pick<TrayItem, 'file' | 'width' | 'height' | 'duration
 export function createTray(conversationId: () => string) {
   const [items, setItems] = createSignal<readonly TrayItem[]>([]);
   const controllers = new Map<number, AbortController>();
+  const startedHere = new Set<string>();
   let next = 0;
+  const paused = createPausedUploads({
+    conversationId,
+    startedHere,
+    backToTray: (file, caption) => {
+      void add([{ file }]).then(() => {
+        const last = items().at(-1);
+        if (last !== undefined && last.file === file) setCaption(last.key, caption);
+      });
+    },
+  });
 
   const update = (key: number, change: Partial<TrayItem>) =>
     setItems((list) => list.map((i) => (i.key === key ? { ...i, ...change } : i)));
@@ -81,6 +94,7 @@ export function createTray(conversationId: () => string) {
         },
         signal: controller.signal,
         onProgress: (progress) => update(item.key, { progress }),
+        onPending: (id) => startedHere.add(id),
       });
       setItems((list) => list.filter((i) => i.key !== item.key));
       return true;
@@ -114,7 +128,7 @@ export function createTray(conversationId: () => string) {
 
   const sendable = () => items().some((i) => i.problem === null && i.status !== 'sending');
 
-  return { items, add, remove, setCaption, sendAll, cancel, retry, sendable };
+  return { items, add, remove, setCaption, sendAll, cancel, retry, sendable, paused };
 }
 
 export type Tray = ReturnType<typeof createTray>;
