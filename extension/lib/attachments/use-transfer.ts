@@ -52,7 +52,7 @@ export function createTransfer<T>(
         phase: 'failed',
         expired,
         message: expired
-          ? 'This file has expired: the relay keeps files for 30 days.'
+          ? 'This file has expired: the relay no longer has it (it keeps files up to 30 days).'
           : describeError(e),
       });
       return undefined;
