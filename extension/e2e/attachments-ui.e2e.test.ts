@@ -11,6 +11,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { blocking, runAxe } from './axe.ts';
 import { PAGE_VIEWPORTS, screenshot } from './fixture.ts';
 import { usePreviewBrowser } from './preview/preview-browser.ts';
 
@@ -66,7 +67,7 @@ describe('attachments in the UI preview', () => {
 
   it('shows the sender’s preview, blurred, at the image’s aspect ratio before the image', async () => {
     const { page, errors } = await openFiles();
-    const box = page.getByRole('img', { name: 'Image: lake.jpg, loading' });
+    const box = page.getByRole('group', { name: 'Image: lake.jpg, loading' });
     await expect.poll(() => box.count()).toBe(1);
     await box.scrollIntoViewIfNeeded();
     const preview = box.locator('img.attachment__preview');
@@ -79,7 +80,7 @@ describe('attachments in the UI preview', () => {
     await screenshot(page, 'attachments-thumb-placeholder');
 
     // Above the auto-download size it waits for a click; then the image replaces the preview.
-    await box.locator('button', { hasText: 'Load image' }).click();
+    await box.getByRole('button', { name: /^Load image/ }).click();
     const image = page.getByRole('img', { name: 'Image: lake.jpg' });
     await expect.poll(() => image.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(800);
     expect(await page.locator('img.attachment__preview').count()).toBe(0);
@@ -168,6 +169,8 @@ describe('attachments in the UI preview', () => {
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain('survey.pdf');
     await screenshot(page, 'attachments-upload-paused');
+    // No blocking accessibility violation with the paused row and the blurred preview shown.
+    expect(blocking(await runAxe(page))).toEqual([]);
 
     // The browser lost the file: Resume asks for it; a different file is refused with the reason.
     const picker = row.locator('input[type=file]');

@@ -48,7 +48,9 @@ function InlineImage(props: { attachment: AttachmentView }): JSX.Element {
           <div
             class="attachment__placeholder"
             style={{ 'aspect-ratio': ratio() }}
-            role="img"
+            // A group, not an img: it holds the Load image button and the
+            // progress bar's Cancel (an img's content is not interactive).
+            role="group"
             aria-label={`${alt()}, loading`}
           >
             <Show when={a().thumb}>
