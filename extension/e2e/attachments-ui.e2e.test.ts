@@ -67,7 +67,7 @@ describe('attachments in the UI preview', () => {
 
   it('shows the sender’s preview, blurred, at the image’s aspect ratio before the image', async () => {
     const { page, errors } = await openFiles();
-    const box = page.getByRole('group', { name: 'Image: lake.jpg, loading' });
+    const box = page.locator('.attachment__placeholder', { hasText: 'Image: lake.jpg, loading' });
     await expect.poll(() => box.count()).toBe(1);
     await box.scrollIntoViewIfNeeded();
     const preview = box.locator('img.attachment__preview');

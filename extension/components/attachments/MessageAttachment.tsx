@@ -45,14 +45,9 @@ function InlineImage(props: { attachment: AttachmentView }): JSX.Element {
       <Show
         when={download.url()}
         fallback={
-          <div
-            class="attachment__placeholder"
-            style={{ 'aspect-ratio': ratio() }}
-            // A group, not an img: it holds the Load image button and the
-            // progress bar's Cancel (an img's content is not interactive).
-            role="group"
-            aria-label={`${alt()}, loading`}
-          >
+          <div class="attachment__placeholder" style={{ 'aspect-ratio': ratio() }}>
+            {/* Text, not role=img: the box holds Load image and Cancel (an img's content is not interactive). */}
+            <span class="sr-only">{`${alt()}, loading`}</span>
             <Show when={a().thumb}>
               {(thumb) => <img class="attachment__preview" src={thumbUrl(thumb())} alt="" />}
             </Show>
