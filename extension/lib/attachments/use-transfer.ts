@@ -109,6 +109,21 @@ function evictOld(): void {
   }
 }
 
+/**
+ * Messages with these files disappeared or were deleted: their decrypted
+ * copies go from this page at once (downloads cancelled, blob URLs revoked).
+ */
+export function forgetDownloads(ids: readonly string[]): void {
+  for (const id of ids) {
+    const d = downloads.get(id);
+    if (d === undefined) continue;
+    downloads.delete(id);
+    d.cancel();
+    const u = d.url();
+    if (u !== null) URL.revokeObjectURL(u);
+  }
+}
+
 /** The page's one download of this file (made on first use). */
 export function createDownload(attachment: () => AttachmentView): Download {
   const a = attachment();
