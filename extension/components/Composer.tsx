@@ -7,7 +7,7 @@
  * says "stopped" by itself a few seconds after the last report). Unsent text
  * is kept as the conversation's draft (lib/draft-keeper.ts).
  */
-import { createSignal, type JSX, Show } from 'solid-js';
+import { createEffect, createSignal, type JSX, on, Show } from 'solid-js';
 import { createTray } from '../lib/attachments/tray.ts';
 import { keepDraft } from '../lib/draft-keeper.ts';
 import { describeError } from '../lib/errors.ts';
@@ -43,6 +43,13 @@ export function Composer(props: {
 }): JSX.Element {
   const [text, setText] = createSignal('');
   const tray = createTray(() => props.conversationId);
+  // Uploads a closed page or a restarted browser left unfinished: offered to resume.
+  createEffect(
+    on(
+      () => props.conversationId,
+      () => void tray.paused.load().catch(() => undefined),
+    ),
+  );
   const [dragging, setDragging] = createSignal(false);
   const addFiles = (files: FileList | null | undefined) => {
     if (files === null || files === undefined || files.length === 0) return;

@@ -11,19 +11,20 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { blocking, runAxe } from './axe.ts';
 import { PAGE_VIEWPORTS, screenshot } from './fixture.ts';
 import { usePreviewBrowser } from './preview/preview-browser.ts';
 
 const env = usePreviewBrowser();
 
-async function openFiles(): Promise<{ page: Page; errors: string[] }> {
+async function openFiles(scene = 'chat'): Promise<{ page: Page; errors: string[] }> {
   const page = await env.browser.newPage({ viewport: PAGE_VIEWPORTS.sidepanel });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${env.preview.url}?variant=sidepanel&scene=chat`);
+  await page.goto(`${env.preview.url}?variant=sidepanel&scene=${scene}`);
   await page.getByRole('button', { name: /^dmitri/ }).click();
   return { page, errors };
 }
@@ -60,6 +61,29 @@ describe('attachments in the UI preview', () => {
     await expect
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
       .toBe('Open Image: ridge.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the sender’s preview, blurred, at the image’s aspect ratio before the image', async () => {
+    const { page, errors } = await openFiles();
+    const box = page.locator('.attachment__placeholder', { hasText: 'Image: lake.jpg, loading' });
+    await expect.poll(() => box.count()).toBe(1);
+    await box.scrollIntoViewIfNeeded();
+    const preview = box.locator('img.attachment__preview');
+    await expect
+      .poll(() => preview.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth))
+      .toBe(8);
+    expect(await preview.evaluate((i) => getComputedStyle(i).filter)).toContain('blur');
+    const size = await box.boundingBox();
+    expect((size?.width ?? 0) / (size?.height ?? 1)).toBeCloseTo(800 / 500, 1);
+    await screenshot(page, 'attachments-thumb-placeholder');
+
+    // Above the auto-download size it waits for a click; then the image replaces the preview.
+    await box.getByRole('button', { name: /^Load image/ }).click();
+    const image = page.getByRole('img', { name: 'Image: lake.jpg' });
+    await expect.poll(() => image.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(800);
+    expect(await page.locator('img.attachment__preview').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -134,6 +158,68 @@ describe('attachments in the UI preview', () => {
     await expect.poll(() => tray.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
     await page.getByRole('button', { name: 'Remove invoice.pdf.scr' }).click();
     await expect.poll(() => tray.count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('offers an upload a closed page left unfinished: Resume with the same file, never another', async () => {
+    const { page, errors } = await openFiles('paused');
+    const tray = page.getByRole('list', { name: 'Files to send' });
+    const row = tray.getByRole('listitem').filter({ hasText: 'Upload paused' });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('survey.pdf');
+    await screenshot(page, 'attachments-upload-paused');
+    // No blocking accessibility violation with the paused row and the blurred preview shown.
+    expect(blocking(await runAxe(page))).toEqual([]);
+
+    // The browser lost the file: Resume asks for it; a different file is refused with the reason.
+    const picker = row.locator('input[type=file]');
+    const content = Buffer.from(Uint8Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const other = Buffer.from(content);
+    other[5] = 0;
+    const chooser = page.waitForEvent('filechooser');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await (await chooser).setFiles({
+      name: 'survey.pdf',
+      mimeType: 'application/pdf',
+      buffer: other,
+    });
+    await expect
+      .poll(() => row.getByRole('alert').filter({ hasText: 'content differs' }).count())
+      .toBe(1);
+    await screenshot(page, 'attachments-upload-paused-wrong-file');
+
+    await picker.setInputFiles({
+      name: 'survey.pdf',
+      mimeType: 'application/pdf',
+      buffer: content,
+    });
+    const bar = page.getByRole('progressbar', { name: 'Uploading survey.pdf' });
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')))
+      .toBeGreaterThanOrEqual(40);
+    await expect.poll(() => tray.count(), { timeout: 15_000 }).toBe(0);
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('discards a paused upload for good', async () => {
+    const { page, errors } = await openFiles('paused');
+    const row = page.getByRole('listitem').filter({ hasText: 'Upload paused' });
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByRole('button', { name: 'Discard the paused upload of survey.pdf' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    // Not offered again when the chat opens anew (the record is gone).
+    await page.getByRole('button', { name: 'Back to conversations' }).click();
+    await page.getByRole('button', { name: /^dmitri/ }).click();
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Attach files' }).isVisible())
+      .toBe(true);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Open Image: ridge.png' }).count())
+      .toBe(1);
+    expect(await row.count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

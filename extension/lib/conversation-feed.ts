@@ -13,9 +13,10 @@
  */
 import { type Accessor, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import type { ParleyState } from './app-state.ts';
+import { forgetDownloads } from './attachments/use-transfer.ts';
 import { describeError } from './errors.ts';
 import { isUnread, type UnreadMark, unreadMark } from './history-rows.ts';
-import { mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
+import { attachmentIdsOf, mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
 import type { MessageView } from './protocol.ts';
 import { call } from './rpc-client.ts';
 
@@ -159,6 +160,7 @@ export function createConversationFeed(options: {
       ) {
         void loadLatest();
       } else if (event.type === 'expired' && event.conversationId === conversationId()) {
+        forgetDownloads(attachmentIdsOf(messages(), event.ids));
         setMessages(withoutIds(messages(), event.ids));
       } else if (event.type === 'typing' && event.conversationId === conversationId()) {
         setTyping(event.handles);

@@ -26,6 +26,24 @@ describe('describeError', () => {
     );
   });
 
+  it('says why a file cannot be sent or downloaded, with the relay’s own limit', () => {
+    const tooLarge = new ParleyError(ErrorCode.ATTACHMENT_TOO_LARGE, 'x', {
+      max: 25 * 1024 * 1024,
+    });
+    expect(describeError(fromWireError(toWireError(tooLarge)))).toBe(
+      'That file is larger than this relay accepts (at most 25 MB).',
+    );
+    expect(describeError(new ParleyError(ErrorCode.ATTACHMENT_TOO_LARGE, 'x'))).toBe(
+      'That file is larger than the relay accepts.',
+    );
+    expect(describeError(new ParleyError(ErrorCode.ATTACHMENT_EXPIRED, 'x'))).toBe(
+      'This file has expired: the relay no longer has it.',
+    );
+    expect(describeError(new ParleyError(ErrorCode.ATTACHMENT_QUOTA, 'x'))).toMatch(
+      /^You have sent as many files/,
+    );
+  });
+
   it('names the handle nobody has, from the details', () => {
     const e = new ParleyError(ErrorCode.HANDLE_NOT_FOUND, 'No user', { handle: 'nobody.here' });
     expect(describeError(e)).toBe('Nobody called @nobody.here is on this relay.');

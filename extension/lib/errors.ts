@@ -7,6 +7,7 @@
  *
  * Runs in: pages and the service worker.
  */
+
 import {
   type DetailsOf,
   ErrorCode,
@@ -15,6 +16,7 @@ import {
   isParleyError,
   ParleyError,
 } from '../../shared/errors.ts';
+import { formatBytes } from './attachments/files.ts';
 
 /** The extension's own codes (shared/errors.ts `ExtensionCode`, one layer of `ErrorCode`). */
 export const ExtErrorCode = ExtensionCode;
@@ -149,8 +151,13 @@ export function describeError(e: unknown): string {
       return 'Parley’s background service is not responding. Try again in a moment.';
     case ExtErrorCode.SENDER_REJECTED:
       return 'Request refused.';
-    case ErrorCode.ATTACHMENT_TOO_LARGE:
-      return 'That file is larger than the relay accepts.';
+    case ErrorCode.ATTACHMENT_TOO_LARGE: {
+      // The relay names its limit (it may be lower than Parley's default).
+      const max = isParleyError(e, ErrorCode.ATTACHMENT_TOO_LARGE) ? e.details?.max : undefined;
+      return typeof max === 'number' && max > 0
+        ? `That file is larger than this relay accepts (at most ${formatBytes(max)}).`
+        : 'That file is larger than the relay accepts.';
+    }
     case ErrorCode.ATTACHMENT_QUOTA:
       return 'You have sent as many files as the relay allows for now. Try again later.';
     case ErrorCode.ATTACHMENT_EXPIRED:

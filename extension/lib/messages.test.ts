@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
+import { attachmentIdsOf, mergeMessages, reconcileLatest, withoutIds } from './messages.ts';
 import type { MessageView } from './protocol.ts';
 
 const m = (id: string, sentAt: number, state: MessageView['state'] = 'stored'): MessageView => ({
@@ -52,5 +52,22 @@ describe('reconcileLatest', () => {
       '1',
       '3',
     ]);
+  });
+
+  it('attachmentIdsOf names the files of exactly the disappeared messages', () => {
+    const file = (id: string) => ({
+      id,
+      key: 'k',
+      digest: 'd',
+      size: 1,
+      mime: 'image/png',
+      voice: false,
+    });
+    const list = [
+      { ...m('1', 1), attachments: [file('a1'), file('a2')] },
+      { ...m('2', 2), attachments: [file('b1')] },
+      m('3', 3),
+    ];
+    expect(attachmentIdsOf(list, ['1', '3', 'x'])).toEqual(['a1', 'a2']);
   });
 });

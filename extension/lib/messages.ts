@@ -41,3 +41,11 @@ export function withoutIds(current: readonly MessageView[], ids: readonly string
   const gone = new Set(ids);
   return current.filter((m) => !gone.has(m.id));
 }
+
+/** The attachment ids of the messages named by `ids` (their decrypted copies go with them). */
+export function attachmentIdsOf(current: readonly MessageView[], ids: readonly string[]): string[] {
+  const gone = new Set(ids);
+  return current
+    .filter((m) => gone.has(m.id))
+    .flatMap((m) => m.attachments?.map((a) => a.id) ?? []);
+}

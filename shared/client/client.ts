@@ -166,7 +166,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     stageSync,
     pump,
   });
-  const attachments = createAttachmentApi({ requireApi });
+  const attachments = createAttachmentApi({ requireApi, deviceApi: account.deviceApi });
   const expiry = createExpiryTimer({
     ...host,
     running: link.running,
@@ -268,14 +268,17 @@ export function createClient(deps: ClientDeps): ParleyClient {
   };
 }
 
-/** The uploads of messages that disappeared go from the relay too (docs/client.md "Attachments"). */
+/**
+ * The uploads of our messages that disappeared or were deleted go from the
+ * relay too (docs/client.md "Attachments"); one already gone is no failure.
+ */
 function deleteUploads(
   attachments: ReturnType<typeof createAttachmentApi>,
   ids: readonly string[],
   reportError: (error: unknown, context: string) => void,
 ): void {
   for (const id of ids) {
-    attachments.deleteAttachment(id).catch((e: unknown) => reportError(e, 'attachments'));
+    attachments.deleteOwnUpload(id).catch((e: unknown) => reportError(e, 'attachments'));
   }
 }
 

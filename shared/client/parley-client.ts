@@ -138,6 +138,11 @@ export interface ParleyClient {
   createAttachmentUpload(size: number, purpose?: UploadPurpose): Promise<AttachmentUpload>;
   /** Deletes one of our uploads on the relay (a message with it disappeared or was deleted). */
   deleteAttachment(id: string): Promise<void>;
+  /**
+   * The same, also while the vault is locked (signed with the device key,
+   * which lives outside the vault); one already gone counts as deleted.
+   */
+  deleteOwnUpload(id: string): Promise<void>;
   /** Uploads started and not yet sent (pending-uploads.ts), to resume after a restart. */
   listPendingUploads(): Promise<PendingUpload[]>;
   savePendingUpload(upload: PendingUpload): Promise<void>;

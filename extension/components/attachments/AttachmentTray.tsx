@@ -2,12 +2,14 @@
  * The files waiting above the composer: a preview (images) or type label,
  * name and size, a caption field, and Remove; while sending a progress bar
  * with Cancel; after a failure the reason and Retry; a file that cannot be
- * sent says why (too large, blocked type).
+ * sent says why (too large, blocked type). Uploads a closed page left
+ * unfinished come first, paused (PausedUploadRow.tsx).
  */
 import { createMemo, For, type JSX, onCleanup, Show } from 'solid-js';
 import { formatBytes, formatDuration, kindOf, typeLabel } from '../../lib/attachments/files.ts';
 import type { Tray, TrayItem } from '../../lib/attachments/tray.ts';
 import { Icon } from '../Icon.tsx';
+import { PausedUploadRow } from './PausedUploadRow.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 
 function Preview(props: { item: TrayItem }): JSX.Element {
@@ -103,9 +105,13 @@ function TrayRow(props: { item: TrayItem; tray: Tray }): JSX.Element {
 }
 
 export function AttachmentTray(props: { tray: Tray }): JSX.Element {
+  const paused = () => props.tray.paused.list();
   return (
-    <Show when={props.tray.items().length > 0}>
+    <Show when={props.tray.items().length > 0 || paused().length > 0}>
       <ul class="tray" aria-label="Files to send">
+        <For each={paused()}>
+          {(p) => <PausedUploadRow paused={p} uploads={props.tray.paused} />}
+        </For>
         <For each={props.tray.items()}>{(item) => <TrayRow item={item} tray={props.tray} />}</For>
       </ul>
     </Show>

@@ -1,6 +1,6 @@
 /**
  * A file in a message: images inline (a box of the right aspect ratio while
- * they load, the full image in a lightbox on click), voice notes as a player,
+ * they load, showing the sender's tiny preview blurred when the pointer has one, the full image in a lightbox on click), voice notes as a player,
  * everything else as a card with name, size, type, Download and Save as.
  * Downloads show progress with Cancel, failures a sentence with Retry, an
  * expired file says so. docs/extension.md "Attachments".
@@ -13,6 +13,7 @@ import {
   kindOf,
   typeLabel,
 } from '../../lib/attachments/files.ts';
+import { thumbUrl } from '../../lib/attachments/thumbnail.ts';
 import { createDownload, progressOf } from '../../lib/attachments/use-transfer.ts';
 import type { AttachmentView } from '../../lib/protocol.ts';
 import { Icon } from '../Icon.tsx';
@@ -44,12 +45,12 @@ function InlineImage(props: { attachment: AttachmentView }): JSX.Element {
       <Show
         when={download.url()}
         fallback={
-          <div
-            class="attachment__placeholder"
-            style={{ 'aspect-ratio': ratio() }}
-            role="img"
-            aria-label={`${alt()}, loading`}
-          >
+          <div class="attachment__placeholder" style={{ 'aspect-ratio': ratio() }}>
+            {/* Text, not role=img: the box holds Load image and Cancel (an img's content is not interactive). */}
+            <span class="sr-only">{`${alt()}, loading`}</span>
+            <Show when={a().thumb}>
+              {(thumb) => <img class="attachment__preview" src={thumbUrl(thumb())} alt="" />}
+            </Show>
             <Switch>
               <Match when={progressOf(download.state())}>
                 {(s) => (

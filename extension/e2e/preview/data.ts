@@ -3,6 +3,7 @@
  * Chromium page by ui-preview.e2e.test.ts, never part of the extension).
  * Times are relative to `now` so screenshots read naturally on any day.
  */
+import type { PendingUpload } from '../../../shared/client/conversations/pending-uploads.ts';
 import type {
   AppStatus,
   AttachmentView,
@@ -424,7 +425,40 @@ export function previewData(now: number) {
   for (const c of conversations) {
     messages[c.id] = asTheWorkerKeepsThem(messages[c.id] ?? [], c.unread);
   }
-  return { status, conversations, messages, contacts, groups: groupViews, settings };
+  return {
+    status,
+    conversations,
+    messages,
+    contacts,
+    groups: groupViews,
+    settings,
+    pendingUploads: pausedUploads(now),
+  };
+}
+
+/**
+ * An upload a closed side panel left at 40 % in the dmitri chat (scene
+ * `paused`): survey.pdf, 300,000 bytes `i % 251`; `head` is the fingerprint
+ * of that content's first 64 KiB (lib/attachments/resume.ts).
+ */
+function pausedUploads(now: number): PendingUpload[] {
+  return [
+    {
+      id: 'pending-survey-0000000',
+      conversationId: 'c-dmitri',
+      name: 'survey.pdf',
+      mime: 'application/pdf',
+      size: 300_000,
+      lastModified: now - 3 * HOUR,
+      key: 'k'.repeat(43),
+      relayId: 'relay-survey-000000000',
+      uploadToken: 't'.repeat(43),
+      chunkBytes: 1024 * 1024,
+      head: 'S2QNhas7ow_QLJ_J20qJKA',
+      caption: 'The survey, as promised',
+      createdAt: now - 2 * HOUR,
+    },
+  ];
 }
 
 /**
@@ -491,6 +525,19 @@ function attachmentMessages(now: number): MessageView[] {
     ]),
     message('f006', false, '', [
       file('expired-0000000000000', { mime: 'application/zip', name: 'old-photos.zip' }),
+    ]),
+    // Above the auto-download size, so it waits for a click: the sender's
+    // preview (an 8 × 5 PNG here) stands in, blurred, meanwhile.
+    message('f007', false, '', [
+      file('image-lake-0000000000', {
+        mime: 'image/jpeg',
+        name: 'lake.jpg',
+        width: 800,
+        height: 500,
+        size: 30_000_000,
+        thumb:
+          'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAFCAIAAAD38zoCAAAAK0lEQVR4nGOo3_QUK2KYs_sGVsSw8-hprIjBNsoVGV07vw-C0CU-39wIQQC6zUupY49M7QAAAABJRU5ErkJggg',
+      }),
     ]),
   ];
 }

@@ -10,6 +10,8 @@ import { previewData } from './data.ts';
 const now = Date.now();
 const data = previewData(now);
 const scene = new URLSearchParams(location.search).get('scene') ?? 'chat';
+/** Uploads a closed page left unfinished (scene `paused`); Discard and a finished resume remove them. */
+let pending = data.pendingUploads;
 
 function status(): AppStatus {
   if (scene === 'retrying') {
@@ -59,6 +61,22 @@ const handlers: { [K in RequestType]?: (input: RequestOf<K>) => ResponseOf<K> } 
   getUnlockOptions: () => ({ methods: ['prf'], prf: null }),
   markRead: () => null,
   takeFocus: () => ({ conversationId: null }),
+  listPendingUploads: () => (scene === 'paused' ? pending : []),
+  deletePendingUpload: ({ id }) => {
+    pending = pending.filter((u) => u.id !== id);
+    return null;
+  },
+  attachmentDelete: () => null,
+  sendText: ({ conversationId, text }) => ({
+    id: `sent-${Date.now()}`,
+    conversationId,
+    outgoing: true,
+    senderHandle: 'sam',
+    kind: 'text',
+    text,
+    sentAt: Date.now(),
+    state: 'sending',
+  }),
 };
 
 export async function call<K extends RequestType>(

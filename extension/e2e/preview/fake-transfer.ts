@@ -4,14 +4,19 @@
  * in the page (an image of the pointer's size drawn on a canvas, a silent
  * WAV for voice notes, bytes for the rest). Attachment ids steer it:
  * `slow-…` downloads stop at 40 % until cancelled, `expired-…` downloads
- * fail as an expired file would.
+ * fail as an expired file would. A resumed upload continues from 40 %.
  */
-import type { DownloadInput, SendFileInput } from '../../lib/attachments/transfer.ts';
+import type {
+  DownloadInput,
+  ResumeFileInput,
+  SendFileInput,
+} from '../../lib/attachments/transfer.ts';
 
 export type {
   DownloadInput,
   OutgoingFile,
   Progress,
+  ResumeFileInput,
   SendFileInput,
 } from '../../lib/attachments/transfer.ts';
 
@@ -30,6 +35,15 @@ export async function sendFile(input: SendFileInput): Promise<void> {
   for (let step = 1; step <= 10; step++) {
     await wait(200, input.signal);
     input.onProgress({ done: Math.round((total * step) / 10), total });
+  }
+}
+
+/** A paused upload continues from 40 % (what the relay had) over about a second. */
+export async function resumeFile(input: ResumeFileInput): Promise<void> {
+  const total = input.upload.size;
+  for (let step = 4; step <= 10; step++) {
+    input.onProgress({ done: Math.round((total * step) / 10), total });
+    await wait(200, input.signal);
   }
 }
 

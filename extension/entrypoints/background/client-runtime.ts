@@ -248,7 +248,15 @@ export class ClientRuntime {
     const sweep = this.#ctx.lockedSweep;
     if (sweep === undefined || this.#ctx.isUnlocked()) return this.#client.expireDue();
     // Locked: whole buckets that have ended, then the alarm for the next one.
-    const swept = await sweep.sweepLocked(this.#ctx.now());
+    // Our own files of the messages that went: deleted on the relay with the
+    // device key, which works while locked (best effort; retention does the rest).
+    const swept = await sweep.sweepLocked(this.#ctx.now(), (ids) => {
+      for (const id of ids) {
+        this.#client
+          .deleteOwnUpload(id)
+          .catch((e: unknown) => this.#platform.report('attachments', e));
+      }
+    });
     await this.#ctx.scheduleExpiry(await sweep.nextLockedSweep());
     return swept;
   }

@@ -43,6 +43,7 @@ import {
   storedBaseOf,
   storedKeyOf,
   sweepTargetsOf,
+  UPLOAD_TARGET,
 } from './record-keys.ts';
 import {
   decodeEntry,
@@ -169,8 +170,12 @@ function compareKeys(a: string, b: string): number {
 export interface LockedSweep {
   /** End of the earliest expiry bucket on disk, or null. */
   nextLockedSweep(): Promise<number | null>;
-  /** Deletes every message whose expiry bucket ended at or before `now`; returns how many. */
-  sweepLocked(now: number): Promise<number>;
+  /**
+   * Deletes every message whose expiry bucket ended at or before `now`;
+   * returns how many. `uploadsGone` gets the relay ids of our own files
+   * those messages carried (to delete on the relay).
+   */
+  sweepLocked(now: number, uploadsGone?: (ids: string[]) => void): Promise<number>;
 }
 
 export function createIdbRecordStore({
@@ -295,9 +300,10 @@ export function createIdbRecordStore({
       return first === undefined ? null : (bucketEndOfStored(first) ?? null);
     },
 
-    async sweepLocked(now) {
+    async sweepLocked(now, uploadsGone) {
       const range = IDBKeyRange.bound(Keys.expiries, `${Keys.expiries}${pad16(now)}\uffff`);
       const tx = db.transaction('records', 'readwrite');
+      const uploads: string[] = [];
       let swept = 0;
       let cursor = await tx.store.openCursor(range);
       while (cursor !== null) {
@@ -309,13 +315,17 @@ export function createIdbRecordStore({
           } catch {
             // A damaged index entry: drop it, it can name nothing.
           }
-          for (const t of targets) void tx.store.delete(t);
+          for (const t of targets) {
+            if (t.startsWith(UPLOAD_TARGET)) uploads.push(t.slice(UPLOAD_TARGET.length));
+            else void tx.store.delete(t);
+          }
           void cursor.delete();
           swept++;
         }
         cursor = await cursor.continue();
       }
       await tx.done;
+      if (uploads.length > 0) uploadsGone?.(uploads);
       return swept;
     },
   };

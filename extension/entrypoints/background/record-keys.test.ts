@@ -9,6 +9,7 @@ import {
   storedBaseOf,
   storedKeyOf,
   sweepTargetsOf,
+  UPLOAD_TARGET,
 } from './record-keys.ts';
 
 const INDEX = new Uint8Array(32).fill(7);
@@ -75,5 +76,20 @@ describe('opaque record keys', () => {
       storedKeyOf(INDEX, Keys.messageIndex(BOB, ID)),
     ]);
     expect(sweepTargetsOf(INDEX, message)).toBeUndefined();
+  });
+
+  it('carry the relay ids of our own files in the clear, so a locked sweep can delete them', () => {
+    const message = Keys.message(`u:${BOB}`, STAMP, ID);
+    const uploads = ['AQEBAQEBAQEBAQEBAQEBAQ', 'AgICAgICAgICAgICAgICAg'];
+    const index = Keys.expiry(STAMP + 30_000, BOB, message, uploads);
+    const stored = storedKeyOf(INDEX, index);
+    expect(stored).toMatch(/^expiry\/\d{16}\/[A-Za-z0-9_-]{16}$/); // the key itself names no id
+    expect(sweepTargetsOf(INDEX, index)).toEqual([
+      stored,
+      storedKeyOf(INDEX, message),
+      storedKeyOf(INDEX, Keys.messageIndex(BOB, ID)),
+      `${UPLOAD_TARGET}${uploads[0]}`,
+      `${UPLOAD_TARGET}${uploads[1]}`,
+    ]);
   });
 });

@@ -27,9 +27,12 @@
  * anything. Its entries are stored as `expiry/<bucket end>/<tag>`, where the
  * bucket end is the expiry time rounded UP to EXPIRY_BUCKET_MS, and carry the
  * stored keys of what to delete in the clear (opaque tags). So the disk
- * shows, per disappearing message, the minute its countdown ends, and no
- * more; a locked sweep deletes at most one bucket late (an unlocked client
- * sweeps at the exact time).
+ * shows, per disappearing message, the minute its countdown ends and, for
+ * our own messages with files, the relay ids of those uploads (so the locked
+ * worker can delete them on the relay: docs/extension.md "Attachments"; an
+ * id fetches only ciphertext, the file key stays sealed in the message), and
+ * no more; a locked sweep deletes at most one bucket late (an unlocked
+ * client sweeps at the exact time).
  *
  * Runs anywhere (pure).
  */
@@ -86,8 +89,17 @@ export function storedBaseOf(indexKey: Uint8Array, prefix: string): string {
 }
 
 /**
+ * Marks a sweep target that is not a stored key but the relay id of one of
+ * our uploads the expired message carried: the locked worker deletes it on
+ * the relay (device-signed; the device key lives outside the vault). No
+ * stored key has a `:` before its first `/`, so the two never mix.
+ */
+export const UPLOAD_TARGET = 'upload:';
+
+/**
  * For an expiry index entry: the stored keys a locked sweep deletes when its
- * bucket has ended (the entry itself, the message, its receipt index).
+ * bucket has ended (the entry itself, the message, its receipt index), then
+ * `upload:<relay id>` for each of our own files the message carried.
  * Undefined for any other key.
  */
 export function sweepTargetsOf(indexKey: Uint8Array, logical: string): string[] | undefined {
@@ -98,6 +110,7 @@ export function sweepTargetsOf(indexKey: Uint8Array, logical: string): string[] 
     storedKeyOf(indexKey, logical),
     storedKeyOf(indexKey, entry.messageKey),
     storedKeyOf(indexKey, Keys.messageIndex(entry.author, fromHex(entry.id))),
+    ...(entry.uploads ?? []).map((id) => `${UPLOAD_TARGET}${id}`),
   ];
 }
 

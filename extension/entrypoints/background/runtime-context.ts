@@ -59,7 +59,7 @@ export interface RuntimeContext {
    */
   readonly lockedSweep?: {
     nextLockedSweep(): Promise<number | null>;
-    sweepLocked(now: number): Promise<number>;
+    sweepLocked(now: number, uploadsGone?: (ids: string[]) => void): Promise<number>;
   };
   /** Unread total changed: toolbar badge. */
   readonly setUnread: (total: number) => void;

@@ -19,9 +19,13 @@ import { attachmentBlobSize } from '../../../shared/attachments/format.ts';
 import type { TransferDeps } from '../../../shared/attachments/retry.ts';
 import { type TransferProgress, uploadAttachment } from '../../../shared/attachments/upload.ts';
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.ts';
+import type { PendingUpload } from '../../../shared/client/conversations/pending-uploads.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
+import { ATTACHMENT_CHUNK_BYTES } from '../../../shared/wire/limits.ts';
+import type { RequestOf } from '../messaging.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
+import { fileHead } from './resume.ts';
 
 export interface Progress {
   readonly done: number;
@@ -36,11 +40,24 @@ export interface OutgoingFile {
   readonly height?: number;
   readonly durationMs?: number;
   readonly voice?: boolean;
+  /** A tiny preview of an image (thumbnail.ts), at most ATTACHMENT_THUMB_MAX_BYTES. */
+  readonly thumb?: Uint8Array;
 }
 
 export interface SendFileInput {
   readonly conversationId: string;
   readonly item: OutgoingFile;
+  readonly onProgress: (p: Progress) => void;
+  readonly signal: AbortSignal;
+  /** The pending-upload record's id, once stored (the tray does not offer it as paused). */
+  readonly onPending?: (id: string) => void;
+}
+
+/** A paused upload (its record) continued with the file picked again. */
+export interface ResumeFileInput {
+  readonly upload: PendingUpload;
+  readonly file: Blob;
+  readonly media: Pick<OutgoingFile, 'width' | 'height' | 'thumb'>;
   readonly onProgress: (p: Progress) => void;
   readonly signal: AbortSignal;
 }
@@ -77,64 +94,126 @@ async function relayUrl(): Promise<string> {
   return status.account.relayUrl;
 }
 
+/** One file of a `sendText` request, as the worker takes it (bytes as base64url). */
+type AttachmentInput = NonNullable<RequestOf<'sendText'>['attachments']>[number];
+
+/** The pointer fields a message carries besides id, key and digest. */
+type PointerMeta = Omit<AttachmentInput, 'id' | 'key' | 'digest'>;
+
+function metaOf(
+  file: { readonly size: number; readonly type: string; readonly name: string },
+  item: Omit<OutgoingFile, 'file' | 'caption'>,
+): PointerMeta {
+  return {
+    size: file.size,
+    mime: mimeOf(file),
+    name: file.name.slice(0, 255),
+    ...(item.width === undefined ? {} : { width: item.width }),
+    ...(item.height === undefined ? {} : { height: item.height }),
+    ...(item.durationMs === undefined ? {} : { durationMs: Math.round(item.durationMs) }),
+    ...(item.voice === true ? { voice: true } : {}),
+    ...(item.thumb === undefined ? {} : { thumb: toBase64Url(item.thumb) }),
+  };
+}
+
+function mimeOf(file: { readonly type: string }): string {
+  return (file.type === '' ? 'application/octet-stream' : file.type).slice(0, 255);
+}
+
+/** Uploads (or continues) the chunks, sends the message, forgets the record. */
+async function uploadAndSend(job: {
+  readonly upload: PendingUpload & { relayId: string; uploadToken: string };
+  readonly relayUrl: string;
+  readonly file: Blob;
+  readonly meta: PointerMeta;
+  readonly onProgress: (p: Progress) => void;
+  readonly signal: AbortSignal;
+}): Promise<void> {
+  const { upload, signal } = job;
+  try {
+    const key = fromBase64Url(upload.key);
+    const { digest } = await uploadAttachment({
+      relayUrl: job.relayUrl,
+      created: {
+        id: upload.relayId,
+        uploadToken: upload.uploadToken,
+        chunkBytes: upload.chunkBytes ?? ATTACHMENT_CHUNK_BYTES,
+      },
+      source: job.file,
+      key,
+      deps: transferDeps(),
+      signal,
+      onProgress: progressTo(job.onProgress),
+    });
+    await call('sendText', {
+      conversationId: upload.conversationId,
+      text: upload.caption,
+      attachments: [
+        { id: upload.relayId, key: upload.key, digest: toBase64Url(digest), ...job.meta },
+      ],
+    });
+    await call('deletePendingUpload', { id: upload.id });
+  } catch (e) {
+    if (signal.aborted) {
+      // Cancelled: nothing waits for this upload any more, here or on the relay.
+      await call('deletePendingUpload', { id: upload.id }).catch(() => undefined);
+      await call('attachmentDelete', { id: upload.relayId }).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
 /** Encrypts, uploads and sends one file with its caption; resolves once the message is queued. */
 export async function sendFile(input: SendFileInput): Promise<void> {
-  const { item, signal } = input;
+  const { item } = input;
   const file = item.file;
-  const mime = file.type === '' ? 'application/octet-stream' : file.type;
   const key = newAttachmentKey(systemRandom);
   const created = await call('attachmentCreate', { size: attachmentBlobSize(file.size) });
-  const pendingId = randomId();
-  await call('savePendingUpload', {
-    id: pendingId,
+  const upload = {
+    id: randomId(),
     conversationId: input.conversationId,
     name: file.name.slice(0, 255),
-    mime: mime.slice(0, 255),
+    mime: mimeOf(file),
     size: file.size,
     lastModified: file.lastModified ?? 0,
     key: toBase64Url(key),
     relayId: created.id,
     uploadToken: created.uploadToken,
+    chunkBytes: created.chunkBytes,
+    head: await fileHead(file),
     caption: item.caption,
     createdAt: Date.now(),
+  };
+  await call('savePendingUpload', upload);
+  input.onPending?.(upload.id);
+  await uploadAndSend({
+    upload,
+    relayUrl: created.relayUrl,
+    file,
+    meta: metaOf(file, item),
+    onProgress: input.onProgress,
+    signal: input.signal,
   });
-  try {
-    const { digest } = await uploadAttachment({
-      relayUrl: created.relayUrl,
-      created,
-      source: file,
-      key,
-      deps: transferDeps(),
-      signal,
-      onProgress: progressTo(input.onProgress),
-    });
-    await call('sendText', {
-      conversationId: input.conversationId,
-      text: item.caption,
-      attachments: [
-        {
-          id: created.id,
-          key: toBase64Url(key),
-          digest: toBase64Url(digest),
-          size: file.size,
-          mime: mime.slice(0, 255),
-          name: file.name.slice(0, 255),
-          ...(item.width === undefined ? {} : { width: item.width }),
-          ...(item.height === undefined ? {} : { height: item.height }),
-          ...(item.durationMs === undefined ? {} : { durationMs: Math.round(item.durationMs) }),
-          ...(item.voice === true ? { voice: true } : {}),
-        },
-      ],
-    });
-    await call('deletePendingUpload', { id: pendingId });
-  } catch (e) {
-    if (signal.aborted) {
-      // Cancelled: nothing waits for this upload any more, here or on the relay.
-      await call('deletePendingUpload', { id: pendingId }).catch(() => undefined);
-      await call('attachmentDelete', { id: created.id }).catch(() => undefined);
-    }
-    throw e;
+}
+
+/**
+ * Continues a paused upload with its file picked again (resume.ts checked it
+ * is the same): only the chunks the relay lacks are sent, then the message.
+ */
+export async function resumeFile(input: ResumeFileInput): Promise<void> {
+  const { upload } = input;
+  if (upload.relayId === undefined || upload.uploadToken === undefined) {
+    throw new Error('This upload never reached the relay: discard it and attach the file again.');
   }
+  const named = { size: upload.size, type: upload.mime, name: upload.name };
+  await uploadAndSend({
+    upload: { ...upload, relayId: upload.relayId, uploadToken: upload.uploadToken },
+    relayUrl: await relayUrl(),
+    file: input.file,
+    meta: metaOf(named, input.media),
+    onProgress: input.onProgress,
+    signal: input.signal,
+  });
 }
 
 function pointerOf(a: AttachmentView): DownloadPointer {

@@ -3,12 +3,15 @@
  * voice note), each with its caption; Send uploads them one by one, each as
  * its own message with its caption. An item shows its progress (Cancel), a
  * failure (Retry), or why it cannot be sent at all (too large, blocked type).
+ * Uploads a closed page left unfinished show as paused (paused-uploads.ts).
  *
  * Runs in: extension pages.
  */
 import { createSignal } from 'solid-js';
 import { describeError } from '../errors.ts';
 import { type FileProblem, problemOf } from './files.ts';
+import { createPausedUploads } from './paused-uploads.ts';
+import { imageFacts } from './thumbnail.ts';
 import { type OutgoingFile, type Progress, sendFile } from './transfer.ts';
 
 export interface TrayItem {
@@ -19,6 +22,8 @@ export interface TrayItem {
   readonly height?: number;
   readonly durationMs?: number;
   readonly voice?: boolean;
+  /** An image's tiny preview for the pointer (thumbnail.ts). */
+  readonly thumb?: Uint8Array;
   readonly problem: FileProblem | null;
   readonly status: 'ready' | 'sending' | 'failed';
   readonly progress?: Progress;
@@ -27,23 +32,21 @@ export interface TrayItem {
 
 export type NewTrayFile = Pick<TrayItem, 'file' | 'width' | 'height' | 'durationMs' | 'voice'>;
 
-/** Reads an image's pixel size (so receivers reserve the right space); undefined if it does not decode. */
-async function dimensionsOf(file: Blob): Promise<{ width: number; height: number } | undefined> {
-  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return undefined;
-  try {
-    const bitmap = await createImageBitmap(file);
-    const size = { width: bitmap.width, height: bitmap.height };
-    bitmap.close();
-    return size.width > 0 && size.height > 0 ? size : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function createTray(conversationId: () => string) {
   const [items, setItems] = createSignal<readonly TrayItem[]>([]);
   const controllers = new Map<number, AbortController>();
+  const startedHere = new Set<string>();
   let next = 0;
+  const paused = createPausedUploads({
+    conversationId,
+    startedHere,
+    backToTray: (file, caption) => {
+      void add([{ file }]).then(() => {
+        const last = items().at(-1);
+        if (last !== undefined && last.file === file) setCaption(last.key, caption);
+      });
+    },
+  });
 
   const update = (key: number, change: Partial<TrayItem>) =>
     setItems((list) => list.map((i) => (i.key === key ? { ...i, ...change } : i)));
@@ -56,8 +59,9 @@ export function createTray(conversationId: () => string) {
         { ...f, key, caption: '', problem: problemOf(f.file), status: 'ready' },
       ]);
       if (f.width === undefined) {
-        const size = await dimensionsOf(f.file);
-        if (size !== undefined) update(key, size);
+        // Size (receivers reserve the space) and preview (shown while it downloads).
+        const facts = await imageFacts(f.file);
+        if (facts !== undefined) update(key, facts);
       }
     }
   }
@@ -86,9 +90,11 @@ export function createTray(conversationId: () => string) {
           ...(item.height === undefined ? {} : { height: item.height }),
           ...(item.durationMs === undefined ? {} : { durationMs: item.durationMs }),
           ...(item.voice === undefined ? {} : { voice: item.voice }),
+          ...(item.thumb === undefined ? {} : { thumb: item.thumb }),
         },
         signal: controller.signal,
         onProgress: (progress) => update(item.key, { progress }),
+        onPending: (id) => startedHere.add(id),
       });
       setItems((list) => list.filter((i) => i.key !== item.key));
       return true;
@@ -122,7 +128,7 @@ export function createTray(conversationId: () => string) {
 
   const sendable = () => items().some((i) => i.problem === null && i.status !== 'sending');
 
-  return { items, add, remove, setCaption, sendAll, cancel, retry, sendable };
+  return { items, add, remove, setCaption, sendAll, cancel, retry, sendable, paused };
 }
 
 export type Tray = ReturnType<typeof createTray>;

@@ -52,7 +52,7 @@ export function createTransfer<T>(
         phase: 'failed',
         expired,
         message: expired
-          ? 'This file has expired: the relay keeps files for 30 days.'
+          ? 'This file has expired: the relay no longer has it (it keeps files up to 30 days).'
           : describeError(e),
       });
       return undefined;
@@ -104,6 +104,21 @@ function evictOld(): void {
     if (downloads.size <= DOWNLOADS_MAX) return;
     if (d.state().phase === 'running') continue;
     downloads.delete(id);
+    const u = d.url();
+    if (u !== null) URL.revokeObjectURL(u);
+  }
+}
+
+/**
+ * Messages with these files disappeared or were deleted: their decrypted
+ * copies go from this page at once (downloads cancelled, blob URLs revoked).
+ */
+export function forgetDownloads(ids: readonly string[]): void {
+  for (const id of ids) {
+    const d = downloads.get(id);
+    if (d === undefined) continue;
+    downloads.delete(id);
+    d.cancel();
     const u = d.url();
     if (u !== null) URL.revokeObjectURL(u);
   }

@@ -131,6 +131,22 @@ export function createAccountApi(host: AccountApiHost) {
     return api;
   }
 
+  /**
+   * The relay API signing as this device, also while the vault is locked:
+   * the device key lives outside the vault (it authenticates the socket
+   * then too), so device-signed routes work; management routes, which need
+   * the identity key, still refuse until unlock.
+   */
+  async function deviceApi(): Promise<RelayApi> {
+    const relay = requireApi();
+    if (relay.signer !== undefined || address === undefined) return relay;
+    const key = await storage.keys.getKey(DEVICE_KEY_NAME);
+    if (key !== undefined && relay.signer === undefined) {
+      relay.setSigner({ user: address.userId, device: address.deviceId, key });
+    }
+    return relay;
+  }
+
   function sessionContext(): SessionContext | undefined {
     if (account === undefined || api === undefined || host.isLocked()) return undefined;
     return {
@@ -199,6 +215,7 @@ export function createAccountApi(host: AccountApiHost) {
   return {
     requireAccount,
     requireApi,
+    deviceApi,
     sessionContext,
     requireSessions,
     /** The account is loaded and the vault unlocked (receipts can be encrypted). */

@@ -5,7 +5,7 @@
  * here: the extension page encrypts and uploads them itself (docs/client.md,
  * "Attachments").
  */
-import { ErrorCode, fail } from '../../errors.ts';
+import { ErrorCode, fail, isParleyError } from '../../errors.ts';
 import { ATTACHMENT_MAX_BYTES } from '../../wire/limits.ts';
 import type { AttachmentCreatedResponse, UploadPurpose } from '../../wire/rest-attachments.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
@@ -17,7 +17,13 @@ export interface AttachmentUpload extends AttachmentCreatedResponse {
 
 const RELAY_ID = /^[A-Za-z0-9_-]{22}$/;
 
-export function createAttachmentApi(host: { requireApi(): RelayApi }) {
+export interface AttachmentApiHost {
+  requireApi(): RelayApi;
+  /** The relay API signing as this device, also while locked (account-api.ts `deviceApi`). */
+  deviceApi(): Promise<RelayApi>;
+}
+
+export function createAttachmentApi(host: AttachmentApiHost) {
   /**
    * Errors: BAD_ARGUMENT for a size outside 1..ATTACHMENT_MAX_BYTES; the relay's own (413,
    * quota; for `transfer`, TRANSFER_NOT_ALLOWED unless a device was added within the hour).
@@ -41,5 +47,15 @@ export function createAttachmentApi(host: { requireApi(): RelayApi }) {
     await host.requireApi().call('attachmentDelete', { params: { id } });
   }
 
-  return { createAttachmentUpload, deleteAttachment };
+  /** Deletes one of our uploads, locked or not; NOT_FOUND (gone already, or not ours) is success. */
+  async function deleteOwnUpload(id: string): Promise<void> {
+    if (!RELAY_ID.test(id)) fail(ErrorCode.BAD_ARGUMENT, 'Not an attachment id');
+    try {
+      await (await host.deviceApi()).call('attachmentDelete', { params: { id } });
+    } catch (e) {
+      if (!isParleyError(e) || e.code !== ErrorCode.NOT_FOUND) throw e;
+    }
+  }
+
+  return { createAttachmentUpload, deleteAttachment, deleteOwnUpload };
 }

@@ -107,7 +107,8 @@ export function createConversationApi(host: ConversationApiHost) {
   }
 
   /**
-   * Deletes a conversation and its messages from this device. A request stays
+   * Deletes a conversation and its messages from this device (and, on the
+   * relay, the files our own messages in it carried). A request stays
    * a request (a new message from them shows up as a request again). A group
    * is left first (an owner must transfer ownership before: GROUP_FORBIDDEN).
    */

@@ -5,6 +5,7 @@
  * deletion looks the same wherever it was made.
  */
 import { fromHex } from '../../bytes.ts';
+import { expiryKeyOf } from '../disappearing/countdown.ts';
 import { withNewestPreview } from '../disappearing/expiry.ts';
 import { dropHeldReceipts } from '../inbox/receipts.ts';
 import type { Batch } from '../store/batch.ts';
@@ -30,11 +31,12 @@ export async function stageConversationDeletion(
   if (conversation === undefined) return false;
   for (const [key, raw] of await batch.records.list(Keys.messagesOf(conversationId))) {
     const m = decodeMessage(raw);
+    const expiryKey = expiryKeyOf(m);
     stageMessageDeletion(batch, {
       key,
       author: m.author,
       id: m.id,
-      ...(m.expiresAt === undefined ? {} : { expiryKey: Keys.expiry(m.expiresAt, m.author, key) }),
+      ...(expiryKey === undefined ? {} : { expiryKey }),
     });
   }
   batch.delete(Keys.conversation(conversationId));
@@ -72,13 +74,12 @@ export async function stageMessagesDeletion(
     if (found === undefined || found.message.conv !== conversationId) continue;
     const m = found.message;
     if (deleted.has(found.key)) continue;
+    const expiryKey = expiryKeyOf(m);
     stageMessageDeletion(batch, {
       key: found.key,
       author: m.author,
       id: m.id,
-      ...(m.expiresAt === undefined
-        ? {}
-        : { expiryKey: Keys.expiry(m.expiresAt, m.author, found.key) }),
+      ...(expiryKey === undefined ? {} : { expiryKey }),
     });
     if (!m.outgoing && m.kind === 'text' && m.state === MessageState.RECEIVED) unread--;
     deleted.add(found.key);

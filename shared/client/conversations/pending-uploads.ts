@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import { ErrorCode, fail } from '../../errors.ts';
+import { ATTACHMENT_MAX_BYTES } from '../../wire/limits.ts';
 import type { ClientHost } from '../host.ts';
 import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
@@ -28,6 +29,14 @@ export const PendingUploadSchema = v.strictObject({
   /** Set once the relay announced the upload. */
   relayId: v.exactOptional(b64(22)),
   uploadToken: v.exactOptional(b64(43)),
+  /** The relay's transport chunk size from the create response (needed to cut the same chunks). */
+  chunkBytes: v.exactOptional(v.pipe(IntField, v.minValue(1), v.maxValue(ATTACHMENT_MAX_BYTES))),
+  /**
+   * SHA-256 of the file's first 64 KiB, first 16 bytes (base64url): after a
+   * restart the person picks the file again and the page checks it is the
+   * same one (with the size) before resuming (docs/extension.md "Attachments").
+   */
+  head: v.exactOptional(b64(22)),
   caption: v.pipe(v.string(), v.maxLength(16_384)),
   createdAt: IntField,
 });

@@ -9,7 +9,7 @@
  * itself: messages.ts calls them, so importing its types back would make a
  * cycle.
  */
-import type { Bytes } from '../../bytes.ts';
+import { type Bytes, toBase64Url } from '../../bytes.ts';
 import type { Batch } from '../store/batch.ts';
 import { Keys } from '../store/storage-keys.ts';
 
@@ -25,6 +25,29 @@ export interface IndexedCountdown extends Countdown {
   readonly stamp: number;
   readonly id: Bytes;
   readonly author: string;
+  readonly outgoing?: boolean;
+  /** The files it carries: our own uploads are named in the index key. */
+  readonly att?: readonly { readonly id: Bytes }[] | undefined;
+}
+
+/**
+ * The relay ids (base64url) of the files our own message carried: only the
+ * uploader may delete an upload, so received files name none.
+ */
+export function ownUploadIds(message: Pick<IndexedCountdown, 'outgoing' | 'att'>): string[] {
+  if (message.outgoing !== true || message.att === undefined) return [];
+  return message.att.map((a) => toBase64Url(a.id));
+}
+
+/** The expiry index key of a message whose countdown runs (undefined when none runs). */
+export function expiryKeyOf(message: IndexedCountdown): string | undefined {
+  if (message.expiresAt === undefined) return undefined;
+  return Keys.expiry(
+    message.expiresAt,
+    message.author,
+    Keys.message(message.conv, message.stamp, message.id),
+    ownUploadIds(message),
+  );
 }
 
 /** When a countdown started at `startedAt` for `expiresIn` ms ends. */
@@ -40,13 +63,6 @@ export function startCountdown<M extends Countdown>(message: M, now: number): M 
 
 /** Indexes a running countdown, in the batch that stores the message with `expiresAt`. */
 export function stageExpiryIndex(batch: Batch, message: IndexedCountdown): void {
-  if (message.expiresAt === undefined) return;
-  batch.set(
-    Keys.expiry(
-      message.expiresAt,
-      message.author,
-      Keys.message(message.conv, message.stamp, message.id),
-    ),
-    new Uint8Array([1]),
-  );
+  const key = expiryKeyOf(message);
+  if (key !== undefined) batch.set(key, new Uint8Array([1]));
 }

@@ -8,6 +8,7 @@ import {
 } from '../conversations/conversations.ts';
 import { type MessageRecord, messageKeyOf, stageNewMessage } from '../conversations/messages.ts';
 import { Batch } from '../store/batch.ts';
+import { Keys } from '../store/storage-keys.ts';
 import { createMemoryStorage, type RecordStore } from '../store/store.ts';
 import { expiryTime, stageExpiryIndex, startCountdown } from './countdown.ts';
 import { nextExpiry, parseExpiryKey, stageExpired } from './expiry.ts';
@@ -104,8 +105,10 @@ describe('disappearing messages', () => {
     const ours = message(1, '', { ...timed, att: [pointer(1), pointer(2)] });
     const theirs = message(2, 'caption', { ...timed, outgoing: false, att: [pointer(3)] });
     const records = await setup([ours, theirs]);
+    const ids = ['AQEBAQEBAQEBAQEBAQEBAQ', 'AgICAgICAgICAgICAgICAg'];
+    // Named in the index key: a locked sweep (no value readable) has them too.
     const locked = await stageExpired(new Batch(records), 31_000, { fixPreviews: false });
-    expect(locked.flatMap((e) => e.uploads ?? [])).toEqual([]); // values unreadable while locked
+    expect(locked.flatMap((e) => e.uploads ?? [])).toEqual(ids);
     const batch = new Batch(records);
     const gone = await stageExpired(batch, 31_000);
     await batch.commit();
@@ -114,6 +117,18 @@ describe('disappearing messages', () => {
       'AgICAgICAgICAgICAgICAg',
     ]);
     expect(await records.get(messageKeyOf(ours))).toBeUndefined();
+  });
+
+  it('reads the upload ids of an index key, and refuses a malformed one', () => {
+    const messageKey = `msg/${CONV}/0000000000000001/${'ab'.repeat(16)}`;
+    const author = '0'.repeat(36);
+    const id = 'AQEBAQEBAQEBAQEBAQEBAQ';
+    expect(parseExpiryKey(Keys.expiry(5, author, messageKey, [id, id]))).toMatchObject({
+      messageKey,
+      uploads: [id, id],
+    });
+    expect(parseExpiryKey(Keys.expiry(5, author, messageKey))?.uploads).toBeUndefined();
+    expect(parseExpiryKey(`${Keys.expiry(5, author, messageKey)}/not-an-id`)).toBeUndefined();
   });
 
   it('removes the preview when the last message goes', async () => {

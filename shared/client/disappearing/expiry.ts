@@ -9,30 +9,28 @@
  * The sweep needs only keys: `expiry/<time>/<author>/<message key>` names
  * the message record (`msg/<conversation>/<stamp>/<id>`) and its receipt
  * index (`msgidx/<author>/<id>`), and the copy kept for resends (`sent/<id>`,
- * retry.ts). So the extension can run it from a
+ * retry.ts); for our own messages with files a last segment names the relay
+ * ids of the uploads, which the client then deletes on the relay. So the extension can run it from a
  * chrome.alarms alarm while its vault is locked, when no value can be read.
  * Previews of disappearing messages keep no text of their own (the text is
  * read from the message record while it exists), so deleting the record
  * deletes every stored copy of the plaintext.
  */
-import { fromHex, toBase64Url } from '../../bytes.ts';
+import { fromHex } from '../../bytes.ts';
 import {
   type Conversation,
   readConversation,
   stageConversation,
 } from '../conversations/conversations.ts';
-import {
-  decodeMessage,
-  type MessageRecord,
-  previewOf,
-  stageMessageDeletion,
-} from '../conversations/messages.ts';
+import { decodeMessage, previewOf, stageMessageDeletion } from '../conversations/messages.ts';
 import type { Batch } from '../store/batch.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
 
 const TIME_CHARS = 16;
 const USER_CHARS = 36;
+/** An upload's relay id: 16 bytes, base64url. */
+const RELAY_ID = /^[A-Za-z0-9_-]{22}$/;
 
 export interface ExpiryEntry {
   readonly at: number;
@@ -44,7 +42,8 @@ export interface ExpiryEntry {
   readonly id: string;
   /**
    * Relay ids (base64url) of files our own expired message carried: the
-   * uploader deletes them on the relay. Read only while values are readable.
+   * uploader deletes them on the relay. Named in the index key itself, so a
+   * locked sweep has them too (`Keys.expiry`).
    */
   readonly uploads?: readonly string[];
 }
@@ -55,20 +54,22 @@ export function parseExpiryKey(key: string): ExpiryEntry | undefined {
   const rest = key.slice(Keys.expiries.length);
   const at = Number(rest.slice(0, TIME_CHARS));
   const author = rest.slice(TIME_CHARS + 1, TIME_CHARS + 1 + USER_CHARS);
-  const messageKey = rest.slice(TIME_CHARS + 2 + USER_CHARS);
-  const parts = messageKey.split('/');
-  const [prefix, conversationId, , id] = parts;
+  const parts = rest.slice(TIME_CHARS + 2 + USER_CHARS).split('/');
+  const [prefix, conversationId, , id, uploadList] = parts;
+  const uploads = uploadList === undefined ? [] : uploadList.split('.');
   if (
     !Number.isSafeInteger(at) ||
-    parts.length !== 4 ||
+    (parts.length !== 4 && parts.length !== 5) ||
     `${prefix}/` !== 'msg/' ||
     conversationId === undefined ||
     id === undefined ||
-    !/^[0-9a-f]{32}$/.test(id)
+    !/^[0-9a-f]{32}$/.test(id) ||
+    !uploads.every((u) => RELAY_ID.test(u))
   ) {
     return undefined;
   }
-  return { at, author, messageKey, conversationId, id };
+  const messageKey = parts.slice(0, 4).join('/');
+  return { at, author, messageKey, conversationId, id, ...(uploads.length > 0 ? { uploads } : {}) };
 }
 
 /** The earliest running countdown's end, or null when none runs (keys only). */
@@ -99,14 +100,13 @@ export async function stageExpired(
       batch.delete(indexKey);
       continue;
     }
-    const uploads = options.fixPreviews === false ? [] : await ownUploads(batch, entry.messageKey);
     stageMessageDeletion(batch, {
       key: entry.messageKey,
       author: entry.author,
       id: fromHex(entry.id),
       expiryKey: indexKey,
     });
-    expired.push(uploads.length === 0 ? entry : { ...entry, uploads });
+    expired.push(entry);
   }
   if (options.fixPreviews !== false) {
     const deleted = new Set(expired.map((e) => e.messageKey));
@@ -117,20 +117,6 @@ export async function stageExpired(
     }
   }
   return expired;
-}
-
-/** The relay ids of the files an outgoing message carried (none for incoming ones). */
-async function ownUploads(batch: Pick<Batch, 'get'>, messageKey: string): Promise<string[]> {
-  const raw = await batch.get(messageKey);
-  if (raw === undefined) return [];
-  let message: MessageRecord;
-  try {
-    message = decodeMessage(raw);
-  } catch {
-    return []; // a damaged record still disappears; the relay's retention removes its files
-  }
-  if (!message.outgoing || message.att === undefined) return [];
-  return message.att.map((p) => toBase64Url(p.id));
 }
 
 /** The conversation with its preview set to the newest message not in `deleted` (or none). */

@@ -79,12 +79,15 @@ export const Keys = {
   outbox: 'outbox/',
 
   /**
-   * Message expiry index: `expiry/<time>/<author>/<message key>`. Everything a
-   * sweep deletes is named in the key itself, so it works on keys alone
-   * (while the extension's vault is locked and values cannot be read).
+   * Message expiry index: `expiry/<time>/<author>/<message key>[/<upload ids>]`.
+   * Everything a sweep deletes is named in the key itself, so it works on
+   * keys alone (while the extension's vault is locked and values cannot be
+   * read). For our own messages with files the relay ids of the uploads
+   * follow, joined by `.`, so a locked sweep can delete them on the relay
+   * too (docs/client.md "Attachments").
    */
-  expiry: (at: number, author: string, messageKey: string) =>
-    `expiry/${pad16(at)}/${author}/${messageKey}`,
+  expiry: (at: number, author: string, messageKey: string, uploads: readonly string[] = []) =>
+    `expiry/${pad16(at)}/${author}/${messageKey}${uploads.length === 0 ? '' : `/${uploads.join('.')}`}`,
   expiries: 'expiry/',
 
   /** Group state chain (groups/store.ts), by group id in hex. */
