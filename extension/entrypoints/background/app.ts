@@ -91,6 +91,9 @@ function workerRuntimeContext(parts: RuntimeParts): RuntimeContext {
     isUnlocked: () => parts.vault.isUnlocked(),
     lockedArrived: parts.lockedArrived,
     settings: () => settings.get(),
+    adoptSyncedSettings: async (synced) => {
+      hub.broadcast({ type: 'settings', settings: await settings.update(synced) });
+    },
     emit: (event) => hub.broadcast(event),
     setRelayStatus: parts.status,
     setUnread: parts.status,

@@ -58,6 +58,11 @@ export function forwardClientEvents(client: ParleyClient, to: EventTargets): voi
     feed.conversation();
   });
   client.on('contact', ({ userId }) => feed.contact(userId));
+  client.on('settings', ({ readReceipts, typingIndicators, showPresence }) => {
+    ctx
+      .adoptSyncedSettings?.({ readReceipts, typingIndicators, showPresence })
+      .catch(report('settings'));
+  });
   client.on('presence', ({ userId }) => feed.contact(userId));
   client.on('group', ({ conversationId }) => feed.group(conversationId));
   client.on('group-rejected', ({ conversationId }) => feed.group(conversationId));

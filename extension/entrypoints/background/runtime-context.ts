@@ -35,6 +35,14 @@ export interface RuntimeContext {
   readonly lockedArrived?: () => void;
   readonly isUnlocked: () => boolean;
   readonly settings: () => Promise<Settings>;
+  /**
+   * Another device of the account changed the synced settings (docs/client.md
+   * "Own-device sync"): store them and tell open pages. The client core has
+   * already adopted them, so they are not handed back to it (no echo).
+   */
+  readonly adoptSyncedSettings?: (
+    synced: Pick<Settings, 'readReceipts' | 'typingIndicators' | 'showPresence'>,
+  ) => Promise<void>;
   /** Tell open pages something changed (they re-fetch). */
   readonly emit: (event: ParleyEvent) => void;
   /** Report the relay connection state; the shell forwards it to pages. */
