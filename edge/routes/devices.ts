@@ -49,7 +49,7 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
     {
       registerDevice: (c, body) => devices.register(c.get('accountId'), body),
       removeDevice: async (c) => {
-        await devices.remove(c.get('accountId'), deviceParam(c));
+        await devices.removeUnlisted(c.get('accountId'), deviceParam(c));
         return null;
       },
       publishDeviceList: (c, body) => devices.publishDeviceList(c.get('accountId'), body.list),

@@ -48,7 +48,7 @@ import type {
 } from '../../shared/wire/rest-fields.ts';
 import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
 import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
-import { deviceListChain } from '../db/device-lists.ts';
+import { deviceListChain, latestDeviceList } from '../db/device-lists.ts';
 import {
   addOneTimeKemPrekeys,
   addOneTimePrekeys,
@@ -427,6 +427,26 @@ export class DeviceService {
     await addOneTimePrekeys(this.#d.db, accountId, deviceId, more);
     await addOneTimeKemPrekeys(this.#d.db, accountId, deviceId, moreKem);
     return this.prekeyStatus(accountId, deviceId);
+  }
+
+  /**
+   * The plain removal (`DELETE /v1/devices/:device`), for devices the signed
+   * list does not name (registered but never listed, or an account without a
+   * list). A listed device leaves only through list v+1 without it: were this
+   * allowed, the relay's directory and the list peers hold would disagree,
+   * and the remaining devices would keep signing the removed one into later
+   * versions (docs/wire.md, "Devices").
+   */
+  async removeUnlisted(accountId: string, deviceId: number): Promise<void> {
+    const latest = await latestDeviceList(this.#d.db, accountId);
+    if (latest?.deviceIds.includes(deviceId)) {
+      throw new ParleyError(
+        ErrorCode.DEVICE_LISTED,
+        'The device is in the signed device list: publish the next version without it',
+        { device: deviceId, version: latest.version },
+      );
+    }
+    await this.remove(accountId, deviceId);
   }
 
   async remove(accountId: string, deviceId: number): Promise<void> {
