@@ -6,9 +6,11 @@
  */
 import { ErrorCode, fail } from '../../errors.ts';
 import { directConversationId } from '../conversations/conversations.ts';
+import { forgetForkedList } from '../devices/held-lists.ts';
 import type { ClientHost } from '../host.ts';
 import { dropHeldReceipts, releaseHeldReceipts } from '../inbox/receipts.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
+import type { Batch } from '../store/batch.ts';
 import type { ContactView } from '../views.ts';
 import {
   acknowledgeChange,
@@ -40,6 +42,7 @@ export function createContactApi(host: ContactApiHost) {
     userId: string,
     change: (c: Contact) => Contact,
     unknown: 'request' | 'not-found',
+    alsoStage?: (batch: Batch) => Promise<unknown>,
   ): Promise<ContactView> {
     let released = false;
     const updated = await transact(async (batch) => {
@@ -55,6 +58,7 @@ export function createContactApi(host: ContactApiHost) {
         released = (await releaseHeldReceipts(batch, { user: userId })) > 0;
       }
       if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
+      await alsoStage?.(batch);
       return next;
     });
     if (released) host.receiptsReleased?.();
@@ -117,8 +121,14 @@ export function createContactApi(host: ContactApiHost) {
   return {
     getContact,
     reconcileBlocks,
+    /** Verifying also ends a device-list fork: the next list served is held anew. */
     setVerified: (userId: string, verified: boolean) =>
-      changeContact(userId, (c) => ({ ...c, verified }), 'not-found'),
+      changeContact(
+        userId,
+        (c) => ({ ...c, verified }),
+        'not-found',
+        verified ? (batch) => forgetForkedList(batch, userId) : undefined,
+      ),
     /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
     acknowledgeIdentityChange: (userId: string) =>
       changeContact(userId, acknowledgeChange, 'not-found'),
