@@ -7,8 +7,7 @@
  * shapes of shared/wire/rest-devices.ts (bytes as Uint8Array).
  */
 import type { Bytes } from '../../shared/bytes.ts';
-import { validateDeviceCertificate } from '../../shared/crypto/device-certificate.ts';
-import { type PublicIdentity, validatePublicIdentity } from '../../shared/crypto/identity.ts';
+import type { PublicIdentity } from '../../shared/crypto/identity.ts';
 import {
   validateKemPreKey,
   validateOneTimeKemPreKeys,
@@ -34,6 +33,7 @@ import type {
   DeviceListPublishedResponse,
   DeviceListResponse,
   DeviceRegistration,
+  IdentityResetResponse,
   PrekeyBundle,
   PrekeyBundlesResponse,
   PrekeyStatusResponse,
@@ -68,6 +68,8 @@ import {
 import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import { resetIdentity } from './identity-reset.ts';
+import { validateRegistration } from './registration-checks.ts';
 import { SignedDeviceListService } from './signed-device-lists.ts';
 
 export interface DeviceServiceDeps {
@@ -221,25 +223,35 @@ export class DeviceService {
     return this.#lists.publish(accountId, list);
   }
 
+  /**
+   * "Remove and reset identity" (identity-reset.ts): every device revoked,
+   * then this one registered under the new identity with list v1.
+   */
+  resetIdentity(
+    accountId: string,
+    reg: DeviceRegistration,
+    list: Uint8Array,
+  ): Promise<IdentityResetResponse> {
+    return resetIdentity(
+      {
+        db: this.#d.db,
+        remove: (id) => this.remove(accountId, id),
+        register: () => this.register(accountId, reg),
+        publish: (encoded) => this.#lists.publish(accountId, encoded),
+      },
+      accountId,
+      reg,
+      list,
+    );
+  }
+
   /** Validates everything first; stores nothing unless all of it is valid. */
   async register(
     accountId: string,
     reg: DeviceRegistration,
   ): Promise<{ user: string; device: number }> {
     const identity = toPublicIdentity(reg.identity);
-    const certificate = {
-      userId: accountId,
-      deviceId: reg.device.id,
-      deviceKey: reg.device.key,
-      createdAt: reg.device.createdAt,
-      signature: reg.device.certificate,
-    };
-    await validatePublicIdentity(identity);
-    await validateDeviceCertificate(identity.signing, certificate);
-    await validateSignedPreKey(identity.signing, signed(reg.signedPreKey));
-    await validateKemPreKey(identity.signing, kem(reg.kemPreKey));
-    for (const [i, k] of reg.oneTimePreKeys.entries())
-      validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
+    await validateRegistration(accountId, reg);
     const outcome = await registerDevice(
       this.#d.db,
       accountId,

@@ -560,3 +560,56 @@ describe('L5: a removed device keeps reading', () => {
     expect(await textsOf(a2.client, group)).toEqual([before]);
   });
 });
+
+describe('"Remove and reset identity" for a stolen device', () => {
+  it('a new identity and list v1: the stolen device is revoked and reads nothing new; bob sees the change, accepts it, and the chat goes on', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await ownList(alice, 1);
+    const stolen = await anotherDevice(alice, { listed: true });
+    await ownList(alice, 2);
+    const { bobChat, aliceChat, genuine } = await chatting(alice, bob);
+    await waitText(stolen.client, aliceChat, genuine[1] as string);
+    const before = await alice.client.exportIdentity();
+    const unlinked = collect(stolen.client, 'unlinked');
+    const contactEvents = collect(bob.client, 'contact');
+
+    // The user logs in with the passkey on the device they keep, then resets.
+    const session = await alice.client.login(alice.authenticator);
+    const reset = await alice.client.resetIdentity({ session });
+    expect(reset.userId).toBe(alice.userId);
+    expect(reset.deviceId).not.toBe(alice.deviceId);
+    const after = await alice.client.exportIdentity();
+    expect(toHex(after.sigPublic)).not.toBe(toHex(before.sigPublic));
+    // The stolen device is revoked at once and told so.
+    await waitFor(() => unlinked.length > 0, 'the stolen device is revoked');
+    expect(stolen.tap.closes).toContain(4001);
+    const list = await ownList(alice, 1);
+    expect([list.version, list.devices.map((d) => d.deviceId)]).toEqual([1, [reset.deviceId]]);
+    const rows = await query('SELECT device_id FROM devices WHERE account_id = ?', [alice.userId]);
+    expect(rows.map((r) => Number(r.device_id))).toEqual([reset.deviceId]);
+
+    // Alice writes: bob sees the identity change (docs/client.md, "Identity changes").
+    const first = uniqueText('alice under the new identity');
+    await alice.client.sendText({ conversationId: aliceChat, text: first });
+    await waitFor(async () => {
+      const c = await bob.client.getContact(alice.userId);
+      return c.identityChange !== null;
+    }, 'bob sees the identity change');
+    expect(contactEvents.some((e) => e.userId === alice.userId)).toBe(true);
+    const blocked = await errorOf(() =>
+      bob.client.sendText({ conversationId: bobChat, text: uniqueText('before accepting') }),
+    ).catch(() => undefined);
+    if (blocked !== undefined) expect(blocked.code).toBe('IDENTITY_CHANGED');
+    await bob.client.acknowledgeIdentityChange(alice.userId);
+    const reply = uniqueText('bob after accepting');
+    await bob.client.sendText({ conversationId: bobChat, text: reply });
+    await waitText(alice.client, aliceChat, reply);
+    const again = uniqueText('alice again');
+    await alice.client.sendText({ conversationId: aliceChat, text: again });
+    await waitText(bob.client, bobChat, again);
+    // The stolen device read nothing sent after the reset.
+    const stolenTexts = await textsOf(stolen.client, aliceChat);
+    for (const t of [first, reply, again]) expect(stolenTexts).not.toContain(t);
+  });
+});

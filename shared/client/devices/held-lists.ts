@@ -124,6 +124,16 @@ async function verifiedLists(
   return out.sort((a, b) => a.version - b.version);
 }
 
+/** The newest served list that verifies under `identityKey`, without holding it. */
+export async function newestValidList(
+  user: string,
+  identityKey: Uint8Array,
+  served: readonly Uint8Array[] | undefined,
+): Promise<SignedDeviceList | undefined> {
+  const lists = await verifiedLists(user, identityKey, served ?? []);
+  return lists[lists.length - 1];
+}
+
 /** Another list of the held version among those served: a fork. */
 function forkAmong(held: SignedDeviceList, lists: readonly SignedDeviceList[]) {
   return lists.find((l) => l.version === held.version && !equalBytes(l.hash, held.hash));
