@@ -10,6 +10,7 @@
  *   npm run cli -- link-approve <code> [--yes] [--no-history]
  *                                             on a profile of the account: links the device showing it
  *   npm run cli -- devices | unlink <id>      this account's devices; remove one
+ *   npm run cli -- reset-identity             new identity, every other device removed (stolen device)
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
  * --profile (default ./data/cli/default; one directory per account, so a
@@ -79,7 +80,7 @@ function out(line: string, data?: Record<string, unknown>): void {
 function usage(): never {
   console.error(
     'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>\n' +
-      '                       | link-code [--string] | link-approve <code> [--yes] [--no-history] | devices | unlink <id>> [--relay URL] [--profile DIR] [--json]\n' +
+      '                       | link-code [--string] | link-approve <code> [--yes] [--no-history] | devices | unlink <id> | reset-identity> [--relay URL] [--profile DIR] [--json]\n' +
       '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own\n' +
       '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)',
   );
@@ -483,6 +484,20 @@ async function main(): Promise<void> {
         if (!Number.isInteger(id) || id <= 0) usage();
         await client.removeDevice(id);
         out(`removed device ${id}`, { event: 'unlinked', device: id });
+        return;
+      }
+      case 'reset-identity': {
+        // "Remove and reset identity" for a stolen device (docs/protocol.md): a fresh passkey login.
+        if (account === undefined)
+          throw new Error(`No account in ${profileDir}: run register first`);
+        const authenticator = await loadAuthenticator();
+        const session = await client.login(authenticator);
+        await savePasskeys(authenticator);
+        const reset = await client.resetIdentity({ session });
+        out(`new identity; this device is now ${reset.deviceId}, every other device removed`, {
+          event: 'identity-reset',
+          device: reset.deviceId,
+        });
         return;
       }
       default:

@@ -115,6 +115,11 @@ export const RelayCode = {
   QUEUE_FULL: 'QUEUE_FULL',
   /** The relay's database is above its storage watermark; nothing was stored (507). */
   STORAGE_FULL: 'STORAGE_FULL',
+  /**
+   * `DELETE /v1/devices/:device` for a device the account's signed device list
+   * names: only list v+1 without it removes it (409; docs/wire.md).
+   */
+  DEVICE_LISTED: 'DEVICE_LISTED',
 } as const;
 
 /** shared/client (docs/client.md): the client core's own outcomes. */

@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
 import { listDeviceIds } from './devices.ts';
 import type { Db } from './open.ts';
-import { deviceLists } from './schema.ts';
+import { accounts, deviceLists } from './schema.ts';
 
 export interface StoredDeviceList {
   readonly version: number;
@@ -102,4 +102,20 @@ export async function listRoutedDeviceIds(db: Db, accountId: string): Promise<nu
     latestDeviceList(db, accountId),
   ]);
   return routedDeviceIds(registered, latest);
+}
+
+/**
+ * Identity reset (DeviceService.resetIdentity): forgets the account's
+ * identity key and its device list chain in one batch, so the next
+ * registration fixes the new identity and the next list starts at version 1.
+ * Call only once every device of the account is removed.
+ */
+export async function forgetIdentityAndLists(db: Db, accountId: string): Promise<void> {
+  await db.batch([
+    db
+      .update(accounts)
+      .set({ identityDh: null, identitySig: null, identityBinding: null })
+      .where(eq(accounts.id, accountId)),
+    db.delete(deviceLists).where(eq(deviceLists.accountId, accountId)),
+  ]);
 }

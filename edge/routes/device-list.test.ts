@@ -131,4 +131,46 @@ describe('signed device lists on the relay', () => {
     await expectJson(await publish(a, publishBody(await signedListOf([a]))), 200);
     expect(await listRoutedDeviceIds(db, user)).toEqual([a.deviceId]);
   });
+
+  it('routes nothing to a device registered after the list until a version names it', async () => {
+    const a = await accountWithDevice(t.http, 'alice');
+    const v1 = await signedListOf([a]);
+    await expectJson(await publish(a, publishBody(v1)), 200);
+    const late = await createDevice(a.account);
+    await registerDevice(t.http, late);
+    const db = t.relay.database.db;
+    const user = a.account.userId;
+    expect(await listRoutedDeviceIds(db, user)).toEqual([a.deviceId]);
+    await expectJson(await publish(a, publishBody(await signedListOf([a, late], v1))), 200);
+    expect((await listRoutedDeviceIds(db, user)).sort((x, y) => x - y)).toEqual(
+      [a.deviceId, late.deviceId].sort((x, y) => x - y),
+    );
+  });
+
+  // The legacy removal must not bypass the list (docs/wire.md, "Devices"): without the
+  // DEVICE_LISTED check the relay would drop a device its peers still address.
+  it('refuses DELETE /v1/devices/:id for a listed device, allows it for an unlisted one', async () => {
+    const [a, b] = await twoDevices();
+    const stray = await createDevice(a.account);
+    await registerDevice(t.http, stray);
+    await expectJson(await publish(a, publishBody(await signedListOf([a, b]))), 200);
+    const bySession = (id: number) =>
+      t.http(`/v1/devices/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${a.account.token}` },
+      });
+    const refused = await expectJson<{ error: { code: string; details: unknown } }>(
+      await bySession(b.deviceId),
+      409,
+    );
+    expect(refused.error).toMatchObject({
+      code: 'DEVICE_LISTED',
+      details: { device: b.deviceId, version: 1 },
+    });
+    const byIdentity = await managementRequest(t.http, a, 'DELETE', `/v1/devices/${b.deviceId}`);
+    expect(await errorCode(byIdentity, 409)).toBe('DEVICE_LISTED');
+    expect((await deviceRequest(t.http, b, 'GET', '/v1/prekeys')).status).toBe(200);
+    expect((await bySession(stray.deviceId)).status).toBe(204);
+    expect((await deviceRequest(t.http, stray, 'GET', '/v1/prekeys')).status).toBe(401);
+  });
 });

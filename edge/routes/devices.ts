@@ -49,9 +49,11 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
     {
       registerDevice: (c, body) => devices.register(c.get('accountId'), body),
       removeDevice: async (c) => {
-        await devices.remove(c.get('accountId'), deviceParam(c));
+        await devices.removeUnlisted(c.get('accountId'), deviceParam(c));
         return null;
       },
+      resetIdentity: (c, body) =>
+        devices.resetIdentity(c.get('accountId'), body.registration, body.list),
       publishDeviceList: (c, body) => devices.publishDeviceList(c.get('accountId'), body.list),
       deviceList: (c, _body) => devices.deviceList(userParam(c), c.get('accountId')),
       bundles: (c) => devices.bundles(requester(c), userParam(c)),

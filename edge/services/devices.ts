@@ -7,8 +7,7 @@
  * shapes of shared/wire/rest-devices.ts (bytes as Uint8Array).
  */
 import type { Bytes } from '../../shared/bytes.ts';
-import { validateDeviceCertificate } from '../../shared/crypto/device-certificate.ts';
-import { type PublicIdentity, validatePublicIdentity } from '../../shared/crypto/identity.ts';
+import type { PublicIdentity } from '../../shared/crypto/identity.ts';
 import {
   validateKemPreKey,
   validateOneTimeKemPreKeys,
@@ -34,6 +33,7 @@ import type {
   DeviceListPublishedResponse,
   DeviceListResponse,
   DeviceRegistration,
+  IdentityResetResponse,
   PrekeyBundle,
   PrekeyBundlesResponse,
   PrekeyStatusResponse,
@@ -48,7 +48,7 @@ import type {
 } from '../../shared/wire/rest-fields.ts';
 import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
 import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
-import { deviceListChain } from '../db/device-lists.ts';
+import { deviceListChain, latestDeviceList } from '../db/device-lists.ts';
 import {
   addOneTimeKemPrekeys,
   addOneTimePrekeys,
@@ -68,6 +68,8 @@ import {
 import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import { resetIdentity } from './identity-reset.ts';
+import { validateRegistration } from './registration-checks.ts';
 import { SignedDeviceListService } from './signed-device-lists.ts';
 
 export interface DeviceServiceDeps {
@@ -221,25 +223,35 @@ export class DeviceService {
     return this.#lists.publish(accountId, list);
   }
 
+  /**
+   * "Remove and reset identity" (identity-reset.ts): every device revoked,
+   * then this one registered under the new identity with list v1.
+   */
+  resetIdentity(
+    accountId: string,
+    reg: DeviceRegistration,
+    list: Uint8Array,
+  ): Promise<IdentityResetResponse> {
+    return resetIdentity(
+      {
+        db: this.#d.db,
+        remove: (id) => this.remove(accountId, id),
+        register: () => this.register(accountId, reg),
+        publish: (encoded) => this.#lists.publish(accountId, encoded),
+      },
+      accountId,
+      reg,
+      list,
+    );
+  }
+
   /** Validates everything first; stores nothing unless all of it is valid. */
   async register(
     accountId: string,
     reg: DeviceRegistration,
   ): Promise<{ user: string; device: number }> {
     const identity = toPublicIdentity(reg.identity);
-    const certificate = {
-      userId: accountId,
-      deviceId: reg.device.id,
-      deviceKey: reg.device.key,
-      createdAt: reg.device.createdAt,
-      signature: reg.device.certificate,
-    };
-    await validatePublicIdentity(identity);
-    await validateDeviceCertificate(identity.signing, certificate);
-    await validateSignedPreKey(identity.signing, signed(reg.signedPreKey));
-    await validateKemPreKey(identity.signing, kem(reg.kemPreKey));
-    for (const [i, k] of reg.oneTimePreKeys.entries())
-      validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
+    await validateRegistration(accountId, reg);
     const outcome = await registerDevice(
       this.#d.db,
       accountId,
@@ -427,6 +439,26 @@ export class DeviceService {
     await addOneTimePrekeys(this.#d.db, accountId, deviceId, more);
     await addOneTimeKemPrekeys(this.#d.db, accountId, deviceId, moreKem);
     return this.prekeyStatus(accountId, deviceId);
+  }
+
+  /**
+   * The plain removal (`DELETE /v1/devices/:device`), for devices the signed
+   * list does not name (registered but never listed, or an account without a
+   * list). A listed device leaves only through list v+1 without it: were this
+   * allowed, the relay's directory and the list peers hold would disagree,
+   * and the remaining devices would keep signing the removed one into later
+   * versions (docs/wire.md, "Devices").
+   */
+  async removeUnlisted(accountId: string, deviceId: number): Promise<void> {
+    const latest = await latestDeviceList(this.#d.db, accountId);
+    if (latest?.deviceIds.includes(deviceId)) {
+      throw new ParleyError(
+        ErrorCode.DEVICE_LISTED,
+        'The device is in the signed device list: publish the next version without it',
+        { device: deviceId, version: latest.version },
+      );
+    }
+    await this.remove(accountId, deviceId);
   }
 
   async remove(accountId: string, deviceId: number): Promise<void> {

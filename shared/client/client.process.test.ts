@@ -337,13 +337,15 @@ describe('client core with a real relay', () => {
     await waitTexts(bob.client, bobChat, 2, 'bob1 receives');
     expect(await relayMismatches()).toBeGreaterThan(mismatchesBefore);
 
-    // Bob removes device 2 (device-signed request from device 1): Alice's next send meets `stale`.
+    // Bob unlinks device 2 (list v+1 without it; the plain DELETE is refused for a listed
+    // device, DEVICE_LISTED): Alice's next send meets `stale`.
     const session = await bob.client.login(bob.authenticator);
     const response = await nodeFetch(`${relay.url}/v1/devices/${bob2.deviceId}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${session.token}` },
     });
-    expect(response.status).toBe(204);
+    expect(response.status).toBe(409);
+    await bob.client.signedDeviceList.remove(bob2.deviceId);
     const beforeStale = await relayMismatches();
     const stale = say('device 2 is gone');
     const sent = await alice.client.sendText({ conversationId: chat.id, text: stale });

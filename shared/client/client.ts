@@ -244,6 +244,13 @@ export function createClient(deps: ClientDeps): ParleyClient {
     status: link.status,
     ...account.api,
     ...lifecycle.api,
+    resetIdentity: async (input) => {
+      const running = link.status().state !== 'stopped';
+      await lifecycle.api.stop();
+      const reset = await account.resetOwnIdentity(input);
+      if (running) await lifecycle.api.start();
+      return reset;
+    },
     reconnectNow: link.reconnectNow,
     idle: () => queue.idle(),
     inFlight: () => sender.inFlight,

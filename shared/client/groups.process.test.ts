@@ -583,7 +583,8 @@ describe('groups with a real relay', () => {
       (d) => d.id !== bob.deviceId,
     )?.id;
     if (phoneDevice === undefined) throw new Error('phone not registered');
-    await bobApi.removeDevice(phoneDevice);
+    // A listed device leaves only through list v+1 without it (the plain removal is DEVICE_LISTED).
+    await bob.client.signedDeviceList.remove(phoneDevice);
 
     // The relay tells Alice about the stale device list on her next send (a `mismatch`: nothing
     // stored); she rotates then and encrypts that very message again on the new chain, which

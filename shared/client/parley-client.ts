@@ -96,6 +96,17 @@ export interface ParleyClient {
   }): Promise<AccountInfo>;
   /** A passkey login: a short-lived token for device management. */
   login(authenticator: Authenticator): Promise<SessionResponse>;
+  /**
+   * "Remove and reset identity", for a stolen device (docs/client.md,
+   * "Identity changes"): with a session from a passkey login made just now,
+   * a new account identity, a new device list chain naming this device alone
+   * (every other device revoked), new prekeys; contacts see an identity
+   * change. Stops the connection and starts it again as the new device.
+   */
+  resetIdentity(input: {
+    readonly session: SessionResponse;
+    readonly deviceName?: string;
+  }): Promise<AccountInfo>;
   /** Identity private keys, for linking another device of this account. */
   exportIdentity(): Promise<IdentityExport>;
   /**

@@ -41,6 +41,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.DEVICE_LIST_ROLLBACK]: 409,
   [ErrorCode.DEVICE_LIST_FORK]: 409,
   [ErrorCode.DEVICE_LIST_CHAIN_BROKEN]: 409,
+  [ErrorCode.DEVICE_LISTED]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.QUEUE_FULL]: 507,
   [ErrorCode.STORAGE_FULL]: 507,

@@ -138,6 +138,24 @@ export const DeviceListPublishSchema = v.strictObject({
   list: SignedDeviceListSchema,
 });
 
+/**
+ * POST /v1/identity/reset (session token from a fresh passkey login): the
+ * account's new identity, this device registered under it, and version 1 of
+ * the new device list naming this device alone (docs/protocol.md, "Resetting
+ * the identity"). Every other device is revoked.
+ */
+export const IdentityResetSchema = v.strictObject({
+  registration: DeviceRegistrationSchema,
+  list: SignedDeviceListSchema,
+});
+
+export const IdentityResetResponseSchema = v.strictObject({
+  user: UserIdSchema,
+  device: DeviceIdSchema,
+  /** The devices the reset revoked. */
+  removed: v.pipe(v.array(DeviceIdSchema), v.maxLength(MAX_DEVICES_PER_USER)),
+});
+
 export const DeviceListPublishedResponseSchema = v.strictObject({
   version: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   /** Devices this version removed (the relay revoked them). */
@@ -207,6 +225,8 @@ export type DeviceRegisteredResponse = v.InferOutput<typeof DeviceRegisteredResp
 export type PrekeyUpload = v.InferOutput<typeof PrekeyUploadSchema>;
 export type PrekeyStatusResponse = v.InferOutput<typeof PrekeyStatusResponseSchema>;
 export type DeviceListPublish = v.InferOutput<typeof DeviceListPublishSchema>;
+export type IdentityReset = v.InferOutput<typeof IdentityResetSchema>;
+export type IdentityResetResponse = v.InferOutput<typeof IdentityResetResponseSchema>;
 export type DeviceListPublishedResponse = v.InferOutput<typeof DeviceListPublishedResponseSchema>;
 export type DeviceListResponse = v.InferOutput<typeof DeviceListResponseSchema>;
 export type PrekeyBundle = v.InferOutput<typeof PrekeyBundleSchema>;

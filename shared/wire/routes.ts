@@ -45,6 +45,8 @@ import {
   DeviceListResponseSchema,
   DeviceRegisteredResponseSchema,
   DeviceRegistrationSchema,
+  IdentityResetResponseSchema,
+  IdentityResetSchema,
   PrekeyBundlesResponseSchema,
   PrekeyStatusResponseSchema,
   PrekeyUploadSchema,
@@ -177,6 +179,16 @@ export const routes = {
     response: DeviceListPublishedResponseSchema,
     summary:
       "Publish the next version of the account's signed device list; devices left out are revoked",
+  },
+  resetIdentity: {
+    method: 'POST',
+    path: '/v1/identity/reset',
+    auth: 'session',
+    request: IdentityResetSchema,
+    status: 200,
+    response: IdentityResetResponseSchema,
+    summary:
+      'Replace the account identity (fresh passkey session): this device under the new key, list v1 naming it alone; every other device revoked',
   },
   deviceList: {
     method: 'GET',

@@ -39,6 +39,7 @@ import {
   registerAccount,
   registerDevice,
 } from './account.ts';
+import { resetIdentity } from './identity-reset.ts';
 import { ownDevicesApi } from './own-devices.ts';
 
 export interface AccountApiHost
@@ -212,8 +213,27 @@ export function createAccountApi(host: AccountApiHost) {
     return result;
   }
 
+  /**
+   * "Remove and reset identity" (identity-reset.ts): a new identity and list
+   * v1 naming this device alone; every other device is revoked. The caller
+   * stops the socket first (the old device id is revoked with the others).
+   */
+  async function resetOwnIdentity(input: {
+    readonly session: SessionResponse;
+    readonly deviceName?: string;
+  }): Promise<AccountInfo> {
+    const current = requireAccount();
+    if (input.session.user !== current.userId)
+      fail(ErrorCode.BAD_ARGUMENT, 'The session is for another account');
+    sessionCache.clear();
+    return enrol(current.relayUrl, (d, relayApi) =>
+      resetIdentity(d, relayApi, { relayUrl: current.relayUrl, ...input }),
+    );
+  }
+
   return {
     requireAccount,
+    resetOwnIdentity,
     requireApi,
     deviceApi,
     sessionContext,

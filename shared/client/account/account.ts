@@ -23,6 +23,7 @@ import {
   exportSigningPrivate,
   generateSigningKeyPair,
   importSigningPrivate,
+  type SigningKeyPair,
 } from '../../crypto/ed25519.ts';
 import {
   generateIdentityKeyPair,
@@ -277,14 +278,29 @@ const DEVICE_ID_ATTEMPTS = 4;
  * upload must not lose a published identity), registers the device, and
  * marks the account registered. A device-id collision picks another id.
  */
+/** The keys a registration made, for a caller that submits it itself (identity reset). */
+export interface MadeRegistration {
+  readonly body: DeviceRegistration;
+  readonly identity: IdentityKeyPair;
+  readonly deviceKey: SigningKeyPair;
+}
+
+export interface RegisterOptions {
+  /** Replace the stored account (identity reset) instead of requiring none. */
+  readonly replace?: boolean;
+  /** Sends the registration (default: POST /v1/devices with the session token). */
+  readonly submit?: (made: MadeRegistration) => Promise<unknown>;
+}
+
 export async function registerDevice(
   deps: AccountDeps,
   api: RelayApi,
   input: RegistrationInput,
   session: SessionResponse,
+  options: RegisterOptions = {},
 ): Promise<Account> {
   const { storage, now, random } = deps;
-  const unfinished = await assertNoAccount(storage.records);
+  const unfinished = options.replace === true ? undefined : await assertNoAccount(storage.records);
   // A registration interrupted after its keys were written keeps its identity:
   // the relay may already have pinned it to the account.
   const resumed =
@@ -346,7 +362,8 @@ export async function registerDevice(
       oneTimePreKeys: opks.pairs.map(oneTimePreKeyUpload),
     };
     try {
-      await api.registerDevice(session.token, body);
+      if (options.submit === undefined) await api.registerDevice(session.token, body);
+      else await options.submit({ body, identity, deviceKey });
     } catch (e) {
       if (isParleyError(e, ErrorCode.DEVICE_EXISTS) && attempt + 1 < DEVICE_ID_ATTEMPTS) {
         if (await isOurDevice(api, record, deviceKey.privateKey)) {

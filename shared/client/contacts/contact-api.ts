@@ -7,6 +7,7 @@
  */
 import { ErrorCode, fail } from '../../errors.ts';
 import { directConversationId } from '../conversations/conversations.ts';
+import { forgetForkedList } from '../devices/held-lists.ts';
 import type { ClientHost } from '../host.ts';
 import { dropHeldReceipts, releaseHeldReceipts } from '../inbox/receipts.ts';
 import type { RelayApi } from '../relay/relay-api.ts';
@@ -56,6 +57,7 @@ export function createContactApi(host: ContactApiHost) {
     change: (c: Contact) => Contact,
     unknown: 'request' | 'not-found',
     sync?: SyncContactState,
+    alsoStage?: (batch: Batch) => Promise<unknown>,
   ): Promise<ContactView> {
     let released = false;
     const updated = await transact(async (batch) => {
@@ -72,6 +74,7 @@ export function createContactApi(host: ContactApiHost) {
       }
       if (next.status === ContactStatus.BLOCKED) await dropHeldReceipts(batch, { user: userId });
       if (sync !== undefined) await host.stageSync(batch, contactSync(next, sync));
+      await alsoStage?.(batch);
       return next;
     });
     if (released) host.receiptsReleased?.();
@@ -145,12 +148,15 @@ export function createContactApi(host: ContactApiHost) {
   return {
     getContact,
     reconcileBlocks,
+    /** Verifying also ends a device-list fork: the next list served is held anew. */
     setVerified: (userId: string, verified: boolean) =>
       changeContact(
         userId,
         (c) => ({ ...c, verified }),
         'not-found',
         verified ? SyncContactState.VERIFIED : SyncContactState.UNVERIFIED,
+        // Re-verifying resolves a forked device list (docs/protocol.md "Device list").
+        verified ? (batch) => forgetForkedList(batch, userId) : undefined,
       ),
     /** Accepts a changed identity key: sending is allowed again (the contact is no longer verified). */
     acknowledgeIdentityChange: (userId: string) =>

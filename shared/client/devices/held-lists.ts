@@ -94,6 +94,20 @@ export function resetDeviceList(batch: Batch, user: string): void {
   batch.delete(Keys.deviceList(user));
 }
 
+/**
+ * The user re-verified the contact (compared safety numbers) while its list
+ * is forked: the held list and the addressed devices are forgotten, so the
+ * next send fetches fresh bundles and holds the list served with them anew
+ * (docs/protocol.md, "Device list"). False (nothing changed) when not forked.
+ */
+export async function forgetForkedList(batch: Batch, user: string): Promise<boolean> {
+  const held = await readHeldList(batch, user);
+  if (held?.fork === undefined) return false;
+  resetDeviceList(batch, user);
+  batch.delete(Keys.devices(user));
+  return true;
+}
+
 async function verifiedLists(
   user: string,
   identityKey: Uint8Array,
@@ -108,6 +122,16 @@ async function verifiedLists(
     }
   }
   return out.sort((a, b) => a.version - b.version);
+}
+
+/** The newest served list that verifies under `identityKey`, without holding it. */
+export async function newestValidList(
+  user: string,
+  identityKey: Uint8Array,
+  served: readonly Uint8Array[] | undefined,
+): Promise<SignedDeviceList | undefined> {
+  const lists = await verifiedLists(user, identityKey, served ?? []);
+  return lists[lists.length - 1];
 }
 
 /** Another list of the held version among those served: a fork. */

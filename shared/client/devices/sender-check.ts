@@ -10,16 +10,29 @@
  * answer. The refusal matters for a device that holds the identity key but
  * was removed from the list (a stolen or unlinked browser).
  */
+import { type PublicIdentity, sameIdentity } from '../../crypto/identity.ts';
+import { inspectMessage } from '../../crypto/session.ts';
 import { publicIdentityOf, readContact } from '../contacts/contacts.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import type { Batch } from '../store/batch.ts';
-import { isListed, observeDeviceLists, readHeldList } from './held-lists.ts';
+import { isListed, newestValidList, observeDeviceLists, readHeldList } from './held-lists.ts';
+
+/** A prekey message made by `identity` (a pairwise message that starts a session). */
+function startsSessionAs(body: Uint8Array, identity: PublicIdentity): boolean {
+  try {
+    const info = inspectMessage(body);
+    return info.initiatorIdentity !== undefined && sameIdentity(info.initiatorIdentity, identity);
+  } catch {
+    return false;
+  }
+}
 
 export async function senderListed(
   ctx: SessionContext,
   batch: Batch,
   user: string,
   device: number,
+  body: Uint8Array,
 ): Promise<boolean> {
   const held = await readHeldList(batch, user);
   // No list held yet (a first message, or an account from before signed lists): its
@@ -31,10 +44,18 @@ export async function senderListed(
   if (directory.user !== user) return false;
   const own = user === ctx.account.userId;
   const contact = own ? undefined : await readContact(batch, user);
+  const served = publicIdentityOf(directory.identity);
+  const pinned = contact?.identity === undefined ? undefined : publicIdentityOf(contact.identity);
+  if (pinned !== undefined && !sameIdentity(pinned, served)) {
+    // The account reset its identity (docs/protocol.md, "Resetting the identity"): a
+    // device of the new identity's own list may start a session as that identity, and
+    // decrypting it runs the identity-change path (sending stays blocked until the user
+    // accepts). Anything else from an unlisted device stays refused.
+    const list = await newestValidList(user, served.signing, directory.deviceLists);
+    return list !== undefined && isListed(list, device) && startsSessionAs(body, served);
+  }
   // The pinned identity when there is one; else the relay's (the message's own is checked when it decrypts).
-  const identity = own
-    ? ctx.account.publicIdentity.signing
-    : (contact?.identity?.sig ?? publicIdentityOf(directory.identity).signing);
+  const identity = own ? ctx.account.publicIdentity.signing : (pinned ?? served).signing;
   const observed = await observeDeviceLists(batch, user, identity, directory.deviceLists);
   if (observed.held === undefined) return true;
   return isListed(observed.held.list, device);

@@ -189,7 +189,7 @@ export async function processDelivery(
     }
   }
   // A device the sender's signed device list does not name (a relay-made one): refused unread.
-  if (!(await senderListed(ctx.sessions, batch, from, fromDevice))) {
+  if (!(await senderListed(ctx.sessions, batch, from, fromDevice, frame.body))) {
     await batch.commit();
     if (transient) return { ack: false, effects: [], queuedOutbox: false };
     const code = ErrorCode.DEVICE_NOT_LISTED;

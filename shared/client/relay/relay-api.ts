@@ -300,6 +300,11 @@ export class RelayApi {
     return this.call('registerDevice', { token, body: registration });
   }
 
+  /** POST /v1/identity/reset: the new identity, this device under it, list v1 (fresh session). */
+  resetIdentity(token: string, registration: DeviceRegistration, list: Bytes) {
+    return this.call('resetIdentity', { token, body: { registration, list } });
+  }
+
   removeDevice(device: number, token?: string): Promise<void> {
     return this.call('removeDevice', {
       params: { device },

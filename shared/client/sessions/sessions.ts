@@ -271,10 +271,10 @@ async function applyServedLists(
   ctx: SessionContext,
   batch: Batch,
   user: string,
-  identity: PublicIdentity,
+  identityKey: Bytes,
   served: readonly Uint8Array[] | undefined,
 ): Promise<SignedDeviceList | undefined> {
-  const observed = await observeDeviceLists(batch, user, identity.signing, served);
+  const observed = await observeDeviceLists(batch, user, identityKey, served);
   if (observed.held?.fork !== undefined) {
     fail(ErrorCode.DEVICE_LIST_FORK, 'The account has two different device lists', {
       version: observed.held.list.version,
@@ -296,14 +296,36 @@ async function applyServedLists(
   return observed.held?.list;
 }
 
-/** Sending to a user whose device list forked stops here (DEVICE_LIST_FORK) until it is resolved. */
-async function checkNotForked(batch: Batch, user: string): Promise<void> {
+/** The identity signing key we hold for `user` (ours for our own account), if any. */
+async function pinnedSigningKey(
+  ctx: SessionContext,
+  batch: Batch,
+  user: string,
+): Promise<Bytes | undefined> {
+  if (user === ctx.account.userId) return ctx.account.publicIdentity.signing;
+  return (await readContact(batch, user))?.identity?.sig;
+}
+
+/**
+ * Sending to a user whose device list forked: the relay is asked once more,
+ * since a newer version chaining from either branch resolves the fork
+ * (docs/protocol.md, "Device list"); without that ask a fork would outlive
+ * the version that ends it. Still forked, the send stops here
+ * (DEVICE_LIST_FORK).
+ */
+async function checkNotForked(ctx: SessionContext, batch: Batch, user: string): Promise<void> {
   const held = await readHeldList(batch, user);
-  if (held?.fork !== undefined) {
+  if (held?.fork === undefined) return;
+  const forked = () =>
     fail(ErrorCode.DEVICE_LIST_FORK, 'The account has two different device lists', {
       version: held.list.version,
     });
-  }
+  const identityKey = await pinnedSigningKey(ctx, batch, user);
+  if (identityKey === undefined) forked();
+  const directory = await ctx.api.deviceList(user);
+  if (directory.user !== user)
+    fail(ErrorCode.RELAY_PROTOCOL, 'Device list answer names another user');
+  await applyServedLists(ctx, batch, user, identityKey as Bytes, directory.deviceLists);
 }
 
 /** Starts an outgoing session with every device in a bundle response. */
@@ -317,7 +339,7 @@ async function sessionsFromBundles(
   const identity = publicIdentityOf(response.identity);
   const { changed } = await checkIdentity(ctx, batch, user, identity, ContactStatus.ACCEPTED);
   if (changed) return { devices: [], identityChanged: true };
-  const listed = await applyServedLists(ctx, batch, user, identity, response.deviceLists);
+  const listed = await applyServedLists(ctx, batch, user, identity.signing, response.deviceLists);
   const devices: number[] = [];
   for (const bundle of response.devices) {
     if (user === ctx.account.userId && bundle.id === ctx.account.deviceId) continue;
@@ -353,7 +375,7 @@ export async function ensureSessions(
   user: string,
 ): Promise<BundleOutcome> {
   const own = user === ctx.account.userId;
-  await checkNotForked(batch, user);
+  await checkNotForked(ctx, batch, user);
   let list = await knownDevices(batch, user);
   // A contact with no known devices may have registered one since: ask again.
   if (list === undefined || (list.length === 0 && !own)) {
@@ -373,7 +395,7 @@ export async function ensureSessions(
         ctx,
         batch,
         user,
-        ctx.account.publicIdentity,
+        ctx.account.publicIdentity.signing,
         directory.deviceLists,
       );
       list = directory.devices

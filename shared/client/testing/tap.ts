@@ -27,6 +27,8 @@ export interface Tap {
    * is handed over (for a held frame: on release).
    */
   rewriteIncoming: (frame: ServerFrame) => ServerFrame[] | undefined;
+  /** Close codes of every socket of this transport that the relay (or the client) closed. */
+  readonly closes: number[];
   /** Frames held back now. */
   readonly held: number;
   /** Hands every held frame to the client, in the order they arrived; returns how many. */
@@ -39,6 +41,7 @@ export function tapTransport(): Tap {
   const tap: Tap = {
     sent: [],
     received: [],
+    closes: [],
     dropIncoming: () => false,
     holdIncoming: () => false,
     rewriteIncoming: () => undefined,
@@ -53,7 +56,10 @@ export function tapTransport(): Tap {
     transport: (url, handlers) => {
       const socket = base(url, {
         onOpen: () => handlers.onOpen(),
-        onClose: (code, reason) => handlers.onClose(code, reason),
+        onClose: (code, reason) => {
+          tap.closes.push(code);
+          handlers.onClose(code, reason);
+        },
         onMessage: (data) => {
           if (typeof data === 'string') {
             handlers.onMessage(data);
