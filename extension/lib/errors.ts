@@ -149,6 +149,12 @@ export function describeError(e: unknown): string {
       return 'Parley’s background service is not responding. Try again in a moment.';
     case ExtErrorCode.SENDER_REJECTED:
       return 'Request refused.';
+    case ExtErrorCode.USER_VERIFICATION_REQUIRED:
+      return 'Confirm with your passkey first, then try again.';
+    case ExtErrorCode.LINK_NOT_RUNNING:
+      return 'That link is no longer running. Start again.';
+    case ErrorCode.LINK_CODE_INVALID:
+      return 'That is not a link code. It looks like ABCD-EFGH-JKLM (letters and digits).';
     case ErrorCode.ATTACHMENT_TOO_LARGE:
       return 'That file is larger than the relay accepts.';
     case ErrorCode.ATTACHMENT_QUOTA:

@@ -22,6 +22,7 @@ import {
 import { showBadge } from './badge.ts';
 import { ChatViews } from './chat-views.ts';
 import { ClientRuntime } from './client-runtime.ts';
+import { DeviceNotices, watchOwnDevices } from './device-notices.ts';
 import type { EventHub } from './events.ts';
 import {
   clearAll,
@@ -30,6 +31,7 @@ import {
   createMetaStore,
   openParleyDb,
 } from './idb-store.ts';
+import { LinkJobs } from './link-jobs.ts';
 import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
@@ -38,6 +40,7 @@ import type { RequestContext } from './requests/row.ts';
 import type { RuntimeContext } from './runtime-context.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
+import { UserVerification } from './user-verification.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
 import { sessionVaultStore } from './vault-session.ts';
 import { type ClientPlatform, createWorkerClient } from './worker-client.ts';
@@ -136,6 +139,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   });
   const settings = new SettingsStore(meta);
   const account = new AccountStore(meta);
+  const notices = new DeviceNotices(meta);
   const autoLock = new AutoLock(browser.alarms, now);
   const lockedNotice = new LockedNotice({
     notifications: browser.notifications,
@@ -198,6 +202,36 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     afterUnlock: () => lockedNotice.clear(),
     rpId: browser.runtime.id,
     report,
+    removedAt: () => notices.removedAt(),
+  });
+  const verification = new UserVerification(now);
+  const devices = {
+    notices,
+    verification,
+    links: new LinkJobs({
+      fetch: platform.fetch,
+      timers: platform.timers,
+      now,
+      random: systemRandom,
+      client,
+      verification,
+      changed: () => hub.broadcast({ type: 'link' }),
+    }),
+  };
+  watchOwnDevices(client, {
+    notices,
+    names: async () => new Map((await client.listDevices()).map((d) => [d.id, d.name])),
+    changed: () => hub.broadcast({ type: 'devices' }),
+    report,
+    wipe: async (at) => {
+      // docs/extension.md, "Linked devices": nothing of the account stays on a removed browser.
+      devices.links.cancel();
+      await runtime.stopForGood();
+      await vault.destroy();
+      await clearAll(db);
+      await notices.markRemoved(at);
+      await shell?.publishStatus();
+    },
   });
 
   // A worker restarted by Chrome while the vault was open: open again, and
@@ -226,6 +260,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     views,
     runtime,
     shell: ready,
+    devices,
     clearNotification: (conversationId) => {
       void clearConversationNotification(conversationId).catch((e: unknown) =>
         report('notification', e),
