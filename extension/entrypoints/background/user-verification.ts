@@ -29,7 +29,6 @@ export interface VerifiedUser {
 }
 
 interface Pending {
-  readonly options: RequestOptions;
   readonly answer: (assertion: AuthenticationResponse | Error) => void;
   readonly login: Promise<SessionResponse>;
 }
@@ -49,22 +48,22 @@ export class UserVerification {
   ): Promise<RequestOptions> {
     this.#pending?.answer(new Error('superseded'));
     this.#pending = undefined;
+    let answer: Pending['answer'] = () => undefined;
+    const assertion = new Promise<AuthenticationResponse>((resolve, reject) => {
+      answer = (a) => (a instanceof Error ? reject(a) : resolve(a));
+    });
     return new Promise<RequestOptions>((resolveOptions, rejectOptions) => {
       const authenticator: Authenticator = {
         createCredential: () => Promise.reject(new Error('not here')),
-        getAssertion: (options) =>
-          new Promise<AuthenticationResponse>((resolve, reject) => {
-            const pending: Pending = {
-              options,
-              answer: (a) => (a instanceof Error ? reject(a) : resolve(a)),
-              login: running,
-            };
-            this.#pending = pending;
-            resolveOptions(options);
-          }),
+        getAssertion: (options) => {
+          resolveOptions(options);
+          return assertion;
+        },
       };
       const running = login(authenticator);
+      // Until the page answers, a failed login only fails `begin` (or `finish`, which awaits it).
       running.catch((e: unknown) => rejectOptions(e));
+      this.#pending = { answer, login: running };
     });
   }
 

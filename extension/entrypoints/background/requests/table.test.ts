@@ -64,8 +64,15 @@ describe('the request table', () => {
       'listPendingUploads',
       'savePendingUpload',
       'deletePendingUpload',
+      'linkStart',
+      'linkApproveStart',
+      'linkDecide',
+      'beginUserVerification',
+      'finishUserVerification',
+      'listDevices',
+      'removeDevice',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(43);
+    expect(REQUEST_TYPES).toHaveLength(54);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
