@@ -218,7 +218,7 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
       </Show>
       <p class="link-status" role="status" data-phase={state().phase}>
         <Show when={line().failed} fallback={<span class="spinner" aria-hidden="true" />}>
-          <Icon name="alert" />
+          <Icon name="alert" class="link-status__icon" />
         </Show>
         <span>{line().text}</span>
       </p>
