@@ -206,9 +206,11 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
       >
         {(code) => (
           <div class="link-code-box">
-            <output class="link-code" aria-label={`Link code ${code().split('').join(' ')}`}>
-              {code()}
-            </output>
+            <p class="link-code">
+              <span aria-hidden="true">{code()}</span>
+              {/* Read out character by character, not as words. */}
+              <span class="sr-only">Link code: {code().split('').join(' ')}</span>
+            </p>
             <button type="button" class="btn" onClick={copy}>
               <Icon name={copied() ? 'check' : 'file'} />
               {copied() ? 'Copied' : 'Copy code'}
