@@ -10,7 +10,6 @@ import { fullDateTime } from '../lib/format.ts';
 import type { DeviceNotice } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { deviceLabel } from './DevicesPage.tsx';
-import { EmptyState } from './EmptyState.tsx';
 import { Icon } from './Icon.tsx';
 import { RemoveDeviceDialog } from './RemoveDeviceDialog.tsx';
 import { openOnboarding } from './SetupPrompt.tsx';
@@ -84,7 +83,13 @@ export function RemovedScreen(props: { removedAt: number; onOpened?: () => void 
     });
   };
   return (
-    <EmptyState icon="alert" title="This browser was removed from your Parley account">
+    <main class="empty" aria-labelledby="removed-title">
+      <div class="empty__art">
+        <Icon name="alert" />
+      </div>
+      <h1 id="removed-title" tabindex="-1" data-view-heading>
+        This browser was removed from your Parley account
+      </h1>
       <p>
         Another of your devices removed it on {fullDateTime(props.removedAt)}. Parley deleted its
         messages, contacts and keys from this browser.
@@ -93,6 +98,6 @@ export function RemovedScreen(props: { removedAt: number; onOpened?: () => void 
         Set up again
         <Icon name="external" />
       </button>
-    </EmptyState>
+    </main>
   );
 }

@@ -72,6 +72,7 @@ export function RemoveDeviceDialog(props: {
           label="Remove"
           busyLabel="Waiting for your passkey…"
           icon="trash"
+          danger
           onClick={() => void remove()}
         />
       </div>
