@@ -52,6 +52,10 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
         await devices.remove(c.get('accountId'), deviceParam(c));
         return null;
       },
+      renameDevice: async (c, body) => {
+        await devices.rename(c.get('accountId'), callerDevice(c), body.name);
+        return null;
+      },
       publishDeviceList: (c, body) => devices.publishDeviceList(c.get('accountId'), body.list),
       deviceList: (c, _body) => devices.deviceList(userParam(c), c.get('accountId')),
       bundles: (c) => devices.bundles(requester(c), userParam(c)),
