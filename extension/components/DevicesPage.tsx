@@ -69,6 +69,23 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
                       </div>
                       <div class="setting__desc">Added {fullDateTime(d.addedAt)}</div>
                     </div>
+                    <Show when={d.current}>
+                      <button
+                        type="button"
+                        class="btn btn--small"
+                        aria-label={`Rename ${deviceLabel(d)}`}
+                        onClick={() => {
+                          const name = window.prompt('Name for this browser', d.name ?? '');
+                          if (name !== null && name.trim() !== '')
+                            void call('renameThisDevice', { name: name.trim() }).then(
+                              () => devices.reload(),
+                              () => undefined,
+                            );
+                        }}
+                      >
+                        Rename
+                      </button>
+                    </Show>
                     <Show when={!d.current}>
                       <button
                         type="button"

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { blocking, danglingIdRefs, runAxe } from './axe.ts';
 import {
-  addVirtualAuthenticator,
+  ensureBuilt,
   errorsOf,
   launchBrowser,
   openPage,
@@ -70,8 +70,9 @@ async function openDevices(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
+  ensureBuilt(); // once, before three browsers start (a build on a busy machine takes minutes)
   [relay, a1, a2, b] = await Promise.all([startRelay(), launch(), launch(), launch()]);
-});
+}, 600_000);
 
 afterAll(async () => {
   await Promise.allSettled([a1?.close(), a2?.close(), b?.close()]);

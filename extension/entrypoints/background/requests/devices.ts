@@ -119,6 +119,17 @@ export const deviceRequests = {
       })),
   }),
 
+  /** This browser's name, as the account's other devices show it. */
+  renameThisDevice: request({
+    input: v.strictObject({ name: deviceName }),
+    unlocked: true,
+    run: async (ctx, { name }): Promise<null> => {
+      await ctx.client.renameDevice(name);
+      ctx.shell.deps.emit({ type: 'devices' });
+      return null;
+    },
+  }),
+
   /** Unlink: a signed list without the device (the relay revokes it). Needs a fresh verification. */
   removeDevice: request({
     input: v.strictObject({ deviceId }),

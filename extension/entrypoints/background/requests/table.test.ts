@@ -71,8 +71,9 @@ describe('the request table', () => {
       'finishUserVerification',
       'listDevices',
       'removeDevice',
+      'renameThisDevice',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(54);
+    expect(REQUEST_TYPES).toHaveLength(55);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
