@@ -36,7 +36,7 @@ import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
-import type { RequestContext } from './requests/row.ts';
+import type { DeviceServices, RequestContext } from './requests/row.ts';
 import type { RuntimeContext } from './runtime-context.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
@@ -117,6 +117,59 @@ function workerRuntimeContext(parts: RuntimeParts): RuntimeContext {
   };
 }
 
+/** The content-free "new messages" notification while locked, when notifications are on. */
+function lockedNoticeOf(settings: SettingsStore, now: () => number): LockedNotice {
+  return new LockedNotice({
+    notifications: browser.notifications,
+    session: browser.storage.session,
+    now,
+    enabled: async () => (await settings.get()).notifications,
+    iconUrl: browser.runtime.getURL('/icon/128.png'),
+  });
+}
+
+/**
+ * Linking, user verification and device notices (requests/devices.ts), and
+ * the wipe when this browser is removed (docs/extension.md, "Linked devices").
+ */
+function wireDevices(parts: {
+  readonly meta: DeviceNotices;
+  readonly client: ReturnType<typeof createWorkerClient>;
+  readonly platform: ClientPlatform;
+  readonly now: () => number;
+  readonly hub: EventHub;
+  readonly report: Report;
+  readonly runtime: ClientRuntime;
+  /** Destroys the vault, clears every store, marks the removal, publishes the status. */
+  readonly wipeAll: (at: number) => Promise<void>;
+}): DeviceServices {
+  const { client, platform, now, hub, report, runtime } = parts;
+  const notices = parts.meta;
+  const verification = new UserVerification(now);
+  const links = new LinkJobs({
+    fetch: platform.fetch,
+    timers: platform.timers,
+    now,
+    random: systemRandom,
+    client,
+    verification,
+    changed: () => hub.broadcast({ type: 'link' }),
+  });
+  watchOwnDevices(client, {
+    notices,
+    names: async () => new Map((await client.listDevices()).map((d) => [d.id, d.name])),
+    changed: () => hub.broadcast({ type: 'devices' }),
+    report,
+    wipe: async (at) => {
+      // Nothing of the account stays on a removed browser.
+      links.cancel();
+      await runtime.stopForGood();
+      await parts.wipeAll(at);
+    },
+  });
+  return { notices, verification, links };
+}
+
 export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
@@ -141,13 +194,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   const account = new AccountStore(meta);
   const notices = new DeviceNotices(meta);
   const autoLock = new AutoLock(browser.alarms, now);
-  const lockedNotice = new LockedNotice({
-    notifications: browser.notifications,
-    session: browser.storage.session,
-    now,
-    enabled: async () => (await settings.get()).notifications,
-    iconUrl: browser.runtime.getURL('/icon/128.png'),
-  });
+  const lockedNotice = lockedNoticeOf(settings, now);
 
   // The runtime reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the client can call.
@@ -204,29 +251,15 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     report,
     removedAt: () => notices.removedAt(),
   });
-  const verification = new UserVerification(now);
-  const devices = {
-    notices,
-    verification,
-    links: new LinkJobs({
-      fetch: platform.fetch,
-      timers: platform.timers,
-      now,
-      random: systemRandom,
-      client,
-      verification,
-      changed: () => hub.broadcast({ type: 'link' }),
-    }),
-  };
-  watchOwnDevices(client, {
-    notices,
-    names: async () => new Map((await client.listDevices()).map((d) => [d.id, d.name])),
-    changed: () => hub.broadcast({ type: 'devices' }),
+  const devices = wireDevices({
+    meta: notices,
+    client,
+    platform,
+    now,
+    hub,
     report,
-    wipe: async (at) => {
-      // docs/extension.md, "Linked devices": nothing of the account stays on a removed browser.
-      devices.links.cancel();
-      await runtime.stopForGood();
+    runtime,
+    wipeAll: async (at) => {
       await vault.destroy();
       await clearAll(db);
       await notices.markRemoved(at);
