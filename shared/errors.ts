@@ -232,6 +232,10 @@ export const ExtensionCode = {
   PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
   /** The page could not reach the worker at all. */
   WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
+  /** Approving a link or removing a device needs a fresh passkey user verification first. */
+  USER_VERIFICATION_REQUIRED: 'USER_VERIFICATION_REQUIRED',
+  /** No link is running (or it is not waiting for what the page answered). */
+  LINK_NOT_RUNNING: 'LINK_NOT_RUNNING',
 } as const;
 
 export type CryptoCode = (typeof CryptoCode)[keyof typeof CryptoCode];

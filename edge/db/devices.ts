@@ -389,6 +389,20 @@ export async function replaceSignedPrekey(
   return rows.length === 1;
 }
 
+/** Sets a device's name (shown to its own account only); false when it does not exist. */
+export async function renameDevice(
+  db: Db,
+  accountId: string,
+  deviceId: number,
+  name: string,
+): Promise<boolean> {
+  const result = await db
+    .update(devices)
+    .set({ name })
+    .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)));
+  return result.rowsAffected > 0;
+}
+
 export async function touchDevice(
   db: Db,
   accountId: string,

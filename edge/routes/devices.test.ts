@@ -199,6 +199,35 @@ describe('device registration', () => {
   });
 });
 
+describe('device rename', () => {
+  it('renames only the calling device, device-signed; other accounts never see the name', async () => {
+    const account = await registerAccount(t.http, 'alice');
+    const device = await createDevice(account);
+    await expectJson(
+      await t.http(
+        '/v1/devices',
+        jsonInit('POST', registrationBody(device, 'laptop'), bearer(device)),
+      ),
+      201,
+    );
+    const renamed = await deviceRequest(t.http, device, 'PUT', '/v1/device-name', {
+      name: 'Work laptop',
+    });
+    expect(renamed.status).toBe(204);
+    const own = await expectJson<{ devices: { id: number; name?: string }[] }>(
+      await deviceRequest(t.http, device, 'GET', `/v1/users/${account.userId}/devices`),
+      200,
+    );
+    expect(own.devices).toMatchObject([{ id: device.deviceId, name: 'Work laptop' }]);
+    const unsigned = await t.http('/v1/device-name', jsonInit('PUT', { name: 'x' }));
+    expect(unsigned.status).toBe(401);
+    const tooLong = await deviceRequest(t.http, device, 'PUT', '/v1/device-name', {
+      name: 'x'.repeat(200),
+    });
+    expect(tooLong.status).toBe(400);
+  });
+});
+
 describe('concurrent registrations', () => {
   it('lets exactly one of several racing first devices fix the identity, and never exceeds the device cap', async () => {
     const account = await registerAccount(t.http, 'racer');

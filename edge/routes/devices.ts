@@ -54,6 +54,10 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
       },
       resetIdentity: (c, body) =>
         devices.resetIdentity(c.get('accountId'), body.registration, body.list),
+      renameDevice: async (c, body) => {
+        await devices.rename(c.get('accountId'), callerDevice(c), body.name);
+        return null;
+      },
       publishDeviceList: (c, body) => devices.publishDeviceList(c.get('accountId'), body.list),
       deviceList: (c, _body) => devices.deviceList(userParam(c), c.get('accountId')),
       bundles: (c) => devices.bundles(requester(c), userParam(c)),

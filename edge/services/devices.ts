@@ -59,6 +59,7 @@ import {
   listDevices,
   registerDevice,
   removeDevice,
+  renameDevice,
   replaceSignedPrekey,
   type SignedKey,
   takeOneTimeKemPrekey,
@@ -459,6 +460,10 @@ export class DeviceService {
       );
     }
     await this.remove(accountId, deviceId);
+  }
+
+  async rename(accountId: string, deviceId: number, name: string): Promise<void> {
+    if (!(await renameDevice(this.#d.db, accountId, deviceId, name))) throw notFound('device');
   }
 
   async remove(accountId: string, deviceId: number): Promise<void> {

@@ -17,12 +17,14 @@ export function BusyButton(props: {
   type?: 'button' | 'submit';
   disabled?: boolean;
   autofocus?: boolean;
+  /** Something that cannot be undone (remove a device): the danger style, not the accent. */
+  danger?: boolean;
   onClick?: () => void;
 }): JSX.Element {
   return (
     <button
       type={props.type ?? 'button'}
-      class="btn btn--primary btn--large btn--block"
+      class={`btn ${props.danger === true ? 'btn--danger' : 'btn--primary'} btn--large btn--block`}
       aria-disabled={props.busy || props.disabled === true}
       aria-busy={props.busy}
       onClick={(e) => {

@@ -23,6 +23,7 @@ import { call } from '../lib/rpc-client.ts';
 import { ConnectionBar } from './ConnectionBar.tsx';
 import { ConversationsScreen, type ListFilter } from './ConversationsScreen.tsx';
 import { ConversationView } from './ConversationView.tsx';
+import { DeviceNoticeBar, RemovedScreen } from './DeviceNotices.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { LockScreen } from './LockScreen.tsx';
 import { SetupPrompt } from './SetupPrompt.tsx';
@@ -35,6 +36,9 @@ const ContactPage = lazy(() =>
 );
 const SettingsPage = lazy(() =>
   import('./SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })),
+);
+const DevicesPage = lazy(() =>
+  import('./DevicesPage.tsx').then((m) => ({ default: m.DevicesPage })),
 );
 const GroupPage = lazy(() => import('./GroupPage.tsx').then((m) => ({ default: m.GroupPage })));
 
@@ -142,6 +146,16 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
             </button>
           </EmptyState>
         </Match>
+        <Match when={status()?.removedAt}>
+          {(at) => (
+            <RemovedScreen
+              removedAt={at()}
+              onOpened={() => {
+                if (props.variant === 'popup') window.close();
+              }}
+            />
+          )}
+        </Match>
         <Match when={status()?.vault === 'locked' ? status() : undefined}>
           {(s) => <LockScreen status={s()} />}
         </Match>
@@ -158,6 +172,7 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
           />
         </Match>
         <Match when={status()?.vault === 'unlocked'}>
+          <DeviceNoticeBar state={state} />
           <Show when={status()?.relay}>
             {(relay) => <ConnectionBar relay={relay()} now={state.now()} />}
           </Show>
@@ -219,7 +234,11 @@ export function ChatShell(props: { variant: Variant }): JSX.Element {
                 state={state}
                 onBack={() => setRoute({ name: 'list' })}
                 onShowShortcuts={() => setShowingKeys(true)}
+                onOpenDevices={() => setRoute({ name: 'devices' })}
               />
+            </Match>
+            <Match when={route().name === 'devices'}>
+              <DevicesPage state={state} onBack={() => setRoute({ name: 'settings' })} />
             </Match>
           </Switch>
         </Match>

@@ -58,6 +58,8 @@ export function SettingsPage(props: {
   state: ParleyState;
   onBack: () => void;
   onShowShortcuts: () => void;
+  /** Settings → Linked devices (side panel only: the popup has no settings). */
+  onOpenDevices: () => void;
 }): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const settings = createPageData({ read: () => call('getSettings'), error: [error, setError] });
@@ -159,6 +161,17 @@ export function SettingsPage(props: {
                         </div>
                         <Icon name="server" class="setting-icon" />
                       </div>
+                    </li>
+                    <li>
+                      <button
+                        type="button"
+                        class="btn btn--block"
+                        data-opens="devices"
+                        onClick={() => props.onOpenDevices()}
+                      >
+                        <Icon name="panel" />
+                        Linked devices
+                      </button>
                     </li>
                     <li>
                       <button

@@ -151,6 +151,12 @@ export function describeError(e: unknown): string {
       return 'Parley’s background service is not responding. Try again in a moment.';
     case ExtErrorCode.SENDER_REJECTED:
       return 'Request refused.';
+    case ExtErrorCode.USER_VERIFICATION_REQUIRED:
+      return 'Confirm with your passkey first, then try again.';
+    case ExtErrorCode.LINK_NOT_RUNNING:
+      return 'That link is no longer running. Start again.';
+    case ErrorCode.LINK_CODE_INVALID:
+      return 'That is not a link code. It looks like ABCD-EFGH-JKLM (letters and digits).';
     case ErrorCode.ATTACHMENT_TOO_LARGE: {
       // The relay names its limit (it may be lower than Parley's default).
       const max = isParleyError(e, ErrorCode.ATTACHMENT_TOO_LARGE) ? e.details?.max : undefined;

@@ -72,6 +72,8 @@ export interface AppStatus {
   readonly unlockMethods: readonly UnlockMethod[];
   /** Epoch ms at which the vault locks itself unless there is activity; null when locked or never. */
   readonly autoLockAt: number | null;
+  /** When this browser learnt it was removed from its account (its data is gone); absent otherwise. */
+  readonly removedAt?: number;
 }
 
 export interface Settings {
@@ -352,7 +354,54 @@ export type ParleyEvent =
       readonly handles: readonly string[];
     }
   /** Disappearing messages ran out and were deleted: drop them from the view. */
-  | { readonly type: 'expired'; readonly conversationId: string; readonly ids: readonly string[] };
+  | { readonly type: 'expired'; readonly conversationId: string; readonly ids: readonly string[] }
+  /** A link's state changed (linkStatus), or the account's devices or notices changed. */
+  | { readonly type: 'link' }
+  | { readonly type: 'devices' };
+
+/** A link in progress, as pages see it (docs/extension.md, "Linked devices"). No secrets. */
+export interface LinkState {
+  /** `new`: this browser joins an account; `existing`: this browser approves another. */
+  readonly role: 'none' | 'new' | 'existing';
+  readonly phase:
+    | 'idle'
+    | 'starting'
+    | 'waiting'
+    | 'confirm'
+    | 'sending'
+    | 'registering'
+    | 'done'
+    | 'failed';
+  /** New side: the code to show, `LLLL-SSSS-SSSS`, and when it dies. */
+  readonly code?: string;
+  readonly expiresAt?: number;
+  /** New side: wrong codes typed on the other browser so far (three kill the code). */
+  readonly strikes: number;
+  /** Existing side: the name the new device gave itself (confirm, done). */
+  readonly deviceName?: string;
+  readonly deviceId?: number;
+  /** Path B only: the 6-digit check code to type into the new device. */
+  readonly checkCode?: string;
+  /** Done, new side: the account's handle. */
+  readonly handle?: string;
+  /** Failed: the error code and, for LINK_FAILED, its reason (strikes, expired, declined, …). */
+  readonly failure?: { readonly code: string; readonly reason?: string };
+}
+
+/** One device of this account (Settings → Linked devices). */
+export interface DeviceView {
+  readonly id: number;
+  readonly name: string | null;
+  readonly addedAt: number;
+  readonly current: boolean;
+}
+
+/** "A new device was linked": shown in every Parley view until dismissed. */
+export interface DeviceNotice {
+  readonly deviceId: number;
+  readonly name: string | null;
+  readonly at: number;
+}
 
 /** What a page says on the events port: the conversation it shows (null: none, or hidden). */
 export interface PageSignal {

@@ -11,7 +11,8 @@ export type Route =
   | { readonly name: 'chat'; readonly id: string }
   | { readonly name: 'contact'; readonly id: string }
   | { readonly name: 'group'; readonly id: string }
-  | { readonly name: 'settings' };
+  | { readonly name: 'settings' }
+  | { readonly name: 'devices' };
 
 export const LIST: Route = { name: 'list' };
 
@@ -26,6 +27,8 @@ export function backOf(route: Route): Route | null {
     case 'contact':
     case 'group':
       return { name: 'chat', id: route.id };
+    case 'devices':
+      return { name: 'settings' };
   }
 }
 
@@ -51,6 +54,7 @@ export function returnFocusOf(from: Route | null, to: Route): string | null {
     if (from.name === 'settings') return `[${OPENS_ATTR}="settings"]`;
     return null;
   }
+  if (to.name === 'settings' && from.name === 'devices') return `[${OPENS_ATTR}="devices"]`;
   if (to.name === 'chat' && (from.name === 'contact' || from.name === 'group') && from.id === to.id)
     return `[${OPENS_ATTR}="details"]`;
   return null;

@@ -139,3 +139,30 @@ export async function evaluatePrf(
   }
   return { credentialId: assertion.id, prfOutput: toBase64Url(toBytes(first)) };
 }
+
+/**
+ * A fresh user verification for the worker (docs/extension.md, "Linked
+ * devices"): the relay's login options, answered with `userVerification:
+ * 'required'`; the relay, not this page, decides whether it counts.
+ */
+export async function assertWithUserVerification(
+  optionsJson: Readonly<Record<string, unknown>>,
+  rpId: string,
+): Promise<Record<string, unknown>> {
+  assertSupported();
+  const parsed = PublicKeyCredential.parseRequestOptionsFromJSON(
+    optionsJson as unknown as PublicKeyCredentialRequestOptionsJSON,
+  );
+  try {
+    const got = await navigator.credentials.get({
+      publicKey: { ...parsed, rpId, userVerification: 'required' },
+    });
+    if (!(got instanceof PublicKeyCredential))
+      throw new DOMException('no credential', 'UnknownError');
+    const json = got.toJSON() as Record<string, unknown>;
+    // Only the assertion itself goes on: no extension outputs.
+    return { ...json, clientExtensionResults: {} };
+  } catch (e) {
+    throw passkeyError(e);
+  }
+}

@@ -120,6 +120,8 @@ export interface ParleyClient {
    * the relay (signed by the identity key: needs the unlocked vault).
    */
   removeDevice(deviceId: number): Promise<void>;
+  /** Renames this device (the relay's name for it, shown to the account's own devices only). */
+  renameDevice(name: string): Promise<void>;
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;
 
   // Conversations and messages

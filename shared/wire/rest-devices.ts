@@ -130,6 +130,9 @@ const signedDeviceLists = v.exactOptional(
   v.pipe(v.array(SignedDeviceListSchema), v.minLength(1), v.maxLength(DEVICE_LIST_CHAIN_KEPT)),
 );
 
+/** PUT /v1/device-name (device-signed): the calling device's own name, shown to its account only. */
+export const DeviceRenameSchema = v.strictObject({ name: DeviceNameSchema });
+
 /**
  * PUT /v1/device-list (identity-signed): the next version of the account's
  * signed device list. Devices left out are removed (revoked at once).

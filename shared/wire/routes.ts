@@ -45,6 +45,7 @@ import {
   DeviceListResponseSchema,
   DeviceRegisteredResponseSchema,
   DeviceRegistrationSchema,
+  DeviceRenameSchema,
   IdentityResetResponseSchema,
   IdentityResetSchema,
   PrekeyBundlesResponseSchema,
@@ -169,6 +170,15 @@ export const routes = {
     status: 204,
     response: null,
     summary: "Remove one of the account's devices (its id is never reused)",
+  },
+  renameDevice: {
+    method: 'PUT',
+    path: '/v1/device-name',
+    auth: 'device',
+    request: DeviceRenameSchema,
+    status: 204,
+    response: null,
+    summary: "Rename the calling device (the name is shown only to the device's own account)",
   },
   publishDeviceList: {
     method: 'PUT',

@@ -22,6 +22,7 @@ import {
 import { showBadge } from './badge.ts';
 import { ChatViews } from './chat-views.ts';
 import { ClientRuntime } from './client-runtime.ts';
+import { DeviceNotices, watchOwnDevices } from './device-notices.ts';
 import type { EventHub } from './events.ts';
 import {
   clearAll,
@@ -30,14 +31,16 @@ import {
   createMetaStore,
   openParleyDb,
 } from './idb-store.ts';
+import { LinkJobs } from './link-jobs.ts';
 import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
-import type { RequestContext } from './requests/row.ts';
+import type { DeviceServices, RequestContext } from './requests/row.ts';
 import type { RuntimeContext } from './runtime-context.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
+import { UserVerification } from './user-verification.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
 import { sessionVaultStore } from './vault-session.ts';
 import { type ClientPlatform, createWorkerClient } from './worker-client.ts';
@@ -117,6 +120,59 @@ function workerRuntimeContext(parts: RuntimeParts): RuntimeContext {
   };
 }
 
+/** The content-free "new messages" notification while locked, when notifications are on. */
+function lockedNoticeOf(settings: SettingsStore, now: () => number): LockedNotice {
+  return new LockedNotice({
+    notifications: browser.notifications,
+    session: browser.storage.session,
+    now,
+    enabled: async () => (await settings.get()).notifications,
+    iconUrl: browser.runtime.getURL('/icon/128.png'),
+  });
+}
+
+/**
+ * Linking, user verification and device notices (requests/devices.ts), and
+ * the wipe when this browser is removed (docs/extension.md, "Linked devices").
+ */
+function wireDevices(parts: {
+  readonly meta: DeviceNotices;
+  readonly client: ReturnType<typeof createWorkerClient>;
+  readonly platform: ClientPlatform;
+  readonly now: () => number;
+  readonly hub: EventHub;
+  readonly report: Report;
+  readonly runtime: ClientRuntime;
+  /** Destroys the vault, clears every store, marks the removal, publishes the status. */
+  readonly wipeAll: (at: number) => Promise<void>;
+}): DeviceServices {
+  const { client, platform, now, hub, report, runtime } = parts;
+  const notices = parts.meta;
+  const verification = new UserVerification(now);
+  const links = new LinkJobs({
+    fetch: platform.fetch,
+    timers: platform.timers,
+    now,
+    random: systemRandom,
+    client,
+    verification,
+    changed: () => hub.broadcast({ type: 'link' }),
+  });
+  watchOwnDevices(client, {
+    notices,
+    names: async () => new Map((await client.listDevices()).map((d) => [d.id, d.name])),
+    changed: () => hub.broadcast({ type: 'devices' }),
+    report,
+    wipe: async (at) => {
+      // Nothing of the account stays on a removed browser.
+      links.cancel();
+      await runtime.stopForGood();
+      await parts.wipeAll(at);
+    },
+  });
+  return { notices, verification, links };
+}
+
 export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
@@ -139,14 +195,9 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   });
   const settings = new SettingsStore(meta);
   const account = new AccountStore(meta);
+  const notices = new DeviceNotices(meta);
   const autoLock = new AutoLock(browser.alarms, now);
-  const lockedNotice = new LockedNotice({
-    notifications: browser.notifications,
-    session: browser.storage.session,
-    now,
-    enabled: async () => (await settings.get()).notifications,
-    iconUrl: browser.runtime.getURL('/icon/128.png'),
-  });
+  const lockedNotice = lockedNoticeOf(settings, now);
 
   // The runtime reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the client can call.
@@ -201,6 +252,22 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     afterUnlock: () => lockedNotice.clear(),
     rpId: browser.runtime.id,
     report,
+    removedAt: () => notices.removedAt(),
+  });
+  const devices = wireDevices({
+    meta: notices,
+    client,
+    platform,
+    now,
+    hub,
+    report,
+    runtime,
+    wipeAll: async (at) => {
+      await vault.destroy();
+      await clearAll(db);
+      await notices.markRemoved(at);
+      await shell?.publishStatus();
+    },
   });
 
   // A worker restarted by Chrome while the vault was open: open again, and
@@ -229,6 +296,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     views,
     runtime,
     shell: ready,
+    devices,
     clearNotification: (conversationId) => {
       void clearConversationNotification(conversationId).catch((e: unknown) =>
         report('notification', e),

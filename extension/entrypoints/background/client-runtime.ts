@@ -22,6 +22,9 @@
  * Runs in: the service worker and Node (tests, with `ws` and memory storage).
  */
 import type { DeviceAddress, ParleyClient } from '../../../shared/client/client.ts';
+import type { LinkPayload } from '../../../shared/client/linking/link-payload.ts';
+import { registerLinkedDevice } from '../../../shared/client/linking/register-linked-device.ts';
+import type { AccountInfo } from '../../../shared/client/views.ts';
 import type { RegistrationResponse } from '../../../shared/wire/rest-auth.ts';
 import type {
   RegistrationCredentialJson,
@@ -236,6 +239,24 @@ export class ClientRuntime {
     });
     const address = this.#client.deviceAddress();
     if (address !== undefined) await this.#addresses.save(address);
+  }
+
+  /**
+   * Linking (docs/protocol.md, "Linking a device"): the payload another
+   * device of the account sent makes this browser one of its devices.
+   */
+  async joinLinked(payload: LinkPayload, deviceName: string): Promise<AccountInfo> {
+    await this.#useSettings();
+    const info = await registerLinkedDevice(this.#client, payload, { deviceName });
+    const address = this.#client.deviceAddress();
+    if (address !== undefined) await this.#addresses.save(address);
+    return info;
+  }
+
+  /** This browser was removed from its account: no more connecting (its data is wiped next). */
+  async stopForGood(): Promise<void> {
+    this.#started = false;
+    await this.#client.stop();
   }
 
   // ── Disappearing messages, unread count, relay status ─────────────────────

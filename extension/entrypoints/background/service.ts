@@ -54,6 +54,8 @@ export interface ShellDeps {
   readonly rpId: string;
   /** Logs failures of background work; never given secrets. */
   readonly report: (what: string, error: unknown) => void;
+  /** When this browser was removed from its account (device-notices.ts); undefined if not. */
+  readonly removedAt?: () => Promise<number | undefined>;
 }
 
 export class ParleyShell {
@@ -110,8 +112,10 @@ export class ParleyShell {
     if (vaultState === 'unlocked') unread = await runtime.unreadTotal().catch(() => 0);
     const waiting =
       vaultState === 'locked' ? await this.deps.lockedInbox.count().catch(() => 0) : undefined;
+    const removedAt = await this.deps.removedAt?.();
     return {
       ...(waiting === undefined ? {} : { lockedWaiting: waiting }),
+      ...(removedAt === undefined ? {} : { removedAt }),
       vault: vaultState,
       onboarding: onboardingState(vaultState, acct),
       account: acct === null ? null : { handle: acct.handle, relayUrl: acct.relayUrl },

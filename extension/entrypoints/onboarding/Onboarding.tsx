@@ -27,9 +27,11 @@ import {
   type OnboardingFlow,
   onboardingStep,
 } from '../../lib/onboarding.ts';
+import { call } from '../../lib/rpc-client.ts';
 import { AccountStep } from './AccountStep.tsx';
 import { runCommand } from './commands.ts';
 import { DoneStep } from './DoneStep.tsx';
+import { LinkFlow } from './LinkFlow.tsx';
 import { PasskeyStep } from './PasskeyStep.tsx';
 import { PassphraseStep } from './PassphraseStep.tsx';
 import { StepProgress } from './StepProgress.tsx';
@@ -49,9 +51,17 @@ export function Onboarding(): JSX.Element {
   const [state, dispatch] = createOnboarding();
   onMount(() => dispatch({ type: 'opened' }));
   const step = createMemo(() => state().step);
+  /** Create an account here, or link this browser to one another browser has. */
+  const [mode, setMode] = createSignal<'create' | 'link'>('create');
   let card: HTMLElement | undefined;
   // Each step moves focus to its first control or heading: the step that held it is gone.
-  createEffect(on(step, () => focusView(() => card)));
+  createEffect(on([step, mode], () => focusView(() => card)));
+  const linked = () => {
+    void call('getStatus').then((status) => {
+      setMode('create');
+      dispatch({ type: 'statusLoaded', status });
+    });
+  };
 
   return (
     <div class="onb">
@@ -64,9 +74,30 @@ export function Onboarding(): JSX.Element {
           </div>
         </header>
 
-        <StepProgress step={step()} />
+        <Show when={step() === 'account'}>
+          <fieldset class="onb__choice">
+            <legend class="sr-only">How to set up</legend>
+            <button
+              type="button"
+              aria-pressed={mode() === 'create'}
+              onClick={() => setMode('create')}
+            >
+              Create an account
+            </button>
+            <button type="button" aria-pressed={mode() === 'link'} onClick={() => setMode('link')}>
+              Link to an existing account
+            </button>
+          </fieldset>
+        </Show>
+
+        <Show when={!(step() === 'account' && mode() === 'link')}>
+          <StepProgress step={step()} />
+        </Show>
 
         <Switch>
+          <Match when={step() === 'account' && mode() === 'link'}>
+            <LinkFlow onDone={linked} onBack={() => setMode('create')} />
+          </Match>
           <Match when={step() === 'account'}>
             <AccountStep state={state()} dispatch={dispatch} />
           </Match>

@@ -49,6 +49,8 @@ export function ownDevicesApi(host: OwnDevicesHost) {
       const a = host.requireAccount();
       return listOwnDevices(host.requireApi(), a.userId, a.deviceId);
     },
+    /** This device's name as its account's other devices see it. */
+    renameDevice: (name: string): Promise<void> => host.requireApi().renameDevice(name),
     removeDevice: (deviceId: number): Promise<void> => {
       host.requireUnlocked();
       return removeOwnDevice(host.requireApi(), deviceId);

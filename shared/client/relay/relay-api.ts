@@ -312,6 +312,11 @@ export class RelayApi {
     }) as Promise<void>;
   }
 
+  /** PUT /v1/device-name: this device's own name (device-signed). */
+  renameDevice(name: string): Promise<void> {
+    return this.call('renameDevice', { body: { name } }) as Promise<void>;
+  }
+
   /** PUT /v1/device-list: the next signed device list (identity-signed request). */
   publishDeviceList(list: Bytes): Promise<{ version: number; removed: number[] }> {
     return this.call('publishDeviceList', { body: { list } });

@@ -9,7 +9,17 @@ import type * as v from 'valibot';
 import type { ParleyClient } from '../../../../shared/client/parley-client.ts';
 import type { ChatViews } from '../chat-views.ts';
 import type { ClientRuntime } from '../client-runtime.ts';
+import type { DeviceNotices } from '../device-notices.ts';
+import type { LinkJobs } from '../link-jobs.ts';
 import type { ParleyShell } from '../service.ts';
+import type { UserVerification } from '../user-verification.ts';
+
+/** Linking, user verification and device notices (requests/devices.ts). */
+export interface DeviceServices {
+  readonly links: LinkJobs;
+  readonly verification: UserVerification;
+  readonly notices: DeviceNotices;
+}
 
 /** What handlers work with. */
 export interface RequestContext {
@@ -23,6 +33,8 @@ export interface RequestContext {
   readonly shell: ParleyShell;
   /** The conversation's system notification goes away (it was read or deleted). */
   readonly clearNotification: (conversationId: string) => void;
+  /** Absent in tests that do not link (requests/devices.ts refuses then). */
+  readonly devices?: DeviceServices;
 }
 
 export interface RequestRow<S extends v.GenericSchema, R> {

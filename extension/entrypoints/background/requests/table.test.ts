@@ -64,8 +64,16 @@ describe('the request table', () => {
       'listPendingUploads',
       'savePendingUpload',
       'deletePendingUpload',
+      'linkStart',
+      'linkApproveStart',
+      'linkDecide',
+      'beginUserVerification',
+      'finishUserVerification',
+      'listDevices',
+      'removeDevice',
+      'renameThisDevice',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(43);
+    expect(REQUEST_TYPES).toHaveLength(55);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });

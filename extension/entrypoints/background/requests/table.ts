@@ -13,6 +13,7 @@ import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import { attachmentRequests } from './attachments.ts';
 import { chatRequests } from './chats.ts';
 import { contactRequests } from './contacts.ts';
+import { deviceRequests } from './devices.ts';
 import { describeIssue } from './fields.ts';
 import { groupRequests } from './groups.ts';
 import type { RequestContext, RequestRow } from './row.ts';
@@ -24,6 +25,7 @@ export const requests = {
   ...groupRequests,
   ...contactRequests,
   ...attachmentRequests,
+  ...deviceRequests,
 };
 
 export type RequestTable = typeof requests;

@@ -1,0 +1,226 @@
+/**
+ * Linked devices end to end, in real Chromium (docs/extension.md, "Linked
+ * devices"): three profiles and one real relay.
+ *
+ *  - A1 registers (PRF passkey). A2 chooses "Link to an existing account",
+ *    sets its passphrase and shows a typed code; A1 types it in Settings →
+ *    Linked devices, sees the warning naming A2 and approves with a fresh
+ *    passkey user verification (the virtual authenticator's UV).
+ *  - B writes to Alice: both A1 and A2 show the conversation and B's message;
+ *    A2 answers and B reads it.
+ *  - A1 removes A2 (confirm dialog + passkey): A2 shows the removed screen and
+ *    its IndexedDB is empty; B's next message reaches A1 only.
+ *  - axe-core on the new screens, light and dark; screenshots of every step of
+ *    the link flow in test-results/link-*.png.
+ *
+ * Waits are on conditions, never fixed sleeps.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { blocking, danglingIdRefs, runAxe } from './axe.ts';
+import {
+  ensureBuilt,
+  errorsOf,
+  launchBrowser,
+  openPage,
+  type ParleyBrowser,
+  startRelay,
+} from './fixture.ts';
+import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+
+const PASSPHRASE = 'correct horse battery staple';
+const A2_NAME = 'Laptop Chromium';
+
+let relay: RelayProcess;
+let a1: ParleyBrowser;
+let a2: ParleyBrowser;
+let b: ParleyBrowser;
+const tabs: Record<string, Page> = {};
+
+function tab(name: string): Page {
+  const page = tabs[name];
+  if (page === undefined) throw new Error(`no tab ${name}`);
+  return page;
+}
+
+async function launch(): Promise<ParleyBrowser> {
+  const browser = await launchBrowser();
+  browser.context.setDefaultTimeout(WAIT_MS);
+  return browser;
+}
+
+/** axe on the page as it is, light and dark: the blocking violations and dangling id refs. */
+async function audit(page: Page): Promise<string[]> {
+  const bad: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const v of blocking(await runAxe(page)))
+      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  bad.push(...(await danglingIdRefs(page)));
+  return bad;
+}
+
+async function openDevices(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Linked devices' }).click();
+  await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
+}
+
+beforeAll(async () => {
+  ensureBuilt(); // once, before three browsers start (a build on a busy machine takes minutes)
+  [relay, a1, a2, b] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.allSettled([a1?.close(), a2?.close(), b?.close()]);
+  await relay?.dispose();
+});
+
+describe('linking a second browser to an account', () => {
+  it('A1 and B register', async () => {
+    tabs.a1 = await onboard(a1, relay.url, 'alice');
+    tabs.b = await onboard(b, relay.url, 'bob');
+  });
+
+  it('A2 links by the typed code; A1 approves after the warning with its passkey', async () => {
+    const page = await openPage(a2, 'onboarding');
+    tabs.a2 = page;
+    await page.getByRole('button', { name: 'Link to an existing account' }).click();
+    await page.getByRole('heading', { name: 'Link to an existing account' }).waitFor();
+    await shot(page, 'link-1-new-browser-form');
+    expect(await audit(page)).toEqual([]);
+    await page.getByLabel('Relay').fill(relay.url);
+    await page.getByLabel('Name for this browser').fill(A2_NAME);
+    await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
+    await page.getByLabel('Repeat it').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Get a link code' }).click();
+    const codeBox = page.locator('.link-code [aria-hidden]');
+    await codeBox.waitFor();
+    const code = (await codeBox.textContent()) ?? '';
+    expect(code).toMatch(/^[1-9A-Z]{4}-[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    await eventually(() => page.locator('.link-status').textContent()).toContain(
+      'Waiting for your other browser',
+    );
+    await shot(page, 'link-2-new-browser-code');
+    expect(await audit(page)).toEqual([]);
+
+    // A1: the side panel in the tab that holds its passkey.
+    const panel = await openPage(a1, 'sidepanel', tab('a1'));
+    tabs.a1 = panel;
+    await openDevices(panel);
+    await panel.getByRole('button', { name: 'Link a new device' }).click();
+    await shot(panel, 'link-3-existing-devices');
+    expect(await audit(panel)).toEqual([]);
+    await panel.getByLabel('Code shown on the new browser').fill(code.toLowerCase());
+    await panel.getByRole('button', { name: 'Continue' }).click();
+    const warning = panel.getByRole('heading', { name: `Link “${A2_NAME}” to your account?` });
+    await warning.waitFor();
+    await expect
+      .poll(() => panel.locator('.link-warning').textContent())
+      .toContain('Someone asking you to type a code is trying to take your account.');
+    await shot(panel, 'link-4-existing-warning');
+    expect(await audit(panel)).toEqual([]);
+
+    // Approving without the passkey is refused by the worker itself.
+    const bypass = await panel.evaluate(
+      () =>
+        new Promise<unknown>((resolve) =>
+          chrome.runtime.sendMessage(
+            { id: 1, type: 'linkDecide', data: { approve: true }, timestamp: Date.now() },
+            resolve,
+          ),
+        ),
+    );
+    expect(JSON.stringify(bypass)).toContain('USER_VERIFICATION_REQUIRED');
+
+    await panel.bringToFront();
+    await panel.getByRole('button', { name: 'Approve with passkey' }).click();
+    await eventually(() => panel.locator('.link-status').textContent(), 60_000).toContain(
+      `Done: ${A2_NAME} is linked.`,
+    );
+    await shot(panel, 'link-5-existing-done');
+    await page
+      .getByRole('heading', { name: 'You’re all set, @alice' })
+      .waitFor({ timeout: 60_000 });
+    await shot(page, 'link-6-new-browser-done');
+    const devices = panel.getByRole('list').filter({ hasText: 'This browser' });
+    await eventually(() => devices.textContent()).toContain(A2_NAME);
+    await shot(panel, 'link-7-existing-device-list');
+    expect(errorsOf(a2, page)).toEqual([]);
+    expect(errorsOf(a1, panel)).toEqual([]);
+  });
+
+  it('B writes to Alice: both of her browsers show it; A2 answers and B reads it', async () => {
+    const bPanel = await openPage(b, 'sidepanel', tab('b'));
+    tabs.b = bPanel;
+    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
+    await bPanel.getByPlaceholder('handle').fill('alice');
+    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
+    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    await send(bPanel, 'Hi Alice, which browser reads this?');
+
+    const a1Panel = tab('a1');
+    await a1Panel.getByRole('button', { name: 'Back to settings' }).click();
+    await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(a1Panel, 'bob');
+    await bubble(a1Panel, 'which browser reads this').waitFor();
+
+    const a2Panel = await openPage(a2, 'sidepanel');
+    tabs.a2 = a2Panel;
+    await openConversation(a2Panel, 'bob');
+    await bubble(a2Panel, 'which browser reads this').waitFor();
+    await shot(a2Panel, 'link-8-new-browser-chat');
+    await send(a2Panel, 'Both of them. This one is the laptop.');
+    await openConversation(bPanel, 'alice').catch(() => undefined);
+    await bubble(bPanel, 'This one is the laptop').waitFor();
+  });
+
+  it('A1 removes A2: A2 shows the removed screen, its data is gone; B reaches A1 only', async () => {
+    const a1Panel = tab('a1');
+    await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openDevices(a1Panel);
+    await a1Panel.getByRole('button', { name: `Remove ${A2_NAME}` }).click();
+    const dialog = a1Panel.getByRole('dialog', { name: `Remove “${A2_NAME}”?` });
+    await dialog.waitFor();
+    await shot(a1Panel, 'link-9-remove-dialog');
+    expect(await audit(a1Panel)).toEqual([]);
+    await a1Panel.bringToFront();
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(() => a1Panel.locator('.device-list').textContent()).not.toContain(A2_NAME);
+
+    const a2Panel = tab('a2');
+    await a2Panel
+      .getByRole('heading', { name: 'This browser was removed from your Parley account' })
+      .waitFor({ timeout: 60_000 });
+    await shot(a2Panel, 'link-10-removed');
+    expect(await audit(a2Panel)).toEqual([]);
+    const left = await a2Panel.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('parley');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const count = open.result.transaction('records').objectStore('records').count();
+            count.onsuccess = () => resolve(count.result);
+          };
+        }),
+    );
+    expect(left).toBe(0);
+
+    const bPanel = tab('b');
+    await send(bPanel, 'Only the desktop should get this one.');
+    await a1Panel.getByRole('button', { name: 'Back to settings' }).click();
+    await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(a1Panel, 'bob');
+    await bubble(a1Panel, 'Only the desktop should get this one').waitFor();
+    expect(errorsOf(a1, a1Panel)).toEqual([]);
+  });
+});
+
+declare const chrome: {
+  runtime: { sendMessage(message: unknown, callback: (response: unknown) => void): void };
+};

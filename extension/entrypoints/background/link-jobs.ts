@@ -1,0 +1,215 @@
+/**
+ * Linking a device, run in the worker (docs/extension.md, "Linked devices"):
+ * the client core's two sides (shared/client/linking/) take minutes and wait
+ * on the person, so they run here, one at a time, and pages read their state
+ * (`linkStatus`) and answer what the flow asks (`linkDecide`). A job never
+ * holds a secret in its state: only the code to show, the other device's
+ * name, and the phase.
+ *
+ * The existing side's `approve` resolves only through `decide(true)`, and that
+ * needs a fresh user verification (user-verification.ts); the session token
+ * that verification produced is the one handed to the new device.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+
+import type { FetchLike, Timers } from '../../../shared/client/deps.ts';
+import { approveLink } from '../../../shared/client/linking/existing-device.ts';
+import type { LinkPayload } from '../../../shared/client/linking/link-payload.ts';
+import { linkAsNewDevice } from '../../../shared/client/linking/new-device.ts';
+import type { ParleyClient } from '../../../shared/client/parley-client.ts';
+import { RelayApi } from '../../../shared/client/relay/relay-api.ts';
+import type { AccountInfo } from '../../../shared/client/views.ts';
+import type { Random } from '../../../shared/crypto/random.ts';
+import { ErrorCode, isParleyError } from '../../../shared/errors.ts';
+import type { SessionResponse } from '../../../shared/wire/rest-auth.ts';
+import { ExtErrorCode, extError, toWireError } from '../../lib/errors.ts';
+import type { LinkState } from '../../lib/protocol.ts';
+import type { UserVerification } from './user-verification.ts';
+
+export interface LinkJobDeps {
+  readonly fetch: FetchLike;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly random: Random;
+  readonly origin?: string;
+  readonly pollMs?: number;
+  readonly client: ParleyClient;
+  readonly verification: UserVerification;
+  /** The state changed: tell pages (they re-read `linkStatus`). */
+  readonly changed: () => void;
+}
+
+const IDLE: LinkState = { role: 'none', phase: 'idle', strikes: 0 };
+
+interface Running {
+  cancelled: boolean;
+  decide: ((approve: boolean) => void) | undefined;
+  session: SessionResponse | undefined;
+}
+
+export class LinkJobs {
+  readonly #d: LinkJobDeps;
+  #state: LinkState = IDLE;
+  #running: Running | undefined;
+
+  constructor(deps: LinkJobDeps) {
+    this.#d = deps;
+  }
+
+  state(): LinkState {
+    return this.#state;
+  }
+
+  #set(next: Partial<LinkState>, job: Running): void {
+    if (job !== this.#running) return;
+    this.#state = { ...this.#state, ...next };
+    this.#d.changed();
+  }
+
+  /** An API whose requests fail once the job was cancelled: the core's polling loops end with it. */
+  #api(relayUrl: string, job: Running): RelayApi {
+    const base = this.#d.fetch;
+    return new RelayApi({
+      baseUrl: relayUrl,
+      fetch: (url, init) =>
+        job.cancelled
+          ? Promise.reject(extError(ExtErrorCode.LINK_NOT_RUNNING, 'Linking was cancelled'))
+          : base(url, init),
+      now: this.#d.now,
+      timers: this.#d.timers,
+      ...(this.#d.origin === undefined ? {} : { origin: this.#d.origin }),
+    });
+  }
+
+  #begin(state: LinkState): Running {
+    if (this.#running !== undefined) this.cancel();
+    const job: Running = { cancelled: false, decide: undefined, session: undefined };
+    this.#running = job;
+    this.#state = state;
+    this.#d.changed();
+    return job;
+  }
+
+  #finish(job: Running, run: Promise<Partial<LinkState>>): void {
+    void run.then(
+      (done) => this.#set({ ...done, phase: 'done' }, job),
+      (error: unknown) => {
+        if (job.cancelled) return;
+        const wire = toWireError(error);
+        const detail = isParleyError(error, ErrorCode.LINK_FAILED)
+          ? error.details?.reason
+          : undefined;
+        const reason = typeof detail === 'string' ? detail : undefined;
+        this.#set(
+          {
+            phase: 'failed',
+            failure: { code: wire.code, ...(reason === undefined ? {} : { reason }) },
+          },
+          job,
+        );
+      },
+    );
+  }
+
+  /** The new browser: open a rendezvous, show the code, register when the payload comes. */
+  startNew(input: {
+    readonly relayUrl: string;
+    readonly deviceName: string;
+    readonly register: (payload: LinkPayload) => Promise<AccountInfo>;
+  }): LinkState {
+    const job = this.#begin({ role: 'new', phase: 'starting', strikes: 0 });
+    const run = linkAsNewDevice({
+      api: this.#api(input.relayUrl, job),
+      random: this.#d.random,
+      timers: this.#d.timers,
+      now: this.#d.now,
+      deviceName: input.deviceName,
+      path: 'code',
+      ...(this.#d.pollMs === undefined ? {} : { pollMs: this.#d.pollMs }),
+      onInvitation: (i) =>
+        this.#set(
+          {
+            phase: 'waiting',
+            ...(i.code === undefined ? {} : { code: i.code }),
+            expiresAt: i.expiresAt,
+          },
+          job,
+        ),
+      onStrike: (strikes) => this.#set({ strikes }, job),
+      register: async (payload) => {
+        this.#set({ phase: 'registering' }, job);
+        return input.register(payload);
+      },
+    }).then((info) => ({ handle: info.handle }));
+    this.#finish(job, run);
+    return this.#state;
+  }
+
+  /** An existing device: the code the person typed; approval waits for `decide`. */
+  startExisting(input: { readonly relayUrl: string; readonly code: string }): LinkState {
+    const job = this.#begin({ role: 'existing', phase: 'starting', strikes: 0 });
+    const { client } = this.#d;
+    const run = approveLink({
+      api: this.#api(input.relayUrl, job),
+      random: this.#d.random,
+      timers: this.#d.timers,
+      now: this.#d.now,
+      code: input.code,
+      ...(this.#d.pollMs === undefined ? {} : { pollMs: this.#d.pollMs }),
+      onCheckCode: (checkCode) => this.#set({ checkCode }, job),
+      approve: ({ deviceName }) =>
+        new Promise<boolean>((resolve) => {
+          job.decide = resolve;
+          this.#set({ phase: 'confirm', deviceName }, job);
+        }),
+      session: async () => {
+        const session = job.session;
+        job.session = undefined;
+        if (session === undefined)
+          throw extError(ExtErrorCode.USER_VERIFICATION_REQUIRED, 'No verified session');
+        return session;
+      },
+      identity: () => client.exportIdentity(),
+      ensureListed: () => client.signedDeviceList.ensureSelfListed(),
+      settings: () => client.getSettings(),
+    }).then((linked) => ({ deviceName: linked.deviceName, deviceId: linked.deviceId }));
+    this.#finish(job, run);
+    return this.#state;
+  }
+
+  /**
+   * The person's answer on the warning screen. Approving takes a fresh user
+   * verification (USER_VERIFICATION_REQUIRED otherwise: the flow keeps waiting).
+   */
+  decide(approve: boolean): LinkState {
+    const job = this.#running;
+    if (job?.decide === undefined || this.#state.phase !== 'confirm')
+      throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'No link is waiting for approval');
+    if (approve) job.session = this.#d.verification.take().session;
+    const decide = job.decide;
+    job.decide = undefined;
+    this.#set(
+      {
+        phase: approve ? 'sending' : 'failed',
+        ...(approve ? {} : { failure: { code: ErrorCode.LINK_FAILED, reason: 'declined' } }),
+      },
+      job,
+    );
+    decide(approve);
+    return this.#state;
+  }
+
+  /** Stops the running job (its requests fail from now on); the state goes back to idle. */
+  cancel(): LinkState {
+    const job = this.#running;
+    if (job !== undefined) {
+      job.cancelled = true;
+      job.decide?.(false);
+    }
+    this.#running = undefined;
+    this.#state = IDLE;
+    this.#d.changed();
+    return this.#state;
+  }
+}

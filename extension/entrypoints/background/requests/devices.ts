@@ -1,0 +1,164 @@
+/**
+ * Linked devices (docs/extension.md, "Linked devices"): linking this browser
+ * to an account or another browser to this one (the long-running flows live
+ * in link-jobs.ts; pages read `linkStatus` and answer `linkDecide`), the
+ * account's device list, removal, the passkey user verification both need,
+ * and the "a new device was linked" notices.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+import * as v from 'valibot';
+import { AuthenticationResponseSchema } from '../../../../shared/wire/rest-auth.ts';
+import { ExtErrorCode, extError } from '../../../lib/errors.ts';
+import type { DeviceNotice, DeviceView, LinkState } from '../../../lib/protocol.ts';
+import { none, relayUrl } from './fields.ts';
+import { type DeviceServices, type RequestContext, request } from './row.ts';
+
+/** The name this browser gives itself; shown on the approving device's warning screen. */
+const deviceName = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(64, 'must be at most 64 characters'),
+  v.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+);
+/** `LLLL-SSSS-SSSS` as typed (the core normalises case, spaces and dashes). */
+const linkCode = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+const deviceId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2 ** 31 - 1));
+
+function services(ctx: RequestContext): DeviceServices {
+  if (ctx.devices === undefined) throw new Error('device services are not wired');
+  return ctx.devices;
+}
+
+export const deviceRequests = {
+  /** The new browser (vault just created, no account): open a rendezvous and show its code. */
+  linkStart: request({
+    input: v.strictObject({ relayUrl, deviceName }),
+    unlocked: true,
+    run: async (ctx, input): Promise<LinkState> => {
+      const { shell, runtime } = ctx;
+      if ((await shell.deps.account.get())?.registered)
+        throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
+      return services(ctx).links.startNew({
+        relayUrl: input.relayUrl,
+        deviceName: input.deviceName,
+        register: async (payload) => {
+          const info = await runtime.joinLinked(payload, input.deviceName);
+          await shell.deps.account.set({
+            handle: info.handle,
+            relayUrl: info.relayUrl,
+            registered: true,
+          });
+          await runtime.resume();
+          await shell.publishStatus();
+          return info;
+        },
+      });
+    },
+  }),
+
+  /** Where the running link is (either side). */
+  linkStatus: request({
+    input: none,
+    unlocked: false,
+    run: async (ctx): Promise<LinkState> => services(ctx).links.state(),
+  }),
+
+  linkCancel: request({
+    input: none,
+    unlocked: false,
+    run: async (ctx): Promise<LinkState> => services(ctx).links.cancel(),
+  }),
+
+  /** An existing device: the code shown on the new browser. The flow stops at `confirm`. */
+  linkApproveStart: request({
+    input: v.strictObject({ code: linkCode }),
+    unlocked: true,
+    run: async (ctx, { code }): Promise<LinkState> => {
+      const acct = await ctx.shell.deps.account.get();
+      if (!acct?.registered) throw extError(ExtErrorCode.VAULT_NOT_FOUND, 'No account here');
+      return services(ctx).links.startExisting({ relayUrl: acct.relayUrl, code });
+    },
+  }),
+
+  /** The warning screen's answer; approving takes a fresh user verification first. */
+  linkDecide: request({
+    input: v.strictObject({ approve: v.boolean() }),
+    unlocked: true,
+    run: async (ctx, { approve }): Promise<LinkState> => services(ctx).links.decide(approve),
+  }),
+
+  /** Starts a passkey login; the page runs the ceremony with these options (UV required). */
+  beginUserVerification: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<Readonly<Record<string, unknown>>> =>
+      services(ctx).verification.begin((authenticator) => ctx.client.login(authenticator)),
+  }),
+
+  /** The page's assertion; the relay checks it (UV flag included). */
+  finishUserVerification: request({
+    input: v.strictObject({ assertion: AuthenticationResponseSchema }),
+    unlocked: true,
+    run: async (ctx, { assertion }): Promise<null> => {
+      await services(ctx).verification.finish(assertion);
+      return null;
+    },
+  }),
+
+  listDevices: request({
+    input: none,
+    unlocked: true,
+    run: async ({ client }): Promise<DeviceView[]> =>
+      (await client.listDevices()).map((d) => ({
+        id: d.id,
+        name: d.name,
+        addedAt: d.createdAt,
+        current: d.current,
+      })),
+  }),
+
+  /** This browser's name, as the account's other devices show it. */
+  renameThisDevice: request({
+    input: v.strictObject({ name: deviceName }),
+    unlocked: true,
+    run: async (ctx, { name }): Promise<null> => {
+      await ctx.client.renameDevice(name);
+      ctx.shell.deps.emit({ type: 'devices' });
+      return null;
+    },
+  }),
+
+  /** Unlink: a signed list without the device (the relay revokes it). Needs a fresh verification. */
+  removeDevice: request({
+    input: v.strictObject({ deviceId }),
+    unlocked: true,
+    run: async (ctx, input): Promise<null> => {
+      const self = ctx.client.deviceAddress()?.deviceId;
+      if (input.deviceId === self)
+        throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'Remove this browser from another device');
+      services(ctx).verification.take();
+      await ctx.client.signedDeviceList.remove(input.deviceId);
+      await services(ctx).notices.dismiss(input.deviceId);
+      ctx.shell.deps.emit({ type: 'devices' });
+      return null;
+    },
+  }),
+
+  listDeviceNotices: request({
+    input: none,
+    unlocked: false,
+    run: (ctx): Promise<DeviceNotice[]> => services(ctx).notices.list(),
+  }),
+
+  dismissDeviceNotice: request({
+    input: v.strictObject({ deviceId }),
+    unlocked: false,
+    run: async (ctx, input): Promise<null> => {
+      await services(ctx).notices.dismiss(input.deviceId);
+      ctx.shell.deps.emit({ type: 'devices' });
+      return null;
+    },
+  }),
+};

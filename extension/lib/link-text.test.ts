@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../shared/errors.ts';
+import { linkLine } from './link-text.ts';
+import type { LinkState } from './protocol.ts';
+
+const waiting: LinkState = { role: 'new', phase: 'waiting', strikes: 0, code: 'ABCD-EFGH-JKLM' };
+const failed = (role: LinkState['role'], reason: string): LinkState => ({
+  role,
+  phase: 'failed',
+  strikes: 0,
+  failure: { code: ErrorCode.LINK_FAILED, reason },
+});
+
+describe('linkLine', () => {
+  it('counts the tries left after wrong codes', () => {
+    expect(linkLine(waiting)).toEqual({ text: 'Waiting for your other browser…', failed: false });
+    expect(linkLine({ ...waiting, strikes: 1 }).text).toBe(
+      'A wrong code was typed on the other browser: 2 tries left.',
+    );
+    expect(linkLine({ ...waiting, strikes: 2 }).text).toBe(
+      'A wrong code was typed on the other browser: 1 try left.',
+    );
+  });
+
+  it('says why a link failed, per side', () => {
+    expect(linkLine(failed('new', 'strikes'))).toEqual({
+      text: 'The code was typed wrong three times, so it no longer works. Get a new code.',
+      failed: true,
+    });
+    expect(linkLine(failed('new', 'expired')).text).toBe('The code expired. Get a new code.');
+    expect(linkLine(failed('existing', 'expired')).text).toMatch(/^No browser is waiting/);
+    expect(linkLine(failed('existing', 'declined')).text).toBe('You declined. Nothing was sent.');
+    expect(
+      linkLine({ role: 'new', phase: 'failed', strikes: 0, failure: { code: 'INTERNAL' } }).text,
+    ).toBe('Linking stopped because of an error. Try again.');
+  });
+
+  it('names the linked device when done on the approving side', () => {
+    expect(
+      linkLine({ role: 'existing', phase: 'done', strikes: 0, deviceName: 'Laptop' }).text,
+    ).toBe('Done: Laptop is linked.');
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * What a person reads about a link in progress (docs/extension.md, "Linked
+ * devices"): one status sentence per phase, for either side. Pure.
+ *
+ * Runs in: pages.
+ */
+import { ErrorCode } from '../../shared/errors.ts';
+import { LINK_MAX_STRIKES } from '../../shared/wire/limits.ts';
+import type { LinkState } from './protocol.ts';
+
+export interface LinkLine {
+  readonly text: string;
+  /** A failure: the flow is over; offer a new code or another try. */
+  readonly failed: boolean;
+}
+
+function failureText(state: LinkState): string {
+  const reason = state.failure?.reason;
+  if (state.failure?.code !== ErrorCode.LINK_FAILED)
+    return 'Linking stopped because of an error. Try again.';
+  switch (reason) {
+    case 'strikes':
+      return 'The code was typed wrong three times, so it no longer works. Get a new code.';
+    case 'expired':
+      return state.role === 'new'
+        ? 'The code expired. Get a new code.'
+        : 'No browser is waiting with this code. It may have expired: check the code, or get a new one on the new browser.';
+    case 'declined':
+      return state.role === 'new'
+        ? 'The other browser declined. Get a new code to try again.'
+        : 'You declined. Nothing was sent.';
+    case 'confirmation':
+      return 'That code did not match. Check it and type it again.';
+    default:
+      return 'Linking did not complete. Start again.';
+  }
+}
+
+export function linkLine(state: LinkState): LinkLine {
+  switch (state.phase) {
+    case 'idle':
+    case 'starting':
+      return {
+        text: state.role === 'new' ? 'Getting a code…' : 'Looking for the new browser…',
+        failed: false,
+      };
+    case 'waiting': {
+      const left = LINK_MAX_STRIKES - state.strikes;
+      return {
+        text:
+          state.strikes === 0
+            ? 'Waiting for your other browser…'
+            : `A wrong code was typed on the other browser: ${left} ${left === 1 ? 'try' : 'tries'} left.`,
+        failed: false,
+      };
+    }
+    case 'confirm':
+      return { text: 'Waiting for your decision.', failed: false };
+    case 'sending':
+      return { text: 'Approved. Sending the account to the new browser…', failed: false };
+    case 'registering':
+      return { text: 'Approved. Adding this browser to your account…', failed: false };
+    case 'done':
+      return {
+        text:
+          state.role === 'new'
+            ? 'Done: this browser is linked.'
+            : `Done: ${state.deviceName ?? 'the new browser'} is linked.`,
+        failed: false,
+      };
+    case 'failed':
+      return { text: failureText(state), failed: true };
+  }
+}
