@@ -8,26 +8,8 @@
  */
 import type { Bytes } from '../../shared/bytes.ts';
 import type { PublicIdentity } from '../../shared/crypto/identity.ts';
-import {
-  validateKemPreKey,
-  validateOneTimeKemPreKeys,
-  validateOneTimePreKey,
-  validateSignedPreKey,
-} from '../../shared/crypto/prekey-validation.ts';
-import {
-  type KemPreKeyPublic,
-  type OneTimeKemPreKeyPublic,
-  type OneTimePreKeyPublic,
-  PreKeyKind,
-  type SignedPreKeyPublic,
-} from '../../shared/crypto/prekeys.ts';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
-import {
-  BLOCK_LIST_MAX,
-  MAX_DEVICES_PER_USER,
-  ONE_TIME_KEM_PREKEYS_MAX_STORED,
-  ONE_TIME_PREKEYS_MAX_STORED,
-} from '../../shared/wire/limits.ts';
+import { BLOCK_LIST_MAX, MAX_DEVICES_PER_USER } from '../../shared/wire/limits.ts';
 import type {
   DeviceInfo,
   DeviceListPublishedResponse,
@@ -40,27 +22,17 @@ import type {
   PrekeyUpload,
   UserLookupResponse,
 } from '../../shared/wire/rest-devices.ts';
-import type {
-  IdentityKey,
-  KemPreKey,
-  OneTimePreKey,
-  SignedPreKey,
-} from '../../shared/wire/rest-fields.ts';
+import type { IdentityKey } from '../../shared/wire/rest-fields.ts';
 import { type AccountRow, findAccountByHandle, findAccountById } from '../db/accounts.ts';
 import { block, countBlocked, listBlocked, unblock } from '../db/blocks.ts';
 import { deviceListChain, latestDeviceList } from '../db/device-lists.ts';
 import {
-  addOneTimeKemPrekeys,
-  addOneTimePrekeys,
-  countOneTimeKemPrekeys,
-  countOneTimePrekeys,
   type DeviceRow,
   findDevice,
   listDevices,
   registerDevice,
   removeDevice,
   renameDevice,
-  replaceSignedPrekey,
   type SignedKey,
   takeOneTimeKemPrekey,
   takeOneTimePrekey,
@@ -70,6 +42,7 @@ import type { Db } from '../db/open.ts';
 import type { Fanout } from '../fanout/fanout.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import { resetIdentity } from './identity-reset.ts';
+import { type PrekeyCounts, prekeyCounts, prekeyStatus, uploadPrekeys } from './prekey-stock.ts';
 import { validateRegistration } from './registration-checks.ts';
 import { SignedDeviceListService } from './signed-device-lists.ts';
 
@@ -116,14 +89,6 @@ const toPublicIdentity = (k: IdentityKey): PublicIdentity => ({
   signing: k.sig,
   binding: k.binding,
 });
-const signed = (k: SignedPreKey): SignedPreKeyPublic => ({ kind: PreKeyKind.SIGNED, ...k });
-const kem = (k: KemPreKey): KemPreKeyPublic => ({ kind: PreKeyKind.KEM, ...k });
-const oneTime = (k: OneTimePreKey): OneTimePreKeyPublic => ({ kind: PreKeyKind.ONE_TIME, ...k });
-const oneTimeKem = (k: KemPreKey): OneTimeKemPreKeyPublic => ({
-  kind: PreKeyKind.ONE_TIME_KEM,
-  ...k,
-});
-
 interface TakenPrekeys {
   readonly opk: { readonly id: number; readonly publicKey: Uint8Array } | undefined;
   readonly kem: SignedKey | undefined;
@@ -158,15 +123,6 @@ function bundleOf(row: DeviceRow, taken: TakenPrekeys): PrekeyBundle {
   };
 }
 
-/** A stored count plus an upload must stay within the per-device cap (PREKEY_LIMIT). */
-function checkPrekeyCap(current: number, adding: number, max: number, what: string): void {
-  if (current + adding > max) {
-    throw new ParleyError(ErrorCode.PREKEY_LIMIT, `At most ${max} ${what} per device`, {
-      stored: current,
-    });
-  }
-}
-
 function identityOf(account: AccountRow): IdentityKey | undefined {
   if (account.identityDh === null) return undefined;
   return {
@@ -184,11 +140,6 @@ function deviceInfo(row: DeviceRow, withName: boolean): DeviceInfo {
     createdAt: row.certificateCreatedAt,
     ...(withName && row.name !== null ? { name: row.name } : {}),
   };
-}
-
-export interface PrekeyCounts {
-  readonly oneTimePreKeys: number;
-  readonly oneTimeKemPreKeys: number;
 }
 
 /** The kept signed device lists as a response member (absent when there are none). */
@@ -371,75 +322,23 @@ export class DeviceService {
     return { opk, kem };
   }
 
-  async prekeyStatus(accountId: string, deviceId: number): Promise<PrekeyStatusResponse> {
-    const row = await findDevice(this.#d.db, accountId, deviceId);
-    if (row === undefined) throw notFound('device');
-    const [oneTimePreKeys, oneTimeKemPreKeys] = await Promise.all([
-      countOneTimePrekeys(this.#d.db, accountId, deviceId),
-      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
-    ]);
-    return {
-      oneTimePreKeys,
-      signedPreKeyId: row.signedPrekeyId,
-      kemPreKeyId: row.kemPrekeyId,
-      oneTimeKemPreKeys,
-    };
+  prekeyStatus(accountId: string, deviceId: number): Promise<PrekeyStatusResponse> {
+    return prekeyStatus(this.#d.db, accountId, deviceId);
   }
 
   /** One-time prekeys of both kinds still held for a device (the `ready` frame reports them). */
-  async prekeyCounts(accountId: string, deviceId: number): Promise<PrekeyCounts> {
-    const [oneTimePreKeys, oneTimeKemPreKeys] = await Promise.all([
-      countOneTimePrekeys(this.#d.db, accountId, deviceId),
-      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
-    ]);
-    return { oneTimePreKeys, oneTimeKemPreKeys };
+  prekeyCounts(accountId: string, deviceId: number): Promise<PrekeyCounts> {
+    return prekeyCounts(this.#d.db, accountId, deviceId);
   }
 
-  /**
-   * Rotates the signed and/or ML-KEM prekey and adds one-time prekeys and
-   * one-time ML-KEM prekeys. Every part is validated (signatures against the
-   * account identity; a last-resort key is refused as one-time, KEY_TYPE or
-   * SIGNATURE_INVALID) and the storage caps checked before anything is written.
-   */
+  /** Rotates and adds prekeys, validated against the account identity (prekey-stock.ts). */
   async uploadPrekeys(
     accountId: string,
     deviceId: number,
     upload: PrekeyUpload,
   ): Promise<PrekeyStatusResponse> {
     const { identity } = await this.#accountWithIdentity(accountId);
-    if (upload.signedPreKey !== undefined)
-      await validateSignedPreKey(identity.sig, signed(upload.signedPreKey));
-    if (upload.kemPreKey !== undefined)
-      await validateKemPreKey(identity.sig, kem(upload.kemPreKey));
-    const more = upload.oneTimePreKeys ?? [];
-    for (const [i, k] of more.entries()) validateOneTimePreKey(oneTime(k), `oneTimePreKeys[${i}]`);
-    const moreKem = upload.oneTimeKemPreKeys ?? [];
-    if (moreKem.length > 0) await validateOneTimeKemPreKeys(identity.sig, moreKem.map(oneTimeKem));
-    const [current, currentKem] = await Promise.all([
-      countOneTimePrekeys(this.#d.db, accountId, deviceId),
-      countOneTimeKemPrekeys(this.#d.db, accountId, deviceId),
-    ]);
-    checkPrekeyCap(current, more.length, ONE_TIME_PREKEYS_MAX_STORED, 'one-time prekeys');
-    checkPrekeyCap(
-      currentKem,
-      moreKem.length,
-      ONE_TIME_KEM_PREKEYS_MAX_STORED,
-      'one-time ML-KEM prekeys',
-    );
-    if (
-      !(await replaceSignedPrekey(
-        this.#d.db,
-        accountId,
-        deviceId,
-        upload.signedPreKey,
-        upload.kemPreKey,
-      ))
-    ) {
-      throw notFound('device');
-    }
-    await addOneTimePrekeys(this.#d.db, accountId, deviceId, more);
-    await addOneTimeKemPrekeys(this.#d.db, accountId, deviceId, moreKem);
-    return this.prekeyStatus(accountId, deviceId);
+    return uploadPrekeys(this.#d.db, accountId, deviceId, identity.sig, upload);
   }
 
   /**
@@ -513,3 +412,5 @@ export class DeviceService {
     await unblock(this.#d.db, accountId, userId);
   }
 }
+
+export type { PrekeyCounts } from './prekey-stock.ts';

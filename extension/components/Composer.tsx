@@ -19,6 +19,7 @@ import { VoiceRecorder } from './attachments/VoiceRecorder.tsx';
 import {
   AttachButton,
   createLimitAnnouncer,
+  DropHint,
   fileDropHandlers,
   growToFit,
   LimitNotice,
@@ -127,11 +128,7 @@ export function Composer(props: {
         </p>
       </Show>
       <AttachmentTray tray={tray} />
-      <Show when={dragging()}>
-        <p class="composer__drop" aria-hidden="true">
-          Drop files to attach them
-        </p>
-      </Show>
+      <DropHint dragging={dragging()} />
       <form
         class="composer"
         onSubmit={(e) => {

@@ -81,6 +81,17 @@ export function fileDropHandlers(
   };
 }
 
+/** The hint shown over the composer while files are dragged over it (fileDropHandlers). */
+export function DropHint(props: { dragging: boolean }): JSX.Element {
+  return (
+    <Show when={props.dragging}>
+      <p class="composer__drop" aria-hidden="true">
+        Drop files to attach them
+      </p>
+    </Show>
+  );
+}
+
 /** A pasted file (an image from the clipboard) is attached, not pasted as text. */
 export function pasteFiles(onFiles: (files: FileList) => void) {
   return (e: ClipboardEvent) => {

@@ -17,19 +17,14 @@ import { createAccountApi } from './account/account-api.ts';
 import { createSettingsApi } from './account/settings-api.ts';
 import { createUpkeep } from './account/upkeep.ts';
 import { createArchiveApi } from './archive/archive-api.ts';
-import { createContactApi } from './contacts/contact-api.ts';
+import { createChatApis } from './chat-apis.ts';
 import { stageIdentityChangeNotice } from './contacts/identity-notice.ts';
-import { createAttachmentApi } from './conversations/attachment-api.ts';
-import { createConversationApi } from './conversations/conversation-api.ts';
-import { createMessageApi } from './conversations/message-api.ts';
 import { createPendingUploads } from './conversations/pending-uploads.ts';
 import type { FetchLike, Timers } from './deps.ts';
 import { listedDevicesApi } from './devices/listed-devices.ts';
 import { nextExpiry } from './disappearing/expiry.ts';
-import { createExpiryTimer } from './disappearing/expiry-timer.ts';
-import { createTimerApi } from './disappearing/timer-api.ts';
 import { effectEmitter } from './effect-events.ts';
-import { createGroupApi } from './groups/group-api.ts';
+import type { createGroupApi } from './groups/group-api.ts';
 import { TIMER_OPTIONS_MS } from './groups/state.ts';
 import { createGroupTestSeams } from './groups/test-seams.ts';
 import { createClientHost } from './host.ts';
@@ -49,7 +44,7 @@ import { stageOwnSync } from './sync/own-sync.ts';
 import { PRESENCE_INTERVAL_MS, readPresence } from './transient/presence.ts';
 import { createPresence } from './transient/presence-api.ts';
 import { createTyping } from './transient/typing.ts';
-import { contactView, conversationView, messageView } from './views.ts';
+import { messageView } from './views.ts';
 
 export interface ClientDeps {
   readonly storage: ClientStorage;
@@ -89,8 +84,6 @@ export interface ClientDeps {
 export { TYPING_DISPLAY_MS, TYPING_IDLE_MS, TYPING_THROTTLE_MS } from './transient/typing.ts';
 export { TIMER_OPTIONS_MS };
 
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export function createClient(deps: ClientDeps): ParleyClient {
   const host = createClientHost({ ...deps, records: deps.storage.records });
   const { records, queue, events, now, reportError } = host;
@@ -125,7 +118,7 @@ export function createClient(deps: ClientDeps): ParleyClient {
     loaded: settings.loadStored,
     onIdentityChange: (batch, user) => stageIdentityChangeNotice(host, batch, user),
   });
-  const { sessionContext, requireSessions, requireApi, hasSessions } = account;
+  const { sessionContext, requireSessions, requireApi } = account;
   const pump = () => sender.pump();
   const scheduleReceipts = () => incoming.scheduleReceipts();
   const refreshExpiry = () => void expiry.refresh();
@@ -147,52 +140,17 @@ export function createClient(deps: ClientDeps): ParleyClient {
     },
     onError: reportError,
   });
-  const groupHost = {
-    ...host,
-    requireSessions,
-    resolveUser: async (input: string) =>
-      USER_ID.test(input) ? { user: input } : conversations.lookupHandle(input),
-    emit,
-    pump,
-    receiptsReleased: scheduleReceipts,
-    stageSync,
-  };
-  const groups = createGroupApi(groupHost);
-  const contacts = createContactApi({
-    ...host,
-    requireApi,
-    view: (c) => contactView(account.requireAccount(), c),
-    receiptsReleased: scheduleReceipts,
-    stageSync,
-    pump,
-  });
-  const attachments = createAttachmentApi({ requireApi, deviceApi: account.deviceApi });
-  const expiry = createExpiryTimer({
-    ...host,
-    running: link.running,
-    isLocked,
-    uploadsGone: (ids) => deleteUploads(attachments, ids, reportError),
-  });
-  const conversations = createConversationApi({
-    ...host,
-    requireSessions,
-    requireApi,
-    viewConversation: (c) => conversationView(records, () => account.api.account()?.userId, c),
-    groups,
-    refreshExpiry,
-    stageSync,
-    pump,
-  });
-  const messages = createMessageApi({
-    ...host,
-    requireSessions,
-    hasSessions,
-    pump,
-    scheduleReceipts,
-    refreshExpiry,
-    stageSync,
-  });
-  const timer = createTimerApi({ ...host, requireSessions, groups, emit, pump });
+  const { groupHost, groups, contacts, attachments, expiry, conversations, messages, timer } =
+    createChatApis(host, {
+      account,
+      emit,
+      pump,
+      scheduleReceipts,
+      refreshExpiry,
+      stageSync,
+      running: link.running,
+      isLocked,
+    });
   const presence = createPresence({
     ...host,
     sessionContext,
@@ -273,20 +231,6 @@ export function createClient(deps: ClientDeps): ParleyClient {
     ...contacts,
     dangerousTestOnly: groupTestSeams(groupHost),
   };
-}
-
-/**
- * The uploads of our messages that disappeared or were deleted go from the
- * relay too (docs/client.md "Attachments"); one already gone is no failure.
- */
-function deleteUploads(
-  attachments: ReturnType<typeof createAttachmentApi>,
-  ids: readonly string[],
-  reportError: (error: unknown, context: string) => void,
-): void {
-  for (const id of ids) {
-    attachments.deleteOwnUpload(id).catch((e: unknown) => reportError(e, 'attachments'));
-  }
 }
 
 /** The group part of the client's surface (not the group core's internals). */

@@ -178,6 +178,38 @@ export interface LockedSweep {
   sweepLocked(now: number, uploadsGone?: (ids: string[]) => void): Promise<number>;
 }
 
+/**
+ * Learns the logical keys of `unknown` stored keys in `range` into `names`,
+ * opening only the sealed key part of each entry (never the value).
+ */
+async function learnNames(
+  db: ParleyDatabase,
+  vault: CryptoKey,
+  range: IDBKeyRange | undefined,
+  unknown: readonly string[],
+  names: Map<string, string>,
+): Promise<void> {
+  // Many unknown (the first list of a prefix after unlock): one bulk
+  // read of the range beats one request per record.
+  let entries: Array<Uint8Array | undefined>;
+  if (unknown.length > BULK_READ_FROM) {
+    const tx = db.transaction('records');
+    const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
+    const byKey = new Map(keys.map((k, i) => [k, values[i]] as const));
+    entries = unknown.map((k) => byKey.get(k));
+  } else {
+    const read = db.transaction('records');
+    entries = await Promise.all(unknown.map((k) => read.store.get(k)));
+  }
+  await Promise.all(
+    unknown.map(async (stored, i) => {
+      const entry = entries[i];
+      if (entry === undefined || entry[0] !== ENTRY_FORMAT) return;
+      names.set(stored, await openEntryKey(vault, stored, entry));
+    }),
+  );
+}
+
 export function createIdbRecordStore({
   db,
   vaultKey,
@@ -248,30 +280,7 @@ export function createIdbRecordStore({
       const range = base === '' ? undefined : IDBKeyRange.bound(base, `${base}\uffff`);
       const storedKeys = (await db.getAllKeys('records', range)).filter((k) => !isInternal(k));
       const unknown = storedKeys.filter((k) => !names.has(k));
-      if (unknown.length > 0) {
-        // Many unknown (the first list of a prefix after unlock): one bulk
-        // read of the range beats one request per record.
-        let entries: Array<Uint8Array | undefined>;
-        if (unknown.length > BULK_READ_FROM) {
-          const tx = db.transaction('records');
-          const [keys, values] = await Promise.all([
-            tx.store.getAllKeys(range),
-            tx.store.getAll(range),
-          ]);
-          const byKey = new Map(keys.map((k, i) => [k, values[i]] as const));
-          entries = unknown.map((k) => byKey.get(k));
-        } else {
-          const read = db.transaction('records');
-          entries = await Promise.all(unknown.map((k) => read.store.get(k)));
-        }
-        await Promise.all(
-          unknown.map(async (stored, i) => {
-            const entry = entries[i];
-            if (entry === undefined || entry[0] !== ENTRY_FORMAT) return;
-            names.set(stored, await openEntryKey(vault, stored, entry));
-          }),
-        );
-      }
+      if (unknown.length > 0) await learnNames(db, vault, range, unknown, names);
       const { after, reverse } = options;
       let rows: Array<readonly [string, string]> = [];
       for (const stored of storedKeys) {

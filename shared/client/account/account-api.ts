@@ -4,21 +4,15 @@
  * key, the address its socket connects with, and the session cache the
  * ratchets decrypt through. Modules ask here for a session context (none while
  * the vault is locked or no account exists). Also the account part of the
- * public API: registration, joining an account, passkey login, identity
- * export (account.ts does the work).
+ * public API: registration and joining an account (enrolment.ts), passkey
+ * login, identity export (account.ts does the work).
  */
 import { ErrorCode, fail } from '../../errors.ts';
-import type {
-  CreationOptions,
-  RegistrationResponse,
-  SessionResponse,
-} from '../../wire/rest-auth.ts';
+import type { SessionResponse } from '../../wire/rest-auth.ts';
 import type { FetchLike } from '../deps.ts';
 import type { ClientHost } from '../host.ts';
-import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from '../outbox/outbox.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import type { DeviceCredentials } from '../relay/relay-connection.ts';
-import { encodeContent } from '../sessions/content.ts';
 import type { SessionContext, SessionEntry } from '../sessions/sessions.ts';
 import type { Batch } from '../store/batch.ts';
 import { DEVICE_KEY_NAME } from '../store/storage-keys.ts';
@@ -28,18 +22,13 @@ import {
   type Account,
   type AccountDeps,
   type Authenticator,
-  beginRegistration,
-  completeRegistration,
   type DeviceAddress,
   exportIdentity,
   type IdentityExport,
   loadAccount,
   loginWithPasskey,
-  type RegistrationInput,
-  registerAccount,
-  registerDevice,
 } from './account.ts';
-import { resetIdentity } from './identity-reset.ts';
+import { enrolmentApi } from './enrolment.ts';
 import { ownDevicesApi } from './own-devices.ts';
 
 export interface AccountApiHost
@@ -53,14 +42,6 @@ export interface AccountApiHost
   loaded(): Promise<void>;
   /** A contact's identity changed (sessions.ts): note it in the timeline, in `batch`. */
   onIdentityChange(batch: Batch, user: string): Promise<void>;
-}
-
-export interface JoinAccountInput {
-  readonly relayUrl: string;
-  readonly session: SessionResponse;
-  readonly identity: IdentityExport;
-  readonly deviceName?: string;
-  readonly extractableDeviceKey?: boolean;
 }
 
 function info(a: Account): AccountInfo {
@@ -78,38 +59,6 @@ function relayApiFor(
     timers: host.timers,
     ...(host.origin === undefined ? {} : { origin: host.origin }),
   });
-}
-
-/** A session start (`reset`) queued to our other devices (`user` is our own user id). */
-async function stageSessionStart(
-  host: Pick<AccountApiHost, 'random' | 'stamps' | 'now'>,
-  batch: Batch,
-  user: string,
-): Promise<void> {
-  stageEntry(
-    batch,
-    newOutboxEntry({
-      id: host.random(16) as OutboxEntry['id'],
-      stamp: await host.stamps.next(batch),
-      kind: OutboxKind.RESET,
-      content: encodeContent({ v: 1, t: 'reset' }),
-      recipients: [user],
-      createdAt: host.now(),
-    }),
-  );
-}
-
-/** The registration of a device joining an existing account (same identity, handle from the session). */
-function joiningDevice(input: JoinAccountInput): RegistrationInput {
-  return {
-    relayUrl: input.relayUrl,
-    handle: input.session.handle,
-    identity: input.identity,
-    ...(input.deviceName === undefined ? {} : { deviceName: input.deviceName }),
-    ...(input.extractableDeviceKey === undefined
-      ? {}
-      : { extractableDeviceKey: input.extractableDeviceKey }),
-  };
 }
 
 export function createAccountApi(host: AccountApiHost) {
@@ -198,42 +147,17 @@ export function createAccountApi(host: AccountApiHost) {
     return adopt(created);
   }
 
-  /**
-   * Registers this client as another device of an existing account, with the
-   * identity handed over by a device of that account (tests pass
-   * exportIdentity() across; docs/client.md "Not done yet") and a session
-   * token from a passkey login. Queues a session start to our other devices
-   * so they address this one from their next message on.
-   */
-  async function joinAccount(input: JoinAccountInput): Promise<AccountInfo> {
-    const result = await enrol(input.relayUrl, (d, relayApi) =>
-      registerDevice(d, relayApi, joiningDevice(input), input.session),
-    );
-    await host.transact((batch) => stageSessionStart(host, batch, result.userId));
-    return result;
-  }
-
-  /**
-   * "Remove and reset identity" (identity-reset.ts): a new identity and list
-   * v1 naming this device alone; every other device is revoked. The caller
-   * stops the socket first (the old device id is revoked with the others).
-   */
-  async function resetOwnIdentity(input: {
-    readonly session: SessionResponse;
-    readonly deviceName?: string;
-  }): Promise<AccountInfo> {
-    const current = requireAccount();
-    if (input.session.user !== current.userId)
-      fail(ErrorCode.BAD_ARGUMENT, 'The session is for another account');
-    sessionCache.clear();
-    return enrol(current.relayUrl, (d, relayApi) =>
-      resetIdentity(d, relayApi, { relayUrl: current.relayUrl, ...input }),
-    );
-  }
+  const enrolment = enrolmentApi({
+    host,
+    makeApi,
+    enrol,
+    requireAccount,
+    clearSessions: () => sessionCache.clear(),
+  });
 
   return {
     requireAccount,
-    resetOwnIdentity,
+    resetOwnIdentity: enrolment.resetOwnIdentity,
     requireApi,
     deviceApi,
     sessionContext,
@@ -273,23 +197,7 @@ export function createAccountApi(host: AccountApiHost) {
       account: (): AccountInfo | undefined => (account === undefined ? undefined : info(account)),
       deviceAddress: (): DeviceAddress | undefined => address,
       load,
-      beginRegistration: (input: {
-        readonly relayUrl: string;
-        readonly handle: string;
-      }): Promise<CreationOptions> => beginRegistration(makeApi(input.relayUrl), input.handle),
-      finishRegistration: (
-        input: RegistrationInput & { readonly credential: RegistrationResponse },
-      ): Promise<AccountInfo> =>
-        enrol(input.relayUrl, (d, relayApi) =>
-          completeRegistration(d, relayApi, input, input.credential),
-        ),
-      register: (
-        input: RegistrationInput & { readonly authenticator: Authenticator },
-      ): Promise<AccountInfo> =>
-        enrol(input.relayUrl, (d, relayApi) =>
-          registerAccount(d, relayApi, input, input.authenticator),
-        ),
-      joinAccount,
+      ...enrolment.api,
       login: (authenticator: Authenticator): Promise<SessionResponse> =>
         loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
       exportIdentity: (): Promise<IdentityExport> => exportIdentity(host.records),
@@ -298,4 +206,5 @@ export function createAccountApi(host: AccountApiHost) {
   };
 }
 
+export type { JoinAccountInput } from './enrolment.ts';
 export type AccountApi = ReturnType<typeof createAccountApi>;

@@ -238,73 +238,12 @@ export async function processDelivery(
   if ((decrypted.identityChanged || decrypted.newSession) && from !== own) {
     effects.push({ type: 'contact', userId: from });
   }
-  let helloFrom: string | undefined;
-  let queuedOutbox = false;
-  let receiptsReleased = false;
-  if (content !== undefined) {
-    switch (content.t) {
-      case 'text':
-        if (!transient) effects.push(...(await applyText(ctx, batch, frame, content)));
-        break;
-      case 'receipt':
-        if (!transient) effects.push(...(await applyReceipt(ctx, batch, from, content)));
-        break;
-      case 'typing':
-        if (transient && from !== own)
-          effects.push(...(await applyTyping(batch, own, from, content)));
-        break;
-      case 'group-update':
-        if (!transient) {
-          effects.push(...(await receiveGroupUpdate(ctx, batch, from, content)));
-          const replayed = await replayParkedTraffic(ctx, batch, content.g);
-          effects.push(...replayed.effects);
-          queuedOutbox ||= replayed.queuedOutbox;
-        }
-        break;
-      case 'sender-key':
-        if (!transient) {
-          effects.push(...(await receiveSenderKey(ctx, batch, from, fromDevice, content)));
-        }
-        break;
-      case 'sender-key-request':
-        if (!transient) {
-          effects.push(...(await receiveKeyRequest(ctx, batch, from, fromDevice, content)));
-        }
-        break;
-      case 'timer':
-        if (!transient) effects.push(...(await applyTimer(ctx, batch, from, content)));
-        break;
-      case 'presence':
-        if (transient && from !== own) {
-          const contact = await readContact(batch, from);
-          // Presence only between accepted contacts.
-          if (contact?.status === ContactStatus.ACCEPTED) {
-            batch.set(Keys.presence(from), encodeRecord({ at: now, online: content.online }));
-            effects.push({ type: 'presence', userId: from });
-            if (content.hello === true && content.online) helloFrom = from;
-          }
-        }
-        break;
-      case 'retry':
-        if (!transient) {
-          const answered = await receiveRetry(ctx, batch, from, fromDevice, content);
-          effects.push(...answered.effects);
-          queuedOutbox ||= answered.queuedOutbox;
-        }
-        break;
-      case 'sync':
-        // Our own other devices only: a peer's sync is dropped unread (docs/client.md, "Own-device sync").
-        if (!transient && from === own) {
-          const synced = await applySync(batch, content, now);
-          effects.push(...synced.effects);
-          receiptsReleased = synced.receiptsReleased;
-        }
-        break;
-      case 'reset':
-      case 'unsupported':
-        break;
-    }
-  }
+  const applied: AppliedContent =
+    content === undefined
+      ? { effects: [], queuedOutbox: false, receiptsReleased: false }
+      : await applyContent(ctx, batch, frame, content, now);
+  effects.push(...applied.effects);
+  const { queuedOutbox, helloFrom, receiptsReleased } = applied;
   markSeen();
   await batch.commit();
   return {
@@ -693,4 +632,100 @@ export async function pruneSeen(batch: Batch, now: number): Promise<number> {
     }
   }
   return pruned;
+}
+
+/** What one decrypted content message changed: effects for the UI, and follow-up work for the caller. */
+interface AppliedContent {
+  effects: InboxEffect[];
+  queuedOutbox: boolean;
+  helloFrom?: string;
+  receiptsReleased: boolean;
+}
+
+/**
+ * Applies one decrypted, decoded content message by its type. Transient (unqueued)
+ * frames carry only typing and presence; every other type is applied from queued ones.
+ */
+async function applyContent(
+  ctx: InboxContext,
+  batch: Batch,
+  frame: DeliverFrame,
+  content: DecodedContent,
+  now: number,
+): Promise<AppliedContent> {
+  const { from, fromDevice } = frame;
+  const transient = frame.qid === undefined;
+  const own = ctx.sessions.account.userId;
+  const effects: InboxEffect[] = [];
+  let helloFrom: string | undefined;
+  let queuedOutbox = false;
+  let receiptsReleased = false;
+  switch (content.t) {
+    case 'text':
+      if (!transient) effects.push(...(await applyText(ctx, batch, frame, content)));
+      break;
+    case 'receipt':
+      if (!transient) effects.push(...(await applyReceipt(ctx, batch, from, content)));
+      break;
+    case 'typing':
+      if (transient && from !== own)
+        effects.push(...(await applyTyping(batch, own, from, content)));
+      break;
+    case 'group-update':
+      if (!transient) {
+        effects.push(...(await receiveGroupUpdate(ctx, batch, from, content)));
+        const replayed = await replayParkedTraffic(ctx, batch, content.g);
+        effects.push(...replayed.effects);
+        queuedOutbox ||= replayed.queuedOutbox;
+      }
+      break;
+    case 'sender-key':
+      if (!transient) {
+        effects.push(...(await receiveSenderKey(ctx, batch, from, fromDevice, content)));
+      }
+      break;
+    case 'sender-key-request':
+      if (!transient) {
+        effects.push(...(await receiveKeyRequest(ctx, batch, from, fromDevice, content)));
+      }
+      break;
+    case 'timer':
+      if (!transient) effects.push(...(await applyTimer(ctx, batch, from, content)));
+      break;
+    case 'presence':
+      if (transient && from !== own) {
+        const contact = await readContact(batch, from);
+        // Presence only between accepted contacts.
+        if (contact?.status === ContactStatus.ACCEPTED) {
+          batch.set(Keys.presence(from), encodeRecord({ at: now, online: content.online }));
+          effects.push({ type: 'presence', userId: from });
+          if (content.hello === true && content.online) helloFrom = from;
+        }
+      }
+      break;
+    case 'retry':
+      if (!transient) {
+        const answered = await receiveRetry(ctx, batch, from, fromDevice, content);
+        effects.push(...answered.effects);
+        queuedOutbox ||= answered.queuedOutbox;
+      }
+      break;
+    case 'sync':
+      // Our own other devices only: a peer's sync is dropped unread (docs/client.md, "Own-device sync").
+      if (!transient && from === own) {
+        const synced = await applySync(batch, content, now);
+        effects.push(...synced.effects);
+        receiptsReleased = synced.receiptsReleased;
+      }
+      break;
+    case 'reset':
+    case 'unsupported':
+      break;
+  }
+  return {
+    effects,
+    queuedOutbox,
+    ...(helloFrom === undefined ? {} : { helloFrom }),
+    receiptsReleased,
+  };
 }
