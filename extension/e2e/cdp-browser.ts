@@ -140,7 +140,10 @@ export class CdpBrowser {
     })) as { sessionId: string };
     const page = new CdpPage(this, targetId, sessionId);
     const start = Date.now();
-    while ((await page.evaluate('document.readyState').catch(() => '')) !== 'complete') {
+    // A new target starts on about:blank, itself "complete": wait for OUR document
+    // (an extension page evaluated too early has no chrome.runtime; failed in CI once).
+    const loaded = `location.href.startsWith(${JSON.stringify(url.split(/[?#]/)[0])}) ? document.readyState : 'navigating'`;
+    while ((await page.evaluate(loaded).catch(() => '')) !== 'complete') {
       if (Date.now() - start > 20_000) throw new Error(`${url} did not load`);
       await new Promise((r) => setTimeout(r, 50));
     }
