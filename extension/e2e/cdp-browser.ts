@@ -142,7 +142,7 @@ export class CdpBrowser {
     const start = Date.now();
     // A new target starts on about:blank, itself "complete": wait for OUR document
     // (an extension page evaluated too early has no chrome.runtime; failed in CI once).
-    const loaded = `location.href.startsWith(${JSON.stringify(url.split(/[?#]/)[0])}) ? document.readyState : 'navigating'`;
+    const loaded = `location.href === 'about:blank' ? 'navigating' : document.readyState`;
     while ((await page.evaluate(loaded).catch(() => '')) !== 'complete') {
       if (Date.now() - start > 20_000) throw new Error(`${url} did not load`);
       await new Promise((r) => setTimeout(r, 50));
