@@ -11,6 +11,11 @@
  *                                             on a profile of the account: links the device showing it
  *   npm run cli -- devices | unlink <id>      this account's devices; remove one
  *   npm run cli -- reset-identity             new identity, every other device removed (stolen device)
+ *   npm run cli -- backup                     encrypted backup to the relay; the recovery key is
+ *                                             PARLEY_RECOVERY_KEY, or a new one printed ONCE
+ *   npm run cli -- restore <handle> [--remove-others]
+ *                                             on a NEW profile holding only the account's
+ *                                             passkey.json: restore the newest backup as a new device
  *
  * Options: --relay (default http://127.0.0.1:8787, or the profile's relay),
  * --profile (default ./data/cli/default; one directory per account, so a
@@ -38,6 +43,7 @@ import {
   TEST_ORIGIN,
 } from '../shared/client/testing/harness.ts';
 import { isParleyError } from '../shared/errors.ts';
+import { cliBackup, cliRestore, RECOVERY_KEY_ENV } from './lib/cli-backup.ts';
 import {
   describeImportedHistory,
   describeSentHistory,
@@ -63,6 +69,7 @@ const { values, positionals } = parseArgs({
     yes: { type: 'boolean', default: false },
     'no-history': { type: 'boolean', default: false },
     string: { type: 'boolean', default: false },
+    'remove-others': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '15000' },
   },
 });
@@ -80,9 +87,11 @@ function out(line: string, data?: Record<string, unknown>): void {
 function usage(): never {
   console.error(
     'usage: npm run cli -- <register <handle> | send <handle> <text…> | listen | inbox | whoami | safety <handle>\n' +
-      '                       | link-code [--string] | link-approve <code> [--yes] [--no-history] | devices | unlink <id> | reset-identity> [--relay URL] [--profile DIR] [--json]\n' +
+      '                       | link-code [--string] | link-approve <code> [--yes] [--no-history] | devices | unlink <id> | reset-identity\n' +
+      '                       | backup | restore <handle> [--remove-others]> [--relay URL] [--profile DIR] [--json]\n' +
       '  --profile DIR: one directory per account (default ./data/cli/default); a second user needs its own\n' +
-      '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)',
+      '  register --seal: seal the new profile with the passphrase in PARLEY_PASSPHRASE (needed by every command)\n' +
+      `  backup/restore: the recovery key in ${RECOVERY_KEY_ENV} (backup without it makes one and prints it once)`,
   );
   process.exit(2);
 }
@@ -498,6 +507,51 @@ async function main(): Promise<void> {
           event: 'identity-reset',
           device: reset.deviceId,
         });
+        return;
+      }
+      case 'backup': {
+        const made = await cliBackup(client, relayUrl);
+        if (made.newRecoveryKey !== undefined && !json) {
+          console.log('Your recovery key (shown once; keep it offline, never share it):');
+          console.log(`  ${made.newRecoveryKey}`);
+          console.log(`Pass it as ${RECOVERY_KEY_ENV} for later backups and to restore.`);
+        }
+        out(`backup ${made.seq} stored (${made.size} bytes)`, {
+          event: 'backup',
+          seq: made.seq,
+          size: made.size,
+          ...(made.newRecoveryKey === undefined ? {} : { recoveryKey: made.newRecoveryKey }),
+        });
+        return;
+      }
+      case 'restore': {
+        const handle = args[0];
+        if (handle === undefined) usage();
+        if (account !== undefined)
+          throw new Error(
+            `This profile already holds ${account.handle} (${profileDir}): restore needs a new profile (--profile DIR)`,
+          );
+        const authenticator = await loadAuthenticator();
+        const restored = await cliRestore({
+          client,
+          relayUrl,
+          handle,
+          authenticator,
+          deviceName: values.name,
+          removeOthers: values['remove-others'],
+        });
+        await savePasskeys(authenticator);
+        out(
+          `restored ${restored.account.handle} from backup ${restored.snapshot.seq}: device ${restored.account.deviceId}, ${restored.written} records` +
+            (restored.removed.length > 0 ? `, removed devices ${restored.removed.join(', ')}` : ''),
+          {
+            event: 'restored',
+            ...restored.account,
+            seq: restored.snapshot.seq,
+            written: restored.written,
+            removed: restored.removed,
+          },
+        );
         return;
       }
       default:

@@ -5,7 +5,7 @@ import { type Bytes, concat, toHex, utf8 } from '../bytes.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
-import { openArchive, sealArchive } from './archive.ts';
+import { openArchive, openArchiveSignerUnchecked, sealArchive } from './archive.ts';
 import { decodeFrames, encodeFrames } from './frames.ts';
 import { collectBytes, collectFrames, listOf, piecesOf } from './testing/collect.ts';
 import { sealFixture, TEST_ROOT, testSigner } from './testing/fixture.ts';
@@ -168,5 +168,33 @@ describe('archive frames', () => {
       collectFrames(decodeFrames(listOf([new Uint8Array([0xff, 0, 0, 0])]))),
     );
     expect(error.code).toBe(ErrorCode.ARCHIVE_DAMAGED);
+  });
+});
+
+describe('opening with the signer learned from the body (a backup restored into an empty profile)', () => {
+  it('checks the key before the body, and leaves the signature to the caller', async () => {
+    const fixture = await sealFixture(BIG, 'backup', 3);
+    // A wrong root is ARCHIVE_WRONG_KEY from the header alone: the body is never read.
+    let pulled = 0;
+    async function* counting(): AsyncGenerator<Uint8Array> {
+      for await (const piece of piecesOf(fixture.bytes, fixture.headerBytes)) {
+        pulled++;
+        yield piece;
+      }
+    }
+    const wrong = new Uint8Array(32).fill(8);
+    expect((await errorOf(() => openArchiveSignerUnchecked(counting(), wrong))).code).toBe(
+      ErrorCode.ARCHIVE_WRONG_KEY,
+    );
+    expect(pulled).toBe(1);
+    const { opened, signedBy } = await openArchiveSignerUnchecked(
+      piecesOf(fixture.bytes, 3000),
+      TEST_ROOT,
+    );
+    expect(opened.header).toMatchObject({ kind: 'backup', seq: 3 });
+    expect((await collectFrames(opened.frames)).map(toHex)).toEqual(BIG.map(toHex));
+    expect(await signedBy(fixture.signer.publicKey)).toBe(true);
+    const other = await generateSigningKeyPair(true);
+    expect(await signedBy(other.publicKey)).toBe(false);
   });
 });

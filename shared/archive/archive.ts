@@ -36,7 +36,9 @@ import {
   ARCHIVE_PREAMBLE_BYTES,
   type ArchiveHeader,
   type ArchiveHeaderFields,
+  archiveHeaderSignedBy,
   decodeArchiveHeader,
+  decodeArchiveHeaderFields,
   encodeArchiveHeader,
   readArchivePreamble,
 } from './header.ts';
@@ -123,17 +125,55 @@ export async function openArchive(
   source: ByteSource,
   options: OpenArchiveOptions,
 ): Promise<OpenedArchive> {
+  const { opened } = await openHeader(source, options.root, async (signed) => {
+    await decodeArchiveHeader(signed, options.identitySigningKey);
+  });
+  return opened;
+}
+
+/**
+ * Opens an archive whose signer is not known yet: the header's fields and
+ * the key check (ARCHIVE_WRONG_KEY before any of the body) as openArchive,
+ * the signature left to `signedBy`. Only for a backup restored into an empty
+ * profile, whose identity is escrowed inside the body (docs/protocol.md
+ * "Backups"): the caller reads the body to its end, then checks that the
+ * escrowed identity signed the header before trusting anything.
+ */
+export function openArchiveSignerUnchecked(
+  source: ByteSource,
+  root: Uint8Array,
+): Promise<{
+  readonly opened: OpenedArchive;
+  readonly signedBy: (identitySigningKey: Uint8Array) => Promise<boolean>;
+}> {
+  return openHeader(source, root, async () => {});
+}
+
+/** The header checks in order: preamble, `verify` (the signature), fields, key check. */
+async function openHeader(
+  source: ByteSource,
+  root: Uint8Array,
+  verify: (signed: Uint8Array) => Promise<void>,
+): Promise<{
+  readonly opened: OpenedArchive;
+  readonly signedBy: (identitySigningKey: Uint8Array) => Promise<boolean>;
+}> {
   const first = await splitHead(source, ARCHIVE_PREAMBLE_BYTES);
   const following = readArchivePreamble(first.head);
   const second = await splitHead(first.rest, following);
   if (second.head.length < following) throw archiveDamaged('the header is cut short');
-  const header = await decodeArchiveHeader(second.head, options.identitySigningKey);
-  if (!sameKeyCheck(header.keyCheck, archiveKeyCheck(options.root))) throw archiveWrongKey();
+  await verify(second.head);
+  const header = decodeArchiveHeaderFields(second.head);
+  if (!sameKeyCheck(header.keyCheck, archiveKeyCheck(root))) throw archiveWrongKey();
   const headerBytes = new Uint8Array(ARCHIVE_PREAMBLE_BYTES + following);
   headerBytes.set(first.head, 0);
   headerBytes.set(second.head, ARCHIVE_PREAMBLE_BYTES);
-  const ak = archiveKey(options.root, header.salt);
-  return { header, frames: openBody(second.rest, ak, sha256(headerBytes)) };
+  const ak = archiveKey(root, header.salt);
+  const signed = second.head;
+  return {
+    opened: { header, frames: openBody(second.rest, ak, sha256(headerBytes)) },
+    signedBy: (key) => archiveHeaderSignedBy(signed, key),
+  };
 }
 
 /** An error of the source itself (network, disk): passed through, never called damage. */

@@ -123,30 +123,36 @@ export function readArchivePreamble(preamble: Uint8Array): number {
   return length + ED25519_SIGNATURE_BYTES;
 }
 
-/**
- * Decodes the fields and verifies the signature; ARCHIVE_DAMAGED for
- * anything that does not decode, match the schema or verify. `rest` is what
- * readArchivePreamble said follows the preamble.
- */
-export async function decodeArchiveHeader(
+/** Checks that the account identity `identitySigningPublicKey` signed the header `rest`. */
+export async function archiveHeaderSignedBy(
   rest: Uint8Array,
   identitySigningPublicKey: Uint8Array,
-): Promise<ArchiveHeader> {
-  if (rest.length < ED25519_SIGNATURE_BYTES) throw archiveDamaged('the header is cut short');
-  const fields = rest.subarray(0, rest.length - ED25519_SIGNATURE_BYTES);
-  const signature = rest.subarray(rest.length - ED25519_SIGNATURE_BYTES);
+): Promise<boolean> {
+  if (rest.length < ED25519_SIGNATURE_BYTES) return false;
   try {
     await verifyWithContext(
       identitySigningPublicKey,
-      signature,
+      rest.subarray(rest.length - ED25519_SIGNATURE_BYTES),
       'archive header',
       SignatureContext.ARCHIVE_HEADER,
       MAGIC_BYTES,
-      fields,
+      rest.subarray(0, rest.length - ED25519_SIGNATURE_BYTES),
     );
+    return true;
   } catch {
-    throw archiveDamaged('the header signature does not verify');
+    return false;
   }
+}
+
+/**
+ * Decodes the fields WITHOUT checking the signature: only for an archive
+ * whose signer is learned from its own verified body (a backup's escrowed
+ * identity, docs/protocol.md "Backups"); the caller checks
+ * archiveHeaderSignedBy before trusting anything.
+ */
+export function decodeArchiveHeaderFields(rest: Uint8Array): ArchiveHeader {
+  if (rest.length < ED25519_SIGNATURE_BYTES) throw archiveDamaged('the header is cut short');
+  const fields = rest.subarray(0, rest.length - ED25519_SIGNATURE_BYTES);
   let raw: unknown;
   try {
     raw = decodeCbor(fields);
@@ -157,4 +163,19 @@ export async function decodeArchiveHeader(
   if (!parsed.success) throw archiveDamaged('the header fields are invalid');
   const { backupId, ...required } = parsed.output;
   return backupId === undefined ? required : { ...required, backupId };
+}
+
+/**
+ * Decodes the fields and verifies the signature; ARCHIVE_DAMAGED for
+ * anything that does not decode, match the schema or verify. `rest` is what
+ * readArchivePreamble said follows the preamble.
+ */
+export async function decodeArchiveHeader(
+  rest: Uint8Array,
+  identitySigningPublicKey: Uint8Array,
+): Promise<ArchiveHeader> {
+  if (rest.length < ED25519_SIGNATURE_BYTES) throw archiveDamaged('the header is cut short');
+  if (!(await archiveHeaderSignedBy(rest, identitySigningPublicKey)))
+    throw archiveDamaged('the header signature does not verify');
+  return decodeArchiveHeaderFields(rest);
 }

@@ -3,8 +3,9 @@
  * B6), against the REAL relay process: 1:1 chats, a verified contact, a group,
  * a disappearing-message timer and attachment pointers go from one device of
  * the account to a newly linked one (export → import → export gives the same
- * records), and no session, prekey, sender-key or identity private key bytes
- * are ever in an archive's plaintext.
+ * records), and no session, prekey, sender-key, device key or (in a transfer)
+ * identity private key bytes are ever in an archive's plaintext; a backup
+ * carries the identity by design, in its escrow frame only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../../edge/testing/relay-process.ts';
@@ -15,6 +16,7 @@ import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
 import { decodeCbor } from '../wire/cbor.ts';
 import { TIMER_OPTIONS_MS } from '../wire/limits.ts';
+import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './archive/identity-escrow.ts';
 import { decodeRecordFrame } from './archive/snapshot-frames.ts';
 import { createClient, type ParleyClient } from './client.ts';
 import { Keys } from './store/storage-keys.ts';
@@ -220,7 +222,7 @@ describe('archives of a real profile', () => {
     await bob.client.sendText({ conversationId: group, text: toNew });
     await seen(newDevice.client, group, toNew);
 
-    // B5: no session, prekey, sender-key or identity private key bytes in the plaintext.
+    // B5: no session, prekey, sender-key or identity private key bytes in a transfer's plaintext.
     const plain = concat(...a.frames);
     for (const { key } of a.frames.slice(1).map(decodeRecordFrame)) {
       expect(key).not.toMatch(
@@ -239,6 +241,30 @@ describe('archives of a real profile', () => {
     ];
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(contains(plain, secret)).toBe(false);
+
+    // A backup escrows the identity by design (docs/protocol.md "Backups", "Identity escrow"),
+    // in one frame after the meta frame; still no session, prekey, sender-key or device key bytes.
+    const backup = await collectBytes(
+      alice.client.archive.export({
+        kind: 'backup',
+        root,
+        history: true,
+        seq: 1,
+        backupId: new Uint8Array(16),
+      }),
+    );
+    const escrowed = await recordsIn(backup, root, signing);
+    const escrowFrame = decodeRecordFrame(escrowed.frames[1] as Uint8Array);
+    expect(escrowFrame.key).toBe(ESCROWED_IDENTITY_KEY);
+    expect(decodeEscrowedIdentity(escrowFrame.value)).toEqual(identity);
+    expect(a.records.has(ESCROWED_IDENTITY_KEY)).toBe(false);
+    const backupPlain = concat(...escrowed.frames.filter((f) => f !== escrowed.frames[1]));
+    expect(contains(concat(...escrowed.frames), identity.sigPrivate)).toBe(true);
+    for (const secret of secrets) expect(contains(backupPlain, secret)).toBe(false);
+    // The device's private key is a non-extractable key in the key store, never a record.
+    expect(escrowed.frames.map((f, i) => (i === 0 ? '' : decodeRecordFrame(f).key))).not.toContain(
+      Keys.account,
+    );
   });
 
   it('a wrong key or another account is refused before anything is written', async () => {

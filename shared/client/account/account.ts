@@ -401,7 +401,8 @@ async function isOurDevice(api: RelayApi, record: AccountRecord, key: CryptoKey)
   }
 }
 
-async function exportIdentityKeys(identity: IdentityKeyPair): Promise<IdentityExport> {
+/** The identity's key bytes (the keys must be extractable). */
+export async function exportIdentityKeys(identity: IdentityKeyPair): Promise<IdentityExport> {
   const [dhPrivate, sigPrivate] = await Promise.all([
     exportDhPrivateRaw(identity.dh.privateKey),
     exportSigningPrivate(identity.signing.privateKey),

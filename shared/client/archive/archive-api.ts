@@ -12,6 +12,7 @@ import type { Bytes } from '../../bytes.ts';
 import type { ClientHost } from '../host.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import { exportSnapshot } from './export-snapshot.ts';
+import { encodeEscrowFrame } from './identity-escrow.ts';
 import { type ImportResult, importSnapshot } from './import-snapshot.ts';
 
 export interface ArchiveExportInput {
@@ -48,7 +49,7 @@ export interface ArchiveApiHost extends Pick<ClientHost, 'records' | 'queue' | '
 export function createArchiveApi(host: ArchiveApiHost): ClientArchiveApi {
   return {
     async *export(input: ArchiveExportInput): AsyncGenerator<Bytes> {
-      const { identity } = host.requireSessions().account;
+      const { identity, record } = host.requireSessions().account;
       const now = host.now();
       yield* sealArchive({
         kind: input.kind,
@@ -57,7 +58,12 @@ export function createArchiveApi(host: ArchiveApiHost): ClientArchiveApi {
         ...(input.backupId === undefined ? {} : { backupId: input.backupId }),
         root: input.root,
         signer: identity.signing.privateKey,
-        frames: exportSnapshot(host.records, { history: input.history, now }),
+        frames: exportSnapshot(host.records, {
+          history: input.history,
+          now,
+          // Backups escrow the identity (docs/protocol.md "Backups"); transfers never do.
+          ...(input.kind === 'backup' ? { escrow: encodeEscrowFrame(record.identity) } : {}),
+        }),
       });
     },
     async import(source, root) {
@@ -66,8 +72,11 @@ export function createArchiveApi(host: ArchiveApiHost): ClientArchiveApi {
         root,
         identitySigningKey: identity.signing.publicKey,
       });
-      const result = await importSnapshot(host.records, opened.frames, (job) =>
-        host.queue.run(job),
+      const result = await importSnapshot(
+        host.records,
+        opened.frames,
+        (job) => host.queue.run(job),
+        opened.header.kind === 'backup',
       );
       return { ...result, header: opened.header };
     },

@@ -23,6 +23,8 @@ export interface ExportSnapshotOptions {
   readonly history: boolean;
   /** Now (ms): messages whose countdown ends within 24 h of it are left out. */
   readonly now: number;
+  /** Backups only: the escrowed identity frame (identity-escrow.ts), right after the meta frame. */
+  readonly escrow?: Bytes;
 }
 
 async function* walk(
@@ -74,6 +76,7 @@ export async function* exportSnapshot(
   options: ExportSnapshotOptions,
 ): AsyncGenerator<Bytes> {
   yield encodeMetaFrame({ history: options.history });
+  if (options.escrow !== undefined) yield options.escrow;
   for (const kind of SNAPSHOT_KINDS) {
     if (kind.history && !options.history) continue;
     for await (const [key, value] of walk(records, kind)) {

@@ -20,12 +20,14 @@
  */
 import * as v from 'valibot';
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
+import type { IdentityExport } from '../account/account.ts';
 import { decodeMessage, messageKeyOf } from '../conversations/messages.ts';
 import { stageExpiryIndex } from '../disappearing/countdown.ts';
 import { Batch } from '../store/batch.ts';
 import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
+import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './identity-escrow.ts';
 import { decodeMetaFrame, decodeRecordFrame, type SnapshotMeta } from './snapshot-frames.ts';
 import { isMessageKey, kindOfKey } from './snapshot-kinds.ts';
 
@@ -41,11 +43,25 @@ function damaged(what: string): ParleyError {
   return new ParleyError(ErrorCode.ARCHIVE_DAMAGED, `Archive damaged: ${what}`);
 }
 
-/** Validates every frame; returns the meta and the records in archive order. */
-async function readAll(
+/** A snapshot read to its end and checked, not yet written anywhere. */
+export interface CheckedSnapshot {
+  readonly meta: SnapshotMeta;
+  readonly records: ReadonlyMap<string, Uint8Array>;
+  /** The escrowed identity (backups only, identity-escrow.ts). */
+  readonly identity?: IdentityExport;
+}
+
+/**
+ * Validates every frame; returns the meta and the records in archive order.
+ * `escrow`: whether the archive may carry the escrowed identity (a backup);
+ * in any other archive that frame is damage.
+ */
+export async function readSnapshot(
   frames: AsyncIterable<Uint8Array>,
-): Promise<{ meta: SnapshotMeta; records: Map<string, Uint8Array> }> {
+  escrow: boolean,
+): Promise<CheckedSnapshot> {
   let meta: SnapshotMeta | undefined;
+  let identity: IdentityExport | undefined;
   const records = new Map<string, Uint8Array>();
   for await (const frame of frames) {
     if (meta === undefined) {
@@ -53,6 +69,12 @@ async function readAll(
       continue;
     }
     const { key, value } = decodeRecordFrame(frame);
+    if (key === ESCROWED_IDENTITY_KEY) {
+      if (!escrow || identity !== undefined || records.size > 0)
+        throw damaged('an escrowed identity out of place');
+      identity = decodeEscrowedIdentity(value);
+      continue;
+    }
     const kind = kindOfKey(key);
     if (kind === undefined) throw damaged('a record of a kind archives never carry');
     if (kind.history && !meta.history) throw damaged('a message in an archive without history');
@@ -67,7 +89,7 @@ async function readAll(
     records.set(key, value);
   }
   if (meta === undefined) throw damaged('the snapshot header is missing');
-  return { meta, records };
+  return identity === undefined ? { meta, records } : { meta, records, identity };
 }
 
 const ClockSchema = v.object({ last: IntField });
@@ -103,8 +125,9 @@ export async function importSnapshot(
   records: RecordStore,
   frames: AsyncIterable<Uint8Array>,
   run: <T>(job: () => Promise<T>) => Promise<T> = (job) => job(),
+  escrow = false,
 ): Promise<ImportResult> {
-  const { meta, records: incoming } = await readAll(frames);
+  const { meta, records: incoming } = await readSnapshot(frames, escrow);
   return run(async () => {
     const batch = new Batch(records);
     let written = 0;

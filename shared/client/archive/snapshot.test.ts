@@ -6,6 +6,7 @@ import { toHex } from '../../bytes.ts';
 import { ErrorCode, ParleyError } from '../../errors.ts';
 import { errorOf } from '../../testing/errors.ts';
 import { encodeCbor } from '../../wire/cbor.ts';
+import type { IdentityExport } from '../account/account.ts';
 import { newContact } from '../contacts/contacts.ts';
 import type { Conversation } from '../conversations/conversations.ts';
 import { arrivedTextRecord, type MessageRecord, messageKeyOf } from '../conversations/messages.ts';
@@ -13,7 +14,8 @@ import { encodeRecord } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 import { createMemoryStorage, type RecordStore } from '../store/store.ts';
 import { exportSnapshot } from './export-snapshot.ts';
-import { importSnapshot } from './import-snapshot.ts';
+import { ESCROWED_IDENTITY_KEY, encodeEscrowFrame } from './identity-escrow.ts';
+import { importSnapshot, readSnapshot } from './import-snapshot.ts';
 import { decodeRecordFrame, encodeMetaFrame, encodeRecordFrame } from './snapshot-frames.ts';
 
 const NOW = 1_800_000_000_000;
@@ -243,6 +245,38 @@ describe('importSnapshot', () => {
       expect((await errorOf(() => importSnapshot(target, listOf(frames)))).code).toBe(
         ErrorCode.ARCHIVE_DAMAGED,
       );
+    }
+  });
+
+  it('the escrowed identity: only in a backup, only right after the meta frame, never written', async () => {
+    const { records } = await profile();
+    const frames = await framesOf(records);
+    const identity = {
+      dhPublic: new Uint8Array(32).fill(1),
+      dhPrivate: new Uint8Array(32).fill(2),
+      sigPublic: new Uint8Array(32).fill(3),
+      sigPrivate: new Uint8Array(32).fill(4),
+      binding: new Uint8Array(64).fill(5),
+    } as unknown as IdentityExport;
+    const escrow = encodeEscrowFrame(identity);
+    const backup = [frames[0] as Uint8Array, escrow, ...frames.slice(1)];
+    const checked = await readSnapshot(listOf(backup), true);
+    expect(checked.identity).toEqual(identity);
+    expect(checked.records.has(ESCROWED_IDENTITY_KEY)).toBe(false);
+    const target = createMemoryStorage().records;
+    await importSnapshot(target, listOf(backup), undefined, true);
+    expect(await target.get(ESCROWED_IDENTITY_KEY)).toBeUndefined();
+    // In a transfer, or anywhere but after the meta frame, or twice: damage, nothing written.
+    for (const [bad, escrowAllowed] of [
+      [backup, false],
+      [[...frames, escrow], true],
+      [[frames[0] as Uint8Array, escrow, escrow, ...frames.slice(1)], true],
+    ] as const) {
+      const empty = createMemoryStorage().records;
+      expect(
+        (await errorOf(() => importSnapshot(empty, listOf(bad), undefined, escrowAllowed))).code,
+      ).toBe(ErrorCode.ARCHIVE_DAMAGED);
+      expect(await empty.list('')).toEqual([]);
     }
   });
 });

@@ -14,7 +14,7 @@ import {
   signedPreKeyPublic,
 } from '../../crypto/prekeys.ts';
 import { systemRandom } from '../../crypto/random.ts';
-import type { Account } from '../account/account.ts';
+import { type Account, exportIdentityKeys } from '../account/account.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import {
   newKemPreKey,
@@ -50,7 +50,8 @@ export async function localAccount(
   );
   await records.write([spk.op, kem.op, ...opks.ops, ...okems.ops]);
   const account = {
-    record: undefined as never,
+    // Only the identity of the record: what a backup escrows (client/archive/identity-escrow.ts).
+    record: { identity: await exportIdentityKeys(identity) } as never,
     userId,
     deviceId,
     handle: `h${deviceId}`,
