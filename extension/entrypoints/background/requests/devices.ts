@@ -50,9 +50,12 @@ export const deviceRequests = {
             relayUrl: info.relayUrl,
             registered: true,
           });
+          return info;
+        },
+        // After the history is in: the client drains the queue only now.
+        start: async () => {
           await runtime.resume();
           await shell.publishStatus();
-          return info;
         },
       });
     },
@@ -82,11 +85,15 @@ export const deviceRequests = {
     },
   }),
 
-  /** The warning screen's answer; approving takes a fresh user verification first. */
+  /**
+   * The warning screen's answer; approving takes a fresh user verification
+   * first. `history` (default true): send the message history too.
+   */
   linkDecide: request({
-    input: v.strictObject({ approve: v.boolean() }),
+    input: v.strictObject({ approve: v.boolean(), history: v.optional(v.boolean()) }),
     unlocked: true,
-    run: async (ctx, { approve }): Promise<LinkState> => services(ctx).links.decide(approve),
+    run: async (ctx, { approve, history }): Promise<LinkState> =>
+      services(ctx).links.decide(approve, history ?? true),
   }),
 
   /** Starts a passkey login; the page runs the ceremony with these options (UV required). */
