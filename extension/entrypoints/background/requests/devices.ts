@@ -153,6 +153,27 @@ export const deviceRequests = {
     },
   }),
 
+  /**
+   * "Remove and reset identity", for a stolen device: a new account identity
+   * with this browser alone; the relay revokes every other device. Needs a
+   * fresh verification (its passkey login session is what the relay demands).
+   */
+  resetIdentity: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<null> => {
+      const { links, verification, notices } = services(ctx);
+      const { session } = verification.take();
+      links.cancel();
+      await ctx.runtime.resetIdentity(session);
+      // The devices the notices name are gone with the old identity.
+      for (const n of await notices.list()) await notices.dismiss(n.deviceId);
+      ctx.shell.deps.emit({ type: 'devices' });
+      await ctx.shell.publishStatus();
+      return null;
+    },
+  }),
+
   listDeviceNotices: request({
     input: none,
     unlocked: false,
