@@ -14,6 +14,8 @@
  *    A2 answers: B reads it, and A1 shows it as its own (the sync transcript).
  *  - A1 removes A2 (confirm dialog + passkey): A2 shows the removed screen and
  *    its IndexedDB is empty; B's next message reaches A1 only.
+ *  - A1 resets its identity (confirm dialog + passkey): it is alone on the
+ *    account.
  *  - axe-core on the new screens, light and dark; screenshots of every step of
  *    the link flow in test-results/link-*.png.
  *
@@ -71,6 +73,20 @@ async function audit(page: Page): Promise<string[]> {
   await page.emulateMedia({ colorScheme: 'light' });
   bad.push(...(await danglingIdRefs(page)));
   return bad;
+}
+
+/** The account's device ids, as the worker's `listDevices` answers them (a DeviceView starts with id, name). */
+async function deviceIds(page: Page): Promise<number[]> {
+  const answer = await page.evaluate(
+    () =>
+      new Promise<unknown>((resolve) =>
+        chrome.runtime.sendMessage({ id: 2, type: 'listDevices', timestamp: Date.now() }, resolve),
+      ),
+  );
+  const text = JSON.stringify(answer);
+  const ids = [...text.matchAll(/"id":(\d+),"name":/g)].map((m) => Number(m[1]));
+  if (ids.length === 0) throw new Error(`listDevices answered ${text.slice(0, 200)}`);
+  return ids;
 }
 
 async function openDevices(page: Page): Promise<void> {
@@ -296,6 +312,33 @@ describe('linking a second browser to an account', () => {
     await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
     await openConversation(a1Panel, 'bob');
     await bubble(a1Panel, 'Only the desktop should get this one').waitFor();
+    expect(errorsOf(a1, a1Panel)).toEqual([]);
+  });
+
+  it('A1 resets its identity after the confirm dialog and a passkey verification', async () => {
+    const a1Panel = tab('a1');
+    await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openDevices(a1Panel);
+    const before = await deviceIds(a1Panel);
+    expect(before).toHaveLength(1);
+    await a1Panel.getByRole('button', { name: 'Remove and reset identity' }).click();
+    const dialog = a1Panel.getByRole('dialog', {
+      name: 'Remove all other browsers and reset your identity?',
+    });
+    await dialog.waitFor();
+    await expect
+      .poll(() => dialog.textContent())
+      .toContain('Your contacts will see that your safety number changed');
+    await shot(a1Panel, 'link-11-reset-identity-dialog');
+    expect(await audit(a1Panel)).toEqual([]);
+    await a1Panel.bringToFront();
+    await dialog.getByRole('button', { name: 'Reset identity' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+    // A new device under a new identity: this browser alone, with another id.
+    const after = await deviceIds(a1Panel);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    expect(await a1Panel.locator('.device-list').textContent()).toContain('This browser');
     expect(errorsOf(a1, a1Panel)).toEqual([]);
   });
 });
