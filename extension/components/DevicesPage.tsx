@@ -1,7 +1,8 @@
 /**
  * Settings → Linked devices: the account's devices (name, when added, "this
  * browser"), removing one (RemoveDeviceDialog: confirm + passkey), and
- * linking a new one (LinkApprove). docs/extension.md, "Linked devices".
+ * linking a new one (LinkApprove), and "Remove and reset identity" for a
+ * stolen device (ResetIdentityDialog). docs/extension.md, "Linked devices".
  */
 import { createSignal, For, type JSX, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
@@ -14,6 +15,7 @@ import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { LinkApprove } from './LinkApprove.tsx';
 import { RemoveDeviceDialog } from './RemoveDeviceDialog.tsx';
+import { ResetIdentityDialog } from './ResetIdentityDialog.tsx';
 
 export function deviceLabel(d: { readonly id: number; readonly name: string | null }): string {
   return d.name ?? `Device ${d.id}`;
@@ -27,6 +29,7 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
   });
   const [removing, setRemoving] = createSignal<DeviceView | null>(null);
   const [linking, setLinking] = createSignal(false);
+  const [resetting, setResetting] = createSignal(false);
 
   return (
     <main class="view">
@@ -47,6 +50,14 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
             }}
           />
         )}
+      </Show>
+      <Show when={resetting()}>
+        <ResetIdentityDialog
+          onClose={(reset) => {
+            setResetting(false);
+            if (reset) void devices.reload();
+          }}
+        />
       </Show>
       <div class="scroll">
         <div class="page">
@@ -123,6 +134,21 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
                 onLinked={() => void devices.reload()}
               />
             </Show>
+          </section>
+          <section>
+            <h2 class="section-title">Lost or stolen device</h2>
+            <p class="setting__desc">
+              Removes every other browser and gives your account new keys. Contacts see a
+              safety-number change.
+            </p>
+            <button
+              type="button"
+              class="btn btn--block btn--danger"
+              onClick={() => setResetting(true)}
+            >
+              <Icon name="alert" />
+              Remove and reset identity
+            </button>
           </section>
           <ErrorLine error={devices.error()} />
         </div>

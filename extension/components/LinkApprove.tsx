@@ -14,6 +14,7 @@ import { call } from '../lib/rpc-client.ts';
 import { verifyUser } from '../lib/user-verification.ts';
 import { BusyButton } from './BusyButton.tsx';
 import { Icon } from './Icon.tsx';
+import { Toggle } from './Toggle.tsx';
 
 function CodeForm(props: { onStarted: (s: LinkState) => void; onCancel: () => void }) {
   const [code, setCode] = createSignal('');
@@ -74,12 +75,13 @@ function CodeForm(props: { onStarted: (s: LinkState) => void; onCancel: () => vo
 function Warning(props: { state: LinkState; onDecline: () => void }) {
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
+  const [history, setHistory] = createSignal(true);
   const approve = async () => {
     setBusy(true);
     setError(null);
     try {
       await verifyUser();
-      await call('linkDecide', { approve: true });
+      await call('linkDecide', { approve: true, history: history() });
     } catch (e) {
       setError(describeError(e));
       setBusy(false);
@@ -101,6 +103,13 @@ function Warning(props: { state: LinkState; onDecline: () => void }) {
         “{props.state.deviceName}” will be able to read and send all your messages. You will confirm
         with your passkey.
       </p>
+      <Toggle
+        label="Also send my message history"
+        description="Your conversations so far. Off: it gets your contacts and settings, and only new messages."
+        checked={history()}
+        disabled={busy()}
+        onChange={setHistory}
+      />
       <Show when={error()}>
         <p class="field__error" role="alert">
           {error()}

@@ -40,4 +40,11 @@ describe('linkLine', () => {
       linkLine({ role: 'existing', phase: 'done', strikes: 0, deviceName: 'Laptop' }).text,
     ).toBe('Done: Laptop is linked.');
   });
+
+  it('shows how much history is in on the new browser', () => {
+    expect(linkLine({ role: 'new', phase: 'history', strikes: 0 }).text).toBe('Receiving history…');
+    expect(linkLine({ role: 'new', phase: 'history', strikes: 0, historyPercent: 42 }).text).toBe(
+      'Receiving history… 42 %',
+    );
+  });
 });

@@ -60,6 +60,14 @@ export function linkLine(state: LinkState): LinkLine {
       return { text: 'Approved. Sending the account to the new browser…', failed: false };
     case 'registering':
       return { text: 'Approved. Adding this browser to your account…', failed: false };
+    case 'history':
+      return {
+        text:
+          state.historyPercent === undefined
+            ? 'Receiving history…'
+            : `Receiving history… ${state.historyPercent} %`,
+        failed: false,
+      };
     case 'done':
       return {
         text:

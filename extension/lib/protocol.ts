@@ -370,6 +370,7 @@ export interface LinkState {
     | 'confirm'
     | 'sending'
     | 'registering'
+    | 'history'
     | 'done'
     | 'failed';
   /** New side: the code to show, `LLLL-SSSS-SSSS`, and when it dies. */
@@ -382,6 +383,11 @@ export interface LinkState {
   readonly deviceId?: number;
   /** Path B only: the 6-digit check code to type into the new device. */
   readonly checkCode?: string;
+  /**
+   * New side, phase `history`: how much of the history archive is in, 0–100
+   * (undefined until its size is known).
+   */
+  readonly historyPercent?: number;
   /** Done, new side: the account's handle. */
   readonly handle?: string;
   /** Failed: the error code and, for LINK_FAILED, its reason (strikes, expired, declined, …). */

@@ -151,6 +151,7 @@ function wireDevices(parts: {
   const verification = new UserVerification(now);
   const links = new LinkJobs({
     fetch: platform.fetch,
+    blobFetch: (url, init) => fetch(url, init),
     timers: platform.timers,
     now,
     random: systemRandom,

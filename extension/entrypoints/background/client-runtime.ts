@@ -25,7 +25,7 @@ import type { DeviceAddress, ParleyClient } from '../../../shared/client/client.
 import type { LinkPayload } from '../../../shared/client/linking/link-payload.ts';
 import { registerLinkedDevice } from '../../../shared/client/linking/register-linked-device.ts';
 import type { AccountInfo } from '../../../shared/client/views.ts';
-import type { RegistrationResponse } from '../../../shared/wire/rest-auth.ts';
+import type { RegistrationResponse, SessionResponse } from '../../../shared/wire/rest-auth.ts';
 import type {
   RegistrationCredentialJson,
   RegistrationStart,
@@ -248,6 +248,18 @@ export class ClientRuntime {
   async joinLinked(payload: LinkPayload, deviceName: string): Promise<AccountInfo> {
     await this.#useSettings();
     const info = await registerLinkedDevice(this.#client, payload, { deviceName });
+    const address = this.#client.deviceAddress();
+    if (address !== undefined) await this.#addresses.save(address);
+    return info;
+  }
+
+  /**
+   * "Remove and reset identity" (docs/client.md, "Identity changes"): a new
+   * account identity with this browser its only device; the new device
+   * address is what a locked worker start connects with.
+   */
+  async resetIdentity(session: SessionResponse): Promise<AccountInfo> {
+    const info = await this.#client.resetIdentity({ session });
     const address = this.#client.deviceAddress();
     if (address !== undefined) await this.#addresses.save(address);
     return info;

@@ -8,13 +8,24 @@
  *
  * The existing side's `approve` resolves only through `decide(true)`, and that
  * needs a fresh user verification (user-verification.ts); the session token
- * that verification produced is the one handed to the new device.
+ * that verification produced is the one handed to the new device. The same
+ * answer says whether the message history goes along (docs/protocol.md,
+ * "History transfer").
+ *
+ * The new side imports the history before its client starts and drains the
+ * queue: `start` runs only once the core's flow is over (Signal's order; the
+ * core skips what arrives twice).
  *
  * Runs in: the service worker and Node (tests).
  */
 
+import type { FetchLike as BlobFetch } from '../../../shared/attachments/relay-http.ts';
 import type { FetchLike, Timers } from '../../../shared/client/deps.ts';
 import { approveLink } from '../../../shared/client/linking/existing-device.ts';
+import {
+  historyReceiverFor,
+  historySenderFor,
+} from '../../../shared/client/linking/history-bindings.ts';
 import type { LinkPayload } from '../../../shared/client/linking/link-payload.ts';
 import { linkAsNewDevice } from '../../../shared/client/linking/new-device.ts';
 import type { ParleyClient } from '../../../shared/client/parley-client.ts';
@@ -29,6 +40,8 @@ import type { UserVerification } from './user-verification.ts';
 
 export interface LinkJobDeps {
   readonly fetch: FetchLike;
+  /** Uploads and downloads of the history archive (the relay's blob URLs). */
+  readonly blobFetch: BlobFetch;
   readonly timers: Timers;
   readonly now: () => number;
   readonly random: Random;
@@ -46,6 +59,14 @@ interface Running {
   cancelled: boolean;
   decide: ((approve: boolean) => void) | undefined;
   session: SessionResponse | undefined;
+  /** Existing side: send the message history too (the approval screen's toggle). */
+  history: boolean;
+}
+
+/** Blob bytes in, as the percentage the new browser shows. */
+function percentOf(done: number | undefined, total: number | undefined): number | undefined {
+  if (done === undefined || total === undefined || total <= 0) return undefined;
+  return Math.min(100, Math.floor((done * 100) / total));
 }
 
 export class LinkJobs {
@@ -82,9 +103,23 @@ export class LinkJobs {
     });
   }
 
+  /** Blob requests that fail once the job was cancelled, as the relay's do. */
+  #blobFetch(job: Running): BlobFetch {
+    const base = this.#d.blobFetch;
+    return (url, init) =>
+      job.cancelled
+        ? Promise.reject(extError(ExtErrorCode.LINK_NOT_RUNNING, 'Linking was cancelled'))
+        : base(url, init);
+  }
+
   #begin(state: LinkState): Running {
     if (this.#running !== undefined) this.cancel();
-    const job: Running = { cancelled: false, decide: undefined, session: undefined };
+    const job: Running = {
+      cancelled: false,
+      decide: undefined,
+      session: undefined,
+      history: true,
+    };
     this.#running = job;
     this.#state = state;
     this.#d.changed();
@@ -112,14 +147,20 @@ export class LinkJobs {
     );
   }
 
-  /** The new browser: open a rendezvous, show the code, register when the payload comes. */
+  /**
+   * The new browser: open a rendezvous, show the code, register when the
+   * payload comes, import the history, and only then `start` the client
+   * (also when the history failed: the account is registered by then).
+   */
   startNew(input: {
     readonly relayUrl: string;
     readonly deviceName: string;
     readonly register: (payload: LinkPayload) => Promise<AccountInfo>;
+    readonly start: () => Promise<void>;
   }): LinkState {
     const job = this.#begin({ role: 'new', phase: 'starting', strikes: 0 });
-    const run = linkAsNewDevice({
+    let registered = false;
+    const linked = linkAsNewDevice({
       api: this.#api(input.relayUrl, job),
       random: this.#d.random,
       timers: this.#d.timers,
@@ -139,9 +180,30 @@ export class LinkJobs {
       onStrike: (strikes) => this.#set({ strikes }, job),
       register: async (payload) => {
         this.#set({ phase: 'registering' }, job);
-        return input.register(payload);
+        const info = await input.register(payload);
+        registered = true;
+        return info;
       },
-    }).then((info) => ({ handle: info.handle }));
+      historyReceiver: historyReceiverFor(this.#d.client, this.#blobFetch(job)),
+      onProgress: (p) => {
+        if (p.phase !== 'history') return;
+        const percent = percentOf(p.doneBytes, p.totalBytes);
+        this.#set(
+          { phase: 'history', ...(percent === undefined ? {} : { historyPercent: percent }) },
+          job,
+        );
+      },
+    });
+    const run = linked.then(
+      async (info) => {
+        await input.start();
+        return { handle: info.handle };
+      },
+      async (error: unknown) => {
+        if (registered) await input.start();
+        throw error;
+      },
+    );
     this.#finish(job, run);
     return this.#state;
   }
@@ -173,6 +235,11 @@ export class LinkJobs {
       identity: () => client.exportIdentity(),
       ensureListed: () => client.signedDeviceList.ensureSelfListed(),
       settings: () => client.getSettings(),
+      // Read once approved: the approval screen's toggle comes with `decide`.
+      get history() {
+        return job.history;
+      },
+      historySender: historySenderFor(client, this.#blobFetch(job)),
     }).then((linked) => ({ deviceName: linked.deviceName, deviceId: linked.deviceId }));
     this.#finish(job, run);
     return this.#state;
@@ -180,13 +247,15 @@ export class LinkJobs {
 
   /**
    * The person's answer on the warning screen. Approving takes a fresh user
-   * verification (USER_VERIFICATION_REQUIRED otherwise: the flow keeps waiting).
+   * verification (USER_VERIFICATION_REQUIRED otherwise: the flow keeps waiting);
+   * `history` false sends the account without the messages.
    */
-  decide(approve: boolean): LinkState {
+  decide(approve: boolean, history = true): LinkState {
     const job = this.#running;
     if (job?.decide === undefined || this.#state.phase !== 'confirm')
       throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'No link is waiting for approval');
     if (approve) job.session = this.#d.verification.take().session;
+    job.history = history;
     const decide = job.decide;
     job.decide = undefined;
     this.#set(

@@ -22,11 +22,14 @@ import { AccountStore, DeviceAddressStore } from './account.ts';
 import { ALARM_AUTO_LOCK, AutoLock } from './alarms.ts';
 import { ChatViews } from './chat-views.ts';
 import { ClientRuntime } from './client-runtime.ts';
+import { DeviceNotices } from './device-notices.ts';
+import { LinkJobs } from './link-jobs.ts';
 import { INBOX_PUBLIC_META, LockedInbox } from './locked-inbox.ts';
 import type { RequestContext } from './requests/row.ts';
 import { type RequestOf, type RequestType, type ResponseOf, runRequest } from './requests/table.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
+import { UserVerification } from './user-verification.ts';
 import { Vault, vaultHeadersIn } from './vault.ts';
 
 /** The shell and the request table on a fake client core. */
@@ -110,6 +113,7 @@ function setup(clientOverrides: Partial<ParleyClient> = {}) {
     runRequest(ctx, type, input as never);
   return {
     shell,
+    ctx,
     call,
     meta,
     alarms,
@@ -299,5 +303,74 @@ describe('ParleyShell', () => {
       (await errorOf(() => call('sendText', { conversationId: 'u:blocked', text: 'hi' }))).code,
     ).toBe('CONTACT_BLOCKED');
     expect(sent).toEqual(['hi', 'hi']);
+  });
+});
+
+describe('resetIdentity (Settings → Linked devices → Remove and reset identity)', () => {
+  const session = { user: 'u_new', handle: 'alice', token: 'fresh-login', expiresAt: 9e12 };
+  const address = { relayUrl: 'https://relay.test', userId: 'u_new', deviceId: 7 };
+
+  function withDevices() {
+    const resets: string[] = [];
+    let reset = false;
+    const env = setup({
+      resetIdentity: async (input) => {
+        resets.push(input.session.token);
+        reset = true;
+        return { userId: 'u_new', handle: 'alice', deviceId: 7, relayUrl: address.relayUrl };
+      },
+      deviceAddress: () => (reset ? address : undefined),
+    });
+    const clock = env.clock;
+    const verification = new UserVerification(clock.now);
+    const notices = new DeviceNotices(env.meta);
+    const links = new LinkJobs({
+      fetch: async () => {
+        throw new Error('no network in this test');
+      },
+      blobFetch: async () => {
+        throw new Error('no network in this test');
+      },
+      timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: () => {} },
+      now: clock.now,
+      random: systemRandom,
+      client: env.ctx.client,
+      verification,
+      changed: () => {},
+    });
+    const ctx: RequestContext = { ...env.ctx, devices: { links, verification, notices } };
+    /** A passkey login the relay accepted (the fake login answers once the assertion came). */
+    const verify = async () => {
+      const options = verification.begin(async (authenticator) => {
+        await authenticator.getAssertion({ challenge: 'c' } as never);
+        return session;
+      });
+      await options;
+      await verification.finish({} as never);
+    };
+    return { ...env, ctx, notices, resets, verify };
+  }
+
+  it('needs a fresh passkey verification and resets nothing without one', async () => {
+    const { ctx, call, resets } = withDevices();
+    await call('createVault', prf());
+    const e = await runRequest(ctx, 'resetIdentity', {} as never).catch((x: unknown) => x);
+    expect((e as ParleyError).code).toBe('USER_VERIFICATION_REQUIRED');
+    expect(resets).toEqual([]);
+  });
+
+  it('resets with the verified session, keeps the new address, clears the notices, tells pages', async () => {
+    const { ctx, call, resets, verify, notices, meta, events } = withDevices();
+    await call('createVault', prf());
+    await notices.add([{ deviceId: 3, name: 'Stolen laptop', at: 1 }]);
+    await verify();
+    expect(await runRequest(ctx, 'resetIdentity', {} as never)).toBeNull();
+    expect(resets).toEqual(['fresh-login']);
+    expect(await new DeviceAddressStore(meta).load()).toEqual(address);
+    expect(await notices.list()).toEqual([]);
+    expect(events).toContainEqual({ type: 'devices' });
+    // The proof was used up: a second reset needs another verification.
+    const again = await runRequest(ctx, 'resetIdentity', {} as never).catch((x: unknown) => x);
+    expect((again as ParleyError).code).toBe('USER_VERIFICATION_REQUIRED');
   });
 });

@@ -178,6 +178,8 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
   });
   onCleanup(stop);
   const line = () => linkLine(state());
+  /** Until approved (or failed), the code is what this screen is about. */
+  const showsCode = () => state().phase === 'starting' || state().phase === 'waiting';
   const copy = () => {
     const code = state().code;
     if (code === undefined) return;
@@ -193,30 +195,35 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
     <div class="onb__form">
       <div>
         <h2 tabindex="-1" data-view-heading>
-          Type this code on your other browser
+          {showsCode() ? 'Type this code on your other browser' : 'Linking this browser'}
         </h2>
-        <p class="onb__lead">
-          On your other browser: <strong>Settings → Linked devices → Link a new device</strong>,
-          then type the code below.
-        </p>
+        <Show when={showsCode()}>
+          <p class="onb__lead">
+            On your other browser: <strong>Settings → Linked devices → Link a new device</strong>,
+            then type the code below.
+          </p>
+        </Show>
       </div>
-      <Show
-        when={state().code}
-        fallback={<p class="link-code link-code--pending">Getting a code…</p>}
-      >
-        {(code) => (
-          <div class="link-code-box">
-            <p class="link-code">
-              <span aria-hidden="true">{code()}</span>
-              {/* Read out character by character, not as words. */}
-              <span class="sr-only">Link code: {code().split('').join(' ')}</span>
-            </p>
-            <button type="button" class="btn" onClick={copy}>
-              <Icon name={copied() ? 'check' : 'file'} />
-              {copied() ? 'Copied' : 'Copy code'}
-            </button>
-          </div>
-        )}
+      {/* Once approved the code is used up: only the status line stays. */}
+      <Show when={showsCode()}>
+        <Show
+          when={state().code}
+          fallback={<p class="link-code link-code--pending">Getting a code…</p>}
+        >
+          {(code) => (
+            <div class="link-code-box">
+              <p class="link-code">
+                <span aria-hidden="true">{code()}</span>
+                {/* Read out character by character, not as words. */}
+                <span class="sr-only">Link code: {code().split('').join(' ')}</span>
+              </p>
+              <button type="button" class="btn" onClick={copy}>
+                <Icon name={copied() ? 'check' : 'file'} />
+                {copied() ? 'Copied' : 'Copy code'}
+              </button>
+            </div>
+          )}
+        </Show>
       </Show>
       <p class="link-status" role="status" data-phase={state().phase}>
         <Show when={line().failed} fallback={<span class="spinner" aria-hidden="true" />}>

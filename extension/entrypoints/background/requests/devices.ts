@@ -50,9 +50,12 @@ export const deviceRequests = {
             relayUrl: info.relayUrl,
             registered: true,
           });
+          return info;
+        },
+        // After the history is in: the client drains the queue only now.
+        start: async () => {
           await runtime.resume();
           await shell.publishStatus();
-          return info;
         },
       });
     },
@@ -82,11 +85,15 @@ export const deviceRequests = {
     },
   }),
 
-  /** The warning screen's answer; approving takes a fresh user verification first. */
+  /**
+   * The warning screen's answer; approving takes a fresh user verification
+   * first. `history` (default true): send the message history too.
+   */
   linkDecide: request({
-    input: v.strictObject({ approve: v.boolean() }),
+    input: v.strictObject({ approve: v.boolean(), history: v.optional(v.boolean()) }),
     unlocked: true,
-    run: async (ctx, { approve }): Promise<LinkState> => services(ctx).links.decide(approve),
+    run: async (ctx, { approve, history }): Promise<LinkState> =>
+      services(ctx).links.decide(approve, history ?? true),
   }),
 
   /** Starts a passkey login; the page runs the ceremony with these options (UV required). */
@@ -142,6 +149,27 @@ export const deviceRequests = {
       await ctx.client.signedDeviceList.remove(input.deviceId);
       await services(ctx).notices.dismiss(input.deviceId);
       ctx.shell.deps.emit({ type: 'devices' });
+      return null;
+    },
+  }),
+
+  /**
+   * "Remove and reset identity", for a stolen device: a new account identity
+   * with this browser alone; the relay revokes every other device. Needs a
+   * fresh verification (its passkey login session is what the relay demands).
+   */
+  resetIdentity: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<null> => {
+      const { links, verification, notices } = services(ctx);
+      const { session } = verification.take();
+      links.cancel();
+      await ctx.runtime.resetIdentity(session);
+      // The devices the notices name are gone with the old identity.
+      for (const n of await notices.list()) await notices.dismiss(n.deviceId);
+      ctx.shell.deps.emit({ type: 'devices' });
+      await ctx.shell.publishStatus();
       return null;
     },
   }),

@@ -71,9 +71,10 @@ describe('the request table', () => {
       'finishUserVerification',
       'listDevices',
       'removeDevice',
+      'resetIdentity',
       'renameThisDevice',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(55);
+    expect(REQUEST_TYPES).toHaveLength(56);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
