@@ -56,9 +56,15 @@ function tab(name: string): Page {
   return page;
 }
 
+/**
+ * Three browsers share two cores with whatever other spec runs beside this one: a passkey
+ * registration once took over 20 s in CI, so each step here may take up to 3 × WAIT_MS.
+ */
+const STEP_MS = 3 * WAIT_MS;
+
 async function launch(): Promise<ParleyBrowser> {
   const browser = await launchBrowser();
-  browser.context.setDefaultTimeout(WAIT_MS);
+  browser.context.setDefaultTimeout(STEP_MS);
   return browser;
 }
 
@@ -105,7 +111,7 @@ afterAll(async () => {
   await relay?.dispose();
 });
 
-describe('linking a second browser to an account', () => {
+describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, () => {
   it('A1 and B register', async () => {
     tabs.a1 = await onboard(a1, relay.url, 'alice');
     tabs.b = await onboard(b, relay.url, 'bob');
