@@ -64,6 +64,29 @@ describe('device registration', () => {
     expect(seen.devices[0]?.name).toBeUndefined();
   });
 
+  it('tells an account when its devices last connected, and no one else', async () => {
+    const alice = await accountWithDevice(t.http, 'alice');
+    const path = `/v1/users/${alice.account.userId}/devices`;
+    const before = await expectJson<{ devices: { lastSeenAt?: number }[] }>(
+      await deviceRequest(t.http, alice, 'GET', path),
+      200,
+    );
+    expect(before.devices[0]?.lastSeenAt).toBeUndefined();
+    // What a socket connection records (DeviceService.touch).
+    expect(await t.relay.devices.touch(alice.account.userId, alice.deviceId)).toBe(true);
+    const own = await expectJson<{ devices: { lastSeenAt?: number }[] }>(
+      await deviceRequest(t.http, alice, 'GET', path),
+      200,
+    );
+    expect(own.devices[0]?.lastSeenAt).toBeGreaterThan(Date.now() - 60_000);
+    const bob = await accountWithDevice(t.http, 'bob');
+    const seen = await expectJson<{ devices: { lastSeenAt?: number }[] }>(
+      await deviceRequest(t.http, bob, 'GET', path),
+      200,
+    );
+    expect(seen.devices[0]?.lastSeenAt).toBeUndefined();
+  });
+
   type Body = Record<string, Record<string, unknown>>;
   const tamperings: [string, (body: Body) => void, string][] = [
     [

@@ -132,13 +132,15 @@ function identityOf(account: AccountRow): IdentityKey | undefined {
   };
 }
 
-function deviceInfo(row: DeviceRow, withName: boolean): DeviceInfo {
+/** Name and last connection are the account's own business: only its devices see them. */
+function deviceInfo(row: DeviceRow, own: boolean): DeviceInfo {
   return {
     id: row.deviceId,
     key: bytes(row.deviceKey),
     certificate: bytes(row.certificate),
     createdAt: row.certificateCreatedAt,
-    ...(withName && row.name !== null ? { name: row.name } : {}),
+    ...(own && row.name !== null ? { name: row.name } : {}),
+    ...(own && row.lastSeenAt !== null ? { lastSeenAt: row.lastSeenAt } : {}),
   };
 }
 

@@ -79,6 +79,7 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
                         </Show>
                       </div>
                       <div class="setting__desc">Added {fullDateTime(d.addedAt)}</div>
+                      <div class="setting__desc">{lastActive(d)}</div>
                     </div>
                     <Show when={d.current}>
                       <button
@@ -155,4 +156,10 @@ export function DevicesPage(props: { state: ParleyState; onBack: () => void }): 
       </div>
     </main>
   );
+}
+
+/** "Active now" for this browser; otherwise when the device last connected to the relay. */
+function lastActive(d: DeviceView): string {
+  if (d.current) return 'Active now';
+  return d.lastSeenAt === null ? 'Not connected yet' : `Last active ${fullDateTime(d.lastSeenAt)}`;
 }

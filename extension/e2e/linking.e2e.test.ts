@@ -95,6 +95,17 @@ async function deviceIds(page: Page): Promise<number[]> {
   return ids;
 }
 
+/** Each device's `lastSeenAt` as the worker's `listDevices` answers it. */
+async function lastSeen(page: Page): Promise<unknown[]> {
+  const answer = (await page.evaluate(
+    () =>
+      new Promise<unknown>((resolve) =>
+        chrome.runtime.sendMessage({ id: 3, type: 'listDevices', timestamp: Date.now() }, resolve),
+      ),
+  )) as { res?: { value?: { lastSeenAt?: unknown }[] } };
+  return (answer.res?.value ?? [undefined]).map((d) => d?.lastSeenAt);
+}
+
 async function openDevices(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Linked devices' }).click();
@@ -231,6 +242,14 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     expect(lines.some((l) => /^Receiving history…( \d{1,3} %)?$/.test(l))).toBe(true);
     const devices = panel.getByRole('list').filter({ hasText: 'This browser' });
     await eventually(() => devices.textContent()).toContain(A2_NAME);
+    // The linked browser has connected: the relay tells this account when, and the page says so.
+    await eventually(async () => (await lastSeen(panel)).every((t) => typeof t === 'number')).toBe(
+      true,
+    );
+    await panel.reload();
+    await openDevices(panel);
+    await eventually(() => devices.textContent()).toContain('Active now');
+    await eventually(() => devices.textContent()).toContain('Last active');
     await shot(panel, 'link-7-existing-device-list');
     // The device-list sync tells A1 too, not only the account's other browsers.
     const linkedNotice = panel.getByRole('alert', { name: 'New device linked' });

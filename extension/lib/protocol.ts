@@ -399,6 +399,8 @@ export interface DeviceView {
   readonly id: number;
   readonly name: string | null;
   readonly addedAt: number;
+  /** When it last connected to the relay (null: not known). */
+  readonly lastSeenAt: number | null;
   readonly current: boolean;
 }
 

@@ -61,6 +61,8 @@ export const DeviceInfoSchema = v.strictObject({
   createdAt: TimestampSchema,
   /** Shown only to the device's own account. */
   name: v.exactOptional(DeviceNameSchema),
+  /** When the device last connected; shown only to its own account. */
+  lastSeenAt: v.exactOptional(TimestampSchema),
 });
 
 /**

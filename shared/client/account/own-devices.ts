@@ -11,6 +11,8 @@ export interface OwnDeviceView {
   readonly id: number;
   readonly name: string | null;
   readonly createdAt: number;
+  /** When it last connected to the relay (null: never, or before the relay kept it). */
+  readonly lastSeenAt: number | null;
   /** This device. */
   readonly current: boolean;
 }
@@ -26,6 +28,7 @@ export async function listOwnDevices(
       id: d.id,
       name: d.name ?? null,
       createdAt: d.createdAt,
+      lastSeenAt: d.lastSeenAt ?? null,
       current: d.id === self,
     }))
     .sort((a, b) => a.createdAt - b.createdAt);

@@ -122,6 +122,7 @@ export const deviceRequests = {
         id: d.id,
         name: d.name,
         addedAt: d.createdAt,
+        lastSeenAt: d.lastSeenAt,
         current: d.current,
       })),
   }),
