@@ -11,8 +11,7 @@
  * runs the real archive (threat L6, "no history").
  */
 import { createClient as createDbClient } from '@libsql/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../attachments/relay-http.ts';
 import { concat, equalBytes } from '../bytes.ts';
 import { systemRandom } from '../crypto/random.ts';
@@ -38,31 +37,17 @@ import {
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
-  registerUser,
   TEST_ORIGIN,
   type TestUser,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-afterAll(async () => {
-  for (const c of running) await c.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess();
 
 /** Chunk requests of the blob (shared/attachments/relay-http.ts takes a plain fetch). */
 const blobFetch: FetchLike = (url, init) => fetch(url, init);
 
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 const anonymousApi = () =>
   new RelayApi({
@@ -77,7 +62,7 @@ const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now()
 
 /** Reads and writes the relay's database file (WAL mode: a second connection is safe). */
 async function sql(statement: string, args: (string | number | Uint8Array)[] = []) {
-  const db = createDbClient({ url: `file:${relay.dbPath}`, intMode: 'number' });
+  const db = createDbClient({ url: `file:${relay.process.dbPath}`, intMode: 'number' });
   try {
     return (await db.execute({ sql: statement, args })).rows;
   } finally {
@@ -167,7 +152,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(2_500_000); // three relay chunks
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     const progress: NewDeviceProgress[] = [];
     const n = newSide(client, {
@@ -210,15 +195,15 @@ describe('history transfer while linking (real relay)', () => {
       totalBytes: archive.body.length,
     });
     // ACKed: a second GET is 404, the rows are gone, and the rendezvous too.
-    expect((await relay.http(`/v1/attachments/${offeredId}/chunks/0`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/attachments/${offeredId}/chunks/0`)).status).toBe(404);
     expect(await transferBlobs()).toBe(0);
-    expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
   });
 
   it('without a history sender, nothing is uploaded and the new device is told so', async () => {
     const alice = await user('alice');
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     const n = newSide(client, { historyReceiver: receiver(client, imported) });
     const { code } = await n.invitation;
@@ -235,7 +220,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(5000);
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     let tampered = false;
     // The relay as adversary: flips one byte of the stored chunk before the new device reads it.
@@ -275,7 +260,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(2_200_000);
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     let kept: HistoryArchiveOffer | undefined;
     let cut = false;
@@ -314,6 +299,6 @@ describe('history transfer while linking (real relay)', () => {
     expect(resumed.records).toBe(7);
     expect(equalBytes(imported.bytes ?? new Uint8Array(), archive.body)).toBe(true);
     expect(kept).toBeUndefined();
-    expect((await relay.http(`/v1/attachments/${id}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/attachments/${id}`)).status).toBe(404);
   });
 });

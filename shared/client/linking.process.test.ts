@@ -8,8 +8,7 @@
  * Afterwards the relay's database holds no identity key or session token.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import type { ParleyClient } from './client.ts';
@@ -26,31 +25,17 @@ import {
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
-  registerUser,
   TEST_ORIGIN,
   type TestUser,
   textsOf,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess();
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-afterAll(async () => {
-  for (const c of running) await c.stop();
-  await relay.dispose();
-});
-
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 const anonymousApi = () =>
   new RelayApi({
@@ -120,7 +105,7 @@ describe('linking a device (real relay)', () => {
     const bob = await user('bob');
     await alice.client.updateSettings({ typingIndicators: false });
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const n = newSide(client);
     const { code, expiresAt } = await n.invitation;
     expect(code).toMatch(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
@@ -140,7 +125,7 @@ describe('linking a device (real relay)', () => {
     expect(approved.deviceId).toBe(info.deviceId);
     expect(client.getSettings().typingIndicators).toBe(false);
     // The rendezvous is gone once linking finished.
-    expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
 
     await client.start();
     const chat = await bob.client.startConversation(alice.handle);
@@ -155,7 +140,7 @@ describe('linking a device (real relay)', () => {
 
     // Nothing secret crossed the relay in the clear.
     const identity = await alice.client.exportIdentity();
-    const files = [relay.dbPath, `${relay.dbPath}-wal`]
+    const files = [relay.process.dbPath, `${relay.process.dbPath}-wal`]
       .filter((p) => existsSync(p))
       .map((p) => readFileSync(p));
     for (const bytes of files) expect(bytes.indexOf(Buffer.from(identity.sigPrivate))).toBe(-1);
@@ -197,7 +182,7 @@ describe('linking a device (real relay)', () => {
   it('links by link string and check code (path B)', async () => {
     const alice = await user('alice');
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     let shownCode: (c: string) => void = () => {};
     const checkCode = new Promise<string>((r) => {
       shownCode = r;
