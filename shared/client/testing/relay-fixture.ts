@@ -78,6 +78,7 @@ export function useRelayProcess(options: RelayFixtureOptions = {}): RelayFixture
       const client = createClient(deps);
       const info = await client.joinAccount({ relayUrl: started().url, session, identity });
       await client.start();
+      // Peers address a device once the account's signed list names it (docs/protocol.md, "Device list").
       await client.signedDeviceList.ensureSelfListed();
       running.push(client);
       return {
