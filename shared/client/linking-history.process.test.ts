@@ -25,21 +25,9 @@ import {
   type HistorySender,
   receiveHistory,
 } from './linking/history-transfer.ts';
-import {
-  type LinkInvitation,
-  linkAsNewDevice,
-  type NewDeviceLinkOptions,
-  type NewDeviceProgress,
-} from './linking/new-device.ts';
-import { registerLinkedDevice } from './linking/register-linked-device.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  TEST_ORIGIN,
-  type TestUser,
-} from './testing/harness.ts';
+import type { NewDeviceLinkOptions, NewDeviceProgress } from './linking/new-device.ts';
+import { nodeClientDeps, type TestUser } from './testing/harness.ts';
+import { existingLinkSide, linkTiming, newLinkSide } from './testing/link-sides.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
 const relay = useRelayProcess();
@@ -49,16 +37,7 @@ const blobFetch: FetchLike = (url, init) => fetch(url, init);
 
 const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-const anonymousApi = () =>
-  new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-
-const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
+const common = linkTiming;
 
 /** Reads and writes the relay's database file (WAL mode: a second connection is safe). */
 async function sql(statement: string, args: (string | number | Uint8Array)[] = []) {
@@ -108,39 +87,14 @@ function receiver(client: ParleyClient, imported: Imported, fetch = blobFetch): 
   };
 }
 
-function newSide(client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) {
-  let shown: (i: LinkInvitation) => void = () => {};
-  const invitation = new Promise<LinkInvitation>((r) => {
-    shown = r;
-  });
-  const done = linkAsNewDevice({
-    ...common,
-    api: anonymousApi(),
-    deviceName: 'history test device',
-    onInvitation: (i) => shown(i),
-    register: (payload) => registerLinkedDevice(client, payload, { deviceName: 'linked' }),
-    ...overrides,
-  });
-  return { invitation, done };
-}
+const newSide = (client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) =>
+  newLinkSide(relay.url, client, 'history test device', overrides);
 
-function existingSide(
+const existingSide = (
   owner: TestUser,
   code: string,
   overrides: Partial<ExistingDeviceLinkOptions> = {},
-): ExistingDeviceLinkOptions {
-  return {
-    ...common,
-    api: anonymousApi(),
-    code,
-    approve: async () => true,
-    session: () => owner.client.login(owner.authenticator),
-    identity: () => owner.client.exportIdentity(),
-    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
-    settings: () => owner.client.getSettings(),
-    ...overrides,
-  };
-}
+): ExistingDeviceLinkOptions => existingLinkSide(relay.url, owner, code, overrides);
 
 async function transferBlobs(): Promise<number> {
   const rows = await sql("SELECT COUNT(*) AS n FROM attachments WHERE purpose = 'transfer'");

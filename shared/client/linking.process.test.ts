@@ -9,84 +9,27 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import { approveLink, type ExistingDeviceLinkOptions } from './linking/existing-device.ts';
-import {
-  type LinkInvitation,
-  linkAsNewDevice,
-  type NewDeviceLinkOptions,
-} from './linking/new-device.ts';
-import { registerLinkedDevice } from './linking/register-linked-device.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  TEST_ORIGIN,
-  type TestUser,
-  textsOf,
-  uniqueText,
-  waitFor,
-} from './testing/harness.ts';
+import type { NewDeviceLinkOptions } from './linking/new-device.ts';
+import { nodeClientDeps, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { existingLinkSide, newLinkSide } from './testing/link-sides.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
 const relay = useRelayProcess();
 
 const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-const anonymousApi = () =>
-  new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
+const newSide = (client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) =>
+  newLinkSide(relay.url, client, 'headless test device', overrides);
 
-const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
-
-function newSide(
-  client: ParleyClient,
-  overrides: Partial<NewDeviceLinkOptions> = {},
-): {
-  invitation: Promise<LinkInvitation>;
-  done: Promise<Awaited<ReturnType<typeof linkAsNewDevice>>>;
-} {
-  let shown: (i: LinkInvitation) => void = () => {};
-  const invitation = new Promise<LinkInvitation>((r) => {
-    shown = r;
-  });
-  const done = linkAsNewDevice({
-    ...common,
-    api: anonymousApi(),
-    deviceName: 'headless test device',
-    onInvitation: (i) => shown(i),
-    register: (payload) => registerLinkedDevice(client, payload, { deviceName: 'linked' }),
-    ...overrides,
-  });
-  return { invitation, done };
-}
-
-function existingSide(
+const existingSide = (
   owner: TestUser,
   code: string,
   overrides: Partial<ExistingDeviceLinkOptions> = {},
-): ExistingDeviceLinkOptions {
-  return {
-    ...common,
-    api: anonymousApi(),
-    code,
-    approve: async () => true,
-    session: () => owner.client.login(owner.authenticator),
-    identity: () => owner.client.exportIdentity(),
-    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
-    settings: () => owner.client.getSettings(),
-    ...overrides,
-  };
-}
+): ExistingDeviceLinkOptions => existingLinkSide(relay.url, owner, code, overrides);
 
 async function linkFailure(promise: Promise<unknown>): Promise<string | undefined> {
   try {
