@@ -17,10 +17,16 @@ import { decodeCbor } from '../wire/cbor.ts';
 import { TIMER_OPTIONS_MS } from '../wire/limits.ts';
 import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './archive/identity-escrow.ts';
 import { decodeRecordFrame } from './archive/snapshot-frames.ts';
-import type { ParleyClient } from './client.ts';
 import { Keys } from './store/storage-keys.ts';
 import type { RecordStore } from './store/store.ts';
-import { messagesOf, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import {
+  messagesOf,
+  seenText,
+  settle,
+  type TestUser,
+  textsOf,
+  uniqueText,
+} from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
 const relay = useRelayProcess({ handleSuffix: 'ar' });
@@ -29,17 +35,7 @@ const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 const linkDevice = (owner: TestUser): Promise<TestUser> => relay.linkDevice(owner);
 
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
-}
-
-async function seen(client: ParleyClient, conversationId: string, text: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (await textsOf(client, conversationId).catch((): string[] => [])).includes(text) || undefined,
-    `"${text}"`,
-  );
-}
+const seen = seenText;
 
 /** The key → record map of an archive's plaintext frames. */
 async function recordsIn(archive: Uint8Array, root: Uint8Array, signing: Uint8Array) {

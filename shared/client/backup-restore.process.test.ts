@@ -16,18 +16,19 @@ import type { FetchLike } from './backup/backup-relay.ts';
 import { createBackups } from './backup/backups.ts';
 import { clientArchiveAccess } from './backup/client-archive-access.ts';
 import { restoreIntoNewDevice } from './backup/restore-new-device.ts';
-import { createClient, type ParleyClient } from './client.ts';
+import { createClient } from './client.ts';
 import { RelayApi } from './relay/relay-api.ts';
 import {
   messagesOf,
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
+  seenText,
+  settle,
   TEST_ORIGIN,
   type TestUser,
   textsOf,
   uniqueText,
-  waitFor,
 } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
@@ -38,17 +39,7 @@ const relay = useRelayProcess({ handleSuffix: 'rs' });
 
 const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
-}
-
-async function seen(client: ParleyClient, conversationId: string, text: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (await textsOf(client, conversationId).catch((): string[] => [])).includes(text) || undefined,
-    `"${text}"`,
-  );
-}
+const seen = seenText;
 
 const RK = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MessageView, ParleyClient } from './client.ts';
-import { messagesOf, type TestUser, uniqueText, waitFor } from './testing/harness.ts';
+import { messagesOf, settle, type TestUser, uniqueText, waitFor } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
 const relay = useRelayProcess({ handleSuffix: 'h' });
@@ -35,11 +35,6 @@ async function until(
     const m = await message(client, conversationId, text);
     return check(m) ? m : undefined;
   }, what);
-}
-
-/** Lets every client finish what it is doing (frames in flight land). */
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
 }
 
 describe('receipts held back until a request is accepted', () => {
