@@ -7,8 +7,7 @@
  * identity private key bytes are ever in an archive's plaintext; a backup
  * carries the identity by design, in its escrow frame only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { openArchive } from '../archive/archive.ts';
 import { collectBytes, collectFrames, piecesOf } from '../archive/testing/collect.ts';
 import { type Bytes, concat, toHex } from '../bytes.ts';
@@ -18,61 +17,25 @@ import { decodeCbor } from '../wire/cbor.ts';
 import { TIMER_OPTIONS_MS } from '../wire/limits.ts';
 import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './archive/identity-escrow.ts';
 import { decodeRecordFrame } from './archive/snapshot-frames.ts';
-import { createClient, type ParleyClient } from './client.ts';
 import { Keys } from './store/storage-keys.ts';
 import type { RecordStore } from './store/store.ts';
 import {
   messagesOf,
-  nodeClientDeps,
-  registerUser,
+  seenText,
+  settle,
   type TestUser,
   textsOf,
   uniqueText,
-  waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'ar' });
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
+const linkDevice = (owner: TestUser): Promise<TestUser> => relay.linkDevice(owner);
 
-let handles = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++handles}ar`);
-  running.push(u.client);
-  return u;
-}
-
-async function linkDevice(owner: TestUser): Promise<TestUser> {
-  const session = await owner.client.login(owner.authenticator);
-  const identity = await owner.client.exportIdentity();
-  const deps = nodeClientDeps();
-  const client = createClient(deps);
-  const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
-  await client.start();
-  await client.signedDeviceList.ensureSelfListed();
-  running.push(client);
-  return { ...owner, client, storage: deps.storage, deviceId: info.deviceId };
-}
-
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
-}
-
-async function seen(client: ParleyClient, conversationId: string, text: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (await textsOf(client, conversationId).catch((): string[] => [])).includes(text) || undefined,
-    `"${text}"`,
-  );
-}
+const seen = seenText;
 
 /** The key → record map of an archive's plaintext frames. */
 async function recordsIn(archive: Uint8Array, root: Uint8Array, signing: Uint8Array) {

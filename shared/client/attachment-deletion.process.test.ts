@@ -8,8 +8,7 @@
  * account is loaded. A received file is not ours to delete. The REAL relay answers the
  * blob's chunk request with 404 afterwards.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { newAttachmentKey } from '../attachments/encrypt-file.ts';
 import { attachmentBlobSize } from '../attachments/format.ts';
 import { getChunk } from '../attachments/relay-http.ts';
@@ -19,38 +18,18 @@ import { fromBase64Url, toBase64Url } from '../bytes.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
-import { createClient, type ParleyClient } from './client.ts';
+import { createClient } from './client.ts';
 import type { AttachmentPointer } from './sessions/content.ts';
-import {
-  messagesOf,
-  nodeClientDeps,
-  registerUser,
-  type TestUser,
-  waitFor,
-} from './testing/harness.ts';
+import { messagesOf, nodeClientDeps, type TestUser, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'del' });
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let counter = 0;
-async function user(name: string, locked?: () => boolean): Promise<TestUser> {
-  const u = await registerUser(
-    relay.url,
-    `${name}${++counter}del`,
+const user = (name: string, locked?: () => boolean): Promise<TestUser> =>
+  relay.newUser(
+    name,
     locked === undefined ? {} : { locked: { isLocked: locked, put: async () => 'stored' } },
   );
-  running.push(u.client);
-  return u;
-}
 
 /** Encrypts and uploads a small file as `sender` (what the page does): its pointer. */
 async function upload(sender: TestUser): Promise<AttachmentPointer> {
@@ -151,7 +130,7 @@ describe('our uploads leave the relay with their messages', () => {
         locked: { isLocked: () => true, put: async () => 'stored' },
       }),
     );
-    running.push(restarted);
+    relay.track(restarted);
     await restarted.start(address === undefined ? {} : { address });
     expect(restarted.account()).toBeUndefined();
 

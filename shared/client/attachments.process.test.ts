@@ -6,34 +6,19 @@
  * themselves move between a page and the relay (docs/client.md,
  * "Attachments"): no upload is needed for the pointer to travel.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../bytes.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { errorOf } from '../testing/errors.ts';
 import type { ParleyClient } from './client.ts';
 import type { AttachmentPointer } from './sessions/content.ts';
 import { ATTACHMENT_FLAG_VOICE } from './sessions/content.ts';
-import { messagesOf, registerUser, type TestUser, waitFor } from './testing/harness.ts';
+import { messagesOf, type TestUser, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'att' });
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}att`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 function pointer(extra: Partial<AttachmentPointer> = {}): AttachmentPointer {
   return {

@@ -7,8 +7,7 @@
  * ways; with removeOthers the old device is revoked. A damaged snapshot or a
  * mistyped key registers and imports nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { formatRecoveryKey } from '../backup/recovery-key.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
@@ -17,54 +16,30 @@ import type { FetchLike } from './backup/backup-relay.ts';
 import { createBackups } from './backup/backups.ts';
 import { clientArchiveAccess } from './backup/client-archive-access.ts';
 import { restoreIntoNewDevice } from './backup/restore-new-device.ts';
-import { createClient, type ParleyClient } from './client.ts';
+import { createClient } from './client.ts';
 import { RelayApi } from './relay/relay-api.ts';
 import {
   messagesOf,
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
-  registerUser,
+  seenText,
+  settle,
   TEST_ORIGIN,
   type TestUser,
   textsOf,
   uniqueText,
-  waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
 /** The backup flows' fetch (a plain one, as a browser's). */
 const plainFetch: FetchLike = (url, init) => fetch(url, init);
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'rs' });
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let handles = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++handles}rs`);
-  running.push(u.client);
-  return u;
-}
-
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
-}
-
-async function seen(client: ParleyClient, conversationId: string, text: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (await textsOf(client, conversationId).catch((): string[] => [])).includes(text) || undefined,
-    `"${text}"`,
-  );
-}
+const seen = seenText;
 
 const RK = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
 
@@ -98,7 +73,7 @@ async function restore(
 ): Promise<{ restored: TestUser; result: Awaited<ReturnType<typeof restoreIntoNewDevice>> }> {
   const deps = nodeClientDeps();
   const client = createClient(deps);
-  running.push(client);
+  relay.track(client);
   const result = await restoreIntoNewDevice(
     client,
     { fetch: options.fetch ?? plainFetch, now: () => Date.now() },
@@ -221,7 +196,7 @@ describe('restoring a backup into an empty profile (real relay)', () => {
     expect((await errorOf(() => restore(alice, { fetch: tampering }))).code).toBe(
       ErrorCode.ARCHIVE_DAMAGED,
     );
-    const fresh = running.slice(-3);
+    const fresh = relay.running.slice(-3);
     for (const client of fresh) expect(client.account()).toBeUndefined();
     expect((await alice.client.listDevices()).length).toBe(devicesBefore);
   });

@@ -7,8 +7,7 @@
  * plaintext only where the message store keeps it (msg/, conv/, outbox/, sent/).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../bytes.ts';
 import { certifyDevice } from '../crypto/device-certificate.ts';
 import { generateDeviceKeySet } from '../crypto/device-key-set.ts';
@@ -27,15 +26,18 @@ import {
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
-  registerUser,
   type TestUser,
   textsOf,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+// The prekey test drains 85 of one device's one-time prekeys from one requester: above the
+// relay's per-target budget (50/h by default), which would withhold the rest.
+const relay = useRelayProcess({
+  relay: { env: { RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET: '1000/3600' } },
+});
 const everyone: TestUser[] = [];
 const plaintexts: string[] = [];
 
@@ -46,17 +48,9 @@ function say(text: string): string {
   return unique;
 }
 
-beforeAll(async () => {
-  // The prekey test drains 85 of one device's one-time prekeys from one requester: above the
-  // relay's per-target budget (50/h by default), which would withhold the rest.
-  relay = await RelayProcess.start({
-    env: { RATE_LIMIT_ONE_TIME_PREKEYS_PER_TARGET: '1000/3600' },
-  });
-});
-
 afterEach(async () => {
   const encoder = new TextEncoder();
-  const files = [relay.dbPath, `${relay.dbPath}-wal`]
+  const files = [relay.process.dbPath, `${relay.process.dbPath}-wal`]
     .filter((p) => existsSync(p))
     .map((p) => readFileSync(p));
   for (const text of plaintexts) {
@@ -72,50 +66,22 @@ afterEach(async () => {
   }
 });
 
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let handleCounter = 0;
 async function user(name: string, fetchImpl?: FetchLike): Promise<TestUser> {
-  const handle = `${name}${++handleCounter}`;
-  const u = await registerUser(
-    relay.url,
-    handle,
-    fetchImpl === undefined ? {} : { fetch: fetchImpl },
-  );
-  running.push(u.client);
+  const u = await relay.newUser(name, fetchImpl === undefined ? {} : { fetch: fetchImpl });
   everyone.push(u);
   return u;
 }
 
 /** A second device of `owner`'s account: passkey login, identity handed over, registered, started. */
 async function linkDevice(owner: TestUser): Promise<TestUser> {
-  const session = await owner.client.login(owner.authenticator);
-  const identity = await owner.client.exportIdentity();
-  const deps = nodeClientDeps();
-  const client = createClient(deps);
-  const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
-  await client.start();
-  // Peers address a device once the account's signed list names it (docs/protocol.md, "Device list").
-  await client.signedDeviceList.ensureSelfListed();
-  running.push(client);
-  const linked: TestUser = {
-    client,
-    storage: deps.storage,
-    authenticator: owner.authenticator,
-    handle: owner.handle,
-    userId: info.userId,
-    deviceId: info.deviceId,
-  };
+  const linked = await relay.linkDevice(owner);
   everyone.push(linked);
   return linked;
 }
 
 /** The relay's count of `mismatch` answers (its Prometheus metrics). */
 async function relayMismatches(): Promise<number> {
-  const text = await (await relay.http('/metrics')).text();
+  const text = await (await relay.process.http('/metrics')).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith('parley_rejections_total{code="DEVICE_MISMATCH"}'));
@@ -265,7 +231,7 @@ describe('client core with a real relay', () => {
     }, 'all stored on the relay');
 
     const revived = createClient(nodeClientDeps({ storage: bob.storage }));
-    running.push(revived);
+    relay.track(revived);
     const drained = collect(revived, 'drained');
     await revived.start();
     const all = await waitTexts(revived, bobChat, 26, 'bob catches up');
@@ -290,13 +256,13 @@ describe('client core with a real relay', () => {
     await waitTexts(bob.client, bobChat, 1, 'bob has the first');
     await send(bob, bobChat, fromBob, 0);
 
-    await relay.kill9();
+    await relay.process.kill9();
     for (let i = 10; i < 20; i++) await send(alice, chat.id, fromAlice, i);
     for (let i = 1; i < 6; i++) await send(bob, bobChat, fromBob, i);
     await waitFor(() => alice.client.status().state === 'retrying', 'alice notices');
     const status = alice.client.status();
     expect(status.state === 'retrying' && status.nextRetryAt).toBeGreaterThan(0);
-    await relay.restart();
+    await relay.process.restart();
     alice.client.reconnectNow();
     bob.client.reconnectNow();
 

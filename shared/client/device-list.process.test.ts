@@ -4,56 +4,25 @@
  * unlinked device is revoked at once, learns it, and receives nothing sent
  * after.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { ParleyClient } from './client.ts';
-import { createClient } from './client.ts';
 import type { FetchLike } from './deps.ts';
 import {
   collect,
   messagesOf,
-  nodeClientDeps,
-  registerUser,
   type TestUser,
   textsOf,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'dl' });
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
+const user = (name: string, fetchImpl?: FetchLike): Promise<TestUser> =>
+  relay.newUser(name, fetchImpl === undefined ? {} : { fetch: fetchImpl });
 
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let handleCounter = 0;
-async function user(name: string, fetchImpl?: FetchLike): Promise<TestUser> {
-  const u = await registerUser(
-    relay.url,
-    `${name}${++handleCounter}dl`,
-    fetchImpl === undefined ? {} : { fetch: fetchImpl },
-  );
-  running.push(u.client);
-  return u;
-}
-
-async function secondDevice(owner: TestUser): Promise<TestUser> {
-  const session = await owner.client.login(owner.authenticator);
-  const identity = await owner.client.exportIdentity();
-  const deps = nodeClientDeps();
-  const client = createClient(deps);
-  const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
-  await client.start();
-  await client.signedDeviceList.ensureSelfListed();
-  running.push(client);
-  return { ...owner, client, storage: deps.storage, userId: info.userId, deviceId: info.deviceId };
-}
+const secondDevice = (owner: TestUser): Promise<TestUser> => relay.linkDevice(owner);
 
 async function waitTexts(
   client: ParleyClient,

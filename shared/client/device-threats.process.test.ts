@@ -20,8 +20,7 @@
  * Each test names the check it exercises; each fails with that check disabled.
  */
 import { createClient as createDbClient } from '@libsql/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { fromHex, toBase64Url, toHex } from '../bytes.ts';
 import { type SignedDeviceList, signDeviceList } from '../crypto/device-list.ts';
 import { importSigningPrivate } from '../crypto/ed25519.ts';
@@ -41,25 +40,15 @@ import {
   messagesOf,
   nodeClientDeps,
   nodeFetch,
-  registerUser,
   type TestUser,
   textsOf,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess({ handleSuffix: 'dt' });
 
 type Json = Record<string, unknown>;
 
@@ -111,15 +100,10 @@ interface Peer extends TestUser {
   readonly http: HostileFetch;
 }
 
-let handles = 0;
 async function user(name: string): Promise<Peer> {
   const tap = tapTransport();
   const http = hostileFetch();
-  const u = await registerUser(relay.url, `${name}${++handles}dt`, {
-    transport: tap.transport,
-    fetch: http.fetch,
-  });
-  running.push(u.client);
+  const u = await relay.newUser(name, { transport: tap.transport, fetch: http.fetch });
   return { ...u, tap, http };
 }
 
@@ -141,7 +125,7 @@ async function anotherDevice(owner: TestUser, options: { listed: boolean }): Pro
   const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
   await client.start();
   if (options.listed) await client.signedDeviceList.ensureSelfListed();
-  running.push(client);
+  relay.track(client);
   return {
     ...owner,
     client,
@@ -442,7 +426,7 @@ describe('L4: rollback and fork of a device list', () => {
 
 /** Reads the relay's database (WAL mode: a second reader is safe). */
 async function query(sql: string, args: (string | number)[]): Promise<Json[]> {
-  const db = createDbClient({ url: `file:${relay.dbPath}`, intMode: 'number' });
+  const db = createDbClient({ url: `file:${relay.process.dbPath}`, intMode: 'number' });
   try {
     return (await db.execute({ sql, args })).rows.map((r) => ({ ...r }));
   } finally {

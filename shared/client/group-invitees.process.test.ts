@@ -4,29 +4,17 @@
  * show as invited until the others hear from them (their receipts, texts,
  * sender keys or signed states), and the member count counts joined members.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { ParleyClient } from './client.ts';
-import { registerUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start({ env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } });
+const relay = useRelayProcess({
+  handleSuffix: 'i',
+  relay: { env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } },
 });
 
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let handles = 0;
-async function user(name: string) {
-  const u = await registerUser(relay.url, `${name}${++handles}i`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string) => relay.newUser(name);
 
 async function statuses(client: ParleyClient, group: string): Promise<Record<string, string>> {
   const view = await client.getGroup(group);

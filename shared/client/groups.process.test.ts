@@ -5,8 +5,7 @@
  * ciphertexts and cannot read them), joiners that cannot read the past,
  * refused forged / replayed / stale states, and gaps the relay cannot hide.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { encodeIdentity } from '../crypto/identity.ts';
 import { deserializeSenderKeyRecord } from '../crypto/sender-key-record.ts';
 import { decryptGroupMessage } from '../crypto/sender-keys.ts';
@@ -26,41 +25,31 @@ import {
   nodeClientDeps,
   nodeFetch,
   nodeTimers,
-  registerUser,
   type TestUser,
   textsOf,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+// Every test registers its own accounts (two passkey requests each) from 127.0.0.1:
+// more than the default 30 per minute per IP once the file runs quickly.
+const relay = useRelayProcess({
+  handleSuffix: 'g',
+  relay: { env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } },
+});
 const say = uniqueText;
 /** Queue ids for frames handed over outside the relay. */
 let counter = 0;
-
-beforeAll(async () => {
-  // Every test registers its own accounts (two passkey requests each) from 127.0.0.1:
-  // more than the default 30 per minute per IP once the file runs quickly.
-  relay = await RelayProcess.start({ env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } });
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
 
 interface Member extends TestUser {
   readonly tap: Tap;
 }
 
-let handles = 0;
 async function user(name: string): Promise<Member> {
   const tap = tapTransport();
-  const u = await registerUser(relay.url, `${name}${++handles}g`, { transport: tap.transport });
-  running.push(u.client);
-  return { ...u, tap };
+  return { ...(await relay.newUser(name, { transport: tap.transport })), tap };
 }
 
 /** A conversation's texts; none while it does not exist yet. */
@@ -516,7 +505,7 @@ describe('groups with a real relay', () => {
     await phone.start();
     // Addressed once the account's signed device list names it (docs/protocol.md, "Device list").
     await phone.signedDeviceList.ensureSelfListed();
-    running.push(phone);
+    relay.track(phone);
 
     const group = await alice.client.createGroup({ name: 'Devices', members: [bob.handle] });
     const onPhone = await waitVersion(phone, group, 1);
@@ -556,7 +545,7 @@ describe('groups with a real relay', () => {
     });
     await phone.start();
     await phone.signedDeviceList.ensureSelfListed();
-    running.push(phone);
+    relay.track(phone);
     const group = await alice.client.createGroup({ name: 'Unlink', members: [bob.handle] });
     await waitVersion(bob.client, group, 1);
     await bob.client.acceptGroup(group);

@@ -5,30 +5,15 @@
  * written in, the delivery and read receipts that were held back go out, so
  * the author's "Stored on relay" (or "read by 1 of 2") moves on.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { MessageView, ParleyClient } from './client.ts';
-import { messagesOf, registerUser, type TestUser, uniqueText, waitFor } from './testing/harness.ts';
+import { messagesOf, settle, type TestUser, uniqueText, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({ handleSuffix: 'h' });
 const say = uniqueText;
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
-let handles = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++handles}h`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 async function message(client: ParleyClient, conversationId: string, text: string) {
   return waitFor(
@@ -50,11 +35,6 @@ async function until(
     const m = await message(client, conversationId, text);
     return check(m) ? m : undefined;
   }, what);
-}
-
-/** Lets every client finish what it is doing (frames in flight land). */
-async function settle(...users: TestUser[]): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
 }
 
 describe('receipts held back until a request is accepted', () => {

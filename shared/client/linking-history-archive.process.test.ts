@@ -8,81 +8,36 @@
  * whose (author, id) is already stored). "No history": contacts and the
  * conversation come over, the messages do not; new ones still arrive.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../attachments/relay-http.ts';
-import { systemRandom } from '../crypto/random.ts';
-import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import { approveLink, type ExistingDeviceLinkOptions } from './linking/existing-device.ts';
 import { historyReceiverFor, historySenderFor } from './linking/history-bindings.ts';
 import type { HistorySender } from './linking/history-transfer.ts';
 import { type LinkInvitation, linkAsNewDevice } from './linking/new-device.ts';
 import { registerLinkedDevice } from './linking/register-linked-device.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  registerUser,
-  TEST_ORIGIN,
-  type TestUser,
-  textsOf,
-  uniqueText,
-  waitFor,
-} from './testing/harness.ts';
+import { nodeClientDeps, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { anonymousRelayApi, existingLinkSide, linkTiming } from './testing/link-sides.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-afterAll(async () => {
-  for (const c of running) await c.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess();
 
 const blobFetch: FetchLike = (url, init) => fetch(url, init);
-const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
-const anonymousApi = () =>
-  new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
+const common = linkTiming;
+const anonymousApi = () => anonymousRelayApi(relay.url);
 
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-function existingSide(
+const existingSide = (
   owner: TestUser,
   code: string,
-  overrides: Partial<ExistingDeviceLinkOptions>,
-): ExistingDeviceLinkOptions {
-  return {
-    ...common,
-    api: anonymousApi(),
-    code,
-    approve: async () => true,
-    session: () => owner.client.login(owner.authenticator),
-    identity: () => owner.client.exportIdentity(),
-    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
-    settings: () => owner.client.getSettings(),
-    ...overrides,
-  };
-}
+  overrides: Partial<ExistingDeviceLinkOptions> = {},
+): ExistingDeviceLinkOptions => existingLinkSide(relay.url, owner, code, overrides);
 
 /** Starts linking a fresh client; resolves the code, then the linked account. */
 function newDevice() {
   const client = createClient(nodeClientDeps());
-  running.push(client);
+  relay.track(client);
   let shown: (i: LinkInvitation) => void = () => {};
   const invitation = new Promise<LinkInvitation>((r) => {
     shown = r;

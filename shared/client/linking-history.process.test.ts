@@ -11,8 +11,7 @@
  * runs the real archive (threat L6, "no history").
  */
 import { createClient as createDbClient } from '@libsql/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../attachments/relay-http.ts';
 import { concat, equalBytes } from '../bytes.ts';
 import { systemRandom } from '../crypto/random.ts';
@@ -26,58 +25,23 @@ import {
   type HistorySender,
   receiveHistory,
 } from './linking/history-transfer.ts';
-import {
-  type LinkInvitation,
-  linkAsNewDevice,
-  type NewDeviceLinkOptions,
-  type NewDeviceProgress,
-} from './linking/new-device.ts';
-import { registerLinkedDevice } from './linking/register-linked-device.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  registerUser,
-  TEST_ORIGIN,
-  type TestUser,
-} from './testing/harness.ts';
+import type { NewDeviceLinkOptions, NewDeviceProgress } from './linking/new-device.ts';
+import { nodeClientDeps, type TestUser } from './testing/harness.ts';
+import { existingLinkSide, linkTiming, newLinkSide } from './testing/link-sides.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-afterAll(async () => {
-  for (const c of running) await c.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess();
 
 /** Chunk requests of the blob (shared/attachments/relay-http.ts takes a plain fetch). */
 const blobFetch: FetchLike = (url, init) => fetch(url, init);
 
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}`);
-  running.push(u.client);
-  return u;
-}
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-const anonymousApi = () =>
-  new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-
-const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
+const common = linkTiming;
 
 /** Reads and writes the relay's database file (WAL mode: a second connection is safe). */
 async function sql(statement: string, args: (string | number | Uint8Array)[] = []) {
-  const db = createDbClient({ url: `file:${relay.dbPath}`, intMode: 'number' });
+  const db = createDbClient({ url: `file:${relay.process.dbPath}`, intMode: 'number' });
   try {
     return (await db.execute({ sql: statement, args })).rows;
   } finally {
@@ -123,39 +87,14 @@ function receiver(client: ParleyClient, imported: Imported, fetch = blobFetch): 
   };
 }
 
-function newSide(client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) {
-  let shown: (i: LinkInvitation) => void = () => {};
-  const invitation = new Promise<LinkInvitation>((r) => {
-    shown = r;
-  });
-  const done = linkAsNewDevice({
-    ...common,
-    api: anonymousApi(),
-    deviceName: 'history test device',
-    onInvitation: (i) => shown(i),
-    register: (payload) => registerLinkedDevice(client, payload, { deviceName: 'linked' }),
-    ...overrides,
-  });
-  return { invitation, done };
-}
+const newSide = (client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) =>
+  newLinkSide(relay.url, client, 'history test device', overrides);
 
-function existingSide(
+const existingSide = (
   owner: TestUser,
   code: string,
   overrides: Partial<ExistingDeviceLinkOptions> = {},
-): ExistingDeviceLinkOptions {
-  return {
-    ...common,
-    api: anonymousApi(),
-    code,
-    approve: async () => true,
-    session: () => owner.client.login(owner.authenticator),
-    identity: () => owner.client.exportIdentity(),
-    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
-    settings: () => owner.client.getSettings(),
-    ...overrides,
-  };
-}
+): ExistingDeviceLinkOptions => existingLinkSide(relay.url, owner, code, overrides);
 
 async function transferBlobs(): Promise<number> {
   const rows = await sql("SELECT COUNT(*) AS n FROM attachments WHERE purpose = 'transfer'");
@@ -167,7 +106,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(2_500_000); // three relay chunks
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     const progress: NewDeviceProgress[] = [];
     const n = newSide(client, {
@@ -210,15 +149,15 @@ describe('history transfer while linking (real relay)', () => {
       totalBytes: archive.body.length,
     });
     // ACKed: a second GET is 404, the rows are gone, and the rendezvous too.
-    expect((await relay.http(`/v1/attachments/${offeredId}/chunks/0`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/attachments/${offeredId}/chunks/0`)).status).toBe(404);
     expect(await transferBlobs()).toBe(0);
-    expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
   });
 
   it('without a history sender, nothing is uploaded and the new device is told so', async () => {
     const alice = await user('alice');
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     const n = newSide(client, { historyReceiver: receiver(client, imported) });
     const { code } = await n.invitation;
@@ -235,7 +174,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(5000);
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     let tampered = false;
     // The relay as adversary: flips one byte of the stored chunk before the new device reads it.
@@ -275,7 +214,7 @@ describe('history transfer while linking (real relay)', () => {
     const alice = await user('alice');
     const archive = standInArchive(2_200_000);
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const imported: Imported = {};
     let kept: HistoryArchiveOffer | undefined;
     let cut = false;
@@ -314,6 +253,6 @@ describe('history transfer while linking (real relay)', () => {
     expect(resumed.records).toBe(7);
     expect(equalBytes(imported.bytes ?? new Uint8Array(), archive.body)).toBe(true);
     expect(kept).toBeUndefined();
-    expect((await relay.http(`/v1/attachments/${id}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/attachments/${id}`)).status).toBe(404);
   });
 });

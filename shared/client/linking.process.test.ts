@@ -8,100 +8,28 @@
  * Afterwards the relay's database holds no identity key or session token.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { systemRandom } from '../crypto/random.ts';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, isParleyError } from '../errors.ts';
 import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import { approveLink, type ExistingDeviceLinkOptions } from './linking/existing-device.ts';
-import {
-  type LinkInvitation,
-  linkAsNewDevice,
-  type NewDeviceLinkOptions,
-} from './linking/new-device.ts';
-import { registerLinkedDevice } from './linking/register-linked-device.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  registerUser,
-  TEST_ORIGIN,
-  type TestUser,
-  textsOf,
-  uniqueText,
-  waitFor,
-} from './testing/harness.ts';
+import type { NewDeviceLinkOptions } from './linking/new-device.ts';
+import { nodeClientDeps, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { existingLinkSide, newLinkSide } from './testing/link-sides.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess();
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-afterAll(async () => {
-  for (const c of running) await c.stop();
-  await relay.dispose();
-});
+const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
-let counter = 0;
-async function user(name: string): Promise<TestUser> {
-  const u = await registerUser(relay.url, `${name}${++counter}`);
-  running.push(u.client);
-  return u;
-}
+const newSide = (client: ParleyClient, overrides: Partial<NewDeviceLinkOptions> = {}) =>
+  newLinkSide(relay.url, client, 'headless test device', overrides);
 
-const anonymousApi = () =>
-  new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-
-const common = { random: systemRandom, timers: nodeTimers, now: () => Date.now(), pollMs: 50 };
-
-function newSide(
-  client: ParleyClient,
-  overrides: Partial<NewDeviceLinkOptions> = {},
-): {
-  invitation: Promise<LinkInvitation>;
-  done: Promise<Awaited<ReturnType<typeof linkAsNewDevice>>>;
-} {
-  let shown: (i: LinkInvitation) => void = () => {};
-  const invitation = new Promise<LinkInvitation>((r) => {
-    shown = r;
-  });
-  const done = linkAsNewDevice({
-    ...common,
-    api: anonymousApi(),
-    deviceName: 'headless test device',
-    onInvitation: (i) => shown(i),
-    register: (payload) => registerLinkedDevice(client, payload, { deviceName: 'linked' }),
-    ...overrides,
-  });
-  return { invitation, done };
-}
-
-function existingSide(
+const existingSide = (
   owner: TestUser,
   code: string,
   overrides: Partial<ExistingDeviceLinkOptions> = {},
-): ExistingDeviceLinkOptions {
-  return {
-    ...common,
-    api: anonymousApi(),
-    code,
-    approve: async () => true,
-    session: () => owner.client.login(owner.authenticator),
-    identity: () => owner.client.exportIdentity(),
-    ensureListed: () => owner.client.signedDeviceList.ensureSelfListed(),
-    settings: () => owner.client.getSettings(),
-    ...overrides,
-  };
-}
+): ExistingDeviceLinkOptions => existingLinkSide(relay.url, owner, code, overrides);
 
 async function linkFailure(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -120,7 +48,7 @@ describe('linking a device (real relay)', () => {
     const bob = await user('bob');
     await alice.client.updateSettings({ typingIndicators: false });
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     const n = newSide(client);
     const { code, expiresAt } = await n.invitation;
     expect(code).toMatch(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
@@ -140,7 +68,7 @@ describe('linking a device (real relay)', () => {
     expect(approved.deviceId).toBe(info.deviceId);
     expect(client.getSettings().typingIndicators).toBe(false);
     // The rendezvous is gone once linking finished.
-    expect((await relay.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
+    expect((await relay.process.http(`/v1/link/locators/${code?.slice(0, 4)}`)).status).toBe(404);
 
     await client.start();
     const chat = await bob.client.startConversation(alice.handle);
@@ -155,7 +83,7 @@ describe('linking a device (real relay)', () => {
 
     // Nothing secret crossed the relay in the clear.
     const identity = await alice.client.exportIdentity();
-    const files = [relay.dbPath, `${relay.dbPath}-wal`]
+    const files = [relay.process.dbPath, `${relay.process.dbPath}-wal`]
       .filter((p) => existsSync(p))
       .map((p) => readFileSync(p));
     for (const bytes of files) expect(bytes.indexOf(Buffer.from(identity.sigPrivate))).toBe(-1);
@@ -197,7 +125,7 @@ describe('linking a device (real relay)', () => {
   it('links by link string and check code (path B)', async () => {
     const alice = await user('alice');
     const client = createClient(nodeClientDeps());
-    running.push(client);
+    relay.track(client);
     let shownCode: (c: string) => void = () => {};
     const checkCode = new Promise<string>((r) => {
       shownCode = r;

@@ -6,62 +6,36 @@
  * linked device (within 5 s); a peer's `sync` is ignored; after unlinking A2,
  * alice's next group message is unreadable with A2's old state.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../errors.ts';
 import { encodeServerFrame } from '../wire/codec.ts';
 import type { SendFrame } from '../wire/frames.ts';
-import { createClient, type ParleyClient } from './client.ts';
+import type { ParleyClient } from './client.ts';
 import { newOutboxEntry, type OutboxEntry, OutboxKind, stageEntry } from './outbox/outbox.ts';
 import { encodeContent } from './sessions/content.ts';
 import { Batch } from './store/batch.ts';
-import {
-  collect,
-  nodeClientDeps,
-  registerUser,
-  type TestUser,
-  textsOf,
-  uniqueText,
-  waitFor,
-} from './testing/harness.ts';
+import { collect, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start({ env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } });
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
+const relay = useRelayProcess({
+  handleSuffix: 'os',
+  relay: { env: { RATE_LIMIT_PASSKEY_PER_IP: '600/60' } },
 });
 
 interface Device extends TestUser {
   readonly tap: Tap;
 }
 
-let handles = 0;
 async function user(name: string): Promise<Device> {
   const tap = tapTransport();
-  const u = await registerUser(relay.url, `${name}${++handles}os`, { transport: tap.transport });
-  running.push(u.client);
-  return { ...u, tap };
+  return { ...(await relay.newUser(name, { transport: tap.transport })), tap };
 }
 
 /** Another device of `owner`'s account (it lists itself: the signed list's next version). */
 async function linkDevice(owner: TestUser): Promise<Device> {
-  const session = await owner.client.login(owner.authenticator);
-  const identity = await owner.client.exportIdentity();
   const tap = tapTransport();
-  const deps = nodeClientDeps({ transport: tap.transport });
-  const client = createClient(deps);
-  const info = await client.joinAccount({ relayUrl: relay.url, session, identity });
-  await client.start();
-  await client.signedDeviceList.ensureSelfListed();
-  running.push(client);
-  return { ...owner, client, tap, storage: deps.storage, deviceId: info.deviceId };
+  return { ...(await relay.linkDevice(owner, { transport: tap.transport })), tap };
 }
 
 /** Alice on two devices, bob, and a direct chat between them with `count` texts from bob. */

@@ -6,8 +6,7 @@
  * scanned for what must be gone.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../bytes.ts';
 import type { SendFrame } from '../wire/frames.ts';
 import { type MessageView, type ParleyClient, TYPING_IDLE_MS } from './client.ts';
@@ -16,44 +15,30 @@ import {
   collect,
   messagesOf,
   nodeTimers,
-  registerUser,
   type TestUser,
   uniqueText,
   waitFor,
 } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
+const relay = useRelayProcess({
+  handleSuffix: 'p',
+  relay: { env: { SWEEP_INTERVAL_SECONDS: '1' } },
+});
 /** Every client's clock: real time plus this offset (moved forward to run timers out). */
 const clock = { offset: 0 };
 const now = () => Date.now() + clock.offset;
 
 const say = uniqueText;
 
-beforeAll(async () => {
-  relay = await RelayProcess.start({ env: { SWEEP_INTERVAL_SECONDS: '1' } });
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
-
 interface Person extends TestUser {
   readonly tap: Tap;
 }
 
-let handles = 0;
 async function user(name: string, timers: Timers = nodeTimers): Promise<Person> {
   const tap = tapTransport();
-  const u = await registerUser(relay.url, `${name}${++handles}p`, {
-    transport: tap.transport,
-    now,
-    timers,
-  });
-  running.push(u.client);
-  return { ...u, tap };
+  return { ...(await relay.newUser(name, { transport: tap.transport, now, timers })), tap };
 }
 
 /** A conversation's messages; none while it does not exist yet. */
@@ -103,7 +88,7 @@ function bodiesOf(tap: Tap, id: string): Uint8Array[] {
 
 /** Whether any of `needles` (32 bytes from the middle of each) is in the relay's database or WAL. */
 function inRelayFiles(needles: readonly Uint8Array[]): boolean {
-  const files = [relay.dbPath, `${relay.dbPath}-wal`]
+  const files = [relay.process.dbPath, `${relay.process.dbPath}-wal`]
     .filter((p) => existsSync(p))
     .map((p) => readFileSync(p));
   return needles.some((n) => {
@@ -435,7 +420,7 @@ describe('message requests', () => {
 });
 
 async function storedTotal(): Promise<number> {
-  const text = await (await relay.http('/metrics')).text();
+  const text = await (await relay.process.http('/metrics')).text();
   const line = text.split('\n').find((l) => l.startsWith('parley_messages_stored_total'));
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }

@@ -10,44 +10,33 @@
  * handshake. The old schedule (1, 2, 4, 8, 16, 32 s) took 21 s and 45-50 s.
  * The measured times are printed for docs/client.md.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { sleep } from '../testing/wait.ts';
-import type { ParleyClient } from './client.ts';
 import { registerUser, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 
 /** How long the relay stays down (a restart that takes a while: image pull, migrations). */
 const DOWN_MS = 12_000;
 /** Generous: the schedule promises ~4 s; a loaded CI machine may add a few. */
 const BOUND_MS = 12_000;
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess();
 
 describe('reconnect after a relay restart', () => {
   it('brings every client back within seconds of the relay, without user action', async () => {
     const users = await Promise.all(
       ['ann', 'ben'].map((name) => registerUser(relay.url, `${name}${Date.now() % 100_000}r`)),
     );
-    for (const u of users) running.push(u.client);
+    for (const u of users) relay.track(u.client);
     await waitFor(() => users.every((u) => u.client.status().state === 'online'), 'online');
 
-    await relay.stop();
+    await relay.process.stop();
     await waitFor(
       () => users.every((u) => u.client.status().state === 'retrying'),
       'clients notice',
     );
     await sleep(DOWN_MS); // the pause is the scenario, not a wait for something
-    await relay.restart();
+    await relay.process.restart();
     const back = Date.now();
     const took: number[] = [];
     await waitFor(

@@ -13,46 +13,26 @@
  * original lost it for good ("stored" forever); and a forged copy carrying the
  * genuine id made the genuine one count as seen.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../bytes.ts';
 import { decodeMessage } from '../crypto/message-format.ts';
 import { systemRandom } from '../crypto/random.ts';
 import type { DeliverFrame, ServerFrame } from '../wire/frames.ts';
 import type { MessageView, ParleyClient } from './client.ts';
 import { isGroupMessageBody } from './groups/receive.ts';
-import {
-  collect,
-  messagesOf,
-  registerUser,
-  type TestUser,
-  uniqueText,
-  waitFor,
-} from './testing/harness.ts';
+import { collect, messagesOf, type TestUser, uniqueText, waitFor } from './testing/harness.ts';
+import { useRelayProcess } from './testing/relay-fixture.ts';
 import { type Tap, tapTransport } from './testing/tap.ts';
 
-let relay: RelayProcess;
-const running: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  for (const client of running) await client.stop();
-  await relay.dispose();
-});
+const relay = useRelayProcess({ handleSuffix: 't' });
 
 interface Peer extends TestUser {
   readonly tap: Tap;
 }
 
-let handles = 0;
 async function user(name: string): Promise<Peer> {
   const tap = tapTransport();
-  const u = await registerUser(relay.url, `${name}${++handles}t`, { transport: tap.transport });
-  running.push(u.client);
-  return { ...u, tap };
+  return { ...(await relay.newUser(name, { transport: tap.transport })), tap };
 }
 
 /** Messages in flight at once, and which of them the relay tampers with. */

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { toBase64Url } from '../../bytes.ts';
 import { systemRandom } from '../../crypto/random.ts';
 import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
+import { waitFor } from '../../testing/wait.ts';
 import type { AuthenticationResponse, RegistrationResponse } from '../../wire/rest-auth.ts';
 import type { Authenticator } from '../account/account.ts';
 import {
@@ -91,7 +92,7 @@ export async function registerUser(
 }
 
 /** Polls until `check` holds (integration tests wait for the network, never on timing). */
-export { waitFor } from '../../testing/wait.ts';
+export { waitFor };
 
 let texts = 0;
 /** A message text no other test run can have sent (scans and waits never match an older one). */
@@ -122,4 +123,22 @@ export async function textsOf(client: ParleyClient, conversationId: string): Pro
   return (await messagesOf(client, conversationId))
     .filter((m) => m.kind === 'text')
     .map((m) => m.text);
+}
+
+/** Lets every client finish what it is doing, three rounds (frames in flight land). */
+export async function settle(...users: readonly TestUser[]): Promise<void> {
+  for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();
+}
+
+/** Waits until `text` is among a conversation's texts (none while it does not exist yet). */
+export async function seenText(
+  client: ParleyClient,
+  conversationId: string,
+  text: string,
+): Promise<void> {
+  await waitFor(
+    async () =>
+      (await textsOf(client, conversationId).catch((): string[] => [])).includes(text) || undefined,
+    `"${text}"`,
+  );
 }
