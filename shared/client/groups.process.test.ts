@@ -501,11 +501,19 @@ describe('groups with a real relay', () => {
     const identity = await alice.client.exportIdentity();
     const tap = tapTransport();
     const phone = createClient(nodeClientDeps({ transport: tap.transport }));
-    await phone.joinAccount({ relayUrl: relay.url, session, identity });
+    const phoneInfo = await phone.joinAccount({ relayUrl: relay.url, session, identity });
+    const seenByLaptop = collect(alice.client, 'devices-changed');
     await phone.start();
     // Addressed once the account's signed device list names it (docs/protocol.md, "Device list").
     await phone.signedDeviceList.ensureSelfListed();
     relay.track(phone);
+    // The phone listed itself (no approval on the laptop, as a linked device would have had):
+    // the laptop knows of it once it has the phone's device-list sync. A send before that
+    // leaves the phone out (the relay checks only the accounts a frame addresses).
+    await waitFor(
+      () => seenByLaptop.some((c) => c.added.some((d) => d.deviceId === phoneInfo.deviceId)),
+      'the laptop to see the phone in the device list',
+    );
 
     const group = await alice.client.createGroup({ name: 'Devices', members: [bob.handle] });
     const onPhone = await waitVersion(phone, group, 1);
