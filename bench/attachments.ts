@@ -29,18 +29,20 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RelayProcess } from '../edge/testing/relay-process.ts';
-import { CHUNKS_IN_FLIGHT, downloadAttachment } from '../shared/attachments/download.ts';
+import { downloadAttachment } from '../shared/attachments/download.ts';
 import { attachmentBlobSize } from '../shared/attachments/format.ts';
-import { completeUpload, getChunk, putChunk } from '../shared/attachments/relay-http.ts';
+import {
+  CHUNKS_IN_FLIGHT,
+  completeUpload,
+  getChunk,
+  putChunk,
+} from '../shared/attachments/relay-http.ts';
 import {
   nodeTransferDeps as deps,
   type Uploader,
   uploaderOn,
 } from '../shared/attachments/testing/relay-upload.ts';
-import {
-  CHUNKS_IN_FLIGHT as PUTS_IN_FLIGHT,
-  uploadAttachment,
-} from '../shared/attachments/upload.ts';
+import { uploadAttachment } from '../shared/attachments/upload.ts';
 import { readStream, rechunk } from '../shared/byte-streams.ts';
 import { toBase64Url } from '../shared/bytes.ts';
 import { mapAhead } from '../shared/map-ahead.ts';
@@ -109,7 +111,7 @@ async function plainRoundTrip(
     const chunks = rechunk(fileSource(path), created.chunkBytes);
     const put = (chunk: Uint8Array, index: number) =>
       putChunk(endpoint, created.uploadToken, index, chunk);
-    for await (const _ of mapAhead(chunks, PUTS_IN_FLIGHT, put));
+    for await (const _ of mapAhead(chunks, CHUNKS_IN_FLIGHT, put));
     await completeUpload(endpoint, created.uploadToken);
     return bytes;
   });

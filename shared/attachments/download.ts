@@ -15,7 +15,7 @@ import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
 import { createBlobDigest } from './digest.ts';
 import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
-import { type AttachmentEndpoint, getChunk } from './relay-http.ts';
+import { type AttachmentEndpoint, CHUNKS_IN_FLIGHT, getChunk } from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
 import type { TransferProgress } from './upload.ts';
 
@@ -34,15 +34,9 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
   readonly retry?: RetryOptions | undefined;
-  /** Chunk requests at once (default CHUNKS_IN_FLIGHT). */
+  /** Chunk requests at once (default CHUNKS_IN_FLIGHT, relay-http.ts). */
   readonly chunksInFlight?: number | undefined;
 }
-
-/**
- * Relay chunk requests at once. A download holds at most this many chunks
- * (of chunkBytes, 1 MiB today) plus the one being decrypted.
- */
-export const CHUNKS_IN_FLIGHT = 4;
 
 function* range(from: number, to: number): Generator<number> {
   for (let i = from; i < to; i++) yield i;
