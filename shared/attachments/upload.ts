@@ -80,7 +80,11 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
     await withRetry(() => uploadStatus(endpoint, token), deps, retry, signal),
   );
   const key = options.key ?? newAttachmentKey(deps.random);
-  const file = encryptFile(options.source, size, { key, chunkBytes: created.chunkBytes });
+  const file = encryptFile(options.source, size, {
+    key,
+    chunkBytes: created.chunkBytes,
+    hasher: deps.hasher,
+  });
   const put = async (chunk: Bytes, at: number, stop: AbortSignal): Promise<number> => {
     if (!received.has(at)) {
       const target = { ...endpoint, signal: stop };

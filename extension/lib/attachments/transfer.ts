@@ -25,6 +25,7 @@ import { ATTACHMENT_CHUNK_BYTES } from '../../../shared/wire/limits.ts';
 import type { RequestOf } from '../messaging.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
+import { pageHasher } from './page-hasher.ts';
 import { fileHead } from './resume.ts';
 
 export interface Progress {
@@ -68,7 +69,7 @@ export interface DownloadInput {
   readonly signal: AbortSignal;
 }
 
-/** The page's own network, clock and randomness for the chunk transfers. */
+/** The page's own network, clock and randomness for the chunk transfers; hashing on a worker. */
 function transferDeps(): TransferDeps {
   return {
     fetch: globalThis.fetch.bind(globalThis),
@@ -77,6 +78,7 @@ function transferDeps(): TransferDeps {
       clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof setTimeout>),
     },
     random: systemRandom,
+    hasher: pageHasher(),
   };
 }
 
