@@ -36,6 +36,15 @@ describe('byte streams', () => {
     );
   });
 
+  it('rechunk: a piece within one source chunk is a view of it, one across chunks a copy', async () => {
+    const big = Uint8Array.from({ length: 10 }, (_, i) => i);
+    const tail = new Uint8Array([10, 11, 12]);
+    const pieces = await all(rechunk(from([big, tail]), 4));
+    expect(pieces.map((p) => [...p])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12]]);
+    expect(pieces.map((p) => p.buffer === big.buffer)).toEqual([true, true, false, false]);
+    expect(pieces[3]?.buffer === tail.buffer).toBe(false);
+  });
+
   it('withLast flags only the final item; readAhead keeps order', async () => {
     expect(await all(withLast(from([])))).toEqual([]);
     const items = [new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])];

@@ -57,29 +57,40 @@ export function toReadableStream(
 
 /**
  * Cuts a byte stream into pieces of exactly `size` bytes, the last one
- * shorter (never empty); yields nothing for an empty stream. Each piece is a
- * fresh buffer (or a view of one the caller no longer touches), so consumers
- * may keep it.
+ * shorter (never empty); yields nothing for an empty stream. A piece that
+ * lies within one chunk of the source is a view of that chunk (no copy: the
+ * attachment pipeline moves hundreds of MB through here, docs/client.md
+ * "Attachments"); a piece that spans chunks is a fresh buffer. So a source
+ * must not reuse a buffer it yielded (none of Parley's do: files, fetch
+ * bodies, WebCrypto and generators hand out fresh ones), and then consumers
+ * may keep any piece.
  */
 export async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Bytes> {
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('rechunk: size must be >= 1');
-  let buffer = new Uint8Array(size);
+  /** The piece being put together from several chunks. */
+  let partial = new Uint8Array(size);
   let fill = 0;
   for await (const chunk of source) {
     let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(size - fill, chunk.length - offset);
-      buffer.set(chunk.subarray(offset, offset + n), fill);
-      fill += n;
-      offset += n;
+    if (fill > 0) {
+      offset = Math.min(size - fill, chunk.length);
+      partial.set(chunk.subarray(0, offset), fill);
+      fill += offset;
       if (fill === size) {
-        yield buffer;
-        buffer = new Uint8Array(size);
+        yield partial;
+        partial = new Uint8Array(size);
         fill = 0;
       }
     }
+    for (; chunk.length - offset >= size; offset += size) {
+      yield chunk.subarray(offset, offset + size) as Bytes;
+    }
+    if (offset < chunk.length) {
+      partial.set(chunk.subarray(offset), 0);
+      fill = chunk.length - offset;
+    }
   }
-  if (fill > 0) yield buffer.slice(0, fill);
+  if (fill > 0) yield partial.slice(0, fill);
 }
 
 /** Pairs each item with whether it is the last one (one item of lookahead). */

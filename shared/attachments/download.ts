@@ -13,9 +13,9 @@
 import { toReadableStream } from '../byte-streams.ts';
 import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
-import { createBlobDigest } from './digest.ts';
+import { inThreadHasher } from './digest.ts';
 import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
-import { type AttachmentEndpoint, getChunk } from './relay-http.ts';
+import { type AttachmentEndpoint, CHUNKS_IN_FLIGHT, getChunk } from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
 import type { TransferProgress } from './upload.ts';
 
@@ -34,15 +34,9 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
   readonly retry?: RetryOptions | undefined;
-  /** Chunk requests at once (default CHUNKS_IN_FLIGHT). */
+  /** Chunk requests at once (default CHUNKS_IN_FLIGHT, relay-http.ts). */
   readonly chunksInFlight?: number | undefined;
 }
-
-/**
- * Relay chunk requests at once. A download holds at most this many chunks
- * (of chunkBytes, 1 MiB today) plus the one being decrypted.
- */
-export const CHUNKS_IN_FLIGHT = 4;
 
 function* range(from: number, to: number): Generator<number> {
   for (let i = from; i < to; i++) yield i;
@@ -90,18 +84,25 @@ async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncG
 async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
   const { pointer } = options;
   const totalBytes = attachmentBlobSize(pointer.size);
-  const hash = await createBlobDigest();
-  let doneBytes = 0;
-  for await (const chunk of blobChunks(options, totalBytes)) {
-    if (chunk.length === 0) throw tampered('Attachment chunk is empty');
-    doneBytes += chunk.length;
-    if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');
-    hash.update(chunk);
-    options.onProgress?.({ doneBytes, totalBytes });
-    yield chunk;
-    if (doneBytes === totalBytes) break;
+  // On another thread when the platform gave one: the blob hashes while it decrypts.
+  const hash = await (options.deps.hasher ?? inThreadHasher)();
+  try {
+    let doneBytes = 0;
+    for await (const chunk of blobChunks(options, totalBytes)) {
+      if (chunk.length === 0) throw tampered('Attachment chunk is empty');
+      doneBytes += chunk.length;
+      if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');
+      await hash.update(chunk);
+      options.onProgress?.({ doneBytes, totalBytes });
+      yield chunk;
+      if (doneBytes === totalBytes) break;
+    }
+    if (!equalBytes(await hash.digest(), pointer.digest)) {
+      throw tampered('Attachment digest mismatch');
+    }
+  } finally {
+    hash.dispose();
   }
-  if (!equalBytes(hash.digest(), pointer.digest)) throw tampered('Attachment digest mismatch');
 }
 
 /** The file's plaintext, verified as it streams. */

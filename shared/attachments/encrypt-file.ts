@@ -9,7 +9,7 @@
 import { type ByteSource, readStream, rechunk } from '../byte-streams.ts';
 import type { Bytes } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
-import { createBlobDigest } from './digest.ts';
+import { type BlobHasherFactory, inThreadHasher } from './digest.ts';
 import { ATTACHMENT_KEY_BYTES, attachmentBlobSize, encryptAttachment } from './format.ts';
 
 export type FileSource = ReadableStream<Uint8Array> | Blob | ByteSource;
@@ -19,6 +19,8 @@ export interface EncryptFileOptions {
   readonly key: Uint8Array;
   /** The relay's transport chunk size (the create response's `chunkBytes`). */
   readonly chunkBytes: number;
+  /** Where the blob's SHA-256 runs (default: this thread). */
+  readonly hasher?: BlobHasherFactory | undefined;
 }
 
 export interface EncryptedFile {
@@ -55,17 +57,20 @@ export function encryptFile(
   // Nobody may await the digest of a failed upload; that must not be an unhandled rejection.
   digest.catch(() => undefined);
   async function* chunks(): AsyncGenerator<Bytes> {
+    const hash = await (options.hasher ?? inThreadHasher)();
     try {
-      const hash = await createBlobDigest();
       const blob = encryptAttachment(key, size, fileBytes(source));
       for await (const chunk of rechunk(blob, options.chunkBytes)) {
-        hash.update(chunk);
+        await hash.update(chunk);
         yield chunk;
       }
-      settle?.resolve(hash.digest());
+      settle?.resolve(await hash.digest());
     } catch (e) {
       settle?.reject(e);
       throw e;
+    } finally {
+      // A consumer that stopped early (abort) leaves the hasher unfinished.
+      hash.dispose();
     }
   }
   return { key, blobSize: attachmentBlobSize(size), chunks: chunks(), digest };

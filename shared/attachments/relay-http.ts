@@ -33,6 +33,14 @@ const StatusResponseSchema = v.object({
 
 const ERROR_BODY_MAX_BYTES = 16 * 1024;
 
+/**
+ * Chunk requests one transfer keeps in flight, uploads and downloads alike:
+ * enough to overlap the round trips with each other and with the AEAD work,
+ * and the bound on memory (a transfer holds at most this many relay chunks,
+ * of chunkBytes, plus the one being encrypted or decrypted).
+ */
+export const CHUNKS_IN_FLIGHT = 4;
+
 function url(endpoint: AttachmentEndpoint, suffix: string): string {
   const base = endpoint.relayUrl.replace(/\/+$/, '');
   return `${base}/v1/attachments/${encodeURIComponent(endpoint.id)}${suffix}`;

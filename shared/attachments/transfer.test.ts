@@ -11,9 +11,10 @@ import { errorOf } from '../testing/errors.ts';
 import { downloadAttachment } from './download.ts';
 import { newAttachmentKey } from './encrypt-file.ts';
 import { attachmentBlobSize } from './format.ts';
+import { CHUNKS_IN_FLIGHT } from './relay-http.ts';
 import type { TransferDeps } from './retry.ts';
 import { FakeRelay } from './testing/fake-relay.ts';
-import { CHUNKS_IN_FLIGHT, type UploadOptions, uploadAttachment } from './upload.ts';
+import { type UploadOptions, uploadAttachment } from './upload.ts';
 
 const deps: TransferDeps = {
   fetch: (input, init) => fetch(input, init),

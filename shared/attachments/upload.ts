@@ -11,7 +11,13 @@
 import type { Bytes } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
 import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
-import { type AttachmentEndpoint, completeUpload, putChunk, uploadStatus } from './relay-http.ts';
+import {
+  type AttachmentEndpoint,
+  CHUNKS_IN_FLIGHT,
+  completeUpload,
+  putChunk,
+  uploadStatus,
+} from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
 
 /** The parts of the relay's create response an upload needs. */
@@ -39,15 +45,9 @@ export interface UploadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
   readonly retry?: RetryOptions | undefined;
-  /** Chunk PUTs at once (default CHUNKS_IN_FLIGHT). */
+  /** Chunk PUTs at once (default CHUNKS_IN_FLIGHT, relay-http.ts): the next chunks are encrypted while earlier ones are on the wire. */
   readonly chunksInFlight?: number | undefined;
 }
-
-/**
- * Chunk PUTs at once: the next chunks are encrypted while earlier ones are
- * on the wire. An upload holds at most this many chunks (of chunkBytes).
- */
-export const CHUNKS_IN_FLIGHT = 4;
 
 export interface UploadResult {
   readonly key: Bytes;
@@ -80,7 +80,11 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
     await withRetry(() => uploadStatus(endpoint, token), deps, retry, signal),
   );
   const key = options.key ?? newAttachmentKey(deps.random);
-  const file = encryptFile(options.source, size, { key, chunkBytes: created.chunkBytes });
+  const file = encryptFile(options.source, size, {
+    key,
+    chunkBytes: created.chunkBytes,
+    hasher: deps.hasher,
+  });
   const put = async (chunk: Bytes, at: number, stop: AbortSignal): Promise<number> => {
     if (!received.has(at)) {
       const target = { ...endpoint, signal: stop };

@@ -16,6 +16,7 @@ import { call } from '../rpc-client.ts';
 import { mismatchOf } from './resume.ts';
 import { imageFacts } from './thumbnail.ts';
 import { type Progress, resumeFile } from './transfer.ts';
+import { claimedUploads, pageLocks, UploadBusyError } from './upload-claim.ts';
 
 export interface PausedUpload {
   readonly upload: PendingUpload;
@@ -45,10 +46,17 @@ export function createPausedUploads(host: PausedUploadsHost) {
   async function load(): Promise<void> {
     const conversationId = host.conversationId();
     const all = await call('listPendingUploads');
+    // Being sent by another page right now (the popup's while this is the side panel).
+    const elsewhere = await claimedUploads(pageLocks());
     if (conversationId !== host.conversationId()) return; // switched meanwhile
     setList(
       all
-        .filter((u) => u.conversationId === conversationId && !host.startedHere.has(u.id))
+        .filter(
+          (u) =>
+            u.conversationId === conversationId &&
+            !host.startedHere.has(u.id) &&
+            !elsewhere.has(u.id),
+        )
         .sort((a, b) => a.createdAt - b.createdAt)
         .map((upload) => ({ upload, status: 'paused' as const })),
     );
@@ -88,7 +96,8 @@ export function createPausedUploads(host: PausedUploadsHost) {
         drop(id);
         host.backToTray(file, paused.upload.caption);
       } else {
-        update(id, { status: 'paused', error: describeError(e) });
+        const error = e instanceof UploadBusyError ? e.message : describeError(e);
+        update(id, { status: 'paused', error });
       }
     } finally {
       controllers.delete(id);

@@ -25,7 +25,9 @@ import { ATTACHMENT_CHUNK_BYTES } from '../../../shared/wire/limits.ts';
 import type { RequestOf } from '../messaging.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
+import { pageHasher } from './page-hasher.ts';
 import { fileHead } from './resume.ts';
+import { pageLocks, whileClaimed } from './upload-claim.ts';
 
 export interface Progress {
   readonly done: number;
@@ -68,7 +70,7 @@ export interface DownloadInput {
   readonly signal: AbortSignal;
 }
 
-/** The page's own network, clock and randomness for the chunk transfers. */
+/** The page's own network, clock and randomness for the chunk transfers; hashing on a worker. */
 function transferDeps(): TransferDeps {
   return {
     fetch: globalThis.fetch.bind(globalThis),
@@ -77,6 +79,7 @@ function transferDeps(): TransferDeps {
       clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof setTimeout>),
     },
     random: systemRandom,
+    hasher: pageHasher(),
   };
 }
 
@@ -120,15 +123,25 @@ function mimeOf(file: { readonly type: string }): string {
   return (file.type === '' ? 'application/octet-stream' : file.type).slice(0, 255);
 }
 
-/** Uploads (or continues) the chunks, sends the message, forgets the record. */
-async function uploadAndSend(job: {
+/**
+ * Uploads (or continues) the chunks, sends the message, forgets the record;
+ * only while this page holds the record's claim (upload-claim.ts), so a
+ * popup and a side panel never both send it.
+ */
+function uploadAndSend(job: UploadJob): Promise<void> {
+  return whileClaimed(pageLocks(), job.upload.id, () => uploadClaimed(job));
+}
+
+interface UploadJob {
   readonly upload: PendingUpload & { relayId: string; uploadToken: string };
   readonly relayUrl: string;
   readonly file: Blob;
   readonly meta: PointerMeta;
   readonly onProgress: (p: Progress) => void;
   readonly signal: AbortSignal;
-}): Promise<void> {
+}
+
+async function uploadClaimed(job: UploadJob): Promise<void> {
   const { upload, signal } = job;
   try {
     const key = fromBase64Url(upload.key);
