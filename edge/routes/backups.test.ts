@@ -10,7 +10,11 @@ import { concat, toBase64Url } from '../../shared/bytes.ts';
 import { BackupRelay } from '../../shared/client/backup/backup-relay.ts';
 import { ErrorCode, isParleyError } from '../../shared/errors.ts';
 import { signBackupRequest } from '../../shared/wire/backup-request.ts';
-import { BACKUP_CHUNK_BYTES, REQUEST_MAX_SKEW_MS } from '../../shared/wire/limits.ts';
+import {
+  BACKUP_CHUNK_BYTES,
+  BACKUP_INCOMPLETE_MS,
+  REQUEST_MAX_SKEW_MS,
+} from '../../shared/wire/limits.ts';
 import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
 
 const RELAY = 'http://relay.test';
@@ -128,6 +132,70 @@ describe('backup store', () => {
     const id = toBase64Url(keys.backupId);
     const seqs = await rows(`SELECT seq FROM backup_snapshots WHERE backup_id = '${id}'`);
     expect(seqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
+  });
+
+  /** Starts snapshot `seq`, stores one full chunk, then "the browser closes". */
+  async function abandon(relay: BackupRelay, seq: number): Promise<void> {
+    const unfinished = (async function* () {
+      yield bytes(BACKUP_CHUNK_BYTES, seq);
+      throw new Error('the browser closed');
+    })();
+    await expect(relay.upload(seq, unfinished)).rejects.toThrow('the browser closed');
+  }
+
+  async function storedSeqs(table: 'backup_snapshots' | 'backup_chunks', id: string) {
+    const found = await rows(`SELECT DISTINCT seq FROM ${table} WHERE backup_id = '${id}'`);
+    return found.map((r) => Number(r.seq)).sort();
+  }
+
+  it('sweeps an upload left unfinished for 24 h with its chunks; complete snapshots stay', async () => {
+    const { relay, keys } = await client(13);
+    const id = toBase64Url(keys.backupId);
+    const kept = bytes(1500, 1);
+    await relay.upload(1, pieces(kept));
+    await abandon(relay, 2);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1, 2]);
+    const startedAt = t.now();
+
+    t.setNow(startedAt + BACKUP_INCOMPLETE_MS - 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(0);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1, 2]);
+
+    t.setNow(startedAt + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+    expect(await storedSeqs('backup_snapshots', id)).toEqual([1]);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1]);
+    expect((await relay.list()).map((s) => s.seq)).toEqual([1]);
+    expect(await collect(relay.download({ seq: 1, chunks: 1 }))).toEqual(kept);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(0);
+    expect(t.log.lines.some((l) => l.includes('"backupUploads":1'))).toBe(true);
+  });
+
+  it('sweeps an id whose only upload never completed, pinned key included; it can be pinned again', async () => {
+    const first = await client(14);
+    const id = toBase64Url(first.keys.backupId);
+    await abandon(first.relay, 1);
+    t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+    expect(await rows(`SELECT id FROM backups WHERE id = '${id}'`)).toEqual([]);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([]);
+    const again = await first.relay.upload(2, pieces(bytes(700, 2)));
+    expect((await first.relay.list()).map((s) => s.seq)).toEqual([again.seq]);
+  });
+
+  it('sweeps more stale uploads than one batch in one sweep', async () => {
+    await t.close();
+    t = await startInProcess({ RATE_LIMIT_BACKUP_UPLOADS_PER_IP: '100/3600' });
+    const owners = [];
+    for (let n = 0; n < 12; n++) owners.push(await client(20 + n));
+    for (const owner of owners) await owner.relay.upload(1, pieces(bytes(10, 1)));
+    for (const owner of owners) await abandon(owner.relay, 2);
+    t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(12);
+    expect(await rows('SELECT seq FROM backup_snapshots WHERE complete = 0')).toEqual([]);
+    const chunkSeqs = await rows('SELECT DISTINCT seq FROM backup_chunks');
+    expect(chunkSeqs.map((r) => Number(r.seq))).toEqual([1]);
+    expect(await rows('SELECT id FROM backups')).toHaveLength(12);
   });
 
   it('pins the first key to the backup id: another key can neither read, write nor delete', async () => {

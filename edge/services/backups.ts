@@ -92,7 +92,7 @@ export class BackupService {
     const now = this.#now();
     await pinBackupKey(this.#db, caller.backupId, caller.key, now);
     await this.#authorize(caller);
-    await startSnapshot(this.#db, caller.backupId, seq, now);
+    await startSnapshot(this.#db, { backupId: caller.backupId, authKey: caller.key, seq, now });
     return { seq, chunkBytes: this.chunkBytes, maxBytes: this.maxBytes };
   }
 
