@@ -59,6 +59,8 @@ export interface SweeperDeps {
   readonly blobs: BlobStore;
   /** An account with no device this long after its creation is deleted (undefined: never). */
   readonly unclaimedAccountMs?: number;
+  /** A backup upload not completed this long after its start is deleted (BACKUP_INCOMPLETE_MS). */
+  readonly backupIncompleteMs?: number;
   /** Rows deleted per statement, so one sweep never holds the write lock for long. */
   readonly batch?: number;
 }
@@ -151,10 +153,10 @@ export class Sweeper {
     }
   }
 
-  /** Backup uploads started more than BACKUP_INCOMPLETE_MS ago and never completed. */
+  /** Backup uploads started more than `backupIncompleteMs` ago and never completed. */
   async #sweepBackupUploads(now: number): Promise<number> {
     const { db } = this.#d.database;
-    const startedBefore = now - BACKUP_INCOMPLETE_MS;
+    const startedBefore = now - (this.#d.backupIncompleteMs ?? BACKUP_INCOMPLETE_MS);
     let total = 0;
     for (;;) {
       const stale = await findStaleUploads(db, startedBefore, BACKUP_SWEEP_BATCH);

@@ -171,6 +171,22 @@ describe('backup store', () => {
     expect(t.log.lines.some((l) => l.includes('"backupUploads":1'))).toBe(true);
   });
 
+  it('refuses more chunks and the completion of an upload 24 h after its start, before any sweep', async () => {
+    const { relay, keys } = await client(15);
+    const startedAt = t.now();
+    const slow = (async function* () {
+      yield bytes(BACKUP_CHUNK_BYTES, 1);
+      t.setNow(startedAt + BACKUP_INCOMPLETE_MS);
+      yield bytes(10, 2);
+    })();
+    const error = await relay.upload(1, slow).catch((e: unknown) => e);
+    expect(isParleyError(error, ErrorCode.NOT_FOUND)).toBe(true);
+    expect((error as { details?: { status?: number } }).details?.status).toBe(404);
+    expect(await relay.list()).toEqual([]);
+    expect(await storedSeqs('backup_chunks', toBase64Url(keys.backupId))).toEqual([1]);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+  });
+
   it('sweeps an id whose only upload never completed, pinned key included; it can be pinned again', async () => {
     const first = await client(14);
     const id = toBase64Url(first.keys.backupId);
