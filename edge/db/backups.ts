@@ -74,21 +74,26 @@ export async function findSnapshot(
   });
 }
 
-/** Inserts or replaces one chunk (uploads are resumable). */
+/**
+ * Inserts or replaces one chunk (uploads are resumable), only while its
+ * snapshot is still an unfinished upload: a newer start or the sweeper may
+ * have dropped it since the caller checked. False if it was not stored (a
+ * chunk row without its snapshot would be found by no sweep).
+ */
 export async function putSnapshotChunk(
   db: Db,
   backupId: string,
   seq: number,
   index: number,
   data: Uint8Array,
-): Promise<void> {
-  await db
-    .insert(backupChunks)
-    .values({ backupId, seq, index, data })
-    .onConflictDoUpdate({
-      target: [backupChunks.backupId, backupChunks.seq, backupChunks.index],
-      set: { data },
-    });
+): Promise<boolean> {
+  // `WHERE` before `ON CONFLICT` is what SQLite's upsert grammar needs after INSERT … SELECT.
+  const result = await db.run(sql`INSERT INTO backup_chunks (backup_id, seq, idx, data)
+    SELECT ${backupId}, ${seq}, ${index}, ${data}
+    WHERE EXISTS (SELECT 1 FROM backup_snapshots
+      WHERE backup_id = ${backupId} AND seq = ${seq} AND complete = 0)
+    ON CONFLICT (backup_id, seq, idx) DO UPDATE SET data = excluded.data`);
+  return result.rowsAffected > 0;
 }
 
 /** index -> stored length of every chunk of a snapshot, ascending. */
@@ -131,17 +136,28 @@ export async function getSnapshotChunk(
   return value === undefined || value === null ? undefined : asBytes(value);
 }
 
-/** Marks a snapshot complete, then keeps only the `keep` complete ones with the highest seq. */
+/**
+ * Marks an unfinished snapshot complete, then keeps only the `keep` complete
+ * ones with the highest seq. False if it was no longer an unfinished upload
+ * (dropped by a newer start or swept since the caller checked).
+ */
 export async function completeSnapshot(
   db: Db,
   snapshot: { backupId: string; seq: number; size: number; chunks: number; now: number },
   keep: number,
-): Promise<void> {
+): Promise<boolean> {
   const { backupId, seq } = snapshot;
-  await db
+  const marked = await db
     .update(backupSnapshots)
     .set({ complete: true, size: snapshot.size, chunks: snapshot.chunks, storedAt: snapshot.now })
-    .where(and(eq(backupSnapshots.backupId, backupId), eq(backupSnapshots.seq, seq)));
+    .where(
+      and(
+        eq(backupSnapshots.backupId, backupId),
+        eq(backupSnapshots.seq, seq),
+        eq(backupSnapshots.complete, false),
+      ),
+    );
+  if (marked.rowsAffected === 0) return false;
   const kept = (await listSnapshots(db, backupId)).slice(0, keep).map((r) => r.seq);
   const doomed = await db
     .select({ seq: backupSnapshots.seq })
@@ -154,7 +170,7 @@ export async function completeSnapshot(
       ),
     );
   const seqs = doomed.map((r) => r.seq);
-  if (seqs.length === 0) return;
+  if (seqs.length === 0) return true;
   await db.batch([
     db
       .delete(backupChunks)
@@ -163,6 +179,7 @@ export async function completeSnapshot(
       .delete(backupSnapshots)
       .where(and(eq(backupSnapshots.backupId, backupId), inArray(backupSnapshots.seq, seqs))),
   ]);
+  return true;
 }
 
 /** Complete snapshots, highest seq first. */

@@ -129,7 +129,8 @@ export class BackupService {
     let total = 0;
     for (const n of lengths.values()) total += n;
     if (total > this.maxBytes) throw this.#tooLarge();
-    await putSnapshotChunk(this.#db, caller.backupId, seq, index, data);
+    if (!(await putSnapshotChunk(this.#db, caller.backupId, seq, index, data)))
+      throw notFound('snapshot');
   }
 
   #tooLarge(): ParleyError {
@@ -156,11 +157,9 @@ export class BackupService {
       size += n;
     }
     const now = this.#now();
-    await completeSnapshot(
-      this.#db,
-      { backupId: caller.backupId, seq, size, chunks, now },
-      BACKUP_SNAPSHOTS_KEPT,
-    );
+    const snapshot = { backupId: caller.backupId, seq, size, chunks, now };
+    if (!(await completeSnapshot(this.#db, snapshot, BACKUP_SNAPSHOTS_KEPT)))
+      throw notFound('snapshot');
     return { seq, size, chunks, chunkBytes: this.chunkBytes, storedAt: now };
   }
 
