@@ -183,6 +183,7 @@ export class Sweeper {
       }
       attachments = await this.#sweepAttachmentsSafely(now);
       backupUploads = await this.#sweepBackupUploads(now);
+      metrics.backupUploadsSwept.inc({}, backupUploads);
       for (;;) {
         const n = await deleteExpiredRendezvous(database.db, now, 100);
         rendezvous += n;

@@ -225,6 +225,7 @@ describe('backup store', () => {
     expect(await collect(relay.download({ seq: 1, chunks: 1 }))).toEqual(kept);
     expect((await t.relay.sweeper.sweep()).backupUploads).toBe(0);
     expect(t.log.lines.some((l) => l.includes('"backupUploads":1'))).toBe(true);
+    expect(await t.relay.metrics.render()).toContain('parley_backup_uploads_swept_total 1');
   });
 
   it('refuses more chunks and the completion of an upload 24 h after its start, before any sweep', async () => {
