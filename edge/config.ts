@@ -9,6 +9,7 @@ import {
   AUTH_TIMEOUT_MS,
   BACKUP_CHUNK_BYTES,
   BACKUP_DEFAULT_MAX_BYTES,
+  BACKUP_INCOMPLETE_MS,
   BACKUP_MAX_BYTES,
   FRAME_ERROR_BUDGET,
   IDLE_TIMEOUT_MS,
@@ -128,6 +129,8 @@ export interface RelayConfig {
   readonly attachments: AttachmentConfig;
   /** The largest backup snapshot stored (docs/relay.md, "Backups"). */
   readonly backupMaxBytes: number;
+  /** A backup upload not completed this long after its start is refused and swept. */
+  readonly backupIncompleteSeconds: number;
   readonly redisUrl: string | undefined;
   readonly upstashRestUrl: string | undefined;
   readonly upstashRestToken: string | undefined;
@@ -372,6 +375,13 @@ export function parseConfig(env: Env, random: (n: number) => Uint8Array): RelayC
       BACKUP_DEFAULT_MAX_BYTES,
       BACKUP_CHUNK_BYTES,
       BACKUP_MAX_BYTES,
+    ),
+    backupIncompleteSeconds: int(
+      env,
+      'BACKUP_INCOMPLETE_SECONDS',
+      BACKUP_INCOMPLETE_MS / 1000,
+      1,
+      7 * 86_400,
     ),
     redisUrl,
     upstashRestUrl,

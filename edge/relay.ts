@@ -184,6 +184,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     now,
     blobs,
     unclaimedAccountMs: config.unclaimedAccountSeconds * 1000,
+    backupIncompleteMs: config.backupIncompleteSeconds * 1000,
   });
   const app = createApp({
     config,
@@ -192,7 +193,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     devices,
     attachments,
     link: new LinkService({ db: database.db, now, random }),
-    backups: new BackupService({ db: database.db, now, maxBytes: config.backupMaxBytes }),
+    backups: new BackupService({
+      db: database.db,
+      now,
+      maxBytes: config.backupMaxBytes,
+      incompleteMs: config.backupIncompleteSeconds * 1000,
+    }),
     tokens,
     replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,

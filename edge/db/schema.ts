@@ -339,7 +339,11 @@ export const backupSnapshots = sqliteTable(
     startedAt: integer('started_at').notNull(),
     storedAt: integer('stored_at'),
   },
-  (t) => [primaryKey({ columns: [t.backupId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.backupId, t.seq] }),
+    // The sweeper's search for uploads never completed (edge/expiry/sweeper.ts).
+    index('backup_snapshots_unfinished').on(t.complete, t.startedAt),
+  ],
 );
 
 /** The snapshots' ciphertext, chunk by chunk (chunk rows, like the libSQL attachment store). */

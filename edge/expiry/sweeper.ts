@@ -7,6 +7,8 @@
  *
  * Attachments go with their bytes (in the database or the object store) at
  * expiry, or 24 h after creation if never completed (orphaned uploads).
+ * Backup snapshot uploads never completed within 24 h of their start go with
+ * their chunks; complete snapshots are never swept (docs/relay.md, "Backups").
  *
  * Deleted must mean gone from the file: the database runs with
  * secure_delete=ON (freed cells are zeroed), and after each sweep a
@@ -14,11 +16,12 @@
  * page images — acknowledged ciphertext included — until it is overwritten.
  */
 
-import { ATTACHMENT_INCOMPLETE_MS } from '../../shared/wire/limits.ts';
+import { ATTACHMENT_INCOMPLETE_MS, BACKUP_INCOMPLETE_MS } from '../../shared/wire/limits.ts';
 import { attachmentChunkCount } from '../../shared/wire/rest-attachments.ts';
 import type { BlobStore } from '../attachments/blob-store.ts';
 import { deleteUnclaimedAccounts, purgeExpiredChallenges } from '../db/accounts.ts';
 import { deleteAttachments, findDoomedAttachments } from '../db/attachments.ts';
+import { deleteStaleUploads, findStaleUploads } from '../db/backups.ts';
 import { deleteExpiredRendezvous } from '../db/link.ts';
 import type { Database } from '../db/open.ts';
 import { deleteExpired } from '../db/queue.ts';
@@ -29,6 +32,11 @@ import type { RelayMetrics } from '../observability/metrics.ts';
 
 const WAL_CHECKPOINT_ATTEMPTS = 5;
 const WAL_CHECKPOINT_RETRY_MS = 50;
+/**
+ * Stale backup uploads deleted per transaction: each may hold up to
+ * BACKUP_MAX_BYTES of chunk rows, so fewer than the 50 attachments per batch.
+ */
+const BACKUP_SWEEP_BATCH = 10;
 
 export interface SweepResult {
   readonly messages: number;
@@ -36,6 +44,8 @@ export interface SweepResult {
   readonly attachments: number;
   readonly accounts: number;
   readonly rendezvous: number;
+  /** Backup snapshot uploads never completed (their chunks went with them). */
+  readonly backupUploads: number;
 }
 
 export interface SweeperDeps {
@@ -49,6 +59,8 @@ export interface SweeperDeps {
   readonly blobs: BlobStore;
   /** An account with no device this long after its creation is deleted (undefined: never). */
   readonly unclaimedAccountMs?: number;
+  /** A backup upload not completed this long after its start is deleted (BACKUP_INCOMPLETE_MS). */
+  readonly backupIncompleteMs?: number;
   /** Rows deleted per statement, so one sweep never holds the write lock for long. */
   readonly batch?: number;
 }
@@ -141,6 +153,18 @@ export class Sweeper {
     }
   }
 
+  /** Backup uploads started more than `backupIncompleteMs` ago and never completed. */
+  async #sweepBackupUploads(now: number): Promise<number> {
+    const { db } = this.#d.database;
+    const startedBefore = now - (this.#d.backupIncompleteMs ?? BACKUP_INCOMPLETE_MS);
+    let total = 0;
+    for (;;) {
+      const stale = await findStaleUploads(db, startedBefore, BACKUP_SWEEP_BATCH);
+      total += await deleteStaleUploads(db, stale, startedBefore);
+      if (stale.length < BACKUP_SWEEP_BATCH) return total;
+    }
+  }
+
   async #sweep(): Promise<SweepResult> {
     const { database, log, metrics } = this.#d;
     const batch = this.#d.batch ?? 500;
@@ -149,6 +173,7 @@ export class Sweeper {
     let attachments = 0;
     let accounts = 0;
     let rendezvous = 0;
+    let backupUploads = 0;
     try {
       const now = this.#d.now();
       for (;;) {
@@ -157,6 +182,8 @@ export class Sweeper {
         if (n < batch) break;
       }
       attachments = await this.#sweepAttachmentsSafely(now);
+      backupUploads = await this.#sweepBackupUploads(now);
+      metrics.backupUploadsSwept.inc({}, backupUploads);
       for (;;) {
         const n = await deleteExpiredRendezvous(database.db, now, 100);
         rendezvous += n;
@@ -173,14 +200,14 @@ export class Sweeper {
       }
       await this.#truncateWal();
       metrics.expired.inc({}, messages);
-      if (messages + challenges + attachments + accounts + rendezvous > 0)
-        log.info('expiry.swept', { messages, challenges, attachments, accounts, rendezvous });
+      const swept = { messages, challenges, attachments, accounts, rendezvous, backupUploads };
+      if (Object.values(swept).some((n) => n > 0)) log.info('expiry.swept', swept);
     } catch (error) {
       log.error('expiry.sweep_failed', {
         error: error instanceof Error ? error.name : 'unknown',
         detail: safeErrorText(error),
       });
     }
-    return { messages, challenges, attachments, accounts, rendezvous };
+    return { messages, challenges, attachments, accounts, rendezvous, backupUploads };
   }
 }

@@ -186,6 +186,10 @@ export class RelayMetrics {
     'parley_attachments_deleted_total',
     'Attachments deleted with their bytes, by reason: expired, incomplete (never completed within 24 h) or deleted (by the uploader).',
   );
+  readonly backupUploadsSwept = new Counter(
+    'parley_backup_uploads_swept_total',
+    'Backup snapshot uploads never completed within BACKUP_INCOMPLETE_SECONDS, deleted with their chunks by the sweeper.',
+  );
 
   readonly #all: Metric[] = [
     this.connections,
@@ -208,6 +212,7 @@ export class RelayMetrics {
     this.attachmentUploads,
     this.attachmentBytesUploaded,
     this.attachmentsDeleted,
+    this.backupUploadsSwept,
   ];
 
   async render(): Promise<string> {

@@ -10,7 +10,12 @@ import { concat, toBase64Url } from '../../shared/bytes.ts';
 import { BackupRelay } from '../../shared/client/backup/backup-relay.ts';
 import { ErrorCode, isParleyError } from '../../shared/errors.ts';
 import { signBackupRequest } from '../../shared/wire/backup-request.ts';
-import { BACKUP_CHUNK_BYTES, REQUEST_MAX_SKEW_MS } from '../../shared/wire/limits.ts';
+import {
+  BACKUP_CHUNK_BYTES,
+  BACKUP_INCOMPLETE_MS,
+  REQUEST_MAX_SKEW_MS,
+} from '../../shared/wire/limits.ts';
+import { completeSnapshot, putSnapshotChunk } from '../db/backups.ts';
 import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
 
 const RELAY = 'http://relay.test';
@@ -128,6 +133,142 @@ describe('backup store', () => {
     const id = toBase64Url(keys.backupId);
     const seqs = await rows(`SELECT seq FROM backup_snapshots WHERE backup_id = '${id}'`);
     expect(seqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
+    const chunkSeqs = await rows(
+      `SELECT DISTINCT seq FROM backup_chunks WHERE backup_id = '${id}'`,
+    );
+    expect(chunkSeqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
+  });
+
+  it('keeps one upload in flight per backup id: the one a newer start replaced is 404', async () => {
+    const { keys } = await client(16);
+    const id = toBase64Url(keys.backupId);
+    let ts = t.now();
+    const send = async (method: string, path: string, body: Uint8Array) => {
+      const authorization = await signBackupRequest(keys.auth, { method, path, body }, ++ts);
+      const headers: Record<string, string> = { authorization };
+      if (method === 'POST') headers['content-type'] = 'application/json';
+      const response = await t.http(path, { method, headers, body: body as BodyInit });
+      const text = await response.text();
+      return { status: response.status, code: text && JSON.parse(text).error?.code };
+    };
+    const start = (seq: number) =>
+      send('POST', `/v1/backups/${id}/snapshots`, new TextEncoder().encode(`{"seq":${seq}}`));
+    const chunk = (seq: number, index: number) =>
+      send(
+        'PUT',
+        `/v1/backups/${id}/snapshots/${seq}/chunks/${index}`,
+        bytes(BACKUP_CHUNK_BYTES, 1),
+      );
+    const complete = (seq: number) =>
+      send('POST', `/v1/backups/${id}/snapshots/${seq}/complete`, new TextEncoder().encode('{}'));
+
+    expect((await start(1)).status).toBe(201);
+    expect((await chunk(1, 0)).status).toBe(204);
+    expect((await start(2)).status).toBe(201);
+    expect(await chunk(1, 1)).toEqual({ status: 404, code: ErrorCode.NOT_FOUND });
+    expect(await complete(1)).toEqual({ status: 404, code: ErrorCode.NOT_FOUND });
+    expect(await storedSeqs('backup_snapshots', id)).toEqual([2]);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([]);
+    expect((await chunk(2, 0)).status).toBe(204);
+    expect((await complete(2)).status).toBe(200);
+  });
+
+  it('stores no chunk and completes nothing for a snapshot that is gone (dropped or swept meanwhile)', async () => {
+    const { relay, keys } = await client(17);
+    await relay.upload(1, pieces(bytes(100, 1)));
+    const backupId = toBase64Url(keys.backupId);
+    const { db } = t.relay.database;
+    // What a request that passed its checks finds after a concurrent start or sweep dropped seq 2.
+    expect(await putSnapshotChunk(db, backupId, 2, 0, bytes(100, 2))).toBe(false);
+    const gone = { backupId, seq: 2, size: 100, chunks: 1, now: t.now() };
+    expect(await completeSnapshot(db, gone, 2)).toBe(false);
+    // A complete snapshot takes no more chunks either.
+    expect(await putSnapshotChunk(db, backupId, 1, 1, bytes(100, 3))).toBe(false);
+    expect(await storedSeqs('backup_chunks', backupId)).toEqual([1]);
+    expect(
+      (await rows(`SELECT idx FROM backup_chunks WHERE backup_id = '${backupId}'`)).length,
+    ).toBe(1);
+  });
+
+  /** Starts snapshot `seq`, stores one full chunk, then "the browser closes". */
+  async function abandon(relay: BackupRelay, seq: number): Promise<void> {
+    const unfinished = (async function* () {
+      yield bytes(BACKUP_CHUNK_BYTES, seq);
+      throw new Error('the browser closed');
+    })();
+    await expect(relay.upload(seq, unfinished)).rejects.toThrow('the browser closed');
+  }
+
+  async function storedSeqs(table: 'backup_snapshots' | 'backup_chunks', id: string) {
+    const found = await rows(`SELECT DISTINCT seq FROM ${table} WHERE backup_id = '${id}'`);
+    return found.map((r) => Number(r.seq)).sort();
+  }
+
+  it('sweeps an upload left unfinished for 24 h with its chunks; complete snapshots stay', async () => {
+    const { relay, keys } = await client(13);
+    const id = toBase64Url(keys.backupId);
+    const kept = bytes(1500, 1);
+    await relay.upload(1, pieces(kept));
+    await abandon(relay, 2);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1, 2]);
+    const startedAt = t.now();
+
+    t.setNow(startedAt + BACKUP_INCOMPLETE_MS - 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(0);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1, 2]);
+
+    t.setNow(startedAt + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+    expect(await storedSeqs('backup_snapshots', id)).toEqual([1]);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([1]);
+    expect((await relay.list()).map((s) => s.seq)).toEqual([1]);
+    expect(await collect(relay.download({ seq: 1, chunks: 1 }))).toEqual(kept);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(0);
+    expect(t.log.lines.some((l) => l.includes('"backupUploads":1'))).toBe(true);
+    expect(await t.relay.metrics.render()).toContain('parley_backup_uploads_swept_total 1');
+  });
+
+  it('refuses more chunks and the completion of an upload 24 h after its start, before any sweep', async () => {
+    const { relay, keys } = await client(15);
+    const startedAt = t.now();
+    const slow = (async function* () {
+      yield bytes(BACKUP_CHUNK_BYTES, 1);
+      t.setNow(startedAt + BACKUP_INCOMPLETE_MS);
+      yield bytes(10, 2);
+    })();
+    const error = await relay.upload(1, slow).catch((e: unknown) => e);
+    expect(isParleyError(error, ErrorCode.NOT_FOUND)).toBe(true);
+    expect((error as { details?: { status?: number } }).details?.status).toBe(404);
+    expect(await relay.list()).toEqual([]);
+    expect(await storedSeqs('backup_chunks', toBase64Url(keys.backupId))).toEqual([1]);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+  });
+
+  it('sweeps an id whose only upload never completed, pinned key included; it can be pinned again', async () => {
+    const first = await client(14);
+    const id = toBase64Url(first.keys.backupId);
+    await abandon(first.relay, 1);
+    t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
+    expect(await rows(`SELECT id FROM backups WHERE id = '${id}'`)).toEqual([]);
+    expect(await storedSeqs('backup_chunks', id)).toEqual([]);
+    const again = await first.relay.upload(2, pieces(bytes(700, 2)));
+    expect((await first.relay.list()).map((s) => s.seq)).toEqual([again.seq]);
+  });
+
+  it('sweeps more stale uploads than one batch in one sweep', async () => {
+    await t.close();
+    t = await startInProcess({ RATE_LIMIT_BACKUP_UPLOADS_PER_IP: '100/3600' });
+    const owners = [];
+    for (let n = 0; n < 12; n++) owners.push(await client(20 + n));
+    for (const owner of owners) await owner.relay.upload(1, pieces(bytes(10, 1)));
+    for (const owner of owners) await abandon(owner.relay, 2);
+    t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
+    expect((await t.relay.sweeper.sweep()).backupUploads).toBe(12);
+    expect(await rows('SELECT seq FROM backup_snapshots WHERE complete = 0')).toEqual([]);
+    const chunkSeqs = await rows('SELECT DISTINCT seq FROM backup_chunks');
+    expect(chunkSeqs.map((r) => Number(r.seq))).toEqual([1]);
+    expect(await rows('SELECT id FROM backups')).toHaveLength(12);
   });
 
   it('pins the first key to the backup id: another key can neither read, write nor delete', async () => {
@@ -164,7 +305,25 @@ describe('backup store', () => {
     await relay.upload(1, pieces(bytes(100, 1)));
     const error = await relay.upload(2, pieces(bytes(4 * MiB + 1, 2))).catch((e: unknown) => e);
     expect(isParleyError(error, ErrorCode.BODY_TOO_LARGE)).toBe(true);
+    expect((error as { details?: unknown }).details).toMatchObject({ status: 413, max: 4 * MiB });
     expect((await relay.list()).map((s) => s.seq)).toEqual([1]);
+    const exact = await relay.upload(3, pieces(bytes(4 * MiB, 3)));
+    expect(exact.size).toBe(4 * MiB);
+  });
+
+  it('counts the last partial chunk against a cap that is not a whole number of chunks', async () => {
+    await t.close();
+    const cap = 2 * BACKUP_CHUNK_BYTES + 1000;
+    t = await startInProcess({ BACKUP_MAX_BYTES: String(cap) });
+    const { relay, keys } = await client(18);
+    const error = await relay.upload(1, pieces(bytes(cap + 1, 1))).catch((e: unknown) => e);
+    expect(isParleyError(error, ErrorCode.BODY_TOO_LARGE)).toBe(true);
+    expect((error as { details?: unknown }).details).toMatchObject({ status: 413, max: cap });
+    const id = toBase64Url(keys.backupId);
+    expect(
+      await rows(`SELECT idx FROM backup_chunks WHERE backup_id = '${id}' AND idx = 2`),
+    ).toEqual([]);
+    expect((await relay.upload(2, pieces(bytes(cap, 2)))).size).toBe(cap);
   });
 
   it('refuses a replayed request and one signed outside the clock window', async () => {

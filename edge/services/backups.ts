@@ -7,11 +7,17 @@
  * Per backup id it holds at most the BACKUP_SNAPSHOTS_KEPT complete snapshots
  * with the highest seq and one unfinished upload (starting another drops it),
  * each at most `maxBytes`: a bounded cost per id, while new ids are bounded by
- * the per-IP upload budget (edge/app.ts).
+ * the per-IP upload budget (edge/app.ts). An upload not completed within
+ * `incompleteMs` of its start is refused from then on and swept
+ * (edge/expiry/sweeper.ts).
  */
 import { equalBytes } from '../../shared/bytes.ts';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
-import { BACKUP_CHUNK_BYTES, BACKUP_SNAPSHOTS_KEPT } from '../../shared/wire/limits.ts';
+import {
+  BACKUP_CHUNK_BYTES,
+  BACKUP_INCOMPLETE_MS,
+  BACKUP_SNAPSHOTS_KEPT,
+} from '../../shared/wire/limits.ts';
 import type {
   SnapshotInfo,
   SnapshotListResponse,
@@ -39,6 +45,11 @@ export interface BackupServiceDeps {
   readonly now: () => number;
   /** Largest snapshot stored (BACKUP_MAX_BYTES in the relay config). */
   readonly maxBytes: number;
+  /**
+   * An upload this long after its start is gone for its client (404), as it
+   * will be from the database at the next sweep (default BACKUP_INCOMPLETE_MS).
+   */
+  readonly incompleteMs?: number;
   readonly chunkBytes?: number;
 }
 
@@ -61,12 +72,14 @@ export class BackupService {
   readonly #now: () => number;
   readonly maxBytes: number;
   readonly chunkBytes: number;
+  readonly #incompleteMs: number;
 
   constructor(deps: BackupServiceDeps) {
     this.#db = deps.db;
     this.#now = deps.now;
     this.maxBytes = deps.maxBytes;
     this.chunkBytes = deps.chunkBytes ?? BACKUP_CHUNK_BYTES;
+    this.#incompleteMs = deps.incompleteMs ?? BACKUP_INCOMPLETE_MS;
   }
 
   /** The pinned key must be the caller's; an unknown backup id is 404. */
@@ -84,6 +97,9 @@ export class BackupService {
     await this.#authorize(caller);
     const row = await findSnapshot(this.#db, caller.backupId, seq);
     if (row === undefined || row.complete) throw notFound('snapshot');
+    // Stale: the sweeper may delete it at any moment, so it takes no more chunks and never
+    // completes (the same moment for every client, whenever the sweep runs).
+    if (row.startedAt <= this.#now() - this.#incompleteMs) throw notFound('snapshot');
     return row;
   }
 
@@ -92,7 +108,7 @@ export class BackupService {
     const now = this.#now();
     await pinBackupKey(this.#db, caller.backupId, caller.key, now);
     await this.#authorize(caller);
-    await startSnapshot(this.#db, caller.backupId, seq, now);
+    await startSnapshot(this.#db, { backupId: caller.backupId, authKey: caller.key, seq, now });
     return { seq, chunkBytes: this.chunkBytes, maxBytes: this.maxBytes };
   }
 
@@ -113,7 +129,8 @@ export class BackupService {
     let total = 0;
     for (const n of lengths.values()) total += n;
     if (total > this.maxBytes) throw this.#tooLarge();
-    await putSnapshotChunk(this.#db, caller.backupId, seq, index, data);
+    if (!(await putSnapshotChunk(this.#db, caller.backupId, seq, index, data)))
+      throw notFound('snapshot');
   }
 
   #tooLarge(): ParleyError {
@@ -140,11 +157,9 @@ export class BackupService {
       size += n;
     }
     const now = this.#now();
-    await completeSnapshot(
-      this.#db,
-      { backupId: caller.backupId, seq, size, chunks, now },
-      BACKUP_SNAPSHOTS_KEPT,
-    );
+    const snapshot = { backupId: caller.backupId, seq, size, chunks, now };
+    if (!(await completeSnapshot(this.#db, snapshot, BACKUP_SNAPSHOTS_KEPT)))
+      throw notFound('snapshot');
     return { seq, size, chunks, chunkBytes: this.chunkBytes, storedAt: now };
   }
 

@@ -212,6 +212,13 @@ export const BACKUP_MAX_BYTES = 1024 * MiB;
 export const BACKUP_MAX_CHUNKS = BACKUP_MAX_BYTES / BACKUP_CHUNK_BYTES;
 /** Complete snapshots kept per backup id: completing another deletes the oldest. */
 export const BACKUP_SNAPSHOTS_KEPT = 2;
+/**
+ * A snapshot upload not completed this long after it started is refused and
+ * swept with its chunks (the client died mid-upload), as
+ * ATTACHMENT_INCOMPLETE_MS for attachments; the relay's default for
+ * BACKUP_INCOMPLETE_SECONDS.
+ */
+export const BACKUP_INCOMPLETE_MS = 24 * HOUR;
 /** Bytes of a backup id (docs/protocol.md, "Backups"). */
 export const BACKUP_ID_BYTES = 16;
 /** Snapshot sequence numbers: 1 .. 2^53 - 1. */

@@ -1,0 +1,1 @@
+CREATE INDEX `backup_snapshots_unfinished` ON `backup_snapshots` (`complete`,`started_at`);
