@@ -147,6 +147,7 @@ export function describeImportedHistory(history: HistoryResult): string {
     declined: 'the other device cannot send it',
     failed: 'the other device could not export it',
     unsupported: 'this build cannot import it',
+    expired: 'it was kept on the relay for one hour only and is gone',
   }[history.reason];
   return `history: none (${why})`;
 }

@@ -203,6 +203,8 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   // The runtime reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the client can call.
   let shell: ParleyShell | undefined;
+  // A history download a stopped worker left unfinished (link-jobs.ts); set once devices are wired.
+  let resumeHistory: () => Promise<void> = async () => {};
   const runtimeContext = workerRuntimeContext({
     storage,
     lockedInbox,
@@ -250,7 +252,10 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
         report('badge', e),
       );
     },
-    afterUnlock: () => lockedNotice.clear(),
+    afterUnlock: async () => {
+      await lockedNotice.clear();
+      void resumeHistory();
+    },
     rpId: browser.runtime.id,
     report,
     removedAt: () => notices.removedAt(),
@@ -285,6 +290,9 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     await runtime.resume().catch((e: unknown) => report('resume', e));
   };
   await reconnect();
+  resumeHistory = () =>
+    devices.links.resumeHistory().catch((e: unknown) => report('resume history', e));
+  if (vault.isUnlocked()) void resumeHistory();
   // The browser's own network signal: try at once when it comes back.
   globalThis.addEventListener?.('online', () => {
     void runtime.resume().catch((e: unknown) => report('resume', e));

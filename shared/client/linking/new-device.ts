@@ -87,7 +87,8 @@ export interface NewDeviceProgress {
 /**
  * What came of the history: `records` imported (`skipped`: already here);
  * none because the existing device sent none (`declined`: it has no sender),
- * failed to export, or this device has no receiver.
+ * failed to export, this device has no receiver, or (a resumed download) the
+ * blob was gone (`expired`: its hour ended).
  */
 export type HistoryResult =
   | {
@@ -96,7 +97,10 @@ export type HistoryResult =
       readonly skipped: number;
       readonly bytes: number;
     }
-  | { readonly imported: false; readonly reason: 'declined' | 'failed' | 'unsupported' };
+  | {
+      readonly imported: false;
+      readonly reason: 'declined' | 'failed' | 'unsupported' | 'expired';
+    };
 
 export interface LinkedAccount extends AccountInfo {
   readonly history: HistoryResult;
@@ -160,10 +164,12 @@ async function takeHistory(
 ): Promise<HistoryResult> {
   const message = await mailbox.next(after);
   const offer = decodeHistoryOffer(openHistory(keys, message.body));
+  const receiver = hasArchive(offer) ? o.historyReceiver : undefined;
+  // Kept before the rendezvous goes, so a device stopped from here on resumes.
+  if (hasArchive(offer)) await receiver?.remember?.(offer);
   await mailbox.close().catch(() => undefined);
   if (!hasArchive(offer))
     return { imported: false, reason: offer.failed === true ? 'failed' : 'declined' };
-  const receiver = o.historyReceiver;
   if (receiver === undefined) return { imported: false, reason: 'unsupported' };
   o.onProgress?.({ phase: 'history', doneBytes: 0, totalBytes: offer.size });
   try {
