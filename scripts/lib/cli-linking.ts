@@ -148,6 +148,7 @@ export function describeImportedHistory(history: HistoryResult): string {
     failed: 'the other device could not export it',
     unsupported: 'this build cannot import it',
     expired: 'it was kept on the relay for one hour only and is gone',
+    interrupted: 'the other device stopped before sending it',
   }[history.reason];
   return `history: none (${why})`;
 }

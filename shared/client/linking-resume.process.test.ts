@@ -5,15 +5,19 @@
  * pendingTransfer`, sealed by the extension's vault) before the rendezvous
  * goes, so a fresh client on the same storage (an MV3 worker started again)
  * resumes the download within the blob's hour; once the blob is gone it
- * stays linked without the history and says why.
+ * stays linked without the history and says why. An existing device that
+ * stops after approving, before it sent the offer, leaves the new device
+ * linked without history once the rendezvous' 5 minutes are over.
  */
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../attachments/relay-http.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
+import { LINK_RENDEZVOUS_TTL_MS } from '../wire/limits.ts';
 import { createClient } from './client.ts';
 import { approveLink } from './linking/existing-device.ts';
 import { historyReceiverFor, historySenderFor } from './linking/history-bindings.ts';
 import { resumePendingHistory } from './linking/history-resume.ts';
+import type { HistorySender } from './linking/history-transfer.ts';
 import { Keys } from './store/storage-keys.ts';
 import { createMemoryStorage } from './store/store.ts';
 import { nodeClientDeps, type TestUser, textsOf, uniqueText, waitFor } from './testing/harness.ts';
@@ -117,6 +121,49 @@ describe('a new device stopped mid-download (real relay)', () => {
     expect(resumed).toEqual({ imported: false, reason: 'expired' });
     expect(await storage.records.get(Keys.pendingHistory)).toBeUndefined();
     // The device is linked all the same: new messages reach it.
+    await client.start();
+    const chat = await bob.client.startConversation(alice.handle);
+    const after = uniqueText('after linking');
+    await bob.client.sendText({ conversationId: chat.id, text: after });
+    await waitFor(async () => (await textsOf(client, convo)).includes(after), 'it receives');
+  });
+});
+
+describe('an existing device stopped before it sent the history (real relay)', () => {
+  it('the new device gives up when the rendezvous ends: linked, history `interrupted`', async () => {
+    const { alice, bob, convo } = await aliceWithHistory();
+    const client = relay.track(createClient(nodeClientDeps()));
+    // The new device's clock jumps past the rendezvous' end once it registered
+    // (5 real minutes are too long for a test; the relay's own expiry is the same bound).
+    let skew = 0;
+    const n = newLinkSide(relay.url, client, 'waiting device', {
+      now: () => Date.now() + skew,
+      historyReceiver: historyReceiverFor(client, blobFetch),
+      onProgress: (p) => {
+        if (p.phase === 'registering') skew = LINK_RENDEZVOUS_TTL_MS + 1000;
+      },
+    });
+    const { code } = await n.invitation;
+    // E's worker "stops" after approval: its export never ends, no offer is sent.
+    let resumeExport: () => void = () => {};
+    const stalled = new Promise<void>((r) => {
+      resumeExport = r;
+    });
+    const stopped: HistorySender = {
+      ...historySenderFor(alice.client, blobFetch),
+      async *exportArchive() {
+        await stalled;
+        yield new Uint8Array(0);
+      },
+    };
+    const existing = approveLink(
+      existingLinkSide(relay.url, alice, code ?? '', { historySender: stopped }),
+    ).catch((e: unknown) => e);
+    const linked = await n.done;
+    expect(linked.history).toEqual({ imported: false, reason: 'interrupted' });
+    resumeExport();
+    await existing;
+    // Linked all the same: the device is listed and receives.
     await client.start();
     const chat = await bob.client.startConversation(alice.handle);
     const after = uniqueText('after linking');

@@ -76,6 +76,7 @@ function missingOf(history: HistoryResult): Pick<LinkState, 'historyMissing'> {
   switch (history.reason) {
     case 'expired':
     case 'failed':
+    case 'interrupted':
       return { historyMissing: history.reason };
     default:
       return {};
