@@ -50,6 +50,7 @@ import {
   historyFields,
   linkApprove,
   linkCode,
+  resumeLinkHistory,
 } from './lib/cli-linking.ts';
 import { type FileStorage, openFileStorage } from './lib/file-store.ts';
 import { acquireProfileLock } from './lib/profile-lock.ts';
@@ -290,6 +291,8 @@ async function main(): Promise<void> {
   try {
     const account = await client.load();
     const relayUrl = values.relay ?? account?.relayUrl ?? DEFAULT_RELAY;
+    // A history download an earlier link-code left unfinished comes in first.
+    if (account !== undefined) await resumeLinkHistory(client, out);
     switch (command) {
       case 'register': {
         const handle = args[0];

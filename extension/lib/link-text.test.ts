@@ -41,6 +41,23 @@ describe('linkLine', () => {
     ).toBe('Done: Laptop is linked.');
   });
 
+  it('says plainly when the new browser is linked without its history', () => {
+    const done = (historyMissing?: 'expired' | 'interrupted' | 'failed') =>
+      linkLine({
+        role: 'new',
+        phase: 'done',
+        strikes: 0,
+        ...(historyMissing === undefined ? {} : { historyMissing }),
+      });
+    expect(done().text).toBe('Done: this browser is linked.');
+    expect(done('expired').text).toMatch(
+      /^Done: this browser is linked\. Your message history could not be transferred: the relay keeps it for one hour only/,
+    );
+    expect(done('interrupted').text).toMatch(/the other browser stopped before sending it/);
+    expect(done('failed').text).toMatch(/could not be transferred\. New messages arrive here/);
+    expect(done('expired').failed).toBe(false);
+  });
+
   it('shows how much history is in on the new browser', () => {
     expect(linkLine({ role: 'new', phase: 'history', strikes: 0 }).text).toBe('Receiving history…');
     expect(linkLine({ role: 'new', phase: 'history', strikes: 0, historyPercent: 42 }).text).toBe(

@@ -36,6 +36,19 @@ function failureText(state: LinkState): string {
   }
 }
 
+/** The new browser is linked but its message history did not come: say so, and why. */
+const MISSING_HISTORY: Record<NonNullable<LinkState['historyMissing']>, string> = {
+  expired:
+    ' Your message history could not be transferred: the relay keeps it for one hour only, and that hour is over. New messages arrive here as usual.',
+  interrupted:
+    ' Your message history could not be transferred: the other browser stopped before sending it. New messages arrive here as usual.',
+  failed: ' Your message history could not be transferred. New messages arrive here as usual.',
+};
+
+function missingText(state: LinkState): string {
+  return state.historyMissing === undefined ? '' : MISSING_HISTORY[state.historyMissing];
+}
+
 export function linkLine(state: LinkState): LinkLine {
   switch (state.phase) {
     case 'idle':
@@ -72,7 +85,7 @@ export function linkLine(state: LinkState): LinkLine {
       return {
         text:
           state.role === 'new'
-            ? 'Done: this browser is linked.'
+            ? `Done: this browser is linked.${missingText(state)}`
             : `Done: ${state.deviceName ?? 'the new browser'} is linked.`,
         failed: false,
       };

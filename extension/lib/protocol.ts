@@ -390,6 +390,14 @@ export interface LinkState {
   readonly historyPercent?: number;
   /** Done, new side: the account's handle. */
   readonly handle?: string;
+  /**
+   * Done, new side: the browser is linked but the message history did not
+   * come (docs/extension.md, "Linked devices"): `expired`, the relay keeps
+   * it one hour and that passed before this browser could finish;
+   * `interrupted`, the other browser stopped before sending it; `failed`, it
+   * could not be exported, downloaded or verified.
+   */
+  readonly historyMissing?: 'expired' | 'interrupted' | 'failed';
   /** Failed: the error code and, for LINK_FAILED, its reason (strikes, expired, declined, …). */
   readonly failure?: { readonly code: string; readonly reason?: string };
 }

@@ -16,6 +16,7 @@ import {
   historyReceiverFor,
   historySenderFor,
 } from '../../shared/client/linking/history-bindings.ts';
+import { resumePendingHistory } from '../../shared/client/linking/history-resume.ts';
 import {
   type HistoryResult,
   type LinkedAccount,
@@ -139,6 +140,29 @@ export function linkApprove(input: LinkApproveInput): Promise<LinkedDevice> {
   });
 }
 
+/**
+ * Any command on a linked profile whose `link-code` stopped mid-download
+ * (docs/protocol.md, "History transfer"): the kept offer is downloaded and
+ * imported before the command starts the client. A failure is reported and
+ * the command goes on (the offer stays unless the blob is gone or damaged).
+ */
+export async function resumeLinkHistory(client: ParleyClient, out: Out): Promise<void> {
+  const relayUrl = client.account()?.relayUrl;
+  if (relayUrl === undefined) return;
+  try {
+    const history = await resumePendingHistory({
+      pending: () => client.archive.pendingTransfer.get(),
+      receiver: historyReceiverFor(client, blobFetch),
+      relayUrl,
+      deps: { random: systemRandom, timers: nodeTimers },
+    });
+    if (history !== undefined)
+      out(`resumed ${describeImportedHistory(history)}`, { event: 'history', ...history });
+  } catch (error) {
+    console.error(`parley: the linked history could not be resumed: ${(error as Error).message}`);
+  }
+}
+
 /** `link-code`'s last line: how many records the history brought, or why none. */
 export function describeImportedHistory(history: HistoryResult): string {
   if (history.imported)
@@ -147,6 +171,8 @@ export function describeImportedHistory(history: HistoryResult): string {
     declined: 'the other device cannot send it',
     failed: 'the other device could not export it',
     unsupported: 'this build cannot import it',
+    expired: 'it was kept on the relay for one hour only and is gone',
+    interrupted: 'the other device stopped before sending it',
   }[history.reason];
   return `history: none (${why})`;
 }

@@ -120,6 +120,12 @@ export interface ParleyClient {
    * the relay (signed by the identity key: needs the unlocked vault).
    */
   removeDevice(deviceId: number): Promise<void>;
+  /**
+   * Removes every other device of this account: the listed ones through the
+   * signed list, and those registered but never listed (a link abandoned
+   * midway). Returns the removed device ids. Needs the unlocked vault.
+   */
+  removeOtherDevices(): Promise<number[]>;
   /** Renames this device (the relay's name for it, shown to the account's own devices only). */
   renameDevice(name: string): Promise<void>;
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;

@@ -174,6 +174,35 @@ function wireDevices(parts: {
   return { notices, verification, links };
 }
 
+/**
+ * A worker restarted by Chrome while the vault was open: open again, and keep
+ * the auto-lock deadline the previous worker set; then connect. Returns the
+ * reconnect step (also run on runtime.onStartup).
+ */
+async function startWorker(parts: {
+  readonly vault: Vault;
+  readonly autoLock: AutoLock;
+  readonly settings: SettingsStore;
+  readonly account: AccountStore;
+  readonly runtime: ClientRuntime;
+  readonly report: Report;
+}): Promise<() => Promise<void>> {
+  const { vault, autoLock, settings, account, runtime, report } = parts;
+  const restored = await vault.restore().catch((e: unknown) => {
+    report('restore', e);
+    return false;
+  });
+  if (restored && !(await autoLock.resume((await settings.get()).autoLockMinutes))) vault.lock();
+  // Alarms again on every worker start: Chrome may drop them across restarts.
+  const reconnect = async (): Promise<void> => {
+    if (!(await account.get())?.registered) return;
+    await scheduleWake(browser.alarms);
+    await runtime.resume().catch((e: unknown) => report('resume', e));
+  };
+  await reconnect();
+  return reconnect;
+}
+
 export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
@@ -203,6 +232,8 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   // The runtime reports relay and unread changes; the shell turns them into
   // status events and badge updates. `shell` exists before the client can call.
   let shell: ParleyShell | undefined;
+  // A history download a stopped worker left unfinished (link-jobs.ts); set once devices are wired.
+  let resumeHistory: () => Promise<void> = async () => {};
   const runtimeContext = workerRuntimeContext({
     storage,
     lockedInbox,
@@ -250,7 +281,10 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
         report('badge', e),
       );
     },
-    afterUnlock: () => lockedNotice.clear(),
+    afterUnlock: async () => {
+      await lockedNotice.clear();
+      void resumeHistory();
+    },
     rpId: browser.runtime.id,
     report,
     removedAt: () => notices.removedAt(),
@@ -271,20 +305,10 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     },
   });
 
-  // A worker restarted by Chrome while the vault was open: open again, and
-  // keep the auto-lock deadline the previous worker set.
-  const restored = await vault.restore().catch((e: unknown) => {
-    report('restore', e);
-    return false;
-  });
-  if (restored && !(await autoLock.resume((await settings.get()).autoLockMinutes))) vault.lock();
-  // Alarms again on every worker start: Chrome may drop them across restarts.
-  const reconnect = async (): Promise<void> => {
-    if (!(await account.get())?.registered) return;
-    await scheduleWake(browser.alarms);
-    await runtime.resume().catch((e: unknown) => report('resume', e));
-  };
-  await reconnect();
+  const reconnect = await startWorker({ vault, autoLock, settings, account, runtime, report });
+  resumeHistory = () =>
+    devices.links.resumeHistory().catch((e: unknown) => report('resume history', e));
+  if (vault.isUnlocked()) void resumeHistory();
   // The browser's own network signal: try at once when it comes back.
   globalThis.addEventListener?.('online', () => {
     void runtime.resume().catch((e: unknown) => report('resume', e));

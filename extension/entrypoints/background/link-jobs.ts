@@ -14,7 +14,13 @@
  *
  * The new side imports the history before its client starts and drains the
  * queue: `start` runs only once the core's flow is over (Signal's order; the
- * core skips what arrives twice).
+ * core skips what arrives twice). Once registered the browser is linked,
+ * whatever becomes of the history: a history that did not come is a note on
+ * the `done` state (`historyMissing`), never a failed link. The history offer
+ * is kept in the client's records (sealed with the vault key like every
+ * record, never in chrome.storage) until the archive is imported, so a worker
+ * stopped mid-download resumes it on its next start or unlock
+ * (`resumeHistory`), within the relay's hour.
  *
  * Runs in: the service worker and Node (tests).
  */
@@ -26,8 +32,9 @@ import {
   historyReceiverFor,
   historySenderFor,
 } from '../../../shared/client/linking/history-bindings.ts';
+import { resumePendingHistory } from '../../../shared/client/linking/history-resume.ts';
 import type { LinkPayload } from '../../../shared/client/linking/link-payload.ts';
-import { linkAsNewDevice } from '../../../shared/client/linking/new-device.ts';
+import { type HistoryResult, linkAsNewDevice } from '../../../shared/client/linking/new-device.ts';
 import type { ParleyClient } from '../../../shared/client/parley-client.ts';
 import { RelayApi } from '../../../shared/client/relay/relay-api.ts';
 import type { AccountInfo } from '../../../shared/client/views.ts';
@@ -63,6 +70,19 @@ interface Running {
   history: boolean;
 }
 
+/** The note on the new side's `done` state for a history that did not come (none on purpose: no note). */
+function missingOf(history: HistoryResult): Pick<LinkState, 'historyMissing'> {
+  if (history.imported) return {};
+  switch (history.reason) {
+    case 'expired':
+    case 'failed':
+    case 'interrupted':
+      return { historyMissing: history.reason };
+    default:
+      return {};
+  }
+}
+
 /** Blob bytes in, as the percentage the new browser shows. */
 function percentOf(done: number | undefined, total: number | undefined): number | undefined {
   if (done === undefined || total === undefined || total <= 0) return undefined;
@@ -73,6 +93,7 @@ export class LinkJobs {
   readonly #d: LinkJobDeps;
   #state: LinkState = IDLE;
   #running: Running | undefined;
+  #resuming = false;
 
   constructor(deps: LinkJobDeps) {
     this.#d = deps;
@@ -195,17 +216,74 @@ export class LinkJobs {
       },
     });
     const run = linked.then(
-      async (info) => {
+      async (info): Promise<Partial<LinkState>> => {
         await input.start();
-        return { handle: info.handle };
+        return { handle: info.handle, ...missingOf(info.history) };
       },
-      async (error: unknown) => {
-        if (registered) await input.start();
-        throw error;
+      async (error: unknown): Promise<Partial<LinkState>> => {
+        if (!registered) throw error;
+        // Registered and listed: the browser is linked; only the history did not come.
+        await input.start();
+        if (job.cancelled) throw error;
+        const handle = this.#d.client.account()?.handle;
+        return { ...(handle === undefined ? {} : { handle }), historyMissing: 'failed' };
       },
     );
     this.#finish(job, run);
     return this.#state;
+  }
+
+  /**
+   * On worker start and after an unlock: a history download this browser did
+   * not finish (its worker was stopped) starts again from the offer kept in
+   * the sealed records. Nothing pending, locked, or a link running: nothing
+   * happens. A blob that is gone (the relay's hour) or damaged ends as `done`
+   * with `historyMissing`; a network failure keeps the offer for the next try.
+   */
+  async resumeHistory(): Promise<void> {
+    const { client } = this.#d;
+    const relayUrl = client.account()?.relayUrl;
+    if (relayUrl === undefined || this.#running !== undefined || this.#resuming) return;
+    this.#resuming = true;
+    let job: Running | undefined;
+    try {
+      const pending = await client.archive.pendingTransfer.get();
+      if (pending === undefined || this.#running !== undefined) return;
+      const current = this.#begin({ role: 'new', phase: 'history', strikes: 0 });
+      job = current;
+      const handle = client.account()?.handle;
+      const done = (history: HistoryResult): Partial<LinkState> => ({
+        ...(handle === undefined ? {} : { handle }),
+        ...missingOf(history),
+      });
+      const history = await resumePendingHistory({
+        pending: async () => pending,
+        receiver: historyReceiverFor(client, this.#blobFetch(current)),
+        relayUrl,
+        deps: { random: this.#d.random, timers: this.#d.timers },
+        onProgress: (p) => {
+          const percent = percentOf(p.doneBytes, p.totalBytes);
+          this.#set(
+            { phase: 'history', ...(percent === undefined ? {} : { historyPercent: percent }) },
+            current,
+          );
+        },
+      }).then(
+        (result) => (result === undefined ? undefined : done(result)),
+        (error: unknown) => {
+          if (isParleyError(error, ErrorCode.ARCHIVE_DAMAGED))
+            return done({ imported: false, reason: 'failed' });
+          throw error;
+        },
+      );
+      if (history !== undefined) this.#set({ ...history, phase: 'done' }, current);
+      else if (current === this.#running) this.cancel();
+    } catch {
+      // Locked, offline or cancelled: the offer stays for the next start or unlock.
+      if (job !== undefined && job === this.#running) this.cancel();
+    } finally {
+      this.#resuming = false;
+    }
   }
 
   /** An existing device: the code the person typed; approval waits for `decide`. */

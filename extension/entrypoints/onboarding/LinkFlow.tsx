@@ -174,7 +174,8 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
   const [copied, setCopied] = createSignal(false);
   const stop = followLink((s) => {
     setState(s);
-    if (s.phase === 'done') props.onDone();
+    // Linked without its history: the note stays until the person read it (Continue).
+    if (s.phase === 'done' && s.historyMissing === undefined) props.onDone();
   });
   onCleanup(stop);
   const line = () => linkLine(state());
@@ -226,8 +227,11 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
         </Show>
       </Show>
       <p class="link-status" role="status" data-phase={state().phase}>
-        <Show when={line().failed} fallback={<span class="spinner" aria-hidden="true" />}>
-          <Icon name="alert" class="link-status__icon" />
+        <Show
+          when={line().failed || state().phase === 'done'}
+          fallback={<span class="spinner" aria-hidden="true" />}
+        >
+          <Icon name={line().failed ? 'alert' : 'check'} class="link-status__icon" />
         </Show>
         <span>{line().text}</span>
       </p>
@@ -240,9 +244,22 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
       <Show
         when={line().failed}
         fallback={
-          <button type="button" class="btn btn--block" onClick={cancel}>
-            Cancel
-          </button>
+          <Show
+            when={state().phase === 'done'}
+            fallback={
+              <button type="button" class="btn btn--block" onClick={cancel}>
+                Cancel
+              </button>
+            }
+          >
+            <button
+              type="button"
+              class="btn btn--primary btn--large btn--block"
+              onClick={() => props.onDone()}
+            >
+              Continue
+            </button>
+          </Show>
         }
       >
         <button type="button" class="btn btn--primary btn--large btn--block" onClick={newCode}>

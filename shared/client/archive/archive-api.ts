@@ -10,6 +10,7 @@ import { openArchive, sealArchive } from '../../archive/archive.ts';
 import type { ArchiveHeader, ArchiveKind } from '../../archive/header.ts';
 import type { Bytes } from '../../bytes.ts';
 import type { ClientHost } from '../host.ts';
+import { type PendingHistoryStore, pendingHistoryIn } from '../linking/pending-history.ts';
 import type { SessionContext } from '../sessions/sessions.ts';
 import { exportSnapshot } from './export-snapshot.ts';
 import { encodeEscrowFrame } from './identity-escrow.ts';
@@ -40,6 +41,12 @@ export interface ClientArchiveApi {
    * ARCHIVE_UNSUPPORTED, NOT_REGISTERED (locked or no account).
    */
   import(source: AsyncIterable<Uint8Array>, root: Uint8Array): Promise<ArchiveImportResult>;
+  /**
+   * A linked device's history offer, kept until its transfer archive is
+   * imported and ACKed (docs/protocol.md, "History transfer"): what a
+   * restarted device resumes the download from.
+   */
+  readonly pendingTransfer: PendingHistoryStore;
 }
 
 export interface ArchiveApiHost extends Pick<ClientHost, 'records' | 'queue' | 'now'> {
@@ -48,6 +55,7 @@ export interface ArchiveApiHost extends Pick<ClientHost, 'records' | 'queue' | '
 
 export function createArchiveApi(host: ArchiveApiHost): ClientArchiveApi {
   return {
+    pendingTransfer: pendingHistoryIn(host.records),
     async *export(input: ArchiveExportInput): AsyncGenerator<Bytes> {
       const { identity, record } = host.requireSessions().account;
       const now = host.now();

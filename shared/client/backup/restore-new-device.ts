@@ -40,7 +40,7 @@ import { backupHeaderOf } from './snapshot-header.ts';
 
 export type RestoringClient = Pick<
   ParleyClient,
-  'account' | 'joinAccount' | 'signedDeviceList' | 'archive' | 'start'
+  'account' | 'joinAccount' | 'signedDeviceList' | 'archive' | 'start' | 'removeOtherDevices'
 >;
 
 export interface RestoreIntoNewDeviceInput {
@@ -113,13 +113,6 @@ async function downloadAndVerify(
   return { sealed, header, identity };
 }
 
-async function removeOtherDevices(client: RestoringClient, self: number): Promise<number[]> {
-  const list = await client.signedDeviceList.ensureSelfListed();
-  const others = list.devices.map((d) => d.deviceId).filter((id) => id !== self);
-  for (const id of others) await client.signedDeviceList.remove(id);
-  return others;
-}
-
 /** Restores a backup into this empty client as a new device of the account (see above). */
 export async function restoreIntoNewDevice(
   client: RestoringClient,
@@ -150,7 +143,8 @@ export async function restoreIntoNewDevice(
         : { extractableDeviceKey: input.extractableDeviceKey }),
     });
     await client.signedDeviceList.ensureSelfListed();
-    const removed = input.removeOthers ? await removeOtherDevices(client, account.deviceId) : [];
+    // Listed or not: a device registered by an abandoned link goes too.
+    const removed = input.removeOthers ? await client.removeOtherDevices() : [];
     const imported = await client.archive.import(replay(verified.sealed), keys.backupKey);
     await client.start();
     return { account, snapshot: verified.header, written: imported.written, removed };

@@ -35,6 +35,8 @@ export function historyReceiverFor(
       return { records: result.written, skipped: result.skipped };
     },
     acknowledge: (id) => client.deleteAttachment(id),
+    // Kept as a record until the ACK, so a stopped device resumes (pending-history.ts).
+    remember: (offer) => client.archive.pendingTransfer.set(offer),
     fetch,
   };
 }

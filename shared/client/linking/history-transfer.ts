@@ -76,7 +76,7 @@ export interface TransferProgress {
   readonly totalBytes: number;
 }
 
-interface TransferDeps {
+export interface TransferDeps {
   readonly random: Random;
   readonly timers: Timers;
   readonly retry?: RetryOptions;

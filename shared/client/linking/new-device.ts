@@ -44,7 +44,7 @@ import {
   encodeResult,
   type LinkPayload,
 } from './link-payload.ts';
-import { LinkMailbox } from './mailbox.ts';
+import { LinkMailbox, type MailboxMessage } from './mailbox.ts';
 
 /** What the new device shows: the typed code (path A) or the link string (path B). */
 export interface LinkInvitation {
@@ -87,7 +87,9 @@ export interface NewDeviceProgress {
 /**
  * What came of the history: `records` imported (`skipped`: already here);
  * none because the existing device sent none (`declined`: it has no sender),
- * failed to export, or this device has no receiver.
+ * failed to export, this device has no receiver, the existing device stopped
+ * before it sent the offer (`interrupted`: the rendezvous expired first), or
+ * (a resumed download) the blob was gone (`expired`: its hour ended).
  */
 export type HistoryResult =
   | {
@@ -96,7 +98,10 @@ export type HistoryResult =
       readonly skipped: number;
       readonly bytes: number;
     }
-  | { readonly imported: false; readonly reason: 'declined' | 'failed' | 'unsupported' };
+  | {
+      readonly imported: false;
+      readonly reason: 'declined' | 'failed' | 'unsupported' | 'expired' | 'interrupted';
+    };
 
 export interface LinkedAccount extends AccountInfo {
   readonly history: HistoryResult;
@@ -158,12 +163,24 @@ async function takeHistory(
   after: number,
   relayUrl: string,
 ): Promise<HistoryResult> {
-  const message = await mailbox.next(after);
+  let message: MailboxMessage;
+  try {
+    message = await mailbox.next(after);
+  } catch (error) {
+    // The existing device stopped before it sent the offer (its MV3 worker,
+    // say): we are registered and listed, so the link stands without history.
+    // The bound is the rendezvous' lifetime (LINK_RENDEZVOUS_TTL_MS).
+    if (!isParleyError(error, ErrorCode.LINK_FAILED)) throw error;
+    await mailbox.close().catch(() => undefined);
+    return { imported: false, reason: 'interrupted' };
+  }
   const offer = decodeHistoryOffer(openHistory(keys, message.body));
+  const receiver = hasArchive(offer) ? o.historyReceiver : undefined;
+  // Kept before the rendezvous goes, so a device stopped from here on resumes.
+  if (hasArchive(offer)) await receiver?.remember?.(offer);
   await mailbox.close().catch(() => undefined);
   if (!hasArchive(offer))
     return { imported: false, reason: offer.failed === true ? 'failed' : 'declined' };
-  const receiver = o.historyReceiver;
   if (receiver === undefined) return { imported: false, reason: 'unsupported' };
   o.onProgress?.({ phase: 'history', doneBytes: 0, totalBytes: offer.size });
   try {

@@ -75,6 +75,13 @@ export const Keys = {
   /** Uploads a page started and has not sent yet (pending-uploads.ts): resumed after a restart. */
   pendingUpload: (id: string) => `upload/${id}`,
   pendingUploads: 'upload/',
+  /**
+   * A linked device's history offer (blob id, archive root key, digest, size)
+   * until its archive is imported and ACKed, so a stopped device resumes the
+   * download (linking/pending-history.ts). Holds key material: only ever a
+   * record (sealed by the extension's vault), never host metadata.
+   */
+  pendingHistory: 'linkhistory',
   outboxEntry: (stamp: number, id: Uint8Array) => `outbox/${pad16(stamp)}/${toHex(id)}`,
   outbox: 'outbox/',
 
