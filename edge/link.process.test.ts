@@ -4,26 +4,19 @@
  * kills a rendezvous at the third failed confirmation, completion, the limits
  * on message size and count, and the per-IP budget on opening rendezvous.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../shared/bytes.ts';
+import { useRelayProcess } from '../shared/client/testing/relay-fixture.ts';
 import {
   LINK_MAX_STRIKES,
   LINK_MESSAGE_MAX_BYTES,
   LINK_MESSAGES_PER_SIDE,
 } from '../shared/wire/limits.ts';
 import { isLocator } from '../shared/wire/rest-link.ts';
-import { RelayProcess } from './testing/relay-process.ts';
 
 const CEREMONIES_PER_MINUTE = 30;
-let relay: RelayProcess;
-
-beforeAll(async () => {
-  relay = await RelayProcess.start({
-    env: { RATE_LIMIT_PASSKEY_PER_IP: `${CEREMONIES_PER_MINUTE}/60` },
-  });
-});
-afterAll(async () => {
-  await relay.dispose();
+const relay = useRelayProcess({
+  relay: { env: { RATE_LIMIT_PASSKEY_PER_IP: `${CEREMONIES_PER_MINUTE}/60` } },
 });
 
 const post = (path: string, body: unknown) =>

@@ -8,7 +8,8 @@
  * edge/routes/transfer-blobs.test.ts with the relay's injectable clock.
  */
 import { createClient } from '@libsql/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useRelayProcess } from '../shared/client/testing/relay-fixture.ts';
 import { type CreatedUpload, getChunk, uploadAll } from './testing/attachment-client.ts';
 import {
   accountWithDevice,
@@ -18,28 +19,25 @@ import {
   registerDevice,
   type TestDevice,
 } from './testing/client.ts';
-import { RelayProcess } from './testing/relay-process.ts';
 
 const TTL_SECONDS = 2;
 
 describe('transfer blobs on a real relay', () => {
-  let relay: RelayProcess;
+  const relay = useRelayProcess({
+    relay: {
+      env: { ATTACHMENT_TRANSFER_TTL_SECONDS: String(TTL_SECONDS), SWEEP_INTERVAL_SECONDS: '1' },
+    },
+  });
   let existing: TestDevice;
   let added: TestDevice;
 
   beforeAll(async () => {
-    relay = await RelayProcess.start({
-      env: { ATTACHMENT_TRANSFER_TTL_SECONDS: String(TTL_SECONDS), SWEEP_INTERVAL_SECONDS: '1' },
-    });
     existing = await accountWithDevice(relay.http, 'alice', { oneTimePreKeys: 0 });
-  });
-  afterAll(async () => {
-    await relay.dispose();
   });
 
   /** Read through a second connection to the relay's database file (WAL mode). */
   async function chunkRows(id: string): Promise<number> {
-    const db = createClient({ url: `file:${relay.dbPath}`, intMode: 'number' });
+    const db = createClient({ url: `file:${relay.process.dbPath}`, intMode: 'number' });
     try {
       const result = await db.execute({
         sql: 'SELECT COUNT(*) AS n FROM attachment_chunks WHERE attachment_id = ?',

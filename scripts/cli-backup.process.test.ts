@@ -4,52 +4,21 @@
  * account's passkey restores the account from it as a new device (same user,
  * another device id) with --remove-others, and `devices` there lists itself alone.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli, useCliWorkspace } from './testing/cli-process.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'scripts', 'cli.ts');
+const workspace = useCliWorkspace('cli-backup');
 
-let relay: RelayProcess;
-let dir: string;
-
-async function cli(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { stdout } = await run(TSX, [CLI, ...args, '--json', '--relay', relay.url], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
-  return stdout;
+function cli(env: Record<string, string>, ...args: string[]): Promise<string> {
+  return runCli([...args, '--json', '--relay', workspace.relay.url], env);
 }
-
-const jsonLines = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-  dir = mkdtempSync(join(tmpdir(), 'parley-cli-backup-'));
-});
-
-afterAll(async () => {
-  await relay.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('cli backup and restore (real relay)', () => {
   it('backs up with a new recovery key and restores into a new profile as a new device', async () => {
-    const old = join(dir, 'old');
-    const fresh = join(dir, 'fresh');
+    const old = join(workspace.dir, 'old');
+    const fresh = join(workspace.dir, 'fresh');
     const handle = `cliback${Date.now() % 100000}`;
     const [registered] = jsonLines(await cli({}, 'register', handle, '--profile', old));
     // A run that connects lists the device in the account's signed list (docs/client.md).

@@ -5,41 +5,30 @@
  * third user writes to the account and both devices read it; `devices` lists
  * both; `unlink` removes the new one, which the relay then refuses.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, jsonLines, ROOT, runCli, TSX, useCliWorkspace } from './testing/cli-process.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'scripts', 'cli.ts');
-
-let relay: RelayProcess;
-let dir: string;
+const workspace = useCliWorkspace('cli-link');
 const children: ChildProcess[] = [];
-
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(TSX, [CLI, ...args], { cwd: ROOT });
-  return stdout;
-}
-
-const jsonLines = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const cli = (...args: string[]) => runCli(args);
 
 /** Starts `link-code` and resolves with the code it prints, and its exit. */
 function startLinkCode(profile: string): { code: Promise<string>; done: Promise<string> } {
   const child = spawn(
     TSX,
-    [CLI, 'link-code', '--json', '--relay', relay.url, '--name', 'headless', '--profile', profile],
+    [
+      CLI,
+      'link-code',
+      '--json',
+      '--relay',
+      workspace.relay.url,
+      '--name',
+      'headless',
+      '--profile',
+      profile,
+    ],
     {
       cwd: ROOT,
     },
@@ -69,25 +58,27 @@ function startLinkCode(profile: string): { code: Promise<string>; done: Promise<
   return { code, done };
 }
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-  dir = mkdtempSync(join(tmpdir(), 'parley-cli-link-'));
-});
-
-afterAll(async () => {
+// Runs before the workspace's own afterAll (a stack): the children go before the relay.
+afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill();
-  await relay.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('npm run cli -- link-code / link-approve', () => {
   it('links a headless device; both devices read a third user; devices and unlink', async () => {
-    const alice = ['--profile', join(dir, 'alice')];
-    const alice2Dir = join(dir, 'alice2');
+    const alice = ['--profile', join(workspace.dir, 'alice')];
+    const alice2Dir = join(workspace.dir, 'alice2');
     const alice2 = ['--profile', alice2Dir];
-    const bob = ['--profile', join(dir, 'bob')];
-    await cli('register', 'link_alice', '--relay', relay.url, '--name', 'laptop', ...alice);
-    await cli('register', 'link_bob', '--relay', relay.url, ...bob);
+    const bob = ['--profile', join(workspace.dir, 'bob')];
+    await cli(
+      'register',
+      'link_alice',
+      '--relay',
+      workspace.relay.url,
+      '--name',
+      'laptop',
+      ...alice,
+    );
+    await cli('register', 'link_bob', '--relay', workspace.relay.url, ...bob);
 
     // History: what Alice's first device holds before linking reaches the new one.
     await cli('send', 'link_alice', 'before', 'linking', '--json', ...bob);

@@ -7,17 +7,11 @@
  * connection is taken over anyway (a copied profile) exits 1 with the reason.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../shared/testing/wait.ts';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'scripts', 'cli.ts');
+import { CLI, ROOT, TSX, useCliWorkspace } from './testing/cli-process.ts';
 
 interface Run {
   code: number | null;
@@ -56,25 +50,20 @@ function listen(...args: string[]): Listener {
   return { child, stdout, stderr, exit };
 }
 
-let relay: RelayProcess;
-let dir: string;
+const workspace = useCliWorkspace('cli-profile');
 const listeners: Listener[] = [];
 
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-  dir = mkdtempSync(join(tmpdir(), 'parley-cli-profile-'));
-});
-
-afterAll(async () => {
+// Runs before the workspace's own afterAll (a stack): the listeners go before the relay.
+afterAll(() => {
   for (const l of listeners) l.child.kill('SIGKILL');
-  await relay.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('one CLI profile, two commands', () => {
   it('refuses a second command, keeps the listener hearing, and a taken-over listener exits 1', async () => {
-    const alice = ['--profile', join(dir, 'alice')];
-    expect((await cli('register', 'lock_alice', '--relay', relay.url, ...alice)).code).toBe(0);
+    const alice = ['--profile', join(workspace.dir, 'alice')];
+    expect(
+      (await cli('register', 'lock_alice', '--relay', workspace.relay.url, ...alice)).code,
+    ).toBe(0);
 
     const again = await cli('register', 'lock_carol', ...alice);
     expect(again.code).toBe(1);
@@ -91,16 +80,19 @@ describe('one CLI profile, two commands', () => {
     );
 
     // Someone else writes to Alice: her listener still hears it.
-    const carol = ['--profile', join(dir, 'carol')];
-    await cli('register', 'lock_carol', '--relay', relay.url, ...carol);
+    const carol = ['--profile', join(workspace.dir, 'carol')];
+    await cli('register', 'lock_carol', '--relay', workspace.relay.url, ...carol);
     expect((await cli('send', 'lock_alice', 'still', 'listening', ...carol)).code).toBe(0);
     await waitUntil(() => plain.stdout.some((l) => l.includes('still listening')), 20_000, 50);
     expect(plain.stderr).not.toContain('relay: stopped (replaced)');
 
     // A copy of Alice's profile (no lock in it) connects as the same device: the
     // listener is replaced, and says so and exits instead of going deaf.
-    const copy = join(dir, 'alice-copy');
-    cpSync(join(dir, 'alice'), copy, { recursive: true, filter: (src) => !src.endsWith('lock') });
+    const copy = join(workspace.dir, 'alice-copy');
+    cpSync(join(workspace.dir, 'alice'), copy, {
+      recursive: true,
+      filter: (src) => !src.endsWith('lock'),
+    });
     expect((await cli('inbox', '--profile', copy)).code).toBe(0);
     expect(await plain.exit).toBe(1);
     expect(plain.stderr.join('\n')).toMatch(
@@ -109,7 +101,7 @@ describe('one CLI profile, two commands', () => {
   });
 
   it('register --seal makes a profile that opens only with PARLEY_PASSPHRASE and keeps texts sealed', async () => {
-    const profile = join(dir, 'sealed');
+    const profile = join(workspace.dir, 'sealed');
     const sealed = ['--profile', profile];
     const pass = { PARLEY_PASSPHRASE: 'a long cli passphrase' };
     const made = await cliWith(
@@ -118,12 +110,12 @@ describe('one CLI profile, two commands', () => {
       'seal_dana',
       '--seal',
       '--relay',
-      relay.url,
+      workspace.relay.url,
       ...sealed,
     );
     expect(made.code).toBe(0);
-    const writer = ['--profile', join(dir, 'seal-writer')];
-    await cli('register', 'seal_erin', '--relay', relay.url, ...writer);
+    const writer = ['--profile', join(workspace.dir, 'seal-writer')];
+    await cli('register', 'seal_erin', '--relay', workspace.relay.url, ...writer);
     expect((await cli('send', 'seal_dana', 'SEALED-TEXT-42', ...writer)).code).toBe(0);
 
     const locked = await cli('whoami', ...sealed);

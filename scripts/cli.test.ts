@@ -3,45 +3,21 @@
  * sends, the other fetches its inbox, through `tsx scripts/cli.ts` exactly as
  * `npm run cli -- …` runs it.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../edge/testing/relay-process.ts';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, useCliWorkspace } from './testing/cli-process.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-let relay: RelayProcess;
-let dir: string;
-
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'cli.ts'), ...args], { cwd: ROOT });
-  return stdout;
-}
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-  dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
-});
-
-afterAll(async () => {
-  await relay.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const workspace = useCliWorkspace('cli');
+const cli = (...args: string[]) => runCli(args);
 
 describe('npm run cli', () => {
   it('registers two profiles, sends, and reads the inbox', async () => {
-    const alice = ['--profile', join(dir, 'alice')];
-    const bob = ['--profile', join(dir, 'bob')];
-    expect(await cli('register', 'cli_alice', '--relay', relay.url, ...alice)).toMatch(
+    const alice = ['--profile', join(workspace.dir, 'alice')];
+    const bob = ['--profile', join(workspace.dir, 'bob')];
+    expect(await cli('register', 'cli_alice', '--relay', workspace.relay.url, ...alice)).toMatch(
       /^registered cli_alice: user [0-9a-f-]{36}, device \d+/,
     );
-    await cli('register', 'cli_bob', '--relay', relay.url, ...bob);
+    await cli('register', 'cli_bob', '--relay', workspace.relay.url, ...bob);
     const sent = JSON.parse(
       await cli('send', 'cli_bob', 'hello', 'from', 'the', 'cli', '--json', ...alice),
     );
@@ -63,6 +39,6 @@ describe('npm run cli', () => {
       outgoing: false,
     });
     const whoami = JSON.parse(await cli('whoami', '--json', ...bob));
-    expect(whoami).toMatchObject({ handle: 'cli_bob', relayUrl: relay.url });
+    expect(whoami).toMatchObject({ handle: 'cli_bob', relayUrl: workspace.relay.url });
   });
 });

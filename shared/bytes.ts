@@ -90,6 +90,17 @@ export function u32be(n: number): Bytes {
   return out;
 }
 
+/** An integer 0..2^53-1 as 8 big-endian bytes (timestamps, counters). */
+export function u64be(n: number): Bytes {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`Expected a non-negative safe integer, got ${n}`);
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, Math.floor(n / 2 ** 32));
+  view.setUint32(4, n >>> 0);
+  return out;
+}
+
 /** Overwrites secret bytes once they are no longer needed (best effort in JS). */
 export function wipe(...arrays: Uint8Array[]): void {
   for (const a of arrays) a.fill(0);

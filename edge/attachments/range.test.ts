@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isParleyError } from '../../shared/errors.ts';
-import { contentRange, parseRange } from './range.ts';
+import { contentRange, parseRange, rangeResponse } from './range.ts';
 
 describe('Range header of a chunk GET', () => {
   it('reads one bytes range: closed, open-ended, suffix; clamps the end', () => {
@@ -36,5 +36,21 @@ describe('Range header of a chunk GET', () => {
       ]);
       expect((error as { details?: { length?: number } }).details?.length).toBe(100);
     }
+  });
+
+  it('answers 200 with the whole chunk, or 206 with the part and its Content-Range', async () => {
+    const whole = rangeResponse(new Uint8Array([1, 2, 3, 4]), 4, undefined);
+    expect(whole.status).toBe(200);
+    expect(Object.fromEntries(whole.headers)).toEqual({
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-store',
+    });
+    expect(new Uint8Array(await whole.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3, 4]));
+    const part = rangeResponse(new Uint8Array([2, 3]), 4, { start: 1, end: 2 });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 1-2/4');
+    expect(part.headers.get('accept-ranges')).toBe('bytes');
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(new Uint8Array([2, 3]));
   });
 });

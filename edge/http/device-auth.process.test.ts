@@ -5,8 +5,9 @@
  * (it did on a new user's first contact lookup), and the handler still gets the
  * body the signature covered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../shared/bytes.ts';
+import { useRelayProcess } from '../../shared/client/testing/relay-fixture.ts';
 import {
   accountWithDevice,
   createDevice,
@@ -14,17 +15,8 @@ import {
   expectJson,
   managementRequest,
 } from '../testing/client.ts';
-import { RelayProcess } from '../testing/relay-process.ts';
 
-let relay: RelayProcess;
-
-beforeAll(async () => {
-  relay = await RelayProcess.start();
-});
-
-afterAll(async () => {
-  await relay.dispose();
-});
+const relay = useRelayProcess();
 
 describe('device-signed requests on the relay process', () => {
   it('verify the body and print no Deno request.signal warning', async () => {
@@ -41,7 +33,7 @@ describe('device-signed requests on the relay process', () => {
       200,
     );
     expect(uploaded.oneTimePreKeys).toBe(3);
-    await relay.stop();
-    expect(relay.output.filter((line) => line.includes('request.signal'))).toEqual([]);
+    await relay.process.stop();
+    expect(relay.process.output.filter((line) => line.includes('request.signal'))).toEqual([]);
   });
 });

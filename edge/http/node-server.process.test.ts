@@ -8,26 +8,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { useRelayProcess } from '../../shared/client/testing/relay-fixture.ts';
 import { accountWithDevice, uniqueMessageId } from '../testing/client.ts';
-import { RelayProcess } from '../testing/relay-process.ts';
 import { WsTestClient } from '../testing/ws-client.ts';
 
 const MiB = 1024 * 1024;
-let relay: RelayProcess;
-
-beforeAll(async () => {
-  relay = await RelayProcess.start({
-    env: { LOG_LEVEL: 'warn', HTTP_SERVER: 'node', WS_PREAUTH_SOCKETS_PER_IP: '8' },
-  });
-});
-afterAll(async () => {
-  await relay?.dispose();
+const relay = useRelayProcess({
+  relay: { env: { LOG_LEVEL: 'warn', HTTP_SERVER: 'node', WS_PREAUTH_SOCKETS_PER_IP: '8' } },
 });
 
 function relayRss(): number {
-  const line = readFileSync(`/proc/${relay.pid}/status`, 'utf8')
+  const line = readFileSync(`/proc/${relay.process.pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
@@ -35,7 +28,7 @@ function relayRss(): number {
 
 /** Opens a raw socket; resolves 'open' or the HTTP status that refused the upgrade. */
 function rawSocket(): Promise<{ socket: WebSocket; outcome: 'open' | number }> {
-  const socket = new WebSocket(relay.wsUrl, { perMessageDeflate: false });
+  const socket = new WebSocket(relay.process.wsUrl, { perMessageDeflate: false });
   socket.on('error', () => {});
   return new Promise((resolve) => {
     socket.once('open', () => resolve({ socket, outcome: 'open' }));
@@ -51,8 +44,8 @@ describe('relay process with HTTP_SERVER=node', () => {
     expect((await relay.http('/healthz')).ok).toBe(true);
     const alice = await accountWithDevice(relay.http, 'alice');
     const bob = await accountWithDevice(relay.http, 'bob');
-    const a = await WsTestClient.connect(relay.wsUrl, alice);
-    const b = await WsTestClient.connect(relay.wsUrl, bob);
+    const a = await WsTestClient.connect(relay.process.wsUrl, alice);
+    const b = await WsTestClient.connect(relay.process.wsUrl, bob);
     const id = uniqueMessageId();
     a.send({
       t: 'send',

@@ -10,7 +10,7 @@ import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import { ATTACHMENT_MAX_CHUNKS } from '../../shared/wire/limits.ts';
 import { OpaqueIdSchema } from '../../shared/wire/rest-fields.ts';
 import { isRedirect } from '../attachments/blob-store.ts';
-import { contentRange, parseRange } from '../attachments/range.ts';
+import { parseRange, rangeResponse } from '../attachments/range.ts';
 import type { AppEnv } from '../http/env.ts';
 import { type MountOptions, mountRoutes } from '../http/mount.ts';
 import type { AttachmentService, Caller } from '../services/attachments.ts';
@@ -67,15 +67,7 @@ async function chunkGet(c: Context<AppEnv>, service: AttachmentService): Promise
     parseRange(header, n),
   );
   if (isRedirect(data)) return redirect(data.redirect);
-  const headers: Record<string, string> = {
-    'content-type': 'application/octet-stream',
-    'accept-ranges': 'bytes',
-    'cache-control': 'no-store',
-  };
-  if (range === undefined)
-    return new Response(data as Uint8Array<ArrayBuffer>, { status: 200, headers });
-  headers['content-range'] = contentRange(range, length);
-  return new Response(data as Uint8Array<ArrayBuffer>, { status: 206, headers });
+  return rangeResponse(data, length, range);
 }
 
 export function attachmentRoutes(service: AttachmentService, mount: MountOptions): Hono<AppEnv> {

@@ -9,6 +9,7 @@ import { deriveBackupKeys } from '../../shared/backup/keys.ts';
 import { concat, toBase64Url } from '../../shared/bytes.ts';
 import { BackupRelay } from '../../shared/client/backup/backup-relay.ts';
 import { ErrorCode, isParleyError } from '../../shared/errors.ts';
+import { rejectionCode } from '../../shared/testing/errors.ts';
 import { signBackupRequest } from '../../shared/wire/backup-request.ts';
 import {
   BACKUP_CHUNK_BYTES,
@@ -37,16 +38,6 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return concat(...parts);
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'none';
-  } catch (error) {
-    if (isParleyError(error)) return error.code;
-    throw error;
-  }
-}
-
 describe('backup store', () => {
   let t: InProcessRelay;
 
@@ -63,11 +54,6 @@ describe('backup store', () => {
       now: env.now ?? (() => t.now()),
     });
     return { keys, relay };
-  }
-
-  async function rows(sql: string): Promise<Record<string, unknown>[]> {
-    const result = await t.relay.database.db.$client.execute(sql);
-    return result.rows as unknown as Record<string, unknown>[];
   }
 
   beforeEach(async () => {
@@ -113,7 +99,7 @@ describe('backup store', () => {
     for (const seq of [1, 2, 3]) await relay.upload(seq, pieces(bytes(1000 * seq, seq)));
     expect((await relay.list()).map((s) => s.seq)).toEqual([3, 2]);
     const id = toBase64Url(keys.backupId);
-    const chunkSeqs = await rows(
+    const chunkSeqs = await t.sql(
       `SELECT DISTINCT seq FROM backup_chunks WHERE backup_id = '${id}'`,
     );
     expect(chunkSeqs.map((r) => Number(r.seq)).sort()).toEqual([2, 3]);
@@ -131,7 +117,7 @@ describe('backup store', () => {
     expect((await relay.list()).map((s) => s.seq)).toEqual([1]);
     await relay.upload(3, pieces(bytes(500, 3)));
     const id = toBase64Url(keys.backupId);
-    const seqs = await rows(`SELECT seq FROM backup_snapshots WHERE backup_id = '${id}'`);
+    const seqs = await t.sql(`SELECT seq FROM backup_snapshots WHERE backup_id = '${id}'`);
     expect(seqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
     const chunkSeqs = await rows(
       `SELECT DISTINCT seq FROM backup_chunks WHERE backup_id = '${id}'`,
@@ -282,9 +268,11 @@ describe('backup store', () => {
       auth: other.keys.auth,
       now: () => t.now(),
     });
-    expect(await codeOf(intruder.list())).toBe(ErrorCode.AUTH_FAILED);
-    expect(await codeOf(intruder.upload(2, pieces(bytes(10, 2))))).toBe(ErrorCode.AUTH_FAILED);
-    expect(await codeOf(intruder.deleteAll())).toBe(ErrorCode.AUTH_FAILED);
+    expect(await rejectionCode(intruder.list())).toBe(ErrorCode.AUTH_FAILED);
+    expect(await rejectionCode(intruder.upload(2, pieces(bytes(10, 2))))).toBe(
+      ErrorCode.AUTH_FAILED,
+    );
+    expect(await rejectionCode(intruder.deleteAll())).toBe(ErrorCode.AUTH_FAILED);
     expect((await owner.relay.list()).map((s) => s.seq)).toEqual([1]);
   });
 
@@ -296,7 +284,7 @@ describe('backup store', () => {
     const id = toBase64Url(keys.backupId);
     for (const table of ['backups', 'backup_snapshots', 'backup_chunks']) {
       const column = table === 'backups' ? 'id' : 'backup_id';
-      expect(await rows(`SELECT * FROM ${table} WHERE ${column} = '${id}'`)).toEqual([]);
+      expect(await t.sql(`SELECT * FROM ${table} WHERE ${column} = '${id}'`)).toEqual([]);
     }
   });
 
@@ -360,7 +348,7 @@ describe('backup store', () => {
     const { relay } = await client(9);
     await relay.upload(1, pieces(bytes(100, 1)));
     const columns = async (table: string) =>
-      (await rows(`PRAGMA table_info(${table})`)).map((r) => String(r.name)).sort();
+      (await t.sql(`PRAGMA table_info(${table})`)).map((r) => String(r.name)).sort();
     expect(await columns('backups')).toEqual(['auth_key', 'created_at', 'id']);
     expect(await columns('backup_snapshots')).toEqual(
       ['backup_id', 'chunks', 'complete', 'seq', 'size', 'started_at', 'stored_at'].sort(),
@@ -377,10 +365,12 @@ describe('backup store', () => {
     const a = await client(10);
     await a.relay.upload(1, pieces(bytes(10, 1))); // start, chunk, complete
     await a.relay.list();
-    expect(await codeOf(a.relay.list())).toBe(ErrorCode.RATE_LIMITED);
+    expect(await rejectionCode(a.relay.list())).toBe(ErrorCode.RATE_LIMITED);
     const b = await client(11);
     await b.relay.upload(1, pieces(bytes(10, 1)));
     const c = await client(12);
-    expect(await codeOf(c.relay.upload(1, pieces(bytes(10, 1))))).toBe(ErrorCode.RATE_LIMITED);
+    expect(await rejectionCode(c.relay.upload(1, pieces(bytes(10, 1))))).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
   });
 });

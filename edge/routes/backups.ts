@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { ErrorCode, ParleyError } from '../../shared/errors.ts';
 import { BACKUP_MAX_CHUNKS } from '../../shared/wire/limits.ts';
 import { BackupIdSchema, SnapshotSeqSchema } from '../../shared/wire/rest-backups.ts';
-import { contentRange, parseRange } from '../attachments/range.ts';
+import { parseRange, rangeResponse } from '../attachments/range.ts';
 import type { AppEnv } from '../http/env.ts';
 import { type MountOptions, mountRoutes } from '../http/mount.ts';
 import type { BackupCaller, BackupService } from '../services/backups.ts';
@@ -48,15 +48,7 @@ async function chunkGet(c: Context<AppEnv>, service: BackupService): Promise<Res
     indexParam(c),
     (n) => parseRange(header, n),
   );
-  const headers: Record<string, string> = {
-    'content-type': 'application/octet-stream',
-    'accept-ranges': 'bytes',
-    'cache-control': 'no-store',
-  };
-  if (range === undefined)
-    return new Response(data as Uint8Array<ArrayBuffer>, { status: 200, headers });
-  headers['content-range'] = contentRange(range, length);
-  return new Response(data as Uint8Array<ArrayBuffer>, { status: 206, headers });
+  return rangeResponse(data, length, range);
 }
 
 export function backupRoutes(service: BackupService, mount: MountOptions): Hono<AppEnv> {

@@ -8,6 +8,7 @@ import {
   expectJson,
   jsonInit,
   managementRequest,
+  postDevice,
   registerAccount,
   registerDevice,
   registrationBody,
@@ -42,13 +43,7 @@ describe('device registration', () => {
   it('stores a device whose keys and signatures all verify; its name is shown only to its own account', async () => {
     const account = await registerAccount(t.http, 'alice');
     const device = await createDevice(account);
-    await expectJson(
-      await t.http(
-        '/v1/devices',
-        jsonInit('POST', registrationBody(device, 'laptop'), bearer(device)),
-      ),
-      201,
-    );
+    await expectJson(await postDevice(t.http, device, { name: 'laptop' }), 201);
     const own = await expectJson<{
       identity: { sig: string };
       devices: { id: number; name?: string }[];
@@ -175,10 +170,7 @@ describe('device registration', () => {
       const device = await createDevice(account);
       const body = registrationBody(device) as Body;
       tamper(body);
-      const res = await expectJson<ErrorBody>(
-        await t.http('/v1/devices', jsonInit('POST', body, bearer(device))),
-        400,
-      );
+      const res = await expectJson<ErrorBody>(await postDevice(t.http, device, { body }), 400);
       expect(res.error.code).toBe(code);
       expect(await count('devices')).toBe(0);
       expect(await count('one_time_prekeys')).toBe(0);
@@ -199,25 +191,16 @@ describe('device registration', () => {
 
   it('keeps one identity per account, unique device ids, and a device cap', async () => {
     const first = await accountWithDevice(t.http, 'dora');
-    const again = await expectJson<ErrorBody>(
-      await t.http('/v1/devices', jsonInit('POST', registrationBody(first), bearer(first))),
-      409,
-    );
+    const again = await expectJson<ErrorBody>(await postDevice(t.http, first), 409);
     expect(again.error.code).toBe('DEVICE_EXISTS');
     const otherIdentity = await generateIdentityKeyPair(true);
     const impostor = await createDevice({ ...first.account, identity: otherIdentity });
-    const mismatch = await expectJson<ErrorBody>(
-      await t.http('/v1/devices', jsonInit('POST', registrationBody(impostor), bearer(first))),
-      409,
-    );
+    const mismatch = await expectJson<ErrorBody>(await postDevice(t.http, impostor), 409);
     expect(mismatch.error.code).toBe('IDENTITY_MISMATCH');
     for (let i = 0; i < 7; i++)
       await registerDevice(t.http, await createDevice(first.account, { oneTimePreKeys: 0 }));
     const ninth = await createDevice(first.account, { oneTimePreKeys: 0 });
-    const limit = await expectJson<ErrorBody>(
-      await t.http('/v1/devices', jsonInit('POST', registrationBody(ninth), bearer(first))),
-      409,
-    );
+    const limit = await expectJson<ErrorBody>(await postDevice(t.http, ninth), 409);
     expect(limit.error.code).toBe('DEVICE_LIMIT');
   });
 });
@@ -226,13 +209,7 @@ describe('device rename', () => {
   it('renames only the calling device, device-signed; other accounts never see the name', async () => {
     const account = await registerAccount(t.http, 'alice');
     const device = await createDevice(account);
-    await expectJson(
-      await t.http(
-        '/v1/devices',
-        jsonInit('POST', registrationBody(device, 'laptop'), bearer(device)),
-      ),
-      201,
-    );
+    await expectJson(await postDevice(t.http, device, { name: 'laptop' }), 201);
     const renamed = await deviceRequest(t.http, device, 'PUT', '/v1/device-name', {
       name: 'Work laptop',
     });
@@ -262,11 +239,7 @@ describe('concurrent registrations', () => {
         ),
       ),
     );
-    const results = await Promise.all(
-      contenders.map((d) =>
-        t.http('/v1/devices', jsonInit('POST', registrationBody(d), bearer(d))),
-      ),
-    );
+    const results = await Promise.all(contenders.map((d) => postDevice(t.http, d)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409]);
     expect(await count('devices')).toBe(1);
@@ -276,9 +249,7 @@ describe('concurrent registrations', () => {
     const more = await Promise.all(
       Array.from({ length: 10 }, () => createDevice(winner.account, { oneTimePreKeys: 1 })),
     );
-    const burst = await Promise.all(
-      more.map((d) => t.http('/v1/devices', jsonInit('POST', registrationBody(d), bearer(d)))),
-    );
+    const burst = await Promise.all(more.map((d) => postDevice(t.http, d)));
     expect(burst.filter((r) => r.status === 201)).toHaveLength(7);
     const refused = await Promise.all(
       burst.filter((r) => r.status !== 201).map((r) => r.json() as Promise<ErrorBody>),
@@ -453,10 +424,7 @@ describe('prekey bundles', () => {
     expect(await count('devices')).toBe(0);
     expect(await count('one_time_prekeys')).toBe(0);
     expect(await count('one_time_kem_prekeys')).toBe(0);
-    const again = await expectJson<ErrorBody>(
-      await t.http('/v1/devices', jsonInit('POST', registrationBody(bob), bearer(bob))),
-      409,
-    );
+    const again = await expectJson<ErrorBody>(await postDevice(t.http, bob), 409);
     expect(again.error.code).toBe('DEVICE_EXISTS');
     const missing = await t.http(`/v1/devices/${bob.deviceId}`, {
       method: 'DELETE',

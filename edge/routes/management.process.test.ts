@@ -7,8 +7,9 @@
  * prekeys: those need the identity key, which lives inside the vault
  * (docs/wire.md, "Rights").
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url, toHex } from '../../shared/bytes.ts';
+import { useRelayProcess } from '../../shared/client/testing/relay-fixture.ts';
 import type { SendFrame } from '../../shared/wire/frames.ts';
 import {
   accountWithDevice,
@@ -21,27 +22,21 @@ import {
   uniqueMessageId,
   unlockFrameFor,
 } from '../testing/client.ts';
-import { RelayProcess } from '../testing/relay-process.ts';
 import { WsTestClient } from '../testing/ws-client.ts';
 
 type ErrorBody = { error: { code: string } };
 
 describe('relay process: what the device key alone can do', () => {
-  let relay: RelayProcess;
+  const relay = useRelayProcess();
   let alice: TestDevice;
   let bob: TestDevice;
   let bobLaptop: TestDevice;
 
   beforeAll(async () => {
-    relay = await RelayProcess.start();
     alice = await accountWithDevice(relay.http, 'alice', { oneTimePreKeys: 2 });
     bob = await accountWithDevice(relay.http, 'bob', { oneTimePreKeys: 2 });
     bobLaptop = await createDevice(bob.account, { oneTimePreKeys: 2 });
     await registerDevice(relay.http, bobLaptop);
-  });
-
-  afterAll(async () => {
-    await relay.dispose();
   });
 
   async function bobsDevices(): Promise<number[]> {
@@ -69,8 +64,8 @@ describe('relay process: what the device key alone can do', () => {
   }
 
   it('still connects, receives and acks with the device key', async () => {
-    const socket = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
-    const sender = await WsTestClient.connect(relay.wsUrl, alice);
+    const socket = await WsTestClient.connect(relay.process.wsUrl, bob, { unlock: false });
+    const sender = await WsTestClient.connect(relay.process.wsUrl, alice);
     sender.send({
       t: 'send',
       id: uniqueMessageId(),
@@ -103,9 +98,9 @@ describe('relay process: what the device key alone can do', () => {
   }
 
   it('cannot send on the socket: SEND_NOT_ALLOWED for messages and typing, nothing reaches the recipient; the identity key lifts it', async () => {
-    const recipient = await WsTestClient.connect(relay.wsUrl, alice);
+    const recipient = await WsTestClient.connect(relay.process.wsUrl, alice);
     await recipient.waitFor('drained');
-    const locked = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
+    const locked = await WsTestClient.connect(relay.process.wsUrl, bob, { unlock: false });
     const message = textTo(alice);
     const typing = textTo(alice, { transient: true });
     locked.send(message);
@@ -117,7 +112,7 @@ describe('relay process: what the device key alone can do', () => {
     ]);
     expect(locked.of('stored')).toHaveLength(0);
     // Nothing was stored for alice, and her open socket got nothing live either.
-    const later = await WsTestClient.connect(relay.wsUrl, alice);
+    const later = await WsTestClient.connect(relay.process.wsUrl, alice);
     expect(later.of('ready')[0]?.queued).toBe(0);
     await recipient.waitClosed(); // replaced by `later`
     expect(recipient.of('deliver')).toHaveLength(0);
@@ -136,8 +131,8 @@ describe('relay process: what the device key alone can do', () => {
   });
 
   it("refuses an unlock proof made for another socket's challenge, by another identity or by the device key", async () => {
-    const socket = await WsTestClient.connect(relay.wsUrl, bob, { unlock: false });
-    const other = await WsTestClient.open(relay.wsUrl);
+    const socket = await WsTestClient.connect(relay.process.wsUrl, bob, { unlock: false });
+    const other = await WsTestClient.open(relay.process.wsUrl);
     const replayed = await unlockFrameFor(bob, other.nonce); // a proof seen on another socket
     const foreign = await unlockFrameFor(bob, socket.nonce, alice.account.identity);
     const byDeviceKey = await unlockFrameFor(bob, socket.nonce, {
@@ -151,7 +146,7 @@ describe('relay process: what the device key alone can do', () => {
     socket.send(message);
     expect((await socket.waitFor('error', 4))[3]?.code).toBe('SEND_NOT_ALLOWED');
     expect(socket.state).toBe('open');
-    const audited = relay.output.filter(
+    const audited = relay.process.output.filter(
       (l) => l.includes('audit.auth_rejected') && l.includes('ws-unlock'),
     );
     expect(audited).toHaveLength(3);

@@ -217,16 +217,24 @@ export function oneTimeKemUpload(
   };
 }
 
-export async function registerDevice(http: Http, device: TestDevice): Promise<void> {
-  await expectJson(
-    await http(
-      '/v1/devices',
-      jsonInit('POST', registrationBody(device), {
-        authorization: `Bearer ${device.account.token}`,
-      }),
-    ),
-    201,
+/**
+ * POST /v1/devices with the session of `device`'s account: its registration
+ * body (named `name`, if given), or `body` as given (a tampered one).
+ */
+export function postDevice(
+  http: Http,
+  device: TestDevice,
+  options: { readonly name?: string; readonly body?: Record<string, unknown> } = {},
+): Promise<Response> {
+  const body = options.body ?? registrationBody(device, options.name);
+  return http(
+    routes.registerDevice.path,
+    jsonInit('POST', body, { authorization: `Bearer ${device.account.token}` }),
   );
+}
+
+export async function registerDevice(http: Http, device: TestDevice): Promise<void> {
+  await expectJson(await postDevice(http, device), 201);
 }
 
 /** A new account with one registered device. */

@@ -14,6 +14,8 @@ export interface InProcessRelay {
   readonly dir: string;
   readonly dbPath: string;
   readonly log: ReturnType<typeof memoryLogger>;
+  /** Runs one SQL statement on the relay's database; its rows (for tests that look at or damage what is stored). */
+  sql(statement: string): Promise<Record<string, unknown>[]>;
   /** Sets the clock (ms) used by the relay; starts at the real time. */
   setNow(ms: number): void;
   now(): number;
@@ -35,6 +37,10 @@ export async function startInProcess(env: Env = {}, ip = '203.0.113.7'): Promise
     dir,
     dbPath,
     log,
+    async sql(statement) {
+      const result = await relay.database.db.$client.execute(statement);
+      return result.rows as unknown as Record<string, unknown>[];
+    },
     setNow: (ms) => {
       clock = ms;
     },

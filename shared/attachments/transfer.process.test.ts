@@ -4,10 +4,10 @@
 // authentication, and the typed failures for a tampered pointer and an
 // unknown id. Needs the relay's attachment routes of docs/wire.md
 // "Attachments" (upload token, status, no digest at create).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readStream } from '../byte-streams.ts';
 import { type Bytes, concat, equalBytes, fromBase64Url } from '../bytes.ts';
+import { useRelayProcess } from '../client/testing/relay-fixture.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
@@ -17,15 +17,11 @@ import { attachmentBlobSize } from './format.ts';
 import { nodeTransferDeps as deps, type Uploader, uploaderOn } from './testing/relay-upload.ts';
 import { uploadAttachment } from './upload.ts';
 
-let relay: RelayProcess;
+const relay = useRelayProcess();
 let uploader: Uploader;
 
 beforeAll(async () => {
-  relay = await RelayProcess.start();
   uploader = await uploaderOn(relay.http, 'attsender');
-});
-afterAll(async () => {
-  await relay.dispose();
 });
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Bytes> {

@@ -16,7 +16,6 @@ import { generateIdentityKeyPair } from '../crypto/identity.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode, isParleyError, type ParleyError } from '../errors.ts';
 import { decodeCbor, encodeCbor } from '../wire/cbor.ts';
-import type { ParleyClient } from './client.ts';
 import { createClient } from './client.ts';
 import type { FetchLike } from './deps.ts';
 import { RelayApi } from './relay/relay-api.ts';
@@ -30,6 +29,7 @@ import {
   textsOf,
   uniqueText,
   waitFor,
+  waitTexts,
 } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
@@ -86,18 +86,6 @@ async function relayMismatches(): Promise<number> {
     .split('\n')
     .find((l) => l.startsWith('parley_rejections_total{code="DEVICE_MISMATCH"}'));
   return line === undefined ? 0 : Number(line.split(' ').pop());
-}
-
-async function waitTexts(
-  client: ParleyClient,
-  conversationId: string,
-  count: number,
-  what: string,
-) {
-  return waitFor(async () => {
-    const all = await textsOf(client, conversationId);
-    return all.length >= count ? all : undefined;
-  }, what);
 }
 
 describe('client core with a real relay', () => {

@@ -14,6 +14,7 @@ import {
   textsOf,
   uniqueText,
   waitFor,
+  waitTexts,
 } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
@@ -23,18 +24,6 @@ const user = (name: string, fetchImpl?: FetchLike): Promise<TestUser> =>
   relay.newUser(name, fetchImpl === undefined ? {} : { fetch: fetchImpl });
 
 const secondDevice = (owner: TestUser): Promise<TestUser> => relay.linkDevice(owner);
-
-async function waitTexts(
-  client: ParleyClient,
-  conversationId: string,
-  count: number,
-  what: string,
-) {
-  return waitFor(async () => {
-    const all = await textsOf(client, conversationId);
-    return all.length >= count ? all : undefined;
-  }, what);
-}
 
 async function _finalState(client: ParleyClient, conversationId: string, id: string) {
   return waitFor(async () => {

@@ -2,7 +2,7 @@
  * The device certificate: the identity key vouches for a per-device Ed25519
  * key that only ever signs relay challenges (docs/protocol.md, devices).
  */
-import { type Bytes, u32be, utf8 } from '../bytes.ts';
+import { type Bytes, u32be, u64be, utf8 } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
 import { generateSigningKeyPair, type SigningKeyPair, signWithContext } from './ed25519.ts';
 import { checkEd25519, checkId, checkSignatures, checkTimestamp, invalid } from './field-checks.ts';
@@ -29,16 +29,6 @@ export interface UnsignedDeviceCertificate {
 /** The per-device Ed25519 key: non-extractable, it only ever signs relay challenges. */
 export function generateDeviceKey(): Promise<SigningKeyPair> {
   return generateSigningKeyPair(false);
-}
-
-function u64be(n: number): Bytes {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(`Expected a non-negative safe integer, got ${n}`);
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(n / 2 ** 32));
-  view.setUint32(4, n >>> 0);
-  return out;
 }
 
 function deviceCertificateFields(c: UnsignedDeviceCertificate): Uint8Array[] {

@@ -16,7 +16,7 @@
  * prevHash is SHA-256 of the previous list's full encoding; all zero in version 1.
  * binding = sign(device key, DEVICE_BINDING, userId, IK.signing, u32 deviceId).
  */
-import { type Bytes, equalBytes, u32be, utf8 } from '../bytes.ts';
+import { type Bytes, equalBytes, u32be, u64be, utf8 } from '../bytes.ts';
 import { ErrorCode, ParleyError } from '../errors.ts';
 import { DEVICE_LIST_MAX_DEVICES } from '../wire/limits.ts';
 import { ByteReader, ByteWriter } from './byte-codec.ts';
@@ -63,16 +63,6 @@ function invalid(reason: string): never {
   throw new ParleyError(ErrorCode.DEVICE_LIST_INVALID, `Invalid device list: ${reason}`, {
     reason,
   });
-}
-
-function u64be(n: number): Bytes {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(`Expected a non-negative safe integer, got ${n}`);
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(n / 2 ** 32));
-  view.setUint32(4, n >>> 0);
-  return out;
 }
 
 function readU64(r: ByteReader): number {

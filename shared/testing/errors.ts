@@ -2,7 +2,8 @@
  * Test helper for expected errors (the one for the whole project, docs/errors.md):
  * the ParleyError a call throws. A call that returns a promise gives a promise of
  * it. Anything else thrown is rethrown, so the test fails on the real error; a
- * call that does not throw fails the test too.
+ * call that does not throw fails the test too. rejectionCode is the short form
+ * for a table of outcomes: the code, or 'none' when the promise resolves.
  */
 import { ParleyError } from '../errors.ts';
 
@@ -26,4 +27,14 @@ export function errorOf(run: () => unknown): ParleyError<string> | Promise<Parle
   }
   if (result instanceof Promise) return result.then(noError, expected);
   return noError();
+}
+
+/** The code of the ParleyError `promise` rejects with, or 'none' if it resolves; anything else is rethrown. */
+export async function rejectionCode(promise: PromiseLike<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'none';
+  } catch (e) {
+    return expected(e).code;
+  }
 }

@@ -11,7 +11,8 @@ import { type InProcessRelay, startInProcess } from '../../../edge/testing/in-pr
 import { formatRecoveryKey } from '../../backup/recovery-key.ts';
 import { type Bytes, concat, fromUtf8, utf8 } from '../../bytes.ts';
 import { signingKeyPairFromPrivate } from '../../crypto/ed25519.ts';
-import { ErrorCode, isParleyError } from '../../errors.ts';
+import { ErrorCode } from '../../errors.ts';
+import { rejectionCode } from '../../testing/errors.ts';
 import { archiveAccess } from './archive-access.ts';
 import { type Backups, createBackups } from './backups.ts';
 
@@ -26,16 +27,6 @@ function messages(n: number, tag: string): Bytes[] {
 
 async function* listOf(items: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const item of items) yield item;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'none';
-  } catch (error) {
-    if (isParleyError(error)) return error.code;
-    throw error;
-  }
 }
 
 describe('backups with the recovery key', () => {
@@ -62,10 +53,6 @@ describe('backups with the recovery key', () => {
         },
       }),
     });
-  }
-
-  async function sql(statement: string): Promise<void> {
-    await t.relay.database.db.$client.execute(statement);
   }
 
   beforeEach(async () => {
@@ -103,12 +90,12 @@ describe('backups with the recovery key', () => {
       [2, dates[1], false],
     ]);
     // The relay relabels the older snapshot as the newest and hides the real one.
-    await sql(`DELETE FROM backup_snapshots WHERE seq = 3`);
-    await sql(
+    await t.sql(`DELETE FROM backup_snapshots WHERE seq = 3`);
+    await t.sql(
       `INSERT INTO backup_snapshots SELECT backup_id, 9, complete, size, chunks, started_at, stored_at FROM backup_snapshots WHERE seq = 2`,
     );
-    await sql(`UPDATE backup_chunks SET seq = 9 WHERE seq = 2`);
-    await sql(`DELETE FROM backup_snapshots WHERE seq = 2`);
+    await t.sql(`UPDATE backup_chunks SET seq = 9 WHERE seq = 2`);
+    await t.sql(`DELETE FROM backup_snapshots WHERE seq = 2`);
     const [served] = await d.listBackups(RK);
     expect(served).toMatchObject({ relaySeq: 9, seq: 2, createdAt: dates[1], latest: true });
     expect(await d.restoreBackup(RK, 9)).toEqual({ seq: 2, createdAt: dates[1] });
@@ -135,11 +122,11 @@ describe('backups with the recovery key', () => {
     await d.createBackup({ recoveryKey: RK });
     requests = [];
     const typo = `${RK.slice(0, 5)}${RK[5] === 'A' ? 'B' : 'A'}${RK.slice(6)}`;
-    expect(await codeOf(d.listBackups(typo))).toBe(ErrorCode.RECOVERY_KEY_INVALID);
-    expect(await codeOf(d.restoreBackup(typo, 1))).toBe(ErrorCode.RECOVERY_KEY_INVALID);
+    expect(await rejectionCode(d.listBackups(typo))).toBe(ErrorCode.RECOVERY_KEY_INVALID);
+    expect(await rejectionCode(d.restoreBackup(typo, 1))).toBe(ErrorCode.RECOVERY_KEY_INVALID);
     expect(requests).toEqual([]);
     expect(await d.listBackups(OTHER_RK)).toEqual([]);
-    expect(await codeOf(d.restoreBackup(OTHER_RK, 1))).toBe(ErrorCode.NOT_FOUND);
+    expect(await rejectionCode(d.restoreBackup(OTHER_RK, 1))).toBe(ErrorCode.NOT_FOUND);
     expect(imported).toEqual([]);
   });
 
@@ -154,15 +141,15 @@ describe('backups with the recovery key', () => {
       `SELECT id FROM backups WHERE id != '${ownId}'`,
     );
     const otherId = String(otherRow.rows[0]?.id);
-    await sql(`DELETE FROM backup_chunks WHERE backup_id = '${otherId}'`);
-    await sql(
+    await t.sql(`DELETE FROM backup_chunks WHERE backup_id = '${otherId}'`);
+    await t.sql(
       `INSERT INTO backup_chunks SELECT '${otherId}', 1, idx, data FROM backup_chunks WHERE backup_id = '${ownId}'`,
     );
-    await sql(
+    await t.sql(
       `UPDATE backup_snapshots SET (size, chunks) = (SELECT size, chunks FROM backup_snapshots WHERE backup_id = '${ownId}') WHERE backup_id = '${otherId}'`,
     );
     requests = [];
-    expect(await codeOf(d.restoreBackup(OTHER_RK, 1))).toBe(ErrorCode.ARCHIVE_WRONG_KEY);
+    expect(await rejectionCode(d.restoreBackup(OTHER_RK, 1))).toBe(ErrorCode.ARCHIVE_WRONG_KEY);
     const chunkGets = requests.filter((r) => r.includes('/chunks/'));
     expect(chunkGets).toEqual([`GET /v1/backups/${otherId}/snapshots/1/chunks/0`]);
     expect(imported).toEqual([]);
@@ -185,7 +172,7 @@ describe('backups with the recovery key', () => {
       sql: 'UPDATE backup_chunks SET data = ? WHERE idx = ?',
       args: [data, last],
     });
-    expect(await codeOf(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
+    expect(await rejectionCode(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
     expect(imported).toEqual([]);
   });
 
@@ -200,15 +187,15 @@ describe('backups with the recovery key', () => {
     );
     const [mine, theirs] = ids.rows.map((r) => String(r.id));
     // The relay serves the other account's snapshot (same backup key, so the key check passes).
-    await sql(`DELETE FROM backup_chunks WHERE backup_id = '${mine}'`);
-    await sql(
+    await t.sql(`DELETE FROM backup_chunks WHERE backup_id = '${mine}'`);
+    await t.sql(
       `INSERT INTO backup_chunks SELECT '${mine}', 1, idx, data FROM backup_chunks WHERE backup_id = '${theirs}'`,
     );
-    await sql(
+    await t.sql(
       `UPDATE backup_snapshots SET (size, chunks) = (SELECT size, chunks FROM backup_snapshots WHERE backup_id = '${theirs}') WHERE backup_id = '${mine}'`,
     );
-    expect(await codeOf(d.listBackups(RK))).toBe(ErrorCode.ARCHIVE_DAMAGED);
-    expect(await codeOf(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
+    expect(await rejectionCode(d.listBackups(RK))).toBe(ErrorCode.ARCHIVE_DAMAGED);
+    expect(await rejectionCode(d.restoreBackup(RK, 1))).toBe(ErrorCode.ARCHIVE_DAMAGED);
     expect(imported).toEqual([]);
   });
 });

@@ -125,6 +125,19 @@ export async function textsOf(client: ParleyClient, conversationId: string): Pro
     .map((m) => m.text);
 }
 
+/** Waits until `client` holds at least `count` texts in `conversationId`; all of them. */
+export function waitTexts(
+  client: ParleyClient,
+  conversationId: string,
+  count: number,
+  what: string,
+): Promise<string[]> {
+  return waitFor(async () => {
+    const all = await textsOf(client, conversationId);
+    return all.length >= count ? all : undefined;
+  }, what);
+}
+
 /** Lets every client finish what it is doing, three rounds (frames in flight land). */
 export async function settle(...users: readonly TestUser[]): Promise<void> {
   for (let i = 0; i < 3; i++) for (const u of users) await u.client.idle();

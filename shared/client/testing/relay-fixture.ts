@@ -16,6 +16,8 @@ export interface RelayFixture {
   readonly process: RelayProcess;
   /** The relay's base URL. */
   readonly url: string;
+  /** A request to the relay by path (RelayProcess.http), for tests that speak REST directly. */
+  readonly http: RelayProcess['http'];
   /** Every client the file started so far, oldest first. */
   readonly running: readonly ParleyClient[];
   /** Stops `client` after the file's tests; returns it. */
@@ -60,6 +62,7 @@ export function useRelayProcess(options: RelayFixtureOptions = {}): RelayFixture
     get url() {
       return started().url;
     },
+    http: (path, init) => started().http(path, init),
     running,
     track(client) {
       running.push(client);
