@@ -23,6 +23,7 @@ import { Sweeper } from './expiry/sweeper.ts';
 import type { Fanout } from './fanout/fanout.ts';
 import { openFanout } from './fanout/open.ts';
 import type { AppEnv } from './http/env.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
 import { openLimiterStore } from './limits/store.ts';
 import { createAudit } from './observability/audit.ts';
 import type { Logger } from './observability/log.ts';
@@ -84,6 +85,22 @@ function createAttachments(
     metrics,
   });
   return { blobs, attachments };
+}
+
+/** The limiters the HTTP routes and the WebSocket upgrade charge (docs/relay.md, "Limits"). */
+function httpLimiters(
+  limiter: (name: string, limit: RateLimit) => RateLimiter,
+  limits: RelayConfig['rateLimits'],
+) {
+  return {
+    httpPerIp: limiter('http', limits.httpPerIp),
+    httpPerDevice: limiter('http-device', limits.httpPerDevice),
+    passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
+    wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
+    attachmentChunksPerIp: limiter('attachment-chunks', limits.attachmentChunksPerIp),
+    backupRequestsPerId: limiter('backup-requests', limits.backupRequestsPerId),
+    backupUploadsPerIp: limiter('backup-uploads', limits.backupUploadsPerIp),
+  };
 }
 
 export async function createRelay(options: RelayOptions): Promise<Relay> {
@@ -202,15 +219,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     tokens,
     replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,
-    limiters: {
-      httpPerIp: limiter('http', limits.httpPerIp),
-      httpPerDevice: limiter('http-device', limits.httpPerDevice),
-      passkeyPerIp: limiter('passkey', limits.passkeyPerIp),
-      wsConnectPerIp: limiter('ws-connect', limits.wsConnectPerIp),
-      attachmentChunksPerIp: limiter('attachment-chunks', limits.attachmentChunksPerIp),
-      backupRequestsPerId: limiter('backup-requests', limits.backupRequestsPerId),
-      backupUploadsPerIp: limiter('backup-uploads', limits.backupUploadsPerIp),
-    },
+    limiters: httpLimiters(limiter, limits),
     audit,
     log,
     metrics,
