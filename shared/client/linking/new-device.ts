@@ -137,7 +137,16 @@ async function awaitKeys(
   }
 }
 
-async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<void> {
+/**
+ * Path B: asks for the check code until it matches. After the last wrong
+ * one the existing device is told (a reject), so it stops waiting for a
+ * confirmation that will never come and sends nothing.
+ */
+async function checkTypedCode(
+  o: NewDeviceLinkOptions,
+  mailbox: LinkMailbox,
+  keys: LinkKeys,
+): Promise<void> {
   const ask = o.askCheckCode;
   if (ask === undefined) throw new TypeError('Path B needs askCheckCode');
   for (let attempt = 1; ; attempt++) {
@@ -145,7 +154,10 @@ async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<
       verifyCheckCode(keys, await ask(attempt));
       return;
     } catch (error) {
-      if (!isParleyError(error, ErrorCode.LINK_FAILED) || attempt >= LINK_MAX_STRIKES) throw error;
+      if (!isParleyError(error, ErrorCode.LINK_FAILED) || attempt >= LINK_MAX_STRIKES) {
+        await mailbox.post(rejectMessage()).catch(() => undefined);
+        throw error;
+      }
     }
   }
 }
@@ -202,7 +214,7 @@ export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<LinkedAc
   );
   const { keys, seq } = await awaitKeys(o, mailbox, side, place);
   try {
-    if (path === 'string') await checkTypedCode(o, keys);
+    if (path === 'string') await checkTypedCode(o, mailbox, keys);
     await mailbox.post(confirmMessage(keys, encodeDescription(o.deviceName)));
     const payloadMessage = await mailbox.next(seq);
     const payload = decodeLinkPayload(openPayload(keys, payloadMessage.body));
