@@ -47,4 +47,31 @@ describe('linkLine', () => {
       'Receiving history… 42 %',
     );
   });
+
+  it('path B: asks for the check code, counts wrong ones, says why it ended', () => {
+    const check: LinkState = { role: 'new', phase: 'check', strikes: 0, checkMisses: 0 };
+    expect(linkLine(check).text).toBe('Your other browser answered. Type the check code it shows.');
+    expect(linkLine({ ...check, checkMisses: 1 }).text).toBe(
+      'That check code does not match: 2 tries left.',
+    );
+    expect(linkLine({ ...check, checkMisses: 2 }).text).toBe(
+      'That check code does not match: 1 try left.',
+    );
+    expect(linkLine({ ...check, phase: 'confirm' }).text).toBe(
+      'The check code matches. Approve on your other browser.',
+    );
+    expect(linkLine(failed('new', 'check-code')).text).toBe(
+      'The check code was typed wrong three times. Nothing was linked. Start again.',
+    );
+    const shown: LinkState = {
+      role: 'existing',
+      phase: 'starting',
+      strikes: 0,
+      checkCode: '123456',
+    };
+    expect(linkLine(shown).text).toBe('Waiting for the check code on the new browser…');
+    expect(linkLine({ ...failed('existing', 'confirmation'), checkCode: '123456' }).text).toBe(
+      'The check code was typed wrong on the new browser. Nothing was sent. Start again there.',
+    );
+  });
 });
