@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.ts';
-import { linkLine } from './link-text.ts';
+import { linkLine, offersCancel } from './link-text.ts';
 import type { LinkState } from './protocol.ts';
 
 const waiting: LinkState = { role: 'new', phase: 'waiting', strikes: 0, code: 'ABCD-EFGH-JKLM' };
@@ -73,5 +73,18 @@ describe('linkLine', () => {
     expect(linkLine({ ...failed('existing', 'confirmation'), checkCode: '123456' }).text).toBe(
       'The check code was typed wrong on the new browser. Nothing was sent. Start again there.',
     );
+  });
+
+  it('offers Cancel only until the link was approved', () => {
+    const at = (phase: LinkState['phase']) => offersCancel({ role: 'existing', phase, strikes: 0 });
+    expect(['starting', 'waiting', 'check', 'confirm'].map((p) => at(p as never))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ['sending', 'registering', 'history', 'done', 'failed'].map((p) => at(p as never)),
+    ).toEqual([false, false, false, false, false]);
   });
 });

@@ -103,3 +103,20 @@ export function linkLine(state: LinkState): LinkLine {
       return { text: failureText(state), failed: true };
   }
 }
+
+/**
+ * Whether a Cancel button belongs on the screen: not once the account is on
+ * its way (approved: sending, registering, history) nor when the flow is over.
+ */
+export function offersCancel(state: LinkState): boolean {
+  switch (state.phase) {
+    case 'sending':
+    case 'registering':
+    case 'history':
+    case 'done':
+    case 'failed':
+      return false;
+    default:
+      return true;
+  }
+}
