@@ -87,7 +87,7 @@ describe('link job, path B (real relay)', () => {
     const missed = await jobs.answerCheckCode(wrong(shown));
     expect(missed).toMatchObject({ phase: 'check', checkMisses: 1 });
     const matched = await jobs.answerCheckCode(shown);
-    expect(matched.phase).not.toBe('check');
+    expect(matched.phase).toBe('confirm');
     const linked = await approved;
     const done = await stateWhen(jobs, (s) => s.phase === 'done');
     expect(done.handle).toBe(alice.handle);

@@ -194,6 +194,7 @@ export class LinkJobs {
           job.answer = { resolve, reject };
           this.#set({ phase: 'check', checkMisses: attempt - 1 }, job);
         }),
+      onCheckCodeMatched: () => this.#set({ phase: 'confirm' }, job),
       onStrike: (strikes) => this.#set({ strikes }, job),
       register: async (payload) => {
         this.#set({ phase: 'registering' }, job);
@@ -289,8 +290,8 @@ export class LinkJobs {
   /**
    * Path B, new side: the check code the person typed. Resolves once the core
    * checked it: phase `check` again (with one more miss) when it was wrong,
-   * `confirm` (waiting for the other browser's approval) when it matched,
-   * `failed` after the last wrong one.
+   * `confirm` (waiting for the other browser's approval) when it matched.
+   * After the last wrong one the job fails once the other side was told.
    */
   async answerCheckCode(code: string): Promise<LinkState> {
     const job = this.#running;
@@ -298,7 +299,6 @@ export class LinkJobs {
     if (job === undefined || answer === undefined || this.#state.phase !== 'check')
       throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'No link is waiting for a check code');
     job.answer = undefined;
-    this.#set({ phase: 'confirm' }, job);
     answer.resolve(code);
     // The core checks the code in a few microtasks: answer with where that left the link.
     await new Promise<void>((resolve) => this.#d.timers.setTimeout(resolve, 0));

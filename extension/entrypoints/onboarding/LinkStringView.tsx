@@ -57,10 +57,13 @@ function CheckCodeForm(props: { misses: number }): JSX.Element {
     }
     setBusy(true);
     setProblem(null);
-    call('linkCheckCode', { code }).catch((error: unknown) => {
-      setBusy(false);
-      setProblem(describeError(error));
-    });
+    call('linkCheckCode', { code }).then(
+      () => setBusy(false),
+      (error: unknown) => {
+        setBusy(false);
+        setProblem(describeError(error));
+      },
+    );
   };
   return (
     <form class="link-form" onSubmit={submit} novalidate>
@@ -121,7 +124,7 @@ function LinkStringBox(props: { linkString: string }): JSX.Element {
         id="link-string-output"
         class="input link-string"
         readonly
-        rows="3"
+        rows="4"
         spellcheck={false}
         value={props.linkString}
         onFocus={(e) => e.currentTarget.select()}

@@ -67,6 +67,8 @@ export interface NewDeviceLinkOptions {
   onInvitation(invitation: LinkInvitation): void;
   /** Path B: ask the user for the 6-digit code the existing device shows. */
   askCheckCode?(attempt: number): Promise<string>;
+  /** Path B: the typed check code matched; the existing device now asks its user to approve. */
+  onCheckCodeMatched?(): void;
   /** A wrong code was typed on the existing device (strikes so far). */
   onStrike?(strikes: number): void;
   /** Registers the device from the payload: registerLinkedDevice, bound to the client. */
@@ -214,7 +216,10 @@ export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<LinkedAc
   );
   const { keys, seq } = await awaitKeys(o, mailbox, side, place);
   try {
-    if (path === 'string') await checkTypedCode(o, mailbox, keys);
+    if (path === 'string') {
+      await checkTypedCode(o, mailbox, keys);
+      o.onCheckCodeMatched?.();
+    }
     await mailbox.post(confirmMessage(keys, encodeDescription(o.deviceName)));
     const payloadMessage = await mailbox.next(seq);
     const payload = decodeLinkPayload(openPayload(keys, payloadMessage.body));
