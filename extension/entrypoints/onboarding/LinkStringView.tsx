@@ -37,10 +37,12 @@ function CheckCodeForm(props: { misses: number }): JSX.Element {
   const [problem, setProblem] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   // A new miss: the code typed was wrong; say so and let the person type again.
+  // (The state is re-read every second: act only when the count changed.)
   createEffect(
     on(
       () => props.misses,
-      (misses) => {
+      (misses, before) => {
+        if (misses === before) return;
         setBusy(false);
         setValue('');
         setProblem(misses === 0 ? null : linkLine(missed(misses)).text);
