@@ -212,15 +212,18 @@ export function LinkStringView(props: {
       <Show when={view() === 'check'}>
         <CheckCodeForm misses={state().checkMisses ?? 0} />
       </Show>
-      <p class="link-status" role="status" data-phase={state().phase}>
-        <Show
-          when={line().failed || problem() !== null}
-          fallback={<span class="spinner" aria-hidden="true" />}
-        >
-          <Icon name="alert" class="link-status__icon" />
-        </Show>
-        <span>{problem() ?? line().text}</span>
-      </p>
+      {/* The check form says itself what a wrong code means: no second announcement. */}
+      <Show when={view() !== 'check'}>
+        <p class="link-status" role="status" data-phase={state().phase}>
+          <Show
+            when={line().failed || problem() !== null}
+            fallback={<span class="spinner" aria-hidden="true" />}
+          >
+            <Icon name="alert" class="link-status__icon" />
+          </Show>
+          <span>{problem() ?? line().text}</span>
+        </p>
+      </Show>
       <Show when={view() === 'string'}>
         <p class="field__hint">
           The link string works for 5 minutes. Paste it only into your own browser: whoever uses it
