@@ -3,20 +3,27 @@
  * browser shows; once the linking channel is confirmed, a warning names the
  * new device, and approving takes a fresh passkey user verification before
  * the worker sends the account over (docs/extension.md, "Linked devices").
+ * Path B (a pasted link string, then a check code shown here) lives in
+ * LinkStringApprove.tsx; its approval is this same warning and passkey.
  */
 import { createSignal, type JSX, Match, onCleanup, Show, Switch } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
 import { focusSoon } from '../lib/focus.ts';
 import { followLink } from '../lib/link-poll.ts';
-import { linkLine } from '../lib/link-text.ts';
+import { linkLine, offersCancel } from '../lib/link-text.ts';
 import type { LinkState } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { verifyUser } from '../lib/user-verification.ts';
 import { BusyButton } from './BusyButton.tsx';
 import { Icon } from './Icon.tsx';
+import { CheckCodeShown, LinkStringForm } from './LinkStringApprove.tsx';
 import { Toggle } from './Toggle.tsx';
 
-function CodeForm(props: { onStarted: (s: LinkState) => void; onCancel: () => void }) {
+function CodeForm(props: {
+  onStarted: (s: LinkState) => void;
+  onCancel: () => void;
+  onUseString: () => void;
+}) {
   const [code, setCode] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -68,6 +75,9 @@ function CodeForm(props: { onStarted: (s: LinkState) => void; onCancel: () => vo
         </button>
         <BusyButton type="submit" busy={busy()} label="Continue" busyLabel="Checking…" />
       </div>
+      <button type="button" class="btn btn--block" onClick={() => props.onUseString()}>
+        Use a link string instead
+      </button>
     </form>
   );
 }
@@ -133,14 +143,16 @@ function Warning(props: { state: LinkState; onDecline: () => void }) {
 
 export function LinkApprove(props: { onClose: () => void; onLinked: () => void }): JSX.Element {
   const [state, setState] = createSignal<LinkState | null>(null);
+  const [byString, setByString] = createSignal(false);
   let stop: (() => void) | undefined;
   let box: HTMLDivElement | undefined;
   const started = (s: LinkState) => {
     setState(s);
     stop = followLink((next) => {
       const before = state()?.phase;
+      const hadCheckCode = state()?.checkCode !== undefined;
       setState(next);
-      if (next.phase !== before)
+      if (next.phase !== before || (next.checkCode !== undefined) !== hadCheckCode)
         focusSoon(() => box?.querySelector<HTMLElement>('[data-view-heading], [data-autofocus]'));
       if (next.phase === 'done' && before !== 'done') props.onLinked();
     });
@@ -157,8 +169,18 @@ export function LinkApprove(props: { onClose: () => void; onLinked: () => void }
   return (
     <div class="link-approve" ref={box}>
       <Switch>
+        <Match when={state() === null && !byString()}>
+          <CodeForm onStarted={started} onCancel={close} onUseString={() => setByString(true)} />
+        </Match>
         <Match when={state() === null}>
-          <CodeForm onStarted={started} onCancel={close} />
+          <LinkStringForm onStarted={started} onCancel={close} />
+        </Match>
+        <Match
+          when={
+            (state()?.phase === 'starting' || state()?.phase === 'waiting') && state()?.checkCode
+          }
+        >
+          {(code) => <CheckCodeShown code={code()} onCancel={close} />}
         </Match>
         <Match when={state()?.phase === 'confirm' ? state() : null}>
           {(s) => <Warning state={s()} onDecline={decline} />}
@@ -180,7 +202,8 @@ export function LinkApprove(props: { onClose: () => void; onLinked: () => void }
                   {s().phase === 'done' ? 'Close' : 'Back'}
                 </button>
               </Show>
-              <Show when={s().phase !== 'done' && s().phase !== 'failed'}>
+              {/* Once approved the account is on its way: cancelling would leave it half-linked. */}
+              <Show when={offersCancel(s())}>
                 <button type="button" class="btn" onClick={close}>
                   Cancel
                 </button>

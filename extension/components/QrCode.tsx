@@ -1,4 +1,4 @@
-/** A QR code drawn as one SVG path (uqr), for the scannable safety number. */
+/** A QR code drawn as one SVG path (uqr), for the scannable safety number and the link string. */
 import { createMemo, type JSX } from 'solid-js';
 import { encode } from 'uqr';
 import { fromBase64Url } from '../../shared/bytes.ts';
@@ -13,8 +13,16 @@ export function qrPath(data: readonly (readonly boolean[])[]): string {
   return d;
 }
 
-export function QrCode(props: { payload: string; label: string }): JSX.Element {
-  const qr = createMemo(() => encode([...fromBase64Url(props.payload)], { ecc: 'M', border: 1 }));
+/** `payload` is base64url bytes (the safety number); `text` is encoded as it is (a link string). */
+export function QrCode(
+  props: { payload: string; label: string } | { text: string; label: string },
+): JSX.Element {
+  const qr = createMemo(() =>
+    encode('text' in props ? props.text : [...fromBase64Url(props.payload)], {
+      ecc: 'M',
+      border: 1,
+    }),
+  );
   return (
     <svg
       class="qr"

@@ -13,7 +13,8 @@
  *  - B writes to Alice: both A1 and A2 show the conversation and B's message;
  *    A2 answers: B reads it, and A1 shows it as its own (the sync transcript).
  *  - A1 removes A2 (confirm dialog + passkey): A2 shows the removed screen and
- *    its IndexedDB is empty; B's next message reaches A1 only.
+ *    its IndexedDB is empty; "Set up again" opens a clean onboarding where A2
+ *    registers anew; B's next message reaches A1 only.
  *  - A1 resets its identity (confirm dialog + passkey): it is alone on the
  *    account.
  *  - axe-core on the new screens, light and dark; screenshots of every step of
@@ -26,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { blocking, danglingIdRefs, runAxe } from './axe.ts';
 import {
+  callWorker,
   ensureBuilt,
   errorsOf,
   launchBrowser,
@@ -330,6 +332,24 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
         }),
     );
     expect(left).toBe(0);
+
+    // "Set up again" forgets the removal and opens onboarding; this browser can start over.
+    const [fresh] = await Promise.all([
+      a2.context.waitForEvent('page'),
+      a2Panel.getByRole('button', { name: 'Set up again' }).click(),
+    ]);
+    await fresh.getByLabel('Handle').waitFor();
+    const wiped = await callWorker(fresh, 'getStatus');
+    expect(
+      wiped.ok ? [wiped.value.removedAt, wiped.value.vault, wiped.value.account] : wiped,
+    ).toEqual([undefined, 'none', null]);
+    await fresh.close();
+    await onboard(a2, relay.url, 'carol');
+    const again = await callWorker(a2Panel, 'getStatus');
+    expect(again.ok ? [again.value.removedAt, again.value.account?.handle] : again).toEqual([
+      undefined,
+      'carol',
+    ]);
 
     const bPanel = tab('b');
     await send(bPanel, 'Only the desktop should get this one.');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.ts';
-import { linkLine } from './link-text.ts';
+import { linkLine, offersCancel } from './link-text.ts';
 import type { LinkState } from './protocol.ts';
 
 const waiting: LinkState = { role: 'new', phase: 'waiting', strikes: 0, code: 'ABCD-EFGH-JKLM' };
@@ -63,5 +63,45 @@ describe('linkLine', () => {
     expect(linkLine({ role: 'new', phase: 'history', strikes: 0, historyPercent: 42 }).text).toBe(
       'Receiving history… 42 %',
     );
+  });
+
+  it('path B: asks for the check code, counts wrong ones, says why it ended', () => {
+    const check: LinkState = { role: 'new', phase: 'check', strikes: 0, checkMisses: 0 };
+    expect(linkLine(check).text).toBe('Your other browser answered. Type the check code it shows.');
+    expect(linkLine({ ...check, checkMisses: 1 }).text).toBe(
+      'That check code does not match: 2 tries left.',
+    );
+    expect(linkLine({ ...check, checkMisses: 2 }).text).toBe(
+      'That check code does not match: 1 try left.',
+    );
+    expect(linkLine({ ...check, phase: 'confirm' }).text).toBe(
+      'The check code matches. Approve on your other browser.',
+    );
+    expect(linkLine(failed('new', 'check-code')).text).toBe(
+      'The check code was typed wrong three times. Nothing was linked. Start again.',
+    );
+    const shown: LinkState = {
+      role: 'existing',
+      phase: 'starting',
+      strikes: 0,
+      checkCode: '123456',
+    };
+    expect(linkLine(shown).text).toBe('Waiting for the check code on the new browser…');
+    expect(linkLine({ ...failed('existing', 'confirmation'), checkCode: '123456' }).text).toBe(
+      'The check code was typed wrong on the new browser. Nothing was sent. Start again there.',
+    );
+  });
+
+  it('offers Cancel only until the link was approved', () => {
+    const at = (phase: LinkState['phase']) => offersCancel({ role: 'existing', phase, strikes: 0 });
+    expect(['starting', 'waiting', 'check', 'confirm'].map((p) => at(p as never))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ['sending', 'registering', 'history', 'done', 'failed'].map((p) => at(p as never)),
+    ).toEqual([false, false, false, false, false]);
   });
 });

@@ -30,7 +30,12 @@ function failureText(state: LinkState): string {
         ? 'The other browser declined. Get a new code to try again.'
         : 'You declined. Nothing was sent.';
     case 'confirmation':
-      return 'That code did not match. Check it and type it again.';
+      // Path B: the new browser gave up after three wrong check codes.
+      return state.checkCode === undefined
+        ? 'That code did not match. Check it and type it again.'
+        : 'The check code was typed wrong on the new browser. Nothing was sent. Start again there.';
+    case 'check-code':
+      return 'The check code was typed wrong three times. Nothing was linked. Start again.';
     default:
       return 'Linking did not complete. Start again.';
   }
@@ -53,10 +58,22 @@ export function linkLine(state: LinkState): LinkLine {
   switch (state.phase) {
     case 'idle':
     case 'starting':
+      if (state.checkCode !== undefined)
+        return { text: 'Waiting for the check code on the new browser…', failed: false };
       return {
         text: state.role === 'new' ? 'Getting a code…' : 'Looking for the new browser…',
         failed: false,
       };
+    case 'check': {
+      const left = LINK_MAX_STRIKES - (state.checkMisses ?? 0);
+      return {
+        text:
+          (state.checkMisses ?? 0) === 0
+            ? 'Your other browser answered. Type the check code it shows.'
+            : `That check code does not match: ${left} ${left === 1 ? 'try' : 'tries'} left.`,
+        failed: false,
+      };
+    }
     case 'waiting': {
       const left = LINK_MAX_STRIKES - state.strikes;
       return {
@@ -68,7 +85,13 @@ export function linkLine(state: LinkState): LinkLine {
       };
     }
     case 'confirm':
-      return { text: 'Waiting for your decision.', failed: false };
+      return {
+        text:
+          state.role === 'new'
+            ? 'The check code matches. Approve on your other browser.'
+            : 'Waiting for your decision.',
+        failed: false,
+      };
     case 'sending':
       return { text: 'Approved. Sending the account to the new browser…', failed: false };
     case 'registering':
@@ -91,5 +114,22 @@ export function linkLine(state: LinkState): LinkLine {
       };
     case 'failed':
       return { text: failureText(state), failed: true };
+  }
+}
+
+/**
+ * Whether a Cancel button belongs on the screen: not once the account is on
+ * its way (approved: sending, registering, history) nor when the flow is over.
+ */
+export function offersCancel(state: LinkState): boolean {
+  switch (state.phase) {
+    case 'sending':
+    case 'registering':
+    case 'history':
+    case 'done':
+    case 'failed':
+      return false;
+    default:
+      return true;
   }
 }

@@ -367,6 +367,7 @@ export interface LinkState {
     | 'idle'
     | 'starting'
     | 'waiting'
+    | 'check'
     | 'confirm'
     | 'sending'
     | 'registering'
@@ -381,8 +382,15 @@ export interface LinkState {
   /** Existing side: the name the new device gave itself (confirm, done). */
   readonly deviceName?: string;
   readonly deviceId?: number;
-  /** Path B only: the 6-digit check code to type into the new device. */
+  /** Path B, existing side: the 6-digit check code to type into the new device. */
   readonly checkCode?: string;
+  /**
+   * Path B, new side: the link string to show (and encode as a QR code); in
+   * phase `check` the person types the check code the other browser shows.
+   */
+  readonly linkString?: string;
+  /** Path B, new side: wrong check codes typed here so far (three end the link). */
+  readonly checkMisses?: number;
   /**
    * New side, phase `history`: how much of the history archive is in, 0–100
    * (undefined until its size is known).

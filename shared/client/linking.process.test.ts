@@ -4,7 +4,8 @@
  * the account's existing client the other, each with its own relay API; the
  * new device then takes part in the account like any other (a message from a
  * third user reaches both devices). Also: three wrong codes kill the code,
- * a declined approval ends the new device's wait, path B with its check code.
+ * a declined approval ends the new device's wait, path B with its check code
+ * (three wrong check codes end both sides).
  * Afterwards the relay's database holds no identity key or session token.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -150,5 +151,41 @@ describe('linking a device (real relay)', () => {
     expect(approved.deviceId).toBe(info.deviceId);
     expect(typed).toHaveLength(2);
     expect(info.userId).toBe(alice.userId);
+  });
+
+  it('path B: three wrong check codes end both sides and nothing is sent', async () => {
+    const alice = await user('alice');
+    const client = createClient(nodeClientDeps());
+    relay.track(client);
+    let shownCode: (c: string) => void = () => {};
+    const checkCode = new Promise<string>((r) => {
+      shownCode = r;
+    });
+    const attempts: number[] = [];
+    const n = newSide(client, {
+      path: 'string',
+      askCheckCode: async (attempt) => {
+        attempts.push(attempt);
+        return (await checkCode) === '000000' ? '000001' : '000000';
+      },
+    });
+    const failed = linkFailure(n.done);
+    const { linkString } = await n.invitation;
+    const asked: string[] = [];
+    const approved = approveLink(
+      existingSide(alice, linkString ?? '', {
+        onCheckCode: (c) => shownCode(c),
+        approve: async (r) => {
+          asked.push(r.deviceName);
+          return true;
+        },
+      }),
+    );
+    expect(await failed).toBe('check-code');
+    // The new device's reject ends the existing side's wait before any approval.
+    expect(await linkFailure(approved)).toBe('confirmation');
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(asked).toEqual([]);
+    expect(client.account()).toBeUndefined();
   });
 });

@@ -12,6 +12,12 @@
  * answer says whether the message history goes along (docs/protocol.md,
  * "History transfer").
  *
+ * Path B (docs/protocol.md, "Linking a device"): the new side shows a link
+ * string instead of a code, and once the other browser answered it waits in
+ * phase `check` for the 6-digit check code the person types (`answerCheckCode`);
+ * the existing side shows that check code (`checkCode`) until the new side
+ * confirms, then asks for approval exactly as on path A.
+ *
  * The new side imports the history before its client starts and drains the
  * queue: `start` runs only once the core's flow is over (Signal's order; the
  * core skips what arrives twice). Once registered the browser is linked,
@@ -68,6 +74,8 @@ interface Running {
   session: SessionResponse | undefined;
   /** Existing side: send the message history too (the approval screen's toggle). */
   history: boolean;
+  /** New side, path B: hands the typed check code to the core's `askCheckCode`. */
+  answer: { resolve: (code: string) => void; reject: (error: unknown) => void } | undefined;
 }
 
 /** The note on the new side's `done` state for a history that did not come (none on purpose: no note). */
@@ -140,6 +148,7 @@ export class LinkJobs {
       decide: undefined,
       session: undefined,
       history: true,
+      answer: undefined,
     };
     this.#running = job;
     this.#state = state;
@@ -176,6 +185,8 @@ export class LinkJobs {
   startNew(input: {
     readonly relayUrl: string;
     readonly deviceName: string;
+    /** 'code' (path A, default) or 'string' (path B: link string and check code). */
+    readonly path?: 'code' | 'string';
     readonly register: (payload: LinkPayload) => Promise<AccountInfo>;
     readonly start: () => Promise<void>;
   }): LinkState {
@@ -187,17 +198,24 @@ export class LinkJobs {
       timers: this.#d.timers,
       now: this.#d.now,
       deviceName: input.deviceName,
-      path: 'code',
+      path: input.path ?? 'code',
       ...(this.#d.pollMs === undefined ? {} : { pollMs: this.#d.pollMs }),
       onInvitation: (i) =>
         this.#set(
           {
             phase: 'waiting',
             ...(i.code === undefined ? {} : { code: i.code }),
+            ...(i.linkString === undefined ? {} : { linkString: i.linkString }),
             expiresAt: i.expiresAt,
           },
           job,
         ),
+      askCheckCode: (attempt) =>
+        new Promise<string>((resolve, reject) => {
+          job.answer = { resolve, reject };
+          this.#set({ phase: 'check', checkMisses: attempt - 1 }, job);
+        }),
+      onCheckCodeMatched: () => this.#set({ phase: 'confirm' }, job),
       onStrike: (strikes) => this.#set({ strikes }, job),
       register: async (payload) => {
         this.#set({ phase: 'registering' }, job);
@@ -347,12 +365,31 @@ export class LinkJobs {
     return this.#state;
   }
 
+  /**
+   * Path B, new side: the check code the person typed. Resolves once the core
+   * checked it: phase `check` again (with one more miss) when it was wrong,
+   * `confirm` (waiting for the other browser's approval) when it matched.
+   * After the last wrong one the job fails once the other side was told.
+   */
+  async answerCheckCode(code: string): Promise<LinkState> {
+    const job = this.#running;
+    const answer = job?.answer;
+    if (job === undefined || answer === undefined || this.#state.phase !== 'check')
+      throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'No link is waiting for a check code');
+    job.answer = undefined;
+    answer.resolve(code);
+    // The core checks the code in a few microtasks: answer with where that left the link.
+    await new Promise<void>((resolve) => this.#d.timers.setTimeout(resolve, 0));
+    return this.#state;
+  }
+
   /** Stops the running job (its requests fail from now on); the state goes back to idle. */
   cancel(): LinkState {
     const job = this.#running;
     if (job !== undefined) {
       job.cancelled = true;
       job.decide?.(false);
+      job.answer?.reject(extError(ExtErrorCode.LINK_NOT_RUNNING, 'Linking was cancelled'));
     }
     this.#running = undefined;
     this.#state = IDLE;

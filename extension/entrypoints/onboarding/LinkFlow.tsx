@@ -4,7 +4,8 @@
  * the relay, names this browser and chooses the vault passphrase; the worker
  * then opens a rendezvous and this page shows the typed code
  * (`LLLL-SSSS-SSSS`) with what to do on the other browser, and follows the
- * link until it is done, fails or is cancelled.
+ * link until it is done, fails or is cancelled. From the code screen the
+ * person may switch to path B, a link string and check code (LinkStringView).
  */
 import { createSignal, type JSX, onCleanup, Show } from 'solid-js';
 import { browser } from 'wxt/browser';
@@ -15,6 +16,7 @@ import { followLink } from '../../lib/link-poll.ts';
 import { linkLine } from '../../lib/link-text.ts';
 import { DEFAULT_RELAY_URL, type LinkState, PASSPHRASE_MIN_CHARS } from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
+import { LinkStringView, type LinkTarget, restartLink } from './LinkStringView.tsx';
 
 function defaultDeviceName(): string {
   const platform =
@@ -24,7 +26,11 @@ function defaultDeviceName(): string {
 }
 
 /** Prepares the vault and starts the link; the code arrives through linkStatus. */
-async function startLink(relayUrl: string, deviceName: string, passphrase: string): Promise<void> {
+async function startLink(
+  relayUrl: string,
+  deviceName: string,
+  passphrase: string,
+): Promise<LinkTarget> {
   const origin = new URL(relayUrl).origin;
   if (origin.startsWith('https:')) {
     const granted = await browser.permissions.request({ origins: [`${origin}/*`] });
@@ -36,9 +42,13 @@ async function startLink(relayUrl: string, deviceName: string, passphrase: strin
   if (status.onboarding === 'vault-ready') status = await call('resetOnboarding');
   if (status.vault === 'none') await call('createVault', { method: 'passphrase', passphrase });
   await call('linkStart', { relayUrl: checked.relayUrl, deviceName });
+  return { relayUrl: checked.relayUrl, deviceName };
 }
 
-function LinkSetup(props: { onStarted: () => void; onBack: () => void }): JSX.Element {
+function LinkSetup(props: {
+  onStarted: (target: LinkTarget) => void;
+  onBack: () => void;
+}): JSX.Element {
   const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
   const [name, setName] = createSignal(defaultDeviceName());
   const [passphrase, setPassphrase] = createSignal('');
@@ -63,10 +73,10 @@ function LinkSetup(props: { onStarted: () => void; onBack: () => void }): JSX.El
     if (problem() !== null) return;
     setBusy(true);
     startLink(relayUrl().trim(), name().trim(), passphrase()).then(
-      () => {
+      (target) => {
         setPassphrase('');
         setConfirm('');
-        props.onStarted();
+        props.onStarted(target);
       },
       (error: unknown) => {
         setBusy(false);
@@ -169,7 +179,11 @@ function LinkSetup(props: { onStarted: () => void; onBack: () => void }): JSX.El
   );
 }
 
-function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Element {
+function LinkCode(props: {
+  onDone: () => void;
+  onCancel: () => void;
+  onUseString: () => void;
+}): JSX.Element {
   const [state, setState] = createSignal<LinkState>({ role: 'new', phase: 'starting', strikes: 0 });
   const [copied, setCopied] = createSignal(false);
   const stop = followLink((s) => {
@@ -244,22 +258,29 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
       <Show
         when={line().failed}
         fallback={
-          <Show
-            when={state().phase === 'done'}
-            fallback={
-              <button type="button" class="btn btn--block" onClick={cancel}>
-                Cancel
+          <>
+            <Show when={showsCode()}>
+              <button type="button" class="btn btn--block" onClick={() => props.onUseString()}>
+                Use a link string instead
               </button>
-            }
-          >
-            <button
-              type="button"
-              class="btn btn--primary btn--large btn--block"
-              onClick={() => props.onDone()}
+            </Show>
+            <Show
+              when={state().phase === 'done'}
+              fallback={
+                <button type="button" class="btn btn--block" onClick={cancel}>
+                  Cancel
+                </button>
+              }
             >
-              Continue
-            </button>
-          </Show>
+              <button
+                type="button"
+                class="btn btn--primary btn--large btn--block"
+                onClick={() => props.onDone()}
+              >
+                Continue
+              </button>
+            </Show>
+          </>
         }
       >
         <button type="button" class="btn btn--primary btn--large btn--block" onClick={newCode}>
@@ -271,13 +292,33 @@ function LinkCode(props: { onDone: () => void; onCancel: () => void }): JSX.Elem
 }
 
 export function LinkFlow(props: { onDone: () => void; onBack: () => void }): JSX.Element {
-  const [showCode, setShowCode] = createSignal(false);
+  const [target, setTarget] = createSignal<LinkTarget | null>(null);
+  const [byString, setByString] = createSignal(false);
+  const reset = () => {
+    setByString(false);
+    setTarget(null);
+  };
   return (
-    <Show
-      when={showCode()}
-      fallback={<LinkSetup onStarted={() => setShowCode(true)} onBack={props.onBack} />}
-    >
-      <LinkCode onDone={props.onDone} onCancel={() => setShowCode(false)} />
+    <Show when={target()} fallback={<LinkSetup onStarted={setTarget} onBack={props.onBack} />}>
+      {(t) => (
+        <Show
+          when={byString()}
+          fallback={
+            <LinkCode
+              onDone={props.onDone}
+              onCancel={reset}
+              onUseString={() => setByString(true)}
+            />
+          }
+        >
+          <LinkStringView
+            target={t()}
+            onDone={props.onDone}
+            onCancel={reset}
+            onUseCode={() => void restartLink(t(), 'code').then(() => setByString(false), reset)}
+          />
+        </Show>
+      )}
     </Show>
   );
 }

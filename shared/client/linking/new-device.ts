@@ -67,6 +67,8 @@ export interface NewDeviceLinkOptions {
   onInvitation(invitation: LinkInvitation): void;
   /** Path B: ask the user for the 6-digit code the existing device shows. */
   askCheckCode?(attempt: number): Promise<string>;
+  /** Path B: the typed check code matched; the existing device now asks its user to approve. */
+  onCheckCodeMatched?(): void;
   /** A wrong code was typed on the existing device (strikes so far). */
   onStrike?(strikes: number): void;
   /** Registers the device from the payload: registerLinkedDevice, bound to the client. */
@@ -142,7 +144,16 @@ async function awaitKeys(
   }
 }
 
-async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<void> {
+/**
+ * Path B: asks for the check code until it matches. After the last wrong
+ * one the existing device is told (a reject), so it stops waiting for a
+ * confirmation that will never come and sends nothing.
+ */
+async function checkTypedCode(
+  o: NewDeviceLinkOptions,
+  mailbox: LinkMailbox,
+  keys: LinkKeys,
+): Promise<void> {
   const ask = o.askCheckCode;
   if (ask === undefined) throw new TypeError('Path B needs askCheckCode');
   for (let attempt = 1; ; attempt++) {
@@ -150,7 +161,10 @@ async function checkTypedCode(o: NewDeviceLinkOptions, keys: LinkKeys): Promise<
       verifyCheckCode(keys, await ask(attempt));
       return;
     } catch (error) {
-      if (!isParleyError(error, ErrorCode.LINK_FAILED) || attempt >= LINK_MAX_STRIKES) throw error;
+      if (!isParleyError(error, ErrorCode.LINK_FAILED) || attempt >= LINK_MAX_STRIKES) {
+        await mailbox.post(rejectMessage()).catch(() => undefined);
+        throw error;
+      }
     }
   }
 }
@@ -219,7 +233,10 @@ export async function linkAsNewDevice(o: NewDeviceLinkOptions): Promise<LinkedAc
   );
   const { keys, seq } = await awaitKeys(o, mailbox, side, place);
   try {
-    if (path === 'string') await checkTypedCode(o, keys);
+    if (path === 'string') {
+      await checkTypedCode(o, mailbox, keys);
+      o.onCheckCodeMatched?.();
+    }
     await mailbox.post(confirmMessage(keys, encodeDescription(o.deviceName)));
     const payloadMessage = await mailbox.next(seq);
     const payload = decodeLinkPayload(openPayload(keys, payloadMessage.body));

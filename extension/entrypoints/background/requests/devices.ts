@@ -24,6 +24,20 @@ const deviceName = v.pipe(
 );
 /** `LLLL-SSSS-SSSS` as typed (the core normalises case, spaces and dashes). */
 const linkCode = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+/** Path B: the `parley:link?…` string the new browser shows (the core parses the rest). */
+const linkString = v.pipe(
+  v.string(),
+  v.trim(),
+  v.startsWith('parley:link?', 'must be a Parley link string'),
+  v.maxLength(256),
+);
+/** Path B: the 6 digits the approving browser shows; spaces between groups are allowed. */
+const checkCode = v.pipe(
+  v.string(),
+  v.maxLength(16),
+  v.transform((s) => s.replace(/\s/g, '')),
+  v.regex(/^\d{6}$/, 'must be 6 digits'),
+);
 const deviceId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2 ** 31 - 1));
 
 function services(ctx: RequestContext): DeviceServices {
@@ -32,9 +46,16 @@ function services(ctx: RequestContext): DeviceServices {
 }
 
 export const deviceRequests = {
-  /** The new browser (vault just created, no account): open a rendezvous and show its code. */
+  /**
+   * The new browser (vault just created, no account): open a rendezvous and
+   * show its code, or with `path: 'string'` its link string (path B).
+   */
   linkStart: request({
-    input: v.strictObject({ relayUrl, deviceName }),
+    input: v.strictObject({
+      relayUrl,
+      deviceName,
+      path: v.optional(v.picklist(['code', 'string'])),
+    }),
     unlocked: true,
     run: async (ctx, input): Promise<LinkState> => {
       const { shell, runtime } = ctx;
@@ -43,6 +64,7 @@ export const deviceRequests = {
       return services(ctx).links.startNew({
         relayUrl: input.relayUrl,
         deviceName: input.deviceName,
+        ...(input.path === undefined ? {} : { path: input.path }),
         register: async (payload) => {
           const info = await runtime.joinLinked(payload, input.deviceName);
           await shell.deps.account.set({
@@ -82,6 +104,27 @@ export const deviceRequests = {
       const acct = await ctx.shell.deps.account.get();
       if (!acct?.registered) throw extError(ExtErrorCode.VAULT_NOT_FOUND, 'No account here');
       return services(ctx).links.startExisting({ relayUrl: acct.relayUrl, code });
+    },
+  }),
+
+  /** Path B, the new browser: the check code the approving browser shows, as typed here. */
+  linkCheckCode: request({
+    input: v.strictObject({ code: checkCode }),
+    unlocked: true,
+    run: async (ctx, { code }): Promise<LinkState> => services(ctx).links.answerCheckCode(code),
+  }),
+
+  /**
+   * Path B, an existing device: the link string shown on the new browser.
+   * The flow shows the check code, then stops at `confirm` as on path A.
+   */
+  linkApproveString: request({
+    input: v.strictObject({ linkString }),
+    unlocked: true,
+    run: async (ctx, input): Promise<LinkState> => {
+      const acct = await ctx.shell.deps.account.get();
+      if (!acct?.registered) throw extError(ExtErrorCode.VAULT_NOT_FOUND, 'No account here');
+      return services(ctx).links.startExisting({ relayUrl: acct.relayUrl, code: input.linkString });
     },
   }),
 

@@ -66,6 +66,8 @@ describe('the request table', () => {
       'deletePendingUpload',
       'linkStart',
       'linkApproveStart',
+      'linkCheckCode',
+      'linkApproveString',
       'linkDecide',
       'beginUserVerification',
       'finishUserVerification',
@@ -74,7 +76,7 @@ describe('the request table', () => {
       'resetIdentity',
       'renameThisDevice',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(56);
+    expect(REQUEST_TYPES).toHaveLength(58);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
