@@ -119,7 +119,7 @@ describe('backup store', () => {
     const id = toBase64Url(keys.backupId);
     const seqs = await t.sql(`SELECT seq FROM backup_snapshots WHERE backup_id = '${id}'`);
     expect(seqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
-    const chunkSeqs = await rows(
+    const chunkSeqs = await t.sql(
       `SELECT DISTINCT seq FROM backup_chunks WHERE backup_id = '${id}'`,
     );
     expect(chunkSeqs.map((r) => Number(r.seq)).sort()).toEqual([1, 3]);
@@ -172,7 +172,7 @@ describe('backup store', () => {
     expect(await putSnapshotChunk(db, backupId, 1, 1, bytes(100, 3))).toBe(false);
     expect(await storedSeqs('backup_chunks', backupId)).toEqual([1]);
     expect(
-      (await rows(`SELECT idx FROM backup_chunks WHERE backup_id = '${backupId}'`)).length,
+      (await t.sql(`SELECT idx FROM backup_chunks WHERE backup_id = '${backupId}'`)).length,
     ).toBe(1);
   });
 
@@ -186,7 +186,7 @@ describe('backup store', () => {
   }
 
   async function storedSeqs(table: 'backup_snapshots' | 'backup_chunks', id: string) {
-    const found = await rows(`SELECT DISTINCT seq FROM ${table} WHERE backup_id = '${id}'`);
+    const found = await t.sql(`SELECT DISTINCT seq FROM ${table} WHERE backup_id = '${id}'`);
     return found.map((r) => Number(r.seq)).sort();
   }
 
@@ -236,7 +236,7 @@ describe('backup store', () => {
     await abandon(first.relay, 1);
     t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
     expect((await t.relay.sweeper.sweep()).backupUploads).toBe(1);
-    expect(await rows(`SELECT id FROM backups WHERE id = '${id}'`)).toEqual([]);
+    expect(await t.sql(`SELECT id FROM backups WHERE id = '${id}'`)).toEqual([]);
     expect(await storedSeqs('backup_chunks', id)).toEqual([]);
     const again = await first.relay.upload(2, pieces(bytes(700, 2)));
     expect((await first.relay.list()).map((s) => s.seq)).toEqual([again.seq]);
@@ -251,10 +251,10 @@ describe('backup store', () => {
     for (const owner of owners) await abandon(owner.relay, 2);
     t.setNow(t.now() + BACKUP_INCOMPLETE_MS + 1000);
     expect((await t.relay.sweeper.sweep()).backupUploads).toBe(12);
-    expect(await rows('SELECT seq FROM backup_snapshots WHERE complete = 0')).toEqual([]);
-    const chunkSeqs = await rows('SELECT DISTINCT seq FROM backup_chunks');
+    expect(await t.sql('SELECT seq FROM backup_snapshots WHERE complete = 0')).toEqual([]);
+    const chunkSeqs = await t.sql('SELECT DISTINCT seq FROM backup_chunks');
     expect(chunkSeqs.map((r) => Number(r.seq))).toEqual([1]);
-    expect(await rows('SELECT id FROM backups')).toHaveLength(12);
+    expect(await t.sql('SELECT id FROM backups')).toHaveLength(12);
   });
 
   it('pins the first key to the backup id: another key can neither read, write nor delete', async () => {
@@ -309,7 +309,7 @@ describe('backup store', () => {
     expect((error as { details?: unknown }).details).toMatchObject({ status: 413, max: cap });
     const id = toBase64Url(keys.backupId);
     expect(
-      await rows(`SELECT idx FROM backup_chunks WHERE backup_id = '${id}' AND idx = 2`),
+      await t.sql(`SELECT idx FROM backup_chunks WHERE backup_id = '${id}' AND idx = 2`),
     ).toEqual([]);
     expect((await relay.upload(2, pieces(bytes(cap, 2)))).size).toBe(cap);
   });
