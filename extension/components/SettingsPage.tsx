@@ -1,6 +1,6 @@
 /**
  * Settings: auto-lock, notification text, read receipts, typing indicators,
- * presence; lock now; where the account lives.
+ * presence; backups (BackupSection.tsx); lock now; where the account lives.
  */
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
@@ -9,6 +9,7 @@ import { createPageData } from '../lib/page-data.ts';
 import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { BackButton } from './BackButton.tsx';
+import { BackupSection } from './BackupSection.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { Toggle } from './Toggle.tsx';
@@ -144,6 +145,7 @@ export function SettingsPage(props: {
                     </li>
                   </ul>
                 </section>
+                <BackupSection state={props.state} />
                 <section>
                   <h2 class="section-title">Account</h2>
                   <ul class="settings-list">
