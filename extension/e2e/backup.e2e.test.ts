@@ -6,11 +6,14 @@
  *    number and A marks B verified.
  *  - A turns backups on in Settings: the recovery key is shown once in groups
  *    of four; after "I have saved it" the first snapshot goes to the relay,
- *    "Back up now" makes the second.
+ *    "Back up now" makes the second; "Show recovery key again" (passkey UV)
+ *    shows the same key; "Download backup file" saves a `.parleybackup`.
  *  - C is a fresh profile holding only A's passkey (copied into its virtual
  *    authenticator: the stand-in for a synced passkey). "Restore from a
  *    backup": a one-character typo is caught before any request; another
- *    (valid) key gets the wrong-key message; the right key, typed in lower
+ *    (valid) key gets the relay's no-backup-for-this-key message; with the
+ *    file, another key gets the wrong-key message and a flipped byte the
+ *    damaged-file message; the right key from the relay, typed in lower
  *    case with dashes, restores: C shows the history, B still verified, the
  *    same safety number B shows for A; C writes and B receives it.
  *  - axe-core on the new screens, light and dark; screenshots in
@@ -18,6 +21,8 @@
  *
  * Waits are on conditions, never fixed sleeps.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
@@ -30,6 +35,7 @@ import {
   launchBrowser,
   openPage,
   type ParleyBrowser,
+  RESULTS_DIR,
   startRelay,
   type VirtualAuthenticator,
 } from './fixture.ts';
@@ -49,6 +55,7 @@ let c: ParleyBrowser;
 let aPasskey: VirtualAuthenticator;
 const tabs: Record<string, Page> = {};
 let recoveryKey = '';
+let backupFile: Uint8Array = new Uint8Array(0);
 let bobSeesAlice: string[] = [];
 let aliceSeesBob: string[] = [];
 
@@ -173,9 +180,11 @@ describe('backing up an account and restoring it in a fresh browser', {
     await panel.keyboard.press('Space');
     const heading = panel.getByRole('heading', { name: 'Your recovery key' });
     await heading.waitFor();
-    await eventually(() => panel.evaluate(() => document.activeElement?.textContent)).toBe(
-      'Your recovery key',
-    );
+    await eventually(() =>
+      panel.evaluate(
+        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+      ),
+    ).toBe('H3 Your recovery key');
     const groups = await panel
       .locator('[data-recovery-key] .recovery-key__group')
       .allTextContents();
@@ -198,10 +207,26 @@ describe('backing up an account and restoring it in a fresh browser', {
     await status.scrollIntoViewIfNeeded();
     await shot(panel, 'backup-2-settings');
     expect(await audit(panel)).toEqual([]);
+
+    // The key again, after a fresh passkey verification.
+    await panel.getByRole('button', { name: 'Show recovery key again' }).click();
+    await heading.waitFor();
+    expect(
+      (await panel.locator('[data-recovery-key] .recovery-key__group').allTextContents()).join(' '),
+    ).toBe(recoveryKey);
+    await panel.getByLabel('I have saved my recovery key somewhere safe').check();
+    await panel.getByRole('button', { name: 'Done' }).click();
+
+    const downloading = panel.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Download backup file' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^parley-alice-\d{4}-\d{2}-\d{2}\.parleybackup$/);
+    backupFile = readFileSync(await download.path());
+    expect(backupFile.length).toBeGreaterThan(100);
     expect(errorsOf(a, panel)).toEqual([]);
   });
 
-  it('C, a fresh browser with A’s passkey: a typo is caught offline, another key gets the wrong-key message', async () => {
+  it('C, a fresh browser with A’s passkey: a typo is caught offline; a wrong key and a damaged file are told apart', async () => {
     const page = await openPage(c, 'onboarding');
     tabs.c = page;
     const passkey = await addVirtualAuthenticator(page, { prf: false });
@@ -216,7 +241,12 @@ describe('backing up an account and restoring it in a fresh browser', {
 
     await page.getByRole('button', { name: 'Restore from a backup' }).click();
     await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
-    await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe('restore-key');
+    // The view's heading, not the choice button that opened it.
+    await eventually(() =>
+      page.evaluate(
+        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+      ),
+    ).toBe('H2 Restore from a backup');
     await shot(page, 'backup-3-restore-form');
     expect(await audit(page)).toEqual([]);
 
@@ -238,6 +268,25 @@ describe('backing up an account and restoring it in a fresh browser', {
     );
     await shot(page, 'backup-4-restore-wrong-key');
     expect(await audit(page)).toEqual([]);
+
+    // The backup file: another key does not open it; a flipped byte is damage, not a wrong key.
+    const good = join(RESULTS_DIR, 'backup-alice.parleybackup');
+    const bad = join(RESULTS_DIR, 'backup-alice-damaged.parleybackup');
+    writeFileSync(good, backupFile);
+    const flipped = Uint8Array.from(backupFile);
+    flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
+    writeFileSync(bad, flipped);
+    const fileInput = page.getByLabel('Backup file (optional)');
+    await fileInput.setInputFiles(good);
+    await submitRestore(page, other);
+    await eventually(() => error.textContent(), STEP_MS).toContain(
+      'This recovery key does not open this backup',
+    );
+    await fileInput.setInputFiles(bad);
+    await submitRestore(page, recoveryKey);
+    await eventually(() => error.textContent(), STEP_MS).toContain('The backup is damaged');
+    await shot(page, 'backup-4b-restore-damaged-file');
+    await fileInput.setInputFiles([]);
   });
 
   it('C restores with the right key (lower case, dashes): history, B verified, same safety number', async () => {

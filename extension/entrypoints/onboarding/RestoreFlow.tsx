@@ -158,7 +158,6 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
           aria-invalid={keyError() === null ? undefined : 'true'}
           aria-describedby={keyError() === null ? 'restore-key-hint' : 'restore-key-error'}
           onInput={(e) => setRecoveryKey(e.currentTarget.value)}
-          data-autofocus
         />
         <Show
           when={keyError()}
