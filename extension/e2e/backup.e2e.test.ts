@@ -230,13 +230,15 @@ describe('backing up an account and restoring it in a fresh browser', {
     const page = await openPage(c, 'onboarding');
     tabs.c = page;
     const passkey = await addVirtualAuthenticator(page, { prf: false });
-    const { credentials } = (await aPasskey.cdp.send('WebAuthn.getCredentials', {
+    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
       authenticatorId: aPasskey.authenticatorId,
-    })) as { credentials: Record<string, unknown>[] };
-    expect(credentials).toHaveLength(1);
+    });
+    const [credential] = credentials;
+    if (credentials.length !== 1 || credential === undefined)
+      throw new Error(`A holds ${credentials.length} passkeys`);
     await passkey.cdp.send('WebAuthn.addCredential', {
       authenticatorId: passkey.authenticatorId,
-      credential: credentials[0],
+      credential,
     });
 
     await page.getByRole('button', { name: 'Restore from a backup' }).click();
