@@ -55,6 +55,20 @@ function AutoLockSetting(props: {
   );
 }
 
+/** Which account this is, and on which relay. */
+function AccountRow(props: { state: ParleyState }): JSX.Element {
+  const account = () => props.state.status()?.account;
+  return (
+    <div class="setting">
+      <div class="setting__text">
+        <div class="setting__label">{account() ? `@${account()?.handle}` : 'No account'}</div>
+        <div class="setting__desc">{account()?.relayUrl ?? ''}</div>
+      </div>
+      <Icon name="server" class="setting-icon" />
+    </div>
+  );
+}
+
 export function SettingsPage(props: {
   state: ParleyState;
   onBack: () => void;
@@ -150,19 +164,7 @@ export function SettingsPage(props: {
                   <h2 class="section-title">Account</h2>
                   <ul class="settings-list">
                     <li>
-                      <div class="setting">
-                        <div class="setting__text">
-                          <div class="setting__label">
-                            {props.state.status()?.account
-                              ? `@${props.state.status()?.account?.handle}`
-                              : 'No account'}
-                          </div>
-                          <div class="setting__desc">
-                            {props.state.status()?.account?.relayUrl ?? ''}
-                          </div>
-                        </div>
-                        <Icon name="server" class="setting-icon" />
-                      </div>
+                      <AccountRow state={props.state} />
                     </li>
                     <li>
                       <button

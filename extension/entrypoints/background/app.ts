@@ -213,6 +213,11 @@ function wireBackups(parts: {
   };
 }
 
+/** The backup alarm: a snapshot if one is due; needs the open vault (the key is a vault record). */
+async function dailyBackup(vault: Vault, backups: BackupServices | undefined): Promise<void> {
+  if (vault.isUnlocked()) await backups?.backups.runIfDue();
+}
+
 export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
   const db = await openParleyDb();
   const meta = createMetaStore(db);
@@ -320,8 +325,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
   // Alarms again on every worker start: Chrome may drop them across restarts.
   const reconnect = async (): Promise<void> => {
     if (!(await account.get())?.registered) return;
-    await scheduleWake(browser.alarms);
-    await scheduleBackupCheck(browser.alarms);
+    await Promise.all([scheduleWake(browser.alarms), scheduleBackupCheck(browser.alarms)]);
     await runtime.resume().catch((e: unknown) => report('resume', e));
   };
   await reconnect();
@@ -360,8 +364,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
         // sweeps what is due by itself; the sweep here covers a running worker.
         await runtime.resume();
         await runtime.expireDue();
-      } else if (name === ALARM_BACKUP && vault.isUnlocked())
-        await requests.backups?.backups.runIfDue();
+      } else if (name === ALARM_BACKUP) await dailyBackup(vault, requests.backups);
     },
   };
 }

@@ -74,6 +74,88 @@ async function restore(input: RestoreInput, phase: (p: Phase) => void): Promise<
   });
 }
 
+/** The recovery key as typed, with its hint or the checksum's sentence. */
+function RecoveryKeyField(props: {
+  value: string;
+  error: string | null;
+  onInput: (value: string) => void;
+}): JSX.Element {
+  return (
+    <div class="field">
+      <label class="field__label" for="restore-key">
+        Recovery key
+      </label>
+      <textarea
+        id="restore-key"
+        class="input recovery-key-input"
+        rows="3"
+        autocomplete="off"
+        autocapitalize="characters"
+        spellcheck={false}
+        value={props.value}
+        aria-invalid={props.error === null ? undefined : 'true'}
+        aria-describedby={props.error === null ? 'restore-key-hint' : 'restore-key-error'}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+      <Show
+        when={props.error}
+        fallback={
+          <span class="field__hint" id="restore-key-hint">
+            56 letters and digits in groups of four. Case and spaces do not matter.
+          </span>
+        }
+      >
+        <span class="field__error" id="restore-key-error" role="alert">
+          {props.error}
+        </span>
+      </Show>
+    </div>
+  );
+}
+
+/** The new vault passphrase for this browser, twice. */
+function PassphraseFields(props: {
+  passphrase: string;
+  confirm: string;
+  onPassphrase: (value: string) => void;
+  onConfirm: (value: string) => void;
+}): JSX.Element {
+  return (
+    <>
+      <div class="field">
+        <label class="field__label" for="restore-passphrase">
+          Vault passphrase for this browser
+        </label>
+        <input
+          id="restore-passphrase"
+          class="input"
+          type="password"
+          autocomplete="new-password"
+          value={props.passphrase}
+          aria-describedby="restore-passphrase-hint"
+          onInput={(e) => props.onPassphrase(e.currentTarget.value)}
+        />
+        <span class="field__hint" id="restore-passphrase-hint">
+          At least {PASSPHRASE_MIN_CHARS} characters. It locks Parley on this browser only.
+        </span>
+      </div>
+      <div class="field">
+        <label class="field__label" for="restore-confirm">
+          Repeat it
+        </label>
+        <input
+          id="restore-confirm"
+          class="input"
+          type="password"
+          autocomplete="new-password"
+          value={props.confirm}
+          onInput={(e) => props.onConfirm(e.currentTarget.value)}
+        />
+      </div>
+    </>
+  );
+}
+
 export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): JSX.Element {
   const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
   const [handle, setHandle] = createSignal('');
@@ -143,35 +225,7 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
           same.
         </p>
       </div>
-      <div class="field">
-        <label class="field__label" for="restore-key">
-          Recovery key
-        </label>
-        <textarea
-          id="restore-key"
-          class="input recovery-key-input"
-          rows="3"
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          value={recoveryKey()}
-          aria-invalid={keyError() === null ? undefined : 'true'}
-          aria-describedby={keyError() === null ? 'restore-key-hint' : 'restore-key-error'}
-          onInput={(e) => setRecoveryKey(e.currentTarget.value)}
-        />
-        <Show
-          when={keyError()}
-          fallback={
-            <span class="field__hint" id="restore-key-hint">
-              56 letters and digits in groups of four. Case and spaces do not matter.
-            </span>
-          }
-        >
-          <span class="field__error" id="restore-key-error" role="alert">
-            {keyError()}
-          </span>
-        </Show>
-      </div>
+      <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
       <div class="field">
         <label class="field__label" for="restore-file">
           Backup file (optional)
@@ -219,36 +273,12 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
           />
         </div>
       </div>
-      <div class="field">
-        <label class="field__label" for="restore-passphrase">
-          Vault passphrase for this browser
-        </label>
-        <input
-          id="restore-passphrase"
-          class="input"
-          type="password"
-          autocomplete="new-password"
-          value={passphrase()}
-          aria-describedby="restore-passphrase-hint"
-          onInput={(e) => setPassphrase(e.currentTarget.value)}
-        />
-        <span class="field__hint" id="restore-passphrase-hint">
-          At least {PASSPHRASE_MIN_CHARS} characters. It locks Parley on this browser only.
-        </span>
-      </div>
-      <div class="field">
-        <label class="field__label" for="restore-confirm">
-          Repeat it
-        </label>
-        <input
-          id="restore-confirm"
-          class="input"
-          type="password"
-          autocomplete="new-password"
-          value={confirm()}
-          onInput={(e) => setConfirm(e.currentTarget.value)}
-        />
-      </div>
+      <PassphraseFields
+        passphrase={passphrase()}
+        confirm={confirm()}
+        onPassphrase={setPassphrase}
+        onConfirm={setConfirm}
+      />
       <Show when={phase() !== 'idle'}>
         <p class="link-status" role="status">
           <span class="spinner" aria-hidden="true" />
