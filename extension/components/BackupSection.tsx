@@ -96,12 +96,75 @@ function saveFile(name: string, bytes: Uint8Array): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Turning off deletes the relay's copies: the question, before anything happens. */
+function TurnOffQuestion(props: { onTurnOff: () => void; onKeep: () => void }): JSX.Element {
+  return (
+    <li class="backup-actions">
+      <p class="setting__desc" role="status">
+        Turn off backups? The relay deletes its copies, and this browser forgets the recovery key.
+      </p>
+      <button type="button" class="btn btn--danger btn--block" onClick={() => props.onTurnOff()}>
+        Turn off and delete backups
+      </button>
+      <button type="button" class="btn btn--block" onClick={() => props.onKeep()}>
+        Keep backups
+      </button>
+    </li>
+  );
+}
+
+type Busy = null | 'toggle' | 'now' | 'key' | 'file';
+
+function BackupActions(props: {
+  busy: Busy;
+  onBackUpNow: () => void;
+  onDownload: () => void;
+  onShowKey: () => void;
+}): JSX.Element {
+  return (
+    <li class="backup-actions">
+      <button
+        type="button"
+        class="btn btn--block"
+        aria-disabled={props.busy !== null}
+        aria-busy={props.busy === 'now'}
+        onClick={() => props.onBackUpNow()}
+      >
+        <Icon name="retry" />
+        {props.busy === 'now' ? 'Backing up…' : 'Back up now'}
+      </button>
+      <button
+        type="button"
+        class="btn btn--block"
+        aria-disabled={props.busy !== null}
+        aria-busy={props.busy === 'file'}
+        onClick={() => props.onDownload()}
+      >
+        <Icon name="download" />
+        {props.busy === 'file' ? 'Preparing the file…' : 'Download backup file'}
+      </button>
+      <button
+        type="button"
+        class="btn btn--block"
+        aria-disabled={props.busy !== null}
+        aria-busy={props.busy === 'key'}
+        onClick={() => props.onShowKey()}
+      >
+        <Icon name="key" />
+        {props.busy === 'key' ? 'Waiting for your passkey…' : 'Show recovery key again'}
+      </button>
+    </li>
+  );
+}
+
 export function BackupSection(props: { state: ParleyState }): JSX.Element {
   const [status, setStatus] = createSignal<BackupStatus | null>(null);
   const [shownKey, setShownKey] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal<null | 'toggle' | 'now' | 'key' | 'file'>(null);
+  const [busy, setBusy] = createSignal<Busy>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [note, setNote] = createSignal<string | null>(null);
+  /** Turning off deletes the relay's copies: asked first. */
+  const [confirmOff, setConfirmOff] = createSignal(false);
 
   const refresh = () =>
     call('backupStatus').then(setStatus, (e: unknown) => setError(describeError(e)));
@@ -129,13 +192,20 @@ export function BackupSection(props: { state: ParleyState }): JSX.Element {
     }
   };
 
-  const toggle = (on: boolean) =>
+  const toggle = (on: boolean) => {
+    if (!on) {
+      setConfirmOff(true);
+      return;
+    }
     void run('toggle', async () => {
-      if (on) setShownKey((await call('backupEnable')).recoveryKey);
-      else {
-        setShownKey(null);
-        await call('backupDisable');
-      }
+      setShownKey((await call('backupEnable')).recoveryKey);
+    });
+  };
+  const turnOff = () =>
+    void run('toggle', async () => {
+      setConfirmOff(false);
+      setShownKey(null);
+      await call('backupDisable');
     });
   const backUpNow = () =>
     void run('now', async () => {
@@ -172,11 +242,14 @@ export function BackupSection(props: { state: ParleyState }): JSX.Element {
               <Toggle
                 label="Encrypted backups"
                 description="Once a day to the relay, encrypted with a recovery key only you hold. The relay cannot read them."
-                checked={s().on}
+                checked={s().on && !confirmOff()}
                 disabled={busy() !== null}
                 onChange={toggle}
               />
             </li>
+            <Show when={confirmOff()}>
+              <TurnOffQuestion onTurnOff={turnOff} onKeep={() => setConfirmOff(false)} />
+            </Show>
             <Show when={shownKey()}>
               {(key) => (
                 <li>
@@ -184,7 +257,7 @@ export function BackupSection(props: { state: ParleyState }): JSX.Element {
                 </li>
               )}
             </Show>
-            <Show when={s().on && shownKey() === null}>
+            <Show when={s().on && shownKey() === null && !confirmOff()}>
               <li>
                 <p class="setting__desc" role="status" data-backup-status>
                   {lastBackupLine(s())}
@@ -193,38 +266,12 @@ export function BackupSection(props: { state: ParleyState }): JSX.Element {
                   {(line) => <p class="field__error">{line()}</p>}
                 </Show>
               </li>
-              <li class="backup-actions">
-                <button
-                  type="button"
-                  class="btn btn--block"
-                  aria-disabled={busy() !== null}
-                  aria-busy={busy() === 'now'}
-                  onClick={backUpNow}
-                >
-                  <Icon name="retry" />
-                  {busy() === 'now' ? 'Backing up…' : 'Back up now'}
-                </button>
-                <button
-                  type="button"
-                  class="btn btn--block"
-                  aria-disabled={busy() !== null}
-                  aria-busy={busy() === 'file'}
-                  onClick={download}
-                >
-                  <Icon name="download" />
-                  {busy() === 'file' ? 'Preparing the file…' : 'Download backup file'}
-                </button>
-                <button
-                  type="button"
-                  class="btn btn--block"
-                  aria-disabled={busy() !== null}
-                  aria-busy={busy() === 'key'}
-                  onClick={showKeyAgain}
-                >
-                  <Icon name="key" />
-                  {busy() === 'key' ? 'Waiting for your passkey…' : 'Show recovery key again'}
-                </button>
-              </li>
+              <BackupActions
+                busy={busy()}
+                onBackUpNow={backUpNow}
+                onDownload={download}
+                onShowKey={showKeyAgain}
+              />
             </Show>
           </ul>
         )}

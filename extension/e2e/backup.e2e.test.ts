@@ -223,6 +223,13 @@ describe('backing up an account and restoring it in a fresh browser', {
     expect(download.suggestedFilename()).toMatch(/^parley-alice-\d{4}-\d{2}-\d{2}\.parleybackup$/);
     backupFile = readFileSync(await download.path());
     expect(backupFile.length).toBeGreaterThan(100);
+
+    // Turning off asks first (the relay's copies would go); keeping changes nothing.
+    await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
+    await panel.keyboard.press('Space');
+    await panel.getByRole('button', { name: 'Turn off and delete backups' }).waitFor();
+    await panel.getByRole('button', { name: 'Keep backups' }).click();
+    await eventually(() => status.textContent()).toContain('(snapshot 2)');
     expect(errorsOf(a, panel)).toEqual([]);
   });
 
