@@ -1,6 +1,6 @@
 /**
  * Settings: auto-lock, notification text, read receipts, typing indicators,
- * presence; lock now; where the account lives.
+ * presence; backups (BackupSection.tsx); lock now; where the account lives.
  */
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { ParleyState } from '../lib/app-state.ts';
@@ -9,6 +9,7 @@ import { createPageData } from '../lib/page-data.ts';
 import { AUTO_LOCK_CHOICES, type Settings } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { BackButton } from './BackButton.tsx';
+import { BackupSection } from './BackupSection.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
 import { Toggle } from './Toggle.tsx';
@@ -50,6 +51,20 @@ function AutoLockSetting(props: {
           {(m) => <option value={String(m)}>{minutesLabel(m)}</option>}
         </For>
       </select>
+    </div>
+  );
+}
+
+/** Which account this is, and on which relay. */
+function AccountRow(props: { state: ParleyState }): JSX.Element {
+  const account = () => props.state.status()?.account;
+  return (
+    <div class="setting">
+      <div class="setting__text">
+        <div class="setting__label">{account() ? `@${account()?.handle}` : 'No account'}</div>
+        <div class="setting__desc">{account()?.relayUrl ?? ''}</div>
+      </div>
+      <Icon name="server" class="setting-icon" />
     </div>
   );
 }
@@ -144,23 +159,12 @@ export function SettingsPage(props: {
                     </li>
                   </ul>
                 </section>
+                <BackupSection state={props.state} />
                 <section>
                   <h2 class="section-title">Account</h2>
                   <ul class="settings-list">
                     <li>
-                      <div class="setting">
-                        <div class="setting__text">
-                          <div class="setting__label">
-                            {props.state.status()?.account
-                              ? `@${props.state.status()?.account?.handle}`
-                              : 'No account'}
-                          </div>
-                          <div class="setting__desc">
-                            {props.state.status()?.account?.relayUrl ?? ''}
-                          </div>
-                        </div>
-                        <Icon name="server" class="setting-icon" />
-                      </div>
+                      <AccountRow state={props.state} />
                     </li>
                     <li>
                       <button

@@ -57,4 +57,24 @@ describe('describeError', () => {
     expect(describeError(fromWireError(toWireError(sent)))).toBe('The handle must be a handle.');
     expect(describeError(new Error('anything'))).toBe('Something went wrong. Try again.');
   });
+
+  it('tells a mistyped recovery key, a wrong key and a damaged backup apart', () => {
+    const typo = describeError(
+      new ParleyError(ErrorCode.RECOVERY_KEY_INVALID, 'x', { reason: 'checksum' }),
+    );
+    const short = describeError(
+      new ParleyError(ErrorCode.RECOVERY_KEY_INVALID, 'x', { reason: 'length' }),
+    );
+    const wrong = describeError(new ParleyError(ErrorCode.ARCHIVE_WRONG_KEY, 'x'));
+    const damaged = describeError(new ParleyError(ErrorCode.ARCHIVE_DAMAGED, 'x'));
+    const none = describeError(
+      new ParleyError(ErrorCode.NOT_FOUND, 'x', { what: 'snapshot', seq: 0 }),
+    );
+    expect(typo).toMatch(/typo/);
+    expect(short).toMatch(/56 letters/);
+    expect(wrong).toMatch(/does not open this backup/);
+    expect(damaged).toMatch(/damaged/);
+    expect(none).toMatch(/no backup of this account for this recovery key/);
+    expect(new Set([typo, short, wrong, damaged, none]).size).toBe(5);
+  });
 });

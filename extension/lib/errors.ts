@@ -171,6 +171,35 @@ export function describeError(e: unknown): string {
     case ErrorCode.ATTACHMENT_TAMPERED:
       return 'This file did not arrive intact (it was changed or cut short), so Parley discarded it.';
     default:
-      return 'Something went wrong. Try again.';
+      return describeBackupError(e) ?? 'Something went wrong. Try again.';
+  }
+}
+
+/**
+ * Backups and restore (docs/extension.md, "Backups"): a mistyped key, a key
+ * that opens nothing and a damaged file each get their own sentence, so
+ * nobody retypes a right key because a file was cut short.
+ */
+function describeBackupError(e: unknown): string | undefined {
+  const details = e instanceof ParleyError ? (e.details as ErrorDetails | undefined) : undefined;
+  switch (errorCode(e)) {
+    case ErrorCode.RECOVERY_KEY_INVALID:
+      return details?.reason === 'length'
+        ? 'A recovery key has 56 letters and digits. Check that you typed all of it.'
+        : 'That recovery key has a typo: its check characters do not match. Compare it with your copy, group by group.';
+    case ErrorCode.ARCHIVE_WRONG_KEY:
+      return 'This recovery key does not open this backup. Check that it is the key of this account.';
+    case ErrorCode.ARCHIVE_DAMAGED:
+      return 'The backup is damaged (changed or cut short), so nothing was restored. Try another backup file, or the relay’s copy.';
+    case ErrorCode.ARCHIVE_UNSUPPORTED:
+      return 'This backup was made by a newer Parley. Update Parley and try again.';
+    case ErrorCode.NOT_FOUND:
+      return details?.what === 'snapshot'
+        ? 'The relay has no backup of this account for this recovery key. Check the key, or restore from a backup file.'
+        : details?.what === 'backup'
+          ? 'Backups are off.'
+          : undefined;
+    default:
+      return undefined;
   }
 }

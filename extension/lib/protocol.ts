@@ -357,7 +357,9 @@ export type ParleyEvent =
   | { readonly type: 'expired'; readonly conversationId: string; readonly ids: readonly string[] }
   /** A link's state changed (linkStatus), or the account's devices or notices changed. */
   | { readonly type: 'link' }
-  | { readonly type: 'devices' };
+  | { readonly type: 'devices' }
+  /** Backups were turned on or off, or a snapshot started, ended or failed: re-read backupStatus. */
+  | { readonly type: 'backup' };
 
 /** A link in progress, as pages see it (docs/extension.md, "Linked devices"). No secrets. */
 export interface LinkState {
@@ -408,6 +410,25 @@ export interface LinkState {
   readonly historyMissing?: 'expired' | 'interrupted' | 'failed';
   /** Failed: the error code and, for LINK_FAILED, its reason (strikes, expired, declined, …). */
   readonly failure?: { readonly code: string; readonly reason?: string };
+}
+
+/** Settings → Backups (docs/extension.md, "Backups"). No secret: the key has its own requests. */
+export interface BackupStatus {
+  readonly on: boolean;
+  /** A snapshot is being made now. */
+  readonly running: boolean;
+  /** The last snapshot stored on the relay: its sequence number and when it was made. */
+  readonly lastSeq?: number;
+  readonly lastAt?: number;
+  /** The stable error code of the last attempt, when it failed. */
+  readonly lastError?: string;
+}
+
+/** What a restore brought back (onboarding → "Restore from a backup"). */
+export interface RestoreResult {
+  readonly handle: string;
+  readonly seq: number;
+  readonly createdAt: number;
 }
 
 /** One device of this account (Settings → Linked devices). */

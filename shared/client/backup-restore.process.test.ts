@@ -8,7 +8,9 @@
  * mistyped key registers and imports nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRecoveryKey } from '../backup/recovery-key.ts';
+import { deriveBackupKeys } from '../backup/keys.ts';
+import { formatRecoveryKey, parseRecoveryKey } from '../backup/recovery-key.ts';
+import { concat } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
 import { loginWithPasskey } from './account/account.ts';
@@ -69,7 +71,12 @@ function freshLogin(owner: TestUser) {
 
 async function restore(
   owner: TestUser,
-  options: { recoveryKey?: string; removeOthers?: boolean; fetch?: FetchLike } = {},
+  options: {
+    recoveryKey?: string;
+    removeOthers?: boolean;
+    fetch?: FetchLike;
+    file?: Uint8Array;
+  } = {},
 ): Promise<{ restored: TestUser; result: Awaited<ReturnType<typeof restoreIntoNewDevice>> }> {
   const deps = nodeClientDeps();
   const client = createClient(deps);
@@ -83,12 +90,30 @@ async function restore(
       relayUrl: relay.url,
       deviceName: 'restored',
       ...(options.removeOthers === undefined ? {} : { removeOthers: options.removeOthers }),
+      ...(options.file === undefined ? {} : { file: options.file }),
     },
   );
   return {
     restored: { ...owner, client, storage: deps.storage, deviceId: result.account.deviceId },
     result,
   };
+}
+
+/** A `.parleybackup` file: the snapshot the relay would get, as one byte array. */
+async function backupFile(owner: TestUser, recoveryKey: string): Promise<Uint8Array> {
+  const keys = await deriveBackupKeys(parseRecoveryKey(recoveryKey), owner.userId);
+  const access = clientArchiveAccess(
+    owner.client.archive,
+    (await owner.client.exportIdentity()).sigPublic,
+  );
+  const chunks: Uint8Array[] = [];
+  for await (const c of access.exportBackup({
+    root: keys.backupKey,
+    seq: 0,
+    backupId: keys.backupId,
+  }))
+    chunks.push(c);
+  return concat(...chunks);
 }
 
 describe('restoring a backup into an empty profile (real relay)', () => {
@@ -199,5 +224,37 @@ describe('restoring a backup into an empty profile (real relay)', () => {
     const fresh = relay.running.slice(-3);
     for (const client of fresh) expect(client.account()).toBeUndefined();
     expect((await alice.client.listDevices()).length).toBe(devicesBefore);
+  });
+
+  it('restores from a backup file without asking the relay for snapshots; another key or a flipped byte imports nothing', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const chat = (await alice.client.startConversation(bob.handle)).id;
+    const text = uniqueText('kept in the file');
+    await alice.client.sendText({ conversationId: chat, text });
+    await seen(bob.client, `u:${alice.userId}`, text);
+    await settle(alice, bob);
+    const file = await backupFile(alice, RK);
+    const noSnapshots: FetchLike = (url, init) =>
+      /\/v1\/backups\//.test(url)
+        ? Promise.reject(new Error('the relay was asked for a snapshot'))
+        : fetch(url, init);
+
+    const other = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+    const wrong = await errorOf(() =>
+      restore(alice, { recoveryKey: other, file, fetch: noSnapshots }),
+    );
+    expect(wrong.code).toBe(ErrorCode.ARCHIVE_WRONG_KEY);
+    const damaged = file.slice();
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 1;
+    expect((await errorOf(() => restore(alice, { file: damaged, fetch: noSnapshots }))).code).toBe(
+      ErrorCode.ARCHIVE_DAMAGED,
+    );
+    for (const client of relay.running.slice(-2)) expect(client.account()).toBeUndefined();
+
+    const { restored, result } = await restore(alice, { file, fetch: noSnapshots });
+    expect(result.account.userId).toBe(alice.userId);
+    expect(result.snapshot.seq).toBe(0);
+    expect(await textsOf(restored.client, chat)).toContain(text);
   });
 });

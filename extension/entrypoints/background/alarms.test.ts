@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { fakeAlarms, manualClock } from '../../testing/fakes.ts';
 import {
   ALARM_AUTO_LOCK,
+  ALARM_BACKUP,
   ALARM_EXPIRY,
   ALARM_WAKE,
   AutoLock,
+  scheduleBackupCheck,
   scheduleExpiry,
   scheduleWake,
 } from './alarms.ts';
@@ -59,6 +61,14 @@ describe('scheduleWake', () => {
     const alarms = fakeAlarms();
     await scheduleWake(alarms);
     expect(alarms.alarms.get(ALARM_WAKE)).toEqual({ periodInMinutes: 1 });
+  });
+});
+
+describe('scheduleBackupCheck', () => {
+  it('registers an hourly alarm that asks whether the daily backup is due', async () => {
+    const alarms = fakeAlarms();
+    await scheduleBackupCheck(alarms);
+    expect(alarms.alarms.get(ALARM_BACKUP)).toEqual({ periodInMinutes: 60 });
   });
 });
 

@@ -9,6 +9,8 @@
  *  - expiry: at the end of the next disappearing-message countdown, so the
  *    message is deleted on time even when the worker was stopped and the
  *    vault is locked (the sweep needs record keys only).
+ *  - backup: every hour while an account exists; a daily backup runs when
+ *    it is due and the vault is open (backups.ts).
  * And the keepalive: while the vault is open the worker calls a cheap
  * extension API every 20 s, which resets Chrome's 30 s idle timer. Not for
  * the key (that survives a stop: vault-session.ts) but so the page RPCs and
@@ -19,6 +21,9 @@
 export const ALARM_AUTO_LOCK = 'parley/auto-lock';
 export const ALARM_WAKE = 'parley/wake';
 export const ALARM_EXPIRY = 'parley/expiry';
+/** Hourly: is the daily backup due? (backups.ts decides; it needs the open vault.) */
+export const ALARM_BACKUP = 'parley/backup';
+export const BACKUP_CHECK_MINUTES = 60;
 export const WAKE_PERIOD_MINUTES = 1;
 export const KEEPALIVE_MS = 20_000;
 /** Activity closer than this to the last reschedule does not touch chrome.alarms again. */
@@ -91,6 +96,10 @@ export class AutoLock {
 
 export function scheduleWake(alarms: AlarmsApi): Promise<void> | void {
   return alarms.create(ALARM_WAKE, { periodInMinutes: WAKE_PERIOD_MINUTES });
+}
+
+export function scheduleBackupCheck(alarms: AlarmsApi): Promise<void> | void {
+  return alarms.create(ALARM_BACKUP, { periodInMinutes: BACKUP_CHECK_MINUTES });
 }
 
 /** Calls `ping` (an extension API) every KEEPALIVE_MS until the returned stop function runs. */

@@ -8,17 +8,23 @@
  * Runs in: the service worker.
  */
 import { browser } from 'wxt/browser';
+import { loginWithPasskey } from '../../../shared/client/account/account.ts';
+import { clientArchiveAccess } from '../../../shared/client/backup/client-archive-access.ts';
+import { RelayApi } from '../../../shared/client/relay/relay-api.ts';
 import { systemRandom } from '../../../shared/crypto/random.ts';
 import { AccountStore, DeviceAddressStore } from './account.ts';
 import {
   ALARM_AUTO_LOCK,
+  ALARM_BACKUP,
   ALARM_EXPIRY,
   ALARM_WAKE,
   AutoLock,
+  scheduleBackupCheck,
   scheduleExpiry,
   scheduleWake,
   startKeepalive,
 } from './alarms.ts';
+import { BackupService } from './backups.ts';
 import { showBadge } from './badge.ts';
 import { ChatViews } from './chat-views.ts';
 import { ClientRuntime } from './client-runtime.ts';
@@ -36,7 +42,7 @@ import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
 import { probeRelay } from './relay-probe.ts';
-import type { DeviceServices, RequestContext } from './requests/row.ts';
+import type { BackupServices, DeviceServices, RequestContext } from './requests/row.ts';
 import type { RuntimeContext } from './runtime-context.ts';
 import { ParleyShell } from './service.ts';
 import { SettingsStore } from './settings.ts';
@@ -196,11 +202,49 @@ async function startWorker(parts: {
   // Alarms again on every worker start: Chrome may drop them across restarts.
   const reconnect = async (): Promise<void> => {
     if (!(await account.get())?.registered) return;
-    await scheduleWake(browser.alarms);
+    await Promise.all([scheduleWake(browser.alarms), scheduleBackupCheck(browser.alarms)]);
     await runtime.resume().catch((e: unknown) => report('resume', e));
   };
   await reconnect();
   return reconnect;
+}
+
+/** Backups and restore (requests/backups.ts, docs/extension.md "Backups"). */
+function wireBackups(parts: {
+  readonly records: RuntimeContext['storage']['records'];
+  readonly client: ReturnType<typeof createWorkerClient>;
+  readonly platform: ClientPlatform;
+  readonly now: () => number;
+  readonly hub: EventHub;
+}): BackupServices {
+  const { client, platform, now } = parts;
+  // Snapshot chunks go as Blob bodies: the worker's own fetch, as for attachment blobs.
+  const backupFetch = (url: string, init?: RequestInit) => fetch(url, init);
+  const backups = new BackupService({
+    records: parts.records,
+    account: () => client.account(),
+    archive: async () =>
+      clientArchiveAccess(client.archive, (await client.exportIdentity()).sigPublic),
+    fetch: backupFetch,
+    now,
+    random: systemRandom,
+    changed: () => parts.hub.broadcast({ type: 'backup' }),
+  });
+  return {
+    backups,
+    login: (relayUrl, handle) => (authenticator) =>
+      loginWithPasskey(
+        new RelayApi({ baseUrl: relayUrl, fetch: platform.fetch, now, timers: platform.timers }),
+        handle,
+        authenticator,
+      ),
+    restoreDeps: { fetch: backupFetch, now },
+  };
+}
+
+/** The backup alarm: a snapshot if one is due; needs the open vault (the key is a vault record). */
+async function dailyBackup(vault: Vault, backups: BackupServices | undefined): Promise<void> {
+  if (vault.isUnlocked()) await backups?.backups.runIfDue();
 }
 
 export async function createBackgroundApp(hub: EventHub, report: Report): Promise<BackgroundApp> {
@@ -322,6 +366,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
     runtime,
     shell: ready,
     devices,
+    backups: wireBackups({ records: storage.records, client, platform, now, hub }),
     clearNotification: (conversationId) => {
       void clearConversationNotification(conversationId).catch((e: unknown) =>
         report('notification', e),
@@ -343,7 +388,7 @@ export async function createBackgroundApp(hub: EventHub, report: Report): Promis
         // sweeps what is due by itself; the sweep here covers a running worker.
         await runtime.resume();
         await runtime.expireDue();
-      }
+      } else if (name === ALARM_BACKUP) await dailyBackup(vault, requests.backups);
     },
   };
 }

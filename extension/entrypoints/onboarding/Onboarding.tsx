@@ -34,6 +34,7 @@ import { DoneStep } from './DoneStep.tsx';
 import { LinkFlow } from './LinkFlow.tsx';
 import { PasskeyStep } from './PasskeyStep.tsx';
 import { PassphraseStep } from './PassphraseStep.tsx';
+import { RestoreFlow } from './RestoreFlow.tsx';
 import { StepProgress } from './StepProgress.tsx';
 
 /** The machine's state as a signal; each command runs at once (still inside the click). */
@@ -52,7 +53,7 @@ export function Onboarding(): JSX.Element {
   onMount(() => dispatch({ type: 'opened' }));
   const step = createMemo(() => state().step);
   /** Create an account here, or link this browser to one another browser has. */
-  const [mode, setMode] = createSignal<'create' | 'link'>('create');
+  const [mode, setMode] = createSignal<'create' | 'link' | 'restore'>('create');
   let card: HTMLElement | undefined;
   // Each step moves focus to its first control or heading: the step that held it is gone.
   createEffect(on([step, mode], () => focusView(() => card)));
@@ -87,16 +88,26 @@ export function Onboarding(): JSX.Element {
             <button type="button" aria-pressed={mode() === 'link'} onClick={() => setMode('link')}>
               Link to an existing account
             </button>
+            <button
+              type="button"
+              aria-pressed={mode() === 'restore'}
+              onClick={() => setMode('restore')}
+            >
+              Restore from a backup
+            </button>
           </fieldset>
         </Show>
 
-        <Show when={!(step() === 'account' && mode() === 'link')}>
+        <Show when={!(step() === 'account' && mode() !== 'create')}>
           <StepProgress step={step()} />
         </Show>
 
         <Switch>
           <Match when={step() === 'account' && mode() === 'link'}>
             <LinkFlow onDone={linked} onBack={() => setMode('create')} />
+          </Match>
+          <Match when={step() === 'account' && mode() === 'restore'}>
+            <RestoreFlow onDone={linked} onBack={() => setMode('create')} />
           </Match>
           <Match when={step() === 'account'}>
             <AccountStep state={state()} dispatch={dispatch} />

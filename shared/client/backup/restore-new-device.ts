@@ -8,8 +8,8 @@
  * Order, so that a failure registers and imports nothing:
  *   1. parse the recovery key (RECOVERY_KEY_INVALID, offline) and derive the
  *      keys for the session's account;
- *   2. download the chosen snapshot (default: the highest seq listed) and
- *      keep its sealed bytes in memory; open it (ARCHIVE_WRONG_KEY from the
+ *   2. download the chosen snapshot (default: the highest seq listed), or
+ *      take a `.parleybackup` file's bytes, and keep the sealed bytes in memory; open it (ARCHIVE_WRONG_KEY from the
  *      key check, before any body chunk is read), read every frame to the end
  *      and check it as an import would (ARCHIVE_DAMAGED), check that the
  *      escrowed identity signed the header;
@@ -50,6 +50,11 @@ export interface RestoreIntoNewDeviceInput {
   readonly relayUrl: string;
   /** The snapshot, as the relay lists it; default the highest listed. */
   readonly seq?: number;
+  /**
+   * A `.parleybackup` file's bytes (a snapshot as downloaded): restored from
+   * these instead of the relay, which is then not asked for any snapshot.
+   */
+  readonly file?: Uint8Array;
   /** Unlist (and so revoke) every other device of the account: "I lost my device". */
   readonly removeOthers?: boolean;
   readonly deviceName?: string;
@@ -83,12 +88,10 @@ async function* replay(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array
   yield* chunks;
 }
 
-async function downloadAndVerify(
+async function download(
   relay: BackupRelay,
-  root: Uint8Array,
-  backupId: Uint8Array,
   seq: number | undefined,
-): Promise<VerifiedSnapshot> {
+): Promise<AsyncIterable<Uint8Array>> {
   const listed = await relay.list();
   const wanted = seq ?? Math.max(0, ...listed.map((s) => s.seq));
   const info = listed.find((s) => s.seq === wanted);
@@ -97,9 +100,17 @@ async function downloadAndVerify(
       what: 'snapshot',
       seq: wanted,
     });
+  return relay.download(info);
+}
+
+async function verify(
+  source: AsyncIterable<Uint8Array>,
+  root: Uint8Array,
+  backupId: Uint8Array,
+): Promise<VerifiedSnapshot> {
   const sealed: Uint8Array[] = [];
   async function* keeping(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of relay.download(info as NonNullable<typeof info>)) {
+    for await (const chunk of source) {
       sealed.push(chunk);
       yield chunk;
     }
@@ -132,7 +143,9 @@ export async function restoreIntoNewDevice(
       auth: keys.auth,
       now: deps.now,
     });
-    const verified = await downloadAndVerify(relay, keys.backupKey, keys.backupId, input.seq);
+    const source =
+      input.file === undefined ? await download(relay, input.seq) : replay([input.file]);
+    const verified = await verify(source, keys.backupKey, keys.backupId);
     const account = await client.joinAccount({
       relayUrl: input.relayUrl,
       session: input.session,

@@ -6,7 +6,11 @@
  * Runs in: the service worker and Node (tests).
  */
 import type * as v from 'valibot';
+import type { Authenticator } from '../../../../shared/client/account/account.ts';
+import type { RestoreIntoNewDeviceDeps } from '../../../../shared/client/backup/restore-new-device.ts';
 import type { ParleyClient } from '../../../../shared/client/parley-client.ts';
+import type { SessionResponse } from '../../../../shared/wire/rest-auth.ts';
+import type { BackupService } from '../backups.ts';
 import type { ChatViews } from '../chat-views.ts';
 import type { ClientRuntime } from '../client-runtime.ts';
 import type { DeviceNotices } from '../device-notices.ts';
@@ -19,6 +23,17 @@ export interface DeviceServices {
   readonly links: LinkJobs;
   readonly verification: UserVerification;
   readonly notices: DeviceNotices;
+}
+
+/** Backups and restore (requests/backups.ts); user verification comes from DeviceServices. */
+export interface BackupServices {
+  readonly backups: BackupService;
+  /** A passkey login of the account with this handle on that relay (a fresh install has no account). */
+  readonly login: (
+    relayUrl: string,
+    handle: string,
+  ) => (authenticator: Authenticator) => Promise<SessionResponse>;
+  readonly restoreDeps: RestoreIntoNewDeviceDeps;
 }
 
 /** What handlers work with. */
@@ -35,6 +50,8 @@ export interface RequestContext {
   readonly clearNotification: (conversationId: string) => void;
   /** Absent in tests that do not link (requests/devices.ts refuses then). */
   readonly devices?: DeviceServices;
+  /** Absent in tests that do not back up (requests/backups.ts refuses then). */
+  readonly backups?: BackupServices;
 }
 
 export interface RequestRow<S extends v.GenericSchema, R> {

@@ -75,8 +75,16 @@ describe('the request table', () => {
       'removeDevice',
       'resetIdentity',
       'renameThisDevice',
+      'backupStatus',
+      'backupEnable',
+      'backupDisable',
+      'backupNow',
+      'backupRecoveryKey',
+      'backupFile',
+      'restoreLoginBegin',
+      'restoreBackup',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(58);
+    expect(REQUEST_TYPES).toHaveLength(66);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });

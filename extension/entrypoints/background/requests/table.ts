@@ -11,6 +11,7 @@ import * as v from 'valibot';
 import { ErrorCode, ParleyError } from '../../../../shared/errors.ts';
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import { attachmentRequests } from './attachments.ts';
+import { backupRequests } from './backups.ts';
 import { chatRequests } from './chats.ts';
 import { contactRequests } from './contacts.ts';
 import { deviceRequests } from './devices.ts';
@@ -26,6 +27,7 @@ export const requests = {
   ...contactRequests,
   ...attachmentRequests,
   ...deviceRequests,
+  ...backupRequests,
 };
 
 export type RequestTable = typeof requests;

@@ -1,0 +1,334 @@
+/**
+ * Encrypted backup and restore end to end, in real Chromium (docs/extension.md,
+ * "Backups"): three profiles and one real relay.
+ *
+ *  - A registers (PRF passkey) and chats 1:1 with B; both see the same safety
+ *    number and A marks B verified.
+ *  - A turns backups on in Settings: the recovery key is shown once in groups
+ *    of four; after "I have saved it" the first snapshot goes to the relay,
+ *    "Back up now" makes the second; "Show recovery key again" (passkey UV)
+ *    shows the same key; "Download backup file" saves a `.parleybackup`.
+ *  - C is a fresh profile holding only A's passkey (copied into its virtual
+ *    authenticator: the stand-in for a synced passkey). "Restore from a
+ *    backup": a one-character typo is caught before any request; another
+ *    (valid) key gets the relay's no-backup-for-this-key message; with the
+ *    file, another key gets the wrong-key message and a flipped byte the
+ *    damaged-file message; the right key from the relay, typed in lower
+ *    case with dashes, restores: C shows the history, B still verified, the
+ *    same safety number B shows for A; C writes and B receives it.
+ *  - axe-core on the new screens, light and dark; screenshots in
+ *    test-results/backup-*.png.
+ *
+ * Waits are on conditions, never fixed sleeps.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelayProcess } from '../../edge/testing/relay-process.ts';
+import { formatRecoveryKey } from '../../shared/backup/recovery-key.ts';
+import { blocking, danglingIdRefs, runAxe } from './axe.ts';
+import {
+  addVirtualAuthenticator,
+  ensureBuilt,
+  errorsOf,
+  launchBrowser,
+  openPage,
+  type ParleyBrowser,
+  RESULTS_DIR,
+  startRelay,
+  type VirtualAuthenticator,
+} from './fixture.ts';
+import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+
+const PASSPHRASE = 'correct horse battery staple';
+const HISTORY = [
+  { from: 'b', text: 'Before the backup: hello from Bob' },
+  { from: 'a', text: 'Before the backup: Alice answers' },
+] as const;
+const STEP_MS = 3 * WAIT_MS;
+
+let relay: RelayProcess;
+let a: ParleyBrowser;
+let b: ParleyBrowser;
+let c: ParleyBrowser;
+let aPasskey: VirtualAuthenticator;
+const tabs: Record<string, Page> = {};
+let recoveryKey = '';
+let backupFile: Uint8Array = new Uint8Array(0);
+let bobSeesAlice: string[] = [];
+let aliceSeesBob: string[] = [];
+
+function tab(name: string): Page {
+  const page = tabs[name];
+  if (page === undefined) throw new Error(`no tab ${name}`);
+  return page;
+}
+
+async function launch(): Promise<ParleyBrowser> {
+  const browser = await launchBrowser();
+  browser.context.setDefaultTimeout(STEP_MS);
+  return browser;
+}
+
+/** axe on the page as it is, light and dark: the blocking violations and dangling id refs. */
+async function audit(page: Page): Promise<string[]> {
+  const bad: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const v of blocking(await runAxe(page)))
+      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  bad.push(...(await danglingIdRefs(page)));
+  return bad;
+}
+
+/** Registers through onboarding like steps.ts `onboard`, keeping the authenticator. */
+async function onboardKeepingPasskey(
+  browser: ParleyBrowser,
+  handle: string,
+): Promise<{ page: Page; passkey: VirtualAuthenticator }> {
+  const page = await openPage(browser, 'onboarding');
+  const passkey = await addVirtualAuthenticator(page, { prf: true });
+  await page.getByLabel('Relay').fill(relay.url);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
+  return { page, passkey };
+}
+
+async function safetyNumber(page: Page, handle: string): Promise<string[]> {
+  await page
+    .getByRole('button', { name: new RegExp(`^${handle}, .*: contact details and safety number$`) })
+    .click();
+  const grid = page.getByRole('list', { name: 'Safety number, 12 groups of 5 digits' });
+  await grid.waitFor();
+  return grid.getByRole('listitem').allTextContents();
+}
+
+async function openBackups(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
+}
+
+/** Fills the restore form and submits it. */
+async function submitRestore(page: Page, key: string): Promise<void> {
+  await page.getByLabel('Recovery key').fill(key);
+  await page.getByLabel('Relay').fill(relay.url);
+  await page.getByLabel('Your handle').fill('alice');
+  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
+  await page.getByLabel('Repeat it').fill(PASSPHRASE);
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  [relay, a, b, c] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
+  await relay?.dispose();
+});
+
+describe('backing up an account and restoring it in a fresh browser', {
+  timeout: 10 * STEP_MS,
+}, () => {
+  it('A and B register and chat; both see one safety number; A marks B verified', async () => {
+    const registered = await onboardKeepingPasskey(a, 'alice');
+    aPasskey = registered.passkey;
+    tabs.a = registered.page;
+    tabs.b = await onboard(b, relay.url, 'bob');
+    const bPanel = await openPage(b, 'sidepanel', tab('b'));
+    tabs.b = bPanel;
+    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
+    await bPanel.getByPlaceholder('handle').fill('alice');
+    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
+    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    const aPanel = await openPage(a, 'sidepanel', tab('a'));
+    tabs.a = aPanel;
+    let opened = false;
+    for (const m of HISTORY) {
+      const [from, to] = m.from === 'b' ? [bPanel, aPanel] : [aPanel, bPanel];
+      await send(from, m.text);
+      if (to === aPanel && !opened) {
+        await openConversation(aPanel, 'bob');
+        opened = true;
+      }
+      await bubble(to, m.text).waitFor();
+    }
+    aliceSeesBob = await safetyNumber(aPanel, 'bob');
+    bobSeesAlice = await safetyNumber(bPanel, 'alice');
+    expect(aliceSeesBob.join('')).toMatch(/^\d{60}$/);
+    expect(bobSeesAlice).toEqual(aliceSeesBob);
+    await aPanel.getByRole('button', { name: 'Mark as verified' }).click();
+    await aPanel.getByText('Verified', { exact: true }).waitFor();
+    await aPanel.getByRole('button', { name: 'Back to the conversation' }).click();
+    await bPanel.getByRole('button', { name: 'Back to the conversation' }).click();
+  });
+
+  it('A turns backups on: the key once, in groups, then the first snapshot; Back up now makes the second', async () => {
+    const panel = tab('a');
+    await panel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openBackups(panel);
+    // By keyboard: the switch is a real (visually hidden) checkbox.
+    await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
+    await panel.keyboard.press('Space');
+    const heading = panel.getByRole('heading', { name: 'Your recovery key' });
+    await heading.waitFor();
+    await eventually(() =>
+      panel.evaluate(
+        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+      ),
+    ).toBe('H3 Your recovery key');
+    const groups = await panel
+      .locator('[data-recovery-key] .recovery-key__group')
+      .allTextContents();
+    expect(groups).toHaveLength(14);
+    for (const g of groups) expect(g).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}$/);
+    recoveryKey = groups.join(' ');
+    await heading.scrollIntoViewIfNeeded();
+    await shot(panel, 'backup-1-recovery-key');
+    expect(await audit(panel)).toEqual([]);
+    // Done waits for the confirmation.
+    await panel.getByRole('button', { name: 'Done' }).click({ force: true });
+    await expect.poll(() => heading.count()).toBe(1);
+    await panel.getByLabel('I have saved my recovery key somewhere safe').check();
+    await panel.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => heading.count()).toBe(0);
+    const status = panel.locator('[data-backup-status]');
+    await eventually(() => status.textContent(), STEP_MS).toContain('(snapshot 1)');
+    await panel.getByRole('button', { name: 'Back up now' }).click();
+    await eventually(() => status.textContent(), STEP_MS).toContain('(snapshot 2)');
+    await status.scrollIntoViewIfNeeded();
+    await shot(panel, 'backup-2-settings');
+    expect(await audit(panel)).toEqual([]);
+
+    // The key again, after a fresh passkey verification.
+    await panel.getByRole('button', { name: 'Show recovery key again' }).click();
+    await heading.waitFor();
+    expect(
+      (await panel.locator('[data-recovery-key] .recovery-key__group').allTextContents()).join(' '),
+    ).toBe(recoveryKey);
+    await panel.getByLabel('I have saved my recovery key somewhere safe').check();
+    await panel.getByRole('button', { name: 'Done' }).click();
+
+    const downloading = panel.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Download backup file' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^parley-alice-\d{4}-\d{2}-\d{2}\.parleybackup$/);
+    backupFile = readFileSync(await download.path());
+    expect(backupFile.length).toBeGreaterThan(100);
+
+    // Turning off asks first (the relay's copies would go); keeping changes nothing.
+    await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
+    await panel.keyboard.press('Space');
+    await panel.getByRole('button', { name: 'Turn off and delete backups' }).waitFor();
+    await panel.getByRole('button', { name: 'Keep backups' }).click();
+    await eventually(() => status.textContent()).toContain('(snapshot 2)');
+    expect(errorsOf(a, panel)).toEqual([]);
+  });
+
+  it('C, a fresh browser with A’s passkey: a typo is caught offline; a wrong key and a damaged file are told apart', async () => {
+    const page = await openPage(c, 'onboarding');
+    tabs.c = page;
+    const passkey = await addVirtualAuthenticator(page, { prf: false });
+    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
+      authenticatorId: aPasskey.authenticatorId,
+    });
+    const [credential] = credentials;
+    if (credentials.length !== 1 || credential === undefined)
+      throw new Error(`A holds ${credentials.length} passkeys`);
+    await passkey.cdp.send('WebAuthn.addCredential', {
+      authenticatorId: passkey.authenticatorId,
+      credential,
+    });
+
+    await page.getByRole('button', { name: 'Restore from a backup' }).click();
+    await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
+    // The view's heading, not the choice button that opened it.
+    await eventually(() =>
+      page.evaluate(
+        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+      ),
+    ).toBe('H2 Restore from a backup');
+    await shot(page, 'backup-3-restore-form');
+    expect(await audit(page)).toEqual([]);
+
+    // One character off: the checksum says so, and no request leaves the page.
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const last = recoveryKey.at(-2) === 'A' ? 'B' : 'A';
+    const typo = `${recoveryKey.slice(0, -2)}${last}${recoveryKey.slice(-1)}`;
+    await submitRestore(page, typo);
+    await eventually(() => page.locator('#restore-key-error').textContent()).toContain('typo');
+    expect(requests.filter((u) => u.startsWith(relay.url))).toEqual([]);
+
+    // A valid key that is not Alice's: the relay has nothing under it.
+    const other = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+    await submitRestore(page, other);
+    const error = page.locator('[data-restore-error]');
+    await eventually(() => error.textContent(), STEP_MS).toContain(
+      'The relay has no backup of this account for this recovery key',
+    );
+    await shot(page, 'backup-4-restore-wrong-key');
+    expect(await audit(page)).toEqual([]);
+
+    // The backup file: another key does not open it; a flipped byte is damage, not a wrong key.
+    const good = join(RESULTS_DIR, 'backup-alice.parleybackup');
+    const bad = join(RESULTS_DIR, 'backup-alice-damaged.parleybackup');
+    writeFileSync(good, backupFile);
+    const flipped = Uint8Array.from(backupFile);
+    flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
+    writeFileSync(bad, flipped);
+    const fileInput = page.getByLabel('Backup file (optional)');
+    await fileInput.setInputFiles(good);
+    await submitRestore(page, other);
+    await eventually(() => error.textContent(), STEP_MS).toContain(
+      'This recovery key does not open this backup',
+    );
+    await fileInput.setInputFiles(bad);
+    await submitRestore(page, recoveryKey);
+    await eventually(() => error.textContent(), STEP_MS).toContain('The backup is damaged');
+    await shot(page, 'backup-4b-restore-damaged-file');
+    await fileInput.setInputFiles([]);
+  });
+
+  it('C restores with the right key (lower case, dashes): history, B verified, same safety number', async () => {
+    const page = tab('c');
+    await submitRestore(page, recoveryKey.toLowerCase().replace(/ /g, '-'));
+    await page
+      .getByRole('heading', { name: 'You’re all set, @alice' })
+      .waitFor({ timeout: 2 * STEP_MS });
+    await shot(page, 'backup-5-restored');
+    expect(errorsOf(c, page)).toEqual([]);
+
+    const panel = await openPage(c, 'sidepanel', page);
+    tabs.c = panel;
+    await openConversation(panel, 'bob');
+    for (const m of HISTORY) await bubble(panel, m.text).waitFor();
+    for (const m of HISTORY) expect(await bubble(panel, m.text).count()).toBe(1);
+    await panel.locator('.chat-head__sub', { hasText: 'Verified contact' }).waitFor();
+    await shot(panel, 'backup-6-restored-history');
+    expect(await safetyNumber(panel, 'bob')).toEqual(aliceSeesBob);
+    await panel.getByRole('button', { name: 'Back to the conversation' }).click();
+    // B: the same number for Alice as before (a new device of the same account).
+    const bPanel = tab('b');
+    await bPanel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(bPanel, 'alice');
+    expect(await safetyNumber(bPanel, 'alice')).toEqual(bobSeesAlice);
+    await bPanel.getByRole('button', { name: 'Back to the conversation' }).click();
+  });
+
+  it('C writes and B receives it', async () => {
+    const text = 'Written on the restored browser';
+    await send(tab('c'), text);
+    await bubble(tab('b'), text).waitFor({ timeout: STEP_MS });
+    expect(errorsOf(c, tab('c'))).toEqual([]);
+    expect(errorsOf(b, tab('b'))).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Backups (docs/extension.md, "Backups"): turning them on (the recovery key
+ * comes back ONCE), their status, "Back up now", the recovery key again
+ * (after a fresh passkey verification), a `.parleybackup` file, and the
+ * restore of a fresh install from the relay or a file.
+ *
+ * Restoring runs in three requests: the page checks the recovery key's
+ * checksum itself (pure, before any network call), then `restoreLoginBegin`
+ * starts a passkey login of the account by handle, the page answers it
+ * through `finishUserVerification`, and `restoreBackup` takes that proof and
+ * makes this browser a new device of the account from the snapshot.
+ *
+ * Runs in: the service worker and Node (tests).
+ */
+import * as v from 'valibot';
+import { parseRecoveryKey } from '../../../../shared/backup/recovery-key.ts';
+import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.ts';
+import { restoreIntoNewDevice } from '../../../../shared/client/backup/restore-new-device.ts';
+import { ExtErrorCode, extError } from '../../../lib/errors.ts';
+import type { BackupStatus, RestoreResult } from '../../../lib/protocol.ts';
+import { handle, none, relayUrl } from './fields.ts';
+import { type BackupServices, type DeviceServices, type RequestContext, request } from './row.ts';
+
+/** Typed text: the parser forgives case, spaces, dashes and look-alikes. */
+const recoveryKeyText = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+/** A backup file as base64url; chrome.runtime messages stop at 64 MiB. */
+export const BACKUP_FILE_MAX_CHARS = 48 * 1024 * 1024;
+const backupFile = v.pipe(
+  v.string(),
+  v.maxLength(BACKUP_FILE_MAX_CHARS, 'is too large for a backup file'),
+  v.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'),
+);
+
+function services(ctx: RequestContext): BackupServices {
+  if (ctx.backups === undefined) throw new Error('backup services are not wired');
+  return ctx.backups;
+}
+
+function devices(ctx: RequestContext): DeviceServices {
+  if (ctx.devices === undefined) throw new Error('device services are not wired');
+  return ctx.devices;
+}
+
+/** The file name a download suggests: the handle and the date, nothing secret. */
+function fileName(handle: string, at: number): string {
+  return `parley-${handle}-${new Date(at).toISOString().slice(0, 10)}.parleybackup`;
+}
+
+export const backupRequests = {
+  backupStatus: request({
+    input: none,
+    unlocked: true,
+    run: (ctx): Promise<BackupStatus> => services(ctx).backups.status(),
+  }),
+
+  /** Turns backups on; the answer is the only time the page gets the key without a verification. */
+  backupEnable: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<{ recoveryKey: string }> => ({
+      recoveryKey: await services(ctx).backups.enable(),
+    }),
+  }),
+
+  backupDisable: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<null> => {
+      await services(ctx).backups.disable();
+      return null;
+    },
+  }),
+
+  backupNow: request({
+    input: none,
+    unlocked: true,
+    run: (ctx): Promise<BackupStatus> => services(ctx).backups.backupNow(),
+  }),
+
+  /** "Show my recovery key again": needs a fresh passkey verification (user-verification.ts). */
+  backupRecoveryKey: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<{ recoveryKey: string }> => {
+      devices(ctx).verification.take();
+      return { recoveryKey: await services(ctx).backups.recoveryKey() };
+    },
+  }),
+
+  /** A `.parleybackup` file's bytes (sealed under the recovery key) for the page to save. */
+  backupFile: request({
+    input: none,
+    unlocked: true,
+    run: async (ctx): Promise<{ name: string; bytes: string }> => {
+      const bytes = await services(ctx).backups.file();
+      const account = ctx.client.account();
+      return {
+        name: fileName(account?.handle ?? 'account', services(ctx).restoreDeps.now()),
+        bytes: toBase64Url(bytes),
+      };
+    },
+  }),
+
+  /** A fresh install: starts a passkey login of the account; the page runs the ceremony. */
+  restoreLoginBegin: request({
+    input: v.strictObject({ relayUrl, handle }),
+    unlocked: true,
+    run: async (ctx, input): Promise<Readonly<Record<string, unknown>>> => {
+      if ((await ctx.shell.deps.account.get())?.registered)
+        throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
+      return devices(ctx).verification.begin(services(ctx).login(input.relayUrl, input.handle));
+    },
+  }),
+
+  /**
+   * Restores the newest snapshot on the relay, or the given file, into this
+   * empty profile as a new device of the account (restore-new-device.ts).
+   * RECOVERY_KEY_INVALID before anything else; ARCHIVE_WRONG_KEY and
+   * ARCHIVE_DAMAGED before anything is registered or written.
+   */
+  restoreBackup: request({
+    input: v.strictObject({
+      relayUrl,
+      recoveryKey: recoveryKeyText,
+      file: v.optional(backupFile),
+      deviceName: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64))),
+    }),
+    unlocked: true,
+    run: async (ctx, input): Promise<RestoreResult> => {
+      parseRecoveryKey(input.recoveryKey).fill(0);
+      const { shell, runtime } = ctx;
+      if ((await shell.deps.account.get())?.registered)
+        throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
+      const { session } = devices(ctx).verification.take();
+      const restored = await restoreIntoNewDevice(ctx.client, services(ctx).restoreDeps, {
+        recoveryKey: input.recoveryKey,
+        session,
+        relayUrl: input.relayUrl,
+        deviceName: input.deviceName ?? 'Parley for Chromium',
+        ...(input.file === undefined ? {} : { file: fromBase64Url(input.file) }),
+      });
+      await shell.deps.account.set({
+        handle: restored.account.handle,
+        relayUrl: restored.account.relayUrl,
+        registered: true,
+      });
+      await runtime.resume();
+      await shell.publishStatus();
+      return {
+        handle: restored.account.handle,
+        seq: restored.snapshot.seq,
+        createdAt: restored.snapshot.createdAt,
+      };
+    },
+  }),
+};
