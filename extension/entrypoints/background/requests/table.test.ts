@@ -82,9 +82,10 @@ describe('the request table', () => {
       'backupRecoveryKey',
       'backupFile',
       'restoreLoginBegin',
+      'restoreSnapshots',
       'restoreBackup',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(66);
+    expect(REQUEST_TYPES).toHaveLength(67);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
