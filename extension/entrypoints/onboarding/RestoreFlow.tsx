@@ -220,6 +220,21 @@ function PassphraseFields(props: {
   );
 }
 
+/** A device that still works is the better source (docs/extension.md, "Backups"). */
+function LinkInstead(props: { onLink: () => void }): JSX.Element {
+  return (
+    <div class="field">
+      <p class="field__hint" data-restore-link-hint>
+        Another device of yours still works? Link this browser to it instead: it brings over
+        everything, including messages newer than the backup.
+      </p>
+      <button type="button" class="btn btn--block" onClick={() => props.onLink()}>
+        Link to an existing account instead
+      </button>
+    </div>
+  );
+}
+
 /** The backup file (optional), the relay and the handle. */
 function WhereFields(props: {
   relayUrl: string;
@@ -281,7 +296,12 @@ function WhereFields(props: {
   );
 }
 
-export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): JSX.Element {
+export function RestoreFlow(props: {
+  onDone: () => void;
+  onBack: () => void;
+  /** To the "Link to an existing account" path. */
+  onLink: () => void;
+}): JSX.Element {
   const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
   const [handle, setHandle] = createSignal('');
   const [recoveryKey, setRecoveryKey] = createSignal('');
@@ -399,6 +419,7 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
         <SnapshotChoice snapshots={snapshots()} chosen={chosen()} onChoose={setChosen} />
       </Show>
       <RemoveOthersField checked={removeOthers()} onChange={setRemoveOthers} />
+      <LinkInstead onLink={props.onLink} />
       <Show when={phase() !== 'idle' && phase() !== 'choose'}>
         <p class="link-status" role="status">
           <span class="spinner" aria-hidden="true" />

@@ -21,8 +21,9 @@ export function SnapshotChoice(props: {
   let heading: HTMLHeadingElement | undefined;
   onMount(() => heading?.focus());
   return (
-    <fieldset
+    <div
       class="field snapshot-choice"
+      role="radiogroup"
       aria-labelledby="restore-snapshots-heading"
       aria-describedby="restore-snapshots-hint"
     >
@@ -47,6 +48,6 @@ export function SnapshotChoice(props: {
           </label>
         )}
       </For>
-    </fieldset>
+    </div>
   );
 }
