@@ -3,7 +3,7 @@
  * "Backups"): three profiles and one real relay.
  *
  *  - A registers (PRF passkey) and chats 1:1 with B; both see the same safety
- *    number and A marks B verified.
+ *    number and A marks B verified. A creates a group with B; both write in it.
  *  - A turns backups on in Settings: the recovery key is shown once in groups
  *    of four; after "I have saved it" the first snapshot goes to the relay,
  *    "Back up now" makes the second; "Show recovery key again" (passkey UV)
@@ -14,8 +14,11 @@
  *    (valid) key gets the relay's no-backup-for-this-key message; with the
  *    file, another key gets the wrong-key message and a flipped byte the
  *    damaged-file message; the right key from the relay, typed in lower
- *    case with dashes, restores: C shows the history, B still verified, the
- *    same safety number B shows for A; C writes and B receives it.
+ *    case with dashes, lists the relay's two snapshots (newest first and
+ *    chosen, a radio group) and restores the newest: C shows the history, B
+ *    still verified, the same safety number B shows for A; C writes and B
+ *    receives it; the group and its history are on C, and group messages go
+ *    both ways between C and B.
  *  - axe-core on the new screens, light and dark; screenshots in
  *    test-results/backup-*.png.
  *
@@ -45,6 +48,11 @@ const PASSPHRASE = 'correct horse battery staple';
 const HISTORY = [
   { from: 'b', text: 'Before the backup: hello from Bob' },
   { from: 'a', text: 'Before the backup: Alice answers' },
+] as const;
+const GROUP = 'Backup club';
+const GROUP_HISTORY = [
+  { from: 'a', text: 'Group before the backup: Alice' },
+  { from: 'b', text: 'Group before the backup: Bob' },
 ] as const;
 const STEP_MS = 3 * WAIT_MS;
 
@@ -169,6 +177,31 @@ describe('backing up an account and restoring it in a fresh browser', {
     await aPanel.getByText('Verified', { exact: true }).waitFor();
     await aPanel.getByRole('button', { name: 'Back to the conversation' }).click();
     await bPanel.getByRole('button', { name: 'Back to the conversation' }).click();
+  });
+
+  it('A creates a group with B before the backup; both write in it', async () => {
+    const aPanel = tab('a');
+    const bPanel = tab('b');
+    await aPanel.getByRole('button', { name: 'Back to conversations' }).click();
+    await aPanel.getByRole('button', { name: 'Start a chat' }).first().click();
+    await aPanel.getByRole('button', { name: 'Group', exact: true }).click();
+    await aPanel.getByLabel('Group name').fill(GROUP);
+    await aPanel.getByLabel('Members').fill('@bob');
+    await aPanel.getByRole('button', { name: 'Create', exact: true }).click();
+    await aPanel.getByRole('log', { name: `Messages with ${GROUP}` }).waitFor();
+    await bPanel.getByRole('button', { name: 'Back to conversations' }).click();
+    // Added by a contact B accepted: a conversation at once, not a request.
+    await bPanel
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(`^${GROUP}, group\\b`) })
+      .waitFor({ timeout: STEP_MS });
+    await openConversation(bPanel, GROUP);
+    await bPanel.getByLabel('Message', { exact: true }).waitFor();
+    for (const m of GROUP_HISTORY) {
+      const [from, to] = m.from === 'a' ? [aPanel, bPanel] : [bPanel, aPanel];
+      await send(from, m.text);
+      await bubble(to, m.text).waitFor({ timeout: STEP_MS });
+    }
   });
 
   it('A turns backups on: the key once, in groups, then the first snapshot; Back up now makes the second', async () => {
@@ -301,6 +334,34 @@ describe('backing up an account and restoring it in a fresh browser', {
   it('C restores with the right key (lower case, dashes): history, B verified, same safety number', async () => {
     const page = tab('c');
     await submitRestore(page, recoveryKey.toLowerCase().replace(/ /g, '-'));
+    // The relay's two snapshots, newest first and chosen; focus on the list's heading.
+    await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
+    await eventually(() =>
+      page.evaluate(
+        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+      ),
+    ).toBe('H3 Choose a backup');
+    const radios = page.getByRole('radiogroup', { name: 'Choose a backup' }).getByRole('radio');
+    const labels = await page.locator('.snapshot-choice label').allTextContents();
+    expect(labels.map((l) => l.replace(/,.*\((newest)\)$/, ' $1').replace(/,.*$/, ''))).toEqual([
+      'Backup 2 newest',
+      'Backup 1',
+    ]);
+    expect(await radios.nth(0).isChecked()).toBe(true);
+    // By keyboard: arrows move the choice; back to the newest.
+    await radios.nth(0).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await radios.nth(1).isChecked()).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    expect(await radios.nth(0).isChecked()).toBe(true);
+    expect(
+      await page
+        .getByLabel('Also remove my other devices — choose this if they are lost')
+        .isChecked(),
+    ).toBe(false);
+    await shot(page, 'backup-4c-restore-choose');
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Restore this backup' }).click();
     await page
       .getByRole('heading', { name: 'You’re all set, @alice' })
       .waitFor({ timeout: 2 * STEP_MS });
@@ -330,5 +391,24 @@ describe('backing up an account and restoring it in a fresh browser', {
     await bubble(tab('b'), text).waitFor({ timeout: STEP_MS });
     expect(errorsOf(c, tab('c'))).toEqual([]);
     expect(errorsOf(b, tab('b'))).toEqual([]);
+  });
+
+  it('the group and its history are on C; group messages go from C to B and from B to C', async () => {
+    const cPanel = tab('c');
+    const bPanel = tab('b');
+    await cPanel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(cPanel, GROUP);
+    for (const m of GROUP_HISTORY) expect(await bubble(cPanel, m.text).count()).toBe(1);
+    await shot(cPanel, 'backup-7-restored-group');
+    const fromC = 'Group, written on the restored browser';
+    await send(cPanel, fromC);
+    await bPanel.getByRole('button', { name: 'Back to conversations' }).click();
+    await openConversation(bPanel, GROUP);
+    await bubble(bPanel, fromC).waitFor({ timeout: STEP_MS });
+    const fromB = 'Group, Bob answers the restored browser';
+    await send(bPanel, fromB);
+    await bubble(cPanel, fromB).waitFor({ timeout: STEP_MS });
+    expect(errorsOf(c, cPanel)).toEqual([]);
+    expect(errorsOf(b, bPanel)).toEqual([]);
   });
 });

@@ -424,6 +424,12 @@ export interface BackupStatus {
   readonly lastError?: string;
 }
 
+/** A snapshot a restore can choose (the relay's seq and storage date). */
+export interface RestoreSnapshot {
+  readonly seq: number;
+  readonly storedAt: number;
+}
+
 /** What a restore brought back (onboarding → "Restore from a backup"). */
 export interface RestoreResult {
   readonly handle: string;

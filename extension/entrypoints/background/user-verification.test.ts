@@ -62,6 +62,22 @@ describe('UserVerification', () => {
     );
   });
 
+  it('peek shows the fresh proof without using it up; a stale one is refused', async () => {
+    let now = 0;
+    const uv = new UserVerification(() => now);
+    expect(() => uv.peek()).toThrow(
+      expect.objectContaining({ code: ExtErrorCode.USER_VERIFICATION_REQUIRED }),
+    );
+    await uv.begin(relayLogin([]));
+    await uv.finish(assertion);
+    expect(uv.peek().session).toBe(session);
+    expect(uv.peek().session).toBe(session);
+    now = UV_FRESH_MS + 1;
+    expect(() => uv.peek()).toThrow(
+      expect.objectContaining({ code: ExtErrorCode.USER_VERIFICATION_REQUIRED }),
+    );
+  });
+
   it('refuses finish without begin', async () => {
     const uv = new UserVerification(() => 0);
     await expect(uv.finish(assertion)).rejects.toThrow(

@@ -78,6 +78,20 @@ export class UserVerification {
     this.#verified = { session, at: this.#now() };
   }
 
+  /**
+   * The fresh proof without using it up: a restore first lists the account's
+   * snapshots, then `take`s the same proof for the restore itself.
+   */
+  peek(): VerifiedUser {
+    const verified = this.#verified;
+    if (verified === undefined || this.#now() - verified.at > UV_FRESH_MS)
+      throw extError(
+        ExtErrorCode.USER_VERIFICATION_REQUIRED,
+        'Confirm with your passkey first (it must be fresh)',
+      );
+    return verified;
+  }
+
   /** One fresh proof, consumed; USER_VERIFICATION_REQUIRED without one. */
   take(): VerifiedUser {
     const verified = this.#verified;

@@ -107,7 +107,11 @@ export function Onboarding(): JSX.Element {
             <LinkFlow onDone={linked} onBack={() => setMode('create')} />
           </Match>
           <Match when={step() === 'account' && mode() === 'restore'}>
-            <RestoreFlow onDone={linked} onBack={() => setMode('create')} />
+            <RestoreFlow
+              onDone={linked}
+              onBack={() => setMode('create')}
+              onLink={() => setMode('link')}
+            />
           </Match>
           <Match when={step() === 'account'}>
             <AccountStep state={state()} dispatch={dispatch} />

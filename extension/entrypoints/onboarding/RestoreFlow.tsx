@@ -4,8 +4,10 @@
  * spaces and look-alikes do not matter; a typo is caught here, before
  * anything goes to the network), optionally picks a `.parleybackup` file,
  * names the relay and handle and chooses the vault passphrase; a passkey
- * login proves the account, then the worker checks the backup to its end,
- * makes this browser a new device of the account and imports it.
+ * login proves the account; without a file the relay's snapshots are listed
+ * to choose from (SnapshotChoice.tsx); then the worker checks the backup to
+ * its end, makes this browser a new device of the account (optionally
+ * removing its other, lost devices) and imports it.
  */
 import { createSignal, type JSX, Show } from 'solid-js';
 import { browser } from 'wxt/browser';
@@ -14,17 +16,28 @@ import { toBase64Url } from '../../../shared/bytes.ts';
 import { BusyButton } from '../../components/BusyButton.tsx';
 import { describeError } from '../../lib/errors.ts';
 import type { RequestOf } from '../../lib/messaging.ts';
-import { DEFAULT_RELAY_URL, PASSPHRASE_MIN_CHARS } from '../../lib/protocol.ts';
+import {
+  DEFAULT_RELAY_URL,
+  PASSPHRASE_MIN_CHARS,
+  type RestoreSnapshot,
+} from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
 import { assertWithUserVerification } from '../../lib/webauthn.ts';
+import { SnapshotChoice } from './SnapshotChoice.tsx';
 
-type Phase = 'idle' | 'vault' | 'passkey' | 'restoring';
+type Phase = 'idle' | 'vault' | 'passkey' | 'listing' | 'choose' | 'restoring';
+type Busy = Exclude<Phase, 'idle' | 'choose'>;
 
-const PHASE_LINES: Readonly<Record<Exclude<Phase, 'idle'>, string>> = {
+const PHASE_LINES: Readonly<Record<Busy, string>> = {
   vault: 'Preparing this browser…',
   passkey: 'Confirm with your passkey…',
+  listing: 'Looking for your backups on the relay…',
   restoring: 'Checking and restoring your backup…',
 };
+
+/** Said when the relay lists nothing for this key and account (docs/extension.md, "Backups"). */
+export const NO_SNAPSHOTS =
+  'The relay has no backup of this account for this recovery key. Check the key, or restore from a backup file.';
 
 /** The key's checksum, offline: the sentence for a typo, or null. */
 function keyProblem(text: string): string | null {
@@ -42,10 +55,16 @@ interface RestoreInput {
   readonly recoveryKey: string;
   readonly passphrase: string;
   readonly file: File | null;
+  readonly removeOthers: boolean;
 }
 
-/** Vault, passkey login, restore; `phase` says which is running. */
-async function restore(input: RestoreInput, phase: (p: Phase) => void): Promise<void> {
+/** Where a restore goes after the passkey login: the relay's list, or straight to the file. */
+type SignedIn =
+  | { readonly relayUrl: string; readonly file: string }
+  | { readonly relayUrl: string; readonly snapshots: RestoreSnapshot[] };
+
+/** Vault, passkey login, then the relay's snapshots (none listed with a file); `phase` says which runs. */
+async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<SignedIn> {
   phase('vault');
   const origin = new URL(input.relayUrl).origin;
   if (origin.startsWith('https:')) {
@@ -66,12 +85,57 @@ async function restore(input: RestoreInput, phase: (p: Phase) => void): Promise<
   await call('finishUserVerification', {
     assertion: assertion as RequestOf<'finishUserVerification'>['assertion'],
   });
+  if (file !== undefined) return { relayUrl, file };
+  phase('listing');
+  return {
+    relayUrl,
+    snapshots: await call('restoreSnapshots', { relayUrl, recoveryKey: input.recoveryKey }),
+  };
+}
+
+/** The restore itself, from the chosen snapshot or the file. */
+async function restoreFrom(
+  input: RestoreInput,
+  from: { readonly relayUrl: string; readonly file?: string; readonly seq?: number },
+  phase: (p: Phase) => void,
+): Promise<void> {
   phase('restoring');
   await call('restoreBackup', {
-    relayUrl,
+    relayUrl: from.relayUrl,
     recoveryKey: input.recoveryKey,
-    ...(file === undefined ? {} : { file }),
+    removeOthers: input.removeOthers,
+    ...(from.file === undefined ? {} : { file: from.file }),
+    ...(from.seq === undefined ? {} : { seq: from.seq }),
   });
+}
+
+/** A failed step's sentence for the page. */
+function failureLine(error: unknown): string {
+  return error instanceof Error && error.message === 'permission'
+    ? 'Parley needs your permission to talk to this relay.'
+    : describeError(error);
+}
+
+/** "Also remove my other devices": off by default (docs/extension.md, "Backups"). */
+function RemoveOthersField(props: { checked: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <div class="field">
+      <label class="check-row">
+        <input
+          id="restore-remove-others"
+          type="checkbox"
+          checked={props.checked}
+          aria-describedby="restore-remove-others-hint"
+          onChange={(e) => props.onChange(e.currentTarget.checked)}
+        />
+        Also remove my other devices — choose this if they are lost
+      </label>
+      <span class="field__hint" id="restore-remove-others-hint">
+        They are signed out and stop receiving your messages. Leave it off if you still have one:
+        linking to it brings everything over too.
+      </span>
+    </div>
+  );
 }
 
 /** The recovery key as typed, with its hint or the checksum's sentence. */
@@ -156,76 +220,31 @@ function PassphraseFields(props: {
   );
 }
 
-export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): JSX.Element {
-  const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
-  const [handle, setHandle] = createSignal('');
-  const [recoveryKey, setRecoveryKey] = createSignal('');
-  const [file, setFile] = createSignal<File | null>(null);
-  const [passphrase, setPassphrase] = createSignal('');
-  const [confirm, setConfirm] = createSignal('');
-  const [problem, setProblem] = createSignal<string | null>(null);
-  const [keyError, setKeyError] = createSignal<string | null>(null);
-  const [phase, setPhase] = createSignal<Phase>('idle');
-
-  const localProblem = (): string | null => {
-    if (!URL.canParse(relayUrl().trim()))
-      return 'Enter the relay’s address, such as https://relay.example.';
-    if (handle().trim() === '') return 'Enter your handle.';
-    if (passphrase().length < PASSPHRASE_MIN_CHARS)
-      return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
-    if (confirm() !== passphrase()) return 'The two passphrases do not match.';
-    return null;
-  };
-
-  const submit = (e: SubmitEvent) => {
-    e.preventDefault();
-    if (phase() !== 'idle') return;
-    // The checksum first: a typo never reaches the network.
-    setKeyError(keyProblem(recoveryKey()));
-    setProblem(keyError() === null ? localProblem() : null);
-    if (keyError() !== null) {
-      document.getElementById('restore-key')?.focus();
-      return;
-    }
-    if (problem() !== null) return;
-    const input: RestoreInput = {
-      relayUrl: relayUrl().trim(),
-      handle: handle().trim().replace(/^@/, ''),
-      recoveryKey: recoveryKey(),
-      passphrase: passphrase(),
-      file: file(),
-    };
-    restore(input, setPhase).then(
-      () => {
-        setRecoveryKey('');
-        setPassphrase('');
-        setConfirm('');
-        props.onDone();
-      },
-      (error: unknown) => {
-        setPhase('idle');
-        setProblem(
-          error instanceof Error && error.message === 'permission'
-            ? 'Parley needs your permission to talk to this relay.'
-            : describeError(error),
-        );
-      },
-    );
-  };
-
+/** A device that still works is the better source (docs/extension.md, "Backups"). */
+function LinkInstead(props: { onLink: () => void }): JSX.Element {
   return (
-    <form class="onb__form" onSubmit={submit} novalidate>
-      <div>
-        <h2 tabindex="-1" data-view-heading>
-          Restore from a backup
-        </h2>
-        <p class="onb__lead">
-          Use your recovery key and your passkey. This browser becomes a new device of your account
-          with your contacts, verified keys and messages; your contacts’ safety numbers stay the
-          same.
-        </p>
-      </div>
-      <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+    <div class="field">
+      <p class="field__hint" data-restore-link-hint>
+        Another device of yours still works? Link this browser to it instead: it brings over
+        everything, including messages newer than the backup.
+      </p>
+      <button type="button" class="btn btn--block" onClick={() => props.onLink()}>
+        Link to an existing account instead
+      </button>
+    </div>
+  );
+}
+
+/** The backup file (optional), the relay and the handle. */
+function WhereFields(props: {
+  relayUrl: string;
+  handle: string;
+  onFile: (file: File | null) => void;
+  onRelayUrl: (value: string) => void;
+  onHandle: (value: string) => void;
+}): JSX.Element {
+  return (
+    <>
       <div class="field">
         <label class="field__label" for="restore-file">
           Backup file (optional)
@@ -236,10 +255,10 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
           type="file"
           accept=".parleybackup"
           aria-describedby="restore-file-hint"
-          onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+          onChange={(e) => props.onFile(e.currentTarget.files?.[0] ?? null)}
         />
         <span class="field__hint" id="restore-file-hint">
-          Without a file, Parley restores the newest backup on the relay.
+          Without a file, Parley lists your backups on the relay to choose from.
         </span>
       </div>
       <div class="field">
@@ -252,8 +271,8 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
           type="url"
           inputmode="url"
           spellcheck={false}
-          value={relayUrl()}
-          onInput={(e) => setRelayUrl(e.currentTarget.value)}
+          value={props.relayUrl}
+          onInput={(e) => props.onRelayUrl(e.currentTarget.value)}
         />
       </div>
       <div class="field">
@@ -268,21 +287,143 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
             autocomplete="username"
             autocapitalize="none"
             spellcheck={false}
-            value={handle()}
-            onInput={(e) => setHandle(e.currentTarget.value)}
+            value={props.handle}
+            onInput={(e) => props.onHandle(e.currentTarget.value)}
           />
         </div>
       </div>
-      <PassphraseFields
-        passphrase={passphrase()}
-        confirm={confirm()}
-        onPassphrase={setPassphrase}
-        onConfirm={setConfirm}
-      />
-      <Show when={phase() !== 'idle'}>
+    </>
+  );
+}
+
+export function RestoreFlow(props: {
+  onDone: () => void;
+  onBack: () => void;
+  /** To the "Link to an existing account" path. */
+  onLink: () => void;
+}): JSX.Element {
+  const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
+  const [handle, setHandle] = createSignal('');
+  const [recoveryKey, setRecoveryKey] = createSignal('');
+  const [file, setFile] = createSignal<File | null>(null);
+  const [passphrase, setPassphrase] = createSignal('');
+  const [confirm, setConfirm] = createSignal('');
+  const [removeOthers, setRemoveOthers] = createSignal(false);
+  const [problem, setProblem] = createSignal<string | null>(null);
+  const [keyError, setKeyError] = createSignal<string | null>(null);
+  const [phase, setPhase] = createSignal<Phase>('idle');
+  // The relay's snapshots once listed, the one chosen, and the input they were listed for.
+  const [snapshots, setSnapshots] = createSignal<RestoreSnapshot[]>([]);
+  const [chosen, setChosen] = createSignal(0);
+  let listed: { input: RestoreInput; relayUrl: string } | undefined;
+
+  const localProblem = (): string | null => {
+    if (!URL.canParse(relayUrl().trim()))
+      return 'Enter the relay’s address, such as https://relay.example.';
+    if (handle().trim() === '') return 'Enter your handle.';
+    if (passphrase().length < PASSPHRASE_MIN_CHARS)
+      return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
+    if (confirm() !== passphrase()) return 'The two passphrases do not match.';
+    return null;
+  };
+
+  const failed = (error: unknown) => {
+    setPhase('idle');
+    setProblem(failureLine(error));
+  };
+  const finish = (input: RestoreInput, from: Parameters<typeof restoreFrom>[1]) =>
+    restoreFrom(input, from, setPhase).then(() => {
+      setRecoveryKey('');
+      setPassphrase('');
+      setConfirm('');
+      props.onDone();
+    }, failed);
+
+  const start = (input: RestoreInput) =>
+    signIn(input, setPhase).then((signed): Promise<void> | undefined => {
+      if ('file' in signed) return finish(input, signed);
+      const [newest] = signed.snapshots;
+      if (newest === undefined) {
+        setPhase('idle');
+        setProblem(NO_SNAPSHOTS);
+        return undefined;
+      }
+      listed = { input, relayUrl: signed.relayUrl };
+      setSnapshots(signed.snapshots);
+      setChosen(newest.seq);
+      setPhase('choose');
+      return undefined;
+    }, failed);
+
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    if (phase() === 'choose' && listed !== undefined) {
+      void finish(
+        { ...listed.input, removeOthers: removeOthers() },
+        { relayUrl: listed.relayUrl, seq: chosen() },
+      );
+      return;
+    }
+    if (phase() !== 'idle') return;
+    // The checksum first: a typo never reaches the network.
+    setKeyError(keyProblem(recoveryKey()));
+    setProblem(keyError() === null ? localProblem() : null);
+    if (keyError() !== null) {
+      document.getElementById('restore-key')?.focus();
+      return;
+    }
+    if (problem() !== null) return;
+    void start({
+      relayUrl: relayUrl().trim(),
+      handle: handle().trim().replace(/^@/, ''),
+      recoveryKey: recoveryKey(),
+      passphrase: passphrase(),
+      file: file(),
+      removeOthers: removeOthers(),
+    });
+  };
+
+  return (
+    <form class="onb__form" onSubmit={submit} novalidate>
+      <div>
+        <h2 tabindex="-1" data-view-heading>
+          Restore from a backup
+        </h2>
+        <p class="onb__lead">
+          Use your recovery key and your passkey. This browser becomes a new device of your account
+          with your contacts, verified keys and messages; your contacts’ safety numbers stay the
+          same.
+        </p>
+      </div>
+      <Show
+        when={phase() === 'choose'}
+        fallback={
+          <>
+            <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+            <WhereFields
+              relayUrl={relayUrl()}
+              handle={handle()}
+              onFile={setFile}
+              onRelayUrl={setRelayUrl}
+              onHandle={setHandle}
+            />
+            <PassphraseFields
+              passphrase={passphrase()}
+              confirm={confirm()}
+              onPassphrase={setPassphrase}
+              onConfirm={setConfirm}
+            />
+          </>
+        }
+      >
+        <SnapshotChoice snapshots={snapshots()} chosen={chosen()} onChoose={setChosen} />
+      </Show>
+      <RemoveOthersField checked={removeOthers()} onChange={setRemoveOthers} />
+      <LinkInstead onLink={props.onLink} />
+      <Show when={phase() !== 'idle' && phase() !== 'choose'}>
         <p class="link-status" role="status">
           <span class="spinner" aria-hidden="true" />
-          <span>{PHASE_LINES[phase() as Exclude<Phase, 'idle'>]}</span>
+          <span>{PHASE_LINES[phase() as Busy]}</span>
         </p>
       </Show>
       <Show when={problem()}>
@@ -292,8 +433,8 @@ export function RestoreFlow(props: { onDone: () => void; onBack: () => void }): 
       </Show>
       <BusyButton
         type="submit"
-        busy={phase() !== 'idle'}
-        label="Restore"
+        busy={phase() !== 'idle' && phase() !== 'choose'}
+        label={phase() === 'choose' ? 'Restore this backup' : 'Restore'}
         busyLabel="Restoring…"
         icon="key"
       />

@@ -7,8 +7,10 @@
  * Restoring runs in three requests: the page checks the recovery key's
  * checksum itself (pure, before any network call), then `restoreLoginBegin`
  * starts a passkey login of the account by handle, the page answers it
- * through `finishUserVerification`, and `restoreBackup` takes that proof and
- * makes this browser a new device of the account from the snapshot.
+ * through `finishUserVerification`, `restoreSnapshots` lists the relay's
+ * snapshots for that account and key (the proof is looked at, not used up),
+ * and `restoreBackup` takes that proof and makes this browser a new device
+ * of the account from the chosen snapshot (or a file).
  *
  * Runs in: the service worker and Node (tests).
  */
@@ -17,7 +19,8 @@ import { parseRecoveryKey } from '../../../../shared/backup/recovery-key.ts';
 import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.ts';
 import { restoreIntoNewDevice } from '../../../../shared/client/backup/restore-new-device.ts';
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
-import type { BackupStatus, RestoreResult } from '../../../lib/protocol.ts';
+import type { BackupStatus, RestoreResult, RestoreSnapshot } from '../../../lib/protocol.ts';
+import { listRestoreSnapshots } from '../restore-snapshots.ts';
 import { handle, none, relayUrl } from './fields.ts';
 import { type BackupServices, type DeviceServices, type RequestContext, request } from './row.ts';
 
@@ -112,9 +115,27 @@ export const backupRequests = {
     },
   }),
 
+  /** The relay's snapshots for this key and the account just logged in, newest first. */
+  restoreSnapshots: request({
+    input: v.strictObject({ relayUrl, recoveryKey: recoveryKeyText }),
+    unlocked: true,
+    run: async (ctx, input): Promise<RestoreSnapshot[]> => {
+      parseRecoveryKey(input.recoveryKey).fill(0);
+      if ((await ctx.shell.deps.account.get())?.registered)
+        throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
+      const { session } = devices(ctx).verification.peek();
+      return listRestoreSnapshots(services(ctx).restoreDeps, {
+        relayUrl: input.relayUrl,
+        recoveryKey: input.recoveryKey,
+        user: session.user,
+      });
+    },
+  }),
+
   /**
-   * Restores the newest snapshot on the relay, or the given file, into this
-   * empty profile as a new device of the account (restore-new-device.ts).
+   * Restores the chosen snapshot on the relay (default the newest), or the given file, into this
+   * empty profile as a new device of the account (restore-new-device.ts);
+   * `removeOthers` unlists every other device of the account ("they are lost").
    * RECOVERY_KEY_INVALID before anything else; ARCHIVE_WRONG_KEY and
    * ARCHIVE_DAMAGED before anything is registered or written.
    */
@@ -123,6 +144,8 @@ export const backupRequests = {
       relayUrl,
       recoveryKey: recoveryKeyText,
       file: v.optional(backupFile),
+      seq: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+      removeOthers: v.optional(v.boolean()),
       deviceName: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64))),
     }),
     unlocked: true,
@@ -137,6 +160,8 @@ export const backupRequests = {
         session,
         relayUrl: input.relayUrl,
         deviceName: input.deviceName ?? 'Parley for Chromium',
+        removeOthers: input.removeOthers === true,
+        ...(input.seq === undefined ? {} : { seq: input.seq }),
         ...(input.file === undefined ? {} : { file: fromBase64Url(input.file) }),
       });
       await shell.deps.account.set({

@@ -82,9 +82,10 @@ describe('the request table', () => {
       'backupRecoveryKey',
       'backupFile',
       'restoreLoginBegin',
+      'restoreSnapshots',
       'restoreBackup',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(66);
+    expect(REQUEST_TYPES).toHaveLength(67);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
@@ -132,6 +133,22 @@ describe('the request table', () => {
       invalid(() => parseRequest('attachmentCreate', { size: ATTACHMENT_MAX_BYTES + 1 })).path,
     ).toBe('size');
     expect(invalid(() => parseRequest('attachmentDelete', { id: 'x/y' })).path).toBe('id');
+  });
+
+  it('take a restore’s chosen snapshot and its "remove my other devices" choice, and nothing else', () => {
+    const base = { relayUrl: 'http://127.0.0.1:8787', recoveryKey: 'ABCD' };
+    expect(parseRequest('restoreBackup', { ...base, seq: 2, removeOthers: true })).toMatchObject({
+      seq: 2,
+      removeOthers: true,
+    });
+    expect(parseRequest('restoreBackup', base)).not.toHaveProperty('removeOthers');
+    expect(invalid(() => parseRequest('restoreBackup', { ...base, seq: 0 })).path).toBe('seq');
+    expect(invalid(() => parseRequest('restoreBackup', { ...base, seq: 1.5 })).path).toBe('seq');
+    expect(
+      invalid(() => parseRequest('restoreBackup', { ...base, removeOthers: 'yes' })).path,
+    ).toBe('removeOthers');
+    expect(parseRequest('restoreSnapshots', base)).toEqual(base);
+    expect(invalid(() => parseRequest('restoreSnapshots', { ...base, seq: 1 })).path).toBeDefined();
   });
 
   it('normalise relay URLs and allow plain http only on this machine', () => {
