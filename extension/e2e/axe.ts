@@ -89,3 +89,20 @@ export function danglingIdRefs(page: Page): Promise<string[]> {
     return missing;
   });
 }
+
+/**
+ * The page as it is, in light and then dark: axe's blocking violations
+ * ("<scheme> <rule>: <targets>") and dangling id references; empty when clean.
+ * Leaves the page in light.
+ */
+export async function auditThemes(page: Page): Promise<string[]> {
+  const bad: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const v of blocking(await runAxe(page)))
+      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  bad.push(...(await danglingIdRefs(page)));
+  return bad;
+}

@@ -30,7 +30,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { formatRecoveryKey } from '../../shared/backup/recovery-key.ts';
-import { blocking, danglingIdRefs, runAxe } from './axe.ts';
+import { auditThemes } from './axe.ts';
 import {
   addVirtualAuthenticator,
   ensureBuilt,
@@ -77,19 +77,6 @@ async function launch(): Promise<ParleyBrowser> {
   const browser = await launchBrowser();
   browser.context.setDefaultTimeout(STEP_MS);
   return browser;
-}
-
-/** axe on the page as it is, light and dark: the blocking violations and dangling id refs. */
-async function audit(page: Page): Promise<string[]> {
-  const bad: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const v of blocking(await runAxe(page)))
-      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  bad.push(...(await danglingIdRefs(page)));
-  return bad;
 }
 
 /** Registers through onboarding like steps.ts `onboard`, keeping the authenticator. */
@@ -226,7 +213,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     recoveryKey = groups.join(' ');
     await heading.scrollIntoViewIfNeeded();
     await shot(panel, 'backup-1-recovery-key');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
     // Done waits for the confirmation.
     await panel.getByRole('button', { name: 'Done' }).click({ force: true });
     await expect.poll(() => heading.count()).toBe(1);
@@ -239,7 +226,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await eventually(() => status.textContent(), STEP_MS).toContain('(snapshot 2)');
     await status.scrollIntoViewIfNeeded();
     await shot(panel, 'backup-2-settings');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
 
     // The key again, after a fresh passkey verification.
     await panel.getByRole('button', { name: 'Show recovery key again' }).click();
@@ -290,7 +277,7 @@ describe('backing up an account and restoring it in a fresh browser', {
       ),
     ).toBe('H2 Restore from a backup');
     await shot(page, 'backup-3-restore-form');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
 
     // One character off: the checksum says so, and no request leaves the page.
     const requests: string[] = [];
@@ -309,7 +296,7 @@ describe('backing up an account and restoring it in a fresh browser', {
       'The relay has no backup of this account for this recovery key',
     );
     await shot(page, 'backup-4-restore-wrong-key');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
 
     // The backup file: another key does not open it; a flipped byte is damage, not a wrong key.
     const good = join(RESULTS_DIR, 'backup-alice.parleybackup');
@@ -360,7 +347,7 @@ describe('backing up an account and restoring it in a fresh browser', {
         .isChecked(),
     ).toBe(false);
     await shot(page, 'backup-4c-restore-choose');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
     await page.getByRole('button', { name: 'Restore this backup' }).click();
     await page
       .getByRole('heading', { name: 'You’re all set, @alice' })

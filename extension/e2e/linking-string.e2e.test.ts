@@ -21,7 +21,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { blocking, danglingIdRefs, runAxe } from './axe.ts';
+import { auditThemes } from './axe.ts';
 import {
   callWorker,
   ensureBuilt,
@@ -54,18 +54,6 @@ async function launch(): Promise<ParleyBrowser> {
   const browser = await launchBrowser();
   browser.context.setDefaultTimeout(STEP_MS);
   return browser;
-}
-
-async function audit(page: Page): Promise<string[]> {
-  const bad: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const v of blocking(await runAxe(page)))
-      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  bad.push(...(await danglingIdRefs(page)));
-  return bad;
 }
 
 /** The text of the element that holds focus. */
@@ -142,7 +130,7 @@ describe('linking a second browser by link string and check code', {
     await page.getByRole('button', { name: 'Link to an existing account' }).click();
     const linkString = await showLinkString(page);
     await shot(page, 'link-b-1-new-browser-link-string');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
 
     const panel = await openPage(a1, 'sidepanel', tab('a1'));
     tabs.a1 = panel;
@@ -151,17 +139,17 @@ describe('linking a second browser by link string and check code', {
     await panel.getByRole('button', { name: 'Use a link string instead' }).click();
     await panel.getByRole('heading', { name: 'Link with a link string' }).waitFor();
     await shot(panel, 'link-b-2-existing-paste');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
     await panel.getByRole('button', { name: 'Cancel' }).click();
     const checkCode = await pasteLinkString(panel, linkString);
     await shot(panel, 'link-b-3-existing-check-code');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
 
     const heading = page.getByRole('heading', { name: 'Type the check code' });
     await heading.waitFor();
     await eventually(() => focused(page)).toBe('Type the check code');
     await shot(page, 'link-b-4-new-browser-check-code');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
     for (const left of [2, 1]) {
       await typeCheckCode(page, wrong(checkCode));
       await eventually(() => page.getByRole('alert').textContent()).toBe(
@@ -169,7 +157,7 @@ describe('linking a second browser by link string and check code', {
       );
     }
     await shot(page, 'link-b-5-new-browser-wrong-code');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
     await typeCheckCode(page, wrong(checkCode));
     await eventually(() => page.locator('.link-status').textContent(), STEP_MS).toBe(
       'The check code was typed wrong three times. Nothing was linked. Start again.',

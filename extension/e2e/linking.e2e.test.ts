@@ -25,7 +25,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
-import { blocking, danglingIdRefs, runAxe } from './axe.ts';
+import { auditThemes } from './axe.ts';
 import {
   callWorker,
   ensureBuilt,
@@ -68,19 +68,6 @@ async function launch(): Promise<ParleyBrowser> {
   const browser = await launchBrowser();
   browser.context.setDefaultTimeout(STEP_MS);
   return browser;
-}
-
-/** axe on the page as it is, light and dark: the blocking violations and dangling id refs. */
-async function audit(page: Page): Promise<string[]> {
-  const bad: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const v of blocking(await runAxe(page)))
-      bad.push(`${colorScheme} ${v.id}: ${v.targets.join(', ')}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  bad.push(...(await danglingIdRefs(page)));
-  return bad;
 }
 
 /** The account's device ids, as the worker's `listDevices` answers them (a DeviceView starts with id, name). */
@@ -157,7 +144,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     await page.getByRole('button', { name: 'Link to an existing account' }).click();
     await page.getByRole('heading', { name: 'Link to an existing account' }).waitFor();
     await shot(page, 'link-1-new-browser-form');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
     await page.getByLabel('Relay').fill(relay.url);
     await page.getByLabel('Name for this browser').fill(A2_NAME);
     await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
@@ -171,7 +158,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
       'Waiting for your other browser',
     );
     await shot(page, 'link-2-new-browser-code');
-    expect(await audit(page)).toEqual([]);
+    expect(await auditThemes(page)).toEqual([]);
 
     // Every status line A2 shows, however briefly (the history may come in fast).
     await page.evaluate(() => {
@@ -189,7 +176,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     await openDevices(panel);
     await panel.getByRole('button', { name: 'Link a new device' }).click();
     await shot(panel, 'link-3-existing-devices');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
     await panel.getByLabel('Code shown on the new browser').fill(code.toLowerCase());
     await panel.getByRole('button', { name: 'Continue' }).click();
     const warning = panel.getByRole('heading', { name: `Link “${A2_NAME}” to your account?` });
@@ -200,7 +187,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     const historyToggle = panel.getByRole('switch', { name: 'Also send my message history' });
     expect(await historyToggle.isChecked()).toBe(true);
     await shot(panel, 'link-4-existing-warning');
-    expect(await audit(panel)).toEqual([]);
+    expect(await auditThemes(panel)).toEqual([]);
 
     // Approving without the passkey is refused by the worker itself.
     const bypass = await panel.evaluate(
@@ -308,7 +295,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     const dialog = a1Panel.getByRole('dialog', { name: `Remove “${A2_NAME}”?` });
     await dialog.waitFor();
     await shot(a1Panel, 'link-9-remove-dialog');
-    expect(await audit(a1Panel)).toEqual([]);
+    expect(await auditThemes(a1Panel)).toEqual([]);
     await a1Panel.bringToFront();
     await dialog.getByRole('button', { name: 'Remove' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -319,7 +306,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
       .getByRole('heading', { name: 'This browser was removed from your Parley account' })
       .waitFor({ timeout: 60_000 });
     await shot(a2Panel, 'link-10-removed');
-    expect(await audit(a2Panel)).toEqual([]);
+    expect(await auditThemes(a2Panel)).toEqual([]);
     const left = await a2Panel.evaluate(
       () =>
         new Promise<number>((resolve, reject) => {
@@ -375,7 +362,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
       .poll(() => dialog.textContent())
       .toContain('Your contacts will see that your safety number changed');
     await shot(a1Panel, 'link-11-reset-identity-dialog');
-    expect(await audit(a1Panel)).toEqual([]);
+    expect(await auditThemes(a1Panel)).toEqual([]);
     await a1Panel.bringToFront();
     await dialog.getByRole('button', { name: 'Reset identity' }).click();
     await dialog.waitFor({ state: 'detached', timeout: 60_000 });
