@@ -385,6 +385,8 @@ describe('backing up an account and restoring it in a fresh browser', {
     const bPanel = tab('b');
     await cPanel.getByRole('button', { name: 'Back to conversations' }).click();
     await openConversation(cPanel, GROUP);
+    // The list renders after the view opens: wait for the rows, then count them.
+    for (const m of GROUP_HISTORY) await bubble(cPanel, m.text).waitFor();
     for (const m of GROUP_HISTORY) expect(await bubble(cPanel, m.text).count()).toBe(1);
     await shot(cPanel, 'backup-7-restored-group');
     const fromC = 'Group, written on the restored browser';
