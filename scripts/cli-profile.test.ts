@@ -130,6 +130,9 @@ describe('one CLI profile, two commands', () => {
       expect(readFileSync(join(profile, file)).includes(Buffer.from('SEALED-TEXT-42')), file).toBe(
         false,
       );
-    expect(readFileSync(join(profile, 'passkey.json'), 'utf8')).not.toContain('jwk');
+    // The passkey file holds only the sealed blob (base64url, which may contain "jwk" by chance).
+    const passkeyFile = JSON.parse(readFileSync(join(profile, 'passkey.json'), 'utf8'));
+    expect(Object.keys(passkeyFile)).toEqual(['sealed']);
+    expect(passkeyFile.sealed).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 });
