@@ -203,6 +203,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     (c) => c.get('ip'),
     'backup-upload',
   );
+  // A restore's "is another device alive?" (GET /v1/devices) shares the backup budget, counted
+  // per account: a session names the account, never a backup id (docs/wire.md, "Own devices").
+  const ownDevicesLimit = rateLimit(
+    deps.limiters.backupRequestsPerId,
+    (c) => `account:${c.get('accountId')}`,
+    'backup',
+  );
   const mount: MountOptions = {
     auth: {
       none: [],
@@ -227,6 +234,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       linkFind: [ceremonyLimit],
       linkStrike: [ceremonyLimit],
       backupStart: [backupUploads],
+      ownDevices: [ownDevicesLimit],
     },
     maxBodyBytes: config.maxBodyBytes,
     maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,
