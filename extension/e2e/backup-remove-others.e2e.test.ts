@@ -6,7 +6,9 @@
  *  - C, a fresh profile holding only A's passkey (the stand-in for a synced
  *    passkey), restores from the relay with the key. A is still connected, so
  *    the notice points to linking first; "Restore anyway", then the snapshot
- *    with "Also remove my other devices" checked.
+ *    with "Also remove my other devices" checked. "Link this browser instead"
+ *    switches onboarding to linking; back on the restore, the notice is
+ *    passed by keyboard.
  *  - A is unlinked: it shows the removed screen and its records are wiped.
  *  - C still chats with B: a message each way.
  *  - Screenshots in test-results/backup-remove-others-*.png.
@@ -56,6 +58,18 @@ function focused(page: Page): Promise<string> {
   return page.evaluate(
     () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
   );
+}
+
+/** Opens "Restore from a backup", fills it with A's key and submits it. */
+async function submitRestore(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Restore from a backup' }).click();
+  await page.getByLabel('Recovery key').fill(recoveryKey);
+  await page.getByLabel('Relay').fill(relay.url);
+  await page.getByLabel('Your handle').fill('alice');
+  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
+  await page.getByLabel('Repeat it').fill(PASSPHRASE);
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Restore', exact: true }).click();
 }
 
 /** The records left in the extension's store, read in the page. */
@@ -138,14 +152,7 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
       authenticatorId: passkey.authenticatorId,
       credential,
     });
-    await page.getByRole('button', { name: 'Restore from a backup' }).click();
-    await page.getByLabel('Recovery key').fill(recoveryKey);
-    await page.getByLabel('Relay').fill(relay.url);
-    await page.getByLabel('Your handle').fill('alice');
-    await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
-    await page.getByLabel('Repeat it').fill(PASSPHRASE);
-    await page.bringToFront();
-    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await submitRestore(page);
 
     // A is connected: the notice first, focus on its heading, linking as the primary action.
     const notice = page.locator('[data-restore-alive]');
@@ -155,7 +162,19 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
       'Your account is still active on another device (last active ',
     );
     await shot(page, 'backup-remove-others-1-still-active');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'backup-remove-others-1b-still-active-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(await auditThemes(page)).toEqual([]);
+    // The primary action switches onboarding to linking.
+    await page.getByRole('button', { name: 'Link this browser instead' }).click();
+    await page.getByRole('heading', { name: 'Link to an existing account' }).waitFor();
+    expect(await page.locator('[data-restore-alive]').count()).toBe(0);
+
+    // Back to the restore: the notice again, this time passed by keyboard.
+    await submitRestore(page);
+    await notice.waitFor({ timeout: STEP_MS });
+    await eventually(() => focused(page)).toBe('H3 Another device is still active');
     // By keyboard: Tab from the heading reaches "Link this browser instead", then "Restore anyway".
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('BUTTON Link this browser instead');
