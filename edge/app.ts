@@ -104,6 +104,14 @@ export function clientIp(
   return entry === undefined || entry === '' ? direct : entry;
 }
 
+/**
+ * A restore's "is another device alive?" (GET /v1/devices) shares the backup budget, counted per
+ * account: a session names the account, never a backup id (docs/wire.md, "Own devices").
+ */
+function perAccountBackupBudget(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+  return rateLimit(limiter, (c) => `account:${c.get('accountId')}`, 'backup');
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, metrics, log } = deps;
   const app = new Hono<AppEnv>();
@@ -227,6 +235,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       linkFind: [ceremonyLimit],
       linkStrike: [ceremonyLimit],
       backupStart: [backupUploads],
+      ownDevices: [perAccountBackupBudget(deps.limiters.backupRequestsPerId)],
     },
     maxBodyBytes: config.maxBodyBytes,
     maxRawBodyBytes: ATTACHMENT_CHUNK_BYTES,

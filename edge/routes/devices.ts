@@ -47,6 +47,7 @@ export function directoryRoutes(devices: DeviceService, mount: MountOptions): Ho
   mountRoutes(
     app,
     {
+      ownDevices: (c) => devices.ownDevices(c.get('accountId')),
       registerDevice: (c, body) => devices.register(c.get('accountId'), body),
       removeDevice: async (c) => {
         await devices.removeUnlisted(c.get('accountId'), deviceParam(c));

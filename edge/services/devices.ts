@@ -16,6 +16,7 @@ import type {
   DeviceListResponse,
   DeviceRegistration,
   IdentityResetResponse,
+  OwnDevicesResponse,
   PrekeyBundle,
   PrekeyBundlesResponse,
   PrekeyStatusResponse,
@@ -267,6 +268,23 @@ export class DeviceService {
       identity,
       ...(await signedLists(this.#d.db, userId)),
       devices: rows.map((r) => deviceInfo(r, requesterAccount === userId)),
+    };
+  }
+
+  /**
+   * The account's own registered devices for a passkey session (a restore
+   * asks whether another device is still alive; docs/wire.md, "Own
+   * devices"): ids, when added, names and last connections, nothing more.
+   */
+  async ownDevices(accountId: string): Promise<OwnDevicesResponse> {
+    const rows = await listDevices(this.#d.db, accountId);
+    return {
+      devices: rows.map((row) => ({
+        id: row.deviceId,
+        addedAt: row.createdAt,
+        ...(row.name === null ? {} : { name: row.name }),
+        ...(row.lastSeenAt === null ? {} : { lastSeenAt: row.lastSeenAt }),
+      })),
     };
   }
 

@@ -13,9 +13,13 @@
  *    backup": a one-character typo is caught before any request; another
  *    (valid) key gets the relay's no-backup-for-this-key message; with the
  *    file, another key gets the wrong-key message and a flipped byte the
- *    damaged-file message; the right key from the relay, typed in lower
- *    case with dashes, lists the relay's two snapshots (newest first and
- *    chosen, a radio group) and restores the newest: C shows the history, B
+ *    damaged-file message (A is still connected, so each file attempt first
+ *    shows the "still active on another device" notice; "Restore anyway"
+ *    goes on); the right key from the relay, typed in lower case with
+ *    dashes, is accepted, the notice points to linking (focus on its
+ *    heading; "Restore anyway" continues), then the relay's two snapshots
+ *    are listed (newest first and chosen, a radio group) and the newest is
+ *    restored: C shows the history, B
  *    still verified, the same safety number B shows for A; C writes and B
  *    receives it; the group and its history are on C, and group messages go
  *    both ways between C and B.
@@ -107,6 +111,30 @@ async function safetyNumber(page: Page, handle: string): Promise<string[]> {
 async function openBackups(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
+}
+
+/**
+ * The notice that another device of the account is still active (A is
+ * connected): its heading takes focus; "Restore anyway" goes on.
+ */
+async function restoreAnyway(page: Page, screenshot?: string): Promise<void> {
+  const notice = page.locator('[data-restore-alive]');
+  await notice.waitFor({ timeout: STEP_MS });
+  await eventually(() =>
+    page.evaluate(
+      () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+    ),
+  ).toBe('H3 Another device is still active');
+  expect(await notice.locator('p').textContent()).toMatch(
+    /^Your account is still active on another device \(last active (just now|\d+ minutes? ago)\)\. Linking this browser from that device keeps everything, including messages since the last backup\.$/,
+  );
+  await page.getByRole('button', { name: 'Link this browser instead' }).waitFor();
+  if (screenshot !== undefined) {
+    await shot(page, screenshot);
+    expect(await auditThemes(page)).toEqual([]);
+  }
+  await page.getByRole('button', { name: 'Restore anyway' }).click();
+  await notice.waitFor({ state: 'detached' });
 }
 
 /** Fills the restore form and submits it. */
@@ -308,11 +336,13 @@ describe('backing up an account and restoring it in a fresh browser', {
     const fileInput = page.getByLabel('Backup file (optional)');
     await fileInput.setInputFiles(good);
     await submitRestore(page, other);
+    await restoreAnyway(page);
     await eventually(() => error.textContent(), STEP_MS).toContain(
       'This recovery key does not open this backup',
     );
     await fileInput.setInputFiles(bad);
     await submitRestore(page, recoveryKey);
+    await restoreAnyway(page);
     await eventually(() => error.textContent(), STEP_MS).toContain('The backup is damaged');
     await shot(page, 'backup-4b-restore-damaged-file');
     await fileInput.setInputFiles([]);
@@ -321,6 +351,8 @@ describe('backing up an account and restoring it in a fresh browser', {
   it('C restores with the right key (lower case, dashes): history, B verified, same safety number', async () => {
     const page = tab('c');
     await submitRestore(page, recoveryKey.toLowerCase().replace(/ /g, '-'));
+    // A is connected: the key is accepted, then the notice points to linking first.
+    await restoreAnyway(page, 'backup-4c0-restore-still-active');
     // The relay's two snapshots, newest first and chosen; focus on the list's heading.
     await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
     await eventually(() =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  agoLabel,
   countdown,
   dayLabel,
   knownPresence,
@@ -157,5 +158,16 @@ describe('disappearing messages, presence and typing in words', () => {
     expect(typingLabel(['a', 'b', 'c', 'd'])).toBe('a, b and 2 others are typing…');
     expect(membersLabel(1)).toBe('1 member');
     expect(membersLabel(3)).toBe('3 members');
+  });
+
+  it('says how long ago in words', () => {
+    const now = 1_800_000_000_000;
+    expect(agoLabel(now - 20_000, now)).toBe('just now');
+    expect(agoLabel(now + 5_000, now)).toBe('just now');
+    expect(agoLabel(now - 60_000, now)).toBe('1 minute ago');
+    expect(agoLabel(now - 5 * 60_000, now)).toBe('5 minutes ago');
+    expect(agoLabel(now - 3 * 3600_000 - 1, now)).toBe('3 hours ago');
+    expect(agoLabel(now - 30 * 3600_000, now)).toBe('yesterday');
+    expect(agoLabel(now - 4 * 86_400_000, now)).toBe('4 days ago');
   });
 });

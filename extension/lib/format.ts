@@ -186,6 +186,17 @@ export function presenceLabel(
   return `last seen ${shortWhen(presence.lastSeen, now)}`;
 }
 
+/** How long ago, in words: "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago". */
+export function agoLabel(ts: number, now: number): string {
+  const ago = Math.max(0, now - ts);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (ago < MINUTE) return 'just now';
+  if (ago < HOUR) return plural(Math.floor(ago / MINUTE), 'minute');
+  if (ago < DAY) return plural(Math.floor(ago / HOUR), 'hour');
+  const days = Math.floor(ago / DAY);
+  return days === 1 ? 'yesterday' : plural(days, 'day');
+}
+
 /** "bob is typing…", "bob and carol are typing…", "bob, carol and 2 others are typing…". */
 export function typingLabel(handles: readonly string[]): string | null {
   const [first, second, ...rest] = handles;

@@ -430,6 +430,15 @@ export interface RestoreSnapshot {
   readonly storedAt: number;
 }
 
+/**
+ * Whether another device of the account is still alive, asked before a restore
+ * imports anything (docs/extension.md, "Backups"): the most recently connected
+ * device seen within the last 14 days, or null when none was.
+ */
+export interface RestoreActivity {
+  readonly recent: { readonly lastSeenAt: number; readonly name: string | null } | null;
+}
+
 /** What a restore brought back (onboarding → "Restore from a backup"). */
 export interface RestoreResult {
   readonly handle: string;

@@ -179,6 +179,29 @@ export const DeviceListResponseSchema = v.strictObject({
   ),
 });
 
+/**
+ * One device of the caller's own account as GET /v1/devices (passkey session)
+ * lists it for a restore: no keys, only what tells a live device from a lost
+ * one (docs/wire.md, "Own devices").
+ */
+export const OwnDeviceSchema = v.strictObject({
+  id: DeviceIdSchema,
+  /** When the relay registered it. */
+  addedAt: TimestampSchema,
+  /** The label its own account gave it, when the relay has one. */
+  name: v.exactOptional(DeviceNameSchema),
+  /** When it last opened a connection to the relay; absent if it never did. */
+  lastSeenAt: v.exactOptional(TimestampSchema),
+});
+
+export const OwnDevicesResponseSchema = v.strictObject({
+  devices: v.pipe(
+    v.array(OwnDeviceSchema),
+    v.maxLength(MAX_DEVICES_PER_USER),
+    uniqueBy((d: v.InferOutput<typeof OwnDeviceSchema>) => d.id),
+  ),
+});
+
 /** One device's prekey bundle, with its certificate so the initiator can check it belongs to the identity. */
 export const PrekeyBundleSchema = v.strictObject({
   id: DeviceIdSchema,
@@ -233,6 +256,8 @@ export type DeviceListPublish = v.InferOutput<typeof DeviceListPublishSchema>;
 export type IdentityReset = v.InferOutput<typeof IdentityResetSchema>;
 export type IdentityResetResponse = v.InferOutput<typeof IdentityResetResponseSchema>;
 export type DeviceListPublishedResponse = v.InferOutput<typeof DeviceListPublishedResponseSchema>;
+export type OwnDevice = v.InferOutput<typeof OwnDeviceSchema>;
+export type OwnDevicesResponse = v.InferOutput<typeof OwnDevicesResponseSchema>;
 export type DeviceListResponse = v.InferOutput<typeof DeviceListResponseSchema>;
 export type PrekeyBundle = v.InferOutput<typeof PrekeyBundleSchema>;
 export type PrekeyBundlesResponse = v.InferOutput<typeof PrekeyBundlesResponseSchema>;

@@ -48,6 +48,7 @@ import {
   DeviceRenameSchema,
   IdentityResetResponseSchema,
   IdentityResetSchema,
+  OwnDevicesResponseSchema,
   PrekeyBundlesResponseSchema,
   PrekeyStatusResponseSchema,
   PrekeyUploadSchema,
@@ -161,6 +162,16 @@ export const routes = {
     status: 201,
     response: DeviceRegisteredResponseSchema,
     summary: 'Register this device with its identity, certificate and prekeys',
+  },
+  ownDevices: {
+    method: 'GET',
+    path: '/v1/devices',
+    auth: 'session',
+    request: null,
+    status: 200,
+    response: OwnDevicesResponseSchema,
+    summary:
+      'The caller\'s own registered devices with when each was added and last connected (a restore\'s "is another device alive?")',
   },
   removeDevice: {
     method: 'DELETE',

@@ -4,7 +4,9 @@
  * spaces and look-alikes do not matter; a typo is caught here, before
  * anything goes to the network), optionally picks a `.parleybackup` file,
  * names the relay and handle and chooses the vault passphrase; a passkey
- * login proves the account; without a file the relay's snapshots are listed
+ * login proves the account; if another device of the account connected
+ * within 14 days, a notice points to linking first (StillActiveNotice.tsx);
+ * without a file the relay's snapshots are listed
  * to choose from (SnapshotChoice.tsx); then the worker checks the backup to
  * its end, makes this browser a new device of the account (optionally
  * removing its other, lost devices) and imports it.
@@ -24,13 +26,26 @@ import {
 import { call } from '../../lib/rpc-client.ts';
 import { assertWithUserVerification } from '../../lib/webauthn.ts';
 import { SnapshotChoice } from './SnapshotChoice.tsx';
+import { StillActiveNotice } from './StillActiveNotice.tsx';
 
-type Phase = 'idle' | 'vault' | 'passkey' | 'listing' | 'choose' | 'restoring';
-type Busy = Exclude<Phase, 'idle' | 'choose'>;
+type Phase =
+  | 'idle'
+  | 'vault'
+  | 'passkey'
+  | 'checking'
+  | 'alive'
+  | 'listing'
+  | 'choose'
+  | 'restoring';
+type Busy = Exclude<Phase, 'idle' | 'choose' | 'alive'>;
+
+const isBusy = (phase: Phase): phase is Busy =>
+  phase !== 'idle' && phase !== 'choose' && phase !== 'alive';
 
 const PHASE_LINES: Readonly<Record<Busy, string>> = {
   vault: 'Preparing this browser…',
   passkey: 'Confirm with your passkey…',
+  checking: 'Checking whether another device of yours is active…',
   listing: 'Looking for your backups on the relay…',
   restoring: 'Checking and restoring your backup…',
 };
@@ -58,12 +73,13 @@ interface RestoreInput {
   readonly removeOthers: boolean;
 }
 
-/** Where a restore goes after the passkey login: the relay's list, or straight to the file. */
-type SignedIn =
-  | { readonly relayUrl: string; readonly file: string }
-  | { readonly relayUrl: string; readonly snapshots: RestoreSnapshot[] };
+/** After the passkey login: the relay, and the file's bytes when restoring from one. */
+interface SignedIn {
+  readonly relayUrl: string;
+  readonly file?: string;
+}
 
-/** Vault, passkey login, then the relay's snapshots (none listed with a file); `phase` says which runs. */
+/** Vault, then the passkey login; `phase` says which runs. */
 async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<SignedIn> {
   phase('vault');
   const origin = new URL(input.relayUrl).origin;
@@ -85,12 +101,55 @@ async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<S
   await call('finishUserVerification', {
     assertion: assertion as RequestOf<'finishUserVerification'>['assertion'],
   });
-  if (file !== undefined) return { relayUrl, file };
+  return file === undefined ? { relayUrl } : { relayUrl, file };
+}
+
+/**
+ * When another device of the account last connected, if within 14 days; null
+ * otherwise. Advice only: if the relay cannot say, the restore goes on as
+ * before (docs/extension.md, "Backups").
+ */
+async function activeElsewhere(
+  relayUrl: string,
+  phase: (p: Phase) => void,
+): Promise<number | null> {
+  phase('checking');
+  try {
+    const { recent } = await call('restoreActivity', { relayUrl });
+    return recent?.lastSeenAt ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signed in with a key the relay holds snapshots for (`newest`), or with a file (no `newest`). */
+interface Accepted {
+  readonly input: RestoreInput;
+  readonly signed: SignedIn;
+  readonly newest?: number;
+}
+
+/**
+ * Vault and passkey login, then, without a file, the relay's snapshots for
+ * this key and account (newest first, handed to `onList`); null when the
+ * relay holds none under this key.
+ */
+async function acceptKey(
+  input: RestoreInput,
+  phase: (p: Phase) => void,
+  onList: (snapshots: RestoreSnapshot[]) => void,
+): Promise<Accepted | null> {
+  const signed = await signIn(input, phase);
+  if (signed.file !== undefined) return { input, signed };
   phase('listing');
-  return {
-    relayUrl,
-    snapshots: await call('restoreSnapshots', { relayUrl, recoveryKey: input.recoveryKey }),
-  };
+  const list = await call('restoreSnapshots', {
+    relayUrl: signed.relayUrl,
+    recoveryKey: input.recoveryKey,
+  });
+  const [newest] = list;
+  if (newest === undefined) return null;
+  onList(list);
+  return { input, signed, newest: newest.seq };
 }
 
 /** The restore itself, from the chosen snapshot or the file. */
@@ -107,6 +166,55 @@ async function restoreFrom(
     ...(from.file === undefined ? {} : { file: from.file }),
     ...(from.seq === undefined ? {} : { seq: from.seq }),
   });
+}
+
+/** What is wrong with the form before anything is sent, or null. */
+function entryProblem(
+  relayUrl: string,
+  handle: string,
+  passphrase: string,
+  confirm: string,
+): string | null {
+  if (!URL.canParse(relayUrl.trim()))
+    return 'Enter the relay’s address, such as https://relay.example.';
+  if (handle.trim() === '') return 'Enter your handle.';
+  if (passphrase.length < PASSPHRASE_MIN_CHARS)
+    return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
+  if (confirm !== passphrase) return 'The two passphrases do not match.';
+  return null;
+}
+
+/** The running step's line, and the failure's sentence. */
+function RestoreStatus(props: { phase: Phase; problem: string | null }): JSX.Element {
+  return (
+    <>
+      <Show when={isBusy(props.phase)}>
+        <p class="link-status" role="status">
+          <span class="spinner" aria-hidden="true" />
+          <span>{PHASE_LINES[props.phase as Busy]}</span>
+        </p>
+      </Show>
+      <Show when={props.problem}>
+        <p class="field__error" role="alert" data-restore-error>
+          {props.problem}
+        </p>
+      </Show>
+    </>
+  );
+}
+
+function RestoreHeading(): JSX.Element {
+  return (
+    <div>
+      <h2 tabindex="-1" data-view-heading>
+        Restore from a backup
+      </h2>
+      <p class="onb__lead">
+        Use your recovery key and your passkey. This browser becomes a new device of your account
+        with your contacts, verified keys and messages; your contacts’ safety numbers stay the same.
+      </p>
+    </div>
+  );
 }
 
 /** A failed step's sentence for the page. */
@@ -228,7 +336,7 @@ function LinkInstead(props: { onLink: () => void }): JSX.Element {
         Another device of yours still works? Link this browser to it instead: it brings over
         everything, including messages newer than the backup.
       </p>
-      <button type="button" class="btn btn--block" onClick={() => props.onLink()}>
+      <button type="button" class="btn btn--small" onClick={() => props.onLink()}>
         Link to an existing account instead
       </button>
     </div>
@@ -316,16 +424,11 @@ export function RestoreFlow(props: {
   const [snapshots, setSnapshots] = createSignal<RestoreSnapshot[]>([]);
   const [chosen, setChosen] = createSignal(0);
   let listed: { input: RestoreInput; relayUrl: string } | undefined;
+  // Signed in while another device was active at `aliveAt`: waits for "Restore anyway".
+  const [aliveAt, setAliveAt] = createSignal(0);
+  let pending: Accepted | undefined;
 
-  const localProblem = (): string | null => {
-    if (!URL.canParse(relayUrl().trim()))
-      return 'Enter the relay’s address, such as https://relay.example.';
-    if (handle().trim() === '') return 'Enter your handle.';
-    if (passphrase().length < PASSPHRASE_MIN_CHARS)
-      return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
-    if (confirm() !== passphrase()) return 'The two passphrases do not match.';
-    return null;
-  };
+  const localProblem = () => entryProblem(relayUrl(), handle(), passphrase(), confirm());
 
   const failed = (error: unknown) => {
     setPhase('idle');
@@ -339,21 +442,39 @@ export function RestoreFlow(props: {
       props.onDone();
     }, failed);
 
-  const start = (input: RestoreInput) =>
-    signIn(input, setPhase).then((signed): Promise<void> | undefined => {
-      if ('file' in signed) return finish(input, signed);
-      const [newest] = signed.snapshots;
-      if (newest === undefined) {
+  // Past the live-device check: the file restores at once, else the relay's snapshots to choose.
+  const proceed = ({ input, signed, newest }: Accepted): Promise<void> | undefined => {
+    if (newest === undefined) return finish(input, signed);
+    listed = { input, relayUrl: signed.relayUrl };
+    setChosen(newest);
+    setPhase('choose');
+    return undefined;
+  };
+
+  const start = async (input: RestoreInput) => {
+    try {
+      const accepted = await acceptKey(input, setPhase, setSnapshots);
+      if (accepted === null) {
         setPhase('idle');
         setProblem(NO_SNAPSHOTS);
-        return undefined;
+        return;
       }
-      listed = { input, relayUrl: signed.relayUrl };
-      setSnapshots(signed.snapshots);
-      setChosen(newest.seq);
-      setPhase('choose');
-      return undefined;
-    }, failed);
+      const seen = await activeElsewhere(accepted.signed.relayUrl, setPhase);
+      if (seen === null) return proceed(accepted);
+      pending = accepted;
+      setAliveAt(seen);
+      setPhase('alive');
+    } catch (error) {
+      failed(error);
+    }
+  };
+
+  const restoreAnyway = () => {
+    if (pending === undefined || phase() !== 'alive') return;
+    const accepted = pending;
+    pending = undefined;
+    void proceed({ ...accepted, input: { ...accepted.input, removeOthers: removeOthers() } });
+  };
 
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
@@ -385,59 +506,46 @@ export function RestoreFlow(props: {
 
   return (
     <form class="onb__form" onSubmit={submit} novalidate>
-      <div>
-        <h2 tabindex="-1" data-view-heading>
-          Restore from a backup
-        </h2>
-        <p class="onb__lead">
-          Use your recovery key and your passkey. This browser becomes a new device of your account
-          with your contacts, verified keys and messages; your contacts’ safety numbers stay the
-          same.
-        </p>
-      </div>
-      <Show
-        when={phase() === 'choose'}
-        fallback={
-          <>
-            <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
-            <WhereFields
-              relayUrl={relayUrl()}
-              handle={handle()}
-              onFile={setFile}
-              onRelayUrl={setRelayUrl}
-              onHandle={setHandle}
-            />
-            <PassphraseFields
-              passphrase={passphrase()}
-              confirm={confirm()}
-              onPassphrase={setPassphrase}
-              onConfirm={setConfirm}
-            />
-          </>
-        }
-      >
+      <RestoreHeading />
+      <Show when={phase() === 'alive'}>
+        <StillActiveNotice
+          lastSeenAt={aliveAt()}
+          now={Date.now()}
+          onLink={props.onLink}
+          onRestoreAnyway={restoreAnyway}
+        />
+      </Show>
+      <Show when={phase() === 'choose'}>
         <SnapshotChoice snapshots={snapshots()} chosen={chosen()} onChoose={setChosen} />
       </Show>
-      <RemoveOthersField checked={removeOthers()} onChange={setRemoveOthers} />
-      <LinkInstead onLink={props.onLink} />
-      <Show when={phase() !== 'idle' && phase() !== 'choose'}>
-        <p class="link-status" role="status">
-          <span class="spinner" aria-hidden="true" />
-          <span>{PHASE_LINES[phase() as Busy]}</span>
-        </p>
+      <Show when={phase() !== 'choose' && phase() !== 'alive'}>
+        <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+        <WhereFields
+          relayUrl={relayUrl()}
+          handle={handle()}
+          onFile={setFile}
+          onRelayUrl={setRelayUrl}
+          onHandle={setHandle}
+        />
+        <PassphraseFields
+          passphrase={passphrase()}
+          confirm={confirm()}
+          onPassphrase={setPassphrase}
+          onConfirm={setConfirm}
+        />
       </Show>
-      <Show when={problem()}>
-        <p class="field__error" role="alert" data-restore-error>
-          {problem()}
-        </p>
+      <Show when={phase() !== 'alive'}>
+        <RemoveOthersField checked={removeOthers()} onChange={setRemoveOthers} />
+        <LinkInstead onLink={props.onLink} />
+        <BusyButton
+          type="submit"
+          busy={isBusy(phase())}
+          label={phase() === 'choose' ? 'Restore this backup' : 'Restore'}
+          busyLabel="Restoring…"
+          icon="key"
+        />
       </Show>
-      <BusyButton
-        type="submit"
-        busy={phase() !== 'idle' && phase() !== 'choose'}
-        label={phase() === 'choose' ? 'Restore this backup' : 'Restore'}
-        busyLabel="Restoring…"
-        icon="key"
-      />
+      <RestoreStatus phase={phase()} problem={problem()} />
       <button type="button" class="btn btn--block" onClick={() => props.onBack()}>
         Create a new account instead
       </button>

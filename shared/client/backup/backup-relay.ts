@@ -38,7 +38,8 @@ export interface BackupRelayOptions {
 const ERROR_BODY_MAX_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
-async function errorFrom(response: Response): Promise<ParleyError<string>> {
+/** A non-2xx answer as a typed error: the relay's own code when its error body is there. */
+export async function relayErrorFrom(response: Response): Promise<ParleyError<string>> {
   const details: ErrorDetails = { status: response.status };
   const text = await response.text().catch(() => '');
   if (text.length <= ERROR_BODY_MAX_BYTES) {
@@ -98,7 +99,7 @@ export class BackupRelay {
       if (isParleyError(error)) throw error;
       throw new ParleyError(ErrorCode.RELAY_UNREACHABLE, 'Relay could not be reached');
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok) throw await relayErrorFrom(response);
     return response;
   }
 

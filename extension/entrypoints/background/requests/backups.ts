@@ -9,6 +9,8 @@
  * starts a passkey login of the account by handle, the page answers it
  * through `finishUserVerification`, `restoreSnapshots` lists the relay's
  * snapshots for that account and key (the proof is looked at, not used up),
+ * `restoreActivity` says whether another device of the account is still
+ * alive (the page then offers linking first; the proof is looked at too),
  * and `restoreBackup` takes that proof and makes this browser a new device
  * of the account from the chosen snapshot (or a file).
  *
@@ -19,7 +21,13 @@ import { parseRecoveryKey } from '../../../../shared/backup/recovery-key.ts';
 import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.ts';
 import { restoreIntoNewDevice } from '../../../../shared/client/backup/restore-new-device.ts';
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
-import type { BackupStatus, RestoreResult, RestoreSnapshot } from '../../../lib/protocol.ts';
+import type {
+  BackupStatus,
+  RestoreActivity,
+  RestoreResult,
+  RestoreSnapshot,
+} from '../../../lib/protocol.ts';
+import { restoreActivity } from '../restore-activity.ts';
 import { listRestoreSnapshots } from '../restore-snapshots.ts';
 import { handle, none, relayUrl } from './fields.ts';
 import { type BackupServices, type DeviceServices, type RequestContext, request } from './row.ts';
@@ -128,6 +136,24 @@ export const backupRequests = {
         relayUrl: input.relayUrl,
         recoveryKey: input.recoveryKey,
         user: session.user,
+      });
+    },
+  }),
+
+  /**
+   * Whether another device of the account just logged in connected within 14 days (the page then
+   * points to linking first); asked with the login's session, which stays for restoreBackup.
+   */
+  restoreActivity: request({
+    input: v.strictObject({ relayUrl }),
+    unlocked: true,
+    run: async (ctx, input): Promise<RestoreActivity> => {
+      if ((await ctx.shell.deps.account.get())?.registered)
+        throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
+      const { session } = devices(ctx).verification.peek();
+      return restoreActivity(services(ctx).restoreDeps, {
+        relayUrl: input.relayUrl,
+        sessionToken: session.token,
       });
     },
   }),

@@ -83,9 +83,10 @@ describe('the request table', () => {
       'backupFile',
       'restoreLoginBegin',
       'restoreSnapshots',
+      'restoreActivity',
       'restoreBackup',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(67);
+    expect(REQUEST_TYPES).toHaveLength(68);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
