@@ -76,6 +76,13 @@ let backupFile: Uint8Array = new Uint8Array(0);
 let bobSeesAlice: string[] = [];
 let aliceSeesBob: string[] = [];
 
+/** The focused element's tag and text ("H2 Restore from a backup"): where a new view put focus. */
+function focusedTagAndText(page: Page): Promise<string> {
+  return page.evaluate(
+    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+  );
+}
+
 async function safetyNumber(page: Page, handle: string): Promise<string[]> {
   await page
     .getByRole('button', { name: new RegExp(`^${handle}, .*: contact details and safety number$`) })
@@ -178,11 +185,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await panel.keyboard.press('Space');
     const heading = panel.getByRole('heading', { name: 'Your recovery key' });
     await heading.waitFor();
-    await eventually(() =>
-      panel.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H3 Your recovery key');
+    await eventually(() => focusedTagAndText(panel)).toBe('H3 Your recovery key');
     const groups = await panel
       .locator('[data-recovery-key] .recovery-key__group')
       .allTextContents();
@@ -249,11 +252,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await page.getByRole('button', { name: 'Restore from a backup' }).click();
     await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
     // The view's heading, not the choice button that opened it.
-    await eventually(() =>
-      page.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H2 Restore from a backup');
+    await eventually(() => focusedTagAndText(page)).toBe('H2 Restore from a backup');
     await shot(page, 'backup-3-restore-form');
     expect(await auditThemes(page)).toEqual([]);
 
@@ -301,11 +300,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await submitRestore(page, recoveryKey.toLowerCase().replace(/ /g, '-'));
     // The relay's two snapshots, newest first and chosen; focus on the list's heading.
     await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
-    await eventually(() =>
-      page.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H3 Choose a backup');
+    await eventually(() => focusedTagAndText(page)).toBe('H3 Choose a backup');
     const radios = page.getByRole('radiogroup', { name: 'Choose a backup' }).getByRole('radio');
     const labels = await page.locator('.snapshot-choice label').allTextContents();
     expect(labels.map((l) => l.replace(/,.*\((newest)\)$/, ' $1').replace(/,.*$/, ''))).toEqual([
