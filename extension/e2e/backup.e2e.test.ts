@@ -33,15 +33,18 @@ import { formatRecoveryKey } from '../../shared/backup/recovery-key.ts';
 import { auditThemes } from './axe.ts';
 import {
   addVirtualAuthenticator,
-  ensureBuilt,
   errorsOf,
   openPage,
   type ParleyBrowser,
   RESULTS_DIR,
-  startRelay,
   type VirtualAuthenticator,
 } from './fixture.ts';
-import { launchWithStepTimeout, namedTabs, STEP_MS } from './multi-browser.ts';
+import {
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
 import {
   bubble,
   eventually,
@@ -109,19 +112,10 @@ async function submitRestore(page: Page, key: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  [relay, a, b, c] = await Promise.all([
-    startRelay(),
-    launchWithStepTimeout(),
-    launchWithStepTimeout(),
-    launchWithStepTimeout(),
-  ]);
+  [relay, a, b, c] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a, b, c]));
 
 describe('backing up an account and restoring it in a fresh browser', {
   timeout: 10 * STEP_MS,

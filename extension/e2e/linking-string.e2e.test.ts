@@ -22,15 +22,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
+import { callWorker, errorsOf, openPage, type ParleyBrowser } from './fixture.ts';
 import {
-  callWorker,
-  ensureBuilt,
-  errorsOf,
-  openPage,
-  type ParleyBrowser,
-  startRelay,
-} from './fixture.ts';
-import { launchWithStepTimeout, namedTabs, STEP_MS } from './multi-browser.ts';
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
 import {
   bubble,
   eventually,
@@ -96,19 +94,10 @@ async function typeCheckCode(page: Page, code: string): Promise<void> {
 const wrong = (right: string) => (right === '000000' ? '111111' : '000000');
 
 beforeAll(async () => {
-  ensureBuilt();
-  [relay, a1, a2, b] = await Promise.all([
-    startRelay(),
-    launchWithStepTimeout(),
-    launchWithStepTimeout(),
-    launchWithStepTimeout(),
-  ]);
+  [relay, a1, a2, b] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a1?.close(), a2?.close(), b?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a1, a2, b]));
 
 describe('linking a second browser by link string and check code', {
   timeout: 10 * STEP_MS,
