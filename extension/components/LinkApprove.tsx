@@ -15,6 +15,8 @@ import type { LinkState } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
 import { verifyUser } from '../lib/user-verification.ts';
 import { BusyButton } from './BusyButton.tsx';
+import { CancelAndContinue } from './CancelAndContinue.tsx';
+import { describedBy, HintOrError, invalid } from './HintOrError.tsx';
 import { Icon } from './Icon.tsx';
 import { CheckCodeShown, LinkStringForm } from './LinkStringApprove.tsx';
 import { Toggle } from './Toggle.tsx';
@@ -51,30 +53,16 @@ function CodeForm(props: {
           spellcheck={false}
           placeholder="ABCD-EFGH-JKLM"
           value={code()}
-          aria-invalid={error() === null ? undefined : 'true'}
-          aria-describedby={error() === null ? 'link-code-hint' : 'link-code-error'}
+          aria-invalid={invalid(error())}
+          aria-describedby={describedBy('link-code', error())}
           onInput={(e) => setCode(e.currentTarget.value)}
           data-autofocus
         />
-        <Show
-          when={error()}
-          fallback={
-            <span class="field__hint" id="link-code-hint">
-              On the new browser: Set up Parley → Link to an existing account.
-            </span>
-          }
-        >
-          <span class="field__error" id="link-code-error" role="alert">
-            {error()}
-          </span>
-        </Show>
+        <HintOrError id="link-code" error={error()}>
+          On the new browser: Set up Parley → Link to an existing account.
+        </HintOrError>
       </div>
-      <div class="link-form__actions">
-        <button type="button" class="btn" onClick={() => props.onCancel()}>
-          Cancel
-        </button>
-        <BusyButton type="submit" busy={busy()} label="Continue" busyLabel="Checking…" />
-      </div>
+      <CancelAndContinue busy={busy()} onCancel={props.onCancel} />
       <button type="button" class="btn btn--block" onClick={() => props.onUseString()}>
         Use a link string instead
       </button>

@@ -5,12 +5,13 @@
  * there. Only once the new browser confirmed that code does LinkApprove show
  * its warning and ask for the passkey, exactly as on path A.
  */
-import { createSignal, type JSX, onMount, Show } from 'solid-js';
+import { createSignal, type JSX, onMount } from 'solid-js';
 import { describeError } from '../lib/errors.ts';
 import { focusSoon } from '../lib/focus.ts';
 import type { LinkState } from '../lib/protocol.ts';
 import { call } from '../lib/rpc-client.ts';
-import { BusyButton } from './BusyButton.tsx';
+import { CancelAndContinue } from './CancelAndContinue.tsx';
+import { describedBy, HintOrError, invalid } from './HintOrError.tsx';
 
 const PREFIX = 'parley:link?';
 
@@ -55,30 +56,16 @@ export function LinkStringForm(props: {
           spellcheck={false}
           placeholder="parley:link?v=1&r=…"
           value={text()}
-          aria-invalid={error() === null ? undefined : 'true'}
-          aria-describedby={error() === null ? 'link-string-hint' : 'link-string-error'}
+          aria-invalid={invalid(error())}
+          aria-describedby={describedBy('link-string', error())}
           onInput={(e) => setText(e.currentTarget.value)}
         />
-        <Show
-          when={error()}
-          fallback={
-            <span class="field__hint" id="link-string-hint">
-              On the new browser: Set up Parley → Link to an existing account → Use a link string
-              instead. This browser then shows a check code to type there.
-            </span>
-          }
-        >
-          <span class="field__error" id="link-string-error" role="alert">
-            {error()}
-          </span>
-        </Show>
+        <HintOrError id="link-string" error={error()}>
+          On the new browser: Set up Parley → Link to an existing account → Use a link string
+          instead. This browser then shows a check code to type there.
+        </HintOrError>
       </div>
-      <div class="link-form__actions">
-        <button type="button" class="btn" onClick={() => props.onCancel()}>
-          Cancel
-        </button>
-        <BusyButton type="submit" busy={busy()} label="Continue" busyLabel="Checking…" />
-      </div>
+      <CancelAndContinue busy={busy()} onCancel={props.onCancel} />
     </form>
   );
 }

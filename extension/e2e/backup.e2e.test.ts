@@ -37,16 +37,29 @@ import { formatRecoveryKey } from '../../shared/backup/recovery-key.ts';
 import { auditThemes } from './axe.ts';
 import {
   addVirtualAuthenticator,
-  ensureBuilt,
   errorsOf,
-  launchBrowser,
   openPage,
   type ParleyBrowser,
   RESULTS_DIR,
-  startRelay,
   type VirtualAuthenticator,
 } from './fixture.ts';
-import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+import {
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
+import {
+  bubble,
+  eventually,
+  exchangeMessages,
+  onboard,
+  onboardKeepingPasskey,
+  openConversation,
+  send,
+  shot,
+  startChat,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const HISTORY = [
@@ -58,45 +71,23 @@ const GROUP_HISTORY = [
   { from: 'a', text: 'Group before the backup: Alice' },
   { from: 'b', text: 'Group before the backup: Bob' },
 ] as const;
-const STEP_MS = 3 * WAIT_MS;
 
 let relay: RelayProcess;
 let a: ParleyBrowser;
 let b: ParleyBrowser;
 let c: ParleyBrowser;
 let aPasskey: VirtualAuthenticator;
-const tabs: Record<string, Page> = {};
+const { tabs, tab } = namedTabs();
 let recoveryKey = '';
 let backupFile: Uint8Array = new Uint8Array(0);
 let bobSeesAlice: string[] = [];
 let aliceSeesBob: string[] = [];
 
-function tab(name: string): Page {
-  const page = tabs[name];
-  if (page === undefined) throw new Error(`no tab ${name}`);
-  return page;
-}
-
-async function launch(): Promise<ParleyBrowser> {
-  const browser = await launchBrowser();
-  browser.context.setDefaultTimeout(STEP_MS);
-  return browser;
-}
-
-/** Registers through onboarding like steps.ts `onboard`, keeping the authenticator. */
-async function onboardKeepingPasskey(
-  browser: ParleyBrowser,
-  handle: string,
-): Promise<{ page: Page; passkey: VirtualAuthenticator }> {
-  const page = await openPage(browser, 'onboarding');
-  const passkey = await addVirtualAuthenticator(page, { prf: true });
-  await page.getByLabel('Relay').fill(relay.url);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Create passkey' }).click();
-  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
-  return { page, passkey };
+/** The focused element's tag and text ("H2 Restore from a backup"): where a new view put focus. */
+function focusedTagAndText(page: Page): Promise<string> {
+  return page.evaluate(
+    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+  );
 }
 
 async function safetyNumber(page: Page, handle: string): Promise<string[]> {
@@ -149,41 +140,29 @@ async function submitRestore(page: Page, key: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  [relay, a, b, c] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+  [relay, a, b, c] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a, b, c]));
 
 describe('backing up an account and restoring it in a fresh browser', {
   timeout: 10 * STEP_MS,
 }, () => {
   it('A and B register and chat; both see one safety number; A marks B verified', async () => {
-    const registered = await onboardKeepingPasskey(a, 'alice');
+    const registered = await onboardKeepingPasskey(a, relay.url, 'alice');
     aPasskey = registered.passkey;
     tabs.a = registered.page;
     tabs.b = await onboard(b, relay.url, 'bob');
     const bPanel = await openPage(b, 'sidepanel', tab('b'));
     tabs.b = bPanel;
-    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
-    await bPanel.getByPlaceholder('handle').fill('alice');
-    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
-    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    await startChat(bPanel, 'alice');
     const aPanel = await openPage(a, 'sidepanel', tab('a'));
     tabs.a = aPanel;
-    let opened = false;
-    for (const m of HISTORY) {
-      const [from, to] = m.from === 'b' ? [bPanel, aPanel] : [aPanel, bPanel];
-      await send(from, m.text);
-      if (to === aPanel && !opened) {
-        await openConversation(aPanel, 'bob');
-        opened = true;
-      }
-      await bubble(to, m.text).waitFor();
-    }
+    await exchangeMessages(
+      { name: 'b', panel: bPanel, handle: 'bob' },
+      { name: 'a', panel: aPanel },
+      HISTORY,
+    );
     aliceSeesBob = await safetyNumber(aPanel, 'bob');
     bobSeesAlice = await safetyNumber(bPanel, 'alice');
     expect(aliceSeesBob.join('')).toMatch(/^\d{60}$/);
@@ -228,11 +207,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await panel.keyboard.press('Space');
     const heading = panel.getByRole('heading', { name: 'Your recovery key' });
     await heading.waitFor();
-    await eventually(() =>
-      panel.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H3 Your recovery key');
+    await eventually(() => focusedTagAndText(panel)).toBe('H3 Your recovery key');
     const groups = await panel
       .locator('[data-recovery-key] .recovery-key__group')
       .allTextContents();
@@ -299,11 +274,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await page.getByRole('button', { name: 'Restore from a backup' }).click();
     await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
     // The view's heading, not the choice button that opened it.
-    await eventually(() =>
-      page.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H2 Restore from a backup');
+    await eventually(() => focusedTagAndText(page)).toBe('H2 Restore from a backup');
     await shot(page, 'backup-3-restore-form');
     expect(await auditThemes(page)).toEqual([]);
 
@@ -355,11 +326,7 @@ describe('backing up an account and restoring it in a fresh browser', {
     await restoreAnyway(page, 'backup-4c0-restore-still-active');
     // The relay's two snapshots, newest first and chosen; focus on the list's heading.
     await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
-    await eventually(() =>
-      page.evaluate(
-        () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-      ),
-    ).toBe('H3 Choose a backup');
+    await eventually(() => focusedTagAndText(page)).toBe('H3 Choose a backup');
     const radios = page.getByRole('radiogroup', { name: 'Choose a backup' }).getByRole('radio');
     const labels = await page.locator('.snapshot-choice label').allTextContents();
     expect(labels.map((l) => l.replace(/,.*\((newest)\)$/, ' $1').replace(/,.*$/, ''))).toEqual([

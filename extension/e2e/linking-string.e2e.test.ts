@@ -22,48 +22,35 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
+import { callWorker, errorsOf, openPage, type ParleyBrowser } from './fixture.ts';
 import {
-  callWorker,
-  ensureBuilt,
-  errorsOf,
-  launchBrowser,
-  openPage,
-  type ParleyBrowser,
-  startRelay,
-} from './fixture.ts';
-import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
+import {
+  bubble,
+  eventually,
+  onboard,
+  openConversation,
+  openLinkedDevices,
+  send,
+  shot,
+  startChat,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const A2_NAME = 'Kitchen Chromium';
-/** Three browsers on two cores beside another spec (see linking.e2e.test.ts). */
-const STEP_MS = 3 * WAIT_MS;
 
 let relay: RelayProcess;
 let a1: ParleyBrowser;
 let a2: ParleyBrowser;
 let b: ParleyBrowser;
-const tabs: Record<string, Page> = {};
-
-function tab(name: string): Page {
-  const page = tabs[name];
-  if (page === undefined) throw new Error(`no tab ${name}`);
-  return page;
-}
-
-async function launch(): Promise<ParleyBrowser> {
-  const browser = await launchBrowser();
-  browser.context.setDefaultTimeout(STEP_MS);
-  return browser;
-}
+const { tabs, tab } = namedTabs();
 
 /** The text of the element that holds focus. */
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim());
-
-async function openDevices(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Linked devices' }).click();
-  await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
-}
 
 /** A2: the setup form, then the switch to path B; returns the link string shown. */
 async function showLinkString(page: Page): Promise<string> {
@@ -107,14 +94,10 @@ async function typeCheckCode(page: Page, code: string): Promise<void> {
 const wrong = (right: string) => (right === '000000' ? '111111' : '000000');
 
 beforeAll(async () => {
-  ensureBuilt();
-  [relay, a1, a2, b] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+  [relay, a1, a2, b] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a1?.close(), a2?.close(), b?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a1, a2, b]));
 
 describe('linking a second browser by link string and check code', {
   timeout: 10 * STEP_MS,
@@ -134,7 +117,7 @@ describe('linking a second browser by link string and check code', {
 
     const panel = await openPage(a1, 'sidepanel', tab('a1'));
     tabs.a1 = panel;
-    await openDevices(panel);
+    await openLinkedDevices(panel);
     await panel.getByRole('button', { name: 'Link a new device' }).click();
     await panel.getByRole('button', { name: 'Use a link string instead' }).click();
     await panel.getByRole('heading', { name: 'Link with a link string' }).waitFor();
@@ -241,10 +224,7 @@ describe('linking a second browser by link string and check code', {
 
     const bPanel = await openPage(b, 'sidepanel', tab('b'));
     tabs.b = bPanel;
-    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
-    await bPanel.getByPlaceholder('handle').fill('alice');
-    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
-    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    await startChat(bPanel, 'alice');
     await send(bPanel, 'Hello Alice, on both of your browsers?');
     await a1Panel.getByRole('button', { name: 'Back to settings' }).click();
     await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();

@@ -26,16 +26,24 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
+import { callWorker, errorsOf, openPage, type ParleyBrowser } from './fixture.ts';
 import {
-  callWorker,
-  ensureBuilt,
-  errorsOf,
-  launchBrowser,
-  openPage,
-  type ParleyBrowser,
-  startRelay,
-} from './fixture.ts';
-import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
+import {
+  bubble,
+  eventually,
+  exchangeMessages,
+  onboard,
+  openConversation,
+  openLinkedDevices,
+  send,
+  shot,
+  startChat,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const A2_NAME = 'Laptop Chromium';
@@ -50,25 +58,7 @@ let relay: RelayProcess;
 let a1: ParleyBrowser;
 let a2: ParleyBrowser;
 let b: ParleyBrowser;
-const tabs: Record<string, Page> = {};
-
-function tab(name: string): Page {
-  const page = tabs[name];
-  if (page === undefined) throw new Error(`no tab ${name}`);
-  return page;
-}
-
-/**
- * Three browsers share two cores with whatever other spec runs beside this one: a passkey
- * registration once took over 20 s in CI, so each step here may take up to 3 × WAIT_MS.
- */
-const STEP_MS = 3 * WAIT_MS;
-
-async function launch(): Promise<ParleyBrowser> {
-  const browser = await launchBrowser();
-  browser.context.setDefaultTimeout(STEP_MS);
-  return browser;
-}
+const { tabs, tab } = namedTabs();
 
 /** The account's device ids, as the worker's `listDevices` answers them (a DeviceView starts with id, name). */
 async function deviceIds(page: Page): Promise<number[]> {
@@ -95,21 +85,11 @@ async function lastSeen(page: Page): Promise<unknown[]> {
   return (answer.res?.value ?? [undefined]).map((d) => d?.lastSeenAt);
 }
 
-async function openDevices(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Linked devices' }).click();
-  await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
-}
-
 beforeAll(async () => {
-  ensureBuilt(); // once, before three browsers start (a build on a busy machine takes minutes)
-  [relay, a1, a2, b] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+  [relay, a1, a2, b] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a1?.close(), a2?.close(), b?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a1, a2, b]));
 
 describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, () => {
   it('A1 and B register', async () => {
@@ -120,22 +100,14 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
   it('before linking, A1 and B exchange a few messages', async () => {
     const bPanel = await openPage(b, 'sidepanel', tab('b'));
     tabs.b = bPanel;
-    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
-    await bPanel.getByPlaceholder('handle').fill('alice');
-    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
-    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    await startChat(bPanel, 'alice');
     const a1Panel = await openPage(a1, 'sidepanel', tab('a1'));
     tabs.a1 = a1Panel;
-    let opened = false;
-    for (const m of BEFORE) {
-      const [from, to] = m.from === 'b' ? [bPanel, a1Panel] : [a1Panel, bPanel];
-      await send(from, m.text);
-      if (to === a1Panel && !opened) {
-        await openConversation(a1Panel, 'bob');
-        opened = true;
-      }
-      await bubble(to, m.text).waitFor();
-    }
+    await exchangeMessages(
+      { name: 'b', panel: bPanel, handle: 'bob' },
+      { name: 'a1', panel: a1Panel },
+      BEFORE,
+    );
   });
 
   it('A2 links by the typed code; A1 approves after the warning with its passkey', async () => {
@@ -173,7 +145,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
     // A1: the side panel in the tab that holds its passkey.
     const panel = await openPage(a1, 'sidepanel', tab('a1'));
     tabs.a1 = panel;
-    await openDevices(panel);
+    await openLinkedDevices(panel);
     await panel.getByRole('button', { name: 'Link a new device' }).click();
     await shot(panel, 'link-3-existing-devices');
     expect(await auditThemes(panel)).toEqual([]);
@@ -236,7 +208,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
       true,
     );
     await panel.reload();
-    await openDevices(panel);
+    await openLinkedDevices(panel);
     await eventually(() => devices.textContent()).toContain('Active now');
     await eventually(() => devices.textContent()).toContain('Last active');
     await shot(panel, 'link-7-existing-device-list');
@@ -290,7 +262,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
   it('A1 removes A2: A2 shows the removed screen, its data is gone; B reaches A1 only', async () => {
     const a1Panel = tab('a1');
     await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
-    await openDevices(a1Panel);
+    await openLinkedDevices(a1Panel);
     await a1Panel.getByRole('button', { name: `Remove ${A2_NAME}` }).click();
     const dialog = a1Panel.getByRole('dialog', { name: `Remove “${A2_NAME}”?` });
     await dialog.waitFor();
@@ -350,7 +322,7 @@ describe('linking a second browser to an account', { timeout: 10 * STEP_MS }, ()
   it('A1 resets its identity after the confirm dialog and a passkey verification', async () => {
     const a1Panel = tab('a1');
     await a1Panel.getByRole('button', { name: 'Back to conversations' }).click();
-    await openDevices(a1Panel);
+    await openLinkedDevices(a1Panel);
     const before = await deviceIds(a1Panel);
     expect(before).toHaveLength(1);
     await a1Panel.getByRole('button', { name: 'Remove and reset identity' }).click();

@@ -1,7 +1,8 @@
 /**
  * Steps a person takes in Parley's pages, and what a test reads back, for the
- * real-Chromium tests: onboarding with a virtual passkey, sending, finding
- * bubbles and their state, the worker's IndexedDB record keys (the keys are
+ * real-Chromium tests: onboarding with a virtual passkey, starting a chat,
+ * sending and exchanging messages, opening Linked devices, finding bubbles
+ * and their state, the worker's IndexedDB record keys (the keys are
  * plain, values sealed), stopping the service worker, screenshots without a
  * hover state. Waits are on conditions, never fixed sleeps.
  *
@@ -9,7 +10,13 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { addVirtualAuthenticator, openPage, type ParleyBrowser, screenshot } from './fixture.ts';
+import {
+  addVirtualAuthenticator,
+  openPage,
+  type ParleyBrowser,
+  screenshot,
+  type VirtualAuthenticator,
+} from './fixture.ts';
 
 export const WAIT_MS = 20_000;
 
@@ -18,21 +25,33 @@ export function eventually<T>(read: () => Promise<T> | T, timeout = WAIT_MS) {
   return expect.poll(read, { timeout, interval: 50 });
 }
 
-/** Registers `handle` through the onboarding page with a PRF passkey; returns that tab. */
-export async function onboard(
+/**
+ * Registers `handle` through the onboarding page with a PRF passkey; returns that tab and
+ * the virtual authenticator that holds the passkey (to copy it into another browser).
+ */
+export async function onboardKeepingPasskey(
   browser: ParleyBrowser,
   relayUrl: string,
   handle: string,
-): Promise<Page> {
+): Promise<{ page: Page; passkey: VirtualAuthenticator }> {
   const page = await openPage(browser, 'onboarding');
-  await addVirtualAuthenticator(page, { prf: true });
+  const passkey = await addVirtualAuthenticator(page, { prf: true });
   await page.getByLabel('Relay').fill(relayUrl);
   await page.getByLabel('Handle').fill(handle);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.bringToFront();
   await page.getByRole('button', { name: 'Create passkey' }).click();
   await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
-  return page;
+  return { page, passkey };
+}
+
+/** Registers `handle` through the onboarding page with a PRF passkey; returns that tab. */
+export async function onboard(
+  browser: ParleyBrowser,
+  relayUrl: string,
+  handle: string,
+): Promise<Page> {
+  return (await onboardKeepingPasskey(browser, relayUrl, handle)).page;
 }
 
 /** A screenshot without the hover state of whatever was clicked last. */
@@ -67,6 +86,51 @@ export async function send(page: Page, text: string): Promise<void> {
   await field.fill(text);
   await field.press('Enter');
   await bubble(page, text).waitFor();
+}
+
+/** From the conversation list: "Start a chat" with `handle`, and waits for that chat to open. */
+export async function startChat(panel: Page, handle: string): Promise<void> {
+  await panel.getByRole('button', { name: 'Start a chat' }).first().click();
+  await panel.getByPlaceholder('handle').fill(handle);
+  await panel.getByRole('button', { name: 'Chat', exact: true }).click();
+  await panel.getByRole('log', { name: `Messages with ${handle}` }).waitFor();
+}
+
+/** One side of a 1:1 chat: who sends (as `from` in the messages) and the page it uses. */
+export interface ChatSide {
+  readonly name: string;
+  readonly panel: Page;
+}
+
+/**
+ * Sends `messages` in order between two pages and waits for each on the receiving side.
+ * `starter` already has the chat open (startChat); `answerer` opens it (titled with the
+ * starter's handle) when the first message reaches it. A message not from the
+ * starter is from the answerer.
+ */
+export async function exchangeMessages(
+  starter: ChatSide & { readonly handle: string },
+  answerer: ChatSide,
+  messages: readonly { readonly from: string; readonly text: string }[],
+): Promise<void> {
+  let opened = false;
+  for (const m of messages) {
+    const [from, to] =
+      m.from === starter.name ? [starter.panel, answerer.panel] : [answerer.panel, starter.panel];
+    await send(from, m.text);
+    if (to === answerer.panel && !opened) {
+      await openConversation(answerer.panel, starter.handle);
+      opened = true;
+    }
+    await bubble(to, m.text).waitFor();
+  }
+}
+
+/** Settings → Linked devices, and waits for its heading. */
+export async function openLinkedDevices(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Linked devices' }).click();
+  await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
 }
 
 /** The disappearing-message timer's menu button (TimerSelect), named with its value. */

@@ -43,6 +43,29 @@ async function linkFailure(promise: Promise<unknown>): Promise<string | undefine
   return undefined;
 }
 
+/** A check code that is not `right` (one the person mistyped). */
+const wrongCheckCode = (right: string) => (right === '000000' ? '000001' : '000000');
+
+/**
+ * Path B's set-up: alice, and a fresh tracked client that starts the new-device side by
+ * link string. Each time that side asks for the check code, `answer` types one, given the
+ * code the existing side shows (that side's onCheckCode must call `showCheckCode`).
+ */
+async function startLinkByString(answer: (attempt: number, shown: string) => string) {
+  const alice = await user('alice');
+  const client = createClient(nodeClientDeps());
+  relay.track(client);
+  let showCheckCode: (c: string) => void = () => {};
+  const checkCode = new Promise<string>((r) => {
+    showCheckCode = r;
+  });
+  const n = newSide(client, {
+    path: 'string',
+    askCheckCode: async (attempt) => answer(attempt, await checkCode),
+  });
+  return { alice, client, n, showCheckCode };
+}
+
 describe('linking a device (real relay)', () => {
   it('links by typed code; the new device receives what a third user sends', async () => {
     const alice = await user('alice');
@@ -124,28 +147,17 @@ describe('linking a device (real relay)', () => {
   });
 
   it('links by link string and check code (path B)', async () => {
-    const alice = await user('alice');
-    const client = createClient(nodeClientDeps());
-    relay.track(client);
-    let shownCode: (c: string) => void = () => {};
-    const checkCode = new Promise<string>((r) => {
-      shownCode = r;
-    });
     const typed: string[] = [];
-    const n = newSide(client, {
-      path: 'string',
-      askCheckCode: async (attempt) => {
-        const right = await checkCode;
-        // The user mistypes once first.
-        const value = attempt === 1 ? (right === '000000' ? '000001' : '000000') : right;
-        typed.push(value);
-        return value;
-      },
+    const { alice, n, showCheckCode } = await startLinkByString((attempt, right) => {
+      // The user mistypes once first.
+      const value = attempt === 1 ? wrongCheckCode(right) : right;
+      typed.push(value);
+      return value;
     });
     const { linkString } = await n.invitation;
     expect(linkString).toMatch(/^parley:link\?v=1&r=/);
     const approved = await approveLink(
-      existingSide(alice, linkString ?? '', { onCheckCode: (c) => shownCode(c) }),
+      existingSide(alice, linkString ?? '', { onCheckCode: (c) => showCheckCode(c) }),
     );
     const info = await n.done;
     expect(approved.deviceId).toBe(info.deviceId);
@@ -154,27 +166,17 @@ describe('linking a device (real relay)', () => {
   });
 
   it('path B: three wrong check codes end both sides and nothing is sent', async () => {
-    const alice = await user('alice');
-    const client = createClient(nodeClientDeps());
-    relay.track(client);
-    let shownCode: (c: string) => void = () => {};
-    const checkCode = new Promise<string>((r) => {
-      shownCode = r;
-    });
     const attempts: number[] = [];
-    const n = newSide(client, {
-      path: 'string',
-      askCheckCode: async (attempt) => {
-        attempts.push(attempt);
-        return (await checkCode) === '000000' ? '000001' : '000000';
-      },
+    const { alice, client, n, showCheckCode } = await startLinkByString((attempt, right) => {
+      attempts.push(attempt);
+      return wrongCheckCode(right);
     });
     const failed = linkFailure(n.done);
     const { linkString } = await n.invitation;
     const asked: string[] = [];
     const approved = approveLink(
       existingSide(alice, linkString ?? '', {
-        onCheckCode: (c) => shownCode(c),
+        onCheckCode: (c) => showCheckCode(c),
         approve: async (r) => {
           asked.push(r.deviceName);
           return true;

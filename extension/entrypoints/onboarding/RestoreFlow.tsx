@@ -16,6 +16,7 @@ import { browser } from 'wxt/browser';
 import { parseRecoveryKey } from '../../../shared/backup/recovery-key.ts';
 import { toBase64Url } from '../../../shared/bytes.ts';
 import { BusyButton } from '../../components/BusyButton.tsx';
+import { describedBy, HintOrError, invalid } from '../../components/HintOrError.tsx';
 import { describeError } from '../../lib/errors.ts';
 import type { RequestOf } from '../../lib/messaging.ts';
 import {
@@ -25,6 +26,7 @@ import {
 } from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
 import { assertWithUserVerification } from '../../lib/webauthn.ts';
+import { RelayHandleFields } from './RelayHandleFields.tsx';
 import { SnapshotChoice } from './SnapshotChoice.tsx';
 import { StillActiveNotice } from './StillActiveNotice.tsx';
 
@@ -265,22 +267,13 @@ function RecoveryKeyField(props: {
         autocapitalize="characters"
         spellcheck={false}
         value={props.value}
-        aria-invalid={props.error === null ? undefined : 'true'}
-        aria-describedby={props.error === null ? 'restore-key-hint' : 'restore-key-error'}
+        aria-invalid={invalid(props.error)}
+        aria-describedby={describedBy('restore-key', props.error)}
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />
-      <Show
-        when={props.error}
-        fallback={
-          <span class="field__hint" id="restore-key-hint">
-            56 letters and digits in groups of four. Case and spaces do not matter.
-          </span>
-        }
-      >
-        <span class="field__error" id="restore-key-error" role="alert">
-          {props.error}
-        </span>
-      </Show>
+      <HintOrError id="restore-key" error={props.error}>
+        56 letters and digits in groups of four. Case and spaces do not matter.
+      </HintOrError>
     </div>
   );
 }
@@ -369,37 +362,15 @@ function WhereFields(props: {
           Without a file, Parley lists your backups on the relay to choose from.
         </span>
       </div>
-      <div class="field">
-        <label class="field__label" for="restore-relay">
-          Relay
-        </label>
-        <input
-          id="restore-relay"
-          class="input"
-          type="url"
-          inputmode="url"
-          spellcheck={false}
-          value={props.relayUrl}
-          onInput={(e) => props.onRelayUrl(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label class="field__label" for="restore-handle">
-          Your handle
-        </label>
-        <div class="input-prefix">
-          <span aria-hidden="true">@</span>
-          <input
-            id="restore-handle"
-            class="input"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            value={props.handle}
-            onInput={(e) => props.onHandle(e.currentTarget.value)}
-          />
-        </div>
-      </div>
+      <RelayHandleFields
+        relay={{ id: 'restore-relay', value: props.relayUrl, onInput: props.onRelayUrl }}
+        handle={{
+          id: 'restore-handle',
+          label: 'Your handle',
+          value: props.handle,
+          onInput: props.onHandle,
+        }}
+      />
     </>
   );
 }
