@@ -16,12 +16,15 @@
  * timed alone: the paged walk over the store that both peers start with, so
  * the part of the wall time that is the test store's own cost is visible.
  *
- * Reported per size: wall seconds (median of REPS), messages per second,
- * bytes stored on the relay and per message, and the peak JS heap
+ * Reported per size: wall seconds and CPU seconds (this process and the
+ * relay process together, all threads, from process.cpuUsage and
+ * /proc/<pid>/stat; on a shared machine CPU time moves far less than wall
+ * time), medians of REPS; messages per second (wall); bytes stored on the
+ * relay and per message; and the peak JS heap
  * (`heapUsed` sampled every 10 ms, after a full GC; the profile's store
  * itself is part of the starting heap, so the growth is reported beside it).
- * Ratios are Parley ÷ plain: messages/s (below 1 = slower), bytes (above 1 =
- * larger); "past the walk" compares the backups' seconds minus the store
+ * Ratios are Parley ÷ plain: speed (below 1 = slower), bytes (above 1 =
+ * larger); "past the store walk" compares the backups' CPU seconds minus the store
  * walk, the cost of the two formats alone (the memory store sorts its keys on
  * every page, so at 50,000 messages the walk is most of either backup).
  *
@@ -41,6 +44,7 @@ import { type ProfileShape, populateProfile } from './backup/profile.ts';
 import { type HeapPeak, withHeapPeak } from './lib/heap.ts';
 import { median, round } from './lib/stats.ts';
 import type { Suite, SuiteOptions } from './lib/suite.ts';
+import { cpuMs } from './relay/processes.ts';
 
 const FULL_SIZES: readonly ProfileShape[] = [
   { contacts: 100, messages: 10_000 },
@@ -65,14 +69,27 @@ function runClock(): () => number {
 interface Timed<T> {
   readonly value: T;
   readonly seconds: number;
+  /** CPU time of this process and of the relay process together (all their threads). */
+  readonly cpuSeconds: number;
   readonly heap: HeapPeak;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
-  const started = performance.now();
-  const { value, heap } = await withHeapPeak(fn);
-  return { value, seconds: (performance.now() - started) / 1000, heap };
+/** Runs `fn`, measuring wall time, CPU time (this process + the relay's) and peak heap. */
+function timer(relayPid: number | undefined) {
+  return async <T>(fn: () => Promise<T>): Promise<Timed<T>> => {
+    const relayBefore = cpuMs(relayPid);
+    const clientBefore = process.cpuUsage();
+    const started = performance.now();
+    const { value, heap } = await withHeapPeak(fn);
+    const seconds = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const relayMs = cpuMs(relayPid) - relayBefore;
+    const cpuSeconds = (client.user + client.system) / 1e6 + relayMs / 1000;
+    return { value, seconds, cpuSeconds, heap };
+  };
 }
+
+type Timer = ReturnType<typeof timer>;
 
 async function countMessages(records: RecordStore): Promise<number> {
   return (await records.list('msg/')).length;
@@ -86,6 +103,9 @@ function expectMessages(got: number, want: number, who: string): void {
 export interface PeerResult {
   readonly backupSeconds: number;
   readonly restoreSeconds: number;
+  /** CPU seconds of client and relay together: steadier than wall time on a shared machine. */
+  readonly backupCpuSeconds: number;
+  readonly restoreCpuSeconds: number;
   readonly backupMessagesPerSecond: number;
   readonly restoreMessagesPerSecond: number;
   readonly storedBytes: number;
@@ -103,8 +123,9 @@ export interface SizeResult {
   readonly records: number;
   readonly meanTextChars: number;
   readonly reps: number;
-  /** The paged store walk alone, which both peers start with. */
+  /** The paged store walk alone, which both peers start with (wall and CPU seconds). */
   readonly storeWalkSeconds: number;
+  readonly storeWalkCpuSeconds: number;
   /** The plain JSON document before deflate. */
   readonly plainJsonBytes: number;
   readonly parley: PeerResult;
@@ -127,6 +148,8 @@ function summarise(samples: readonly Sample[], messages: number): PeerResult {
   return {
     backupSeconds: round(backupSeconds),
     restoreSeconds: round(restoreSeconds),
+    backupCpuSeconds: round(median(samples.map((s) => s.backup.cpuSeconds))),
+    restoreCpuSeconds: round(median(samples.map((s) => s.restore.cpuSeconds))),
     backupMessagesPerSecond: round(messages / backupSeconds),
     restoreMessagesPerSecond: round(messages / restoreSeconds),
     storedBytes,
@@ -140,6 +163,7 @@ function summarise(samples: readonly Sample[], messages: number): PeerResult {
 
 export async function measureSize(
   relayUrl: string,
+  timed: Timer,
   shape: ProfileShape,
   reps: number,
   log: SuiteOptions['log'],
@@ -188,8 +212,9 @@ export async function measureSize(
       backup: { ...parleyUp, value: parleyUp.value.size },
       restore: parleyDown,
     });
+    const f = (t: Timed<unknown>) => `${t.seconds.toFixed(2)} s (CPU ${t.cpuSeconds.toFixed(2)} s)`;
     log(
-      `${shape.messages} messages, rep ${rep + 1}/${reps}: plain ${plainUp.seconds.toFixed(2)} s up, ${plainDown.seconds.toFixed(2)} s down; parley ${parleyUp.seconds.toFixed(2)} s up, ${parleyDown.seconds.toFixed(2)} s down`,
+      `${shape.messages} messages, rep ${rep + 1}/${reps}: plain up ${f(plainUp)}, down ${f(plainDown)}; parley up ${f(parleyUp)}, down ${f(parleyDown)}`,
     );
   }
   return {
@@ -199,59 +224,63 @@ export async function measureSize(
     meanTextChars: round(facts.textChars / Math.max(1, shape.messages)),
     reps,
     storeWalkSeconds: round(walk.seconds),
+    storeWalkCpuSeconds: round(walk.cpuSeconds),
     plainJsonBytes,
     parley: summarise(parleySamples, shape.messages),
     plain: summarise(plainSamples, shape.messages),
   };
 }
 
+/** Parley ÷ plain; for times as speed (messages/s: below 1 = Parley slower), for bytes as size. */
 export function ratios(r: SizeResult) {
+  const speed = (plain: number, parley: number) => round(plain / parley, 2);
+  const walk = r.storeWalkCpuSeconds;
   return {
-    backupMessagesPerSecond: round(
-      r.parley.backupMessagesPerSecond / r.plain.backupMessagesPerSecond,
-      2,
+    backupCpu: speed(r.plain.backupCpuSeconds, r.parley.backupCpuSeconds),
+    backupCpuPastStoreWalk: speed(
+      pastWalk(r.plain.backupCpuSeconds, walk),
+      pastWalk(r.parley.backupCpuSeconds, walk),
     ),
-    restoreMessagesPerSecond: round(
-      r.parley.restoreMessagesPerSecond / r.plain.restoreMessagesPerSecond,
-      2,
-    ),
+    restoreCpu: speed(r.plain.restoreCpuSeconds, r.parley.restoreCpuSeconds),
+    backupWall: speed(r.plain.backupSeconds, r.parley.backupSeconds),
+    restoreWall: speed(r.plain.restoreSeconds, r.parley.restoreSeconds),
     storedBytes: round(r.parley.storedBytes / r.plain.storedBytes, 2),
-    backupBeyondStoreWalk: round(
-      beyondWalk(r.plain.backupSeconds, r) / beyondWalk(r.parley.backupSeconds, r),
-      2,
-    ),
   };
 }
 
 /**
- * A backup's seconds past the store walk both peers start with (timed alone
- * in the same run): the part the formats themselves cost. NaN if the walk
- * took longer than the whole backup (noise).
+ * A backup's CPU seconds past the store walk both peers start with (timed
+ * alone in the same run): what the formats themselves cost. NaN if the walk
+ * measured more than the whole backup (noise).
  */
-function beyondWalk(backupSeconds: number, r: SizeResult): number {
-  const rest = backupSeconds - r.storeWalkSeconds;
-  return rest > 0 ? rest : Number.NaN;
+function pastWalk(seconds: number, walk: number): number {
+  return seconds > walk ? seconds - walk : Number.NaN;
 }
 
 const n = (value: number) => value.toLocaleString('en-US');
+const s2 = (value: number) => round(value, 3);
 
 function markdown(rows: readonly SizeResult[]): string {
   const speed = [
-    '| messages | plain backup s | parley backup s | msg/s ratio | plain restore s | parley restore s | msg/s ratio | parley backup msg/s | parley restore msg/s | store walk s | backup ratio past the walk |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| messages | step | plain wall s | parley wall s | plain CPU s | parley CPU s | speed ratio, CPU | speed ratio, wall | parley msg/s (wall) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const size = [
-    '| messages | plain bytes | parley bytes | ratio | parley bytes/message | plain JSON bytes | peak heap MiB backup plain / parley (growth) | peak heap MiB restore plain / parley (growth) |',
+    '| messages | plain bytes | parley bytes | ratio | parley bytes/message | plain JSON bytes | backup peak heap MiB, plain / parley (growth) | restore peak heap MiB, plain / parley (growth) |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const q = ratios(r);
     const { plain: a, parley: b } = r;
+    const m = n(r.messages);
+    const w = r.storeWalkCpuSeconds;
     speed.push(
-      `| ${n(r.messages)} | ${a.backupSeconds} | ${b.backupSeconds} | ${q.backupMessagesPerSecond} | ${a.restoreSeconds} | ${b.restoreSeconds} | ${q.restoreMessagesPerSecond} | ${n(b.backupMessagesPerSecond)} | ${n(b.restoreMessagesPerSecond)} | ${r.storeWalkSeconds} | ${q.backupBeyondStoreWalk} |`,
+      `| ${m} | backup | ${a.backupSeconds} | ${b.backupSeconds} | ${a.backupCpuSeconds} | ${b.backupCpuSeconds} | ${q.backupCpu} | ${q.backupWall} | ${n(b.backupMessagesPerSecond)} |`,
+      `| ${m} | backup past the store walk (walk: ${r.storeWalkSeconds} s wall, ${w} s CPU) | | | ${s2(pastWalk(a.backupCpuSeconds, w))} | ${s2(pastWalk(b.backupCpuSeconds, w))} | ${q.backupCpuPastStoreWalk} | | |`,
+      `| ${m} | restore | ${a.restoreSeconds} | ${b.restoreSeconds} | ${a.restoreCpuSeconds} | ${b.restoreCpuSeconds} | ${q.restoreCpu} | ${q.restoreWall} | ${n(b.restoreMessagesPerSecond)} |`,
     );
     size.push(
-      `| ${n(r.messages)} | ${n(a.storedBytes)} | ${n(b.storedBytes)} | ${q.storedBytes} | ${b.bytesPerMessage} | ${n(r.plainJsonBytes)} | ${a.backupPeakHeapMiB} (+${a.backupHeapGrowthMiB}) / ${b.backupPeakHeapMiB} (+${b.backupHeapGrowthMiB}) | ${a.restorePeakHeapMiB} (+${a.restoreHeapGrowthMiB}) / ${b.restorePeakHeapMiB} (+${b.restoreHeapGrowthMiB}) |`,
+      `| ${m} | ${n(a.storedBytes)} | ${n(b.storedBytes)} | ${q.storedBytes} | ${b.bytesPerMessage} | ${n(r.plainJsonBytes)} | ${a.backupPeakHeapMiB} (+${a.backupHeapGrowthMiB}) / ${b.backupPeakHeapMiB} (+${b.backupHeapGrowthMiB}) | ${a.restorePeakHeapMiB} (+${a.restoreHeapGrowthMiB}) / ${b.restorePeakHeapMiB} (+${b.restoreHeapGrowthMiB}) |`,
     );
   }
   return `${speed.join('\n')}\n\n${size.join('\n')}\n`;
@@ -272,7 +301,8 @@ export const suite: Suite = {
     });
     try {
       const rows: SizeResult[] = [];
-      for (const shape of sizes) rows.push(await measureSize(relay.url, shape, reps, log));
+      for (const shape of sizes)
+        rows.push(await measureSize(relay.url, timer(relay.pid), shape, reps, log));
       const top = rows[rows.length - 1] as SizeResult;
       return {
         results: { parley: top.parley, plain: top.plain, ratios: ratios(top), sizes: rows },
