@@ -10,4 +10,5 @@ export const suites: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   ui: () => import('./ui.ts'),
   relay: () => import('./relay.ts'),
   attachments: () => import('./attachments.ts'),
+  backup: () => import('./backup.ts'),
 };
