@@ -57,8 +57,14 @@ export class MessageService {
   /**
    * Compares each recipient's addressed devices with the registered ones. The
    * sender's own device never receives its own copy, so addressing it is "extra"
-   * and it is never "missing". Cached lists answer the common case; any
-   * difference is confirmed against the database before it is reported.
+   * and it is never "missing". Only the accounts the frame names are checked;
+   * one named with no devices gets all its routed devices as "missing" (a
+   * sender names its own account so when it knows no other device of its
+   * own). Frames that leave the sender's account out (receipts, retries, key
+   * requests, typing) are not asked for its devices: the relay cannot tell
+   * them from a text (docs/protocol.md, "Own devices in every send").
+   * Cached lists answer the common case; any difference is confirmed against
+   * the database before it is reported.
    */
   async #mismatches(sender: DeviceAddress, frame: SendFrame): Promise<MismatchUser[]> {
     const out: MismatchUser[] = [];

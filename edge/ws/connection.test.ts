@@ -6,10 +6,13 @@ import {
   accountWithDevice,
   authFrameFor,
   createDevice,
+  expectJson,
+  managementRequest,
   registerDevice,
   type TestDevice,
   unlockFrameFor,
 } from '../testing/client.ts';
+import { publishBody, signedListOf } from '../testing/device-lists.ts';
 import { connectDevice, openSocket } from '../testing/fake-socket.ts';
 import { type InProcessRelay, startInProcess } from '../testing/in-process.ts';
 import { CloseCode } from './socket.ts';
@@ -289,6 +292,80 @@ describe('send, deliver, ack', () => {
       },
     ]);
     expect(await queued()).toBe(0);
+  });
+
+  // docs/protocol.md, "Own devices in every send": the sender names its own account with the
+  // devices it knows of, possibly none, and the relay checks it like any other.
+  it('answers an own account named with no devices with its other routed devices missing', async () => {
+    const alice2 = await createDevice(alice.account);
+    await registerDevice(t.http, alice2);
+    const a = await connectDevice(t.relay, alice);
+    const frame = sendTo(bob, 'hello');
+    frame.to.push({ user: alice.account.userId, devices: [] });
+    a.sendFrame(frame);
+    const mismatch = (await a.waitFor('mismatch'))[0];
+    expect(mismatch?.users).toEqual([
+      { user: alice.account.userId, missing: [alice2.deviceId], extra: [], stale: [] },
+    ]);
+    expect(await queued()).toBe(0);
+    // The resend with the sibling added (same id) is stored once per device.
+    a.sendFrame({
+      ...frame,
+      to: [
+        frame.to[0] as SendFrame['to'][number],
+        { user: alice.account.userId, devices: [{ device: alice2.deviceId, body: body('copy') }] },
+      ],
+    });
+    await a.waitFor('stored');
+    expect(await queued()).toBe(2);
+  });
+
+  it('stores a frame naming its own account with no devices when the sender has no other', async () => {
+    const a = await connectDevice(t.relay, alice);
+    const frame = sendTo(bob, 'hello');
+    frame.to.push({ user: alice.account.userId, devices: [] });
+    a.sendFrame(frame);
+    expect((await a.waitFor('stored'))[0]?.id).toEqual(frame.id);
+    expect(await queued()).toBe(1);
+    // Only our own account, no other device: nothing to store, still `stored`.
+    const own: SendFrame = {
+      t: 'send',
+      id: messageId(),
+      to: [{ user: alice.account.userId, devices: [] }],
+    };
+    a.sendFrame(own);
+    await a.waitFor('stored', 2);
+    expect(a.of('mismatch')).toEqual([]);
+    expect(await queued()).toBe(1);
+  });
+
+  it('does not ask for own devices a frame does not name (receipts, retries, key frames, transient)', async () => {
+    const alice2 = await createDevice(alice.account);
+    await registerDevice(t.http, alice2);
+    const a = await connectDevice(t.relay, alice);
+    await connectDevice(t.relay, bob);
+    a.sendFrame(sendTo(bob, 'delivered receipt'));
+    a.sendFrame(sendTo(bob, 'typing', { transient: true }));
+    await a.waitFor('stored', 2);
+    expect(a.of('mismatch')).toEqual([]);
+    expect(await queued()).toBe(1);
+  });
+
+  it('does not count a registered device that the signed list does not name yet', async () => {
+    const v1 = await signedListOf([alice]);
+    await expectJson(
+      await managementRequest(t.http, alice, 'PUT', '/v1/device-list', publishBody(v1)),
+      200,
+    );
+    const late = await createDevice(alice.account);
+    await registerDevice(t.http, late);
+    const a = await connectDevice(t.relay, alice);
+    const frame = sendTo(bob, 'hello');
+    frame.to.push({ user: alice.account.userId, devices: [] });
+    a.sendFrame(frame);
+    await a.waitFor('stored');
+    expect(a.of('mismatch')).toEqual([]);
+    expect(await queued()).toBe(1);
   });
 
   it('drops sends to an account that blocked the sender, without telling the sender', async () => {

@@ -361,7 +361,12 @@ describe('groups, timers, receipts, typing and requests across three browsers', 
     const groupSends = sends.filter((f) => f.body !== undefined);
     expect(groupSends).toHaveLength(1);
     const message = groupSends[0] as SendFrame & { body: Uint8Array };
-    expect(message.to.map((r) => r.user)).toEqual([userId('bob')]);
+    // Alice's own account is named too, with no device (she has no other): docs/protocol.md,
+    // "Own devices in every send".
+    expect(message.to.filter((r) => r.devices.length > 0).map((r) => r.user)).toEqual([
+      userId('bob'),
+    ]);
+    expect(message.to.find((r) => r.user === aliceId)?.devices).toEqual([]);
     const pre = sends[sends.indexOf(message) - 1];
     expect(pre?.body).toBeUndefined();
     expect(pre?.to.map((r) => r.user)).toEqual([userId('bob')]);

@@ -211,7 +211,11 @@ describe('groups with a real relay', () => {
     const [frame, ...more] = groupSends(alice.tap);
     expect(more).toEqual([]);
     expect(frame?.to.flatMap((r) => r.devices).every((d) => d.body === undefined)).toBe(true);
-    expect(frame?.to.map((r) => r.user).sort()).toEqual([bob.userId, carol.userId].sort());
+    const addressed = frame?.to.filter((r) => r.devices.length > 0).map((r) => r.user);
+    expect(addressed?.sort()).toEqual([bob.userId, carol.userId].sort());
+    // Alice's own account is named with no device (she has no other): docs/protocol.md,
+    // "Own devices in every send".
+    expect(frame?.to.find((r) => r.user === alice.userId)?.devices).toEqual([]);
     expect(isGroupMessageBody(frame?.body ?? new Uint8Array())).toBe(true);
 
     const reply = say('hi everyone');

@@ -57,11 +57,16 @@ export const SendDeviceSchema = v.strictObject({
   body: v.exactOptional(BodySchema),
 });
 
+/**
+ * One addressed account. An empty `devices` names the account without
+ * knowing any of its devices (a sender's own account with no other device it
+ * knows of): the relay checks it all the same and answers `mismatch` with
+ * every routed device `missing` (docs/wire.md, "Send, store, deliver, ack").
+ */
 export const SendRecipientSchema = v.strictObject({
   user: UserIdSchema,
   devices: v.pipe(
     v.array(SendDeviceSchema),
-    v.minLength(1),
     v.maxLength(MAX_DEVICES_PER_USER),
     uniqueBy((d: v.InferOutput<typeof SendDeviceSchema>) => d.device),
   ),

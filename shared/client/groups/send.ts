@@ -24,7 +24,7 @@ import { encryptGroupMessage } from '../../crypto/sender-keys.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { MismatchUser } from '../../wire/frames.ts';
 import { type OutboxEntry, type OutboxFrame, stageEntry } from '../outbox/outbox.ts';
-import { type PrepareOutcome, pendingChange } from '../outbox/send-frames.ts';
+import { nameOwnAccount, type PrepareOutcome, pendingChange } from '../outbox/send-frames.ts';
 import { decodeContent, encodeContent } from '../sessions/content.ts';
 import {
   applyMismatch,
@@ -64,6 +64,9 @@ export async function encryptGroupEntry(
     to.push({ user, devices: outcome.devices.map((device) => ({ device })) });
   }
   if (to.length === 0) return { kind: 'nothing-to-send' };
+  // Our other devices get our messages too, also one we do not know of yet (the relay's
+  // `mismatch` names it): our account is always named.
+  nameOwnAccount(to, own);
   let sender = (await readSender(batch, group)) ?? {
     state: await createSenderKey(ctx.deps, group),
     seq: 0,

@@ -1,7 +1,8 @@
 /**
  * Outbox entries to send frames: the content is encrypted once per device of
  * every recipient user, our own account's other devices included (they get
- * the same content as a sync transcript), and the ciphertexts are stored in
+ * the same content as a sync transcript; our account is named even with no
+ * device we know of, see nameOwnAccount), and the ciphertexts are stored in
  * the entry together with the advanced sessions (one batch). After a relay
  * `mismatch` the entry is re-addressed: sessions of extra and stale devices
  * are dropped, missing devices get a session from a fresh bundle and their
@@ -77,10 +78,27 @@ export async function encryptEntry(
     }
     to.push({ user, devices });
   }
-  if (to.length === 0) return { kind: 'no-recipients' };
+  const own = ctx.account.userId;
+  const toOwn = entry.recipients.includes(own);
+  // Nobody else reachable fails as before; an entry for our own devices only still asks the relay.
+  if (to.length === 0 && !(toOwn && entry.recipients.length === 1)) {
+    return { kind: 'no-recipients' };
+  }
+  if (toOwn) nameOwnAccount(to, own);
   const ready: OutboxEntry = { ...entry, frame: { to } };
   stageEntry(batch, ready);
   return { kind: 'ready', entry: ready };
+}
+
+/**
+ * A frame meant for our other devices names our own account even when we know
+ * of none (an empty device list): the relay then checks it like any named
+ * account and answers `mismatch` with every other device of ours `missing`,
+ * so a device linked while we did not hear of it still gets the copy
+ * (docs/protocol.md, "Own devices in every send").
+ */
+export function nameOwnAccount(to: OutboxFrame['to'], own: string): void {
+  if (!to.some((r) => r.user === own)) to.push({ user: own, devices: [] });
 }
 
 export async function readdressEntry(
