@@ -249,6 +249,7 @@ describe('an upload survives a browser restart', () => {
     await eventually(() => pausedRow(popup).getByRole('alert').textContent()).toContain(BUSY);
     expect(await popup.getByRole('progressbar').count()).toBe(0);
     expect(chunkPuts(beforeRestart).length).toBe(puts);
+    await shot(popup, 'attachments-resume-busy-elsewhere');
 
     // A page opened now does not offer it at all (the lock says another page sends it).
     const third = await openPage(alice, 'popup');
@@ -258,19 +259,69 @@ describe('an upload survives a browser restart', () => {
     await third.close();
   });
 
-  it('released, it completes from where it stopped; Bob gets one message with the same bytes', async () => {
+  it('the page holding the lock closes: the browser frees it, and the popup resumes', async () => {
     const panel = tab('alice');
+    expect(errorsOf(alice, panel)).toEqual([]);
+    await panel.close();
+    // Its PUTs went with it, and so did its claim: no lock is held any more.
+    await eventually(() => tap.heldChunkPuts()).toBe(0);
+    const popup = await openPage(alice, 'popup', tab('popup'));
+    expect(await popup.evaluate(async () => (await navigator.locks.query()).held ?? [])).toEqual(
+      [],
+    );
+    await openConversation(popup, 'bob');
+    await pausedRow(popup).waitFor();
+    expect(await pausedRow(popup).getByRole('alert').count()).toBe(0);
+    expect(await relayHolds()).toEqual([0, 1, 2]);
+
+    // Two more pages list it now; they will be out of date once the popup has sent it.
+    for (const name of ['staleResume', 'staleDiscard']) {
+      const page = await openPage(alice, 'popup');
+      tabs[name] = page;
+      await openConversation(page, 'bob');
+      await pausedRow(page).waitFor();
+    }
+
     tap.releaseChunkPuts();
-    await eventually(() => fileMessages(panel).count(), 60_000).toBe(1);
-    await eventually(() => pausedRow(panel).count()).toBe(0);
-    expect(await panel.getByRole('list', { name: 'Files to send' }).count()).toBe(0);
+    await popup.bringToFront();
+    await popup.getByLabel(`Choose ${NAME} to resume its upload`).setInputFiles(filePath);
+    await eventually(() => fileMessages(popup).count(), 60_000).toBe(1);
+    await eventually(() => popup.getByRole('list', { name: 'Files to send' }).count()).toBe(0);
 
-    // Resumed, not restarted: after the restart only the chunks the relay lacked were PUT.
+    // Resumed, not restarted: after the restart no page PUT a chunk the relay had,
+    // and the relay accepted each missing one once.
     const after = chunkPuts(beforeRestart);
+    const indexes = after.map((r) => chunkOf(r.path)?.index ?? -1);
+    expect(indexes.filter((i) => i < PASSED_CHUNKS)).toEqual([]);
     expect(accepted(after)).toEqual([3, 4, 5, 6, 7, 8, 9]);
-    expect(after.every((r) => r.status !== undefined && r.status < 300)).toBe(true);
     expect(await relayHolds()).toEqual([...Array(CHUNKS).keys()]);
+    expect(errorsOf(alice, popup)).toEqual([]);
+  });
 
+  it('a page that still lists the sent upload neither sends it again nor deletes it', async () => {
+    const resumer = tab('staleResume');
+    await resumer.bringToFront();
+    const seen = tap.requests.length;
+    await resumer.getByLabel(`Choose ${NAME} to resume its upload`).setInputFiles(filePath);
+    // The row goes (the history above shows the message); nothing is sent again: not
+    // even the status request or the complete a second send would start with.
+    await eventually(() => pausedRow(resumer).count()).toBe(0);
+    await shot(resumer, 'attachments-resume-already-sent');
+    const again = tap.requests.slice(seen).filter((r) => r.path.startsWith('/v1/attachments/'));
+    expect(again).toEqual([]);
+    expect(await fileMessages(resumer).count()).toBe(1);
+
+    const discarder = tab('staleDiscard');
+    await discarder.bringToFront();
+    await discarder.getByRole('button', { name: `Discard the paused upload of ${NAME}` }).click();
+    await eventually(() => pausedRow(discarder).count()).toBe(0);
+    // The relay still has the sent file (Discard deleted nothing but the stale row).
+    expect(await relayHolds()).toEqual([...Array(CHUNKS).keys()]);
+    expect(errorsOf(alice, resumer)).toEqual([]);
+    expect(errorsOf(alice, discarder)).toEqual([]);
+  });
+
+  it('Bob gets one message with the file, and its SHA-256 matches', async () => {
     const page = tab('bob');
     const card = fileMessages(page);
     await eventually(() => card.count(), 60_000).toBe(1);
@@ -278,7 +329,8 @@ describe('an upload survives a browser restart', () => {
     const got = readFileSync(await download.path());
     expect(got.length).toBe(FILE_BYTES);
     expect(createHash('sha256').update(got).digest('hex')).toBe(fileSha);
-    expect(errorsOf(alice, panel)).toEqual([]);
+    // Still one: no page sent it a second time meanwhile.
+    expect(await card.count()).toBe(1);
     expect(errorsOf(bob, page)).toEqual([]);
   });
 });

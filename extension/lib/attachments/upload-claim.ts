@@ -31,6 +31,17 @@ export class UploadBusyError extends Error {
   }
 }
 
+/**
+ * Thrown when a page that listed a paused upload finds, holding its claim,
+ * that the record is gone: another page sent (or discarded) it since.
+ */
+export class UploadGoneError extends Error {
+  constructor() {
+    super('This upload was already sent or discarded in another Parley window.');
+    this.name = 'UploadGoneError';
+  }
+}
+
 /** Runs `upload` holding the record's lock; UploadBusyError at once if another page holds it. */
 export function whileClaimed<T>(
   locks: UploadLocks,
