@@ -8,7 +8,8 @@
  * claim never outlives its page). A page that finds the lock taken shows the
  * upload as busy elsewhere instead. docs/extension.md "Attachments".
  *
- * Runs in: extension pages and Node (tests, with a stand-in for the lock manager).
+ * Runs in: extension pages and Node (tests, with a stand-in for the lock manager;
+ * e2e/attachments-resume.e2e.test.ts checks the real one in two Chromium pages).
  */
 
 /** The part of the Web Locks API (`navigator.locks`) this module uses. */
