@@ -16,10 +16,14 @@
  *    paused upload; the side panel resumes it and holds its Web Lock, and the
  *    popup's Resume is refused ("already being sent from another Parley
  *    window") while a page opened meanwhile does not offer it at all;
+ *  - closing the page that holds the lock frees it, and the popup resumes;
  *  - the relay's status endpoint holds exactly the chunks PUT before the
  *    restart, and after it only the others are PUT (resumed, not restarted);
+ *  - pages that listed the upload before it was sent neither send it again
+ *    nor delete its relay file (Resume, Discard);
  *  - Bob gets one message with the file, whose SHA-256 matches.
- * Screenshot: the paused upload after the restart.
+ * Screenshots: the paused upload after the restart, the refused second page,
+ * the out-of-date page after its Resume.
  *
  * Runs in: Node (vitest), driving /usr/bin/chromium through playwright-core.
  */
