@@ -6,12 +6,21 @@
  * to, which ciphertext travelled) and act as a malicious relay: hold back
  * deliveries to one user, and deliver a ciphertext that was never addressed to
  * them. Acks for injected deliveries are swallowed, so the real relay never
- * hears of them. Everything stays on 127.0.0.1.
+ * hears of them. HTTP requests are listed with the relay's answer, and
+ * attachment chunk PUTs can be held back (an upload that stays in progress
+ * for as long as a test needs, with no timing involved). Everything stays on
+ * 127.0.0.1.
  *
  * Runs in: Node (vitest), beside the RelayProcess.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
   decodeClientFrame,
@@ -39,6 +48,32 @@ export type Captured =
       readonly injected: boolean;
     };
 
+/** One HTTP request through the tap, with the relay's answer once there is one. */
+export interface TappedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The relay's status code; undefined while held or waiting. */
+  readonly status: number | undefined;
+  /** The browser went away (closed, killed) before the relay answered. */
+  readonly dropped: boolean;
+  /** `Authorization` of attachment requests (the upload token), so a test can ask the relay too. */
+  readonly authorization: string | undefined;
+}
+
+type TappedEntry = { -readonly [K in keyof TappedRequest]: TappedRequest[K] };
+
+/** More than one relay chunk (1 MiB) with its headers: a held PUT's body fits in the tap. */
+const HELD_BODY_BYTES = 4 * 1024 * 1024;
+
+/** `/v1/attachments/<id>/chunks/<index>`: a chunk PUT can be held (holdChunkPuts). */
+const CHUNK_PATH = /^\/v1\/attachments\/([A-Za-z0-9_-]+)\/chunks\/(\d+)$/;
+
+/** The upload id and chunk index of a chunk request's path, or null. */
+export function chunkOf(path: string): { readonly id: string; readonly index: number } | null {
+  const match = CHUNK_PATH.exec(path);
+  return match === null ? null : { id: match[1] ?? '', index: Number(match[2]) };
+}
+
 interface Link {
   readonly id: number;
   readonly client: WebSocket;
@@ -62,6 +97,14 @@ export interface RelayTap {
   held(user: string): readonly DeliverFrame[];
   /** Hands `frame` to every open socket of `user`, as if the relay sent it. */
   inject(user: string, frame: DeliverFrame): number;
+  /** Every HTTP request, in arrival order. */
+  readonly requests: readonly TappedRequest[];
+  /** From now on, chunk PUTs after the next `pass` wait in the tap, unanswered (never forwarded). */
+  holdChunkPuts(pass?: number): void;
+  /** Forwards the held chunk PUTs whose browser is still there, and stops holding; returns how many. */
+  releaseChunkPuts(): number;
+  /** Chunk PUTs waiting in the tap now (their browser still connected). */
+  heldChunkPuts(): number;
   close(): Promise<void>;
 }
 
@@ -76,7 +119,17 @@ export async function startRelayTap(relayUrl: string): Promise<RelayTap> {
   let nextSocket = 1;
   let nextQid = INJECTED_QID_BASE;
 
-  const server: Server = createServer((req, res) => {
+  const requests: TappedEntry[] = [];
+  /** undefined: chunk PUTs pass; a number: this many more pass, then they wait in `heldPuts`. */
+  let chunkAllowance: number | undefined;
+  const heldPuts: Array<{ forward: () => void; entry: TappedEntry }> = [];
+
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: TappedEntry,
+    body: Readable = req,
+  ): void {
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -86,6 +139,7 @@ export async function startRelayTap(relayUrl: string): Promise<RelayTap> {
         headers: { ...req.headers, host: target.host },
       },
       (answer) => {
+        entry.status = answer.statusCode ?? 502;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -94,7 +148,33 @@ export async function startRelayTap(relayUrl: string): Promise<RelayTap> {
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
-    req.pipe(upstream);
+    body.pipe(upstream);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    const entry: TappedEntry = {
+      method: req.method ?? 'GET',
+      path,
+      status: undefined,
+      dropped: false,
+      authorization: path.startsWith('/v1/attachments/') ? req.headers.authorization : undefined,
+    };
+    requests.push(entry);
+    res.on('close', () => {
+      if (entry.status === undefined) entry.dropped = true;
+    });
+    const hold = entry.method === 'PUT' && chunkOf(path) !== null && chunkAllowance !== undefined;
+    if (hold && chunkAllowance === 0) {
+      // The body is read into the tap at once: a socket left unread would never
+      // see its browser go away (no 'close' until something reads the EOF).
+      const body = new PassThrough({ highWaterMark: HELD_BODY_BYTES });
+      req.pipe(body);
+      heldPuts.push({ forward: () => forward(req, res, entry, body), entry });
+      return;
+    }
+    if (hold && chunkAllowance !== undefined) chunkAllowance--;
+    forward(req, res, entry);
   });
 
   const wss = new WebSocketServer({ noServer: true });
@@ -250,6 +330,19 @@ export async function startRelayTap(relayUrl: string): Promise<RelayTap> {
         sent++;
       }
       return sent;
+    },
+    requests,
+    holdChunkPuts(pass = 0) {
+      chunkAllowance = pass;
+    },
+    releaseChunkPuts() {
+      chunkAllowance = undefined;
+      const waiting = heldPuts.splice(0).filter((h) => !h.entry.dropped);
+      for (const h of waiting) h.forward();
+      return waiting.length;
+    },
+    heldChunkPuts() {
+      return heldPuts.filter((h) => !h.entry.dropped).length;
     },
     async close() {
       for (const link of links) {

@@ -3,7 +3,9 @@
  * left behind (pending-upload records whose page is gone): shown in the tray
  * as "Upload paused" with Resume and Discard. Resume takes the file picked
  * again, checks it is the same one (resume.ts), and continues from the chunks
- * the relay has; Discard deletes the record and the relay upload. Uploads
+ * the relay has; Discard deletes the record and the relay upload. Both act
+ * only while holding the record's claim and only if the record is still
+ * there (another page may have sent it since). Uploads
  * this page started itself are never offered (they are in the tray already).
  * docs/extension.md "Attachments".
  *
@@ -13,10 +15,17 @@ import { createSignal } from 'solid-js';
 import type { PendingUpload } from '../../../shared/client/conversations/pending-uploads.ts';
 import { describeError } from '../errors.ts';
 import { call } from '../rpc-client.ts';
+import { isStillPending } from './pending-check.ts';
 import { mismatchOf } from './resume.ts';
 import { imageFacts } from './thumbnail.ts';
 import { type Progress, resumeFile } from './transfer.ts';
-import { claimedUploads, pageLocks, UploadBusyError } from './upload-claim.ts';
+import {
+  claimedUploads,
+  pageLocks,
+  UploadBusyError,
+  UploadGoneError,
+  whileClaimed,
+} from './upload-claim.ts';
 
 export interface PausedUpload {
   readonly upload: PendingUpload;
@@ -32,6 +41,18 @@ export interface PausedUploadsHost {
   readonly startedHere: ReadonlySet<string>;
   /** A resumed upload was cancelled: the file, now known again, goes back in the tray. */
   readonly backToTray: (file: File, caption: string) => void;
+}
+
+/** What a row says when Resume or Discard did not go through. */
+function claimError(e: unknown): string {
+  return e instanceof UploadBusyError ? e.message : describeError(e);
+}
+
+/** Deletes the record and its relay upload (best effort: the relay drops unfinished uploads). */
+async function forget(upload: PendingUpload): Promise<void> {
+  await call('deletePendingUpload', { id: upload.id }).catch(() => undefined);
+  if (upload.relayId !== undefined)
+    await call('attachmentDelete', { id: upload.relayId }).catch(() => undefined);
 }
 
 export function createPausedUploads(host: PausedUploadsHost) {
@@ -95,8 +116,11 @@ export function createPausedUploads(host: PausedUploadsHost) {
         // Cancelled: the relay upload is gone (transfer.ts), the file is in hand.
         drop(id);
         host.backToTray(file, paused.upload.caption);
+      } else if (e instanceof UploadGoneError) {
+        // Sent from another page since this one listed it: the history shows it now.
+        drop(id);
       } else {
-        const error = e instanceof UploadBusyError ? e.message : describeError(e);
+        const error = claimError(e);
         update(id, { status: 'paused', error });
       }
     } finally {
@@ -111,12 +135,23 @@ export function createPausedUploads(host: PausedUploadsHost) {
   async function discard(id: string): Promise<void> {
     const paused = list().find((p) => p.upload.id === id);
     if (paused === undefined) return;
-    controllers.get(id)?.abort();
-    drop(id);
-    await call('deletePendingUpload', { id }).catch(() => undefined);
-    const relayId = paused.upload.relayId;
-    if (relayId !== undefined)
-      await call('attachmentDelete', { id: relayId }).catch(() => undefined);
+    const resumingHere = controllers.get(id);
+    if (resumingHere !== undefined) {
+      resumingHere.abort();
+      drop(id);
+      await forget(paused.upload);
+      return;
+    }
+    // Another page may be sending it now (busy) or have sent it since this page listed it:
+    // deleting its relay upload then would take the file from a sent message.
+    try {
+      await whileClaimed(pageLocks(), id, async () => {
+        if (await isStillPending(id)) await forget(paused.upload);
+      });
+      drop(id);
+    } catch (e) {
+      update(id, { error: claimError(e) });
+    }
   }
 
   return { list, load, resume, cancel, discard };

@@ -26,8 +26,9 @@ import type { RequestOf } from '../messaging.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
 import { pageHasher } from './page-hasher.ts';
+import { isStillPending } from './pending-check.ts';
 import { fileHead } from './resume.ts';
-import { pageLocks, whileClaimed } from './upload-claim.ts';
+import { pageLocks, UploadGoneError, whileClaimed } from './upload-claim.ts';
 
 export interface Progress {
   readonly done: number;
@@ -129,7 +130,12 @@ function mimeOf(file: { readonly type: string }): string {
  * popup and a side panel never both send it.
  */
 function uploadAndSend(job: UploadJob): Promise<void> {
-  return whileClaimed(pageLocks(), job.upload.id, () => uploadClaimed(job));
+  return whileClaimed(pageLocks(), job.upload.id, async () => {
+    // A paused upload was listed when the page opened the conversation; another page
+    // may have sent it since (the relay would accept it again: a second message).
+    if (job.resumed && !(await isStillPending(job.upload.id))) throw new UploadGoneError();
+    await uploadClaimed(job);
+  });
 }
 
 interface UploadJob {
@@ -139,6 +145,8 @@ interface UploadJob {
   readonly meta: PointerMeta;
   readonly onProgress: (p: Progress) => void;
   readonly signal: AbortSignal;
+  /** A paused upload continued (not one this page just stored). */
+  readonly resumed: boolean;
 }
 
 async function uploadClaimed(job: UploadJob): Promise<void> {
@@ -206,6 +214,7 @@ export async function sendFile(input: SendFileInput): Promise<void> {
     meta: metaOf(file, item),
     onProgress: input.onProgress,
     signal: input.signal,
+    resumed: false,
   });
 }
 
@@ -226,6 +235,7 @@ export async function resumeFile(input: ResumeFileInput): Promise<void> {
     meta: metaOf(named, input.media),
     onProgress: input.onProgress,
     signal: input.signal,
+    resumed: true,
   });
 }
 

@@ -5,7 +5,8 @@ import { claimedUploads, UploadBusyError, type UploadLocks, whileClaimed } from 
  * The Web Locks semantics the claim relies on (exclusive locks, `ifAvailable`
  * handing the callback null when the name is held, release when the callback
  * settles), for Node, which has no `navigator.locks`: the popup's and the side
- * panel's view of one origin-wide manager.
+ * panel's view of one origin-wide manager. The real `navigator.locks` in two
+ * extension pages is checked in e2e/attachments-resume.e2e.test.ts.
  */
 function originLocks(): UploadLocks {
   const held = new Set<string>();

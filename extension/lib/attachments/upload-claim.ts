@@ -8,7 +8,8 @@
  * claim never outlives its page). A page that finds the lock taken shows the
  * upload as busy elsewhere instead. docs/extension.md "Attachments".
  *
- * Runs in: extension pages and Node (tests, with a stand-in for the lock manager).
+ * Runs in: extension pages and Node (tests, with a stand-in for the lock manager;
+ * e2e/attachments-resume.e2e.test.ts checks the real one in two Chromium pages).
  */
 
 /** The part of the Web Locks API (`navigator.locks`) this module uses. */
@@ -28,6 +29,17 @@ export class UploadBusyError extends Error {
   constructor() {
     super('This upload is already being sent from another Parley window.');
     this.name = 'UploadBusyError';
+  }
+}
+
+/**
+ * Thrown when a page that listed a paused upload finds, holding its claim,
+ * that the record is gone: another page sent (or discarded) it since.
+ */
+export class UploadGoneError extends Error {
+  constructor() {
+    super('This upload was already sent or discarded in another Parley window.');
+    this.name = 'UploadGoneError';
   }
 }
 
