@@ -3,7 +3,8 @@
  * (docs/extension.md, "Backups"). The person types the recovery key (case,
  * spaces and look-alikes do not matter; a typo is caught here, before
  * anything goes to the network), optionally picks a `.parleybackup` file,
- * names the relay and handle and chooses the vault passphrase; a passkey
+ * names the relay and handle and chooses the vault passphrase (or lets the
+ * passkey unlock the recovery key instead: PasskeyKeyOption.tsx); a passkey
  * login proves the account; without a file the relay's snapshots are listed
  * to choose from (SnapshotChoice.tsx); then the worker checks the backup to
  * its end, makes this browser a new device of the account (optionally
@@ -15,14 +16,13 @@ import { parseRecoveryKey } from '../../../shared/backup/recovery-key.ts';
 import { toBase64Url } from '../../../shared/bytes.ts';
 import { BusyButton } from '../../components/BusyButton.tsx';
 import { describeError } from '../../lib/errors.ts';
-import type { RequestOf } from '../../lib/messaging.ts';
 import {
   DEFAULT_RELAY_URL,
   PASSPHRASE_MIN_CHARS,
   type RestoreSnapshot,
 } from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
-import { assertWithUserVerification } from '../../lib/webauthn.ts';
+import { answerRestoreLogin, PasskeyKeyOption, recoveryKeyByPasskey } from './PasskeyKeyOption.tsx';
 import { SnapshotChoice } from './SnapshotChoice.tsx';
 
 type Phase = 'idle' | 'vault' | 'passkey' | 'listing' | 'choose' | 'restoring';
@@ -56,12 +56,15 @@ interface RestoreInput {
   readonly passphrase: string;
   readonly file: File | null;
   readonly removeOthers: boolean;
+  /** The passkey unlocks the recovery key (PasskeyKeyOption.tsx); `recoveryKey` is then empty. */
+  readonly byPasskey: boolean;
 }
 
 /** Where a restore goes after the passkey login: the relay's list, or straight to the file. */
-type SignedIn =
+type SignedIn = { readonly recoveryKey: string } & (
   | { readonly relayUrl: string; readonly file: string }
-  | { readonly relayUrl: string; readonly snapshots: RestoreSnapshot[] };
+  | { readonly relayUrl: string; readonly snapshots: RestoreSnapshot[] }
+);
 
 /** Vault, passkey login, then the relay's snapshots (none listed with a file); `phase` says which runs. */
 async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<SignedIn> {
@@ -81,15 +84,15 @@ async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<S
     input.file === null ? undefined : toBase64Url(new Uint8Array(await input.file.arrayBuffer()));
   phase('passkey');
   const options = await call('restoreLoginBegin', { relayUrl, handle: input.handle });
-  const assertion = await assertWithUserVerification(options, browser.runtime.id);
-  await call('finishUserVerification', {
-    assertion: assertion as RequestOf<'finishUserVerification'>['assertion'],
-  });
-  if (file !== undefined) return { relayUrl, file };
+  const prf = await answerRestoreLogin(options, browser.runtime.id, input.byPasskey);
+  const recoveryKey =
+    prf === undefined ? input.recoveryKey : await recoveryKeyByPasskey(relayUrl, prf);
+  if (file !== undefined) return { relayUrl, file, recoveryKey };
   phase('listing');
   return {
     relayUrl,
-    snapshots: await call('restoreSnapshots', { relayUrl, recoveryKey: input.recoveryKey }),
+    recoveryKey,
+    snapshots: await call('restoreSnapshots', { relayUrl, recoveryKey }),
   };
 }
 
@@ -309,6 +312,7 @@ export function RestoreFlow(props: {
   const [passphrase, setPassphrase] = createSignal('');
   const [confirm, setConfirm] = createSignal('');
   const [removeOthers, setRemoveOthers] = createSignal(false);
+  const [byPasskey, setByPasskey] = createSignal(false);
   const [problem, setProblem] = createSignal<string | null>(null);
   const [keyError, setKeyError] = createSignal<string | null>(null);
   const [phase, setPhase] = createSignal<Phase>('idle');
@@ -339,8 +343,9 @@ export function RestoreFlow(props: {
       props.onDone();
     }, failed);
 
-  const start = (input: RestoreInput) =>
-    signIn(input, setPhase).then((signed): Promise<void> | undefined => {
+  const start = (typed: RestoreInput) =>
+    signIn(typed, setPhase).then((signed): Promise<void> | undefined => {
+      const input = { ...typed, recoveryKey: signed.recoveryKey };
       if ('file' in signed) return finish(input, signed);
       const [newest] = signed.snapshots;
       if (newest === undefined) {
@@ -366,7 +371,7 @@ export function RestoreFlow(props: {
     }
     if (phase() !== 'idle') return;
     // The checksum first: a typo never reaches the network.
-    setKeyError(keyProblem(recoveryKey()));
+    setKeyError(byPasskey() ? null : keyProblem(recoveryKey()));
     setProblem(keyError() === null ? localProblem() : null);
     if (keyError() !== null) {
       document.getElementById('restore-key')?.focus();
@@ -380,6 +385,7 @@ export function RestoreFlow(props: {
       passphrase: passphrase(),
       file: file(),
       removeOthers: removeOthers(),
+      byPasskey: byPasskey(),
     });
   };
 
@@ -399,7 +405,10 @@ export function RestoreFlow(props: {
         when={phase() === 'choose'}
         fallback={
           <>
-            <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+            <Show when={!byPasskey()}>
+              <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+            </Show>
+            <PasskeyKeyOption using={byPasskey()} onUse={setByPasskey} />
             <WhereFields
               relayUrl={relayUrl()}
               handle={handle()}

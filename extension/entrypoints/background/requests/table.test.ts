@@ -84,8 +84,12 @@ describe('the request table', () => {
       'restoreLoginBegin',
       'restoreSnapshots',
       'restoreBackup',
+      'passkeyRestoreStatus',
+      'passkeyRestoreEnable',
+      'passkeyRestoreDisable',
+      'restoreKeyFromPasskey',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(67);
+    expect(REQUEST_TYPES).toHaveLength(71);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });
