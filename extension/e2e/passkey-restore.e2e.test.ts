@@ -12,9 +12,9 @@
  *    so there the passkey answers without a PRF output: "Use my passkey"
  *    stops with the PRF-unsupported sentence, nothing restored.
  *  - So the same-passkey restore runs where the PRF secret lives: A's
- *    browser after the extension's data is wiped and the extension reloaded
- *    (a reinstall), in the same tab whose virtual authenticator holds the
- *    passkey. "Use my passkey": relay, handle and passphrase only, no key
+ *    browser after the extension's data is wiped and its worker stopped (a
+ *    reinstall as far as Parley can tell), in the same tab whose virtual
+ *    authenticator holds the passkey. "Use my passkey": relay, handle and passphrase only, no key
  *    typed; the snapshot list comes up as after typing the key, and the
  *    restore makes this browser a device of @alice again.
  *  - Screenshots of the switch and the restore choice (test-results/passkey-restore-*.png),
@@ -74,26 +74,26 @@ async function restoreByPasskey(page: Page, shotName?: string): Promise<void> {
 }
 
 /**
- * A reinstall of the extension in the same browser: its data cleared and the
- * extension reloaded. The tab stays open (on about:blank meanwhile, as a
- * reload closes the extension's own tabs), and with it the virtual
- * authenticator that holds the passkey and its PRF secret.
+ * A reinstall of the extension in the same browser, as far as Parley can
+ * tell: its IndexedDB (vault, account, keys, history) and session storage
+ * cleared and its service worker stopped, so the next page message starts
+ * it with nothing. The tab stays on the extension's origin throughout: the
+ * virtual authenticator that holds the passkey and its PRF secret lives with
+ * it (a navigation to another origin, or an extension reload that closes the
+ * tab, loses it).
  */
-async function reinstall(browser: ParleyBrowser, tab: Page): Promise<void> {
-  await tab.goto('about:blank');
-  const cdp = await browser.context.newCDPSession(tab);
+async function reinstall(browser: ParleyBrowser, tab: Page, passkey: VirtualAuthenticator) {
+  // The authenticator's own CDP session: detaching any other session of this
+  // tab turns its virtual authenticator environment off.
+  const { cdp } = passkey;
+  await tab.evaluate('chrome.storage.session.clear()');
   await cdp.send('Storage.clearDataForOrigin', {
     origin: `chrome-extension://${browser.extensionId}`,
-    storageTypes: 'all',
+    storageTypes: 'indexeddb',
   });
-  const restarted = browser.context.waitForEvent('serviceworker', { timeout: STEP_MS });
-  const [worker] = browser.context
-    .serviceWorkers()
-    .filter((w) => w.url().startsWith(`chrome-extension://${browser.extensionId}/`));
-  if (worker === undefined) throw new Error('no extension worker');
-  await worker.evaluate('chrome.runtime.reload()').catch(() => undefined);
-  await restarted;
-  await cdp.detach();
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.send('ServiceWorker.disable');
 }
 
 beforeAll(async () => {
@@ -161,10 +161,33 @@ describe('restoring with the passkey instead of the recovery key', {
   });
 
   it('A’s browser, reinstalled: the same passkey restores without typing the key', async () => {
-    await reinstall(a, aTab);
+    await reinstall(a, aTab, aPasskey);
     const page = await openPage(a, 'onboarding', aTab);
     await restoreByPasskey(page);
-    await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
+    // The snapshot list, or the error line (its sentence says why in the failure).
+    const choose = page.getByRole('heading', { name: 'Choose a backup' });
+    await choose
+      .or(page.locator('[data-restore-error]'))
+      .first()
+      .waitFor({ timeout: STEP_MS })
+      .catch(async (e: unknown) => {
+        await shot(page, 'passkey-restore-4-stuck');
+        const creds = await aPasskey.cdp
+          .send('WebAuthn.getCredentials', { authenticatorId: aPasskey.authenticatorId })
+          .then(
+            (r) => r.credentials.length,
+            (x: unknown) => String(x),
+          );
+        throw new Error(
+          `stuck: ${String(e)}; worker log ${JSON.stringify(a.workerLog)}; page ${JSON.stringify(errorsOf(a, page))}; credentials ${creds}`,
+        );
+      });
+    if ((await choose.count()) === 0) {
+      await shot(page, 'passkey-restore-4-failed');
+      throw new Error(
+        `restore stopped: ${await page.locator('[data-restore-error]').textContent()}`,
+      );
+    }
     const labels = await page.locator('.snapshot-choice label').allTextContents();
     expect(labels).toHaveLength(1);
     expect(labels[0]).toMatch(/^Backup 1/);
