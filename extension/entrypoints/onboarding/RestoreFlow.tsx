@@ -112,6 +112,22 @@ async function restoreFrom(
   });
 }
 
+/** The form's other fields, checked before anything runs: the sentence for the first problem. */
+function localProblem(f: {
+  relayUrl: string;
+  handle: string;
+  passphrase: string;
+  confirm: string;
+}): string | null {
+  if (!URL.canParse(f.relayUrl.trim()))
+    return 'Enter the relay’s address, such as https://relay.example.';
+  if (f.handle.trim() === '') return 'Enter your handle.';
+  if (f.passphrase.length < PASSPHRASE_MIN_CHARS)
+    return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
+  if (f.confirm !== f.passphrase) return 'The two passphrases do not match.';
+  return null;
+}
+
 /** A failed step's sentence for the page. */
 function failureLine(error: unknown): string {
   return error instanceof Error && error.message === 'permission'
@@ -321,16 +337,6 @@ export function RestoreFlow(props: {
   const [chosen, setChosen] = createSignal(0);
   let listed: { input: RestoreInput; relayUrl: string } | undefined;
 
-  const localProblem = (): string | null => {
-    if (!URL.canParse(relayUrl().trim()))
-      return 'Enter the relay’s address, such as https://relay.example.';
-    if (handle().trim() === '') return 'Enter your handle.';
-    if (passphrase().length < PASSPHRASE_MIN_CHARS)
-      return `Use at least ${PASSPHRASE_MIN_CHARS} characters for the passphrase.`;
-    if (confirm() !== passphrase()) return 'The two passphrases do not match.';
-    return null;
-  };
-
   const failed = (error: unknown) => {
     setPhase('idle');
     setProblem(failureLine(error));
@@ -372,7 +378,8 @@ export function RestoreFlow(props: {
     if (phase() !== 'idle') return;
     // The checksum first: a typo never reaches the network.
     setKeyError(byPasskey() ? null : keyProblem(recoveryKey()));
-    setProblem(keyError() === null ? localProblem() : null);
+    const fields = { relayUrl: relayUrl(), handle: handle(), passphrase: passphrase() };
+    setProblem(keyError() === null ? localProblem({ ...fields, confirm: confirm() }) : null);
     if (keyError() !== null) {
       document.getElementById('restore-key')?.focus();
       return;
