@@ -31,11 +31,13 @@ import { directoryRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/link.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { recoveryWrapRoutes } from './routes/recovery-wraps.ts';
 import { type UpgradeWebSocket, wsRoutes } from './routes/ws.ts';
 import type { AttachmentService } from './services/attachments.ts';
 import type { BackupService } from './services/backups.ts';
 import type { DeviceService } from './services/devices.ts';
 import type { LinkService } from './services/link.ts';
+import { RecoveryWrapService } from './services/recovery-wraps.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface Limiters {
@@ -245,6 +247,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', attachmentRoutes(deps.attachments, mount));
   app.route('/', linkRoutes(deps.link, mount));
   app.route('/', backupRoutes(deps.backups, mount));
+  app.route(
+    '/',
+    recoveryWrapRoutes(new RecoveryWrapService({ db: deps.database.db, now: deps.now }), mount),
+  );
   app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',

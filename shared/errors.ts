@@ -210,6 +210,14 @@ export const ClientCode = {
    * (a typo: a changed, swapped or missing character).
    */
   RECOVERY_KEY_INVALID: 'RECOVERY_KEY_INVALID',
+  /**
+   * The recovery key wrapped by a passkey does not open: another passkey (or
+   * its PRF output), another account or credential, or altered bytes. Nothing
+   * was unwrapped. `details.reason`: `format` or `authentication`.
+   */
+  RECOVERY_WRAP_INVALID: 'RECOVERY_WRAP_INVALID',
+  /** The relay keeps no recovery key wrapped by this passkey for this account. */
+  RECOVERY_WRAP_NOT_FOUND: 'RECOVERY_WRAP_NOT_FOUND',
 } as const;
 
 /** extension/ (docs/extension.md): the vault, the page ↔ worker channel, the pages' own refusals. */
@@ -230,6 +238,8 @@ export const ExtensionCode = {
   CONVERSATION_NOT_FOUND: 'CONVERSATION_NOT_FOUND',
   PASSKEY_CANCELLED: 'PASSKEY_CANCELLED',
   PASSKEY_UNSUPPORTED: 'PASSKEY_UNSUPPORTED',
+  /** The passkey answered without a PRF output: it cannot wrap or unwrap the recovery key. */
+  PASSKEY_PRF_UNSUPPORTED: 'PASSKEY_PRF_UNSUPPORTED',
   /** The page could not reach the worker at all. */
   WORKER_UNREACHABLE: 'WORKER_UNREACHABLE',
   /** Approving a link or removing a device needs a fresh passkey user verification first. */

@@ -363,3 +363,24 @@ export const backupChunks = sqliteTable(
     }).onDelete('cascade'),
   ],
 );
+
+/**
+ * The recovery key wrapped by a passkey's PRF (docs/relay.md, "Recovery key
+ * wrapped by the passkey"): 61 opaque bytes per account and credential. The
+ * relay never has the PRF output or the recovery key; the wrap goes with its
+ * passkey and with the account.
+ */
+export const recoveryWraps = sqliteTable(
+  'recovery_wraps',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    credentialId: text('credential_id')
+      .notNull()
+      .references(() => passkeys.id, { onDelete: 'cascade' }),
+    wrapped: bytes('wrapped').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.credentialId] })],
+);

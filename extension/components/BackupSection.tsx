@@ -2,8 +2,9 @@
  * Settings → Backups (docs/extension.md, "Backups"): on/off, the recovery key
  * shown once in groups of four with a copy button and an "I have saved it"
  * confirmation, "Back up now", when the last backup was made, the key again
- * after a fresh passkey verification, and a `.parleybackup` download. The
- * page holds the key only while it is on screen.
+ * after a fresh passkey verification, a `.parleybackup` download, and the
+ * passkey option (PasskeyRestoreSwitch.tsx). The page holds the key only
+ * while it is on screen.
  */
 import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { fromBase64Url } from '../../shared/bytes.ts';
@@ -15,6 +16,7 @@ import { call } from '../lib/rpc-client.ts';
 import { verifyUser } from '../lib/user-verification.ts';
 import { ErrorLine } from './ErrorLine.tsx';
 import { Icon } from './Icon.tsx';
+import { PasskeyRestoreSwitch } from './PasskeyRestoreSwitch.tsx';
 import { Toggle } from './Toggle.tsx';
 
 /** The key's groups of four, as the worker formatted them. */
@@ -272,6 +274,7 @@ export function BackupSection(props: { state: ParleyState }): JSX.Element {
                 onDownload={download}
                 onShowKey={showKeyAgain}
               />
+              <PasskeyRestoreSwitch />
             </Show>
           </ul>
         )}

@@ -77,4 +77,19 @@ describe('describeError', () => {
     expect(none).toMatch(/no backup of this account for this recovery key/);
     expect(new Set([typo, short, wrong, damaged, none]).size).toBe(5);
   });
+
+  it('tells the passkey restore failures apart: no wrap, one that does not open, no PRF, cancelled', () => {
+    const lines = [
+      describeError(new ParleyError(ErrorCode.RECOVERY_WRAP_NOT_FOUND, 'x')),
+      describeError(
+        new ParleyError(ErrorCode.RECOVERY_WRAP_INVALID, 'x', { reason: 'authentication' }),
+      ),
+      describeError(new ParleyError(ErrorCode.PASSKEY_PRF_UNSUPPORTED, 'x')),
+      describeError(new ParleyError(ErrorCode.PASSKEY_CANCELLED, 'x')),
+    ];
+    expect(lines[0]).toMatch(/not set up to restore/);
+    expect(lines[2]).toMatch(/cannot restore backups by itself/);
+    expect(new Set(lines).size).toBe(4);
+    expect(lines.every((l) => l !== 'Something went wrong. Try again.')).toBe(true);
+  });
 });

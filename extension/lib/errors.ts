@@ -193,6 +193,12 @@ function describeBackupError(e: unknown): string | undefined {
       return 'The backup is damaged (changed or cut short), so nothing was restored. Try another backup file, or the relay’s copy.';
     case ErrorCode.ARCHIVE_UNSUPPORTED:
       return 'This backup was made by a newer Parley. Update Parley and try again.';
+    case ErrorCode.RECOVERY_WRAP_NOT_FOUND:
+      return 'This passkey was not set up to restore backups. Type your recovery key instead.';
+    case ErrorCode.RECOVERY_WRAP_INVALID:
+      return 'This passkey does not open the recovery key kept on the relay. Type your recovery key instead.';
+    case ErrorCode.PASSKEY_PRF_UNSUPPORTED:
+      return 'This passkey or browser cannot restore backups by itself. Type your recovery key instead.';
     case ErrorCode.NOT_FOUND:
       return details?.what === 'snapshot'
         ? 'The relay has no backup of this account for this recovery key. Check the key, or restore from a backup file.'

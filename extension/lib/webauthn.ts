@@ -9,6 +9,7 @@
  *
  * Runs in: pages.
  */
+import { PASSKEY_WRAP_PRF_SALT } from '../../shared/backup/passkey-wrap.ts';
 import { fromBase64Url, toBase64Url } from '../../shared/bytes.ts';
 import { ErrorCode } from '../../shared/errors.ts';
 import { ExtErrorCode, extError } from './errors.ts';
@@ -140,6 +141,39 @@ export async function evaluatePrf(
   return { credentialId: assertion.id, prfOutput: toBase64Url(toBytes(first)) };
 }
 
+async function getWithUserVerification(
+  optionsJson: Readonly<Record<string, unknown>>,
+  rpId: string,
+  extensions?: AuthenticationExtensionsClientInputs,
+): Promise<PublicKeyCredential> {
+  assertSupported();
+  const parsed = PublicKeyCredential.parseRequestOptionsFromJSON(
+    optionsJson as unknown as PublicKeyCredentialRequestOptionsJSON,
+  );
+  try {
+    const got = await navigator.credentials.get({
+      publicKey: {
+        ...parsed,
+        rpId,
+        userVerification: 'required',
+        ...(extensions === undefined
+          ? {}
+          : { extensions: { ...parsed.extensions, ...extensions } }),
+      },
+    });
+    if (!(got instanceof PublicKeyCredential))
+      throw new DOMException('no credential', 'UnknownError');
+    return got;
+  } catch (e) {
+    throw passkeyError(e);
+  }
+}
+
+/** Only the assertion itself goes on to the relay: no extension outputs. */
+function assertionJson(credential: PublicKeyCredential): Record<string, unknown> {
+  return { ...(credential.toJSON() as Record<string, unknown>), clientExtensionResults: {} };
+}
+
 /**
  * A fresh user verification for the worker (docs/extension.md, "Linked
  * devices"): the relay's login options, answered with `userVerification:
@@ -149,20 +183,50 @@ export async function assertWithUserVerification(
   optionsJson: Readonly<Record<string, unknown>>,
   rpId: string,
 ): Promise<Record<string, unknown>> {
-  assertSupported();
-  const parsed = PublicKeyCredential.parseRequestOptionsFromJSON(
-    optionsJson as unknown as PublicKeyCredentialRequestOptionsJSON,
-  );
+  return assertionJson(await getWithUserVerification(optionsJson, rpId));
+}
+
+/**
+ * The same verification, also asking the passkey's PRF for the recovery key
+ * wrap (shared/backup/passkey-wrap.ts, its fixed salt): the assertion goes to
+ * the relay without it, the PRF output only to the worker.
+ * PASSKEY_PRF_UNSUPPORTED when the passkey answers without one.
+ */
+export async function assertWithRecoveryPrf(
+  optionsJson: Readonly<Record<string, unknown>>,
+  rpId: string,
+): Promise<{ assertion: Record<string, unknown>; credentialId: string; prfOutput: string }> {
+  const got = await getWithUserVerification(optionsJson, rpId, {
+    prf: { eval: { first: PASSKEY_WRAP_PRF_SALT as Uint8Array<ArrayBuffer> } },
+  });
+  const first = got.getClientExtensionResults().prf?.results?.first;
+  if (first === undefined)
+    throw extError(
+      ExtErrorCode.PASSKEY_PRF_UNSUPPORTED,
+      'This passkey gave no PRF output for the recovery key',
+    );
+  return {
+    assertion: assertionJson(got),
+    credentialId: got.id,
+    prfOutput: toBase64Url(toBytes(first)),
+  };
+}
+
+/**
+ * Whether this browser can ask a passkey for a PRF output at all (the
+ * passkey itself may still say no: PASSKEY_PRF_UNSUPPORTED then).
+ */
+export async function prfAvailable(): Promise<boolean> {
+  if (typeof PublicKeyCredential === 'undefined') return false;
+  const capabilities = (
+    PublicKeyCredential as unknown as {
+      getClientCapabilities?: () => Promise<Record<string, boolean>>;
+    }
+  ).getClientCapabilities;
+  if (capabilities === undefined) return false;
   try {
-    const got = await navigator.credentials.get({
-      publicKey: { ...parsed, rpId, userVerification: 'required' },
-    });
-    if (!(got instanceof PublicKeyCredential))
-      throw new DOMException('no credential', 'UnknownError');
-    const json = got.toJSON() as Record<string, unknown>;
-    // Only the assertion itself goes on: no extension outputs.
-    return { ...json, clientExtensionResults: {} };
-  } catch (e) {
-    throw passkeyError(e);
+    return (await capabilities.call(PublicKeyCredential))['extension:prf'] === true;
+  } catch {
+    return false;
   }
 }

@@ -128,6 +128,14 @@ export interface ParleyClient {
   removeOtherDevices(): Promise<number[]>;
   /** Renames this device (the relay's name for it, shown to the account's own devices only). */
   renameDevice(name: string): Promise<void>;
+  /**
+   * The recovery key wrapped by a passkey's PRF, kept on the relay for a
+   * restore without typing it (docs/protocol.md, "Backups"). Identity-signed:
+   * needs the unlocked account.
+   */
+  putRecoveryWrap(credentialId: string, wrapped: Uint8Array): Promise<void>;
+  /** One passkey's wrap, or without `credentialId` every wrap of the account. */
+  deleteRecoveryWraps(credentialId?: string): Promise<void>;
   maintainPrekeys(): Promise<MaintenanceResult | undefined>;
 
   // Conversations and messages

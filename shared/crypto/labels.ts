@@ -50,6 +50,14 @@ export const Label = {
   BACKUP_KEY: 'PARLEY-v1:backup-key',
   BACKUP_ID: 'PARLEY-v1:backup-id',
   BACKUP_AUTH: 'PARLEY-v1:backup-auth',
+  /**
+   * The recovery key wrapped by the passkey PRF (docs/protocol.md, "Backups"):
+   * the fixed PRF input (its SHA-256 is the salt given to the authenticator;
+   * the vault's PRF salt is random per vault, so the two outputs differ), and
+   * the HKDF info and AAD prefix of the wrapping key.
+   */
+  PASSKEY_WRAP_PRF_SALT: 'PARLEY-v1:passkey-wrap-prf-salt',
+  PASSKEY_WRAP: 'PARLEY-v1:passkey-wrap',
   // Safety numbers (scannable form)
   FINGERPRINT: 'Parley/v1/fingerprint',
 } as const;

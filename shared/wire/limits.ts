@@ -223,6 +223,8 @@ export const BACKUP_INCOMPLETE_MS = 24 * HOUR;
 export const BACKUP_ID_BYTES = 16;
 /** Snapshot sequence numbers: 1 .. 2^53 - 1. */
 export const BACKUP_SEQ_MAX = Number.MAX_SAFE_INTEGER;
+/** The recovery key wrapped by a passkey's PRF: version, nonce, key, tag (shared/backup/passkey-wrap.ts). */
+export const RECOVERY_WRAP_BYTES = 61;
 
 // ---------------------------------------------------------------------------
 // Rate limits: defaults for the relay (configurable there). Counted per key

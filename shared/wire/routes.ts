@@ -63,6 +63,7 @@ import {
   RendezvousCreatedResponseSchema,
   RendezvousFoundResponseSchema,
 } from './rest-link.ts';
+import { RecoveryWrapSchema } from './rest-recovery-wraps.ts';
 
 /**
  * Who may call: `device` = signed by the device key (works while the extension
@@ -470,6 +471,44 @@ export const routes = {
     status: 204,
     response: null,
     summary: 'Delete every snapshot and the pinned auth key of this backup id',
+  },
+  recoveryWrapPut: {
+    method: 'PUT',
+    path: '/v1/recovery-wraps/:credential',
+    auth: 'management',
+    request: RecoveryWrapSchema,
+    status: 204,
+    response: null,
+    summary:
+      "Keep the recovery key wrapped by this passkey's PRF (opaque to the relay); again replaces it",
+  },
+  recoveryWrapGet: {
+    method: 'GET',
+    path: '/v1/recovery-wraps/:credential',
+    auth: 'session',
+    request: null,
+    status: 200,
+    response: RecoveryWrapSchema,
+    summary: 'The recovery key wrapped by this passkey, for a restore after a passkey login',
+  },
+  recoveryWrapDelete: {
+    method: 'DELETE',
+    path: '/v1/recovery-wraps/:credential',
+    auth: 'management',
+    request: null,
+    status: 204,
+    response: null,
+    summary: 'Forget the recovery key wrapped by this passkey',
+  },
+  recoveryWrapsDelete: {
+    method: 'DELETE',
+    path: '/v1/recovery-wraps',
+    auth: 'management',
+    request: null,
+    status: 204,
+    response: null,
+    summary:
+      'Forget every passkey-wrapped recovery key of the account (a new recovery key, backups off)',
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -41,6 +41,7 @@ import { LinkJobs } from './link-jobs.ts';
 import { LockedInbox } from './locked-inbox.ts';
 import { LockedNotice } from './locked-notice.ts';
 import { clearConversationNotification, showMessageNotification } from './notifications.ts';
+import { PasskeyRestore } from './passkey-restore.ts';
 import { probeRelay } from './relay-probe.ts';
 import type { BackupServices, DeviceServices, RequestContext } from './requests/row.ts';
 import type { RuntimeContext } from './runtime-context.ts';
@@ -230,15 +231,25 @@ function wireBackups(parts: {
     random: systemRandom,
     changed: () => parts.hub.broadcast({ type: 'backup' }),
   });
+  const relayApi = (relayUrl: string) =>
+    new RelayApi({ baseUrl: relayUrl, fetch: platform.fetch, now, timers: platform.timers });
+  const passkey = new PasskeyRestore({
+    records: parts.records,
+    userId: () => client.account()?.userId,
+    recoveryKey: () => backups.recoveryKey(),
+    putWrap: (credentialId, wrapped) => client.putRecoveryWrap(credentialId, wrapped),
+    deleteWraps: (credentialId) => client.deleteRecoveryWraps(credentialId),
+    random: systemRandom,
+    now,
+    changed: () => parts.hub.broadcast({ type: 'backup' }),
+  });
   return {
     backups,
     login: (relayUrl, handle) => (authenticator) =>
-      loginWithPasskey(
-        new RelayApi({ baseUrl: relayUrl, fetch: platform.fetch, now, timers: platform.timers }),
-        handle,
-        authenticator,
-      ),
+      loginWithPasskey(relayApi(relayUrl), handle, authenticator),
     restoreDeps: { fetch: backupFetch, now },
+    passkey,
+    relayApi,
   };
 }
 

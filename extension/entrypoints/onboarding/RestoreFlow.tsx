@@ -3,7 +3,8 @@
  * (docs/extension.md, "Backups"). The person types the recovery key (case,
  * spaces and look-alikes do not matter; a typo is caught here, before
  * anything goes to the network), optionally picks a `.parleybackup` file,
- * names the relay and handle and chooses the vault passphrase; a passkey
+ * names the relay and handle and chooses the vault passphrase (or lets the
+ * passkey unlock the recovery key instead: PasskeyKeyOption.tsx); a passkey
  * login proves the account; if another device of the account connected
  * within 14 days, a notice points to linking first (StillActiveNotice.tsx);
  * without a file the relay's snapshots are listed
@@ -18,14 +19,13 @@ import { toBase64Url } from '../../../shared/bytes.ts';
 import { BusyButton } from '../../components/BusyButton.tsx';
 import { describedBy, HintOrError, invalid } from '../../components/HintOrError.tsx';
 import { describeError } from '../../lib/errors.ts';
-import type { RequestOf } from '../../lib/messaging.ts';
 import {
   DEFAULT_RELAY_URL,
   PASSPHRASE_MIN_CHARS,
   type RestoreSnapshot,
 } from '../../lib/protocol.ts';
 import { call } from '../../lib/rpc-client.ts';
-import { assertWithUserVerification } from '../../lib/webauthn.ts';
+import { answerRestoreLogin, PasskeyKeyOption, recoveryKeyByPasskey } from './PasskeyKeyOption.tsx';
 import { RelayHandleFields } from './RelayHandleFields.tsx';
 import { SnapshotChoice } from './SnapshotChoice.tsx';
 import { StillActiveNotice } from './StillActiveNotice.tsx';
@@ -73,11 +73,14 @@ interface RestoreInput {
   readonly passphrase: string;
   readonly file: File | null;
   readonly removeOthers: boolean;
+  /** The passkey unlocks the recovery key (PasskeyKeyOption.tsx); `recoveryKey` is then empty. */
+  readonly byPasskey: boolean;
 }
 
-/** After the passkey login: the relay, and the file's bytes when restoring from one. */
+/** After the passkey login: the relay, the recovery key (typed or unwrapped by the passkey), and the file's bytes when restoring from one. */
 interface SignedIn {
   readonly relayUrl: string;
+  readonly recoveryKey: string;
   readonly file?: string;
 }
 
@@ -99,11 +102,10 @@ async function signIn(input: RestoreInput, phase: (p: Phase) => void): Promise<S
     input.file === null ? undefined : toBase64Url(new Uint8Array(await input.file.arrayBuffer()));
   phase('passkey');
   const options = await call('restoreLoginBegin', { relayUrl, handle: input.handle });
-  const assertion = await assertWithUserVerification(options, browser.runtime.id);
-  await call('finishUserVerification', {
-    assertion: assertion as RequestOf<'finishUserVerification'>['assertion'],
-  });
-  return file === undefined ? { relayUrl } : { relayUrl, file };
+  const prf = await answerRestoreLogin(options, browser.runtime.id, input.byPasskey);
+  const recoveryKey =
+    prf === undefined ? input.recoveryKey : await recoveryKeyByPasskey(relayUrl, prf);
+  return file === undefined ? { relayUrl, recoveryKey } : { relayUrl, recoveryKey, file };
 }
 
 /**
@@ -137,11 +139,12 @@ interface Accepted {
  * relay holds none under this key.
  */
 async function acceptKey(
-  input: RestoreInput,
+  typed: RestoreInput,
   phase: (p: Phase) => void,
   onList: (snapshots: RestoreSnapshot[]) => void,
 ): Promise<Accepted | null> {
-  const signed = await signIn(input, phase);
+  const signed = await signIn(typed, phase);
+  const input = { ...typed, recoveryKey: signed.recoveryKey };
   if (signed.file !== undefined) return { input, signed };
   phase('listing');
   const list = await call('restoreSnapshots', {
@@ -278,6 +281,25 @@ function RecoveryKeyField(props: {
   );
 }
 
+/** The recovery key typed, or unlocked by the passkey instead (PasskeyKeyOption.tsx). */
+function KeyChoice(props: {
+  key: { value: string; error: string | null; onInput: (value: string) => void };
+  passkey: { using: boolean; onUse: (using: boolean) => void };
+}): JSX.Element {
+  return (
+    <>
+      <Show when={!props.passkey.using}>
+        <RecoveryKeyField
+          value={props.key.value}
+          error={props.key.error}
+          onInput={props.key.onInput}
+        />
+      </Show>
+      <PasskeyKeyOption using={props.passkey.using} onUse={props.passkey.onUse} />
+    </>
+  );
+}
+
 /** The new vault passphrase for this browser, twice. */
 function PassphraseFields(props: {
   passphrase: string;
@@ -375,12 +397,8 @@ function WhereFields(props: {
   );
 }
 
-export function RestoreFlow(props: {
-  onDone: () => void;
-  onBack: () => void;
-  /** To the "Link to an existing account" path. */
-  onLink: () => void;
-}): JSX.Element {
+/** The form's fields as typed, what is wrong with them, and the input a restore starts from. */
+function createEntry() {
   const [relayUrl, setRelayUrl] = createSignal(DEFAULT_RELAY_URL);
   const [handle, setHandle] = createSignal('');
   const [recoveryKey, setRecoveryKey] = createSignal('');
@@ -388,6 +406,49 @@ export function RestoreFlow(props: {
   const [passphrase, setPassphrase] = createSignal('');
   const [confirm, setConfirm] = createSignal('');
   const [removeOthers, setRemoveOthers] = createSignal(false);
+  const [byPasskey, setByPasskey] = createSignal(false);
+  return {
+    relayUrl,
+    setRelayUrl,
+    handle,
+    setHandle,
+    recoveryKey,
+    setRecoveryKey,
+    file,
+    setFile,
+    passphrase,
+    setPassphrase,
+    confirm,
+    setConfirm,
+    removeOthers,
+    setRemoveOthers,
+    byPasskey,
+    setByPasskey,
+    problem: () => entryProblem(relayUrl(), handle(), passphrase(), confirm()),
+    input: (): RestoreInput => ({
+      relayUrl: relayUrl().trim(),
+      handle: handle().trim().replace(/^@/, ''),
+      recoveryKey: recoveryKey(),
+      passphrase: passphrase(),
+      file: file(),
+      removeOthers: removeOthers(),
+      byPasskey: byPasskey(),
+    }),
+    forgetSecrets: () => {
+      setRecoveryKey('');
+      setPassphrase('');
+      setConfirm('');
+    },
+  };
+}
+
+export function RestoreFlow(props: {
+  onDone: () => void;
+  onBack: () => void;
+  /** To the "Link to an existing account" path. */
+  onLink: () => void;
+}): JSX.Element {
+  const entry = createEntry();
   const [problem, setProblem] = createSignal<string | null>(null);
   const [keyError, setKeyError] = createSignal<string | null>(null);
   const [phase, setPhase] = createSignal<Phase>('idle');
@@ -399,17 +460,13 @@ export function RestoreFlow(props: {
   const [aliveAt, setAliveAt] = createSignal(0);
   let pending: Accepted | undefined;
 
-  const localProblem = () => entryProblem(relayUrl(), handle(), passphrase(), confirm());
-
   const failed = (error: unknown) => {
     setPhase('idle');
     setProblem(failureLine(error));
   };
   const finish = (input: RestoreInput, from: Parameters<typeof restoreFrom>[1]) =>
     restoreFrom(input, from, setPhase).then(() => {
-      setRecoveryKey('');
-      setPassphrase('');
-      setConfirm('');
+      entry.forgetSecrets();
       props.onDone();
     }, failed);
 
@@ -444,35 +501,28 @@ export function RestoreFlow(props: {
     if (pending === undefined || phase() !== 'alive') return;
     const accepted = pending;
     pending = undefined;
-    void proceed({ ...accepted, input: { ...accepted.input, removeOthers: removeOthers() } });
+    void proceed({ ...accepted, input: { ...accepted.input, removeOthers: entry.removeOthers() } });
   };
 
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     if (phase() === 'choose' && listed !== undefined) {
       void finish(
-        { ...listed.input, removeOthers: removeOthers() },
+        { ...listed.input, removeOthers: entry.removeOthers() },
         { relayUrl: listed.relayUrl, seq: chosen() },
       );
       return;
     }
     if (phase() !== 'idle') return;
     // The checksum first: a typo never reaches the network.
-    setKeyError(keyProblem(recoveryKey()));
-    setProblem(keyError() === null ? localProblem() : null);
+    setKeyError(entry.byPasskey() ? null : keyProblem(entry.recoveryKey()));
+    setProblem(keyError() === null ? entry.problem() : null);
     if (keyError() !== null) {
       document.getElementById('restore-key')?.focus();
       return;
     }
     if (problem() !== null) return;
-    void start({
-      relayUrl: relayUrl().trim(),
-      handle: handle().trim().replace(/^@/, ''),
-      recoveryKey: recoveryKey(),
-      passphrase: passphrase(),
-      file: file(),
-      removeOthers: removeOthers(),
-    });
+    void start(entry.input());
   };
 
   return (
@@ -490,23 +540,26 @@ export function RestoreFlow(props: {
         <SnapshotChoice snapshots={snapshots()} chosen={chosen()} onChoose={setChosen} />
       </Show>
       <Show when={phase() !== 'choose' && phase() !== 'alive'}>
-        <RecoveryKeyField value={recoveryKey()} error={keyError()} onInput={setRecoveryKey} />
+        <KeyChoice
+          key={{ value: entry.recoveryKey(), error: keyError(), onInput: entry.setRecoveryKey }}
+          passkey={{ using: entry.byPasskey(), onUse: entry.setByPasskey }}
+        />
         <WhereFields
-          relayUrl={relayUrl()}
-          handle={handle()}
-          onFile={setFile}
-          onRelayUrl={setRelayUrl}
-          onHandle={setHandle}
+          relayUrl={entry.relayUrl()}
+          handle={entry.handle()}
+          onFile={entry.setFile}
+          onRelayUrl={entry.setRelayUrl}
+          onHandle={entry.setHandle}
         />
         <PassphraseFields
-          passphrase={passphrase()}
-          confirm={confirm()}
-          onPassphrase={setPassphrase}
-          onConfirm={setConfirm}
+          passphrase={entry.passphrase()}
+          confirm={entry.confirm()}
+          onPassphrase={entry.setPassphrase}
+          onConfirm={entry.setConfirm}
         />
       </Show>
       <Show when={phase() !== 'alive'}>
-        <RemoveOthersField checked={removeOthers()} onChange={setRemoveOthers} />
+        <RemoveOthersField checked={entry.removeOthers()} onChange={entry.setRemoveOthers} />
         <LinkInstead onLink={props.onLink} />
         <BusyButton
           type="submit"

@@ -30,6 +30,7 @@ import {
 } from './account.ts';
 import { enrolmentApi } from './enrolment.ts';
 import { ownDevicesApi } from './own-devices.ts';
+import { recoveryWrapsApi } from './recovery-wraps-api.ts';
 
 export interface AccountApiHost
   extends Pick<ClientHost, 'records' | 'transact' | 'timers' | 'now' | 'random' | 'stamps'> {
@@ -202,6 +203,7 @@ export function createAccountApi(host: AccountApiHost) {
         loginWithPasskey(requireApi(), requireAccount().handle, authenticator),
       exportIdentity: (): Promise<IdentityExport> => exportIdentity(host.records),
       ...ownDevicesApi({ requireAccount, requireApi, requireUnlocked: requireSessions }),
+      ...recoveryWrapsApi({ requireAccount, requireApi, requireUnlocked: requireSessions }),
     },
   };
 }

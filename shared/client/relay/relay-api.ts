@@ -358,4 +358,27 @@ export class RelayApi {
   blockList(): Promise<{ users: string[] }> {
     return this.call('blockList');
   }
+
+  /** PUT /v1/recovery-wraps/:credential (identity-signed): the passkey-wrapped recovery key. */
+  putRecoveryWrap(credential: string, wrapped: Bytes): Promise<void> {
+    return this.call('recoveryWrapPut', {
+      params: { credential },
+      body: { wrapped },
+    }) as Promise<void>;
+  }
+
+  /** GET /v1/recovery-wraps/:credential with the session of a fresh passkey login. */
+  async getRecoveryWrap(credential: string, token: string): Promise<Bytes> {
+    const { wrapped } = await this.call('recoveryWrapGet', { params: { credential }, token });
+    return wrapped;
+  }
+
+  /** One credential's wrap, or every wrap of the account (identity-signed). */
+  deleteRecoveryWraps(credential?: string): Promise<void> {
+    return (
+      credential === undefined
+        ? this.call('recoveryWrapsDelete')
+        : this.call('recoveryWrapDelete', { params: { credential } })
+    ) as Promise<void>;
+  }
 }

@@ -77,6 +77,8 @@ export const backupRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<null> => {
+      // The passkey's wrap of this recovery key goes with it (passkey-restore.ts).
+      await services(ctx).passkey.forget();
       await services(ctx).backups.disable();
       return null;
     },

@@ -9,12 +9,14 @@ import type * as v from 'valibot';
 import type { Authenticator } from '../../../../shared/client/account/account.ts';
 import type { RestoreIntoNewDeviceDeps } from '../../../../shared/client/backup/restore-new-device.ts';
 import type { ParleyClient } from '../../../../shared/client/parley-client.ts';
+import type { RelayApi } from '../../../../shared/client/relay/relay-api.ts';
 import type { SessionResponse } from '../../../../shared/wire/rest-auth.ts';
 import type { BackupService } from '../backups.ts';
 import type { ChatViews } from '../chat-views.ts';
 import type { ClientRuntime } from '../client-runtime.ts';
 import type { DeviceNotices } from '../device-notices.ts';
 import type { LinkJobs } from '../link-jobs.ts';
+import type { PasskeyRestore } from '../passkey-restore.ts';
 import type { ParleyShell } from '../service.ts';
 import type { UserVerification } from '../user-verification.ts';
 
@@ -34,6 +36,10 @@ export interface BackupServices {
     handle: string,
   ) => (authenticator: Authenticator) => Promise<SessionResponse>;
   readonly restoreDeps: RestoreIntoNewDeviceDeps;
+  /** "Let my passkey restore backups" (passkey-restore.ts). */
+  readonly passkey: PasskeyRestore;
+  /** A relay client for a fresh install (no device yet: session routes only). */
+  readonly relayApi: (relayUrl: string) => RelayApi;
 }
 
 /** What handlers work with. */

@@ -85,8 +85,12 @@ describe('the request table', () => {
       'restoreSnapshots',
       'restoreActivity',
       'restoreBackup',
+      'passkeyRestoreStatus',
+      'passkeyRestoreEnable',
+      'passkeyRestoreDisable',
+      'restoreKeyFromPasskey',
     ]);
-    expect(REQUEST_TYPES).toHaveLength(68);
+    expect(REQUEST_TYPES).toHaveLength(72);
     for (const type of REQUEST_TYPES)
       expect([type, requests[type].unlocked]).toEqual([type, open.has(type)]);
   });

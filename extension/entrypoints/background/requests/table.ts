@@ -17,6 +17,7 @@ import { contactRequests } from './contacts.ts';
 import { deviceRequests } from './devices.ts';
 import { describeIssue } from './fields.ts';
 import { groupRequests } from './groups.ts';
+import { passkeyRestoreRequests } from './passkey-restore.ts';
 import type { RequestContext, RequestRow } from './row.ts';
 import { sessionRequests } from './session.ts';
 
@@ -28,6 +29,7 @@ export const requests = {
   ...attachmentRequests,
   ...deviceRequests,
   ...backupRequests,
+  ...passkeyRestoreRequests,
 };
 
 export type RequestTable = typeof requests;
