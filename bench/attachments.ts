@@ -10,10 +10,9 @@
  *    with the same number of chunk requests in flight (CHUNKS_IN_FLIGHT, via
  *    mapAhead), no encryption: the floor the relay and loopback set for the
  *    transport Parley uses;
- *  - parley: `uploadAttachment` (pad, streaming AEAD, SHA-256, chunk PUTs)
- *    and `downloadAttachment` (chunk GETs, digest, AEAD open, unpad), with
- *    the SHA-256 on a worker thread as a page runs it on a Web Worker
- *    (shared/attachments/hash-worker-client.ts).
+ *  - parley: `uploadAttachment` (pad, streaming AEAD, piece-list digest,
+ *    chunk PUTs) and `downloadAttachment` (chunk GETs, digest, AEAD open,
+ *    unpad), with WebCrypto doing the AES-GCM and the SHA-256 as in a page.
  * The file is read from disk as a stream and the plaintext is only counted,
  * never collected, so memory stays what the pipeline itself holds. MB/s are
  * plaintext bytes (10^6) per second. Peak JS heap is sampled every 10 ms
@@ -40,7 +39,6 @@ import {
   putChunk,
 } from '../shared/attachments/relay-http.ts';
 import type { TransferDeps } from '../shared/attachments/retry.ts';
-import { startNodeHashWorker } from '../shared/attachments/testing/node-hash-worker.ts';
 import {
   nodeTransferDeps,
   type Uploader,
@@ -139,7 +137,9 @@ async function parleyRoundTrip(
   bytes: number,
 ) {
   const created = await uploader.create(attachmentBlobSize(bytes));
-  let pointer: { key: Uint8Array; digest: Uint8Array; size: number } | undefined;
+  let pointer:
+    | { key: Uint8Array; digest: Uint8Array; digestScheme: number; size: number }
+    | undefined;
   const up = await timed(async () => {
     const result = await uploadAttachment({
       relayUrl: relay.url,
@@ -224,12 +224,8 @@ export const suite: Suite = {
       },
     });
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-att-'));
-    const hashWorker = startNodeHashWorker();
-    const deps: TransferDeps = { ...nodeTransferDeps, hasher: hashWorker.hasher };
+    const deps: TransferDeps = nodeTransferDeps;
     try {
-      // Up before anything is timed: in Node the thread first loads tsx and the
-      // TypeScript sources (a page's bundled worker starts in milliseconds).
-      await (await hashWorker.hasher()).digest();
       const uploader = await uploaderOn(
         relay.http,
         `benchatt${toBase64Url(randomBytes(3))
@@ -254,7 +250,6 @@ export const suite: Suite = {
         markdown: markdown(rows),
       };
     } finally {
-      await hashWorker.close();
       rmSync(dir, { recursive: true, force: true });
       await relay.dispose();
     }
