@@ -10,10 +10,9 @@
  *    with the same number of chunk requests in flight (CHUNKS_IN_FLIGHT, via
  *    mapAhead), no encryption: the floor the relay and loopback set for the
  *    transport Parley uses;
- *  - parley: `uploadAttachment` (pad, streaming AEAD, SHA-256, chunk PUTs)
- *    and `downloadAttachment` (chunk GETs, digest, AEAD open, unpad), with
- *    the SHA-256 on a worker thread as a page runs it on a Web Worker
- *    (shared/attachments/hash-worker-client.ts).
+ *  - parley: `uploadAttachment` (pad, streaming AEAD, piece-list digest,
+ *    chunk PUTs) and `downloadAttachment` (chunk GETs, digest, AEAD open,
+ *    unpad), with WebCrypto doing the AES-GCM and the SHA-256 as in a page.
  * The file is read from disk as a stream and the plaintext is only counted,
  * never collected, so memory stays what the pipeline itself holds. MB/s are
  * plaintext bytes (10^6) per second. Peak JS heap is sampled every 10 ms
@@ -27,7 +26,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RelayProcess } from '../edge/testing/relay-process.ts';
@@ -40,7 +39,6 @@ import {
   putChunk,
 } from '../shared/attachments/relay-http.ts';
 import type { TransferDeps } from '../shared/attachments/retry.ts';
-import { startNodeHashWorker } from '../shared/attachments/testing/node-hash-worker.ts';
 import {
   nodeTransferDeps,
   type Uploader,
@@ -58,6 +56,18 @@ const MiB = 1024 * 1024;
 const FULL_SIZES = [1 * MB, 50 * MB, 500 * MB];
 const SMOKE_SIZES = [1_000, 200_000];
 
+/** The relay as the bench uses it; `pid` lets it count the relay's CPU time (Linux). */
+interface BenchRelay {
+  readonly url: string;
+  readonly pid?: number | undefined;
+}
+
+/** CPU milliseconds per MiB of file moved: this process (WebCrypto's threads included) and the relay's. */
+interface CpuPerMiB {
+  readonly client: number;
+  readonly relay: number | null;
+}
+
 interface SizeResult {
   readonly bytes: number;
   readonly plainUploadMBps: number;
@@ -66,6 +76,17 @@ interface SizeResult {
   readonly downloadDecryptMBps: number;
   readonly peakHeapMiB: number;
   readonly peakArrayBuffersMiB: number;
+  /**
+   * CPU per MiB for each transfer: unlike MB/s, it hardly depends on what
+   * else runs on the machine, so it shows the cost Parley adds even when a
+   * busy machine makes the throughput ratios swing.
+   */
+  readonly cpuMsPerMiB: {
+    readonly plainUpload: CpuPerMiB;
+    readonly encryptUpload: CpuPerMiB;
+    readonly plainDownload: CpuPerMiB;
+    readonly downloadDecrypt: CpuPerMiB;
+  };
 }
 
 /** Peak heap and array-buffer memory while it runs (sampled every 10 ms). */
@@ -95,16 +116,52 @@ function fileSource(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Uint8Array>;
 }
 
-async function timed(run: () => Promise<number>): Promise<{ bytes: number; seconds: number }> {
-  const started = performance.now();
-  const bytes = await run();
-  return { bytes, seconds: (performance.now() - started) / 1000 };
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** The relay's user + system CPU time in ms, or null where /proc is not there. */
+function relayCpuMs(relay: BenchRelay): number | null {
+  if (relay.pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${relay.pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is the first, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }
 
-const mbps = (t: { bytes: number; seconds: number }) => round(t.bytes / MB / t.seconds);
+interface Timing {
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly cpu: CpuPerMiB;
+}
+
+async function timed(relay: BenchRelay, run: () => Promise<number>): Promise<Timing> {
+  const relayBefore = relayCpuMs(relay);
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const bytes = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const relayAfter = relayCpuMs(relay);
+  const mib = bytes / MiB;
+  const relayMs = relayBefore === null || relayAfter === null ? null : relayAfter - relayBefore;
+  return {
+    bytes,
+    seconds,
+    cpu: {
+      client: round((client.user + client.system) / 1000 / mib),
+      relay: relayMs === null ? null : round(relayMs / mib),
+    },
+  };
+}
+
+const mbps = (t: Timing) => round(t.bytes / MB / t.seconds);
 
 async function plainRoundTrip(
-  relay: { readonly url: string },
+  relay: BenchRelay,
   deps: TransferDeps,
   uploader: Uploader,
   path: string,
@@ -112,7 +169,7 @@ async function plainRoundTrip(
 ) {
   const created = await uploader.create(bytes);
   const endpoint = { relayUrl: relay.url, id: created.id, fetch: deps.fetch };
-  const up = await timed(async () => {
+  const up = await timed(relay, async () => {
     const chunks = rechunk(fileSource(path), created.chunkBytes);
     const put = (chunk: Uint8Array, index: number) =>
       putChunk(endpoint, created.uploadToken, index, chunk);
@@ -120,7 +177,7 @@ async function plainRoundTrip(
     await completeUpload(endpoint, created.uploadToken);
     return bytes;
   });
-  const down = await timed(async () => {
+  const down = await timed(relay, async () => {
     let got = 0;
     const count = Math.ceil(bytes / created.chunkBytes);
     const indexes = Array.from({ length: count }, (_, i) => i);
@@ -132,15 +189,17 @@ async function plainRoundTrip(
 }
 
 async function parleyRoundTrip(
-  relay: { readonly url: string },
+  relay: BenchRelay,
   deps: TransferDeps,
   uploader: Uploader,
   path: string,
   bytes: number,
 ) {
   const created = await uploader.create(attachmentBlobSize(bytes));
-  let pointer: { key: Uint8Array; digest: Uint8Array; size: number } | undefined;
-  const up = await timed(async () => {
+  let pointer:
+    | { key: Uint8Array; digest: Uint8Array; digestScheme: number; size: number }
+    | undefined;
+  const up = await timed(relay, async () => {
     const result = await uploadAttachment({
       relayUrl: relay.url,
       created,
@@ -153,7 +212,7 @@ async function parleyRoundTrip(
   });
   if (pointer === undefined) throw new Error('upload returned nothing');
   const full = { ...pointer, id: Uint8Array.from(Buffer.from(created.id, 'base64url')) };
-  const down = await timed(async () => {
+  const down = await timed(relay, async () => {
     let got = 0;
     const stream = downloadAttachment({ relayUrl: relay.url, pointer: full, deps });
     for await (const part of readStream(stream)) got += part.length;
@@ -164,7 +223,7 @@ async function parleyRoundTrip(
 }
 
 export async function measureSize(
-  relay: { readonly url: string },
+  relay: BenchRelay,
   deps: TransferDeps,
   uploader: Uploader,
   dir: string,
@@ -188,6 +247,12 @@ export async function measureSize(
     downloadDecryptMBps: mbps(parley.down),
     peakHeapMiB: round(sampler.heap / MiB),
     peakArrayBuffersMiB: round(sampler.arrayBuffers / MiB),
+    cpuMsPerMiB: {
+      plainUpload: plain.up.cpu,
+      encryptUpload: parley.up.cpu,
+      plainDownload: plain.down.cpu,
+      downloadDecrypt: parley.down.cpu,
+    },
   };
   log(`${bytes} B: ${JSON.stringify(result)}`);
   return result;
@@ -201,6 +266,20 @@ function markdown(rows: readonly SizeResult[]): string {
   for (const r of rows) {
     lines.push(
       `| ${(r.bytes / MB).toLocaleString('en-US')} MB | ${r.plainUploadMBps} | ${r.encryptUploadMBps} | ${round(r.encryptUploadMBps / r.plainUploadMBps, 2)} | ${r.plainDownloadMBps} | ${r.downloadDecryptMBps} | ${round(r.downloadDecryptMBps / r.plainDownloadMBps, 2)} | ${r.peakHeapMiB} | ${r.peakArrayBuffersMiB} |`,
+    );
+  }
+  lines.push(
+    '',
+    "CPU ms per MiB, client + relay (client includes WebCrypto's threads):",
+    '',
+    '| file | plain up | parley up | plain down | parley down |',
+    '|---:|---:|---:|---:|---:|',
+  );
+  const cpu = (c: CpuPerMiB) => `${c.client} + ${c.relay ?? '?'}`;
+  for (const r of rows) {
+    const c = r.cpuMsPerMiB;
+    lines.push(
+      `| ${(r.bytes / MB).toLocaleString('en-US')} MB | ${cpu(c.plainUpload)} | ${cpu(c.encryptUpload)} | ${cpu(c.plainDownload)} | ${cpu(c.downloadDecrypt)} |`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -224,12 +303,8 @@ export const suite: Suite = {
       },
     });
     const dir = mkdtempSync(join(tmpdir(), 'parley-bench-att-'));
-    const hashWorker = startNodeHashWorker();
-    const deps: TransferDeps = { ...nodeTransferDeps, hasher: hashWorker.hasher };
+    const deps: TransferDeps = nodeTransferDeps;
     try {
-      // Up before anything is timed: in Node the thread first loads tsx and the
-      // TypeScript sources (a page's bundled worker starts in milliseconds).
-      await (await hashWorker.hasher()).digest();
       const uploader = await uploaderOn(
         relay.http,
         `benchatt${toBase64Url(randomBytes(3))
@@ -254,7 +329,6 @@ export const suite: Suite = {
         markdown: markdown(rows),
       };
     } finally {
-      await hashWorker.close();
       rmSync(dir, { recursive: true, force: true });
       await relay.dispose();
     }

@@ -3,8 +3,8 @@
  * fetches the relay chunks a few at a time (each retried with backoff),
  * hashes the blob in order as it arrives, and decrypts it segment by segment. The plaintext
  * stream releases a segment only after its AEAD tag verified, and errors
- * with ATTACHMENT_TAMPERED before the final segment when the blob's SHA-256
- * is not the pointer's digest, when it is longer or shorter than the
+ * with ATTACHMENT_TAMPERED before the final segment when the blob's digest
+ * (digest.ts, in the pointer's scheme) is not the pointer's, when it is longer or shorter than the
  * pointer's size implies, or when any segment fails; ATTACHMENT_EXPIRED
  * when the relay no longer holds it. A consumer keeps the file only when the
  * stream closed without error.
@@ -13,7 +13,7 @@
 import { toReadableStream } from '../byte-streams.ts';
 import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
-import { inThreadHasher } from './digest.ts';
+import { type BlobDigester, digesterFor } from './digest.ts';
 import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
 import { type AttachmentEndpoint, CHUNKS_IN_FLIGHT, getChunk } from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
@@ -24,6 +24,8 @@ export interface DownloadPointer {
   readonly id: Uint8Array;
   readonly key: Uint8Array;
   readonly digest: Uint8Array;
+  /** The digest's scheme (digest.ts `DigestScheme`); absent: 1, the whole blob's SHA-256. */
+  readonly digestScheme?: number | undefined;
   readonly size: number;
 }
 
@@ -81,27 +83,21 @@ async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncG
   for (let index = count; ; index++) yield await load(index, signal);
 }
 
-async function* verifiedBlob(options: DownloadOptions): AsyncGenerator<Bytes> {
+async function* verifiedBlob(options: DownloadOptions, hash: BlobDigester): AsyncGenerator<Bytes> {
   const { pointer } = options;
   const totalBytes = attachmentBlobSize(pointer.size);
-  // On another thread when the platform gave one: the blob hashes while it decrypts.
-  const hash = await (options.deps.hasher ?? inThreadHasher)();
-  try {
-    let doneBytes = 0;
-    for await (const chunk of blobChunks(options, totalBytes)) {
-      if (chunk.length === 0) throw tampered('Attachment chunk is empty');
-      doneBytes += chunk.length;
-      if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');
-      await hash.update(chunk);
-      options.onProgress?.({ doneBytes, totalBytes });
-      yield chunk;
-      if (doneBytes === totalBytes) break;
-    }
-    if (!equalBytes(await hash.digest(), pointer.digest)) {
-      throw tampered('Attachment digest mismatch');
-    }
-  } finally {
-    hash.dispose();
+  let doneBytes = 0;
+  for await (const chunk of blobChunks(options, totalBytes)) {
+    if (chunk.length === 0) throw tampered('Attachment chunk is empty');
+    doneBytes += chunk.length;
+    if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');
+    await hash.update(chunk);
+    options.onProgress?.({ doneBytes, totalBytes });
+    yield chunk;
+    if (doneBytes === totalBytes) break;
+  }
+  if (!equalBytes(await hash.digest(), pointer.digest)) {
+    throw tampered('Attachment digest mismatch');
   }
 }
 
@@ -112,6 +108,11 @@ export function downloadAttachment(options: DownloadOptions): ReadableStream<Uin
   const cancel = new AbortController();
   const signal =
     options.signal === undefined ? cancel.signal : AbortSignal.any([options.signal, cancel.signal]);
-  const blob = verifiedBlob({ ...options, signal });
-  return toReadableStream(decryptAttachment(pointer.key, pointer.size, blob), () => cancel.abort());
+  async function* plaintext(): AsyncGenerator<Bytes> {
+    // Before any request, and outside decryptAttachment (whose failures are all
+    // ATTACHMENT_TAMPERED): a digest scheme this version does not know is MESSAGE_VERSION.
+    const hash = await digesterFor(pointer.digestScheme);
+    yield* decryptAttachment(pointer.key, pointer.size, verifiedBlob({ ...options, signal }, hash));
+  }
+  return toReadableStream(plaintext(), () => cancel.abort());
 }

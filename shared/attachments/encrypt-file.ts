@@ -1,7 +1,7 @@
 /**
  * A file as the relay stores it: encrypted (format.ts) and cut into the
- * relay's transport chunks of `chunkBytes`, with the SHA-256 of the whole
- * blob computed on the way. Streams: at most one chunk and one AEAD segment
+ * relay's transport chunks of `chunkBytes`, with the blob's digest
+ * (digest.ts) computed on the way. Streams: at most one chunk and one AEAD segment
  * are in memory. Given the same key and file, the chunks are byte-identical,
  * which is what lets an upload resume after a restart (upload.ts).
  */
@@ -9,7 +9,7 @@
 import { type ByteSource, readStream, rechunk } from '../byte-streams.ts';
 import type { Bytes } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
-import { type BlobHasherFactory, inThreadHasher } from './digest.ts';
+import { pieceListDigester } from './digest.ts';
 import { ATTACHMENT_KEY_BYTES, attachmentBlobSize, encryptAttachment } from './format.ts';
 
 export type FileSource = ReadableStream<Uint8Array> | Blob | ByteSource;
@@ -19,8 +19,6 @@ export interface EncryptFileOptions {
   readonly key: Uint8Array;
   /** The relay's transport chunk size (the create response's `chunkBytes`). */
   readonly chunkBytes: number;
-  /** Where the blob's SHA-256 runs (default: this thread). */
-  readonly hasher?: BlobHasherFactory | undefined;
 }
 
 export interface EncryptedFile {
@@ -29,7 +27,7 @@ export interface EncryptedFile {
   readonly blobSize: number;
   /** The blob in relay chunks, in order; iterate once. */
   readonly chunks: AsyncIterable<Bytes>;
-  /** SHA-256 of the blob; settles when `chunks` has been iterated to the end. */
+  /** The blob's digest (digest.ts, scheme PIECE_LIST); settles when `chunks` has been iterated to the end. */
   readonly digest: Promise<Bytes>;
 }
 
@@ -57,7 +55,7 @@ export function encryptFile(
   // Nobody may await the digest of a failed upload; that must not be an unhandled rejection.
   digest.catch(() => undefined);
   async function* chunks(): AsyncGenerator<Bytes> {
-    const hash = await (options.hasher ?? inThreadHasher)();
+    const hash = pieceListDigester();
     try {
       const blob = encryptAttachment(key, size, fileBytes(source));
       for await (const chunk of rechunk(blob, options.chunkBytes)) {
@@ -68,9 +66,6 @@ export function encryptFile(
     } catch (e) {
       settle?.reject(e);
       throw e;
-    } finally {
-      // A consumer that stopped early (abort) leaves the hasher unfinished.
-      hash.dispose();
     }
   }
   return { key, blobSize: attachmentBlobSize(size), chunks: chunks(), digest };

@@ -10,7 +10,6 @@ import { randomFraction } from '../client/deps.ts';
 import { type BackoffPolicy, backoffDelay } from '../client/relay/backoff.ts';
 import type { Random } from '../crypto/random.ts';
 import { isRetryable, ParleyError } from '../errors.ts';
-import type { BlobHasherFactory } from './digest.ts';
 
 /** What transfers take from their platform (shared/ does no I/O of its own). */
 export interface TransferDeps {
@@ -18,12 +17,6 @@ export interface TransferDeps {
   readonly timers: Timers;
   /** Jitter for retries (and fresh file keys). */
   readonly random: Random;
-  /**
-   * Where the blob's SHA-256 runs (digest.ts); default `inThreadHasher`. A
-   * page passes a Web Worker's (hash-worker-client.ts) so hashing runs beside
-   * the transfer.
-   */
-  readonly hasher?: BlobHasherFactory | undefined;
 }
 
 export interface RetryOptions {

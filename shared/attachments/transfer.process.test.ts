@@ -60,6 +60,7 @@ describe('attachments through the relay process', () => {
       id: fromBase64Url(created.id),
       key: up.key,
       digest: up.digest,
+      digestScheme: up.digestScheme,
       size: up.size,
     };
     const plain = await readAll(downloadAttachment({ relayUrl: relay.url, pointer, deps }));

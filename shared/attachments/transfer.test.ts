@@ -14,6 +14,7 @@ import { attachmentBlobSize } from './format.ts';
 import { CHUNKS_IN_FLIGHT } from './relay-http.ts';
 import type { TransferDeps } from './retry.ts';
 import { FakeRelay } from './testing/fake-relay.ts';
+import { pieceListDigestOf } from './testing/piece-list-digest.ts';
 import { type UploadOptions, uploadAttachment } from './upload.ts';
 
 const deps: TransferDeps = {
@@ -59,7 +60,7 @@ function prepare(file: Uint8Array, extra: Partial<UploadOptions> = {}) {
 
 function download(
   id: string,
-  pointer: { key: Uint8Array; digest: Uint8Array; size: number },
+  pointer: { key: Uint8Array; digest: Uint8Array; digestScheme?: number; size: number },
   signal?: AbortSignal,
 ) {
   const options = {
@@ -80,7 +81,8 @@ describe('upload and download', () => {
       const up = await uploadAttachment(options);
       const blob = relay.blob(id);
       expect(blob.length).toBe(attachmentBlobSize(size));
-      expect(equalBytes(up.digest, sha256(blob))).toBe(true);
+      expect(up.digestScheme).toBe(2);
+      expect(equalBytes(up.digest, pieceListDigestOf(blob))).toBe(true);
       expect(progress.at(-1)).toBe(blob.length);
       expect(equalBytes(await readAll(download(id, up)), file)).toBe(true);
     });
@@ -108,7 +110,7 @@ describe('upload and download', () => {
     const after = relay.log.slice(before.length);
     const all = ['PUT 0', 'PUT 1', 'PUT 2', 'PUT 3', 'PUT 4', 'PUT 5', 'PUT 6'];
     expect(new Set(after)).toEqual(new Set(all.filter((p) => !before.includes(p))));
-    expect(equalBytes(resumed.digest, sha256(relay.blob(id)))).toBe(true);
+    expect(equalBytes(resumed.digest, pieceListDigestOf(relay.blob(id)))).toBe(true);
     expect(equalBytes(await readAll(download(id, resumed)), file)).toBe(true);
   });
 
@@ -122,7 +124,7 @@ describe('upload and download', () => {
     expect(relay.maxInFlightPuts).toBeLessThanOrEqual(CHUNKS_IN_FLIGHT);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(attachmentBlobSize(file.length));
-    expect(equalBytes(up.digest, sha256(relay.blob(id)))).toBe(true);
+    expect(equalBytes(up.digest, pieceListDigestOf(relay.blob(id)))).toBe(true);
   });
 
   it('retries refused and dropped chunk uploads, then succeeds', async () => {
@@ -203,6 +205,31 @@ describe('download failures', () => {
     expect((await errorOf(() => readAll(download(id, up)))).code).toBe(
       ErrorCode.ATTACHMENT_TAMPERED,
     );
+  });
+
+  it("a pointer without a digest scheme carries the whole blob's SHA-256 (scheme 1)", async () => {
+    const { id, up } = await uploaded();
+    const { digestScheme: _scheme, ...rest } = up;
+    const legacy = { ...rest, digest: sha256(relay.blob(id)) };
+    expect(equalBytes(await readAll(download(id, legacy)), await readAll(download(id, up)))).toBe(
+      true,
+    );
+    // Scheme 1 with a piece-list digest, and the reverse, fail.
+    expect((await errorOf(() => readAll(download(id, rest)))).code).toBe(
+      ErrorCode.ATTACHMENT_TAMPERED,
+    );
+    const crossed = { ...legacy, digestScheme: 2 };
+    expect((await errorOf(() => readAll(download(id, crossed)))).code).toBe(
+      ErrorCode.ATTACHMENT_TAMPERED,
+    );
+  });
+
+  it('a digest scheme this version does not know is MESSAGE_VERSION, before any request', async () => {
+    const { id, up } = await uploaded();
+    const error = await errorOf(() => readAll(download(id, { ...up, digestScheme: 3 })));
+    expect(error.code).toBe(ErrorCode.MESSAGE_VERSION);
+    expect(error.details).toEqual({ digestScheme: 3 });
+    expect(relay.gets).toEqual([]);
   });
 
   it('a blob cut short by the relay is ATTACHMENT_TAMPERED', async () => {

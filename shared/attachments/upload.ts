@@ -10,6 +10,7 @@
 
 import type { Bytes } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
+import { CURRENT_DIGEST_SCHEME } from './digest.ts';
 import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
 import {
   type AttachmentEndpoint,
@@ -51,8 +52,9 @@ export interface UploadOptions {
 
 export interface UploadResult {
   readonly key: Bytes;
-  /** SHA-256 of the whole blob: goes into the pointer. */
+  /** The blob's digest and its scheme (digest.ts): both go into the pointer. */
   readonly digest: Bytes;
+  readonly digestScheme: number;
   /** Plaintext bytes: goes into the pointer. */
   readonly size: number;
   /** Blob bytes, as declared at create. */
@@ -83,7 +85,6 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
   const file = encryptFile(options.source, size, {
     key,
     chunkBytes: created.chunkBytes,
-    hasher: deps.hasher,
   });
   const put = async (chunk: Bytes, at: number, stop: AbortSignal): Promise<number> => {
     if (!received.has(at)) {
@@ -99,5 +100,11 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
     options.onProgress?.({ doneBytes, totalBytes: file.blobSize });
   }
   await withRetry(() => completeUpload(endpoint, token), deps, retry, signal);
-  return { key: file.key, digest: await file.digest, size, blobSize: file.blobSize };
+  return {
+    key: file.key,
+    digest: await file.digest,
+    digestScheme: CURRENT_DIGEST_SCHEME,
+    size,
+    blobSize: file.blobSize,
+  };
 }

@@ -1,5 +1,6 @@
 // The frozen PRLA v1 and streaming-AEAD vectors under Deno (the relay's
-// runtime): WebCrypto there must seal the same bytes as under Node.
+// runtime): WebCrypto there must seal the same bytes, and give the same
+// piece-list digests, as under Node.
 import { deepStrictEqual } from 'node:assert/strict';
 import { computeAttachmentVectors, computeStreamVectors } from './vectors/compute.ts';
 import vectors from './vectors/prla-v1.json' with { type: 'json' };

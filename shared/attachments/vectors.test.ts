@@ -1,12 +1,16 @@
-// The frozen PRLA v1 and streaming-AEAD vectors: recomputed byte for byte, and
-// the first segment of each opened by a second implementation (noble's GCM and
-// HKDF, following docs/protocol.md "Streaming AEAD" literally).
+// The frozen PRLA v1 and streaming-AEAD vectors: recomputed byte for byte, the
+// stream vectors opened by a second implementation (noble's GCM and HKDF,
+// following docs/protocol.md "Streaming AEAD" literally), and the blobs'
+// piece-list digests recomputed by a second implementation of that spec
+// (testing/piece-list-digest.ts, noble's SHA-256).
 import { gcm } from '@noble/ciphers/aes.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { concat, fromHex, toHex, utf8 } from '../bytes.ts';
+import { pieceListDigestOf } from './testing/piece-list-digest.ts';
 import {
+  attachmentVectorBlob,
   computeAttachmentVectors,
   computeStreamVectors,
   patternBytes,
@@ -22,6 +26,16 @@ describe('frozen vectors', () => {
 
   it('PRLA v1 reproduces every blob', async () => {
     expect(await computeAttachmentVectors()).toEqual(vectors.attachment);
+  });
+
+  it("an independent implementation of the digest spec gives every blob's pointer digest", async () => {
+    expect(vectors.attachment.some((v) => v.blobSize > 1024 * 1024)).toBe(true);
+    for (const vector of vectors.attachment) {
+      const blob =
+        vector.blob === undefined ? await attachmentVectorBlob(vector.size) : fromHex(vector.blob);
+      expect(toHex(sha256(blob))).toBe(vector.blobSha256);
+      expect(toHex(pieceListDigestOf(blob))).toBe(vector.digest);
+    }
   });
 
   it('an independent implementation of the spec opens the stream vectors', () => {

@@ -46,6 +46,7 @@ async function upload(sender: TestUser): Promise<AttachmentPointer> {
     id: fromBase64Url(created.id),
     key: done.key,
     digest: done.digest,
+    digestScheme: done.digestScheme,
     size: file.length,
     mime: 'application/pdf',
     name: 'notes.pdf',

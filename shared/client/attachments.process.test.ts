@@ -46,7 +46,7 @@ describe('attachment pointers with a real relay', () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const chat = await alice.client.startConversation(bob.handle);
-    const image = pointer();
+    const image = pointer({ digestScheme: 2 });
     const voice = pointer({ mime: 'audio/webm', name: 'voice.webm', durationMs: 4200 });
     const sent = await alice.client.sendText({
       conversationId: chat.id,
@@ -61,6 +61,7 @@ describe('attachment pointers with a real relay', () => {
       id: toBase64Url(image.id),
       key: toBase64Url(image.key),
       digest: toBase64Url(image.digest),
+      digestScheme: 2,
       size: 123_456,
       mime: 'image/png',
       name: 'cat.png',

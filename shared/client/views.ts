@@ -48,8 +48,9 @@ export interface AttachmentView {
   /** The relay's id (the download capability). */
   readonly id: string;
   readonly key: string;
-  /** SHA-256 of the whole ciphertext, checked while downloading. */
+  /** The blob's digest, checked while downloading, in the scheme `digestScheme` names (absent: 1). */
   readonly digest: string;
+  readonly digestScheme?: number;
   /** Plaintext bytes. */
   readonly size: number;
   readonly mime: string;
@@ -67,6 +68,7 @@ export function attachmentView(p: AttachmentPointer): AttachmentView {
     id: toBase64Url(p.id),
     key: toBase64Url(p.key),
     digest: toBase64Url(p.digest),
+    ...(p.digestScheme === undefined ? {} : { digestScheme: p.digestScheme }),
     size: p.size,
     mime: p.mime,
     ...(p.name === undefined ? {} : { name: p.name }),

@@ -19,6 +19,8 @@ export const Label = {
   ATTACHMENT: 'Parley/v1/attachment',
   /** The salt and nonce prefix of an attachment's header, derived from its file key (docs/protocol.md "Attachments"). */
   ATTACHMENT_HEADER: 'Parley/v1/attachment/header',
+  /** Prefix of the piece-list digest of an attachment blob (docs/protocol.md "Attachments"). */
+  ATTACHMENT_DIGEST: 'Parley/v1/attachment/digest',
   BACKUP: 'Parley/v1/backup',
   /**
    * The encrypted archive (docs/protocol.md "Archive"): from its 32-byte root

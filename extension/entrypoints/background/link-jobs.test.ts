@@ -6,7 +6,7 @@
  * runs in shared/client/linking-resume.process.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { createBlobDigest } from '../../../shared/attachments/digest.ts';
+import { createSha256Stream } from '../../../shared/attachments/digest.ts';
 import type { FetchLike } from '../../../shared/attachments/relay-http.ts';
 import { concat, equalBytes } from '../../../shared/bytes.ts';
 import type { ArchiveImportResult } from '../../../shared/client/archive/archive-api.ts';
@@ -24,7 +24,7 @@ const RELAY = 'https://relay.test';
 const CHUNK = 1000;
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  const hash = await createBlobDigest();
+  const hash = await createSha256Stream();
   hash.update(bytes);
   return hash.digest();
 }

@@ -25,7 +25,6 @@ import { ATTACHMENT_CHUNK_BYTES } from '../../../shared/wire/limits.ts';
 import type { RequestOf } from '../messaging.ts';
 import type { AttachmentView } from '../protocol.ts';
 import { call } from '../rpc-client.ts';
-import { pageHasher } from './page-hasher.ts';
 import { isStillPending } from './pending-check.ts';
 import { fileHead } from './resume.ts';
 import { pageLocks, UploadGoneError, whileClaimed } from './upload-claim.ts';
@@ -71,7 +70,7 @@ export interface DownloadInput {
   readonly signal: AbortSignal;
 }
 
-/** The page's own network, clock and randomness for the chunk transfers; hashing on a worker. */
+/** The page's own network, clock and randomness for the chunk transfers. */
 function transferDeps(): TransferDeps {
   return {
     fetch: globalThis.fetch.bind(globalThis),
@@ -80,7 +79,6 @@ function transferDeps(): TransferDeps {
       clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof setTimeout>),
     },
     random: systemRandom,
-    hasher: pageHasher(),
   };
 }
 
@@ -102,7 +100,7 @@ async function relayUrl(): Promise<string> {
 type AttachmentInput = NonNullable<RequestOf<'sendText'>['attachments']>[number];
 
 /** The pointer fields a message carries besides id, key and digest. */
-type PointerMeta = Omit<AttachmentInput, 'id' | 'key' | 'digest'>;
+type PointerMeta = Omit<AttachmentInput, 'id' | 'key' | 'digest' | 'digestScheme'>;
 
 function metaOf(
   file: { readonly size: number; readonly type: string; readonly name: string },
@@ -153,7 +151,7 @@ async function uploadClaimed(job: UploadJob): Promise<void> {
   const { upload, signal } = job;
   try {
     const key = fromBase64Url(upload.key);
-    const { digest } = await uploadAttachment({
+    const { digest, digestScheme } = await uploadAttachment({
       relayUrl: job.relayUrl,
       created: {
         id: upload.relayId,
@@ -170,7 +168,13 @@ async function uploadClaimed(job: UploadJob): Promise<void> {
       conversationId: upload.conversationId,
       text: upload.caption,
       attachments: [
-        { id: upload.relayId, key: upload.key, digest: toBase64Url(digest), ...job.meta },
+        {
+          id: upload.relayId,
+          key: upload.key,
+          digest: toBase64Url(digest),
+          digestScheme,
+          ...job.meta,
+        },
       ],
     });
     await call('deletePendingUpload', { id: upload.id });
@@ -244,6 +248,7 @@ function pointerOf(a: AttachmentView): DownloadPointer {
     id: fromBase64Url(a.id),
     key: fromBase64Url(a.key),
     digest: fromBase64Url(a.digest),
+    digestScheme: a.digestScheme,
     size: a.size,
   };
 }

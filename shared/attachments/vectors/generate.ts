@@ -1,7 +1,8 @@
 /**
  * Writes prla-v1.json next to this file: `npx tsx shared/attachments/vectors/generate.ts`.
- * Run once when a format is introduced; afterwards the vectors are frozen and
- * the tests only recompute them.
+ * Run when a format is introduced or extended (the piece-list digest was added
+ * this way: existing entries must come out unchanged, check the diff);
+ * otherwise the vectors are frozen and the tests only recompute them.
  */
 import { writeFileSync } from 'node:fs';
 import { computeVectorFile } from './compute.ts';

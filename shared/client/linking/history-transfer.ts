@@ -13,7 +13,7 @@
  * reuse the attachment transfer helpers (relay-http, withRetry).
  */
 
-import { createBlobDigest } from '../../attachments/digest.ts';
+import { createSha256Stream } from '../../attachments/digest.ts';
 import {
   type AttachmentEndpoint,
   completeUpload,
@@ -94,7 +94,7 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Bytes> {
 }
 
 async function digestOf(bytes: Uint8Array): Promise<Bytes> {
-  const hash = await createBlobDigest();
+  const hash = await createSha256Stream();
   hash.update(bytes);
   return hash.digest();
 }

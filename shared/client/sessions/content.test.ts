@@ -91,6 +91,26 @@ describe('content', () => {
     }
   });
 
+  it('attachment pointers carry any digest scheme 0..255 (the download refuses unknown ones)', () => {
+    const pointer = {
+      id: new Uint8Array(16),
+      key: new Uint8Array(32),
+      digest: new Uint8Array(32),
+      size: 10,
+      mime: 'application/pdf',
+    };
+    for (const digestScheme of [2, 0, 255]) {
+      const att = [{ ...pointer, digestScheme }];
+      expect(decodeContent(encodeContent({ ...text, att }))).toEqual({ ...text, att });
+    }
+    for (const digestScheme of [256, -1]) {
+      const att = [{ ...pointer, digestScheme }];
+      expect(errorOf(() => decodeContent(encodeCbor({ ...text, att }))).code).toBe(
+        ErrorCode.CONTENT_INVALID,
+      );
+    }
+  });
+
   it('ignores unknown fields from newer senders', () => {
     const bytes = encodeCbor({ ...text, future: 'x' });
     expect(decodeContent(bytes)).toEqual(text);

@@ -79,7 +79,10 @@ const optionalUint = (max: number) =>
 /**
  * An encrypted file on the relay (docs/protocol.md "Attachments"): the key and
  * digest travel only inside the ratchet. `id` is the relay's blob id (the read
- * capability), `key` the file key, `digest` the SHA-256 of the whole blob,
+ * capability), `key` the file key, `digest` the blob's digest in the scheme
+ * `digestScheme` names (shared/attachments/digest.ts; absent: 1, the SHA-256
+ * of the whole blob; any number is accepted here so that a newer sender's
+ * message still shows, and the download refuses a scheme it does not know),
  * `size` the plaintext bytes (the blob is padded). The media fields are
  * optional, so pointers written before they existed stay valid; `flags` is a
  * bit set (shared/attachments/pointer.ts `AttachmentFlag`).
@@ -88,6 +91,7 @@ export const AttachmentPointerSchema = v.object({
   id: v.pipe(v.instance(Uint8Array), v.length(OPAQUE_ID_BYTES)),
   key: v.pipe(v.instance(Uint8Array), v.length(32)),
   digest: v.pipe(v.instance(Uint8Array), v.length(32)),
+  digestScheme: optionalUint(0xff),
   size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
   mime: v.pipe(v.string(), v.maxLength(255)),
   name: v.optional(v.pipe(v.string(), v.maxLength(255))),

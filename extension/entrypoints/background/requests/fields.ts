@@ -205,6 +205,9 @@ const attachment = v.pipe(
     id: relayId,
     key: bytes32,
     digest: bytes32,
+    digestScheme: v.exactOptional(
+      v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(0xff)),
+    ),
     size: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(ATTACHMENT_MAX_BYTES)),
     mime: v.pipe(v.string(), v.maxLength(255)),
     name: v.exactOptional(v.pipe(v.string(), v.maxLength(255))),
@@ -224,6 +227,7 @@ const attachment = v.pipe(
       id: fromBase64Url(a.id),
       key: fromBase64Url(a.key),
       digest: fromBase64Url(a.digest),
+      ...(a.digestScheme === undefined ? {} : { digestScheme: a.digestScheme }),
       size: a.size,
       mime: a.mime,
       ...(a.name === undefined ? {} : { name: a.name }),

@@ -100,6 +100,7 @@ describe('the request table', () => {
       id: 'AAAAAAAAAAAAAAAAAAAAAA',
       key: 'a'.repeat(43),
       digest: 'b'.repeat(43),
+      digestScheme: 2,
       size: 3,
       mime: 'image/png',
       name: 'cat.png',
@@ -116,6 +117,7 @@ describe('the request table', () => {
     expect(pointer?.id).toEqual(new Uint8Array(16));
     expect(pointer?.key).toHaveLength(32);
     expect(pointer).toMatchObject({
+      digestScheme: 2,
       size: 3,
       mime: 'image/png',
       width: 640,
@@ -134,6 +136,15 @@ describe('the request table', () => {
         }),
       ).path,
     ).toBe('attachments.0.key');
+    expect(
+      invalid(() =>
+        parseRequest('sendText', {
+          conversationId: 'c:1',
+          text: 'x',
+          attachments: [{ ...file, digestScheme: 0 }],
+        }),
+      ).path,
+    ).toBe('attachments.0.digestScheme');
     expect(
       invalid(() => parseRequest('attachmentCreate', { size: ATTACHMENT_MAX_BYTES + 1 })).path,
     ).toBe('size');
