@@ -240,11 +240,16 @@ describe('restoring while messages keep arriving (real relay)', () => {
     // it (docs/protocol.md, "Own devices in every send", "Device list"). A
     // send that began earlier may have been stored for the old devices only.
     const mustArrive = (texts: readonly StreamedText[]) => texts.filter((t) => t.afterListed);
-    await waitFor(async () => {
-      const chatCounts = await countsOf(restored.client, chat, mustArrive(bobTexts));
-      const groupCounts = await countsOf(restored.client, group, mustArrive(groupTexts));
-      return [...chatCounts.values(), ...groupCounts.values()].every((n) => n >= 1);
-    }, 'every text sent after the listing on the restored device');
+    let missing: string[] = [];
+    await waitFor(
+      async () => {
+        const chatCounts = await countsOf(restored.client, chat, mustArrive(bobTexts));
+        const groupCounts = await countsOf(restored.client, group, mustArrive(groupTexts));
+        missing = [...chatCounts, ...groupCounts].filter(([, n]) => n === 0).map(([t]) => t);
+        return missing.length === 0;
+      },
+      () => `every text sent after the listing on the restored device (missing: ${missing})`,
+    );
     await settle(restored, alice, bob, carol);
 
     const oldChat = await countsOf(alice.client, chat, bobTexts);
