@@ -7,7 +7,8 @@
  * restored device nothing is shown twice; everything the snapshot holds and
  * everything sent after the device was listed is there; what was sent in
  * between is there once or not at all (the documented limit), and all of it
- * is on the old device, which the restore keeps.
+ * is on the old device when the restore keeps it. Run once keeping the old
+ * device and once removing it ("I lost my device") while the streams go on.
  */
 import { describe, expect, it } from 'vitest';
 import { formatRecoveryKey } from '../backup/recovery-key.ts';
@@ -126,6 +127,7 @@ async function restore(
   owner: TestUser,
   phase: RestorePhase,
   streams: readonly (readonly StreamedText[])[],
+  removeOthers: boolean,
 ): Promise<TestUser> {
   const api = new RelayApi({
     baseUrl: relay.url,
@@ -149,7 +151,7 @@ async function restore(
       );
     }),
     { fetch: plainFetch, now: () => Date.now() },
-    { recoveryKey: RK, session, relayUrl: relay.url, deviceName: 'restored', removeOthers: false },
+    { recoveryKey: RK, session, relayUrl: relay.url, deviceName: 'restored', removeOthers },
   );
   phase.restored = true;
   return { ...owner, client, storage: deps.storage, deviceId: result.account.deviceId };
@@ -166,139 +168,150 @@ async function countsOf(
 }
 
 describe('restoring while messages keep arriving (real relay)', () => {
-  it('nothing shown twice; the snapshot and everything sent after listing are on the restored device; the old device has all', async () => {
-    const alice = await relay.newUser('alice');
-    const bob = await relay.newUser('bob');
-    const carol = await relay.newUser('carol');
-    const chat = (await alice.client.startConversation(bob.handle)).id;
-    const bobChat = `u:${alice.userId}`;
-    const hello = uniqueText('hello bob');
-    await alice.client.sendText({ conversationId: chat, text: hello });
-    await seenText(bob.client, bobChat, hello);
-    await bob.client.acceptRequest(alice.userId);
-    const group = await alice.client.createGroup({
-      name: 'Trio',
-      members: [bob.handle, carol.handle],
-    });
-    const toGroup = uniqueText('hello group');
-    await alice.client.sendText({ conversationId: group, text: toGroup });
-    await seenText(bob.client, group, toGroup);
-    await seenText(carol.client, group, toGroup);
-    await settle(alice, bob, carol);
+  it.each([
+    { removeOthers: false, old: 'the kept old device has all' },
+    { removeOthers: true, old: 'the old device removed meanwhile' },
+  ])(
+    'nothing shown twice; the snapshot and everything sent after listing are on the restored device; $old',
+    async ({ removeOthers }) => {
+      const alice = await relay.newUser('alice');
+      const bob = await relay.newUser('bob');
+      const carol = await relay.newUser('carol');
+      const chat = (await alice.client.startConversation(bob.handle)).id;
+      const bobChat = `u:${alice.userId}`;
+      const hello = uniqueText('hello bob');
+      await alice.client.sendText({ conversationId: chat, text: hello });
+      await seenText(bob.client, bobChat, hello);
+      await bob.client.acceptRequest(alice.userId);
+      const group = await alice.client.createGroup({
+        name: 'Trio',
+        members: [bob.handle, carol.handle],
+      });
+      const toGroup = uniqueText('hello group');
+      await alice.client.sendText({ conversationId: group, text: toGroup });
+      await seenText(bob.client, group, toGroup);
+      await seenText(carol.client, group, toGroup);
+      await settle(alice, bob, carol);
 
-    const phase: RestorePhase = { backupStarted: false, listed: false, restored: false };
-    const started = Date.now();
-    const live: [StreamedText[], StreamedText[], StreamedText[]] = [[], [], []];
-    const streams = Promise.all([
-      stream(bob, bobChat, 'bob 1:1', phase, live[0]),
-      stream(bob, group, 'bob group', phase, live[1]),
-      stream(carol, group, 'carol group', phase, live[2]),
-    ]);
-    // A few of each stream are on the old device before the backup is taken.
-    await waitFor(
-      async () =>
-        (await textsOf(alice.client, chat)).length >= 4 &&
-        (await textsOf(alice.client, group)).length >= 7,
-      'the first streamed texts on the old device',
-    );
-    phase.backupStarted = true;
-    const heldAtBackup = {
-      chat: await textsOf(alice.client, chat),
-      group: await textsOf(alice.client, group),
-    };
-    await backUp(alice);
-    const backedUp = Date.now();
-    const restored = await restore(alice, phase, live);
-    const restoredAt = Date.now();
-    const [bobTexts, bobGroupTexts, carolTexts] = await streams;
-    const groupTexts = [...bobGroupTexts, ...carolTexts];
-    const ended = Date.now();
-
-    // The streams ran across the whole restore: some texts before the backup,
-    // some between the backup and the listing, some after.
-    for (const sent of [bobTexts, bobGroupTexts, carolTexts]) {
-      expect(sent.some((t) => t.beforeBackup)).toBe(true);
-      expect(sent.some((t) => !t.beforeBackup && !t.afterListed)).toBe(true);
-      expect(sent.filter((t) => t.afterListed).length).toBeGreaterThanOrEqual(
-        TAIL + WHILE_IMPORTING,
+      const phase: RestorePhase = { backupStarted: false, listed: false, restored: false };
+      const started = Date.now();
+      const live: [StreamedText[], StreamedText[], StreamedText[]] = [[], [], []];
+      const streams = Promise.all([
+        stream(bob, bobChat, 'bob 1:1', phase, live[0]),
+        stream(bob, group, 'bob group', phase, live[1]),
+        stream(carol, group, 'carol group', phase, live[2]),
+      ]);
+      // A few of each stream are on the old device before the backup is taken.
+      await waitFor(
+        async () =>
+          (await textsOf(alice.client, chat)).length >= 4 &&
+          (await textsOf(alice.client, group)).length >= 7,
+        'the first streamed texts on the old device',
       );
-    }
+      phase.backupStarted = true;
+      const heldAtBackup = {
+        chat: await textsOf(alice.client, chat),
+        group: await textsOf(alice.client, group),
+      };
+      await backUp(alice);
+      const backedUp = Date.now();
+      const restored = await restore(alice, phase, live, removeOthers);
+      const restoredAt = Date.now();
+      const [bobTexts, bobGroupTexts, carolTexts] = await streams;
+      const groupTexts = [...bobGroupTexts, ...carolTexts];
+      const ended = Date.now();
 
-    // The old device is kept (removeOthers false): every streamed text is on it, once.
-    const all = [...bobTexts, ...groupTexts];
-    await waitFor(
-      async () =>
-        (await textsOf(alice.client, chat)).length >= bobTexts.length + 1 &&
-        (await textsOf(alice.client, group)).length >= groupTexts.length + 1,
-      'every streamed text on the old device',
-    );
-    // The new device receives every text whose send began after the relay
-    // accepted the list naming it. That boundary is the relay's, not a
-    // client's view: once an account has a signed list the relay routes
-    // exactly the listed devices and answers a send that leaves a routed
-    // device out with `mismatch`, storing nothing, so the sender readdresses
-    // it (docs/protocol.md, "Own devices in every send", "Device list"). A
-    // send that began earlier may have been stored for the old devices only.
-    const mustArrive = (texts: readonly StreamedText[]) => texts.filter((t) => t.afterListed);
-    let missing: string[] = [];
-    await waitFor(
-      async () => {
-        const chatCounts = await countsOf(restored.client, chat, mustArrive(bobTexts));
-        const groupCounts = await countsOf(restored.client, group, mustArrive(groupTexts));
-        missing = [...chatCounts, ...groupCounts].filter(([, n]) => n === 0).map(([t]) => t);
-        return missing.length === 0;
-      },
-      () => `every text sent after the listing on the restored device (missing: ${missing})`,
-    );
-    await settle(restored, alice, bob, carol);
+      // The streams ran across the whole restore: some texts before the backup,
+      // some between the backup and the listing, some after.
+      for (const sent of [bobTexts, bobGroupTexts, carolTexts]) {
+        expect(sent.some((t) => t.beforeBackup)).toBe(true);
+        expect(sent.some((t) => !t.beforeBackup && !t.afterListed)).toBe(true);
+        expect(sent.filter((t) => t.afterListed).length).toBeGreaterThanOrEqual(
+          TAIL + WHILE_IMPORTING,
+        );
+      }
 
-    const oldChat = await countsOf(alice.client, chat, bobTexts);
-    const oldGroup = await countsOf(alice.client, group, groupTexts);
-    for (const t of all)
-      expect(oldChat.get(t.text) ?? oldGroup.get(t.text), `old device: ${t.text}`).toBe(1);
+      // The old device, when kept (removeOthers false), has every streamed text once.
+      const all = [...bobTexts, ...groupTexts];
+      if (!removeOthers)
+        await waitFor(
+          async () =>
+            (await textsOf(alice.client, chat)).length >= bobTexts.length + 1 &&
+            (await textsOf(alice.client, group)).length >= groupTexts.length + 1,
+          'every streamed text on the old device',
+        );
+      // The new device receives every text whose send began after the relay
+      // accepted the list naming it. That boundary is the relay's, not a
+      // client's view: once an account has a signed list the relay routes
+      // exactly the listed devices and answers a send that leaves a routed
+      // device out with `mismatch`, storing nothing, so the sender readdresses
+      // it (docs/protocol.md, "Own devices in every send", "Device list"). A
+      // send that began earlier may have been stored for the old devices only.
+      const mustArrive = (texts: readonly StreamedText[]) => texts.filter((t) => t.afterListed);
+      let missing: string[] = [];
+      await waitFor(
+        async () => {
+          const chatCounts = await countsOf(restored.client, chat, mustArrive(bobTexts));
+          const groupCounts = await countsOf(restored.client, group, mustArrive(groupTexts));
+          missing = [...chatCounts, ...groupCounts].filter(([, n]) => n === 0).map(([t]) => t);
+          return missing.length === 0;
+        },
+        () => `every text sent after the listing on the restored device (missing: ${missing})`,
+      );
+      await settle(restored, alice, bob, carol);
 
-    const newChat = await countsOf(restored.client, chat, bobTexts);
-    const newGroup = await countsOf(restored.client, group, groupTexts);
-    for (const t of bobTexts) {
-      const n = newChat.get(t.text);
-      if (t.afterListed || heldAtBackup.chat.includes(t.text))
-        expect(n, `restored 1:1: ${t.text}`).toBe(1);
-      else expect(n, `restored 1:1: ${t.text}`).toBeLessThanOrEqual(1);
-    }
-    for (const t of groupTexts) {
-      const n = newGroup.get(t.text);
-      if (t.afterListed || heldAtBackup.group.includes(t.text))
-        expect(n, `restored group: ${t.text}`).toBe(1);
-      else expect(n, `restored group: ${t.text}`).toBeLessThanOrEqual(1);
-    }
-    // Nothing at all shown twice on the restored device, the snapshot's own texts included.
-    for (const conversation of [chat, group]) {
-      const held = await textsOf(restored.client, conversation);
-      expect(held.length).toBe(new Set(held).size);
-    }
-    expect(await textsOf(restored.client, chat)).toContain(hello);
-    expect(await textsOf(restored.client, group)).toContain(toGroup);
+      if (!removeOthers) {
+        const oldChat = await countsOf(alice.client, chat, bobTexts);
+        const oldGroup = await countsOf(alice.client, group, groupTexts);
+        for (const t of all)
+          expect(oldChat.get(t.text) ?? oldGroup.get(t.text), `old device: ${t.text}`).toBe(1);
+      } else {
+        expect((await restored.client.listDevices()).map((d) => d.id)).toEqual([restored.deviceId]);
+      }
 
-    // After the stream, bob and the restored alice still chat both ways.
-    const fromRestored = uniqueText('from the restored device');
-    await restored.client.sendText({ conversationId: chat, text: fromRestored });
-    await seenText(bob.client, bobChat, fromRestored);
-    const toRestored = uniqueText('bob after the stream');
-    await bob.client.sendText({ conversationId: bobChat, text: toRestored });
-    await seenText(restored.client, chat, toRestored);
-    const groupFromRestored = uniqueText('group from the restored device');
-    await restored.client.sendText({ conversationId: group, text: groupFromRestored });
-    await seenText(bob.client, group, groupFromRestored);
-    await seenText(carol.client, group, groupFromRestored);
+      const newChat = await countsOf(restored.client, chat, bobTexts);
+      const newGroup = await countsOf(restored.client, group, groupTexts);
+      for (const t of bobTexts) {
+        const n = newChat.get(t.text);
+        if (t.afterListed || heldAtBackup.chat.includes(t.text))
+          expect(n, `restored 1:1: ${t.text}`).toBe(1);
+        else expect(n, `restored 1:1: ${t.text}`).toBeLessThanOrEqual(1);
+      }
+      for (const t of groupTexts) {
+        const n = newGroup.get(t.text);
+        if (t.afterListed || heldAtBackup.group.includes(t.text))
+          expect(n, `restored group: ${t.text}`).toBe(1);
+        else expect(n, `restored group: ${t.text}`).toBeLessThanOrEqual(1);
+      }
+      // Nothing at all shown twice on the restored device, the snapshot's own texts included.
+      for (const conversation of [chat, group]) {
+        const held = await textsOf(restored.client, conversation);
+        expect(held.length).toBe(new Set(held).size);
+      }
+      expect(await textsOf(restored.client, chat)).toContain(hello);
+      expect(await textsOf(restored.client, group)).toContain(toGroup);
 
-    const gap = all.filter((t) => !t.beforeBackup && !t.afterListed);
-    const gapOnRestored = gap.filter(
-      (t) => (newChat.get(t.text) ?? 0) + (newGroup.get(t.text) ?? 0) === 1,
-    );
-    console.info(
-      `restore under traffic: ${all.length} texts; backup ${backedUp - started} ms after the stream began, ` +
-        `restore ${restoredAt - backedUp} ms, stream ended ${ended - restoredAt} ms later; ` +
-        `${gapOnRestored.length}/${gap.length} texts sent between backup and listing reached the restored device`,
-    );
-  });
+      // After the stream, bob and the restored alice still chat both ways.
+      const fromRestored = uniqueText('from the restored device');
+      await restored.client.sendText({ conversationId: chat, text: fromRestored });
+      await seenText(bob.client, bobChat, fromRestored);
+      const toRestored = uniqueText('bob after the stream');
+      await bob.client.sendText({ conversationId: bobChat, text: toRestored });
+      await seenText(restored.client, chat, toRestored);
+      const groupFromRestored = uniqueText('group from the restored device');
+      await restored.client.sendText({ conversationId: group, text: groupFromRestored });
+      await seenText(bob.client, group, groupFromRestored);
+      await seenText(carol.client, group, groupFromRestored);
+
+      const gap = all.filter((t) => !t.beforeBackup && !t.afterListed);
+      const gapOnRestored = gap.filter(
+        (t) => (newChat.get(t.text) ?? 0) + (newGroup.get(t.text) ?? 0) === 1,
+      );
+      console.info(
+        `restore under traffic (removeOthers ${removeOthers}): ${all.length} texts; backup ${backedUp - started} ms after the stream began, ` +
+          `restore ${restoredAt - backedUp} ms, stream ended ${ended - restoredAt} ms later; ` +
+          `${gapOnRestored.length}/${gap.length} texts sent between backup and listing reached the restored device`,
+      );
+    },
+  );
 });
