@@ -37,7 +37,7 @@ import type { AttachmentService } from './services/attachments.ts';
 import type { BackupService } from './services/backups.ts';
 import type { DeviceService } from './services/devices.ts';
 import type { LinkService } from './services/link.ts';
-import { RecoveryWrapService } from './services/recovery-wraps.ts';
+import type { RecoveryWrapService } from './services/recovery-wraps.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface Limiters {
@@ -70,6 +70,7 @@ export interface AppDeps {
   readonly attachments: AttachmentService;
   readonly link: LinkService;
   readonly backups: BackupService;
+  readonly recoveryWraps: RecoveryWrapService;
   readonly tokens: SessionTokens;
   readonly replay: ReplayGuard;
   readonly hub: Hub;
@@ -247,10 +248,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', attachmentRoutes(deps.attachments, mount));
   app.route('/', linkRoutes(deps.link, mount));
   app.route('/', backupRoutes(deps.backups, mount));
-  app.route(
-    '/',
-    recoveryWrapRoutes(new RecoveryWrapService({ db: deps.database.db, now: deps.now }), mount),
-  );
+  app.route('/', recoveryWrapRoutes(deps.recoveryWraps, mount));
   app.route('/', openApiRoutes(mountedRoutes));
   app.route(
     '/v1/ws',

@@ -35,6 +35,7 @@ import { DeviceListCache } from './services/device-list-cache.ts';
 import { DeviceService } from './services/devices.ts';
 import { LinkService } from './services/link.ts';
 import { MessageService } from './services/messages.ts';
+import { RecoveryWrapService } from './services/recovery-wraps.ts';
 import { SendQuota } from './services/send-quota.ts';
 import { Hub } from './ws/hub.ts';
 import { encodeDeliver } from './ws/server-frames.ts';
@@ -216,6 +217,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       maxBytes: config.backupMaxBytes,
       incompleteMs: config.backupIncompleteSeconds * 1000,
     }),
+    recoveryWraps: new RecoveryWrapService({ db: database.db, now }),
     tokens,
     replay: limiterStore.replayGuard(2 * REQUEST_MAX_SKEW_MS),
     hub,

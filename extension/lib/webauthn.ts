@@ -34,6 +34,16 @@ function toBytes(source: BufferSource): Uint8Array {
     : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
 }
 
+/**
+ * The PRF output a ceremony returned (base64url), undefined when the
+ * authenticator gave none: one reading for creation, unlock and the recovery
+ * key wrap.
+ */
+export function prfOutputOf(credential: PublicKeyCredential): string | undefined {
+  const first = credential.getClientExtensionResults().prf?.results?.first;
+  return first === undefined ? undefined : toBase64Url(toBytes(first));
+}
+
 /** Maps the browser's DOMExceptions to errors a person can act on. */
 export function passkeyError(e: unknown): Error {
   const name = e instanceof DOMException ? e.name : '';
@@ -86,7 +96,7 @@ export async function createPasskey(
     throw passkeyError(e);
   }
   const prf = credential.getClientExtensionResults().prf;
-  const first = prf?.results?.first;
+  const prfOutput = prfOutputOf(credential);
   const json = credential.toJSON() as unknown as RegistrationCredentialJson;
   const credProps = credential.getClientExtensionResults().credProps;
   const clean: RegistrationCredentialJson = {
@@ -100,8 +110,8 @@ export async function createPasskey(
     credential: clean,
     credentialId: credential.id,
     prfSalt: toBase64Url(salt),
-    prfOutput: first === undefined ? null : toBase64Url(toBytes(first)),
-    prfEnabled: prf?.enabled === true || first !== undefined,
+    prfOutput: prfOutput ?? null,
+    prfEnabled: prf?.enabled === true || prfOutput !== undefined,
   };
 }
 
@@ -131,14 +141,14 @@ export async function evaluatePrf(
   } catch (e) {
     throw passkeyError(e);
   }
-  const first = assertion.getClientExtensionResults().prf?.results?.first;
-  if (first === undefined) {
+  const prfOutput = prfOutputOf(assertion);
+  if (prfOutput === undefined) {
     throw extError(
       ExtErrorCode.PASSKEY_UNSUPPORTED,
       'This passkey cannot unlock Parley (no PRF support)',
     );
   }
-  return { credentialId: assertion.id, prfOutput: toBase64Url(toBytes(first)) };
+  return { credentialId: assertion.id, prfOutput };
 }
 
 async function getWithUserVerification(
@@ -199,17 +209,13 @@ export async function assertWithRecoveryPrf(
   const got = await getWithUserVerification(optionsJson, rpId, {
     prf: { eval: { first: PASSKEY_WRAP_PRF_SALT as Uint8Array<ArrayBuffer> } },
   });
-  const first = got.getClientExtensionResults().prf?.results?.first;
-  if (first === undefined)
+  const prfOutput = prfOutputOf(got);
+  if (prfOutput === undefined)
     throw extError(
       ExtErrorCode.PASSKEY_PRF_UNSUPPORTED,
       'This passkey gave no PRF output for the recovery key',
     );
-  return {
-    assertion: assertionJson(got),
-    credentialId: got.id,
-    prfOutput: toBase64Url(toBytes(first)),
-  };
+  return { assertion: assertionJson(got), credentialId: got.id, prfOutput };
 }
 
 /**

@@ -1,28 +1,27 @@
 /**
  * Before a restore imports anything: is another device of the account still
  * alive (docs/extension.md, "Backups")? Asked with the restore's passkey
- * session (shared/client/backup/account-activity.ts); a device that connected
- * within STILL_ACTIVE_WINDOW_MS makes the page point to linking instead.
+ * session (RelayApi.ownDevices, judged by shared/client/backup/account-activity.ts);
+ * a device that connected within STILL_ACTIVE_WINDOW_MS makes the page point
+ * to linking instead.
  *
  * Runs in: the service worker and Node (tests).
  */
-import {
-  fetchOwnDevices,
-  recentlyActiveDevice,
-} from '../../../shared/client/backup/account-activity.ts';
-import type { FetchLike } from '../../../shared/client/backup/backup-relay.ts';
+import { recentlyActiveDevice } from '../../../shared/client/backup/account-activity.ts';
+import type { RelayApi } from '../../../shared/client/relay/relay-api.ts';
 import type { RestoreActivity } from '../../lib/protocol.ts';
 
 export interface RestoreActivityDeps {
-  readonly fetch: FetchLike;
+  /** A relay client for the restore's relay (session routes only: no device yet). */
+  readonly api: RelayApi;
   readonly now: () => number;
 }
 
 export async function restoreActivity(
   deps: RestoreActivityDeps,
-  input: { readonly relayUrl: string; readonly sessionToken: string },
+  input: { readonly sessionToken: string },
 ): Promise<RestoreActivity> {
-  const devices = await fetchOwnDevices(deps, input);
+  const devices = await deps.api.ownDevices(input.sessionToken);
   const recent = recentlyActiveDevice(devices, deps.now());
   return {
     recent:

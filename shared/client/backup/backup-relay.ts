@@ -39,7 +39,7 @@ const ERROR_BODY_MAX_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** A non-2xx answer as a typed error: the relay's own code when its error body is there. */
-export async function relayErrorFrom(response: Response): Promise<ParleyError<string>> {
+async function relayErrorFrom(response: Response): Promise<ParleyError<string>> {
   const details: ErrorDetails = { status: response.status };
   const text = await response.text().catch(() => '');
   if (text.length <= ERROR_BODY_MAX_BYTES) {

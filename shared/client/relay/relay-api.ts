@@ -24,6 +24,7 @@ import { parseRestBody, serializeRestBody } from '../../wire/rest-codec.ts';
 import type {
   DeviceListResponse as DeviceList,
   DeviceRegistration,
+  OwnDevice,
   PrekeyBundlesResponse,
   PrekeyStatusResponse,
   PrekeyUpload,
@@ -303,6 +304,16 @@ export class RelayApi {
   /** POST /v1/identity/reset: the new identity, this device under it, list v1 (fresh session). */
   resetIdentity(token: string, registration: DeviceRegistration, list: Bytes) {
     return this.call('resetIdentity', { token, body: { registration, list } });
+  }
+
+  /**
+   * GET /v1/devices with a passkey login's session: the account's registered
+   * devices, when each was added and last connected (a restore's "is another
+   * device alive?", shared/client/backup/account-activity.ts).
+   */
+  async ownDevices(token: string): Promise<OwnDevice[]> {
+    const { devices } = await this.call('ownDevices', { token });
+    return devices;
   }
 
   removeDevice(device: number, token?: string): Promise<void> {

@@ -153,10 +153,11 @@ export const backupRequests = {
       if ((await ctx.shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
       const { session } = devices(ctx).verification.peek();
-      return restoreActivity(services(ctx).restoreDeps, {
-        relayUrl: input.relayUrl,
-        sessionToken: session.token,
-      });
+      const { relayApi, restoreDeps } = services(ctx);
+      return restoreActivity(
+        { api: relayApi(input.relayUrl), now: restoreDeps.now },
+        { sessionToken: session.token },
+      );
     },
   }),
 
