@@ -29,7 +29,23 @@ import {
   startRelay,
   type VirtualAuthenticator,
 } from './fixture.ts';
-import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+import {
+  addCopiedPasskey,
+  bubble,
+  confirmRestore,
+  eventually,
+  focusedTagAndText,
+  onboard,
+  openConversation,
+  openRestoreForm,
+  removeOtherDevicesOption,
+  send,
+  shot,
+  snapshotListHeading,
+  stillActiveNotice,
+  submitRestoreForm,
+  WAIT_MS,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const STEP_MS = 3 * WAIT_MS;
@@ -54,22 +70,15 @@ async function launch(): Promise<ParleyBrowser> {
   return browser;
 }
 
-function focused(page: Page): Promise<string> {
-  return page.evaluate(
-    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-  );
-}
-
 /** Opens "Restore from a backup", fills it with A's key and submits it. */
 async function submitRestore(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Restore from a backup' }).click();
-  await page.getByLabel('Recovery key').fill(recoveryKey);
-  await page.getByLabel('Relay').fill(relay.url);
-  await page.getByLabel('Your handle').fill('alice');
-  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
-  await page.getByLabel('Repeat it').fill(PASSPHRASE);
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+  await openRestoreForm(page);
+  await submitRestoreForm(page, {
+    relayUrl: relay.url,
+    handle: 'alice',
+    passphrase: PASSPHRASE,
+    recoveryKey,
+  });
 }
 
 /** The records left in the extension's store, read in the page. */
@@ -141,23 +150,11 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
   it('C restores with "Also remove my other devices" after the still-active notice', async () => {
     const page = await openPage(c, 'onboarding');
     tabs.c = page;
-    const passkey = await addVirtualAuthenticator(page, { prf: false });
-    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
-      authenticatorId: aPasskey.authenticatorId,
-    });
-    const [credential] = credentials;
-    if (credentials.length !== 1 || credential === undefined)
-      throw new Error(`A holds ${credentials.length} passkeys`);
-    await passkey.cdp.send('WebAuthn.addCredential', {
-      authenticatorId: passkey.authenticatorId,
-      credential,
-    });
+    await addCopiedPasskey(page, aPasskey, { prf: false });
     await submitRestore(page);
 
     // A is connected: the notice first, focus on its heading, linking as the primary action.
-    const notice = page.locator('[data-restore-alive]');
-    await notice.waitFor({ timeout: STEP_MS });
-    await eventually(() => focused(page)).toBe('H3 Another device is still active');
+    const notice = await stillActiveNotice(page, STEP_MS);
     expect(await notice.locator('p').textContent()).toContain(
       'Your account is still active on another device (last active ',
     );
@@ -173,22 +170,18 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
 
     // Back to the restore: the notice again, this time passed by keyboard.
     await submitRestore(page);
-    await notice.waitFor({ timeout: STEP_MS });
-    await eventually(() => focused(page)).toBe('H3 Another device is still active');
+    await stillActiveNotice(page, STEP_MS);
     // By keyboard: Tab from the heading reaches "Link this browser instead", then "Restore anyway".
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toBe('BUTTON Link this browser instead');
+    expect(await focusedTagAndText(page)).toBe('BUTTON Link this browser instead');
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toBe('BUTTON Restore anyway');
+    expect(await focusedTagAndText(page)).toBe('BUTTON Restore anyway');
     await page.keyboard.press('Enter');
 
-    await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
-    await page.getByLabel('Also remove my other devices — choose this if they are lost').check();
+    await snapshotListHeading(page).waitFor({ timeout: STEP_MS });
+    await removeOtherDevicesOption(page).check();
     await shot(page, 'backup-remove-others-2-choose');
-    await page.getByRole('button', { name: 'Restore this backup' }).click();
-    await page
-      .getByRole('heading', { name: 'You’re all set, @alice' })
-      .waitFor({ timeout: 2 * STEP_MS });
+    await confirmRestore(page, 'alice', 2 * STEP_MS);
     expect(errorsOf(c, page)).toEqual([]);
   });
 
