@@ -57,6 +57,7 @@ import {
   focusedTagAndText,
   onboard,
   onboardKeepingPasskey,
+  openBackupSettings,
   openConversation,
   openRestoreForm,
   removeOtherDevicesOption,
@@ -98,11 +99,6 @@ async function safetyNumber(page: Page, handle: string): Promise<string[]> {
   const grid = page.getByRole('list', { name: 'Safety number, 12 groups of 5 digits' });
   await grid.waitFor();
   return grid.getByRole('listitem').allTextContents();
-}
-
-async function openBackups(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
 }
 
 /**
@@ -195,7 +191,7 @@ describe('backing up an account and restoring it in a fresh browser', {
   it('A turns backups on: the key once, in groups, then the first snapshot; Back up now makes the second', async () => {
     const panel = tab('a');
     await panel.getByRole('button', { name: 'Back to conversations' }).click();
-    await openBackups(panel);
+    await openBackupSettings(panel);
     // By keyboard: the switch is a real (visually hidden) checkbox.
     await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
     await panel.keyboard.press('Space');

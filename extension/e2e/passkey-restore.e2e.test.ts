@@ -27,7 +27,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
 import {
-  addVirtualAuthenticator,
   ensureBuilt,
   errorsOf,
   launchBrowser,
@@ -41,12 +40,15 @@ import {
   confirmRestore,
   eventually,
   fillRestoreForm,
+  onboardKeepingPasskey,
+  openBackupSettings,
   openRestoreForm,
   pressRestore,
   restoreAnyway,
   shot,
   snapshotListHeading,
   stillActiveNotice,
+  turnBackupsOn,
   WAIT_MS,
 } from './steps.ts';
 
@@ -117,24 +119,11 @@ describe('restoring with the passkey instead of the recovery key', {
   timeout: 10 * STEP_MS,
 }, () => {
   it('A registers, turns backups on, and lets the passkey restore them', async () => {
-    aTab = await openPage(a, 'onboarding');
-    aPasskey = await addVirtualAuthenticator(aTab, { prf: true });
-    await aTab.getByLabel('Relay').fill(relay.url);
-    await aTab.getByLabel('Handle').fill('alice');
-    await aTab.getByRole('button', { name: 'Continue' }).click();
-    await aTab.bringToFront();
-    await aTab.getByRole('button', { name: 'Create passkey' }).click();
-    await aTab.getByRole('heading', { name: 'You’re all set, @alice' }).waitFor();
+    ({ page: aTab, passkey: aPasskey } = await onboardKeepingPasskey(a, relay.url, 'alice'));
 
     const panel = await openPage(a, 'sidepanel', aTab);
-    await panel.getByRole('button', { name: 'Settings' }).click();
-    await panel.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
-    await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
-    await panel.keyboard.press('Space');
-    await panel.getByLabel('I have saved my recovery key somewhere safe').check();
-    await panel.getByRole('button', { name: 'Done' }).click();
-    const status = panel.locator('[data-backup-status]');
-    await eventually(() => status.textContent(), STEP_MS).toContain('(snapshot 1)');
+    await openBackupSettings(panel);
+    await turnBackupsOn(panel, STEP_MS);
 
     const passkeySwitch = panel.getByRole('switch', { name: SWITCH });
     expect(await passkeySwitch.isChecked()).toBe(false);

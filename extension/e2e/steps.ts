@@ -134,6 +134,32 @@ export async function openLinkedDevices(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
 }
 
+/** Settings, and waits for its Backups section. */
+export async function openBackupSettings(panel: Page): Promise<void> {
+  await panel.getByRole('button', { name: 'Settings' }).click();
+  await panel.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
+}
+
+/**
+ * In Settings' Backups section, by keyboard: the backups switch on, the
+ * recovery key shown once (returned, its groups joined by spaces), "I have
+ * saved it", Done; waits (up to `timeout`) for the first snapshot.
+ */
+export async function turnBackupsOn(panel: Page, timeout: number): Promise<string> {
+  await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
+  await panel.keyboard.press('Space');
+  await panel.getByRole('heading', { name: 'Your recovery key' }).waitFor();
+  const recoveryKey = (
+    await panel.locator('[data-recovery-key] .recovery-key__group').allTextContents()
+  ).join(' ');
+  await panel.getByLabel('I have saved my recovery key somewhere safe').check();
+  await panel.getByRole('button', { name: 'Done' }).click();
+  await eventually(() => panel.locator('[data-backup-status]').textContent(), timeout).toContain(
+    '(snapshot 1)',
+  );
+  return recoveryKey;
+}
+
 /** The focused element's tag and text ("H2 Restore from a backup"): where a new view put focus. */
 export function focusedTagAndText(page: Page): Promise<string> {
   return page.evaluate(
