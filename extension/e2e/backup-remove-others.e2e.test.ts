@@ -19,57 +19,52 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
+import { errorsOf, openPage, type ParleyBrowser, type VirtualAuthenticator } from './fixture.ts';
 import {
-  addVirtualAuthenticator,
-  ensureBuilt,
-  errorsOf,
-  launchBrowser,
-  openPage,
-  type ParleyBrowser,
-  startRelay,
-  type VirtualAuthenticator,
-} from './fixture.ts';
-import { bubble, eventually, onboard, openConversation, send, shot, WAIT_MS } from './steps.ts';
+  namedTabs,
+  STEP_MS,
+  startRelayAndThreeBrowsers,
+  stopRelayAndBrowsers,
+} from './multi-browser.ts';
+import {
+  addCopiedPasskey,
+  bubble,
+  confirmRestore,
+  focusedTagAndText,
+  onboard,
+  onboardKeepingPasskey,
+  openBackupSettings,
+  openConversation,
+  openRestoreForm,
+  removeOtherDevicesOption,
+  send,
+  shot,
+  snapshotListHeading,
+  startChat,
+  stillActiveNotice,
+  submitRestoreForm,
+  turnBackupsOn,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
-const STEP_MS = 3 * WAIT_MS;
 
 let relay: RelayProcess;
 let a: ParleyBrowser;
 let b: ParleyBrowser;
 let c: ParleyBrowser;
 let aPasskey: VirtualAuthenticator;
-const tabs: Record<string, Page> = {};
+const { tabs, tab } = namedTabs();
 let recoveryKey = '';
-
-function tab(name: string): Page {
-  const page = tabs[name];
-  if (page === undefined) throw new Error(`no tab ${name}`);
-  return page;
-}
-
-async function launch(): Promise<ParleyBrowser> {
-  const browser = await launchBrowser();
-  browser.context.setDefaultTimeout(STEP_MS);
-  return browser;
-}
-
-function focused(page: Page): Promise<string> {
-  return page.evaluate(
-    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-  );
-}
 
 /** Opens "Restore from a backup", fills it with A's key and submits it. */
 async function submitRestore(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Restore from a backup' }).click();
-  await page.getByLabel('Recovery key').fill(recoveryKey);
-  await page.getByLabel('Relay').fill(relay.url);
-  await page.getByLabel('Your handle').fill('alice');
-  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
-  await page.getByLabel('Repeat it').fill(PASSPHRASE);
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+  await openRestoreForm(page);
+  await submitRestoreForm(page, {
+    relayUrl: relay.url,
+    handle: 'alice',
+    passphrase: PASSPHRASE,
+    recoveryKey,
+  });
 }
 
 /** The records left in the extension's store, read in the page. */
@@ -88,32 +83,19 @@ function storedRecords(page: Page): Promise<number> {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  [relay, a, b, c] = await Promise.all([startRelay(), launch(), launch(), launch()]);
+  [relay, a, b, c] = await startRelayAndThreeBrowsers();
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
-  await relay?.dispose();
-});
+afterAll(() => stopRelayAndBrowsers(relay, [a, b, c]));
 
 describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, () => {
   it('A registers and chats with B, then turns backups on', async () => {
-    const onboarding = await openPage(a, 'onboarding');
-    aPasskey = await addVirtualAuthenticator(onboarding, { prf: true });
-    await onboarding.getByLabel('Relay').fill(relay.url);
-    await onboarding.getByLabel('Handle').fill('alice');
-    await onboarding.getByRole('button', { name: 'Continue' }).click();
-    await onboarding.bringToFront();
-    await onboarding.getByRole('button', { name: 'Create passkey' }).click();
-    await onboarding.getByRole('heading', { name: 'You’re all set, @alice' }).waitFor();
+    const { page: onboarding, passkey } = await onboardKeepingPasskey(a, relay.url, 'alice');
+    aPasskey = passkey;
     const bOnboarding = await onboard(b, relay.url, 'bob');
     const bPanel = await openPage(b, 'sidepanel', bOnboarding);
     tabs.b = bPanel;
-    await bPanel.getByRole('button', { name: 'Start a chat' }).first().click();
-    await bPanel.getByPlaceholder('handle').fill('alice');
-    await bPanel.getByRole('button', { name: 'Chat', exact: true }).click();
-    await bPanel.getByRole('log', { name: 'Messages with alice' }).waitFor();
+    await startChat(bPanel, 'alice');
     const aPanel = await openPage(a, 'sidepanel', onboarding);
     tabs.a = aPanel;
     await send(bPanel, 'Bob, before the backup');
@@ -123,41 +105,18 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
     await bubble(bPanel, 'Alice, before the backup').waitFor();
 
     await aPanel.getByRole('button', { name: 'Back to conversations' }).click();
-    await aPanel.getByRole('button', { name: 'Settings' }).click();
-    await aPanel.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
-    await aPanel.getByRole('switch', { name: 'Encrypted backups' }).focus();
-    await aPanel.keyboard.press('Space');
-    await aPanel.getByRole('heading', { name: 'Your recovery key' }).waitFor();
-    recoveryKey = (
-      await aPanel.locator('[data-recovery-key] .recovery-key__group').allTextContents()
-    ).join(' ');
-    await aPanel.getByLabel('I have saved my recovery key somewhere safe').check();
-    await aPanel.getByRole('button', { name: 'Done' }).click();
-    await eventually(() => aPanel.locator('[data-backup-status]').textContent(), STEP_MS).toContain(
-      '(snapshot 1)',
-    );
+    await openBackupSettings(aPanel);
+    recoveryKey = await turnBackupsOn(aPanel, STEP_MS);
   });
 
   it('C restores with "Also remove my other devices" after the still-active notice', async () => {
     const page = await openPage(c, 'onboarding');
     tabs.c = page;
-    const passkey = await addVirtualAuthenticator(page, { prf: false });
-    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
-      authenticatorId: aPasskey.authenticatorId,
-    });
-    const [credential] = credentials;
-    if (credentials.length !== 1 || credential === undefined)
-      throw new Error(`A holds ${credentials.length} passkeys`);
-    await passkey.cdp.send('WebAuthn.addCredential', {
-      authenticatorId: passkey.authenticatorId,
-      credential,
-    });
+    await addCopiedPasskey(page, aPasskey, { prf: false });
     await submitRestore(page);
 
     // A is connected: the notice first, focus on its heading, linking as the primary action.
-    const notice = page.locator('[data-restore-alive]');
-    await notice.waitFor({ timeout: STEP_MS });
-    await eventually(() => focused(page)).toBe('H3 Another device is still active');
+    const notice = await stillActiveNotice(page, STEP_MS);
     expect(await notice.locator('p').textContent()).toContain(
       'Your account is still active on another device (last active ',
     );
@@ -173,22 +132,18 @@ describe('restoring with "remove my other devices"', { timeout: 10 * STEP_MS }, 
 
     // Back to the restore: the notice again, this time passed by keyboard.
     await submitRestore(page);
-    await notice.waitFor({ timeout: STEP_MS });
-    await eventually(() => focused(page)).toBe('H3 Another device is still active');
+    await stillActiveNotice(page, STEP_MS);
     // By keyboard: Tab from the heading reaches "Link this browser instead", then "Restore anyway".
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toBe('BUTTON Link this browser instead');
+    expect(await focusedTagAndText(page)).toBe('BUTTON Link this browser instead');
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toBe('BUTTON Restore anyway');
+    expect(await focusedTagAndText(page)).toBe('BUTTON Restore anyway');
     await page.keyboard.press('Enter');
 
-    await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
-    await page.getByLabel('Also remove my other devices — choose this if they are lost').check();
+    await snapshotListHeading(page).waitFor({ timeout: STEP_MS });
+    await removeOtherDevicesOption(page).check();
     await shot(page, 'backup-remove-others-2-choose');
-    await page.getByRole('button', { name: 'Restore this backup' }).click();
-    await page
-      .getByRole('heading', { name: 'You’re all set, @alice' })
-      .waitFor({ timeout: 2 * STEP_MS });
+    await confirmRestore(page, 'alice', 2 * STEP_MS);
     expect(errorsOf(c, page)).toEqual([]);
   });
 

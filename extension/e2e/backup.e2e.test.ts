@@ -36,7 +36,6 @@ import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { formatRecoveryKey } from '../../shared/backup/recovery-key.ts';
 import { auditThemes } from './axe.ts';
 import {
-  addVirtualAuthenticator,
   errorsOf,
   openPage,
   type ParleyBrowser,
@@ -50,15 +49,25 @@ import {
   stopRelayAndBrowsers,
 } from './multi-browser.ts';
 import {
+  addCopiedPasskey,
   bubble,
+  confirmRestore,
   eventually,
   exchangeMessages,
+  focusedTagAndText,
   onboard,
   onboardKeepingPasskey,
+  openBackupSettings,
   openConversation,
+  openRestoreForm,
+  removeOtherDevicesOption,
+  restoreAnyway,
   send,
   shot,
+  snapshotListHeading,
   startChat,
+  stillActiveNotice,
+  submitRestoreForm,
 } from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -83,13 +92,6 @@ let backupFile: Uint8Array = new Uint8Array(0);
 let bobSeesAlice: string[] = [];
 let aliceSeesBob: string[] = [];
 
-/** The focused element's tag and text ("H2 Restore from a backup"): where a new view put focus. */
-function focusedTagAndText(page: Page): Promise<string> {
-  return page.evaluate(
-    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-  );
-}
-
 async function safetyNumber(page: Page, handle: string): Promise<string[]> {
   await page
     .getByRole('button', { name: new RegExp(`^${handle}, .*: contact details and safety number$`) })
@@ -99,23 +101,13 @@ async function safetyNumber(page: Page, handle: string): Promise<string[]> {
   return grid.getByRole('listitem').allTextContents();
 }
 
-async function openBackups(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
-}
-
 /**
  * The notice that another device of the account is still active (A is
- * connected): its heading takes focus; "Restore anyway" goes on.
+ * connected): its heading takes focus, it says when A was last active and
+ * offers linking first; "Restore anyway" goes on.
  */
-async function restoreAnyway(page: Page, screenshot?: string): Promise<void> {
-  const notice = page.locator('[data-restore-alive]');
-  await notice.waitFor({ timeout: STEP_MS });
-  await eventually(() =>
-    page.evaluate(
-      () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
-    ),
-  ).toBe('H3 Another device is still active');
+async function passStillActiveNotice(page: Page, screenshot?: string): Promise<void> {
+  const notice = await stillActiveNotice(page, STEP_MS);
   expect(await notice.locator('p').textContent()).toMatch(
     /^Your account is still active on another device \(last active (just now|\d+ minutes? ago)\)\. Linking this browser from that device keeps everything, including messages since the last backup\.$/,
   );
@@ -124,19 +116,17 @@ async function restoreAnyway(page: Page, screenshot?: string): Promise<void> {
     await shot(page, screenshot);
     expect(await auditThemes(page)).toEqual([]);
   }
-  await page.getByRole('button', { name: 'Restore anyway' }).click();
-  await notice.waitFor({ state: 'detached' });
+  await restoreAnyway(page);
 }
 
-/** Fills the restore form and submits it. */
-async function submitRestore(page: Page, key: string): Promise<void> {
-  await page.getByLabel('Recovery key').fill(key);
-  await page.getByLabel('Relay').fill(relay.url);
-  await page.getByLabel('Your handle').fill('alice');
-  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
-  await page.getByLabel('Repeat it').fill(PASSPHRASE);
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+/** Fills the restore form as Alice with `recoveryKey` and submits it. */
+function submitRestore(page: Page, recoveryKey: string): Promise<void> {
+  return submitRestoreForm(page, {
+    relayUrl: relay.url,
+    handle: 'alice',
+    passphrase: PASSPHRASE,
+    recoveryKey,
+  });
 }
 
 beforeAll(async () => {
@@ -201,7 +191,7 @@ describe('backing up an account and restoring it in a fresh browser', {
   it('A turns backups on: the key once, in groups, then the first snapshot; Back up now makes the second', async () => {
     const panel = tab('a');
     await panel.getByRole('button', { name: 'Back to conversations' }).click();
-    await openBackups(panel);
+    await openBackupSettings(panel);
     // By keyboard: the switch is a real (visually hidden) checkbox.
     await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
     await panel.keyboard.press('Space');
@@ -259,20 +249,9 @@ describe('backing up an account and restoring it in a fresh browser', {
   it('C, a fresh browser with A’s passkey: a typo is caught offline; a wrong key and a damaged file are told apart', async () => {
     const page = await openPage(c, 'onboarding');
     tabs.c = page;
-    const passkey = await addVirtualAuthenticator(page, { prf: false });
-    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
-      authenticatorId: aPasskey.authenticatorId,
-    });
-    const [credential] = credentials;
-    if (credentials.length !== 1 || credential === undefined)
-      throw new Error(`A holds ${credentials.length} passkeys`);
-    await passkey.cdp.send('WebAuthn.addCredential', {
-      authenticatorId: passkey.authenticatorId,
-      credential,
-    });
+    await addCopiedPasskey(page, aPasskey, { prf: false });
 
-    await page.getByRole('button', { name: 'Restore from a backup' }).click();
-    await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
+    await openRestoreForm(page);
     // The view's heading, not the choice button that opened it.
     await eventually(() => focusedTagAndText(page)).toBe('H2 Restore from a backup');
     await shot(page, 'backup-3-restore-form');
@@ -307,13 +286,13 @@ describe('backing up an account and restoring it in a fresh browser', {
     const fileInput = page.getByLabel('Backup file (optional)');
     await fileInput.setInputFiles(good);
     await submitRestore(page, other);
-    await restoreAnyway(page);
+    await passStillActiveNotice(page);
     await eventually(() => error.textContent(), STEP_MS).toContain(
       'This recovery key does not open this backup',
     );
     await fileInput.setInputFiles(bad);
     await submitRestore(page, recoveryKey);
-    await restoreAnyway(page);
+    await passStillActiveNotice(page);
     await eventually(() => error.textContent(), STEP_MS).toContain('The backup is damaged');
     await shot(page, 'backup-4b-restore-damaged-file');
     await fileInput.setInputFiles([]);
@@ -323,9 +302,9 @@ describe('backing up an account and restoring it in a fresh browser', {
     const page = tab('c');
     await submitRestore(page, recoveryKey.toLowerCase().replace(/ /g, '-'));
     // A is connected: the key is accepted, then the notice points to linking first.
-    await restoreAnyway(page, 'backup-4c0-restore-still-active');
+    await passStillActiveNotice(page, 'backup-4c0-restore-still-active');
     // The relay's two snapshots, newest first and chosen; focus on the list's heading.
-    await page.getByRole('heading', { name: 'Choose a backup' }).waitFor({ timeout: STEP_MS });
+    await snapshotListHeading(page).waitFor({ timeout: STEP_MS });
     await eventually(() => focusedTagAndText(page)).toBe('H3 Choose a backup');
     const radios = page.getByRole('radiogroup', { name: 'Choose a backup' }).getByRole('radio');
     const labels = await page.locator('.snapshot-choice label').allTextContents();
@@ -340,17 +319,10 @@ describe('backing up an account and restoring it in a fresh browser', {
     expect(await radios.nth(1).isChecked()).toBe(true);
     await page.keyboard.press('ArrowUp');
     expect(await radios.nth(0).isChecked()).toBe(true);
-    expect(
-      await page
-        .getByLabel('Also remove my other devices — choose this if they are lost')
-        .isChecked(),
-    ).toBe(false);
+    expect(await removeOtherDevicesOption(page).isChecked()).toBe(false);
     await shot(page, 'backup-4c-restore-choose');
     expect(await auditThemes(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Restore this backup' }).click();
-    await page
-      .getByRole('heading', { name: 'You’re all set, @alice' })
-      .waitFor({ timeout: 2 * STEP_MS });
+    await confirmRestore(page, 'alice', 2 * STEP_MS);
     await shot(page, 'backup-5-restored');
     expect(errorsOf(c, page)).toEqual([]);
 

@@ -27,7 +27,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { auditThemes } from './axe.ts';
 import {
-  addVirtualAuthenticator,
   ensureBuilt,
   errorsOf,
   launchBrowser,
@@ -36,7 +35,22 @@ import {
   startRelay,
   type VirtualAuthenticator,
 } from './fixture.ts';
-import { eventually, shot, WAIT_MS } from './steps.ts';
+import {
+  addCopiedPasskey,
+  confirmRestore,
+  eventually,
+  fillRestoreForm,
+  onboardKeepingPasskey,
+  openBackupSettings,
+  openRestoreForm,
+  pressRestore,
+  restoreAnyway,
+  shot,
+  snapshotListHeading,
+  stillActiveNotice,
+  turnBackupsOn,
+  WAIT_MS,
+} from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const SWITCH = 'Let my passkey restore backups (no need to type the recovery key)';
@@ -56,21 +70,16 @@ async function launch(): Promise<ParleyBrowser> {
 
 /** "Restore from a backup" → "Use my passkey", the other fields, Restore. */
 async function restoreByPasskey(page: Page, shotName?: string): Promise<void> {
-  await page.getByRole('button', { name: 'Restore from a backup' }).click();
-  await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
+  await openRestoreForm(page);
   await page.getByRole('button', { name: 'Use my passkey instead of typing the key' }).click();
   await page.getByRole('button', { name: 'Type the recovery key instead' }).waitFor();
   expect(await page.getByLabel('Recovery key').count()).toBe(0);
-  await page.getByLabel('Relay').fill(relay.url);
-  await page.getByLabel('Your handle').fill('alice');
-  await page.getByLabel('Vault passphrase for this browser').fill(PASSPHRASE);
-  await page.getByLabel('Repeat it').fill(PASSPHRASE);
+  await fillRestoreForm(page, { relayUrl: relay.url, handle: 'alice', passphrase: PASSPHRASE });
   if (shotName !== undefined) {
     await shot(page, shotName);
     expect(await auditThemes(page)).toEqual([]);
   }
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+  await pressRestore(page);
 }
 
 /**
@@ -110,24 +119,11 @@ describe('restoring with the passkey instead of the recovery key', {
   timeout: 10 * STEP_MS,
 }, () => {
   it('A registers, turns backups on, and lets the passkey restore them', async () => {
-    aTab = await openPage(a, 'onboarding');
-    aPasskey = await addVirtualAuthenticator(aTab, { prf: true });
-    await aTab.getByLabel('Relay').fill(relay.url);
-    await aTab.getByLabel('Handle').fill('alice');
-    await aTab.getByRole('button', { name: 'Continue' }).click();
-    await aTab.bringToFront();
-    await aTab.getByRole('button', { name: 'Create passkey' }).click();
-    await aTab.getByRole('heading', { name: 'You’re all set, @alice' }).waitFor();
+    ({ page: aTab, passkey: aPasskey } = await onboardKeepingPasskey(a, relay.url, 'alice'));
 
     const panel = await openPage(a, 'sidepanel', aTab);
-    await panel.getByRole('button', { name: 'Settings' }).click();
-    await panel.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
-    await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
-    await panel.keyboard.press('Space');
-    await panel.getByLabel('I have saved my recovery key somewhere safe').check();
-    await panel.getByRole('button', { name: 'Done' }).click();
-    const status = panel.locator('[data-backup-status]');
-    await eventually(() => status.textContent(), STEP_MS).toContain('(snapshot 1)');
+    await openBackupSettings(panel);
+    await turnBackupsOn(panel, STEP_MS);
 
     const passkeySwitch = panel.getByRole('switch', { name: SWITCH });
     expect(await passkeySwitch.isChecked()).toBe(false);
@@ -142,17 +138,7 @@ describe('restoring with the passkey instead of the recovery key', {
 
   it('C, a fresh browser with a copy of the passkey but not its PRF secret: told to type the key', async () => {
     const page = await openPage(c, 'onboarding');
-    const passkey = await addVirtualAuthenticator(page, { prf: true });
-    const { credentials } = await aPasskey.cdp.send('WebAuthn.getCredentials', {
-      authenticatorId: aPasskey.authenticatorId,
-    });
-    const [credential] = credentials;
-    if (credentials.length !== 1 || credential === undefined)
-      throw new Error(`A holds ${credentials.length} passkeys`);
-    await passkey.cdp.send('WebAuthn.addCredential', {
-      authenticatorId: passkey.authenticatorId,
-      credential,
-    });
+    await addCopiedPasskey(page, aPasskey, { prf: true });
     await restoreByPasskey(page, 'passkey-restore-2-restore-choice');
     await eventually(() => page.locator('[data-restore-error]').textContent(), STEP_MS).toContain(
       'This passkey or browser cannot restore backups by itself',
@@ -166,11 +152,10 @@ describe('restoring with the passkey instead of the recovery key', {
     await restoreByPasskey(page);
     // A's old registration connected minutes ago, so the still-active notice comes first
     // (docs/extension.md, "Backups"); here the old browser is this one, so restore anyway.
-    const notice = page.getByRole('heading', { name: 'Another device is still active' });
-    await notice.waitFor({ timeout: STEP_MS });
-    await page.getByRole('button', { name: 'Restore anyway' }).click();
+    await stillActiveNotice(page, STEP_MS);
+    await restoreAnyway(page);
     // The snapshot list, or the error line (its sentence says why in the failure).
-    const choose = page.getByRole('heading', { name: 'Choose a backup' });
+    const choose = snapshotListHeading(page);
     await choose
       .or(page.locator('[data-restore-error]'))
       .first()
@@ -197,10 +182,7 @@ describe('restoring with the passkey instead of the recovery key', {
     expect(labels).toHaveLength(1);
     expect(labels[0]).toMatch(/^Backup 1/);
     await shot(page, 'passkey-restore-4-choose');
-    await page.getByRole('button', { name: 'Restore this backup' }).click();
-    await page
-      .getByRole('heading', { name: 'You’re all set, @alice' })
-      .waitFor({ timeout: 2 * STEP_MS });
+    await confirmRestore(page, 'alice', 2 * STEP_MS);
     await shot(page, 'passkey-restore-5-restored');
     expect(errorsOf(a, page)).toEqual([]);
   });

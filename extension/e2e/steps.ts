@@ -1,8 +1,9 @@
 /**
  * Steps a person takes in Parley's pages, and what a test reads back, for the
  * real-Chromium tests: onboarding with a virtual passkey, starting a chat,
- * sending and exchanging messages, opening Linked devices, finding bubbles
- * and their state, the worker's IndexedDB record keys (the keys are
+ * sending and exchanging messages, opening Linked devices, restoring a
+ * backup in a fresh browser (a copy of the passkey, the restore form, the
+ * still-active notice, the snapshot list), finding bubbles and their state, the worker's IndexedDB record keys (the keys are
  * plain, values sealed), stopping the service worker, screenshots without a
  * hover state. Waits are on conditions, never fixed sleeps.
  *
@@ -131,6 +132,133 @@ export async function openLinkedDevices(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Linked devices' }).click();
   await page.getByRole('heading', { name: 'Linked devices', level: 1 }).waitFor();
+}
+
+/** Settings, and waits for its Backups section. */
+export async function openBackupSettings(panel: Page): Promise<void> {
+  await panel.getByRole('button', { name: 'Settings' }).click();
+  await panel.getByRole('heading', { name: 'Backups', level: 2 }).waitFor();
+}
+
+/**
+ * In Settings' Backups section, by keyboard: the backups switch on, the
+ * recovery key shown once (returned, its groups joined by spaces), "I have
+ * saved it", Done; waits (up to `timeout`) for the first snapshot.
+ */
+export async function turnBackupsOn(panel: Page, timeout: number): Promise<string> {
+  await panel.getByRole('switch', { name: 'Encrypted backups' }).focus();
+  await panel.keyboard.press('Space');
+  await panel.getByRole('heading', { name: 'Your recovery key' }).waitFor();
+  const recoveryKey = (
+    await panel.locator('[data-recovery-key] .recovery-key__group').allTextContents()
+  ).join(' ');
+  await panel.getByLabel('I have saved my recovery key somewhere safe').check();
+  await panel.getByRole('button', { name: 'Done' }).click();
+  await eventually(() => panel.locator('[data-backup-status]').textContent(), timeout).toContain(
+    '(snapshot 1)',
+  );
+  return recoveryKey;
+}
+
+/** The focused element's tag and text ("H2 Restore from a backup"): where a new view put focus. */
+export function focusedTagAndText(page: Page): Promise<string> {
+  return page.evaluate(
+    () => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`,
+  );
+}
+
+/**
+ * Copies the one passkey `from` holds into a new virtual authenticator of
+ * `page` (the stand-in for a synced passkey); returns that authenticator.
+ */
+export async function addCopiedPasskey(
+  page: Page,
+  from: VirtualAuthenticator,
+  options: { prf: boolean },
+): Promise<VirtualAuthenticator> {
+  const passkey = await addVirtualAuthenticator(page, options);
+  const { credentials } = await from.cdp.send('WebAuthn.getCredentials', {
+    authenticatorId: from.authenticatorId,
+  });
+  const [credential] = credentials;
+  if (credentials.length !== 1 || credential === undefined)
+    throw new Error(`the authenticator holds ${credentials.length} passkeys`);
+  await passkey.cdp.send('WebAuthn.addCredential', {
+    authenticatorId: passkey.authenticatorId,
+    credential,
+  });
+  return passkey;
+}
+
+/** What a test types into onboarding's "Restore from a backup" form. */
+export interface RestoreFormFields {
+  readonly relayUrl: string;
+  readonly handle: string;
+  /** The new vault passphrase, typed twice. */
+  readonly passphrase: string;
+  /** Typed into "Recovery key"; left out when the passkey stands in for the key. */
+  readonly recoveryKey?: string;
+}
+
+/** From onboarding: "Restore from a backup", and waits for the form's heading. */
+export async function openRestoreForm(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Restore from a backup' }).click();
+  await page.getByRole('heading', { name: 'Restore from a backup' }).waitFor();
+}
+
+/** Fills the open restore form (the key only when given); submits nothing. */
+export async function fillRestoreForm(page: Page, fields: RestoreFormFields): Promise<void> {
+  if (fields.recoveryKey !== undefined)
+    await page.getByLabel('Recovery key').fill(fields.recoveryKey);
+  await page.getByLabel('Relay').fill(fields.relayUrl);
+  await page.getByLabel('Your handle').fill(fields.handle);
+  await page.getByLabel('Vault passphrase for this browser').fill(fields.passphrase);
+  await page.getByLabel('Repeat it').fill(fields.passphrase);
+}
+
+/** The restore form's Restore, with the tab in front (WebAuthn asks only a focused page). */
+export async function pressRestore(page: Page): Promise<void> {
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+}
+
+/** Fills the open restore form and presses Restore. */
+export async function submitRestoreForm(page: Page, fields: RestoreFormFields): Promise<void> {
+  await fillRestoreForm(page, fields);
+  await pressRestore(page);
+}
+
+/**
+ * Waits (up to `timeout`) for the notice that another device of the account
+ * is still active, and for focus on its heading; returns the notice.
+ */
+export async function stillActiveNotice(page: Page, timeout: number): Promise<Locator> {
+  const notice = page.locator('[data-restore-alive]');
+  await notice.waitFor({ timeout });
+  await eventually(() => focusedTagAndText(page)).toBe('H3 Another device is still active');
+  return notice;
+}
+
+/** Passes the still-active notice with "Restore anyway" and waits for it to go. */
+export async function restoreAnyway(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Restore anyway' }).click();
+  await page.locator('[data-restore-alive]').waitFor({ state: 'detached' });
+}
+
+/** The heading of the snapshot list ("Choose a backup") the restore shows once the key opens. */
+export function snapshotListHeading(page: Page): Locator {
+  return page.getByRole('heading', { name: 'Choose a backup' });
+}
+
+/** The snapshot list's "Also remove my other devices" checkbox. */
+export function removeOtherDevicesOption(page: Page): Locator {
+  return page.getByLabel('Also remove my other devices — choose this if they are lost');
+}
+
+/** "Restore this backup" on the snapshot list; waits (up to `timeout`) for @handle's all-set screen. */
+export async function confirmRestore(page: Page, handle: string, timeout: number): Promise<void> {
+  await page.getByRole('button', { name: 'Restore this backup' }).click();
+  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor({ timeout });
 }
 
 /** The disappearing-message timer's menu button (TimerSelect), named with its value. */

@@ -11,33 +11,16 @@
  * device and once removing it ("I lost my device") while the streams go on.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRecoveryKey } from '../backup/recovery-key.ts';
 import { sleep, waitFor } from '../testing/wait.ts';
-import { loginWithPasskey } from './account/account.ts';
-import type { FetchLike } from './backup/backup-relay.ts';
-import { createBackups } from './backup/backups.ts';
-import { clientArchiveAccess } from './backup/client-archive-access.ts';
-import { type RestoringClient, restoreIntoNewDevice } from './backup/restore-new-device.ts';
-import { createClient, type ParleyClient } from './client.ts';
-import { RelayApi } from './relay/relay-api.ts';
-import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  seenText,
-  settle,
-  TEST_ORIGIN,
-  type TestUser,
-  textsOf,
-  uniqueText,
-} from './testing/harness.ts';
+import type { RestoringClient } from './backup/restore-new-device.ts';
+import type { ParleyClient } from './client.ts';
+import { backUp, newRecoveryKey, restoreAsNewDevice } from './testing/backup-steps.ts';
+import { seenText, settle, type TestUser, textsOf, uniqueText } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
-
-const plainFetch: FetchLike = (url, init) => fetch(url, init);
 
 const relay = useRelayProcess({ handleSuffix: 'rt' });
 
-const RK = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+const RK = newRecoveryKey();
 
 /** Pause between two messages of one stream. */
 const INTERVAL_MS = 70;
@@ -88,18 +71,6 @@ async function stream(
   return sent;
 }
 
-async function backUp(owner: TestUser): Promise<void> {
-  const signing = (await owner.client.exportIdentity()).sigPublic;
-  const backups = createBackups({
-    accountId: owner.userId,
-    relayUrl: relay.url,
-    fetch: plainFetch,
-    now: () => Date.now(),
-    archive: clientArchiveAccess(owner.client.archive, signing),
-  });
-  await backups.createBackup({ recoveryKey: RK });
-}
-
 /**
  * The restoring client, seen through the one step the restore takes that
  * decides what reaches the new device: the relay accepting the signed list
@@ -129,32 +100,23 @@ async function restore(
   streams: readonly (readonly StreamedText[])[],
   removeOthers: boolean,
 ): Promise<TestUser> {
-  const api = new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-  const session = await loginWithPasskey(api, owner.handle, owner.authenticator);
-  const deps = nodeClientDeps();
-  const client = relay.track(createClient(deps));
-  const result = await restoreIntoNewDevice(
+  const { restored } = await restoreAsNewDevice(relay, owner, {
+    recoveryKey: RK,
+    removeOthers,
     // Listed, not yet imported nor started: the restore goes on once every
     // stream has sent a few more, so texts are queued for the new device
     // before it imports the snapshot (as on a slow machine).
-    watchListing(client, async () => {
-      phase.listed = true;
-      await waitFor(
-        () => streams.every((s) => s.filter((t) => t.afterListed).length >= WHILE_IMPORTING),
-        'texts sent while the restore imports',
-      );
-    }),
-    { fetch: plainFetch, now: () => Date.now() },
-    { recoveryKey: RK, session, relayUrl: relay.url, deviceName: 'restored', removeOthers },
-  );
+    restoring: (client) =>
+      watchListing(client, async () => {
+        phase.listed = true;
+        await waitFor(
+          () => streams.every((s) => s.filter((t) => t.afterListed).length >= WHILE_IMPORTING),
+          'texts sent while the restore imports',
+        );
+      }),
+  });
   phase.restored = true;
-  return { ...owner, client, storage: deps.storage, deviceId: result.account.deviceId };
+  return restored;
 }
 
 /** How often each of `texts` is among `client`'s texts in `conversationId`. */
@@ -217,7 +179,7 @@ describe('restoring while messages keep arriving (real relay)', () => {
         chat: await textsOf(alice.client, chat),
         group: await textsOf(alice.client, group),
       };
-      await backUp(alice);
+      await backUp(relay.url, alice, RK);
       const backedUp = Date.now();
       const restored = await restore(alice, phase, live, removeOthers);
       const restoredAt = Date.now();

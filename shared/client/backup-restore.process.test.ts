@@ -9,33 +9,27 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deriveBackupKeys } from '../backup/keys.ts';
-import { formatRecoveryKey, parseRecoveryKey } from '../backup/recovery-key.ts';
+import { parseRecoveryKey } from '../backup/recovery-key.ts';
 import { concat } from '../bytes.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
-import { loginWithPasskey } from './account/account.ts';
 import type { FetchLike } from './backup/backup-relay.ts';
-import { createBackups } from './backup/backups.ts';
 import { clientArchiveAccess } from './backup/client-archive-access.ts';
-import { restoreIntoNewDevice } from './backup/restore-new-device.ts';
-import { createClient } from './client.ts';
-import { RelayApi } from './relay/relay-api.ts';
+import {
+  backUp,
+  newRecoveryKey,
+  type RestoreStepOptions,
+  restoreAsNewDevice,
+} from './testing/backup-steps.ts';
 import {
   messagesOf,
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
   seenText,
   settle,
-  TEST_ORIGIN,
   type TestUser,
   textsOf,
   uniqueText,
 } from './testing/harness.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
-
-/** The backup flows' fetch (a plain one, as a browser's). */
-const plainFetch: FetchLike = (url, init) => fetch(url, init);
 
 const relay = useRelayProcess({ handleSuffix: 'rs' });
 
@@ -43,61 +37,11 @@ const user = (name: string): Promise<TestUser> => relay.newUser(name);
 
 const seen = seenText;
 
-const RK = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+const RK = newRecoveryKey();
 
-async function backUp(owner: TestUser, recoveryKey: string): Promise<void> {
-  const signing = (await owner.client.exportIdentity()).sigPublic;
-  const backups = createBackups({
-    accountId: owner.userId,
-    relayUrl: relay.url,
-    fetch: plainFetch,
-    now: () => Date.now(),
-    archive: clientArchiveAccess(owner.client.archive, signing),
-  });
-  await backups.createBackup({ recoveryKey });
-}
-
-/** A passkey login from a browser that holds nothing of the account (the user picks the passkey). */
-function freshLogin(owner: TestUser) {
-  const api = new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-  return loginWithPasskey(api, owner.handle, owner.authenticator);
-}
-
-async function restore(
-  owner: TestUser,
-  options: {
-    recoveryKey?: string;
-    removeOthers?: boolean;
-    fetch?: FetchLike;
-    file?: Uint8Array;
-  } = {},
-): Promise<{ restored: TestUser; result: Awaited<ReturnType<typeof restoreIntoNewDevice>> }> {
-  const deps = nodeClientDeps();
-  const client = createClient(deps);
-  relay.track(client);
-  const result = await restoreIntoNewDevice(
-    client,
-    { fetch: options.fetch ?? plainFetch, now: () => Date.now() },
-    {
-      recoveryKey: options.recoveryKey ?? RK,
-      session: await freshLogin(owner),
-      relayUrl: relay.url,
-      deviceName: 'restored',
-      ...(options.removeOthers === undefined ? {} : { removeOthers: options.removeOthers }),
-      ...(options.file === undefined ? {} : { file: options.file }),
-    },
-  );
-  return {
-    restored: { ...owner, client, storage: deps.storage, deviceId: result.account.deviceId },
-    result,
-  };
-}
+/** Restores `owner`'s backup (under RK unless told) into a fresh client named 'restored'. */
+const restore = (owner: TestUser, options: Partial<RestoreStepOptions> = {}) =>
+  restoreAsNewDevice(relay, owner, { recoveryKey: RK, ...options });
 
 /** A `.parleybackup` file: the snapshot the relay would get, as one byte array. */
 async function backupFile(owner: TestUser, recoveryKey: string): Promise<Uint8Array> {
@@ -141,7 +85,7 @@ describe('restoring a backup into an empty profile (real relay)', () => {
     await settle(alice, bob, carol);
     const before = await bob.client.getContact(alice.userId);
     expect(before.safetyNumber).not.toBeNull();
-    await backUp(alice, RK);
+    await backUp(relay.url, alice, RK);
 
     const { restored, result } = await restore(alice, { removeOthers: true });
     expect(result.account.userId).toBe(alice.userId);
@@ -198,7 +142,7 @@ describe('restoring a backup into an empty profile (real relay)', () => {
     await alice.client.sendText({ conversationId: chat, text });
     await seen(bob.client, `u:${alice.userId}`, text);
     await settle(alice, bob);
-    await backUp(alice, RK);
+    await backUp(relay.url, alice, RK);
     const devicesBefore = (await alice.client.listDevices()).length;
 
     const mistyped = `${RK.slice(0, 5)}${RK[5] === 'A' ? 'B' : 'A'}${RK.slice(6)}`;
@@ -206,7 +150,7 @@ describe('restoring a backup into an empty profile (real relay)', () => {
       ErrorCode.RECOVERY_KEY_INVALID,
     );
     // Another valid key addresses another (empty) backup id: nothing to restore.
-    const other = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+    const other = newRecoveryKey();
     expect((await errorOf(() => restore(alice, { recoveryKey: other }))).code).toBe(
       ErrorCode.NOT_FOUND,
     );
@@ -240,7 +184,7 @@ describe('restoring a backup into an empty profile (real relay)', () => {
         ? Promise.reject(new Error('the relay was asked for a snapshot'))
         : fetch(url, init);
 
-    const other = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+    const other = newRecoveryKey();
     const wrong = await errorOf(() =>
       restore(alice, { recoveryKey: other, file, fetch: noSnapshots }),
     );

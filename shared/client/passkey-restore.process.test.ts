@@ -8,48 +8,29 @@
  * is turned off the wrap is gone.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRecoveryKey } from '../backup/recovery-key.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { ErrorCode } from '../errors.ts';
 import { rejectionCode } from '../testing/errors.ts';
-import { loginWithPasskey } from './account/account.ts';
-import type { FetchLike } from './backup/backup-relay.ts';
-import { createBackups } from './backup/backups.ts';
-import { clientArchiveAccess } from './backup/client-archive-access.ts';
 import { recoveryKeyFromPasskey, wrapForPasskey } from './backup/passkey-restore.ts';
-import { restoreIntoNewDevice } from './backup/restore-new-device.ts';
-import { createClient } from './client.ts';
-import { RelayApi } from './relay/relay-api.ts';
 import {
-  nodeClientDeps,
-  nodeFetch,
-  nodeTimers,
-  seenText,
-  TEST_ORIGIN,
-  type TestUser,
-  textsOf,
-  uniqueText,
-} from './testing/harness.ts';
+  backUp,
+  freshPasskeyLogin,
+  newRecoveryKey,
+  restoreAsNewDevice,
+} from './testing/backup-steps.ts';
+import { seenText, type TestUser, textsOf, uniqueText } from './testing/harness.ts';
+import { anonymousRelayApi } from './testing/link-sides.ts';
 import { prfAuthenticator } from './testing/prf-authenticator.ts';
 import { useRelayProcess } from './testing/relay-fixture.ts';
 
-const plainFetch: FetchLike = (url, init) => fetch(url, init);
 const relay = useRelayProcess({ handleSuffix: 'pk' });
 
-function freshApi(): RelayApi {
-  return new RelayApi({
-    baseUrl: relay.url,
-    fetch: nodeFetch,
-    now: Date.now,
-    timers: nodeTimers,
-    origin: TEST_ORIGIN,
-  });
-}
+const freshApi = () => anonymousRelayApi(relay.url);
 
 /** A browser that holds nothing of the account: a passkey login that also evaluates the PRF. */
 async function freshPrfLogin(owner: TestUser) {
   const authenticator = prfAuthenticator(owner.authenticator.soft);
-  const session = await loginWithPasskey(freshApi(), owner.handle, authenticator);
+  const session = await freshPasskeyLogin(relay.url, owner, authenticator);
   return { session, prf: authenticator.last() };
 }
 
@@ -73,40 +54,28 @@ describe('restoring with the passkey instead of the recovery key (real relay)', 
     const hello = uniqueText('before the backup');
     await alice.client.sendText({ conversationId: chat, text: hello });
     await seenText(bob.client, `u:${alice.userId}`, hello);
-    const recoveryKey = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
-    await createBackups({
-      accountId: alice.userId,
-      relayUrl: relay.url,
-      fetch: plainFetch,
-      now: () => Date.now(),
-      archive: clientArchiveAccess(
-        alice.client.archive,
-        (await alice.client.exportIdentity()).sigPublic,
-      ),
-    }).createBackup({ recoveryKey });
+    const recoveryKey = newRecoveryKey();
+    await backUp(relay.url, alice, recoveryKey);
     await enablePasskeyRestore(alice, recoveryKey);
 
     const { session, prf } = await freshPrfLogin(alice);
     const unwrapped = await recoveryKeyFromPasskey(freshApi(), session, prf);
     expect(unwrapped).toBe(recoveryKey);
 
-    const deps = nodeClientDeps();
-    const client = createClient(deps);
-    relay.track(client);
-    const restored = await restoreIntoNewDevice(
-      client,
-      { fetch: plainFetch, now: () => Date.now() },
-      { recoveryKey: unwrapped, session, relayUrl: relay.url, deviceName: 'by passkey' },
-    );
-    expect(restored.account.userId).toBe(alice.userId);
-    const texts = await textsOf(client, chat);
+    const { restored, result } = await restoreAsNewDevice(relay, alice, {
+      recoveryKey: unwrapped,
+      session,
+      deviceName: 'by passkey',
+    });
+    expect(result.account.userId).toBe(alice.userId);
+    const texts = await textsOf(restored.client, chat);
     expect(texts).toContain(hello);
   });
 
   it('finds nothing for another account’s passkey, and nothing once the option is off', async () => {
     const carol = await relay.newUser('carol');
     const dave = await relay.newUser('dave');
-    const recoveryKey = formatRecoveryKey(crypto.getRandomValues(new Uint8Array(32)));
+    const recoveryKey = newRecoveryKey();
     const credentialId = await enablePasskeyRestore(carol, recoveryKey);
     const asDave = await freshPrfLogin(dave);
     expect(
