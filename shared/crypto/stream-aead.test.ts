@@ -100,6 +100,16 @@ describe('stream AEAD round trip', () => {
     v2[4] = 2;
     expect(errorOf(() => decodeStreamHeader(FORMAT, v2)).code).toBe(ErrorCode.MESSAGE_VERSION);
   });
+
+  it("a format's own version byte: written, and the only one it reads", () => {
+    const formatV2 = { ...FORMAT, version: 2 };
+    const bytes = encodeStreamHeader(formatV2, HEADER);
+    expect(bytes[4]).toBe(2);
+    expect(decodeStreamHeader(formatV2, bytes)).toEqual(HEADER);
+    expect(errorOf(() => decodeStreamHeader(FORMAT, bytes)).code).toBe(ErrorCode.MESSAGE_VERSION);
+    expect(encodeStreamHeader(FORMAT, HEADER)[4]).toBe(1);
+    expect(() => encodeStreamHeader({ ...FORMAT, version: 256 }, HEADER)).toThrow(RangeError);
+  });
 });
 
 /** Sealed streams of 0..4 segments (lengths that fill the last segment fully or partly). */

@@ -6,7 +6,7 @@
  * AEAD" specifies it. Generic on purpose: attachments use it with their own
  * magic and label, and so will the device-linking archive and backups.
  *
- *   header  = magic(4) ‖ version 0x01 ‖ log2(segment bytes) ‖ 0x0000 ‖ salt(16) ‖ noncePrefix(7)
+ *   header  = magic(4) ‖ version ‖ log2(segment bytes) ‖ 0x0000 ‖ salt(16) ‖ noncePrefix(7)
  *   key     = HKDF-SHA-256(ikm = file key, salt = header salt, info = format label)  (AES-256-GCM)
  *   nonce_i = noncePrefix(7) ‖ BE32(i) ‖ last (0x01 on the final segment, else 0x00)
  *   aad     = SHA-256(header ‖ context)   (the same for every segment)
@@ -51,6 +51,12 @@ export interface StreamAeadFormat {
   readonly info: string;
   /** Plaintext bytes per segment: a power of two, 1 KiB..16 MiB. */
   readonly segmentBytes: number;
+  /**
+   * The header's version byte (default STREAM_VERSION): a user that changes
+   * its own parameters (attachments: PRLA v2's larger segments) says so here;
+   * the construction is the same for every version.
+   */
+  readonly version?: number;
 }
 
 /** The per-stream values the header carries. */
@@ -76,6 +82,14 @@ function segmentLog2(format: StreamAeadFormat): number {
   return log2;
 }
 
+function versionOf(format: StreamAeadFormat): number {
+  const version = format.version ?? STREAM_VERSION;
+  if (!Number.isInteger(version) || version < 1 || version > 255) {
+    throw new RangeError('Stream AEAD: version must be a byte, 1..255');
+  }
+  return version;
+}
+
 function magicBytes(format: StreamAeadFormat): Bytes {
   const magic = utf8(format.magic);
   if (magic.length !== 4) throw new RangeError('Stream AEAD: magic must be 4 ASCII characters');
@@ -95,7 +109,7 @@ export function encodeStreamHeader(format: StreamAeadFormat, header: StreamHeade
   assertBytes(header.noncePrefix, STREAM_NONCE_PREFIX_BYTES, 'stream nonce prefix');
   const out = new Uint8Array(STREAM_HEADER_BYTES);
   out.set(magicBytes(format), 0);
-  out[4] = STREAM_VERSION;
+  out[4] = versionOf(format);
   out[5] = segmentLog2(format);
   out.set(header.salt, 8);
   out.set(header.noncePrefix, 8 + STREAM_SALT_BYTES);
@@ -107,7 +121,7 @@ export function decodeStreamHeader(format: StreamAeadFormat, bytes: Uint8Array):
   if (bytes.length !== STREAM_HEADER_BYTES) throw malformed('Stream header: wrong length');
   const magic = magicBytes(format);
   if (magic.some((b, i) => bytes[i] !== b)) throw malformed('Stream header: wrong magic');
-  if (bytes[4] !== STREAM_VERSION) {
+  if (bytes[4] !== versionOf(format)) {
     throw new ParleyError(ErrorCode.MESSAGE_VERSION, 'Stream header: unknown version', {
       version: bytes[4] as number,
     });
