@@ -4,14 +4,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bytes, concat, equalBytes } from '../bytes.ts';
-import { STREAM_HEADER_BYTES } from '../crypto/stream-aead.ts';
+import {
+  openSegment,
+  STREAM_HEADER_BYTES,
+  streamCipher,
+  streamSegmentCount,
+} from '../crypto/stream-aead.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
+import { ATTACHMENT_CHUNK_BYTES } from '../wire/limits.ts';
 import {
   ATTACHMENT_FORMAT_VERSION,
   type AttachmentFormatVersion,
   attachmentBlobSize,
+  attachmentHeader,
   attachmentSegmentBytes,
+  attachmentStreamFormat,
   decryptAttachment,
   encryptAttachment,
 } from './format.ts';
@@ -46,10 +54,12 @@ const decrypt = (blob: Uint8Array, size: number, key = KEY) =>
 
 describe.each([1, 2] as const)('PRLA v%i round trip', (version) => {
   const SEG = attachmentSegmentBytes(version);
+  const FIRST = attachmentSegmentBytes(version, 0);
   const encrypt = (file: Uint8Array, size = file.length, key = KEY) =>
     encryptIn(version, file, size, key);
 
-  for (const size of [0, 1, 541, 542, SEG - 1, SEG, SEG + 1, 3 * SEG + 17]) {
+  const sizes = [0, 1, 541, 542, FIRST - 1, FIRST, FIRST + 1, SEG - 1, SEG, SEG + 1, 3 * SEG + 17];
+  for (const size of [...new Set(sizes)]) {
     it(`${size} bytes`, async () => {
       const file = fileOf(size);
       const blob = await encrypt(file);
@@ -164,12 +174,28 @@ describe.each([1, 2] as const)('PRLA v%i rejects', (version) => {
 });
 
 describe('PRLA versions', () => {
-  it('new blobs are v2, with 1 MiB segments', async () => {
+  it('new blobs are v2, sealed segments of one relay chunk (1 MiB, the header in the first)', async () => {
     expect(ATTACHMENT_FORMAT_VERSION).toBe(2);
-    expect(attachmentSegmentBytes(2)).toBe(1024 * 1024);
+    expect(attachmentSegmentBytes(2, 0)).toBe(ATTACHMENT_CHUNK_BYTES - STREAM_HEADER_BYTES - 16);
+    expect(attachmentSegmentBytes(2)).toBe(ATTACHMENT_CHUNK_BYTES - 16);
     const blob = await encrypt(fileOf(10));
     expect(blob[4]).toBe(2);
     expect(blob[5]).toBe(20);
+  });
+
+  it('a v2 blob cut into relay chunks: every chunk is one whole segment', async () => {
+    const size = 2 * ATTACHMENT_CHUNK_BYTES + 12_345;
+    const blob = await encrypt(fileOf(size));
+    const cipher = await streamCipher(attachmentStreamFormat(2), KEY, attachmentHeader(KEY));
+    const count = Math.ceil(blob.length / ATTACHMENT_CHUNK_BYTES);
+    expect(count).toBeGreaterThan(2);
+    let opened = 0;
+    for (let i = 0; i < count; i++) {
+      const from = i === 0 ? STREAM_HEADER_BYTES : i * ATTACHMENT_CHUNK_BYTES;
+      const chunk = blob.subarray(from, (i + 1) * ATTACHMENT_CHUNK_BYTES);
+      opened += (await openSegment(cipher, i, chunk, i === count - 1)).length;
+    }
+    expect(opened).toBe(paddedSize(size));
   });
 
   it('v1 and v2 under one file key share no stream key (same nonce, different ciphertext)', async () => {
@@ -185,7 +211,7 @@ describe('PRLA versions', () => {
   it('a 500 MB file costs a v2 blob 16 bytes per MiB less than v1', () => {
     const size = 500 * 1000 * 1000;
     const segments = (v: AttachmentFormatVersion) =>
-      Math.ceil(paddedSize(size) / attachmentSegmentBytes(v));
+      streamSegmentCount(attachmentStreamFormat(v), paddedSize(size));
     expect(attachmentBlobSize(size, 1) - attachmentBlobSize(size, 2)).toBe(
       16 * (segments(1) - segments(2)),
     );

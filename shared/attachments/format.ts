@@ -26,10 +26,12 @@ import {
   type StreamAeadFormat,
   type StreamHeader,
   sealStream,
+  segmentPlaintextBytes,
   streamCipher,
   streamSealedLength,
 } from '../crypto/stream-aead.ts';
 import { ErrorCode, isParleyError, ParleyError } from '../errors.ts';
+import { ATTACHMENT_CHUNK_BYTES } from '../wire/limits.ts';
 import { paddedSize } from './padding.ts';
 
 export const ATTACHMENT_KEY_BYTES = 32;
@@ -42,7 +44,15 @@ export const ATTACHMENT_FORMAT_VERSION: AttachmentFormatVersion = 2;
 
 const ATTACHMENT_STREAM_FORMATS: Readonly<Record<AttachmentFormatVersion, StreamAeadFormat>> = {
   1: { magic: 'PRLA', info: Label.ATTACHMENT, segmentBytes: 64 * 1024, version: 1 },
-  2: { magic: 'PRLA', info: Label.ATTACHMENT_V2, segmentBytes: 1024 * 1024, version: 2 },
+  // Sealed segments of exactly one relay chunk: every chunk a download fetches
+  // is one whole segment, opened where it arrived (docs/protocol.md "Attachments").
+  2: {
+    magic: 'PRLA',
+    info: Label.ATTACHMENT_V2,
+    segmentBytes: ATTACHMENT_CHUNK_BYTES,
+    sealedSegments: true,
+    version: 2,
+  },
 };
 
 /** The streaming-AEAD parameters of one blob format version. */
@@ -50,9 +60,9 @@ export function attachmentStreamFormat(version: AttachmentFormatVersion): Stream
   return ATTACHMENT_STREAM_FORMATS[version];
 }
 
-/** Plaintext bytes per AEAD segment in one blob format version. */
-export function attachmentSegmentBytes(version: AttachmentFormatVersion): number {
-  return attachmentStreamFormat(version).segmentBytes;
+/** Plaintext bytes a full AEAD segment `index` holds in one blob format version. */
+export function attachmentSegmentBytes(version: AttachmentFormatVersion, index = 1): number {
+  return segmentPlaintextBytes(attachmentStreamFormat(version), index);
 }
 
 /** Byte 4 of the header names the format version. */

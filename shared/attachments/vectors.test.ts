@@ -29,12 +29,14 @@ import vectorsV2 from './vectors/prla-v2.json' with { type: 'json' };
  * the version's label), AAD = SHA-256(header), then segment by segment.
  */
 const PRLA_VERSIONS = {
-  1: { label: 'Parley/v1/attachment', log2: 16 },
-  2: { label: 'Parley/v1/attachment/prla-v2', log2: 20 },
+  // v1: 2^16 plaintext bytes per segment, after the 31-byte header.
+  1: { label: 'Parley/v1/attachment', log2: 16, sealedSegments: false },
+  // v2: 2^20 sealed bytes per segment, the header counted in the first.
+  2: { label: 'Parley/v1/attachment/prla-v2', log2: 20, sealedSegments: true },
 } as const;
 
 function openPrla(version: 1 | 2, fileKey: Uint8Array, blob: Uint8Array): Uint8Array {
-  const { label, log2 } = PRLA_VERSIONS[version];
+  const { label, log2, sealedSegments } = PRLA_VERSIONS[version];
   const derived = hkdf(sha256, fileKey, undefined, utf8('Parley/v1/attachment/header'), 23);
   const header = blob.subarray(0, 31);
   const magic = toHex(utf8('PRLA'));
@@ -42,17 +44,26 @@ function openPrla(version: 1 | 2, fileKey: Uint8Array, blob: Uint8Array): Uint8A
   expect(toHex(header)).toBe(`${magic}${v}${log2.toString(16)}0000${toHex(derived)}`);
   const key = hkdf(sha256, fileKey, derived.subarray(0, 16), utf8(label), 32);
   const aad = sha256(header);
-  const seg = 2 ** log2 + 16;
-  const body = blob.subarray(31);
-  const segments = Math.max(1, Math.ceil(body.length / seg));
+  // Where each sealed segment starts: v1 every 2^16 + 16 bytes after the
+  // header; v2 at every multiple of 2^20, the first right after the header.
+  const starts: number[] = [];
+  const step = sealedSegments ? 2 ** log2 : 2 ** log2 + 16;
+  for (
+    let at = 31;
+    starts.length === 0 || at < blob.length;
+    at = starts.length * step + (sealedSegments ? 0 : 31)
+  ) {
+    starts.push(at);
+  }
   const plain: Uint8Array[] = [];
-  for (let i = 0; i < segments; i++) {
+  starts.forEach((start, i) => {
     const nonce = new Uint8Array(12);
     nonce.set(derived.subarray(16));
     new DataView(nonce.buffer).setUint32(7, i);
-    nonce[11] = i === segments - 1 ? 1 : 0;
-    plain.push(gcm(key, nonce, aad).decrypt(body.subarray(i * seg, (i + 1) * seg)));
-  }
+    nonce[11] = i === starts.length - 1 ? 1 : 0;
+    const end = starts[i + 1] ?? blob.length;
+    plain.push(gcm(key, nonce, aad).decrypt(blob.subarray(start, end)));
+  });
   return concat(...plain);
 }
 
