@@ -12,7 +12,11 @@ import {
 } from '../crypto/stream-aead.ts';
 import { ErrorCode } from '../errors.ts';
 import { errorOf } from '../testing/errors.ts';
-import { ATTACHMENT_CHUNK_BYTES } from '../wire/limits.ts';
+import {
+  ATTACHMENT_CHUNK_BYTES,
+  ATTACHMENT_DEFAULT_MAX_BYTES,
+  ATTACHMENT_FILE_MAX_BYTES,
+} from '../wire/limits.ts';
 import {
   ATTACHMENT_FORMAT_VERSION,
   type AttachmentFormatVersion,
@@ -174,6 +178,15 @@ describe.each([1, 2] as const)('PRLA v%i rejects', (version) => {
 });
 
 describe('PRLA versions', () => {
+  it("a file of the extension's largest size fits a relay's default limit in every version", () => {
+    for (const v of [1, 2] as const) {
+      expect(attachmentBlobSize(ATTACHMENT_FILE_MAX_BYTES, v)).toBeLessThanOrEqual(
+        ATTACHMENT_DEFAULT_MAX_BYTES,
+      );
+    }
+    expect(attachmentBlobSize(ATTACHMENT_FILE_MAX_BYTES, 2)).toBe(107_337_417);
+  });
+
   it('new blobs are v2, sealed segments of one relay chunk (1 MiB, the header in the first)', async () => {
     expect(ATTACHMENT_FORMAT_VERSION).toBe(2);
     expect(attachmentSegmentBytes(2, 0)).toBe(ATTACHMENT_CHUNK_BYTES - STREAM_HEADER_BYTES - 16);
