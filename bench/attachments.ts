@@ -13,6 +13,10 @@
  *  - parley: `uploadAttachment` (pad, streaming AEAD, piece-list digest,
  *    chunk PUTs) and `downloadAttachment` (chunk GETs, digest, AEAD open,
  *    unpad), with WebCrypto doing the AES-GCM and the SHA-256 as in a page.
+ * Each size runs PAIRS times (smoke: once), plain then parley, interleaved,
+ * so a change in the machine's load hits both peers alike; the table shows
+ * the median MB/s of each and the median of the per-pair ratios (with their
+ * range), the JSON keeps every pair.
  * The file is read from disk as a stream and the plaintext is only counted,
  * never collected, so memory stays what the pipeline itself holds. MB/s are
  * plaintext bytes (10^6) per second. Peak JS heap is sampled every 10 ms
@@ -48,13 +52,15 @@ import { uploadAttachment } from '../shared/attachments/upload.ts';
 import { readStream, rechunk } from '../shared/byte-streams.ts';
 import { toBase64Url } from '../shared/bytes.ts';
 import { mapAhead } from '../shared/map-ahead.ts';
-import { round } from './lib/stats.ts';
+import { median, round } from './lib/stats.ts';
 import type { Suite, SuiteOptions } from './lib/suite.ts';
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;
 const FULL_SIZES = [1 * MB, 50 * MB, 500 * MB];
 const SMOKE_SIZES = [1_000, 200_000];
+/** Plain/parley pairs per size in a full run. */
+const PAIRS = 3;
 
 /** The relay as the bench uses it; `pid` lets it count the relay's CPU time (Linux). */
 interface BenchRelay {
@@ -68,12 +74,25 @@ interface CpuPerMiB {
   readonly relay: number | null;
 }
 
-interface SizeResult {
-  readonly bytes: number;
+/** One plain/parley pair: MB/s of each transfer. */
+interface PairResult {
   readonly plainUploadMBps: number;
   readonly plainDownloadMBps: number;
   readonly encryptUploadMBps: number;
   readonly downloadDecryptMBps: number;
+}
+
+interface SizeResult {
+  readonly bytes: number;
+  /** Medians over the pairs. */
+  readonly plainUploadMBps: number;
+  readonly plainDownloadMBps: number;
+  readonly encryptUploadMBps: number;
+  readonly downloadDecryptMBps: number;
+  /** Median of the per-pair ratios, parley / plain. */
+  readonly uploadRatio: number;
+  readonly downloadRatio: number;
+  readonly pairs: readonly PairResult[];
   readonly peakHeapMiB: number;
   readonly peakArrayBuffersMiB: number;
   /**
@@ -222,6 +241,17 @@ async function parleyRoundTrip(
   return { up, down };
 }
 
+/** CPU per MiB, the median over the pairs (client and relay apart). */
+function medianCpu(cpus: readonly CpuPerMiB[]): CpuPerMiB {
+  const relays = cpus.map((c) => c.relay);
+  return {
+    client: round(median(cpus.map((c) => c.client))),
+    relay: relays.includes(null) ? null : round(median(relays as number[])),
+  };
+}
+
+type RoundTrip = Awaited<ReturnType<typeof plainRoundTrip>>;
+
 export async function measureSize(
   relay: BenchRelay,
   deps: TransferDeps,
@@ -229,43 +259,70 @@ export async function measureSize(
   dir: string,
   bytes: number,
   log: SuiteOptions['log'],
+  pairs = 1,
 ): Promise<SizeResult> {
   const path = join(dir, `file-${bytes}`);
   writeRandomFile(path, bytes);
-  const plain = await plainRoundTrip(relay, deps, uploader, path, bytes);
-  (globalThis as { gc?: () => void }).gc?.();
+  const plains: RoundTrip[] = [];
+  const parleys: RoundTrip[] = [];
   const sampler = new HeapSampler();
-  const parley = await parleyRoundTrip(relay, deps, uploader, path, bytes).finally(() =>
-    sampler.stop(),
-  );
+  for (let i = 0; i < pairs; i++) {
+    plains.push(await plainRoundTrip(relay, deps, uploader, path, bytes));
+    (globalThis as { gc?: () => void }).gc?.();
+    parleys.push(await parleyRoundTrip(relay, deps, uploader, path, bytes));
+  }
+  sampler.stop();
   rmSync(path);
+  const runs: PairResult[] = plains.map((plain, i) => {
+    const parley = parleys[i] as RoundTrip;
+    return {
+      plainUploadMBps: mbps(plain.up),
+      plainDownloadMBps: mbps(plain.down),
+      encryptUploadMBps: mbps(parley.up),
+      downloadDecryptMBps: mbps(parley.down),
+    };
+  });
+  const med = (pick: (r: PairResult) => number) => round(median(runs.map(pick)));
   const result: SizeResult = {
     bytes,
-    plainUploadMBps: mbps(plain.up),
-    plainDownloadMBps: mbps(plain.down),
-    encryptUploadMBps: mbps(parley.up),
-    downloadDecryptMBps: mbps(parley.down),
+    plainUploadMBps: med((r) => r.plainUploadMBps),
+    plainDownloadMBps: med((r) => r.plainDownloadMBps),
+    encryptUploadMBps: med((r) => r.encryptUploadMBps),
+    downloadDecryptMBps: med((r) => r.downloadDecryptMBps),
+    uploadRatio: round(median(runs.map((r) => r.encryptUploadMBps / r.plainUploadMBps)), 2),
+    downloadRatio: round(median(runs.map((r) => r.downloadDecryptMBps / r.plainDownloadMBps)), 2),
+    pairs: runs,
     peakHeapMiB: round(sampler.heap / MiB),
     peakArrayBuffersMiB: round(sampler.arrayBuffers / MiB),
     cpuMsPerMiB: {
-      plainUpload: plain.up.cpu,
-      encryptUpload: parley.up.cpu,
-      plainDownload: plain.down.cpu,
-      downloadDecrypt: parley.down.cpu,
+      plainUpload: medianCpu(plains.map((p) => p.up.cpu)),
+      encryptUpload: medianCpu(parleys.map((p) => p.up.cpu)),
+      plainDownload: medianCpu(plains.map((p) => p.down.cpu)),
+      downloadDecrypt: medianCpu(parleys.map((p) => p.down.cpu)),
     },
   };
   log(`${bytes} B: ${JSON.stringify(result)}`);
   return result;
 }
 
+/** "0.85 (0.8–0.9)": the median ratio and the range over the pairs. */
+function ratioCell(r: SizeResult, parley: keyof PairResult, plain: keyof PairResult): string {
+  const median = parley === 'encryptUploadMBps' ? r.uploadRatio : r.downloadRatio;
+  if (r.pairs.length < 2) return String(median);
+  const all = r.pairs.map((p) => p[parley] / p[plain]);
+  return `${median} (${round(Math.min(...all), 2)}–${round(Math.max(...all), 2)})`;
+}
+
 function markdown(rows: readonly SizeResult[]): string {
   const lines = [
+    `Medians of ${rows[0]?.pairs.length ?? 0} interleaved plain/parley pairs per file; ratio: median of the pairs' ratios (range).`,
+    '',
     '| file | plain up MB/s | parley up MB/s | ratio | plain down MB/s | parley down MB/s | ratio | peak heap MiB | peak buffers MiB |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${(r.bytes / MB).toLocaleString('en-US')} MB | ${r.plainUploadMBps} | ${r.encryptUploadMBps} | ${round(r.encryptUploadMBps / r.plainUploadMBps, 2)} | ${r.plainDownloadMBps} | ${r.downloadDecryptMBps} | ${round(r.downloadDecryptMBps / r.plainDownloadMBps, 2)} | ${r.peakHeapMiB} | ${r.peakArrayBuffersMiB} |`,
+      `| ${(r.bytes / MB).toLocaleString('en-US')} MB | ${r.plainUploadMBps} | ${r.encryptUploadMBps} | ${ratioCell(r, 'encryptUploadMBps', 'plainUploadMBps')} | ${r.plainDownloadMBps} | ${r.downloadDecryptMBps} | ${ratioCell(r, 'downloadDecryptMBps', 'plainDownloadMBps')} | ${r.peakHeapMiB} | ${r.peakArrayBuffersMiB} |`,
     );
   }
   lines.push(
@@ -313,13 +370,15 @@ export const suite: Suite = {
       );
       const rows: SizeResult[] = [];
       for (const bytes of sizes)
-        rows.push(await measureSize(relay, deps, uploader, dir, bytes, log));
+        rows.push(await measureSize(relay, deps, uploader, dir, bytes, log, smoke ? 1 : PAIRS));
       const top = rows[rows.length - 1] as SizeResult;
       return {
         results: {
           parley: {
             encryptUploadMBps: top.encryptUploadMBps,
             downloadDecryptMBps: top.downloadDecryptMBps,
+            uploadRatio: top.uploadRatio,
+            downloadRatio: top.downloadRatio,
             peakHeapMiB500MB: top.peakHeapMiB,
             peakArrayBuffersMiB500MB: top.peakArrayBuffersMiB,
           },

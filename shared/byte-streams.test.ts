@@ -36,6 +36,36 @@ describe('byte streams', () => {
     );
   });
 
+  it('rechunk with a first size: the first piece that long, the rest `size`, the last shorter', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        partsArb,
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (parts, size, firstSize) => {
+          const pieces = await all(rechunk(from(parts), size, firstSize));
+          expect(concat(...pieces)).toEqual(concat(...parts));
+          pieces.forEach((p, i) => {
+            const want = i === 0 ? firstSize : size;
+            if (i < pieces.length - 1) expect(p.length).toBe(want);
+            else expect(p.length).toBeGreaterThan(0);
+            expect(p.length).toBeLessThanOrEqual(want);
+          });
+        },
+      ),
+    );
+  });
+
+  it('rechunk with a first size keeps whole chunks as views when they line up', async () => {
+    const a = Uint8Array.from({ length: 3 }, (_, i) => i);
+    const b = Uint8Array.from({ length: 5 }, (_, i) => 3 + i);
+    const c = Uint8Array.from({ length: 5 }, (_, i) => 8 + i);
+    const pieces = await all(rechunk(from([a, b, c]), 5, 3));
+    expect(pieces.map((p) => p.length)).toEqual([3, 5, 5]);
+    expect(pieces.map((p, i) => p.buffer === [a, b, c][i]?.buffer)).toEqual([true, true, true]);
+    await expect(all(rechunk(from([a]), 5, 0))).rejects.toThrow(RangeError);
+  });
+
   it('rechunk: a piece within one source chunk is a view of it, one across chunks a copy', async () => {
     const big = Uint8Array.from({ length: 10 }, (_, i) => i);
     const tail = new Uint8Array([10, 11, 12]);

@@ -56,34 +56,48 @@ export function toReadableStream(
 }
 
 /**
- * Cuts a byte stream into pieces of exactly `size` bytes, the last one
- * shorter (never empty); yields nothing for an empty stream. A piece that
- * lies within one chunk of the source is a view of that chunk (no copy: the
- * attachment pipeline moves hundreds of MB through here, docs/client.md
- * "Attachments"); a piece that spans chunks is a fresh buffer. So a source
- * must not reuse a buffer it yielded (none of Parley's do: files, fetch
- * bodies, WebCrypto and generators hand out fresh ones), and then consumers
- * may keep any piece.
+ * Cuts a byte stream into pieces of exactly `size` bytes (the first one
+ * `firstSize` bytes, when given), the last one shorter (never empty); yields
+ * nothing for an empty stream. A piece that lies within one chunk of the
+ * source is a view of that chunk (no copy: the attachment pipeline moves
+ * hundreds of MB through here, docs/client.md "Attachments"); a piece that
+ * spans chunks is a fresh buffer. So a source must not reuse a buffer it
+ * yielded (none of Parley's do: files, fetch bodies, WebCrypto and generators
+ * hand out fresh ones), and then consumers may keep any piece.
  */
-export async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Bytes> {
-  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('rechunk: size must be >= 1');
+export async function* rechunk(
+  source: ByteSource,
+  size: number,
+  firstSize: number = size,
+): AsyncGenerator<Bytes> {
+  for (const n of [size, firstSize]) {
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError('rechunk: sizes must be >= 1');
+  }
+  /** The size of the piece being cut now. */
+  let want = firstSize;
   /** The piece being put together from several chunks. */
-  let partial = new Uint8Array(size);
+  let partial = new Uint8Array(want);
   let fill = 0;
   for await (const chunk of source) {
     let offset = 0;
     if (fill > 0) {
-      offset = Math.min(size - fill, chunk.length);
+      offset = Math.min(want - fill, chunk.length);
       partial.set(chunk.subarray(0, offset), fill);
       fill += offset;
-      if (fill === size) {
+      if (fill === want) {
         yield partial;
-        partial = new Uint8Array(size);
+        want = size;
+        partial = new Uint8Array(want);
         fill = 0;
       }
     }
-    for (; chunk.length - offset >= size; offset += size) {
-      yield chunk.subarray(offset, offset + size) as Bytes;
+    while (chunk.length - offset >= want) {
+      yield chunk.subarray(offset, offset + want) as Bytes;
+      offset += want;
+      if (want !== size) {
+        want = size;
+        partial = new Uint8Array(want);
+      }
     }
     if (offset < chunk.length) {
       partial.set(chunk.subarray(offset), 0);

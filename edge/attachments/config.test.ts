@@ -22,9 +22,9 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('attachment config', () => {
-  it('defaults to libSQL chunk rows, 100 MiB, 30 days', () => {
+  it('defaults to libSQL chunk rows, 103 MiB blobs (a 100 MiB file), 30 days', () => {
     expect(parseAttachmentConfig({})).toEqual({
-      maxBytes: 100 * MiB,
+      maxBytes: 103 * MiB,
       retentionDays: 30,
       transferTtlMs: 3_600_000,
       bytesPerDay: 4096 * MiB,

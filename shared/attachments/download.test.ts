@@ -7,7 +7,7 @@ import { readStream } from '../byte-streams.ts';
 import { type Bytes, concat, equalBytes, toBase64Url } from '../bytes.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { type DownloadOptions, downloadAttachment } from './download.ts';
-import { attachmentBlobSize } from './format.ts';
+import { type AttachmentFormatVersion, attachmentBlobSize } from './format.ts';
 import { CHUNKS_IN_FLIGHT } from './relay-http.ts';
 import type { TransferDeps } from './retry.ts';
 import { FakeRelay } from './testing/fake-relay.ts';
@@ -22,9 +22,9 @@ const deps: TransferDeps = {
   random: systemRandom,
 };
 const retry = { policy: { baseMs: 2, maxMs: 10, recentCapMs: 10, recentWindowMs: 0 } };
-const CHUNK = 20_000;
-/** 12 chunks of the blob (the file pads to its bucket). */
-const FILE_BYTES = 230_000;
+const CHUNK = 200_000;
+/** 16 chunks of the blob (the file pads to its bucket), three 1 MiB segments. */
+const FILE_BYTES = 3_000_000;
 
 let relay: FakeRelay;
 beforeEach(async () => {
@@ -35,15 +35,23 @@ afterEach(async () => {
   await relay.stop();
 });
 
-async function uploaded(): Promise<{ file: Bytes; options: DownloadOptions }> {
-  const file = systemRandom(FILE_BYTES);
+async function uploaded(
+  formatVersion: AttachmentFormatVersion = 2,
+  bytes = FILE_BYTES,
+): Promise<{ file: Bytes; options: DownloadOptions }> {
+  const file = systemRandom(bytes);
   const id = systemRandom(16);
-  const created = relay.create(toBase64Url(id), attachmentBlobSize(file.length), CHUNK);
+  const created = relay.create(
+    toBase64Url(id),
+    attachmentBlobSize(file.length, formatVersion),
+    CHUNK,
+  );
   const up = await uploadAttachment({
     relayUrl: relay.url,
     created,
     source: new Blob([file]),
     deps,
+    formatVersion,
   });
   return { file, options: { relayUrl: relay.url, pointer: { ...up, id }, deps, retry } };
 }
@@ -94,9 +102,10 @@ describe('download concurrency', () => {
 
   it('a cancel mid-flight aborts the open chunk requests and starts no more', async () => {
     const { options } = await uploaded();
-    // Past the chunks the first two 64 KiB segments lie in (the second tells
+    // Past the chunks the first two 1 MiB segments lie in (the second tells
     // the first is not the last), so a first read returns.
-    relay.holdGetsFrom = 8;
+    relay.holdGetsFrom = Math.ceil((31 + 2 * (1024 * 1024 + 16)) / CHUNK);
+    expect(relay.holdGetsFrom + CHUNKS_IN_FLIGHT).toBeLessThanOrEqual(chunkCount());
     const reader = downloadAttachment(options).getReader();
     expect((await reader.read()).done).toBe(false);
     await until(() => relay.inFlightGets === CHUNKS_IN_FLIGHT);
@@ -107,5 +116,11 @@ describe('download concurrency', () => {
     relay.releaseGets();
     await new Promise((r) => setTimeout(r, 50));
     expect(relay.gets.length).toBe(seen);
+  });
+
+  it('reads a PRLA v1 blob (its header says which format, hence the length)', async () => {
+    const { file, options } = await uploaded(1, 230_000);
+    expect(attachmentBlobSize(file.length, 1)).not.toBe(attachmentBlobSize(file.length, 2));
+    expect(equalBytes(await readAll(downloadAttachment(options)), file)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { toReadableStream } from '../byte-streams.ts';
 import { type Bytes, equalBytes, toBase64Url } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
 import { type BlobDigester, digesterFor } from './digest.ts';
-import { attachmentBlobSize, decryptAttachment, tampered } from './format.ts';
+import { attachmentBlobSize, attachmentFormatOf, decryptAttachment, tampered } from './format.ts';
 import { type AttachmentEndpoint, CHUNKS_IN_FLIGHT, getChunk } from './relay-http.ts';
 import { type RetryOptions, type TransferDeps, withRetry } from './retry.ts';
 import type { TransferProgress } from './upload.ts';
@@ -45,14 +45,19 @@ function* range(from: number, to: number): Generator<number> {
 }
 
 /**
- * The blob's chunks in order. Chunk 0 comes alone and gives the relay's
- * chunk size, which says how many chunks to expect; those are then fetched
+ * The blob's chunks in order. Chunk 0 comes alone: its header names the
+ * format version, which with the pointer's size gives the blob's length
+ * (`onLength`), and its length is the relay's chunk size, which says how many
+ * chunks to expect; those are then fetched
  * up to CHUNKS_IN_FLIGHT at once (each retried on its own), so the round
  * trips overlap each other and the hashing and decryption downstream. A
  * relay whose chunks do not add up is asked chunk by chunk past that count,
  * which ends in the typed failures below.
  */
-async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncGenerator<Bytes> {
+async function* blobChunks(
+  options: DownloadOptions,
+  onLength: (first: Bytes) => number,
+): AsyncGenerator<Bytes> {
   const { signal, deps, retry } = options;
   const endpoint: AttachmentEndpoint = {
     relayUrl: options.relayUrl,
@@ -62,6 +67,7 @@ async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncG
   const load = (index: number, stop?: AbortSignal): Promise<Bytes> =>
     withRetry(() => getChunk({ ...endpoint, signal: stop }, index), deps, retry, stop);
   const first = await load(0, signal);
+  const totalBytes = onLength(first);
   const count = first.length === 0 ? 1 : Math.ceil(totalBytes / first.length);
   const limit = options.chunksInFlight ?? CHUNKS_IN_FLIGHT;
   // Ours to abort when the consumer stops while a request is pending.
@@ -85,9 +91,15 @@ async function* blobChunks(options: DownloadOptions, totalBytes: number): AsyncG
 
 async function* verifiedBlob(options: DownloadOptions, hash: BlobDigester): AsyncGenerator<Bytes> {
   const { pointer } = options;
-  const totalBytes = attachmentBlobSize(pointer.size);
+  let totalBytes = 0;
+  // The header's version byte is not trusted: it is authenticated with the
+  // blob, so a changed one fails the digest or the first segment.
+  const lengthOf = (first: Bytes): number => {
+    totalBytes = attachmentBlobSize(pointer.size, attachmentFormatOf(first));
+    return totalBytes;
+  };
   let doneBytes = 0;
-  for await (const chunk of blobChunks(options, totalBytes)) {
+  for await (const chunk of blobChunks(options, lengthOf)) {
     if (chunk.length === 0) throw tampered('Attachment chunk is empty');
     doneBytes += chunk.length;
     if (doneBytes > totalBytes) throw tampered('Attachment is longer than its pointer says');

@@ -10,7 +10,13 @@ import { type ByteSource, readStream, rechunk } from '../byte-streams.ts';
 import type { Bytes } from '../bytes.ts';
 import type { Random } from '../crypto/random.ts';
 import { pieceListDigester } from './digest.ts';
-import { ATTACHMENT_KEY_BYTES, attachmentBlobSize, encryptAttachment } from './format.ts';
+import {
+  ATTACHMENT_FORMAT_VERSION,
+  ATTACHMENT_KEY_BYTES,
+  type AttachmentFormatVersion,
+  attachmentBlobSize,
+  encryptAttachment,
+} from './format.ts';
 
 export type FileSource = ReadableStream<Uint8Array> | Blob | ByteSource;
 
@@ -19,6 +25,8 @@ export interface EncryptFileOptions {
   readonly key: Uint8Array;
   /** The relay's transport chunk size (the create response's `chunkBytes`). */
   readonly chunkBytes: number;
+  /** The blob format (format.ts); a resumed upload keeps the one it began with. */
+  readonly formatVersion?: AttachmentFormatVersion | undefined;
 }
 
 export interface EncryptedFile {
@@ -48,6 +56,7 @@ export function encryptFile(
   options: EncryptFileOptions,
 ): EncryptedFile {
   const key = Uint8Array.from(options.key);
+  const version = options.formatVersion ?? ATTACHMENT_FORMAT_VERSION;
   let settle: { resolve: (d: Bytes) => void; reject: (e: unknown) => void } | undefined;
   const digest = new Promise<Bytes>((resolve, reject) => {
     settle = { resolve, reject };
@@ -57,7 +66,7 @@ export function encryptFile(
   async function* chunks(): AsyncGenerator<Bytes> {
     const hash = pieceListDigester();
     try {
-      const blob = encryptAttachment(key, size, fileBytes(source));
+      const blob = encryptAttachment(key, size, fileBytes(source), version);
       for await (const chunk of rechunk(blob, options.chunkBytes)) {
         await hash.update(chunk);
         yield chunk;
@@ -68,5 +77,5 @@ export function encryptFile(
       throw e;
     }
   }
-  return { key, blobSize: attachmentBlobSize(size), chunks: chunks(), digest };
+  return { key, blobSize: attachmentBlobSize(size, version), chunks: chunks(), digest };
 }

@@ -12,6 +12,7 @@ import type { Bytes } from '../bytes.ts';
 import { mapAhead } from '../map-ahead.ts';
 import { CURRENT_DIGEST_SCHEME } from './digest.ts';
 import { encryptFile, type FileSource, newAttachmentKey } from './encrypt-file.ts';
+import type { AttachmentFormatVersion } from './format.ts';
 import {
   type AttachmentEndpoint,
   CHUNKS_IN_FLIGHT,
@@ -42,6 +43,8 @@ export interface UploadOptions {
   readonly size?: number | undefined;
   /** The file key; a fresh one when absent. Pass the stored key to resume. */
   readonly key?: Uint8Array | undefined;
+  /** The blob format (format.ts; default the current one). Pass the stored one to resume. */
+  readonly formatVersion?: AttachmentFormatVersion | undefined;
   readonly onProgress?: ((progress: TransferProgress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly deps: TransferDeps;
@@ -85,6 +88,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<UploadRe
   const file = encryptFile(options.source, size, {
     key,
     chunkBytes: created.chunkBytes,
+    formatVersion: options.formatVersion,
   });
   const put = async (chunk: Bytes, at: number, stop: AbortSignal): Promise<number> => {
     if (!received.has(at)) {

@@ -114,7 +114,12 @@ describe('attachment pointers with a real relay', () => {
       createdAt: 1,
     };
     await alice.client.savePendingUpload(upload);
-    const withRelay = { ...upload, relayId: toBase64Url(systemRandom(16)) };
+    // The format it was begun in travels with it (a resume writes the same bytes).
+    const withRelay = {
+      ...upload,
+      relayId: toBase64Url(systemRandom(16)),
+      formatVersion: 2 as const,
+    };
     await alice.client.savePendingUpload(withRelay);
     expect(await alice.client.listPendingUploads()).toEqual([withRelay]);
     await alice.client.deletePendingUpload(upload.id);

@@ -17,6 +17,12 @@ export const Label = {
   GROUP_ID: 'Parley/v1/group/id',
   // Attachments, backup, vault, device linking
   ATTACHMENT: 'Parley/v1/attachment',
+  /**
+   * The stream key of PRLA v2 blobs (1 MiB segments): its own label, so a v1
+   * and a v2 encryption under one file key never share a key and nonce
+   * (docs/protocol.md "Attachments").
+   */
+  ATTACHMENT_V2: 'Parley/v1/attachment/prla-v2',
   /** The salt and nonce prefix of an attachment's header, derived from its file key (docs/protocol.md "Attachments"). */
   ATTACHMENT_HEADER: 'Parley/v1/attachment/header',
   /** Prefix of the piece-list digest of an attachment blob (docs/protocol.md "Attachments"). */

@@ -9,12 +9,15 @@ import { errorOf } from '../testing/errors.ts';
 import {
   decodeStreamHeader,
   encodeStreamHeader,
+  openSegment,
   openStream,
   STREAM_HEADER_BYTES,
   type StreamAeadFormat,
   sealStream,
+  segmentPlaintextBytes,
   streamCipher,
   streamSealedLength,
+  streamSegmentCount,
 } from './stream-aead.ts';
 
 const FORMAT: StreamAeadFormat = {
@@ -99,6 +102,16 @@ describe('stream AEAD round trip', () => {
     const v2 = bytes.slice();
     v2[4] = 2;
     expect(errorOf(() => decodeStreamHeader(FORMAT, v2)).code).toBe(ErrorCode.MESSAGE_VERSION);
+  });
+
+  it("a format's own version byte: written, and the only one it reads", () => {
+    const formatV2 = { ...FORMAT, version: 2 };
+    const bytes = encodeStreamHeader(formatV2, HEADER);
+    expect(bytes[4]).toBe(2);
+    expect(decodeStreamHeader(formatV2, bytes)).toEqual(HEADER);
+    expect(errorOf(() => decodeStreamHeader(FORMAT, bytes)).code).toBe(ErrorCode.MESSAGE_VERSION);
+    expect(encodeStreamHeader(FORMAT, HEADER)[4]).toBe(1);
+    expect(() => encodeStreamHeader({ ...FORMAT, version: 256 }, HEADER)).toThrow(RangeError);
   });
 });
 
@@ -226,5 +239,91 @@ describe('stream AEAD rejects every alteration', () => {
     expect(wrongKey.code).toBe(ErrorCode.DECRYPT_FAILED);
     expect(await rejected(new Uint8Array(0))).toBe(ErrorCode.DECRYPT_FAILED);
     expect(await rejected(sealed.subarray(0, STREAM_HEADER_BYTES))).toBe(ErrorCode.DECRYPT_FAILED);
+  });
+});
+
+/** Tink's layout: 1 KiB sealed segments, the header inside the first. */
+const SEALED_FORMAT: StreamAeadFormat = { ...FORMAT, sealedSegments: true, version: 3 };
+const FIRST_PT = 1024 - 16 - STREAM_HEADER_BYTES;
+const REST_PT = 1024 - 16;
+
+describe('stream AEAD with sealed segments (the header inside segment 0)', () => {
+  const sealIn = async (plaintext: Uint8Array, sizes: readonly number[] = [4096]) =>
+    collect(
+      sealStream(await streamCipher(SEALED_FORMAT, KEY, HEADER, CONTEXT), pieces(plaintext, sizes)),
+    );
+  const openIn = (sealed: Uint8Array, sizes: readonly number[] = [4096]) =>
+    collect(openStream(SEALED_FORMAT, KEY, pieces(sealed, sizes), CONTEXT));
+
+  it('segment 0 holds header + tag less, the others a tag less', () => {
+    expect(segmentPlaintextBytes(SEALED_FORMAT, 0)).toBe(FIRST_PT);
+    expect(segmentPlaintextBytes(SEALED_FORMAT, 1)).toBe(REST_PT);
+    expect(segmentPlaintextBytes(FORMAT, 0)).toBe(SEG);
+    for (const [length, count] of [
+      [0, 1],
+      [FIRST_PT, 1],
+      [FIRST_PT + 1, 2],
+      [FIRST_PT + REST_PT, 2],
+      [FIRST_PT + REST_PT + 1, 3],
+    ] as const) {
+      expect(streamSegmentCount(SEALED_FORMAT, length)).toBe(count);
+    }
+  });
+
+  it('any length round-trips, and the stream cuts into whole segments of segmentBytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(0, 1, FIRST_PT - 1, FIRST_PT, FIRST_PT + 1, FIRST_PT + REST_PT, 3 * SEG),
+        fc.integer({ min: 0, max: 4 * SEG }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 3 * SEG }), { minLength: 1, maxLength: 4 }),
+        async (edge, any, pickEdge, outSizes) => {
+          const length = pickEdge ? edge : any;
+          const plaintext = plaintextOf(length);
+          const sealed = await sealIn(plaintext, outSizes);
+          expect(sealed.length).toBe(streamSealedLength(SEALED_FORMAT, length));
+          expect(equalBytes(await openIn(sealed, outSizes), plaintext)).toBe(true);
+          // Chunks of exactly segmentBytes are whole segments: each opens on its own.
+          const cipher = await streamCipher(SEALED_FORMAT, KEY, HEADER, CONTEXT);
+          const count = Math.ceil(sealed.length / 1024);
+          const opened: Uint8Array[] = [];
+          for (let i = 0; i < count; i++) {
+            const from = i === 0 ? STREAM_HEADER_BYTES : i * 1024;
+            const chunk = sealed.subarray(from, (i + 1) * 1024);
+            opened.push(await openSegment(cipher, i, chunk, i === count - 1));
+          }
+          expect(equalBytes(concat(...opened), plaintext)).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('every bit flip, truncation and swap of whole chunks is refused', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2 * SEG, max: 4 * SEG }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        async (length, at, bit) => {
+          const sealed = await sealIn(plaintextOf(length));
+          const flipped = sealed.slice();
+          const i = at % flipped.length;
+          flipped[i] = (flipped[i] as number) ^ (1 << bit);
+          const refused = async (bytes: Uint8Array) => (await errorOf(() => openIn(bytes))).code;
+          expect(REJECTED).toContain(await refused(flipped));
+          expect(await refused(sealed.subarray(0, i))).toBe(ErrorCode.DECRYPT_FAILED);
+          const chunks = [1, 2].map((k) => sealed.subarray(k * 1024, (k + 1) * 1024));
+          const swapped = concat(
+            sealed.subarray(0, 1024),
+            chunks[1] as Uint8Array,
+            chunks[0] as Uint8Array,
+            sealed.subarray(3 * 1024),
+          );
+          expect(await refused(swapped)).toBe(ErrorCode.DECRYPT_FAILED);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

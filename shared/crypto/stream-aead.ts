@@ -6,7 +6,7 @@
  * AEAD" specifies it. Generic on purpose: attachments use it with their own
  * magic and label, and so will the device-linking archive and backups.
  *
- *   header  = magic(4) ‖ version 0x01 ‖ log2(segment bytes) ‖ 0x0000 ‖ salt(16) ‖ noncePrefix(7)
+ *   header  = magic(4) ‖ version ‖ log2(segment bytes) ‖ 0x0000 ‖ salt(16) ‖ noncePrefix(7)
  *   key     = HKDF-SHA-256(ikm = file key, salt = header salt, info = format label)  (AES-256-GCM)
  *   nonce_i = noncePrefix(7) ‖ BE32(i) ‖ last (0x01 on the final segment, else 0x00)
  *   aad     = SHA-256(header ‖ context)   (the same for every segment)
@@ -14,7 +14,10 @@
  *
  * Every segment holds exactly `segmentBytes` plaintext bytes except the last,
  * which holds 1..segmentBytes (0 only when the whole plaintext is empty), plus
- * a 16-byte tag. The counter in the nonce stops reordering and swaps, the
+ * a 16-byte tag. A format with `sealedSegments` (Tink's own layout) counts
+ * `segmentBytes` as sealed bytes instead, header included in the first
+ * segment, so the stream cuts into `segmentBytes` pieces on segment
+ * boundaries; the header's log2 byte then names that sealed size. The counter in the nonce stops reordering and swaps, the
  * last flag stops truncation at a segment boundary and extension, the AAD
  * binds the header (format, segment size, salt) and the caller's context to
  * every segment, and the per-stream key (fresh salt or fresh file key) keeps
@@ -49,8 +52,27 @@ export interface StreamAeadFormat {
   readonly magic: string;
   /** HKDF info label (shared/crypto/labels.ts). */
   readonly info: string;
-  /** Plaintext bytes per segment: a power of two, 1 KiB..16 MiB. */
+  /**
+   * Plaintext bytes per segment: a power of two, 1 KiB..16 MiB. With
+   * `sealedSegments`, the sealed bytes per segment instead (see there).
+   */
   readonly segmentBytes: number;
+  /**
+   * Tink's layout: `segmentBytes` counts a sealed segment (plaintext and tag),
+   * and the header counts within the first one, so segment 0 holds
+   * segmentBytes − header − tag plaintext bytes and every later one
+   * segmentBytes − tag. The sealed stream then cuts into pieces of exactly
+   * segmentBytes on segment boundaries: a store that keeps it in chunks of
+   * that size (attachments: the relay's 1 MiB chunks) hands back whole
+   * segments, and nothing is copied to put one together.
+   */
+  readonly sealedSegments?: boolean;
+  /**
+   * The header's version byte (default STREAM_VERSION): a user that changes
+   * its own parameters (attachments: PRLA v2's larger segments) says so here;
+   * the construction is the same for every version.
+   */
+  readonly version?: number;
 }
 
 /** The per-stream values the header carries. */
@@ -76,6 +98,14 @@ function segmentLog2(format: StreamAeadFormat): number {
   return log2;
 }
 
+function versionOf(format: StreamAeadFormat): number {
+  const version = format.version ?? STREAM_VERSION;
+  if (!Number.isInteger(version) || version < 1 || version > 255) {
+    throw new RangeError('Stream AEAD: version must be a byte, 1..255');
+  }
+  return version;
+}
+
 function magicBytes(format: StreamAeadFormat): Bytes {
   const magic = utf8(format.magic);
   if (magic.length !== 4) throw new RangeError('Stream AEAD: magic must be 4 ASCII characters');
@@ -95,7 +125,7 @@ export function encodeStreamHeader(format: StreamAeadFormat, header: StreamHeade
   assertBytes(header.noncePrefix, STREAM_NONCE_PREFIX_BYTES, 'stream nonce prefix');
   const out = new Uint8Array(STREAM_HEADER_BYTES);
   out.set(magicBytes(format), 0);
-  out[4] = STREAM_VERSION;
+  out[4] = versionOf(format);
   out[5] = segmentLog2(format);
   out.set(header.salt, 8);
   out.set(header.noncePrefix, 8 + STREAM_SALT_BYTES);
@@ -107,7 +137,7 @@ export function decodeStreamHeader(format: StreamAeadFormat, bytes: Uint8Array):
   if (bytes.length !== STREAM_HEADER_BYTES) throw malformed('Stream header: wrong length');
   const magic = magicBytes(format);
   if (magic.some((b, i) => bytes[i] !== b)) throw malformed('Stream header: wrong magic');
-  if (bytes[4] !== STREAM_VERSION) {
+  if (bytes[4] !== versionOf(format)) {
     throw new ParleyError(ErrorCode.MESSAGE_VERSION, 'Stream header: unknown version', {
       version: bytes[4] as number,
     });
@@ -121,9 +151,17 @@ export function decodeStreamHeader(format: StreamAeadFormat, bytes: Uint8Array):
   };
 }
 
+/** Plaintext bytes a full segment `index` holds (the last may hold fewer). */
+export function segmentPlaintextBytes(format: StreamAeadFormat, index: number): number {
+  if (format.sealedSegments !== true) return format.segmentBytes;
+  return format.segmentBytes - GCM_TAG_BYTES - (index === 0 ? STREAM_HEADER_BYTES : 0);
+}
+
 /** Number of segments a plaintext of `length` bytes is sealed into (an empty one still has one). */
 export function streamSegmentCount(format: StreamAeadFormat, length: number): number {
-  return Math.max(1, Math.ceil(length / format.segmentBytes));
+  const first = segmentPlaintextBytes(format, 0);
+  if (length <= first) return 1;
+  return 1 + Math.ceil((length - first) / segmentPlaintextBytes(format, 1));
 }
 
 /** Exact length of the sealed stream (header included) for `length` plaintext bytes. */
@@ -175,7 +213,7 @@ export function sealSegment(
   plaintext: Uint8Array,
   last: boolean,
 ): Promise<Bytes> {
-  const size = cipher.format.segmentBytes;
+  const size = segmentPlaintextBytes(cipher.format, index);
   if (plaintext.length > size || (!last && plaintext.length !== size)) {
     throw new RangeError('Stream AEAD: only the last segment may be short');
   }
@@ -189,7 +227,7 @@ export async function openSegment(
   ciphertext: Uint8Array,
   last: boolean,
 ): Promise<Bytes> {
-  const full = cipher.format.segmentBytes + GCM_TAG_BYTES;
+  const full = segmentPlaintextBytes(cipher.format, index) + GCM_TAG_BYTES;
   if (ciphertext.length > full || (!last && ciphertext.length !== full)) throw decryptFailed();
   if (last && index > 0 && ciphertext.length === GCM_TAG_BYTES) throw decryptFailed();
   return openLarge(cipher.key, segmentNonce(cipher, index, last), ciphertext, cipher.aad);
@@ -202,7 +240,10 @@ export async function* sealStream(
 ): AsyncGenerator<Bytes> {
   yield cipher.header;
   let sealed = 0;
-  const segments = withLast(rechunk(plaintext, cipher.format.segmentBytes));
+  const { format } = cipher;
+  const segments = withLast(
+    rechunk(plaintext, segmentPlaintextBytes(format, 1), segmentPlaintextBytes(format, 0)),
+  );
   for await (const segment of mapAhead(segments, SEGMENTS_IN_FLIGHT, ([bytes, last], index) =>
     sealSegment(cipher, index, bytes, last),
   )) {
@@ -229,7 +270,8 @@ export async function* openStream(
   if (head.length < STREAM_HEADER_BYTES) throw decryptFailed();
   const cipher = await streamCipher(format, fileKey, decodeStreamHeader(format, head), context);
   let opened = 0;
-  const segments = withLast(rechunk(rest, format.segmentBytes + GCM_TAG_BYTES));
+  const sealedBytes = (index: number) => segmentPlaintextBytes(format, index) + GCM_TAG_BYTES;
+  const segments = withLast(rechunk(rest, sealedBytes(1), sealedBytes(0)));
   for await (const plain of mapAhead(segments, SEGMENTS_IN_FLIGHT, ([bytes, last], index) =>
     openSegment(cipher, index, bytes, last),
   )) {

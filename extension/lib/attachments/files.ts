@@ -6,14 +6,14 @@
  *
  * Runs in: extension pages and Node (tests).
  */
-import { ATTACHMENT_DEFAULT_MAX_BYTES } from '../../../shared/wire/limits.ts';
+import { ATTACHMENT_FILE_MAX_BYTES } from '../../../shared/wire/limits.ts';
 
 /**
- * The largest file Parley offers to send: the relay's default limit (a relay
- * may set another; it declares the padded blob, so a file just under this can
- * still be refused with ATTACHMENT_TOO_LARGE, which the tray shows).
+ * The largest file Parley offers to send: 100 MiB, whose padded blob a relay
+ * at its default limit accepts (a relay configured lower refuses it with
+ * ATTACHMENT_TOO_LARGE and its limit, which the tray shows).
  */
-export const FILE_MAX_BYTES = ATTACHMENT_DEFAULT_MAX_BYTES;
+export const FILE_MAX_BYTES = ATTACHMENT_FILE_MAX_BYTES;
 
 /**
  * Refused in both directions: types that run when double-clicked without

@@ -15,7 +15,10 @@
 
 import { type DownloadPointer, downloadAttachment } from '../../../shared/attachments/download.ts';
 import { newAttachmentKey } from '../../../shared/attachments/encrypt-file.ts';
-import { attachmentBlobSize } from '../../../shared/attachments/format.ts';
+import {
+  ATTACHMENT_FORMAT_VERSION,
+  attachmentBlobSize,
+} from '../../../shared/attachments/format.ts';
 import type { TransferDeps } from '../../../shared/attachments/retry.ts';
 import { type TransferProgress, uploadAttachment } from '../../../shared/attachments/upload.ts';
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.ts';
@@ -160,6 +163,8 @@ async function uploadClaimed(job: UploadJob): Promise<void> {
       },
       source: job.file,
       key,
+      // Records from before PRLA v2 have none: they were begun in v1.
+      formatVersion: upload.formatVersion ?? 1,
       deps: transferDeps(),
       signal,
       onProgress: progressTo(job.onProgress),
@@ -193,7 +198,10 @@ export async function sendFile(input: SendFileInput): Promise<void> {
   const { item } = input;
   const file = item.file;
   const key = newAttachmentKey(systemRandom);
-  const created = await call('attachmentCreate', { size: attachmentBlobSize(file.size) });
+  const formatVersion = ATTACHMENT_FORMAT_VERSION;
+  const created = await call('attachmentCreate', {
+    size: attachmentBlobSize(file.size, formatVersion),
+  });
   const upload = {
     id: randomId(),
     conversationId: input.conversationId,
@@ -206,6 +214,7 @@ export async function sendFile(input: SendFileInput): Promise<void> {
     uploadToken: created.uploadToken,
     chunkBytes: created.chunkBytes,
     head: await fileHead(file),
+    formatVersion,
     caption: item.caption,
     createdAt: Date.now(),
   };

@@ -37,6 +37,11 @@ export const PendingUploadSchema = v.strictObject({
    * same one (with the size) before resuming (docs/extension.md "Attachments").
    */
   head: v.exactOptional(b64(22)),
+  /**
+   * The blob format version the upload was begun in (shared/attachments/format.ts);
+   * a resume must write the same bytes again. Absent: 1 (records from before v2).
+   */
+  formatVersion: v.exactOptional(v.picklist([1, 2])),
   caption: v.pipe(v.string(), v.maxLength(16_384)),
   createdAt: IntField,
 });
