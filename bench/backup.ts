@@ -25,8 +25,8 @@
  * itself is part of the starting heap, so the growth is reported beside it).
  * Ratios are Parley ÷ plain: speed (below 1 = slower), bytes (above 1 =
  * larger); "past the store walk" compares the backups' CPU seconds minus the store
- * walk, the cost of the two formats alone (the memory store sorts its keys on
- * every page, so at 50,000 messages the walk is most of either backup).
+ * walk, the cost of the two formats alone (the walk is the test store's own
+ * cost; the memory store keeps its keys sorted between pages, sorted-keys.ts).
  *
  * Results: bench/results/backup.json = {parley, plain, ratios} for the
  * largest profile and `sizes` with every size's details.

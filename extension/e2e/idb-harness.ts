@@ -125,6 +125,41 @@ export async function runStorageChecks(dbName: string) {
     values: (await records.list('b/', { limit: 2 })).map(([, v]) => fromUtf8(v)),
   };
   const deleted = await records.get('gone');
+
+  // A paged walk (as an export runs it) with a write between its pages: the
+  // kept order must not outlive the write (sorted-rows-cache.ts).
+  const walkKey = (i: number) => `w/${String(i).padStart(3, '0')}`;
+  await records.write(
+    Array.from({ length: 300 }, (_, i) => {
+      const n = (i * 7) % 300; // written out of order
+      return { op: 'set' as const, key: walkKey(n), value: utf8(`w${n}`) };
+    }),
+  );
+  const walked: string[] = [];
+  const walkedValues: string[] = [];
+  let walkAfter: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const rows = await records.list('w/', {
+      limit: 40,
+      ...(walkAfter ? { after: walkAfter } : {}),
+    });
+    walked.push(...keysOf(rows));
+    walkedValues.push(...rows.map(([, v]) => fromUtf8(v)));
+    if (page === 1)
+      await records.write([
+        { op: 'set', key: 'w/299a', value: utf8('new') },
+        { op: 'delete', key: walkKey(150) },
+      ]);
+    if (rows.length < 40) break;
+    walkAfter = walked[walked.length - 1];
+  }
+  const walk = {
+    keys: walked,
+    valuesMatch: walked.every(
+      (k, i) => walkedValues[i] === (k === 'w/299a' ? 'new' : `w${Number(k.slice(2))}`),
+    ),
+    reverse: keysOf(await records.list('w/', { reverse: true, limit: 3 })),
+  };
   const overwritten = await records.get('c');
 
   // What is actually on disk: the raw IndexedDB value of 'a' (a key
@@ -207,6 +242,7 @@ export async function runStorageChecks(dbName: string) {
   const result = {
     roundTrip: got === undefined ? null : fromUtf8(got),
     lists,
+    walk,
     deleted: deleted === undefined,
     overwritten: overwritten === undefined ? null : fromUtf8(overwritten),
     formatByte: rawA?.[0] ?? -1,

@@ -344,6 +344,12 @@ describe('extension shell in Chromium', () => {
       limitZero: [],
       values: ['b1', 'b2'],
     });
+    const walkKeys = Array.from({ length: 300 }, (_, i) => `w/${String(i).padStart(3, '0')}`);
+    expect(result.walk).toEqual({
+      keys: [...walkKeys.filter((k) => k !== 'w/150'), 'w/299a'],
+      valuesMatch: true,
+      reverse: ['w/299a', 'w/299', 'w/298'],
+    });
     expect(result.deleted).toBe(true);
     expect(result.overwritten).toBe('c2');
     expect(result.formatByte).toBe(2); // an entry: sealed logical key + sealed value

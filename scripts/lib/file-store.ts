@@ -36,6 +36,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../shared/bytes.ts';
+import { SortedKeyIndex } from '../../shared/client/store/sorted-keys.ts';
 import type {
   ClientStorage,
   KeyHandleStore,
@@ -94,6 +95,8 @@ export const COMPACT_DELAY_MS = 2_000;
 class FileRecordStore implements RecordStore {
   readonly #path: string;
   readonly #data: Map<string, Uint8Array>;
+  /** #data's keys kept sorted across calls, so a paged walk does not re-sort every page. */
+  readonly #order = new SortedKeyIndex();
   readonly #compactDelayMs: number;
   readonly #sealer: Sealer | undefined;
   #fd: number;
@@ -110,6 +113,7 @@ class FileRecordStore implements RecordStore {
       : new Uint8Array();
     const { data, intact, stale } = replay(bytes);
     this.#data = data;
+    for (const key of data.keys()) this.#order.add(key);
     this.#stale = stale;
     if (intact !== bytes.length)
       writeFileSync(this.#path, bytes.subarray(0, intact), { mode: FILE_MODE });
@@ -148,8 +152,10 @@ class FileRecordStore implements RecordStore {
     fsyncSync(this.#fd);
     for (const o of ops) {
       if (o.op === 'delete' || this.#data.has(o.key)) this.#stale = true;
-      if (o.op === 'set') this.#data.set(o.key, o.value.slice());
-      else this.#data.delete(o.key);
+      if (o.op === 'set') {
+        if (!this.#data.has(o.key)) this.#order.add(o.key);
+        this.#data.set(o.key, o.value.slice());
+      } else if (this.#data.delete(o.key)) this.#order.remove(o.key);
     }
     if (this.#stale && this.#compactTimer === undefined) {
       this.#compactTimer = setTimeout(() => {
@@ -165,13 +171,10 @@ class FileRecordStore implements RecordStore {
     prefix: string,
     options: ListOptions = {},
   ): Promise<Array<readonly [string, Uint8Array]>> {
-    let keys = [...this.#data.keys()].filter((k) => k.startsWith(prefix)).sort();
-    if (options.reverse) keys.reverse();
-    const { after } = options;
-    if (after !== undefined) keys = keys.filter((k) => (options.reverse ? k < after : k > after));
-    if (options.limit !== undefined) keys = keys.slice(0, options.limit);
     return Promise.all(
-      keys.map(async (k) => [k, await this.#open(k, this.#data.get(k) as Uint8Array)] as const),
+      this.#order
+        .page(prefix, options)
+        .map(async (k) => [k, await this.#open(k, this.#data.get(k) as Uint8Array)] as const),
     );
   }
 

@@ -28,6 +28,7 @@
  * Runs in: the service worker (and pages, in E2E checks).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { pageOf } from '../../../shared/client/store/sorted-keys.ts';
 import { Keys, pad16 } from '../../../shared/client/store/storage-keys.ts';
 import type {
   ClientStorage,
@@ -55,6 +56,7 @@ import {
   sealEntry,
   sealRecord,
 } from './record-seal.ts';
+import { type ListRow, SortedRowsCache } from './sorted-rows-cache.ts';
 
 export const DB_NAME = 'parley';
 export const DB_VERSION = 1;
@@ -79,6 +81,23 @@ export function openParleyDb(name = DB_NAME): Promise<ParleyDatabase> {
       }
     },
   });
+}
+
+/** Per database: how many writes to `records` have finished (sorted-rows-cache.ts). */
+const recordsGenerations = new WeakMap<ParleyDatabase, number>();
+
+function recordsGeneration(db: ParleyDatabase): number {
+  return recordsGenerations.get(db) ?? 0;
+}
+
+/**
+ * Every path that writes the `records` object store calls this once its
+ * transaction has ended (committed or not), so no kept `list` order outlives
+ * a change. Called after, never before: a list that reads while the write is
+ * still open would otherwise keep what it read under the new generation.
+ */
+function noteRecordsWritten(db: ParleyDatabase): void {
+  recordsGenerations.set(db, recordsGeneration(db) + 1);
 }
 
 export interface SealedRecordDeps {
@@ -139,28 +158,29 @@ async function loadIndexKey(
       moves.push({ from, to, entry: await sealEntry(vaultKey, to, from, plain, targets, random) });
     }
     const tx = db.transaction('records', 'readwrite');
-    await Promise.all([
-      ...moves.flatMap((m) => [
-        ...(m.from === m.to ? [] : [tx.store.delete(m.from)]),
-        tx.store.put(m.entry, m.to),
-      ]),
-      tx.done,
-    ]);
+    try {
+      await Promise.all([
+        ...moves.flatMap((m) => [
+          ...(m.from === m.to ? [] : [tx.store.delete(m.from)]),
+          tx.store.put(m.entry, m.to),
+        ]),
+        tx.done,
+      ]);
+    } finally {
+      noteRecordsWritten(db);
+    }
   }
   await db.put(
     'records',
     await sealRecord(vaultKey, INDEX_MIGRATED_RECORD, new Uint8Array(0), random),
     INDEX_MIGRATED_RECORD,
   );
+  noteRecordsWritten(db);
   return indexKey;
 }
 
 function isInternal(stored: string): boolean {
   return stored === INDEX_KEY_RECORD || stored === INDEX_MIGRATED_RECORD;
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -219,6 +239,8 @@ export function createIdbRecordStore({
   let index: { readonly for: CryptoKey; readonly key: Promise<Uint8Array> } | undefined;
   /** stored key -> logical key, learned while this vault key is open (never written). */
   let names = new Map<string, string>();
+  /** Sorted rows per prefix, dropped on every records write. */
+  const sorted = new SortedRowsCache(() => recordsGeneration(db));
 
   async function open(): Promise<{ vault: CryptoKey; indexKey: Uint8Array }> {
     const vault = vaultKey();
@@ -226,6 +248,7 @@ export function createIdbRecordStore({
       const key = loadIndexKey(db, vault, random);
       index = { for: vault, key };
       names = new Map();
+      sorted.clear();
       key.catch(() => {
         if (index?.key === key) index = undefined;
       });
@@ -254,12 +277,16 @@ export function createIdbRecordStore({
         }),
       );
       const tx = db.transaction('records', 'readwrite');
-      await Promise.all([
-        ...prepared.map((o) =>
-          o.op === 'set' ? tx.store.put(o.entry, o.stored) : tx.store.delete(o.stored),
-        ),
-        tx.done,
-      ]);
+      try {
+        await Promise.all([
+          ...prepared.map((o) =>
+            o.op === 'set' ? tx.store.put(o.entry, o.stored) : tx.store.delete(o.stored),
+          ),
+          tx.done,
+        ]);
+      } finally {
+        noteRecordsWritten(db);
+      }
       for (const o of prepared) {
         if (o.op === 'set') names.set(o.stored, o.key);
         else names.delete(o.stored);
@@ -270,28 +297,27 @@ export function createIdbRecordStore({
      * Opaque keys have no order, so this walks every stored key under the
      * prefix's stored base, puts them back in logical order (names are
      * cached; unknown ones are learned by opening only the sealed key part),
-     * and opens only the values it returns.
+     * and opens only the values it returns. The order is kept until the next
+     * write (sorted-rows-cache.ts), so the pages of a walk are binary searches.
      */
     async list(prefix: string, options: ListOptions = {}) {
       const { vault, indexKey } = await open();
       const limit = options.limit ?? Number.POSITIVE_INFINITY;
       if (limit <= 0) return [];
-      const base = storedBaseOf(indexKey, prefix);
-      const range = base === '' ? undefined : IDBKeyRange.bound(base, `${base}\uffff`);
-      const storedKeys = (await db.getAllKeys('records', range)).filter((k) => !isInternal(k));
-      const unknown = storedKeys.filter((k) => !names.has(k));
-      if (unknown.length > 0) await learnNames(db, vault, range, unknown, names);
-      const { after, reverse } = options;
-      let rows: Array<readonly [string, string]> = [];
-      for (const stored of storedKeys) {
-        const logical = names.get(stored);
-        if (logical === undefined || !logical.startsWith(prefix)) continue;
-        if (after !== undefined && (reverse ? logical >= after : logical <= after)) continue;
-        rows.push([logical, stored]);
-      }
-      rows.sort(([a], [b]) => compareKeys(a, b));
-      if (reverse) rows.reverse();
-      rows = rows.slice(0, limit);
+      const all = await sorted.rows(prefix, async () => {
+        const base = storedBaseOf(indexKey, prefix);
+        const range = base === '' ? undefined : IDBKeyRange.bound(base, `${base}\uffff`);
+        const storedKeys = (await db.getAllKeys('records', range)).filter((k) => !isInternal(k));
+        const unknown = storedKeys.filter((k) => !names.has(k));
+        if (unknown.length > 0) await learnNames(db, vault, range, unknown, names);
+        const found: ListRow[] = [];
+        for (const stored of storedKeys) {
+          const logical = names.get(stored);
+          if (logical?.startsWith(prefix)) found.push([logical, stored]);
+        }
+        return found;
+      });
+      const rows = pageOf(all, ([logical]) => logical, prefix, { ...options, limit });
       const read = db.transaction('records');
       const entries = await Promise.all(rows.map(([, stored]) => read.store.get(stored)));
       const out: Array<readonly [string, Uint8Array]> = [];
@@ -315,25 +341,29 @@ export function createIdbRecordStore({
       const uploads: string[] = [];
       let swept = 0;
       let cursor = await tx.store.openCursor(range);
-      while (cursor !== null) {
-        const end = bucketEndOfStored(cursor.key);
-        if (end !== undefined && end <= now) {
-          let targets: readonly string[] = [];
-          try {
-            targets = decodeEntry(cursor.key, cursor.value).targets;
-          } catch {
-            // A damaged index entry: drop it, it can name nothing.
+      try {
+        while (cursor !== null) {
+          const end = bucketEndOfStored(cursor.key);
+          if (end !== undefined && end <= now) {
+            let targets: readonly string[] = [];
+            try {
+              targets = decodeEntry(cursor.key, cursor.value).targets;
+            } catch {
+              // A damaged index entry: drop it, it can name nothing.
+            }
+            for (const t of targets) {
+              if (t.startsWith(UPLOAD_TARGET)) uploads.push(t.slice(UPLOAD_TARGET.length));
+              else void tx.store.delete(t);
+            }
+            void cursor.delete();
+            swept++;
           }
-          for (const t of targets) {
-            if (t.startsWith(UPLOAD_TARGET)) uploads.push(t.slice(UPLOAD_TARGET.length));
-            else void tx.store.delete(t);
-          }
-          void cursor.delete();
-          swept++;
+          cursor = await cursor.continue();
         }
-        cursor = await cursor.continue();
+        await tx.done;
+      } finally {
+        noteRecordsWritten(db);
       }
-      await tx.done;
       if (uploads.length > 0) uploadsGone?.(uploads);
       return swept;
     },
@@ -428,5 +458,5 @@ export async function clearAll(db: ParleyDatabase): Promise<void> {
     tx.objectStore('meta').clear(),
     tx.objectStore('inbox').clear(),
     tx.done,
-  ]);
+  ]).finally(() => noteRecordsWritten(db));
 }

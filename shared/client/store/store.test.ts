@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { firstMismatch, modelStepArb, walkAll } from '../testing/store-model.ts';
 import { createMemoryStorage } from './store.ts';
 
 const b = (n: number) => new Uint8Array([n]);
@@ -40,5 +42,75 @@ describe('memory record store', () => {
     await records.write([{ op: 'set', key: 'k', value: b(1) }]);
     await records.write([{ op: 'delete', key: 'k' }]);
     expect(await records.get('k')).toBeUndefined();
+  });
+});
+
+describe('memory record store against a naive model', () => {
+  it('answers every list and paged walk like a re-sorted copy, across writes and deletes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(modelStepArb, { maxLength: 40 }), async (steps) => {
+        expect(await firstMismatch(createMemoryStorage().records, steps)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('memory record store paged walk cost', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Elements handed to Array.prototype.sort while `run` runs (a spy, no timing). */
+  async function sortedElementsDuring(run: () => Promise<unknown>): Promise<number> {
+    const sort = vi.spyOn(Array.prototype, 'sort');
+    await run();
+    let total = 0;
+    for (const sorted of sort.mock.contexts) total += (sorted as unknown[]).length;
+    sort.mockRestore();
+    return total;
+  }
+
+  const N = 5_000;
+  const PAGE = 200;
+  const keyAt = (i: number) => `msg/c/${String(i).padStart(6, '0')}`;
+
+  it('sorts each key about once over a whole walk, not once per page', async () => {
+    const { records } = createMemoryStorage();
+    // Written in a shuffled order, so the order really has to be made.
+    const order = Array.from({ length: N }, (_, i) => (i * 7919) % N);
+    await records.write(order.map((i) => ({ op: 'set' as const, key: keyAt(i), value: b(1) })));
+    let walked: Array<readonly [string, Uint8Array]> = [];
+    const sorted = await sortedElementsDuring(async () => {
+      walked = await walkAll(records, 'msg/', PAGE, false);
+    });
+    expect(walked.map(([k]) => k)).toEqual(Array.from({ length: N }, (_, i) => keyAt(i)));
+    // Before: every one of the N / PAGE pages sorted all N keys (N² / PAGE = 125,000).
+    expect(sorted).toBeLessThanOrEqual(N);
+  });
+
+  it('sorts only the new keys when writes land between the pages', async () => {
+    const { records } = createMemoryStorage();
+    await records.write(
+      Array.from({ length: N }, (_, i) => ({ op: 'set' as const, key: keyAt(2 * i), value: b(1) })),
+    );
+    await records.list('msg/', { limit: 1 });
+    let pages = 0;
+    const sorted = await sortedElementsDuring(async () => {
+      let after: string | undefined;
+      for (;;) {
+        const rows = await records.list('msg/', { limit: PAGE, ...(after ? { after } : {}) });
+        pages++;
+        // A message arrives (and one goes) while the walk runs.
+        await records.write([
+          { op: 'set', key: keyAt(2 * pages + 1), value: b(2) },
+          { op: 'delete', key: keyAt(2 * (N - pages)) },
+        ]);
+        if (rows.length < PAGE) break;
+        after = rows[rows.length - 1]?.[0];
+      }
+    });
+    expect(pages).toBeGreaterThan(10);
+    expect(sorted).toBeLessThanOrEqual(pages);
   });
 });

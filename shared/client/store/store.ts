@@ -10,6 +10,8 @@
  * `msg/<conversation>/<sortable time>/<id>`; `list` walks one prefix in
  * lexicographic order.
  */
+import { SortedKeyIndex } from './sorted-keys.ts';
+
 export interface ListOptions {
   /** Return keys after this one (exclusive); with `reverse`, keys before it. */
   readonly after?: string;
@@ -47,6 +49,8 @@ export function prefixEnd(prefix: string): string {
 /** In-memory storage for Node/Deno clients, bots and tests. */
 export function createMemoryStorage(): ClientStorage {
   const data = new Map<string, Uint8Array>();
+  // Kept sorted across calls, so a paged walk does not re-sort every page (sorted-keys.ts).
+  const order = new SortedKeyIndex();
   const keys = new Map<string, CryptoKey>();
   return {
     records: {
@@ -56,18 +60,16 @@ export function createMemoryStorage(): ClientStorage {
       },
       async write(ops) {
         for (const o of ops) {
-          if (o.op === 'set') data.set(o.key, o.value.slice());
-          else data.delete(o.key);
+          if (o.op === 'set') {
+            if (!data.has(o.key)) order.add(o.key);
+            data.set(o.key, o.value.slice());
+          } else if (data.delete(o.key)) order.remove(o.key);
         }
       },
       async list(prefix, options = {}) {
-        let entries = [...data.keys()].filter((k) => k.startsWith(prefix)).sort();
-        if (options.reverse) entries.reverse();
-        const { after } = options;
-        if (after !== undefined)
-          entries = entries.filter((k) => (options.reverse ? k < after : k > after));
-        if (options.limit !== undefined) entries = entries.slice(0, options.limit);
-        return entries.map((k) => [k, (data.get(k) as Uint8Array).slice()] as const);
+        return order
+          .page(prefix, options)
+          .map((k) => [k, (data.get(k) as Uint8Array).slice()] as const);
       },
     },
     keys: {
