@@ -21,7 +21,7 @@
 import * as v from 'valibot';
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { IdentityExport } from '../account/account.ts';
-import { decodeMessage, messageKeyOf } from '../conversations/messages.ts';
+import { type MessageRecord, messageKeyOf } from '../conversations/messages.ts';
 import { stageExpiryIndex } from '../disappearing/countdown.ts';
 import { Batch } from '../store/batch.ts';
 import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
@@ -29,7 +29,7 @@ import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
 import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './identity-escrow.ts';
 import { decodeMetaFrame, decodeRecordFrame, type SnapshotMeta } from './snapshot-frames.ts';
-import { isMessageKey, kindOfKey } from './snapshot-kinds.ts';
+import { checkMessage, isMessageKey, kindOfKey, type SnapshotKind } from './snapshot-kinds.ts';
 
 export interface ImportResult {
   readonly meta: SnapshotMeta;
@@ -47,8 +47,33 @@ function damaged(what: string): ParleyError {
 export interface CheckedSnapshot {
   readonly meta: SnapshotMeta;
   readonly records: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The message records among `records`, decoded by their check: the staging
+   * takes them from here rather than decoding every message a second time.
+   */
+  readonly messages: ReadonlyMap<string, MessageRecord>;
   /** The escrowed identity (backups only, identity-escrow.ts). */
   readonly identity?: IdentityExport;
+}
+
+/**
+ * Runs `kind`'s check on one record; any failure is ARCHIVE_DAMAGED. Returns
+ * the decoded message for a message record (kept for the staging), otherwise
+ * undefined.
+ */
+function checkRecord(
+  kind: SnapshotKind,
+  key: string,
+  value: Uint8Array,
+): MessageRecord | undefined {
+  try {
+    if (isMessageKey(key)) return checkMessage(key, value);
+    kind.check(key, value);
+    return undefined;
+  } catch (e) {
+    if (e instanceof TypeError || isParleyError(e)) throw damaged(`an invalid ${kind.name} record`);
+    throw e;
+  }
 }
 
 /**
@@ -63,6 +88,7 @@ export async function readSnapshot(
   let meta: SnapshotMeta | undefined;
   let identity: IdentityExport | undefined;
   const records = new Map<string, Uint8Array>();
+  const messages = new Map<string, MessageRecord>();
   for await (const frame of frames) {
     if (meta === undefined) {
       meta = decodeMetaFrame(frame);
@@ -79,29 +105,30 @@ export async function readSnapshot(
     if (kind === undefined) throw damaged('a record of a kind archives never carry');
     if (kind.history && !meta.history) throw damaged('a message in an archive without history');
     if (records.has(key)) throw damaged('a record appears twice');
-    try {
-      kind.check(key, value);
-    } catch (e) {
-      if (e instanceof TypeError || isParleyError(e))
-        throw damaged(`an invalid ${kind.name} record`);
-      throw e;
-    }
+    const message = checkRecord(kind, key, value);
     records.set(key, value);
+    if (message !== undefined) messages.set(key, message);
   }
   if (meta === undefined) throw damaged('the snapshot header is missing');
-  return identity === undefined ? { meta, records } : { meta, records, identity };
+  return identity === undefined
+    ? { meta, records, messages }
+    : { meta, records, messages, identity };
 }
 
 const ClockSchema = v.object({ last: IntField });
 
-/** Stages an imported message with its derived indexes; its stamp, or undefined if this device has it already. */
+/**
+ * Stages an imported message (`value`, already checked and decoded as
+ * `message`) with its derived indexes; its stamp, or undefined if this device
+ * has it already.
+ */
 async function stageMessage(
   batch: Batch,
   key: string,
   value: Uint8Array,
+  message: MessageRecord,
 ): Promise<number | undefined> {
   if ((await batch.get(key)) !== undefined) return undefined;
-  const message = decodeMessage(value);
   const index = Keys.messageIndex(message.author, message.id);
   if (message.kind === 'text' && (await batch.get(index)) !== undefined) return undefined;
   batch.set(key, value);
@@ -127,15 +154,16 @@ export async function importSnapshot(
   run: <T>(job: () => Promise<T>) => Promise<T> = (job) => job(),
   escrow = false,
 ): Promise<ImportResult> {
-  const { meta, records: incoming } = await readSnapshot(frames, escrow);
+  const { meta, records: incoming, messages } = await readSnapshot(frames, escrow);
   return run(async () => {
     const batch = new Batch(records);
     let written = 0;
     let skipped = 0;
     let newest = 0;
     for (const [key, value] of incoming) {
-      if (isMessageKey(key)) {
-        const stamp = await stageMessage(batch, key, value);
+      const message = messages.get(key);
+      if (message !== undefined) {
+        const stamp = await stageMessage(batch, key, value, message);
         if (stamp === undefined) {
           skipped++;
         } else {
