@@ -5,7 +5,14 @@
 // clock). Before, the staging decoded every message a second time.
 import { describe, expect, it, vi } from 'vitest';
 import { decodeCbor } from '../../wire/cbor.ts';
-import { arrivedTextRecord, type MessageRecord, messageKeyOf } from '../conversations/messages.ts';
+import {
+  arrivedTextRecord,
+  type MessageRecord,
+  messageKeyOf,
+  SystemEvent,
+  systemMessageRecord,
+} from '../conversations/messages.ts';
+import { expiryKeyOf } from '../disappearing/countdown.ts';
 import { encodeRecord } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 import { createMemoryStorage } from '../store/store.ts';
@@ -57,5 +64,35 @@ describe('importSnapshot decodes', () => {
       );
     }
     expect(await target.get(Keys.clock)).toEqual(encodeRecord({ last: NOW + N }));
+  });
+
+  it('derives the same indexes from the checked message: msgidx for texts only, expiry for a running countdown', async () => {
+    const ticking = { ...text(1), expiresIn: 60_000, expiresAt: NOW + 60_000 };
+    const notice = systemMessageRecord({
+      id: new Uint8Array(16).fill(9),
+      conversation: `u:${PEER}`,
+      stamp: NOW + 9,
+      about: PEER,
+      aboutDevice: 1,
+      event: SystemEvent.IDENTITY_CHANGED,
+      now: NOW + 9,
+    });
+    const frames = [
+      encodeMetaFrame({ history: true }),
+      ...[ticking, notice].map((m) => encodeRecordFrame(messageKeyOf(m), encodeRecord(m))),
+    ];
+    const target = createMemoryStorage().records;
+    expect(await importSnapshot(target, listOf(frames))).toMatchObject({ written: 2 });
+    expect(await target.get(expiryKeyOf(ticking) as string)).toEqual(new Uint8Array([1]));
+    expect(await target.get(Keys.messageIndex(PEER, notice.id))).toBeUndefined();
+    expect((await target.list('')).map(([k]) => k).sort()).toEqual(
+      [
+        messageKeyOf(ticking),
+        messageKeyOf(notice),
+        Keys.messageIndex(PEER, ticking.id),
+        expiryKeyOf(ticking) as string,
+        Keys.clock,
+      ].sort(),
+    );
   });
 });
