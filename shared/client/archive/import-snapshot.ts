@@ -21,15 +21,15 @@
 import * as v from 'valibot';
 import { ErrorCode, isParleyError, ParleyError } from '../../errors.ts';
 import type { IdentityExport } from '../account/account.ts';
-import { decodeMessage, messageKeyOf } from '../conversations/messages.ts';
-import { stageExpiryIndex } from '../disappearing/countdown.ts';
+import type { MessageRecord } from '../conversations/messages.ts';
+import { expiryKeyOf, stageExpiryKey } from '../disappearing/countdown.ts';
 import { Batch } from '../store/batch.ts';
 import { decodeRecord, encodeRecord, IntField } from '../store/record-codec.ts';
 import { Keys } from '../store/storage-keys.ts';
 import type { RecordStore } from '../store/store.ts';
 import { decodeEscrowedIdentity, ESCROWED_IDENTITY_KEY } from './identity-escrow.ts';
 import { decodeMetaFrame, decodeRecordFrame, type SnapshotMeta } from './snapshot-frames.ts';
-import { isMessageKey, kindOfKey } from './snapshot-kinds.ts';
+import { checkMessage, isMessageKey, kindOfKey, type SnapshotKind } from './snapshot-kinds.ts';
 
 export interface ImportResult {
   readonly meta: SnapshotMeta;
@@ -43,12 +43,60 @@ function damaged(what: string): ParleyError {
   return new ParleyError(ErrorCode.ARCHIVE_DAMAGED, `Archive damaged: ${what}`);
 }
 
+/**
+ * What the staging needs of a checked message: its stamp and the keys of its
+ * derived indexes. Kept instead of the decoded record, which would hold the
+ * message's text and fields in memory a second time until the archive ends.
+ */
+export interface MessageIndexes {
+  readonly stamp: number;
+  /** Its msgidx key (texts only); the index's value is the message's key. */
+  readonly index?: string;
+  /** Its expiry index key, when a countdown runs. */
+  readonly expiry?: string;
+}
+
+function indexesOf(message: MessageRecord): MessageIndexes {
+  const index = message.kind === 'text' ? Keys.messageIndex(message.author, message.id) : undefined;
+  const expiry = expiryKeyOf(message);
+  return {
+    stamp: message.stamp,
+    ...(index === undefined ? {} : { index }),
+    ...(expiry === undefined ? {} : { expiry }),
+  };
+}
+
 /** A snapshot read to its end and checked, not yet written anywhere. */
 export interface CheckedSnapshot {
   readonly meta: SnapshotMeta;
   readonly records: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The message records among `records`, by key, as their check decoded
+   * them: the staging takes them from here rather than decoding every
+   * message a second time.
+   */
+  readonly messages: ReadonlyMap<string, MessageIndexes>;
   /** The escrowed identity (backups only, identity-escrow.ts). */
   readonly identity?: IdentityExport;
+}
+
+/**
+ * Runs `kind`'s check on one record; any failure is ARCHIVE_DAMAGED. Returns
+ * a message record's indexes (kept for the staging), otherwise undefined.
+ */
+function checkRecord(
+  kind: SnapshotKind,
+  key: string,
+  value: Uint8Array,
+): MessageIndexes | undefined {
+  try {
+    if (isMessageKey(key)) return indexesOf(checkMessage(key, value));
+    kind.check(key, value);
+    return undefined;
+  } catch (e) {
+    if (e instanceof TypeError || isParleyError(e)) throw damaged(`an invalid ${kind.name} record`);
+    throw e;
+  }
 }
 
 /**
@@ -63,6 +111,7 @@ export async function readSnapshot(
   let meta: SnapshotMeta | undefined;
   let identity: IdentityExport | undefined;
   const records = new Map<string, Uint8Array>();
+  const messages = new Map<string, MessageIndexes>();
   for await (const frame of frames) {
     if (meta === undefined) {
       meta = decodeMetaFrame(frame);
@@ -79,35 +128,37 @@ export async function readSnapshot(
     if (kind === undefined) throw damaged('a record of a kind archives never carry');
     if (kind.history && !meta.history) throw damaged('a message in an archive without history');
     if (records.has(key)) throw damaged('a record appears twice');
-    try {
-      kind.check(key, value);
-    } catch (e) {
-      if (e instanceof TypeError || isParleyError(e))
-        throw damaged(`an invalid ${kind.name} record`);
-      throw e;
-    }
+    const message = checkRecord(kind, key, value);
     records.set(key, value);
+    if (message !== undefined) messages.set(key, message);
   }
   if (meta === undefined) throw damaged('the snapshot header is missing');
-  return identity === undefined ? { meta, records } : { meta, records, identity };
+  return identity === undefined
+    ? { meta, records, messages }
+    : { meta, records, messages, identity };
 }
 
 const ClockSchema = v.object({ last: IntField });
 
-/** Stages an imported message with its derived indexes; its stamp, or undefined if this device has it already. */
+/**
+ * Stages an imported message (`value`, checked, with the `indexes` its check
+ * derived) with its derived indexes; its stamp, or undefined if this device
+ * has it already.
+ */
 async function stageMessage(
   batch: Batch,
   key: string,
   value: Uint8Array,
+  indexes: MessageIndexes,
 ): Promise<number | undefined> {
   if ((await batch.get(key)) !== undefined) return undefined;
-  const message = decodeMessage(value);
-  const index = Keys.messageIndex(message.author, message.id);
-  if (message.kind === 'text' && (await batch.get(index)) !== undefined) return undefined;
+  const { index, expiry } = indexes;
+  if (index !== undefined && (await batch.get(index)) !== undefined) return undefined;
   batch.set(key, value);
-  if (message.kind === 'text') batch.set(index, new TextEncoder().encode(messageKeyOf(message)));
-  stageExpiryIndex(batch, message);
-  return message.stamp;
+  // The check verified that `key` is the message's own key (messageKeyOf).
+  if (index !== undefined) batch.set(index, new TextEncoder().encode(key));
+  if (expiry !== undefined) stageExpiryKey(batch, expiry);
+  return indexes.stamp;
 }
 
 /** Moves the stamp clock to at least `newest` (the newest imported message's stamp). */
@@ -127,15 +178,16 @@ export async function importSnapshot(
   run: <T>(job: () => Promise<T>) => Promise<T> = (job) => job(),
   escrow = false,
 ): Promise<ImportResult> {
-  const { meta, records: incoming } = await readSnapshot(frames, escrow);
+  const { meta, records: incoming, messages } = await readSnapshot(frames, escrow);
   return run(async () => {
     const batch = new Batch(records);
     let written = 0;
     let skipped = 0;
     let newest = 0;
     for (const [key, value] of incoming) {
-      if (isMessageKey(key)) {
-        const stamp = await stageMessage(batch, key, value);
+      const indexes = messages.get(key);
+      if (indexes !== undefined) {
+        const stamp = await stageMessage(batch, key, value, indexes);
         if (stamp === undefined) {
           skipped++;
         } else {

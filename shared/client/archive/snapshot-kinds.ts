@@ -35,6 +35,16 @@ function mustMatch(condition: boolean, kind: string): void {
   if (!condition) throw new TypeError(`${kind}: key does not match the record`);
 }
 
+/**
+ * The message kind's check, returning the decoded message so the importer
+ * can stage it (its indexes, the stamp clock) without decoding it again.
+ */
+export function checkMessage(key: string, value: Uint8Array): MessageRecord {
+  const message = decodeMessage(value);
+  mustMatch(key === messageKeyOf(message), 'message');
+  return message;
+}
+
 /** The single path segment after `prefix`, or undefined. */
 function rest(key: string, prefix: string): string | undefined {
   const tail = key.slice(prefix.length);
@@ -107,7 +117,7 @@ export const SNAPSHOT_KINDS: readonly SnapshotKind[] = [
     name: 'message',
     prefix: 'msg/',
     history: true,
-    check: (key, value) => mustMatch(key === messageKeyOf(decodeMessage(value)), 'message'),
+    check: checkMessage,
   },
 ];
 

@@ -64,5 +64,10 @@ export function startCountdown<M extends Countdown>(message: M, now: number): M 
 /** Indexes a running countdown, in the batch that stores the message with `expiresAt`. */
 export function stageExpiryIndex(batch: Batch, message: IndexedCountdown): void {
   const key = expiryKeyOf(message);
-  if (key !== undefined) batch.set(key, new Uint8Array([1]));
+  if (key !== undefined) stageExpiryKey(batch, key);
+}
+
+/** Writes an expiry index entry under `key` (from expiryKeyOf). */
+export function stageExpiryKey(batch: Batch, key: string): void {
+  batch.set(key, new Uint8Array([1]));
 }
