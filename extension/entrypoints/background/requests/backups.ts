@@ -30,7 +30,7 @@ import type {
 import { restoreActivity } from '../restore-activity.ts';
 import { listRestoreSnapshots } from '../restore-snapshots.ts';
 import { handle, none, relayUrl } from './fields.ts';
-import { type BackupServices, type DeviceServices, type RequestContext, request } from './row.ts';
+import { backupServices, deviceServices, request } from './row.ts';
 
 /** Typed text: the parser forgives case, spaces, dashes and look-alikes. */
 const recoveryKeyText = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
@@ -42,16 +42,6 @@ const backupFile = v.pipe(
   v.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'),
 );
 
-function services(ctx: RequestContext): BackupServices {
-  if (ctx.backups === undefined) throw new Error('backup services are not wired');
-  return ctx.backups;
-}
-
-function devices(ctx: RequestContext): DeviceServices {
-  if (ctx.devices === undefined) throw new Error('device services are not wired');
-  return ctx.devices;
-}
-
 /** The file name a download suggests: the handle and the date, nothing secret. */
 function fileName(handle: string, at: number): string {
   return `parley-${handle}-${new Date(at).toISOString().slice(0, 10)}.parleybackup`;
@@ -61,7 +51,7 @@ export const backupRequests = {
   backupStatus: request({
     input: none,
     unlocked: true,
-    run: (ctx): Promise<BackupStatus> => services(ctx).backups.status(),
+    run: (ctx): Promise<BackupStatus> => backupServices(ctx).backups.status(),
   }),
 
   /** Turns backups on; the answer is the only time the page gets the key without a verification. */
@@ -69,7 +59,7 @@ export const backupRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<{ recoveryKey: string }> => ({
-      recoveryKey: await services(ctx).backups.enable(),
+      recoveryKey: await backupServices(ctx).backups.enable(),
     }),
   }),
 
@@ -78,8 +68,8 @@ export const backupRequests = {
     unlocked: true,
     run: async (ctx): Promise<null> => {
       // The passkey's wrap of this recovery key goes with it (passkey-restore.ts).
-      await services(ctx).passkey.forget();
-      await services(ctx).backups.disable();
+      await backupServices(ctx).passkey.forget();
+      await backupServices(ctx).backups.disable();
       return null;
     },
   }),
@@ -87,7 +77,7 @@ export const backupRequests = {
   backupNow: request({
     input: none,
     unlocked: true,
-    run: (ctx): Promise<BackupStatus> => services(ctx).backups.backupNow(),
+    run: (ctx): Promise<BackupStatus> => backupServices(ctx).backups.backupNow(),
   }),
 
   /** "Show my recovery key again": needs a fresh passkey verification (user-verification.ts). */
@@ -95,8 +85,8 @@ export const backupRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<{ recoveryKey: string }> => {
-      devices(ctx).verification.take();
-      return { recoveryKey: await services(ctx).backups.recoveryKey() };
+      deviceServices(ctx).verification.take();
+      return { recoveryKey: await backupServices(ctx).backups.recoveryKey() };
     },
   }),
 
@@ -105,10 +95,10 @@ export const backupRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<{ name: string; bytes: string }> => {
-      const bytes = await services(ctx).backups.file();
+      const bytes = await backupServices(ctx).backups.file();
       const account = ctx.client.account();
       return {
-        name: fileName(account?.handle ?? 'account', services(ctx).restoreDeps.now()),
+        name: fileName(account?.handle ?? 'account', backupServices(ctx).restoreDeps.now()),
         bytes: toBase64Url(bytes),
       };
     },
@@ -121,7 +111,9 @@ export const backupRequests = {
     run: async (ctx, input): Promise<Readonly<Record<string, unknown>>> => {
       if ((await ctx.shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      return devices(ctx).verification.begin(services(ctx).login(input.relayUrl, input.handle));
+      return deviceServices(ctx).verification.begin(
+        backupServices(ctx).login(input.relayUrl, input.handle),
+      );
     },
   }),
 
@@ -133,8 +125,8 @@ export const backupRequests = {
       parseRecoveryKey(input.recoveryKey).fill(0);
       if ((await ctx.shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      const { session } = devices(ctx).verification.peek();
-      return listRestoreSnapshots(services(ctx).restoreDeps, {
+      const { session } = deviceServices(ctx).verification.peek();
+      return listRestoreSnapshots(backupServices(ctx).restoreDeps, {
         relayUrl: input.relayUrl,
         recoveryKey: input.recoveryKey,
         user: session.user,
@@ -152,8 +144,8 @@ export const backupRequests = {
     run: async (ctx, input): Promise<RestoreActivity> => {
       if ((await ctx.shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      const { session } = devices(ctx).verification.peek();
-      const { relayApi, restoreDeps } = services(ctx);
+      const { session } = deviceServices(ctx).verification.peek();
+      const { relayApi, restoreDeps } = backupServices(ctx);
       return restoreActivity(
         { api: relayApi(input.relayUrl), now: restoreDeps.now },
         { sessionToken: session.token },
@@ -183,8 +175,8 @@ export const backupRequests = {
       const { shell, runtime } = ctx;
       if ((await shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      const { session } = devices(ctx).verification.take();
-      const restored = await restoreIntoNewDevice(ctx.client, services(ctx).restoreDeps, {
+      const { session } = deviceServices(ctx).verification.take();
+      const restored = await restoreIntoNewDevice(ctx.client, backupServices(ctx).restoreDeps, {
         recoveryKey: input.recoveryKey,
         session,
         relayUrl: input.relayUrl,

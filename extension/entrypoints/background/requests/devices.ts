@@ -12,7 +12,7 @@ import { AuthenticationResponseSchema } from '../../../../shared/wire/rest-auth.
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import type { DeviceNotice, DeviceView, LinkState } from '../../../lib/protocol.ts';
 import { none, relayUrl } from './fields.ts';
-import { type DeviceServices, type RequestContext, request } from './row.ts';
+import { deviceServices, request } from './row.ts';
 
 /** The name this browser gives itself; shown on the approving device's warning screen. */
 const deviceName = v.pipe(
@@ -40,11 +40,6 @@ const checkCode = v.pipe(
 );
 const deviceId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2 ** 31 - 1));
 
-function services(ctx: RequestContext): DeviceServices {
-  if (ctx.devices === undefined) throw new Error('device services are not wired');
-  return ctx.devices;
-}
-
 export const deviceRequests = {
   /**
    * The new browser (vault just created, no account): open a rendezvous and
@@ -61,7 +56,7 @@ export const deviceRequests = {
       const { shell, runtime } = ctx;
       if ((await shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      return services(ctx).links.startNew({
+      return deviceServices(ctx).links.startNew({
         relayUrl: input.relayUrl,
         deviceName: input.deviceName,
         ...(input.path === undefined ? {} : { path: input.path }),
@@ -87,13 +82,13 @@ export const deviceRequests = {
   linkStatus: request({
     input: none,
     unlocked: false,
-    run: async (ctx): Promise<LinkState> => services(ctx).links.state(),
+    run: async (ctx): Promise<LinkState> => deviceServices(ctx).links.state(),
   }),
 
   linkCancel: request({
     input: none,
     unlocked: false,
-    run: async (ctx): Promise<LinkState> => services(ctx).links.cancel(),
+    run: async (ctx): Promise<LinkState> => deviceServices(ctx).links.cancel(),
   }),
 
   /** An existing device: the code shown on the new browser. The flow stops at `confirm`. */
@@ -103,7 +98,7 @@ export const deviceRequests = {
     run: async (ctx, { code }): Promise<LinkState> => {
       const acct = await ctx.shell.deps.account.get();
       if (!acct?.registered) throw extError(ExtErrorCode.VAULT_NOT_FOUND, 'No account here');
-      return services(ctx).links.startExisting({ relayUrl: acct.relayUrl, code });
+      return deviceServices(ctx).links.startExisting({ relayUrl: acct.relayUrl, code });
     },
   }),
 
@@ -111,7 +106,8 @@ export const deviceRequests = {
   linkCheckCode: request({
     input: v.strictObject({ code: checkCode }),
     unlocked: true,
-    run: async (ctx, { code }): Promise<LinkState> => services(ctx).links.answerCheckCode(code),
+    run: async (ctx, { code }): Promise<LinkState> =>
+      deviceServices(ctx).links.answerCheckCode(code),
   }),
 
   /**
@@ -124,7 +120,10 @@ export const deviceRequests = {
     run: async (ctx, input): Promise<LinkState> => {
       const acct = await ctx.shell.deps.account.get();
       if (!acct?.registered) throw extError(ExtErrorCode.VAULT_NOT_FOUND, 'No account here');
-      return services(ctx).links.startExisting({ relayUrl: acct.relayUrl, code: input.linkString });
+      return deviceServices(ctx).links.startExisting({
+        relayUrl: acct.relayUrl,
+        code: input.linkString,
+      });
     },
   }),
 
@@ -136,7 +135,7 @@ export const deviceRequests = {
     input: v.strictObject({ approve: v.boolean(), history: v.optional(v.boolean()) }),
     unlocked: true,
     run: async (ctx, { approve, history }): Promise<LinkState> =>
-      services(ctx).links.decide(approve, history ?? true),
+      deviceServices(ctx).links.decide(approve, history ?? true),
   }),
 
   /** Starts a passkey login; the page runs the ceremony with these options (UV required). */
@@ -144,7 +143,7 @@ export const deviceRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<Readonly<Record<string, unknown>>> =>
-      services(ctx).verification.begin((authenticator) => ctx.client.login(authenticator)),
+      deviceServices(ctx).verification.begin((authenticator) => ctx.client.login(authenticator)),
   }),
 
   /** The page's assertion; the relay checks it (UV flag included). */
@@ -152,7 +151,7 @@ export const deviceRequests = {
     input: v.strictObject({ assertion: AuthenticationResponseSchema }),
     unlocked: true,
     run: async (ctx, { assertion }): Promise<null> => {
-      await services(ctx).verification.finish(assertion);
+      await deviceServices(ctx).verification.finish(assertion);
       return null;
     },
   }),
@@ -189,9 +188,9 @@ export const deviceRequests = {
       const self = ctx.client.deviceAddress()?.deviceId;
       if (input.deviceId === self)
         throw extError(ExtErrorCode.LINK_NOT_RUNNING, 'Remove this browser from another device');
-      services(ctx).verification.take();
+      deviceServices(ctx).verification.take();
       await ctx.client.signedDeviceList.remove(input.deviceId);
-      await services(ctx).notices.dismiss(input.deviceId);
+      await deviceServices(ctx).notices.dismiss(input.deviceId);
       ctx.shell.deps.emit({ type: 'devices' });
       return null;
     },
@@ -206,7 +205,7 @@ export const deviceRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<null> => {
-      const { links, verification, notices } = services(ctx);
+      const { links, verification, notices } = deviceServices(ctx);
       const { session } = verification.take();
       links.cancel();
       await ctx.runtime.resetIdentity(session);
@@ -221,14 +220,14 @@ export const deviceRequests = {
   listDeviceNotices: request({
     input: none,
     unlocked: false,
-    run: (ctx): Promise<DeviceNotice[]> => services(ctx).notices.list(),
+    run: (ctx): Promise<DeviceNotice[]> => deviceServices(ctx).notices.list(),
   }),
 
   dismissDeviceNotice: request({
     input: v.strictObject({ deviceId }),
     unlocked: false,
     run: async (ctx, input): Promise<null> => {
-      await services(ctx).notices.dismiss(input.deviceId);
+      await deviceServices(ctx).notices.dismiss(input.deviceId);
       ctx.shell.deps.emit({ type: 'devices' });
       return null;
     },

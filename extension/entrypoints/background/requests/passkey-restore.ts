@@ -14,17 +14,7 @@ import { fromBase64Url } from '../../../../shared/bytes.ts';
 import { recoveryKeyFromPasskey } from '../../../../shared/client/backup/passkey-restore.ts';
 import { ExtErrorCode, extError } from '../../../lib/errors.ts';
 import { bytes32, credentialId, none, relayUrl } from './fields.ts';
-import { type BackupServices, type DeviceServices, type RequestContext, request } from './row.ts';
-
-function services(ctx: RequestContext): BackupServices {
-  if (ctx.backups === undefined) throw new Error('backup services are not wired');
-  return ctx.backups;
-}
-
-function devices(ctx: RequestContext): DeviceServices {
-  if (ctx.devices === undefined) throw new Error('device services are not wired');
-  return ctx.devices;
-}
+import { backupServices, deviceServices, request } from './row.ts';
 
 const passkeyPrf = { credentialId, prfOutput: bytes32 };
 
@@ -32,7 +22,7 @@ export const passkeyRestoreRequests = {
   passkeyRestoreStatus: request({
     input: none,
     unlocked: true,
-    run: (ctx): Promise<{ on: boolean }> => services(ctx).passkey.status(),
+    run: (ctx): Promise<{ on: boolean }> => backupServices(ctx).passkey.status(),
   }),
 
   /** Turns it on with the PRF output of the verification the page just finished. */
@@ -40,8 +30,8 @@ export const passkeyRestoreRequests = {
     input: v.strictObject(passkeyPrf),
     unlocked: true,
     run: async (ctx, input): Promise<null> => {
-      devices(ctx).verification.take();
-      await services(ctx).passkey.enable({
+      deviceServices(ctx).verification.take();
+      await backupServices(ctx).passkey.enable({
         credentialId: input.credentialId,
         prfOutput: fromBase64Url(input.prfOutput),
       });
@@ -53,7 +43,7 @@ export const passkeyRestoreRequests = {
     input: none,
     unlocked: true,
     run: async (ctx): Promise<null> => {
-      await services(ctx).passkey.disable();
+      await backupServices(ctx).passkey.disable();
       return null;
     },
   }),
@@ -69,9 +59,9 @@ export const passkeyRestoreRequests = {
     run: async (ctx, input): Promise<{ recoveryKey: string }> => {
       if ((await ctx.shell.deps.account.get())?.registered)
         throw extError(ExtErrorCode.ONBOARDING_DONE, 'This browser already has a Parley account');
-      const { session } = devices(ctx).verification.peek();
+      const { session } = deviceServices(ctx).verification.peek();
       const recoveryKey = await recoveryKeyFromPasskey(
-        services(ctx).relayApi(input.relayUrl),
+        backupServices(ctx).relayApi(input.relayUrl),
         session,
         { credentialId: input.credentialId, prfOutput: fromBase64Url(input.prfOutput) },
       );

@@ -60,6 +60,18 @@ export interface RequestContext {
   readonly backups?: BackupServices;
 }
 
+/** The linking services, or a programming error where a context was built without them. */
+export function deviceServices(ctx: RequestContext): DeviceServices {
+  if (ctx.devices === undefined) throw new Error('device services are not wired');
+  return ctx.devices;
+}
+
+/** The backup services, or a programming error where a context was built without them. */
+export function backupServices(ctx: RequestContext): BackupServices {
+  if (ctx.backups === undefined) throw new Error('backup services are not wired');
+  return ctx.backups;
+}
+
 export interface RequestRow<S extends v.GenericSchema, R> {
   /** The payload's schema: its input type is what pages send, its output what `run` gets. */
   readonly input: S;
