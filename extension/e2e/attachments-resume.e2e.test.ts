@@ -35,16 +35,17 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { CHUNKS_IN_FLIGHT, uploadStatus } from '../../shared/attachments/relay-http.ts';
-import {
-  addVirtualAuthenticator,
-  errorsOf,
-  launchBrowser,
-  openPage,
-  type ParleyBrowser,
-  startRelay,
-} from './fixture.ts';
+import { errorsOf, launchBrowser, openPage, type ParleyBrowser, startRelay } from './fixture.ts';
 import { chunkOf, type RelayTap, startRelayTap, type TappedRequest } from './relay-tap.ts';
-import { bubble, eventually, onboard, openConversation, shot, WAIT_MS } from './steps.ts';
+import {
+  bubble,
+  eventually,
+  onboard,
+  onboardWithPassphrase,
+  openConversation,
+  shot,
+  WAIT_MS,
+} from './steps.ts';
 
 /** 10 MB: ten relay chunks of 1 MiB, the last one short. */
 const FILE_BYTES = 10_000_000;
@@ -123,22 +124,6 @@ function processesOf(userDataDir: string): number[] {
   return pids;
 }
 
-/** Onboarding with a passkey without PRF and a passphrase vault (unlockable after a restart). */
-async function onboardWithPassphrase(browser: ParleyBrowser, handle: string): Promise<Page> {
-  const page = await openPage(browser, 'onboarding');
-  await addVirtualAuthenticator(page, { prf: false });
-  await page.getByLabel('Relay').fill(tap.url);
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.bringToFront();
-  await page.getByRole('button', { name: 'Create passkey' }).click();
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Repeat it').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Create vault' }).click();
-  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
-  return page;
-}
-
 /** The paused-upload row of the tray (PausedUploadRow.tsx). */
 function pausedRow(page: Page) {
   return page
@@ -172,7 +157,7 @@ function relayHolds(): Promise<number[]> {
 describe('an upload survives a browser restart', () => {
   it('Alice (passphrase vault) and Bob register and open a chat', async () => {
     const [a, b] = await Promise.all([
-      onboardWithPassphrase(alice, 'alice'),
+      onboardWithPassphrase(alice, tap.url, 'alice', PASSPHRASE),
       onboard(bob, relay.url, 'bob'),
     ]);
     tabs.alice = await openPage(alice, 'sidepanel', a);

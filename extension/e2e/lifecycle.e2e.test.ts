@@ -24,15 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../../edge/testing/relay-process.ts';
 import { registerUser, type TestUser } from '../../shared/client/testing/harness.ts';
 import { CdpBrowser, type CdpPage } from './cdp-browser.ts';
-import {
-  addVirtualAuthenticator,
-  launchBrowser,
-  openPage,
-  RESULTS_DIR,
-  startRelay,
-} from './fixture.ts';
+import { launchBrowser, RESULTS_DIR, startRelay } from './fixture.ts';
 import { type RelayTap, startRelayTap } from './relay-tap.ts';
-import { WAIT_MS } from './steps.ts';
+import { onboardWithPassphrase, WAIT_MS } from './steps.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const BOB = 'bob';
@@ -160,17 +154,7 @@ describe('Parley under Chrome’s real worker lifecycle (no DevTools on the work
         WAIT_MS,
         'the onboarding tab',
       );
-      const page = await openPage(first, 'onboarding');
-      await addVirtualAuthenticator(page, { prf: false });
-      await page.getByLabel('Relay').fill(tap.url);
-      await page.getByLabel('Handle').fill(BOB);
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.bringToFront();
-      await page.getByRole('button', { name: 'Create passkey' }).click();
-      await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-      await page.getByLabel('Repeat it').fill(PASSPHRASE);
-      await page.getByRole('button', { name: 'Create vault' }).click();
-      await page.getByRole('heading', { name: `You’re all set, @${BOB}` }).waitFor();
+      await onboardWithPassphrase(first, tap.url, BOB, PASSPHRASE);
       await until(
         async () => readiesForBob(),
         (n) => n > 0,

@@ -34,6 +34,7 @@ import {
 } from './fixture.ts';
 import {
   bubble,
+  createPasskeyAndPassphraseVault,
   eventually,
   openConversation,
   send as sendText,
@@ -169,20 +170,14 @@ describe('Parley between two browsers, through a real relay', () => {
     await fillOnboarding(page, ALICE);
     // The relay answers options alike for taken and free handles (no existence oracle), so a
     // taken handle is refused once the passkey is verified, and onboarding goes back to it.
-    await page.getByRole('button', { name: 'Create passkey' }).click();
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-    await page.getByLabel('Repeat it').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create vault' }).click();
+    await createPasskeyAndPassphraseVault(page, PASSPHRASE);
     await eventually(() => page.getByRole('alert').textContent()).toBe(
       `@${ALICE} is already taken. Try another handle.`,
     );
     await page.getByLabel('Handle').fill(BOB);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.bringToFront();
-    await page.getByRole('button', { name: 'Create passkey' }).click();
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-    await page.getByLabel('Repeat it').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create vault' }).click();
+    await createPasskeyAndPassphraseVault(page, PASSPHRASE);
     await page.getByRole('heading', { name: `You’re all set, @${BOB}` }).waitFor();
     expect(errorsOf(bob, page)).toEqual([]);
   });

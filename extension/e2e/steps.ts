@@ -55,6 +55,38 @@ export async function onboard(
   return (await onboardKeepingPasskey(browser, relayUrl, handle)).page;
 }
 
+/** Creates the passkey, then a passphrase vault (what a passkey without PRF is offered). */
+export async function createPasskeyAndPassphraseVault(
+  page: Page,
+  passphrase: string,
+): Promise<void> {
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Repeat it').fill(passphrase);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+}
+
+/**
+ * Registers `handle` with a passkey without PRF and a passphrase vault (one
+ * that unlocks after a browser restart); returns the onboarding tab.
+ */
+export async function onboardWithPassphrase(
+  browser: ParleyBrowser,
+  relayUrl: string,
+  handle: string,
+  passphrase: string,
+): Promise<Page> {
+  const page = await openPage(browser, 'onboarding');
+  await addVirtualAuthenticator(page, { prf: false });
+  await page.getByLabel('Relay').fill(relayUrl);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.bringToFront();
+  await createPasskeyAndPassphraseVault(page, passphrase);
+  await page.getByRole('heading', { name: `You’re all set, @${handle}` }).waitFor();
+  return page;
+}
+
 /** A screenshot without the hover state of whatever was clicked last. */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.mouse.move(3, 320, { steps: 3 });
